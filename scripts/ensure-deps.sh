@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the system packages Hyperion needs when they are missing (Debian). Sourced or run by ./hyperion and ./test.sh.
+set -euo pipefail
+
+need_apt=()
+if ! ldconfig -p 2>/dev/null | grep -q 'libsecp256k1\.so\.1'; then need_apt+=(libsecp256k1-1); fi
+
+if [ ${#need_apt[@]} -gt 0 ]; then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+      echo "hyperion: missing Debian packages: ${need_apt[*]} (run: apt-get install -y ${need_apt[*]})" >&2; exit 1
+    fi
+  fi
+  echo "hyperion: installing ${need_apt[*]} ..." >&2
+  $sudo apt-get update -qq >&2 || true
+  log=$(mktemp)
+  if ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need_apt[@]}" >"$log" 2>&1; then
+    cat "$log" >&2; echo "hyperion: could not install ${need_apt[*]}" >&2; exit 1
+  fi
+  rm -f "$log"
+fi
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "hyperion: the .NET 10 SDK is required (dotnet not on PATH)" >&2; exit 1
+fi

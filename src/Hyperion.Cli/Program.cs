@@ -1,0 +1,16 @@
+using System.CommandLine;
+using Hyperion.Cli.Commands;
+
+namespace Hyperion.Cli;
+
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        var root = new RootCommand("Hyperion: a high-performance, AI-native Ethereum L2 node and SDK.");
+        // One line per command; each command lives in Commands/<Name>Command.cs.
+        root.Subcommands.Add(DevCommand.Create());
+        root.Subcommands.Add(VersionCommand.Create());
+        return root.Parse(args).Invoke();
+    }
+}

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Runs every test suite of the repository and ends with one line: "N passed, N failed, N skipped".
+#   unit/property/fixture tests  : dotnet test over Hyperion.slnx (xunit)
+#   consensus suites             : scripts/consensus-tests.sh (state and blockchain tests against a ratchet)
+#   end-to-end (real clients)    : e2e/ (node --test), once it has tests
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$root"
+bash scripts/ensure-deps.sh || exit 1
+
+passed=0; failed=0; skipped=0; status=0
+add_counts() { passed=$((passed + $1)); failed=$((failed + $2)); skipped=$((skipped + $3)); }
+
+echo "==> build (Release)"
+if ! dotnet build Hyperion.slnx -c Release -nologo -v q -tl:off "-clp:NoSummary;ErrorsOnly"; then
+  echo "build failed"; echo "0 passed, 1 failed"; exit 1
+fi
+
+echo "==> dotnet test"
+results="$root/artifacts/test-results"
+rm -rf "$results"; mkdir -p "$results"
+dotnet test Hyperion.slnx -c Release --no-build -nologo -tl:off --logger "trx" --logger "console;verbosity=minimal" \
+  --results-directory "$results" || status=1
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  get() { echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*'; }
+  total=$(get total); p=$(get passed); f=$(get failed); e=$(get error); to=$(get timeout); ab=$(get aborted)
+  f=$(( ${f:-0} + ${e:-0} + ${to:-0} + ${ab:-0} ))
+  add_counts "${p:-0}" "$f" $(( ${total:-0} - ${p:-0} - f ))
+done
+[ -n "$(ls "$results"/*.trx 2>/dev/null)" ] || { echo "no test results were produced"; status=1; add_counts 0 1 0; }
+
+if [ -x scripts/consensus-tests.sh ]; then
+  echo "==> consensus tests"
+  out="$results/consensus.txt"
+  scripts/consensus-tests.sh | tee "$out"; rc=${PIPESTATUS[0]}
+  [ "$rc" -eq 0 ] || status=1
+  line=$(grep -E '^consensus: [0-9]+ passed, [0-9]+ failed' "$out" | tail -1)
+  if [ -n "$line" ]; then
+    add_counts "$(echo "$line" | sed -E 's/^consensus: ([0-9]+) passed.*/\1/')" \
+               "$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')" \
+               "$(echo "$line" | grep -oE '[0-9]+ skipped' | grep -oE '[0-9]+' || echo 0)"
+  else add_counts 0 1 0; status=1; fi
+fi
+
+if [ -f e2e/package.json ]; then
+  echo "==> e2e"
+  out="$results/e2e.txt"
+  ( cd e2e && npm ci --no-audit --no-fund --loglevel=error && node --test --test-reporter=spec ) 2>&1 | tee "$out"; rc=${PIPESTATUS[0]}
+  [ "$rc" -eq 0 ] || status=1
+  p=$(grep -E '^ℹ pass [0-9]+' "$out" | tail -1 | grep -oE '[0-9]+'); f=$(grep -E '^ℹ fail [0-9]+' "$out" | tail -1 | grep -oE '[0-9]+')
+  s=$(grep -E '^ℹ skipped [0-9]+' "$out" | tail -1 | grep -oE '[0-9]+')
+  add_counts "${p:-0}" "${f:-1}" "${s:-0}"
+fi
+
+[ "$failed" -eq 0 ] || status=1
+echo "$passed passed, $failed failed, $skipped skipped"
+exit $status
