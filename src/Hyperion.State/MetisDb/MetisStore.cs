@@ -1,0 +1,619 @@
+using System.Buffers.Binary;
+using LightningDB;
+
+namespace Hyperion.State.MetisDb;
+
+public sealed class MetisStoreOptions
+{
+    /// <summary>Upper bound of the memory map (the file grows as needed; the map is only address space).</summary>
+    public long MapSize { get; init; } = 1L << 40;
+
+    /// <summary>fsync at each commit. Without it a process crash still loses nothing; a power loss may.</summary>
+    public bool Durable { get; init; } = true;
+
+    /// <summary>Entries in each hot-cache map (accounts, slots) before it is emptied; 0 disables the cache.</summary>
+    public int HotCacheCapacity { get; init; } = 1 << 20;
+
+    public int MaxReaders { get; init; } = 512;
+}
+
+public readonly record struct MetisStats(
+    ulong? Head, ulong Oldest, long AccountVersions, long StorageVersions, long CodeEntries, long BytesOnDisk, long BytesUsed);
+
+public readonly record struct MetisPruneResult(ulong Oldest, long AccountVersionsDeleted, long StorageVersionsDeleted);
+
+public readonly record struct MetisVerifyResult(ulong Head, Key32 StoredRoot, Key32 ComputedRoot, long Accounts, long Slots, long StorageRootMismatches)
+{
+    public bool Ok => StoredRoot == ComputedRoot && StorageRootMismatches == 0;
+}
+
+/// <summary>
+/// MetisDB: versioned flat state (accounts, storage, code) in LMDB with Ethereum state roots. One writer commits one
+/// block at a time; any number of <see cref="MetisSnapshot"/> readers see a consistent recent block without locks
+/// (LMDB read transactions are MVCC snapshots, and old versions stay until pruned).
+/// A block commits in two LMDB transactions: (1) the flat changes, tagged with the block and marked pending;
+/// (2) the state root, computed in parallel from (1), and the new head. A crash between them leaves a pending block
+/// that <see cref="Open"/> removes, so the store always reopens at its last complete block.
+/// </summary>
+public sealed class MetisStore : IDisposable
+{
+    private readonly LightningEnvironment _environment;
+    private readonly LightningDatabase _accounts;
+    private readonly LightningDatabase _storage;
+    private readonly LightningDatabase _code;
+    private readonly LightningDatabase _meta;
+    private readonly LightningDatabase _changes;
+    private readonly Lock _writeLock = new();
+    private readonly StateTrieHasher _trie = new();
+    private readonly string _directory;
+    private long _head;  // -1 when empty; published with Volatile after the cache is updated
+    private ulong _oldest;
+    private bool _disposed;
+
+    internal MetisHotCache Cache { get; }
+
+    static MetisStore() => LmdbNativeLibrary.EnsureResolver();
+
+    private MetisStore(string directory, MetisStoreOptions options)
+    {
+        _directory = directory;
+        System.IO.Directory.CreateDirectory(directory);
+        _environment = new LightningEnvironment(directory, new EnvironmentConfiguration
+        {
+            MapSize = options.MapSize,
+            MaxDatabases = 8,
+            MaxReaders = options.MaxReaders,
+        });
+        EnvironmentOpenFlags flags = EnvironmentOpenFlags.NoThreadLocalStorage | EnvironmentOpenFlags.NoReadAhead;
+        if (!options.Durable)
+        {
+            flags |= EnvironmentOpenFlags.NoSync;
+        }
+
+        _environment.Open(flags);
+        Cache = new MetisHotCache(options.HotCacheCapacity);
+        using (LightningTransaction transaction = _environment.BeginTransaction())
+        {
+            var create = new DatabaseConfiguration { Flags = DatabaseOpenFlags.Create };
+            _accounts = transaction.OpenDatabase("accounts", create);
+            _storage = transaction.OpenDatabase("storage", create);
+            _code = transaction.OpenDatabase("code", create);
+            _meta = transaction.OpenDatabase("meta", create);
+            _changes = transaction.OpenDatabase("changes", create);
+            transaction.Commit().ThrowOnError();
+        }
+
+        RollBackPendingBlock();
+        using (LightningTransaction read = _environment.BeginTransaction(TransactionBeginFlags.ReadOnly))
+        {
+            _head = TryReadMeta(read, MetisKeys.Head, out ulong head) ? (long)head : -1;
+            _oldest = TryReadMeta(read, MetisKeys.Oldest, out ulong oldest) ? oldest : 0;
+        }
+    }
+
+    public static MetisStore Open(string directory, MetisStoreOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        return new MetisStore(directory, options ?? new MetisStoreOptions());
+    }
+
+    /// <summary>Last committed block, or null for an empty store.</summary>
+    public ulong? Head => Volatile.Read(ref _head) is var head and >= 0 ? (ulong)head : null;
+
+    /// <summary>Oldest block a snapshot can still be opened at.</summary>
+    public ulong Oldest => Volatile.Read(ref _oldest);
+
+    public string Directory => _directory;
+
+    internal LightningEnvironment Environment => _environment;
+
+    internal LightningDatabase AccountsTable => _accounts;
+
+    internal LightningDatabase StorageTable => _storage;
+
+    internal LightningDatabase CodeTable => _code;
+
+    /// <summary>A snapshot of the head block.</summary>
+    public MetisSnapshot OpenSnapshot() =>
+        OpenSnapshot(Head ?? throw new InvalidOperationException("MetisDB: the store is empty."));
+
+    /// <summary>A snapshot of <paramref name="block"/>, which must lie in [<see cref="Oldest"/>, <see cref="Head"/>].</summary>
+    public MetisSnapshot OpenSnapshot(ulong block)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        LightningTransaction transaction = _environment.BeginTransaction(TransactionBeginFlags.ReadOnly);
+        // Check the window inside the transaction: a concurrent prune cannot remove what this snapshot can see.
+        bool known = TryReadMeta(transaction, MetisKeys.Head, out ulong head);
+        TryReadMeta(transaction, MetisKeys.Oldest, out ulong oldest);
+        if (!known || block > head || block < oldest)
+        {
+            transaction.Dispose();
+            throw new ArgumentOutOfRangeException(nameof(block), block,
+                known ? $"MetisDB: block {block} is outside the readable window [{oldest}, {head}]." : "MetisDB: the store is empty.");
+        }
+
+        return new MetisSnapshot(this, transaction, block);
+    }
+
+    /// <summary>The state root stored for <paramref name="block"/>.</summary>
+    public Key32 GetStateRoot(ulong block)
+    {
+        using LightningTransaction transaction = _environment.BeginTransaction(TransactionBeginFlags.ReadOnly);
+        Span<byte> key = stackalloc byte[9];
+        MetisKeys.BlockKey(key, MetisKeys.RootTag, block);
+        (MDBResultCode code, _, MDBValue value) = transaction.Get(_meta, key);
+        if (code != MDBResultCode.Success)
+        {
+            throw new KeyNotFoundException($"MetisDB: no state root for block {block}.");
+        }
+
+        return new Key32(value.AsSpan());
+    }
+
+    /// <summary>Commits block <paramref name="block"/> (the head plus one, or any number for the first block) and returns its state root.</summary>
+    public Key32 Commit(ulong block, MetisBlockChanges changes)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        lock (_writeLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            long head = Volatile.Read(ref _head);
+            if (head >= 0 && block != (ulong)head + 1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(block), block, $"MetisDB: the next block is {head + 1}.");
+            }
+
+            List<(Key32 Address, MetisHotCache.AccountEntry Entry)> written = WriteFlatChanges(block, changes, out List<(MetisHotCache.SlotKey, Key32)> slots);
+            Key32 root;
+            try
+            {
+                foreach ((Key32 address, _) in written)
+                {
+                    _trie.Invalidate(address);
+                }
+
+                root = new Key32(_trie.ComputeRoot(_environment, _accounts, block));
+                using LightningTransaction transaction = _environment.BeginTransaction();
+                Span<byte> key = stackalloc byte[9];
+                MetisKeys.BlockKey(key, MetisKeys.RootTag, block);
+                Span<byte> rootBytes = stackalloc byte[32];
+                root.CopyTo(rootBytes);
+                transaction.Put(_meta, key, rootBytes).ThrowOnError();
+                WriteMeta(transaction, MetisKeys.Head, block);
+                if (head < 0)
+                {
+                    WriteMeta(transaction, MetisKeys.Oldest, block);
+                }
+
+                transaction.Delete(_meta, MetisKeys.Pending).ThrowOnError();
+                DeleteChangeLog(transaction, block);
+                transaction.Commit().ThrowOnError();
+            }
+            catch
+            {
+                _trie.Reset();
+                RollBackPendingBlock();
+                throw;
+            }
+
+            lock (Cache.Lock)
+            {
+                foreach ((Key32 address, MetisHotCache.AccountEntry entry) in written)
+                {
+                    Cache.PutAccount(address, entry);
+                }
+
+                foreach ((MetisHotCache.SlotKey slot, Key32 value) in slots)
+                {
+                    Cache.PutSlot(slot, new MetisHotCache.SlotEntry(block, value));
+                }
+
+                if (head < 0)
+                {
+                    Volatile.Write(ref _oldest, block);
+                }
+
+                Volatile.Write(ref _head, (long)block);
+            }
+
+            return root;
+        }
+    }
+
+    private List<(Key32, MetisHotCache.AccountEntry)> WriteFlatChanges(ulong block, MetisBlockChanges changes, out List<(MetisHotCache.SlotKey, Key32)> slots)
+    {
+        var written = new List<(Key32, MetisHotCache.AccountEntry)>(changes.Accounts.Count);
+        slots = [];
+        using LightningTransaction transaction = _environment.BeginTransaction();
+        WriteMeta(transaction, MetisKeys.Pending, block);
+        Span<byte> codeKey = stackalloc byte[32];
+        foreach ((Key32 codeHash, byte[] code) in changes.Code)
+        {
+            codeHash.CopyTo(codeKey);
+            transaction.Put(_code, codeKey, code).ThrowOnError();
+        }
+
+        var order = new List<Key32>(changes.Accounts.Keys);
+        order.Sort();
+        uint sequence = 0;
+        using LightningCursor accountCursor = transaction.CreateCursor(_accounts);
+        using LightningCursor storageCursor = transaction.CreateCursor(_storage);
+        Span<byte> accountKey = stackalloc byte[MetisKeys.AccountKeyLength];
+        Span<byte> storageKey = stackalloc byte[MetisKeys.StorageKeyLength];
+        Span<byte> record = stackalloc byte[MetisAccount.RecordLength];
+        Span<byte> value32 = stackalloc byte[32];
+        foreach (Key32 address in order)
+        {
+            MetisBlockChanges.AccountChange change = changes.Accounts[address];
+            MetisKeys.Account(accountKey, address, block - 1);
+            bool hadRecord = MetisVersionedScan.TrySeek(accountCursor, accountKey, out ReadOnlySpan<byte> previousRecord, out ulong previousVersion)
+                && previousVersion < block;
+            MetisAccount previous = default;
+            ulong incarnation = 0;
+            bool existed = hadRecord && MetisAccount.TryRead(previousRecord, out previous, out incarnation);
+            if (change.Destroyed)
+            {
+                incarnation++;
+            }
+
+            MetisAccount? next = change.AccountSet ? change.Account : (change.Destroyed ? null : (existed ? previous : null));
+            if (next is null && change.Storage.Count > 0)
+            {
+                throw new InvalidOperationException($"MetisDB: storage written for account {address} that does not exist.");
+            }
+
+            foreach ((Key32 slot, byte[] value) in change.Storage)
+            {
+                MetisKeys.Storage(storageKey, address, incarnation, slot, block);
+                transaction.Put(_storage, storageKey, value).ThrowOnError();
+                LogChange(transaction, block, ref sequence, MetisKeys.StorageTable, storageKey);
+                value32.Clear();
+                value.CopyTo(value32[(32 - value.Length)..]);
+                slots.Add((new MetisHotCache.SlotKey(address, incarnation, slot), new Key32(value32)));
+            }
+
+            MetisKeys.Account(accountKey, address, block);
+            MetisHotCache.AccountEntry entry;
+            if (next is { } account)
+            {
+                Key32 storageRoot = change.Storage.Count > 0
+                    ? StorageRoot(storageCursor, address, incarnation, block)
+                    : (existed && !change.Destroyed ? previous.StorageRoot : MetisAccount.EmptyStorageRoot);
+                account = account with { StorageRoot = storageRoot };
+                account.Write(record, incarnation);
+                transaction.Put(_accounts, accountKey, record).ThrowOnError();
+                entry = new MetisHotCache.AccountEntry(block, true, account, incarnation);
+            }
+            else
+            {
+                MetisAccount.WriteTombstone(record, incarnation);
+                transaction.Put(_accounts, accountKey, record[..MetisAccount.TombstoneLength]).ThrowOnError();
+                entry = new MetisHotCache.AccountEntry(block, false, default, incarnation);
+            }
+
+            LogChange(transaction, block, ref sequence, MetisKeys.AccountTable, accountKey);
+            written.Add((address, entry));
+        }
+
+        transaction.Commit().ThrowOnError();
+        return written;
+    }
+
+    /// <summary>Storage root of one account incarnation at <paramref name="version"/>, from its flat slots.</summary>
+    internal static Key32 StorageRoot(LightningCursor storageCursor, in Key32 address, ulong incarnation, ulong version)
+    {
+        Span<byte> prefix = stackalloc byte[MetisKeys.StoragePrefixLength];
+        MetisKeys.StoragePrefix(prefix, address, incarnation);
+        var leaves = new List<MerkleLeaf>();
+        MetisVersionedScan.ForEachVisible(storageCursor, prefix, MetisKeys.StoragePrefixLength + 32, version, (key, value) =>
+        {
+            if (value.Length > 0)
+            {
+                var encoded = new byte[TrieNodeRlp.StringLength(value)];
+                TrieNodeRlp.WriteString(encoded, value);
+                leaves.Add(new MerkleLeaf(key.Slice(MetisKeys.StoragePrefixLength, 32).ToArray(), encoded));
+            }
+        });
+        return new Key32(MerkleNode.Build(leaves.ToArray(), 0).RootHash());
+    }
+
+    private void LogChange(LightningTransaction transaction, ulong block, ref uint sequence, byte table, ReadOnlySpan<byte> key)
+    {
+        Span<byte> logKey = stackalloc byte[12];
+        BinaryPrimitives.WriteUInt64BigEndian(logKey, block);
+        BinaryPrimitives.WriteUInt32BigEndian(logKey[8..], sequence++);
+        Span<byte> logValue = stackalloc byte[1 + MetisKeys.StorageKeyLength];
+        logValue[0] = table;
+        key.CopyTo(logValue[1..]);
+        transaction.Put(_changes, logKey, logValue[..(1 + key.Length)]).ThrowOnError();
+    }
+
+    private void DeleteChangeLog(LightningTransaction transaction, ulong block)
+    {
+        foreach ((byte[] logKey, _) in ReadChangeLog(transaction, block))
+        {
+            transaction.Delete(_changes, logKey).ThrowOnError();
+        }
+    }
+
+    private List<(byte[] LogKey, byte[] Entry)> ReadChangeLog(LightningTransaction transaction, ulong block)
+    {
+        var entries = new List<(byte[], byte[])>();
+        Span<byte> prefix = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64BigEndian(prefix, block);
+        using LightningCursor cursor = transaction.CreateCursor(_changes);
+        MDBResultCode code = cursor.SetRange(prefix);
+        while (code == MDBResultCode.Success)
+        {
+            (MDBResultCode getCode, MDBValue key, MDBValue value) = cursor.GetCurrent();
+            if (getCode != MDBResultCode.Success || !key.AsSpan().StartsWith(prefix))
+            {
+                break;
+            }
+
+            entries.Add((key.CopyToNewArray(), value.CopyToNewArray()));
+            code = cursor.Next().resultCode;
+        }
+
+        return entries;
+    }
+
+    /// <summary>Removes the flat writes of a block whose commit did not finish (crash or failure between the two phases).</summary>
+    private void RollBackPendingBlock()
+    {
+        using LightningTransaction transaction = _environment.BeginTransaction();
+        if (!TryReadMeta(transaction, MetisKeys.Pending, out ulong pending))
+        {
+            return;
+        }
+
+        foreach ((byte[] logKey, byte[] entry) in ReadChangeLog(transaction, pending))
+        {
+            LightningDatabase table = entry[0] == MetisKeys.AccountTable ? _accounts : _storage;
+            MDBResultCode code = transaction.Delete(table, entry.AsSpan(1));
+            if (code is not (MDBResultCode.Success or MDBResultCode.NotFound))
+            {
+                code.ThrowOnError();
+            }
+
+            transaction.Delete(_changes, logKey).ThrowOnError();
+        }
+
+        transaction.Delete(_meta, MetisKeys.Pending).ThrowOnError();
+        transaction.Commit().ThrowOnError();
+    }
+
+    /// <summary>
+    /// Drops versions no snapshot in the last <paramref name="keepBlocks"/> blocks can see: for each account and slot
+    /// the newest version at the window's start is kept, older ones go, and so does the storage of incarnations that
+    /// were already dead at the window's start.
+    /// </summary>
+    public MetisPruneResult Prune(int keepBlocks = 128)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(keepBlocks, 1);
+        lock (_writeLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            long head = Volatile.Read(ref _head);
+            if (head < 0 || (ulong)head + 1 <= (ulong)keepBlocks || (ulong)head + 1 - (ulong)keepBlocks <= _oldest)
+            {
+                return new MetisPruneResult(_oldest, 0, 0);
+            }
+
+            ulong boundary = (ulong)head + 1 - (ulong)keepBlocks;
+            using LightningTransaction transaction = _environment.BeginTransaction();
+            var deadAccounts = new List<byte[]>();
+            var liveIncarnation = new Dictionary<Key32, ulong>();
+            CollectPrunable(transaction, _accounts, 32, boundary, deadAccounts, (logical, value) =>
+            {
+                MetisAccount.TryRead(value, out _, out ulong incarnation);
+                liveIncarnation[new Key32(logical)] = incarnation;
+            });
+            var deadSlots = new List<byte[]>();
+            CollectPrunable(transaction, _storage, MetisKeys.StoragePrefixLength + 32, boundary, deadSlots, null);
+            CollectDeadIncarnations(transaction, liveIncarnation, deadSlots);
+            foreach (byte[] key in deadAccounts)
+            {
+                transaction.Delete(_accounts, key).ThrowOnError();
+            }
+
+            foreach (byte[] key in deadSlots.Distinct(ByteArrayComparer.Instance))
+            {
+                transaction.Delete(_storage, key).ThrowOnError();
+            }
+
+            Span<byte> rootKey = stackalloc byte[9];
+            for (ulong block = _oldest; block < boundary; block++)
+            {
+                MetisKeys.BlockKey(rootKey, MetisKeys.RootTag, block);
+                MDBResultCode code = transaction.Delete(_meta, rootKey);
+                if (code is not (MDBResultCode.Success or MDBResultCode.NotFound))
+                {
+                    code.ThrowOnError();
+                }
+            }
+
+            WriteMeta(transaction, MetisKeys.Oldest, boundary);
+            transaction.Commit().ThrowOnError();
+            Volatile.Write(ref _oldest, boundary);
+            return new MetisPruneResult(boundary, deadAccounts.Count, deadSlots.Count);
+        }
+    }
+
+    /// <summary>
+    /// Collects versions older than the one visible at <paramref name="boundary"/>, and that version too when it is an
+    /// empty (deleted) slot value. <paramref name="visibleAtBoundary"/> sees each logical key's boundary version.
+    /// </summary>
+    private static void CollectPrunable(LightningTransaction transaction, LightningDatabase table, int logicalLength, ulong boundary,
+        List<byte[]> dead, VisibleEntryHandler? visibleAtBoundary)
+    {
+        using LightningCursor cursor = transaction.CreateCursor(table);
+        byte[] current = new byte[logicalLength];
+        bool haveCurrent = false;
+        bool sawBoundaryVersion = false;
+        MDBResultCode code = cursor.First().resultCode;
+        while (code == MDBResultCode.Success)
+        {
+            (MDBResultCode getCode, MDBValue key, MDBValue value) = cursor.GetCurrent();
+            if (getCode != MDBResultCode.Success)
+            {
+                break;
+            }
+
+            ReadOnlySpan<byte> keySpan = key.AsSpan();
+            ReadOnlySpan<byte> logical = keySpan[..logicalLength];
+            if (!haveCurrent || !logical.SequenceEqual(current))
+            {
+                logical.CopyTo(current);
+                haveCurrent = true;
+                sawBoundaryVersion = false;
+            }
+
+            if (MetisKeys.VersionOf(keySpan) <= boundary)
+            {
+                if (sawBoundaryVersion)
+                {
+                    dead.Add(keySpan.ToArray());
+                }
+                else
+                {
+                    sawBoundaryVersion = true;
+                    if (visibleAtBoundary is null && value.AsSpan().Length == 0)
+                    {
+                        dead.Add(keySpan.ToArray());
+                    }
+
+                    visibleAtBoundary?.Invoke(logical, value.AsSpan());
+                }
+            }
+
+            code = cursor.Next().resultCode;
+        }
+    }
+
+    private void CollectDeadIncarnations(LightningTransaction transaction, Dictionary<Key32, ulong> liveIncarnation, List<byte[]> dead)
+    {
+        using LightningCursor cursor = transaction.CreateCursor(_storage);
+        MDBResultCode code = cursor.First().resultCode;
+        while (code == MDBResultCode.Success)
+        {
+            (MDBResultCode getCode, MDBValue key, _) = cursor.GetCurrent();
+            if (getCode != MDBResultCode.Success)
+            {
+                break;
+            }
+
+            ReadOnlySpan<byte> keySpan = key.AsSpan();
+            if (liveIncarnation.TryGetValue(new Key32(keySpan[..32]), out ulong incarnation)
+                && BinaryPrimitives.ReadUInt64BigEndian(keySpan[32..]) < incarnation)
+            {
+                dead.Add(keySpan.ToArray());
+            }
+
+            code = cursor.Next().resultCode;
+        }
+    }
+
+    public MetisStats GetStats()
+    {
+        using LightningTransaction transaction = _environment.BeginTransaction(TransactionBeginFlags.ReadOnly);
+        var file = new FileInfo(Path.Combine(_directory, "data.mdb"));
+        long used = (_environment.Info.LastPageNumber + 1) * (long)_environment.EnvironmentStats.PageSize;
+        return new MetisStats(Head, Oldest, transaction.GetEntriesCount(_accounts), transaction.GetEntriesCount(_storage),
+            transaction.GetEntriesCount(_code), file.Exists ? file.Length : 0, used);
+    }
+
+    /// <summary>
+    /// Recomputes every storage root and the state root of the head from the flat tables alone (no cached trie nodes)
+    /// and compares them with what was stored at commit.
+    /// </summary>
+    public MetisVerifyResult Verify()
+    {
+        ulong head = Head ?? throw new InvalidOperationException("MetisDB: the store is empty.");
+        Key32 stored = GetStateRoot(head);
+        Key32 computed = new(new StateTrieHasher().ComputeRoot(_environment, _accounts, head));
+        long accounts = 0, slots = 0, mismatches = 0;
+        using LightningTransaction transaction = _environment.BeginTransaction(TransactionBeginFlags.ReadOnly);
+        using LightningCursor accountCursor = transaction.CreateCursor(_accounts);
+        using LightningCursor storageCursor = transaction.CreateCursor(_storage);
+        using LightningCursor slotCounter = transaction.CreateCursor(_storage);
+        var live = new List<(Key32 Address, ulong Incarnation, Key32 StorageRoot)>();
+        MetisVersionedScan.ForEachVisible(accountCursor, [], 32, head, (key, record) =>
+        {
+            if (MetisAccount.TryRead(record, out MetisAccount account, out ulong incarnation))
+            {
+                live.Add((new Key32(key[..32]), incarnation, account.StorageRoot));
+            }
+        });
+        Span<byte> prefix = stackalloc byte[MetisKeys.StoragePrefixLength];
+        foreach ((Key32 address, ulong incarnation, Key32 storageRoot) in live)
+        {
+            accounts++;
+            if (StorageRoot(storageCursor, address, incarnation, head) != storageRoot)
+            {
+                mismatches++;
+            }
+
+            MetisKeys.StoragePrefix(prefix, address, incarnation);
+            MetisVersionedScan.ForEachVisible(slotCounter, prefix, MetisKeys.StoragePrefixLength + 32, head, (_, value) =>
+            {
+                if (value.Length > 0)
+                {
+                    slots++;
+                }
+            });
+        }
+
+        return new MetisVerifyResult(head, stored, computed, accounts, slots, mismatches);
+    }
+
+    internal static bool TryReadMeta(LightningTransaction transaction, LightningDatabase meta, ReadOnlySpan<byte> key, out ulong value)
+    {
+        (MDBResultCode code, _, MDBValue data) = transaction.Get(meta, key);
+        value = code == MDBResultCode.Success ? BinaryPrimitives.ReadUInt64BigEndian(data.AsSpan()) : 0;
+        return code == MDBResultCode.Success;
+    }
+
+    private bool TryReadMeta(LightningTransaction transaction, ReadOnlySpan<byte> key, out ulong value) =>
+        TryReadMeta(transaction, _meta, key, out value);
+
+    private void WriteMeta(LightningTransaction transaction, ReadOnlySpan<byte> key, ulong value)
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64BigEndian(bytes, value);
+        transaction.Put(_meta, key, bytes).ThrowOnError();
+    }
+
+    public void Dispose()
+    {
+        lock (_writeLock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            _accounts.Dispose();
+            _storage.Dispose();
+            _code.Dispose();
+            _meta.Dispose();
+            _changes.Dispose();
+            _environment.Dispose();
+        }
+    }
+
+    private sealed class ByteArrayComparer : IEqualityComparer<byte[]>
+    {
+        public static readonly ByteArrayComparer Instance = new();
+
+        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(byte[] obj)
+        {
+            var hash = new HashCode();
+            hash.AddBytes(obj);
+            return hash.ToHashCode();
+        }
+    }
+}

@@ -1,0 +1,75 @@
+using LightningDB;
+
+namespace Hyperion.State.MetisDb;
+
+internal delegate void VisibleEntryHandler(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value);
+
+/// <summary>Cursor walks over the versioned tables: one visible version per logical key.</summary>
+internal static class MetisVersionedScan
+{
+    /// <summary>
+    /// Positions at the version of the logical key <paramref name="seekKey"/> (logical key followed by ~version)
+    /// visible at that version: the first entry at or after it with the same logical key.
+    /// </summary>
+    public static bool TrySeek(LightningCursor cursor, ReadOnlySpan<byte> seekKey, out ReadOnlySpan<byte> value, out ulong version)
+    {
+        value = default;
+        version = 0;
+        if (cursor.SetRange(seekKey) != MDBResultCode.Success)
+        {
+            return false;
+        }
+
+        (MDBResultCode code, MDBValue key, MDBValue data) = cursor.GetCurrent();
+        if (code != MDBResultCode.Success)
+        {
+            return false;
+        }
+
+        ReadOnlySpan<byte> found = key.AsSpan();
+        int logicalLength = seekKey.Length - 8;
+        if (found.Length != seekKey.Length || !found[..logicalLength].SequenceEqual(seekKey[..logicalLength]))
+        {
+            return false;
+        }
+
+        value = data.AsSpan();
+        version = MetisKeys.VersionOf(found);
+        return true;
+    }
+
+    /// <summary>
+    /// Calls <paramref name="handler"/> for every logical key (the first <paramref name="logicalLength"/> bytes of the
+    /// key) starting with <paramref name="prefix"/>, with its newest version not after <paramref name="version"/>.
+    /// </summary>
+    public static void ForEachVisible(LightningCursor cursor, ReadOnlySpan<byte> prefix, int logicalLength, ulong version, VisibleEntryHandler handler)
+    {
+        Span<byte> current = stackalloc byte[logicalLength];
+        bool haveCurrent = false;
+        MDBResultCode code = prefix.IsEmpty ? cursor.First().resultCode : cursor.SetRange(prefix);
+        while (code == MDBResultCode.Success)
+        {
+            (MDBResultCode getCode, MDBValue key, MDBValue data) = cursor.GetCurrent();
+            if (getCode != MDBResultCode.Success)
+            {
+                break;
+            }
+
+            ReadOnlySpan<byte> keySpan = key.AsSpan();
+            if (!keySpan.StartsWith(prefix))
+            {
+                break;
+            }
+
+            ReadOnlySpan<byte> logical = keySpan[..logicalLength];
+            if (!(haveCurrent && logical.SequenceEqual(current)) && MetisKeys.VersionOf(keySpan) <= version)
+            {
+                logical.CopyTo(current);
+                haveCurrent = true;
+                handler(keySpan, data.AsSpan());
+            }
+
+            code = cursor.Next().resultCode;
+        }
+    }
+}
