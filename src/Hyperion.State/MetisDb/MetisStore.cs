@@ -52,6 +52,9 @@ public sealed class MetisStore : IDisposable
 
     internal MetisHotCache Cache { get; }
 
+    /// <summary>True when opening found a half-committed block (a crash between the two commit phases) and removed it.</summary>
+    public bool RecoveredPendingBlock { get; }
+
     static MetisStore() => LmdbNativeLibrary.EnsureResolver();
 
     private MetisStore(string directory, MetisStoreOptions options)
@@ -71,6 +74,8 @@ public sealed class MetisStore : IDisposable
         }
 
         _environment.Open(flags);
+        // Reader slots of a killed process would otherwise pin old pages until the slot is reused.
+        _environment.CheckStaleReaders();
         Cache = new MetisHotCache(options.HotCacheCapacity);
         using (LightningTransaction transaction = _environment.BeginTransaction())
         {
@@ -83,7 +88,7 @@ public sealed class MetisStore : IDisposable
             transaction.Commit().ThrowOnError();
         }
 
-        RollBackPendingBlock();
+        RecoveredPendingBlock = RollBackPendingBlock();
         using (LightningTransaction read = _environment.BeginTransaction(TransactionBeginFlags.ReadOnly))
         {
             _head = TryReadMeta(read, MetisKeys.Head, out ulong head) ? (long)head : -1;
@@ -359,12 +364,12 @@ public sealed class MetisStore : IDisposable
     }
 
     /// <summary>Removes the flat writes of a block whose commit did not finish (crash or failure between the two phases).</summary>
-    private void RollBackPendingBlock()
+    private bool RollBackPendingBlock()
     {
         using LightningTransaction transaction = _environment.BeginTransaction();
         if (!TryReadMeta(transaction, MetisKeys.Pending, out ulong pending))
         {
-            return;
+            return false;
         }
 
         foreach ((byte[] logKey, byte[] entry) in ReadChangeLog(transaction, pending))
@@ -381,6 +386,7 @@ public sealed class MetisStore : IDisposable
 
         transaction.Delete(_meta, MetisKeys.Pending).ThrowOnError();
         transaction.Commit().ThrowOnError();
+        return true;
     }
 
     /// <summary>

@@ -75,6 +75,43 @@ internal sealed class MetisTestModel
         return changes;
     }
 
+    /// <summary>Applies a change set built elsewhere (e.g. <see cref="MetisCrashWorkload"/>).</summary>
+    public void Apply(MetisBlockChanges changes)
+    {
+        foreach ((Key32 address, MetisBlockChanges.AccountChange change) in changes.Accounts)
+        {
+            if (change.Destroyed)
+            {
+                Accounts.Remove(address);
+            }
+
+            if (change.AccountSet && change.Account is { } set)
+            {
+                if (!Accounts.TryGetValue(address, out ModelAccount? account))
+                {
+                    account = new ModelAccount();
+                    Accounts[address] = account;
+                }
+
+                account.Nonce = set.Nonce;
+                account.Balance = set.Balance;
+                account.CodeHash = set.CodeHash;
+            }
+
+            foreach ((Key32 slot, byte[] value) in change.Storage)
+            {
+                if (value.Length == 0)
+                {
+                    Accounts[address].Storage.Remove(slot);
+                }
+                else
+                {
+                    Accounts[address].Storage[slot] = value;
+                }
+            }
+        }
+    }
+
     private static Key32 NewAddress(Random random, List<Key32> knownAddresses)
     {
         Key32 address = RandomKey(random);
