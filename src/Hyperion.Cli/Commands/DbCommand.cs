@@ -13,6 +13,7 @@ internal static class DbCommand
         command.Subcommands.Add(Stats());
         command.Subcommands.Add(Verify());
         command.Subcommands.Add(Prune());
+        command.Subcommands.Add(Bench());
         command.Subcommands.Add(CrashTestWriter());
         return command;
     }
@@ -93,6 +94,15 @@ internal static class DbCommand
             Console.WriteLine($"in use {before} -> {store.GetStats().BytesUsed} bytes (freed pages are reused by later commits)");
             return 0;
         }));
+        return command;
+    }
+
+    private static Command Bench()
+    {
+        var accounts = new Option<int>("--accounts") { Description = "Accounts to load.", DefaultValueFactory = _ => 1_000_000 };
+        var durable = new Option<bool>("--durable") { Description = "fsync every commit (both stores).", DefaultValueFactory = _ => true };
+        var command = new Command("bench", "Benchmark MetisDB against plain LMDB on the same accounts (temporary directory).") { accounts, durable };
+        command.SetAction(parse => DbBenchmark.Run(parse.GetValue(accounts), parse.GetValue(durable), Console.Out));
         return command;
     }
 

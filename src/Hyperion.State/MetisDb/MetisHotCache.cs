@@ -19,6 +19,7 @@ internal sealed class MetisHotCache
     private readonly ConcurrentDictionary<Key32, AccountEntry> _accounts = new();
     private readonly ConcurrentDictionary<SlotKey, SlotEntry> _slots = new();
     private readonly int _capacity;
+    private int _entries;
 
     public MetisHotCache(int capacity) => _capacity = capacity;
 
@@ -44,18 +45,29 @@ internal sealed class MetisHotCache
             return;
         }
 
-        // Emptying is the simplest bound that keeps every remaining entry exact.
-        if (map.Count >= _capacity)
+        if (!map.TryAdd(key, entry))
         {
-            map.Clear();
+            map[key] = entry;
+            return;
         }
 
-        map[key] = entry;
+        // Emptying is the simplest bound that keeps every remaining entry exact. (Count on a concurrent map takes
+        // every lock, so the size is tracked here; callers hold Lock.)
+        if (++_entries >= _capacity)
+        {
+            _accounts.Clear();
+            _slots.Clear();
+            _entries = 0;
+        }
     }
 
     public void Clear()
     {
-        _accounts.Clear();
-        _slots.Clear();
+        lock (Lock)
+        {
+            _accounts.Clear();
+            _slots.Clear();
+            _entries = 0;
+        }
     }
 }

@@ -20,6 +20,8 @@ public sealed class MetisStoreOptions
 public readonly record struct MetisStats(
     ulong? Head, ulong Oldest, long AccountVersions, long StorageVersions, long CodeEntries, long BytesOnDisk, long BytesUsed);
 
+public readonly record struct MetisCommitTimings(TimeSpan FlatWrite, TimeSpan StateRoot, TimeSpan Total);
+
 public readonly record struct MetisPruneResult(ulong Oldest, long AccountVersionsDeleted, long StorageVersionsDeleted);
 
 public readonly record struct MetisVerifyResult(ulong Head, Key32 StoredRoot, Key32 ComputedRoot, long Accounts, long Slots, long StorageRootMismatches)
@@ -168,8 +170,10 @@ public sealed class MetisStore : IDisposable
                 throw new ArgumentOutOfRangeException(nameof(block), block, $"MetisDB: the next block is {head + 1}.");
             }
 
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
             List<(Key32 Address, MetisHotCache.AccountEntry Entry)> written = WriteFlatChanges(block, changes, out List<(MetisHotCache.SlotKey, Key32)> slots);
             Key32 root;
+            long flatWritten, rootComputed;
             try
             {
                 foreach ((Key32 address, _) in written)
@@ -177,7 +181,9 @@ public sealed class MetisStore : IDisposable
                     _trie.Invalidate(address);
                 }
 
+                flatWritten = System.Diagnostics.Stopwatch.GetTimestamp();
                 root = new Key32(_trie.ComputeRoot(_environment, _accounts, block));
+                rootComputed = System.Diagnostics.Stopwatch.GetTimestamp();
                 using LightningTransaction transaction = _environment.BeginTransaction();
                 Span<byte> key = stackalloc byte[9];
                 MetisKeys.BlockKey(key, MetisKeys.RootTag, block);
@@ -221,9 +227,19 @@ public sealed class MetisStore : IDisposable
                 Volatile.Write(ref _head, (long)block);
             }
 
+            LastCommit = new MetisCommitTimings(
+                System.Diagnostics.Stopwatch.GetElapsedTime(started, flatWritten),
+                System.Diagnostics.Stopwatch.GetElapsedTime(flatWritten, rootComputed),
+                System.Diagnostics.Stopwatch.GetElapsedTime(started));
             return root;
         }
     }
+
+    /// <summary>Where the time of the last <see cref="Commit"/> went (flat write includes storage roots).</summary>
+    public MetisCommitTimings LastCommit { get; private set; }
+
+    /// <summary>Makes LightningDB find a usable native LMDB (see <see cref="LmdbNativeLibrary"/>) for direct LMDB use.</summary>
+    public static void EnsureNativeLibrary() => LmdbNativeLibrary.EnsureResolver();
 
     private List<(Key32, MetisHotCache.AccountEntry)> WriteFlatChanges(ulong block, MetisBlockChanges changes, out List<(MetisHotCache.SlotKey, Key32)> slots)
     {
@@ -240,7 +256,7 @@ public sealed class MetisStore : IDisposable
 
         var order = new List<Key32>(changes.Accounts.Keys);
         order.Sort();
-        uint sequence = 0;
+        var changeLog = new System.Buffers.ArrayBufferWriter<byte>(1 + changes.Accounts.Count * (1 + MetisKeys.AccountKeyLength));
         using LightningCursor accountCursor = transaction.CreateCursor(_accounts);
         using LightningCursor storageCursor = transaction.CreateCursor(_storage);
         Span<byte> accountKey = stackalloc byte[MetisKeys.AccountKeyLength];
@@ -271,7 +287,7 @@ public sealed class MetisStore : IDisposable
             {
                 MetisKeys.Storage(storageKey, address, incarnation, slot, block);
                 transaction.Put(_storage, storageKey, value).ThrowOnError();
-                LogChange(transaction, block, ref sequence, MetisKeys.StorageTable, storageKey);
+                LogChange(changeLog, MetisKeys.StorageTable, storageKey);
                 value32.Clear();
                 value.CopyTo(value32[(32 - value.Length)..]);
                 slots.Add((new MetisHotCache.SlotKey(address, incarnation, slot), new Key32(value32)));
@@ -296,10 +312,13 @@ public sealed class MetisStore : IDisposable
                 entry = new MetisHotCache.AccountEntry(block, false, default, incarnation);
             }
 
-            LogChange(transaction, block, ref sequence, MetisKeys.AccountTable, accountKey);
+            LogChange(changeLog, MetisKeys.AccountTable, accountKey);
             written.Add((address, entry));
         }
 
+        Span<byte> logKey = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64BigEndian(logKey, block);
+        transaction.Put(_changes, logKey, changeLog.WrittenSpan).ThrowOnError();
         transaction.Commit().ThrowOnError();
         return written;
     }
@@ -322,45 +341,24 @@ public sealed class MetisStore : IDisposable
         return new Key32(MerkleNode.Build(leaves.ToArray(), 0).RootHash());
     }
 
-    private void LogChange(LightningTransaction transaction, ulong block, ref uint sequence, byte table, ReadOnlySpan<byte> key)
+    /// <summary>The change log of a block: every versioned key it wrote, so a half-committed block can be removed.</summary>
+    private static void LogChange(System.Buffers.ArrayBufferWriter<byte> changeLog, byte table, ReadOnlySpan<byte> key)
     {
-        Span<byte> logKey = stackalloc byte[12];
-        BinaryPrimitives.WriteUInt64BigEndian(logKey, block);
-        BinaryPrimitives.WriteUInt32BigEndian(logKey[8..], sequence++);
-        Span<byte> logValue = stackalloc byte[1 + MetisKeys.StorageKeyLength];
-        logValue[0] = table;
-        key.CopyTo(logValue[1..]);
-        transaction.Put(_changes, logKey, logValue[..(1 + key.Length)]).ThrowOnError();
+        Span<byte> entry = changeLog.GetSpan(1 + key.Length);
+        entry[0] = table;
+        key.CopyTo(entry[1..]);
+        changeLog.Advance(1 + key.Length);
     }
 
     private void DeleteChangeLog(LightningTransaction transaction, ulong block)
     {
-        foreach ((byte[] logKey, _) in ReadChangeLog(transaction, block))
+        Span<byte> logKey = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64BigEndian(logKey, block);
+        MDBResultCode code = transaction.Delete(_changes, logKey);
+        if (code is not (MDBResultCode.Success or MDBResultCode.NotFound))
         {
-            transaction.Delete(_changes, logKey).ThrowOnError();
+            code.ThrowOnError();
         }
-    }
-
-    private List<(byte[] LogKey, byte[] Entry)> ReadChangeLog(LightningTransaction transaction, ulong block)
-    {
-        var entries = new List<(byte[], byte[])>();
-        Span<byte> prefix = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64BigEndian(prefix, block);
-        using LightningCursor cursor = transaction.CreateCursor(_changes);
-        MDBResultCode code = cursor.SetRange(prefix);
-        while (code == MDBResultCode.Success)
-        {
-            (MDBResultCode getCode, MDBValue key, MDBValue value) = cursor.GetCurrent();
-            if (getCode != MDBResultCode.Success || !key.AsSpan().StartsWith(prefix))
-            {
-                break;
-            }
-
-            entries.Add((key.CopyToNewArray(), value.CopyToNewArray()));
-            code = cursor.Next().resultCode;
-        }
-
-        return entries;
     }
 
     /// <summary>Removes the flat writes of a block whose commit did not finish (crash or failure between the two phases).</summary>
@@ -372,16 +370,28 @@ public sealed class MetisStore : IDisposable
             return false;
         }
 
-        foreach ((byte[] logKey, byte[] entry) in ReadChangeLog(transaction, pending))
+        Span<byte> logKey = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64BigEndian(logKey, pending);
+        (MDBResultCode found, _, MDBValue log) = transaction.Get(_changes, logKey);
+        if (found == MDBResultCode.Success)
         {
-            LightningDatabase table = entry[0] == MetisKeys.AccountTable ? _accounts : _storage;
-            MDBResultCode code = transaction.Delete(table, entry.AsSpan(1));
-            if (code is not (MDBResultCode.Success or MDBResultCode.NotFound))
+            byte[] entries = log.CopyToNewArray();
+            for (int offset = 0; offset < entries.Length;)
             {
-                code.ThrowOnError();
+                byte table = entries[offset];
+                int keyLength = table == MetisKeys.AccountTable ? MetisKeys.AccountKeyLength
+                    : table == MetisKeys.StorageTable ? MetisKeys.StorageKeyLength
+                    : throw new InvalidDataException($"MetisDB: corrupt change log of block {pending}.");
+                MDBResultCode code = transaction.Delete(table == MetisKeys.AccountTable ? _accounts : _storage, entries.AsSpan(offset + 1, keyLength));
+                if (code is not (MDBResultCode.Success or MDBResultCode.NotFound))
+                {
+                    code.ThrowOnError();
+                }
+
+                offset += 1 + keyLength;
             }
 
-            transaction.Delete(_changes, logKey).ThrowOnError();
+            DeleteChangeLog(transaction, pending);
         }
 
         transaction.Delete(_meta, MetisKeys.Pending).ThrowOnError();
