@@ -15,13 +15,13 @@ internal static class DbBenchmark
 {
     private const int RecordLength = 8 + 32 + 32 + 32;
 
-    public static int Run(int accountCount, bool durable, TextWriter output)
+    public static int Run(int accountCount, bool durable, int trieCacheDepth, TextWriter output)
     {
         MetisStore.EnsureNativeLibrary();
         DirectoryInfo root = Directory.CreateTempSubdirectory("metisdb-bench-");
         try
         {
-            return RunIn(root.FullName, accountCount, durable, output);
+            return RunIn(root.FullName, accountCount, durable, trieCacheDepth, output);
         }
         finally
         {
@@ -29,7 +29,7 @@ internal static class DbBenchmark
         }
     }
 
-    private static int RunIn(string root, int accountCount, bool durable, TextWriter output)
+    private static int RunIn(string root, int accountCount, bool durable, int trieCacheDepth, TextWriter output)
     {
         var random = new Random(42);
         var keys = new Key32[accountCount];
@@ -40,9 +40,9 @@ internal static class DbBenchmark
             keys[i] = new Key32(bytes);
         }
 
-        output.WriteLine($"# MetisDB vs plain LMDB, {accountCount:N0} accounts, durable commits: {durable}");
+        output.WriteLine($"# MetisDB vs plain LMDB, {accountCount:N0} accounts, durable commits: {durable}, trie cache depth: {trieCacheDepth}");
         output.WriteLine($"machine: {Machine()}");
-        using MetisStore metis = MetisStore.Open(Path.Combine(root, "metis"), new MetisStoreOptions { Durable = durable });
+        using MetisStore metis = MetisStore.Open(Path.Combine(root, "metis"), new MetisStoreOptions { Durable = durable, TrieCacheDepth = trieCacheDepth });
         using var plain = new PlainLmdb(Path.Combine(root, "plain"), durable);
 
         // Load in blocks of 100,000 accounts.

@@ -101,8 +101,9 @@ internal static class DbCommand
     {
         var accounts = new Option<int>("--accounts") { Description = "Accounts to load.", DefaultValueFactory = _ => 1_000_000 };
         var durable = new Option<bool>("--durable") { Description = "fsync every commit (both stores).", DefaultValueFactory = _ => true };
-        var command = new Command("bench", "Benchmark MetisDB against plain LMDB on the same accounts (temporary directory).") { accounts, durable };
-        command.SetAction(parse => DbBenchmark.Run(parse.GetValue(accounts), parse.GetValue(durable), Console.Out));
+        var depth = new Option<int>("--trie-cache-depth") { Description = "Trie levels kept in memory (4 or 5).", DefaultValueFactory = _ => 4 };
+        var command = new Command("bench", "Benchmark MetisDB against plain LMDB on the same accounts (temporary directory).") { accounts, durable, depth };
+        command.SetAction(parse => DbBenchmark.Run(parse.GetValue(accounts), parse.GetValue(durable), parse.GetValue(depth), Console.Out));
         return command;
     }
 

@@ -35,8 +35,8 @@ public readonly struct Key32 : IEquatable<Key32>, IComparable<Key32>
         return bytes;
     }
 
-    /// <summary>The first two bytes: which of the 65,536 depth-4 subtrees the key falls in.</summary>
-    internal int Prefix16 => (int)(_w0 >> 48);
+    /// <summary>The first <paramref name="count"/> nibbles (at most 15) as a number: the key's subtree at that depth.</summary>
+    internal int TopNibbles(int count) => (int)(_w0 >> (64 - 4 * count));
 
     public bool Equals(Key32 other) => _w0 == other._w0 && _w1 == other._w1 && _w2 == other._w2 && _w3 == other._w3;
 

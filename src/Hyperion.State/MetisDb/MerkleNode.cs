@@ -59,7 +59,12 @@ internal sealed class MerkleNode
     }
 
     /// <summary>How a parent refers to this node: its RLP when shorter than 32 bytes, else its Keccak hash.</summary>
-    public byte[] Reference()
+    /// <remarks>Memoized: a cached child is referenced again each time its parent branch is rehashed.</remarks>
+    public byte[] Reference() => _reference ??= ComputeReference();
+
+    private byte[]? _reference;
+
+    private byte[] ComputeReference()
     {
         switch (Kind)
         {

@@ -42,7 +42,11 @@ internal static class MetisVersionedScan
     /// Calls <paramref name="handler"/> for every logical key (the first <paramref name="logicalLength"/> bytes of the
     /// key) starting with <paramref name="prefix"/>, with its newest version not after <paramref name="version"/>.
     /// </summary>
-    public static void ForEachVisible(LightningCursor cursor, ReadOnlySpan<byte> prefix, int logicalLength, ulong version, VisibleEntryHandler handler)
+    public static void ForEachVisible(LightningCursor cursor, ReadOnlySpan<byte> prefix, int logicalLength, ulong version, VisibleEntryHandler handler) =>
+        ForEachVisible(cursor, prefix, prefix.Length * 2, logicalLength, version, handler);
+
+    /// <summary>As above, with a prefix of <paramref name="prefixNibbles"/> nibbles (an odd count ends in a high nibble).</summary>
+    public static void ForEachVisible(LightningCursor cursor, ReadOnlySpan<byte> prefix, int prefixNibbles, int logicalLength, ulong version, VisibleEntryHandler handler)
     {
         Span<byte> current = stackalloc byte[logicalLength];
         bool haveCurrent = false;
@@ -56,7 +60,7 @@ internal static class MetisVersionedScan
             }
 
             ReadOnlySpan<byte> keySpan = key.AsSpan();
-            if (!keySpan.StartsWith(prefix))
+            if (!StartsWithNibbles(keySpan, prefix, prefixNibbles))
             {
                 break;
             }
@@ -71,5 +75,16 @@ internal static class MetisVersionedScan
 
             code = cursor.Next().resultCode;
         }
+    }
+
+    private static bool StartsWithNibbles(ReadOnlySpan<byte> key, ReadOnlySpan<byte> prefix, int nibbles)
+    {
+        int whole = nibbles / 2;
+        if (!key.StartsWith(prefix[..whole]))
+        {
+            return false;
+        }
+
+        return (nibbles & 1) == 0 || (key[whole] >> 4) == (prefix[whole] >> 4);
     }
 }

@@ -4,19 +4,22 @@ namespace Hyperion.State.MetisDb;
 
 /// <summary>
 /// Computes the account trie root from the flat account table, incrementally: the nodes rooting every nibble prefix
-/// of length 0..4 are cached, a block invalidates only the prefixes of the keys it touched, and a depth-4 subtree
-/// (one 2-byte key prefix: about N/65,536 accounts) is rebuilt from a short cursor scan. The 16 subtrees under the
+/// of length 0..D are cached (D = 4 or 5, see <see cref="MetisStoreOptions.TrieCacheDepth"/>), a block invalidates only
+/// the prefixes of the keys it touched, and a depth-D subtree (about N/16^D accounts) is rebuilt from a short cursor scan. The 16 subtrees under the
 /// root are hashed in parallel, each on its own read transaction.
 /// </summary>
 internal sealed class StateTrieHasher
 {
-    private const int CachedDepth = 4;
+    private readonly int _cachedDepth;
     private readonly MerkleNode?[][] _levels;
 
-    public StateTrieHasher()
+    public StateTrieHasher(int cachedDepth)
     {
-        _levels = new MerkleNode?[CachedDepth + 1][];
-        for (int depth = 0; depth <= CachedDepth; depth++)
+        ArgumentOutOfRangeException.ThrowIfLessThan(cachedDepth, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(cachedDepth, 6);
+        _cachedDepth = cachedDepth;
+        _levels = new MerkleNode?[_cachedDepth + 1][];
+        for (int depth = 0; depth <= _cachedDepth; depth++)
         {
             _levels[depth] = new MerkleNode?[1 << (4 * depth)];
         }
@@ -24,10 +27,10 @@ internal sealed class StateTrieHasher
 
     public void Invalidate(in Key32 addressHash)
     {
-        int prefix = addressHash.Prefix16;
-        for (int depth = CachedDepth; depth >= 0; depth--)
+        int prefix = addressHash.TopNibbles(_cachedDepth);
+        for (int depth = _cachedDepth; depth >= 0; depth--)
         {
-            _levels[depth][prefix >> (4 * (CachedDepth - depth))] = null;
+            _levels[depth][prefix >> (4 * (_cachedDepth - depth))] = null;
         }
     }
 
@@ -73,9 +76,9 @@ internal sealed class StateTrieHasher
         }
 
         MerkleNode node;
-        if (depth == CachedDepth)
+        if (depth == _cachedDepth)
         {
-            node = MerkleNode.Build(CollectAccountLeaves(cursor, version, prefix).ToArray(), CachedDepth);
+            node = MerkleNode.Build(CollectAccountLeaves(cursor, version, prefix, _cachedDepth).ToArray(), _cachedDepth);
         }
         else
         {
@@ -124,14 +127,18 @@ internal sealed class StateTrieHasher
         return MerkleNode.Branch(references);
     }
 
-    /// <summary>Live accounts at <paramref name="version"/> whose hash starts with the 2-byte <paramref name="prefix16"/>.</summary>
-    private static List<MerkleLeaf> CollectAccountLeaves(LightningCursor cursor, ulong version, int prefix16)
+    /// <summary>Live accounts at <paramref name="version"/> whose hash starts with the <paramref name="depth"/>-nibble <paramref name="prefix"/>.</summary>
+    private static List<MerkleLeaf> CollectAccountLeaves(LightningCursor cursor, ulong version, int prefix, int depth)
     {
         var leaves = new List<MerkleLeaf>();
-        Span<byte> seek = stackalloc byte[2];
-        seek[0] = (byte)(prefix16 >> 8);
-        seek[1] = (byte)prefix16;
-        MetisVersionedScan.ForEachVisible(cursor, seek, 32, version, (key, record) =>
+        Span<byte> seek = stackalloc byte[(depth + 1) / 2];
+        int aligned = (depth & 1) == 1 ? prefix << 4 : prefix;
+        for (int i = 0; i < seek.Length; i++)
+        {
+            seek[i] = (byte)(aligned >> (8 * (seek.Length - 1 - i)));
+        }
+
+        MetisVersionedScan.ForEachVisible(cursor, seek, depth, 32, version, (key, record) =>
         {
             if (MetisAccount.TryRead(record, out MetisAccount account, out _))
             {

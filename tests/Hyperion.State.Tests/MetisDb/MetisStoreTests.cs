@@ -35,16 +35,17 @@ public class MetisStoreTests
     }
 
     [Theory]
-    [InlineData(1, 0)]
-    [InlineData(2, 1 << 20)]
-    public void Random_blocks_match_the_model_roots_and_every_snapshot(int seed, int cacheCapacity)
+    [InlineData(1, 0, 4)]
+    [InlineData(2, 1 << 20, 5)]
+    [InlineData(3, 1 << 20, 1)]
+    public void Random_blocks_match_the_model_roots_and_every_snapshot(int seed, int cacheCapacity, int trieCacheDepth)
     {
         using var directory = new TempDirectory();
         var random = new Random(seed);
         var model = new MetisTestModel();
         var addresses = new List<Key32>();
         var history = new List<Dictionary<Key32, (ulong, Key32, Dictionary<Key32, byte[]>)>>();
-        using (MetisStore store = MetisStore.Open(directory.Path, new MetisStoreOptions { Durable = false, HotCacheCapacity = cacheCapacity }))
+        using (MetisStore store = MetisStore.Open(directory.Path, new MetisStoreOptions { Durable = false, HotCacheCapacity = cacheCapacity, TrieCacheDepth = trieCacheDepth }))
         {
             for (ulong block = 0; block < 40; block++)
             {
