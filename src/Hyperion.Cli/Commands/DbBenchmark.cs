@@ -81,11 +81,13 @@ internal static class DbBenchmark
         {
             metisCold = TimeReads(readOrder, 1, i => snapshot.TryGetAccount(keys[i], out _));
             metisHot = TimeReads(readOrder, 5, i => snapshot.TryGetAccount(keys[i], out _));
+            TimeReads(smallSet, 20, i => snapshot.TryGetAccount(keys[i], out _)); // warm-up: tiered JIT, CPU caches
             metisSmall = TimeReads(smallSet, 200, i => snapshot.TryGetAccount(keys[i], out _));
         }
 
         plainFirst = plain.TimeReads(keys, readOrder, 1);
         plainRepeat = plain.TimeReads(keys, readOrder, 5);
+        plain.TimeReads(keys, smallSet, 20);
         plainSmall = plain.TimeReads(keys, smallSet, 200);
         Row(output, $"random account read, cold: not in hot cache, {readOrder.Length:N0} keys (ns)", metisCold, plainFirst, "F0");
         Row(output, $"random account read, hot: same {readOrder.Length:N0} keys again (ns)", metisHot, plainRepeat, "F0");

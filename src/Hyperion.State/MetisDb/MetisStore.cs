@@ -443,7 +443,8 @@ public sealed class MetisStore : IDisposable
                 transaction.Delete(_accounts, key).ThrowOnError();
             }
 
-            foreach (byte[] key in deadSlots.Distinct(ByteArrayComparer.Instance))
+            byte[][] distinctDeadSlots = deadSlots.Distinct(ByteArrayComparer.Instance).ToArray();
+            foreach (byte[] key in distinctDeadSlots)
             {
                 transaction.Delete(_storage, key).ThrowOnError();
             }
@@ -462,7 +463,7 @@ public sealed class MetisStore : IDisposable
             WriteMeta(transaction, MetisKeys.Oldest, boundary);
             transaction.Commit().ThrowOnError();
             Volatile.Write(ref _oldest, boundary);
-            return new MetisPruneResult(boundary, deadAccounts.Count, deadSlots.Count);
+            return new MetisPruneResult(boundary, deadAccounts.Count, distinctDeadSlots.Length);
         }
     }
 
