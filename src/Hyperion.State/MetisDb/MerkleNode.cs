@@ -58,6 +58,30 @@ internal sealed class MerkleNode
         }
     }
 
+    /// <summary>Persisted form: kind, path length, path nibbles, payload.</summary>
+    public byte[] Serialize()
+    {
+        var bytes = new byte[2 + Path.Length + Payload.Length];
+        bytes[0] = (byte)Kind;
+        bytes[1] = (byte)Path.Length;
+        Path.CopyTo(bytes, 2);
+        Payload.CopyTo(bytes, 2 + Path.Length);
+        return bytes;
+    }
+
+    public static MerkleNode Deserialize(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length < 2 || bytes[0] > (byte)MerkleNodeKind.Branch || bytes.Length < 2 + bytes[1])
+        {
+            throw new InvalidDataException("MetisDB: corrupt persisted trie node.");
+        }
+
+        var kind = (MerkleNodeKind)bytes[0];
+        byte[] path = bytes.Slice(2, bytes[1]).ToArray();
+        byte[] payload = bytes[(2 + path.Length)..].ToArray();
+        return kind == MerkleNodeKind.Empty ? Empty : new MerkleNode(kind, path, payload);
+    }
+
     /// <summary>How a parent refers to this node: its RLP when shorter than 32 bytes, else its Keccak hash.</summary>
     /// <remarks>Memoized: a cached child is referenced again each time its parent branch is rehashed.</remarks>
     public byte[] Reference() => _reference ??= ComputeReference();

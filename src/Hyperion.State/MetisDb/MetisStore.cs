@@ -52,15 +52,22 @@ public sealed class MetisStore : IDisposable
     private readonly LightningDatabase _code;
     private readonly LightningDatabase _meta;
     private readonly LightningDatabase _changes;
+    private readonly LightningDatabase _trieNodes;
     private readonly Lock _writeLock = new();
     private readonly StateTrieHasher _trie;
     private readonly int _trieCacheDepth;
     private readonly string _directory;
+    /// <summary>Blocks between trie-node checkpoints: persisting nodes every block would double the commit cost.</summary>
+    private const ulong TrieCheckpointInterval = 64;
+    private long _trieCheckpoint;  // block whose trie nodes are persisted, -1 if none
     private long _head;  // -1 when empty; published with Volatile after the cache is updated
     private ulong _oldest;
     private bool _disposed;
 
     internal MetisHotCache Cache { get; }
+
+    /// <summary>Trie nodes loaded from disk at open (the incremental root continues from them).</summary>
+    public int LoadedTrieNodes { get; }
 
     /// <summary>True when opening found a half-committed block (a crash between the two commit phases) and removed it.</summary>
     public bool RecoveredPendingBlock { get; }
@@ -97,12 +104,32 @@ public sealed class MetisStore : IDisposable
             _code = transaction.OpenDatabase("code", create);
             _meta = transaction.OpenDatabase("meta", create);
             _changes = transaction.OpenDatabase("changes", create);
+            _trieNodes = transaction.OpenDatabase("trie", create);
+            // Persisted nodes are only usable at the depth they were cached at.
+            if (!TryReadMeta(transaction, MetisKeys.TrieDepth, out ulong persistedDepth) || persistedDepth != (ulong)_trieCacheDepth)
+            {
+                transaction.TruncateDatabase(_trieNodes).ThrowOnError();
+                MDBResultCode dropped = transaction.Delete(_meta, MetisKeys.TrieBlock);
+                if (dropped is not (MDBResultCode.Success or MDBResultCode.NotFound))
+                {
+                    dropped.ThrowOnError();
+                }
+
+                WriteMeta(transaction, MetisKeys.TrieDepth, (ulong)_trieCacheDepth);
+            }
+
             transaction.Commit().ThrowOnError();
         }
 
         RecoveredPendingBlock = RollBackPendingBlock();
         using (LightningTransaction read = _environment.BeginTransaction(TransactionBeginFlags.ReadOnly))
         {
+            _trieCheckpoint = TryReadMeta(read, MetisKeys.TrieBlock, out ulong trieBlock) ? (long)trieBlock : -1;
+            if (_trieCheckpoint >= 0)
+            {
+                LoadedTrieNodes = _trie.Load(read, _trieNodes);
+                InvalidateChangedSinceCheckpoint(read);
+            }
             _head = TryReadMeta(read, MetisKeys.Head, out ulong head) ? (long)head : -1;
             _oldest = TryReadMeta(read, MetisKeys.Oldest, out ulong oldest) ? oldest : 0;
         }
@@ -207,7 +234,10 @@ public sealed class MetisStore : IDisposable
                 }
 
                 transaction.Delete(_meta, MetisKeys.Pending).ThrowOnError();
-                DeleteChangeLog(transaction, block);
+                if (head < 0 || block - (ulong)Math.Max(_trieCheckpoint, 0) >= TrieCheckpointInterval)
+                {
+                    CheckpointTrie(transaction, block);
+                }
                 transaction.Commit().ThrowOnError();
             }
             catch
@@ -360,6 +390,72 @@ public sealed class MetisStore : IDisposable
         changeLog.Advance(1 + key.Length);
     }
 
+    /// <summary>
+    /// Persists the trie nodes recomputed since the last checkpoint (they describe <paramref name="block"/>) and drops
+    /// the change logs up to it. Between checkpoints the change logs say which paths a reopened store must rehash.
+    /// </summary>
+    private void CheckpointTrie(LightningTransaction transaction, ulong block)
+    {
+        _trie.PersistRecomputed(transaction, _trieNodes);
+        WriteMeta(transaction, MetisKeys.TrieBlock, block);
+        var logs = new List<byte[]>();
+        using (LightningCursor cursor = transaction.CreateCursor(_changes))
+        {
+            MDBResultCode code = cursor.First().resultCode;
+            while (code == MDBResultCode.Success)
+            {
+                (MDBResultCode getCode, MDBValue key, _) = cursor.GetCurrent();
+                if (getCode != MDBResultCode.Success || BinaryPrimitives.ReadUInt64BigEndian(key.AsSpan()) > block)
+                {
+                    break;
+                }
+
+                logs.Add(key.CopyToNewArray());
+                code = cursor.Next().resultCode;
+            }
+        }
+
+        foreach (byte[] log in logs)
+        {
+            transaction.Delete(_changes, log).ThrowOnError();
+        }
+
+        _trieCheckpoint = (long)block;
+    }
+
+    /// <summary>At open: forget the loaded nodes on the paths of accounts changed after the trie checkpoint.</summary>
+    private void InvalidateChangedSinceCheckpoint(LightningTransaction transaction)
+    {
+        using LightningCursor cursor = transaction.CreateCursor(_changes);
+        MDBResultCode code = cursor.First().resultCode;
+        while (code == MDBResultCode.Success)
+        {
+            (MDBResultCode getCode, MDBValue key, MDBValue value) = cursor.GetCurrent();
+            if (getCode != MDBResultCode.Success)
+            {
+                break;
+            }
+
+            if (BinaryPrimitives.ReadUInt64BigEndian(key.AsSpan()) > (ulong)_trieCheckpoint)
+            {
+                ReadOnlySpan<byte> entries = value.AsSpan();
+                for (int offset = 0; offset < entries.Length;)
+                {
+                    int keyLength = ChangeLogKeyLength(entries[offset]);
+                    _trie.Invalidate(new Key32(entries.Slice(offset + 1, 32)));
+                    offset += 1 + keyLength;
+                }
+            }
+
+            code = cursor.Next().resultCode;
+        }
+    }
+
+    private static int ChangeLogKeyLength(byte table) =>
+        table == MetisKeys.AccountTable ? MetisKeys.AccountKeyLength
+        : table == MetisKeys.StorageTable ? MetisKeys.StorageKeyLength
+        : throw new InvalidDataException("MetisDB: corrupt change log.");
+
     private void DeleteChangeLog(LightningTransaction transaction, ulong block)
     {
         Span<byte> logKey = stackalloc byte[8];
@@ -389,9 +485,7 @@ public sealed class MetisStore : IDisposable
             for (int offset = 0; offset < entries.Length;)
             {
                 byte table = entries[offset];
-                int keyLength = table == MetisKeys.AccountTable ? MetisKeys.AccountKeyLength
-                    : table == MetisKeys.StorageTable ? MetisKeys.StorageKeyLength
-                    : throw new InvalidDataException($"MetisDB: corrupt change log of block {pending}.");
+                int keyLength = ChangeLogKeyLength(table);
                 MDBResultCode code = transaction.Delete(table == MetisKeys.AccountTable ? _accounts : _storage, entries.AsSpan(offset + 1, keyLength));
                 if (code is not (MDBResultCode.Success or MDBResultCode.NotFound))
                 {
@@ -621,11 +715,20 @@ public sealed class MetisStore : IDisposable
             }
 
             _disposed = true;
+            if (Volatile.Read(ref _head) is var head and >= 0 && head > _trieCheckpoint && _trie.HasRecomputed)
+            {
+                // A clean shutdown leaves the trie checkpoint at the head, so reopening rehashes nothing.
+                using LightningTransaction transaction = _environment.BeginTransaction();
+                CheckpointTrie(transaction, (ulong)head);
+                transaction.Commit().ThrowOnError();
+            }
+
             _accounts.Dispose();
             _storage.Dispose();
             _code.Dispose();
             _meta.Dispose();
             _changes.Dispose();
+            _trieNodes.Dispose();
             _environment.Dispose();
         }
     }

@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using LightningDB;
 
 namespace Hyperion.State.MetisDb;
@@ -5,13 +7,15 @@ namespace Hyperion.State.MetisDb;
 /// <summary>
 /// Computes the account trie root from the flat account table, incrementally: the nodes rooting every nibble prefix
 /// of length 0..D are cached (D = 4 or 5, see <see cref="MetisStoreOptions.TrieCacheDepth"/>), a block invalidates only
-/// the prefixes of the keys it touched, and a depth-D subtree (about N/16^D accounts) is rebuilt from a short cursor scan. The 16 subtrees under the
-/// root are hashed in parallel, each on its own read transaction.
+/// the prefixes of the keys it touched, and a depth-D subtree (about N/16^D accounts) is rebuilt from a short cursor
+/// scan. The 16 subtrees under the root are hashed in parallel, each on its own read transaction. Recomputed nodes are
+/// persisted by path with the block's root (same transaction), so a restarted store stays incremental.
 /// </summary>
 internal sealed class StateTrieHasher
 {
     private readonly int _cachedDepth;
     private readonly MerkleNode?[][] _levels;
+    private readonly ConcurrentQueue<(int Depth, int Prefix)> _recomputed = new();
 
     public StateTrieHasher(int cachedDepth)
     {
@@ -40,6 +44,61 @@ internal sealed class StateTrieHasher
         {
             Array.Clear(level);
         }
+
+        _recomputed.Clear();
+    }
+
+    public bool HasRecomputed => !_recomputed.IsEmpty;
+
+    /// <summary>Writes the nodes recomputed since the last call, as they are now (the state being committed).</summary>
+    public void PersistRecomputed(LightningTransaction transaction, LightningDatabase nodes)
+    {
+        Span<byte> key = stackalloc byte[5];
+        var seen = new HashSet<(int, int)>();
+        while (_recomputed.TryDequeue(out (int Depth, int Prefix) entry))
+        {
+            if (!seen.Add(entry))
+            {
+                continue;
+            }
+
+            if (_levels[entry.Depth][entry.Prefix] is { } node)
+            {
+                key[0] = (byte)entry.Depth;
+                BinaryPrimitives.WriteInt32BigEndian(key[1..], entry.Prefix);
+                transaction.Put(nodes, key, node.Serialize()).ThrowOnError();
+            }
+        }
+    }
+
+    /// <summary>Loads persisted nodes (written by <see cref="PersistRecomputed"/> for the head); returns how many.</summary>
+    public int Load(LightningTransaction transaction, LightningDatabase nodes)
+    {
+        int loaded = 0;
+        using LightningCursor cursor = transaction.CreateCursor(nodes);
+        MDBResultCode code = cursor.First().resultCode;
+        while (code == MDBResultCode.Success)
+        {
+            (MDBResultCode getCode, MDBValue key, MDBValue value) = cursor.GetCurrent();
+            if (getCode != MDBResultCode.Success)
+            {
+                break;
+            }
+
+            ReadOnlySpan<byte> keySpan = key.AsSpan();
+            int depth = keySpan.Length == 5 ? keySpan[0] : -1;
+            int prefix = depth >= 0 ? BinaryPrimitives.ReadInt32BigEndian(keySpan[1..]) : -1;
+            if (depth < 0 || depth > _cachedDepth || prefix < 0 || prefix >= _levels[depth].Length)
+            {
+                throw new InvalidDataException("MetisDB: corrupt trie node key.");
+            }
+
+            _levels[depth][prefix] = MerkleNode.Deserialize(value.AsSpan());
+            loaded++;
+            code = cursor.Next().resultCode;
+        }
+
+        return loaded;
     }
 
     public byte[] ComputeRoot(LightningEnvironment environment, LightningDatabase accounts, ulong version)
@@ -65,6 +124,7 @@ internal sealed class StateTrieHasher
 
         MerkleNode root = Combine(children);
         _levels[0][0] = root;
+        _recomputed.Enqueue((0, 0));
         return root.RootHash();
     }
 
@@ -92,6 +152,7 @@ internal sealed class StateTrieHasher
         }
 
         _levels[depth][prefix] = node;
+        _recomputed.Enqueue((depth, prefix));
         return node;
     }
 

@@ -70,12 +70,45 @@ public class MetisStoreTests
         }
 
         // reopen: same head, same root, cold reads
-        using MetisStore reopened = MetisStore.Open(directory.Path, new MetisStoreOptions { Durable = false });
+        using MetisStore reopened = MetisStore.Open(directory.Path, new MetisStoreOptions { Durable = false, TrieCacheDepth = trieCacheDepth });
         Assert.Equal(39UL, reopened.Head);
+        Assert.True(reopened.LoadedTrieNodes > 0);
         Assert.Equal(model.StateRoot(), reopened.GetStateRoot(39));
-        using MetisSnapshot snapshot = reopened.OpenSnapshot();
-        AssertMatches(snapshot, history[^1], addresses);
+        using (MetisSnapshot snapshot = reopened.OpenSnapshot())
+        {
+            AssertMatches(snapshot, history[^1], addresses);
+        }
+
+        // the incremental root continues from the persisted nodes
         Assert.Equal(model.StateRoot(), reopened.Commit(40, new MetisBlockChanges()));
+        for (ulong block = 41; block < 45; block++)
+        {
+            MetisBlockChanges next = model.RandomBlock(random, 30, addresses);
+            Assert.Equal(model.StateRoot(), reopened.Commit(block, next));
+        }
+
+        Assert.True(reopened.Verify().Ok);
+    }
+
+    [Fact]
+    public void Reopening_with_another_trie_cache_depth_discards_persisted_nodes_and_stays_correct()
+    {
+        using var directory = new TempDirectory();
+        var random = new Random(9);
+        var model = new MetisTestModel();
+        var addresses = new List<Key32>();
+        using (MetisStore store = MetisStore.Open(directory.Path, new MetisStoreOptions { Durable = false, TrieCacheDepth = 4 }))
+        {
+            for (ulong block = 0; block < 5; block++)
+            {
+                store.Commit(block, model.RandomBlock(random, 40, addresses));
+            }
+        }
+
+        using MetisStore reopened = MetisStore.Open(directory.Path, new MetisStoreOptions { Durable = false, TrieCacheDepth = 2 });
+        Assert.Equal(0, reopened.LoadedTrieNodes);
+        MetisBlockChanges next = model.RandomBlock(random, 40, addresses);
+        Assert.Equal(model.StateRoot(), reopened.Commit(5, next));
     }
 
     [Fact]
