@@ -401,18 +401,16 @@ public sealed class MetisStore : IDisposable
         var logs = new List<byte[]>();
         using (LightningCursor cursor = transaction.CreateCursor(_changes))
         {
-            MDBResultCode code = cursor.First().resultCode;
-            while (code == MDBResultCode.Success)
+            MetisVersionedScan.Walk(cursor, [], (key, _) =>
             {
-                (MDBResultCode getCode, MDBValue key, _) = cursor.GetCurrent();
-                if (getCode != MDBResultCode.Success || BinaryPrimitives.ReadUInt64BigEndian(key.AsSpan()) > block)
+                if (BinaryPrimitives.ReadUInt64BigEndian(key) > block)
                 {
-                    break;
+                    return false;
                 }
 
-                logs.Add(key.CopyToNewArray());
-                code = cursor.Next().resultCode;
-            }
+                logs.Add(key.ToArray());
+                return true;
+            });
         }
 
         foreach (byte[] log in logs)
@@ -427,18 +425,11 @@ public sealed class MetisStore : IDisposable
     private void InvalidateChangedSinceCheckpoint(LightningTransaction transaction)
     {
         using LightningCursor cursor = transaction.CreateCursor(_changes);
-        MDBResultCode code = cursor.First().resultCode;
-        while (code == MDBResultCode.Success)
+        ulong checkpoint = (ulong)_trieCheckpoint;
+        MetisVersionedScan.Walk(cursor, [], (key, entries) =>
         {
-            (MDBResultCode getCode, MDBValue key, MDBValue value) = cursor.GetCurrent();
-            if (getCode != MDBResultCode.Success)
+            if (BinaryPrimitives.ReadUInt64BigEndian(key) > checkpoint)
             {
-                break;
-            }
-
-            if (BinaryPrimitives.ReadUInt64BigEndian(key.AsSpan()) > (ulong)_trieCheckpoint)
-            {
-                ReadOnlySpan<byte> entries = value.AsSpan();
                 for (int offset = 0; offset < entries.Length;)
                 {
                     int keyLength = ChangeLogKeyLength(entries[offset]);
@@ -447,8 +438,8 @@ public sealed class MetisStore : IDisposable
                 }
             }
 
-            code = cursor.Next().resultCode;
-        }
+            return true;
+        });
     }
 
     private static int ChangeLogKeyLength(byte table) =>
@@ -572,17 +563,9 @@ public sealed class MetisStore : IDisposable
         byte[] current = new byte[logicalLength];
         bool haveCurrent = false;
         bool sawBoundaryVersion = false;
-        MDBResultCode code = cursor.First().resultCode;
-        while (code == MDBResultCode.Success)
+        MetisVersionedScan.Walk(cursor, [], (key, value) =>
         {
-            (MDBResultCode getCode, MDBValue key, MDBValue value) = cursor.GetCurrent();
-            if (getCode != MDBResultCode.Success)
-            {
-                break;
-            }
-
-            ReadOnlySpan<byte> keySpan = key.AsSpan();
-            ReadOnlySpan<byte> logical = keySpan[..logicalLength];
+            ReadOnlySpan<byte> logical = key[..logicalLength];
             if (!haveCurrent || !logical.SequenceEqual(current))
             {
                 logical.CopyTo(current);
@@ -590,49 +573,41 @@ public sealed class MetisStore : IDisposable
                 sawBoundaryVersion = false;
             }
 
-            if (MetisKeys.VersionOf(keySpan) <= boundary)
+            if (MetisKeys.VersionOf(key) <= boundary)
             {
                 if (sawBoundaryVersion)
                 {
-                    dead.Add(keySpan.ToArray());
+                    dead.Add(key.ToArray());
                 }
                 else
                 {
                     sawBoundaryVersion = true;
-                    if (visibleAtBoundary is null && value.AsSpan().Length == 0)
+                    if (visibleAtBoundary is null && value.Length == 0)
                     {
-                        dead.Add(keySpan.ToArray());
+                        dead.Add(key.ToArray());
                     }
 
-                    visibleAtBoundary?.Invoke(logical, value.AsSpan());
+                    visibleAtBoundary?.Invoke(logical, value);
                 }
             }
 
-            code = cursor.Next().resultCode;
-        }
+            return true;
+        });
     }
 
     private void CollectDeadIncarnations(LightningTransaction transaction, Dictionary<Key32, ulong> liveIncarnation, List<byte[]> dead)
     {
         using LightningCursor cursor = transaction.CreateCursor(_storage);
-        MDBResultCode code = cursor.First().resultCode;
-        while (code == MDBResultCode.Success)
+        MetisVersionedScan.Walk(cursor, [], (key, _) =>
         {
-            (MDBResultCode getCode, MDBValue key, _) = cursor.GetCurrent();
-            if (getCode != MDBResultCode.Success)
+            if (liveIncarnation.TryGetValue(new Key32(key[..32]), out ulong incarnation)
+                && BinaryPrimitives.ReadUInt64BigEndian(key[32..]) < incarnation)
             {
-                break;
+                dead.Add(key.ToArray());
             }
 
-            ReadOnlySpan<byte> keySpan = key.AsSpan();
-            if (liveIncarnation.TryGetValue(new Key32(keySpan[..32]), out ulong incarnation)
-                && BinaryPrimitives.ReadUInt64BigEndian(keySpan[32..]) < incarnation)
-            {
-                dead.Add(keySpan.ToArray());
-            }
-
-            code = cursor.Next().resultCode;
-        }
+            return true;
+        });
     }
 
     public MetisStats GetStats()

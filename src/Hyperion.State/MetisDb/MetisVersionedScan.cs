@@ -4,6 +4,9 @@ namespace Hyperion.State.MetisDb;
 
 internal delegate void VisibleEntryHandler(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value);
 
+/// <summary>Visits one raw entry; returns false to stop the walk.</summary>
+internal delegate bool EntryVisitor(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value);
+
 /// <summary>Cursor walks over the versioned tables: one visible version per logical key.</summary>
 internal static class MetisVersionedScan
 {
@@ -48,29 +51,39 @@ internal static class MetisVersionedScan
     /// <summary>As above, with a prefix of <paramref name="prefixNibbles"/> nibbles (an odd count ends in a high nibble).</summary>
     public static void ForEachVisible(LightningCursor cursor, ReadOnlySpan<byte> prefix, int prefixNibbles, int logicalLength, ulong version, VisibleEntryHandler handler)
     {
-        Span<byte> current = stackalloc byte[logicalLength];
+        byte[] current = new byte[logicalLength];
         bool haveCurrent = false;
-        MDBResultCode code = prefix.IsEmpty ? cursor.First().resultCode : cursor.SetRange(prefix);
-        while (code == MDBResultCode.Success)
+        int nibbles = prefixNibbles;
+        byte[] prefixBytes = prefix.ToArray();
+        Walk(cursor, prefix, (key, value) =>
         {
-            (MDBResultCode getCode, MDBValue key, MDBValue data) = cursor.GetCurrent();
-            if (getCode != MDBResultCode.Success)
+            if (!StartsWithNibbles(key, prefixBytes, nibbles))
             {
-                break;
+                return false;
             }
 
-            ReadOnlySpan<byte> keySpan = key.AsSpan();
-            if (!StartsWithNibbles(keySpan, prefix, prefixNibbles))
-            {
-                break;
-            }
-
-            ReadOnlySpan<byte> logical = keySpan[..logicalLength];
-            if (!(haveCurrent && logical.SequenceEqual(current)) && MetisKeys.VersionOf(keySpan) <= version)
+            ReadOnlySpan<byte> logical = key[..logicalLength];
+            if (!(haveCurrent && logical.SequenceEqual(current)) && MetisKeys.VersionOf(key) <= version)
             {
                 logical.CopyTo(current);
                 haveCurrent = true;
-                handler(keySpan, data.AsSpan());
+                handler(key, value);
+            }
+
+            return true;
+        });
+    }
+
+    /// <summary>Visits raw entries from the first key at or after <paramref name="from"/> (empty: from the start) until the visitor stops.</summary>
+    public static void Walk(LightningCursor cursor, ReadOnlySpan<byte> from, EntryVisitor visitor)
+    {
+        MDBResultCode code = from.IsEmpty ? cursor.First().resultCode : cursor.SetRange(from);
+        while (code == MDBResultCode.Success)
+        {
+            (MDBResultCode getCode, MDBValue key, MDBValue value) = cursor.GetCurrent();
+            if (getCode != MDBResultCode.Success || !visitor(key.AsSpan(), value.AsSpan()))
+            {
+                return;
             }
 
             code = cursor.Next().resultCode;

@@ -76,27 +76,19 @@ internal sealed class StateTrieHasher
     {
         int loaded = 0;
         using LightningCursor cursor = transaction.CreateCursor(nodes);
-        MDBResultCode code = cursor.First().resultCode;
-        while (code == MDBResultCode.Success)
+        MetisVersionedScan.Walk(cursor, [], (key, value) =>
         {
-            (MDBResultCode getCode, MDBValue key, MDBValue value) = cursor.GetCurrent();
-            if (getCode != MDBResultCode.Success)
-            {
-                break;
-            }
-
-            ReadOnlySpan<byte> keySpan = key.AsSpan();
-            int depth = keySpan.Length == 5 ? keySpan[0] : -1;
-            int prefix = depth >= 0 ? BinaryPrimitives.ReadInt32BigEndian(keySpan[1..]) : -1;
+            int depth = key.Length == 5 ? key[0] : -1;
+            int prefix = depth >= 0 ? BinaryPrimitives.ReadInt32BigEndian(key[1..]) : -1;
             if (depth < 0 || depth > _cachedDepth || prefix < 0 || prefix >= _levels[depth].Length)
             {
                 throw new InvalidDataException("MetisDB: corrupt trie node key.");
             }
 
-            _levels[depth][prefix] = MerkleNode.Deserialize(value.AsSpan());
+            _levels[depth][prefix] = MerkleNode.Deserialize(value);
             loaded++;
-            code = cursor.Next().resultCode;
-        }
+            return true;
+        });
 
         return loaded;
     }
