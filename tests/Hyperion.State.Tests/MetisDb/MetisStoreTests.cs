@@ -190,6 +190,29 @@ public class MetisStoreTests
     }
 
     [Fact]
+    public void An_open_snapshot_survives_a_prune_of_its_block()
+    {
+        using var directory = new TempDirectory();
+        using MetisStore store = MetisStore.Open(directory.Path, new MetisStoreOptions { Durable = false });
+        Key32 address = MetisTestModel.Word(5);
+        for (ulong block = 0; block < 200; block++)
+        {
+            var changes = new MetisBlockChanges();
+            changes.SetAccount(address, block, MetisTestModel.Word(block), MetisAccount.EmptyCodeHash);
+            changes.SetStorage(address, MetisTestModel.Word(3), [(byte)(block + 1)]);
+            store.Commit(block, changes);
+        }
+
+        using MetisSnapshot old = store.OpenSnapshot(10);
+        Assert.Equal(72UL, store.Prune(128).Oldest);
+        // The snapshot's LMDB read transaction still sees the pages the prune freed.
+        Assert.True(old.TryGetAccount(address, out MetisAccount account));
+        Assert.Equal(10UL, account.Nonce);
+        Assert.Equal(MetisTestModel.Word(11), old.GetStorage(address, MetisTestModel.Word(3)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => store.OpenSnapshot(10));
+    }
+
+    [Fact]
     public async Task Readers_see_exactly_their_block_while_the_writer_commits()
     {
         using var directory = new TempDirectory();
