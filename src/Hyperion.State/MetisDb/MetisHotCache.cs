@@ -60,14 +60,4 @@ internal sealed class MetisHotCache
             _entries = 0;
         }
     }
-
-    public void Clear()
-    {
-        lock (Lock)
-        {
-            _accounts.Clear();
-            _slots.Clear();
-            _entries = 0;
-        }
-    }
 }
