@@ -129,7 +129,15 @@ internal static class DbCommand
             return 1;
         }
 
-        using MetisStore store = MetisStore.Open(directory.FullName);
-        return action(store);
+        try
+        {
+            using MetisStore store = MetisStore.Open(directory.FullName);
+            return action(store);
+        }
+        catch (InvalidDataException exception)
+        {
+            Console.Error.WriteLine($"hyperion db: {exception.Message}");
+            return 1;
+        }
     }
 }

@@ -90,7 +90,16 @@ public sealed class MetisStore : IDisposable
             flags |= EnvironmentOpenFlags.NoSync;
         }
 
-        _environment.Open(flags);
+        try
+        {
+            _environment.Open(flags);
+        }
+        catch (LightningException exception)
+        {
+            _environment.Dispose();
+            throw new InvalidDataException($"MetisDB: cannot open the store in {directory}: {exception.Message}", exception);
+        }
+
         // Reader slots of a killed process would otherwise pin old pages until the slot is reused.
         _environment.CheckStaleReaders();
         Cache = new MetisHotCache(options.HotCacheCapacity);

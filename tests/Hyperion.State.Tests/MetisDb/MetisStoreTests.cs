@@ -141,6 +141,15 @@ public class MetisStoreTests
     }
 
     [Fact]
+    public void A_file_that_is_not_a_store_is_rejected_clearly()
+    {
+        using var directory = new TempDirectory();
+        File.WriteAllBytes(Path.Combine(directory.Path, "data.mdb"), Enumerable.Range(0, 70_000).Select(i => (byte)(i * 31 + 7)).ToArray());
+        InvalidDataException error = Assert.Throws<InvalidDataException>(() => MetisStore.Open(directory.Path));
+        Assert.Contains("cannot open the store", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Storage_write_to_a_missing_account_is_rejected_and_leaves_no_trace()
     {
         using var directory = new TempDirectory();
