@@ -60,6 +60,11 @@ public sealed class MetisStore : IDisposable
     /// <summary>Blocks between trie-node checkpoints: persisting nodes every block would double the commit cost.</summary>
     private const ulong TrieCheckpointInterval = 64;
     private long _trieCheckpoint;  // block whose trie nodes are persisted, -1 if none
+
+    /// <summary>Storage tries of at least this many slots get an in-memory node cache.</summary>
+    private const int LargeStorageSlots = 1024;
+    private const int MaxCachedStorageTries = 256;
+    private readonly Dictionary<(Key32, ulong), StateTrieHasher> _storageTries = [];
     private long _head;  // -1 when empty; published with Volatile after the cache is updated
     private ulong _oldest;
     private bool _disposed;
@@ -217,7 +222,19 @@ public sealed class MetisStore : IDisposable
             }
 
             long started = System.Diagnostics.Stopwatch.GetTimestamp();
-            List<(Key32 Address, MetisHotCache.AccountEntry Entry)> written = WriteFlatChanges(block, changes, out List<(MetisHotCache.SlotKey, Key32)> slots);
+            List<(Key32 Address, MetisHotCache.AccountEntry Entry)> written;
+            List<(MetisHotCache.SlotKey, Key32)> slots;
+            try
+            {
+                written = WriteFlatChanges(block, changes, out slots);
+            }
+            catch
+            {
+                // The storage-trie caches may already describe the aborted writes.
+                _storageTries.Clear();
+                throw;
+            }
+
             Key32 root;
             long flatWritten, rootComputed;
             try
@@ -252,6 +269,7 @@ public sealed class MetisStore : IDisposable
             catch
             {
                 _trie.Reset();
+                _storageTries.Clear();
                 RollBackPendingBlock();
                 throw;
             }
@@ -347,7 +365,7 @@ public sealed class MetisStore : IDisposable
             if (next is { } account)
             {
                 Key32 storageRoot = change.Storage.Count > 0
-                    ? StorageRoot(storageCursor, address, incarnation, block)
+                    ? UpdatedStorageRoot(storageCursor, address, incarnation, block, change.Storage.Keys)
                     : (existed && !change.Destroyed ? previous.StorageRoot : MetisAccount.EmptyStorageRoot);
                 account = account with { StorageRoot = storageRoot };
                 account.Write(record, incarnation);
@@ -373,7 +391,10 @@ public sealed class MetisStore : IDisposable
     }
 
     /// <summary>Storage root of one account incarnation at <paramref name="version"/>, from its flat slots.</summary>
-    internal static Key32 StorageRoot(LightningCursor storageCursor, in Key32 address, ulong incarnation, ulong version)
+    internal static Key32 StorageRoot(LightningCursor storageCursor, in Key32 address, ulong incarnation, ulong version) =>
+        StorageRoot(storageCursor, address, incarnation, version, out _);
+
+    private static Key32 StorageRoot(LightningCursor storageCursor, in Key32 address, ulong incarnation, ulong version, out int slotCount)
     {
         Span<byte> prefix = stackalloc byte[MetisKeys.StoragePrefixLength];
         MetisKeys.StoragePrefix(prefix, address, incarnation);
@@ -382,12 +403,54 @@ public sealed class MetisStore : IDisposable
         {
             if (value.Length > 0)
             {
-                var encoded = new byte[TrieNodeRlp.StringLength(value)];
-                TrieNodeRlp.WriteString(encoded, value);
-                leaves.Add(new MerkleLeaf(key.Slice(MetisKeys.StoragePrefixLength, 32).ToArray(), encoded));
+                leaves.Add(new MerkleLeaf(key.Slice(MetisKeys.StoragePrefixLength, 32).ToArray(), EncodeSlotValue(value)));
             }
         });
+        slotCount = leaves.Count;
         return new Key32(MerkleNode.Build(leaves.ToArray(), 0).RootHash());
+    }
+
+    /// <summary>The storage trie leaf value: the RLP string of the slot's big-endian bytes.</summary>
+    internal static byte[] EncodeSlotValue(ReadOnlySpan<byte> value)
+    {
+        var encoded = new byte[TrieNodeRlp.StringLength(value)];
+        TrieNodeRlp.WriteString(encoded, value);
+        return encoded;
+    }
+
+    /// <summary>
+    /// Storage root after this block's writes. Accounts with many slots keep a node cache (depth 2: a touched slot
+    /// rehashes about slots/256 leaves instead of all of them); the rest are rebuilt from their flat slots.
+    /// </summary>
+    private Key32 UpdatedStorageRoot(LightningCursor storageCursor, in Key32 address, ulong incarnation, ulong block, IEnumerable<Key32> changedSlots)
+    {
+        var trieKey = (address, incarnation);
+        if (_storageTries.TryGetValue(trieKey, out StateTrieHasher? hasher))
+        {
+            foreach (Key32 slot in changedSlots)
+            {
+                hasher.Invalidate(slot);
+            }
+
+            return new Key32(hasher.ComputeRoot(storageCursor, block));
+        }
+
+        Key32 root = StorageRoot(storageCursor, address, incarnation, block, out int slotCount);
+        if (slotCount >= LargeStorageSlots)
+        {
+            if (_storageTries.Count >= MaxCachedStorageTries)
+            {
+                _storageTries.Clear();
+            }
+
+            var prefix = new byte[MetisKeys.StoragePrefixLength];
+            MetisKeys.StoragePrefix(prefix, address, incarnation);
+            hasher = new StateTrieHasher(2, prefix);
+            hasher.ComputeRoot(storageCursor, block);
+            _storageTries[trieKey] = hasher;
+        }
+
+        return root;
     }
 
     /// <summary>The change log of a block: every versioned key it wrote, so a half-committed block can be removed.</summary>

@@ -15,10 +15,18 @@ internal sealed class StateTrieHasher
 {
     private readonly int _cachedDepth;
     private readonly MerkleNode?[][] _levels;
+    // Empty for the account trie; addressHash ‖ incarnation for one account's storage trie.
+    private readonly byte[] _keyPrefix;
     private readonly ConcurrentQueue<(int Depth, int Prefix)> _recomputed = new();
 
-    public StateTrieHasher(int cachedDepth)
+    public StateTrieHasher(int cachedDepth) : this(cachedDepth, [])
     {
+    }
+
+    /// <summary>A hasher for the storage trie of one account incarnation (keys under <paramref name="storagePrefix"/>).</summary>
+    public StateTrieHasher(int cachedDepth, byte[] storagePrefix)
+    {
+        _keyPrefix = storagePrefix;
         ArgumentOutOfRangeException.ThrowIfLessThan(cachedDepth, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(cachedDepth, 6);
         _cachedDepth = cachedDepth;
@@ -120,6 +128,9 @@ internal sealed class StateTrieHasher
         return root.RootHash();
     }
 
+    /// <summary>Sequential root over one cursor (e.g. inside the write transaction that holds the changes).</summary>
+    public byte[] ComputeRoot(LightningCursor cursor, ulong version) => Compute(cursor, version, 0, 0).RootHash();
+
     private MerkleNode Compute(LightningCursor cursor, ulong version, int depth, int prefix)
     {
         if (_levels[depth][prefix] is { } cached)
@@ -130,7 +141,7 @@ internal sealed class StateTrieHasher
         MerkleNode node;
         if (depth == _cachedDepth)
         {
-            node = MerkleNode.Build(CollectAccountLeaves(cursor, version, prefix, _cachedDepth).ToArray(), _cachedDepth);
+            node = MerkleNode.Build(CollectLeaves(cursor, version, prefix).ToArray(), _cachedDepth);
         }
         else
         {
@@ -144,7 +155,11 @@ internal sealed class StateTrieHasher
         }
 
         _levels[depth][prefix] = node;
-        _recomputed.Enqueue((depth, prefix));
+        if (_keyPrefix.Length == 0)
+        {
+            _recomputed.Enqueue((depth, prefix)); // only the account trie is persisted
+        }
+
         return node;
     }
 
@@ -180,22 +195,37 @@ internal sealed class StateTrieHasher
         return MerkleNode.Branch(references);
     }
 
-    /// <summary>Live accounts at <paramref name="version"/> whose hash starts with the <paramref name="depth"/>-nibble <paramref name="prefix"/>.</summary>
-    private static List<MerkleLeaf> CollectAccountLeaves(LightningCursor cursor, ulong version, int prefix, int depth)
+    /// <summary>
+    /// Live leaves at <paramref name="version"/> whose trie key starts with the <see cref="_cachedDepth"/>-nibble
+    /// <paramref name="prefix"/>: accounts (value: the account RLP) or slots (value: the RLP of the stored bytes).
+    /// </summary>
+    private List<MerkleLeaf> CollectLeaves(LightningCursor cursor, ulong version, int prefix)
     {
         var leaves = new List<MerkleLeaf>();
-        Span<byte> seek = stackalloc byte[(depth + 1) / 2];
+        int depth = _cachedDepth;
+        Span<byte> seek = stackalloc byte[_keyPrefix.Length + (depth + 1) / 2];
+        _keyPrefix.CopyTo(seek);
+        Span<byte> nibbles = seek[_keyPrefix.Length..];
         int aligned = (depth & 1) == 1 ? prefix << 4 : prefix;
-        for (int i = 0; i < seek.Length; i++)
+        for (int i = 0; i < nibbles.Length; i++)
         {
-            seek[i] = (byte)(aligned >> (8 * (seek.Length - 1 - i)));
+            nibbles[i] = (byte)(aligned >> (8 * (nibbles.Length - 1 - i)));
         }
 
-        MetisVersionedScan.ForEachVisible(cursor, seek, depth, 32, version, (key, record) =>
+        int keyStart = _keyPrefix.Length;
+        bool accounts = keyStart == 0;
+        MetisVersionedScan.ForEachVisible(cursor, seek, 2 * keyStart + depth, keyStart + 32, version, (key, value) =>
         {
-            if (MetisAccount.TryRead(record, out MetisAccount account, out _))
+            if (accounts)
             {
-                leaves.Add(new MerkleLeaf(key[..32].ToArray(), account.EncodeTrieValue()));
+                if (MetisAccount.TryRead(value, out MetisAccount account, out _))
+                {
+                    leaves.Add(new MerkleLeaf(key[..32].ToArray(), account.EncodeTrieValue()));
+                }
+            }
+            else if (value.Length > 0)
+            {
+                leaves.Add(new MerkleLeaf(key.Slice(keyStart, 32).ToArray(), MetisStore.EncodeSlotValue(value)));
             }
         });
         return leaves;

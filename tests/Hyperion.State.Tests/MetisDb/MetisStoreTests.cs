@@ -141,6 +141,62 @@ public class MetisStoreTests
     }
 
     [Fact]
+    public void A_contract_with_large_storage_keeps_exact_storage_roots_across_blocks()
+    {
+        using var directory = new TempDirectory();
+        using MetisStore store = MetisStore.Open(directory.Path, new MetisStoreOptions { Durable = false });
+        var random = new Random(5);
+        var model = new MetisTestModel();
+        Key32 contract = MetisTestModel.Word(0xc0de);
+        var first = new MetisBlockChanges();
+        var account = new MetisTestModel.ModelAccount { Nonce = 1, Balance = MetisTestModel.Word(1) };
+        model.Accounts[contract] = account;
+        first.SetAccount(contract, 1, account.Balance, account.CodeHash);
+        for (int i = 0; i < 3000; i++)
+        {
+            Key32 slot = MetisTestModel.RandomKey(random);
+            byte[] value = [(byte)(i % 255 + 1), (byte)i];
+            account.Storage[slot] = value;
+            first.SetStorage(contract, slot, value);
+        }
+
+        Assert.Equal(model.StateRoot(), store.Commit(0, first));
+        Key32[] slots = account.Storage.Keys.ToArray();
+        for (ulong block = 1; block < 12; block++)
+        {
+            var changes = new MetisBlockChanges();
+            for (int i = 0; i < 20; i++)
+            {
+                Key32 slot = random.Next(3) == 0 ? MetisTestModel.RandomKey(random) : slots[random.Next(slots.Length)];
+                byte[] value = random.Next(4) == 0 ? [] : [(byte)random.Next(1, 256)];
+                if (value.Length == 0)
+                {
+                    account.Storage.Remove(slot);
+                }
+                else
+                {
+                    account.Storage[slot] = value;
+                }
+
+                changes.SetStorage(contract, slot, value);
+            }
+
+            if (block == 6)
+            {
+                // destroyed and recreated: the new incarnation starts empty, the cached trie of the old one is unused
+                changes.DeleteAccount(contract);
+                account.Storage.Clear();
+                changes.SetAccount(contract, 2, account.Balance, account.CodeHash);
+                account.Nonce = 2;
+            }
+
+            Assert.Equal(model.StateRoot(), store.Commit(block, changes));
+        }
+
+        Assert.True(store.Verify().Ok);
+    }
+
+    [Fact]
     public void A_file_that_is_not_a_store_is_rejected_clearly()
     {
         using var directory = new TempDirectory();
