@@ -17,6 +17,66 @@ public sealed class PatriciaTrie
 
     public Hash256 RootHash => _root?.Hash ?? Keccak256.EmptyTrieRoot;
 
+    /// <summary>
+    /// Builds a trie in one pass: entries are sorted by key and every node is created exactly once
+    /// (no path copying), which is much cheaper than repeated <see cref="Set"/> for bulk loads.
+    /// A later duplicate key wins; empty values are skipped.
+    /// </summary>
+    public static PatriciaTrie FromEntries(IEnumerable<KeyValuePair<byte[], byte[]>> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var latest = new Dictionary<string, (byte[] Path, byte[] Value)>(StringComparer.Ordinal);
+        foreach ((byte[] key, byte[] value) in entries)
+        {
+            latest[Convert.ToHexString(key)] = (Nibbles.FromBytes(key), value);
+        }
+
+        (byte[] Path, byte[] Value)[] sorted = [.. latest.Values.Where(e => e.Value.Length > 0)];
+        Array.Sort(sorted, static (a, b) => a.Path.AsSpan().SequenceCompareTo(b.Path));
+        return new PatriciaTrie
+        {
+            _root = sorted.Length == 0 ? null : BuildSorted(sorted, 0),
+            Count = sorted.Length,
+        };
+    }
+
+    /// <summary>Builds the subtree for <paramref name="sorted"/> entries that all share their first <paramref name="depth"/> nibbles.</summary>
+    private static TrieNode BuildSorted(ReadOnlySpan<(byte[] Path, byte[] Value)> sorted, int depth)
+    {
+        if (sorted.Length == 1)
+        {
+            return new LeafNode(sorted[0].Path[depth..], sorted[0].Value);
+        }
+
+        // Sorted order: the shared prefix of the whole range is the shared prefix of its first and last keys.
+        int common = sorted[0].Path.AsSpan(depth).CommonPrefixLength(sorted[^1].Path.AsSpan(depth));
+        int branchDepth = depth + common;
+        byte[]? branchValue = null;
+        int start = 0;
+        if (sorted[0].Path.Length == branchDepth)
+        {
+            branchValue = sorted[0].Value; // the key that ends here sorts first
+            start = 1;
+        }
+
+        var children = new TrieNode?[BranchNode.Width];
+        while (start < sorted.Length)
+        {
+            byte nibble = sorted[start].Path[branchDepth];
+            int end = start + 1;
+            while (end < sorted.Length && sorted[end].Path[branchDepth] == nibble)
+            {
+                end++;
+            }
+
+            children[nibble] = BuildSorted(sorted[start..end], branchDepth + 1);
+            start = end;
+        }
+
+        var branch = new BranchNode(children, branchValue);
+        return common == 0 ? branch : new ExtensionNode(sorted[0].Path[depth..branchDepth], branch);
+    }
+
     /// <summary>The value stored under <paramref name="key"/>, or null if absent.</summary>
     public byte[]? Get(ReadOnlySpan<byte> key) => Walk(Nibbles.FromBytes(key), proof: null);
 

@@ -16,15 +16,13 @@ public static class TrieRoot
             return Keccak256.EmptyTrieRoot;
         }
 
-        var trie = new PatriciaTrie();
-        Span<byte> key = stackalloc byte[9];
-        for (int i = 0; i < encodedItems.Count; i++)
+        var entries = new KeyValuePair<byte[], byte[]>[encodedItems.Count];
+        for (int i = 0; i < entries.Length; i++)
         {
-            var writer = new RlpWriter(key);
-            writer.WriteUInt64((ulong)i);
-            trie.Set(key[..writer.Position], encodedItems[i]);
+            entries[i] = new(Rlp.EncodeUInt64((ulong)i), encodedItems[i]);
         }
 
+        PatriciaTrie trie = PatriciaTrie.FromEntries(entries);
         return trie.RootHash;
     }
 }
