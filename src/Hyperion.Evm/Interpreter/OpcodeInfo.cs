@@ -8,7 +8,7 @@ namespace Hyperion.Evm.Interpreter;
 public readonly record struct OpcodeInfo(string Name, long StaticGas, byte Pops, byte Pushes, bool Defined)
 {
     /// <summary>Largest stack height the instruction tolerates before it would overflow 1024 items.</summary>
-    public int MaxStackBefore => OpcodeTable.StackLimit - Pushes + Pops;
+    public int MaxStackBefore => Math.Min(OpcodeTable.StackLimit, OpcodeTable.StackLimit - Pushes + Pops);
 }
 
 /// <summary>The per-fork opcode tables (256 entries each), built once.</summary>
