@@ -55,7 +55,10 @@ public sealed class PrecompileTable
     private static readonly PrecompileTable Standard = new(
     [
         Entry(0x02, new StaticPrecompile("sha256", Sha256Precompile.RequiredGas, Sha256Precompile.TryRun)),
+        Entry(0x03, new StaticPrecompile("ripemd160", Ripemd160Precompile.RequiredGas, Ripemd160Precompile.TryRun)),
         Entry(0x04, new StaticPrecompile("identity", IdentityPrecompile.RequiredGas, IdentityPrecompile.TryRun)),
+        Entry(0x05, new StaticPrecompile("modexp", ModExpPrecompile.RequiredGas, ModExpPrecompile.TryRun)),
+        Entry(0x09, new StaticPrecompile("blake2f", Blake2fPrecompile.RequiredGas, Blake2fPrecompile.TryRun)),
     ]);
 
     private static KeyValuePair<Address, IPrecompile> Entry(byte index, IPrecompile precompile) =>
