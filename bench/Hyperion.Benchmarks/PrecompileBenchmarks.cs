@@ -10,6 +10,8 @@ public class PrecompileBenchmarks
     private byte[] _blake2f = [];
     private byte[] _modexp = [];
     private byte[] _kilobyte = [];
+    private byte[] _bn254Add = [];
+    private byte[] _bn254Mul = [];
 
     [GlobalSetup]
     public void Setup()
@@ -22,6 +24,13 @@ public class PrecompileBenchmarks
         const string primeMinusOne = "fffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2e";
         _modexp = Convert.FromHexString(new string('0', 62) + "20" + new string('0', 62) + "20" + new string('0', 62) + "20" +
             new string('0', 62) + "03" + primeMinusOne + prime);
+
+        // Generator (1, 2) plus 2G, and the generator times a full-width scalar.
+        const string generator = "0000000000000000000000000000000000000000000000000000000000000001" +
+            "0000000000000000000000000000000000000000000000000000000000000002";
+        _bn254Add = Convert.FromHexString(generator +
+            "030644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd315ed738c0e0a7c92e7845f96b2ae9c0a68a6a449e3538fc7ff3ebf7a5a18a2c4");
+        _bn254Mul = Convert.FromHexString(generator + "30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000000");
 
         _kilobyte = new byte[1024];
         new Random(2).NextBytes(_kilobyte);
@@ -38,6 +47,20 @@ public class PrecompileBenchmarks
     public byte[] ModExp256BitFermat()
     {
         ModExpPrecompile.TryRun(_modexp, out byte[] output);
+        return output;
+    }
+
+    [Benchmark]
+    public byte[] Bn254Add()
+    {
+        Bn254AddPrecompile.TryRun(_bn254Add, out byte[] output);
+        return output;
+    }
+
+    [Benchmark]
+    public byte[] Bn254Mul()
+    {
+        Bn254MulPrecompile.TryRun(_bn254Mul, out byte[] output);
         return output;
     }
 
