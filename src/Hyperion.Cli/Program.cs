@@ -11,6 +11,7 @@ public static class Program
         // One line per command; each command lives in Commands/<Name>Command.cs.
         root.Subcommands.Add(DevCommand.Create());
         root.Subcommands.Add(VersionCommand.Create());
+        root.Subcommands.Add(DbCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

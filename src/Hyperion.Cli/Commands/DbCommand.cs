@@ -1,0 +1,143 @@
+using System.CommandLine;
+using System.Globalization;
+using Hyperion.State.MetisDb;
+
+namespace Hyperion.Cli.Commands;
+
+/// <summary><c>hyperion db stats|verify|prune</c>: inspect and maintain a MetisDB state store.</summary>
+internal static class DbCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("db", "Inspect and maintain the MetisDB state store.");
+        command.Subcommands.Add(Stats());
+        command.Subcommands.Add(Verify());
+        command.Subcommands.Add(Prune());
+        command.Subcommands.Add(Bench());
+        command.Subcommands.Add(CrashTestWriter());
+        return command;
+    }
+
+    private static Option<DirectoryInfo> DataDirOption() => new("--data-dir")
+    {
+        Description = "Directory of the MetisDB store.",
+        Required = true,
+    };
+
+    private static Command Stats()
+    {
+        Option<DirectoryInfo> dataDir = DataDirOption();
+        var command = new Command("stats", "Blocks, accounts, slots and size on disk.") { dataDir };
+        command.SetAction(parse => WithStore(parse.GetValue(dataDir)!, store =>
+        {
+            MetisStats stats = store.GetStats();
+            Console.WriteLine($"head              {(stats.Head is { } head ? head.ToString(CultureInfo.InvariantCulture) : "(empty)")}");
+            Console.WriteLine($"oldest readable   {stats.Oldest}");
+            Console.WriteLine($"blocks            {(stats.Head is { } h ? h - stats.Oldest + 1 : 0)}");
+            if (stats.Head is not null)
+            {
+                MetisVerifyResult state = store.Verify();
+                Console.WriteLine($"accounts          {state.Accounts}");
+                Console.WriteLine($"storage slots     {state.Slots}");
+                Console.WriteLine($"state root        0x{state.StoredRoot}");
+            }
+
+            Console.WriteLine($"account versions  {stats.AccountVersions}");
+            Console.WriteLine($"storage versions  {stats.StorageVersions}");
+            Console.WriteLine($"code entries      {stats.CodeEntries}");
+            Console.WriteLine($"size on disk      {stats.BytesOnDisk} bytes ({stats.BytesUsed} in use)");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Verify()
+    {
+        Option<DirectoryInfo> dataDir = DataDirOption();
+        var command = new Command("verify", "Recompute the state root and storage roots from the flat state and compare with the stored root.") { dataDir };
+        command.SetAction(parse => WithStore(parse.GetValue(dataDir)!, store =>
+        {
+            if (store.Head is null)
+            {
+                Console.Error.WriteLine("hyperion db verify: the store is empty");
+                return 1;
+            }
+
+            MetisVerifyResult result = store.Verify();
+            Console.WriteLine($"head {result.Head}: {result.Accounts} accounts, {result.Slots} slots");
+            Console.WriteLine($"stored root   0x{result.StoredRoot}");
+            Console.WriteLine($"computed root 0x{result.ComputedRoot}");
+            Console.WriteLine($"storage root mismatches {result.StorageRootMismatches}");
+            Console.WriteLine(result.Ok ? "OK" : "MISMATCH");
+            return result.Ok ? 0 : 2;
+        }));
+        return command;
+    }
+
+    private static Command Prune()
+    {
+        Option<DirectoryInfo> dataDir = DataDirOption();
+        var keep = new Option<int>("--keep") { Description = "Recent blocks to keep readable (at least 128).", DefaultValueFactory = _ => 128 };
+        var command = new Command("prune", "Drop state versions older than the kept window.") { dataDir, keep };
+        command.SetAction(parse => WithStore(parse.GetValue(dataDir)!, store =>
+        {
+            int blocks = parse.GetValue(keep);
+            if (blocks < 128)
+            {
+                Console.Error.WriteLine("hyperion db prune: --keep must be at least 128");
+                return 1;
+            }
+
+            long before = store.GetStats().BytesUsed;
+            MetisPruneResult result = store.Prune(blocks);
+            Console.WriteLine($"oldest readable block {result.Oldest}; removed {result.AccountVersionsDeleted} account and {result.StorageVersionsDeleted} storage versions");
+            Console.WriteLine($"in use {before} -> {store.GetStats().BytesUsed} bytes (freed pages are reused by later commits)");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Bench()
+    {
+        var accounts = new Option<int>("--accounts") { Description = "Accounts to load.", DefaultValueFactory = _ => 1_000_000 };
+        var durable = new Option<bool>("--durable") { Description = "fsync every commit (both stores).", DefaultValueFactory = _ => true };
+        var depth = new Option<int>("--trie-cache-depth") { Description = "Trie levels kept in memory (4 or 5).", DefaultValueFactory = _ => 4 };
+        var command = new Command("bench", "Benchmark MetisDB against plain LMDB on the same accounts (temporary directory).") { accounts, durable, depth };
+        command.SetAction(parse => DbBenchmark.Run(parse.GetValue(accounts), parse.GetValue(durable), parse.GetValue(depth), Console.Out));
+        return command;
+    }
+
+    /// <summary>Test host for the crash-safety test: commits deterministic blocks until killed.</summary>
+    private static Command CrashTestWriter()
+    {
+        Option<DirectoryInfo> dataDir = DataDirOption();
+        var command = new Command("crashtest-writer", "Commit deterministic blocks in a loop (for kill -9 testing).") { dataDir };
+        command.Hidden = true;
+        command.SetAction(parse =>
+        {
+            MetisCrashWorkload.RunWriter(parse.GetValue(dataDir)!.FullName, ulong.MaxValue - 1, Console.Out);
+            return 0;
+        });
+        return command;
+    }
+
+    private static int WithStore(DirectoryInfo directory, Func<MetisStore, int> action)
+    {
+        if (!directory.Exists)
+        {
+            Console.Error.WriteLine($"hyperion db: no such directory: {directory.FullName}");
+            return 1;
+        }
+
+        try
+        {
+            using MetisStore store = MetisStore.Open(directory.FullName);
+            return action(store);
+        }
+        catch (InvalidDataException exception)
+        {
+            Console.Error.WriteLine($"hyperion db: {exception.Message}");
+            return 1;
+        }
+    }
+}

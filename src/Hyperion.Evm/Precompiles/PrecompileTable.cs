@@ -1,0 +1,66 @@
+using System.Collections.Frozen;
+using Hyperion.Core;
+
+namespace Hyperion.Evm.Precompiles;
+
+/// <summary>
+/// The precompiles active at one fork, keyed by address. Precompile addresses are 0x00…01 upwards, so lookup of an
+/// ordinary address is a cheap miss. Immutable and shareable across threads.
+/// </summary>
+public sealed class PrecompileTable
+{
+    private readonly FrozenDictionary<Address, IPrecompile> _byAddress;
+
+    public PrecompileTable(IEnumerable<KeyValuePair<Address, IPrecompile>> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        _byAddress = entries.ToFrozenDictionary();
+        // Sorted so iteration (e.g. warming every precompile for EIP-2929) never depends on hash order.
+        Addresses = [.. _byAddress.Keys.Order()];
+    }
+
+    /// <summary>Active precompile addresses in ascending order (all are warm from the start of a transaction).</summary>
+    public IReadOnlyList<Address> Addresses { get; }
+
+    public int Count => _byAddress.Count;
+
+    public bool TryGet(in Address address, out IPrecompile precompile) =>
+        _byAddress.TryGetValue(address, out precompile!);
+
+    public bool Contains(in Address address) => _byAddress.ContainsKey(address);
+
+    /// <summary>The address 0x00…0n of the n-th precompile.</summary>
+    public static Address AddressOf(byte index)
+    {
+        Span<byte> bytes = stackalloc byte[Address.Size];
+        bytes.Clear();
+        bytes[^1] = index;
+        return new Address(bytes);
+    }
+
+    /// <summary>
+    /// The standard precompiles implemented so far for <paramref name="fork"/>. Every fork MetisVM supports
+    /// (Berlin and later) has the same address set 0x01–0x09, plus 0x0a (point evaluation) from Cancun.
+    /// </summary>
+    public static PrecompileTable ForFork(Fork fork)
+    {
+        if (!Enum.IsDefined(fork))
+        {
+            throw new ArgumentOutOfRangeException(nameof(fork), fork, "unknown fork");
+        }
+
+        return Standard;
+    }
+
+    private static readonly PrecompileTable Standard = new(
+    [
+        Entry(0x02, new StaticPrecompile("sha256", Sha256Precompile.RequiredGas, Sha256Precompile.TryRun)),
+        Entry(0x03, new StaticPrecompile("ripemd160", Ripemd160Precompile.RequiredGas, Ripemd160Precompile.TryRun)),
+        Entry(0x04, new StaticPrecompile("identity", IdentityPrecompile.RequiredGas, IdentityPrecompile.TryRun)),
+        Entry(0x05, new StaticPrecompile("modexp", ModExpPrecompile.RequiredGas, ModExpPrecompile.TryRun)),
+        Entry(0x09, new StaticPrecompile("blake2f", Blake2fPrecompile.RequiredGas, Blake2fPrecompile.TryRun)),
+    ]);
+
+    private static KeyValuePair<Address, IPrecompile> Entry(byte index, IPrecompile precompile) =>
+        new(AddressOf(index), precompile);
+}

@@ -1,0 +1,49 @@
+namespace Hyperion.Core.Tests;
+
+public class BloomTests
+{
+    [Fact]
+    public void SetsThreeBitsAtSpecifiedPositions()
+    {
+        // keccak(0x00..00 address) = 5380c7b7ae81a58eb98d9c78de4a1fd7fd9535fc953ed2be602daaa41767312a:
+        // pairs 0x5380, 0xc7b7, 0xae81 -> bits 0x380, 0x7b7, 0x681.
+        var bloom = new Bloom();
+        bloom.Add(Address.Zero);
+        byte[] bytes = bloom.ToArray();
+        int[] expectedBits = [0x380, 0x7b7, 0x681];
+        foreach (int bit in expectedBits)
+        {
+            Assert.NotEqual(0, bytes[255 - bit / 8] & (1 << (bit % 8)));
+        }
+
+        Assert.Equal(3, bytes.Sum(b => System.Numerics.BitOperations.PopCount(b)));
+        Assert.True(bloom.Contains(Address.Zero));
+    }
+
+    [Fact]
+    public void ContainsEverythingAddedAndAccumulates()
+    {
+        var random = new Random(11);
+        var a = new Bloom();
+        var b = new Bloom();
+        var added = new List<byte[]>();
+        for (int i = 0; i < 20; i++)
+        {
+            var item = new byte[i % 2 == 0 ? 20 : 32];
+            random.NextBytes(item);
+            (i < 10 ? a : b).Add(item);
+            added.Add(item);
+        }
+
+        var combined = new Bloom(a.Bytes);
+        combined.Accumulate(b);
+        Assert.All(added, item => Assert.True(combined.Contains(item)));
+        Assert.True(combined.Contains(a));
+        Assert.True(combined.Contains(b));
+        Assert.False(a.Contains(combined));
+        Assert.True(new Bloom().IsEmpty);
+        Assert.False(a.IsEmpty);
+        Assert.Equal(a, new Bloom(a.Bytes));
+        Assert.Throws<ArgumentException>(() => new Bloom(new byte[255]));
+    }
+}

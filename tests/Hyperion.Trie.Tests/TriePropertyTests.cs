@@ -1,0 +1,223 @@
+using CsCheck;
+using Hyperion.Core;
+using Hyperion.Core.Crypto;
+using Hyperion.Core.Rlp;
+
+namespace Hyperion.Trie.Tests;
+
+public class TriePropertyTests
+{
+    // Short keys from a small alphabet force shared prefixes, prefix keys (branch values) and embedded nodes.
+    private static readonly Gen<byte[]> GenKey = Gen.Byte[0, 3].Array[0, 4];
+    private static readonly Gen<byte[]> GenValue = Gen.Byte.Array[1, 40];
+    private static readonly Gen<(byte[] Key, byte[] Value)[]> GenEntries = Gen.Select(GenKey, GenValue).Array[0, 40];
+
+    private static PatriciaTrie Build(IEnumerable<(byte[] Key, byte[] Value)> entries)
+    {
+        var trie = new PatriciaTrie();
+        foreach ((byte[] key, byte[] value) in entries)
+        {
+            trie.Set(key, value);
+        }
+
+        return trie;
+    }
+
+    private static Dictionary<string, byte[]> Final(IEnumerable<(byte[] Key, byte[] Value)> entries)
+    {
+        var map = new Dictionary<string, byte[]>();
+        foreach ((byte[] key, byte[] value) in entries)
+        {
+            map[Hex.Encode(key)] = value;
+        }
+
+        return map;
+    }
+
+    [Fact]
+    public void InsertionOrderDoesNotChangeRoot()
+    {
+        GenEntries.Select(Gen.Int).Sample((entries, seed) =>
+        {
+            var distinct = Final(entries).Select(kv => (Hex.Decode(kv.Key), kv.Value)).ToArray();
+            var shuffled = distinct.ToArray();
+            new Random(seed).Shuffle(shuffled);
+            Assert.Equal(Build(distinct).RootHash, Build(shuffled).RootHash);
+        });
+    }
+
+    [Fact]
+    public void IncrementalRootMatchesRebuildAfterUpdatesAndDeletes()
+    {
+        var genOps = Gen.Select(GenKey, Gen.Frequency((3, GenValue), (1, Gen.Const(Array.Empty<byte>())))).Array[1, 60];
+        genOps.Sample(ops =>
+        {
+            var trie = new PatriciaTrie();
+            var model = new Dictionary<string, byte[]>();
+            foreach ((byte[] key, byte[] value) in ops)
+            {
+                trie.Set(key, value);
+                if (value.Length == 0)
+                {
+                    model.Remove(Hex.Encode(key));
+                }
+                else
+                {
+                    model[Hex.Encode(key)] = value;
+                }
+
+                _ = trie.RootHash; // force hashing mid-stream so cached hashes are exercised
+            }
+
+            PatriciaTrie rebuilt = Build(model.Select(kv => (Hex.Decode(kv.Key), kv.Value)));
+            Assert.Equal(rebuilt.RootHash, trie.RootHash);
+            Assert.Equal(model.Count, trie.Count);
+            foreach ((string keyHex, byte[] value) in model)
+            {
+                Assert.Equal(value, trie.Get(Hex.Decode(keyHex)));
+            }
+
+            var ordered = trie.Entries().Select(e => Hex.Encode(e.Key)).ToList();
+            Assert.Equal(model.Keys.OrderBy(k => Hex.Decode(k), ByteComparer.Instance).ToList(), ordered);
+        });
+    }
+
+    [Fact]
+    public void DeletingEverythingGivesEmptyRoot()
+    {
+        GenEntries.Sample(entries =>
+        {
+            PatriciaTrie trie = Build(entries);
+            foreach ((byte[] key, _) in entries)
+            {
+                trie.Delete(key);
+            }
+
+            Assert.Equal(Keccak256.EmptyTrieRoot, trie.RootHash);
+            Assert.Equal(0, trie.Count);
+        });
+    }
+
+    [Fact]
+    public void ProofsVerifyForPresentAndAbsentKeys()
+    {
+        Gen.Select(GenEntries, GenKey.Array[1, 10]).Sample((entries, probes) =>
+        {
+            PatriciaTrie trie = Build(entries);
+            Hash256 root = trie.RootHash;
+            foreach (byte[] key in entries.Select(e => e.Key).Concat(probes))
+            {
+                Assert.Equal(trie.Get(key), TrieProof.Verify(root, key, trie.GetProof(key)));
+            }
+        });
+    }
+
+    [Fact]
+    public void SecureTrieProofsVerifyWithLargeValues()
+    {
+        var trie = new SecureTrie();
+        var random = new Random(5);
+        for (int i = 0; i < 500; i++)
+        {
+            var value = new byte[random.Next(1, 100)];
+            random.NextBytes(value);
+            trie.Set(BitConverter.GetBytes(i), value);
+        }
+
+        Hash256 root = trie.RootHash;
+        for (int i = 0; i < 600; i++)
+        {
+            byte[] key = BitConverter.GetBytes(i);
+            IReadOnlyList<byte[]> proof = trie.GetProof(key);
+            Assert.Equal(trie.Get(key), SecureTrie.VerifyProof(root, key, proof));
+        }
+    }
+
+    [Fact]
+    public void TamperedOrIncompleteProofsAreRejected()
+    {
+        var trie = new PatriciaTrie();
+        for (int i = 0; i < 100; i++)
+        {
+            trie.Set(Keccak256.Hash(BitConverter.GetBytes(i)).ToArray(), new byte[40]);
+        }
+
+        byte[] key = Keccak256.Hash(BitConverter.GetBytes(7)).ToArray();
+        var proof = trie.GetProof(key).ToList();
+        Assert.True(proof.Count >= 2);
+        Assert.Throws<TrieException>(() => TrieProof.Verify(trie.RootHash, key, proof.Take(proof.Count - 1)));
+
+        var tampered = proof.Select(node => (byte[])node.Clone()).ToList();
+        tampered[^1][^1] ^= 1;
+        Assert.Throws<TrieException>(() => TrieProof.Verify(trie.RootHash, key, tampered));
+        Assert.Throws<TrieException>(() => TrieProof.Verify(Keccak256.Hash("other root"u8), key, proof));
+    }
+
+    [Fact]
+    public void ListRootMatchesIndexKeyedTrie()
+    {
+        Assert.Equal(Keccak256.EmptyTrieRoot, TrieRoot.OfList([]));
+        Gen.Byte.Array[1, 120].List[1, 300].Sample(items =>
+        {
+            var trie = new PatriciaTrie();
+            for (int i = 0; i < items.Count; i++)
+            {
+                trie.Set(Rlp.EncodeUInt64((ulong)i), items[i]);
+            }
+
+            Assert.Equal(trie.RootHash, TrieRoot.OfList(items));
+        }, iter: 20);
+    }
+
+    [Fact]
+    public void SmallNodesAreEmbeddedNotHashed()
+    {
+        // Two tiny entries under a branch: children encode to < 32 bytes, so the proof is the root alone.
+        var trie = new PatriciaTrie();
+        trie.Set([0x10], [0x01]);
+        trie.Set([0x20], [0x02]);
+        IReadOnlyList<byte[]> proof = trie.GetProof([0x10]);
+        Assert.Single(proof);
+        Assert.Equal(trie.RootHash, Keccak256.Hash(proof[0]));
+        Assert.Equal([0x01], TrieProof.Verify(trie.RootHash, [0x10], proof));
+    }
+
+    private sealed class ByteComparer : IComparer<byte[]>
+    {
+        public static readonly ByteComparer Instance = new();
+
+        public int Compare(byte[]? x, byte[]? y) => x.AsSpan().SequenceCompareTo(y);
+    }
+}
+
+public class BulkBuildTests
+{
+    [Fact]
+    public void FromEntriesMatchesIncrementalInserts()
+    {
+        Gen.Select(Gen.Byte[0, 3].Array[0, 5], Gen.Byte.Array[0, 40]).Array[0, 50].Sample(entries =>
+        {
+            var incremental = new PatriciaTrie();
+            foreach ((byte[] key, byte[] value) in entries)
+            {
+                incremental.Set(key, value.Length == 0 ? [] : value);
+            }
+
+            // Empty values are deletes for Set but "skip" for FromEntries, so compare on the surviving last writes.
+            var last = new Dictionary<string, (byte[] Key, byte[] Value)>();
+            foreach ((byte[] key, byte[] value) in entries)
+            {
+                last[Convert.ToHexString(key)] = (key, value);
+            }
+
+            PatriciaTrie bulk = PatriciaTrie.FromEntries(last.Values.Select(e => new KeyValuePair<byte[], byte[]>(e.Key, e.Value)));
+            Assert.Equal(incremental.RootHash, bulk.RootHash);
+            Assert.Equal(incremental.Count, bulk.Count);
+
+            // The bulk-built trie must keep working incrementally.
+            bulk.Set([9, 9], [1]);
+            incremental.Set([9, 9], [1]);
+            Assert.Equal(incremental.RootHash, bulk.RootHash);
+        });
+    }
+}
