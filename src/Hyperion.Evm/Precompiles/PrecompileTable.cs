@@ -58,6 +58,8 @@ public sealed class PrecompileTable
         Entry(0x03, new StaticPrecompile("ripemd160", Ripemd160Precompile.RequiredGas, Ripemd160Precompile.TryRun)),
         Entry(0x04, new StaticPrecompile("identity", IdentityPrecompile.RequiredGas, IdentityPrecompile.TryRun)),
         Entry(0x05, new StaticPrecompile("modexp", ModExpPrecompile.RequiredGas, ModExpPrecompile.TryRun)),
+        Entry(0x06, new StaticPrecompile("bn254add", Bn254AddPrecompile.RequiredGas, Bn254AddPrecompile.TryRun)),
+        Entry(0x07, new StaticPrecompile("bn254mul", Bn254MulPrecompile.RequiredGas, Bn254MulPrecompile.TryRun)),
         Entry(0x09, new StaticPrecompile("blake2f", Blake2fPrecompile.RequiredGas, Blake2fPrecompile.TryRun)),
     ]);
 

@@ -7,6 +7,8 @@ public class PrecompileRegistrationTests
     [Theory]
     [InlineData(3, 600)]
     [InlineData(5, 200)]
+    [InlineData(6, 150)]
+    [InlineData(7, 6000)]
     [InlineData(9, 0)]
     public void RegisteredAtTheirAddressWithTheirGasRule(byte index, long gasForEmptyInput)
     {
