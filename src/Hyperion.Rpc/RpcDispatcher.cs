@@ -1,0 +1,236 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+
+namespace Hyperion.Rpc;
+
+/// <summary>Limits applied to every request.</summary>
+public sealed class RpcServerOptions
+{
+    public string Host { get; set; } = "127.0.0.1";
+    public int Port { get; set; } = 8545;
+    public long MaxRequestBodyBytes { get; set; } = 5 * 1024 * 1024;
+    public int MaxBatchSize { get; set; } = 1000;
+    public int MaxJsonDepth { get; set; } = 64;
+}
+
+/// <summary>
+/// Parses a JSON-RPC 2.0 payload (single or batch), runs the handlers and writes the response.
+/// Never throws for bad input: every failure becomes a well-formed error object.
+/// </summary>
+public sealed class RpcDispatcher
+{
+    private readonly RpcMethodRegistry _registry;
+    private readonly RpcServerOptions _options;
+    private readonly ILogger _logger;
+
+    public RpcDispatcher(RpcMethodRegistry registry, RpcServerOptions options, ILogger logger)
+    {
+        _registry = registry;
+        _options = options;
+        _logger = logger;
+    }
+
+    /// <summary>Returns the UTF-8 response, or null when nothing must be sent (only notifications).</summary>
+    public async ValueTask<byte[]?> DispatchAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(payload, new JsonDocumentOptions { MaxDepth = _options.MaxJsonDepth });
+        }
+        catch (JsonException)
+        {
+            return WriteSingle(w => WriteError(w, null, RpcErrorCodes.ParseError, "parse error", null));
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Array)
+            {
+                var single = await HandleAsync(root, cancellationToken).ConfigureAwait(false);
+                return single is null ? null : WriteSingle(single.Write);
+            }
+
+            int length = root.GetArrayLength();
+            if (length == 0)
+            {
+                return WriteSingle(w => WriteError(w, null, RpcErrorCodes.InvalidRequest, "empty batch", null));
+            }
+
+            if (length > _options.MaxBatchSize)
+            {
+                return WriteSingle(w => WriteError(w, null, RpcErrorCodes.InvalidRequest,
+                    $"batch too large: {length} > {_options.MaxBatchSize}", null));
+            }
+
+            var responses = new List<RpcResponse>(length);
+            foreach (var entry in root.EnumerateArray())
+            {
+                var response = await HandleAsync(entry, cancellationToken).ConfigureAwait(false);
+                if (response is not null)
+                {
+                    responses.Add(response);
+                }
+            }
+
+            if (responses.Count == 0)
+            {
+                return null;
+            }
+
+            return WriteSingle(w =>
+            {
+                w.WriteStartArray();
+                foreach (var response in responses)
+                {
+                    response.Write(w);
+                }
+
+                w.WriteEndArray();
+            });
+        }
+    }
+
+    private async ValueTask<RpcResponse?> HandleAsync(JsonElement request, CancellationToken cancellationToken)
+    {
+        if (request.ValueKind != JsonValueKind.Object)
+        {
+            return RpcResponse.Error(null, RpcErrorCodes.InvalidRequest, "invalid request", null);
+        }
+
+        // Ids: string, number or null; anything else makes the request invalid (answered with id null).
+        JsonElement? id = null;
+        bool isNotification = true;
+        if (request.TryGetProperty("id", out var idElement))
+        {
+            isNotification = false;
+            if (idElement.ValueKind is not (JsonValueKind.String or JsonValueKind.Number or JsonValueKind.Null))
+            {
+                return RpcResponse.Error(null, RpcErrorCodes.InvalidRequest, "invalid request id", null);
+            }
+
+            id = idElement.Clone();
+        }
+
+        if (!request.TryGetProperty("jsonrpc", out var version) || version.ValueKind != JsonValueKind.String
+            || version.GetString() != "2.0")
+        {
+            return RpcResponse.Error(id, RpcErrorCodes.InvalidRequest, "invalid request: jsonrpc must be \"2.0\"", null);
+        }
+
+        if (!request.TryGetProperty("method", out var methodElement) || methodElement.ValueKind != JsonValueKind.String)
+        {
+            return RpcResponse.Error(id, RpcErrorCodes.InvalidRequest, "invalid request: method must be a string", null);
+        }
+
+        var paramsElement = default(JsonElement);
+        if (request.TryGetProperty("params", out var p))
+        {
+            if (p.ValueKind is not (JsonValueKind.Array or JsonValueKind.Null))
+            {
+                return isNotification ? null
+                    : RpcResponse.Error(id, RpcErrorCodes.InvalidParams, "invalid params: expected a positional array", null);
+            }
+
+            paramsElement = p;
+        }
+
+        string method = methodElement.GetString()!;
+        if (!_registry.TryGet(method, out var handler))
+        {
+            return isNotification ? null
+                : RpcResponse.Error(id, RpcErrorCodes.MethodNotFound, $"the method {method} does not exist/is not available", null);
+        }
+
+        try
+        {
+            var result = await handler(new RpcParams(paramsElement), cancellationToken).ConfigureAwait(false);
+            return isNotification ? null : RpcResponse.Success(id, result);
+        }
+        catch (RpcException e)
+        {
+            return isNotification ? null : RpcResponse.Error(id, e.Code, e.Message, e.ErrorData);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogHandlerFailure(_logger, method, e);
+            return isNotification ? null : RpcResponse.Error(id, RpcErrorCodes.Internal, "internal error", null);
+        }
+    }
+
+    private static readonly Action<ILogger, string, Exception?> LogHandlerFailure =
+        LoggerMessage.Define<string>(LogLevel.Error, new EventId(1, "RpcHandlerFailed"), "RPC handler {Method} failed");
+
+    private static byte[] WriteSingle(Action<Utf8JsonWriter> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            write(writer);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static void WriteError(Utf8JsonWriter writer, JsonElement? id, int code, string message, string? data) =>
+        RpcResponse.Error(id, code, message, data).Write(writer);
+
+    private sealed class RpcResponse
+    {
+        private JsonElement? _id;
+        private JsonNode? _result;
+        private int _code;
+        private string? _message;
+        private string? _data;
+
+        public static RpcResponse Success(JsonElement? id, JsonNode? result) => new() { _id = id, _result = result };
+
+        public static RpcResponse Error(JsonElement? id, int code, string message, string? data) =>
+            new() { _id = id, _code = code, _message = message, _data = data };
+
+        public void Write(Utf8JsonWriter writer)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("jsonrpc", "2.0");
+            writer.WritePropertyName("id");
+            if (_id is { } id)
+            {
+                id.WriteTo(writer);
+            }
+            else
+            {
+                writer.WriteNullValue();
+            }
+
+            if (_message is null)
+            {
+                writer.WritePropertyName("result");
+                if (_result is null)
+                {
+                    writer.WriteNullValue();
+                }
+                else
+                {
+                    _result.WriteTo(writer);
+                }
+            }
+            else
+            {
+                writer.WriteStartObject("error");
+                writer.WriteNumber("code", _code);
+                writer.WriteString("message", _message);
+                if (_data is not null)
+                {
+                    writer.WriteString("data", _data);
+                }
+
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndObject();
+        }
+    }
+}

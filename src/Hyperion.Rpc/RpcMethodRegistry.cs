@@ -1,0 +1,85 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Hyperion.Rpc;
+
+/// <summary>Handler for one RPC method: receives the positional params, returns the JSON result (null → JSON null).</summary>
+public delegate ValueTask<JsonNode?> RpcHandler(RpcParams parameters, CancellationToken cancellationToken);
+
+/// <summary>Methods by name. Registration happens at startup; lookups are concurrent reads afterwards.</summary>
+public sealed class RpcMethodRegistry
+{
+    private readonly Dictionary<string, RpcHandler> _handlers = new(StringComparer.Ordinal);
+
+    public RpcMethodRegistry Add(string name, RpcHandler handler)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(handler);
+        if (!_handlers.TryAdd(name, handler))
+        {
+            throw new InvalidOperationException($"RPC method '{name}' is already registered");
+        }
+
+        return this;
+    }
+
+    /// <summary>Registers a synchronous handler.</summary>
+    public RpcMethodRegistry Add(string name, Func<RpcParams, JsonNode?> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return Add(name, (p, _) => ValueTask.FromResult(handler(p)));
+    }
+
+    public bool TryGet(string name, out RpcHandler handler) => _handlers.TryGetValue(name, out handler!);
+
+    public IEnumerable<string> Names => _handlers.Keys;
+}
+
+/// <summary>Positional parameters of one call with typed accessors that report the offending parameter index.</summary>
+public readonly struct RpcParams
+{
+    private readonly JsonElement _array;
+
+    public RpcParams(JsonElement array) => _array = array;
+
+    public int Count => _array.ValueKind == JsonValueKind.Array ? _array.GetArrayLength() : 0;
+
+    public bool Has(int index) => index < Count && _array[index].ValueKind != JsonValueKind.Null;
+
+    public JsonElement this[int index] =>
+        index < Count ? _array[index] : throw RpcException.InvalidParams($"missing value for required argument {index}");
+
+    public string GetString(int index)
+    {
+        var element = this[index];
+        return element.ValueKind == JsonValueKind.String
+            ? element.GetString()!
+            : throw RpcException.InvalidParams($"invalid argument {index}: expected string");
+    }
+
+    /// <summary>Even-length 0x-prefixed hex DATA.</summary>
+    public byte[] GetData(int index)
+    {
+        try
+        {
+            return EthJson.ParseData(GetString(index));
+        }
+        catch (FormatException e)
+        {
+            throw RpcException.InvalidParams($"invalid argument {index}: {e.Message}");
+        }
+    }
+
+    /// <summary>QUANTITY up to 64 bits.</summary>
+    public ulong GetQuantity(int index)
+    {
+        try
+        {
+            return EthJson.ParseQuantity(GetString(index));
+        }
+        catch (FormatException e)
+        {
+            throw RpcException.InvalidParams($"invalid argument {index}: {e.Message}");
+        }
+    }
+}

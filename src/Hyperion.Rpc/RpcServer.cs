@@ -1,0 +1,118 @@
+using System.Text.Json.Nodes;
+using Hyperion.Core;
+using Hyperion.Core.Crypto;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Hyperion.Rpc;
+
+/// <summary>JSON-RPC 2.0 over HTTP POST on Kestrel, plus /health.</summary>
+public sealed class RpcServer : IAsyncDisposable
+{
+    public const string ClientVersion = "Hyperion/v0.1.0";
+
+    private readonly WebApplication _app;
+
+    private RpcServer(WebApplication app) => _app = app;
+
+    /// <summary>Actual listening address (useful with port 0).</summary>
+    public Uri Address { get; private set; } = null!;
+
+    /// <summary>The built-in methods that need no chain: web3_*, net_*, rpc_modules.</summary>
+    public static void AddBuiltIns(RpcMethodRegistry registry, ulong chainId)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        registry
+            .Add("web3_clientVersion", _ => JsonValue.Create(ClientVersion))
+            .Add("web3_sha3", p => JsonValue.Create(Keccak256.Hash(p.GetData(0)).ToString()))
+            .Add("net_version", _ => JsonValue.Create(chainId.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            .Add("net_listening", _ => JsonValue.Create(true))
+            .Add("net_peerCount", _ => JsonValue.Create(EthJson.Quantity(0)))
+            .Add("rpc_modules", _ =>
+            {
+                var modules = new JsonObject();
+                foreach (var ns in registry.Names.Select(n => n.Split('_')[0]).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+                {
+                    modules[ns] = "1.0";
+                }
+
+                return modules;
+            });
+    }
+
+    public static async Task<RpcServer> StartAsync(RpcMethodRegistry registry, RpcServerOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        ArgumentNullException.ThrowIfNull(options);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
+        builder.WebHost.UseUrls($"http://{options.Host}:{options.Port}");
+        var app = builder.Build();
+        var dispatcher = new RpcDispatcher(registry, options, app.Logger);
+
+        app.MapGet("/health", () => Results.Text("ok"));
+        app.MapPost("/", async (HttpContext context) =>
+        {
+            byte[] body;
+            try
+            {
+                body = await ReadBodyAsync(context.Request, options.MaxRequestBodyBytes, context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            {
+                context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+                await WriteJsonAsync(context, """{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"request body too large"}}"""u8.ToArray()).ConfigureAwait(false);
+                return;
+            }
+
+            var response = await dispatcher.DispatchAsync(body, context.RequestAborted).ConfigureAwait(false);
+            if (response is null)
+            {
+                context.Response.StatusCode = StatusCodes.Status200OK;
+                return;
+            }
+
+            await WriteJsonAsync(context, response).ConfigureAwait(false);
+        });
+
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        var server = new RpcServer(app);
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        server.Address = new Uri(addresses.First());
+        return server;
+    }
+
+    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > limit)
+        {
+            throw new BadHttpRequestException("request body too large", StatusCodes.Status413PayloadTooLarge);
+        }
+
+        using var stream = new MemoryStream();
+        await request.Body.CopyToAsync(stream, cancellationToken).ConfigureAwait(false);
+        return stream.ToArray();
+    }
+
+    private static Task WriteJsonAsync(HttpContext context, byte[] json)
+    {
+        context.Response.ContentType = "application/json";
+        context.Response.ContentLength = json.Length;
+        return context.Response.Body.WriteAsync(json, context.RequestAborted).AsTask();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+}
