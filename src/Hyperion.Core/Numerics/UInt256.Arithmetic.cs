@@ -1,0 +1,384 @@
+using System.Runtime.CompilerServices;
+
+namespace Hyperion.Core;
+
+public readonly partial struct UInt256
+{
+    // ---- addition and subtraction ----
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Add(in UInt256 a, in UInt256 b, out UInt256 result) => AddOverflow(in a, in b, out result);
+
+    /// <summary>Wrapping addition; returns true when the sum carried out of bit 255.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AddOverflow(in UInt256 a, in UInt256 b, out UInt256 result)
+    {
+        ulong carry = 0;
+        ulong r0 = AddWithCarry(a.U0, b.U0, ref carry);
+        ulong r1 = AddWithCarry(a.U1, b.U1, ref carry);
+        ulong r2 = AddWithCarry(a.U2, b.U2, ref carry);
+        ulong r3 = AddWithCarry(a.U3, b.U3, ref carry);
+        result = new UInt256(r0, r1, r2, r3);
+        return carry != 0;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Subtract(in UInt256 a, in UInt256 b, out UInt256 result) => SubtractUnderflow(in a, in b, out result);
+
+    /// <summary>Wrapping subtraction; returns true when <paramref name="b"/> &gt; <paramref name="a"/> (a borrow out of bit 255).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool SubtractUnderflow(in UInt256 a, in UInt256 b, out UInt256 result)
+    {
+        ulong borrow = 0;
+        ulong r0 = SubtractWithBorrow(a.U0, b.U0, ref borrow);
+        ulong r1 = SubtractWithBorrow(a.U1, b.U1, ref borrow);
+        ulong r2 = SubtractWithBorrow(a.U2, b.U2, ref borrow);
+        ulong r3 = SubtractWithBorrow(a.U3, b.U3, ref borrow);
+        result = new UInt256(r0, r1, r2, r3);
+        return borrow != 0;
+    }
+
+    /// <summary>Two's complement negation (0 - a, wrapping).</summary>
+    public static void Negate(in UInt256 a, out UInt256 result) => SubtractUnderflow(in Zero, in a, out result);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong AddWithCarry(ulong x, ulong y, ref ulong carry)
+    {
+        ulong sum = x + y;
+        ulong carryOut = sum < x ? 1UL : 0UL;
+        ulong total = sum + carry;
+        carry = carryOut | (total < sum ? 1UL : 0UL);
+        return total;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong SubtractWithBorrow(ulong x, ulong y, ref ulong borrow)
+    {
+        ulong difference = x - y;
+        ulong borrowOut = x < y ? 1UL : 0UL;
+        ulong total = difference - borrow;
+        borrow = borrowOut | (difference < borrow ? 1UL : 0UL);
+        return total;
+    }
+
+    // ---- multiplication ----
+
+    /// <summary>x * y + addend + carry as a 128-bit value (it cannot overflow); returns the high limb.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong MultiplyAdd(ulong x, ulong y, ulong addend, ulong carry, out ulong low)
+    {
+        ulong high = Math.BigMul(x, y, out ulong lo);
+        lo += addend;
+        high += lo < addend ? 1UL : 0UL;
+        lo += carry;
+        high += lo < carry ? 1UL : 0UL;
+        low = lo;
+        return high;
+    }
+
+    /// <summary>Wrapping multiplication (low 256 bits of the product).</summary>
+    public static void Multiply(in UInt256 a, in UInt256 b, out UInt256 result)
+    {
+        if (a.IsUInt64 && b.IsUInt64)
+        {
+            ulong high = Math.BigMul(a.U0, b.U0, out ulong low);
+            result = new UInt256(low, high);
+            return;
+        }
+        // Schoolbook, skipping the partial products that land at or above 2^256.
+        ulong carry = MultiplyAdd(a.U0, b.U0, 0, 0, out ulong r0);
+        carry = MultiplyAdd(a.U0, b.U1, 0, carry, out ulong r1);
+        carry = MultiplyAdd(a.U0, b.U2, 0, carry, out ulong r2);
+        ulong r3 = a.U0 * b.U3 + carry;
+
+        carry = MultiplyAdd(a.U1, b.U0, r1, 0, out r1);
+        carry = MultiplyAdd(a.U1, b.U1, r2, carry, out r2);
+        r3 += a.U1 * b.U2 + carry;
+
+        carry = MultiplyAdd(a.U2, b.U0, r2, 0, out r2);
+        r3 += a.U2 * b.U1 + carry;
+
+        r3 += a.U3 * b.U0;
+        result = new UInt256(r0, r1, r2, r3);
+    }
+
+    /// <summary>Wrapping multiplication; returns true when the full product does not fit in 256 bits.</summary>
+    [SkipLocalsInit]
+    public static bool MultiplyOverflow(in UInt256 a, in UInt256 b, out UInt256 result)
+    {
+        if (a.IsUInt64 && b.IsUInt64)
+        {
+            ulong high = Math.BigMul(a.U0, b.U0, out ulong low);
+            result = new UInt256(low, high);
+            return false;
+        }
+        Span<ulong> product = stackalloc ulong[8];
+        MultiplyFull(in a, in b, product);
+        result = new UInt256(product[0], product[1], product[2], product[3]);
+        return (product[4] | product[5] | product[6] | product[7]) != 0;
+    }
+
+    /// <summary>The full 512-bit product into <paramref name="product"/> (8 limbs, little-endian).</summary>
+    private static void MultiplyFull(in UInt256 a, in UInt256 b, Span<ulong> product)
+    {
+        ReadOnlySpan<ulong> x = a.Limbs;
+        ReadOnlySpan<ulong> y = b.Limbs;
+        product[..8].Clear();
+        for (int i = 0; i < 4; i++)
+        {
+            ulong xi = x[i];
+            if (xi == 0)
+            {
+                continue;
+            }
+            ulong carry = 0;
+            for (int j = 0; j < 4; j++)
+            {
+                carry = MultiplyAdd(xi, y[j], product[i + j], carry, out product[i + j]);
+            }
+            product[i + 4] = carry;
+        }
+    }
+
+    // ---- division ----
+
+    /// <summary>Unsigned division, truncating; x / 0 = 0 (EVM DIV).</summary>
+    [SkipLocalsInit]
+    public static void Divide(in UInt256 a, in UInt256 b, out UInt256 result)
+    {
+        if (b.IsZero)
+        {
+            result = Zero;
+            return;
+        }
+        if (a.IsUInt64)
+        {
+            result = b.IsUInt64 ? new UInt256(a.U0 / b.U0) : Zero;
+            return;
+        }
+        int order = Compare(in a, in b);
+        if (order <= 0)
+        {
+            result = order == 0 ? One : Zero;
+            return;
+        }
+        Span<ulong> quotient = stackalloc ulong[4];
+        Span<ulong> remainder = stackalloc ulong[4];
+        DivideLimbs(a.Limbs, b.Limbs, quotient, remainder);
+        result = new UInt256(quotient[0], quotient[1], quotient[2], quotient[3]);
+    }
+
+    /// <summary>Unsigned remainder; x % 0 = 0 (EVM MOD).</summary>
+    [SkipLocalsInit]
+    public static void Mod(in UInt256 a, in UInt256 b, out UInt256 result)
+    {
+        if (b.IsZero)
+        {
+            result = Zero;
+            return;
+        }
+        if (a.IsUInt64)
+        {
+            result = b.IsUInt64 ? new UInt256(a.U0 % b.U0) : a;
+            return;
+        }
+        int order = Compare(in a, in b);
+        if (order <= 0)
+        {
+            result = order == 0 ? Zero : a;
+            return;
+        }
+        Span<ulong> quotient = stackalloc ulong[4];
+        Span<ulong> remainder = stackalloc ulong[4];
+        DivideLimbs(a.Limbs, b.Limbs, quotient, remainder);
+        result = new UInt256(remainder[0], remainder[1], remainder[2], remainder[3]);
+    }
+
+    /// <summary>Signed (two's complement) division truncating toward zero; x / 0 = 0 and -2^255 / -1 = -2^255 (EVM SDIV).</summary>
+    public static void SignedDivide(in UInt256 a, in UInt256 b, out UInt256 result)
+    {
+        if (b.IsZero)
+        {
+            result = Zero;
+            return;
+        }
+        bool aNegative = a.IsNegative;
+        bool bNegative = b.IsNegative;
+        if (!aNegative && !bNegative)
+        {
+            Divide(in a, in b, out result);
+            return;
+        }
+        Abs(in a, out UInt256 absA);
+        Abs(in b, out UInt256 absB);
+        Divide(in absA, in absB, out UInt256 quotient);
+        if (aNegative != bNegative)
+        {
+            Negate(in quotient, out result);
+        }
+        else
+        {
+            result = quotient;
+        }
+    }
+
+    /// <summary>Signed remainder taking the sign of the dividend; x % 0 = 0 (EVM SMOD).</summary>
+    public static void SignedMod(in UInt256 a, in UInt256 b, out UInt256 result)
+    {
+        if (b.IsZero)
+        {
+            result = Zero;
+            return;
+        }
+        Abs(in a, out UInt256 absA);
+        Abs(in b, out UInt256 absB);
+        Mod(in absA, in absB, out UInt256 remainder);
+        if (a.IsNegative)
+        {
+            Negate(in remainder, out result);
+        }
+        else
+        {
+            result = remainder;
+        }
+    }
+
+    /// <summary>Absolute value in the two's complement view (|-2^255| stays 2^255, read unsigned).</summary>
+    private static void Abs(in UInt256 a, out UInt256 result)
+    {
+        if (a.IsNegative)
+        {
+            Negate(in a, out result);
+        }
+        else
+        {
+            result = a;
+        }
+    }
+
+    /// <summary>(a + b) mod m over the full 257-bit sum; m = 0 gives 0 (EVM ADDMOD).</summary>
+    [SkipLocalsInit]
+    public static void AddMod(in UInt256 a, in UInt256 b, in UInt256 m, out UInt256 result)
+    {
+        if (m.IsZero)
+        {
+            result = Zero;
+            return;
+        }
+        bool carry = AddOverflow(in a, in b, out UInt256 sum);
+        if (!carry)
+        {
+            Mod(in sum, in m, out result);
+            return;
+        }
+        Span<ulong> dividend = stackalloc ulong[5];
+        dividend[0] = sum.U0;
+        dividend[1] = sum.U1;
+        dividend[2] = sum.U2;
+        dividend[3] = sum.U3;
+        dividend[4] = 1;
+        Span<ulong> quotient = stackalloc ulong[5];
+        Span<ulong> remainder = stackalloc ulong[4];
+        DivideLimbs(dividend, m.Limbs, quotient, remainder);
+        result = new UInt256(remainder[0], remainder[1], remainder[2], remainder[3]);
+    }
+
+    /// <summary>(a * b) mod m over the full 512-bit product; m = 0 gives 0 (EVM MULMOD).</summary>
+    [SkipLocalsInit]
+    public static void MulMod(in UInt256 a, in UInt256 b, in UInt256 m, out UInt256 result)
+    {
+        if (m.IsZero || a.IsZero || b.IsZero)
+        {
+            result = Zero;
+            return;
+        }
+        if (a.IsUInt64 && b.IsUInt64 && m.IsUInt64)
+        {
+            ulong high = Math.BigMul(a.U0, b.U0, out ulong low);
+            ulong modulus = m.U0;
+            // Reduce the high limb first so the 128-by-64 division cannot overflow.
+            DivideRemainder128(0, high, modulus, out ulong highRemainder);
+            DivideRemainder128(highRemainder, low, modulus, out ulong remainder64);
+            result = new UInt256(remainder64);
+            return;
+        }
+        Span<ulong> product = stackalloc ulong[8];
+        MultiplyFull(in a, in b, product);
+        Span<ulong> quotient = stackalloc ulong[8];
+        Span<ulong> remainder = stackalloc ulong[4];
+        DivideLimbs(product, m.Limbs, quotient, remainder);
+        result = new UInt256(remainder[0], remainder[1], remainder[2], remainder[3]);
+    }
+
+    /// <summary>b^e mod 2^256 by square-and-multiply (EVM EXP).</summary>
+    public static void Exp(in UInt256 b, in UInt256 e, out UInt256 result)
+    {
+        if (e.IsZero)
+        {
+            result = One;
+            return;
+        }
+        if (b.IsZero || b.IsOne || e.IsOne)
+        {
+            result = b;
+            return;
+        }
+        if (b.IsUInt64 && b.U0 == 2)
+        {
+            // 2^e: a single bit, or zero once it is shifted out.
+            ShiftLeft(in One, e.IsUInt64 && e.U0 < 256 ? (int)e.U0 : 256, out result);
+            return;
+        }
+        UInt256 accumulator = One;
+        UInt256 power = b;
+        int bits = e.BitLength;
+        for (int i = 0; i < bits; i++)
+        {
+            if (((e.Limb(i >> 6) >> (i & 63)) & 1) != 0)
+            {
+                Multiply(in accumulator, in power, out accumulator);
+            }
+            if (i + 1 < bits)
+            {
+                Multiply(in power, in power, out power);
+            }
+        }
+        result = accumulator;
+    }
+
+    public static UInt256 operator +(UInt256 a, UInt256 b)
+    {
+        Add(in a, in b, out UInt256 result);
+        return result;
+    }
+
+    public static UInt256 operator -(UInt256 a, UInt256 b)
+    {
+        Subtract(in a, in b, out UInt256 result);
+        return result;
+    }
+
+    public static UInt256 operator *(UInt256 a, UInt256 b)
+    {
+        Multiply(in a, in b, out UInt256 result);
+        return result;
+    }
+
+    /// <summary>Unsigned division; division by zero gives zero (EVM semantics, no exception).</summary>
+    public static UInt256 operator /(UInt256 a, UInt256 b)
+    {
+        Divide(in a, in b, out UInt256 result);
+        return result;
+    }
+
+    /// <summary>Unsigned remainder; modulo zero gives zero (EVM semantics, no exception).</summary>
+    public static UInt256 operator %(UInt256 a, UInt256 b)
+    {
+        Mod(in a, in b, out UInt256 result);
+        return result;
+    }
+
+    public static UInt256 operator ++(UInt256 a) => a + One;
+
+    public static UInt256 operator --(UInt256 a) => a - One;
+}

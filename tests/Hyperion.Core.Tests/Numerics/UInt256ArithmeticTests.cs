@@ -1,0 +1,181 @@
+using System.Numerics;
+using CsCheck;
+using static Hyperion.Core.Tests.Numerics.UInt256Gens;
+
+namespace Hyperion.Core.Tests.Numerics;
+
+public class UInt256ArithmeticTests
+{
+    private const long Iterations = 20_000;
+
+    [Fact]
+    public void Add_matches_BigInteger() => Pair.Sample((a, b) =>
+    {
+        bool carry = UInt256.AddOverflow(a, b, out UInt256 sum);
+        UInt256.Add(a, b, out UInt256 plain);
+        BigInteger expected = Big(a) + Big(b);
+        Assert.Equal(FromBig(expected), sum);
+        Assert.Equal(sum, plain);
+        Assert.Equal(sum, a + b);
+        Assert.Equal(expected >= Modulus, carry);
+    }, iter: Iterations);
+
+    [Fact]
+    public void Subtract_matches_BigInteger() => Pair.Sample((a, b) =>
+    {
+        bool borrow = UInt256.SubtractUnderflow(a, b, out UInt256 difference);
+        UInt256.Subtract(a, b, out UInt256 plain);
+        Assert.Equal(FromBig(Big(a) - Big(b)), difference);
+        Assert.Equal(difference, plain);
+        Assert.Equal(difference, a - b);
+        Assert.Equal(Big(a) < Big(b), borrow);
+        UInt256.Negate(a, out UInt256 negated);
+        Assert.Equal(FromBig(-Big(a)), negated);
+    }, iter: Iterations);
+
+    [Fact]
+    public void Multiply_matches_BigInteger() => Pair.Sample((a, b) =>
+    {
+        bool overflow = UInt256.MultiplyOverflow(a, b, out UInt256 product);
+        UInt256.Multiply(a, b, out UInt256 plain);
+        BigInteger expected = Big(a) * Big(b);
+        Assert.Equal(FromBig(expected), plain);
+        Assert.Equal(plain, product);
+        Assert.Equal(plain, a * b);
+        Assert.Equal(expected >= Modulus, overflow);
+    }, iter: Iterations);
+
+    [Fact]
+    public void Divide_and_Mod_match_BigInteger() => Pair.Sample((a, b) => CheckDivision(a, b), iter: Iterations);
+
+    [Fact]
+    public void Divide_and_Mod_on_every_combination_of_boundary_limbs()
+    {
+        // Every dividend and divisor built from these limbs: hits the q-hat overflow, refinement and add-back paths.
+        ulong[] limbs = [0, 1, 0x7FFF_FFFF_FFFF_FFFF, 0x8000_0000_0000_0000, ulong.MaxValue];
+        var values = new List<UInt256>();
+        foreach (ulong a in limbs)
+            foreach (ulong b in limbs)
+                foreach (ulong c in limbs)
+                    foreach (ulong d in limbs)
+                        values.Add(new UInt256(a, b, c, d));
+        foreach (UInt256 dividend in values)
+        {
+            foreach (UInt256 divisor in values)
+            {
+                CheckDivision(dividend, divisor);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("0x7fffffffffffffff800000000000000000000000000000000000000000000000", "0x800000000000000000000000000000000000000000000001")]
+    [InlineData("0xffffffffffffffffffffffffffffffff00000000000000000000000000000000", "0x7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff")]
+    [InlineData("0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff", "0x80000000000000008000000000000000ffffffffffffffff")]
+    public void Divide_cases_that_take_the_add_back_step(string dividend, string divisor)
+    {
+        // Found by instrumenting Knuth's step D6 (estimate one too large after the two-limb refinement).
+        CheckDivision(UInt256.Parse(dividend), UInt256.Parse(divisor));
+    }
+
+    private static void CheckDivision(UInt256 a, UInt256 b)
+    {
+        UInt256.Divide(a, b, out UInt256 quotient);
+        UInt256.Mod(a, b, out UInt256 remainder);
+        if (b.IsZero)
+        {
+            Assert.Equal(UInt256.Zero, quotient);
+            Assert.Equal(UInt256.Zero, remainder);
+            return;
+        }
+        BigInteger expectedQuotient = BigInteger.DivRem(Big(a), Big(b), out BigInteger expectedRemainder);
+        if (FromBig(expectedQuotient) != quotient || FromBig(expectedRemainder) != remainder)
+        {
+            Assert.Fail($"{a.ToHexString()} / {b.ToHexString()}: got {quotient.ToHexString()} rem {remainder.ToHexString()}, " +
+                        $"expected {FromBig(expectedQuotient).ToHexString()} rem {FromBig(expectedRemainder).ToHexString()}");
+        }
+        Assert.Equal(quotient, a / b);
+        Assert.Equal(remainder, a % b);
+    }
+
+    [Fact]
+    public void SignedDivide_and_SignedMod_match_BigInteger() => Pair.Sample((a, b) =>
+    {
+        UInt256.SignedDivide(a, b, out UInt256 quotient);
+        UInt256.SignedMod(a, b, out UInt256 remainder);
+        if (b.IsZero)
+        {
+            Assert.Equal(UInt256.Zero, quotient);
+            Assert.Equal(UInt256.Zero, remainder);
+            return;
+        }
+        // BigInteger division truncates toward zero and its remainder takes the dividend's sign, as SDIV/SMOD.
+        Assert.Equal(FromBig(BigInteger.Divide(Signed(a), Signed(b))), quotient);
+        Assert.Equal(FromBig(BigInteger.Remainder(Signed(a), Signed(b))), remainder);
+    }, iter: Iterations);
+
+    [Fact]
+    public void SignedDivide_of_minimum_by_minus_one_wraps_to_minimum()
+    {
+        var minimum = new UInt256(0, 0, 0, 0x8000_0000_0000_0000);
+        UInt256.SignedDivide(minimum, UInt256.MaxValue, out UInt256 quotient);
+        Assert.Equal(minimum, quotient);
+        UInt256.SignedMod(minimum, UInt256.MaxValue, out UInt256 remainder);
+        Assert.Equal(UInt256.Zero, remainder);
+    }
+
+    [Fact]
+    public void AddMod_matches_BigInteger() => Triple.Sample((a, b, m) =>
+    {
+        UInt256.AddMod(a, b, m, out UInt256 result);
+        Assert.Equal(m.IsZero ? UInt256.Zero : FromBig((Big(a) + Big(b)) % Big(m)), result);
+    }, iter: Iterations);
+
+    [Fact]
+    public void MulMod_matches_BigInteger() => Triple.Sample((a, b, m) =>
+    {
+        UInt256.MulMod(a, b, m, out UInt256 result);
+        Assert.Equal(m.IsZero ? UInt256.Zero : FromBig(Big(a) * Big(b) % Big(m)), result);
+    }, iter: Iterations);
+
+    [Fact]
+    public void AddMod_and_MulMod_keep_the_bits_above_256()
+    {
+        UInt256.AddMod(UInt256.MaxValue, UInt256.MaxValue, new UInt256(7), out UInt256 sum);
+        Assert.Equal(FromBig((2 * (Modulus - 1)) % 7), sum);
+        UInt256.MulMod(UInt256.MaxValue, UInt256.MaxValue, new UInt256(0, 0, 0, 0x1234), out UInt256 product);
+        Assert.Equal(FromBig((Modulus - 1) * (Modulus - 1) % Big(new UInt256(0, 0, 0, 0x1234))), product);
+    }
+
+    [Fact]
+    public void Exp_matches_BigInteger() => Gen.Frequency(
+        (3, Pair),
+        (1, Gen.Select(Value, Gen.ULong[0, 300].Select(e => new UInt256(e)))),
+        (1, Gen.Select(Gen.ULong[0, 3].Select(b => new UInt256(b)), Value))).Sample((b, e) =>
+    {
+        UInt256.Exp(b, e, out UInt256 result);
+        Assert.Equal(FromBig(BigInteger.ModPow(Big(b), Big(e), Modulus)), result);
+    }, iter: 5_000);
+
+    [Fact]
+    public void Operations_allow_the_result_to_alias_an_operand() => Triple.Sample((a, b, m) =>
+    {
+        UInt256 x = a;
+        UInt256.Multiply(x, b, out x);
+        Assert.Equal(a * b, x);
+        x = a;
+        UInt256.Divide(x, b, out x);
+        Assert.Equal(a / b, x);
+        x = b;
+        UInt256.Mod(a, x, out x);
+        Assert.Equal(a % b, x);
+        x = m;
+        UInt256.MulMod(a, b, x, out x);
+        UInt256.MulMod(a, b, m, out UInt256 expected);
+        Assert.Equal(expected, x);
+        x = a;
+        UInt256.Exp(x, new UInt256(b.U0 & 0xFF), out x);
+        UInt256.Exp(a, new UInt256(b.U0 & 0xFF), out expected);
+        Assert.Equal(expected, x);
+    }, iter: 2_000);
+}
