@@ -266,6 +266,16 @@ public readonly partial struct UInt256
             return;
         }
         bool carry = AddOverflow(in a, in b, out UInt256 sum);
+        if (LessThan(in a, in m) && LessThan(in b, in m))
+        {
+            // Reduced operands (the usual case in modular arithmetic): a + b < 2m, so at most one subtraction.
+            if (carry || !LessThan(in sum, in m))
+            {
+                Subtract(in sum, in m, out sum);
+            }
+            result = sum;
+            return;
+        }
         if (!carry)
         {
             Mod(in sum, in m, out result);

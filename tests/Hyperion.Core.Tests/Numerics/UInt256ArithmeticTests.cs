@@ -132,6 +132,18 @@ public class UInt256ArithmeticTests
     }, iter: Iterations);
 
     [Fact]
+    public void AddMod_of_reduced_operands_matches_BigInteger() => Triple.Sample((a, b, m) =>
+    {
+        if (m.IsZero)
+        {
+            return;
+        }
+        UInt256 x = a % m, y = b % m;
+        UInt256.AddMod(x, y, m, out UInt256 result);
+        Assert.Equal(FromBig((Big(x) + Big(y)) % Big(m)), result);
+    }, iter: Iterations);
+
+    [Fact]
     public void MulMod_matches_BigInteger() => Triple.Sample((a, b, m) =>
     {
         UInt256.MulMod(a, b, m, out UInt256 result);
