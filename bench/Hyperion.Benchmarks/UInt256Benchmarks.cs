@@ -10,7 +10,6 @@ namespace Hyperion.Benchmarks;
 /// The BigInteger rows are the same operations through System.Numerics.BigInteger, for scale.
 /// </summary>
 [MemoryDiagnoser]
-[MedianColumn]
 public class UInt256Benchmarks
 {
     private const int Count = 256;
