@@ -31,7 +31,7 @@ public sealed class TxPoolTests
         Assert.StartsWith("transaction underpriced", pool.Add(TestChain.Transfer(0, Bob, 1, nonce: 0, maxFee: 1_000, tip: 1)));
         Assert.Equal("exceeds block gas limit", pool.Add(TestChain.Transfer(0, Bob, 1, nonce: 0, gas: 30_000_001)));
 
-        Transaction unsigned = TestChain.Transfer(0, Bob, 1, nonce: 0) with { R = 1, S = 1 };
+        Transaction unsigned = TestChain.Transfer(0, Bob, 1, nonce: 0) with { R = 0 };
         Assert.Equal("invalid sender", pool.Add(unsigned));
 
         var huge = new Transaction
