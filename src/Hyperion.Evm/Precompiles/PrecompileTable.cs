@@ -55,6 +55,7 @@ public sealed class PrecompileTable
 
     private static readonly KeyValuePair<Address, IPrecompile>[] StandardEntries =
     [
+        Entry(0x01, new StaticPrecompile("ecrecover", EcRecoverPrecompile.RequiredGas, EcRecoverPrecompile.TryRun)),
         Entry(0x02, new StaticPrecompile("sha256", Sha256Precompile.RequiredGas, Sha256Precompile.TryRun)),
         Entry(0x03, new StaticPrecompile("ripemd160", Ripemd160Precompile.RequiredGas, Ripemd160Precompile.TryRun)),
         Entry(0x04, new StaticPrecompile("identity", IdentityPrecompile.RequiredGas, IdentityPrecompile.TryRun)),

@@ -1,0 +1,197 @@
+using System.Runtime.CompilerServices;
+using Hyperion.Core;
+using Hyperion.Core.Crypto;
+using Hyperion.Core.Rlp;
+using Hyperion.Trie;
+
+namespace Hyperion.State.World;
+
+/// <summary>
+/// A complete state held in dictionaries (tests, fixtures, the dev chain's genesis): accounts, storage and code, with
+/// the state root computed by building the secure account and storage tries. Reads may run on several threads at once;
+/// <see cref="SetAccount"/>, <see cref="SetStorage"/> and <see cref="Apply"/> must not run concurrently with anything.
+/// </summary>
+public sealed class InMemoryStateReader : IStateReader
+{
+    private readonly Dictionary<Address, AccountEntry> _accounts = [];
+    private readonly Dictionary<Hash256, byte[]> _code = [];
+
+    public int AccountCount => _accounts.Count;
+
+    public bool TryGetAccount(in Address address, out Account account)
+    {
+        if (_accounts.TryGetValue(address, out AccountEntry? entry))
+        {
+            account = new Account(entry.Nonce, entry.Balance, StorageRoot(entry), entry.CodeHash);
+            return true;
+        }
+
+        account = default;
+        return false;
+    }
+
+    public UInt256 GetStorage(in Address address, in UInt256 key) =>
+        _accounts.TryGetValue(address, out AccountEntry? entry) && entry.Storage.TryGetValue(key, out UInt256 value)
+            ? value
+            : UInt256.Zero;
+
+    public byte[] GetCode(in Hash256 codeHash)
+    {
+        if (codeHash == Keccak256.OfEmpty)
+        {
+            return [];
+        }
+
+        return _code.TryGetValue(codeHash, out byte[]? code)
+            ? code
+            : throw new KeyNotFoundException($"no code with hash {codeHash}");
+    }
+
+    /// <summary>Creates or replaces an account (keeping its storage) with the given fields and code.</summary>
+    public void SetAccount(in Address address, ulong nonce, in UInt256 balance, byte[] code)
+    {
+        ArgumentNullException.ThrowIfNull(code);
+        Hash256 codeHash = code.Length == 0 ? Keccak256.OfEmpty : Keccak256.Hash(code);
+        if (code.Length > 0)
+        {
+            _code[codeHash] = code;
+        }
+
+        AccountEntry entry = GetOrAdd(address);
+        entry.Nonce = nonce;
+        entry.Balance = balance;
+        entry.CodeHash = codeHash;
+    }
+
+    /// <summary>Sets a slot of an existing account; zero deletes it.</summary>
+    public void SetStorage(in Address address, in UInt256 key, in UInt256 value)
+    {
+        if (!_accounts.TryGetValue(address, out AccountEntry? entry))
+        {
+            throw new InvalidOperationException($"account {address} does not exist");
+        }
+
+        WriteSlot(entry, key, value);
+    }
+
+    /// <summary>Applies a change set built on this state (see <see cref="StateChangeSet"/>).</summary>
+    public void Apply(StateChangeSet changes)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        foreach ((Hash256 hash, byte[] code) in changes.Code)
+        {
+            _code[hash] = code;
+        }
+
+        foreach (AccountChange change in changes.Accounts)
+        {
+            if (change.Deleted)
+            {
+                _accounts.Remove(change.Address);
+                continue;
+            }
+
+            AccountEntry entry = GetOrAdd(change.Address);
+            if (change.StorageCleared && entry.Storage.Count > 0)
+            {
+                entry.Storage.Clear();
+                entry.Root = null;
+            }
+
+            entry.Nonce = change.Nonce;
+            entry.Balance = change.Balance;
+            entry.CodeHash = change.CodeHash;
+            foreach ((UInt256 key, UInt256 value) in change.Storage)
+            {
+                WriteSlot(entry, key, value);
+            }
+        }
+    }
+
+    /// <summary>The Merkle Patricia root of the state: the secure trie of RLP([nonce, balance, storageRoot, codeHash]).</summary>
+    public Hash256 ComputeStateRoot()
+    {
+        var leaves = new List<KeyValuePair<byte[], byte[]>>(_accounts.Count);
+        foreach ((Address address, AccountEntry entry) in _accounts)
+        {
+            leaves.Add(new(Keccak256.Hash(address.Bytes).ToArray(), EncodeAccount(entry.Nonce, entry.Balance, StorageRoot(entry), entry.CodeHash)));
+        }
+
+        return PatriciaTrie.FromEntries(leaves).RootHash;
+    }
+
+    /// <summary>The account leaf of the state trie: RLP([nonce, balance, storageRoot, codeHash]).</summary>
+    public static byte[] EncodeAccount(ulong nonce, in UInt256 balance, in Hash256 storageRoot, in Hash256 codeHash)
+    {
+        Span<byte> balanceBytes = stackalloc byte[32];
+        balance.WriteBigEndian(balanceBytes);
+        ReadOnlySpan<byte> balanceTrimmed = balanceBytes[(32 - balance.ByteLength)..];
+        int content = Rlp.LengthOf(nonce) + Rlp.LengthOfBytes(balanceTrimmed) + Rlp.LengthOf(storageRoot) + Rlp.LengthOf(codeHash);
+        var encoded = new byte[Rlp.LengthOfList(content)];
+        var writer = new RlpWriter(encoded);
+        writer.WriteListHeader(content);
+        writer.WriteUInt64(nonce);
+        writer.WriteBytes(balanceTrimmed);
+        writer.WriteHash(storageRoot);
+        writer.WriteHash(codeHash);
+        return encoded;
+    }
+
+    private static Hash256 StorageRoot(AccountEntry entry)
+    {
+        if (entry.Root is { } root)
+        {
+            return root.Value;
+        }
+
+        var leaves = new List<KeyValuePair<byte[], byte[]>>(entry.Storage.Count);
+        Span<byte> key = stackalloc byte[32];
+        Span<byte> value = stackalloc byte[32];
+        foreach ((UInt256 slot, UInt256 slotValue) in entry.Storage)
+        {
+            slot.WriteBigEndian(key);
+            slotValue.WriteBigEndian(value);
+            leaves.Add(new(Keccak256.Hash(key).ToArray(), Rlp.EncodeBytes(value[(32 - slotValue.ByteLength)..])));
+        }
+
+        Hash256 computed = PatriciaTrie.FromEntries(leaves).RootHash;
+        entry.Root = new StrongBox<Hash256>(computed); // a reference write, so concurrent readers never see a torn hash
+        return computed;
+    }
+
+    private static void WriteSlot(AccountEntry entry, in UInt256 key, in UInt256 value)
+    {
+        if (value.IsZero)
+        {
+            entry.Storage.Remove(key);
+        }
+        else
+        {
+            entry.Storage[key] = value;
+        }
+
+        entry.Root = null;
+    }
+
+    private AccountEntry GetOrAdd(in Address address)
+    {
+        if (!_accounts.TryGetValue(address, out AccountEntry? entry))
+        {
+            entry = new AccountEntry();
+            _accounts.Add(address, entry);
+        }
+
+        return entry;
+    }
+
+    private sealed class AccountEntry
+    {
+        public ulong Nonce;
+        public UInt256 Balance;
+        public Hash256 CodeHash = Keccak256.OfEmpty;
+        public readonly Dictionary<UInt256, UInt256> Storage = [];
+
+        /// <summary>Cached storage root; null when the storage changed since it was computed.</summary>
+        public StrongBox<Hash256>? Root;
+    }
+}

@@ -1,0 +1,33 @@
+using Hyperion.Core;
+
+namespace Hyperion.State.World;
+
+/// <summary>
+/// The net effect of a block (or any span of transactions) on the state, as a state store consumes it: one entry per
+/// changed account in ascending address order, plus the code introduced. Applying it to the state it was built on
+/// yields the post-state.
+/// </summary>
+/// <remarks>
+/// Per account: when <see cref="AccountChange.Deleted"/> the account and all its storage are gone; otherwise the
+/// account holds the given nonce, balance and code hash, and when <see cref="AccountChange.StorageCleared"/> every
+/// slot it had before is dropped first (it was destroyed or re-created during the span), after which
+/// <see cref="AccountChange.Storage"/> is written (a zero value deletes the slot).
+/// </remarks>
+public sealed class StateChangeSet(IReadOnlyList<AccountChange> accounts, IReadOnlyList<KeyValuePair<Hash256, byte[]>> code)
+{
+    /// <summary>Changed accounts in ascending address order.</summary>
+    public IReadOnlyList<AccountChange> Accounts { get; } = accounts ?? throw new ArgumentNullException(nameof(accounts));
+
+    /// <summary>Code deployed during the span, by code hash (ascending); the store keeps code content-addressed.</summary>
+    public IReadOnlyList<KeyValuePair<Hash256, byte[]>> Code { get; } = code ?? throw new ArgumentNullException(nameof(code));
+}
+
+/// <summary>The new state of one account; see <see cref="StateChangeSet"/> for how to apply it.</summary>
+public sealed record AccountChange(
+    Address Address,
+    bool Deleted,
+    ulong Nonce,
+    UInt256 Balance,
+    Hash256 CodeHash,
+    bool StorageCleared,
+    IReadOnlyList<KeyValuePair<UInt256, UInt256>> Storage);

@@ -1,0 +1,534 @@
+using Hyperion.Core;
+using Hyperion.Core.Crypto;
+
+namespace Hyperion.State.World;
+
+/// <summary>
+/// The journaled world state over a committed <see cref="IStateReader"/>: reads fall through to the reader, writes
+/// stay in an overlay until <see cref="CollectChanges"/> hands them to a store. Every change appends an undo record
+/// to the journal; a snapshot is the journal's length, and reverting replays the undo records back to it.
+/// </summary>
+/// <remarks>
+/// Accounts live in per-address <see cref="StateObject"/>s. Creating, re-creating or deleting an account replaces its
+/// object (the undo record keeps the old one), so storage wipes are exact: a replaced object never reads the
+/// reader's storage again. Not thread-safe.
+/// </remarks>
+public sealed class WorldState : IWorldState
+{
+    private readonly IStateReader _reader;
+    private readonly Dictionary<Address, StateObject> _objects = [];
+    private readonly List<JournalEntry> _journal = [];
+
+    // Block span: every address whose account or storage may differ from the reader.
+    private readonly HashSet<Address> _dirty = [];
+
+    // Transaction substate.
+    private readonly HashSet<Address> _warmAccounts = [];
+    private readonly HashSet<(Address, UInt256)> _warmSlots = [];
+    private readonly Dictionary<(Address, UInt256), UInt256> _transient = [];
+    private readonly Dictionary<(Address, UInt256), UInt256> _originalStorage = [];
+    private readonly HashSet<Address> _touched = [];
+    private readonly HashSet<Address> _selfDestructed = [];
+    private readonly HashSet<Address> _createdInTransaction = [];
+    private readonly List<Log> _logs = [];
+    private long _refund;
+
+    public WorldState(IStateReader reader)
+    {
+        _reader = reader ?? throw new ArgumentNullException(nameof(reader));
+    }
+
+    // ---- accounts
+
+    public bool Exists(in Address address) => Get(address).Exists;
+
+    public bool IsDead(in Address address)
+    {
+        StateObject account = Get(address);
+        return !account.Exists || (account.Nonce == 0 && account.Balance.IsZero && account.CodeHash == Keccak256.OfEmpty);
+    }
+
+    public UInt256 GetBalance(in Address address) => Get(address).Balance;
+
+    public ulong GetNonce(in Address address) => Get(address).Nonce;
+
+    public Hash256 GetCodeHash(in Address address)
+    {
+        StateObject account = Get(address);
+        return account.Exists ? account.CodeHash : Hash256.Zero;
+    }
+
+    public byte[] GetCode(in Address address)
+    {
+        StateObject account = Get(address);
+        if (!account.Exists || account.CodeHash == Keccak256.OfEmpty)
+        {
+            return [];
+        }
+
+        return account.Code ??= _reader.GetCode(account.CodeHash);
+    }
+
+    public void CreateAccount(in Address address)
+    {
+        StateObject previous = Get(address);
+        var created = StateObject.Fresh();
+        created.Balance = previous.Exists ? previous.Balance : UInt256.Zero;
+        Replace(address, created);
+        if (_createdInTransaction.Add(address))
+        {
+            _journal.Add(new JournalEntry(JournalKind.CreatedInTransaction, address));
+        }
+    }
+
+    public void AddBalance(in Address address, in UInt256 amount)
+    {
+        StateObject account = GetOrCreate(address);
+        Touch(address);
+        if (amount.IsZero)
+        {
+            return;
+        }
+
+        _journal.Add(new JournalEntry(JournalKind.Balance, address) { Value = account.Balance });
+        account.Balance += amount;
+    }
+
+    public void SubtractBalance(in Address address, in UInt256 amount)
+    {
+        StateObject account = GetOrCreate(address);
+        Touch(address);
+        if (amount.IsZero)
+        {
+            return;
+        }
+
+        if (account.Balance < amount)
+        {
+            throw new InvalidOperationException($"balance of {address} is below {amount}");
+        }
+
+        _journal.Add(new JournalEntry(JournalKind.Balance, address) { Value = account.Balance });
+        account.Balance -= amount;
+    }
+
+    public void SetNonce(in Address address, ulong nonce)
+    {
+        StateObject account = GetOrCreate(address);
+        _journal.Add(new JournalEntry(JournalKind.Nonce, address) { Number = (long)account.Nonce });
+        account.Nonce = nonce;
+    }
+
+    public void SetCode(in Address address, byte[] code)
+    {
+        ArgumentNullException.ThrowIfNull(code);
+        StateObject account = GetOrCreate(address);
+        _journal.Add(new JournalEntry(JournalKind.Code, address)
+        {
+            Previous = new CodeUndo(account.CodeHash, account.Code, account.CodeChanged),
+        });
+        account.Code = code;
+        account.CodeHash = code.Length == 0 ? Keccak256.OfEmpty : Keccak256.Hash(code);
+        account.CodeChanged = true;
+    }
+
+    public void Touch(in Address address)
+    {
+        if (_touched.Add(address))
+        {
+            _journal.Add(new JournalEntry(JournalKind.Touch, address));
+        }
+    }
+
+    // ---- storage
+
+    public UInt256 GetStorage(in Address address, in UInt256 key) => ReadStorage(Get(address), address, key);
+
+    public UInt256 GetOriginalStorage(in Address address, in UInt256 key) =>
+        _originalStorage.TryGetValue((address, key), out UInt256 original) ? original : GetStorage(address, key);
+
+    public void SetStorage(in Address address, in UInt256 key, in UInt256 value)
+    {
+        StateObject account = GetOrCreate(address);
+        UInt256 current = ReadStorage(account, address, key);
+        if (_originalStorage.TryAdd((address, key), current))
+        {
+            // Journaled too: a reverted frame may have recorded it after wiping the account (CREATE over storage).
+            _journal.Add(new JournalEntry(JournalKind.OriginalRecorded, address) { Key = key });
+        }
+
+        bool hadEntry = account.Storage.ContainsKey(key);
+        _journal.Add(new JournalEntry(JournalKind.Storage, address) { Key = key, Value = current, Flag = hadEntry });
+        account.Storage[key] = value;
+    }
+
+    public UInt256 GetTransientStorage(in Address address, in UInt256 key) =>
+        _transient.TryGetValue((address, key), out UInt256 value) ? value : UInt256.Zero;
+
+    public void SetTransientStorage(in Address address, in UInt256 key, in UInt256 value)
+    {
+        bool had = _transient.TryGetValue((address, key), out UInt256 previous);
+        _journal.Add(new JournalEntry(JournalKind.Transient, address) { Key = key, Value = previous, Flag = had });
+        _transient[(address, key)] = value;
+    }
+
+    // ---- transaction substate
+
+    public bool WarmAccount(in Address address)
+    {
+        if (!_warmAccounts.Add(address))
+        {
+            return false;
+        }
+
+        _journal.Add(new JournalEntry(JournalKind.WarmAccount, address));
+        return true;
+    }
+
+    public bool WarmStorage(in Address address, in UInt256 key)
+    {
+        if (!_warmSlots.Add((address, key)))
+        {
+            return false;
+        }
+
+        _journal.Add(new JournalEntry(JournalKind.WarmSlot, address) { Key = key });
+        return true;
+    }
+
+    public void AddLog(Log log)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        _logs.Add(log);
+        _journal.Add(new JournalEntry(JournalKind.Log, log.Address));
+    }
+
+    public IReadOnlyList<Log> Logs => _logs;
+
+    public long Refund => _refund;
+
+    public void AddRefund(long amount)
+    {
+        _journal.Add(new JournalEntry(JournalKind.Refund, default) { Number = _refund });
+        _refund += amount;
+    }
+
+    public void SubtractRefund(long amount)
+    {
+        _journal.Add(new JournalEntry(JournalKind.Refund, default) { Number = _refund });
+        _refund -= amount;
+    }
+
+    public bool MarkSelfDestructed(in Address address)
+    {
+        if (!_selfDestructed.Add(address))
+        {
+            return false;
+        }
+
+        _journal.Add(new JournalEntry(JournalKind.SelfDestruct, address));
+        return true;
+    }
+
+    public bool IsSelfDestructed(in Address address) => _selfDestructed.Contains(address);
+
+    public bool IsCreatedInTransaction(in Address address) => _createdInTransaction.Contains(address);
+
+    // ---- journal and boundaries
+
+    public int TakeSnapshot() => _journal.Count;
+
+    public void RevertToSnapshot(int snapshot)
+    {
+        if (snapshot < 0 || snapshot > _journal.Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(snapshot), snapshot, $"journal holds {_journal.Count} entries");
+        }
+
+        for (int i = _journal.Count - 1; i >= snapshot; i--)
+        {
+            Undo(_journal[i]);
+        }
+
+        _journal.RemoveRange(snapshot, _journal.Count - snapshot);
+    }
+
+    public void FinishTransaction(bool deleteTouchedEmpty)
+    {
+        foreach (Address address in _selfDestructed)
+        {
+            Delete(address);
+        }
+
+        if (deleteTouchedEmpty)
+        {
+            foreach (Address address in _touched)
+            {
+                StateObject account = Get(address);
+                if (account.Exists && account.Nonce == 0 && account.Balance.IsZero && account.CodeHash == Keccak256.OfEmpty)
+                {
+                    Delete(address);
+                }
+            }
+        }
+
+        _journal.Clear();
+        _warmAccounts.Clear();
+        _warmSlots.Clear();
+        _transient.Clear();
+        _originalStorage.Clear();
+        _touched.Clear();
+        _selfDestructed.Clear();
+        _createdInTransaction.Clear();
+        _logs.Clear();
+        _refund = 0;
+    }
+
+    /// <summary>
+    /// The net changes since this world state was created, in a deterministic order. Call between transactions (after
+    /// <see cref="IWorldState.FinishTransaction"/>); the world state should be discarded once the store applied them.
+    /// </summary>
+    public StateChangeSet CollectChanges()
+    {
+        if (_journal.Count != 0)
+        {
+            throw new InvalidOperationException("a transaction is still open: call FinishTransaction before collecting changes");
+        }
+
+        Address[] addresses = [.. _dirty];
+        Array.Sort(addresses);
+        var accounts = new List<AccountChange>(addresses.Length);
+        var code = new SortedDictionary<Hash256, byte[]>();
+        foreach (Address address in addresses)
+        {
+            StateObject account = _objects[address];
+            if (!account.Exists)
+            {
+                accounts.Add(new AccountChange(address, true, 0, UInt256.Zero, Keccak256.OfEmpty, true, []));
+                continue;
+            }
+
+            var storage = new List<KeyValuePair<UInt256, UInt256>>(account.Storage);
+            storage.Sort(static (a, b) => a.Key.CompareTo(b.Key));
+            accounts.Add(new AccountChange(address, false, account.Nonce, account.Balance, account.CodeHash, account.StorageWiped, storage));
+            if (account.CodeChanged && account.Code is { Length: > 0 } bytes)
+            {
+                code[account.CodeHash] = bytes;
+            }
+        }
+
+        return new StateChangeSet(accounts, [.. code]);
+    }
+
+    // ---- internals
+
+    private StateObject Get(in Address address)
+    {
+        if (_objects.TryGetValue(address, out StateObject? account))
+        {
+            return account;
+        }
+
+        account = _reader.TryGetAccount(address, out Account stored) ? StateObject.Loaded(stored) : StateObject.Missing();
+        _objects.Add(address, account);
+        return account;
+    }
+
+    /// <summary>The account, created (as a journaled replacement) when it does not exist; marks it dirty.</summary>
+    private StateObject GetOrCreate(in Address address)
+    {
+        StateObject account = Get(address);
+        if (!account.Exists)
+        {
+            account = StateObject.Fresh();
+            Replace(address, account);
+        }
+
+        _dirty.Add(address);
+        return account;
+    }
+
+    private void Replace(in Address address, StateObject replacement)
+    {
+        _journal.Add(new JournalEntry(JournalKind.Replace, address) { Previous = Get(address) });
+        _objects[address] = replacement;
+        _dirty.Add(address);
+    }
+
+    private void Delete(in Address address)
+    {
+        _objects[address] = StateObject.Missing();
+        _dirty.Add(address);
+    }
+
+    private UInt256 ReadStorage(StateObject account, in Address address, in UInt256 key)
+    {
+        if (account.Storage.TryGetValue(key, out UInt256 value))
+        {
+            return value;
+        }
+
+        if (account.StorageWiped)
+        {
+            return UInt256.Zero;
+        }
+
+        account.Committed ??= [];
+        if (!account.Committed.TryGetValue(key, out value))
+        {
+            value = _reader.GetStorage(address, key);
+            account.Committed.Add(key, value);
+        }
+
+        return value;
+    }
+
+    private void Undo(in JournalEntry entry)
+    {
+        switch (entry.Kind)
+        {
+            case JournalKind.Replace:
+                _objects[entry.Address] = (StateObject)entry.Previous!;
+                break;
+            case JournalKind.Balance:
+                _objects[entry.Address].Balance = entry.Value;
+                break;
+            case JournalKind.Nonce:
+                _objects[entry.Address].Nonce = (ulong)entry.Number;
+                break;
+            case JournalKind.Code:
+            {
+                var undo = (CodeUndo)entry.Previous!;
+                StateObject account = _objects[entry.Address];
+                account.CodeHash = undo.CodeHash;
+                account.Code = undo.Code;
+                account.CodeChanged = undo.CodeChanged;
+                break;
+            }
+
+            case JournalKind.Storage:
+            {
+                StateObject account = _objects[entry.Address];
+                if (entry.Flag)
+                {
+                    account.Storage[entry.Key] = entry.Value;
+                }
+                else
+                {
+                    account.Storage.Remove(entry.Key);
+                }
+
+                break;
+            }
+
+            case JournalKind.Transient:
+                if (entry.Flag)
+                {
+                    _transient[(entry.Address, entry.Key)] = entry.Value;
+                }
+                else
+                {
+                    _transient.Remove((entry.Address, entry.Key));
+                }
+
+                break;
+            case JournalKind.OriginalRecorded:
+                _originalStorage.Remove((entry.Address, entry.Key));
+                break;
+            case JournalKind.Touch:
+                _touched.Remove(entry.Address);
+                break;
+            case JournalKind.WarmAccount:
+                _warmAccounts.Remove(entry.Address);
+                break;
+            case JournalKind.WarmSlot:
+                _warmSlots.Remove((entry.Address, entry.Key));
+                break;
+            case JournalKind.Log:
+                _logs.RemoveAt(_logs.Count - 1);
+                break;
+            case JournalKind.Refund:
+                _refund = entry.Number;
+                break;
+            case JournalKind.SelfDestruct:
+                _selfDestructed.Remove(entry.Address);
+                break;
+            case JournalKind.CreatedInTransaction:
+                _createdInTransaction.Remove(entry.Address);
+                break;
+            default:
+                throw new InvalidOperationException($"unknown journal entry {entry.Kind}");
+        }
+    }
+
+    private enum JournalKind : byte
+    {
+        Replace,
+        Balance,
+        Nonce,
+        Code,
+        Storage,
+        OriginalRecorded,
+        Transient,
+        Touch,
+        WarmAccount,
+        WarmSlot,
+        Log,
+        Refund,
+        SelfDestruct,
+        CreatedInTransaction,
+    }
+
+    /// <summary>How to undo one change: the previous value of whatever <see cref="Kind"/> names.</summary>
+    private readonly record struct JournalEntry(JournalKind Kind, Address Address)
+    {
+        public UInt256 Key { get; init; }
+
+        public UInt256 Value { get; init; }
+
+        public long Number { get; init; }
+
+        /// <summary>Storage/transient: whether the slot had an overlay entry before.</summary>
+        public bool Flag { get; init; }
+
+        /// <summary>Replace: the previous <see cref="StateObject"/>; Code: a <see cref="CodeUndo"/>.</summary>
+        public object? Previous { get; init; }
+    }
+
+    private sealed record CodeUndo(Hash256 CodeHash, byte[]? Code, bool CodeChanged);
+
+    /// <summary>One account in the overlay: its current fields and the storage written since the reader's state.</summary>
+    private sealed class StateObject
+    {
+        public bool Exists;
+        public ulong Nonce;
+        public UInt256 Balance;
+        public Hash256 CodeHash = Keccak256.OfEmpty;
+
+        /// <summary>The code, loaded lazily for accounts from the reader.</summary>
+        public byte[]? Code;
+
+        public bool CodeChanged;
+
+        /// <summary>True when the reader's storage for this address is unreachable (new, re-created or deleted account).</summary>
+        public bool StorageWiped;
+
+        /// <summary>Slots written during the span (current values).</summary>
+        public readonly Dictionary<UInt256, UInt256> Storage = [];
+
+        /// <summary>Read cache of the reader's slot values.</summary>
+        public Dictionary<UInt256, UInt256>? Committed;
+
+        public static StateObject Loaded(in Account account) => new()
+        {
+            Exists = true,
+            Nonce = account.Nonce,
+            Balance = account.Balance,
+            CodeHash = account.CodeHash,
+        };
+
+        public static StateObject Fresh() => new() { Exists = true, StorageWiped = true, Code = [] };
+
+        public static StateObject Missing() => new() { StorageWiped = true, Code = [] };
+    }
+}

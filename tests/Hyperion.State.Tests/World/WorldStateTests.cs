@@ -1,0 +1,286 @@
+using System.Text;
+using CsCheck;
+using Hyperion.Core;
+using Hyperion.Core.Crypto;
+using Hyperion.State.World;
+
+namespace Hyperion.State.Tests.World;
+
+public sealed class WorldStateTests
+{
+    private static readonly Address[] Addresses = [.. Enumerable.Range(1, 5).Select(i => Addr((byte)i))];
+    private static readonly UInt256[] Keys = [UInt256.Zero, UInt256.One, new UInt256(7), UInt256.MaxValue];
+
+    private static readonly Gen<(int Op, int Address, int Key, ulong Value)> GenOp =
+        Gen.Select(Gen.Int[0, 13], Gen.Int[0, Addresses.Length - 1], Gen.Int[0, Keys.Length - 1], Gen.ULong[0, 4]);
+
+    private static Address Addr(byte last)
+    {
+        var bytes = new byte[Address.Size];
+        bytes[^1] = last;
+        bytes[0] = 0xaa;
+        return new Address(bytes);
+    }
+
+    /// <summary>Accounts 1–3 exist (3 with code and storage); 4 and 5 do not.</summary>
+    private static InMemoryStateReader Pre()
+    {
+        var reader = new InMemoryStateReader();
+        reader.SetAccount(Addresses[0], 1, new UInt256(100), []);
+        reader.SetAccount(Addresses[1], 0, UInt256.Zero, []);
+        reader.SetAccount(Addresses[2], 3, new UInt256(5), [0x60, 0x00]);
+        reader.SetStorage(Addresses[2], UInt256.One, new UInt256(9));
+        reader.SetStorage(Addresses[2], UInt256.MaxValue, new UInt256(3));
+        return reader;
+    }
+
+    private static void Apply(WorldState state, (int Op, int Address, int Key, ulong Value) op)
+    {
+        Address a = Addresses[op.Address];
+        UInt256 k = Keys[op.Key];
+        var v = new UInt256(op.Value);
+        switch (op.Op)
+        {
+            case 0: state.AddBalance(a, v); break;
+            case 1:
+                UInt256 balance = state.GetBalance(a);
+                state.SubtractBalance(a, v < balance ? v : balance);
+                break;
+            case 2: state.SetNonce(a, op.Value); break;
+            case 3: state.SetCode(a, op.Value == 0 ? [] : [(byte)op.Value, 0x00]); break;
+            case 4: state.SetStorage(a, k, v); break;
+            case 5: state.SetTransientStorage(a, k, v); break;
+            case 6: state.CreateAccount(a); break;
+            case 7: state.Touch(a); break;
+            case 8: state.WarmAccount(a); break;
+            case 9: state.WarmStorage(a, k); break;
+            case 10: state.AddLog(new Log(a, [], [(byte)op.Value])); break;
+            case 11: state.AddRefund((long)op.Value); break;
+            case 12: state.SubtractRefund((long)op.Value); break;
+            default: state.MarkSelfDestructed(a); break;
+        }
+    }
+
+    /// <summary>Everything observable, including warmth (probed and reverted, so probing changes nothing).</summary>
+    private static string Fingerprint(WorldState state)
+    {
+        var text = new StringBuilder();
+        foreach (Address a in Addresses)
+        {
+            text.Append($"{a}:{state.Exists(a)},{state.IsDead(a)},{state.GetBalance(a)},{state.GetNonce(a)},{state.GetCodeHash(a)},")
+                .Append($"{Convert.ToHexString(state.GetCode(a))},{state.IsSelfDestructed(a)},{state.IsCreatedInTransaction(a)};");
+            foreach (UInt256 k in Keys)
+            {
+                text.Append($"{state.GetStorage(a, k)}/{state.GetOriginalStorage(a, k)}/{state.GetTransientStorage(a, k)},");
+            }
+
+            int probe = state.TakeSnapshot();
+            text.Append(state.WarmAccount(a) ? 'c' : 'w');
+            foreach (UInt256 k in Keys)
+            {
+                text.Append(state.WarmStorage(a, k) ? 'c' : 'w');
+            }
+
+            state.RevertToSnapshot(probe);
+            text.Append('\n');
+        }
+
+        text.Append($"refund {state.Refund} logs {string.Join(',', state.Logs.Select(l => $"{l.Address}{Convert.ToHexString(l.Data.Span)}"))}");
+        return text.ToString();
+    }
+
+    [Fact]
+    public void Revert_restores_the_state_at_the_snapshot() =>
+        Gen.Select(GenOp.Array[0, 30], GenOp.Array[0, 30], GenOp.Array[0, 30]).Sample((before, middle, after) =>
+        {
+            var state = new WorldState(Pre());
+            foreach (var op in before)
+            {
+                Apply(state, op);
+            }
+
+            int outer = state.TakeSnapshot();
+            string atOuter = Fingerprint(state);
+            foreach (var op in middle)
+            {
+                Apply(state, op);
+            }
+
+            int inner = state.TakeSnapshot();
+            string atInner = Fingerprint(state);
+            foreach (var op in after)
+            {
+                Apply(state, op);
+            }
+
+            state.RevertToSnapshot(inner);
+            Assert.Equal(atInner, Fingerprint(state));
+            state.RevertToSnapshot(outer);
+            Assert.Equal(atOuter, Fingerprint(state));
+        }, iter: 300);
+
+    [Fact]
+    public void Collected_changes_applied_to_the_reader_reproduce_the_world_state() =>
+        Gen.Select(GenOp.Array[0, 40], GenOp.Array[0, 40]).Sample((first, second) =>
+        {
+            InMemoryStateReader reader = Pre();
+            var state = new WorldState(reader);
+            foreach (var op in first)
+            {
+                Apply(state, op);
+            }
+
+            state.FinishTransaction(deleteTouchedEmpty: true);
+            foreach (var op in second)
+            {
+                Apply(state, op);
+            }
+
+            state.FinishTransaction(deleteTouchedEmpty: true);
+            StateChangeSet changes = state.CollectChanges();
+            reader.Apply(changes);
+
+            var reread = new WorldState(reader);
+            foreach (Address a in Addresses)
+            {
+                Assert.Equal(state.Exists(a), reread.Exists(a));
+                Assert.Equal(state.GetBalance(a), reread.GetBalance(a));
+                Assert.Equal(state.GetNonce(a), reread.GetNonce(a));
+                Assert.Equal(state.GetCodeHash(a), reread.GetCodeHash(a));
+                Assert.Equal(state.GetCode(a), reread.GetCode(a));
+                foreach (UInt256 k in Keys)
+                {
+                    Assert.Equal(state.GetStorage(a, k), reread.GetStorage(a, k));
+                }
+            }
+
+            Assert.Equal(Rebuilt(reread).ComputeStateRoot(), reader.ComputeStateRoot());
+        }, iter: 300);
+
+    /// <summary>A fresh reader holding exactly what <paramref name="state"/> shows for the test addresses.</summary>
+    private static InMemoryStateReader Rebuilt(WorldState state)
+    {
+        var rebuilt = new InMemoryStateReader();
+        foreach (Address a in Addresses.Reverse())
+        {
+            if (state.Exists(a))
+            {
+                rebuilt.SetAccount(a, state.GetNonce(a), state.GetBalance(a), state.GetCode(a));
+                foreach (UInt256 k in Keys)
+                {
+                    rebuilt.SetStorage(a, k, state.GetStorage(a, k));
+                }
+            }
+        }
+
+        return rebuilt;
+    }
+
+    [Fact]
+    public void Recreating_an_account_wipes_its_storage_and_keeps_its_balance()
+    {
+        InMemoryStateReader reader = Pre();
+        var state = new WorldState(reader);
+        Address a = Addresses[2];
+        state.CreateAccount(a);
+        Assert.Equal(UInt256.Zero, state.GetStorage(a, UInt256.One));
+        Assert.Equal(new UInt256(5), state.GetBalance(a));
+        Assert.Equal(Keccak256.OfEmpty, state.GetCodeHash(a));
+        Assert.True(state.IsCreatedInTransaction(a));
+        state.SetStorage(a, new UInt256(7), new UInt256(1));
+        state.FinishTransaction(deleteTouchedEmpty: true);
+
+        StateChangeSet changes = state.CollectChanges();
+        AccountChange change = Assert.Single(changes.Accounts);
+        Assert.True(change.StorageCleared);
+        reader.Apply(changes);
+        Assert.Equal(UInt256.Zero, reader.GetStorage(a, UInt256.One));
+        Assert.Equal(UInt256.Zero, reader.GetStorage(a, UInt256.MaxValue));
+        Assert.Equal(UInt256.One, reader.GetStorage(a, new UInt256(7)));
+    }
+
+    [Fact]
+    public void Self_destructed_account_is_deleted_with_its_storage_when_the_transaction_ends()
+    {
+        InMemoryStateReader reader = Pre();
+        var state = new WorldState(reader);
+        Address a = Addresses[2];
+        Assert.True(state.MarkSelfDestructed(a));
+        Assert.False(state.MarkSelfDestructed(a));
+        Assert.True(state.Exists(a));
+        state.FinishTransaction(deleteTouchedEmpty: true);
+        Assert.False(state.Exists(a));
+        Assert.Equal(UInt256.Zero, state.GetStorage(a, UInt256.One));
+
+        // Re-created in a later transaction of the same block: the old storage must stay gone.
+        state.AddBalance(a, UInt256.One);
+        state.FinishTransaction(deleteTouchedEmpty: true);
+        reader.Apply(state.CollectChanges());
+        Assert.True(reader.TryGetAccount(a, out Account account));
+        Assert.Equal(Keccak256.EmptyTrieRoot, account.StorageRoot);
+        Assert.Equal(UInt256.One, account.Balance);
+    }
+
+    [Fact]
+    public void Touched_empty_accounts_are_deleted_only_under_EIP161()
+    {
+        var state = new WorldState(Pre());
+        state.AddBalance(Addresses[3], UInt256.Zero); // creates an empty account
+        state.Touch(Addresses[1]); // exists and is empty
+        state.FinishTransaction(deleteTouchedEmpty: false);
+        Assert.True(state.Exists(Addresses[3]));
+        Assert.True(state.Exists(Addresses[1]));
+
+        state.Touch(Addresses[1]);
+        state.Touch(Addresses[3]);
+        state.FinishTransaction(deleteTouchedEmpty: true);
+        Assert.False(state.Exists(Addresses[3]));
+        Assert.False(state.Exists(Addresses[1]));
+        Assert.True(state.Exists(Addresses[0]));
+    }
+
+    [Fact]
+    public void Original_storage_is_the_value_at_the_start_of_the_transaction()
+    {
+        var state = new WorldState(Pre());
+        Address a = Addresses[2];
+        state.SetStorage(a, UInt256.One, new UInt256(10));
+        state.SetStorage(a, UInt256.One, new UInt256(11));
+        Assert.Equal(new UInt256(9), state.GetOriginalStorage(a, UInt256.One));
+        state.FinishTransaction(deleteTouchedEmpty: true);
+        Assert.Equal(new UInt256(11), state.GetOriginalStorage(a, UInt256.One));
+        state.SetStorage(a, UInt256.One, new UInt256(12));
+        Assert.Equal(new UInt256(11), state.GetOriginalStorage(a, UInt256.One));
+    }
+
+    [Fact]
+    public void Finishing_a_transaction_clears_the_substate()
+    {
+        var state = new WorldState(Pre());
+        Address a = Addresses[0];
+        Assert.True(state.WarmAccount(a));
+        Assert.False(state.WarmAccount(a));
+        Assert.True(state.WarmStorage(a, UInt256.One));
+        state.SetTransientStorage(a, UInt256.One, new UInt256(5));
+        state.AddLog(new Log(a, [], []));
+        state.AddRefund(4800);
+        state.FinishTransaction(deleteTouchedEmpty: true);
+        Assert.True(state.WarmAccount(a));
+        Assert.True(state.WarmStorage(a, UInt256.One));
+        Assert.Equal(UInt256.Zero, state.GetTransientStorage(a, UInt256.One));
+        Assert.Empty(state.Logs);
+        Assert.Equal(0, state.Refund);
+    }
+
+    [Fact]
+    public void Empty_state_has_the_empty_trie_root() =>
+        Assert.Equal(Keccak256.EmptyTrieRoot, new InMemoryStateReader().ComputeStateRoot());
+
+    [Fact]
+    public void Collecting_changes_inside_a_transaction_is_refused()
+    {
+        var state = new WorldState(Pre());
+        state.AddBalance(Addresses[0], UInt256.One);
+        Assert.Throws<InvalidOperationException>(() => state.CollectChanges());
+    }
+}
