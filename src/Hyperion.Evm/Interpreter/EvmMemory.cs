@@ -71,6 +71,12 @@ public sealed class EvmMemory : IDisposable
     /// <summary>The bytes [offset, offset+length), which must already be within <see cref="Size"/>.</summary>
     public Span<byte> Slice(long offset, long length) => _buffer.AsSpan((int)offset, (int)length);
 
+    /// <summary>
+    /// The bytes [offset, offset+length) without copying, for a child frame's input: the parent's memory cannot
+    /// change while the child runs.
+    /// </summary>
+    public ReadOnlyMemory<byte> AsMemory(long offset, long length) => _buffer.AsMemory((int)offset, (int)length);
+
     public void Dispose()
     {
         ReturnBuffer();
