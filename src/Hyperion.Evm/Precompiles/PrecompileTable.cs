@@ -61,6 +61,7 @@ public sealed class PrecompileTable
         Entry(0x05, new StaticPrecompile("modexp", ModExpPrecompile.RequiredGas, ModExpPrecompile.TryRun)),
         Entry(0x06, new StaticPrecompile("bn254add", Bn254AddPrecompile.RequiredGas, Bn254AddPrecompile.TryRun)),
         Entry(0x07, new StaticPrecompile("bn254mul", Bn254MulPrecompile.RequiredGas, Bn254MulPrecompile.TryRun)),
+        Entry(0x08, new StaticPrecompile("bn254pairing", Bn254PairingPrecompile.RequiredGas, Bn254PairingPrecompile.TryRun)),
         Entry(0x09, new StaticPrecompile("blake2f", Blake2fPrecompile.RequiredGas, Blake2fPrecompile.TryRun)),
     ]);
 
