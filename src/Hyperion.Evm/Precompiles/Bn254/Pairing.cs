@@ -5,7 +5,7 @@ namespace Hyperion.Evm.Precompiles.Bn254;
 /// one shared Miller loop over 6u + 2 in signed binary (NAF), the two Frobenius correction lines, and one final
 /// exponentiation to the power (p¹² − 1)/r.
 /// <para>
-/// The Miller loop works in affine coordinates on the twist: each step costs one Fp2 inversion, but the line is then
+/// The Miller loop works in affine coordinates on the twist: each step costs one Fp2 inversion (shared by all pairs via Montgomery's trick), but the line is then
 /// the sparse value y_P + (−λ·x_P + (λ·x_T − y_T)·v)·w directly. The twist point Q = (x, y) maps to E(Fp12) as
 /// (x·w², y·w³), so a slope λ on the twist is λ·w on E and vertical-line denominators lie in Fp6, which the final
 /// exponentiation sends to 1. With Q of prime order r, every intermediate multiple [k]Q, 1 &lt; k &lt; 6u + 2, is
@@ -52,6 +52,8 @@ internal static class Pairing
 
         int pairs = g1.Length;
         Span<AffinePoint<Fp2>> accumulators = pairs <= 16 ? stackalloc AffinePoint<Fp2>[pairs] : new AffinePoint<Fp2>[pairs];
+        Span<Fp2> denominators = pairs <= 16 ? stackalloc Fp2[pairs] : new Fp2[pairs];
+        Span<Fp2> prefix = pairs <= 16 ? stackalloc Fp2[pairs] : new Fp2[pairs];
         g2.CopyTo(accumulators);
 
         Fp12 f = Fp12.One;
@@ -60,7 +62,13 @@ internal static class Pairing
             f = f.Squared();
             for (int k = 0; k < pairs; k++)
             {
-                f = DoublingStep(ref accumulators[k], g1[k], f);
+                denominators[k] = accumulators[k].Y.Doubled();
+            }
+
+            InvertAll(denominators, prefix);
+            for (int k = 0; k < pairs; k++)
+            {
+                f = DoublingStep(ref accumulators[k], g1[k], denominators[k], f);
             }
 
             int digit = LoopDigits[i];
@@ -68,8 +76,14 @@ internal static class Pairing
             {
                 for (int k = 0; k < pairs; k++)
                 {
+                    denominators[k] = g2[k].X - accumulators[k].X;
+                }
+
+                InvertAll(denominators, prefix);
+                for (int k = 0; k < pairs; k++)
+                {
                     AffinePoint<Fp2> q = digit > 0 ? g2[k] : new AffinePoint<Fp2>(g2[k].X, -g2[k].Y);
-                    f = AdditionStep(ref accumulators[k], q, g1[k], f);
+                    f = AdditionStep(ref accumulators[k], q, g1[k], denominators[k], f);
                 }
             }
         }
@@ -82,18 +96,46 @@ internal static class Pairing
             AffinePoint<Fp2> q = g2[k];
             var frobenius = new AffinePoint<Fp2>(q.X.Conjugate() * gamma1[2], q.Y.Conjugate() * gamma1[3]);
             var minusFrobeniusSquared = new AffinePoint<Fp2>(q.X * gamma2[2], -(q.Y * gamma2[3]));
-            f = AdditionStep(ref accumulators[k], frobenius, g1[k], f);
-            f = AdditionStep(ref accumulators[k], minusFrobeniusSquared, g1[k], f);
+            f = AdditionStep(ref accumulators[k], frobenius, g1[k], Fp2.Inverse(frobenius.X - accumulators[k].X), f);
+            f = AdditionStep(ref accumulators[k], minusFrobeniusSquared, g1[k], Fp2.Inverse(minusFrobeniusSquared.X - accumulators[k].X), f);
         }
 
         return f;
     }
 
-    /// <summary>T ← 2T; returns f · (the tangent line at T, evaluated at P).</summary>
-    private static Fp12 DoublingStep(ref AffinePoint<Fp2> t, in AffinePoint<Fp> p, in Fp12 f)
+    /// <summary>
+    /// Replaces each value by its inverse with one field inversion (Montgomery's trick): the pairs' Miller loops
+    /// run in step, so their slope denominators are inverted together.
+    /// </summary>
+    private static void InvertAll(Span<Fp2> values, Span<Fp2> prefix)
+    {
+        if (values.IsEmpty)
+        {
+            return;
+        }
+
+        prefix[0] = values[0];
+        for (int i = 1; i < values.Length; i++)
+        {
+            prefix[i] = prefix[i - 1] * values[i];
+        }
+
+        Fp2 inverse = Fp2.Inverse(prefix[values.Length - 1]);
+        for (int i = values.Length - 1; i > 0; i--)
+        {
+            Fp2 value = values[i];
+            values[i] = inverse * prefix[i - 1];
+            inverse *= value;
+        }
+
+        values[0] = inverse;
+    }
+
+    /// <summary>T ← 2T; returns f · (the tangent line at T, evaluated at P). <paramref name="inverse2Y"/> is 1/(2·y_T).</summary>
+    private static Fp12 DoublingStep(ref AffinePoint<Fp2> t, in AffinePoint<Fp> p, in Fp2 inverse2Y, in Fp12 f)
     {
         Fp2 xSquared = t.X.Squared();
-        Fp2 slope = (xSquared.Doubled() + xSquared) * Fp2.Inverse(t.Y.Doubled());
+        Fp2 slope = (xSquared.Doubled() + xSquared) * inverse2Y;
         Fp2 x3 = slope.Squared() - t.X.Doubled();
         Fp2 y3 = slope * (t.X - x3) - t.Y;
         Fp12 result = f.MultipliedByLine(p.Y, -(slope * p.X), slope * t.X - t.Y);
@@ -101,10 +143,10 @@ internal static class Pairing
         return result;
     }
 
-    /// <summary>T ← T + Q; returns f · (the line through T and Q, evaluated at P).</summary>
-    private static Fp12 AdditionStep(ref AffinePoint<Fp2> t, in AffinePoint<Fp2> q, in AffinePoint<Fp> p, in Fp12 f)
+    /// <summary>T ← T + Q; returns f · (the line through T and Q, evaluated at P). <paramref name="inverseDx"/> is 1/(x_Q − x_T).</summary>
+    private static Fp12 AdditionStep(ref AffinePoint<Fp2> t, in AffinePoint<Fp2> q, in AffinePoint<Fp> p, in Fp2 inverseDx, in Fp12 f)
     {
-        Fp2 slope = (q.Y - t.Y) * Fp2.Inverse(q.X - t.X);
+        Fp2 slope = (q.Y - t.Y) * inverseDx;
         Fp2 x3 = slope.Squared() - t.X - q.X;
         Fp2 y3 = slope * (t.X - x3) - t.Y;
         Fp12 result = f.MultipliedByLine(p.Y, -(slope * p.X), slope * t.X - t.Y);
