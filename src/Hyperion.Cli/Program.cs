@@ -12,6 +12,7 @@ public static class Program
         root.Subcommands.Add(DevCommand.Create());
         root.Subcommands.Add(VersionCommand.Create());
         root.Subcommands.Add(DbCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(StateTestCommand.Create());
         root.Subcommands.Add(ModelCommand.Create());
         root.Subcommands.Add(InferCommand.Create());
