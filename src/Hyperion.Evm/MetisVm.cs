@@ -79,6 +79,26 @@ public sealed partial class MetisVm
     /// <summary>Runs a call frame (any of CALL, CALLCODE, DELEGATECALL, STATICCALL, or the transaction's call).</summary>
     private FrameResult ExecuteMessage(in Message m)
     {
+        if (_tracer is not ICallFrameTracer frames)
+        {
+            return ExecuteMessageUntraced(m);
+        }
+
+        string type = m.Kind switch
+        {
+            MessageKind.CallCode => "CALLCODE",
+            MessageKind.DelegateCall => "DELEGATECALL",
+            MessageKind.StaticCall => "STATICCALL",
+            _ => "CALL",
+        };
+        frames.OnEnter(type, m.Caller, m.Address, m.Value, m.Input.Span, m.Gas, m.Depth);
+        FrameResult result = ExecuteMessageUntraced(m);
+        frames.OnExit(m.Gas - result.GasLeft, result.Output.Span, EvmErrors.Message(result.Error), result.Error == EvmError.Revert);
+        return result;
+    }
+
+    private FrameResult ExecuteMessageUntraced(in Message m)
+    {
         bool isPrecompile = _precompiles.TryGet(m.CodeAddress, out IPrecompile? precompile);
         if (m.Kind == MessageKind.Call && m.Value.IsZero && !isPrecompile && !_state.Exists(m.Address))
         {
@@ -150,6 +170,19 @@ public sealed partial class MetisVm
     /// collision check, init code, code deposit.
     /// </summary>
     private FrameResult ExecuteCreate(in Address caller, in Address address, in UInt256 value, ReadOnlyMemory<byte> initCode, long gas, int depth)
+    {
+        if (_tracer is not ICallFrameTracer frames)
+        {
+            return ExecuteCreateUntraced(caller, address, value, initCode, gas, depth);
+        }
+
+        frames.OnEnter("CREATE", caller, address, value, initCode.Span, gas, depth);
+        FrameResult result = ExecuteCreateUntraced(caller, address, value, initCode, gas, depth);
+        frames.OnExit(gas - result.GasLeft, result.Output.Span, EvmErrors.Message(result.Error), result.Error == EvmError.Revert);
+        return result;
+    }
+
+    private FrameResult ExecuteCreateUntraced(in Address caller, in Address address, in UInt256 value, ReadOnlyMemory<byte> initCode, long gas, int depth)
     {
         Hash256 existingCodeHash = _state.GetCodeHash(address);
         if (_state.GetNonce(address) != 0 || (!existingCodeHash.IsZero && existingCodeHash != Keccak256.OfEmpty))

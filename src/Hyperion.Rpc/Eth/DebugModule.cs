@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Hyperion.Chain;
 using Hyperion.Core;
+using Hyperion.Evm.Tracing;
 using Hyperion.Execution.Transactions;
 using Hyperion.State;
 using Hyperion.State.World;
@@ -9,7 +10,7 @@ using Hyperion.State.World;
 namespace Hyperion.Rpc.Eth;
 
 /// <summary>
-/// debug_traceTransaction and debug_traceCall with geth's default struct logger. A mined transaction is traced by
+/// debug_traceTransaction and debug_traceCall with geth's default struct logger or its callTracer. A mined transaction is traced by
 /// re-executing its block's earlier transactions on the parent state, then the transaction itself.
 /// </summary>
 public sealed class DebugModule
@@ -34,13 +35,14 @@ public sealed class DebugModule
             {
                 CallRequest request = CallRequest.Parse(p, 0);
                 StoredBlock block = BlockTag.Resolve(_chain.Store, p, 1);
-                StructLogTracer tracer = ParseOptions(p, 2);
-                TransactionResult result = _eth.Execute(request, block, request.Gas ?? block.Header.GasLimit, tracer);
-                return tracer.Result(result.GasUsed, !result.Success, result.Output.Span);
+                TraceRequest trace = ParseOptions(p, 2);
+                ulong gas = Math.Min(request.Gas ?? block.Header.GasLimit, block.Header.GasLimit);
+                TransactionResult result = _eth.Execute(request, block, gas, trace.Tracer);
+                return trace.Result(result, gas);
             });
     }
 
-    private JsonObject TraceTransaction(Hash256 hash, StructLogTracer tracer)
+    private JsonObject TraceTransaction(Hash256 hash, TraceRequest trace)
     {
         ChainStore store = _chain.Store;
         if (!store.TryFindTransaction(hash, out StoredBlock block, out int index))
@@ -59,7 +61,7 @@ public sealed class DebugModule
                 throw new RpcException(error!);
             }
 
-            TransactionResult result = processor.Execute(state, request!, i == index ? tracer : null);
+            TransactionResult result = processor.Execute(state, request!, i == index ? trace.Tracer : null);
             if (!result.IsValid)
             {
                 // A stored block re-executes exactly; anything else means the state window moved under us.
@@ -68,19 +70,19 @@ public sealed class DebugModule
 
             if (i == index)
             {
-                return tracer.Result(result.GasUsed, !result.Success, result.Output.Span);
+                return trace.Result(result, request!.GasLimit);
             }
         }
 
         throw new System.Diagnostics.UnreachableException();
     }
 
-    /// <summary>The tracer options object: only the default logger (no "tracer" or "structLogger"), with disableStack/disableStorage.</summary>
-    private static StructLogTracer ParseOptions(RpcParams p, int index)
+    /// <summary>The tracer options object: the default struct logger (with disableStack/disableStorage) or "callTracer".</summary>
+    private static TraceRequest ParseOptions(RpcParams p, int index)
     {
         if (!p.Has(index))
         {
-            return new StructLogTracer();
+            return StructLogs(new StructLogTracer());
         }
 
         JsonElement options = p[index];
@@ -89,14 +91,26 @@ public sealed class DebugModule
             throw RpcException.InvalidParams($"invalid argument {index}: expected a tracer options object");
         }
 
-        if (options.TryGetProperty("tracer", out JsonElement tracer) && tracer.ValueKind != JsonValueKind.Null
-            && !(tracer.ValueKind == JsonValueKind.String && tracer.GetString() is "" or "structLogger"))
+        string? name = options.TryGetProperty("tracer", out JsonElement tracer) && tracer.ValueKind == JsonValueKind.String ? tracer.GetString() : null;
+        if (name == "callTracer")
         {
-            throw RpcException.InvalidParams($"invalid argument {index}: tracer {tracer} is not supported (only the default struct logger)");
+            var calls = new CallTracer();
+            return new TraceRequest(calls, (result, gasLimit) => calls.Result(gasLimit, result.GasUsed));
         }
 
-        return new StructLogTracer(withStack: !Flag(options, "disableStack"), withStorage: !Flag(options, "disableStorage"));
+        if (name is not (null or "" or "structLogger") || tracer.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null or JsonValueKind.String))
+        {
+            throw RpcException.InvalidParams($"invalid argument {index}: tracer {tracer} is not supported (the default struct logger or callTracer)");
+        }
+
+        return StructLogs(new StructLogTracer(withStack: !Flag(options, "disableStack"), withStorage: !Flag(options, "disableStorage")));
     }
+
+    private static TraceRequest StructLogs(StructLogTracer tracer) =>
+        new(tracer, (result, _) => tracer.Result(result.GasUsed, !result.Success, result.Output.Span));
+
+    /// <summary>A tracer and how its result is rendered from the traced transaction's result and gas limit.</summary>
+    private sealed record TraceRequest(IEvmTracer Tracer, Func<TransactionResult, ulong, JsonObject> Result);
 
     private static bool Flag(JsonElement options, string name) =>
         options.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.True;

@@ -394,18 +394,23 @@ public sealed class EthModule
             return new RpcException(result.Error);
         }
 
-        string message = "execution reverted";
-        // Error(string): selector 0x08c379a0, then the ABI-encoded string.
+        string message = RevertReason(data) is string reason ? "execution reverted: " + reason : "execution reverted";
+        return new RpcException(RpcErrorCodes.ExecutionReverted, message, Hex.Encode(data));
+    }
+
+    /// <summary>The message of Error(string) revert data (selector 0x08c379a0, then the ABI-encoded string); null for other data.</summary>
+    internal static string? RevertReason(ReadOnlySpan<byte> data)
+    {
         if (data.Length >= 68 && data[..4].SequenceEqual(new byte[] { 0x08, 0xc3, 0x79, 0xa0 }))
         {
             UInt256 length = UInt256.FromBigEndian(data.Slice(36, 32));
             if (length <= (ulong)(data.Length - 68))
             {
-                message += ": " + Encoding.UTF8.GetString(data.Slice(68, (int)(ulong)length));
+                return Encoding.UTF8.GetString(data.Slice(68, (int)(ulong)length));
             }
         }
 
-        return new RpcException(RpcErrorCodes.ExecutionReverted, message, Hex.Encode(data));
+        return null;
     }
 
     private static bool IsRevert(TransactionResult result) =>

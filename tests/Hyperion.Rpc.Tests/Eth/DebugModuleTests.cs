@@ -66,6 +66,45 @@ public sealed class DebugModuleTests : IDisposable
     }
 
     [Fact]
+    public void Call_tracer_nests_frames_and_reports_the_inner_revert()
+    {
+        JsonElement top = _chain.Call("debug_traceCall",
+            $$"""[{"from":"{{Alice}}","to":"{{Proxy}}","data":"{{Word(1)}}","gas":"0x40000"},"latest",{"tracer":"callTracer"}]""");
+        Assert.Equal("CALL", top.GetProperty("type").GetString());
+        Assert.Equal(Alice.ToString(), top.GetProperty("from").GetString());
+        Assert.Equal(Proxy.ToString(), top.GetProperty("to").GetString());
+        Assert.Equal("0x0", top.GetProperty("value").GetString());
+        Assert.Equal("0x40000", top.GetProperty("gas").GetString());
+        Assert.Equal(Word(1), top.GetProperty("input").GetString());
+        Assert.False(top.TryGetProperty("error", out _)); // the proxy ignores the inner failure
+
+        JsonElement inner = Assert.Single(top.GetProperty("calls").EnumerateArray());
+        Assert.Equal("CALL", inner.GetProperty("type").GetString());
+        Assert.Equal(Proxy.ToString(), inner.GetProperty("from").GetString());
+        Assert.Equal(Contract.ToString(), inner.GetProperty("to").GetString());
+        Assert.Equal(Word(1), inner.GetProperty("input").GetString());
+        Assert.Equal("execution reverted", inner.GetProperty("error").GetString());
+        Assert.Equal("0xdeadbeef", inner.GetProperty("output").GetString());
+        Assert.False(inner.TryGetProperty("calls", out _));
+        ulong innerGas = Quantity(inner.GetProperty("gas"));
+        Assert.True(Quantity(inner.GetProperty("gasUsed")) < innerGas);
+        Assert.True(innerGas < 0x40000);
+    }
+
+    [Fact]
+    public void Call_tracer_on_a_mined_transaction_reports_its_gas()
+    {
+        string hash = _chain.SendAndMine($$"""{"from":"{{Alice}}","to":"{{Proxy}}","data":"{{Word(9)}}","gas":"0x50000"}""");
+        JsonElement receipt = _chain.Call("eth_getTransactionReceipt", $"""["{hash}"]""");
+        JsonElement top = _chain.Call("debug_traceTransaction", $$"""["{{hash}}",{"tracer":"callTracer"}]""");
+        Assert.Equal("0x50000", top.GetProperty("gas").GetString());
+        Assert.Equal(receipt.GetProperty("gasUsed").GetString(), top.GetProperty("gasUsed").GetString());
+        JsonElement inner = Assert.Single(top.GetProperty("calls").EnumerateArray());
+        Assert.False(inner.TryGetProperty("error", out _));
+        Assert.Equal(Word(9), _chain.Call("eth_getStorageAt", $"""["{Contract}","0x0","latest"]""").GetString());
+    }
+
+    [Fact]
     public void Bad_trace_requests_are_errors()
     {
         Assert.Contains("not found", _chain.Error("debug_traceTransaction", $"""["{Hash256.Zero}"]""").GetProperty("message").GetString(), StringComparison.Ordinal);

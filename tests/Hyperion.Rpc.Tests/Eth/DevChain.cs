@@ -26,6 +26,12 @@ internal sealed class DevChain : IDisposable
         "60006000a2" + "00" +
         "5b" + "63deadbeef" + "600052" + "6004601cfd");
 
+    /// <summary>Runtime code at <see cref="Proxy"/>: CALLs <see cref="Contract"/> with its own calldata, ignores the outcome, stops.</summary>
+    public static readonly byte[] ProxyCode = Hex.Decode(
+        "366000600037" + "60006000366000600073" + "000000000000000000000000000000000000c0de" + "5af1" + "5000");
+
+    public static readonly Address Proxy = Address.Parse("0x000000000000000000000000000000000000beef");
+
     public static readonly Address Contract = Address.Parse("0x000000000000000000000000000000000000c0de");
     public static readonly Hash256 EventTopic = Hash256.Parse("0xaa00000000000000000000000000000000000000000000000000000000000001");
 
@@ -44,6 +50,7 @@ internal sealed class DevChain : IDisposable
         }
 
         alloc[Contract] = new GenesisAccount(UInt256.Zero, 1, ContractCode);
+        alloc[Proxy] = new GenesisAccount(UInt256.Zero, 1, ProxyCode);
         Sequencer = Sequencer.Start(new Genesis { ChainId = ChainId, Alloc = alloc }, new SequencerOptions { BlockTime = TimeSpan.FromHours(1) });
         var registry = new RpcMethodRegistry();
         RpcServer.AddBuiltIns(registry, ChainId);
