@@ -110,7 +110,11 @@ public static class StateTestRunner
         TransactionRequest? request = BuildTransaction(test.Transaction, expectation.Indexes, out string? malformed);
         if (request is null)
         {
-            return expectation.ExpectException is null ? $"transaction is malformed: {malformed}" : null;
+            // An unencodable transaction is invalid: the state must stay the pre-state.
+            Hash256 preRoot = reader.ComputeStateRoot();
+            return expectation.ExpectException is null ? $"transaction is malformed: {malformed}"
+                : preRoot != expectation.StateRoot ? $"root: expected {expectation.StateRoot}, got the pre-state root {preRoot}"
+                : null;
         }
 
         var world = new WorldState(reader);
@@ -220,6 +224,12 @@ public static class StateTestRunner
         if ((uint)indexes.Data >= (uint)tx.Data.Count || (uint)indexes.Gas >= (uint)tx.GasLimit.Count || (uint)indexes.Value >= (uint)tx.Value.Count)
         {
             malformed = $"indexes {indexes} are out of range";
+            return null;
+        }
+
+        if (tx.Value[indexes.Value].Length > 32)
+        {
+            malformed = "value exceeds 256 bits";
             return null;
         }
 

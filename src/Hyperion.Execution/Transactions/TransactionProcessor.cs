@@ -136,6 +136,34 @@ public sealed class TransactionProcessor
             return TransactionResult.Rejected(TransactionRejectionReason.TypeNotSupported, $"transaction type {(byte)tx.Type} is not valid before {(tx.Type == TransactionType.Blob ? "Cancun" : "London")}");
         }
 
+        // Blob transactions' structural rules (EIP-4844) come before any gas or fee rule.
+        if (tx.Type == TransactionType.Blob)
+        {
+            if (tx.IsCreate)
+            {
+                return TransactionResult.Rejected(TransactionRejectionReason.BlobContractCreation, "a blob transaction cannot create a contract");
+            }
+
+            int blobs = tx.BlobVersionedHashes.Count;
+            if (blobs == 0)
+            {
+                return TransactionResult.Rejected(TransactionRejectionReason.NoBlobs, "a blob transaction must carry at least one blob");
+            }
+
+            if (blobs > BlobGas.MaxBlobsPerBlock)
+            {
+                return TransactionResult.Rejected(TransactionRejectionReason.BlobCountExceeded, $"{blobs} blobs exceed the limit of {BlobGas.MaxBlobsPerBlock}");
+            }
+
+            foreach (Hash256 hash in tx.BlobVersionedHashes)
+            {
+                if (hash.Bytes[0] != BlobGas.VersionedHashVersionKzg)
+                {
+                    return TransactionResult.Rejected(TransactionRejectionReason.InvalidBlobVersionedHash, $"versioned hash {hash} does not have version 0x01");
+                }
+            }
+        }
+
         int accessListKeys = 0;
         foreach (AccessListItem item in tx.AccessList)
         {
@@ -195,36 +223,12 @@ public sealed class TransactionProcessor
         UInt256 maxBlobCost = UInt256.Zero;
         if (tx.Type == TransactionType.Blob)
         {
-            if (tx.IsCreate)
-            {
-                return TransactionResult.Rejected(TransactionRejectionReason.BlobContractCreation, "a blob transaction cannot create a contract");
-            }
-
-            int blobs = tx.BlobVersionedHashes.Count;
-            if (blobs == 0)
-            {
-                return TransactionResult.Rejected(TransactionRejectionReason.NoBlobs, "a blob transaction must carry at least one blob");
-            }
-
-            if (blobs > BlobGas.MaxBlobsPerBlock)
-            {
-                return TransactionResult.Rejected(TransactionRejectionReason.BlobCountExceeded, $"{blobs} blobs exceed the limit of {BlobGas.MaxBlobsPerBlock}");
-            }
-
-            foreach (Hash256 hash in tx.BlobVersionedHashes)
-            {
-                if (hash.Bytes[0] != BlobGas.VersionedHashVersionKzg)
-                {
-                    return TransactionResult.Rejected(TransactionRejectionReason.InvalidBlobVersionedHash, $"versioned hash {hash} does not have version 0x01");
-                }
-            }
-
             if (tx.MaxFeePerBlobGas < _block.BlobBaseFee)
             {
                 return TransactionResult.Rejected(TransactionRejectionReason.InsufficientMaxFeePerBlobGas, $"max fee per blob gas {tx.MaxFeePerBlobGas} is below the blob base fee {_block.BlobBaseFee}");
             }
 
-            blobGasUsed = (ulong)blobs * BlobGas.PerBlob;
+            blobGasUsed = (ulong)tx.BlobVersionedHashes.Count * BlobGas.PerBlob;
             if (UInt256.MultiplyOverflow(new UInt256(blobGasUsed), tx.MaxFeePerBlobGas, out maxBlobCost))
             {
                 return TransactionResult.Rejected(TransactionRejectionReason.InsufficientFunds, "blob gas × max fee per blob gas overflows 256 bits");
