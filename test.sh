@@ -47,7 +47,7 @@ fi
 if [ -f e2e/package.json ]; then
   echo "==> e2e"
   out="$results/e2e.txt"
-  ( cd e2e && npm ci --no-audit --no-fund --loglevel=error && node --test --test-reporter=spec ) 2>&1 | tee "$out"; rc=${PIPESTATUS[0]}
+  ( cd e2e && npm ci --no-audit --no-fund --loglevel=error && node --test --test-concurrency=1 --test-reporter=spec ) 2>&1 | tee "$out"; rc=${PIPESTATUS[0]}
   [ "$rc" -eq 0 ] || status=1
   p=$(grep -E '^ℹ pass [0-9]+' "$out" | tail -1 | grep -oE '[0-9]+'); f=$(grep -E '^ℹ fail [0-9]+' "$out" | tail -1 | grep -oE '[0-9]+')
   s=$(grep -E '^ℹ skipped [0-9]+' "$out" | tail -1 | grep -oE '[0-9]+')

@@ -1,7 +1,7 @@
 namespace Hyperion.Trie;
 
-/// <summary>Nibble paths (one 4-bit value per byte) and their hex-prefix encoding (Yellow Paper appendix C).</summary>
-internal static class Nibbles
+/// <summary>Nibble paths (one 4-bit value per byte) and their hex-prefix encoding (Yellow Paper appendix C). Public for MetisDB's trie hasher.</summary>
+public static class Nibbles
 {
     public static byte[] FromBytes(ReadOnlySpan<byte> key)
     {

@@ -1,6 +1,9 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
+using Hyperion.Core;
+using Hyperion.Core.Crypto;
+using Hyperion.State;
 using Hyperion.State.MetisDb;
 using LightningDB;
 
@@ -32,12 +35,12 @@ internal static class DbBenchmark
     private static int RunIn(string root, int accountCount, bool durable, int trieCacheDepth, TextWriter output)
     {
         var random = new Random(42);
-        var keys = new Key32[accountCount];
+        var keys = new Hash256[accountCount];
         Span<byte> bytes = stackalloc byte[32];
         for (int i = 0; i < accountCount; i++)
         {
             random.NextBytes(bytes);
-            keys[i] = new Key32(bytes);
+            keys[i] = new Hash256(bytes);
         }
 
         output.WriteLine($"# MetisDB vs plain LMDB, {accountCount:N0} accounts, durable commits: {durable}, trie cache depth: {trieCacheDepth}");
@@ -54,7 +57,7 @@ internal static class DbBenchmark
             var changes = new MetisBlockChanges();
             for (int i = start; i < Math.Min(accountCount, start + loadBlock); i++)
             {
-                changes.SetAccount(keys[i], 1, Balance(i), MetisAccount.EmptyCodeHash);
+                changes.SetAccountByHash(keys[i], 1, Balance(i), Keccak256.OfEmpty);
             }
 
             metis.Commit(block, changes);
@@ -79,10 +82,10 @@ internal static class DbBenchmark
         double metisCold, metisHot, metisSmall, plainFirst, plainRepeat, plainSmall;
         using (MetisSnapshot snapshot = metis.OpenSnapshot())
         {
-            metisCold = TimeReads(readOrder, 1, i => snapshot.TryGetAccount(keys[i], out _));
-            metisHot = TimeReads(readOrder, 5, i => snapshot.TryGetAccount(keys[i], out _));
-            TimeReads(smallSet, 20, i => snapshot.TryGetAccount(keys[i], out _)); // warm-up: tiered JIT, CPU caches
-            metisSmall = TimeReads(smallSet, 200, i => snapshot.TryGetAccount(keys[i], out _));
+            metisCold = TimeReads(readOrder, 1, i => snapshot.TryGetAccountByHash(keys[i], out _));
+            metisHot = TimeReads(readOrder, 5, i => snapshot.TryGetAccountByHash(keys[i], out _));
+            TimeReads(smallSet, 20, i => snapshot.TryGetAccountByHash(keys[i], out _)); // warm-up: tiered JIT, CPU caches
+            metisSmall = TimeReads(smallSet, 200, i => snapshot.TryGetAccountByHash(keys[i], out _));
         }
 
         plainFirst = plain.TimeReads(keys, readOrder, 1);
@@ -105,7 +108,7 @@ internal static class DbBenchmark
             var changes = new MetisBlockChanges();
             foreach (int i in touched)
             {
-                changes.SetAccount(keys[i], block, Balance(i + (int)block), MetisAccount.EmptyCodeHash);
+                changes.SetAccountByHash(keys[i], block, Balance(i + (int)block), Keccak256.OfEmpty);
             }
 
             metis.Commit(block, changes);
@@ -128,7 +131,7 @@ internal static class DbBenchmark
             var changes = new MetisBlockChanges();
             foreach (int i in touched)
             {
-                changes.SetAccount(keys[i], block, Balance(i + 7), MetisAccount.EmptyCodeHash);
+                changes.SetAccountByHash(keys[i], block, Balance(i + 7), Keccak256.OfEmpty);
             }
 
             metis.Commit(block, changes);
@@ -147,13 +150,7 @@ internal static class DbBenchmark
         return 0;
     }
 
-    private static Key32 Balance(int seed)
-    {
-        Span<byte> bytes = stackalloc byte[32];
-        bytes.Clear();
-        BinaryPrimitives.WriteInt64BigEndian(bytes[24..], seed * 1_000_000_007L);
-        return new Key32(bytes);
-    }
+    private static UInt256 Balance(int seed) => (ulong)(seed * 1_000_000_007L);
 
     private static double TimeReads(int[] order, int passes, Func<int, bool> read)
     {
@@ -209,7 +206,7 @@ internal static class DbBenchmark
 
         public long BytesUsed => (_environment.Info.LastPageNumber + 1) * (long)_environment.EnvironmentStats.PageSize;
 
-        public void Write(Key32[] keys, IEnumerable<int> indices, ulong nonce)
+        public void Write(Hash256[] keys, IEnumerable<int> indices, ulong nonce)
         {
             using LightningTransaction transaction = _environment.BeginTransaction();
             Span<byte> key = stackalloc byte[32];
@@ -218,16 +215,16 @@ internal static class DbBenchmark
             {
                 keys[i].CopyTo(key);
                 BinaryPrimitives.WriteUInt64BigEndian(record, nonce);
-                Balance(i).CopyTo(record[8..]);
-                MetisAccount.EmptyCodeHash.CopyTo(record[40..]);
-                MetisAccount.EmptyStorageRoot.CopyTo(record[72..]);
+                Balance(i).WriteBigEndian(record.Slice(8, 32));
+                Keccak256.OfEmpty.CopyTo(record[40..]);
+                Keccak256.EmptyTrieRoot.CopyTo(record[72..]);
                 transaction.Put(_table, key, record).ThrowOnError();
             }
 
             transaction.Commit().ThrowOnError();
         }
 
-        public double TimeReads(Key32[] keys, int[] order, int passes)
+        public double TimeReads(Hash256[] keys, int[] order, int passes)
         {
             using LightningTransaction transaction = _environment.BeginTransaction(TransactionBeginFlags.ReadOnly);
             var key = new byte[32];

@@ -21,6 +21,9 @@ public static class Rlp
     /// <summary>Bytes needed to encode an unsigned integer (minimal big-endian; zero is the empty string).</summary>
     public static int LengthOf(ulong value) => value < 0x80 ? 1 : 1 + ByteLength(value);
 
+    /// <summary>Bytes needed to encode a 256-bit unsigned integer (minimal big-endian; zero is the empty string).</summary>
+    public static int LengthOf(in UInt256 value) => value.IsUInt64 ? LengthOf(value.U0) : 1 + value.ByteLength;
+
     public static int LengthOf(in Hash256 _) => 1 + Hash256.Size;
 
     public static int LengthOf(in Address _) => 1 + Address.Size;

@@ -114,6 +114,19 @@ public ref struct RlpReader
         return value;
     }
 
+    /// <summary>Reads a canonical unsigned integer of at most 32 bytes.</summary>
+    public UInt256 ReadUInt256()
+    {
+        int start = _position;
+        ReadOnlySpan<byte> bytes = ReadIntegerBytes(start);
+        if (bytes.Length > 32)
+        {
+            throw Error($"integer of {bytes.Length} bytes does not fit in 256 bits", start);
+        }
+
+        return UInt256.FromBigEndian(bytes);
+    }
+
     /// <summary>Reads the minimal big-endian bytes of a canonical unsigned integer (no leading zeros; zero is empty).</summary>
     public ReadOnlySpan<byte> ReadIntegerBytes() => ReadIntegerBytes(_position);
 

@@ -48,6 +48,21 @@ public ref struct RlpWriter
         WriteBigEndian(value, length);
     }
 
+    /// <summary>Writes a 256-bit unsigned integer as its minimal big-endian byte string (zero is 0x80).</summary>
+    public void WriteUInt256(in UInt256 value)
+    {
+        if (value.IsUInt64)
+        {
+            WriteUInt64(value.U0);
+            return;
+        }
+
+        int length = value.ByteLength;
+        _buffer[_position++] = (byte)(0x80 + length);
+        value.WriteBigEndianTrimmed(_buffer.Slice(_position, length));
+        _position += length;
+    }
+
     public void WriteHash(in Hash256 hash)
     {
         _buffer[_position++] = 0x80 + Hash256.Size;

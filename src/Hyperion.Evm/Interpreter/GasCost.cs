@@ -31,8 +31,8 @@ public static class GasCost
     public const long ColdSload = 2100;
 
     /// <summary>EIP-2930 access list entries charged in intrinsic gas.</summary>
-    public const long AccessListAddress = 2400;
-    public const long AccessListStorageKey = 1900;
+    public const long AccessListAddress = Core.Transactions.IntrinsicGas.AccessListAddress;
+    public const long AccessListStorageKey = Core.Transactions.IntrinsicGas.AccessListStorageKey;
 
     // SSTORE (EIP-2200 with EIP-2929/3529 amendments).
     public const long SstoreSet = 20000;
@@ -45,7 +45,7 @@ public static class GasCost
     public const long Create = 32000;
 
     /// <summary>Per word of init code (EIP-3860), charged by CREATE/CREATE2 and creation transactions.</summary>
-    public const long InitCodeWord = 2;
+    public const long InitCodeWord = Core.Transactions.IntrinsicGas.InitCodeWord;
     public const long CodeDeposit = 200;
     public const long Call = 0;
     public const long CallValue = 9000;
@@ -53,18 +53,18 @@ public static class GasCost
     public const long NewAccount = 25000;
     public const long SelfDestruct = 5000;
 
-    // Transaction intrinsic gas.
-    public const long Transaction = 21000;
-    public const long TransactionCreate = 53000;
-    public const long TxDataZero = 4;
-    public const long TxDataNonZero = 16;
+    // Transaction intrinsic gas (defined with its computation in Core).
+    public const long Transaction = Core.Transactions.IntrinsicGas.Transaction;
+    public const long TransactionCreate = Core.Transactions.IntrinsicGas.TransactionCreate;
+    public const long TxDataZero = Core.Transactions.IntrinsicGas.TxDataZero;
+    public const long TxDataNonZero = Core.Transactions.IntrinsicGas.TxDataNonZero;
 
     /// <summary>EIP-3529: refunds are capped at gasUsed / 5 (London and later).</summary>
     public const long MaxRefundQuotient = 5;
 
     /// <summary>EIP-170 maximum deployed code size and EIP-3860 maximum init code size.</summary>
     public const int MaxCodeSize = 24576;
-    public const int MaxInitCodeSize = 2 * MaxCodeSize;
+    public const int MaxInitCodeSize = Core.Transactions.IntrinsicGas.MaxInitCodeSize;
 
     public const int MaxCallDepth = 1024;
 

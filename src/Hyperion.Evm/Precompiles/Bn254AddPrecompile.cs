@@ -13,13 +13,13 @@ public static class Bn254AddPrecompile
         padded.Clear();
         input[..Math.Min(input.Length, 128)].CopyTo(padded);
         output = [];
-        if (!Bn254G1.TryDecode(padded[..64], out var p) || !Bn254G1.TryDecode(padded[64..], out var q))
+        if (!G1.TryDecode(padded[..64], out var p) || !G1.TryDecode(padded[64..], out var q))
         {
             return false;
         }
 
         output = new byte[64];
-        Bn254G1.Encode(Bn254G1.Add(p, q), output);
+        G1.AddAndEncode(p, q, output);
         return true;
     }
 }

@@ -1,3 +1,4 @@
+using Hyperion.Core;
 using Hyperion.Evm.Precompiles.Bn254;
 
 namespace Hyperion.Evm.Precompiles;
@@ -13,13 +14,13 @@ public static class Bn254MulPrecompile
         padded.Clear();
         input[..Math.Min(input.Length, 96)].CopyTo(padded);
         output = [];
-        if (!Bn254G1.TryDecode(padded[..64], out var p))
+        if (!G1.TryDecode(padded[..64], out var p))
         {
             return false;
         }
 
         output = new byte[64];
-        Bn254G1.Encode(Bn254G1.Multiply(p, padded[64..]), output);
+        G1.MultiplyAndEncode(p, UInt256.FromBigEndian(padded[64..]), output);
         return true;
     }
 }

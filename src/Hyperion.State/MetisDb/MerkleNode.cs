@@ -1,3 +1,7 @@
+using Hyperion.Core;
+using Hyperion.Core.Crypto;
+using Hyperion.Core.Rlp;
+
 namespace Hyperion.State.MetisDb;
 
 /// <summary>One leaf of a trie being hashed: a 32-byte hashed key and its RLP-ready value (non-empty).</summary>
@@ -93,47 +97,41 @@ internal sealed class MerkleNode
         switch (Kind)
         {
             case MerkleNodeKind.Empty:
-                return [TrieNodeRlp.EmptyString];
+                return [Rlp.EmptyString];
             case MerkleNodeKind.Branch:
                 return Payload;
             default:
                 byte[] rlp = EncodeShortNode();
-                return rlp.Length < 32 ? rlp : MetisKeccak.Hash(rlp);
+                return rlp.Length < 32 ? rlp : Keccak256.Hash(rlp).ToArray();
         }
     }
 
     /// <summary>The trie root hash when this node is the root (the root is always hashed).</summary>
-    public byte[] RootHash()
+    public Hash256 RootHash() => Kind switch
     {
-        switch (Kind)
-        {
-            case MerkleNodeKind.Empty:
-                return MetisKeccak.Hash([TrieNodeRlp.EmptyString]);
-            case MerkleNodeKind.Branch:
-                return Payload.Length == 32 ? Payload : MetisKeccak.Hash(Payload);
-            default:
-                return MetisKeccak.Hash(EncodeShortNode());
-        }
-    }
+        MerkleNodeKind.Empty => Keccak256.EmptyTrieRoot,
+        MerkleNodeKind.Branch => Payload.Length == 32 ? new Hash256(Payload) : Keccak256.Hash(Payload),
+        _ => Keccak256.Hash(EncodeShortNode()),
+    };
 
     private byte[] EncodeShortNode()
     {
-        Span<byte> compact = stackalloc byte[33];
-        int compactLength = TrieNodeRlp.WriteHexPrefix(compact, Path, Kind == MerkleNodeKind.Leaf);
-        compact = compact[..compactLength];
+        Span<byte> compact = stackalloc byte[Hyperion.Trie.Nibbles.HexPrefixLength(Path.Length)];
+        Hyperion.Trie.Nibbles.WriteHexPrefix(Path, Kind == MerkleNodeKind.Leaf, compact);
         // A leaf value is an RLP string; an extension child is a hash (string) or an embedded node (raw).
         bool embedded = Kind == MerkleNodeKind.Extension && Payload.Length < 32;
-        int payloadLength = TrieNodeRlp.StringLength(compact) + (embedded ? Payload.Length : TrieNodeRlp.StringLength(Payload));
-        var rlp = new byte[TrieNodeRlp.HeaderLength(payloadLength) + payloadLength];
-        int offset = TrieNodeRlp.WriteListHeader(rlp, payloadLength);
-        offset += TrieNodeRlp.WriteString(rlp.AsSpan(offset), compact);
+        int content = Rlp.LengthOfBytes(compact) + (embedded ? Payload.Length : Rlp.LengthOfBytes(Payload));
+        var rlp = new byte[Rlp.LengthOfList(content)];
+        var writer = new RlpWriter(rlp);
+        writer.WriteListHeader(content);
+        writer.WriteBytes(compact);
         if (embedded)
         {
-            Payload.CopyTo(rlp, offset);
+            writer.WriteRaw(Payload);
         }
         else
         {
-            TrieNodeRlp.WriteString(rlp.AsSpan(offset), Payload);
+            writer.WriteBytes(Payload);
         }
 
         return rlp;
@@ -149,22 +147,24 @@ internal sealed class MerkleNode
             payloadLength += child.Length == 32 ? 33 : child.Length;
         }
 
-        var rlp = new byte[TrieNodeRlp.HeaderLength(payloadLength) + payloadLength];
-        int offset = TrieNodeRlp.WriteListHeader(rlp, payloadLength);
+        var rlp = new byte[Rlp.LengthOfList(payloadLength)];
+        var writer = new RlpWriter(rlp);
+        writer.WriteListHeader(payloadLength);
         for (int i = 0; i < 16; i++)
         {
             byte[] child = childReferences[i];
             if (child.Length == 32)
             {
-                rlp[offset++] = 0xa0;
+                writer.WriteBytes(child);
             }
-
-            child.CopyTo(rlp, offset);
-            offset += child.Length;
+            else
+            {
+                writer.WriteRaw(child);
+            }
         }
 
-        rlp[offset] = TrieNodeRlp.EmptyString;
-        return BranchReference(rlp.Length < 32 ? rlp : MetisKeccak.Hash(rlp));
+        writer.WriteRaw([Rlp.EmptyString]);
+        return BranchReference(rlp.Length < 32 ? rlp : Keccak256.Hash(rlp).ToArray());
     }
 
     /// <summary>Builds the node rooting sorted <paramref name="leaves"/> whose first <paramref name="depth"/> nibbles are shared.</summary>

@@ -1,62 +1,75 @@
+using Hyperion.Core;
+using Hyperion.Core.Crypto;
+
 namespace Hyperion.State.MetisDb;
 
 /// <summary>
-/// The net effect of one block on the state, keyed by hashed address and hashed slot, in the order the store needs:
-/// an account destroyed during the block loses all its storage; writes recorded after the destruction belong to the
-/// account's next incarnation.
+/// The net effect of one block on the state, in the order the store needs: an account destroyed during the block loses
+/// all its storage; writes recorded after the destruction belong to the account's next incarnation. Keyed by hashed
+/// address and hashed slot (the trie's keys); the <see cref="Address"/> / slot-key overloads hash for the caller.
 /// </summary>
 public sealed class MetisBlockChanges
 {
     internal sealed class AccountChange
     {
         public bool Destroyed;
-        public MetisAccount? Account;
-        public bool AccountSet;
-        public readonly Dictionary<Key32, byte[]> Storage = [];
+        public Account? Account;
+        public readonly Dictionary<Hash256, UInt256> Storage = [];
     }
 
-    internal Dictionary<Key32, AccountChange> Accounts { get; } = [];
+    internal Dictionary<Hash256, AccountChange> Accounts { get; } = [];
 
-    internal Dictionary<Key32, byte[]> Code { get; } = [];
+    internal Dictionary<Hash256, byte[]> Code { get; } = [];
 
     public int AccountCount => Accounts.Count;
 
     /// <summary>Sets the account (creates it if absent). Its storage root is computed by the store.</summary>
-    public void SetAccount(in Key32 addressHash, ulong nonce, in Key32 balance, in Key32 codeHash)
-    {
-        AccountChange change = Get(addressHash);
-        change.Account = new MetisAccount(nonce, balance, codeHash, MetisAccount.EmptyStorageRoot);
-        change.AccountSet = true;
-    }
+    public void SetAccount(in Address address, ulong nonce, in UInt256 balance, in Hash256 codeHash) =>
+        SetAccountByHash(Keccak256.Hash(address.Bytes), nonce, balance, codeHash);
 
     /// <summary>Destroys the account and its storage; later calls in the same block write a fresh incarnation.</summary>
-    public void DeleteAccount(in Key32 addressHash)
+    public void DeleteAccount(in Address address) => DeleteAccountByHash(Keccak256.Hash(address.Bytes));
+
+    /// <summary>Sets a storage slot; zero deletes it.</summary>
+    public void SetStorage(in Address address, in UInt256 key, in UInt256 value) =>
+        SetStorageByHash(Keccak256.Hash(address.Bytes), SlotHash(key), value);
+
+    /// <summary>Stores code under its Keccak-256 hash.</summary>
+    public void AddCode(byte[] code)
+    {
+        ArgumentNullException.ThrowIfNull(code);
+        Code[Keccak256.Hash(code)] = code;
+    }
+
+    public void SetAccountByHash(in Hash256 addressHash, ulong nonce, in UInt256 balance, in Hash256 codeHash) =>
+        Get(addressHash).Account = new Account(nonce, balance, Keccak256.EmptyTrieRoot, codeHash);
+
+    public void DeleteAccountByHash(in Hash256 addressHash)
     {
         AccountChange change = Get(addressHash);
         change.Destroyed = true;
         change.Account = null;
-        change.AccountSet = false;
         change.Storage.Clear();
     }
 
-    /// <summary>Sets a storage slot to a big-endian value of up to 32 bytes; zero deletes the slot.</summary>
-    public void SetStorage(in Key32 addressHash, in Key32 slotHash, ReadOnlySpan<byte> value)
-    {
-        if (value.Length > 32)
-        {
-            throw new ArgumentException("A storage value has at most 32 bytes.", nameof(value));
-        }
+    public void SetStorageByHash(in Hash256 addressHash, in Hash256 slotHash, in UInt256 value) => Get(addressHash).Storage[slotHash] = value;
 
-        Get(addressHash).Storage[slotHash] = TrieNodeRlp.TrimLeadingZeros(value).ToArray();
-    }
-
-    public void AddCode(in Key32 codeHash, byte[] code)
+    /// <summary>Stores code under a hash the caller has already computed (it must be the Keccak-256 of the code).</summary>
+    public void AddCodeByHash(in Hash256 codeHash, byte[] code)
     {
         ArgumentNullException.ThrowIfNull(code);
         Code[codeHash] = code;
     }
 
-    private AccountChange Get(in Key32 addressHash)
+    /// <summary>The storage trie key of a slot: Keccak-256 of its 32-byte big-endian key.</summary>
+    public static Hash256 SlotHash(in UInt256 key)
+    {
+        Span<byte> bytes = stackalloc byte[32];
+        key.WriteBigEndian(bytes);
+        return Keccak256.Hash(bytes);
+    }
+
+    private AccountChange Get(in Hash256 addressHash)
     {
         if (!Accounts.TryGetValue(addressHash, out AccountChange? change))
         {

@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using Hyperion.Core;
+using Hyperion.Core.Crypto;
 
 namespace Hyperion.State.MetisDb;
 
@@ -11,49 +13,38 @@ public static class MetisCrashWorkload
 {
     public const int AccountPool = 4096;
 
-    public static Key32 AddressHash(int index)
+    public static Hash256 AddressHash(int index)
     {
         Span<byte> seed = stackalloc byte[8];
         BinaryPrimitives.WriteInt64BigEndian(seed, index);
-        return new Key32(MetisKeccak.Hash(seed));
+        return Keccak256.Hash(seed);
     }
 
     public static MetisBlockChanges Block(ulong number)
     {
         var random = new Random(unchecked((int)number * 7919 + 17));
         var changes = new MetisBlockChanges();
-        Span<byte> word = stackalloc byte[32];
         int touched = 50 + random.Next(150);
         for (int i = 0; i < touched; i++)
         {
-            Key32 address = AddressHash(random.Next(AccountPool));
+            Hash256 address = AddressHash(random.Next(AccountPool));
             int action = random.Next(20);
             if (action == 0)
             {
-                changes.DeleteAccount(address);
+                changes.DeleteAccountByHash(address);
                 continue;
             }
 
             if (action == 1)
             {
-                changes.DeleteAccount(address);
+                changes.DeleteAccountByHash(address);
             }
 
-            word.Clear();
-            BinaryPrimitives.WriteUInt64BigEndian(word[24..], number * 1000 + (ulong)i);
-            changes.SetAccount(address, number, new Key32(word), MetisAccount.EmptyCodeHash);
+            changes.SetAccountByHash(address, number, number * 1000 + (ulong)i, Keccak256.OfEmpty);
             for (int s = random.Next(4); s > 0; s--)
             {
-                word.Clear();
-                BinaryPrimitives.WriteInt32BigEndian(word[28..], random.Next(32));
-                Key32 slot = new(word);
-                word.Clear();
-                if (random.Next(5) > 0)
-                {
-                    BinaryPrimitives.WriteUInt64BigEndian(word[24..], number + 1);
-                }
-
-                changes.SetStorage(address, slot, word);
+                Hash256 slot = MetisBlockChanges.SlotHash((ulong)random.Next(32));
+                changes.SetStorageByHash(address, slot, random.Next(5) > 0 ? number + 1 : UInt256.Zero);
             }
         }
 

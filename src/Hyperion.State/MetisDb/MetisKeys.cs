@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Hyperion.Core;
 
 namespace Hyperion.State.MetisDb;
 
@@ -12,19 +13,19 @@ internal static class MetisKeys
     public const int StorageKeyLength = 32 + 8 + 32 + 8;
     public const int StoragePrefixLength = 32 + 8;
 
-    public static void Account(Span<byte> key, in Key32 addressHash, ulong block)
+    public static void Account(Span<byte> key, in Hash256 addressHash, ulong block)
     {
         addressHash.CopyTo(key);
         BinaryPrimitives.WriteUInt64BigEndian(key[32..], ~block);
     }
 
-    public static void StoragePrefix(Span<byte> key, in Key32 addressHash, ulong incarnation)
+    public static void StoragePrefix(Span<byte> key, in Hash256 addressHash, ulong incarnation)
     {
         addressHash.CopyTo(key);
         BinaryPrimitives.WriteUInt64BigEndian(key[32..], incarnation);
     }
 
-    public static void Storage(Span<byte> key, in Key32 addressHash, ulong incarnation, in Key32 slotHash, ulong block)
+    public static void Storage(Span<byte> key, in Hash256 addressHash, ulong incarnation, in Hash256 slotHash, ulong block)
     {
         StoragePrefix(key, addressHash, incarnation);
         slotHash.CopyTo(key[40..]);
@@ -32,6 +33,9 @@ internal static class MetisKeys
     }
 
     public static ulong VersionOf(ReadOnlySpan<byte> key) => ~BinaryPrimitives.ReadUInt64BigEndian(key[^8..]);
+
+    /// <summary>The first <paramref name="count"/> nibbles (at most 15) of a hashed key as a number: its subtree at that depth.</summary>
+    public static int TopNibbles(in Hash256 key, int count) => (int)(BinaryPrimitives.ReadUInt64BigEndian(key.Bytes) >> (64 - 4 * count));
 
     public static void BlockKey(Span<byte> key, byte tag, ulong block)
     {

@@ -1,41 +1,55 @@
+using System.Collections.Concurrent;
+using Hyperion.Core;
+using Hyperion.Core.Crypto;
 using LightningDB;
 
 namespace Hyperion.State.MetisDb;
 
 /// <summary>
-/// A consistent read view of one block: an LMDB read transaction (an MVCC snapshot that never blocks the writer)
-/// plus the shared hot cache. One snapshot is used by one thread at a time; open one per reader thread.
+/// A consistent read view of one block: LMDB read transactions (MVCC snapshots that never block the writer) plus the
+/// shared hot cache. Safe to read from several threads at once (<see cref="IStateReader"/>): a hot-cache hit touches no
+/// transaction; a miss borrows the snapshot's own transaction, or, when another thread holds it, a further read
+/// transaction at the same block (versions up to <see cref="Block"/> never change until the block is pruned).
 /// </summary>
-public sealed class MetisSnapshot : IDisposable
+public sealed class MetisSnapshot : IStateReader, IDisposable
 {
     private readonly MetisStore _store;
-    private readonly LightningTransaction _transaction;
-    private LightningCursor? _accountCursor;
-    private LightningCursor? _storageCursor;
+    private readonly MetisHotCache _cache;
+    private readonly Reader _primary;
+    private readonly ConcurrentBag<Reader> _spare = [];
+    private int _primaryBusy;
 
     internal MetisSnapshot(MetisStore store, LightningTransaction transaction, ulong block)
     {
         _store = store;
-        _transaction = transaction;
+        _cache = store.Cache;
+        _primary = new Reader(transaction);
         Block = block;
     }
 
     public ulong Block { get; }
 
-    public bool TryGetAccount(in Key32 addressHash, out MetisAccount account)
+    // ---- IStateReader: by address and slot key (hashed through the hot cache's memo)
+
+    public bool TryGetAccount(in Address address, out Account account) => TryGetAccountByHash(_cache.AddressHash(address), out account);
+
+    public UInt256 GetStorage(in Address address, in UInt256 key) => GetStorageByHash(_cache.AddressHash(address), _cache.SlotHash(key));
+
+    public byte[] GetCode(in Hash256 codeHash) =>
+        codeHash == Keccak256.OfEmpty ? []
+        : TryGetCode(codeHash) ?? throw new KeyNotFoundException($"MetisDB: no code with hash {codeHash} at block {Block}.");
+
+    // ---- by hashed key (the trie's keys, what the flat tables are keyed by)
+
+    public bool TryGetAccountByHash(in Hash256 addressHash, out Account account)
     {
         MetisHotCache.AccountEntry entry = GetAccountEntry(addressHash);
         account = entry.Account;
         return entry.Exists;
     }
 
-    /// <summary>Writes the 32-byte big-endian value of a slot (zero when unset or the account is absent).</summary>
-    public void GetStorage(in Key32 addressHash, in Key32 slotHash, Span<byte> value32)
-    {
-        GetStorage(addressHash, slotHash).CopyTo(value32);
-    }
-
-    public Key32 GetStorage(in Key32 addressHash, in Key32 slotHash)
+    /// <summary>The value of a slot; zero when unset or when the account does not exist.</summary>
+    public UInt256 GetStorageByHash(in Hash256 addressHash, in Hash256 slotHash)
     {
         MetisHotCache.AccountEntry account = GetAccountEntry(addressHash);
         if (!account.Exists)
@@ -44,32 +58,37 @@ public sealed class MetisSnapshot : IDisposable
         }
 
         var key = new MetisHotCache.SlotKey(addressHash, account.Incarnation, slotHash);
-        MetisHotCache cache = _store.Cache;
-        if (cache.TryGetSlot(key, Block, out MetisHotCache.SlotEntry cached))
+        if (_cache.TryGetSlot(key, Block, out MetisHotCache.SlotEntry? cached))
         {
             return cached.Value;
         }
 
-        _storageCursor ??= _transaction.CreateCursor(_store.StorageTable);
         Span<byte> seek = stackalloc byte[MetisKeys.StorageKeyLength];
         MetisKeys.Storage(seek, addressHash, account.Incarnation, slotHash, Block);
-        Span<byte> value32 = stackalloc byte[32];
-        value32.Clear();
+        UInt256 result = default;
         ulong version = 0;
-        if (MetisVersionedScan.TrySeek(_storageCursor, seek, out ReadOnlySpan<byte> value, out ulong found))
+        Reader reader = Rent();
+        try
         {
-            value.CopyTo(value32[(32 - value.Length)..]);
-            version = found;
+            reader.Storage ??= reader.Transaction.CreateCursor(_store.StorageTable);
+            if (MetisVersionedScan.TrySeek(reader.Storage, seek, out ReadOnlySpan<byte> value, out ulong found))
+            {
+                result = UInt256.FromBigEndian(value);
+                version = found;
+            }
+        }
+        finally
+        {
+            Return(reader);
         }
 
-        var result = new Key32(value32);
         if (_store.Head == Block)
         {
-            lock (cache.Lock)
+            lock (_cache.Lock)
             {
                 if (_store.Head == Block)
                 {
-                    cache.PutSlot(key, new MetisHotCache.SlotEntry(version, result));
+                    _cache.PutSlot(key, new MetisHotCache.SlotEntry(version, result));
                 }
             }
         }
@@ -77,44 +96,73 @@ public sealed class MetisSnapshot : IDisposable
         return result;
     }
 
-    /// <summary>The code stored under <paramref name="codeHash"/>, or null when unknown.</summary>
-    public byte[]? GetCode(in Key32 codeHash)
+    /// <summary>The code stored under <paramref name="codeHash"/>, or null when unknown. The array must not be modified.</summary>
+    public byte[]? TryGetCode(in Hash256 codeHash)
     {
-        Span<byte> key = stackalloc byte[32];
-        codeHash.CopyTo(key);
-        (MDBResultCode code, _, MDBValue value) = _transaction.Get(_store.CodeTable, key);
-        return code == MDBResultCode.Success ? value.CopyToNewArray() : null;
-    }
-
-    private MetisHotCache.AccountEntry GetAccountEntry(in Key32 addressHash)
-    {
-        MetisHotCache cache = _store.Cache;
-        if (cache.TryGetAccount(addressHash, Block, out MetisHotCache.AccountEntry cached))
+        if (_cache.TryGetCode(codeHash, out byte[]? cached))
         {
             return cached;
         }
 
-        _accountCursor ??= _transaction.CreateCursor(_store.AccountsTable);
+        Span<byte> key = stackalloc byte[32];
+        codeHash.CopyTo(key);
+        byte[]? code = null;
+        Reader reader = Rent();
+        try
+        {
+            (MDBResultCode result, _, MDBValue value) = reader.Transaction.Get(_store.CodeTable, key);
+            code = result == MDBResultCode.Success ? value.CopyToNewArray() : null;
+        }
+        finally
+        {
+            Return(reader);
+        }
+
+        if (code is not null)
+        {
+            // Code is immutable under its hash, so any snapshot may share it.
+            _cache.PutCode(codeHash, code);
+        }
+
+        return code;
+    }
+
+    private MetisHotCache.AccountEntry GetAccountEntry(in Hash256 addressHash)
+    {
+        if (_cache.TryGetAccount(addressHash, Block, out MetisHotCache.AccountEntry? cached))
+        {
+            return cached;
+        }
+
         Span<byte> seek = stackalloc byte[MetisKeys.AccountKeyLength];
         MetisKeys.Account(seek, addressHash, Block);
         MetisHotCache.AccountEntry entry;
-        if (MetisVersionedScan.TrySeek(_accountCursor, seek, out ReadOnlySpan<byte> record, out ulong version))
+        Reader reader = Rent();
+        try
         {
-            bool exists = MetisAccount.TryRead(record, out MetisAccount account, out ulong incarnation);
-            entry = new MetisHotCache.AccountEntry(version, exists, account, incarnation);
+            reader.Accounts ??= reader.Transaction.CreateCursor(_store.AccountsTable);
+            if (MetisVersionedScan.TrySeek(reader.Accounts, seek, out ReadOnlySpan<byte> record, out ulong version))
+            {
+                bool exists = MetisAccountRecord.TryRead(record, out Account account, out ulong incarnation);
+                entry = new MetisHotCache.AccountEntry(version, exists, account, incarnation);
+            }
+            else
+            {
+                entry = MetisHotCache.AccountEntry.Missing;
+            }
         }
-        else
+        finally
         {
-            entry = new MetisHotCache.AccountEntry(0, false, default, 0);
+            Return(reader);
         }
 
         if (_store.Head == Block)
         {
-            lock (cache.Lock)
+            lock (_cache.Lock)
             {
                 if (_store.Head == Block)
                 {
-                    cache.PutAccount(addressHash, entry);
+                    _cache.PutAccount(addressHash, entry);
                 }
             }
         }
@@ -122,10 +170,52 @@ public sealed class MetisSnapshot : IDisposable
         return entry;
     }
 
+    private Reader Rent()
+    {
+        if (Interlocked.CompareExchange(ref _primaryBusy, 1, 0) == 0)
+        {
+            return _primary;
+        }
+
+        return _spare.TryTake(out Reader? spare) ? spare : new Reader(_store.BeginReadAt(Block));
+    }
+
+    private void Return(Reader reader)
+    {
+        if (ReferenceEquals(reader, _primary))
+        {
+            Volatile.Write(ref _primaryBusy, 0);
+        }
+        else
+        {
+            _spare.Add(reader);
+        }
+    }
+
+    /// <summary>Ends the snapshot. No read may be in progress on it.</summary>
     public void Dispose()
     {
-        _accountCursor?.Dispose();
-        _storageCursor?.Dispose();
-        _transaction.Dispose();
+        _primary.Dispose();
+        while (_spare.TryTake(out Reader? spare))
+        {
+            spare.Dispose();
+        }
+    }
+
+    /// <summary>One LMDB read transaction with lazily opened cursors; used by one thread at a time.</summary>
+    private sealed class Reader(LightningTransaction transaction) : IDisposable
+    {
+        public LightningTransaction Transaction { get; } = transaction;
+
+        public LightningCursor? Accounts;
+
+        public LightningCursor? Storage;
+
+        public void Dispose()
+        {
+            Accounts?.Dispose();
+            Storage?.Dispose();
+            Transaction.Dispose();
+        }
     }
 }

@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using Hyperion.Core;
+using Hyperion.Core.Crypto;
 using LightningDB;
 
 namespace Hyperion.State.MetisDb;
@@ -31,7 +33,7 @@ public readonly record struct MetisCommitTimings(TimeSpan FlatWrite, TimeSpan St
 
 public readonly record struct MetisPruneResult(ulong Oldest, long AccountVersionsDeleted, long StorageVersionsDeleted);
 
-public readonly record struct MetisVerifyResult(ulong Head, Key32 StoredRoot, Key32 ComputedRoot, long Accounts, long Slots, long StorageRootMismatches)
+public readonly record struct MetisVerifyResult(ulong Head, Hash256 StoredRoot, Hash256 ComputedRoot, long Accounts, long Slots, long StorageRootMismatches)
 {
     public bool Ok => StoredRoot == ComputedRoot && StorageRootMismatches == 0;
 }
@@ -64,7 +66,7 @@ public sealed class MetisStore : IDisposable
     /// <summary>Storage tries of at least this many slots get an in-memory node cache.</summary>
     private const int LargeStorageSlots = 1024;
     private const int MaxCachedStorageTries = 256;
-    private readonly Dictionary<(Key32, ulong), StateTrieHasher> _storageTries = [];
+    private readonly Dictionary<(Hash256, ulong), StateTrieHasher> _storageTries = [];
     private long _head;  // -1 when empty; published with Volatile after the cache is updated
     private ulong _oldest;
     private bool _disposed;
@@ -176,7 +178,10 @@ public sealed class MetisStore : IDisposable
         OpenSnapshot(Head ?? throw new InvalidOperationException("MetisDB: the store is empty."));
 
     /// <summary>A snapshot of <paramref name="block"/>, which must lie in [<see cref="Oldest"/>, <see cref="Head"/>].</summary>
-    public MetisSnapshot OpenSnapshot(ulong block)
+    public MetisSnapshot OpenSnapshot(ulong block) => new(this, BeginReadAt(block), block);
+
+    /// <summary>A read transaction in which <paramref name="block"/> is readable (its versions are not pruned).</summary>
+    internal LightningTransaction BeginReadAt(ulong block)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         LightningTransaction transaction = _environment.BeginTransaction(TransactionBeginFlags.ReadOnly);
@@ -190,11 +195,11 @@ public sealed class MetisStore : IDisposable
                 known ? $"MetisDB: block {block} is outside the readable window [{oldest}, {head}]." : "MetisDB: the store is empty.");
         }
 
-        return new MetisSnapshot(this, transaction, block);
+        return transaction;
     }
 
     /// <summary>The state root stored for <paramref name="block"/>.</summary>
-    public Key32 GetStateRoot(ulong block)
+    public Hash256 GetStateRoot(ulong block)
     {
         using LightningTransaction transaction = _environment.BeginTransaction(TransactionBeginFlags.ReadOnly);
         Span<byte> key = stackalloc byte[9];
@@ -205,11 +210,11 @@ public sealed class MetisStore : IDisposable
             throw new KeyNotFoundException($"MetisDB: no state root for block {block}.");
         }
 
-        return new Key32(value.AsSpan());
+        return new Hash256(value.AsSpan());
     }
 
     /// <summary>Commits block <paramref name="block"/> (the head plus one, or any number for the first block) and returns its state root.</summary>
-    public Key32 Commit(ulong block, MetisBlockChanges changes)
+    public Hash256 Commit(ulong block, MetisBlockChanges changes)
     {
         ArgumentNullException.ThrowIfNull(changes);
         lock (_writeLock)
@@ -222,8 +227,8 @@ public sealed class MetisStore : IDisposable
             }
 
             long started = System.Diagnostics.Stopwatch.GetTimestamp();
-            List<(Key32 Address, MetisHotCache.AccountEntry Entry)> written;
-            List<(MetisHotCache.SlotKey, Key32)> slots;
+            List<(Hash256 Address, MetisHotCache.AccountEntry Entry)> written;
+            List<(MetisHotCache.SlotKey, UInt256)> slots;
             try
             {
                 written = WriteFlatChanges(block, changes, out slots);
@@ -235,24 +240,22 @@ public sealed class MetisStore : IDisposable
                 throw;
             }
 
-            Key32 root;
+            Hash256 root;
             long flatWritten, rootComputed;
             try
             {
-                foreach ((Key32 address, _) in written)
+                foreach ((Hash256 address, _) in written)
                 {
                     _trie.Invalidate(address);
                 }
 
                 flatWritten = System.Diagnostics.Stopwatch.GetTimestamp();
-                root = new Key32(_trie.ComputeRoot(_environment, _accounts, block));
+                root = _trie.ComputeRoot(_environment, _accounts, block);
                 rootComputed = System.Diagnostics.Stopwatch.GetTimestamp();
                 using LightningTransaction transaction = _environment.BeginTransaction();
                 Span<byte> key = stackalloc byte[9];
                 MetisKeys.BlockKey(key, MetisKeys.RootTag, block);
-                Span<byte> rootBytes = stackalloc byte[32];
-                root.CopyTo(rootBytes);
-                transaction.Put(_meta, key, rootBytes).ThrowOnError();
+                transaction.Put(_meta, key, root.Bytes).ThrowOnError();
                 WriteMeta(transaction, MetisKeys.Head, block);
                 if (head < 0)
                 {
@@ -276,12 +279,12 @@ public sealed class MetisStore : IDisposable
 
             lock (Cache.Lock)
             {
-                foreach ((Key32 address, MetisHotCache.AccountEntry entry) in written)
+                foreach ((Hash256 address, MetisHotCache.AccountEntry entry) in written)
                 {
                     Cache.PutAccount(address, entry);
                 }
 
-                foreach ((MetisHotCache.SlotKey slot, Key32 value) in slots)
+                foreach ((MetisHotCache.SlotKey slot, UInt256 value) in slots)
                 {
                     Cache.PutSlot(slot, new MetisHotCache.SlotEntry(block, value));
                 }
@@ -308,74 +311,74 @@ public sealed class MetisStore : IDisposable
     /// <summary>Makes LightningDB find a usable native LMDB (see <see cref="LmdbNativeLibrary"/>) for direct LMDB use.</summary>
     public static void EnsureNativeLibrary() => LmdbNativeLibrary.EnsureResolver();
 
-    private List<(Key32, MetisHotCache.AccountEntry)> WriteFlatChanges(ulong block, MetisBlockChanges changes, out List<(MetisHotCache.SlotKey, Key32)> slots)
+    private List<(Hash256, MetisHotCache.AccountEntry)> WriteFlatChanges(ulong block, MetisBlockChanges changes, out List<(MetisHotCache.SlotKey, UInt256)> slots)
     {
-        var written = new List<(Key32, MetisHotCache.AccountEntry)>(changes.Accounts.Count);
+        var written = new List<(Hash256, MetisHotCache.AccountEntry)>(changes.Accounts.Count);
         slots = [];
         using LightningTransaction transaction = _environment.BeginTransaction();
         WriteMeta(transaction, MetisKeys.Pending, block);
         Span<byte> codeKey = stackalloc byte[32];
-        foreach ((Key32 codeHash, byte[] code) in changes.Code)
+        foreach ((Hash256 codeHash, byte[] code) in changes.Code)
         {
             codeHash.CopyTo(codeKey);
             transaction.Put(_code, codeKey, code).ThrowOnError();
         }
 
-        var order = new List<Key32>(changes.Accounts.Keys);
+        var order = new List<Hash256>(changes.Accounts.Keys);
         order.Sort();
         var changeLog = new System.Buffers.ArrayBufferWriter<byte>(1 + changes.Accounts.Count * (1 + MetisKeys.AccountKeyLength));
         using LightningCursor accountCursor = transaction.CreateCursor(_accounts);
         using LightningCursor storageCursor = transaction.CreateCursor(_storage);
         Span<byte> accountKey = stackalloc byte[MetisKeys.AccountKeyLength];
         Span<byte> storageKey = stackalloc byte[MetisKeys.StorageKeyLength];
-        Span<byte> record = stackalloc byte[MetisAccount.RecordLength];
+        Span<byte> record = stackalloc byte[MetisAccountRecord.Length];
         Span<byte> value32 = stackalloc byte[32];
-        foreach (Key32 address in order)
+        foreach (Hash256 address in order)
         {
             MetisBlockChanges.AccountChange change = changes.Accounts[address];
             MetisKeys.Account(accountKey, address, block - 1);
             bool hadRecord = MetisVersionedScan.TrySeek(accountCursor, accountKey, out ReadOnlySpan<byte> previousRecord, out ulong previousVersion)
                 && previousVersion < block;
-            MetisAccount previous = default;
+            Account previous = default;
             ulong incarnation = 0;
-            bool existed = hadRecord && MetisAccount.TryRead(previousRecord, out previous, out incarnation);
+            bool existed = hadRecord && MetisAccountRecord.TryRead(previousRecord, out previous, out incarnation);
             if (change.Destroyed)
             {
                 incarnation++;
             }
 
-            MetisAccount? next = change.AccountSet ? change.Account : (change.Destroyed ? null : (existed ? previous : null));
+            Account? next = change.Account ?? (change.Destroyed || !existed ? null : previous);
             if (next is null && change.Storage.Count > 0)
             {
                 throw new InvalidOperationException($"MetisDB: storage written for account {address} that does not exist.");
             }
 
-            foreach ((Key32 slot, byte[] value) in change.Storage)
+            foreach ((Hash256 slot, UInt256 value) in change.Storage)
             {
                 MetisKeys.Storage(storageKey, address, incarnation, slot, block);
-                transaction.Put(_storage, storageKey, value).ThrowOnError();
+                int length = value.ByteLength;
+                value.WriteBigEndianTrimmed(value32[..length]);
+                transaction.Put(_storage, storageKey, value32[..length]).ThrowOnError();
                 LogChange(changeLog, MetisKeys.StorageTable, storageKey);
-                value32.Clear();
-                value.CopyTo(value32[(32 - value.Length)..]);
-                slots.Add((new MetisHotCache.SlotKey(address, incarnation, slot), new Key32(value32)));
+                slots.Add((new MetisHotCache.SlotKey(address, incarnation, slot), value));
             }
 
             MetisKeys.Account(accountKey, address, block);
             MetisHotCache.AccountEntry entry;
             if (next is { } account)
             {
-                Key32 storageRoot = change.Storage.Count > 0
+                Hash256 storageRoot = change.Storage.Count > 0
                     ? UpdatedStorageRoot(storageCursor, address, incarnation, block, change.Storage.Keys)
-                    : (existed && !change.Destroyed ? previous.StorageRoot : MetisAccount.EmptyStorageRoot);
+                    : (existed && !change.Destroyed ? previous.StorageRoot : Keccak256.EmptyTrieRoot);
                 account = account with { StorageRoot = storageRoot };
-                account.Write(record, incarnation);
+                MetisAccountRecord.Write(record, account, incarnation);
                 transaction.Put(_accounts, accountKey, record).ThrowOnError();
                 entry = new MetisHotCache.AccountEntry(block, true, account, incarnation);
             }
             else
             {
-                MetisAccount.WriteTombstone(record, incarnation);
-                transaction.Put(_accounts, accountKey, record[..MetisAccount.TombstoneLength]).ThrowOnError();
+                MetisAccountRecord.WriteTombstone(record, incarnation);
+                transaction.Put(_accounts, accountKey, record[..MetisAccountRecord.TombstoneLength]).ThrowOnError();
                 entry = new MetisHotCache.AccountEntry(block, false, default, incarnation);
             }
 
@@ -391,10 +394,10 @@ public sealed class MetisStore : IDisposable
     }
 
     /// <summary>Storage root of one account incarnation at <paramref name="version"/>, from its flat slots.</summary>
-    internal static Key32 StorageRoot(LightningCursor storageCursor, in Key32 address, ulong incarnation, ulong version) =>
+    internal static Hash256 StorageRoot(LightningCursor storageCursor, in Hash256 address, ulong incarnation, ulong version) =>
         StorageRoot(storageCursor, address, incarnation, version, out _);
 
-    private static Key32 StorageRoot(LightningCursor storageCursor, in Key32 address, ulong incarnation, ulong version, out int slotCount)
+    private static Hash256 StorageRoot(LightningCursor storageCursor, in Hash256 address, ulong incarnation, ulong version, out int slotCount)
     {
         Span<byte> prefix = stackalloc byte[MetisKeys.StoragePrefixLength];
         MetisKeys.StoragePrefix(prefix, address, incarnation);
@@ -403,39 +406,31 @@ public sealed class MetisStore : IDisposable
         {
             if (value.Length > 0)
             {
-                leaves.Add(new MerkleLeaf(key.Slice(MetisKeys.StoragePrefixLength, 32).ToArray(), EncodeSlotValue(value)));
+                leaves.Add(new MerkleLeaf(key.Slice(MetisKeys.StoragePrefixLength, 32).ToArray(), MetisAccountRecord.EncodeSlotValue(value)));
             }
         });
         slotCount = leaves.Count;
-        return new Key32(MerkleNode.Build(leaves.ToArray(), 0).RootHash());
-    }
-
-    /// <summary>The storage trie leaf value: the RLP string of the slot's big-endian bytes.</summary>
-    internal static byte[] EncodeSlotValue(ReadOnlySpan<byte> value)
-    {
-        var encoded = new byte[TrieNodeRlp.StringLength(value)];
-        TrieNodeRlp.WriteString(encoded, value);
-        return encoded;
+        return MerkleNode.Build(leaves.ToArray(), 0).RootHash();
     }
 
     /// <summary>
     /// Storage root after this block's writes. Accounts with many slots keep a node cache (depth 2: a touched slot
     /// rehashes about slots/256 leaves instead of all of them); the rest are rebuilt from their flat slots.
     /// </summary>
-    private Key32 UpdatedStorageRoot(LightningCursor storageCursor, in Key32 address, ulong incarnation, ulong block, IEnumerable<Key32> changedSlots)
+    private Hash256 UpdatedStorageRoot(LightningCursor storageCursor, in Hash256 address, ulong incarnation, ulong block, IEnumerable<Hash256> changedSlots)
     {
         var trieKey = (address, incarnation);
         if (_storageTries.TryGetValue(trieKey, out StateTrieHasher? hasher))
         {
-            foreach (Key32 slot in changedSlots)
+            foreach (Hash256 slot in changedSlots)
             {
                 hasher.Invalidate(slot);
             }
 
-            return new Key32(hasher.ComputeRoot(storageCursor, block));
+            return hasher.ComputeRoot(storageCursor, block);
         }
 
-        Key32 root = StorageRoot(storageCursor, address, incarnation, block, out int slotCount);
+        Hash256 root = StorageRoot(storageCursor, address, incarnation, block, out int slotCount);
         if (slotCount >= LargeStorageSlots)
         {
             if (_storageTries.Count >= MaxCachedStorageTries)
@@ -505,7 +500,7 @@ public sealed class MetisStore : IDisposable
                 for (int offset = 0; offset < entries.Length;)
                 {
                     int keyLength = ChangeLogKeyLength(entries[offset]);
-                    _trie.Invalidate(new Key32(entries.Slice(offset + 1, 32)));
+                    _trie.Invalidate(new Hash256(entries.Slice(offset + 1, 32)));
                     offset += 1 + keyLength;
                 }
             }
@@ -586,11 +581,11 @@ public sealed class MetisStore : IDisposable
             ulong boundary = (ulong)head + 1 - (ulong)keepBlocks;
             using LightningTransaction transaction = _environment.BeginTransaction();
             var deadAccounts = new List<byte[]>();
-            var liveIncarnation = new Dictionary<Key32, ulong>();
+            var liveIncarnation = new Dictionary<Hash256, ulong>();
             CollectPrunable(transaction, _accounts, 32, boundary, deadAccounts, (logical, value) =>
             {
-                MetisAccount.TryRead(value, out _, out ulong incarnation);
-                liveIncarnation[new Key32(logical)] = incarnation;
+                MetisAccountRecord.TryRead(value, out _, out ulong incarnation);
+                liveIncarnation[new Hash256(logical)] = incarnation;
             });
             var deadSlots = new List<byte[]>();
             CollectPrunable(transaction, _storage, MetisKeys.StoragePrefixLength + 32, boundary, deadSlots, null);
@@ -667,12 +662,12 @@ public sealed class MetisStore : IDisposable
         });
     }
 
-    private void CollectDeadIncarnations(LightningTransaction transaction, Dictionary<Key32, ulong> liveIncarnation, List<byte[]> dead)
+    private void CollectDeadIncarnations(LightningTransaction transaction, Dictionary<Hash256, ulong> liveIncarnation, List<byte[]> dead)
     {
         using LightningCursor cursor = transaction.CreateCursor(_storage);
         MetisVersionedScan.Walk(cursor, [], (key, _) =>
         {
-            if (liveIncarnation.TryGetValue(new Key32(key[..32]), out ulong incarnation)
+            if (liveIncarnation.TryGetValue(new Hash256(key[..32]), out ulong incarnation)
                 && BinaryPrimitives.ReadUInt64BigEndian(key[32..]) < incarnation)
             {
                 dead.Add(key.ToArray());
@@ -698,23 +693,23 @@ public sealed class MetisStore : IDisposable
     public MetisVerifyResult Verify()
     {
         ulong head = Head ?? throw new InvalidOperationException("MetisDB: the store is empty.");
-        Key32 stored = GetStateRoot(head);
-        Key32 computed = new(new StateTrieHasher(_trieCacheDepth).ComputeRoot(_environment, _accounts, head));
+        Hash256 stored = GetStateRoot(head);
+        Hash256 computed = new StateTrieHasher(_trieCacheDepth).ComputeRoot(_environment, _accounts, head);
         long accounts = 0, slots = 0, mismatches = 0;
         using LightningTransaction transaction = _environment.BeginTransaction(TransactionBeginFlags.ReadOnly);
         using LightningCursor accountCursor = transaction.CreateCursor(_accounts);
         using LightningCursor storageCursor = transaction.CreateCursor(_storage);
         using LightningCursor slotCounter = transaction.CreateCursor(_storage);
-        var live = new List<(Key32 Address, ulong Incarnation, Key32 StorageRoot)>();
+        var live = new List<(Hash256 Address, ulong Incarnation, Hash256 StorageRoot)>();
         MetisVersionedScan.ForEachVisible(accountCursor, [], 32, head, (key, record) =>
         {
-            if (MetisAccount.TryRead(record, out MetisAccount account, out ulong incarnation))
+            if (MetisAccountRecord.TryRead(record, out Account account, out ulong incarnation))
             {
-                live.Add((new Key32(key[..32]), incarnation, account.StorageRoot));
+                live.Add((new Hash256(key[..32]), incarnation, account.StorageRoot));
             }
         });
         Span<byte> prefix = stackalloc byte[MetisKeys.StoragePrefixLength];
-        foreach ((Key32 address, ulong incarnation, Key32 storageRoot) in live)
+        foreach ((Hash256 address, ulong incarnation, Hash256 storageRoot) in live)
         {
             accounts++;
             if (StorageRoot(storageCursor, address, incarnation, head) != storageRoot)

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
+using Hyperion.Core;
 using LightningDB;
 
 namespace Hyperion.State.MetisDb;
@@ -37,9 +38,9 @@ internal sealed class StateTrieHasher
         }
     }
 
-    public void Invalidate(in Key32 addressHash)
+    public void Invalidate(in Hash256 key)
     {
-        int prefix = addressHash.TopNibbles(_cachedDepth);
+        int prefix = MetisKeys.TopNibbles(key, _cachedDepth);
         for (int depth = _cachedDepth; depth >= 0; depth--)
         {
             _levels[depth][prefix >> (4 * (_cachedDepth - depth))] = null;
@@ -101,7 +102,7 @@ internal sealed class StateTrieHasher
         return loaded;
     }
 
-    public byte[] ComputeRoot(LightningEnvironment environment, LightningDatabase accounts, ulong version)
+    public Hash256 ComputeRoot(LightningEnvironment environment, LightningDatabase accounts, ulong version)
     {
         if (_levels[0][0] is { } cached)
         {
@@ -129,7 +130,7 @@ internal sealed class StateTrieHasher
     }
 
     /// <summary>Sequential root over one cursor (e.g. inside the write transaction that holds the changes).</summary>
-    public byte[] ComputeRoot(LightningCursor cursor, ulong version) => Compute(cursor, version, 0, 0).RootHash();
+    public Hash256 ComputeRoot(LightningCursor cursor, ulong version) => Compute(cursor, version, 0, 0).RootHash();
 
     private MerkleNode Compute(LightningCursor cursor, ulong version, int depth, int prefix)
     {
@@ -218,14 +219,14 @@ internal sealed class StateTrieHasher
         {
             if (accounts)
             {
-                if (MetisAccount.TryRead(value, out MetisAccount account, out _))
+                if (MetisAccountRecord.TryRead(value, out Account account, out _))
                 {
-                    leaves.Add(new MerkleLeaf(key[..32].ToArray(), account.EncodeTrieValue()));
+                    leaves.Add(new MerkleLeaf(key[..32].ToArray(), AccountRlp.Encode(account)));
                 }
             }
             else if (value.Length > 0)
             {
-                leaves.Add(new MerkleLeaf(key.Slice(keyStart, 32).ToArray(), MetisStore.EncodeSlotValue(value)));
+                leaves.Add(new MerkleLeaf(key.Slice(keyStart, 32).ToArray(), MetisAccountRecord.EncodeSlotValue(value)));
             }
         });
         return leaves;

@@ -1,35 +1,30 @@
+using Hyperion.Core;
+using Hyperion.Core.Crypto;
 using Hyperion.State.MetisDb;
 
 namespace Hyperion.State.Tests.MetisDb;
 
 public class MetisStoreTests
 {
-    private static void AssertMatches(MetisSnapshot snapshot, Dictionary<Key32, (ulong Nonce, Key32 Balance, Dictionary<Key32, byte[]> Storage)> expected, List<Key32> addresses)
+    private static void AssertMatches(MetisSnapshot snapshot, Dictionary<Hash256, (ulong Nonce, UInt256 Balance, Dictionary<Hash256, UInt256> Storage)> expected, List<Hash256> addresses)
     {
-        foreach (Key32 address in addresses)
+        foreach (Hash256 address in addresses)
         {
-            bool exists = snapshot.TryGetAccount(address, out MetisAccount account);
+            bool exists = snapshot.TryGetAccountByHash(address, out Account account);
             Assert.Equal(expected.ContainsKey(address), exists);
             if (!exists)
             {
-                Assert.Equal(default, snapshot.GetStorage(address, MetisTestModel.Word(1)));
+                Assert.Equal(UInt256.Zero, snapshot.GetStorageByHash(address, MetisTestModel.Word(1)));
                 continue;
             }
 
-            (ulong nonce, Key32 balance, Dictionary<Key32, byte[]> storage) = expected[address];
-            var want = new byte[32];
+            (ulong nonce, UInt256 balance, Dictionary<Hash256, UInt256> storage) = expected[address];
             Assert.Equal(nonce, account.Nonce);
             Assert.Equal(balance, account.Balance);
             for (ulong slot = 0; slot < 64; slot++)
             {
-                Key32 slotHash = MetisTestModel.Word(slot);
-                Array.Clear(want);
-                if (storage.TryGetValue(slotHash, out byte[]? value))
-                {
-                    value.CopyTo(want.AsSpan(32 - value.Length));
-                }
-
-                Assert.Equal(new Key32(want), snapshot.GetStorage(address, slotHash));
+                Hash256 slotHash = MetisTestModel.Word(slot);
+                Assert.Equal(storage.GetValueOrDefault(slotHash), snapshot.GetStorageByHash(address, slotHash));
             }
         }
     }
@@ -43,14 +38,14 @@ public class MetisStoreTests
         using var directory = new TempDirectory();
         var random = new Random(seed);
         var model = new MetisTestModel();
-        var addresses = new List<Key32>();
-        var history = new List<Dictionary<Key32, (ulong, Key32, Dictionary<Key32, byte[]>)>>();
+        var addresses = new List<Hash256>();
+        var history = new List<Dictionary<Hash256, (ulong, UInt256, Dictionary<Hash256, UInt256>)>>();
         using (MetisStore store = MetisStore.Open(directory.Path, new MetisStoreOptions { Durable = false, HotCacheCapacity = cacheCapacity, TrieCacheDepth = trieCacheDepth }))
         {
             for (ulong block = 0; block < 40; block++)
             {
                 MetisBlockChanges changes = model.RandomBlock(random, random.Next(1, 60), addresses);
-                Key32 root = store.Commit(block, changes);
+                Hash256 root = store.Commit(block, changes);
                 Assert.Equal(model.StateRoot(), root);
                 Assert.Equal(root, store.GetStateRoot(block));
                 history.Add(model.Capture());
@@ -96,7 +91,7 @@ public class MetisStoreTests
         using var directory = new TempDirectory();
         var random = new Random(9);
         var model = new MetisTestModel();
-        var addresses = new List<Key32>();
+        var addresses = new List<Hash256>();
         using (MetisStore store = MetisStore.Open(directory.Path, new MetisStoreOptions { Durable = false, TrieCacheDepth = 4 }))
         {
             for (ulong block = 0; block < 5; block++)
@@ -116,26 +111,26 @@ public class MetisStoreTests
     {
         using var directory = new TempDirectory();
         using MetisStore store = MetisStore.Open(directory.Path, new MetisStoreOptions { Durable = false });
-        Key32 address = MetisTestModel.Word(7);
-        Key32 slot = MetisTestModel.Word(1);
+        Hash256 address = MetisTestModel.Word(7);
+        Hash256 slot = MetisTestModel.Word(1);
         var first = new MetisBlockChanges();
-        first.SetAccount(address, 1, MetisTestModel.Word(100), MetisAccount.EmptyCodeHash);
-        first.SetStorage(address, slot, [0x2a]);
-        first.AddCode(MetisTestModel.Word(99), [0x60, 0x00]);
+        first.SetAccountByHash(address, 1, 100, Keccak256.OfEmpty);
+        first.SetStorageByHash(address, slot, 0x2a);
+        first.AddCodeByHash(MetisTestModel.Word(99), [0x60, 0x00]);
         store.Commit(1, first);
         var second = new MetisBlockChanges();
-        second.DeleteAccount(address);
-        second.SetAccount(address, 1, MetisTestModel.Word(5), MetisAccount.EmptyCodeHash);
+        second.DeleteAccountByHash(address);
+        second.SetAccountByHash(address, 1, 5, Keccak256.OfEmpty);
         store.Commit(2, second);
 
         using MetisSnapshot atOne = store.OpenSnapshot(1);
         using MetisSnapshot atTwo = store.OpenSnapshot(2);
-        Assert.Equal(MetisTestModel.Word(0x2a), atOne.GetStorage(address, slot));
-        Assert.Equal(default, atTwo.GetStorage(address, slot));
-        Assert.True(atTwo.TryGetAccount(address, out MetisAccount account));
-        Assert.Equal(MetisAccount.EmptyStorageRoot, account.StorageRoot);
-        Assert.Equal(new byte[] { 0x60, 0x00 }, atTwo.GetCode(MetisTestModel.Word(99)));
-        Assert.Null(atTwo.GetCode(MetisTestModel.Word(98)));
+        Assert.Equal((UInt256)0x2a, atOne.GetStorageByHash(address, slot));
+        Assert.Equal(UInt256.Zero, atTwo.GetStorageByHash(address, slot));
+        Assert.True(atTwo.TryGetAccountByHash(address, out Account account));
+        Assert.Equal(Keccak256.EmptyTrieRoot, account.StorageRoot);
+        Assert.Equal(new byte[] { 0x60, 0x00 }, atTwo.TryGetCode(MetisTestModel.Word(99)));
+        Assert.Null(atTwo.TryGetCode(MetisTestModel.Word(98)));
         Assert.Throws<ArgumentOutOfRangeException>(() => store.OpenSnapshot(3));
         Assert.Throws<ArgumentOutOfRangeException>(() => store.Commit(5, new MetisBlockChanges()));
     }
@@ -147,29 +142,29 @@ public class MetisStoreTests
         using MetisStore store = MetisStore.Open(directory.Path, new MetisStoreOptions { Durable = false });
         var random = new Random(5);
         var model = new MetisTestModel();
-        Key32 contract = MetisTestModel.Word(0xc0de);
+        Hash256 contract = MetisTestModel.Word(0xc0de);
         var first = new MetisBlockChanges();
-        var account = new MetisTestModel.ModelAccount { Nonce = 1, Balance = MetisTestModel.Word(1) };
+        var account = new MetisTestModel.ModelAccount { Nonce = 1, Balance = 1 };
         model.Accounts[contract] = account;
-        first.SetAccount(contract, 1, account.Balance, account.CodeHash);
+        first.SetAccountByHash(contract, 1, account.Balance, account.CodeHash);
         for (int i = 0; i < 3000; i++)
         {
-            Key32 slot = MetisTestModel.RandomKey(random);
-            byte[] value = [(byte)(i % 255 + 1), (byte)i];
+            Hash256 slot = MetisTestModel.RandomKey(random);
+            UInt256 value = (ulong)(((i % 255 + 1) << 8) | (i & 0xff));
             account.Storage[slot] = value;
-            first.SetStorage(contract, slot, value);
+            first.SetStorageByHash(contract, slot, value);
         }
 
         Assert.Equal(model.StateRoot(), store.Commit(0, first));
-        Key32[] slots = account.Storage.Keys.ToArray();
+        Hash256[] slots = account.Storage.Keys.ToArray();
         for (ulong block = 1; block < 12; block++)
         {
             var changes = new MetisBlockChanges();
             for (int i = 0; i < 20; i++)
             {
-                Key32 slot = random.Next(3) == 0 ? MetisTestModel.RandomKey(random) : slots[random.Next(slots.Length)];
-                byte[] value = random.Next(4) == 0 ? [] : [(byte)random.Next(1, 256)];
-                if (value.Length == 0)
+                Hash256 slot = random.Next(3) == 0 ? MetisTestModel.RandomKey(random) : slots[random.Next(slots.Length)];
+                UInt256 value = random.Next(4) == 0 ? UInt256.Zero : (ulong)random.Next(1, 256);
+                if (value.IsZero)
                 {
                     account.Storage.Remove(slot);
                 }
@@ -178,15 +173,15 @@ public class MetisStoreTests
                     account.Storage[slot] = value;
                 }
 
-                changes.SetStorage(contract, slot, value);
+                changes.SetStorageByHash(contract, slot, value);
             }
 
             if (block == 6)
             {
                 // destroyed and recreated: the new incarnation starts empty, the cached trie of the old one is unused
-                changes.DeleteAccount(contract);
+                changes.DeleteAccountByHash(contract);
                 account.Storage.Clear();
-                changes.SetAccount(contract, 2, account.Balance, account.CodeHash);
+                changes.SetAccountByHash(contract, 2, account.Balance, account.CodeHash);
                 account.Nonce = 2;
             }
 
@@ -211,10 +206,10 @@ public class MetisStoreTests
         using var directory = new TempDirectory();
         using MetisStore store = MetisStore.Open(directory.Path, new MetisStoreOptions { Durable = false });
         var changes = new MetisBlockChanges();
-        changes.SetStorage(MetisTestModel.Word(1), MetisTestModel.Word(1), [1]);
+        changes.SetStorageByHash(MetisTestModel.Word(1), MetisTestModel.Word(1), 1);
         Assert.Throws<InvalidOperationException>(() => store.Commit(0, changes));
         Assert.Null(store.Head);
-        Assert.Equal(MetisAccount.EmptyStorageRoot, store.Commit(0, new MetisBlockChanges()));
+        Assert.Equal(Keccak256.EmptyTrieRoot, store.Commit(0, new MetisBlockChanges()));
     }
 
     [Fact]
@@ -222,14 +217,14 @@ public class MetisStoreTests
     {
         using var directory = new TempDirectory();
         using MetisStore store = MetisStore.Open(directory.Path, new MetisStoreOptions { Durable = false });
-        Key32[] addresses = Enumerable.Range(0, 20).Select(i => MetisTestModel.Word((ulong)i + 1)).ToArray();
+        Hash256[] addresses = Enumerable.Range(0, 20).Select(i => MetisTestModel.Word((ulong)i + 1)).ToArray();
         for (ulong block = 0; block < 300; block++)
         {
             var changes = new MetisBlockChanges();
-            foreach (Key32 address in addresses)
+            foreach (Hash256 address in addresses)
             {
-                changes.SetAccount(address, block, MetisTestModel.Word(block), MetisAccount.EmptyCodeHash);
-                changes.SetStorage(address, MetisTestModel.Word(1), [(byte)(block % 250 + 1)]);
+                changes.SetAccountByHash(address, block, block, Keccak256.OfEmpty);
+                changes.SetStorageByHash(address, MetisTestModel.Word(1), block % 250 + 1);
             }
 
             store.Commit(block, changes);
@@ -245,9 +240,9 @@ public class MetisStoreTests
         for (ulong block = 172; block < 300; block += 31)
         {
             using MetisSnapshot snapshot = store.OpenSnapshot(block);
-            Assert.True(snapshot.TryGetAccount(addresses[3], out MetisAccount account));
+            Assert.True(snapshot.TryGetAccountByHash(addresses[3], out Account account));
             Assert.Equal(block, account.Nonce);
-            Assert.Equal(MetisTestModel.Word(block % 250 + 1), snapshot.GetStorage(addresses[3], MetisTestModel.Word(1)));
+            Assert.Equal((UInt256)(block % 250 + 1), snapshot.GetStorageByHash(addresses[3], MetisTestModel.Word(1)));
         }
 
         Assert.True(store.Verify().Ok);
@@ -259,21 +254,21 @@ public class MetisStoreTests
     {
         using var directory = new TempDirectory();
         using MetisStore store = MetisStore.Open(directory.Path, new MetisStoreOptions { Durable = false });
-        Key32 address = MetisTestModel.Word(5);
+        Hash256 address = MetisTestModel.Word(5);
         for (ulong block = 0; block < 200; block++)
         {
             var changes = new MetisBlockChanges();
-            changes.SetAccount(address, block, MetisTestModel.Word(block), MetisAccount.EmptyCodeHash);
-            changes.SetStorage(address, MetisTestModel.Word(3), [(byte)(block + 1)]);
+            changes.SetAccountByHash(address, block, block, Keccak256.OfEmpty);
+            changes.SetStorageByHash(address, MetisTestModel.Word(3), block + 1);
             store.Commit(block, changes);
         }
 
         using MetisSnapshot old = store.OpenSnapshot(10);
         Assert.Equal(72UL, store.Prune(128).Oldest);
         // The snapshot's LMDB read transaction still sees the pages the prune freed.
-        Assert.True(old.TryGetAccount(address, out MetisAccount account));
+        Assert.True(old.TryGetAccountByHash(address, out Account account));
         Assert.Equal(10UL, account.Nonce);
-        Assert.Equal(MetisTestModel.Word(11), old.GetStorage(address, MetisTestModel.Word(3)));
+        Assert.Equal((UInt256)11, old.GetStorageByHash(address, MetisTestModel.Word(3)));
         Assert.Throws<ArgumentOutOfRangeException>(() => store.OpenSnapshot(10));
     }
 
@@ -282,14 +277,14 @@ public class MetisStoreTests
     {
         using var directory = new TempDirectory();
         using MetisStore store = MetisStore.Open(directory.Path, new MetisStoreOptions { Durable = false });
-        Key32[] addresses = Enumerable.Range(0, 50).Select(i => MetisTestModel.Word((ulong)i + 1)).ToArray();
+        Hash256[] addresses = Enumerable.Range(0, 50).Select(i => MetisTestModel.Word((ulong)i + 1)).ToArray();
         MetisBlockChanges BlockWithNonce(ulong block)
         {
             var changes = new MetisBlockChanges();
-            foreach (Key32 address in addresses)
+            foreach (Hash256 address in addresses)
             {
-                changes.SetAccount(address, block, MetisTestModel.Word(block * 3), MetisAccount.EmptyCodeHash);
-                changes.SetStorage(address, MetisTestModel.Word(2), [(byte)(block % 200 + 1)]);
+                changes.SetAccountByHash(address, block, block * 3, Keccak256.OfEmpty);
+                changes.SetStorageByHash(address, MetisTestModel.Word(2), block % 200 + 1);
             }
 
             return changes;
@@ -313,12 +308,12 @@ public class MetisStoreTests
                 ulong block = snapshot.Block;
                 for (int pass = 0; pass < 3; pass++)
                 {
-                    foreach (Key32 address in addresses)
+                    foreach (Hash256 address in addresses)
                     {
-                        Assert.True(snapshot.TryGetAccount(address, out MetisAccount account));
+                        Assert.True(snapshot.TryGetAccountByHash(address, out Account account));
                         Assert.Equal(block, account.Nonce);
-                        Assert.Equal(MetisTestModel.Word(block * 3), account.Balance);
-                        Assert.Equal(MetisTestModel.Word(block % 200 + 1), snapshot.GetStorage(address, MetisTestModel.Word(2)));
+                        Assert.Equal((UInt256)(block * 3), account.Balance);
+                        Assert.Equal((UInt256)(block % 200 + 1), snapshot.GetStorageByHash(address, MetisTestModel.Word(2)));
                         Interlocked.Increment(ref checkedReads);
                     }
                 }

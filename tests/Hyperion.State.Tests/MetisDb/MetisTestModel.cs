@@ -1,56 +1,60 @@
-using System.Buffers.Binary;
+using Hyperion.Core;
+using Hyperion.Core.Crypto;
+using Hyperion.Core.Rlp;
 using Hyperion.State.MetisDb;
+using Hyperion.Trie;
 
 namespace Hyperion.State.Tests.MetisDb;
 
-/// <summary>A plain in-memory model of the state, with roots computed by full rebuild, to check the store against.</summary>
+/// <summary>A plain in-memory model of the state, with roots rebuilt by Hyperion.Trie's in-memory trie, to check the store against.</summary>
 internal sealed class MetisTestModel
 {
     public sealed class ModelAccount
     {
         public ulong Nonce;
-        public Key32 Balance;
-        public Key32 CodeHash = MetisAccount.EmptyCodeHash;
-        public Dictionary<Key32, byte[]> Storage = [];
+        public UInt256 Balance;
+        public Hash256 CodeHash = Keccak256.OfEmpty;
+        public Dictionary<Hash256, UInt256> Storage = [];
     }
 
-    public Dictionary<Key32, ModelAccount> Accounts { get; } = [];
+    public Dictionary<Hash256, ModelAccount> Accounts { get; } = [];
 
-    public static Key32 RandomKey(Random random)
+    public static Hash256 RandomKey(Random random)
     {
         Span<byte> bytes = stackalloc byte[32];
         random.NextBytes(bytes);
-        return new Key32(bytes);
+        return new Hash256(bytes);
     }
 
-    public static Key32 Word(ulong value)
+    /// <summary>A hashed key with only its last bytes set (distinct small keys that share long prefixes).</summary>
+    public static Hash256 Word(ulong value)
     {
         Span<byte> bytes = stackalloc byte[32];
         bytes.Clear();
-        BinaryPrimitives.WriteUInt64BigEndian(bytes[24..], value);
-        return new Key32(bytes);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(bytes[24..], value);
+        return new Hash256(bytes);
     }
 
     /// <summary>Random block of changes applied to both the model and the returned change set.</summary>
-    public MetisBlockChanges RandomBlock(Random random, int operations, List<Key32> knownAddresses)
+    public MetisBlockChanges RandomBlock(Random random, int operations, List<Hash256> knownAddresses)
     {
         var changes = new MetisBlockChanges();
         for (int i = 0; i < operations; i++)
         {
-            Key32 address = knownAddresses.Count > 0 && random.Next(3) > 0
+            Hash256 address = knownAddresses.Count > 0 && random.Next(3) > 0
                 ? knownAddresses[random.Next(knownAddresses.Count)]
                 : NewAddress(random, knownAddresses);
             int action = random.Next(10);
             if (action == 0 && Accounts.ContainsKey(address))
             {
                 Accounts.Remove(address);
-                changes.DeleteAccount(address);
+                changes.DeleteAccountByHash(address);
                 if (random.Next(2) == 0)
                 {
                     // destroyed and recreated within the block: storage starts empty
-                    var fresh = new ModelAccount { Nonce = 1, Balance = Word((ulong)random.Next()) };
+                    var fresh = new ModelAccount { Nonce = 1, Balance = (ulong)random.Next() };
                     Accounts[address] = fresh;
-                    changes.SetAccount(address, fresh.Nonce, fresh.Balance, fresh.CodeHash);
+                    changes.SetAccountByHash(address, fresh.Nonce, fresh.Balance, fresh.CodeHash);
                     SetSlot(random, changes, address, fresh);
                 }
             }
@@ -63,8 +67,8 @@ internal sealed class MetisTestModel
                 }
 
                 account.Nonce++;
-                account.Balance = Word((ulong)random.NextInt64());
-                changes.SetAccount(address, account.Nonce, account.Balance, account.CodeHash);
+                account.Balance = (ulong)random.NextInt64();
+                changes.SetAccountByHash(address, account.Nonce, account.Balance, account.CodeHash);
             }
             else if (Accounts.TryGetValue(address, out ModelAccount? existing))
             {
@@ -78,14 +82,14 @@ internal sealed class MetisTestModel
     /// <summary>Applies a change set built elsewhere (e.g. <see cref="MetisCrashWorkload"/>).</summary>
     public void Apply(MetisBlockChanges changes)
     {
-        foreach ((Key32 address, MetisBlockChanges.AccountChange change) in changes.Accounts)
+        foreach ((Hash256 address, MetisBlockChanges.AccountChange change) in changes.Accounts)
         {
             if (change.Destroyed)
             {
                 Accounts.Remove(address);
             }
 
-            if (change.AccountSet && change.Account is { } set)
+            if (change.Account is { } set)
             {
                 if (!Accounts.TryGetValue(address, out ModelAccount? account))
                 {
@@ -98,9 +102,9 @@ internal sealed class MetisTestModel
                 account.CodeHash = set.CodeHash;
             }
 
-            foreach ((Key32 slot, byte[] value) in change.Storage)
+            foreach ((Hash256 slot, UInt256 value) in change.Storage)
             {
-                if (value.Length == 0)
+                if (value.IsZero)
                 {
                     Accounts[address].Storage.Remove(slot);
                 }
@@ -112,20 +116,20 @@ internal sealed class MetisTestModel
         }
     }
 
-    private static Key32 NewAddress(Random random, List<Key32> knownAddresses)
+    private static Hash256 NewAddress(Random random, List<Hash256> knownAddresses)
     {
-        Key32 address = RandomKey(random);
+        Hash256 address = RandomKey(random);
         knownAddresses.Add(address);
         return address;
     }
 
-    private static void SetSlot(Random random, MetisBlockChanges changes, Key32 address, ModelAccount account)
+    private static void SetSlot(Random random, MetisBlockChanges changes, Hash256 address, ModelAccount account)
     {
-        Key32 slot = account.Storage.Count > 0 && random.Next(3) == 0
+        Hash256 slot = account.Storage.Count > 0 && random.Next(3) == 0
             ? account.Storage.Keys.ElementAt(random.Next(account.Storage.Count))
             : Word((ulong)random.Next(64));
-        byte[] value = random.Next(4) == 0 ? [] : BitConverter.GetBytes((uint)random.Next(1, int.MaxValue)).Reverse().SkipWhile(b => b == 0).ToArray();
-        if (value.Length == 0)
+        UInt256 value = random.Next(4) == 0 ? UInt256.Zero : (ulong)random.Next(1, int.MaxValue);
+        if (value.IsZero)
         {
             account.Storage.Remove(slot);
         }
@@ -134,36 +138,22 @@ internal sealed class MetisTestModel
             account.Storage[slot] = value;
         }
 
-        changes.SetStorage(address, slot, value);
+        changes.SetStorageByHash(address, slot, value);
     }
 
-    public Key32 StorageRoot(ModelAccount account)
-    {
-        MerkleLeaf[] leaves = account.Storage
-            .Select(pair =>
-            {
-                var encoded = new byte[TrieNodeRlp.StringLength(pair.Value)];
-                TrieNodeRlp.WriteString(encoded, pair.Value);
-                return new MerkleLeaf(pair.Key.ToArray(), encoded);
-            })
-            .OrderBy(leaf => new Key32(leaf.Key))
-            .ToArray();
-        return new Key32(MerkleNode.Build(leaves, 0).RootHash());
-    }
+    /// <summary>The storage trie leaf: RLP of the value's big-endian bytes without leading zeros.</summary>
+    public static byte[] SlotLeaf(in UInt256 value) => Rlp.EncodeBytes(value.ToBigEndian().AsSpan(32 - value.ByteLength));
 
-    public Key32 StateRoot()
-    {
-        MerkleLeaf[] leaves = Accounts
-            .Select(pair => new MerkleLeaf(pair.Key.ToArray(),
-                new MetisAccount(pair.Value.Nonce, pair.Value.Balance, pair.Value.CodeHash, StorageRoot(pair.Value)).EncodeTrieValue()))
-            .OrderBy(leaf => new Key32(leaf.Key))
-            .ToArray();
-        return new Key32(MerkleNode.Build(leaves, 0).RootHash());
-    }
+    public static Hash256 StorageRoot(ModelAccount account) =>
+        PatriciaTrie.FromEntries(account.Storage.Select(pair => new KeyValuePair<byte[], byte[]>(pair.Key.ToArray(), SlotLeaf(pair.Value)))).RootHash;
+
+    public Hash256 StateRoot() =>
+        PatriciaTrie.FromEntries(Accounts.Select(pair => new KeyValuePair<byte[], byte[]>(pair.Key.ToArray(),
+            AccountRlp.Encode(new Account(pair.Value.Nonce, pair.Value.Balance, StorageRoot(pair.Value), pair.Value.CodeHash))))).RootHash;
 
     /// <summary>Frozen copy of what every account and slot holds, for later snapshot checks.</summary>
-    public Dictionary<Key32, (ulong Nonce, Key32 Balance, Dictionary<Key32, byte[]> Storage)> Capture() =>
-        Accounts.ToDictionary(pair => pair.Key, pair => (pair.Value.Nonce, pair.Value.Balance, new Dictionary<Key32, byte[]>(pair.Value.Storage)));
+    public Dictionary<Hash256, (ulong Nonce, UInt256 Balance, Dictionary<Hash256, UInt256> Storage)> Capture() =>
+        Accounts.ToDictionary(pair => pair.Key, pair => (pair.Value.Nonce, pair.Value.Balance, new Dictionary<Hash256, UInt256>(pair.Value.Storage)));
 }
 
 internal sealed class TempDirectory : IDisposable

@@ -1,41 +1,17 @@
 using System.Text;
 using System.Text.Json;
+using Hyperion.Core;
+using Hyperion.Core.Crypto;
 using Hyperion.State.MetisDb;
 
 namespace Hyperion.State.Tests.MetisDb;
 
 public class MetisTrieTests
 {
-    [Theory]
-    [InlineData("", "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470")]
-    [InlineData("abc", "4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45")]
-    public void Keccak_matches_known_vectors(string input, string expected)
-    {
-        Assert.Equal(expected, Convert.ToHexStringLower(MetisKeccak.Hash(Encoding.ASCII.GetBytes(input))));
-    }
-
-    [Fact]
-    public void Keccak_of_a_multi_block_input_matches_a_fixture_block_hash()
-    {
-        // A block hash is Keccak-256 of the header RLP (hundreds of bytes: several 136-byte blocks absorbed).
-        string path = Path.Combine(Fixtures.Root, "ethereum-tests", "BlockchainTests", "InvalidBlocks", "bcUncleSpecialTests",
-            "futureUncleTimestampDifficultyDrop2.json");
-        using JsonDocument document = JsonDocument.Parse(File.ReadAllText(path));
-        JsonElement test = document.RootElement.EnumerateObject().First().Value;
-        byte[] block = Convert.FromHexString(test.GetProperty("genesisRLP").GetString()![2..]);
-        // outer list header (0xf9 + 2 length bytes), then the header list with its own 3-byte prefix
-        Assert.Equal(0xf9, block[0]);
-        Assert.Equal(0xf9, block[3]);
-        int headerLength = 3 + ((block[4] << 8) | block[5]);
-        Assert.True(headerLength > 272);
-        string expected = test.GetProperty("genesisBlockHeader").GetProperty("hash").GetString()![2..];
-        Assert.Equal(expected, Convert.ToHexStringLower(MetisKeccak.Hash(block.AsSpan(3, headerLength))));
-    }
-
     [Fact]
     public void Empty_trie_root_is_the_well_known_constant()
     {
-        Assert.Equal(MetisAccount.EmptyStorageRoot, new Key32(MerkleNode.Build([], 0).RootHash()));
+        Assert.Equal(Keccak256.EmptyTrieRoot, MerkleNode.Build([], 0).RootHash());
     }
 
     [Fact]
@@ -51,12 +27,12 @@ public class MetisTrieTests
             {
                 byte[] key = Decode(pair.Name);
                 byte[] value = Decode(pair.Value.GetString()!);
-                leaves.Add(new MerkleLeaf(MetisKeccak.Hash(key), value));
+                leaves.Add(new MerkleLeaf(Keccak256.Hash(key).ToArray(), value));
             }
 
-            leaves.Sort((a, b) => new Key32(a.Key).CompareTo(new Key32(b.Key)));
-            string expected = testCase.Value.GetProperty("root").GetString()![2..];
-            Assert.Equal(expected, Convert.ToHexStringLower(MerkleNode.Build(leaves.ToArray(), 0).RootHash()));
+            leaves.Sort((a, b) => a.Key.AsSpan().SequenceCompareTo(b.Key));
+            Hash256 expected = Hash256.Parse(testCase.Value.GetProperty("root").GetString()!);
+            Assert.Equal(expected, MerkleNode.Build(leaves.ToArray(), 0).RootHash());
             checkedCases++;
         }
 

@@ -1,0 +1,56 @@
+// Compiles contracts/src/*.sol with solc-js (standard JSON) and returns { ContractName: { abi, bytecode } }.
+// Imports resolve from e2e/node_modules (e.g. @openzeppelin/contracts). Results are cached per process.
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const solc = require('solc');
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const contractsDir = path.resolve(here, '../../contracts/src');
+const nodeModules = path.resolve(here, '../node_modules');
+
+let cached;
+
+export function compileContracts() {
+  if (cached) return cached;
+  const sources = {};
+  for (const file of fs.readdirSync(contractsDir).filter((f) => f.endsWith('.sol')).sort()) {
+    sources[file] = { content: fs.readFileSync(path.join(contractsDir, file), 'utf8') };
+  }
+  const input = {
+    language: 'Solidity',
+    sources,
+    settings: {
+      optimizer: { enabled: true, runs: 200 },
+      evmVersion: 'cancun',
+      outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] } },
+    },
+  };
+  const findImports = (importPath) => {
+    const candidate = path.join(nodeModules, importPath);
+    if (fs.existsSync(candidate)) return { contents: fs.readFileSync(candidate, 'utf8') };
+    const local = path.join(contractsDir, importPath);
+    if (fs.existsSync(local)) return { contents: fs.readFileSync(local, 'utf8') };
+    return { error: `import not found: ${importPath}` };
+  };
+  const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImports }));
+  const errors = (output.errors ?? []).filter((e) => e.severity === 'error');
+  if (errors.length > 0) {
+    throw new Error(`solc failed:\n${errors.map((e) => e.formattedMessage).join('\n')}`);
+  }
+  const contracts = {};
+  for (const file of Object.keys(output.contracts ?? {})) {
+    if (!sources[file]) continue; // only our own contracts, not the imported library's
+    for (const [name, c] of Object.entries(output.contracts[file])) {
+      contracts[name] = {
+        abi: c.abi,
+        bytecode: `0x${c.evm.bytecode.object}`,
+        deployedBytecode: `0x${c.evm.deployedBytecode.object}`,
+      };
+    }
+  }
+  cached = { contracts, solcVersion: solc.version(), warnings: (output.errors ?? []).filter((e) => e.severity !== 'error') };
+  return cached;
+}

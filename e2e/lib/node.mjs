@@ -1,0 +1,82 @@
+// Starts the node under test on a free port and stops it afterwards.
+//   default          : ../hyperion dev --ephemeral (the product)
+//   E2E_NODE=anvil   : anvil from npm, to check the tests themselves against a reference node
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const repoRoot = path.resolve(here, '../..');
+export const binDir = path.resolve(here, '../node_modules/.bin');
+export const mnemonic = 'test test test test test test test test test test test junk';
+/** The anvil/Hardhat dev keys of m/44'/60'/0'/0/0 and /1. */
+export const devKeys = [
+  '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80',
+  '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d',
+];
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function rpc(url, method, params = []) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  });
+  const body = await res.json();
+  if (body.error) throw new Error(`${method}: ${body.error.message}`);
+  return body.result;
+}
+
+/**
+ * Starts a node and resolves { url, wsUrl, chainId, stop, kind } once it answers eth_chainId, or
+ * { unavailable: reason } when the node cannot start at all (so a suite can skip with that reason).
+ */
+export async function startNode({ extraArgs = [], timeoutMs = 300_000 } = {}) {
+  const port = await freePort();
+  const kind = process.env.E2E_NODE === 'anvil' ? 'anvil' : 'hyperion';
+  const [cmd, args] = kind === 'anvil'
+    ? [path.join(binDir, 'anvil'), ['--port', String(port), '--silent', ...extraArgs]]
+    : [path.join(repoRoot, 'hyperion'), ['dev', '--ephemeral', '--port', String(port), ...extraArgs]];
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => { output += d; });
+  child.stderr.on('data', (d) => { output += d; });
+  let exited = null;
+  child.on('exit', (code) => { exited = code ?? -1; });
+
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (exited !== null) {
+      return { unavailable: `${kind} exited with code ${exited}: ${output.trim().split('\n').slice(-3).join(' | ')}` };
+    }
+    try {
+      const chainId = BigInt(await rpc(url, 'eth_chainId'));
+      const stop = async () => {
+        if (exited !== null) return;
+        const done = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await done;
+        clearTimeout(timer);
+      };
+      return { url, wsUrl: `ws://127.0.0.1:${port}`, chainId, stop, kind, output: () => output, rpc: (m, p) => rpc(url, m, p) };
+    } catch {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${kind} did not answer on ${url} within ${timeoutMs} ms:\n${output}`);
+}

@@ -1,0 +1,239 @@
+using Hyperion.Core.Rlp;
+using Hyperion.Core.Transactions;
+using RlpCodec = Hyperion.Core.Rlp.Rlp;
+
+namespace Hyperion.Core.Blocks;
+
+/// <summary>
+/// A transaction receipt: rlp([status or post-state root, cumulative gas used, logs bloom, logs]), prefixed with the
+/// type byte for typed transactions (EIP-2718). OP-stack deposit receipts may append the deposit nonce and the
+/// receipt version (Canyon).
+/// </summary>
+public sealed class Receipt
+{
+    public TransactionType Type { get; init; }
+
+    /// <summary>EIP-658 status (Byzantium and later); ignored when <see cref="PostState"/> is set.</summary>
+    public bool Success { get; init; }
+
+    /// <summary>The pre-Byzantium intermediate state root, stored instead of a status; null for a status receipt.</summary>
+    public Hash256? PostState { get; init; }
+
+    public ulong CumulativeGasUsed { get; init; }
+
+    public Bloom Bloom { get; init; } = new();
+
+    public IReadOnlyList<Log> Logs { get; init; } = [];
+
+    /// <summary>OP-stack deposit receipts (Regolith and later): the sender's nonce before the deposit.</summary>
+    public ulong? DepositNonce { get; init; }
+
+    /// <summary>OP-stack deposit receipts (Canyon and later): 1.</summary>
+    public ulong? DepositReceiptVersion { get; init; }
+
+    /// <summary>The bloom of a list of logs: every log's address and topics.</summary>
+    public static Bloom BloomOf(IEnumerable<Log> logs)
+    {
+        ArgumentNullException.ThrowIfNull(logs);
+        var bloom = new Bloom();
+        foreach (Log log in logs)
+        {
+            bloom.Add(log.Address);
+            foreach (Hash256 topic in log.Topics)
+            {
+                bloom.Add(topic);
+            }
+        }
+
+        return bloom;
+    }
+
+    /// <summary>rlp(logs) as a list of [address, [topics], data]; its keccak is the state tests' "logs" hash.</summary>
+    public static byte[] EncodeLogs(IReadOnlyList<Log> logs)
+    {
+        ArgumentNullException.ThrowIfNull(logs);
+        int content = LogsContentLength(logs);
+        var result = new byte[RlpCodec.LengthOfList(content)];
+        var writer = new RlpWriter(result);
+        WriteLogs(ref writer, logs, content);
+        return result;
+    }
+
+    /// <summary>The typed envelope (<c>type || rlp</c>), or the bare RLP list for a legacy receipt; this is the receipts-trie value.</summary>
+    public byte[] EncodeEnvelope()
+    {
+        int content = ContentLength();
+        int prefix = Type == TransactionType.Legacy ? 0 : 1;
+        var result = new byte[prefix + RlpCodec.LengthOfList(content)];
+        result[0] = (byte)Type;
+        var writer = new RlpWriter(result.AsSpan(prefix));
+        writer.WriteListHeader(content);
+        if (PostState is Hash256 root)
+        {
+            writer.WriteHash(root);
+        }
+        else
+        {
+            writer.WriteUInt64(Success ? 1UL : 0UL);
+        }
+
+        writer.WriteUInt64(CumulativeGasUsed);
+        writer.WriteBytes(Bloom.Bytes);
+        WriteLogs(ref writer, Logs, LogsContentLength(Logs));
+        if (DepositNonce is ulong nonce)
+        {
+            writer.WriteUInt64(nonce);
+            if (DepositReceiptVersion is ulong version)
+            {
+                writer.WriteUInt64(version);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Decodes a receipt envelope (typed or legacy).</summary>
+    /// <exception cref="RlpException">Malformed or non-canonical encoding, or an unknown type.</exception>
+    public static Receipt DecodeEnvelope(ReadOnlySpan<byte> envelope)
+    {
+        if (envelope.IsEmpty)
+        {
+            throw new RlpException("Invalid receipt: empty input.");
+        }
+
+        TransactionType type = TransactionType.Legacy;
+        if (envelope[0] < 0x80)
+        {
+            type = (TransactionType)envelope[0];
+            if (type is not (TransactionType.AccessList or TransactionType.DynamicFee or TransactionType.Blob or TransactionType.SetCode or TransactionType.Deposit))
+            {
+                throw new RlpException($"Invalid receipt: unknown type 0x{envelope[0]:x2}.");
+            }
+
+            envelope = envelope[1..];
+        }
+        else if (envelope[0] < 0xc0)
+        {
+            throw new RlpException($"Invalid receipt: expected an RLP list or a type byte below 0x80, found 0x{envelope[0]:x2}.");
+        }
+
+        var reader = new RlpReader(envelope);
+        RlpReader fields = reader.EnterList();
+        int statusOffset = fields.Position;
+        ReadOnlySpan<byte> statusOrRoot = fields.ReadBytes();
+        Hash256? postState = null;
+        bool success = false;
+        if (statusOrRoot.Length == Hash256.Size)
+        {
+            postState = new Hash256(statusOrRoot);
+        }
+        else if (statusOrRoot.Length == 1 && statusOrRoot[0] == 1)
+        {
+            success = true;
+        }
+        else if (statusOrRoot.Length != 0)
+        {
+            throw new RlpException($"Invalid receipt at offset {statusOffset}: the first field must be a status (empty or 0x01) or a 32-byte state root.");
+        }
+
+        ulong cumulativeGas = fields.ReadUInt64();
+        int bloomOffset = fields.Position;
+        ReadOnlySpan<byte> bloom = fields.ReadBytes();
+        if (bloom.Length != Bloom.Size)
+        {
+            throw new RlpException($"Invalid receipt at offset {bloomOffset}: logs bloom must be {Bloom.Size} bytes, found {bloom.Length}.");
+        }
+
+        Log[] logs = ReadLogs(ref fields);
+        ulong? depositNonce = null, depositVersion = null;
+        if (type == TransactionType.Deposit && !fields.IsEmpty)
+        {
+            depositNonce = fields.ReadUInt64();
+            depositVersion = fields.IsEmpty ? null : fields.ReadUInt64();
+        }
+
+        fields.EnsureEnd();
+        reader.EnsureEnd();
+        return new Receipt
+        {
+            Type = type,
+            Success = success,
+            PostState = postState,
+            CumulativeGasUsed = cumulativeGas,
+            Bloom = new Bloom(bloom),
+            Logs = logs,
+            DepositNonce = depositNonce,
+            DepositReceiptVersion = depositVersion,
+        };
+    }
+
+    private int ContentLength()
+    {
+        int length = (PostState is null ? 1 : 1 + Hash256.Size) + RlpCodec.LengthOf(CumulativeGasUsed) +
+            RlpCodec.LengthOfBytes(Bloom.Bytes) + RlpCodec.LengthOfList(LogsContentLength(Logs));
+        if (DepositNonce is ulong nonce)
+        {
+            length += RlpCodec.LengthOf(nonce);
+            if (DepositReceiptVersion is ulong version)
+            {
+                length += RlpCodec.LengthOf(version);
+            }
+        }
+
+        return length;
+    }
+
+    private static int LogContentLength(Log log) =>
+        1 + Address.Size + RlpCodec.LengthOfList(log.Topics.Count * (1 + Hash256.Size)) + RlpCodec.LengthOfBytes(log.Data.Span);
+
+    private static int LogsContentLength(IReadOnlyList<Log> logs)
+    {
+        int total = 0;
+        foreach (Log log in logs)
+        {
+            total += RlpCodec.LengthOfList(LogContentLength(log));
+        }
+
+        return total;
+    }
+
+    private static void WriteLogs(ref RlpWriter writer, IReadOnlyList<Log> logs, int contentLength)
+    {
+        writer.WriteListHeader(contentLength);
+        foreach (Log log in logs)
+        {
+            writer.WriteListHeader(LogContentLength(log));
+            writer.WriteAddress(log.Address);
+            writer.WriteListHeader(log.Topics.Count * (1 + Hash256.Size));
+            foreach (Hash256 topic in log.Topics)
+            {
+                writer.WriteHash(topic);
+            }
+
+            writer.WriteBytes(log.Data.Span);
+        }
+    }
+
+    private static Log[] ReadLogs(ref RlpReader reader)
+    {
+        RlpReader list = reader.EnterList();
+        var logs = new List<Log>();
+        while (!list.IsEmpty)
+        {
+            RlpReader fields = list.EnterList();
+            Address address = fields.ReadAddress();
+            RlpReader topicList = fields.EnterList();
+            var topics = new List<Hash256>();
+            while (!topicList.IsEmpty)
+            {
+                topics.Add(topicList.ReadHash());
+            }
+
+            byte[] data = fields.ReadBytes().ToArray();
+            fields.EnsureEnd();
+            logs.Add(new Log(address, [.. topics], data));
+        }
+
+        return [.. logs];
+    }
+}
