@@ -2,8 +2,10 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using Hyperion.Core;
+using Hyperion.Core.Blocks;
 using Hyperion.Core.Crypto;
 using Hyperion.Core.Rlp;
+using Hyperion.Core.Transactions;
 using Hyperion.Evm;
 using Hyperion.Evm.Tracing;
 using Hyperion.Execution.Transactions;
@@ -107,7 +109,7 @@ public static class StateTestRunner
     {
         InMemoryStateReader reader = BuildPreState(test);
         BlockEnvironment block = BuildBlock(test.Environment, fork);
-        TransactionRequest? request = BuildTransaction(test.Transaction, expectation.Indexes, out string? malformed);
+        Transaction? request = BuildTransaction(test.Transaction, expectation.Indexes, out string? malformed);
         if (request is null)
         {
             // An unencodable transaction is invalid: the state must stay the pre-state.
@@ -119,7 +121,7 @@ public static class StateTestRunner
 
         var world = new WorldState(reader);
         JsonLinesTracer? tracer = trace is null ? null : new JsonLinesTracer(trace);
-        TransactionResult result = new TransactionProcessor(block).Execute(world, request, tracer);
+        TransactionResult result = new TransactionProcessor(block).Execute(world, request, test.Transaction.Sender, tracer);
         if (tracer is not null)
         {
             tracer.OnTransactionEnd(result.Output.Span, result.GasUsed, result.Error);
@@ -201,10 +203,16 @@ public static class StateTestRunner
             BaseFee = fork >= Fork.London && env.BaseFee is { } baseFee ? UInt256.FromBigEndian(baseFee) : UInt256.Zero,
             Difficulty = difficulty,
             PrevRandao = env.Random ?? new Hash256(difficulty.ToBigEndian()),
-            BlobBaseFee = fork >= Fork.Cancun ? BlobGas.BaseFee(ExcessBlobGas(env)) : UInt256.Zero,
+            BlobBaseFee = fork >= Fork.Cancun ? BlobBaseFee(ExcessBlobGas(env)) : UInt256.Zero,
             BlockHashes = NumberStringBlockHashes.Instance,
         };
     }
+
+    /// <summary>The Cancun blob base fee; saturates for an excess so large that the fee exceeds 256 bits.</summary>
+    private static UInt256 BlobBaseFee(ulong excessBlobGas) =>
+        BlobGas.TryFakeExponential(BlobGas.MinBaseFeePerBlobGas, excessBlobGas, BlobSchedule.Cancun.BaseFeeUpdateFraction, out UInt256 fee)
+            ? fee
+            : UInt256.MaxValue;
 
     private static ulong ExcessBlobGas(StateTestEnvironment env)
     {
@@ -218,7 +226,7 @@ public static class StateTestRunner
     }
 
     /// <summary>The transaction a post entry selects; null (with the reason) when its fields cannot form one.</summary>
-    private static TransactionRequest? BuildTransaction(StateTestTransaction tx, StateTestIndexes indexes, out string? malformed)
+    private static Transaction? BuildTransaction(StateTestTransaction tx, StateTestIndexes indexes, out string? malformed)
     {
         malformed = null;
         if ((uint)indexes.Data >= (uint)tx.Data.Count || (uint)indexes.Gas >= (uint)tx.GasLimit.Count || (uint)indexes.Value >= (uint)tx.Value.Count)
@@ -241,10 +249,10 @@ public static class StateTestRunner
             : accessList is not null ? TransactionType.AccessList
             : TransactionType.Legacy;
 
-        return new TransactionRequest
+        return new Transaction
         {
             Type = type,
-            Sender = tx.Sender,
+            ChainId = 1,
             To = tx.To,
             Nonce = tx.Nonce,
             GasLimit = tx.GasLimit[indexes.Gas],
@@ -253,9 +261,9 @@ public static class StateTestRunner
             GasPrice = tx.GasPrice is { } gasPrice ? UInt256.FromBigEndian(gasPrice) : UInt256.Zero,
             MaxFeePerGas = tx.MaxFeePerGas is { } maxFee ? UInt256.FromBigEndian(maxFee) : UInt256.Zero,
             MaxPriorityFeePerGas = tx.MaxPriorityFeePerGas is { } priority ? UInt256.FromBigEndian(priority) : UInt256.Zero,
-            AccessList = accessList is null ? [] : [.. accessList.Select(e => new AccessListItem(e.Address, e.StorageKeys))],
+            AccessList = accessList is null ? [] : [.. accessList.Select(e => new AccessListEntry(e.Address, [.. e.StorageKeys]))],
             MaxFeePerBlobGas = tx.MaxFeePerBlobGas is { } maxBlobFee ? UInt256.FromBigEndian(maxBlobFee) : UInt256.Zero,
-            BlobVersionedHashes = tx.BlobVersionedHashes ?? [],
+            BlobVersionedHashes = tx.BlobVersionedHashes is { } hashes ? [.. hashes] : [],
         };
     }
 

@@ -1,5 +1,6 @@
 using Hyperion.Core;
 using Hyperion.Core.Crypto;
+using Hyperion.Core.Transactions;
 using Hyperion.Evm;
 using Hyperion.Execution.Transactions;
 using Hyperion.State.World;
@@ -33,10 +34,10 @@ public sealed class TransactionProcessorTests
         BlobBaseFee = fork >= Fork.Cancun ? UInt256.One : UInt256.Zero,
     };
 
-    private static TransactionRequest Transfer(ulong nonce = 5) => new()
+    private static Transaction Transfer(ulong nonce = 5) => new()
     {
         Type = TransactionType.DynamicFee,
-        Sender = Sender,
+        ChainId = 1,
         To = Recipient,
         Nonce = nonce,
         GasLimit = 50_000,
@@ -50,7 +51,7 @@ public sealed class TransactionProcessorTests
     {
         InMemoryStateReader reader = Pre();
         var world = new WorldState(reader);
-        TransactionResult result = new TransactionProcessor(Block(Fork.Cancun)).Execute(world, Transfer());
+        TransactionResult result = new TransactionProcessor(Block(Fork.Cancun)).Execute(world, Transfer(), Sender);
 
         Assert.True(result.IsValid);
         Assert.True(result.Success);
@@ -68,8 +69,8 @@ public sealed class TransactionProcessorTests
         InMemoryStateReader reader = Pre();
         reader.SetAccount(Coinbase, 0, UInt256.Zero, []); // exists, empty
         var world = new WorldState(reader);
-        TransactionRequest tx = Transfer() with { MaxFeePerGas = new UInt256(7), MaxPriorityFeePerGas = UInt256.Zero };
-        Assert.True(new TransactionProcessor(Block(Fork.Cancun)).Execute(world, tx).Success);
+        Transaction tx = Transfer() with { MaxFeePerGas = new UInt256(7), MaxPriorityFeePerGas = UInt256.Zero };
+        Assert.True(new TransactionProcessor(Block(Fork.Cancun)).Execute(world, tx, Sender).Success);
         Assert.False(world.Exists(Coinbase));
     }
 
@@ -80,8 +81,8 @@ public sealed class TransactionProcessorTests
         reader.SetAccount(CodeAccount, 1, UInt256.Zero, [0x60, 0x00, 0x60, 0x00, 0x55, 0x00]); // SSTORE(0, 0)
         reader.SetStorage(CodeAccount, UInt256.Zero, UInt256.One);
         var world = new WorldState(reader);
-        TransactionRequest tx = Transfer() with { To = CodeAccount, Value = UInt256.Zero };
-        TransactionResult result = new TransactionProcessor(Block(Fork.Cancun)).Execute(world, tx);
+        Transaction tx = Transfer() with { To = CodeAccount, Value = UInt256.Zero };
+        TransactionResult result = new TransactionProcessor(Block(Fork.Cancun)).Execute(world, tx, Sender);
 
         // 21000 + 2×PUSH1 (6) + cold SSTORE reset (2100 + 2900) = 26006 before the refund; the clear refund 4800 is
         // below the cap 26006/5 = 5201, so all of it is returned.
@@ -94,8 +95,8 @@ public sealed class TransactionProcessorTests
     public void Creation_uses_the_address_from_sender_and_nonce()
     {
         var world = new WorldState(Pre());
-        TransactionRequest tx = Transfer() with { To = null, Value = UInt256.Zero, GasLimit = 100_000, Data = new byte[] { 0x00 } };
-        TransactionResult result = new TransactionProcessor(Block(Fork.Cancun)).Execute(world, tx);
+        Transaction tx = Transfer() with { To = null, Value = UInt256.Zero, GasLimit = 100_000, Data = new byte[] { 0x00 } };
+        TransactionResult result = new TransactionProcessor(Block(Fork.Cancun)).Execute(world, tx, Sender);
         Assert.True(result.Success);
         Address expected = ContractAddress.From(Sender, 5);
         Assert.Equal(expected, result.CreatedAddress);
@@ -131,8 +132,8 @@ public sealed class TransactionProcessorTests
         Hash256 before = reader.ComputeStateRoot();
         Fork fork = Fork.Cancun;
         var blob = Hash256.Parse("0x01" + new string('0', 62));
-        TransactionRequest blobTx = Transfer() with { Type = TransactionType.Blob, BlobVersionedHashes = [blob], MaxFeePerBlobGas = new UInt256(1) };
-        TransactionRequest tx = name switch
+        Transaction blobTx = Transfer() with { Type = TransactionType.Blob, BlobVersionedHashes = [blob], MaxFeePerBlobGas = new UInt256(1) };
+        Transaction tx = name switch
         {
             "nonce low" => Transfer(4),
             "nonce high" => Transfer(6),
@@ -143,7 +144,7 @@ public sealed class TransactionProcessorTests
             "overflow" => Transfer() with { MaxFeePerGas = UInt256.MaxValue, MaxPriorityFeePerGas = UInt256.Zero },
             "max fee" => Transfer() with { MaxFeePerGas = new UInt256(6), MaxPriorityFeePerGas = UInt256.Zero },
             "priority" => Transfer() with { MaxPriorityFeePerGas = new UInt256(11) },
-            "sender code" => Transfer(1) with { Sender = CodeAccount },
+            "sender code" => Transfer(1),
             "initcode" => Transfer() with { To = null, GasLimit = 1_000_000, Data = new byte[(2 * 24576) + 1] },
             "blob create" => blobTx with { To = null },
             "no blobs" => blobTx with { BlobVersionedHashes = [] },
@@ -158,8 +159,10 @@ public sealed class TransactionProcessorTests
             fork = Fork.Berlin;
         }
 
+        Address sender = name == "sender code" ? CodeAccount : Sender;
+
         var world = new WorldState(reader);
-        TransactionResult result = new TransactionProcessor(Block(fork)).Execute(world, tx);
+        TransactionResult result = new TransactionProcessor(Block(fork)).Execute(world, tx, sender);
 
         Assert.False(result.IsValid);
         Assert.Equal(reason, result.Rejection!.Reason);
@@ -167,12 +170,4 @@ public sealed class TransactionProcessorTests
         reader.Apply(world.CollectChanges());
         Assert.Equal(before, reader.ComputeStateRoot());
     }
-
-    [Theory]
-    [InlineData(0UL, "1")]
-    [InlineData(3338477UL, "2")]
-    [InlineData(33384770UL, "22026")]
-    [InlineData(333847700UL, "26881171418145248466094636047260812877840124")]
-    public void Blob_base_fee_follows_the_fake_exponential(ulong excess, string fee) =>
-        Assert.Equal(UInt256.Parse(fee), BlobGas.BaseFee(excess));
 }
