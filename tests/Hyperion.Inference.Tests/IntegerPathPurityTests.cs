@@ -8,7 +8,7 @@ namespace Hyperion.Inference.Tests;
 /// </summary>
 public partial class IntegerPathPurityTests
 {
-    private static readonly string[] IntegerPathFolders = ["Numerics"];
+    private static readonly string[] IntegerPathFolders = ["Numerics", "Model", "Engine", "Tokenization"];
 
     [GeneratedRegex(@"\b(float|double|Single|Double|Half|MathF|Math\.(Sqrt|Exp|Log|Pow|Sin|Cos|Tanh))\b|\b\d+\.\d*[fFdD]?\b|\b\d+[fFdD]\b")]
     private static partial Regex FloatUsage();

@@ -1,5 +1,6 @@
 using Hyperion.Core;
 using Hyperion.Core.Crypto;
+using Hyperion.State.World;
 
 namespace Hyperion.State.MetisDb;
 
@@ -22,6 +23,42 @@ public sealed class MetisBlockChanges
     internal Dictionary<Hash256, byte[]> Code { get; } = [];
 
     public int AccountCount => Accounts.Count;
+
+    /// <summary>
+    /// The store's form of a block's net changes as <see cref="WorldState.CollectChanges"/> yields them: a deleted
+    /// account is destroyed; an account whose storage was cleared (destroyed or re-created) is destroyed and then set,
+    /// so its new storage starts a fresh incarnation.
+    /// </summary>
+    public static MetisBlockChanges From(StateChangeSet changes)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        var result = new MetisBlockChanges();
+        foreach ((Hash256 codeHash, byte[] code) in changes.Code)
+        {
+            result.AddCodeByHash(codeHash, code);
+        }
+
+        foreach (World.AccountChange change in changes.Accounts)
+        {
+            Hash256 addressHash = Keccak256.Hash(change.Address.Bytes);
+            if (change.Deleted || change.StorageCleared)
+            {
+                result.DeleteAccountByHash(addressHash);
+                if (change.Deleted)
+                {
+                    continue;
+                }
+            }
+
+            result.SetAccountByHash(addressHash, change.Nonce, change.Balance, change.CodeHash);
+            foreach ((UInt256 key, UInt256 value) in change.Storage)
+            {
+                result.SetStorageByHash(addressHash, SlotHash(key), value);
+            }
+        }
+
+        return result;
+    }
 
     /// <summary>Sets the account (creates it if absent). Its storage root is computed by the store.</summary>
     public void SetAccount(in Address address, ulong nonce, in UInt256 balance, in Hash256 codeHash) =>

@@ -213,6 +213,9 @@ public sealed class MetisStore : IDisposable
         return new Hash256(value.AsSpan());
     }
 
+    /// <summary>Commits a block's net changes as the world state collects them (see <see cref="MetisBlockChanges.From"/>).</summary>
+    public Hash256 Commit(ulong block, World.StateChangeSet changes) => Commit(block, MetisBlockChanges.From(changes));
+
     /// <summary>Commits block <paramref name="block"/> (the head plus one, or any number for the first block) and returns its state root.</summary>
     public Hash256 Commit(ulong block, MetisBlockChanges changes)
     {

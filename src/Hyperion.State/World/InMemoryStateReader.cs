@@ -121,21 +121,8 @@ public sealed class InMemoryStateReader : IStateReader
     }
 
     /// <summary>The account leaf of the state trie: RLP([nonce, balance, storageRoot, codeHash]).</summary>
-    public static byte[] EncodeAccount(ulong nonce, in UInt256 balance, in Hash256 storageRoot, in Hash256 codeHash)
-    {
-        Span<byte> balanceBytes = stackalloc byte[32];
-        balance.WriteBigEndian(balanceBytes);
-        ReadOnlySpan<byte> balanceTrimmed = balanceBytes[(32 - balance.ByteLength)..];
-        int content = Rlp.LengthOf(nonce) + Rlp.LengthOfBytes(balanceTrimmed) + Rlp.LengthOf(storageRoot) + Rlp.LengthOf(codeHash);
-        var encoded = new byte[Rlp.LengthOfList(content)];
-        var writer = new RlpWriter(encoded);
-        writer.WriteListHeader(content);
-        writer.WriteUInt64(nonce);
-        writer.WriteBytes(balanceTrimmed);
-        writer.WriteHash(storageRoot);
-        writer.WriteHash(codeHash);
-        return encoded;
-    }
+    public static byte[] EncodeAccount(ulong nonce, in UInt256 balance, in Hash256 storageRoot, in Hash256 codeHash) =>
+        AccountRlp.Encode(new Account(nonce, balance, storageRoot, codeHash));
 
     private static Hash256 StorageRoot(AccountEntry entry)
     {

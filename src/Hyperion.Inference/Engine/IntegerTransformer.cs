@@ -1,0 +1,218 @@
+using Hyperion.Inference.Model;
+using Hyperion.Inference.Numerics;
+
+namespace Hyperion.Inference.Engine;
+
+/// <summary>
+/// The consensus forward pass: integer-only Llama (RMSNorm, RoPE, grouped-query attention with a KV cache,
+/// SwiGLU, classifier). Activations are Q16 ints; matrices go through <see cref="Int8Kernels"/>. All buffers are
+/// allocated once; <see cref="Forward"/> allocates nothing.
+/// </summary>
+public sealed class IntegerTransformer : IDisposable
+{
+    private readonly QuantizedModel _model;
+    private readonly ModelConfig _c;
+    private readonly RopeTable _rope;
+    private readonly RowWorkers _workers;
+    private readonly long _invSqrtHeadSizeQ30;
+
+    private readonly int[] _x, _xb, _xb2, _hb, _hb2, _q, _logits;
+    private readonly short[] _xq;
+    private readonly long[] _xScales;
+    private readonly int[] _keyCache, _valueCache;
+    private readonly int[] _scores;
+    private readonly long[] _headAccumulator;
+    private readonly MatVecJob _job;
+
+    public IntegerTransformer(QuantizedModel model, int threads = 1)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        _model = model;
+        _c = model.Config;
+        _rope = new RopeTable(_c.HeadSize, _c.SeqLen, _c.RopeTheta);
+        _workers = new RowWorkers(threads);
+        // 1/√headSize in Q30 = √(2^60 / headSize).
+        _invSqrtHeadSizeQ30 = (long)FixedPointMath.IntegerSqrt(((UInt128)1 << 60) / (ulong)_c.HeadSize);
+
+        int maxCols = Math.Max(_c.Dim, _c.HiddenDim);
+        int paddedMax = (maxCols + model.GroupSize - 1) / model.GroupSize * model.GroupSize;
+        _x = new int[_c.Dim];
+        _xb = new int[_c.Dim];
+        _xb2 = new int[_c.Dim];
+        _q = new int[_c.Dim];
+        _hb = new int[_c.HiddenDim];
+        _hb2 = new int[_c.HiddenDim];
+        _logits = new int[_c.VocabSize];
+        _xq = new short[paddedMax];
+        _xScales = new long[paddedMax / model.GroupSize];
+        _keyCache = new int[(long)_c.Layers * _c.SeqLen * _c.KvDim];
+        _valueCache = new int[(long)_c.Layers * _c.SeqLen * _c.KvDim];
+        _scores = new int[_c.SeqLen];
+        _headAccumulator = new long[_c.HeadSize];
+        _job = new MatVecJob(_xq, _xScales);
+    }
+
+    public QuantizedModel Model => _model;
+    public int Threads => _workers.ThreadCount;
+
+    /// <summary>Runs one token at position <paramref name="pos"/> and returns the logits in Q16 (valid until the next call).</summary>
+    public ReadOnlySpan<int> Forward(int token, int pos)
+    {
+        if ((uint)token >= (uint)_c.VocabSize) throw new ArgumentOutOfRangeException(nameof(token), $"token {token} outside vocabulary of {_c.VocabSize}");
+        if ((uint)pos >= (uint)_c.SeqLen) throw new ArgumentOutOfRangeException(nameof(pos), $"position {pos} past the context of {_c.SeqLen}");
+        int dim = _c.Dim, kvDim = _c.KvDim, headSize = _c.HeadSize;
+        Int8Kernels.DequantizeRow(_model.TokenEmbedding, token, _x);
+
+        for (int l = 0; l < _c.Layers; l++)
+        {
+            QuantizedLayer layer = _model.Layers[l];
+            RmsNorm(_xb, _x, layer.AttentionNorm);
+            long cacheOffset = ((long)l * _c.SeqLen + pos) * kvDim;
+            Span<int> key = _keyCache.AsSpan((int)cacheOffset, kvDim);
+            Span<int> value = _valueCache.AsSpan((int)cacheOffset, kvDim);
+            Quantize(_xb);
+            _job.Set(layer.Wq, _q, layer.Wk, _keyCache, (int)cacheOffset, layer.Wv, _valueCache, (int)cacheOffset);
+            _workers.Run(_job);
+
+            ApplyRope(_q, pos);
+            ApplyRope(key, pos);
+            Attention(l, pos);
+
+            Quantize(_xb);
+            MatVec(layer.Wo, _xb2);
+            AddResidual(_x, _xb2);
+
+            RmsNorm(_xb, _x, layer.FfnNorm);
+            Quantize(_xb);
+            _job.Set(layer.W1, _hb, layer.W3, _hb2, 0, null, null, 0);
+            _workers.Run(_job);
+            for (int i = 0; i < _hb.Length; i++)
+                _hb[i] = FixedPoint64.ShiftRound((long)ExpTable.SiluQ16(_hb[i]) * _hb2[i], 16);
+            Quantize(_hb);
+            MatVec(layer.W2, _xb);
+            AddResidual(_x, _xb);
+        }
+
+        RmsNorm(_x, _x, _model.FinalNorm);
+        Quantize(_x);
+        MatVec(_model.Classifier, _logits);
+        return _logits;
+    }
+
+    private void Quantize(ReadOnlySpan<int> input)
+    {
+        int groups = (input.Length + _model.GroupSize - 1) / _model.GroupSize;
+        Int8Kernels.QuantizeActivations(input, _xq.AsSpan(0, groups * _model.GroupSize), _xScales.AsSpan(0, groups), _model.GroupSize);
+    }
+
+    private void MatVec(QuantizedTensor w, int[] output)
+    {
+        _job.Set(w, output, null, null, 0, null, null, 0);
+        _workers.Run(_job);
+    }
+
+    private void Attention(int layer, int pos)
+    {
+        int headSize = _c.HeadSize, kvDim = _c.KvDim, groupFactor = _c.Heads / _c.KvHeads;
+        long layerOffset = (long)layer * _c.SeqLen * kvDim;
+        for (int h = 0; h < _c.Heads; h++)
+        {
+            ReadOnlySpan<int> q = _q.AsSpan(h * headSize, headSize);
+            int kvOffset = h / groupFactor * headSize;
+            int max = int.MinValue;
+            for (int t = 0; t <= pos; t++)
+            {
+                ReadOnlySpan<int> k = _keyCache.AsSpan((int)(layerOffset + (long)t * kvDim + kvOffset), headSize);
+                long dot = 0;
+                for (int i = 0; i < headSize; i++) dot += (long)q[i] * k[i];
+                // dot is Q32; score = dot / √headSize in Q16.
+                int score = FixedPointMath.Saturate(FixedPointMath.MulShiftRound(dot, _invSqrtHeadSizeQ30, 46));
+                _scores[t] = score;
+                if (score > max) max = score;
+            }
+
+            long sum = 0;
+            for (int t = 0; t <= pos; t++)
+            {
+                int e = ExpTable.ExpNegQ16((long)max - _scores[t]);
+                _scores[t] = e;
+                sum += e;
+            }
+
+            Array.Clear(_headAccumulator);
+            for (int t = 0; t <= pos; t++)
+            {
+                long p = ((long)_scores[t] << 30) / sum; // probability in Q30
+                if (p == 0) continue;
+                ReadOnlySpan<int> v = _valueCache.AsSpan((int)(layerOffset + (long)t * kvDim + kvOffset), headSize);
+                for (int i = 0; i < headSize; i++) _headAccumulator[i] += p * v[i];
+            }
+
+            Span<int> output = _xb.AsSpan(h * headSize, headSize);
+            for (int i = 0; i < headSize; i++) output[i] = FixedPoint64.ShiftRound(_headAccumulator[i], 30);
+        }
+    }
+
+    private void ApplyRope(Span<int> vector, int pos)
+    {
+        int headSize = _c.HeadSize, pairs = headSize / 2;
+        ReadOnlySpan<int> cos = _rope.Cos.AsSpan(pos * pairs, pairs);
+        ReadOnlySpan<int> sin = _rope.Sin.AsSpan(pos * pairs, pairs);
+        for (int i = 0; i < vector.Length; i += 2)
+        {
+            int j = i % headSize / 2;
+            long v0 = vector[i], v1 = vector[i + 1];
+            vector[i] = FixedPoint64.ShiftRound(v0 * cos[j] - v1 * sin[j], RopeTable.Bits);
+            vector[i + 1] = FixedPoint64.ShiftRound(v0 * sin[j] + v1 * cos[j], RopeTable.Bits);
+        }
+    }
+
+    /// <summary>out = x / √(mean(x²) + ε) · weight, with weight in Q24, integer square root.</summary>
+    private void RmsNorm(Span<int> output, ReadOnlySpan<int> x, ReadOnlySpan<int> weight)
+    {
+        UInt128 sumSquares = 0;
+        foreach (int v in x) sumSquares += (ulong)((long)v * v);
+        UInt128 meanQ32 = sumSquares / (ulong)x.Length + _c.RmsEpsQ32;
+        ulong rmsQ24 = (ulong)FixedPointMath.IntegerSqrt(meanQ32 << 16);
+        long invRmsQ32 = (long)(((UInt128)1 << 56) / rmsQ24);
+        for (int i = 0; i < x.Length; i++)
+        {
+            long normalized = FixedPointMath.MulShiftRound(x[i], invRmsQ32, 32);
+            output[i] = FixedPointMath.Saturate(FixedPointMath.MulShiftRound(normalized, weight[i], QuantizedModel.NormBits));
+        }
+    }
+
+    private static void AddResidual(Span<int> x, ReadOnlySpan<int> delta)
+    {
+        for (int i = 0; i < x.Length; i++) x[i] = FixedPointMath.Saturate((long)x[i] + delta[i]);
+    }
+
+    public void Dispose() => _workers.Dispose();
+
+    /// <summary>Up to three matrix-vector products sharing one quantized input, split by rows across workers.</summary>
+    private sealed class MatVecJob(short[] xq, long[] xScales) : IRowJob
+    {
+        private QuantizedTensor? _w0, _w1, _w2;
+        private int[]? _o0, _o1, _o2;
+        private int _offset1, _offset2;
+
+        public void Set(QuantizedTensor w0, int[] o0, QuantizedTensor? w1, int[]? o1, int offset1, QuantizedTensor? w2, int[]? o2, int offset2)
+        {
+            (_w0, _o0, _w1, _o1, _offset1, _w2, _o2, _offset2) = (w0, o0, w1, o1, offset1, w2, o2, offset2);
+        }
+
+        public void Run(int part, int parts)
+        {
+            Compute(_w0!, _o0!, 0, part, parts);
+            if (_w1 is not null) Compute(_w1, _o1!, _offset1, part, parts);
+            if (_w2 is not null) Compute(_w2, _o2!, _offset2, part, parts);
+        }
+
+        private void Compute(QuantizedTensor w, int[] output, int offset, int part, int parts)
+        {
+            int start = RowWorkers.PartStart(w.Rows, part, parts), end = RowWorkers.PartStart(w.Rows, part + 1, parts);
+            if (end > start)
+                Int8Kernels.MatVec(w, xq, xScales, output.AsSpan(offset, w.Rows), start, end);
+        }
+    }
+}
