@@ -13,6 +13,7 @@ public static class Program
         root.Subcommands.Add(VersionCommand.Create());
         root.Subcommands.Add(DbCommand.Create());
         root.Subcommands.Add(StateTestCommand.Create());
+        root.Subcommands.Add(BlockTestCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

@@ -4,7 +4,6 @@ using System.Text.RegularExpressions;
 using Hyperion.Core;
 using Hyperion.Core.Blocks;
 using Hyperion.Core.Crypto;
-using Hyperion.Core.Rlp;
 using Hyperion.Core.Transactions;
 using Hyperion.Evm;
 using Hyperion.Evm.Tracing;
@@ -155,24 +154,7 @@ public static class StateTestRunner
     }
 
     /// <summary>keccak256 of the RLP list of logs, each [address, [topics…], data] (the fixtures' "logs" field).</summary>
-    public static Hash256 LogsHash(IReadOnlyList<Log> logs)
-    {
-        ArgumentNullException.ThrowIfNull(logs);
-        var items = new RlpItem[logs.Count];
-        for (int i = 0; i < logs.Count; i++)
-        {
-            Log log = logs[i];
-            var topics = new RlpItem[log.Topics.Count];
-            for (int t = 0; t < topics.Length; t++)
-            {
-                topics[t] = RlpItem.Bytes(log.Topics[t].Bytes);
-            }
-
-            items[i] = RlpItem.List(RlpItem.Bytes(log.Address.Bytes), RlpItem.List(topics), RlpItem.Bytes(log.Data.Span));
-        }
-
-        return Keccak256.Hash(Rlp.Encode(RlpItem.List(items)));
-    }
+    public static Hash256 LogsHash(IReadOnlyList<Log> logs) => Keccak256.Hash(Receipt.EncodeLogs(logs));
 
     private static InMemoryStateReader BuildPreState(StateTest test)
     {

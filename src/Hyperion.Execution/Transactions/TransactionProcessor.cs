@@ -45,13 +45,14 @@ public sealed class TransactionProcessor
     /// signature is not checked here), on <paramref name="state"/>. An invalid transaction returns a rejection and
     /// leaves the state untouched; a valid one always ends with <see cref="IWorldState.FinishTransaction"/>.
     /// </summary>
-    public TransactionResult Execute(IWorldState state, Transaction tx, Address sender, IEvmTracer? tracer = null)
+    /// <param name="blockGasAvailable">Gas the block has left for this transaction (its gas limit by default).</param>
+    public TransactionResult Execute(IWorldState state, Transaction tx, Address sender, IEvmTracer? tracer = null, ulong blockGasAvailable = ulong.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(tx);
         Fork fork = _block.Fork;
 
-        TransactionResult? rejection = Validate(state, tx, sender, out long intrinsicGas, out UInt256 effectiveGasPrice, out ulong blobGasUsed);
+        TransactionResult? rejection = Validate(state, tx, sender, Math.Min(blockGasAvailable, _block.GasLimit), out long intrinsicGas, out UInt256 effectiveGasPrice, out ulong blobGasUsed);
         if (rejection is not null)
         {
             return rejection;
@@ -125,7 +126,7 @@ public sealed class TransactionProcessor
     }
 
     /// <summary>Every validity rule; null when valid. Reads the state but never changes it.</summary>
-    private TransactionResult? Validate(IWorldState state, Transaction tx, Address sender, out long intrinsicGas, out UInt256 effectiveGasPrice, out ulong blobGasUsed)
+    private TransactionResult? Validate(IWorldState state, Transaction tx, Address sender, ulong gasAvailable, out long intrinsicGas, out UInt256 effectiveGasPrice, out ulong blobGasUsed)
     {
         Fork fork = _block.Fork;
         intrinsicGas = 0;
@@ -184,9 +185,9 @@ public sealed class TransactionProcessor
             return TransactionResult.Rejected(TransactionRejectionReason.IntrinsicGasTooLow, $"gas limit {tx.GasLimit} is below the intrinsic gas {intrinsicGas}");
         }
 
-        if (tx.GasLimit > _block.GasLimit || tx.GasLimit > long.MaxValue)
+        if (tx.GasLimit > gasAvailable || tx.GasLimit > long.MaxValue)
         {
-            return TransactionResult.Rejected(TransactionRejectionReason.GasAllowanceExceeded, $"gas limit {tx.GasLimit} exceeds the block gas limit {_block.GasLimit}");
+            return TransactionResult.Rejected(TransactionRejectionReason.GasAllowanceExceeded, $"gas limit {tx.GasLimit} exceeds the gas left in the block {gasAvailable}");
         }
 
         if (tx.Nonce >= MaxNonce)
