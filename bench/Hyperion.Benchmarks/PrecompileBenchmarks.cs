@@ -12,6 +12,7 @@ public class PrecompileBenchmarks
     private byte[] _kilobyte = [];
     private byte[] _bn254Add = [];
     private byte[] _bn254Mul = [];
+    private byte[] _bn254Pairing2 = [];
 
     [GlobalSetup]
     public void Setup()
@@ -31,6 +32,13 @@ public class PrecompileBenchmarks
         _bn254Add = Convert.FromHexString(generator +
             "030644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd315ed738c0e0a7c92e7845f96b2ae9c0a68a6a449e3538fc7ff3ebf7a5a18a2c4");
         _bn254Mul = Convert.FromHexString(generator + "30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000000");
+
+        // Two pairs e(G1, G2)·e(G1, −G2) = 1 (go-ethereum's two_point_match_2): the shape of a Groth16-style check.
+        const string g2 = "198e9393920d483a7260bfb731fb5d25f1aa493335a9e71297e485b7aef312c21800deef121f1e76426a00665e5c4479674322d4f75edadd46debd5cd992f6ed";
+        _bn254Pairing2 = Convert.FromHexString(generator + g2 +
+            "090689d0585ff075ec9e99ad690c3395bc4b313370b38ef355acdadcd122975b12c85ea5db8c6deb4aab71808dcb408fe3d1e7690c43d37b4ce6cc0166fa7daa" +
+            generator + g2 +
+            "275dc4a288d1afb3cbb1ac09187524c7db36395df7be3b99e673b13a075a65ec1d9befcd05a5323e6da4d435f3b617cdb3af83285c2df711ef39c01571827f9d");
 
         _kilobyte = new byte[1024];
         new Random(2).NextBytes(_kilobyte);
@@ -61,6 +69,13 @@ public class PrecompileBenchmarks
     public byte[] Bn254Mul()
     {
         Bn254MulPrecompile.TryRun(_bn254Mul, out byte[] output);
+        return output;
+    }
+
+    [Benchmark]
+    public byte[] Bn254PairingTwoPairs()
+    {
+        Bn254PairingPrecompile.TryRun(_bn254Pairing2, out byte[] output);
         return output;
     }
 

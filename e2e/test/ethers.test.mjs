@@ -86,6 +86,10 @@ describe('ethers v6', { skip, timeout: 120_000 }, () => {
       assert.ok((await withTimeout(head, 15000, 'newHeads')) > 0);
       assert.equal(await withTimeout(event, 15000, 'logs subscription'), 'subscribed');
     } finally {
+      // Unsubscribe before closing, or ethers' pending eth_unsubscribe fails after the test ends.
+      await registry.connect(ws).removeAllListeners();
+      await ws.removeAllListeners();
+      await new Promise((r) => setTimeout(r, 200));
       await ws.destroy();
     }
   });

@@ -13,6 +13,12 @@ public sealed class RpcServerOptions
     public long MaxRequestBodyBytes { get; set; } = 5 * 1024 * 1024;
     public int MaxBatchSize { get; set; } = 1000;
     public int MaxJsonDepth { get; set; } = 64;
+
+    /// <summary>Called with the duration of every request (a batch counts once), for the latency histogram.</summary>
+    public Action<TimeSpan>? OnRequestCompleted { get; set; }
+
+    /// <summary>Renders the Prometheus text served on /metrics; null disables the endpoint.</summary>
+    public Func<string>? Metrics { get; set; }
 }
 
 /// <summary>

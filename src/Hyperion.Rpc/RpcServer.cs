@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using System.Text.Json.Nodes;
 using Hyperion.Core;
 using Hyperion.Core.Crypto;
@@ -12,7 +13,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Hyperion.Rpc;
 
-/// <summary>JSON-RPC 2.0 over HTTP POST on Kestrel, plus /health.</summary>
+/// <summary>JSON-RPC 2.0 over HTTP POST and WebSocket (same port) on Kestrel, plus /health and /metrics.</summary>
 public sealed class RpcServer : IAsyncDisposable
 {
     public const string ClientVersion = "Hyperion/v0.1.0";
@@ -59,7 +60,28 @@ public sealed class RpcServer : IAsyncDisposable
         var app = builder.Build();
         var dispatcher = new RpcDispatcher(registry, options, app.Logger);
 
+        app.UseWebSockets();
         app.MapGet("/health", () => Results.Text("ok"));
+        if (options.Metrics is { } metrics)
+        {
+            app.MapGet("/metrics", async (HttpContext context) =>
+            {
+                context.Response.ContentType = "text/plain; version=0.0.4";
+                await context.Response.WriteAsync(metrics(), context.RequestAborted).ConfigureAwait(false);
+            });
+        }
+
+        app.MapGet("/", async (HttpContext context) =>
+        {
+            if (!context.WebSockets.IsWebSocketRequest)
+            {
+                context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+                return;
+            }
+
+            using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+            await ServeWebSocketAsync(socket, dispatcher, options, context.RequestAborted).ConfigureAwait(false);
+        });
         app.MapPost("/", async (HttpContext context) =>
         {
             byte[] body;
@@ -74,7 +96,9 @@ public sealed class RpcServer : IAsyncDisposable
                 return;
             }
 
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
             var response = await dispatcher.DispatchAsync(body, context.RequestAborted).ConfigureAwait(false);
+            options.OnRequestCompleted?.Invoke(System.Diagnostics.Stopwatch.GetElapsedTime(started));
             if (response is null)
             {
                 context.Response.StatusCode = StatusCodes.Status200OK;
@@ -89,6 +113,74 @@ public sealed class RpcServer : IAsyncDisposable
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         server.Address = new Uri(addresses.First());
         return server;
+    }
+
+    /// <summary>One WebSocket client: requests are dispatched in order; responses and notifications share one writer.</summary>
+    private static async Task ServeWebSocketAsync(WebSocket socket, RpcDispatcher dispatcher, RpcServerOptions options, CancellationToken aborted)
+    {
+        using var connection = new RpcConnection();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        Task writer = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (byte[] message in connection.Outgoing.ReadAllAsync(linked.Token).ConfigureAwait(false))
+                {
+                    await socket.SendAsync(message, WebSocketMessageType.Text, endOfMessage: true, linked.Token).ConfigureAwait(false);
+                }
+            }
+            catch (Exception e) when (e is OperationCanceledException or WebSocketException)
+            {
+                // the client went away
+            }
+        }, CancellationToken.None);
+
+        var buffer = new byte[64 * 1024];
+        using var message = new MemoryStream();
+        try
+        {
+            while (socket.State == WebSocketState.Open)
+            {
+                WebSocketReceiveResult received = await socket.ReceiveAsync(buffer, linked.Token).ConfigureAwait(false);
+                if (received.MessageType == WebSocketMessageType.Close)
+                {
+                    break;
+                }
+
+                message.Write(buffer, 0, received.Count);
+                if (message.Length > options.MaxRequestBodyBytes)
+                {
+                    await socket.CloseAsync(WebSocketCloseStatus.MessageTooBig, "request too large", CancellationToken.None).ConfigureAwait(false);
+                    break;
+                }
+
+                if (!received.EndOfMessage)
+                {
+                    continue;
+                }
+
+                byte[] payload = message.ToArray();
+                message.SetLength(0);
+                RpcConnection.Current = connection;
+                long started = System.Diagnostics.Stopwatch.GetTimestamp();
+                byte[]? response = await dispatcher.DispatchAsync(payload, linked.Token).ConfigureAwait(false);
+                options.OnRequestCompleted?.Invoke(System.Diagnostics.Stopwatch.GetElapsedTime(started));
+                if (response is not null && !connection.TrySend(response))
+                {
+                    break; // the client does not read its responses
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException)
+        {
+            // disconnected
+        }
+        finally
+        {
+            connection.Close();
+            await linked.CancelAsync().ConfigureAwait(false);
+            await writer.ConfigureAwait(false);
+        }
     }
 
     private static async Task<byte[]> ReadBodyAsync(HttpRequest request, long limit, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Hyperion.Core;
@@ -18,6 +19,28 @@ internal static class DbBenchmark
 {
     private const int RecordLength = 8 + 32 + 32 + 32;
 
+    /// <summary>The command (<c>hyperion bench state</c>, also <c>hyperion db bench</c>).</summary>
+    public static Command CreateCommand(string name)
+    {
+        var accounts = new Option<int>("--accounts") { Description = "Accounts to load.", DefaultValueFactory = _ => 1_000_000 };
+        var durable = new Option<bool>("--durable") { Description = "fsync every commit (both stores).", DefaultValueFactory = _ => true };
+        var depth = new Option<int>("--trie-cache-depth") { Description = "Trie levels kept in memory (4, or 5 from a few million accounts).", DefaultValueFactory = _ => 4 };
+        var command = new Command(name, "Benchmark MetisDB against plain LMDB on the same accounts, in a temporary directory.") { accounts, durable, depth };
+        command.SetAction(parse =>
+        {
+            int count = parse.GetValue(accounts);
+            int cacheDepth = parse.GetValue(depth);
+            if (count < 10_000 || cacheDepth is < 1 or > 6)
+            {
+                Console.Error.WriteLine("hyperion bench state: --accounts must be at least 10000 and --trie-cache-depth between 1 and 6");
+                return 1;
+            }
+
+            return Run(count, parse.GetValue(durable), cacheDepth, Console.Out);
+        });
+        return command;
+    }
+
     public static int Run(int accountCount, bool durable, int trieCacheDepth, TextWriter output)
     {
         MetisStore.EnsureNativeLibrary();
@@ -35,12 +58,14 @@ internal static class DbBenchmark
     private static int RunIn(string root, int accountCount, bool durable, int trieCacheDepth, TextWriter output)
     {
         var random = new Random(42);
+        var addresses = new Address[accountCount];
         var keys = new Hash256[accountCount];
-        Span<byte> bytes = stackalloc byte[32];
+        Span<byte> bytes = stackalloc byte[Address.Size];
         for (int i = 0; i < accountCount; i++)
         {
             random.NextBytes(bytes);
-            keys[i] = new Hash256(bytes);
+            addresses[i] = new Address(bytes);
+            keys[i] = Keccak256.Hash(bytes);
         }
 
         output.WriteLine($"# MetisDB vs plain LMDB, {accountCount:N0} accounts, durable commits: {durable}, trie cache depth: {trieCacheDepth}");
@@ -72,36 +97,53 @@ internal static class DbBenchmark
 
         plainLoad.Stop();
         output.WriteLine();
+        output.WriteLine("Medians: reads over batches of 1,000; blocks over the runs listed. Cold = not in MetisDB's hot cache (LMDB pages in the OS cache).");
+        output.WriteLine();
         output.WriteLine("| measurement | MetisDB | plain LMDB | ratio (MetisDB / plain) |");
         output.WriteLine("|---|---|---|---|");
-        Row(output, $"initial load of {accountCount:N0} accounts (s)", metisLoad.Elapsed.TotalSeconds, plainLoad.Elapsed.TotalSeconds, "F2");
+        Row(output, $"initial load of {accountCount:N0} accounts, blocks of 100,000 (s)", metisLoad.Elapsed.TotalSeconds, plainLoad.Elapsed.TotalSeconds, "F2");
 
-        // Random reads: the first pass misses the hot cache (LMDB seek on OS-cached pages), later passes hit it.
-        int[] readOrder = Enumerable.Range(0, Math.Min(100_000, accountCount)).Select(_ => random.Next(accountCount)).ToArray();
-        int[] smallSet = readOrder[..Math.Min(1000, readOrder.Length)];
-        double metisCold, metisHot, metisSmall, plainFirst, plainRepeat, plainSmall;
+        // Random reads. Cold: each key read once, first time (hot-cache miss, LMDB seek). Hot: a 1,000-key working set
+        // read again and again (hot-cache hit); plain LMDB has no such layer, so its "hot" is a B-tree walk on cached pages.
+        int readCount = Math.Min(200_000, accountCount);
+        int[] readOrder = Enumerable.Range(0, readCount).Select(_ => random.Next(accountCount)).Distinct().ToArray();
+        int[] hotSet = readOrder[..Math.Min(1000, readOrder.Length)];
+        int[] coldSet = readOrder[hotSet.Length..];
+        double metisCold, metisColdAddress, metisHot, metisHotAddress, plainCold, plainHot;
+        long hotAllocated;
         using (MetisSnapshot snapshot = metis.OpenSnapshot())
         {
-            metisCold = TimeReads(readOrder, 1, i => snapshot.TryGetAccountByHash(keys[i], out _));
-            metisHot = TimeReads(readOrder, 5, i => snapshot.TryGetAccountByHash(keys[i], out _));
-            TimeReads(smallSet, 20, i => snapshot.TryGetAccountByHash(keys[i], out _)); // warm-up: tiered JIT, CPU caches
-            metisSmall = TimeReads(smallSet, 200, i => snapshot.TryGetAccountByHash(keys[i], out _));
+            int half = coldSet.Length / 2;
+            metisCold = MedianReadNanoseconds(coldSet[..half], 1, i => snapshot.TryGetAccountByHash(keys[i], out _));
+            metisColdAddress = MedianReadNanoseconds(coldSet[half..], 1, i => snapshot.TryGetAccount(addresses[i], out _));
+            MedianReadNanoseconds(hotSet, 50, i => snapshot.TryGetAccountByHash(keys[i], out _)); // warm-up: tiered JIT, cache fill
+            MedianReadNanoseconds(hotSet, 50, i => snapshot.TryGetAccount(addresses[i], out _));
+            metisHot = MedianReadNanoseconds(hotSet, 200, i => snapshot.TryGetAccountByHash(keys[i], out _));
+            metisHotAddress = MedianReadNanoseconds(hotSet, 200, i => snapshot.TryGetAccount(addresses[i], out _));
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            foreach (int i in hotSet)
+            {
+                snapshot.TryGetAccount(addresses[i], out _);
+            }
+
+            hotAllocated = GC.GetAllocatedBytesForCurrentThread() - before;
         }
 
-        plainFirst = plain.TimeReads(keys, readOrder, 1);
-        plainRepeat = plain.TimeReads(keys, readOrder, 5);
-        plain.TimeReads(keys, smallSet, 20);
-        plainSmall = plain.TimeReads(keys, smallSet, 200);
-        Row(output, $"random account read, cold: not in hot cache, {readOrder.Length:N0} keys (ns)", metisCold, plainFirst, "F0");
-        Row(output, $"random account read, hot: same {readOrder.Length:N0} keys again (ns)", metisHot, plainRepeat, "F0");
-        Row(output, $"random account read, hot: 1,000-key working set (ns)", metisSmall, plainSmall, "F0");
+        plainCold = plain.MedianReadNanoseconds(keys, coldSet[..(coldSet.Length / 2)], 1);
+        plain.MedianReadNanoseconds(keys, hotSet, 50);
+        plainHot = plain.MedianReadNanoseconds(keys, hotSet, 200);
+        Row(output, $"random account read, cold, by hashed key, {coldSet.Length / 2:N0} distinct keys (ns)", metisCold, plainCold, "F0");
+        Row(output, "random account read, cold, by address (IStateReader: + Keccak-256 of the address) (ns)", metisColdAddress, plainCold, "F0");
+        Row(output, "random account read, hot, by hashed key, 1,000-key working set (ns)", metisHot, plainHot, "F0");
+        Row(output, "random account read, hot, by address (IStateReader, memoized hash) (ns)", metisHotAddress, plainHot, "F0");
+        output.WriteLine($"| bytes allocated per hot read by address | {(double)hotAllocated / hotSet.Length:F1} | | |");
 
         // Blocks of 10,000 touched accounts, root included.
         const int blocks = 10;
         const int perBlock = 10_000;
         var commitTimes = new List<double>();
         var rootTimes = new List<double>();
-        double plainBlockSeconds = 0;
+        var plainTimes = new List<double>();
         for (int b = 0; b < blocks; b++, block++)
         {
             int[] touched = Enumerable.Range(0, perBlock).Select(_ => random.Next(accountCount)).Distinct().ToArray();
@@ -112,65 +154,90 @@ internal static class DbBenchmark
             }
 
             metis.Commit(block, changes);
-            commitTimes.Add(metis.LastCommit.Total.TotalSeconds);
+            commitTimes.Add(metis.LastCommit.Total.TotalSeconds / touched.Length * perBlock);
             rootTimes.Add(metis.LastCommit.StateRoot.TotalSeconds);
             var plainWatch = Stopwatch.StartNew();
             plain.Write(keys, touched, block);
-            plainBlockSeconds += plainWatch.Elapsed.TotalSeconds;
+            plainTimes.Add(plainWatch.Elapsed.TotalSeconds / touched.Length * perBlock);
         }
 
-        double metisUpdates = blocks * perBlock / commitTimes.Sum();
-        double plainUpdates = blocks * perBlock / plainBlockSeconds;
-        Row(output, "updates/s, blocks of 10,000 accounts (MetisDB: incl. state root)", metisUpdates, plainUpdates, "N0");
-        Row(output, "commit latency per 10,000-account block, mean (ms)", commitTimes.Average() * 1000, plainBlockSeconds / blocks * 1000, "F1");
-        output.WriteLine($"| commit latency per 10,000-account block, max (ms) | {commitTimes.Max() * 1000:F1} | | |");
-        output.WriteLine($"| of which state root, mean (ms) | {rootTimes.Average() * 1000:F1} | | |");
+        Row(output, $"updates/s, blocks of {perBlock:N0} accounts (MetisDB: incl. state root), median of {blocks}", perBlock / Median(commitTimes), perBlock / Median(plainTimes), "N0");
+        Row(output, $"commit latency per {perBlock:N0}-account block, median (ms)", Median(commitTimes) * 1000, Median(plainTimes) * 1000, "F1");
+        output.WriteLine($"| commit latency per {perBlock:N0}-account block, max (ms) | {commitTimes.Max() * 1000:F1} | {plainTimes.Max() * 1000:F1} | |");
+        output.WriteLine($"| of which state root, median (ms) | {Median(rootTimes) * 1000:F1} | | |");
 
+        var bigRoots = new List<double>();
+        var bigCommits = new List<double>();
+        var bigPlain = new List<double>();
+        int bigTouched = 0;
+        for (int run = 0; run < 3; run++, block++)
         {
-            int[] touched = Enumerable.Range(0, 100_000).Select(_ => random.Next(accountCount)).Distinct().ToArray();
+            int[] touched = Enumerable.Range(0, Math.Min(100_000, accountCount)).Select(_ => random.Next(accountCount)).Distinct().ToArray();
+            bigTouched = touched.Length;
             var changes = new MetisBlockChanges();
             foreach (int i in touched)
             {
-                changes.SetAccountByHash(keys[i], block, Balance(i + 7), Keccak256.OfEmpty);
+                changes.SetAccountByHash(keys[i], block, Balance(i + 7 + run), Keccak256.OfEmpty);
             }
 
             metis.Commit(block, changes);
+            bigRoots.Add(metis.LastCommit.StateRoot.TotalMilliseconds);
+            bigCommits.Add(metis.LastCommit.Total.TotalMilliseconds);
             var plainWatch = Stopwatch.StartNew();
             plain.Write(keys, touched, block);
-            double plainSeconds = plainWatch.Elapsed.TotalSeconds;
-            output.WriteLine($"| state root time, {touched.Length:N0} touched accounts (ms) | {metis.LastCommit.StateRoot.TotalMilliseconds:F0} | | |");
-            Row(output, $"commit of {touched.Length:N0} touched accounts (ms)", metis.LastCommit.Total.TotalMilliseconds, plainSeconds * 1000, "F0");
+            bigPlain.Add(plainWatch.Elapsed.TotalMilliseconds);
         }
 
+        output.WriteLine($"| state root time, ~{bigTouched:N0} touched accounts, median of 3 (ms) | {Median(bigRoots):F0} | | |");
+        Row(output, $"commit of ~{bigTouched:N0} touched accounts incl. root, median of 3 (ms)", Median(bigCommits), Median(bigPlain), "F0");
+
         MetisStats stats = metis.GetStats();
-        Row(output, $"bytes in use per account ({block + 1} blocks of versions kept)", (double)stats.BytesUsed / accountCount,
+        Row(output, $"bytes on disk per account (file; {block} blocks of versions kept)", (double)stats.BytesOnDisk / accountCount,
+            (double)plain.BytesOnDisk / accountCount, "F0");
+        Row(output, "bytes in use per account (pages up to the last used)", (double)stats.BytesUsed / accountCount,
             (double)plain.BytesUsed / accountCount, "F0");
+        MetisPruneResult pruned = metis.Prune(1);
+        MetisStats afterPrune = metis.GetStats();
+        output.WriteLine($"| after pruning to the head only: account versions {stats.AccountVersions:N0} → {afterPrune.AccountVersions:N0} ({pruned.AccountVersionsDeleted:N0} deleted) | | | |");
         output.WriteLine();
         output.WriteLine($"MetisDB verify at head {stats.Head}: {(metis.Verify().Ok ? "OK" : "MISMATCH")}");
         return 0;
     }
 
+    private static double Median(List<double> values)
+    {
+        values.Sort();
+        return values.Count % 2 == 1 ? values[values.Count / 2] : (values[values.Count / 2 - 1] + values[values.Count / 2]) / 2;
+    }
+
     private static UInt256 Balance(int seed) => (ulong)(seed * 1_000_000_007L);
 
-    private static double TimeReads(int[] order, int passes, Func<int, bool> read)
+    /// <summary>Median over batches of 1,000 reads of the time per read; every read must find its account.</summary>
+    private static double MedianReadNanoseconds(int[] order, int passes, Func<int, bool> read)
     {
-        int found = 0;
-        long start = Stopwatch.GetTimestamp();
+        const int batch = 1000;
+        var perRead = new List<double>();
         for (int pass = 0; pass < passes; pass++)
         {
-            foreach (int i in order)
+            for (int start = 0; start < order.Length; start += batch)
             {
-                found += read(i) ? 1 : 0;
+                int end = Math.Min(order.Length, start + batch);
+                int found = 0;
+                long started = Stopwatch.GetTimestamp();
+                for (int j = start; j < end; j++)
+                {
+                    found += read(order[j]) ? 1 : 0;
+                }
+
+                perRead.Add(Stopwatch.GetElapsedTime(started).TotalNanoseconds / (end - start));
+                if (found != end - start)
+                {
+                    throw new InvalidOperationException($"benchmark read found {found} of {end - start} accounts");
+                }
             }
         }
 
-        double nanoseconds = Stopwatch.GetElapsedTime(start).TotalNanoseconds / ((double)order.Length * passes);
-        if (found != order.Length * passes)
-        {
-            throw new InvalidOperationException($"benchmark read found {found} of {order.Length * passes} accounts");
-        }
-
-        return nanoseconds;
+        return Median(perRead);
     }
 
     private static void Row(TextWriter output, string name, double metis, double plain, string format) =>
@@ -193,8 +260,11 @@ internal static class DbBenchmark
         private readonly LightningEnvironment _environment;
         private readonly LightningDatabase _table;
 
+        private readonly string _directory;
+
         public PlainLmdb(string directory, bool durable)
         {
+            _directory = directory;
             Directory.CreateDirectory(directory);
             _environment = new LightningEnvironment(directory, new EnvironmentConfiguration { MapSize = 1L << 40, MaxDatabases = 1 });
             _environment.Open(EnvironmentOpenFlags.NoThreadLocalStorage | EnvironmentOpenFlags.NoReadAhead
@@ -205,6 +275,8 @@ internal static class DbBenchmark
         }
 
         public long BytesUsed => (_environment.Info.LastPageNumber + 1) * (long)_environment.EnvironmentStats.PageSize;
+
+        public long BytesOnDisk => new FileInfo(Path.Combine(_directory, "data.mdb")).Length;
 
         public void Write(Hash256[] keys, IEnumerable<int> indices, ulong nonce)
         {
@@ -224,11 +296,11 @@ internal static class DbBenchmark
             transaction.Commit().ThrowOnError();
         }
 
-        public double TimeReads(Hash256[] keys, int[] order, int passes)
+        public double MedianReadNanoseconds(Hash256[] keys, int[] order, int passes)
         {
             using LightningTransaction transaction = _environment.BeginTransaction(TransactionBeginFlags.ReadOnly);
             var key = new byte[32];
-            return DbBenchmark.TimeReads(order, passes, i =>
+            return DbBenchmark.MedianReadNanoseconds(order, passes, i =>
             {
                 keys[i].CopyTo(key);
                 return transaction.Get(_table, key).resultCode == MDBResultCode.Success;

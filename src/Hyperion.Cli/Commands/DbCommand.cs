@@ -97,15 +97,7 @@ internal static class DbCommand
         return command;
     }
 
-    private static Command Bench()
-    {
-        var accounts = new Option<int>("--accounts") { Description = "Accounts to load.", DefaultValueFactory = _ => 1_000_000 };
-        var durable = new Option<bool>("--durable") { Description = "fsync every commit (both stores).", DefaultValueFactory = _ => true };
-        var depth = new Option<int>("--trie-cache-depth") { Description = "Trie levels kept in memory (4 or 5).", DefaultValueFactory = _ => 4 };
-        var command = new Command("bench", "Benchmark MetisDB against plain LMDB on the same accounts (temporary directory).") { accounts, durable, depth };
-        command.SetAction(parse => DbBenchmark.Run(parse.GetValue(accounts), parse.GetValue(durable), parse.GetValue(depth), Console.Out));
-        return command;
-    }
+    private static Command Bench() => DbBenchmark.CreateCommand("bench");
 
     /// <summary>Test host for the crash-safety test: commits deterministic blocks until killed.</summary>
     private static Command CrashTestWriter()

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using static Hyperion.Core.LimbArithmetic;
 
 namespace Hyperion.Core;
 
@@ -40,26 +41,6 @@ public readonly partial struct UInt256
 
     /// <summary>Two's complement negation (0 - a, wrapping).</summary>
     public static void Negate(in UInt256 a, out UInt256 result) => SubtractUnderflow(in Zero, in a, out result);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong AddWithCarry(ulong x, ulong y, ref ulong carry)
-    {
-        ulong sum = x + y;
-        ulong carryOut = sum < x ? 1UL : 0UL;
-        ulong total = sum + carry;
-        carry = carryOut | (total < sum ? 1UL : 0UL);
-        return total;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong SubtractWithBorrow(ulong x, ulong y, ref ulong borrow)
-    {
-        ulong difference = x - y;
-        ulong borrowOut = x < y ? 1UL : 0UL;
-        ulong total = difference - borrow;
-        borrow = borrowOut | (difference < borrow ? 1UL : 0UL);
-        return total;
-    }
 
     // ---- multiplication ----
 

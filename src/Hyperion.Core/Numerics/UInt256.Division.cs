@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
+using static Hyperion.Core.LimbArithmetic;
 
 namespace Hyperion.Core;
 

@@ -13,7 +13,7 @@ namespace Hyperion.Core.Transactions;
 public sealed partial record Transaction
 {
     /// <summary>The network encoding; for a decoded transaction, the slice of the input it was decoded from.</summary>
-    public ReadOnlyMemory<byte> Envelope => (_envelope ??= new Computed<ReadOnlyMemory<byte>>(EncodeEnvelope())).Value;
+    public ReadOnlyMemory<byte> Envelope => _decodedEnvelope.IsEmpty ? _encoded ??= EncodeEnvelope() : _decodedEnvelope;
 
     /// <summary>Size of the encoding inside a block body's transaction list.</summary>
     public int BlockItemLength =>
@@ -144,7 +144,7 @@ public sealed partial record Transaction
             throw new RlpException($"Invalid transaction at offset {offset}: expected an RLP list (legacy) or a type byte below 0x80, found 0x{first:x2}.");
         }
 
-        transaction._envelope = new Computed<ReadOnlyMemory<byte>>(source.Slice(offset, length));
+        transaction._decodedEnvelope = source.Slice(offset, length);
         return transaction;
     }
 

@@ -10,9 +10,16 @@ namespace Hyperion.Core.Transactions;
 /// </summary>
 public sealed partial record Transaction
 {
-    // Lazily computed values, boxed so that publishing one to another thread is a single atomic reference write.
-    private Computed<ReadOnlyMemory<byte>>? _envelope;
+    // The input slice a decoded transaction came from (set before the object is published); otherwise the encoding is
+    // computed on first use into _encoded. Other lazily computed values are boxed so that publishing one to another
+    // thread is a single atomic reference write.
+    private ReadOnlyMemory<byte> _decodedEnvelope;
+    private byte[]? _encoded;
     private Computed<Hash256>? _hash;
+
+    // Fields of the rarer types live in side objects so that the common transaction stays small.
+    private DepositFields? _deposit;
+    private UInt256? _maxFeePerBlobGas;
     private Computed<Address>? _sender;
 
     public Transaction()
@@ -33,16 +40,13 @@ public sealed partial record Transaction
         Value = original.Value;
         Data = original.Data;
         AccessList = original.AccessList;
-        MaxFeePerBlobGas = original.MaxFeePerBlobGas;
+        _maxFeePerBlobGas = original._maxFeePerBlobGas;
         BlobVersionedHashes = original.BlobVersionedHashes;
         AuthorizationList = original.AuthorizationList;
         V = original.V;
         R = original.R;
         S = original.S;
-        SourceHash = original.SourceHash;
-        From = original.From;
-        Mint = original.Mint;
-        IsSystemTransaction = original.IsSystemTransaction;
+        _deposit = original._deposit?.Clone();
     }
 
     public TransactionType Type { get; init; }
@@ -77,7 +81,11 @@ public sealed partial record Transaction
     public AccessListEntry[] AccessList { get; init; } = [];
 
     /// <summary>EIP-4844 fee cap per unit of blob gas.</summary>
-    public UInt256 MaxFeePerBlobGas { get; init; }
+    public UInt256 MaxFeePerBlobGas
+    {
+        get => _maxFeePerBlobGas.GetValueOrDefault();
+        init => _maxFeePerBlobGas = value;
+    }
 
     /// <summary>EIP-4844 versioned hashes (version byte 0x01 || sha256(commitment)[1..]).</summary>
     public Hash256[] BlobVersionedHashes { get; init; } = [];
@@ -93,16 +101,32 @@ public sealed partial record Transaction
     public UInt256 S { get; init; }
 
     /// <summary>Deposit: the hash that uniquely identifies the deposit's L1 origin.</summary>
-    public Hash256 SourceHash { get; init; }
+    public Hash256 SourceHash
+    {
+        get => _deposit?.SourceHash ?? default;
+        init => (_deposit ??= new DepositFields()).SourceHash = value;
+    }
 
     /// <summary>Deposit: the sender, which a deposit carries instead of a signature.</summary>
-    public Address From { get; init; }
+    public Address From
+    {
+        get => _deposit?.From ?? default;
+        init => (_deposit ??= new DepositFields()).From = value;
+    }
 
     /// <summary>Deposit: ETH minted on L2 to the sender before execution.</summary>
-    public UInt256 Mint { get; init; }
+    public UInt256 Mint
+    {
+        get => _deposit?.Mint ?? default;
+        init => (_deposit ??= new DepositFields()).Mint = value;
+    }
 
     /// <summary>Deposit: a system transaction (pre-Regolith: gas-free and not metered).</summary>
-    public bool IsSystemTransaction { get; init; }
+    public bool IsSystemTransaction
+    {
+        get => _deposit?.IsSystemTransaction ?? false;
+        init => (_deposit ??= new DepositFields()).IsSystemTransaction = value;
+    }
 
     public bool IsCreate => To is null;
 
@@ -220,4 +244,15 @@ public sealed partial record Transaction
         other is not null && (ReferenceEquals(this, other) || Envelope.Span.SequenceEqual(other.Envelope.Span));
 
     public override int GetHashCode() => Hash.GetHashCode();
+
+    /// <summary>Deposit-only fields; written only while the owning transaction is initialized, cloned by <c>with</c>.</summary>
+    private sealed class DepositFields
+    {
+        public Hash256 SourceHash;
+        public Address From;
+        public UInt256 Mint;
+        public bool IsSystemTransaction;
+
+        public DepositFields Clone() => (DepositFields)MemberwiseClone();
+    }
 }

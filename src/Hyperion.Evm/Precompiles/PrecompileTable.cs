@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using Hyperion.Core;
+using Hyperion.Evm.Precompiles.Kzg;
 
 namespace Hyperion.Evm.Precompiles;
 
@@ -49,10 +50,10 @@ public sealed class PrecompileTable
             throw new ArgumentOutOfRangeException(nameof(fork), fork, "unknown fork");
         }
 
-        return Standard;
+        return fork >= Fork.Cancun ? Cancun : Standard;
     }
 
-    private static readonly PrecompileTable Standard = new(
+    private static readonly KeyValuePair<Address, IPrecompile>[] StandardEntries =
     [
         Entry(0x01, new StaticPrecompile("ecrecover", EcRecoverPrecompile.RequiredGas, EcRecoverPrecompile.TryRun)),
         Entry(0x02, new StaticPrecompile("sha256", Sha256Precompile.RequiredGas, Sha256Precompile.TryRun)),
@@ -61,7 +62,17 @@ public sealed class PrecompileTable
         Entry(0x05, new StaticPrecompile("modexp", ModExpPrecompile.RequiredGas, ModExpPrecompile.TryRun)),
         Entry(0x06, new StaticPrecompile("bn254add", Bn254AddPrecompile.RequiredGas, Bn254AddPrecompile.TryRun)),
         Entry(0x07, new StaticPrecompile("bn254mul", Bn254MulPrecompile.RequiredGas, Bn254MulPrecompile.TryRun)),
+        Entry(0x08, new StaticPrecompile("bn254pairing", Bn254PairingPrecompile.RequiredGas, Bn254PairingPrecompile.TryRun)),
         Entry(0x09, new StaticPrecompile("blake2f", Blake2fPrecompile.RequiredGas, Blake2fPrecompile.TryRun)),
+    ];
+
+    private static readonly PrecompileTable Standard = new(StandardEntries);
+
+    /// <summary>Cancun adds 0x0a point evaluation (EIP-4844).</summary>
+    private static readonly PrecompileTable Cancun = new(
+    [
+        .. StandardEntries,
+        Entry(0x0a, new StaticPrecompile("pointevaluation", PointEvaluationPrecompile.RequiredGas, PointEvaluationPrecompile.TryRun)),
     ]);
 
     private static KeyValuePair<Address, IPrecompile> Entry(byte index, IPrecompile precompile) =>

@@ -33,4 +33,23 @@ public class RlpUInt256Tests
         Assert.Throws<RlpException>(() => new RlpReader(tooLong).ReadUInt256());
         Assert.Equal(UInt256.Zero, new RlpReader([0x80]).ReadUInt256());
     }
+
+    [Theory]
+    [InlineData("00", "leading zero")] // zero must be the empty string 0x80
+    [InlineData("8105", "")] // a single byte below 0x80 is its own encoding
+    [InlineData("c0", "")] // a list is not an integer
+    [InlineData("a1010000000000000000000000000000000000000000000000000000000000000000", "256 bits")]
+    public void ReadUInt256RejectsNonCanonicalEncodings(string hex, string messagePart)
+    {
+        var error = Assert.Throws<RlpException>(() => new RlpReader(Convert.FromHexString(hex)).ReadUInt256());
+        Assert.Contains(messagePart, error.Message);
+    }
+
+    [Fact]
+    public void ReadUInt256AcceptsTheFull32Bytes()
+    {
+        byte[] encoded = RlpCodec.EncodeBytes(UInt256.MaxValue.ToBigEndian());
+        Assert.Equal(33, encoded.Length);
+        Assert.Equal(UInt256.MaxValue, new RlpReader(encoded).ReadUInt256());
+    }
 }

@@ -3,17 +3,15 @@ using CsCheck;
 using Hyperion.Core;
 using Hyperion.Evm.Precompiles;
 using Hyperion.Evm.Precompiles.Bn254;
+using static Hyperion.Evm.Tests.Precompiles.Bn254TestValues;
 
 namespace Hyperion.Evm.Tests.Precompiles;
 
 /// <summary>Fp Montgomery arithmetic against BigInteger, G1 group laws, and the go-ethereum add/mul vectors.</summary>
 public class Bn254FieldAndG1Tests
 {
-    private static readonly BigInteger P = Fp.Modulus.ToBigInteger();
-
-    private static readonly BigInteger R = BigInteger.Parse(
-        "21888242871839275222246405745257275088548364400416034343698204186575808495617",
-        System.Globalization.CultureInfo.InvariantCulture);
+    private static readonly BigInteger P = Bn254TestValues.FieldModulus;
+    private static readonly BigInteger R = Bn254TestValues.GroupOrder;
 
     private static readonly Gen<BigInteger> FieldValue = Gen.Frequency(
         (6, Gen.Select(Gen.ULong, Gen.ULong, Gen.ULong, Gen.ULong, (a, b, c, d) => new UInt256(a, b, c, d).ToBigInteger() % P)),
@@ -80,8 +78,6 @@ public class Bn254FieldAndG1Tests
     private const string Generator =
         "0000000000000000000000000000000000000000000000000000000000000001" +
         "0000000000000000000000000000000000000000000000000000000000000002";
-
-    private static string Hex32(BigInteger value) => ((UInt256)value).ToHexString(withPrefix: false).PadLeft(64, '0');
 
     private static readonly Gen<BigInteger> Scalar = Gen.Select(Gen.ULong, Gen.ULong, Gen.ULong, Gen.ULong,
         (a, b, c, d) => new UInt256(a, b, c, d).ToBigInteger());

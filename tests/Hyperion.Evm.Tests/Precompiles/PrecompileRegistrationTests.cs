@@ -9,6 +9,7 @@ public class PrecompileRegistrationTests
     [InlineData(5, 200)]
     [InlineData(6, 150)]
     [InlineData(7, 6000)]
+    [InlineData(8, 45000)]
     [InlineData(9, 0)]
     public void RegisteredAtTheirAddressWithTheirGasRule(byte index, long gasForEmptyInput)
     {

@@ -120,4 +120,31 @@ public class MetisWindowTests
         Assert.Equal(220UL, store.Head);
         Assert.True(store.Oldest > 0 && store.Oldest <= 100);
     }
+
+    [Fact]
+    public void Repeated_reads_through_IStateReader_allocate_nothing()
+    {
+        using var directory = new TempDirectory();
+        using MetisStore store = MetisStore.Open(directory.Path, new MetisStoreOptions { Durable = false });
+        store.Commit(0, BlockOf(0));
+        using MetisSnapshot snapshot = store.OpenSnapshot();
+        UInt256 sum = UInt256.Zero;
+        long before = 0;
+        for (int pass = 0; pass < 11; pass++)
+        {
+            if (pass == 1)
+            {
+                before = GC.GetAllocatedBytesForCurrentThread();  // pass 0 filled the hot cache and the hash memo
+            }
+
+            foreach (Address address in Accounts)
+            {
+                snapshot.TryGetAccount(address, out Account account);
+                sum += account.Balance + snapshot.GetStorage(address, UInt256.One);
+            }
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.False(sum.IsZero);
+    }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 using Hyperion.Core;
 
 namespace Hyperion.Evm.Precompiles.Bn254;
@@ -78,14 +79,6 @@ internal readonly struct Fp : IField<Fp>, IEquatable<Fp>
     // ---- arithmetic ----
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong AddWithCarry(ulong a, ulong b, ref ulong carry)
-    {
-        ulong sum = a + b + carry;
-        carry = ((a & b) | ((a | b) & ~sum)) >> 63;
-        return sum;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong SubtractWithBorrow(ulong a, ulong b, ref ulong borrow)
     {
         ulong difference = a - b - borrow;
@@ -93,100 +86,128 @@ internal readonly struct Fp : IField<Fp>, IEquatable<Fp>
         return difference;
     }
 
-    /// <summary>Low word of t + x·y + carryIn; the high word goes to <paramref name="carryOut"/> (the sum fits 128 bits).</summary>
+    /// <summary>High word of a·b: MULX where available, so the low word (a plain multiply) needs no memory slot.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong MultiplyAdd(ulong t, ulong x, ulong y, ulong carryIn, out ulong carryOut)
-    {
-        ulong high = Math.BigMul(x, y, out ulong low);
-        low += t;
-        high += low < t ? 1UL : 0UL;
-        low += carryIn;
-        high += low < carryIn ? 1UL : 0UL;
-        carryOut = high;
-        return low;
-    }
+    private static ulong MultiplyHigh(ulong a, ulong b) => Bmi2.X64.IsSupported ? Bmi2.X64.MultiplyNoFlags(a, b) : Math.BigMul(a, b, out _);
+
+    /// <summary>Carry out of sum = augend + addend (two operands).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong CarryOf(ulong sum, ulong addend) => sum < addend ? 1UL : 0UL;
+
+    /// <summary>Carry out of sum = a + b + carryIn.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong CarryOf(ulong a, ulong b, ulong sum) => ((a & b) | ((a | b) & ~sum)) >> 63;
+
+    /// <summary>Borrow out of difference = a − b − borrowIn.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong BorrowOf(ulong a, ulong b, ulong difference) => ((~a & b) | (~(a ^ b) & difference)) >> 63;
 
     /// <summary>Subtracts p once if the value (below 2p) is not below p.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Fp ReduceOnce(ulong t0, ulong t1, ulong t2, ulong t3)
     {
-        ulong borrow = 0;
-        ulong r0 = SubtractWithBorrow(t0, P0, ref borrow);
-        ulong r1 = SubtractWithBorrow(t1, P1, ref borrow);
-        ulong r2 = SubtractWithBorrow(t2, P2, ref borrow);
-        ulong r3 = SubtractWithBorrow(t3, P3, ref borrow);
+        ulong r0 = t0 - P0;
+        ulong borrow = BorrowOf(t0, P0, r0);
+        ulong r1 = t1 - P1 - borrow;
+        borrow = BorrowOf(t1, P1, r1);
+        ulong r2 = t2 - P2 - borrow;
+        borrow = BorrowOf(t2, P2, r2);
+        ulong r3 = t3 - P3 - borrow;
+        borrow = BorrowOf(t3, P3, r3);
         return borrow == 0 ? new Fp(r0, r1, r2, r3) : new Fp(t0, t1, t2, t3);
     }
 
     public static Fp operator +(in Fp a, in Fp b)
     {
         // Both are below p < 2^254, so the sum cannot overflow 256 bits.
-        ulong carry = 0;
-        ulong t0 = AddWithCarry(a.L0, b.L0, ref carry);
-        ulong t1 = AddWithCarry(a.L1, b.L1, ref carry);
-        ulong t2 = AddWithCarry(a.L2, b.L2, ref carry);
-        ulong t3 = AddWithCarry(a.L3, b.L3, ref carry);
+        ulong t0 = a.L0 + b.L0;
+        ulong carry = CarryOf(t0, b.L0);
+        ulong t1 = a.L1 + b.L1 + carry;
+        carry = CarryOf(a.L1, b.L1, t1);
+        ulong t2 = a.L2 + b.L2 + carry;
+        carry = CarryOf(a.L2, b.L2, t2);
+        ulong t3 = a.L3 + b.L3 + carry;
         return ReduceOnce(t0, t1, t2, t3);
     }
 
     public static Fp operator -(in Fp a, in Fp b)
     {
-        ulong borrow = 0;
-        ulong t0 = SubtractWithBorrow(a.L0, b.L0, ref borrow);
-        ulong t1 = SubtractWithBorrow(a.L1, b.L1, ref borrow);
-        ulong t2 = SubtractWithBorrow(a.L2, b.L2, ref borrow);
-        ulong t3 = SubtractWithBorrow(a.L3, b.L3, ref borrow);
+        ulong t0 = a.L0 - b.L0;
+        ulong borrow = BorrowOf(a.L0, b.L0, t0);
+        ulong t1 = a.L1 - b.L1 - borrow;
+        borrow = BorrowOf(a.L1, b.L1, t1);
+        ulong t2 = a.L2 - b.L2 - borrow;
+        borrow = BorrowOf(a.L2, b.L2, t2);
+        ulong t3 = a.L3 - b.L3 - borrow;
+        borrow = BorrowOf(a.L3, b.L3, t3);
         if (borrow == 0)
         {
             return new Fp(t0, t1, t2, t3);
         }
 
-        ulong carry = 0;
-        t0 = AddWithCarry(t0, P0, ref carry);
-        t1 = AddWithCarry(t1, P1, ref carry);
-        t2 = AddWithCarry(t2, P2, ref carry);
-        t3 = AddWithCarry(t3, P3, ref carry);
-        return new Fp(t0, t1, t2, t3);
+        // Add p back; the carry out of the top limb is the wrap-around and is dropped.
+        ulong s0 = t0 + P0;
+        ulong carry = CarryOf(s0, P0);
+        ulong s1 = t1 + P1 + carry;
+        carry = CarryOf(t1, P1, s1);
+        ulong s2 = t2 + P2 + carry;
+        carry = CarryOf(t2, P2, s2);
+        ulong s3 = t3 + P3 + carry;
+        return new Fp(s0, s1, s2, s3);
     }
 
-    public static Fp operator -(in Fp a)
-    {
-        if (a.IsZero)
-        {
-            return a;
-        }
-
-        ulong borrow = 0;
-        ulong t0 = SubtractWithBorrow(P0, a.L0, ref borrow);
-        ulong t1 = SubtractWithBorrow(P1, a.L1, ref borrow);
-        ulong t2 = SubtractWithBorrow(P2, a.L2, ref borrow);
-        ulong t3 = SubtractWithBorrow(P3, a.L3, ref borrow);
-        return new Fp(t0, t1, t2, t3);
-    }
-
-    /// <summary>One CIOS round: t = (t + a·b_i + m·p) / 2^64 with m chosen so the division is exact.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MontgomeryRound(in Fp a, ulong bi, ref ulong t0, ref ulong t1, ref ulong t2, ref ulong t3)
-    {
-        t0 = MultiplyAdd(t0, a.L0, bi, 0, out ulong carryA);
-        ulong m = t0 * PInverseNegated;
-        MultiplyAdd(t0, m, P0, 0, out ulong carryM);
-        t1 = MultiplyAdd(t1, a.L1, bi, carryA, out carryA);
-        t0 = MultiplyAdd(t1, m, P1, carryM, out carryM);
-        t2 = MultiplyAdd(t2, a.L2, bi, carryA, out carryA);
-        t1 = MultiplyAdd(t2, m, P2, carryM, out carryM);
-        t3 = MultiplyAdd(t3, a.L3, bi, carryA, out carryA);
-        t2 = MultiplyAdd(t3, m, P3, carryM, out carryM);
-        t3 = carryM + carryA;
-    }
+    public static Fp operator -(in Fp a) => a.IsZero ? a : Zero - a;
 
     public static Fp operator *(in Fp a, in Fp b)
     {
+        // CIOS, unrolled, with every intermediate in a local: helpers taking ref/out would force the limbs onto the stack.
+        ulong a0 = a.L0, a1 = a.L1, a2 = a.L2, a3 = a.L3;
         ulong t0 = 0, t1 = 0, t2 = 0, t3 = 0;
-        MontgomeryRound(a, b.L0, ref t0, ref t1, ref t2, ref t3);
-        MontgomeryRound(a, b.L1, ref t0, ref t1, ref t2, ref t3);
-        MontgomeryRound(a, b.L2, ref t0, ref t1, ref t2, ref t3);
-        MontgomeryRound(a, b.L3, ref t0, ref t1, ref t2, ref t3);
+        ulong lo, hi, carryA, carryM, m, bi;
+        bi = b.L0;
+        lo = a0 * bi; hi = MultiplyHigh(a0, bi); lo += t0; hi += CarryOf(lo, t0); t0 = lo; carryA = hi;
+        m = t0 * PInverseNegated;
+        lo = m * P0; hi = MultiplyHigh(m, P0); lo += t0; hi += CarryOf(lo, t0); carryM = hi;
+        lo = a1 * bi; hi = MultiplyHigh(a1, bi); lo += t1; hi += CarryOf(lo, t1); lo += carryA; hi += CarryOf(lo, carryA); t1 = lo; carryA = hi;
+        lo = m * P1; hi = MultiplyHigh(m, P1); lo += t1; hi += CarryOf(lo, t1); lo += carryM; hi += CarryOf(lo, carryM); t0 = lo; carryM = hi;
+        lo = a2 * bi; hi = MultiplyHigh(a2, bi); lo += t2; hi += CarryOf(lo, t2); lo += carryA; hi += CarryOf(lo, carryA); t2 = lo; carryA = hi;
+        lo = m * P2; hi = MultiplyHigh(m, P2); lo += t2; hi += CarryOf(lo, t2); lo += carryM; hi += CarryOf(lo, carryM); t1 = lo; carryM = hi;
+        lo = a3 * bi; hi = MultiplyHigh(a3, bi); lo += t3; hi += CarryOf(lo, t3); lo += carryA; hi += CarryOf(lo, carryA); t3 = lo; carryA = hi;
+        lo = m * P3; hi = MultiplyHigh(m, P3); lo += t3; hi += CarryOf(lo, t3); lo += carryM; hi += CarryOf(lo, carryM); t2 = lo; carryM = hi;
+        t3 = carryM + carryA;
+        bi = b.L1;
+        lo = a0 * bi; hi = MultiplyHigh(a0, bi); lo += t0; hi += CarryOf(lo, t0); t0 = lo; carryA = hi;
+        m = t0 * PInverseNegated;
+        lo = m * P0; hi = MultiplyHigh(m, P0); lo += t0; hi += CarryOf(lo, t0); carryM = hi;
+        lo = a1 * bi; hi = MultiplyHigh(a1, bi); lo += t1; hi += CarryOf(lo, t1); lo += carryA; hi += CarryOf(lo, carryA); t1 = lo; carryA = hi;
+        lo = m * P1; hi = MultiplyHigh(m, P1); lo += t1; hi += CarryOf(lo, t1); lo += carryM; hi += CarryOf(lo, carryM); t0 = lo; carryM = hi;
+        lo = a2 * bi; hi = MultiplyHigh(a2, bi); lo += t2; hi += CarryOf(lo, t2); lo += carryA; hi += CarryOf(lo, carryA); t2 = lo; carryA = hi;
+        lo = m * P2; hi = MultiplyHigh(m, P2); lo += t2; hi += CarryOf(lo, t2); lo += carryM; hi += CarryOf(lo, carryM); t1 = lo; carryM = hi;
+        lo = a3 * bi; hi = MultiplyHigh(a3, bi); lo += t3; hi += CarryOf(lo, t3); lo += carryA; hi += CarryOf(lo, carryA); t3 = lo; carryA = hi;
+        lo = m * P3; hi = MultiplyHigh(m, P3); lo += t3; hi += CarryOf(lo, t3); lo += carryM; hi += CarryOf(lo, carryM); t2 = lo; carryM = hi;
+        t3 = carryM + carryA;
+        bi = b.L2;
+        lo = a0 * bi; hi = MultiplyHigh(a0, bi); lo += t0; hi += CarryOf(lo, t0); t0 = lo; carryA = hi;
+        m = t0 * PInverseNegated;
+        lo = m * P0; hi = MultiplyHigh(m, P0); lo += t0; hi += CarryOf(lo, t0); carryM = hi;
+        lo = a1 * bi; hi = MultiplyHigh(a1, bi); lo += t1; hi += CarryOf(lo, t1); lo += carryA; hi += CarryOf(lo, carryA); t1 = lo; carryA = hi;
+        lo = m * P1; hi = MultiplyHigh(m, P1); lo += t1; hi += CarryOf(lo, t1); lo += carryM; hi += CarryOf(lo, carryM); t0 = lo; carryM = hi;
+        lo = a2 * bi; hi = MultiplyHigh(a2, bi); lo += t2; hi += CarryOf(lo, t2); lo += carryA; hi += CarryOf(lo, carryA); t2 = lo; carryA = hi;
+        lo = m * P2; hi = MultiplyHigh(m, P2); lo += t2; hi += CarryOf(lo, t2); lo += carryM; hi += CarryOf(lo, carryM); t1 = lo; carryM = hi;
+        lo = a3 * bi; hi = MultiplyHigh(a3, bi); lo += t3; hi += CarryOf(lo, t3); lo += carryA; hi += CarryOf(lo, carryA); t3 = lo; carryA = hi;
+        lo = m * P3; hi = MultiplyHigh(m, P3); lo += t3; hi += CarryOf(lo, t3); lo += carryM; hi += CarryOf(lo, carryM); t2 = lo; carryM = hi;
+        t3 = carryM + carryA;
+        bi = b.L3;
+        lo = a0 * bi; hi = MultiplyHigh(a0, bi); lo += t0; hi += CarryOf(lo, t0); t0 = lo; carryA = hi;
+        m = t0 * PInverseNegated;
+        lo = m * P0; hi = MultiplyHigh(m, P0); lo += t0; hi += CarryOf(lo, t0); carryM = hi;
+        lo = a1 * bi; hi = MultiplyHigh(a1, bi); lo += t1; hi += CarryOf(lo, t1); lo += carryA; hi += CarryOf(lo, carryA); t1 = lo; carryA = hi;
+        lo = m * P1; hi = MultiplyHigh(m, P1); lo += t1; hi += CarryOf(lo, t1); lo += carryM; hi += CarryOf(lo, carryM); t0 = lo; carryM = hi;
+        lo = a2 * bi; hi = MultiplyHigh(a2, bi); lo += t2; hi += CarryOf(lo, t2); lo += carryA; hi += CarryOf(lo, carryA); t2 = lo; carryA = hi;
+        lo = m * P2; hi = MultiplyHigh(m, P2); lo += t2; hi += CarryOf(lo, t2); lo += carryM; hi += CarryOf(lo, carryM); t1 = lo; carryM = hi;
+        lo = a3 * bi; hi = MultiplyHigh(a3, bi); lo += t3; hi += CarryOf(lo, t3); lo += carryA; hi += CarryOf(lo, carryA); t3 = lo; carryA = hi;
+        lo = m * P3; hi = MultiplyHigh(m, P3); lo += t3; hi += CarryOf(lo, t3); lo += carryM; hi += CarryOf(lo, carryM); t2 = lo; carryM = hi;
+        t3 = carryM + carryA;
         return ReduceOnce(t0, t1, t2, t3);
     }
 
@@ -220,7 +241,8 @@ internal readonly struct Fp : IField<Fp>, IEquatable<Fp>
 
     /// <summary>
     /// Binary extended Euclid on the Montgomery representative x = a·R: yields x⁻¹ = a⁻¹·R⁻¹, and one Montgomery
-    /// multiplication by R³ turns that into a⁻¹·R. Variable time, which is fine: every input here is public.
+    /// multiplication by R³ turns that into a⁻¹·R. Variable time, which is fine: every input here is public. All
+    /// state is in locals (no ref helpers) so it stays in registers.
     /// </summary>
     public static Fp Inverse(in Fp a)
     {
@@ -229,93 +251,85 @@ internal readonly struct Fp : IField<Fp>, IEquatable<Fp>
             return a;
         }
 
-        // Invariants: x1·a ≡ u and x2·a ≡ v (mod p); u, v odd-reduced towards gcd = 1.
+        // Invariants: x1·a ≡ u and x2·a ≡ v (mod p), with gcd(u, v) = 1 until one of them reaches 1.
         ulong u0 = a.L0, u1 = a.L1, u2 = a.L2, u3 = a.L3;
         ulong v0 = P0, v1 = P1, v2 = P2, v3 = P3;
         ulong x10 = 1, x11 = 0, x12 = 0, x13 = 0;
         ulong x20 = 0, x21 = 0, x22 = 0, x23 = 0;
-        while (!IsOne(u0, u1, u2, u3) && !IsOne(v0, v1, v2, v3))
+        ulong s, carry, borrow;
+        while (true)
         {
+            if (u0 == 1 && (u1 | u2 | u3) == 0)
+            {
+                return new Fp(x10, x11, x12, x13) * RCubed;
+            }
+
+            if (v0 == 1 && (v1 | v2 | v3) == 0)
+            {
+                return new Fp(x20, x21, x22, x23) * RCubed;
+            }
+
             while ((u0 & 1) == 0)
             {
-                ShiftRightOne(ref u0, ref u1, ref u2, ref u3);
-                HalveModP(ref x10, ref x11, ref x12, ref x13);
+                u0 = (u0 >> 1) | (u1 << 63);
+                u1 = (u1 >> 1) | (u2 << 63);
+                u2 = (u2 >> 1) | (u3 << 63);
+                u3 >>= 1;
+                if ((x10 & 1) != 0)
+                {
+                    // x1 + p < 2^255: no overflow before halving.
+                    s = x10 + P0; carry = CarryOf(s, P0); x10 = s;
+                    s = x11 + P1 + carry; carry = CarryOf(x11, P1, s); x11 = s;
+                    s = x12 + P2 + carry; carry = CarryOf(x12, P2, s); x12 = s;
+                    x13 = x13 + P3 + carry;
+                }
+
+                x10 = (x10 >> 1) | (x11 << 63);
+                x11 = (x11 >> 1) | (x12 << 63);
+                x12 = (x12 >> 1) | (x13 << 63);
+                x13 >>= 1;
             }
 
             while ((v0 & 1) == 0)
             {
-                ShiftRightOne(ref v0, ref v1, ref v2, ref v3);
-                HalveModP(ref x20, ref x21, ref x22, ref x23);
+                v0 = (v0 >> 1) | (v1 << 63);
+                v1 = (v1 >> 1) | (v2 << 63);
+                v2 = (v2 >> 1) | (v3 << 63);
+                v3 >>= 1;
+                if ((x20 & 1) != 0)
+                {
+                    s = x20 + P0; carry = CarryOf(s, P0); x20 = s;
+                    s = x21 + P1 + carry; carry = CarryOf(x21, P1, s); x21 = s;
+                    s = x22 + P2 + carry; carry = CarryOf(x22, P2, s); x22 = s;
+                    x23 = x23 + P3 + carry;
+                }
+
+                x20 = (x20 >> 1) | (x21 << 63);
+                x21 = (x21 >> 1) | (x22 << 63);
+                x22 = (x22 >> 1) | (x23 << 63);
+                x23 >>= 1;
             }
 
-            ulong borrow = 0;
-            ulong d0 = SubtractWithBorrow(u0, v0, ref borrow);
-            ulong d1 = SubtractWithBorrow(u1, v1, ref borrow);
-            ulong d2 = SubtractWithBorrow(u2, v2, ref borrow);
-            ulong d3 = SubtractWithBorrow(u3, v3, ref borrow);
+            ulong d0 = u0 - v0; borrow = BorrowOf(u0, v0, d0);
+            ulong d1 = u1 - v1 - borrow; borrow = BorrowOf(u1, v1, d1);
+            ulong d2 = u2 - v2 - borrow; borrow = BorrowOf(u2, v2, d2);
+            ulong d3 = u3 - v3 - borrow; borrow = BorrowOf(u3, v3, d3);
             if (borrow == 0)
             {
                 u0 = d0; u1 = d1; u2 = d2; u3 = d3;
-                SubtractModP(ref x10, ref x11, ref x12, ref x13, x20, x21, x22, x23);
+                Fp x1 = new Fp(x10, x11, x12, x13) - new Fp(x20, x21, x22, x23);
+                x10 = x1.L0; x11 = x1.L1; x12 = x1.L2; x13 = x1.L3;
             }
             else
             {
-                borrow = 0;
-                v0 = SubtractWithBorrow(v0, u0, ref borrow);
-                v1 = SubtractWithBorrow(v1, u1, ref borrow);
-                v2 = SubtractWithBorrow(v2, u2, ref borrow);
-                v3 = SubtractWithBorrow(v3, u3, ref borrow);
-                SubtractModP(ref x20, ref x21, ref x22, ref x23, x10, x11, x12, x13);
+                d0 = v0 - u0; borrow = BorrowOf(v0, u0, d0);
+                d1 = v1 - u1 - borrow; borrow = BorrowOf(v1, u1, d1);
+                d2 = v2 - u2 - borrow; borrow = BorrowOf(v2, u2, d2);
+                v3 = v3 - u3 - borrow;
+                v0 = d0; v1 = d1; v2 = d2;
+                Fp x2 = new Fp(x20, x21, x22, x23) - new Fp(x10, x11, x12, x13);
+                x20 = x2.L0; x21 = x2.L1; x22 = x2.L2; x23 = x2.L3;
             }
-        }
-
-        Fp inversePlain = IsOne(u0, u1, u2, u3) ? new Fp(x10, x11, x12, x13) : new Fp(x20, x21, x22, x23);
-        return inversePlain * RCubed;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool IsOne(ulong l0, ulong l1, ulong l2, ulong l3) => l0 == 1 && (l1 | l2 | l3) == 0;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ShiftRightOne(ref ulong l0, ref ulong l1, ref ulong l2, ref ulong l3)
-    {
-        l0 = (l0 >> 1) | (l1 << 63);
-        l1 = (l1 >> 1) | (l2 << 63);
-        l2 = (l2 >> 1) | (l3 << 63);
-        l3 >>= 1;
-    }
-
-    /// <summary>x / 2 mod p for x below p: adds p first when x is odd (x + p &lt; 2^255, so no overflow).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void HalveModP(ref ulong l0, ref ulong l1, ref ulong l2, ref ulong l3)
-    {
-        if ((l0 & 1) != 0)
-        {
-            ulong carry = 0;
-            l0 = AddWithCarry(l0, P0, ref carry);
-            l1 = AddWithCarry(l1, P1, ref carry);
-            l2 = AddWithCarry(l2, P2, ref carry);
-            l3 = AddWithCarry(l3, P3, ref carry);
-        }
-
-        ShiftRightOne(ref l0, ref l1, ref l2, ref l3);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void SubtractModP(ref ulong l0, ref ulong l1, ref ulong l2, ref ulong l3, ulong s0, ulong s1, ulong s2, ulong s3)
-    {
-        ulong borrow = 0;
-        l0 = SubtractWithBorrow(l0, s0, ref borrow);
-        l1 = SubtractWithBorrow(l1, s1, ref borrow);
-        l2 = SubtractWithBorrow(l2, s2, ref borrow);
-        l3 = SubtractWithBorrow(l3, s3, ref borrow);
-        if (borrow != 0)
-        {
-            ulong carry = 0;
-            l0 = AddWithCarry(l0, P0, ref carry);
-            l1 = AddWithCarry(l1, P1, ref carry);
-            l2 = AddWithCarry(l2, P2, ref carry);
-            l3 = AddWithCarry(l3, P3, ref carry);
         }
     }
 

@@ -1,0 +1,179 @@
+using Hyperion.Core;
+using Hyperion.Core.Blocks;
+using Hyperion.Core.Crypto;
+using Hyperion.Core.Transactions;
+using Hyperion.Evm;
+using Hyperion.Execution.Transactions;
+using Hyperion.State;
+using Hyperion.State.World;
+using Hyperion.Trie;
+using CoreTxType = Hyperion.Core.Transactions.TransactionType;
+using ExecTxType = Hyperion.Execution.Transactions.TransactionType;
+
+namespace Hyperion.Chain;
+
+/// <summary>What one executed transaction contributes to its block.</summary>
+public sealed record ExecutedTransaction(Transaction Transaction, Address Sender, Receipt Receipt, ulong GasUsed, Address? ContractAddress, TransactionResult Result);
+
+/// <summary>A transaction the executor left out of the block, with the reason (geth's wording where it has one).</summary>
+public sealed record SkippedTransaction(Transaction Transaction, Address Sender, string Reason, bool Permanent);
+
+/// <summary>The outcome of executing a block's transactions on its parent state.</summary>
+public sealed record BlockExecution(
+    IReadOnlyList<ExecutedTransaction> Transactions,
+    IReadOnlyList<SkippedTransaction> Skipped,
+    StateChangeSet Changes,
+    ulong GasUsed,
+    ulong BlobGasUsed,
+    Bloom Bloom,
+    Hash256 TransactionsRoot,
+    Hash256 ReceiptsRoot);
+
+/// <summary>
+/// Runs a block's transactions on the parent state with MetisVM's transaction handler and produces receipts, bloom,
+/// roots and the state change set. The sequencer uses it to build blocks (skipping transactions that do not fit or
+/// are no longer valid) and the importer to re-execute stored blocks (where every transaction must apply).
+/// </summary>
+public static class BlockExecutor
+{
+    /// <summary>The block environment of a block with the given header, for MetisVM.</summary>
+    public static BlockEnvironment Environment(BlockHeader header, ulong chainId, IBlockHashProvider? blockHashes) => new()
+    {
+        Fork = Fork.Cancun,
+        ChainId = chainId,
+        Coinbase = header.Beneficiary,
+        Number = header.Number,
+        Timestamp = header.Timestamp,
+        GasLimit = header.GasLimit,
+        BaseFee = header.BaseFeePerGas ?? UInt256.Zero,
+        Difficulty = header.Difficulty,
+        PrevRandao = header.MixHash,
+        BlobBaseFee = Core.Blocks.BlobGas.BaseFeePerBlobGas(header.ExcessBlobGas ?? 0, BlobSchedule.Cancun),
+        BlockHashes = blockHashes,
+    };
+
+    /// <summary>
+    /// Executes <paramref name="candidates"/> in order on <paramref name="parentState"/> for a block with environment
+    /// <paramref name="environment"/>. With <paramref name="strict"/> (import), any transaction that cannot be
+    /// included throws; otherwise it is skipped and reported.
+    /// </summary>
+    public static BlockExecution Execute(
+        BlockEnvironment environment,
+        IStateReader parentState,
+        IReadOnlyList<(Transaction Transaction, Address Sender)> candidates,
+        bool strict)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        ArgumentNullException.ThrowIfNull(candidates);
+        var state = new WorldState(parentState);
+        var processor = new TransactionProcessor(environment);
+        var executed = new List<ExecutedTransaction>(candidates.Count);
+        var skipped = new List<SkippedTransaction>();
+        var bloom = new Bloom();
+        ulong gasUsed = 0;
+        ulong blobGasUsed = 0;
+        ulong maxBlobGas = BlobSchedule.Cancun.MaxBlobGasPerBlock;
+
+        foreach ((Transaction tx, Address sender) in candidates)
+        {
+            if (tx.GasLimit > environment.GasLimit - gasUsed)
+            {
+                Skip(tx, sender, "gas limit reached", permanent: tx.GasLimit > environment.GasLimit);
+                continue;
+            }
+
+            if (tx.BlobGas > maxBlobGas - blobGasUsed)
+            {
+                Skip(tx, sender, "blob gas limit reached", permanent: false);
+                continue;
+            }
+
+            if (!TryToRequest(tx, sender, out TransactionRequest? request, out string? unsupported))
+            {
+                Skip(tx, sender, unsupported!, permanent: true);
+                continue;
+            }
+
+            TransactionResult result = processor.Execute(state, request!);
+            if (!result.IsValid)
+            {
+                // A nonce gap, a fee below the current base fee or a short balance may resolve in a later block.
+                bool temporary = result.Rejection!.Reason is TransactionRejectionReason.NonceTooHigh
+                    or TransactionRejectionReason.InsufficientMaxFeePerGas or TransactionRejectionReason.InsufficientFunds
+                    or TransactionRejectionReason.InsufficientMaxFeePerBlobGas or TransactionRejectionReason.GasAllowanceExceeded;
+                Skip(tx, sender, result.Rejection.Message, permanent: !temporary);
+                continue;
+            }
+
+            gasUsed += (ulong)result.GasUsed;
+            blobGasUsed += result.BlobGasUsed;
+            var receipt = new Receipt
+            {
+                Type = tx.Type,
+                Success = result.Success,
+                CumulativeGasUsed = gasUsed,
+                Logs = result.Logs,
+                Bloom = Receipt.BloomOf(result.Logs),
+            };
+            bloom.Accumulate(receipt.Bloom);
+            executed.Add(new ExecutedTransaction(tx, sender, receipt, (ulong)result.GasUsed, result.CreatedAddress, result));
+        }
+
+        StateChangeSet changes = state.CollectChanges();
+        Hash256 transactionsRoot = TrieRoot.OfList([.. executed.Select(e => e.Transaction.Envelope.ToArray())]);
+        Hash256 receiptsRoot = TrieRoot.OfList([.. executed.Select(e => e.Receipt.EncodeEnvelope())]);
+        return new BlockExecution(executed, skipped, changes, gasUsed, blobGasUsed, bloom, transactionsRoot, receiptsRoot);
+
+        void Skip(Transaction tx, Address sender, string reason, bool permanent)
+        {
+            if (strict)
+            {
+                throw new InvalidBlockException($"transaction {tx.Hash} cannot be included: {reason}");
+            }
+
+            skipped.Add(new SkippedTransaction(tx, sender, reason, permanent));
+        }
+    }
+
+    /// <summary>The handler's view of a signed transaction; false for types this chain does not execute.</summary>
+    public static bool TryToRequest(Transaction tx, Address sender, out TransactionRequest? request, out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(tx);
+        ExecTxType? type = tx.Type switch
+        {
+            CoreTxType.Legacy => ExecTxType.Legacy,
+            CoreTxType.AccessList => ExecTxType.AccessList,
+            CoreTxType.DynamicFee => ExecTxType.DynamicFee,
+            CoreTxType.Blob => ExecTxType.Blob,
+            _ => null,
+        };
+        if (type is null)
+        {
+            request = null;
+            error = $"transaction type 0x{(byte)tx.Type:x2} not supported";
+            return false;
+        }
+
+        request = new TransactionRequest
+        {
+            Type = type.Value,
+            Sender = sender,
+            To = tx.To,
+            Nonce = tx.Nonce,
+            GasLimit = tx.GasLimit,
+            Value = tx.Value,
+            Data = tx.Data,
+            GasPrice = tx.GasPrice,
+            MaxFeePerGas = tx.MaxFeePerGas,
+            MaxPriorityFeePerGas = tx.MaxPriorityFeePerGas,
+            AccessList = [.. tx.AccessList.Select(e => new AccessListItem(e.Address, e.StorageKeys))],
+            MaxFeePerBlobGas = tx.MaxFeePerBlobGas,
+            BlobVersionedHashes = tx.BlobVersionedHashes,
+        };
+        error = null;
+        return true;
+    }
+}
+
+/// <summary>A block could not be imported: its transactions or results do not match its header.</summary>
+public sealed class InvalidBlockException(string message) : Exception(message);

@@ -1,0 +1,254 @@
+using System.Buffers.Binary;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using static Hyperion.Core.LimbArithmetic;
+
+namespace Hyperion.Evm.Precompiles.Bls12381;
+
+/// <summary>
+/// An element of the BLS12-381 base field Fp (p is 381 bits), stored as six little-endian 64-bit limbs in Montgomery
+/// form (a·2³⁸⁴ mod p). Always fully reduced, so limb equality is value equality.
+/// </summary>
+internal readonly struct Fp : IField<Fp>
+{
+    internal readonly ulong L0, L1, L2, L3, L4, L5;
+
+    // p = 0x1a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f6241eabfffeb153ffffb9feffffffffaaab
+    internal const ulong P0 = 0xb9feffffffffaaab, P1 = 0x1eabfffeb153ffff, P2 = 0x6730d2a0f6b0f624;
+    internal const ulong P3 = 0x64774b84f38512bf, P4 = 0x4b1ba7b6434bacd7, P5 = 0x1a0111ea397fe69a;
+
+    /// <summary>−p⁻¹ mod 2⁶⁴ (Montgomery reduction constant).</summary>
+    internal const ulong Inv = 0x89f3fffcfffcfffd;
+
+    public const int ByteLength = 48;
+
+    public static readonly BigInteger Modulus = new(
+        Convert.FromHexString("1a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f6241eabfffeb153ffffb9feffffffffaaab"),
+        isUnsigned: true, isBigEndian: true);
+
+    // 2^768 mod p: multiplying by it (Montgomery) converts a canonical value into Montgomery form.
+    private static readonly Fp R2 = FromLimbsUnchecked(BigInteger.ModPow(2, 768, Modulus));
+    private static readonly Fp MontgomeryOne = FromLimbsUnchecked(BigInteger.ModPow(2, 384, Modulus));
+    private static readonly ulong[] PMinusTwo = FieldMath.Limbs(Modulus - 2);
+    private static readonly ulong[] SqrtExponent = FieldMath.Limbs((Modulus + 1) / 4);
+
+    internal Fp(ulong l0, ulong l1, ulong l2, ulong l3, ulong l4, ulong l5)
+    {
+        L0 = l0; L1 = l1; L2 = l2; L3 = l3; L4 = l4; L5 = l5;
+    }
+
+    public static Fp Zero => default;
+
+    public static Fp One => MontgomeryOne;
+
+    public bool IsZero => (L0 | L1 | L2 | L3 | L4 | L5) == 0;
+
+    public bool IsOne => AreEqual(this, MontgomeryOne);
+
+    /// <summary>Parses a 48-byte big-endian integer; false unless it is below p (canonical).</summary>
+    public static bool TryFromBigEndian(ReadOnlySpan<byte> bytes, out Fp value)
+    {
+        var raw = new Fp(
+            BinaryPrimitives.ReadUInt64BigEndian(bytes[40..]), BinaryPrimitives.ReadUInt64BigEndian(bytes[32..]),
+            BinaryPrimitives.ReadUInt64BigEndian(bytes[24..]), BinaryPrimitives.ReadUInt64BigEndian(bytes[16..]),
+            BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]), BinaryPrimitives.ReadUInt64BigEndian(bytes));
+        if (!IsBelowModulus(raw))
+        {
+            value = default;
+            return false;
+        }
+
+        value = Multiply(raw, R2);
+        return true;
+    }
+
+    /// <summary>Writes the canonical value as 48 big-endian bytes.</summary>
+    public void WriteBigEndian(Span<byte> destination)
+    {
+        Fp raw = Multiply(this, new Fp(1, 0, 0, 0, 0, 0));
+        BinaryPrimitives.WriteUInt64BigEndian(destination, raw.L5);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[8..], raw.L4);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[16..], raw.L3);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[24..], raw.L2);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[32..], raw.L1);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[40..], raw.L0);
+    }
+
+    /// <summary>For constants and tests: the element equal to <paramref name="value"/> mod p.</summary>
+    public static Fp FromBigInteger(BigInteger value)
+    {
+        BigInteger reduced = BigInteger.Remainder(value, Modulus);
+        if (reduced.Sign < 0)
+        {
+            reduced += Modulus;
+        }
+
+        return Multiply(FromLimbsUnchecked(reduced), R2);
+    }
+
+    public BigInteger ToBigInteger()
+    {
+        Span<byte> bytes = stackalloc byte[ByteLength];
+        WriteBigEndian(bytes);
+        return new BigInteger(bytes, isUnsigned: true, isBigEndian: true);
+    }
+
+    private static Fp FromLimbsUnchecked(BigInteger value)
+    {
+        ulong[] limbs = FieldMath.Limbs(value);
+        Array.Resize(ref limbs, 6);
+        return new Fp(limbs[0], limbs[1], limbs[2], limbs[3], limbs[4], limbs[5]);
+    }
+
+    private static bool IsBelowModulus(in Fp a)
+    {
+        ulong borrow = 0;
+        SubtractWithBorrow(a.L0, P0, ref borrow);
+        SubtractWithBorrow(a.L1, P1, ref borrow);
+        SubtractWithBorrow(a.L2, P2, ref borrow);
+        SubtractWithBorrow(a.L3, P3, ref borrow);
+        SubtractWithBorrow(a.L4, P4, ref borrow);
+        SubtractWithBorrow(a.L5, P5, ref borrow);
+        return borrow != 0;
+    }
+
+    /// <summary>
+    /// True when the canonical value exceeds (p−1)/2, i.e. it is the larger of {y, −y}: the "sign" of the ZCash
+    /// compressed encoding.
+    /// </summary>
+    public bool IsLexicographicallyLargest()
+    {
+        Fp raw = Multiply(this, new Fp(1, 0, 0, 0, 0, 0));
+        // raw > (p-1)/2  <=>  2·raw > p-1  <=>  2·raw ≥ p  (raw < p < 2^381, so doubling cannot overflow).
+        var doubled = new Fp(raw.L0 << 1, (raw.L1 << 1) | (raw.L0 >> 63), (raw.L2 << 1) | (raw.L1 >> 63),
+            (raw.L3 << 1) | (raw.L2 >> 63), (raw.L4 << 1) | (raw.L3 >> 63), (raw.L5 << 1) | (raw.L4 >> 63));
+        return !IsBelowModulus(doubled);
+    }
+
+    /// <summary>Subtracts p when the value is at least p (the input is below 2p).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Fp ReduceOnce(ulong t0, ulong t1, ulong t2, ulong t3, ulong t4, ulong t5)
+    {
+        ulong borrow = 0;
+        ulong r0 = SubtractWithBorrow(t0, P0, ref borrow);
+        ulong r1 = SubtractWithBorrow(t1, P1, ref borrow);
+        ulong r2 = SubtractWithBorrow(t2, P2, ref borrow);
+        ulong r3 = SubtractWithBorrow(t3, P3, ref borrow);
+        ulong r4 = SubtractWithBorrow(t4, P4, ref borrow);
+        ulong r5 = SubtractWithBorrow(t5, P5, ref borrow);
+        return borrow != 0 ? new Fp(t0, t1, t2, t3, t4, t5) : new Fp(r0, r1, r2, r3, r4, r5);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Fp Add(in Fp a, in Fp b)
+    {
+        ulong carry = 0;
+        ulong t0 = AddWithCarry(a.L0, b.L0, ref carry);
+        ulong t1 = AddWithCarry(a.L1, b.L1, ref carry);
+        ulong t2 = AddWithCarry(a.L2, b.L2, ref carry);
+        ulong t3 = AddWithCarry(a.L3, b.L3, ref carry);
+        ulong t4 = AddWithCarry(a.L4, b.L4, ref carry);
+        ulong t5 = AddWithCarry(a.L5, b.L5, ref carry);
+        return ReduceOnce(t0, t1, t2, t3, t4, t5);
+    }
+
+    public static Fp Double(in Fp a) => Add(a, a);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Fp Subtract(in Fp a, in Fp b)
+    {
+        ulong borrow = 0;
+        ulong t0 = SubtractWithBorrow(a.L0, b.L0, ref borrow);
+        ulong t1 = SubtractWithBorrow(a.L1, b.L1, ref borrow);
+        ulong t2 = SubtractWithBorrow(a.L2, b.L2, ref borrow);
+        ulong t3 = SubtractWithBorrow(a.L3, b.L3, ref borrow);
+        ulong t4 = SubtractWithBorrow(a.L4, b.L4, ref borrow);
+        ulong t5 = SubtractWithBorrow(a.L5, b.L5, ref borrow);
+        if (borrow == 0)
+        {
+            return new Fp(t0, t1, t2, t3, t4, t5);
+        }
+
+        ulong carry = 0;
+        t0 = AddWithCarry(t0, P0, ref carry);
+        t1 = AddWithCarry(t1, P1, ref carry);
+        t2 = AddWithCarry(t2, P2, ref carry);
+        t3 = AddWithCarry(t3, P3, ref carry);
+        t4 = AddWithCarry(t4, P4, ref carry);
+        t5 = AddWithCarry(t5, P5, ref carry);
+        return new Fp(t0, t1, t2, t3, t4, t5);
+    }
+
+    public static Fp Negate(in Fp a) => a.IsZero ? a : Subtract(default, a);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong MulAdd(ulong a, ulong b, ulong c, out ulong low)
+    {
+        ulong high = Math.BigMul(a, b, out ulong product);
+        low = product + c;
+        return high + (low < c ? 1UL : 0UL);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong MulAdd(ulong a, ulong b, ulong c, ulong d, out ulong low)
+    {
+        ulong high = Math.BigMul(a, b, out ulong product);
+        ulong sum = product + c;
+        high += sum < c ? 1UL : 0UL;
+        low = sum + d;
+        return high + (low < d ? 1UL : 0UL);
+    }
+
+    /// <summary>
+    /// One row of CIOS Montgomery multiplication without the final carry word: valid because p's top limb is below
+    /// 2⁶³ − 1, so t stays below 2p between rows.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MontgomeryRow(in Fp a, ulong bi,
+        ref ulong t0, ref ulong t1, ref ulong t2, ref ulong t3, ref ulong t4, ref ulong t5)
+    {
+        ulong carryA = MulAdd(a.L0, bi, t0, out t0);
+        ulong m = t0 * Inv;
+        ulong carryC = MulAdd(m, P0, t0, out _);
+        carryA = MulAdd(a.L1, bi, t1, carryA, out t1);
+        carryC = MulAdd(m, P1, t1, carryC, out t0);
+        carryA = MulAdd(a.L2, bi, t2, carryA, out t2);
+        carryC = MulAdd(m, P2, t2, carryC, out t1);
+        carryA = MulAdd(a.L3, bi, t3, carryA, out t3);
+        carryC = MulAdd(m, P3, t3, carryC, out t2);
+        carryA = MulAdd(a.L4, bi, t4, carryA, out t4);
+        carryC = MulAdd(m, P4, t4, carryC, out t3);
+        carryA = MulAdd(a.L5, bi, t5, carryA, out t5);
+        carryC = MulAdd(m, P5, t5, carryC, out t4);
+        t5 = carryC + carryA;
+    }
+
+    public static Fp Multiply(in Fp a, in Fp b)
+    {
+        ulong t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5 = 0;
+        MontgomeryRow(a, b.L0, ref t0, ref t1, ref t2, ref t3, ref t4, ref t5);
+        MontgomeryRow(a, b.L1, ref t0, ref t1, ref t2, ref t3, ref t4, ref t5);
+        MontgomeryRow(a, b.L2, ref t0, ref t1, ref t2, ref t3, ref t4, ref t5);
+        MontgomeryRow(a, b.L3, ref t0, ref t1, ref t2, ref t3, ref t4, ref t5);
+        MontgomeryRow(a, b.L4, ref t0, ref t1, ref t2, ref t3, ref t4, ref t5);
+        MontgomeryRow(a, b.L5, ref t0, ref t1, ref t2, ref t3, ref t4, ref t5);
+        return ReduceOnce(t0, t1, t2, t3, t4, t5);
+    }
+
+    public static Fp Square(in Fp a) => Multiply(a, a);
+
+    /// <summary>a⁻¹ by Fermat (a^(p−2)); the inverse of zero is zero.</summary>
+    public static Fp Invert(in Fp a) => FieldMath.Pow(a, PMinusTwo);
+
+    /// <summary>A square root when one exists (p ≡ 3 mod 4, so it is a^((p+1)/4)).</summary>
+    public static bool TrySqrt(in Fp a, out Fp root)
+    {
+        root = FieldMath.Pow(a, SqrtExponent);
+        return AreEqual(Square(root), a);
+    }
+
+    public static bool AreEqual(in Fp a, in Fp b) =>
+        ((a.L0 ^ b.L0) | (a.L1 ^ b.L1) | (a.L2 ^ b.L2) | (a.L3 ^ b.L3) | (a.L4 ^ b.L4) | (a.L5 ^ b.L5)) == 0;
+
+    public override string ToString() => "0x" + ToBigInteger().ToString("x", System.Globalization.CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,110 @@
+using System.Numerics;
+
+namespace Hyperion.Evm.Precompiles.Bls12381;
+
+/// <summary>
+/// Fp12 = Fp6[w]/(w² − v): C0 + C1·w, the field of the pairing's values. As a vector over Fp2 the basis is w⁰…w⁵
+/// (w⁶ = ξ): C0 holds the coefficients of w⁰, w², w⁴ and C1 those of w¹, w³, w⁵.
+/// </summary>
+internal readonly struct Fp12 : IField<Fp12>
+{
+    public readonly Fp6 C0, C1;
+
+    /// <summary>
+    /// FrobeniusCoefficients[n-1][k] = ξ^(k·(pⁿ−1)/6) for n = 1…3: the p^n-power Frobenius sends a·w^k to
+    /// conj^n(a)·w^k·ξ^(k·(pⁿ−1)/6), since w^(pⁿ) = w·(w⁶)^((pⁿ−1)/6).
+    /// </summary>
+    private static readonly Fp2[][] FrobeniusCoefficients = ComputeFrobeniusCoefficients();
+
+    public Fp12(in Fp6 c0, in Fp6 c1)
+    {
+        C0 = c0;
+        C1 = c1;
+    }
+
+    public static Fp12 Zero => default;
+
+    public static Fp12 One => new(Fp6.One, Fp6.Zero);
+
+    public bool IsZero => C0.IsZero && C1.IsZero;
+
+    public bool IsOne => AreEqual(this, One);
+
+    public static Fp12 Add(in Fp12 a, in Fp12 b) => new(Fp6.Add(a.C0, b.C0), Fp6.Add(a.C1, b.C1));
+
+    public static Fp12 Subtract(in Fp12 a, in Fp12 b) => new(Fp6.Subtract(a.C0, b.C0), Fp6.Subtract(a.C1, b.C1));
+
+    public static Fp12 Double(in Fp12 a) => new(Fp6.Double(a.C0), Fp6.Double(a.C1));
+
+    public static Fp12 Negate(in Fp12 a) => new(Fp6.Negate(a.C0), Fp6.Negate(a.C1));
+
+    /// <summary>a^(p⁶): negates the w-odd half. It is the inverse on the cyclotomic subgroup.</summary>
+    public static Fp12 Conjugate(in Fp12 a) => new(a.C0, Fp6.Negate(a.C1));
+
+    public static Fp12 Multiply(in Fp12 a, in Fp12 b)
+    {
+        Fp6 aa = Fp6.Multiply(a.C0, b.C0);
+        Fp6 bb = Fp6.Multiply(a.C1, b.C1);
+        Fp6 cross = Fp6.Multiply(Fp6.Add(a.C0, a.C1), Fp6.Add(b.C0, b.C1));
+        return new Fp12(Fp6.Add(aa, Fp6.MultiplyByNonResidue(bb)), Fp6.Subtract(Fp6.Subtract(cross, aa), bb));
+    }
+
+    /// <summary>Complex squaring: (a0 + a1·w)² = (a0 + a1)(a0 + v·a1) − (1 + v)·a0·a1 + 2·a0·a1·w.</summary>
+    public static Fp12 Square(in Fp12 a)
+    {
+        Fp6 ab = Fp6.Multiply(a.C0, a.C1);
+        Fp6 sum = Fp6.Multiply(Fp6.Add(a.C0, a.C1), Fp6.Add(a.C0, Fp6.MultiplyByNonResidue(a.C1)));
+        Fp6 c0 = Fp6.Subtract(Fp6.Subtract(sum, ab), Fp6.MultiplyByNonResidue(ab));
+        return new Fp12(c0, Fp6.Double(ab));
+    }
+
+    /// <summary>
+    /// a·(c0 + c1·w² + c4·w³), the shape of an evaluated line (coefficients at w⁰, w², w³: slots 0, 1 and 4 of
+    /// the Fp2 vector (C0.C0, C0.C1, C0.C2, C1.C0, C1.C1, C1.C2)).
+    /// </summary>
+    public static Fp12 MultiplyBy014(in Fp12 a, in Fp2 c0, in Fp2 c1, in Fp2 c4)
+    {
+        Fp6 aa = Fp6.MultiplyBy01(a.C0, c0, c1);
+        Fp6 bb = Fp6.MultiplyBy1(a.C1, c4);
+        Fp6 cross = Fp6.MultiplyBy01(Fp6.Add(a.C0, a.C1), c0, Fp2.Add(c1, c4));
+        return new Fp12(Fp6.Add(Fp6.MultiplyByNonResidue(bb), aa), Fp6.Subtract(Fp6.Subtract(cross, aa), bb));
+    }
+
+    public static Fp12 Invert(in Fp12 a)
+    {
+        Fp6 norm = Fp6.Subtract(Fp6.Square(a.C0), Fp6.MultiplyByNonResidue(Fp6.Square(a.C1)));
+        Fp6 inverse = Fp6.Invert(norm);
+        return new Fp12(Fp6.Multiply(a.C0, inverse), Fp6.Negate(Fp6.Multiply(a.C1, inverse)));
+    }
+
+    public static bool AreEqual(in Fp12 a, in Fp12 b) => Fp6.AreEqual(a.C0, b.C0) && Fp6.AreEqual(a.C1, b.C1);
+
+    /// <summary>a^(pⁿ) for n = 1, 2 or 3.</summary>
+    public static Fp12 Frobenius(in Fp12 a, int n)
+    {
+        Fp2[] gamma = FrobeniusCoefficients[n - 1];
+        bool odd = (n & 1) == 1;
+        Fp2 Map(in Fp2 x, int k) => Fp2.Multiply(odd ? Fp2.Conjugate(x) : x, gamma[k]);
+        return new Fp12(
+            new Fp6(Map(a.C0.C0, 0), Map(a.C0.C1, 2), Map(a.C0.C2, 4)),
+            new Fp6(Map(a.C1.C0, 1), Map(a.C1.C1, 3), Map(a.C1.C2, 5)));
+    }
+
+    private static Fp2[][] ComputeFrobeniusCoefficients()
+    {
+        var xi = new Fp2(Fp.One, Fp.One);
+        var table = new Fp2[3][];
+        BigInteger pn = 1;
+        for (int n = 1; n <= 3; n++)
+        {
+            pn *= Fp.Modulus;
+            table[n - 1] = new Fp2[6];
+            for (int k = 0; k < 6; k++)
+            {
+                table[n - 1][k] = FieldMath.Pow(xi, FieldMath.Limbs(k * (pn - 1) / 6));
+            }
+        }
+
+        return table;
+    }
+}

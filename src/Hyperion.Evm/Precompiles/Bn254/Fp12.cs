@@ -1,0 +1,138 @@
+using Hyperion.Core;
+
+namespace Hyperion.Evm.Precompiles.Bn254;
+
+/// <summary>
+/// Fp12 = Fp6[w]/(w² − v): the element C0 + C1·w, where the pairing takes its values. As a vector over Fp2 the basis
+/// is w^k, k = 0…5 (v = w², ξ = w⁶), which is what the Frobenius constants are indexed by.
+/// </summary>
+internal readonly struct Fp12 : IEquatable<Fp12>
+{
+    public readonly Fp6 C0, C1;
+
+    public Fp12(in Fp6 c0, in Fp6 c1)
+    {
+        C0 = c0;
+        C1 = c1;
+    }
+
+    public static Fp12 One => new(Fp6.One, Fp6.Zero);
+
+    public bool IsOne => this == One;
+
+    public static Fp12 operator *(in Fp12 x, in Fp12 y)
+    {
+        Fp6 t0 = x.C0 * y.C0;
+        Fp6 t1 = x.C1 * y.C1;
+        Fp6 c1 = (x.C0 + x.C1) * (y.C0 + y.C1) - t0 - t1;
+        return new Fp12(t0 + t1.MultipliedByV(), c1);
+    }
+
+    /// <summary>Complex squaring: two Fp6 multiplications.</summary>
+    public Fp12 Squared()
+    {
+        Fp6 ab = C0 * C1;
+        Fp6 c0 = (C0 + C1) * (C0 + C1.MultipliedByV()) - ab - ab.MultipliedByV();
+        return new Fp12(c0, ab + ab);
+    }
+
+    /// <summary>
+    /// Multiplication by a Miller-loop line value y + (a + b·v)·w (y in Fp): the line is sparse, so this costs about
+    /// half a full product.
+    /// </summary>
+    public Fp12 MultipliedByLine(in Fp y, in Fp2 a, in Fp2 b)
+    {
+        Fp6 t0 = C0 * y;
+        Fp6 t1 = C1.MultipliedBy01(a, b);
+        Fp6 c1 = (C0 + C1).MultipliedBy01(a + new Fp2(y, Fp.Zero), b) - t0 - t1;
+        return new Fp12(t0 + t1.MultipliedByV(), c1);
+    }
+
+    /// <summary>x^(p⁶): negates the w-part. On the cyclotomic subgroup (after the easy part of the final exponentiation) it is the inverse.</summary>
+    public Fp12 Conjugate() => new(C0, -C1);
+
+    public static Fp12 Inverse(in Fp12 x)
+    {
+        Fp6 normInverse = Fp6.Inverse(x.C0 * x.C0 - (x.C1 * x.C1).MultipliedByV());
+        return new Fp12(x.C0 * normInverse, -(x.C1 * normInverse));
+    }
+
+    /// <summary>x^p: conjugate each Fp2 coefficient and scale the w^k coefficient by ξ^(k(p−1)/6).</summary>
+    public Fp12 Frobenius()
+    {
+        ReadOnlySpan<Fp2> gamma = FrobeniusConstants.Power1;
+        return new Fp12(
+            new Fp6(C0.C0.Conjugate(), C0.C1.Conjugate() * gamma[2], C0.C2.Conjugate() * gamma[4]),
+            new Fp6(C1.C0.Conjugate() * gamma[1], C1.C1.Conjugate() * gamma[3], C1.C2.Conjugate() * gamma[5]));
+    }
+
+    /// <summary>x^(p²): Fp2 coefficients are fixed; the w^k coefficient is scaled by ξ^(k(p²−1)/6).</summary>
+    public Fp12 FrobeniusSquared()
+    {
+        ReadOnlySpan<Fp2> gamma = FrobeniusConstants.Power2;
+        return new Fp12(
+            new Fp6(C0.C0, C0.C1 * gamma[2], C0.C2 * gamma[4]),
+            new Fp6(C1.C0 * gamma[1], C1.C1 * gamma[3], C1.C2 * gamma[5]));
+    }
+
+    /// <summary>x^(p³).</summary>
+    public Fp12 FrobeniusCubed()
+    {
+        ReadOnlySpan<Fp2> gamma = FrobeniusConstants.Power3;
+        return new Fp12(
+            new Fp6(C0.C0.Conjugate(), C0.C1.Conjugate() * gamma[2], C0.C2.Conjugate() * gamma[4]),
+            new Fp6(C1.C0.Conjugate() * gamma[1], C1.C1.Conjugate() * gamma[3], C1.C2.Conjugate() * gamma[5]));
+    }
+
+    /// <summary>x^e by square-and-multiply, for a 64-bit exponent.</summary>
+    public Fp12 Pow(ulong exponent)
+    {
+        Fp12 result = One;
+        for (int bit = 63 - System.Numerics.BitOperations.LeadingZeroCount(exponent); bit >= 0; bit--)
+        {
+            result = result.Squared();
+            if (((exponent >> bit) & 1) != 0)
+            {
+                result *= this;
+            }
+        }
+
+        return result;
+    }
+
+    public static bool operator ==(in Fp12 x, in Fp12 y) => x.C0 == y.C0 && x.C1 == y.C1;
+
+    public static bool operator !=(in Fp12 x, in Fp12 y) => !(x == y);
+
+    public bool Equals(Fp12 other) => this == other;
+
+    public override bool Equals(object? obj) => obj is Fp12 other && this == other;
+
+    public override int GetHashCode() => HashCode.Combine(C0, C1);
+}
+
+/// <summary>
+/// ξ^(k(p^n − 1)/6) for k = 0…5 and n = 1, 2, 3, derived once from ξ = 9 + u rather than transcribed. With
+/// γ = ξ^(k(p−1)/6) in Fp2 (so γ^p = conj γ): n = 2 gives γ^(p+1) = conj(γ)·γ, n = 3 gives γ^(p²+p+1) = γ·conj(γ)·γ.
+/// </summary>
+internal static class FrobeniusConstants
+{
+    public static readonly Fp2[] Power1 = new Fp2[6];
+    public static readonly Fp2[] Power2 = new Fp2[6];
+    public static readonly Fp2[] Power3 = new Fp2[6];
+
+#pragma warning disable CA1810 // explicit static constructor: the three tables are filled together
+    static FrobeniusConstants()
+#pragma warning restore CA1810
+    {
+        Fp2 xi = new(Fp.FromUInt64(9), Fp.One);
+        UInt256 sixth = (Fp.Modulus - 1) / 6;
+        for (int k = 0; k < 6; k++)
+        {
+            Fp2 gamma = Fp2.Pow(xi, sixth * (ulong)k);
+            Power1[k] = gamma;
+            Power2[k] = gamma.Conjugate() * gamma;
+            Power3[k] = gamma * gamma.Conjugate() * gamma;
+        }
+    }
+}

@@ -1,0 +1,524 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Hyperion.Chain;
+using Hyperion.Core;
+using Hyperion.Core.Blocks;
+using Hyperion.Core.Crypto;
+using Hyperion.Core.Transactions;
+using Hyperion.Core.Wallet;
+using Hyperion.Execution.Transactions;
+using Hyperion.State;
+using Hyperion.State.World;
+using BlobGas = Hyperion.Core.Blocks.BlobGas;
+using ExecTxType = Hyperion.Execution.Transactions.TransactionType;
+
+namespace Hyperion.Rpc.Eth;
+
+/// <summary>
+/// The eth_*, txpool_* and evm_* methods over a <see cref="Sequencer"/>: state and chain reads at any block tag in the
+/// state window, calls and gas estimation, transaction submission (raw, and signed here for dev accounts), logs,
+/// fee data and the dev controls.
+/// </summary>
+public sealed class EthModule
+{
+    /// <summary>Suggested priority fee (1 gwei), as geth's default for a quiet chain.</summary>
+    public static readonly UInt256 DefaultPriorityFee = 1_000_000_000UL;
+
+    /// <summary>Largest block range one eth_getLogs may scan.</summary>
+    public const ulong MaxLogRange = 10_000;
+
+    private readonly Sequencer _chain;
+    private readonly IReadOnlyDictionary<Address, DevAccount> _accounts;
+
+    public EthModule(Sequencer chain, IReadOnlyList<DevAccount> accounts)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        ArgumentNullException.ThrowIfNull(accounts);
+        _chain = chain;
+        _accounts = accounts.ToDictionary(a => a.Address);
+        AccountList = [.. accounts.Select(a => a.Address)];
+    }
+
+    public IReadOnlyList<Address> AccountList { get; }
+
+    private ChainStore Store => _chain.Store;
+
+    public void Register(RpcMethodRegistry registry)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        registry
+            .Add("eth_chainId", _ => EthFormat.Quantity(_chain.ChainId))
+            .Add("eth_blockNumber", _ => EthFormat.Quantity(Store.Head.Number))
+            .Add("eth_syncing", _ => JsonValue.Create(false))
+            .Add("eth_mining", _ => JsonValue.Create(true))
+            .Add("eth_accounts", _ => new JsonArray([.. AccountList.Select(a => (JsonNode)JsonValue.Create(a.ToString()))]))
+            .Add("eth_getBalance", p => EthFormat.Quantity(Account(p, 0, 1).Balance))
+            .Add("eth_getTransactionCount", GetTransactionCount)
+            .Add("eth_getCode", p =>
+            {
+                IStateReader state = StateAt(p, 1);
+                return Hex.Encode(state.TryGetAccount(GetAddress(p, 0), out Account a) ? state.GetCode(a.CodeHash) : []);
+            })
+            .Add("eth_getStorageAt", p =>
+            {
+                UInt256 value = StateAt(p, 2).GetStorage(GetAddress(p, 0), GetUInt256(p, 1));
+                Span<byte> word = stackalloc byte[32];
+                value.WriteBigEndian(word);
+                return Hex.Encode(word);
+            })
+            .Add("eth_getBlockByNumber", p => BlockOrNull(() => BlockTag.Resolve(Store, p, 0), FullTransactions(p)))
+            .Add("eth_getBlockByHash", p => BlockOrNull(() => Store.GetByHash(GetHash(p, 0)), FullTransactions(p)))
+            .Add("eth_getBlockTransactionCountByNumber", p => CountOrNull(() => BlockTag.Resolve(Store, p, 0)))
+            .Add("eth_getBlockTransactionCountByHash", p => CountOrNull(() => Store.GetByHash(GetHash(p, 0))))
+            .Add("eth_getUncleCountByBlockNumber", _ => "0x0")
+            .Add("eth_getUncleCountByBlockHash", _ => "0x0")
+            .Add("eth_getTransactionByHash", GetTransactionByHash)
+            .Add("eth_getTransactionByBlockNumberAndIndex", p => TransactionAt(TryResolve(() => BlockTag.Resolve(Store, p, 0)), p.GetQuantity(1)))
+            .Add("eth_getTransactionByBlockHashAndIndex", p => TransactionAt(Store.GetByHash(GetHash(p, 0)), p.GetQuantity(1)))
+            .Add("eth_getTransactionReceipt", p =>
+                Store.TryFindTransaction(GetHash(p, 0), out StoredBlock block, out int index) ? EthFormat.Receipt(block, index) : null)
+            .Add("eth_getBlockReceipts", p =>
+            {
+                StoredBlock? block = TryResolve(() => BlockTag.Resolve(Store, p, 0));
+                return block is null ? null : new JsonArray([.. Enumerable.Range(0, block.Receipts.Count).Select(i => (JsonNode)EthFormat.Receipt(block, i))]);
+            })
+            .Add("eth_sendRawTransaction", p => Submit(DecodeRaw(p.GetData(0))))
+            .Add("eth_sendTransaction", p => Submit(SignForDevAccount(CallRequest.Parse(p, 0))))
+            .Add("eth_signTransaction", p => Hex.Encode(SignForDevAccount(CallRequest.Parse(p, 0)).Envelope.Span))
+            .Add("eth_sign", p => PersonalSign(GetAddress(p, 0), p.GetData(1)))
+            .Add("personal_sign", p => PersonalSign(GetAddress(p, 1), p.GetData(0)))
+            .Add("eth_call", p => Hex.Encode(Call(CallRequest.Parse(p, 0), BlockTag.Resolve(Store, p, 1), out _).Span))
+            .Add("eth_estimateGas", p => EthFormat.Quantity(EstimateGas(CallRequest.Parse(p, 0), BlockTag.Resolve(Store, p, 1))))
+            .Add("eth_createAccessList", p => CreateAccessList(CallRequest.Parse(p, 0), BlockTag.Resolve(Store, p, 1)))
+            .Add("eth_gasPrice", _ => EthFormat.Quantity(NextBaseFee() + DefaultPriorityFee))
+            .Add("eth_maxPriorityFeePerGas", _ => EthFormat.Quantity(DefaultPriorityFee))
+            .Add("eth_blobBaseFee", _ => EthFormat.Quantity(BlobGas.BaseFeePerBlobGas(Store.Head.Header.ExcessBlobGas ?? 0, BlobSchedule.Cancun)))
+            .Add("eth_feeHistory", FeeHistory)
+            .Add("eth_getLogs", p => new JsonArray([.. LogFilter.Parse(p, 0, Store).Query(Store, MaxLogRange)]))
+            .Add("txpool_status", _ =>
+            {
+                var (pending, queued) = _chain.Pool.Content();
+                return new JsonObject { ["pending"] = EthFormat.Quantity((ulong)pending.Values.Sum(l => l.Count)), ["queued"] = EthFormat.Quantity((ulong)queued.Values.Sum(l => l.Count)) };
+            })
+            .Add("txpool_content", _ =>
+            {
+                var (pending, queued) = _chain.Pool.Content();
+                return new JsonObject { ["pending"] = PoolGroup(pending), ["queued"] = PoolGroup(queued) };
+            })
+            .Add("evm_mine", p =>
+            {
+                ulong? timestamp = p.Has(0) && p[0].ValueKind == JsonValueKind.String ? p.GetQuantity(0) : null;
+                _chain.Mine(timestamp);
+                return "0x0";
+            })
+            .Add("anvil_mine", p =>
+            {
+                ulong count = p.Has(0) ? p.GetQuantity(0) : 1;
+                for (ulong i = 0; i < Math.Min(count, 10_000); i++)
+                {
+                    _chain.Mine();
+                }
+
+                return null;
+            })
+            .Add("evm_snapshot", _ => EthFormat.Quantity(_chain.Snapshot()))
+            .Add("evm_revert", p => JsonValue.Create(_chain.Revert(p.GetQuantity(0))))
+            .Add("evm_increaseTime", p => EthFormat.Quantity((ulong)_chain.IncreaseTime(checked((long)GetNumber(p, 0)))))
+            .Add("evm_setNextBlockTimestamp", p =>
+            {
+                try
+                {
+                    _chain.SetNextBlockTimestamp(GetNumber(p, 0));
+                }
+                catch (ArgumentOutOfRangeException e)
+                {
+                    throw new RpcException(e.Message.Split(" (Parameter")[0]);
+                }
+
+                return null;
+            });
+    }
+
+    // ---- state
+
+    private IStateReader StateAt(RpcParams p, int index)
+    {
+        StoredBlock block = BlockTag.Resolve(Store, p, index);
+        return _chain.StateAt(block.Number) ?? throw new RpcException($"missing trie node: state of block {block.Number} is not kept (oldest is {_chain.OldestState})");
+    }
+
+    private Account Account(RpcParams p, int addressIndex, int blockIndex)
+    {
+        IStateReader state = StateAt(p, blockIndex);
+        return state.TryGetAccount(GetAddress(p, addressIndex), out Account account) ? account : State.Account.Empty;
+    }
+
+    private JsonNode GetTransactionCount(RpcParams p)
+    {
+        Address address = GetAddress(p, 0);
+        if (p.Has(1) && p[1].ValueKind == JsonValueKind.String && p[1].GetString() == "pending")
+        {
+            return EthFormat.Quantity(_chain.Pool.NextNonce(address));
+        }
+
+        return EthFormat.Quantity(Account(p, 0, 1).Nonce);
+    }
+
+    // ---- blocks and transactions
+
+    private static bool FullTransactions(RpcParams p) => p.Has(1) && p[1].ValueKind == JsonValueKind.True;
+
+    private static StoredBlock? TryResolve(Func<StoredBlock?> resolve)
+    {
+        try
+        {
+            return resolve();
+        }
+        catch (RpcException e) when (e.Code == RpcErrorCodes.Server)
+        {
+            return null; // a block that does not exist reads as null, as geth answers
+        }
+    }
+
+    private static JsonNode? BlockOrNull(Func<StoredBlock?> resolve, bool full) =>
+        TryResolve(resolve) is { } block ? EthFormat.Block(block, full) : null;
+
+    private static JsonNode? CountOrNull(Func<StoredBlock?> resolve) =>
+        TryResolve(resolve) is { } block ? EthFormat.Quantity((ulong)block.Block.Transactions.Length) : null;
+
+    private static JsonNode? TransactionAt(StoredBlock? block, ulong index) =>
+        block is not null && index < (ulong)block.Block.Transactions.Length
+            ? EthFormat.Transaction(block.Block.Transactions[index], block.Senders[(int)index], block, (int)index)
+            : null;
+
+    private JsonNode? GetTransactionByHash(RpcParams p)
+    {
+        Hash256 hash = GetHash(p, 0);
+        if (Store.TryFindTransaction(hash, out StoredBlock block, out int index))
+        {
+            return EthFormat.Transaction(block.Block.Transactions[index], block.Senders[index], block, index);
+        }
+
+        return _chain.Pool.TryGet(hash, out PooledTransaction pooled) ? EthFormat.Transaction(pooled.Transaction, pooled.Sender, null, 0) : null;
+    }
+
+    // ---- submission
+
+    private static Transaction DecodeRaw(byte[] raw)
+    {
+        if (!Transaction.TryDecode(raw, out Transaction? tx, out string? error))
+        {
+            throw new RpcException($"rlp: {error}");
+        }
+
+        return tx!;
+    }
+
+    private JsonNode Submit(Transaction tx)
+    {
+        string? error = _chain.Submit(tx);
+        return error is null ? tx.Hash.ToString() : throw new RpcException(error);
+    }
+
+    private DevAccount DevAccountFor(Address? from)
+    {
+        Address address = from ?? (AccountList.Count > 0 ? AccountList[0] : Address.Zero);
+        return _accounts.TryGetValue(address, out DevAccount? account) ? account : throw new RpcException($"unknown account {address}");
+    }
+
+    /// <summary>Fills in nonce, gas and fees like geth does for eth_sendTransaction and signs with the dev key.</summary>
+    private Transaction SignForDevAccount(CallRequest request)
+    {
+        DevAccount account = DevAccountFor(request.From);
+        request = request with { From = account.Address };
+        bool legacy = request.GasPrice is not null && request.MaxFeePerGas is null || request.Type is Core.Transactions.TransactionType.Legacy;
+        UInt256 tip = request.MaxPriorityFeePerGas ?? DefaultPriorityFee;
+        UInt256 maxFee = request.MaxFeePerGas ?? (NextBaseFee() * 2 + tip);
+        if (tip > maxFee)
+        {
+            tip = maxFee;
+        }
+
+        var tx = new Transaction
+        {
+            Type = legacy ? Core.Transactions.TransactionType.Legacy : request.AccessList.Length > 0 && request.Type == Core.Transactions.TransactionType.AccessList
+                ? Core.Transactions.TransactionType.AccessList : Core.Transactions.TransactionType.DynamicFee,
+            ChainId = _chain.ChainId,
+            Nonce = request.Nonce ?? _chain.Pool.NextNonce(account.Address),
+            GasPrice = legacy ? request.GasPrice ?? NextBaseFee() + DefaultPriorityFee : UInt256.Zero,
+            MaxFeePerGas = legacy ? UInt256.Zero : maxFee,
+            MaxPriorityFeePerGas = legacy ? UInt256.Zero : tip,
+            GasLimit = request.Gas ?? EstimateGas(request, Store.Head),
+            To = request.To,
+            Value = request.Value,
+            Data = request.Data,
+            AccessList = request.AccessList,
+        };
+        EcdsaSignature signature = Secp256k1.Sign(tx.SigningHash().Bytes, account.PrivateKey.Span);
+        return tx.WithSignature(signature.R, signature.S, signature.RecoveryId);
+    }
+
+    private JsonNode PersonalSign(Address address, byte[] message)
+    {
+        DevAccount account = DevAccountFor(address);
+        byte[] prefix = Encoding.ASCII.GetBytes($"\u0019Ethereum Signed Message:\n{message.Length}");
+        Hash256 hash = Keccak256.Hash([.. prefix, .. message]);
+        EcdsaSignature signature = Secp256k1.Sign(hash.Bytes, account.PrivateKey.Span);
+        var bytes = new byte[65];
+        signature.R.WriteBigEndian(bytes.AsSpan(0, 32));
+        signature.S.WriteBigEndian(bytes.AsSpan(32, 32));
+        bytes[64] = (byte)(27 + signature.RecoveryId);
+        return Hex.Encode(bytes);
+    }
+
+    // ---- execution
+
+    private UInt256 NextBaseFee() => BaseFee.Next(Store.Head.Header);
+
+    /// <summary>
+    /// Runs a call on the state after <paramref name="block"/> in the context of the next block, without fees (as
+    /// geth's eth_call with no gas price). A revert throws error code 3 with the revert data.
+    /// </summary>
+    public ReadOnlyMemory<byte> Call(CallRequest request, StoredBlock block, out TransactionResult result, ulong? gasOverride = null)
+    {
+        result = Execute(request, block, gasOverride ?? request.Gas ?? block.Header.GasLimit);
+        if (!result.Success)
+        {
+            throw RevertError(result);
+        }
+
+        return result.Output;
+    }
+
+    private TransactionResult Execute(CallRequest request, StoredBlock block, ulong gas)
+    {
+        IStateReader state = _chain.StateAt(block.Number) ?? throw new RpcException($"state of block {block.Number} is not kept");
+        Address from = request.From ?? Address.Zero;
+        ulong nonce = state.TryGetAccount(from, out Account account) ? account.Nonce : 0;
+        BlockHeader header = block.Header;
+        var environment = Chain.BlockExecutor.Environment(header, _chain.ChainId, Store) with
+        {
+            Number = header.Number + 1,
+            Timestamp = header.Timestamp + 1,
+            BaseFee = UInt256.Zero, // calls pay no fees (geth's NoBaseFee for eth_call/eth_estimateGas)
+        };
+        var processor = new TransactionProcessor(environment);
+        var tx = new TransactionRequest
+        {
+            Type = request.AccessList.Length > 0 ? ExecTxType.AccessList : ExecTxType.Legacy,
+            Sender = from,
+            To = request.To,
+            Nonce = nonce,
+            GasLimit = Math.Min(gas, header.GasLimit),
+            Value = request.Value,
+            Data = request.Data,
+            GasPrice = UInt256.Zero,
+            AccessList = [.. request.AccessList.Select(e => new AccessListItem(e.Address, e.StorageKeys))],
+        };
+        var world = new WorldState(state);
+        TransactionResult result = processor.Execute(world, tx);
+        if (!result.IsValid)
+        {
+            throw new RpcException(result.Rejection!.Reason == TransactionRejectionReason.InsufficientFunds
+                ? "insufficient funds for gas * price + value"
+                : result.Rejection.Message);
+        }
+
+        return result;
+    }
+
+    /// <summary>Binary search for the least gas limit with which the call succeeds (geth's eth_estimateGas).</summary>
+    public ulong EstimateGas(CallRequest request, StoredBlock block)
+    {
+        ulong cap = Math.Min(request.Gas ?? block.Header.GasLimit, block.Header.GasLimit);
+        TransactionResult atCap = Execute(request, block, cap);
+        if (!atCap.Success)
+        {
+            throw RevertError(atCap);
+        }
+
+        ulong low = (ulong)atCap.GasUsed - 1;
+        ulong high = cap;
+        while (low + 1 < high)
+        {
+            ulong mid = low + ((high - low) / 2);
+            TransactionResult attempt;
+            try
+            {
+                attempt = Execute(request, block, mid);
+            }
+            catch (RpcException)
+            {
+                attempt = null!; // below intrinsic gas
+            }
+
+            if (attempt is { Success: true })
+            {
+                high = mid;
+            }
+            else
+            {
+                low = mid;
+            }
+        }
+
+        return high;
+    }
+
+    private JsonNode CreateAccessList(CallRequest request, StoredBlock block)
+    {
+        // The accessed set is what the call touches beyond sender, recipient and precompiles; without a tracer hook
+        // for it yet, return the request's own list with the gas it needs, as geth does for a call that touches nothing new.
+        ulong gas = EstimateGas(request, block);
+        var list = new JsonArray();
+        foreach (AccessListEntry entry in request.AccessList)
+        {
+            list.Add(new JsonObject
+            {
+                ["address"] = entry.Address.ToString(),
+                ["storageKeys"] = new JsonArray([.. entry.StorageKeys.Select(k => (JsonNode)JsonValue.Create(k.ToString()))]),
+            });
+        }
+
+        return new JsonObject { ["accessList"] = list, ["gasUsed"] = EthFormat.Quantity(gas) };
+    }
+
+    private static RpcException RevertError(TransactionResult result)
+    {
+        ReadOnlySpan<byte> data = result.Output.Span;
+        if (result.Error is not null && data.IsEmpty && !IsRevert(result))
+        {
+            return new RpcException(result.Error);
+        }
+
+        string message = "execution reverted";
+        // Error(string): selector 0x08c379a0, then the ABI-encoded string.
+        if (data.Length >= 68 && data[..4].SequenceEqual(new byte[] { 0x08, 0xc3, 0x79, 0xa0 }))
+        {
+            UInt256 length = UInt256.FromBigEndian(data.Slice(36, 32));
+            if (length <= (ulong)(data.Length - 68))
+            {
+                message += ": " + Encoding.UTF8.GetString(data.Slice(68, (int)(ulong)length));
+            }
+        }
+
+        return new RpcException(RpcErrorCodes.ExecutionReverted, message, Hex.Encode(data));
+    }
+
+    private static bool IsRevert(TransactionResult result) =>
+        result.Error is null || result.Error.Contains("revert", StringComparison.OrdinalIgnoreCase);
+
+    // ---- fees
+
+    private JsonNode FeeHistory(RpcParams p)
+    {
+        ulong count = Math.Min(GetNumber(p, 0), 1024);
+        StoredBlock newest = BlockTag.Resolve(Store, p, 1);
+        double[] percentiles = p.Has(2) ? [.. p[2].EnumerateArray().Select(e => e.GetDouble())] : [];
+        ulong oldest = newest.Number + 1 >= count ? newest.Number + 1 - count : 0;
+        var baseFees = new JsonArray();
+        var ratios = new JsonArray();
+        var blobBaseFees = new JsonArray();
+        var blobRatios = new JsonArray();
+        var rewards = new JsonArray();
+        for (ulong n = oldest; n <= newest.Number && count > 0; n++)
+        {
+            StoredBlock block = Store.GetByNumber(n)!;
+            UInt256 baseFee = block.Header.BaseFeePerGas ?? UInt256.Zero;
+            baseFees.Add(EthFormat.Quantity(baseFee));
+            ratios.Add(block.Header.GasLimit == 0 ? 0 : (double)block.Header.GasUsed / block.Header.GasLimit);
+            blobBaseFees.Add(EthFormat.Quantity(BlobGas.BaseFeePerBlobGas(block.Header.ExcessBlobGas ?? 0, BlobSchedule.Cancun)));
+            blobRatios.Add((double)(block.Header.BlobGasUsed ?? 0) / BlobSchedule.Cancun.MaxBlobGasPerBlock);
+            if (percentiles.Length > 0)
+            {
+                rewards.Add(Rewards(block, baseFee, percentiles));
+            }
+        }
+
+        baseFees.Add(EthFormat.Quantity(BaseFee.Next(newest.Header)));
+        blobBaseFees.Add(EthFormat.Quantity(BlobGas.BaseFeePerBlobGas(
+            BlobGas.NextExcessBlobGas(newest.Header.ExcessBlobGas ?? 0, newest.Header.BlobGasUsed ?? 0, BlobSchedule.Cancun), BlobSchedule.Cancun)));
+        var result = new JsonObject
+        {
+            ["oldestBlock"] = EthFormat.Quantity(oldest),
+            ["baseFeePerGas"] = baseFees,
+            ["gasUsedRatio"] = ratios,
+            ["baseFeePerBlobGas"] = blobBaseFees,
+            ["blobGasUsedRatio"] = blobRatios,
+        };
+        if (percentiles.Length > 0)
+        {
+            result["reward"] = rewards;
+        }
+
+        return result;
+    }
+
+    /// <summary>Effective tips at the given percentiles of gas used in the block (geth's method).</summary>
+    private static JsonArray Rewards(StoredBlock block, UInt256 baseFee, double[] percentiles)
+    {
+        var tips = Enumerable.Range(0, block.Block.Transactions.Length)
+            .Select(i => (Tip: block.Block.Transactions[i].EffectiveGasPrice(baseFee) - baseFee, Gas: block.GasUsedBy(i)))
+            .OrderBy(t => t.Tip)
+            .ToList();
+        var rewards = new JsonArray();
+        foreach (double percentile in percentiles)
+        {
+            if (tips.Count == 0)
+            {
+                rewards.Add("0x0");
+                continue;
+            }
+
+            double threshold = block.Header.GasUsed * percentile / 100;
+            ulong cumulative = 0;
+            UInt256 reward = tips[^1].Tip;
+            foreach ((UInt256 tip, ulong gas) in tips)
+            {
+                cumulative += gas;
+                if (cumulative >= threshold)
+                {
+                    reward = tip;
+                    break;
+                }
+            }
+
+            rewards.Add(EthFormat.Quantity(reward));
+        }
+
+        return rewards;
+    }
+
+    private static JsonObject PoolGroup(SortedDictionary<Address, List<PooledTransaction>> group)
+    {
+        var result = new JsonObject();
+        foreach ((Address sender, List<PooledTransaction> transactions) in group)
+        {
+            var byNonce = new JsonObject();
+            foreach (PooledTransaction pooled in transactions)
+            {
+                byNonce[pooled.Transaction.Nonce.ToString(System.Globalization.CultureInfo.InvariantCulture)] = EthFormat.Transaction(pooled.Transaction, sender, null, 0);
+            }
+
+            result[sender.ToString()] = byNonce;
+        }
+
+        return result;
+    }
+
+    // ---- parameters
+
+    internal static Address GetAddress(RpcParams p, int index) =>
+        Address.TryParse(p.GetString(index), out Address address) ? address : throw RpcException.InvalidParams($"invalid argument {index}: not an address");
+
+    internal static Hash256 GetHash(RpcParams p, int index) =>
+        Hash256.TryParse(p.GetString(index), out Hash256 hash) ? hash : throw RpcException.InvalidParams($"invalid argument {index}: not a 32-byte hash");
+
+    private static UInt256 GetUInt256(RpcParams p, int index) =>
+        UInt256.TryParse(p.GetString(index), out UInt256 value) ? value : throw RpcException.InvalidParams($"invalid argument {index}: not a 256-bit quantity");
+
+    /// <summary>A number given as a hex quantity or a JSON number.</summary>
+    private static ulong GetNumber(RpcParams p, int index) =>
+        p[index].ValueKind == JsonValueKind.Number && p[index].TryGetUInt64(out ulong n) ? n : p.GetQuantity(index);
+}

@@ -1,0 +1,243 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json.Nodes;
+using Hyperion.Chain;
+using Hyperion.Core;
+using Hyperion.Core.Crypto;
+
+namespace Hyperion.Rpc.Eth;
+
+/// <summary>
+/// Chain events for clients: polling filters (eth_newFilter, eth_newBlockFilter, eth_newPendingTransactionFilter,
+/// eth_getFilterChanges, eth_getFilterLogs, eth_uninstallFilter) and WebSocket subscriptions (eth_subscribe /
+/// eth_unsubscribe for newHeads, logs and newPendingTransactions).
+/// </summary>
+public sealed class EventModule : IDisposable
+{
+    public const int MaxFilters = 1_000;
+    public const int MaxSubscriptionsPerConnection = 100;
+
+    /// <summary>Changes a filter keeps between polls; the oldest are dropped beyond it.</summary>
+    public const int MaxQueuedChanges = 10_000;
+
+    /// <summary>Filters nobody polled for this long are removed (geth: 5 minutes).</summary>
+    public static readonly TimeSpan FilterTimeout = TimeSpan.FromMinutes(5);
+
+    private readonly Sequencer _chain;
+    private readonly ConcurrentDictionary<string, Filter> _filters = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Subscription> _subscriptions = new(StringComparer.Ordinal);
+    private long _nextId;
+
+    public EventModule(Sequencer chain)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        _chain = chain;
+        _chain.BlockAdded += OnBlockAdded;
+        _chain.Pool.TransactionPending += OnTransactionPending;
+    }
+
+    public int SubscriptionCount => _subscriptions.Count;
+
+    public void Register(RpcMethodRegistry registry)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        registry
+            .Add("eth_newFilter", p => Install(new Filter(FilterKind.Logs, LogFilter.Parse(p, 0, _chain.Store))))
+            .Add("eth_newBlockFilter", _ => Install(new Filter(FilterKind.Blocks, null)))
+            .Add("eth_newPendingTransactionFilter", _ => Install(new Filter(FilterKind.PendingTransactions, null)))
+            .Add("eth_uninstallFilter", p => JsonValue.Create(_filters.TryRemove(p.GetString(0), out _)))
+            .Add("eth_getFilterChanges", p => GetFilter(p.GetString(0)).TakeChanges())
+            .Add("eth_getFilterLogs", p =>
+            {
+                Filter filter = GetFilter(p.GetString(0));
+                return filter.Kind == FilterKind.Logs
+                    ? new JsonArray([.. filter.Logs!.Query(_chain.Store, EthModule.MaxLogRange)])
+                    : throw new RpcException("filter not found");
+            })
+            .Add("eth_subscribe", p => Subscribe(p))
+            .Add("eth_unsubscribe", p => JsonValue.Create(_subscriptions.TryRemove(p.GetString(0), out _)));
+    }
+
+    public void Dispose()
+    {
+        _chain.BlockAdded -= OnBlockAdded;
+        _chain.Pool.TransactionPending -= OnTransactionPending;
+    }
+
+    private string NewId() => "0x" + Keccak256.Hash(Encoding.ASCII.GetBytes($"hyperion-{Interlocked.Increment(ref _nextId)}-{Environment.TickCount64}")).ToString()[2..34];
+
+    private JsonNode Install(Filter filter)
+    {
+        ExpireIdleFilters();
+        if (_filters.Count >= MaxFilters)
+        {
+            throw new RpcException($"too many filters (limit {MaxFilters}); uninstall some first");
+        }
+
+        string id = NewId();
+        _filters[id] = filter;
+        return id;
+    }
+
+    private Filter GetFilter(string id)
+    {
+        ExpireIdleFilters();
+        return _filters.TryGetValue(id, out Filter? filter) ? filter : throw new RpcException("filter not found");
+    }
+
+    private void ExpireIdleFilters()
+    {
+        DateTime cutoff = DateTime.UtcNow - FilterTimeout;
+        foreach ((string id, Filter filter) in _filters)
+        {
+            if (filter.LastPolled < cutoff)
+            {
+                _filters.TryRemove(id, out _);
+            }
+        }
+    }
+
+    private JsonNode Subscribe(RpcParams p)
+    {
+        RpcConnection connection = RpcConnection.Current ?? throw new RpcException("notifications not supported: subscribe over a WebSocket connection");
+        string kind = p.GetString(0);
+        LogFilter? logs = kind switch
+        {
+            "newHeads" or "newPendingTransactions" => null,
+            "logs" => LogFilter.Parse(p, 1, _chain.Store),
+            _ => throw RpcException.InvalidParams($"unsupported subscription type '{kind}' (newHeads, logs, newPendingTransactions)"),
+        };
+        if (_subscriptions.Values.Count(s => s.Connection == connection) >= MaxSubscriptionsPerConnection)
+        {
+            throw new RpcException($"too many subscriptions on this connection (limit {MaxSubscriptionsPerConnection})");
+        }
+
+        string id = NewId();
+        _subscriptions[id] = new Subscription(id, kind, logs, connection);
+        connection.Closed.Register(() => _subscriptions.TryRemove(id, out _));
+        return id;
+    }
+
+    private void OnBlockAdded(BlockAddedEvent added)
+    {
+        StoredBlock block = added.Block;
+        foreach (Filter filter in _filters.Values)
+        {
+            switch (filter.Kind)
+            {
+                case FilterKind.Blocks:
+                    filter.Add(JsonValue.Create(block.Hash.ToString()));
+                    break;
+                case FilterKind.Logs:
+                    foreach (JsonObject log in filter.Logs!.Matching(block))
+                    {
+                        filter.Add(log);
+                    }
+
+                    break;
+            }
+        }
+
+        JsonObject? header = null;
+        foreach (Subscription subscription in _subscriptions.Values)
+        {
+            if (subscription.Kind == "newHeads")
+            {
+                header ??= HeadOf(block);
+                subscription.Notify(header);
+            }
+            else if (subscription.Kind == "logs")
+            {
+                foreach (JsonObject log in subscription.Logs!.Matching(block))
+                {
+                    subscription.Notify(log);
+                }
+            }
+        }
+    }
+
+    private void OnTransactionPending(Hash256 hash)
+    {
+        foreach (Filter filter in _filters.Values)
+        {
+            if (filter.Kind == FilterKind.PendingTransactions)
+            {
+                filter.Add(JsonValue.Create(hash.ToString()));
+            }
+        }
+
+        foreach (Subscription subscription in _subscriptions.Values)
+        {
+            if (subscription.Kind == "newPendingTransactions")
+            {
+                subscription.Notify(JsonValue.Create(hash.ToString()));
+            }
+        }
+    }
+
+    /// <summary>A newHeads notification: the block without its transactions.</summary>
+    private static JsonObject HeadOf(StoredBlock block)
+    {
+        JsonObject json = EthFormat.Block(block, fullTransactions: false);
+        json.Remove("transactions");
+        json.Remove("uncles");
+        json.Remove("withdrawals");
+        json.Remove("size");
+        json.Remove("totalDifficulty");
+        return json;
+    }
+
+    private enum FilterKind
+    {
+        Logs,
+        Blocks,
+        PendingTransactions,
+    }
+
+    private sealed class Filter(FilterKind kind, LogFilter? logs)
+    {
+        private readonly Queue<JsonNode> _changes = new();
+
+        public FilterKind Kind { get; } = kind;
+        public LogFilter? Logs { get; } = logs;
+        public DateTime LastPolled { get; private set; } = DateTime.UtcNow;
+
+        public void Add(JsonNode change)
+        {
+            lock (_changes)
+            {
+                if (_changes.Count >= MaxQueuedChanges)
+                {
+                    _changes.Dequeue();
+                }
+
+                _changes.Enqueue(change);
+            }
+        }
+
+        public JsonArray TakeChanges()
+        {
+            lock (_changes)
+            {
+                LastPolled = DateTime.UtcNow;
+                var result = new JsonArray([.. _changes.Select(c => c.DeepClone())]);
+                _changes.Clear();
+                return result;
+            }
+        }
+    }
+
+    private sealed record Subscription(string Id, string Kind, LogFilter? Logs, RpcConnection Connection)
+    {
+        public void Notify(JsonNode result)
+        {
+            var message = new JsonObject
+            {
+                ["jsonrpc"] = "2.0",
+                ["method"] = "eth_subscription",
+                ["params"] = new JsonObject { ["subscription"] = Id, ["result"] = result.DeepClone() },
+            };
+            Connection.TrySend(Encoding.UTF8.GetBytes(message.ToJsonString()));
+        }
+    }
+}

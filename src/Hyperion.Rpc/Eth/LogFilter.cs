@@ -1,0 +1,179 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Hyperion.Chain;
+using Hyperion.Core;
+
+namespace Hyperion.Rpc.Eth;
+
+/// <summary>
+/// A log filter (eth_getLogs, eth_newFilter, logs subscriptions): block range or block hash, addresses, and per
+/// position a set of accepted topics (empty = any). Blocks are skipped by their bloom before logs are read.
+/// </summary>
+public sealed class LogFilter
+{
+    public string FromBlock { get; init; } = "latest";
+    public string ToBlock { get; init; } = "latest";
+    public Hash256? BlockHash { get; init; }
+    public IReadOnlyList<Address> Addresses { get; init; } = [];
+    public IReadOnlyList<IReadOnlyList<Hash256>> Topics { get; init; } = [];
+
+    public static LogFilter Parse(RpcParams parameters, int index, ChainStore store)
+    {
+        JsonElement e = parameters.Has(index) ? parameters[index] : default;
+        if (e.ValueKind == JsonValueKind.Undefined)
+        {
+            return new LogFilter();
+        }
+
+        if (e.ValueKind != JsonValueKind.Object)
+        {
+            throw RpcException.InvalidParams($"invalid argument {index}: expected a filter object");
+        }
+
+        Hash256? blockHash = null;
+        if (e.TryGetProperty("blockHash", out JsonElement hashElement) && hashElement.ValueKind == JsonValueKind.String)
+        {
+            blockHash = Hash256.TryParse(hashElement.GetString(), out Hash256 h) ? h : throw RpcException.InvalidParams("invalid blockHash");
+            if (e.TryGetProperty("fromBlock", out _) || e.TryGetProperty("toBlock", out _))
+            {
+                throw RpcException.InvalidParams("cannot specify both BlockHash and FromBlock/ToBlock, choose one or the other");
+            }
+        }
+
+        var addresses = new List<Address>();
+        if (e.TryGetProperty("address", out JsonElement address))
+        {
+            if (address.ValueKind == JsonValueKind.String)
+            {
+                addresses.Add(ParseAddress(address));
+            }
+            else if (address.ValueKind == JsonValueKind.Array)
+            {
+                addresses.AddRange(address.EnumerateArray().Select(ParseAddress));
+            }
+        }
+
+        var topics = new List<IReadOnlyList<Hash256>>();
+        if (e.TryGetProperty("topics", out JsonElement topicList) && topicList.ValueKind == JsonValueKind.Array)
+        {
+            if (topicList.GetArrayLength() > 4)
+            {
+                throw RpcException.InvalidParams("too many topics: at most 4 positions");
+            }
+
+            foreach (JsonElement position in topicList.EnumerateArray())
+            {
+                topics.Add(position.ValueKind switch
+                {
+                    JsonValueKind.Null => [],
+                    JsonValueKind.String => [ParseTopic(position)],
+                    JsonValueKind.Array => [.. position.EnumerateArray().Where(t => t.ValueKind != JsonValueKind.Null).Select(ParseTopic)],
+                    _ => throw RpcException.InvalidParams("invalid topic"),
+                });
+            }
+        }
+
+        return new LogFilter
+        {
+            FromBlock = e.TryGetProperty("fromBlock", out JsonElement from) && from.ValueKind == JsonValueKind.String ? from.GetString()! : "latest",
+            ToBlock = e.TryGetProperty("toBlock", out JsonElement to) && to.ValueKind == JsonValueKind.String ? to.GetString()! : "latest",
+            BlockHash = blockHash,
+            Addresses = addresses,
+            Topics = topics,
+        };
+    }
+
+    /// <summary>Matching logs in the filter's range, oldest first.</summary>
+    public IEnumerable<JsonObject> Query(ChainStore store, ulong maxRange)
+    {
+        if (BlockHash is Hash256 hash)
+        {
+            StoredBlock block = store.GetByHash(hash) ?? throw new RpcException("unknown block");
+            return Matching(block).ToList();
+        }
+
+        ulong from = BlockTag.ResolveNumber(store, FromBlock, 0);
+        ulong to = Math.Min(BlockTag.ResolveNumber(store, ToBlock, 0), store.Head.Number);
+        if (from > to)
+        {
+            return [];
+        }
+
+        if (to - from >= maxRange)
+        {
+            throw new RpcException($"block range too large: {to - from + 1} blocks, limit {maxRange}");
+        }
+
+        var results = new List<JsonObject>();
+        for (ulong n = from; n <= to; n++)
+        {
+            results.AddRange(Matching(store.GetByNumber(n)!));
+        }
+
+        return results;
+    }
+
+    /// <summary>The block's logs that match (address and topics; the range is the caller's concern).</summary>
+    public IEnumerable<JsonObject> Matching(StoredBlock block)
+    {
+        if (!MayMatch(block))
+        {
+            yield break;
+        }
+
+        int logIndex = 0;
+        for (int i = 0; i < block.Receipts.Count; i++)
+        {
+            foreach (Log log in block.Receipts[i].Logs)
+            {
+                if (Matches(log))
+                {
+                    yield return EthFormat.Log(log, block, i, logIndex);
+                }
+
+                logIndex++;
+            }
+        }
+    }
+
+    public bool Matches(Log log)
+    {
+        if (Addresses.Count > 0 && !Addresses.Contains(log.Address))
+        {
+            return false;
+        }
+
+        for (int position = 0; position < Topics.Count; position++)
+        {
+            IReadOnlyList<Hash256> accepted = Topics[position];
+            if (accepted.Count == 0)
+            {
+                continue;
+            }
+
+            if (position >= log.Topics.Count || !accepted.Contains(log.Topics[position]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private bool MayMatch(StoredBlock block)
+    {
+        Bloom bloom = block.Header.LogsBloom;
+        if (Addresses.Count > 0 && !Addresses.Any(a => bloom.Contains(a)))
+        {
+            return false;
+        }
+
+        return Topics.All(accepted => accepted.Count == 0 || accepted.Any(t => bloom.Contains(t)));
+    }
+
+    private static Address ParseAddress(JsonElement e) =>
+        Address.TryParse(e.GetString(), out Address a) ? a : throw RpcException.InvalidParams($"invalid address {e}");
+
+    private static Hash256 ParseTopic(JsonElement e) =>
+        Hash256.TryParse(e.GetString(), out Hash256 h) ? h : throw RpcException.InvalidParams($"invalid topic {e}");
+}
