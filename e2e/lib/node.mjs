@@ -43,12 +43,12 @@ async function rpc(url, method, params = []) {
  * Starts a node and resolves { url, wsUrl, chainId, stop, kind } once it answers eth_chainId, or
  * { unavailable: reason } when the node cannot start at all (so a suite can skip with that reason).
  */
-export async function startNode({ extraArgs = [], timeoutMs = 300_000 } = {}) {
+export async function startNode({ extraArgs = [], timeoutMs = 300_000, dataDir = null } = {}) {
   const port = await freePort();
   const kind = process.env.E2E_NODE === 'anvil' ? 'anvil' : 'hyperion';
   const [cmd, args] = kind === 'anvil'
     ? [path.join(binDir, 'anvil'), ['--port', String(port), '--silent', ...extraArgs]]
-    : [path.join(repoRoot, 'hyperion'), ['dev', '--ephemeral', '--port', String(port), ...extraArgs]];
+    : [path.join(repoRoot, 'hyperion'), ['dev', ...(dataDir ? ['--data-dir', dataDir] : ['--ephemeral']), '--port', String(port), ...extraArgs]];
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => { output += d; });
@@ -64,10 +64,10 @@ export async function startNode({ extraArgs = [], timeoutMs = 300_000 } = {}) {
     }
     try {
       const chainId = BigInt(await rpc(url, 'eth_chainId'));
-      const stop = async () => {
+      const stop = async (signal = 'SIGTERM') => {
         if (exited !== null) return;
         const done = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
+        child.kill(signal);
         const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
         await done;
         clearTimeout(timer);

@@ -91,6 +91,7 @@ public sealed class Sequencer : IDisposable
         else
         {
             Directory.CreateDirectory(options.DataDirectory);
+            CheckChainId(options.DataDirectory, genesis.ChainId);
             store = ChainStore.Open(Path.Combine(options.DataDirectory, ChainFileName), genesisBlock, out stored);
         }
 
@@ -113,6 +114,30 @@ public sealed class Sequencer : IDisposable
 
         sequencer._producer.Start();
         return sequencer;
+    }
+
+    /// <summary>
+    /// The chain id is not part of the genesis block, so it is recorded beside the chain: reopening a data directory
+    /// with another chain id would otherwise silently continue the old chain under the new id.
+    /// </summary>
+    private static void CheckChainId(string directory, ulong chainId)
+    {
+        string path = Path.Combine(directory, "chain-id");
+        string expected = chainId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (File.Exists(path))
+        {
+            string stored = File.ReadAllText(path).Trim();
+            if (stored != expected)
+            {
+                throw new InvalidDataException($"{directory} holds a chain with chain id {stored}, not {expected}: use another --data-dir");
+            }
+
+            return;
+        }
+
+        string temporary = path + ".tmp";
+        File.WriteAllText(temporary, expected);
+        File.Move(temporary, path, overwrite: true);
     }
 
     /// <summary>The state after block <paramref name="number"/>, or null when it is no longer (or not yet) kept.</summary>

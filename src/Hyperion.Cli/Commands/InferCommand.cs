@@ -45,6 +45,7 @@ internal static class InferCommand
             ulong sampleSeed = parse.GetValue(seed);
 
             var stopwatch = Stopwatch.StartNew();
+            TimeSpan cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
             IReadOnlyList<int> generated;
             byte[]? logitsHash = null;
             int steps;
@@ -57,16 +58,19 @@ internal static class InferCommand
                 using var transformer = new IntegerTransformer(loaded.Quantized, threadCount);
                 var sampler = new IntegerSampler(loaded.Quantized.Config.VocabSize, temperatureQ16, topPQ16, sampleSeed);
                 stopwatch.Restart(); // exclude table and buffer set-up
+                cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
                 GenerationResult result = Generator.Run(transformer, sampler, promptTokens, max, parse.GetValue(hashLogits));
                 (generated, logitsHash, steps) = (result.Tokens, result.LogitsHash, result.Steps);
             }
 
             double seconds = stopwatch.Elapsed.TotalSeconds;
+            // CPU seconds of all threads: on a shared, oversubscribed machine wall time mostly measures waiting.
+            double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds;
             Console.WriteLine(string.Join(' ', generated.Select(t => t.ToString(CultureInfo.InvariantCulture))));
             Console.WriteLine(tok is null ? "(no vocabulary)" : tok.Decode(generated, promptTokens[^1]));
             if (logitsHash is not null) Console.WriteLine($"logits keccak-256 0x{Convert.ToHexStringLower(logitsHash)}");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{steps / seconds:F1} tokens/s ({steps} forward passes in {seconds:F3} s, {(parse.GetValue(useFloat) ? "float" : $"integer/{Int8Kernels.ActivePath}, {threadCount} thread(s)")})"));
+                $"{steps / seconds:F1} tokens/s ({steps} forward passes in {seconds:F3} s wall, {cpuSeconds:F3} s CPU = {steps / Math.Max(cpuSeconds, 1e-9):F1} tokens per CPU-second; {(parse.GetValue(useFloat) ? "float" : $"integer/{Int8Kernels.ActivePath}, {threadCount} thread(s)")})"));
             return 0;
         }));
         return command;

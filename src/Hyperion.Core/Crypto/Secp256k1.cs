@@ -337,6 +337,20 @@ public static unsafe class Secp256k1
         }
     }
 
+    /// <summary>Loads the first library that exists, else throws naming the Debian package to install.</summary>
+    internal static IntPtr LoadLibrary(params string[] candidates)
+    {
+        foreach (string name in candidates)
+        {
+            if (NativeLibrary.TryLoad(name, typeof(Secp256k1).Assembly, null, out IntPtr library))
+            {
+                return library;
+            }
+        }
+
+        throw new DllNotFoundException(MissingLibraryMessage);
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static NativeApi LoadApi()
     {
@@ -388,17 +402,7 @@ public static unsafe class Secp256k1
             new Span<byte>(seed, 32).Clear();
         }
 
-        public static NativeApi Load()
-        {
-            if (!NativeLibrary.TryLoad(LibraryName, out IntPtr library)
-                && !NativeLibrary.TryLoad("libsecp256k1.so", out library)
-                && !NativeLibrary.TryLoad("libsecp256k1", typeof(Secp256k1).Assembly, null, out library))
-            {
-                throw new DllNotFoundException(MissingLibraryMessage);
-            }
-
-            return new NativeApi(library);
-        }
+        public static NativeApi Load() => new(LoadLibrary(LibraryName, "libsecp256k1.so"));
 
         private static IntPtr Export(IntPtr library, string name)
         {

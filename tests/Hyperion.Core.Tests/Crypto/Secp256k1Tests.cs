@@ -208,4 +208,11 @@ public class Secp256k1Tests
 
     [Fact]
     public void Library_is_available_here() => Assert.True(Secp256k1.IsAvailable);
+
+    [Fact]
+    public void Missing_library_error_names_the_package()
+    {
+        var error = Assert.Throws<DllNotFoundException>(() => Secp256k1.LoadLibrary("libsecp256k1-not-installed.so.9"));
+        Assert.Equal("libsecp256k1 not found: install it with `apt-get install -y libsecp256k1-1`", error.Message);
+    }
 }
