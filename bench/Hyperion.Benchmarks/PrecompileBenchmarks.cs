@@ -12,6 +12,7 @@ public class PrecompileBenchmarks
     private byte[] _kilobyte = [];
     private byte[] _bn254Add = [];
     private byte[] _bn254Mul = [];
+    private byte[] _pointEvaluation = [];
     private byte[] _bn254Pairing2 = [];
 
     [GlobalSetup]
@@ -32,6 +33,20 @@ public class PrecompileBenchmarks
         _bn254Add = Convert.FromHexString(generator +
             "030644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd315ed738c0e0a7c92e7845f96b2ae9c0a68a6a449e3538fc7ff3ebf7a5a18a2c4");
         _bn254Mul = Convert.FromHexString(generator + "30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000000");
+
+        // c-kzg-4844 verify_kzg_proof_case_correct_proof_392169c16a2e5ef6: a valid proof with full-width z and y.
+        byte[] commitment = Convert.FromHexString("a421e229565952cfff4ef3517100a97da1d4fe57956fa50a442f92af03b1bf37adacc8ad4ed209b31287ea5bb94d9d06");
+        byte[] versionedHash = System.Security.Cryptography.SHA256.HashData(commitment);
+        versionedHash[0] = 0x01;
+        _pointEvaluation = [.. versionedHash,
+            .. Convert.FromHexString("73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000000"),
+            .. Convert.FromHexString("304962b3598a0adf33189fdfd9789feab1096ff40006900400000003fffffffc"),
+            .. commitment,
+            .. Convert.FromHexString("aa86c458b3065e7ec244033a2ade91a7499561f482419a3a372c42a636dad98262a2ce926d142fd7cfe26ca148efe8b4")];
+        if (!Hyperion.Evm.Precompiles.Kzg.PointEvaluationPrecompile.TryRun(_pointEvaluation, out _))
+        {
+            throw new InvalidOperationException("point evaluation benchmark input does not verify");
+        }
 
         // Two pairs e(G1, G2)·e(G1, −G2) = 1 (go-ethereum's two_point_match_2): the shape of a Groth16-style check.
         const string g2 = "198e9393920d483a7260bfb731fb5d25f1aa493335a9e71297e485b7aef312c21800deef121f1e76426a00665e5c4479674322d4f75edadd46debd5cd992f6ed";
@@ -62,6 +77,13 @@ public class PrecompileBenchmarks
     public byte[] Bn254Add()
     {
         Bn254AddPrecompile.TryRun(_bn254Add, out byte[] output);
+        return output;
+    }
+
+    [Benchmark]
+    public byte[] PointEvaluation()
+    {
+        Hyperion.Evm.Precompiles.Kzg.PointEvaluationPrecompile.TryRun(_pointEvaluation, out byte[] output);
         return output;
     }
 

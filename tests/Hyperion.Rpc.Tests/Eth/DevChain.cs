@@ -1,0 +1,109 @@
+using System.Text;
+using System.Text.Json;
+using Hyperion.Chain;
+using Hyperion.Core;
+using Hyperion.Core.Wallet;
+using Hyperion.Rpc.Eth;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Hyperion.Rpc.Tests.Eth;
+
+/// <summary>
+/// An in-memory dev chain with the eth/event modules behind a dispatcher, called with JSON as a client would (no
+/// HTTP). Blocks are only produced by evm_mine (the interval is an hour), so tests control the chain's shape.
+/// </summary>
+internal sealed class DevChain : IDisposable
+{
+    public const ulong ChainId = 1337;
+
+    /// <summary>
+    /// Runtime code at <see cref="Contract"/>: x = calldata word 0; x == 1 reverts with 0xdeadbeef; otherwise stores
+    /// x in slot 0 and emits LOG2(topic0 = <see cref="EventTopic"/>, topic1 = x).
+    /// </summary>
+    public static readonly byte[] ContractCode = Hex.Decode(
+        "600035" + "80600114" + "603657" + "80600055" + "80" +
+        "7f" + "aa00000000000000000000000000000000000000000000000000000000000001" +
+        "60006000a2" + "00" +
+        "5b" + "63deadbeef" + "600052" + "6004601cfd");
+
+    public static readonly Address Contract = Address.Parse("0x000000000000000000000000000000000000c0de");
+    public static readonly Hash256 EventTopic = Hash256.Parse("0xaa00000000000000000000000000000000000000000000000000000000000001");
+
+    private static readonly Lazy<IReadOnlyList<DevAccount>> LazyAccounts = new(() => DevAccounts.Derive(DevAccounts.DefaultMnemonic, 3));
+
+    private readonly EventModule _events;
+    private readonly RpcDispatcher _dispatcher;
+    private long _id;
+
+    public DevChain()
+    {
+        var alloc = new SortedDictionary<Address, GenesisAccount>();
+        foreach (DevAccount account in Accounts)
+        {
+            alloc[account.Address] = new GenesisAccount(UInt256.Parse("10000000000000000000")); // 10 ether: balances fit a ulong
+        }
+
+        alloc[Contract] = new GenesisAccount(UInt256.Zero, 1, ContractCode);
+        Sequencer = Sequencer.Start(new Genesis { ChainId = ChainId, Alloc = alloc }, new SequencerOptions { BlockTime = TimeSpan.FromHours(1) });
+        var registry = new RpcMethodRegistry();
+        RpcServer.AddBuiltIns(registry, ChainId);
+        Eth = new EthModule(Sequencer, Accounts);
+        Eth.Register(registry);
+        _events = new EventModule(Sequencer);
+        _events.Register(registry);
+        _dispatcher = new RpcDispatcher(registry, new RpcServerOptions(), NullLogger.Instance);
+    }
+
+    public static IReadOnlyList<DevAccount> Accounts => LazyAccounts.Value;
+
+    public static Address Alice => Accounts[0].Address;
+
+    public static Address Bob => Accounts[1].Address;
+
+    public Sequencer Sequencer { get; }
+
+    public EthModule Eth { get; }
+
+    /// <summary>The whole response object for <paramref name="method"/> with <paramref name="paramsJson"/> (a JSON array).</summary>
+    public JsonElement Request(string method, string paramsJson = "[]")
+    {
+        string body = $$"""{"jsonrpc":"2.0","id":{{Interlocked.Increment(ref _id)}},"method":"{{method}}","params":{{paramsJson}}}""";
+        byte[] response = _dispatcher.DispatchAsync(Encoding.UTF8.GetBytes(body), CancellationToken.None).AsTask().GetAwaiter().GetResult()!;
+        return JsonDocument.Parse(response).RootElement.Clone();
+    }
+
+    /// <summary>The result; fails the test with the error when there is one.</summary>
+    public JsonElement Call(string method, string paramsJson = "[]")
+    {
+        JsonElement response = Request(method, paramsJson);
+        Assert.False(response.TryGetProperty("error", out JsonElement error), $"{method} failed: {error}");
+        return response.GetProperty("result");
+    }
+
+    /// <summary>The error object; fails the test when the call succeeded.</summary>
+    public JsonElement Error(string method, string paramsJson = "[]")
+    {
+        JsonElement response = Request(method, paramsJson);
+        Assert.True(response.TryGetProperty("error", out JsonElement error), $"{method} unexpectedly succeeded: {response}");
+        return error;
+    }
+
+    /// <summary>Sends a transaction from a dev account and mines it; returns the transaction hash.</summary>
+    public string SendAndMine(string txJson)
+    {
+        string hash = Call("eth_sendTransaction", $"[{txJson}]").GetString()!;
+        Call("evm_mine");
+        return hash;
+    }
+
+    /// <summary>Calldata for the test contract: one 32-byte word holding <paramref name="x"/>.</summary>
+    public static string Word(ulong x) => "0x" + x.ToString("x64", System.Globalization.CultureInfo.InvariantCulture);
+
+    public static ulong Quantity(JsonElement e) => EthJson.ParseQuantity(e.GetString()!);
+
+    public void Dispose()
+    {
+        _events.Dispose();
+        Sequencer.Dispose();
+    }
+}

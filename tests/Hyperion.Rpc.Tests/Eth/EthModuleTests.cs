@@ -1,0 +1,201 @@
+using System.Text.Json;
+using Hyperion.Core;
+using Hyperion.Rpc.Eth;
+using static Hyperion.Rpc.Tests.Eth.DevChain;
+
+namespace Hyperion.Rpc.Tests.Eth;
+
+public sealed class EthModuleTests : IDisposable
+{
+    private readonly DevChain _chain = new();
+
+    public void Dispose() => _chain.Dispose();
+
+    private string Transfer(ulong wei) =>
+        _chain.SendAndMine($$"""{"from":"{{Alice}}","to":"{{Bob}}","value":"0x{{wei:x}}"}""");
+
+    private string Invoke(ulong x) =>
+        _chain.SendAndMine($$"""{"from":"{{Alice}}","to":"{{Contract}}","data":"{{Word(x)}}","gas":"0x30000"}""");
+
+    [Fact]
+    public void Block_tags_resolve_and_unknown_blocks_read_as_null()
+    {
+        Transfer(1);
+        Transfer(2);
+        Assert.Equal(2UL, Quantity(_chain.Call("eth_blockNumber")));
+
+        Assert.Equal(2UL, Quantity(_chain.Call("eth_getBlockByNumber", """["latest",false]""").GetProperty("number")));
+        Assert.Equal(2UL, Quantity(_chain.Call("eth_getBlockByNumber", """["pending",false]""").GetProperty("number")));
+        Assert.Equal(0UL, Quantity(_chain.Call("eth_getBlockByNumber", """["earliest",false]""").GetProperty("number")));
+        JsonElement one = _chain.Call("eth_getBlockByNumber", """["0x1",true]""");
+        Assert.Equal(1UL, Quantity(one.GetProperty("number")));
+        Assert.Equal(JsonValueKind.Object, one.GetProperty("transactions")[0].ValueKind);
+        Assert.Equal(JsonValueKind.Null, _chain.Call("eth_getBlockByNumber", """["0x99",false]""").ValueKind);
+        Assert.Equal(JsonValueKind.Null, _chain.Call("eth_getBlockByHash", $"""["{Hash256.Zero}",false]""").ValueKind);
+
+        // EIP-1898: by hash and by number, for state reads.
+        string hashOfOne = one.GetProperty("hash").GetString()!;
+        ulong atOneByHash = Quantity(_chain.Call("eth_getBalance", $$"""["{{Bob}}",{"blockHash":"{{hashOfOne}}"}]"""));
+        ulong atOneByNumber = Quantity(_chain.Call("eth_getBalance", $$"""["{{Bob}}",{"blockNumber":"0x1"}]"""));
+        Assert.Equal(atOneByHash, atOneByNumber);
+        Assert.Equal(RpcErrorCodes.Server, _chain.Error("eth_getBalance", $$"""["{{Bob}}",{"blockHash":"{{Hash256.Zero}}"}]""").GetProperty("code").GetInt32());
+        Assert.Equal(RpcErrorCodes.InvalidParams, _chain.Error("eth_getBalance", $$"""["{{Bob}}",{"foo":1}]""").GetProperty("code").GetInt32());
+        Assert.Equal(RpcErrorCodes.InvalidParams, _chain.Error("eth_getBalance", $$"""["{{Bob}}","0xzz"]""").GetProperty("code").GetInt32());
+        Assert.Equal(RpcErrorCodes.InvalidParams, _chain.Error("eth_getBalance", """["0x1234","latest"]""").GetProperty("code").GetInt32());
+        Assert.Equal(RpcErrorCodes.InvalidParams, _chain.Error("eth_getBlockByNumber", """[7,false]""").GetProperty("code").GetInt32());
+    }
+
+    [Fact]
+    public void Balance_at_an_old_block_is_the_balance_then()
+    {
+        ulong genesisBalance = Quantity(_chain.Call("eth_getBalance", $"""["{Bob}","latest"]"""));
+        Transfer(1000);
+        Transfer(234);
+        Assert.Equal(genesisBalance, Quantity(_chain.Call("eth_getBalance", $"""["{Bob}","0x0"]""")));
+        Assert.Equal(genesisBalance + 1000, Quantity(_chain.Call("eth_getBalance", $"""["{Bob}","0x1"]""")));
+        Assert.Equal(genesisBalance + 1234, Quantity(_chain.Call("eth_getBalance", $"""["{Bob}","latest"]""")));
+        Assert.Equal(1UL, Quantity(_chain.Call("eth_getTransactionCount", $"""["{Alice}","0x1"]""")));
+        Assert.Equal(0UL, Quantity(_chain.Call("eth_getTransactionCount", $"""["{Alice}","earliest"]""")));
+    }
+
+    [Fact]
+    public void Raw_transaction_errors_are_clear()
+    {
+        JsonElement malformed = _chain.Error("eth_sendRawTransaction", """["0xf8"]""");
+        Assert.Equal(RpcErrorCodes.Server, malformed.GetProperty("code").GetInt32());
+        Assert.StartsWith("rlp:", malformed.GetProperty("message").GetString());
+        Assert.Equal(RpcErrorCodes.InvalidParams, _chain.Error("eth_sendRawTransaction", """["0xf"]""").GetProperty("code").GetInt32());
+        Assert.Equal(RpcErrorCodes.InvalidParams, _chain.Error("eth_sendRawTransaction", "[]").GetProperty("code").GetInt32());
+
+        string raw = _chain.Call("eth_signTransaction", $$"""[{"from":"{{Alice}}","to":"{{Bob}}","value":"0x1","nonce":"0x0","gas":"0x5208"}]""").GetString()!;
+        string hash = _chain.Call("eth_sendRawTransaction", $"""["{raw}"]""").GetString()!;
+        _chain.Call("evm_mine");
+        Assert.Equal("0x1", _chain.Call("eth_getTransactionReceipt", $"""["{hash}"]""").GetProperty("status").GetString());
+
+        JsonElement again = _chain.Error("eth_sendRawTransaction", $"""["{raw}"]""");
+        Assert.Contains("nonce too low", again.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Call_that_reverts_is_error_3_with_the_revert_data()
+    {
+        JsonElement error = _chain.Error("eth_call", $$"""[{"to":"{{Contract}}","data":"{{Word(1)}}"},"latest"]""");
+        Assert.Equal(RpcErrorCodes.ExecutionReverted, error.GetProperty("code").GetInt32());
+        Assert.Equal("execution reverted", error.GetProperty("message").GetString());
+        Assert.Equal("0xdeadbeef", error.GetProperty("data").GetString());
+
+        Assert.Equal("0x", _chain.Call("eth_call", $$"""[{"to":"{{Contract}}","data":"{{Word(5)}}"},"latest"]""").GetString());
+        Assert.Equal(RpcErrorCodes.InvalidParams, _chain.Error("eth_call", """["nope","latest"]""").GetProperty("code").GetInt32());
+        Assert.Equal(RpcErrorCodes.InvalidParams, _chain.Error("eth_call", """[{"to":"0x12"},"latest"]""").GetProperty("code").GetInt32());
+    }
+
+    [Fact]
+    public void Estimate_gas_is_the_least_limit_that_succeeds()
+    {
+        Assert.Equal(21_000UL, Quantity(_chain.Call("eth_estimateGas", $$"""[{"from":"{{Alice}}","to":"{{Bob}}","value":"0x1"}]""")));
+
+        ulong estimate = Quantity(_chain.Call("eth_estimateGas", $$"""[{"from":"{{Alice}}","to":"{{Contract}}","data":"{{Word(7)}}"}]"""));
+        Assert.True(estimate > 21_000 + 20_000, $"estimate {estimate} must cover the fresh SSTORE");
+        // The estimate is enough, one less is not.
+        _chain.Call("eth_call", $$"""[{"from":"{{Alice}}","to":"{{Contract}}","data":"{{Word(7)}}","gas":"0x{{estimate:x}}"},"latest"]""");
+        _chain.Error("eth_call", $$"""[{"from":"{{Alice}}","to":"{{Contract}}","data":"{{Word(7)}}","gas":"0x{{estimate - 1:x}}"},"latest"]""");
+
+        JsonElement reverted = _chain.Error("eth_estimateGas", $$"""[{"from":"{{Alice}}","to":"{{Contract}}","data":"{{Word(1)}}"}]""");
+        Assert.Equal(RpcErrorCodes.ExecutionReverted, reverted.GetProperty("code").GetInt32());
+    }
+
+    [Fact]
+    public void Logs_are_filtered_by_topics_and_the_range_is_limited()
+    {
+        Invoke(10);
+        Invoke(11);
+        Invoke(10);
+        string topic0 = EventTopic.ToString();
+        JsonElement all = _chain.Call("eth_getLogs", $$"""[{"fromBlock":"0x0","toBlock":"latest","address":"{{Contract}}"}]""");
+        Assert.Equal(3, all.GetArrayLength());
+
+        JsonElement tens = _chain.Call("eth_getLogs", $$"""[{"fromBlock":"0x0","topics":["{{topic0}}","{{Word(10)}}"]}]""");
+        Assert.Equal(2, tens.GetArrayLength());
+        Assert.Equal(1UL, Quantity(tens[0].GetProperty("blockNumber")));
+        Assert.Equal(3UL, Quantity(tens[1].GetProperty("blockNumber")));
+
+        JsonElement either = _chain.Call("eth_getLogs", $$"""[{"fromBlock":"0x0","topics":[null,["{{Word(11)}}","{{Word(12)}}"]]}]""");
+        Assert.Equal(1, either.GetArrayLength());
+        Assert.Equal(Word(11), either[0].GetProperty("topics")[1].GetString());
+
+        Assert.Equal(0, _chain.Call("eth_getLogs", $$"""[{"fromBlock":"0x0","topics":["{{Word(10)}}"]}]""").GetArrayLength());
+        Assert.Equal(1, _chain.Call("eth_getLogs", $$"""[{"fromBlock":"0x2","toBlock":"0x2"}]""").GetArrayLength());
+
+        // The range limit (10,000 on the RPC) applies to the clamped range; check it with a small limit.
+        var wide = new LogFilter { FromBlock = "earliest", ToBlock = "latest" };
+        RpcException tooWide = Assert.Throws<RpcException>(() => wide.Query(_chain.Sequencer.Store, 3).ToList());
+        Assert.Contains("block range too large: 4 blocks, limit 3", tooWide.Message, StringComparison.Ordinal);
+        Assert.Equal(3, wide.Query(_chain.Sequencer.Store, 4).Count());
+        Assert.Equal(RpcErrorCodes.InvalidParams, _chain.Error("eth_getLogs", """[{"topics":["0x12"]}]""").GetProperty("code").GetInt32());
+        Assert.Equal(RpcErrorCodes.InvalidParams, _chain.Error("eth_getLogs", """[{"topics":[null,null,null,null,null]}]""").GetProperty("code").GetInt32());
+    }
+
+    [Fact]
+    public void Block_filter_returns_new_block_hashes_once()
+    {
+        string filter = _chain.Call("eth_newBlockFilter").GetString()!;
+        Assert.Equal(0, _chain.Call("eth_getFilterChanges", $"""["{filter}"]""").GetArrayLength());
+        Transfer(1);
+        Transfer(1);
+        JsonElement changes = _chain.Call("eth_getFilterChanges", $"""["{filter}"]""");
+        Assert.Equal(2, changes.GetArrayLength());
+        Assert.Equal(_chain.Call("eth_getBlockByNumber", """["0x2",false]""").GetProperty("hash").GetString(), changes[1].GetString());
+        Assert.Equal(0, _chain.Call("eth_getFilterChanges", $"""["{filter}"]""").GetArrayLength());
+
+        Assert.True(_chain.Call("eth_uninstallFilter", $"""["{filter}"]""").GetBoolean());
+        Assert.Equal("filter not found", _chain.Error("eth_getFilterChanges", $"""["{filter}"]""").GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public void Log_filter_reports_matching_logs_of_new_blocks()
+    {
+        string filter = _chain.Call("eth_newFilter", $$"""[{"topics":[null,"{{Word(4)}}"]}]""").GetString()!;
+        Invoke(3);
+        Invoke(4);
+        JsonElement changes = _chain.Call("eth_getFilterChanges", $"""["{filter}"]""");
+        Assert.Equal(1, changes.GetArrayLength());
+        Assert.Equal(2UL, Quantity(changes[0].GetProperty("blockNumber")));
+    }
+
+    [Fact]
+    public void Snapshot_and_revert_restore_the_chain_and_state()
+    {
+        Transfer(5);
+        string snapshot = _chain.Call("evm_snapshot").GetString()!;
+        ulong balance = Quantity(_chain.Call("eth_getBalance", $"""["{Bob}","latest"]"""));
+        Transfer(7);
+        Transfer(9);
+        Assert.Equal(3UL, Quantity(_chain.Call("eth_blockNumber")));
+
+        Assert.True(_chain.Call("evm_revert", $"""["{snapshot}"]""").GetBoolean());
+        Assert.Equal(1UL, Quantity(_chain.Call("eth_blockNumber")));
+        Assert.Equal(balance, Quantity(_chain.Call("eth_getBalance", $"""["{Bob}","latest"]""")));
+        Assert.Equal(1UL, Quantity(_chain.Call("eth_getTransactionCount", $"""["{Alice}","latest"]""")));
+        Assert.False(_chain.Call("evm_revert", $"""["{snapshot}"]""").GetBoolean()); // a snapshot is used once
+
+        Transfer(1); // the chain continues from the reverted head
+        Assert.Equal(2UL, Quantity(_chain.Call("eth_blockNumber")));
+    }
+
+    [Fact]
+    public void Txpool_status_counts_pending_and_queued()
+    {
+        JsonElement empty = _chain.Call("txpool_status");
+        Assert.Equal("0x0", empty.GetProperty("pending").GetString());
+        Assert.Equal("0x0", empty.GetProperty("queued").GetString());
+
+        _chain.Call("eth_sendTransaction", $$"""[{"from":"{{Alice}}","to":"{{Bob}}","value":"0x1"}]""");
+        _chain.Call("eth_sendTransaction", $$"""[{"from":"{{Alice}}","to":"{{Bob}}","value":"0x1","nonce":"0x5"}]""");
+        JsonElement status = _chain.Call("txpool_status");
+        Assert.Equal("0x1", status.GetProperty("pending").GetString());
+        Assert.Equal("0x1", status.GetProperty("queued").GetString());
+
+        _chain.Call("evm_mine");
+        Assert.Equal("0x0", _chain.Call("txpool_status").GetProperty("pending").GetString());
+    }
+}
