@@ -1,0 +1,146 @@
+// Chain benchmarks against anvil in the same run (issue 4):
+//   1. N pre-signed ERC20 transfers from S senders, sent with eth_sendRawTransaction: time until all are mined → tx/s, Mgas/s
+//   2. send → receipt latency at a light steady load: p50 / p99
+//   3. eth_call and eth_getBalance requests per second (C concurrent clients)
+// Usage: node e2e/bench/chain-bench.mjs [--txs 10000] [--senders 1000] [--seconds 5] [--concurrency 16]
+import { ethers } from 'ethers';
+import { compileContracts } from '../lib/compile.mjs';
+import { startNode, devKeys } from '../lib/node.mjs';
+
+const args = Object.fromEntries(process.argv.slice(2).join(' ').split('--').filter(Boolean).map((a) => a.trim().split(/\s+/)));
+const TXS = Number(args.txs ?? 10000);
+const SENDERS = Number(args.senders ?? 1000);
+const SECONDS = Number(args.seconds ?? 5);
+const CONCURRENCY = Number(args.concurrency ?? 16);
+
+async function rpc(url, method, params) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+  const body = await res.json();
+  if (body.error) throw new Error(`${method}: ${body.error.message}`);
+  return body.result;
+}
+
+async function batch(url, calls) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(calls.map(([method, params], id) => ({ jsonrpc: '2.0', id, method, params }))) });
+  const body = await res.json();
+  for (const r of body) if (r.error) throw new Error(r.error.message);
+  return body.sort((a, b) => a.id - b.id).map((r) => r.result);
+}
+
+async function waitForReceipt(url, hash) {
+  for (;;) {
+    const r = await rpc(url, 'eth_getTransactionReceipt', [hash]);
+    if (r) return r;
+    await new Promise((res) => setTimeout(res, 1));
+  }
+}
+
+async function runOn(kind) {
+  if (kind === 'anvil') process.env.E2E_NODE = 'anvil'; else delete process.env.E2E_NODE;
+  const node = await startNode({ extraArgs: kind === 'anvil' ? ['--accounts', '10'] : [] });
+  if (node.unavailable) throw new Error(node.unavailable);
+  const url = node.url;
+  const chainId = node.chainId;
+  const provider = new ethers.JsonRpcProvider(url, undefined, { pollingInterval: 20, cacheTimeout: -1 });
+  const owner = new ethers.Wallet(devKeys[0], provider);
+  const { contracts } = compileContracts();
+  const token = await new ethers.ContractFactory(contracts.HyperionToken.abi, contracts.HyperionToken.bytecode, owner).deploy(10n ** 30n);
+  await token.waitForDeployment();
+  const tokenAddress = await token.getAddress();
+  const iface = token.interface;
+  const feeData = await provider.getFeeData();
+  const maxFeePerGas = feeData.maxFeePerGas * 4n;
+  const maxPriorityFeePerGas = feeData.maxPriorityFeePerGas;
+
+  // Setup: senders get ETH and tokens (pre-signed, sent in batches).
+  const senders = Array.from({ length: SENDERS }, (_, i) => new ethers.Wallet(ethers.keccak256(ethers.toUtf8Bytes(`bench-sender-${i}`))));
+  let nonce = await provider.getTransactionCount(owner.address, 'pending');
+  const setup = [];
+  for (const s of senders) {
+    setup.push(await owner.signTransaction({ type: 2, chainId, nonce: nonce++, to: s.address, value: 10n ** 17n, gasLimit: 21000, maxFeePerGas, maxPriorityFeePerGas }));
+    setup.push(await owner.signTransaction({ type: 2, chainId, nonce: nonce++, to: tokenAddress, data: iface.encodeFunctionData('transfer', [s.address, 10n ** 20n]), gasLimit: 60000, maxFeePerGas, maxPriorityFeePerGas }));
+  }
+  let lastSetup;
+  for (let i = 0; i < setup.length; i += 100) {
+    const hashes = await batch(url, setup.slice(i, i + 100).map((raw) => ['eth_sendRawTransaction', [raw]]));
+    lastSetup = hashes[hashes.length - 1];
+  }
+  await waitForReceipt(url, lastSetup);
+
+  // 1. Throughput.
+  const perSender = Math.ceil(TXS / SENDERS);
+  const recipient = ethers.Wallet.createRandom().address;
+  const signed = [];
+  for (let k = 0; k < perSender; k++) {
+    for (const s of senders) {
+      if (signed.length >= TXS) break;
+      signed.push(await s.signTransaction({ type: 2, chainId, nonce: k, to: tokenAddress, data: iface.encodeFunctionData('transfer', [recipient, 1n]), gasLimit: 60000, maxFeePerGas, maxPriorityFeePerGas }));
+    }
+  }
+  const startBlock = BigInt(await rpc(url, 'eth_blockNumber', []));
+  const started = performance.now();
+  const lastHashes = [];
+  for (let i = 0; i < signed.length; i += 200) {
+    const hashes = await batch(url, signed.slice(i, i + 200).map((raw) => ['eth_sendRawTransaction', [raw]]));
+    lastHashes.push(hashes[hashes.length - 1]);
+  }
+  for (const h of lastHashes.slice(-SENDERS)) await waitForReceipt(url, h);
+  // Every transaction of the run must be mined: count them block by block.
+  let mined = 0; let gas = 0n;
+  for (let n = startBlock + 1n; mined < signed.length; n++) {
+    let block = await rpc(url, 'eth_getBlockByNumber', [ethers.toQuantity(n), false]);
+    while (!block) { await new Promise((r) => setTimeout(r, 2)); block = await rpc(url, 'eth_getBlockByNumber', [ethers.toQuantity(n), false]); }
+    mined += block.transactions.length; gas += BigInt(block.gasUsed);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const throughput = { txs: mined, seconds, txPerSecond: mined / seconds, mgasPerSecond: Number(gas) / 1e6 / seconds };
+
+  // 2. Latency at a light steady load (one transaction at a time, 20 ms apart).
+  const latencies = [];
+  const sender = senders[0];
+  let senderNonce = perSender;
+  for (let i = 0; i < 100; i++) {
+    const raw = await sender.signTransaction({ type: 2, chainId, nonce: senderNonce++, to: recipient, value: 1n, gasLimit: 21000, maxFeePerGas, maxPriorityFeePerGas });
+    const t0 = performance.now();
+    const hash = await rpc(url, 'eth_sendRawTransaction', [raw]);
+    await waitForReceipt(url, hash);
+    latencies.push(performance.now() - t0);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  latencies.sort((a, b) => a - b);
+  const latency = { p50: latencies[49], p99: latencies[98] };
+
+  // 3. Read requests per second.
+  const callData = iface.encodeFunctionData('balanceOf', [recipient]);
+  async function rps(method, params) {
+    let count = 0;
+    const deadline = performance.now() + SECONDS * 1000;
+    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < deadline) { await rpc(url, method, params); count++; }
+    }));
+    return count / SECONDS;
+  }
+  const reads = {
+    ethCall: await rps('eth_call', [{ to: tokenAddress, data: callData }, 'latest']),
+    getBalance: await rps('eth_getBalance', [recipient, 'latest']),
+  };
+  provider.destroy();
+  await node.stop();
+  return { throughput, latency, reads };
+}
+
+const results = {};
+for (const kind of ['hyperion', 'anvil']) {
+  results[kind] = await runOn(kind);
+  console.log(kind, JSON.stringify(results[kind]));
+}
+const h = results.hyperion; const a = results.anvil;
+const ratio = (x, y) => (x / y).toFixed(2);
+console.log(`\n| metric | hyperion | anvil | ratio |\n|---|---:|---:|---:|`);
+console.log(`| ${TXS} ERC20 transfers, tx/s | ${h.throughput.txPerSecond.toFixed(0)} | ${a.throughput.txPerSecond.toFixed(0)} | ${ratio(h.throughput.txPerSecond, a.throughput.txPerSecond)} |`);
+console.log(`| Mgas/s | ${h.throughput.mgasPerSecond.toFixed(1)} | ${a.throughput.mgasPerSecond.toFixed(1)} | ${ratio(h.throughput.mgasPerSecond, a.throughput.mgasPerSecond)} |`);
+console.log(`| send→receipt p50 (ms) | ${h.latency.p50.toFixed(1)} | ${a.latency.p50.toFixed(1)} | ${ratio(a.latency.p50, h.latency.p50)} (anvil/hyperion) |`);
+console.log(`| send→receipt p99 (ms) | ${h.latency.p99.toFixed(1)} | ${a.latency.p99.toFixed(1)} | ${ratio(a.latency.p99, h.latency.p99)} (anvil/hyperion) |`);
+console.log(`| eth_call req/s | ${h.reads.ethCall.toFixed(0)} | ${a.reads.ethCall.toFixed(0)} | ${ratio(h.reads.ethCall, a.reads.ethCall)} |`);
+console.log(`| eth_getBalance req/s | ${h.reads.getBalance.toFixed(0)} | ${a.reads.getBalance.toFixed(0)} | ${ratio(h.reads.getBalance, a.reads.getBalance)} |`);
