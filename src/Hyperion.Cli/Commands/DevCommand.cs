@@ -90,7 +90,9 @@ internal static class DevCommand
 
         var registry = new RpcMethodRegistry();
         RpcServer.AddBuiltIns(registry, genesis.ChainId);
-        new EthModule(chain, devAccounts).Register(registry);
+        var eth = new EthModule(chain, devAccounts);
+        eth.Register(registry);
+        new DebugModule(chain, eth).Register(registry);
         using var events = new EventModule(chain);
         events.Register(registry);
         var metrics = new NodeMetrics(chain);

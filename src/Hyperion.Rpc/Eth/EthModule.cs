@@ -7,6 +7,7 @@ using Hyperion.Core.Blocks;
 using Hyperion.Core.Crypto;
 using Hyperion.Core.Transactions;
 using Hyperion.Core.Wallet;
+using Hyperion.Evm.Tracing;
 using Hyperion.Execution.Transactions;
 using Hyperion.State;
 using Hyperion.State.World;
@@ -290,7 +291,8 @@ public sealed class EthModule
         return result.Output;
     }
 
-    private TransactionResult Execute(CallRequest request, StoredBlock block, ulong gas)
+    /// <summary>Runs a call on the state after <paramref name="block"/> (see <see cref="Call"/>), traced when <paramref name="tracer"/> is given.</summary>
+    internal TransactionResult Execute(CallRequest request, StoredBlock block, ulong gas, IEvmTracer? tracer = null)
     {
         IStateReader state = _chain.StateAt(block.Number) ?? throw new RpcException($"state of block {block.Number} is not kept");
         Address from = request.From ?? Address.Zero;
@@ -316,7 +318,7 @@ public sealed class EthModule
             AccessList = request.AccessList,
         };
         var world = new WorldState(state);
-        TransactionResult result = processor.Execute(world, tx, from);
+        TransactionResult result = processor.Execute(world, tx, from, tracer);
         if (!result.IsValid)
         {
             throw new RpcException(result.Rejection!.Reason == TransactionRejectionReason.InsufficientFunds

@@ -49,6 +49,7 @@ internal sealed class DevChain : IDisposable
         RpcServer.AddBuiltIns(registry, ChainId);
         Eth = new EthModule(Sequencer, Accounts);
         Eth.Register(registry);
+        new DebugModule(Sequencer, Eth).Register(registry);
         _events = new EventModule(Sequencer);
         _events.Register(registry);
         _dispatcher = new RpcDispatcher(registry, new RpcServerOptions(), NullLogger.Instance);

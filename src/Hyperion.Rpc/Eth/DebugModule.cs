@@ -1,0 +1,103 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Hyperion.Chain;
+using Hyperion.Core;
+using Hyperion.Execution.Transactions;
+using Hyperion.State;
+using Hyperion.State.World;
+
+namespace Hyperion.Rpc.Eth;
+
+/// <summary>
+/// debug_traceTransaction and debug_traceCall with geth's default struct logger. A mined transaction is traced by
+/// re-executing its block's earlier transactions on the parent state, then the transaction itself.
+/// </summary>
+public sealed class DebugModule
+{
+    private readonly Sequencer _chain;
+    private readonly EthModule _eth;
+
+    public DebugModule(Sequencer chain, EthModule eth)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        ArgumentNullException.ThrowIfNull(eth);
+        _chain = chain;
+        _eth = eth;
+    }
+
+    public void Register(RpcMethodRegistry registry)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        registry
+            .Add("debug_traceTransaction", p => TraceTransaction(EthModule.GetHash(p, 0), ParseOptions(p, 1)))
+            .Add("debug_traceCall", p =>
+            {
+                CallRequest request = CallRequest.Parse(p, 0);
+                StoredBlock block = BlockTag.Resolve(_chain.Store, p, 1);
+                StructLogTracer tracer = ParseOptions(p, 2);
+                TransactionResult result = _eth.Execute(request, block, request.Gas ?? block.Header.GasLimit, tracer);
+                return tracer.Result(result.GasUsed, !result.Success, result.Output.Span);
+            });
+    }
+
+    private JsonObject TraceTransaction(Hash256 hash, StructLogTracer tracer)
+    {
+        ChainStore store = _chain.Store;
+        if (!store.TryFindTransaction(hash, out StoredBlock block, out int index))
+        {
+            throw new RpcException($"transaction {hash} not found");
+        }
+
+        IStateReader parent = _chain.StateAt(block.Number - 1)
+            ?? throw new RpcException($"required historical state unavailable: state of block {block.Number - 1} is not kept (oldest is {_chain.OldestState})");
+        var state = new WorldState(parent);
+        var processor = new TransactionProcessor(BlockExecutor.Environment(block.Header, _chain.ChainId, store));
+        for (int i = 0; i <= index; i++)
+        {
+            if (!BlockExecutor.TryToRequest(block.Block.Transactions[i], block.Senders[i], out TransactionRequest? request, out string? error))
+            {
+                throw new RpcException(error!);
+            }
+
+            TransactionResult result = processor.Execute(state, request!, i == index ? tracer : null);
+            if (!result.IsValid)
+            {
+                // A stored block re-executes exactly; anything else means the state window moved under us.
+                throw new RpcException($"transaction {i} of block {block.Number} does not re-execute: {result.Rejection!.Message}");
+            }
+
+            if (i == index)
+            {
+                return tracer.Result(result.GasUsed, !result.Success, result.Output.Span);
+            }
+        }
+
+        throw new System.Diagnostics.UnreachableException();
+    }
+
+    /// <summary>The tracer options object: only the default logger (no "tracer" or "structLogger"), with disableStack/disableStorage.</summary>
+    private static StructLogTracer ParseOptions(RpcParams p, int index)
+    {
+        if (!p.Has(index))
+        {
+            return new StructLogTracer();
+        }
+
+        JsonElement options = p[index];
+        if (options.ValueKind != JsonValueKind.Object)
+        {
+            throw RpcException.InvalidParams($"invalid argument {index}: expected a tracer options object");
+        }
+
+        if (options.TryGetProperty("tracer", out JsonElement tracer) && tracer.ValueKind != JsonValueKind.Null
+            && !(tracer.ValueKind == JsonValueKind.String && tracer.GetString() is "" or "structLogger"))
+        {
+            throw RpcException.InvalidParams($"invalid argument {index}: tracer {tracer} is not supported (only the default struct logger)");
+        }
+
+        return new StructLogTracer(withStack: !Flag(options, "disableStack"), withStorage: !Flag(options, "disableStorage"));
+    }
+
+    private static bool Flag(JsonElement options, string name) =>
+        options.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.True;
+}

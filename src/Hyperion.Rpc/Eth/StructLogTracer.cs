@@ -1,0 +1,140 @@
+using System.Text.Json.Nodes;
+using Hyperion.Core;
+using Hyperion.Evm.Interpreter;
+using Hyperion.Evm.Tracing;
+
+namespace Hyperion.Rpc.Eth;
+
+/// <summary>
+/// geth's default ("struct") logger for debug_traceTransaction/debug_traceCall: one entry per instruction with pc,
+/// op, gas, gasCost, depth, stack and the storage slots the frame has read or written so far. Memory is not
+/// captured (geth's default leaves it off).
+/// </summary>
+public sealed class StructLogTracer(bool withStack = true, bool withStorage = true) : IEvmTracer
+{
+    /// <summary>Steps kept at most, so a long loop cannot exhaust memory; the trace reports the cut.</summary>
+    public const int MaxSteps = 1_000_000;
+
+    private readonly JsonArray _logs = [];
+    private readonly List<SortedDictionary<UInt256, UInt256>> _storageByDepth = [];
+    private JsonObject? _previous;
+    private int _previousDepth;
+    private long _previousGas;
+    private UInt256? _pendingLoadKey;
+
+    public bool Truncated { get; private set; }
+
+    public void OnStep(int pc, byte opcode, long gas, long gasCost, long memorySize, ReadOnlySpan<UInt256> stack, int depth, long refund)
+    {
+        // The interpreter reports the static cost; within a frame the gas left at the next step gives the full cost.
+        if (_previous is not null && depth == _previousDepth)
+        {
+            _previous["gasCost"] = _previousGas - gas;
+        }
+
+        if (_pendingLoadKey is UInt256 loadedKey && depth == _previousDepth && stack.Length > 0 && withStorage)
+        {
+            Storage(depth)[loadedKey] = stack[^1];
+            _previous!["storage"] = StorageJson(depth);
+        }
+
+        _pendingLoadKey = null;
+        while (_storageByDepth.Count > depth)
+        {
+            _storageByDepth.RemoveAt(_storageByDepth.Count - 1);
+        }
+
+        if (_logs.Count >= MaxSteps)
+        {
+            Truncated = true;
+            _previous = null;
+            return;
+        }
+
+        var step = new JsonObject
+        {
+            ["pc"] = pc,
+            ["op"] = OpcodeTable.NameOf(opcode),
+            ["gas"] = gas,
+            ["gasCost"] = gasCost,
+            ["depth"] = depth,
+        };
+        if (refund != 0)
+        {
+            step["refund"] = refund;
+        }
+
+        if (withStack)
+        {
+            var stackJson = new JsonArray();
+            foreach (UInt256 word in stack)
+            {
+                stackJson.Add(word.ToHexString());
+            }
+
+            step["stack"] = stackJson;
+        }
+
+        if (withStorage && stack.Length >= 1)
+        {
+            if (opcode == 0x54) // SLOAD: the value shows on the stack at the next step
+            {
+                _pendingLoadKey = stack[^1];
+            }
+            else if (opcode == 0x55 && stack.Length >= 2) // SSTORE
+            {
+                Storage(depth)[stack[^1]] = stack[^2];
+                step["storage"] = StorageJson(depth);
+            }
+        }
+
+        _logs.Add(step);
+        _previous = step;
+        _previousDepth = depth;
+        _previousGas = gas;
+    }
+
+    public void OnFault(string error)
+    {
+        if (_previous is not null)
+        {
+            _previous["error"] = error;
+        }
+
+        _pendingLoadKey = null;
+    }
+
+    /// <summary>geth's result object: {gas, failed, returnValue, structLogs}.</summary>
+    public JsonObject Result(long gasUsed, bool failed, ReadOnlySpan<byte> returnValue) => new()
+    {
+        ["gas"] = gasUsed,
+        ["failed"] = failed,
+        ["returnValue"] = Hex.Encode(returnValue),
+        ["structLogs"] = _logs,
+    };
+
+    private SortedDictionary<UInt256, UInt256> Storage(int depth)
+    {
+        while (_storageByDepth.Count < depth)
+        {
+            _storageByDepth.Add([]);
+        }
+
+        return _storageByDepth[depth - 1];
+    }
+
+    private JsonObject StorageJson(int depth)
+    {
+        var json = new JsonObject();
+        Span<byte> word = stackalloc byte[32];
+        foreach ((UInt256 key, UInt256 value) in Storage(depth))
+        {
+            key.WriteBigEndian(word);
+            string k = Hex.Encode(word)[2..];
+            value.WriteBigEndian(word);
+            json[k] = Hex.Encode(word)[2..];
+        }
+
+        return json;
+    }
+}
