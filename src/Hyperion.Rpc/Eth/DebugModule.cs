@@ -54,12 +54,7 @@ public sealed class DebugModule
         var processor = new TransactionProcessor(BlockExecutor.Environment(block.Header, _chain.ChainId, store));
         for (int i = 0; i <= index; i++)
         {
-            if (!BlockExecutor.TryToRequest(block.Block.Transactions[i], block.Senders[i], out TransactionRequest? request, out string? error))
-            {
-                throw new RpcException(error!);
-            }
-
-            TransactionResult result = processor.Execute(state, request!, i == index ? tracer : null);
+            TransactionResult result = processor.Execute(state, block.Block.Transactions[i], block.Senders[i], i == index ? tracer : null);
             if (!result.IsValid)
             {
                 // A stored block re-executes exactly; anything else means the state window moved under us.
