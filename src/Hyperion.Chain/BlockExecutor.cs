@@ -7,8 +7,6 @@ using Hyperion.Execution.Transactions;
 using Hyperion.State;
 using Hyperion.State.World;
 using Hyperion.Trie;
-using CoreTxType = Hyperion.Core.Transactions.TransactionType;
-using ExecTxType = Hyperion.Execution.Transactions.TransactionType;
 
 namespace Hyperion.Chain;
 
@@ -88,13 +86,8 @@ public static class BlockExecutor
                 continue;
             }
 
-            if (!TryToRequest(tx, sender, out TransactionRequest? request, out string? unsupported))
-            {
-                Skip(tx, sender, unsupported!, permanent: true);
-                continue;
-            }
-
-            TransactionResult result = processor.Execute(state, request!);
+            // Types the handler does not execute come back as a permanent TypeNotSupported rejection.
+            TransactionResult result = processor.Execute(state, tx, sender);
             if (!result.IsValid)
             {
                 // A nonce gap, a fee below the current base fee or a short balance may resolve in a later block.
@@ -133,45 +126,6 @@ public static class BlockExecutor
 
             skipped.Add(new SkippedTransaction(tx, sender, reason, permanent));
         }
-    }
-
-    /// <summary>The handler's view of a signed transaction; false for types this chain does not execute.</summary>
-    public static bool TryToRequest(Transaction tx, Address sender, out TransactionRequest? request, out string? error)
-    {
-        ArgumentNullException.ThrowIfNull(tx);
-        ExecTxType? type = tx.Type switch
-        {
-            CoreTxType.Legacy => ExecTxType.Legacy,
-            CoreTxType.AccessList => ExecTxType.AccessList,
-            CoreTxType.DynamicFee => ExecTxType.DynamicFee,
-            CoreTxType.Blob => ExecTxType.Blob,
-            _ => null,
-        };
-        if (type is null)
-        {
-            request = null;
-            error = $"transaction type 0x{(byte)tx.Type:x2} not supported";
-            return false;
-        }
-
-        request = new TransactionRequest
-        {
-            Type = type.Value,
-            Sender = sender,
-            To = tx.To,
-            Nonce = tx.Nonce,
-            GasLimit = tx.GasLimit,
-            Value = tx.Value,
-            Data = tx.Data,
-            GasPrice = tx.GasPrice,
-            MaxFeePerGas = tx.MaxFeePerGas,
-            MaxPriorityFeePerGas = tx.MaxPriorityFeePerGas,
-            AccessList = [.. tx.AccessList.Select(e => new AccessListItem(e.Address, e.StorageKeys))],
-            MaxFeePerBlobGas = tx.MaxFeePerBlobGas,
-            BlobVersionedHashes = tx.BlobVersionedHashes,
-        };
-        error = null;
-        return true;
     }
 }
 

@@ -14,6 +14,7 @@ public static class Program
         root.Subcommands.Add(DbCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(StateTestCommand.Create());
+        root.Subcommands.Add(BlockTestCommand.Create());
         root.Subcommands.Add(ModelCommand.Create());
         root.Subcommands.Add(InferCommand.Create());
         return root.Parse(args).Invoke();

@@ -185,7 +185,7 @@ public sealed partial class MetisVm
     private FrameResult ExecuteCreateUntraced(in Address caller, in Address address, in UInt256 value, ReadOnlyMemory<byte> initCode, long gas, int depth)
     {
         Hash256 existingCodeHash = _state.GetCodeHash(address);
-        if (_state.GetNonce(address) != 0 || (!existingCodeHash.IsZero && existingCodeHash != Keccak256.OfEmpty))
+        if (_state.GetNonce(address) != 0 || (!existingCodeHash.IsZero && existingCodeHash != Keccak256.OfEmpty) || _state.HasStorage(address))
         {
             return Fail(EvmError.ContractAddressCollision);
         }

@@ -60,6 +60,12 @@ public interface IWorldState
 
     void SetStorage(in Address address, in UInt256 key, in UInt256 value);
 
+    /// <summary>
+    /// True when the account has non-empty storage. EIP-7610: a creation whose target has storage (but no code or
+    /// nonce) is a collision, like one whose target has code or a nonce.
+    /// </summary>
+    bool HasStorage(in Address address);
+
     /// <summary>EIP-1153 transient storage: cleared when the transaction ends, reverted with the journal.</summary>
     UInt256 GetTransientStorage(in Address address, in UInt256 key);
 

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Hyperion.Evm;
 using Hyperion.Execution.StateTests;
@@ -26,50 +25,10 @@ internal static class StateTestCommand
 
     private static int Run(string[] paths, string? forkName, string? pattern, bool json, bool trace)
     {
-        Fork? fork = null;
-        if (forkName is not null)
+        if (!FixtureCommands.TryParseOptions("statetest", forkName, pattern, out Fork? fork, out Regex? filter) ||
+            FixtureCommands.Collect(paths, "statetest") is not { } files)
         {
-            if (!ForkNames.TryParse(forkName, out Fork parsed))
-            {
-                Console.Error.WriteLine($"hyperion statetest: unsupported fork '{forkName}' (Berlin, London, Paris, Shanghai, Cancun)");
-                return 2;
-            }
-
-            fork = parsed;
-        }
-
-        Regex? filter = null;
-        if (pattern is not null)
-        {
-            try
-            {
-                filter = new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
-            }
-            catch (ArgumentException e)
-            {
-                Console.Error.WriteLine($"hyperion statetest: --run: {e.Message}");
-                return 2;
-            }
-        }
-
-        var files = new List<string>();
-        foreach (string path in paths)
-        {
-            if (File.Exists(path))
-            {
-                files.Add(path);
-            }
-            else if (Directory.Exists(path))
-            {
-                string[] found = Directory.GetFiles(path, "*.json", SearchOption.AllDirectories);
-                Array.Sort(found, StringComparer.Ordinal);
-                files.AddRange(found);
-            }
-            else
-            {
-                Console.Error.WriteLine($"hyperion statetest: {path}: no such file or directory");
-                return 2;
-            }
+            return 2;
         }
 
         var options = new StateTestRunOptions { Fork = fork, NameFilter = filter, Trace = trace ? Console.Error : null };
@@ -86,48 +45,21 @@ internal static class StateTestCommand
             Parallel.For(0, files.Count, i => results[i] = StateTestRunner.RunFile(files[i], options));
         }
 
-        int passed = 0, failed = 0, skipped = 0;
-        foreach (IReadOnlyList<StateTestCaseResult> fileResults in results)
-        {
-            foreach (StateTestCaseResult result in fileResults)
-            {
-                switch (result.Status)
+        return FixtureCommands.Report(
+            results.SelectMany(r => r).Select(r => new FixtureCommands.Row(
+                r.Status,
+                $"FAIL {r.File} {r.Test} {r.Fork} d={r.Indexes.Data} g={r.Indexes.Gas} v={r.Indexes.Value}: {r.Detail}",
+                new
                 {
-                    case StateTestStatus.Passed: passed++; break;
-                    case StateTestStatus.Failed: failed++; break;
-                    default: skipped++; break;
-                }
-
-                if (json)
-                {
-                    Console.WriteLine(JsonSerializer.Serialize(new
-                    {
-                        file = result.File,
-                        test = result.Test,
-                        fork = result.Fork,
-                        d = result.Indexes.Data,
-                        g = result.Indexes.Gas,
-                        v = result.Indexes.Value,
-                        status = result.Status.ToString().ToLowerInvariant(),
-                        detail = result.Detail,
-                    }));
-                }
-                else if (result.Status == StateTestStatus.Failed)
-                {
-                    Console.WriteLine($"FAIL {result.File} {result.Test} {result.Fork} d={result.Indexes.Data} g={result.Indexes.Gas} v={result.Indexes.Value}: {result.Detail}");
-                }
-            }
-        }
-
-        if (json)
-        {
-            Console.WriteLine(JsonSerializer.Serialize(new { passed, failed, skipped }));
-        }
-        else
-        {
-            Console.WriteLine($"{passed} passed, {failed} failed, {skipped} skipped");
-        }
-
-        return failed == 0 ? 0 : 1;
+                    file = r.File,
+                    test = r.Test,
+                    fork = r.Fork,
+                    d = r.Indexes.Data,
+                    g = r.Indexes.Gas,
+                    v = r.Indexes.Value,
+                    status = r.Status.ToString().ToLowerInvariant(),
+                    detail = r.Detail,
+                })),
+            json);
     }
 }

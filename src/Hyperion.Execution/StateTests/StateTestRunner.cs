@@ -2,8 +2,9 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using Hyperion.Core;
+using Hyperion.Core.Blocks;
 using Hyperion.Core.Crypto;
-using Hyperion.Core.Rlp;
+using Hyperion.Core.Transactions;
 using Hyperion.Evm;
 using Hyperion.Evm.Tracing;
 using Hyperion.Execution.Transactions;
@@ -107,15 +108,19 @@ public static class StateTestRunner
     {
         InMemoryStateReader reader = BuildPreState(test);
         BlockEnvironment block = BuildBlock(test.Environment, fork);
-        TransactionRequest? request = BuildTransaction(test.Transaction, expectation.Indexes, out string? malformed);
+        Transaction? request = BuildTransaction(test.Transaction, expectation.Indexes, out string? malformed);
         if (request is null)
         {
-            return expectation.ExpectException is null ? $"transaction is malformed: {malformed}" : null;
+            // An unencodable transaction is invalid: the state must stay the pre-state.
+            Hash256 preRoot = reader.ComputeStateRoot();
+            return expectation.ExpectException is null ? $"transaction is malformed: {malformed}"
+                : preRoot != expectation.StateRoot ? $"root: expected {expectation.StateRoot}, got the pre-state root {preRoot}"
+                : null;
         }
 
         var world = new WorldState(reader);
         JsonLinesTracer? tracer = trace is null ? null : new JsonLinesTracer(trace);
-        TransactionResult result = new TransactionProcessor(block).Execute(world, request, tracer);
+        TransactionResult result = new TransactionProcessor(block).Execute(world, request, test.Transaction.Sender, tracer);
         if (tracer is not null)
         {
             tracer.OnTransactionEnd(result.Output.Span, result.GasUsed, result.Error);
@@ -149,24 +154,7 @@ public static class StateTestRunner
     }
 
     /// <summary>keccak256 of the RLP list of logs, each [address, [topics…], data] (the fixtures' "logs" field).</summary>
-    public static Hash256 LogsHash(IReadOnlyList<Log> logs)
-    {
-        ArgumentNullException.ThrowIfNull(logs);
-        var items = new RlpItem[logs.Count];
-        for (int i = 0; i < logs.Count; i++)
-        {
-            Log log = logs[i];
-            var topics = new RlpItem[log.Topics.Count];
-            for (int t = 0; t < topics.Length; t++)
-            {
-                topics[t] = RlpItem.Bytes(log.Topics[t].Bytes);
-            }
-
-            items[i] = RlpItem.List(RlpItem.Bytes(log.Address.Bytes), RlpItem.List(topics), RlpItem.Bytes(log.Data.Span));
-        }
-
-        return Keccak256.Hash(Rlp.Encode(RlpItem.List(items)));
-    }
+    public static Hash256 LogsHash(IReadOnlyList<Log> logs) => Keccak256.Hash(Receipt.EncodeLogs(logs));
 
     private static InMemoryStateReader BuildPreState(StateTest test)
     {
@@ -197,10 +185,16 @@ public static class StateTestRunner
             BaseFee = fork >= Fork.London && env.BaseFee is { } baseFee ? UInt256.FromBigEndian(baseFee) : UInt256.Zero,
             Difficulty = difficulty,
             PrevRandao = env.Random ?? new Hash256(difficulty.ToBigEndian()),
-            BlobBaseFee = fork >= Fork.Cancun ? BlobGas.BaseFee(ExcessBlobGas(env)) : UInt256.Zero,
+            BlobBaseFee = fork >= Fork.Cancun ? BlobBaseFee(ExcessBlobGas(env)) : UInt256.Zero,
             BlockHashes = NumberStringBlockHashes.Instance,
         };
     }
+
+    /// <summary>The Cancun blob base fee; saturates for an excess so large that the fee exceeds 256 bits.</summary>
+    private static UInt256 BlobBaseFee(ulong excessBlobGas) =>
+        BlobGas.TryFakeExponential(BlobGas.MinBaseFeePerBlobGas, excessBlobGas, BlobSchedule.Cancun.BaseFeeUpdateFraction, out UInt256 fee)
+            ? fee
+            : UInt256.MaxValue;
 
     private static ulong ExcessBlobGas(StateTestEnvironment env)
     {
@@ -214,12 +208,18 @@ public static class StateTestRunner
     }
 
     /// <summary>The transaction a post entry selects; null (with the reason) when its fields cannot form one.</summary>
-    private static TransactionRequest? BuildTransaction(StateTestTransaction tx, StateTestIndexes indexes, out string? malformed)
+    private static Transaction? BuildTransaction(StateTestTransaction tx, StateTestIndexes indexes, out string? malformed)
     {
         malformed = null;
         if ((uint)indexes.Data >= (uint)tx.Data.Count || (uint)indexes.Gas >= (uint)tx.GasLimit.Count || (uint)indexes.Value >= (uint)tx.Value.Count)
         {
             malformed = $"indexes {indexes} are out of range";
+            return null;
+        }
+
+        if (tx.Value[indexes.Value].Length > 32)
+        {
+            malformed = "value exceeds 256 bits";
             return null;
         }
 
@@ -231,10 +231,10 @@ public static class StateTestRunner
             : accessList is not null ? TransactionType.AccessList
             : TransactionType.Legacy;
 
-        return new TransactionRequest
+        return new Transaction
         {
             Type = type,
-            Sender = tx.Sender,
+            ChainId = 1,
             To = tx.To,
             Nonce = tx.Nonce,
             GasLimit = tx.GasLimit[indexes.Gas],
@@ -243,9 +243,9 @@ public static class StateTestRunner
             GasPrice = tx.GasPrice is { } gasPrice ? UInt256.FromBigEndian(gasPrice) : UInt256.Zero,
             MaxFeePerGas = tx.MaxFeePerGas is { } maxFee ? UInt256.FromBigEndian(maxFee) : UInt256.Zero,
             MaxPriorityFeePerGas = tx.MaxPriorityFeePerGas is { } priority ? UInt256.FromBigEndian(priority) : UInt256.Zero,
-            AccessList = accessList is null ? [] : [.. accessList.Select(e => new AccessListItem(e.Address, e.StorageKeys))],
+            AccessList = accessList is null ? [] : [.. accessList.Select(e => new AccessListEntry(e.Address, [.. e.StorageKeys]))],
             MaxFeePerBlobGas = tx.MaxFeePerBlobGas is { } maxBlobFee ? UInt256.FromBigEndian(maxBlobFee) : UInt256.Zero,
-            BlobVersionedHashes = tx.BlobVersionedHashes ?? [],
+            BlobVersionedHashes = tx.BlobVersionedHashes is { } hashes ? [.. hashes] : [],
         };
     }
 

@@ -1,10 +1,11 @@
 using Hyperion.Core;
+using Hyperion.Core.Blocks;
 using Hyperion.Core.Crypto;
+using Hyperion.Core.Transactions;
 using Hyperion.Evm;
 using Hyperion.Evm.Interpreter;
 using Hyperion.Evm.Precompiles;
 using Hyperion.Evm.Tracing;
-using Hyperion.Evm.Transactions;
 using Hyperion.State;
 
 namespace Hyperion.Execution.Transactions;
@@ -40,17 +41,18 @@ public sealed class TransactionProcessor
     }
 
     /// <summary>
-    /// Validates and executes <paramref name="tx"/> on <paramref name="state"/>. An invalid transaction returns a
-    /// rejection and leaves the state untouched; a valid one always ends with
-    /// <see cref="IWorldState.FinishTransaction"/>.
+    /// Validates and executes <paramref name="tx"/>, sent by <paramref name="sender"/> (already recovered; the
+    /// signature is not checked here), on <paramref name="state"/>. An invalid transaction returns a rejection and
+    /// leaves the state untouched; a valid one always ends with <see cref="IWorldState.FinishTransaction"/>.
     /// </summary>
-    public TransactionResult Execute(IWorldState state, TransactionRequest tx, IEvmTracer? tracer = null)
+    /// <param name="blockGasAvailable">Gas the block has left for this transaction (its gas limit by default).</param>
+    public TransactionResult Execute(IWorldState state, Transaction tx, Address sender, IEvmTracer? tracer = null, ulong blockGasAvailable = ulong.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(tx);
         Fork fork = _block.Fork;
 
-        TransactionResult? rejection = Validate(state, tx, out long intrinsicGas, out UInt256 effectiveGasPrice, out ulong blobGasUsed);
+        TransactionResult? rejection = Validate(state, tx, sender, Math.Min(blockGasAvailable, _block.GasLimit), out long intrinsicGas, out UInt256 effectiveGasPrice, out ulong blobGasUsed);
         if (rejection is not null)
         {
             return rejection;
@@ -60,19 +62,19 @@ public sealed class TransactionProcessor
         long gasLimit = (long)tx.GasLimit;
         UInt256 gasCost = new UInt256(tx.GasLimit) * effectiveGasPrice;
         UInt256 blobCost = new UInt256(blobGasUsed) * _block.BlobBaseFee;
-        state.SubtractBalance(tx.Sender, gasCost + blobCost);
-        Address? created = tx.IsCreate ? ContractAddress.From(tx.Sender, tx.Nonce) : null;
-        state.SetNonce(tx.Sender, tx.Nonce + 1);
+        state.SubtractBalance(sender, gasCost + blobCost);
+        Address? created = tx.IsCreate ? ContractAddress.From(sender, tx.Nonce) : null;
+        state.SetNonce(sender, tx.Nonce + 1);
 
         // Warm sets: sender, callee or new contract, precompiles, access list, coinbase (EIP-3651, Shanghai).
-        state.WarmAccount(tx.Sender);
+        state.WarmAccount(sender);
         state.WarmAccount(tx.To ?? created!.Value);
         foreach (Address precompile in _warmPrecompiles)
         {
             state.WarmAccount(precompile);
         }
 
-        foreach (AccessListItem item in tx.AccessList)
+        foreach (AccessListEntry item in tx.AccessList)
         {
             state.WarmAccount(item.Address);
             foreach (Hash256 key in item.StorageKeys)
@@ -88,15 +90,15 @@ public sealed class TransactionProcessor
 
         var environment = new TransactionEnvironment
         {
-            Origin = tx.Sender,
+            Origin = sender,
             GasPrice = effectiveGasPrice,
             BlobHashes = tx.BlobVersionedHashes,
         };
         var vm = new MetisVm(state, _block, environment, _precompiles, tracer);
         long executionGas = gasLimit - intrinsicGas;
         ExecutionResult result = tx.IsCreate
-            ? vm.Create(tx.Sender, created!.Value, tx.Value, tx.Data, executionGas)
-            : vm.Call(tx.Sender, tx.To!.Value, tx.Value, tx.Data, executionGas);
+            ? vm.Create(sender, created!.Value, tx.Value, tx.Data, executionGas)
+            : vm.Call(sender, tx.To!.Value, tx.Value, tx.Data, executionGas);
 
         // Refund: capped at gasUsed/2 before London and gasUsed/5 from London (EIP-3529). A failed frame's
         // refunds were reverted with its journal.
@@ -105,7 +107,7 @@ public sealed class TransactionProcessor
         long refund = result.Success ? Math.Clamp(state.Refund, 0, gasUsed / refundQuotient) : 0;
         gasUsed -= refund;
 
-        state.AddBalance(tx.Sender, new UInt256((ulong)(gasLimit - gasUsed)) * effectiveGasPrice);
+        state.AddBalance(sender, new UInt256((ulong)(gasLimit - gasUsed)) * effectiveGasPrice);
 
         // The priority fee goes to the coinbase; the base fee is burned. A zero tip still touches the coinbase.
         UInt256 tipPerGas = fork >= Fork.London ? effectiveGasPrice - _block.BaseFee : effectiveGasPrice;
@@ -124,33 +126,68 @@ public sealed class TransactionProcessor
     }
 
     /// <summary>Every validity rule; null when valid. Reads the state but never changes it.</summary>
-    private TransactionResult? Validate(IWorldState state, TransactionRequest tx, out long intrinsicGas, out UInt256 effectiveGasPrice, out ulong blobGasUsed)
+    private TransactionResult? Validate(IWorldState state, Transaction tx, Address sender, ulong gasAvailable, out long intrinsicGas, out UInt256 effectiveGasPrice, out ulong blobGasUsed)
     {
         Fork fork = _block.Fork;
         intrinsicGas = 0;
         effectiveGasPrice = UInt256.Zero;
         blobGasUsed = 0;
 
-        if ((tx.HasDynamicFee && fork < Fork.London) || (tx.Type == TransactionType.Blob && fork < Fork.Cancun))
+        bool typeActive = tx.Type switch
         {
-            return TransactionResult.Rejected(TransactionRejectionReason.TypeNotSupported, $"transaction type {(byte)tx.Type} is not valid before {(tx.Type == TransactionType.Blob ? "Cancun" : "London")}");
+            TransactionType.Legacy or TransactionType.AccessList => true,
+            TransactionType.DynamicFee => fork >= Fork.London,
+            TransactionType.Blob => fork >= Fork.Cancun,
+            _ => false, // EIP-7702 and deposits are not executed by this handler
+        };
+        if (!typeActive)
+        {
+            return TransactionResult.Rejected(TransactionRejectionReason.TypeNotSupported, $"transaction type 0x{(byte)tx.Type:x2} is not valid at {ForkNames.Name(fork)}");
+        }
+
+        // Blob transactions' structural rules (EIP-4844) come before any gas or fee rule.
+        if (tx.Type == TransactionType.Blob)
+        {
+            if (tx.IsCreate)
+            {
+                return TransactionResult.Rejected(TransactionRejectionReason.BlobContractCreation, "a blob transaction cannot create a contract");
+            }
+
+            int blobs = tx.BlobVersionedHashes.Length;
+            if (blobs == 0)
+            {
+                return TransactionResult.Rejected(TransactionRejectionReason.NoBlobs, "a blob transaction must carry at least one blob");
+            }
+
+            if (blobs > BlobSchedule.Cancun.MaxBlobsPerBlock)
+            {
+                return TransactionResult.Rejected(TransactionRejectionReason.BlobCountExceeded, $"{blobs} blobs exceed the limit of {BlobSchedule.Cancun.MaxBlobsPerBlock}");
+            }
+
+            foreach (Hash256 hash in tx.BlobVersionedHashes)
+            {
+                if (hash.Bytes[0] != TransactionValidator.BlobCommitmentVersionKzg)
+                {
+                    return TransactionResult.Rejected(TransactionRejectionReason.InvalidBlobVersionedHash, $"versioned hash {hash} does not have version 0x01");
+                }
+            }
         }
 
         int accessListKeys = 0;
-        foreach (AccessListItem item in tx.AccessList)
+        foreach (AccessListEntry item in tx.AccessList)
         {
-            accessListKeys += item.StorageKeys.Count;
+            accessListKeys += item.StorageKeys.Length;
         }
 
-        intrinsicGas = IntrinsicGas.Calculate(fork, tx.Data.Span, tx.IsCreate, tx.AccessList.Count, accessListKeys);
+        intrinsicGas = Evm.Transactions.IntrinsicGas.Calculate(fork, tx.Data.Span, tx.IsCreate, tx.AccessList.Length, accessListKeys);
         if (tx.GasLimit < (ulong)intrinsicGas)
         {
             return TransactionResult.Rejected(TransactionRejectionReason.IntrinsicGasTooLow, $"gas limit {tx.GasLimit} is below the intrinsic gas {intrinsicGas}");
         }
 
-        if (tx.GasLimit > _block.GasLimit || tx.GasLimit > long.MaxValue)
+        if (tx.GasLimit > gasAvailable || tx.GasLimit > long.MaxValue)
         {
-            return TransactionResult.Rejected(TransactionRejectionReason.GasAllowanceExceeded, $"gas limit {tx.GasLimit} exceeds the block gas limit {_block.GasLimit}");
+            return TransactionResult.Rejected(TransactionRejectionReason.GasAllowanceExceeded, $"gas limit {tx.GasLimit} exceeds the gas left in the block {gasAvailable}");
         }
 
         if (tx.Nonce >= MaxNonce)
@@ -177,8 +214,7 @@ public sealed class TransactionProcessor
                 return TransactionResult.Rejected(TransactionRejectionReason.InsufficientMaxFeePerGas, $"max fee {tx.MaxFeePerGas} is below the base fee {_block.BaseFee}");
             }
 
-            UInt256 headroom = tx.MaxFeePerGas - _block.BaseFee;
-            effectiveGasPrice = _block.BaseFee + (tx.MaxPriorityFeePerGas < headroom ? tx.MaxPriorityFeePerGas : headroom);
+            effectiveGasPrice = tx.EffectiveGasPrice(_block.BaseFee);
             maxPricePerGas = tx.MaxFeePerGas;
         }
         else
@@ -195,48 +231,24 @@ public sealed class TransactionProcessor
         UInt256 maxBlobCost = UInt256.Zero;
         if (tx.Type == TransactionType.Blob)
         {
-            if (tx.IsCreate)
-            {
-                return TransactionResult.Rejected(TransactionRejectionReason.BlobContractCreation, "a blob transaction cannot create a contract");
-            }
-
-            int blobs = tx.BlobVersionedHashes.Count;
-            if (blobs == 0)
-            {
-                return TransactionResult.Rejected(TransactionRejectionReason.NoBlobs, "a blob transaction must carry at least one blob");
-            }
-
-            if (blobs > BlobGas.MaxBlobsPerBlock)
-            {
-                return TransactionResult.Rejected(TransactionRejectionReason.BlobCountExceeded, $"{blobs} blobs exceed the limit of {BlobGas.MaxBlobsPerBlock}");
-            }
-
-            foreach (Hash256 hash in tx.BlobVersionedHashes)
-            {
-                if (hash.Bytes[0] != BlobGas.VersionedHashVersionKzg)
-                {
-                    return TransactionResult.Rejected(TransactionRejectionReason.InvalidBlobVersionedHash, $"versioned hash {hash} does not have version 0x01");
-                }
-            }
-
             if (tx.MaxFeePerBlobGas < _block.BlobBaseFee)
             {
                 return TransactionResult.Rejected(TransactionRejectionReason.InsufficientMaxFeePerBlobGas, $"max fee per blob gas {tx.MaxFeePerBlobGas} is below the blob base fee {_block.BlobBaseFee}");
             }
 
-            blobGasUsed = (ulong)blobs * BlobGas.PerBlob;
+            blobGasUsed = tx.BlobGas;
             if (UInt256.MultiplyOverflow(new UInt256(blobGasUsed), tx.MaxFeePerBlobGas, out maxBlobCost))
             {
                 return TransactionResult.Rejected(TransactionRejectionReason.InsufficientFunds, "blob gas × max fee per blob gas overflows 256 bits");
             }
         }
 
-        if (state.GetCodeHash(tx.Sender) is var codeHash && !codeHash.IsZero && codeHash != Keccak256.OfEmpty)
+        if (state.GetCodeHash(sender) is var codeHash && !codeHash.IsZero && codeHash != Keccak256.OfEmpty)
         {
-            return TransactionResult.Rejected(TransactionRejectionReason.SenderNotEoa, $"sender {tx.Sender} has code (EIP-3607)");
+            return TransactionResult.Rejected(TransactionRejectionReason.SenderNotEoa, $"sender {sender} has code (EIP-3607)");
         }
 
-        ulong accountNonce = state.GetNonce(tx.Sender);
+        ulong accountNonce = state.GetNonce(sender);
         if (tx.Nonce != accountNonce)
         {
             return tx.Nonce < accountNonce
@@ -245,7 +257,7 @@ public sealed class TransactionProcessor
         }
 
         // Balance ≥ gasLimit × maxPrice + value + blob gas × max blob fee, with every step checked for overflow.
-        UInt256 balance = state.GetBalance(tx.Sender);
+        UInt256 balance = state.GetBalance(sender);
         if (UInt256.MultiplyOverflow(new UInt256(tx.GasLimit), maxPricePerGas, out UInt256 maxCost) ||
             UInt256.AddOverflow(maxCost, tx.Value, out maxCost) ||
             UInt256.AddOverflow(maxCost, maxBlobCost, out maxCost))
@@ -255,7 +267,7 @@ public sealed class TransactionProcessor
 
         if (balance < maxCost)
         {
-            return TransactionResult.Rejected(TransactionRejectionReason.InsufficientFunds, $"balance {balance} of {tx.Sender} is below gas limit × max price + value = {maxCost}");
+            return TransactionResult.Rejected(TransactionRejectionReason.InsufficientFunds, $"balance {balance} of {sender} is below gas limit × max price + value = {maxCost}");
         }
 
         return null;

@@ -56,12 +56,7 @@ public sealed class DebugModule
         var processor = new TransactionProcessor(BlockExecutor.Environment(block.Header, _chain.ChainId, store));
         for (int i = 0; i <= index; i++)
         {
-            if (!BlockExecutor.TryToRequest(block.Block.Transactions[i], block.Senders[i], out TransactionRequest? request, out string? error))
-            {
-                throw new RpcException(error!);
-            }
-
-            TransactionResult result = processor.Execute(state, request!, i == index ? trace.Tracer : null);
+            TransactionResult result = processor.Execute(state, block.Block.Transactions[i], block.Senders[i], i == index ? trace.Tracer : null);
             if (!result.IsValid)
             {
                 // A stored block re-executes exactly; anything else means the state window moved under us.
@@ -70,7 +65,7 @@ public sealed class DebugModule
 
             if (i == index)
             {
-                return trace.Result(result, request!.GasLimit);
+                return trace.Result(result, block.Block.Transactions[i].GasLimit);
             }
         }
 

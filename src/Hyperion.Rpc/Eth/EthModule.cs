@@ -12,7 +12,6 @@ using Hyperion.Execution.Transactions;
 using Hyperion.State;
 using Hyperion.State.World;
 using BlobGas = Hyperion.Core.Blocks.BlobGas;
-using ExecTxType = Hyperion.Execution.Transactions.TransactionType;
 
 namespace Hyperion.Rpc.Eth;
 
@@ -306,20 +305,20 @@ public sealed class EthModule
             BaseFee = UInt256.Zero, // calls pay no fees (geth's NoBaseFee for eth_call/eth_estimateGas)
         };
         var processor = new TransactionProcessor(environment);
-        var tx = new TransactionRequest
+        var tx = new Transaction
         {
-            Type = request.AccessList.Length > 0 ? ExecTxType.AccessList : ExecTxType.Legacy,
-            Sender = from,
+            Type = request.AccessList.Length > 0 ? Core.Transactions.TransactionType.AccessList : Core.Transactions.TransactionType.Legacy,
+            ChainId = _chain.ChainId,
             To = request.To,
             Nonce = nonce,
             GasLimit = Math.Min(gas, header.GasLimit),
             Value = request.Value,
             Data = request.Data,
             GasPrice = UInt256.Zero,
-            AccessList = [.. request.AccessList.Select(e => new AccessListItem(e.Address, e.StorageKeys))],
+            AccessList = request.AccessList,
         };
         var world = new WorldState(state);
-        TransactionResult result = processor.Execute(world, tx, tracer);
+        TransactionResult result = processor.Execute(world, tx, from, tracer);
         if (!result.IsValid)
         {
             throw new RpcException(result.Rejection!.Reason == TransactionRejectionReason.InsufficientFunds

@@ -47,6 +47,29 @@ public sealed class InMemoryStateReader : IStateReader
             : throw new KeyNotFoundException($"no code with hash {codeHash}");
     }
 
+    /// <summary>An independent copy (code is shared: it is immutable).</summary>
+    public InMemoryStateReader Clone()
+    {
+        var copy = new InMemoryStateReader();
+        foreach ((Hash256 hash, byte[] code) in _code)
+        {
+            copy._code.Add(hash, code);
+        }
+
+        foreach ((Address address, AccountEntry entry) in _accounts)
+        {
+            var clone = new AccountEntry { Nonce = entry.Nonce, Balance = entry.Balance, CodeHash = entry.CodeHash, Root = entry.Root };
+            foreach ((UInt256 key, UInt256 value) in entry.Storage)
+            {
+                clone.Storage.Add(key, value);
+            }
+
+            copy._accounts.Add(address, clone);
+        }
+
+        return copy;
+    }
+
     /// <summary>Creates or replaces an account (keeping its storage) with the given fields and code.</summary>
     public void SetAccount(in Address address, ulong nonce, in UInt256 balance, byte[] code)
     {

@@ -162,6 +162,32 @@ public sealed class WorldState : IWorldState
         account.Storage[key] = value;
     }
 
+    public bool HasStorage(in Address address)
+    {
+        StateObject account = Get(address);
+        if (!account.Exists)
+        {
+            return false;
+        }
+
+        // The reader's storage counts until the account is wiped (slots zeroed since then are ignored, as geth and
+        // revm compare the committed storage root).
+        if (!account.StorageWiped && account.CommittedStorageRoot != Keccak256.EmptyTrieRoot)
+        {
+            return true;
+        }
+
+        foreach (UInt256 value in account.Storage.Values)
+        {
+            if (!value.IsZero)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     public UInt256 GetTransientStorage(in Address address, in UInt256 key) =>
         _transient.TryGetValue((address, key), out UInt256 value) ? value : UInt256.Zero;
 
@@ -505,6 +531,9 @@ public sealed class WorldState : IWorldState
         public UInt256 Balance;
         public Hash256 CodeHash = Keccak256.OfEmpty;
 
+        /// <summary>The storage root the reader reported (empty for accounts not from the reader).</summary>
+        public Hash256 CommittedStorageRoot = Keccak256.EmptyTrieRoot;
+
         /// <summary>The code, loaded lazily for accounts from the reader.</summary>
         public byte[]? Code;
 
@@ -525,6 +554,7 @@ public sealed class WorldState : IWorldState
             Nonce = account.Nonce,
             Balance = account.Balance,
             CodeHash = account.CodeHash,
+            CommittedStorageRoot = account.StorageRoot,
         };
 
         public static StateObject Fresh() => new() { Exists = true, StorageWiped = true, Code = [] };

@@ -150,6 +150,19 @@ internal sealed class InMemoryWorldState : IWorldState
 
     public UInt256 GetOriginalStorage(in Address address, in UInt256 key) => _committed.GetValueOrDefault((address, key));
 
+    public bool HasStorage(in Address address)
+    {
+        foreach (((Address owner, UInt256 _), UInt256 value) in _storage)
+        {
+            if (owner == address && !value.IsZero)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     public void SetStorage(in Address address, in UInt256 key, in UInt256 value) => SetJournaled(_storage, (address, key), value);
 
     public UInt256 GetTransientStorage(in Address address, in UInt256 key) => _transient.GetValueOrDefault((address, key));

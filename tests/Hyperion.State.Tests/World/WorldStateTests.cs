@@ -273,6 +273,19 @@ public sealed class WorldStateTests
     }
 
     [Fact]
+    public void Has_storage_sees_the_readers_storage_until_the_account_is_recreated()
+    {
+        var state = new WorldState(Pre());
+        Assert.True(state.HasStorage(Addresses[2]));
+        Assert.False(state.HasStorage(Addresses[0]));
+        Assert.False(state.HasStorage(Addresses[4]));
+        state.SetStorage(Addresses[0], UInt256.One, UInt256.One);
+        Assert.True(state.HasStorage(Addresses[0]));
+        state.CreateAccount(Addresses[2]);
+        Assert.False(state.HasStorage(Addresses[2]));
+    }
+
+    [Fact]
     public void Empty_state_has_the_empty_trie_root() =>
         Assert.Equal(Keccak256.EmptyTrieRoot, new InMemoryStateReader().ComputeStateRoot());
 
