@@ -88,6 +88,7 @@ public sealed class EthModule
             .Add("eth_signTransaction", p => Hex.Encode(SignForDevAccount(CallRequest.Parse(p, 0)).Envelope.Span))
             .Add("eth_sign", p => PersonalSign(GetAddress(p, 0), p.GetData(1)))
             .Add("personal_sign", p => PersonalSign(GetAddress(p, 1), p.GetData(0)))
+            .Add("eth_signTypedData_v4", SignTypedData)
             .Add("eth_call", p => Hex.Encode(Call(CallRequest.Parse(p, 0), BlockTag.Resolve(Store, p, 1), out _).Span))
             .Add("eth_estimateGas", p => EthFormat.Quantity(EstimateGas(CallRequest.Parse(p, 0), BlockTag.Resolve(Store, p, 1))))
             .Add("eth_createAccessList", p => CreateAccessList(CallRequest.Parse(p, 0), BlockTag.Resolve(Store, p, 1)))
@@ -263,7 +264,33 @@ public sealed class EthModule
     {
         DevAccount account = DevAccountFor(address);
         byte[] prefix = Encoding.ASCII.GetBytes($"\u0019Ethereum Signed Message:\n{message.Length}");
-        Hash256 hash = Keccak256.Hash([.. prefix, .. message]);
+        return SignHash(account, Keccak256.Hash([.. prefix, .. message]));
+    }
+
+    /// <summary>eth_signTypedData_v4: the typed data is an object or (as MetaMask sends it) a JSON string of one.</summary>
+    private JsonNode SignTypedData(RpcParams p)
+    {
+        DevAccount account = DevAccountFor(GetAddress(p, 0));
+        JsonElement data = p[1];
+        try
+        {
+            if (data.ValueKind == JsonValueKind.String)
+            {
+                using JsonDocument document = JsonDocument.Parse(data.GetString()!, new JsonDocumentOptions { MaxDepth = 64 });
+                return SignHash(account, TypedData.SigningHash(document.RootElement));
+            }
+
+            return SignHash(account, TypedData.SigningHash(data));
+        }
+        catch (Exception e) when (e is FormatException or JsonException or OverflowException)
+        {
+            throw RpcException.InvalidParams($"invalid argument 1: {e.Message}");
+        }
+    }
+
+    /// <summary>A 65-byte r ‖ s ‖ v signature (v = 27 + recovery id) of <paramref name="hash"/> with the account's key.</summary>
+    private static JsonNode SignHash(DevAccount account, Hash256 hash)
+    {
         EcdsaSignature signature = Secp256k1.Sign(hash.Bytes, account.PrivateKey.Span);
         var bytes = new byte[65];
         signature.R.WriteBigEndian(bytes.AsSpan(0, 32));
