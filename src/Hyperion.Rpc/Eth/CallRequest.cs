@@ -19,6 +19,9 @@ public sealed record CallRequest
     public TransactionType? Type { get; init; }
     public AccessListEntry[] AccessList { get; init; } = [];
 
+    /// <summary>State overrides for eth_call/eth_estimateGas (their third parameter); null for none.</summary>
+    public StateOverrides? Overrides { get; init; }
+
     public static CallRequest Parse(RpcParams parameters, int index)
     {
         JsonElement e = parameters[index];

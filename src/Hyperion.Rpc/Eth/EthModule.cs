@@ -89,8 +89,8 @@ public sealed class EthModule
             .Add("eth_sign", p => PersonalSign(GetAddress(p, 0), p.GetData(1)))
             .Add("personal_sign", p => PersonalSign(GetAddress(p, 1), p.GetData(0)))
             .Add("eth_signTypedData_v4", SignTypedData)
-            .Add("eth_call", p => Hex.Encode(Call(CallRequest.Parse(p, 0), BlockTag.Resolve(Store, p, 1), out _).Span))
-            .Add("eth_estimateGas", p => EthFormat.Quantity(EstimateGas(CallRequest.Parse(p, 0), BlockTag.Resolve(Store, p, 1))))
+            .Add("eth_call", p => Hex.Encode(Call(CallRequest.Parse(p, 0) with { Overrides = StateOverrides.Parse(p, 2) }, BlockTag.Resolve(Store, p, 1), out _).Span))
+            .Add("eth_estimateGas", p => EthFormat.Quantity(EstimateGas(CallRequest.Parse(p, 0) with { Overrides = StateOverrides.Parse(p, 2) }, BlockTag.Resolve(Store, p, 1))))
             .Add("eth_createAccessList", p => CreateAccessList(CallRequest.Parse(p, 0), BlockTag.Resolve(Store, p, 1)))
             .Add("eth_gasPrice", _ => EthFormat.Quantity(NextBaseFee() + DefaultPriorityFee))
             .Add("eth_maxPriorityFeePerGas", _ => EthFormat.Quantity(DefaultPriorityFee))
@@ -322,6 +322,11 @@ public sealed class EthModule
     internal TransactionResult Execute(CallRequest request, StoredBlock block, ulong gas, IEvmTracer? tracer = null)
     {
         IStateReader state = _chain.StateAt(block.Number) ?? throw new RpcException($"state of block {block.Number} is not kept");
+        if (request.Overrides is not null)
+        {
+            state = request.Overrides.Over(state);
+        }
+
         Address from = request.From ?? Address.Zero;
         ulong nonce = state.TryGetAccount(from, out Account account) ? account.Nonce : 0;
         BlockHeader header = block.Header;

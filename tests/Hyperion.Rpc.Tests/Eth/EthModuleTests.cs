@@ -198,4 +198,36 @@ public sealed class EthModuleTests : IDisposable
         _chain.Call("evm_mine");
         Assert.Equal("0x0", _chain.Call("txpool_status").GetProperty("pending").GetString());
     }
+
+    [Fact]
+    public void State_overrides_apply_to_calls_and_estimates()
+    {
+        Invoke(5); // slot 0 of the contract holds 5
+        const string ReadSlot0 = "0x60005460005260206000f3"; // returns the word in slot 0
+        const string Poor = "0x00000000000000000000000000000000000000aa";
+        string slot0 = Word(0);
+        string slot1 = Word(1);
+
+        string withCode = _chain.Call("eth_call", $$$"""[{"to":"{{{Contract}}}"},"latest",{"{{{Contract}}}":{"code":"{{{ReadSlot0}}}"}}]""").GetString()!;
+        Assert.Equal(Word(5), withCode);
+        string diff = _chain.Call("eth_call", $$$$"""[{"to":"{{{{Contract}}}}"},"latest",{"{{{{Contract}}}}":{"code":"{{{{ReadSlot0}}}}","stateDiff":{"{{{{slot1}}}}":"{{{{Word(9)}}}}"}}}]""").GetString()!;
+        Assert.Equal(Word(5), diff); // stateDiff keeps the other slots
+        string replaced = _chain.Call("eth_call", $$$$"""[{"to":"{{{{Contract}}}}"},"latest",{"{{{{Contract}}}}":{"code":"{{{{ReadSlot0}}}}","state":{"{{{{slot1}}}}":"{{{{Word(9)}}}}"}}}]""").GetString()!;
+        Assert.Equal(Word(0), replaced); // state replaces the whole storage
+        string set = _chain.Call("eth_call", $$$$"""[{"to":"{{{{Contract}}}}"},"latest",{"{{{{Contract}}}}":{"code":"{{{{ReadSlot0}}}}","stateDiff":{"{{{{slot0}}}}":"{{{{Word(42)}}}}"}}}]""").GetString()!;
+        Assert.Equal(Word(42), set);
+        Assert.Equal(Word(5), _chain.Call("eth_getStorageAt", $"""["{Contract}","0x0","latest"]""").GetString()); // nothing persisted
+
+        // A sender with no funds can move value once its balance is overridden.
+        _chain.Error("eth_call", $$$"""[{"from":"{{{Poor}}}","to":"{{{Bob}}}","value":"0xde0b6b3a7640000"},"latest"]""");
+        _chain.Call("eth_call", $$$"""[{"from":"{{{Poor}}}","to":"{{{Bob}}}","value":"0xde0b6b3a7640000"},"latest",{"{{{Poor}}}":{"balance":"0xde0b6b3a7640000"}}]""");
+        Assert.Equal(21_000UL, Quantity(_chain.Call("eth_estimateGas",
+            $$$"""[{"from":"{{{Poor}}}","to":"{{{Bob}}}","value":"0x1"},"latest",{"{{{Poor}}}":{"balance":"0x1","nonce":"0x7"}}]""")));
+
+        Assert.Equal(RpcErrorCodes.InvalidParams, _chain.Error("eth_call",
+            $$$$"""[{"to":"{{{{Contract}}}}"},"latest",{"{{{{Contract}}}}":{"state":{},"stateDiff":{}}}]""").GetProperty("code").GetInt32());
+        Assert.Equal(RpcErrorCodes.InvalidParams, _chain.Error("eth_call", $$$"""[{"to":"{{{Contract}}}"},"latest",{"0x12":{}}]""").GetProperty("code").GetInt32());
+        Assert.Equal(RpcErrorCodes.InvalidParams, _chain.Error("eth_call", $$$$"""[{"to":"{{{{Contract}}}}"},"latest",{"{{{{Contract}}}}":{"stateDiff":{"0x1":"0x2"}}}]""").GetProperty("code").GetInt32());
+        Assert.Equal(RpcErrorCodes.InvalidParams, _chain.Error("eth_call", $$$"""[{"to":"{{{Contract}}}"},"latest",[]]""").GetProperty("code").GetInt32());
+    }
 }

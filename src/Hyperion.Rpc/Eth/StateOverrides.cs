@@ -1,0 +1,158 @@
+using System.Text.Json;
+using Hyperion.Core;
+using Hyperion.Core.Crypto;
+using Hyperion.State;
+
+namespace Hyperion.Rpc.Eth;
+
+/// <summary>
+/// The state override set of eth_call/eth_estimateGas (geth's third parameter): per address a replacement balance,
+/// nonce, code, and either the whole storage (<c>state</c>) or some slots (<c>stateDiff</c>).
+/// </summary>
+public sealed class StateOverrides
+{
+    private readonly Dictionary<Address, AccountOverride> _accounts = [];
+
+    /// <summary>Parses parameter <paramref name="index"/>; null when it is absent.</summary>
+    public static StateOverrides? Parse(RpcParams p, int index)
+    {
+        if (!p.Has(index))
+        {
+            return null;
+        }
+
+        JsonElement e = p[index];
+        if (e.ValueKind != JsonValueKind.Object)
+        {
+            throw RpcException.InvalidParams($"invalid argument {index}: expected a state override object");
+        }
+
+        var overrides = new StateOverrides();
+        try
+        {
+            foreach (JsonProperty entry in e.EnumerateObject())
+            {
+                if (!Address.TryParse(entry.Name, out Address address))
+                {
+                    throw new FormatException($"'{entry.Name}' is not an address");
+                }
+
+                if (entry.Value.ValueKind != JsonValueKind.Object)
+                {
+                    throw new FormatException($"override of {address} must be an object");
+                }
+
+                overrides._accounts[address] = AccountOverride.Parse(entry.Value, address);
+            }
+        }
+        catch (FormatException ex)
+        {
+            throw RpcException.InvalidParams($"invalid argument {index}: {ex.Message}");
+        }
+
+        return overrides;
+    }
+
+    /// <summary>A view of <paramref name="state"/> with the overrides applied.</summary>
+    public IStateReader Over(IStateReader state) => new OverriddenState(state, _accounts);
+
+    private sealed record AccountOverride(UInt256? Balance, ulong? Nonce, byte[]? Code, Dictionary<UInt256, UInt256>? Storage, bool ReplacesStorage)
+    {
+        public static AccountOverride Parse(JsonElement e, Address address)
+        {
+            bool hasState = e.TryGetProperty("state", out JsonElement state) && state.ValueKind != JsonValueKind.Null;
+            bool hasDiff = e.TryGetProperty("stateDiff", out JsonElement diff) && diff.ValueKind != JsonValueKind.Null;
+            if (hasState && hasDiff)
+            {
+                throw new FormatException($"account {address} has both 'state' and 'stateDiff'");
+            }
+
+            return new AccountOverride(
+                e.TryGetProperty("balance", out JsonElement balance) && balance.ValueKind == JsonValueKind.String ? Quantity256(balance) : null,
+                e.TryGetProperty("nonce", out JsonElement nonce) && nonce.ValueKind == JsonValueKind.String ? EthJson.ParseQuantity(nonce.GetString()!) : null,
+                e.TryGetProperty("code", out JsonElement code) && code.ValueKind == JsonValueKind.String ? EthJson.ParseData(code.GetString()!) : null,
+                hasState ? Slots(state) : hasDiff ? Slots(diff) : null,
+                hasState);
+        }
+
+        private static UInt256 Quantity256(JsonElement e) =>
+            e.GetString() is string s && s.StartsWith("0x", StringComparison.Ordinal) && UInt256.TryParse(s, out UInt256 v) ? v : throw new FormatException($"'{e}' is not a hex quantity");
+
+        private static Dictionary<UInt256, UInt256> Slots(JsonElement e)
+        {
+            if (e.ValueKind != JsonValueKind.Object)
+            {
+                throw new FormatException("'state'/'stateDiff' must map 32-byte slots to 32-byte values");
+            }
+
+            var slots = new Dictionary<UInt256, UInt256>();
+            foreach (JsonProperty slot in e.EnumerateObject())
+            {
+                if (!Hash256.TryParse(slot.Name, out Hash256 key) || slot.Value.ValueKind != JsonValueKind.String || !Hash256.TryParse(slot.Value.GetString(), out Hash256 value))
+                {
+                    throw new FormatException($"storage slot '{slot.Name}' and its value must be 32-byte hex");
+                }
+
+                slots[UInt256.FromBigEndian(key.Bytes)] = UInt256.FromBigEndian(value.Bytes);
+            }
+
+            return slots;
+        }
+    }
+
+    private sealed class OverriddenState(IStateReader inner, Dictionary<Address, AccountOverride> accounts) : IStateReader
+    {
+        public bool TryGetAccount(in Address address, out Account account)
+        {
+            bool exists = inner.TryGetAccount(address, out account);
+            if (!accounts.TryGetValue(address, out AccountOverride? o))
+            {
+                return exists;
+            }
+
+            if (!exists)
+            {
+                account = Account.Empty;
+            }
+
+            account = account with
+            {
+                Balance = o.Balance ?? account.Balance,
+                Nonce = o.Nonce ?? account.Nonce,
+                CodeHash = o.Code is null ? account.CodeHash : Keccak256.Hash(o.Code),
+            };
+            return true;
+        }
+
+        public UInt256 GetStorage(in Address address, in UInt256 key)
+        {
+            if (accounts.TryGetValue(address, out AccountOverride? o) && o.Storage is not null)
+            {
+                if (o.Storage.TryGetValue(key, out UInt256 value))
+                {
+                    return value;
+                }
+
+                if (o.ReplacesStorage)
+                {
+                    return UInt256.Zero;
+                }
+            }
+
+            return inner.GetStorage(address, key);
+        }
+
+        public byte[] GetCode(in Hash256 codeHash)
+        {
+            foreach (AccountOverride o in accounts.Values)
+            {
+                if (o.Code is not null && Keccak256.Hash(o.Code) == codeHash)
+                {
+                    return o.Code;
+                }
+            }
+
+            return inner.GetCode(codeHash);
+        }
+    }
+}
