@@ -3,9 +3,11 @@
 set -euo pipefail
 
 need_apt=()
-if ! ldconfig -p 2>/dev/null | grep -q 'libsecp256k1\.so\.1'; then need_apt+=(libsecp256k1-1); fi
+# Read the cache once: `ldconfig -p | grep -q` under pipefail fails at random when grep exits first (SIGPIPE).
+libs="$(ldconfig -p 2>/dev/null || true)"
+if ! grep -q 'libsecp256k1\.so\.1' <<<"$libs"; then need_apt+=(libsecp256k1-1); fi
 # LightningDB's bundled liblmdb.so needs glibc 2.38; MetisDB falls back to Debian's liblmdb.so.0.
-if ! ldconfig -p 2>/dev/null | grep -q 'liblmdb\.so\.0'; then need_apt+=(liblmdb0); fi
+if ! grep -q 'liblmdb\.so\.0' <<<"$libs"; then need_apt+=(liblmdb0); fi
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   sudo=""

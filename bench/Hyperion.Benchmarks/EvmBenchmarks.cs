@@ -23,8 +23,16 @@ public class EvmBenchmarks
     private byte[] _data = [];
     private long _gas;
 
-    [Params("main/snailtracer", "main/blake2b_shifts", "main/sha1_divs", "main/swap_math", "main/weierstrudel",
-        "main/structarray_alloc", "micro/signextend", "micro/jump_around", "micro/memory_grow_mstore")]
+    /// <summary>Every case of the fixture suite (main and micro), e.g. "main/snailtracer".</summary>
+    public static IEnumerable<string> Cases()
+    {
+        string directory = Path.Combine(FixturesRoot(), "evm-benchmarks", "benchmarks");
+        return Directory.EnumerateFiles(directory, "*.json", SearchOption.AllDirectories)
+            .Select(path => Path.GetRelativePath(directory, path)[..^".json".Length].Replace('\\', '/'))
+            .Order(StringComparer.Ordinal);
+    }
+
+    [ParamsSource(nameof(Cases))]
     public string Case { get; set; } = "";
 
     [GlobalSetup]
