@@ -73,11 +73,18 @@ internal static class DevCommand
         string? directory = ephemeral ? null : (dataDir?.FullName ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".hyperion", "dev"));
         bool info = logLevel is "info" or "debug";
 
+        var starting = System.Diagnostics.Stopwatch.StartNew();
         using Sequencer chain = Sequencer.Start(genesis, new SequencerOptions
         {
             DataDirectory = directory,
             BlockTime = blockTimeMs is int ms ? TimeSpan.FromMilliseconds(ms) : null,
+            Warning = message => Console.Error.WriteLine($"warning: {message}"),
         });
+        if (directory is not null)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Opened the chain at block {chain.Store.Head.Number} in {starting.Elapsed.TotalMilliseconds:0} ms (state in MetisDB, {chain.ReplayedBlocks} blocks re-executed)"));
+        }
         if (info)
         {
             chain.BlockAdded += added =>
