@@ -146,6 +146,13 @@ internal readonly struct Fp : IField<Fp>, IEquatable<Fp>
         }
 
         // Add p back; the carry out of the top limb is the wrap-around and is dropped.
+        return AddModulus(t0, t1, t2, t3);
+    }
+
+    /// <summary>t + p modulo 2^256.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Fp AddModulus(ulong t0, ulong t1, ulong t2, ulong t3)
+    {
         ulong s0 = t0 + P0;
         ulong carry = CarryOf(s0, P0);
         ulong s1 = t1 + P1 + carry;
@@ -159,22 +166,8 @@ internal readonly struct Fp : IField<Fp>, IEquatable<Fp>
     /// <summary>a/2: a itself if even, else (a + p)/2 (a + p &lt; 2^255, so no overflow).</summary>
     public static Fp Halve(in Fp a)
     {
-        ulong t0 = a.L0, t1 = a.L1, t2 = a.L2, t3 = a.L3;
-        if ((t0 & 1) != 0)
-        {
-            ulong s0 = t0 + P0;
-            ulong carry = CarryOf(s0, P0);
-            ulong s1 = t1 + P1 + carry;
-            carry = CarryOf(t1, P1, s1);
-            ulong s2 = t2 + P2 + carry;
-            carry = CarryOf(t2, P2, s2);
-            t3 = t3 + P3 + carry;
-            t0 = s0;
-            t1 = s1;
-            t2 = s2;
-        }
-
-        return new Fp((t0 >> 1) | (t1 << 63), (t1 >> 1) | (t2 << 63), (t2 >> 1) | (t3 << 63), t3 >> 1);
+        Fp even = (a.L0 & 1) == 0 ? a : AddModulus(a.L0, a.L1, a.L2, a.L3);
+        return new Fp((even.L0 >> 1) | (even.L1 << 63), (even.L1 >> 1) | (even.L2 << 63), (even.L2 >> 1) | (even.L3 << 63), even.L3 >> 1);
     }
 
     public static Fp operator -(in Fp a) => a.IsZero ? a : Zero - a;
