@@ -160,6 +160,7 @@ public sealed partial class MetisVm
         long cap = gas - (gas / 64);
         long callGas = requestedGas.IsUInt64 && requestedGas.U0 < (ulong)cap ? (long)requestedGas.U0 : cap;
         gas -= callGas;
+        TraceStepCost(gas);
         if (transfersValue)
         {
             callGas += GasCost.CallStipend;
@@ -252,6 +253,7 @@ public sealed partial class MetisVm
         _state.SetNonce(m.Address, nonce + 1);
         _state.WarmAccount(address);
 
+        TraceStepCost(gas);
         long childGas = gas - (gas / 64);
         gas -= childGas;
         FrameResult result = ExecuteCreateNested(m.Address, address, value, initCode, childGas, m.Depth + 1);

@@ -46,7 +46,12 @@ public sealed partial class MetisVm
             // Running off the end of the code is STOP.
             byte op = (uint)pc < (uint)code.Length ? code[pc] : (byte)0;
             long cost = staticGas[op];
-            _tracer?.OnStep(pc, op, gas, Math.Max(cost, 0), memory.Size, stack[..sp], m.Depth + 1, _state.Refund);
+            if (_tracer is not null)
+            {
+                _tracer.OnStep(pc, op, gas, Math.Max(cost, 0), memory.Size, stack[..sp], m.Depth + 1, _state.Refund);
+                _traceStepGas = gas;
+                _traceCostPending = true;
+            }
 
             if (cost < 0)
             {
@@ -727,6 +732,7 @@ public sealed partial class MetisVm
                     output = stack[sp - 2].IsZero ? ReadOnlyMemory<byte>.Empty : MemorySpan(memory, in stack[sp - 1], in stack[sp - 2]).ToArray();
                     if ((Opcode)op == Opcode.REVERT)
                     {
+                        TraceStepCost(gas);
                         _tracer?.OnFault(EvmErrors.Message(EvmError.Revert)!);
                         return new FrameResult(EvmError.Revert, gas, output);
                     }
@@ -748,15 +754,36 @@ public sealed partial class MetisVm
                     goto Failed;
             }
 
+            if (_traceCostPending)
+            {
+                TraceStepCost(gas);
+            }
+
             pc++;
         }
 
     Succeeded:
+        if (_traceCostPending)
+        {
+            TraceStepCost(gas);
+        }
+
         return new FrameResult(EvmError.None, gas, output);
 
     Failed:
+        _traceCostPending = false;
         _tracer?.OnFault(EvmErrors.Message(error)!);
         return Fail(error);
+    }
+
+    /// <summary>Reports the full cost of the traced instruction, once (see <see cref="IEvmTracer.OnStepCost"/>).</summary>
+    private void TraceStepCost(long gasLeft)
+    {
+        if (_traceCostPending)
+        {
+            _traceCostPending = false;
+            _tracer!.OnStepCost(_traceStepGas - gasLeft);
+        }
     }
 
     /// <summary>A shift amount for UInt256's shifts: anything of 256 or more shifts everything out.</summary>

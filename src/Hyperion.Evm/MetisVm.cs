@@ -28,6 +28,10 @@ public sealed partial class MetisVm
     private readonly TransactionEnvironment _tx;
     private readonly PrecompileTable _precompiles;
     private readonly IEvmTracer? _tracer;
+
+    // Gas left before the traced instruction, and whether its full cost is still to be reported (tracing only).
+    private long _traceStepGas;
+    private bool _traceCostPending;
     private readonly Fork _fork;
     private readonly InstructionTable _instructions;
 

@@ -14,12 +14,17 @@ public sealed class JsonLinesTracer(TextWriter writer) : IEvmTracer
 {
     private readonly TextWriter _writer = writer ?? throw new ArgumentNullException(nameof(writer));
     private readonly StringBuilder _pending = new();
+    private int _gasCostAt;
+    private long _gasCost;
 
     public void OnStep(int pc, byte opcode, long gas, long gasCost, long memorySize, ReadOnlySpan<UInt256> stack, int depth, long refund)
     {
         Flush();
         CultureInfo inv = CultureInfo.InvariantCulture;
-        _pending.Append(inv, $"{{\"pc\":{pc},\"op\":{opcode},\"gas\":\"0x{gas:x}\",\"gasCost\":\"0x{gasCost:x}\",\"memSize\":{memorySize},\"stack\":[");
+        _pending.Append(inv, $"{{\"pc\":{pc},\"op\":{opcode},\"gas\":\"0x{gas:x}\",");
+        _gasCostAt = _pending.Length;
+        _gasCost = gasCost;
+        _pending.Append(inv, $"\"memSize\":{memorySize},\"stack\":[");
         for (int i = 0; i < stack.Length; i++)
         {
             if (i > 0)
@@ -32,6 +37,8 @@ public sealed class JsonLinesTracer(TextWriter writer) : IEvmTracer
 
         _pending.Append(inv, $"],\"depth\":{depth},\"refund\":{refund},\"opName\":\"{OpcodeTable.NameOf(opcode)}\"");
     }
+
+    public void OnStepCost(long gasCost) => _gasCost = gasCost;
 
     public void OnFault(string error)
     {
@@ -69,6 +76,7 @@ public sealed class JsonLinesTracer(TextWriter writer) : IEvmTracer
             return;
         }
 
+        _pending.Insert(_gasCostAt, string.Create(CultureInfo.InvariantCulture, $"\"gasCost\":\"0x{_gasCost:x}\","));
         _pending.Append('}');
         _writer.WriteLine(_pending.ToString());
         _pending.Clear();

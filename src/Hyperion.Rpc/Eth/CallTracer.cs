@@ -17,6 +17,10 @@ public sealed class CallTracer : ICallFrameTracer
     {
     }
 
+    public void OnStepCost(long gasCost)
+    {
+    }
+
     public void OnFault(string error)
     {
     }

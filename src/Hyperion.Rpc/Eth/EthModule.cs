@@ -319,7 +319,7 @@ public sealed class EthModule
     }
 
     /// <summary>Runs a call on the state after <paramref name="block"/> (see <see cref="Call"/>), traced when <paramref name="tracer"/> is given.</summary>
-    internal TransactionResult Execute(CallRequest request, StoredBlock block, ulong gas, IEvmTracer? tracer = null)
+    internal TransactionResult Execute(CallRequest request, StoredBlock block, ulong gas, IEvmTracer? tracer = null, AccessRecorder? accesses = null)
     {
         IStateReader state = _chain.StateAt(block.Number) ?? throw new RpcException($"state of block {block.Number} is not kept");
         if (request.Overrides is not null)
@@ -349,7 +349,7 @@ public sealed class EthModule
             GasPrice = UInt256.Zero,
             AccessList = request.AccessList,
         };
-        var world = new WorldState(state);
+        var world = new WorldState(state) { AccessRecorder = accesses };
         TransactionResult result;
         try
         {
@@ -408,22 +408,53 @@ public sealed class EthModule
         return high;
     }
 
+    /// <summary>
+    /// geth's eth_createAccessList: runs the call recording every account and slot it warms, then again with that
+    /// list (a different list can change gas and so the path taken) until the list stops growing. Addresses that are
+    /// warm anyway — sender, recipient or created contract, precompiles, coinbase — are left out: listing them only
+    /// costs gas. A failing call still returns its list, with the error.
+    /// </summary>
     private JsonNode CreateAccessList(CallRequest request, StoredBlock block)
     {
-        // The accessed set is what the call touches beyond sender, recipient and precompiles; without a tracer hook
-        // for it yet, return the request's own list with the gas it needs, as geth does for a call that touches nothing new.
-        ulong gas = EstimateGas(request, block);
-        var list = new JsonArray();
-        foreach (AccessListEntry entry in request.AccessList)
-        {
-            list.Add(new JsonObject
-            {
-                ["address"] = entry.Address.ToString(),
-                ["storageKeys"] = new JsonArray([.. entry.StorageKeys.Select(k => (JsonNode)JsonValue.Create(k.ToString()))]),
-            });
-        }
+        const int MaxRounds = 10;
+        ulong gas = Math.Min(request.Gas ?? block.Header.GasLimit, block.Header.GasLimit);
+        Address from = request.From ?? Address.Zero;
+        IStateReader state = _chain.StateAt(block.Number) ?? throw new RpcException($"state of block {block.Number} is not kept");
+        Address to = request.To ?? Evm.ContractAddress.From(from, state.TryGetAccount(from, out Account sender) ? sender.Nonce : 0);
+        var warmAnyway = new HashSet<Address>(Evm.Precompiles.PrecompileTable.ForFork(Evm.Fork.Cancun).Addresses) { from, to, block.Header.Beneficiary };
 
-        return new JsonObject { ["accessList"] = list, ["gasUsed"] = EthFormat.Quantity(gas) };
+        AccessListEntry[] list = [.. request.AccessList.Where(e => !warmAnyway.Contains(e.Address))];
+        for (int round = 1; ; round++)
+        {
+            var recorder = new AccessRecorder();
+            TransactionResult result = Execute(request with { AccessList = list }, block, gas, accesses: recorder);
+            AccessListEntry[] recorded =
+            [
+                .. recorder.Accounts.Where(a => !warmAnyway.Contains(a))
+                    .Select(a => new AccessListEntry(a, [.. recorder.SlotsOf(a).Select(k => new Hash256(k.ToBigEndian()))])),
+            ];
+            if (round < MaxRounds && !recorded.SequenceEqual(list))
+            {
+                list = recorded;
+                continue;
+            }
+
+            var json = new JsonObject
+            {
+                ["accessList"] = new JsonArray([.. recorded.Select(e => (JsonNode)new JsonObject
+                {
+                    ["address"] = e.Address.ToString(),
+                    ["storageKeys"] = new JsonArray([.. e.StorageKeys.Select(k => (JsonNode)JsonValue.Create(k.ToString()))]),
+                })]),
+                ["gasUsed"] = EthFormat.Quantity((ulong)result.GasUsed),
+            };
+            if (!result.Success)
+            {
+                json["error"] = RevertError(result).Message;
+            }
+
+            return json;
+        }
     }
 
     private static RpcException RevertError(TransactionResult result)

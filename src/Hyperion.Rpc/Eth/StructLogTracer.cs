@@ -19,19 +19,12 @@ public sealed class StructLogTracer(bool withStack = true, bool withStorage = tr
     private readonly List<SortedDictionary<UInt256, UInt256>> _storageByDepth = [];
     private JsonObject? _previous;
     private int _previousDepth;
-    private long _previousGas;
     private UInt256? _pendingLoadKey;
 
     public bool Truncated { get; private set; }
 
     public void OnStep(int pc, byte opcode, long gas, long gasCost, long memorySize, ReadOnlySpan<UInt256> stack, int depth, long refund)
     {
-        // The interpreter reports the static cost; within a frame the gas left at the next step gives the full cost.
-        if (_previous is not null && depth == _previousDepth)
-        {
-            _previous["gasCost"] = _previousGas - gas;
-        }
-
         if (_pendingLoadKey is UInt256 loadedKey && depth == _previousDepth && stack.Length > 0 && withStorage)
         {
             Storage(depth)[loadedKey] = stack[^1];
@@ -91,7 +84,14 @@ public sealed class StructLogTracer(bool withStack = true, bool withStorage = tr
         _logs.Add(step);
         _previous = step;
         _previousDepth = depth;
-        _previousGas = gas;
+    }
+
+    public void OnStepCost(long gasCost)
+    {
+        if (_previous is not null)
+        {
+            _previous["gasCost"] = gasCost;
+        }
     }
 
     public void OnFault(string error)

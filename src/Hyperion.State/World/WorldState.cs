@@ -200,8 +200,12 @@ public sealed class WorldState : IWorldState
 
     // ---- transaction substate
 
+    /// <summary>When set, also receives every account and slot warmed from now on (see <see cref="World.AccessRecorder"/>).</summary>
+    public AccessRecorder? AccessRecorder { get; set; }
+
     public bool WarmAccount(in Address address)
     {
+        AccessRecorder?.RecordAccount(address);
         if (!_warmAccounts.Add(address))
         {
             return false;
@@ -213,6 +217,7 @@ public sealed class WorldState : IWorldState
 
     public bool WarmStorage(in Address address, in UInt256 key)
     {
+        AccessRecorder?.RecordSlot(address, key);
         if (!_warmSlots.Add((address, key)))
         {
             return false;

@@ -100,12 +100,6 @@ public class Bn254PairingTests
 
     private static readonly JacobianPoint<Fp> G1Generator = JacobianPoint<Fp>.FromAffine(Fp.One, Fp.FromUInt64(2));
 
-    private static JacobianPoint<Fp2> G2Generator()
-    {
-        Assert.Equal(G2.DecodeResult.Point, G2.Decode(Convert.FromHexString(Bn254PairingVectors.G2Generator), out AffinePoint<Fp2> q));
-        return JacobianPoint<Fp2>.FromAffine(q.X, q.Y);
-    }
-
     private static Fp12 Pair(in JacobianPoint<Fp> p, in JacobianPoint<Fp2> q)
     {
         Assert.True(p.TryToAffine(out Fp px, out Fp py));
@@ -193,38 +187,5 @@ public class Bn254PairingTests
         y.B.WriteBigEndian(bytes.AsSpan(64, 32));
         y.A.WriteBigEndian(bytes.AsSpan(96, 32));
         return Convert.ToHexStringLower(bytes);
-    }
-
-    /// <summary>A point on the twist found by trying x = k + u until x³ + b' is a square (p ≡ 3 mod 4 square roots).</summary>
-    private static (Fp2 X, Fp2 Y) FindTwistPoint()
-    {
-        UInt256 quarter = (Fp.Modulus + 1) / 4;
-        for (ulong k = 1; ; k++)
-        {
-            Fp2 x = new(Fp.FromUInt64(k), Fp.One);
-            Fp2 rhs = x.Squared() * x + G2.TwistB;
-            Fp norm = rhs.A * rhs.A + rhs.B * rhs.B;
-            Fp normRoot = Fp.Pow(norm, quarter);
-            if (normRoot * normRoot != norm)
-            {
-                continue;
-            }
-
-            Fp half = Fp.Inverse(Fp.FromUInt64(2));
-            foreach (Fp candidate in new[] { (rhs.A + normRoot) * half, (rhs.A - normRoot) * half })
-            {
-                Fp y0 = Fp.Pow(candidate, quarter);
-                if (y0 * y0 != candidate || y0.IsZero)
-                {
-                    continue;
-                }
-
-                Fp2 y = new(y0, rhs.B * Fp.Inverse(y0 + y0));
-                if (y.Squared() == rhs)
-                {
-                    return (x, y);
-                }
-            }
-        }
     }
 }

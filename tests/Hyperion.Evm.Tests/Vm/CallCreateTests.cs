@@ -301,4 +301,28 @@ public class CallCreateTests
         Assert.Contains("\"error\":\"invalid opcode\"", lines[3], StringComparison.Ordinal);
         Assert.StartsWith("{\"output\":\"0x\",\"gasUsed\":\"0x64\"", lines[4], StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void JsonTracerReportsTheFullCostOfEachInstruction()
+    {
+        var vm = new VmHarness();
+        using var writer = new StringWriter(CultureInfo.InvariantCulture);
+        var tracer = new JsonLinesTracer(writer);
+        var code = new Bytecode()
+            .Store(0, 1) // cold slot, zero to non-zero: 2,100 + 20,000
+            .Push(0x20).Push(0).Op(Opcode.MSTORE) // 3 + one word of memory (3)
+            .Push(0).Push(0).Push(0).Push(0).Push(0).Push(VmHarness.Other).Push(1000).Op(Opcode.CALL) // cold account 2,600 + 1,000 handed over
+            .Op(Opcode.STOP);
+        ExecutionResult r = vm.Run(code, 100_000, tracer: tracer);
+        Assert.True(r.Success, r.Error);
+        tracer.Flush();
+        var costs = writer.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement)
+            .Select(e => (Op: e.GetProperty("opName").GetString(), Cost: Convert.ToInt64(e.GetProperty("gasCost").GetString(), 16)))
+            .ToList();
+        Assert.Equal(22_100, costs.Single(c => c.Op == "SSTORE").Cost);
+        Assert.Equal(6, costs.Single(c => c.Op == "MSTORE").Cost);
+        Assert.Equal(3_600, costs.Single(c => c.Op == "CALL").Cost);
+        Assert.Equal(0, costs.Single(c => c.Op == "STOP").Cost);
+    }
 }

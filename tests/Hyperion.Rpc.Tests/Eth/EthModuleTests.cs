@@ -105,6 +105,32 @@ public sealed class EthModuleTests : IDisposable
     }
 
     [Fact]
+    public void Create_access_list_records_what_the_call_touches_beyond_what_is_warm_anyway()
+    {
+        // Proxy (the recipient: warm anyway) calls Contract, which stores to slot 0.
+        JsonElement result = _chain.Call("eth_createAccessList", $$"""[{"from":"{{Alice}}","to":"{{Proxy}}","data":"{{Word(7)}}"},"latest"]""");
+        JsonElement list = result.GetProperty("accessList");
+        Assert.Equal(1, list.GetArrayLength());
+        Assert.Equal(Contract.ToString(), list[0].GetProperty("address").GetString());
+        Assert.Equal([Hash256.Zero.ToString()], list[0].GetProperty("storageKeys").EnumerateArray().Select(k => k.GetString()!).ToArray());
+        Assert.False(result.TryGetProperty("error", out _));
+
+        // With the list the call costs less than without it, and gasUsed is what the call with the list uses.
+        ulong gasUsed = Quantity(result.GetProperty("gasUsed"));
+        string withList = $$"""{"from":"{{Alice}}","to":"{{Proxy}}","data":"{{Word(7)}}","accessList":{{list.GetRawText()}}}""";
+        ulong estimateWith = Quantity(_chain.Call("eth_estimateGas", $"[{withList}]"));
+        ulong estimateWithout = Quantity(_chain.Call("eth_estimateGas", $$"""[{"from":"{{Alice}}","to":"{{Proxy}}","data":"{{Word(7)}}"}]"""));
+        Assert.True(estimateWith < estimateWithout, $"{estimateWith} < {estimateWithout}");
+        Assert.True(gasUsed <= estimateWith, $"{gasUsed} <= {estimateWith}");
+
+        // A given list is kept (less what is warm anyway); a reverting call still reports its list and the error.
+        JsonElement reverted = _chain.Call("eth_createAccessList",
+            $$"""[{"from":"{{Alice}}","to":"{{Contract}}","data":"{{Word(1)}}","accessList":[{"address":"{{Bob}}","storageKeys":[]},{"address":"{{Contract}}","storageKeys":[]}]},"latest"]""");
+        Assert.Equal([Bob.ToString()], reverted.GetProperty("accessList").EnumerateArray().Select(e => e.GetProperty("address").GetString()!).ToArray());
+        Assert.StartsWith("execution reverted", reverted.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Logs_are_filtered_by_topics_and_the_range_is_limited()
     {
         Invoke(10);

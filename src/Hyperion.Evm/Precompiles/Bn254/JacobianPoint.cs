@@ -197,6 +197,20 @@ internal readonly struct JacobianPoint<T> where T : unmanaged, IField<T>
         k4--;
     }
 
+    /// <summary>Whether two points are equal: X₁Z₂² = X₂Z₁² and Y₁Z₂³ = Y₂Z₁³, or both are infinity.</summary>
+    public static bool AreEqual(in JacobianPoint<T> p, in JacobianPoint<T> q)
+    {
+        if (p.IsInfinity || q.IsInfinity)
+        {
+            return p.IsInfinity && q.IsInfinity;
+        }
+
+        T pz2 = T.Square(p.Z);
+        T qz2 = T.Square(q.Z);
+        return T.AreEqual(T.Multiply(p.X, qz2), T.Multiply(q.X, pz2)) &&
+            T.AreEqual(T.Multiply(p.Y, T.Multiply(qz2, q.Z)), T.Multiply(q.Y, T.Multiply(pz2, p.Z)));
+    }
+
     /// <summary>Affine (x, y); false for the point at infinity.</summary>
     public bool TryToAffine(out T x, out T y)
     {

@@ -165,18 +165,20 @@ internal static class Pairing
         Fp12 t = f.Conjugate() * Fp12.Inverse(f);
         t = t.FrobeniusSquared() * t;
 
-        Fp12 a = t.Pow(U);
-        Fp12 b = a.Pow(U);
-        Fp12 c = b.Pow(U);
+        // From here t is in the cyclotomic subgroup, so squarings are cyclotomic.
+        Fp12 a = t.CyclotomicPowU();
+        Fp12 b = a.CyclotomicPowU();
+        Fp12 c = b.CyclotomicPowU();
 
-        Fp12 a2 = a.Squared(), a4 = a2.Squared(), a8 = a4.Squared(), a16 = a8.Squared();
-        Fp12 b2 = b.Squared(), b4 = b2.Squared(), b8 = b4.Squared(), b16 = b8.Squared();
-        Fp12 c4 = c.Squared().Squared(), c32 = c4.Squared().Squared().Squared();
+        Fp12 a2 = a.CyclotomicSquared(), a4 = a2.CyclotomicSquared(), a8 = a4.CyclotomicSquared(), a16 = a8.CyclotomicSquared();
+        Fp12 b2 = b.CyclotomicSquared(), b4 = b2.CyclotomicSquared(), b8 = b4.CyclotomicSquared(), b16 = b8.CyclotomicSquared();
+        Fp12 c4 = c.CyclotomicSquared().CyclotomicSquared();
+        Fp12 c32 = c4.CyclotomicSquared().CyclotomicSquared().CyclotomicSquared();
         Fp12 c36 = c32 * c4;
 
         Fp12 lambda2 = b4 * b2 * t;                                  // t^(6u² + 1)
         Fp12 lambda1 = (c36 * b16 * b2 * a8 * a4).Conjugate() * t;  // t^(−36u³ − 18u² − 12u + 1)
-        Fp12 lambda0 = (c36 * b16 * b8 * b4 * b2 * a16 * a2 * t.Squared()).Conjugate(); // t^(−36u³ − 30u² − 18u − 2)
+        Fp12 lambda0 = (c36 * b16 * b8 * b4 * b2 * a16 * a2 * t.CyclotomicSquared()).Conjugate(); // t^(−36u³ − 30u² − 18u − 2)
         return lambda0 * lambda1.Frobenius() * lambda2.FrobeniusSquared() * t.FrobeniusCubed();
     }
 }
