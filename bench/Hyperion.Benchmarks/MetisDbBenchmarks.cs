@@ -12,7 +12,7 @@ namespace Hyperion.Benchmarks;
 /// and 10M-account measurements this harness is too slow to set up.
 /// </summary>
 [MemoryDiagnoser]
-public sealed class MetisDbBenchmarks : IDisposable
+public class MetisDbBenchmarks : IDisposable
 {
     private const int Reads = 1000;
     private const int BlockSize = 10_000;
@@ -80,6 +80,7 @@ public sealed class MetisDbBenchmarks : IDisposable
         _plain.Dispose();
         _root.Delete(recursive: true);
         _metis = null!;
+        GC.SuppressFinalize(this);
     }
 
     [Benchmark(OperationsPerInvoke = Reads, Description = "MetisDB read, 1,000-account working set (by address)")]
@@ -133,7 +134,7 @@ public sealed class MetisDbBenchmarks : IDisposable
     [Benchmark(Description = "MetisDB commit of a 10,000-account block incl. state root (durable)")]
     public Hash256 MetisCommitBlock()
     {
-        ulong block = ++_block;
+        ulong block = _block++;
         var changes = new MetisBlockChanges();
         for (int n = 0; n < BlockSize; n++)
         {
@@ -147,7 +148,7 @@ public sealed class MetisDbBenchmarks : IDisposable
     [Benchmark(Description = "plain LMDB commit of 10,000 accounts (durable)")]
     public void PlainCommitBlock()
     {
-        ulong block = ++_block;
+        ulong block = _block++;
         _plain.Write(_keys, Enumerable.Range(0, BlockSize).Select(_ => _random.Next(Accounts)), block, i => Balance(i + (int)block));
     }
 
