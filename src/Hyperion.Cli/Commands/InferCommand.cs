@@ -57,7 +57,11 @@ internal static class InferCommand
             {
                 using var transformer = new IntegerTransformer(loaded.Quantized, threadCount);
                 var sampler = new IntegerSampler(loaded.Quantized.Config.VocabSize, temperatureQ16, topPQ16, sampleSeed);
-                stopwatch.Restart(); // exclude table and buffer set-up
+                // Exclude table and buffer set-up, and the collection of the loader's garbage (the file bytes, the float
+                // weights) that would otherwise run on a background GC thread inside the measured window.
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                stopwatch.Restart();
                 cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
                 GenerationResult result = Generator.Run(transformer, sampler, promptTokens, max, parse.GetValue(hashLogits));
                 (generated, logitsHash, steps) = (result.Tokens, result.LogitsHash, result.Steps);

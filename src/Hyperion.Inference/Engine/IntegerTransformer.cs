@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Hyperion.Inference.Model;
 using Hyperion.Inference.Numerics;
 
@@ -17,7 +20,7 @@ public sealed class IntegerTransformer : IDisposable
     private readonly long _invSqrtHeadSizeQ30;
 
     private readonly int[] _x, _xb, _xb2, _hb, _hb2, _q, _logits;
-    private readonly short[] _xq;
+    private readonly sbyte[] _xq;
     private readonly long[] _xScales;
     private readonly int[] _keyCache, _valueCache;
     private readonly int[] _scores;
@@ -43,7 +46,7 @@ public sealed class IntegerTransformer : IDisposable
         _hb = new int[_c.HiddenDim];
         _hb2 = new int[_c.HiddenDim];
         _logits = new int[_c.VocabSize];
-        _xq = new short[paddedMax];
+        _xq = new sbyte[paddedMax];
         _xScales = new long[paddedMax / model.GroupSize];
         _keyCache = new int[(long)_c.Layers * _c.SeqLen * _c.KvDim];
         _valueCache = new int[(long)_c.Layers * _c.SeqLen * _c.KvDim];
@@ -56,6 +59,7 @@ public sealed class IntegerTransformer : IDisposable
     public int Threads => _workers.ThreadCount;
 
     /// <summary>Runs one token at position <paramref name="pos"/> and returns the logits in Q16 (valid until the next call).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first token: skip the unoptimized tier
     public ReadOnlySpan<int> Forward(int token, int pos)
     {
         if ((uint)token >= (uint)_c.VocabSize) throw new ArgumentOutOfRangeException(nameof(token), $"token {token} outside vocabulary of {_c.VocabSize}");
@@ -113,44 +117,88 @@ public sealed class IntegerTransformer : IDisposable
 
     private void Attention(int layer, int pos)
     {
+        for (int h = 0; h < _c.Heads; h++) AttentionHead(layer, pos, h, _scores, _headAccumulator);
+    }
+
+    /// <summary>One head: scores, softmax, weighted value sum into its slice of <c>_xb</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private unsafe void AttentionHead(int layer, int pos, int h, int[] scores, long[] accumulator)
+    {
         int headSize = _c.HeadSize, kvDim = _c.KvDim, groupFactor = _c.Heads / _c.KvHeads;
         long layerOffset = (long)layer * _c.SeqLen * kvDim;
-        for (int h = 0; h < _c.Heads; h++)
+        int kvOffset = h / groupFactor * headSize;
+        fixed (int* qHead = &_q[h * headSize])
+        fixed (int* keys = &_keyCache[layerOffset + kvOffset])
+        fixed (int* values = &_valueCache[layerOffset + kvOffset])
+        fixed (int* score = scores)
+        fixed (long* acc = accumulator)
         {
-            ReadOnlySpan<int> q = _q.AsSpan(h * headSize, headSize);
-            int kvOffset = h / groupFactor * headSize;
             int max = int.MinValue;
             for (int t = 0; t <= pos; t++)
             {
-                ReadOnlySpan<int> k = _keyCache.AsSpan((int)(layerOffset + (long)t * kvDim + kvOffset), headSize);
-                long dot = 0;
-                for (int i = 0; i < headSize; i++) dot += (long)q[i] * k[i];
+                long dot = DotWrapping(qHead, keys + (long)t * kvDim, headSize);
                 // dot is Q32; score = dot / √headSize in Q16.
-                int score = FixedPointMath.Saturate(FixedPointMath.MulShiftRound(dot, _invSqrtHeadSizeQ30, 46));
-                _scores[t] = score;
-                if (score > max) max = score;
+                int s = FixedPointMath.Saturate(FixedPointMath.MulShiftRound(dot, _invSqrtHeadSizeQ30, 46));
+                score[t] = s;
+                if (s > max) max = s;
             }
 
             long sum = 0;
             for (int t = 0; t <= pos; t++)
             {
-                int e = ExpTable.ExpNegQ16((long)max - _scores[t]);
-                _scores[t] = e;
+                int e = ExpTable.ExpNegQ16((long)max - score[t]);
+                score[t] = e;
                 sum += e;
             }
 
-            Array.Clear(_headAccumulator);
+            // Probabilities in Q30: (e·2^30)/sum with e ≤ 2^30 (dividend < 2^61) and sum ≥ the maximum's e = 2^30.
+            ulong reciprocal = ExactDivision.Reciprocal((ulong)sum);
+            new Span<long>(acc, headSize).Clear();
             for (int t = 0; t <= pos; t++)
             {
-                long p = ((long)_scores[t] << 30) / sum; // probability in Q30
+                long p = (long)ExactDivision.Divide((ulong)score[t] << 30, (ulong)sum, reciprocal);
                 if (p == 0) continue;
-                ReadOnlySpan<int> v = _valueCache.AsSpan((int)(layerOffset + (long)t * kvDim + kvOffset), headSize);
-                for (int i = 0; i < headSize; i++) _headAccumulator[i] += p * v[i];
+                AccumulateScaled(acc, (int)p, values + (long)t * kvDim, headSize);
             }
 
             Span<int> output = _xb.AsSpan(h * headSize, headSize);
-            for (int i = 0; i < headSize; i++) output[i] = FixedPoint64.ShiftRound(_headAccumulator[i], 30);
+            for (int i = 0; i < headSize; i++) output[i] = FixedPoint64.ShiftRound(acc[i], 30);
         }
+    }
+
+    /// <summary>Σ a[i]·b[i] in int64 with wrap-around (addition mod 2^64 is order-independent, so SIMD matches scalar).</summary>
+    private static unsafe long DotWrapping(int* a, int* b, int n)
+    {
+        long sum = 0;
+        int i = 0;
+        if (Avx2.IsSupported)
+        {
+            Vector256<long> acc = Vector256<long>.Zero;
+            for (; i + 4 <= n; i += 4)
+            {
+                // vpmovsxdq then vpmuldq: the low dword of each lane is the value, the product is the full int64.
+                acc = Avx2.Add(acc, Avx2.Multiply(Avx2.ConvertToVector256Int64(a + i).AsInt32(), Avx2.ConvertToVector256Int64(b + i).AsInt32()));
+            }
+
+            sum = unchecked(acc.GetElement(0) + acc.GetElement(1) + acc.GetElement(2) + acc.GetElement(3));
+        }
+
+        for (; i < n; i++) sum = unchecked(sum + (long)a[i] * b[i]);
+        return sum;
+    }
+
+    /// <summary>acc[i] += p·v[i] in int64 with wrap-around, p in [0, 2^31).</summary>
+    private static unsafe void AccumulateScaled(long* acc, int p, int* v, int n)
+    {
+        int i = 0;
+        if (Avx2.IsSupported)
+        {
+            Vector256<int> scale = Vector256.Create((long)p).AsInt32();
+            for (; i + 4 <= n; i += 4)
+                Avx.Store(acc + i, Avx2.Add(Avx.LoadVector256(acc + i), Avx2.Multiply(Avx2.ConvertToVector256Int64(v + i).AsInt32(), scale)));
+        }
+
+        for (; i < n; i++) acc[i] = unchecked(acc[i] + (long)p * v[i]);
     }
 
     private void ApplyRope(Span<int> vector, int pos)
@@ -168,6 +216,7 @@ public sealed class IntegerTransformer : IDisposable
     }
 
     /// <summary>out = x / √(mean(x²) + ε) · weight, with weight in Q24, integer square root.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RmsNorm(Span<int> output, ReadOnlySpan<int> x, ReadOnlySpan<int> weight)
     {
         UInt128 sumSquares = 0;
@@ -190,7 +239,7 @@ public sealed class IntegerTransformer : IDisposable
     public void Dispose() => _workers.Dispose();
 
     /// <summary>Up to three matrix-vector products sharing one quantized input, split by rows across workers.</summary>
-    private sealed class MatVecJob(short[] xq, long[] xScales) : IRowJob
+    private sealed class MatVecJob(sbyte[] xq, long[] xScales) : IRowJob
     {
         private QuantizedTensor? _w0, _w1, _w2;
         private int[]? _o0, _o1, _o2;

@@ -111,6 +111,21 @@ public static class FixedPointMath
     /// <summary>(a·b) >> shift with rounding (half up) and an exact 128-bit product, saturated to long.</summary>
     public static long MulShiftRound(long a, long b, int shift)
     {
+        if (shift is >= 1 and <= 63)
+        {
+            // The same 128-bit arithmetic on two longs (a hot path of RMSNorm and attention): |a·b| ≤ 2^126, so
+            // adding the rounding carry cannot overflow the high half.
+            long high = Math.BigMul(a, b, out long lowSigned);
+            ulong low = (ulong)lowSigned;
+            ulong rounded = low + (1UL << (shift - 1));
+            if (rounded < low) high++;
+            long top = high >> shift;
+            long shifted = (long)((rounded >> shift) | ((ulong)high << (64 - shift)));
+            // The shifted 128-bit value fits a long exactly when its high half is the sign extension of the low half.
+            if (top == shifted >> 63) return shifted;
+            return high < 0 ? long.MinValue : long.MaxValue;
+        }
+
         Int128 product = (Int128)a * b;
         Int128 result = (product + ((Int128)1 << (shift - 1))) >> shift;
         return result > long.MaxValue ? long.MaxValue : result < long.MinValue ? long.MinValue : (long)result;
