@@ -41,8 +41,18 @@ internal static class Bls12381Curves
         "93e02b6052719f607dacd3a088274f65596bd0d09920b61ab5da61bbdc7f5049334cf11213945d57e5ac7d055d042b7e" +
         "024aa2b2f08f0a91260805272dc51051c6e47ad4fa403b02b4510b647ae3d1770bac0326a805bbefd48056c8c121bdb8");
 
+    /// <summary>
+    /// β, a primitive cube root of unity in Fp, chosen so that the endomorphism φ(x, y) = (βx, y) acts on G1 as
+    /// multiplication by −x² (the other cube root gives the other eigenvalue, x² − 1). Found once at startup.
+    /// </summary>
+    internal static readonly Fp EndomorphismBeta = FindEndomorphismBeta();
+
     /// <summary>Decodes a compressed G1 point with full validation: flags, canonical x, on curve, in G1.</summary>
-    public static bool TryDecodeG1(ReadOnlySpan<byte> encoded, out AffinePoint<Fp> point)
+    public static bool TryDecodeG1(ReadOnlySpan<byte> encoded, out AffinePoint<Fp> point) =>
+        TryDecodeG1OnCurve(encoded, out point) && IsInG1(point);
+
+    /// <summary>Decodes a compressed G1 point checking flags, canonical x and the curve equation, but not the subgroup.</summary>
+    private static bool TryDecodeG1OnCurve(ReadOnlySpan<byte> encoded, out AffinePoint<Fp> point)
     {
         point = AffinePoint<Fp>.Infinity;
         if (encoded.Length != G1CompressedLength || !TryReadFlags(encoded, out bool infinity, out bool largest))
@@ -70,7 +80,7 @@ internal static class Bls12381Curves
         }
 
         point = new AffinePoint<Fp>(x, y);
-        return IsInSubgroup(point);
+        return true;
     }
 
     /// <summary>Decodes a compressed G2 point (x as C1 ‖ C0) with full validation, like <see cref="TryDecodeG1"/>.</summary>
@@ -137,12 +147,51 @@ internal static class Bls12381Curves
         return !encoded[1..].ContainsAnyExcept((byte)0);
     }
 
+    /// <summary>
+    /// G1 membership for a point on E(Fp) by the endomorphism test φ(P) = [−x²]P (Scott, "A note on group membership
+    /// tests for G1, G2 and GT on BLS pairing-friendly curves", 2021): exact for BLS12-381 and about three times
+    /// cheaper than [r]P = O, since x² is a 128-bit scalar of tiny Hamming weight.
+    /// </summary>
+    public static bool IsInG1(in AffinePoint<Fp> point)
+    {
+        if (point.IsInfinity)
+        {
+            return true;
+        }
+
+        JacobianPoint<Fp> xP = JacobianPoint<Fp>.Multiply(point.ToJacobian(), AbsoluteX);
+        JacobianPoint<Fp> minusX2P = JacobianPoint<Fp>.Multiply(xP, AbsoluteX).Negate();
+        var phiP = new AffinePoint<Fp>(Fp.Multiply(EndomorphismBeta, point.X), point.Y);
+        return JacobianPoint<Fp>.AreEqual(minusX2P, phiP.ToJacobian());
+    }
+
     /// <summary>Membership in the order-r subgroup: [r]P = O.</summary>
     public static bool IsInSubgroup<T>(in AffinePoint<T> point) where T : struct, IField<T> =>
         JacobianPoint<T>.Multiply(point, Order).IsInfinity;
 
+    private static Fp FindEndomorphismBeta()
+    {
+        BigInteger third = (Fp.Modulus - 1) / 3;
+        for (int g = 2; ; g++)
+        {
+            BigInteger root = BigInteger.ModPow(g, third, Fp.Modulus);
+            if (root.IsOne)
+            {
+                continue;
+            }
+
+            // The generator is decoded with the slow [r]P check (IsInG1 is not usable before β exists).
+            Fp beta = Fp.FromBigInteger(root);
+            JacobianPoint<Fp> x2G = JacobianPoint<Fp>.Multiply(
+                JacobianPoint<Fp>.Multiply(G1Generator.ToJacobian(), AbsoluteX), AbsoluteX);
+            var phiG = new AffinePoint<Fp>(Fp.Multiply(beta, G1Generator.X), G1Generator.Y);
+            return JacobianPoint<Fp>.AreEqual(x2G.Negate(), phiG.ToJacobian()) ? beta : Fp.Square(beta);
+        }
+    }
+
     private static AffinePoint<Fp> DecodeConstantG1(string hex) =>
-        TryDecodeG1(Convert.FromHexString(hex), out AffinePoint<Fp> point) && !point.IsInfinity
+        TryDecodeG1OnCurve(Convert.FromHexString(hex), out AffinePoint<Fp> point) && !point.IsInfinity &&
+        IsInSubgroup(point)
             ? point
             : throw new InvalidOperationException("invalid built-in G1 constant");
 

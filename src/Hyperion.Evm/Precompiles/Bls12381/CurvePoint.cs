@@ -172,6 +172,22 @@ internal readonly struct JacobianPoint<T> where T : struct, IField<T>
         return result;
     }
 
+    /// <summary>[k]p for a 64-bit scalar, by double-and-add (for the curve parameter |x|, which has six bits set).</summary>
+    public static JacobianPoint<T> Multiply(in JacobianPoint<T> p, ulong scalar)
+    {
+        JacobianPoint<T> result = Infinity;
+        for (int bit = 63 - System.Numerics.BitOperations.LeadingZeroCount(scalar); bit >= 0; bit--)
+        {
+            result = Double(result);
+            if (((scalar >> bit) & 1) != 0)
+            {
+                result = Add(result, p);
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>Projective equality: X₁Z₂² = X₂Z₁² and Y₁Z₂³ = Y₂Z₁³.</summary>
     public static bool AreEqual(in JacobianPoint<T> p, in JacobianPoint<T> q)
     {

@@ -59,6 +59,42 @@ internal readonly struct Fp12 : IField<Fp12>
     }
 
     /// <summary>
+    /// Granger–Scott squaring, valid only for a in the cyclotomic subgroup (order dividing p⁴ − p² + 1, which every value
+    /// has after the easy part of the final exponentiation): Fp12 seen as Fp4³ with Fp4 = Fp2[w³]/((w³)² − ξ), each Fp4 coordinate squared with
+    /// three Fp2 squarings and the cross terms recovered from the norm relation — 9 Fp2 squarings instead of 12 Fp2
+    /// multiplications.
+    /// </summary>
+    public static Fp12 CyclotomicSquare(in Fp12 a)
+    {
+        // Fp4 pairs (g, h) meaning g + h·w³: (1, w³) ↔ (C0.C0, C1.C1), (w, w⁴) ↔ (C1.C0, C0.C2), (w², w⁵) ↔ (C0.C1, C1.C2).
+        SquareFp4(a.C0.C0, a.C1.C1, out Fp2 s0, out Fp2 s1);
+        SquareFp4(a.C1.C0, a.C0.C2, out Fp2 s2, out Fp2 s3);
+        SquareFp4(a.C0.C1, a.C1.C2, out Fp2 s4, out Fp2 s5);
+
+        // New coefficient = 3·s ∓ 2·old: 2(s − old) + s for the "real" parts, 2(s + old) + s for the w³ parts.
+        Fp2 c00 = ThreeSMinusTwoOld(s0, a.C0.C0);
+        Fp2 c11 = ThreeSPlusTwoOld(s1, a.C1.C1);
+        Fp2 c01 = ThreeSMinusTwoOld(s2, a.C0.C1);
+        Fp2 c12 = ThreeSPlusTwoOld(s3, a.C1.C2);
+        Fp2 c10 = ThreeSPlusTwoOld(Fp2.MultiplyByNonResidue(s5), a.C1.C0);
+        Fp2 c02 = ThreeSMinusTwoOld(s4, a.C0.C2);
+        return new Fp12(new Fp6(c00, c01, c02), new Fp6(c10, c11, c12));
+    }
+
+    /// <summary>(g + h·t)² with t² = ξ: (g² + ξh²) + ((g + h)² − g² − h²)·t.</summary>
+    private static void SquareFp4(in Fp2 g, in Fp2 h, out Fp2 real, out Fp2 imaginary)
+    {
+        Fp2 g2 = Fp2.Square(g);
+        Fp2 h2 = Fp2.Square(h);
+        real = Fp2.Add(Fp2.MultiplyByNonResidue(h2), g2);
+        imaginary = Fp2.Subtract(Fp2.Subtract(Fp2.Square(Fp2.Add(g, h)), g2), h2);
+    }
+
+    private static Fp2 ThreeSMinusTwoOld(in Fp2 s, in Fp2 old) => Fp2.Add(Fp2.Double(Fp2.Subtract(s, old)), s);
+
+    private static Fp2 ThreeSPlusTwoOld(in Fp2 s, in Fp2 old) => Fp2.Add(Fp2.Double(Fp2.Add(s, old)), s);
+
+    /// <summary>
     /// a·(c0 + c1·w² + c4·w³), the shape of an evaluated line (coefficients at w⁰, w², w³: slots 0, 1 and 4 of
     /// the Fp2 vector (C0.C0, C0.C1, C0.C2, C1.C0, C1.C1, C1.C2)).
     /// </summary>

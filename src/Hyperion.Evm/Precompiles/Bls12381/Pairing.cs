@@ -115,15 +115,20 @@ internal static class Pairing
     /// </summary>
     public static Fp12 FinalExponentiation(in Fp12 f)
     {
-        Fp12 t = Fp12.Multiply(Fp12.Conjugate(f), Fp12.Invert(f));
-        t = Fp12.Multiply(Fp12.Frobenius(t, 2), t);
-
-        // Now t is in the cyclotomic subgroup, where the inverse is the conjugate.
+        // After the easy part t is in the cyclotomic subgroup, where the inverse is the conjugate.
+        Fp12 t = EasyPart(f);
         Fp12 a = Fp12.Multiply(ExpByX(t), Fp12.Conjugate(t));
         a = Fp12.Multiply(ExpByX(a), Fp12.Conjugate(a));
         Fp12 b = Fp12.Multiply(ExpByX(a), Fp12.Frobenius(a, 1));
         Fp12 c = Fp12.Multiply(Fp12.Multiply(ExpByX(ExpByX(b)), Fp12.Frobenius(b, 2)), Fp12.Conjugate(b));
-        return Fp12.Multiply(c, Fp12.Multiply(Fp12.Square(t), t));
+        return Fp12.Multiply(c, Fp12.Multiply(Fp12.CyclotomicSquare(t), t));
+    }
+
+    /// <summary>f^((p⁶−1)(p²+1)): maps any nonzero f into the cyclotomic subgroup.</summary>
+    internal static Fp12 EasyPart(in Fp12 f)
+    {
+        Fp12 t = Fp12.Multiply(Fp12.Conjugate(f), Fp12.Invert(f));
+        return Fp12.Multiply(Fp12.Frobenius(t, 2), t);
     }
 
     /// <summary>g^x for the (negative) curve parameter x, for g in the cyclotomic subgroup.</summary>
@@ -132,7 +137,7 @@ internal static class Pairing
         Fp12 result = g;
         for (int bit = 62; bit >= 0; bit--)
         {
-            result = Fp12.Square(result);
+            result = Fp12.CyclotomicSquare(result);
             if (((Bls12381Curves.AbsoluteX >> bit) & 1) != 0)
             {
                 result = Fp12.Multiply(result, g);

@@ -52,6 +52,45 @@ public class CurveAndPairingTests
         Assert.True(JacobianPoint<Fp>.Multiply(G1, ScalarBytes(a)).ToAffine().IsOnCurve(Bls12381Curves.G1B));
     }, iter: 10);
 
+    private static readonly Gen<AffinePoint<Fp>> CurvePoint = Gen.Byte.Array[64].Where(bytes =>
+        Fp.TrySqrt(CurveRhs(Fp.FromBigInteger(new BigInteger(bytes, isUnsigned: true))), out _)).Select(bytes =>
+    {
+        Fp x = Fp.FromBigInteger(new BigInteger(bytes, isUnsigned: true));
+        Fp.TrySqrt(CurveRhs(x), out Fp y);
+        return new AffinePoint<Fp>(x, y);
+    });
+
+    private static Fp CurveRhs(in Fp x) => Fp.Add(Fp.Multiply(Fp.Square(x), x), Bls12381Curves.G1B);
+
+    [Fact]
+    public void EndomorphismSubgroupCheckAgreesWithTheOrderCheck() => CurvePoint.Sample(p =>
+    {
+        Assert.True(p.IsOnCurve(Bls12381Curves.G1B));
+        Assert.Equal(Bls12381Curves.IsInSubgroup(p), Bls12381Curves.IsInG1(p));
+
+        // Clearing the cofactor h = (x − 1)²/3 lands in G1; both checks must accept.
+        BigInteger x = -new BigInteger(Bls12381Curves.AbsoluteX);
+        AffinePoint<Fp> cleared = JacobianPoint<Fp>.Multiply(p, ScalarBytes((x - 1) * (x - 1) / 3)).ToAffine();
+        Assert.True(Bls12381Curves.IsInSubgroup(cleared));
+        Assert.True(Bls12381Curves.IsInG1(cleared));
+    }, iter: 20);
+
+    [Fact]
+    public void EndomorphismSubgroupCheckOnKnownPoints()
+    {
+        Assert.True(Bls12381Curves.IsInG1(G1));
+        Assert.True(Bls12381Curves.IsInG1(AffinePoint<Fp>.Infinity));
+        Assert.True(Bls12381Curves.IsInG1(G1Times(987654321)));
+        Assert.True(Bls12381Curves.IsInG1(G1Times(Bls12381Curves.OrderValue - 1)));
+
+        // (0, ±2) has order 3; β is a nontrivial cube root of unity.
+        Assert.False(Bls12381Curves.IsInG1(new AffinePoint<Fp>(Fp.Zero, Fp.FromBigInteger(2))));
+        Assert.False(Bls12381Curves.IsInG1(new AffinePoint<Fp>(Fp.Zero, Fp.FromBigInteger(-2))));
+        Fp beta = Bls12381Curves.EndomorphismBeta;
+        Assert.False(beta.IsOne);
+        Assert.True(Fp.Multiply(Fp.Square(beta), beta).IsOne);
+    }
+
     [Fact]
     public void DoublingMatchesAdditionAndInversesCancel()
     {

@@ -99,6 +99,18 @@ public class FieldTests
         }, iter: 50);
 
     [Fact]
+    public void CyclotomicSquaringMatchesSquaringInTheCyclotomicSubgroup() => Fp12Element.Sample(a =>
+    {
+        Fp12 g = Pairing.EasyPart(a);
+        Assert.True(Fp12.AreEqual(Fp12.Square(g), Fp12.CyclotomicSquare(g)));
+        Fp12 g4 = Fp12.CyclotomicSquare(Fp12.CyclotomicSquare(g));
+        Assert.True(Fp12.AreEqual(Fp12.Square(Fp12.Square(g)), g4));
+
+        // Outside the subgroup the shortcut does not square (so the check above is not vacuous).
+        Assert.False(Fp12.AreEqual(Fp12.Square(a), Fp12.CyclotomicSquare(a)));
+    }, iter: 30);
+
+    [Fact]
     public void FrobeniusIsThePthPower()
     {
         Fp12 a = Fp12Element.Single();
