@@ -170,4 +170,47 @@ public class Bn254FastAlgorithmTests
             Fp12 t = ToCyclotomic(f);
             Assert.Equal(t.Pow(Pairing.U), t.CyclotomicPowU());
         }, iter: 5);
+
+    private static AffinePoint<Fp2> Affine(in JacobianPoint<Fp2> q)
+    {
+        Assert.True(q.TryToAffine(out Fp2 x, out Fp2 y));
+        return new AffinePoint<Fp2>(x, y);
+    }
+
+    /// <summary>The projective Miller-loop steps move T exactly as Jacobian doubling and addition do, from any Z.</summary>
+    [Fact]
+    public void ProjectiveMillerStepsMatchJacobianArithmetic() =>
+        Gen.Select(Gen.ULong[2, ulong.MaxValue], Gen.ULong[2, ulong.MaxValue], GenFp2).Sample((a, b, scale) =>
+        {
+            if (scale.IsZero)
+            {
+                return;
+            }
+
+            JacobianPoint<Fp2> g = G2Generator();
+            JacobianPoint<Fp2> t = JacobianPoint<Fp2>.Multiply(g, a);
+            AffinePoint<Fp2> q = Affine(JacobianPoint<Fp2>.Multiply(g, b));
+            AffinePoint<Fp2> tAffine = Affine(t);
+            var p = new AffinePoint<Fp>(Fp.One, Fp.FromUInt64(2));
+
+            var doubled = new ProjectivePoint(tAffine.X * scale, tAffine.Y * scale, scale);
+            Pairing.DoublingStep(ref doubled, p, out _, out _, out _);
+            AffinePoint<Fp2> expected = Affine(JacobianPoint<Fp2>.Double(t));
+            Assert.Equal(expected.X, doubled.ToAffine().X);
+            Assert.Equal(expected.Y, doubled.ToAffine().Y);
+
+            var sum = new ProjectivePoint(tAffine.X * scale, tAffine.Y * scale, scale);
+            Pairing.AdditionStep(ref sum, q, p, out _, out _, out _);
+            expected = Affine(JacobianPoint<Fp2>.Add(t, JacobianPoint<Fp2>.FromAffine(q.X, q.Y)));
+            Assert.Equal(expected.X, sum.ToAffine().X);
+            Assert.Equal(expected.Y, sum.ToAffine().Y);
+        }, iter: 10);
+
+    [Fact]
+    public void HalvingInvertsDoubling() =>
+        GenFp.Sample(a =>
+        {
+            Assert.Equal(a, Fp.Halve(a + a));
+            Assert.Equal(a, Fp.Halve(a) + Fp.Halve(a));
+        });
 }

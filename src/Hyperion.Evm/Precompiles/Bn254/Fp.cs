@@ -146,6 +146,13 @@ internal readonly struct Fp : IField<Fp>, IEquatable<Fp>
         }
 
         // Add p back; the carry out of the top limb is the wrap-around and is dropped.
+        return AddModulus(t0, t1, t2, t3);
+    }
+
+    /// <summary>t + p modulo 2^256.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Fp AddModulus(ulong t0, ulong t1, ulong t2, ulong t3)
+    {
         ulong s0 = t0 + P0;
         ulong carry = CarryOf(s0, P0);
         ulong s1 = t1 + P1 + carry;
@@ -154,6 +161,13 @@ internal readonly struct Fp : IField<Fp>, IEquatable<Fp>
         carry = CarryOf(t2, P2, s2);
         ulong s3 = t3 + P3 + carry;
         return new Fp(s0, s1, s2, s3);
+    }
+
+    /// <summary>a/2: a itself if even, else (a + p)/2 (a + p &lt; 2^255, so no overflow).</summary>
+    public static Fp Halve(in Fp a)
+    {
+        Fp even = (a.L0 & 1) == 0 ? a : AddModulus(a.L0, a.L1, a.L2, a.L3);
+        return new Fp((even.L0 >> 1) | (even.L1 << 63), (even.L1 >> 1) | (even.L2 << 63), (even.L2 >> 1) | (even.L3 << 63), even.L3 >> 1);
     }
 
     public static Fp operator -(in Fp a) => a.IsZero ? a : Zero - a;

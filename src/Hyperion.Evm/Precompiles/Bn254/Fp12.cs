@@ -37,15 +37,15 @@ internal readonly struct Fp12 : IEquatable<Fp12>
     }
 
     /// <summary>
-    /// Multiplication by a Miller-loop line value y + (a + b·v)·w (y in Fp): the line is sparse, so this costs about
-    /// half a full product.
+    /// Multiplication by a Miller-loop line value c0 + c1·w + c3·w³ (c0, c1, c3 in Fp2): in Fp6 terms (c0, 0, 0) +
+    /// (c1, c3, 0)·w, so Karatsuba over w with sparse factors costs 13 Fp2 products instead of 18.
     /// </summary>
-    public Fp12 MultipliedByLine(in Fp y, in Fp2 a, in Fp2 b)
+    public Fp12 MultipliedByLine(in Fp2 c0, in Fp2 c1, in Fp2 c3)
     {
-        Fp6 t0 = C0 * y;
-        Fp6 t1 = C1.MultipliedBy01(a, b);
-        Fp6 c1 = (C0 + C1).MultipliedBy01(a + new Fp2(y, Fp.Zero), b) - t0 - t1;
-        return new Fp12(t0 + t1.MultipliedByV(), c1);
+        Fp6 t0 = C0 * c0;
+        Fp6 t1 = C1.MultipliedBy01(c1, c3);
+        Fp6 middle = (C0 + C1).MultipliedBy01(c0 + c1, c3) - t0 - t1;
+        return new Fp12(t0 + t1.MultipliedByV(), middle);
     }
 
     /// <summary>

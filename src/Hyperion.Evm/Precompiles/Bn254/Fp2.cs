@@ -45,6 +45,8 @@ internal readonly struct Fp2 : IField<Fp2>, IEquatable<Fp2>
 
     public Fp2 Doubled() => new(A + A, B + B);
 
+    public Fp2 Halved() => new(Fp.Halve(A), Fp.Halve(B));
+
     /// <summary>The Frobenius map x ↦ x^p, which on Fp2 is conjugation.</summary>
     public Fp2 Conjugate() => new(A, -B);
 

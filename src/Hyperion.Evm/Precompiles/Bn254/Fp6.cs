@@ -38,6 +38,8 @@ internal readonly struct Fp6 : IEquatable<Fp6>
 
     public static Fp6 operator *(in Fp6 x, in Fp y) => new(x.C0 * y, x.C1 * y, x.C2 * y);
 
+    public static Fp6 operator *(in Fp6 x, in Fp2 y) => new(x.C0 * y, x.C1 * y, x.C2 * y);
+
     /// <summary>Chung–Hasan SQR2: three Fp2 squarings and two Fp2 multiplications.</summary>
     public Fp6 Squared()
     {

@@ -5,11 +5,13 @@ namespace Hyperion.Evm.Precompiles.Bn254;
 /// one shared Miller loop over 6u + 2 in signed binary (NAF), the two Frobenius correction lines, and one final
 /// exponentiation to the power (p¹² − 1)/r.
 /// <para>
-/// The Miller loop works in affine coordinates on the twist: each step costs one Fp2 inversion (shared by all pairs via Montgomery's trick), but the line is then
-/// the sparse value y_P + (−λ·x_P + (λ·x_T − y_T)·v)·w directly. The twist point Q = (x, y) maps to E(Fp12) as
-/// (x·w², y·w³), so a slope λ on the twist is λ·w on E and vertical-line denominators lie in Fp6, which the final
-/// exponentiation sends to 1. With Q of prime order r, every intermediate multiple [k]Q, 1 &lt; k &lt; 6u + 2, is
-/// neither O nor ±Q, so no step meets a vertical line or a zero y (decoding guarantees Q is in G2).
+/// The Miller loop keeps the running multiple T of each Q in homogeneous projective coordinates on the twist
+/// (x = X/Z, y = Y/Z; Costello, Lange and Naehrig, "Faster pairing computations on curves with high-degree twists",
+/// PKC 2010), so no step inverts anything. The twist point Q = (x, y) maps to E(Fp12) as (x·w², y·w³); the line
+/// through T (tangent, or through T and Q) evaluated at P is, up to a factor in Fp2, c0 + c1·w + c3·w³ with c0 a
+/// multiple of y_P and c1 a multiple of x_P. Factors in Fp2 (and vertical-line denominators, in Fp6) are sent to 1 by
+/// the final exponentiation, so they are dropped. With Q of prime order r, every intermediate multiple [k]Q,
+/// 1 &lt; k &lt; 6u + 2, is neither O nor ±Q, so no step degenerates (decoding guarantees Q is in G2).
 /// </para>
 /// </summary>
 internal static class Pairing
@@ -19,6 +21,9 @@ internal static class Pairing
 
     /// <summary>Signed binary (NAF) digits of 6u + 2, least significant first (65 bits, so computed in 128 bits).</summary>
     private static readonly sbyte[] LoopDigits = Naf((UInt128)U * 6 + 2);
+
+    /// <summary>3b' for the twist y² = x³ + b'.</summary>
+    private static readonly Fp2 ThreeTwistB = G2.TwistB + G2.TwistB + G2.TwistB;
 
     private static sbyte[] Naf(UInt128 value)
     {
@@ -51,24 +56,25 @@ internal static class Pairing
         }
 
         int pairs = g1.Length;
-        Span<AffinePoint<Fp2>> accumulators = pairs <= 16 ? stackalloc AffinePoint<Fp2>[pairs] : new AffinePoint<Fp2>[pairs];
-        Span<Fp2> denominators = pairs <= 16 ? stackalloc Fp2[pairs] : new Fp2[pairs];
-        Span<Fp2> prefix = pairs <= 16 ? stackalloc Fp2[pairs] : new Fp2[pairs];
-        g2.CopyTo(accumulators);
+        Span<ProjectivePoint> accumulators = pairs <= 16 ? stackalloc ProjectivePoint[pairs] : new ProjectivePoint[pairs];
+        for (int k = 0; k < pairs; k++)
+        {
+            accumulators[k] = new ProjectivePoint(g2[k].X, g2[k].Y, Fp2.One);
+        }
 
         Fp12 f = Fp12.One;
+        Fp2 c0, c1, c3;
         for (int i = LoopDigits.Length - 2; i >= 0; i--)
         {
-            f = f.Squared();
-            for (int k = 0; k < pairs; k++)
+            if (i != LoopDigits.Length - 2)
             {
-                denominators[k] = accumulators[k].Y.Doubled();
+                f = f.Squared();
             }
 
-            InvertAll(denominators, prefix);
             for (int k = 0; k < pairs; k++)
             {
-                f = DoublingStep(ref accumulators[k], g1[k], denominators[k], f);
+                DoublingStep(ref accumulators[k], g1[k], out c0, out c1, out c3);
+                f = f.MultipliedByLine(c0, c1, c3);
             }
 
             int digit = LoopDigits[i];
@@ -76,14 +82,9 @@ internal static class Pairing
             {
                 for (int k = 0; k < pairs; k++)
                 {
-                    denominators[k] = g2[k].X - accumulators[k].X;
-                }
-
-                InvertAll(denominators, prefix);
-                for (int k = 0; k < pairs; k++)
-                {
                     AffinePoint<Fp2> q = digit > 0 ? g2[k] : new AffinePoint<Fp2>(g2[k].X, -g2[k].Y);
-                    f = AdditionStep(ref accumulators[k], q, g1[k], denominators[k], f);
+                    AdditionStep(ref accumulators[k], q, g1[k], out c0, out c1, out c3);
+                    f = f.MultipliedByLine(c0, c1, c3);
                 }
             }
         }
@@ -96,62 +97,56 @@ internal static class Pairing
             AffinePoint<Fp2> q = g2[k];
             var frobenius = new AffinePoint<Fp2>(q.X.Conjugate() * gamma1[2], q.Y.Conjugate() * gamma1[3]);
             var minusFrobeniusSquared = new AffinePoint<Fp2>(q.X * gamma2[2], -(q.Y * gamma2[3]));
-            f = AdditionStep(ref accumulators[k], frobenius, g1[k], Fp2.Inverse(frobenius.X - accumulators[k].X), f);
-            f = AdditionStep(ref accumulators[k], minusFrobeniusSquared, g1[k], Fp2.Inverse(minusFrobeniusSquared.X - accumulators[k].X), f);
+            AdditionStep(ref accumulators[k], frobenius, g1[k], out c0, out c1, out c3);
+            f = f.MultipliedByLine(c0, c1, c3);
+            AdditionStep(ref accumulators[k], minusFrobeniusSquared, g1[k], out c0, out c1, out c3);
+            f = f.MultipliedByLine(c0, c1, c3);
         }
 
         return f;
     }
 
     /// <summary>
-    /// Replaces each value by its inverse with one field inversion (Montgomery's trick): the pairs' Miller loops
-    /// run in step, so their slope denominators are inverted together.
+    /// T ← 2T, and the tangent line at T evaluated at P, scaled by 2·Y·Z:
+    /// 2YZ·y_P − 3X²·x_P·w + (Y² − 3b'Z²)·w³ (the w³ term simplified with the curve equation Y²Z = X³ + b'Z³).
+    /// Point formulas: X' = XY/2·(Y² − 9b'Z²), Y' = ((Y² + 9b'Z²)/2)² − 27b'²Z⁴, Z' = 2Y³Z.
     /// </summary>
-    private static void InvertAll(Span<Fp2> values, Span<Fp2> prefix)
+    internal static void DoublingStep(ref ProjectivePoint t, in AffinePoint<Fp> p, out Fp2 c0, out Fp2 c1, out Fp2 c3)
     {
-        if (values.IsEmpty)
-        {
-            return;
-        }
-
-        prefix[0] = values[0];
-        for (int i = 1; i < values.Length; i++)
-        {
-            prefix[i] = prefix[i - 1] * values[i];
-        }
-
-        Fp2 inverse = Fp2.Inverse(prefix[values.Length - 1]);
-        for (int i = values.Length - 1; i > 0; i--)
-        {
-            Fp2 value = values[i];
-            values[i] = inverse * prefix[i - 1];
-            inverse *= value;
-        }
-
-        values[0] = inverse;
-    }
-
-    /// <summary>T ← 2T; returns f · (the tangent line at T, evaluated at P). <paramref name="inverse2Y"/> is 1/(2·y_T).</summary>
-    private static Fp12 DoublingStep(ref AffinePoint<Fp2> t, in AffinePoint<Fp> p, in Fp2 inverse2Y, in Fp12 f)
-    {
+        Fp2 ySquared = t.Y.Squared();
+        Fp2 zSquared = t.Z.Squared();
+        Fp2 e = ThreeTwistB * zSquared;                       // 3b'Z²
+        Fp2 f = e.Doubled() + e;                               // 9b'Z²
+        Fp2 h = (t.Y + t.Z).Squared() - ySquared - zSquared;   // 2YZ
         Fp2 xSquared = t.X.Squared();
-        Fp2 slope = (xSquared.Doubled() + xSquared) * inverse2Y;
-        Fp2 x3 = slope.Squared() - t.X.Doubled();
-        Fp2 y3 = slope * (t.X - x3) - t.Y;
-        Fp12 result = f.MultipliedByLine(p.Y, -(slope * p.X), slope * t.X - t.Y);
-        t = new AffinePoint<Fp2>(x3, y3);
-        return result;
+        Fp2 halfXY = (t.X * t.Y).Halved();
+        Fp2 g = (ySquared + f).Halved();
+        Fp2 eSquared = e.Squared();
+
+        c0 = h * p.Y;
+        c1 = -((xSquared.Doubled() + xSquared) * p.X);
+        c3 = ySquared - e;
+        t = new ProjectivePoint(halfXY * (ySquared - f), g.Squared() - (eSquared.Doubled() + eSquared), ySquared * h);
     }
 
-    /// <summary>T ← T + Q; returns f · (the line through T and Q, evaluated at P). <paramref name="inverseDx"/> is 1/(x_Q − x_T).</summary>
-    private static Fp12 AdditionStep(ref AffinePoint<Fp2> t, in AffinePoint<Fp2> q, in AffinePoint<Fp> p, in Fp2 inverseDx, in Fp12 f)
+    /// <summary>
+    /// T ← T + Q (Q affine), and the line through T and Q evaluated at P, scaled by λ = X − x_Q·Z:
+    /// λ·y_P − θ·x_P·w + (θ·x_Q − λ·y_Q)·w³ with θ = Y − y_Q·Z (the slope is θ/λ).
+    /// </summary>
+    internal static void AdditionStep(ref ProjectivePoint t, in AffinePoint<Fp2> q, in AffinePoint<Fp> p, out Fp2 c0, out Fp2 c1, out Fp2 c3)
     {
-        Fp2 slope = (q.Y - t.Y) * inverseDx;
-        Fp2 x3 = slope.Squared() - t.X - q.X;
-        Fp2 y3 = slope * (t.X - x3) - t.Y;
-        Fp12 result = f.MultipliedByLine(p.Y, -(slope * p.X), slope * t.X - t.Y);
-        t = new AffinePoint<Fp2>(x3, y3);
-        return result;
+        Fp2 theta = t.Y - q.Y * t.Z;
+        Fp2 lambda = t.X - q.X * t.Z;
+        Fp2 thetaSquared = theta.Squared();
+        Fp2 lambdaSquared = lambda.Squared();
+        Fp2 lambdaCubed = lambda * lambdaSquared;
+        Fp2 xLambdaSquared = t.X * lambdaSquared;
+        Fp2 h = lambdaCubed + t.Z * thetaSquared - xLambdaSquared.Doubled();
+
+        c0 = lambda * p.Y;
+        c1 = -(theta * p.X);
+        c3 = theta * q.X - lambda * q.Y;
+        t = new ProjectivePoint(lambda * h, theta * (xLambdaSquared - h) - t.Y * lambdaCubed, t.Z * lambdaCubed);
     }
 
     /// <summary>
@@ -180,5 +175,25 @@ internal static class Pairing
         Fp12 lambda1 = (c36 * b16 * b2 * a8 * a4).Conjugate() * t;  // t^(−36u³ − 18u² − 12u + 1)
         Fp12 lambda0 = (c36 * b16 * b8 * b4 * b2 * a16 * a2 * t.CyclotomicSquared()).Conjugate(); // t^(−36u³ − 30u² − 18u − 2)
         return lambda0 * lambda1.Frobenius() * lambda2.FrobeniusSquared() * t.FrobeniusCubed();
+    }
+}
+
+/// <summary>A twist point in homogeneous projective coordinates (x = X/Z, y = Y/Z), the Miller loop's accumulator.</summary>
+internal readonly struct ProjectivePoint
+{
+    public readonly Fp2 X, Y, Z;
+
+    public ProjectivePoint(in Fp2 x, in Fp2 y, in Fp2 z)
+    {
+        X = x;
+        Y = y;
+        Z = z;
+    }
+
+    /// <summary>Affine (x, y); Z is never zero for the multiples the Miller loop meets.</summary>
+    public AffinePoint<Fp2> ToAffine()
+    {
+        Fp2 zInverse = Fp2.Inverse(Z);
+        return new AffinePoint<Fp2>(X * zInverse, Y * zInverse);
     }
 }
