@@ -3,6 +3,7 @@ using Hyperion.Core.Blocks;
 using Hyperion.Core.Crypto;
 using Hyperion.Core.Transactions;
 using Hyperion.Evm;
+using Hyperion.Evm.Precompiles;
 using Hyperion.Execution.Transactions;
 using Hyperion.State;
 using Hyperion.State.World;
@@ -53,18 +54,22 @@ public static class BlockExecutor
     /// <summary>
     /// Executes <paramref name="candidates"/> in order on <paramref name="parentState"/> for a block with environment
     /// <paramref name="environment"/>. With <paramref name="strict"/> (import), any transaction that cannot be
-    /// included throws; otherwise it is skipped and reported.
+    /// included throws; otherwise it is skipped and reported. A transaction that needs a precompile this node cannot
+    /// compute (<see cref="PrecompileUnavailableException"/>, e.g. a registered model whose file is missing) is
+    /// dropped when building and refuses the block on import: the node never substitutes another result.
     /// </summary>
+    /// <param name="precompiles">The chain's precompiles (default: the fork's standard set).</param>
     public static BlockExecution Execute(
         BlockEnvironment environment,
         IStateReader parentState,
         IReadOnlyList<(Transaction Transaction, Address Sender)> candidates,
-        bool strict)
+        bool strict,
+        PrecompileTable? precompiles = null)
     {
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(candidates);
         var state = new WorldState(parentState);
-        var processor = new TransactionProcessor(environment);
+        var processor = new TransactionProcessor(environment, precompiles);
         var executed = new List<ExecutedTransaction>(candidates.Count);
         var skipped = new List<SkippedTransaction>();
         var bloom = new Bloom();
@@ -87,7 +92,24 @@ public static class BlockExecutor
             }
 
             // Types the handler does not execute come back as a permanent TypeNotSupported rejection.
-            TransactionResult result = processor.Execute(state, tx, sender);
+            TransactionResult result;
+            int beforeTransaction = state.TakeSnapshot();
+            try
+            {
+                result = processor.Execute(state, tx, sender);
+            }
+            catch (PrecompileUnavailableException e)
+            {
+                if (strict)
+                {
+                    throw new InvalidBlockException($"block {environment.Number}: this node cannot execute transaction {tx.Hash}: {e.Message}");
+                }
+
+                state.RevertToSnapshot(beforeTransaction);
+                Skip(tx, sender, e.Message, permanent: true);
+                continue;
+            }
+
             if (!result.IsValid)
             {
                 // A nonce gap, a fee below the current base fee or a short balance may resolve in a later block.

@@ -3,6 +3,8 @@ using Hyperion.Core;
 using Hyperion.Core.Blocks;
 using Hyperion.Core.Crypto;
 using Hyperion.Core.Transactions;
+using Hyperion.Evm;
+using Hyperion.Evm.Precompiles;
 using Hyperion.State;
 
 namespace Hyperion.Chain;
@@ -22,10 +24,19 @@ public sealed record SequencerOptions
 
     /// <summary>Directory for the durable chain; null keeps everything in memory.</summary>
     public string? DataDirectory { get; init; }
+
+    /// <summary>The chain's precompiles (default: Cancun's); the dev chain adds the inference precompile.</summary>
+    public PrecompileTable Precompiles { get; init; } = PrecompileTable.ForFork(Fork.Cancun);
 }
 
-/// <summary>A block was added: the block and how long it took to build (execution, roots and the durable write).</summary>
-public sealed record BlockAddedEvent(StoredBlock Block, TimeSpan BuildTime);
+/// <summary>
+/// A block was added: the block, how long it took to build (execution, roots and the durable write), and the
+/// transactions dropped from the pool while building it, with the reason.
+/// </summary>
+public sealed record BlockAddedEvent(StoredBlock Block, TimeSpan BuildTime)
+{
+    public IReadOnlyList<SkippedTransaction> Dropped { get; init; } = [];
+}
 
 /// <summary>
 /// The single sequencer of a dev chain: owns the chain store, the state history and the pool, and produces blocks —
@@ -68,6 +79,9 @@ public sealed class Sequencer : IDisposable
     public TxPool Pool { get; }
 
     public TransactionRules Rules => _rules;
+
+    /// <summary>The precompiles blocks and calls execute with.</summary>
+    public PrecompileTable Precompiles => _options.Precompiles;
 
     /// <summary>Raised after each block is durable and visible, on the producing thread.</summary>
     public event Action<BlockAddedEvent>? BlockAdded;
@@ -301,11 +315,12 @@ public sealed class Sequencer : IDisposable
         StoredBlock parent = Store.Head;
         BlockHeader draft = NextHeaderDraft(parent.Header);
         List<(Transaction, Address)> candidates = Pool.SelectForBlock(draft.BaseFeePerGas!.Value, _options.MaxTransactionsPerBlock);
-        BlockExecution execution = BlockExecutor.Execute(BlockExecutor.Environment(draft, ChainId, Store), _states.LatestForExecution, candidates, strict: false);
+        BlockExecution execution = BlockExecutor.Execute(BlockExecutor.Environment(draft, ChainId, Store), _states.LatestForExecution, candidates, strict: false, _options.Precompiles);
         StoredBlock block = Seal(draft, execution);
         Store.Append(block);
-        Pool.OnNewHead(_states.Latest, BaseFee.Next(block.Header), execution.Skipped.Where(s => s.Permanent).Select(s => s.Transaction.Hash));
-        BlockAdded?.Invoke(new BlockAddedEvent(block, stopwatch.Elapsed));
+        SkippedTransaction[] dropped = [.. execution.Skipped.Where(s => s.Permanent)];
+        Pool.OnNewHead(_states.Latest, BaseFee.Next(block.Header), dropped.Select(s => s.Transaction.Hash));
+        BlockAdded?.Invoke(new BlockAddedEvent(block, stopwatch.Elapsed) { Dropped = dropped });
         return block;
     }
 
@@ -348,7 +363,7 @@ public sealed class Sequencer : IDisposable
             candidates.Add((stored.Block.Transactions[i], stored.Senders[i]));
         }
 
-        BlockExecution execution = BlockExecutor.Execute(BlockExecutor.Environment(header, ChainId, Store), _states.LatestForExecution, candidates, strict: true);
+        BlockExecution execution = BlockExecutor.Execute(BlockExecutor.Environment(header, ChainId, Store), _states.LatestForExecution, candidates, strict: true, _options.Precompiles);
         StoredBlock rebuilt = Seal(header, execution);
         if (rebuilt.Hash != stored.Hash)
         {

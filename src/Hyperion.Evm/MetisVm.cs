@@ -156,8 +156,22 @@ public sealed partial class MetisVm
         return result;
     }
 
-    private static FrameResult RunPrecompile(IPrecompile precompile, ReadOnlyMemory<byte> input, long gas)
+    private FrameResult RunPrecompile(IPrecompile precompile, ReadOnlyMemory<byte> input, long gas)
     {
+        if (precompile is IStatefulPrecompile stateful)
+        {
+            var context = new PrecompileStateView(_state);
+            long needed = stateful.RequiredGas(input.Span, context);
+            if (needed > gas)
+            {
+                return Fail(EvmError.OutOfGas);
+            }
+
+            return stateful.TryRun(input.Span, context, out byte[] result)
+                ? new FrameResult(EvmError.None, gas - needed, result)
+                : Fail(EvmError.PrecompileFailed);
+        }
+
         long required = precompile.RequiredGas(input.Span);
         if (required > gas)
         {
@@ -167,6 +181,12 @@ public sealed partial class MetisVm
         return precompile.TryRun(input.Span, out byte[] output)
             ? new FrameResult(EvmError.None, gas - required, output)
             : Fail(EvmError.PrecompileFailed);
+    }
+
+    /// <summary>What a stateful precompile may see of the world state: storage reads only.</summary>
+    private sealed class PrecompileStateView(IWorldState state) : IPrecompileContext
+    {
+        public UInt256 GetStorage(in Address address, in UInt256 key) => state.GetStorage(address, key);
     }
 
     /// <summary>
@@ -264,11 +284,7 @@ public sealed partial class MetisVm
         }
 
         Message copy = m;
-        FrameResult result = default;
-        var thread = new Thread(() => result = ExecuteMessage(copy), DeepCallThreadStackSize);
-        thread.Start();
-        thread.Join();
-        return result;
+        return OnDeepStackThread(() => ExecuteMessage(copy));
     }
 
     private FrameResult ExecuteCreateNested(Address caller, Address address, UInt256 value, ReadOnlyMemory<byte> initCode, long gas, int depth)
@@ -278,10 +294,30 @@ public sealed partial class MetisVm
             return ExecuteCreate(caller, address, value, initCode, gas, depth);
         }
 
+        return OnDeepStackThread(() => ExecuteCreate(caller, address, value, initCode, gas, depth));
+    }
+
+    /// <summary>Runs a frame on a large-stack thread; an exception (e.g. an unavailable precompile) is rethrown here.</summary>
+    private static FrameResult OnDeepStackThread(Func<FrameResult> frame)
+    {
         FrameResult result = default;
-        var thread = new Thread(() => result = ExecuteCreate(caller, address, value, initCode, gas, depth), DeepCallThreadStackSize);
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo? failure = null;
+        var thread = new Thread(
+            () =>
+            {
+                try
+                {
+                    result = frame();
+                }
+                catch (Exception e)
+                {
+                    failure = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
+                }
+            },
+            DeepCallThreadStackSize);
         thread.Start();
         thread.Join();
+        failure?.Throw();
         return result;
     }
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using Hyperion.Chain;
 using Hyperion.Core;
 using Hyperion.Core.Wallet;
+using Hyperion.MetisAi;
 using Hyperion.Rpc;
 using Hyperion.Rpc.Eth;
 
@@ -29,10 +30,12 @@ internal static class DevCommand
         var mnemonic = new Option<string>("--mnemonic") { Description = "Mnemonic of the dev accounts.", DefaultValueFactory = _ => DevAccounts.DefaultMnemonic };
         var logLevel = new Option<string>("--log-level") { Description = "error, warn, info or debug.", DefaultValueFactory = _ => "info" };
         logLevel.AcceptOnlyFromAmong("error", "warn", "info", "debug");
+        var modelDir = new Option<DirectoryInfo?>("--model-dir") { Description = "HQM models for the inference precompile 0x…0a11, found by content hash (default: <data-dir>/models)." };
+        var modelThreads = new Option<int>("--model-threads") { Description = "Threads per inference forward pass (results do not depend on it).", DefaultValueFactory = _ => 1 };
 
         var command = new Command("dev", "Start a development chain (JSON-RPC on 127.0.0.1:8545).")
         {
-            chainId, port, host, dataDir, ephemeral, blockTime, genesisFile, accounts, mnemonic, logLevel,
+            chainId, port, host, dataDir, ephemeral, blockTime, genesisFile, accounts, mnemonic, logLevel, modelDir, modelThreads,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -41,9 +44,9 @@ internal static class DevCommand
                 return await RunAsync(
                     parse.GetValue(chainId), parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(dataDir), parse.GetValue(ephemeral),
                     parse.GetValue(blockTime), parse.GetValue(genesisFile), parse.GetValue(accounts), parse.GetValue(mnemonic)!,
-                    parse.GetValue(logLevel)!, cancellation).ConfigureAwait(false);
+                    parse.GetValue(logLevel)!, parse.GetValue(modelDir), parse.GetValue(modelThreads), cancellation).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is GenesisFormatException or InvalidDataException or IOException or ArgumentException or FormatException)
+            catch (Exception e) when (e is GenesisFormatException or InvalidDataException or IOException or ArgumentException or FormatException or InvalidBlockException)
             {
                 Console.Error.WriteLine($"hyperion dev: {e.Message}");
                 return 1;
@@ -54,8 +57,13 @@ internal static class DevCommand
 
     private static async Task<int> RunAsync(
         ulong chainId, string host, int port, DirectoryInfo? dataDir, bool ephemeral, int? blockTimeMs, FileInfo? genesisFile,
-        int accountCount, string mnemonic, string logLevel, CancellationToken cancellation)
+        int accountCount, string mnemonic, string logLevel, DirectoryInfo? modelDir, int modelThreads, CancellationToken cancellation)
     {
+        if (modelThreads is < 1 or > 64)
+        {
+            throw new ArgumentException("--model-threads must be in 1..64");
+        }
+
         if (accountCount is < 0 or > 1000)
         {
             throw new ArgumentException("--accounts must be between 0 and 1000");
@@ -68,25 +76,33 @@ internal static class DevCommand
 
         IReadOnlyList<DevAccount> devAccounts = DevAccounts.Derive(mnemonic, accountCount);
         Genesis genesis = genesisFile is null
-            ? Genesis.Dev(chainId, devAccounts, TenThousandEther)
+            ? WithModelRegistry(Genesis.Dev(chainId, devAccounts, TenThousandEther), devAccounts.Count > 0 ? devAccounts[0].Address : Address.Zero)
             : Genesis.Parse(await File.ReadAllTextAsync(genesisFile.FullName, cancellation).ConfigureAwait(false));
-        string? directory = ephemeral ? null : (dataDir?.FullName ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".hyperion", "dev"));
+        string defaultDirectory = dataDir?.FullName ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".hyperion", "dev");
+        string? directory = ephemeral ? null : defaultDirectory;
         bool info = logLevel is "info" or "debug";
 
+        using ModelStore models = ModelStore.Open(modelDir?.FullName ?? Path.Combine(defaultDirectory, "models"), modelThreads);
         using Sequencer chain = Sequencer.Start(genesis, new SequencerOptions
         {
             DataDirectory = directory,
             BlockTime = blockTimeMs is int ms ? TimeSpan.FromMilliseconds(ms) : null,
+            Precompiles = Hyperion.Evm.Precompiles.PrecompileTable.ForFork(Hyperion.Evm.Fork.Cancun).With(InferencePrecompile.DefaultAddress, new InferencePrecompile(models)),
         });
-        if (info)
+        chain.BlockAdded += added =>
         {
-            chain.BlockAdded += added =>
+            StoredBlock b = added.Block;
+            if (info)
             {
-                StoredBlock b = added.Block;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"block {b.Number,6}  txs {b.Block.Transactions.Length,5}  gas {b.Header.GasUsed,10}  built in {added.BuildTime.TotalMilliseconds:0.0} ms  {b.Hash}"));
-            };
-        }
+            }
+
+            foreach (SkippedTransaction dropped in added.Dropped)
+            {
+                Console.Error.WriteLine($"dropped transaction {dropped.Transaction.Hash} from {dropped.Sender}: {dropped.Reason}");
+            }
+        };
 
         var registry = new RpcMethodRegistry();
         RpcServer.AddBuiltIns(registry, genesis.ChainId);
@@ -100,6 +116,12 @@ internal static class DevCommand
         await using RpcServer server = await RpcServer.StartAsync(registry, options, cancellation).ConfigureAwait(false);
 
         PrintBanner(genesis, devAccounts, directory, chain, server.Address);
+        Console.WriteLine($"Models:         {models.Directory} ({models.Files.Count} HQM file(s); inference precompile {InferencePrecompile.DefaultAddress}, registry {ModelRegistry.DefaultAddress})");
+        foreach (ModelFile file in models.Files)
+        {
+            Console.WriteLine($"  {file.Hash}  {file.SizeBytes,12} bytes  {Path.GetFileName(file.Path)}");
+        }
+
         try
         {
             await Task.Delay(Timeout.Infinite, cancellation).ConfigureAwait(false);
@@ -115,6 +137,16 @@ internal static class DevCommand
         }
 
         return 0;
+    }
+
+    /// <summary>The dev genesis plus the model registry system contract, owned by <paramref name="owner"/>.</summary>
+    private static Genesis WithModelRegistry(Genesis genesis, Address owner)
+    {
+        var alloc = new SortedDictionary<Address, GenesisAccount>((IDictionary<Address, GenesisAccount>)genesis.Alloc)
+        {
+            [ModelRegistry.DefaultAddress] = new GenesisAccount(UInt256.Zero, Nonce: 1, ModelRegistry.RuntimeCode(), ModelRegistry.GenesisStorage(owner)),
+        };
+        return genesis with { Alloc = alloc };
     }
 
     private static void PrintBanner(Genesis genesis, IReadOnlyList<DevAccount> accounts, string? directory, Sequencer chain, Uri address)

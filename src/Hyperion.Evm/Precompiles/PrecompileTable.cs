@@ -30,6 +30,18 @@ public sealed class PrecompileTable
 
     public bool Contains(in Address address) => _byAddress.ContainsKey(address);
 
+    /// <summary>A copy of this table with <paramref name="precompile"/> added at <paramref name="address"/> (e.g. a chain-specific precompile).</summary>
+    public PrecompileTable With(in Address address, IPrecompile precompile)
+    {
+        ArgumentNullException.ThrowIfNull(precompile);
+        if (_byAddress.TryGetValue(address, out IPrecompile? existing))
+        {
+            throw new ArgumentException($"{address} already holds precompile {existing}", nameof(address));
+        }
+
+        return new PrecompileTable([.. _byAddress, new KeyValuePair<Address, IPrecompile>(address, precompile)]);
+    }
+
     /// <summary>The address 0x00…0n of the n-th precompile.</summary>
     public static Address AddressOf(byte index)
     {

@@ -53,7 +53,7 @@ public sealed class DebugModule
         IStateReader parent = _chain.StateAt(block.Number - 1)
             ?? throw new RpcException($"required historical state unavailable: state of block {block.Number - 1} is not kept (oldest is {_chain.OldestState})");
         var state = new WorldState(parent);
-        var processor = new TransactionProcessor(BlockExecutor.Environment(block.Header, _chain.ChainId, store));
+        var processor = new TransactionProcessor(BlockExecutor.Environment(block.Header, _chain.ChainId, store), _chain.Precompiles);
         for (int i = 0; i <= index; i++)
         {
             TransactionResult result = processor.Execute(state, block.Block.Transactions[i], block.Senders[i], i == index ? trace.Tracer : null);

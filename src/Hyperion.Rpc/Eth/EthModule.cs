@@ -336,7 +336,7 @@ public sealed class EthModule
             Timestamp = header.Timestamp + 1,
             BaseFee = UInt256.Zero, // calls pay no fees (geth's NoBaseFee for eth_call/eth_estimateGas)
         };
-        var processor = new TransactionProcessor(environment);
+        var processor = new TransactionProcessor(environment, _chain.Precompiles);
         var tx = new Transaction
         {
             Type = request.AccessList.Length > 0 ? Core.Transactions.TransactionType.AccessList : Core.Transactions.TransactionType.Legacy,
@@ -350,7 +350,16 @@ public sealed class EthModule
             AccessList = request.AccessList,
         };
         var world = new WorldState(state) { AccessRecorder = accesses };
-        TransactionResult result = processor.Execute(world, tx, from, tracer);
+        TransactionResult result;
+        try
+        {
+            result = processor.Execute(world, tx, from, tracer);
+        }
+        catch (Evm.Precompiles.PrecompileUnavailableException e)
+        {
+            throw new RpcException($"this node cannot execute the call: {e.Message}");
+        }
+
         if (!result.IsValid)
         {
             throw new RpcException(result.Rejection!.Reason == TransactionRejectionReason.InsufficientFunds
