@@ -39,7 +39,7 @@ internal static class DbCommand
                 MetisVerifyResult state = store.Verify();
                 Console.WriteLine($"accounts          {state.Accounts}");
                 Console.WriteLine($"storage slots     {state.Slots}");
-                Console.WriteLine($"state root        0x{state.StoredRoot}");
+                Console.WriteLine($"state root        {state.StoredRoot}");
             }
 
             Console.WriteLine($"account versions  {stats.AccountVersions}");
@@ -65,8 +65,8 @@ internal static class DbCommand
 
             MetisVerifyResult result = store.Verify();
             Console.WriteLine($"head {result.Head}: {result.Accounts} accounts, {result.Slots} slots");
-            Console.WriteLine($"stored root   0x{result.StoredRoot}");
-            Console.WriteLine($"computed root 0x{result.ComputedRoot}");
+            Console.WriteLine($"stored root   {result.StoredRoot}");
+            Console.WriteLine($"computed root {result.ComputedRoot}");
             Console.WriteLine($"storage root mismatches {result.StorageRootMismatches}");
             Console.WriteLine(result.Ok ? "OK" : "MISMATCH");
             return result.Ok ? 0 : 2;
