@@ -1,3 +1,4 @@
+using Hyperion.Core;
 using System.Security.Cryptography;
 using Hyperion.Evm.Precompiles.Bls12381;
 
@@ -66,12 +67,77 @@ public static class PointEvaluationPrecompile
             return false;
         }
 
-        JacobianPoint<Fp> yG = JacobianPoint<Fp>.Multiply(Bls12381Curves.G1Generator, y);
-        JacobianPoint<Fp> zPi = JacobianPoint<Fp>.Multiply(pi, z);
-        JacobianPoint<Fp> lhs = JacobianPoint<Fp>.Add(JacobianPoint<Fp>.AddAffine(zPi, c), yG.Negate());
-
+        JacobianPoint<Fp> lhs = CommitmentMinusEvaluation(c, pi, z, y);
         ReadOnlySpan<AffinePoint<Fp>> ps = [lhs.ToAffine(), pi];
         ReadOnlySpan<PreparedG2> qs = [KzgSetup.PreparedNegatedG2, KzgSetup.PreparedTauG2];
         return Pairing.ProductIsOne(ps, qs);
+    }
+
+    /// <summary>NAF width for π's per-call table (8 odd multiples).</summary>
+    private const int ProofWindow = 5;
+
+    /// <summary>NAF width for the generator's fixed tables (32 odd multiples of G and of φ(G), built once).</summary>
+    private const int GeneratorWindow = 7;
+
+    private static readonly AffinePoint<Fp>[] GeneratorOddMultiples =
+        G1Glv.AffineOddMultiples(Bls12381Curves.G1Generator, 1 << (GeneratorWindow - 2));
+
+    private static readonly AffinePoint<Fp>[] EndomorphismGeneratorOddMultiples =
+        Array.ConvertAll(GeneratorOddMultiples, p => G1Glv.Endomorphism(p));
+
+    /// <summary>
+    /// C + [z]π − [y]G for scalars below r, by GLV: z = z₁ + z₂·L and y = y₁ + y₂·L give four 128-bit wNAF scalars
+    /// (on π, −φ(π), −G and φ(G)) that share one run of 128 doublings.
+    /// </summary>
+    internal static JacobianPoint<Fp> CommitmentMinusEvaluation(in AffinePoint<Fp> c, in AffinePoint<Fp> pi,
+        ReadOnlySpan<byte> z, ReadOnlySpan<byte> y)
+    {
+        G1Glv.Split(UInt256.FromBigEndian(z), out UInt128 zLow, out UInt128 zHigh);
+        G1Glv.Split(UInt256.FromBigEndian(y), out UInt128 yLow, out UInt128 yHigh);
+        Span<sbyte> zLowDigits = stackalloc sbyte[G1Glv.MaxDigits];
+        Span<sbyte> zHighDigits = stackalloc sbyte[G1Glv.MaxDigits];
+        Span<sbyte> yLowDigits = stackalloc sbyte[G1Glv.MaxDigits];
+        Span<sbyte> yHighDigits = stackalloc sbyte[G1Glv.MaxDigits];
+        int zLowLength = G1Glv.ToWnaf(zLow, ProofWindow, zLowDigits);
+        int zHighLength = G1Glv.ToWnaf(zHigh, ProofWindow, zHighDigits);
+        int yLowLength = G1Glv.ToWnaf(yLow, GeneratorWindow, yLowDigits);
+        int yHighLength = G1Glv.ToWnaf(yHigh, GeneratorWindow, yHighDigits);
+
+        Span<JacobianPoint<Fp>> piTable = stackalloc JacobianPoint<Fp>[1 << (ProofWindow - 2)];
+        Span<JacobianPoint<Fp>> minusPhiPiTable = stackalloc JacobianPoint<Fp>[1 << (ProofWindow - 2)];
+        G1Glv.OddMultiples(pi, piTable);
+        for (int i = 0; i < piTable.Length; i++)
+        {
+            minusPhiPiTable[i] = G1Glv.Endomorphism(piTable[i]).Negate();
+        }
+
+        int length = Math.Max(Math.Max(zLowLength, zHighLength), Math.Max(yLowLength, yHighLength));
+        JacobianPoint<Fp> acc = JacobianPoint<Fp>.Infinity;
+        for (int i = length - 1; i >= 0; i--)
+        {
+            acc = JacobianPoint<Fp>.Double(acc);
+            if (i < zLowLength && zLowDigits[i] != 0)
+            {
+                acc = G1Glv.AddDigit(acc, piTable, zLowDigits[i]);
+            }
+
+            if (i < zHighLength && zHighDigits[i] != 0)
+            {
+                acc = G1Glv.AddDigit(acc, minusPhiPiTable, zHighDigits[i]);
+            }
+
+            if (i < yLowLength && yLowDigits[i] != 0)
+            {
+                acc = G1Glv.AddDigit(acc, GeneratorOddMultiples, -yLowDigits[i]);
+            }
+
+            if (i < yHighLength && yHighDigits[i] != 0)
+            {
+                // −[y₂·L]G = [y₂]φ(G).
+                acc = G1Glv.AddDigit(acc, EndomorphismGeneratorOddMultiples, yHighDigits[i]);
+            }
+        }
+
+        return JacobianPoint<Fp>.AddAffine(acc, c);
     }
 }
