@@ -2,9 +2,13 @@
 //   1. N pre-signed ERC20 transfers from S senders, sent with eth_sendRawTransaction: time until all are mined → tx/s, Mgas/s
 //   2. send → receipt latency at a light steady load: p50 / p99
 //   3. eth_call and eth_getBalance requests per second (C concurrent clients)
-// Usage: node e2e/bench/chain-bench.mjs [--txs 10000] [--senders 1000] [--seconds 5] [--concurrency 16]
+// Usage: node e2e/bench/chain-bench.mjs [--txs 10000] [--senders 1000] [--seconds 5] [--concurrency 16] [--durable 1]
+//   --durable 1 also runs Hyperion with a data directory (fsynced block log, MetisDB state) beside the in-memory run.
 import { ethers } from 'ethers';
 import { compileContracts } from '../lib/compile.mjs';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { startNode, devKeys } from '../lib/node.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).join(' ').split('--').filter(Boolean).map((a) => a.trim().split(/\s+/)));
@@ -38,7 +42,8 @@ async function waitForReceipt(url, hash) {
 
 async function runOn(kind) {
   if (kind === 'anvil') process.env.E2E_NODE = 'anvil'; else delete process.env.E2E_NODE;
-  const node = await startNode({ extraArgs: kind === 'anvil' ? ['--accounts', '10'] : [] });
+  const dataDir = kind === 'hyperion-durable' ? fs.mkdtempSync(path.join(os.tmpdir(), 'hyperion-bench-')) : undefined;
+  const node = await startNode({ dataDir, extraArgs: kind === 'anvil' ? ['--accounts', '10'] : [] });
   if (node.unavailable) throw new Error(node.unavailable);
   const url = node.url;
   const chainId = node.chainId;
@@ -130,20 +135,24 @@ async function runOn(kind) {
   };
   provider.destroy();
   await node.stop();
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   return { throughput, latency, reads };
 }
 
+const kinds = ['hyperion', ...(args.durable ? ['hyperion-durable'] : []), 'anvil'];
 const results = {};
-for (const kind of ['hyperion', 'anvil']) {
+for (const kind of kinds) {
   results[kind] = await runOn(kind);
   console.log(kind, JSON.stringify(results[kind]));
 }
-const h = results.hyperion; const a = results.anvil;
+const a = results.anvil;
+const ours = kinds.filter((k) => k !== 'anvil');
 const ratio = (x, y) => (x / y).toFixed(2);
-console.log(`\n| metric | hyperion | anvil | ratio |\n|---|---:|---:|---:|`);
-console.log(`| ${TXS} ERC20 transfers, tx/s | ${h.throughput.txPerSecond.toFixed(0)} | ${a.throughput.txPerSecond.toFixed(0)} | ${ratio(h.throughput.txPerSecond, a.throughput.txPerSecond)} |`);
-console.log(`| Mgas/s | ${h.throughput.mgasPerSecond.toFixed(1)} | ${a.throughput.mgasPerSecond.toFixed(1)} | ${ratio(h.throughput.mgasPerSecond, a.throughput.mgasPerSecond)} |`);
-console.log(`| send→receipt p50 (ms) | ${h.latency.p50.toFixed(1)} | ${a.latency.p50.toFixed(1)} | ${ratio(a.latency.p50, h.latency.p50)} (anvil/hyperion) |`);
-console.log(`| send→receipt p99 (ms) | ${h.latency.p99.toFixed(1)} | ${a.latency.p99.toFixed(1)} | ${ratio(a.latency.p99, h.latency.p99)} (anvil/hyperion) |`);
-console.log(`| eth_call req/s | ${h.reads.ethCall.toFixed(0)} | ${a.reads.ethCall.toFixed(0)} | ${ratio(h.reads.ethCall, a.reads.ethCall)} |`);
-console.log(`| eth_getBalance req/s | ${h.reads.getBalance.toFixed(0)} | ${a.reads.getBalance.toFixed(0)} | ${ratio(h.reads.getBalance, a.reads.getBalance)} |`);
+const row = (name, get, digits, inverse = false) => console.log(`| ${name} | ${ours.map((k) => get(results[k]).toFixed(digits)).join(' | ')} | ${get(a).toFixed(digits)} | ${ours.map((k) => (inverse ? ratio(get(a), get(results[k])) : ratio(get(results[k]), get(a)))).join(' | ')} |`);
+console.log(`\n| metric | ${ours.join(' | ')} | anvil | ${ours.map((k) => `ratio ${k}/anvil`).join(' | ')} |\n|---|${'---:|'.repeat(2 * ours.length + 1)}`);
+row(`${TXS} ERC20 transfers, tx/s`, (r) => r.throughput.txPerSecond, 0);
+row('Mgas/s', (r) => r.throughput.mgasPerSecond, 1);
+row('send→receipt p50 (ms; ratio = anvil/ours)', (r) => r.latency.p50, 1, true);
+row('send→receipt p99 (ms; ratio = anvil/ours)', (r) => r.latency.p99, 1, true);
+row('eth_call req/s', (r) => r.reads.ethCall, 0);
+row('eth_getBalance req/s', (r) => r.reads.getBalance, 0);

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
@@ -6,7 +5,6 @@ using Hyperion.Core;
 using Hyperion.Core.Crypto;
 using Hyperion.State;
 using Hyperion.State.MetisDb;
-using LightningDB;
 
 namespace Hyperion.Cli.Commands;
 
@@ -17,8 +15,6 @@ namespace Hyperion.Cli.Commands;
 /// </summary>
 internal static class DbBenchmark
 {
-    private const int RecordLength = 8 + 32 + 32 + 32;
-
     /// <summary>The command (<c>hyperion bench state</c>, also <c>hyperion db bench</c>).</summary>
     public static Command CreateCommand(string name)
     {
@@ -71,7 +67,7 @@ internal static class DbBenchmark
         output.WriteLine($"# MetisDB vs plain LMDB, {accountCount:N0} accounts, durable commits: {durable}, trie cache depth: {trieCacheDepth}");
         output.WriteLine($"machine: {Machine()}");
         using MetisStore metis = MetisStore.Open(Path.Combine(root, "metis"), new MetisStoreOptions { Durable = durable, TrieCacheDepth = trieCacheDepth });
-        using var plain = new PlainLmdb(Path.Combine(root, "plain"), durable);
+        using var plain = new PlainLmdbTable(Path.Combine(root, "plain"), durable);
 
         // Load in blocks of 100,000 accounts.
         const int loadBlock = 100_000;
@@ -92,7 +88,7 @@ internal static class DbBenchmark
         var plainLoad = Stopwatch.StartNew();
         for (int start = 0; start < accountCount; start += loadBlock)
         {
-            plain.Write(keys, Enumerable.Range(start, Math.Min(loadBlock, accountCount - start)), 1);
+            plain.Write(keys, Enumerable.Range(start, Math.Min(loadBlock, accountCount - start)), 1, Balance);
         }
 
         plainLoad.Stop();
@@ -129,9 +125,12 @@ internal static class DbBenchmark
             hotAllocated = GC.GetAllocatedBytesForCurrentThread() - before;
         }
 
-        plainCold = plain.MedianReadNanoseconds(keys, coldSet[..(coldSet.Length / 2)], 1);
-        plain.MedianReadNanoseconds(keys, hotSet, 50);
-        plainHot = plain.MedianReadNanoseconds(keys, hotSet, 200);
+        using (PlainLmdbTable.Reader reader = plain.OpenReader())
+        {
+            plainCold = MedianReadNanoseconds(coldSet[..(coldSet.Length / 2)], 1, i => reader.Contains(keys[i]));
+            MedianReadNanoseconds(hotSet, 50, i => reader.Contains(keys[i]));
+            plainHot = MedianReadNanoseconds(hotSet, 200, i => reader.Contains(keys[i]));
+        }
         Row(output, $"random account read, cold, by hashed key, {coldSet.Length / 2:N0} distinct keys (ns)", metisCold, plainCold, "F0");
         Row(output, "random account read, cold, by address (IStateReader: + Keccak-256 of the address) (ns)", metisColdAddress, plainCold, "F0");
         Row(output, "random account read, hot, by hashed key, 1,000-key working set (ns)", metisHot, plainHot, "F0");
@@ -157,7 +156,7 @@ internal static class DbBenchmark
             commitTimes.Add(metis.LastCommit.Total.TotalSeconds / touched.Length * perBlock);
             rootTimes.Add(metis.LastCommit.StateRoot.TotalSeconds);
             var plainWatch = Stopwatch.StartNew();
-            plain.Write(keys, touched, block);
+            plain.Write(keys, touched, block, Balance);
             plainTimes.Add(plainWatch.Elapsed.TotalSeconds / touched.Length * perBlock);
         }
 
@@ -184,7 +183,7 @@ internal static class DbBenchmark
             bigRoots.Add(metis.LastCommit.StateRoot.TotalMilliseconds);
             bigCommits.Add(metis.LastCommit.Total.TotalMilliseconds);
             var plainWatch = Stopwatch.StartNew();
-            plain.Write(keys, touched, block);
+            plain.Write(keys, touched, block, Balance);
             bigPlain.Add(plainWatch.Elapsed.TotalMilliseconds);
         }
 
@@ -252,65 +251,5 @@ internal static class DbBenchmark
             ? File.ReadLines("/proc/meminfo").First().Split(':', 2)[1].Trim()
             : "unknown";
         return $"{model}, {Environment.ProcessorCount} cores, {memory} RAM, .NET {Environment.Version}";
-    }
-
-    /// <summary>The baseline: one LMDB table, hashed address → the same account fields, no versions, no root.</summary>
-    private sealed class PlainLmdb : IDisposable
-    {
-        private readonly LightningEnvironment _environment;
-        private readonly LightningDatabase _table;
-
-        private readonly string _directory;
-
-        public PlainLmdb(string directory, bool durable)
-        {
-            _directory = directory;
-            Directory.CreateDirectory(directory);
-            _environment = new LightningEnvironment(directory, new EnvironmentConfiguration { MapSize = 1L << 40, MaxDatabases = 1 });
-            _environment.Open(EnvironmentOpenFlags.NoThreadLocalStorage | EnvironmentOpenFlags.NoReadAhead
-                | (durable ? EnvironmentOpenFlags.None : EnvironmentOpenFlags.NoSync));
-            using LightningTransaction transaction = _environment.BeginTransaction();
-            _table = transaction.OpenDatabase("accounts", new DatabaseConfiguration { Flags = DatabaseOpenFlags.Create });
-            transaction.Commit().ThrowOnError();
-        }
-
-        public long BytesUsed => (_environment.Info.LastPageNumber + 1) * (long)_environment.EnvironmentStats.PageSize;
-
-        public long BytesOnDisk => new FileInfo(Path.Combine(_directory, "data.mdb")).Length;
-
-        public void Write(Hash256[] keys, IEnumerable<int> indices, ulong nonce)
-        {
-            using LightningTransaction transaction = _environment.BeginTransaction();
-            Span<byte> key = stackalloc byte[32];
-            Span<byte> record = stackalloc byte[RecordLength];
-            foreach (int i in indices)
-            {
-                keys[i].CopyTo(key);
-                BinaryPrimitives.WriteUInt64BigEndian(record, nonce);
-                Balance(i).WriteBigEndian(record.Slice(8, 32));
-                Keccak256.OfEmpty.CopyTo(record[40..]);
-                Keccak256.EmptyTrieRoot.CopyTo(record[72..]);
-                transaction.Put(_table, key, record).ThrowOnError();
-            }
-
-            transaction.Commit().ThrowOnError();
-        }
-
-        public double MedianReadNanoseconds(Hash256[] keys, int[] order, int passes)
-        {
-            using LightningTransaction transaction = _environment.BeginTransaction(TransactionBeginFlags.ReadOnly);
-            var key = new byte[32];
-            return DbBenchmark.MedianReadNanoseconds(order, passes, i =>
-            {
-                keys[i].CopyTo(key);
-                return transaction.Get(_table, key).resultCode == MDBResultCode.Success;
-            });
-        }
-
-        public void Dispose()
-        {
-            _table.Dispose();
-            _environment.Dispose();
-        }
     }
 }
