@@ -23,9 +23,9 @@ public sealed class IntegerTransformer : IDisposable
     private readonly sbyte[] _xq;
     private readonly long[] _xScales;
     private readonly int[] _keyCache, _valueCache;
-    private readonly int[] _scores;
-    private readonly long[] _headAccumulator;
-    private readonly MatVecJob _job;
+    private readonly int[][] _scores;
+    private readonly long[][] _headAccumulators;
+    private readonly StageJob _job;
 
     public IntegerTransformer(QuantizedModel model, int threads = 1)
     {
@@ -50,9 +50,16 @@ public sealed class IntegerTransformer : IDisposable
         _xScales = new long[paddedMax / model.GroupSize];
         _keyCache = new int[(long)_c.Layers * _c.SeqLen * _c.KvDim];
         _valueCache = new int[(long)_c.Layers * _c.SeqLen * _c.KvDim];
-        _scores = new int[_c.SeqLen];
-        _headAccumulator = new long[_c.HeadSize];
-        _job = new MatVecJob(_xq, _xScales);
+        // Attention scratch per part (parts run concurrently).
+        _scores = new int[threads][];
+        _headAccumulators = new long[threads][];
+        for (int t = 0; t < threads; t++)
+        {
+            _scores[t] = new int[_c.SeqLen];
+            _headAccumulators[t] = new long[_c.HeadSize];
+        }
+
+        _job = new StageJob(this);
     }
 
     public QuantizedModel Model => _model;
@@ -64,43 +71,36 @@ public sealed class IntegerTransformer : IDisposable
     {
         if ((uint)token >= (uint)_c.VocabSize) throw new ArgumentOutOfRangeException(nameof(token), $"token {token} outside vocabulary of {_c.VocabSize}");
         if ((uint)pos >= (uint)_c.SeqLen) throw new ArgumentOutOfRangeException(nameof(pos), $"position {pos} past the context of {_c.SeqLen}");
-        int dim = _c.Dim, kvDim = _c.KvDim, headSize = _c.HeadSize;
         Int8Kernels.DequantizeRow(_model.TokenEmbedding, token, _x);
+        _job.Position = pos;
 
+        // Four parallel stages per layer; between them only what needs the whole vector (RMSNorm, quantization).
         for (int l = 0; l < _c.Layers; l++)
         {
             QuantizedLayer layer = _model.Layers[l];
+            _job.Layer = l;
             RmsNorm(_xb, _x, layer.AttentionNorm);
-            long cacheOffset = ((long)l * _c.SeqLen + pos) * kvDim;
-            Span<int> key = _keyCache.AsSpan((int)cacheOffset, kvDim);
-            Span<int> value = _valueCache.AsSpan((int)cacheOffset, kvDim);
             Quantize(_xb);
-            _job.Set(layer.Wq, _q, layer.Wk, _keyCache, (int)cacheOffset, layer.Wv, _valueCache, (int)cacheOffset);
-            _workers.Run(_job);
-
-            ApplyRope(_q, pos);
-            ApplyRope(key, pos);
-            Attention(l, pos);
-
+            RunStage(Stage.Attention);
             Quantize(_xb);
-            MatVec(layer.Wo, _xb2);
-            AddResidual(_x, _xb2);
-
+            RunStage(Stage.AttentionOutput);
             RmsNorm(_xb, _x, layer.FfnNorm);
             Quantize(_xb);
-            _job.Set(layer.W1, _hb, layer.W3, _hb2, 0, null, null, 0);
-            _workers.Run(_job);
-            for (int i = 0; i < _hb.Length; i++)
-                _hb[i] = FixedPoint64.ShiftRound((long)ExpTable.SiluQ16(_hb[i]) * _hb2[i], 16);
+            RunStage(Stage.FeedForwardUp);
             Quantize(_hb);
-            MatVec(layer.W2, _xb);
-            AddResidual(_x, _xb);
+            RunStage(Stage.FeedForwardDown);
         }
 
         RmsNorm(_x, _x, _model.FinalNorm);
         Quantize(_x);
-        MatVec(_model.Classifier, _logits);
+        RunStage(Stage.Classifier);
         return _logits;
+    }
+
+    private void RunStage(Stage stage)
+    {
+        _job.Stage = stage;
+        _workers.Run(_job);
     }
 
     private void Quantize(ReadOnlySpan<int> input)
@@ -109,15 +109,99 @@ public sealed class IntegerTransformer : IDisposable
         Int8Kernels.QuantizeActivations(input, _xq.AsSpan(0, groups * _model.GroupSize), _xScales.AsSpan(0, groups), _model.GroupSize);
     }
 
-    private void MatVec(QuantizedTensor w, int[] output)
+    private enum Stage
     {
-        _job.Set(w, output, null, null, 0, null, null, 0);
-        _workers.Run(_job);
+        /// <summary>q, k, v for a part's KV heads (and the query heads sharing them), RoPE, attention into <c>_xb</c>.</summary>
+        Attention,
+
+        /// <summary>Wo rows, added to the residual stream.</summary>
+        AttentionOutput,
+
+        /// <summary>W1 and W3 rows, then SwiGLU on the same rows of the hidden vector.</summary>
+        FeedForwardUp,
+
+        /// <summary>W2 rows, added to the residual stream.</summary>
+        FeedForwardDown,
+
+        Classifier,
     }
 
-    private void Attention(int layer, int pos)
+    /// <summary>
+    /// One stage of the forward pass, split into parts. Every output element (a matrix row, a head, one residual
+    /// entry) is computed by the same code whatever part it falls in, so the bits do not depend on the thread count.
+    /// </summary>
+    private sealed class StageJob(IntegerTransformer owner) : IRowJob
     {
-        for (int h = 0; h < _c.Heads; h++) AttentionHead(layer, pos, h, _scores, _headAccumulator);
+        public Stage Stage;
+        public int Layer, Position;
+
+        public void Run(int part, int parts) => owner.RunPart(Stage, Layer, Position, part, parts);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void RunPart(Stage stage, int l, int pos, int part, int parts)
+    {
+        switch (stage)
+        {
+            case Stage.Attention:
+            {
+                QuantizedLayer layer = _model.Layers[l];
+                int headSize = _c.HeadSize, kvDim = _c.KvDim, groupFactor = _c.Heads / _c.KvHeads;
+                int kvStart = RowWorkers.PartStart(_c.KvHeads, part, parts), kvEnd = RowWorkers.PartStart(_c.KvHeads, part + 1, parts);
+                if (kvEnd == kvStart) return;
+                int cacheOffset = (int)(((long)l * _c.SeqLen + pos) * kvDim);
+                int kvRow = kvStart * headSize, kvRows = (kvEnd - kvStart) * headSize;
+                int qRow = kvStart * groupFactor * headSize, qRows = (kvEnd - kvStart) * groupFactor * headSize;
+                MatVec(layer.Wq, _q, 0, qRow, qRow + qRows);
+                MatVec(layer.Wk, _keyCache, cacheOffset, kvRow, kvRow + kvRows);
+                MatVec(layer.Wv, _valueCache, cacheOffset, kvRow, kvRow + kvRows);
+                ApplyRope(_q.AsSpan(qRow, qRows), pos);
+                ApplyRope(_keyCache.AsSpan(cacheOffset + kvRow, kvRows), pos);
+                for (int h = kvStart * groupFactor; h < kvEnd * groupFactor; h++) AttentionHead(l, pos, h, _scores[part], _headAccumulators[part]);
+                return;
+            }
+
+            case Stage.AttentionOutput:
+                MatVecAddResidual(_model.Layers[l].Wo, _xb2, part, parts);
+                return;
+            case Stage.FeedForwardUp:
+            {
+                QuantizedLayer layer = _model.Layers[l];
+                int start = RowWorkers.PartStart(_c.HiddenDim, part, parts), end = RowWorkers.PartStart(_c.HiddenDim, part + 1, parts);
+                if (end == start) return;
+                MatVec(layer.W1, _hb, 0, start, end);
+                MatVec(layer.W3, _hb2, 0, start, end);
+                for (int i = start; i < end; i++)
+                    _hb[i] = FixedPoint64.ShiftRound((long)ExpTable.SiluQ16(_hb[i]) * _hb2[i], 16);
+                return;
+            }
+
+            case Stage.FeedForwardDown:
+                MatVecAddResidual(_model.Layers[l].W2, _xb, part, parts);
+                return;
+            case Stage.Classifier:
+            {
+                int start = RowWorkers.PartStart(_c.VocabSize, part, parts), end = RowWorkers.PartStart(_c.VocabSize, part + 1, parts);
+                if (end > start) MatVec(_model.Classifier, _logits, 0, start, end);
+                return;
+            }
+
+            default:
+                throw new InvalidOperationException($"unknown stage {stage}");
+        }
+    }
+
+    /// <summary>Rows [start, end) of w·x into output[offset + row].</summary>
+    private void MatVec(QuantizedTensor w, int[] output, int offset, int start, int end) =>
+        Int8Kernels.MatVec(w, _xq, _xScales, output.AsSpan(offset, w.Rows), start, end);
+
+    /// <summary>This part's rows of w·x, then x[row] += result (saturating).</summary>
+    private void MatVecAddResidual(QuantizedTensor w, int[] scratch, int part, int parts)
+    {
+        int start = RowWorkers.PartStart(w.Rows, part, parts), end = RowWorkers.PartStart(w.Rows, part + 1, parts);
+        if (end == start) return;
+        MatVec(w, scratch, 0, start, end);
+        for (int i = start; i < end; i++) _x[i] = FixedPointMath.Saturate((long)_x[i] + scratch[i]);
     }
 
     /// <summary>One head: scores, softmax, weighted value sum into its slice of <c>_xb</c>.</summary>
@@ -231,37 +315,5 @@ public sealed class IntegerTransformer : IDisposable
         }
     }
 
-    private static void AddResidual(Span<int> x, ReadOnlySpan<int> delta)
-    {
-        for (int i = 0; i < x.Length; i++) x[i] = FixedPointMath.Saturate((long)x[i] + delta[i]);
-    }
-
     public void Dispose() => _workers.Dispose();
-
-    /// <summary>Up to three matrix-vector products sharing one quantized input, split by rows across workers.</summary>
-    private sealed class MatVecJob(sbyte[] xq, long[] xScales) : IRowJob
-    {
-        private QuantizedTensor? _w0, _w1, _w2;
-        private int[]? _o0, _o1, _o2;
-        private int _offset1, _offset2;
-
-        public void Set(QuantizedTensor w0, int[] o0, QuantizedTensor? w1, int[]? o1, int offset1, QuantizedTensor? w2, int[]? o2, int offset2)
-        {
-            (_w0, _o0, _w1, _o1, _offset1, _w2, _o2, _offset2) = (w0, o0, w1, o1, offset1, w2, o2, offset2);
-        }
-
-        public void Run(int part, int parts)
-        {
-            Compute(_w0!, _o0!, 0, part, parts);
-            if (_w1 is not null) Compute(_w1, _o1!, _offset1, part, parts);
-            if (_w2 is not null) Compute(_w2, _o2!, _offset2, part, parts);
-        }
-
-        private void Compute(QuantizedTensor w, int[] output, int offset, int part, int parts)
-        {
-            int start = RowWorkers.PartStart(w.Rows, part, parts), end = RowWorkers.PartStart(w.Rows, part + 1, parts);
-            if (end > start)
-                Int8Kernels.MatVec(w, xq, xScales, output.AsSpan(offset, w.Rows), start, end);
-        }
-    }
 }
