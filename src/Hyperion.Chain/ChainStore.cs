@@ -213,12 +213,23 @@ public sealed class ChainStore : IBlockHashProvider, IDisposable
     public Hash256 GetBlockHash(ulong number) => GetByNumber(number)?.Hash ?? Hash256.Zero;
 
     /// <summary>Appends the next block; durable (when persistent) before it becomes visible.</summary>
-    public void Append(StoredBlock block) => Add(block, persist: true);
+    public void Append(StoredBlock block) => Add(block, persist: true, beforeVisible: null);
+
+    /// <summary>
+    /// Appends the next block and runs <paramref name="beforeVisible"/> once it is durable but before readers see it
+    /// (the state of the block is published there, so a reader that finds the block finds its state). When
+    /// <paramref name="beforeVisible"/> throws, the block is cut from the log again and never becomes visible.
+    /// </summary>
+    public void Append(StoredBlock block, Action beforeVisible)
+    {
+        ArgumentNullException.ThrowIfNull(beforeVisible);
+        Add(block, persist: true, beforeVisible);
+    }
 
     /// <summary>Indexes a block read back from the log at startup (already durable).</summary>
-    public void AppendReplayed(StoredBlock block) => Add(block, persist: false);
+    public void AppendReplayed(StoredBlock block) => Add(block, persist: false, beforeVisible: null);
 
-    private void Add(StoredBlock block, bool persist)
+    private void Add(StoredBlock block, bool persist, Action? beforeVisible)
     {
         ArgumentNullException.ThrowIfNull(block);
         lock (_writeLock)
@@ -232,6 +243,23 @@ public sealed class ChainStore : IBlockHashProvider, IDisposable
             if (persist)
             {
                 _log?.Append(block.Encode());
+            }
+
+            if (beforeVisible is not null)
+            {
+                try
+                {
+                    beforeVisible();
+                }
+                catch
+                {
+                    if (persist)
+                    {
+                        _log?.Truncate(state.Blocks.Count);
+                    }
+
+                    throw;
+                }
             }
 
             ImmutableDictionary<Hash256, (ulong, int)>.Builder transactions = state.Transactions.ToBuilder();

@@ -22,8 +22,11 @@ public sealed record SequencerOptions
 
     public TxPoolOptions Pool { get; init; } = new();
 
-    /// <summary>Directory for the durable chain; null keeps everything in memory.</summary>
+    /// <summary>Directory for the durable chain (block log, and the state in MetisDB under <c>state/</c>); null keeps everything in memory.</summary>
     public string? DataDirectory { get; init; }
+
+    /// <summary>Receives what the operator should know about at start (a state store that had to be rebuilt).</summary>
+    public Action<string>? Warning { get; init; }
 
     /// <summary>The chain's precompiles (default: Cancun's); the dev chain adds the inference precompile.</summary>
     public PrecompileTable Precompiles { get; init; } = PrecompileTable.ForFork(Fork.Cancun);
@@ -47,6 +50,9 @@ public sealed class Sequencer : IDisposable
 {
     private const string ChainFileName = "chain.log";
 
+    /// <summary>Subdirectory of the data directory holding the MetisDB state store.</summary>
+    public const string StateDirectoryName = "state";
+
     private readonly Genesis _genesis;
     private readonly SequencerOptions _options;
     private readonly TransactionRules _rules;
@@ -55,12 +61,12 @@ public sealed class Sequencer : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Dictionary<ulong, ulong> _snapshots = [];
     private readonly Thread _producer;
-    private StateHistory _states;
+    private IChainState _states;
     private ulong _nextSnapshotId = 1;
     private long _timeOffsetSeconds;
     private ulong? _nextTimestamp;
 
-    private Sequencer(Genesis genesis, SequencerOptions options, ChainStore store, StateHistory states)
+    private Sequencer(Genesis genesis, SequencerOptions options, ChainStore store, IChainState states)
     {
         _genesis = genesis;
         _options = options;
@@ -80,6 +86,12 @@ public sealed class Sequencer : IDisposable
 
     public TransactionRules Rules => _rules;
 
+    /// <summary>Blocks re-executed at start because the state store did not have them yet (0 for a clean restart).</summary>
+    public int ReplayedBlocks { get; private set; }
+
+    /// <summary>Why the state store was rebuilt from genesis at start, or null when it was not.</summary>
+    public string? StateRebuildReason { get; private set; }
+
     /// <summary>The precompiles blocks and calls execute with.</summary>
     public PrecompileTable Precompiles => _options.Precompiles;
 
@@ -87,34 +99,58 @@ public sealed class Sequencer : IDisposable
     public event Action<BlockAddedEvent>? BlockAdded;
 
     /// <summary>
-    /// Opens the chain (re-executing stored blocks to rebuild the state and checking every root) or creates it from
-    /// <paramref name="genesis"/>, then starts producing blocks.
+    /// Opens the chain or creates it from <paramref name="genesis"/>, then starts producing blocks. In memory the state
+    /// is rebuilt by re-executing every stored block; with a data directory the MetisDB state continues from its head
+    /// and only the blocks after it are re-executed (checking every root).
     /// </summary>
     public static Sequencer Start(Genesis genesis, SequencerOptions options)
     {
         ArgumentNullException.ThrowIfNull(genesis);
         ArgumentNullException.ThrowIfNull(options);
-        var states = new StateHistory(genesis.BuildState);
-        Block genesisBlock = new(genesis.BuildHeader(states.ComputeLatestRoot()), new BlockBody([], [], []));
+        Hash256 genesisRoot = genesis.BuildState().ComputeStateRoot();
+        Block genesisBlock = new(genesis.BuildHeader(genesisRoot), new BlockBody([], [], []));
         ChainStore store;
+        IChainState states;
         IReadOnlyList<StoredBlock> stored = [];
+        string? rebuildReason = null;
         if (options.DataDirectory is null)
         {
             store = ChainStore.InMemory(genesisBlock);
+            states = new StateHistory(genesis.BuildState);
         }
         else
         {
             Directory.CreateDirectory(options.DataDirectory);
             CheckChainId(options.DataDirectory, genesis.ChainId);
             store = ChainStore.Open(Path.Combine(options.DataDirectory, ChainFileName), genesisBlock, out stored);
+            try
+            {
+                states = OpenStateStore(Path.Combine(options.DataDirectory, StateDirectoryName), genesis, genesisBlock, stored, out rebuildReason);
+            }
+            catch
+            {
+                store.Dispose();
+                throw;
+            }
+
+            if (rebuildReason is not null)
+            {
+                options.Warning?.Invoke($"state store {Path.Combine(options.DataDirectory, StateDirectoryName)}: {rebuildReason}; rebuilding it from genesis");
+            }
         }
 
-        var sequencer = new Sequencer(genesis, options, store, states);
+        var sequencer = new Sequencer(genesis, options, store, states) { StateRebuildReason = rebuildReason };
         try
         {
+            ulong stateHead = states.Head;
             foreach (StoredBlock block in stored)
             {
-                sequencer.Reexecute(block);
+                if (block.Number > stateHead)
+                {
+                    sequencer.Reexecute(block);
+                    sequencer.ReplayedBlocks++;
+                }
+
                 store.AppendReplayed(block);
             }
 
@@ -128,6 +164,72 @@ public sealed class Sequencer : IDisposable
 
         sequencer._producer.Start();
         return sequencer;
+    }
+
+    /// <summary>
+    /// Opens the MetisDB state of a data directory, ready to continue from its head. The block log is made durable
+    /// before the state of a block is, so the store's head is at or behind the log's; a store ahead of the log, or
+    /// whose root disagrees with the block header, cannot be trusted and is rebuilt from genesis (reported in
+    /// <paramref name="rebuildReason"/>) rather than served.
+    /// </summary>
+    private static MetisChainState OpenStateStore(string directory, Genesis genesis, Block genesisBlock, IReadOnlyList<StoredBlock> stored, out string? rebuildReason)
+    {
+        rebuildReason = null;
+        MetisChainState state;
+        try
+        {
+            state = MetisChainState.Open(directory);
+        }
+        catch (InvalidDataException exception)
+        {
+            rebuildReason = exception.Message;
+            MetisChainState.Delete(directory);
+            state = MetisChainState.Open(directory);
+        }
+
+        if (state.StoredHead is ulong head)
+        {
+            ulong logHead = (ulong)stored.Count;
+            if (head > logHead)
+            {
+                rebuildReason = $"it holds block {head} but the block log ends at block {logHead}";
+            }
+            else
+            {
+                Hash256 expected = head == 0 ? genesisBlock.Header.StateRoot : stored[(int)head - 1].Header.StateRoot;
+                Hash256 actual = state.StateRoot(head);
+                if (actual != expected)
+                {
+                    rebuildReason = $"its state root of block {head} is {actual} but the block header says {expected}";
+                }
+            }
+
+            if (rebuildReason is not null)
+            {
+                state.Dispose();
+                MetisChainState.Delete(directory);
+                state = MetisChainState.Open(directory);
+            }
+        }
+
+        if (state.StoredHead is null)
+        {
+            try
+            {
+                Hash256 root = state.CommitGenesis(genesis.BuildState());
+                if (root != genesisBlock.Header.StateRoot)
+                {
+                    throw new InvalidOperationException($"MetisDB computes genesis state root {root}, not {genesisBlock.Header.StateRoot}");
+                }
+            }
+            catch
+            {
+                state.Dispose();
+                throw;
+            }
+        }
+
+        return state;
     }
 
     /// <summary>
@@ -156,6 +258,24 @@ public sealed class Sequencer : IDisposable
 
     /// <summary>The state after block <paramref name="number"/>, or null when it is no longer (or not yet) kept.</summary>
     public IStateReader? StateAt(ulong number) => _states.At(number);
+
+    /// <summary>
+    /// EIP-1186 proof of <paramref name="address"/> and <paramref name="slots"/> against block
+    /// <paramref name="number"/>'s state root; null when that state is no longer (or not yet) kept.
+    /// </summary>
+    public AccountProof? GetProof(ulong number, Address address, IReadOnlyList<UInt256> slots)
+    {
+        ArgumentNullException.ThrowIfNull(slots);
+        StoredBlock? block = Store.GetByNumber(number);
+        if (block is null)
+        {
+            return null;
+        }
+
+        AccountProof? proof = null;
+        Hash256 root = block.Header.StateRoot;
+        return _states.TryWalk(number, state => proof = StateProofs.Build(state, root, address, slots)) ? proof : null;
+    }
 
     /// <summary>The latest state, whatever the head is at the moment of each read.</summary>
     public IStateReader LatestState => _states.Latest;
@@ -206,11 +326,23 @@ public sealed class Sequencer : IDisposable
                 _snapshots.Remove(id);
             }
 
-            // Rebuild the state by re-executing the kept blocks: simple, and the same path as a restart.
+            // Rebuild the state by re-executing the kept blocks: simple, and the same path as a restart. (MetisDB keeps
+            // no versions to roll back to beyond the window, so its store is recreated the same way.)
             Store.TruncateAfter(number);
-            StateHistory old = _states;
-            _states = new StateHistory(_genesis.BuildState);
+            IChainState old = _states;
             old.Dispose();
+            if (old is MetisChainState metis)
+            {
+                MetisChainState.Delete(metis.Directory);
+                var fresh = MetisChainState.Open(metis.Directory);
+                fresh.CommitGenesis(_genesis.BuildState());
+                _states = fresh;
+            }
+            else
+            {
+                _states = new StateHistory(_genesis.BuildState);
+            }
+
             for (ulong i = 1; i <= number; i++)
             {
                 Reexecute(Store.GetByNumber(i)!);
@@ -317,22 +449,33 @@ public sealed class Sequencer : IDisposable
         List<(Transaction, Address)> candidates = Pool.SelectForBlock(draft.BaseFeePerGas!.Value, _options.MaxTransactionsPerBlock);
         BlockExecution execution = BlockExecutor.Execute(BlockExecutor.Environment(draft, ChainId, Store), _states.LatestForExecution, candidates, strict: false, _options.Precompiles);
         StoredBlock block = Seal(draft, execution);
-        Store.Append(block);
+        try
+        {
+            // The log is durable before the state is published (the state store never gets ahead of the log), and the
+            // state is published before the block is visible (a reader that finds the block finds its state).
+            Store.Append(block, () => _states.Publish(block.Number));
+        }
+        catch
+        {
+            _states.Abort(block.Number);
+            throw;
+        }
+
         SkippedTransaction[] dropped = [.. execution.Skipped.Where(s => s.Permanent)];
         Pool.OnNewHead(_states.Latest, BaseFee.Next(block.Header), dropped.Select(s => s.Transaction.Hash));
         BlockAdded?.Invoke(new BlockAddedEvent(block, stopwatch.Elapsed) { Dropped = dropped });
         return block;
     }
 
-    /// <summary>Commits the execution's state and completes the header with the roots.</summary>
+    /// <summary>Stages the execution's state (to be published or aborted) and completes the header with the roots.</summary>
     private StoredBlock Seal(BlockHeader draft, BlockExecution execution)
     {
-        _states.Commit(draft.Number, execution.Changes);
+        Hash256 stateRoot = _states.Stage(draft.Number, execution.Changes);
         BlockHeader header = new()
         {
             ParentHash = draft.ParentHash,
             Beneficiary = draft.Beneficiary,
-            StateRoot = _states.ComputeLatestRoot(),
+            StateRoot = stateRoot,
             TransactionsRoot = execution.TransactionsRoot,
             ReceiptsRoot = execution.ReceiptsRoot,
             LogsBloom = execution.Bloom,
@@ -367,10 +510,13 @@ public sealed class Sequencer : IDisposable
         StoredBlock rebuilt = Seal(header, execution);
         if (rebuilt.Hash != stored.Hash)
         {
+            _states.Abort(header.Number);
             throw new InvalidDataException(
                 $"block {header.Number} does not re-execute to its stored header (state root {rebuilt.Header.StateRoot} vs {header.StateRoot}, " +
                 $"receipts root {rebuilt.Header.ReceiptsRoot} vs {header.ReceiptsRoot})");
         }
+
+        _states.Publish(header.Number);
     }
 
     private BlockHeader NextHeaderDraft(BlockHeader parent)

@@ -5,20 +5,20 @@ using Hyperion.State.World;
 namespace Hyperion.Chain;
 
 /// <summary>
-/// The chain's state: the latest state for execution, and the states of the last <see cref="Window"/> blocks for RPC
-/// reads at older block tags. Each block's changes are kept as a layer over a base state that trails the head by the
-/// window; reads at block k walk the layers from k down to the base.
+/// The chain's state in memory (an ephemeral chain): the latest state for execution, and the states of the last
+/// <see cref="Window"/> blocks for RPC reads at older block tags. Each block's changes are kept as a layer over a base
+/// state that trails the head by the window; reads at block k walk the layers from k down to the base.
 /// </summary>
 /// <remarks>
-/// One writer (the block producer) calls <see cref="Commit"/>; any number of RPC threads read. The producer reads
+/// One writer (the block producer) stages blocks; any number of RPC threads read. The producer reads
 /// <see cref="LatestForExecution"/> without locking (nobody else writes); other readers go through a read lock so a
-/// commit never shows them half a block.
+/// commit never shows them half a block. A staged block is visible at once (nothing durable has to come first).
 /// </remarks>
-public sealed class StateHistory : IDisposable
+public sealed class StateHistory : IChainState
 {
-    public const int Window = 128;
+    public const int Window = IChainState.Window;
 
-    private readonly InMemoryStateReader _latest;
+    private InMemoryStateReader _latest;
     private readonly InMemoryStateReader _base;
     private readonly List<BlockStateLayer> _layers = [];
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.SupportsRecursion);
@@ -73,13 +73,15 @@ public sealed class StateHistory : IDisposable
                 return null;
             }
 
-            return number == _head ? new LockedReader(this, _latest, number) : new HistoricalReader(this, number);
+            return number == _head ? new LockedReader(this, number) : new HistoricalReader(this, number);
         }
         finally { _lock.ExitReadLock(); }
     }
 
     /// <summary>Applies block <paramref name="number"/>'s changes (built on the latest state) and records them as a layer.</summary>
-    public void Commit(ulong number, StateChangeSet changes)
+    public void Commit(ulong number, StateChangeSet changes) => Stage(number, changes);
+
+    public Hash256 Stage(ulong number, StateChangeSet changes)
     {
         ArgumentNullException.ThrowIfNull(changes);
         if (number != _head + 1)
@@ -101,6 +103,81 @@ public sealed class StateHistory : IDisposable
             }
         }
         finally { _lock.ExitWriteLock(); }
+
+        return ComputeLatestRoot();
+    }
+
+    /// <summary>Nothing to do: a staged block is already the head.</summary>
+    public void Publish(ulong number)
+    {
+        if (number != _head)
+        {
+            throw new InvalidOperationException($"block {number} is not the staged head {_head}");
+        }
+    }
+
+    /// <summary>Rebuilds the latest state without the last layer (rare: the block's durable write failed).</summary>
+    public void Abort(ulong number)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            if (number != _head || _layers.Count == 0)
+            {
+                throw new InvalidOperationException($"block {number} is not the staged head {_head}");
+            }
+
+            _layers.RemoveAt(_layers.Count - 1);
+            _latest = CopyAt(_baseNumber + (ulong)_layers.Count);
+            _head = number - 1;
+        }
+        finally { _lock.ExitWriteLock(); }
+    }
+
+    public Hash256 StateRoot(ulong number)
+    {
+        if (number == Head)
+        {
+            return ComputeLatestRoot();
+        }
+
+        return (CopyAtOrNull(number) ?? throw new StateUnavailableException(number, Oldest, Head)).ComputeStateRoot();
+    }
+
+    /// <summary>Walks a copy of the state (taken under the read lock, walked outside it, so the writer waits only for the copy).</summary>
+    public bool TryWalk(ulong number, Action<IStateEnumerator> walk)
+    {
+        ArgumentNullException.ThrowIfNull(walk);
+        InMemoryStateReader? copy = CopyAtOrNull(number);
+        if (copy is null)
+        {
+            return false;
+        }
+
+        walk(copy);
+        return true;
+    }
+
+    private InMemoryStateReader? CopyAtOrNull(ulong number)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return number < _baseNumber || number > _head ? null : number == _head ? _latest.Clone() : CopyAt(number);
+        }
+        finally { _lock.ExitReadLock(); }
+    }
+
+    /// <summary>The base with the layers up to <paramref name="number"/> applied; caller holds a lock.</summary>
+    private InMemoryStateReader CopyAt(ulong number)
+    {
+        InMemoryStateReader copy = _base.Clone();
+        for (int i = 0; i <= LayerIndex(number); i++)
+        {
+            copy.Apply(_layers[i].Changes);
+        }
+
+        return copy;
     }
 
     public void Dispose() => _lock.Dispose();
@@ -144,7 +221,7 @@ public sealed class StateHistory : IDisposable
     }
 
     /// <summary>The latest state behind the read lock.</summary>
-    private sealed class LockedReader(StateHistory owner, InMemoryStateReader state, ulong number) : IStateReader
+    private sealed class LockedReader(StateHistory owner, ulong number) : IStateReader
     {
         public bool TryGetAccount(in Address address, out Account account)
         {
@@ -152,7 +229,7 @@ public sealed class StateHistory : IDisposable
             try
             {
                 owner.EnsureAvailable(number);
-                return owner._head == number ? state.TryGetAccount(address, out account) : new HistoricalReader(owner, number).TryGetAccount(address, out account);
+                return owner._head == number ? owner._latest.TryGetAccount(address, out account) : new HistoricalReader(owner, number).TryGetAccount(address, out account);
             }
             finally { owner._lock.ExitReadLock(); }
         }
@@ -163,7 +240,7 @@ public sealed class StateHistory : IDisposable
             try
             {
                 owner.EnsureAvailable(number);
-                return owner._head == number ? state.GetStorage(address, key) : new HistoricalReader(owner, number).GetStorage(address, key);
+                return owner._head == number ? owner._latest.GetStorage(address, key) : new HistoricalReader(owner, number).GetStorage(address, key);
             }
             finally { owner._lock.ExitReadLock(); }
         }

@@ -20,7 +20,7 @@ internal static class DbCommand
 
     private static Option<DirectoryInfo> DataDirOption() => new("--data-dir")
     {
-        Description = "Directory of the MetisDB store.",
+        Description = "Directory of the MetisDB store, or a dev chain's --data-dir (its store is in state/).",
         Required = true,
     };
 
@@ -121,9 +121,17 @@ internal static class DbCommand
             return 1;
         }
 
+        // A dev chain's data directory keeps its store in state/ beside the block log.
+        string path = directory.FullName;
+        string devState = Path.Combine(path, Hyperion.Chain.Sequencer.StateDirectoryName);
+        if (!File.Exists(Path.Combine(path, "data.mdb")) && File.Exists(Path.Combine(devState, "data.mdb")))
+        {
+            path = devState;
+        }
+
         try
         {
-            using MetisStore store = MetisStore.Open(directory.FullName);
+            using MetisStore store = MetisStore.Open(path);
             return action(store);
         }
         catch (InvalidDataException exception)

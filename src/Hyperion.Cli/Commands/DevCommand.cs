@@ -83,12 +83,20 @@ internal static class DevCommand
         bool info = logLevel is "info" or "debug";
 
         using ModelStore models = ModelStore.Open(modelDir?.FullName ?? Path.Combine(defaultDirectory, "models"), modelThreads);
+        var starting = System.Diagnostics.Stopwatch.StartNew();
         using Sequencer chain = Sequencer.Start(genesis, new SequencerOptions
         {
             DataDirectory = directory,
             BlockTime = blockTimeMs is int ms ? TimeSpan.FromMilliseconds(ms) : null,
+            Warning = message => Console.Error.WriteLine($"warning: {message}"),
             Precompiles = Hyperion.Evm.Precompiles.PrecompileTable.ForFork(Hyperion.Evm.Fork.Cancun).With(InferencePrecompile.DefaultAddress, new InferencePrecompile(models)),
         });
+        if (directory is not null)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Opened the chain at block {chain.Store.Head.Number} in {starting.Elapsed.TotalMilliseconds:0} ms (state in MetisDB, {chain.ReplayedBlocks} blocks re-executed)"));
+        }
+
         chain.BlockAdded += added =>
         {
             StoredBlock b = added.Block;

@@ -67,6 +67,7 @@ public sealed class EthModule
                 value.WriteBigEndian(word);
                 return Hex.Encode(word);
             })
+            .Add("eth_getProof", GetProof)
             .Add("eth_getBlockByNumber", p => BlockOrNull(() => BlockTag.Resolve(Store, p, 0), FullTransactions(p)))
             .Add("eth_getBlockByHash", p => BlockOrNull(() => Store.GetByHash(GetHash(p, 0)), FullTransactions(p)))
             .Add("eth_getBlockTransactionCountByNumber", p => CountOrNull(() => BlockTag.Resolve(Store, p, 0)))
@@ -154,6 +155,61 @@ public sealed class EthModule
         IStateReader state = StateAt(p, blockIndex);
         return state.TryGetAccount(GetAddress(p, addressIndex), out Account account) ? account : State.Account.Empty;
     }
+
+    /// <summary>Most slots one eth_getProof may ask for (geth has no limit; each slot costs a storage-trie walk).</summary>
+    public const int MaxProofSlots = 1024;
+
+    /// <summary>EIP-1186: the account and the requested slots with their Merkle proofs at a block in the state window.</summary>
+    private JsonNode GetProof(RpcParams p)
+    {
+        Address address = GetAddress(p, 0);
+        if (!p.Has(1) || p[1].ValueKind != JsonValueKind.Array)
+        {
+            throw RpcException.InvalidParams("invalid argument 1: expected an array of storage keys");
+        }
+
+        if (p[1].GetArrayLength() > MaxProofSlots)
+        {
+            throw RpcException.InvalidParams($"invalid argument 1: more than {MaxProofSlots} storage keys");
+        }
+
+        var slots = new List<UInt256>();
+        foreach (JsonElement key in p[1].EnumerateArray())
+        {
+            slots.Add(key.ValueKind == JsonValueKind.String && UInt256.TryParse(key.GetString(), out UInt256 slot)
+                ? slot
+                : throw RpcException.InvalidParams("invalid argument 1: a storage key is not a 256-bit value"));
+        }
+
+        StoredBlock block = BlockTag.Resolve(Store, p, 2);
+        AccountProof proof = _chain.GetProof(block.Number, address, slots)
+            ?? throw new RpcException($"missing trie node: state of block {block.Number} is not kept (oldest is {_chain.OldestState})");
+        Span<byte> word = stackalloc byte[32];
+        var storage = new JsonArray();
+        foreach (StorageSlotProof slot in proof.StorageProofs)
+        {
+            slot.Key.WriteBigEndian(word);
+            storage.Add(new JsonObject
+            {
+                ["key"] = Hex.Encode(word),
+                ["value"] = EthFormat.Quantity(slot.Value),
+                ["proof"] = ProofNodes(slot.Proof),
+            });
+        }
+
+        return new JsonObject
+        {
+            ["address"] = address.ToString(),
+            ["accountProof"] = ProofNodes(proof.Proof),
+            ["balance"] = EthFormat.Quantity(proof.Account.Balance),
+            ["codeHash"] = proof.Account.CodeHash.ToString(),
+            ["nonce"] = EthFormat.Quantity(proof.Account.Nonce),
+            ["storageHash"] = proof.Account.StorageRoot.ToString(),
+            ["storageProof"] = storage,
+        };
+    }
+
+    private static JsonArray ProofNodes(IReadOnlyList<byte[]> nodes) => new([.. nodes.Select(node => (JsonNode)JsonValue.Create(Hex.Encode(node))!)]);
 
     private JsonNode GetTransactionCount(RpcParams p)
     {

@@ -11,7 +11,7 @@ namespace Hyperion.State.MetisDb;
 /// transaction; a miss borrows the snapshot's own transaction, or, when another thread holds it, a further read
 /// transaction at the same block (versions up to <see cref="Block"/> never change until the block is pruned).
 /// </summary>
-public sealed class MetisSnapshot : IStateReader, IDisposable
+public sealed class MetisSnapshot : IStateReader, IStateEnumerator, IDisposable
 {
     private readonly MetisStore _store;
     private readonly MetisHotCache _cache;
@@ -125,6 +125,59 @@ public sealed class MetisSnapshot : IStateReader, IDisposable
         }
 
         return code;
+    }
+
+    // ---- IStateEnumerator: walks of the flat tables at this block
+
+    public void ForEachAccount(AccountVisitor visitor)
+    {
+        ArgumentNullException.ThrowIfNull(visitor);
+        Reader reader = Rent();
+        try
+        {
+            using LightningCursor cursor = reader.Transaction.CreateCursor(_store.AccountsTable);
+            MetisVersionedScan.ForEachVisible(cursor, [], 32, Block, (key, record) =>
+            {
+                if (MetisAccountRecord.TryRead(record, out Account account, out _))
+                {
+                    visitor(new Hash256(key[..32]), account);
+                }
+            });
+        }
+        finally
+        {
+            Return(reader);
+        }
+    }
+
+    public void ForEachSlot(in Address address, SlotVisitor visitor)
+    {
+        ArgumentNullException.ThrowIfNull(visitor);
+        Hash256 addressHash = _cache.AddressHash(address);
+        MetisHotCache.AccountEntry account = GetAccountEntry(addressHash);
+        if (!account.Exists)
+        {
+            return;
+        }
+
+        Span<byte> prefix = stackalloc byte[MetisKeys.StoragePrefixLength];
+        MetisKeys.StoragePrefix(prefix, addressHash, account.Incarnation);
+        Reader reader = Rent();
+        try
+        {
+            using LightningCursor cursor = reader.Transaction.CreateCursor(_store.StorageTable);
+            MetisVersionedScan.ForEachVisible(cursor, prefix, MetisKeys.StoragePrefixLength + 32, Block, (key, value) =>
+            {
+                if (value.Length > 0)
+                {
+                    visitor(new Hash256(key.Slice(MetisKeys.StoragePrefixLength, 32)), UInt256.FromBigEndian(value));
+                }
+            });
+        }
+        finally
+        {
+            Return(reader);
+        }
     }
 
     private MetisHotCache.AccountEntry GetAccountEntry(in Hash256 addressHash)

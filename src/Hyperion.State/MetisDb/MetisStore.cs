@@ -160,6 +160,15 @@ public sealed class MetisStore : IDisposable
     /// <summary>Last committed block, or null for an empty store.</summary>
     public ulong? Head => Volatile.Read(ref _head) is var head and >= 0 ? (ulong)head : null;
 
+    /// <summary>The block staged and not yet published or aborted, if any.</summary>
+    public ulong? StagedBlock
+    {
+        get
+        {
+            lock (_writeLock) { return _staged?.Block; }
+        }
+    }
+
     /// <summary>Oldest block a snapshot can still be opened at.</summary>
     public ulong Oldest => Volatile.Read(ref _oldest);
 
@@ -219,10 +228,34 @@ public sealed class MetisStore : IDisposable
     /// <summary>Commits block <paramref name="block"/> (the head plus one, or any number for the first block) and returns its state root.</summary>
     public Hash256 Commit(ulong block, MetisBlockChanges changes)
     {
+        lock (_writeLock)
+        {
+            Hash256 root = Stage(block, changes);
+            Publish(block);
+            return root;
+        }
+    }
+
+    /// <summary>Stages a block's net changes as the world state collects them (see <see cref="MetisBlockChanges.From"/>).</summary>
+    public Hash256 Stage(ulong block, World.StateChangeSet changes) => Stage(block, MetisBlockChanges.From(changes));
+
+    /// <summary>
+    /// The first half of <see cref="Commit"/>: writes the block's flat changes (marked pending, invisible to snapshots)
+    /// and computes its state root, but does not make it the head. <see cref="Publish"/> completes the commit,
+    /// <see cref="Abort"/> removes it; a crash in between leaves a pending block that the next <see cref="Open"/>
+    /// removes. A caller that must make something else durable first (a block log) does so between the two.
+    /// </summary>
+    public Hash256 Stage(ulong block, MetisBlockChanges changes)
+    {
         ArgumentNullException.ThrowIfNull(changes);
         lock (_writeLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_staged is not null)
+            {
+                throw new InvalidOperationException($"MetisDB: block {_staged.Block} is staged and not yet published.");
+            }
+
             long head = Volatile.Read(ref _head);
             if (head >= 0 && block != (ulong)head + 1)
             {
@@ -243,8 +276,6 @@ public sealed class MetisStore : IDisposable
                 throw;
             }
 
-            Hash256 root;
-            long flatWritten, rootComputed;
             try
             {
                 foreach ((Hash256 address, _) in written)
@@ -252,13 +283,35 @@ public sealed class MetisStore : IDisposable
                     _trie.Invalidate(address);
                 }
 
-                flatWritten = System.Diagnostics.Stopwatch.GetTimestamp();
-                root = _trie.ComputeRoot(_environment, _accounts, block);
-                rootComputed = System.Diagnostics.Stopwatch.GetTimestamp();
+                long flatWritten = System.Diagnostics.Stopwatch.GetTimestamp();
+                Hash256 root = _trie.ComputeRoot(_environment, _accounts, block);
+                _staged = new Staged(block, root, written, slots, started, flatWritten, System.Diagnostics.Stopwatch.GetTimestamp());
+                return root;
+            }
+            catch
+            {
+                DiscardStaged();
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Completes the commit of the staged <paramref name="block"/>: its root and the new head, then the hot cache.</summary>
+    public void Publish(ulong block)
+    {
+        lock (_writeLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            Staged staged = _staged is { } s && s.Block == block
+                ? s
+                : throw new InvalidOperationException($"MetisDB: block {block} is not staged.");
+            long head = Volatile.Read(ref _head);
+            try
+            {
                 using LightningTransaction transaction = _environment.BeginTransaction();
                 Span<byte> key = stackalloc byte[9];
                 MetisKeys.BlockKey(key, MetisKeys.RootTag, block);
-                transaction.Put(_meta, key, root.Bytes).ThrowOnError();
+                transaction.Put(_meta, key, staged.Root.Bytes).ThrowOnError();
                 WriteMeta(transaction, MetisKeys.Head, block);
                 if (head < 0)
                 {
@@ -274,20 +327,19 @@ public sealed class MetisStore : IDisposable
             }
             catch
             {
-                _trie.Reset();
-                _storageTries.Clear();
-                RollBackPendingBlock();
+                DiscardStaged();
                 throw;
             }
 
+            _staged = null;
             lock (Cache.Lock)
             {
-                foreach ((Hash256 address, MetisHotCache.AccountEntry entry) in written)
+                foreach ((Hash256 address, MetisHotCache.AccountEntry entry) in staged.Written)
                 {
                     Cache.PutAccount(address, entry);
                 }
 
-                foreach ((MetisHotCache.SlotKey slot, UInt256 value) in slots)
+                foreach ((MetisHotCache.SlotKey slot, UInt256 value) in staged.Slots)
                 {
                     Cache.PutSlot(slot, new MetisHotCache.SlotEntry(block, value));
                 }
@@ -301,12 +353,40 @@ public sealed class MetisStore : IDisposable
             }
 
             LastCommit = new MetisCommitTimings(
-                System.Diagnostics.Stopwatch.GetElapsedTime(started, flatWritten),
-                System.Diagnostics.Stopwatch.GetElapsedTime(flatWritten, rootComputed),
-                System.Diagnostics.Stopwatch.GetElapsedTime(started));
-            return root;
+                System.Diagnostics.Stopwatch.GetElapsedTime(staged.Started, staged.FlatWritten),
+                System.Diagnostics.Stopwatch.GetElapsedTime(staged.FlatWritten, staged.RootComputed),
+                System.Diagnostics.Stopwatch.GetElapsedTime(staged.Started));
         }
     }
+
+    /// <summary>Removes the staged <paramref name="block"/> (its flat writes and the trie caches that saw them).</summary>
+    public void Abort(ulong block)
+    {
+        lock (_writeLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_staged is not { } staged || staged.Block != block)
+            {
+                throw new InvalidOperationException($"MetisDB: block {block} is not staged.");
+            }
+
+            DiscardStaged();
+        }
+    }
+
+    private void DiscardStaged()
+    {
+        _staged = null;
+        _trie.Reset();
+        _storageTries.Clear();
+        RollBackPendingBlock();
+    }
+
+    private sealed record Staged(
+        ulong Block, Hash256 Root, List<(Hash256 Address, MetisHotCache.AccountEntry Entry)> Written,
+        List<(MetisHotCache.SlotKey, UInt256)> Slots, long Started, long FlatWritten, long RootComputed);
+
+    private Staged? _staged;
 
     /// <summary>Where the time of the last <see cref="Commit"/> went (flat write includes storage roots).</summary>
     public MetisCommitTimings LastCommit { get; private set; }
@@ -575,6 +655,11 @@ public sealed class MetisStore : IDisposable
         lock (_writeLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_staged is not null)
+            {
+                throw new InvalidOperationException($"MetisDB: block {_staged.Block} is staged; publish or abort it before pruning.");
+            }
+
             long head = Volatile.Read(ref _head);
             if (head < 0 || (ulong)head + 1 <= (ulong)keepBlocks || (ulong)head + 1 - (ulong)keepBlocks <= _oldest)
             {
@@ -757,6 +842,12 @@ public sealed class MetisStore : IDisposable
             if (_disposed)
             {
                 return;
+            }
+
+            if (_staged is not null)
+            {
+                // Never checkpoint trie nodes that describe an unpublished block.
+                DiscardStaged();
             }
 
             _disposed = true;

@@ -11,7 +11,7 @@ namespace Hyperion.State.World;
 /// the state root computed by building the secure account and storage tries. Reads may run on several threads at once;
 /// <see cref="SetAccount"/>, <see cref="SetStorage"/> and <see cref="Apply"/> must not run concurrently with anything.
 /// </summary>
-public sealed class InMemoryStateReader : IStateReader
+public sealed class InMemoryStateReader : IStateReader, IStateEnumerator
 {
     private readonly Dictionary<Address, AccountEntry> _accounts = [];
     private readonly Dictionary<Hash256, byte[]> _code = [];
@@ -45,6 +45,50 @@ public sealed class InMemoryStateReader : IStateReader
         return _code.TryGetValue(codeHash, out byte[]? code)
             ? code
             : throw new KeyNotFoundException($"no code with hash {codeHash}");
+    }
+
+    public void ForEachAccount(AccountVisitor visitor)
+    {
+        ArgumentNullException.ThrowIfNull(visitor);
+        foreach ((Address address, AccountEntry entry) in _accounts)
+        {
+            visitor(Keccak256.Hash(address.Bytes), new Account(entry.Nonce, entry.Balance, StorageRoot(entry), entry.CodeHash));
+        }
+    }
+
+    public void ForEachSlot(in Address address, SlotVisitor visitor)
+    {
+        ArgumentNullException.ThrowIfNull(visitor);
+        if (!_accounts.TryGetValue(address, out AccountEntry? entry))
+        {
+            return;
+        }
+
+        Span<byte> key = stackalloc byte[32];
+        foreach ((UInt256 slot, UInt256 value) in entry.Storage)
+        {
+            slot.WriteBigEndian(key);
+            visitor(Keccak256.Hash(key), value);
+        }
+    }
+
+    /// <summary>The whole state as a change set on the empty state (how a store that starts empty takes a genesis).</summary>
+    public StateChangeSet ToChangeSet()
+    {
+        Address[] addresses = [.. _accounts.Keys];
+        Array.Sort(addresses);
+        var changes = new List<AccountChange>(addresses.Length);
+        foreach (Address address in addresses)
+        {
+            AccountEntry entry = _accounts[address];
+            List<KeyValuePair<UInt256, UInt256>> storage = [.. entry.Storage];
+            storage.Sort(static (a, b) => a.Key.CompareTo(b.Key));
+            changes.Add(new AccountChange(address, Deleted: false, entry.Nonce, entry.Balance, entry.CodeHash, StorageCleared: false, storage));
+        }
+
+        List<KeyValuePair<Hash256, byte[]>> code = [.. _code];
+        code.Sort(static (a, b) => a.Key.CompareTo(b.Key));
+        return new StateChangeSet(changes, code);
     }
 
     /// <summary>An independent copy (code is shared: it is immutable).</summary>
