@@ -29,6 +29,8 @@ internal readonly struct Fp : IField<Fp>
     // 2^768 mod p: multiplying by it (Montgomery) converts a canonical value into Montgomery form.
     private static readonly Fp R2 = FromLimbsUnchecked(BigInteger.ModPow(2, 768, Modulus));
     private static readonly Fp MontgomeryOne = FromLimbsUnchecked(BigInteger.ModPow(2, 384, Modulus));
+    // 2^1152 mod p: Montgomery-multiplying a plain inverse of a·R by it gives a⁻¹ in Montgomery form.
+    private static readonly Fp R3 = FromLimbsUnchecked(BigInteger.ModPow(2, 1152, Modulus));
     private static readonly ulong[] PMinusTwo = FieldMath.Limbs(Modulus - 2);
     private static readonly ulong[] SqrtExponent = FieldMath.Limbs((Modulus + 1) / 4);
 
@@ -237,8 +239,123 @@ internal readonly struct Fp : IField<Fp>
 
     public static Fp Square(in Fp a) => Multiply(a, a);
 
-    /// <summary>a⁻¹ by Fermat (a^(p−2)); the inverse of zero is zero.</summary>
-    public static Fp Invert(in Fp a) => FieldMath.Pow(a, PMinusTwo);
+    /// <summary>a⁻¹ by Fermat (a^(p−2)); the inverse of zero is zero. Reference for <see cref="Invert"/>.</summary>
+    internal static Fp InvertByFermat(in Fp a) => FieldMath.Pow(a, PMinusTwo);
+
+    /// <summary>
+    /// a⁻¹ by the binary extended Euclidean algorithm on the Montgomery representation A = a·R (variable time: every
+    /// value inverted here is public), then a Montgomery multiplication by R³ turns A⁻¹ into (a⁻¹)·R. Zero maps to
+    /// zero.
+    /// </summary>
+    [SkipLocalsInit]
+    public static Fp Invert(in Fp a)
+    {
+        if (a.IsZero)
+        {
+            return a;
+        }
+
+        // Invariants: x1·A ≡ u and x2·A ≡ v (mod p), with gcd(u, v) = 1 throughout.
+        Span<ulong> u = [a.L0, a.L1, a.L2, a.L3, a.L4, a.L5];
+        Span<ulong> v = [P0, P1, P2, P3, P4, P5];
+        Span<ulong> x1 = [1, 0, 0, 0, 0, 0];
+        Span<ulong> x2 = [0, 0, 0, 0, 0, 0];
+        while (!IsOneLimbs(u) && !IsOneLimbs(v))
+        {
+            HalveWhileEven(u, x1);
+            HalveWhileEven(v, x2);
+            if (CompareLimbs(u, v) >= 0)
+            {
+                SubtractLimbs(u, v);
+                SubtractModP(x1, x2);
+            }
+            else
+            {
+                SubtractLimbs(v, u);
+                SubtractModP(x2, x1);
+            }
+        }
+
+        Span<ulong> x = IsOneLimbs(u) ? x1 : x2;
+        return Multiply(new Fp(x[0], x[1], x[2], x[3], x[4], x[5]), R3);
+    }
+
+    private static bool IsOneLimbs(ReadOnlySpan<ulong> n) => n[0] == 1 && (n[1] | n[2] | n[3] | n[4] | n[5]) == 0;
+
+    private static int CompareLimbs(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b)
+    {
+        for (int i = 5; i >= 0; i--)
+        {
+            if (a[i] != b[i])
+            {
+                return a[i] > b[i] ? 1 : -1;
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>a −= b for a ≥ b.</summary>
+    private static void SubtractLimbs(Span<ulong> a, ReadOnlySpan<ulong> b)
+    {
+        ulong borrow = 0;
+        for (int i = 0; i < 6; i++)
+        {
+            a[i] = SubtractWithBorrow(a[i], b[i], ref borrow);
+        }
+    }
+
+    /// <summary>a = a − b mod p for a, b &lt; p.</summary>
+    private static void SubtractModP(Span<ulong> a, ReadOnlySpan<ulong> b)
+    {
+        ulong borrow = 0;
+        for (int i = 0; i < 6; i++)
+        {
+            a[i] = SubtractWithBorrow(a[i], b[i], ref borrow);
+        }
+
+        if (borrow != 0)
+        {
+            AddP(a);
+        }
+    }
+
+    /// <summary>a += p; the caller guarantees the sum fits in six limbs (a &lt; p &lt; 2³⁸¹, or wraps back below p).</summary>
+    private static void AddP(Span<ulong> a)
+    {
+        ulong carry = 0;
+        a[0] = AddWithCarry(a[0], P0, ref carry);
+        a[1] = AddWithCarry(a[1], P1, ref carry);
+        a[2] = AddWithCarry(a[2], P2, ref carry);
+        a[3] = AddWithCarry(a[3], P3, ref carry);
+        a[4] = AddWithCarry(a[4], P4, ref carry);
+        a[5] = AddWithCarry(a[5], P5, ref carry);
+    }
+
+    /// <summary>Divides n by 2 while it is even, halving x mod p alongside (x odd: (x + p)/2, which fits since x &lt; p).</summary>
+    private static void HalveWhileEven(Span<ulong> n, Span<ulong> x)
+    {
+        while ((n[0] & 1) == 0)
+        {
+            ShiftRightOne(n);
+            if ((x[0] & 1) != 0)
+            {
+                AddP(x);
+            }
+
+            ShiftRightOne(x);
+        }
+    }
+
+    private static void ShiftRightOne(Span<ulong> n)
+    {
+        for (int i = 0; i < 5; i++)
+        {
+            n[i] = (n[i] >> 1) | (n[i + 1] << 63);
+        }
+
+        n[5] >>= 1;
+    }
 
     /// <summary>A square root when one exists (p ≡ 3 mod 4, so it is a^((p+1)/4)).</summary>
     public static bool TrySqrt(in Fp a, out Fp root)

@@ -35,6 +35,25 @@ public class FieldTests
     }, iter: 2000);
 
     [Fact]
+    public void FpBinaryInversionMatchesFermat()
+    {
+        Fp[] edges = [Fp.One, Fp.FromBigInteger(2), Fp.FromBigInteger(P - 1), Fp.FromBigInteger(P - 2), Fp.FromBigInteger((P - 1) / 2),
+            Fp.FromBigInteger(BigInteger.Pow(2, 380)), new Fp(1, 0, 0, 0, 0, 0)];
+        foreach (Fp e in edges)
+        {
+            Assert.True(Fp.AreEqual(Fp.InvertByFermat(e), Fp.Invert(e)));
+            Assert.True(Fp.Multiply(e, Fp.Invert(e)).IsOne);
+        }
+
+        Assert.True(Fp.Invert(Fp.Zero).IsZero);
+        Element.Sample(a =>
+        {
+            Fp x = Fp.FromBigInteger(a);
+            Assert.True(Fp.AreEqual(Fp.InvertByFermat(x), Fp.Invert(x)));
+        }, iter: 2000);
+    }
+
+    [Fact]
     public void FpEdgeValuesReduce()
     {
         Fp minusOne = Fp.FromBigInteger(P - 1);
