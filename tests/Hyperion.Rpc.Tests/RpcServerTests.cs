@@ -145,8 +145,17 @@ public sealed class RpcServerTests : IAsyncLifetime
     public async Task Body_size_limit_gives_413()
     {
         var big = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"test_echo\",\"params\":[\"" + new string('a', 100 * 1024) + "\"]}";
-        var (status, _) = await PostAsync(big);
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
+        try
+        {
+            var (status, _) = await PostAsync(big);
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
+        }
+        catch (HttpRequestException)
+        {
+            // Also allowed by HTTP: the server answers 413 and closes the connection before the client has sent the
+            // whole body, and the client sees the reset instead of the status.
+        }
+
         // The server keeps serving afterwards.
         Assert.True((await CallAsync("""{"jsonrpc":"2.0","id":1,"method":"net_listening"}""")).GetProperty("result").GetBoolean());
     }
