@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using static Hyperion.Core.LimbArithmetic;
+using static Hyperion.Evm.Precompiles.Words;
 
 namespace Hyperion.Evm.Precompiles.Bls12381;
 
@@ -131,26 +132,36 @@ internal readonly struct Fp : IField<Fp>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Fp ReduceOnce(ulong t0, ulong t1, ulong t2, ulong t3, ulong t4, ulong t5)
     {
-        ulong borrow = 0;
-        ulong r0 = SubtractWithBorrow(t0, P0, ref borrow);
-        ulong r1 = SubtractWithBorrow(t1, P1, ref borrow);
-        ulong r2 = SubtractWithBorrow(t2, P2, ref borrow);
-        ulong r3 = SubtractWithBorrow(t3, P3, ref borrow);
-        ulong r4 = SubtractWithBorrow(t4, P4, ref borrow);
-        ulong r5 = SubtractWithBorrow(t5, P5, ref borrow);
-        return borrow != 0 ? new Fp(t0, t1, t2, t3, t4, t5) : new Fp(r0, r1, r2, r3, r4, r5);
+        ulong r0 = t0 - P0;
+        ulong borrow = BorrowOf(t0, P0, r0);
+        ulong r1 = t1 - P1 - borrow;
+        borrow = BorrowOf(t1, P1, r1);
+        ulong r2 = t2 - P2 - borrow;
+        borrow = BorrowOf(t2, P2, r2);
+        ulong r3 = t3 - P3 - borrow;
+        borrow = BorrowOf(t3, P3, r3);
+        ulong r4 = t4 - P4 - borrow;
+        borrow = BorrowOf(t4, P4, r4);
+        ulong r5 = t5 - P5 - borrow;
+        borrow = BorrowOf(t5, P5, r5);
+        return borrow == 0 ? new Fp(r0, r1, r2, r3, r4, r5) : new Fp(t0, t1, t2, t3, t4, t5);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Fp Add(in Fp a, in Fp b)
     {
-        ulong carry = 0;
-        ulong t0 = AddWithCarry(a.L0, b.L0, ref carry);
-        ulong t1 = AddWithCarry(a.L1, b.L1, ref carry);
-        ulong t2 = AddWithCarry(a.L2, b.L2, ref carry);
-        ulong t3 = AddWithCarry(a.L3, b.L3, ref carry);
-        ulong t4 = AddWithCarry(a.L4, b.L4, ref carry);
-        ulong t5 = AddWithCarry(a.L5, b.L5, ref carry);
+        // Both are below p < 2^381, so the sum cannot overflow 384 bits.
+        ulong t0 = a.L0 + b.L0;
+        ulong carry = CarryOf(t0, b.L0);
+        ulong t1 = a.L1 + b.L1 + carry;
+        carry = CarryOf(a.L1, b.L1, t1);
+        ulong t2 = a.L2 + b.L2 + carry;
+        carry = CarryOf(a.L2, b.L2, t2);
+        ulong t3 = a.L3 + b.L3 + carry;
+        carry = CarryOf(a.L3, b.L3, t3);
+        ulong t4 = a.L4 + b.L4 + carry;
+        carry = CarryOf(a.L4, b.L4, t4);
+        ulong t5 = a.L5 + b.L5 + carry;
         return ReduceOnce(t0, t1, t2, t3, t4, t5);
     }
 
@@ -159,81 +170,137 @@ internal readonly struct Fp : IField<Fp>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Fp Subtract(in Fp a, in Fp b)
     {
-        ulong borrow = 0;
-        ulong t0 = SubtractWithBorrow(a.L0, b.L0, ref borrow);
-        ulong t1 = SubtractWithBorrow(a.L1, b.L1, ref borrow);
-        ulong t2 = SubtractWithBorrow(a.L2, b.L2, ref borrow);
-        ulong t3 = SubtractWithBorrow(a.L3, b.L3, ref borrow);
-        ulong t4 = SubtractWithBorrow(a.L4, b.L4, ref borrow);
-        ulong t5 = SubtractWithBorrow(a.L5, b.L5, ref borrow);
+        ulong t0 = a.L0 - b.L0;
+        ulong borrow = BorrowOf(a.L0, b.L0, t0);
+        ulong t1 = a.L1 - b.L1 - borrow;
+        borrow = BorrowOf(a.L1, b.L1, t1);
+        ulong t2 = a.L2 - b.L2 - borrow;
+        borrow = BorrowOf(a.L2, b.L2, t2);
+        ulong t3 = a.L3 - b.L3 - borrow;
+        borrow = BorrowOf(a.L3, b.L3, t3);
+        ulong t4 = a.L4 - b.L4 - borrow;
+        borrow = BorrowOf(a.L4, b.L4, t4);
+        ulong t5 = a.L5 - b.L5 - borrow;
+        borrow = BorrowOf(a.L5, b.L5, t5);
         if (borrow == 0)
         {
             return new Fp(t0, t1, t2, t3, t4, t5);
         }
 
-        ulong carry = 0;
-        t0 = AddWithCarry(t0, P0, ref carry);
-        t1 = AddWithCarry(t1, P1, ref carry);
-        t2 = AddWithCarry(t2, P2, ref carry);
-        t3 = AddWithCarry(t3, P3, ref carry);
-        t4 = AddWithCarry(t4, P4, ref carry);
-        t5 = AddWithCarry(t5, P5, ref carry);
-        return new Fp(t0, t1, t2, t3, t4, t5);
+        // Wrapped below zero: add p back (the carry out of the top word cancels the borrow).
+        ulong s0 = t0 + P0;
+        ulong carry = CarryOf(s0, P0);
+        ulong s1 = t1 + P1 + carry;
+        carry = CarryOf(t1, P1, s1);
+        ulong s2 = t2 + P2 + carry;
+        carry = CarryOf(t2, P2, s2);
+        ulong s3 = t3 + P3 + carry;
+        carry = CarryOf(t3, P3, s3);
+        ulong s4 = t4 + P4 + carry;
+        carry = CarryOf(t4, P4, s4);
+        ulong s5 = t5 + P5 + carry;
+        return new Fp(s0, s1, s2, s3, s4, s5);
     }
 
     public static Fp Negate(in Fp a) => a.IsZero ? a : Subtract(default, a);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong MulAdd(ulong a, ulong b, ulong c, out ulong low)
-    {
-        ulong high = Math.BigMul(a, b, out ulong product);
-        low = product + c;
-        return high + (low < c ? 1UL : 0UL);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong MulAdd(ulong a, ulong b, ulong c, ulong d, out ulong low)
-    {
-        ulong high = Math.BigMul(a, b, out ulong product);
-        ulong sum = product + c;
-        high += sum < c ? 1UL : 0UL;
-        low = sum + d;
-        return high + (low < d ? 1UL : 0UL);
-    }
-
-    /// <summary>
-    /// One row of CIOS Montgomery multiplication without the final carry word: valid because p's top limb is below
-    /// 2⁶³ − 1, so t stays below 2p between rows.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MontgomeryRow(in Fp a, ulong bi,
-        ref ulong t0, ref ulong t1, ref ulong t2, ref ulong t3, ref ulong t4, ref ulong t5)
-    {
-        ulong carryA = MulAdd(a.L0, bi, t0, out t0);
-        ulong m = t0 * Inv;
-        ulong carryC = MulAdd(m, P0, t0, out _);
-        carryA = MulAdd(a.L1, bi, t1, carryA, out t1);
-        carryC = MulAdd(m, P1, t1, carryC, out t0);
-        carryA = MulAdd(a.L2, bi, t2, carryA, out t2);
-        carryC = MulAdd(m, P2, t2, carryC, out t1);
-        carryA = MulAdd(a.L3, bi, t3, carryA, out t3);
-        carryC = MulAdd(m, P3, t3, carryC, out t2);
-        carryA = MulAdd(a.L4, bi, t4, carryA, out t4);
-        carryC = MulAdd(m, P4, t4, carryC, out t3);
-        carryA = MulAdd(a.L5, bi, t5, carryA, out t5);
-        carryC = MulAdd(m, P5, t5, carryC, out t4);
-        t5 = carryC + carryA;
-    }
-
     public static Fp Multiply(in Fp a, in Fp b)
     {
+        // CIOS, unrolled, with every intermediate in a local (see Words). No final carry word: p's top limb is below
+        // 2⁶³ − 1, so t stays below 2p between rows.
+        ulong a0 = a.L0, a1 = a.L1, a2 = a.L2, a3 = a.L3, a4 = a.L4, a5 = a.L5;
         ulong t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5 = 0;
-        MontgomeryRow(a, b.L0, ref t0, ref t1, ref t2, ref t3, ref t4, ref t5);
-        MontgomeryRow(a, b.L1, ref t0, ref t1, ref t2, ref t3, ref t4, ref t5);
-        MontgomeryRow(a, b.L2, ref t0, ref t1, ref t2, ref t3, ref t4, ref t5);
-        MontgomeryRow(a, b.L3, ref t0, ref t1, ref t2, ref t3, ref t4, ref t5);
-        MontgomeryRow(a, b.L4, ref t0, ref t1, ref t2, ref t3, ref t4, ref t5);
-        MontgomeryRow(a, b.L5, ref t0, ref t1, ref t2, ref t3, ref t4, ref t5);
+        ulong lo, hi, carryA, carryM, m, bi;
+        bi = b.L0;
+        lo = a0 * bi; hi = MultiplyHigh(a0, bi); lo += t0; hi += CarryOf(lo, t0); t0 = lo; carryA = hi;
+        m = t0 * Inv;
+        lo = m * P0; hi = MultiplyHigh(m, P0); lo += t0; hi += CarryOf(lo, t0); carryM = hi;
+        lo = a1 * bi; hi = MultiplyHigh(a1, bi); lo += t1; hi += CarryOf(lo, t1); lo += carryA; hi += CarryOf(lo, carryA); t1 = lo; carryA = hi;
+        lo = m * P1; hi = MultiplyHigh(m, P1); lo += t1; hi += CarryOf(lo, t1); lo += carryM; hi += CarryOf(lo, carryM); t0 = lo; carryM = hi;
+        lo = a2 * bi; hi = MultiplyHigh(a2, bi); lo += t2; hi += CarryOf(lo, t2); lo += carryA; hi += CarryOf(lo, carryA); t2 = lo; carryA = hi;
+        lo = m * P2; hi = MultiplyHigh(m, P2); lo += t2; hi += CarryOf(lo, t2); lo += carryM; hi += CarryOf(lo, carryM); t1 = lo; carryM = hi;
+        lo = a3 * bi; hi = MultiplyHigh(a3, bi); lo += t3; hi += CarryOf(lo, t3); lo += carryA; hi += CarryOf(lo, carryA); t3 = lo; carryA = hi;
+        lo = m * P3; hi = MultiplyHigh(m, P3); lo += t3; hi += CarryOf(lo, t3); lo += carryM; hi += CarryOf(lo, carryM); t2 = lo; carryM = hi;
+        lo = a4 * bi; hi = MultiplyHigh(a4, bi); lo += t4; hi += CarryOf(lo, t4); lo += carryA; hi += CarryOf(lo, carryA); t4 = lo; carryA = hi;
+        lo = m * P4; hi = MultiplyHigh(m, P4); lo += t4; hi += CarryOf(lo, t4); lo += carryM; hi += CarryOf(lo, carryM); t3 = lo; carryM = hi;
+        lo = a5 * bi; hi = MultiplyHigh(a5, bi); lo += t5; hi += CarryOf(lo, t5); lo += carryA; hi += CarryOf(lo, carryA); t5 = lo; carryA = hi;
+        lo = m * P5; hi = MultiplyHigh(m, P5); lo += t5; hi += CarryOf(lo, t5); lo += carryM; hi += CarryOf(lo, carryM); t4 = lo; carryM = hi;
+        t5 = carryM + carryA;
+        bi = b.L1;
+        lo = a0 * bi; hi = MultiplyHigh(a0, bi); lo += t0; hi += CarryOf(lo, t0); t0 = lo; carryA = hi;
+        m = t0 * Inv;
+        lo = m * P0; hi = MultiplyHigh(m, P0); lo += t0; hi += CarryOf(lo, t0); carryM = hi;
+        lo = a1 * bi; hi = MultiplyHigh(a1, bi); lo += t1; hi += CarryOf(lo, t1); lo += carryA; hi += CarryOf(lo, carryA); t1 = lo; carryA = hi;
+        lo = m * P1; hi = MultiplyHigh(m, P1); lo += t1; hi += CarryOf(lo, t1); lo += carryM; hi += CarryOf(lo, carryM); t0 = lo; carryM = hi;
+        lo = a2 * bi; hi = MultiplyHigh(a2, bi); lo += t2; hi += CarryOf(lo, t2); lo += carryA; hi += CarryOf(lo, carryA); t2 = lo; carryA = hi;
+        lo = m * P2; hi = MultiplyHigh(m, P2); lo += t2; hi += CarryOf(lo, t2); lo += carryM; hi += CarryOf(lo, carryM); t1 = lo; carryM = hi;
+        lo = a3 * bi; hi = MultiplyHigh(a3, bi); lo += t3; hi += CarryOf(lo, t3); lo += carryA; hi += CarryOf(lo, carryA); t3 = lo; carryA = hi;
+        lo = m * P3; hi = MultiplyHigh(m, P3); lo += t3; hi += CarryOf(lo, t3); lo += carryM; hi += CarryOf(lo, carryM); t2 = lo; carryM = hi;
+        lo = a4 * bi; hi = MultiplyHigh(a4, bi); lo += t4; hi += CarryOf(lo, t4); lo += carryA; hi += CarryOf(lo, carryA); t4 = lo; carryA = hi;
+        lo = m * P4; hi = MultiplyHigh(m, P4); lo += t4; hi += CarryOf(lo, t4); lo += carryM; hi += CarryOf(lo, carryM); t3 = lo; carryM = hi;
+        lo = a5 * bi; hi = MultiplyHigh(a5, bi); lo += t5; hi += CarryOf(lo, t5); lo += carryA; hi += CarryOf(lo, carryA); t5 = lo; carryA = hi;
+        lo = m * P5; hi = MultiplyHigh(m, P5); lo += t5; hi += CarryOf(lo, t5); lo += carryM; hi += CarryOf(lo, carryM); t4 = lo; carryM = hi;
+        t5 = carryM + carryA;
+        bi = b.L2;
+        lo = a0 * bi; hi = MultiplyHigh(a0, bi); lo += t0; hi += CarryOf(lo, t0); t0 = lo; carryA = hi;
+        m = t0 * Inv;
+        lo = m * P0; hi = MultiplyHigh(m, P0); lo += t0; hi += CarryOf(lo, t0); carryM = hi;
+        lo = a1 * bi; hi = MultiplyHigh(a1, bi); lo += t1; hi += CarryOf(lo, t1); lo += carryA; hi += CarryOf(lo, carryA); t1 = lo; carryA = hi;
+        lo = m * P1; hi = MultiplyHigh(m, P1); lo += t1; hi += CarryOf(lo, t1); lo += carryM; hi += CarryOf(lo, carryM); t0 = lo; carryM = hi;
+        lo = a2 * bi; hi = MultiplyHigh(a2, bi); lo += t2; hi += CarryOf(lo, t2); lo += carryA; hi += CarryOf(lo, carryA); t2 = lo; carryA = hi;
+        lo = m * P2; hi = MultiplyHigh(m, P2); lo += t2; hi += CarryOf(lo, t2); lo += carryM; hi += CarryOf(lo, carryM); t1 = lo; carryM = hi;
+        lo = a3 * bi; hi = MultiplyHigh(a3, bi); lo += t3; hi += CarryOf(lo, t3); lo += carryA; hi += CarryOf(lo, carryA); t3 = lo; carryA = hi;
+        lo = m * P3; hi = MultiplyHigh(m, P3); lo += t3; hi += CarryOf(lo, t3); lo += carryM; hi += CarryOf(lo, carryM); t2 = lo; carryM = hi;
+        lo = a4 * bi; hi = MultiplyHigh(a4, bi); lo += t4; hi += CarryOf(lo, t4); lo += carryA; hi += CarryOf(lo, carryA); t4 = lo; carryA = hi;
+        lo = m * P4; hi = MultiplyHigh(m, P4); lo += t4; hi += CarryOf(lo, t4); lo += carryM; hi += CarryOf(lo, carryM); t3 = lo; carryM = hi;
+        lo = a5 * bi; hi = MultiplyHigh(a5, bi); lo += t5; hi += CarryOf(lo, t5); lo += carryA; hi += CarryOf(lo, carryA); t5 = lo; carryA = hi;
+        lo = m * P5; hi = MultiplyHigh(m, P5); lo += t5; hi += CarryOf(lo, t5); lo += carryM; hi += CarryOf(lo, carryM); t4 = lo; carryM = hi;
+        t5 = carryM + carryA;
+        bi = b.L3;
+        lo = a0 * bi; hi = MultiplyHigh(a0, bi); lo += t0; hi += CarryOf(lo, t0); t0 = lo; carryA = hi;
+        m = t0 * Inv;
+        lo = m * P0; hi = MultiplyHigh(m, P0); lo += t0; hi += CarryOf(lo, t0); carryM = hi;
+        lo = a1 * bi; hi = MultiplyHigh(a1, bi); lo += t1; hi += CarryOf(lo, t1); lo += carryA; hi += CarryOf(lo, carryA); t1 = lo; carryA = hi;
+        lo = m * P1; hi = MultiplyHigh(m, P1); lo += t1; hi += CarryOf(lo, t1); lo += carryM; hi += CarryOf(lo, carryM); t0 = lo; carryM = hi;
+        lo = a2 * bi; hi = MultiplyHigh(a2, bi); lo += t2; hi += CarryOf(lo, t2); lo += carryA; hi += CarryOf(lo, carryA); t2 = lo; carryA = hi;
+        lo = m * P2; hi = MultiplyHigh(m, P2); lo += t2; hi += CarryOf(lo, t2); lo += carryM; hi += CarryOf(lo, carryM); t1 = lo; carryM = hi;
+        lo = a3 * bi; hi = MultiplyHigh(a3, bi); lo += t3; hi += CarryOf(lo, t3); lo += carryA; hi += CarryOf(lo, carryA); t3 = lo; carryA = hi;
+        lo = m * P3; hi = MultiplyHigh(m, P3); lo += t3; hi += CarryOf(lo, t3); lo += carryM; hi += CarryOf(lo, carryM); t2 = lo; carryM = hi;
+        lo = a4 * bi; hi = MultiplyHigh(a4, bi); lo += t4; hi += CarryOf(lo, t4); lo += carryA; hi += CarryOf(lo, carryA); t4 = lo; carryA = hi;
+        lo = m * P4; hi = MultiplyHigh(m, P4); lo += t4; hi += CarryOf(lo, t4); lo += carryM; hi += CarryOf(lo, carryM); t3 = lo; carryM = hi;
+        lo = a5 * bi; hi = MultiplyHigh(a5, bi); lo += t5; hi += CarryOf(lo, t5); lo += carryA; hi += CarryOf(lo, carryA); t5 = lo; carryA = hi;
+        lo = m * P5; hi = MultiplyHigh(m, P5); lo += t5; hi += CarryOf(lo, t5); lo += carryM; hi += CarryOf(lo, carryM); t4 = lo; carryM = hi;
+        t5 = carryM + carryA;
+        bi = b.L4;
+        lo = a0 * bi; hi = MultiplyHigh(a0, bi); lo += t0; hi += CarryOf(lo, t0); t0 = lo; carryA = hi;
+        m = t0 * Inv;
+        lo = m * P0; hi = MultiplyHigh(m, P0); lo += t0; hi += CarryOf(lo, t0); carryM = hi;
+        lo = a1 * bi; hi = MultiplyHigh(a1, bi); lo += t1; hi += CarryOf(lo, t1); lo += carryA; hi += CarryOf(lo, carryA); t1 = lo; carryA = hi;
+        lo = m * P1; hi = MultiplyHigh(m, P1); lo += t1; hi += CarryOf(lo, t1); lo += carryM; hi += CarryOf(lo, carryM); t0 = lo; carryM = hi;
+        lo = a2 * bi; hi = MultiplyHigh(a2, bi); lo += t2; hi += CarryOf(lo, t2); lo += carryA; hi += CarryOf(lo, carryA); t2 = lo; carryA = hi;
+        lo = m * P2; hi = MultiplyHigh(m, P2); lo += t2; hi += CarryOf(lo, t2); lo += carryM; hi += CarryOf(lo, carryM); t1 = lo; carryM = hi;
+        lo = a3 * bi; hi = MultiplyHigh(a3, bi); lo += t3; hi += CarryOf(lo, t3); lo += carryA; hi += CarryOf(lo, carryA); t3 = lo; carryA = hi;
+        lo = m * P3; hi = MultiplyHigh(m, P3); lo += t3; hi += CarryOf(lo, t3); lo += carryM; hi += CarryOf(lo, carryM); t2 = lo; carryM = hi;
+        lo = a4 * bi; hi = MultiplyHigh(a4, bi); lo += t4; hi += CarryOf(lo, t4); lo += carryA; hi += CarryOf(lo, carryA); t4 = lo; carryA = hi;
+        lo = m * P4; hi = MultiplyHigh(m, P4); lo += t4; hi += CarryOf(lo, t4); lo += carryM; hi += CarryOf(lo, carryM); t3 = lo; carryM = hi;
+        lo = a5 * bi; hi = MultiplyHigh(a5, bi); lo += t5; hi += CarryOf(lo, t5); lo += carryA; hi += CarryOf(lo, carryA); t5 = lo; carryA = hi;
+        lo = m * P5; hi = MultiplyHigh(m, P5); lo += t5; hi += CarryOf(lo, t5); lo += carryM; hi += CarryOf(lo, carryM); t4 = lo; carryM = hi;
+        t5 = carryM + carryA;
+        bi = b.L5;
+        lo = a0 * bi; hi = MultiplyHigh(a0, bi); lo += t0; hi += CarryOf(lo, t0); t0 = lo; carryA = hi;
+        m = t0 * Inv;
+        lo = m * P0; hi = MultiplyHigh(m, P0); lo += t0; hi += CarryOf(lo, t0); carryM = hi;
+        lo = a1 * bi; hi = MultiplyHigh(a1, bi); lo += t1; hi += CarryOf(lo, t1); lo += carryA; hi += CarryOf(lo, carryA); t1 = lo; carryA = hi;
+        lo = m * P1; hi = MultiplyHigh(m, P1); lo += t1; hi += CarryOf(lo, t1); lo += carryM; hi += CarryOf(lo, carryM); t0 = lo; carryM = hi;
+        lo = a2 * bi; hi = MultiplyHigh(a2, bi); lo += t2; hi += CarryOf(lo, t2); lo += carryA; hi += CarryOf(lo, carryA); t2 = lo; carryA = hi;
+        lo = m * P2; hi = MultiplyHigh(m, P2); lo += t2; hi += CarryOf(lo, t2); lo += carryM; hi += CarryOf(lo, carryM); t1 = lo; carryM = hi;
+        lo = a3 * bi; hi = MultiplyHigh(a3, bi); lo += t3; hi += CarryOf(lo, t3); lo += carryA; hi += CarryOf(lo, carryA); t3 = lo; carryA = hi;
+        lo = m * P3; hi = MultiplyHigh(m, P3); lo += t3; hi += CarryOf(lo, t3); lo += carryM; hi += CarryOf(lo, carryM); t2 = lo; carryM = hi;
+        lo = a4 * bi; hi = MultiplyHigh(a4, bi); lo += t4; hi += CarryOf(lo, t4); lo += carryA; hi += CarryOf(lo, carryA); t4 = lo; carryA = hi;
+        lo = m * P4; hi = MultiplyHigh(m, P4); lo += t4; hi += CarryOf(lo, t4); lo += carryM; hi += CarryOf(lo, carryM); t3 = lo; carryM = hi;
+        lo = a5 * bi; hi = MultiplyHigh(a5, bi); lo += t5; hi += CarryOf(lo, t5); lo += carryA; hi += CarryOf(lo, carryA); t5 = lo; carryA = hi;
+        lo = m * P5; hi = MultiplyHigh(m, P5); lo += t5; hi += CarryOf(lo, t5); lo += carryM; hi += CarryOf(lo, carryM); t4 = lo; carryM = hi;
+        t5 = carryM + carryA;
         return ReduceOnce(t0, t1, t2, t3, t4, t5);
     }
 

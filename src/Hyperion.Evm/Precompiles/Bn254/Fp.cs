@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics.X86;
 using Hyperion.Core;
+
+using static Hyperion.Evm.Precompiles.Words;
 
 namespace Hyperion.Evm.Precompiles.Bn254;
 
@@ -85,22 +86,6 @@ internal readonly struct Fp : IField<Fp>, IEquatable<Fp>
         borrow = ((~a & b) | (~(a ^ b) & difference)) >> 63;
         return difference;
     }
-
-    /// <summary>High word of a·b: MULX where available, so the low word (a plain multiply) needs no memory slot.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong MultiplyHigh(ulong a, ulong b) => Bmi2.X64.IsSupported ? Bmi2.X64.MultiplyNoFlags(a, b) : Math.BigMul(a, b, out _);
-
-    /// <summary>Carry out of sum = augend + addend (two operands).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong CarryOf(ulong sum, ulong addend) => sum < addend ? 1UL : 0UL;
-
-    /// <summary>Carry out of sum = a + b + carryIn.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong CarryOf(ulong a, ulong b, ulong sum) => ((a & b) | ((a | b) & ~sum)) >> 63;
-
-    /// <summary>Borrow out of difference = a − b − borrowIn.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong BorrowOf(ulong a, ulong b, ulong difference) => ((~a & b) | (~(a ^ b) & difference)) >> 63;
 
     /// <summary>Subtracts p once if the value (below 2p) is not below p.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
