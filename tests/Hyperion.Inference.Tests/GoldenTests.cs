@@ -20,10 +20,11 @@ public class GoldenTests
     private const string SampledTokens = "119 119 119 119 119 119 119 119 119 119 119 119 119 119 119 119 25 25 25 25 25 25 25 25";
     private const string SampledLogitsHash = "c860e2cd14103ded87a21a78ca87f6afe9e7b9acece36f7e41c34806b09023ec";
 
-    internal static (string Tokens, string LogitsHash) Generate(QuantizedModel model, int threads, int temperatureQ16, int topPQ16, ulong seed)
+    internal static (string Tokens, string LogitsHash) Generate(QuantizedModel model, int threads, int temperatureQ16, int topPQ16, ulong seed,
+        long minParallelMacs = 0)
     {
         var tokenizer = new Tokenizer(model.Vocabulary!);
-        using var transformer = new IntegerTransformer(model, threads);
+        using var transformer = new IntegerTransformer(model, threads, minParallelMacs);
         var sampler = new IntegerSampler(model.Config.VocabSize, temperatureQ16, topPQ16, seed);
         GenerationResult result = Generator.Run(transformer, sampler, tokenizer.Encode("the cat", bos: true, eos: false), 24, hashLogits: true);
         return (string.Join(' ', result.Tokens), Convert.ToHexStringLower(result.LogitsHash!));
@@ -55,6 +56,8 @@ public class GoldenTests
         // 2 and 3 split the 4 KV heads evenly and unevenly; 5 leaves one part without a head.
         foreach (int threads in new[] { 2, 3, 5 })
             Assert.Equal(one, Generate(TestModels.TinyModel, threads, FixedPoint.ParseDecimalQ16("1"), 0, 3));
+        // With the default threshold the tiny model's stages all run on the calling thread: same bits again.
+        Assert.Equal(one, Generate(TestModels.TinyModel, 2, FixedPoint.ParseDecimalQ16("1"), 0, 3, IntegerTransformer.DefaultMinParallelMacs));
     }
 
     [Fact]
