@@ -36,20 +36,8 @@ public sealed record BlockExecution(
 public static class BlockExecutor
 {
     /// <summary>The block environment of a block with the given header, for MetisVM.</summary>
-    public static BlockEnvironment Environment(BlockHeader header, ulong chainId, IBlockHashProvider? blockHashes) => new()
-    {
-        Fork = Fork.Cancun,
-        ChainId = chainId,
-        Coinbase = header.Beneficiary,
-        Number = header.Number,
-        Timestamp = header.Timestamp,
-        GasLimit = header.GasLimit,
-        BaseFee = header.BaseFeePerGas ?? UInt256.Zero,
-        Difficulty = header.Difficulty,
-        PrevRandao = header.MixHash,
-        BlobBaseFee = Core.Blocks.BlobGas.BaseFeePerBlobGas(header.ExcessBlobGas ?? 0, BlobSchedule.Cancun),
-        BlockHashes = blockHashes,
-    };
+    public static BlockEnvironment Environment(BlockHeader header, ulong chainId, IBlockHashProvider? blockHashes) =>
+        BlockEnvironment.CancunFromHeader(header, chainId, blockHashes);
 
     /// <summary>
     /// Executes <paramref name="candidates"/> in order on <paramref name="parentState"/> for a block with environment

@@ -160,20 +160,7 @@ public static class BlockTestRunner
 
         InMemoryStateReader state = parent.State.Clone();
         var world = new WorldState(state);
-        var environment = new BlockEnvironment
-        {
-            Fork = Fork.Cancun,
-            ChainId = ChainId,
-            Coinbase = header.Beneficiary,
-            Number = header.Number,
-            Timestamp = header.Timestamp,
-            GasLimit = header.GasLimit,
-            BaseFee = header.BaseFeePerGas ?? UInt256.Zero,
-            Difficulty = header.Difficulty,
-            PrevRandao = header.MixHash,
-            BlobBaseFee = BlobGas.BaseFeePerBlobGas(header.ExcessBlobGas ?? 0, BlobSchedule.Cancun),
-            BlockHashes = new AncestorHashes(chain, parent.Header),
-        };
+        BlockEnvironment environment = BlockEnvironment.CancunFromHeader(header, ChainId, new AncestorHashes(chain, parent.Header));
 
         // EIP-4788: store the parent beacon block root through the system contract, outside any transaction's gas.
         if (world.GetCode(BeaconRootsAddress).Length > 0)
