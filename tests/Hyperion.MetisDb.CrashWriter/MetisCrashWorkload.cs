@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using Hyperion.Core;
 using Hyperion.Core.Crypto;
 
-namespace Hyperion.State.MetisDb;
+namespace Hyperion.MetisDb.CrashWriter;
 
 /// <summary>
 /// A deterministic block stream for crash testing: block N's changes depend only on N, so after a kill anyone can

@@ -1,9 +1,10 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using Hyperion.Core;
+using Hyperion.State;
 using LightningDB;
 
-namespace Hyperion.State.MetisDb;
+namespace Hyperion.MetisDb;
 
 /// <summary>
 /// Computes the account trie root from the flat account table, incrementally: the nodes rooting every nibble prefix

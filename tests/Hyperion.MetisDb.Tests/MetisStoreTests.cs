@@ -1,8 +1,8 @@
 using Hyperion.Core;
 using Hyperion.Core.Crypto;
-using Hyperion.State.MetisDb;
+using Hyperion.State;
 
-namespace Hyperion.State.Tests.MetisDb;
+namespace Hyperion.MetisDb.Tests;
 
 public class MetisStoreTests
 {

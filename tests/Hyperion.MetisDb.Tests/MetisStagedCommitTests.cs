@@ -1,7 +1,6 @@
 using Hyperion.Core;
-using Hyperion.State.MetisDb;
 
-namespace Hyperion.State.Tests.MetisDb;
+namespace Hyperion.MetisDb.Tests;
 
 /// <summary>Stage / Publish / Abort: the two halves of a commit, with something else made durable in between.</summary>
 public class MetisStagedCommitTests

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using Hyperion.Core;
 
-namespace Hyperion.State.MetisDb;
+namespace Hyperion.MetisDb;
 
 /// <summary>
 /// Key layouts of the flat versioned tables. The block number is stored inverted and big-endian so that, for one

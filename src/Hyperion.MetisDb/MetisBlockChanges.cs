@@ -1,8 +1,9 @@
 using Hyperion.Core;
 using Hyperion.Core.Crypto;
+using Hyperion.State;
 using Hyperion.State.World;
 
-namespace Hyperion.State.MetisDb;
+namespace Hyperion.MetisDb;
 
 /// <summary>
 /// The net effect of one block on the state, in the order the store needs: an account destroyed during the block loses
@@ -38,7 +39,7 @@ public sealed class MetisBlockChanges
             result.AddCodeByHash(codeHash, code);
         }
 
-        foreach (World.AccountChange change in changes.Accounts)
+        foreach (Hyperion.State.World.AccountChange change in changes.Accounts)
         {
             Hash256 addressHash = Keccak256.Hash(change.Address.Bytes);
             if (change.Deleted || change.StorageCleared)

@@ -1,6 +1,6 @@
 using LightningDB;
 
-namespace Hyperion.State.MetisDb;
+namespace Hyperion.MetisDb;
 
 internal delegate void VisibleEntryHandler(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value);
 

@@ -2,7 +2,7 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using LightningDB;
 
-namespace Hyperion.State.MetisDb;
+namespace Hyperion.MetisDb;
 
 /// <summary>
 /// Resolves LightningDB's native "lmdb". The liblmdb.so bundled in the NuGet package needs glibc 2.38; on older

@@ -2,7 +2,7 @@ using Hyperion.Core;
 using Hyperion.Core.Crypto;
 using Hyperion.Core.Rlp;
 
-namespace Hyperion.State.MetisDb;
+namespace Hyperion.MetisDb;
 
 /// <summary>One leaf of a trie being hashed: a 32-byte hashed key and its RLP-ready value (non-empty).</summary>
 internal readonly record struct MerkleLeaf(byte[] Key, byte[] Value);

@@ -1,8 +1,9 @@
 using System.Buffers.Binary;
 using Hyperion.Core;
 using Hyperion.Core.Rlp;
+using Hyperion.State;
 
-namespace Hyperion.State.MetisDb;
+namespace Hyperion.MetisDb;
 
 /// <summary>
 /// How the <c>accounts</c> table stores an account: <c>1 ‖ incarnation(8) ‖ nonce(8) ‖ balance(32) ‖ codeHash(32) ‖

@@ -1,24 +1,18 @@
 using System.Diagnostics;
-using Hyperion.State.MetisDb;
+using Hyperion.MetisDb.CrashWriter;
 
-namespace Hyperion.State.Tests.MetisDb;
+namespace Hyperion.MetisDb.Tests;
 
 public class MetisCrashTests
 {
-    /// <summary>The CLI built beside this test assembly: artifacts/bin/Hyperion.Cli/&lt;config&gt;/hyperion.dll.</summary>
-    private static string CliPath()
-    {
-        var testDirectory = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        string configuration = testDirectory.Name;
-        string bin = testDirectory.Parent!.Parent!.FullName;
-        return Path.Combine(bin, "Hyperion.Cli", configuration, "hyperion.dll");
-    }
+    /// <summary>The writer, referenced by this test project, is copied beside the test assembly.</summary>
+    private static string WriterPath() => Path.Combine(AppContext.BaseDirectory, "Hyperion.MetisDb.CrashWriter.dll");
 
     [Fact]
     public void Killing_the_writer_at_random_moments_never_loses_or_corrupts_a_committed_block()
     {
-        string cli = CliPath();
-        Assert.True(File.Exists(cli), $"missing {cli}");
+        string writerPath = WriterPath();
+        Assert.True(File.Exists(writerPath), $"missing {writerPath}");
         using var directory = new TempDirectory();
         var random = new Random(20261123);
         var model = new MetisTestModel();
@@ -34,10 +28,7 @@ public class MetisCrashTests
                 RedirectStandardOutput = true,
                 UseShellExecute = false,
             };
-            start.ArgumentList.Add(cli);
-            start.ArgumentList.Add("db");
-            start.ArgumentList.Add("crashtest-writer");
-            start.ArgumentList.Add("--data-dir");
+            start.ArgumentList.Add(writerPath);
             start.ArgumentList.Add(directory.Path);
             using (Process writer = Process.Start(start)!)
             {

@@ -2,9 +2,8 @@ using System.Text;
 using System.Text.Json;
 using Hyperion.Core;
 using Hyperion.Core.Crypto;
-using Hyperion.State.MetisDb;
 
-namespace Hyperion.State.Tests.MetisDb;
+namespace Hyperion.MetisDb.Tests;
 
 public class MetisTrieTests
 {

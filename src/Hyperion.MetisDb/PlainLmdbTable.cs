@@ -3,7 +3,7 @@ using Hyperion.Core;
 using Hyperion.Core.Crypto;
 using LightningDB;
 
-namespace Hyperion.State.MetisDb;
+namespace Hyperion.MetisDb;
 
 /// <summary>
 /// The baseline MetisDB is benchmarked against (<c>hyperion bench state</c> and the BenchmarkDotNet cases): one LMDB

@@ -2,10 +2,10 @@ using System.Text.Json;
 using CsCheck;
 using Hyperion.Core;
 using Hyperion.Core.Crypto;
-using Hyperion.State.MetisDb;
+using Hyperion.State;
 using Hyperion.State.World;
 
-namespace Hyperion.State.Tests.MetisDb;
+namespace Hyperion.MetisDb.Tests;
 
 /// <summary>
 /// MetisDB against the in-memory state (<see cref="InMemoryStateReader"/>, whose roots come from Hyperion.Trie's

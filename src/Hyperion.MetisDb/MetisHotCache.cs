@@ -2,8 +2,9 @@ using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using Hyperion.Core;
 using Hyperion.Core.Crypto;
+using Hyperion.State;
 
-namespace Hyperion.State.MetisDb;
+namespace Hyperion.MetisDb;
 
 /// <summary>
 /// Bounded in-memory layer over the newest version of recently read or written accounts and slots. An entry is the

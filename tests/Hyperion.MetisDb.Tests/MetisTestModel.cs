@@ -1,10 +1,10 @@
 using Hyperion.Core;
 using Hyperion.Core.Crypto;
 using Hyperion.Core.Rlp;
-using Hyperion.State.MetisDb;
+using Hyperion.State;
 using Hyperion.Trie;
 
-namespace Hyperion.State.Tests.MetisDb;
+namespace Hyperion.MetisDb.Tests;
 
 /// <summary>A plain in-memory model of the state, with roots rebuilt by Hyperion.Trie's in-memory trie, to check the store against.</summary>
 internal sealed class MetisTestModel

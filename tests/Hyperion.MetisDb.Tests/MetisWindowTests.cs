@@ -1,8 +1,8 @@
 using Hyperion.Core;
 using Hyperion.Core.Crypto;
-using Hyperion.State.MetisDb;
+using Hyperion.State;
 
-namespace Hyperion.State.Tests.MetisDb;
+namespace Hyperion.MetisDb.Tests;
 
 /// <summary>The readable window of recent blocks: many snapshots at once, pruning outside it, concurrent readers.</summary>
 public class MetisWindowTests

@@ -1,9 +1,11 @@
 using System.Buffers.Binary;
 using Hyperion.Core;
 using Hyperion.Core.Crypto;
+using Hyperion.State;
+using Hyperion.State.World;
 using LightningDB;
 
-namespace Hyperion.State.MetisDb;
+namespace Hyperion.MetisDb;
 
 public sealed class MetisStoreOptions
 {
@@ -223,7 +225,7 @@ public sealed class MetisStore : IDisposable
     }
 
     /// <summary>Commits a block's net changes as the world state collects them (see <see cref="MetisBlockChanges.From"/>).</summary>
-    public Hash256 Commit(ulong block, World.StateChangeSet changes) => Commit(block, MetisBlockChanges.From(changes));
+    public Hash256 Commit(ulong block, StateChangeSet changes) => Commit(block, MetisBlockChanges.From(changes));
 
     /// <summary>Commits block <paramref name="block"/> (the head plus one, or any number for the first block) and returns its state root.</summary>
     public Hash256 Commit(ulong block, MetisBlockChanges changes)
@@ -237,7 +239,7 @@ public sealed class MetisStore : IDisposable
     }
 
     /// <summary>Stages a block's net changes as the world state collects them (see <see cref="MetisBlockChanges.From"/>).</summary>
-    public Hash256 Stage(ulong block, World.StateChangeSet changes) => Stage(block, MetisBlockChanges.From(changes));
+    public Hash256 Stage(ulong block, StateChangeSet changes) => Stage(block, MetisBlockChanges.From(changes));
 
     /// <summary>
     /// The first half of <see cref="Commit"/>: writes the block's flat changes (marked pending, invisible to snapshots)

@@ -1,4 +1,4 @@
-namespace Hyperion.State.Tests.MetisDb;
+namespace Hyperion.MetisDb.Tests;
 
 /// <summary>Locates the shared consensus fixtures (HYPERION_FIXTURES, else walking up for shared/fixtures).</summary>
 internal static class Fixtures

@@ -1,9 +1,10 @@
 using System.Collections.Concurrent;
 using Hyperion.Core;
 using Hyperion.Core.Crypto;
+using Hyperion.State;
 using LightningDB;
 
-namespace Hyperion.State.MetisDb;
+namespace Hyperion.MetisDb;
 
 /// <summary>
 /// A consistent read view of one block: LMDB read transactions (MVCC snapshots that never block the writer) plus the
