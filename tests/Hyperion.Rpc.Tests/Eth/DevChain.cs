@@ -41,7 +41,7 @@ internal sealed class DevChain : IDisposable
     private readonly RpcDispatcher _dispatcher;
     private long _id;
 
-    public DevChain()
+    public DevChain(ulong rpcGasCap = EthModule.DefaultRpcGasCap)
     {
         var alloc = new SortedDictionary<Address, GenesisAccount>();
         foreach (DevAccount account in Accounts)
@@ -54,7 +54,7 @@ internal sealed class DevChain : IDisposable
         Sequencer = Sequencer.Start(new Genesis { ChainId = ChainId, Alloc = alloc }, new SequencerOptions { BlockTime = TimeSpan.FromHours(1) });
         var registry = new RpcMethodRegistry();
         RpcServer.AddBuiltIns(registry, ChainId);
-        Eth = new EthModule(Sequencer, Accounts);
+        Eth = new EthModule(Sequencer, Accounts) { RpcGasCap = rpcGasCap };
         Eth.Register(registry);
         new DebugModule(Sequencer, Eth).Register(registry);
         _events = new EventModule(Sequencer);
