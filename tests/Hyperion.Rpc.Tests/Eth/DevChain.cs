@@ -51,7 +51,7 @@ internal sealed class DevChain : IDisposable
 
         alloc[Contract] = new GenesisAccount(UInt256.Zero, 1, ContractCode);
         alloc[Proxy] = new GenesisAccount(UInt256.Zero, 1, ProxyCode);
-        Sequencer = Sequencer.Start(new Genesis { ChainId = ChainId, Alloc = alloc }, new SequencerOptions { BlockTime = TimeSpan.FromHours(1) });
+        Sequencer = Sequencer.Start(new Genesis { Spec = Hyperion.Execution.Specs.ChainSpec.Dev(ChainId), Alloc = alloc }, new SequencerOptions { BlockTime = TimeSpan.FromHours(1) });
         var registry = new RpcMethodRegistry();
         RpcServer.AddBuiltIns(registry, ChainId);
         Eth = new EthModule(Sequencer, Accounts) { RpcGasCap = rpcGasCap };
