@@ -10,7 +10,7 @@ internal static class TestConfig
         GenesisL1 = new BlockId(Hash256.Parse("0x1000000000000000000000000000000000000000000000000000000000000001"), 100),
         GenesisL2 = new BlockId(Hash256.Parse("0x2000000000000000000000000000000000000000000000000000000000000002"), 0),
         GenesisL2Time = 1_700_000_000,
-        GenesisSystemConfig = new GenesisSystemConfig
+        GenesisSystemConfig = new SystemConfig
         {
             BatcherAddress = Address.Parse("0x3000000000000000000000000000000000000003"),
             Scalar = Hash256.Parse("0x010000000000000000000000000000000000000000000000000c5fc500000558"),

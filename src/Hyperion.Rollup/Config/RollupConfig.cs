@@ -4,20 +4,6 @@ using Hyperion.Core;
 
 namespace Hyperion.Rollup.Config;
 
-/// <summary>The L1 system configuration at L2 genesis (op-node <c>eth.SystemConfig</c>).</summary>
-public sealed record GenesisSystemConfig
-{
-    public Address BatcherAddress { get; init; }
-
-    /// <summary>Pre-Ecotone fee overhead (ignored after Ecotone).</summary>
-    public Hash256 Overhead { get; init; }
-
-    /// <summary>Fee scalar; after Ecotone a versioned encoding of the base fee and blob base fee scalars.</summary>
-    public Hash256 Scalar { get; init; }
-
-    public ulong GasLimit { get; init; }
-}
-
 /// <summary>
 /// The rollup configuration a verifier needs to derive the L2 chain from L1 alone, in the shape of op-node's
 /// <c>rollup.json</c> (same JSON field names). Fork times are L2 timestamps (null: not scheduled). Hyperion follows
@@ -47,7 +33,7 @@ public sealed record RollupConfig
 
     public ulong GenesisL2Time { get; init; }
 
-    public GenesisSystemConfig GenesisSystemConfig { get; init; } = new();
+    public SystemConfig GenesisSystemConfig { get; init; } = new();
 
     /// <summary>Seconds between L2 blocks.</summary>
     public ulong BlockTime { get; init; }
@@ -257,7 +243,7 @@ public sealed record RollupConfig
             GenesisL1 = ReadBlockId(Member(genesis, "l1", JsonValueKind.Object), "genesis.l1"),
             GenesisL2 = ReadBlockId(Member(genesis, "l2", JsonValueKind.Object), "genesis.l2"),
             GenesisL2Time = Number(genesis, "l2_time"),
-            GenesisSystemConfig = new GenesisSystemConfig
+            GenesisSystemConfig = new SystemConfig
             {
                 BatcherAddress = AddressField(system, "batcherAddr"),
                 Overhead = HashField(system, "overhead", optional: true),
