@@ -93,7 +93,7 @@ public sealed class EthModule
                 StoredBlock? block = TryResolve(() => BlockTag.Resolve(Store, p, 0));
                 return block is null ? null : new JsonArray([.. Enumerable.Range(0, block.Receipts.Count).Select(i => (JsonNode)EthFormat.Receipt(block, i))]);
             })
-            .Add("eth_sendRawTransaction", p => Submit(DecodeRaw(p.GetData(0))))
+            .Add("eth_sendRawTransaction", p => SubmitRaw(p.GetData(0)))
             .Add("eth_sendTransaction", p => Submit(SignForDevAccount(CallRequest.Parse(p, 0))))
             .Add("eth_signTransaction", p => Hex.Encode(SignForDevAccount(CallRequest.Parse(p, 0)).Envelope.Span))
             .Add("eth_sign", p => PersonalSign(GetAddress(p, 0), p.GetData(1)))
@@ -271,19 +271,20 @@ public sealed class EthModule
 
     // ---- submission
 
-    private static Transaction DecodeRaw(byte[] raw)
+    /// <summary>A raw transaction in network form (a blob transaction with its sidecar).</summary>
+    private JsonNode SubmitRaw(byte[] raw)
     {
-        if (!Transaction.TryDecode(raw, out Transaction? tx, out string? error))
+        if (!Transaction.TryDecodeNetwork(raw, out Transaction? tx, out BlobSidecar? sidecar, out string? error))
         {
             throw new RpcException($"rlp: {error}");
         }
 
-        return tx!;
+        return Submit(tx!, sidecar);
     }
 
-    private JsonNode Submit(Transaction tx)
+    private JsonNode Submit(Transaction tx, BlobSidecar? sidecar = null)
     {
-        string? error = _chain.Submit(tx);
+        string? error = _chain.Submit(tx, sidecar);
         return error is null ? tx.Hash.ToString() : throw new RpcException(error);
     }
 
