@@ -1,5 +1,7 @@
-// Compiles contracts/src/*.sol with solc-js (standard JSON) and returns { ContractName: { abi, bytecode } }.
-// Imports resolve from e2e/node_modules (e.g. @openzeppelin/contracts). Results are cached per process.
+// Compiles contracts/src/**/*.sol with solc-js (standard JSON) and returns { ContractName: { abi, bytecode } }.
+// Imports resolve from e2e/node_modules (e.g. @openzeppelin/contracts). Results are cached per process and on disk in
+// node_modules/.cache/solc, keyed by the sources, settings, compiler and lockfile (imported libraries are pinned there).
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -16,8 +18,9 @@ let cached;
 export function compileContracts() {
   if (cached) return cached;
   const sources = {};
-  for (const file of fs.readdirSync(contractsDir).filter((f) => f.endsWith('.sol')).sort()) {
-    sources[file] = { content: fs.readFileSync(path.join(contractsDir, file), 'utf8') };
+  const files = fs.readdirSync(contractsDir, { recursive: true }).filter((f) => f.endsWith('.sol')).sort();
+  for (const file of files) {
+    sources[file.split(path.sep).join('/')] = { content: fs.readFileSync(path.join(contractsDir, file), 'utf8') };
   }
   const input = {
     language: 'Solidity',
@@ -35,7 +38,18 @@ export function compileContracts() {
     if (fs.existsSync(local)) return { contents: fs.readFileSync(local, 'utf8') };
     return { error: `import not found: ${importPath}` };
   };
-  const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImports }));
+  const key = crypto.createHash('sha256').update(JSON.stringify(input)).update(solc.version())
+    .update(fs.readFileSync(path.resolve(nodeModules, '../package-lock.json'))).digest('hex');
+  const cacheFile = path.join(nodeModules, '.cache', 'solc', `${key}.json`);
+  let output;
+  if (fs.existsSync(cacheFile)) {
+    output = JSON.parse(fs.readFileSync(cacheFile, 'utf8'));
+  } else {
+    output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImports }));
+    fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
+    fs.writeFileSync(`${cacheFile}.${process.pid}.tmp`, JSON.stringify(output));
+    fs.renameSync(`${cacheFile}.${process.pid}.tmp`, cacheFile); // atomic: a parallel reader sees all or nothing
+  }
   const errors = (output.errors ?? []).filter((e) => e.severity === 'error');
   if (errors.length > 0) {
     throw new Error(`solc failed:\n${errors.map((e) => e.formattedMessage).join('\n')}`);
