@@ -1,5 +1,6 @@
 // Compiles contracts/src/*.sol with solc-js (standard JSON) and returns { ContractName: { abi, bytecode } }.
-// Imports resolve from e2e/node_modules (e.g. @openzeppelin/contracts). Results are cached per process.
+// Imports resolve from e2e/node_modules (e.g. @openzeppelin/contracts). Results are cached per process and directory.
+// compileContracts(dir) compiles every .sol file under another directory instead (e.g. contracts/src/rollup).
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -11,13 +12,16 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const contractsDir = path.resolve(here, '../../contracts/src');
 const nodeModules = path.resolve(here, '../node_modules');
 
-let cached;
+const cache = new Map();
 
-export function compileContracts() {
-  if (cached) return cached;
+export function compileContracts(dir = contractsDir) {
+  if (cache.has(dir)) return cache.get(dir);
   const sources = {};
-  for (const file of fs.readdirSync(contractsDir).filter((f) => f.endsWith('.sol')).sort()) {
-    sources[file] = { content: fs.readFileSync(path.join(contractsDir, file), 'utf8') };
+  const files = dir === contractsDir
+    ? fs.readdirSync(dir).filter((f) => f.endsWith('.sol'))
+    : fs.readdirSync(dir, { recursive: true }).filter((f) => f.endsWith('.sol'));
+  for (const file of files.sort()) {
+    sources[file] = { content: fs.readFileSync(path.join(dir, file), 'utf8') };
   }
   const input = {
     language: 'Solidity',
@@ -31,7 +35,7 @@ export function compileContracts() {
   const findImports = (importPath) => {
     const candidate = path.join(nodeModules, importPath);
     if (fs.existsSync(candidate)) return { contents: fs.readFileSync(candidate, 'utf8') };
-    const local = path.join(contractsDir, importPath);
+    const local = path.join(dir, importPath);
     if (fs.existsSync(local)) return { contents: fs.readFileSync(local, 'utf8') };
     return { error: `import not found: ${importPath}` };
   };
@@ -51,6 +55,7 @@ export function compileContracts() {
       };
     }
   }
-  cached = { contracts, solcVersion: solc.version(), warnings: (output.errors ?? []).filter((e) => e.severity !== 'error') };
-  return cached;
+  const result = { contracts, solcVersion: solc.version(), warnings: (output.errors ?? []).filter((e) => e.severity !== 'error') };
+  cache.set(dir, result);
+  return result;
 }
