@@ -13,7 +13,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Hyperion.Rpc;
 
-/// <summary>JSON-RPC 2.0 over HTTP POST and WebSocket (same port) on Kestrel, plus /health and /metrics.</summary>
+/// <summary>JSON-RPC 2.0 over HTTP POST and WebSocket (same port) on Kestrel, plus /health, /metrics and the block explorer (GET /).</summary>
 public sealed class RpcServer : IAsyncDisposable
 {
     public const string ClientVersion = "Hyperion/v0.1.0";
@@ -71,11 +71,12 @@ public sealed class RpcServer : IAsyncDisposable
             });
         }
 
+        app.MapGet("/explorer/{**file}", (HttpContext context, string file) => Explorer.ExplorerSite.ServeAsync(context, file));
         app.MapGet("/", async (HttpContext context) =>
         {
             if (!context.WebSockets.IsWebSocketRequest)
             {
-                context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+                await Explorer.ExplorerSite.ServeIndexAsync(context).ConfigureAwait(false);
                 return;
             }
 
