@@ -87,6 +87,7 @@ public sealed class MetisStore : IDisposable
     {
         _directory = directory;
         System.IO.Directory.CreateDirectory(directory);
+        MetisDataFile.CheckBeforeMapping(directory);
         _environment = new LightningEnvironment(directory, new EnvironmentConfiguration
         {
             MapSize = options.MapSize,
