@@ -48,7 +48,8 @@ public sealed record BlockAddedEvent(StoredBlock Block, TimeSpan BuildTime)
 /// </summary>
 public sealed class Sequencer : IDisposable
 {
-    private const string ChainFileName = "chain.log";
+    /// <summary>The block log in a data directory.</summary>
+    public const string ChainFileName = "chain.log";
 
     /// <summary>Subdirectory of the data directory holding the MetisDB state store.</summary>
     public const string StateDirectoryName = "state";
