@@ -25,7 +25,7 @@ public sealed record SequencerOptions
     /// <summary>Directory for the durable chain (block log, and the state in MetisDB under <c>state/</c>); null keeps everything in memory.</summary>
     public string? DataDirectory { get; init; }
 
-    /// <summary>Receives what the operator should know about at start (a state store that had to be rebuilt).</summary>
+    /// <summary>Receives what the operator should know about: a state store rebuilt at start, transactions the pool dropped.</summary>
     public Action<string>? Warning { get; init; }
 
     /// <summary>The chain's precompiles (default: Cancun's); the dev chain adds the inference precompile.</summary>
@@ -75,6 +75,8 @@ public sealed class Sequencer : IDisposable
         _states = states;
         Pool = new TxPool(options.Pool, _rules, states.Latest, BaseFee.Next(store.Head.Header), store.Head.Header.GasLimit);
         Pool.TransactionPending += _ => _wake.Release();
+        Pool.TransactionDropped += dropped => options.Warning?.Invoke(
+            $"txpool: dropped transaction {dropped.Hash} (sender {dropped.Sender}, nonce {dropped.Nonce}), {dropped.Reason}");
         _producer = new Thread(ProduceLoop) { IsBackground = true, Name = "hyperion-sequencer" };
     }
 
@@ -283,8 +285,8 @@ public sealed class Sequencer : IDisposable
     /// <summary>The oldest block whose state can be read.</summary>
     public ulong OldestState => _states.Oldest;
 
-    /// <summary>Submits a signed transaction; null when accepted, else geth's error message.</summary>
-    public string? Submit(Transaction tx) => Pool.Add(tx);
+    /// <summary>Submits a signed transaction (a blob transaction with its sidecar); null when accepted, else geth's error message.</summary>
+    public string? Submit(Transaction tx, BlobSidecar? sidecar = null) => Pool.Add(tx, sidecar);
 
     /// <summary>Builds a block now with whatever is pending (possibly none), at <paramref name="timestamp"/> when given.</summary>
     public StoredBlock Mine(ulong? timestamp = null)

@@ -36,7 +36,7 @@ public sealed class ChainIntegrationTests
             [Accounts[1].Address] = new GenesisAccount(Ether * 100),
             [ModelRegistry.DefaultAddress] = new GenesisAccount(UInt256.Zero, 1, ModelRegistry.RuntimeCode(), storage),
         };
-        return new Genesis { ChainId = ChainId, Alloc = alloc };
+        return new Genesis { Spec = Hyperion.Execution.Specs.ChainSpec.Dev(ChainId), Alloc = alloc };
     }
 
     private static Transaction Call(int from, ulong nonce, Address to, byte[] data, ulong gas = 2_000_000)

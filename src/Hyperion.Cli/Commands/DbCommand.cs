@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using Hyperion.State.MetisDb;
+using Hyperion.MetisDb;
 
 namespace Hyperion.Cli.Commands;
 
@@ -14,7 +14,6 @@ internal static class DbCommand
         command.Subcommands.Add(Verify());
         command.Subcommands.Add(Prune());
         command.Subcommands.Add(Bench());
-        command.Subcommands.Add(CrashTestWriter());
         return command;
     }
 
@@ -98,20 +97,6 @@ internal static class DbCommand
     }
 
     private static Command Bench() => DbBenchmark.CreateCommand("bench");
-
-    /// <summary>Test host for the crash-safety test: commits deterministic blocks until killed.</summary>
-    private static Command CrashTestWriter()
-    {
-        Option<DirectoryInfo> dataDir = DataDirOption();
-        var command = new Command("crashtest-writer", "Commit deterministic blocks in a loop (for kill -9 testing).") { dataDir };
-        command.Hidden = true;
-        command.SetAction(parse =>
-        {
-            MetisCrashWorkload.RunWriter(parse.GetValue(dataDir)!.FullName, ulong.MaxValue - 1, Console.Out);
-            return 0;
-        });
-        return command;
-    }
 
     private static int WithStore(DirectoryInfo directory, Func<MetisStore, int> action)
     {

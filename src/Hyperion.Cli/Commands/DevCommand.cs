@@ -33,10 +33,11 @@ internal static class DevCommand
         var modelDir = new Option<DirectoryInfo?>("--model-dir") { Description = "HQM models for the inference precompile 0x…0a11, found by content hash (default: <data-dir>/models)." };
         var cors = new Option<string>("--cors") { Description = "Origins browsers may call from, comma-separated; * for any, none for same-origin only.", DefaultValueFactory = _ => "*" };
         var modelThreads = new Option<int>("--model-threads") { Description = "Threads per inference forward pass (results do not depend on it).", DefaultValueFactory = _ => 1 };
+        var rpcGasCap = new Option<ulong>("--rpc-gas-cap") { Description = "Most gas an eth_call or eth_estimateGas may use (0: no cap).", DefaultValueFactory = _ => EthModule.DefaultRpcGasCap };
 
         var command = new Command("dev", "Start a development chain (JSON-RPC on 127.0.0.1:8545).")
         {
-            chainId, port, host, dataDir, ephemeral, blockTime, genesisFile, accounts, mnemonic, logLevel, modelDir, modelThreads, cors,
+            chainId, port, host, dataDir, ephemeral, blockTime, genesisFile, accounts, mnemonic, logLevel, modelDir, modelThreads, rpcGasCap, cors,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -45,7 +46,8 @@ internal static class DevCommand
                 return await RunAsync(
                     parse.GetValue(chainId), parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(dataDir), parse.GetValue(ephemeral),
                     parse.GetValue(blockTime), parse.GetValue(genesisFile), parse.GetValue(accounts), parse.GetValue(mnemonic)!,
-                    parse.GetValue(logLevel)!, parse.GetValue(modelDir), parse.GetValue(modelThreads), CorsOrigins.Parse(parse.GetValue(cors)!), cancellation).ConfigureAwait(false);
+                    parse.GetValue(logLevel)!, parse.GetValue(modelDir), parse.GetValue(modelThreads), parse.GetValue(rpcGasCap),
+                    CorsOrigins.Parse(parse.GetValue(cors)!), cancellation).ConfigureAwait(false);
             }
             catch (Exception e) when (e is GenesisFormatException or InvalidDataException or IOException or ArgumentException or FormatException or InvalidBlockException)
             {
@@ -58,7 +60,7 @@ internal static class DevCommand
 
     private static async Task<int> RunAsync(
         ulong chainId, string host, int port, DirectoryInfo? dataDir, bool ephemeral, int? blockTimeMs, FileInfo? genesisFile,
-        int accountCount, string mnemonic, string logLevel, DirectoryInfo? modelDir, int modelThreads, IReadOnlyList<string> corsOrigins,
+        int accountCount, string mnemonic, string logLevel, DirectoryInfo? modelDir, int modelThreads, ulong rpcGasCap, IReadOnlyList<string> corsOrigins,
         CancellationToken cancellation)
     {
         if (modelThreads is < 1 or > 64)
@@ -116,7 +118,7 @@ internal static class DevCommand
 
         var registry = new RpcMethodRegistry();
         RpcServer.AddBuiltIns(registry, genesis.ChainId);
-        var eth = new EthModule(chain, devAccounts);
+        var eth = new EthModule(chain, devAccounts) { RpcGasCap = rpcGasCap };
         eth.Register(registry);
         new DebugModule(chain, eth).Register(registry);
         using var events = new EventModule(chain);

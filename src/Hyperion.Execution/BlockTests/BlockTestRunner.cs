@@ -52,7 +52,8 @@ public static class BlockTestRunner
                 }
 
                 string network = test.Value.TryGetProperty("network", out JsonElement n) ? n.GetString() ?? "?" : "?";
-                bool supported = ForkNames.TryParse(network, out Fork fork);
+                Fork fork = default;
+                bool supported = Specs.FixtureNetworks.TryParse(network, out Specs.ChainSpec spec) && spec.TryForkAt(0, 0, out fork);
                 if (onlyFork is { } only && (!supported || fork != only))
                 {
                     continue;

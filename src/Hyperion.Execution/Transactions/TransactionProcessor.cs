@@ -142,7 +142,7 @@ public sealed class TransactionProcessor
         };
         if (!typeActive)
         {
-            return TransactionResult.Rejected(TransactionRejectionReason.TypeNotSupported, $"transaction type 0x{(byte)tx.Type:x2} is not valid at {ForkNames.Name(fork)}");
+            return TransactionResult.Rejected(TransactionRejectionReason.TypeNotSupported, $"transaction type 0x{(byte)tx.Type:x2} is not valid at {fork}");
         }
 
         // Blob transactions' structural rules (EIP-4844) come before any gas or fee rule.

@@ -36,7 +36,7 @@ public sealed class DebugModule
                 CallRequest request = CallRequest.Parse(p, 0);
                 StoredBlock block = BlockTag.Resolve(_chain.Store, p, 1);
                 TraceRequest trace = ParseOptions(p, 2);
-                ulong gas = Math.Min(request.Gas ?? block.Header.GasLimit, block.Header.GasLimit);
+                ulong gas = _eth.CallGas(request);
                 TransactionResult result = _eth.Execute(request, block, gas, trace.Tracer);
                 return trace.Result(result, gas);
             });

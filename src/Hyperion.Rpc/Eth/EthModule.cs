@@ -28,6 +28,9 @@ public sealed class EthModule
     /// <summary>Largest block range one eth_getLogs may scan.</summary>
     public const ulong MaxLogRange = 10_000;
 
+    /// <summary>geth's default --rpc.gascap: the most gas one eth_call or eth_estimateGas may use.</summary>
+    public const ulong DefaultRpcGasCap = 50_000_000;
+
     private readonly Sequencer _chain;
     private readonly IReadOnlyDictionary<Address, DevAccount> _accounts;
 
@@ -41,6 +44,12 @@ public sealed class EthModule
     }
 
     public IReadOnlyList<Address> AccountList { get; }
+
+    /// <summary>
+    /// The most gas a call (eth_call, eth_estimateGas, eth_createAccessList, debug_traceCall) may use, independent of
+    /// the block gas limit as in geth and anvil; 0 for no cap.
+    /// </summary>
+    public ulong RpcGasCap { get; init; } = DefaultRpcGasCap;
 
     private ChainStore Store => _chain.Store;
 
@@ -84,7 +93,7 @@ public sealed class EthModule
                 StoredBlock? block = TryResolve(() => BlockTag.Resolve(Store, p, 0));
                 return block is null ? null : new JsonArray([.. Enumerable.Range(0, block.Receipts.Count).Select(i => (JsonNode)EthFormat.Receipt(block, i))]);
             })
-            .Add("eth_sendRawTransaction", p => Submit(DecodeRaw(p.GetData(0))))
+            .Add("eth_sendRawTransaction", p => SubmitRaw(p.GetData(0)))
             .Add("eth_sendTransaction", p => Submit(SignForDevAccount(CallRequest.Parse(p, 0))))
             .Add("eth_signTransaction", p => Hex.Encode(SignForDevAccount(CallRequest.Parse(p, 0)).Envelope.Span))
             .Add("eth_sign", p => PersonalSign(GetAddress(p, 0), p.GetData(1)))
@@ -262,19 +271,20 @@ public sealed class EthModule
 
     // ---- submission
 
-    private static Transaction DecodeRaw(byte[] raw)
+    /// <summary>A raw transaction in network form (a blob transaction with its sidecar).</summary>
+    private JsonNode SubmitRaw(byte[] raw)
     {
-        if (!Transaction.TryDecode(raw, out Transaction? tx, out string? error))
+        if (!Transaction.TryDecodeNetwork(raw, out Transaction? tx, out BlobSidecar? sidecar, out string? error))
         {
             throw new RpcException($"rlp: {error}");
         }
 
-        return tx!;
+        return Submit(tx!, sidecar);
     }
 
-    private JsonNode Submit(Transaction tx)
+    private JsonNode Submit(Transaction tx, BlobSidecar? sidecar = null)
     {
-        string? error = _chain.Submit(tx);
+        string? error = _chain.Submit(tx, sidecar);
         return error is null ? tx.Hash.ToString() : throw new RpcException(error);
     }
 
@@ -365,7 +375,7 @@ public sealed class EthModule
     /// </summary>
     public ReadOnlyMemory<byte> Call(CallRequest request, StoredBlock block, out TransactionResult result, ulong? gasOverride = null)
     {
-        result = Execute(request, block, gasOverride ?? request.Gas ?? block.Header.GasLimit);
+        result = Execute(request, block, gasOverride ?? CallGas(request));
         if (!result.Success)
         {
             throw RevertError(result);
@@ -391,6 +401,9 @@ public sealed class EthModule
             Number = header.Number + 1,
             Timestamp = header.Timestamp + 1,
             BaseFee = UInt256.Zero, // calls pay no fees (geth's NoBaseFee for eth_call/eth_estimateGas)
+            // A call is bounded by the RPC gas cap, not by the block: geth and anvil give calls an unlimited block gas
+            // pool. The processor checks a transaction against the block's limit, so the call's block is raised to it.
+            GasLimit = Math.Max(header.GasLimit, gas),
         };
         var processor = new TransactionProcessor(environment, _chain.Precompiles);
         var tx = new Transaction
@@ -399,7 +412,7 @@ public sealed class EthModule
             ChainId = _chain.ChainId,
             To = request.To,
             Nonce = nonce,
-            GasLimit = Math.Min(gas, header.GasLimit),
+            GasLimit = gas,
             Value = request.Value,
             Data = request.Data,
             GasPrice = UInt256.Zero,
@@ -426,14 +439,35 @@ public sealed class EthModule
         return result;
     }
 
-    /// <summary>Binary search for the least gas limit with which the call succeeds (geth's eth_estimateGas).</summary>
+    /// <summary>
+    /// The gas a call runs with (geth's CallDefaults): the request's gas, at most <see cref="RpcGasCap"/>; without
+    /// one, the cap itself (or, with no cap, as much as a transaction can carry).
+    /// </summary>
+    public ulong CallGas(CallRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ulong unbounded = RpcGasCap == 0 ? long.MaxValue / 2 : RpcGasCap;
+        return request.Gas is ulong gas ? Math.Min(gas, unbounded) : unbounded;
+    }
+
+    /// <summary>
+    /// Binary search for the least gas limit with which the call succeeds (geth's eth_estimateGas): the search starts
+    /// from the request's gas when it has at least 21,000, else from the block gas limit, capped by <see cref="RpcGasCap"/>.
+    /// </summary>
     public ulong EstimateGas(CallRequest request, StoredBlock block)
     {
-        ulong cap = Math.Min(request.Gas ?? block.Header.GasLimit, block.Header.GasLimit);
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(block);
+        ulong cap = request.Gas is ulong requested && requested >= IntrinsicGas.Transaction ? requested : block.Header.GasLimit;
+        if (RpcGasCap != 0)
+        {
+            cap = Math.Min(cap, RpcGasCap);
+        }
+
         TransactionResult atCap = Execute(request, block, cap);
         if (!atCap.Success)
         {
-            throw RevertError(atCap);
+            throw atCap.Error == Evm.EvmErrors.Message(Evm.EvmError.OutOfGas) ? new RpcException($"gas required exceeds allowance ({cap})") : RevertError(atCap);
         }
 
         ulong low = (ulong)atCap.GasUsed - 1;
@@ -473,7 +507,7 @@ public sealed class EthModule
     private JsonNode CreateAccessList(CallRequest request, StoredBlock block)
     {
         const int MaxRounds = 10;
-        ulong gas = Math.Min(request.Gas ?? block.Header.GasLimit, block.Header.GasLimit);
+        ulong gas = CallGas(request);
         Address from = request.From ?? Address.Zero;
         IStateReader state = _chain.StateAt(block.Number) ?? throw new RpcException($"state of block {block.Number} is not kept");
         Address to = request.To ?? Evm.ContractAddress.From(from, state.TryGetAccount(from, out Account sender) ? sender.Nonce : 0);
