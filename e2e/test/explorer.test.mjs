@@ -172,6 +172,14 @@ describe('block explorer', { skip, timeout: 300_000 }, () => {
     assert.match(await text('h1'), /Block 0/);
   });
 
+  test('from another origin the explorer reaches the node through CORS (dev default: any origin)', async () => {
+    const other = node.url.replace('127.0.0.1', 'localhost'); // another origin, the same node
+    await page.goto(`${other}/?rpc=${encodeURIComponent(`${node.url}/`)}#/block/1`);
+    await page.locator('#block-txs table').waitFor();
+    assert.match(await text('h1'), /Block 1/);
+    assert.equal(await page.evaluate(() => location.origin), other);
+  });
+
   test('no script errors', () => {
     assert.deepEqual(errors, []);
   });

@@ -57,8 +57,16 @@ public sealed class RpcServer : IAsyncDisposable
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
         builder.WebHost.UseUrls($"http://{options.Host}:{options.Port}");
+        builder.Services.AddCors();
         var app = builder.Build();
         var dispatcher = new RpcDispatcher(registry, options, app.Logger);
+
+        if (options.CorsOrigins.Count > 0)
+        {
+            // Answers preflight OPTIONS itself and adds Access-Control-Allow-Origin to the answers (anvil's --cors default is "*").
+            app.UseCors(policy => (options.CorsOrigins.Contains("*") ? policy.AllowAnyOrigin() : policy.WithOrigins([.. options.CorsOrigins]))
+                .AllowAnyHeader().WithMethods("GET", "POST").SetPreflightMaxAge(TimeSpan.FromHours(1)));
+        }
 
         app.UseWebSockets();
         app.MapGet("/health", () => Results.Text("ok"));
