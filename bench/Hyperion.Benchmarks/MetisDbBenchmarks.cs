@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using Hyperion.Core;
 using Hyperion.Core.Crypto;
-using Hyperion.State.MetisDb;
+using Hyperion.MetisDb;
 
 namespace Hyperion.Benchmarks;
 

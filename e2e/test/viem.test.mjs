@@ -80,6 +80,19 @@ describe('viem', { skip, timeout: 120_000 }, () => {
     const block = await publicClient.getBlock({ blockNumber: receipt.blockNumber, includeTransactions: true });
     assert.ok(block.transactions.some((t) => t.hash === hash));
   });
+
+  test('eth_call may use more gas than the block gas limit (bounded by the RPC gas cap)', async () => {
+    const { gasLimit } = await publicClient.getBlock();
+    const needed = gasLimit + 5_000_000n;
+    // GAS > needed ? return 1 : revert
+    const code = `0x5a63${needed.toString(16).padStart(8, '0')}10600f5760006000fd5b600160005260206000f3`;
+    const target = '0x00000000000000000000000000000000000000cc';
+    const result = await publicClient.request({
+      method: 'eth_call',
+      params: [{ to: target, gas: `0x${(needed + 100_000n).toString(16)}` }, 'latest', { [target]: { code } }],
+    });
+    assert.equal(BigInt(result), 1n);
+  });
 });
 
 // When the node cannot start, report the suite as one skipped test with the reason.

@@ -1,6 +1,6 @@
 using Hyperion.Core;
 using Hyperion.State;
-using Hyperion.State.MetisDb;
+using Hyperion.MetisDb;
 using Hyperion.State.World;
 
 namespace Hyperion.Chain;

@@ -4,7 +4,7 @@ using System.Globalization;
 using Hyperion.Core;
 using Hyperion.Core.Crypto;
 using Hyperion.State;
-using Hyperion.State.MetisDb;
+using Hyperion.MetisDb;
 
 namespace Hyperion.Cli.Commands;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using Hyperion.State.MetisDb;
+using Hyperion.MetisDb;
 
 namespace Hyperion.Cli.Commands;
 
@@ -13,8 +13,8 @@ internal static class DbCommand
         command.Subcommands.Add(Stats());
         command.Subcommands.Add(Verify());
         command.Subcommands.Add(Prune());
+        command.Subcommands.Add(Repair());
         command.Subcommands.Add(Bench());
-        command.Subcommands.Add(CrashTestWriter());
         return command;
     }
 
@@ -97,21 +97,49 @@ internal static class DbCommand
         return command;
     }
 
-    private static Command Bench() => DbBenchmark.CreateCommand("bench");
-
-    /// <summary>Test host for the crash-safety test: commits deterministic blocks until killed.</summary>
-    private static Command CrashTestWriter()
+    /// <summary>Cuts a damaged block log before its first damaged record: the operator's explicit decision to drop blocks.</summary>
+    private static Command Repair()
     {
-        Option<DirectoryInfo> dataDir = DataDirOption();
-        var command = new Command("crashtest-writer", "Commit deterministic blocks in a loop (for kill -9 testing).") { dataDir };
-        command.Hidden = true;
+        var dataDir = new Option<DirectoryInfo>("--data-dir") { Description = "A dev chain's --data-dir (holding chain.log).", Required = true };
+        var command = new Command("repair", "Cut a damaged block log (chain.log) before its first damaged record; says how many blocks that drops.") { dataDir };
         command.SetAction(parse =>
         {
-            MetisCrashWorkload.RunWriter(parse.GetValue(dataDir)!.FullName, ulong.MaxValue - 1, Console.Out);
-            return 0;
+            DirectoryInfo directory = parse.GetValue(dataDir)!;
+            string log = Path.Combine(directory.FullName, Hyperion.Chain.Sequencer.ChainFileName);
+            if (!File.Exists(log))
+            {
+                Console.Error.WriteLine($"hyperion db repair: no block log at {log}");
+                return 1;
+            }
+
+            try
+            {
+                using var directoryLock = Hyperion.Chain.DataDirectoryLock.Acquire(directory.FullName);
+                Hyperion.Chain.BlockLogRepair result = Hyperion.Chain.BlockLog.Repair(log);
+                if (result.Damage is null)
+                {
+                    Console.WriteLine(result.CutBytes == 0
+                        ? $"{log}: intact, {result.KeptRecords} records (blocks 0-{result.KeptRecords - 1}); nothing to repair"
+                        : $"{log}: intact; cut a torn tail of {result.CutBytes} bytes (an append a crash interrupted); {result.KeptRecords} records kept");
+                    return 0;
+                }
+
+                Console.WriteLine($"{log}: record {result.KeptRecords} (block {result.KeptRecords}) was damaged: {result.Damage}");
+                string kept = result.KeptRecords == 0 ? "no block is left (the node writes genesis again)" : $"kept blocks 0-{result.KeptRecords - 1}";
+                Console.WriteLine($"cut {result.CutBytes} bytes: dropped {result.DroppedRecords} block(s) from block {result.KeptRecords} on; {kept}");
+                Console.WriteLine("the state store is ahead of the log now; the node rebuilds it from the log at the next start");
+                return 0;
+            }
+            catch (IOException exception)
+            {
+                Console.Error.WriteLine($"hyperion db repair: {exception.Message}");
+                return 1;
+            }
         });
         return command;
     }
+
+    private static Command Bench() => DbBenchmark.CreateCommand("bench");
 
     private static int WithStore(DirectoryInfo directory, Func<MetisStore, int> action)
     {

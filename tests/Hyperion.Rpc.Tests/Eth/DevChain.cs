@@ -41,7 +41,8 @@ internal sealed class DevChain : IDisposable
     private readonly RpcDispatcher _dispatcher;
     private long _id;
 
-    public DevChain()
+    /// <param name="pool">Pool limits (default: the node's).</param>
+    public DevChain(ulong rpcGasCap = EthModule.DefaultRpcGasCap, TxPoolOptions? pool = null)
     {
         var alloc = new SortedDictionary<Address, GenesisAccount>();
         foreach (DevAccount account in Accounts)
@@ -51,10 +52,10 @@ internal sealed class DevChain : IDisposable
 
         alloc[Contract] = new GenesisAccount(UInt256.Zero, 1, ContractCode);
         alloc[Proxy] = new GenesisAccount(UInt256.Zero, 1, ProxyCode);
-        Sequencer = Sequencer.Start(new Genesis { ChainId = ChainId, Alloc = alloc }, new SequencerOptions { BlockTime = TimeSpan.FromHours(1) });
+        Sequencer = Sequencer.Start(new Genesis { Spec = Hyperion.Execution.Specs.ChainSpec.Dev(ChainId), Alloc = alloc }, new SequencerOptions { BlockTime = TimeSpan.FromHours(1), Pool = pool ?? new TxPoolOptions() });
         var registry = new RpcMethodRegistry();
         RpcServer.AddBuiltIns(registry, ChainId);
-        Eth = new EthModule(Sequencer, Accounts);
+        Eth = new EthModule(Sequencer, Accounts) { RpcGasCap = rpcGasCap };
         Eth.Register(registry);
         new DebugModule(Sequencer, Eth).Register(registry);
         _events = new EventModule(Sequencer);

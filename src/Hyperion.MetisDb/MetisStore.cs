@@ -1,0 +1,930 @@
+using System.Buffers.Binary;
+using Hyperion.Core;
+using Hyperion.Core.Crypto;
+using Hyperion.State;
+using Hyperion.State.World;
+using LightningDB;
+
+namespace Hyperion.MetisDb;
+
+public sealed class MetisStoreOptions
+{
+    /// <summary>Upper bound of the memory map (the file grows as needed; the map is only address space).</summary>
+    public long MapSize { get; init; } = 1L << 40;
+
+    /// <summary>fsync at each commit. Without it a process crash still loses nothing; a power loss may.</summary>
+    public bool Durable { get; init; } = true;
+
+    /// <summary>Entries in each hot-cache map (accounts, slots) before it is emptied; 0 disables the cache.</summary>
+    public int HotCacheCapacity { get; init; } = 1 << 20;
+
+    public int MaxReaders { get; init; } = 512;
+
+    /// <summary>
+    /// Depth (in nibbles) down to which trie nodes stay in memory between blocks; below it a subtree of about
+    /// accounts/16^depth accounts is rehashed when touched. 4 keeps ~70 thousand nodes; 5 keeps ~1.1 million
+    /// (worth it from a few million accounts on).
+    /// </summary>
+    public int TrieCacheDepth { get; init; } = 4;
+}
+
+public readonly record struct MetisStats(
+    ulong? Head, ulong Oldest, long AccountVersions, long StorageVersions, long CodeEntries, long BytesOnDisk, long BytesUsed);
+
+public readonly record struct MetisCommitTimings(TimeSpan FlatWrite, TimeSpan StateRoot, TimeSpan Total);
+
+public readonly record struct MetisPruneResult(ulong Oldest, long AccountVersionsDeleted, long StorageVersionsDeleted);
+
+public readonly record struct MetisVerifyResult(ulong Head, Hash256 StoredRoot, Hash256 ComputedRoot, long Accounts, long Slots, long StorageRootMismatches)
+{
+    public bool Ok => StoredRoot == ComputedRoot && StorageRootMismatches == 0;
+}
+
+/// <summary>
+/// MetisDB: versioned flat state (accounts, storage, code) in LMDB with Ethereum state roots. One writer commits one
+/// block at a time; any number of <see cref="MetisSnapshot"/> readers see a consistent recent block without locks
+/// (LMDB read transactions are MVCC snapshots, and old versions stay until pruned).
+/// A block commits in two LMDB transactions: (1) the flat changes, tagged with the block and marked pending;
+/// (2) the state root, computed in parallel from (1), and the new head. A crash between them leaves a pending block
+/// that <see cref="Open"/> removes, so the store always reopens at its last complete block.
+/// </summary>
+public sealed class MetisStore : IDisposable
+{
+    private readonly LightningEnvironment _environment;
+    private readonly LightningDatabase _accounts;
+    private readonly LightningDatabase _storage;
+    private readonly LightningDatabase _code;
+    private readonly LightningDatabase _meta;
+    private readonly LightningDatabase _changes;
+    private readonly LightningDatabase _trieNodes;
+    private readonly Lock _writeLock = new();
+    private readonly StateTrieHasher _trie;
+    private readonly int _trieCacheDepth;
+    private readonly string _directory;
+    /// <summary>Blocks between trie-node checkpoints: persisting nodes every block would double the commit cost.</summary>
+    private const ulong TrieCheckpointInterval = 64;
+    private long _trieCheckpoint;  // block whose trie nodes are persisted, -1 if none
+
+    /// <summary>Storage tries of at least this many slots get an in-memory node cache.</summary>
+    private const int LargeStorageSlots = 1024;
+    private const int MaxCachedStorageTries = 256;
+    private readonly Dictionary<(Hash256, ulong), StateTrieHasher> _storageTries = [];
+    private long _head;  // -1 when empty; published with Volatile after the cache is updated
+    private ulong _oldest;
+    private bool _disposed;
+
+    internal MetisHotCache Cache { get; }
+
+    /// <summary>Trie nodes loaded from disk at open (the incremental root continues from them).</summary>
+    public int LoadedTrieNodes { get; }
+
+    /// <summary>True when opening found a half-committed block (a crash between the two commit phases) and removed it.</summary>
+    public bool RecoveredPendingBlock { get; }
+
+    static MetisStore() => LmdbNativeLibrary.EnsureResolver();
+
+    private MetisStore(string directory, MetisStoreOptions options)
+    {
+        _directory = directory;
+        System.IO.Directory.CreateDirectory(directory);
+        MetisDataFile.CheckBeforeMapping(directory);
+        _environment = new LightningEnvironment(directory, new EnvironmentConfiguration
+        {
+            MapSize = options.MapSize,
+            MaxDatabases = 8,
+            MaxReaders = options.MaxReaders,
+        });
+        EnvironmentOpenFlags flags = EnvironmentOpenFlags.NoThreadLocalStorage | EnvironmentOpenFlags.NoReadAhead;
+        if (!options.Durable)
+        {
+            flags |= EnvironmentOpenFlags.NoSync;
+        }
+
+        try
+        {
+            _environment.Open(flags);
+        }
+        catch (LightningException exception)
+        {
+            _environment.Dispose();
+            throw new InvalidDataException($"MetisDB: cannot open the store in {directory}: {exception.Message}", exception);
+        }
+
+        // Reader slots of a killed process would otherwise pin old pages until the slot is reused.
+        _environment.CheckStaleReaders();
+        Cache = new MetisHotCache(options.HotCacheCapacity);
+        _trieCacheDepth = options.TrieCacheDepth;
+        _trie = new StateTrieHasher(_trieCacheDepth);
+        string? formatError;
+        using (LightningTransaction transaction = _environment.BeginTransaction())
+        {
+            var create = new DatabaseConfiguration { Flags = DatabaseOpenFlags.Create };
+            _accounts = transaction.OpenDatabase("accounts", create);
+            _storage = transaction.OpenDatabase("storage", create);
+            _code = transaction.OpenDatabase("code", create);
+            _meta = transaction.OpenDatabase("meta", create);
+            _changes = transaction.OpenDatabase("changes", create);
+            _trieNodes = transaction.OpenDatabase("trie", create);
+            formatError = CheckFormat(transaction, directory);
+            // Persisted nodes are only usable at the depth they were cached at.
+            if (!TryReadMeta(transaction, MetisKeys.TrieDepth, out ulong persistedDepth) || persistedDepth != (ulong)_trieCacheDepth)
+            {
+                transaction.TruncateDatabase(_trieNodes).ThrowOnError();
+                MDBResultCode dropped = transaction.Delete(_meta, MetisKeys.TrieBlock);
+                if (dropped is not (MDBResultCode.Success or MDBResultCode.NotFound))
+                {
+                    dropped.ThrowOnError();
+                }
+
+                WriteMeta(transaction, MetisKeys.TrieDepth, (ulong)_trieCacheDepth);
+            }
+
+            if (formatError is null)
+            {
+                transaction.Commit().ThrowOnError();
+            }
+        }
+
+        if (formatError is not null)
+        {
+            DisposeTables();
+            throw new InvalidDataException(formatError);
+        }
+
+        RecoveredPendingBlock = RollBackPendingBlock();
+        using (LightningTransaction read = _environment.BeginTransaction(TransactionBeginFlags.ReadOnly))
+        {
+            _trieCheckpoint = TryReadMeta(read, MetisKeys.TrieBlock, out ulong trieBlock) ? (long)trieBlock : -1;
+            if (_trieCheckpoint >= 0)
+            {
+                LoadedTrieNodes = _trie.Load(read, _trieNodes);
+                InvalidateChangedSinceCheckpoint(read);
+            }
+            _head = TryReadMeta(read, MetisKeys.Head, out ulong head) ? (long)head : -1;
+            _oldest = TryReadMeta(read, MetisKeys.Oldest, out ulong oldest) ? oldest : 0;
+        }
+    }
+
+    /// <summary>
+    /// Null when the store's entries are in the current format (a new store is marked so); otherwise why it cannot be
+    /// read: a store written before entries carried checksums has to be rebuilt.
+    /// </summary>
+    private string? CheckFormat(LightningTransaction transaction, string directory)
+    {
+        if (TryReadMeta(transaction, MetisKeys.Format, out ulong format))
+        {
+            return format == MetisEntrySeal.FormatVersion ? null
+                : $"MetisDB: cannot open the store in {directory}: it is in format {format}, this version reads format {MetisEntrySeal.FormatVersion}";
+        }
+
+        if (transaction.GetEntriesCount(_accounts) > 0 || transaction.GetEntriesCount(_storage) > 0)
+        {
+            return $"MetisDB: cannot open the store in {directory}: it was written before entries carried checksums (format 1); rebuild it from the block log";
+        }
+
+        WriteMeta(transaction, MetisKeys.Format, MetisEntrySeal.FormatVersion);
+        return null;
+    }
+
+    public static MetisStore Open(string directory, MetisStoreOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        return new MetisStore(directory, options ?? new MetisStoreOptions());
+    }
+
+    /// <summary>Last committed block, or null for an empty store.</summary>
+    public ulong? Head => Volatile.Read(ref _head) is var head and >= 0 ? (ulong)head : null;
+
+    /// <summary>The block staged and not yet published or aborted, if any.</summary>
+    public ulong? StagedBlock
+    {
+        get
+        {
+            lock (_writeLock) { return _staged?.Block; }
+        }
+    }
+
+    /// <summary>Oldest block a snapshot can still be opened at.</summary>
+    public ulong Oldest => Volatile.Read(ref _oldest);
+
+    public string Directory => _directory;
+
+    internal LightningEnvironment Environment => _environment;
+
+    internal LightningDatabase AccountsTable => _accounts;
+
+    internal LightningDatabase StorageTable => _storage;
+
+    internal LightningDatabase CodeTable => _code;
+
+    /// <summary>A snapshot of the head block.</summary>
+    public MetisSnapshot OpenSnapshot() =>
+        OpenSnapshot(Head ?? throw new InvalidOperationException("MetisDB: the store is empty."));
+
+    /// <summary>A snapshot of <paramref name="block"/>, which must lie in [<see cref="Oldest"/>, <see cref="Head"/>].</summary>
+    public MetisSnapshot OpenSnapshot(ulong block) => new(this, BeginReadAt(block), block);
+
+    /// <summary>A read transaction in which <paramref name="block"/> is readable (its versions are not pruned).</summary>
+    internal LightningTransaction BeginReadAt(ulong block)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        LightningTransaction transaction = _environment.BeginTransaction(TransactionBeginFlags.ReadOnly);
+        // Check the window inside the transaction: a concurrent prune cannot remove what this snapshot can see.
+        bool known = TryReadMeta(transaction, MetisKeys.Head, out ulong head);
+        TryReadMeta(transaction, MetisKeys.Oldest, out ulong oldest);
+        if (!known || block > head || block < oldest)
+        {
+            transaction.Dispose();
+            throw new ArgumentOutOfRangeException(nameof(block), block,
+                known ? $"MetisDB: block {block} is outside the readable window [{oldest}, {head}]." : "MetisDB: the store is empty.");
+        }
+
+        return transaction;
+    }
+
+    /// <summary>The state root stored for <paramref name="block"/>.</summary>
+    public Hash256 GetStateRoot(ulong block)
+    {
+        using LightningTransaction transaction = _environment.BeginTransaction(TransactionBeginFlags.ReadOnly);
+        Span<byte> key = stackalloc byte[9];
+        MetisKeys.BlockKey(key, MetisKeys.RootTag, block);
+        (MDBResultCode code, _, MDBValue value) = transaction.Get(_meta, key);
+        if (code != MDBResultCode.Success)
+        {
+            throw new KeyNotFoundException($"MetisDB: no state root for block {block}.");
+        }
+
+        return new Hash256(value.AsSpan());
+    }
+
+    /// <summary>Commits a block's net changes as the world state collects them (see <see cref="MetisBlockChanges.From"/>).</summary>
+    public Hash256 Commit(ulong block, StateChangeSet changes) => Commit(block, MetisBlockChanges.From(changes));
+
+    /// <summary>Commits block <paramref name="block"/> (the head plus one, or any number for the first block) and returns its state root.</summary>
+    public Hash256 Commit(ulong block, MetisBlockChanges changes)
+    {
+        lock (_writeLock)
+        {
+            Hash256 root = Stage(block, changes);
+            Publish(block);
+            return root;
+        }
+    }
+
+    /// <summary>Stages a block's net changes as the world state collects them (see <see cref="MetisBlockChanges.From"/>).</summary>
+    public Hash256 Stage(ulong block, StateChangeSet changes) => Stage(block, MetisBlockChanges.From(changes));
+
+    /// <summary>
+    /// The first half of <see cref="Commit"/>: writes the block's flat changes (marked pending, invisible to snapshots)
+    /// and computes its state root, but does not make it the head. <see cref="Publish"/> completes the commit,
+    /// <see cref="Abort"/> removes it; a crash in between leaves a pending block that the next <see cref="Open"/>
+    /// removes. A caller that must make something else durable first (a block log) does so between the two.
+    /// </summary>
+    public Hash256 Stage(ulong block, MetisBlockChanges changes)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        lock (_writeLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_staged is not null)
+            {
+                throw new InvalidOperationException($"MetisDB: block {_staged.Block} is staged and not yet published.");
+            }
+
+            long head = Volatile.Read(ref _head);
+            if (head >= 0 && block != (ulong)head + 1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(block), block, $"MetisDB: the next block is {head + 1}.");
+            }
+
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
+            List<(Hash256 Address, MetisHotCache.AccountEntry Entry)> written;
+            List<(MetisHotCache.SlotKey, UInt256)> slots;
+            try
+            {
+                written = WriteFlatChanges(block, changes, out slots);
+            }
+            catch
+            {
+                // The storage-trie caches may already describe the aborted writes.
+                _storageTries.Clear();
+                throw;
+            }
+
+            try
+            {
+                foreach ((Hash256 address, _) in written)
+                {
+                    _trie.Invalidate(address);
+                }
+
+                long flatWritten = System.Diagnostics.Stopwatch.GetTimestamp();
+                Hash256 root = _trie.ComputeRoot(_environment, _accounts, block);
+                _staged = new Staged(block, root, written, slots, started, flatWritten, System.Diagnostics.Stopwatch.GetTimestamp());
+                return root;
+            }
+            catch
+            {
+                DiscardStaged();
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Completes the commit of the staged <paramref name="block"/>: its root and the new head, then the hot cache.</summary>
+    public void Publish(ulong block)
+    {
+        lock (_writeLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            Staged staged = _staged is { } s && s.Block == block
+                ? s
+                : throw new InvalidOperationException($"MetisDB: block {block} is not staged.");
+            long head = Volatile.Read(ref _head);
+            try
+            {
+                using LightningTransaction transaction = _environment.BeginTransaction();
+                Span<byte> key = stackalloc byte[9];
+                MetisKeys.BlockKey(key, MetisKeys.RootTag, block);
+                transaction.Put(_meta, key, staged.Root.Bytes).ThrowOnError();
+                WriteMeta(transaction, MetisKeys.Head, block);
+                if (head < 0)
+                {
+                    WriteMeta(transaction, MetisKeys.Oldest, block);
+                }
+
+                transaction.Delete(_meta, MetisKeys.Pending).ThrowOnError();
+                if (head < 0 || block - (ulong)Math.Max(_trieCheckpoint, 0) >= TrieCheckpointInterval)
+                {
+                    CheckpointTrie(transaction, block);
+                }
+                transaction.Commit().ThrowOnError();
+            }
+            catch
+            {
+                DiscardStaged();
+                throw;
+            }
+
+            _staged = null;
+            lock (Cache.Lock)
+            {
+                foreach ((Hash256 address, MetisHotCache.AccountEntry entry) in staged.Written)
+                {
+                    Cache.PutAccount(address, entry);
+                }
+
+                foreach ((MetisHotCache.SlotKey slot, UInt256 value) in staged.Slots)
+                {
+                    Cache.PutSlot(slot, new MetisHotCache.SlotEntry(block, value));
+                }
+
+                if (head < 0)
+                {
+                    Volatile.Write(ref _oldest, block);
+                }
+
+                Volatile.Write(ref _head, (long)block);
+            }
+
+            LastCommit = new MetisCommitTimings(
+                System.Diagnostics.Stopwatch.GetElapsedTime(staged.Started, staged.FlatWritten),
+                System.Diagnostics.Stopwatch.GetElapsedTime(staged.FlatWritten, staged.RootComputed),
+                System.Diagnostics.Stopwatch.GetElapsedTime(staged.Started));
+        }
+    }
+
+    /// <summary>Removes the staged <paramref name="block"/> (its flat writes and the trie caches that saw them).</summary>
+    public void Abort(ulong block)
+    {
+        lock (_writeLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_staged is not { } staged || staged.Block != block)
+            {
+                throw new InvalidOperationException($"MetisDB: block {block} is not staged.");
+            }
+
+            DiscardStaged();
+        }
+    }
+
+    private void DiscardStaged()
+    {
+        _staged = null;
+        _trie.Reset();
+        _storageTries.Clear();
+        RollBackPendingBlock();
+    }
+
+    private sealed record Staged(
+        ulong Block, Hash256 Root, List<(Hash256 Address, MetisHotCache.AccountEntry Entry)> Written,
+        List<(MetisHotCache.SlotKey, UInt256)> Slots, long Started, long FlatWritten, long RootComputed);
+
+    private Staged? _staged;
+
+    /// <summary>Where the time of the last <see cref="Commit"/> went (flat write includes storage roots).</summary>
+    public MetisCommitTimings LastCommit { get; private set; }
+
+    /// <summary>Makes LightningDB find a usable native LMDB (see <see cref="LmdbNativeLibrary"/>) for direct LMDB use.</summary>
+    public static void EnsureNativeLibrary() => LmdbNativeLibrary.EnsureResolver();
+
+    private List<(Hash256, MetisHotCache.AccountEntry)> WriteFlatChanges(ulong block, MetisBlockChanges changes, out List<(MetisHotCache.SlotKey, UInt256)> slots)
+    {
+        var written = new List<(Hash256, MetisHotCache.AccountEntry)>(changes.Accounts.Count);
+        slots = [];
+        using LightningTransaction transaction = _environment.BeginTransaction();
+        WriteMeta(transaction, MetisKeys.Pending, block);
+        Span<byte> codeKey = stackalloc byte[32];
+        foreach ((Hash256 codeHash, byte[] code) in changes.Code)
+        {
+            codeHash.CopyTo(codeKey);
+            transaction.Put(_code, codeKey, code).ThrowOnError();
+        }
+
+        var order = new List<Hash256>(changes.Accounts.Keys);
+        order.Sort();
+        var changeLog = new System.Buffers.ArrayBufferWriter<byte>(1 + changes.Accounts.Count * (1 + MetisKeys.AccountKeyLength));
+        using LightningCursor accountCursor = transaction.CreateCursor(_accounts);
+        using LightningCursor storageCursor = transaction.CreateCursor(_storage);
+        Span<byte> accountKey = stackalloc byte[MetisKeys.AccountKeyLength];
+        Span<byte> storageKey = stackalloc byte[MetisKeys.StorageKeyLength];
+        Span<byte> record = stackalloc byte[MetisAccountRecord.Length];
+        Span<byte> value32 = stackalloc byte[32];
+        Span<byte> sealedValue = stackalloc byte[MetisAccountRecord.Length + MetisEntrySeal.Length];
+        foreach (Hash256 address in order)
+        {
+            MetisBlockChanges.AccountChange change = changes.Accounts[address];
+            MetisKeys.Account(accountKey, address, block - 1);
+            bool hadRecord = MetisVersionedScan.TrySeek(accountCursor, accountKey, out ReadOnlySpan<byte> previousRecord, out ulong previousVersion)
+                && previousVersion < block;
+            Account previous = default;
+            ulong incarnation = 0;
+            bool existed = hadRecord && MetisAccountRecord.TryRead(previousRecord, out previous, out incarnation);
+            if (change.Destroyed)
+            {
+                incarnation++;
+            }
+
+            Account? next = change.Account ?? (change.Destroyed || !existed ? null : previous);
+            if (next is null && change.Storage.Count > 0)
+            {
+                throw new InvalidOperationException($"MetisDB: storage written for account {address} that does not exist.");
+            }
+
+            foreach ((Hash256 slot, UInt256 value) in change.Storage)
+            {
+                MetisKeys.Storage(storageKey, address, incarnation, slot, block);
+                int length = value.ByteLength;
+                value.WriteBigEndianTrimmed(value32[..length]);
+                length = MetisEntrySeal.Seal(storageKey, value32[..length], sealedValue);
+                transaction.Put(_storage, storageKey, sealedValue[..length]).ThrowOnError();
+                LogChange(changeLog, MetisKeys.StorageTable, storageKey);
+                slots.Add((new MetisHotCache.SlotKey(address, incarnation, slot), value));
+            }
+
+            MetisKeys.Account(accountKey, address, block);
+            MetisHotCache.AccountEntry entry;
+            if (next is { } account)
+            {
+                Hash256 storageRoot = change.Storage.Count > 0
+                    ? UpdatedStorageRoot(storageCursor, address, incarnation, block, change.Storage.Keys)
+                    : (existed && !change.Destroyed ? previous.StorageRoot : Keccak256.EmptyTrieRoot);
+                account = account with { StorageRoot = storageRoot };
+                MetisAccountRecord.Write(record, account, incarnation);
+                int sealedLength = MetisEntrySeal.Seal(accountKey, record, sealedValue);
+                transaction.Put(_accounts, accountKey, sealedValue[..sealedLength]).ThrowOnError();
+                entry = new MetisHotCache.AccountEntry(block, true, account, incarnation);
+            }
+            else
+            {
+                MetisAccountRecord.WriteTombstone(record, incarnation);
+                int sealedLength = MetisEntrySeal.Seal(accountKey, record[..MetisAccountRecord.TombstoneLength], sealedValue);
+                transaction.Put(_accounts, accountKey, sealedValue[..sealedLength]).ThrowOnError();
+                entry = new MetisHotCache.AccountEntry(block, false, default, incarnation);
+            }
+
+            LogChange(changeLog, MetisKeys.AccountTable, accountKey);
+            written.Add((address, entry));
+        }
+
+        Span<byte> logKey = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64BigEndian(logKey, block);
+        transaction.Put(_changes, logKey, changeLog.WrittenSpan).ThrowOnError();
+        transaction.Commit().ThrowOnError();
+        return written;
+    }
+
+    /// <summary>Storage root of one account incarnation at <paramref name="version"/>, from its flat slots.</summary>
+    internal static Hash256 StorageRoot(LightningCursor storageCursor, in Hash256 address, ulong incarnation, ulong version) =>
+        StorageRoot(storageCursor, address, incarnation, version, out _);
+
+    private static Hash256 StorageRoot(LightningCursor storageCursor, in Hash256 address, ulong incarnation, ulong version, out int slotCount)
+    {
+        Span<byte> prefix = stackalloc byte[MetisKeys.StoragePrefixLength];
+        MetisKeys.StoragePrefix(prefix, address, incarnation);
+        var leaves = new List<MerkleLeaf>();
+        MetisVersionedScan.ForEachVisible(storageCursor, prefix, MetisKeys.StoragePrefixLength + 32, version, (key, value) =>
+        {
+            if (value.Length > 0)
+            {
+                leaves.Add(new MerkleLeaf(key.Slice(MetisKeys.StoragePrefixLength, 32).ToArray(), MetisAccountRecord.EncodeSlotValue(value)));
+            }
+        });
+        slotCount = leaves.Count;
+        return MerkleNode.Build(leaves.ToArray(), 0).RootHash();
+    }
+
+    /// <summary>
+    /// Storage root after this block's writes. Accounts with many slots keep a node cache (depth 2: a touched slot
+    /// rehashes about slots/256 leaves instead of all of them); the rest are rebuilt from their flat slots.
+    /// </summary>
+    private Hash256 UpdatedStorageRoot(LightningCursor storageCursor, in Hash256 address, ulong incarnation, ulong block, IEnumerable<Hash256> changedSlots)
+    {
+        var trieKey = (address, incarnation);
+        if (_storageTries.TryGetValue(trieKey, out StateTrieHasher? hasher))
+        {
+            foreach (Hash256 slot in changedSlots)
+            {
+                hasher.Invalidate(slot);
+            }
+
+            return hasher.ComputeRoot(storageCursor, block);
+        }
+
+        Hash256 root = StorageRoot(storageCursor, address, incarnation, block, out int slotCount);
+        if (slotCount >= LargeStorageSlots)
+        {
+            if (_storageTries.Count >= MaxCachedStorageTries)
+            {
+                _storageTries.Clear();
+            }
+
+            var prefix = new byte[MetisKeys.StoragePrefixLength];
+            MetisKeys.StoragePrefix(prefix, address, incarnation);
+            hasher = new StateTrieHasher(2, prefix);
+            hasher.ComputeRoot(storageCursor, block);
+            _storageTries[trieKey] = hasher;
+        }
+
+        return root;
+    }
+
+    /// <summary>The change log of a block: every versioned key it wrote, so a half-committed block can be removed.</summary>
+    private static void LogChange(System.Buffers.ArrayBufferWriter<byte> changeLog, byte table, ReadOnlySpan<byte> key)
+    {
+        Span<byte> entry = changeLog.GetSpan(1 + key.Length);
+        entry[0] = table;
+        key.CopyTo(entry[1..]);
+        changeLog.Advance(1 + key.Length);
+    }
+
+    /// <summary>
+    /// Persists the trie nodes recomputed since the last checkpoint (they describe <paramref name="block"/>) and drops
+    /// the change logs up to it. Between checkpoints the change logs say which paths a reopened store must rehash.
+    /// </summary>
+    private void CheckpointTrie(LightningTransaction transaction, ulong block)
+    {
+        _trie.PersistRecomputed(transaction, _trieNodes);
+        WriteMeta(transaction, MetisKeys.TrieBlock, block);
+        var logs = new List<byte[]>();
+        using (LightningCursor cursor = transaction.CreateCursor(_changes))
+        {
+            MetisVersionedScan.Walk(cursor, [], (key, _) =>
+            {
+                if (BinaryPrimitives.ReadUInt64BigEndian(key) > block)
+                {
+                    return false;
+                }
+
+                logs.Add(key.ToArray());
+                return true;
+            });
+        }
+
+        foreach (byte[] log in logs)
+        {
+            transaction.Delete(_changes, log).ThrowOnError();
+        }
+
+        _trieCheckpoint = (long)block;
+    }
+
+    /// <summary>At open: forget the loaded nodes on the paths of accounts changed after the trie checkpoint.</summary>
+    private void InvalidateChangedSinceCheckpoint(LightningTransaction transaction)
+    {
+        using LightningCursor cursor = transaction.CreateCursor(_changes);
+        ulong checkpoint = (ulong)_trieCheckpoint;
+        MetisVersionedScan.Walk(cursor, [], (key, entries) =>
+        {
+            if (BinaryPrimitives.ReadUInt64BigEndian(key) > checkpoint)
+            {
+                for (int offset = 0; offset < entries.Length;)
+                {
+                    int keyLength = ChangeLogKeyLength(entries[offset]);
+                    _trie.Invalidate(new Hash256(entries.Slice(offset + 1, 32)));
+                    offset += 1 + keyLength;
+                }
+            }
+
+            return true;
+        });
+    }
+
+    private static int ChangeLogKeyLength(byte table) =>
+        table == MetisKeys.AccountTable ? MetisKeys.AccountKeyLength
+        : table == MetisKeys.StorageTable ? MetisKeys.StorageKeyLength
+        : throw new InvalidDataException("MetisDB: corrupt change log.");
+
+    private void DeleteChangeLog(LightningTransaction transaction, ulong block)
+    {
+        Span<byte> logKey = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64BigEndian(logKey, block);
+        MDBResultCode code = transaction.Delete(_changes, logKey);
+        if (code is not (MDBResultCode.Success or MDBResultCode.NotFound))
+        {
+            code.ThrowOnError();
+        }
+    }
+
+    /// <summary>Removes the flat writes of a block whose commit did not finish (crash or failure between the two phases).</summary>
+    private bool RollBackPendingBlock()
+    {
+        using LightningTransaction transaction = _environment.BeginTransaction();
+        if (!TryReadMeta(transaction, MetisKeys.Pending, out ulong pending))
+        {
+            return false;
+        }
+
+        Span<byte> logKey = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64BigEndian(logKey, pending);
+        (MDBResultCode found, _, MDBValue log) = transaction.Get(_changes, logKey);
+        if (found == MDBResultCode.Success)
+        {
+            byte[] entries = log.CopyToNewArray();
+            for (int offset = 0; offset < entries.Length;)
+            {
+                byte table = entries[offset];
+                int keyLength = ChangeLogKeyLength(table);
+                MDBResultCode code = transaction.Delete(table == MetisKeys.AccountTable ? _accounts : _storage, entries.AsSpan(offset + 1, keyLength));
+                if (code is not (MDBResultCode.Success or MDBResultCode.NotFound))
+                {
+                    code.ThrowOnError();
+                }
+
+                offset += 1 + keyLength;
+            }
+
+            DeleteChangeLog(transaction, pending);
+        }
+
+        transaction.Delete(_meta, MetisKeys.Pending).ThrowOnError();
+        transaction.Commit().ThrowOnError();
+        return true;
+    }
+
+    /// <summary>
+    /// Drops versions no snapshot in the last <paramref name="keepBlocks"/> blocks can see: for each account and slot
+    /// the newest version at the window's start is kept, older ones go, and so does the storage of incarnations that
+    /// were already dead at the window's start.
+    /// </summary>
+    public MetisPruneResult Prune(int keepBlocks = 128)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(keepBlocks, 1);
+        lock (_writeLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_staged is not null)
+            {
+                throw new InvalidOperationException($"MetisDB: block {_staged.Block} is staged; publish or abort it before pruning.");
+            }
+
+            long head = Volatile.Read(ref _head);
+            if (head < 0 || (ulong)head + 1 <= (ulong)keepBlocks || (ulong)head + 1 - (ulong)keepBlocks <= _oldest)
+            {
+                return new MetisPruneResult(_oldest, 0, 0);
+            }
+
+            ulong boundary = (ulong)head + 1 - (ulong)keepBlocks;
+            using LightningTransaction transaction = _environment.BeginTransaction();
+            var deadAccounts = new List<byte[]>();
+            var liveIncarnation = new Dictionary<Hash256, ulong>();
+            CollectPrunable(transaction, _accounts, 32, boundary, deadAccounts, (logical, value) =>
+            {
+                MetisAccountRecord.TryRead(value, out _, out ulong incarnation);
+                liveIncarnation[new Hash256(logical)] = incarnation;
+            });
+            var deadSlots = new List<byte[]>();
+            CollectPrunable(transaction, _storage, MetisKeys.StoragePrefixLength + 32, boundary, deadSlots, null);
+            CollectDeadIncarnations(transaction, liveIncarnation, deadSlots);
+            foreach (byte[] key in deadAccounts)
+            {
+                transaction.Delete(_accounts, key).ThrowOnError();
+            }
+
+            byte[][] distinctDeadSlots = deadSlots.Distinct(ByteArrayComparer.Instance).ToArray();
+            foreach (byte[] key in distinctDeadSlots)
+            {
+                transaction.Delete(_storage, key).ThrowOnError();
+            }
+
+            Span<byte> rootKey = stackalloc byte[9];
+            for (ulong block = _oldest; block < boundary; block++)
+            {
+                MetisKeys.BlockKey(rootKey, MetisKeys.RootTag, block);
+                MDBResultCode code = transaction.Delete(_meta, rootKey);
+                if (code is not (MDBResultCode.Success or MDBResultCode.NotFound))
+                {
+                    code.ThrowOnError();
+                }
+            }
+
+            WriteMeta(transaction, MetisKeys.Oldest, boundary);
+            transaction.Commit().ThrowOnError();
+            Volatile.Write(ref _oldest, boundary);
+            return new MetisPruneResult(boundary, deadAccounts.Count, distinctDeadSlots.Length);
+        }
+    }
+
+    /// <summary>
+    /// Collects versions older than the one visible at <paramref name="boundary"/>, and that version too when it is an
+    /// empty (deleted) slot value. <paramref name="visibleAtBoundary"/> sees each logical key's boundary version.
+    /// </summary>
+    private static void CollectPrunable(LightningTransaction transaction, LightningDatabase table, int logicalLength, ulong boundary,
+        List<byte[]> dead, VisibleEntryHandler? visibleAtBoundary)
+    {
+        using LightningCursor cursor = transaction.CreateCursor(table);
+        byte[] current = new byte[logicalLength];
+        bool haveCurrent = false;
+        bool sawBoundaryVersion = false;
+        MetisVersionedScan.Walk(cursor, [], (key, sealedValue) =>
+        {
+            ReadOnlySpan<byte> value = MetisEntrySeal.Open(key, sealedValue);
+            ReadOnlySpan<byte> logical = key[..logicalLength];
+            if (!haveCurrent || !logical.SequenceEqual(current))
+            {
+                logical.CopyTo(current);
+                haveCurrent = true;
+                sawBoundaryVersion = false;
+            }
+
+            if (MetisKeys.VersionOf(key) <= boundary)
+            {
+                if (sawBoundaryVersion)
+                {
+                    dead.Add(key.ToArray());
+                }
+                else
+                {
+                    sawBoundaryVersion = true;
+                    if (visibleAtBoundary is null && value.Length == 0)
+                    {
+                        dead.Add(key.ToArray());
+                    }
+
+                    visibleAtBoundary?.Invoke(logical, value);
+                }
+            }
+
+            return true;
+        });
+    }
+
+    private void CollectDeadIncarnations(LightningTransaction transaction, Dictionary<Hash256, ulong> liveIncarnation, List<byte[]> dead)
+    {
+        using LightningCursor cursor = transaction.CreateCursor(_storage);
+        MetisVersionedScan.Walk(cursor, [], (key, _) =>
+        {
+            if (liveIncarnation.TryGetValue(new Hash256(key[..32]), out ulong incarnation)
+                && BinaryPrimitives.ReadUInt64BigEndian(key[32..]) < incarnation)
+            {
+                dead.Add(key.ToArray());
+            }
+
+            return true;
+        });
+    }
+
+    public MetisStats GetStats()
+    {
+        using LightningTransaction transaction = _environment.BeginTransaction(TransactionBeginFlags.ReadOnly);
+        var file = new FileInfo(Path.Combine(_directory, "data.mdb"));
+        long used = (_environment.Info.LastPageNumber + 1) * (long)_environment.EnvironmentStats.PageSize;
+        return new MetisStats(Head, Oldest, transaction.GetEntriesCount(_accounts), transaction.GetEntriesCount(_storage),
+            transaction.GetEntriesCount(_code), file.Exists ? file.Length : 0, used);
+    }
+
+    /// <summary>
+    /// Recomputes every storage root and the state root of the head from the flat tables alone (no cached trie nodes)
+    /// and compares them with what was stored at commit.
+    /// </summary>
+    public MetisVerifyResult Verify()
+    {
+        ulong head = Head ?? throw new InvalidOperationException("MetisDB: the store is empty.");
+        Hash256 stored = GetStateRoot(head);
+        Hash256 computed = new StateTrieHasher(_trieCacheDepth).ComputeRoot(_environment, _accounts, head);
+        long accounts = 0, slots = 0, mismatches = 0;
+        using LightningTransaction transaction = _environment.BeginTransaction(TransactionBeginFlags.ReadOnly);
+        using LightningCursor accountCursor = transaction.CreateCursor(_accounts);
+        using LightningCursor storageCursor = transaction.CreateCursor(_storage);
+        using LightningCursor slotCounter = transaction.CreateCursor(_storage);
+        var live = new List<(Hash256 Address, ulong Incarnation, Hash256 StorageRoot)>();
+        MetisVersionedScan.ForEachVisible(accountCursor, [], 32, head, (key, record) =>
+        {
+            if (MetisAccountRecord.TryRead(record, out Account account, out ulong incarnation))
+            {
+                live.Add((new Hash256(key[..32]), incarnation, account.StorageRoot));
+            }
+        });
+        Span<byte> prefix = stackalloc byte[MetisKeys.StoragePrefixLength];
+        foreach ((Hash256 address, ulong incarnation, Hash256 storageRoot) in live)
+        {
+            accounts++;
+            if (StorageRoot(storageCursor, address, incarnation, head) != storageRoot)
+            {
+                mismatches++;
+            }
+
+            MetisKeys.StoragePrefix(prefix, address, incarnation);
+            MetisVersionedScan.ForEachVisible(slotCounter, prefix, MetisKeys.StoragePrefixLength + 32, head, (_, value) =>
+            {
+                if (value.Length > 0)
+                {
+                    slots++;
+                }
+            });
+        }
+
+        return new MetisVerifyResult(head, stored, computed, accounts, slots, mismatches);
+    }
+
+    internal static bool TryReadMeta(LightningTransaction transaction, LightningDatabase meta, ReadOnlySpan<byte> key, out ulong value)
+    {
+        (MDBResultCode code, _, MDBValue data) = transaction.Get(meta, key);
+        value = code == MDBResultCode.Success ? BinaryPrimitives.ReadUInt64BigEndian(data.AsSpan()) : 0;
+        return code == MDBResultCode.Success;
+    }
+
+    private bool TryReadMeta(LightningTransaction transaction, ReadOnlySpan<byte> key, out ulong value) =>
+        TryReadMeta(transaction, _meta, key, out value);
+
+    private void WriteMeta(LightningTransaction transaction, ReadOnlySpan<byte> key, ulong value)
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64BigEndian(bytes, value);
+        transaction.Put(_meta, key, bytes).ThrowOnError();
+    }
+
+    public void Dispose()
+    {
+        lock (_writeLock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            if (_staged is not null)
+            {
+                // Never checkpoint trie nodes that describe an unpublished block.
+                DiscardStaged();
+            }
+
+            _disposed = true;
+            if (Volatile.Read(ref _head) is var head and >= 0 && head > _trieCheckpoint && _trie.HasRecomputed)
+            {
+                // A clean shutdown leaves the trie checkpoint at the head, so reopening rehashes nothing.
+                using LightningTransaction transaction = _environment.BeginTransaction();
+                CheckpointTrie(transaction, (ulong)head);
+                transaction.Commit().ThrowOnError();
+            }
+
+            DisposeTables();
+        }
+    }
+
+    private void DisposeTables()
+    {
+        _accounts.Dispose();
+        _storage.Dispose();
+        _code.Dispose();
+        _meta.Dispose();
+        _changes.Dispose();
+        _trieNodes.Dispose();
+        _environment.Dispose();
+    }
+
+    private sealed class ByteArrayComparer : IEqualityComparer<byte[]>
+    {
+        public static readonly ByteArrayComparer Instance = new();
+
+        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(byte[] obj)
+        {
+            var hash = new HashCode();
+            hash.AddBytes(obj);
+            return hash.ToHashCode();
+        }
+    }
+}

@@ -1,0 +1,235 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using Hyperion.Core;
+using Hyperion.State;
+using LightningDB;
+
+namespace Hyperion.MetisDb;
+
+/// <summary>
+/// Computes the account trie root from the flat account table, incrementally: the nodes rooting every nibble prefix
+/// of length 0..D are cached (D = 4 or 5, see <see cref="MetisStoreOptions.TrieCacheDepth"/>), a block invalidates only
+/// the prefixes of the keys it touched, and a depth-D subtree (about N/16^D accounts) is rebuilt from a short cursor
+/// scan. The 16 subtrees under the root are hashed in parallel, each on its own read transaction. Recomputed nodes are
+/// persisted by path with the block's root (same transaction), so a restarted store stays incremental.
+/// </summary>
+internal sealed class StateTrieHasher
+{
+    private readonly int _cachedDepth;
+    private readonly MerkleNode?[][] _levels;
+    // Empty for the account trie; addressHash ‖ incarnation for one account's storage trie.
+    private readonly byte[] _keyPrefix;
+    private readonly ConcurrentQueue<(int Depth, int Prefix)> _recomputed = new();
+
+    public StateTrieHasher(int cachedDepth) : this(cachedDepth, [])
+    {
+    }
+
+    /// <summary>A hasher for the storage trie of one account incarnation (keys under <paramref name="storagePrefix"/>).</summary>
+    public StateTrieHasher(int cachedDepth, byte[] storagePrefix)
+    {
+        _keyPrefix = storagePrefix;
+        ArgumentOutOfRangeException.ThrowIfLessThan(cachedDepth, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(cachedDepth, 6);
+        _cachedDepth = cachedDepth;
+        _levels = new MerkleNode?[_cachedDepth + 1][];
+        for (int depth = 0; depth <= _cachedDepth; depth++)
+        {
+            _levels[depth] = new MerkleNode?[1 << (4 * depth)];
+        }
+    }
+
+    public void Invalidate(in Hash256 key)
+    {
+        int prefix = MetisKeys.TopNibbles(key, _cachedDepth);
+        for (int depth = _cachedDepth; depth >= 0; depth--)
+        {
+            _levels[depth][prefix >> (4 * (_cachedDepth - depth))] = null;
+        }
+    }
+
+    public void Reset()
+    {
+        foreach (MerkleNode?[] level in _levels)
+        {
+            Array.Clear(level);
+        }
+
+        _recomputed.Clear();
+    }
+
+    public bool HasRecomputed => !_recomputed.IsEmpty;
+
+    /// <summary>Writes the nodes recomputed since the last call, as they are now (the state being committed).</summary>
+    public void PersistRecomputed(LightningTransaction transaction, LightningDatabase nodes)
+    {
+        Span<byte> key = stackalloc byte[5];
+        var seen = new HashSet<(int, int)>();
+        while (_recomputed.TryDequeue(out (int Depth, int Prefix) entry))
+        {
+            if (!seen.Add(entry))
+            {
+                continue;
+            }
+
+            if (_levels[entry.Depth][entry.Prefix] is { } node)
+            {
+                key[0] = (byte)entry.Depth;
+                BinaryPrimitives.WriteInt32BigEndian(key[1..], entry.Prefix);
+                transaction.Put(nodes, key, node.Serialize()).ThrowOnError();
+            }
+        }
+    }
+
+    /// <summary>Loads persisted nodes (written by <see cref="PersistRecomputed"/> for the head); returns how many.</summary>
+    public int Load(LightningTransaction transaction, LightningDatabase nodes)
+    {
+        int loaded = 0;
+        using LightningCursor cursor = transaction.CreateCursor(nodes);
+        MetisVersionedScan.Walk(cursor, [], (key, value) =>
+        {
+            int depth = key.Length == 5 ? key[0] : -1;
+            int prefix = depth >= 0 ? BinaryPrimitives.ReadInt32BigEndian(key[1..]) : -1;
+            if (depth < 0 || depth > _cachedDepth || prefix < 0 || prefix >= _levels[depth].Length)
+            {
+                throw new InvalidDataException("MetisDB: corrupt trie node key.");
+            }
+
+            _levels[depth][prefix] = MerkleNode.Deserialize(value);
+            loaded++;
+            return true;
+        });
+
+        return loaded;
+    }
+
+    public Hash256 ComputeRoot(LightningEnvironment environment, LightningDatabase accounts, ulong version)
+    {
+        if (_levels[0][0] is { } cached)
+        {
+            return cached.RootHash();
+        }
+
+        var children = new MerkleNode[16];
+        Parallel.For(0, 16, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, nibble =>
+        {
+            if (_levels[1][nibble] is { } node)
+            {
+                children[nibble] = node;
+                return;
+            }
+
+            using LightningTransaction transaction = environment.BeginTransaction(TransactionBeginFlags.ReadOnly);
+            using LightningCursor cursor = transaction.CreateCursor(accounts);
+            children[nibble] = Compute(cursor, version, 1, nibble);
+        });
+
+        MerkleNode root = Combine(children);
+        _levels[0][0] = root;
+        _recomputed.Enqueue((0, 0));
+        return root.RootHash();
+    }
+
+    /// <summary>Sequential root over one cursor (e.g. inside the write transaction that holds the changes).</summary>
+    public Hash256 ComputeRoot(LightningCursor cursor, ulong version) => Compute(cursor, version, 0, 0).RootHash();
+
+    private MerkleNode Compute(LightningCursor cursor, ulong version, int depth, int prefix)
+    {
+        if (_levels[depth][prefix] is { } cached)
+        {
+            return cached;
+        }
+
+        MerkleNode node;
+        if (depth == _cachedDepth)
+        {
+            node = MerkleNode.Build(CollectLeaves(cursor, version, prefix).ToArray(), _cachedDepth);
+        }
+        else
+        {
+            var children = new MerkleNode[16];
+            for (int nibble = 0; nibble < 16; nibble++)
+            {
+                children[nibble] = Compute(cursor, version, depth + 1, (prefix << 4) | nibble);
+            }
+
+            node = Combine(children);
+        }
+
+        _levels[depth][prefix] = node;
+        if (_keyPrefix.Length == 0)
+        {
+            _recomputed.Enqueue((depth, prefix)); // only the account trie is persisted
+        }
+
+        return node;
+    }
+
+    private static MerkleNode Combine(MerkleNode[] children)
+    {
+        int present = 0;
+        int only = -1;
+        for (int nibble = 0; nibble < 16; nibble++)
+        {
+            if (children[nibble].Kind != MerkleNodeKind.Empty)
+            {
+                present++;
+                only = nibble;
+            }
+        }
+
+        if (present == 0)
+        {
+            return MerkleNode.Empty;
+        }
+
+        if (present == 1)
+        {
+            return children[only].Prepend((byte)only);
+        }
+
+        var references = new byte[16][];
+        for (int nibble = 0; nibble < 16; nibble++)
+        {
+            references[nibble] = children[nibble].Reference();
+        }
+
+        return MerkleNode.Branch(references);
+    }
+
+    /// <summary>
+    /// Live leaves at <paramref name="version"/> whose trie key starts with the <see cref="_cachedDepth"/>-nibble
+    /// <paramref name="prefix"/>: accounts (value: the account RLP) or slots (value: the RLP of the stored bytes).
+    /// </summary>
+    private List<MerkleLeaf> CollectLeaves(LightningCursor cursor, ulong version, int prefix)
+    {
+        var leaves = new List<MerkleLeaf>();
+        int depth = _cachedDepth;
+        Span<byte> seek = stackalloc byte[_keyPrefix.Length + (depth + 1) / 2];
+        _keyPrefix.CopyTo(seek);
+        Span<byte> nibbles = seek[_keyPrefix.Length..];
+        int aligned = (depth & 1) == 1 ? prefix << 4 : prefix;
+        for (int i = 0; i < nibbles.Length; i++)
+        {
+            nibbles[i] = (byte)(aligned >> (8 * (nibbles.Length - 1 - i)));
+        }
+
+        int keyStart = _keyPrefix.Length;
+        bool accounts = keyStart == 0;
+        MetisVersionedScan.ForEachVisible(cursor, seek, 2 * keyStart + depth, keyStart + 32, version, (key, value) =>
+        {
+            if (accounts)
+            {
+                if (MetisAccountRecord.TryRead(value, out Account account, out _))
+                {
+                    leaves.Add(new MerkleLeaf(key[..32].ToArray(), AccountRlp.Encode(account)));
+                }
+            }
+            else if (value.Length > 0)
+            {
+                leaves.Add(new MerkleLeaf(key.Slice(keyStart, 32).ToArray(), MetisAccountRecord.EncodeSlotValue(value)));
+            }
+        });
+        return leaves;
+    }
+}
