@@ -3,6 +3,7 @@ using System.Globalization;
 using Hyperion.Chain;
 using Hyperion.Core;
 using Hyperion.Core.Wallet;
+using Hyperion.Execution.Blocks;
 using Hyperion.MetisAi;
 using Hyperion.Rpc;
 using Hyperion.Rpc.Eth;
@@ -93,7 +94,7 @@ internal static class DevCommand
             DataDirectory = directory,
             BlockTime = blockTimeMs is int ms ? TimeSpan.FromMilliseconds(ms) : null,
             Warning = message => Console.Error.WriteLine($"warning: {message}"),
-            Precompiles = Hyperion.Evm.Precompiles.PrecompileTable.ForFork(Hyperion.Evm.Fork.Cancun).With(InferencePrecompile.DefaultAddress, new InferencePrecompile(models)),
+            Precompiles = ChainPrecompiles.Standard.With(InferencePrecompile.DefaultAddress, new InferencePrecompile(models)),
         });
         if (directory is not null)
         {
