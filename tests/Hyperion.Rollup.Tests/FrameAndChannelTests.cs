@@ -172,6 +172,17 @@ public class FrameAndChannelTests
                 && ChannelCompression.Decompress(compressed, true, 1 << 20, out string? stop).AsSpan().SequenceEqual(data) && stop is null;
         });
 
+    [Theory]
+    [InlineData(CompressionAlgorithm.Zlib)]
+    [InlineData(CompressionAlgorithm.Brotli)]
+    public void An_empty_channel_compresses_to_a_complete_stream(CompressionAlgorithm algorithm)
+    {
+        byte[] compressed = ChannelCompression.Compress([], algorithm);
+        Assert.Equal(algorithm, ChannelCompression.Detect(compressed, brotliAllowed: true));
+        Assert.Empty(ChannelCompression.Decompress(compressed, true, 1 << 20, out string? stop));
+        Assert.Null(stop);
+    }
+
     [Fact]
     public void Decompression_stops_at_the_limit_and_rejects_unknown_or_early_brotli()
     {
