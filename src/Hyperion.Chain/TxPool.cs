@@ -29,7 +29,7 @@ public sealed record PooledTransaction(Transaction Transaction, Address Sender, 
 /// (nonce too low, insufficient funds for gas * price + value, intrinsic gas too low, transaction underpriced,
 /// already known, replacement transaction underpriced, invalid sender, oversized data). Thread-safe.
 /// </summary>
-public sealed class TxPool
+public sealed class TxPool : ITransactionPool
 {
     private readonly object _lock = new();
     private readonly Dictionary<Address, SortedList<ulong, PooledTransaction>> _bySender = [];

@@ -108,7 +108,7 @@ internal static class DbCommand
 
         // A dev chain's data directory keeps its store in state/ beside the block log.
         string path = directory.FullName;
-        string devState = Path.Combine(path, Hyperion.Chain.Sequencer.StateDirectoryName);
+        string devState = Path.Combine(path, Hyperion.Chain.ChainRecovery.StateDirectoryName);
         if (!File.Exists(Path.Combine(path, "data.mdb")) && File.Exists(Path.Combine(devState, "data.mdb")))
         {
             path = devState;

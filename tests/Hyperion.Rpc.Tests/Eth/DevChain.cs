@@ -51,14 +51,15 @@ internal sealed class DevChain : IDisposable
 
         alloc[Contract] = new GenesisAccount(UInt256.Zero, 1, ContractCode);
         alloc[Proxy] = new GenesisAccount(UInt256.Zero, 1, ProxyCode);
-        Sequencer = Sequencer.Start(new Genesis { ChainId = ChainId, Alloc = alloc }, new SequencerOptions { BlockTime = TimeSpan.FromHours(1) });
+        Local = LocalChain.Start(new Genesis { ChainId = ChainId, Alloc = alloc }, new ChainOptions { Sequencer = new() { BlockTime = TimeSpan.FromHours(1) } });
         var registry = new RpcMethodRegistry();
         RpcServer.AddBuiltIns(registry, ChainId);
-        Eth = new EthModule(Sequencer, Accounts) { RpcGasCap = rpcGasCap };
+        Eth = new EthModule(Local.Chain, Local.Pool, Local.Proofs, Accounts) { RpcGasCap = rpcGasCap };
         Eth.Register(registry);
-        new DebugModule(Sequencer, Eth).Register(registry);
-        _events = new EventModule(Sequencer);
+        new DebugModule(Local.Chain, Eth).Register(registry);
+        _events = new EventModule(Local.Chain, Local.Pool);
         _events.Register(registry);
+        new DevModule(Local.Dev).Register(registry);
         _dispatcher = new RpcDispatcher(registry, new RpcServerOptions(), NullLogger.Instance);
     }
 
@@ -68,7 +69,7 @@ internal sealed class DevChain : IDisposable
 
     public static Address Bob => Accounts[1].Address;
 
-    public Sequencer Sequencer { get; }
+    public LocalChain Local { get; }
 
     public EthModule Eth { get; }
 
@@ -112,6 +113,6 @@ internal sealed class DevChain : IDisposable
     public void Dispose()
     {
         _events.Dispose();
-        Sequencer.Dispose();
+        Local.Dispose();
     }
 }
