@@ -1,7 +1,6 @@
 using Hyperion.Core;
 using Hyperion.Core.Blocks;
-using Hyperion.Core.Crypto;
-using Hyperion.Core.Transactions;
+using Hyperion.Execution.Blocks;
 
 namespace Hyperion.Chain;
 
@@ -17,13 +16,7 @@ public sealed class BlockImporter(ChainProvider chain)
         ArgumentNullException.ThrowIfNull(stored);
         IChainState states = chain.States;
         BlockHeader header = stored.Header;
-        var candidates = new List<(Transaction, Address)>(stored.Block.Transactions.Length);
-        for (int i = 0; i < stored.Block.Transactions.Length; i++)
-        {
-            candidates.Add((stored.Block.Transactions[i], stored.Senders[i]));
-        }
-
-        BlockExecution execution = BlockExecutor.Execute(BlockExecutor.Environment(header, chain.ChainId, chain.Store), states.LatestForExecution, candidates, strict: true, chain.Precompiles);
+        BlockExecution execution = chain.Executor.Execute(BlockInput.Of(stored.Block, stored.Senders, chain.Store), states.LatestForExecution, BlockExecutionMode.Import);
         StoredBlock rebuilt = Seal(states, header, execution);
         if (rebuilt.Hash != stored.Hash)
         {
@@ -62,12 +55,12 @@ public sealed class BlockImporter(ChainProvider chain)
             ExtraData = draft.ExtraData,
             MixHash = draft.MixHash,
             BaseFeePerGas = draft.BaseFeePerGas,
-            WithdrawalsRoot = Keccak256.EmptyTrieRoot,
-            BlobGasUsed = execution.BlobGasUsed,
+            WithdrawalsRoot = execution.WithdrawalsRoot,
+            BlobGasUsed = draft.ExcessBlobGas is null ? null : execution.BlobGasUsed,
             ExcessBlobGas = draft.ExcessBlobGas,
             ParentBeaconBlockRoot = draft.ParentBeaconBlockRoot,
         };
-        var block = new Block(header, new BlockBody([.. execution.Transactions.Select(t => t.Transaction)], [], []));
+        var block = new Block(header, new BlockBody([.. execution.Transactions.Select(t => t.Transaction)], [], execution.WithdrawalsRoot is null ? null : []));
         return new StoredBlock(block, [.. execution.Transactions.Select(t => t.Receipt)], [.. execution.Transactions.Select(t => t.Sender)]);
     }
 }

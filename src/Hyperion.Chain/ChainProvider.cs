@@ -1,4 +1,4 @@
-using Hyperion.Evm.Precompiles;
+using Hyperion.Execution.Blocks;
 using Hyperion.State;
 using Hyperion.State.World;
 
@@ -15,26 +15,25 @@ public sealed class ChainProvider : IChainReader, IDisposable
 {
     private volatile IChainState _states;
 
-    public ChainProvider(ulong chainId, ChainStore store, IChainState states, PrecompileTable precompiles, Func<InMemoryStateReader> genesisState)
+    public ChainProvider(ChainStore store, IChainState states, IBlockExecutor executor, Func<InMemoryStateReader> genesisState)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(states);
-        ArgumentNullException.ThrowIfNull(precompiles);
+        ArgumentNullException.ThrowIfNull(executor);
         ArgumentNullException.ThrowIfNull(genesisState);
-        ChainId = chainId;
         Store = store;
         _states = states;
-        Precompiles = precompiles;
+        Executor = executor;
         GenesisState = genesisState;
     }
 
-    public ulong ChainId { get; }
+    public ulong ChainId => Executor.Spec.ChainId;
 
     public ChainStore Store { get; }
 
     public IBlockReader Blocks => Store;
 
-    public PrecompileTable Precompiles { get; }
+    public IBlockExecutor Executor { get; }
 
     /// <summary>Builds the genesis state (for a rewind to genesis).</summary>
     public Func<InMemoryStateReader> GenesisState { get; }

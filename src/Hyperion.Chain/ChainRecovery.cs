@@ -1,6 +1,7 @@
 using Hyperion.Core;
 using Hyperion.Core.Blocks;
-using Hyperion.Evm.Precompiles;
+using Hyperion.Execution.Blocks;
+using Hyperion.Execution.Specs;
 
 namespace Hyperion.Chain;
 
@@ -14,7 +15,8 @@ public sealed record RecoveryReport(int ReplayedBlocks, string? StateRebuildReas
 /// </summary>
 public static class ChainRecovery
 {
-    private const string ChainFileName = "chain.log";
+    /// <summary>The block log in a data directory.</summary>
+    public const string ChainFileName = "chain.log";
 
     /// <summary>Subdirectory of the data directory holding the MetisDB state store.</summary>
     public const string StateDirectoryName = "state";
@@ -23,13 +25,22 @@ public static class ChainRecovery
     public static IStateStore DefaultStateStore(string? dataDirectory) =>
         dataDirectory is null ? new InMemoryStateStore() : new MetisStateStore(Path.Combine(dataDirectory, StateDirectoryName));
 
-    /// <summary>Opens the chain of <paramref name="genesis"/> (in <paramref name="dataDirectory"/>, or in memory when null).</summary>
+    /// <summary>
+    /// Opens the chain of <paramref name="genesis"/> (in <paramref name="dataDirectory"/>, or in memory when null),
+    /// whose blocks <paramref name="executor"/> executes.
+    /// </summary>
     public static ChainProvider Open(
-        Genesis genesis, string? dataDirectory, IStateStore stateStore, PrecompileTable precompiles, Action<string>? warning, out RecoveryReport report)
+        Genesis genesis, string? dataDirectory, IStateStore stateStore, IBlockExecutor executor, Action<string>? warning, out RecoveryReport report)
     {
         ArgumentNullException.ThrowIfNull(genesis);
         ArgumentNullException.ThrowIfNull(stateStore);
-        ArgumentNullException.ThrowIfNull(precompiles);
+        ArgumentNullException.ThrowIfNull(executor);
+        if (!genesis.Spec.IsActive(Hardfork.Paris, 0, genesis.Timestamp))
+        {
+            throw new ArgumentException("the sequencer builds post-merge blocks: the chain must be merged at genesis (config.terminalTotalDifficulty 0)", nameof(genesis));
+        }
+
+        genesis.Spec.ForkAt(1, genesis.Timestamp); // a chain whose first block MetisVM cannot run fails here, not in the producer
         Hash256 genesisRoot = genesis.BuildState().ComputeStateRoot();
         Block genesisBlock = new(genesis.BuildHeader(genesisRoot), new BlockBody([], [], []));
         ChainStore store;
@@ -62,7 +73,7 @@ public static class ChainRecovery
             warning?.Invoke($"state store {stateStore.Location}: {rebuildReason}; rebuilding it from genesis");
         }
 
-        var chain = new ChainProvider(genesis.ChainId, store, states, precompiles, genesis.BuildState);
+        var chain = new ChainProvider(store, states, executor, genesis.BuildState);
         int replayed = 0;
         try
         {

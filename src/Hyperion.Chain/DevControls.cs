@@ -1,5 +1,3 @@
-using Hyperion.Core.Blocks;
-
 namespace Hyperion.Chain;
 
 /// <summary>
@@ -56,7 +54,7 @@ public sealed class DevControls(ChainProvider chain, IBlockProducer producer, IT
                 importer.Import(chain.Store.GetByNumber(i)!);
             }
 
-            pool.Clear(chain.LatestState, BaseFee.Next(chain.Store.Head.Header));
+            pool.Clear(chain.LatestState, chain.NextBaseFee(chain.Store.Head.Header));
             clock.SetNext(null);
             return true;
         }

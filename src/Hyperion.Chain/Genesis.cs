@@ -3,6 +3,8 @@ using Hyperion.Core;
 using Hyperion.Core.Blocks;
 using Hyperion.Core.Crypto;
 using Hyperion.Core.Wallet;
+using Hyperion.Execution.Blocks;
+using Hyperion.Execution.Specs;
 using Hyperion.State.World;
 
 namespace Hyperion.Chain;
@@ -11,16 +13,22 @@ namespace Hyperion.Chain;
 public sealed record GenesisAccount(UInt256 Balance, ulong Nonce = 0, byte[]? Code = null, IReadOnlyDictionary<UInt256, UInt256>? Storage = null);
 
 /// <summary>
-/// The first block of a chain and its state: chain id, gas limit, base fee, timestamp and the allocation. Reads
-/// geth's genesis JSON format; <see cref="Dev"/> is the built-in dev genesis (ten anvil accounts with 10,000 ETH).
+/// The first block of a chain and its state: the chain spec (chain id, fork schedule, gas limit), base fee, timestamp
+/// and the allocation. Reads geth's genesis JSON format; <see cref="Dev"/> is the built-in dev genesis (the anvil
+/// accounts, every fork active from block 0, and the EIP-4788 beacon roots contract, as geth's dev mode has).
 /// </summary>
 public sealed record Genesis
 {
     public const ulong DefaultChainId = 133717;
-    public const ulong DefaultGasLimit = 30_000_000;
 
-    public required ulong ChainId { get; init; }
-    public ulong GasLimit { get; init; } = DefaultGasLimit;
+    /// <summary>The chain this genesis starts.</summary>
+    public required ChainSpec Spec { get; init; }
+
+    public ulong ChainId => Spec.ChainId;
+
+    public ulong GasLimit => Spec.GasLimit;
+
+    /// <summary>The base fee of the genesis block when London is active at genesis.</summary>
     public UInt256 BaseFeePerGas { get; init; } = BaseFee.InitialBaseFee;
     public ulong Timestamp { get; init; }
     public byte[] ExtraData { get; init; } = [];
@@ -29,17 +37,23 @@ public sealed record Genesis
     public UInt256 Difficulty { get; init; }
     public required IReadOnlyDictionary<Address, GenesisAccount> Alloc { get; init; }
 
-    /// <summary>The dev genesis: <paramref name="accounts"/> funded with <paramref name="balance"/> each.</summary>
+    /// <summary>
+    /// The dev genesis: <paramref name="accounts"/> funded with <paramref name="balance"/> each, every fork active
+    /// from block 0, and the EIP-4788 beacon roots contract (the system call every block makes needs its code).
+    /// </summary>
     public static Genesis Dev(ulong chainId, IReadOnlyList<DevAccount> accounts, UInt256 balance)
     {
         ArgumentNullException.ThrowIfNull(accounts);
-        var alloc = new SortedDictionary<Address, GenesisAccount>();
+        var alloc = new SortedDictionary<Address, GenesisAccount>
+        {
+            [SystemContracts.BeaconRootsAddress] = new GenesisAccount(UInt256.Zero, Nonce: 1, Code: SystemContracts.BeaconRootsCode.ToArray()),
+        };
         foreach (DevAccount account in accounts)
         {
             alloc[account.Address] = new GenesisAccount(balance);
         }
 
-        return new Genesis { ChainId = chainId, Alloc = alloc };
+        return new Genesis { Spec = ChainSpec.Dev(chainId), Alloc = alloc };
     }
 
     /// <summary>Builds the genesis state (a fresh copy on each call).</summary>
@@ -61,26 +75,33 @@ public sealed record Genesis
         return state;
     }
 
-    /// <summary>The genesis header (Cancun fields set) for the state root <paramref name="stateRoot"/>.</summary>
-    public BlockHeader BuildHeader(Hash256 stateRoot) => new()
+    /// <summary>The genesis header, with the fields of the forks active at genesis, for the state root <paramref name="stateRoot"/>.</summary>
+    public BlockHeader BuildHeader(Hash256 stateRoot)
     {
-        ParentHash = Hash256.Zero,
-        Beneficiary = Coinbase,
-        StateRoot = stateRoot,
-        Difficulty = Difficulty,
-        Number = 0,
-        GasLimit = GasLimit,
-        Timestamp = Timestamp,
-        ExtraData = ExtraData,
-        MixHash = MixHash,
-        BaseFeePerGas = BaseFeePerGas,
-        WithdrawalsRoot = Keccak256.EmptyTrieRoot,
-        BlobGasUsed = 0,
-        ExcessBlobGas = 0,
-        ParentBeaconBlockRoot = Hash256.Zero,
-    };
+        bool cancun = Spec.BlobScheduleAt(0, Timestamp) is not null;
+        return new BlockHeader
+        {
+            ParentHash = Hash256.Zero,
+            Beneficiary = Coinbase,
+            StateRoot = stateRoot,
+            Difficulty = Difficulty,
+            Number = 0,
+            GasLimit = GasLimit,
+            Timestamp = Timestamp,
+            ExtraData = ExtraData,
+            MixHash = MixHash,
+            BaseFeePerGas = Spec.BaseFeeParametersAt(0, Timestamp) is null ? null : BaseFeePerGas,
+            WithdrawalsRoot = Spec.IsActive(Hardfork.Shanghai, 0, Timestamp) ? Keccak256.EmptyTrieRoot : null,
+            BlobGasUsed = cancun ? 0 : null,
+            ExcessBlobGas = cancun ? 0 : null,
+            ParentBeaconBlockRoot = cancun ? Hash256.Zero : null,
+        };
+    }
 
-    /// <summary>Parses geth's genesis JSON (config.chainId, gasLimit, baseFeePerGas, timestamp, extraData, alloc, …).</summary>
+    /// <summary>
+    /// Parses geth's genesis JSON: <c>config</c> (chain id, fork schedule, blob schedule: see
+    /// <see cref="GethChainConfig"/>), gasLimit, baseFeePerGas, timestamp, extraData, coinbase, mixHash, difficulty, alloc.
+    /// </summary>
     /// <exception cref="GenesisFormatException">The JSON is malformed or a field is invalid; the message names it.</exception>
     public static Genesis Parse(string json)
     {
@@ -94,9 +115,9 @@ public sealed record Genesis
                 throw new GenesisFormatException("the genesis must be a JSON object");
             }
 
-            ulong chainId = root.TryGetProperty("config", out JsonElement config) && config.TryGetProperty("chainId", out JsonElement id)
-                ? ReadUInt64(id, "config.chainId")
-                : throw new GenesisFormatException("config.chainId is missing");
+            ChainSpec spec = root.TryGetProperty("config", out JsonElement config)
+                ? GethChainConfig.Parse(config, Optional(root, "gasLimit", ChainSpec.DefaultGasLimit))
+                : throw new GenesisFormatException("config is missing");
             var alloc = new SortedDictionary<Address, GenesisAccount>();
             if (root.TryGetProperty("alloc", out JsonElement allocElement))
             {
@@ -114,8 +135,7 @@ public sealed record Genesis
 
             return new Genesis
             {
-                ChainId = chainId,
-                GasLimit = Optional(root, "gasLimit", DefaultGasLimit),
+                Spec = spec,
                 BaseFeePerGas = root.TryGetProperty("baseFeePerGas", out JsonElement baseFee) && baseFee.ValueKind != JsonValueKind.Null
                     ? ReadUInt256(baseFee, "baseFeePerGas") : BaseFee.InitialBaseFee,
                 Timestamp = Optional(root, "timestamp", 0),
@@ -129,6 +149,10 @@ public sealed record Genesis
         catch (JsonException e)
         {
             throw new GenesisFormatException($"invalid JSON: {e.Message}");
+        }
+        catch (ChainConfigFormatException e)
+        {
+            throw new GenesisFormatException(e.Message);
         }
     }
 
@@ -158,18 +182,9 @@ public sealed record Genesis
     private static ulong Optional(JsonElement root, string name, ulong fallback) =>
         root.TryGetProperty(name, out JsonElement value) && value.ValueKind != JsonValueKind.Null ? ReadUInt64(value, name) : fallback;
 
-    private static ulong ReadUInt64(JsonElement element, string path)
-    {
-        UInt256 value = ReadUInt256(element, path);
-        return value > ulong.MaxValue ? throw new GenesisFormatException($"{path} does not fit in 64 bits") : (ulong)value;
-    }
+    private static ulong ReadUInt64(JsonElement element, string path) => GethChainConfig.ReadUInt64(element, path);
 
-    private static UInt256 ReadUInt256(JsonElement element, string path) => element.ValueKind switch
-    {
-        JsonValueKind.Number when element.TryGetUInt64(out ulong number) => number,
-        JsonValueKind.String => ParseUInt256(element.GetString()!, path),
-        _ => throw new GenesisFormatException($"{path} must be a number or a hex/decimal string"),
-    };
+    private static UInt256 ReadUInt256(JsonElement element, string path) => GethChainConfig.ReadUInt256(element, path);
 
     private static UInt256 ParseUInt256(string text, string path) =>
         UInt256.TryParse(text, out UInt256 value) ? value : throw new GenesisFormatException($"{path}: '{text}' is not a 256-bit number");

@@ -1,11 +1,13 @@
-using Hyperion.Evm.Precompiles;
+using Hyperion.Core;
+using Hyperion.Core.Blocks;
+using Hyperion.Execution.Blocks;
 using Hyperion.State;
 
 namespace Hyperion.Chain;
 
 /// <summary>
-/// What RPC reads of a chain: its id, blocks and receipts, the state at a block in the kept window, the precompiles
-/// calls run with, and a notification per added block. Implemented by <see cref="ChainProvider"/>.
+/// What RPC reads of a chain: its id, blocks and receipts, the state at a block in the kept window, the executor
+/// (spec and precompiles) calls and traces run with, and a notification per added block. Implemented by <see cref="ChainProvider"/>.
 /// </summary>
 public interface IChainReader
 {
@@ -13,8 +15,8 @@ public interface IChainReader
 
     IBlockReader Blocks { get; }
 
-    /// <summary>The precompiles blocks and calls execute with.</summary>
-    PrecompileTable Precompiles { get; }
+    /// <summary>Executes the chain's blocks, calls and traces (under its spec, with its precompiles).</summary>
+    IBlockExecutor Executor { get; }
 
     /// <summary>The state after block <paramref name="number"/>, or null when it is no longer (or not yet) kept.</summary>
     IStateReader? StateAt(ulong number);
@@ -27,4 +29,15 @@ public interface IChainReader
 
     /// <summary>Raised after each block is durable and visible, on the producing thread.</summary>
     event Action<BlockAddedEvent>? BlockAdded;
+}
+
+public static class ChainReaderExtensions
+{
+    /// <summary>The base fee of the block after <paramref name="parent"/> under the chain's spec (zero before London), at the earliest timestamp it can have.</summary>
+    public static UInt256 NextBaseFee(this IChainReader chain, BlockHeader parent)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        ArgumentNullException.ThrowIfNull(parent);
+        return chain.Executor.Spec.NextBaseFee(parent, parent.Number + 1, parent.Timestamp + 1) ?? UInt256.Zero;
+    }
 }

@@ -14,10 +14,25 @@ public interface ITransactionPool
     /// <summary>Raised when a transaction becomes executable (the producer wakes on it).</summary>
     event Action<Hash256>? TransactionPending;
 
+    /// <summary>Raised for each admitted transaction the pool evicted or expired.</summary>
+    event Action<DroppedTransaction>? TransactionDropped;
+
     int Count { get; }
 
-    /// <summary>Adds a signed transaction; null when accepted, else geth's error message.</summary>
-    string? Add(Transaction tx);
+    /// <summary>Executable transactions in the pool.</summary>
+    int PendingCount { get; }
+
+    /// <summary>Queued (nonce-gapped) transactions in the pool.</summary>
+    int QueuedCount { get; }
+
+    /// <summary>Transactions evicted for better-paying ones since start.</summary>
+    long EvictedCount { get; }
+
+    /// <summary>Queued transactions dropped after their lifetime since start.</summary>
+    long ExpiredCount { get; }
+
+    /// <summary>Adds a signed transaction (a blob transaction with its sidecar); null when accepted, else geth's error message.</summary>
+    string? Add(Transaction tx, BlobSidecar? sidecar = null);
 
     bool TryGet(in Hash256 hash, out PooledTransaction pooled);
 

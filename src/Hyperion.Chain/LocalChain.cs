@@ -1,8 +1,8 @@
 using Hyperion.Core;
 using Hyperion.Core.Blocks;
 using Hyperion.Core.Transactions;
-using Hyperion.Evm;
-using Hyperion.Evm.Precompiles;
+using Hyperion.Execution.Blocks;
+using Hyperion.Execution.Specs;
 
 namespace Hyperion.Chain;
 
@@ -20,16 +20,19 @@ public sealed record ChainOptions
     /// <summary>Directory for the durable chain (block log, and the state in MetisDB under <c>state/</c>); null keeps everything in memory.</summary>
     public string? DataDirectory { get; init; }
 
-    /// <summary>Receives what the operator should know about at start (a state store that had to be rebuilt).</summary>
+    /// <summary>Receives what the operator should know about: a state store rebuilt at start, transactions the pool dropped.</summary>
     public Action<string>? Warning { get; init; }
 
-    /// <summary>The chain's precompiles (default: Cancun's); the dev chain adds the inference precompile.</summary>
-    public PrecompileTable Precompiles { get; init; } = PrecompileTable.ForFork(Fork.Cancun);
+    /// <summary>The chain's precompiles (default: Ethereum's at each fork); the dev chain adds the inference precompile.</summary>
+    public ChainPrecompiles Precompiles { get; init; } = ChainPrecompiles.Standard;
+
+    /// <summary>Creates the block executor from the chain's spec and precompiles; null: Ethereum's <see cref="BlockExecutor"/>.</summary>
+    public Func<ChainSpec, ChainPrecompiles, IBlockExecutor>? ExecutorFactory { get; init; }
 
     /// <summary>Where the state is kept; null: MetisDB under <see cref="DataDirectory"/>, or memory without one.</summary>
     public IStateStore? StateStore { get; init; }
 
-    /// <summary>Creates the transaction pool over the opened chain; null: a <see cref="TxPool"/> with <see cref="Pool"/>.</summary>
+    /// <summary>Creates the transaction pool over the opened chain; null: a <see cref="Chain.TxPool"/> with <see cref="Pool"/>.</summary>
     public Func<IChainReader, ITransactionPool>? PoolFactory { get; init; }
 
     /// <summary>Creates the block producer; null: the <see cref="Chain.Sequencer"/>.</summary>
@@ -71,11 +74,14 @@ public sealed class LocalChain : IDisposable
         ArgumentNullException.ThrowIfNull(genesis);
         ArgumentNullException.ThrowIfNull(options);
         IStateStore stateStore = options.StateStore ?? ChainRecovery.DefaultStateStore(options.DataDirectory);
-        ChainProvider chain = ChainRecovery.Open(genesis, options.DataDirectory, stateStore, options.Precompiles, options.Warning, out RecoveryReport recovery);
+        IBlockExecutor executor = options.ExecutorFactory?.Invoke(genesis.Spec, options.Precompiles) ?? new BlockExecutor(genesis.Spec, options.Precompiles);
+        ChainProvider chain = ChainRecovery.Open(genesis, options.DataDirectory, stateStore, executor, options.Warning, out RecoveryReport recovery);
         IBlockProducer? producer = null;
         try
         {
             ITransactionPool pool = options.PoolFactory?.Invoke(chain) ?? DefaultPool(chain, options.Pool);
+            pool.TransactionDropped += dropped => options.Warning?.Invoke(
+                $"txpool: dropped transaction {dropped.Hash} (sender {dropped.Sender}, nonce {dropped.Nonce}), {dropped.Reason}");
             var clock = new DevClock();
             producer = options.ProducerFactory?.Invoke(chain, pool, clock) ?? new Sequencer(chain, pool, clock, options.Sequencer);
             var local = new LocalChain(chain, pool, producer, new DevControls(chain, producer, pool, clock, stateStore), recovery);
@@ -90,12 +96,14 @@ public sealed class LocalChain : IDisposable
         }
     }
 
-    /// <summary>The default pool: <see cref="TxPool"/> with the chain's Cancun transaction rules, at the chain's head.</summary>
+    /// <summary>The default pool: <see cref="TxPool"/> with the spec's transaction rules for the next block, at the chain's head.</summary>
     public static TxPool DefaultPool(IChainReader chain, TxPoolOptions options)
     {
         ArgumentNullException.ThrowIfNull(chain);
         BlockHeader head = chain.Blocks.Head.Header;
-        return new TxPool(options, TransactionRules.Cancun(chain.ChainId), chain.LatestState, BaseFee.Next(head), head.GasLimit);
+        ChainSpec spec = chain.Executor.Spec;
+        TransactionRules rules = spec.TransactionRulesAt(head.Number + 1, head.Timestamp + 1);
+        return new TxPool(options, rules, chain.LatestState, chain.NextBaseFee(head), head.GasLimit);
     }
 
     /// <summary>Stops the producer, then closes the chain (blocks are already durable).</summary>

@@ -3,6 +3,8 @@ using Hyperion.Core;
 using Hyperion.Core.Blocks;
 using Hyperion.Core.Crypto;
 using Hyperion.Core.Transactions;
+using Hyperion.Execution.Blocks;
+using Hyperion.Execution.Specs;
 
 namespace Hyperion.Chain;
 
@@ -118,7 +120,7 @@ public sealed class Sequencer : IBlockProducer
                 lock (_chain.WriteLock)
                 {
                     // Build until nothing executable is left (a full block leaves the rest for the next).
-                    while (!stop.IsCancellationRequested && _pool.SelectForBlock(BaseFee.Next(Store.Head.Header), 1).Count > 0)
+                    while (!stop.IsCancellationRequested && _pool.SelectForBlock(_chain.NextBaseFee(Store.Head.Header), 1).Count > 0)
                     {
                         if (Produce().Block.Transactions.Length == 0)
                         {
@@ -140,8 +142,8 @@ public sealed class Sequencer : IBlockProducer
         IChainState states = _chain.States;
         StoredBlock parent = Store.Head;
         BlockHeader draft = NextHeaderDraft(parent.Header);
-        List<(Transaction, Address)> candidates = _pool.SelectForBlock(draft.BaseFeePerGas!.Value, _options.MaxTransactionsPerBlock);
-        BlockExecution execution = BlockExecutor.Execute(BlockExecutor.Environment(draft, _chain.ChainId, Store), states.LatestForExecution, candidates, strict: false, _chain.Precompiles);
+        List<(Transaction, Address)> candidates = _pool.SelectForBlock(draft.BaseFeePerGas ?? UInt256.Zero, _options.MaxTransactionsPerBlock);
+        BlockExecution execution = _chain.Executor.Execute(new BlockInput(draft, candidates) { BlockHashes = Store }, states.LatestForExecution, BlockExecutionMode.Build);
         StoredBlock block = BlockImporter.Seal(states, draft, execution);
         try
         {
@@ -156,22 +158,30 @@ public sealed class Sequencer : IBlockProducer
         }
 
         SkippedTransaction[] dropped = [.. execution.Skipped.Where(s => s.Permanent)];
-        _pool.OnNewHead(states.Latest, BaseFee.Next(block.Header), dropped.Select(s => s.Transaction.Hash));
+        _pool.OnNewHead(states.Latest, _chain.NextBaseFee(block.Header), dropped.Select(s => s.Transaction.Hash));
         _chain.OnBlockAdded(new BlockAddedEvent(block, stopwatch.Elapsed) { Dropped = dropped });
         return block;
     }
 
-    private BlockHeader NextHeaderDraft(BlockHeader parent) => new()
+    private BlockHeader NextHeaderDraft(BlockHeader parent)
     {
-        ParentHash = parent.Hash,
-        Beneficiary = _options.Coinbase,
-        Number = parent.Number + 1,
-        GasLimit = parent.GasLimit,
-        Timestamp = _clock.NextTimestamp(parent),
-        // PREVRANDAO: without a beacon chain, derive it from the parent so every replay sees the same value.
-        MixHash = Keccak256.Hash(parent.Hash.Bytes),
-        BaseFeePerGas = BaseFee.Next(parent),
-        ExcessBlobGas = BlobGas.NextExcessBlobGas(parent.ExcessBlobGas ?? 0, parent.BlobGasUsed ?? 0, BlobSchedule.Cancun),
-        ParentBeaconBlockRoot = Hash256.Zero,
-    };
+        ulong number = parent.Number + 1;
+        ulong timestamp = _clock.NextTimestamp(parent);
+        ChainSpec spec = _chain.Executor.Spec;
+        ulong? excessBlobGas = spec.NextExcessBlobGas(parent, number, timestamp);
+        return new BlockHeader
+        {
+            ParentHash = parent.Hash,
+            Beneficiary = _options.Coinbase,
+            Number = number,
+            GasLimit = parent.GasLimit,
+            Timestamp = timestamp,
+            // PREVRANDAO: without a beacon chain, derive it from the parent so every replay sees the same value.
+            MixHash = Keccak256.Hash(parent.Hash.Bytes),
+            BaseFeePerGas = spec.NextBaseFee(parent, number, timestamp),
+            ExcessBlobGas = excessBlobGas,
+            // No beacon chain: the EIP-4788 contract records a zero root, as geth's dev mode does.
+            ParentBeaconBlockRoot = excessBlobGas is null ? null : Hash256.Zero,
+        };
+    }
 }

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Hyperion.Core;
 using Hyperion.Core.Crypto;
 using Hyperion.Evm.Interpreter;
@@ -9,56 +8,54 @@ using Hyperion.State;
 namespace Hyperion.Evm;
 
 /// <summary>
-/// MetisVM: executes the message call or contract creation of one transaction against an <see cref="IWorldState"/>.
+/// MetisVM: executes the message call or contract creation of one transaction against an <see cref="IEvmHost"/>.
 /// The transaction handler does everything around it (intrinsic gas, nonce, fees, warming the access list, refunds,
 /// paying the coinbase); the VM does the frames: value transfer, precompiles, code execution, nested calls and
 /// creates, and reverting a failed frame's state changes.
 /// </summary>
-/// <remarks>One instance per transaction; not thread-safe.</remarks>
+/// <remarks>
+/// Nested calls do not recurse on the C# stack: a CALL or CREATE instruction leaves the interpreter with the child's
+/// message, the frame loop (<see cref="Execute"/>) pushes the child frame, and when a frame ends the loop pops it and
+/// resumes its parent with the result. One instance per transaction; not thread-safe.
+/// </remarks>
 public sealed partial class MetisVm
 {
-    /// <summary>Code analysis shared by every VM: code is immutable once deployed, so its jump table never changes.</summary>
-    private static readonly JumpDestinationCache SharedJumpDestinations = new();
-
-    /// <summary>Stack size given to the helper thread used when deep call recursion nears the end of the current stack.</summary>
-    private const int DeepCallThreadStackSize = 256 * 1024 * 1024;
-
-    private readonly IWorldState _state;
-    private readonly BlockEnvironment _block;
-    private readonly TransactionEnvironment _tx;
+    internal readonly IEvmHost Host;
+    internal readonly Fork Fork;
+    internal readonly IEvmTracer? Tracer;
     private readonly PrecompileTable _precompiles;
-    private readonly IEvmTracer? _tracer;
-
-    // Gas left before the traced instruction, and whether its full cost is still to be reported (tracing only).
-    private long _traceStepGas;
-    private bool _traceCostPending;
-    private readonly Fork _fork;
+    private readonly ICallFrameTracer? _frameTracer;
     private readonly InstructionTable _instructions;
 
-    public MetisVm(IWorldState state, BlockEnvironment block, TransactionEnvironment tx, PrecompileTable precompiles, IEvmTracer? tracer = null)
+    // Frames by depth (index 0 is the transaction's), reused across the transaction's calls.
+    private EvmFrame[] _frames = [];
+    private int _frameCount;
+
+    /// <summary>MetisVM over <paramref name="host"/>.</summary>
+    public MetisVm(IEvmHost host, PrecompileTable precompiles, IEvmTracer? tracer = null)
     {
-        ArgumentNullException.ThrowIfNull(state);
-        ArgumentNullException.ThrowIfNull(block);
-        ArgumentNullException.ThrowIfNull(tx);
+        ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(precompiles);
-        _state = state;
-        _block = block;
-        _tx = tx;
+        Host = host;
         _precompiles = precompiles;
-        _tracer = tracer;
-        _fork = block.Fork;
-        _instructions = InstructionTable.For(block.Fork);
+        Tracer = tracer;
+        _frameTracer = tracer as ICallFrameTracer;
+        Fork = host.Block.Fork;
+        _instructions = InstructionTable.For(Fork);
+    }
+
+    /// <summary>MetisVM executing directly on <paramref name="state"/> (through a <see cref="WorldStateHost"/>).</summary>
+    public MetisVm(IWorldState state, BlockEnvironment block, TransactionEnvironment tx, PrecompileTable precompiles, IEvmTracer? tracer = null)
+        : this(new WorldStateHost(state, block, tx), precompiles, tracer)
+    {
     }
 
     /// <summary>
     /// Top-level message call: value transfer caller→to (touching <paramref name="to"/>), then the precompile or the
     /// code at <paramref name="to"/>; every state change is reverted when it fails.
     /// </summary>
-    public ExecutionResult Call(Address caller, Address to, in UInt256 value, ReadOnlyMemory<byte> input, long gas)
-    {
-        var message = new Message(MessageKind.Call, caller, to, to, value, input, gas, IsStatic: false, Depth: 0);
-        return ToResult(ExecuteMessage(message));
-    }
+    public ExecutionResult Call(Address caller, Address to, in UInt256 value, ReadOnlyMemory<byte> input, long gas) =>
+        ToResult(Execute(new Message(FrameKind.Call, caller, to, to, value, input, gas, IsStatic: false, Depth: 0)));
 
     /// <summary>
     /// Top-level creation at <paramref name="contractAddress"/> (the handler derived it and bumped the sender's
@@ -66,185 +63,259 @@ public sealed partial class MetisVm
     /// </summary>
     public ExecutionResult Create(Address caller, Address contractAddress, in UInt256 value, ReadOnlyMemory<byte> initCode, long gas)
     {
-        if (initCode.Length > GasCost.MaxInitCodeSize && _fork >= Fork.Shanghai)
+        if (initCode.Length > GasCost.MaxInitCodeSize && Fork >= Fork.Shanghai)
         {
-            return ToResult(Fail(EvmError.MaxInitCodeSizeExceeded));
+            return ToResult(FrameResult.Failed(EvmError.MaxInitCodeSizeExceeded));
         }
 
-        _state.WarmAccount(contractAddress);
-        return ToResult(ExecuteCreate(caller, contractAddress, value, initCode, gas, depth: 0));
+        Host.WarmAccount(contractAddress);
+        return ToResult(Execute(new Message(FrameKind.Create, caller, contractAddress, contractAddress, value, initCode, gas, IsStatic: false, Depth: 0)));
     }
 
     private static ExecutionResult ToResult(in FrameResult r) =>
         new(r.Error == EvmError.None, r.Error == EvmError.Revert, r.GasLeft, r.Output, EvmErrors.Message(r.Error));
 
-    private static FrameResult Fail(EvmError error) => new(error, 0, ReadOnlyMemory<byte>.Empty);
-
-    /// <summary>Runs a call frame (any of CALL, CALLCODE, DELEGATECALL, STATICCALL, or the transaction's call).</summary>
-    private FrameResult ExecuteMessage(in Message m)
+    /// <summary>
+    /// The frame loop: runs the top frame until it ends or asks for a child; a child either finishes at once
+    /// (precompile, no code, failed checks) or is pushed; an ended frame is popped and its parent resumed.
+    /// </summary>
+    private FrameResult Execute(in Message top)
     {
-        if (_tracer is not ICallFrameTracer frames)
+        if (_frameCount != 0)
         {
-            return ExecuteMessageUntraced(m);
+            throw new InvalidOperationException("MetisVm runs one message at a time");
         }
 
-        string type = m.Kind switch
+        try
         {
-            MessageKind.CallCode => "CALLCODE",
-            MessageKind.DelegateCall => "DELEGATECALL",
-            MessageKind.StaticCall => "STATICCALL",
-            _ => "CALL",
-        };
-        frames.OnEnter(type, m.Caller, m.Address, m.Value, m.Input.Span, m.Gas, m.Depth);
-        FrameResult result = ExecuteMessageUntraced(m);
-        frames.OnExit(m.Gas - result.GasLeft, result.Output.Span, EvmErrors.Message(result.Error), result.Error == EvmError.Revert);
-        return result;
+            FrameResult result;
+            if (!TryStart(top, out result))
+            {
+                return result;
+            }
+
+            while (true)
+            {
+                EvmFrame frame = _frames[_frameCount - 1];
+                StepResult end = Tracer is null ? Interpret<TracingOff>(frame) : Interpret<TracingOn>(frame);
+                if (end == StepResult.ChildFrame)
+                {
+                    if (!TryStart(frame.Pending, out result))
+                    {
+                        Resume(frame, result);
+                    }
+
+                    continue;
+                }
+
+                result = Finish(frame, end);
+                frame.Release();
+                _frameCount--;
+                if (_frameCount == 0)
+                {
+                    return result;
+                }
+
+                Resume(_frames[_frameCount - 1], result);
+            }
+        }
+        finally
+        {
+            // Only reached with frames still active when something threw (e.g. an unavailable precompile).
+            while (_frameCount > 0)
+            {
+                _frames[--_frameCount].Release();
+            }
+        }
     }
 
-    private FrameResult ExecuteMessageUntraced(in Message m)
+    /// <summary>
+    /// Starts the frame of <paramref name="m"/>: checks, snapshot, value transfer, then either a pushed frame (true)
+    /// or a result right away (false): a precompile, an account without code, a creation that failed its checks.
+    /// </summary>
+    private bool TryStart(in Message m, out FrameResult result)
+    {
+        _frameTracer?.OnEnter(CallFrameTypes.Of(m.Kind), m.Caller, m.Address, m.Value, m.Input.Span, m.Gas, m.Depth);
+        bool pushed = m.IsCreate ? TryStartCreate(m, out result) : TryStartCall(m, out result);
+        if (!pushed)
+        {
+            TraceExit(m, result);
+        }
+
+        return pushed;
+    }
+
+    private bool TryStartCall(in Message m, out FrameResult result)
     {
         bool isPrecompile = _precompiles.TryGet(m.CodeAddress, out IPrecompile? precompile);
-        if (m.Kind == MessageKind.Call && m.Value.IsZero && !isPrecompile && !_state.Exists(m.Address))
+        if (m.Kind == FrameKind.Call && m.Value.IsZero && !isPrecompile && !Host.AccountExists(m.Address))
         {
             // EIP-161: a zero-value call to a missing account creates and touches nothing.
-            return new FrameResult(EvmError.None, m.Gas, ReadOnlyMemory<byte>.Empty);
+            result = FrameResult.Succeeded(m.Gas);
+            return false;
         }
 
-        if (m.Kind == MessageKind.Call && !m.Value.IsZero && _state.GetBalance(m.Caller) < m.Value)
+        if (m.Kind == FrameKind.Call && !m.Value.IsZero && Host.GetBalance(m.Caller) < m.Value)
         {
-            return new FrameResult(EvmError.InsufficientBalance, m.Gas, ReadOnlyMemory<byte>.Empty);
+            result = new FrameResult(EvmError.InsufficientBalance, m.Gas, ReadOnlyMemory<byte>.Empty);
+            return false;
         }
 
-        int snapshot = _state.TakeSnapshot();
-        if (m.Kind is MessageKind.Call or MessageKind.CallCode)
+        int snapshot = Host.TakeSnapshot();
+        if (m.Kind is FrameKind.Call or FrameKind.CallCode)
         {
             if (!m.Value.IsZero)
             {
-                _state.SubtractBalance(m.Caller, m.Value);
+                Host.SubtractBalance(m.Caller, m.Value);
             }
 
-            _state.AddBalance(m.Address, m.Value);
+            Host.AddBalance(m.Address, m.Value);
         }
-        else if (m.Kind == MessageKind.StaticCall)
+        else if (m.Kind == FrameKind.StaticCall)
         {
             // Like geth: a zero-value balance change, only to touch the callee (EIP-161).
-            _state.AddBalance(m.Address, UInt256.Zero);
+            Host.AddBalance(m.Address, UInt256.Zero);
         }
 
-        FrameResult result;
         if (isPrecompile)
         {
             result = RunPrecompile(precompile!, m.Input, m.Gas);
-        }
-        else
-        {
-            byte[] code = _state.GetCode(m.CodeAddress);
-            if (code.Length == 0)
+            if (result.Error != EvmError.None)
             {
-                return new FrameResult(EvmError.None, m.Gas, ReadOnlyMemory<byte>.Empty);
+                Host.RevertToSnapshot(snapshot);
             }
 
-            JumpDestinations jumps = SharedJumpDestinations.Get(_state.GetCodeHash(m.CodeAddress), code);
-            result = Run(m, code, jumps);
+            return false;
         }
 
-        if (result.Error != EvmError.None)
+        byte[] code = Host.GetCode(m.CodeAddress);
+        if (code.Length == 0)
         {
-            _state.RevertToSnapshot(snapshot);
+            result = FrameResult.Succeeded(m.Gas);
+            return false;
         }
 
-        return result;
+        CodeEntry entry = CodeCache.Shared.Get(Host.GetCodeHash(m.CodeAddress), code);
+        entry.CountCall();
+        Push(m, entry.Code, entry.JumpDestinations, snapshot);
+        result = default;
+        return true;
     }
 
     private FrameResult RunPrecompile(IPrecompile precompile, ReadOnlyMemory<byte> input, long gas)
     {
+        long required;
+        bool ok;
+        byte[] output;
         if (precompile is IStatefulPrecompile stateful)
         {
-            var context = new PrecompileStateView(_state);
-            long needed = stateful.RequiredGas(input.Span, context);
-            if (needed > gas)
+            required = stateful.RequiredGas(input.Span, Host);
+            if (required > gas)
             {
-                return Fail(EvmError.OutOfGas);
+                return FrameResult.Failed(EvmError.OutOfGas);
             }
 
-            return stateful.TryRun(input.Span, context, out byte[] result)
-                ? new FrameResult(EvmError.None, gas - needed, result)
-                : Fail(EvmError.PrecompileFailed);
+            ok = stateful.TryRun(input.Span, Host, out output);
+            if (!ok && output.Length > 0)
+            {
+                return new FrameResult(EvmError.Revert, gas - required, output);
+            }
         }
-
-        long required = precompile.RequiredGas(input.Span);
-        if (required > gas)
+        else
         {
-            return Fail(EvmError.OutOfGas);
+            required = precompile.RequiredGas(input.Span);
+            if (required > gas)
+            {
+                return FrameResult.Failed(EvmError.OutOfGas);
+            }
+
+            ok = precompile.TryRun(input.Span, out output);
         }
 
-        return precompile.TryRun(input.Span, out byte[] output)
-            ? new FrameResult(EvmError.None, gas - required, output)
-            : Fail(EvmError.PrecompileFailed);
-    }
-
-    /// <summary>What a stateful precompile may see of the world state: storage reads only.</summary>
-    private sealed class PrecompileStateView(IWorldState state) : IPrecompileContext
-    {
-        public UInt256 GetStorage(in Address address, in UInt256 key) => state.GetStorage(address, key);
+        return ok ? new FrameResult(EvmError.None, gas - required, output) : FrameResult.Failed(EvmError.PrecompileFailed);
     }
 
     /// <summary>
     /// A creation whose address is known and whose checks (depth, balance, creator nonce bump, warming) are done:
-    /// collision check, init code, code deposit.
+    /// collision check, new account, value transfer, then the init code frame (or, for empty init code, the deposit).
     /// </summary>
-    private FrameResult ExecuteCreate(in Address caller, in Address address, in UInt256 value, ReadOnlyMemory<byte> initCode, long gas, int depth)
+    private bool TryStartCreate(in Message m, out FrameResult result)
     {
-        if (_tracer is not ICallFrameTracer frames)
+        Hash256 existingCodeHash = Host.GetCodeHash(m.Address);
+        if (Host.GetNonce(m.Address) != 0 || (!existingCodeHash.IsZero && existingCodeHash != Keccak256.OfEmpty) || Host.HasStorage(m.Address))
         {
-            return ExecuteCreateUntraced(caller, address, value, initCode, gas, depth);
+            result = FrameResult.Failed(EvmError.ContractAddressCollision);
+            return false;
         }
 
-        frames.OnEnter("CREATE", caller, address, value, initCode.Span, gas, depth);
-        FrameResult result = ExecuteCreateUntraced(caller, address, value, initCode, gas, depth);
-        frames.OnExit(gas - result.GasLeft, result.Output.Span, EvmErrors.Message(result.Error), result.Error == EvmError.Revert);
+        int snapshot = Host.TakeSnapshot();
+        Host.CreateAccount(m.Address);
+        Host.SetNonce(m.Address, 1);
+        if (!m.Value.IsZero)
+        {
+            Host.SubtractBalance(m.Caller, m.Value);
+        }
+
+        Host.AddBalance(m.Address, m.Value);
+        if (m.Input.Length == 0)
+        {
+            result = DepositCode(m.Address, FrameResult.Succeeded(m.Gas), snapshot);
+            return false;
+        }
+
+        CodeEntry initCode = CodeEntry.ForInitCode(m.Input);
+        Push(m with { Input = ReadOnlyMemory<byte>.Empty }, initCode.Code, initCode.JumpDestinations, snapshot);
+        result = default;
+        return true;
+    }
+
+    private void Push(in Message m, ReadOnlyMemory<byte> code, JumpDestinations jumps, int snapshot)
+    {
+        if (_frameCount == _frames.Length)
+        {
+            Array.Resize(ref _frames, Math.Max(4, _frames.Length * 2));
+        }
+
+        EvmFrame frame = _frames[_frameCount] ??= new EvmFrame();
+        frame.Start(m, code, jumps, snapshot);
+        _frameCount++;
+    }
+
+    /// <summary>The result of a frame whose interpreter stopped with <paramref name="end"/>: code deposit for a creation, revert on failure.</summary>
+    private FrameResult Finish(EvmFrame frame, StepResult end)
+    {
+        FrameResult result = end switch
+        {
+            StepResult.Stop => new FrameResult(EvmError.None, frame.Gas, frame.Output),
+            StepResult.Revert => new FrameResult(EvmError.Revert, frame.Gas, frame.Output),
+            _ => FrameResult.Failed((EvmError)end),
+        };
+        if (frame.Message.IsCreate)
+        {
+            result = DepositCode(frame.Message.Address, result, frame.Snapshot);
+        }
+        else if (result.Error != EvmError.None)
+        {
+            Host.RevertToSnapshot(frame.Snapshot);
+        }
+
+        TraceExit(frame.Message, result);
         return result;
     }
 
-    private FrameResult ExecuteCreateUntraced(in Address caller, in Address address, in UInt256 value, ReadOnlyMemory<byte> initCode, long gas, int depth)
+    /// <summary>After init code: EIP-170 size limit, EIP-3541 0xEF prefix, the deposit cost; reverts the creation when any of it fails.</summary>
+    private FrameResult DepositCode(in Address address, FrameResult result, int snapshot)
     {
-        Hash256 existingCodeHash = _state.GetCodeHash(address);
-        if (_state.GetNonce(address) != 0 || (!existingCodeHash.IsZero && existingCodeHash != Keccak256.OfEmpty) || _state.HasStorage(address))
-        {
-            return Fail(EvmError.ContractAddressCollision);
-        }
-
-        int snapshot = _state.TakeSnapshot();
-        _state.CreateAccount(address);
-        _state.SetNonce(address, 1);
-        if (!value.IsZero)
-        {
-            _state.SubtractBalance(caller, value);
-        }
-
-        _state.AddBalance(address, value);
-
-        FrameResult result;
-        if (initCode.Length == 0)
-        {
-            result = new FrameResult(EvmError.None, gas, ReadOnlyMemory<byte>.Empty);
-        }
-        else
-        {
-            var message = new Message(MessageKind.Create, caller, address, address, value, ReadOnlyMemory<byte>.Empty, gas, IsStatic: false, depth);
-            result = Run(message, initCode, JumpDestinations.Analyze(initCode.Span));
-        }
-
         if (result.Error == EvmError.None)
         {
             ReadOnlySpan<byte> code = result.Output.Span;
-            EvmError depositError = EvmError.None;
             long depositCost = code.Length * GasCost.CodeDeposit;
+            EvmError depositError = EvmError.None;
             if (code.Length > GasCost.MaxCodeSize)
             {
                 depositError = EvmError.MaxCodeSizeExceeded;
             }
-            else if (code.Length > 0 && code[0] == 0xEF && _fork >= Fork.London)
+            else if (code.Length > 0 && code[0] == 0xEF && Fork >= Fork.London)
             {
                 depositError = EvmError.InvalidCodePrefix;
             }
@@ -255,95 +326,53 @@ public sealed partial class MetisVm
 
             if (depositError == EvmError.None)
             {
-                _state.SetCode(address, code.ToArray());
-                result = new FrameResult(EvmError.None, result.GasLeft - depositCost, result.Output);
+                Host.SetCode(address, code.ToArray());
+                return new FrameResult(EvmError.None, result.GasLeft - depositCost, result.Output);
             }
-            else
-            {
-                result = Fail(depositError);
-            }
+
+            result = FrameResult.Failed(depositError);
         }
 
-        if (result.Error != EvmError.None)
-        {
-            _state.RevertToSnapshot(snapshot);
-        }
-
+        Host.RevertToSnapshot(snapshot);
         return result;
     }
 
-    /// <summary>
-    /// Runs a nested frame, moving to a thread with a large stack when deep call recursion (up to 1024 frames) nears
-    /// the end of the current one. Deterministic either way; only very deep call chains pay for the thread.
-    /// </summary>
-    private FrameResult ExecuteNested(in Message m)
+    /// <summary>Hands a child's result to the parent frame that asked for it: gas back, return data, the success word.</summary>
+    private static void Resume(EvmFrame parent, in FrameResult child)
     {
-        if (RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        parent.Gas += child.GasLeft;
+        bool succeeded = child.Error == EvmError.None;
+        UInt256 pushed;
+        if (parent.Pending.IsCreate)
         {
-            return ExecuteMessage(m);
+            parent.ReturnData = child.Error == EvmError.Revert ? child.Output : ReadOnlyMemory<byte>.Empty;
+            pushed = succeeded ? EvmWords.FromAddress(parent.Pending.Address) : UInt256.Zero;
         }
-
-        Message copy = m;
-        return OnDeepStackThread(() => ExecuteMessage(copy));
-    }
-
-    private FrameResult ExecuteCreateNested(Address caller, Address address, UInt256 value, ReadOnlyMemory<byte> initCode, long gas, int depth)
-    {
-        if (RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        else
         {
-            return ExecuteCreate(caller, address, value, initCode, gas, depth);
-        }
-
-        return OnDeepStackThread(() => ExecuteCreate(caller, address, value, initCode, gas, depth));
-    }
-
-    /// <summary>Runs a frame on a large-stack thread; an exception (e.g. an unavailable precompile) is rethrown here.</summary>
-    private static FrameResult OnDeepStackThread(Func<FrameResult> frame)
-    {
-        FrameResult result = default;
-        System.Runtime.ExceptionServices.ExceptionDispatchInfo? failure = null;
-        var thread = new Thread(
-            () =>
+            parent.ReturnData = child.Output;
+            if (parent.ChildOutputSize != 0 && child.Output.Length > 0)
             {
-                try
-                {
-                    result = frame();
-                }
-                catch (Exception e)
-                {
-                    failure = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
-                }
-            },
-            DeepCallThreadStackSize);
-        thread.Start();
-        thread.Join();
-        failure?.Throw();
-        return result;
+                int copy = (int)Math.Min(parent.ChildOutputSize, child.Output.Length);
+                child.Output.Span[..copy].CopyTo(parent.Memory.Slice(parent.ChildOutputOffset, copy));
+            }
+
+            pushed = succeeded ? UInt256.One : UInt256.Zero;
+        }
+
+        parent.Stack[parent.Sp++] = pushed;
     }
 
-    private enum MessageKind : byte
+    private void TraceExit(in Message m, in FrameResult result) =>
+        _frameTracer?.OnExit(m.Gas - result.GasLeft, result.Output.Span, EvmErrors.Message(result.Error), result.Error == EvmError.Revert);
+
+    /// <summary>geth's callTracer shows a SELFDESTRUCT as a frame (from the contract to the beneficiary, moving its balance).</summary>
+    internal void TraceSelfDestruct(in Address contract, in Address beneficiary, in UInt256 balance, int depth)
     {
-        Call,
-        CallCode,
-        DelegateCall,
-        StaticCall,
-        Create,
+        if (_frameTracer is { } frames)
+        {
+            frames.OnEnter(CallFrameTypes.SelfDestruct, contract, beneficiary, balance, [], 0, depth);
+            frames.OnExit(0, [], null, reverted: false);
+        }
     }
-
-    /// <summary>
-    /// One frame's context. <see cref="Address"/> is whose storage and balance the code acts on;
-    /// <see cref="CodeAddress"/> is where the code comes from (they differ for CALLCODE and DELEGATECALL).
-    /// </summary>
-    private readonly record struct Message(
-        MessageKind Kind,
-        Address Caller,
-        Address Address,
-        Address CodeAddress,
-        UInt256 Value,
-        ReadOnlyMemory<byte> Input,
-        long Gas,
-        bool IsStatic,
-        int Depth);
-
-    private readonly record struct FrameResult(EvmError Error, long GasLeft, ReadOnlyMemory<byte> Output);
 }

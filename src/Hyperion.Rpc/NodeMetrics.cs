@@ -72,6 +72,10 @@ public sealed class NodeMetrics : INodeMetrics
             double window = _recentGas.Count > 1 ? Math.Max(1, (_recentGas.Last().At - _recentGas.Peek().At).TotalSeconds) : 10;
             Metric(text, "hyperion_gas_per_second", "gauge", "Gas per second over the last 10 seconds.", _recentGas.Sum(g => (double)g.Gas) / window);
             Metric(text, "hyperion_txpool_transactions", "gauge", "Transactions waiting in the pool.", _pool.Count);
+            Metric(text, "hyperion_txpool_pending", "gauge", "Executable transactions in the pool.", _pool.PendingCount);
+            Metric(text, "hyperion_txpool_queued", "gauge", "Queued (nonce-gapped) transactions in the pool.", _pool.QueuedCount);
+            Metric(text, "hyperion_txpool_evicted_total", "counter", "Admitted transactions evicted from the full pool for better-paying ones.", _pool.EvictedCount);
+            Metric(text, "hyperion_txpool_expired_total", "counter", "Queued transactions dropped after the pool's lifetime.", _pool.ExpiredCount);
             text.Append("# HELP hyperion_rpc_request_duration_seconds JSON-RPC request latency.\n# TYPE hyperion_rpc_request_duration_seconds histogram\n");
             long cumulative = 0;
             for (int i = 0; i < LatencyBuckets.Length; i++)

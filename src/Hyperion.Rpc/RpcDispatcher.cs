@@ -19,6 +19,9 @@ public sealed class RpcServerOptions
 
     /// <summary>Renders the Prometheus text served on /metrics; null disables the endpoint.</summary>
     public Func<string>? Metrics { get; set; }
+
+    /// <summary>Origins browsers may call from (CORS): "*" for any; empty sends no CORS headers (same-origin only).</summary>
+    public IReadOnlyList<string> CorsOrigins { get; set; } = [];
 }
 
 /// <summary>

@@ -13,7 +13,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Hyperion.Rpc;
 
-/// <summary>JSON-RPC 2.0 over HTTP POST and WebSocket (same port) on Kestrel, plus /health and /metrics.</summary>
+/// <summary>JSON-RPC 2.0 over HTTP POST and WebSocket (same port) on Kestrel, plus /health, /metrics and the block explorer (GET /).</summary>
 public sealed class RpcServer : IAsyncDisposable
 {
     public const string ClientVersion = "Hyperion/v0.1.0";
@@ -57,8 +57,16 @@ public sealed class RpcServer : IAsyncDisposable
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
         builder.WebHost.UseUrls($"http://{options.Host}:{options.Port}");
+        builder.Services.AddCors();
         var app = builder.Build();
         var dispatcher = new RpcDispatcher(registry, options, app.Logger);
+
+        if (options.CorsOrigins.Count > 0)
+        {
+            // Answers preflight OPTIONS itself and adds Access-Control-Allow-Origin to the answers (anvil's --cors default is "*").
+            app.UseCors(policy => (options.CorsOrigins.Contains("*") ? policy.AllowAnyOrigin() : policy.WithOrigins([.. options.CorsOrigins]))
+                .AllowAnyHeader().WithMethods("GET", "POST").SetPreflightMaxAge(TimeSpan.FromHours(1)));
+        }
 
         app.UseWebSockets();
         app.MapGet("/health", () => Results.Text("ok"));
@@ -71,11 +79,12 @@ public sealed class RpcServer : IAsyncDisposable
             });
         }
 
+        app.MapGet("/explorer/{**file}", (HttpContext context, string file) => Explorer.ExplorerSite.ServeAsync(context, file));
         app.MapGet("/", async (HttpContext context) =>
         {
             if (!context.WebSockets.IsWebSocketRequest)
             {
-                context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+                await Explorer.ExplorerSite.ServeIndexAsync(context).ConfigureAwait(false);
                 return;
             }
 

@@ -66,7 +66,7 @@ public sealed class SequencerTests : IDisposable
         {
         }
 
-        InvalidDataException error = Assert.Throws<InvalidDataException>(() => LocalChain.Start(TestChain.Genesis() with { ChainId = 5 }, options));
+        InvalidDataException error = Assert.Throws<InvalidDataException>(() => LocalChain.Start(TestChain.Genesis() with { Spec = Execution.Specs.ChainSpec.Dev(5) }, options));
         Assert.Contains("use another --data-dir", error.Message, StringComparison.Ordinal);
     }
 

@@ -3,6 +3,7 @@ using Hyperion.Core;
 using Hyperion.Core.Crypto;
 using Hyperion.Core.Transactions;
 using Hyperion.Core.Wallet;
+using Hyperion.State;
 
 namespace Hyperion.Chain.Tests;
 
@@ -15,9 +16,18 @@ internal static class TestChain
 
     public static readonly UInt256 Ether = UInt256.Parse("1000000000000000000");
 
+    /// <summary>Many funded senders, for pool floods (the first three are <see cref="Accounts"/>).</summary>
+    public static readonly IReadOnlyList<DevAccount> Crowd = DevAccounts.Derive(DevAccounts.DefaultMnemonic, 40);
+
+    /// <summary>A state in which every <see cref="Crowd"/> account holds 100 ether.</summary>
+    public static IStateReader CrowdState() => Chain.Genesis.Dev(ChainId, Crowd, Ether * 100).BuildState();
+
     public static Genesis Genesis() => Chain.Genesis.Dev(ChainId, Accounts, Ether * 100);
 
-    public static Transaction Transfer(int from, Address to, UInt256 value, ulong nonce, UInt256? maxFee = null, UInt256? tip = null, ulong gas = 21_000, ulong chainId = ChainId)
+    public static Transaction Transfer(int from, Address to, UInt256 value, ulong nonce, UInt256? maxFee = null, UInt256? tip = null, ulong gas = 21_000, ulong chainId = ChainId) =>
+        Transfer(Accounts[from], to, value, nonce, maxFee, tip, gas, chainId);
+
+    public static Transaction Transfer(DevAccount from, Address to, UInt256 value, ulong nonce, UInt256? maxFee = null, UInt256? tip = null, ulong gas = 21_000, ulong chainId = ChainId)
     {
         var tx = new Transaction
         {
@@ -33,9 +43,11 @@ internal static class TestChain
         return Sign(tx, from);
     }
 
-    public static Transaction Sign(Transaction tx, int from)
+    public static Transaction Sign(Transaction tx, int from) => Sign(tx, Accounts[from]);
+
+    public static Transaction Sign(Transaction tx, DevAccount from)
     {
-        EcdsaSignature signature = Secp256k1.Sign(tx.SigningHash().Bytes, Accounts[from].PrivateKey.Span);
+        EcdsaSignature signature = Secp256k1.Sign(tx.SigningHash().Bytes, from.PrivateKey.Span);
         return tx.WithSignature(signature.R, signature.S, signature.RecoveryId);
     }
 

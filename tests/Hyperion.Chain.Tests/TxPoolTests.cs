@@ -1,5 +1,9 @@
+using System.Numerics;
+using CsCheck;
 using Hyperion.Core;
 using Hyperion.Core.Transactions;
+using Hyperion.Core.Wallet;
+using Hyperion.State;
 
 namespace Hyperion.Chain.Tests;
 
@@ -7,8 +11,8 @@ public sealed class TxPoolTests
 {
     private static readonly Address Bob = TestChain.Accounts[1].Address;
 
-    private static TxPool NewPool(TxPoolOptions? options = null) =>
-        new(options ?? new TxPoolOptions(), TransactionRules.Cancun(TestChain.ChainId), TestChain.Genesis().BuildState(), 1_000_000_000UL, 30_000_000);
+    private static TxPool NewPool(TxPoolOptions? options = null, TimeProvider? clock = null) =>
+        new(options ?? new TxPoolOptions(), TransactionRules.Cancun(TestChain.ChainId), TestChain.CrowdState(), 1_000_000_000UL, 30_000_000, clock);
 
     [Fact]
     public void Accepts_a_valid_transfer_once()
@@ -98,20 +102,210 @@ public sealed class TxPoolTests
     }
 
     [Fact]
-    public void Limits_per_sender_and_eviction_of_the_cheapest_when_full()
+    public void One_sender_may_queue_at_most_64_transactions()
     {
-        TxPool perSender = NewPool(new TxPoolOptions { MaxPerSender = 2 });
-        Assert.Null(perSender.Add(TestChain.Transfer(0, Bob, 1, nonce: 0)));
-        Assert.Null(perSender.Add(TestChain.Transfer(0, Bob, 1, nonce: 1)));
-        Assert.StartsWith("txpool is full", perSender.Add(TestChain.Transfer(0, Bob, 1, nonce: 2)));
+        TxPool pool = NewPool();
+        DevAccount sender = TestChain.Crowd[5];
+        for (ulong nonce = 1; nonce <= 64; nonce++)
+        {
+            Assert.Null(pool.Add(TestChain.Transfer(sender, Bob, 1, nonce)));
+        }
 
-        TxPool full = NewPool(new TxPoolOptions { MaxTotal = 1 });
-        Transaction cheap = TestChain.Transfer(0, Bob, 1, nonce: 0, tip: 1_000_000_000UL);
-        Assert.Null(full.Add(cheap));
-        Assert.StartsWith("transaction underpriced", full.Add(TestChain.Transfer(2, Bob, 1, nonce: 0, tip: 1_000_000_000UL)));
-        Transaction rich = TestChain.Transfer(2, Bob, 1, nonce: 0, tip: 3_000_000_000UL);
-        Assert.Null(full.Add(rich));
-        Assert.False(full.TryGet(cheap.Hash, out _));
-        Assert.True(full.TryGet(rich.Hash, out _));
+        Assert.StartsWith("account limit exceeded", pool.Add(TestChain.Transfer(sender, Bob, 1, nonce: 65)));
+        Assert.Equal(64, pool.QueuedCount);
+
+        // Filling the gap makes all of them executable; then the sender may go on.
+        Assert.Null(pool.Add(TestChain.Transfer(sender, Bob, 1, nonce: 0)));
+        Assert.Equal((65, 0), (pool.PendingCount, pool.QueuedCount));
+        Assert.Null(pool.Add(TestChain.Transfer(sender, Bob, 1, nonce: 65)));
+    }
+
+    [Fact]
+    public void A_nonce_gap_flood_does_not_lock_out_normal_senders_and_expires()
+    {
+        var clock = new ManualClock();
+        TxPool pool = NewPool(new TxPoolOptions { GlobalSlots = 8, GlobalQueue = 8, AccountQueue = 4, AccountSlots = 2, Lifetime = TimeSpan.FromHours(1) }, clock);
+        var dropped = new List<DroppedTransaction>();
+        pool.TransactionDropped += dropped.Add;
+
+        // Four senders fill the whole queued budget with transactions that can never execute.
+        var gapped = new List<Transaction>();
+        foreach (DevAccount flooder in TestChain.Crowd.Skip(3).Take(4))
+        {
+            for (ulong nonce = 1; nonce <= 2; nonce++)
+            {
+                Transaction tx = TestChain.Transfer(flooder, Bob, 1, nonce);
+                Assert.Null(pool.Add(tx));
+                gapped.Add(tx);
+            }
+        }
+
+        Assert.StartsWith("txpool is full", pool.Add(TestChain.Transfer(TestChain.Crowd[7], Bob, 1, nonce: 1)));
+
+        // Normal senders are not affected: executable transactions have their own budget…
+        for (int i = 10; i < 18; i++)
+        {
+            Assert.Null(pool.Add(TestChain.Transfer(TestChain.Crowd[i], Bob, 1, nonce: 0)));
+        }
+
+        // …and once the pool is full, an executable newcomer evicts queued ones first, observably.
+        Transaction newcomer = TestChain.Transfer(TestChain.Crowd[18], Bob, 1, nonce: 0);
+        Assert.Null(pool.Add(newcomer));
+        DroppedTransaction evicted = Assert.Single(dropped);
+        Assert.StartsWith("evicted", evicted.Reason);
+        Assert.Contains(gapped, tx => tx.Hash == evicted.Hash);
+        Assert.False(pool.TryGet(evicted.Hash, out _));
+        Assert.Equal(1, pool.EvictedCount);
+        Assert.Equal((9, 7), (pool.PendingCount, pool.QueuedCount));
+
+        // Nothing executable was touched, and after the lifetime every queued transaction is gone and reported.
+        clock.Advance(TimeSpan.FromHours(1) + TimeSpan.FromMinutes(2));
+        Assert.Null(pool.Add(TestChain.Transfer(TestChain.Crowd[19], Bob, 1, nonce: 0)));
+        Assert.Equal((10, 0), (pool.PendingCount, pool.QueuedCount));
+        Assert.Equal(7, pool.ExpiredCount);
+        Assert.Equal(7, dropped.Count(d => d.Reason.StartsWith("expired", StringComparison.Ordinal)));
+        Assert.All(gapped, tx => Assert.False(pool.TryGet(tx.Hash, out _)));
+        Assert.Empty(pool.Content().Queued);
+    }
+
+    [Fact]
+    public void Queued_transactions_of_an_active_sender_do_not_expire()
+    {
+        var clock = new ManualClock();
+        TxPool pool = NewPool(new TxPoolOptions { Lifetime = TimeSpan.FromMinutes(30) }, clock);
+        DevAccount sender = TestChain.Crowd[4];
+        Assert.Null(pool.Add(TestChain.Transfer(sender, Bob, 1, nonce: 5)));
+        clock.Advance(TimeSpan.FromMinutes(20));
+        Assert.Null(pool.Add(TestChain.Transfer(sender, Bob, 1, nonce: 6)));
+        clock.Advance(TimeSpan.FromMinutes(20));
+        pool.OnNewHead(TestChain.CrowdState(), 1_000_000_000UL, []);
+        Assert.Equal(2, pool.QueuedCount);
+        clock.Advance(TimeSpan.FromMinutes(31));
+        pool.OnNewHead(TestChain.CrowdState(), 1_000_000_000UL, []);
+        Assert.Equal(0, pool.QueuedCount);
+        Assert.Equal(2, pool.ExpiredCount);
+    }
+
+    [Fact]
+    public void A_random_tip_flood_evicts_observably_and_leaves_no_gap_in_executable_runs()
+    {
+        TxPool pool = NewPool(new TxPoolOptions { GlobalSlots = 24, GlobalQueue = 8, AccountSlots = 2, AccountQueue = 4 });
+        var dropped = new Dictionary<Hash256, DroppedTransaction>();
+        pool.TransactionDropped += d => dropped.Add(d.Hash, d);
+        var random = new Random(18);
+        DevAccount[] senders = [.. TestChain.Crowd.Skip(3).Take(16)];
+        var nextNonce = new ulong[senders.Length];
+        var accepted = new List<Transaction>();
+        for (int i = 0; i < 400; i++)
+        {
+            int s = random.Next(senders.Length);
+            UInt256 tip = (ulong)random.Next(1, 50) * 1_000_000_000UL;
+            Transaction tx = TestChain.Transfer(senders[s], Bob, 1, nextNonce[s], maxFee: tip + 10_000_000_000UL, tip: tip);
+            string? error = pool.Add(tx);
+            if (error is null)
+            {
+                accepted.Add(tx);
+                nextNonce[s]++;
+            }
+            else
+            {
+                Assert.True(error.StartsWith("transaction underpriced", StringComparison.Ordinal) || error.StartsWith("txpool is full", StringComparison.Ordinal) ||
+                    error.StartsWith("account limit exceeded", StringComparison.Ordinal), error);
+            }
+        }
+
+        // Every accepted transaction is either still known or was reported dropped — never both, never neither.
+        Assert.NotEmpty(dropped);
+        Assert.Equal(dropped.Count, pool.EvictedCount);
+        Assert.All(accepted, tx => Assert.True(pool.TryGet(tx.Hash, out _) ^ dropped.ContainsKey(tx.Hash)));
+        Assert.Equal(accepted.Count - dropped.Count, pool.Count);
+        Assert.True(pool.Count <= 32 && pool.QueuedCount <= 8);
+
+        // Executable runs start at the account nonce (0 here) without a gap, and a block can take all of them.
+        var (pending, queued) = pool.Content();
+        foreach (List<PooledTransaction> run in pending.Values)
+        {
+            Assert.Equal(Enumerable.Range(0, run.Count).Select(n => (ulong)n), run.Select(p => p.Transaction.Nonce));
+        }
+
+        Assert.Equal(pool.PendingCount, pending.Values.Sum(l => l.Count));
+        Assert.Equal(pool.QueuedCount, queued.Values.Sum(l => l.Count));
+        Assert.Equal(pool.PendingCount, pool.SelectForBlock(1_000_000_000UL, int.MaxValue).Count);
+    }
+
+    [Fact]
+    public void A_sender_within_its_guaranteed_slots_keeps_them_against_a_richer_crowded_sender()
+    {
+        TxPool pool = NewPool(new TxPoolOptions { GlobalSlots = 4, GlobalQueue = 0, AccountSlots = 2 });
+        DevAccount modest = TestChain.Crowd[3], rich = TestChain.Crowd[4];
+        Assert.Null(pool.Add(TestChain.Transfer(modest, Bob, 1, 0, tip: 1_000_000_000UL)));
+        Assert.Null(pool.Add(TestChain.Transfer(rich, Bob, 1, 0, tip: 5_000_000_000UL)));
+        Assert.Null(pool.Add(TestChain.Transfer(rich, Bob, 1, 1, tip: 5_000_000_000UL)));
+        Assert.Null(pool.Add(TestChain.Transfer(rich, Bob, 1, 2, tip: 5_000_000_000UL)));
+
+        // The pool is full; a third sender paying more evicts the rich sender's surplus (above 2 slots), not the modest one.
+        Transaction third = TestChain.Transfer(TestChain.Crowd[5], Bob, 1, 0, tip: 2_000_000_000UL);
+        Assert.Null(pool.Add(third));
+        var (pending, _) = pool.Content();
+        Assert.Single(pending[modest.Address]);
+        Assert.Equal(2, pending[rich.Address].Count);
+
+        // Nobody is above the guarantee now: a newcomer must outbid the cheapest tail, which goes.
+        Assert.StartsWith("transaction underpriced", pool.Add(TestChain.Transfer(TestChain.Crowd[6], Bob, 1, 0, tip: 1_000_000_000UL)));
+        Assert.Null(pool.Add(TestChain.Transfer(TestChain.Crowd[6], Bob, 1, 0, tip: 1_500_000_000UL)));
+        Assert.False(pool.Content().Pending.ContainsKey(modest.Address));
+    }
+
+    [Fact]
+    public void A_value_of_2_pow_256_minus_1_is_refused_not_admitted_by_an_overflowing_cost()
+    {
+        TxPool pool = NewPool();
+        string? error = pool.Add(TestChain.Transfer(0, Bob, UInt256.MaxValue, nonce: 0));
+        BigInteger cost = (BigInteger.One << 256) - 1 + (21_000 * new BigInteger(10_000_000_000UL));
+        Assert.Equal($"insufficient funds for gas * price + value: balance 100000000000000000000, tx cost {cost}, overshot {cost - (TestChain.Ether * 100).ToBigInteger()}", error);
+        Assert.Null(pool.Add(TestChain.Transfer(0, Bob, 1, nonce: 0))); // the sender is not blocked
+    }
+
+    [Fact]
+    public void Admission_matches_the_exact_cost_for_extreme_values()
+    {
+        IStateReader state = TestChain.Genesis().BuildState();
+        BigInteger balance = (TestChain.Ether * 100).ToBigInteger();
+        Gen<UInt256> extreme = Gen.OneOf(
+            OneOf(UInt256.Zero, UInt256.One, UInt256.MaxValue, UInt256.MaxValue - 1, UInt256.One << 255, TestChain.Ether * 100, TestChain.Ether * 99),
+            Gen.ULong.Select(v => new UInt256(v)),
+            Gen.ULong.Array[4].Select(l => new UInt256(l[0], l[1], l[2], l[3])));
+        Gen<UInt256> fee = Gen.OneOf(
+            OneOf(new UInt256(1_000_000_000UL), new UInt256(1_000_000_001UL), UInt256.MaxValue, UInt256.MaxValue / 21_000, (UInt256.MaxValue / 21_000) + 1),
+            Gen.ULong[1_000_000_000UL, ulong.MaxValue].Select(v => new UInt256(v)));
+        Gen.Select(extreme, fee).Sample((value, maxFee) =>
+        {
+            var pool = new TxPool(new TxPoolOptions(), TransactionRules.Cancun(TestChain.ChainId), state, 1_000_000_000UL, 30_000_000);
+            string? error = pool.Add(TestChain.Transfer(0, Bob, value, nonce: 0, maxFee: maxFee, tip: 1));
+            BigInteger cost = (21_000 * maxFee.ToBigInteger()) + value.ToBigInteger();
+            if (cost <= balance)
+            {
+                Assert.Null(error);
+            }
+            else if (cost - value.ToBigInteger() > (BigInteger.One << 256) - 1)
+            {
+                Assert.NotNull(error); // gas × fee alone overflows: refused as invalid before any balance check
+            }
+            else
+            {
+                Assert.StartsWith($"insufficient funds for gas * price + value: balance {balance}, tx cost {cost}, overshot {cost - balance}", error);
+            }
+        }, iter: 200);
+    }
+
+    private static Gen<UInt256> OneOf(params UInt256[] values) => Gen.Int[0, values.Length - 1].Select(i => values[i]);
+
+    private sealed class ManualClock : TimeProvider
+    {
+        private DateTimeOffset _now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+        public override DateTimeOffset GetUtcNow() => _now;
+
+        public void Advance(TimeSpan by) => _now += by;
     }
 }

@@ -109,10 +109,24 @@ public sealed class NodeBuilderTests
             remove => inner.TransactionPending -= value;
         }
 
+        public event Action<DroppedTransaction>? TransactionDropped
+        {
+            add => inner.TransactionDropped += value;
+            remove => inner.TransactionDropped -= value;
+        }
+
         public int Count => inner.Count;
 
-        public string? Add(Transaction tx) =>
-            tx.TryRecoverSender(out Address sender) && sender == denied ? $"sender {denied} is not allowed on this chain" : inner.Add(tx);
+        public int PendingCount => inner.PendingCount;
+
+        public int QueuedCount => inner.QueuedCount;
+
+        public long EvictedCount => inner.EvictedCount;
+
+        public long ExpiredCount => inner.ExpiredCount;
+
+        public string? Add(Transaction tx, BlobSidecar? sidecar = null) =>
+            tx.TryRecoverSender(out Address sender) && sender == denied ? $"sender {denied} is not allowed on this chain" : inner.Add(tx, sidecar);
 
         public bool TryGet(in Hash256 hash, out PooledTransaction pooled) => inner.TryGet(hash, out pooled);
 

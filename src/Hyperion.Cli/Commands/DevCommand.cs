@@ -3,8 +3,7 @@ using System.Globalization;
 using Hyperion.Chain;
 using Hyperion.Core;
 using Hyperion.Core.Wallet;
-using Hyperion.Evm;
-using Hyperion.Evm.Precompiles;
+using Hyperion.Execution.Blocks;
 using Hyperion.MetisAi;
 using Hyperion.Node;
 using Hyperion.Rpc;
@@ -34,12 +33,13 @@ internal static class DevCommand
         var logLevel = new Option<string>("--log-level") { Description = "error, warn, info or debug.", DefaultValueFactory = _ => "info" };
         logLevel.AcceptOnlyFromAmong("error", "warn", "info", "debug");
         var modelDir = new Option<DirectoryInfo?>("--model-dir") { Description = "HQM models for the inference precompile 0x…0a11, found by content hash (default: <data-dir>/models)." };
+        var cors = new Option<string>("--cors") { Description = "Origins browsers may call from, comma-separated; * for any, none for same-origin only.", DefaultValueFactory = _ => "*" };
         var modelThreads = new Option<int>("--model-threads") { Description = "Threads per inference forward pass (results do not depend on it).", DefaultValueFactory = _ => 1 };
         var rpcGasCap = new Option<ulong>("--rpc-gas-cap") { Description = "Most gas an eth_call or eth_estimateGas may use (0: no cap).", DefaultValueFactory = _ => EthModule.DefaultRpcGasCap };
 
         var command = new Command("dev", "Start a development chain (JSON-RPC on 127.0.0.1:8545).")
         {
-            chainId, port, host, dataDir, ephemeral, blockTime, genesisFile, accounts, mnemonic, logLevel, modelDir, modelThreads, rpcGasCap,
+            chainId, port, host, dataDir, ephemeral, blockTime, genesisFile, accounts, mnemonic, logLevel, modelDir, modelThreads, rpcGasCap, cors,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -48,7 +48,8 @@ internal static class DevCommand
                 return await RunAsync(
                     parse.GetValue(chainId), parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(dataDir), parse.GetValue(ephemeral),
                     parse.GetValue(blockTime), parse.GetValue(genesisFile), parse.GetValue(accounts), parse.GetValue(mnemonic)!,
-                    parse.GetValue(logLevel)!, parse.GetValue(modelDir), parse.GetValue(modelThreads), parse.GetValue(rpcGasCap), cancellation).ConfigureAwait(false);
+                    parse.GetValue(logLevel)!, parse.GetValue(modelDir), parse.GetValue(modelThreads), parse.GetValue(rpcGasCap),
+                    CorsOrigins.Parse(parse.GetValue(cors)!), cancellation).ConfigureAwait(false);
             }
             catch (Exception e) when (e is GenesisFormatException or InvalidDataException or IOException or ArgumentException or FormatException or InvalidBlockException)
             {
@@ -61,7 +62,8 @@ internal static class DevCommand
 
     private static async Task<int> RunAsync(
         ulong chainId, string host, int port, DirectoryInfo? dataDir, bool ephemeral, int? blockTimeMs, FileInfo? genesisFile,
-        int accountCount, string mnemonic, string logLevel, DirectoryInfo? modelDir, int modelThreads, ulong rpcGasCap, CancellationToken cancellation)
+        int accountCount, string mnemonic, string logLevel, DirectoryInfo? modelDir, int modelThreads, ulong rpcGasCap, IReadOnlyList<string> corsOrigins,
+        CancellationToken cancellation)
     {
         if (modelThreads is < 1 or > 64)
         {
@@ -94,7 +96,7 @@ internal static class DevCommand
                 DataDirectory = directory,
                 Sequencer = new() { BlockTime = blockTimeMs is int ms ? TimeSpan.FromMilliseconds(ms) : null },
                 Warning = message => Console.Error.WriteLine($"warning: {message}"),
-                Precompiles = PrecompileTable.ForFork(Fork.Cancun).With(InferencePrecompile.DefaultAddress, new InferencePrecompile(models)),
+                Precompiles = ChainPrecompiles.Standard.With(InferencePrecompile.DefaultAddress, new InferencePrecompile(models)),
             })
             .WithDevAccounts(devAccounts)
             .WithRpcGasCap(rpcGasCap)
@@ -121,7 +123,7 @@ internal static class DevCommand
             }
         };
 
-        await using RpcServer server = await node.StartRpcAsync(new RpcServerOptions { Host = host, Port = port }, cancellation).ConfigureAwait(false);
+        await using RpcServer server = await node.StartRpcAsync(new RpcServerOptions { Host = host, Port = port, CorsOrigins = corsOrigins }, cancellation).ConfigureAwait(false);
 
         PrintBanner(genesis, devAccounts, directory, store.Head.Number, server.Address);
         Console.WriteLine($"Models:         {models.Directory} ({models.Files.Count} HQM file(s); inference precompile {InferencePrecompile.DefaultAddress}, registry {ModelRegistry.DefaultAddress})");

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Hyperion.Evm;
+using Hyperion.Execution.Specs;
 using Hyperion.Execution.StateTests;
 
 namespace Hyperion.Cli.Commands;
@@ -18,9 +19,9 @@ internal static class FixtureCommands
         filter = null;
         if (forkName is not null)
         {
-            if (!ForkNames.TryParse(forkName, out Fork parsed))
+            if (!Hardforks.TryParseFixtureName(forkName, out Hardfork named) || Hardforks.EvmRules(named) is not { } parsed)
             {
-                Console.Error.WriteLine($"hyperion {command}: unsupported fork '{forkName}' (Berlin, London, Paris, Shanghai, Cancun)");
+                Console.Error.WriteLine($"hyperion {command}: unsupported fork '{forkName}' ({Hardforks.SupportedNames})");
                 return false;
             }
 

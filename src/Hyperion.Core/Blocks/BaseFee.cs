@@ -22,9 +22,15 @@ public static class BaseFee
     }
 
     /// <summary>The base fee of a block whose parent (a London-or-later block) had the given gas limit, gas used and base fee.</summary>
-    public static UInt256 Next(ulong parentGasLimit, ulong parentGasUsed, in UInt256 parentBaseFee)
+    public static UInt256 Next(ulong parentGasLimit, ulong parentGasUsed, in UInt256 parentBaseFee) =>
+        Next(parentGasLimit, parentGasUsed, parentBaseFee, ElasticityMultiplier, MaxChangeDenominator);
+
+    /// <summary>The EIP-1559 update with a chain's own elasticity multiplier and max change denominator (e.g. an OP-stack chain's).</summary>
+    public static UInt256 Next(ulong parentGasLimit, ulong parentGasUsed, in UInt256 parentBaseFee, ulong elasticityMultiplier, ulong maxChangeDenominator)
     {
-        ulong target = parentGasLimit / ElasticityMultiplier;
+        ArgumentOutOfRangeException.ThrowIfZero(elasticityMultiplier);
+        ArgumentOutOfRangeException.ThrowIfZero(maxChangeDenominator);
+        ulong target = parentGasLimit / elasticityMultiplier;
         if (parentGasUsed == target || target == 0)
         {
             // A zero target only arises from a gas limit below 2, which header validation rejects; keep the fee.
@@ -38,7 +44,7 @@ public static class BaseFee
             throw new InvalidOperationException($"Base fee {parentBaseFee} is too large for the EIP-1559 update.");
         }
 
-        UInt256 delta = product / new UInt256(target) / new UInt256(MaxChangeDenominator);
+        UInt256 delta = product / new UInt256(target) / new UInt256(maxChangeDenominator);
         return parentGasUsed > target
             ? parentBaseFee + (delta.IsZero ? UInt256.One : delta)
             : parentBaseFee - delta;

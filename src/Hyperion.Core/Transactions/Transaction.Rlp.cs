@@ -83,6 +83,105 @@ public sealed partial record Transaction
     }
 
     /// <summary>
+    /// Decodes a raw transaction as submitted to a pool (eth_sendRawTransaction). A blob transaction in its network
+    /// form, <c>0x03 || rlp([tx_payload_body, blobs, commitments, proofs])</c>, yields its <paramref name="sidecar"/>
+    /// and the transaction in canonical form (what a block holds and the hash covers); any other input decodes as
+    /// <see cref="TryDecode"/> with a null sidecar.
+    /// </summary>
+    public static bool TryDecodeNetwork(ReadOnlyMemory<byte> raw, out Transaction? transaction, out BlobSidecar? sidecar, out string? error)
+    {
+        sidecar = null;
+        if (raw.Length < 2 || raw.Span[0] != (byte)TransactionType.Blob)
+        {
+            return TryDecode(raw, out transaction, out error);
+        }
+
+        try
+        {
+            var reader = new RlpReader(raw.Span[1..]);
+            RlpReader wrapper = reader.EnterList();
+            if (!wrapper.PeekIsList)
+            {
+                // The canonical form: the list's first item is the chain id, not the payload list.
+                return TryDecode(raw, out transaction, out error);
+            }
+
+            ReadOnlySpan<byte> payload = wrapper.ReadRawItem();
+            byte[] canonical = new byte[payload.Length + 1];
+            canonical[0] = (byte)TransactionType.Blob;
+            payload.CopyTo(canonical.AsSpan(1));
+            byte[][] blobs = ReadFixedItems(ref wrapper, BlobSidecar.BlobLength, "blob");
+            byte[][] commitments = ReadFixedItems(ref wrapper, BlobSidecar.PointLength, "commitment");
+            byte[][] proofs = ReadFixedItems(ref wrapper, BlobSidecar.PointLength, "proof");
+            wrapper.EnsureEnd();
+            reader.EnsureEnd();
+            transaction = Decode(canonical);
+            sidecar = new BlobSidecar(blobs, commitments, proofs);
+            error = null;
+            return true;
+        }
+        catch (RlpException e)
+        {
+            transaction = null;
+            sidecar = null;
+            error = e.Message;
+            return false;
+        }
+    }
+
+    /// <summary>The network form of a blob transaction with its sidecar (the inverse of <see cref="TryDecodeNetwork"/>).</summary>
+    public byte[] EncodeNetwork(BlobSidecar sidecar)
+    {
+        ArgumentNullException.ThrowIfNull(sidecar);
+        if (Type != TransactionType.Blob)
+        {
+            throw new InvalidOperationException("Only a blob transaction has a network form with a sidecar.");
+        }
+
+        ReadOnlySpan<byte> payload = Envelope.Span[1..];
+        int blobs = ListOfItemsLength(sidecar.Blobs), commitments = ListOfItemsLength(sidecar.Commitments), proofs = ListOfItemsLength(sidecar.Proofs);
+        int content = payload.Length + RlpCodec.LengthOfList(blobs) + RlpCodec.LengthOfList(commitments) + RlpCodec.LengthOfList(proofs);
+        byte[] encoded = new byte[1 + RlpCodec.LengthOfList(content)];
+        encoded[0] = (byte)TransactionType.Blob;
+        var writer = new RlpWriter(encoded.AsSpan(1));
+        writer.WriteListHeader(content);
+        writer.WriteRaw(payload);
+        WriteItems(ref writer, sidecar.Blobs, blobs);
+        WriteItems(ref writer, sidecar.Commitments, commitments);
+        WriteItems(ref writer, sidecar.Proofs, proofs);
+        return encoded;
+    }
+
+    private static int ListOfItemsLength(IReadOnlyList<byte[]> items) => items.Sum(item => RlpCodec.LengthOfBytes(item));
+
+    private static void WriteItems(ref RlpWriter writer, IReadOnlyList<byte[]> items, int contentLength)
+    {
+        writer.WriteListHeader(contentLength);
+        foreach (byte[] item in items)
+        {
+            writer.WriteBytes(item);
+        }
+    }
+
+    private static byte[][] ReadFixedItems(ref RlpReader wrapper, int length, string what)
+    {
+        RlpReader list = wrapper.EnterList();
+        var items = new List<byte[]>();
+        while (!list.IsEmpty)
+        {
+            ReadOnlySpan<byte> item = list.ReadBytes();
+            if (item.Length != length)
+            {
+                throw new RlpException($"Invalid blob transaction sidecar: {what} {items.Count} has {item.Length} bytes, expected {length}.");
+            }
+
+            items.Add(item.ToArray());
+        }
+
+        return [.. items];
+    }
+
+    /// <summary>
     /// Reads one item of a block body's transaction list. <paramref name="source"/> is the buffer the outermost
     /// reader was created over (so that calldata can be sliced from it without copying).
     /// </summary>

@@ -1,16 +1,18 @@
 namespace Hyperion.Evm.Interpreter;
 
 /// <summary>
-/// <see cref="OpcodeTable"/> flattened into arrays the interpreter indexes by opcode byte: static gas (−1 for an
-/// undefined opcode), minimum stack height, maximum stack height before the instruction.
+/// One fork's instruction set as the interpreter indexes it by opcode byte: static gas (−1 for an undefined
+/// opcode), minimum stack height, maximum stack height before the instruction, and the handler (a function pointer to
+/// a static method of <see cref="Instructions"/>; <see cref="Instructions.Invalid"/> where the fork has no such opcode).
 /// </summary>
-internal sealed class InstructionTable
+internal sealed unsafe class InstructionTable
 {
     private static readonly InstructionTable[] ByFork = Build();
 
     public readonly long[] StaticGas = new long[256];
     public readonly int[] MinStack = new int[256];
     public readonly int[] MaxStack = new int[256];
+    public readonly delegate*<ref InstructionContext, StepResult>[] Handlers = new delegate*<ref InstructionContext, StepResult>[256];
 
     public static InstructionTable For(Fork fork) => ByFork[(int)fork];
 
@@ -28,6 +30,7 @@ internal sealed class InstructionTable
                 table.StaticGas[op] = info.Defined ? info.StaticGas : -1;
                 table.MinStack[op] = info.Pops;
                 table.MaxStack[op] = info.MaxStackBefore;
+                table.Handlers[op] = info.Defined ? HandlerOf((byte)op) : &Instructions.Invalid;
             }
 
             tables[(int)fork] = table;
@@ -35,4 +38,93 @@ internal sealed class InstructionTable
 
         return tables;
     }
+
+    private static delegate*<ref InstructionContext, StepResult> HandlerOf(byte op) => (Opcode)op switch
+    {
+        Opcode.STOP => &Instructions.Stop,
+        Opcode.ADD => &Instructions.Add,
+        Opcode.MUL => &Instructions.Mul,
+        Opcode.SUB => &Instructions.Sub,
+        Opcode.DIV => &Instructions.Div,
+        Opcode.SDIV => &Instructions.SDiv,
+        Opcode.MOD => &Instructions.Mod,
+        Opcode.SMOD => &Instructions.SMod,
+        Opcode.ADDMOD => &Instructions.AddMod,
+        Opcode.MULMOD => &Instructions.MulMod,
+        Opcode.EXP => &Instructions.Exp,
+        Opcode.SIGNEXTEND => &Instructions.SignExtend,
+        Opcode.LT => &Instructions.Lt,
+        Opcode.GT => &Instructions.Gt,
+        Opcode.SLT => &Instructions.SLt,
+        Opcode.SGT => &Instructions.SGt,
+        Opcode.EQ => &Instructions.Eq,
+        Opcode.ISZERO => &Instructions.IsZero,
+        Opcode.AND => &Instructions.And,
+        Opcode.OR => &Instructions.Or,
+        Opcode.XOR => &Instructions.Xor,
+        Opcode.NOT => &Instructions.Not,
+        Opcode.BYTE => &Instructions.Byte,
+        Opcode.SHL => &Instructions.Shl,
+        Opcode.SHR => &Instructions.Shr,
+        Opcode.SAR => &Instructions.Sar,
+        Opcode.KECCAK256 => &Instructions.Keccak,
+        Opcode.ADDRESS => &Instructions.Address,
+        Opcode.BALANCE => &Instructions.Balance,
+        Opcode.ORIGIN => &Instructions.Origin,
+        Opcode.CALLER => &Instructions.Caller,
+        Opcode.CALLVALUE => &Instructions.CallValue,
+        Opcode.CALLDATALOAD => &Instructions.CallDataLoad,
+        Opcode.CALLDATASIZE => &Instructions.CallDataSize,
+        Opcode.CALLDATACOPY => &Instructions.CallDataCopy,
+        Opcode.CODESIZE => &Instructions.CodeSize,
+        Opcode.CODECOPY => &Instructions.CodeCopy,
+        Opcode.GASPRICE => &Instructions.GasPrice,
+        Opcode.EXTCODESIZE => &Instructions.ExtCodeSize,
+        Opcode.EXTCODECOPY => &Instructions.ExtCodeCopy,
+        Opcode.RETURNDATASIZE => &Instructions.ReturnDataSize,
+        Opcode.RETURNDATACOPY => &Instructions.ReturnDataCopy,
+        Opcode.EXTCODEHASH => &Instructions.ExtCodeHash,
+        Opcode.BLOCKHASH => &Instructions.BlockHash,
+        Opcode.COINBASE => &Instructions.Coinbase,
+        Opcode.TIMESTAMP => &Instructions.Timestamp,
+        Opcode.NUMBER => &Instructions.Number,
+        Opcode.PREVRANDAO => &Instructions.PrevRandao,
+        Opcode.GASLIMIT => &Instructions.GasLimit,
+        Opcode.CHAINID => &Instructions.ChainId,
+        Opcode.SELFBALANCE => &Instructions.SelfBalance,
+        Opcode.BASEFEE => &Instructions.BaseFee,
+        Opcode.BLOBHASH => &Instructions.BlobHash,
+        Opcode.BLOBBASEFEE => &Instructions.BlobBaseFee,
+        Opcode.POP => &Instructions.Pop,
+        Opcode.MLOAD => &Instructions.MLoad,
+        Opcode.MSTORE => &Instructions.MStore,
+        Opcode.MSTORE8 => &Instructions.MStore8,
+        Opcode.SLOAD => &Instructions.SLoad,
+        Opcode.SSTORE => &Instructions.SStore,
+        Opcode.JUMP => &Instructions.Jump,
+        Opcode.JUMPI => &Instructions.JumpI,
+        Opcode.PC => &Instructions.Pc,
+        Opcode.MSIZE => &Instructions.MSize,
+        Opcode.GAS => &Instructions.Gas,
+        Opcode.JUMPDEST => &Instructions.JumpDest,
+        Opcode.TLOAD => &Instructions.TLoad,
+        Opcode.TSTORE => &Instructions.TStore,
+        Opcode.MCOPY => &Instructions.MCopy,
+        Opcode.PUSH0 => &Instructions.Push0,
+        Opcode.PUSH1 => &Instructions.Push1,
+        > Opcode.PUSH1 and <= Opcode.PUSH32 => &Instructions.PushN,
+        >= Opcode.DUP1 and <= Opcode.DUP16 => &Instructions.Dup,
+        >= Opcode.SWAP1 and <= Opcode.SWAP16 => &Instructions.Swap,
+        >= Opcode.LOG0 and <= Opcode.LOG4 => &Instructions.Log,
+        Opcode.CREATE => &Instructions.Create,
+        Opcode.CALL => &Instructions.Call,
+        Opcode.CALLCODE => &Instructions.CallCode,
+        Opcode.RETURN => &Instructions.Return,
+        Opcode.DELEGATECALL => &Instructions.DelegateCall,
+        Opcode.CREATE2 => &Instructions.Create2,
+        Opcode.STATICCALL => &Instructions.StaticCall,
+        Opcode.REVERT => &Instructions.Revert,
+        Opcode.SELFDESTRUCT => &Instructions.SelfDestruct,
+        _ => throw new InvalidOperationException($"opcode 0x{op:x2} is defined but has no handler"),
+    };
 }

@@ -1,11 +1,8 @@
-using System.Collections.Concurrent;
-using Hyperion.Core;
-
 namespace Hyperion.Evm.Interpreter;
 
 /// <summary>
 /// The valid JUMP targets of a piece of code: offsets holding JUMPDEST that are not inside PUSH data. One bit per
-/// code byte, computed once per code and cached by code hash (code is immutable once deployed).
+/// code byte, computed once per code (deployed code keeps it in its <see cref="CodeEntry"/>).
 /// </summary>
 public sealed class JumpDestinations
 {
@@ -46,28 +43,5 @@ public sealed class JumpDestinations
         }
 
         return new JumpDestinations(bits, code.Length);
-    }
-}
-
-/// <summary>
-/// Thread-safe cache of <see cref="JumpDestinations"/> keyed by code hash. Init code (which has no stable hash
-/// worth computing) is analysed per run instead.
-/// </summary>
-public sealed class JumpDestinationCache
-{
-    private readonly ConcurrentDictionary<Hash256, JumpDestinations> _byCodeHash = new();
-
-    public int Count => _byCodeHash.Count;
-
-    public JumpDestinations Get(in Hash256 codeHash, ReadOnlySpan<byte> code)
-    {
-        if (_byCodeHash.TryGetValue(codeHash, out JumpDestinations? cached))
-        {
-            return cached;
-        }
-
-        JumpDestinations analysed = JumpDestinations.Analyze(code);
-        _byCodeHash.TryAdd(codeHash, analysed);
-        return analysed;
     }
 }

@@ -4,7 +4,7 @@ namespace Hyperion.Evm.Tracing;
 
 /// <summary>
 /// Receives one call per executed instruction (before it runs) and the fault, if any, that ended it. Tracing is
-/// off when the VM is given no tracer, so the interpreter pays one null check per instruction.
+/// off when the VM is given no tracer; the interpreter then runs a loop compiled without any tracing code.
 /// </summary>
 public interface IEvmTracer
 {

@@ -7,6 +7,7 @@ using Hyperion.Core.Crypto;
 using Hyperion.Core.Transactions;
 using Hyperion.Evm;
 using Hyperion.Evm.Tracing;
+using Hyperion.Execution.Specs;
 using Hyperion.Execution.Transactions;
 using Hyperion.State.World;
 
@@ -66,7 +67,9 @@ public static class StateTestRunner
 
             foreach ((string forkName, IReadOnlyList<StateTestExpectation> expectations) in test.Post)
             {
-                bool supported = ForkNames.TryParse(forkName, out Fork fork);
+                Fork fork = default;
+                bool supported = FixtureNetworks.TryParse(forkName, out ChainSpec spec) &&
+                    spec.TryForkAt(test.Environment.Number, test.Environment.Timestamp, out fork);
                 if (options.Fork is { } only && (!supported || fork != only))
                 {
                     continue;
@@ -75,7 +78,7 @@ public static class StateTestRunner
                 foreach (StateTestExpectation expectation in expectations)
                 {
                     results.Add(supported
-                        ? RunCase(path, test, fork, forkName, expectation, options.Trace)
+                        ? RunCase(path, test, spec, forkName, expectation, options.Trace)
                         : new StateTestCaseResult(path, test.Name, forkName, expectation.Indexes, StateTestStatus.Skipped, "fork not supported"));
                 }
             }
@@ -84,17 +87,18 @@ public static class StateTestRunner
         return results;
     }
 
-    /// <summary>Runs one case; any failure (including an exception) is reported, never thrown.</summary>
-    public static StateTestCaseResult RunCase(string file, StateTest test, Fork fork, string forkName, StateTestExpectation expectation, TextWriter? trace = null)
+    /// <summary>Runs one case on the network <paramref name="spec"/> named <paramref name="forkName"/>; any failure (including an exception) is reported, never thrown.</summary>
+    public static StateTestCaseResult RunCase(string file, StateTest test, ChainSpec spec, string forkName, StateTestExpectation expectation, TextWriter? trace = null)
     {
         ArgumentNullException.ThrowIfNull(test);
+        ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(expectation);
         StateTestCaseResult Result(StateTestStatus status, string? detail) =>
             new(file, test.Name, forkName, expectation.Indexes, status, detail);
 
         try
         {
-            string? failure = Execute(test, fork, expectation, trace);
+            string? failure = Execute(test, spec, expectation, trace);
             return failure is null ? Result(StateTestStatus.Passed, null) : Result(StateTestStatus.Failed, failure);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -104,10 +108,10 @@ public static class StateTestRunner
     }
 
     /// <summary>Null when the case passes, otherwise what differed.</summary>
-    private static string? Execute(StateTest test, Fork fork, StateTestExpectation expectation, TextWriter? trace)
+    private static string? Execute(StateTest test, ChainSpec spec, StateTestExpectation expectation, TextWriter? trace)
     {
         InMemoryStateReader reader = BuildPreState(test);
-        BlockEnvironment block = BuildBlock(test.Environment, fork);
+        BlockEnvironment block = BuildBlock(test.Environment, spec);
         Transaction? request = BuildTransaction(test.Transaction, expectation.Indexes, out string? malformed);
         if (request is null)
         {
@@ -120,7 +124,8 @@ public static class StateTestRunner
 
         var world = new WorldState(reader);
         JsonLinesTracer? tracer = trace is null ? null : new JsonLinesTracer(trace);
-        TransactionResult result = new TransactionProcessor(block).Execute(world, request, test.Transaction.Sender, tracer);
+        BlobSchedule? blobs = spec.BlobScheduleAt(test.Environment.Number, test.Environment.Timestamp);
+        TransactionResult result = new TransactionProcessor(block, blobs).Execute(world, request, test.Transaction.Sender, tracer);
         if (tracer is not null)
         {
             tracer.OnTransactionEnd(result.Output.Span, result.GasUsed, result.Error);
@@ -171,13 +176,15 @@ public static class StateTestRunner
         return reader;
     }
 
-    private static BlockEnvironment BuildBlock(StateTestEnvironment env, Fork fork)
+    private static BlockEnvironment BuildBlock(StateTestEnvironment env, ChainSpec spec)
     {
         UInt256 difficulty = UInt256.FromBigEndian(env.Difficulty);
+        Fork fork = spec.ForkAt(env.Number, env.Timestamp);
+        BlobSchedule? blobs = spec.BlobScheduleAt(env.Number, env.Timestamp);
         return new BlockEnvironment
         {
             Fork = fork,
-            ChainId = 1,
+            ChainId = spec.ChainId,
             Coinbase = env.Coinbase,
             Number = env.Number,
             Timestamp = env.Timestamp,
@@ -185,14 +192,14 @@ public static class StateTestRunner
             BaseFee = fork >= Fork.London && env.BaseFee is { } baseFee ? UInt256.FromBigEndian(baseFee) : UInt256.Zero,
             Difficulty = difficulty,
             PrevRandao = env.Random ?? new Hash256(difficulty.ToBigEndian()),
-            BlobBaseFee = fork >= Fork.Cancun ? BlobBaseFee(ExcessBlobGas(env)) : UInt256.Zero,
+            BlobBaseFee = blobs is null ? UInt256.Zero : BlobBaseFee(ExcessBlobGas(env), blobs),
             BlockHashes = NumberStringBlockHashes.Instance,
         };
     }
 
-    /// <summary>The Cancun blob base fee; saturates for an excess so large that the fee exceeds 256 bits.</summary>
-    private static UInt256 BlobBaseFee(ulong excessBlobGas) =>
-        BlobGas.TryFakeExponential(BlobGas.MinBaseFeePerBlobGas, excessBlobGas, BlobSchedule.Cancun.BaseFeeUpdateFraction, out UInt256 fee)
+    /// <summary>The blob base fee; saturates for an excess so large that the fee exceeds 256 bits.</summary>
+    private static UInt256 BlobBaseFee(ulong excessBlobGas, BlobSchedule schedule) =>
+        BlobGas.TryFakeExponential(BlobGas.MinBaseFeePerBlobGas, excessBlobGas, schedule.BaseFeeUpdateFraction, out UInt256 fee)
             ? fee
             : UInt256.MaxValue;
 
@@ -234,7 +241,7 @@ public static class StateTestRunner
         return new Transaction
         {
             Type = type,
-            ChainId = 1,
+            ChainId = FixtureNetworks.ChainId,
             To = tx.To,
             Nonce = tx.Nonce,
             GasLimit = tx.GasLimit[indexes.Gas],

@@ -35,12 +35,17 @@ public class JumpDestinationsTests
     }
 
     [Fact]
-    public void CacheReturnsTheSameAnalysisForAHash()
+    public void CodeCacheKeepsOneEntryPerCodeHash()
     {
-        var cache = new JumpDestinationCache();
+        var cache = new CodeCache();
         byte[] code = [0x5b];
         Hash256 hash = Hyperion.Core.Crypto.Keccak256.Hash(code);
-        Assert.Same(cache.Get(hash, code), cache.Get(hash, code));
+        CodeEntry entry = cache.Get(hash, code);
+        Assert.Same(entry, cache.Get(hash, code));
         Assert.Equal(1, cache.Count);
+        Assert.True(entry.JumpDestinations.IsValid(0));
+        Assert.Equal(0, entry.Calls);
+        entry.CountCall();
+        Assert.Equal(1, entry.Calls);
     }
 }

@@ -31,18 +31,4 @@ public class PrecompileTableTests
         Assert.False(table.Contains(Address.Parse("0x00000000000000000000000000000000000000ff")));
         Assert.Equal([.. table.Addresses.Order()], table.Addresses);
     }
-
-    [Theory]
-    [InlineData("Merge", Fork.Paris)]
-    [InlineData("Paris", Fork.Paris)]
-    [InlineData("Cancun", Fork.Cancun)]
-    [InlineData("Berlin", Fork.Berlin)]
-    public void ForkNamesParse(string name, Fork expected)
-    {
-        Assert.True(ForkNames.TryParse(name, out Fork fork));
-        Assert.Equal(expected, fork);
-    }
-
-    [Fact]
-    public void UnsupportedForkNameIsRejected() => Assert.False(ForkNames.TryParse("Frontier", out _));
 }

@@ -274,6 +274,54 @@ public class CallCreateTests
     }
 
     [Fact]
+    public void CallChainOf1024FramesNeedsNoDeepThreadStack()
+    {
+        // The frame loop keeps nested frames off the C# stack: 1025 frames (depths 0…1024) run on a thread whose
+        // 256 KiB stack a recursive interpreter would overflow many times over.
+        var vm = new VmHarness();
+        var code = new Bytecode().Push(0).Op(Opcode.SLOAD).Push(1).Op(Opcode.ADD).Push(0).Op(Opcode.SSTORE)
+            .Push(0).Push(0).Push(0).Push(0).Push(0).Op(Opcode.ADDRESS).Op(Opcode.GAS).Op(Opcode.CALL)
+            .Push(0).Op(Opcode.SLOAD).ReturnTop();
+        ExecutionResult r = default;
+        var thread = new Thread(() => r = vm.Run(code, 1_000_000_000_000_000), 256 * 1024);
+        thread.Start();
+        thread.Join();
+        Assert.True(r.Success, r.Error);
+        Assert.Equal((UInt256)1025, UInt256.FromBigEndian(r.Output.Span));
+        Assert.Equal((UInt256)1025, vm.State.GetStorage(VmHarness.Contract, 0));
+    }
+
+    [Fact]
+    public void CreateChainUpToTheDepthLimit()
+    {
+        // Init code that copies itself into memory and CREATEs a copy of itself, then stops: each level goes one
+        // frame deeper until depth 1024, where CREATE fails softly; every level's contract is deployed (empty code).
+        var vm = new VmHarness();
+        var initCode = new Bytecode().Op(Opcode.CODESIZE).Push(0).Push(0).Op(Opcode.CODECOPY)
+            .Op(Opcode.CODESIZE).Push(0).Push(0).Op(Opcode.CREATE).Op(Opcode.STOP);
+        byte[] init = initCode;
+        vm.State.SetAccount(VmHarness.Other, 0, init, nonce: 1);
+        var caller = new Bytecode().Push(init.Length).Push(0).Push(0).Push(VmHarness.Other).Op(Opcode.EXTCODECOPY)
+            .Push(init.Length).Push(0).Push(0).Op(Opcode.CREATE).ReturnTop();
+        ExecutionResult r = vm.Run(caller, 1_000_000_000_000_000);
+        Assert.True(r.Success, r.Error);
+        Address first = ContractAddress.From(VmHarness.Contract, 1);
+        Assert.Equal(first, new Address(r.Output.Span[12..]));
+
+        // Follow the chain: each created contract has nonce 2 (it created the next), the last one nonce 1.
+        int length = 1;
+        Address current = first;
+        while (vm.State.GetNonce(current) == 2)
+        {
+            current = ContractAddress.From(current, 1);
+            length++;
+        }
+
+        Assert.Equal(1024, length);
+        Assert.Equal(1UL, vm.State.GetNonce(current));
+    }
+
+    [Fact]
     public void PrecompileCallRunsNativeCode()
     {
         var vm = new VmHarness();

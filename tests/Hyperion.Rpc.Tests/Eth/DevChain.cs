@@ -41,7 +41,8 @@ internal sealed class DevChain : IDisposable
     private readonly RpcDispatcher _dispatcher;
     private long _id;
 
-    public DevChain(ulong rpcGasCap = EthModule.DefaultRpcGasCap)
+    /// <param name="pool">Pool limits (default: the node's).</param>
+    public DevChain(ulong rpcGasCap = EthModule.DefaultRpcGasCap, TxPoolOptions? pool = null)
     {
         var alloc = new SortedDictionary<Address, GenesisAccount>();
         foreach (DevAccount account in Accounts)
@@ -51,7 +52,9 @@ internal sealed class DevChain : IDisposable
 
         alloc[Contract] = new GenesisAccount(UInt256.Zero, 1, ContractCode);
         alloc[Proxy] = new GenesisAccount(UInt256.Zero, 1, ProxyCode);
-        Local = LocalChain.Start(new Genesis { ChainId = ChainId, Alloc = alloc }, new ChainOptions { Sequencer = new() { BlockTime = TimeSpan.FromHours(1) } });
+        Local = LocalChain.Start(
+            new Genesis { Spec = Hyperion.Execution.Specs.ChainSpec.Dev(ChainId), Alloc = alloc },
+            new ChainOptions { Sequencer = new() { BlockTime = TimeSpan.FromHours(1) }, Pool = pool ?? new TxPoolOptions() });
         var registry = new RpcMethodRegistry();
         RpcServer.AddBuiltIns(registry, ChainId);
         Eth = new EthModule(Local.Chain, Local.Pool, Local.Proofs, Accounts) { RpcGasCap = rpcGasCap };

@@ -47,6 +47,26 @@ internal static class Bls12381Curves
     /// </summary>
     internal static readonly Fp EndomorphismBeta = FindEndomorphismBeta();
 
+    /// <summary>The compressed (ZCash) encoding of a G1 point, the inverse of <see cref="TryDecodeG1"/>.</summary>
+    public static byte[] EncodeG1(in AffinePoint<Fp> point)
+    {
+        byte[] encoded = new byte[G1CompressedLength];
+        if (point.IsInfinity)
+        {
+            encoded[0] = CompressionFlag | InfinityFlag;
+            return encoded;
+        }
+
+        point.X.WriteBigEndian(encoded);
+        encoded[0] |= CompressionFlag;
+        if (point.Y.IsLexicographicallyLargest())
+        {
+            encoded[0] |= SignFlag;
+        }
+
+        return encoded;
+    }
+
     /// <summary>Decodes a compressed G1 point with full validation: flags, canonical x, on curve, in G1.</summary>
     public static bool TryDecodeG1(ReadOnlySpan<byte> encoded, out AffinePoint<Fp> point) =>
         TryDecodeG1OnCurve(encoded, out point) && IsInG1(point);

@@ -1,5 +1,4 @@
 using Hyperion.Core;
-using System.Security.Cryptography;
 using Hyperion.Evm.Precompiles.Bls12381;
 
 namespace Hyperion.Evm.Precompiles.Kzg;
@@ -33,8 +32,7 @@ public static class PointEvaluationPrecompile
         ReadOnlySpan<byte> proof = input.Slice(144, 48);
 
         Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(commitment, hash);
-        hash[0] = VersionedHashVersionKzg;
+        BlobKzg.WriteVersionedHash(commitment, hash);
         if (!hash.SequenceEqual(versionedHash) || !VerifyKzgProof(commitment, z, y, proof))
         {
             return false;

@@ -1,0 +1,130 @@
+using Hyperion.Core;
+
+namespace Hyperion.Evm.Interpreter;
+
+internal static partial class Instructions
+{
+    public static StepResult Jump(ref InstructionContext c)
+    {
+        ref UInt256 destination = ref c.Stack[c.Sp - 1];
+        if (!destination.IsUInt64 || !c.Frame.Jumps.IsValid(destination.U0))
+        {
+            return StepResult.InvalidJump;
+        }
+
+        c.Pc = (int)destination.U0;
+        c.Sp--;
+        return StepResult.Continue;
+    }
+
+    public static StepResult JumpI(ref InstructionContext c)
+    {
+        if (!c.Stack[c.Sp - 2].IsZero)
+        {
+            ref UInt256 destination = ref c.Stack[c.Sp - 1];
+            if (!destination.IsUInt64 || !c.Frame.Jumps.IsValid(destination.U0))
+            {
+                return StepResult.InvalidJump;
+            }
+
+            c.Pc = (int)destination.U0;
+        }
+
+        c.Sp -= 2;
+        return StepResult.Continue;
+    }
+
+    public static StepResult Pc(ref InstructionContext c) => Push(ref c, (ulong)(c.Pc - 1));
+
+    public static StepResult Gas(ref InstructionContext c) => Push(ref c, (ulong)c.Gas);
+
+    public static StepResult JumpDest(ref InstructionContext c) => StepResult.Continue;
+
+    public static StepResult Push0(ref InstructionContext c) => Push(ref c, UInt256.Zero);
+
+    public static StepResult Push1(ref InstructionContext c)
+    {
+        int at = c.Pc;
+        c.Stack[c.Sp++] = (uint)at < (uint)c.Code.Length ? c.Code[at] : 0u;
+        c.Pc = at + 1;
+        return StepResult.Continue;
+    }
+
+    /// <summary>PUSH2–PUSH32; an immediate cut off by the end of the code is padded with zeros on the right.</summary>
+    public static StepResult PushN(ref InstructionContext c)
+    {
+        int start = c.Pc;
+        int length = c.Code[start - 1] - (byte)Opcode.PUSH1 + 1;
+        if (start + length <= c.Code.Length)
+        {
+            c.Stack[c.Sp++] = UInt256.FromBigEndian(c.Code.Slice(start, length));
+        }
+        else
+        {
+            Span<byte> padded = stackalloc byte[32];
+            padded = padded[..length];
+            padded.Clear();
+            if (start < c.Code.Length)
+            {
+                c.Code[start..].CopyTo(padded);
+            }
+
+            c.Stack[c.Sp++] = UInt256.FromBigEndian(padded);
+        }
+
+        c.Pc = start + length;
+        return StepResult.Continue;
+    }
+
+    public static StepResult Dup(ref InstructionContext c)
+    {
+        int n = c.Code[c.Pc - 1] - (byte)Opcode.DUP1 + 1;
+        c.Stack[c.Sp] = c.Stack[c.Sp - n];
+        c.Sp++;
+        return StepResult.Continue;
+    }
+
+    public static StepResult Swap(ref InstructionContext c)
+    {
+        int other = c.Sp - 2 - (c.Code[c.Pc - 1] - (byte)Opcode.SWAP1);
+        (c.Stack[c.Sp - 1], c.Stack[other]) = (c.Stack[other], c.Stack[c.Sp - 1]);
+        return StepResult.Continue;
+    }
+
+    /// <summary>LOG0–LOG4: stack is offset, size, then the topics.</summary>
+    public static StepResult Log(ref InstructionContext c)
+    {
+        if (c.Frame.IsStatic)
+        {
+            return StepResult.StaticStateChange;
+        }
+
+        int topicCount = c.Code[c.Pc - 1] - (byte)Opcode.LOG0;
+        ref readonly UInt256 offset = ref c.Stack[c.Sp - 1];
+        ref readonly UInt256 size = ref c.Stack[c.Sp - 2];
+        EvmMemory memory = c.Frame.Memory;
+        if (!ChargeMemory(memory, ref c.Gas, in offset, in size))
+        {
+            return StepResult.OutOfGas;
+        }
+
+        long dataCost = GasCost.LogByte * (long)size.U0;
+        if (c.Gas < dataCost)
+        {
+            return StepResult.OutOfGas;
+        }
+
+        c.Gas -= dataCost;
+        var topics = new Hash256[topicCount];
+        Span<byte> topic = stackalloc byte[32];
+        for (int i = 0; i < topicCount; i++)
+        {
+            c.Stack[c.Sp - 3 - i].WriteBigEndian(topic);
+            topics[i] = new Hash256(topic);
+        }
+
+        c.Host.AddLog(new Log(c.Frame.Message.Address, topics, MemorySpan(memory, in offset, in size).ToArray()));
+        c.Sp -= 2 + topicCount;
+        return StepResult.Continue;
+    }
+}

@@ -1,0 +1,274 @@
+using Hyperion.Core;
+
+namespace Hyperion.Evm.Interpreter;
+
+internal static partial class Instructions
+{
+    public static StepResult Pop(ref InstructionContext c)
+    {
+        c.Sp--;
+        return StepResult.Continue;
+    }
+
+    public static StepResult MLoad(ref InstructionContext c)
+    {
+        ref UInt256 offset = ref c.Stack[c.Sp - 1];
+        EvmMemory memory = c.Frame.Memory;
+        if (!ChargeMemory(memory, ref c.Gas, in offset, 32))
+        {
+            return StepResult.OutOfGas;
+        }
+
+        offset = UInt256.FromBigEndian(memory.Slice((long)offset.U0, 32));
+        return StepResult.Continue;
+    }
+
+    public static StepResult MStore(ref InstructionContext c)
+    {
+        EvmMemory memory = c.Frame.Memory;
+        if (!ChargeMemory(memory, ref c.Gas, in c.Stack[c.Sp - 1], 32))
+        {
+            return StepResult.OutOfGas;
+        }
+
+        c.Stack[c.Sp - 2].WriteBigEndian(memory.Slice((long)c.Stack[c.Sp - 1].U0, 32));
+        c.Sp -= 2;
+        return StepResult.Continue;
+    }
+
+    public static StepResult MStore8(ref InstructionContext c)
+    {
+        EvmMemory memory = c.Frame.Memory;
+        if (!ChargeMemory(memory, ref c.Gas, in c.Stack[c.Sp - 1], 1))
+        {
+            return StepResult.OutOfGas;
+        }
+
+        memory.Slice((long)c.Stack[c.Sp - 1].U0, 1)[0] = (byte)c.Stack[c.Sp - 2].U0;
+        c.Sp -= 2;
+        return StepResult.Continue;
+    }
+
+    public static StepResult MCopy(ref InstructionContext c)
+    {
+        ref readonly UInt256 destOffset = ref c.Stack[c.Sp - 1];
+        ref readonly UInt256 sourceOffset = ref c.Stack[c.Sp - 2];
+        ref readonly UInt256 size = ref c.Stack[c.Sp - 3];
+        EvmMemory memory = c.Frame.Memory;
+        if (!ChargeMemory(memory, ref c.Gas, in sourceOffset, in size) || !ChargeMemory(memory, ref c.Gas, in destOffset, in size) ||
+            !ChargeWords(ref c.Gas, GasCost.CopyWord, in size))
+        {
+            return StepResult.OutOfGas;
+        }
+
+        if (!size.IsZero)
+        {
+            // Span.CopyTo handles the overlap as memmove does.
+            MemorySpan(memory, in sourceOffset, in size).CopyTo(MemorySpan(memory, in destOffset, in size));
+        }
+
+        c.Sp -= 3;
+        return StepResult.Continue;
+    }
+
+    public static StepResult MSize(ref InstructionContext c) => Push(ref c, (ulong)c.Frame.Memory.Size);
+
+    public static StepResult SLoad(ref InstructionContext c)
+    {
+        ref UInt256 key = ref c.Stack[c.Sp - 1];
+        Address address = c.Frame.Message.Address;
+        long cost = c.Host.WarmStorage(address, key) ? GasCost.ColdSload : GasCost.WarmAccess;
+        if (c.Gas < cost)
+        {
+            return StepResult.OutOfGas;
+        }
+
+        c.Gas -= cost;
+        key = c.Host.GetStorage(address, key);
+        return StepResult.Continue;
+    }
+
+    /// <summary>SSTORE with EIP-2200 net metering, EIP-2929 cold slots and EIP-3529 refunds.</summary>
+    public static StepResult SStore(ref InstructionContext c)
+    {
+        if (c.Frame.IsStatic)
+        {
+            return StepResult.StaticStateChange;
+        }
+
+        // EIP-2200: SSTORE needs more than the call stipend left, so a 2300-gas callee cannot write state.
+        if (c.Gas <= GasCost.SstoreSentry)
+        {
+            return StepResult.OutOfGas;
+        }
+
+        IEvmHost host = c.Host;
+        Address address = c.Frame.Message.Address;
+        ref readonly UInt256 key = ref c.Stack[c.Sp - 1];
+        ref readonly UInt256 newValue = ref c.Stack[c.Sp - 2];
+        long cost = host.WarmStorage(address, key) ? GasCost.ColdSload : 0;
+        UInt256 current = host.GetStorage(address, key);
+        if (current == newValue)
+        {
+            cost += GasCost.WarmAccess;
+        }
+        else
+        {
+            UInt256 original = host.GetOriginalStorage(address, key);
+
+            // Berlin clears refund 15000 (EIP-2200); London lowers it to 4800 (EIP-3529).
+            long clearRefund = c.Vm.Fork >= Fork.London ? GasCost.SstoreClearRefund : 15000;
+            if (original == current)
+            {
+                cost += original.IsZero ? GasCost.SstoreSet : GasCost.SstoreReset;
+                if (newValue.IsZero)
+                {
+                    host.AddRefund(clearRefund);
+                }
+            }
+            else
+            {
+                cost += GasCost.WarmAccess;
+                if (!original.IsZero)
+                {
+                    if (current.IsZero)
+                    {
+                        host.SubtractRefund(clearRefund);
+                    }
+                    else if (newValue.IsZero)
+                    {
+                        host.AddRefund(clearRefund);
+                    }
+                }
+
+                if (original == newValue)
+                {
+                    host.AddRefund((original.IsZero ? GasCost.SstoreSet : GasCost.SstoreReset) - GasCost.WarmAccess);
+                }
+            }
+        }
+
+        if (c.Gas < cost)
+        {
+            return StepResult.OutOfGas;
+        }
+
+        c.Gas -= cost;
+        host.SetStorage(address, key, newValue);
+        c.Sp -= 2;
+        return StepResult.Continue;
+    }
+
+    public static StepResult TLoad(ref InstructionContext c)
+    {
+        ref UInt256 key = ref c.Stack[c.Sp - 1];
+        key = c.Host.GetTransientStorage(c.Frame.Message.Address, key);
+        return StepResult.Continue;
+    }
+
+    public static StepResult TStore(ref InstructionContext c)
+    {
+        if (c.Frame.IsStatic)
+        {
+            return StepResult.StaticStateChange;
+        }
+
+        c.Host.SetTransientStorage(c.Frame.Message.Address, c.Stack[c.Sp - 1], c.Stack[c.Sp - 2]);
+        c.Sp -= 2;
+        return StepResult.Continue;
+    }
+
+    /// <summary>
+    /// Charges for expanding memory over [offset, offset+size) and expands it. A zero size costs nothing whatever the
+    /// offset; a range that does not fit 32 bits cannot be paid for.
+    /// </summary>
+    internal static bool ChargeMemory(EvmMemory memory, ref long gas, in UInt256 offset, in UInt256 size)
+    {
+        if (size.IsZero)
+        {
+            return true;
+        }
+
+        if (!offset.IsUInt64 || !size.IsUInt64)
+        {
+            return false;
+        }
+
+        long cost = memory.ExpansionCost(offset.U0, size.U0);
+        if (cost > gas)
+        {
+            return false;
+        }
+
+        gas -= cost;
+        memory.Expand((long)offset.U0, (long)size.U0);
+        return true;
+    }
+
+    private static bool ChargeMemory(EvmMemory memory, ref long gas, in UInt256 offset, ulong size)
+    {
+        var sizeWord = new UInt256(size);
+        return ChargeMemory(memory, ref gas, in offset, in sizeWord);
+    }
+
+    /// <summary>Charges <paramref name="perWord"/> for each 32-byte word of <paramref name="size"/> (already bounded by memory charging).</summary>
+    private static bool ChargeWords(ref long gas, long perWord, in UInt256 size)
+    {
+        if (!size.IsUInt64 || size.U0 >= EvmMemory.MaxPayableSize)
+        {
+            return false;
+        }
+
+        long cost = perWord * GasCost.Words((long)size.U0);
+        if (cost > gas)
+        {
+            return false;
+        }
+
+        gas -= cost;
+        return true;
+    }
+
+    /// <summary>EIP-2929: the extra 2500 for a cold account (the warm 100 is the instruction's static gas).</summary>
+    private static bool ChargeAccountAccess(IEvmHost host, in Address address, ref long gas)
+    {
+        if (!host.WarmAccount(address))
+        {
+            return true;
+        }
+
+        const long coldSurcharge = GasCost.ColdAccountAccess - GasCost.WarmAccess;
+        if (gas < coldSurcharge)
+        {
+            return false;
+        }
+
+        gas -= coldSurcharge;
+        return true;
+    }
+
+    /// <summary>Memory [offset, offset+size) after a successful <see cref="ChargeMemory(EvmMemory, ref long, in UInt256, in UInt256)"/> with a non-zero size.</summary>
+    private static Span<byte> MemorySpan(EvmMemory memory, in UInt256 offset, in UInt256 size) =>
+        size.IsZero ? [] : memory.Slice((long)offset.U0, (long)size.U0);
+
+    /// <summary>Copies source[offset..] into the destination, zero-filling whatever lies past the end of the source.</summary>
+    private static void CopyPadded(ReadOnlySpan<byte> source, in UInt256 offset, Span<byte> destination)
+    {
+        if (!offset.IsUInt64 || offset.U0 >= (ulong)source.Length)
+        {
+            destination.Clear();
+            return;
+        }
+
+        ReadOnlySpan<byte> available = source[(int)offset.U0..];
+        if (available.Length >= destination.Length)
+        {
+            available[..destination.Length].CopyTo(destination);
+        }
+        else
+        {
+            available.CopyTo(destination);
+            destination[available.Length..].Clear();
+        }
+    }
+}
