@@ -109,7 +109,7 @@ public sealed class StoredBlock
 /// <see cref="BlockLog"/> (absent for an ephemeral chain). Appends come from one writer; reads are lock-free
 /// snapshots of immutable lists.
 /// </summary>
-public sealed class ChainStore : IBlockHashProvider, IDisposable
+public sealed class ChainStore : IBlockReader, IDisposable
 {
     private readonly BlockLog? _log;
     private readonly DataDirectoryLock? _directoryLock;

@@ -52,7 +52,7 @@ public sealed record DroppedTransaction(Hash256 Hash, Address Sender, ulong Nonc
 /// that pays less; only the highest nonce of a sender is ever evicted, so no executable run gets a gap. Evicted and
 /// expired transactions are reported through <see cref="TransactionDropped"/> and counted. Thread-safe.
 /// </summary>
-public sealed class TxPool
+public sealed class TxPool : ITransactionPool
 {
     private const string EvictedReason = "evicted: the pool is full and a better-paying transaction arrived";
     private const string ExpiredReason = "expired: queued longer than the pool's lifetime without activity of its sender";

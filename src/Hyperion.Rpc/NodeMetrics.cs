@@ -8,11 +8,12 @@ namespace Hyperion.Rpc;
 /// The node's Prometheus metrics: blocks, transactions, gas (and gas/s over the last blocks), pool size and the RPC
 /// latency histogram, rendered in the text exposition format for /metrics.
 /// </summary>
-public sealed class NodeMetrics
+public sealed class NodeMetrics : INodeMetrics
 {
     private static readonly double[] LatencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
-    private readonly Sequencer _chain;
+    private readonly IChainReader _chain;
+    private readonly ITransactionPool _pool;
     private readonly long[] _latencyCounts = new long[LatencyBuckets.Length + 1];
     private readonly object _lock = new();
     private readonly Queue<(DateTime At, ulong Gas)> _recentGas = new();
@@ -22,10 +23,12 @@ public sealed class NodeMetrics
     private double _latencySum;
     private long _requests;
 
-    public NodeMetrics(Sequencer chain)
+    public NodeMetrics(IChainReader chain, ITransactionPool pool)
     {
         ArgumentNullException.ThrowIfNull(chain);
+        ArgumentNullException.ThrowIfNull(pool);
         _chain = chain;
+        _pool = pool;
         chain.BlockAdded += OnBlock;
     }
 
@@ -62,17 +65,17 @@ public sealed class NodeMetrics
         var text = new StringBuilder();
         lock (_lock)
         {
-            Metric(text, "hyperion_chain_head", "gauge", "Number of the head block.", _chain.Store.Head.Number);
+            Metric(text, "hyperion_chain_head", "gauge", "Number of the head block.", _chain.Blocks.Head.Number);
             Metric(text, "hyperion_blocks_total", "counter", "Blocks produced since start.", _blocks);
             Metric(text, "hyperion_transactions_total", "counter", "Transactions included since start.", _transactions);
             Metric(text, "hyperion_gas_total", "counter", "Gas used by included transactions since start.", _gas);
             double window = _recentGas.Count > 1 ? Math.Max(1, (_recentGas.Last().At - _recentGas.Peek().At).TotalSeconds) : 10;
             Metric(text, "hyperion_gas_per_second", "gauge", "Gas per second over the last 10 seconds.", _recentGas.Sum(g => (double)g.Gas) / window);
-            Metric(text, "hyperion_txpool_transactions", "gauge", "Transactions waiting in the pool.", _chain.Pool.Count);
-            Metric(text, "hyperion_txpool_pending", "gauge", "Executable transactions in the pool.", _chain.Pool.PendingCount);
-            Metric(text, "hyperion_txpool_queued", "gauge", "Queued (nonce-gapped) transactions in the pool.", _chain.Pool.QueuedCount);
-            Metric(text, "hyperion_txpool_evicted_total", "counter", "Admitted transactions evicted from the full pool for better-paying ones.", _chain.Pool.EvictedCount);
-            Metric(text, "hyperion_txpool_expired_total", "counter", "Queued transactions dropped after the pool's lifetime.", _chain.Pool.ExpiredCount);
+            Metric(text, "hyperion_txpool_transactions", "gauge", "Transactions waiting in the pool.", _pool.Count);
+            Metric(text, "hyperion_txpool_pending", "gauge", "Executable transactions in the pool.", _pool.PendingCount);
+            Metric(text, "hyperion_txpool_queued", "gauge", "Queued (nonce-gapped) transactions in the pool.", _pool.QueuedCount);
+            Metric(text, "hyperion_txpool_evicted_total", "counter", "Admitted transactions evicted from the full pool for better-paying ones.", _pool.EvictedCount);
+            Metric(text, "hyperion_txpool_expired_total", "counter", "Queued transactions dropped after the pool's lifetime.", _pool.ExpiredCount);
             text.Append("# HELP hyperion_rpc_request_duration_seconds JSON-RPC request latency.\n# TYPE hyperion_rpc_request_duration_seconds histogram\n");
             long cumulative = 0;
             for (int i = 0; i < LatencyBuckets.Length; i++)

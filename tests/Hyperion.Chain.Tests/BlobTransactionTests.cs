@@ -85,10 +85,10 @@ public sealed class BlobTransactionTests
     [Fact]
     public void A_blob_transaction_with_its_sidecar_is_mined()
     {
-        using Sequencer chain = Sequencer.Start(TestChain.Genesis(), new SequencerOptions());
+        using LocalChain chain = LocalChain.Start(TestChain.Genesis(), new ChainOptions());
         (Transaction tx, BlobSidecar sidecar) = SignedBlobTransaction(9);
-        Assert.Equal("missing sidecar in blob transaction", chain.Submit(tx));
-        Assert.Null(chain.Submit(tx, sidecar));
+        Assert.Equal("missing sidecar in blob transaction", chain.Pool.Add(tx));
+        Assert.Null(chain.Pool.Add(tx, sidecar));
         StoredBlock block = TestChain.WaitForInclusion(chain, tx.Hash);
         Assert.Equal(131_072UL, block.Header.BlobGasUsed);
     }

@@ -18,10 +18,10 @@ public sealed class BlockImportEquivalenceTests
     public void Built_blocks_reimport_to_the_same_hash_receipts_and_state_root()
     {
         Genesis genesis = TestChain.Genesis();
-        using Sequencer chain = Sequencer.Start(genesis, new SequencerOptions { BlockTime = TimeSpan.FromHours(1) });
-        Assert.Null(chain.Submit(TestChain.Transfer(0, Bob, 5, nonce: 0)));
-        Assert.Null(chain.Submit(TestChain.Transfer(1, Bob, 6, nonce: 0, tip: 3_000_000_000UL)));
-        Assert.Null(chain.Submit(TestChain.Sign(new Transaction
+        using LocalChain chain = LocalChain.Start(genesis, new ChainOptions { Sequencer = new() { BlockTime = TimeSpan.FromHours(1) } });
+        Assert.Null(chain.Pool.Add(TestChain.Transfer(0, Bob, 5, nonce: 0)));
+        Assert.Null(chain.Pool.Add(TestChain.Transfer(1, Bob, 6, nonce: 0, tip: 3_000_000_000UL)));
+        Assert.Null(chain.Pool.Add(TestChain.Sign(new Transaction
         {
             Type = TransactionType.DynamicFee,
             ChainId = TestChain.ChainId,
@@ -31,21 +31,21 @@ public sealed class BlockImportEquivalenceTests
             GasLimit = 100_000,
             Data = StoreAndLog,
         }, 0)));
-        chain.Mine();
-        chain.Mine(); // an empty block: only the system call
-        Assert.Null(chain.Submit(TestChain.Transfer(2, Bob, 7, nonce: 0)));
-        chain.Mine();
-        Assert.Equal(3UL, chain.Store.Head.Number);
-        Assert.Equal(3, chain.Store.GetByNumber(1)!.Block.Transactions.Length);
+        chain.Dev.Mine();
+        chain.Dev.Mine(); // an empty block: only the system call
+        Assert.Null(chain.Pool.Add(TestChain.Transfer(2, Bob, 7, nonce: 0)));
+        chain.Dev.Mine();
+        Assert.Equal(3UL, chain.Chain.Store.Head.Number);
+        Assert.Equal(3, chain.Chain.Store.GetByNumber(1)!.Block.Transactions.Length);
 
         // The importer: its own executor, the genesis state, senders recovered from the signatures.
         var importer = new BlockExecutor(genesis.Spec);
         InMemoryStateReader state = genesis.BuildState();
-        for (ulong number = 1; number <= chain.Store.Head.Number; number++)
+        for (ulong number = 1; number <= chain.Chain.Store.Head.Number; number++)
         {
-            StoredBlock built = chain.Store.GetByNumber(number)!;
+            StoredBlock built = chain.Chain.Store.GetByNumber(number)!;
             Address[] senders = [.. built.Block.Transactions.Select(tx => tx.TryRecoverSender(out Address sender) ? sender : throw new InvalidOperationException("unsigned"))];
-            BlockExecution imported = importer.Execute(BlockInput.Of(built.Block, senders, chain.Store), state, BlockExecutionMode.Import);
+            BlockExecution imported = importer.Execute(BlockInput.Of(built.Block, senders, chain.Chain.Store), state, BlockExecutionMode.Import);
 
             Assert.Null(imported.Mismatch(built.Header));
             Assert.Equal(built.Receipts.Select(r => r.EncodeEnvelope()), imported.Transactions.Select(t => t.Receipt.EncodeEnvelope()));
@@ -76,28 +76,28 @@ public sealed class BlockImportEquivalenceTests
         }
 
         // Built blocks ran the EIP-4788 system call: the beacon roots contract holds the head's timestamp in its ring.
-        ulong timestamp = chain.Store.Head.Header.Timestamp;
+        ulong timestamp = chain.Chain.Store.Head.Header.Timestamp;
         Assert.Equal(new UInt256(timestamp), state.GetStorage(SystemContracts.BeaconRootsAddress, new UInt256(timestamp % 8191)));
-        Assert.Equal(new UInt256(timestamp), chain.LatestState.GetStorage(SystemContracts.BeaconRootsAddress, new UInt256(timestamp % 8191)));
+        Assert.Equal(new UInt256(timestamp), chain.Chain.LatestState.GetStorage(SystemContracts.BeaconRootsAddress, new UInt256(timestamp % 8191)));
     }
 
     [Fact]
     public void Import_refuses_a_block_whose_transaction_cannot_be_included()
     {
         Genesis genesis = TestChain.Genesis();
-        using Sequencer chain = Sequencer.Start(genesis, new SequencerOptions { BlockTime = TimeSpan.FromHours(1) });
+        using LocalChain chain = LocalChain.Start(genesis, new ChainOptions { Sequencer = new() { BlockTime = TimeSpan.FromHours(1) } });
         Transaction tx = TestChain.Transfer(0, Bob, 5, nonce: 0);
-        Assert.Null(chain.Submit(tx));
-        StoredBlock built = chain.Mine();
+        Assert.Null(chain.Pool.Add(tx));
+        StoredBlock built = chain.Dev.Mine();
 
         // Replayed twice, the nonce no longer matches: strict import throws where building would skip.
         var importer = new BlockExecutor(genesis.Spec);
         InMemoryStateReader state = genesis.BuildState();
-        state.Apply(importer.Execute(BlockInput.Of(built.Block, built.Senders, chain.Store), state, BlockExecutionMode.Import).Changes);
+        state.Apply(importer.Execute(BlockInput.Of(built.Block, built.Senders, chain.Chain.Store), state, BlockExecutionMode.Import).Changes);
         InvalidBlockException error = Assert.Throws<InvalidBlockException>(() =>
-            importer.Execute(BlockInput.Of(built.Block, built.Senders, chain.Store), state, BlockExecutionMode.Import));
+            importer.Execute(BlockInput.Of(built.Block, built.Senders, chain.Chain.Store), state, BlockExecutionMode.Import));
         Assert.Contains("nonce", error.Message, StringComparison.Ordinal);
-        BlockExecution building = importer.Execute(BlockInput.Of(built.Block, built.Senders, chain.Store), state, BlockExecutionMode.Build);
+        BlockExecution building = importer.Execute(BlockInput.Of(built.Block, built.Senders, chain.Chain.Store), state, BlockExecutionMode.Build);
         Assert.Empty(building.Transactions);
         Assert.Single(building.Skipped);
     }

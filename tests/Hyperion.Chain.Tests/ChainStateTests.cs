@@ -20,9 +20,9 @@ public sealed class ChainStateTests : IDisposable
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     /// <summary>Blocks only when mined explicitly (the interval never elapses in a test), so block numbers are exact.</summary>
-    private static readonly SequencerOptions Ephemeral = new() { BlockTime = TimeSpan.FromHours(1) };
+    private static readonly ChainOptions Ephemeral = new() { Sequencer = new() { BlockTime = TimeSpan.FromHours(1) } };
 
-    private SequencerOptions Persistent => Ephemeral with { DataDirectory = _directory };
+    private ChainOptions Persistent => Ephemeral with { DataDirectory = _directory };
 
     [Fact]
     public void Restart_continues_from_the_state_store_without_replaying_blocks()
@@ -30,66 +30,66 @@ public sealed class ChainStateTests : IDisposable
         const int blocks = 300; // past two prune intervals
         Dictionary<ulong, UInt256> bobAt = [];
         Hash256 head;
-        using (Sequencer chain = Sequencer.Start(TestChain.Genesis(), Persistent))
+        using (LocalChain chain = LocalChain.Start(TestChain.Genesis(), Persistent))
         {
-            Assert.Equal(0, chain.ReplayedBlocks);
+            Assert.Equal(0, chain.Recovery.ReplayedBlocks);
             for (int i = 0; i < blocks; i++)
             {
-                Assert.Null(chain.Submit(TestChain.Transfer(0, Bob, (ulong)i + 1, nonce: (ulong)i)));
-                chain.Mine();
-                bobAt[chain.Store.Head.Number] = Balance(chain.StateAt(chain.Store.Head.Number)!, Bob);
+                Assert.Null(chain.Pool.Add(TestChain.Transfer(0, Bob, (ulong)i + 1, nonce: (ulong)i)));
+                chain.Dev.Mine();
+                bobAt[chain.Chain.Store.Head.Number] = Balance(chain.Chain.StateAt(chain.Chain.Store.Head.Number)!, Bob);
             }
 
-            head = chain.Store.Head.Hash;
-            Assert.Equal((ulong)blocks - StateHistory.Window, chain.OldestState);
-            Assert.Null(chain.StateAt(chain.OldestState - 1));
+            head = chain.Chain.Store.Head.Hash;
+            Assert.Equal((ulong)blocks - StateHistory.Window, chain.Chain.OldestState);
+            Assert.Null(chain.Chain.StateAt(chain.Chain.OldestState - 1));
         }
 
-        using (Sequencer reopened = Sequencer.Start(TestChain.Genesis(), Persistent))
+        using (LocalChain reopened = LocalChain.Start(TestChain.Genesis(), Persistent))
         {
-            Assert.Equal(0, reopened.ReplayedBlocks);
-            Assert.Null(reopened.StateRebuildReason);
-            Assert.Equal(head, reopened.Store.Head.Hash);
-            ulong number = reopened.Store.Head.Number;
-            Assert.Equal(bobAt[number], Balance(reopened.LatestState, Bob));
-            for (ulong n = reopened.OldestState; n <= number; n++)
+            Assert.Equal(0, reopened.Recovery.ReplayedBlocks);
+            Assert.Null(reopened.Recovery.StateRebuildReason);
+            Assert.Equal(head, reopened.Chain.Store.Head.Hash);
+            ulong number = reopened.Chain.Store.Head.Number;
+            Assert.Equal(bobAt[number], Balance(reopened.Chain.LatestState, Bob));
+            for (ulong n = reopened.Chain.OldestState; n <= number; n++)
             {
-                Assert.Equal(bobAt[n], Balance(reopened.StateAt(n)!, Bob));
+                Assert.Equal(bobAt[n], Balance(reopened.Chain.StateAt(n)!, Bob));
             }
 
-            Assert.Equal((ulong)blocks, reopened.LatestState.TryGetAccount(TestChain.Accounts[0].Address, out Account sender) ? sender.Nonce : 0);
-            Assert.Null(reopened.Submit(TestChain.Transfer(0, Bob, 1, nonce: blocks)));
-            Assert.Equal(head, reopened.Mine().Header.ParentHash);
+            Assert.Equal((ulong)blocks, reopened.Chain.LatestState.TryGetAccount(TestChain.Accounts[0].Address, out Account sender) ? sender.Nonce : 0);
+            Assert.Null(reopened.Pool.Add(TestChain.Transfer(0, Bob, 1, nonce: blocks)));
+            Assert.Equal(head, reopened.Dev.Mine().Header.ParentHash);
         }
     }
 
     [Fact]
     public void Restart_replays_only_the_blocks_the_state_store_lacks()
     {
-        using (Sequencer chain = Sequencer.Start(TestChain.Genesis(), Persistent))
+        using (LocalChain chain = LocalChain.Start(TestChain.Genesis(), Persistent))
         {
             MineTransfers(chain, 5);
         }
 
         // A state store from before those blocks (what a crash between the log write and the state commit leaves).
-        Directory.Delete(Path.Combine(_directory, Sequencer.StateDirectoryName), recursive: true);
-        using (Sequencer reopened = Sequencer.Start(TestChain.Genesis(), Persistent))
+        Directory.Delete(Path.Combine(_directory, ChainRecovery.StateDirectoryName), recursive: true);
+        using (LocalChain reopened = LocalChain.Start(TestChain.Genesis(), Persistent))
         {
-            Assert.Equal(5, reopened.ReplayedBlocks);
-            Assert.Null(reopened.StateRebuildReason);
-            Assert.Equal(5UL, reopened.LatestState.TryGetAccount(TestChain.Accounts[0].Address, out Account sender) ? sender.Nonce : 0);
+            Assert.Equal(5, reopened.Recovery.ReplayedBlocks);
+            Assert.Null(reopened.Recovery.StateRebuildReason);
+            Assert.Equal(5UL, reopened.Chain.LatestState.TryGetAccount(TestChain.Accounts[0].Address, out Account sender) ? sender.Nonce : 0);
         }
 
-        using (Sequencer again = Sequencer.Start(TestChain.Genesis(), Persistent))
+        using (LocalChain again = LocalChain.Start(TestChain.Genesis(), Persistent))
         {
-            Assert.Equal(0, again.ReplayedBlocks);
+            Assert.Equal(0, again.Recovery.ReplayedBlocks);
         }
     }
 
     [Fact]
     public void A_state_store_ahead_of_the_block_log_is_rebuilt_from_genesis()
     {
-        using (Sequencer chain = Sequencer.Start(TestChain.Genesis(), Persistent))
+        using (LocalChain chain = LocalChain.Start(TestChain.Genesis(), Persistent))
         {
             MineTransfers(chain, 5);
         }
@@ -101,12 +101,12 @@ public sealed class ChainStateTests : IDisposable
         }
 
         var warnings = new List<string>();
-        using Sequencer reopened = Sequencer.Start(TestChain.Genesis(), Persistent with { Warning = warnings.Add });
-        Assert.Contains("block log ends at block 3", reopened.StateRebuildReason, StringComparison.Ordinal);
+        using LocalChain reopened = LocalChain.Start(TestChain.Genesis(), Persistent with { Warning = warnings.Add });
+        Assert.Contains("block log ends at block 3", reopened.Recovery.StateRebuildReason, StringComparison.Ordinal);
         Assert.Single(warnings);
-        Assert.Equal(3, reopened.ReplayedBlocks);
-        Assert.Equal(3UL, reopened.Store.Head.Number);
-        Assert.Equal(3UL, reopened.LatestState.TryGetAccount(TestChain.Accounts[0].Address, out Account sender) ? sender.Nonce : 0);
+        Assert.Equal(3, reopened.Recovery.ReplayedBlocks);
+        Assert.Equal(3UL, reopened.Chain.Store.Head.Number);
+        Assert.Equal(3UL, reopened.Chain.LatestState.TryGetAccount(TestChain.Accounts[0].Address, out Account sender) ? sender.Nonce : 0);
     }
 
     [Fact]
@@ -115,23 +115,23 @@ public sealed class ChainStateTests : IDisposable
         string other = TestChain.TempDirectory();
         try
         {
-            using (Sequencer chain = Sequencer.Start(TestChain.Genesis(), Persistent))
+            using (LocalChain chain = LocalChain.Start(TestChain.Genesis(), Persistent))
             {
                 MineTransfers(chain, 3);
             }
 
-            using (Sequencer chain = Sequencer.Start(TestChain.Genesis(), Ephemeral with { DataDirectory = other }))
+            using (LocalChain chain = LocalChain.Start(TestChain.Genesis(), Ephemeral with { DataDirectory = other }))
             {
                 MineTransfers(chain, 3, value: 999);
             }
 
-            string state = Path.Combine(_directory, Sequencer.StateDirectoryName);
+            string state = Path.Combine(_directory, ChainRecovery.StateDirectoryName);
             Directory.Delete(state, recursive: true);
-            Directory.Move(Path.Combine(other, Sequencer.StateDirectoryName), state);
-            using Sequencer reopened = Sequencer.Start(TestChain.Genesis(), Persistent);
-            Assert.Contains("but the block header says", reopened.StateRebuildReason, StringComparison.Ordinal);
-            Assert.Equal(3, reopened.ReplayedBlocks);
-            Assert.Equal(TestChain.Ether * 100 + 3, Balance(reopened.LatestState, Bob));
+            Directory.Move(Path.Combine(other, ChainRecovery.StateDirectoryName), state);
+            using LocalChain reopened = LocalChain.Start(TestChain.Genesis(), Persistent);
+            Assert.Contains("but the block header says", reopened.Recovery.StateRebuildReason, StringComparison.Ordinal);
+            Assert.Equal(3, reopened.Recovery.ReplayedBlocks);
+            Assert.Equal(TestChain.Ether * 100 + 3, Balance(reopened.Chain.LatestState, Bob));
         }
         finally
         {
@@ -144,17 +144,17 @@ public sealed class ChainStateTests : IDisposable
     [InlineData(true)]
     public void Snapshot_and_revert_rebuild_the_state(bool persistent)
     {
-        using Sequencer chain = Sequencer.Start(TestChain.Genesis(), persistent ? Persistent : Ephemeral);
+        using LocalChain chain = LocalChain.Start(TestChain.Genesis(), persistent ? Persistent : Ephemeral);
         MineTransfers(chain, 2);
-        ulong snapshot = chain.Snapshot();
-        Hash256 head = chain.Store.Head.Hash;
+        ulong snapshot = chain.Dev.Snapshot();
+        Hash256 head = chain.Chain.Store.Head.Hash;
         MineTransfers(chain, 3, firstNonce: 2);
-        Assert.True(chain.Revert(snapshot));
-        Assert.Equal(head, chain.Store.Head.Hash);
-        Assert.Equal(TestChain.Ether * 100 + 2, Balance(chain.LatestState, Bob));
-        Assert.Equal(TestChain.Ether * 100 + 1, Balance(chain.StateAt(1)!, Bob));
+        Assert.True(chain.Dev.Revert(snapshot));
+        Assert.Equal(head, chain.Chain.Store.Head.Hash);
+        Assert.Equal(TestChain.Ether * 100 + 2, Balance(chain.Chain.LatestState, Bob));
+        Assert.Equal(TestChain.Ether * 100 + 1, Balance(chain.Chain.StateAt(1)!, Bob));
         MineTransfers(chain, 1, firstNonce: 2, value: 10);
-        Assert.Equal(TestChain.Ether * 100 + 12, Balance(chain.LatestState, Bob));
+        Assert.Equal(TestChain.Ether * 100 + 12, Balance(chain.Chain.LatestState, Bob));
     }
 
     [Theory]
@@ -162,7 +162,7 @@ public sealed class ChainStateTests : IDisposable
     [InlineData(true)]
     public void Proofs_verify_against_the_block_state_root_and_storage_root(bool persistent)
     {
-        using Sequencer chain = Sequencer.Start(TestChain.Genesis(), persistent ? Persistent : Ephemeral);
+        using LocalChain chain = LocalChain.Start(TestChain.Genesis(), persistent ? Persistent : Ephemeral);
         var deploy = new Transaction
         {
             Type = TransactionType.DynamicFee,
@@ -174,13 +174,13 @@ public sealed class ChainStateTests : IDisposable
             Data = StoreTwoSlots,
         };
         deploy = TestChain.Sign(deploy, 2);
-        Assert.Null(chain.Submit(deploy));
-        StoredBlock block = chain.Mine();
+        Assert.Null(chain.Pool.Add(deploy));
+        StoredBlock block = chain.Dev.Mine();
         Address contract = block.ContractAddress(0)!.Value;
         MineTransfers(chain, 2); // the proofs are asked at an older block too
 
         UInt256[] slots = [1, 2, 3];
-        AccountProof proof = chain.GetProof(block.Number, contract, slots)!;
+        AccountProof proof = chain.Proofs.GetProof(block.Number, contract, slots)!;
         Hash256 stateRoot = block.Header.StateRoot;
         byte[]? leaf = TrieProof.Verify(stateRoot, Keccak256.Hash(contract.Bytes).Bytes, proof.Proof);
         Assert.NotNull(leaf);
@@ -194,24 +194,24 @@ public sealed class ChainStateTests : IDisposable
         }
 
         // An account that does not exist: the proof shows its absence.
-        AccountProof absent = chain.GetProof(chain.Store.Head.Number, Absent, [1])!;
-        Assert.Null(TrieProof.Verify(chain.Store.Head.Header.StateRoot, Keccak256.Hash(Absent.Bytes).Bytes, absent.Proof));
+        AccountProof absent = chain.Proofs.GetProof(chain.Chain.Store.Head.Number, Absent, [1])!;
+        Assert.Null(TrieProof.Verify(chain.Chain.Store.Head.Header.StateRoot, Keccak256.Hash(Absent.Bytes).Bytes, absent.Proof));
         Assert.Equal(Account.Empty, absent.Account);
         Assert.Empty(absent.StorageProofs[0].Proof);
 
         // A funded account with no storage, at genesis.
-        AccountProof genesis = chain.GetProof(0, Bob, [])!;
-        Assert.Equal(TestChain.Ether * 100, AccountRlp.Decode(TrieProof.Verify(chain.Store.Genesis.Header.StateRoot, Keccak256.Hash(Bob.Bytes).Bytes, genesis.Proof)).Balance);
-        Assert.Null(chain.GetProof(chain.Store.Head.Number + 1, Bob, []));
+        AccountProof genesis = chain.Proofs.GetProof(0, Bob, [])!;
+        Assert.Equal(TestChain.Ether * 100, AccountRlp.Decode(TrieProof.Verify(chain.Chain.Store.Genesis.Header.StateRoot, Keccak256.Hash(Bob.Bytes).Bytes, genesis.Proof)).Balance);
+        Assert.Null(chain.Proofs.GetProof(chain.Chain.Store.Head.Number + 1, Bob, []));
     }
 
     [Fact]
     public async Task Readers_of_an_older_block_see_it_unchanged_while_blocks_are_added()
     {
-        using Sequencer chain = Sequencer.Start(TestChain.Genesis(), Persistent);
+        using LocalChain chain = LocalChain.Start(TestChain.Genesis(), Persistent);
         MineTransfers(chain, 1);
-        IStateReader atOne = chain.StateAt(1)!;
-        IStateReader latest = chain.LatestState;
+        IStateReader atOne = chain.Chain.StateAt(1)!;
+        IStateReader latest = chain.Chain.LatestState;
         UInt256 expected = Balance(atOne, Bob);
         using var stop = new CancellationTokenSource();
         var failures = 0;
@@ -241,12 +241,12 @@ public sealed class ChainStateTests : IDisposable
         Assert.Equal(TestChain.Ether * 100 + 41, Balance(latest, Bob));
     }
 
-    private static void MineTransfers(Sequencer chain, int count, int firstNonce = 0, ulong value = 1)
+    private static void MineTransfers(LocalChain chain, int count, int firstNonce = 0, ulong value = 1)
     {
         for (int i = 0; i < count; i++)
         {
-            Assert.Null(chain.Submit(TestChain.Transfer(0, Bob, value, nonce: (ulong)(firstNonce + i))));
-            chain.Mine();
+            Assert.Null(chain.Pool.Add(TestChain.Transfer(0, Bob, value, nonce: (ulong)(firstNonce + i))));
+            chain.Dev.Mine();
         }
     }
 

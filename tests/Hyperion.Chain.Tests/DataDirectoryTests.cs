@@ -14,15 +14,15 @@ public sealed class DataDirectoryTests : IDisposable
     [Fact]
     public void A_second_node_on_the_same_directory_refuses_to_start()
     {
-        var options = new SequencerOptions { DataDirectory = _directory };
-        using (Sequencer.Start(TestChain.Genesis(), options))
+        var options = new ChainOptions { DataDirectory = _directory };
+        using (LocalChain.Start(TestChain.Genesis(), options))
         {
-            IOException error = Assert.Throws<IOException>(() => Sequencer.Start(TestChain.Genesis(), options));
+            IOException error = Assert.Throws<IOException>(() => LocalChain.Start(TestChain.Genesis(), options));
             Assert.Contains("in use by another Hyperion process", error.Message);
         }
 
         // Released on stop.
-        using (Sequencer.Start(TestChain.Genesis(), options))
+        using (LocalChain.Start(TestChain.Genesis(), options))
         {
         }
     }
@@ -30,29 +30,29 @@ public sealed class DataDirectoryTests : IDisposable
     [Fact]
     public void A_flipped_bit_in_an_early_block_refuses_to_start_and_only_repair_cuts_the_log()
     {
-        var options = new SequencerOptions { DataDirectory = _directory };
-        using (Sequencer chain = Sequencer.Start(TestChain.Genesis(), options))
+        var options = new ChainOptions { DataDirectory = _directory };
+        using (LocalChain chain = LocalChain.Start(TestChain.Genesis(), options))
         {
             for (ulong nonce = 0; nonce < 5; nonce++)
             {
                 Transaction tx = TestChain.Transfer(0, Bob, 1, nonce);
-                Assert.Null(chain.Submit(tx));
+                Assert.Null(chain.Pool.Add(tx));
                 TestChain.WaitForInclusion(chain, tx.Hash);
             }
 
-            while (chain.Store.Head.Number < 5)
+            while (chain.Chain.Store.Head.Number < 5)
             {
-                chain.Mine();
+                chain.Dev.Mine();
             }
         }
 
-        string log = Path.Combine(_directory, Sequencer.ChainFileName);
+        string log = Path.Combine(_directory, ChainRecovery.ChainFileName);
         byte[] bytes = File.ReadAllBytes(log);
         int genesisRecord = 4 + (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes) + 4;
         bytes[genesisRecord + 40] ^= 0x04; // inside block 1
         File.WriteAllBytes(log, bytes);
 
-        BlockLogDamagedException error = Assert.Throws<BlockLogDamagedException>(() => Sequencer.Start(TestChain.Genesis(), options));
+        BlockLogDamagedException error = Assert.Throws<BlockLogDamagedException>(() => LocalChain.Start(TestChain.Genesis(), options));
         Assert.Equal(1, error.Record);
         Assert.Equal(bytes, File.ReadAllBytes(log)); // no block dropped
 
@@ -62,8 +62,8 @@ public sealed class DataDirectoryTests : IDisposable
 
         // The state store is now ahead of the log: it is rebuilt, with a warning, and the chain goes on from genesis.
         var warnings = new List<string>();
-        using Sequencer restarted = Sequencer.Start(TestChain.Genesis(), options with { Warning = warnings.Add });
-        Assert.Equal(0UL, restarted.Store.Head.Number);
+        using LocalChain restarted = LocalChain.Start(TestChain.Genesis(), options with { Warning = warnings.Add });
+        Assert.Equal(0UL, restarted.Chain.Store.Head.Number);
         Assert.Contains(warnings, w => w.Contains("rebuilding it from genesis", StringComparison.Ordinal));
     }
 }

@@ -14,88 +14,88 @@ public sealed class SequencerTests : IDisposable
     [Fact]
     public void Mines_pending_transfers_with_receipts_and_roots()
     {
-        using Sequencer chain = Sequencer.Start(TestChain.Genesis(), new SequencerOptions());
-        UInt256 before = Balance(chain.LatestState, Bob);
+        using LocalChain chain = LocalChain.Start(TestChain.Genesis(), new ChainOptions());
+        UInt256 before = Balance(chain.Chain.LatestState, Bob);
         Transaction[] transfers = [.. Enumerable.Range(0, 5).Select(i => TestChain.Transfer(0, Bob, 7, nonce: (ulong)i))];
         foreach (Transaction tx in transfers)
         {
-            Assert.Null(chain.Submit(tx));
+            Assert.Null(chain.Pool.Add(tx));
         }
 
         StoredBlock last = TestChain.WaitForInclusion(chain, transfers[^1].Hash);
-        Assert.All(transfers, tx => Assert.True(chain.Store.TryFindTransaction(tx.Hash, out StoredBlock b, out int i) && b.Receipts[i].Success));
-        Assert.Equal(before + 35, Balance(chain.LatestState, Bob));
+        Assert.All(transfers, tx => Assert.True(chain.Chain.Store.TryFindTransaction(tx.Hash, out StoredBlock b, out int i) && b.Receipts[i].Success));
+        Assert.Equal(before + 35, Balance(chain.Chain.LatestState, Bob));
         Assert.Equal(21_000UL * (ulong)last.Block.Transactions.Length, last.Header.GasUsed);
-        Assert.NotEqual(chain.Store.Genesis.Header.StateRoot, last.Header.StateRoot);
-        Assert.Equal(before, Balance(chain.StateAt(0)!, Bob)); // the genesis state is still readable
+        Assert.NotEqual(chain.Chain.Store.Genesis.Header.StateRoot, last.Header.StateRoot);
+        Assert.Equal(before, Balance(chain.Chain.StateAt(0)!, Bob)); // the genesis state is still readable
     }
 
     [Fact]
     public void Restart_continues_the_chain_and_serves_what_was_mined()
     {
-        var options = new SequencerOptions { DataDirectory = _directory };
+        var options = new ChainOptions { DataDirectory = _directory };
         Hash256 head;
         Transaction tx = TestChain.Transfer(0, Bob, 1234, nonce: 0);
-        using (Sequencer chain = Sequencer.Start(TestChain.Genesis(), options))
+        using (LocalChain chain = LocalChain.Start(TestChain.Genesis(), options))
         {
-            Assert.Null(chain.Submit(tx));
+            Assert.Null(chain.Pool.Add(tx));
             TestChain.WaitForInclusion(chain, tx.Hash);
-            chain.Mine();
-            head = chain.Store.Head.Hash;
+            chain.Dev.Mine();
+            head = chain.Chain.Store.Head.Hash;
         }
 
-        using (Sequencer reopened = Sequencer.Start(TestChain.Genesis(), options))
+        using (LocalChain reopened = LocalChain.Start(TestChain.Genesis(), options))
         {
-            Assert.Equal(head, reopened.Store.Head.Hash);
-            Assert.True(reopened.Store.TryFindTransaction(tx.Hash, out StoredBlock block, out int index));
+            Assert.Equal(head, reopened.Chain.Store.Head.Hash);
+            Assert.True(reopened.Chain.Store.TryFindTransaction(tx.Hash, out StoredBlock block, out int index));
             Assert.True(block.Receipts[index].Success);
-            Assert.Equal(1UL, reopened.LatestState.TryGetAccount(TestChain.Accounts[0].Address, out Account sender) ? sender.Nonce : 0);
+            Assert.Equal(1UL, reopened.Chain.LatestState.TryGetAccount(TestChain.Accounts[0].Address, out Account sender) ? sender.Nonce : 0);
 
             // And it keeps producing on top.
             Transaction next = TestChain.Transfer(0, Bob, 1, nonce: 1);
-            Assert.Null(reopened.Submit(next));
-            Assert.Equal(reopened.Store.GetByNumber(2)!.Hash, TestChain.WaitForInclusion(reopened, next.Hash).Header.ParentHash);
+            Assert.Null(reopened.Pool.Add(next));
+            Assert.Equal(reopened.Chain.Store.GetByNumber(2)!.Hash, TestChain.WaitForInclusion(reopened, next.Hash).Header.ParentHash);
         }
     }
 
     [Fact]
     public void A_data_directory_of_another_chain_is_refused()
     {
-        var options = new SequencerOptions { DataDirectory = _directory };
-        using (Sequencer.Start(TestChain.Genesis(), options))
+        var options = new ChainOptions { DataDirectory = _directory };
+        using (LocalChain.Start(TestChain.Genesis(), options))
         {
         }
 
-        InvalidDataException error = Assert.Throws<InvalidDataException>(() => Sequencer.Start(TestChain.Genesis() with { Spec = Execution.Specs.ChainSpec.Dev(5) }, options));
+        InvalidDataException error = Assert.Throws<InvalidDataException>(() => LocalChain.Start(TestChain.Genesis() with { Spec = Execution.Specs.ChainSpec.Dev(5) }, options));
         Assert.Contains("use another --data-dir", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Snapshot_and_revert_restore_the_head_and_state()
     {
-        using Sequencer chain = Sequencer.Start(TestChain.Genesis(), new SequencerOptions());
-        ulong snapshot = chain.Snapshot();
-        Hash256 genesis = chain.Store.Head.Hash;
+        using LocalChain chain = LocalChain.Start(TestChain.Genesis(), new ChainOptions());
+        ulong snapshot = chain.Dev.Snapshot();
+        Hash256 genesis = chain.Chain.Store.Head.Hash;
         Transaction tx = TestChain.Transfer(0, Bob, 5, nonce: 0);
-        Assert.Null(chain.Submit(tx));
+        Assert.Null(chain.Pool.Add(tx));
         TestChain.WaitForInclusion(chain, tx.Hash);
-        Assert.True(chain.Revert(snapshot));
-        Assert.Equal(genesis, chain.Store.Head.Hash);
-        Assert.False(chain.Store.TryFindTransaction(tx.Hash, out _, out _));
-        Assert.Equal(TestChain.Ether * 100, Balance(chain.LatestState, Bob));
-        Assert.False(chain.Revert(snapshot)); // used up
+        Assert.True(chain.Dev.Revert(snapshot));
+        Assert.Equal(genesis, chain.Chain.Store.Head.Hash);
+        Assert.False(chain.Chain.Store.TryFindTransaction(tx.Hash, out _, out _));
+        Assert.Equal(TestChain.Ether * 100, Balance(chain.Chain.LatestState, Bob));
+        Assert.False(chain.Dev.Revert(snapshot)); // used up
     }
 
     [Fact]
     public void Time_controls_set_block_timestamps()
     {
-        using Sequencer chain = Sequencer.Start(TestChain.Genesis(), new SequencerOptions());
+        using LocalChain chain = LocalChain.Start(TestChain.Genesis(), new ChainOptions());
         ulong target = (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1000;
-        chain.SetNextBlockTimestamp(target);
-        Assert.Equal(target, chain.Mine().Header.Timestamp);
-        Assert.Throws<ArgumentOutOfRangeException>(() => chain.SetNextBlockTimestamp(target));
-        chain.IncreaseTime(5000);
-        Assert.True(chain.Mine().Header.Timestamp >= target + 4000);
+        chain.Dev.SetNextBlockTimestamp(target);
+        Assert.Equal(target, chain.Dev.Mine().Header.Timestamp);
+        Assert.Throws<ArgumentOutOfRangeException>(() => chain.Dev.SetNextBlockTimestamp(target));
+        chain.Dev.IncreaseTime(5000);
+        Assert.True(chain.Dev.Mine().Header.Timestamp >= target + 4000);
     }
 
     private static UInt256 Balance(IStateReader state, Address address) =>

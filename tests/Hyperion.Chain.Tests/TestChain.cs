@@ -59,11 +59,11 @@ internal static class TestChain
     }
 
     /// <summary>Waits until the chain has mined <paramref name="hash"/>; fails after a generous timeout.</summary>
-    public static StoredBlock WaitForInclusion(Sequencer chain, Hash256 hash)
+    public static StoredBlock WaitForInclusion(LocalChain chain, Hash256 hash)
     {
         for (int i = 0; i < 2000; i++)
         {
-            if (chain.Store.TryFindTransaction(hash, out StoredBlock block, out _))
+            if (chain.Chain.Store.TryFindTransaction(hash, out StoredBlock block, out _))
             {
                 return block;
             }

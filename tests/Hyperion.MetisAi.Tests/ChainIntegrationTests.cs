@@ -137,26 +137,26 @@ public sealed class ChainIntegrationTests
     {
         using ModelStore store = ModelStore.Open(TestModel.Directory);
         Genesis genesis = GenesisWith((TestModel.Hash, (ulong)TestModel.Size), (TestModel.Missing, 1000));
-        using Sequencer chain = Sequencer.Start(genesis, new SequencerOptions { Precompiles = Precompiles(store) });
+        using LocalChain chain = LocalChain.Start(genesis, new ChainOptions { Precompiles = Precompiles(store) });
         var dropped = new ConcurrentQueue<SkippedTransaction>();
-        chain.BlockAdded += added => { foreach (SkippedTransaction s in added.Dropped) dropped.Enqueue(s); };
+        chain.Chain.BlockAdded += added => { foreach (SkippedTransaction s in added.Dropped) dropped.Enqueue(s); };
 
         Transaction good = Call(0, 0, InferencePrecompile.DefaultAddress, CallData.Generate(TestModel.Hash, "Once upon a time", 8));
-        Assert.Null(chain.Submit(good));
+        Assert.Null(chain.Pool.Add(good));
         StoredBlock block = TestChain.WaitForInclusion(chain, good.Hash);
         Assert.True(block.Receipts[0].Success);
 
         Transaction orphan = Call(1, 0, InferencePrecompile.DefaultAddress, CallData.Generate(TestModel.Missing, "Once", 4));
-        Assert.Null(chain.Submit(orphan));
+        Assert.Null(chain.Pool.Add(orphan));
         for (int i = 0; i < 2000 && dropped.IsEmpty; i++) Thread.Sleep(5);
         SkippedTransaction skipped = Assert.Single(dropped);
         Assert.Equal(orphan.Hash, skipped.Transaction.Hash);
         Assert.Contains(TestModel.Missing.ToString(), skipped.Reason, StringComparison.Ordinal);
-        Assert.False(chain.Store.TryFindTransaction(orphan.Hash, out _, out _));
+        Assert.False(chain.Chain.Store.TryFindTransaction(orphan.Hash, out _, out _));
 
         // The chain goes on, and the dropped transaction left no trace: the same nonce is usable.
         Transaction next = Call(1, 0, Accounts[0].Address, []);
-        Assert.Null(chain.Submit(next));
+        Assert.Null(chain.Pool.Add(next));
         Assert.True(TestChain.WaitForInclusion(chain, next.Hash).Receipts.Count > 0);
     }
 
@@ -168,18 +168,18 @@ public sealed class ChainIntegrationTests
         Transaction tx = Call(0, 0, InferencePrecompile.DefaultAddress, CallData.Generate(TestModel.Hash, "Once upon a time", 6));
         Hash256 head;
         using (ModelStore store = ModelStore.Open(TestModel.Directory))
-        using (Sequencer chain = Sequencer.Start(genesis, new SequencerOptions { DataDirectory = dataDir, Precompiles = Precompiles(store) }))
+        using (LocalChain chain = LocalChain.Start(genesis, new ChainOptions { DataDirectory = dataDir, Precompiles = Precompiles(store) }))
         {
-            Assert.Null(chain.Submit(tx));
+            Assert.Null(chain.Pool.Add(tx));
             TestChain.WaitForInclusion(chain, tx.Hash);
-            head = chain.Store.Head.Hash;
+            head = chain.Chain.Store.Head.Hash;
         }
 
         // Without its state store the node re-executes every stored block (as an importer would).
-        Directory.Delete(Path.Combine(dataDir, Sequencer.StateDirectoryName), recursive: true);
+        Directory.Delete(Path.Combine(dataDir, ChainRecovery.StateDirectoryName), recursive: true);
         using (ModelStore empty = ModelStore.Open(TestModel.TempDirectory()))
         {
-            var e = Assert.Throws<InvalidBlockException>(() => Sequencer.Start(genesis, new SequencerOptions { DataDirectory = dataDir, Precompiles = Precompiles(empty) }));
+            var e = Assert.Throws<InvalidBlockException>(() => LocalChain.Start(genesis, new ChainOptions { DataDirectory = dataDir, Precompiles = Precompiles(empty) }));
             Assert.Contains(TestModel.Hash.ToString(), e.Message, StringComparison.Ordinal);
             Assert.Contains("not in the model directory", e.Message, StringComparison.Ordinal);
             Assert.Contains(tx.Hash.ToString(), e.Message, StringComparison.Ordinal);
@@ -187,8 +187,8 @@ public sealed class ChainIntegrationTests
 
         // With the model back, the same blocks re-execute to the same head.
         using ModelStore again = ModelStore.Open(TestModel.Directory, threads: 2);
-        using Sequencer reopened = Sequencer.Start(genesis, new SequencerOptions { DataDirectory = dataDir, Precompiles = Precompiles(again) });
-        Assert.Equal(head, reopened.Store.Head.Hash);
+        using LocalChain reopened = LocalChain.Start(genesis, new ChainOptions { DataDirectory = dataDir, Precompiles = Precompiles(again) });
+        Assert.Equal(head, reopened.Chain.Store.Head.Hash);
     }
 
     private static MetisVm Vm(IStateReader reader, ModelStore store) => Vm(new WorldState(reader), store);

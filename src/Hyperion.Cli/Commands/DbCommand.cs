@@ -105,7 +105,7 @@ internal static class DbCommand
         command.SetAction(parse =>
         {
             DirectoryInfo directory = parse.GetValue(dataDir)!;
-            string log = Path.Combine(directory.FullName, Hyperion.Chain.Sequencer.ChainFileName);
+            string log = Path.Combine(directory.FullName, Hyperion.Chain.ChainRecovery.ChainFileName);
             if (!File.Exists(log))
             {
                 Console.Error.WriteLine($"hyperion db repair: no block log at {log}");
@@ -151,7 +151,7 @@ internal static class DbCommand
 
         // A dev chain's data directory keeps its store in state/ beside the block log.
         string path = directory.FullName;
-        string devState = Path.Combine(path, Hyperion.Chain.Sequencer.StateDirectoryName);
+        string devState = Path.Combine(path, Hyperion.Chain.ChainRecovery.StateDirectoryName);
         if (!File.Exists(Path.Combine(path, "data.mdb")) && File.Exists(Path.Combine(devState, "data.mdb")))
         {
             path = devState;

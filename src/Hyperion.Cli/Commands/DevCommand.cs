@@ -5,6 +5,7 @@ using Hyperion.Core;
 using Hyperion.Core.Wallet;
 using Hyperion.Execution.Blocks;
 using Hyperion.MetisAi;
+using Hyperion.Node;
 using Hyperion.Rpc;
 using Hyperion.Rpc.Eth;
 
@@ -103,20 +104,25 @@ internal static class DevCommand
 
         using ModelStore models = ModelStore.Open(modelDir?.FullName ?? Path.Combine(defaultDirectory, "models"), modelThreads);
         var starting = System.Diagnostics.Stopwatch.StartNew();
-        using Sequencer chain = Sequencer.Start(genesis, new SequencerOptions
-        {
-            DataDirectory = directory,
-            BlockTime = blockTimeMs is int ms ? TimeSpan.FromMilliseconds(ms) : null,
-            Warning = message => Console.Error.WriteLine($"warning: {message}"),
-            Precompiles = ChainPrecompiles.Standard.With(InferencePrecompile.DefaultAddress, new InferencePrecompile(models)),
-        });
+        using HyperionNode node = new NodeBuilder(genesis)
+            .WithChain(o => o with
+            {
+                DataDirectory = directory,
+                Sequencer = new() { BlockTime = blockTimeMs is int ms ? TimeSpan.FromMilliseconds(ms) : null },
+                Warning = message => Console.Error.WriteLine($"warning: {message}"),
+                Precompiles = ChainPrecompiles.Standard.With(InferencePrecompile.DefaultAddress, new InferencePrecompile(models)),
+            })
+            .WithDevAccounts(devAccounts)
+            .WithRpcGasCap(rpcGasCap)
+            .Build();
+        ChainStore store = node.Chain.Chain.Store;
         if (directory is not null)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Opened the chain at block {chain.Store.Head.Number} in {starting.Elapsed.TotalMilliseconds:0} ms (state in MetisDB, {chain.ReplayedBlocks} blocks re-executed)"));
+                $"Opened the chain at block {store.Head.Number} in {starting.Elapsed.TotalMilliseconds:0} ms (state in MetisDB, {node.Chain.Recovery.ReplayedBlocks} blocks re-executed)"));
         }
 
-        chain.BlockAdded += added =>
+        node.Chain.Chain.BlockAdded += added =>
         {
             StoredBlock b = added.Block;
             if (info)
@@ -131,18 +137,9 @@ internal static class DevCommand
             }
         };
 
-        var registry = new RpcMethodRegistry();
-        RpcServer.AddBuiltIns(registry, genesis.ChainId);
-        var eth = new EthModule(chain, devAccounts) { RpcGasCap = rpcGasCap };
-        eth.Register(registry);
-        new DebugModule(chain, eth).Register(registry);
-        using var events = new EventModule(chain);
-        events.Register(registry);
-        var metrics = new NodeMetrics(chain);
-        var options = new RpcServerOptions { Host = host, Port = port, Metrics = metrics.Render, OnRequestCompleted = metrics.ObserveRequest, CorsOrigins = corsOrigins };
-        await using RpcServer server = await RpcServer.StartAsync(registry, options, cancellation).ConfigureAwait(false);
+        await using RpcServer server = await node.StartRpcAsync(new RpcServerOptions { Host = host, Port = port, CorsOrigins = corsOrigins }, cancellation).ConfigureAwait(false);
 
-        PrintBanner(genesis, devAccounts, directory, chain, server.Address);
+        PrintBanner(genesis, devAccounts, directory, store.Head.Number, server.Address);
         Console.WriteLine($"Models:         {models.Directory} ({models.Files.Count} HQM file(s); inference precompile {InferencePrecompile.DefaultAddress}, registry {ModelRegistry.DefaultAddress})");
         foreach (ModelFile file in models.Files)
         {
@@ -160,7 +157,7 @@ internal static class DevCommand
 
         if (info)
         {
-            Console.WriteLine($"stopped at block {chain.Store.Head.Number}");
+            Console.WriteLine($"stopped at block {store.Head.Number}");
         }
 
         return 0;
@@ -176,7 +173,7 @@ internal static class DevCommand
         return genesis with { Alloc = alloc };
     }
 
-    private static void PrintBanner(Genesis genesis, IReadOnlyList<DevAccount> accounts, string? directory, Sequencer chain, Uri address)
+    private static void PrintBanner(Genesis genesis, IReadOnlyList<DevAccount> accounts, string? directory, ulong head, Uri address)
     {
         Console.WriteLine("Hyperion dev chain");
         Console.WriteLine();
@@ -198,7 +195,7 @@ internal static class DevCommand
         Console.WriteLine();
         Console.WriteLine($"Chain ID:       {genesis.ChainId}");
         Console.WriteLine($"Data directory: {directory ?? "(ephemeral)"}");
-        Console.WriteLine($"Head block:     {chain.Store.Head.Number}");
+        Console.WriteLine($"Head block:     {head}");
         Console.WriteLine($"Listening on {address.Host}:{address.Port} (HTTP and WebSocket; /metrics)");
     }
 }

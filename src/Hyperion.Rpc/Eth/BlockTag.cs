@@ -7,7 +7,7 @@ namespace Hyperion.Rpc.Eth;
 /// <summary>Resolves a block parameter: a tag (latest, pending, safe, finalized, earliest), a number, or EIP-1898 {blockHash|blockNumber}.</summary>
 public static class BlockTag
 {
-    public static StoredBlock Resolve(ChainStore store, RpcParams parameters, int index)
+    public static StoredBlock Resolve(IBlockReader store, RpcParams parameters, int index)
     {
         if (!parameters.Has(index))
         {
@@ -44,14 +44,14 @@ public static class BlockTag
     }
 
     /// <summary>The block number a tag or number names, without requiring the block to exist (for ranges).</summary>
-    public static ulong ResolveNumber(ChainStore store, string text, int index) => text switch
+    public static ulong ResolveNumber(IBlockReader store, string text, int index) => text switch
     {
         "latest" or "pending" or "safe" or "finalized" => store.Head.Number,
         "earliest" => 0,
         _ => ParseNumber(text, index),
     };
 
-    private static StoredBlock ResolveText(ChainStore store, string text, int index)
+    private static StoredBlock ResolveText(IBlockReader store, string text, int index)
     {
         ulong number = ResolveNumber(store, text, index);
         return store.GetByNumber(number) ?? throw new RpcException($"block {number} not found (head is {store.Head.Number})");

@@ -13,12 +13,12 @@ namespace Hyperion.Rpc.Eth;
 /// debug_traceTransaction and debug_traceCall with geth's default struct logger or its callTracer. A mined transaction is traced by
 /// re-executing its block's earlier transactions on the parent state, then the transaction itself.
 /// </summary>
-public sealed class DebugModule
+public sealed class DebugModule : IRpcModule
 {
-    private readonly Sequencer _chain;
+    private readonly IChainReader _chain;
     private readonly EthModule _eth;
 
-    public DebugModule(Sequencer chain, EthModule eth)
+    public DebugModule(IChainReader chain, EthModule eth)
     {
         ArgumentNullException.ThrowIfNull(chain);
         ArgumentNullException.ThrowIfNull(eth);
@@ -34,7 +34,7 @@ public sealed class DebugModule
             .Add("debug_traceCall", p =>
             {
                 CallRequest request = CallRequest.Parse(p, 0);
-                StoredBlock block = BlockTag.Resolve(_chain.Store, p, 1);
+                StoredBlock block = BlockTag.Resolve(_chain.Blocks, p, 1);
                 TraceRequest trace = ParseOptions(p, 2);
                 ulong gas = _eth.CallGas(request);
                 TransactionResult result = _eth.Execute(request, block, gas, trace.Tracer);
@@ -44,7 +44,7 @@ public sealed class DebugModule
 
     private JsonObject TraceTransaction(Hash256 hash, TraceRequest trace)
     {
-        ChainStore store = _chain.Store;
+        IBlockReader store = _chain.Blocks;
         if (!store.TryFindTransaction(hash, out StoredBlock block, out int index))
         {
             throw new RpcException($"transaction {hash} not found");

@@ -16,11 +16,11 @@ using BlobGas = Hyperion.Core.Blocks.BlobGas;
 namespace Hyperion.Rpc.Eth;
 
 /// <summary>
-/// The eth_*, txpool_* and evm_* methods over a <see cref="Sequencer"/>: state and chain reads at any block tag in the
-/// state window, calls and gas estimation, transaction submission (raw, and signed here for dev accounts), logs,
-/// fee data and the dev controls.
+/// The eth_* and txpool_* methods over a chain reader, a transaction pool and a proof provider: state and chain reads
+/// at any block tag in the state window, calls and gas estimation, transaction submission (raw, and signed here for
+/// dev accounts), logs and fee data.
 /// </summary>
-public sealed class EthModule
+public sealed class EthModule : IRpcModule
 {
     /// <summary>Suggested priority fee (1 gwei), as geth's default for a quiet chain.</summary>
     public static readonly UInt256 DefaultPriorityFee = 1_000_000_000UL;
@@ -31,14 +31,20 @@ public sealed class EthModule
     /// <summary>geth's default --rpc.gascap: the most gas one eth_call or eth_estimateGas may use.</summary>
     public const ulong DefaultRpcGasCap = 50_000_000;
 
-    private readonly Sequencer _chain;
+    private readonly IChainReader _chain;
+    private readonly ITransactionPool _pool;
+    private readonly IStateProofProvider _proofs;
     private readonly IReadOnlyDictionary<Address, DevAccount> _accounts;
 
-    public EthModule(Sequencer chain, IReadOnlyList<DevAccount> accounts)
+    public EthModule(IChainReader chain, ITransactionPool pool, IStateProofProvider proofs, IReadOnlyList<DevAccount> accounts)
     {
         ArgumentNullException.ThrowIfNull(chain);
+        ArgumentNullException.ThrowIfNull(pool);
+        ArgumentNullException.ThrowIfNull(proofs);
         ArgumentNullException.ThrowIfNull(accounts);
         _chain = chain;
+        _pool = pool;
+        _proofs = proofs;
         _accounts = accounts.ToDictionary(a => a.Address);
         AccountList = [.. accounts.Select(a => a.Address)];
     }
@@ -51,7 +57,7 @@ public sealed class EthModule
     /// </summary>
     public ulong RpcGasCap { get; init; } = DefaultRpcGasCap;
 
-    private ChainStore Store => _chain.Store;
+    private IBlockReader Store => _chain.Blocks;
 
     public void Register(RpcMethodRegistry registry)
     {
@@ -109,45 +115,13 @@ public sealed class EthModule
             .Add("eth_getLogs", p => new JsonArray([.. LogFilter.Parse(p, 0, Store).Query(Store, MaxLogRange)]))
             .Add("txpool_status", _ =>
             {
-                var (pending, queued) = _chain.Pool.Content();
+                var (pending, queued) = _pool.Content();
                 return new JsonObject { ["pending"] = EthFormat.Quantity((ulong)pending.Values.Sum(l => l.Count)), ["queued"] = EthFormat.Quantity((ulong)queued.Values.Sum(l => l.Count)) };
             })
             .Add("txpool_content", _ =>
             {
-                var (pending, queued) = _chain.Pool.Content();
+                var (pending, queued) = _pool.Content();
                 return new JsonObject { ["pending"] = PoolGroup(pending), ["queued"] = PoolGroup(queued) };
-            })
-            .Add("evm_mine", p =>
-            {
-                ulong? timestamp = p.Has(0) && p[0].ValueKind == JsonValueKind.String ? p.GetQuantity(0) : null;
-                _chain.Mine(timestamp);
-                return "0x0";
-            })
-            .Add("anvil_mine", p =>
-            {
-                ulong count = p.Has(0) ? p.GetQuantity(0) : 1;
-                for (ulong i = 0; i < Math.Min(count, 10_000); i++)
-                {
-                    _chain.Mine();
-                }
-
-                return null;
-            })
-            .Add("evm_snapshot", _ => EthFormat.Quantity(_chain.Snapshot()))
-            .Add("evm_revert", p => JsonValue.Create(_chain.Revert(p.GetQuantity(0))))
-            .Add("evm_increaseTime", p => EthFormat.Quantity((ulong)_chain.IncreaseTime(checked((long)GetNumber(p, 0)))))
-            .Add("evm_setNextBlockTimestamp", p =>
-            {
-                try
-                {
-                    _chain.SetNextBlockTimestamp(GetNumber(p, 0));
-                }
-                catch (ArgumentOutOfRangeException e)
-                {
-                    throw new RpcException(e.Message.Split(" (Parameter")[0]);
-                }
-
-                return null;
             });
     }
 
@@ -191,7 +165,7 @@ public sealed class EthModule
         }
 
         StoredBlock block = BlockTag.Resolve(Store, p, 2);
-        AccountProof proof = _chain.GetProof(block.Number, address, slots)
+        AccountProof proof = _proofs.GetProof(block.Number, address, slots)
             ?? throw new RpcException($"missing trie node: state of block {block.Number} is not kept (oldest is {_chain.OldestState})");
         Span<byte> word = stackalloc byte[32];
         var storage = new JsonArray();
@@ -225,7 +199,7 @@ public sealed class EthModule
         Address address = GetAddress(p, 0);
         if (p.Has(1) && p[1].ValueKind == JsonValueKind.String && p[1].GetString() == "pending")
         {
-            return EthFormat.Quantity(_chain.Pool.NextNonce(address));
+            return EthFormat.Quantity(_pool.NextNonce(address));
         }
 
         return EthFormat.Quantity(Account(p, 0, 1).Nonce);
@@ -266,7 +240,7 @@ public sealed class EthModule
             return EthFormat.Transaction(block.Block.Transactions[index], block.Senders[index], block, index);
         }
 
-        return _chain.Pool.TryGet(hash, out PooledTransaction pooled) ? EthFormat.Transaction(pooled.Transaction, pooled.Sender, null, 0) : null;
+        return _pool.TryGet(hash, out PooledTransaction pooled) ? EthFormat.Transaction(pooled.Transaction, pooled.Sender, null, 0) : null;
     }
 
     // ---- submission
@@ -284,7 +258,7 @@ public sealed class EthModule
 
     private JsonNode Submit(Transaction tx, BlobSidecar? sidecar = null)
     {
-        string? error = _chain.Submit(tx, sidecar);
+        string? error = _pool.Add(tx, sidecar);
         return error is null ? tx.Hash.ToString() : throw new RpcException(error);
     }
 
@@ -313,7 +287,7 @@ public sealed class EthModule
             Type = legacy ? Core.Transactions.TransactionType.Legacy : request.AccessList.Length > 0 && request.Type == Core.Transactions.TransactionType.AccessList
                 ? Core.Transactions.TransactionType.AccessList : Core.Transactions.TransactionType.DynamicFee,
             ChainId = _chain.ChainId,
-            Nonce = request.Nonce ?? _chain.Pool.NextNonce(account.Address),
+            Nonce = request.Nonce ?? _pool.NextNonce(account.Address),
             GasPrice = legacy ? request.GasPrice ?? NextBaseFee() + DefaultPriorityFee : UInt256.Zero,
             MaxFeePerGas = legacy ? UInt256.Zero : maxFee,
             MaxPriorityFeePerGas = legacy ? UInt256.Zero : tip,
@@ -368,11 +342,7 @@ public sealed class EthModule
 
     // ---- execution
 
-    private UInt256 NextBaseFee() => NextBaseFee(Store.Head.Header);
-
-    /// <summary>The base fee of the block after <paramref name="parent"/> under the chain's spec (zero before London).</summary>
-    private UInt256 NextBaseFee(BlockHeader parent) =>
-        _chain.Executor.Spec.NextBaseFee(parent, parent.Number + 1, parent.Timestamp + 1) ?? UInt256.Zero;
+    private UInt256 NextBaseFee() => _chain.NextBaseFee(Store.Head.Header);
 
     /// <summary>The blob base fee of the block with <paramref name="header"/> (zero before Cancun).</summary>
     private UInt256 BlobBaseFee(BlockHeader header) =>
@@ -609,7 +579,7 @@ public sealed class EthModule
             }
         }
 
-        baseFees.Add(EthFormat.Quantity(NextBaseFee(newest.Header)));
+        baseFees.Add(EthFormat.Quantity(_chain.NextBaseFee(newest.Header)));
         Execution.Specs.ChainSpec spec = _chain.Executor.Spec;
         ulong nextNumber = newest.Number + 1;
         ulong nextTimestamp = newest.Header.Timestamp + 1;
@@ -696,6 +666,6 @@ public sealed class EthModule
         UInt256.TryParse(p.GetString(index), out UInt256 value) ? value : throw RpcException.InvalidParams($"invalid argument {index}: not a 256-bit quantity");
 
     /// <summary>A number given as a hex quantity or a JSON number.</summary>
-    private static ulong GetNumber(RpcParams p, int index) =>
+    internal static ulong GetNumber(RpcParams p, int index) =>
         p[index].ValueKind == JsonValueKind.Number && p[index].TryGetUInt64(out ulong n) ? n : p.GetQuantity(index);
 }

@@ -12,7 +12,7 @@ namespace Hyperion.Rpc.Eth;
 /// eth_getFilterChanges, eth_getFilterLogs, eth_uninstallFilter) and WebSocket subscriptions (eth_subscribe /
 /// eth_unsubscribe for newHeads, logs and newPendingTransactions).
 /// </summary>
-public sealed class EventModule : IDisposable
+public sealed class EventModule : IRpcModule, IDisposable
 {
     public const int MaxFilters = 1_000;
     public const int MaxSubscriptionsPerConnection = 100;
@@ -23,17 +23,20 @@ public sealed class EventModule : IDisposable
     /// <summary>Filters nobody polled for this long are removed (geth: 5 minutes).</summary>
     public static readonly TimeSpan FilterTimeout = TimeSpan.FromMinutes(5);
 
-    private readonly Sequencer _chain;
+    private readonly IChainReader _chain;
+    private readonly ITransactionPool _pool;
     private readonly ConcurrentDictionary<string, Filter> _filters = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Subscription> _subscriptions = new(StringComparer.Ordinal);
     private long _nextId;
 
-    public EventModule(Sequencer chain)
+    public EventModule(IChainReader chain, ITransactionPool pool)
     {
         ArgumentNullException.ThrowIfNull(chain);
+        ArgumentNullException.ThrowIfNull(pool);
         _chain = chain;
+        _pool = pool;
         _chain.BlockAdded += OnBlockAdded;
-        _chain.Pool.TransactionPending += OnTransactionPending;
+        _pool.TransactionPending += OnTransactionPending;
     }
 
     public int SubscriptionCount => _subscriptions.Count;
@@ -42,7 +45,7 @@ public sealed class EventModule : IDisposable
     {
         ArgumentNullException.ThrowIfNull(registry);
         registry
-            .Add("eth_newFilter", p => Install(new Filter(FilterKind.Logs, LogFilter.Parse(p, 0, _chain.Store))))
+            .Add("eth_newFilter", p => Install(new Filter(FilterKind.Logs, LogFilter.Parse(p, 0, _chain.Blocks))))
             .Add("eth_newBlockFilter", _ => Install(new Filter(FilterKind.Blocks, null)))
             .Add("eth_newPendingTransactionFilter", _ => Install(new Filter(FilterKind.PendingTransactions, null)))
             .Add("eth_uninstallFilter", p => JsonValue.Create(_filters.TryRemove(p.GetString(0), out _)))
@@ -51,7 +54,7 @@ public sealed class EventModule : IDisposable
             {
                 Filter filter = GetFilter(p.GetString(0));
                 return filter.Kind == FilterKind.Logs
-                    ? new JsonArray([.. filter.Logs!.Query(_chain.Store, EthModule.MaxLogRange)])
+                    ? new JsonArray([.. filter.Logs!.Query(_chain.Blocks, EthModule.MaxLogRange)])
                     : throw new RpcException("filter not found");
             })
             .Add("eth_subscribe", p => Subscribe(p))
@@ -61,7 +64,7 @@ public sealed class EventModule : IDisposable
     public void Dispose()
     {
         _chain.BlockAdded -= OnBlockAdded;
-        _chain.Pool.TransactionPending -= OnTransactionPending;
+        _pool.TransactionPending -= OnTransactionPending;
     }
 
     private string NewId() => "0x" + Keccak256.Hash(Encoding.ASCII.GetBytes($"hyperion-{Interlocked.Increment(ref _nextId)}-{Environment.TickCount64}")).ToString()[2..34];
@@ -104,7 +107,7 @@ public sealed class EventModule : IDisposable
         LogFilter? logs = kind switch
         {
             "newHeads" or "newPendingTransactions" => null,
-            "logs" => LogFilter.Parse(p, 1, _chain.Store),
+            "logs" => LogFilter.Parse(p, 1, _chain.Blocks),
             _ => throw RpcException.InvalidParams($"unsupported subscription type '{kind}' (newHeads, logs, newPendingTransactions)"),
         };
         if (_subscriptions.Values.Count(s => s.Connection == connection) >= MaxSubscriptionsPerConnection)

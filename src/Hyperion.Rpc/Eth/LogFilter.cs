@@ -17,7 +17,7 @@ public sealed class LogFilter
     public IReadOnlyList<Address> Addresses { get; init; } = [];
     public IReadOnlyList<IReadOnlyList<Hash256>> Topics { get; init; } = [];
 
-    public static LogFilter Parse(RpcParams parameters, int index, ChainStore store)
+    public static LogFilter Parse(RpcParams parameters, int index, IBlockReader store)
     {
         JsonElement e = parameters.Has(index) ? parameters[index] : default;
         if (e.ValueKind == JsonValueKind.Undefined)
@@ -84,7 +84,7 @@ public sealed class LogFilter
     }
 
     /// <summary>Matching logs in the filter's range, oldest first.</summary>
-    public IEnumerable<JsonObject> Query(ChainStore store, ulong maxRange)
+    public IEnumerable<JsonObject> Query(IBlockReader store, ulong maxRange)
     {
         if (BlockHash is Hash256 hash)
         {

@@ -52,14 +52,17 @@ internal sealed class DevChain : IDisposable
 
         alloc[Contract] = new GenesisAccount(UInt256.Zero, 1, ContractCode);
         alloc[Proxy] = new GenesisAccount(UInt256.Zero, 1, ProxyCode);
-        Sequencer = Sequencer.Start(new Genesis { Spec = Hyperion.Execution.Specs.ChainSpec.Dev(ChainId), Alloc = alloc }, new SequencerOptions { BlockTime = TimeSpan.FromHours(1), Pool = pool ?? new TxPoolOptions() });
+        Local = LocalChain.Start(
+            new Genesis { Spec = Hyperion.Execution.Specs.ChainSpec.Dev(ChainId), Alloc = alloc },
+            new ChainOptions { Sequencer = new() { BlockTime = TimeSpan.FromHours(1) }, Pool = pool ?? new TxPoolOptions() });
         var registry = new RpcMethodRegistry();
         RpcServer.AddBuiltIns(registry, ChainId);
-        Eth = new EthModule(Sequencer, Accounts) { RpcGasCap = rpcGasCap };
+        Eth = new EthModule(Local.Chain, Local.Pool, Local.Proofs, Accounts) { RpcGasCap = rpcGasCap };
         Eth.Register(registry);
-        new DebugModule(Sequencer, Eth).Register(registry);
-        _events = new EventModule(Sequencer);
+        new DebugModule(Local.Chain, Eth).Register(registry);
+        _events = new EventModule(Local.Chain, Local.Pool);
         _events.Register(registry);
+        new DevModule(Local.Dev).Register(registry);
         _dispatcher = new RpcDispatcher(registry, new RpcServerOptions(), NullLogger.Instance);
     }
 
@@ -69,7 +72,7 @@ internal sealed class DevChain : IDisposable
 
     public static Address Bob => Accounts[1].Address;
 
-    public Sequencer Sequencer { get; }
+    public LocalChain Local { get; }
 
     public EthModule Eth { get; }
 
@@ -113,6 +116,6 @@ internal sealed class DevChain : IDisposable
     public void Dispose()
     {
         _events.Dispose();
-        Sequencer.Dispose();
+        Local.Dispose();
     }
 }

@@ -25,7 +25,7 @@ public sealed class TxPoolRpcTests
         Assert.Equal("0x2", status.GetProperty("pending").GetString());
         Assert.Equal("0x0", status.GetProperty("queued").GetString());
         Assert.Equal(JsonValueKind.Null, chain.Call("eth_getTransactionByHash", $"""["{queued}"]""").ValueKind);
-        Assert.Equal(1, chain.Sequencer.Pool.EvictedCount);
+        Assert.Equal(1, chain.Local.Pool.EvictedCount);
     }
 
     [Fact]

@@ -1,0 +1,66 @@
+using Hyperion.Core;
+using Hyperion.Core.Blocks;
+using Hyperion.Execution.Blocks;
+
+namespace Hyperion.Chain;
+
+/// <summary>
+/// Imports blocks that are already in the block log (a restart's replay, a rewind's re-execution): re-executes each on
+/// the latest state and checks that it reproduces its header before publishing its state.
+/// </summary>
+public sealed class BlockImporter(ChainProvider chain)
+{
+    /// <summary>Re-executes <paramref name="stored"/> on the current state; throws when it does not reproduce its header.</summary>
+    public void Import(StoredBlock stored)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        IChainState states = chain.States;
+        BlockHeader header = stored.Header;
+        BlockExecution execution = chain.Executor.Execute(BlockInput.Of(stored.Block, stored.Senders, chain.Store), states.LatestForExecution, BlockExecutionMode.Import);
+        StoredBlock rebuilt = Seal(states, header, execution);
+        if (rebuilt.Hash != stored.Hash)
+        {
+            states.Abort(header.Number);
+            throw new InvalidDataException(
+                $"block {header.Number} does not re-execute to its stored header (state root {rebuilt.Header.StateRoot} vs {header.StateRoot}, " +
+                $"receipts root {rebuilt.Header.ReceiptsRoot} vs {header.ReceiptsRoot})");
+        }
+
+        states.Publish(header.Number);
+    }
+
+    /// <summary>
+    /// Stages the execution's state (to be published or aborted) and completes the header with the roots: the one way
+    /// both the producer and the importer turn a header draft and its execution into a block.
+    /// </summary>
+    public static StoredBlock Seal(IChainState states, BlockHeader draft, BlockExecution execution)
+    {
+        ArgumentNullException.ThrowIfNull(states);
+        ArgumentNullException.ThrowIfNull(draft);
+        ArgumentNullException.ThrowIfNull(execution);
+        Hash256 stateRoot = states.Stage(draft.Number, execution.Changes);
+        BlockHeader header = new()
+        {
+            ParentHash = draft.ParentHash,
+            Beneficiary = draft.Beneficiary,
+            StateRoot = stateRoot,
+            TransactionsRoot = execution.TransactionsRoot,
+            ReceiptsRoot = execution.ReceiptsRoot,
+            LogsBloom = execution.Bloom,
+            Difficulty = UInt256.Zero,
+            Number = draft.Number,
+            GasLimit = draft.GasLimit,
+            GasUsed = execution.GasUsed,
+            Timestamp = draft.Timestamp,
+            ExtraData = draft.ExtraData,
+            MixHash = draft.MixHash,
+            BaseFeePerGas = draft.BaseFeePerGas,
+            WithdrawalsRoot = execution.WithdrawalsRoot,
+            BlobGasUsed = draft.ExcessBlobGas is null ? null : execution.BlobGasUsed,
+            ExcessBlobGas = draft.ExcessBlobGas,
+            ParentBeaconBlockRoot = draft.ParentBeaconBlockRoot,
+        };
+        var block = new Block(header, new BlockBody([.. execution.Transactions.Select(t => t.Transaction)], [], execution.WithdrawalsRoot is null ? null : []));
+        return new StoredBlock(block, [.. execution.Transactions.Select(t => t.Receipt)], [.. execution.Transactions.Select(t => t.Sender)]);
+    }
+}

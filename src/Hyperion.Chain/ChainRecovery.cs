@@ -1,0 +1,126 @@
+using Hyperion.Core;
+using Hyperion.Core.Blocks;
+using Hyperion.Execution.Blocks;
+using Hyperion.Execution.Specs;
+
+namespace Hyperion.Chain;
+
+/// <summary>What opening a chain found: blocks re-executed because the state store did not have them, and why the store was rebuilt.</summary>
+public sealed record RecoveryReport(int ReplayedBlocks, string? StateRebuildReason);
+
+/// <summary>
+/// Opens a chain, or creates it from its genesis: in memory, or from a data directory's block log and state store.
+/// In memory the state starts at genesis; with a data directory the state store continues from its head and only the
+/// blocks of the log after it are re-executed (checking every root).
+/// </summary>
+public static class ChainRecovery
+{
+    /// <summary>The block log in a data directory.</summary>
+    public const string ChainFileName = "chain.log";
+
+    /// <summary>Subdirectory of the data directory holding the MetisDB state store.</summary>
+    public const string StateDirectoryName = "state";
+
+    /// <summary>The default state store: MetisDB under the data directory, or in memory without one.</summary>
+    public static IStateStore DefaultStateStore(string? dataDirectory) =>
+        dataDirectory is null ? new InMemoryStateStore() : new MetisStateStore(Path.Combine(dataDirectory, StateDirectoryName));
+
+    /// <summary>
+    /// Opens the chain of <paramref name="genesis"/> (in <paramref name="dataDirectory"/>, or in memory when null),
+    /// whose blocks <paramref name="executor"/> executes.
+    /// </summary>
+    public static ChainProvider Open(
+        Genesis genesis, string? dataDirectory, IStateStore stateStore, IBlockExecutor executor, Action<string>? warning, out RecoveryReport report)
+    {
+        ArgumentNullException.ThrowIfNull(genesis);
+        ArgumentNullException.ThrowIfNull(stateStore);
+        ArgumentNullException.ThrowIfNull(executor);
+        if (!genesis.Spec.IsActive(Hardfork.Paris, 0, genesis.Timestamp))
+        {
+            throw new ArgumentException("the sequencer builds post-merge blocks: the chain must be merged at genesis (config.terminalTotalDifficulty 0)", nameof(genesis));
+        }
+
+        genesis.Spec.EnsureSupportedFrom(1, genesis.Timestamp); // a chain MetisVM cannot run to the end fails here, not in the producer
+        Hash256 genesisRoot = genesis.BuildState().ComputeStateRoot();
+        Block genesisBlock = new(genesis.BuildHeader(genesisRoot), new BlockBody([], [], []));
+        ChainStore store;
+        IReadOnlyList<StoredBlock> logged = [];
+        if (dataDirectory is null)
+        {
+            store = ChainStore.InMemory(genesisBlock);
+        }
+        else
+        {
+            Directory.CreateDirectory(dataDirectory);
+            CheckChainId(dataDirectory, genesis.ChainId);
+            store = ChainStore.Open(Path.Combine(dataDirectory, ChainFileName), genesisBlock, out logged);
+        }
+
+        IChainState states;
+        string? rebuildReason;
+        try
+        {
+            states = stateStore.Open(genesis.BuildState, genesisBlock.Header, logged, out rebuildReason);
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+
+        if (rebuildReason is not null)
+        {
+            warning?.Invoke($"state store {stateStore.Location}: {rebuildReason}; rebuilding it from genesis");
+        }
+
+        var chain = new ChainProvider(store, states, executor, genesis.BuildState);
+        int replayed = 0;
+        try
+        {
+            var importer = new BlockImporter(chain);
+            ulong stateHead = states.Head;
+            foreach (StoredBlock block in logged)
+            {
+                if (block.Number > stateHead)
+                {
+                    importer.Import(block);
+                    replayed++;
+                }
+
+                store.AppendReplayed(block);
+            }
+        }
+        catch
+        {
+            chain.Dispose();
+            throw;
+        }
+
+        report = new RecoveryReport(replayed, rebuildReason);
+        return chain;
+    }
+
+    /// <summary>
+    /// The chain id is not part of the genesis block, so it is recorded beside the chain: reopening a data directory
+    /// with another chain id would otherwise silently continue the old chain under the new id.
+    /// </summary>
+    private static void CheckChainId(string directory, ulong chainId)
+    {
+        string path = Path.Combine(directory, "chain-id");
+        string expected = chainId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (File.Exists(path))
+        {
+            string stored = File.ReadAllText(path).Trim();
+            if (stored != expected)
+            {
+                throw new InvalidDataException($"{directory} holds a chain with chain id {stored}, not {expected}: use another --data-dir");
+            }
+
+            return;
+        }
+
+        string temporary = path + ".tmp";
+        File.WriteAllText(temporary, expected);
+        File.Move(temporary, path, overwrite: true);
+    }
+}

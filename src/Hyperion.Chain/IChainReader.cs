@@ -1,0 +1,43 @@
+using Hyperion.Core;
+using Hyperion.Core.Blocks;
+using Hyperion.Execution.Blocks;
+using Hyperion.State;
+
+namespace Hyperion.Chain;
+
+/// <summary>
+/// What RPC reads of a chain: its id, blocks and receipts, the state at a block in the kept window, the executor
+/// (spec and precompiles) calls and traces run with, and a notification per added block. Implemented by <see cref="ChainProvider"/>.
+/// </summary>
+public interface IChainReader
+{
+    ulong ChainId { get; }
+
+    IBlockReader Blocks { get; }
+
+    /// <summary>Executes the chain's blocks, calls and traces (under its spec, with its precompiles).</summary>
+    IBlockExecutor Executor { get; }
+
+    /// <summary>The state after block <paramref name="number"/>, or null when it is no longer (or not yet) kept.</summary>
+    IStateReader? StateAt(ulong number);
+
+    /// <summary>The oldest block whose state can be read.</summary>
+    ulong OldestState { get; }
+
+    /// <summary>The latest state, whatever the head is at the moment of each read.</summary>
+    IStateReader LatestState { get; }
+
+    /// <summary>Raised after each block is durable and visible, on the producing thread.</summary>
+    event Action<BlockAddedEvent>? BlockAdded;
+}
+
+public static class ChainReaderExtensions
+{
+    /// <summary>The base fee of the block after <paramref name="parent"/> under the chain's spec (zero before London), at the earliest timestamp it can have.</summary>
+    public static UInt256 NextBaseFee(this IChainReader chain, BlockHeader parent)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        ArgumentNullException.ThrowIfNull(parent);
+        return chain.Executor.Spec.NextBaseFee(parent, parent.Number + 1, parent.Timestamp + 1) ?? UInt256.Zero;
+    }
+}

@@ -1,0 +1,55 @@
+using Hyperion.Chain;
+using Hyperion.Rpc;
+using Hyperion.Rpc.Eth;
+
+namespace Hyperion.Node;
+
+/// <summary>A composed node (see <see cref="NodeBuilder"/>): the chain producing blocks and its RPC methods, served by <see cref="StartRpcAsync"/>.</summary>
+public sealed class HyperionNode : IDisposable
+{
+    private readonly IReadOnlyList<IDisposable> _disposables;
+
+    internal HyperionNode(Genesis genesis, LocalChain chain, RpcMethodRegistry methods, EthModule eth, INodeMetrics? metrics, IReadOnlyList<IDisposable> disposables)
+    {
+        Genesis = genesis;
+        Chain = chain;
+        Methods = methods;
+        Eth = eth;
+        Metrics = metrics;
+        _disposables = disposables;
+    }
+
+    public Genesis Genesis { get; }
+
+    public LocalChain Chain { get; }
+
+    public RpcMethodRegistry Methods { get; }
+
+    public EthModule Eth { get; }
+
+    public INodeMetrics? Metrics { get; }
+
+    /// <summary>Serves the node's methods over HTTP and WebSocket (and the metrics on /metrics).</summary>
+    public Task<RpcServer> StartRpcAsync(RpcServerOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (Metrics is not null)
+        {
+            options.Metrics = Metrics.Render;
+            options.OnRequestCompleted = Metrics.ObserveRequest;
+        }
+
+        return RpcServer.StartAsync(Methods, options, cancellationToken);
+    }
+
+    /// <summary>Stops the modules and the producer, then closes the chain (blocks are already durable).</summary>
+    public void Dispose()
+    {
+        foreach (IDisposable disposable in _disposables)
+        {
+            disposable.Dispose();
+        }
+
+        Chain.Dispose();
+    }
+}
