@@ -1,6 +1,8 @@
 // Compiles contracts/src/**/*.sol with solc-js (standard JSON) and returns { ContractName: { abi, bytecode } }.
-// Imports resolve from e2e/node_modules (e.g. @openzeppelin/contracts). Results are cached per process and on disk in
-// node_modules/.cache/solc, keyed by the sources, settings, compiler and lockfile (imported libraries are pinned there).
+// Imports resolve from e2e/node_modules (e.g. @openzeppelin/contracts). Results are cached per process and directory,
+// and on disk in node_modules/.cache/solc, keyed by the sources, settings, compiler and lockfile (imported libraries
+// are pinned there). compileContracts(dir) compiles every .sol file under another directory instead; the
+// subdirectories in `separateSets` (e.g. contracts/src/rollup, the L1/L2 rollup contracts) are compiled only that way.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,14 +15,18 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const contractsDir = path.resolve(here, '../../contracts/src');
 const nodeModules = path.resolve(here, '../node_modules');
 
-let cached;
+const separateSets = ['rollup'];
+const cache = new Map();
 
-export function compileContracts() {
-  if (cached) return cached;
+export function compileContracts(dir = contractsDir) {
+  if (cache.has(dir)) return cache.get(dir);
   const sources = {};
-  const files = fs.readdirSync(contractsDir, { recursive: true }).filter((f) => f.endsWith('.sol')).sort();
+  const files = fs.readdirSync(dir, { recursive: true })
+    .map((f) => f.split(path.sep).join('/'))
+    .filter((f) => f.endsWith('.sol') && !(dir === contractsDir && separateSets.some((set) => f.startsWith(`${set}/`))))
+    .sort();
   for (const file of files) {
-    sources[file.split(path.sep).join('/')] = { content: fs.readFileSync(path.join(contractsDir, file), 'utf8') };
+    sources[file] = { content: fs.readFileSync(path.join(dir, file), 'utf8') };
   }
   const input = {
     language: 'Solidity',
@@ -34,7 +40,7 @@ export function compileContracts() {
   const findImports = (importPath) => {
     const candidate = path.join(nodeModules, importPath);
     if (fs.existsSync(candidate)) return { contents: fs.readFileSync(candidate, 'utf8') };
-    const local = path.join(contractsDir, importPath);
+    const local = path.join(dir, importPath);
     if (fs.existsSync(local)) return { contents: fs.readFileSync(local, 'utf8') };
     return { error: `import not found: ${importPath}` };
   };
@@ -65,6 +71,7 @@ export function compileContracts() {
       };
     }
   }
-  cached = { contracts, solcVersion: solc.version(), warnings: (output.errors ?? []).filter((e) => e.severity !== 'error') };
-  return cached;
+  const result = { contracts, solcVersion: solc.version(), warnings: (output.errors ?? []).filter((e) => e.severity !== 'error') };
+  cache.set(dir, result);
+  return result;
 }

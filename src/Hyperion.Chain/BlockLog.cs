@@ -7,7 +7,9 @@ namespace Hyperion.Chain;
 /// The chain's durable record: an append-only file of length-prefixed, checksummed records, flushed to disk
 /// (fsync) before <see cref="Append"/> returns. A block is only announced after its record is durable, so after a
 /// crash (kill -9 at any moment) everything a client was ever told is still there; a torn record at the tail —
-/// a write the crash interrupted, never acknowledged — is cut off when the log is opened.
+/// a write the crash interrupted, never acknowledged — is cut off when the log is opened. A complete record that
+/// fails its checksum is damage, not a crash: opening refuses (naming the record) and only an explicit
+/// <see cref="Repair"/> cuts the log there.
 /// </summary>
 /// <remarks>Record layout: u32 payload length (big-endian) · payload · first 4 bytes of Keccak-256(payload).</remarks>
 public sealed class BlockLog : IDisposable
@@ -24,17 +26,28 @@ public sealed class BlockLog : IDisposable
 
     public string Path => _file.Name;
 
-    /// <summary>Opens (or creates) the log and returns every intact record; a torn tail is truncated.</summary>
+    /// <summary>
+    /// Opens (or creates) the log and returns every record. A torn tail (an incomplete last record: the declared
+    /// length runs past the end of the file, as a crash during an unacknowledged append leaves it) is cut off.
+    /// </summary>
+    /// <exception cref="BlockLogDamagedException">A complete record fails its checksum: the log is damaged, and
+    /// cutting it would drop blocks that clients were given, so only <see cref="Repair"/> does that.</exception>
     public static BlockLog Open(string path, out List<byte[]> records)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1 << 16);
         try
         {
-            records = ReadAll(file, out long validLength);
-            if (validLength < file.Length)
+            LogScan scan = Scan(file, keepRecords: true);
+            if (scan.Damage is not null)
             {
-                file.SetLength(validLength);
+                throw new BlockLogDamagedException(path, scan.Records.Count, scan.ValidLength, scan.Damage, file.Length - scan.ValidLength);
+            }
+
+            records = scan.Records;
+            if (scan.ValidLength < file.Length)
+            {
+                file.SetLength(scan.ValidLength);
                 file.Flush(flushToDisk: true);
             }
 
@@ -46,6 +59,26 @@ public sealed class BlockLog : IDisposable
             file.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Cuts a damaged log before its first damaged record (what the operator asks for with <c>hyperion db repair</c>);
+    /// an intact log is left as it is, a torn tail is cut as <see cref="Open"/> does.
+    /// </summary>
+    public static BlockLogRepair Repair(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None, 1 << 16);
+        LogScan scan = Scan(file, keepRecords: false);
+        long length = file.Length;
+        int recordsAfter = scan.Damage is null ? 0 : CountRecordsFrom(file, scan.ValidLength);
+        if (scan.ValidLength < length)
+        {
+            file.SetLength(scan.ValidLength);
+            file.Flush(flushToDisk: true);
+        }
+
+        return new BlockLogRepair(scan.Count, scan.Damage, recordsAfter, length - scan.ValidLength);
     }
 
     /// <summary>Appends one record and returns once it is on disk.</summary>
@@ -86,10 +119,14 @@ public sealed class BlockLog : IDisposable
 
     public void Dispose() => _file.Dispose();
 
-    private static List<byte[]> ReadAll(FileStream file, out long validLength)
+    /// <summary>The intact prefix of a log and what ends it: the end of the file, a torn tail, or damage.</summary>
+    private sealed record LogScan(List<byte[]> Records, int Count, long ValidLength, string? Damage);
+
+    private static LogScan Scan(FileStream file, bool keepRecords)
     {
         var records = new List<byte[]>();
-        validLength = 0;
+        int count = 0;
+        long validLength = 0;
         long length = file.Length;
         var header = new byte[HeaderSize];
         Span<byte> checksum = stackalloc byte[32];
@@ -99,9 +136,14 @@ public sealed class BlockLog : IDisposable
         {
             file.ReadExactly(header);
             uint size = BinaryPrimitives.ReadUInt32BigEndian(header);
-            if (size > MaxRecordSize || validLength + HeaderSize + size + ChecksumSize > length)
+            if (validLength + HeaderSize + size + ChecksumSize > length)
             {
-                break; // torn or corrupt tail
+                break; // torn tail: the append that was writing it never returned
+            }
+
+            if (size > MaxRecordSize)
+            {
+                return new LogScan(records, count, validLength, $"its length field says {size} bytes, above the {MaxRecordSize}-byte limit");
             }
 
             var payload = new byte[size];
@@ -110,13 +152,57 @@ public sealed class BlockLog : IDisposable
             Keccak256.Hash(payload, checksum);
             if (!checksum[..ChecksumSize].SequenceEqual(stored))
             {
-                break;
+                return new LogScan(records, count, validLength, "its checksum does not match its contents");
             }
 
-            records.Add(payload);
+            if (keepRecords)
+            {
+                records.Add(payload);
+            }
+
+            count++;
             validLength += HeaderSize + size + ChecksumSize;
         }
 
-        return records;
+        return new LogScan(records, count, validLength, null);
     }
+
+    /// <summary>How many records follow <paramref name="offset"/> going by their length fields (for the repair report).</summary>
+    private static int CountRecordsFrom(FileStream file, long offset)
+    {
+        int count = 0;
+        var header = new byte[HeaderSize];
+        while (offset + HeaderSize <= file.Length)
+        {
+            file.Seek(offset, SeekOrigin.Begin);
+            file.ReadExactly(header);
+            count++;
+            offset += HeaderSize + (long)BinaryPrimitives.ReadUInt32BigEndian(header) + ChecksumSize;
+        }
+
+        return count;
+    }
+}
+
+/// <summary>What <see cref="BlockLog.Repair"/> did: records kept, the damage found (if any), records and bytes cut.</summary>
+public sealed record BlockLogRepair(int KeptRecords, string? Damage, int DroppedRecords, long CutBytes);
+
+/// <summary>The block log has a damaged record; the node refuses to start on it rather than drop what follows.</summary>
+public sealed class BlockLogDamagedException : IOException
+{
+    public BlockLogDamagedException(string path, int record, long offset, string damage, long bytesFromRecord)
+        : base($"{path} is damaged at record {record} (block {record}, byte offset {offset}): {damage}. " +
+               $"The node will not start on it: the {bytesFromRecord} bytes from there hold blocks clients may have been given. " +
+               $"Restore the data directory from a backup, or cut the log before the damaged record with " +
+               $"`hyperion db repair --data-dir {System.IO.Path.GetDirectoryName(path)}` (this drops block {record} and every block after it).")
+    {
+        Record = record;
+        Offset = offset;
+    }
+
+    /// <summary>Index of the first damaged record (the block number: record 0 is genesis).</summary>
+    public int Record { get; }
+
+    /// <summary>Byte offset of the damaged record in the log.</summary>
+    public long Offset { get; }
 }

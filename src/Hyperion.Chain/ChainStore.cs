@@ -112,6 +112,7 @@ public sealed class StoredBlock
 public sealed class ChainStore : IBlockHashProvider, IDisposable
 {
     private readonly BlockLog? _log;
+    private readonly DataDirectoryLock? _directoryLock;
     private readonly object _writeLock = new();
     private volatile State _state;
 
@@ -121,23 +122,41 @@ public sealed class ChainStore : IBlockHashProvider, IDisposable
         ImmutableDictionary<Hash256, ulong> NumbersByHash,
         ImmutableDictionary<Hash256, (ulong Number, int Index)> Transactions);
 
-    private ChainStore(BlockLog? log, StoredBlock genesis)
+    private ChainStore(BlockLog? log, DataDirectoryLock? directoryLock, StoredBlock genesis)
     {
         _log = log;
+        _directoryLock = directoryLock;
         _state = new State([genesis], ImmutableDictionary<Hash256, ulong>.Empty.Add(genesis.Hash, 0), ImmutableDictionary<Hash256, (ulong, int)>.Empty);
     }
 
     /// <summary>An in-memory chain starting at <paramref name="genesis"/>.</summary>
-    public static ChainStore InMemory(Block genesis) => new(null, new StoredBlock(genesis, [], []));
+    public static ChainStore InMemory(Block genesis) => new(null, null, new StoredBlock(genesis, [], []));
 
     /// <summary>
     /// Opens the chain kept in <paramref name="path"/>, creating it with <paramref name="genesis"/> when new. Returns the
     /// blocks after genesis for the caller to re-execute (state is rebuilt from blocks) and add with
-    /// <see cref="AppendReplayed"/>; the file is never rewritten, so a crash during the replay loses nothing.
+    /// <see cref="AppendReplayed"/>; the file is never rewritten, so a crash during the replay loses nothing. The
+    /// directory of <paramref name="path"/> is locked (<see cref="DataDirectoryLock"/>) until the store is disposed.
     /// </summary>
+    /// <exception cref="IOException">Another process uses the directory.</exception>
+    /// <exception cref="BlockLogDamagedException">The log has a damaged record.</exception>
     public static ChainStore Open(string path, Block genesis, out IReadOnlyList<StoredBlock> storedBlocks)
     {
-        BlockLog log = BlockLog.Open(path, out List<byte[]> records);
+        DataDirectoryLock directoryLock = DataDirectoryLock.Acquire(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        try
+        {
+            BlockLog log = BlockLog.Open(path, out List<byte[]> records);
+            return Open(log, directoryLock, path, records, genesis, out storedBlocks);
+        }
+        catch
+        {
+            directoryLock.Dispose();
+            throw;
+        }
+    }
+
+    private static ChainStore Open(BlockLog log, DataDirectoryLock directoryLock, string path, List<byte[]> records, Block genesis, out IReadOnlyList<StoredBlock> storedBlocks)
+    {
         try
         {
             var blocks = new List<StoredBlock>(records.Count);
@@ -151,7 +170,7 @@ public sealed class ChainStore : IBlockHashProvider, IDisposable
                 var first = new StoredBlock(genesis, [], []);
                 log.Append(first.Encode());
                 storedBlocks = [];
-                return new ChainStore(log, first);
+                return new ChainStore(log, directoryLock, first);
             }
 
             if (blocks[0].Hash != genesis.Hash)
@@ -169,7 +188,7 @@ public sealed class ChainStore : IBlockHashProvider, IDisposable
             }
 
             storedBlocks = blocks.GetRange(1, blocks.Count - 1);
-            return new ChainStore(log, blocks[0]);
+            return new ChainStore(log, directoryLock, blocks[0]);
         }
         catch
         {
@@ -292,5 +311,9 @@ public sealed class ChainStore : IBlockHashProvider, IDisposable
         }
     }
 
-    public void Dispose() => _log?.Dispose();
+    public void Dispose()
+    {
+        _log?.Dispose();
+        _directoryLock?.Dispose();
+    }
 }

@@ -87,6 +87,7 @@ public sealed class MetisStore : IDisposable
     {
         _directory = directory;
         System.IO.Directory.CreateDirectory(directory);
+        MetisDataFile.CheckBeforeMapping(directory);
         _environment = new LightningEnvironment(directory, new EnvironmentConfiguration
         {
             MapSize = options.MapSize,
@@ -114,6 +115,7 @@ public sealed class MetisStore : IDisposable
         Cache = new MetisHotCache(options.HotCacheCapacity);
         _trieCacheDepth = options.TrieCacheDepth;
         _trie = new StateTrieHasher(_trieCacheDepth);
+        string? formatError;
         using (LightningTransaction transaction = _environment.BeginTransaction())
         {
             var create = new DatabaseConfiguration { Flags = DatabaseOpenFlags.Create };
@@ -123,6 +125,7 @@ public sealed class MetisStore : IDisposable
             _meta = transaction.OpenDatabase("meta", create);
             _changes = transaction.OpenDatabase("changes", create);
             _trieNodes = transaction.OpenDatabase("trie", create);
+            formatError = CheckFormat(transaction, directory);
             // Persisted nodes are only usable at the depth they were cached at.
             if (!TryReadMeta(transaction, MetisKeys.TrieDepth, out ulong persistedDepth) || persistedDepth != (ulong)_trieCacheDepth)
             {
@@ -136,7 +139,16 @@ public sealed class MetisStore : IDisposable
                 WriteMeta(transaction, MetisKeys.TrieDepth, (ulong)_trieCacheDepth);
             }
 
-            transaction.Commit().ThrowOnError();
+            if (formatError is null)
+            {
+                transaction.Commit().ThrowOnError();
+            }
+        }
+
+        if (formatError is not null)
+        {
+            DisposeTables();
+            throw new InvalidDataException(formatError);
         }
 
         RecoveredPendingBlock = RollBackPendingBlock();
@@ -151,6 +163,27 @@ public sealed class MetisStore : IDisposable
             _head = TryReadMeta(read, MetisKeys.Head, out ulong head) ? (long)head : -1;
             _oldest = TryReadMeta(read, MetisKeys.Oldest, out ulong oldest) ? oldest : 0;
         }
+    }
+
+    /// <summary>
+    /// Null when the store's entries are in the current format (a new store is marked so); otherwise why it cannot be
+    /// read: a store written before entries carried checksums has to be rebuilt.
+    /// </summary>
+    private string? CheckFormat(LightningTransaction transaction, string directory)
+    {
+        if (TryReadMeta(transaction, MetisKeys.Format, out ulong format))
+        {
+            return format == MetisEntrySeal.FormatVersion ? null
+                : $"MetisDB: cannot open the store in {directory}: it is in format {format}, this version reads format {MetisEntrySeal.FormatVersion}";
+        }
+
+        if (transaction.GetEntriesCount(_accounts) > 0 || transaction.GetEntriesCount(_storage) > 0)
+        {
+            return $"MetisDB: cannot open the store in {directory}: it was written before entries carried checksums (format 1); rebuild it from the block log";
+        }
+
+        WriteMeta(transaction, MetisKeys.Format, MetisEntrySeal.FormatVersion);
+        return null;
     }
 
     public static MetisStore Open(string directory, MetisStoreOptions? options = null)
@@ -418,6 +451,7 @@ public sealed class MetisStore : IDisposable
         Span<byte> storageKey = stackalloc byte[MetisKeys.StorageKeyLength];
         Span<byte> record = stackalloc byte[MetisAccountRecord.Length];
         Span<byte> value32 = stackalloc byte[32];
+        Span<byte> sealedValue = stackalloc byte[MetisAccountRecord.Length + MetisEntrySeal.Length];
         foreach (Hash256 address in order)
         {
             MetisBlockChanges.AccountChange change = changes.Accounts[address];
@@ -443,7 +477,8 @@ public sealed class MetisStore : IDisposable
                 MetisKeys.Storage(storageKey, address, incarnation, slot, block);
                 int length = value.ByteLength;
                 value.WriteBigEndianTrimmed(value32[..length]);
-                transaction.Put(_storage, storageKey, value32[..length]).ThrowOnError();
+                length = MetisEntrySeal.Seal(storageKey, value32[..length], sealedValue);
+                transaction.Put(_storage, storageKey, sealedValue[..length]).ThrowOnError();
                 LogChange(changeLog, MetisKeys.StorageTable, storageKey);
                 slots.Add((new MetisHotCache.SlotKey(address, incarnation, slot), value));
             }
@@ -457,13 +492,15 @@ public sealed class MetisStore : IDisposable
                     : (existed && !change.Destroyed ? previous.StorageRoot : Keccak256.EmptyTrieRoot);
                 account = account with { StorageRoot = storageRoot };
                 MetisAccountRecord.Write(record, account, incarnation);
-                transaction.Put(_accounts, accountKey, record).ThrowOnError();
+                int sealedLength = MetisEntrySeal.Seal(accountKey, record, sealedValue);
+                transaction.Put(_accounts, accountKey, sealedValue[..sealedLength]).ThrowOnError();
                 entry = new MetisHotCache.AccountEntry(block, true, account, incarnation);
             }
             else
             {
                 MetisAccountRecord.WriteTombstone(record, incarnation);
-                transaction.Put(_accounts, accountKey, record[..MetisAccountRecord.TombstoneLength]).ThrowOnError();
+                int sealedLength = MetisEntrySeal.Seal(accountKey, record[..MetisAccountRecord.TombstoneLength], sealedValue);
+                transaction.Put(_accounts, accountKey, sealedValue[..sealedLength]).ThrowOnError();
                 entry = new MetisHotCache.AccountEntry(block, false, default, incarnation);
             }
 
@@ -720,8 +757,9 @@ public sealed class MetisStore : IDisposable
         byte[] current = new byte[logicalLength];
         bool haveCurrent = false;
         bool sawBoundaryVersion = false;
-        MetisVersionedScan.Walk(cursor, [], (key, value) =>
+        MetisVersionedScan.Walk(cursor, [], (key, sealedValue) =>
         {
+            ReadOnlySpan<byte> value = MetisEntrySeal.Open(key, sealedValue);
             ReadOnlySpan<byte> logical = key[..logicalLength];
             if (!haveCurrent || !logical.SequenceEqual(current))
             {
@@ -861,14 +899,19 @@ public sealed class MetisStore : IDisposable
                 transaction.Commit().ThrowOnError();
             }
 
-            _accounts.Dispose();
-            _storage.Dispose();
-            _code.Dispose();
-            _meta.Dispose();
-            _changes.Dispose();
-            _trieNodes.Dispose();
-            _environment.Dispose();
+            DisposeTables();
         }
+    }
+
+    private void DisposeTables()
+    {
+        _accounts.Dispose();
+        _storage.Dispose();
+        _code.Dispose();
+        _meta.Dispose();
+        _changes.Dispose();
+        _trieNodes.Dispose();
+        _environment.Dispose();
     }
 
     private sealed class ByteArrayComparer : IEqualityComparer<byte[]>

@@ -12,7 +12,8 @@ internal static class MetisVersionedScan
 {
     /// <summary>
     /// Positions at the version of the logical key <paramref name="seekKey"/> (logical key followed by ~version)
-    /// visible at that version: the first entry at or after it with the same logical key.
+    /// visible at that version: the first entry at or after it with the same logical key. Its value comes checked and
+    /// without its checksum (<see cref="MetisEntrySeal"/>).
     /// </summary>
     public static bool TrySeek(LightningCursor cursor, ReadOnlySpan<byte> seekKey, out ReadOnlySpan<byte> value, out ulong version)
     {
@@ -36,13 +37,13 @@ internal static class MetisVersionedScan
             return false;
         }
 
-        value = data.AsSpan();
+        value = MetisEntrySeal.Open(found, data.AsSpan());
         version = MetisKeys.VersionOf(found);
         return true;
     }
 
     /// <summary>
-    /// Calls <paramref name="handler"/> for every logical key (the first <paramref name="logicalLength"/> bytes of the
+    /// Calls <paramref name="handler"/> (with the checked value, see <see cref="MetisEntrySeal"/>) for every logical key (the first <paramref name="logicalLength"/> bytes of the
     /// key) starting with <paramref name="prefix"/>, with its newest version not after <paramref name="version"/>.
     /// </summary>
     public static void ForEachVisible(LightningCursor cursor, ReadOnlySpan<byte> prefix, int logicalLength, ulong version, VisibleEntryHandler handler) =>
@@ -67,14 +68,14 @@ internal static class MetisVersionedScan
             {
                 logical.CopyTo(current);
                 haveCurrent = true;
-                handler(key, value);
+                handler(key, MetisEntrySeal.Open(key, value));
             }
 
             return true;
         });
     }
 
-    /// <summary>Visits raw entries from the first key at or after <paramref name="from"/> (empty: from the start) until the visitor stops.</summary>
+    /// <summary>Visits raw entries (values as stored: sealed ones with their checksum) from the first key at or after <paramref name="from"/> (empty: from the start) until the visitor stops.</summary>
     public static void Walk(LightningCursor cursor, ReadOnlySpan<byte> from, EntryVisitor visitor)
     {
         MDBResultCode code = from.IsEmpty ? cursor.First().resultCode : cursor.SetRange(from);

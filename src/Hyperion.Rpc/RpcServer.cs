@@ -13,7 +13,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Hyperion.Rpc;
 
-/// <summary>JSON-RPC 2.0 over HTTP POST and WebSocket (same port) on Kestrel, plus /health and /metrics.</summary>
+/// <summary>JSON-RPC 2.0 over HTTP POST and WebSocket (same port) on Kestrel, plus /health, /metrics and the block explorer (GET /).</summary>
 public sealed class RpcServer : IAsyncDisposable
 {
     public const string ClientVersion = "Hyperion/v0.1.0";
@@ -57,8 +57,16 @@ public sealed class RpcServer : IAsyncDisposable
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
         builder.WebHost.UseUrls($"http://{options.Host}:{options.Port}");
+        builder.Services.AddCors();
         var app = builder.Build();
         var dispatcher = new RpcDispatcher(registry, options, app.Logger);
+
+        if (options.CorsOrigins.Count > 0)
+        {
+            // Answers preflight OPTIONS itself and adds Access-Control-Allow-Origin to the answers (anvil's --cors default is "*").
+            app.UseCors(policy => (options.CorsOrigins.Contains("*") ? policy.AllowAnyOrigin() : policy.WithOrigins([.. options.CorsOrigins]))
+                .AllowAnyHeader().WithMethods("GET", "POST").SetPreflightMaxAge(TimeSpan.FromHours(1)));
+        }
 
         app.UseWebSockets();
         app.MapGet("/health", () => Results.Text("ok"));
@@ -71,19 +79,33 @@ public sealed class RpcServer : IAsyncDisposable
             });
         }
 
+        app.MapGet("/explorer/{**file}", (HttpContext context, string file) => Explorer.ExplorerSite.ServeAsync(context, file));
         app.MapGet("/", async (HttpContext context) =>
         {
             if (!context.WebSockets.IsWebSocketRequest)
             {
-                context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+                await Explorer.ExplorerSite.ServeIndexAsync(context).ConfigureAwait(false);
                 return;
             }
 
+            // A browser sends its Origin on the upgrade and nothing stops a foreign page from connecting.
+            RpcCaller.UntrustedOrigin = RpcCaller.Untrusted(context.Request.Headers.Origin, options.CorsOrigins);
             using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
             await ServeWebSocketAsync(socket, dispatcher, options, context.RequestAborted).ConfigureAwait(false);
         });
+        // A preflight from an origin --cors allows was answered by the CORS middleware; any other gets no go-ahead.
+        app.MapMethods("/", ["OPTIONS"], (HttpContext context) => context.Response.StatusCode = StatusCodes.Status204NoContent);
         app.MapPost("/", async (HttpContext context) =>
         {
+            if (!IsJsonContentType(context.Request.ContentType))
+            {
+                // A browser sends text/plain, form or multipart bodies cross-origin without a CORS preflight: only
+                // JSON (which needs one) may reach the methods.
+                context.Response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
+                await WriteJsonAsync(context, """{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"invalid content type, only application/json is supported"}}"""u8.ToArray()).ConfigureAwait(false);
+                return;
+            }
+
             byte[] body;
             try
             {
@@ -95,6 +117,8 @@ public sealed class RpcServer : IAsyncDisposable
                 await WriteJsonAsync(context, """{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"request body too large"}}"""u8.ToArray()).ConfigureAwait(false);
                 return;
             }
+
+            RpcCaller.UntrustedOrigin = RpcCaller.Untrusted(context.Request.Headers.Origin, options.CorsOrigins);
 
             long started = System.Diagnostics.Stopwatch.GetTimestamp();
             var response = await dispatcher.DispatchAsync(body, context.RequestAborted).ConfigureAwait(false);
@@ -181,6 +205,20 @@ public sealed class RpcServer : IAsyncDisposable
             await linked.CancelAsync().ConfigureAwait(false);
             await writer.ConfigureAwait(false);
         }
+    }
+
+    /// <summary>application/json (geth also accepts application/json-rpc and application/jsonrequest), or no content type at all (curl).</summary>
+    internal static bool IsJsonContentType(string? contentType)
+    {
+        if (string.IsNullOrEmpty(contentType))
+        {
+            return true;
+        }
+
+        string mediaType = contentType.Split(';', 2)[0].Trim();
+        return mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) ||
+               mediaType.Equals("application/json-rpc", StringComparison.OrdinalIgnoreCase) ||
+               mediaType.Equals("application/jsonrequest", StringComparison.OrdinalIgnoreCase);
     }
 
     private static async Task<byte[]> ReadBodyAsync(HttpRequest request, long limit, CancellationToken cancellationToken)

@@ -50,7 +50,35 @@ public sealed class BlockLogTests : IDisposable
     }
 
     [Fact]
-    public void A_corrupted_record_ends_the_log_there()
+    public void A_damaged_record_refuses_to_open_names_the_record_and_changes_nothing()
+    {
+        string path = Path.Combine(_directory, "log");
+        using (BlockLog log = BlockLog.Open(path, out _))
+        {
+            log.Append([1, 1, 1]);
+            log.Append([2, 2, 2]);
+            log.Append([3, 3, 3]);
+        }
+
+        byte[] bytes = File.ReadAllBytes(path);
+        bytes[11 + 5] ^= 0x01; // one bit of the second record's payload
+        File.WriteAllBytes(path, bytes);
+        BlockLogDamagedException error = Assert.Throws<BlockLogDamagedException>(() => BlockLog.Open(path, out _));
+        Assert.Equal(1, error.Record);
+        Assert.Equal(11, error.Offset);
+        Assert.Contains("record 1 (block 1, byte offset 11): its checksum does not match", error.Message);
+        Assert.Contains("hyperion db repair", error.Message);
+        Assert.Equal(bytes, File.ReadAllBytes(path)); // nothing dropped without the operator
+
+        BlockLogRepair repair = BlockLog.Repair(path);
+        Assert.Equal((1, 2, 22L), (repair.KeptRecords, repair.DroppedRecords, repair.CutBytes));
+        Assert.NotNull(repair.Damage);
+        using BlockLog reopened = BlockLog.Open(path, out List<byte[]> records);
+        Assert.Equal([1, 1, 1], Assert.Single(records));
+    }
+
+    [Fact]
+    public void A_damaged_last_record_is_damage_not_a_torn_tail()
     {
         string path = Path.Combine(_directory, "log");
         using (BlockLog log = BlockLog.Open(path, out _))
@@ -60,10 +88,29 @@ public sealed class BlockLogTests : IDisposable
         }
 
         byte[] bytes = File.ReadAllBytes(path);
-        bytes[^6] ^= 0xFF; // a payload byte of the second record
+        bytes[^1] ^= 0x80; // the last record's checksum
         File.WriteAllBytes(path, bytes);
-        using BlockLog reopened = BlockLog.Open(path, out List<byte[]> records);
+        Assert.Equal(1, Assert.Throws<BlockLogDamagedException>(() => BlockLog.Open(path, out _)).Record);
+
+        byte[] oversized = File.ReadAllBytes(path);
+        oversized[^1] ^= 0x80;
+        oversized[11] = 0x7f; // the second record's length field: far beyond the file, as a torn append leaves it
+        File.WriteAllBytes(path, oversized);
+        using BlockLog torn = BlockLog.Open(path, out List<byte[]> records);
         Assert.Single(records);
-        Assert.Equal([1, 1, 1], records[0]);
+    }
+
+    [Fact]
+    public void Repair_of_an_intact_log_changes_nothing()
+    {
+        string path = Path.Combine(_directory, "log");
+        using (BlockLog log = BlockLog.Open(path, out _))
+        {
+            log.Append([1]);
+        }
+
+        byte[] before = File.ReadAllBytes(path);
+        Assert.Equal(new BlockLogRepair(1, null, 0, 0), BlockLog.Repair(path));
+        Assert.Equal(before, File.ReadAllBytes(path));
     }
 }

@@ -13,6 +13,7 @@ internal static class DbCommand
         command.Subcommands.Add(Stats());
         command.Subcommands.Add(Verify());
         command.Subcommands.Add(Prune());
+        command.Subcommands.Add(Repair());
         command.Subcommands.Add(Bench());
         return command;
     }
@@ -93,6 +94,48 @@ internal static class DbCommand
             Console.WriteLine($"in use {before} -> {store.GetStats().BytesUsed} bytes (freed pages are reused by later commits)");
             return 0;
         }));
+        return command;
+    }
+
+    /// <summary>Cuts a damaged block log before its first damaged record: the operator's explicit decision to drop blocks.</summary>
+    private static Command Repair()
+    {
+        var dataDir = new Option<DirectoryInfo>("--data-dir") { Description = "A dev chain's --data-dir (holding chain.log).", Required = true };
+        var command = new Command("repair", "Cut a damaged block log (chain.log) before its first damaged record; says how many blocks that drops.") { dataDir };
+        command.SetAction(parse =>
+        {
+            DirectoryInfo directory = parse.GetValue(dataDir)!;
+            string log = Path.Combine(directory.FullName, Hyperion.Chain.Sequencer.ChainFileName);
+            if (!File.Exists(log))
+            {
+                Console.Error.WriteLine($"hyperion db repair: no block log at {log}");
+                return 1;
+            }
+
+            try
+            {
+                using var directoryLock = Hyperion.Chain.DataDirectoryLock.Acquire(directory.FullName);
+                Hyperion.Chain.BlockLogRepair result = Hyperion.Chain.BlockLog.Repair(log);
+                if (result.Damage is null)
+                {
+                    Console.WriteLine(result.CutBytes == 0
+                        ? $"{log}: intact, {result.KeptRecords} records (blocks 0-{result.KeptRecords - 1}); nothing to repair"
+                        : $"{log}: intact; cut a torn tail of {result.CutBytes} bytes (an append a crash interrupted); {result.KeptRecords} records kept");
+                    return 0;
+                }
+
+                Console.WriteLine($"{log}: record {result.KeptRecords} (block {result.KeptRecords}) was damaged: {result.Damage}");
+                string kept = result.KeptRecords == 0 ? "no block is left (the node writes genesis again)" : $"kept blocks 0-{result.KeptRecords - 1}";
+                Console.WriteLine($"cut {result.CutBytes} bytes: dropped {result.DroppedRecords} block(s) from block {result.KeptRecords} on; {kept}");
+                Console.WriteLine("the state store is ahead of the log now; the node rebuilds it from the log at the next start");
+                return 0;
+            }
+            catch (IOException exception)
+            {
+                Console.Error.WriteLine($"hyperion db repair: {exception.Message}");
+                return 1;
+            }
+        });
         return command;
     }
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using Hyperion.Chain;
 using Hyperion.Core;
 using Hyperion.Core.Wallet;
+using Hyperion.Execution.Blocks;
 using Hyperion.MetisAi;
 using Hyperion.Rpc;
 using Hyperion.Rpc.Eth;
@@ -31,21 +32,37 @@ internal static class DevCommand
         var logLevel = new Option<string>("--log-level") { Description = "error, warn, info or debug.", DefaultValueFactory = _ => "info" };
         logLevel.AcceptOnlyFromAmong("error", "warn", "info", "debug");
         var modelDir = new Option<DirectoryInfo?>("--model-dir") { Description = "HQM models for the inference precompile 0x…0a11, found by content hash (default: <data-dir>/models)." };
+        var cors = new Option<string>("--cors")
+        {
+            Description = "Browser origins that may call the node (CORS), comma-separated; * for any (the default), none for same-origin only. " +
+                "Only origins listed by name may use the unlocked dev accounts; other pages may read and send signed transactions.",
+            DefaultValueFactory = _ => "*",
+        };
         var modelThreads = new Option<int>("--model-threads") { Description = "Threads per inference forward pass (results do not depend on it).", DefaultValueFactory = _ => 1 };
+        var allowInsecureUnlock = new Option<bool>("--allow-insecure-unlock") { Description = "Serve the unlocked dev accounts on a --host other machines can reach (refused otherwise)." };
         var rpcGasCap = new Option<ulong>("--rpc-gas-cap") { Description = "Most gas an eth_call or eth_estimateGas may use (0: no cap).", DefaultValueFactory = _ => EthModule.DefaultRpcGasCap };
 
         var command = new Command("dev", "Start a development chain (JSON-RPC on 127.0.0.1:8545).")
         {
             chainId, port, host, dataDir, ephemeral, blockTime, genesisFile, accounts, mnemonic, logLevel, modelDir, modelThreads, rpcGasCap,
+            allowInsecureUnlock, cors,
         };
         command.SetAction(async (parse, cancellation) =>
         {
+            string? refusal = RpcCaller.RefusalToListen(parse.GetValue(host)!, parse.GetValue(accounts) > 0, parse.GetValue(allowInsecureUnlock));
+            if (refusal is not null)
+            {
+                Console.Error.WriteLine($"hyperion dev: {refusal}");
+                return 1;
+            }
+
             try
             {
                 return await RunAsync(
                     parse.GetValue(chainId), parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(dataDir), parse.GetValue(ephemeral),
                     parse.GetValue(blockTime), parse.GetValue(genesisFile), parse.GetValue(accounts), parse.GetValue(mnemonic)!,
-                    parse.GetValue(logLevel)!, parse.GetValue(modelDir), parse.GetValue(modelThreads), parse.GetValue(rpcGasCap), cancellation).ConfigureAwait(false);
+                    parse.GetValue(logLevel)!, parse.GetValue(modelDir), parse.GetValue(modelThreads), parse.GetValue(rpcGasCap),
+                    CorsOrigins.Parse(parse.GetValue(cors)!), cancellation).ConfigureAwait(false);
             }
             catch (Exception e) when (e is GenesisFormatException or InvalidDataException or IOException or ArgumentException or FormatException or InvalidBlockException)
             {
@@ -58,7 +75,8 @@ internal static class DevCommand
 
     private static async Task<int> RunAsync(
         ulong chainId, string host, int port, DirectoryInfo? dataDir, bool ephemeral, int? blockTimeMs, FileInfo? genesisFile,
-        int accountCount, string mnemonic, string logLevel, DirectoryInfo? modelDir, int modelThreads, ulong rpcGasCap, CancellationToken cancellation)
+        int accountCount, string mnemonic, string logLevel, DirectoryInfo? modelDir, int modelThreads, ulong rpcGasCap, IReadOnlyList<string> corsOrigins,
+        CancellationToken cancellation)
     {
         if (modelThreads is < 1 or > 64)
         {
@@ -90,7 +108,7 @@ internal static class DevCommand
             DataDirectory = directory,
             BlockTime = blockTimeMs is int ms ? TimeSpan.FromMilliseconds(ms) : null,
             Warning = message => Console.Error.WriteLine($"warning: {message}"),
-            Precompiles = Hyperion.Evm.Precompiles.PrecompileTable.ForFork(Hyperion.Evm.Fork.Cancun).With(InferencePrecompile.DefaultAddress, new InferencePrecompile(models)),
+            Precompiles = ChainPrecompiles.Standard.With(InferencePrecompile.DefaultAddress, new InferencePrecompile(models)),
         });
         if (directory is not null)
         {
@@ -121,7 +139,7 @@ internal static class DevCommand
         using var events = new EventModule(chain);
         events.Register(registry);
         var metrics = new NodeMetrics(chain);
-        var options = new RpcServerOptions { Host = host, Port = port, Metrics = metrics.Render, OnRequestCompleted = metrics.ObserveRequest };
+        var options = new RpcServerOptions { Host = host, Port = port, Metrics = metrics.Render, OnRequestCompleted = metrics.ObserveRequest, CorsOrigins = corsOrigins };
         await using RpcServer server = await RpcServer.StartAsync(registry, options, cancellation).ConfigureAwait(false);
 
         PrintBanner(genesis, devAccounts, directory, chain, server.Address);

@@ -23,7 +23,7 @@ public sealed class RpcGasCapTests
     public void A_call_needing_more_gas_than_the_block_limit_succeeds_under_the_default_cap()
     {
         using var chain = new DevChain();
-        Assert.Equal(Genesis.DefaultGasLimit, Quantity(chain.Call("eth_getBlockByNumber", """["latest",false]""").GetProperty("gasLimit")));
+        Assert.Equal(Hyperion.Execution.Specs.ChainSpec.DefaultGasLimit, Quantity(chain.Call("eth_getBlockByNumber", """["latest",false]""").GetProperty("gasLimit")));
         Assert.Equal(Word(1), chain.Call("eth_call", CallParams("")).GetString());
         // More gas than the cap is capped, not refused.
         Assert.Equal(Word(1), chain.Call("eth_call", CallParams(""","gas":"0x5f5e100" """)).GetString()); // 100M

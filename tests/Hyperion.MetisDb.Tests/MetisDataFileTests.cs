@@ -1,0 +1,110 @@
+using LightningDB;
+
+namespace Hyperion.MetisDb.Tests;
+
+public sealed class MetisDataFileTests
+{
+    [Fact]
+    public void A_truncated_data_file_is_reported_before_it_is_mapped()
+    {
+        using var directory = new TempDirectory();
+        var random = new Random(5);
+        var model = new MetisTestModel();
+        var addresses = new List<Core.Hash256>();
+        using (MetisStore store = MetisStore.Open(directory.Path, new MetisStoreOptions { Durable = false }))
+        {
+            for (ulong block = 0; block < 20; block++)
+            {
+                store.Commit(block, model.RandomBlock(random, 200, addresses));
+            }
+        }
+
+        // An intact file reopens (no false alarm), repeatedly.
+        using (MetisStore reopened = MetisStore.Open(directory.Path))
+        {
+            Assert.Equal(19UL, reopened.Head);
+        }
+
+        string path = Path.Combine(directory.Path, "data.mdb");
+        long length = new FileInfo(path).Length;
+        using (var file = new FileStream(path, FileMode.Open))
+        {
+            file.SetLength(length / 2);
+        }
+
+        InvalidDataException error = Assert.Throws<InvalidDataException>(() => MetisStore.Open(directory.Path));
+        Assert.Contains("data.mdb is damaged", error.Message);
+        Assert.Contains("truncated", error.Message);
+
+        using (var file = new FileStream(path, FileMode.Open))
+        {
+            file.SetLength(100);
+        }
+
+        Assert.Contains("fewer than its first meta page", Assert.Throws<InvalidDataException>(() => MetisStore.Open(directory.Path)).Message);
+    }
+}
+
+public sealed class MetisEntryChecksumTests
+{
+    [Fact]
+    public void A_flipped_byte_in_a_stored_value_is_reported_not_served()
+    {
+        using var directory = new TempDirectory();
+        Core.Address owner = Core.Address.Parse("0x00000000000000000000000000000000000000aa");
+        Core.UInt256 marker = Core.UInt256.Parse("0xdeadbeefcafebabe0123456789abcdef00112233445566778899aabbccddeeff");
+        using (MetisStore store = MetisStore.Open(directory.Path, new MetisStoreOptions { Durable = false }))
+        {
+            var changes = new MetisBlockChanges();
+            changes.SetAccount(owner, 1, 1000, Core.Crypto.Keccak256.OfEmpty);
+            changes.SetStorage(owner, 7, marker);
+            store.Commit(0, changes);
+        }
+
+        using (MetisStore intact = MetisStore.Open(directory.Path, new MetisStoreOptions { HotCacheCapacity = 0 }))
+        using (MetisSnapshot snapshot = intact.OpenSnapshot())
+        {
+            Assert.Equal(marker, snapshot.GetStorage(owner, 7));
+        }
+
+        string path = Path.Combine(directory.Path, "data.mdb");
+        byte[] bytes = File.ReadAllBytes(path);
+        byte[] pattern = Convert.FromHexString("deadbeefcafebabe0123456789abcdef");
+        int at = bytes.AsSpan().IndexOf(pattern);
+        Assert.True(at >= 0);
+        bytes[at + 3] ^= 0x10; // 0xdeadbeef -> 0xdeadbeff: a wrong but plausible value
+        File.WriteAllBytes(path, bytes);
+
+        using MetisStore damaged = MetisStore.Open(directory.Path, new MetisStoreOptions { HotCacheCapacity = 0 });
+        using MetisSnapshot read = damaged.OpenSnapshot();
+        InvalidDataException error = Assert.Throws<InvalidDataException>(() => read.GetStorage(owner, 7));
+        Assert.Contains("damaged storage entry", error.Message);
+        Assert.Contains("checksum does not match", error.Message);
+    }
+
+    [Fact]
+    public void A_store_written_without_checksums_is_refused_clearly()
+    {
+        using var directory = new TempDirectory();
+        using (MetisStore store = MetisStore.Open(directory.Path, new MetisStoreOptions { Durable = false }))
+        {
+            var changes = new MetisBlockChanges();
+            changes.SetAccount(Core.Address.Parse("0x00000000000000000000000000000000000000aa"), 1, 1000, Core.Crypto.Keccak256.OfEmpty);
+            store.Commit(0, changes);
+        }
+
+        // Another format version recorded (as an older or newer node would leave it).
+        using (var environment = new LightningDB.LightningEnvironment(directory.Path, new LightningDB.EnvironmentConfiguration { MaxDatabases = 8, MapSize = 1L << 30 }))
+        {
+            environment.Open();
+            using LightningDB.LightningTransaction transaction = environment.BeginTransaction();
+            using LightningDB.LightningDatabase meta = transaction.OpenDatabase("meta");
+            byte[] one = new byte[8];
+            one[7] = 1;
+            transaction.Put(meta, "format"u8.ToArray(), one).ThrowOnError();
+            transaction.Commit().ThrowOnError();
+        }
+
+        Assert.Contains("in format 1", Assert.Throws<InvalidDataException>(() => MetisStore.Open(directory.Path)).Message);
+    }
+}
