@@ -12,9 +12,9 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { compileContracts } from '../lib/compile.mjs';
 import { startNode, devKeys } from '../lib/node.mjs';
+import { lazaiSetup } from '../lib/lazai.mjs';
 import { makeTestModel, hyperionInfer, hyperion } from '../lib/model.mjs';
 
-const REGISTRY = '0x0000000000000000000000000000000000000a12';
 const model = makeTestModel('hyperion-mcp-');
 const node = await startNode({ extraArgs: ['--model-dir', model.dir] });
 const skip = node.unavailable ? `node unavailable: ${node.unavailable}` : false;
@@ -40,15 +40,8 @@ describe('hyperion mcp', { skip, timeout: 240_000 }, () => {
   const spender = new ethers.Wallet(devKeys[1]);
 
   before(async () => {
-    provider = new ethers.JsonRpcProvider(node.url, undefined, { pollingInterval: 50, cacheTimeout: -1 });
-    owner = new ethers.NonceManager(new ethers.Wallet(devKeys[0], provider));
-    const deploy = async (name, ...args) => {
-      const c = await new ethers.ContractFactory(contracts[name].abi, contracts[name].bytecode, owner).deploy(...args);
-      await c.waitForDeployment();
-      return c;
-    };
-    const wait = async (tx) => (await tx).wait();
-    await wait(new ethers.Contract(REGISTRY, contracts.ModelRegistry.abi, owner).register(model.hash, model.bytes.length, 64));
+    let deploy, wait;
+    ({ provider, owner, deploy, wait } = await lazaiSetup(node, model, contracts));
     dat = await deploy('DataAnchoredToken');
     market = await deploy('InferenceMarket', dat.target, ethers.Wallet.createRandom().address, 500);
     await wait(dat.createClass(1, ethers.id('dataset'), 'ipfs://dataset', [], []));
