@@ -49,6 +49,7 @@ fi
 
 if [ -f e2e/package.json ]; then
   echo "==> e2e"
+  bash scripts/ensure-deps.sh --browser || status=1   # Chromium for the explorer's browser tests
   out="$results/e2e.txt"
   ( cd e2e && npm ci --no-audit --no-fund --loglevel=error && node --test --test-concurrency=1 --test-reporter=spec ) 2>&1 | tee "$out"; rc=${PIPESTATUS[0]}
   [ "$rc" -eq 0 ] || status=1

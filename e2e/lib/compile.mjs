@@ -1,5 +1,9 @@
-// Compiles contracts/src/*.sol with solc-js (standard JSON) and returns { ContractName: { abi, bytecode } }.
-// Imports resolve from e2e/node_modules (e.g. @openzeppelin/contracts). Results are cached per process.
+// Compiles contracts/src/**/*.sol with solc-js (standard JSON) and returns { ContractName: { abi, bytecode } }.
+// Imports resolve from e2e/node_modules (e.g. @openzeppelin/contracts). Results are cached per process and directory,
+// and on disk in node_modules/.cache/solc, keyed by the sources, settings, compiler and lockfile (imported libraries
+// are pinned there). compileContracts(dir) compiles every .sol file under another directory instead; the
+// subdirectories in `separateSets` (e.g. contracts/src/rollup, the L1/L2 rollup contracts) are compiled only that way.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -11,13 +15,18 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const contractsDir = path.resolve(here, '../../contracts/src');
 const nodeModules = path.resolve(here, '../node_modules');
 
-let cached;
+const separateSets = ['rollup'];
+const cache = new Map();
 
-export function compileContracts() {
-  if (cached) return cached;
+export function compileContracts(dir = contractsDir) {
+  if (cache.has(dir)) return cache.get(dir);
   const sources = {};
-  for (const file of fs.readdirSync(contractsDir).filter((f) => f.endsWith('.sol')).sort()) {
-    sources[file] = { content: fs.readFileSync(path.join(contractsDir, file), 'utf8') };
+  const files = fs.readdirSync(dir, { recursive: true })
+    .map((f) => f.split(path.sep).join('/'))
+    .filter((f) => f.endsWith('.sol') && !(dir === contractsDir && separateSets.some((set) => f.startsWith(`${set}/`))))
+    .sort();
+  for (const file of files) {
+    sources[file] = { content: fs.readFileSync(path.join(dir, file), 'utf8') };
   }
   const input = {
     language: 'Solidity',
@@ -31,11 +40,22 @@ export function compileContracts() {
   const findImports = (importPath) => {
     const candidate = path.join(nodeModules, importPath);
     if (fs.existsSync(candidate)) return { contents: fs.readFileSync(candidate, 'utf8') };
-    const local = path.join(contractsDir, importPath);
+    const local = path.join(dir, importPath);
     if (fs.existsSync(local)) return { contents: fs.readFileSync(local, 'utf8') };
     return { error: `import not found: ${importPath}` };
   };
-  const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImports }));
+  const key = crypto.createHash('sha256').update(JSON.stringify(input)).update(solc.version())
+    .update(fs.readFileSync(path.resolve(nodeModules, '../package-lock.json'))).digest('hex');
+  const cacheFile = path.join(nodeModules, '.cache', 'solc', `${key}.json`);
+  let output;
+  if (fs.existsSync(cacheFile)) {
+    output = JSON.parse(fs.readFileSync(cacheFile, 'utf8'));
+  } else {
+    output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImports }));
+    fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
+    fs.writeFileSync(`${cacheFile}.${process.pid}.tmp`, JSON.stringify(output));
+    fs.renameSync(`${cacheFile}.${process.pid}.tmp`, cacheFile); // atomic: a parallel reader sees all or nothing
+  }
   const errors = (output.errors ?? []).filter((e) => e.severity === 'error');
   if (errors.length > 0) {
     throw new Error(`solc failed:\n${errors.map((e) => e.formattedMessage).join('\n')}`);
@@ -51,6 +71,7 @@ export function compileContracts() {
       };
     }
   }
-  cached = { contracts, solcVersion: solc.version(), warnings: (output.errors ?? []).filter((e) => e.severity !== 'error') };
-  return cached;
+  const result = { contracts, solcVersion: solc.version(), warnings: (output.errors ?? []).filter((e) => e.severity !== 'error') };
+  cache.set(dir, result);
+  return result;
 }

@@ -5,31 +5,16 @@
 // transaction that hits a missing model is dropped without halting the chain.
 import { before, after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { ethers } from 'ethers';
 import { compileContracts } from '../lib/compile.mjs';
-import { startNode, devKeys, repoRoot } from '../lib/node.mjs';
+import { startNode, devKeys } from '../lib/node.mjs';
+import { makeTestModel, hyperionInfer } from '../lib/model.mjs';
 
 const PRECOMPILE = '0x0000000000000000000000000000000000000a11';
 const REGISTRY = '0x0000000000000000000000000000000000000a12';
-const hyperion = path.join(repoRoot, 'hyperion');
-
-const modelDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hyperion-models-'));
-const modelPath = path.join(modelDir, 'stories260k-seed5.hqm');
-execFileSync(hyperion, ['model', 'random', '--shape', 'stories260K', '--seed', '5', '--out', modelPath], { stdio: 'pipe' });
-const modelBytes = fs.readFileSync(modelPath);
-const modelHash = ethers.keccak256(modelBytes);
-
-/** `hyperion infer` on the same file: [token ids, text]. */
-function infer(prompt, maxTokens, { temperature = '0', topP = '0.9', seed = 0 } = {}) {
-  const out = execFileSync(hyperion, ['infer', '--model', modelPath, '--prompt', prompt, '--max-tokens', String(maxTokens),
-    '--temperature', temperature, '--top-p', topP, '--seed', String(seed)], { encoding: 'utf8' });
-  const lines = out.split('\n');
-  return [lines[0].trim() === '' ? [] : lines[0].trim().split(' ').map(Number), lines[1]];
-}
+const { dir: modelDir, path: modelPath, bytes: modelBytes, hash: modelHash } = makeTestModel('hyperion-models-');
+const infer = (prompt, maxTokens, options) => hyperionInfer(modelPath, prompt, maxTokens, options);
 
 const node = await startNode({ extraArgs: ['--model-dir', modelDir] });
 const skip = node.unavailable ? `node unavailable: ${node.unavailable}` : false;

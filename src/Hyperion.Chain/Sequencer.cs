@@ -3,8 +3,8 @@ using Hyperion.Core;
 using Hyperion.Core.Blocks;
 using Hyperion.Core.Crypto;
 using Hyperion.Core.Transactions;
-using Hyperion.Evm;
-using Hyperion.Evm.Precompiles;
+using Hyperion.Execution.Blocks;
+using Hyperion.Execution.Specs;
 using Hyperion.State;
 
 namespace Hyperion.Chain;
@@ -28,8 +28,8 @@ public sealed record SequencerOptions
     /// <summary>Receives what the operator should know about: a state store rebuilt at start, transactions the pool dropped.</summary>
     public Action<string>? Warning { get; init; }
 
-    /// <summary>The chain's precompiles (default: Cancun's); the dev chain adds the inference precompile.</summary>
-    public PrecompileTable Precompiles { get; init; } = PrecompileTable.ForFork(Fork.Cancun);
+    /// <summary>The chain's precompiles (default: Ethereum's at each fork); the dev chain adds the inference precompile.</summary>
+    public ChainPrecompiles Precompiles { get; init; } = ChainPrecompiles.Standard;
 }
 
 /// <summary>
@@ -71,10 +71,12 @@ public sealed class Sequencer : IDisposable
     {
         _genesis = genesis;
         _options = options;
-        _rules = TransactionRules.Cancun(genesis.ChainId);
+        Executor = new BlockExecutor(genesis.Spec, options.Precompiles);
+        BlockHeader head = store.Head.Header;
+        _rules = genesis.Spec.TransactionRulesAt(head.Number + 1, head.Timestamp + 1);
         Store = store;
         _states = states;
-        Pool = new TxPool(options.Pool, _rules, states.Latest, BaseFee.Next(store.Head.Header), store.Head.Header.GasLimit);
+        Pool = new TxPool(options.Pool, _rules, states.Latest, NextBaseFee(head), head.GasLimit);
         Pool.TransactionPending += _ => _wake.Release();
         Pool.TransactionDropped += dropped => options.Warning?.Invoke(
             $"txpool: dropped transaction {dropped.Hash} (sender {dropped.Sender}, nonce {dropped.Nonce}), {dropped.Reason}");
@@ -95,8 +97,8 @@ public sealed class Sequencer : IDisposable
     /// <summary>Why the state store was rebuilt from genesis at start, or null when it was not.</summary>
     public string? StateRebuildReason { get; private set; }
 
-    /// <summary>The precompiles blocks and calls execute with.</summary>
-    public PrecompileTable Precompiles => _options.Precompiles;
+    /// <summary>Executes this chain's blocks, calls and traces (under its spec, with its precompiles).</summary>
+    public IBlockExecutor Executor { get; }
 
     /// <summary>Raised after each block is durable and visible, on the producing thread.</summary>
     public event Action<BlockAddedEvent>? BlockAdded;
@@ -110,6 +112,12 @@ public sealed class Sequencer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(genesis);
         ArgumentNullException.ThrowIfNull(options);
+        if (!genesis.Spec.IsActive(Hardfork.Paris, 0, genesis.Timestamp))
+        {
+            throw new ArgumentException("the sequencer builds post-merge blocks: the chain must be merged at genesis (config.terminalTotalDifficulty 0)", nameof(genesis));
+        }
+
+        genesis.Spec.ForkAt(1, genesis.Timestamp); // a chain whose first block MetisVM cannot run fails here, not in the producer
         Hash256 genesisRoot = genesis.BuildState().ComputeStateRoot();
         Block genesisBlock = new(genesis.BuildHeader(genesisRoot), new BlockBody([], [], []));
         ChainStore store;
@@ -157,7 +165,7 @@ public sealed class Sequencer : IDisposable
                 store.AppendReplayed(block);
             }
 
-            sequencer.Pool.OnNewHead(states.Latest, BaseFee.Next(store.Head.Header), []);
+            sequencer.Pool.OnNewHead(states.Latest, sequencer.NextBaseFee(store.Head.Header), []);
         }
         catch
         {
@@ -351,7 +359,7 @@ public sealed class Sequencer : IDisposable
                 Reexecute(Store.GetByNumber(i)!);
             }
 
-            Pool.Clear(_states.Latest, BaseFee.Next(Store.Head.Header));
+            Pool.Clear(_states.Latest, NextBaseFee(Store.Head.Header));
             _nextTimestamp = null;
             return true;
         }
@@ -428,7 +436,7 @@ public sealed class Sequencer : IDisposable
                 lock (_produceLock)
                 {
                     // Build until nothing executable is left (a full block leaves the rest for the next).
-                    while (!stop.IsCancellationRequested && Pool.SelectForBlock(BaseFee.Next(Store.Head.Header), 1).Count > 0)
+                    while (!stop.IsCancellationRequested && Pool.SelectForBlock(NextBaseFee(Store.Head.Header), 1).Count > 0)
                     {
                         if (Produce().Block.Transactions.Length == 0)
                         {
@@ -449,8 +457,8 @@ public sealed class Sequencer : IDisposable
         var stopwatch = Stopwatch.StartNew();
         StoredBlock parent = Store.Head;
         BlockHeader draft = NextHeaderDraft(parent.Header);
-        List<(Transaction, Address)> candidates = Pool.SelectForBlock(draft.BaseFeePerGas!.Value, _options.MaxTransactionsPerBlock);
-        BlockExecution execution = BlockExecutor.Execute(BlockExecutor.Environment(draft, ChainId, Store), _states.LatestForExecution, candidates, strict: false, _options.Precompiles);
+        List<(Transaction, Address)> candidates = Pool.SelectForBlock(draft.BaseFeePerGas ?? UInt256.Zero, _options.MaxTransactionsPerBlock);
+        BlockExecution execution = Executor.Execute(new BlockInput(draft, candidates) { BlockHashes = Store }, _states.LatestForExecution, BlockExecutionMode.Build);
         StoredBlock block = Seal(draft, execution);
         try
         {
@@ -465,7 +473,7 @@ public sealed class Sequencer : IDisposable
         }
 
         SkippedTransaction[] dropped = [.. execution.Skipped.Where(s => s.Permanent)];
-        Pool.OnNewHead(_states.Latest, BaseFee.Next(block.Header), dropped.Select(s => s.Transaction.Hash));
+        Pool.OnNewHead(_states.Latest, NextBaseFee(block.Header), dropped.Select(s => s.Transaction.Hash));
         BlockAdded?.Invoke(new BlockAddedEvent(block, stopwatch.Elapsed) { Dropped = dropped });
         return block;
     }
@@ -490,12 +498,12 @@ public sealed class Sequencer : IDisposable
             ExtraData = draft.ExtraData,
             MixHash = draft.MixHash,
             BaseFeePerGas = draft.BaseFeePerGas,
-            WithdrawalsRoot = Keccak256.EmptyTrieRoot,
-            BlobGasUsed = execution.BlobGasUsed,
+            WithdrawalsRoot = execution.WithdrawalsRoot,
+            BlobGasUsed = draft.ExcessBlobGas is null ? null : execution.BlobGasUsed,
             ExcessBlobGas = draft.ExcessBlobGas,
             ParentBeaconBlockRoot = draft.ParentBeaconBlockRoot,
         };
-        var block = new Block(header, new BlockBody([.. execution.Transactions.Select(t => t.Transaction)], [], []));
+        var block = new Block(header, new BlockBody([.. execution.Transactions.Select(t => t.Transaction)], [], execution.WithdrawalsRoot is null ? null : []));
         return new StoredBlock(block, [.. execution.Transactions.Select(t => t.Receipt)], [.. execution.Transactions.Select(t => t.Sender)]);
     }
 
@@ -503,13 +511,7 @@ public sealed class Sequencer : IDisposable
     private void Reexecute(StoredBlock stored)
     {
         BlockHeader header = stored.Header;
-        var candidates = new List<(Transaction, Address)>(stored.Block.Transactions.Length);
-        for (int i = 0; i < stored.Block.Transactions.Length; i++)
-        {
-            candidates.Add((stored.Block.Transactions[i], stored.Senders[i]));
-        }
-
-        BlockExecution execution = BlockExecutor.Execute(BlockExecutor.Environment(header, ChainId, Store), _states.LatestForExecution, candidates, strict: true, _options.Precompiles);
+        BlockExecution execution = Executor.Execute(BlockInput.Of(stored.Block, stored.Senders, Store), _states.LatestForExecution, BlockExecutionMode.Import);
         StoredBlock rebuilt = Seal(header, execution);
         if (rebuilt.Hash != stored.Hash)
         {
@@ -522,23 +524,31 @@ public sealed class Sequencer : IDisposable
         _states.Publish(header.Number);
     }
 
+    /// <summary>The base fee of the block after <paramref name="parent"/> (at the earliest timestamp it can have), for the pool.</summary>
+    private UInt256 NextBaseFee(BlockHeader parent) =>
+        _genesis.Spec.NextBaseFee(parent, parent.Number + 1, parent.Timestamp + 1) ?? UInt256.Zero;
+
     private BlockHeader NextHeaderDraft(BlockHeader parent)
     {
         ulong now = (ulong)Math.Max(0, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + _timeOffsetSeconds);
         ulong timestamp = _nextTimestamp ?? Math.Max(now, parent.Timestamp + 1);
         _nextTimestamp = null;
+        ulong number = parent.Number + 1;
+        ChainSpec spec = _genesis.Spec;
+        ulong? excessBlobGas = spec.NextExcessBlobGas(parent, number, timestamp);
         return new BlockHeader
         {
             ParentHash = parent.Hash,
             Beneficiary = _options.Coinbase,
-            Number = parent.Number + 1,
+            Number = number,
             GasLimit = parent.GasLimit,
             Timestamp = timestamp,
             // PREVRANDAO: without a beacon chain, derive it from the parent so every replay sees the same value.
             MixHash = Keccak256.Hash(parent.Hash.Bytes),
-            BaseFeePerGas = BaseFee.Next(parent),
-            ExcessBlobGas = BlobGas.NextExcessBlobGas(parent.ExcessBlobGas ?? 0, parent.BlobGasUsed ?? 0, BlobSchedule.Cancun),
-            ParentBeaconBlockRoot = Hash256.Zero,
+            BaseFeePerGas = spec.NextBaseFee(parent, number, timestamp),
+            ExcessBlobGas = excessBlobGas,
+            // No beacon chain: the EIP-4788 contract records a zero root, as geth's dev mode does.
+            ParentBeaconBlockRoot = excessBlobGas is null ? null : Hash256.Zero,
         };
     }
 }

@@ -17,6 +17,7 @@ public static class Program
         root.Subcommands.Add(BlockTestCommand.Create());
         root.Subcommands.Add(ModelCommand.Create());
         root.Subcommands.Add(InferCommand.Create());
+        root.Subcommands.Add(McpCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

@@ -216,6 +216,10 @@ public sealed partial class MetisVm
             }
 
             ok = stateful.TryRun(input.Span, Host, out output);
+            if (!ok && output.Length > 0)
+            {
+                return new FrameResult(EvmError.Revert, gas - required, output);
+            }
         }
         else
         {

@@ -14,14 +14,14 @@ public sealed class RpcServerOptions
     public int MaxBatchSize { get; set; } = 1000;
     public int MaxJsonDepth { get; set; } = 64;
 
-    /// <summary>Browser origins (or "*") whose requests may use unlocked keys and get CORS headers (--cors); others may not.</summary>
-    public IReadOnlyList<string> CorsOrigins { get; set; } = [];
-
     /// <summary>Called with the duration of every request (a batch counts once), for the latency histogram.</summary>
     public Action<TimeSpan>? OnRequestCompleted { get; set; }
 
     /// <summary>Renders the Prometheus text served on /metrics; null disables the endpoint.</summary>
     public Func<string>? Metrics { get; set; }
+
+    /// <summary>Origins browsers may call from (CORS): "*" for any; empty sends no CORS headers (same-origin only).</summary>
+    public IReadOnlyList<string> CorsOrigins { get; set; } = [];
 }
 
 /// <summary>

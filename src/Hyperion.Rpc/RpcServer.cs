@@ -13,7 +13,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Hyperion.Rpc;
 
-/// <summary>JSON-RPC 2.0 over HTTP POST and WebSocket (same port) on Kestrel, plus /health and /metrics.</summary>
+/// <summary>JSON-RPC 2.0 over HTTP POST and WebSocket (same port) on Kestrel, plus /health, /metrics and the block explorer (GET /).</summary>
 public sealed class RpcServer : IAsyncDisposable
 {
     public const string ClientVersion = "Hyperion/v0.1.0";
@@ -57,8 +57,16 @@ public sealed class RpcServer : IAsyncDisposable
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
         builder.WebHost.UseUrls($"http://{options.Host}:{options.Port}");
+        builder.Services.AddCors();
         var app = builder.Build();
         var dispatcher = new RpcDispatcher(registry, options, app.Logger);
+
+        if (options.CorsOrigins.Count > 0)
+        {
+            // Answers preflight OPTIONS itself and adds Access-Control-Allow-Origin to the answers (anvil's --cors default is "*").
+            app.UseCors(policy => (options.CorsOrigins.Contains("*") ? policy.AllowAnyOrigin() : policy.WithOrigins([.. options.CorsOrigins]))
+                .AllowAnyHeader().WithMethods("GET", "POST").SetPreflightMaxAge(TimeSpan.FromHours(1)));
+        }
 
         app.UseWebSockets();
         app.MapGet("/health", () => Results.Text("ok"));
@@ -71,31 +79,19 @@ public sealed class RpcServer : IAsyncDisposable
             });
         }
 
+        app.MapGet("/explorer/{**file}", (HttpContext context, string file) => Explorer.ExplorerSite.ServeAsync(context, file));
         app.MapGet("/", async (HttpContext context) =>
         {
             if (!context.WebSockets.IsWebSocketRequest)
             {
-                context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+                await Explorer.ExplorerSite.ServeIndexAsync(context).ConfigureAwait(false);
                 return;
             }
 
             // A browser sends its Origin on the upgrade and nothing stops a foreign page from connecting.
-            RpcCaller.UntrustedOrigin = RpcCaller.Untrusted(context.Request.Headers.Origin, options.CorsOrigins);
+            RpcCaller.UntrustedOrigin = RpcCaller.Untrusted(context.Request, options.CorsOrigins);
             using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
             await ServeWebSocketAsync(socket, dispatcher, options, context.RequestAborted).ConfigureAwait(false);
-        });
-        app.MapMethods("/", ["OPTIONS"], (HttpContext context) =>
-        {
-            // CORS preflight: only origins --cors allows get the go-ahead.
-            string? origin = context.Request.Headers.Origin;
-            if (!string.IsNullOrEmpty(origin) && RpcCaller.Untrusted(origin, options.CorsOrigins) is null)
-            {
-                context.Response.Headers.AccessControlAllowOrigin = origin;
-                context.Response.Headers.AccessControlAllowMethods = "POST, GET, OPTIONS";
-                context.Response.Headers.AccessControlAllowHeaders = "content-type";
-            }
-
-            context.Response.StatusCode = StatusCodes.Status204NoContent;
         });
         app.MapPost("/", async (HttpContext context) =>
         {
@@ -120,12 +116,7 @@ public sealed class RpcServer : IAsyncDisposable
                 return;
             }
 
-            string? origin = context.Request.Headers.Origin;
-            RpcCaller.UntrustedOrigin = RpcCaller.Untrusted(origin, options.CorsOrigins);
-            if (!string.IsNullOrEmpty(origin) && RpcCaller.UntrustedOrigin is null)
-            {
-                context.Response.Headers.AccessControlAllowOrigin = origin;
-            }
+            RpcCaller.UntrustedOrigin = RpcCaller.Untrusted(context.Request, options.CorsOrigins);
 
             long started = System.Diagnostics.Stopwatch.GetTimestamp();
             var response = await dispatcher.DispatchAsync(body, context.RequestAborted).ConfigureAwait(false);

@@ -7,6 +7,7 @@ using Hyperion.Core.Transactions;
 using Hyperion.Core.Wallet;
 using Hyperion.Evm;
 using Hyperion.Evm.Precompiles;
+using Hyperion.Execution.Blocks;
 using Hyperion.State;
 using Hyperion.State.World;
 
@@ -19,7 +20,7 @@ public sealed class ChainIntegrationTests
     private static readonly IReadOnlyList<DevAccount> Accounts = TestChain.Accounts;
     private static readonly UInt256 Ether = TestChain.Ether;
 
-    private static PrecompileTable Table(ModelStore store) => PrecompileTable.ForFork(Fork.Cancun).With(InferencePrecompile.DefaultAddress, new InferencePrecompile(store));
+    private static ChainPrecompiles Precompiles(ModelStore store) => ChainPrecompiles.Standard.With(InferencePrecompile.DefaultAddress, new InferencePrecompile(store));
 
     /// <summary>The dev genesis with the registry contract owned by account 0 and <paramref name="registered"/> already in it.</summary>
     private static Genesis GenesisWith(params (Hash256 Hash, ulong Size)[] registered)
@@ -124,7 +125,7 @@ public sealed class ChainIntegrationTests
     {
         using ModelStore store = ModelStore.Open(TestModel.Directory);
         Genesis genesis = GenesisWith((TestModel.Hash, (ulong)TestModel.Size), (TestModel.Missing, 1000));
-        using Sequencer chain = Sequencer.Start(genesis, new SequencerOptions { Precompiles = Table(store) });
+        using Sequencer chain = Sequencer.Start(genesis, new SequencerOptions { Precompiles = Precompiles(store) });
         var dropped = new ConcurrentQueue<SkippedTransaction>();
         chain.BlockAdded += added => { foreach (SkippedTransaction s in added.Dropped) dropped.Enqueue(s); };
 
@@ -155,7 +156,7 @@ public sealed class ChainIntegrationTests
         Transaction tx = Call(0, 0, InferencePrecompile.DefaultAddress, CallData.Generate(TestModel.Hash, "Once upon a time", 6));
         Hash256 head;
         using (ModelStore store = ModelStore.Open(TestModel.Directory))
-        using (Sequencer chain = Sequencer.Start(genesis, new SequencerOptions { DataDirectory = dataDir, Precompiles = Table(store) }))
+        using (Sequencer chain = Sequencer.Start(genesis, new SequencerOptions { DataDirectory = dataDir, Precompiles = Precompiles(store) }))
         {
             Assert.Null(chain.Submit(tx));
             TestChain.WaitForInclusion(chain, tx.Hash);
@@ -166,7 +167,7 @@ public sealed class ChainIntegrationTests
         Directory.Delete(Path.Combine(dataDir, Sequencer.StateDirectoryName), recursive: true);
         using (ModelStore empty = ModelStore.Open(TestModel.TempDirectory()))
         {
-            var e = Assert.Throws<InvalidBlockException>(() => Sequencer.Start(genesis, new SequencerOptions { DataDirectory = dataDir, Precompiles = Table(empty) }));
+            var e = Assert.Throws<InvalidBlockException>(() => Sequencer.Start(genesis, new SequencerOptions { DataDirectory = dataDir, Precompiles = Precompiles(empty) }));
             Assert.Contains(TestModel.Hash.ToString(), e.Message, StringComparison.Ordinal);
             Assert.Contains("not in the model directory", e.Message, StringComparison.Ordinal);
             Assert.Contains(tx.Hash.ToString(), e.Message, StringComparison.Ordinal);
@@ -174,7 +175,7 @@ public sealed class ChainIntegrationTests
 
         // With the model back, the same blocks re-execute to the same head.
         using ModelStore again = ModelStore.Open(TestModel.Directory, threads: 2);
-        using Sequencer reopened = Sequencer.Start(genesis, new SequencerOptions { DataDirectory = dataDir, Precompiles = Table(again) });
+        using Sequencer reopened = Sequencer.Start(genesis, new SequencerOptions { DataDirectory = dataDir, Precompiles = Precompiles(again) });
         Assert.Equal(head, reopened.Store.Head.Hash);
     }
 
@@ -191,7 +192,7 @@ public sealed class ChainIntegrationTests
             Timestamp = 1,
             GasLimit = 30_000_000,
         };
-        return new MetisVm(world, block, new TransactionEnvironment { Origin = Accounts[0].Address, GasPrice = UInt256.Zero }, Table(store));
+        return new MetisVm(world, block, new TransactionEnvironment { Origin = Accounts[0].Address, GasPrice = UInt256.Zero }, Precompiles(store).For(block.Fork));
     }
 
     private static byte[] Concat(byte[] selector, ReadOnlySpan<byte> word) => [.. selector, .. word];

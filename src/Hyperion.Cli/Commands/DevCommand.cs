@@ -3,6 +3,7 @@ using System.Globalization;
 using Hyperion.Chain;
 using Hyperion.Core;
 using Hyperion.Core.Wallet;
+using Hyperion.Execution.Blocks;
 using Hyperion.MetisAi;
 using Hyperion.Rpc;
 using Hyperion.Rpc.Eth;
@@ -31,19 +32,15 @@ internal static class DevCommand
         var logLevel = new Option<string>("--log-level") { Description = "error, warn, info or debug.", DefaultValueFactory = _ => "info" };
         logLevel.AcceptOnlyFromAmong("error", "warn", "info", "debug");
         var modelDir = new Option<DirectoryInfo?>("--model-dir") { Description = "HQM models for the inference precompile 0x…0a11, found by content hash (default: <data-dir>/models)." };
+        var cors = new Option<string>("--cors") { Description = "Origins browsers may call from, comma-separated; * for any, none for same-origin only.", DefaultValueFactory = _ => "*" };
         var modelThreads = new Option<int>("--model-threads") { Description = "Threads per inference forward pass (results do not depend on it).", DefaultValueFactory = _ => 1 };
         var allowInsecureUnlock = new Option<bool>("--allow-insecure-unlock") { Description = "Serve the unlocked dev accounts on a --host other machines can reach (refused otherwise)." };
-        var cors = new Option<string[]>("--cors")
-        {
-            Description = "Browser origins (or *) allowed to use the unlocked dev accounts and to read responses; requests from other origins may only read and send signed transactions.",
-            AllowMultipleArgumentsPerToken = true,
-        };
         var rpcGasCap = new Option<ulong>("--rpc-gas-cap") { Description = "Most gas an eth_call or eth_estimateGas may use (0: no cap).", DefaultValueFactory = _ => EthModule.DefaultRpcGasCap };
 
         var command = new Command("dev", "Start a development chain (JSON-RPC on 127.0.0.1:8545).")
         {
-            chainId, port, host, dataDir, ephemeral, blockTime, genesisFile, accounts, mnemonic, logLevel, modelDir, modelThreads, rpcGasCap,
-            allowInsecureUnlock, cors,
+            chainId, port, host, dataDir, ephemeral, blockTime, genesisFile, accounts, mnemonic, logLevel, modelDir, modelThreads, rpcGasCap, cors,
+            allowInsecureUnlock,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -56,11 +53,11 @@ internal static class DevCommand
 
             try
             {
-                string[] corsOrigins = [.. (parse.GetValue(cors) ?? []).SelectMany(o => o.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))];
                 return await RunAsync(
                     parse.GetValue(chainId), parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(dataDir), parse.GetValue(ephemeral),
                     parse.GetValue(blockTime), parse.GetValue(genesisFile), parse.GetValue(accounts), parse.GetValue(mnemonic)!,
-                    parse.GetValue(logLevel)!, parse.GetValue(modelDir), parse.GetValue(modelThreads), parse.GetValue(rpcGasCap), corsOrigins, cancellation).ConfigureAwait(false);
+                    parse.GetValue(logLevel)!, parse.GetValue(modelDir), parse.GetValue(modelThreads), parse.GetValue(rpcGasCap),
+                    CorsOrigins.Parse(parse.GetValue(cors)!), cancellation).ConfigureAwait(false);
             }
             catch (Exception e) when (e is GenesisFormatException or InvalidDataException or IOException or ArgumentException or FormatException or InvalidBlockException)
             {
@@ -73,7 +70,8 @@ internal static class DevCommand
 
     private static async Task<int> RunAsync(
         ulong chainId, string host, int port, DirectoryInfo? dataDir, bool ephemeral, int? blockTimeMs, FileInfo? genesisFile,
-        int accountCount, string mnemonic, string logLevel, DirectoryInfo? modelDir, int modelThreads, ulong rpcGasCap, IReadOnlyList<string> corsOrigins, CancellationToken cancellation)
+        int accountCount, string mnemonic, string logLevel, DirectoryInfo? modelDir, int modelThreads, ulong rpcGasCap, IReadOnlyList<string> corsOrigins,
+        CancellationToken cancellation)
     {
         if (modelThreads is < 1 or > 64)
         {
@@ -105,7 +103,7 @@ internal static class DevCommand
             DataDirectory = directory,
             BlockTime = blockTimeMs is int ms ? TimeSpan.FromMilliseconds(ms) : null,
             Warning = message => Console.Error.WriteLine($"warning: {message}"),
-            Precompiles = Hyperion.Evm.Precompiles.PrecompileTable.ForFork(Hyperion.Evm.Fork.Cancun).With(InferencePrecompile.DefaultAddress, new InferencePrecompile(models)),
+            Precompiles = ChainPrecompiles.Standard.With(InferencePrecompile.DefaultAddress, new InferencePrecompile(models)),
         });
         if (directory is not null)
         {

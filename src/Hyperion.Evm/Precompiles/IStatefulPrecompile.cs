@@ -19,7 +19,11 @@ public interface IStatefulPrecompile : IPrecompile
     /// <summary>Gas for running on <paramref name="input"/> against <paramref name="context"/>; saturates, never throws except <see cref="PrecompileUnavailableException"/>.</summary>
     long RequiredGas(ReadOnlySpan<byte> input, IPrecompileContext context);
 
-    /// <summary>Runs the function; false means failure, in which case <paramref name="output"/> is empty.</summary>
+    /// <summary>
+    /// Runs the function. False with an empty <paramref name="output"/> is a failure (all the call's gas is consumed);
+    /// false with output is a revert: the call returns its unused gas and the output as revert data (e.g. Error(string),
+    /// so that callers and tools see why).
+    /// </summary>
     bool TryRun(ReadOnlySpan<byte> input, IPrecompileContext context, out byte[] output);
 }
 

@@ -5,8 +5,9 @@ using Hyperion.Core.Crypto;
 using Hyperion.Core.Rlp;
 using Hyperion.Core.Transactions;
 using Hyperion.Evm;
+using Hyperion.Execution.Blocks;
+using Hyperion.Execution.Specs;
 using Hyperion.Execution.StateTests;
-using Hyperion.Execution.Transactions;
 using Hyperion.State.World;
 using Hyperion.Trie;
 
@@ -16,18 +17,13 @@ namespace Hyperion.Execution.BlockTests;
 public sealed record BlockTestResult(string File, string Test, string Network, StateTestStatus Status, string? Detail);
 
 /// <summary>
-/// Runs Ethereum BlockchainTests (Cancun): imports each block onto its parent's state with header validation,
-/// the EIP-4788 beacon-roots system call, transactions through the <see cref="TransactionProcessor"/> and EIP-4895
-/// withdrawals; blocks marked <c>expectException</c> must be rejected. The last imported block must be
-/// <c>lastblockhash</c> and its state must match <c>postState</c> (or <c>postStateHash</c>).
+/// Runs Ethereum BlockchainTests of post-merge networks: validates each block's header against its parent, then
+/// imports it through the same <see cref="IBlockExecutor"/> as the chain (system calls, transactions, withdrawals);
+/// blocks marked <c>expectException</c> must be rejected. The last imported block must be <c>lastblockhash</c> and
+/// its state must match <c>postState</c> (or <c>postStateHash</c>).
 /// </summary>
 public static class BlockTestRunner
 {
-    private static readonly Address BeaconRootsAddress = Address.Parse("0x000f3df6d732807ef1319fb7b8bb8522d0beac02");
-    private static readonly Address SystemAddress = Address.Parse("0xfffffffffffffffffffffffffffffffffffffffe");
-    private const long SystemCallGas = 30_000_000;
-    private const ulong ChainId = 1;
-
     public static IReadOnlyList<BlockTestResult> RunFile(string path, Fork? onlyFork = null, System.Text.RegularExpressions.Regex? nameFilter = null)
     {
         JsonDocument document;
@@ -53,22 +49,23 @@ public static class BlockTestRunner
 
                 string network = test.Value.TryGetProperty("network", out JsonElement n) ? n.GetString() ?? "?" : "?";
                 Fork fork = default;
-                bool supported = Specs.FixtureNetworks.TryParse(network, out Specs.ChainSpec spec) && spec.TryForkAt(0, 0, out fork);
+                bool supported = FixtureNetworks.TryParse(network, out ChainSpec spec) && spec.TryForkAt(0, 0, out fork);
                 if (onlyFork is { } only && (!supported || fork != only))
                 {
                     continue;
                 }
 
-                if (!supported || fork != Fork.Cancun)
+                // Header validation follows the post-merge rules only (no proof of work).
+                if (!supported || !spec.IsActive(Hardfork.Paris, 0, 0))
                 {
-                    results.Add(new BlockTestResult(path, test.Name, network, StateTestStatus.Skipped, "only Cancun block tests are supported"));
+                    results.Add(new BlockTestResult(path, test.Name, network, StateTestStatus.Skipped, "only post-merge networks MetisVM implements are supported"));
                     continue;
                 }
 
                 string? failure;
                 try
                 {
-                    failure = RunTest(test.Value);
+                    failure = RunTest(new BlockExecutor(spec), test.Value);
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
@@ -84,7 +81,7 @@ public static class BlockTestRunner
 
     private sealed record ChainBlock(BlockHeader Header, InMemoryStateReader State);
 
-    private static string? RunTest(JsonElement test)
+    private static string? RunTest(IBlockExecutor executor, JsonElement test)
     {
         InMemoryStateReader pre = ReadAccounts(test.GetProperty("pre"));
         Block genesis = Block.Decode(Hex.Decode(test.GetProperty("genesisRLP").GetString()!));
@@ -100,7 +97,7 @@ public static class BlockTestRunner
         foreach (JsonElement entry in test.GetProperty("blocks").EnumerateArray())
         {
             string? expected = entry.TryGetProperty("expectException", out JsonElement e) ? e.GetString() : null;
-            string? error = TryImport(entry.GetProperty("rlp").GetString()!, chain, out ChainBlock? imported);
+            string? error = TryImport(executor, entry.GetProperty("rlp").GetString()!, chain, out ChainBlock? imported);
             if (error is null && expected is not null)
             {
                 return $"block {index}: expected exception {expected}, but the block was imported";
@@ -133,8 +130,8 @@ public static class BlockTestRunner
         return root == expectedRoot ? null : $"post-state root: expected {expectedRoot}, got {root}";
     }
 
-    /// <summary>Decodes, validates and executes a block; the error when it is invalid.</summary>
-    private static string? TryImport(string rlpHex, Dictionary<Hash256, ChainBlock> chain, out ChainBlock? imported)
+    /// <summary>Decodes, validates and executes a block through the <see cref="IBlockExecutor"/>; the error when it is invalid.</summary>
+    private static string? TryImport(IBlockExecutor executor, string rlpHex, Dictionary<Hash256, ChainBlock> chain, out ChainBlock? imported)
     {
         imported = null;
         Block block;
@@ -153,31 +150,15 @@ public static class BlockTestRunner
             return $"unknown parent {header.ParentHash}";
         }
 
-        string? headerError = ValidateHeader(header, parent.Header) ?? ValidateBody(block);
+        ChainSpec spec = executor.Spec;
+        string? headerError = ValidateHeader(spec, header, parent.Header) ?? ValidateBody(spec, block);
         if (headerError is not null)
         {
             return headerError;
         }
 
-        InMemoryStateReader state = parent.State.Clone();
-        var world = new WorldState(state);
-        BlockEnvironment environment = BlockEnvironment.CancunFromHeader(header, ChainId, new AncestorHashes(chain, parent.Header));
-
-        // EIP-4788: store the parent beacon block root through the system contract, outside any transaction's gas.
-        if (world.GetCode(BeaconRootsAddress).Length > 0)
-        {
-            var systemTx = new TransactionEnvironment { Origin = SystemAddress, GasPrice = UInt256.Zero };
-            new MetisVm(world, environment, systemTx, Evm.Precompiles.PrecompileTable.ForFork(Fork.Cancun))
-                .Call(SystemAddress, BeaconRootsAddress, UInt256.Zero, header.ParentBeaconBlockRoot!.Value.ToArray(), SystemCallGas);
-            world.FinishTransaction(deleteTouchedEmpty: true);
-        }
-
-        var processor = new TransactionProcessor(environment);
-        var receipts = new List<byte[]>(block.Transactions.Length);
-        var bloom = new Bloom();
-        ulong gasUsed = 0;
-        ulong blobGasUsed = 0;
-        var rules = TransactionRules.Cancun(ChainId);
+        TransactionRules rules = spec.TransactionRulesAt(header.Number, header.Timestamp);
+        var senders = new Address[block.Transactions.Length];
         for (int i = 0; i < block.Transactions.Length; i++)
         {
             Transaction tx = block.Transactions[i];
@@ -186,65 +167,29 @@ public static class BlockTestRunner
                 return $"transaction {i}: {invalid}";
             }
 
-            if (!tx.TryRecoverSender(out Address sender))
+            if (!tx.TryRecoverSender(out senders[i]))
             {
                 return $"transaction {i}: the sender cannot be recovered";
             }
-
-            blobGasUsed += tx.BlobGas;
-            if (blobGasUsed > BlobSchedule.Cancun.MaxBlobGasPerBlock)
-            {
-                return $"transaction {i}: blob gas {blobGasUsed} exceeds the block limit {BlobSchedule.Cancun.MaxBlobGasPerBlock}";
-            }
-
-            TransactionResult result = processor.Execute(world, tx, sender, blockGasAvailable: header.GasLimit - gasUsed);
-            if (result.Rejection is { } rejection)
-            {
-                return $"transaction {i}: {rejection}";
-            }
-
-            gasUsed += (ulong)result.GasUsed;
-            var receipt = new Receipt
-            {
-                Type = tx.Type,
-                Success = result.Success,
-                CumulativeGasUsed = gasUsed,
-                Bloom = Receipt.BloomOf(result.Logs),
-                Logs = result.Logs,
-            };
-            bloom.Accumulate(receipt.Bloom);
-            receipts.Add(receipt.EncodeEnvelope());
         }
 
-        foreach (Withdrawal withdrawal in block.Body.Withdrawals!)
+        BlockExecution execution;
+        try
         {
-            world.AddBalance(withdrawal.Address, withdrawal.AmountWei);
+            execution = executor.Execute(BlockInput.Of(block, senders, new AncestorHashes(chain, parent.Header)), parent.State, BlockExecutionMode.Import);
         }
-
-        world.FinishTransaction(deleteTouchedEmpty: true);
-
-        if (gasUsed != header.GasUsed)
+        catch (InvalidBlockException e)
         {
-            return $"gas used: header {header.GasUsed}, executed {gasUsed}";
+            return e.Message;
         }
 
-        if (blobGasUsed != header.BlobGasUsed)
+        if (execution.Mismatch(header) is { } mismatch)
         {
-            return $"blob gas used: header {header.BlobGasUsed}, executed {blobGasUsed}";
+            return mismatch;
         }
 
-        Hash256 receiptsRoot = TrieRoot.OfList(receipts);
-        if (receiptsRoot != header.ReceiptsRoot)
-        {
-            return $"receipts root: header {header.ReceiptsRoot}, executed {receiptsRoot}";
-        }
-
-        if (!bloom.Equals(header.LogsBloom))
-        {
-            return "logs bloom differs from the header's";
-        }
-
-        state.Apply(world.CollectChanges());
+        InMemoryStateReader state = parent.State.Clone();
+        state.Apply(execution.Changes);
         Hash256 stateRoot = state.ComputeStateRoot();
         if (stateRoot != header.StateRoot)
         {
@@ -255,8 +200,8 @@ public static class BlockTestRunner
         return null;
     }
 
-    /// <summary>The Cancun (post-merge) header rules against the parent.</summary>
-    private static string? ValidateHeader(BlockHeader header, BlockHeader parent)
+    /// <summary>The post-merge header rules against the parent, with each fork's fields as the spec schedules them.</summary>
+    private static string? ValidateHeader(ChainSpec spec, BlockHeader header, BlockHeader parent)
     {
         if (header.Number != parent.Number + 1)
         {
@@ -290,49 +235,68 @@ public static class BlockTestRunner
             return "a post-merge header must have zero difficulty and nonce and no ommers";
         }
 
-        UInt256 baseFee = BaseFee.Next(parent);
+        UInt256? baseFee = spec.NextBaseFee(parent, header.Number, header.Timestamp);
         if (header.BaseFeePerGas != baseFee)
         {
             return $"base fee {header.BaseFeePerGas} differs from the expected {baseFee}";
         }
 
-        if (header.BlobGasUsed is null || header.ExcessBlobGas is null || header.ParentBeaconBlockRoot is null || header.WithdrawalsRoot is null)
+        if ((header.WithdrawalsRoot is not null) != spec.IsActive(Hardfork.Shanghai, header.Number, header.Timestamp))
         {
-            return "a Cancun header needs blob gas used, excess blob gas, the parent beacon root and the withdrawals root";
+            return "the withdrawals root must be present exactly from Shanghai";
         }
 
         if (header.RequestsHash is not null)
         {
-            return "a Cancun header has no requests hash";
+            return "a requests hash belongs to Prague, which this node does not implement";
         }
 
-        ulong excess = BlobGas.NextExcessBlobGas(parent.ExcessBlobGas ?? 0, parent.BlobGasUsed ?? 0, BlobSchedule.Cancun);
+        BlobSchedule? blobs = spec.BlobScheduleAt(header.Number, header.Timestamp);
+        if (blobs is null)
+        {
+            return header.BlobGasUsed is null && header.ExcessBlobGas is null && header.ParentBeaconBlockRoot is null
+                ? null
+                : "blob gas fields and the parent beacon root belong to Cancun";
+        }
+
+        if (header.BlobGasUsed is null || header.ExcessBlobGas is null || header.ParentBeaconBlockRoot is null)
+        {
+            return "a Cancun header needs blob gas used, excess blob gas and the parent beacon root";
+        }
+
+        ulong? excess = spec.NextExcessBlobGas(parent, header.Number, header.Timestamp);
         if (header.ExcessBlobGas != excess)
         {
             return $"excess blob gas {header.ExcessBlobGas} differs from the expected {excess}";
         }
 
-        return header.BlobGasUsed > BlobSchedule.Cancun.MaxBlobGasPerBlock || header.BlobGasUsed % BlobGas.GasPerBlob != 0
+        return header.BlobGasUsed > blobs.MaxBlobGasPerBlock || header.BlobGasUsed % BlobGas.GasPerBlob != 0
             ? $"blob gas used {header.BlobGasUsed} is not a valid amount"
             : null;
     }
 
-    private static string? ValidateBody(Block block)
+    private static string? ValidateBody(ChainSpec spec, Block block)
     {
         if (block.Body.Ommers.Length != 0)
         {
             return "a post-merge block has no ommers";
         }
 
-        if (block.Body.Withdrawals is not { } withdrawals)
-        {
-            return "a Shanghai block has a withdrawals list";
-        }
-
         Hash256 transactionsRoot = TrieRoot.OfList([.. block.Transactions.Select(t => t.Envelope.ToArray())]);
         if (transactionsRoot != block.Header.TransactionsRoot)
         {
             return $"transactions root: header {block.Header.TransactionsRoot}, body {transactionsRoot}";
+        }
+
+        bool shanghai = spec.IsActive(Hardfork.Shanghai, block.Header.Number, block.Header.Timestamp);
+        if (block.Body.Withdrawals is not { } withdrawals)
+        {
+            return shanghai ? "a Shanghai block has a withdrawals list" : null;
+        }
+
+        if (!shanghai)
+        {
+            return "a block before Shanghai has no withdrawals list";
         }
 
         Hash256 withdrawalsRoot = TrieRoot.OfList([.. withdrawals.Select(w => w.Encode())]);

@@ -124,7 +124,8 @@ public static class StateTestRunner
 
         var world = new WorldState(reader);
         JsonLinesTracer? tracer = trace is null ? null : new JsonLinesTracer(trace);
-        TransactionResult result = new TransactionProcessor(block).Execute(world, request, test.Transaction.Sender, tracer);
+        BlobSchedule? blobs = spec.BlobScheduleAt(test.Environment.Number, test.Environment.Timestamp);
+        TransactionResult result = new TransactionProcessor(block, blobs).Execute(world, request, test.Transaction.Sender, tracer);
         if (tracer is not null)
         {
             tracer.OnTransactionEnd(result.Output.Span, result.GasUsed, result.Error);

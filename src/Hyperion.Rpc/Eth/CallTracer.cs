@@ -6,7 +6,10 @@ namespace Hyperion.Rpc.Eth;
 
 /// <summary>
 /// geth's callTracer: the tree of call frames, each {type, from, to, value, gas, gasUsed, input, output, error,
-/// revertReason, calls}. The top frame's gas and gasUsed are the transaction's (set by <see cref="Result"/>).
+/// revertReason, calls}. Types as geth names them (<see cref="CallFrameTypes"/>: CREATE2 for CREATE2, a SELFDESTRUCT
+/// frame from the contract to the beneficiary with the balance as value, precompile calls as ordinary calls); value
+/// is omitted for STATICCALL only (a DELEGATECALL shows the value it inherits). The top frame's gas and gasUsed are
+/// the transaction's (set by <see cref="Result"/>).
 /// </summary>
 public sealed class CallTracer : ICallFrameTracer
 {
@@ -33,7 +36,7 @@ public sealed class CallTracer : ICallFrameTracer
             ["from"] = from.ToString(),
             ["to"] = to.ToString(),
         };
-        if (type is not ("DELEGATECALL" or "STATICCALL"))
+        if (type != CallFrameTypes.StaticCall)
         {
             frame["value"] = EthFormat.Quantity(value);
         }

@@ -3,9 +3,9 @@ using System.Text.Json.Nodes;
 using Hyperion.Chain;
 using Hyperion.Core;
 using Hyperion.Evm.Tracing;
+using Hyperion.Execution.Blocks;
 using Hyperion.Execution.Transactions;
 using Hyperion.State;
-using Hyperion.State.World;
 
 namespace Hyperion.Rpc.Eth;
 
@@ -52,24 +52,18 @@ public sealed class DebugModule
 
         IStateReader parent = _chain.StateAt(block.Number - 1)
             ?? throw new RpcException($"required historical state unavailable: state of block {block.Number - 1} is not kept (oldest is {_chain.OldestState})");
-        var state = new WorldState(parent);
-        var processor = new TransactionProcessor(BlockExecutor.Environment(block.Header, _chain.ChainId, store), _chain.Precompiles);
-        for (int i = 0; i <= index; i++)
+        TransactionResult result;
+        try
         {
-            TransactionResult result = processor.Execute(state, block.Block.Transactions[i], block.Senders[i], i == index ? trace.Tracer : null);
-            if (!result.IsValid)
-            {
-                // A stored block re-executes exactly; anything else means the state window moved under us.
-                throw new RpcException($"transaction {i} of block {block.Number} does not re-execute: {result.Rejection!.Message}");
-            }
-
-            if (i == index)
-            {
-                return trace.Result(result, block.Block.Transactions[i].GasLimit);
-            }
+            result = _chain.Executor.Replay(BlockInput.Of(block.Block, block.Senders, store), parent, index, trace.Tracer);
+        }
+        catch (InvalidBlockException e)
+        {
+            // A stored block re-executes exactly; anything else means the state window moved under us.
+            throw new RpcException(e.Message);
         }
 
-        throw new System.Diagnostics.UnreachableException();
+        return trace.Result(result, block.Block.Transactions[index].GasLimit);
     }
 
     /// <summary>The tracer options object: the default struct logger (with disableStack/disableStorage) or "callTracer".</summary>

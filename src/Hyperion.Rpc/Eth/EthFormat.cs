@@ -133,7 +133,8 @@ public static class EthFormat
         return json;
     }
 
-    public static JsonObject Receipt(StoredBlock block, int index)
+    /// <param name="blobBaseFee">The block's blob base fee (a blob transaction's blobGasPrice).</param>
+    public static JsonObject Receipt(StoredBlock block, int index, UInt256 blobBaseFee)
     {
         Transaction tx = block.Block.Transactions[index];
         Receipt receipt = block.Receipts[index];
@@ -165,7 +166,7 @@ public static class EthFormat
         if (tx.Type == TransactionType.Blob)
         {
             json["blobGasUsed"] = Quantity(tx.BlobGas);
-            json["blobGasPrice"] = Quantity(BlobGas.BaseFeePerBlobGas(block.Header.ExcessBlobGas ?? 0, BlobSchedule.Cancun));
+            json["blobGasPrice"] = Quantity(blobBaseFee);
         }
 
         return json;

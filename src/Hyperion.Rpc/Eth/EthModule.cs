@@ -87,11 +87,11 @@ public sealed class EthModule
             .Add("eth_getTransactionByBlockNumberAndIndex", p => TransactionAt(TryResolve(() => BlockTag.Resolve(Store, p, 0)), p.GetQuantity(1)))
             .Add("eth_getTransactionByBlockHashAndIndex", p => TransactionAt(Store.GetByHash(GetHash(p, 0)), p.GetQuantity(1)))
             .Add("eth_getTransactionReceipt", p =>
-                Store.TryFindTransaction(GetHash(p, 0), out StoredBlock block, out int index) ? EthFormat.Receipt(block, index) : null)
+                Store.TryFindTransaction(GetHash(p, 0), out StoredBlock block, out int index) ? EthFormat.Receipt(block, index, BlobBaseFee(block.Header)) : null)
             .Add("eth_getBlockReceipts", p =>
             {
                 StoredBlock? block = TryResolve(() => BlockTag.Resolve(Store, p, 0));
-                return block is null ? null : new JsonArray([.. Enumerable.Range(0, block.Receipts.Count).Select(i => (JsonNode)EthFormat.Receipt(block, i))]);
+                return block is null ? null : new JsonArray([.. Enumerable.Range(0, block.Receipts.Count).Select(i => (JsonNode)EthFormat.Receipt(block, i, BlobBaseFee(block.Header)))]);
             })
             .Add("eth_sendRawTransaction", p => SubmitRaw(p.GetData(0)))
             .Add("eth_sendTransaction", p => Submit(SignForDevAccount(CallRequest.Parse(p, 0))))
@@ -104,7 +104,7 @@ public sealed class EthModule
             .Add("eth_createAccessList", p => CreateAccessList(CallRequest.Parse(p, 0), BlockTag.Resolve(Store, p, 1)))
             .Add("eth_gasPrice", _ => EthFormat.Quantity(NextBaseFee() + DefaultPriorityFee))
             .Add("eth_maxPriorityFeePerGas", _ => EthFormat.Quantity(DefaultPriorityFee))
-            .Add("eth_blobBaseFee", _ => EthFormat.Quantity(BlobGas.BaseFeePerBlobGas(Store.Head.Header.ExcessBlobGas ?? 0, BlobSchedule.Cancun)))
+            .Add("eth_blobBaseFee", _ => EthFormat.Quantity(BlobBaseFee(Store.Head.Header)))
             .Add("eth_feeHistory", FeeHistory)
             .Add("eth_getLogs", p => new JsonArray([.. LogFilter.Parse(p, 0, Store).Query(Store, MaxLogRange)]))
             .Add("txpool_status", _ =>
@@ -368,7 +368,17 @@ public sealed class EthModule
 
     // ---- execution
 
-    private UInt256 NextBaseFee() => BaseFee.Next(Store.Head.Header);
+    private UInt256 NextBaseFee() => NextBaseFee(Store.Head.Header);
+
+    /// <summary>The base fee of the block after <paramref name="parent"/> under the chain's spec (zero before London).</summary>
+    private UInt256 NextBaseFee(BlockHeader parent) =>
+        _chain.Executor.Spec.NextBaseFee(parent, parent.Number + 1, parent.Timestamp + 1) ?? UInt256.Zero;
+
+    /// <summary>The blob base fee of the block with <paramref name="header"/> (zero before Cancun).</summary>
+    private UInt256 BlobBaseFee(BlockHeader header) =>
+        _chain.Executor.Spec.BlobScheduleAt(header.Number, header.Timestamp) is { } blobs
+            ? BlobGas.BaseFeePerBlobGas(header.ExcessBlobGas ?? 0, blobs)
+            : UInt256.Zero;
 
     /// <summary>
     /// Runs a call on the state after <paramref name="block"/> in the context of the next block, without fees (as
@@ -397,16 +407,9 @@ public sealed class EthModule
         Address from = request.From ?? Address.Zero;
         ulong nonce = state.TryGetAccount(from, out Account account) ? account.Nonce : 0;
         BlockHeader header = block.Header;
-        var environment = Chain.BlockExecutor.Environment(header, _chain.ChainId, Store) with
-        {
-            Number = header.Number + 1,
-            Timestamp = header.Timestamp + 1,
-            BaseFee = UInt256.Zero, // calls pay no fees (geth's NoBaseFee for eth_call/eth_estimateGas)
-            // A call is bounded by the RPC gas cap, not by the block: geth and anvil give calls an unlimited block gas
-            // pool. The processor checks a transaction against the block's limit, so the call's block is raised to it.
-            GasLimit = Math.Max(header.GasLimit, gas),
-        };
-        var processor = new TransactionProcessor(environment, _chain.Precompiles);
+        // A call is bounded by the RPC gas cap, not by the block: geth and anvil give calls an unlimited block gas
+        // pool. The handler checks a transaction against the block's limit, so the call's block is raised to it.
+        Evm.BlockEnvironment environment = _chain.Executor.CallEnvironment(header, Store) with { GasLimit = Math.Max(header.GasLimit, gas) };
         var tx = new Transaction
         {
             Type = request.AccessList.Length > 0 ? Core.Transactions.TransactionType.AccessList : Core.Transactions.TransactionType.Legacy,
@@ -419,11 +422,10 @@ public sealed class EthModule
             GasPrice = UInt256.Zero,
             AccessList = request.AccessList,
         };
-        var world = new WorldState(state) { AccessRecorder = accesses };
         TransactionResult result;
         try
         {
-            result = processor.Execute(world, tx, from, tracer);
+            result = _chain.Executor.Call(environment, state, tx, from, tracer, accesses);
         }
         catch (Evm.Precompiles.PrecompileUnavailableException e)
         {
@@ -512,7 +514,8 @@ public sealed class EthModule
         Address from = request.From ?? Address.Zero;
         IStateReader state = _chain.StateAt(block.Number) ?? throw new RpcException($"state of block {block.Number} is not kept");
         Address to = request.To ?? Evm.ContractAddress.From(from, state.TryGetAccount(from, out Account sender) ? sender.Nonce : 0);
-        var warmAnyway = new HashSet<Address>(Evm.Precompiles.PrecompileTable.ForFork(Evm.Fork.Cancun).Addresses) { from, to, block.Header.Beneficiary };
+        Evm.Fork fork = _chain.Executor.CallEnvironment(block.Header, Store).Fork;
+        var warmAnyway = new HashSet<Address>(_chain.Executor.Precompiles.For(fork).Addresses) { from, to, block.Header.Beneficiary };
 
         AccessListEntry[] list = [.. request.AccessList.Where(e => !warmAnyway.Contains(e.Address))];
         for (int round = 1; ; round++)
@@ -597,17 +600,22 @@ public sealed class EthModule
             UInt256 baseFee = block.Header.BaseFeePerGas ?? UInt256.Zero;
             baseFees.Add(EthFormat.Quantity(baseFee));
             ratios.Add(block.Header.GasLimit == 0 ? 0 : (double)block.Header.GasUsed / block.Header.GasLimit);
-            blobBaseFees.Add(EthFormat.Quantity(BlobGas.BaseFeePerBlobGas(block.Header.ExcessBlobGas ?? 0, BlobSchedule.Cancun)));
-            blobRatios.Add((double)(block.Header.BlobGasUsed ?? 0) / BlobSchedule.Cancun.MaxBlobGasPerBlock);
+            blobBaseFees.Add(EthFormat.Quantity(BlobBaseFee(block.Header)));
+            ulong maxBlobGas = _chain.Executor.Spec.BlobScheduleAt(block.Number, block.Header.Timestamp)?.MaxBlobGasPerBlock ?? 0;
+            blobRatios.Add(maxBlobGas == 0 ? 0 : (double)(block.Header.BlobGasUsed ?? 0) / maxBlobGas);
             if (percentiles.Length > 0)
             {
                 rewards.Add(Rewards(block, baseFee, percentiles));
             }
         }
 
-        baseFees.Add(EthFormat.Quantity(BaseFee.Next(newest.Header)));
-        blobBaseFees.Add(EthFormat.Quantity(BlobGas.BaseFeePerBlobGas(
-            BlobGas.NextExcessBlobGas(newest.Header.ExcessBlobGas ?? 0, newest.Header.BlobGasUsed ?? 0, BlobSchedule.Cancun), BlobSchedule.Cancun)));
+        baseFees.Add(EthFormat.Quantity(NextBaseFee(newest.Header)));
+        Execution.Specs.ChainSpec spec = _chain.Executor.Spec;
+        ulong nextNumber = newest.Number + 1;
+        ulong nextTimestamp = newest.Header.Timestamp + 1;
+        blobBaseFees.Add(EthFormat.Quantity(spec.BlobScheduleAt(nextNumber, nextTimestamp) is { } nextBlobs
+            ? BlobGas.BaseFeePerBlobGas(spec.NextExcessBlobGas(newest.Header, nextNumber, nextTimestamp)!.Value, nextBlobs)
+            : UInt256.Zero));
         var result = new JsonObject
         {
             ["oldestBlock"] = EthFormat.Quantity(oldest),

@@ -1,4 +1,5 @@
 using Hyperion.Core;
+using Hyperion.Core.Blocks;
 using Hyperion.Core.Crypto;
 using Hyperion.Core.Transactions;
 using Hyperion.Evm;
@@ -34,6 +35,8 @@ public sealed class TransactionProcessorTests
         BlobBaseFee = fork >= Fork.Cancun ? UInt256.One : UInt256.Zero,
     };
 
+    private static TransactionProcessor Processor(Fork fork) => new(Block(fork), fork >= Fork.Cancun ? BlobSchedule.Cancun : null);
+
     private static Transaction Transfer(ulong nonce = 5) => new()
     {
         Type = TransactionType.DynamicFee,
@@ -51,7 +54,7 @@ public sealed class TransactionProcessorTests
     {
         InMemoryStateReader reader = Pre();
         var world = new WorldState(reader);
-        TransactionResult result = new TransactionProcessor(Block(Fork.Cancun)).Execute(world, Transfer(), Sender);
+        TransactionResult result = Processor(Fork.Cancun).Execute(world, Transfer(), Sender);
 
         Assert.True(result.IsValid);
         Assert.True(result.Success);
@@ -70,7 +73,7 @@ public sealed class TransactionProcessorTests
         reader.SetAccount(Coinbase, 0, UInt256.Zero, []); // exists, empty
         var world = new WorldState(reader);
         Transaction tx = Transfer() with { MaxFeePerGas = new UInt256(7), MaxPriorityFeePerGas = UInt256.Zero };
-        Assert.True(new TransactionProcessor(Block(Fork.Cancun)).Execute(world, tx, Sender).Success);
+        Assert.True(Processor(Fork.Cancun).Execute(world, tx, Sender).Success);
         Assert.False(world.Exists(Coinbase));
     }
 
@@ -82,7 +85,7 @@ public sealed class TransactionProcessorTests
         reader.SetStorage(CodeAccount, UInt256.Zero, UInt256.One);
         var world = new WorldState(reader);
         Transaction tx = Transfer() with { To = CodeAccount, Value = UInt256.Zero };
-        TransactionResult result = new TransactionProcessor(Block(Fork.Cancun)).Execute(world, tx, Sender);
+        TransactionResult result = Processor(Fork.Cancun).Execute(world, tx, Sender);
 
         // 21000 + 2×PUSH1 (6) + cold SSTORE reset (2100 + 2900) = 26006 before the refund; the clear refund 4800 is
         // below the cap 26006/5 = 5201, so all of it is returned.
@@ -96,7 +99,7 @@ public sealed class TransactionProcessorTests
     {
         var world = new WorldState(Pre());
         Transaction tx = Transfer() with { To = null, Value = UInt256.Zero, GasLimit = 100_000, Data = new byte[] { 0x00 } };
-        TransactionResult result = new TransactionProcessor(Block(Fork.Cancun)).Execute(world, tx, Sender);
+        TransactionResult result = Processor(Fork.Cancun).Execute(world, tx, Sender);
         Assert.True(result.Success);
         Address expected = ContractAddress.From(Sender, 5);
         Assert.Equal(expected, result.CreatedAddress);
@@ -162,7 +165,7 @@ public sealed class TransactionProcessorTests
         Address sender = name == "sender code" ? CodeAccount : Sender;
 
         var world = new WorldState(reader);
-        TransactionResult result = new TransactionProcessor(Block(fork)).Execute(world, tx, sender);
+        TransactionResult result = Processor(fork).Execute(world, tx, sender);
 
         Assert.False(result.IsValid);
         Assert.Equal(reason, result.Rejection!.Reason);

@@ -1,0 +1,308 @@
+using Hyperion.Core;
+using Hyperion.Core.Blocks;
+using Hyperion.Core.Transactions;
+using Hyperion.Evm;
+using Hyperion.Evm.Precompiles;
+using Hyperion.Evm.Tracing;
+using Hyperion.Execution.Specs;
+using Hyperion.Execution.Transactions;
+using Hyperion.State;
+using Hyperion.State.World;
+using Hyperion.Trie;
+
+namespace Hyperion.Execution.Blocks;
+
+/// <summary>
+/// Executes blocks and single transactions under a chain's spec (reth's block executor): the one place where a
+/// block's pre-block system calls, transactions, withdrawals and rewards run. The sequencer builds with it, the
+/// importer and the block-test runner import with it, and the RPC calls, estimates and traces with it.
+/// </summary>
+public interface IBlockExecutor
+{
+    ChainSpec Spec { get; }
+
+    ChainPrecompiles Precompiles { get; }
+
+    /// <summary>The EVM's view of the block with <paramref name="header"/> (its rules from the spec).</summary>
+    BlockEnvironment Environment(BlockHeader header, IBlockHashProvider? blockHashes);
+
+    /// <summary>
+    /// The context calls run in on the state after <paramref name="parent"/>: the next block (number and timestamp
+    /// one up) with no base fee, as geth's eth_call without a gas price.
+    /// </summary>
+    BlockEnvironment CallEnvironment(BlockHeader parent, IBlockHashProvider? blockHashes);
+
+    /// <summary>
+    /// Executes <paramref name="block"/> on <paramref name="parentState"/>: the pre-block system calls, the
+    /// transactions in order, then withdrawals and (before Paris) the block and ommer rewards.
+    /// </summary>
+    /// <exception cref="InvalidBlockException">In <see cref="BlockExecutionMode.Import"/>, a transaction cannot be included.</exception>
+    /// <exception cref="UnsupportedForkException">The block needs rules MetisVM does not implement.</exception>
+    BlockExecution Execute(BlockInput block, IStateReader parentState, BlockExecutionMode mode);
+
+    /// <summary>
+    /// Re-executes <paramref name="block"/> up to its transaction <paramref name="index"/> (system calls included)
+    /// and returns that transaction's result, traced by <paramref name="tracer"/> (debug_traceTransaction).
+    /// </summary>
+    /// <exception cref="InvalidBlockException">An earlier transaction does not re-execute.</exception>
+    TransactionResult Replay(BlockInput block, IStateReader parentState, int index, IEvmTracer? tracer);
+
+    /// <summary>
+    /// Runs <paramref name="tx"/> from <paramref name="sender"/> on <paramref name="state"/> without keeping its
+    /// effects (eth_call, eth_estimateGas, eth_createAccessList, debug_traceCall).
+    /// </summary>
+    TransactionResult Call(BlockEnvironment environment, IStateReader state, Transaction tx, Address sender, IEvmTracer? tracer = null, AccessRecorder? accesses = null);
+}
+
+/// <summary>The Ethereum block executor, with the transaction handler it is given (Ethereum's by default).</summary>
+public sealed class BlockExecutor(ChainSpec spec, ChainPrecompiles? precompiles = null, TransactionHandler? handler = null) : IBlockExecutor
+{
+    private static readonly UInt256 Ether = new(1_000_000_000_000_000_000UL);
+
+    private readonly TransactionHandler _handler = handler ?? TransactionHandler.Ethereum;
+
+    public ChainSpec Spec { get; } = spec ?? throw new ArgumentNullException(nameof(spec));
+
+    public ChainPrecompiles Precompiles { get; } = precompiles ?? ChainPrecompiles.Standard;
+
+    public BlockEnvironment Environment(BlockHeader header, IBlockHashProvider? blockHashes)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        BlobSchedule? blobs = Spec.BlobScheduleAt(header.Number, header.Timestamp);
+        return new BlockEnvironment
+        {
+            Fork = Spec.ForkAt(header.Number, header.Timestamp),
+            ChainId = Spec.ChainId,
+            Coinbase = header.Beneficiary,
+            Number = header.Number,
+            Timestamp = header.Timestamp,
+            GasLimit = header.GasLimit,
+            BaseFee = header.BaseFeePerGas ?? UInt256.Zero,
+            Difficulty = header.Difficulty,
+            PrevRandao = header.MixHash,
+            BlobBaseFee = blobs is null ? UInt256.Zero : BlobGas.BaseFeePerBlobGas(header.ExcessBlobGas ?? 0, blobs),
+            BlockHashes = blockHashes,
+        };
+    }
+
+    public BlockEnvironment CallEnvironment(BlockHeader parent, IBlockHashProvider? blockHashes)
+    {
+        ArgumentNullException.ThrowIfNull(parent);
+        BlockEnvironment next = Environment(parent, blockHashes) with { Number = parent.Number + 1, Timestamp = parent.Timestamp + 1 };
+        return next with { Fork = Spec.ForkAt(next.Number, next.Timestamp), BaseFee = UInt256.Zero };
+    }
+
+    public BlockExecution Execute(BlockInput block, IStateReader parentState, BlockExecutionMode mode)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        ArgumentNullException.ThrowIfNull(parentState);
+        BlockHeader header = block.Header;
+        BlockEnvironment environment = Environment(header, block.BlockHashes);
+        bool strict = mode == BlockExecutionMode.Import;
+        var state = new WorldState(parentState);
+        PrecompileTable precompiles = Precompiles.For(environment.Fork);
+        var processor = Processor(environment, precompiles);
+        var executed = new List<ExecutedTransaction>(block.Transactions.Count);
+        var skipped = new List<SkippedTransaction>();
+        var bloom = new Bloom();
+        ulong gasUsed = 0;
+        ulong blobGasUsed = 0;
+        ulong maxBlobGas = Spec.BlobScheduleAt(header.Number, header.Timestamp)?.MaxBlobGasPerBlock ?? 0;
+
+        RunSystemCalls(state, block, environment, precompiles);
+        foreach ((Transaction tx, Address sender) in block.Transactions)
+        {
+            if (tx.GasLimit > environment.GasLimit - gasUsed)
+            {
+                Skip(tx, sender, "gas limit reached", permanent: tx.GasLimit > environment.GasLimit);
+                continue;
+            }
+
+            if (tx.BlobGas > maxBlobGas - blobGasUsed)
+            {
+                Skip(tx, sender, $"blob gas limit reached ({blobGasUsed} of {maxBlobGas} used, the transaction needs {tx.BlobGas})", permanent: tx.BlobGas > maxBlobGas);
+                continue;
+            }
+
+            // Types the handler does not execute come back as a permanent TypeNotSupported rejection.
+            TransactionResult result;
+            int beforeTransaction = state.TakeSnapshot();
+            try
+            {
+                result = processor.Execute(state, tx, sender);
+            }
+            catch (PrecompileUnavailableException e)
+            {
+                // The node never substitutes another result: the transaction is dropped when building, and a block
+                // that needs it is refused on import.
+                if (strict)
+                {
+                    throw new InvalidBlockException($"block {header.Number}: this node cannot execute transaction {tx.Hash}: {e.Message}");
+                }
+
+                state.RevertToSnapshot(beforeTransaction);
+                Skip(tx, sender, e.Message, permanent: true);
+                continue;
+            }
+
+            if (!result.IsValid)
+            {
+                // A nonce gap, a fee below the current base fee or a short balance may resolve in a later block.
+                bool temporary = result.Rejection!.Reason is TransactionRejectionReason.NonceTooHigh
+                    or TransactionRejectionReason.InsufficientMaxFeePerGas or TransactionRejectionReason.InsufficientFunds
+                    or TransactionRejectionReason.InsufficientMaxFeePerBlobGas or TransactionRejectionReason.GasAllowanceExceeded;
+                Skip(tx, sender, result.Rejection.Message, permanent: !temporary);
+                continue;
+            }
+
+            gasUsed += (ulong)result.GasUsed;
+            blobGasUsed += result.BlobGasUsed;
+            var receipt = new Receipt
+            {
+                Type = tx.Type,
+                Success = result.Success,
+                CumulativeGasUsed = gasUsed,
+                Logs = result.Logs,
+                Bloom = Receipt.BloomOf(result.Logs),
+            };
+            bloom.Accumulate(receipt.Bloom);
+            executed.Add(new ExecutedTransaction(tx, sender, receipt, (ulong)result.GasUsed, result.CreatedAddress, result));
+        }
+
+        bool shanghai = Spec.IsActive(Hardfork.Shanghai, header.Number, header.Timestamp);
+        if (!shanghai && block.Withdrawals.Count > 0)
+        {
+            throw new InvalidBlockException($"block {header.Number} has withdrawals before Shanghai");
+        }
+
+        foreach (Withdrawal withdrawal in block.Withdrawals)
+        {
+            state.AddBalance(withdrawal.Address, withdrawal.AmountWei);
+        }
+
+        PayRewards(state, block);
+        state.FinishTransaction(deleteTouchedEmpty: true);
+
+        StateChangeSet changes = state.CollectChanges();
+        Hash256 transactionsRoot = TrieRoot.OfList([.. executed.Select(e => e.Transaction.Envelope.ToArray())]);
+        Hash256 receiptsRoot = TrieRoot.OfList([.. executed.Select(e => e.Receipt.EncodeEnvelope())]);
+        Hash256? withdrawalsRoot = shanghai ? TrieRoot.OfList([.. block.Withdrawals.Select(w => w.Encode())]) : null;
+        return new BlockExecution(executed, skipped, changes, gasUsed, blobGasUsed, bloom, transactionsRoot, receiptsRoot, withdrawalsRoot);
+
+        void Skip(Transaction tx, Address sender, string reason, bool permanent)
+        {
+            if (strict)
+            {
+                throw new InvalidBlockException($"transaction {tx.Hash} cannot be included: {reason}");
+            }
+
+            skipped.Add(new SkippedTransaction(tx, sender, reason, permanent));
+        }
+    }
+
+    public TransactionResult Replay(BlockInput block, IStateReader parentState, int index, IEvmTracer? tracer)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        ArgumentNullException.ThrowIfNull(parentState);
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, block.Transactions.Count);
+        BlockEnvironment environment = Environment(block.Header, block.BlockHashes);
+        PrecompileTable precompiles = Precompiles.For(environment.Fork);
+        var state = new WorldState(parentState);
+        RunSystemCalls(state, block, environment, precompiles);
+        var processor = Processor(environment, precompiles);
+        ulong gasUsed = 0;
+        for (int i = 0; ; i++)
+        {
+            (Transaction tx, Address sender) = block.Transactions[i];
+            TransactionResult result = processor.Execute(state, tx, sender, i == index ? tracer : null, environment.GasLimit - gasUsed);
+            if (!result.IsValid)
+            {
+                throw new InvalidBlockException($"transaction {i} of block {block.Header.Number} does not re-execute: {result.Rejection}");
+            }
+
+            if (i == index)
+            {
+                return result;
+            }
+
+            gasUsed += (ulong)result.GasUsed;
+        }
+    }
+
+    public TransactionResult Call(BlockEnvironment environment, IStateReader state, Transaction tx, Address sender, IEvmTracer? tracer = null, AccessRecorder? accesses = null)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        ArgumentNullException.ThrowIfNull(state);
+        var world = new WorldState(state) { AccessRecorder = accesses };
+        return Processor(environment, Precompiles.For(environment.Fork)).Execute(world, tx, sender, tracer);
+    }
+
+    private TransactionProcessor Processor(BlockEnvironment environment, PrecompileTable precompiles) =>
+        new(environment, Spec.BlobScheduleAt(environment.Number, environment.Timestamp), precompiles, _handler);
+
+    /// <summary>
+    /// The pre-block system calls: EIP-4788 stores the parent beacon block root (Cancun), EIP-2935 the parent block
+    /// hash (Prague). Each runs outside the block's gas, from the system address; a contract without code is skipped,
+    /// as both EIPs say.
+    /// </summary>
+    private void RunSystemCalls(WorldState state, BlockInput block, BlockEnvironment environment, PrecompileTable precompiles)
+    {
+        BlockHeader header = block.Header;
+        if (Spec.IsActive(Hardfork.Cancun, header.Number, header.Timestamp))
+        {
+            Hash256 beaconRoot = header.ParentBeaconBlockRoot
+                ?? throw new InvalidBlockException($"block {header.Number} is a Cancun block without a parent beacon block root");
+            SystemCall(state, environment, precompiles, SystemContracts.BeaconRootsAddress, beaconRoot.ToArray());
+        }
+
+        if (Spec.IsActive(Hardfork.Prague, header.Number, header.Timestamp))
+        {
+            SystemCall(state, environment, precompiles, SystemContracts.HistoryStorageAddress, header.ParentHash.ToArray());
+        }
+    }
+
+    private static void SystemCall(WorldState state, BlockEnvironment environment, PrecompileTable precompiles, Address contract, byte[] input)
+    {
+        if (state.GetCode(contract).Length == 0)
+        {
+            return;
+        }
+
+        var origin = new TransactionEnvironment { Origin = SystemContracts.SystemAddress, GasPrice = UInt256.Zero };
+        new MetisVm(state, environment, origin, precompiles).Call(SystemContracts.SystemAddress, contract, UInt256.Zero, input, SystemContracts.SystemCallGas);
+        state.FinishTransaction(deleteTouchedEmpty: true);
+    }
+
+    /// <summary>Before Paris: the block reward to the coinbase, plus 1/32 of it per ommer, and each ommer's own share.</summary>
+    private void PayRewards(WorldState state, BlockInput block)
+    {
+        BlockHeader header = block.Header;
+        if (Spec.IsActive(Hardfork.Paris, header.Number, header.Timestamp))
+        {
+            if (block.Ommers.Count > 0)
+            {
+                throw new InvalidBlockException($"block {header.Number} has ommers after the merge");
+            }
+
+            return;
+        }
+
+        UInt256 reward = Spec.IsActive(Hardfork.Constantinople, header.Number, header.Timestamp) ? Ether * 2
+            : Spec.IsActive(Hardfork.Byzantium, header.Number, header.Timestamp) ? Ether * 3
+            : Ether * 5;
+        UInt256 minerReward = reward;
+        foreach (BlockHeader ommer in block.Ommers)
+        {
+            if (ommer.Number >= header.Number || header.Number - ommer.Number > 6)
+            {
+                throw new InvalidBlockException($"ommer {ommer.Number} of block {header.Number} is not within 6 generations");
+            }
+
+            state.AddBalance(ommer.Beneficiary, new UInt256(8 + ommer.Number - header.Number) * reward / 8);
+            minerReward += reward / 32;
+        }
+
+        state.AddBalance(header.Beneficiary, minerReward);
+    }
+}
