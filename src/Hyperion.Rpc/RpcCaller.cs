@@ -19,30 +19,38 @@ public static class RpcCaller
         set => UntrustedOriginOfFlow.Value = value;
     }
 
-    /// <summary>
-    /// Null when a request with <paramref name="origin"/> (the header, if any) may use unlocked keys — no Origin (not a
-    /// browser) or one listed by name in <paramref name="allowedOrigins"/>; else the origin.
-    /// </summary>
-    public static string? Untrusted(string? origin, IReadOnlyCollection<string> allowedOrigins)
+    /// <summary>The untrusted origin of <paramref name="request"/> (see <see cref="Untrusted(string?, string?, IReadOnlyCollection{string})"/>).</summary>
+    public static string? Untrusted(Microsoft.AspNetCore.Http.HttpRequest request, IReadOnlyCollection<string> corsOrigins)
     {
-        ArgumentNullException.ThrowIfNull(allowedOrigins);
-        if (string.IsNullOrEmpty(origin))
+        ArgumentNullException.ThrowIfNull(request);
+        return Untrusted(request.Headers.Origin, $"{request.Scheme}://{request.Host}", corsOrigins);
+    }
+
+    /// <summary>
+    /// Null when a request with <paramref name="origin"/> (the header, if any) may use unlocked keys: no Origin (not a
+    /// browser), the node's own origin (<paramref name="ownOrigin"/>: its explorer page), or an origin <c>--cors</c>
+    /// names. <c>*</c> lets any page read (it is the dev default) but grants no keys. Otherwise the origin.
+    /// </summary>
+    public static string? Untrusted(string? origin, string? ownOrigin, IReadOnlyCollection<string> corsOrigins)
+    {
+        ArgumentNullException.ThrowIfNull(corsOrigins);
+        if (string.IsNullOrEmpty(origin) || SameOrigin(origin, ownOrigin))
         {
-            return null; // not a browser: curl, scripts, wallets, test frameworks
+            return null;
         }
 
-        // "*" opens CORS to every page (reads and signed transactions, as dapps need) but grants no page the keys.
-        return allowedOrigins.Any(allowed => string.Equals(allowed.TrimEnd('/'), origin.TrimEnd('/'), StringComparison.OrdinalIgnoreCase))
-            ? null
-            : origin;
+        return corsOrigins.Any(allowed => allowed != "*" && SameOrigin(allowed, origin)) ? null : origin;
     }
+
+    private static bool SameOrigin(string a, string? b) =>
+        b is not null && string.Equals(a.TrimEnd('/'), b.TrimEnd('/'), StringComparison.OrdinalIgnoreCase);
 
     /// <exception cref="RpcException">The current request comes from an origin outside <c>--cors</c>.</exception>
     public static void EnsureMayUseUnlockedAccounts()
     {
         if (UntrustedOrigin is string origin)
         {
-            throw new RpcException($"unlocked accounts are not available to requests from origin {origin}: it is not allowed by --cors");
+            throw new RpcException($"unlocked accounts are not available to requests from origin {origin}: it is not named by --cors");
         }
     }
 

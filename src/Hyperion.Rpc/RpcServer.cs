@@ -89,12 +89,10 @@ public sealed class RpcServer : IAsyncDisposable
             }
 
             // A browser sends its Origin on the upgrade and nothing stops a foreign page from connecting.
-            RpcCaller.UntrustedOrigin = RpcCaller.Untrusted(context.Request.Headers.Origin, options.CorsOrigins);
+            RpcCaller.UntrustedOrigin = RpcCaller.Untrusted(context.Request, options.CorsOrigins);
             using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
             await ServeWebSocketAsync(socket, dispatcher, options, context.RequestAborted).ConfigureAwait(false);
         });
-        // A preflight from an origin --cors allows was answered by the CORS middleware; any other gets no go-ahead.
-        app.MapMethods("/", ["OPTIONS"], (HttpContext context) => context.Response.StatusCode = StatusCodes.Status204NoContent);
         app.MapPost("/", async (HttpContext context) =>
         {
             if (!IsJsonContentType(context.Request.ContentType))
@@ -118,7 +116,7 @@ public sealed class RpcServer : IAsyncDisposable
                 return;
             }
 
-            RpcCaller.UntrustedOrigin = RpcCaller.Untrusted(context.Request.Headers.Origin, options.CorsOrigins);
+            RpcCaller.UntrustedOrigin = RpcCaller.Untrusted(context.Request, options.CorsOrigins);
 
             long started = System.Diagnostics.Stopwatch.GetTimestamp();
             var response = await dispatcher.DispatchAsync(body, context.RequestAborted).ConfigureAwait(false);

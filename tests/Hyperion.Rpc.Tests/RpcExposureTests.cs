@@ -104,7 +104,7 @@ public sealed class RpcExposureTests : IAsyncLifetime
     {
         const string Sign = """{"jsonrpc":"2.0","id":1,"method":"test_sign"}""";
         var (_, evil, evilResponse) = await PostAsync(Sign, origin: Evil);
-        Assert.Contains("not allowed by --cors", evil, StringComparison.Ordinal);
+        Assert.Contains("not named by --cors", evil, StringComparison.Ordinal);
         Assert.False(evilResponse.Headers.Contains("Access-Control-Allow-Origin"));
 
         var (_, good, goodResponse) = await PostAsync(Sign, origin: Good);
@@ -123,7 +123,16 @@ public sealed class RpcExposureTests : IAsyncLifetime
         socket.Options.SetRequestHeader("Origin", Evil);
         await socket.ConnectAsync(new Uri(_server.Address.ToString().Replace("http", "ws", StringComparison.Ordinal)), CancellationToken.None);
         JsonElement viaSocket = await ExchangeAsync(socket, Sign);
-        Assert.Contains("not allowed by --cors", viaSocket.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("not named by --cors", viaSocket.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_wildcard_cors_grants_reads_but_no_keys_and_the_nodes_own_pages_keep_them()
+    {
+        Assert.Equal(Evil, RpcCaller.Untrusted(Evil, "http://127.0.0.1:8545", ["*"]));
+        Assert.Null(RpcCaller.Untrusted(Good, "http://127.0.0.1:8545", ["*", Good]));
+        Assert.Null(RpcCaller.Untrusted("http://127.0.0.1:8545", "http://127.0.0.1:8545", []));
+        Assert.Null(RpcCaller.Untrusted(null, "http://127.0.0.1:8545", []));
     }
 
     [Fact]
@@ -147,8 +156,8 @@ public sealed class RpcExposureTests : IAsyncLifetime
         try
         {
             JsonElement refused = chain.Error("eth_sendTransaction", $$"""[{"from":"{{DevChain.Alice}}","to":"{{DevChain.Bob}}","value":"0x1"}]""");
-            Assert.Contains("not allowed by --cors", refused.GetProperty("message").GetString(), StringComparison.Ordinal);
-            Assert.Contains("not allowed by --cors", chain.Error("personal_sign", $"""["0x01","{DevChain.Alice}"]""").GetProperty("message").GetString(), StringComparison.Ordinal);
+            Assert.Contains("not named by --cors", refused.GetProperty("message").GetString(), StringComparison.Ordinal);
+            Assert.Contains("not named by --cors", chain.Error("personal_sign", $"""["0x01","{DevChain.Alice}"]""").GetProperty("message").GetString(), StringComparison.Ordinal);
 
             var unsigned = new Transaction
             {
