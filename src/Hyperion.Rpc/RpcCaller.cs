@@ -1,0 +1,71 @@
+using System.Net;
+
+namespace Hyperion.Rpc;
+
+/// <summary>
+/// How far the caller of the request being handled (on this async flow) is trusted. A web page in a browser can
+/// reach a node on localhost — by a cross-origin POST or a WebSocket, neither of which the browser guards — so a
+/// request whose <c>Origin</c> is not allowed by <c>--cors</c> may read and send signed transactions, but may not use
+/// the node's unlocked keys.
+/// </summary>
+public static class RpcCaller
+{
+    private static readonly AsyncLocal<string?> UntrustedOriginOfFlow = new();
+
+    /// <summary>The browser origin of the current request when <c>--cors</c> does not allow it; null for a trusted caller.</summary>
+    public static string? UntrustedOrigin
+    {
+        get => UntrustedOriginOfFlow.Value;
+        set => UntrustedOriginOfFlow.Value = value;
+    }
+
+    /// <summary>
+    /// Null when a request with <paramref name="origin"/> (the header, if any) may use unlocked keys — no Origin (not a
+    /// browser) or one listed by name in <paramref name="allowedOrigins"/>; else the origin.
+    /// </summary>
+    public static string? Untrusted(string? origin, IReadOnlyCollection<string> allowedOrigins)
+    {
+        ArgumentNullException.ThrowIfNull(allowedOrigins);
+        if (string.IsNullOrEmpty(origin))
+        {
+            return null; // not a browser: curl, scripts, wallets, test frameworks
+        }
+
+        // "*" opens CORS to every page (reads and signed transactions, as dapps need) but grants no page the keys.
+        return allowedOrigins.Any(allowed => string.Equals(allowed.TrimEnd('/'), origin.TrimEnd('/'), StringComparison.OrdinalIgnoreCase))
+            ? null
+            : origin;
+    }
+
+    /// <exception cref="RpcException">The current request comes from an origin outside <c>--cors</c>.</exception>
+    public static void EnsureMayUseUnlockedAccounts()
+    {
+        if (UntrustedOrigin is string origin)
+        {
+            throw new RpcException($"unlocked accounts are not available to requests from origin {origin}: it is not allowed by --cors");
+        }
+    }
+
+    /// <summary>
+    /// Null when serving on <paramref name="host"/> is safe; otherwise why the node refuses: unlocked keys on an address
+    /// other machines can reach sign for anyone (geth refuses the same without --allow-insecure-unlock).
+    /// </summary>
+    public static string? RefusalToListen(string host, bool hasUnlockedAccounts, bool allowInsecureUnlock)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        if (!hasUnlockedAccounts || allowInsecureUnlock || IsLoopback(host))
+        {
+            return null;
+        }
+
+        return $"refusing to serve unlocked dev accounts on --host {host}, which other machines can reach: anyone there could sign with them. " +
+               "Listen on 127.0.0.1, or pass --allow-insecure-unlock if that is really intended.";
+    }
+
+    private static bool IsLoopback(string host)
+    {
+        string trimmed = host.Trim('[', ']');
+        return trimmed.Equals("localhost", StringComparison.OrdinalIgnoreCase) ||
+               (IPAddress.TryParse(trimmed, out IPAddress? address) && IPAddress.IsLoopback(address));
+    }
+}
