@@ -19,6 +19,13 @@ fi
 # The solution build includes the CLI: tell ./hyperion (used by the consensus and e2e suites) it is current.
 mv artifacts/.cli-build-stamp.new artifacts/.cli-build-stamp
 
+# e2e's npm packages first: some xunit tests read files they ship (c-kzg's KZG trusted setup).
+npm_ready=0
+if [ -f e2e/package.json ]; then
+  echo "==> npm ci (e2e)"
+  if ( cd e2e && npm ci --no-audit --no-fund --loglevel=error ); then npm_ready=1; else echo "npm ci failed"; status=1; fi
+fi
+
 echo "==> dotnet test"
 results="$root/artifacts/test-results"
 rm -rf "$results"; mkdir -p "$results"
@@ -51,7 +58,7 @@ if [ -f e2e/package.json ]; then
   echo "==> e2e"
   bash scripts/ensure-deps.sh --browser || status=1   # Chromium for the explorer's browser tests
   out="$results/e2e.txt"
-  ( cd e2e && npm ci --no-audit --no-fund --loglevel=error && node --test --test-concurrency=1 --test-reporter=spec ) 2>&1 | tee "$out"; rc=${PIPESTATUS[0]}
+  ( cd e2e && [ "$npm_ready" -eq 1 ] && node --test --test-concurrency=1 --test-reporter=spec ) 2>&1 | tee "$out"; rc=${PIPESTATUS[0]}
   [ "$rc" -eq 0 ] || status=1
   p=$(grep -E '^ℹ pass [0-9]+' "$out" | tail -1 | grep -oE '[0-9]+'); f=$(grep -E '^ℹ fail [0-9]+' "$out" | tail -1 | grep -oE '[0-9]+')
   s=$(grep -E '^ℹ skipped [0-9]+' "$out" | tail -1 | grep -oE '[0-9]+')
