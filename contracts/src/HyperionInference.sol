@@ -24,9 +24,9 @@ interface IModelRegistry {
     function model(bytes32 hash) external view returns (uint64 sizeBytes, uint32 macsPerGas, bool registered);
 }
 
-/// @notice Encodes, performs and decodes inference calls. The precompile fails (consuming the gas it was given) on an
-///         unregistered model, bad input, limits or too little gas; `generate*` check the registry first so the common
-///         mistake reverts with a clear reason.
+/// @notice Encodes, performs and decodes inference calls. The precompile reverts with a reason (Error(string),
+///         "inference precompile: …") on an unregistered model, bad input or a limit, and fails (consuming the gas it
+///         was given) with too little gas; `generate*` pass its reason on to their caller.
 library HyperionInference {
     address internal constant PRECOMPILE = address(0x0a11);
     address internal constant REGISTRY = address(0x0a12);
@@ -57,7 +57,7 @@ library HyperionInference {
         view
         returns (uint32[] memory tokens, string memory text)
     {
-        return _call(model, encodeGenerate(model, prompt, maxNewTokens, temperatureQ16, topPQ16, seed));
+        return _call(encodeGenerate(model, prompt, maxNewTokens, temperatureQ16, topPQ16, seed));
     }
 
     function generateFromTokens(bytes32 model, uint32[] memory prompt, uint32 maxNewTokens, uint32 temperatureQ16, uint32 topPQ16, uint64 seed)
@@ -65,13 +65,20 @@ library HyperionInference {
         view
         returns (uint32[] memory tokens, string memory text)
     {
-        return _call(model, encodeGenerateFromTokens(model, prompt, maxNewTokens, temperatureQ16, topPQ16, seed));
+        return _call(encodeGenerateFromTokens(model, prompt, maxNewTokens, temperatureQ16, topPQ16, seed));
     }
 
-    function _call(bytes32 model, bytes memory input) private view returns (uint32[] memory, string memory) {
-        require(IModelRegistry(REGISTRY).isRegistered(model), "HyperionInference: model not registered");
+    function _call(bytes memory input) private view returns (uint32[] memory, string memory) {
         (bool ok, bytes memory output) = PRECOMPILE.staticcall(input);
-        require(ok, "HyperionInference: inference failed (input over the limits or too little gas)");
+        if (!ok) {
+            if (output.length > 0) {
+                // The precompile's own reason: re-raise it unchanged.
+                assembly ("memory-safe") {
+                    revert(add(output, 32), mload(output))
+                }
+            }
+            revert("HyperionInference: inference ran out of gas");
+        }
         return decodeResult(output);
     }
 }

@@ -80,3 +80,16 @@ test('rate buckets: per-second rates over the recent window, an old genesis left
   assert.equal(wide.width, 2);
   assert.equal(wide.buckets.reduce((s, b) => s + b.txRate * wide.width, 0), 30, 'every transaction is counted once');
 });
+
+test('LazAI events decode: a DAT class with its kind and parents, a minted DAT', () => {
+  const dat = new ethers.Interface([
+    'event ClassCreated(uint256 indexed classId, uint8 kind, address indexed manager, bytes32 contentHash, string uri, uint256[] parents, uint16[] parentBps)',
+    'event DATMinted(uint256 indexed tokenId, uint256 indexed classId, address indexed to, uint256 value, uint64 expireAt, uint256 shareRatio)']);
+  const manager = ethers.Wallet.createRandom().address;
+  const created = abi.decodeLog({ address: manager, ...dat.encodeEventLog('ClassCreated', [7, 2, manager, ethers.id('w'), 'ipfs://m', [1, 2], [6000, 4000]]) });
+  assert.equal(created.name, 'ClassCreated');
+  assert.deepEqual(created.args.map((a) => abi.valueText(a)), ['7', '2', manager.toLowerCase(), ethers.id('w'), '"ipfs://m"', '[1, 2]', '[6000, 4000]']);
+  assert.equal(abi.knownTopic('ClassCreated'), dat.getEvent('ClassCreated').topicHash);
+  const minted = abi.decodeLog({ address: manager, ...dat.encodeEventLog('DATMinted', [3, 7, manager, 10n ** 18n, 0, 5000]) });
+  assert.deepEqual(minted.args.map((a) => a.name), ['tokenId', 'classId', 'to', 'value', 'expireAt', 'shareRatio']);
+});

@@ -5,21 +5,15 @@
 // artifacts/explorer-*.png.
 import { before, after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { ethers } from 'ethers';
 import { compileContracts } from '../lib/compile.mjs';
-import { startNode, devKeys, repoRoot } from '../lib/node.mjs';
+import { startNode, devKeys } from '../lib/node.mjs';
+import { makeTestModel } from '../lib/model.mjs';
 import { launchBrowser, screenshot } from '../lib/browser.mjs';
 
 const REGISTRY = '0x0000000000000000000000000000000000000a12';
-const modelDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hyperion-explorer-models-'));
-const modelPath = path.join(modelDir, 'stories260k-seed5.hqm');
-execFileSync(path.join(repoRoot, 'hyperion'), ['model', 'random', '--shape', 'stories260K', '--seed', '5', '--out', modelPath], { stdio: 'pipe' });
-const modelBytes = fs.readFileSync(modelPath);
-const modelHash = ethers.keccak256(modelBytes);
+const { dir: modelDir, bytes: modelBytes, hash: modelHash } = makeTestModel('hyperion-explorer-models-');
 
 const node = await startNode({ extraArgs: ['--model-dir', modelDir] });
 const skip = node.unavailable ? `node unavailable: ${node.unavailable}` : false;

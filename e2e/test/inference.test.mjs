@@ -5,16 +5,24 @@
 // transaction that hits a missing model is dropped without halting the chain.
 import { before, after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { ethers } from 'ethers';
 import { compileContracts } from '../lib/compile.mjs';
-import { startNode, devKeys } from '../lib/node.mjs';
+import { startNode, devKeys, binDir } from '../lib/node.mjs';
 import { makeTestModel, hyperionInfer } from '../lib/model.mjs';
 
 const PRECOMPILE = '0x0000000000000000000000000000000000000a11';
 const REGISTRY = '0x0000000000000000000000000000000000000a12';
 const { dir: modelDir, path: modelPath, bytes: modelBytes, hash: modelHash } = makeTestModel('hyperion-models-');
 const infer = (prompt, maxTokens, options) => hyperionInfer(modelPath, prompt, maxTokens, options);
+const GENERATE = 'generate(bytes32,string,uint32,uint32,uint32,uint64)(uint32[],string)';
+
+/** Runs Foundry's cast; resolves to { code, stdout, stderr } whether or not it succeeds. */
+const castRun = (...args) => new Promise((resolve) => {
+  execFile(path.join(binDir, 'cast'), args, { timeout: 60_000 }, (error, stdout, stderr) => resolve({ code: error ? error.code ?? 1 : 0, stdout, stderr }));
+});
 
 const node = await startNode({ extraArgs: ['--model-dir', modelDir] });
 const skip = node.unavailable ? `node unavailable: ${node.unavailable}` : false;
@@ -46,9 +54,14 @@ describe('inference precompile', { skip, timeout: 300_000 }, () => {
     assert.equal(await registry.owner(), new ethers.Wallet(devKeys[0]).address);
   });
 
-  test('an unregistered model fails with a clear error', async () => {
-    await assert.rejects(story.preview('Once upon a time', 8, 0, 0, 0), /model not registered/);
-    await assert.rejects(inference.generate(modelHash, 'Once upon a time', 8, 0, 0, 0));
+  test('an unregistered model reverts with the reason, as ethers and cast show it', async () => {
+    const reason = `inference precompile: model ${modelHash} is not registered in ${REGISTRY}`;
+    const saysWhy = (e) => { assert.equal(e.reason, reason); return true; };
+    await assert.rejects(story.preview('Once upon a time', 8, 0, 0, 0), saysWhy, 'bubbled up through the contract');
+    await assert.rejects(inference.generate(modelHash, 'Once upon a time', 8, 0, 0, 0), saysWhy);
+    const failed = await castRun('call', '--rpc-url', node.url, PRECOMPILE, GENERATE, modelHash, 'Once', '8', '0', '0', '0');
+    assert.notEqual(failed.code, 0);
+    assert.match(failed.stderr, new RegExp(`execution reverted: ${reason}`, 'i'));
   });
 
   test('only the owner registers; registration emits an event', async () => {
@@ -58,6 +71,14 @@ describe('inference precompile', { skip, timeout: 300_000 }, () => {
     assert.equal(event.args.hash, modelHash);
     assert.equal(event.args.sizeBytes, BigInt(modelBytes.length));
     assert.equal(await registry.isRegistered(modelHash), true);
+  });
+
+  test('too many tokens reverts with the limit, for a call and for a transaction cast would send', async () => {
+    const saysWhy = (e) => { assert.equal(e.reason, 'inference precompile: maxNewTokens 513 outside 1..512'); return true; };
+    await assert.rejects(inference.generate(modelHash, 'Once', 513, 0, 0, 0), saysWhy);
+    const send = await castRun('send', '--rpc-url', node.url, '--private-key', devKeys[1], PRECOMPILE, GENERATE, modelHash, 'Once', '513', '0', '0', '0');
+    assert.notEqual(send.code, 0);
+    assert.match(send.stderr, /maxNewTokens 513 outside 1\.\.512/);
   });
 
   test('eth_call: greedy and sampled generation equal `hyperion infer`', async () => {

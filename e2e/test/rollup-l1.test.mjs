@@ -90,6 +90,23 @@ describe('rollup L1 contracts on anvil', { skip, timeout: 300_000 }, () => {
       name: 'bridge-eth', from: alias(bridge.target), to: L2_BRIDGE, mint: amount.toString(), value: amount.toString(),
       gasLimit: (50_000n + 200_000n).toString(), isCreation: false, data: message, log: logJson(log),
     });
+
+    // ERC20: escrowed on L1, minted on L2 by the L2 bridge when the deposit finalizes.
+    const base = compileContracts().contracts;
+    const token = await new ethers.ContractFactory(base.HyperionToken.abi, base.HyperionToken.bytecode, owner).deploy(10n ** 24n);
+    await token.deploymentTransaction().wait();
+    const l2Token = '0x000000000000000000000000000000000000cafe';
+    const tokens = 5n * 10n ** 18n;
+    await (await token.approve(bridge.target, tokens)).wait();
+    const erc20Receipt = await (await bridge.depositERC20To(token.target, l2Token, userWallet.address, tokens, 100_000, '0x01')).wait();
+    assert.equal(await bridge.deposits(token.target, l2Token), tokens);
+    assert.equal(await token.balanceOf(bridge.target), tokens);
+    const erc20Message = l2Bridge.encodeFunctionData('finalizeBridgeERC20', [l2Token, token.target, owner.signer.address, userWallet.address, tokens, '0x01']);
+    deposits.push({
+      name: 'bridge-erc20', from: alias(bridge.target), to: L2_BRIDGE, mint: '0', value: '0',
+      gasLimit: (100_000n + 200_000n).toString(), isCreation: false, data: erc20Message,
+      log: logJson(erc20Receipt.logs.find((l) => l.address === portal.target)),
+    });
     check('deposits', deposits);
   });
 

@@ -40,7 +40,7 @@ public static class ChainRecovery
             throw new ArgumentException("the sequencer builds post-merge blocks: the chain must be merged at genesis (config.terminalTotalDifficulty 0)", nameof(genesis));
         }
 
-        genesis.Spec.ForkAt(1, genesis.Timestamp); // a chain whose first block MetisVM cannot run fails here, not in the producer
+        genesis.Spec.EnsureSupportedFrom(1, genesis.Timestamp); // a chain MetisVM cannot run to the end fails here, not in the producer
         Hash256 genesisRoot = genesis.BuildState().ComputeStateRoot();
         Block genesisBlock = new(genesis.BuildHeader(genesisRoot), new BlockBody([], [], []));
         ChainStore store;

@@ -6,8 +6,6 @@ namespace Hyperion.Evm;
 
 public sealed partial class MetisVm
 {
-    private static readonly bool DispatchBySwitch = Environment.GetEnvironmentVariable("HYPERION_EVM_DISPATCH") == "switch";
-
     // Gas left before the traced instruction, and whether its full cost is still to be reported (tracing only).
     private long _traceStepGas;
     private bool _traceCostPending;
@@ -69,7 +67,7 @@ public sealed partial class MetisVm
 
             c.Gas -= cost;
             c.Pc = pc + 1;
-            result = DispatchBySwitch ? Instructions.Dispatch(op, ref c) : handlers[op](ref c);
+            result = handlers[op](ref c);
             if (result != StepResult.Continue)
             {
                 break;

@@ -180,6 +180,21 @@ public static class InferenceAbi
         return output;
     }
 
+    /// <summary>Solidity's <c>Error(string)</c> revert data (selector 0x08c379a0), which cast, ethers and viem show as the reason.</summary>
+    public static byte[] EncodeError(string message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        byte[] text = System.Text.Encoding.UTF8.GetBytes(message);
+        var output = new byte[4 + (2 * Word) + ((text.Length + Word - 1) / Word * Word)];
+        ReadOnlySpan<byte> selector = [0x08, 0xc3, 0x79, 0xa0];
+        selector.CopyTo(output);
+        Span<byte> body = output.AsSpan(4);
+        WriteWord(body, 0, Word);
+        WriteWord(body, 1, (ulong)text.Length);
+        text.CopyTo(body[(2 * Word)..]);
+        return output;
+    }
+
     private static void WriteWord(Span<byte> destination, int index, ulong value) =>
         BinaryPrimitives.WriteUInt64BigEndian(destination.Slice((index * Word) + 24, 8), value);
 

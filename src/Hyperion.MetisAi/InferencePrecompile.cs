@@ -22,6 +22,9 @@ public sealed class InferencePrecompile(ModelStore models, Address registry) : I
     /// <summary>0x0000000000000000000000000000000000000a11 ("AI"), outside Ethereum's 0x01–0x11 and RIP-7212's 0x100.</summary>
     public static readonly Address DefaultAddress = Address.Parse("0x0000000000000000000000000000000000000a11");
 
+    /// <summary>Starts every revert reason, so a reason bubbled up through contracts still names its source.</summary>
+    public const string ReasonPrefix = "inference precompile: ";
+
     private readonly ModelStore _models = models ?? throw new ArgumentNullException(nameof(models));
 
     public InferencePrecompile(ModelStore models)
@@ -43,11 +46,15 @@ public sealed class InferencePrecompile(ModelStore models, Address registry) : I
     public long RequiredGas(ReadOnlySpan<byte> input, IPrecompileContext context) =>
         Prepare(input, context, out PreparedCall? call, out _) ? call!.Gas : InferenceGas.BaseGas;
 
+    /// <summary>
+    /// Runs the call; a call this node can judge invalid (bad input, unregistered model, over a limit) reverts with
+    /// Error(string) saying why, after charging <see cref="InferenceGas.BaseGas"/> for the checks.
+    /// </summary>
     public bool TryRun(ReadOnlySpan<byte> input, IPrecompileContext context, out byte[] output)
     {
-        if (!Prepare(input, context, out PreparedCall? call, out _))
+        if (!Prepare(input, context, out PreparedCall? call, out string? error))
         {
-            output = [];
+            output = InferenceAbi.EncodeError($"{ReasonPrefix}{error}");
             return false;
         }
 

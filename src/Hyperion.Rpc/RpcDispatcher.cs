@@ -20,7 +20,10 @@ public sealed class RpcServerOptions
     /// <summary>Renders the Prometheus text served on /metrics; null disables the endpoint.</summary>
     public Func<string>? Metrics { get; set; }
 
-    /// <summary>Origins browsers may call from (CORS): "*" for any; empty sends no CORS headers (same-origin only).</summary>
+    /// <summary>
+    /// Origins browsers may call from (--cors): "*" for any; empty sends no CORS headers (same-origin only). A request
+    /// carrying a browser Origin may use unlocked keys only when that origin is listed by name ("*" does not grant it).
+    /// </summary>
     public IReadOnlyList<string> CorsOrigins { get; set; } = [];
 }
 
@@ -28,7 +31,7 @@ public sealed class RpcServerOptions
 /// Parses a JSON-RPC 2.0 payload (single or batch), runs the handlers and writes the response.
 /// Never throws for bad input: every failure becomes a well-formed error object.
 /// </summary>
-public sealed class RpcDispatcher
+public sealed partial class RpcDispatcher
 {
     private readonly RpcMethodRegistry _registry;
     private readonly RpcServerOptions _options;
@@ -59,7 +62,7 @@ public sealed class RpcDispatcher
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Array)
             {
-                var single = await HandleAsync(root, cancellationToken).ConfigureAwait(false);
+                var single = await HandleIsolatedAsync(root, cancellationToken).ConfigureAwait(false);
                 return single is null ? null : WriteSingle(single.Write);
             }
 
@@ -78,7 +81,7 @@ public sealed class RpcDispatcher
             var responses = new List<RpcResponse>(length);
             foreach (var entry in root.EnumerateArray())
             {
-                var response = await HandleAsync(entry, cancellationToken).ConfigureAwait(false);
+                var response = await HandleIsolatedAsync(entry, cancellationToken).ConfigureAwait(false);
                 if (response is not null)
                 {
                     responses.Add(response);
@@ -103,6 +106,56 @@ public sealed class RpcDispatcher
         }
     }
 
+    /// <summary>One request; whatever goes wrong with it is answered for it alone, never fails a batch or a connection.</summary>
+    private async ValueTask<RpcResponse?> HandleIsolatedAsync(JsonElement request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await HandleAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogHandlerFailure(_logger, "(request)", e);
+            return RpcResponse.Error(null, RpcErrorCodes.InvalidRequest, "invalid request", null);
+        }
+    }
+
+    /// <summary>
+    /// The text of a JSON string; a lone UTF-16 surrogate (<c>"\ud800"</c>, which has no UTF-8 form) becomes U+FFFD,
+    /// as geth does, instead of failing the request.
+    /// </summary>
+    internal static string ReadStringReplacingLoneSurrogates(JsonElement element)
+    {
+        try
+        {
+            return element.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            string raw = element.GetRawText();
+            string repaired = LoneSurrogateEscape().Replace(raw, "\\ufffd");
+            using JsonDocument document = JsonDocument.Parse(repaired);
+            return document.RootElement.GetString()!;
+        }
+    }
+
+    /// <summary>A \uD800–\uDBFF escape not followed by a low one, or a \uDC00–\uDFFF escape not preceded by a high one.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")]
+    private static partial System.Text.RegularExpressions.Regex LoneSurrogateEscape();
+
+    /// <summary>An id as the response echoes it: a string id with lone surrogates repaired (see above).</summary>
+    private static JsonElement EchoableId(JsonElement id)
+    {
+        if (id.ValueKind != JsonValueKind.String)
+        {
+            return id.Clone();
+        }
+
+        string text = ReadStringReplacingLoneSurrogates(id);
+        using JsonDocument document = JsonDocument.Parse(JsonSerializer.Serialize(text));
+        return document.RootElement.Clone();
+    }
+
     private async ValueTask<RpcResponse?> HandleAsync(JsonElement request, CancellationToken cancellationToken)
     {
         if (request.ValueKind != JsonValueKind.Object)
@@ -121,7 +174,7 @@ public sealed class RpcDispatcher
                 return RpcResponse.Error(null, RpcErrorCodes.InvalidRequest, "invalid request id", null);
             }
 
-            id = idElement.Clone();
+            id = EchoableId(idElement);
         }
 
         if (!request.TryGetProperty("jsonrpc", out var version) || version.ValueKind != JsonValueKind.String
@@ -147,7 +200,7 @@ public sealed class RpcDispatcher
             paramsElement = p;
         }
 
-        string method = methodElement.GetString()!;
+        string method = ReadStringReplacingLoneSurrogates(methodElement);
         if (!_registry.TryGet(method, out var handler))
         {
             return isNotification ? null

@@ -53,7 +53,7 @@ public readonly struct RpcParams
     {
         var element = this[index];
         return element.ValueKind == JsonValueKind.String
-            ? element.GetString()!
+            ? RpcDispatcher.ReadStringReplacingLoneSurrogates(element)
             : throw RpcException.InvalidParams($"invalid argument {index}: expected string");
     }
 

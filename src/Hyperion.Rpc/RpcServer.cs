@@ -88,11 +88,22 @@ public sealed class RpcServer : IAsyncDisposable
                 return;
             }
 
+            // A browser sends its Origin on the upgrade and nothing stops a foreign page from connecting.
+            RpcCaller.UntrustedOrigin = RpcCaller.Untrusted(context.Request, options.CorsOrigins);
             using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
             await ServeWebSocketAsync(socket, dispatcher, options, context.RequestAborted).ConfigureAwait(false);
         });
         app.MapPost("/", async (HttpContext context) =>
         {
+            if (!IsJsonContentType(context.Request.ContentType))
+            {
+                // A browser sends text/plain, form or multipart bodies cross-origin without a CORS preflight: only
+                // JSON (which needs one) may reach the methods.
+                context.Response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
+                await WriteJsonAsync(context, """{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"invalid content type, only application/json is supported"}}"""u8.ToArray()).ConfigureAwait(false);
+                return;
+            }
+
             byte[] body;
             try
             {
@@ -104,6 +115,8 @@ public sealed class RpcServer : IAsyncDisposable
                 await WriteJsonAsync(context, """{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"request body too large"}}"""u8.ToArray()).ConfigureAwait(false);
                 return;
             }
+
+            RpcCaller.UntrustedOrigin = RpcCaller.Untrusted(context.Request, options.CorsOrigins);
 
             long started = System.Diagnostics.Stopwatch.GetTimestamp();
             var response = await dispatcher.DispatchAsync(body, context.RequestAborted).ConfigureAwait(false);
@@ -190,6 +203,20 @@ public sealed class RpcServer : IAsyncDisposable
             await linked.CancelAsync().ConfigureAwait(false);
             await writer.ConfigureAwait(false);
         }
+    }
+
+    /// <summary>application/json (geth also accepts application/json-rpc and application/jsonrequest), or no content type at all (curl).</summary>
+    internal static bool IsJsonContentType(string? contentType)
+    {
+        if (string.IsNullOrEmpty(contentType))
+        {
+            return true;
+        }
+
+        string mediaType = contentType.Split(';', 2)[0].Trim();
+        return mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) ||
+               mediaType.Equals("application/json-rpc", StringComparison.OrdinalIgnoreCase) ||
+               mediaType.Equals("application/jsonrequest", StringComparison.OrdinalIgnoreCase);
     }
 
     private static async Task<byte[]> ReadBodyAsync(HttpRequest request, long limit, CancellationToken cancellationToken)

@@ -84,6 +84,18 @@ public sealed class ChainIntegrationTests
     }
 
     [Fact]
+    public void An_invalid_call_reverts_with_its_reason_and_returns_the_gas_beyond_the_checks()
+    {
+        using ModelStore store = ModelStore.Open(TestModel.Directory);
+        var reader = new InMemoryStateReader();
+        reader.SetAccount(Accounts[0].Address, 0, Ether, []);
+        ExecutionResult r = Vm(reader, store).Call(Accounts[0].Address, InferencePrecompile.DefaultAddress, UInt256.Zero, CallData.Generate(TestModel.Hash, "Once", 4), 200_000);
+        Assert.True(r.Reverted);
+        Assert.Equal(200_000 - InferenceGas.BaseGas, r.GasLeft);
+        Assert.Equal(InferenceAbi.EncodeError($"inference precompile: model {TestModel.Hash} is not registered in {ModelRegistry.DefaultAddress}"), r.Output.ToArray());
+    }
+
+    [Fact]
     public void Registry_contract_storage_is_what_the_precompile_reads()
     {
         using ModelStore store = ModelStore.Open(TestModel.Directory);

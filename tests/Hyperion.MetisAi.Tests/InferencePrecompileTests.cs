@@ -77,7 +77,7 @@ public sealed class InferencePrecompileTests : IDisposable
         var empty = new FakeState();
         Assert.Equal(InferenceGas.BaseGas, Precompile().RequiredGas(input, empty));
         Assert.False(Precompile().TryRun(input, empty, out byte[] output));
-        Assert.Empty(output);
+        Assert.Equal($"inference precompile: model {TestModel.Hash} is not registered in {ModelRegistry.DefaultAddress}", Reason(output));
         Assert.Contains("is not registered", Precompile().Explain(input, empty), StringComparison.Ordinal);
         Assert.True(empty.Reads > 0);
     }
@@ -125,8 +125,39 @@ public sealed class InferencePrecompileTests : IDisposable
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
         Assert.Equal(InferenceGas.BaseGas, Precompile().RequiredGas(input, Registered()));
-        Assert.False(Precompile().TryRun(input, Registered(), out _));
-        Assert.NotNull(Precompile().Explain(input, Registered()));
+        Assert.False(Precompile().TryRun(input, Registered(), out byte[] output));
+        string reason = Reason(output);
+        Assert.Equal(InferencePrecompile.ReasonPrefix + Precompile().Explain(input, Registered()), reason);
+        Assert.Contains(kind == "vocabulary" ? "outside the vocabulary" : "tokens", reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Too_many_new_tokens_reverts_saying_so()
+    {
+        Assert.False(Precompile().TryRun(CallData.Generate(TestModel.Hash, "Once", 513), Registered(), out byte[] output));
+        Assert.Equal("inference precompile: maxNewTokens 513 outside 1..512", Reason(output));
+    }
+
+    [Fact]
+    public void Error_string_encoding_is_solidity_s()
+    {
+        // abi.encodeWithSignature("Error(string)", "no") from solc.
+        Assert.Equal(
+            "0x08c379a0" + "0000000000000000000000000000000000000000000000000000000000000020"
+            + "0000000000000000000000000000000000000000000000000000000000000002"
+            + "6e6f000000000000000000000000000000000000000000000000000000000000",
+            Core.Hex.Encode(InferenceAbi.EncodeError("no")));
+        Assert.Equal(4 + 64, InferenceAbi.EncodeError("").Length);
+        Assert.Equal(4 + 64 + 32, InferenceAbi.EncodeError(new string('x', 32)).Length);
+        Assert.Equal(4 + 64 + 64, InferenceAbi.EncodeError(new string('x', 33)).Length);
+    }
+
+    /// <summary>The message of Error(string) revert data.</summary>
+    private static string Reason(byte[] output)
+    {
+        Assert.Equal(new byte[] { 0x08, 0xc3, 0x79, 0xa0 }, output[..4]);
+        int length = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(output.AsSpan(4 + 32 + 24, 8));
+        return System.Text.Encoding.UTF8.GetString(output, 4 + 64, length);
     }
 
     [Fact]

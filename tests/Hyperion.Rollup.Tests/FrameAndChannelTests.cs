@@ -172,6 +172,17 @@ public class FrameAndChannelTests
                 && ChannelCompression.Decompress(compressed, true, 1 << 20, out string? stop).AsSpan().SequenceEqual(data) && stop is null;
         });
 
+    [Theory]
+    [InlineData(CompressionAlgorithm.Zlib)]
+    [InlineData(CompressionAlgorithm.Brotli)]
+    public void An_empty_channel_compresses_to_a_complete_stream(CompressionAlgorithm algorithm)
+    {
+        byte[] compressed = ChannelCompression.Compress([], algorithm);
+        Assert.Equal(algorithm, ChannelCompression.Detect(compressed, brotliAllowed: true));
+        Assert.Empty(ChannelCompression.Decompress(compressed, true, 1 << 20, out string? stop));
+        Assert.Null(stop);
+    }
+
     [Fact]
     public void Decompression_stops_at_the_limit_and_rejects_unknown_or_early_brotli()
     {
@@ -250,5 +261,35 @@ public class FrameAndChannelTests
 
         Assert.True(added >= 1);
         Assert.True(channelOut.Compressed.Length <= 300);
+    }
+}
+
+public class ChannelOutBlobTests
+{
+    [Fact]
+    public void Blobs_carry_one_frame_each_and_read_back_into_the_channel()
+    {
+        var random = new Random(7);
+        var channelOut = new Batcher.ChannelOut(new ChannelId(5), CompressionAlgorithm.Zlib, Config.RollupConfig.MaxRlpBytesPerChannelFjord);
+        for (int i = 0; i < 3; i++)
+        {
+            byte[] tx = new byte[100_000];
+            random.NextBytes(tx); // incompressible: the channel needs more than one blob
+            tx[0] = 2;
+            Assert.True(channelOut.TryAddBatch(new SingularBatch(Core.Hash256.Zero, 1, Core.Hash256.Zero, (ulong)i, [tx]).Encode()));
+        }
+
+        IReadOnlyList<byte[]> blobs = channelOut.ToBlobs();
+        Assert.True(blobs.Count >= 3);
+        var bank = new ChannelBank(TestConfig.Default);
+        foreach (byte[] blob in blobs)
+        {
+            Frame[] frames = Frame.ParseBatcherData(Blobs.BlobCodec.Decode(blob));
+            Assert.Single(frames);
+            Assert.True(bank.IngestFrame(frames[0], new L1BlockRef(default, 1, default, 0), out _));
+        }
+
+        Assert.True(bank.TryReadChannel(new L1BlockRef(default, 1, default, 0), out Channel? channel));
+        Assert.Equal(channelOut.Compressed, channel!.ReadData());
     }
 }

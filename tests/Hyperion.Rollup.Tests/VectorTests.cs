@@ -46,7 +46,7 @@ public class VectorTests
             checkedCount++;
         }
 
-        Assert.Equal(3, checkedCount);
+        Assert.Equal(4, checkedCount); // EOA call, EOA creation, bridged ETH, bridged ERC20
     }
 
     [Fact]

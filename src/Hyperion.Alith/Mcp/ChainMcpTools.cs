@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
+using Nethereum.Contracts;
 using Nethereum.Hex.HexTypes;
 using Nethereum.JsonRpc.Client;
 using Nethereum.RPC.Eth.DTOs;
@@ -209,6 +210,10 @@ public sealed class ChainMcpTools(HyperionChain chain)
         {
             string data = e.RpcError?.Data is { } d ? $" (data {d})" : "";
             throw new McpException($"the node refused: {e.RpcError?.Message ?? e.Message}{data}", e);
+        }
+        catch (Exception e) when (e is Nethereum.ABI.FunctionEncoding.SmartContractRevertException or SmartContractCustomErrorRevertException)
+        {
+            throw new McpException($"the node refused: the call reverted: {e.Message}", e);
         }
         catch (Exception e) when (e is ArgumentException or FormatException or OverflowException or InvalidOperationException or RpcClientUnknownException or RpcClientTimeoutException)
         {

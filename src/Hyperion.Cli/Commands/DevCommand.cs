@@ -33,16 +33,30 @@ internal static class DevCommand
         var logLevel = new Option<string>("--log-level") { Description = "error, warn, info or debug.", DefaultValueFactory = _ => "info" };
         logLevel.AcceptOnlyFromAmong("error", "warn", "info", "debug");
         var modelDir = new Option<DirectoryInfo?>("--model-dir") { Description = "HQM models for the inference precompile 0x…0a11, found by content hash (default: <data-dir>/models)." };
-        var cors = new Option<string>("--cors") { Description = "Origins browsers may call from, comma-separated; * for any, none for same-origin only.", DefaultValueFactory = _ => "*" };
+        var cors = new Option<string>("--cors")
+        {
+            Description = "Browser origins that may call the node (CORS), comma-separated; * for any (the default), none for same-origin only. " +
+                "Only origins listed by name may use the unlocked dev accounts; other pages may read and send signed transactions.",
+            DefaultValueFactory = _ => "*",
+        };
         var modelThreads = new Option<int>("--model-threads") { Description = "Threads per inference forward pass (results do not depend on it).", DefaultValueFactory = _ => 1 };
+        var allowInsecureUnlock = new Option<bool>("--allow-insecure-unlock") { Description = "Serve the unlocked dev accounts on a --host other machines can reach (refused otherwise)." };
         var rpcGasCap = new Option<ulong>("--rpc-gas-cap") { Description = "Most gas an eth_call or eth_estimateGas may use (0: no cap).", DefaultValueFactory = _ => EthModule.DefaultRpcGasCap };
 
         var command = new Command("dev", "Start a development chain (JSON-RPC on 127.0.0.1:8545).")
         {
-            chainId, port, host, dataDir, ephemeral, blockTime, genesisFile, accounts, mnemonic, logLevel, modelDir, modelThreads, rpcGasCap, cors,
+            chainId, port, host, dataDir, ephemeral, blockTime, genesisFile, accounts, mnemonic, logLevel, modelDir, modelThreads, rpcGasCap,
+            allowInsecureUnlock, cors,
         };
         command.SetAction(async (parse, cancellation) =>
         {
+            string? refusal = RpcCaller.RefusalToListen(parse.GetValue(host)!, parse.GetValue(accounts) > 0, parse.GetValue(allowInsecureUnlock));
+            if (refusal is not null)
+            {
+                Console.Error.WriteLine($"hyperion dev: {refusal}");
+                return 1;
+            }
+
             try
             {
                 return await RunAsync(

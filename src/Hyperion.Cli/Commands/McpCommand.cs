@@ -68,8 +68,8 @@ internal static class McpCommand
         }).WithHttpTransport().WithTools(options.ToolCollection!);
         await using WebApplication app = builder.Build();
         app.MapMcp("/mcp");
-        await Console.Error.WriteLineAsync($"hyperion mcp: Streamable HTTP on http://127.0.0.1:{port}/mcp for {rpcUrl}").ConfigureAwait(false);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        await Console.Error.WriteLineAsync($"hyperion mcp: Streamable HTTP on http://127.0.0.1:{port}/mcp for {rpcUrl}").ConfigureAwait(false);
         await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
         return 0;
     }

@@ -134,6 +134,25 @@ public sealed record ChainSpec
         return rules is not null;
     }
 
+    /// <summary>
+    /// Checks that MetisVM can run every block from (<paramref name="number"/>, <paramref name="timestamp"/>) on: the
+    /// rules active there and every Ethereum hardfork scheduled later. A node refuses such a chain at start rather
+    /// than stopping when the fork arrives.
+    /// </summary>
+    /// <exception cref="UnsupportedForkException">The rules there, or a fork scheduled later, are not implemented.</exception>
+    public void EnsureSupportedFrom(ulong number, ulong timestamp)
+    {
+        ForkAt(number, timestamp);
+        foreach (ForkActivation activation in _forks)
+        {
+            if (Hardforks.IsEthereum(activation.Fork) && !activation.Condition.IsActive(number, timestamp) && Hardforks.EvmRules(activation.Fork) is null)
+            {
+                throw new UnsupportedForkException(
+                    $"chain {ChainId} schedules {Hardforks.FixtureName(activation.Fork)} at {activation.Condition}, which MetisVM does not implement ({Hardforks.SupportedNames})");
+            }
+        }
+    }
+
     /// <summary>The blob parameters of a block, or null before Cancun.</summary>
     public BlobSchedule? BlobScheduleAt(ulong number, ulong timestamp) => NewestActive(BlobSchedules, number, timestamp);
 

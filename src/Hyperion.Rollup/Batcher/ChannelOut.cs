@@ -1,4 +1,5 @@
 using Hyperion.Core.Rlp;
+using Hyperion.Rollup.Blobs;
 using Hyperion.Rollup.Derivation;
 
 namespace Hyperion.Rollup.Batcher;
@@ -97,4 +98,14 @@ public sealed class ChannelOut
 
         return frames;
     }
+
+    /// <summary>Largest frame that fits one blob together with the batcher version byte.</summary>
+    public const int MaxFrameSizePerBlob = BlobCodec.MaxDataSize - 1;
+
+    /// <summary>
+    /// The channel as blobs for an EIP-4844 batcher transaction: one frame per blob, each blob carrying
+    /// <c>version 0 ++ frame</c> in the OP blob encoding.
+    /// </summary>
+    public IReadOnlyList<byte[]> ToBlobs() =>
+        [.. ToFrames(MaxFrameSizePerBlob).Select(f => BlobCodec.Encode(Frame.EncodeBatcherData([f])))];
 }

@@ -18,6 +18,9 @@ public static class ChannelCompression
     /// <summary>The channel version byte announcing brotli.</summary>
     public const byte BrotliVersion = 0x01;
 
+    /// <summary>A zlib stream of no bytes: header 78 DA, one final empty fixed-Huffman block, Adler-32 of nothing (1).</summary>
+    private static ReadOnlySpan<byte> EmptyZlibStream => [0x78, 0xDA, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01];
+
     public static byte[] Compress(ReadOnlySpan<byte> data, CompressionAlgorithm algorithm)
     {
         using var output = new MemoryStream();
@@ -26,6 +29,11 @@ public static class ChannelCompression
             output.WriteByte(BrotliVersion);
             using var brotli = new BrotliStream(output, CompressionLevel.SmallestSize, leaveOpen: true);
             brotli.Write(data);
+        }
+        else if (data.IsEmpty)
+        {
+            // .NET's ZLibStream writes nothing at all when given no bytes; a channel needs a complete stream.
+            return [.. EmptyZlibStream];
         }
         else
         {

@@ -264,6 +264,7 @@ public sealed class EthModule : IRpcModule
 
     private DevAccount DevAccountFor(Address? from)
     {
+        RpcCaller.EnsureMayUseUnlockedAccounts();
         Address address = from ?? (AccountList.Count > 0 ? AccountList[0] : Address.Zero);
         return _accounts.TryGetValue(address, out DevAccount? account) ? account : throw new RpcException($"unknown account {address}");
     }

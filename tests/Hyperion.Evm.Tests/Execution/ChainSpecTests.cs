@@ -47,6 +47,18 @@ public sealed class ChainSpecTests
     }
 
     [Fact]
+    public void A_chain_that_schedules_an_unimplemented_fork_is_refused_up_front()
+    {
+        ChainSpec dev = ChainSpec.Dev(1);
+        dev.EnsureSupportedFrom(1, 0);
+        ChainSpec prague = dev with { Forks = [.. dev.Forks, new ForkActivation(Hardfork.Prague, ForkCondition.Timestamp(5_000))] };
+        Assert.Equal(Fork.Cancun, prague.ForkAt(1, 4_999));
+        UnsupportedForkException error = Assert.Throws<UnsupportedForkException>(() => prague.EnsureSupportedFrom(1, 0));
+        Assert.Contains("Prague at timestamp 5000", error.Message, StringComparison.Ordinal);
+        Assert.Throws<UnsupportedForkException>(() => ChainSpec.AllActiveFrom(1, Hardfork.Istanbul).EnsureSupportedFrom(1, 0));
+    }
+
+    [Fact]
     public void The_dev_spec_has_every_implemented_fork_at_genesis()
     {
         ChainSpec dev = ChainSpec.Dev(1337);

@@ -16,6 +16,22 @@ const KNOWN = [
   'event ModelRegistered(bytes32 indexed hash, uint64 sizeBytes, uint32 macsPerGas)',
   'event ModelDeregistered(bytes32 indexed hash)',
   'event StoryWritten(uint256 indexed id, address indexed author, string prompt, string text, uint32[] tokens)',
+  // LazAI (contracts/src/lazai): data anchored tokens, validation, the inference market and verifier.
+  'event ClassCreated(uint256 indexed classId, uint8 kind, address indexed manager, bytes32 contentHash, string uri, uint256[] parents, uint16[] parentBps)',
+  'event DATMinted(uint256 indexed tokenId, uint256 indexed classId, address indexed to, uint256 value, uint64 expireAt, uint256 shareRatio)',
+  'event ValueTransferred(uint256 indexed fromTokenId, uint256 indexed toTokenId, uint256 value)',
+  'event UsageRecorded(uint256 indexed classId, address indexed user, address indexed recorder, uint256 units, uint256 amount)',
+  'event RevenueSettled(uint256 indexed classId, address indexed payer, uint256 amount, uint256 perShare, uint256 carry)',
+  'event Claimed(address indexed account, uint256 amount)',
+  'event Retired(uint256 indexed tokenId, uint256 indexed classId)',
+  'event PriceChanged(uint256 indexed classId, uint256 pricePerUse)',
+  'event ValidationRequested(uint256 indexed requestId, uint256 indexed classId, address indexed requester, bytes32 nonce, uint256 fee, uint8 required)',
+  'event Attested(uint256 indexed attestationId, uint256 indexed requestId, address indexed validator, bytes32 proof)',
+  'event Slashed(uint256 indexed attestationId, address indexed validator, address indexed challenger, uint256 amount)',
+  'event InferenceRecorded(uint256 indexed id, address indexed caller, uint256 indexed modelClass, bytes32 modelHash, bytes32 inputHash, bytes32 outputHash, uint256 gasUsed, uint256 price)',
+  'event FeesSplit(uint256 indexed id, uint256 protocolFee, uint256 computeFee, uint256 dataFee)',
+  'event ResultPosted(uint256 indexed id, address indexed poster, bytes32 indexed model, bytes32 inputHash, bytes32 outputHash, uint256 bond)',
+  'event ResultRefuted(uint256 indexed id, address indexed challenger, bytes32 actualOutputHash)',
   'function transfer(address to, uint256 value) returns (bool)',
   'function approve(address spender, uint256 value) returns (bool)',
   'function transferFrom(address from, address to, uint256 value) returns (bool)',
@@ -54,6 +70,9 @@ function prepare(entry) {
 }
 
 const known = KNOWN.map((s) => prepare(parseSignature(s)));
+
+/** The topic of a known event by name (the first with that name). */
+export const knownTopic = (name) => known.find((e) => e.type === 'event' && e.name === name)?.topic;
 const STORAGE_KEY = 'hyperion-explorer-abis';
 
 function userAbis() {

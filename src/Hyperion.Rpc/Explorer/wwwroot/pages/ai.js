@@ -1,7 +1,8 @@
-// On-chain AI: the models in the registry (0x…0a12, from its events) and the recent calls to the inference
-// precompile (0x…0a11), found in the call traces of the recent transactions.
-import { el, num, short, section, table, toNumber, txLink, blockLink, addressLink } from '../format.js';
-import { decodeLog, valueText } from '../abi.js';
+// On-chain AI: the models in the registry (0x…0a12, from its events), the recent calls to the inference
+// precompile (0x…0a11), found in the call traces of the recent transactions, and — where the chain has them —
+// LazAI's data anchored token classes and recorded inferences.
+import { el, num, short, section, table, toNumber, txLink, blockLink, addressLink, ether } from '../format.js';
+import { decodeLog, valueText, knownTopic } from '../abi.js';
 import { inferenceFrames, INFERENCE } from './shared.js';
 
 export const REGISTRY = '0x0000000000000000000000000000000000000a12';
@@ -36,6 +37,7 @@ export async function render(ctx) {
   const calls = txs.flatMap((t) => (canTrace ? inferenceFrames(traces.get(t.hash) ?? {}) : t.to?.toLowerCase() === INFERENCE ? [{ frame: t, call: null }] : [])
     .map((c) => ({ ...c, tx: t })));
 
+  const lazai = await lazaiSections(rpc);
   const node = el('div', {},
     el('h1', {}, 'On-chain AI'),
     section('Registered models', el('div', { id: 'models' }, table(['model (content hash)', 'size', 'MACs per gas', 'registered in'],
@@ -50,6 +52,31 @@ export async function render(ctx) {
           arg('prompt') ? el('span', { class: 'prompt' }, valueText(arg('prompt'))) : '—',
           output ? String(output[0].value.length) : frame.error ? el('span', { class: 'error' }, frame.error) : '—',
           output ? el('span', { class: 'generated' }, output[1].value) : '—'];
-      }), 'no inference calls in these blocks'))));
+      }), 'no inference calls in these blocks'))),
+    lazai);
   return { node, title: 'AI' };
+}
+
+/**
+ * LazAI's data anchored token classes and recorded (paid) inferences, from their events on any contract; a section
+ * appears only when the chain has such events.
+ */
+async function lazaiSections(rpc) {
+  const [classes, records] = await rpc.batch(['ClassCreated', 'InferenceRecorded'].map((name) =>
+    ['eth_getLogs', [{ fromBlock: '0x0', toBlock: 'latest', topics: [knownTopic(name)] }]]));
+  const decoded = (answer) => (answer.result ?? []).map((log) => ({ log, e: decodeLog(log) })).filter((x) => x.e);
+  const arg = (e, name) => e.args.find((a) => a.name === name);
+  const KINDS = ['none', 'dataset', 'model', 'agent'];
+  const dats = decoded(classes);
+  const paid = decoded(records);
+  return [
+    dats.length ? section(`Data anchored token classes (${dats.length})`, el('div', { id: 'dat-classes' }, table(['class', 'kind', 'contract', 'manager', 'content hash', 'uri', 'parents'],
+      dats.map(({ log, e }) => [String(arg(e, 'classId').value), KINDS[Number(arg(e, 'kind').value)] ?? String(arg(e, 'kind').value), addressLink(log.address),
+        addressLink(arg(e, 'manager').value), el('span', { class: 'mono', title: arg(e, 'contentHash').value }, short(arg(e, 'contentHash').value, 6)),
+        arg(e, 'uri').value, valueText(arg(e, 'parents'))])))) : null,
+    paid.length ? section(`Recorded inferences (${paid.length})`, el('div', { id: 'inference-records' }, table(['transaction', 'block', 'caller', 'model class', 'model', 'gas', 'price'],
+      paid.map(({ log, e }) => [txLink(log.transactionHash), blockLink(toNumber(log.blockNumber)), addressLink(arg(e, 'caller').value),
+        String(arg(e, 'modelClass').value), el('span', { class: 'mono', title: arg(e, 'modelHash').value }, short(arg(e, 'modelHash').value, 6)),
+        num(arg(e, 'gasUsed').value), ether(arg(e, 'price').value)])))) : null,
+  ];
 }

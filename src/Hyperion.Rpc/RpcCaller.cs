@@ -1,0 +1,79 @@
+using System.Net;
+
+namespace Hyperion.Rpc;
+
+/// <summary>
+/// How far the caller of the request being handled (on this async flow) is trusted. A web page in a browser can
+/// reach a node on localhost — by a cross-origin POST or a WebSocket, neither of which the browser guards — so a
+/// request whose <c>Origin</c> is not allowed by <c>--cors</c> may read and send signed transactions, but may not use
+/// the node's unlocked keys.
+/// </summary>
+public static class RpcCaller
+{
+    private static readonly AsyncLocal<string?> UntrustedOriginOfFlow = new();
+
+    /// <summary>The browser origin of the current request when <c>--cors</c> does not allow it; null for a trusted caller.</summary>
+    public static string? UntrustedOrigin
+    {
+        get => UntrustedOriginOfFlow.Value;
+        set => UntrustedOriginOfFlow.Value = value;
+    }
+
+    /// <summary>The untrusted origin of <paramref name="request"/> (see <see cref="Untrusted(string?, string?, IReadOnlyCollection{string})"/>).</summary>
+    public static string? Untrusted(Microsoft.AspNetCore.Http.HttpRequest request, IReadOnlyCollection<string> corsOrigins)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return Untrusted(request.Headers.Origin, $"{request.Scheme}://{request.Host}", corsOrigins);
+    }
+
+    /// <summary>
+    /// Null when a request with <paramref name="origin"/> (the header, if any) may use unlocked keys: no Origin (not a
+    /// browser), the node's own origin (<paramref name="ownOrigin"/>: its explorer page), or an origin <c>--cors</c>
+    /// names. <c>*</c> lets any page read (it is the dev default) but grants no keys. Otherwise the origin.
+    /// </summary>
+    public static string? Untrusted(string? origin, string? ownOrigin, IReadOnlyCollection<string> corsOrigins)
+    {
+        ArgumentNullException.ThrowIfNull(corsOrigins);
+        if (string.IsNullOrEmpty(origin) || SameOrigin(origin, ownOrigin))
+        {
+            return null;
+        }
+
+        return corsOrigins.Any(allowed => allowed != "*" && SameOrigin(allowed, origin)) ? null : origin;
+    }
+
+    private static bool SameOrigin(string a, string? b) =>
+        b is not null && string.Equals(a.TrimEnd('/'), b.TrimEnd('/'), StringComparison.OrdinalIgnoreCase);
+
+    /// <exception cref="RpcException">The current request comes from an origin outside <c>--cors</c>.</exception>
+    public static void EnsureMayUseUnlockedAccounts()
+    {
+        if (UntrustedOrigin is string origin)
+        {
+            throw new RpcException($"unlocked accounts are not available to requests from origin {origin}: it is not named by --cors");
+        }
+    }
+
+    /// <summary>
+    /// Null when serving on <paramref name="host"/> is safe; otherwise why the node refuses: unlocked keys on an address
+    /// other machines can reach sign for anyone (geth refuses the same without --allow-insecure-unlock).
+    /// </summary>
+    public static string? RefusalToListen(string host, bool hasUnlockedAccounts, bool allowInsecureUnlock)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        if (!hasUnlockedAccounts || allowInsecureUnlock || IsLoopback(host))
+        {
+            return null;
+        }
+
+        return $"refusing to serve unlocked dev accounts on --host {host}, which other machines can reach: anyone there could sign with them. " +
+               "Listen on 127.0.0.1, or pass --allow-insecure-unlock if that is really intended.";
+    }
+
+    private static bool IsLoopback(string host)
+    {
+        string trimmed = host.Trim('[', ']');
+        return trimmed.Equals("localhost", StringComparison.OrdinalIgnoreCase) ||
+               (IPAddress.TryParse(trimmed, out IPAddress? address) && IPAddress.IsLoopback(address));
+    }
+}
