@@ -1,13 +1,16 @@
 using Hyperion.Chain;
 using Hyperion.Core.Wallet;
+using Hyperion.Execution.Blocks;
+using Hyperion.Execution.Specs;
 using Hyperion.Rpc;
 using Hyperion.Rpc.Eth;
 
 namespace Hyperion.Node;
 
 /// <summary>
-/// Composes a node from parts, each with a default and replaceable: the chain's genesis (chain id, allocation), the
-/// state store (memory or MetisDB), the transaction pool, the block producer, the RPC modules and the metrics. The
+/// Composes a node from parts, each with a default and replaceable: the genesis (its chain spec and allocation), the
+/// block executor, the state store (memory or MetisDB), the transaction pool, the block producer, the RPC modules and
+/// the metrics. The
 /// default composition is the dev chain of <c>hyperion dev</c>; another chain type is another composition.
 /// </summary>
 /// <example>
@@ -46,6 +49,12 @@ public sealed class NodeBuilder
 
     /// <summary>Where the state is kept (default: MetisDB under the data directory, memory without one).</summary>
     public NodeBuilder WithStateStore(IStateStore store) => WithChain(o => o with { StateStore = store });
+
+    /// <summary>
+    /// The block executor, from the chain's spec and precompiles (default: Ethereum's <see cref="BlockExecutor"/>; a
+    /// rollup passes its own transaction handler to it).
+    /// </summary>
+    public NodeBuilder WithBlockExecutor(Func<ChainSpec, ChainPrecompiles, IBlockExecutor> executor) => WithChain(o => o with { ExecutorFactory = executor });
 
     /// <summary>The transaction pool (default: <see cref="TxPool"/>).</summary>
     public NodeBuilder WithPool(Func<IChainReader, ITransactionPool> pool) => WithChain(o => o with { PoolFactory = pool });
