@@ -32,18 +32,36 @@ public sealed record CallRequest
 
         try
         {
-            byte[] data = e.TryGetProperty("input", out JsonElement input) && input.ValueKind == JsonValueKind.String ? EthJson.ParseData(input.GetString()!)
-                : e.TryGetProperty("data", out JsonElement d) && d.ValueKind == JsonValueKind.String ? EthJson.ParseData(d.GetString()!) : [];
+            byte[]? input = OptionalData(e, "input");
+            byte[]? data = OptionalData(e, "data");
+            if (input is not null && data is not null && !input.AsSpan().SequenceEqual(data))
+            {
+                throw new FormatException("both \"data\" and \"input\" are set and not equal. Please use \"input\" to pass transaction call data");
+            }
+
+            UInt256? gasPrice = OptionalUInt256(e, "gasPrice");
+            UInt256? maxFee = OptionalUInt256(e, "maxFeePerGas");
+            UInt256? maxPriorityFee = OptionalUInt256(e, "maxPriorityFeePerGas");
+            if (gasPrice is not null && (maxFee is not null || maxPriorityFee is not null))
+            {
+                throw new FormatException("both gasPrice and (maxFeePerGas or maxPriorityFeePerGas) specified");
+            }
+
+            if (maxFee is UInt256 fee && maxPriorityFee is UInt256 tip && tip > fee)
+            {
+                throw new FormatException($"maxFeePerGas ({fee}) < maxPriorityFeePerGas ({tip})");
+            }
+
             return new CallRequest
             {
                 From = OptionalAddress(e, "from"),
                 To = OptionalAddress(e, "to"),
                 Gas = OptionalQuantity(e, "gas"),
-                GasPrice = OptionalUInt256(e, "gasPrice"),
-                MaxFeePerGas = OptionalUInt256(e, "maxFeePerGas"),
-                MaxPriorityFeePerGas = OptionalUInt256(e, "maxPriorityFeePerGas"),
+                GasPrice = gasPrice,
+                MaxFeePerGas = maxFee,
+                MaxPriorityFeePerGas = maxPriorityFee,
                 Value = OptionalUInt256(e, "value") ?? UInt256.Zero,
-                Data = data,
+                Data = input ?? data ?? [],
                 Nonce = OptionalQuantity(e, "nonce"),
                 Type = OptionalQuantity(e, "type") is ulong t ? (TransactionType)t : null,
                 AccessList = ParseAccessList(e),
@@ -55,27 +73,40 @@ public sealed record CallRequest
         }
     }
 
-    private static Address? OptionalAddress(JsonElement e, string name)
+    /// <summary>
+    /// A member given as a JSON string; absent or null is none. Any other JSON type is refused, never read as a default
+    /// (<c>"value":true</c> or <c>"gas":{}</c> must not become 0).
+    /// </summary>
+    private static string? OptionalString(JsonElement e, string name)
     {
         if (!e.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
         {
             return null;
         }
 
-        return Address.TryParse(value.GetString(), out Address address) ? address : throw new FormatException($"{name} is not an address");
+        return value.ValueKind == JsonValueKind.String
+            ? RpcDispatcher.ReadStringReplacingLoneSurrogates(value)
+            : throw new FormatException($"{name}: expected a hex string, got {value.GetRawText()}");
     }
 
+    private static Address? OptionalAddress(JsonElement e, string name) =>
+        OptionalString(e, name) is not string text ? null
+        : text.StartsWith("0x", StringComparison.OrdinalIgnoreCase) && Address.TryParse(text, out Address address) ? address
+        : throw new FormatException($"{name}: '{text}' is not a 0x-prefixed 20-byte address");
+
+    private static byte[]? OptionalData(JsonElement e, string name) =>
+        OptionalString(e, name) is string text ? EthJson.ParseData(text) : null;
+
     private static ulong? OptionalQuantity(JsonElement e, string name) =>
-        e.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? EthJson.ParseQuantity(value.GetString()!) : null;
+        OptionalString(e, name) is string text ? EthJson.ParseQuantity(text) : null;
 
     private static UInt256? OptionalUInt256(JsonElement e, string name)
     {
-        if (!e.TryGetProperty(name, out JsonElement value) || value.ValueKind != JsonValueKind.String)
+        if (OptionalString(e, name) is not string text)
         {
             return null;
         }
 
-        string text = value.GetString()!;
         return text.StartsWith("0x", StringComparison.OrdinalIgnoreCase) && UInt256.TryParse(text, out UInt256 parsed)
             ? parsed
             : throw new FormatException($"{name}: '{text}' is not a hex quantity");
@@ -83,21 +114,36 @@ public sealed record CallRequest
 
     private static AccessListEntry[] ParseAccessList(JsonElement e)
     {
-        if (!e.TryGetProperty("accessList", out JsonElement list) || list.ValueKind != JsonValueKind.Array)
+        if (!e.TryGetProperty("accessList", out JsonElement list) || list.ValueKind == JsonValueKind.Null)
         {
             return [];
+        }
+
+        if (list.ValueKind != JsonValueKind.Array)
+        {
+            throw new FormatException($"accessList: expected an array, got {list.GetRawText()}");
         }
 
         var entries = new List<AccessListEntry>();
         foreach (JsonElement item in list.EnumerateArray())
         {
+            if (item.ValueKind != JsonValueKind.Object)
+            {
+                throw new FormatException($"accessList: expected entries with address and storageKeys, got {item.GetRawText()}");
+            }
+
             Address address = OptionalAddress(item, "address") ?? throw new FormatException("accessList entry without address");
             var keys = new List<Hash256>();
-            if (item.TryGetProperty("storageKeys", out JsonElement keyList) && keyList.ValueKind == JsonValueKind.Array)
+            if (item.TryGetProperty("storageKeys", out JsonElement keyList) && keyList.ValueKind != JsonValueKind.Null)
             {
+                if (keyList.ValueKind != JsonValueKind.Array)
+                {
+                    throw new FormatException($"accessList storageKeys: expected an array, got {keyList.GetRawText()}");
+                }
+
                 foreach (JsonElement key in keyList.EnumerateArray())
                 {
-                    keys.Add(Hash256.TryParse(key.GetString(), out Hash256 hash) ? hash : throw new FormatException("accessList storage key is not 32 bytes"));
+                    keys.Add(key.ValueKind == JsonValueKind.String && Hash256.TryParse(key.GetString(), out Hash256 hash) ? hash : throw new FormatException("accessList storage key is not 32 bytes"));
                 }
             }
 

@@ -31,9 +31,11 @@ public sealed class LogFilter
         }
 
         Hash256? blockHash = null;
-        if (e.TryGetProperty("blockHash", out JsonElement hashElement) && hashElement.ValueKind == JsonValueKind.String)
+        if (Present(e, "blockHash", out JsonElement hashElement))
         {
-            blockHash = Hash256.TryParse(hashElement.GetString(), out Hash256 h) ? h : throw RpcException.InvalidParams("invalid blockHash");
+            blockHash = hashElement.ValueKind == JsonValueKind.String && Hash256.TryParse(hashElement.GetString(), out Hash256 h)
+                ? h
+                : throw RpcException.InvalidParams($"invalid blockHash {hashElement.GetRawText()}: expected a 32-byte hex string");
             if (e.TryGetProperty("fromBlock", out _) || e.TryGetProperty("toBlock", out _))
             {
                 throw RpcException.InvalidParams("cannot specify both BlockHash and FromBlock/ToBlock, choose one or the other");
@@ -41,7 +43,7 @@ public sealed class LogFilter
         }
 
         var addresses = new List<Address>();
-        if (e.TryGetProperty("address", out JsonElement address))
+        if (Present(e, "address", out JsonElement address))
         {
             if (address.ValueKind == JsonValueKind.String)
             {
@@ -51,11 +53,21 @@ public sealed class LogFilter
             {
                 addresses.AddRange(address.EnumerateArray().Select(ParseAddress));
             }
+            else
+            {
+                // Ignoring it would match every log.
+                throw RpcException.InvalidParams($"invalid address {address.GetRawText()}: expected an address or an array of addresses");
+            }
         }
 
         var topics = new List<IReadOnlyList<Hash256>>();
-        if (e.TryGetProperty("topics", out JsonElement topicList) && topicList.ValueKind == JsonValueKind.Array)
+        if (Present(e, "topics", out JsonElement topicList))
         {
+            if (topicList.ValueKind != JsonValueKind.Array)
+            {
+                throw RpcException.InvalidParams($"invalid topics {topicList.GetRawText()}: expected an array of topics, nulls or arrays of topics");
+            }
+
             if (topicList.GetArrayLength() > 4)
             {
                 throw RpcException.InvalidParams("too many topics: at most 4 positions");
@@ -68,15 +80,15 @@ public sealed class LogFilter
                     JsonValueKind.Null => [],
                     JsonValueKind.String => [ParseTopic(position)],
                     JsonValueKind.Array => [.. position.EnumerateArray().Where(t => t.ValueKind != JsonValueKind.Null).Select(ParseTopic)],
-                    _ => throw RpcException.InvalidParams("invalid topic"),
+                    _ => throw RpcException.InvalidParams($"invalid topic {position.GetRawText()}: expected a topic, null or an array of topics"),
                 });
             }
         }
 
         return new LogFilter
         {
-            FromBlock = e.TryGetProperty("fromBlock", out JsonElement from) && from.ValueKind == JsonValueKind.String ? from.GetString()! : "latest",
-            ToBlock = e.TryGetProperty("toBlock", out JsonElement to) && to.ValueKind == JsonValueKind.String ? to.GetString()! : "latest",
+            FromBlock = BlockTagText(e, "fromBlock"),
+            ToBlock = BlockTagText(e, "toBlock"),
             BlockHash = blockHash,
             Addresses = addresses,
             Topics = topics,
@@ -171,9 +183,30 @@ public sealed class LogFilter
         return Topics.All(accepted => accepted.Count == 0 || accepted.Any(t => bloom.Contains(t)));
     }
 
+    /// <summary>A member that is there and not null.</summary>
+    private static bool Present(JsonElement e, string name, out JsonElement value) =>
+        e.TryGetProperty(name, out value) && value.ValueKind != JsonValueKind.Null;
+
+    /// <summary>fromBlock/toBlock: a string (number or tag, resolved later); absent or null is "latest"; anything else is refused, not read as "latest".</summary>
+    private static string BlockTagText(JsonElement e, string name)
+    {
+        if (!Present(e, name, out JsonElement value))
+        {
+            return "latest";
+        }
+
+        return value.ValueKind == JsonValueKind.String
+            ? value.GetString()!
+            : throw RpcException.InvalidParams($"invalid {name} {value.GetRawText()}: expected a block number or tag as a string");
+    }
+
     private static Address ParseAddress(JsonElement e) =>
-        Address.TryParse(e.GetString(), out Address a) ? a : throw RpcException.InvalidParams($"invalid address {e}");
+        e.ValueKind == JsonValueKind.String && e.GetString() is string text && text.StartsWith("0x", StringComparison.OrdinalIgnoreCase) && Address.TryParse(text, out Address a)
+            ? a
+            : throw RpcException.InvalidParams($"invalid address {e.GetRawText()}: expected a 0x-prefixed 20-byte hex string");
 
     private static Hash256 ParseTopic(JsonElement e) =>
-        Hash256.TryParse(e.GetString(), out Hash256 h) ? h : throw RpcException.InvalidParams($"invalid topic {e}");
+        e.ValueKind == JsonValueKind.String && e.GetString() is string text && text.StartsWith("0x", StringComparison.OrdinalIgnoreCase) && Hash256.TryParse(text, out Hash256 h)
+            ? h
+            : throw RpcException.InvalidParams($"invalid topic {e.GetRawText()}: expected a 0x-prefixed 32-byte hex string");
 }
