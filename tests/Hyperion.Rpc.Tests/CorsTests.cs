@@ -76,8 +76,9 @@ public sealed class CorsTests
     {
         using HttpRequestMessage preflight = Preflight("http://dapp.example");
         using HttpResponseMessage answer = await http.SendAsync(preflight);
+        // Whatever the status, a preflight answer without Access-Control-Allow-Origin is a refusal to the browser.
         Assert.Null(Header(answer, "Access-Control-Allow-Origin"));
-        Assert.NotEqual(HttpStatusCode.NoContent, answer.StatusCode);
+        Assert.Null(Header(answer, "Access-Control-Allow-Methods"));
         return true;
     });
 
