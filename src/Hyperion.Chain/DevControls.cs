@@ -74,4 +74,21 @@ public sealed class DevControls(ChainProvider chain, IBlockProducer producer, IT
             clock.SetNext(timestamp);
         }
     }
+
+    public bool Automine => producer.Mode.Automine;
+
+    public void SetAutomine(bool enabled)
+    {
+        if (enabled)
+        {
+            producer.Mode = MiningMode.OnDemand;
+        }
+        else if (producer.Mode.Automine)
+        {
+            producer.Mode = MiningMode.Manual; // anvil: turning automine off keeps an interval, if one is set
+        }
+    }
+
+    public void SetIntervalMining(TimeSpan? interval) =>
+        producer.Mode = interval is TimeSpan t && t > TimeSpan.Zero ? MiningMode.Every(t) : MiningMode.Manual;
 }

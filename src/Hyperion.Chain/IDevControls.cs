@@ -1,6 +1,6 @@
 namespace Hyperion.Chain;
 
-/// <summary>The dev chain's controls (evm_mine, evm_snapshot/revert, evm_increaseTime, evm_setNextBlockTimestamp).</summary>
+/// <summary>The dev chain's controls (evm_mine, evm_snapshot/revert, evm_increaseTime, evm_setNextBlockTimestamp, the mining mode).</summary>
 public interface IDevControls
 {
     /// <summary>Builds a block now with whatever is pending (possibly none), at <paramref name="timestamp"/> when given.</summary>
@@ -17,4 +17,13 @@ public interface IDevControls
 
     /// <summary>The next block's timestamp; it must be after the head's.</summary>
     void SetNextBlockTimestamp(ulong timestamp);
+
+    /// <summary>Whether a block is mined as soon as a transaction is pending.</summary>
+    bool Automine { get; }
+
+    /// <summary>Turns automine on (ending interval mining) or off (then blocks come only from evm_mine), as anvil does.</summary>
+    void SetAutomine(bool enabled);
+
+    /// <summary>Mines a block every <paramref name="interval"/> (automine off); null or zero: no interval, only evm_mine.</summary>
+    void SetIntervalMining(TimeSpan? interval);
 }

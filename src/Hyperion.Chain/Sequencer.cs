@@ -37,6 +37,58 @@ public interface IBlockProducer : IDisposable
 
     /// <summary>Builds a block now with whatever is pending (possibly none).</summary>
     StoredBlock Mine();
+
+    /// <summary>When blocks are built: on demand (automine), at a fixed interval, or only when asked.</summary>
+    MiningMode Mode { get; set; }
+
+    /// <summary>
+    /// Begins watching for <paramref name="hash"/>'s inclusion, before it is submitted to the pool (so an inclusion that
+    /// follows at once is not missed); null when blocks are not mined on demand (the sender does not wait then).
+    /// </summary>
+    PendingInclusion? ExpectInclusion(in Hash256 hash);
+}
+
+/// <summary>How blocks are mined: automine (a block as soon as transactions are pending), every <see cref="Interval"/>, or neither (only evm_mine).</summary>
+public readonly record struct MiningMode(bool Automine, TimeSpan? Interval)
+{
+    public static MiningMode OnDemand => new(true, null);
+
+    public static MiningMode Manual => new(false, null);
+
+    public static MiningMode Every(TimeSpan interval) => new(false, interval);
+}
+
+/// <summary>
+/// One sender's wait for its transaction: <see cref="Submitted"/> after the pool accepted it gives a task that completes
+/// once the transaction is in a block that is durable and announced, or was dropped, or cannot be mined now (queued
+/// behind a nonce gap, or left over by a round of production). Dispose it when done (or when the pool refused).
+/// </summary>
+public sealed class PendingInclusion : IDisposable
+{
+    private readonly Action<PendingInclusion> _remove;
+    private readonly Func<PendingInclusion, Task> _submitted;
+
+    internal PendingInclusion(Hash256 hash, Func<PendingInclusion, Task> submitted, Action<PendingInclusion> remove)
+    {
+        Hash = hash;
+        _submitted = submitted;
+        _remove = remove;
+    }
+
+    public Hash256 Hash { get; }
+
+    internal TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The pool announced the transaction as executable (not queued).</summary>
+    internal bool BecamePending { get; set; }
+
+    /// <summary>The first production round that started after the pool accepted the transaction.</summary>
+    internal long FirstRound { get; set; } = long.MaxValue;
+
+    /// <summary>The pool accepted the transaction; completes when it is mined, dropped, or cannot be mined now.</summary>
+    public Task Submitted() => _submitted(this);
+
+    public void Dispose() => _remove(this);
 }
 
 /// <summary>
@@ -52,6 +104,11 @@ public sealed class Sequencer : IBlockProducer
     private readonly SemaphoreSlim _wake = new(0);
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _producer;
+    private readonly AutoResetEvent _modeChanged = new(false);
+    private readonly object _waitLock = new();
+    private readonly Dictionary<Hash256, List<PendingInclusion>> _waits = [];
+    private long _roundsStarted;
+    private MiningMode _mode;
 
     public Sequencer(ChainProvider chain, ITransactionPool pool, IBlockClock clock, SequencerOptions options)
     {
@@ -63,7 +120,9 @@ public sealed class Sequencer : IBlockProducer
         _pool = pool;
         _clock = clock;
         _options = options;
-        _pool.TransactionPending += _ => _wake.Release();
+        _mode = options.BlockTime is TimeSpan interval ? MiningMode.Every(interval) : MiningMode.OnDemand;
+        _pool.TransactionPending += OnTransactionPending;
+        _pool.TransactionDropped += dropped => CompleteWaits([dropped.Hash]);
         _producer = new Thread(ProduceLoop) { IsBackground = true, Name = "hyperion-sequencer" };
     }
 
@@ -79,6 +138,57 @@ public sealed class Sequencer : IBlockProducer
         }
     }
 
+    public MiningMode Mode
+    {
+        get
+        {
+            lock (_waitLock)
+            {
+                return _mode;
+            }
+        }
+
+        set
+        {
+            if (value.Interval is TimeSpan interval && interval <= TimeSpan.Zero)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), "the mining interval must be positive");
+            }
+
+            lock (_waitLock)
+            {
+                _mode = value;
+                if (!value.Automine)
+                {
+                    CompleteAllWaits(); // no block is coming on demand: the senders return
+                }
+            }
+
+            _modeChanged.Set();
+            _wake.Release();
+        }
+    }
+
+    public PendingInclusion? ExpectInclusion(in Hash256 hash)
+    {
+        lock (_waitLock)
+        {
+            if (!_mode.Automine || _stop.IsCancellationRequested)
+            {
+                return null;
+            }
+
+            var wait = new PendingInclusion(hash, OnSubmitted, RemoveWait);
+            if (!_waits.TryGetValue(hash, out List<PendingInclusion>? list))
+            {
+                _waits[hash] = list = [];
+            }
+
+            list.Add(wait);
+            return wait;
+        }
+    }
+
     public void Dispose()
     {
         if (!_stop.IsCancellationRequested)
@@ -89,24 +199,120 @@ public sealed class Sequencer : IBlockProducer
             {
                 _producer.Join();
             }
+
+            lock (_waitLock)
+            {
+                CompleteAllWaits();
+            }
+
+            _modeChanged.Dispose();
+        }
+    }
+
+    private void OnTransactionPending(Hash256 hash)
+    {
+        lock (_waitLock)
+        {
+            if (_waits.TryGetValue(hash, out List<PendingInclusion>? list))
+            {
+                list.ForEach(w => w.BecamePending = true);
+            }
+        }
+
+        _wake.Release();
+    }
+
+    private Task OnSubmitted(PendingInclusion wait)
+    {
+        lock (_waitLock)
+        {
+            if (!wait.BecamePending)
+            {
+                wait.Done.TrySetResult(); // queued behind a nonce gap: it cannot be mined yet (anvil returns at once too)
+            }
+
+            // A round that starts from now on sees the transaction in the pool: it is included, dropped, or left over.
+            wait.FirstRound = _roundsStarted + 1;
+            return wait.Done.Task;
+        }
+    }
+
+    private void RemoveWait(PendingInclusion wait)
+    {
+        lock (_waitLock)
+        {
+            if (_waits.TryGetValue(wait.Hash, out List<PendingInclusion>? list) && list.Remove(wait) && list.Count == 0)
+            {
+                _waits.Remove(wait.Hash);
+            }
+        }
+    }
+
+    private void CompleteWaits(IEnumerable<Hash256> hashes)
+    {
+        lock (_waitLock)
+        {
+            foreach (Hash256 hash in hashes)
+            {
+                if (_waits.TryGetValue(hash, out List<PendingInclusion>? list))
+                {
+                    list.ForEach(w => w.Done.TrySetResult());
+                }
+            }
+        }
+    }
+
+    /// <summary>Completes every wait (the caller holds <see cref="_waitLock"/>).</summary>
+    private void CompleteAllWaits()
+    {
+        foreach (List<PendingInclusion> list in _waits.Values)
+        {
+            list.ForEach(w => w.Done.TrySetResult());
+        }
+    }
+
+    private long BeginRound()
+    {
+        lock (_waitLock)
+        {
+            return ++_roundsStarted;
+        }
+    }
+
+    /// <summary>A round ended: what it saw in the pool and left there cannot be mined now (e.g. under the base fee); those senders return.</summary>
+    private void EndRound(long round)
+    {
+        lock (_waitLock)
+        {
+            foreach (List<PendingInclusion> list in _waits.Values)
+            {
+                list.Where(w => w.FirstRound <= round).ToList().ForEach(w => w.Done.TrySetResult());
+            }
         }
     }
 
     private void ProduceLoop()
     {
         CancellationToken stop = _stop.Token;
+        WaitHandle[] stopOrModeChange = [stop.WaitHandle, _modeChanged];
         while (!stop.IsCancellationRequested)
         {
             try
             {
-                if (_options.BlockTime is TimeSpan interval)
+                MiningMode mode = Mode;
+                if (mode.Interval is TimeSpan interval)
                 {
-                    stop.WaitHandle.WaitOne(interval);
-                    if (!stop.IsCancellationRequested)
+                    if (WaitHandle.WaitAny(stopOrModeChange, interval) == WaitHandle.WaitTimeout)
                     {
                         lock (_chain.WriteLock) { Produce(); }
                     }
 
+                    continue;
+                }
+
+                if (!mode.Automine)
+                {
+                    WaitHandle.WaitAny(stopOrModeChange); // only evm_mine builds blocks until the mode changes
                     continue;
                 }
 
@@ -117,15 +323,28 @@ public sealed class Sequencer : IBlockProducer
                     _wake.Wait(0, CancellationToken.None);
                 }
 
+                if (!Mode.Automine)
+                {
+                    continue;
+                }
+
                 lock (_chain.WriteLock)
                 {
-                    // Build until nothing executable is left (a full block leaves the rest for the next).
-                    while (!stop.IsCancellationRequested && _pool.SelectForBlock(_chain.NextBaseFee(Store.Head.Header), 1).Count > 0)
+                    long round = BeginRound();
+                    try
                     {
-                        if (Produce().Block.Transactions.Length == 0)
+                        // Build until nothing executable is left (a full block leaves the rest for the next).
+                        while (!stop.IsCancellationRequested && _pool.SelectForBlock(_chain.NextBaseFee(Store.Head.Header), 1).Count > 0)
                         {
-                            break; // only transactions the builder could not include yet
+                            if (Produce().Block.Transactions.Length == 0)
+                            {
+                                break; // only transactions the builder could not include yet
+                            }
                         }
+                    }
+                    finally
+                    {
+                        EndRound(round);
                     }
                 }
             }
@@ -160,6 +379,8 @@ public sealed class Sequencer : IBlockProducer
         SkippedTransaction[] dropped = [.. execution.Skipped.Where(s => s.Permanent)];
         _pool.OnNewHead(states.Latest, _chain.NextBaseFee(block.Header), dropped.Select(s => s.Transaction.Hash));
         _chain.OnBlockAdded(new BlockAddedEvent(block, stopwatch.Elapsed) { Dropped = dropped });
+        // Announced: the senders waiting for these transactions return (a dropped one is logged by the node, as anvil does).
+        CompleteWaits(block.Block.Transactions.Select(t => t.Hash).Concat(dropped.Select(d => d.Transaction.Hash)));
         return block;
     }
 

@@ -110,7 +110,7 @@ public sealed class NodeBuilder
         {
             var registry = new RpcMethodRegistry();
             RpcServer.AddBuiltIns(registry, chain.Chain.ChainId);
-            var eth = new EthModule(chain.Chain, chain.Pool, chain.Proofs, _accounts) { RpcGasCap = _rpcGasCap };
+            var eth = new EthModule(chain.Chain, chain.Pool, chain.Proofs, _accounts) { RpcGasCap = _rpcGasCap, Producer = chain.Producer };
             var events = new EventModule(chain.Chain, chain.Pool);
             disposables.Add(events);
             var modules = new List<IRpcModule> { eth, new DebugModule(chain.Chain, eth), events };

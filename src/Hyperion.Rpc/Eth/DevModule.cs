@@ -4,7 +4,7 @@ using Hyperion.Chain;
 
 namespace Hyperion.Rpc.Eth;
 
-/// <summary>The dev chain's controls as anvil and Hardhat name them: evm_mine, anvil_mine, evm_snapshot/revert, evm_increaseTime, evm_setNextBlockTimestamp.</summary>
+/// <summary>The dev chain's controls as anvil and Hardhat name them: evm_mine, anvil_mine, evm_snapshot/revert, evm_increaseTime, evm_setNextBlockTimestamp, evm_setAutomine and evm_setIntervalMining.</summary>
 public sealed class DevModule(IDevControls dev) : IRpcModule
 {
     /// <summary>Most blocks one anvil_mine builds.</summary>
@@ -45,6 +45,28 @@ public sealed class DevModule(IDevControls dev) : IRpcModule
                 }
 
                 return null;
+            })
+            .Add("evm_setAutomine", p => SetAutomine(p))
+            .Add("anvil_setAutomine", p => SetAutomine(p))
+            .Add("anvil_getAutomine", _ => JsonValue.Create(dev.Automine))
+            .Add("hardhat_getAutomine", _ => JsonValue.Create(dev.Automine))
+            // Milliseconds, as Hardhat's evm_setIntervalMining (anvil reads seconds); 0 turns interval mining off.
+            .Add("evm_setIntervalMining", p =>
+            {
+                ulong ms = EthModule.GetNumber(p, 0);
+                dev.SetIntervalMining(ms == 0 ? null : TimeSpan.FromMilliseconds(ms));
+                return null;
             });
+    }
+
+    private JsonNode? SetAutomine(RpcParams p)
+    {
+        if (!p.Has(0) || p[0].ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+        {
+            throw RpcException.InvalidParams("expected a boolean");
+        }
+
+        dev.SetAutomine(p[0].GetBoolean());
+        return null;
     }
 }

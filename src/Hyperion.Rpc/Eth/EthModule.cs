@@ -57,6 +57,9 @@ public sealed class EthModule : IRpcModule
     /// </summary>
     public ulong RpcGasCap { get; init; } = DefaultRpcGasCap;
 
+    /// <summary>The chain's block producer, whose inclusions a send waits for when it mines on demand; null: sends return at once.</summary>
+    public IBlockProducer? Producer { get; init; }
+
     private IBlockReader Store => _chain.Blocks;
 
     public void Register(RpcMethodRegistry registry)
@@ -99,8 +102,8 @@ public sealed class EthModule : IRpcModule
                 StoredBlock? block = TryResolve(() => BlockTag.Resolve(Store, p, 0));
                 return block is null ? null : new JsonArray([.. Enumerable.Range(0, block.Receipts.Count).Select(i => (JsonNode)EthFormat.Receipt(block, i, BlobBaseFee(block.Header)))]);
             })
-            .Add("eth_sendRawTransaction", p => SubmitRaw(p.GetData(0)))
-            .Add("eth_sendTransaction", p => Submit(SignForDevAccount(CallRequest.Parse(p, 0))))
+            .Add("eth_sendRawTransaction", (p, cancel) => SubmitRawAsync(p.GetData(0), cancel))
+            .Add("eth_sendTransaction", (p, cancel) => SubmitAsync(SignForDevAccount(CallRequest.Parse(p, 0)), null, cancel))
             .Add("eth_signTransaction", p => Hex.Encode(SignForDevAccount(CallRequest.Parse(p, 0)).Envelope.Span))
             .Add("eth_sign", p => PersonalSign(GetAddress(p, 0), p.GetData(1)))
             .Add("personal_sign", p => PersonalSign(GetAddress(p, 1), p.GetData(0)))
@@ -246,20 +249,36 @@ public sealed class EthModule : IRpcModule
     // ---- submission
 
     /// <summary>A raw transaction in network form (a blob transaction with its sidecar).</summary>
-    private JsonNode SubmitRaw(byte[] raw)
+    private ValueTask<JsonNode?> SubmitRawAsync(byte[] raw, CancellationToken cancel)
     {
         if (!Transaction.TryDecodeNetwork(raw, out Transaction? tx, out BlobSidecar? sidecar, out string? error))
         {
             throw new RpcException($"rlp: {error}");
         }
 
-        return Submit(tx!, sidecar);
+        return SubmitAsync(tx!, sidecar, cancel);
     }
 
-    private JsonNode Submit(Transaction tx, BlobSidecar? sidecar = null)
+    /// <summary>
+    /// Adds to the pool; when the producer mines on demand, answers only once the transaction is in an announced
+    /// block (its receipt servable), was dropped (the node logs why; the hash is returned, as anvil does), or cannot be
+    /// mined yet (queued behind a nonce gap).
+    /// </summary>
+    private async ValueTask<JsonNode?> SubmitAsync(Transaction tx, BlobSidecar? sidecar, CancellationToken cancel)
     {
+        using PendingInclusion? inclusion = Producer?.ExpectInclusion(tx.Hash);
         string? error = _pool.Add(tx, sidecar);
-        return error is null ? tx.Hash.ToString() : throw new RpcException(error);
+        if (error is not null)
+        {
+            throw new RpcException(error);
+        }
+
+        if (inclusion is not null)
+        {
+            await inclusion.Submitted().WaitAsync(cancel).ConfigureAwait(false);
+        }
+
+        return tx.Hash.ToString();
     }
 
     private DevAccount DevAccountFor(Address? from)

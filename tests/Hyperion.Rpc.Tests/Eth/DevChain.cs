@@ -42,7 +42,8 @@ internal sealed class DevChain : IDisposable
     private long _id;
 
     /// <param name="pool">Pool limits (default: the node's).</param>
-    public DevChain(ulong rpcGasCap = EthModule.DefaultRpcGasCap, TxPoolOptions? pool = null)
+    /// <param name="automine">Mine on demand, as the dev node without --block-time (default: a block an hour, so tests mine with evm_mine).</param>
+    public DevChain(ulong rpcGasCap = EthModule.DefaultRpcGasCap, TxPoolOptions? pool = null, bool automine = false)
     {
         var alloc = new SortedDictionary<Address, GenesisAccount>();
         foreach (DevAccount account in Accounts)
@@ -54,10 +55,10 @@ internal sealed class DevChain : IDisposable
         alloc[Proxy] = new GenesisAccount(UInt256.Zero, 1, ProxyCode);
         Local = LocalChain.Start(
             new Genesis { Spec = Hyperion.Execution.Specs.ChainSpec.Dev(ChainId), Alloc = alloc },
-            new ChainOptions { Sequencer = new() { BlockTime = TimeSpan.FromHours(1) }, Pool = pool ?? new TxPoolOptions() });
+            new ChainOptions { Sequencer = new() { BlockTime = automine ? null : TimeSpan.FromHours(1) }, Pool = pool ?? new TxPoolOptions() });
         var registry = new RpcMethodRegistry();
         RpcServer.AddBuiltIns(registry, ChainId);
-        Eth = new EthModule(Local.Chain, Local.Pool, Local.Proofs, Accounts) { RpcGasCap = rpcGasCap };
+        Eth = new EthModule(Local.Chain, Local.Pool, Local.Proofs, Accounts) { RpcGasCap = rpcGasCap, Producer = Local.Producer };
         Eth.Register(registry);
         new DebugModule(Local.Chain, Eth).Register(registry);
         _events = new EventModule(Local.Chain, Local.Pool);

@@ -1,0 +1,84 @@
+using System.Text.Json;
+using static Hyperion.Rpc.Tests.Eth.DevChain;
+
+namespace Hyperion.Rpc.Tests.Eth;
+
+/// <summary>Automine as anvil's: a send answers once its transaction is in an announced block; the mode switches at run time.</summary>
+public sealed class AutomineTests : IDisposable
+{
+    private readonly DevChain _chain = new(automine: true);
+
+    public void Dispose() => _chain.Dispose();
+
+    private string Transfer(string from, string to, ulong? nonce = null)
+    {
+        string nonceField = nonce is ulong n ? $",\"nonce\":\"0x{n:x}\"" : "";
+        return _chain.Call("eth_sendTransaction", $$"""[{"from":"{{from}}","to":"{{to}}","value":"0x1"{{nonceField}}}]""").GetString()!;
+    }
+
+    private JsonElement Receipt(string hash) => _chain.Call("eth_getTransactionReceipt", $"""["{hash}"]""");
+
+    [Fact]
+    public void Each_sequential_send_returns_with_its_receipt_already_served()
+    {
+        for (int i = 0; i < 40; i++)
+        {
+            string hash = i % 2 == 0
+                ? Transfer(Alice.ToString(), Bob.ToString())
+                : _chain.Call("eth_sendRawTransaction", $"""["{_chain.Call("eth_signTransaction", $$"""[{"from":"{{Alice}}","to":"{{Bob}}","value":"0x1","gas":"0x5208"}]""").GetString()}"]""").GetString()!;
+            JsonElement receipt = Receipt(hash);
+            Assert.Equal(JsonValueKind.Object, receipt.ValueKind);
+            Assert.Equal("0x1", receipt.GetProperty("status").GetString());
+            Assert.Equal((ulong)(i + 1), Quantity(_chain.Call("eth_blockNumber")));
+        }
+    }
+
+    [Fact]
+    public async Task Concurrent_sends_each_return_after_their_own_inclusion()
+    {
+        for (ulong nonce = 0; nonce < 5; nonce++)
+        {
+            ulong n = nonce;
+            // Three senders at once: they may share a block, but each answer comes with its own receipt served.
+            JsonElement[] receipts = await Task.WhenAll(Accounts.Select(a => Task.Run(() => Receipt(Transfer(a.Address.ToString(), Bob.ToString(), n)))));
+            Assert.All(receipts, r => Assert.Equal("0x1", r.GetProperty("status").GetString()));
+        }
+    }
+
+    [Fact]
+    public void A_nonce_gapped_send_returns_at_once_and_is_mined_when_the_gap_fills()
+    {
+        string gapped = Transfer(Alice.ToString(), Bob.ToString(), nonce: 1);
+        Assert.Equal(JsonValueKind.Null, Receipt(gapped).ValueKind);
+        string first = Transfer(Alice.ToString(), Bob.ToString(), nonce: 0);
+        Assert.Equal(JsonValueKind.Object, Receipt(first).ValueKind);
+        Assert.Equal(JsonValueKind.Object, Receipt(gapped).ValueKind); // mined in the same round as the one that filled the gap
+    }
+
+    [Fact]
+    public void Modes_switch_between_automine_manual_and_interval()
+    {
+        Assert.True(_chain.Call("anvil_getAutomine").GetBoolean());
+        _chain.Call("evm_setAutomine", "[false]");
+        Assert.False(_chain.Call("hardhat_getAutomine").GetBoolean());
+        string manual = Transfer(Alice.ToString(), Bob.ToString());
+        Thread.Sleep(50);
+        Assert.Equal(JsonValueKind.Null, Receipt(manual).ValueKind);
+        _chain.Call("evm_mine");
+        Assert.Equal(JsonValueKind.Object, Receipt(manual).ValueKind);
+
+        _chain.Call("evm_setIntervalMining", "[20]");
+        string interval = Transfer(Alice.ToString(), Bob.ToString());
+        Assert.True(SpinWait.SpinUntil(() => Receipt(interval).ValueKind == JsonValueKind.Object, TimeSpan.FromSeconds(10)), "interval mining did not mine the transaction");
+
+        _chain.Call("evm_setIntervalMining", "[0]");
+        Assert.False(_chain.Call("anvil_getAutomine").GetBoolean());
+        string pending = Transfer(Alice.ToString(), Bob.ToString());
+        _chain.Call("evm_setAutomine", "[true]");
+        // Turning automine on mines what was pending; a new send returns with its receipt.
+        Assert.True(SpinWait.SpinUntil(() => Receipt(pending).ValueKind == JsonValueKind.Object, TimeSpan.FromSeconds(10)), "automine did not mine the pending transaction");
+        Assert.Equal(JsonValueKind.Object, Receipt(Transfer(Alice.ToString(), Bob.ToString())).ValueKind);
+
+        Assert.Equal(-32602, _chain.Error("evm_setAutomine", """["yes"]""").GetProperty("code").GetInt32());
+    }
+}
