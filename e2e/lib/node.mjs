@@ -1,6 +1,7 @@
 // Starts the node under test on a free port and stops it afterwards.
 //   default          : ../hyperion dev --ephemeral (the product)
 //   E2E_NODE=anvil   : anvil from npm, to check the tests themselves against a reference node
+//   startNode({ kind: 'anvil' }) : anvil beside the node under test (to compare the two in one run)
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
@@ -43,9 +44,8 @@ async function rpc(url, method, params = []) {
  * Starts a node and resolves { url, wsUrl, chainId, stop, kind } once it answers eth_chainId, or
  * { unavailable: reason } when the node cannot start at all (so a suite can skip with that reason).
  */
-export async function startNode({ extraArgs = [], timeoutMs = 300_000, dataDir = null } = {}) {
+export async function startNode({ extraArgs = [], timeoutMs = 300_000, dataDir = null, kind = process.env.E2E_NODE === 'anvil' ? 'anvil' : 'hyperion' } = {}) {
   const port = await freePort();
-  const kind = process.env.E2E_NODE === 'anvil' ? 'anvil' : 'hyperion';
   const [cmd, args] = kind === 'anvil'
     ? [path.join(binDir, 'anvil'), ['--port', String(port), '--silent', ...extraArgs]]
     : [path.join(repoRoot, 'hyperion'), ['dev', ...(dataDir ? ['--data-dir', dataDir] : ['--ephemeral']), '--port', String(port), ...extraArgs]];
