@@ -30,6 +30,7 @@ public sealed class NodeBuilder
     private ChainOptions _chain = new();
     private IReadOnlyList<DevAccount> _accounts = [];
     private ulong _rpcGasCap = EthModule.DefaultRpcGasCap;
+    private RpcExecutionLimits _executionLimits = new();
     private bool _devControls = true;
     private Func<LocalChain, INodeMetrics?> _metrics = chain => new NodeMetrics(chain.Chain, chain.Pool);
 
@@ -78,6 +79,13 @@ public sealed class NodeBuilder
         return this;
     }
 
+    /// <summary>Time limit, concurrency and batch budget of the methods that run the EVM (eth_call, debug_trace*, …).</summary>
+    public NodeBuilder WithRpcExecutionLimits(RpcExecutionLimits limits)
+    {
+        _executionLimits = limits ?? throw new ArgumentNullException(nameof(limits));
+        return this;
+    }
+
     /// <summary>Leaves out evm_mine, evm_snapshot/revert and the other dev controls (a chain others depend on).</summary>
     public NodeBuilder WithoutDevControls()
     {
@@ -108,7 +116,7 @@ public sealed class NodeBuilder
         var disposables = new List<IDisposable>();
         try
         {
-            var registry = new RpcMethodRegistry();
+            var registry = new RpcMethodRegistry { ExecutionLimits = _executionLimits };
             RpcServer.AddBuiltIns(registry, chain.Chain.ChainId);
             var eth = new EthModule(chain.Chain, chain.Pool, chain.Proofs, _accounts) { RpcGasCap = _rpcGasCap };
             var events = new EventModule(chain.Chain, chain.Pool);

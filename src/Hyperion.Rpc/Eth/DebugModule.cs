@@ -30,8 +30,8 @@ public sealed class DebugModule : IRpcModule
     {
         ArgumentNullException.ThrowIfNull(registry);
         registry
-            .Add("debug_traceTransaction", p => TraceTransaction(EthModule.GetHash(p, 0), ParseOptions(p, 1)))
-            .Add("debug_traceCall", p =>
+            .AddExecution("debug_traceTransaction", p => TraceTransaction(EthModule.GetHash(p, 0), ParseOptions(p, 1)))
+            .AddExecution("debug_traceCall", p =>
             {
                 CallRequest request = CallRequest.Parse(p, 0);
                 StoredBlock block = BlockTag.Resolve(_chain.Blocks, p, 1);

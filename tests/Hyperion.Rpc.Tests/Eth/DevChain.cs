@@ -42,7 +42,8 @@ internal sealed class DevChain : IDisposable
     private long _id;
 
     /// <param name="pool">Pool limits (default: the node's).</param>
-    public DevChain(ulong rpcGasCap = EthModule.DefaultRpcGasCap, TxPoolOptions? pool = null)
+    /// <param name="limits">Bounds on the EVM methods (default: the node's).</param>
+    public DevChain(ulong rpcGasCap = EthModule.DefaultRpcGasCap, TxPoolOptions? pool = null, RpcExecutionLimits? limits = null)
     {
         var alloc = new SortedDictionary<Address, GenesisAccount>();
         foreach (DevAccount account in Accounts)
@@ -55,7 +56,7 @@ internal sealed class DevChain : IDisposable
         Local = LocalChain.Start(
             new Genesis { Spec = Hyperion.Execution.Specs.ChainSpec.Dev(ChainId), Alloc = alloc },
             new ChainOptions { Sequencer = new() { BlockTime = TimeSpan.FromHours(1) }, Pool = pool ?? new TxPoolOptions() });
-        var registry = new RpcMethodRegistry();
+        var registry = new RpcMethodRegistry { ExecutionLimits = limits ?? new RpcExecutionLimits() };
         RpcServer.AddBuiltIns(registry, ChainId);
         Eth = new EthModule(Local.Chain, Local.Pool, Local.Proofs, Accounts) { RpcGasCap = rpcGasCap };
         Eth.Register(registry);
@@ -77,10 +78,19 @@ internal sealed class DevChain : IDisposable
     public EthModule Eth { get; }
 
     /// <summary>The whole response object for <paramref name="method"/> with <paramref name="paramsJson"/> (a JSON array).</summary>
-    public JsonElement Request(string method, string paramsJson = "[]")
+    public JsonElement Request(string method, string paramsJson = "[]") => Send(RequestJson(method, paramsJson));
+
+    /// <summary>The JSON of one request (for batches).</summary>
+    public string RequestJson(string method, string paramsJson = "[]") =>
+        $$"""{"jsonrpc":"2.0","id":{{Interlocked.Increment(ref _id)}},"method":"{{method}}","params":{{paramsJson}}}""";
+
+    /// <summary>Dispatches <paramref name="payload"/> (a request or a batch) and gives the response.</summary>
+    public JsonElement Send(string payload) => SendAsync(payload).GetAwaiter().GetResult();
+
+    /// <summary>Dispatches <paramref name="payload"/> as the server does, without holding a thread while it runs.</summary>
+    public async Task<JsonElement> SendAsync(string payload)
     {
-        string body = $$"""{"jsonrpc":"2.0","id":{{Interlocked.Increment(ref _id)}},"method":"{{method}}","params":{{paramsJson}}}""";
-        byte[] response = _dispatcher.DispatchAsync(Encoding.UTF8.GetBytes(body), CancellationToken.None).AsTask().GetAwaiter().GetResult()!;
+        byte[] response = (await _dispatcher.DispatchAsync(Encoding.UTF8.GetBytes(payload), CancellationToken.None).ConfigureAwait(false))!;
         return JsonDocument.Parse(response).RootElement.Clone();
     }
 
