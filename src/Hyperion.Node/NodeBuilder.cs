@@ -31,6 +31,8 @@ public sealed class NodeBuilder
     private IReadOnlyList<DevAccount> _accounts = [];
     private ulong _rpcGasCap = EthModule.DefaultRpcGasCap;
     private RpcExecutionLimits _executionLimits = new();
+    private LogQueryLimits _logLimits = LogQueryLimits.Default;
+    private long _maxTraceBytes = StructLogTracer.DefaultMaxBytes;
     private bool _devControls = true;
     private Func<LocalChain, INodeMetrics?> _metrics = chain => new NodeMetrics(chain.Chain, chain.Pool);
 
@@ -86,6 +88,15 @@ public sealed class NodeBuilder
         return this;
     }
 
+    /// <summary>Bounds on large answers: eth_getLogs/eth_getFilterLogs (blocks scanned, logs returned) and struct-log traces (bytes).</summary>
+    public NodeBuilder WithRpcResultLimits(LogQueryLimits logs, long maxTraceBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxTraceBytes, 1);
+        _logLimits = logs ?? throw new ArgumentNullException(nameof(logs));
+        _maxTraceBytes = maxTraceBytes;
+        return this;
+    }
+
     /// <summary>Leaves out evm_mine, evm_snapshot/revert and the other dev controls (a chain others depend on).</summary>
     public NodeBuilder WithoutDevControls()
     {
@@ -118,10 +129,10 @@ public sealed class NodeBuilder
         {
             var registry = new RpcMethodRegistry { ExecutionLimits = _executionLimits };
             RpcServer.AddBuiltIns(registry, chain.Chain.ChainId);
-            var eth = new EthModule(chain.Chain, chain.Pool, chain.Proofs, _accounts) { RpcGasCap = _rpcGasCap };
-            var events = new EventModule(chain.Chain, chain.Pool);
+            var eth = new EthModule(chain.Chain, chain.Pool, chain.Proofs, _accounts) { RpcGasCap = _rpcGasCap, LogLimits = _logLimits };
+            var events = new EventModule(chain.Chain, chain.Pool) { LogLimits = _logLimits };
             disposables.Add(events);
-            var modules = new List<IRpcModule> { eth, new DebugModule(chain.Chain, eth), events };
+            var modules = new List<IRpcModule> { eth, new DebugModule(chain.Chain, eth) { MaxTraceBytes = _maxTraceBytes }, events };
             if (_devControls)
             {
                 modules.Add(new DevModule(chain.Dev));

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Hyperion.Node;
 using Hyperion.Rpc;
+using Hyperion.Rpc.Eth;
 
 namespace Hyperion.Cli.Commands;
 
@@ -26,7 +27,25 @@ internal sealed class RpcLimitOptions
         DefaultValueFactory = _ => RpcExecutionLimits.DefaultMaxConcurrentExecutions,
     };
 
-    public IEnumerable<Option> All => [_evmTimeout, _batchBudget, _concurrency];
+    private readonly Option<int> _logsMaxResults = new("--rpc-logs-max-results")
+    {
+        Description = "Most logs one eth_getLogs or eth_getFilterLogs may return.",
+        DefaultValueFactory = _ => LogQueryLimits.Default.MaxResults,
+    };
+
+    private readonly Option<ulong> _logsMaxRange = new("--rpc-logs-max-range")
+    {
+        Description = "Most blocks one eth_getLogs or eth_getFilterLogs may scan.",
+        DefaultValueFactory = _ => LogQueryLimits.Default.MaxBlockRange,
+    };
+
+    private readonly Option<long> _traceMaxBytes = new("--rpc-trace-max-bytes")
+    {
+        Description = "Largest struct-log trace (debug_traceTransaction/debug_traceCall) in bytes of JSON.",
+        DefaultValueFactory = _ => StructLogTracer.DefaultMaxBytes,
+    };
+
+    public IEnumerable<Option> All => [_evmTimeout, _batchBudget, _concurrency, _logsMaxResults, _logsMaxRange, _traceMaxBytes];
 
     /// <summary>Applies the parsed values to <paramref name="builder"/>.</summary>
     /// <exception cref="ArgumentException">A value is out of range or not a duration.</exception>
@@ -40,7 +59,16 @@ internal sealed class RpcLimitOptions
 
         var limits = new RpcExecutionLimits(
             Duration("--rpc-evm-timeout", parse.GetValue(_evmTimeout)!), concurrency, Duration("--rpc-batch-evm-budget", parse.GetValue(_batchBudget)!));
-        return builder => builder.WithRpcExecutionLimits(limits);
+        int logsMaxResults = parse.GetValue(_logsMaxResults);
+        ulong logsMaxRange = parse.GetValue(_logsMaxRange);
+        long traceMaxBytes = parse.GetValue(_traceMaxBytes);
+        if (logsMaxResults < 1 || logsMaxRange < 1 || traceMaxBytes < 1)
+        {
+            throw new ArgumentException("--rpc-logs-max-results, --rpc-logs-max-range and --rpc-trace-max-bytes must be positive");
+        }
+
+        var logs = new LogQueryLimits(logsMaxRange, logsMaxResults);
+        return builder => builder.WithRpcExecutionLimits(limits).WithRpcResultLimits(logs, traceMaxBytes);
     }
 
     /// <summary>"0", a number of seconds, or a number followed by ms, s or m.</summary>

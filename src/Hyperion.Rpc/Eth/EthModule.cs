@@ -25,9 +25,6 @@ public sealed class EthModule : IRpcModule
     /// <summary>Suggested priority fee (1 gwei), as geth's default for a quiet chain.</summary>
     public static readonly UInt256 DefaultPriorityFee = 1_000_000_000UL;
 
-    /// <summary>Largest block range one eth_getLogs may scan.</summary>
-    public const ulong MaxLogRange = 10_000;
-
     /// <summary>geth's default --rpc.gascap: the most gas one eth_call or eth_estimateGas may use.</summary>
     public const ulong DefaultRpcGasCap = 50_000_000;
 
@@ -56,6 +53,9 @@ public sealed class EthModule : IRpcModule
     /// the block gas limit as in geth and anvil; 0 for no cap.
     /// </summary>
     public ulong RpcGasCap { get; init; } = DefaultRpcGasCap;
+
+    /// <summary>Bounds on eth_getLogs.</summary>
+    public LogQueryLimits LogLimits { get; init; } = LogQueryLimits.Default;
 
     private IBlockReader Store => _chain.Blocks;
 
@@ -112,7 +112,7 @@ public sealed class EthModule : IRpcModule
             .Add("eth_maxPriorityFeePerGas", _ => EthFormat.Quantity(DefaultPriorityFee))
             .Add("eth_blobBaseFee", _ => EthFormat.Quantity(BlobBaseFee(Store.Head.Header)))
             .Add("eth_feeHistory", FeeHistory)
-            .Add("eth_getLogs", p => new JsonArray([.. LogFilter.Parse(p, 0, Store).Query(Store, MaxLogRange)]))
+            .Add("eth_getLogs", p => new JsonArray([.. LogFilter.Parse(p, 0, Store).Query(Store, LogLimits)]))
             .Add("txpool_status", _ =>
             {
                 var (pending, queued) = _pool.Content();

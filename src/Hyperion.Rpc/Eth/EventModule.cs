@@ -41,6 +41,9 @@ public sealed class EventModule : IRpcModule, IDisposable
 
     public int SubscriptionCount => _subscriptions.Count;
 
+    /// <summary>Bounds on eth_getFilterLogs.</summary>
+    public LogQueryLimits LogLimits { get; init; } = LogQueryLimits.Default;
+
     public void Register(RpcMethodRegistry registry)
     {
         ArgumentNullException.ThrowIfNull(registry);
@@ -54,7 +57,7 @@ public sealed class EventModule : IRpcModule, IDisposable
             {
                 Filter filter = GetFilter(p.GetString(0));
                 return filter.Kind == FilterKind.Logs
-                    ? new JsonArray([.. filter.Logs!.Query(_chain.Blocks, EthModule.MaxLogRange)])
+                    ? new JsonArray([.. filter.Logs!.Query(_chain.Blocks, LogLimits)])
                     : throw new RpcException("filter not found");
             })
             .Add("eth_subscribe", p => Subscribe(p))

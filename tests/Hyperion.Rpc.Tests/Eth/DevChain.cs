@@ -43,7 +43,10 @@ internal sealed class DevChain : IDisposable
 
     /// <param name="pool">Pool limits (default: the node's).</param>
     /// <param name="limits">Bounds on the EVM methods (default: the node's).</param>
-    public DevChain(ulong rpcGasCap = EthModule.DefaultRpcGasCap, TxPoolOptions? pool = null, RpcExecutionLimits? limits = null)
+    /// <param name="logLimits">Bounds on log queries (default: the node's).</param>
+    /// <param name="maxTraceBytes">Bound on struct-log traces (default: the node's).</param>
+    public DevChain(ulong rpcGasCap = EthModule.DefaultRpcGasCap, TxPoolOptions? pool = null, RpcExecutionLimits? limits = null,
+        LogQueryLimits? logLimits = null, long maxTraceBytes = StructLogTracer.DefaultMaxBytes)
     {
         var alloc = new SortedDictionary<Address, GenesisAccount>();
         foreach (DevAccount account in Accounts)
@@ -58,10 +61,10 @@ internal sealed class DevChain : IDisposable
             new ChainOptions { Sequencer = new() { BlockTime = TimeSpan.FromHours(1) }, Pool = pool ?? new TxPoolOptions() });
         var registry = new RpcMethodRegistry { ExecutionLimits = limits ?? new RpcExecutionLimits() };
         RpcServer.AddBuiltIns(registry, ChainId);
-        Eth = new EthModule(Local.Chain, Local.Pool, Local.Proofs, Accounts) { RpcGasCap = rpcGasCap };
+        Eth = new EthModule(Local.Chain, Local.Pool, Local.Proofs, Accounts) { RpcGasCap = rpcGasCap, LogLimits = logLimits ?? LogQueryLimits.Default };
         Eth.Register(registry);
-        new DebugModule(Local.Chain, Eth).Register(registry);
-        _events = new EventModule(Local.Chain, Local.Pool);
+        new DebugModule(Local.Chain, Eth) { MaxTraceBytes = maxTraceBytes }.Register(registry);
+        _events = new EventModule(Local.Chain, Local.Pool) { LogLimits = logLimits ?? LogQueryLimits.Default };
         _events.Register(registry);
         new DevModule(Local.Dev).Register(registry);
         _dispatcher = new RpcDispatcher(registry, new RpcServerOptions(), NullLogger.Instance);
