@@ -33,6 +33,7 @@ public sealed class NodeBuilder
     private RpcExecutionLimits _executionLimits = new();
     private LogQueryLimits _logLimits = LogQueryLimits.Default;
     private long _maxTraceBytes = StructLogTracer.DefaultMaxBytes;
+    private int _maxFiltersPerClient = EventModule.DefaultMaxFiltersPerClient;
     private bool _devControls = true;
     private Func<LocalChain, INodeMetrics?> _metrics = chain => new NodeMetrics(chain.Chain, chain.Pool);
 
@@ -97,6 +98,15 @@ public sealed class NodeBuilder
         return this;
     }
 
+    /// <summary>Filters one client (an HTTP remote address, a WebSocket connection) may have installed at once.</summary>
+    public NodeBuilder WithMaxFiltersPerClient(int filters)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(filters, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(filters, EventModule.MaxFilters);
+        _maxFiltersPerClient = filters;
+        return this;
+    }
+
     /// <summary>Leaves out evm_mine, evm_snapshot/revert and the other dev controls (a chain others depend on).</summary>
     public NodeBuilder WithoutDevControls()
     {
@@ -130,7 +140,7 @@ public sealed class NodeBuilder
             var registry = new RpcMethodRegistry { ExecutionLimits = _executionLimits };
             RpcServer.AddBuiltIns(registry, chain.Chain.ChainId);
             var eth = new EthModule(chain.Chain, chain.Pool, chain.Proofs, _accounts) { RpcGasCap = _rpcGasCap, LogLimits = _logLimits };
-            var events = new EventModule(chain.Chain, chain.Pool) { LogLimits = _logLimits };
+            var events = new EventModule(chain.Chain, chain.Pool) { LogLimits = _logLimits, MaxFiltersPerClient = _maxFiltersPerClient };
             disposables.Add(events);
             var modules = new List<IRpcModule> { eth, new DebugModule(chain.Chain, eth) { MaxTraceBytes = _maxTraceBytes }, events };
             if (_devControls)

@@ -45,7 +45,13 @@ internal sealed class RpcLimitOptions
         DefaultValueFactory = _ => StructLogTracer.DefaultMaxBytes,
     };
 
-    public IEnumerable<Option> All => [_evmTimeout, _batchBudget, _concurrency, _logsMaxResults, _logsMaxRange, _traceMaxBytes];
+    private readonly Option<int> _filtersPerClient = new("--rpc-filters-per-client")
+    {
+        Description = "Filters (eth_new*Filter) one client, an HTTP remote address or a WebSocket connection, may have installed at once.",
+        DefaultValueFactory = _ => EventModule.DefaultMaxFiltersPerClient,
+    };
+
+    public IEnumerable<Option> All => [_evmTimeout, _batchBudget, _concurrency, _logsMaxResults, _logsMaxRange, _traceMaxBytes, _filtersPerClient];
 
     /// <summary>Applies the parsed values to <paramref name="builder"/>.</summary>
     /// <exception cref="ArgumentException">A value is out of range or not a duration.</exception>
@@ -67,8 +73,14 @@ internal sealed class RpcLimitOptions
             throw new ArgumentException("--rpc-logs-max-results, --rpc-logs-max-range and --rpc-trace-max-bytes must be positive");
         }
 
+        int filtersPerClient = parse.GetValue(_filtersPerClient);
+        if (filtersPerClient is < 1 or > EventModule.MaxFilters)
+        {
+            throw new ArgumentException($"--rpc-filters-per-client must be in 1..{EventModule.MaxFilters}");
+        }
+
         var logs = new LogQueryLimits(logsMaxRange, logsMaxResults);
-        return builder => builder.WithRpcExecutionLimits(limits).WithRpcResultLimits(logs, traceMaxBytes);
+        return builder => builder.WithRpcExecutionLimits(limits).WithRpcResultLimits(logs, traceMaxBytes).WithMaxFiltersPerClient(filtersPerClient);
     }
 
     /// <summary>"0", a number of seconds, or a number followed by ms, s or m.</summary>

@@ -46,7 +46,7 @@ internal sealed class DevChain : IDisposable
     /// <param name="logLimits">Bounds on log queries (default: the node's).</param>
     /// <param name="maxTraceBytes">Bound on struct-log traces (default: the node's).</param>
     public DevChain(ulong rpcGasCap = EthModule.DefaultRpcGasCap, TxPoolOptions? pool = null, RpcExecutionLimits? limits = null,
-        LogQueryLimits? logLimits = null, long maxTraceBytes = StructLogTracer.DefaultMaxBytes)
+        LogQueryLimits? logLimits = null, long maxTraceBytes = StructLogTracer.DefaultMaxBytes, int maxFiltersPerClient = EventModule.DefaultMaxFiltersPerClient)
     {
         var alloc = new SortedDictionary<Address, GenesisAccount>();
         foreach (DevAccount account in Accounts)
@@ -64,7 +64,7 @@ internal sealed class DevChain : IDisposable
         Eth = new EthModule(Local.Chain, Local.Pool, Local.Proofs, Accounts) { RpcGasCap = rpcGasCap, LogLimits = logLimits ?? LogQueryLimits.Default };
         Eth.Register(registry);
         new DebugModule(Local.Chain, Eth) { MaxTraceBytes = maxTraceBytes }.Register(registry);
-        _events = new EventModule(Local.Chain, Local.Pool) { LogLimits = logLimits ?? LogQueryLimits.Default };
+        _events = new EventModule(Local.Chain, Local.Pool) { LogLimits = logLimits ?? LogQueryLimits.Default, MaxFiltersPerClient = maxFiltersPerClient };
         _events.Register(registry);
         new DevModule(Local.Dev).Register(registry);
         _dispatcher = new RpcDispatcher(registry, new RpcServerOptions(), NullLogger.Instance);
