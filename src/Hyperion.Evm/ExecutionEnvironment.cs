@@ -1,5 +1,4 @@
 using Hyperion.Core;
-using Hyperion.Core.Blocks;
 
 namespace Hyperion.Evm;
 
@@ -33,26 +32,6 @@ public sealed record BlockEnvironment
     public UInt256 BlobBaseFee { get; init; }
 
     public IBlockHashProvider? BlockHashes { get; init; }
-
-    /// <summary>The Cancun environment of the block with <paramref name="header"/>.</summary>
-    public static BlockEnvironment CancunFromHeader(BlockHeader header, ulong chainId, IBlockHashProvider? blockHashes)
-    {
-        ArgumentNullException.ThrowIfNull(header);
-        return new BlockEnvironment
-        {
-            Fork = Fork.Cancun,
-            ChainId = chainId,
-            Coinbase = header.Beneficiary,
-            Number = header.Number,
-            Timestamp = header.Timestamp,
-            GasLimit = header.GasLimit,
-            BaseFee = header.BaseFeePerGas ?? UInt256.Zero,
-            Difficulty = header.Difficulty,
-            PrevRandao = header.MixHash,
-            BlobBaseFee = BlobGas.BaseFeePerBlobGas(header.ExcessBlobGas ?? 0, BlobSchedule.Cancun),
-            BlockHashes = blockHashes,
-        };
-    }
 }
 
 /// <summary>The transaction-level values the EVM reads (ORIGIN, GASPRICE, BLOBHASH).</summary>

@@ -22,8 +22,11 @@ public static class OpcodeTable
     /// <summary>The 256-entry table for <paramref name="fork"/>; undefined opcodes have <c>Defined == false</c>.</summary>
     public static ReadOnlySpan<OpcodeInfo> For(Fork fork) => ByFork[(int)fork];
 
-    /// <summary>Mnemonic of <paramref name="op"/> as EIP-3155 traces spell it (e.g. "PUSH1", "opcode 0xc0").</summary>
-    public static string NameOf(byte op) => ByFork[(int)Fork.Cancun][op].Name;
+    /// <summary>
+    /// Mnemonic of <paramref name="op"/> as EIP-3155 traces spell it (e.g. "PUSH1", "opcode 0xc0"), from the newest
+    /// rule set's table: opcodes are only ever added, so it names every one an older fork knows.
+    /// </summary>
+    public static string NameOf(byte op) => ByFork[^1][op].Name;
 
     private static OpcodeInfo[][] BuildAll()
     {

@@ -235,7 +235,7 @@ public sealed class BlockExecutor(ChainSpec spec, ChainPrecompiles? precompiles 
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(state);
         var world = new WorldState(state) { AccessRecorder = accesses };
-        return Processor(environment, Precompiles.For(environment.Fork)).Execute(world, tx, sender, tracer);
+        return Processor(environment, Precompiles.For(environment.Fork)).Call(world, tx, sender, tracer);
     }
 
     private TransactionProcessor Processor(BlockEnvironment environment, PrecompileTable precompiles) =>

@@ -34,6 +34,12 @@ public sealed class TransactionContext
     /// <summary>Gas the block has left for this transaction.</summary>
     public ulong BlockGasAvailable { get; init; } = ulong.MaxValue;
 
+    /// <summary>
+    /// A call (eth_call, eth_estimateGas, debug_traceCall): only its own gas bounds it, not the block's gas limit, as
+    /// geth gives calls an unlimited gas pool; GASLIMIT still reads the block's.
+    /// </summary>
+    public bool IsCall { get; init; }
+
     /// <summary>Validation: the gas charged before execution starts.</summary>
     public long IntrinsicGas { get; set; }
 

@@ -157,7 +157,7 @@ public class TransactionHandler
         Transaction tx = context.Transaction;
         BlockEnvironment block = context.Block;
         Fork fork = block.Fork;
-        ulong gasAvailable = Math.Min(context.BlockGasAvailable, block.GasLimit);
+        ulong gasAvailable = context.IsCall ? ulong.MaxValue : Math.Min(context.BlockGasAvailable, block.GasLimit);
 
         bool typeActive = tx.Type switch
         {

@@ -34,12 +34,20 @@ public sealed class TransactionProcessor
     /// signature is not checked here), on <paramref name="state"/> (see <see cref="TransactionHandler.Run"/>).
     /// </summary>
     /// <param name="blockGasAvailable">Gas the block has left for this transaction (its gas limit by default).</param>
-    public TransactionResult Execute(IWorldState state, Transaction tx, Address sender, IEvmTracer? tracer = null, ulong blockGasAvailable = ulong.MaxValue)
+    public TransactionResult Execute(IWorldState state, Transaction tx, Address sender, IEvmTracer? tracer = null, ulong blockGasAvailable = ulong.MaxValue) =>
+        Run(state, tx, sender, tracer, blockGasAvailable, isCall: false);
+
+    /// <summary>As <see cref="Execute"/> for a call: the block's gas limit does not bound <paramref name="tx"/> (see <see cref="TransactionContext.IsCall"/>).</summary>
+    public TransactionResult Call(IWorldState state, Transaction tx, Address sender, IEvmTracer? tracer = null) =>
+        Run(state, tx, sender, tracer, ulong.MaxValue, isCall: true);
+
+    private TransactionResult Run(IWorldState state, Transaction tx, Address sender, IEvmTracer? tracer, ulong blockGasAvailable, bool isCall)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(tx);
         return _handler.Run(new TransactionContext
         {
+            IsCall = isCall,
             Block = _block,
             Blobs = _blobs,
             State = state,

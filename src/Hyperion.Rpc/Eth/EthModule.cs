@@ -377,9 +377,9 @@ public sealed class EthModule : IRpcModule
         Address from = request.From ?? Address.Zero;
         ulong nonce = state.TryGetAccount(from, out Account account) ? account.Nonce : 0;
         BlockHeader header = block.Header;
-        // A call is bounded by the RPC gas cap, not by the block: geth and anvil give calls an unlimited block gas
-        // pool. The handler checks a transaction against the block's limit, so the call's block is raised to it.
-        Evm.BlockEnvironment environment = _chain.Executor.CallEnvironment(header, Store) with { GasLimit = Math.Max(header.GasLimit, gas) };
+        // A call is bounded by the RPC gas cap, not by the block (IBlockExecutor.Call): geth and anvil give calls an
+        // unlimited block gas pool, and GASLIMIT still reads the block's limit.
+        Evm.BlockEnvironment environment = _chain.Executor.CallEnvironment(header, Store);
         var tx = new Transaction
         {
             Type = request.AccessList.Length > 0 ? Core.Transactions.TransactionType.AccessList : Core.Transactions.TransactionType.Legacy,

@@ -30,6 +30,15 @@ public sealed class RpcGasCapTests
     }
 
     [Fact]
+    public void A_call_above_the_block_limit_still_sees_the_block_gas_limit()
+    {
+        using var chain = new DevChain();
+        const string gasLimitCode = "0x4560005260206000f3"; // GASLIMIT, MSTORE, RETURN 32 bytes
+        string call = $$$"""[{"to":"{{{Target}}}","gas":"0x5f5e100"},"latest",{"{{{Target}}}":{"code":"{{{gasLimitCode}}}"}}]""";
+        Assert.Equal(Word(Hyperion.Execution.Specs.ChainSpec.DefaultGasLimit), chain.Call("eth_call", call).GetString());
+    }
+
+    [Fact]
     public void The_cap_bounds_calls_and_zero_means_none()
     {
         using (var capped = new DevChain(rpcGasCap: Needed - 1))
