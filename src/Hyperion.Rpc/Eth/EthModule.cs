@@ -553,11 +553,34 @@ public sealed class EthModule : IRpcModule
 
     // ---- fees
 
+    /// <summary>eth_feeHistory's percentiles: numbers in 0..100, each at least the one before (geth's checks).</summary>
+    private static double[] RewardPercentiles(JsonElement element)
+    {
+        if (element.ValueKind != JsonValueKind.Array)
+        {
+            throw RpcException.InvalidParams("invalid argument 2: expected an array of reward percentiles");
+        }
+
+        var percentiles = new List<double>();
+        foreach (JsonElement item in element.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Number || !item.TryGetDouble(out double value) || value is < 0 or > 100
+                || (percentiles.Count > 0 && value < percentiles[^1]))
+            {
+                throw RpcException.InvalidParams($"invalid reward percentile: {item.GetRawText()} (numbers from 0 to 100, increasing)");
+            }
+
+            percentiles.Add(value);
+        }
+
+        return [.. percentiles];
+    }
+
     private JsonNode FeeHistory(RpcParams p)
     {
         ulong count = Math.Min(GetNumber(p, 0), 1024);
         StoredBlock newest = BlockTag.Resolve(Store, p, 1);
-        double[] percentiles = p.Has(2) ? [.. p[2].EnumerateArray().Select(e => e.GetDouble())] : [];
+        double[] percentiles = p.Has(2) ? RewardPercentiles(p[2]) : [];
         ulong oldest = newest.Number + 1 >= count ? newest.Number + 1 - count : 0;
         var baseFees = new JsonArray();
         var ratios = new JsonArray();

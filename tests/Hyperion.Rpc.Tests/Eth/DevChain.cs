@@ -68,6 +68,7 @@ internal sealed class DevChain : IDisposable
         _events.Register(registry);
         new DevModule(Local.Dev).Register(registry);
         _dispatcher = new RpcDispatcher(registry, new RpcServerOptions(), NullLogger.Instance);
+        Methods = [.. registry.Names.Order(StringComparer.Ordinal)];
     }
 
     public static IReadOnlyList<DevAccount> Accounts => LazyAccounts.Value;
@@ -79,6 +80,9 @@ internal sealed class DevChain : IDisposable
     public LocalChain Local { get; }
 
     public EthModule Eth { get; }
+
+    /// <summary>Every registered method, in ordinal order.</summary>
+    public IReadOnlyList<string> Methods { get; }
 
     /// <summary>The whole response object for <paramref name="method"/> with <paramref name="paramsJson"/> (a JSON array).</summary>
     public JsonElement Request(string method, string paramsJson = "[]") => Send(RequestJson(method, paramsJson));
