@@ -26,6 +26,9 @@ public enum EvmError : byte
     InsufficientBalance,
     NonceOverflow,
     PrecompileFailed,
+
+    /// <summary>Stopped from outside (see <see cref="EvmAbort"/>); never happens in block execution.</summary>
+    Aborted,
 }
 
 /// <summary>Messages for <see cref="EvmError"/>, worded as geth words them so traces line up.</summary>
@@ -50,6 +53,7 @@ public static class EvmErrors
         EvmError.InsufficientBalance => "insufficient balance for transfer",
         EvmError.NonceOverflow => "nonce uint64 overflow",
         EvmError.PrecompileFailed => "precompiled contract failed",
+        EvmError.Aborted => "execution aborted",
         _ => error.ToString(),
     };
 }

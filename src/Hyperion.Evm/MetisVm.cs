@@ -31,6 +31,9 @@ public sealed partial class MetisVm
     private EvmFrame[] _frames = [];
     private int _frameCount;
 
+    /// <summary>Stops the run when cancelled (see <see cref="EvmAbort"/>): checked at taken jumps and new frames.</summary>
+    internal readonly CancellationToken Abort = EvmAbort.Current;
+
     /// <summary>MetisVM over <paramref name="host"/>.</summary>
     public MetisVm(IEvmHost host, PrecompileTable precompiles, IEvmTracer? tracer = null)
     {
@@ -136,6 +139,13 @@ public sealed partial class MetisVm
     private bool TryStart(in Message m, out FrameResult result)
     {
         _frameTracer?.OnEnter(CallFrameTypes.Of(m.Kind), m.Caller, m.Address, m.Value, m.Input.Span, m.Gas, m.Depth);
+        if (Abort.IsCancellationRequested)
+        {
+            result = FrameResult.Failed(EvmError.Aborted);
+            TraceExit(m, result);
+            return false;
+        }
+
         bool pushed = m.IsCreate ? TryStartCreate(m, out result) : TryStartCall(m, out result);
         if (!pushed)
         {

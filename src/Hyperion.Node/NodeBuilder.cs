@@ -30,6 +30,10 @@ public sealed class NodeBuilder
     private ChainOptions _chain = new();
     private IReadOnlyList<DevAccount> _accounts = [];
     private ulong _rpcGasCap = EthModule.DefaultRpcGasCap;
+    private RpcExecutionLimits _executionLimits = new();
+    private LogQueryLimits _logLimits = LogQueryLimits.Default;
+    private long _maxTraceBytes = StructLogTracer.DefaultMaxBytes;
+    private int _maxFiltersPerClient = EventModule.DefaultMaxFiltersPerClient;
     private bool _devControls = true;
     private Func<LocalChain, INodeMetrics?> _metrics = chain => new NodeMetrics(chain.Chain, chain.Pool);
 
@@ -78,6 +82,31 @@ public sealed class NodeBuilder
         return this;
     }
 
+    /// <summary>Time limit, concurrency and batch budget of the methods that run the EVM (eth_call, debug_trace*, …).</summary>
+    public NodeBuilder WithRpcExecutionLimits(RpcExecutionLimits limits)
+    {
+        _executionLimits = limits ?? throw new ArgumentNullException(nameof(limits));
+        return this;
+    }
+
+    /// <summary>Bounds on large answers: eth_getLogs/eth_getFilterLogs (blocks scanned, logs returned) and struct-log traces (bytes).</summary>
+    public NodeBuilder WithRpcResultLimits(LogQueryLimits logs, long maxTraceBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxTraceBytes, 1);
+        _logLimits = logs ?? throw new ArgumentNullException(nameof(logs));
+        _maxTraceBytes = maxTraceBytes;
+        return this;
+    }
+
+    /// <summary>Filters one client (an HTTP remote address, a WebSocket connection) may have installed at once.</summary>
+    public NodeBuilder WithMaxFiltersPerClient(int filters)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(filters, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(filters, EventModule.MaxFilters);
+        _maxFiltersPerClient = filters;
+        return this;
+    }
+
     /// <summary>Leaves out evm_mine, evm_snapshot/revert and the other dev controls (a chain others depend on).</summary>
     public NodeBuilder WithoutDevControls()
     {
@@ -108,12 +137,12 @@ public sealed class NodeBuilder
         var disposables = new List<IDisposable>();
         try
         {
-            var registry = new RpcMethodRegistry();
+            var registry = new RpcMethodRegistry { ExecutionLimits = _executionLimits };
             RpcServer.AddBuiltIns(registry, chain.Chain.ChainId);
-            var eth = new EthModule(chain.Chain, chain.Pool, chain.Proofs, _accounts) { RpcGasCap = _rpcGasCap, Producer = chain.Producer };
-            var events = new EventModule(chain.Chain, chain.Pool);
+            var eth = new EthModule(chain.Chain, chain.Pool, chain.Proofs, _accounts) { RpcGasCap = _rpcGasCap, Producer = chain.Producer, LogLimits = _logLimits };
+            var events = new EventModule(chain.Chain, chain.Pool) { LogLimits = _logLimits, MaxFiltersPerClient = _maxFiltersPerClient };
             disposables.Add(events);
-            var modules = new List<IRpcModule> { eth, new DebugModule(chain.Chain, eth), events };
+            var modules = new List<IRpcModule> { eth, new DebugModule(chain.Chain, eth) { MaxTraceBytes = _maxTraceBytes }, events };
             if (_devControls)
             {
                 modules.Add(new DevModule(chain.Dev));

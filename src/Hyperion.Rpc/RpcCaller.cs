@@ -11,6 +11,24 @@ namespace Hyperion.Rpc;
 public static class RpcCaller
 {
     private static readonly AsyncLocal<string?> UntrustedOriginOfFlow = new();
+    private static readonly AsyncLocal<string?> ClientOfFlow = new();
+    private static long s_webSocketCount;
+
+    /// <summary>
+    /// Who makes the current request, for per-client budgets (filters): "http:" and the remote address, or "ws:" and
+    /// the WebSocket connection's number; null in process (no server).
+    /// </summary>
+    public static string? Client
+    {
+        get => ClientOfFlow.Value;
+        set => ClientOfFlow.Value = value;
+    }
+
+    /// <summary>The <see cref="Client"/> of an HTTP request.</summary>
+    public static string HttpClient(System.Net.IPAddress? remote) => "http:" + (remote?.ToString() ?? "unknown");
+
+    /// <summary>A new <see cref="Client"/> for a WebSocket connection: each connection has a budget of its own.</summary>
+    public static string NewWebSocketClient() => "ws:" + Interlocked.Increment(ref s_webSocketCount).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The browser origin of the current request when <c>--cors</c> does not allow it; null for a trusted caller.</summary>
     public static string? UntrustedOrigin

@@ -78,6 +78,7 @@ public sealed partial class RpcDispatcher
                     $"batch too large: {length} > {_options.MaxBatchSize}", null));
             }
 
+            _registry.ExecutionLimits.BeginBatch();
             var responses = new List<RpcResponse>(length);
             foreach (var entry in root.EnumerateArray())
             {

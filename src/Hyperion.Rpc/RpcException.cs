@@ -10,6 +10,9 @@ public static class RpcErrorCodes
     public const int Internal = -32603;
     public const int Server = -32000;
 
+    /// <summary>A request exceeded a limit of the node (result count, block range, batch budget), as geth and others use it.</summary>
+    public const int LimitExceeded = -32005;
+
     /// <summary>Execution reverted; <c>data</c> carries the revert bytes as hex (geth convention).</summary>
     public const int ExecutionReverted = 3;
 }

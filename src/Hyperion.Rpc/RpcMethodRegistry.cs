@@ -30,6 +30,16 @@ public sealed class RpcMethodRegistry
         return Add(name, (p, _) => ValueTask.FromResult(handler(p)));
     }
 
+    /// <summary>Bounds on the methods registered with <see cref="AddExecution"/>; read when they are called.</summary>
+    public RpcExecutionLimits ExecutionLimits { get; set; } = new();
+
+    /// <summary>Registers a handler that runs the EVM: it is run under <see cref="ExecutionLimits"/>.</summary>
+    public RpcMethodRegistry AddExecution(string name, Func<RpcParams, JsonNode?> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return Add(name, (p, cancellationToken) => ExecutionLimits.RunAsync(() => handler(p), cancellationToken));
+    }
+
     public bool TryGet(string name, out RpcHandler handler) => _handlers.TryGetValue(name, out handler!);
 
     public IEnumerable<string> Names => _handlers.Keys;

@@ -90,6 +90,7 @@ public sealed class RpcServer : IAsyncDisposable
 
             // A browser sends its Origin on the upgrade and nothing stops a foreign page from connecting.
             RpcCaller.UntrustedOrigin = RpcCaller.Untrusted(context.Request, options.CorsOrigins);
+            RpcCaller.Client = RpcCaller.NewWebSocketClient();
             using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
             await ServeWebSocketAsync(socket, dispatcher, options, context.RequestAborted).ConfigureAwait(false);
         });
@@ -117,6 +118,7 @@ public sealed class RpcServer : IAsyncDisposable
             }
 
             RpcCaller.UntrustedOrigin = RpcCaller.Untrusted(context.Request, options.CorsOrigins);
+            RpcCaller.Client = RpcCaller.HttpClient(context.Connection.RemoteIpAddress);
 
             long started = System.Diagnostics.Stopwatch.GetTimestamp();
             var response = await dispatcher.DispatchAsync(body, context.RequestAborted).ConfigureAwait(false);

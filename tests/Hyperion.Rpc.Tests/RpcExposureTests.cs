@@ -174,7 +174,8 @@ public sealed class RpcExposureTests : IAsyncLifetime
         }
     }
 
-    private static async Task<JsonElement> ExchangeAsync(ClientWebSocket socket, string request)
+    /// <summary>Sends one request over <paramref name="socket"/> and reads the answer.</summary>
+    internal static async Task<JsonElement> ExchangeAsync(ClientWebSocket socket, string request)
     {
         await socket.SendAsync(Encoding.UTF8.GetBytes(request), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
         var buffer = new byte[64 * 1024];

@@ -43,11 +43,17 @@ internal static class DevCommand
         var allowInsecureUnlock = new Option<bool>("--allow-insecure-unlock") { Description = "Serve the unlocked dev accounts on a --host other machines can reach (refused otherwise)." };
         var rpcGasCap = new Option<ulong>("--rpc-gas-cap") { Description = "Most gas an eth_call or eth_estimateGas may use (0: no cap).", DefaultValueFactory = _ => EthModule.DefaultRpcGasCap };
 
+        var rpcLimits = new RpcLimitOptions();
         var command = new Command("dev", "Start a development chain (JSON-RPC on 127.0.0.1:8545).")
         {
             chainId, port, host, dataDir, ephemeral, blockTime, genesisFile, accounts, mnemonic, logLevel, modelDir, modelThreads, rpcGasCap,
             allowInsecureUnlock, cors,
         };
+        foreach (Option option in rpcLimits.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(async (parse, cancellation) =>
         {
             string? refusal = RpcCaller.RefusalToListen(parse.GetValue(host)!, parse.GetValue(accounts) > 0, parse.GetValue(allowInsecureUnlock));
@@ -63,7 +69,7 @@ internal static class DevCommand
                     parse.GetValue(chainId), parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(dataDir), parse.GetValue(ephemeral),
                     parse.GetValue(blockTime), parse.GetValue(genesisFile), parse.GetValue(accounts), parse.GetValue(mnemonic)!,
                     parse.GetValue(logLevel)!, parse.GetValue(modelDir), parse.GetValue(modelThreads), parse.GetValue(rpcGasCap),
-                    CorsOrigins.Parse(parse.GetValue(cors)!), cancellation).ConfigureAwait(false);
+                    CorsOrigins.Parse(parse.GetValue(cors)!), rpcLimits.From(parse), cancellation).ConfigureAwait(false);
             }
             catch (Exception e) when (e is GenesisFormatException or InvalidDataException or IOException or ArgumentException or FormatException or InvalidBlockException)
             {
@@ -77,7 +83,7 @@ internal static class DevCommand
     private static async Task<int> RunAsync(
         ulong chainId, string host, int port, DirectoryInfo? dataDir, bool ephemeral, int? blockTimeMs, FileInfo? genesisFile,
         int accountCount, string mnemonic, string logLevel, DirectoryInfo? modelDir, int modelThreads, ulong rpcGasCap, IReadOnlyList<string> corsOrigins,
-        CancellationToken cancellation)
+        Func<NodeBuilder, NodeBuilder> withRpcLimits, CancellationToken cancellation)
     {
         if (modelThreads is < 1 or > 64)
         {
@@ -104,7 +110,7 @@ internal static class DevCommand
 
         using ModelStore models = ModelStore.Open(modelDir?.FullName ?? Path.Combine(defaultDirectory, "models"), modelThreads);
         var starting = System.Diagnostics.Stopwatch.StartNew();
-        using HyperionNode node = new NodeBuilder(genesis)
+        using HyperionNode node = withRpcLimits(new NodeBuilder(genesis))
             .WithChain(o => o with
             {
                 DataDirectory = directory,

@@ -52,6 +52,7 @@ internal enum StepResult : byte
     StaticStateChange = EvmError.StaticStateChange,
     ReturnDataOutOfBounds = EvmError.ReturnDataOutOfBounds,
     MaxInitCodeSizeExceeded = EvmError.MaxInitCodeSizeExceeded,
+    Aborted = EvmError.Aborted,
     Stop = 100,
     ChildFrame = 101,
 }

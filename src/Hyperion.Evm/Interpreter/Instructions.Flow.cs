@@ -14,7 +14,7 @@ internal static partial class Instructions
 
         c.Pc = (int)destination.U0;
         c.Sp--;
-        return StepResult.Continue;
+        return c.Vm.Abort.IsCancellationRequested ? StepResult.Aborted : StepResult.Continue;
     }
 
     public static StepResult JumpI(ref InstructionContext c)
@@ -28,6 +28,10 @@ internal static partial class Instructions
             }
 
             c.Pc = (int)destination.U0;
+            if (c.Vm.Abort.IsCancellationRequested)
+            {
+                return StepResult.Aborted;
+            }
         }
 
         c.Sp -= 2;

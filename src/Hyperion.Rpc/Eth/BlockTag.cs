@@ -19,7 +19,7 @@ public static class BlockTag
         {
             if (element.TryGetProperty("blockHash", out JsonElement hashElement))
             {
-                if (!Hash256.TryParse(hashElement.GetString(), out Hash256 hash))
+                if (hashElement.ValueKind != JsonValueKind.String || !Hash256.TryParse(hashElement.GetString(), out Hash256 hash))
                 {
                     throw RpcException.InvalidParams($"invalid argument {index}: blockHash is not a 32-byte hash");
                 }

@@ -26,12 +26,15 @@ public sealed class DebugModule : IRpcModule
         _eth = eth;
     }
 
+    /// <summary>Largest struct-log trace (its JSON, estimated while tracing); larger ones fail with an error naming the limit.</summary>
+    public long MaxTraceBytes { get; init; } = StructLogTracer.DefaultMaxBytes;
+
     public void Register(RpcMethodRegistry registry)
     {
         ArgumentNullException.ThrowIfNull(registry);
         registry
-            .Add("debug_traceTransaction", p => TraceTransaction(EthModule.GetHash(p, 0), ParseOptions(p, 1)))
-            .Add("debug_traceCall", p =>
+            .AddExecution("debug_traceTransaction", p => TraceTransaction(EthModule.GetHash(p, 0), ParseOptions(p, 1)))
+            .AddExecution("debug_traceCall", p =>
             {
                 CallRequest request = CallRequest.Parse(p, 0);
                 StoredBlock block = BlockTag.Resolve(_chain.Blocks, p, 1);
@@ -67,11 +70,11 @@ public sealed class DebugModule : IRpcModule
     }
 
     /// <summary>The tracer options object: the default struct logger (with disableStack/disableStorage) or "callTracer".</summary>
-    private static TraceRequest ParseOptions(RpcParams p, int index)
+    private TraceRequest ParseOptions(RpcParams p, int index)
     {
         if (!p.Has(index))
         {
-            return StructLogs(new StructLogTracer());
+            return StructLogs(new StructLogTracer(maxBytes: MaxTraceBytes));
         }
 
         JsonElement options = p[index];
@@ -92,7 +95,7 @@ public sealed class DebugModule : IRpcModule
             throw RpcException.InvalidParams($"invalid argument {index}: tracer {tracer} is not supported (the default struct logger or callTracer)");
         }
 
-        return StructLogs(new StructLogTracer(withStack: !Flag(options, "disableStack"), withStorage: !Flag(options, "disableStorage")));
+        return StructLogs(new StructLogTracer(withStack: !Flag(options, "disableStack"), withStorage: !Flag(options, "disableStorage"), MaxTraceBytes));
     }
 
     private static TraceRequest StructLogs(StructLogTracer tracer) =>

@@ -25,9 +25,6 @@ public sealed class EthModule : IRpcModule
     /// <summary>Suggested priority fee (1 gwei), as geth's default for a quiet chain.</summary>
     public static readonly UInt256 DefaultPriorityFee = 1_000_000_000UL;
 
-    /// <summary>Largest block range one eth_getLogs may scan.</summary>
-    public const ulong MaxLogRange = 10_000;
-
     /// <summary>geth's default --rpc.gascap: the most gas one eth_call or eth_estimateGas may use.</summary>
     public const ulong DefaultRpcGasCap = 50_000_000;
 
@@ -59,6 +56,9 @@ public sealed class EthModule : IRpcModule
 
     /// <summary>The chain's block producer, whose inclusions a send waits for when it mines on demand; null: sends return at once.</summary>
     public IBlockProducer? Producer { get; init; }
+
+    /// <summary>Bounds on eth_getLogs.</summary>
+    public LogQueryLimits LogLimits { get; init; } = LogQueryLimits.Default;
 
     private IBlockReader Store => _chain.Blocks;
 
@@ -108,14 +108,14 @@ public sealed class EthModule : IRpcModule
             .Add("eth_sign", p => PersonalSign(GetAddress(p, 0), p.GetData(1)))
             .Add("personal_sign", p => PersonalSign(GetAddress(p, 1), p.GetData(0)))
             .Add("eth_signTypedData_v4", SignTypedData)
-            .Add("eth_call", p => Hex.Encode(Call(CallRequest.Parse(p, 0) with { Overrides = StateOverrides.Parse(p, 2) }, BlockTag.Resolve(Store, p, 1), out _).Span))
-            .Add("eth_estimateGas", p => EthFormat.Quantity(EstimateGas(CallRequest.Parse(p, 0) with { Overrides = StateOverrides.Parse(p, 2) }, BlockTag.Resolve(Store, p, 1))))
-            .Add("eth_createAccessList", p => CreateAccessList(CallRequest.Parse(p, 0), BlockTag.Resolve(Store, p, 1)))
+            .AddExecution("eth_call", p => Hex.Encode(Call(CallRequest.Parse(p, 0) with { Overrides = StateOverrides.Parse(p, 2) }, BlockTag.Resolve(Store, p, 1), out _).Span))
+            .AddExecution("eth_estimateGas", p => EthFormat.Quantity(EstimateGas(CallRequest.Parse(p, 0) with { Overrides = StateOverrides.Parse(p, 2) }, BlockTag.Resolve(Store, p, 1))))
+            .AddExecution("eth_createAccessList", p => CreateAccessList(CallRequest.Parse(p, 0), BlockTag.Resolve(Store, p, 1)))
             .Add("eth_gasPrice", _ => EthFormat.Quantity(NextBaseFee() + DefaultPriorityFee))
             .Add("eth_maxPriorityFeePerGas", _ => EthFormat.Quantity(DefaultPriorityFee))
             .Add("eth_blobBaseFee", _ => EthFormat.Quantity(BlobBaseFee(Store.Head.Header)))
             .Add("eth_feeHistory", FeeHistory)
-            .Add("eth_getLogs", p => new JsonArray([.. LogFilter.Parse(p, 0, Store).Query(Store, MaxLogRange)]))
+            .Add("eth_getLogs", p => new JsonArray([.. LogFilter.Parse(p, 0, Store).Query(Store, LogLimits)]))
             .Add("txpool_status", _ =>
             {
                 var (pending, queued) = _pool.Content();
@@ -572,11 +572,34 @@ public sealed class EthModule : IRpcModule
 
     // ---- fees
 
+    /// <summary>eth_feeHistory's percentiles: numbers in 0..100, each at least the one before (geth's checks).</summary>
+    private static double[] RewardPercentiles(JsonElement element)
+    {
+        if (element.ValueKind != JsonValueKind.Array)
+        {
+            throw RpcException.InvalidParams("invalid argument 2: expected an array of reward percentiles");
+        }
+
+        var percentiles = new List<double>();
+        foreach (JsonElement item in element.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Number || !item.TryGetDouble(out double value) || value is < 0 or > 100
+                || (percentiles.Count > 0 && value < percentiles[^1]))
+            {
+                throw RpcException.InvalidParams($"invalid reward percentile: {item.GetRawText()} (numbers from 0 to 100, increasing)");
+            }
+
+            percentiles.Add(value);
+        }
+
+        return [.. percentiles];
+    }
+
     private JsonNode FeeHistory(RpcParams p)
     {
         ulong count = Math.Min(GetNumber(p, 0), 1024);
         StoredBlock newest = BlockTag.Resolve(Store, p, 1);
-        double[] percentiles = p.Has(2) ? [.. p[2].EnumerateArray().Select(e => e.GetDouble())] : [];
+        double[] percentiles = p.Has(2) ? RewardPercentiles(p[2]) : [];
         ulong oldest = newest.Number + 1 >= count ? newest.Number + 1 - count : 0;
         var baseFees = new JsonArray();
         var ratios = new JsonArray();

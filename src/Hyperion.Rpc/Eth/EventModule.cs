@@ -14,7 +14,12 @@ namespace Hyperion.Rpc.Eth;
 /// </summary>
 public sealed class EventModule : IRpcModule, IDisposable
 {
-    public const int MaxFilters = 1_000;
+    /// <summary>Filters one client (an HTTP remote address, a WebSocket connection) may have installed at once.</summary>
+    public const int DefaultMaxFiltersPerClient = 100;
+
+    /// <summary>Filters of all clients together: a bound on memory, far above what one client may hold.</summary>
+    public const int MaxFilters = 10_000;
+
     public const int MaxSubscriptionsPerConnection = 100;
 
     /// <summary>Changes a filter keeps between polls; the oldest are dropped beyond it.</summary>
@@ -41,20 +46,26 @@ public sealed class EventModule : IRpcModule, IDisposable
 
     public int SubscriptionCount => _subscriptions.Count;
 
+    /// <summary>Filters one client may have installed at once (see <see cref="RpcCaller.Client"/>).</summary>
+    public int MaxFiltersPerClient { get; init; } = DefaultMaxFiltersPerClient;
+
+    /// <summary>Bounds on eth_getFilterLogs.</summary>
+    public LogQueryLimits LogLimits { get; init; } = LogQueryLimits.Default;
+
     public void Register(RpcMethodRegistry registry)
     {
         ArgumentNullException.ThrowIfNull(registry);
         registry
-            .Add("eth_newFilter", p => Install(new Filter(FilterKind.Logs, LogFilter.Parse(p, 0, _chain.Blocks))))
-            .Add("eth_newBlockFilter", _ => Install(new Filter(FilterKind.Blocks, null)))
-            .Add("eth_newPendingTransactionFilter", _ => Install(new Filter(FilterKind.PendingTransactions, null)))
-            .Add("eth_uninstallFilter", p => JsonValue.Create(_filters.TryRemove(p.GetString(0), out _)))
+            .Add("eth_newFilter", p => Install(FilterKind.Logs, LogFilter.Parse(p, 0, _chain.Blocks)))
+            .Add("eth_newBlockFilter", _ => Install(FilterKind.Blocks, null))
+            .Add("eth_newPendingTransactionFilter", _ => Install(FilterKind.PendingTransactions, null))
+            .Add("eth_uninstallFilter", p => JsonValue.Create(Uninstall(p.GetString(0))))
             .Add("eth_getFilterChanges", p => GetFilter(p.GetString(0)).TakeChanges())
             .Add("eth_getFilterLogs", p =>
             {
                 Filter filter = GetFilter(p.GetString(0));
                 return filter.Kind == FilterKind.Logs
-                    ? new JsonArray([.. filter.Logs!.Query(_chain.Blocks, EthModule.MaxLogRange)])
+                    ? new JsonArray([.. filter.Logs!.Query(_chain.Blocks, LogLimits)])
                     : throw new RpcException("filter not found");
             })
             .Add("eth_subscribe", p => Subscribe(p))
@@ -69,17 +80,41 @@ public sealed class EventModule : IRpcModule, IDisposable
 
     private string NewId() => "0x" + Keccak256.Hash(Encoding.ASCII.GetBytes($"hyperion-{Interlocked.Increment(ref _nextId)}-{Environment.TickCount64}")).ToString()[2..34];
 
-    private JsonNode Install(Filter filter)
+    private JsonNode Install(FilterKind kind, LogFilter? logs)
     {
         ExpireIdleFilters();
+        string client = RpcCaller.Client ?? "in-process";
+        if (_filters.Values.Count(f => f.Client == client) >= MaxFiltersPerClient)
+        {
+            throw new RpcException(RpcErrorCodes.LimitExceeded, $"too many filters for this client (limit {MaxFiltersPerClient}); uninstall some first");
+        }
+
         if (_filters.Count >= MaxFilters)
         {
-            throw new RpcException($"too many filters (limit {MaxFilters}); uninstall some first");
+            throw new RpcException(RpcErrorCodes.LimitExceeded, $"too many filters on the node (limit {MaxFilters}); uninstall some first");
         }
 
         string id = NewId();
+        var filter = new Filter(kind, logs, client);
         _filters[id] = filter;
+        // A WebSocket client's filters go with its connection, freeing its budget.
+        if (RpcConnection.Current is { } connection)
+        {
+            filter.OnConnectionClosed = connection.Closed.Register(() => Uninstall(id));
+        }
+
         return id;
+    }
+
+    private bool Uninstall(string id)
+    {
+        if (!_filters.TryRemove(id, out Filter? filter))
+        {
+            return false;
+        }
+
+        filter.OnConnectionClosed.Dispose();
+        return true;
     }
 
     private Filter GetFilter(string id)
@@ -95,7 +130,7 @@ public sealed class EventModule : IRpcModule, IDisposable
         {
             if (filter.LastPolled < cutoff)
             {
-                _filters.TryRemove(id, out _);
+                Uninstall(id);
             }
         }
     }
@@ -197,9 +232,15 @@ public sealed class EventModule : IRpcModule, IDisposable
         PendingTransactions,
     }
 
-    private sealed class Filter(FilterKind kind, LogFilter? logs)
+    private sealed class Filter(FilterKind kind, LogFilter? logs, string client)
     {
         private readonly Queue<JsonNode> _changes = new();
+
+        /// <summary>The <see cref="RpcCaller.Client"/> that installed it, whose budget it counts against.</summary>
+        public string Client { get; } = client;
+
+        /// <summary>Uninstalls it when its WebSocket connection closes; disposed when it is uninstalled first.</summary>
+        public CancellationTokenRegistration OnConnectionClosed { get; set; }
 
         public FilterKind Kind { get; } = kind;
         public LogFilter? Logs { get; } = logs;

@@ -96,12 +96,17 @@ public sealed class LogFilter
     }
 
     /// <summary>Matching logs in the filter's range, oldest first.</summary>
-    public IEnumerable<JsonObject> Query(IBlockReader store, ulong maxRange)
+    /// <exception cref="RpcException">The range or the result count is beyond <paramref name="limits"/> (-32005, naming the limit).</exception>
+    public IEnumerable<JsonObject> Query(IBlockReader store, LogQueryLimits limits)
     {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(limits);
+        var results = new List<JsonObject>();
         if (BlockHash is Hash256 hash)
         {
             StoredBlock block = store.GetByHash(hash) ?? throw new RpcException("unknown block");
-            return Matching(block).ToList();
+            AddBounded(results, block, limits);
+            return results;
         }
 
         ulong from = BlockTag.ResolveNumber(store, FromBlock, 0);
@@ -111,18 +116,32 @@ public sealed class LogFilter
             return [];
         }
 
-        if (to - from >= maxRange)
+        if (to - from >= limits.MaxBlockRange)
         {
-            throw new RpcException($"block range too large: {to - from + 1} blocks, limit {maxRange}");
+            throw new RpcException(RpcErrorCodes.LimitExceeded, $"block range too large: {to - from + 1} blocks, limit {limits.MaxBlockRange}");
         }
 
-        var results = new List<JsonObject>();
         for (ulong n = from; n <= to; n++)
         {
-            results.AddRange(Matching(store.GetByNumber(n)!));
+            AddBounded(results, store.GetByNumber(n)!, limits);
         }
 
         return results;
+    }
+
+    /// <summary>Stops at the first log past the limit, so an oversized answer is never built.</summary>
+    private void AddBounded(List<JsonObject> results, StoredBlock block, LogQueryLimits limits)
+    {
+        foreach (JsonObject log in Matching(block))
+        {
+            if (results.Count >= limits.MaxResults)
+            {
+                throw new RpcException(RpcErrorCodes.LimitExceeded,
+                    $"query returned more than {limits.MaxResults} results; narrow the block range or the addresses and topics");
+            }
+
+            results.Add(log);
+        }
     }
 
     /// <summary>The block's logs that match (address and topics; the range is the caller's concern).</summary>
@@ -209,4 +228,11 @@ public sealed class LogFilter
         e.ValueKind == JsonValueKind.String && e.GetString() is string text && text.StartsWith("0x", StringComparison.OrdinalIgnoreCase) && Hash256.TryParse(text, out Hash256 h)
             ? h
             : throw RpcException.InvalidParams($"invalid topic {e.GetRawText()}: expected a 0x-prefixed 32-byte hex string");
+}
+
+/// <summary>Bounds on one log query (eth_getLogs, eth_getFilterLogs): blocks scanned and logs returned.</summary>
+public sealed record LogQueryLimits(ulong MaxBlockRange, int MaxResults)
+{
+    /// <summary>10,000 blocks and 10,000 logs, as public providers bound eth_getLogs.</summary>
+    public static readonly LogQueryLimits Default = new(10_000, 10_000);
 }

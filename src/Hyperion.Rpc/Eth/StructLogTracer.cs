@@ -8,12 +8,19 @@ namespace Hyperion.Rpc.Eth;
 /// <summary>
 /// geth's default ("struct") logger for debug_traceTransaction/debug_traceCall: one entry per instruction with pc,
 /// op, gas, gasCost, depth, stack and the storage slots the frame has read or written so far. Memory is not
-/// captured (geth's default leaves it off).
+/// captured (geth's default leaves it off). The trace's JSON size is bounded: past <c>maxBytes</c> the run is stopped
+/// with an error naming the limit, so a long loop or a deep stack cannot exhaust the node's memory.
 /// </summary>
-public sealed class StructLogTracer(bool withStack = true, bool withStorage = true) : IEvmTracer
+public sealed class StructLogTracer(bool withStack = true, bool withStorage = true, long maxBytes = StructLogTracer.DefaultMaxBytes) : IEvmTracer
 {
-    /// <summary>Steps kept at most, so a long loop cannot exhaust memory; the trace reports the cut.</summary>
-    public const int MaxSteps = 1_000_000;
+    /// <summary>25 MiB of JSON, geth's bound on a batch response.</summary>
+    public const long DefaultMaxBytes = 25 * 1024 * 1024;
+
+    // JSON bytes of a step without stack or storage, of one stack word ("0x…" up to 66 characters, quotes, comma) and of
+    // one storage entry (two 64-digit words, quotes, colon, comma). Upper bounds: the estimate never undercounts.
+    private const int StepBytes = 160;
+    private const int StackWordBytes = 70;
+    private const int StorageEntryBytes = 136;
 
     private readonly JsonArray _logs = [];
     private readonly List<SortedDictionary<UInt256, UInt256>> _storageByDepth = [];
@@ -21,7 +28,7 @@ public sealed class StructLogTracer(bool withStack = true, bool withStorage = tr
     private int _previousDepth;
     private UInt256? _pendingLoadKey;
 
-    public bool Truncated { get; private set; }
+    private long _bytes;
 
     public void OnStep(int pc, byte opcode, long gas, long gasCost, long memorySize, ReadOnlySpan<UInt256> stack, int depth, long refund)
     {
@@ -29,6 +36,7 @@ public sealed class StructLogTracer(bool withStack = true, bool withStorage = tr
         {
             Storage(depth)[loadedKey] = stack[^1];
             _previous!["storage"] = StorageJson(depth);
+            _bytes += (long)Storage(depth).Count * StorageEntryBytes;
         }
 
         _pendingLoadKey = null;
@@ -37,11 +45,12 @@ public sealed class StructLogTracer(bool withStack = true, bool withStorage = tr
             _storageByDepth.RemoveAt(_storageByDepth.Count - 1);
         }
 
-        if (_logs.Count >= MaxSteps)
+        _bytes += StepBytes + (withStack ? (long)stack.Length * StackWordBytes : 0);
+        if (_bytes > maxBytes)
         {
-            Truncated = true;
-            _previous = null;
-            return;
+            // Thrown through the VM: the call's state is discarded, and nothing more is built.
+            throw new RpcException(RpcErrorCodes.LimitExceeded,
+                $"trace larger than {maxBytes} bytes (--rpc-trace-max-bytes): trace with disableStack/disableStorage or the callTracer");
         }
 
         var step = new JsonObject
@@ -78,6 +87,7 @@ public sealed class StructLogTracer(bool withStack = true, bool withStorage = tr
             {
                 Storage(depth)[stack[^1]] = stack[^2];
                 step["storage"] = StorageJson(depth);
+                _bytes += (long)Storage(depth).Count * StorageEntryBytes;
             }
         }
 

@@ -42,8 +42,13 @@ internal sealed class DevChain : IDisposable
     private long _id;
 
     /// <param name="pool">Pool limits (default: the node's).</param>
+    /// <param name="limits">Bounds on the EVM methods (default: the node's).</param>
+    /// <param name="logLimits">Bounds on log queries (default: the node's).</param>
+    /// <param name="maxTraceBytes">Bound on struct-log traces (default: the node's).</param>
     /// <param name="automine">Mine on demand, as the dev node without --block-time (default: a block an hour, so tests mine with evm_mine).</param>
-    public DevChain(ulong rpcGasCap = EthModule.DefaultRpcGasCap, TxPoolOptions? pool = null, bool automine = false)
+    public DevChain(ulong rpcGasCap = EthModule.DefaultRpcGasCap, TxPoolOptions? pool = null, RpcExecutionLimits? limits = null,
+        LogQueryLimits? logLimits = null, long maxTraceBytes = StructLogTracer.DefaultMaxBytes, int maxFiltersPerClient = EventModule.DefaultMaxFiltersPerClient,
+        bool automine = false)
     {
         var alloc = new SortedDictionary<Address, GenesisAccount>();
         foreach (DevAccount account in Accounts)
@@ -56,15 +61,16 @@ internal sealed class DevChain : IDisposable
         Local = LocalChain.Start(
             new Genesis { Spec = Hyperion.Execution.Specs.ChainSpec.Dev(ChainId), Alloc = alloc },
             new ChainOptions { Sequencer = new() { BlockTime = automine ? null : TimeSpan.FromHours(1) }, Pool = pool ?? new TxPoolOptions() });
-        var registry = new RpcMethodRegistry();
+        var registry = new RpcMethodRegistry { ExecutionLimits = limits ?? new RpcExecutionLimits() };
         RpcServer.AddBuiltIns(registry, ChainId);
-        Eth = new EthModule(Local.Chain, Local.Pool, Local.Proofs, Accounts) { RpcGasCap = rpcGasCap, Producer = Local.Producer };
+        Eth = new EthModule(Local.Chain, Local.Pool, Local.Proofs, Accounts) { RpcGasCap = rpcGasCap, Producer = Local.Producer, LogLimits = logLimits ?? LogQueryLimits.Default };
         Eth.Register(registry);
-        new DebugModule(Local.Chain, Eth).Register(registry);
-        _events = new EventModule(Local.Chain, Local.Pool);
+        new DebugModule(Local.Chain, Eth) { MaxTraceBytes = maxTraceBytes }.Register(registry);
+        _events = new EventModule(Local.Chain, Local.Pool) { LogLimits = logLimits ?? LogQueryLimits.Default, MaxFiltersPerClient = maxFiltersPerClient };
         _events.Register(registry);
         new DevModule(Local.Dev).Register(registry);
         _dispatcher = new RpcDispatcher(registry, new RpcServerOptions(), NullLogger.Instance);
+        Methods = [.. registry.Names.Order(StringComparer.Ordinal)];
     }
 
     public static IReadOnlyList<DevAccount> Accounts => LazyAccounts.Value;
@@ -77,11 +83,23 @@ internal sealed class DevChain : IDisposable
 
     public EthModule Eth { get; }
 
+    /// <summary>Every registered method, in ordinal order.</summary>
+    public IReadOnlyList<string> Methods { get; }
+
     /// <summary>The whole response object for <paramref name="method"/> with <paramref name="paramsJson"/> (a JSON array).</summary>
-    public JsonElement Request(string method, string paramsJson = "[]")
+    public JsonElement Request(string method, string paramsJson = "[]") => Send(RequestJson(method, paramsJson));
+
+    /// <summary>The JSON of one request (for batches).</summary>
+    public string RequestJson(string method, string paramsJson = "[]") =>
+        $$"""{"jsonrpc":"2.0","id":{{Interlocked.Increment(ref _id)}},"method":"{{method}}","params":{{paramsJson}}}""";
+
+    /// <summary>Dispatches <paramref name="payload"/> (a request or a batch) and gives the response.</summary>
+    public JsonElement Send(string payload) => SendAsync(payload).GetAwaiter().GetResult();
+
+    /// <summary>Dispatches <paramref name="payload"/> as the server does, without holding a thread while it runs.</summary>
+    public async Task<JsonElement> SendAsync(string payload)
     {
-        string body = $$"""{"jsonrpc":"2.0","id":{{Interlocked.Increment(ref _id)}},"method":"{{method}}","params":{{paramsJson}}}""";
-        byte[] response = _dispatcher.DispatchAsync(Encoding.UTF8.GetBytes(body), CancellationToken.None).AsTask().GetAwaiter().GetResult()!;
+        byte[] response = (await _dispatcher.DispatchAsync(Encoding.UTF8.GetBytes(payload), CancellationToken.None).ConfigureAwait(false))!;
         return JsonDocument.Parse(response).RootElement.Clone();
     }
 

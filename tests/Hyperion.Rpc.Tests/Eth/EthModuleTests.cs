@@ -154,9 +154,9 @@ public sealed class EthModuleTests : IDisposable
 
         // The range limit (10,000 on the RPC) applies to the clamped range; check it with a small limit.
         var wide = new LogFilter { FromBlock = "earliest", ToBlock = "latest" };
-        RpcException tooWide = Assert.Throws<RpcException>(() => wide.Query(_chain.Local.Chain.Store, 3).ToList());
+        RpcException tooWide = Assert.Throws<RpcException>(() => wide.Query(_chain.Local.Chain.Store, new LogQueryLimits(3, 10)).ToList());
         Assert.Contains("block range too large: 4 blocks, limit 3", tooWide.Message, StringComparison.Ordinal);
-        Assert.Equal(3, wide.Query(_chain.Local.Chain.Store, 4).Count());
+        Assert.Equal(3, wide.Query(_chain.Local.Chain.Store, new LogQueryLimits(4, 10)).Count());
         Assert.Equal(RpcErrorCodes.InvalidParams, _chain.Error("eth_getLogs", """[{"topics":["0x12"]}]""").GetProperty("code").GetInt32());
         Assert.Equal(RpcErrorCodes.InvalidParams, _chain.Error("eth_getLogs", """[{"topics":[null,null,null,null,null]}]""").GetProperty("code").GetInt32());
     }
