@@ -52,7 +52,10 @@ public sealed class StoredBlock
     public Address? ContractAddress(int index)
     {
         Transaction tx = Block.Transactions[index];
-        return tx.IsCreate ? Evm.ContractAddress.From(Senders[index], tx.Nonce) : null;
+
+        // A deposit carries no nonce; it created at the sender's nonce its receipt records (op-geth's rule).
+        ulong nonce = Receipts[index].DepositNonce ?? tx.Nonce;
+        return tx.IsCreate ? Evm.ContractAddress.From(Senders[index], nonce) : null;
     }
 
     internal byte[] Encode()
