@@ -88,6 +88,7 @@ public sealed class DerivationPipeline
             if (!await _l1.IsCanonicalAsync(new BlockId(current.Hash, current.Number), cancellation).ConfigureAwait(false))
             {
                 RequestReset($"L1 block {current.Number} {current.Hash} is no longer canonical");
+                return true;
             }
 
             return false;
