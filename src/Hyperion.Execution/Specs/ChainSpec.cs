@@ -200,7 +200,8 @@ public sealed record ChainSpec
             rules = TransactionRules.Shanghai(ChainId);
         }
 
-        if (BlobScheduleAt(number, timestamp) is { } blobs && fork >= Fork.Cancun)
+        // An OP-stack rollup takes no blob transactions (its blobs are posted on L1), though its blocks follow Cancun.
+        if (BlobScheduleAt(number, timestamp) is { } blobs && fork >= Fork.Cancun && Rollup is null)
         {
             rules = TransactionRules.Cancun(ChainId) with { MaxBlobsPerBlock = blobs.MaxBlobsPerBlock };
         }
