@@ -78,11 +78,7 @@ public sealed class Anvil : IAsyncDisposable
         return Hash256.Parse((string)hash!);
     }
 
-    public static Transaction Sign(Transaction unsigned, byte[] key)
-    {
-        EcdsaSignature signature = Secp256k1.Sign(unsigned.SigningHash().Bytes, key);
-        return unsigned.WithSignature(signature.R, signature.S, signature.RecoveryId);
-    }
+    public static Transaction Sign(Transaction unsigned, byte[] key) => TransactionSigner.Sign(unsigned, key);
 
     public async Task MineAsync() => await CallAsync("evm_mine");
 

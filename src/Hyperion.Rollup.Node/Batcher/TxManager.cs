@@ -84,7 +84,7 @@ public sealed class TxManager
         {
             cancellation.ThrowIfCancellationRequested();
             ulong nonce = _nonce.Value;
-            Transaction tx = Sign(Build(candidate, nonce, gas, fees, blobHashes));
+            Transaction tx = TransactionSigner.Sign(Build(candidate, nonce, gas, fees, blobHashes), _key);
             byte[] raw = sidecar is null ? tx.Envelope.ToArray() : tx.EncodeNetwork(sidecar);
             try
             {
@@ -219,12 +219,6 @@ public sealed class TxManager
         MaxFeePerBlobGas = candidate.IsBlob ? fees.BlobFeeCap : UInt256.Zero,
         BlobVersionedHashes = blobHashes,
     };
-
-    private Transaction Sign(Transaction unsigned)
-    {
-        EcdsaSignature signature = Secp256k1.Sign(unsigned.SigningHash().Bytes, _key);
-        return unsigned.WithSignature(signature.R, signature.S, signature.RecoveryId);
-    }
 
     private BlobSidecar Sidecar(IReadOnlyList<byte[]> blobs)
     {
