@@ -204,6 +204,9 @@ public sealed class ChainStore : IBlockReader, IDisposable
 
     public StoredBlock Head => _state.Blocks[^1];
 
+    /// <summary>Who decides the safe and finalized blocks (a rollup engine); null: both are the head.</summary>
+    public IChainHeads? Heads { get; set; }
+
     public StoredBlock? GetByNumber(ulong number)
     {
         ImmutableList<StoredBlock> blocks = _state.Blocks;
