@@ -310,7 +310,8 @@ public sealed class DerivationPipeline
         var canonicalOrigins = new Dictionary<BlockId, bool>();
 
         // The unsafe chain keeps only blocks whose L1 origin is canonical (a sequencer that built on a dropped L1 block).
-        L2BlockRef unsafeHead = _engine.Unsafe;
+        L2BlockRef initialUnsafe = _engine.Unsafe;
+        L2BlockRef unsafeHead = initialUnsafe;
         while (unsafeHead.Number > floor.Number && !await IsCanonicalOriginAsync(unsafeHead, canonicalOrigins, cancellation).ConfigureAwait(false))
         {
             unsafeHead = Parent(store, unsafeHead);
@@ -346,7 +347,9 @@ public sealed class DerivationPipeline
                 "derivation reset: from L2 block {Cursor} (L1 origin {Origin}), reading L1 from block {L1}; unsafe head {Unsafe}",
                 cursor.Number, cursor.L1Origin.Number, pipelineOrigin.Number, unsafeHead.Number);
         }
-        _engine.Reset(cursor, rewindSafe: _reorg, unsafeHead.Number);
+
+        // Only a walk over non-canonical blocks cuts the chain; blocks a sequencer added meanwhile stay.
+        _engine.Reset(cursor, rewindSafe: _reorg, unsafeHead.Hash != initialUnsafe.Hash ? unsafeHead : null);
         _channelBank.Clear();
         _batches.Clear();
         _spanInProgress = false;

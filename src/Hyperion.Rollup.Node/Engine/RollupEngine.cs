@@ -185,15 +185,15 @@ public sealed class RollupEngine : IBlockProducer, IChainHeads, ISafeL2Chain
 
     /// <summary>
     /// Moves the derivation cursor to <paramref name="cursor"/> (a pipeline reset). With <paramref name="rewindSafe"/>
-    /// (an L1 reorg) the safe head goes back to it too; <paramref name="unsafeHead"/> cuts the chain after that block.
+    /// (an L1 reorg) the safe head goes back to it too; <paramref name="unsafeHead"/>, when given, cuts the chain after that block.
     /// </summary>
-    public void Reset(L2BlockRef cursor, bool rewindSafe, ulong unsafeHead)
+    public void Reset(L2BlockRef cursor, bool rewindSafe, L2BlockRef? unsafeHead)
     {
         lock (_chain.WriteLock)
         {
-            if (unsafeHead < _chain.Store.Head.Number)
+            if (unsafeHead is { } head && Canonical(head.Id()) is not null)
             {
-                RewindTo(unsafeHead);
+                RewindTo(head.Number);
             }
 
             PendingSafe = cursor;
