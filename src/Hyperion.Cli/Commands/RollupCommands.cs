@@ -174,7 +174,7 @@ internal static class RollupCommands
             DevnetOptions options;
             try
             {
-                string anvil = FindInRepository(Path.Combine("e2e", "node_modules", ".bin", "anvil"))
+                string anvil = TrustedSetupFile.FindInRepository(Path.Combine("e2e", "node_modules", ".bin", "anvil"))
                     ?? throw new FileNotFoundException("anvil not found: run `npm ci` in e2e/ (it installs anvil from npm)");
                 (string exe, string[] prefix) = SelfCommand();
                 options = new DevnetOptions
@@ -210,23 +210,6 @@ internal static class RollupCommands
         string process = Environment.ProcessPath ?? "dotnet";
         string dll = typeof(RollupCommands).Assembly.Location;
         return Path.GetFileNameWithoutExtension(process).Equals("dotnet", StringComparison.OrdinalIgnoreCase) ? (process, [dll]) : (process, []);
-    }
-
-    private static string? FindInRepository(string relative)
-    {
-        foreach (string start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
-        {
-            for (DirectoryInfo? dir = new(start); dir is not null; dir = dir.Parent)
-            {
-                string candidate = Path.Combine(dir.FullName, relative);
-                if (File.Exists(candidate))
-                {
-                    return candidate;
-                }
-            }
-        }
-
-        return null;
     }
 
     private static byte[] ParseKey(string text, string option)
