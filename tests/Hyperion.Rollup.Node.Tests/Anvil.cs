@@ -20,7 +20,7 @@ public sealed class Anvil : IAsyncDisposable
     public static readonly Address DevAddress = Address.Parse("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
     public const ulong ChainId = 31337;
 
-    public static readonly string? Executable = FindExecutable();
+    public static readonly string? Executable = TrustedSetupFile.FindInRepository(Path.Combine("e2e", "node_modules", ".bin", "anvil"));
 
     private readonly Process _process;
 
@@ -100,20 +100,6 @@ public sealed class Anvil : IAsyncDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static string? FindExecutable()
-    {
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, "e2e", "node_modules", ".bin", "anvil");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
     }
 }
 

@@ -18,11 +18,20 @@ public static class TrustedSetupFile
             return given;
         }
 
+        return FindInRepository(RelativeToRepository);
+    }
+
+    /// <summary>
+    /// A file of the repository's checkout (such as an npm package's in e2e/node_modules), looked for above the
+    /// program's directory and above the current directory.
+    /// </summary>
+    public static string? FindInRepository(string relativePath)
+    {
         foreach (string start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
         {
             for (DirectoryInfo? dir = new(start); dir is not null; dir = dir.Parent)
             {
-                string candidate = Path.Combine(dir.FullName, RelativeToRepository);
+                string candidate = Path.Combine(dir.FullName, relativePath);
                 if (File.Exists(candidate))
                 {
                     return candidate;
