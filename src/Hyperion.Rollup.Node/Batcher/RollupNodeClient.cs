@@ -72,7 +72,7 @@ public sealed class RollupNodeClient(IJsonRpc l2)
     private static ulong Number(JToken? token, string name) => token switch
     {
         JValue { Type: JTokenType.Integer } n when n.Value<long>() >= 0 => n.Value<ulong>(),
-        JValue { Type: JTokenType.String } s => Rpc.EthJson.ParseQuantity((string)s!),
+        JValue { Type: JTokenType.String } s => Hyperion.Rpc.EthJson.ParseQuantity((string)s!),
         JObject o when o["number"] is JToken inner => Number(inner, name),
         _ => throw new FormatException($"optimism_syncStatus: {name} is not a number"),
     };

@@ -52,7 +52,7 @@ public static class RollupChainSpec
                 (Hardfork.London, new BaseFeeParameters(settings.Eip1559Elasticity, settings.Eip1559Denominator)),
                 (Hardfork.Canyon, new BaseFeeParameters(settings.Eip1559Elasticity, settings.Eip1559DenominatorCanyon)),
             ],
-            Rollup = new RollupParameters(),
+            Rollup = new RollupParameters { ReceiptFields = (block, index) => RollupReceiptFields.For(config, block, index) },
         };
     }
 

@@ -9,7 +9,8 @@ public static class RollupExecution
 {
     /// <summary>
     /// The block executor of the L2 chain: <see cref="BlockExecutor"/> with <see cref="RollupTransactionHandler"/>,
-    /// and, when the config activates Fjord (from genesis), its P256VERIFY precompile.
+    /// and, when the config activates them (from genesis, <see cref="RollupChainSpec.From"/>), Fjord's P256VERIFY and
+    /// Granite's cap on the pairing input.
     /// </summary>
     /// <param name="spec">The L2 chain spec (<see cref="RollupChainSpec.From"/>).</param>
     /// <param name="precompiles">The chain's other precompiles (default: Ethereum's).</param>
@@ -22,6 +23,11 @@ public static class RollupExecution
         if (config.FjordTime is not null)
         {
             table = table.With(RollupPrecompiles.P256VerifyAddress, RollupPrecompiles.P256Verify);
+        }
+
+        if (config.GraniteTime is not null)
+        {
+            table = table.Replacing(RollupPrecompiles.Bn254PairingAddress, RollupPrecompiles.GranitePairing);
         }
 
         return new BlockExecutor(spec, table, new RollupTransactionHandler(config));

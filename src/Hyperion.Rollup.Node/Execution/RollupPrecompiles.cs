@@ -4,11 +4,16 @@ using Hyperion.Evm.Precompiles;
 
 namespace Hyperion.Rollup.Node.Execution;
 
-/// <summary>The OP upgrades' precompiles: Fjord's P256VERIFY (RIP-7212).</summary>
+/// <summary>The OP upgrades' precompile changes: Fjord's P256VERIFY (RIP-7212), Granite's pairing input cap.</summary>
 public static class RollupPrecompiles
 {
     /// <summary>RIP-7212's address (0x…0100).</summary>
     public static readonly Address P256VerifyAddress = Address.Parse("0x0000000000000000000000000000000000000100");
+
+    public static readonly Address Bn254PairingAddress = Address.Parse("0x0000000000000000000000000000000000000008");
+
+    /// <summary>Granite's cap on the alt_bn128 pairing input (op-geth's Bn256PairingMaxInputSizeGranite), past which the call fails.</summary>
+    public const int GranitePairingMaxInput = 112_687;
 
     /// <summary>RIP-7212 gas, whatever the input.</summary>
     public const long P256VerifyGas = 3_450;
@@ -22,6 +27,20 @@ public static class RollupPrecompiles
     /// the curve.
     /// </summary>
     public static IPrecompile P256Verify { get; } = new StaticPrecompile("p256verify", _ => P256VerifyGas, RunP256Verify);
+
+    /// <summary>alt_bn128 pairing with Granite's input cap: a longer input fails, consuming the call's gas.</summary>
+    public static IPrecompile GranitePairing { get; } = new StaticPrecompile("bn256Pairing", Bn254PairingPrecompile.RequiredGas, RunGranitePairing);
+
+    private static bool RunGranitePairing(ReadOnlySpan<byte> input, out byte[] output)
+    {
+        if (input.Length > GranitePairingMaxInput)
+        {
+            output = [];
+            return false;
+        }
+
+        return Bn254PairingPrecompile.TryRun(input, out output);
+    }
 
     private static bool RunP256Verify(ReadOnlySpan<byte> input, out byte[] output)
     {

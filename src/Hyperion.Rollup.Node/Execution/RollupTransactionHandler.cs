@@ -41,18 +41,43 @@ public sealed class RollupTransactionHandler(RollupConfig config) : TransactionH
     public static L1FeeParameters ReadL1FeeParameters(IWorldState state)
     {
         ArgumentNullException.ThrowIfNull(state);
+        return ReadL1FeeParameters(slot => state.GetStorage(Predeploys.L1Block, slot));
+    }
+
+    /// <summary>The L1 fee parameters stored in the L1Block predeploy of <paramref name="state"/>.</summary>
+    public static L1FeeParameters ReadL1FeeParameters(IStateReader state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return ReadL1FeeParameters(slot => state.GetStorage(Predeploys.L1Block, slot));
+    }
+
+    /// <summary>
+    /// The pool's view of the L1 data fee (<c>TxPoolOptions.AdditionalCost</c>): what the handler will charge, at the
+    /// head state's L1Block values (Fjord's formula when the config has it, which is then active from genesis).
+    /// </summary>
+    public static Func<Transaction, IStateReader, UInt256> PoolL1Cost(RollupConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return (tx, state) => L1CostOf(config, tx.Envelope.Span, ulong.MaxValue, ReadL1FeeParameters(state)).Fee;
+    }
+
+    private static L1FeeParameters ReadL1FeeParameters(Func<UInt256, UInt256> l1BlockStorage)
+    {
         Span<byte> scalars = stackalloc byte[32];
-        state.GetStorage(Predeploys.L1Block, ScalarsSlot).WriteBigEndian(scalars);
+        l1BlockStorage(ScalarsSlot).WriteBigEndian(scalars);
         return new L1FeeParameters(
-            state.GetStorage(Predeploys.L1Block, L1BaseFeeSlot),
-            state.GetStorage(Predeploys.L1Block, L1BlobBaseFeeSlot),
+            l1BlockStorage(L1BaseFeeSlot),
+            l1BlockStorage(L1BlobBaseFeeSlot),
             BaseFeeScalar: System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(scalars[16..]),
             BlobBaseFeeScalar: System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(scalars[20..]));
     }
 
-    /// <summary>The L1 data fee of <paramref name="signedEnvelope"/> at a block with <paramref name="timestamp"/> (Fjord's formula once active).</summary>
-    public L1Cost L1CostOf(ReadOnlySpan<byte> signedEnvelope, ulong timestamp, in L1FeeParameters parameters) =>
-        _config.IsFjord(timestamp) ? L1Fee.Fjord(signedEnvelope, parameters) : L1Fee.Ecotone(signedEnvelope, parameters);
+    /// <summary>The L1 data fee of <paramref name="signedEnvelope"/> in a block at <paramref name="timestamp"/> (Fjord's formula once active).</summary>
+    public static L1Cost L1CostOf(RollupConfig config, ReadOnlySpan<byte> signedEnvelope, ulong timestamp, in L1FeeParameters parameters)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return config.IsFjord(timestamp) ? L1Fee.Fjord(signedEnvelope, parameters) : L1Fee.Ecotone(signedEnvelope, parameters);
+    }
 
     public override TransactionResult Run(TransactionContext context)
     {
@@ -72,7 +97,7 @@ public sealed class RollupTransactionHandler(RollupConfig config) : TransactionH
         if (rejection is null && !context.IsCall)
         {
             L1FeeParameters parameters = ReadL1FeeParameters(context.State);
-            context.AdditionalCost = L1CostOf(context.Transaction.Envelope.Span, context.Block.Timestamp, parameters).Fee;
+            context.AdditionalCost = L1CostOf(_config, context.Transaction.Envelope.Span, context.Block.Timestamp, parameters).Fee;
         }
 
         return rejection;

@@ -39,7 +39,7 @@ public sealed class AnvilBlobReader(IJsonRpc l1) : IBlobReader
             }
 
             blobs[i] = result is JValue { Type: JTokenType.String } text
-                ? Rpc.EthJson.ParseData((string)text!)
+                ? Hyperion.Rpc.EthJson.ParseData((string)text!)
                 : throw new L1SourceException($"blob {versionedHashes[i]} of L1 block {header.Number}: anvil does not have it");
         }
 
@@ -96,7 +96,7 @@ public sealed class BeaconBlobReader : IBlobReader
                 throw new L1SourceException($"blobs of L1 block {header.Number} (slot {slot}): asked for {versionedHashes.Count}, the beacon node returned {data.Count}");
             }
 
-            return [.. data.Select(b => Rpc.EthJson.ParseData((string?)b ?? throw new L1SourceException("beacon API: a blob is not a string")))];
+            return [.. data.Select(b => Hyperion.Rpc.EthJson.ParseData((string?)b ?? throw new L1SourceException("beacon API: a blob is not a string")))];
         }
         else
         {

@@ -196,7 +196,7 @@ public sealed class JsonRpcL1Source(IJsonRpc l1, IBlobReader blobs, Func<KzgSetu
             byte[] bytes;
             try
             {
-                bytes = Rpc.EthJson.ParseData((string)text!);
+                bytes = Hyperion.Rpc.EthJson.ParseData((string)text!);
             }
             catch (FormatException)
             {

@@ -209,6 +209,29 @@ public class RollupBlockTests
     }
 
     [Fact]
+    public void The_pool_wants_the_L1_fee_covered_too()
+    {
+        Executed run = ExecuteBlock(fjord: false);
+        UInt256 baseFee = run.Header.BaseFeePerGas!.Value;
+        var options = new TxPoolOptions { AdditionalCost = RollupTransactionHandler.PoolL1Cost(run.Config), AllowBlobTransactions = false };
+        Transaction Transfer(ulong nonce, UInt256 value) => Sign(new Transaction
+        {
+            Type = TransactionType.DynamicFee, ChainId = run.Config.L2ChainId, Nonce = nonce, GasLimit = 21_000, To = Recipient,
+            Value = value, MaxFeePerGas = 3_000_000_000UL, MaxPriorityFeePerGas = 1_000_000_000UL,
+        });
+
+        // The user's balance after the block, less exactly gas × max fee: enough for gas and value, not the L1 fee.
+        UInt256 balance = new WorldState(run.After).GetBalance(User.Address);
+        Transaction tooMuch = Transfer(2, balance - (21_000UL * 3_000_000_000UL));
+        var pool = new TxPool(options, run.Executor.Spec.TransactionRulesAt(2, run.Header.Timestamp + 2), run.After, baseFee, 30_000_000);
+        Assert.StartsWith("insufficient funds for gas * price + value + l1 cost", pool.Add(tooMuch, null), StringComparison.Ordinal);
+
+        UInt256 l1Cost = RollupTransactionHandler.PoolL1Cost(run.Config)(tooMuch, run.After);
+        Assert.False(l1Cost.IsZero);
+        Assert.Null(pool.Add(Transfer(2, balance - (21_000UL * 3_000_000_000UL) - (2 * l1Cost)), null));
+    }
+
+    [Fact]
     public void Blob_transactions_are_not_valid_on_the_L2()
     {
         RollupConfig config = TestRollupConfig.Create();
@@ -270,6 +293,16 @@ public class RollupBlockTests
         InMemoryStateReader after = genesis.BuildState();
         after.Apply(result.Changes);
         return new Executed(config, executor, header, result, before, after);
+    }
+
+    /// <summary>The block of <see cref="ExecuteBlock"/> as the chain stores it, for RPC formatting.</summary>
+    internal static (StoredBlock Block, BlockExecution Execution, RollupParameters Rollup) ExecuteAndStore(bool fjord)
+    {
+        Executed run = ExecuteBlock(fjord);
+        BlockExecution result = run.Result;
+        var block = new Block(run.Header, new BlockBody([.. result.Transactions.Select(t => t.Transaction)], [], []));
+        var stored = new StoredBlock(block, [.. result.Transactions.Select(t => t.Receipt)], [.. result.Transactions.Select(t => t.Sender)]);
+        return (stored, result, run.Executor.Spec.Rollup!);
     }
 
     private static BlockHeader NextHeader(ChainSpec spec, Genesis genesis)
