@@ -114,3 +114,10 @@ public sealed class AnvilFactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>Tests that start anvil run alone: blob transactions and KZG work are slow when they share two cores.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class AnvilCollection
+{
+    public const string Name = "anvil";
+}

@@ -157,7 +157,16 @@ public sealed class BatchSubmitter
         }
 
         _channel = null;
-        return await PostAsync(channel, cancellation).ConfigureAwait(false);
+        try
+        {
+            return await PostAsync(channel, cancellation).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is JsonRpcCallException or FormatException)
+        {
+            // Part of the channel may be on L1 or not: rebuild from what L1 has made safe (a duplicate is harmless).
+            Reset(safe);
+            throw;
+        }
     }
 
     private async Task<PostedChannel> PostAsync(ChannelBuilder channel, CancellationToken cancellation)

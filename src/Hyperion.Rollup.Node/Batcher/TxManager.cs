@@ -113,6 +113,12 @@ public sealed class TxManager
                 _log.LogWarning("batcher nonce {Nonce} was used by another transaction; continuing at {Next}", nonce, _nonce);
                 continue;
             }
+            catch (JsonRpcCallException e) when (e.Code is null)
+            {
+                // No answer (timeout, connection lost): the node may have taken it, so it is watched like the others.
+                sent.Add(tx.Hash);
+                _log.LogWarning("batcher tx {Hash} at nonce {Nonce}: no answer from L1 ({Error}); watching it", tx.Hash, nonce, e.Message);
+            }
             catch (JsonRpcCallException e) when (IsUnderpriced(e))
             {
                 fees = fees.BumpedFor(await MarketFeesAsync(cancellation).ConfigureAwait(false), candidate.IsBlob);

@@ -33,6 +33,9 @@ internal sealed class FakeL1 : IJsonRpc
     /// <summary>Decides, for the n-th accepted transaction (from 0), whether the next block includes it.</summary>
     public Func<Transaction, int, bool> Include { get; set; } = (_, _) => true;
 
+    /// <summary>Accept the next transaction but answer as a timed-out connection does.</summary>
+    public bool LoseNextAnswer { get; set; }
+
     public Task<JToken?> CallAsync(string method, object?[] parameters, CancellationToken cancellation)
     {
         JToken? result = method switch
@@ -74,6 +77,12 @@ internal sealed class FakeL1 : IJsonRpc
         if (Include(tx, Accepted.Count - 1))
         {
             IncludeNow(tx);
+        }
+
+        if (LoseNextAnswer)
+        {
+            LoseNextAnswer = false;
+            throw new JsonRpcCallException("eth_sendRawTransaction", "could not be read: Rpc timeout");
         }
 
         return tx.Hash.ToString();

@@ -97,6 +97,17 @@ public sealed class TxManagerTests
     }
 
     [Fact]
+    public async Task A_send_whose_answer_is_lost_is_watched_not_resent_at_a_new_nonce()
+    {
+        var l1 = new FakeL1 { LoseNextAnswer = true };
+        TxManager manager = Manager(l1);
+        TxInclusion inclusion = await manager.SendAsync(Calldata(10), CancellationToken.None);
+        Assert.Equal(l1.Accepted[0].Hash, inclusion.Hash);
+        Assert.Single(l1.Accepted);
+        Assert.Equal(8UL, manager.NextNonce);
+    }
+
+    [Fact]
     public async Task Nonce_too_low_for_none_of_ours_rereads_the_nonce()
     {
         var l1 = new FakeL1 { Nonce = 3 };

@@ -18,6 +18,7 @@ namespace Hyperion.Rollup.Node.Tests.Deploy;
 /// then the batcher posts a made-up L2 chain to that rollup's inbox, as calldata and as blobs, and what the L1 source
 /// reads back goes through the derivation's retrieval, frames and channel reader to the same batches.
 /// </summary>
+[Collection(AnvilCollection.Name)]
 public sealed class DeployAndBatchOnAnvilTests
 {
     private static readonly Lazy<KzgSetup> Setup = new(() => TrustedSetupFile.Load());

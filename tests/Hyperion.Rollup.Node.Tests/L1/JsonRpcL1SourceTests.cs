@@ -12,6 +12,7 @@ namespace Hyperion.Rollup.Node.Tests.L1;
 /// EIP-1559 creation with a log, EIP-4844 with a blob) read back and checked against its header; then the same node
 /// behind a proxy that alters one answer, which each check must catch.
 /// </summary>
+[Collection(AnvilCollection.Name)]
 public sealed class JsonRpcL1SourceTests
 {
     private static readonly Lazy<KzgSetup> Setup = new(() => TrustedSetupFile.Load());
