@@ -81,7 +81,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
 
         try
         {
-            return new BlockRun(this, block, parentState).Execute(mode);
+            return new BlockRun(this, Environment(block.Header, block.BlockHashes), block.Transactions, parentState).Execute(block, mode);
         }
         catch (SequentialFallbackException)
         {
@@ -131,55 +131,90 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         return new PositionRecord { Reads = reader.Reads, Writes = [.. writes], Code = changes.Code, Changed = changed, Result = result };
     }
 
+    /// <summary>
+    /// Runs <paramref name="transactions"/> in parallel on <paramref name="parentState"/> in <paramref name="environment"/>,
+    /// with nothing of a block around them (no system calls, gas limit, withdrawals or rewards): how a state test
+    /// runs its transaction through this executor. The results are in order (a rejected transaction leaves the state
+    /// untouched); an exception of a transaction is thrown as executing them in order would throw it.
+    /// </summary>
+    public (IReadOnlyList<TransactionResult> Results, StateChangeSet Changes) ExecuteTransactions(BlockEnvironment environment, IStateReader parentState, IReadOnlyList<(Transaction Transaction, Address Sender)> transactions)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        ArgumentNullException.ThrowIfNull(parentState);
+        ArgumentNullException.ThrowIfNull(transactions);
+        var run = new BlockRun(this, environment, transactions, parentState);
+        run.RecordSystemCalls(null);
+        run.RunWorkers();
+        var results = new TransactionResult[transactions.Count];
+        for (int i = 0; i < results.Length; i++)
+        {
+            PositionRecord record = run.Memory.RecordAt(i + 1)!;
+            record.Failure?.Throw();
+            results[i] = record.Result!;
+        }
+
+        return (results, run.Memory.Changes(transactions.Count + 1));
+    }
+
     /// <summary>One block's parallel execution.</summary>
     private sealed class BlockRun
     {
         private readonly ParallelBlockExecutor _executor;
-        private readonly BlockInput _block;
+        private readonly IReadOnlyList<(Transaction Transaction, Address Sender)> _transactions;
         private readonly BlockEnvironment _environment;
         private readonly PrecompileTable _precompiles;
         private readonly TransactionProcessor _processor;
-        private readonly MultiVersionMemory _memory;
         private readonly BlockStmScheduler _scheduler;
 
-        public BlockRun(ParallelBlockExecutor executor, BlockInput block, IStateReader parentState)
+        public BlockRun(ParallelBlockExecutor executor, BlockEnvironment environment, IReadOnlyList<(Transaction Transaction, Address Sender)> transactions, IStateReader parentState)
         {
             _executor = executor;
-            _block = block;
-            _environment = executor.Environment(block.Header, block.BlockHashes);
-            _precompiles = executor.Precompiles.For(_environment.Fork);
-            _processor = executor._sequential.Processor(_environment, _precompiles);
+            _transactions = transactions;
+            _environment = environment;
+            _precompiles = executor.Precompiles.For(environment.Fork);
+            _processor = executor._sequential.Processor(environment, _precompiles);
 
             // Positions: 0 the system calls, 1…n the transactions, n + 1 the end of the block.
-            _memory = new MultiVersionMemory(parentState, block.Transactions.Count + 2);
-            _scheduler = new BlockStmScheduler(block.Transactions.Count);
+            Memory = new MultiVersionMemory(parentState, transactions.Count + 2);
+            _scheduler = new BlockStmScheduler(transactions.Count);
         }
 
-        public BlockExecution Execute(BlockExecutionMode mode)
+        public MultiVersionMemory Memory { get; }
+
+        /// <summary>Position 0: the pre-block system calls of <paramref name="block"/> (none without a block).</summary>
+        public void RecordSystemCalls(BlockInput? block)
+        {
+            var reader = new VersionedStateReader(Memory, 0);
+            var system = new WorldState(reader);
+            if (block is not null)
+            {
+                _executor._sequential.RunSystemCalls(system, block, _environment, _precompiles);
+            }
+
+            Memory.Record(0, 0, ToRecord(reader, system, [], null));
+        }
+
+        public BlockExecution Execute(BlockInput block, BlockExecutionMode mode)
         {
             BlockExecutor sequential = _executor._sequential;
-            var systemReader = new VersionedStateReader(_memory, 0);
-            var system = new WorldState(systemReader);
-            sequential.RunSystemCalls(system, _block, _environment, _precompiles);
-            _memory.Record(0, 0, ToRecord(systemReader, system, [], null));
-
+            RecordSystemCalls(block);
             RunWorkers();
 
             // In block order, as the sequential executor takes them; the first transaction that does not fit ends the
             // parallel prefix (on import that is an invalid block, thrown by the assembly).
-            var assembly = new BlockAssembly(sequential, _block, _environment, mode);
-            int count = _block.Transactions.Count;
+            var assembly = new BlockAssembly(sequential, block, _environment, mode);
+            int count = _transactions.Count;
             int prefix = count;
             for (int i = 0; i < count; i++)
             {
-                (Transaction tx, Address sender) = _block.Transactions[i];
+                (Transaction tx, Address sender) = _transactions[i];
                 if (!assembly.Fits(tx, sender))
                 {
                     prefix = i;
                     break;
                 }
 
-                PositionRecord record = _memory.RecordAt(i + 1)!;
+                PositionRecord record = Memory.RecordAt(i + 1)!;
                 if (record.Failure is { SourceException: PrecompileUnavailableException unavailable })
                 {
                     assembly.Unavailable(tx, sender, unavailable);
@@ -197,21 +232,21 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             // The rest of the block runs sequentially on the prefix's state: the transactions after a skipped one,
             // then withdrawals and rewards. Its position replaces the skipped transaction's speculative writes.
             int end = prefix + 1;
-            var tailReader = new VersionedStateReader(_memory, end);
+            var tailReader = new VersionedStateReader(Memory, end);
             var tail = new WorldState(tailReader);
             if (prefix < count)
             {
-                BlockExecutor.ExecuteTransactions(tail, _block, prefix + 1, _processor, assembly);
+                BlockExecutor.ExecuteTransactions(tail, block, prefix + 1, _processor, assembly);
             }
 
-            sequential.FinishBlock(tail, _block);
-            _memory.Record(end, 0, ToRecord(tailReader, tail, [], null));
-            return assembly.Complete(_memory.Changes(end + 1));
+            sequential.FinishBlock(tail, block);
+            Memory.Record(end, 0, ToRecord(tailReader, tail, [], null));
+            return assembly.Complete(Memory.Changes(end + 1));
         }
 
-        private void RunWorkers()
+        public void RunWorkers()
         {
-            int workers = Math.Min(_executor._threads, _block.Transactions.Count);
+            int workers = Math.Min(_executor._threads, _transactions.Count);
             if (workers == 0)
             {
                 return;
@@ -277,7 +312,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                     continue;
                 }
 
-                bool wroteNewLocation = _memory.Record(position, task.Incarnation, record);
+                bool wroteNewLocation = Memory.Record(position, task.Incarnation, record);
                 return _scheduler.FinishExecution(task.Index, task.Incarnation, wroteNewLocation);
             }
         }
@@ -285,11 +320,11 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         private StmTask? Validate(StmTask task)
         {
             int position = task.Index + 1;
-            bool valid = _memory.Validate(position, _memory.RecordAt(position)!.Reads);
+            bool valid = Memory.Validate(position, Memory.RecordAt(position)!.Reads);
             bool aborted = !valid && _scheduler.TryValidationAbort(task.Index, task.Incarnation);
             if (aborted)
             {
-                _memory.MarkEstimates(position);
+                Memory.MarkEstimates(position);
             }
 
             return _scheduler.FinishValidation(task.Index, aborted);
@@ -299,8 +334,8 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         private PositionRecord? RunIncarnation(int index, out int blocking)
         {
             blocking = -1;
-            (Transaction tx, Address sender) = _block.Transactions[index];
-            var reader = new VersionedStateReader(_memory, index + 1);
+            (Transaction tx, Address sender) = _transactions[index];
+            var reader = new VersionedStateReader(Memory, index + 1);
             var world = new WorldState(reader);
             var state = new DeferredCreditState(world);
             try
