@@ -44,7 +44,7 @@ internal static class DevCommand
         var allowInsecureUnlock = new Option<bool>("--allow-insecure-unlock") { Description = "Serve the unlocked dev accounts on a --host other machines can reach (refused otherwise)." };
         var rpcGasCap = new Option<ulong>("--rpc-gas-cap") { Description = "Most gas an eth_call or eth_estimateGas may use (0: no cap).", DefaultValueFactory = _ => EthModule.DefaultRpcGasCap };
 
-        var execThreads = ExecThreadsOption.Create($"Blocks of fewer than {ParallelBlockExecutor.DefaultSequentialBelow} transactions run sequentially.");
+        var execThreads = ExecThreadsOption.Create($"Blocks of fewer than {ParallelBlockExecutor.DefaultSequentialBelow} transactions run sequentially.", sequentialByDefault: true);
         var rpcLimits = new RpcLimitOptions();
         var command = new Command("dev", "Start a development chain (JSON-RPC on 127.0.0.1:8545).")
         {

@@ -77,6 +77,10 @@ internal sealed class MultiVersionMemory
     private readonly ConcurrentDictionary<Location, Versions> _versions = new();
     private readonly ConcurrentDictionary<Address, ConcurrentDictionary<UInt256, byte>> _slotKeys = new();
     private readonly ConcurrentDictionary<Hash256, byte[]> _code = new();
+
+    // The parent's accounts and slots as read, since validation reads them again (from a store, a read is not free).
+    private readonly ConcurrentDictionary<Address, AccountValue> _parentAccounts = new();
+    private readonly ConcurrentDictionary<(Address, UInt256), UInt256> _parentSlots = new();
     private readonly PositionRecord?[] _records;
 
     public MultiVersionMemory(IStateReader parent, int positions)
@@ -147,7 +151,7 @@ internal sealed class MultiVersionMemory
         (int wipePosition, Entry wipe) = Latest(new Location(LocationKind.StorageWipe, address, default), position);
         if (slotPosition < 0 && wipePosition < 0)
         {
-            return _parent.GetStorage(address, key);
+            return ParentSlot(address, key);
         }
 
         // A slot written by the wiping transaction itself was written after the wipe.
@@ -348,7 +352,7 @@ internal sealed class MultiVersionMemory
             }
 
             storage.Sort(static (a, b) => a.Key.CompareTo(b.Key));
-            bool cleared = wipePosition >= 0 || !_parent.TryGetAccount(address, out _);
+            bool cleared = wipePosition >= 0 || !ParentAccount(address).Exists;
             accounts.Add(new AccountChange(address, false, account.Nonce, account.Balance, account.CodeHash, cleared, storage));
             if (deployed.TryGetValue(account.CodeHash, out byte[]? bytes))
             {
@@ -361,8 +365,29 @@ internal sealed class MultiVersionMemory
 
     // ---- internals
 
-    private AccountValue ParentAccount(in Address address) =>
-        _parent.TryGetAccount(address, out Account account) ? new AccountValue(true, account.Nonce, account.Balance, account.CodeHash) : AccountValue.Missing;
+    private AccountValue ParentAccount(in Address address)
+    {
+        if (_parentAccounts.TryGetValue(address, out AccountValue cached))
+        {
+            return cached;
+        }
+
+        AccountValue value = _parent.TryGetAccount(address, out Account account) ? new AccountValue(true, account.Nonce, account.Balance, account.CodeHash) : AccountValue.Missing;
+        _parentAccounts.TryAdd(address, value);
+        return value;
+    }
+
+    private UInt256 ParentSlot(in Address address, in UInt256 key)
+    {
+        if (_parentSlots.TryGetValue((address, key), out UInt256 cached))
+        {
+            return cached;
+        }
+
+        UInt256 value = _parent.GetStorage(address, key);
+        _parentSlots.TryAdd((address, key), value);
+        return value;
+    }
 
     /// <summary>A credit applied to <paramref name="account"/> as AddBalance and the end of the transaction apply it.</summary>
     private AccountValue Credit(in Address address, in AccountValue account, in UInt256 amount)
