@@ -364,21 +364,7 @@ public sealed class Sequencer : IBlockProducer
         List<(Transaction, Address)> candidates = _pool.SelectForBlock(draft.BaseFeePerGas ?? UInt256.Zero, _options.MaxTransactionsPerBlock);
         BlockExecution execution = _chain.Executor.Execute(new BlockInput(draft, candidates) { BlockHashes = Store }, states.LatestForExecution, BlockExecutionMode.Build);
         StoredBlock block = BlockImporter.Seal(states, draft, execution);
-        try
-        {
-            // The log is durable before the state is published (the state store never gets ahead of the log), and the
-            // state is published before the block is visible (a reader that finds the block finds its state).
-            Store.Append(block, () => states.Publish(block.Number));
-        }
-        catch
-        {
-            states.Abort(block.Number);
-            throw;
-        }
-
-        SkippedTransaction[] dropped = [.. execution.Skipped.Where(s => s.Permanent)];
-        _pool.OnNewHead(states.Latest, _chain.NextBaseFee(block.Header), dropped.Select(s => s.Transaction.Hash));
-        _chain.OnBlockAdded(new BlockAddedEvent(block, stopwatch.Elapsed) { Dropped = dropped });
+        SkippedTransaction[] dropped = _chain.AddBuilt(block, execution, _pool, stopwatch.Elapsed);
         // Announced: the senders waiting for these transactions return (a dropped one is logged by the node, as anvil does).
         CompleteWaits(block.Block.Transactions.Select(t => t.Hash).Concat(dropped.Select(d => d.Transaction.Hash)));
         return block;

@@ -83,6 +83,8 @@ internal sealed class BlockAssembly
             CumulativeGasUsed = _gasUsed,
             Logs = result.Logs,
             Bloom = Receipt.BloomOf(result.Logs),
+            DepositNonce = result.DepositNonce,
+            DepositReceiptVersion = result.DepositReceiptVersion,
         };
         _bloom.Accumulate(receipt.Bloom);
         _executed.Add(new ExecutedTransaction(tx, sender, receipt, (ulong)result.GasUsed, result.CreatedAddress, result));
