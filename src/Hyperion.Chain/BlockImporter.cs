@@ -20,11 +20,7 @@ public sealed class BlockImporter(ChainProvider chain)
         ArgumentNullException.ThrowIfNull(editsBefore);
         IChainState states = chain.States;
         BlockHeader header = stored.Header;
-        EditedState edits = EditedState.None(states.Head);
-        foreach (StateEdit edit in editsBefore)
-        {
-            edits = edits.With(edit, states.LatestForExecution);
-        }
+        EditedState edits = EditedState.Of(states.Head, editsBefore, states.LatestForExecution);
 
         BlockExecution execution = chain.Executor.Execute(BlockInput.Of(stored.Block, stored.Senders, chain.Store), edits.Over(states.LatestForExecution), BlockExecutionMode.Import);
         StoredBlock rebuilt = Seal(states, header, execution, edits);

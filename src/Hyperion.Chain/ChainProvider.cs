@@ -57,6 +57,17 @@ public sealed class ChainProvider : IChainReader, IDisposable
         return state is not null && edits.Head == number ? edits.Over(state) : state;
     }
 
+    public IStateReader? StateBefore(ulong number)
+    {
+        IStateReader? parent = number == 0 ? null : _states.At(number - 1);
+        if (parent is null)
+        {
+            return null;
+        }
+
+        return EditedState.Of(number - 1, Store.EditsBefore(number), parent).Over(parent);
+    }
+
     public ulong OldestState => _states.Oldest;
 
     /// <summary>The latest state whatever the head is at each read, with the state edits made since the head.</summary>
@@ -88,13 +99,7 @@ public sealed class ChainProvider : IChainReader, IDisposable
     /// <summary>Rebuilds the edits overlay from the block log's edits after the head (after a restart or a rewind; the caller holds <see cref="WriteLock"/>).</summary>
     public void ReloadEdits()
     {
-        EditedState edits = EditedState.None(_states.Head);
-        foreach (StateEdit edit in Store.PendingEdits)
-        {
-            edits = edits.With(edit, _states.LatestForExecution);
-        }
-
-        _edits = edits;
+        _edits = EditedState.Of(_states.Head, Store.PendingEdits, _states.LatestForExecution);
     }
 
     /// <summary>Replaces the state after a rewind (the caller holds <see cref="WriteLock"/>).</summary>

@@ -142,6 +142,19 @@ public sealed class EditedState
     public static EditedState None(ulong head) =>
         new(head, [], ImmutableSortedDictionary<Address, EditedAccount>.Empty, ImmutableDictionary<Hash256, byte[]>.Empty);
 
+    /// <summary><paramref name="edits"/> made in order over the state after block <paramref name="head"/>, <paramref name="baseState"/>.</summary>
+    public static EditedState Of(ulong head, IEnumerable<StateEdit> edits, IStateReader baseState)
+    {
+        ArgumentNullException.ThrowIfNull(edits);
+        EditedState state = None(head);
+        foreach (StateEdit edit in edits)
+        {
+            state = state.With(edit, baseState);
+        }
+
+        return state;
+    }
+
     /// <summary>The block whose state the edits apply to.</summary>
     public ulong Head { get; }
 

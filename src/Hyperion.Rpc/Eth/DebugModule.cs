@@ -53,7 +53,7 @@ public sealed class DebugModule : IRpcModule
             throw new RpcException($"transaction {hash} not found");
         }
 
-        IStateReader parent = _chain.StateAt(block.Number - 1)
+        IStateReader parent = _chain.StateBefore(block.Number)
             ?? throw new RpcException($"required historical state unavailable: state of block {block.Number - 1} is not kept (oldest is {_chain.OldestState})");
         TransactionResult result;
         try

@@ -50,6 +50,19 @@ public sealed class DevModuleTests : IDisposable
     }
 
     [Fact]
+    public void A_trace_re_executes_a_block_on_the_edits_made_before_it()
+    {
+        // Storing the value a slot already holds costs less: the trace sees the edited slot, as the block did.
+        _chain.Call("anvil_setStorageAt", $"""["{Contract}","0x0","{Hex256(9)}"]""");
+        string hash = _chain.SendAndMine($$"""{"from":"{{Alice}}","to":"{{Contract}}","data":"{{Word(9)}}"}""");
+        ulong gasUsed = Quantity(_chain.Call("eth_getTransactionReceipt", $"""["{hash}"]""").GetProperty("gasUsed"));
+        JsonElement trace = _chain.Call("debug_traceTransaction", $"""["{hash}"]""");
+        Assert.Equal(gasUsed, trace.GetProperty("gas").GetUInt64());
+        JsonElement calls = _chain.Call("debug_traceTransaction", $$"""["{{hash}}",{"tracer":"callTracer"}]""");
+        Assert.Equal(gasUsed, Quantity(calls.GetProperty("gasUsed")));
+    }
+
+    [Fact]
     public void Edits_refuse_bad_arguments_with_invalid_params()
     {
         Assert.Equal(-32602, _chain.Error("anvil_setStorageAt", $"""["{Stranger}","0x0","0x2a"]""").GetProperty("code").GetInt32());
