@@ -10,6 +10,13 @@ namespace Hyperion.Chain;
 /// </summary>
 public sealed class BlockImporter(ChainProvider chain)
 {
+    /// <summary>Re-executes <paramref name="stored"/>, a block of the chain's store, with the state edits the store holds before it.</summary>
+    public void Import(StoredBlock stored)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        Import(stored, chain.Store.EditsBefore(stored.Number));
+    }
+
     /// <summary>
     /// Re-executes <paramref name="stored"/> on the current state with <paramref name="editsBefore"/> (the state edits
     /// logged before it) applied first; throws when it does not reproduce its header.
@@ -40,6 +47,10 @@ public sealed class BlockImporter(ChainProvider chain)
     /// both the producer and the importer turn a header draft and its execution into a block. The execution ran over
     /// <paramref name="edits"/> (state edits made before the block), which the staged state includes.
     /// </summary>
+    public static StoredBlock Seal(IChainState states, BlockHeader draft, BlockExecution execution) =>
+        Seal(states, draft, execution, EditedState.None(states?.Head ?? throw new ArgumentNullException(nameof(states))));
+
+    /// <inheritdoc cref="Seal(IChainState, BlockHeader, BlockExecution)"/>
     public static StoredBlock Seal(IChainState states, BlockHeader draft, BlockExecution execution, EditedState edits)
     {
         ArgumentNullException.ThrowIfNull(states);

@@ -109,6 +109,35 @@ public sealed class ChainProvider : IChainReader, IDisposable
         _states = states;
     }
 
+    /// <summary>
+    /// Adds a block a producer built and sealed (the caller holds <see cref="WriteLock"/>): durable in the log, then its
+    /// state published, then visible; the pool moves to the new head without what the block included or the executor
+    /// found permanently invalid; subscribers are told. Returns those invalid transactions.
+    /// </summary>
+    public SkippedTransaction[] AddBuilt(StoredBlock block, BlockExecution execution, ITransactionPool pool, TimeSpan buildTime)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        ArgumentNullException.ThrowIfNull(execution);
+        ArgumentNullException.ThrowIfNull(pool);
+        IChainState states = _states;
+        try
+        {
+            // The log is durable before the state is published (the state store never gets ahead of the log), and the
+            // state is published before the block is visible (a reader that finds the block finds its state).
+            Store.Append(block, () => states.Publish(block.Number));
+        }
+        catch
+        {
+            states.Abort(block.Number);
+            throw;
+        }
+
+        SkippedTransaction[] dropped = [.. execution.Skipped.Where(s => s.Permanent)];
+        pool.OnNewHead(states.Latest, this.NextBaseFee(block.Header), dropped.Select(s => s.Transaction.Hash));
+        OnBlockAdded(new BlockAddedEvent(block, buildTime) { Dropped = dropped });
+        return dropped;
+    }
+
     /// <summary>Tells subscribers that <paramref name="added"/>'s block is durable and visible.</summary>
     public void OnBlockAdded(BlockAddedEvent added) => BlockAdded?.Invoke(added);
 

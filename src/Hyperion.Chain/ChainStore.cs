@@ -52,7 +52,10 @@ public sealed class StoredBlock
     public Address? ContractAddress(int index)
     {
         Transaction tx = Block.Transactions[index];
-        return tx.IsCreate ? Evm.ContractAddress.From(Senders[index], tx.Nonce) : null;
+
+        // A deposit carries no nonce; it created at the sender's nonce its receipt records (op-geth's rule).
+        ulong nonce = Receipts[index].DepositNonce ?? tx.Nonce;
+        return tx.IsCreate ? Evm.ContractAddress.From(Senders[index], nonce) : null;
     }
 
     /// <summary>
@@ -290,6 +293,9 @@ public sealed class ChainStore : IBlockReader, IDisposable
     public StoredBlock Genesis => _state.Blocks[0];
 
     public StoredBlock Head => _state.Blocks[^1];
+
+    /// <summary>Who decides the safe and finalized blocks (a rollup engine); null: both are the head.</summary>
+    public IChainHeads? Heads { get; set; }
 
     public StoredBlock? GetByNumber(ulong number)
     {

@@ -79,7 +79,7 @@ public sealed class DevControls(ChainProvider chain, IBlockProducer producer, IT
             var importer = new BlockImporter(chain);
             for (ulong i = 1; i <= number; i++)
             {
-                importer.Import(chain.Store.GetByNumber(i)!, chain.Store.EditsBefore(i));
+                importer.Import(chain.Store.GetByNumber(i)!);
             }
 
             chain.ReloadEdits();
@@ -123,6 +123,12 @@ public sealed class DevControls(ChainProvider chain, IBlockProducer producer, IT
 
     public void EditState(StateEdit edit)
     {
+        if (!producer.AppliesStateEdits)
+        {
+            // Its blocks would leave the logged edits out of their state root, and a replay would then disagree.
+            throw new InvalidOperationException("this chain's block producer does not apply state edits");
+        }
+
         lock (chain.WriteLock)
         {
             chain.Edit(edit);
@@ -131,7 +137,7 @@ public sealed class DevControls(ChainProvider chain, IBlockProducer producer, IT
         }
     }
 
-    public BlockSettings BlockSettings => producer.Settings;
+    public BlockSettings? BlockSettings => producer.Settings;
 
     public bool DropTransaction(in Hash256 hash) => pool.Remove(hash);
 

@@ -38,11 +38,14 @@ public interface IDevControls
     /// <summary>Mines a block every <paramref name="interval"/> (automine off); null or zero: no interval, only evm_mine.</summary>
     void SetIntervalMining(TimeSpan? interval);
 
-    /// <summary>Edits an account of the head's state (balance, code, nonce, storage), durably and visibly at once; the next block includes it.</summary>
+    /// <summary>
+    /// Edits an account of the head's state (balance, code, nonce, storage), durably and visibly at once; the next block
+    /// includes it. Throws <see cref="InvalidOperationException"/> when the block producer does not apply edits.
+    /// </summary>
     void EditState(StateEdit edit);
 
-    /// <summary>The coinbase, gas limit, next base fee and PREVRANDAO of the blocks to come.</summary>
-    BlockSettings BlockSettings { get; }
+    /// <summary>The coinbase, gas limit, next base fee and PREVRANDAO of the blocks to come; null when the producer does not take them.</summary>
+    BlockSettings? BlockSettings { get; }
 
     /// <summary>Removes a transaction from the pool; false when it is not there.</summary>
     bool DropTransaction(in Hash256 hash);

@@ -41,8 +41,17 @@ public interface IBlockProducer : IDisposable
     /// <summary>When blocks are built: on demand (automine), at a fixed interval, or only when asked.</summary>
     MiningMode Mode { get; set; }
 
-    /// <summary>Header fields of the blocks it builds that the dev controls change (coinbase, gas limit, the next base fee and PREVRANDAO).</summary>
-    BlockSettings Settings { get; }
+    /// <summary>
+    /// Header fields of the blocks it builds that the dev controls change (coinbase, gas limit, the next base fee and
+    /// PREVRANDAO); null for a producer whose headers follow other rules (a rollup's).
+    /// </summary>
+    BlockSettings? Settings => null;
+
+    /// <summary>
+    /// Whether the blocks it builds start from the chain's state edits (<see cref="ChainProvider.Edits"/>, made by the dev
+    /// controls) and include them in their state root; a producer that does not must not be given edits.
+    /// </summary>
+    bool AppliesStateEdits => false;
 
     /// <summary>
     /// Begins watching for <paramref name="hash"/>'s inclusion, before it is submitted to the pool (so an inclusion that
@@ -166,6 +175,7 @@ public sealed class Sequencer : IBlockProducer
     private readonly object _waitLock = new();
     private readonly Dictionary<Hash256, List<PendingInclusion>> _waits = [];
     private long _roundsStarted;
+    private readonly BlockSettings _settings;
     private MiningMode _mode;
 
     public Sequencer(ChainProvider chain, ITransactionPool pool, IBlockClock clock, SequencerOptions options)
@@ -179,7 +189,7 @@ public sealed class Sequencer : IBlockProducer
         _clock = clock;
         _options = options;
         _mode = options.BlockTime is TimeSpan interval ? MiningMode.Every(interval) : MiningMode.OnDemand;
-        Settings = new BlockSettings(options.Coinbase);
+        _settings = new BlockSettings(options.Coinbase);
         _pool.TransactionPending += OnTransactionPending;
         _pool.TransactionDropped += dropped => CompleteWaits([dropped.Hash]);
         _producer = new Thread(ProduceLoop) { IsBackground = true, Name = "hyperion-sequencer" };
@@ -228,7 +238,9 @@ public sealed class Sequencer : IBlockProducer
         }
     }
 
-    public BlockSettings Settings { get; }
+    public BlockSettings? Settings => _settings;
+
+    public bool AppliesStateEdits => true;
 
     public PendingInclusion? ExpectInclusion(in Hash256 hash)
     {
@@ -426,21 +438,7 @@ public sealed class Sequencer : IBlockProducer
         EditedState edits = _chain.Edits;
         BlockExecution execution = _chain.Executor.Execute(new BlockInput(draft, candidates) { BlockHashes = Store }, edits.Over(states.LatestForExecution), BlockExecutionMode.Build);
         StoredBlock block = BlockImporter.Seal(states, draft, execution, edits);
-        try
-        {
-            // The log is durable before the state is published (the state store never gets ahead of the log), and the
-            // state is published before the block is visible (a reader that finds the block finds its state).
-            Store.Append(block, () => states.Publish(block.Number));
-        }
-        catch
-        {
-            states.Abort(block.Number);
-            throw;
-        }
-
-        SkippedTransaction[] dropped = [.. execution.Skipped.Where(s => s.Permanent)];
-        _pool.OnNewHead(states.Latest, _chain.NextBaseFee(block.Header), dropped.Select(s => s.Transaction.Hash));
-        _chain.OnBlockAdded(new BlockAddedEvent(block, stopwatch.Elapsed) { Dropped = dropped });
+        SkippedTransaction[] dropped = _chain.AddBuilt(block, execution, _pool, stopwatch.Elapsed);
         // Announced: the senders waiting for these transactions return (a dropped one is logged by the node, as anvil does).
         CompleteWaits(block.Block.Transactions.Select(t => t.Hash).Concat(dropped.Select(d => d.Transaction.Hash)));
         return block;
@@ -452,7 +450,7 @@ public sealed class Sequencer : IBlockProducer
         ulong timestamp = _clock.NextTimestamp(parent);
         ChainSpec spec = _chain.Executor.Spec;
         ulong? excessBlobGas = spec.NextExcessBlobGas(parent, number, timestamp);
-        (Address coinbase, ulong? gasLimit, UInt256? baseFee, Hash256? prevRandao) = Settings.TakeForNextBlock();
+        (Address coinbase, ulong? gasLimit, UInt256? baseFee, Hash256? prevRandao) = _settings.TakeForNextBlock();
         UInt256? computedBaseFee = spec.NextBaseFee(parent, number, timestamp);
         return new BlockHeader
         {

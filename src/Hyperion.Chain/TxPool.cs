@@ -34,6 +34,12 @@ public sealed record TxPoolOptions
 
     /// <summary>Whether blob (type 3) transactions are accepted (with their sidecar); a rollup's L2 refuses them, as OP does.</summary>
     public bool AllowBlobTransactions { get; init; } = true;
+
+    /// <summary>
+    /// What the chain charges a transaction beyond gas, blob gas and value, from the head state, which the sender's
+    /// balance must also cover (an OP rollup's L1 data fee, as op-geth's pool adds its L1 cost); none when null.
+    /// </summary>
+    public Func<Transaction, IStateReader, UInt256>? AdditionalCost { get; init; }
 }
 
 /// <summary>A transaction waiting in the pool, with its recovered sender and arrival order.</summary>
@@ -257,11 +263,13 @@ public sealed class TxPool : ITransactionPool
             return $"nonce too low: next nonce {accountNonce}, tx nonce {tx.Nonce}";
         }
 
-        if (!TryCost(tx, out UInt256 cost) || account.Balance < cost)
+        UInt256 additional = _options.AdditionalCost?.Invoke(tx, _state) ?? UInt256.Zero;
+        if (!TryCost(tx, out UInt256 cost) || UInt256.AddOverflow(cost, additional, out cost) || account.Balance < cost)
         {
-            BigInteger exact = ExactCost(tx);
+            BigInteger exact = ExactCost(tx) + additional.ToBigInteger();
             BigInteger balance = account.Balance.ToBigInteger();
-            return $"insufficient funds for gas * price + value: balance {balance}, tx cost {exact}, overshot {exact - balance}";
+            string charged = additional.IsZero ? "gas * price + value" : "gas * price + value + l1 cost";
+            return $"insufficient funds for {charged}: balance {balance}, tx cost {exact}, overshot {exact - balance}";
         }
 
         _bySender.TryGetValue(sender, out SenderTransactions? existingSender);

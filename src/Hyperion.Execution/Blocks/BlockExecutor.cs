@@ -164,6 +164,8 @@ public sealed class BlockExecutor(ChainSpec spec, ChainPrecompiles? precompiles 
                 CumulativeGasUsed = gasUsed,
                 Logs = result.Logs,
                 Bloom = Receipt.BloomOf(result.Logs),
+                DepositNonce = result.DepositNonce,
+                DepositReceiptVersion = result.DepositReceiptVersion,
             };
             bloom.Accumulate(receipt.Bloom);
             executed.Add(new ExecutedTransaction(tx, sender, receipt, (ulong)result.GasUsed, result.CreatedAddress, result));

@@ -63,7 +63,7 @@ public sealed class DevModule(IDevControls dev, IChainReader chain) : IRpcModule
                     throw RpcException.InvalidParams("block gas limit must be greater than 0");
                 }
 
-                dev.BlockSettings.GasLimit = gasLimit;
+                Settings.GasLimit = gasLimit;
                 return JsonValue.Create(true);
             })
             .Add("anvil_nodeInfo", _ => NodeInfo());
@@ -85,8 +85,8 @@ public sealed class DevModule(IDevControls dev, IChainReader chain) : IRpcModule
                 throw RpcException.InvalidParams(e.Message.Split(" (Parameter")[0]);
             }
         });
-        Both(registry, "setBalance", p => dev.EditState(new StateEdit(EthModule.GetAddress(p, 0)) { Balance = EthModule.GetUInt256(p, 1) }));
-        Both(registry, "setCode", p => dev.EditState(new StateEdit(EthModule.GetAddress(p, 0)) { Code = p.GetData(1) }));
+        Both(registry, "setBalance", p => Edit(new StateEdit(EthModule.GetAddress(p, 0)) { Balance = EthModule.GetUInt256(p, 1) }));
+        Both(registry, "setCode", p => Edit(new StateEdit(EthModule.GetAddress(p, 0)) { Code = p.GetData(1) }));
         Both(registry, "setNonce", p =>
         {
             Address address = EthModule.GetAddress(p, 0);
@@ -96,7 +96,7 @@ public sealed class DevModule(IDevControls dev, IChainReader chain) : IRpcModule
                 throw RpcException.InvalidParams($"invalid argument 1: nonce {nonce} does not fit in 64 bits");
             }
 
-            dev.EditState(new StateEdit(address) { Nonce = (ulong)nonce });
+            Edit(new StateEdit(address) { Nonce = (ulong)nonce });
         });
         Both(registry, "setStorageAt", p =>
         {
@@ -108,11 +108,11 @@ public sealed class DevModule(IDevControls dev, IChainReader chain) : IRpcModule
                 throw RpcException.InvalidParams($"invalid argument 2: expected a 32-byte value, got {value.Length} bytes");
             }
 
-            dev.EditState(new StateEdit(address) { Storage = [new(slot, UInt256.FromBigEndian(value))] });
+            Edit(new StateEdit(address) { Storage = [new(slot, UInt256.FromBigEndian(value))] });
         }, anvilAnswer: JsonValue.Create(true));
         Both(registry, "impersonateAccount", p => dev.Impersonate(EthModule.GetAddress(p, 0)));
         Both(registry, "stopImpersonatingAccount", p => dev.StopImpersonating(EthModule.GetAddress(p, 0)));
-        Both(registry, "setCoinbase", p => dev.BlockSettings.Coinbase = EthModule.GetAddress(p, 0));
+        Both(registry, "setCoinbase", p => Settings.Coinbase = EthModule.GetAddress(p, 0));
         Both(registry, "setNextBlockBaseFeePerGas", p =>
         {
             if (chain.Blocks.Head.Header.BaseFeePerGas is null)
@@ -127,7 +127,7 @@ public sealed class DevModule(IDevControls dev, IChainReader chain) : IRpcModule
                 throw RpcException.InvalidParams($"invalid argument 0: base fee {baseFee} does not fit in 64 bits");
             }
 
-            dev.BlockSettings.SetNextBaseFee(baseFee);
+            Settings.SetNextBaseFee(baseFee);
         });
         Both(registry, "setPrevRandao", p =>
         {
@@ -137,7 +137,7 @@ public sealed class DevModule(IDevControls dev, IChainReader chain) : IRpcModule
                 throw RpcException.InvalidParams($"invalid argument 0: expected a 32-byte value, got {value.Length} bytes");
             }
 
-            dev.BlockSettings.SetNextPrevRandao(new Hash256(value));
+            Settings.SetNextPrevRandao(new Hash256(value));
         });
         registry
             .Add("anvil_autoImpersonateAccount", p =>
@@ -185,7 +185,7 @@ public sealed class DevModule(IDevControls dev, IChainReader chain) : IRpcModule
             {
                 ["baseFee"] = JsonNumber(nextBaseFee),
                 ["chainId"] = chain.ChainId,
-                ["gasLimit"] = dev.BlockSettings.GasLimit ?? head.Header.GasLimit,
+                ["gasLimit"] = dev.BlockSettings?.GasLimit ?? head.Header.GasLimit,
                 ["gasPrice"] = JsonNumber(nextBaseFee + EthModule.DefaultPriorityFee),
             },
             ["forkConfig"] = new JsonObject { ["forkUrl"] = null, ["forkBlockNumber"] = null, ["forkRetryBackoff"] = null },
@@ -194,6 +194,21 @@ public sealed class DevModule(IDevControls dev, IChainReader chain) : IRpcModule
 
     private static JsonNode JsonNumber(UInt256 value) =>
         JsonNode.Parse(value.ToBigInteger().ToString(System.Globalization.CultureInfo.InvariantCulture))!;
+
+    private void Edit(StateEdit edit)
+    {
+        try
+        {
+            dev.EditState(edit);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new RpcException(e.Message);
+        }
+    }
+
+    private BlockSettings Settings =>
+        dev.BlockSettings ?? throw new RpcException("this chain's block producer does not take coinbase, gas limit, base fee or PREVRANDAO settings");
 
     private static bool GetBool(RpcParams p, int index) =>
         p.Has(index) && p[index].ValueKind is JsonValueKind.True or JsonValueKind.False

@@ -102,11 +102,11 @@ public sealed class EthModule : IRpcModule
             .Add("eth_getTransactionByBlockNumberAndIndex", p => TransactionAt(TryResolve(() => BlockTag.Resolve(Store, p, 0)), p.GetQuantity(1)))
             .Add("eth_getTransactionByBlockHashAndIndex", p => TransactionAt(Store.GetByHash(GetHash(p, 0)), p.GetQuantity(1)))
             .Add("eth_getTransactionReceipt", p =>
-                Store.TryFindTransaction(GetHash(p, 0), out StoredBlock block, out int index) ? EthFormat.Receipt(block, index, BlobBaseFee(block.Header)) : null)
+                Store.TryFindTransaction(GetHash(p, 0), out StoredBlock block, out int index) ? EthFormat.Receipt(block, index, BlobBaseFee(block.Header), _chain.Executor.Spec.Rollup) : null)
             .Add("eth_getBlockReceipts", p =>
             {
                 StoredBlock? block = TryResolve(() => BlockTag.Resolve(Store, p, 0));
-                return block is null ? null : new JsonArray([.. Enumerable.Range(0, block.Receipts.Count).Select(i => (JsonNode)EthFormat.Receipt(block, i, BlobBaseFee(block.Header)))]);
+                return block is null ? null : new JsonArray([.. Enumerable.Range(0, block.Receipts.Count).Select(i => (JsonNode)EthFormat.Receipt(block, i, BlobBaseFee(block.Header), _chain.Executor.Spec.Rollup))]);
             })
             .Add("eth_sendRawTransaction", (p, cancel) => SubmitRawAsync(p.GetData(0), cancel))
             .Add("eth_sendTransaction", (p, cancel) => SendTransactionAsync(CallRequest.Parse(p, 0), cancel))
@@ -262,7 +262,12 @@ public sealed class EthModule : IRpcModule
             throw new RpcException($"rlp: {error}");
         }
 
-        return SubmitAsync(tx!, sidecar, cancel);
+        if (tx!.Type == TransactionType.Deposit)
+        {
+            throw new RpcException("deposit transactions (type 0x7e) are derived from L1 and cannot be submitted");
+        }
+
+        return SubmitAsync(tx, sidecar, cancel);
     }
 
     /// <summary>
