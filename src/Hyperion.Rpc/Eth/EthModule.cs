@@ -92,6 +92,18 @@ public sealed class EthModule : IRpcModule
                 return Hex.Encode(word);
             })
             .Add("eth_getProof", GetProof)
+            // geth's eth_getAccount: the account's trie fields, zeros and the empty hashes when it does not exist.
+            .Add("eth_getAccount", p =>
+            {
+                Account account = StateAt(p, 1).TryGetAccount(GetAddress(p, 0), out Account found) ? found : Hyperion.State.Account.Empty;
+                return new JsonObject
+                {
+                    ["codeHash"] = account.CodeHash.ToString(),
+                    ["storageRoot"] = account.StorageRoot.ToString(),
+                    ["balance"] = EthFormat.Quantity(account.Balance),
+                    ["nonce"] = EthFormat.Quantity(account.Nonce),
+                };
+            })
             .Add("eth_getBlockByNumber", p => BlockOrNull(() => BlockTag.Resolve(Store, p, 0), FullTransactions(p)))
             .Add("eth_getBlockByHash", p => BlockOrNull(() => Store.GetByHash(GetHash(p, 0)), FullTransactions(p)))
             .Add("eth_getBlockTransactionCountByNumber", p => CountOrNull(() => BlockTag.Resolve(Store, p, 0)))

@@ -60,6 +60,39 @@ public sealed class DevModuleTests : IDisposable
         Assert.Equal(gasUsed, trace.GetProperty("gas").GetUInt64());
         JsonElement calls = _chain.Call("debug_traceTransaction", $$"""["{{hash}}",{"tracer":"callTracer"}]""");
         Assert.Equal(gasUsed, Quantity(calls.GetProperty("gasUsed")));
+
+        string blockHash = _chain.Call("eth_getTransactionReceipt", $"""["{hash}"]""").GetProperty("blockHash").GetString()!;
+        foreach (JsonElement traces in new[]
+        {
+            _chain.Call("debug_traceBlockByNumber", """["latest",{"tracer":"callTracer"}]"""),
+            _chain.Call("debug_traceBlockByHash", $$"""["{{blockHash}}",{"tracer":"callTracer"}]"""),
+        })
+        {
+            JsonElement only = Assert.Single(traces.EnumerateArray());
+            Assert.Equal(hash, only.GetProperty("txHash").GetString());
+            Assert.Equal(gasUsed, Quantity(only.GetProperty("result").GetProperty("gasUsed")));
+        }
+
+        Assert.Empty(_chain.Call("debug_traceBlockByNumber", """["0x0"]""").EnumerateArray());
+        Assert.Equal(-32602, _chain.Error("debug_traceBlockByNumber", """["0x0",{"tracer":"nope"}]""").GetProperty("code").GetInt32());
+        Assert.Contains("not found", _chain.Error("debug_traceBlockByHash", $"""["0x{new string('1', 64)}"]""").GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void GetAccount_answers_the_account_fields_and_empty_values_for_a_missing_account()
+    {
+        _chain.Call("anvil_setBalance", $"""["{Stranger}","0x10"]""");
+        _chain.Call("anvil_setNonce", $"""["{Stranger}","0x3"]""");
+        JsonElement account = _chain.Call("eth_getAccount", $"""["{Stranger}","latest"]""");
+        Assert.Equal("0x10", account.GetProperty("balance").GetString());
+        Assert.Equal("0x3", account.GetProperty("nonce").GetString());
+        Assert.Equal(Hyperion.Core.Crypto.Keccak256.OfEmpty.ToString(), account.GetProperty("codeHash").GetString());
+        JsonElement contract = _chain.Call("eth_getAccount", $"""["{Contract}","latest"]""");
+        Assert.Equal(Hyperion.Core.Crypto.Keccak256.Hash(ContractCode).ToString(), contract.GetProperty("codeHash").GetString());
+        JsonElement missing = _chain.Call("eth_getAccount", """["0x00000000000000000000000000000000000000ff","latest"]""");
+        Assert.Equal("0x0", missing.GetProperty("balance").GetString());
+        Assert.Equal(Hyperion.Core.Crypto.Keccak256.EmptyTrieRoot.ToString(), missing.GetProperty("storageRoot").GetString());
+        Assert.Equal(-32602, _chain.Error("eth_getAccount", """["0x12","latest"]""").GetProperty("code").GetInt32());
     }
 
     [Fact]
