@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Hyperion.Core;
 using Hyperion.Evm.Interpreter;
 using Hyperion.Evm.Tracing;
@@ -20,11 +22,8 @@ public sealed partial class MetisVm
         where TTracing : struct, ITracingFlag
     {
         var c = new InstructionContext(this, frame);
-        InstructionTable table = _instructions;
-        long[] staticGas = table.StaticGas;
-        int[] minStack = table.MinStack;
-        int[] maxStack = table.MaxStack;
-        delegate*<ref InstructionContext, StepResult>[] handlers = table.Handlers;
+        // 256 entries indexed by a byte: no bounds check needed.
+        ref InstructionEntry entries = ref MemoryMarshal.GetArrayDataReference(_instructions.Entries);
         ReadOnlySpan<byte> code = c.Code;
         StepResult result;
         while (true)
@@ -33,10 +32,11 @@ public sealed partial class MetisVm
 
             // Running off the end of the code is STOP.
             byte op = (uint)pc < (uint)code.Length ? code[pc] : (byte)0;
-            long cost = staticGas[op];
+            ref InstructionEntry entry = ref Unsafe.Add(ref entries, op);
+            long cost = entry.StaticGas;
             if (TTracing.IsActive)
             {
-                Tracer!.OnStep(pc, op, c.Gas, Math.Max(cost, 0), frame.Memory.Size, c.Stack[..c.Sp], frame.Message.Depth + 1, Host.Refund);
+                Tracer!.OnStep(pc, op, c.Gas, Math.Max(cost, 0), frame.Memory.Size, c.Stack.Slice(0, c.Sp), frame.Message.Depth + 1, Host.Refund);
                 _traceStepGas = c.Gas;
                 _traceCostPending = true;
             }
@@ -47,13 +47,13 @@ public sealed partial class MetisVm
                 break;
             }
 
-            if (c.Sp < minStack[op])
+            if (c.Sp < entry.MinStack)
             {
                 result = StepResult.StackUnderflow;
                 break;
             }
 
-            if (c.Sp > maxStack[op])
+            if (c.Sp > entry.MaxStack)
             {
                 result = StepResult.StackOverflow;
                 break;
@@ -67,7 +67,7 @@ public sealed partial class MetisVm
 
             c.Gas -= cost;
             c.Pc = pc + 1;
-            result = handlers[op](ref c);
+            result = entry.Handler(ref c);
             if (result != StepResult.Continue)
             {
                 break;

@@ -1,18 +1,27 @@
 namespace Hyperion.Evm.Interpreter;
 
-/// <summary>
-/// One fork's instruction set as the interpreter indexes it by opcode byte: static gas (−1 for an undefined
-/// opcode), minimum stack height, maximum stack height before the instruction, and the handler (a function pointer to
-/// a static method of <see cref="Instructions"/>; <see cref="Instructions.Invalid"/> where the fork has no such opcode).
-/// </summary>
+/// <summary>What the interpreter needs of one opcode, together so that one lookup by opcode byte fetches it all.</summary>
+internal unsafe struct InstructionEntry
+{
+    /// <summary>Static gas; −1 for an opcode the fork does not define.</summary>
+    public long StaticGas;
+
+    /// <summary>Fewest stack items the instruction needs.</summary>
+    public int MinStack;
+
+    /// <summary>Most stack items there may be before it (so that what it pushes fits).</summary>
+    public int MaxStack;
+
+    /// <summary>A static method of <see cref="Instructions"/>; <see cref="Instructions.Invalid"/> where the fork has no such opcode.</summary>
+    public delegate*<ref InstructionContext, StepResult> Handler;
+}
+
+/// <summary>One fork's instruction set as the interpreter indexes it by opcode byte (256 entries).</summary>
 internal sealed unsafe class InstructionTable
 {
     private static readonly InstructionTable[] ByFork = Build();
 
-    public readonly long[] StaticGas = new long[256];
-    public readonly int[] MinStack = new int[256];
-    public readonly int[] MaxStack = new int[256];
-    public readonly delegate*<ref InstructionContext, StepResult>[] Handlers = new delegate*<ref InstructionContext, StepResult>[256];
+    public readonly InstructionEntry[] Entries = new InstructionEntry[256];
 
     public static InstructionTable For(Fork fork) => ByFork[(int)fork];
 
@@ -27,10 +36,13 @@ internal sealed unsafe class InstructionTable
             for (int op = 0; op < 256; op++)
             {
                 OpcodeInfo info = infos[op];
-                table.StaticGas[op] = info.Defined ? info.StaticGas : -1;
-                table.MinStack[op] = info.Pops;
-                table.MaxStack[op] = info.MaxStackBefore;
-                table.Handlers[op] = info.Defined ? HandlerOf((byte)op) : &Instructions.Invalid;
+                table.Entries[op] = new InstructionEntry
+                {
+                    StaticGas = info.Defined ? info.StaticGas : -1,
+                    MinStack = info.Pops,
+                    MaxStack = info.MaxStackBefore,
+                    Handler = info.Defined ? HandlerOf((byte)op) : &Instructions.Invalid,
+                };
             }
 
             tables[(int)fork] = table;

@@ -61,7 +61,21 @@ internal static partial class Instructions
         int length = c.Code[start - 1] - (byte)Opcode.PUSH1 + 1;
         if (start + length <= c.Code.Length)
         {
-            c.Stack[c.Sp++] = UInt256.FromBigEndian(c.Code.Slice(start, length));
+            if (length <= 8)
+            {
+                // The common short immediates (jump targets, offsets, selectors) fit one limb.
+                ulong value = 0;
+                foreach (byte b in c.Code.Slice(start, length))
+                {
+                    value = (value << 8) | b;
+                }
+
+                c.Stack[c.Sp++] = new UInt256(value);
+            }
+            else
+            {
+                c.Stack[c.Sp++] = UInt256.FromBigEndian(c.Code.Slice(start, length));
+            }
         }
         else
         {
