@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using static Hyperion.Core.LimbArithmetic;
 
@@ -142,6 +143,12 @@ public readonly partial struct UInt256
             result = order == 0 ? One : Zero;
             return;
         }
+        if (IsPowerOfTwo(in b))
+        {
+            // Division by 2^k (common: compilers and hand-written code shift this way) is a shift.
+            ShiftRight(in a, b.BitLength - 1, out result);
+            return;
+        }
         UInt256 quotient;
         DivideRemainder(in a, in b, &quotient, null);
         result = quotient;
@@ -166,10 +173,21 @@ public readonly partial struct UInt256
             result = order == 0 ? Zero : a;
             return;
         }
+        if (IsPowerOfTwo(in b))
+        {
+            // a mod 2^k keeps the low k bits.
+            Subtract(in b, in One, out UInt256 lowBits);
+            And(in a, in lowBits, out result);
+            return;
+        }
         UInt256 remainder;
         DivideRemainder(in a, in b, null, &remainder);
         result = remainder;
     }
+
+    /// <summary>True when exactly one bit is set.</summary>
+    private static bool IsPowerOfTwo(in UInt256 value) =>
+        BitOperations.PopCount(value.U0) + BitOperations.PopCount(value.U1) + BitOperations.PopCount(value.U2) + BitOperations.PopCount(value.U3) == 1;
 
     /// <summary>Signed (two's complement) division truncating toward zero; x / 0 = 0 and -2^255 / -1 = -2^255 (EVM SDIV).</summary>
     public static void SignedDivide(in UInt256 a, in UInt256 b, out UInt256 result)
