@@ -36,32 +36,19 @@ public sealed partial class MetisVm
             long cost = entry.StaticGas;
             if (TTracing.IsActive)
             {
-                Tracer!.OnStep(pc, op, c.Gas, Math.Max(cost, 0), frame.Memory.Size, c.Stack.Slice(0, c.Sp), frame.Message.Depth + 1, Host.Refund);
+                Tracer!.OnStep(pc, op, c.Gas, cost, frame.Memory.Size, c.Stack.Slice(0, c.Sp), frame.Message.Depth + 1, Host.Refund);
                 _traceStepGas = c.Gas;
                 _traceCostPending = true;
             }
 
-            if (cost < 0)
+            // One unsigned compare covers both stack bounds (and always fails for an undefined opcode); the exact
+            // error is sorted out only when something failed, in the order: invalid, underflow, overflow, gas.
+            if ((uint)(c.Sp - entry.MinStack) > entry.StackRange || c.Gas < cost)
             {
-                result = StepResult.InvalidOpcode;
-                break;
-            }
-
-            if (c.Sp < entry.MinStack)
-            {
-                result = StepResult.StackUnderflow;
-                break;
-            }
-
-            if (c.Sp > entry.MaxStack)
-            {
-                result = StepResult.StackOverflow;
-                break;
-            }
-
-            if (c.Gas < cost)
-            {
-                result = StepResult.OutOfGas;
+                result = !entry.Defined ? StepResult.InvalidOpcode
+                    : c.Sp < entry.MinStack ? StepResult.StackUnderflow
+                    : c.Sp > entry.MaxStack ? StepResult.StackOverflow
+                    : StepResult.OutOfGas;
                 break;
             }
 

@@ -3,14 +3,19 @@ namespace Hyperion.Evm.Interpreter;
 /// <summary>What the interpreter needs of one opcode, together so that one lookup by opcode byte fetches it all.</summary>
 internal unsafe struct InstructionEntry
 {
-    /// <summary>Static gas; −1 for an opcode the fork does not define.</summary>
+    /// <summary>Static gas (0 for an opcode the fork does not define).</summary>
     public long StaticGas;
 
-    /// <summary>Fewest stack items the instruction needs.</summary>
+    /// <summary>Fewest stack items the instruction needs; <see cref="int.MaxValue"/> for an undefined opcode, so that its stack check always fails.</summary>
     public int MinStack;
 
     /// <summary>Most stack items there may be before it (so that what it pushes fits).</summary>
     public int MaxStack;
+
+    /// <summary>MaxStack − MinStack (0 for an undefined opcode): the loop checks both bounds with one unsigned compare.</summary>
+    public uint StackRange;
+
+    public bool Defined;
 
     /// <summary>A static method of <see cref="Instructions"/>; <see cref="Instructions.Invalid"/> where the fork has no such opcode.</summary>
     public delegate*<ref InstructionContext, StepResult> Handler;
@@ -36,13 +41,17 @@ internal sealed unsafe class InstructionTable
             for (int op = 0; op < 256; op++)
             {
                 OpcodeInfo info = infos[op];
-                table.Entries[op] = new InstructionEntry
-                {
-                    StaticGas = info.Defined ? info.StaticGas : -1,
-                    MinStack = info.Pops,
-                    MaxStack = info.MaxStackBefore,
-                    Handler = info.Defined ? HandlerOf((byte)op) : &Instructions.Invalid,
-                };
+                table.Entries[op] = info.Defined
+                    ? new InstructionEntry
+                    {
+                        StaticGas = info.StaticGas,
+                        MinStack = info.Pops,
+                        MaxStack = info.MaxStackBefore,
+                        StackRange = checked((uint)(info.MaxStackBefore - info.Pops)),
+                        Defined = true,
+                        Handler = HandlerOf((byte)op),
+                    }
+                    : new InstructionEntry { MinStack = int.MaxValue, MaxStack = 0, Handler = &Instructions.Invalid };
             }
 
             tables[(int)fork] = table;
