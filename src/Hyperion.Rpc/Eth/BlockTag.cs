@@ -40,7 +40,14 @@ public static class BlockTag
             throw RpcException.InvalidParams($"invalid argument {index}: expected a block number or tag");
         }
 
-        return ResolveText(store, element.GetString()!, index);
+        // geth's BlockNumberOrHash also takes a bare 32-byte hash (what op-node and others send to eth_getBlockReceipts).
+        string text = element.GetString()!;
+        if (text.Length == 66 && Hash256.TryParse(text, out Hash256 blockHash))
+        {
+            return store.GetByHash(blockHash) ?? throw new RpcException($"header for hash {blockHash} not found");
+        }
+
+        return ResolveText(store, text, index);
     }
 
     /// <summary>The block number a tag or number names, without requiring the block to exist (for ranges).</summary>

@@ -39,6 +39,11 @@ public sealed class EthModuleTests : IDisposable
         ulong atOneByHash = Quantity(_chain.Call("eth_getBalance", $$"""["{{Bob}}",{"blockHash":"{{hashOfOne}}"}]"""));
         ulong atOneByNumber = Quantity(_chain.Call("eth_getBalance", $$"""["{{Bob}}",{"blockNumber":"0x1"}]"""));
         Assert.Equal(atOneByHash, atOneByNumber);
+
+        // geth's BlockNumberOrHash: a bare 32-byte hash names a block too (eth_getBlockReceipts callers send it).
+        Assert.Equal(atOneByNumber, Quantity(_chain.Call("eth_getBalance", $"""["{Bob}","{hashOfOne}"]""")));
+        Assert.Equal(1, _chain.Call("eth_getBlockReceipts", $"""["{hashOfOne}"]""").GetArrayLength());
+        Assert.Equal(JsonValueKind.Null, _chain.Call("eth_getBlockReceipts", $"""["{Hash256.Zero}"]""").ValueKind);
         Assert.Equal(RpcErrorCodes.Server, _chain.Error("eth_getBalance", $$"""["{{Bob}}",{"blockHash":"{{Hash256.Zero}}"}]""").GetProperty("code").GetInt32());
         Assert.Equal(RpcErrorCodes.InvalidParams, _chain.Error("eth_getBalance", $$"""["{{Bob}}",{"foo":1}]""").GetProperty("code").GetInt32());
         Assert.Equal(RpcErrorCodes.InvalidParams, _chain.Error("eth_getBalance", $$"""["{{Bob}}","0xzz"]""").GetProperty("code").GetInt32());
