@@ -136,7 +136,37 @@ public sealed class TxPool : ITransactionPool
     /// Adds a signed transaction; returns null when accepted, else geth's error message. A blob transaction needs its
     /// <paramref name="sidecar"/> (network form), whose versioned hashes and KZG proofs are verified.
     /// </summary>
-    public string? Add(Transaction tx, BlobSidecar? sidecar = null)
+    public string? Add(Transaction tx, BlobSidecar? sidecar = null) => Admit(tx, sidecar, impersonatedSender: null);
+
+    /// <summary>
+    /// Adds a transaction from an impersonated account (a dev chain's anvil_impersonateAccount): it carries the
+    /// <see cref="ImpersonationSignature"/> of <paramref name="sender"/>, which is taken as its sender unchecked. The
+    /// caller (the dev chain's RPC) has checked that the account is impersonated.
+    /// </summary>
+    public string? AddImpersonated(Transaction tx, Address sender)
+    {
+        ArgumentNullException.ThrowIfNull(tx);
+        return ImpersonationSignature.Matches(tx, sender)
+            ? Admit(tx, sidecar: null, sender)
+            : "invalid sender: the transaction does not carry the impersonation signature of its sender";
+    }
+
+    /// <summary>anvil_dropTransaction: removes a pooled transaction (its sender's later ones become queued); false when it is not in the pool.</summary>
+    public bool Remove(in Hash256 hash)
+    {
+        lock (_lock)
+        {
+            if (!_byHash.TryGetValue(hash, out PooledTransaction? pooled))
+            {
+                return false;
+            }
+
+            Drop(pooled, reason: null, []);
+            return true;
+        }
+    }
+
+    private string? Admit(Transaction tx, BlobSidecar? sidecar, Address? impersonatedSender)
     {
         ArgumentNullException.ThrowIfNull(tx);
         if (tx.Envelope.Length > _options.MaxTransactionSize)
@@ -161,7 +191,12 @@ public sealed class TxPool : ITransactionPool
             return "only replay-protected (EIP-155) transactions allowed over RPC";
         }
 
-        if (!tx.TryRecoverSender(out Address sender))
+        Address sender;
+        if (impersonatedSender is Address impersonated)
+        {
+            sender = impersonated;
+        }
+        else if (!tx.TryRecoverSender(out sender))
         {
             return "invalid sender";
         }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Hyperion.Core;
 using Hyperion.Evm.Interpreter;
 using Hyperion.Evm.Tracing;
@@ -20,11 +22,8 @@ public sealed partial class MetisVm
         where TTracing : struct, ITracingFlag
     {
         var c = new InstructionContext(this, frame);
-        InstructionTable table = _instructions;
-        long[] staticGas = table.StaticGas;
-        int[] minStack = table.MinStack;
-        int[] maxStack = table.MaxStack;
-        delegate*<ref InstructionContext, StepResult>[] handlers = table.Handlers;
+        // 256 entries indexed by a byte: no bounds check needed.
+        ref InstructionEntry entries = ref MemoryMarshal.GetArrayDataReference(_instructions.Entries);
         ReadOnlySpan<byte> code = c.Code;
         StepResult result;
         while (true)
@@ -33,41 +32,29 @@ public sealed partial class MetisVm
 
             // Running off the end of the code is STOP.
             byte op = (uint)pc < (uint)code.Length ? code[pc] : (byte)0;
-            long cost = staticGas[op];
+            ref InstructionEntry entry = ref Unsafe.Add(ref entries, op);
+            long cost = entry.StaticGas;
             if (TTracing.IsActive)
             {
-                Tracer!.OnStep(pc, op, c.Gas, Math.Max(cost, 0), frame.Memory.Size, c.Stack[..c.Sp], frame.Message.Depth + 1, Host.Refund);
+                Tracer!.OnStep(pc, op, c.Gas, cost, frame.Memory.Size, c.Stack.Slice(0, c.Sp), frame.Message.Depth + 1, Host.Refund);
                 _traceStepGas = c.Gas;
                 _traceCostPending = true;
             }
 
-            if (cost < 0)
+            // One unsigned compare covers both stack bounds (and always fails for an undefined opcode); the exact
+            // error is sorted out only when something failed, in the order: invalid, underflow, overflow, gas.
+            if ((uint)(c.Sp - entry.MinStack) > entry.StackRange || c.Gas < cost)
             {
-                result = StepResult.InvalidOpcode;
-                break;
-            }
-
-            if (c.Sp < minStack[op])
-            {
-                result = StepResult.StackUnderflow;
-                break;
-            }
-
-            if (c.Sp > maxStack[op])
-            {
-                result = StepResult.StackOverflow;
-                break;
-            }
-
-            if (c.Gas < cost)
-            {
-                result = StepResult.OutOfGas;
+                result = !entry.Defined ? StepResult.InvalidOpcode
+                    : c.Sp < entry.MinStack ? StepResult.StackUnderflow
+                    : c.Sp > entry.MaxStack ? StepResult.StackOverflow
+                    : StepResult.OutOfGas;
                 break;
             }
 
             c.Gas -= cost;
             c.Pc = pc + 1;
-            result = handlers[op](ref c);
+            result = entry.Handler(ref c);
             if (result != StepResult.Continue)
             {
                 break;

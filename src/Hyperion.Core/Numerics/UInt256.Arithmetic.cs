@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using static Hyperion.Core.LimbArithmetic;
 
@@ -85,7 +86,7 @@ public readonly partial struct UInt256
 
     /// <summary>Wrapping multiplication; returns true when the full product does not fit in 256 bits.</summary>
     [SkipLocalsInit]
-    public static bool MultiplyOverflow(in UInt256 a, in UInt256 b, out UInt256 result)
+    public static unsafe bool MultiplyOverflow(in UInt256 a, in UInt256 b, out UInt256 result)
     {
         if (a.IsUInt64 && b.IsUInt64)
         {
@@ -93,39 +94,38 @@ public readonly partial struct UInt256
             result = new UInt256(low, high);
             return false;
         }
-        Span<ulong> product = stackalloc ulong[8];
+        ulong* product = stackalloc ulong[8];
         MultiplyFull(in a, in b, product);
         result = new UInt256(product[0], product[1], product[2], product[3]);
         return (product[4] | product[5] | product[6] | product[7]) != 0;
     }
 
-    /// <summary>The full 512-bit product into <paramref name="product"/> (8 limbs, little-endian).</summary>
-    private static void MultiplyFull(in UInt256 a, in UInt256 b, Span<ulong> product)
+    /// <summary>The full 512-bit product into <paramref name="product"/>[0..7] (little-endian limbs).</summary>
+    private static unsafe void MultiplyFull(in UInt256 a, in UInt256 b, ulong* product)
     {
-        ReadOnlySpan<ulong> x = a.Limbs;
-        ReadOnlySpan<ulong> y = b.Limbs;
-        product[..8].Clear();
-        for (int i = 0; i < 4; i++)
+        ulong y0 = b.U0, y1 = b.U1, y2 = b.U2, y3 = b.U3;
+
+        // Row 0 writes product[0..4]; each later row i adds into product[i..i+3] and writes product[i+4].
+        ulong x = a.U0;
+        ulong carry = MultiplyAdd(x, y0, 0, 0, out product[0]);
+        carry = MultiplyAdd(x, y1, 0, carry, out product[1]);
+        carry = MultiplyAdd(x, y2, 0, carry, out product[2]);
+        product[4] = MultiplyAdd(x, y3, 0, carry, out product[3]);
+        for (int i = 1; i < 4; i++)
         {
-            ulong xi = x[i];
-            if (xi == 0)
-            {
-                continue;
-            }
-            ulong carry = 0;
-            for (int j = 0; j < 4; j++)
-            {
-                carry = MultiplyAdd(xi, y[j], product[i + j], carry, out product[i + j]);
-            }
-            product[i + 4] = carry;
+            x = i == 1 ? a.U1 : i == 2 ? a.U2 : a.U3;
+            ulong* row = product + i;
+            carry = MultiplyAdd(x, y0, row[0], 0, out row[0]);
+            carry = MultiplyAdd(x, y1, row[1], carry, out row[1]);
+            carry = MultiplyAdd(x, y2, row[2], carry, out row[2]);
+            row[4] = MultiplyAdd(x, y3, row[3], carry, out row[3]);
         }
     }
 
     // ---- division ----
 
     /// <summary>Unsigned division, truncating; x / 0 = 0 (EVM DIV).</summary>
-    [SkipLocalsInit]
-    public static void Divide(in UInt256 a, in UInt256 b, out UInt256 result)
+    public static unsafe void Divide(in UInt256 a, in UInt256 b, out UInt256 result)
     {
         if (b.IsZero)
         {
@@ -143,15 +143,19 @@ public readonly partial struct UInt256
             result = order == 0 ? One : Zero;
             return;
         }
-        Span<ulong> quotient = stackalloc ulong[4];
-        Span<ulong> remainder = stackalloc ulong[4];
-        DivideLimbs(a.Limbs, b.Limbs, quotient, remainder);
-        result = new UInt256(quotient[0], quotient[1], quotient[2], quotient[3]);
+        if (IsPowerOfTwo(in b))
+        {
+            // Division by 2^k (common: compilers and hand-written code shift this way) is a shift.
+            ShiftRight(in a, b.BitLength - 1, out result);
+            return;
+        }
+        UInt256 quotient;
+        DivideRemainder(in a, in b, &quotient, null);
+        result = quotient;
     }
 
     /// <summary>Unsigned remainder; x % 0 = 0 (EVM MOD).</summary>
-    [SkipLocalsInit]
-    public static void Mod(in UInt256 a, in UInt256 b, out UInt256 result)
+    public static unsafe void Mod(in UInt256 a, in UInt256 b, out UInt256 result)
     {
         if (b.IsZero)
         {
@@ -169,11 +173,21 @@ public readonly partial struct UInt256
             result = order == 0 ? Zero : a;
             return;
         }
-        Span<ulong> quotient = stackalloc ulong[4];
-        Span<ulong> remainder = stackalloc ulong[4];
-        DivideLimbs(a.Limbs, b.Limbs, quotient, remainder);
-        result = new UInt256(remainder[0], remainder[1], remainder[2], remainder[3]);
+        if (IsPowerOfTwo(in b))
+        {
+            // a mod 2^k keeps the low k bits.
+            Subtract(in b, in One, out UInt256 lowBits);
+            And(in a, in lowBits, out result);
+            return;
+        }
+        UInt256 remainder;
+        DivideRemainder(in a, in b, null, &remainder);
+        result = remainder;
     }
+
+    /// <summary>True when exactly one bit is set.</summary>
+    private static bool IsPowerOfTwo(in UInt256 value) =>
+        BitOperations.PopCount(value.U0) + BitOperations.PopCount(value.U1) + BitOperations.PopCount(value.U2) + BitOperations.PopCount(value.U3) == 1;
 
     /// <summary>Signed (two's complement) division truncating toward zero; x / 0 = 0 and -2^255 / -1 = -2^255 (EVM SDIV).</summary>
     public static void SignedDivide(in UInt256 a, in UInt256 b, out UInt256 result)
@@ -239,7 +253,7 @@ public readonly partial struct UInt256
 
     /// <summary>(a + b) mod m over the full 257-bit sum; m = 0 gives 0 (EVM ADDMOD).</summary>
     [SkipLocalsInit]
-    public static void AddMod(in UInt256 a, in UInt256 b, in UInt256 m, out UInt256 result)
+    public static unsafe void AddMod(in UInt256 a, in UInt256 b, in UInt256 m, out UInt256 result)
     {
         if (m.IsZero)
         {
@@ -262,21 +276,15 @@ public readonly partial struct UInt256
             Mod(in sum, in m, out result);
             return;
         }
-        Span<ulong> dividend = stackalloc ulong[5];
-        dividend[0] = sum.U0;
-        dividend[1] = sum.U1;
-        dividend[2] = sum.U2;
-        dividend[3] = sum.U3;
+        ulong* dividend = stackalloc ulong[6];
+        StoreLimbs(in sum, dividend);
         dividend[4] = 1;
-        Span<ulong> quotient = stackalloc ulong[5];
-        Span<ulong> remainder = stackalloc ulong[4];
-        DivideLimbs(dividend, m.Limbs, quotient, remainder);
-        result = new UInt256(remainder[0], remainder[1], remainder[2], remainder[3]);
+        result = ReduceLimbs(dividend, 5, in m);
     }
 
     /// <summary>(a * b) mod m over the full 512-bit product; m = 0 gives 0 (EVM MULMOD).</summary>
     [SkipLocalsInit]
-    public static void MulMod(in UInt256 a, in UInt256 b, in UInt256 m, out UInt256 result)
+    public static unsafe void MulMod(in UInt256 a, in UInt256 b, in UInt256 m, out UInt256 result)
     {
         if (m.IsZero || a.IsZero || b.IsZero)
         {
@@ -293,12 +301,9 @@ public readonly partial struct UInt256
             result = new UInt256(remainder64);
             return;
         }
-        Span<ulong> product = stackalloc ulong[8];
+        ulong* product = stackalloc ulong[9];
         MultiplyFull(in a, in b, product);
-        Span<ulong> quotient = stackalloc ulong[8];
-        Span<ulong> remainder = stackalloc ulong[4];
-        DivideLimbs(product, m.Limbs, quotient, remainder);
-        result = new UInt256(remainder[0], remainder[1], remainder[2], remainder[3]);
+        result = ReduceLimbs(product, 8, in m);
     }
 
     /// <summary>b^e mod 2^256 by square-and-multiply (EVM EXP).</summary>

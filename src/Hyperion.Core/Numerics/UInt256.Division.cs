@@ -8,49 +8,63 @@ namespace Hyperion.Core;
 public readonly partial struct UInt256
 {
     /// <summary>
-    /// Knuth's algorithm D (TAOCP vol. 2, 4.3.1) on 64-bit limbs: <paramref name="dividend"/> (up to 8 limbs)
-    /// divided by <paramref name="divisor"/> (up to 4 limbs, not zero). Writes every limb of
-    /// <paramref name="quotient"/> (at least dividend.Length) and <paramref name="remainder"/> (at least divisor.Length).
+    /// Knuth's algorithm D (TAOCP vol. 2, 4.3.1) on 64-bit limbs in caller-provided scratch memory, with no bounds
+    /// checks and no allocation (the hot path of DIV, MOD, ADDMOD and MULMOD). <paramref name="u"/> holds the dividend,
+    /// <paramref name="m"/> significant limbs (u[m - 1] ≠ 0) plus room for one more; <paramref name="v"/> the divisor,
+    /// <paramref name="n"/> significant limbs (1 ≤ n ≤ 4 ≤ 8, n ≤ m). Both are overwritten. Writes quotient limbs
+    /// 0..m−n (when <paramref name="quotient"/> is not null) and remainder limbs 0..n−1; higher limbs are left alone.
     /// </summary>
-    [SkipLocalsInit]
-    private static void DivideLimbs(ReadOnlySpan<ulong> dividend, ReadOnlySpan<ulong> divisor, Span<ulong> quotient, Span<ulong> remainder)
+    private static unsafe void DivideLimbs(ulong* u, int m, ulong* v, int n, ulong* quotient, ulong* remainder)
     {
-        int n = SignificantLimbs(divisor);
-        int m = SignificantLimbs(dividend);
-        quotient.Clear();
-        remainder.Clear();
-        if (m < n)
-        {
-            dividend[..m].CopyTo(remainder);
-            return;
-        }
-
         if (n == 1)
         {
-            ulong d = divisor[0];
+            ulong d = v[0];
             ulong rest = 0;
             for (int i = m - 1; i >= 0; i--)
             {
-                quotient[i] = DivideRemainder128(rest, dividend[i], d, out rest);
+                ulong q = DivideRemainder128(rest, u[i], d, out rest);
+                if (quotient != null)
+                {
+                    quotient[i] = q;
+                }
             }
+
             remainder[0] = rest;
             return;
         }
 
-        // Normalize so the divisor's top limb has its top bit set: then each quotient-limb estimate
-        // from the top two dividend limbs is at most 2 too large.
-        int shift = BitOperations.LeadingZeroCount(divisor[n - 1]);
-        Span<ulong> v = stackalloc ulong[n];
-        Span<ulong> u = stackalloc ulong[m + 1];
-        ShiftLimbsLeft(divisor[..n], shift, v, out _);
-        ShiftLimbsLeft(dividend[..m], shift, u[..m], out u[m]);
+        // Normalize so the divisor's top limb has its top bit set: then each quotient-limb estimate from the top
+        // two dividend limbs is at most 2 too large.
+        int shift = BitOperations.LeadingZeroCount(v[n - 1]);
+        if (shift != 0)
+        {
+            int back = 64 - shift;
+            for (int i = n - 1; i > 0; i--)
+            {
+                v[i] = (v[i] << shift) | (v[i - 1] >> back);
+            }
+
+            v[0] <<= shift;
+            u[m] = u[m - 1] >> back;
+            for (int i = m - 1; i > 0; i--)
+            {
+                u[i] = (u[i] << shift) | (u[i - 1] >> back);
+            }
+
+            u[0] <<= shift;
+        }
+        else
+        {
+            u[m] = 0;
+        }
 
         ulong vTop = v[n - 1];
         ulong vNext = v[n - 2];
         for (int j = m - n; j >= 0; j--)
         {
-            ulong uTop = u[j + n];
-            ulong uNext = u[j + n - 1];
+            ulong* uj = u + j;
+            ulong uTop = uj[n];
+            ulong uNext = uj[n - 1];
             ulong estimate;
             ulong estimateRemainder;
             bool remainderOverflowed;
@@ -68,13 +82,15 @@ public readonly partial struct UInt256
             }
 
             // Refine with the next limb: while estimate * vNext > (estimateRemainder : u[j+n-2]), decrease.
+            ulong uThird = uj[n - 2];
             while (!remainderOverflowed)
             {
                 ulong productHigh = Math.BigMul(estimate, vNext, out ulong productLow);
-                if (productHigh < estimateRemainder || (productHigh == estimateRemainder && productLow <= u[j + n - 2]))
+                if (productHigh < estimateRemainder || (productHigh == estimateRemainder && productLow <= uThird))
                 {
                     break;
                 }
+
                 estimate--;
                 estimateRemainder += vTop;
                 remainderOverflowed = estimateRemainder < vTop;
@@ -86,9 +102,10 @@ public readonly partial struct UInt256
             for (int i = 0; i < n; i++)
             {
                 carry = MultiplyAdd(estimate, v[i], 0, carry, out ulong productLow);
-                u[i + j] = SubtractWithBorrow(u[i + j], productLow, ref borrow);
+                uj[i] = SubtractWithBorrow(uj[i], productLow, ref borrow);
             }
-            u[j + n] = SubtractWithBorrow(u[j + n], carry, ref borrow);
+
+            uj[n] = SubtractWithBorrow(uTop, carry, ref borrow);
 
             if (borrow != 0)
             {
@@ -97,47 +114,92 @@ public readonly partial struct UInt256
                 ulong addCarry = 0;
                 for (int i = 0; i < n; i++)
                 {
-                    u[i + j] = AddWithCarry(u[i + j], v[i], ref addCarry);
+                    uj[i] = AddWithCarry(uj[i], v[i], ref addCarry);
                 }
-                u[j + n] += addCarry;
+
+                uj[n] += addCarry;
             }
-            quotient[j] = estimate;
+
+            if (quotient != null)
+            {
+                quotient[j] = estimate;
+            }
         }
 
-        // Denormalize the remainder.
+        // Denormalize the remainder (u[n] is 0 now: the remainder is below the divisor).
         for (int i = 0; i < n; i++)
         {
             remainder[i] = shift == 0 ? u[i] : (u[i] >> shift) | (u[i + 1] << (64 - shift));
         }
     }
 
-    private static int SignificantLimbs(ReadOnlySpan<ulong> limbs)
+    /// <summary>Number of limbs up to the highest non-zero one (0 for zero).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int SignificantLimbs(in UInt256 value) =>
+        value.U3 != 0 ? 4 : value.U2 != 0 ? 3 : value.U1 != 0 ? 2 : value.U0 != 0 ? 1 : 0;
+
+    /// <summary>Copies the limbs of <paramref name="value"/> to <paramref name="destination"/>[0..3].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void StoreLimbs(in UInt256 value, ulong* destination)
     {
-        int length = limbs.Length;
-        while (length > 0 && limbs[length - 1] == 0)
-        {
-            length--;
-        }
-        return length;
+        destination[0] = value.U0;
+        destination[1] = value.U1;
+        destination[2] = value.U2;
+        destination[3] = value.U3;
     }
 
-    /// <summary>destination = source &lt;&lt; shift (0..63), same length; the bits shifted out go to <paramref name="overflow"/>.</summary>
-    private static void ShiftLimbsLeft(ReadOnlySpan<ulong> source, int shift, Span<ulong> destination, out ulong overflow)
+    /// <summary>
+    /// a / b and a mod b for a &gt; b ≥ 2^64 or a ≥ 2^64 (the callers' fast paths take the rest); either output may be
+    /// null when not wanted.
+    /// </summary>
+    [SkipLocalsInit]
+    private static unsafe void DivideRemainder(in UInt256 a, in UInt256 b, UInt256* quotient, UInt256* remainder)
     {
-        if (shift == 0)
+        ulong* u = stackalloc ulong[5];
+        ulong* v = stackalloc ulong[4];
+        ulong* q = stackalloc ulong[4];
+        ulong* r = stackalloc ulong[4];
+        StoreLimbs(in a, u);
+        StoreLimbs(in b, v);
+        StoreLimbs(in Zero, q);
+        StoreLimbs(in Zero, r);
+        DivideLimbs(u, SignificantLimbs(in a), v, SignificantLimbs(in b), q, r);
+        if (quotient != null)
         {
-            source.CopyTo(destination);
-            overflow = 0;
-            return;
+            *quotient = new UInt256(q[0], q[1], q[2], q[3]);
         }
-        ulong previous = 0;
-        for (int i = 0; i < source.Length; i++)
+
+        if (remainder != null)
         {
-            ulong limb = source[i];
-            destination[i] = (limb << shift) | (previous >> (64 - shift));
-            previous = limb;
+            *remainder = new UInt256(r[0], r[1], r[2], r[3]);
         }
-        overflow = previous >> (64 - shift);
+    }
+
+    /// <summary>
+    /// The <paramref name="m"/>-limb number at <paramref name="u"/> (with room for one more limb; overwritten) modulo
+    /// <paramref name="modulus"/> (not zero).
+    /// </summary>
+    [SkipLocalsInit]
+    private static unsafe UInt256 ReduceLimbs(ulong* u, int m, in UInt256 modulus)
+    {
+        while (m > 0 && u[m - 1] == 0)
+        {
+            m--;
+        }
+
+        int n = SignificantLimbs(in modulus);
+        if (m < n)
+        {
+            // Already below the modulus, so it has at most n ≤ 4 limbs.
+            return new UInt256(m > 0 ? u[0] : 0, m > 1 ? u[1] : 0, m > 2 ? u[2] : 0);
+        }
+
+        ulong* v = stackalloc ulong[4];
+        ulong* r = stackalloc ulong[4];
+        StoreLimbs(in modulus, v);
+        StoreLimbs(in Zero, r);
+        DivideLimbs(u, m, v, n, null, r);
+        return new UInt256(r[0], r[1], r[2], r[3]);
     }
 
     /// <summary>(high : low) / divisor for high &lt; divisor (so the quotient fits in 64 bits).</summary>

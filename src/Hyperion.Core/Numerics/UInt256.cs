@@ -54,9 +54,6 @@ public readonly partial struct UInt256 : IEquatable<UInt256>, IComparable<UInt25
     /// <summary>Length of the minimal big-endian encoding; 0 for zero.</summary>
     public int ByteLength => (BitLength + 7) >> 3;
 
-    /// <summary>The limbs as a read-only span (little-endian limb order), without copying.</summary>
-    internal ReadOnlySpan<ulong> Limbs => MemoryMarshal.CreateReadOnlySpan(in U0, 4);
-
     // ---- big-endian bytes ----
 
     /// <summary>Reads 0..32 big-endian bytes (shorter input is left-padded with zeros).</summary>

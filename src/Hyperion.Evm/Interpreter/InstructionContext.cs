@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Hyperion.Core;
 
 namespace Hyperion.Evm.Interpreter;
@@ -11,7 +13,7 @@ internal ref struct InstructionContext
     public readonly MetisVm Vm;
     public readonly IEvmHost Host;
     public readonly EvmFrame Frame;
-    public readonly Span<UInt256> Stack;
+    public readonly EvmStack Stack;
     public readonly ReadOnlySpan<byte> Code;
 
     /// <summary>Number of items on the stack; the top is <c>Stack[Sp - 1]</c>.</summary>
@@ -27,12 +29,44 @@ internal ref struct InstructionContext
         Vm = vm;
         Host = vm.Host;
         Frame = frame;
-        Stack = frame.Stack.AsSpan(0, OpcodeTable.StackLimit);
+        Stack = new EvmStack(frame.Stack.AsSpan(0, OpcodeTable.StackLimit));
         Code = frame.Code.Span;
         Sp = frame.Sp;
         Gas = frame.Gas;
         Pc = frame.Pc;
     }
+}
+
+/// <summary>
+/// The frame's stack slots (<see cref="OpcodeTable.StackLimit"/> of them) indexed without bounds checks. Safe because
+/// the loop checks each instruction's stack height against the fork's table (at least as many items as it reads, room
+/// for what it pushes) before its handler runs, so handlers only index slots 0..Sp inside the 1,024.
+/// </summary>
+internal readonly ref struct EvmStack
+{
+    private readonly ref UInt256 _slots;
+
+    public EvmStack(Span<UInt256> slots)
+    {
+        if (slots.Length != OpcodeTable.StackLimit)
+        {
+            throw new ArgumentException($"The stack has {OpcodeTable.StackLimit} slots, got {slots.Length}.", nameof(slots));
+        }
+
+        _slots = ref MemoryMarshal.GetReference(slots);
+    }
+
+    public int Length => OpcodeTable.StackLimit;
+
+    /// <summary>Slot <paramref name="index"/> (0 is the bottom), unchecked: see the type's remarks.</summary>
+    public ref UInt256 this[int index]
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => ref Unsafe.Add(ref _slots, index);
+    }
+
+    /// <summary>Slots [start, start+length) as a checked span (tracing).</summary>
+    public Span<UInt256> Slice(int start, int length) => MemoryMarshal.CreateSpan(ref _slots, OpcodeTable.StackLimit).Slice(start, length);
 }
 
 /// <summary>

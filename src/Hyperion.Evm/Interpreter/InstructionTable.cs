@@ -1,18 +1,32 @@
 namespace Hyperion.Evm.Interpreter;
 
-/// <summary>
-/// One fork's instruction set as the interpreter indexes it by opcode byte: static gas (−1 for an undefined
-/// opcode), minimum stack height, maximum stack height before the instruction, and the handler (a function pointer to
-/// a static method of <see cref="Instructions"/>; <see cref="Instructions.Invalid"/> where the fork has no such opcode).
-/// </summary>
+/// <summary>What the interpreter needs of one opcode, together so that one lookup by opcode byte fetches it all.</summary>
+internal unsafe struct InstructionEntry
+{
+    /// <summary>Static gas (0 for an opcode the fork does not define).</summary>
+    public long StaticGas;
+
+    /// <summary>Fewest stack items the instruction needs; <see cref="int.MaxValue"/> for an undefined opcode, so that its stack check always fails.</summary>
+    public int MinStack;
+
+    /// <summary>Most stack items there may be before it (so that what it pushes fits).</summary>
+    public int MaxStack;
+
+    /// <summary>MaxStack − MinStack (0 for an undefined opcode): the loop checks both bounds with one unsigned compare.</summary>
+    public uint StackRange;
+
+    public bool Defined;
+
+    /// <summary>A static method of <see cref="Instructions"/>; <see cref="Instructions.Invalid"/> where the fork has no such opcode.</summary>
+    public delegate*<ref InstructionContext, StepResult> Handler;
+}
+
+/// <summary>One fork's instruction set as the interpreter indexes it by opcode byte (256 entries).</summary>
 internal sealed unsafe class InstructionTable
 {
     private static readonly InstructionTable[] ByFork = Build();
 
-    public readonly long[] StaticGas = new long[256];
-    public readonly int[] MinStack = new int[256];
-    public readonly int[] MaxStack = new int[256];
-    public readonly delegate*<ref InstructionContext, StepResult>[] Handlers = new delegate*<ref InstructionContext, StepResult>[256];
+    public readonly InstructionEntry[] Entries = new InstructionEntry[256];
 
     public static InstructionTable For(Fork fork) => ByFork[(int)fork];
 
@@ -27,10 +41,17 @@ internal sealed unsafe class InstructionTable
             for (int op = 0; op < 256; op++)
             {
                 OpcodeInfo info = infos[op];
-                table.StaticGas[op] = info.Defined ? info.StaticGas : -1;
-                table.MinStack[op] = info.Pops;
-                table.MaxStack[op] = info.MaxStackBefore;
-                table.Handlers[op] = info.Defined ? HandlerOf((byte)op) : &Instructions.Invalid;
+                table.Entries[op] = info.Defined
+                    ? new InstructionEntry
+                    {
+                        StaticGas = info.StaticGas,
+                        MinStack = info.Pops,
+                        MaxStack = info.MaxStackBefore,
+                        StackRange = checked((uint)(info.MaxStackBefore - info.Pops)),
+                        Defined = true,
+                        Handler = HandlerOf((byte)op),
+                    }
+                    : new InstructionEntry { MinStack = int.MaxValue, MaxStack = 0, Handler = &Instructions.Invalid };
             }
 
             tables[(int)fork] = table;

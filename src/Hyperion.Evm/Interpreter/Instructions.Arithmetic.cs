@@ -11,7 +11,7 @@ internal static partial class Instructions
 {
     public static StepResult Stop(ref InstructionContext c) => StepResult.Stop;
 
-    /// <summary>Undefined opcodes (never reached: their static gas marks them invalid before dispatch).</summary>
+    /// <summary>Undefined opcodes (never reached: their table entry fails the loop's stack check, reported as invalid).</summary>
     public static StepResult Invalid(ref InstructionContext c) => StepResult.InvalidOpcode;
 
     public static StepResult Add(ref InstructionContext c)

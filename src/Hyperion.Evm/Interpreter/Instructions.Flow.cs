@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Hyperion.Core;
 
 namespace Hyperion.Evm.Interpreter;
@@ -59,7 +60,19 @@ internal static partial class Instructions
     {
         int start = c.Pc;
         int length = c.Code[start - 1] - (byte)Opcode.PUSH1 + 1;
-        if (start + length <= c.Code.Length)
+        int end = start + length;
+        if (end <= c.Code.Length && end >= 32)
+        {
+            // Read the 32 bytes that end with the immediate as four big-endian limbs, then clear the bytes before it.
+            ReadOnlySpan<byte> window = c.Code.Slice(end - 32, 32);
+            int bits = length * 8;
+            c.Stack[c.Sp++] = new UInt256(
+                BinaryPrimitives.ReadUInt64BigEndian(window[24..]) & LowBitsMask(bits),
+                BinaryPrimitives.ReadUInt64BigEndian(window[16..]) & LowBitsMask(bits - 64),
+                BinaryPrimitives.ReadUInt64BigEndian(window[8..]) & LowBitsMask(bits - 128),
+                BinaryPrimitives.ReadUInt64BigEndian(window) & LowBitsMask(bits - 192));
+        }
+        else if (end <= c.Code.Length)
         {
             c.Stack[c.Sp++] = UInt256.FromBigEndian(c.Code.Slice(start, length));
         }
@@ -76,9 +89,12 @@ internal static partial class Instructions
             c.Stack[c.Sp++] = UInt256.FromBigEndian(padded);
         }
 
-        c.Pc = start + length;
+        c.Pc = end;
         return StepResult.Continue;
     }
+
+    /// <summary>A limb mask keeping its low <paramref name="bits"/> bits (all for 64 or more, none for 0 or fewer).</summary>
+    private static ulong LowBitsMask(int bits) => bits >= 64 ? ulong.MaxValue : bits <= 0 ? 0 : (1UL << bits) - 1;
 
     public static StepResult Dup(ref InstructionContext c)
     {

@@ -151,6 +151,34 @@ public class UInt256ArithmeticTests
     }, iter: Iterations);
 
     [Fact]
+    public void Division_and_modular_operations_on_every_pair_of_boundary_values()
+    {
+        // Zero divisors, modulus 1, 2^255, the maximum, one-limb and four-limb moduli (the bn254 field prime), each
+        // against every boundary operand: the limb-count and normalization edges of the reduction.
+        UInt256[] values =
+        [
+            .. SpecialValues, new(0, 0, 0, 0x8000_0000_0000_0000), new(ulong.MaxValue, 0, 0, 0x8000_0000_0000_0000),
+            new(0, 1, 0, 0), new(1, 1, 0, 0), new(0, 0, 1, 1),
+            UInt256.Parse("0x30644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd47"),
+            UInt256.Parse("0x30644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd46"),
+        ];
+        foreach (UInt256 a in values)
+        {
+            foreach (UInt256 b in values)
+            {
+                CheckDivision(a, b);
+                foreach (UInt256 m in values)
+                {
+                    UInt256.AddMod(a, b, m, out UInt256 sum);
+                    UInt256.MulMod(a, b, m, out UInt256 product);
+                    Assert.Equal(m.IsZero ? UInt256.Zero : FromBig((Big(a) + Big(b)) % Big(m)), sum);
+                    Assert.Equal(m.IsZero ? UInt256.Zero : FromBig(Big(a) * Big(b) % Big(m)), product);
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void AddMod_and_MulMod_keep_the_bits_above_256()
     {
         UInt256.AddMod(UInt256.MaxValue, UInt256.MaxValue, new UInt256(7), out UInt256 sum);

@@ -81,3 +81,34 @@ public class ArithmeticAndBitwiseTests
         Assert.True(r.Success);
     }
 }
+
+public class PushTests
+{
+    /// <summary>
+    /// PUSH1–PUSH32 of random immediates after 0..40 filler bytes: before offset 32 (read by the short path) and
+    /// after it (read as a 32-byte window with the bytes before the immediate masked off), the top of the stack is the
+    /// immediate and nothing before it leaks in.
+    /// </summary>
+    [Fact]
+    public void Push_of_every_length_at_every_offset_gives_the_immediate()
+    {
+        var vm = new VmHarness();
+        var random = new Random(15);
+        for (int length = 1; length <= 32; length++)
+        {
+            foreach (int filler in new[] { 0, 1, 5, 30, 31, 32, 33, 40 })
+            {
+                var immediate = new byte[length];
+                random.NextBytes(immediate);
+                var code = new Bytecode();
+                for (int i = 0; i < filler; i++)
+                {
+                    code.Op(Opcode.JUMPDEST); // 0x5b: non-zero bytes before the immediate
+                }
+
+                code.Raw((byte)((int)Opcode.PUSH1 + length - 1)).Raw(immediate);
+                Assert.Equal(UInt256.FromBigEndian(immediate), vm.Eval(code));
+            }
+        }
+    }
+}
