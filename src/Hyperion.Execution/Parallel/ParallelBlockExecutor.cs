@@ -142,18 +142,32 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(parentState);
         ArgumentNullException.ThrowIfNull(transactions);
-        var run = new BlockRun(this, environment, transactions, parentState);
-        run.RecordSystemCalls(null);
-        run.RunWorkers();
         var results = new TransactionResult[transactions.Count];
-        for (int i = 0; i < results.Length; i++)
+        try
         {
-            PositionRecord record = run.Memory.RecordAt(i + 1)!;
-            record.Failure?.Throw();
-            results[i] = record.Result!;
-        }
+            var run = new BlockRun(this, environment, transactions, parentState);
+            run.RecordSystemCalls(null);
+            run.RunWorkers();
+            for (int i = 0; i < results.Length; i++)
+            {
+                PositionRecord record = run.Memory.RecordAt(i + 1)!;
+                record.Failure?.Throw();
+                results[i] = record.Result!;
+            }
 
-        return (results, run.Memory.Changes(transactions.Count + 1));
+            return (results, run.Memory.Changes(transactions.Count + 1));
+        }
+        catch (SequentialFallbackException)
+        {
+            var state = new WorldState(parentState);
+            TransactionProcessor processor = _sequential.Processor(environment, Precompiles.For(environment.Fork));
+            for (int i = 0; i < results.Length; i++)
+            {
+                results[i] = processor.Execute(state, transactions[i].Transaction, transactions[i].Sender);
+            }
+
+            return (results, state.CollectChanges());
+        }
     }
 
     /// <summary>One block's parallel execution.</summary>
