@@ -24,6 +24,8 @@ npm_ready=0
 if [ -f e2e/package.json ]; then
   echo "==> npm ci (e2e)"
   if ( cd e2e && npm ci --no-audit --no-fund --loglevel=error ); then npm_ready=1; else echo "npm ci failed"; status=1; fi
+  # The Hardhat 3 project is its own package (it brings Node >= 22 from npm); its test fails clearly if this did not run.
+  ( cd e2e/hardhat && npm ci --no-audit --no-fund --loglevel=error ) || { echo "npm ci (e2e/hardhat) failed"; status=1; }
 fi
 
 echo "==> dotnet test"

@@ -24,12 +24,15 @@ if [ -z "$fixtures" ] || [ ! -d "$fixtures/ethereum-tests" ]; then
 fi
 
 total_passed=0; total_regressions=0; total_skipped=0; new_baseline=""
-# run_suite NAME DIRECTORY: runs `hyperion NAME DIRECTORY` and compares its pass count with the baseline.
+# run_suite NAME DIRECTORY [ARGS...]: runs `hyperion NAME DIRECTORY ARGS...` and compares its pass count with the
+# baseline of NAME (the same for every execution mode).
 run_suite() {
   local name=$1 dir=$2 out start elapsed summary passed failed skipped expected regressions
+  shift 2
+  local label="$name${*:+ $*}"
   out="$(mktemp)"
   start=$(date +%s)
-  ./hyperion "$name" "$dir" > "$out"
+  ./hyperion "$name" "$dir" "$@" > "$out"
   elapsed=$(( $(date +%s) - start ))
   summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$out" | tail -1)
   if [ -z "$summary" ]; then
@@ -37,15 +40,15 @@ run_suite() {
     total_regressions=$((total_regressions + 1)); return
   fi
   read -r passed failed skipped <<<"$(echo "$summary" | sed -E 's/^([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped$/\1 \2 \3/')"
-  echo "$name: $passed passed, $failed failed, $skipped skipped (${elapsed}s)"
+  echo "$label: $passed passed, $failed failed, $skipped skipped (${elapsed}s)"
   expected=$(grep -E "^$name [0-9]+$" "$baseline_file" 2>/dev/null | awk '{print $2}')
   expected=${expected:-0}
   [ "$update" -eq 1 ] && expected=$passed
-  new_baseline+="$name $passed"$'\n'
+  [ "$*" = "--exec-threads 0" ] && new_baseline+="$name $passed"$'\n'
   regressions=0
   if [ "$passed" -lt "$expected" ]; then
     regressions=$(( expected - passed ))
-    echo "REGRESSION: $passed $name cases pass, the baseline is $expected. Failing cases:"
+    echo "REGRESSION: $passed $label cases pass, the baseline is $expected. Failing cases:"
     grep '^FAIL ' "$out" | head -50
   else
     if [ "$failed" -gt 0 ]; then
@@ -63,8 +66,16 @@ run_suite() {
   total_skipped=$((total_skipped + skipped + not_passing))
 }
 
-run_suite statetest "$fixtures/ethereum-tests/GeneralStateTests"
-run_suite blocktest "$fixtures/ethereum-tests/BlockchainTests"
+# Sequential execution is the baseline; every execution mode must pass the same cases: the state tests' transaction
+# through the parallel executor's multi-version state, and every block through Block-STM at 1, 2, 4 and 8 threads.
+run_suite statetest "$fixtures/ethereum-tests/GeneralStateTests" --exec-threads 0
+run_suite blocktest "$fixtures/ethereum-tests/BlockchainTests" --exec-threads 0
+[ "$update" -eq 1 ] || {
+  run_suite statetest "$fixtures/ethereum-tests/GeneralStateTests" --exec-threads 1
+  for threads in 1 2 4 8; do
+    run_suite blocktest "$fixtures/ethereum-tests/BlockchainTests" --exec-threads "$threads"
+  done
+}
 if [ "$update" -eq 1 ]; then
   printf '%s' "$new_baseline" > "$baseline_file"
   echo "baseline updated:"; cat "$baseline_file"

@@ -1,4 +1,5 @@
-// Compiles contracts/src/**/*.sol with solc-js (standard JSON) and returns { ContractName: { abi, bytecode } }.
+// Compiles contracts/src/**/*.sol with solc-js (standard JSON) and returns { ContractName: { abi, bytecode,
+// deployedBytecode, immutables } }.
 // Imports resolve from e2e/node_modules (e.g. @openzeppelin/contracts). Results are cached per process and directory,
 // and on disk in node_modules/.cache/solc, keyed by the sources, settings, compiler and lockfile (imported libraries
 // are pinned there). compileContracts(dir) compiles every .sol file under another directory instead; the
@@ -34,7 +35,9 @@ export function compileContracts(dir = contractsDir) {
     settings: {
       optimizer: { enabled: true, runs: 200 },
       evmVersion: 'cancun',
-      outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] } },
+      outputSelection: {
+        '*': { '': ['ast'], '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object', 'evm.deployedBytecode.immutableReferences'] },
+      },
     },
   };
   const findImports = (importPath) => {
@@ -60,6 +63,14 @@ export function compileContracts(dir = contractsDir) {
   if (errors.length > 0) {
     throw new Error(`solc failed:\n${errors.map((e) => e.formattedMessage).join('\n')}`);
   }
+  // Immutable variables' names by AST id, to name the immutable references of the runtime code.
+  const variableNames = new Map();
+  const visit = (node) => {
+    if (node === null || typeof node !== 'object') return;
+    if (node.nodeType === 'VariableDeclaration' && node.mutability === 'immutable') variableNames.set(String(node.id), node.name);
+    for (const value of Object.values(node)) visit(value);
+  };
+  for (const file of Object.keys(output.sources ?? {})) visit(output.sources[file].ast);
   const contracts = {};
   for (const file of Object.keys(output.contracts ?? {})) {
     if (!sources[file]) continue; // only our own contracts, not the imported library's
@@ -68,6 +79,11 @@ export function compileContracts(dir = contractsDir) {
         abi: c.abi,
         bytecode: `0x${c.evm.bytecode.object}`,
         deployedBytecode: `0x${c.evm.deployedBytecode.object}`,
+        // Where the runtime code holds each immutable ({ name: [{ start, length }] }), to place code without running
+        // its constructor (the L2 genesis' predeploys).
+        immutables: Object.fromEntries(Object.entries(c.evm.deployedBytecode.immutableReferences ?? {})
+          .map(([id, refs]) => [variableNames.get(id) ?? id, refs])
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
       };
     }
   }

@@ -11,7 +11,8 @@ public interface IBlockClock
 
 /// <summary>
 /// The wall clock, shifted by evm_increaseTime, with a one-off timestamp for the next block (evm_setNextBlockTimestamp,
-/// evm_mine with a timestamp). A block is never older than its parent plus one second.
+/// evm_mine with a timestamp), after which the clock continues from that timestamp. A block is never older than its
+/// parent plus one second.
 /// </summary>
 public sealed class DevClock : IBlockClock
 {
@@ -24,10 +25,18 @@ public sealed class DevClock : IBlockClock
         ArgumentNullException.ThrowIfNull(parent);
         lock (_lock)
         {
-            ulong now = (ulong)Math.Max(0, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + _offsetSeconds);
-            ulong timestamp = _next ?? Math.Max(now, parent.Timestamp + 1);
-            _next = null;
-            return timestamp;
+            long wallClock = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+            ulong now = (ulong)Math.Max(0, wallClock + _offsetSeconds);
+            if (_next is ulong next)
+            {
+                // As anvil and Hardhat: the clock continues from a block given its timestamp, so a later
+                // evm_increaseTime counts from there.
+                _next = null;
+                _offsetSeconds = (long)Math.Min(next, long.MaxValue) - wallClock;
+                return next;
+            }
+
+            return Math.Max(now, parent.Timestamp + 1);
         }
     }
 

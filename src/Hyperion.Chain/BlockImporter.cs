@@ -10,14 +10,27 @@ namespace Hyperion.Chain;
 /// </summary>
 public sealed class BlockImporter(ChainProvider chain)
 {
-    /// <summary>Re-executes <paramref name="stored"/> on the current state; throws when it does not reproduce its header.</summary>
+    /// <summary>Re-executes <paramref name="stored"/>, a block of the chain's store, with the state edits the store holds before it.</summary>
     public void Import(StoredBlock stored)
     {
         ArgumentNullException.ThrowIfNull(stored);
+        Import(stored, chain.Store.EditsBefore(stored.Number));
+    }
+
+    /// <summary>
+    /// Re-executes <paramref name="stored"/> on the current state with <paramref name="editsBefore"/> (the state edits
+    /// logged before it) applied first; throws when it does not reproduce its header.
+    /// </summary>
+    public void Import(StoredBlock stored, IReadOnlyList<StateEdit> editsBefore)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        ArgumentNullException.ThrowIfNull(editsBefore);
         IChainState states = chain.States;
         BlockHeader header = stored.Header;
-        BlockExecution execution = chain.Executor.Execute(BlockInput.Of(stored.Block, stored.Senders, chain.Store), states.LatestForExecution, BlockExecutionMode.Import);
-        StoredBlock rebuilt = Seal(states, header, execution);
+        EditedState edits = EditedState.Of(states.Head, editsBefore, states.LatestForExecution);
+
+        BlockExecution execution = chain.Executor.Execute(BlockInput.Of(stored.Block, stored.Senders, chain.Store), edits.Over(states.LatestForExecution), BlockExecutionMode.Import);
+        StoredBlock rebuilt = Seal(states, header, execution, edits);
         if (rebuilt.Hash != stored.Hash)
         {
             states.Abort(header.Number);
@@ -31,14 +44,20 @@ public sealed class BlockImporter(ChainProvider chain)
 
     /// <summary>
     /// Stages the execution's state (to be published or aborted) and completes the header with the roots: the one way
-    /// both the producer and the importer turn a header draft and its execution into a block.
+    /// both the producer and the importer turn a header draft and its execution into a block. The execution ran over
+    /// <paramref name="edits"/> (state edits made before the block), which the staged state includes.
     /// </summary>
-    public static StoredBlock Seal(IChainState states, BlockHeader draft, BlockExecution execution)
+    public static StoredBlock Seal(IChainState states, BlockHeader draft, BlockExecution execution) =>
+        Seal(states, draft, execution, EditedState.None(states?.Head ?? throw new ArgumentNullException(nameof(states))));
+
+    /// <inheritdoc cref="Seal(IChainState, BlockHeader, BlockExecution)"/>
+    public static StoredBlock Seal(IChainState states, BlockHeader draft, BlockExecution execution, EditedState edits)
     {
         ArgumentNullException.ThrowIfNull(states);
         ArgumentNullException.ThrowIfNull(draft);
         ArgumentNullException.ThrowIfNull(execution);
-        Hash256 stateRoot = states.Stage(draft.Number, execution.Changes);
+        ArgumentNullException.ThrowIfNull(edits);
+        Hash256 stateRoot = states.Stage(draft.Number, edits.Merge(execution.Changes));
         BlockHeader header = new()
         {
             ParentHash = draft.ParentHash,

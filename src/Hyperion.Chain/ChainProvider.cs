@@ -1,3 +1,4 @@
+using Hyperion.Core;
 using Hyperion.Execution.Blocks;
 using Hyperion.State;
 using Hyperion.State.World;
@@ -14,6 +15,7 @@ namespace Hyperion.Chain;
 public sealed class ChainProvider : IChainReader, IDisposable
 {
     private volatile IChainState _states;
+    private volatile EditedState _edits = EditedState.None(0);
 
     public ChainProvider(ChainStore store, IChainState states, IBlockExecutor executor, Func<InMemoryStateReader> genesisState)
     {
@@ -25,6 +27,7 @@ public sealed class ChainProvider : IChainReader, IDisposable
         _states = states;
         Executor = executor;
         GenesisState = genesisState;
+        LatestState = new LatestView(this);
     }
 
     public ulong ChainId => Executor.Spec.ChainId;
@@ -46,11 +49,58 @@ public sealed class ChainProvider : IChainReader, IDisposable
 
     public event Action<BlockAddedEvent>? BlockAdded;
 
-    public IStateReader? StateAt(ulong number) => _states.At(number);
+    /// <summary>The state after block <paramref name="number"/>; the head's includes the state edits made since it.</summary>
+    public IStateReader? StateAt(ulong number)
+    {
+        EditedState edits = _edits;
+        IStateReader? state = _states.At(number);
+        return state is not null && edits.Head == number ? edits.Over(state) : state;
+    }
+
+    public IStateReader? StateBefore(ulong number)
+    {
+        IStateReader? parent = number == 0 ? null : _states.At(number - 1);
+        if (parent is null)
+        {
+            return null;
+        }
+
+        return EditedState.Of(number - 1, Store.EditsBefore(number), parent).Over(parent);
+    }
 
     public ulong OldestState => _states.Oldest;
 
-    public IStateReader LatestState => _states.Latest;
+    /// <summary>The latest state whatever the head is at each read, with the state edits made since the head.</summary>
+    public IStateReader LatestState { get; }
+
+    /// <summary>The state edits made since the head (anvil_setBalance and the like), over which the next block executes.</summary>
+    public EditedState Edits
+    {
+        get
+        {
+            EditedState edits = _edits;
+            ulong head = _states.Head;
+            return edits.Head == head ? edits : EditedState.None(head);
+        }
+    }
+
+    /// <summary>
+    /// Edits the head's state outside a block (the caller holds <see cref="WriteLock"/>): the edit is durable in the
+    /// block log, visible to reads at once and applied by the next block before its transactions.
+    /// </summary>
+    public void Edit(StateEdit edit)
+    {
+        ArgumentNullException.ThrowIfNull(edit);
+        EditedState next = Edits.With(edit, _states.LatestForExecution);
+        Store.AppendEdit(edit);
+        _edits = next;
+    }
+
+    /// <summary>Rebuilds the edits overlay from the block log's edits after the head (after a restart or a rewind; the caller holds <see cref="WriteLock"/>).</summary>
+    public void ReloadEdits()
+    {
+        _edits = EditedState.Of(_states.Head, Store.PendingEdits, _states.LatestForExecution);
+    }
 
     /// <summary>Replaces the state after a rewind (the caller holds <see cref="WriteLock"/>).</summary>
     public void ReplaceStates(IChainState states)
@@ -59,8 +109,49 @@ public sealed class ChainProvider : IChainReader, IDisposable
         _states = states;
     }
 
+    /// <summary>
+    /// Adds a block a producer built and sealed (the caller holds <see cref="WriteLock"/>): durable in the log, then its
+    /// state published, then visible; the pool moves to the new head without what the block included or the executor
+    /// found permanently invalid; subscribers are told. Returns those invalid transactions.
+    /// </summary>
+    public SkippedTransaction[] AddBuilt(StoredBlock block, BlockExecution execution, ITransactionPool pool, TimeSpan buildTime)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        ArgumentNullException.ThrowIfNull(execution);
+        ArgumentNullException.ThrowIfNull(pool);
+        IChainState states = _states;
+        try
+        {
+            // The log is durable before the state is published (the state store never gets ahead of the log), and the
+            // state is published before the block is visible (a reader that finds the block finds its state).
+            Store.Append(block, () => states.Publish(block.Number));
+        }
+        catch
+        {
+            states.Abort(block.Number);
+            throw;
+        }
+
+        SkippedTransaction[] dropped = [.. execution.Skipped.Where(s => s.Permanent)];
+        pool.OnNewHead(states.Latest, this.NextBaseFee(block.Header), dropped.Select(s => s.Transaction.Hash));
+        OnBlockAdded(new BlockAddedEvent(block, buildTime) { Dropped = dropped });
+        return dropped;
+    }
+
     /// <summary>Tells subscribers that <paramref name="added"/>'s block is durable and visible.</summary>
     public void OnBlockAdded(BlockAddedEvent added) => BlockAdded?.Invoke(added);
+
+    /// <summary>The latest state at each read: the edits apply while they are the head's.</summary>
+    private sealed class LatestView(ChainProvider chain) : IStateReader
+    {
+        private IStateReader Current => chain.Edits.Over(chain._states.Latest);
+
+        public bool TryGetAccount(in Address address, out Account account) => Current.TryGetAccount(address, out account);
+
+        public UInt256 GetStorage(in Address address, in UInt256 key) => Current.GetStorage(address, key);
+
+        public byte[] GetCode(in Hash256 codeHash) => Current.GetCode(codeHash);
+    }
 
     public void Dispose()
     {

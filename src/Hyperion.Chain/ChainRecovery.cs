@@ -45,6 +45,7 @@ public static class ChainRecovery
         Block genesisBlock = new(genesis.BuildHeader(genesisRoot), new BlockBody([], [], []));
         ChainStore store;
         IReadOnlyList<StoredBlock> logged = [];
+        IReadOnlyList<IReadOnlyList<StateEdit>> editsBefore = [[]];
         if (dataDirectory is null)
         {
             store = ChainStore.InMemory(genesisBlock);
@@ -53,7 +54,7 @@ public static class ChainRecovery
         {
             Directory.CreateDirectory(dataDirectory);
             CheckChainId(dataDirectory, genesis.ChainId);
-            store = ChainStore.Open(Path.Combine(dataDirectory, ChainFileName), genesisBlock, out logged);
+            store = ChainStore.Open(Path.Combine(dataDirectory, ChainFileName), genesisBlock, out logged, out editsBefore);
         }
 
         IChainState states;
@@ -79,16 +80,21 @@ public static class ChainRecovery
         {
             var importer = new BlockImporter(chain);
             ulong stateHead = states.Head;
-            foreach (StoredBlock block in logged)
+            for (int i = 0; i < logged.Count; i++)
             {
+                StoredBlock block = logged[i];
                 if (block.Number > stateHead)
                 {
-                    importer.Import(block);
+                    importer.Import(block, editsBefore[i]);
                     replayed++;
                 }
 
-                store.AppendReplayed(block);
+                store.AppendReplayed(block, editsBefore[i]);
             }
+
+            // Edits made after the last block: not in any block's state yet, so they are layered over the head again.
+            store.RestorePendingEdits(editsBefore[^1]);
+            chain.ReloadEdits();
         }
         catch
         {

@@ -52,14 +52,35 @@ public sealed class StoredBlock
     public Address? ContractAddress(int index)
     {
         Transaction tx = Block.Transactions[index];
-        return tx.IsCreate ? Evm.ContractAddress.From(Senders[index], tx.Nonce) : null;
+
+        // A deposit carries no nonce; it created at the sender's nonce its receipt records (op-geth's rule).
+        ulong nonce = Receipts[index].DepositNonce ?? tx.Nonce;
+        return tx.IsCreate ? Evm.ContractAddress.From(Senders[index], nonce) : null;
     }
 
+    /// <summary>
+    /// Whether transaction <paramref name="index"/> was sent from an impersonated account: it carries the impersonation
+    /// signature (see <see cref="Transaction"/> impersonation in the dev chain) instead of one its sender made, so its
+    /// sender is kept in the record rather than recovered. Only a cheap shape test runs for ordinary transactions.
+    /// </summary>
+    private bool IsImpersonated(int index)
+    {
+        Transaction tx = Block.Transactions[index];
+        return ImpersonationSignature.Matches(tx, Senders[index]) && !(tx.TryRecoverSender(out Address recovered) && recovered == Senders[index]);
+    }
+
+    /// <summary>
+    /// Layout: u32 block length · block · u32 receipts · (u32 length · receipt)* · [u32 count · (u32 index · sender 20)*],
+    /// the last part listing the transactions whose sender is not recovered from the signature (impersonated ones);
+    /// it is absent when there are none, as in records written before it existed.
+    /// </summary>
     internal byte[] Encode()
     {
         byte[] block = Block.Encode();
         byte[][] receipts = [.. Receipts.Select(r => r.EncodeEnvelope())];
-        var payload = new byte[4 + block.Length + 4 + receipts.Sum(r => 4 + r.Length)];
+        int[] impersonated = [.. Enumerable.Range(0, Senders.Count).Where(IsImpersonated)];
+        int trailer = impersonated.Length == 0 ? 0 : 4 + (impersonated.Length * (4 + Address.Size));
+        var payload = new byte[4 + block.Length + 4 + receipts.Sum(r => 4 + r.Length) + trailer];
         Span<byte> span = payload;
         BinaryPrimitives.WriteInt32BigEndian(span, block.Length);
         block.CopyTo(span[4..]);
@@ -71,6 +92,18 @@ public sealed class StoredBlock
             BinaryPrimitives.WriteInt32BigEndian(span[offset..], receipt.Length);
             receipt.CopyTo(span[(offset + 4)..]);
             offset += 4 + receipt.Length;
+        }
+
+        if (impersonated.Length > 0)
+        {
+            BinaryPrimitives.WriteInt32BigEndian(span[offset..], impersonated.Length);
+            offset += 4;
+            foreach (int index in impersonated)
+            {
+                BinaryPrimitives.WriteInt32BigEndian(span[offset..], index);
+                Senders[index].CopyTo(span[(offset + 4)..]);
+                offset += 4 + Address.Size;
+            }
         }
 
         return payload;
@@ -93,8 +126,32 @@ public sealed class StoredBlock
         }
 
         var senders = new Address[block.Transactions.Length];
+        var known = new bool[senders.Length];
+        if (offset < span.Length)
+        {
+            int impersonated = BinaryPrimitives.ReadInt32BigEndian(span[offset..]);
+            offset += 4;
+            for (int i = 0; i < impersonated; i++)
+            {
+                int index = BinaryPrimitives.ReadInt32BigEndian(span[offset..]);
+                if ((uint)index >= (uint)senders.Length)
+                {
+                    throw new InvalidDataException($"stored block {block.Number}: sender of transaction {index}, which it does not have");
+                }
+
+                senders[index] = new Address(span.Slice(offset + 4, Address.Size));
+                known[index] = true;
+                offset += 4 + Address.Size;
+            }
+        }
+
         for (int i = 0; i < senders.Length; i++)
         {
+            if (known[i])
+            {
+                continue;
+            }
+
             senders[i] = block.Transactions[i].TryRecoverSender(out Address sender)
                 ? sender
                 : throw new InvalidDataException($"stored block {block.Number}: transaction {i} has no valid signature");
@@ -117,16 +174,25 @@ public sealed class ChainStore : IBlockReader, IDisposable
     private volatile State _state;
 
     /// <summary>Immutable (persistent) collections: an append costs O(log n) and readers never see a partial update.</summary>
+    /// <remarks>
+    /// <see cref="State.EditsBefore"/>[i] holds the state edits applied before block i's transactions (empty for
+    /// genesis), <see cref="State.PendingEdits"/> those made since the head; each edit is one record of the log.
+    /// </remarks>
     private sealed record State(
         ImmutableList<StoredBlock> Blocks,
         ImmutableDictionary<Hash256, ulong> NumbersByHash,
-        ImmutableDictionary<Hash256, (ulong Number, int Index)> Transactions);
+        ImmutableDictionary<Hash256, (ulong Number, int Index)> Transactions,
+        ImmutableList<ImmutableList<StateEdit>> EditsBefore,
+        ImmutableList<StateEdit> PendingEdits);
+
+    /// <summary>Block records start with the block's length; an edit record starts with this (negative) marker instead.</summary>
+    private const int EditRecordMarker = -1;
 
     private ChainStore(BlockLog? log, DataDirectoryLock? directoryLock, StoredBlock genesis)
     {
         _log = log;
         _directoryLock = directoryLock;
-        _state = new State([genesis], ImmutableDictionary<Hash256, ulong>.Empty.Add(genesis.Hash, 0), ImmutableDictionary<Hash256, (ulong, int)>.Empty);
+        _state = new State([genesis], ImmutableDictionary<Hash256, ulong>.Empty.Add(genesis.Hash, 0), ImmutableDictionary<Hash256, (ulong, int)>.Empty, [[]], []);
     }
 
     /// <summary>An in-memory chain starting at <paramref name="genesis"/>.</summary>
@@ -139,14 +205,17 @@ public sealed class ChainStore : IBlockReader, IDisposable
     /// directory of <paramref name="path"/> is locked (<see cref="DataDirectoryLock"/>) until the store is disposed.
     /// </summary>
     /// <exception cref="IOException">Another process uses the directory.</exception>
+    /// <param name="editsBefore">The state edits recorded before each block after genesis ([0] before block 1) and,
+    /// last, those after the head (one more list than <paramref name="storedBlocks"/>); the caller applies them in the
+    /// replay and hands them back with <see cref="AppendReplayed"/> and <see cref="RestorePendingEdits"/>.</param>
     /// <exception cref="BlockLogDamagedException">The log has a damaged record.</exception>
-    public static ChainStore Open(string path, Block genesis, out IReadOnlyList<StoredBlock> storedBlocks)
+    public static ChainStore Open(string path, Block genesis, out IReadOnlyList<StoredBlock> storedBlocks, out IReadOnlyList<IReadOnlyList<StateEdit>> editsBefore)
     {
         DataDirectoryLock directoryLock = DataDirectoryLock.Acquire(Path.GetDirectoryName(Path.GetFullPath(path))!);
         try
         {
             BlockLog log = BlockLog.Open(path, out List<byte[]> records);
-            return Open(log, directoryLock, path, records, genesis, out storedBlocks);
+            return Open(log, directoryLock, path, records, genesis, out storedBlocks, out editsBefore);
         }
         catch
         {
@@ -155,21 +224,44 @@ public sealed class ChainStore : IBlockReader, IDisposable
         }
     }
 
-    private static ChainStore Open(BlockLog log, DataDirectoryLock directoryLock, string path, List<byte[]> records, Block genesis, out IReadOnlyList<StoredBlock> storedBlocks)
+    private static ChainStore Open(
+        BlockLog log, DataDirectoryLock directoryLock, string path, List<byte[]> records, Block genesis,
+        out IReadOnlyList<StoredBlock> storedBlocks, out IReadOnlyList<IReadOnlyList<StateEdit>> editsBefore)
     {
         try
         {
             var blocks = new List<StoredBlock>(records.Count);
+            var edits = new List<IReadOnlyList<StateEdit>>();
+            var current = new List<StateEdit>();
             foreach (byte[] record in records)
             {
+                if (record.Length >= 4 && BinaryPrimitives.ReadInt32BigEndian(record) == EditRecordMarker)
+                {
+                    if (blocks.Count == 0)
+                    {
+                        throw new InvalidDataException($"{path}: a state edit precedes the genesis block");
+                    }
+
+                    current.Add(StateEdit.Decode(record.AsSpan(4)));
+                    continue;
+                }
+
+                if (blocks.Count > 0)
+                {
+                    edits.Add(current);
+                    current = [];
+                }
+
                 blocks.Add(StoredBlock.Decode(record));
             }
 
+            edits.Add(current);
             if (blocks.Count == 0)
             {
                 var first = new StoredBlock(genesis, [], []);
                 log.Append(first.Encode());
                 storedBlocks = [];
+                editsBefore = [[]];
                 return new ChainStore(log, directoryLock, first);
             }
 
@@ -188,6 +280,7 @@ public sealed class ChainStore : IBlockReader, IDisposable
             }
 
             storedBlocks = blocks.GetRange(1, blocks.Count - 1);
+            editsBefore = edits;
             return new ChainStore(log, directoryLock, blocks[0]);
         }
         catch
@@ -200,6 +293,9 @@ public sealed class ChainStore : IBlockReader, IDisposable
     public StoredBlock Genesis => _state.Blocks[0];
 
     public StoredBlock Head => _state.Blocks[^1];
+
+    /// <summary>Who decides the safe and finalized blocks (a rollup engine); null: both are the head.</summary>
+    public IChainHeads? Heads { get; set; }
 
     public StoredBlock? GetByNumber(ulong number)
     {
@@ -245,8 +341,68 @@ public sealed class ChainStore : IBlockReader, IDisposable
         Add(block, persist: true, beforeVisible);
     }
 
-    /// <summary>Indexes a block read back from the log at startup (already durable).</summary>
-    public void AppendReplayed(StoredBlock block) => Add(block, persist: false, beforeVisible: null);
+    /// <summary>Indexes a block read back from the log at startup (already durable), with the state edits logged before it.</summary>
+    public void AppendReplayed(StoredBlock block, IReadOnlyList<StateEdit> editsBefore)
+    {
+        ArgumentNullException.ThrowIfNull(editsBefore);
+        lock (_writeLock)
+        {
+            _state = _state with { PendingEdits = [.. editsBefore] };
+        }
+
+        Add(block, persist: false, beforeVisible: null);
+    }
+
+    /// <summary>The state edits logged after the head, read back at startup (already durable).</summary>
+    public void RestorePendingEdits(IReadOnlyList<StateEdit> edits)
+    {
+        ArgumentNullException.ThrowIfNull(edits);
+        lock (_writeLock)
+        {
+            _state = _state with { PendingEdits = [.. edits] };
+        }
+    }
+
+    /// <summary>The state edits made since the head, in order; the next block applies them before its transactions.</summary>
+    public ImmutableList<StateEdit> PendingEdits => _state.PendingEdits;
+
+    /// <summary>The state edits applied before block <paramref name="number"/>'s transactions.</summary>
+    public IReadOnlyList<StateEdit> EditsBefore(ulong number)
+    {
+        State state = _state;
+        return number < (ulong)state.EditsBefore.Count ? state.EditsBefore[(int)number] : [];
+    }
+
+    /// <summary>Records a state edit after the head; durable (when persistent) before it returns.</summary>
+    public void AppendEdit(StateEdit edit)
+    {
+        ArgumentNullException.ThrowIfNull(edit);
+        lock (_writeLock)
+        {
+            if (_log is not null)
+            {
+                byte[] encoded = edit.Encode();
+                var record = new byte[4 + encoded.Length];
+                BinaryPrimitives.WriteInt32BigEndian(record, EditRecordMarker);
+                encoded.CopyTo(record, 4);
+                _log.Append(record);
+            }
+
+            _state = _state with { PendingEdits = _state.PendingEdits.Add(edit) };
+        }
+    }
+
+    /// <summary>How many log records hold the chain up to block <paramref name="number"/> and then <paramref name="pendingEdits"/> edits.</summary>
+    private static int RecordCount(State state, ulong number, int pendingEdits)
+    {
+        int count = pendingEdits;
+        for (int i = 0; i <= (int)number; i++)
+        {
+            count += 1 + state.EditsBefore[i].Count;
+        }
+
+        return count;
+    }
 
     private void Add(StoredBlock block, bool persist, Action? beforeVisible)
     {
@@ -274,7 +430,7 @@ public sealed class ChainStore : IBlockReader, IDisposable
                 {
                     if (persist)
                     {
-                        _log?.Truncate(state.Blocks.Count);
+                        _log?.Truncate(RecordCount(state, state.Blocks[^1].Number, state.PendingEdits.Count));
                     }
 
                     throw;
@@ -287,27 +443,45 @@ public sealed class ChainStore : IBlockReader, IDisposable
                 transactions[block.Block.Transactions[i].Hash] = (block.Number, i);
             }
 
-            _state = new State(state.Blocks.Add(block), state.NumbersByHash.SetItem(block.Hash, block.Number), transactions.ToImmutable());
+            _state = new State(
+                state.Blocks.Add(block), state.NumbersByHash.SetItem(block.Hash, block.Number), transactions.ToImmutable(),
+                state.EditsBefore.Add(state.PendingEdits), []);
         }
     }
 
-    /// <summary>Drops every block after <paramref name="number"/> (evm_revert).</summary>
-    public void TruncateAfter(ulong number)
+    /// <summary>
+    /// Drops every block after <paramref name="number"/> and keeps only the first <paramref name="pendingEdits"/>
+    /// state edits made after it (evm_revert to a snapshot taken then).
+    /// </summary>
+    public void TruncateAfter(ulong number, int pendingEdits = 0)
     {
         lock (_writeLock)
         {
             State state = _state;
-            if (number >= (ulong)state.Blocks.Count - 1)
+            if (number > state.Blocks[^1].Number)
+            {
+                throw new ArgumentOutOfRangeException(nameof(number), $"block {number} is after the head {state.Blocks[^1].Number}");
+            }
+
+            ImmutableList<StateEdit> editsAfter = number == state.Blocks[^1].Number ? state.PendingEdits : state.EditsBefore[(int)number + 1];
+            if (pendingEdits < 0 || pendingEdits > editsAfter.Count)
+            {
+                throw new ArgumentOutOfRangeException(nameof(pendingEdits), $"{pendingEdits} edits, but {editsAfter.Count} were made after block {number}");
+            }
+
+            if (number == state.Blocks[^1].Number && pendingEdits == state.PendingEdits.Count)
             {
                 return;
             }
 
-            _log?.Truncate((int)number + 1);
+            _log?.Truncate(RecordCount(state, number, pendingEdits));
             ImmutableList<StoredBlock> blocks = state.Blocks.GetRange(0, (int)number + 1);
             _state = new State(
                 blocks,
                 blocks.ToImmutableDictionary(b => b.Hash, b => b.Number),
-                blocks.SelectMany(b => b.Block.Transactions.Select((tx, i) => (tx.Hash, b.Number, i))).ToImmutableDictionary(t => t.Hash, t => (t.Number, t.i)));
+                blocks.SelectMany(b => b.Block.Transactions.Select((tx, i) => (tx.Hash, b.Number, i))).ToImmutableDictionary(t => t.Hash, t => (t.Number, t.i)),
+                state.EditsBefore.GetRange(0, (int)number + 1),
+                editsAfter.GetRange(0, pendingEdits));
         }
     }
 

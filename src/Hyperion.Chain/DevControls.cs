@@ -1,13 +1,18 @@
+using Hyperion.Core;
+
 namespace Hyperion.Chain;
 
 /// <summary>
 /// The dev controls over a chain, its producer and its clock. A revert rebuilds the state by re-executing the kept
-/// blocks from genesis: simple, and the same path as a restart.
+/// blocks from genesis: simple, and the same path as a restart. State edits go through the block log
+/// (<see cref="ChainProvider.Edit"/>), so a restart and a revert replay them like blocks.
 /// </summary>
 public sealed class DevControls(ChainProvider chain, IBlockProducer producer, ITransactionPool pool, DevClock clock, IStateStore stateStore) : IDevControls
 {
-    private readonly Dictionary<ulong, ulong> _snapshots = [];
+    private readonly Dictionary<ulong, (ulong Head, int Edits)> _snapshots = [];
+    private readonly HashSet<Address> _impersonated = [];
     private ulong _nextSnapshotId = 1;
+    private volatile bool _autoImpersonate;
 
     public StoredBlock Mine(ulong? timestamp = null)
     {
@@ -22,12 +27,34 @@ public sealed class DevControls(ChainProvider chain, IBlockProducer producer, IT
         }
     }
 
+    public void MineBlocks(ulong count, ulong? intervalSeconds)
+    {
+        lock (chain.WriteLock)
+        {
+            ulong head = chain.Store.Head.Header.Timestamp;
+            if (intervalSeconds is ulong spacing && count > 1 && (spacing > (ulong.MaxValue - head) / count))
+            {
+                throw new ArgumentOutOfRangeException(nameof(intervalSeconds), $"{count} blocks {spacing} seconds apart run past the largest timestamp");
+            }
+
+            for (ulong i = 0; i < count; i++)
+            {
+                if (i > 0 && intervalSeconds is ulong interval)
+                {
+                    clock.SetNext(chain.Store.Head.Header.Timestamp + Math.Max(interval, 1));
+                }
+
+                producer.Mine();
+            }
+        }
+    }
+
     public ulong Snapshot()
     {
         lock (chain.WriteLock)
         {
             ulong id = _nextSnapshotId++;
-            _snapshots[id] = chain.Store.Head.Number;
+            _snapshots[id] = (chain.Store.Head.Number, chain.Store.PendingEdits.Count);
             return id;
         }
     }
@@ -36,17 +63,18 @@ public sealed class DevControls(ChainProvider chain, IBlockProducer producer, IT
     {
         lock (chain.WriteLock)
         {
-            if (!_snapshots.TryGetValue(snapshotId, out ulong number))
+            if (!_snapshots.TryGetValue(snapshotId, out (ulong Head, int Edits) snapshot))
             {
                 return false;
             }
 
+            ulong number = snapshot.Head;
             foreach (ulong id in _snapshots.Keys.Where(id => id >= snapshotId).ToArray())
             {
                 _snapshots.Remove(id);
             }
 
-            chain.Store.TruncateAfter(number);
+            chain.Store.TruncateAfter(number, snapshot.Edits);
             chain.ReplaceStates(stateStore.Recreate(chain.States, chain.GenesisState));
             var importer = new BlockImporter(chain);
             for (ulong i = 1; i <= number; i++)
@@ -54,6 +82,7 @@ public sealed class DevControls(ChainProvider chain, IBlockProducer producer, IT
                 importer.Import(chain.Store.GetByNumber(i)!);
             }
 
+            chain.ReloadEdits();
             pool.Clear(chain.LatestState, chain.NextBaseFee(chain.Store.Head.Header));
             clock.SetNext(null);
             return true;
@@ -91,4 +120,59 @@ public sealed class DevControls(ChainProvider chain, IBlockProducer producer, IT
 
     public void SetIntervalMining(TimeSpan? interval) =>
         producer.Mode = interval is TimeSpan t && t > TimeSpan.Zero ? MiningMode.Every(t) : MiningMode.Manual;
+
+    public void EditState(StateEdit edit)
+    {
+        if (!producer.AppliesStateEdits)
+        {
+            // Its blocks would leave the logged edits out of their state root, and a replay would then disagree.
+            throw new InvalidOperationException("this chain's block producer does not apply state edits");
+        }
+
+        lock (chain.WriteLock)
+        {
+            chain.Edit(edit);
+            // The pool re-reads nonces and balances: an edit can make a queued transaction executable, or a pending one stale.
+            pool.OnNewHead(chain.LatestState, chain.NextBaseFee(chain.Store.Head.Header), []);
+        }
+    }
+
+    public BlockSettings? BlockSettings => producer.Settings;
+
+    public bool DropTransaction(in Hash256 hash) => pool.Remove(hash);
+
+    public void Impersonate(in Address address)
+    {
+        lock (_impersonated)
+        {
+            _impersonated.Add(address);
+        }
+    }
+
+    public void StopImpersonating(in Address address)
+    {
+        lock (_impersonated)
+        {
+            _impersonated.Remove(address);
+        }
+    }
+
+    public bool AutoImpersonate
+    {
+        get => _autoImpersonate;
+        set => _autoImpersonate = value;
+    }
+
+    public bool IsImpersonated(in Address address)
+    {
+        if (_autoImpersonate)
+        {
+            return true;
+        }
+
+        lock (_impersonated)
+        {
+            return _impersonated.Contains(address);
+        }
+    }
 }

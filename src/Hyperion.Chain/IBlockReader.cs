@@ -10,6 +10,9 @@ public interface IBlockReader : IBlockHashProvider
 
     StoredBlock Head { get; }
 
+    /// <summary>The safe and finalized blocks, when something other than the head (a rollup's derivation) decides them.</summary>
+    IChainHeads? Heads => null;
+
     StoredBlock? GetByNumber(ulong number);
 
     StoredBlock? GetByHash(in Hash256 hash);

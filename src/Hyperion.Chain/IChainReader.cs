@@ -21,6 +21,12 @@ public interface IChainReader
     /// <summary>The state after block <paramref name="number"/>, or null when it is no longer (or not yet) kept.</summary>
     IStateReader? StateAt(ulong number);
 
+    /// <summary>
+    /// The state block <paramref name="number"/>'s transactions start from (for re-executing them in a trace): the
+    /// state after its parent with the dev chain's state edits made before the block applied; null when not kept.
+    /// </summary>
+    IStateReader? StateBefore(ulong number);
+
     /// <summary>The oldest block whose state can be read.</summary>
     ulong OldestState { get; }
 

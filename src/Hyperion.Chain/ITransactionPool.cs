@@ -34,6 +34,15 @@ public interface ITransactionPool
     /// <summary>Adds a signed transaction (a blob transaction with its sidecar); null when accepted, else geth's error message.</summary>
     string? Add(Transaction tx, BlobSidecar? sidecar = null);
 
+    /// <summary>
+    /// Adds a transaction sent from an impersonated account of a dev chain, carrying the
+    /// <see cref="ImpersonationSignature"/> of <paramref name="sender"/>; a pool that does not take them says so.
+    /// </summary>
+    string? AddImpersonated(Transaction tx, Address sender) => "this node's transaction pool does not accept transactions from impersonated accounts";
+
+    /// <summary>Removes a pooled transaction (anvil_dropTransaction); false when it is not in the pool.</summary>
+    bool Remove(in Hash256 hash) => throw new NotSupportedException("this node's transaction pool does not remove transactions on request");
+
     bool TryGet(in Hash256 hash, out PooledTransaction pooled);
 
     /// <summary>The nonce the sender's next transaction should have, counting pending ones.</summary>

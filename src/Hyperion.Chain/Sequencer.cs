@@ -42,10 +42,77 @@ public interface IBlockProducer : IDisposable
     MiningMode Mode { get; set; }
 
     /// <summary>
+    /// Header fields of the blocks it builds that the dev controls change (coinbase, gas limit, the next base fee and
+    /// PREVRANDAO); null for a producer whose headers follow other rules (a rollup's).
+    /// </summary>
+    BlockSettings? Settings => null;
+
+    /// <summary>
+    /// Whether the blocks it builds start from the chain's state edits (<see cref="ChainProvider.Edits"/>, made by the dev
+    /// controls) and include them in their state root; a producer that does not must not be given edits.
+    /// </summary>
+    bool AppliesStateEdits => false;
+
+    /// <summary>
     /// Begins watching for <paramref name="hash"/>'s inclusion, before it is submitted to the pool (so an inclusion that
     /// follows at once is not missed); null when blocks are not mined on demand (the sender does not wait then).
     /// </summary>
     PendingInclusion? ExpectInclusion(in Hash256 hash);
+}
+
+/// <summary>
+/// Header fields the dev controls set for the blocks to come: the coinbase and gas limit stay until changed, the base
+/// fee and PREVRANDAO apply to the next block only (anvil_setCoinbase, evm_setBlockGasLimit,
+/// anvil_setNextBlockBaseFeePerGas, hardhat_setPrevRandao). They end up in the headers, so a replay needs nothing else.
+/// </summary>
+public sealed class BlockSettings(Address coinbase)
+{
+    private readonly object _lock = new();
+    private Address _coinbase = coinbase;
+    private ulong? _gasLimit;
+    private UInt256? _nextBaseFee;
+    private Hash256? _nextPrevRandao;
+
+    public Address Coinbase
+    {
+        get { lock (_lock) { return _coinbase; } }
+        set { lock (_lock) { _coinbase = value; } }
+    }
+
+    /// <summary>The gas limit of the blocks to come; null: the parent's.</summary>
+    public ulong? GasLimit
+    {
+        get { lock (_lock) { return _gasLimit; } }
+        set { lock (_lock) { _gasLimit = value; } }
+    }
+
+    public void SetNextBaseFee(UInt256 baseFee)
+    {
+        lock (_lock)
+        {
+            _nextBaseFee = baseFee;
+        }
+    }
+
+    public void SetNextPrevRandao(Hash256 prevRandao)
+    {
+        lock (_lock)
+        {
+            _nextPrevRandao = prevRandao;
+        }
+    }
+
+    /// <summary>Takes the one-off settings for the block being built (the next one gets the computed values again).</summary>
+    internal (Address Coinbase, ulong? GasLimit, UInt256? BaseFee, Hash256? PrevRandao) TakeForNextBlock()
+    {
+        lock (_lock)
+        {
+            var settings = (_coinbase, _gasLimit, _nextBaseFee, _nextPrevRandao);
+            _nextBaseFee = null;
+            _nextPrevRandao = null;
+            return settings;
+        }
+    }
 }
 
 /// <summary>How blocks are mined: automine (a block as soon as transactions are pending), every <see cref="Interval"/>, or neither (only evm_mine).</summary>
@@ -108,6 +175,7 @@ public sealed class Sequencer : IBlockProducer
     private readonly object _waitLock = new();
     private readonly Dictionary<Hash256, List<PendingInclusion>> _waits = [];
     private long _roundsStarted;
+    private readonly BlockSettings _settings;
     private MiningMode _mode;
 
     public Sequencer(ChainProvider chain, ITransactionPool pool, IBlockClock clock, SequencerOptions options)
@@ -121,6 +189,7 @@ public sealed class Sequencer : IBlockProducer
         _clock = clock;
         _options = options;
         _mode = options.BlockTime is TimeSpan interval ? MiningMode.Every(interval) : MiningMode.OnDemand;
+        _settings = new BlockSettings(options.Coinbase);
         _pool.TransactionPending += OnTransactionPending;
         _pool.TransactionDropped += dropped => CompleteWaits([dropped.Hash]);
         _producer = new Thread(ProduceLoop) { IsBackground = true, Name = "hyperion-sequencer" };
@@ -168,6 +237,10 @@ public sealed class Sequencer : IBlockProducer
             _wake.Release();
         }
     }
+
+    public BlockSettings? Settings => _settings;
+
+    public bool AppliesStateEdits => true;
 
     public PendingInclusion? ExpectInclusion(in Hash256 hash)
     {
@@ -362,23 +435,10 @@ public sealed class Sequencer : IBlockProducer
         StoredBlock parent = Store.Head;
         BlockHeader draft = NextHeaderDraft(parent.Header);
         List<(Transaction, Address)> candidates = _pool.SelectForBlock(draft.BaseFeePerGas ?? UInt256.Zero, _options.MaxTransactionsPerBlock);
-        BlockExecution execution = _chain.Executor.Execute(new BlockInput(draft, candidates) { BlockHashes = Store }, states.LatestForExecution, BlockExecutionMode.Build);
-        StoredBlock block = BlockImporter.Seal(states, draft, execution);
-        try
-        {
-            // The log is durable before the state is published (the state store never gets ahead of the log), and the
-            // state is published before the block is visible (a reader that finds the block finds its state).
-            Store.Append(block, () => states.Publish(block.Number));
-        }
-        catch
-        {
-            states.Abort(block.Number);
-            throw;
-        }
-
-        SkippedTransaction[] dropped = [.. execution.Skipped.Where(s => s.Permanent)];
-        _pool.OnNewHead(states.Latest, _chain.NextBaseFee(block.Header), dropped.Select(s => s.Transaction.Hash));
-        _chain.OnBlockAdded(new BlockAddedEvent(block, stopwatch.Elapsed) { Dropped = dropped });
+        EditedState edits = _chain.Edits;
+        BlockExecution execution = _chain.Executor.Execute(new BlockInput(draft, candidates) { BlockHashes = Store }, edits.Over(states.LatestForExecution), BlockExecutionMode.Build);
+        StoredBlock block = BlockImporter.Seal(states, draft, execution, edits);
+        SkippedTransaction[] dropped = _chain.AddBuilt(block, execution, _pool, stopwatch.Elapsed);
         // Announced: the senders waiting for these transactions return (a dropped one is logged by the node, as anvil does).
         CompleteWaits(block.Block.Transactions.Select(t => t.Hash).Concat(dropped.Select(d => d.Transaction.Hash)));
         return block;
@@ -390,16 +450,18 @@ public sealed class Sequencer : IBlockProducer
         ulong timestamp = _clock.NextTimestamp(parent);
         ChainSpec spec = _chain.Executor.Spec;
         ulong? excessBlobGas = spec.NextExcessBlobGas(parent, number, timestamp);
+        (Address coinbase, ulong? gasLimit, UInt256? baseFee, Hash256? prevRandao) = _settings.TakeForNextBlock();
+        UInt256? computedBaseFee = spec.NextBaseFee(parent, number, timestamp);
         return new BlockHeader
         {
             ParentHash = parent.Hash,
-            Beneficiary = _options.Coinbase,
+            Beneficiary = coinbase,
             Number = number,
-            GasLimit = parent.GasLimit,
+            GasLimit = gasLimit ?? parent.GasLimit,
             Timestamp = timestamp,
             // PREVRANDAO: without a beacon chain, derive it from the parent so every replay sees the same value.
-            MixHash = Keccak256.Hash(parent.Hash.Bytes),
-            BaseFeePerGas = spec.NextBaseFee(parent, number, timestamp),
+            MixHash = prevRandao ?? Keccak256.Hash(parent.Hash.Bytes),
+            BaseFeePerGas = computedBaseFee is null ? null : baseFee ?? computedBaseFee,
             ExcessBlobGas = excessBlobGas,
             // No beacon chain: the EIP-4788 contract records a zero root, as geth's dev mode does.
             ParentBeaconBlockRoot = excessBlobGas is null ? null : Hash256.Zero,

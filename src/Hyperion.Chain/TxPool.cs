@@ -34,6 +34,12 @@ public sealed record TxPoolOptions
 
     /// <summary>Whether blob (type 3) transactions are accepted (with their sidecar); a rollup's L2 refuses them, as OP does.</summary>
     public bool AllowBlobTransactions { get; init; } = true;
+
+    /// <summary>
+    /// What the chain charges a transaction beyond gas, blob gas and value, from the head state, which the sender's
+    /// balance must also cover (an OP rollup's L1 data fee, as op-geth's pool adds its L1 cost); none when null.
+    /// </summary>
+    public Func<Transaction, IStateReader, UInt256>? AdditionalCost { get; init; }
 }
 
 /// <summary>A transaction waiting in the pool, with its recovered sender and arrival order.</summary>
@@ -130,7 +136,37 @@ public sealed class TxPool : ITransactionPool
     /// Adds a signed transaction; returns null when accepted, else geth's error message. A blob transaction needs its
     /// <paramref name="sidecar"/> (network form), whose versioned hashes and KZG proofs are verified.
     /// </summary>
-    public string? Add(Transaction tx, BlobSidecar? sidecar = null)
+    public string? Add(Transaction tx, BlobSidecar? sidecar = null) => Admit(tx, sidecar, impersonatedSender: null);
+
+    /// <summary>
+    /// Adds a transaction from an impersonated account (a dev chain's anvil_impersonateAccount): it carries the
+    /// <see cref="ImpersonationSignature"/> of <paramref name="sender"/>, which is taken as its sender unchecked. The
+    /// caller (the dev chain's RPC) has checked that the account is impersonated.
+    /// </summary>
+    public string? AddImpersonated(Transaction tx, Address sender)
+    {
+        ArgumentNullException.ThrowIfNull(tx);
+        return ImpersonationSignature.Matches(tx, sender)
+            ? Admit(tx, sidecar: null, sender)
+            : "invalid sender: the transaction does not carry the impersonation signature of its sender";
+    }
+
+    /// <summary>anvil_dropTransaction: removes a pooled transaction (its sender's later ones become queued); false when it is not in the pool.</summary>
+    public bool Remove(in Hash256 hash)
+    {
+        lock (_lock)
+        {
+            if (!_byHash.TryGetValue(hash, out PooledTransaction? pooled))
+            {
+                return false;
+            }
+
+            Drop(pooled, reason: null, []);
+            return true;
+        }
+    }
+
+    private string? Admit(Transaction tx, BlobSidecar? sidecar, Address? impersonatedSender)
     {
         ArgumentNullException.ThrowIfNull(tx);
         if (tx.Envelope.Length > _options.MaxTransactionSize)
@@ -155,7 +191,12 @@ public sealed class TxPool : ITransactionPool
             return "only replay-protected (EIP-155) transactions allowed over RPC";
         }
 
-        if (!tx.TryRecoverSender(out Address sender))
+        Address sender;
+        if (impersonatedSender is Address impersonated)
+        {
+            sender = impersonated;
+        }
+        else if (!tx.TryRecoverSender(out sender))
         {
             return "invalid sender";
         }
@@ -222,11 +263,13 @@ public sealed class TxPool : ITransactionPool
             return $"nonce too low: next nonce {accountNonce}, tx nonce {tx.Nonce}";
         }
 
-        if (!TryCost(tx, out UInt256 cost) || account.Balance < cost)
+        UInt256 additional = _options.AdditionalCost?.Invoke(tx, _state) ?? UInt256.Zero;
+        if (!TryCost(tx, out UInt256 cost) || UInt256.AddOverflow(cost, additional, out cost) || account.Balance < cost)
         {
-            BigInteger exact = ExactCost(tx);
+            BigInteger exact = ExactCost(tx) + additional.ToBigInteger();
             BigInteger balance = account.Balance.ToBigInteger();
-            return $"insufficient funds for gas * price + value: balance {balance}, tx cost {exact}, overshot {exact - balance}";
+            string charged = additional.IsZero ? "gas * price + value" : "gas * price + value + l1 cost";
+            return $"insufficient funds for {charged}: balance {balance}, tx cost {exact}, overshot {exact - balance}";
         }
 
         _bySender.TryGetValue(sender, out SenderTransactions? existingSender);

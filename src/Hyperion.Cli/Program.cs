@@ -18,6 +18,11 @@ public static class Program
         root.Subcommands.Add(ModelCommand.Create());
         root.Subcommands.Add(InferCommand.Create());
         root.Subcommands.Add(McpCommand.Create());
+        root.Subcommands.Add(RollupNodeCommands.CreateNode());
+        root.Subcommands.Add(RollupNodeCommands.CreateSequencer());
+        root.Subcommands.Add(RollupCommands.CreateRollup());
+        root.Subcommands.Add(RollupCommands.CreateBatcher());
+        root.Subcommands.Add(RollupCommands.CreateDevnet());
         return root.Parse(args).Invoke();
     }
 }

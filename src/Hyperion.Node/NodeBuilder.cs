@@ -138,14 +138,20 @@ public sealed class NodeBuilder
         try
         {
             var registry = new RpcMethodRegistry { ExecutionLimits = _executionLimits };
-            RpcServer.AddBuiltIns(registry, chain.Chain.ChainId);
-            var eth = new EthModule(chain.Chain, chain.Pool, chain.Proofs, _accounts) { RpcGasCap = _rpcGasCap, Producer = chain.Producer, LogLimits = _logLimits };
+            RpcServer.AddBuiltIns(registry, chain.Chain.ChainId, _devControls ? RpcServer.DevClientVersion : RpcServer.ClientVersion);
+            var eth = new EthModule(chain.Chain, chain.Pool, chain.Proofs, _accounts) {
+                RpcGasCap = _rpcGasCap,
+                Producer = chain.Producer,
+                LogLimits = _logLimits,
+                // Sending without the key is a dev-chain control: a chain built without them never impersonates.
+                IsImpersonated = _devControls ? address => chain.Dev.IsImpersonated(address) : null,
+            };
             var events = new EventModule(chain.Chain, chain.Pool) { LogLimits = _logLimits, MaxFiltersPerClient = _maxFiltersPerClient };
             disposables.Add(events);
             var modules = new List<IRpcModule> { eth, new DebugModule(chain.Chain, eth) { MaxTraceBytes = _maxTraceBytes }, events };
             if (_devControls)
             {
-                modules.Add(new DevModule(chain.Dev));
+                modules.Add(new DevModule(chain.Dev, chain.Chain));
             }
 
             modules.AddRange(_modules.Select(module => module(chain)));

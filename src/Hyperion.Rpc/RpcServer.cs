@@ -18,6 +18,13 @@ public sealed class RpcServer : IAsyncDisposable
 {
     public const string ClientVersion = "Hyperion/v0.1.0";
 
+    /// <summary>
+    /// web3_clientVersion of a chain with dev controls (<c>hyperion dev</c>): it leads with the dialect it speaks, so
+    /// tools that gate their dev-chain helpers on the version (Hardhat's network helpers accept "hardhat", "zksync"
+    /// and "anvil"; Foundry looks for "anvil") use them, and then names what it is.
+    /// </summary>
+    public const string DevClientVersion = "anvil-compatible/" + ClientVersion;
+
     private readonly WebApplication _app;
 
     private RpcServer(WebApplication app) => _app = app;
@@ -26,11 +33,12 @@ public sealed class RpcServer : IAsyncDisposable
     public Uri Address { get; private set; } = null!;
 
     /// <summary>The built-in methods that need no chain: web3_*, net_*, rpc_modules.</summary>
-    public static void AddBuiltIns(RpcMethodRegistry registry, ulong chainId)
+    /// <param name="clientVersion">What web3_clientVersion answers: <see cref="ClientVersion"/>, or <see cref="DevClientVersion"/> on a dev chain.</param>
+    public static void AddBuiltIns(RpcMethodRegistry registry, ulong chainId, string clientVersion = ClientVersion)
     {
         ArgumentNullException.ThrowIfNull(registry);
         registry
-            .Add("web3_clientVersion", _ => JsonValue.Create(ClientVersion))
+            .Add("web3_clientVersion", _ => JsonValue.Create(clientVersion))
             .Add("web3_sha3", p => JsonValue.Create(Keccak256.Hash(p.GetData(0)).ToString()))
             .Add("net_version", _ => JsonValue.Create(chainId.ToString(System.Globalization.CultureInfo.InvariantCulture)))
             .Add("net_listening", _ => JsonValue.Create(true))

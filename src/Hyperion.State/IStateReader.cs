@@ -15,6 +15,12 @@ public interface IStateReader
     /// <summary>The value of a storage slot; zero when unset or when the account does not exist.</summary>
     UInt256 GetStorage(in Address address, in UInt256 key);
 
+    /// <summary>
+    /// True when the committed storage of <paramref name="address"/>, whose account has <paramref name="storageRoot"/>,
+    /// is non-empty (EIP-7610). A reader that does not know the root (a multi-version view) answers otherwise.
+    /// </summary>
+    bool HasStorage(in Address address, in Hash256 storageRoot) => storageRoot != Core.Crypto.Keccak256.EmptyTrieRoot;
+
     /// <summary>Code by its hash; empty for <see cref="Core.Crypto.Keccak256.OfEmpty"/>. Throws when unknown.</summary>
     byte[] GetCode(in Hash256 codeHash);
 }

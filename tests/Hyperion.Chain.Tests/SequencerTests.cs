@@ -98,6 +98,19 @@ public sealed class SequencerTests : IDisposable
         Assert.True(chain.Dev.Mine().Header.Timestamp >= target + 4000);
     }
 
+    [Fact]
+    public void The_clock_continues_from_a_block_given_its_timestamp()
+    {
+        using LocalChain chain = LocalChain.Start(TestChain.Genesis(), new ChainOptions());
+        ulong target = (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 100_000;
+        chain.Dev.SetNextBlockTimestamp(target);
+        chain.Dev.Mine();
+        // As anvil and Hardhat: a later increase counts from the set timestamp, not from the wall clock.
+        Assert.InRange(chain.Dev.IncreaseTime(10), 100_005L, 100_015L);
+        ulong next = chain.Dev.Mine().Header.Timestamp;
+        Assert.InRange(next, target + 10, target + 15);
+    }
+
     private static UInt256 Balance(IStateReader state, Address address) =>
         state.TryGetAccount(address, out Account account) ? account.Balance : UInt256.Zero;
 }

@@ -4,6 +4,7 @@ using Hyperion.Chain;
 using Hyperion.Core;
 using Hyperion.Core.Wallet;
 using Hyperion.Execution.Blocks;
+using Hyperion.Execution.Parallel;
 using Hyperion.MetisAi;
 using Hyperion.Node;
 using Hyperion.Rpc;
@@ -43,11 +44,12 @@ internal static class DevCommand
         var allowInsecureUnlock = new Option<bool>("--allow-insecure-unlock") { Description = "Serve the unlocked dev accounts on a --host other machines can reach (refused otherwise)." };
         var rpcGasCap = new Option<ulong>("--rpc-gas-cap") { Description = "Most gas an eth_call or eth_estimateGas may use (0: no cap).", DefaultValueFactory = _ => EthModule.DefaultRpcGasCap };
 
+        var execThreads = ExecThreadsOption.Create($"Blocks of fewer than {ParallelBlockExecutor.DefaultSequentialBelow} transactions run sequentially.", sequentialByDefault: true);
         var rpcLimits = new RpcLimitOptions();
         var command = new Command("dev", "Start a development chain (JSON-RPC on 127.0.0.1:8545).")
         {
             chainId, port, host, dataDir, ephemeral, blockTime, genesisFile, accounts, mnemonic, logLevel, modelDir, modelThreads, rpcGasCap,
-            allowInsecureUnlock, cors,
+            allowInsecureUnlock, cors, execThreads,
         };
         foreach (Option option in rpcLimits.All)
         {
@@ -56,6 +58,12 @@ internal static class DevCommand
 
         command.SetAction(async (parse, cancellation) =>
         {
+            int threads = parse.GetValue(execThreads);
+            if (!ExecThreadsOption.Validate("dev", threads))
+            {
+                return 1;
+            }
+
             string? refusal = RpcCaller.RefusalToListen(parse.GetValue(host)!, parse.GetValue(accounts) > 0, parse.GetValue(allowInsecureUnlock));
             if (refusal is not null)
             {
@@ -69,7 +77,9 @@ internal static class DevCommand
                     parse.GetValue(chainId), parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(dataDir), parse.GetValue(ephemeral),
                     parse.GetValue(blockTime), parse.GetValue(genesisFile), parse.GetValue(accounts), parse.GetValue(mnemonic)!,
                     parse.GetValue(logLevel)!, parse.GetValue(modelDir), parse.GetValue(modelThreads), parse.GetValue(rpcGasCap),
-                    CorsOrigins.Parse(parse.GetValue(cors)!), rpcLimits.From(parse), cancellation).ConfigureAwait(false);
+                    CorsOrigins.Parse(parse.GetValue(cors)!),
+                    builder => rpcLimits.From(parse)(builder).WithBlockExecutor((spec, precompiles) => ExecThreadsOption.Executor(threads, spec, precompiles, sequentialBelow: null)),
+                    cancellation).ConfigureAwait(false);
             }
             catch (Exception e) when (e is GenesisFormatException or InvalidDataException or IOException or ArgumentException or FormatException or InvalidBlockException)
             {

@@ -6,7 +6,7 @@ using Hyperion.Execution.StateTests;
 namespace Hyperion.Cli.Commands;
 
 /// <summary>
-/// <c>hyperion statetest PATH... [--fork NAME] [--run REGEX] [--json] [--trace]</c>: runs Ethereum GeneralStateTests
+/// <c>hyperion statetest PATH... [--fork NAME] [--run REGEX] [--json] [--trace] [--exec-threads N]</c>: runs Ethereum GeneralStateTests
 /// fixtures (files, or directories searched recursively for *.json) and reports failing cases and totals.
 /// </summary>
 internal static class StateTestCommand
@@ -18,20 +18,22 @@ internal static class StateTestCommand
         var run = new Option<string?>("--run") { Description = "Run only tests whose name matches this regular expression." };
         var json = new Option<bool>("--json") { Description = "Print every case as a JSON line, then a summary line." };
         var trace = new Option<bool>("--trace") { Description = "Write EIP-3155 traces of every transaction to stderr (runs sequentially)." };
-        var command = new Command("statetest", "Run Ethereum state tests against MetisVM; exits non-zero when any case fails.") { paths, fork, run, json, trace };
-        command.SetAction(parse => Run(parse.GetValue(paths)!, parse.GetValue(fork), parse.GetValue(run), parse.GetValue(json), parse.GetValue(trace)));
+        var threads = ExecThreadsOption.Create("A case's one transaction then runs through the parallel executor's multi-version state; --trace runs it directly.");
+        var command = new Command("statetest", "Run Ethereum state tests against MetisVM; exits non-zero when any case fails.") { paths, fork, run, json, trace, threads };
+        command.SetAction(parse => Run(parse.GetValue(paths)!, parse.GetValue(fork), parse.GetValue(run), parse.GetValue(json), parse.GetValue(trace), parse.GetValue(threads)));
         return command;
     }
 
-    private static int Run(string[] paths, string? forkName, string? pattern, bool json, bool trace)
+    private static int Run(string[] paths, string? forkName, string? pattern, bool json, bool trace, int threads)
     {
-        if (!FixtureCommands.TryParseOptions("statetest", forkName, pattern, out Fork? fork, out Regex? filter) ||
+        if (!ExecThreadsOption.Validate("statetest", threads) ||
+            !FixtureCommands.TryParseOptions("statetest", forkName, pattern, out Fork? fork, out Regex? filter) ||
             FixtureCommands.Collect(paths, "statetest") is not { } files)
         {
             return 2;
         }
 
-        var options = new StateTestRunOptions { Fork = fork, NameFilter = filter, Trace = trace ? Console.Error : null };
+        var options = new StateTestRunOptions { Fork = fork, NameFilter = filter, Trace = trace ? Console.Error : null, ExecutionThreads = threads == 0 ? null : threads };
         var results = new IReadOnlyList<StateTestCaseResult>[files.Count];
         if (trace)
         {

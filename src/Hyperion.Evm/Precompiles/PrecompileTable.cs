@@ -42,6 +42,22 @@ public sealed class PrecompileTable
         return new PrecompileTable([.. _byAddress, new KeyValuePair<Address, IPrecompile>(address, precompile)]);
     }
 
+    /// <summary>
+    /// A copy of this table with the precompile at <paramref name="address"/> replaced by <paramref name="precompile"/>
+    /// (a chain's variant of a standard one, e.g. an OP upgrade's input cap); unchanged when the table has none there.
+    /// </summary>
+    public PrecompileTable Replacing(in Address address, IPrecompile precompile)
+    {
+        ArgumentNullException.ThrowIfNull(precompile);
+        if (!_byAddress.ContainsKey(address))
+        {
+            return this;
+        }
+
+        Address replaced = address;
+        return new PrecompileTable(_byAddress.Select(entry => entry.Key == replaced ? new KeyValuePair<Address, IPrecompile>(replaced, precompile) : entry));
+    }
+
     /// <summary>The address 0x00…0n of the n-th precompile.</summary>
     public static Address AddressOf(byte index)
     {

@@ -24,7 +24,8 @@ public sealed record BlockTestResult(string File, string Test, string Network, S
 /// </summary>
 public static class BlockTestRunner
 {
-    public static IReadOnlyList<BlockTestResult> RunFile(string path, Fork? onlyFork = null, System.Text.RegularExpressions.Regex? nameFilter = null)
+    /// <param name="executor">The executor to import with, for a test's chain spec (default: the sequential <see cref="BlockExecutor"/>).</param>
+    public static IReadOnlyList<BlockTestResult> RunFile(string path, Fork? onlyFork = null, System.Text.RegularExpressions.Regex? nameFilter = null, Func<ChainSpec, IBlockExecutor>? executor = null)
     {
         JsonDocument document;
         try
@@ -65,7 +66,7 @@ public static class BlockTestRunner
                 string? failure;
                 try
                 {
-                    failure = RunTest(new BlockExecutor(spec), test.Value);
+                    failure = RunTest(executor?.Invoke(spec) ?? new BlockExecutor(spec), test.Value);
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {

@@ -96,81 +96,46 @@ public sealed class BlockExecutor(ChainSpec spec, ChainPrecompiles? precompiles 
     {
         ArgumentNullException.ThrowIfNull(block);
         ArgumentNullException.ThrowIfNull(parentState);
-        BlockHeader header = block.Header;
-        BlockEnvironment environment = Environment(header, block.BlockHashes);
-        bool strict = mode == BlockExecutionMode.Import;
+        BlockEnvironment environment = Environment(block.Header, block.BlockHashes);
         var state = new WorldState(parentState);
         PrecompileTable precompiles = Precompiles.For(environment.Fork);
-        var processor = Processor(environment, precompiles);
-        var executed = new List<ExecutedTransaction>(block.Transactions.Count);
-        var skipped = new List<SkippedTransaction>();
-        var bloom = new Bloom();
-        ulong gasUsed = 0;
-        ulong blobGasUsed = 0;
-        ulong maxBlobGas = Spec.BlobScheduleAt(header.Number, header.Timestamp)?.MaxBlobGasPerBlock ?? 0;
-
+        var assembly = new BlockAssembly(this, block, environment, mode);
         RunSystemCalls(state, block, environment, precompiles);
-        foreach ((Transaction tx, Address sender) in block.Transactions)
+        ExecuteTransactions(state, block, 0, Processor(environment, precompiles), assembly);
+        FinishBlock(state, block);
+        return assembly.Complete(state.CollectChanges());
+    }
+
+    /// <summary>Transactions <paramref name="from"/>… of <paramref name="block"/>, one after another on <paramref name="state"/>, into <paramref name="assembly"/>.</summary>
+    internal static void ExecuteTransactions(IWorldState state, BlockInput block, int from, TransactionProcessor processor, BlockAssembly assembly)
+    {
+        for (int i = from; i < block.Transactions.Count; i++)
         {
-            if (tx.GasLimit > environment.GasLimit - gasUsed)
+            (Transaction tx, Address sender) = block.Transactions[i];
+            if (!assembly.Fits(tx, sender))
             {
-                Skip(tx, sender, "gas limit reached", permanent: tx.GasLimit > environment.GasLimit);
                 continue;
             }
 
-            if (tx.BlobGas > maxBlobGas - blobGasUsed)
-            {
-                Skip(tx, sender, $"blob gas limit reached ({blobGasUsed} of {maxBlobGas} used, the transaction needs {tx.BlobGas})", permanent: tx.BlobGas > maxBlobGas);
-                continue;
-            }
-
-            // Types the handler does not execute come back as a permanent TypeNotSupported rejection.
-            TransactionResult result;
             int beforeTransaction = state.TakeSnapshot();
             try
             {
-                result = processor.Execute(state, tx, sender);
+                // Types the handler does not execute come back as a permanent TypeNotSupported rejection.
+                assembly.Add(tx, sender, processor.Execute(state, tx, sender));
             }
             catch (PrecompileUnavailableException e)
             {
-                // The node never substitutes another result: the transaction is dropped when building, and a block
-                // that needs it is refused on import.
-                if (strict)
-                {
-                    throw new InvalidBlockException($"block {header.Number}: this node cannot execute transaction {tx.Hash}: {e.Message}");
-                }
-
                 state.RevertToSnapshot(beforeTransaction);
-                Skip(tx, sender, e.Message, permanent: true);
-                continue;
+                assembly.Unavailable(tx, sender, e);
             }
-
-            if (!result.IsValid)
-            {
-                // A nonce gap, a fee below the current base fee or a short balance may resolve in a later block.
-                bool temporary = result.Rejection!.Reason is TransactionRejectionReason.NonceTooHigh
-                    or TransactionRejectionReason.InsufficientMaxFeePerGas or TransactionRejectionReason.InsufficientFunds
-                    or TransactionRejectionReason.InsufficientMaxFeePerBlobGas or TransactionRejectionReason.GasAllowanceExceeded;
-                Skip(tx, sender, result.Rejection.Message, permanent: !temporary);
-                continue;
-            }
-
-            gasUsed += (ulong)result.GasUsed;
-            blobGasUsed += result.BlobGasUsed;
-            var receipt = new Receipt
-            {
-                Type = tx.Type,
-                Success = result.Success,
-                CumulativeGasUsed = gasUsed,
-                Logs = result.Logs,
-                Bloom = Receipt.BloomOf(result.Logs),
-            };
-            bloom.Accumulate(receipt.Bloom);
-            executed.Add(new ExecutedTransaction(tx, sender, receipt, (ulong)result.GasUsed, result.CreatedAddress, result));
         }
+    }
 
-        bool shanghai = Spec.IsActive(Hardfork.Shanghai, header.Number, header.Timestamp);
-        if (!shanghai && block.Withdrawals.Count > 0)
+    /// <summary>After the transactions: withdrawals (Shanghai), then before Paris the block and ommer rewards; ends with the EIP-161 clean-up.</summary>
+    internal void FinishBlock(IWorldState state, BlockInput block)
+    {
+        BlockHeader header = block.Header;
+        if (!Spec.IsActive(Hardfork.Shanghai, header.Number, header.Timestamp) && block.Withdrawals.Count > 0)
         {
             throw new InvalidBlockException($"block {header.Number} has withdrawals before Shanghai");
         }
@@ -182,22 +147,6 @@ public sealed class BlockExecutor(ChainSpec spec, ChainPrecompiles? precompiles 
 
         PayRewards(state, block);
         state.FinishTransaction(deleteTouchedEmpty: true);
-
-        StateChangeSet changes = state.CollectChanges();
-        Hash256 transactionsRoot = TrieRoot.OfList([.. executed.Select(e => e.Transaction.Envelope.ToArray())]);
-        Hash256 receiptsRoot = TrieRoot.OfList([.. executed.Select(e => e.Receipt.EncodeEnvelope())]);
-        Hash256? withdrawalsRoot = shanghai ? TrieRoot.OfList([.. block.Withdrawals.Select(w => w.Encode())]) : null;
-        return new BlockExecution(executed, skipped, changes, gasUsed, blobGasUsed, bloom, transactionsRoot, receiptsRoot, withdrawalsRoot);
-
-        void Skip(Transaction tx, Address sender, string reason, bool permanent)
-        {
-            if (strict)
-            {
-                throw new InvalidBlockException($"transaction {tx.Hash} cannot be included: {reason}");
-            }
-
-            skipped.Add(new SkippedTransaction(tx, sender, reason, permanent));
-        }
     }
 
     public TransactionResult Replay(BlockInput block, IStateReader parentState, int index, IEvmTracer? tracer)
@@ -238,7 +187,7 @@ public sealed class BlockExecutor(ChainSpec spec, ChainPrecompiles? precompiles 
         return Processor(environment, Precompiles.For(environment.Fork)).Call(world, tx, sender, tracer);
     }
 
-    private TransactionProcessor Processor(BlockEnvironment environment, PrecompileTable precompiles) =>
+    internal TransactionProcessor Processor(BlockEnvironment environment, PrecompileTable precompiles) =>
         new(environment, Spec.BlobScheduleAt(environment.Number, environment.Timestamp), precompiles, _handler);
 
     /// <summary>
@@ -246,7 +195,7 @@ public sealed class BlockExecutor(ChainSpec spec, ChainPrecompiles? precompiles 
     /// hash (Prague). Each runs outside the block's gas, from the system address; a contract without code is skipped,
     /// as both EIPs say.
     /// </summary>
-    private void RunSystemCalls(WorldState state, BlockInput block, BlockEnvironment environment, PrecompileTable precompiles)
+    internal void RunSystemCalls(IWorldState state, BlockInput block, BlockEnvironment environment, PrecompileTable precompiles)
     {
         BlockHeader header = block.Header;
         if (Spec.IsActive(Hardfork.Cancun, header.Number, header.Timestamp))
@@ -262,7 +211,7 @@ public sealed class BlockExecutor(ChainSpec spec, ChainPrecompiles? precompiles 
         }
     }
 
-    private static void SystemCall(WorldState state, BlockEnvironment environment, PrecompileTable precompiles, Address contract, byte[] input)
+    private static void SystemCall(IWorldState state, BlockEnvironment environment, PrecompileTable precompiles, Address contract, byte[] input)
     {
         if (state.GetCode(contract).Length == 0)
         {
@@ -275,7 +224,7 @@ public sealed class BlockExecutor(ChainSpec spec, ChainPrecompiles? precompiles 
     }
 
     /// <summary>Before Paris: the block reward to the coinbase, plus 1/32 of it per ommer, and each ommer's own share.</summary>
-    private void PayRewards(WorldState state, BlockInput block)
+    private void PayRewards(IWorldState state, BlockInput block)
     {
         BlockHeader header = block.Header;
         if (Spec.IsActive(Hardfork.Paris, header.Number, header.Timestamp))

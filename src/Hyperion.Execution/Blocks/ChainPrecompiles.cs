@@ -10,13 +10,15 @@ namespace Hyperion.Execution.Blocks;
 /// </summary>
 public sealed class ChainPrecompiles
 {
-    private readonly KeyValuePair<Address, IPrecompile>[] _extra;
+    private readonly (Address Address, IPrecompile Precompile, bool Replaces)[] _changes;
     private readonly PrecompileTable[] _byFork;
 
-    private ChainPrecompiles(KeyValuePair<Address, IPrecompile>[] extra)
+    private ChainPrecompiles((Address Address, IPrecompile Precompile, bool Replaces)[] changes)
     {
-        _extra = extra;
-        _byFork = [.. Enum.GetValues<Fork>().Select(fork => extra.Aggregate(PrecompileTable.ForFork(fork), (table, entry) => table.With(entry.Key, entry.Value)))];
+        _changes = changes;
+        _byFork = [.. Enum.GetValues<Fork>().Select(fork => changes.Aggregate(
+            PrecompileTable.ForFork(fork),
+            (table, change) => change.Replaces ? table.Replacing(change.Address, change.Precompile) : table.With(change.Address, change.Precompile)))];
     }
 
     /// <summary>Ethereum's precompiles only.</summary>
@@ -26,7 +28,14 @@ public sealed class ChainPrecompiles
     public ChainPrecompiles With(in Address address, IPrecompile precompile)
     {
         ArgumentNullException.ThrowIfNull(precompile);
-        return new ChainPrecompiles([.. _extra, new KeyValuePair<Address, IPrecompile>(address, precompile)]);
+        return new ChainPrecompiles([.. _changes, (address, precompile, false)]);
+    }
+
+    /// <summary>These precompiles with the standard one at <paramref name="address"/> replaced by <paramref name="precompile"/> wherever a rule set has it.</summary>
+    public ChainPrecompiles Replacing(in Address address, IPrecompile precompile)
+    {
+        ArgumentNullException.ThrowIfNull(precompile);
+        return new ChainPrecompiles([.. _changes, (address, precompile, true)]);
     }
 
     /// <summary>The table of rule set <paramref name="fork"/>.</summary>

@@ -30,10 +30,17 @@ public sealed record BaseFeeParameters(ulong ElasticityMultiplier, ulong MaxChan
 }
 
 /// <summary>
-/// A rollup's own parameters (L1 chain, system addresses, fee vaults, …). The rollup issue fills this record; a chain
-/// without one (<see cref="ChainSpec.Rollup"/> null) is an ordinary Ethereum-rules chain.
+/// What an OP-stack rollup adds to a chain beyond its handler (which the executor is given): a chain without one
+/// (<see cref="ChainSpec.Rollup"/> null) is an ordinary Ethereum-rules chain.
 /// </summary>
-public sealed record RollupParameters;
+public sealed record RollupParameters
+{
+    /// <summary>
+    /// The fields a receipt of transaction <c>index</c> of a block reports beyond Ethereum's, by JSON name, as
+    /// quantities (OP's <c>l1Fee</c>, <c>l1GasUsed</c>, … of a non-deposit transaction); empty for none.
+    /// </summary>
+    public Func<Block, int, IReadOnlyList<KeyValuePair<string, UInt256>>>? ReceiptFields { get; init; }
+}
 
 /// <summary>A block needs a hardfork whose rules MetisVM does not implement.</summary>
 public sealed class UnsupportedForkException(string message) : Exception(message);
@@ -200,7 +207,8 @@ public sealed record ChainSpec
             rules = TransactionRules.Shanghai(ChainId);
         }
 
-        if (BlobScheduleAt(number, timestamp) is { } blobs && fork >= Fork.Cancun)
+        // An OP-stack rollup takes no blob transactions (its blobs are posted on L1), though its blocks follow Cancun.
+        if (BlobScheduleAt(number, timestamp) is { } blobs && fork >= Fork.Cancun && Rollup is null)
         {
             rules = TransactionRules.Cancun(ChainId) with { MaxBlobsPerBlock = blobs.MaxBlobsPerBlock };
         }

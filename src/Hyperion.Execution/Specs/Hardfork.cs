@@ -31,6 +31,15 @@ public enum Hardfork
     Shanghai,
     Cancun,
     Prague,
+
+    // The OP stack's upgrades (optimism/specs), scheduled by L2 timestamp beside the Ethereum forks they ship with.
+    Bedrock,
+    Regolith,
+    Canyon,
+    Delta,
+    Ecotone,
+    Fjord,
+    Granite,
 }
 
 /// <summary>What each hardfork means for execution, and its name as the Ethereum test fixtures spell it.</summary>

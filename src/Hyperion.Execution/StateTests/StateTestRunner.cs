@@ -7,6 +7,7 @@ using Hyperion.Core.Crypto;
 using Hyperion.Core.Transactions;
 using Hyperion.Evm;
 using Hyperion.Evm.Tracing;
+using Hyperion.Execution.Parallel;
 using Hyperion.Execution.Specs;
 using Hyperion.Execution.Transactions;
 using Hyperion.State.World;
@@ -34,6 +35,12 @@ public sealed record StateTestRunOptions
 
     /// <summary>When set, every executed transaction is traced (EIP-3155 JSON lines) to this writer.</summary>
     public TextWriter? Trace { get; init; }
+
+    /// <summary>
+    /// When set, each transaction runs through the parallel executor's Block-STM machinery with this many workers
+    /// (multi-version reads, deferred credits, the change set it assembles) instead of directly on a world state.
+    /// </summary>
+    public int? ExecutionThreads { get; init; }
 }
 
 /// <summary>
@@ -78,7 +85,7 @@ public static class StateTestRunner
                 foreach (StateTestExpectation expectation in expectations)
                 {
                     results.Add(supported
-                        ? RunCase(path, test, spec, forkName, expectation, options.Trace)
+                        ? RunCase(path, test, spec, forkName, expectation, options.Trace, options.ExecutionThreads)
                         : new StateTestCaseResult(path, test.Name, forkName, expectation.Indexes, StateTestStatus.Skipped, "fork not supported"));
                 }
             }
@@ -88,7 +95,8 @@ public static class StateTestRunner
     }
 
     /// <summary>Runs one case on the network <paramref name="spec"/> named <paramref name="forkName"/>; any failure (including an exception) is reported, never thrown.</summary>
-    public static StateTestCaseResult RunCase(string file, StateTest test, ChainSpec spec, string forkName, StateTestExpectation expectation, TextWriter? trace = null)
+    /// <param name="executionThreads">When set, the transaction runs through the parallel executor with this many workers (not when traced).</param>
+    public static StateTestCaseResult RunCase(string file, StateTest test, ChainSpec spec, string forkName, StateTestExpectation expectation, TextWriter? trace = null, int? executionThreads = null)
     {
         ArgumentNullException.ThrowIfNull(test);
         ArgumentNullException.ThrowIfNull(spec);
@@ -98,7 +106,7 @@ public static class StateTestRunner
 
         try
         {
-            string? failure = Execute(test, spec, expectation, trace);
+            string? failure = Execute(test, spec, expectation, trace, executionThreads);
             return failure is null ? Result(StateTestStatus.Passed, null) : Result(StateTestStatus.Failed, failure);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -108,7 +116,7 @@ public static class StateTestRunner
     }
 
     /// <summary>Null when the case passes, otherwise what differed.</summary>
-    private static string? Execute(StateTest test, ChainSpec spec, StateTestExpectation expectation, TextWriter? trace)
+    private static string? Execute(StateTest test, ChainSpec spec, StateTestExpectation expectation, TextWriter? trace, int? executionThreads)
     {
         InMemoryStateReader reader = BuildPreState(test);
         BlockEnvironment block = BuildBlock(test.Environment, spec);
@@ -122,14 +130,27 @@ public static class StateTestRunner
                 : null;
         }
 
-        var world = new WorldState(reader);
-        JsonLinesTracer? tracer = trace is null ? null : new JsonLinesTracer(trace);
-        BlobSchedule? blobs = spec.BlobScheduleAt(test.Environment.Number, test.Environment.Timestamp);
-        TransactionResult result = new TransactionProcessor(block, blobs).Execute(world, request, test.Transaction.Sender, tracer);
-        if (tracer is not null)
+        TransactionResult result;
+        StateChangeSet changes;
+        if (executionThreads is int threads && trace is null)
         {
-            tracer.OnTransactionEnd(result.Output.Span, result.GasUsed, result.Error);
-            tracer.Flush();
+            (IReadOnlyList<TransactionResult> results, changes) = new ParallelBlockExecutor(spec, threads: threads, sequentialBelow: 0)
+                .ExecuteTransactions(block, reader, [(request, test.Transaction.Sender)]);
+            result = results[0];
+        }
+        else
+        {
+            var world = new WorldState(reader);
+            JsonLinesTracer? tracer = trace is null ? null : new JsonLinesTracer(trace);
+            BlobSchedule? blobs = spec.BlobScheduleAt(test.Environment.Number, test.Environment.Timestamp);
+            result = new TransactionProcessor(block, blobs).Execute(world, request, test.Transaction.Sender, tracer);
+            if (tracer is not null)
+            {
+                tracer.OnTransactionEnd(result.Output.Span, result.GasUsed, result.Error);
+                tracer.Flush();
+            }
+
+            changes = world.CollectChanges();
         }
 
         var failures = new StringBuilder();
@@ -142,7 +163,7 @@ public static class StateTestRunner
             failures.Append($"unexpected rejection {rejection}; ");
         }
 
-        reader.Apply(world.CollectChanges());
+        reader.Apply(changes);
         Hash256 root = reader.ComputeStateRoot();
         if (root != expectation.StateRoot)
         {

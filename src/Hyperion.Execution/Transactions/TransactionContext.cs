@@ -55,6 +55,12 @@ public sealed class TransactionContext
     /// <summary>Validation: blob gas × the max fee per blob gas, which the balance must cover.</summary>
     public UInt256 MaxBlobCost { get; set; }
 
+    /// <summary>
+    /// Validation: what the chain charges beyond gas, blob gas and value (an OP-stack rollup's L1 data fee), which the
+    /// balance must cover and pre-execution deducts with the gas; zero on Ethereum.
+    /// </summary>
+    public UInt256 AdditionalCost { get; set; }
+
     /// <summary>Pre-execution: the address a creation deploys to.</summary>
     public Address? CreatedAddress { get; set; }
 

@@ -30,7 +30,7 @@ public class TransactionHandler
     /// Runs every phase on <paramref name="context"/>. An invalid transaction returns a rejection and leaves the
     /// state untouched; a valid one always ends with <see cref="IWorldState.FinishTransaction"/>.
     /// </summary>
-    public TransactionResult Run(TransactionContext context)
+    public virtual TransactionResult Run(TransactionContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         TransactionResult? rejection = ValidateAgainstBlock(context) ?? ValidateAgainstAccount(context);
@@ -46,7 +46,10 @@ public class TransactionHandler
         return Finish(context);
     }
 
-    /// <summary>Pre-execution: buys the gas (blob gas at the block's blob base fee), bumps the nonce and warms.</summary>
+    /// <summary>
+    /// Pre-execution: buys the gas (blob gas at the block's blob base fee, and the chain's <see cref="TransactionContext.AdditionalCost"/>),
+    /// bumps the nonce and warms.
+    /// </summary>
     protected virtual void PreExecute(TransactionContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -54,7 +57,7 @@ public class TransactionHandler
         IWorldState state = context.State;
         UInt256 gasCost = new UInt256(tx.GasLimit) * context.EffectiveGasPrice;
         UInt256 blobCost = new UInt256(context.BlobGasUsed) * context.Block.BlobBaseFee;
-        state.SubtractBalance(context.Sender, gasCost + blobCost);
+        state.SubtractBalance(context.Sender, gasCost + blobCost + context.AdditionalCost);
         context.CreatedAddress = tx.IsCreate ? ContractAddress.From(context.Sender, tx.Nonce) : null;
         state.SetNonce(context.Sender, tx.Nonce + 1);
         Warm(context);
@@ -294,18 +297,21 @@ public class TransactionHandler
                 : TransactionResult.Rejected(TransactionRejectionReason.NonceTooHigh, $"nonce {tx.Nonce} is above the account nonce {accountNonce}");
         }
 
-        // Balance ≥ gasLimit × maxPrice + value + blob gas × max blob fee, with every step checked for overflow.
+        // Balance ≥ gasLimit × maxPrice + value + blob gas × max blob fee + the chain's additional cost, with every
+        // step checked for overflow.
         UInt256 balance = state.GetBalance(sender);
         if (UInt256.MultiplyOverflow(new UInt256(tx.GasLimit), context.MaxPricePerGas, out UInt256 maxCost) ||
             UInt256.AddOverflow(maxCost, tx.Value, out maxCost) ||
-            UInt256.AddOverflow(maxCost, context.MaxBlobCost, out maxCost))
+            UInt256.AddOverflow(maxCost, context.MaxBlobCost, out maxCost) ||
+            UInt256.AddOverflow(maxCost, context.AdditionalCost, out maxCost))
         {
             return TransactionResult.Rejected(TransactionRejectionReason.InsufficientFunds, "gas limit × price + value overflows 256 bits");
         }
 
         if (balance < maxCost)
         {
-            return TransactionResult.Rejected(TransactionRejectionReason.InsufficientFunds, $"balance {balance} of {sender} is below gas limit × max price + value = {maxCost}");
+            string additional = context.AdditionalCost.IsZero ? "" : $" + {context.AdditionalCost} (L1 data fee)";
+            return TransactionResult.Rejected(TransactionRejectionReason.InsufficientFunds, $"balance {balance} of {sender} is below gas limit × max price + value{additional} = {maxCost}");
         }
 
         return null;

@@ -63,6 +63,27 @@ public sealed class TransactionResult
     /// <summary>Why execution failed (e.g. "execution reverted", "out of gas"); null on success.</summary>
     public string? Error { get; private init; }
 
+    /// <summary>OP-stack deposits (Regolith on): the sender's nonce before the deposit, kept in the receipt.</summary>
+    public ulong? DepositNonce { get; private init; }
+
+    /// <summary>OP-stack deposits (Canyon on): the deposit receipt version (1), kept in the receipt.</summary>
+    public ulong? DepositReceiptVersion { get; private init; }
+
+    /// <summary>This result with the deposit receipt fields a rollup's receipts carry.</summary>
+    public TransactionResult WithDepositReceipt(ulong nonce, ulong? receiptVersion) => new()
+    {
+        Rejection = Rejection,
+        Success = Success,
+        GasUsed = GasUsed,
+        BlobGasUsed = BlobGasUsed,
+        Logs = Logs,
+        CreatedAddress = CreatedAddress,
+        Output = Output,
+        Error = Error,
+        DepositNonce = nonce,
+        DepositReceiptVersion = receiptVersion,
+    };
+
     public static TransactionResult Rejected(TransactionRejectionReason reason, string message) =>
         new() { Rejection = new TransactionRejection(reason, message) };
 

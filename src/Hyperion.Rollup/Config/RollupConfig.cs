@@ -75,6 +75,9 @@ public sealed record RollupConfig
 
     public Address ProtocolVersionsAddress { get; init; }
 
+    /// <summary>The <c>"hyperion"</c> section: genesis and execution settings OP keeps outside rollup.json.</summary>
+    public HyperionRollupSettings Hyperion { get; init; } = new();
+
     public bool IsRegolith(ulong time) => RegolithTime <= time;
 
     public bool IsCanyon(ulong time) => CanyonTime <= time;
@@ -126,6 +129,8 @@ public sealed record RollupConfig
         Require(L1ChainId != 0, "l1_chain_id is missing");
         Require(L2ChainId != 0, "l2_chain_id is missing");
         Require(L1ChainId != L2ChainId, "l1_chain_id and l2_chain_id must differ");
+        Require(Hyperion.Eip1559Elasticity != 0, "hyperion.eip1559Elasticity must be positive");
+        Require(Hyperion.Eip1559Denominator != 0 && Hyperion.Eip1559DenominatorCanyon != 0, "hyperion.eip1559Denominator and eip1559DenominatorCanyon must be positive");
         Require(HoloceneTime is null, "holocene_time: Holocene derivation rules are not supported");
         Require(IsthmusTime is null, "isthmus_time: Isthmus is not supported");
 
@@ -212,11 +217,88 @@ public sealed record RollupConfig
             w.WriteString("deposit_contract_address", DepositContractAddress.ToString());
             w.WriteString("l1_system_config_address", L1SystemConfigAddress.ToString());
             w.WriteString("protocol_versions_address", ProtocolVersionsAddress.ToString());
+            WriteHyperion(w, Hyperion);
             w.WriteEndObject();
         }
 
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
+
+    private static void WriteHyperion(Utf8JsonWriter w, HyperionRollupSettings h)
+    {
+        w.WriteStartObject("hyperion");
+        w.WriteString("genesisBaseFee", h.GenesisBaseFee.ToString());
+        w.WriteString("l1StandardBridge", h.L1StandardBridge.ToString());
+        w.WriteString("sequencerFeeVaultRecipient", h.SequencerFeeVaultRecipient.ToString());
+        w.WriteString("baseFeeVaultRecipient", h.BaseFeeVaultRecipient.ToString());
+        w.WriteString("l1FeeVaultRecipient", h.L1FeeVaultRecipient.ToString());
+        w.WriteString("feeVaultMinimumWithdrawal", h.FeeVaultMinimumWithdrawal.ToString());
+        w.WriteNumber("eip1559Elasticity", h.Eip1559Elasticity);
+        w.WriteNumber("eip1559Denominator", h.Eip1559Denominator);
+        w.WriteNumber("eip1559DenominatorCanyon", h.Eip1559DenominatorCanyon);
+        w.WriteStartObject("fundedAccounts");
+        foreach ((Address address, UInt256 balance) in h.FundedAccounts.OrderBy(a => a.Key))
+        {
+            w.WriteString(address.ToString(), balance.ToString());
+        }
+
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    private static HyperionRollupSettings ReadHyperion(JsonElement root)
+    {
+        if (!root.TryGetProperty("hyperion", out _))
+        {
+            return new HyperionRollupSettings();
+        }
+
+        JsonElement h = Member(root, "hyperion", JsonValueKind.Object);
+        var defaults = new HyperionRollupSettings();
+        var funded = new SortedDictionary<Address, UInt256>();
+        if (h.TryGetProperty("fundedAccounts", out _))
+        {
+            foreach (JsonProperty account in Member(h, "fundedAccounts", JsonValueKind.Object, "hyperion").EnumerateObject())
+            {
+                if (!Address.TryParse(account.Name, out Address address))
+                {
+                    throw new RollupConfigException($"hyperion.fundedAccounts: '{account.Name}' is not a 20-byte hex address");
+                }
+
+                funded[address] = WeiField(h.GetProperty("fundedAccounts"), account.Name, "hyperion.fundedAccounts") ?? UInt256.Zero;
+            }
+        }
+
+        return new HyperionRollupSettings
+        {
+            GenesisBaseFee = WeiField(h, "genesisBaseFee", "hyperion") ?? defaults.GenesisBaseFee,
+            L1StandardBridge = OptionalAddress(h, "l1StandardBridge"),
+            SequencerFeeVaultRecipient = OptionalAddress(h, "sequencerFeeVaultRecipient"),
+            BaseFeeVaultRecipient = OptionalAddress(h, "baseFeeVaultRecipient"),
+            L1FeeVaultRecipient = OptionalAddress(h, "l1FeeVaultRecipient"),
+            FeeVaultMinimumWithdrawal = WeiField(h, "feeVaultMinimumWithdrawal", "hyperion") ?? UInt256.Zero,
+            Eip1559Elasticity = h.TryGetProperty("eip1559Elasticity", out _) ? Number(h, "eip1559Elasticity", "hyperion") : defaults.Eip1559Elasticity,
+            Eip1559Denominator = h.TryGetProperty("eip1559Denominator", out _) ? Number(h, "eip1559Denominator", "hyperion") : defaults.Eip1559Denominator,
+            Eip1559DenominatorCanyon = h.TryGetProperty("eip1559DenominatorCanyon", out _) ? Number(h, "eip1559DenominatorCanyon", "hyperion") : defaults.Eip1559DenominatorCanyon,
+            FundedAccounts = funded,
+        };
+    }
+
+    /// <summary>A wei amount written as a decimal or 0x-hex string; null when absent.</summary>
+    private static UInt256? WeiField(JsonElement parent, string name, string path)
+    {
+        if (!parent.TryGetProperty(name, out _))
+        {
+            return null;
+        }
+
+        return UInt256.TryParse(Member(parent, name, JsonValueKind.String, path).GetString(), out UInt256 value)
+            ? value
+            : throw new RollupConfigException($"{Qualified(path, name)} is not a 256-bit amount (decimal or 0x-hex string)");
+    }
+
+    private static Address OptionalAddress(JsonElement parent, string name) =>
+        parent.TryGetProperty(name, out _) ? AddressField(parent, name) : default;
 
     private static void WriteBlockId(Utf8JsonWriter w, string name, BlockId id)
     {
@@ -268,6 +350,7 @@ public sealed record RollupConfig
             DepositContractAddress = AddressField(root, "deposit_contract_address"),
             L1SystemConfigAddress = AddressField(root, "l1_system_config_address"),
             ProtocolVersionsAddress = root.TryGetProperty("protocol_versions_address", out _) ? AddressField(root, "protocol_versions_address") : default,
+            Hyperion = ReadHyperion(root),
         };
     }
 

@@ -46,7 +46,9 @@ public static class BlockTag
     /// <summary>The block number a tag or number names, without requiring the block to exist (for ranges).</summary>
     public static ulong ResolveNumber(IBlockReader store, string text, int index) => text switch
     {
-        "latest" or "pending" or "safe" or "finalized" => store.Head.Number,
+        "latest" or "pending" => store.Head.Number,
+        "safe" => Math.Min(store.Heads?.Safe ?? ulong.MaxValue, store.Head.Number),
+        "finalized" => Math.Min(store.Heads?.Finalized ?? ulong.MaxValue, store.Head.Number),
         "earliest" => 0,
         _ => ParseNumber(text, index),
     };

@@ -34,6 +34,9 @@ public sealed class DebugModule : IRpcModule
         ArgumentNullException.ThrowIfNull(registry);
         registry
             .AddExecution("debug_traceTransaction", p => TraceTransaction(EthModule.GetHash(p, 0), ParseOptions(p, 1)))
+            .AddExecution("debug_traceBlockByNumber", p => TraceBlock(BlockTag.Resolve(_chain.Blocks, p, 0), p, 1))
+            .AddExecution("debug_traceBlockByHash", p => TraceBlock(
+                _chain.Blocks.GetByHash(EthModule.GetHash(p, 0)) ?? throw new RpcException($"block {EthModule.GetHash(p, 0)} not found"), p, 1))
             .AddExecution("debug_traceCall", p =>
             {
                 CallRequest request = CallRequest.Parse(p, 0);
@@ -47,13 +50,41 @@ public sealed class DebugModule : IRpcModule
 
     private JsonObject TraceTransaction(Hash256 hash, TraceRequest trace)
     {
-        IBlockReader store = _chain.Blocks;
-        if (!store.TryFindTransaction(hash, out StoredBlock block, out int index))
+        if (!_chain.Blocks.TryFindTransaction(hash, out StoredBlock block, out int index))
         {
             throw new RpcException($"transaction {hash} not found");
         }
 
-        IStateReader parent = _chain.StateAt(block.Number - 1)
+        return TraceInBlock(block, index, trace);
+    }
+
+    /// <summary>
+    /// geth's debug_traceBlockBy*: each transaction's trace with its hash, with the tracer options applied to each.
+    /// Each is re-executed after the block's earlier ones (quadratic in the block's size, bounded by the execution
+    /// time limit of the debug methods).
+    /// </summary>
+    private JsonArray TraceBlock(StoredBlock block, RpcParams p, int optionsIndex)
+    {
+        var traces = new JsonArray();
+        TraceRequest trace = ParseOptions(p, optionsIndex); // checked even for a block without transactions
+        for (int i = 0; i < block.Block.Transactions.Length; i++)
+        {
+            traces.Add(new JsonObject
+            {
+                ["txHash"] = block.Block.Transactions[i].Hash.ToString(),
+                ["result"] = TraceInBlock(block, i, trace),
+            });
+            trace = ParseOptions(p, optionsIndex); // a tracer holds one transaction's trace
+        }
+
+        return traces;
+    }
+
+    /// <summary>Re-executes <paramref name="block"/>'s transactions up to <paramref name="index"/> from the state before the block, tracing the last.</summary>
+    private JsonObject TraceInBlock(StoredBlock block, int index, TraceRequest trace)
+    {
+        IBlockReader store = _chain.Blocks;
+        IStateReader parent = _chain.StateBefore(block.Number)
             ?? throw new RpcException($"required historical state unavailable: state of block {block.Number - 1} is not kept (oldest is {_chain.OldestState})");
         TransactionResult result;
         try

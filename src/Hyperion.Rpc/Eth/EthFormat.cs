@@ -3,6 +3,7 @@ using Hyperion.Chain;
 using Hyperion.Core;
 using Hyperion.Core.Blocks;
 using Hyperion.Core.Transactions;
+using Hyperion.Execution.Specs;
 
 namespace Hyperion.Rpc.Eth;
 
@@ -92,6 +93,12 @@ public static class EthFormat
             ["r"] = Quantity(tx.R),
             ["s"] = Quantity(tx.S),
         };
+        if (tx.Type == TransactionType.Deposit)
+        {
+            AddDepositFields(json, tx, block?.Receipts[index]);
+            return json;
+        }
+
         if (tx.ChainId is ulong chainId)
         {
             json["chainId"] = Quantity(chainId);
@@ -133,8 +140,36 @@ public static class EthFormat
         return json;
     }
 
+    /// <summary>
+    /// An OP-stack deposit as op-geth shows it: no chain id, access list or y-parity, zero price and signature values,
+    /// its source hash, mint and (only when set) system flag; once included, the nonce it ran with (the receipt's
+    /// deposit nonce, the encoded transaction has none) and the receipt version.
+    /// </summary>
+    private static void AddDepositFields(JsonObject json, Transaction tx, Receipt? receipt)
+    {
+        json["gasPrice"] = Quantity(UInt256.Zero);
+        json["sourceHash"] = tx.SourceHash.ToString();
+        json["mint"] = Quantity(tx.Mint);
+        if (tx.IsSystemTransaction)
+        {
+            json["isSystemTx"] = true;
+        }
+
+        if (receipt?.DepositNonce is ulong nonce)
+        {
+            json["nonce"] = Quantity(nonce);
+            if (receipt.DepositReceiptVersion is ulong version)
+            {
+                json["depositReceiptVersion"] = Quantity(version);
+            }
+        }
+    }
+
+    /// <param name="block">The block holding the transaction.</param>
+    /// <param name="index">The transaction's index in the block.</param>
     /// <param name="blobBaseFee">The block's blob base fee (a blob transaction's blobGasPrice).</param>
-    public static JsonObject Receipt(StoredBlock block, int index, UInt256 blobBaseFee)
+    /// <param name="rollup">The chain's rollup parameters (their receipt fields are added), or null.</param>
+    public static JsonObject Receipt(StoredBlock block, int index, UInt256 blobBaseFee, RollupParameters? rollup = null)
     {
         Transaction tx = block.Block.Transactions[index];
         Receipt receipt = block.Receipts[index];
@@ -167,6 +202,23 @@ public static class EthFormat
         {
             json["blobGasUsed"] = Quantity(tx.BlobGas);
             json["blobGasPrice"] = Quantity(blobBaseFee);
+        }
+
+        if (receipt.DepositNonce is ulong depositNonce)
+        {
+            json["depositNonce"] = Quantity(depositNonce);
+            if (receipt.DepositReceiptVersion is ulong version)
+            {
+                json["depositReceiptVersion"] = Quantity(version);
+            }
+        }
+
+        if (rollup?.ReceiptFields is { } fields)
+        {
+            foreach ((string name, UInt256 value) in fields(block.Block, index))
+            {
+                json[name] = Quantity(value);
+            }
         }
 
         return json;

@@ -57,6 +57,12 @@ public sealed class EthModule : IRpcModule
     /// <summary>The chain's block producer, whose inclusions a send waits for when it mines on demand; null: sends return at once.</summary>
     public IBlockProducer? Producer { get; init; }
 
+    /// <summary>
+    /// Whether eth_sendTransaction may send from an account whose key the node does not hold (a dev chain's
+    /// anvil_impersonateAccount); null: never (a chain without dev controls).
+    /// </summary>
+    public Func<Address, bool>? IsImpersonated { get; init; }
+
     /// <summary>Bounds on eth_getLogs.</summary>
     public LogQueryLimits LogLimits { get; init; } = LogQueryLimits.Default;
 
@@ -86,6 +92,18 @@ public sealed class EthModule : IRpcModule
                 return Hex.Encode(word);
             })
             .Add("eth_getProof", GetProof)
+            // geth's eth_getAccount: the account's trie fields, zeros and the empty hashes when it does not exist.
+            .Add("eth_getAccount", p =>
+            {
+                Account account = StateAt(p, 1).TryGetAccount(GetAddress(p, 0), out Account found) ? found : Hyperion.State.Account.Empty;
+                return new JsonObject
+                {
+                    ["codeHash"] = account.CodeHash.ToString(),
+                    ["storageRoot"] = account.StorageRoot.ToString(),
+                    ["balance"] = EthFormat.Quantity(account.Balance),
+                    ["nonce"] = EthFormat.Quantity(account.Nonce),
+                };
+            })
             .Add("eth_getBlockByNumber", p => BlockOrNull(() => BlockTag.Resolve(Store, p, 0), FullTransactions(p)))
             .Add("eth_getBlockByHash", p => BlockOrNull(() => Store.GetByHash(GetHash(p, 0)), FullTransactions(p)))
             .Add("eth_getBlockTransactionCountByNumber", p => CountOrNull(() => BlockTag.Resolve(Store, p, 0)))
@@ -96,14 +114,14 @@ public sealed class EthModule : IRpcModule
             .Add("eth_getTransactionByBlockNumberAndIndex", p => TransactionAt(TryResolve(() => BlockTag.Resolve(Store, p, 0)), p.GetQuantity(1)))
             .Add("eth_getTransactionByBlockHashAndIndex", p => TransactionAt(Store.GetByHash(GetHash(p, 0)), p.GetQuantity(1)))
             .Add("eth_getTransactionReceipt", p =>
-                Store.TryFindTransaction(GetHash(p, 0), out StoredBlock block, out int index) ? EthFormat.Receipt(block, index, BlobBaseFee(block.Header)) : null)
+                Store.TryFindTransaction(GetHash(p, 0), out StoredBlock block, out int index) ? EthFormat.Receipt(block, index, BlobBaseFee(block.Header), _chain.Executor.Spec.Rollup) : null)
             .Add("eth_getBlockReceipts", p =>
             {
                 StoredBlock? block = TryResolve(() => BlockTag.Resolve(Store, p, 0));
-                return block is null ? null : new JsonArray([.. Enumerable.Range(0, block.Receipts.Count).Select(i => (JsonNode)EthFormat.Receipt(block, i, BlobBaseFee(block.Header)))]);
+                return block is null ? null : new JsonArray([.. Enumerable.Range(0, block.Receipts.Count).Select(i => (JsonNode)EthFormat.Receipt(block, i, BlobBaseFee(block.Header), _chain.Executor.Spec.Rollup))]);
             })
             .Add("eth_sendRawTransaction", (p, cancel) => SubmitRawAsync(p.GetData(0), cancel))
-            .Add("eth_sendTransaction", (p, cancel) => SubmitAsync(SignForDevAccount(CallRequest.Parse(p, 0)), null, cancel))
+            .Add("eth_sendTransaction", (p, cancel) => SendTransactionAsync(CallRequest.Parse(p, 0), cancel))
             .Add("eth_signTransaction", p => Hex.Encode(SignForDevAccount(CallRequest.Parse(p, 0)).Envelope.Span))
             .Add("eth_sign", p => PersonalSign(GetAddress(p, 0), p.GetData(1)))
             .Add("personal_sign", p => PersonalSign(GetAddress(p, 1), p.GetData(0)))
@@ -256,7 +274,12 @@ public sealed class EthModule : IRpcModule
             throw new RpcException($"rlp: {error}");
         }
 
-        return SubmitAsync(tx!, sidecar, cancel);
+        if (tx!.Type == TransactionType.Deposit)
+        {
+            throw new RpcException("deposit transactions (type 0x7e) are derived from L1 and cannot be submitted");
+        }
+
+        return SubmitAsync(tx, sidecar, cancel);
     }
 
     /// <summary>
@@ -264,10 +287,30 @@ public sealed class EthModule : IRpcModule
     /// block (its receipt servable), was dropped (the node logs why; the hash is returned, as anvil does), or cannot be
     /// mined yet (queued behind a nonce gap).
     /// </summary>
-    private async ValueTask<JsonNode?> SubmitAsync(Transaction tx, BlobSidecar? sidecar, CancellationToken cancel)
+    private ValueTask<JsonNode?> SubmitAsync(Transaction tx, BlobSidecar? sidecar, CancellationToken cancel) =>
+        SubmitAsync(tx, () => _pool.Add(tx, sidecar), cancel);
+
+    /// <summary>
+    /// eth_sendTransaction: signed with the dev key of <c>from</c>, or — when the node holds no key for it and the dev
+    /// chain impersonates it — carrying the <see cref="ImpersonationSignature"/> and admitted with <c>from</c> as its
+    /// sender, as anvil does.
+    /// </summary>
+    private ValueTask<JsonNode?> SendTransactionAsync(CallRequest request, CancellationToken cancel)
+    {
+        if (request.From is Address from && !_accounts.ContainsKey(from) && IsImpersonated is { } impersonated && impersonated(from))
+        {
+            RpcCaller.EnsureMayUseUnlockedAccounts();
+            Transaction tx = ImpersonationSignature.Apply(FillTransaction(request, from), from);
+            return SubmitAsync(tx, () => _pool.AddImpersonated(tx, from), cancel);
+        }
+
+        return SubmitAsync(SignForDevAccount(request), sidecar: null, cancel);
+    }
+
+    private async ValueTask<JsonNode?> SubmitAsync(Transaction tx, Func<string?> add, CancellationToken cancel)
     {
         using PendingInclusion? inclusion = Producer?.ExpectInclusion(tx.Hash);
-        string? error = _pool.Add(tx, sidecar);
+        string? error = add();
         if (error is not null)
         {
             throw new RpcException(error);
@@ -292,7 +335,15 @@ public sealed class EthModule : IRpcModule
     private Transaction SignForDevAccount(CallRequest request)
     {
         DevAccount account = DevAccountFor(request.From);
-        request = request with { From = account.Address };
+        Transaction tx = FillTransaction(request, account.Address);
+        EcdsaSignature signature = Secp256k1.Sign(tx.SigningHash().Bytes, account.PrivateKey.Span);
+        return tx.WithSignature(signature.R, signature.S, signature.RecoveryId);
+    }
+
+    /// <summary>The unsigned transaction of <paramref name="request"/> from <paramref name="from"/>, with nonce, gas and fees filled in.</summary>
+    private Transaction FillTransaction(CallRequest request, Address from)
+    {
+        request = request with { From = from };
         bool legacy = request.GasPrice is not null && request.MaxFeePerGas is null || request.Type is Core.Transactions.TransactionType.Legacy;
         UInt256 tip = request.MaxPriorityFeePerGas ?? DefaultPriorityFee;
         UInt256 maxFee = request.MaxFeePerGas ?? (NextBaseFee() * 2 + tip);
@@ -301,12 +352,12 @@ public sealed class EthModule : IRpcModule
             tip = maxFee;
         }
 
-        var tx = new Transaction
+        return new Transaction
         {
             Type = legacy ? Core.Transactions.TransactionType.Legacy : request.AccessList.Length > 0 && request.Type == Core.Transactions.TransactionType.AccessList
                 ? Core.Transactions.TransactionType.AccessList : Core.Transactions.TransactionType.DynamicFee,
             ChainId = _chain.ChainId,
-            Nonce = request.Nonce ?? _pool.NextNonce(account.Address),
+            Nonce = request.Nonce ?? _pool.NextNonce(from),
             GasPrice = legacy ? request.GasPrice ?? NextBaseFee() + DefaultPriorityFee : UInt256.Zero,
             MaxFeePerGas = legacy ? UInt256.Zero : maxFee,
             MaxPriorityFeePerGas = legacy ? UInt256.Zero : tip,
@@ -316,8 +367,6 @@ public sealed class EthModule : IRpcModule
             Data = request.Data,
             AccessList = request.AccessList,
         };
-        EcdsaSignature signature = Secp256k1.Sign(tx.SigningHash().Bytes, account.PrivateKey.Span);
-        return tx.WithSignature(signature.R, signature.S, signature.RecoveryId);
     }
 
     private JsonNode PersonalSign(Address address, byte[] message)
@@ -704,7 +753,7 @@ public sealed class EthModule : IRpcModule
     internal static Hash256 GetHash(RpcParams p, int index) =>
         Hash256.TryParse(p.GetString(index), out Hash256 hash) ? hash : throw RpcException.InvalidParams($"invalid argument {index}: not a 32-byte hash");
 
-    private static UInt256 GetUInt256(RpcParams p, int index) =>
+    internal static UInt256 GetUInt256(RpcParams p, int index) =>
         UInt256.TryParse(p.GetString(index), out UInt256 value) ? value : throw RpcException.InvalidParams($"invalid argument {index}: not a 256-bit quantity");
 
     /// <summary>A number given as a hex quantity or a JSON number.</summary>

@@ -172,7 +172,7 @@ public sealed class WorldState : IWorldState
 
         // The reader's storage counts until the account is wiped (slots zeroed since then are ignored, as geth and
         // revm compare the committed storage root).
-        if (!account.StorageWiped && account.CommittedStorageRoot != Keccak256.EmptyTrieRoot)
+        if (!account.StorageWiped && _reader.HasStorage(address, account.CommittedStorageRoot))
         {
             return true;
         }

@@ -46,9 +46,10 @@ internal sealed class DevChain : IDisposable
     /// <param name="logLimits">Bounds on log queries (default: the node's).</param>
     /// <param name="maxTraceBytes">Bound on struct-log traces (default: the node's).</param>
     /// <param name="automine">Mine on demand, as the dev node without --block-time (default: a block an hour, so tests mine with evm_mine).</param>
+    /// <param name="dataDirectory">Keep the chain there (block log and MetisDB state), to test a restart; default: in memory.</param>
     public DevChain(ulong rpcGasCap = EthModule.DefaultRpcGasCap, TxPoolOptions? pool = null, RpcExecutionLimits? limits = null,
         LogQueryLimits? logLimits = null, long maxTraceBytes = StructLogTracer.DefaultMaxBytes, int maxFiltersPerClient = EventModule.DefaultMaxFiltersPerClient,
-        bool automine = false)
+        bool automine = false, string? dataDirectory = null)
     {
         var alloc = new SortedDictionary<Address, GenesisAccount>();
         foreach (DevAccount account in Accounts)
@@ -60,15 +61,18 @@ internal sealed class DevChain : IDisposable
         alloc[Proxy] = new GenesisAccount(UInt256.Zero, 1, ProxyCode);
         Local = LocalChain.Start(
             new Genesis { Spec = Hyperion.Execution.Specs.ChainSpec.Dev(ChainId), Alloc = alloc },
-            new ChainOptions { Sequencer = new() { BlockTime = automine ? null : TimeSpan.FromHours(1) }, Pool = pool ?? new TxPoolOptions() });
+            new ChainOptions { Sequencer = new() { BlockTime = automine ? null : TimeSpan.FromHours(1) }, Pool = pool ?? new TxPoolOptions(), DataDirectory = dataDirectory });
         var registry = new RpcMethodRegistry { ExecutionLimits = limits ?? new RpcExecutionLimits() };
-        RpcServer.AddBuiltIns(registry, ChainId);
-        Eth = new EthModule(Local.Chain, Local.Pool, Local.Proofs, Accounts) { RpcGasCap = rpcGasCap, Producer = Local.Producer, LogLimits = logLimits ?? LogQueryLimits.Default };
+        RpcServer.AddBuiltIns(registry, ChainId, RpcServer.DevClientVersion);
+        Eth = new EthModule(Local.Chain, Local.Pool, Local.Proofs, Accounts)
+        {
+            RpcGasCap = rpcGasCap, Producer = Local.Producer, LogLimits = logLimits ?? LogQueryLimits.Default, IsImpersonated = a => Local.Dev.IsImpersonated(a),
+        };
         Eth.Register(registry);
         new DebugModule(Local.Chain, Eth) { MaxTraceBytes = maxTraceBytes }.Register(registry);
         _events = new EventModule(Local.Chain, Local.Pool) { LogLimits = logLimits ?? LogQueryLimits.Default, MaxFiltersPerClient = maxFiltersPerClient };
         _events.Register(registry);
-        new DevModule(Local.Dev).Register(registry);
+        new DevModule(Local.Dev, Local.Chain).Register(registry);
         _dispatcher = new RpcDispatcher(registry, new RpcServerOptions(), NullLogger.Instance);
         Methods = [.. registry.Names.Order(StringComparer.Ordinal)];
     }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Hyperion.Core;
+using Hyperion.Core.Transactions;
 using Hyperion.Rpc.Eth;
 using static Hyperion.Rpc.Tests.Eth.DevChain;
 
@@ -56,6 +57,18 @@ public sealed class EthModuleTests : IDisposable
         Assert.Equal(genesisBalance + 1234, Quantity(_chain.Call("eth_getBalance", $"""["{Bob}","latest"]""")));
         Assert.Equal(1UL, Quantity(_chain.Call("eth_getTransactionCount", $"""["{Alice}","0x1"]""")));
         Assert.Equal(0UL, Quantity(_chain.Call("eth_getTransactionCount", $"""["{Alice}","earliest"]""")));
+    }
+
+    [Fact]
+    public void Raw_deposit_transactions_are_refused()
+    {
+        var deposit = new Transaction
+        {
+            Type = TransactionType.Deposit, SourceHash = new Hash256(new byte[32]), From = Alice, To = Bob,
+            Mint = 1_000_000, Value = 1, GasLimit = 21_000,
+        };
+        JsonElement error = _chain.Error("eth_sendRawTransaction", $"""["{Hex.Encode(deposit.Envelope.Span)}"]""");
+        Assert.Contains("deposit transactions (type 0x7e)", error.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

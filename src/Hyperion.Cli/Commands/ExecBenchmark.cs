@@ -1,0 +1,174 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Hyperion.Core;
+using Hyperion.Core.Blocks;
+using Hyperion.Core.Transactions;
+using Hyperion.Execution.Blocks;
+using Hyperion.Execution.Parallel;
+using Hyperion.Execution.Specs;
+using Hyperion.State.World;
+
+namespace Hyperion.Cli.Commands;
+
+/// <summary>
+/// <c>hyperion bench exec</c>: one block of transactions executed by the sequential executor and by the parallel
+/// one at 1 and N threads, interleaved round by round in one run, for independent ERC20 transfers, independent
+/// plain transfers and a fully dependent chain (every transaction increments the same counter slot).
+/// </summary>
+internal static class ExecBenchmark
+{
+    private static readonly ChainSpec Spec = ChainSpec.AllActiveFrom(1, Hardfork.Cancun);
+    private static readonly Address Token = new(Enumerable.Repeat((byte)0x70, 20).ToArray());
+    private static readonly Address Counter = new(Enumerable.Repeat((byte)0x71, 20).ToArray());
+
+    // transfer(to, amount): balances in slots keyed by holder; reverts when short; LOG1(to).
+    private static readonly byte[] TokenCode =
+    [
+        0x33, 0x54, 0x80, 0x60, 0x20, 0x35, 0x11, 0x60, 0x21, 0x57, 0x60, 0x20, 0x35, 0x90, 0x03, 0x33, 0x55, 0x5f, 0x35,
+        0x54, 0x60, 0x20, 0x35, 0x01, 0x5f, 0x35, 0x55, 0x5f, 0x35, 0x5f, 0x5f, 0xa1, 0x00, 0x5b, 0x5f, 0x5f, 0xfd,
+    ];
+
+    // sstore(0, sload(0) + 1)
+    private static readonly byte[] CounterCode = [0x5f, 0x54, 0x60, 0x01, 0x01, 0x5f, 0x55, 0x00];
+
+    public static Command CreateCommand()
+    {
+        var txs = new Option<int>("--txs") { Description = "Transactions per block.", DefaultValueFactory = _ => 2000 };
+        var rounds = new Option<int>("--rounds") { Description = "Rounds; each runs every executor once per workload.", DefaultValueFactory = _ => 15 };
+        var threads = new Option<int>("--threads") { Description = "Threads of the parallel executor compared with one.", DefaultValueFactory = _ => 2 };
+        var command = new Command("exec", "Benchmark block execution: sequential vs Block-STM at 1 and N threads.") { txs, rounds, threads };
+        command.SetAction(parse =>
+        {
+            int count = parse.GetValue(txs);
+            int roundCount = parse.GetValue(rounds);
+            int threadCount = parse.GetValue(threads);
+            if (count is < 1 or > 100_000 || roundCount is < 1 or > 1000 || threadCount is < 1 or > 256)
+            {
+                Console.Error.WriteLine("hyperion bench exec: --txs must be in 1..100000, --rounds in 1..1000, --threads in 1..256");
+                return 1;
+            }
+
+            Run(count, roundCount, threadCount, Console.Out);
+            return 0;
+        });
+        return command;
+    }
+
+    private static void Run(int count, int rounds, int threads, TextWriter output)
+    {
+        (string Name, IBlockExecutor Executor)[] executors =
+        [
+            ("sequential", new BlockExecutor(Spec)),
+            ("parallel×1", new ParallelBlockExecutor(Spec, threads: 1, sequentialBelow: 0)),
+            ($"parallel×{threads}", new ParallelBlockExecutor(Spec, threads: threads, sequentialBelow: 0)),
+        ];
+        (string Name, BlockInput Block, InMemoryStateReader State)[] workloads =
+        [
+            Workload("erc20 independent", count, i => (Token, [.. Word(Holder(count + i)), .. Word(new UInt256(1))], 60_000)),
+            Workload("raw transfers", count, i => (Holder(count + i), [], 21_000)),
+            Workload("dependent chain", count, _ => (Counter, [], 60_000)),
+        ];
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{count} transactions per block, {rounds} rounds, {Environment.ProcessorCount} cores, load average {LoadAverage()}"));
+        foreach ((string name, BlockInput block, InMemoryStateReader state) in workloads)
+        {
+            // The same results first (the benchmark times nothing else), then interleaved rounds.
+            Hash256 expected = executors[0].Executor.Execute(block, state, BlockExecutionMode.Import).ReceiptsRoot;
+            foreach ((string executorName, IBlockExecutor executor) in executors)
+            {
+                if (executor.Execute(block, state, BlockExecutionMode.Import).ReceiptsRoot != expected)
+                {
+                    throw new InvalidOperationException($"{executorName} differs from sequential on {name}");
+                }
+            }
+
+            var times = executors.Select(_ => new List<double>()).ToArray();
+            for (int round = 0; round < rounds; round++)
+            {
+                for (int e = 0; e < executors.Length; e++)
+                {
+                    long start = Stopwatch.GetTimestamp();
+                    executors[e].Executor.Execute(block, state, BlockExecutionMode.Import);
+                    times[e].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                }
+            }
+
+            double[] medians = [.. times.Select(Median)];
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{name,-18} sequential {medians[0],8:0.0} ms  parallel×1 {medians[1],8:0.0} ms  parallel×{threads} {medians[2],8:0.0} ms  speedup ×{threads} vs sequential {medians[0] / medians[2]:0.00}, vs parallel×1 {medians[1] / medians[2]:0.00}"));
+        }
+    }
+
+    /// <summary>A block of <paramref name="count"/> transactions from distinct funded senders, each built by <paramref name="call"/>.</summary>
+    private static (string, BlockInput, InMemoryStateReader) Workload(string name, int count, Func<int, (Address To, byte[] Data, ulong Gas)> call)
+    {
+        var state = new InMemoryStateReader();
+        state.SetAccount(Token, 1, UInt256.Zero, TokenCode);
+        state.SetAccount(Counter, 1, UInt256.Zero, CounterCode);
+        var txs = new List<(Transaction, Address)>(count);
+        for (int i = 0; i < count; i++)
+        {
+            Address sender = Holder(i);
+            state.SetAccount(sender, 0, new UInt256(1_000_000_000_000_000_000UL), []);
+            state.SetStorage(Token, UInt256.FromBigEndian(Word(sender)), new UInt256(1000));
+            (Address to, byte[] data, ulong gas) = call(i);
+            txs.Add((new Transaction
+            {
+                Type = TransactionType.DynamicFee,
+                ChainId = 1,
+                To = to,
+                Nonce = 0,
+                GasLimit = gas,
+                Value = data.Length == 0 && to != Counter ? UInt256.One : UInt256.Zero,
+                Data = data,
+                MaxFeePerGas = new UInt256(10),
+                MaxPriorityFeePerGas = new UInt256(2),
+            }, sender));
+        }
+
+        var header = new BlockHeader
+        {
+            ParentHash = Hash256.Zero,
+            Beneficiary = new Address(Enumerable.Repeat((byte)0xcb, 20).ToArray()),
+            Number = 1,
+            Timestamp = 1000,
+            GasLimit = (ulong)count * 60_000,
+            BaseFeePerGas = new UInt256(7),
+            ParentBeaconBlockRoot = Hash256.Zero,
+            ExcessBlobGas = 0,
+        };
+        return (name, new BlockInput(header, txs), state);
+    }
+
+    private static Address Holder(int i)
+    {
+        var bytes = new byte[20];
+        bytes[0] = 0xaa;
+        BitConverter.TryWriteBytes(bytes.AsSpan(16), i);
+        return new Address(bytes);
+    }
+
+    private static byte[] Word(Address address)
+    {
+        var word = new byte[32];
+        address.Bytes.CopyTo(word.AsSpan(12));
+        return word;
+    }
+
+    private static byte[] Word(UInt256 value)
+    {
+        var word = new byte[32];
+        value.WriteBigEndian(word);
+        return word;
+    }
+
+    private static double Median(List<double> values)
+    {
+        double[] sorted = [.. values.Order()];
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+}

@@ -1,0 +1,174 @@
+using System.CommandLine;
+using System.Globalization;
+using Hyperion.Chain;
+using Hyperion.Core;
+using Hyperion.Core.Crypto;
+using Hyperion.Node;
+using Hyperion.Rollup.Config;
+using Hyperion.Rollup.Node;
+using Hyperion.Rollup.Node.Engine;
+using Hyperion.Rollup.Node.Execution;
+using Hyperion.Rollup.Node.L1;
+using Hyperion.Rollup.Node.L2Genesis;
+using Hyperion.Rollup.Node.Sequencing;
+using Hyperion.Rpc;
+using Microsoft.Extensions.Logging;
+
+namespace Hyperion.Cli.Commands;
+
+/// <summary>
+/// <c>hyperion node</c> (a verifier: derives the L2 chain from L1 and the rollup config alone) and
+/// <c>hyperion sequencer</c> (builds the unsafe chain every block time and derives its safe head from L1 like a
+/// verifier). Both serve eth_* and optimism_* JSON-RPC.
+/// </summary>
+internal static class RollupNodeCommands
+{
+    public static Command CreateNode() => Create("node", "Run a rollup verifier: derive the L2 chain from L1 and the rollup config; serve eth_* and optimism_* JSON-RPC.", sequencer: false);
+
+    public static Command CreateSequencer() => Create("sequencer", "Run the rollup's sequencer: build L2 blocks every block time, derive the safe head from L1; serve eth_* and optimism_* JSON-RPC.", sequencer: true);
+
+    private static Command Create(string name, string description, bool sequencer)
+    {
+        var l1Rpc = new Option<string>("--l1-rpc") { Description = "L1 execution JSON-RPC URL.", Required = true };
+        var l1Beacon = new Option<string?>("--l1-beacon") { Description = "L1 beacon API URL for blobs (default: anvil's blob methods on --l1-rpc)." };
+        var rollupConfig = new Option<FileInfo>("--rollup-config") { Description = "The rollup config (rollup.json).", Required = true };
+        var sequencerKey = new Option<string>("--sequencer-key") { Description = "The sequencer's private key (hex).", Required = true };
+        var l1Confirmations = new Option<ulong>("--l1-confirmations") { Description = "L1 blocks that must follow a block before the sequencer adopts it as an L1 origin.", DefaultValueFactory = _ => 0 };
+        var dataDir = new Option<DirectoryInfo?>("--data-dir") { Description = $"Where the chain and its heads are kept (default: ~/.hyperion/{name}-<l2 chain id>)." };
+        var ephemeral = new Option<bool>("--ephemeral") { Description = "Keep everything in memory; nothing is written." };
+        var host = new Option<string>("--host") { Description = "Address to listen on.", DefaultValueFactory = _ => "127.0.0.1" };
+        var port = new Option<int>("--port") { Description = "JSON-RPC port (HTTP and WebSocket).", DefaultValueFactory = _ => 8545 };
+        var trustedSetup = new Option<FileInfo?>("--kzg-trusted-setup") { Description = "Ethereum's KZG trusted setup (default: the one c-kzg ships in e2e/node_modules)." };
+        var logLevel = new Option<string>("--log-level") { Description = "error, warn, info or debug.", DefaultValueFactory = _ => "info" };
+        var rpcLimits = new RpcLimitOptions();
+        var command = new Command(name, description) { l1Rpc, l1Beacon, rollupConfig, dataDir, ephemeral, host, port, trustedSetup, logLevel };
+        if (sequencer)
+        {
+            command.Options.Add(sequencerKey);
+            command.Options.Add(l1Confirmations);
+        }
+
+        foreach (Option option in rpcLimits.All)
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (parse, cancellation) =>
+        {
+            try
+            {
+                var settings = new Settings(
+                    name, ParseUrl(parse.GetValue(l1Rpc)!, "--l1-rpc"), parse.GetValue(l1Beacon) is string beacon ? ParseUrl(beacon, "--l1-beacon") : null,
+                    parse.GetValue(rollupConfig)!, sequencer ? ParseKey(parse.GetValue(sequencerKey)!) : null, parse.GetValue(l1Confirmations),
+                    parse.GetValue(dataDir), parse.GetValue(ephemeral), parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(trustedSetup),
+                    ParseLevel(parse.GetValue(logLevel)!), rpcLimits.From(parse));
+                return await RunAsync(settings, cancellation).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is RollupConfigException or IOException or ArgumentException or FormatException or InvalidDataException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"hyperion {name}: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(Settings settings, CancellationToken cancellation)
+    {
+        RollupConfig config = RollupConfig.FromJson(await File.ReadAllTextAsync(settings.RollupConfig.FullName, cancellation).ConfigureAwait(false));
+        RollupGenesis.EnsureHashMatches(config);
+        string? directory = settings.Ephemeral ? null : settings.DataDirectory?.FullName
+            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".hyperion", string.Create(CultureInfo.InvariantCulture, $"{settings.Name}-{config.L2ChainId}"));
+        if (directory is not null)
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        using ILoggerFactory loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(settings.LogLevel));
+        using var http = new HttpClient();
+        var endpoint = new JsonRpcEndpoint(settings.L1Rpc);
+        IBlobReader blobs = settings.L1Beacon is Uri beacon ? new BeaconBlobReader(beacon, http) : new AnvilBlobReader(endpoint);
+        string? setupPath = settings.TrustedSetup?.FullName;
+        var l1 = new JsonRpcL1Source(endpoint, blobs, () => TrustedSetupFile.Load(setupPath));
+
+        await using RollupNode node = RollupNode.Create(new RollupNodeOptions
+        {
+            Config = config,
+            L1 = l1,
+            Genesis = RollupGenesis.Build(config),
+            Executor = (spec, precompiles) => RollupExecution.CreateExecutor(spec, precompiles, config),
+            DataDirectory = directory,
+            Sequencer = settings.SequencerKey is null ? null : new RollupSequencerOptions { L1ConfirmationDepth = settings.L1Confirmations },
+            LoggerFactory = loggers,
+            Configure = settings.RpcLimits,
+        });
+        ILogger log = loggers.CreateLogger("hyperion." + settings.Name);
+        node.Node.Chain.Chain.BlockAdded += added =>
+        {
+            if (log.IsEnabled(LogLevel.Information))
+            {
+                log.LogInformation(
+                    "block {Number} txs {Count} gas {Gas} {Hash} (safe {Safe}, finalized {Finalized})",
+                    added.Block.Number, added.Block.Block.Transactions.Length, added.Block.Header.GasUsed, added.Block.Hash, node.Engine.Safe.Number, node.Engine.Finalized.Number);
+            }
+        };
+
+        await using RpcServer server = await node.Node.StartRpcAsync(new RpcServerOptions { Host = settings.Host, Port = settings.Port }, cancellation).ConfigureAwait(false);
+        node.Run();
+        RollupHeads heads = node.Engine.Heads;
+        Console.WriteLine(settings.SequencerKey is null ? "Hyperion rollup verifier" : "Hyperion rollup sequencer");
+        Console.WriteLine($"L2 chain ID:    {config.L2ChainId} (genesis {config.GenesisL2.Hash})");
+        Console.WriteLine($"L1:             {settings.L1Rpc} (chain {config.L1ChainId}; blobs from {settings.L1Beacon?.ToString() ?? "anvil"})");
+        if (settings.SequencerKey is byte[] key)
+        {
+            Console.WriteLine($"Sequencer:      {Secp256k1.AddressFromPrivateKey(key).ToChecksumString()}");
+        }
+
+        Console.WriteLine($"Data directory: {directory ?? "(ephemeral)"}");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Heads:          unsafe {heads.Unsafe.Number}, safe {heads.Safe.Number}, finalized {heads.Finalized.Number}"));
+        Console.WriteLine($"Listening on {server.Address.Host}:{server.Address.Port} (HTTP and WebSocket; /metrics)");
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellation).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl-C or SIGTERM: stop RPC, then the loops and the chain (blocks and heads are already durable).
+        }
+
+        return 0;
+    }
+
+    private static Uri ParseUrl(string text, string option) =>
+        Uri.TryCreate(text, UriKind.Absolute, out Uri? url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps)
+            ? url
+            : throw new ArgumentException($"{option} must be an http(s) URL, not '{text}'");
+
+    private static byte[] ParseKey(string hex)
+    {
+        byte[] key;
+        try
+        {
+            key = Hex.Decode(hex);
+        }
+        catch (FormatException)
+        {
+            throw new ArgumentException("--sequencer-key must be a 32-byte hex private key");
+        }
+
+        return key.Length == 32 ? key : throw new ArgumentException("--sequencer-key must be a 32-byte hex private key");
+    }
+
+    private static LogLevel ParseLevel(string text) => text switch
+    {
+        "error" => LogLevel.Error,
+        "warn" => LogLevel.Warning,
+        "info" => LogLevel.Information,
+        "debug" => LogLevel.Debug,
+        _ => throw new ArgumentException($"--log-level must be error, warn, info or debug, not '{text}'"),
+    };
+
+    private sealed record Settings(
+        string Name, Uri L1Rpc, Uri? L1Beacon, FileInfo RollupConfig, byte[]? SequencerKey, ulong L1Confirmations, DirectoryInfo? DataDirectory,
+        bool Ephemeral, string Host, int Port, FileInfo? TrustedSetup, LogLevel LogLevel, Func<NodeBuilder, NodeBuilder> RpcLimits);
+}

@@ -1,0 +1,126 @@
+using Hyperion.Core;
+using Hyperion.Core.Blocks;
+using Hyperion.Core.Transactions;
+using Hyperion.Evm;
+using Hyperion.Evm.Precompiles;
+using Hyperion.Execution.Transactions;
+using Hyperion.State.World;
+using Hyperion.Trie;
+
+namespace Hyperion.Execution.Blocks;
+
+/// <summary>
+/// What a block's transactions add up to, taken in block order whoever executed them: the gas and blob-gas limits
+/// checked before each transaction, the receipts with their cumulative gas, the skipped transactions (or, on import,
+/// the <see cref="InvalidBlockException"/> at the first one), the bloom and the roots. The sequential and the
+/// parallel executor both feed their results through it, so both decide inclusion and word errors alike.
+/// </summary>
+internal sealed class BlockAssembly
+{
+    private readonly BlockInput _block;
+    private readonly BlockEnvironment _environment;
+    private readonly bool _strict;
+    private readonly bool _shanghai;
+    private readonly ulong _maxBlobGas;
+    private readonly List<ExecutedTransaction> _executed;
+    private readonly List<SkippedTransaction> _skipped = [];
+    private readonly Bloom _bloom = new();
+    private ulong _gasUsed;
+    private ulong _blobGasUsed;
+
+    public BlockAssembly(BlockExecutor executor, BlockInput block, BlockEnvironment environment, BlockExecutionMode mode)
+    {
+        BlockHeader header = block.Header;
+        _block = block;
+        _environment = environment;
+        _strict = mode == BlockExecutionMode.Import;
+        _shanghai = executor.Spec.IsActive(Specs.Hardfork.Shanghai, header.Number, header.Timestamp);
+        _maxBlobGas = executor.Spec.BlobScheduleAt(header.Number, header.Timestamp)?.MaxBlobGasPerBlock ?? 0;
+        _executed = new List<ExecutedTransaction>(block.Transactions.Count);
+    }
+
+    /// <summary>
+    /// True when <paramref name="tx"/> fits in the gas and blob gas the block has left; otherwise it is skipped (on
+    /// import: the block is invalid) and false is returned.
+    /// </summary>
+    public bool Fits(Transaction tx, Address sender)
+    {
+        if (tx.GasLimit > _environment.GasLimit - _gasUsed)
+        {
+            Skip(tx, sender, "gas limit reached", permanent: tx.GasLimit > _environment.GasLimit);
+            return false;
+        }
+
+        if (tx.BlobGas > _maxBlobGas - _blobGasUsed)
+        {
+            Skip(tx, sender, $"blob gas limit reached ({_blobGasUsed} of {_maxBlobGas} used, the transaction needs {tx.BlobGas})", permanent: tx.BlobGas > _maxBlobGas);
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>The result of a transaction that <see cref="Fits"/>: a receipt when valid, a skip (on import: the block is invalid) otherwise.</summary>
+    public void Add(Transaction tx, Address sender, TransactionResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        if (!result.IsValid)
+        {
+            // A nonce gap, a fee below the current base fee or a short balance may resolve in a later block.
+            bool temporary = result.Rejection!.Reason is TransactionRejectionReason.NonceTooHigh
+                or TransactionRejectionReason.InsufficientMaxFeePerGas or TransactionRejectionReason.InsufficientFunds
+                or TransactionRejectionReason.InsufficientMaxFeePerBlobGas or TransactionRejectionReason.GasAllowanceExceeded;
+            Skip(tx, sender, result.Rejection.Message, permanent: !temporary);
+            return;
+        }
+
+        _gasUsed += (ulong)result.GasUsed;
+        _blobGasUsed += result.BlobGasUsed;
+        var receipt = new Receipt
+        {
+            Type = tx.Type,
+            Success = result.Success,
+            CumulativeGasUsed = _gasUsed,
+            Logs = result.Logs,
+            Bloom = Receipt.BloomOf(result.Logs),
+            DepositNonce = result.DepositNonce,
+            DepositReceiptVersion = result.DepositReceiptVersion,
+        };
+        _bloom.Accumulate(receipt.Bloom);
+        _executed.Add(new ExecutedTransaction(tx, sender, receipt, (ulong)result.GasUsed, result.CreatedAddress, result));
+    }
+
+    /// <summary>
+    /// A transaction that needs a precompile this node cannot run (its effects already undone): the node never
+    /// substitutes another result, so it is dropped when building, and a block that needs it is refused on import.
+    /// </summary>
+    public void Unavailable(Transaction tx, Address sender, PrecompileUnavailableException e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        if (_strict)
+        {
+            throw new InvalidBlockException($"block {_block.Header.Number}: this node cannot execute transaction {tx.Hash}: {e.Message}");
+        }
+
+        Skip(tx, sender, e.Message, permanent: true);
+    }
+
+    /// <summary>The block's execution, its state changes being <paramref name="changes"/>.</summary>
+    public BlockExecution Complete(StateChangeSet changes)
+    {
+        Hash256 transactionsRoot = TrieRoot.OfList([.. _executed.Select(e => e.Transaction.Envelope.ToArray())]);
+        Hash256 receiptsRoot = TrieRoot.OfList([.. _executed.Select(e => e.Receipt.EncodeEnvelope())]);
+        Hash256? withdrawalsRoot = _shanghai ? TrieRoot.OfList([.. _block.Withdrawals.Select(w => w.Encode())]) : null;
+        return new BlockExecution(_executed, _skipped, changes, _gasUsed, _blobGasUsed, _bloom, transactionsRoot, receiptsRoot, withdrawalsRoot);
+    }
+
+    private void Skip(Transaction tx, Address sender, string reason, bool permanent)
+    {
+        if (_strict)
+        {
+            throw new InvalidBlockException($"transaction {tx.Hash} cannot be included: {reason}");
+        }
+
+        _skipped.Add(new SkippedTransaction(tx, sender, reason, permanent));
+    }
+}

@@ -1,0 +1,284 @@
+namespace Hyperion.Execution.Parallel;
+
+/// <summary>A task of the collaborative scheduler: execute or validate incarnation <see cref="Incarnation"/> of transaction <see cref="Index"/>.</summary>
+internal readonly record struct StmTask(bool IsValidation, int Index, int Incarnation);
+
+/// <summary>
+/// Block-STM's collaborative scheduler (Gelashvili et al., "Block-STM", 2022): every worker takes the lower of the
+/// next transaction to execute and the next to validate, so validation keeps up with optimistic execution. A
+/// transaction whose read met an ESTIMATE is suspended on the transaction that wrote it and resumed when that one
+/// finishes; an aborted validation makes the transaction ready again with the next incarnation and sends validation
+/// back to the transactions after it. The block is done when both indices are past the end and no task is active.
+/// </summary>
+internal sealed class BlockStmScheduler
+{
+    private readonly int _count;
+    private readonly TransactionState[] _states;
+    private int _executionIndex;
+    private int _validationIndex;
+    private int _decreaseCount;
+    private int _activeTasks;
+    private volatile bool _done;
+
+    public BlockStmScheduler(int count)
+    {
+        _count = count;
+        _states = new TransactionState[count];
+        for (int i = 0; i < count; i++)
+        {
+            _states[i] = new TransactionState();
+        }
+    }
+
+    public bool Done => _done;
+
+    /// <summary>Stops every worker (a worker failed).</summary>
+    public void Halt() => _done = true;
+
+    /// <summary>The next task, or null when there is none right now.</summary>
+    public StmTask? NextTask()
+    {
+        if (Volatile.Read(ref _validationIndex) < Volatile.Read(ref _executionIndex))
+        {
+            if (NextVersionToValidate() is { } validation)
+            {
+                return validation;
+            }
+        }
+        else if (NextVersionToExecute() is { } execution)
+        {
+            return execution;
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Suspends <paramref name="index"/> until <paramref name="blocking"/> finishes executing; false when it already
+    /// has (the caller executes again at once).
+    /// </summary>
+    public bool AddDependency(int index, int blocking)
+    {
+        TransactionState blocker = _states[blocking];
+        lock (blocker)
+        {
+            if (blocker.Status == Status.Executed)
+            {
+                return false;
+            }
+
+            TransactionState state = _states[index];
+            lock (state)
+            {
+                state.Status = Status.Aborting;
+            }
+
+            blocker.Dependents.Add(index);
+        }
+
+        Interlocked.Decrement(ref _activeTasks);
+        return true;
+    }
+
+    /// <summary>
+    /// Marks the incarnation executed and resumes the transactions waiting on it; the validation of this incarnation
+    /// when it is the caller's to do next.
+    /// </summary>
+    public StmTask? FinishExecution(int index, int incarnation, bool wroteNewLocation)
+    {
+        TransactionState state = _states[index];
+        List<int> dependents;
+        lock (state)
+        {
+            state.Status = Status.Executed;
+            dependents = state.Dependents;
+            state.Dependents = [];
+        }
+
+        ResumeDependencies(dependents);
+        if (Volatile.Read(ref _validationIndex) > index)
+        {
+            if (!wroteNewLocation)
+            {
+                return new StmTask(true, index, incarnation);
+            }
+
+            DecreaseValidationIndex(index);
+        }
+
+        Interlocked.Decrement(ref _activeTasks);
+        return null;
+    }
+
+    /// <summary>True when this validation aborts the incarnation (it is still the executed one and no one aborted it yet).</summary>
+    public bool TryValidationAbort(int index, int incarnation)
+    {
+        TransactionState state = _states[index];
+        lock (state)
+        {
+            if (state.Incarnation == incarnation && state.Status == Status.Executed)
+            {
+                state.Status = Status.Aborting;
+                return true;
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>Ends a validation; after an abort, the re-execution when the caller should do it at once.</summary>
+    public StmTask? FinishValidation(int index, bool aborted)
+    {
+        if (aborted)
+        {
+            SetReady(index);
+            DecreaseValidationIndex(index + 1);
+            if (Volatile.Read(ref _executionIndex) > index && TryIncarnate(index) is { } execution)
+            {
+                return execution;
+            }
+        }
+
+        Interlocked.Decrement(ref _activeTasks);
+        return null;
+    }
+
+    private StmTask? NextVersionToExecute()
+    {
+        if (Volatile.Read(ref _executionIndex) >= _count)
+        {
+            CheckDone();
+            return null;
+        }
+
+        Interlocked.Increment(ref _activeTasks);
+        int index = Interlocked.Increment(ref _executionIndex) - 1;
+        if (index < _count && TryIncarnate(index) is { } task)
+        {
+            return task;
+        }
+
+        Interlocked.Decrement(ref _activeTasks);
+        return null;
+    }
+
+    private StmTask? NextVersionToValidate()
+    {
+        if (Volatile.Read(ref _validationIndex) >= _count)
+        {
+            CheckDone();
+            return null;
+        }
+
+        Interlocked.Increment(ref _activeTasks);
+        int index = Interlocked.Increment(ref _validationIndex) - 1;
+        if (index < _count)
+        {
+            TransactionState state = _states[index];
+            lock (state)
+            {
+                if (state.Status == Status.Executed)
+                {
+                    return new StmTask(true, index, state.Incarnation);
+                }
+            }
+        }
+
+        Interlocked.Decrement(ref _activeTasks);
+        return null;
+    }
+
+    /// <summary>Ready → executing; the caller accounts for the active task either way.</summary>
+    private StmTask? TryIncarnate(int index)
+    {
+        TransactionState state = _states[index];
+        lock (state)
+        {
+            if (state.Status != Status.ReadyToExecute)
+            {
+                return null;
+            }
+
+            state.Status = Status.Executing;
+            return new StmTask(false, index, state.Incarnation);
+        }
+    }
+
+    private void SetReady(int index)
+    {
+        TransactionState state = _states[index];
+        lock (state)
+        {
+            state.Incarnation++;
+            state.Status = Status.ReadyToExecute;
+        }
+    }
+
+    private void ResumeDependencies(List<int> dependents)
+    {
+        if (dependents.Count == 0)
+        {
+            return;
+        }
+
+        foreach (int dependent in dependents)
+        {
+            SetReady(dependent);
+        }
+
+        DecreaseExecutionIndex(dependents.Min());
+    }
+
+    private void DecreaseExecutionIndex(int target)
+    {
+        InterlockedMin(ref _executionIndex, target);
+        Interlocked.Increment(ref _decreaseCount);
+    }
+
+    private void DecreaseValidationIndex(int target)
+    {
+        InterlockedMin(ref _validationIndex, target);
+        Interlocked.Increment(ref _decreaseCount);
+    }
+
+    private void CheckDone()
+    {
+        int observed = Volatile.Read(ref _decreaseCount);
+        if (Math.Min(Volatile.Read(ref _executionIndex), Volatile.Read(ref _validationIndex)) >= _count &&
+            Volatile.Read(ref _activeTasks) == 0 &&
+            observed == Volatile.Read(ref _decreaseCount))
+        {
+            _done = true;
+        }
+    }
+
+    private static void InterlockedMin(ref int location, int value)
+    {
+        int current = Volatile.Read(ref location);
+        while (value < current)
+        {
+            int seen = Interlocked.CompareExchange(ref location, value, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
+    }
+
+    private enum Status : byte
+    {
+        ReadyToExecute,
+        Executing,
+        Executed,
+        Aborting,
+    }
+
+    private sealed class TransactionState
+    {
+        public int Incarnation;
+        public Status Status;
+        public List<int> Dependents = [];
+    }
+}

@@ -1,0 +1,188 @@
+using Hyperion.Core;
+using Hyperion.State;
+using Hyperion.State.World;
+
+namespace Hyperion.Execution.Parallel;
+
+/// <summary>
+/// The world state of one transaction's incarnation in the parallel executor: a journaled <see cref="WorldState"/>
+/// over the multi-version memory, except that adding to the balance of an account the transaction has not otherwise
+/// touched is kept as a credit instead of a read-modify-write, so the fee every transaction pays the coinbase (or a
+/// rollup's fee vault) does not make each one depend on the last. Any other use of such an account first reads it
+/// and applies its credits, in order, as AddBalance would have.
+/// </summary>
+/// <remarks>
+/// Credits follow the journal: a snapshot remembers how many there were, and reverting drops the later ones (and
+/// undoes the application of credits to an account read after the snapshot, which the next use applies again).
+/// One transaction only: the handler ends it with <see cref="FinishTransaction"/>, after which nothing may be used.
+/// </remarks>
+internal sealed class DeferredCreditState(WorldState inner) : IWorldState
+{
+    private readonly List<(Address Address, UInt256 Amount)> _credits = [];
+
+    // Accounts read into the inner state, with the inner journal length before their credits were applied.
+    private readonly Dictionary<Address, int> _readAt = [];
+    private readonly List<(int Inner, int Credits)> _snapshots = [];
+    private bool _finished;
+
+    public bool Exists(in Address address) => Use(address).Exists(address);
+
+    public bool IsDead(in Address address) => Use(address).IsDead(address);
+
+    public UInt256 GetBalance(in Address address) => Use(address).GetBalance(address);
+
+    public ulong GetNonce(in Address address) => Use(address).GetNonce(address);
+
+    public Hash256 GetCodeHash(in Address address) => Use(address).GetCodeHash(address);
+
+    public byte[] GetCode(in Address address) => Use(address).GetCode(address);
+
+    public void CreateAccount(in Address address) => Use(address).CreateAccount(address);
+
+    public void AddBalance(in Address address, in UInt256 amount)
+    {
+        if (_finished || _readAt.ContainsKey(address))
+        {
+            Use(address).AddBalance(address, amount);
+            return;
+        }
+
+        _credits.Add((address, amount));
+    }
+
+    public void SubtractBalance(in Address address, in UInt256 amount) => Use(address).SubtractBalance(address, amount);
+
+    public void SetNonce(in Address address, ulong nonce) => Use(address).SetNonce(address, nonce);
+
+    public void SetCode(in Address address, byte[] code) => Use(address).SetCode(address, code);
+
+    public void Touch(in Address address) => Use(address).Touch(address);
+
+    public UInt256 GetStorage(in Address address, in UInt256 key) => Use(address).GetStorage(address, key);
+
+    public UInt256 GetOriginalStorage(in Address address, in UInt256 key) => Use(address).GetOriginalStorage(address, key);
+
+    public void SetStorage(in Address address, in UInt256 key, in UInt256 value) => Use(address).SetStorage(address, key, value);
+
+    public bool HasStorage(in Address address) => Use(address).HasStorage(address);
+
+    // Substate only: these neither read nor write the account.
+    public UInt256 GetTransientStorage(in Address address, in UInt256 key) => Open().GetTransientStorage(address, key);
+
+    public void SetTransientStorage(in Address address, in UInt256 key, in UInt256 value) => Open().SetTransientStorage(address, key, value);
+
+    public bool WarmAccount(in Address address) => Open().WarmAccount(address);
+
+    public bool WarmStorage(in Address address, in UInt256 key) => Open().WarmStorage(address, key);
+
+    public void AddLog(Log log) => Open().AddLog(log);
+
+    public IReadOnlyList<Log> Logs => inner.Logs;
+
+    public long Refund => inner.Refund;
+
+    public void AddRefund(long amount) => Open().AddRefund(amount);
+
+    public void SubtractRefund(long amount) => Open().SubtractRefund(amount);
+
+    // Deletion at the end of the transaction reads the account: it is read (and credited) now.
+    public bool MarkSelfDestructed(in Address address) => Use(address).MarkSelfDestructed(address);
+
+    public bool IsSelfDestructed(in Address address) => Open().IsSelfDestructed(address);
+
+    public bool IsCreatedInTransaction(in Address address) => Open().IsCreatedInTransaction(address);
+
+    public int TakeSnapshot()
+    {
+        _snapshots.Add((Open().TakeSnapshot(), _credits.Count));
+        return _snapshots.Count - 1;
+    }
+
+    public void RevertToSnapshot(int snapshot)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(snapshot);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(snapshot, _snapshots.Count);
+        (int innerSnapshot, int credits) = _snapshots[snapshot];
+        Open().RevertToSnapshot(innerSnapshot);
+        _snapshots.RemoveRange(snapshot + 1, _snapshots.Count - snapshot - 1);
+        _credits.RemoveRange(credits, _credits.Count - credits);
+
+        // An account read after the snapshot had its credits applied after it too: that is undone, so it counts as
+        // unread again (its next use applies the credits that remain).
+        List<Address>? unread = null;
+        foreach ((Address address, int readAt) in _readAt)
+        {
+            if (readAt >= innerSnapshot)
+            {
+                (unread ??= []).Add(address);
+            }
+        }
+
+        foreach (Address address in unread ?? [])
+        {
+            _readAt.Remove(address);
+        }
+    }
+
+    public void FinishTransaction(bool deleteTouchedEmpty)
+    {
+        if (!deleteTouchedEmpty)
+        {
+            // Credits resolve with EIP-161's deletion of touched empty accounts; without it they are applied now.
+            foreach ((Address address, _) in _credits.ToArray())
+            {
+                Use(address);
+            }
+        }
+
+        Open().FinishTransaction(deleteTouchedEmpty);
+        _finished = true;
+    }
+
+    /// <summary>The credits to accounts the transaction never read, summed per account, in first-credit order.</summary>
+    public IReadOnlyList<(Address Address, UInt256 Amount)> PendingCredits()
+    {
+        var sums = new List<(Address Address, UInt256 Amount)>();
+        foreach ((Address address, UInt256 amount) in _credits)
+        {
+            if (_readAt.ContainsKey(address))
+            {
+                continue;
+            }
+
+            int index = sums.FindIndex(s => s.Address == address);
+            if (index < 0)
+            {
+                sums.Add((address, amount));
+            }
+            else
+            {
+                sums[index] = (address, sums[index].Amount + amount);
+            }
+        }
+
+        return sums;
+    }
+
+    private WorldState Open() =>
+        _finished ? throw new InvalidOperationException("the parallel executor runs one transaction per state: it was finished") : inner;
+
+    /// <summary>The inner state, with <paramref name="address"/> read and its credits applied.</summary>
+    private WorldState Use(in Address address)
+    {
+        WorldState state = Open();
+        if (!_readAt.ContainsKey(address))
+        {
+            _readAt.Add(address, state.TakeSnapshot());
+            foreach ((Address credited, UInt256 amount) in _credits)
+            {
+                if (credited == address)
+                {
+                    state.AddBalance(credited, amount);
+                }
+            }
+        }
+
+        return state;
+    }
+}

@@ -1,0 +1,519 @@
+using System.Collections.Concurrent;
+using Hyperion.Core;
+using Hyperion.Core.Crypto;
+using Hyperion.State;
+using Hyperion.State.World;
+
+namespace Hyperion.Execution.Parallel;
+
+/// <summary>An account's fields as the EVM sees them; <see cref="Missing"/> for an account that does not exist.</summary>
+internal readonly record struct AccountValue(bool Exists, ulong Nonce, UInt256 Balance, Hash256 CodeHash)
+{
+    public static readonly AccountValue Missing = new(false, 0, UInt256.Zero, Keccak256.OfEmpty);
+
+    public bool IsEmpty => Nonce == 0 && Balance.IsZero && CodeHash == Keccak256.OfEmpty;
+}
+
+/// <summary>What a multi-version location holds: an account, a storage slot, or the marker of a storage wipe.</summary>
+internal enum LocationKind : byte
+{
+    Account,
+    Slot,
+
+    /// <summary>Written by a transaction that wipes the storage of an account that existed when it read it (re-creation, deletion).</summary>
+    StorageWipe,
+}
+
+internal readonly record struct Location(LocationKind Kind, Address Address, UInt256 Key);
+
+/// <summary>One write of a transaction: an account's new fields, a credit to its balance, a slot's value, or a wipe.</summary>
+internal readonly record struct VersionedWrite(Location Location, bool IsCredit, AccountValue Account, UInt256 Word)
+{
+    public static VersionedWrite OfAccount(in Address address, in AccountValue value) => new(new Location(LocationKind.Account, address, default), false, value, default);
+
+    public static VersionedWrite Credit(in Address address, in UInt256 amount) => new(new Location(LocationKind.Account, address, default), true, default, amount);
+
+    public static VersionedWrite OfSlot(in Address address, in UInt256 key, in UInt256 value) => new(new Location(LocationKind.Slot, address, key), false, default, value);
+
+    public static VersionedWrite Wipe(in Address address) => new(new Location(LocationKind.StorageWipe, address, default), false, default, default);
+}
+
+/// <summary>A read of a transaction, with the value it saw, checked again by validation.</summary>
+internal readonly record struct VersionedRead(ReadKind Kind, Address Address, UInt256 Key, AccountValue Account, UInt256 Word, bool Flag);
+
+internal enum ReadKind : byte
+{
+    Account,
+    Slot,
+
+    /// <summary>Whether the account's storage is non-empty (EIP-7610), which depends on every slot written to it.</summary>
+    HasStorage,
+}
+
+/// <summary>A read that met the ESTIMATE left by an aborted incarnation of the transaction at <see cref="Position"/>.</summary>
+internal sealed class ReadDependencyException(int position) : Exception($"read depends on the transaction at position {position}")
+{
+    public int Position { get; } = position;
+}
+
+/// <summary>A block the parallel executor leaves to the sequential one (see where it is thrown).</summary>
+internal sealed class SequentialFallbackException(string reason) : Exception(reason);
+
+/// <summary>
+/// Block-STM's multi-version memory: for every location, the values written by the transactions of one block, by
+/// position (0 is the pre-block system calls, transaction i is i + 1, the end of the block is last) and incarnation.
+/// A read at position p sees the latest write below p, over the parent state. An aborted incarnation's writes become
+/// ESTIMATE markers, and a read that meets one waits for that transaction (<see cref="ReadDependencyException"/>).
+/// </summary>
+/// <remarks>
+/// Balance credits (the fee to the coinbase and any other addition to an account the transaction did not otherwise
+/// touch) are kept as deltas, so transactions that only pay the same account do not conflict; a read of the account
+/// adds them up in order. A credit is always of a positive amount or a zero "touch" (EIP-161): a touched empty
+/// account is deleted. Validation compares the values a transaction read with what a read at its position sees now.
+/// </remarks>
+internal sealed class MultiVersionMemory
+{
+    private readonly IStateReader _parent;
+    private readonly ConcurrentDictionary<Location, Versions> _versions = new();
+    private readonly ConcurrentDictionary<Address, ConcurrentDictionary<UInt256, byte>> _slotKeys = new();
+    private readonly ConcurrentDictionary<Hash256, byte[]> _code = new();
+
+    // The parent's accounts and slots as read, since validation reads them again (from a store, a read is not free).
+    private readonly ConcurrentDictionary<Address, AccountValue> _parentAccounts = new();
+    private readonly ConcurrentDictionary<(Address, UInt256), UInt256> _parentSlots = new();
+    private readonly PositionRecord?[] _records;
+
+    public MultiVersionMemory(IStateReader parent, int positions)
+    {
+        _parent = parent;
+        _records = new PositionRecord?[positions];
+    }
+
+    /// <summary>The parent state, under every position.</summary>
+    public IStateReader Parent => _parent;
+
+    // ---- reads
+
+    /// <summary>The account at <paramref name="address"/> as position <paramref name="position"/> sees it.</summary>
+    /// <exception cref="ReadDependencyException">An earlier write is an ESTIMATE.</exception>
+    public AccountValue ReadAccount(in Address address, int position)
+    {
+        if (!_versions.TryGetValue(new Location(LocationKind.Account, address, default), out Versions? versions))
+        {
+            return ParentAccount(address);
+        }
+
+        // Walks down from the latest write below the position, through credits, to a full value (or the parent).
+        UInt256[]? credits = null;
+        int creditCount = 0;
+        AccountValue value = default;
+        bool found = false;
+        lock (versions)
+        {
+            for (int i = versions.LastBelow(position); i >= 0; i--)
+            {
+                ref readonly Entry entry = ref versions.At(i);
+                if (entry.Estimate)
+                {
+                    throw new ReadDependencyException(versions.PositionAt(i));
+                }
+
+                if (!entry.IsCredit)
+                {
+                    value = entry.Account;
+                    found = true;
+                    break;
+                }
+
+                credits ??= new UInt256[i + 1];
+                credits[creditCount++] = entry.Word;
+            }
+        }
+
+        if (!found)
+        {
+            value = ParentAccount(address);
+        }
+
+        for (int c = creditCount - 1; c >= 0; c--)
+        {
+            value = Credit(address, value, credits![c]);
+        }
+
+        return value;
+    }
+
+    /// <summary>The slot's value as position <paramref name="position"/> sees it (zero after a wipe of the account's storage).</summary>
+    /// <exception cref="ReadDependencyException">The latest write (or wipe) below the position is an ESTIMATE.</exception>
+    public UInt256 ReadSlot(in Address address, in UInt256 key, int position)
+    {
+        (int slotPosition, Entry slot) = Latest(new Location(LocationKind.Slot, address, key), position);
+        (int wipePosition, Entry wipe) = Latest(new Location(LocationKind.StorageWipe, address, default), position);
+        if (slotPosition < 0 && wipePosition < 0)
+        {
+            return ParentSlot(address, key);
+        }
+
+        // A slot written by the wiping transaction itself was written after the wipe.
+        if (slotPosition >= wipePosition)
+        {
+            return slot.Estimate ? throw new ReadDependencyException(slotPosition) : slot.Word;
+        }
+
+        return wipe.Estimate ? throw new ReadDependencyException(wipePosition) : UInt256.Zero;
+    }
+
+    /// <summary>
+    /// Whether the (existing) account's storage is non-empty at <paramref name="position"/>, as the sequential world
+    /// state answers: the parent's storage counts until a wipe, slots written since count when non-zero.
+    /// </summary>
+    public bool HasStorage(in Address address, int position)
+    {
+        (int wipePosition, Entry wipe) = Latest(new Location(LocationKind.StorageWipe, address, default), position);
+        if (wipePosition >= 0 && wipe.Estimate)
+        {
+            throw new ReadDependencyException(wipePosition);
+        }
+
+        if (wipePosition < 0 && _parent.TryGetAccount(address, out Account parent) && _parent.HasStorage(address, parent.StorageRoot))
+        {
+            return true;
+        }
+
+        if (_slotKeys.TryGetValue(address, out ConcurrentDictionary<UInt256, byte>? keys))
+        {
+            foreach (UInt256 key in keys.Keys)
+            {
+                (int slotPosition, _) = Latest(new Location(LocationKind.Slot, address, key), position);
+                if (slotPosition >= 0 && slotPosition >= wipePosition && !ReadSlot(address, key, position).IsZero)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Code by hash: deployed in this block or in the parent state.</summary>
+    public byte[] Code(in Hash256 codeHash) => _code.TryGetValue(codeHash, out byte[]? code) ? code : _parent.GetCode(codeHash);
+
+    /// <summary>True when every read in <paramref name="reads"/> still sees the same value at <paramref name="position"/>.</summary>
+    public bool Validate(int position, VersionedRead[] reads)
+    {
+        try
+        {
+            foreach (VersionedRead read in reads)
+            {
+                bool same = read.Kind switch
+                {
+                    ReadKind.Account => ReadAccount(read.Address, position) == read.Account,
+                    ReadKind.Slot => ReadSlot(read.Address, read.Key, position) == read.Word,
+                    _ => HasStorage(read.Address, position) == read.Flag,
+                };
+                if (!same)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+        catch (ReadDependencyException)
+        {
+            return false;
+        }
+    }
+
+    // ---- writes
+
+    /// <summary>
+    /// Records incarnation <paramref name="incarnation"/> of the transaction at <paramref name="position"/>: its
+    /// writes replace those of its previous incarnation (locations it no longer writes are removed). True when it
+    /// wrote a location the previous incarnation did not (later transactions must then be validated again).
+    /// </summary>
+    public bool Record(int position, int incarnation, PositionRecord record)
+    {
+        foreach (KeyValuePair<Hash256, byte[]> code in record.Code)
+        {
+            _code.TryAdd(code.Key, code.Value);
+        }
+
+        var locations = new HashSet<Location>(record.Writes.Length);
+        foreach (VersionedWrite write in record.Writes)
+        {
+            locations.Add(write.Location);
+            if (write.Location.Kind == LocationKind.Slot)
+            {
+                _slotKeys.GetOrAdd(write.Location.Address, static _ => new ConcurrentDictionary<UInt256, byte>()).TryAdd(write.Location.Key, 0);
+            }
+
+            Versions versions = _versions.GetOrAdd(write.Location, static _ => new Versions());
+            lock (versions)
+            {
+                versions.Set(position, new Entry { Incarnation = incarnation, IsCredit = write.IsCredit, Account = write.Account, Word = write.Word });
+            }
+        }
+
+        bool wroteNew = false;
+        PositionRecord? previous = Volatile.Read(ref _records[position]);
+        if (previous is null)
+        {
+            wroteNew = locations.Count > 0;
+        }
+        else
+        {
+            foreach (Location location in previous.Locations)
+            {
+                if (!locations.Contains(location))
+                {
+                    Versions versions = _versions[location];
+                    lock (versions)
+                    {
+                        versions.Remove(position);
+                    }
+                }
+            }
+
+            foreach (Location location in locations)
+            {
+                wroteNew |= !previous.Locations.Contains(location);
+            }
+        }
+
+        record.Locations = locations;
+        Volatile.Write(ref _records[position], record);
+        return wroteNew;
+    }
+
+    /// <summary>Turns the writes of the last incarnation at <paramref name="position"/> into ESTIMATE markers (it was aborted).</summary>
+    public void MarkEstimates(int position)
+    {
+        PositionRecord record = Volatile.Read(ref _records[position])!;
+        foreach (Location location in record.Locations)
+        {
+            Versions versions = _versions[location];
+            lock (versions)
+            {
+                versions.MarkEstimate(position);
+            }
+        }
+    }
+
+    /// <summary>What the last recorded incarnation at <paramref name="position"/> read, wrote and returned.</summary>
+    public PositionRecord? RecordAt(int position) => Volatile.Read(ref _records[position]);
+
+    // ---- the block's net changes
+
+    /// <summary>
+    /// The net changes of positions below <paramref name="end"/> on the parent state, as the sequential world state
+    /// collects them: every account some position changed, in address order, its storage cleared when it was wiped
+    /// (or did not exist in the parent), with every slot written since.
+    /// </summary>
+    public StateChangeSet Changes(int end)
+    {
+        var addresses = new SortedSet<Address>();
+        var deployed = new Dictionary<Hash256, byte[]>();
+        for (int position = 0; position < end; position++)
+        {
+            if (_records[position] is { } record)
+            {
+                addresses.UnionWith(record.Changed);
+                foreach (KeyValuePair<Hash256, byte[]> deployment in record.Code)
+                {
+                    deployed[deployment.Key] = deployment.Value;
+                }
+            }
+        }
+
+        var accounts = new List<AccountChange>(addresses.Count);
+        var code = new SortedDictionary<Hash256, byte[]>();
+        foreach (Address address in addresses)
+        {
+            AccountValue account = ReadAccount(address, end);
+            if (!account.Exists)
+            {
+                accounts.Add(new AccountChange(address, true, 0, UInt256.Zero, Keccak256.OfEmpty, true, []));
+                continue;
+            }
+
+            (int wipePosition, _) = Latest(new Location(LocationKind.StorageWipe, address, default), end);
+            var storage = new List<KeyValuePair<UInt256, UInt256>>();
+            if (_slotKeys.TryGetValue(address, out ConcurrentDictionary<UInt256, byte>? keys))
+            {
+                foreach (UInt256 key in keys.Keys)
+                {
+                    (int slotPosition, Entry slot) = Latest(new Location(LocationKind.Slot, address, key), end);
+                    if (slotPosition >= 0 && slotPosition >= wipePosition)
+                    {
+                        storage.Add(new KeyValuePair<UInt256, UInt256>(key, slot.Word));
+                    }
+                }
+            }
+
+            storage.Sort(static (a, b) => a.Key.CompareTo(b.Key));
+            bool cleared = wipePosition >= 0 || !ParentAccount(address).Exists;
+            accounts.Add(new AccountChange(address, false, account.Nonce, account.Balance, account.CodeHash, cleared, storage));
+            if (deployed.TryGetValue(account.CodeHash, out byte[]? bytes))
+            {
+                code[account.CodeHash] = bytes;
+            }
+        }
+
+        return new StateChangeSet(accounts, [.. code]);
+    }
+
+    // ---- internals
+
+    private AccountValue ParentAccount(in Address address)
+    {
+        if (_parentAccounts.TryGetValue(address, out AccountValue cached))
+        {
+            return cached;
+        }
+
+        AccountValue value = _parent.TryGetAccount(address, out Account account) ? new AccountValue(true, account.Nonce, account.Balance, account.CodeHash) : AccountValue.Missing;
+        _parentAccounts.TryAdd(address, value);
+        return value;
+    }
+
+    private UInt256 ParentSlot(in Address address, in UInt256 key)
+    {
+        if (_parentSlots.TryGetValue((address, key), out UInt256 cached))
+        {
+            return cached;
+        }
+
+        UInt256 value = _parent.GetStorage(address, key);
+        _parentSlots.TryAdd((address, key), value);
+        return value;
+    }
+
+    /// <summary>A credit applied to <paramref name="account"/> as AddBalance and the end of the transaction apply it.</summary>
+    private AccountValue Credit(in Address address, in AccountValue account, in UInt256 amount)
+    {
+        AccountValue credited = account.Exists ? account with { Balance = account.Balance + amount } : AccountValue.Missing with { Exists = true, Balance = amount };
+        if (!credited.IsEmpty)
+        {
+            return credited;
+        }
+
+        // A zero touch deletes an empty account (EIP-161), its storage with it. The storage of an existing empty
+        // account (EIP-7610's rare case) would need a wipe no credit records, so such a block runs sequentially.
+        if (account.Exists && _parent.TryGetAccount(address, out Account parent) && _parent.HasStorage(address, parent.StorageRoot))
+        {
+            throw new SequentialFallbackException($"a zero credit deletes the empty account {address}, which has storage");
+        }
+
+        return AccountValue.Missing;
+    }
+
+    private (int Position, Entry Entry) Latest(in Location location, int position)
+    {
+        if (!_versions.TryGetValue(location, out Versions? versions))
+        {
+            return (-1, default);
+        }
+
+        lock (versions)
+        {
+            int i = versions.LastBelow(position);
+            return i < 0 ? (-1, default) : (versions.PositionAt(i), versions.At(i));
+        }
+    }
+
+    private struct Entry
+    {
+        public int Incarnation;
+        public bool Estimate;
+        public bool IsCredit;
+        public AccountValue Account;
+        public UInt256 Word;
+    }
+
+    /// <summary>The writes to one location, sorted by position. Guarded by locking the instance.</summary>
+    private sealed class Versions
+    {
+        private int[] _positions = new int[2];
+        private Entry[] _entries = new Entry[2];
+        private int _count;
+
+        public int PositionAt(int index) => _positions[index];
+
+        public ref readonly Entry At(int index) => ref _entries[index];
+
+        /// <summary>The index of the latest write below <paramref name="position"/>; -1 when none.</summary>
+        public int LastBelow(int position)
+        {
+            int index = Array.BinarySearch(_positions, 0, _count, position);
+            return (index >= 0 ? index : ~index) - 1;
+        }
+
+        public void Set(int position, in Entry entry)
+        {
+            int index = Array.BinarySearch(_positions, 0, _count, position);
+            if (index >= 0)
+            {
+                _entries[index] = entry;
+                return;
+            }
+
+            index = ~index;
+            if (_count == _positions.Length)
+            {
+                Array.Resize(ref _positions, _count * 2);
+                Array.Resize(ref _entries, _count * 2);
+            }
+
+            Array.Copy(_positions, index, _positions, index + 1, _count - index);
+            Array.Copy(_entries, index, _entries, index + 1, _count - index);
+            _positions[index] = position;
+            _entries[index] = entry;
+            _count++;
+        }
+
+        public void Remove(int position)
+        {
+            int index = Array.BinarySearch(_positions, 0, _count, position);
+            if (index < 0)
+            {
+                return;
+            }
+
+            Array.Copy(_positions, index + 1, _positions, index, _count - index - 1);
+            Array.Copy(_entries, index + 1, _entries, index, _count - index - 1);
+            _count--;
+        }
+
+        public void MarkEstimate(int position)
+        {
+            int index = Array.BinarySearch(_positions, 0, _count, position);
+            if (index >= 0)
+            {
+                _entries[index].Estimate = true;
+            }
+        }
+    }
+}
+
+/// <summary>What one incarnation at a position read, wrote and produced.</summary>
+internal sealed class PositionRecord
+{
+    public required VersionedRead[] Reads { get; init; }
+
+    public required VersionedWrite[] Writes { get; init; }
+
+    /// <summary>Code deployed, by hash.</summary>
+    public required IReadOnlyList<KeyValuePair<Hash256, byte[]>> Code { get; init; }
+
+    /// <summary>Every address the incarnation changed (the sequential world state's dirty set), credited ones included.</summary>
+    public required IReadOnlyCollection<Address> Changed { get; init; }
+
+    /// <summary>The transaction's outcome: its result, or the exception it ended with (rethrown if it is final).</summary>
+    public Transactions.TransactionResult? Result { get; init; }
+
+    public System.Runtime.ExceptionServices.ExceptionDispatchInfo? Failure { get; init; }
+
+    /// <summary>The locations written (set by <see cref="MultiVersionMemory.Record"/>).</summary>
+    public HashSet<Location> Locations { get; set; } = [];
+}

@@ -1,0 +1,360 @@
+using System.Runtime.ExceptionServices;
+using Hyperion.Core;
+using Hyperion.Core.Blocks;
+using Hyperion.Core.Transactions;
+using Hyperion.Evm;
+using Hyperion.Evm.Precompiles;
+using Hyperion.Evm.Tracing;
+using Hyperion.Execution.Blocks;
+using Hyperion.Execution.Specs;
+using Hyperion.Execution.Transactions;
+using Hyperion.State;
+using Hyperion.State.World;
+
+namespace Hyperion.Execution.Parallel;
+
+/// <summary>
+/// Executes a block's transactions in parallel with Block-STM (optimistic execution on a multi-version memory,
+/// validation of what each transaction read, re-execution of those that read too early), with results identical
+/// to the sequential <see cref="BlockExecutor"/>'s: the same receipts, logs, gas, state changes and errors.
+/// </summary>
+/// <remarks>
+/// <para>Each transaction runs through the same <see cref="TransactionHandler"/> phases (any subclass: the executor
+/// only sees the world state it gives the handler), on a journaled world state that reads through the multi-version
+/// memory. The pre-block system calls run first and the withdrawals and rewards last, sequentially.</para>
+/// <para>Inclusion is decided afterwards in block order, as the sequential executor decides it: the receipts'
+/// cumulative gas is a prefix sum, and on import the first transaction that does not fit the block's gas or blob gas,
+/// is invalid or needs an unavailable precompile makes the block invalid with the same message. When building, the
+/// first transaction that does not fit the gas left ends the parallel prefix: it is skipped and the transactions
+/// after it run sequentially on the prefix's state, so the block is the one the sequential builder makes.</para>
+/// <para>Blocks with fewer than <c>sequentialBelow</c> transactions (and a block whose credits would delete an empty
+/// account that has storage, which no credit can express) run on the sequential executor.</para>
+/// </remarks>
+public sealed class ParallelBlockExecutor : IBlockExecutor
+{
+    /// <summary>Blocks with fewer transactions than this run sequentially by default (below it the workers cost more than they gain).</summary>
+    public const int DefaultSequentialBelow = 8;
+
+    private readonly BlockExecutor _sequential;
+    private readonly int _threads;
+    private readonly int _sequentialBelow;
+
+    /// <param name="threads">Worker threads per block (0: one per core).</param>
+    /// <param name="sequentialBelow">Blocks with fewer transactions run sequentially (default <see cref="DefaultSequentialBelow"/>; with one thread, every block).</param>
+    public ParallelBlockExecutor(ChainSpec spec, ChainPrecompiles? precompiles = null, TransactionHandler? handler = null, int threads = 0, int? sequentialBelow = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(threads);
+        if (sequentialBelow is < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(sequentialBelow), sequentialBelow, "must not be negative");
+        }
+
+        _sequential = new BlockExecutor(spec, precompiles, handler);
+        _threads = threads == 0 ? System.Environment.ProcessorCount : threads;
+        _sequentialBelow = sequentialBelow ?? (_threads == 1 ? int.MaxValue : DefaultSequentialBelow);
+    }
+
+    public ChainSpec Spec => _sequential.Spec;
+
+    public ChainPrecompiles Precompiles => _sequential.Precompiles;
+
+    /// <summary>Worker threads per block.</summary>
+    public int Threads => _threads;
+
+    public BlockEnvironment Environment(BlockHeader header, IBlockHashProvider? blockHashes) => _sequential.Environment(header, blockHashes);
+
+    public BlockEnvironment CallEnvironment(BlockHeader parent, IBlockHashProvider? blockHashes) => _sequential.CallEnvironment(parent, blockHashes);
+
+    public TransactionResult Replay(BlockInput block, IStateReader parentState, int index, IEvmTracer? tracer) => _sequential.Replay(block, parentState, index, tracer);
+
+    public TransactionResult Call(BlockEnvironment environment, IStateReader state, Transaction tx, Address sender, IEvmTracer? tracer = null, AccessRecorder? accesses = null) =>
+        _sequential.Call(environment, state, tx, sender, tracer, accesses);
+
+    public BlockExecution Execute(BlockInput block, IStateReader parentState, BlockExecutionMode mode)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        ArgumentNullException.ThrowIfNull(parentState);
+        if (block.Transactions.Count < _sequentialBelow)
+        {
+            return _sequential.Execute(block, parentState, mode);
+        }
+
+        try
+        {
+            return new BlockRun(this, Environment(block.Header, block.BlockHashes), block.Transactions, parentState).Execute(block, mode);
+        }
+        catch (SequentialFallbackException)
+        {
+            // Nothing was kept: the block is a pure function of its parent state.
+            return _sequential.Execute(block, parentState, mode);
+        }
+    }
+
+    /// <summary>
+    /// What one incarnation at a position contributes to the multi-version memory: the accounts it changed (an
+    /// account whose fields it left as it read them is not written, so a contract whose storage every transaction
+    /// changes is not a conflict), wipes of storage that existed, slots, code and credits.
+    /// </summary>
+    private static PositionRecord ToRecord(VersionedStateReader reader, WorldState state, IReadOnlyList<(Address Address, UInt256 Amount)> credits, TransactionResult? result)
+    {
+        StateChangeSet changes = state.CollectChanges();
+        var writes = new List<VersionedWrite>();
+        var changed = new HashSet<Address>();
+        foreach (AccountChange change in changes.Accounts)
+        {
+            changed.Add(change.Address);
+            AccountValue read = reader.AccountRead(change.Address);
+            AccountValue now = change.Deleted ? AccountValue.Missing : new AccountValue(true, change.Nonce, change.Balance, change.CodeHash);
+            if (now != read)
+            {
+                writes.Add(VersionedWrite.OfAccount(change.Address, now));
+            }
+
+            // A missing account has no storage to wipe (the memory keeps that so: deletions of existing accounts wipe).
+            if (change.StorageCleared && read.Exists)
+            {
+                writes.Add(VersionedWrite.Wipe(change.Address));
+            }
+
+            foreach (KeyValuePair<UInt256, UInt256> slot in change.Storage)
+            {
+                writes.Add(VersionedWrite.OfSlot(change.Address, slot.Key, slot.Value));
+            }
+        }
+
+        foreach ((Address address, UInt256 amount) in credits)
+        {
+            changed.Add(address);
+            writes.Add(VersionedWrite.Credit(address, amount));
+        }
+
+        return new PositionRecord { Reads = reader.Reads, Writes = [.. writes], Code = changes.Code, Changed = changed, Result = result };
+    }
+
+    /// <summary>
+    /// Runs <paramref name="transactions"/> in parallel on <paramref name="parentState"/> in <paramref name="environment"/>,
+    /// with nothing of a block around them (no system calls, gas limit, withdrawals or rewards): how a state test
+    /// runs its transaction through this executor. The results are in order (a rejected transaction leaves the state
+    /// untouched); an exception of a transaction is thrown as executing them in order would throw it.
+    /// </summary>
+    public (IReadOnlyList<TransactionResult> Results, StateChangeSet Changes) ExecuteTransactions(BlockEnvironment environment, IStateReader parentState, IReadOnlyList<(Transaction Transaction, Address Sender)> transactions)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        ArgumentNullException.ThrowIfNull(parentState);
+        ArgumentNullException.ThrowIfNull(transactions);
+        var run = new BlockRun(this, environment, transactions, parentState);
+        run.RecordSystemCalls(null);
+        run.RunWorkers();
+        var results = new TransactionResult[transactions.Count];
+        for (int i = 0; i < results.Length; i++)
+        {
+            PositionRecord record = run.Memory.RecordAt(i + 1)!;
+            record.Failure?.Throw();
+            results[i] = record.Result!;
+        }
+
+        return (results, run.Memory.Changes(transactions.Count + 1));
+    }
+
+    /// <summary>One block's parallel execution.</summary>
+    private sealed class BlockRun
+    {
+        private readonly ParallelBlockExecutor _executor;
+        private readonly IReadOnlyList<(Transaction Transaction, Address Sender)> _transactions;
+        private readonly BlockEnvironment _environment;
+        private readonly PrecompileTable _precompiles;
+        private readonly TransactionProcessor _processor;
+        private readonly BlockStmScheduler _scheduler;
+
+        public BlockRun(ParallelBlockExecutor executor, BlockEnvironment environment, IReadOnlyList<(Transaction Transaction, Address Sender)> transactions, IStateReader parentState)
+        {
+            _executor = executor;
+            _transactions = transactions;
+            _environment = environment;
+            _precompiles = executor.Precompiles.For(environment.Fork);
+            _processor = executor._sequential.Processor(environment, _precompiles);
+
+            // Positions: 0 the system calls, 1…n the transactions, n + 1 the end of the block.
+            Memory = new MultiVersionMemory(parentState, transactions.Count + 2);
+            _scheduler = new BlockStmScheduler(transactions.Count);
+        }
+
+        public MultiVersionMemory Memory { get; }
+
+        /// <summary>Position 0: the pre-block system calls of <paramref name="block"/> (none without a block).</summary>
+        public void RecordSystemCalls(BlockInput? block)
+        {
+            var reader = new VersionedStateReader(Memory, 0);
+            var system = new WorldState(reader);
+            if (block is not null)
+            {
+                _executor._sequential.RunSystemCalls(system, block, _environment, _precompiles);
+            }
+
+            Memory.Record(0, 0, ToRecord(reader, system, [], null));
+        }
+
+        public BlockExecution Execute(BlockInput block, BlockExecutionMode mode)
+        {
+            BlockExecutor sequential = _executor._sequential;
+            RecordSystemCalls(block);
+            RunWorkers();
+
+            // In block order, as the sequential executor takes them; the first transaction that does not fit ends the
+            // parallel prefix (on import that is an invalid block, thrown by the assembly).
+            var assembly = new BlockAssembly(sequential, block, _environment, mode);
+            int count = _transactions.Count;
+            int prefix = count;
+            for (int i = 0; i < count; i++)
+            {
+                (Transaction tx, Address sender) = _transactions[i];
+                if (!assembly.Fits(tx, sender))
+                {
+                    prefix = i;
+                    break;
+                }
+
+                PositionRecord record = Memory.RecordAt(i + 1)!;
+                if (record.Failure is { SourceException: PrecompileUnavailableException unavailable })
+                {
+                    assembly.Unavailable(tx, sender, unavailable);
+                }
+                else if (record.Failure is { } failure)
+                {
+                    failure.Throw();
+                }
+                else
+                {
+                    assembly.Add(tx, sender, record.Result!);
+                }
+            }
+
+            // The rest of the block runs sequentially on the prefix's state: the transactions after a skipped one,
+            // then withdrawals and rewards. Its position replaces the skipped transaction's speculative writes.
+            int end = prefix + 1;
+            var tailReader = new VersionedStateReader(Memory, end);
+            var tail = new WorldState(tailReader);
+            if (prefix < count)
+            {
+                BlockExecutor.ExecuteTransactions(tail, block, prefix + 1, _processor, assembly);
+            }
+
+            sequential.FinishBlock(tail, block);
+            Memory.Record(end, 0, ToRecord(tailReader, tail, [], null));
+            return assembly.Complete(Memory.Changes(end + 1));
+        }
+
+        public void RunWorkers()
+        {
+            int workers = Math.Min(_executor._threads, _transactions.Count);
+            if (workers == 0)
+            {
+                return;
+            }
+
+            ExceptionDispatchInfo? failure = null;
+            void Worker()
+            {
+                try
+                {
+                    Work();
+                }
+                catch (Exception e)
+                {
+                    Interlocked.CompareExchange(ref failure, ExceptionDispatchInfo.Capture(e), null);
+                    _scheduler.Halt();
+                }
+            }
+
+            var others = new Task[workers - 1];
+            for (int i = 0; i < others.Length; i++)
+            {
+                others[i] = Task.Factory.StartNew(Worker, CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
+            }
+
+            Worker();
+            Task.WaitAll(others);
+            failure?.Throw();
+        }
+
+        /// <summary>A worker: takes tasks from the scheduler until the block is done.</summary>
+        private void Work()
+        {
+            StmTask? task = null;
+            var spin = default(SpinWait);
+            while (!_scheduler.Done)
+            {
+                task = task is { } current ? (current.IsValidation ? Validate(current) : Execute(current)) : _scheduler.NextTask();
+                if (task is null)
+                {
+                    spin.SpinOnce();
+                }
+                else
+                {
+                    spin.Reset();
+                }
+            }
+        }
+
+        private StmTask? Execute(StmTask task)
+        {
+            while (true)
+            {
+                int position = task.Index + 1;
+                PositionRecord? record = RunIncarnation(task.Index, out int blocking);
+                if (record is null)
+                {
+                    if (_scheduler.AddDependency(task.Index, blocking - 1))
+                    {
+                        return null;
+                    }
+
+                    continue;
+                }
+
+                bool wroteNewLocation = Memory.Record(position, task.Incarnation, record);
+                return _scheduler.FinishExecution(task.Index, task.Incarnation, wroteNewLocation);
+            }
+        }
+
+        private StmTask? Validate(StmTask task)
+        {
+            int position = task.Index + 1;
+            bool valid = Memory.Validate(position, Memory.RecordAt(position)!.Reads);
+            bool aborted = !valid && _scheduler.TryValidationAbort(task.Index, task.Incarnation);
+            if (aborted)
+            {
+                Memory.MarkEstimates(position);
+            }
+
+            return _scheduler.FinishValidation(task.Index, aborted);
+        }
+
+        /// <summary>Runs transaction <paramref name="index"/> on its position's view; null when a read met an ESTIMATE (of <paramref name="blocking"/>).</summary>
+        private PositionRecord? RunIncarnation(int index, out int blocking)
+        {
+            blocking = -1;
+            (Transaction tx, Address sender) = _transactions[index];
+            var reader = new VersionedStateReader(Memory, index + 1);
+            var world = new WorldState(reader);
+            var state = new DeferredCreditState(world);
+            try
+            {
+                TransactionResult result = _processor.Execute(state, tx, sender);
+                return ToRecord(reader, world, state.PendingCredits(), result);
+            }
+            catch (ReadDependencyException e)
+            {
+                blocking = e.Position;
+                return null;
+            }
+            catch (Exception e) when (e is not SequentialFallbackException and not OutOfMemoryException)
+            {
+                // An incarnation may have read a mix of states no sequential run sees, and fail where the final one
+                // will not; its failure stands only if it is final (validated), and is then the block's, as it
+                // would have been sequentially.
+                return new PositionRecord { Reads = reader.Reads, Writes = [], Code = [], Changed = [], Failure = ExceptionDispatchInfo.Capture(e) };
+            }
+        }
+    }
+}

@@ -1,0 +1,459 @@
+using System.Diagnostics;
+using Hyperion.Chain;
+using Hyperion.Core;
+using Hyperion.Core.Blocks;
+using Hyperion.Core.Transactions;
+using Hyperion.Execution.Blocks;
+using Hyperion.Execution.Specs;
+using Hyperion.Rollup.Config;
+using Hyperion.Rollup.Derivation;
+using Microsoft.Extensions.Logging;
+
+namespace Hyperion.Rollup.Node.Engine;
+
+/// <summary>The three heads of a rollup node: the chain's head (unsafe), the newest block derived from L1 (safe), and the newest derived from finalized L1 data.</summary>
+public readonly record struct RollupHeads(L2BlockRef Unsafe, L2BlockRef Safe, L2BlockRef Finalized);
+
+/// <summary>
+/// The rollup's engine (op-node's engine controller, on this project's chain seams): builds L2 blocks from payload
+/// attributes with the chain's block executor (the attributes' transactions forced first, then, for the sequencer,
+/// pool transactions up to the gas limit), inserts derived attributes as the safe chain (consolidating with the unsafe
+/// block at that height when it matches, reorganizing the unsafe chain when it does not), keeps the unsafe, safe and
+/// finalized heads (safe and finalized persisted in the data directory), and rewinds the chain on an L1 reorg.
+/// It is the node's block producer: blocks come only from the derivation and the sequencer, never from evm_mine.
+/// </summary>
+/// <remarks>
+/// Every write holds the chain's <see cref="ChainProvider.WriteLock"/>. The derivation's cursor
+/// (<see cref="PendingSafe"/>) may be behind the safe head after a restart: it re-derives blocks the node already
+/// has, which consolidate without executing.
+/// </remarks>
+public sealed class RollupEngine : IBlockProducer, IChainHeads, ISafeL2Chain
+{
+    /// <summary>Most pool transactions one sequenced block considers.</summary>
+    public const int MaxPoolTransactionsPerBlock = 10_000;
+
+    private readonly ChainProvider _chain;
+    private readonly ITransactionPool _pool;
+    private readonly IStateStore _stateStore;
+    private readonly RollupConfig _config;
+    private readonly string? _dataDirectory;
+    private readonly ILogger _logger;
+    private volatile HeadPair _heads;
+
+    public RollupEngine(ChainProvider chain, ITransactionPool pool, IStateStore stateStore, RollupConfig config, string? dataDirectory, ILogger logger)
+    {
+        _chain = chain ?? throw new ArgumentNullException(nameof(chain));
+        _pool = pool ?? throw new ArgumentNullException(nameof(pool));
+        _stateStore = stateStore ?? throw new ArgumentNullException(nameof(stateStore));
+        _config = config ?? throw new ArgumentNullException(nameof(config));
+        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        _dataDirectory = dataDirectory;
+        StoredBlock genesis = chain.Store.Genesis;
+        if (genesis.Hash != config.GenesisL2.Hash || genesis.Number != config.GenesisL2.Number)
+        {
+            throw new RollupConfigException([
+                $"genesis.l2 is {config.GenesisL2.Number} {config.GenesisL2.Hash}, but the L2 genesis this node builds from the rollup config is {genesis.Number} {genesis.Hash}",
+            ]);
+        }
+
+        L2BlockRef genesisRef = RefOf(genesis);
+        L2BlockRef safe = genesisRef;
+        L2BlockRef finalized = genesisRef;
+        if (dataDirectory is not null && HeadsFile.Read(dataDirectory) is (BlockId storedSafe, BlockId storedFinalized))
+        {
+            safe = Canonical(storedSafe) ?? genesisRef;
+            finalized = Canonical(storedFinalized) ?? genesisRef;
+            if (safe.Hash != storedSafe.Hash || finalized.Hash != storedFinalized.Hash)
+            {
+                _logger.LogWarning("stored heads (safe {Safe}, finalized {Finalized}) are not in the chain; starting from genesis", storedSafe.Number, storedFinalized.Number);
+            }
+        }
+
+        _heads = new HeadPair(safe, finalized);
+        PendingSafe = safe;
+        chain.Store.Heads = this;
+    }
+
+    public RollupConfig Config => _config;
+
+    public ChainProvider Chain => _chain;
+
+    /// <summary>The chain's head.</summary>
+    public L2BlockRef Unsafe => RefOf(_chain.Store.Head);
+
+    public L2BlockRef Safe => _heads.Safe;
+
+    public L2BlockRef Finalized => _heads.Finalized;
+
+    public RollupHeads Heads
+    {
+        get
+        {
+            HeadPair heads = _heads;
+            return new RollupHeads(Unsafe, heads.Safe, heads.Finalized);
+        }
+    }
+
+    /// <summary>The derivation's cursor: the last block it derived (or consolidated); the next derived block goes on it.</summary>
+    public L2BlockRef PendingSafe { get; private set; }
+
+    ulong IChainHeads.Safe => Safe.Number;
+
+    ulong IChainHeads.Finalized => Finalized.Number;
+
+    public L2BlockRef RefOf(StoredBlock block)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        return L2Blocks.ToRef(block.Block, _config);
+    }
+
+    /// <summary>The canonical block at <paramref name="number"/>, if any.</summary>
+    public L2BlockRef? RefAt(ulong number) => _chain.Store.GetByNumber(number) is { } block ? RefOf(block) : null;
+
+    /// <summary>The system config the block after <paramref name="parent"/> starts from.</summary>
+    public SystemConfig SystemConfigAfter(L2BlockRef parent)
+    {
+        StoredBlock block = _chain.Store.GetByHash(parent.Hash) ?? throw new InvalidOperationException($"L2 block {parent.Number} {parent.Hash} is not in the chain");
+        return L2Blocks.SystemConfigOf(block.Block, _config);
+    }
+
+    /// <summary>
+    /// Builds the next unsafe block on <paramref name="parent"/>, the chain's head, from <paramref name="attributes"/>
+    /// (the sequencer), with pool transactions after the attributes' when <paramref name="includePool"/>. Null with
+    /// the reason when an attributes transaction could not be included or the head moved meanwhile.
+    /// </summary>
+    public StoredBlock? BuildUnsafe(L2BlockRef parent, PayloadAttributes attributes, bool includePool, out string? failure)
+    {
+        ArgumentNullException.ThrowIfNull(attributes);
+        lock (_chain.WriteLock)
+        {
+            if (_chain.Store.Head.Hash != parent.Hash)
+            {
+                failure = $"the chain's head moved from block {parent.Number} while the attributes were prepared";
+                return null;
+            }
+
+            return Build(attributes, includePool, out failure);
+        }
+    }
+
+    /// <summary>Cuts the unsafe chain after <paramref name="number"/> (the sequencer's L1 origin was reorganized away); never below the safe head.</summary>
+    public void RewindUnsafe(ulong number)
+    {
+        lock (_chain.WriteLock)
+        {
+            RewindTo(Math.Max(number, Math.Max(Safe.Number, PendingSafe.Number)));
+        }
+    }
+
+    /// <summary>
+    /// Inserts derived attributes on <see cref="PendingSafe"/>: when the chain already has a block at that height that
+    /// matches them, the cursor just advances to it; otherwise the chain is cut back to the cursor and the block built
+    /// from the attributes. The safe head follows the cursor forward. False with the reason when the attributes
+    /// cannot be built (the batch is dropped: nothing changes).
+    /// </summary>
+    public bool InsertDerived(PayloadAttributes attributes, out string? failure)
+    {
+        ArgumentNullException.ThrowIfNull(attributes);
+        lock (_chain.WriteLock)
+        {
+            L2BlockRef parent = PendingSafe;
+            if (_chain.Store.GetByNumber(parent.Number + 1) is { } existing)
+            {
+                string? mismatch = Mismatch(existing, attributes, parent);
+                if (mismatch is null)
+                {
+                    AdvanceCursor(RefOf(existing));
+                    failure = null;
+                    return true;
+                }
+
+                _logger.LogWarning("unsafe block {Number} does not match the derived attributes ({Reason}): reorganizing the unsafe chain to the derived block", existing.Number, mismatch);
+                RewindTo(parent.Number);
+            }
+
+            StoredBlock? built = Build(attributes, includePool: false, out failure);
+            if (built is null)
+            {
+                return false;
+            }
+
+            AdvanceCursor(RefOf(built));
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Moves the derivation cursor to <paramref name="cursor"/> (a pipeline reset). With <paramref name="rewindSafe"/>
+    /// (an L1 reorg) the safe head goes back to it too; <paramref name="unsafeHead"/>, when given, cuts the chain after that block.
+    /// </summary>
+    public void Reset(L2BlockRef cursor, bool rewindSafe, L2BlockRef? unsafeHead)
+    {
+        lock (_chain.WriteLock)
+        {
+            if (unsafeHead is { } head && Canonical(head.Id()) is not null)
+            {
+                RewindTo(head.Number);
+            }
+
+            PendingSafe = cursor;
+            HeadPair heads = _heads;
+            if (rewindSafe && heads.Safe.Number > cursor.Number)
+            {
+                SetHeads(cursor, heads.Finalized);
+            }
+        }
+    }
+
+    /// <summary>Marks <paramref name="block"/> finalized when it is canonical, after the current finalized block and not past the safe head.</summary>
+    public void Finalize(L2BlockRef block)
+    {
+        lock (_chain.WriteLock)
+        {
+            HeadPair heads = _heads;
+            if (block.Number > heads.Finalized.Number && block.Number <= heads.Safe.Number && Canonical(block.Id()) is not null)
+            {
+                SetHeads(heads.Safe, block);
+            }
+        }
+    }
+
+    // ISafeL2Chain: the safe chain as the batch queue sees it (up to the derivation's cursor).
+    public bool TryGetBlock(ulong number, out L2BlockRef block)
+    {
+        if (number <= PendingSafe.Number && RefAt(number) is { } found)
+        {
+            block = found;
+            return true;
+        }
+
+        block = default;
+        return false;
+    }
+
+    public bool TryGetTransactions(ulong number, out IReadOnlyList<ReadOnlyMemory<byte>> transactions)
+    {
+        if (number <= PendingSafe.Number && _chain.Store.GetByNumber(number) is { } stored)
+        {
+            transactions = [.. stored.Block.Transactions.Select(t => t.Envelope)];
+            return true;
+        }
+
+        transactions = [];
+        return false;
+    }
+
+    // IBlockProducer: the derivation and the sequencer drive the engine; nothing runs on its own schedule.
+    public void Start()
+    {
+    }
+
+    public StoredBlock Mine() => throw new InvalidOperationException("a rollup's blocks come from L1 derivation and the sequencer, not from evm_mine");
+
+    public MiningMode Mode
+    {
+        get => MiningMode.Manual;
+        set => throw new InvalidOperationException("a rollup's block production follows its block time and L1; it has no mining mode");
+    }
+
+    public PendingInclusion? ExpectInclusion(in Hash256 hash) => null;
+
+    public void Dispose()
+    {
+    }
+
+    /// <summary>Why <paramref name="block"/> is not the block <paramref name="attributes"/> build on <paramref name="parent"/>; null when it is (op-node's AttributesMatchBlock).</summary>
+    public static string? Mismatch(StoredBlock block, PayloadAttributes attributes, L2BlockRef parent)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        ArgumentNullException.ThrowIfNull(attributes);
+        BlockHeader header = block.Header;
+        if (header.ParentHash != parent.Hash)
+        {
+            return $"parent {header.ParentHash}, expected {parent.Hash}";
+        }
+
+        if (header.Timestamp != attributes.Timestamp)
+        {
+            return $"timestamp {header.Timestamp}, expected {attributes.Timestamp}";
+        }
+
+        if (header.MixHash != attributes.PrevRandao)
+        {
+            return "prevrandao differs";
+        }
+
+        if (header.GasLimit != attributes.GasLimit)
+        {
+            return $"gas limit {header.GasLimit}, expected {attributes.GasLimit}";
+        }
+
+        if (header.Beneficiary != attributes.SuggestedFeeRecipient)
+        {
+            return "fee recipient differs";
+        }
+
+        if (header.ParentBeaconBlockRoot is { } root && attributes.ParentBeaconBlockRoot is { } expectedRoot && root != expectedRoot)
+        {
+            return "parent beacon block root differs";
+        }
+
+        if ((block.Block.Body.Withdrawals is not null) != attributes.HasWithdrawals)
+        {
+            return "withdrawals presence differs";
+        }
+
+        Transaction[] transactions = block.Block.Transactions;
+        if (transactions.Length != attributes.Transactions.Count)
+        {
+            return $"{transactions.Length} transactions, expected {attributes.Transactions.Count}";
+        }
+
+        for (int i = 0; i < transactions.Length; i++)
+        {
+            if (!transactions[i].Envelope.Span.SequenceEqual(attributes.Transactions[i].Span))
+            {
+                return $"transaction {i} differs";
+            }
+        }
+
+        return null;
+    }
+
+    private StoredBlock? Build(PayloadAttributes attributes, bool includePool, out string? failure)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        ChainStore store = _chain.Store;
+        IChainState states = _chain.States;
+        StoredBlock parent = store.Head;
+        var forced = new List<(Transaction Transaction, Address Sender)>(attributes.Transactions.Count);
+        for (int i = 0; i < attributes.Transactions.Count; i++)
+        {
+            if (!Transaction.TryDecode(attributes.Transactions[i], out Transaction? tx, out string? error))
+            {
+                failure = $"transaction {i} does not decode: {error}";
+                return null;
+            }
+
+            if (!tx!.TryRecoverSender(out Address sender))
+            {
+                failure = $"transaction {i} has an invalid signature";
+                return null;
+            }
+
+            forced.Add((tx, sender));
+        }
+
+        BlockHeader draft = HeaderDraft(parent.Header, attributes);
+        List<(Transaction Transaction, Address Sender)> candidates = [.. forced];
+        if (includePool)
+        {
+            candidates.AddRange(_pool.SelectForBlock(draft.BaseFeePerGas ?? UInt256.Zero, MaxPoolTransactionsPerBlock));
+        }
+
+        var input = new BlockInput(draft, candidates) { BlockHashes = store, Withdrawals = [] };
+        BlockExecution execution = _chain.Executor.Execute(input, states.LatestForExecution, BlockExecutionMode.Build);
+        var forcedSet = new HashSet<Transaction>(forced.Select(f => f.Transaction), ReferenceEqualityComparer.Instance);
+        if (execution.Skipped.FirstOrDefault(s => forcedSet.Contains(s.Transaction)) is { } skipped)
+        {
+            failure = $"transaction {skipped.Transaction.Hash} cannot be included: {skipped.Reason}";
+            return null;
+        }
+
+        StoredBlock block = BlockImporter.Seal(states, draft, execution);
+        if (!attributes.HasWithdrawals && block.Block.Body.Withdrawals is not null)
+        {
+            states.Abort(block.Number);
+            failure = "the chain spec has withdrawals (Shanghai) where the rollup has not reached Canyon";
+            return null;
+        }
+
+        _chain.AddBuilt(block, execution, _pool, stopwatch.Elapsed);
+        failure = null;
+        return block;
+    }
+
+    private BlockHeader HeaderDraft(BlockHeader parent, PayloadAttributes attributes)
+    {
+        ulong number = parent.Number + 1;
+        ulong timestamp = attributes.Timestamp;
+        ChainSpec spec = _chain.Executor.Spec;
+        ulong? excessBlobGas = spec.NextExcessBlobGas(parent, number, timestamp);
+        return new BlockHeader
+        {
+            ParentHash = parent.Hash,
+            Beneficiary = attributes.SuggestedFeeRecipient,
+            Number = number,
+            GasLimit = attributes.GasLimit,
+            Timestamp = timestamp,
+            MixHash = attributes.PrevRandao,
+            BaseFeePerGas = spec.NextBaseFee(parent, number, timestamp),
+            ExcessBlobGas = excessBlobGas,
+            ParentBeaconBlockRoot = excessBlobGas is null ? null : attributes.ParentBeaconBlockRoot ?? Hash256.Zero,
+        };
+    }
+
+    private void AdvanceCursor(L2BlockRef cursor)
+    {
+        PendingSafe = cursor;
+        HeadPair heads = _heads;
+        bool safeGone = Canonical(heads.Safe.Id()) is null;
+        if (cursor.Number > heads.Safe.Number || safeGone)
+        {
+            bool finalizedGone = Canonical(heads.Finalized.Id()) is null;
+            SetHeads(cursor, finalizedGone ? cursor : heads.Finalized);
+        }
+    }
+
+    /// <summary>Cuts the chain after block <paramref name="number"/> and rebuilds the state by re-executing the kept blocks (the restart path).</summary>
+    private void RewindTo(ulong number)
+    {
+        ChainStore store = _chain.Store;
+        ulong head = store.Head.Number;
+        if (number >= head)
+        {
+            return;
+        }
+
+        _logger.LogWarning("rewinding the L2 chain from block {Head} to {Number}", head, number);
+        store.TruncateAfter(number);
+        _chain.ReplaceStates(_stateStore.Recreate(_chain.States, _chain.GenesisState));
+        var importer = new BlockImporter(_chain);
+        for (ulong i = 1; i <= number; i++)
+        {
+            importer.Import(store.GetByNumber(i)!);
+        }
+
+        _pool.Clear(_chain.LatestState, _chain.NextBaseFee(store.Head.Header));
+        if (PendingSafe.Number > number)
+        {
+            PendingSafe = RefOf(store.Head);
+        }
+
+        HeadPair heads = _heads;
+        if (heads.Safe.Number > number)
+        {
+            L2BlockRef newHead = RefOf(store.Head);
+            SetHeads(newHead, heads.Finalized.Number > number ? newHead : heads.Finalized);
+        }
+    }
+
+    private L2BlockRef? Canonical(BlockId id) =>
+        _chain.Store.GetByNumber(id.Number) is { } block && block.Hash == id.Hash ? RefOf(block) : null;
+
+    private void SetHeads(L2BlockRef safe, L2BlockRef finalized)
+    {
+        _heads = new HeadPair(safe, finalized);
+        if (_dataDirectory is not null)
+        {
+            HeadsFile.Write(_dataDirectory, safe.Id(), finalized.Id());
+        }
+    }
+
+    private sealed record HeadPair(L2BlockRef Safe, L2BlockRef Finalized);
+}
+
+internal static class L2BlockRefExtensions
+{
+    public static BlockId Id(this L2BlockRef block) => new(block.Hash, block.Number);
+}

@@ -1,0 +1,130 @@
+using Hyperion.Core.Blocks;
+using Hyperion.Rollup.Config;
+using Hyperion.Rollup.Derivation;
+using Hyperion.Rollup.Node.Derivation;
+using Hyperion.Rollup.Node.Engine;
+using Hyperion.Rollup.Node.L1;
+using Microsoft.Extensions.Logging;
+
+namespace Hyperion.Rollup.Node.Sequencing;
+
+/// <summary>How the sequencer chooses L1 origins.</summary>
+public sealed record RollupSequencerOptions
+{
+    /// <summary>L1 blocks that must follow a block before it is adopted as an L1 origin (op-node's sequencer L1 confirmations).</summary>
+    public ulong L1ConfirmationDepth { get; init; }
+
+    /// <summary>How long to wait after L1 could not be read.</summary>
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(1);
+}
+
+/// <summary>
+/// The sequencer's driver (op-node's sequencer): at each L2 block time builds the next unsafe block. Its L1 origin is
+/// the parent's, or the next L1 block once that block's time is at or before the new L2 timestamp and it has the
+/// required confirmations; its first transactions are the L1 attributes deposit and, in a new epoch, the epoch's
+/// deposits; then pool transactions, except past the max sequencer drift where the block must stay empty.
+/// </summary>
+public sealed class RollupSequencer(RollupConfig config, L1Cache l1, RollupEngine engine, AttributesSource attributes, RollupSequencerOptions options, TimeProvider time, ILogger logger)
+{
+    public async Task RunAsync(CancellationToken cancellation)
+    {
+        string? lastProblem = null;
+        while (!cancellation.IsCancellationRequested)
+        {
+            try
+            {
+                L2BlockRef head = engine.Unsafe;
+                ulong timestamp = head.Time + config.BlockTime;
+                long wait = (long)timestamp - time.GetUtcNow().ToUnixTimeSeconds();
+                if (wait > 0)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(wait), time, cancellation).ConfigureAwait(false);
+                    continue;
+                }
+
+                string? problem = await BuildNextAsync(head, cancellation).ConfigureAwait(false);
+                if (problem is not null && problem != lastProblem)
+                {
+                    logger.LogWarning("sequencer: block {Number} not built: {Reason}", head.Number + 1, problem);
+                }
+
+                lastProblem = problem;
+                if (problem is not null)
+                {
+                    await Task.Delay(options.RetryDelay, time, cancellation).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (L1SourceException e)
+            {
+                if (e.Message != lastProblem)
+                {
+                    logger.LogWarning("sequencer: L1 could not be read, retrying: {Reason}", e.Message);
+                    lastProblem = e.Message;
+                }
+
+                try
+                {
+                    await Task.Delay(options.RetryDelay, time, cancellation).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>Builds the block after <paramref name="head"/>; the reason when it could not.</summary>
+    public async Task<string?> BuildNextAsync(L2BlockRef head, CancellationToken cancellation)
+    {
+        ulong timestamp = head.Time + config.BlockTime;
+        BlockHeader current = await l1.HeaderByHashAsync(head.L1Origin.Hash, cancellation).ConfigureAwait(false);
+        BlockHeader? next = await l1.HeaderByNumberAsync(current.Number + 1, cancellation).ConfigureAwait(false);
+        if (next is not null && next.ParentHash != current.Hash)
+        {
+            await RewindToCanonicalOriginAsync(head, cancellation).ConfigureAwait(false);
+            return $"L1 origin {current.Number} was reorganized away";
+        }
+
+        BlockHeader origin = current;
+        if (next is not null && next.Timestamp <= timestamp)
+        {
+            // Past the drift on the current origin the next one must be adopted, confirmed or not (op-node does the same).
+            bool mustAdvance = timestamp > current.Timestamp + config.MaxSequencerDriftAt(current.Timestamp);
+            BlockHeader? l1Head = mustAdvance ? null : await l1.Source.HeaderAsync(L1Head.Latest, cancellation).ConfigureAwait(false);
+            if (mustAdvance || (l1Head is not null && next.Number + options.L1ConfirmationDepth <= l1Head.Number))
+            {
+                origin = next;
+            }
+        }
+
+        // Past the drift the block may carry no sequencer transactions (and must adopt the next origin when it can).
+        bool pastDrift = timestamp > origin.Timestamp + config.MaxSequencerDriftAt(origin.Timestamp);
+        PayloadAttributes payload;
+        try
+        {
+            payload = await attributes.BuildAsync(head, origin, [], cancellation).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException e)
+        {
+            return e.Message;
+        }
+
+        return engine.BuildUnsafe(head, payload, includePool: !pastDrift, out string? failure) is null ? failure : null;
+    }
+
+    private async Task RewindToCanonicalOriginAsync(L2BlockRef head, CancellationToken cancellation)
+    {
+        L2BlockRef block = head;
+        while (block.Number > engine.Safe.Number && !await l1.IsCanonicalAsync(block.L1Origin, cancellation).ConfigureAwait(false))
+        {
+            block = engine.RefAt(block.Number - 1) ?? throw new InvalidOperationException($"L2 block {block.Number - 1} is missing");
+        }
+
+        engine.RewindUnsafe(block.Number);
+    }
+}

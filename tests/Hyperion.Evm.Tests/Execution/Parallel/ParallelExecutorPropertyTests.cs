@@ -1,0 +1,264 @@
+using System.Globalization;
+using System.Text;
+using CsCheck;
+using Hyperion.Core;
+using Hyperion.Core.Blocks;
+using Hyperion.Core.Transactions;
+using Hyperion.Execution.Blocks;
+using Hyperion.Execution.Parallel;
+using Hyperion.Execution.Specs;
+using Hyperion.State.World;
+
+namespace Hyperion.Evm.Tests.Execution.Parallel;
+
+/// <summary>
+/// Random blocks built to conflict, executed by the parallel executor at 1, 2, 4 and 8 threads and by the sequential
+/// one, must come out the same: receipts, logs, gas, skipped transactions (building) or the error (importing), the
+/// changed accounts and the post-state root. The transactions share senders (nonce chains), move an ERC20-like
+/// token between the same holders, read the coinbase with BALANCE (while every transaction pays it), create at
+/// colliding CREATE2 addresses (one of which holds only storage, EIP-7610), self-destruct, revert, run out of gas,
+/// pay zero tips (a touch that deletes an empty coinbase) and overdraw; block gas limits are sometimes tight.
+/// </summary>
+public sealed class ParallelExecutorPropertyTests
+{
+    private static readonly ChainSpec Spec = ChainSpec.AllActiveFrom(1, Hardfork.Cancun);
+    private static readonly Address[] Senders = [.. Enumerable.Range(1, 4).Select(i => Addr(0x10 + i))];
+    private static readonly Address Token = Addr(0x1000);
+    private static readonly Address CoinbaseReader = Addr(0x2000);
+    private static readonly Address Factory = Addr(0x3000);
+    private static readonly Address KillToCoinbase = Addr(0x4000);
+    private static readonly Address KillToCaller = Addr(0x4001);
+    private static readonly Address Looper = Addr(0x5000);
+    private static readonly Address EmptyAccount = Addr(0x6000);
+    private static readonly Address EmptyWithStorage = Addr(0x6001);
+    private static readonly Address[] Fresh = [Addr(0x7000), Addr(0x7001), Addr(0x7002)];
+
+    // transfer(to, amount) on slots keyed by holder: reverts when the caller's balance is short; LOG1(to).
+    private static readonly byte[] TokenCode =
+    [
+        0x33, 0x54, 0x80, 0x60, 0x20, 0x35, 0x11, 0x60, 0x21, 0x57, 0x60, 0x20, 0x35, 0x90, 0x03, 0x33, 0x55,
+        0x5f, 0x35, 0x54, 0x60, 0x20, 0x35, 0x01, 0x5f, 0x35, 0x55, 0x5f, 0x35, 0x5f, 0x5f, 0xa1, 0x00,
+        0x5b, 0x5f, 0x5f, 0xfd,
+    ];
+
+    // sstore(0, balance(coinbase)); sstore(1, selfbalance())
+    private static readonly byte[] CoinbaseReaderCode = [0x41, 0x31, 0x5f, 0x55, 0x47, 0x60, 0x01, 0x55, 0x00];
+
+    // sstore(0, create2(callvalue, calldata, salt 0))
+    private static readonly byte[] FactoryCode = [0x36, 0x5f, 0x5f, 0x37, 0x5f, 0x36, 0x5f, 0x34, 0xf5, 0x5f, 0x55, 0x00];
+
+    private static readonly byte[][] InitCodes =
+    [
+        [0x60, 0x00, 0x5f, 0x53, 0x60, 0x01, 0x5f, 0xf3], // deploys the one-byte code STOP
+        [0x41, 0xff], // self-destructs to the coinbase in its own creation (deleted, EIP-6780)
+        [0x5f, 0x5f, 0xfd], // reverts
+        [0x60, 0x2a, 0x5f, 0x55, 0x00], // stores 42, deploys no code
+        [0x41, 0x31, 0x5f, 0x55, 0x00], // stores the coinbase's balance
+    ];
+
+    private static readonly Address[] Coinbases = [Fresh[0], EmptyAccount, Senders[0], CoinbaseReader, Token, EmptyWithStorage];
+
+    private static Address Addr(int n)
+    {
+        var bytes = new byte[20];
+        bytes[18] = (byte)(n >> 8);
+        bytes[19] = (byte)n;
+        return new Address(bytes);
+    }
+
+    private static InMemoryStateReader PreState()
+    {
+        var pre = new InMemoryStateReader();
+        foreach (Address sender in Senders)
+        {
+            pre.SetAccount(sender, 0, new UInt256(1_000_000_000_000_000_000UL), []);
+        }
+
+        pre.SetAccount(Token, 1, UInt256.Zero, TokenCode);
+        foreach (Address sender in Senders)
+        {
+            pre.SetStorage(Token, UInt256.FromBigEndian(Word(sender)), new UInt256(1000));
+        }
+
+        pre.SetAccount(CoinbaseReader, 1, new UInt256(5), CoinbaseReaderCode);
+        pre.SetAccount(Factory, 1, UInt256.Zero, FactoryCode);
+        pre.SetAccount(KillToCoinbase, 1, new UInt256(1_000_000), [0x41, 0xff]);
+        pre.SetAccount(KillToCaller, 1, new UInt256(2_000_000), [0x33, 0xff]);
+        pre.SetAccount(Looper, 1, UInt256.Zero, [0x5b, 0x5f, 0x56]);
+        pre.SetAccount(EmptyAccount, 0, UInt256.Zero, []);
+        pre.SetAccount(EmptyWithStorage, 0, UInt256.Zero, []);
+        pre.SetStorage(EmptyWithStorage, UInt256.One, UInt256.One);
+
+        // Storage alone at the factory's CREATE2 address of the first init code: that creation collides (EIP-7610).
+        Address squatted = ContractAddress.FromSalt(Factory, UInt256.Zero, InitCodes[0]);
+        pre.SetAccount(squatted, 0, UInt256.Zero, []);
+        pre.SetStorage(squatted, UInt256.One, new UInt256(7));
+        return pre;
+    }
+
+    /// <summary>One generated transaction: who sends it, what it does, and its knobs.</summary>
+    private readonly record struct TxPlan(int Sender, int Kind, int Choice, int Amount, bool WrongNonce, int Tip, int GasStep);
+
+    private static readonly Gen<TxPlan> PlanGen =
+        Gen.Select(Gen.Int[0, 3], Gen.Int[0, 8], Gen.Int[0, 15], Gen.Int[0, 4], Gen.Int[0, 19], Gen.Int[0, 2], Gen.Int[0, 3])
+            .Select((sender, kind, choice, amount, nonce, tip, gas) => new TxPlan(sender, kind, choice, amount, nonce == 0, tip, gas));
+
+    private static readonly Gen<(TxPlan[] Plans, int Coinbase, bool TightGas)> BlockGen =
+        Gen.Select(PlanGen.Array[1, 24], Gen.Int[0, Coinbases.Length - 1], Gen.Int[0, 3]).Select((plans, coinbase, gas) => (plans, coinbase, gas == 0));
+
+    private static BlockInput Build((TxPlan[] Plans, int Coinbase, bool TightGas) block)
+    {
+        var nonces = new ulong[Senders.Length];
+        var txs = new List<(Transaction, Address)>();
+        UInt256[] amounts = [UInt256.Zero, UInt256.One, new UInt256(1000), new UInt256(100_000_000_000_000_000UL), new UInt256(3_000_000_000_000_000_000UL)];
+        Address[] recipients = [.. Senders, .. Fresh, Token, CoinbaseReader, KillToCoinbase, EmptyAccount, Coinbases[block.Coinbase]];
+        foreach (TxPlan plan in block.Plans)
+        {
+            Address sender = Senders[plan.Sender];
+            ulong nonce = plan.WrongNonce ? nonces[plan.Sender] + 1 : nonces[plan.Sender]++;
+            Address? to;
+            byte[] data = [];
+            ulong gas = 100_000 + (ulong)plan.GasStep * 50_000;
+            UInt256 value = UInt256.Zero;
+            switch (plan.Kind)
+            {
+                case 0: // value transfer, sometimes more than the sender has
+                    to = recipients[plan.Choice % recipients.Length];
+                    value = amounts[plan.Amount];
+                    gas = plan.GasStep == 0 ? 21_000 : gas;
+                    break;
+                case 1: // token transfer to another holder; may exceed the balance and revert
+                case 2:
+                    to = Token;
+                    data = [.. Word(recipients[plan.Choice % recipients.Length]), .. Word(new UInt256((ulong)(plan.Amount * 300)))];
+                    break;
+                case 3: // reads the coinbase's balance into storage
+                    to = CoinbaseReader;
+                    value = plan.Amount == 1 ? UInt256.One : UInt256.Zero;
+                    break;
+                case 4: // creation transaction
+                    to = null;
+                    data = InitCodes[plan.Choice % InitCodes.Length];
+                    value = plan.Amount == 1 ? new UInt256(77) : UInt256.Zero;
+                    break;
+                case 5: // CREATE2 through the factory: the same init code collides
+                    to = Factory;
+                    data = InitCodes[plan.Choice % InitCodes.Length];
+                    value = plan.Amount == 1 ? new UInt256(5) : UInt256.Zero;
+                    break;
+                case 6: // SELFDESTRUCT of an existing contract: its balance to the coinbase or the caller
+                    to = plan.Choice % 2 == 0 ? KillToCoinbase : KillToCaller;
+                    value = plan.Amount == 2 ? new UInt256(1000) : UInt256.Zero;
+                    break;
+                case 7: // runs out of gas
+                    to = Looper;
+                    gas = 30_000 + (ulong)plan.GasStep * 10_000;
+                    break;
+                default: // reads a fresh address's balance by sending it nothing, or pays a recipient from a contract
+                    to = plan.Choice % 2 == 0 ? Fresh[plan.Choice % Fresh.Length] : CoinbaseReader;
+                    gas = 60_000;
+                    break;
+            }
+
+            txs.Add((new Transaction
+            {
+                Type = TransactionType.DynamicFee,
+                ChainId = 1,
+                To = to,
+                Nonce = nonce,
+                GasLimit = gas,
+                Value = value,
+                Data = data,
+                MaxFeePerGas = new UInt256(7 + 3UL),
+                MaxPriorityFeePerGas = new UInt256((ulong)plan.Tip),
+            }, sender));
+        }
+
+        var header = new BlockHeader
+        {
+            ParentHash = Hash256.Zero,
+            Beneficiary = Coinbases[block.Coinbase],
+            Number = 1,
+            Timestamp = 1000,
+            GasLimit = block.TightGas ? 400_000UL : 30_000_000UL,
+            BaseFeePerGas = new UInt256(7),
+            ParentBeaconBlockRoot = Hash256.Zero,
+            ExcessBlobGas = 0,
+            BlobGasUsed = 0,
+        };
+        return new BlockInput(header, txs) { Withdrawals = [new Withdrawal(0, 1, Fresh[1], 3)] };
+    }
+
+    private static byte[] Word(Address address)
+    {
+        var word = new byte[32];
+        address.Bytes.CopyTo(word.AsSpan(12));
+        return word;
+    }
+
+    private static byte[] Word(UInt256 value)
+    {
+        var word = new byte[32];
+        value.WriteBigEndian(word);
+        return word;
+    }
+
+    /// <summary>Everything observable of executing <paramref name="block"/>, as text to compare.</summary>
+    private static string Outcome(IBlockExecutor executor, BlockInput block, InMemoryStateReader pre, BlockExecutionMode mode)
+    {
+        BlockExecution execution;
+        try
+        {
+            execution = executor.Execute(block, pre, mode);
+        }
+        catch (InvalidBlockException e)
+        {
+            return $"invalid block: {e.Message}";
+        }
+
+        var text = new StringBuilder();
+        InMemoryStateReader post = pre.Clone();
+        post.Apply(execution.Changes);
+        text.Append(CultureInfo.InvariantCulture, $"root {post.ComputeStateRoot()} gas {execution.GasUsed} receipts {execution.ReceiptsRoot} txs {execution.TransactionsRoot} bloom {Convert.ToHexString(execution.Bloom.ToArray())}\n");
+        foreach (ExecutedTransaction tx in execution.Transactions)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"tx {tx.Transaction.Hash} ok {tx.Receipt.Success} gas {tx.GasUsed} cumulative {tx.Receipt.CumulativeGasUsed} logs {tx.Receipt.Logs.Count} created {tx.ContractAddress} error {tx.Result.Error} output {Convert.ToHexString(tx.Result.Output.Span)}\n");
+        }
+
+        foreach (SkippedTransaction skipped in execution.Skipped)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"skipped {skipped.Transaction.Hash} {skipped.Permanent}: {skipped.Reason}\n");
+        }
+
+        foreach (AccountChange change in execution.Changes.Accounts)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"account {change.Address} deleted {change.Deleted} nonce {change.Nonce} balance {change.Balance} code {change.CodeHash}\n");
+        }
+
+        return text.ToString();
+    }
+
+    [Fact]
+    public void Random_conflicting_blocks_execute_in_parallel_as_sequentially()
+    {
+        InMemoryStateReader pre = PreState();
+        var sequential = new BlockExecutor(Spec);
+        ParallelBlockExecutor[] parallel = [.. new[] { 1, 2, 4, 8 }.Select(threads => new ParallelBlockExecutor(Spec, threads: threads, sequentialBelow: 0))];
+        BlockGen.Sample(plan =>
+        {
+            BlockInput block = Build(plan);
+            foreach (BlockExecutionMode mode in new[] { BlockExecutionMode.Build, BlockExecutionMode.Import })
+            {
+                string expected = Outcome(sequential, block, pre, mode);
+                foreach (ParallelBlockExecutor executor in parallel)
+                {
+                    string actual = Outcome(executor, block, pre, mode);
+                    if (actual != expected)
+                    {
+                        throw new InvalidOperationException($"{executor.Threads} threads, {mode}:\nexpected\n{expected}\nactual\n{actual}");
+                    }
+                }
+            }
+        }, iter: 300);
+    }
+}

@@ -1,0 +1,170 @@
+using Hyperion.Core;
+using Hyperion.Core.Transactions;
+using Hyperion.Rollup.Derivation;
+using Hyperion.Rollup.Node.Batcher;
+using Hyperion.Rollup.Config;
+using Hyperion.Rollup.Node.L1;
+
+namespace Hyperion.Rollup.Node.Tests.Batcher;
+
+/// <summary>
+/// The batcher between a made-up L2 node and a fake L1: what it posts is read back with the derivation's own stages
+/// (frames → channel → reader) and must be the L2 blocks after the safe head, as singular or span batches.
+/// </summary>
+public sealed class BatchSubmitterTests
+{
+    private static BatchSubmitter Submitter(TestL2Chain l2, FakeL1 l1, BatcherOptions? options = null) => new(
+        TestL2Chain.Config, new RollupNodeClient(l2),
+        new TxManager(l1, 900, Anvil.DevKey, TestL2Chain.Config.BatchInboxAddress, () => throw new InvalidOperationException("no blobs here"),
+            new TxManagerOptions { ResubmissionTimeout = TimeSpan.FromMilliseconds(30), PollInterval = TimeSpan.FromMilliseconds(5) }),
+        options);
+
+    /// <summary>The batches carried by the calldata transactions from <paramref name="first"/> on, as one channel.</summary>
+    private static IReadOnlyList<Batch> ReadBack(FakeL1 l1, int first = 0)
+    {
+        Frame[] frames = [.. l1.Accepted.Skip(first).SelectMany(t => Frame.ParseBatcherData(t.Data))];
+        Assert.All(frames, f => Assert.Equal(frames[0].ChannelId, f.ChannelId));
+        Assert.Equal(Enumerable.Range(0, frames.Length).Select(i => (ushort)i), frames.Select(f => f.Number));
+        Assert.True(frames[^1].IsLast);
+        byte[] data = [.. frames.SelectMany(f => f.Data.ToArray())];
+        ChannelReader.Result result = ChannelReader.Read(data, TestL2Chain.Config, TestL2Chain.Config.GenesisL2Time + 1000);
+        Assert.Null(result.StopReason);
+        return result.Batches;
+    }
+
+    private static void AssertBatchOf(L2Block block, SingularBatch batch, bool fromSpan = false)
+    {
+        if (!fromSpan)
+        {
+            Assert.Equal(block.Ref.ParentHash, batch.ParentHash); // a span batch carries only the first parent's prefix
+        }
+
+        Assert.Equal(block.Ref.L1Origin.Number, batch.EpochNumber);
+        Assert.Equal(block.Ref.L1Origin.Hash, batch.EpochHash);
+        Assert.Equal(block.Ref.Time, batch.Timestamp);
+        Assert.Equal(block.Transactions.Where(t => t.Type != TransactionType.Deposit).Select(t => t.Hash),
+            batch.Transactions.Select(t => Transaction.Decode(t).Hash));
+    }
+
+    [Fact]
+    public async Task Posts_the_blocks_after_the_safe_head_and_after_a_restart_only_what_L1_does_not_have()
+    {
+        TestL2Chain l2 = TestL2Chain.Build(10);
+        l2.Safe = 4;
+        var l1 = new FakeL1();
+        BatchSubmitter batcher = Submitter(l2, l1);
+        PostedChannel posted = (await batcher.StepAsync(force: true, CancellationToken.None))!;
+        Assert.Equal((5UL, 9UL), (posted.FirstBlock, posted.LastBlock));
+        IReadOnlyList<Batch> batches = ReadBack(l1);
+        Assert.Equal(5, batches.Count);
+        for (int i = 0; i < 5; i++)
+        {
+            AssertBatchOf(l2.Blocks[5 + i], (SingularBatch)batches[i]);
+        }
+
+        // Nothing new: nothing posted, even when L1 moves on.
+        l2.HeadL1 += 5;
+        Assert.Null(await batcher.StepAsync(force: false, CancellationToken.None));
+        Assert.Single(l1.Accepted);
+
+        // A restarted batcher whose L2 node has made 0..7 safe posts 8 and 9 again (L1 has not made them safe yet), not 5..7.
+        l2.Safe = 7;
+        int before = l1.Accepted.Count;
+        PostedChannel again = (await Submitter(l2, l1).StepAsync(force: true, CancellationToken.None))!;
+        Assert.Equal((8UL, 9UL), (again.FirstBlock, again.LastBlock));
+        Assert.Equal(l1.Accepted[before - 1].Nonce + 1, l1.Accepted[before].Nonce);
+    }
+
+    [Fact]
+    public async Task A_channel_waits_for_L1_to_move_on_unless_it_is_full()
+    {
+        TestL2Chain l2 = TestL2Chain.Build(4);
+        var l1 = new FakeL1();
+        BatchSubmitter batcher = Submitter(l2, l1, new BatcherOptions { MaxChannelDuration = 2 });
+        Assert.Null(await batcher.StepAsync(force: false, CancellationToken.None));
+        l2.HeadL1++;
+        Assert.Null(await batcher.StepAsync(force: false, CancellationToken.None));
+        l2.HeadL1++;
+        PostedChannel posted = (await batcher.StepAsync(force: false, CancellationToken.None))!;
+        Assert.Equal((1UL, 3UL), (posted.FirstBlock, posted.LastBlock));
+    }
+
+    [Fact]
+    public async Task A_large_channel_is_cut_into_frames_one_per_calldata_transaction()
+    {
+        TestL2Chain l2 = TestL2Chain.Build(6, transfersPerBlock: 20);
+        var l1 = new FakeL1();
+        // The first block alone passes a 700-byte target; a channel always takes its first block, so it needs several frames.
+        PostedChannel posted = (await Submitter(l2, l1, new BatcherOptions { MaxCalldataSize = 700 }).StepAsync(force: true, CancellationToken.None))!;
+        Assert.True(posted.Transactions.Count > 1);
+        Assert.All(l1.Accepted, t => Assert.True(t.Data.Length <= 700));
+        Assert.Equal(l1.Accepted.Select((t, i) => (ulong)i + 7), l1.Accepted.Select(t => t.Nonce));
+        IReadOnlyList<Batch> batches = ReadBack(l1);
+        Assert.Equal((int)(posted.LastBlock - posted.FirstBlock + 1), batches.Count);
+    }
+
+    [Theory]
+    [InlineData(CompressionAlgorithm.Zlib)]
+    [InlineData(CompressionAlgorithm.Brotli)]
+    public async Task A_span_batch_carries_the_blocks_of_the_channel(CompressionAlgorithm compression)
+    {
+        TestL2Chain l2 = TestL2Chain.Build(12);
+        l2.Safe = 2;
+        var l1 = new FakeL1();
+        await Submitter(l2, l1, new BatcherOptions { BatchKind = BatchKind.Span, Compression = compression }).StepAsync(force: true, CancellationToken.None);
+        SpanBatch span = Assert.IsType<SpanBatch>(Assert.Single(ReadBack(l1)));
+        IReadOnlyList<SingularBatch> singular = span.ToSingularBatches(
+            [.. l2.Blocks.Select(b => new L1BlockRef(b.Ref.L1Origin.Hash, b.Ref.L1Origin.Number, Hash256.Zero, 0)).DistinctBy(r => r.Number)],
+            l2.Blocks[2].Ref);
+        Assert.Equal(9, singular.Count);
+        for (int i = 0; i < 9; i++)
+        {
+            AssertBatchOf(l2.Blocks[3 + i], singular[i], fromSpan: true);
+        }
+    }
+
+    [Fact]
+    public async Task An_L2_reorg_under_the_open_channel_sends_the_batcher_back_to_the_safe_head()
+    {
+        TestL2Chain l2 = TestL2Chain.Build(6);
+        var l1 = new FakeL1();
+        BatchSubmitter batcher = Submitter(l2, l1, new BatcherOptions { MaxChannelDuration = 100 });
+        Assert.Null(await batcher.StepAsync(force: false, CancellationToken.None));
+        Assert.Equal(6UL, batcher.NextBlock);
+        TestL2Chain other = TestL2Chain.Build(8);
+        for (int n = 4; n < 8; n++)
+        {
+            other.Blocks[n] = other.Blocks[n] with
+            {
+                Ref = other.Blocks[n].Ref with { Hash = TestL2Chain.HashOf("fork", (ulong)n), ParentHash = n == 4 ? other.Blocks[3].Ref.Hash : TestL2Chain.HashOf("fork", (ulong)n - 1) },
+            };
+        }
+
+        l2.Blocks.Clear();
+        l2.Blocks.AddRange(other.Blocks);
+        Assert.Null(await batcher.StepAsync(force: true, CancellationToken.None));
+        Assert.Equal(1UL, batcher.NextBlock);
+        PostedChannel posted = (await batcher.StepAsync(force: true, CancellationToken.None))!;
+        Assert.Equal((1UL, 7UL), (posted.FirstBlock, posted.LastBlock));
+    }
+
+    [Fact]
+    public void Auto_picks_the_cheaper_of_calldata_and_blobs()
+    {
+        var calldata = new[] { new TxCandidate(new byte[100_000], []) };
+        var blobs = new[] { new TxCandidate(ReadOnlyMemory<byte>.Empty, [new byte[131_072]]) };
+        UInt256 gwei = 1_000_000_000UL;
+        Assert.Equal(DataAvailability.Blobs, DataAvailabilityChoice.Cheaper(calldata, blobs, gwei * 10, gwei, 1));
+        Assert.Equal(DataAvailability.Calldata, DataAvailabilityChoice.Cheaper(calldata, blobs, gwei, 0, gwei * 100));
+        Assert.Equal(21_000UL + (4 * 100_000), DataAvailabilityChoice.CalldataGas(new byte[100_000]));
+    }
+
+    [Fact]
+    public void Brotli_before_Fjord_and_span_batches_before_Delta_are_refused()
+    {
+        RollupConfig early = TestL2Chain.Config with { FjordTime = null, DeltaTime = 10_000_000_000 };
+        Assert.Throws<InvalidOperationException>(() => new ChannelBuilder(early, CompressionAlgorithm.Brotli, BatchKind.Singular, 1000, 0));
+        var span = new ChannelBuilder(early, CompressionAlgorithm.Zlib, BatchKind.Span, 100_000, 0);
+        Assert.Throws<InvalidOperationException>(() => span.TryAdd(TestL2Chain.Build(2).Blocks[1]));
+    }
+}
