@@ -3,10 +3,12 @@
 // (one HTTP request each). Every node is started first and the runs are interleaved (benchmark by benchmark, node by
 // node, one warm-up then --runs timed calls each), so load drift hits every node alike; the median is reported. The
 // return data of every node must agree, else the benchmark is flagged.
-// Usage: node e2e/bench/evm-bench.mjs [--runs 5] [--sets main,micro] [--only snailtracer,...]
+// Usage: node e2e/bench/evm-bench.mjs [--runs 5] [--warmup 1] [--sets main,micro] [--only snailtracer,...]
 //          [--hyperion label=/path/to/checkout ...] [--anvil 0]
 //   --hyperion defaults to this checkout (label "hyperion"); give it more than once to compare builds in one run
 //   (e.g. --hyperion main=/tmp/main-checkout --hyperion branch=.). Each checkout's ./hyperion launcher is used.
+//   --warmup N untimed calls per benchmark and node first: with 1, Hyperion's interpreter loop may still run as .NET's
+//   quick (tier-0) JIT code; ~30 measures the steady state a long-running node reaches (anvil is compiled ahead).
 // The fixtures' transactions carry 1,000,000,000 gas (snailtracer needs ~166 M), above a normal block gas limit:
 // Hyperion runs with --rpc-gas-cap 0, anvil with --disable-block-gas-limit.
 import fs from 'node:fs';
@@ -15,7 +17,7 @@ import path from 'node:path';
 import { startNode, repoRoot } from '../lib/node.mjs';
 
 function parseArgs(argv) {
-  const options = { runs: 5, sets: 'main,micro', only: '', anvil: '1', hyperion: [] };
+  const options = { runs: 5, warmup: 1, sets: 'main,micro', only: '', anvil: '1', hyperion: [] };
   for (let i = 0; i < argv.length; i += 2) {
     const name = argv[i].replace(/^--/, '');
     const value = argv[i + 1];
@@ -27,6 +29,7 @@ function parseArgs(argv) {
 
 const options = parseArgs(process.argv.slice(2));
 const runs = Number(options.runs);
+const warmup = Math.max(1, Number(options.warmup));
 // The shared fixtures sit beside the checkout (../shared), or beside its parent for a worktree (../../shared).
 const fixturesRoot = [process.env.HYPERION_FIXTURES, path.resolve(repoRoot, '../shared/fixtures'), path.resolve(repoRoot, '../../shared/fixtures')]
   .find((dir) => dir && fs.existsSync(path.join(dir, 'evm-benchmarks')));
@@ -88,15 +91,15 @@ try {
   }
 
   const [load1] = os.loadavg();
-  console.log(`# ${new Date().toISOString()} load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; median of ${runs} eth_calls after 1 warm-up`);
+  console.log(`# ${new Date().toISOString()} load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; median of ${runs} eth_calls after ${warmup} warm-up call(s)`);
   const rows = [];
   for (const bench of loadBenchmarks()) {
     const times = nodes.map(() => []);
     const results = nodes.map(() => null);
-    for (let run = -1; run < runs; run++) {
+    for (let run = -warmup; run < runs; run++) {
       for (let i = 0; i < nodes.length; i++) {
         const { ms, result } = await timedCall(nodes[i], bench);
-        if (run < 0) results[i] = result; else times[i].push(ms);
+        if (run === -warmup) results[i] = result; else if (run >= 0) times[i].push(ms);
       }
     }
     const medians = times.map(median);
