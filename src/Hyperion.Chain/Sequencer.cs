@@ -219,9 +219,9 @@ public sealed class Sequencer : IBlockProducer
 
         set
         {
-            if (value.Interval is TimeSpan interval && interval <= TimeSpan.Zero)
+            if (value.Interval is TimeSpan interval && (interval <= TimeSpan.Zero || interval > TimeSpan.FromMilliseconds(int.MaxValue)))
             {
-                throw new ArgumentOutOfRangeException(nameof(value), "the mining interval must be positive");
+                throw new ArgumentOutOfRangeException(nameof(value), "the mining interval must be positive and at most int.MaxValue ms");
             }
 
             lock (_waitLock)

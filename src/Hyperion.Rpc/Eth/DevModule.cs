@@ -17,6 +17,9 @@ public sealed class DevModule(IDevControls dev, IChainReader chain) : IRpcModule
     /// <summary>Most blocks one anvil_mine builds.</summary>
     public const ulong MaxMinedBlocks = 10_000;
 
+    /// <summary>The longest interval a wait can take (int.MaxValue ms, about 24.8 days).</summary>
+    public const ulong MaxMiningIntervalMs = int.MaxValue;
+
     public void Register(RpcMethodRegistry registry)
     {
         ArgumentNullException.ThrowIfNull(registry);
@@ -52,6 +55,11 @@ public sealed class DevModule(IDevControls dev, IChainReader chain) : IRpcModule
             .Add("evm_setIntervalMining", p =>
             {
                 ulong ms = EthModule.GetNumber(p, 0);
+                if (ms > MaxMiningIntervalMs)
+                {
+                    throw RpcException.InvalidParams($"the mining interval is at most {MaxMiningIntervalMs} ms");
+                }
+
                 dev.SetIntervalMining(ms == 0 ? null : TimeSpan.FromMilliseconds(ms));
                 return null;
             })

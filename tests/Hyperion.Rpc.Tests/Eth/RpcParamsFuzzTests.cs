@@ -78,6 +78,7 @@ public sealed class RpcParamsFuzzTests
     [InlineData("eth_feeHistory", """["0x1","latest",["50"]]""")]
     [InlineData("eth_feeHistory", """["0x1","latest",[50,10]]""")]
     [InlineData("eth_feeHistory", """["0x1","latest",[101]]""")]
+    [InlineData("evm_setIntervalMining", """[1844674073709551616]""")]
     public void Found_by_fuzzing_answered_as_invalid_params(string method, string parameters)
     {
         using var chain = new DevChain();
