@@ -28,11 +28,12 @@ internal static class RollupCommands
         var l2ChainId = new Option<ulong>("--l2-chain-id") { Description = "L2 chain id (the batch inbox is 0xff00…00 followed by it).", DefaultValueFactory = _ => 901 };
         var blockTime = new Option<ulong>("--block-time") { Description = "Seconds between L2 blocks.", DefaultValueFactory = _ => 2 };
         var seqWindow = new Option<ulong>("--seq-window") { Description = "Sequencing window, in L1 blocks.", DefaultValueFactory = _ => 3600 };
+        var channelTimeout = new Option<ulong>("--channel-timeout") { Description = "Channel timeout, in L1 blocks (how long a channel's frames may take to land, and how long the batcher waits before re-posting).", DefaultValueFactory = _ => 300 };
         var fund = new Option<string[]>("--fund") { Description = "ADDRESS=WEI funded in the L2 genesis (repeatable).", AllowMultipleArgumentsPerToken = true };
         var output = new Option<DirectoryInfo>("--out") { Description = "Directory for rollup.json and addresses.json.", Required = true };
         var deploy = new Command("deploy", "Deploy the rollup's L1 contracts (SystemConfig, OptimismPortal, L1StandardBridge) and write rollup.json and addresses.json.")
         {
-            l1Rpc, deployerKey, batcher, l2ChainId, blockTime, seqWindow, fund, output,
+            l1Rpc, deployerKey, batcher, l2ChainId, blockTime, seqWindow, channelTimeout, fund, output,
         };
         deploy.SetAction(async (parse, cancellation) =>
         {
@@ -54,7 +55,8 @@ internal static class RollupCommands
                 var options = new RollupDeployOptions
                 {
                     Batcher = parse.GetValue(batcher) is string b ? ParseAddress(b, "--batcher") : null,
-                    L2ChainId = parse.GetValue(l2ChainId), BlockTime = parse.GetValue(blockTime), SeqWindowSize = parse.GetValue(seqWindow), FundedL2Accounts = funded,
+                    L2ChainId = parse.GetValue(l2ChainId), BlockTime = parse.GetValue(blockTime), SeqWindowSize = parse.GetValue(seqWindow),
+                    ChannelTimeout = parse.GetValue(channelTimeout), FundedL2Accounts = funded,
                 };
                 (RollupConfig config, RollupAddresses addresses) = await new RollupDeployer(new JsonRpcEndpoint(ParseUrl(parse.GetValue(l1Rpc)!, "--l1-rpc")), key)
                     .DeployAsync(options, cancellation).ConfigureAwait(false);
