@@ -183,6 +183,7 @@ describe('rollup scenarios on one devnet (anvil L1, sequencer, verifier, batcher
     const stranger = accounts[3].connect(l1);
     const batcherKey = accounts[8];
     const before = (await syncStatus(net.verifier)).safe_l2.number;
+    const logFrom = net.verifierNode.log.length;
     const channelId = ethers.hexlify(ethers.randomBytes(16));
     const head = await rpc(net.l1, 'eth_getBlockByNumber', ['latest', false]);
     // A well-formed channel with a singular batch of another chain (unknown parent, epoch hash and timestamp).
@@ -195,18 +196,24 @@ describe('rollup scenarios on one devnet (anvil L1, sequencer, verifier, batcher
       ethers.concat(['0x01', frame(channelId, 0, '0x00', true)]), // an unknown version
       batcherData([frame(ethers.hexlify(ethers.randomBytes(16)), 0, foreignChannel, true)]), // another chain's batch
     ];
-    const included = [];
-    for (const data of hostile) {
-      included.push(await (await stranger.sendTransaction({ to: inbox, data })).wait());
-      included.push(await sendRacingTheBatcher(l1, batcherKey, { to: inbox, data }));
-    }
+    // The stranger's all at once; the batcher key's one by one, racing the running batcher for its nonces.
+    const strangerNonce = await l1.getTransactionCount(stranger.address, 'pending');
+    const fromStranger = await Promise.all(hostile.map((data, i) => stranger.sendTransaction({ to: inbox, data, nonce: strangerNonce + i })));
+    const fromBatcherKey = [];
+    for (const data of hostile) fromBatcherKey.push(await sendRacingTheBatcher(l1, batcherKey, { to: inbox, data }));
+    const included = [...await Promise.all(fromStranger.map((t) => t.wait())), ...fromBatcherKey];
     assert.ok(included.every((r) => r.status === 1));
     const lastL1 = Math.max(...included.map((r) => r.blockNumber));
     // The verifier reads past those L1 blocks, keeps deriving the sequencer's blocks, and logs why it dropped them.
     await until('the verifier to read past the hostile transactions', 60_000, async () => (await syncStatus(net.verifier)).current_l1.number > lastL1);
     const safe = await verifierAgreesUpTo(net, before + 10);
     assert.ok(safe > before);
-    assert.match(net.verifierNode.log, /dropped/, 'the verifier logs what it dropped');
+    // Each batcher-key transaction before the foreign batch is dropped at its own L1 block, with the reason logged.
+    for (const receipt of fromBatcherKey.slice(0, 4)) {
+      assert.match(net.verifierNode.log, new RegExp(`L1 block ${receipt.blockNumber}: (batcher data|frame .*|channel .*) (dropped|stopped)`), `L1 block ${receipt.blockNumber}`);
+    }
+    // The foreign batch decodes and is dropped by the batch queue's rules (which rule depends on when it is read).
+    await until('the foreign batch to be dropped', 30_000, async () => /batch dropped \(L1 block \d+\): /.test(net.verifierNode.log.slice(logFrom)));
     assert.ok(net.batcher.running, `the batcher survives its nonces being taken\n${net.batcher.tail()}`);
   });
 
