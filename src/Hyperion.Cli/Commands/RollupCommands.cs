@@ -222,7 +222,7 @@ internal static class RollupCommands
         return Path.GetFileNameWithoutExtension(process).Equals("dotnet", StringComparison.OrdinalIgnoreCase) ? (process, [dll]) : (process, []);
     }
 
-    private static byte[] ParseKey(string text, string option)
+    internal static byte[] ParseKey(string text, string option)
     {
         byte[] key;
         try
@@ -237,10 +237,10 @@ internal static class RollupCommands
         return key.Length == 32 ? key : throw new FormatException($"{option}: a private key is 32 bytes, this is {key.Length}");
     }
 
-    private static Address ParseAddress(string text, string option) =>
+    internal static Address ParseAddress(string text, string option) =>
         Address.TryParse(text, out Address address) ? address : throw new FormatException($"{option}: '{text}' is not an address");
 
-    private static Uri ParseUrl(string text, string option) =>
+    internal static Uri ParseUrl(string text, string option) =>
         Uri.TryCreate(text, UriKind.Absolute, out Uri? url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps)
             ? url
             : throw new FormatException($"{option}: '{text}' is not an http(s) URL");
