@@ -29,10 +29,14 @@ internal static class RollupCommands
         var blockTime = new Option<ulong>("--block-time") { Description = "Seconds between L2 blocks.", DefaultValueFactory = _ => 2 };
         var seqWindow = new Option<ulong>("--seq-window") { Description = "Sequencing window, in L1 blocks.", DefaultValueFactory = _ => 3600 };
         var fund = new Option<string[]>("--fund") { Description = "ADDRESS=WEI funded in the L2 genesis (repeatable).", AllowMultipleArgumentsPerToken = true };
+        var proposer = new Option<string?>("--proposer") { Description = "The account L2OutputOracle accepts outputs from (default: the deployer)." };
+        var challenger = new Option<string?>("--challenger") { Description = "The account that may remove outputs in the challenge window (default: the deployer)." };
+        var submissionInterval = new Option<ulong>("--submission-interval") { Description = "L2 blocks between posted outputs.", DefaultValueFactory = _ => 10 };
+        var finalizationPeriod = new Option<ulong>("--finalization-period") { Description = "Seconds of the challenge window (before withdrawals against an output execute).", DefaultValueFactory = _ => 12 };
         var output = new Option<DirectoryInfo>("--out") { Description = "Directory for rollup.json and addresses.json.", Required = true };
-        var deploy = new Command("deploy", "Deploy the rollup's L1 contracts (SystemConfig, OptimismPortal, L1StandardBridge) and write rollup.json and addresses.json.")
+        var deploy = new Command("deploy", "Deploy the rollup's L1 contracts (SystemConfig, OptimismPortal, L1StandardBridge, L2OutputOracle) and write rollup.json and addresses.json.")
         {
-            l1Rpc, deployerKey, batcher, l2ChainId, blockTime, seqWindow, fund, output,
+            l1Rpc, deployerKey, batcher, l2ChainId, blockTime, seqWindow, fund, proposer, challenger, submissionInterval, finalizationPeriod, output,
         };
         deploy.SetAction(async (parse, cancellation) =>
         {
@@ -55,6 +59,9 @@ internal static class RollupCommands
                 {
                     Batcher = parse.GetValue(batcher) is string b ? ParseAddress(b, "--batcher") : null,
                     L2ChainId = parse.GetValue(l2ChainId), BlockTime = parse.GetValue(blockTime), SeqWindowSize = parse.GetValue(seqWindow), FundedL2Accounts = funded,
+                    Proposer = parse.GetValue(proposer) is string p ? ParseAddress(p, "--proposer") : null,
+                    Challenger = parse.GetValue(challenger) is string c ? ParseAddress(c, "--challenger") : null,
+                    SubmissionInterval = parse.GetValue(submissionInterval), FinalizationPeriodSeconds = parse.GetValue(finalizationPeriod),
                 };
                 (RollupConfig config, RollupAddresses addresses) = await new RollupDeployer(new JsonRpcEndpoint(ParseUrl(parse.GetValue(l1Rpc)!, "--l1-rpc")), key)
                     .DeployAsync(options, cancellation).ConfigureAwait(false);
@@ -66,6 +73,7 @@ internal static class RollupCommands
                 Console.WriteLine($"SystemConfig     {addresses.SystemConfig}");
                 Console.WriteLine($"L1StandardBridge {addresses.L1StandardBridge}");
                 Console.WriteLine($"BatchInbox       {addresses.BatchInbox}");
+                Console.WriteLine($"L2OutputOracle   {addresses.L2OutputOracle}");
                 Console.WriteLine($"genesis: L1 block {config.GenesisL1.Number} {config.GenesisL1.Hash}, L2 {config.GenesisL2.Hash}");
                 Console.WriteLine($"wrote {Path.Combine(dir.FullName, "rollup.json")} and addresses.json");
                 return 0;
