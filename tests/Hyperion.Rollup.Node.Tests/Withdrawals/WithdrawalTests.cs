@@ -48,7 +48,7 @@ public sealed class WithdrawalTests
     private static JObject Receipt(Hash256 claimedHash, Address emitter, byte[] data)
     {
         UInt256 nonce = VersionedNonce(0);
-        byte[] payload = [.. Word(new UInt256(5)), .. Word(new UInt256(21_000)), .. Word(new UInt256(4 * 32)), .. Word(new UInt256((ulong)data.Length)), .. Padded(data), .. claimedHash.Bytes.ToArray()];
+        byte[] payload = [.. Word(new UInt256(5)), .. Word(new UInt256(21_000)), .. Word(new UInt256(4 * 32)), .. claimedHash.Bytes.ToArray(), .. Word(new UInt256((ulong)data.Length)), .. Padded(data)];
         return new JObject
         {
             ["transactionHash"] = Keccak256.Hash("tx"u8).ToString(),
