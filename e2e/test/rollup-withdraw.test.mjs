@@ -15,12 +15,14 @@ import { ethers } from 'ethers';
 import { createPublicClient, createWalletClient, defineChain, http, parseEther } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { getWithdrawals, publicActionsL1, publicActionsL2, walletActionsL1, walletActionsL2 } from 'viem/op-stack';
-import { devKeys, repoRoot } from '../lib/node.mjs';
+import { mnemonic, repoRoot } from '../lib/node.mjs';
 
 const skip = process.env.HYPERION_ROLLUP_DEVNET === '0' ? 'HYPERION_ROLLUP_DEVNET=0' : false;
 const WINDOW = 60; // --finalization-period of the devnet
 const INTERVAL = 4; // --submission-interval
 const PASSER = '0x4200000000000000000000000000000000000016';
+// The devnet's accounts (anvil's mnemonic): #7 is the proposer; the tests use #1–#5.
+const devKeys = Array.from({ length: 8 }, (_, i) => ethers.HDNodeWallet.fromPhrase(mnemonic, undefined, `m/44'/60'/0'/0/${i}`).privateKey);
 
 const passerAbi = [
   'function initiateWithdrawal(address _target, uint256 _gasLimit, bytes _data) payable',
