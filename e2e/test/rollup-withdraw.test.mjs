@@ -225,8 +225,12 @@ describe('./hyperion devnet: proposer, challenger and withdrawals', { skip, time
     const publicL2 = createPublicClient({ chain: l2Chain, transport: http() }).extend(publicActionsL2());
     const walletL2 = createWalletClient({ account, chain: l2Chain, transport: http() }).extend(walletActionsL2());
 
-    const request = await publicL2.buildInitiateWithdrawal({ account, to: account.address, value: parseEther('0.75') });
-    const receipt = await publicL2.waitForTransactionReceipt({ hash: await walletL2.initiateWithdrawal(request) });
+    // The L2 accounts' genesis balances are not backed on L1: the portal pays withdrawals from deposits, so deposit first.
+    const deposit = await publicL1.waitForTransactionReceipt({
+      hash: await walletL1.depositTransaction({ request: { gas: 100_000n, to: account.address, amount: parseEther('1'), mint: parseEther('1') }, targetChain: l2Chain }),
+    });
+    assert.equal(deposit.status, 'success');
+    const receipt = await publicL2.waitForTransactionReceipt({ hash: await walletL2.initiateWithdrawal({ request: { gas: 100_000n, to: account.address, value: parseEther('0.75') } }) });
     assert.equal(receipt.status, 'success');
     await until('viem: ready-to-prove', 300_000, async () => (await publicL1.getWithdrawalStatus({ receipt, targetChain: l2Chain })) === 'ready-to-prove', 1000);
     const output = await publicL1.getL2Output({ l2BlockNumber: receipt.blockNumber, targetChain: l2Chain });
@@ -269,9 +273,9 @@ describe('./hyperion devnet: proposer, challenger and withdrawals', { skip, time
       if (BigInt(status.safe_l2.number) >= number || BigInt(status.unsafe_l2.number) < number) return false;
       if ((await oracle.computeL2Timestamp(number)) >= BigInt(await l1Time())) return false;
       index = await oracle.nextOutputIndex();
-      const proposal = await rogue.proposeL2Output(forgedRoot, number, ethers.ZeroHash, 0, { maxPriorityFeePerGas: ethers.parseUnits('3', 'gwei'), gasLimit: 200_000 });
+      const proposal = await rogue.proposeL2Output(forgedRoot, number, ethers.ZeroHash, 0, { maxFeePerGas: ethers.parseUnits('20', 'gwei'), maxPriorityFeePerGas: ethers.parseUnits('3', 'gwei'), gasLimit: 200_000 });
       // The proof goes right behind it (a lower tip), before the verifier has derived the block.
-      const prove = await thiefPortal.proveWithdrawalTransaction(forged, index, outputRootProof, [leaf], { maxPriorityFeePerGas: ethers.parseUnits('1', 'gwei'), gasLimit: 600_000 });
+      const prove = await thiefPortal.proveWithdrawalTransaction(forged, index, outputRootProof, [leaf], { maxFeePerGas: ethers.parseUnits('20', 'gwei'), maxPriorityFeePerGas: ethers.parseUnits('1', 'gwei'), gasLimit: 600_000 });
       const proposed = await proposal.wait().catch(() => null);
       if (!proposed || proposed.status !== 1 || (await oracle.getL2Output(index)).outputRoot !== forgedRoot) return false;
       const proven = await prove.wait().catch(() => null);
