@@ -28,6 +28,7 @@ internal static class RollupCommands
         var l2ChainId = new Option<ulong>("--l2-chain-id") { Description = "L2 chain id (the batch inbox is 0xff00…00 followed by it).", DefaultValueFactory = _ => 901 };
         var blockTime = new Option<ulong>("--block-time") { Description = "Seconds between L2 blocks.", DefaultValueFactory = _ => 2 };
         var seqWindow = new Option<ulong>("--seq-window") { Description = "Sequencing window, in L1 blocks.", DefaultValueFactory = _ => 3600 };
+        var channelTimeout = new Option<ulong>("--channel-timeout") { Description = "Channel timeout, in L1 blocks (how long a channel's frames may take to land, and how long the batcher waits before re-posting).", DefaultValueFactory = _ => 300 };
         var fund = new Option<string[]>("--fund") { Description = "ADDRESS=WEI funded in the L2 genesis (repeatable).", AllowMultipleArgumentsPerToken = true };
         var proposer = new Option<string?>("--proposer") { Description = "The account L2OutputOracle accepts outputs from (default: the deployer)." };
         var challenger = new Option<string?>("--challenger") { Description = "The account that may remove outputs in the challenge window (default: the deployer)." };
@@ -36,7 +37,7 @@ internal static class RollupCommands
         var output = new Option<DirectoryInfo>("--out") { Description = "Directory for rollup.json and addresses.json.", Required = true };
         var deploy = new Command("deploy", "Deploy the rollup's L1 contracts (SystemConfig, OptimismPortal, L1StandardBridge, L2OutputOracle) and write rollup.json and addresses.json.")
         {
-            l1Rpc, deployerKey, batcher, l2ChainId, blockTime, seqWindow, fund, proposer, challenger, submissionInterval, finalizationPeriod, output,
+            l1Rpc, deployerKey, batcher, l2ChainId, blockTime, seqWindow, channelTimeout, fund, proposer, challenger, submissionInterval, finalizationPeriod, output,
         };
         deploy.SetAction(async (parse, cancellation) =>
         {
@@ -58,7 +59,8 @@ internal static class RollupCommands
                 var options = new RollupDeployOptions
                 {
                     Batcher = parse.GetValue(batcher) is string b ? ParseAddress(b, "--batcher") : null,
-                    L2ChainId = parse.GetValue(l2ChainId), BlockTime = parse.GetValue(blockTime), SeqWindowSize = parse.GetValue(seqWindow), FundedL2Accounts = funded,
+                    L2ChainId = parse.GetValue(l2ChainId), BlockTime = parse.GetValue(blockTime), SeqWindowSize = parse.GetValue(seqWindow),
+                    ChannelTimeout = parse.GetValue(channelTimeout), FundedL2Accounts = funded,
                     Proposer = parse.GetValue(proposer) is string p ? ParseAddress(p, "--proposer") : null,
                     Challenger = parse.GetValue(challenger) is string c ? ParseAddress(c, "--challenger") : null,
                     SubmissionInterval = parse.GetValue(submissionInterval), FinalizationPeriodSeconds = parse.GetValue(finalizationPeriod),

@@ -139,6 +139,16 @@ public sealed class TxManager
                 }
             }
 
+            // Every nonce below ours was included once (one transaction at a time); if L1 now counts fewer, an L1 reorg
+            // dropped some of ours and this one waits behind a gap that nothing else will fill: send it at L1's nonce.
+            ulong onL1 = await NonceAsync("latest", cancellation).ConfigureAwait(false);
+            if (onL1 < nonce)
+            {
+                _log.LogWarning("batcher: L1 has included only nonces below {OnL1}, not up to {Nonce} (an L1 reorg dropped some); resending at {OnL1}", onL1, nonce, onL1);
+                _nonce = onL1;
+                continue;
+            }
+
             fees = fees.BumpedFor(await MarketFeesAsync(cancellation).ConfigureAwait(false), candidate.IsBlob);
             _log.LogWarning("L1 tx at nonce {Nonce} not included after {Timeout}; resubmitting with tip {Tip}, fee cap {FeeCap}", nonce,
                 _options.ResubmissionTimeout, fees.Tip, fees.FeeCap);
@@ -175,9 +185,18 @@ public sealed class TxManager
         return (baseFee, blobBaseFee);
     }
 
-    private async Task<ulong> PendingNonceAsync(CancellationToken cancellation)
+    /// <summary>Whether L1's canonical chain still includes <paramref name="hash"/> (an L1 reorg may have dropped it).</summary>
+    public async Task<bool> IsIncludedAsync(Hash256 hash, CancellationToken cancellation)
     {
-        JToken? count = await _l1.CallAsync("eth_getTransactionCount", [Sender.ToString(), "pending"], cancellation).ConfigureAwait(false);
+        JToken? receipt = await _l1.CallAsync("eth_getTransactionReceipt", [hash.ToString()], cancellation).ConfigureAwait(false);
+        return receipt is not null && receipt.Type != JTokenType.Null && RpcObjects.Has(receipt, "blockNumber");
+    }
+
+    private Task<ulong> PendingNonceAsync(CancellationToken cancellation) => NonceAsync("pending", cancellation);
+
+    private async Task<ulong> NonceAsync(string block, CancellationToken cancellation)
+    {
+        JToken? count = await _l1.CallAsync("eth_getTransactionCount", [Sender.ToString(), block], cancellation).ConfigureAwait(false);
         return EthJson.ParseQuantity((string?)count ?? throw new JsonRpcCallException("eth_getTransactionCount", "answered null"));
     }
 
@@ -200,7 +219,7 @@ public sealed class TxManager
         foreach (Hash256 hash in sent)
         {
             JToken? receipt = await _l1.CallAsync("eth_getTransactionReceipt", [hash.ToString()], cancellation).ConfigureAwait(false);
-            if (receipt is null || !RpcObjects.Has(receipt, "blockNumber"))
+            if (receipt is null || receipt.Type == JTokenType.Null || !RpcObjects.Has(receipt, "blockNumber"))
             {
                 continue;
             }
