@@ -175,9 +175,12 @@ internal static class RollupCommands
         var dataAvailability = new Option<string>("--data-availability") { Description = "calldata, blobs, or auto.", DefaultValueFactory = _ => "calldata" };
         var compression = new Option<string>("--compression") { Description = "zlib or brotli.", DefaultValueFactory = _ => "zlib" };
         var batchType = new Option<string>("--batch-type") { Description = "singular or span.", DefaultValueFactory = _ => "span" };
+        var submissionInterval = new Option<ulong>("--submission-interval") { Description = "L2 blocks between posted outputs.", DefaultValueFactory = _ => 4 };
+        var finalizationPeriod = new Option<ulong>("--finalization-period") { Description = "Seconds of the challenge window.", DefaultValueFactory = _ => 60 };
+        var challengerPort = new Option<int>("--challenger-port") { Description = "The challenger's status port (challenger_status, /metrics); 0: any free port.", DefaultValueFactory = _ => 0 };
         var command = new Command("devnet", "Run a rollup devnet: anvil as L1, the L1 contracts, and the sequencer, batcher and a verifier as processes. Ctrl-C stops it.")
         {
-            dataDir, l1Port, l2Port, verifierPort, l1BlockTime, blockTime, dataAvailability, compression, batchType,
+            dataDir, l1Port, l2Port, verifierPort, l1BlockTime, blockTime, dataAvailability, compression, batchType, submissionInterval, finalizationPeriod, challengerPort,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -196,6 +199,9 @@ internal static class RollupCommands
                     DataAvailability = ParseEnum<DataAvailability>(parse.GetValue(dataAvailability)!, "--data-availability"),
                     Compression = ParseEnum<CompressionAlgorithm>(parse.GetValue(compression)!, "--compression"),
                     BatchKind = ParseEnum<BatchKind>(parse.GetValue(batchType)!, "--batch-type"),
+                    SubmissionInterval = parse.GetValue(submissionInterval) is ulong interval and > 0 ? interval : throw new FormatException("--submission-interval must be positive"),
+                    FinalizationPeriodSeconds = parse.GetValue(finalizationPeriod),
+                    ChallengerPort = parse.GetValue(challengerPort),
                 };
             }
             catch (Exception e) when (e is FormatException or IOException)

@@ -47,7 +47,8 @@ public sealed class L1Contract(IJsonRpc rpc, Address address)
         (await CallAsync<TMessage, UIntOutput>(message ?? new TMessage(), cancellation).ConfigureAwait(false)).Value;
 
     /// <summary>The transaction that calls <paramref name="message"/> on this contract.</summary>
-    public Batcher.TxCandidate Transaction(FunctionMessage message)
+    public Batcher.TxCandidate Transaction<TMessage>(TMessage message)
+        where TMessage : FunctionMessage, new()
     {
         ArgumentNullException.ThrowIfNull(message);
         return new Batcher.TxCandidate(message.GetCallData(), [], Address);
