@@ -8,8 +8,20 @@ using Hyperion.Evm;
 namespace Hyperion.Chain;
 
 /// <summary>A block with what RPC serves about it: receipts and the recovered senders of its transactions.</summary>
+/// <remarks>
+/// A block read back from the log is decoded in two steps: the block itself at once (the store indexes its hash and
+/// transaction hashes), its receipts and senders on first use. Recovering senders is the costly part of decoding, so
+/// a restart does not pay it for the whole chain, only for the blocks it re-executes or a client asks for.
+/// </remarks>
 public sealed class StoredBlock
 {
+    private readonly byte[]? _record;
+    private readonly int _receiptsOffset;
+    private Details? _details;
+
+    /// <summary>The receipts and senders of a block, set once (eagerly, or on first use for a block read from the log).</summary>
+    private sealed record Details(IReadOnlyList<Receipt> Receipts, IReadOnlyList<Address> Senders);
+
     public StoredBlock(Block block, IReadOnlyList<Receipt> receipts, IReadOnlyList<Address> senders)
     {
         ArgumentNullException.ThrowIfNull(block);
@@ -21,16 +33,26 @@ public sealed class StoredBlock
         }
 
         Block = block;
-        Receipts = receipts;
-        Senders = senders;
+        _details = new Details(receipts, senders);
+    }
+
+    private StoredBlock(Block block, byte[] record, int receiptsOffset)
+    {
+        Block = block;
+        _record = record;
+        _receiptsOffset = receiptsOffset;
     }
 
     public Block Block { get; }
     public BlockHeader Header => Block.Header;
     public ulong Number => Block.Number;
     public Hash256 Hash => Block.Hash;
-    public IReadOnlyList<Receipt> Receipts { get; }
-    public IReadOnlyList<Address> Senders { get; }
+    public IReadOnlyList<Receipt> Receipts => GetDetails().Receipts;
+    public IReadOnlyList<Address> Senders => GetDetails().Senders;
+
+    /// <summary>Two threads may decode the same record at once; both get equal results and one is kept.</summary>
+    private Details GetDetails() =>
+        Volatile.Read(ref _details) ?? Interlocked.CompareExchange(ref _details, DecodeDetails(), null) ?? _details!;
 
     /// <summary>Gas used by transaction <paramref name="index"/> alone.</summary>
     public ulong GasUsedBy(int index) =>
@@ -109,14 +131,25 @@ public sealed class StoredBlock
         return payload;
     }
 
+    /// <summary>Decodes the block of a record written by <see cref="Encode"/>; its receipts and senders are decoded on first use.</summary>
     internal static StoredBlock Decode(byte[] payload)
     {
-        ReadOnlySpan<byte> span = payload;
-        int blockLength = BinaryPrimitives.ReadInt32BigEndian(span);
+        int blockLength = BinaryPrimitives.ReadInt32BigEndian(payload);
         Block block = Block.Decode(payload.AsMemory(4, blockLength));
-        int offset = 4 + blockLength;
+        return new StoredBlock(block, payload, 4 + blockLength);
+    }
+
+    private Details DecodeDetails()
+    {
+        ReadOnlySpan<byte> span = _record;
+        int offset = _receiptsOffset;
         int count = BinaryPrimitives.ReadInt32BigEndian(span[offset..]);
         offset += 4;
+        if (count != Block.Transactions.Length)
+        {
+            throw new InvalidDataException($"stored block {Block.Number}: {count} receipts for {Block.Transactions.Length} transactions");
+        }
+
         var receipts = new Receipt[count];
         for (int i = 0; i < count; i++)
         {
@@ -125,7 +158,7 @@ public sealed class StoredBlock
             offset += 4 + length;
         }
 
-        var senders = new Address[block.Transactions.Length];
+        var senders = new Address[Block.Transactions.Length];
         var known = new bool[senders.Length];
         if (offset < span.Length)
         {
@@ -136,7 +169,7 @@ public sealed class StoredBlock
                 int index = BinaryPrimitives.ReadInt32BigEndian(span[offset..]);
                 if ((uint)index >= (uint)senders.Length)
                 {
-                    throw new InvalidDataException($"stored block {block.Number}: sender of transaction {index}, which it does not have");
+                    throw new InvalidDataException($"stored block {Block.Number}: sender of transaction {index}, which it does not have");
                 }
 
                 senders[index] = new Address(span.Slice(offset + 4, Address.Size));
@@ -152,12 +185,12 @@ public sealed class StoredBlock
                 continue;
             }
 
-            senders[i] = block.Transactions[i].TryRecoverSender(out Address sender)
+            senders[i] = Block.Transactions[i].TryRecoverSender(out Address sender)
                 ? sender
-                : throw new InvalidDataException($"stored block {block.Number}: transaction {i} has no valid signature");
+                : throw new InvalidDataException($"stored block {Block.Number}: transaction {i} has no valid signature");
         }
 
-        return new StoredBlock(block, receipts, senders);
+        return new Details(receipts, senders);
     }
 }
 

@@ -26,6 +26,9 @@ public static class Program
         root.Subcommands.Add(RollupCommands.CreateRollup());
         root.Subcommands.Add(RollupCommands.CreateBatcher());
         root.Subcommands.Add(RollupCommands.CreateDevnet());
+        root.Subcommands.Add(WithdrawalCommands.CreateProposer());
+        root.Subcommands.Add(WithdrawalCommands.CreateChallenger());
+        root.Subcommands.Add(WithdrawalCommands.CreateWithdraw());
         root.Subcommands.Add(ConfigCommand.Create(root));
         return root;
     }
