@@ -148,7 +148,7 @@ public sealed class NodeBuilder
             };
             var events = new EventModule(chain.Chain, chain.Pool) { LogLimits = _logLimits, MaxFiltersPerClient = _maxFiltersPerClient };
             disposables.Add(events);
-            var modules = new List<IRpcModule> { eth, new DebugModule(chain.Chain, eth) { MaxTraceBytes = _maxTraceBytes }, events };
+            var modules = new List<IRpcModule> { eth, new DebugModule(chain.Chain, eth) { MaxTraceBytes = _maxTraceBytes }, new SimulateModule(chain.Chain, eth), new AccountHistoryModule(chain.Chain), events };
             if (_devControls)
             {
                 modules.Add(new DevModule(chain.Dev, chain.Chain));

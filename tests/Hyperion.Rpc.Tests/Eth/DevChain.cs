@@ -70,6 +70,8 @@ internal sealed class DevChain : IDisposable
         };
         Eth.Register(registry);
         new DebugModule(Local.Chain, Eth) { MaxTraceBytes = maxTraceBytes }.Register(registry);
+        new SimulateModule(Local.Chain, Eth).Register(registry);
+        new AccountHistoryModule(Local.Chain).Register(registry);
         _events = new EventModule(Local.Chain, Local.Pool) { LogLimits = logLimits ?? LogQueryLimits.Default, MaxFiltersPerClient = maxFiltersPerClient };
         _events.Register(registry);
         new DevModule(Local.Dev, Local.Chain).Register(registry);
