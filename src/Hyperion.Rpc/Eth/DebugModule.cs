@@ -88,21 +88,25 @@ public sealed class DebugModule : IRpcModule
     private JsonNode TraceInBlock(StoredBlock block, int index, TraceRequest trace)
     {
         IStateReader parent = ParentState(block);
-        TransactionResult result;
+        TransactionResult result = Replay(block, parent, index, trace.Tracer);
+        return trace.Result(new TraceContext(result, block.Block.Transactions[index].GasLimit, () => (StateAfter(block, parent, index), StateAfter(block, parent, index + 1))));
+    }
+
+    /// <summary>Re-executes <paramref name="block"/>'s transactions up to <paramref name="index"/> on <paramref name="parent"/>, the state before the block, tracing the last.</summary>
+    internal TransactionResult Replay(StoredBlock block, IStateReader parent, int index, IEvmTracer tracer)
+    {
         try
         {
-            result = _chain.Executor.Replay(BlockInput.Of(block.Block, block.Senders, _chain.Blocks), parent, index, trace.Tracer);
+            return _chain.Executor.Replay(BlockInput.Of(block.Block, block.Senders, _chain.Blocks), parent, index, tracer);
         }
         catch (InvalidBlockException e)
         {
             // A stored block re-executes exactly; anything else means the state window moved under us.
             throw new RpcException(e.Message);
         }
-
-        return trace.Result(new TraceContext(result, block.Block.Transactions[index].GasLimit, () => (StateAfter(block, parent, index), StateAfter(block, parent, index + 1))));
     }
 
-    private IStateReader ParentState(StoredBlock block) =>
+    internal IStateReader ParentState(StoredBlock block) =>
         _chain.StateBefore(block.Number)
             ?? throw new RpcException($"required historical state unavailable: state of block {block.Number - 1} is not kept (oldest is {_chain.OldestState})");
 

@@ -10,23 +10,11 @@ namespace Hyperion.Rpc.Eth;
 /// bytes of input, "selector-length of the arguments" counted, e.g. <c>{"0x27dc297e-128": 1}</c>. Creations are not
 /// counted. Keys are sorted as geth's JSON sorts them.
 /// </summary>
-public sealed class FourByteTracer(IReadOnlySet<Address> precompiles) : ICallFrameTracer
+public sealed class FourByteTracer(IReadOnlySet<Address> precompiles) : FrameTracer
 {
     private readonly SortedDictionary<string, int> _counts = new(StringComparer.Ordinal);
 
-    public void OnStep(int pc, byte opcode, long gas, long gasCost, long memorySize, ReadOnlySpan<UInt256> stack, int depth, long refund)
-    {
-    }
-
-    public void OnStepCost(long gasCost)
-    {
-    }
-
-    public void OnFault(string error)
-    {
-    }
-
-    public void OnEnter(string type, Address from, Address to, in UInt256 value, ReadOnlySpan<byte> input, long gas, int depth)
+    public override void OnEnter(string type, Address from, Address to, in UInt256 value, ReadOnlySpan<byte> input, long gas, int depth)
     {
         if (input.Length < 4 || type is CallFrameTypes.Create or CallFrameTypes.Create2 or CallFrameTypes.SelfDestruct || precompiles.Contains(to))
         {
@@ -37,7 +25,7 @@ public sealed class FourByteTracer(IReadOnlySet<Address> precompiles) : ICallFra
         _counts[key] = _counts.TryGetValue(key, out int count) ? count + 1 : 1;
     }
 
-    public void OnExit(long gasUsed, ReadOnlySpan<byte> output, string? error, bool reverted)
+    public override void OnExit(long gasUsed, ReadOnlySpan<byte> output, string? error, bool reverted)
     {
     }
 

@@ -340,24 +340,12 @@ public sealed class SimulateModule(IChainReader chain, EthModule eth) : IRpcModu
 /// frame that moves ether (a call or creation with value, a SELFDESTRUCT's balance), placed among the transaction's own
 /// logs where it happened; a frame that fails takes its transfers with it, as it takes its logs.
 /// </summary>
-internal sealed class TransferLogTracer(IWorldState state) : ICallFrameTracer
+internal sealed class TransferLogTracer(IWorldState state) : FrameTracer
 {
     private readonly List<(int Position, Log Log)> _transfers = [];
     private readonly Stack<int> _frames = new();
 
-    public void OnStep(int pc, byte opcode, long gas, long gasCost, long memorySize, ReadOnlySpan<UInt256> stack, int depth, long refund)
-    {
-    }
-
-    public void OnStepCost(long gasCost)
-    {
-    }
-
-    public void OnFault(string error)
-    {
-    }
-
-    public void OnEnter(string type, Address from, Address to, in UInt256 value, ReadOnlySpan<byte> input, long gas, int depth)
+    public override void OnEnter(string type, Address from, Address to, in UInt256 value, ReadOnlySpan<byte> input, long gas, int depth)
     {
         _frames.Push(_transfers.Count);
         if (!value.IsZero && type is not (CallFrameTypes.DelegateCall or CallFrameTypes.StaticCall or CallFrameTypes.CallCode))
@@ -368,7 +356,7 @@ internal sealed class TransferLogTracer(IWorldState state) : ICallFrameTracer
         }
     }
 
-    public void OnExit(long gasUsed, ReadOnlySpan<byte> output, string? error, bool reverted)
+    public override void OnExit(long gasUsed, ReadOnlySpan<byte> output, string? error, bool reverted)
     {
         int start = _frames.Pop();
         if (error is not null)
