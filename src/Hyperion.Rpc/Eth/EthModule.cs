@@ -413,6 +413,9 @@ public sealed class EthModule : IRpcModule
     private UInt256 NextBaseFee() => _chain.NextBaseFee(Store.Head.Header);
 
     /// <summary>The blob base fee of the block with <paramref name="header"/> (zero before Cancun).</summary>
+    /// <summary>eth_getTransactionReceipt's answer for <paramref name="block"/>'s transaction <paramref name="index"/>.</summary>
+    internal JsonObject Receipt(StoredBlock block, int index) => EthFormat.Receipt(block, index, BlobBaseFee(block.Header), _chain.Executor.Spec.Rollup);
+
     private UInt256 BlobBaseFee(BlockHeader header) =>
         _chain.Executor.Spec.BlobScheduleAt(header.Number, header.Timestamp) is { } blobs
             ? BlobGas.BaseFeePerBlobGas(header.ExcessBlobGas ?? 0, blobs)
