@@ -7,8 +7,8 @@ namespace Hyperion.Rpc.Eth;
 /// <summary>
 /// Lookups of an account's transactions that the chain keeps no index for: eth_getTransactionBySenderAndNonce (as
 /// anvil and reth answer it: the mined transaction object, or null). The blocks are scanned from the head down, so a
-/// lookup costs time in proportion to the blocks after the transaction: fine for a dev chain, bounded by the
-/// execution time limit of the RPC methods.
+/// lookup costs time in proportion to the blocks after the transaction (a dev chain's size is assumed); a nonce the
+/// sender has not reached yet is answered without a scan.
 /// </summary>
 public sealed class AccountHistoryModule(IChainReader chain) : IRpcModule
 {

@@ -9,7 +9,7 @@ namespace Hyperion.Rpc.Eth;
 
 /// <summary>
 /// Otterscan's ots_* methods (API level 8), so that Otterscan can be pointed at the node. The chain keeps no index of
-/// addresses, so searches scan blocks from the given one (a dev chain's size; bounded by the execution time limit), and
+/// addresses, so searches scan blocks from the given one (time in proportion to a dev chain's size), and
 /// an address's transactions are those it sent, received or created at the top level (not internal calls); a contract
 /// created by another contract has no known creator. Block issuance is zero (proof of stake).
 /// </summary>
