@@ -61,7 +61,7 @@ describe('rollup L1 contracts on anvil', { skip, timeout: 300_000 }, () => {
       batcher: userWallet.address, gasLimit: 30_000_000, baseFeeScalar: 1368, blobBaseFeeScalar: 810949,
       logs: receipt.logs.map(logJson),
     });
-    portal = (await deploy('OptimismPortal')).contract;
+    portal = (await deploy('OptimismPortal', ethers.ZeroAddress)).contract; // deposits never ask the output oracle
     bridge = (await deploy('L1StandardBridge', await portal.getAddress())).contract;
   });
 

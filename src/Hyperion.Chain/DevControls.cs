@@ -1,4 +1,6 @@
 using Hyperion.Core;
+using Hyperion.Execution.Blocks;
+using Hyperion.State.World;
 
 namespace Hyperion.Chain;
 
@@ -68,25 +70,66 @@ public sealed class DevControls(ChainProvider chain, IBlockProducer producer, IT
                 return false;
             }
 
-            ulong number = snapshot.Head;
             foreach (ulong id in _snapshots.Keys.Where(id => id >= snapshotId).ToArray())
             {
                 _snapshots.Remove(id);
             }
 
-            chain.Store.TruncateAfter(number, snapshot.Edits);
-            chain.ReplaceStates(stateStore.Recreate(chain.States, chain.GenesisState));
-            var importer = new BlockImporter(chain);
-            for (ulong i = 1; i <= number; i++)
-            {
-                importer.Import(chain.Store.GetByNumber(i)!);
-            }
-
-            chain.ReloadEdits();
-            pool.Clear(chain.LatestState, chain.NextBaseFee(chain.Store.Head.Header));
-            clock.SetNext(null);
+            Rewind(snapshot.Head, snapshot.Edits);
             return true;
         }
+    }
+
+    public void Reset()
+    {
+        lock (chain.WriteLock)
+        {
+            _snapshots.Clear();
+            Rewind(0, 0);
+        }
+    }
+
+    public StateChangeSet DumpState()
+    {
+        lock (chain.WriteLock)
+        {
+            // The stores are keyed by hashed addresses and slots, so the accounts' addresses come from re-executing the
+            // chain from genesis into a state kept by address (the same path a restart takes).
+            InMemoryStateReader state = chain.GenesisState();
+            StoredBlock head = chain.Store.Head;
+            for (ulong number = 1; number <= head.Number; number++)
+            {
+                StoredBlock stored = chain.Store.GetByNumber(number)!;
+                EditedState edits = EditedState.Of(number - 1, chain.Store.EditsBefore(number), state);
+                BlockExecution execution = chain.Executor.Execute(BlockInput.Of(stored.Block, stored.Senders, chain.Store), edits.Over(state), BlockExecutionMode.Import);
+                state.Apply(edits.Merge(execution.Changes));
+            }
+
+            if (state.ComputeStateRoot() != head.Header.StateRoot)
+            {
+                throw new InvalidOperationException($"the chain does not re-execute to block {head.Number}'s state root");
+            }
+
+            EditedState pending = EditedState.Of(head.Number, chain.Store.PendingEdits, state);
+            state.Apply(pending.Merge(new StateChangeSet([], [])));
+            return state.ToChangeSet();
+        }
+    }
+
+    /// <summary>Truncates the chain after block <paramref name="number"/> and its first <paramref name="edits"/> later state edits, and rebuilds the state by re-executing it from genesis (the caller holds the write lock).</summary>
+    private void Rewind(ulong number, int edits)
+    {
+        chain.Store.TruncateAfter(number, edits);
+        chain.ReplaceStates(stateStore.Recreate(chain.States, chain.GenesisState));
+        var importer = new BlockImporter(chain);
+        for (ulong i = 1; i <= number; i++)
+        {
+            importer.Import(chain.Store.GetByNumber(i)!);
+        }
+
+        chain.ReloadEdits();
+        pool.Clear(chain.LatestState, chain.NextBaseFee(chain.Store.Head.Header));
+        clock.SetNext(null);
     }
 
     public long IncreaseTime(long seconds) => clock.IncreaseTime(seconds);

@@ -1,4 +1,5 @@
 using Hyperion.Core;
+using Hyperion.State.World;
 
 namespace Hyperion.Chain;
 
@@ -22,6 +23,15 @@ public interface IDevControls
 
     /// <summary>Returns the chain to a snapshot's head (dropping later snapshots and pending transactions); false for an unknown id.</summary>
     bool Revert(ulong snapshotId);
+
+    /// <summary>Returns the chain to its genesis block (dropping every later block, state edit, snapshot and pending transaction).</summary>
+    void Reset();
+
+    /// <summary>
+    /// The whole latest state (state edits since the head included) as a change set on the empty state: every account
+    /// by address with its storage and code (anvil_dumpState). Costs a re-execution of the chain from genesis.
+    /// </summary>
+    StateChangeSet DumpState();
 
     /// <summary>Moves the clock of future blocks forward; returns the total offset in seconds.</summary>
     long IncreaseTime(long seconds);

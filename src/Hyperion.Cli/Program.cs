@@ -1,11 +1,14 @@
 using System.CommandLine;
 using Hyperion.Cli.Commands;
+using Hyperion.Cli.Configuration;
 
 namespace Hyperion.Cli;
 
 public static class Program
 {
-    public static int Main(string[] args)
+    public static int Main(string[] args) => NodeConfiguration.Invoke(CreateRoot(), args);
+
+    internal static RootCommand CreateRoot()
     {
         var root = new RootCommand("Hyperion: a high-performance, AI-native Ethereum L2 node and SDK.");
         // One line per command; each command lives in Commands/<Name>Command.cs.
@@ -23,6 +26,10 @@ public static class Program
         root.Subcommands.Add(RollupCommands.CreateRollup());
         root.Subcommands.Add(RollupCommands.CreateBatcher());
         root.Subcommands.Add(RollupCommands.CreateDevnet());
-        return root.Parse(args).Invoke();
+        root.Subcommands.Add(WithdrawalCommands.CreateProposer());
+        root.Subcommands.Add(WithdrawalCommands.CreateChallenger());
+        root.Subcommands.Add(WithdrawalCommands.CreateWithdraw());
+        root.Subcommands.Add(ConfigCommand.Create(root));
+        return root;
     }
 }

@@ -35,8 +35,9 @@ public sealed class HyperionNode : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         if (Metrics is not null)
         {
-            options.Metrics = Metrics.Render;
+            options.Metrics = Metrics.ExportAsync;
             options.OnRequestCompleted = Metrics.ObserveRequest;
+            options.OnMethodCompleted = Metrics.ObserveMethod;
         }
 
         return RpcServer.StartAsync(Methods, options, cancellationToken);

@@ -1,97 +1,85 @@
 using System.Globalization;
-using System.Text;
 using Hyperion.Chain;
+using Prometheus;
 
 namespace Hyperion.Rpc;
 
 /// <summary>
-/// The node's Prometheus metrics: blocks, transactions, gas (and gas/s over the last blocks), pool size and the RPC
-/// latency histogram, rendered in the text exposition format for /metrics.
+/// The node's Prometheus metrics (prometheus-net, one registry per node): blocks, transactions and gas as counters
+/// (rates come from <c>rate()</c>), the head and the pool as gauges, RPC latency per request and per method, RPC
+/// errors per method and code, <c>hyperion_build_info</c>, and the .NET runtime and process metrics
+/// (<c>process_*</c>, <c>dotnet_*</c>). docs/operating.md lists them.
 /// </summary>
 public sealed class NodeMetrics : INodeMetrics
 {
     private static readonly double[] LatencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
-    private readonly IChainReader _chain;
-    private readonly ITransactionPool _pool;
-    private readonly long[] _latencyCounts = new long[LatencyBuckets.Length + 1];
-    private readonly object _lock = new();
-    private readonly Queue<(DateTime At, ulong Gas)> _recentGas = new();
-    private long _blocks;
-    private long _transactions;
-    private ulong _gas;
-    private double _latencySum;
-    private long _requests;
+    private readonly CollectorRegistry _registry = Metrics.NewCustomRegistry();
+    private readonly Counter _blocks;
+    private readonly Counter _transactions;
+    private readonly Counter _failedTransactions;
+    private readonly Counter _gas;
+    private readonly Histogram _requests;
+    private readonly Histogram _methods;
+    private readonly Counter _methodErrors;
 
     public NodeMetrics(IChainReader chain, ITransactionPool pool)
     {
         ArgumentNullException.ThrowIfNull(chain);
         ArgumentNullException.ThrowIfNull(pool);
-        _chain = chain;
-        _pool = pool;
+        MetricFactory metrics = Metrics.WithCustomRegistry(_registry);
+        _blocks = metrics.CreateCounter("hyperion_blocks_total", "Blocks added to the chain since start.");
+        _transactions = metrics.CreateCounter("hyperion_transactions_total", "Transactions included since start.");
+        _failedTransactions = metrics.CreateCounter("hyperion_transactions_failed_total", "Included transactions that failed (receipt status 0) since start.");
+        _gas = metrics.CreateCounter("hyperion_gas_total", "Gas used by included transactions since start.");
+        _requests = metrics.CreateHistogram("hyperion_rpc_request_duration_seconds", "JSON-RPC request latency: an HTTP request or a WebSocket message, a batch counting once.",
+            new HistogramConfiguration { Buckets = LatencyBuckets });
+        _methods = metrics.CreateHistogram("hyperion_rpc_method_duration_seconds", "JSON-RPC method call latency, by method.",
+            new HistogramConfiguration { Buckets = LatencyBuckets, LabelNames = ["method"] });
+        _methodErrors = metrics.CreateCounter("hyperion_rpc_method_errors_total", "JSON-RPC method calls answered with an error, by method and error code.",
+            new CounterConfiguration { LabelNames = ["method", "code"] });
+        metrics.CreateGauge("hyperion_build_info", "The client version (always 1).", new GaugeConfiguration { LabelNames = ["version", "dotnet"] })
+            .WithLabels(RpcServer.ClientVersion, Environment.Version.ToString()).Set(1);
+
+        Gauge head = metrics.CreateGauge("hyperion_chain_head", "Number of the head block.");
+        Gauge poolSize = metrics.CreateGauge("hyperion_txpool_transactions", "Transactions waiting in the pool.");
+        Gauge pending = metrics.CreateGauge("hyperion_txpool_pending", "Executable transactions in the pool.");
+        Gauge queued = metrics.CreateGauge("hyperion_txpool_queued", "Queued (nonce-gapped) transactions in the pool.");
+        Gauge evicted = metrics.CreateGauge("hyperion_txpool_evicted_total", "Admitted transactions evicted from the full pool for better-paying ones (a counter kept by the pool).");
+        Gauge expired = metrics.CreateGauge("hyperion_txpool_expired_total", "Queued transactions dropped after the pool's lifetime (a counter kept by the pool).");
+        _registry.AddBeforeCollectCallback(() =>
+        {
+            head.Set(chain.Blocks.Head.Number);
+            poolSize.Set(pool.Count);
+            pending.Set(pool.PendingCount);
+            queued.Set(pool.QueuedCount);
+            evicted.Set(pool.EvictedCount);
+            expired.Set(pool.ExpiredCount);
+        });
+        DotNetStats.Register(_registry);
         chain.BlockAdded += OnBlock;
     }
 
-    public void ObserveRequest(TimeSpan duration)
+    public void ObserveRequest(TimeSpan duration) => _requests.Observe(duration.TotalSeconds);
+
+    public void ObserveMethod(string method, TimeSpan duration, int? errorCode)
     {
-        double seconds = duration.TotalSeconds;
-        int bucket = Array.FindIndex(LatencyBuckets, b => seconds <= b);
-        lock (_lock)
+        ArgumentNullException.ThrowIfNull(method);
+        _methods.WithLabels(method).Observe(duration.TotalSeconds);
+        if (errorCode is int code)
         {
-            _latencyCounts[bucket < 0 ? LatencyBuckets.Length : bucket]++;
-            _latencySum += seconds;
-            _requests++;
+            _methodErrors.WithLabels(method, code.ToString(CultureInfo.InvariantCulture)).Inc();
         }
     }
+
+    public Task ExportAsync(Stream destination, CancellationToken cancellationToken) => _registry.CollectAndExportAsTextAsync(destination, cancellationToken);
 
     private void OnBlock(BlockAddedEvent added)
     {
-        lock (_lock)
-        {
-            _blocks++;
-            _transactions += added.Block.Block.Transactions.Length;
-            _gas += added.Block.Header.GasUsed;
-            DateTime now = DateTime.UtcNow;
-            _recentGas.Enqueue((now, added.Block.Header.GasUsed));
-            while (_recentGas.Count > 0 && now - _recentGas.Peek().At > TimeSpan.FromSeconds(10))
-            {
-                _recentGas.Dequeue();
-            }
-        }
+        StoredBlock block = added.Block;
+        _blocks.Inc();
+        _transactions.Inc(block.Block.Transactions.Length);
+        _failedTransactions.Inc(block.Receipts.Count(r => !r.Success));
+        _gas.Inc(block.Header.GasUsed);
     }
-
-    public string Render()
-    {
-        var text = new StringBuilder();
-        lock (_lock)
-        {
-            Metric(text, "hyperion_chain_head", "gauge", "Number of the head block.", _chain.Blocks.Head.Number);
-            Metric(text, "hyperion_blocks_total", "counter", "Blocks produced since start.", _blocks);
-            Metric(text, "hyperion_transactions_total", "counter", "Transactions included since start.", _transactions);
-            Metric(text, "hyperion_gas_total", "counter", "Gas used by included transactions since start.", _gas);
-            double window = _recentGas.Count > 1 ? Math.Max(1, (_recentGas.Last().At - _recentGas.Peek().At).TotalSeconds) : 10;
-            Metric(text, "hyperion_gas_per_second", "gauge", "Gas per second over the last 10 seconds.", _recentGas.Sum(g => (double)g.Gas) / window);
-            Metric(text, "hyperion_txpool_transactions", "gauge", "Transactions waiting in the pool.", _pool.Count);
-            Metric(text, "hyperion_txpool_pending", "gauge", "Executable transactions in the pool.", _pool.PendingCount);
-            Metric(text, "hyperion_txpool_queued", "gauge", "Queued (nonce-gapped) transactions in the pool.", _pool.QueuedCount);
-            Metric(text, "hyperion_txpool_evicted_total", "counter", "Admitted transactions evicted from the full pool for better-paying ones.", _pool.EvictedCount);
-            Metric(text, "hyperion_txpool_expired_total", "counter", "Queued transactions dropped after the pool's lifetime.", _pool.ExpiredCount);
-            text.Append("# HELP hyperion_rpc_request_duration_seconds JSON-RPC request latency.\n# TYPE hyperion_rpc_request_duration_seconds histogram\n");
-            long cumulative = 0;
-            for (int i = 0; i < LatencyBuckets.Length; i++)
-            {
-                cumulative += _latencyCounts[i];
-                text.Append(CultureInfo.InvariantCulture, $"hyperion_rpc_request_duration_seconds_bucket{{le=\"{LatencyBuckets[i]}\"}} {cumulative}\n");
-            }
-
-            text.Append(CultureInfo.InvariantCulture, $"hyperion_rpc_request_duration_seconds_bucket{{le=\"+Inf\"}} {_requests}\n");
-            text.Append(CultureInfo.InvariantCulture, $"hyperion_rpc_request_duration_seconds_sum {_latencySum}\n");
-            text.Append(CultureInfo.InvariantCulture, $"hyperion_rpc_request_duration_seconds_count {_requests}\n");
-        }
-
-        return text.ToString();
-    }
-
-    private static void Metric(StringBuilder text, string name, string type, string help, double value) =>
-        text.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} {type}\n{name} {value}\n");
 }

@@ -23,8 +23,14 @@ public sealed class RpcServerOptions
     /// <summary>Called with the duration of every request (a batch counts once), for the latency histogram.</summary>
     public Action<TimeSpan>? OnRequestCompleted { get; set; }
 
-    /// <summary>Renders the Prometheus text served on /metrics; null disables the endpoint.</summary>
-    public Func<string>? Metrics { get; set; }
+    /// <summary>Called after each method call with the method, its duration and its error code (null: it succeeded), for per-method metrics.</summary>
+    public Action<string, TimeSpan, int?>? OnMethodCompleted { get; set; }
+
+    /// <summary>Writes the Prometheus text served on /metrics; null disables the endpoint.</summary>
+    public Func<Stream, CancellationToken, Task>? Metrics { get; set; }
+
+    /// <summary>Where the server logs (a line per method call at debug); null: warnings and errors on the console.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
 
     /// <summary>
     /// Origins browsers may call from (--cors): "*" for any; empty sends no CORS headers (same-origin only). A request
@@ -214,21 +220,46 @@ public sealed partial class RpcDispatcher
                 : RpcResponse.Error(id, RpcErrorCodes.MethodNotFound, $"the method {method} does not exist/is not available", null);
         }
 
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             var result = await handler(new RpcParams(paramsElement), cancellationToken).ConfigureAwait(false);
+            Completed(method, started, null, null);
             return isNotification ? null : RpcResponse.Success(id, result);
         }
         catch (RpcException e)
         {
+            Completed(method, started, e.Code, e.Message);
             return isNotification ? null : RpcResponse.Error(id, e.Code, e.Message, e.ErrorData);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             LogHandlerFailure(_logger, method, e);
+            Completed(method, started, RpcErrorCodes.Internal, "internal error");
             return isNotification ? null : RpcResponse.Error(id, RpcErrorCodes.Internal, "internal error", null);
         }
     }
+
+    /// <summary>The debug line and the per-method metrics of one call (only registered methods: names clients make up are not labels).</summary>
+    private void Completed(string method, long started, int? errorCode, string? error)
+    {
+        TimeSpan elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        _options.OnMethodCompleted?.Invoke(method, elapsed, errorCode);
+        if (errorCode is int code)
+        {
+            LogMethodFailed(_logger, method, code, error, elapsed.TotalMilliseconds, null);
+        }
+        else
+        {
+            LogMethodCall(_logger, method, elapsed.TotalMilliseconds, null);
+        }
+    }
+
+    private static readonly Action<ILogger, string, double, Exception?> LogMethodCall =
+        LoggerMessage.Define<string, double>(LogLevel.Debug, new EventId(2, "RpcCall"), "rpc {Method} ok in {Milliseconds:0.###} ms");
+
+    private static readonly Action<ILogger, string, int, string?, double, Exception?> LogMethodFailed =
+        LoggerMessage.Define<string, int, string?, double>(LogLevel.Debug, new EventId(3, "RpcCallFailed"), "rpc {Method} error {Code} ({Error}) in {Milliseconds:0.###} ms");
 
     private static readonly Action<ILogger, string, Exception?> LogHandlerFailure =
         LoggerMessage.Define<string>(LogLevel.Error, new EventId(1, "RpcHandlerFailed"), "RPC handler {Method} failed");

@@ -61,8 +61,16 @@ public sealed class RpcServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        if (options.LoggerFactory is { } loggers)
+        {
+            builder.Services.AddSingleton(loggers);
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole();
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        }
+
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
@@ -75,7 +83,7 @@ public sealed class RpcServer : IAsyncDisposable
         builder.WebHost.UseUrls($"http://{options.Host}:{options.Port}");
         builder.Services.AddCors();
         var app = builder.Build();
-        var dispatcher = new RpcDispatcher(registry, options, app.Logger);
+        var dispatcher = new RpcDispatcher(registry, options, options.LoggerFactory?.CreateLogger("Hyperion.Rpc") ?? app.Logger);
 
         if (options.CorsOrigins.Count > 0)
         {
@@ -91,7 +99,7 @@ public sealed class RpcServer : IAsyncDisposable
             app.MapGet("/metrics", async (HttpContext context) =>
             {
                 context.Response.ContentType = "text/plain; version=0.0.4";
-                await context.Response.WriteAsync(metrics(), context.RequestAborted).ConfigureAwait(false);
+                await metrics(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
             });
         }
 

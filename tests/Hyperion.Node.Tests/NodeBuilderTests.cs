@@ -39,6 +39,36 @@ public sealed class NodeBuilderTests
     }
 
     [Fact]
+    public async Task Metrics_count_each_method_call_its_errors_the_blocks_and_the_runtime()
+    {
+        using HyperionNode node = Builder().Build();
+        await using RpcServer server = await node.StartRpcAsync(new RpcServerOptions { Port = 0 });
+        using var http = new HttpClient { BaseAddress = server.Address };
+
+        await CallAsync(http, "eth_chainId");
+        await CallAsync(http, "eth_chainId");
+        await CallAsync(http, "evm_mine");
+        JsonElement failed = await RequestAsync(http, "eth_getBalance", """["0x1"]""");
+        Assert.Equal(-32602, failed.GetProperty("error").GetProperty("code").GetInt32());
+        await RequestAsync(http, "no_such_method");
+        string metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+
+        Assert.Contains("hyperion_rpc_method_duration_seconds_count{method=\"eth_chainId\"} 2", metrics, StringComparison.Ordinal);
+        Assert.Contains("hyperion_rpc_method_duration_seconds_count{method=\"eth_getBalance\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("hyperion_rpc_method_errors_total{method=\"eth_getBalance\",code=\"-32602\"} 1", metrics, StringComparison.Ordinal);
+        Assert.DoesNotContain("eth_chainId\",code=", metrics, StringComparison.Ordinal);
+        Assert.DoesNotContain("no_such_method", metrics, StringComparison.Ordinal); // names clients make up are no labels
+        Assert.Contains("hyperion_rpc_request_duration_seconds_count 5", metrics, StringComparison.Ordinal);
+        Assert.Contains("hyperion_blocks_total 1", metrics, StringComparison.Ordinal);
+        Assert.Contains($"hyperion_build_info{{version=\"{RpcServer.ClientVersion}\"", metrics, StringComparison.Ordinal);
+        Assert.Contains("# TYPE hyperion_transactions_total counter", metrics, StringComparison.Ordinal);
+        Assert.Contains("# TYPE hyperion_gas_total counter", metrics, StringComparison.Ordinal);
+        Assert.Contains("hyperion_txpool_pending 0", metrics, StringComparison.Ordinal);
+        Assert.Contains("process_cpu_seconds_total", metrics, StringComparison.Ordinal);
+        Assert.Contains("dotnet_collection_count_total", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_node_composed_with_its_own_pool_and_rpc_module_uses_them()
     {
         Address denied = Accounts[1].Address;

@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace Hyperion.Cli.Commands;
 
-/// <summary><c>hyperion bench state|exec|evm</c>: benchmarks run from the CLI (a large on-disk setup, sequential vs parallel execution, or quick in-process EVM timing to profile).</summary>
+/// <summary><c>hyperion bench state|exec|evm|rollup</c>: benchmarks run from the CLI (a large on-disk setup, sequential vs parallel execution, quick in-process EVM timing to profile, the rollup batcher's L1 cost).</summary>
 internal static class BenchCommand
 {
     public static Command Create()
@@ -11,6 +11,7 @@ internal static class BenchCommand
         command.Subcommands.Add(DbBenchmark.CreateCommand("state"));
         command.Subcommands.Add(ExecBenchmark.CreateCommand());
         command.Subcommands.Add(EvmBenchmark.CreateCommand());
+        command.Subcommands.Add(RollupBenchmark.CreateCommand());
         return command;
     }
 }

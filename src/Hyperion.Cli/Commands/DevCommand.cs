@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Hyperion.Chain;
+using Hyperion.Cli.Configuration;
 using Hyperion.Core;
 using Hyperion.Core.Wallet;
 using Hyperion.Execution.Blocks;
@@ -9,6 +10,7 @@ using Hyperion.MetisAi;
 using Hyperion.Node;
 using Hyperion.Rpc;
 using Hyperion.Rpc.Eth;
+using Microsoft.Extensions.Logging;
 
 namespace Hyperion.Cli.Commands;
 
@@ -31,8 +33,7 @@ internal static class DevCommand
         var genesisFile = new Option<FileInfo?>("--genesis") { Description = "Genesis in geth's JSON format (default: the built-in dev genesis)." };
         var accounts = new Option<int>("--accounts") { Description = "Dev accounts to derive and fund.", DefaultValueFactory = _ => 10 };
         var mnemonic = new Option<string>("--mnemonic") { Description = "Mnemonic of the dev accounts.", DefaultValueFactory = _ => DevAccounts.DefaultMnemonic };
-        var logLevel = new Option<string>("--log-level") { Description = "error, warn, info or debug.", DefaultValueFactory = _ => "info" };
-        logLevel.AcceptOnlyFromAmong("error", "warn", "info", "debug");
+        var logLevel = NodeLogging.CreateLevelOption();
         var modelDir = new Option<DirectoryInfo?>("--model-dir") { Description = "HQM models for the inference precompile 0x…0a11, found by content hash (default: <data-dir>/models)." };
         var cors = new Option<string>("--cors")
         {
@@ -87,7 +88,7 @@ internal static class DevCommand
                 return 1;
             }
         });
-        return command;
+        return NodeConfiguration.Configurable(command);
     }
 
     private static async Task<int> RunAsync(
@@ -116,8 +117,10 @@ internal static class DevCommand
             : Genesis.Parse(await File.ReadAllTextAsync(genesisFile.FullName, cancellation).ConfigureAwait(false));
         string defaultDirectory = dataDir?.FullName ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".hyperion", "dev");
         string? directory = ephemeral ? null : defaultDirectory;
-        bool info = logLevel is "info" or "debug";
+        LogLevel level = NodeLogging.Level(logLevel);
 
+        using ILoggerFactory loggers = NodeLogging.CreateFactory(level);
+        ILogger log = loggers.CreateLogger("Hyperion.Dev");
         using ModelStore models = ModelStore.Open(modelDir?.FullName ?? Path.Combine(defaultDirectory, "models"), modelThreads);
         var starting = System.Diagnostics.Stopwatch.StartNew();
         using HyperionNode node = withRpcLimits(new NodeBuilder(genesis))
@@ -125,7 +128,7 @@ internal static class DevCommand
             {
                 DataDirectory = directory,
                 Sequencer = new() { BlockTime = blockTimeMs is int ms ? TimeSpan.FromMilliseconds(ms) : null },
-                Warning = message => Console.Error.WriteLine($"warning: {message}"),
+                Warning = message => LogWarning(log, message, null),
                 Precompiles = ChainPrecompiles.Standard.With(InferencePrecompile.DefaultAddress, new InferencePrecompile(models)),
             })
             .WithDevAccounts(devAccounts)
@@ -134,28 +137,15 @@ internal static class DevCommand
         ChainStore store = node.Chain.Chain.Store;
         if (directory is not null)
         {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Opened the chain at block {store.Head.Number} in {starting.Elapsed.TotalMilliseconds:0} ms (state in MetisDB, {node.Chain.Recovery.ReplayedBlocks} blocks re-executed)"));
+            LogOpened(log, store.Head.Number, starting.Elapsed.TotalMilliseconds, node.Chain.Recovery.ReplayedBlocks, null);
         }
 
-        node.Chain.Chain.BlockAdded += added =>
-        {
-            StoredBlock b = added.Block;
-            if (info)
-            {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"block {b.Number,6}  txs {b.Block.Transactions.Length,5}  gas {b.Header.GasUsed,10}  built in {added.BuildTime.TotalMilliseconds:0.0} ms  {b.Hash}"));
-            }
+        var blockLog = new BlockLog(log, node.Methods);
+        node.Chain.Chain.BlockAdded += blockLog.OnBlockAdded;
 
-            foreach (SkippedTransaction dropped in added.Dropped)
-            {
-                Console.Error.WriteLine($"dropped transaction {dropped.Transaction.Hash} from {dropped.Sender}: {dropped.Reason}");
-            }
-        };
+        await using RpcServer server = await NodeLogging.StartServerAsync(node, new RpcServerOptions { Host = host, Port = port, CorsOrigins = corsOrigins, LoggerFactory = loggers }, cancellation).ConfigureAwait(false);
 
-        await using RpcServer server = await node.StartRpcAsync(new RpcServerOptions { Host = host, Port = port, CorsOrigins = corsOrigins }, cancellation).ConfigureAwait(false);
-
-        PrintBanner(genesis, devAccounts, directory, store.Head.Number, server.Address);
+        PrintBanner(node, genesis, mnemonic, devAccounts, directory, store.Head.Number, server.Address);
         Console.WriteLine($"Models:         {models.Directory} ({models.Files.Count} HQM file(s); inference precompile {InferencePrecompile.DefaultAddress}, registry {ModelRegistry.DefaultAddress})");
         foreach (ModelFile file in models.Files)
         {
@@ -171,13 +161,19 @@ internal static class DevCommand
             // Ctrl-C or SIGTERM: stop the server, then the sequencer (blocks are already durable).
         }
 
-        if (info)
-        {
-            Console.WriteLine($"stopped at block {store.Head.Number}");
-        }
-
+        LogStopped(log, store.Head.Number, null);
         return 0;
     }
+
+    private static readonly Action<ILogger, string, Exception?> LogWarning =
+        LoggerMessage.Define<string>(LogLevel.Warning, new EventId(1, "Warning"), "{Message}");
+
+    private static readonly Action<ILogger, ulong, double, int, Exception?> LogOpened =
+        LoggerMessage.Define<ulong, double, int>(LogLevel.Information, new EventId(2, "Opened"),
+            "opened the chain at block {Number} in {Milliseconds:0} ms (state in MetisDB, {Replayed} blocks re-executed)");
+
+    private static readonly Action<ILogger, ulong, Exception?> LogStopped =
+        LoggerMessage.Define<ulong>(LogLevel.Information, new EventId(3, "Stopped"), "stopped at block {Number}");
 
     /// <summary>The dev genesis plus the model registry system contract, owned by <paramref name="owner"/>.</summary>
     private static Genesis WithModelRegistry(Genesis genesis, Address owner)
@@ -189,9 +185,9 @@ internal static class DevCommand
         return genesis with { Alloc = alloc };
     }
 
-    private static void PrintBanner(Genesis genesis, IReadOnlyList<DevAccount> accounts, string? directory, ulong head, Uri address)
+    private static void PrintBanner(HyperionNode node, Genesis genesis, string mnemonic, IReadOnlyList<DevAccount> accounts, string? directory, ulong head, Uri address)
     {
-        Console.WriteLine("Hyperion dev chain");
+        Console.WriteLine($"Hyperion dev chain ({RpcServer.ClientVersion}, web3_clientVersion {RpcServer.DevClientVersion})");
         Console.WriteLine();
         Console.WriteLine("Available Accounts");
         Console.WriteLine("==================");
@@ -209,7 +205,16 @@ internal static class DevCommand
         }
 
         Console.WriteLine();
+        Console.WriteLine("Wallet");
+        Console.WriteLine("==================");
+        Console.WriteLine($"Mnemonic:        {mnemonic}");
+        Console.WriteLine($"Derivation path: {DevAccounts.EthereumPathPrefix}/");
+        Console.WriteLine();
+        StoredBlock top = node.Chain.Chain.Store.Head;
         Console.WriteLine($"Chain ID:       {genesis.ChainId}");
+        Console.WriteLine($"Hardfork:       {node.Chain.Chain.Executor.Spec.LatestEthereumFork(top.Number, top.Header.Timestamp).ToString().ToLowerInvariant()}");
+        Console.WriteLine($"Gas limit:      {top.Header.GasLimit}");
+        Console.WriteLine($"Base fee:       {top.Header.BaseFeePerGas} wei (genesis {genesis.BaseFeePerGas})");
         Console.WriteLine($"Data directory: {directory ?? "(ephemeral)"}");
         Console.WriteLine($"Head block:     {head}");
         Console.WriteLine($"Listening on {address.Host}:{address.Port} (HTTP and WebSocket; /metrics)");

@@ -28,11 +28,16 @@ internal static class RollupCommands
         var l2ChainId = new Option<ulong>("--l2-chain-id") { Description = "L2 chain id (the batch inbox is 0xff00…00 followed by it).", DefaultValueFactory = _ => 901 };
         var blockTime = new Option<ulong>("--block-time") { Description = "Seconds between L2 blocks.", DefaultValueFactory = _ => 2 };
         var seqWindow = new Option<ulong>("--seq-window") { Description = "Sequencing window, in L1 blocks.", DefaultValueFactory = _ => 3600 };
+        var channelTimeout = new Option<ulong>("--channel-timeout") { Description = "Channel timeout, in L1 blocks (how long a channel's frames may take to land, and how long the batcher waits before re-posting).", DefaultValueFactory = _ => 300 };
         var fund = new Option<string[]>("--fund") { Description = "ADDRESS=WEI funded in the L2 genesis (repeatable).", AllowMultipleArgumentsPerToken = true };
+        var proposer = new Option<string?>("--proposer") { Description = "The account L2OutputOracle accepts outputs from (default: the deployer)." };
+        var challenger = new Option<string?>("--challenger") { Description = "The account that may remove outputs in the challenge window (default: the deployer)." };
+        var submissionInterval = new Option<ulong>("--submission-interval") { Description = "L2 blocks between posted outputs.", DefaultValueFactory = _ => 10 };
+        var finalizationPeriod = new Option<ulong>("--finalization-period") { Description = "Seconds of the challenge window (before withdrawals against an output execute).", DefaultValueFactory = _ => 12 };
         var output = new Option<DirectoryInfo>("--out") { Description = "Directory for rollup.json and addresses.json.", Required = true };
-        var deploy = new Command("deploy", "Deploy the rollup's L1 contracts (SystemConfig, OptimismPortal, L1StandardBridge) and write rollup.json and addresses.json.")
+        var deploy = new Command("deploy", "Deploy the rollup's L1 contracts (SystemConfig, OptimismPortal, L1StandardBridge, L2OutputOracle) and write rollup.json and addresses.json.")
         {
-            l1Rpc, deployerKey, batcher, l2ChainId, blockTime, seqWindow, fund, output,
+            l1Rpc, deployerKey, batcher, l2ChainId, blockTime, seqWindow, channelTimeout, fund, proposer, challenger, submissionInterval, finalizationPeriod, output,
         };
         deploy.SetAction(async (parse, cancellation) =>
         {
@@ -54,7 +59,11 @@ internal static class RollupCommands
                 var options = new RollupDeployOptions
                 {
                     Batcher = parse.GetValue(batcher) is string b ? ParseAddress(b, "--batcher") : null,
-                    L2ChainId = parse.GetValue(l2ChainId), BlockTime = parse.GetValue(blockTime), SeqWindowSize = parse.GetValue(seqWindow), FundedL2Accounts = funded,
+                    L2ChainId = parse.GetValue(l2ChainId), BlockTime = parse.GetValue(blockTime), SeqWindowSize = parse.GetValue(seqWindow),
+                    ChannelTimeout = parse.GetValue(channelTimeout), FundedL2Accounts = funded,
+                    Proposer = parse.GetValue(proposer) is string p ? ParseAddress(p, "--proposer") : null,
+                    Challenger = parse.GetValue(challenger) is string c ? ParseAddress(c, "--challenger") : null,
+                    SubmissionInterval = parse.GetValue(submissionInterval), FinalizationPeriodSeconds = parse.GetValue(finalizationPeriod),
                 };
                 (RollupConfig config, RollupAddresses addresses) = await new RollupDeployer(new JsonRpcEndpoint(ParseUrl(parse.GetValue(l1Rpc)!, "--l1-rpc")), key)
                     .DeployAsync(options, cancellation).ConfigureAwait(false);
@@ -66,6 +75,7 @@ internal static class RollupCommands
                 Console.WriteLine($"SystemConfig     {addresses.SystemConfig}");
                 Console.WriteLine($"L1StandardBridge {addresses.L1StandardBridge}");
                 Console.WriteLine($"BatchInbox       {addresses.BatchInbox}");
+                Console.WriteLine($"L2OutputOracle   {addresses.L2OutputOracle}");
                 Console.WriteLine($"genesis: L1 block {config.GenesisL1.Number} {config.GenesisL1.Hash}, L2 {config.GenesisL2.Hash}");
                 Console.WriteLine($"wrote {Path.Combine(dir.FullName, "rollup.json")} and addresses.json");
                 return 0;
@@ -165,9 +175,12 @@ internal static class RollupCommands
         var dataAvailability = new Option<string>("--data-availability") { Description = "calldata, blobs, or auto.", DefaultValueFactory = _ => "calldata" };
         var compression = new Option<string>("--compression") { Description = "zlib or brotli.", DefaultValueFactory = _ => "zlib" };
         var batchType = new Option<string>("--batch-type") { Description = "singular or span.", DefaultValueFactory = _ => "span" };
+        var submissionInterval = new Option<ulong>("--submission-interval") { Description = "L2 blocks between posted outputs.", DefaultValueFactory = _ => 4 };
+        var finalizationPeriod = new Option<ulong>("--finalization-period") { Description = "Seconds of the challenge window.", DefaultValueFactory = _ => 60 };
+        var challengerPort = new Option<int>("--challenger-port") { Description = "The challenger's status port (challenger_status, /metrics); 0: any free port.", DefaultValueFactory = _ => 0 };
         var command = new Command("devnet", "Run a rollup devnet: anvil as L1, the L1 contracts, and the sequencer, batcher and a verifier as processes. Ctrl-C stops it.")
         {
-            dataDir, l1Port, l2Port, verifierPort, l1BlockTime, blockTime, dataAvailability, compression, batchType,
+            dataDir, l1Port, l2Port, verifierPort, l1BlockTime, blockTime, dataAvailability, compression, batchType, submissionInterval, finalizationPeriod, challengerPort,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -186,6 +199,9 @@ internal static class RollupCommands
                     DataAvailability = ParseEnum<DataAvailability>(parse.GetValue(dataAvailability)!, "--data-availability"),
                     Compression = ParseEnum<CompressionAlgorithm>(parse.GetValue(compression)!, "--compression"),
                     BatchKind = ParseEnum<BatchKind>(parse.GetValue(batchType)!, "--batch-type"),
+                    SubmissionInterval = parse.GetValue(submissionInterval) is ulong interval and > 0 ? interval : throw new FormatException("--submission-interval must be positive"),
+                    FinalizationPeriodSeconds = parse.GetValue(finalizationPeriod),
+                    ChallengerPort = parse.GetValue(challengerPort),
                 };
             }
             catch (Exception e) when (e is FormatException or IOException)
@@ -212,7 +228,7 @@ internal static class RollupCommands
         return Path.GetFileNameWithoutExtension(process).Equals("dotnet", StringComparison.OrdinalIgnoreCase) ? (process, [dll]) : (process, []);
     }
 
-    private static byte[] ParseKey(string text, string option)
+    internal static byte[] ParseKey(string text, string option)
     {
         byte[] key;
         try
@@ -227,10 +243,10 @@ internal static class RollupCommands
         return key.Length == 32 ? key : throw new FormatException($"{option}: a private key is 32 bytes, this is {key.Length}");
     }
 
-    private static Address ParseAddress(string text, string option) =>
+    internal static Address ParseAddress(string text, string option) =>
         Address.TryParse(text, out Address address) ? address : throw new FormatException($"{option}: '{text}' is not an address");
 
-    private static Uri ParseUrl(string text, string option) =>
+    internal static Uri ParseUrl(string text, string option) =>
         Uri.TryCreate(text, UriKind.Absolute, out Uri? url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps)
             ? url
             : throw new FormatException($"{option}: '{text}' is not an http(s) URL");

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Hyperion.Chain;
+using Hyperion.Cli.Configuration;
 using Hyperion.Core;
 using Hyperion.Core.Crypto;
 using Hyperion.Node;
@@ -39,7 +40,7 @@ internal static class RollupNodeCommands
         var host = new Option<string>("--host") { Description = "Address to listen on.", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port") { Description = "JSON-RPC port (HTTP and WebSocket).", DefaultValueFactory = _ => 8545 };
         var trustedSetup = new Option<FileInfo?>("--kzg-trusted-setup") { Description = "Ethereum's KZG trusted setup (default: the one c-kzg ships in e2e/node_modules)." };
-        var logLevel = new Option<string>("--log-level") { Description = "error, warn, info or debug.", DefaultValueFactory = _ => "info" };
+        var logLevel = NodeLogging.CreateLevelOption();
         var rpcLimits = new RpcLimitOptions();
         var command = new Command(name, description) { l1Rpc, l1Beacon, rollupConfig, dataDir, ephemeral, host, port, trustedSetup, logLevel };
         if (sequencer)
@@ -61,7 +62,7 @@ internal static class RollupNodeCommands
                     name, ParseUrl(parse.GetValue(l1Rpc)!, "--l1-rpc"), parse.GetValue(l1Beacon) is string beacon ? ParseUrl(beacon, "--l1-beacon") : null,
                     parse.GetValue(rollupConfig)!, sequencer ? ParseKey(parse.GetValue(sequencerKey)!) : null, parse.GetValue(l1Confirmations),
                     parse.GetValue(dataDir), parse.GetValue(ephemeral), parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(trustedSetup),
-                    ParseLevel(parse.GetValue(logLevel)!), rpcLimits.From(parse));
+                    NodeLogging.Level(parse.GetValue(logLevel)!), rpcLimits.From(parse));
                 return await RunAsync(settings, cancellation).ConfigureAwait(false);
             }
             catch (Exception e) when (e is RollupConfigException or IOException or ArgumentException or FormatException or InvalidDataException or UnauthorizedAccessException)
@@ -70,7 +71,7 @@ internal static class RollupNodeCommands
                 return 1;
             }
         });
-        return command;
+        return NodeConfiguration.Configurable(command);
     }
 
     private static async Task<int> RunAsync(Settings settings, CancellationToken cancellation)
@@ -84,7 +85,7 @@ internal static class RollupNodeCommands
             Directory.CreateDirectory(directory);
         }
 
-        using ILoggerFactory loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(settings.LogLevel));
+        using ILoggerFactory loggers = NodeLogging.CreateFactory(settings.LogLevel);
         using var http = new HttpClient();
         var endpoint = new JsonRpcEndpoint(settings.L1Rpc);
         IBlobReader blobs = settings.L1Beacon is Uri beacon ? new BeaconBlobReader(beacon, http) : new AnvilBlobReader(endpoint);
@@ -113,7 +114,7 @@ internal static class RollupNodeCommands
             }
         };
 
-        await using RpcServer server = await node.Node.StartRpcAsync(new RpcServerOptions { Host = settings.Host, Port = settings.Port }, cancellation).ConfigureAwait(false);
+        await using RpcServer server = await NodeLogging.StartServerAsync(node.Node, new RpcServerOptions { Host = settings.Host, Port = settings.Port, LoggerFactory = loggers }, cancellation).ConfigureAwait(false);
         node.Run();
         RollupHeads heads = node.Engine.Heads;
         Console.WriteLine(settings.SequencerKey is null ? "Hyperion rollup verifier" : "Hyperion rollup sequencer");
@@ -158,15 +159,6 @@ internal static class RollupNodeCommands
 
         return key.Length == 32 ? key : throw new ArgumentException("--sequencer-key must be a 32-byte hex private key");
     }
-
-    private static LogLevel ParseLevel(string text) => text switch
-    {
-        "error" => LogLevel.Error,
-        "warn" => LogLevel.Warning,
-        "info" => LogLevel.Information,
-        "debug" => LogLevel.Debug,
-        _ => throw new ArgumentException($"--log-level must be error, warn, info or debug, not '{text}'"),
-    };
 
     private sealed record Settings(
         string Name, Uri L1Rpc, Uri? L1Beacon, FileInfo RollupConfig, byte[]? SequencerKey, ulong L1Confirmations, DirectoryInfo? DataDirectory,

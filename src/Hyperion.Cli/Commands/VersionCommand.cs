@@ -1,17 +1,14 @@
 using System.CommandLine;
-using System.Reflection;
+using Hyperion.Rpc;
 
 namespace Hyperion.Cli.Commands;
 
 internal static class VersionCommand
 {
-    public static string ClientVersion =>
-        $"Hyperion/v{typeof(VersionCommand).Assembly.GetName().Version?.ToString(3) ?? "0.0.0"}/linux-x64/dotnet{Environment.Version}";
-
     public static Command Create()
     {
-        var command = new Command("version", "Print the client version.");
-        command.SetAction(_ => Console.WriteLine(ClientVersion));
+        var command = new Command("version", "Print the client version (what web3_clientVersion answers outside a dev chain) and the runtime.");
+        command.SetAction(_ => Console.WriteLine($"{RpcServer.ClientVersion} (.NET {Environment.Version})"));
         return command;
     }
 }

@@ -44,7 +44,10 @@ public sealed class BatchSubmitter
     private ChannelBuilder? _channel;
     private ulong _channelOpenedAtL1;
     private ulong? _next;
-    private (ulong LastBlock, ulong IncludedAtL1)? _lastPosted;
+    private ulong? _lastSafe;
+
+    /// <summary>Channels posted whose blocks L1 has not made safe yet, oldest first.</summary>
+    private readonly Queue<PostedChannel> _unsafePosted = new();
 
     public BatchSubmitter(RollupConfig config, RollupNodeClient l2, TxManager tx, BatcherOptions? options = null, ILogger? log = null)
     {
@@ -112,12 +115,18 @@ public sealed class BatchSubmitter
             _log.LogWarning("batcher: the L2 unsafe head went back below the open channel; rebuilding from the safe head {Safe}", safe);
             Reset(safe);
         }
-        else if (_lastPosted is { } posted && posted.LastBlock > safe && status.HeadL1 > posted.IncludedAtL1 + _config.ChannelTimeoutBedrock)
+        else if (safe < _lastSafe)
         {
-            _log.LogWarning("batcher: blocks up to {Last} were posted at L1 block {At} but L1 has them safe only up to {Safe}; re-posting", posted.LastBlock, posted.IncludedAtL1, safe);
+            _log.LogWarning("batcher: the L2 safe head went back from {Before} to {Safe} (an L1 reorg); re-posting from there", _lastSafe, safe);
+            Reset(safe);
+        }
+        else if (await OldestPostedLostAsync(safe, status.HeadL1, cancellation).ConfigureAwait(false) is string lost)
+        {
+            _log.LogWarning("batcher: {Lost}; re-posting from the safe head {Safe}", lost, safe);
             Reset(safe);
         }
 
+        _lastSafe = safe;
         bool full = false;
         while (_next <= status.Unsafe.Number && !full)
         {
@@ -194,7 +203,7 @@ public sealed class BatchSubmitter
         }
 
         var posted = new PostedChannel(channel.Id, channel.Blocks[0].Ref.Number, channel.Blocks[^1].Ref.Number, mode, channel.Compressed.Length, included);
-        _lastPosted = (posted.LastBlock, included[^1].BlockNumber);
+        _unsafePosted.Enqueue(posted);
         if (_log.IsEnabled(LogLevel.Information))
         {
             _log.LogInformation(
@@ -205,10 +214,40 @@ public sealed class BatchSubmitter
         return posted;
     }
 
+    /// <summary>
+    /// Why the oldest posted channel that is not yet safe will not become safe — an L1 reorg dropped one of its
+    /// transactions, or it has waited a channel timeout — or null. Later channels cannot be derived before it.
+    /// </summary>
+    private async Task<string?> OldestPostedLostAsync(ulong safe, ulong headL1, CancellationToken cancellation)
+    {
+        while (_unsafePosted.TryPeek(out PostedChannel? done) && done.LastBlock <= safe)
+        {
+            _unsafePosted.Dequeue();
+        }
+
+        if (!_unsafePosted.TryPeek(out PostedChannel? oldest))
+        {
+            return null;
+        }
+
+        foreach (TxInclusion tx in oldest.Transactions)
+        {
+            if (!await _tx.IsIncludedAsync(tx.Hash, cancellation).ConfigureAwait(false))
+            {
+                return $"L1 no longer includes batcher transaction {tx.Hash} (blocks {oldest.FirstBlock}–{oldest.LastBlock}; an L1 reorg)";
+            }
+        }
+
+        ulong includedAt = oldest.Transactions[^1].BlockNumber;
+        return headL1 > includedAt + _config.ChannelTimeoutBedrock
+            ? $"blocks up to {oldest.LastBlock} were posted at L1 block {includedAt} but L1 has them safe only up to {safe}"
+            : null;
+    }
+
     private void Reset(ulong safe)
     {
         _next = safe + 1;
         _channel = null;
-        _lastPosted = null;
+        _unsafePosted.Clear();
     }
 }

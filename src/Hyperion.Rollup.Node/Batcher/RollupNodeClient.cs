@@ -69,11 +69,11 @@ public sealed class RollupNodeClient(IJsonRpc l2)
     }
 
     /// <summary>op-node writes these numbers as JSON numbers; a hex quantity is accepted too.</summary>
-    private static ulong Number(JToken? token, string name) => token switch
+    internal static ulong Number(JToken? token, string name) => token switch
     {
         JValue { Type: JTokenType.Integer } n when n.Value<long>() >= 0 => n.Value<ulong>(),
         JValue { Type: JTokenType.String } s => Hyperion.Rpc.EthJson.ParseQuantity((string)s!),
         JObject o when o["number"] is JToken inner => Number(inner, name),
-        _ => throw new FormatException($"optimism_syncStatus: {name} is not a number"),
+        _ => throw new FormatException($"optimism_*: {name} is not a number"),
     };
 }

@@ -10,14 +10,17 @@ using Newtonsoft.Json.Linq;
 
 namespace Hyperion.Rollup.Node.Batcher;
 
-/// <summary>What the batcher posts in one L1 transaction to the batch inbox: calldata, or blobs (then no calldata).</summary>
-public sealed record TxCandidate(ReadOnlyMemory<byte> Calldata, IReadOnlyList<byte[]> Blobs)
+/// <summary>
+/// One L1 transaction: calldata, or blobs (then no calldata), to the manager's inbox or, for a contract call (the
+/// proposer, challenger and withdrawals), to <paramref name="To"/>.
+/// </summary>
+public sealed record TxCandidate(ReadOnlyMemory<byte> Calldata, IReadOnlyList<byte[]> Blobs, Address? To = null)
 {
     public bool IsBlob => Blobs.Count > 0;
 }
 
-/// <summary>An included batcher transaction: its hash, block, and what it paid for.</summary>
-public sealed record TxInclusion(Hash256 Hash, ulong BlockNumber, ulong GasUsed, UInt256 EffectiveGasPrice, ulong BlobGasUsed, UInt256 BlobGasPrice, int Attempts);
+/// <summary>An included transaction: its hash, block, what it paid for, and whether it succeeded (receipt status 1).</summary>
+public sealed record TxInclusion(Hash256 Hash, ulong BlockNumber, ulong GasUsed, UInt256 EffectiveGasPrice, ulong BlobGasUsed, UInt256 BlobGasPrice, int Attempts, bool Succeeded = true);
 
 public sealed record TxManagerOptions
 {
@@ -93,7 +96,7 @@ public sealed class TxManager
                 if (_log.IsEnabled(LogLevel.Information))
                 {
                     _log.LogInformation(
-                        "batcher tx {Hash} sent: nonce {Nonce}, {Blobs} blob(s), {Calldata} bytes of calldata, tip {Tip}, fee cap {FeeCap}, blob fee cap {BlobFeeCap}",
+                        "L1 tx {Hash} sent: nonce {Nonce}, {Blobs} blob(s), {Calldata} bytes of calldata, tip {Tip}, fee cap {FeeCap}, blob fee cap {BlobFeeCap}",
                         tx.Hash, nonce, candidate.Blobs.Count, candidate.Calldata.Length, fees.Tip, fees.FeeCap, fees.BlobFeeCap);
                 }
             }
@@ -110,19 +113,19 @@ public sealed class TxManager
                 }
 
                 _nonce = await PendingNonceAsync(cancellation).ConfigureAwait(false);
-                _log.LogWarning("batcher nonce {Nonce} was used by another transaction; continuing at {Next}", nonce, _nonce);
+                _log.LogWarning("L1 nonce {Nonce} was used by another transaction; continuing at {Next}", nonce, _nonce);
                 continue;
             }
             catch (JsonRpcCallException e) when (e.Code is null)
             {
                 // No answer (timeout, connection lost): the node may have taken it, so it is watched like the others.
                 sent.Add(tx.Hash);
-                _log.LogWarning("batcher tx {Hash} at nonce {Nonce}: no answer from L1 ({Error}); watching it", tx.Hash, nonce, e.Message);
+                _log.LogWarning("L1 tx {Hash} at nonce {Nonce}: no answer from L1 ({Error}); watching it", tx.Hash, nonce, e.Message);
             }
             catch (JsonRpcCallException e) when (IsUnderpriced(e))
             {
                 fees = fees.BumpedFor(await MarketFeesAsync(cancellation).ConfigureAwait(false), candidate.IsBlob);
-                _log.LogWarning("batcher tx at nonce {Nonce} underpriced ({Error}); bumping fees", nonce, e.Message);
+                _log.LogWarning("L1 tx at nonce {Nonce} underpriced ({Error}); bumping fees", nonce, e.Message);
                 continue;
             }
 
@@ -136,8 +139,18 @@ public sealed class TxManager
                 }
             }
 
+            // Every nonce below ours was included once (one transaction at a time); if L1 now counts fewer, an L1 reorg
+            // dropped some of ours and this one waits behind a gap that nothing else will fill: send it at L1's nonce.
+            ulong onL1 = await NonceAsync("latest", cancellation).ConfigureAwait(false);
+            if (onL1 < nonce)
+            {
+                _log.LogWarning("batcher: L1 has included only nonces below {OnL1}, not up to {Nonce} (an L1 reorg dropped some); resending at {OnL1}", onL1, nonce, onL1);
+                _nonce = onL1;
+                continue;
+            }
+
             fees = fees.BumpedFor(await MarketFeesAsync(cancellation).ConfigureAwait(false), candidate.IsBlob);
-            _log.LogWarning("batcher tx at nonce {Nonce} not included after {Timeout}; resubmitting with tip {Tip}, fee cap {FeeCap}", nonce,
+            _log.LogWarning("L1 tx at nonce {Nonce} not included after {Timeout}; resubmitting with tip {Tip}, fee cap {FeeCap}", nonce,
                 _options.ResubmissionTimeout, fees.Tip, fees.FeeCap);
         }
     }
@@ -172,9 +185,18 @@ public sealed class TxManager
         return (baseFee, blobBaseFee);
     }
 
-    private async Task<ulong> PendingNonceAsync(CancellationToken cancellation)
+    /// <summary>Whether L1's canonical chain still includes <paramref name="hash"/> (an L1 reorg may have dropped it).</summary>
+    public async Task<bool> IsIncludedAsync(Hash256 hash, CancellationToken cancellation)
     {
-        JToken? count = await _l1.CallAsync("eth_getTransactionCount", [Sender.ToString(), "pending"], cancellation).ConfigureAwait(false);
+        JToken? receipt = await _l1.CallAsync("eth_getTransactionReceipt", [hash.ToString()], cancellation).ConfigureAwait(false);
+        return receipt is not null && receipt.Type != JTokenType.Null && RpcObjects.Has(receipt, "blockNumber");
+    }
+
+    private Task<ulong> PendingNonceAsync(CancellationToken cancellation) => NonceAsync("pending", cancellation);
+
+    private async Task<ulong> NonceAsync(string block, CancellationToken cancellation)
+    {
+        JToken? count = await _l1.CallAsync("eth_getTransactionCount", [Sender.ToString(), block], cancellation).ConfigureAwait(false);
         return EthJson.ParseQuantity((string?)count ?? throw new JsonRpcCallException("eth_getTransactionCount", "answered null"));
     }
 
@@ -185,9 +207,11 @@ public sealed class TxManager
             return 21_000;
         }
 
-        var call = new JObject { ["from"] = Sender.ToString(), ["to"] = Inbox.ToString(), ["data"] = Hex.Encode(candidate.Calldata.Span) };
+        // A contract call's estimate is the revert check too: a call that would revert is refused here, unsent.
+        var call = new JObject { ["from"] = Sender.ToString(), ["to"] = (candidate.To ?? Inbox).ToString(), ["data"] = Hex.Encode(candidate.Calldata.Span) };
         JToken? estimate = await _l1.CallAsync("eth_estimateGas", [call], cancellation).ConfigureAwait(false);
-        return EthJson.ParseQuantity((string?)estimate ?? throw new JsonRpcCallException("eth_estimateGas", "answered null"));
+        ulong gas = EthJson.ParseQuantity((string?)estimate ?? throw new JsonRpcCallException("eth_estimateGas", "answered null"));
+        return candidate.To is null ? gas : gas + (gas / 4); // contract state may change before inclusion
     }
 
     private async Task<TxInclusion?> FindIncludedAsync(List<Hash256> sent, int attempts, CancellationToken cancellation)
@@ -195,7 +219,7 @@ public sealed class TxManager
         foreach (Hash256 hash in sent)
         {
             JToken? receipt = await _l1.CallAsync("eth_getTransactionReceipt", [hash.ToString()], cancellation).ConfigureAwait(false);
-            if (receipt is null || !RpcObjects.Has(receipt, "blockNumber"))
+            if (receipt is null || receipt.Type == JTokenType.Null || !RpcObjects.Has(receipt, "blockNumber"))
             {
                 continue;
             }
@@ -206,7 +230,8 @@ public sealed class TxManager
                 RpcObjects.Has(receipt, "effectiveGasPrice") ? RpcObjects.Quantity256(receipt, "effectiveGasPrice") : UInt256.Zero,
                 RpcObjects.Has(receipt, "blobGasUsed") ? RpcObjects.Quantity(receipt, "blobGasUsed") : 0,
                 RpcObjects.Has(receipt, "blobGasPrice") ? RpcObjects.Quantity256(receipt, "blobGasPrice") : UInt256.Zero,
-                attempts);
+                attempts,
+                !RpcObjects.Has(receipt, "status") || RpcObjects.Quantity(receipt, "status") == 1);
         }
 
         return null;
@@ -220,7 +245,7 @@ public sealed class TxManager
         MaxPriorityFeePerGas = fees.Tip,
         MaxFeePerGas = fees.FeeCap,
         GasLimit = gas,
-        To = Inbox,
+        To = candidate.To ?? Inbox,
         Data = candidate.IsBlob ? ReadOnlyMemory<byte>.Empty : candidate.Calldata,
         MaxFeePerBlobGas = candidate.IsBlob ? fees.BlobFeeCap : UInt256.Zero,
         BlobVersionedHashes = blobHashes,

@@ -45,15 +45,40 @@ public sealed record RollupDeployOptions
 
     /// <summary>Where the fee vaults pay out; null: the deployer.</summary>
     public Address? FeeRecipient { get; init; }
+
+    /// <summary>The only account L2OutputOracle accepts outputs from; null: the deployer.</summary>
+    public Address? Proposer { get; init; }
+
+    /// <summary>The only account that may remove outputs during the challenge window; null: the deployer.</summary>
+    public Address? Challenger { get; init; }
+
+    /// <summary>L2 blocks between posted outputs.</summary>
+    public ulong SubmissionInterval { get; init; } = 10;
+
+    /// <summary>
+    /// Seconds an output can be challenged, and a withdrawal proof must wait, before withdrawals against it execute
+    /// (the challenge window; OP mainnet had 7 days). The default suits a devnet: 12 s, one L1 block.
+    /// </summary>
+    public ulong FinalizationPeriodSeconds { get; init; } = 12;
 }
 
-/// <summary>The L1 contracts of a deployed rollup.</summary>
-public sealed record RollupAddresses(Address OptimismPortal, Address SystemConfig, Address L1StandardBridge, Address BatchInbox, Address Deployer, Address Batcher);
+/// <summary>The L1 contracts of a deployed rollup and the accounts they trust.</summary>
+public sealed record RollupAddresses(
+    Address OptimismPortal,
+    Address SystemConfig,
+    Address L1StandardBridge,
+    Address BatchInbox,
+    Address Deployer,
+    Address Batcher,
+    Address L2OutputOracle,
+    Address Proposer,
+    Address Challenger);
 
 /// <summary>
-/// Deploys the rollup's L1 contracts (SystemConfig, OptimismPortal, L1StandardBridge) from the compiled artifacts,
-/// constructor arguments ABI-encoded with Nethereum, transactions signed with Core and sent over JSON-RPC; then
-/// describes the rollup: genesis.l1 is the L1 block of the last deployment, genesis.l2 the hash of
+/// Deploys the rollup's L1 contracts (SystemConfig, OptimismPortal, L1StandardBridge, L2OutputOracle) from the
+/// compiled artifacts, constructor arguments ABI-encoded with Nethereum, transactions signed with Core and sent over
+/// JSON-RPC; then describes the rollup: genesis.l1 is the L1 block of the last deployment, the output oracle's, whose
+/// block time is both the oracle's starting timestamp and genesis.l2_time; genesis.l2 is the hash of
 /// <see cref="RollupGenesis"/> for the resulting config.
 /// </summary>
 public sealed class RollupDeployer(IJsonRpc l1, byte[] deployerKey)
@@ -76,23 +101,30 @@ public sealed class RollupDeployer(IJsonRpc l1, byte[] deployerKey)
         ulong chainId = EthJson.ParseQuantity((string)(await l1.CallAsync("eth_chainId", [], cancellation).ConfigureAwait(false))!);
         ulong nonce = EthJson.ParseQuantity((string)(await l1.CallAsync("eth_getTransactionCount", [_deployer.ToString(), "pending"], cancellation).ConfigureAwait(false))!);
         Address batcher = options.Batcher ?? _deployer;
+        Address proposer = options.Proposer ?? _deployer;
+        Address challenger = options.Challenger ?? _deployer;
         Address inbox = BatchInboxOf(options.L2ChainId);
-
-        Hash256 systemConfigTx = await SendCreateAsync(chainId, nonce, "SystemConfig", cancellation,
-            _deployer.ToString(), batcher.ToString(), options.L2GasLimit, options.BaseFeeScalar, options.BlobBaseFeeScalar, inbox.ToString()).ConfigureAwait(false);
-        Hash256 portalTx = await SendCreateAsync(chainId, nonce + 1, "OptimismPortal", cancellation).ConfigureAwait(false);
-        Address portal = ContractAddress(_deployer, nonce + 1);
-        Hash256 bridgeTx = await SendCreateAsync(chainId, nonce + 2, "L1StandardBridge", cancellation, portal.ToString()).ConfigureAwait(false);
-
-        Address systemConfig = await DeployedAsync(systemConfigTx, "SystemConfig", cancellation).ConfigureAwait(false);
-        Address portalDeployed = await DeployedAsync(portalTx, "OptimismPortal", cancellation).ConfigureAwait(false);
-        Address bridge = await DeployedAsync(bridgeTx, "L1StandardBridge", cancellation).ConfigureAwait(false);
-        if (portalDeployed != portal)
+        if (options.SubmissionInterval == 0 || options.BlockTime == 0)
         {
-            throw new InvalidOperationException($"OptimismPortal was deployed at {portalDeployed}, not at {portal}");
+            throw new InvalidOperationException("the submission interval and the L2 block time must be positive");
         }
 
-        JToken receipt = (await l1.CallAsync("eth_getTransactionReceipt", [bridgeTx.ToString()], cancellation).ConfigureAwait(false))!;
+        // The portal is built knowing the oracle, which is deployed last (its block starts the L2 chain).
+        Address portal = ContractAddress(_deployer, nonce + 1);
+        Address oracle = ContractAddress(_deployer, nonce + 3);
+        Hash256 systemConfigTx = await SendCreateAsync(chainId, nonce, "SystemConfig", cancellation,
+            _deployer.ToString(), batcher.ToString(), options.L2GasLimit, options.BaseFeeScalar, options.BlobBaseFeeScalar, inbox.ToString()).ConfigureAwait(false);
+        Hash256 portalTx = await SendCreateAsync(chainId, nonce + 1, "OptimismPortal", cancellation, oracle.ToString()).ConfigureAwait(false);
+        Hash256 bridgeTx = await SendCreateAsync(chainId, nonce + 2, "L1StandardBridge", cancellation, portal.ToString()).ConfigureAwait(false);
+        Hash256 oracleTx = await SendCreateAsync(chainId, nonce + 3, "L2OutputOracle", cancellation,
+            options.SubmissionInterval, options.BlockTime, 0UL, 0UL, proposer.ToString(), challenger.ToString(), options.FinalizationPeriodSeconds).ConfigureAwait(false);
+
+        Address systemConfig = await DeployedAsync(systemConfigTx, "SystemConfig", cancellation).ConfigureAwait(false);
+        await ExpectDeployedAsync(portalTx, "OptimismPortal", portal, cancellation).ConfigureAwait(false);
+        Address bridge = await DeployedAsync(bridgeTx, "L1StandardBridge", cancellation).ConfigureAwait(false);
+        await ExpectDeployedAsync(oracleTx, "L2OutputOracle", oracle, cancellation).ConfigureAwait(false);
+
+        JToken receipt = (await l1.CallAsync("eth_getTransactionReceipt", [oracleTx.ToString()], cancellation).ConfigureAwait(false))!;
         JToken genesisL1 = (await l1.CallAsync("eth_getBlockByHash", [RpcObjects.String(receipt, "blockHash"), false], cancellation).ConfigureAwait(false))!;
         Address feeRecipient = options.FeeRecipient ?? _deployer;
         var config = new RollupConfig
@@ -131,7 +163,7 @@ public sealed class RollupDeployer(IJsonRpc l1, byte[] deployerKey)
         };
         config = config with { GenesisL2 = new BlockId(RollupGenesis.ComputeHash(config), 0) };
         config.EnsureValid();
-        return (config, new RollupAddresses(portal, systemConfig, bridge, inbox, _deployer, batcher));
+        return (config, new RollupAddresses(portal, systemConfig, bridge, inbox, _deployer, batcher, oracle, proposer, challenger));
     }
 
     /// <summary>addresses.json: the contracts and accounts by name.</summary>
@@ -147,6 +179,9 @@ public sealed class RollupDeployer(IJsonRpc l1, byte[] deployerKey)
             ["BatchInbox"] = addresses.BatchInbox.ToString(),
             ["Deployer"] = addresses.Deployer.ToString(),
             ["Batcher"] = addresses.Batcher.ToString(),
+            ["L2OutputOracle"] = addresses.L2OutputOracle.ToString(),
+            ["Proposer"] = addresses.Proposer.ToString(),
+            ["Challenger"] = addresses.Challenger.ToString(),
             ["L1ChainId"] = config.L1ChainId,
             ["L2ChainId"] = config.L2ChainId,
             ["GenesisL1Number"] = config.GenesisL1.Number,
@@ -182,6 +217,15 @@ public sealed class RollupDeployer(IJsonRpc l1, byte[] deployerKey)
             deployerKey);
         await l1.CallAsync("eth_sendRawTransaction", [Hex.Encode(tx.Envelope.Span)], cancellation).ConfigureAwait(false);
         return tx.Hash;
+    }
+
+    private async Task ExpectDeployedAsync(Hash256 hash, string contract, Address expected, CancellationToken cancellation)
+    {
+        Address deployed = await DeployedAsync(hash, contract, cancellation).ConfigureAwait(false);
+        if (deployed != expected)
+        {
+            throw new InvalidOperationException($"{contract} was deployed at {deployed}, not at {expected} (another transaction used the deployer's nonce)");
+        }
     }
 
     private async Task<Address> DeployedAsync(Hash256 hash, string contract, CancellationToken cancellation)

@@ -41,6 +41,15 @@ public sealed record DevnetOptions
     public BatchKind BatchKind { get; init; } = BatchKind.Span;
 
     public string? TrustedSetup { get; init; }
+
+    /// <summary>L2 blocks between outputs the proposer posts.</summary>
+    public ulong SubmissionInterval { get; init; } = 4;
+
+    /// <summary>Seconds an output can be challenged (and a withdrawal proven against it waits) before it is final.</summary>
+    public ulong FinalizationPeriodSeconds { get; init; } = 60;
+
+    /// <summary>Where the challenger serves challenger_status and /metrics; 0: a free port (its log line names it).</summary>
+    public int ChallengerPort { get; init; }
 }
 
 /// <summary>
@@ -51,6 +60,8 @@ public sealed record DevnetOptions
 public static class DevnetRunner
 {
     public const int DeployerAccount = 0;
+    public const int ChallengerAccount = 6;
+    public const int ProposerAccount = 7;
     public const int BatcherAccount = 8;
     public const int SequencerAccount = 9;
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(10);
@@ -84,6 +95,8 @@ public static class DevnetRunner
                 {
                     Batcher = accounts[BatcherAccount].Address, L2ChainId = options.L2ChainId, BlockTime = options.L2BlockTime, FundedL2Accounts = funded,
                     SeqWindowSize = 200, ChannelTimeout = 50,
+                    Proposer = accounts[ProposerAccount].Address, Challenger = accounts[ChallengerAccount].Address,
+                    SubmissionInterval = options.SubmissionInterval, FinalizationPeriodSeconds = options.FinalizationPeriodSeconds,
                 },
                 cancellation).ConfigureAwait(false);
             string rollupJson = Path.Combine(options.DataDirectory, "rollup.json");
@@ -108,6 +121,12 @@ public static class DevnetRunner
             }
 
             children.Add(Hyperion(options, "batcher", output, [.. batcherArgs]));
+            string oracle = addresses.L2OutputOracle.ToString();
+            children.Add(Hyperion(options, "proposer", output,
+                "proposer", "--l1-rpc", l1Url, "--l2-rpc", l2Url, "--l2oo-address", oracle, "--proposer-key", Key(ProposerAccount)));
+            children.Add(Hyperion(options, "challenger", output,
+                "challenger", "--l1-rpc", l1Url, "--l2-rpc", verifierUrl, "--l2oo-address", oracle, "--challenger-key", Key(ChallengerAccount),
+                "--port", Text(options.ChallengerPort)));
             output(Summary(l1Url, l2Url, verifierUrl, rollupJson, addresses, accounts, options));
 
             Task exited = Task.WhenAny(children.Select(c => c.Exited));
@@ -184,7 +203,10 @@ public static class DevnetRunner
         text.AppendLine(CultureInfo.InvariantCulture, $"SystemConfig:         {addresses.SystemConfig}");
         text.AppendLine(CultureInfo.InvariantCulture, $"L1StandardBridge:     {addresses.L1StandardBridge}");
         text.AppendLine(CultureInfo.InvariantCulture, $"BatchInbox:           {addresses.BatchInbox}");
-        text.AppendLine("Accounts (10,000 ETH on L1 and L2; #8 is the batcher, #9 the sequencer, #0 deployed and owns SystemConfig):");
+        text.AppendLine(CultureInfo.InvariantCulture, $"L2OutputOracle:       {addresses.L2OutputOracle} (an output every {options.SubmissionInterval} L2 blocks, {options.FinalizationPeriodSeconds} s window)");
+        text.AppendLine(options.ChallengerPort == 0 ? "challenger status:    challenger_status and /metrics at the port in the challenger's log"
+            : string.Create(CultureInfo.InvariantCulture, $"challenger status:    http://127.0.0.1:{options.ChallengerPort} (challenger_status, /metrics)"));
+        text.AppendLine("Accounts (10,000 ETH on L1 and L2; #6 is the challenger, #7 the proposer, #8 the batcher, #9 the sequencer, #0 deployed and owns SystemConfig):");
         foreach (DevAccount account in accounts)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"  ({account.Index}) {account.Address.ToChecksumString()}  {Hex.Encode(account.PrivateKey.Span)}");

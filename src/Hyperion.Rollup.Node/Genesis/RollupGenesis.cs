@@ -14,7 +14,8 @@ namespace Hyperion.Rollup.Node.L2Genesis;
 /// block: the chain spec of <see cref="RollupChainSpec.From"/>, genesis time <c>genesis.l2_time</c>, the base fee of
 /// the <c>hyperion</c> section, the EIP-4788 beacon roots contract (as the dev genesis has it), the predeploys at OP's
 /// addresses with the compiled runtime code (L1Block, GasPriceOracle, the three fee vaults with their recipients,
-/// L2StandardBridge with the L1 bridge in slot 0, OptimismMintableERC20Factory), and the funded accounts.
+/// L2StandardBridge with the L1 bridge in slot 0, OptimismMintableERC20Factory, L2ToL1MessagePasser), and the funded
+/// accounts.
 /// </summary>
 public static class RollupGenesis
 {
@@ -44,6 +45,7 @@ public static class RollupGenesis
             "L2StandardBridge",
             storage: settings.L1StandardBridge.IsZero ? null : new Dictionary<UInt256, UInt256> { [Slot0] = Word(settings.L1StandardBridge) });
         alloc[Predeploys.OptimismMintableErc20Factory] = Predeploy("OptimismMintableERC20Factory");
+        alloc[Predeploys.L2ToL1MessagePasser] = Predeploy("L2ToL1MessagePasser");
 
         return new ChainGenesis
         {

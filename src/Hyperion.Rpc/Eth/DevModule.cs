@@ -74,7 +74,27 @@ public sealed class DevModule(IDevControls dev, IChainReader chain) : IRpcModule
                 Settings.GasLimit = gasLimit;
                 return JsonValue.Create(true);
             })
-            .Add("anvil_nodeInfo", _ => NodeInfo());
+            .Add("anvil_nodeInfo", _ => NodeInfo())
+            .Add("anvil_dumpState", p =>
+            {
+                if (p.Has(0) && p[0].ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+                {
+                    throw RpcException.InvalidParams("invalid argument 0: expected a boolean (preserveHistoricalStates)");
+                }
+
+                return AnvilStateDump.Encode(dev.DumpState(), chain.Blocks.Head.Number);
+            })
+            .Add("anvil_loadState", p => JsonValue.Create(LoadState(p)))
+            .Add("anvil_reset", p =>
+            {
+                Reset(p);
+                return null;
+            })
+            .Add("hardhat_reset", p =>
+            {
+                Reset(p);
+                return JsonValue.Create(true);
+            });
         Both(registry, "mine", p =>
         {
             ulong count = p.Has(0) ? EthModule.GetNumber(p, 0) : 1;
@@ -198,6 +218,46 @@ public sealed class DevModule(IDevControls dev, IChainReader chain) : IRpcModule
             },
             ["forkConfig"] = new JsonObject { ["forkUrl"] = null, ["forkBlockNumber"] = null, ["forkRetryBackoff"] = null },
         };
+    }
+
+    /// <summary>Applies a dump's accounts as state edits; the whole dump is parsed before any is applied.</summary>
+    private bool LoadState(RpcParams p)
+    {
+        IReadOnlyList<StateEdit> accounts;
+        try
+        {
+            accounts = AnvilStateDump.Decode(p.GetData(0));
+        }
+        catch (FormatException e)
+        {
+            throw RpcException.InvalidParams($"invalid argument 0: failed to decode state dump: {e.Message}");
+        }
+
+        foreach (StateEdit account in accounts)
+        {
+            Edit(account);
+        }
+
+        return true;
+    }
+
+    /// <summary>anvil_reset/hardhat_reset: back to this chain's genesis. Forking another chain is not supported.</summary>
+    private void Reset(RpcParams p)
+    {
+        if (p.Has(0))
+        {
+            if (p[0].ValueKind != JsonValueKind.Object)
+            {
+                throw RpcException.InvalidParams("invalid argument 0: expected a reset options object");
+            }
+
+            if (p[0].TryGetProperty("forking", out JsonElement forking) && forking.ValueKind != JsonValueKind.Null)
+            {
+                throw RpcException.InvalidParams("invalid argument 0: forking is not supported; reset without options returns to this chain's genesis");
+            }
+        }
+
+        dev.Reset();
     }
 
     private static JsonNode JsonNumber(UInt256 value) =>

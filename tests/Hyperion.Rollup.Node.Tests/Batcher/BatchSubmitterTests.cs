@@ -149,6 +149,42 @@ public sealed class BatchSubmitterTests
     }
 
     [Fact]
+    public async Task A_posted_channel_that_an_L1_reorg_drops_is_posted_again_even_while_later_ones_land()
+    {
+        TestL2Chain l2 = TestL2Chain.Build(7);
+        List<L2Block> later = l2.Blocks.GetRange(4, 3);
+        l2.Blocks.RemoveRange(4, 3);
+        var l1 = new FakeL1();
+        BatchSubmitter batcher = Submitter(l2, l1);
+        PostedChannel first = (await batcher.StepAsync(force: true, CancellationToken.None))!;
+        Assert.Equal((1UL, 3UL), (first.FirstBlock, first.LastBlock));
+        l2.Blocks.AddRange(later);
+        PostedChannel second = (await batcher.StepAsync(force: true, CancellationToken.None))!;
+        Assert.Equal((4UL, 6UL), (second.FirstBlock, second.LastBlock));
+
+        // L1 reorgs the first channel's transaction away (the second, at a later nonce, stays) before the L2 node
+        // derived either: the batcher notices the oldest unsafe posting is gone and posts from the safe head again.
+        l1.Drop(l1.Accepted[0]);
+        PostedChannel again = (await batcher.StepAsync(force: true, CancellationToken.None))!;
+        Assert.Equal((1UL, 6UL), (again.FirstBlock, again.LastBlock));
+    }
+
+    [Fact]
+    public async Task A_safe_head_that_goes_back_sends_the_batcher_back_to_it()
+    {
+        TestL2Chain l2 = TestL2Chain.Build(6);
+        l2.Safe = 2;
+        var l1 = new FakeL1();
+        BatchSubmitter batcher = Submitter(l2, l1);
+        Assert.Equal((3UL, 5UL), ((await batcher.StepAsync(force: true, CancellationToken.None))!.FirstBlock, batcher.NextBlock - 1));
+        l2.Safe = 4;
+        Assert.Null(await batcher.StepAsync(force: false, CancellationToken.None));
+        l2.Safe = 1; // the L2 node re-derived after an L1 reorg: L1 no longer holds blocks 2..4
+        PostedChannel again = (await batcher.StepAsync(force: true, CancellationToken.None))!;
+        Assert.Equal((2UL, 5UL), (again.FirstBlock, again.LastBlock));
+    }
+
+    [Fact]
     public void Auto_picks_the_cheaper_of_calldata_and_blobs()
     {
         var calldata = new[] { new TxCandidate(new byte[100_000], []) };

@@ -74,7 +74,7 @@ internal sealed class FakeL1 : IJsonRpc
 
         Accepted.Add(tx);
         Sidecars.Add(sidecar);
-        if (Include(tx, Accepted.Count - 1))
+        if (tx.Nonce == Nonce && Include(tx, Accepted.Count - 1)) // a transaction behind a nonce gap waits
         {
             IncludeNow(tx);
         }
@@ -94,6 +94,16 @@ internal sealed class FakeL1 : IJsonRpc
         {
             _included[tx.Hash] = ++BlockNumber;
             Nonce = tx.Nonce + 1;
+        }
+    }
+
+    /// <summary>An L1 reorg drops <paramref name="tx"/>: no receipt, and L1's nonce goes back to it.</summary>
+    public void Drop(Transaction tx)
+    {
+        lock (_included)
+        {
+            _included.Remove(tx.Hash);
+            Nonce = Math.Min(Nonce, tx.Nonce);
         }
     }
 

@@ -118,6 +118,20 @@ public sealed class TxManagerTests
         Assert.Equal([3UL, 9UL], l1.Accepted.Select(t => t.Nonce));
     }
 
+    [Fact]
+    public async Task A_transaction_behind_a_gap_left_by_an_L1_reorg_is_resent_at_L1s_nonce()
+    {
+        var l1 = new FakeL1 { Nonce = 5 };
+        TxManager manager = Manager(l1);
+        await manager.SendAsync(Calldata(10), CancellationToken.None);
+        await manager.SendAsync(Calldata(20), CancellationToken.None);
+        l1.Drop(l1.Accepted[1]); // the reorg drops nonce 6; our next transaction would wait behind the gap forever
+        TxInclusion inclusion = await manager.SendAsync(Calldata(30), CancellationToken.None);
+        Assert.Equal([5UL, 6UL, 7UL, 6UL], l1.Accepted.Select(t => t.Nonce));
+        Assert.Equal(l1.Accepted[3].Hash, inclusion.Hash);
+        Assert.Equal(7UL, manager.NextNonce);
+    }
+
     [TrustedSetupFact]
     public async Task Blob_transactions_carry_commitments_and_proofs_and_double_all_fees_on_replacement()
     {

@@ -17,6 +17,8 @@ public class RollupContractsTests
     [InlineData("L2StandardBridge")]
     [InlineData("OptimismMintableERC20Factory")]
     [InlineData("OptimismMintableERC20")]
+    [InlineData("L2OutputOracle")]
+    [InlineData("L2ToL1MessagePasser")]
     public void Every_rollup_contract_has_abi_and_code(string name)
     {
         RollupContract contract = RollupContracts.Get(name);

@@ -1,5 +1,6 @@
 using Hyperion.Core;
 using Hyperion.Core.Blocks;
+using Hyperion.Core.Crypto;
 using Hyperion.Core.Transactions;
 using Hyperion.Rollup.Blobs;
 using Hyperion.Rollup.Config;
@@ -29,7 +30,13 @@ public sealed class DeployAndBatchOnAnvilTests
         await using Anvil anvil = await Anvil.StartAsync();
         var funded = new SortedDictionary<Address, UInt256> { [Anvil.DevAddress] = UInt256.Parse("1000000000000000000000") };
         (RollupConfig config, RollupAddresses addresses) = await new RollupDeployer(anvil.Rpc, Anvil.DevKey)
-            .DeployAsync(new RollupDeployOptions { L2ChainId = 42069, BlockTime = 1, FundedL2Accounts = funded }, CancellationToken.None);
+            .DeployAsync(
+                new RollupDeployOptions
+                {
+                    L2ChainId = 42069, BlockTime = 1, FundedL2Accounts = funded, Proposer = Proposer, Challenger = Challenger, SubmissionInterval = 6,
+                    FinalizationPeriodSeconds = 30,
+                },
+                CancellationToken.None);
 
         Assert.Equal(Address.Parse("0xff00000000000000000000000000000000042069"), config.BatchInboxAddress);
         Assert.Equal(addresses.OptimismPortal, config.DepositContractAddress);
@@ -37,7 +44,7 @@ public sealed class DeployAndBatchOnAnvilTests
         Assert.Equal(Anvil.ChainId, config.L1ChainId);
         RollupGenesis.EnsureHashMatches(config);
         Assert.Equal(config, RollupConfig.FromJson(config.ToJson()));
-        foreach (Address contract in new[] { addresses.OptimismPortal, addresses.SystemConfig, addresses.L1StandardBridge })
+        foreach (Address contract in new[] { addresses.OptimismPortal, addresses.SystemConfig, addresses.L1StandardBridge, addresses.L2OutputOracle })
         {
             Assert.NotEqual("0x", (string)(await anvil.CallAsync("eth_getCode", contract.ToString(), "latest"))!);
         }
@@ -47,6 +54,29 @@ public sealed class DeployAndBatchOnAnvilTests
         Assert.Equal(RpcObjects.Quantity(genesisL1, "timestamp"), config.GenesisL2Time);
         JObject addressesJson = JObject.Parse(RollupDeployer.AddressesJson(addresses, config));
         Assert.Equal(addresses.SystemConfig.ToString(), (string)addressesJson["SystemConfig"]!);
+        Assert.Equal(addresses.L2OutputOracle.ToString(), (string)addressesJson["L2OutputOracle"]!);
+        Assert.Equal(Proposer.ToString(), (string)addressesJson["Proposer"]!);
+        Assert.Equal(Challenger.ToString(), (string)addressesJson["Challenger"]!);
+
+        // The oracle starts at L2 genesis (block 0 at genesis.l2_time) with the options' parameters, and the portal asks it.
+        Assert.Equal((UInt256)6UL, await CallWordAsync(anvil, addresses.L2OutputOracle, "SUBMISSION_INTERVAL()"));
+        Assert.Equal(UInt256.One, await CallWordAsync(anvil, addresses.L2OutputOracle, "L2_BLOCK_TIME()"));
+        Assert.Equal((UInt256)30UL, await CallWordAsync(anvil, addresses.L2OutputOracle, "FINALIZATION_PERIOD_SECONDS()"));
+        Assert.Equal(UInt256.Zero, await CallWordAsync(anvil, addresses.L2OutputOracle, "startingBlockNumber()"));
+        Assert.Equal((UInt256)config.GenesisL2Time, await CallWordAsync(anvil, addresses.L2OutputOracle, "startingTimestamp()"));
+        Assert.Equal(UInt256.FromBigEndian(Proposer.Bytes), await CallWordAsync(anvil, addresses.L2OutputOracle, "PROPOSER()"));
+        Assert.Equal(UInt256.FromBigEndian(Challenger.Bytes), await CallWordAsync(anvil, addresses.L2OutputOracle, "CHALLENGER()"));
+        Assert.Equal(UInt256.FromBigEndian(addresses.L2OutputOracle.Bytes), await CallWordAsync(anvil, addresses.OptimismPortal, "l2Oracle()"));
+    }
+
+    private static readonly Address Proposer = Address.Parse("0x70997970c51812dc3a010c7d01b50e0d17dc79c8");
+    private static readonly Address Challenger = Address.Parse("0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc");
+
+    private static async Task<UInt256> CallWordAsync(Anvil anvil, Address contract, string signature)
+    {
+        string selector = Hex.Encode(Keccak256.Hash(System.Text.Encoding.ASCII.GetBytes(signature)).Bytes[..4]);
+        var call = new JObject { ["to"] = contract.ToString(), ["data"] = selector };
+        return UInt256.FromBigEndian(Hex.Decode((string)(await anvil.CallAsync("eth_call", call, "latest"))!));
     }
 
     [AnvilFact]

@@ -64,6 +64,8 @@ public class RollupGenesisTests
         ImmutableReference recipient = RollupContracts.Get("BaseFeeVault").Immutables["RECIPIENT"][0];
         Assert.True(vault.AsSpan(recipient.Start + 12, 20).SequenceEqual(TestRollupConfig.VaultRecipient.Bytes));
         Assert.NotNull(genesis.Alloc[Predeploys.OptimismMintableErc20Factory].Code);
+        Assert.Equal(RollupContracts.Get("L2ToL1MessagePasser").RuntimeBytecode.ToArray(), genesis.Alloc[Predeploys.L2ToL1MessagePasser].Code);
+        Assert.Null(genesis.Alloc[Predeploys.L2ToL1MessagePasser].Storage); // no withdrawals yet: the output root's storage root is the empty trie's
         Assert.Equal(UInt256.Parse("10000000000000000000000"), genesis.Alloc[TestRollupConfig.Funded].Balance);
     }
 

@@ -1,0 +1,181 @@
+// A rollup devnet made of its separate processes, each controllable on its own: anvil as L1 (Cancun, blobs, two-slot
+// epochs), `hyperion rollup deploy`, `hyperion sequencer`, `hyperion node` (the verifier) and `hyperion batcher`.
+// `./hyperion devnet` runs the same pieces as one command; tests that kill, restart or swap a piece use this.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { ethers } from 'ethers';
+import { binDir, mnemonic, repoRoot } from './node.mjs';
+
+const hyperion = path.join(repoRoot, 'hyperion');
+
+/** The ten dev accounts of the test mnemonic (#0 deploys and owns SystemConfig, #8 the batcher, #9 the sequencer). */
+export const accounts = Array.from({ length: 10 }, (_, i) => ethers.HDNodeWallet.fromPhrase(mnemonic, undefined, `m/44'/60'/0'/0/${i}`));
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function rpc(url, method, params = []) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+  const body = await res.json();
+  if (body.error) throw new Error(`${method}: ${body.error.message}`);
+  return body.result;
+}
+
+export async function until(what, timeoutMs, probe, intervalMs = 250) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (e) { last = e; }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
+}
+
+/** A child process that can be stopped (any signal) and started again with the same arguments. */
+class Piece {
+  constructor(name, command, args) {
+    this.name = name;
+    this.command = command;
+    this.args = args;
+    this.log = '';
+  }
+
+  start() {
+    this.log += `--- ${this.name} started\n`;
+    const child = spawn(this.command, this.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', (d) => { this.log += d; });
+    child.stderr.on('data', (d) => { this.log += d; });
+    this.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
+    this.child = child;
+    return this;
+  }
+
+  get running() { return this.child && this.child.exitCode === null && this.child.signalCode === null; }
+
+  async stop(signal = 'SIGTERM') {
+    if (!this.running) return this.exited;
+    this.child.kill(signal);
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 20_000);
+    const code = await this.exited;
+    clearTimeout(timer);
+    return code;
+  }
+
+  tail(chars = 3000) { return this.log.slice(-chars); }
+}
+
+async function run(args) {
+  const piece = new Piece(args[0], hyperion, args).start();
+  const code = await piece.exited;
+  if (code !== 0) throw new Error(`hyperion ${args.join(' ')} exited with ${code}:\n${piece.tail()}`);
+  return piece.log;
+}
+
+async function answers(url, piece, timeoutMs = 300_000) {
+  await until(`${piece.name} on ${url}`, timeoutMs, async () => {
+    if (!piece.running) throw new Error(`${piece.name} exited:\n${piece.tail()}`);
+    return (await rpc(url, 'eth_chainId')) !== undefined;
+  }, 200);
+}
+
+/**
+ * Starts anvil, deploys, and starts the sequencer, the verifier and the batcher. Options: l1BlockTime (s),
+ * channelTimeout (L1 blocks), batcher: extra `hyperion batcher` arguments (e.g. ['--data-availability', 'blobs']).
+ */
+export async function startRollup({ l1BlockTime = 1, channelTimeout = 50, batcher = [] } = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hyperion-rollup-e2e-'));
+  const [l1Port, seqPort, verifierPort] = [await freePort(), await freePort(), await freePort()];
+  const l1 = `http://127.0.0.1:${l1Port}`;
+  const l2 = `http://127.0.0.1:${seqPort}`;
+  const verifierUrl = `http://127.0.0.1:${verifierPort}`;
+  const pieces = [];
+  const net = {
+    dir, l1, l2, verifier: verifierUrl, pieces,
+    async stop() {
+      for (const piece of [...pieces].reverse()) await piece.stop();
+      // HYPERION_E2E_LOGS=DIR keeps every process's output there (what the nodes dropped, reset, re-posted).
+      if (process.env.HYPERION_E2E_LOGS) {
+        fs.mkdirSync(process.env.HYPERION_E2E_LOGS, { recursive: true });
+        for (const piece of pieces) fs.writeFileSync(path.join(process.env.HYPERION_E2E_LOGS, `${piece.name}.log`), piece.log);
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+    /** The last lines of every process, to explain a failure. */
+    logs(chars = 2500) { return pieces.map((p) => `=== ${p.name}\n${p.tail(chars)}`).join('\n'); },
+  };
+  try {
+    const anvil = new Piece('anvil', path.join(binDir, 'anvil'), ['--host', '127.0.0.1', '--port', String(l1Port), '--hardfork', 'cancun',
+      '--block-time', String(l1BlockTime), '--slots-in-an-epoch', '2', '--silent']).start();
+    pieces.push(anvil);
+    await answers(l1, anvil);
+    const fund = accounts.flatMap((a) => ['--fund', `${a.address}=10000000000000000000000`]);
+    await run(['rollup', 'deploy', '--l1-rpc', l1, '--deployer-key', accounts[0].privateKey, '--batcher', accounts[8].address, '--l2-chain-id', '901',
+      '--block-time', '1', '--seq-window', '200', '--channel-timeout', String(channelTimeout), ...fund, '--out', dir]);
+    net.rollupConfig = path.join(dir, 'rollup.json');
+    net.addresses = JSON.parse(fs.readFileSync(path.join(dir, 'addresses.json'), 'utf8'));
+    net.sequencer = new Piece('sequencer', hyperion, ['sequencer', '--l1-rpc', l1, '--rollup-config', net.rollupConfig, '--sequencer-key', accounts[9].privateKey,
+      '--data-dir', path.join(dir, 'sequencer'), '--port', String(seqPort)]).start();
+    pieces.push(net.sequencer);
+    net.verifierNode = new Piece('verifier', hyperion, ['node', '--l1-rpc', l1, '--rollup-config', net.rollupConfig, '--data-dir', path.join(dir, 'verifier'),
+      '--port', String(verifierPort)]).start();
+    pieces.push(net.verifierNode);
+    await answers(l2, net.sequencer);
+    await answers(verifierUrl, net.verifierNode);
+    net.batcherArgs = (key) => ['batcher', '--l1-rpc', l1, '--l2-rpc', l2, '--rollup-config', net.rollupConfig, '--batcher-key', key, ...batcher];
+    net.batcher = new Piece('batcher', hyperion, net.batcherArgs(accounts[8].privateKey)).start();
+    pieces.push(net.batcher);
+    /** Starts another process of this devnet (e.g. a batcher with another key, a fresh verifier). */
+    net.spawn = (name, args) => {
+      const piece = new Piece(name, hyperion, args).start();
+      pieces.push(piece);
+      return piece;
+    };
+    net.answers = answers;
+    return net;
+  } catch (e) {
+    await net.stop();
+    throw e;
+  }
+}
+
+/** Blocks 1..last of two L2 nodes: the numbers whose hash or state root differ (none when they agree). */
+export async function disagreements(urlA, urlB, last, first = 1) {
+  const differ = [];
+  for (let n = first; n <= last; n += 16) {
+    const numbers = Array.from({ length: Math.min(16, last - n + 1) }, (_, i) => n + i);
+    await Promise.all(numbers.map(async (k) => {
+      const tag = `0x${k.toString(16)}`;
+      const [a, b] = await Promise.all([rpc(urlA, 'eth_getBlockByNumber', [tag, false]), rpc(urlB, 'eth_getBlockByNumber', [tag, false])]);
+      if (!a || !b || a.hash !== b.hash || a.stateRoot !== b.stateRoot) differ.push(k);
+    }));
+  }
+  return differ.sort((x, y) => x - y);
+}
+
+/** The batcher transaction format (derivation.md): version 0 followed by frames. */
+export function batcherData(frames) {
+  return ethers.concat(['0x00', ...frames]);
+}
+
+/** One frame: channel id (16 bytes), frame number (u16), data length (u32), data, is_last (u8). */
+export function frame(channelId, number, data, isLast) {
+  const header = new Uint8Array(22);
+  header.set(ethers.getBytes(channelId), 0);
+  new DataView(header.buffer).setUint16(16, number);
+  new DataView(header.buffer).setUint32(18, ethers.getBytes(data).length);
+  return ethers.concat([header, data, isLast ? '0x01' : '0x00']);
+}
