@@ -68,7 +68,7 @@ internal static class WithdrawalCommands
                     var registry = new RpcMethodRegistry();
                     RpcServer.AddBuiltIns(registry, services.ChainId);
                     registry.Add("challenger_status", _ => challenger.Status());
-                    server = await RpcServer.StartAsync(registry, new RpcServerOptions { Port = listen, Metrics = () => Metrics(challenger.Status()) }, stop).ConfigureAwait(false);
+                    server = await RpcServer.StartAsync(registry, new RpcServerOptions { Port = listen, Metrics = (stream, cancel) => stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(Metrics(challenger.Status())), cancel).AsTask() }, stop).ConfigureAwait(false);
                     Console.Error.WriteLine($"hyperion challenger: challenger_status and /metrics on {server.Address}");
                 }
 
