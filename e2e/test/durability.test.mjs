@@ -105,8 +105,8 @@ describe('data-directory faults', { skip, timeout: 600_000 }, () => {
 
   async function served() {
     for (const r of receipts) {
-      const receipt = await node.rpc('eth_getTransactionReceipt', [r.hash]);
-      assert.ok(receipt, `receipt of ${r.hash} lost`);
+      const receipt = await node.rpc('eth_getTransactionReceipt', [r.transactionHash]);
+      assert.ok(receipt, `receipt of ${r.transactionHash} lost`);
       assert.equal(receipt.blockHash, r.blockHash);
     }
   }
