@@ -9,7 +9,7 @@ import { compileContracts } from '../lib/compile.mjs';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startNode, devKeys } from '../lib/node.mjs';
+import { startNode, devKeys, batch } from '../lib/node.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).join(' ').split('--').filter(Boolean).map((a) => a.trim().split(/\s+/)));
 const TXS = Number(args.txs ?? 10000);
@@ -22,14 +22,6 @@ async function rpc(url, method, params) {
   const body = await res.json();
   if (body.error) throw new Error(`${method}: ${body.error.message}`);
   return body.result;
-}
-
-async function batch(url, calls) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(calls.map(([method, params], id) => ({ jsonrpc: '2.0', id, method, params }))) });
-  const body = await res.json();
-  for (const r of body) if (r.error) throw new Error(r.error.message);
-  return body.sort((a, b) => a.id - b.id).map((r) => r.result);
 }
 
 async function waitForReceipt(url, hash) {

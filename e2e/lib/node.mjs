@@ -40,6 +40,15 @@ async function rpc(url, method, params = []) {
   return body.result;
 }
 
+/** Sends [method, params] pairs as one JSON-RPC batch; returns the results in order (throws on any error). */
+export async function batch(url, calls) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(calls.map(([method, params], id) => ({ jsonrpc: '2.0', id, method, params }))) });
+  const body = await res.json();
+  for (const r of body) if (r.error) throw new Error(r.error.message);
+  return body.sort((a, b) => a.id - b.id).map((r) => r.result);
+}
+
 /**
  * Starts a node and resolves { url, wsUrl, chainId, stop, kind } once it answers eth_chainId, or
  * { unavailable: reason } when the node cannot start at all (so a suite can skip with that reason).

@@ -5,9 +5,9 @@ using Hyperion.Core;
 namespace Hyperion.MetisDb;
 
 /// <summary>
-/// Checksums on the versioned account and storage entries: each stored value is followed by CRC-32C of key ‖ value,
-/// checked on every read from disk, so a flipped bit in a value (or in the key it sits under) is reported as damage
-/// instead of served as state.
+/// Checksums on the versioned account and storage entries and the persisted trie nodes: each stored value is followed
+/// by CRC-32C of key ‖ value, checked on every read from disk, so a flipped bit in a value (or in the key it sits
+/// under) is reported as damage instead of served as state.
 /// </summary>
 internal static class MetisEntrySeal
 {
@@ -42,6 +42,10 @@ internal static class MetisEntrySeal
         return value;
     }
 
+    /// <summary>What an operator can do about damage in the store; every damage report ends with it.</summary>
+    public const string Remedy =
+        "Restore the data directory from a backup, or delete the state directory to have the node rebuild the state from the block log.";
+
     private static uint Checksum(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => ~Update(Update(~0u, key), value);
 
     private static uint Update(uint crc, ReadOnlySpan<byte> data)
@@ -66,9 +70,9 @@ internal static class MetisEntrySeal
         {
             MetisKeys.AccountKeyLength => $"account entry (address hash {new Hash256(key[..32])}, block {MetisKeys.VersionOf(key)})",
             MetisKeys.StorageKeyLength => $"storage entry (address hash {new Hash256(key[..32])}, slot hash {new Hash256(key.Slice(40, 32))}, block {MetisKeys.VersionOf(key)})",
+            StateTrieHasher.NodeKeyLength => $"trie node (depth {key[0]}, key prefix {BinaryPrimitives.ReadInt32BigEndian(key[1..])})",
             _ => $"entry 0x{Convert.ToHexStringLower(key)}",
         };
-        return new InvalidDataException(
-            $"MetisDB: damaged {entry}: {what}. Restore the data directory from a backup, or delete the state directory to have the node rebuild the state from the block log.");
+        return new InvalidDataException($"MetisDB: damaged {entry}: {what}. {Remedy}");
     }
 }

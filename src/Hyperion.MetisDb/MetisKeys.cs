@@ -49,6 +49,7 @@ internal static class MetisKeys
     public static ReadOnlySpan<byte> Pending => "pending"u8;
     public static ReadOnlySpan<byte> TrieDepth => "trie-depth"u8;
     public static ReadOnlySpan<byte> TrieBlock => "trie-block"u8;
+    public static ReadOnlySpan<byte> TrieFormat => "trie-format"u8;
     public static ReadOnlySpan<byte> Format => "format"u8;
 
     public const byte AccountTable = 1;

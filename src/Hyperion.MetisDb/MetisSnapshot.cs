@@ -121,6 +121,13 @@ public sealed class MetisSnapshot : IStateReader, IStateEnumerator, IDisposable
 
         if (code is not null)
         {
+            // Stored under its hash, code carries its own checksum: a damaged copy is reported, never executed.
+            if (Keccak256.Hash(code) != codeHash)
+            {
+                throw new InvalidDataException(
+                    $"MetisDB: damaged contract code (code hash {codeHash}): its {code.Length} bytes do not hash to it. {MetisEntrySeal.Remedy}");
+            }
+
             // Code is immutable under its hash, so any snapshot may share it.
             _cache.PutCode(codeHash, code);
         }

@@ -126,8 +126,10 @@ public sealed class MetisStore : IDisposable
             _changes = transaction.OpenDatabase("changes", create);
             _trieNodes = transaction.OpenDatabase("trie", create);
             formatError = CheckFormat(transaction, directory);
-            // Persisted nodes are only usable at the depth they were cached at.
-            if (!TryReadMeta(transaction, MetisKeys.TrieDepth, out ulong persistedDepth) || persistedDepth != (ulong)_trieCacheDepth)
+            // Persisted nodes are only usable at the depth they were cached at, and in the format this version reads
+            // (a cache: nodes of an older store are dropped and recomputed, not refused).
+            if (!TryReadMeta(transaction, MetisKeys.TrieDepth, out ulong persistedDepth) || persistedDepth != (ulong)_trieCacheDepth
+                || !TryReadMeta(transaction, MetisKeys.TrieFormat, out ulong nodeFormat) || nodeFormat != StateTrieHasher.NodeFormat)
             {
                 transaction.TruncateDatabase(_trieNodes).ThrowOnError();
                 MDBResultCode dropped = transaction.Delete(_meta, MetisKeys.TrieBlock);
@@ -137,6 +139,7 @@ public sealed class MetisStore : IDisposable
                 }
 
                 WriteMeta(transaction, MetisKeys.TrieDepth, (ulong)_trieCacheDepth);
+                WriteMeta(transaction, MetisKeys.TrieFormat, StateTrieHasher.NodeFormat);
             }
 
             if (formatError is null)
@@ -157,7 +160,17 @@ public sealed class MetisStore : IDisposable
             _trieCheckpoint = TryReadMeta(read, MetisKeys.TrieBlock, out ulong trieBlock) ? (long)trieBlock : -1;
             if (_trieCheckpoint >= 0)
             {
-                LoadedTrieNodes = _trie.Load(read, _trieNodes);
+                try
+                {
+                    LoadedTrieNodes = _trie.Load(read, _trieNodes);
+                }
+                catch (InvalidDataException)
+                {
+                    read.Dispose();
+                    DisposeTables();
+                    throw; // a damaged node: reported, not used for roots
+                }
+
                 InvalidateChangedSinceCheckpoint(read);
             }
             _head = TryReadMeta(read, MetisKeys.Head, out ulong head) ? (long)head : -1;

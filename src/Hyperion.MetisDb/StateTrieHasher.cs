@@ -15,6 +15,12 @@ namespace Hyperion.MetisDb;
 /// </summary>
 internal sealed class StateTrieHasher
 {
+    /// <summary>Persisted node key: depth (1 byte) ‖ nibble prefix (4 bytes, big-endian).</summary>
+    public const int NodeKeyLength = 5;
+
+    /// <summary>Persisted node format: 1 = each node carries a checksum (<see cref="MetisEntrySeal"/>); nodes of another format are dropped and recomputed.</summary>
+    public const ulong NodeFormat = 1;
+
     private readonly int _cachedDepth;
     private readonly MerkleNode?[][] _levels;
     // Empty for the account trie; addressHash ‖ incarnation for one account's storage trie.
@@ -63,7 +69,7 @@ internal sealed class StateTrieHasher
     /// <summary>Writes the nodes recomputed since the last call, as they are now (the state being committed).</summary>
     public void PersistRecomputed(LightningTransaction transaction, LightningDatabase nodes)
     {
-        Span<byte> key = stackalloc byte[5];
+        Span<byte> key = stackalloc byte[NodeKeyLength];
         var seen = new HashSet<(int, int)>();
         while (_recomputed.TryDequeue(out (int Depth, int Prefix) entry))
         {
@@ -76,7 +82,10 @@ internal sealed class StateTrieHasher
             {
                 key[0] = (byte)entry.Depth;
                 BinaryPrimitives.WriteInt32BigEndian(key[1..], entry.Prefix);
-                transaction.Put(nodes, key, node.Serialize()).ThrowOnError();
+                byte[] serialized = node.Serialize();
+                var sealedNode = new byte[serialized.Length + MetisEntrySeal.Length];
+                MetisEntrySeal.Seal(key, serialized, sealedNode);
+                transaction.Put(nodes, key, sealedNode).ThrowOnError();
             }
         }
     }
@@ -88,14 +97,14 @@ internal sealed class StateTrieHasher
         using LightningCursor cursor = transaction.CreateCursor(nodes);
         MetisVersionedScan.Walk(cursor, [], (key, value) =>
         {
-            int depth = key.Length == 5 ? key[0] : -1;
+            int depth = key.Length == NodeKeyLength ? key[0] : -1;
             int prefix = depth >= 0 ? BinaryPrimitives.ReadInt32BigEndian(key[1..]) : -1;
             if (depth < 0 || depth > _cachedDepth || prefix < 0 || prefix >= _levels[depth].Length)
             {
                 throw new InvalidDataException("MetisDB: corrupt trie node key.");
             }
 
-            _levels[depth][prefix] = MerkleNode.Deserialize(value);
+            _levels[depth][prefix] = MerkleNode.Deserialize(MetisEntrySeal.Open(key, value));
             loaded++;
             return true;
         });

@@ -14,6 +14,12 @@ public sealed class RpcServerOptions
     public int MaxBatchSize { get; set; } = 1000;
     public int MaxJsonDepth { get; set; } = 64;
 
+    /// <summary>Default of <see cref="MaxConnectionsPerClient"/>: ample for tools and browsers on one machine.</summary>
+    public const int DefaultMaxConnectionsPerClient = 256;
+
+    /// <summary>TCP connections (HTTP or WebSocket) one remote address may hold open at once; 0 for no limit.</summary>
+    public int MaxConnectionsPerClient { get; set; } = DefaultMaxConnectionsPerClient;
+
     /// <summary>Called with the duration of every request (a batch counts once), for the latency histogram.</summary>
     public Action<TimeSpan>? OnRequestCompleted { get; set; }
 

@@ -71,7 +71,15 @@ public sealed class RpcServer : IAsyncDisposable
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
         }
 
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+            if (options.MaxConnectionsPerClient > 0)
+            {
+                var connections = new ConnectionsPerClient(options.MaxConnectionsPerClient);
+                k.ConfigureEndpointDefaults(listen => listen.Use(connections.Middleware));
+            }
+        });
         builder.WebHost.UseUrls($"http://{options.Host}:{options.Port}");
         builder.Services.AddCors();
         var app = builder.Build();

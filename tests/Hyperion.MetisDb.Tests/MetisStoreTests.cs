@@ -116,7 +116,8 @@ public class MetisStoreTests
         var first = new MetisBlockChanges();
         first.SetAccountByHash(address, 1, 100, Keccak256.OfEmpty);
         first.SetStorageByHash(address, slot, 0x2a);
-        first.AddCodeByHash(MetisTestModel.Word(99), [0x60, 0x00]);
+        byte[] code = [0x60, 0x00];
+        first.AddCodeByHash(Keccak256.Hash(code), code);
         store.Commit(1, first);
         var second = new MetisBlockChanges();
         second.DeleteAccountByHash(address);
@@ -129,7 +130,7 @@ public class MetisStoreTests
         Assert.Equal(UInt256.Zero, atTwo.GetStorageByHash(address, slot));
         Assert.True(atTwo.TryGetAccountByHash(address, out Account account));
         Assert.Equal(Keccak256.EmptyTrieRoot, account.StorageRoot);
-        Assert.Equal(new byte[] { 0x60, 0x00 }, atTwo.TryGetCode(MetisTestModel.Word(99)));
+        Assert.Equal(code, atTwo.TryGetCode(Keccak256.Hash(code)));
         Assert.Null(atTwo.TryGetCode(MetisTestModel.Word(98)));
         Assert.Throws<ArgumentOutOfRangeException>(() => store.OpenSnapshot(3));
         Assert.Throws<ArgumentOutOfRangeException>(() => store.Commit(5, new MetisBlockChanges()));

@@ -1,3 +1,5 @@
+using CsCheck;
+using Hyperion.Core.Blocks;
 using Hyperion.Core.Crypto;
 using Hyperion.Core.Rlp;
 using Hyperion.Core.Transactions;
@@ -251,6 +253,86 @@ public class TransactionTests
         Assert.Equal(21000 + 10 * (1 + 4), IntrinsicGas.CalldataFloor([0, 9]));
         Assert.Equal(53000 + 4 * 33 + 2 * 2, IntrinsicGas.Calculate(new byte[33], isCreate: true, 0, 0, chargeInitCodeWords: true));
         Assert.Equal(53000 + 4 * 33, IntrinsicGas.Calculate(new byte[33], isCreate: true, 0, 0, chargeInitCodeWords: false));
+    }
+
+    // ---- Decoders under bad input (issue 18): a raw transaction, a block or a receipt that is malformed is an
+    // RlpException (the typed decode error RPC answers -32602 with), never another exception; what decodes re-decodes
+    // to the same thing.
+
+    private static readonly TransactionType[] SignedTypes =
+        [TransactionType.Legacy, TransactionType.AccessList, TransactionType.DynamicFee, TransactionType.Blob, TransactionType.SetCode];
+
+    /// <summary>A valid encoding changed at one place: a byte flipped, inserted or removed, or the tail cut.</summary>
+    private static readonly Gen<(int Which, int Kind, int At, byte Value)> GenMutation =
+        Gen.Select(Gen.Int[0, 1000], Gen.Int[0, 3], Gen.Int[0, int.MaxValue], Gen.Byte);
+
+    private static byte[] Mutate(byte[] valid, (int Which, int Kind, int At, byte Value) m)
+    {
+        int at = m.At % (valid.Length + 1);
+        return m.Kind switch
+        {
+            0 when at < valid.Length => [.. valid[..at], (byte)(valid[at] ^ (m.Value | 1)), .. valid[(at + 1)..]],
+            1 => [.. valid[..at], m.Value, .. valid[at..]],
+            2 when at < valid.Length => [.. valid[..at], .. valid[(at + 1)..]],
+            _ => valid[..at],
+        };
+    }
+
+    private static void DecodesOrThrowsRlpException<T>(byte[] input, Func<byte[], T> decode, Action<T>? check = null)
+    {
+        T decoded;
+        try
+        {
+            decoded = decode(input);
+        }
+        catch (RlpException)
+        {
+            return;
+        }
+
+        check?.Invoke(decoded);
+    }
+
+    [Fact]
+    public void Mutated_raw_transactions_decode_or_fail_with_an_rlp_error()
+    {
+        byte[][] valid = [.. SignedTypes.Select(t => Sign(Sample(t)).Envelope.ToArray())];
+        GenMutation.Sample(m =>
+        {
+            byte[] input = Mutate(valid[m.Which % valid.Length], m);
+            DecodesOrThrowsRlpException(input, bytes => Transaction.Decode(bytes), tx =>
+            {
+                Assert.Equal(Keccak256.Hash(input), tx.Hash);
+                Assert.Equal(tx, Transaction.Decode(tx.Envelope.ToArray()));
+                _ = tx.TryRecoverSender(out _); // a bad signature is a false, not an exception
+            });
+        }, iter: 10_000);
+    }
+
+    [Fact]
+    public void Random_bytes_as_a_raw_transaction_receipt_or_block_fail_with_an_rlp_error()
+    {
+        byte[] prefixes = [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x7e, 0x7f, 0xc0, 0xf8, 0xf9];
+        Gen.Select(Gen.Int[0, prefixes.Length - 1], Gen.Byte.Array[0, 200]).Sample((prefix, body) =>
+        {
+            byte[] input = [prefixes[prefix], .. body];
+            DecodesOrThrowsRlpException(input, bytes => Transaction.Decode(bytes));
+            DecodesOrThrowsRlpException(input, bytes => Receipt.DecodeEnvelope(bytes));
+            DecodesOrThrowsRlpException(input, bytes => Block.Decode(bytes));
+        }, iter: 10_000);
+    }
+
+    [Fact]
+    public void Mutated_blocks_decode_or_fail_with_an_rlp_error()
+    {
+        var header = new BlockHeader { ParentHash = Hash256.Zero, Number = 7, GasLimit = 30_000_000, Timestamp = 12, BaseFeePerGas = 7 };
+        byte[] valid = new Block(header, new BlockBody([.. SignedTypes.Select(t => Sign(Sample(t)))], [], [])).Encode();
+        Assert.Equal(valid, Block.Decode(valid).Encode());
+        GenMutation.Sample(m =>
+        {
+            byte[] input = Mutate(valid, m);
+            DecodesOrThrowsRlpException(input, bytes => Block.Decode(bytes), block => Assert.Equal(input, block.Encode()));
+        }, iter: 5_000);
     }
 }
 

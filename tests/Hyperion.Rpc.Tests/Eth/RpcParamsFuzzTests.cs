@@ -9,10 +9,19 @@ namespace Hyperion.Rpc.Tests.Eth;
 /// Random and mutated params for every registered method (fixed seed, bounded time): each answer is a well-formed
 /// JSON-RPC response, and never "internal error" (which is what an exception escaping a handler becomes).
 /// </summary>
+/// <remarks>
+/// The test command runs 6 s from a fixed seed; a longer run (docs/operating.md, "Fuzzing") sets
+/// <c>HYPERION_FUZZ_SECONDS</c> and, for other inputs, <c>HYPERION_FUZZ_SEED</c>.
+/// </remarks>
 public sealed class RpcParamsFuzzTests
 {
-    private const int Seed = 20_251_202;
-    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(6);
+    private static readonly int Seed = FromEnvironment("HYPERION_FUZZ_SEED", 20_251_202);
+    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(FromEnvironment("HYPERION_FUZZ_SECONDS", 6));
+
+    private static int FromEnvironment(string name, int fallback) =>
+        Environment.GetEnvironmentVariable(name) is { Length: > 0 } text
+            ? int.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture)
+            : fallback;
 
     private static readonly string[] Keys =
     [
