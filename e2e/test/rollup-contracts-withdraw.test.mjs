@@ -397,4 +397,37 @@ describe('rollup withdrawal contracts: output oracle and portal with real storag
     // Only the other bridge, through the messenger, can finalize.
     await reverts(l1Bridge.connect(l1User).finalizeBridgeETH(user, user, 1n, '0x', { value: 1n }), 'OnlyOtherBridge');
   });
+
+  test('a storage proof through an extension node is verified', async () => {
+    // A fresh message passer whose three storage keys (two withdrawals and the nonce at slot 1) all start with the
+    // nibble 0xb: its trie's root is then an extension node. The withdrawals' data is searched for that.
+    const fresh = await deploy('L2ToL1MessagePasser', l2Users[0]);
+    const coder = ethers.AbiCoder.defaultAbiCoder();
+    const trieKey = (slot) => ethers.keccak256(slot);
+    assert.ok(trieKey(ethers.toBeHex(1, 32)).startsWith('0xb'));
+    const names = [];
+    for (let n = 0n; n < 2n; n++) {
+      let data;
+      for (let i = 0; ; i++) {
+        data = ethers.toBeHex(i, 32);
+        const hash = ethers.keccak256(coder.encode(['uint256', 'address', 'address', 'uint256', 'uint256', 'bytes'], [(1n << 240n) + n, l2Users[0].address, recipient, 0n, 100_000n, data]));
+        if (trieKey(ethers.keccak256(coder.encode(['bytes32', 'uint256'], [hash, 0]))).startsWith('0xb')) break; // keccak of the slot
+      }
+      const receipt = await (await fresh.initiateWithdrawal(recipient, 100_000n, data)).wait();
+      names.push(`extension-${n}`);
+      remember(names[names.length - 1], receipt);
+    }
+    const block = await L2.send('eth_getBlockByNumber', ['latest', false]);
+    const slots = names.map((name) => ethers.keccak256(coder.encode(['bytes32', 'uint256'], [withdrawals[name].hash, 0])));
+    const proof = await L2.send('eth_getProof', [await fresh.getAddress(), slots, block.number]);
+    const root = ethers.decodeRlp(proof.storageProof[0].proof[0]);
+    assert.equal(root.length, 2, 'the storage trie starts with an extension node');
+    const snap = { outputRootProof: [ethers.ZeroHash, block.stateRoot, proof.storageHash, block.hash], proofs: {} };
+    names.forEach((name, i) => { snap.proofs[withdrawals[name].hash] = proof.storageProof[i].proof; });
+    await mine(10);
+    const index = await oracle.nextOutputIndex();
+    await (await oracle.connect(proposer).proposeL2Output(ethers.keccak256(ethers.concat(snap.outputRootProof)), await oracle.nextBlockNumber(), ethers.ZeroHash, 0n)).wait();
+    for (const name of names) await (await prove(name, index, snap)).wait();
+    assert.equal((await portal.provenWithdrawals(withdrawals[names[1]].hash)).l2OutputIndex, index);
+  });
 });
