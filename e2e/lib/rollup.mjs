@@ -166,6 +166,22 @@ export async function disagreements(urlA, urlB, last, first = 1) {
   return differ.sort((x, y) => x - y);
 }
 
+/**
+ * Sends signed transactions, senders in parallel and each sender's in nonce order, keeping at most 16 of a sender's
+ * in the pool (its account slots), as a wallet would. `plans[s]` = [{ raw, nonce }] of sender `senders[s]`.
+ * Returns the hashes in sending order of each sender.
+ */
+export async function sendThrottled(url, senders, plans) {
+  return Promise.all(plans.map(async (plan, s) => {
+    const hashes = [];
+    for (const { raw, nonce } of plan) {
+      await until(`room in the pool for ${senders[s]}`, 60_000, async () => nonce - Number(await rpc(url, 'eth_getTransactionCount', [senders[s], 'latest'])) < 16, 100);
+      hashes.push(await rpc(url, 'eth_sendRawTransaction', [raw]));
+    }
+    return hashes;
+  }));
+}
+
 /** The batcher transaction format (derivation.md): version 0 followed by frames. */
 export function batcherData(frames) {
   return ethers.concat(['0x00', ...frames]);

@@ -24,6 +24,7 @@ const node = await startNode();
 const skip = node.unavailable ? `anvil unavailable: ${node.unavailable}` : false;
 
 const L2_BRIDGE = '0x4200000000000000000000000000000000000010';
+const L2_MESSENGER = '0x4200000000000000000000000000000000000007';
 const L1_BLOCK = '0x4200000000000000000000000000000000000015';
 const GAS_PRICE_ORACLE = '0x420000000000000000000000000000000000000F';
 const DEPOSITOR = '0xDeaDDEaDDeAdDeAdDEAdDEaddeAddEAdDEAd0001';
@@ -53,7 +54,7 @@ describe('rollup L1 contracts on anvil', { skip, timeout: 300_000 }, () => {
     const receipt = await contract.deploymentTransaction().wait();
     return { contract, receipt };
   };
-  let portal, bridge;
+  let portal, messenger, bridge;
 
   test('SystemConfig emits ConfigUpdate for batcher, scalars and gas limit', async () => {
     const { receipt } = await deploy('SystemConfig', owner.signer.address, userWallet.address, 30_000_000n, 1368, 810949, BATCH_INBOX);
@@ -62,7 +63,8 @@ describe('rollup L1 contracts on anvil', { skip, timeout: 300_000 }, () => {
       logs: receipt.logs.map(logJson),
     });
     portal = (await deploy('OptimismPortal', ethers.ZeroAddress)).contract; // deposits never ask the output oracle
-    bridge = (await deploy('L1StandardBridge', await portal.getAddress())).contract;
+    messenger = (await deploy('L1CrossDomainMessenger', await portal.getAddress())).contract;
+    bridge = (await deploy('L1StandardBridge', await messenger.getAddress())).contract;
   });
 
   test('deposits from an EOA and through the bridge (aliased) emit TransactionDeposited v0', async () => {
@@ -81,14 +83,21 @@ describe('rollup L1 contracts on anvil', { skip, timeout: 300_000 }, () => {
       });
     }
 
+    // Bridge deposits go through the messengers: the portal deposit calls the L2 messenger's relayMessage, sent by
+    // the L1 messenger's alias with the bridge's message to the L2 bridge inside.
     const amount = 10n ** 15n;
     const receipt = await (await bridge.connect(user).depositETHTo(userWallet.address, 50_000, '0x', { value: amount })).wait();
     const log = receipt.logs.find((l) => l.address === portal.target);
     const l2Bridge = new ethers.Interface(contracts.L2StandardBridge.abi);
+    const relay = async (nonce, value, minGas, bridgeMessage) => ({
+      data: messenger.interface.encodeFunctionData('relayMessage', [nonce, bridge.target, L2_BRIDGE, value, minGas, bridgeMessage]),
+      gasLimit: (await messenger.baseGas(bridgeMessage, minGas)).toString(),
+    });
     const message = l2Bridge.encodeFunctionData('finalizeBridgeETH', [userWallet.address, userWallet.address, amount, '0x']);
+    const ethRelay = await relay(1n << 240n, amount, 50_000, message);
     deposits.push({
-      name: 'bridge-eth', from: alias(bridge.target), to: L2_BRIDGE, mint: amount.toString(), value: amount.toString(),
-      gasLimit: (50_000n + 200_000n).toString(), isCreation: false, data: message, log: logJson(log),
+      name: 'bridge-eth', from: alias(messenger.target), to: L2_MESSENGER, mint: amount.toString(), value: amount.toString(),
+      gasLimit: ethRelay.gasLimit, isCreation: false, data: ethRelay.data, log: logJson(log),
     });
 
     // ERC20: escrowed on L1, minted on L2 by the L2 bridge when the deposit finalizes.
@@ -102,9 +111,10 @@ describe('rollup L1 contracts on anvil', { skip, timeout: 300_000 }, () => {
     assert.equal(await bridge.deposits(token.target, l2Token), tokens);
     assert.equal(await token.balanceOf(bridge.target), tokens);
     const erc20Message = l2Bridge.encodeFunctionData('finalizeBridgeERC20', [l2Token, token.target, owner.signer.address, userWallet.address, tokens, '0x01']);
+    const erc20Relay = await relay((1n << 240n) + 1n, 0n, 100_000, erc20Message);
     deposits.push({
-      name: 'bridge-erc20', from: alias(bridge.target), to: L2_BRIDGE, mint: '0', value: '0',
-      gasLimit: (100_000n + 200_000n).toString(), isCreation: false, data: erc20Message,
+      name: 'bridge-erc20', from: alias(messenger.target), to: L2_MESSENGER, mint: '0', value: '0',
+      gasLimit: erc20Relay.gasLimit, isCreation: false, data: erc20Relay.data,
       log: logJson(erc20Receipt.logs.find((l) => l.address === portal.target)),
     });
     check('deposits', deposits);

@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import zlib from 'node:zlib';
 import { ethers } from 'ethers';
 import { compileContracts } from '../lib/compile.mjs';
-import { accounts, batcherData, disagreements, frame, rpc, startRollup, until } from '../lib/rollup.mjs';
+import { accounts, batcherData, disagreements, frame, freePort, rpc, sendThrottled, startRollup, until } from '../lib/rollup.mjs';
 
 const skip = process.env.HYPERION_ROLLUP_DEVNET === '0' ? 'HYPERION_ROLLUP_DEVNET=0' : false;
 const require = createRequire(import.meta.url);
@@ -160,13 +160,8 @@ describe('rollup scenarios on one devnet (anvil L1, sequencer, verifier, batcher
       }
       return Promise.all(txs.map(async ({ status, ...tx }, k) => ({ raw: await wallet.signTransaction({ ...fee, ...tx, nonce: start + k }), status, nonce: start + k })));
     }));
-    // Each sender keeps at most 16 transactions in the pool (its account slots), as a wallet would.
-    await Promise.all(plans.map(async (plan, s) => {
-      for (const { raw, status, nonce } of plan) {
-        await until(`room in the pool for sender ${s}`, 60_000, async () => nonce - (await l2.getTransactionCount(senders[s].address, 'latest')) < 16, 100);
-        expected.push({ hash: await rpc(net.l2, 'eth_sendRawTransaction', [raw]), status });
-      }
-    }));
+    const hashes = await sendThrottled(net.l2, senders.map((w) => w.address), plans);
+    plans.forEach((plan, s) => plan.forEach(({ status }, k) => expected.push({ hash: hashes[s][k], status })));
     assert.equal(expected.length, 1000);
     const last = await until('every transaction included', 120_000, async () => {
       const receipts = await Promise.all(plans.map((plan) => l2.getTransactionReceipt(ethers.Transaction.from(plan[plan.length - 1].raw).hash)));
@@ -302,7 +297,7 @@ describe('rollup scenarios on one devnet (anvil L1, sequencer, verifier, batcher
   });
 
   test('a fresh verifier given only the L1 URL and rollup.json reaches the same block hashes and state roots', async () => {
-    const port = await (await import('../lib/rollup.mjs')).freePort();
+    const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const fresh = net.spawn('fresh-verifier', ['node', '--l1-rpc', net.l1, '--rollup-config', net.rollupConfig, '--ephemeral', '--port', String(port)]);
     await net.answers(url, fresh);

@@ -15,12 +15,14 @@ import { ethers } from 'ethers';
 import { createPublicClient, createWalletClient, defineChain, http, parseEther } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { getWithdrawals, publicActionsL1, publicActionsL2, walletActionsL1, walletActionsL2 } from 'viem/op-stack';
-import { devKeys, repoRoot } from '../lib/node.mjs';
+import { mnemonic, repoRoot } from '../lib/node.mjs';
 
 const skip = process.env.HYPERION_ROLLUP_DEVNET === '0' ? 'HYPERION_ROLLUP_DEVNET=0' : false;
 const WINDOW = 60; // --finalization-period of the devnet
 const INTERVAL = 4; // --submission-interval
 const PASSER = '0x4200000000000000000000000000000000000016';
+// The devnet's accounts (anvil's mnemonic): #7 is the proposer; the tests use #1–#5.
+const devKeys = Array.from({ length: 8 }, (_, i) => ethers.HDNodeWallet.fromPhrase(mnemonic, undefined, `m/44'/60'/0'/0/${i}`).privateKey);
 
 const passerAbi = [
   'function initiateWithdrawal(address _target, uint256 _gasLimit, bytes _data) payable',
@@ -223,8 +225,12 @@ describe('./hyperion devnet: proposer, challenger and withdrawals', { skip, time
     const publicL2 = createPublicClient({ chain: l2Chain, transport: http() }).extend(publicActionsL2());
     const walletL2 = createWalletClient({ account, chain: l2Chain, transport: http() }).extend(walletActionsL2());
 
-    const request = await publicL2.buildInitiateWithdrawal({ account, to: account.address, value: parseEther('0.75') });
-    const receipt = await publicL2.waitForTransactionReceipt({ hash: await walletL2.initiateWithdrawal(request) });
+    // The L2 accounts' genesis balances are not backed on L1: the portal pays withdrawals from deposits, so deposit first.
+    const deposit = await publicL1.waitForTransactionReceipt({
+      hash: await walletL1.depositTransaction({ request: { gas: 100_000n, to: account.address, amount: parseEther('1'), mint: parseEther('1') }, targetChain: l2Chain }),
+    });
+    assert.equal(deposit.status, 'success');
+    const receipt = await publicL2.waitForTransactionReceipt({ hash: await walletL2.initiateWithdrawal({ request: { gas: 100_000n, to: account.address, value: parseEther('0.75') } }) });
     assert.equal(receipt.status, 'success');
     await until('viem: ready-to-prove', 300_000, async () => (await publicL1.getWithdrawalStatus({ receipt, targetChain: l2Chain })) === 'ready-to-prove', 1000);
     const output = await publicL1.getL2Output({ l2BlockNumber: receipt.blockNumber, targetChain: l2Chain });
@@ -267,9 +273,9 @@ describe('./hyperion devnet: proposer, challenger and withdrawals', { skip, time
       if (BigInt(status.safe_l2.number) >= number || BigInt(status.unsafe_l2.number) < number) return false;
       if ((await oracle.computeL2Timestamp(number)) >= BigInt(await l1Time())) return false;
       index = await oracle.nextOutputIndex();
-      const proposal = await rogue.proposeL2Output(forgedRoot, number, ethers.ZeroHash, 0, { maxPriorityFeePerGas: ethers.parseUnits('3', 'gwei'), gasLimit: 200_000 });
+      const proposal = await rogue.proposeL2Output(forgedRoot, number, ethers.ZeroHash, 0, { maxFeePerGas: ethers.parseUnits('20', 'gwei'), maxPriorityFeePerGas: ethers.parseUnits('3', 'gwei'), gasLimit: 200_000 });
       // The proof goes right behind it (a lower tip), before the verifier has derived the block.
-      const prove = await thiefPortal.proveWithdrawalTransaction(forged, index, outputRootProof, [leaf], { maxPriorityFeePerGas: ethers.parseUnits('1', 'gwei'), gasLimit: 600_000 });
+      const prove = await thiefPortal.proveWithdrawalTransaction(forged, index, outputRootProof, [leaf], { maxFeePerGas: ethers.parseUnits('20', 'gwei'), maxPriorityFeePerGas: ethers.parseUnits('1', 'gwei'), gasLimit: 600_000 });
       const proposed = await proposal.wait().catch(() => null);
       if (!proposed || proposed.status !== 1 || (await oracle.getL2Output(index)).outputRoot !== forgedRoot) return false;
       const proven = await prove.wait().catch(() => null);

@@ -57,7 +57,14 @@ public sealed class BlockImporter(ChainProvider chain)
         ArgumentNullException.ThrowIfNull(draft);
         ArgumentNullException.ThrowIfNull(execution);
         ArgumentNullException.ThrowIfNull(edits);
-        Hash256 stateRoot = states.Stage(draft.Number, edits.Merge(execution.Changes));
+        return Complete(draft, execution, states.Stage(draft.Number, edits.Merge(execution.Changes)));
+    }
+
+    /// <summary>The block a header draft and its execution make, with <paramref name="stateRoot"/> as its state root.</summary>
+    public static StoredBlock Complete(BlockHeader draft, BlockExecution execution, Hash256 stateRoot)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+        ArgumentNullException.ThrowIfNull(execution);
         BlockHeader header = new()
         {
             ParentHash = draft.ParentHash,

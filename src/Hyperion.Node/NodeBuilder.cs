@@ -148,7 +148,9 @@ public sealed class NodeBuilder
             };
             var events = new EventModule(chain.Chain, chain.Pool) { LogLimits = _logLimits, MaxFiltersPerClient = _maxFiltersPerClient };
             disposables.Add(events);
-            var modules = new List<IRpcModule> { eth, new DebugModule(chain.Chain, eth) { MaxTraceBytes = _maxTraceBytes }, events };
+            var debug = new DebugModule(chain.Chain, eth) { MaxTraceBytes = _maxTraceBytes };
+            var history = new AccountHistoryModule(chain.Chain);
+            var modules = new List<IRpcModule> { eth, debug, new TraceModule(chain.Chain, debug), new SimulateModule(chain.Chain, eth), history, new OtterscanModule(chain.Chain, eth, debug, history), events };
             if (_devControls)
             {
                 modules.Add(new DevModule(chain.Dev, chain.Chain));

@@ -50,12 +50,12 @@ public class VectorTests
     }
 
     [Fact]
-    public void Bridge_deposit_comes_from_the_alias_of_the_bridge()
+    public void Bridge_deposit_comes_from_the_alias_of_the_L1_messenger_to_the_L2_messenger()
     {
         JsonElement bridge = Vectors.GetProperty("deposits").EnumerateArray().Single(d => d.GetProperty("name").GetString() == "bridge-eth");
         Transaction tx = DepositEvent.Decode(ToLog(bridge.GetProperty("log")), Hash256.Zero, 0);
-        Assert.Equal(Address.Parse("0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0"), AddressAliasing.UndoL1ToL2(tx.From));
-        Assert.Equal(Predeploys.L2StandardBridge, tx.To);
+        Assert.Equal(Address.Parse("0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0"), AddressAliasing.UndoL1ToL2(tx.From)); // the L1 messenger
+        Assert.Equal(Predeploys.L2CrossDomainMessenger, tx.To);
     }
 
     [Fact]

@@ -35,7 +35,7 @@ internal static class RollupCommands
         var submissionInterval = new Option<ulong>("--submission-interval") { Description = "L2 blocks between posted outputs.", DefaultValueFactory = _ => 10 };
         var finalizationPeriod = new Option<ulong>("--finalization-period") { Description = "Seconds of the challenge window (before withdrawals against an output execute).", DefaultValueFactory = _ => 12 };
         var output = new Option<DirectoryInfo>("--out") { Description = "Directory for rollup.json and addresses.json.", Required = true };
-        var deploy = new Command("deploy", "Deploy the rollup's L1 contracts (SystemConfig, OptimismPortal, L1StandardBridge, L2OutputOracle) and write rollup.json and addresses.json.")
+        var deploy = new Command("deploy", "Deploy the rollup's L1 contracts (SystemConfig, OptimismPortal, L1CrossDomainMessenger, L1StandardBridge, OptimismMintableERC20Factory, L2OutputOracle) and write rollup.json and addresses.json.")
         {
             l1Rpc, deployerKey, batcher, l2ChainId, blockTime, seqWindow, channelTimeout, fund, proposer, challenger, submissionInterval, finalizationPeriod, output,
         };
@@ -76,6 +76,7 @@ internal static class RollupCommands
                 Console.WriteLine($"L1StandardBridge {addresses.L1StandardBridge}");
                 Console.WriteLine($"BatchInbox       {addresses.BatchInbox}");
                 Console.WriteLine($"L2OutputOracle   {addresses.L2OutputOracle}");
+                Console.WriteLine($"L1CrossDomainMessenger {addresses.L1CrossDomainMessenger}");
                 Console.WriteLine($"genesis: L1 block {config.GenesisL1.Number} {config.GenesisL1.Hash}, L2 {config.GenesisL2.Hash}");
                 Console.WriteLine($"wrote {Path.Combine(dir.FullName, "rollup.json")} and addresses.json");
                 return 0;

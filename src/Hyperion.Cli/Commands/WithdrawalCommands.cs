@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text;
 using System.Text.Json.Nodes;
 using Hyperion.Core;
 using Hyperion.Core.Crypto;
@@ -68,7 +69,7 @@ internal static class WithdrawalCommands
                     var registry = new RpcMethodRegistry();
                     RpcServer.AddBuiltIns(registry, services.ChainId);
                     registry.Add("challenger_status", _ => challenger.Status());
-                    server = await RpcServer.StartAsync(registry, new RpcServerOptions { Port = listen, Metrics = (stream, cancel) => stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(Metrics(challenger.Status())), cancel).AsTask() }, stop).ConfigureAwait(false);
+                    server = await RpcServer.StartAsync(registry, new RpcServerOptions { Port = listen, Metrics = (stream, cancel) => stream.WriteAsync(Encoding.UTF8.GetBytes(Metrics(challenger.Status())), cancel).AsTask() }, stop).ConfigureAwait(false);
                     Console.Error.WriteLine($"hyperion challenger: challenger_status and /metrics on {server.Address}");
                 }
 

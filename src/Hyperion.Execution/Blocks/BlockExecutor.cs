@@ -52,7 +52,20 @@ public interface IBlockExecutor
     /// effects (eth_call, eth_estimateGas, eth_createAccessList, debug_traceCall).
     /// </summary>
     TransactionResult Call(BlockEnvironment environment, IStateReader state, Transaction tx, Address sender, IEvmTracer? tracer = null, AccessRecorder? accesses = null);
+
+    /// <summary>
+    /// A simulated block (eth_simulateV1) on <paramref name="parentState"/>: the pre-block system calls, then
+    /// <paramref name="calls"/> transactions one after another, each made by <paramref name="nextCall"/> from the state so
+    /// far and the block gas left (a call takes its sender's current nonce and, without a gas limit, what is left), each
+    /// traced by what <paramref name="tracer"/> gives for it; then the block's end. The first call that cannot be included
+    /// stops the block: it is the result's only skipped transaction, and <paramref name="rejection"/> says why when the
+    /// transaction was invalid (null when it did not fit in the block's gas).
+    /// </summary>
+    BlockExecution Simulate(BlockInput block, IStateReader parentState, int calls, SimulatedCall nextCall, Func<int, IWorldState, IEvmTracer?>? tracer, out TransactionRejection? rejection);
 }
+
+/// <summary>Makes simulated call <paramref name="index"/> of a block from the <paramref name="state"/> so far and the block gas left.</summary>
+public delegate (Transaction Transaction, Address Sender) SimulatedCall(int index, IWorldState state, ulong gasLeft);
 
 /// <summary>The Ethereum block executor, with the transaction handler it is given (Ethereum's by default).</summary>
 public sealed class BlockExecutor(ChainSpec spec, ChainPrecompiles? precompiles = null, TransactionHandler? handler = null) : IBlockExecutor
@@ -147,6 +160,54 @@ public sealed class BlockExecutor(ChainSpec spec, ChainPrecompiles? precompiles 
 
         PayRewards(state, block);
         state.FinishTransaction(deleteTouchedEmpty: true);
+    }
+
+    public BlockExecution Simulate(BlockInput block, IStateReader parentState, int calls, SimulatedCall nextCall, Func<int, IWorldState, IEvmTracer?>? tracer, out TransactionRejection? rejection)
+    {
+        rejection = null;
+        ArgumentNullException.ThrowIfNull(block);
+        ArgumentNullException.ThrowIfNull(parentState);
+        ArgumentNullException.ThrowIfNull(nextCall);
+        BlockEnvironment environment = Environment(block.Header, block.BlockHashes);
+        PrecompileTable precompiles = Precompiles.For(environment.Fork);
+        var state = new WorldState(parentState);
+        var assembly = new BlockAssembly(this, block, environment, BlockExecutionMode.Build);
+        RunSystemCalls(state, block, environment, precompiles);
+        TransactionProcessor processor = Processor(environment, precompiles);
+        ulong gasUsed = 0;
+        for (int i = 0; i < calls; i++)
+        {
+            (Transaction tx, Address sender) = nextCall(i, state, environment.GasLimit - gasUsed);
+            if (!assembly.Fits(tx, sender))
+            {
+                break;
+            }
+
+            int beforeTransaction = state.TakeSnapshot();
+            TransactionResult result;
+            try
+            {
+                result = processor.Execute(state, tx, sender, tracer?.Invoke(i, state), environment.GasLimit - gasUsed);
+            }
+            catch (PrecompileUnavailableException e)
+            {
+                state.RevertToSnapshot(beforeTransaction);
+                assembly.Unavailable(tx, sender, e);
+                break;
+            }
+
+            assembly.Add(tx, sender, result);
+            if (!result.IsValid)
+            {
+                rejection = result.Rejection;
+                break;
+            }
+
+            gasUsed += (ulong)result.GasUsed;
+        }
+
+        FinishBlock(state, block);
+        return assembly.Complete(state.CollectChanges());
     }
 
     public TransactionResult Replay(BlockInput block, IStateReader parentState, int index, IEvmTracer? tracer)

@@ -67,6 +67,9 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
 
     public TransactionResult Replay(BlockInput block, IStateReader parentState, int index, IEvmTracer? tracer) => _sequential.Replay(block, parentState, index, tracer);
 
+    public BlockExecution Simulate(BlockInput block, IStateReader parentState, int calls, SimulatedCall nextCall, Func<int, IWorldState, IEvmTracer?>? tracer, out TransactionRejection? rejection) =>
+        _sequential.Simulate(block, parentState, calls, nextCall, tracer, out rejection);
+
     public TransactionResult Call(BlockEnvironment environment, IStateReader state, Transaction tx, Address sender, IEvmTracer? tracer = null, AccessRecorder? accesses = null) =>
         _sequential.Call(environment, state, tx, sender, tracer, accesses);
 

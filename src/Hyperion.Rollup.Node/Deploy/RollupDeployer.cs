@@ -72,11 +72,13 @@ public sealed record RollupAddresses(
     Address Batcher,
     Address L2OutputOracle,
     Address Proposer,
-    Address Challenger);
+    Address Challenger,
+    Address L1CrossDomainMessenger,
+    Address OptimismMintableErc20Factory);
 
 /// <summary>
-/// Deploys the rollup's L1 contracts (SystemConfig, OptimismPortal, L1StandardBridge, L2OutputOracle) from the
-/// compiled artifacts, constructor arguments ABI-encoded with Nethereum, transactions signed with Core and sent over
+/// Deploys the rollup's L1 contracts (SystemConfig, OptimismPortal, L1CrossDomainMessenger, L1StandardBridge, the L1
+/// OptimismMintableERC20Factory for L2-native tokens, L2OutputOracle) from the compiled artifacts, constructor arguments ABI-encoded with Nethereum, transactions signed with Core and sent over
 /// JSON-RPC; then describes the rollup: genesis.l1 is the L1 block of the last deployment, the output oracle's, whose
 /// block time is both the oracle's starting timestamp and genesis.l2_time; genesis.l2 is the hash of
 /// <see cref="RollupGenesis"/> for the resulting config.
@@ -111,18 +113,30 @@ public sealed class RollupDeployer(IJsonRpc l1, byte[] deployerKey)
 
         // The portal is built knowing the oracle, which is deployed last (its block starts the L2 chain).
         Address portal = ContractAddress(_deployer, nonce + 1);
-        Address oracle = ContractAddress(_deployer, nonce + 3);
-        Hash256 systemConfigTx = await SendCreateAsync(chainId, nonce, "SystemConfig", cancellation,
-            _deployer.ToString(), batcher.ToString(), options.L2GasLimit, options.BaseFeeScalar, options.BlobBaseFeeScalar, inbox.ToString()).ConfigureAwait(false);
-        Hash256 portalTx = await SendCreateAsync(chainId, nonce + 1, "OptimismPortal", cancellation, oracle.ToString()).ConfigureAwait(false);
-        Hash256 bridgeTx = await SendCreateAsync(chainId, nonce + 2, "L1StandardBridge", cancellation, portal.ToString()).ConfigureAwait(false);
-        Hash256 oracleTx = await SendCreateAsync(chainId, nonce + 3, "L2OutputOracle", cancellation,
-            options.SubmissionInterval, options.BlockTime, 0UL, 0UL, proposer.ToString(), challenger.ToString(), options.FinalizationPeriodSeconds).ConfigureAwait(false);
+        Address messenger = ContractAddress(_deployer, nonce + 2);
+        Address bridge = ContractAddress(_deployer, nonce + 3);
+        Address factory = ContractAddress(_deployer, nonce + 4);
+        Address oracle = ContractAddress(_deployer, nonce + 5);
+        var sent = new List<(Hash256 Tx, string Contract, Address Expected)>
+        {
+            (await SendCreateAsync(chainId, nonce, "SystemConfig", cancellation,
+                _deployer.ToString(), batcher.ToString(), options.L2GasLimit, options.BaseFeeScalar, options.BlobBaseFeeScalar, inbox.ToString()).ConfigureAwait(false),
+                "SystemConfig", ContractAddress(_deployer, nonce)),
+            (await SendCreateAsync(chainId, nonce + 1, "OptimismPortal", cancellation, oracle.ToString()).ConfigureAwait(false), "OptimismPortal", portal),
+            (await SendCreateAsync(chainId, nonce + 2, "L1CrossDomainMessenger", cancellation, portal.ToString()).ConfigureAwait(false), "L1CrossDomainMessenger", messenger),
+            (await SendCreateAsync(chainId, nonce + 3, "L1StandardBridge", cancellation, messenger.ToString()).ConfigureAwait(false), "L1StandardBridge", bridge),
+            (await SendCreateAsync(chainId, nonce + 4, "OptimismMintableERC20Factory", cancellation, bridge.ToString()).ConfigureAwait(false), "OptimismMintableERC20Factory", factory),
+            (await SendCreateAsync(chainId, nonce + 5, "L2OutputOracle", cancellation,
+                options.SubmissionInterval, options.BlockTime, 0UL, 0UL, proposer.ToString(), challenger.ToString(), options.FinalizationPeriodSeconds).ConfigureAwait(false),
+                "L2OutputOracle", oracle),
+        };
+        foreach ((Hash256 tx, string contract, Address expected) in sent)
+        {
+            await ExpectDeployedAsync(tx, contract, expected, cancellation).ConfigureAwait(false);
+        }
 
-        Address systemConfig = await DeployedAsync(systemConfigTx, "SystemConfig", cancellation).ConfigureAwait(false);
-        await ExpectDeployedAsync(portalTx, "OptimismPortal", portal, cancellation).ConfigureAwait(false);
-        Address bridge = await DeployedAsync(bridgeTx, "L1StandardBridge", cancellation).ConfigureAwait(false);
-        await ExpectDeployedAsync(oracleTx, "L2OutputOracle", oracle, cancellation).ConfigureAwait(false);
+        Address systemConfig = sent[0].Expected;
+        Hash256 oracleTx = sent[^1].Tx;
 
         JToken receipt = (await l1.CallAsync("eth_getTransactionReceipt", [oracleTx.ToString()], cancellation).ConfigureAwait(false))!;
         JToken genesisL1 = (await l1.CallAsync("eth_getBlockByHash", [RpcObjects.String(receipt, "blockHash"), false], cancellation).ConfigureAwait(false))!;
@@ -155,6 +169,7 @@ public sealed class RollupDeployer(IJsonRpc l1, byte[] deployerKey)
             Hyperion = new HyperionRollupSettings
             {
                 L1StandardBridge = bridge,
+                L1CrossDomainMessenger = messenger,
                 SequencerFeeVaultRecipient = feeRecipient,
                 BaseFeeVaultRecipient = feeRecipient,
                 L1FeeVaultRecipient = feeRecipient,
@@ -163,7 +178,7 @@ public sealed class RollupDeployer(IJsonRpc l1, byte[] deployerKey)
         };
         config = config with { GenesisL2 = new BlockId(RollupGenesis.ComputeHash(config), 0) };
         config.EnsureValid();
-        return (config, new RollupAddresses(portal, systemConfig, bridge, inbox, _deployer, batcher, oracle, proposer, challenger));
+        return (config, new RollupAddresses(portal, systemConfig, bridge, inbox, _deployer, batcher, oracle, proposer, challenger, messenger, factory));
     }
 
     /// <summary>addresses.json: the contracts and accounts by name.</summary>
@@ -182,6 +197,8 @@ public sealed class RollupDeployer(IJsonRpc l1, byte[] deployerKey)
             ["L2OutputOracle"] = addresses.L2OutputOracle.ToString(),
             ["Proposer"] = addresses.Proposer.ToString(),
             ["Challenger"] = addresses.Challenger.ToString(),
+            ["L1CrossDomainMessenger"] = addresses.L1CrossDomainMessenger.ToString(),
+            ["OptimismMintableERC20Factory"] = addresses.OptimismMintableErc20Factory.ToString(),
             ["L1ChainId"] = config.L1ChainId,
             ["L2ChainId"] = config.L2ChainId,
             ["GenesisL1Number"] = config.GenesisL1.Number,

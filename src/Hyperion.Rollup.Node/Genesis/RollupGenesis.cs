@@ -13,9 +13,9 @@ namespace Hyperion.Rollup.Node.L2Genesis;
 /// The L2 genesis of a rollup, a pure function of its config, so a verifier with only rollup.json rebuilds the same
 /// block: the chain spec of <see cref="RollupChainSpec.From"/>, genesis time <c>genesis.l2_time</c>, the base fee of
 /// the <c>hyperion</c> section, the EIP-4788 beacon roots contract (as the dev genesis has it), the predeploys at OP's
-/// addresses with the compiled runtime code (L1Block, GasPriceOracle, the three fee vaults with their recipients,
-/// L2StandardBridge with the L1 bridge in slot 0, OptimismMintableERC20Factory, L2ToL1MessagePasser), and the funded
-/// accounts.
+/// addresses with the compiled runtime code and their immutables filled (L1Block, GasPriceOracle, the three fee vaults
+/// with their recipients, L2StandardBridge with the L2 messenger and the L1 bridge, OptimismMintableERC20Factory,
+/// L2ToL1MessagePasser, L2CrossDomainMessenger with the L1 messenger), and the funded accounts.
 /// </summary>
 public static class RollupGenesis
 {
@@ -41,11 +41,16 @@ public static class RollupGenesis
         alloc[Predeploys.SequencerFeeVault] = FeeVault("SequencerFeeVault", settings.SequencerFeeVaultRecipient, settings);
         alloc[Predeploys.BaseFeeVault] = FeeVault("BaseFeeVault", settings.BaseFeeVaultRecipient, settings);
         alloc[Predeploys.L1FeeVault] = FeeVault("L1FeeVault", settings.L1FeeVaultRecipient, settings);
-        alloc[Predeploys.L2StandardBridge] = Predeploy(
-            "L2StandardBridge",
-            storage: settings.L1StandardBridge.IsZero ? null : new Dictionary<UInt256, UInt256> { [Slot0] = Word(settings.L1StandardBridge) });
-        alloc[Predeploys.OptimismMintableErc20Factory] = Predeploy("OptimismMintableERC20Factory");
+        alloc[Predeploys.L2StandardBridge] = Predeploy("L2StandardBridge", new Dictionary<string, UInt256>
+        {
+            ["MESSENGER"] = Word(Predeploys.L2CrossDomainMessenger),
+            ["OTHER_BRIDGE"] = Word(settings.L1StandardBridge),
+        });
+        alloc[Predeploys.OptimismMintableErc20Factory] = Predeploy(
+            "OptimismMintableERC20Factory", new Dictionary<string, UInt256> { ["BRIDGE"] = Word(Predeploys.L2StandardBridge) });
         alloc[Predeploys.L2ToL1MessagePasser] = Predeploy("L2ToL1MessagePasser");
+        alloc[Predeploys.L2CrossDomainMessenger] = Predeploy(
+            "L2CrossDomainMessenger", new Dictionary<string, UInt256> { ["OTHER_MESSENGER"] = Word(settings.L1CrossDomainMessenger) });
 
         return new ChainGenesis
         {
@@ -86,8 +91,8 @@ public static class RollupGenesis
             ["MIN_WITHDRAWAL_AMOUNT"] = settings.FeeVaultMinimumWithdrawal,
         }));
 
-    private static GenesisAccount Predeploy(string name, IReadOnlyDictionary<UInt256, UInt256>? storage = null) =>
-        new(UInt256.Zero, Code: RollupContracts.Get(name).RuntimeBytecodeWith(new Dictionary<string, UInt256>()), Storage: storage);
+    private static GenesisAccount Predeploy(string name, IReadOnlyDictionary<string, UInt256>? immutables = null, IReadOnlyDictionary<UInt256, UInt256>? storage = null) =>
+        new(UInt256.Zero, Code: RollupContracts.Get(name).RuntimeBytecodeWith(immutables ?? new Dictionary<string, UInt256>()), Storage: storage);
 
     private static UInt256 Word(in Address address) => UInt256.FromBigEndian(address.Bytes);
 }

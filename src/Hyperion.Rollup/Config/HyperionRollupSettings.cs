@@ -17,8 +17,11 @@ public sealed record HyperionRollupSettings
     /// <summary>The L2 genesis block's base fee (1 gwei, op-geth's genesis default).</summary>
     public UInt256 GenesisBaseFee { get; init; } = 1_000_000_000UL;
 
-    /// <summary>The L1 standard bridge, written into the L2 standard bridge's slot 0 at genesis.</summary>
+    /// <summary>The L1 standard bridge, the L2 standard bridge's OTHER_BRIDGE (an immutable set at genesis).</summary>
     public Address L1StandardBridge { get; init; }
+
+    /// <summary>The L1 cross-domain messenger, the L2 messenger's OTHER_MESSENGER (an immutable set at genesis).</summary>
+    public Address L1CrossDomainMessenger { get; init; }
 
     /// <summary>Where each fee vault pays out (its immutable RECIPIENT).</summary>
     public Address SequencerFeeVaultRecipient { get; init; }
@@ -42,6 +45,7 @@ public sealed record HyperionRollupSettings
     /// <summary>Structural equality (the record's default compares the dictionary by reference).</summary>
     public bool Equals(HyperionRollupSettings? other) =>
         other is not null && GenesisBaseFee == other.GenesisBaseFee && L1StandardBridge == other.L1StandardBridge &&
+        L1CrossDomainMessenger == other.L1CrossDomainMessenger &&
         SequencerFeeVaultRecipient == other.SequencerFeeVaultRecipient && BaseFeeVaultRecipient == other.BaseFeeVaultRecipient &&
         L1FeeVaultRecipient == other.L1FeeVaultRecipient && FeeVaultMinimumWithdrawal == other.FeeVaultMinimumWithdrawal &&
         Eip1559Elasticity == other.Eip1559Elasticity && Eip1559Denominator == other.Eip1559Denominator &&

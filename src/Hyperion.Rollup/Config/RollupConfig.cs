@@ -229,6 +229,7 @@ public sealed record RollupConfig
         w.WriteStartObject("hyperion");
         w.WriteString("genesisBaseFee", h.GenesisBaseFee.ToString());
         w.WriteString("l1StandardBridge", h.L1StandardBridge.ToString());
+        w.WriteString("l1CrossDomainMessenger", h.L1CrossDomainMessenger.ToString());
         w.WriteString("sequencerFeeVaultRecipient", h.SequencerFeeVaultRecipient.ToString());
         w.WriteString("baseFeeVaultRecipient", h.BaseFeeVaultRecipient.ToString());
         w.WriteString("l1FeeVaultRecipient", h.L1FeeVaultRecipient.ToString());
@@ -273,6 +274,7 @@ public sealed record RollupConfig
         {
             GenesisBaseFee = WeiField(h, "genesisBaseFee", "hyperion") ?? defaults.GenesisBaseFee,
             L1StandardBridge = OptionalAddress(h, "l1StandardBridge"),
+            L1CrossDomainMessenger = OptionalAddress(h, "l1CrossDomainMessenger"),
             SequencerFeeVaultRecipient = OptionalAddress(h, "sequencerFeeVaultRecipient"),
             BaseFeeVaultRecipient = OptionalAddress(h, "baseFeeVaultRecipient"),
             L1FeeVaultRecipient = OptionalAddress(h, "l1FeeVaultRecipient"),

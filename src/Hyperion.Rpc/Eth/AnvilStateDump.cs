@@ -35,7 +35,7 @@ public static class AnvilStateDump
             var storage = new JsonObject();
             foreach ((UInt256 slot, UInt256 value) in account.Storage)
             {
-                storage[Word(slot)] = Word(value);
+                storage[EthFormat.Word(slot)] = EthFormat.Word(value);
             }
 
             accounts[account.Address.ToString()] = new JsonObject
@@ -162,13 +162,6 @@ public static class AnvilStateDump
         text.StartsWith("0x", StringComparison.OrdinalIgnoreCase) && UInt256.TryParse(text, out UInt256 value)
             ? value
             : throw new FormatException($"{what} '{text}' of {address} is not a hex word");
-
-    private static string Word(UInt256 value)
-    {
-        Span<byte> bytes = stackalloc byte[32];
-        value.WriteBigEndian(bytes);
-        return Hex.Encode(bytes);
-    }
 
     private static bool IsGzip(byte[] bytes) => bytes.Length >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b;
 

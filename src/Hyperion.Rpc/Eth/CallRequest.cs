@@ -22,12 +22,14 @@ public sealed record CallRequest
     /// <summary>State overrides for eth_call/eth_estimateGas (their third parameter); null for none.</summary>
     public StateOverrides? Overrides { get; init; }
 
-    public static CallRequest Parse(RpcParams parameters, int index)
+    public static CallRequest Parse(RpcParams parameters, int index) => Parse(parameters[index], $"invalid argument {index}");
+
+    /// <summary>Parses <paramref name="e"/>; errors are invalid params starting with <paramref name="where"/> (which argument, and where in it).</summary>
+    public static CallRequest Parse(JsonElement e, string where)
     {
-        JsonElement e = parameters[index];
         if (e.ValueKind != JsonValueKind.Object)
         {
-            throw RpcException.InvalidParams($"invalid argument {index}: expected a transaction object");
+            throw RpcException.InvalidParams($"{where}: expected a transaction object");
         }
 
         try
@@ -69,7 +71,7 @@ public sealed record CallRequest
         }
         catch (FormatException ex)
         {
-            throw RpcException.InvalidParams($"invalid argument {index}: {ex.Message}");
+            throw RpcException.InvalidParams($"{where}: {ex.Message}");
         }
     }
 

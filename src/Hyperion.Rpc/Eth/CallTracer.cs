@@ -11,24 +11,12 @@ namespace Hyperion.Rpc.Eth;
 /// is omitted for STATICCALL only (a DELEGATECALL shows the value it inherits). The top frame's gas and gasUsed are
 /// the transaction's (set by <see cref="Result"/>).
 /// </summary>
-public sealed class CallTracer : ICallFrameTracer
+public sealed class CallTracer : FrameTracer
 {
     private readonly Stack<JsonObject> _open = new();
     private JsonObject? _top;
 
-    public void OnStep(int pc, byte opcode, long gas, long gasCost, long memorySize, ReadOnlySpan<UInt256> stack, int depth, long refund)
-    {
-    }
-
-    public void OnStepCost(long gasCost)
-    {
-    }
-
-    public void OnFault(string error)
-    {
-    }
-
-    public void OnEnter(string type, Address from, Address to, in UInt256 value, ReadOnlySpan<byte> input, long gas, int depth)
+    public override void OnEnter(string type, Address from, Address to, in UInt256 value, ReadOnlySpan<byte> input, long gas, int depth)
     {
         var frame = new JsonObject
         {
@@ -62,7 +50,7 @@ public sealed class CallTracer : ICallFrameTracer
         _open.Push(frame);
     }
 
-    public void OnExit(long gasUsed, ReadOnlySpan<byte> output, string? error, bool reverted)
+    public override void OnExit(long gasUsed, ReadOnlySpan<byte> output, string? error, bool reverted)
     {
         JsonObject frame = _open.Pop();
         frame["gasUsed"] = EthFormat.Quantity((ulong)gasUsed);

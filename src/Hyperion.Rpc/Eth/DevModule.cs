@@ -260,9 +260,18 @@ public sealed class DevModule(IDevControls dev, IChainReader chain) : IRpcModule
                 throw RpcException.InvalidParams("invalid argument 0: expected a reset options object");
             }
 
+            // viem sends {forking: {blockNumber: null}} for a plain reset: only a URL asks for a fork.
             if (p[0].TryGetProperty("forking", out JsonElement forking) && forking.ValueKind != JsonValueKind.Null)
             {
-                throw RpcException.InvalidParams("invalid argument 0: forking is not supported; reset without options returns to this chain's genesis");
+                if (forking.ValueKind != JsonValueKind.Object)
+                {
+                    throw RpcException.InvalidParams("invalid argument 0: forking: expected an object");
+                }
+
+                if (forking.TryGetProperty("jsonRpcUrl", out JsonElement url) && url.ValueKind != JsonValueKind.Null)
+                {
+                    throw RpcException.InvalidParams("invalid argument 0: forking is not supported; reset without a jsonRpcUrl returns to this chain's genesis");
+                }
             }
         }
 

@@ -14,6 +14,14 @@ public static class EthFormat
 
     public static string Quantity(ulong value) => EthJson.Quantity(value);
 
+    /// <summary>A 256-bit word as 32 bytes of hex (storage slots and values).</summary>
+    public static string Word(in UInt256 value)
+    {
+        Span<byte> bytes = stackalloc byte[32];
+        value.WriteBigEndian(bytes);
+        return Hex.Encode(bytes);
+    }
+
     public static JsonObject Block(StoredBlock stored, bool fullTransactions)
     {
         BlockHeader h = stored.Header;

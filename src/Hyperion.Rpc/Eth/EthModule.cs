@@ -413,6 +413,9 @@ public sealed class EthModule : IRpcModule
     private UInt256 NextBaseFee() => _chain.NextBaseFee(Store.Head.Header);
 
     /// <summary>The blob base fee of the block with <paramref name="header"/> (zero before Cancun).</summary>
+    /// <summary>eth_getTransactionReceipt's answer for <paramref name="block"/>'s transaction <paramref name="index"/>.</summary>
+    internal JsonObject Receipt(StoredBlock block, int index) => EthFormat.Receipt(block, index, BlobBaseFee(block.Header), _chain.Executor.Spec.Rollup);
+
     private UInt256 BlobBaseFee(BlockHeader header) =>
         _chain.Executor.Spec.BlobScheduleAt(header.Number, header.Timestamp) is { } blobs
             ? BlobGas.BaseFeePerBlobGas(header.ExcessBlobGas ?? 0, blobs)
@@ -436,30 +439,12 @@ public sealed class EthModule : IRpcModule
     /// <summary>Runs a call on the state after <paramref name="block"/> (see <see cref="Call"/>), traced when <paramref name="tracer"/> is given.</summary>
     internal TransactionResult Execute(CallRequest request, StoredBlock block, ulong gas, IEvmTracer? tracer = null, AccessRecorder? accesses = null)
     {
-        IStateReader state = _chain.StateAt(block.Number) ?? throw new RpcException($"state of block {block.Number} is not kept");
-        if (request.Overrides is not null)
-        {
-            state = request.Overrides.Over(state);
-        }
-
-        Address from = request.From ?? Address.Zero;
-        ulong nonce = state.TryGetAccount(from, out Account account) ? account.Nonce : 0;
+        IStateReader state = CallState(request, block);
+        (Transaction tx, Address from) = CallTransaction(request, state, gas);
         BlockHeader header = block.Header;
         // A call is bounded by the RPC gas cap, not by the block (IBlockExecutor.Call): geth and anvil give calls an
         // unlimited block gas pool, and GASLIMIT still reads the block's limit.
         Evm.BlockEnvironment environment = _chain.Executor.CallEnvironment(header, Store);
-        var tx = new Transaction
-        {
-            Type = request.AccessList.Length > 0 ? Core.Transactions.TransactionType.AccessList : Core.Transactions.TransactionType.Legacy,
-            ChainId = _chain.ChainId,
-            To = request.To,
-            Nonce = nonce,
-            GasLimit = gas,
-            Value = request.Value,
-            Data = request.Data,
-            GasPrice = UInt256.Zero,
-            AccessList = request.AccessList,
-        };
         TransactionResult result;
         try
         {
@@ -478,6 +463,32 @@ public sealed class EthModule : IRpcModule
         }
 
         return result;
+    }
+
+    /// <summary>The state a call on <paramref name="block"/> runs on: the block's, with the request's overrides.</summary>
+    internal IStateReader CallState(CallRequest request, StoredBlock block)
+    {
+        IStateReader state = _chain.StateAt(block.Number) ?? throw new RpcException($"state of block {block.Number} is not kept");
+        return request.Overrides is null ? state : request.Overrides.Over(state);
+    }
+
+    /// <summary>A call as the fee-less transaction it runs as, with the sender's nonce in <paramref name="state"/>.</summary>
+    internal (Transaction Transaction, Address Sender) CallTransaction(CallRequest request, IStateReader state, ulong gas)
+    {
+        Address from = request.From ?? Address.Zero;
+        var tx = new Transaction
+        {
+            Type = request.AccessList.Length > 0 ? Core.Transactions.TransactionType.AccessList : Core.Transactions.TransactionType.Legacy,
+            ChainId = _chain.ChainId,
+            To = request.To,
+            Nonce = state.TryGetAccount(from, out Account account) ? account.Nonce : 0,
+            GasLimit = gas,
+            Value = request.Value,
+            Data = request.Data,
+            GasPrice = UInt256.Zero,
+            AccessList = request.AccessList,
+        };
+        return (tx, from);
     }
 
     /// <summary>
@@ -589,7 +600,7 @@ public sealed class EthModule : IRpcModule
         }
     }
 
-    private static RpcException RevertError(TransactionResult result)
+    internal static RpcException RevertError(TransactionResult result)
     {
         ReadOnlySpan<byte> data = result.Output.Span;
         if (result.Error is not null && data.IsEmpty && !IsRevert(result))

@@ -16,15 +16,15 @@ public sealed class StateOverrides
     /// <summary>Parses parameter <paramref name="index"/>; null when it is absent.</summary>
     public static StateOverrides? Parse(RpcParams p, int index)
     {
-        if (!p.Has(index))
-        {
-            return null;
-        }
+        return p.Has(index) ? Parse(p[index], $"invalid argument {index}") : null;
+    }
 
-        JsonElement e = p[index];
+    /// <summary>Parses <paramref name="e"/>; errors are invalid params starting with <paramref name="where"/>.</summary>
+    public static StateOverrides Parse(JsonElement e, string where)
+    {
         if (e.ValueKind != JsonValueKind.Object)
         {
-            throw RpcException.InvalidParams($"invalid argument {index}: expected a state override object");
+            throw RpcException.InvalidParams($"{where}: expected a state override object");
         }
 
         var overrides = new StateOverrides();
@@ -47,7 +47,7 @@ public sealed class StateOverrides
         }
         catch (FormatException ex)
         {
-            throw RpcException.InvalidParams($"invalid argument {index}: {ex.Message}");
+            throw RpcException.InvalidParams($"{where}: {ex.Message}");
         }
 
         return overrides;

@@ -19,6 +19,8 @@ public class RollupContractsTests
     [InlineData("OptimismMintableERC20")]
     [InlineData("L2OutputOracle")]
     [InlineData("L2ToL1MessagePasser")]
+    [InlineData("L1CrossDomainMessenger")]
+    [InlineData("L2CrossDomainMessenger")]
     public void Every_rollup_contract_has_abi_and_code(string name)
     {
         RollupContract contract = RollupContracts.Get(name);

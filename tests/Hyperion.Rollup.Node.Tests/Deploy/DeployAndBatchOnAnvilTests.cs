@@ -44,7 +44,12 @@ public sealed class DeployAndBatchOnAnvilTests
         Assert.Equal(Anvil.ChainId, config.L1ChainId);
         RollupGenesis.EnsureHashMatches(config);
         Assert.Equal(config, RollupConfig.FromJson(config.ToJson()));
-        foreach (Address contract in new[] { addresses.OptimismPortal, addresses.SystemConfig, addresses.L1StandardBridge, addresses.L2OutputOracle })
+        Assert.Equal(addresses.L1CrossDomainMessenger, config.Hyperion.L1CrossDomainMessenger);
+        foreach (Address contract in new[]
+        {
+            addresses.OptimismPortal, addresses.SystemConfig, addresses.L1StandardBridge, addresses.L2OutputOracle, addresses.L1CrossDomainMessenger,
+            addresses.OptimismMintableErc20Factory,
+        })
         {
             Assert.NotEqual("0x", (string)(await anvil.CallAsync("eth_getCode", contract.ToString(), "latest"))!);
         }
@@ -67,6 +72,10 @@ public sealed class DeployAndBatchOnAnvilTests
         Assert.Equal(UInt256.FromBigEndian(Proposer.Bytes), await CallWordAsync(anvil, addresses.L2OutputOracle, "PROPOSER()"));
         Assert.Equal(UInt256.FromBigEndian(Challenger.Bytes), await CallWordAsync(anvil, addresses.L2OutputOracle, "CHALLENGER()"));
         Assert.Equal(UInt256.FromBigEndian(addresses.L2OutputOracle.Bytes), await CallWordAsync(anvil, addresses.OptimismPortal, "l2Oracle()"));
+        Assert.Equal(UInt256.FromBigEndian(addresses.OptimismPortal.Bytes), await CallWordAsync(anvil, addresses.L1CrossDomainMessenger, "portal()"));
+        Assert.Equal(UInt256.FromBigEndian(addresses.L1CrossDomainMessenger.Bytes), await CallWordAsync(anvil, addresses.L1StandardBridge, "messenger()"));
+        Assert.Equal(UInt256.FromBigEndian(addresses.L1StandardBridge.Bytes), await CallWordAsync(anvil, addresses.OptimismMintableErc20Factory, "bridge()"));
+        Assert.Equal(addresses.L1CrossDomainMessenger.ToString(), (string)addressesJson["L1CrossDomainMessenger"]!);
     }
 
     private static readonly Address Proposer = Address.Parse("0x70997970c51812dc3a010c7d01b50e0d17dc79c8");

@@ -26,6 +26,7 @@ public class RollupGenesisTests
         // What genesis is built from changes the hash: funded accounts, the L1 bridge, Fjord; what it is not built from does not.
         Assert.NotEqual(first, RollupGenesis.ComputeHash(config with { Hyperion = config.Hyperion with { FundedAccounts = new SortedDictionary<Address, UInt256>() } }));
         Assert.NotEqual(first, RollupGenesis.ComputeHash(config with { Hyperion = config.Hyperion with { L1StandardBridge = Address.Zero } }));
+        Assert.NotEqual(first, RollupGenesis.ComputeHash(config with { Hyperion = config.Hyperion with { L1CrossDomainMessenger = TestRollupConfig.Funded } }));
         Assert.NotEqual(first, RollupGenesis.ComputeHash(TestRollupConfig.Create(fjord: true)));
         Assert.Equal(first, RollupGenesis.ComputeHash(config with { GenesisL2 = new BlockId(first, 0), SeqWindowSize = 7 }));
     }
@@ -59,7 +60,12 @@ public class RollupGenesisTests
         Genesis genesis = RollupGenesis.Build(config);
         Assert.Equal(RollupContracts.Get("L1Block").RuntimeBytecode.ToArray(), genesis.Alloc[Predeploys.L1Block].Code);
         Assert.Equal(UInt256.One, genesis.Alloc[Predeploys.GasPriceOracle].Storage![UInt256.Zero]); // isFjord
-        Assert.Equal(UInt256.FromBigEndian(TestRollupConfig.L1Bridge.Bytes), genesis.Alloc[Predeploys.L2StandardBridge].Storage![UInt256.Zero]);
+        Assert.Equal(TestRollupConfig.L1Bridge, Immutable(genesis, Predeploys.L2StandardBridge, "L2StandardBridge", "OTHER_BRIDGE"));
+        Assert.Equal(Predeploys.L2CrossDomainMessenger, Immutable(genesis, Predeploys.L2StandardBridge, "L2StandardBridge", "MESSENGER"));
+        Assert.Equal(Predeploys.L2StandardBridge, Immutable(genesis, Predeploys.OptimismMintableErc20Factory, "OptimismMintableERC20Factory", "BRIDGE"));
+        Assert.Equal(Address.Zero, Immutable(genesis, Predeploys.L2CrossDomainMessenger, "L2CrossDomainMessenger", "OTHER_MESSENGER"));
+        Genesis withMessenger = RollupGenesis.Build(config with { Hyperion = config.Hyperion with { L1CrossDomainMessenger = TestRollupConfig.Funded } });
+        Assert.Equal(TestRollupConfig.Funded, Immutable(withMessenger, Predeploys.L2CrossDomainMessenger, "L2CrossDomainMessenger", "OTHER_MESSENGER"));
         byte[] vault = genesis.Alloc[Predeploys.BaseFeeVault].Code!;
         ImmutableReference recipient = RollupContracts.Get("BaseFeeVault").Immutables["RECIPIENT"][0];
         Assert.True(vault.AsSpan(recipient.Start + 12, 20).SequenceEqual(TestRollupConfig.VaultRecipient.Bytes));
@@ -67,6 +73,16 @@ public class RollupGenesisTests
         Assert.Equal(RollupContracts.Get("L2ToL1MessagePasser").RuntimeBytecode.ToArray(), genesis.Alloc[Predeploys.L2ToL1MessagePasser].Code);
         Assert.Null(genesis.Alloc[Predeploys.L2ToL1MessagePasser].Storage); // no withdrawals yet: the output root's storage root is the empty trie's
         Assert.Equal(UInt256.Parse("10000000000000000000000"), genesis.Alloc[TestRollupConfig.Funded].Balance);
+    }
+
+    /// <summary>The address an immutable of a predeploy holds in the genesis code (every place it is read agrees).</summary>
+    private static Address Immutable(Genesis genesis, Address predeploy, string contract, string name)
+    {
+        byte[] code = genesis.Alloc[predeploy].Code!;
+        Address[] values = [.. RollupContracts.Get(contract).Immutables[name].Select(r => new Address(code.AsSpan(r.Start + 12, 20)))];
+        Assert.NotEmpty(values);
+        Assert.All(values, v => Assert.Equal(values[0], v));
+        return values[0];
     }
 
     [Fact]

@@ -110,7 +110,7 @@ public sealed class DebugModuleTests : IDisposable
         Assert.Contains("not found", _chain.Error("debug_traceTransaction", $"""["{Hash256.Zero}"]""").GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Equal(RpcErrorCodes.InvalidParams, _chain.Error("debug_traceTransaction", """["0x12"]""").GetProperty("code").GetInt32());
         Assert.Equal(RpcErrorCodes.InvalidParams,
-            _chain.Error("debug_traceCall", $$"""[{"to":"{{Contract}}"},"latest",{"tracer":"prestateTracer"}]""").GetProperty("code").GetInt32());
+            _chain.Error("debug_traceCall", $$"""[{"to":"{{Contract}}"},"latest",{"tracer":"opcodeTracer"}]""").GetProperty("code").GetInt32());
         Assert.Equal(RpcErrorCodes.InvalidParams, _chain.Error("debug_traceCall", $$"""[{"to":"{{Contract}}"},"latest",5]""").GetProperty("code").GetInt32());
     }
 }

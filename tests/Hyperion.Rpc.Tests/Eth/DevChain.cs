@@ -69,7 +69,13 @@ internal sealed class DevChain : IDisposable
             RpcGasCap = rpcGasCap, Producer = Local.Producer, LogLimits = logLimits ?? LogQueryLimits.Default, IsImpersonated = a => Local.Dev.IsImpersonated(a),
         };
         Eth.Register(registry);
-        new DebugModule(Local.Chain, Eth) { MaxTraceBytes = maxTraceBytes }.Register(registry);
+        var debug = new DebugModule(Local.Chain, Eth) { MaxTraceBytes = maxTraceBytes };
+        debug.Register(registry);
+        new TraceModule(Local.Chain, debug).Register(registry);
+        new SimulateModule(Local.Chain, Eth).Register(registry);
+        var history = new AccountHistoryModule(Local.Chain);
+        history.Register(registry);
+        new OtterscanModule(Local.Chain, Eth, debug, history).Register(registry);
         _events = new EventModule(Local.Chain, Local.Pool) { LogLimits = logLimits ?? LogQueryLimits.Default, MaxFiltersPerClient = maxFiltersPerClient };
         _events.Register(registry);
         new DevModule(Local.Dev, Local.Chain).Register(registry);

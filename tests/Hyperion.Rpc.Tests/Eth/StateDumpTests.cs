@@ -77,6 +77,7 @@ public sealed class StateDumpTests : IDisposable
         Assert.Equal(Word(2), _chain.Call("eth_getStorageAt", $"""["{Stranger}","0x1","latest"]""").GetString());
 
         Assert.True(_chain.Call("hardhat_reset", "[{}]").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, _chain.Call("anvil_reset", """[{"forking":{"blockNumber":null}}]""").ValueKind); // viem's testClient.reset()
         Assert.Equal("0x0", Balance(Stranger));
     }
 
@@ -87,6 +88,7 @@ public sealed class StateDumpTests : IDisposable
     [InlineData("anvil_dumpState", """["yes"]""", "argument 0")]
     [InlineData("anvil_reset", """[{"forking":{"jsonRpcUrl":"http://127.0.0.1:1"}}]""", "forking is not supported")]
     [InlineData("hardhat_reset", """["0x1"]""", "argument 0")]
+    [InlineData("hardhat_reset", """[{"forking":"http://127.0.0.1:1"}]""", "forking: expected an object")]
     public void Bad_input_is_invalid_params_naming_it(string method, string parameters, string expected)
     {
         JsonElement error = _chain.Error(method, parameters);

@@ -1,0 +1,98 @@
+// The rollup devnet measured end to end (e2e/lib/rollup.mjs: anvil L1, sequencer, verifier, batcher as processes):
+//   1. time from sending an L2 transaction to its receipt on the sequencer (unsafe) and to the verifier's safe head;
+//   2. a load of ERC20 transfers, then a fresh verifier re-deriving the whole chain from L1: L2 blocks/s and Mgas/s
+//      re-derived, against the chain's own pace (one block per second) and the sequencer's gas rate under the load.
+// The L1 cost per transaction of each batcher setting is `hyperion bench rollup batches` (computed from the bytes).
+//   node bench/rollup-bench.mjs [--transfers N] [--samples N] [-- <extra hyperion batcher args>]
+import { ethers } from 'ethers';
+import { compileContracts } from '../lib/compile.mjs';
+import { accounts, freePort, rpc, sendThrottled, startRollup, until } from '../lib/rollup.mjs';
+
+const argv = process.argv.slice(2);
+const dash = argv.indexOf('--');
+const batcherArgs = dash >= 0 ? argv.slice(dash + 1) : [];
+const option = (name, fallback) => {
+  const i = argv.indexOf(name);
+  return i >= 0 && (dash < 0 || i < dash) ? Number(argv[i + 1]) : fallback;
+};
+const transfers = option('--transfers', 2000);
+const samples = option('--samples', 9);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const hex = (n) => `0x${n.toString(16)}`;
+
+const net = await startRollup({ batcher: batcherArgs });
+try {
+  const l2 = new ethers.JsonRpcProvider(net.l2, undefined, { staticNetwork: true, cacheTimeout: -1 });
+  const fee = { maxFeePerGas: ethers.parseUnits('20', 'gwei'), maxPriorityFeePerGas: 1000n, chainId: 901n, type: 2 };
+
+  // 1. Latency: one transfer at a time, the chain otherwise idle.
+  const toUnsafe = [];
+  const toSafe = [];
+  const user = accounts[1];
+  for (let i = 0; i < samples; i++) {
+    const nonce = await l2.getTransactionCount(user.address, 'pending');
+    const raw = await user.signTransaction({ ...fee, to: ethers.Wallet.createRandom().address, value: 1n, gasLimit: 21_000, nonce });
+    const sent = performance.now();
+    const hash = await rpc(net.l2, 'eth_sendRawTransaction', [raw]);
+    const receipt = await until('the receipt', 60_000, () => rpc(net.l2, 'eth_getTransactionReceipt', [hash]), 20);
+    toUnsafe.push(performance.now() - sent);
+    const block = Number(receipt.blockNumber);
+    await until('the verifier\'s safe head', 120_000, async () => (await rpc(net.verifier, 'optimism_syncStatus')).safe_l2.number >= block, 50);
+    toSafe.push(performance.now() - sent);
+  }
+
+  // 2. Load: ERC20 transfers from eight senders (each to its own token), as fast as the pool takes them.
+  const token = compileContracts().contracts.HyperionToken;
+  const iface = new ethers.Interface(token.abi);
+  const senders = accounts.slice(0, 8);
+  const deploy = ethers.concat([token.bytecode, ethers.AbiCoder.defaultAbiCoder().encode(['uint256'], [10n ** 27n])]);
+  const plans = await Promise.all(senders.map(async (wallet) => {
+    const start = await l2.getTransactionCount(wallet.address, 'pending');
+    const tokenAddress = ethers.getCreateAddress({ from: wallet.address, nonce: start });
+    const txs = [{ data: deploy, gasLimit: 1_500_000 }];
+    for (let i = 1; i <= Math.ceil(transfers / senders.length); i++) {
+      txs.push({ to: tokenAddress, data: iface.encodeFunctionData('transfer', [ethers.Wallet.createRandom().address, BigInt(i) * 10n ** 15n]), gasLimit: 60_000 });
+    }
+    return Promise.all(txs.map(async (tx, k) => ({ raw: await wallet.signTransaction({ ...fee, ...tx, nonce: start + k }), nonce: start + k })));
+  }));
+  const firstBlock = (await l2.getBlockNumber()) + 1;
+  const hashes = await sendThrottled(net.l2, senders.map((w) => w.address), plans);
+  const lastBlock = await until('the load to be included', 300_000, async () => {
+    const receipts = await Promise.all(hashes.map((h) => rpc(net.l2, 'eth_getTransactionReceipt', [h[h.length - 1]])));
+    return receipts.every((r) => r) ? Math.max(...receipts.map((r) => Number(r.blockNumber))) : null;
+  });
+  let loadGas = 0n;
+  for (let n = firstBlock; n <= lastBlock; n++) loadGas += BigInt((await rpc(net.l2, 'eth_getBlockByNumber', [hex(n), false])).gasUsed);
+  const loadSeconds = lastBlock - firstBlock + 1; // one L2 block per second
+  const target = await until('the verifier to make the load safe', 300_000, async () => {
+    const s = await rpc(net.verifier, 'optimism_syncStatus');
+    return s.safe_l2.number >= lastBlock ? s.safe_l2.number : null;
+  });
+  let chainGas = 0n;
+  for (let n = 1; n <= target; n++) chainGas += BigInt((await rpc(net.l2, 'eth_getBlockByNumber', [hex(n), false])).gasUsed);
+
+  // 3. A fresh verifier re-derives blocks 1..target from L1 alone; timed from its first safe block to the target.
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const fresh = net.spawn('fresh-verifier', ['node', '--l1-rpc', net.l1, '--rollup-config', net.rollupConfig, '--ephemeral', '--port', String(port)]);
+  await net.answers(url, fresh);
+  const [startBlock, startTime] = await until('the fresh verifier\'s first safe block', 120_000, async () => {
+    const n = (await rpc(url, 'optimism_syncStatus')).safe_l2.number;
+    return n > 0 ? [n, performance.now()] : null;
+  }, 20);
+  await until('the fresh verifier to reach the target', 600_000, async () => (await rpc(url, 'optimism_syncStatus')).safe_l2.number >= target, 20);
+  const seconds = (performance.now() - startTime) / 1000;
+  let derivedGas = 0n;
+  for (let n = startBlock + 1; n <= target; n++) derivedGas += BigInt((await rpc(url, 'eth_getBlockByNumber', [hex(n), false])).gasUsed);
+  await fresh.stop();
+
+  const ms = (x) => `${Math.round(x)} ms`;
+  console.log(`batcher: ${batcherArgs.join(' ') || 'defaults (calldata, zlib, singular)'}; L1 block time 1 s, L2 block time 1 s`);
+  console.log(`tx -> unsafe (sequencer receipt): median ${ms(median(toUnsafe))} of ${samples} [${toUnsafe.map(ms).join(', ')}]`);
+  console.log(`tx -> safe (verifier safe head): median ${ms(median(toSafe))} of ${samples} [${toSafe.map(ms).join(', ')}]`);
+  console.log(`load: ${hashes.flat().length} txs in L2 blocks ${firstBlock}..${lastBlock}: ${(Number(loadGas) / 1e6 / loadSeconds).toFixed(2)} Mgas/s at the chain's pace`);
+  console.log(`fresh verifier: blocks ${startBlock + 1}..${target} (${(Number(chainGas) / 1e6).toFixed(1)} Mgas in blocks 1..${target}) re-derived in ${seconds.toFixed(1)} s: `
+    + `${((target - startBlock) / seconds).toFixed(1)} blocks/s, ${(Number(derivedGas) / 1e6 / seconds).toFixed(2)} Mgas/s (the chain makes 1 block/s)`);
+} finally {
+  await net.stop();
+}
