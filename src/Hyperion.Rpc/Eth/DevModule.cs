@@ -20,6 +20,9 @@ public sealed class DevModule(IDevControls dev, IChainReader chain) : IRpcModule
     /// <summary>The longest interval a wait can take (int.MaxValue ms, about 24.8 days).</summary>
     public const ulong MaxMiningIntervalMs = int.MaxValue;
 
+    /// <summary>Most seconds one evm_increaseTime may add (about 136 years): the clock's offset and the timestamps it makes stay far from overflow.</summary>
+    public const ulong MaxTimeIncreaseSeconds = uint.MaxValue;
+
     public void Register(RpcMethodRegistry registry)
     {
         ArgumentNullException.ThrowIfNull(registry);
@@ -33,7 +36,13 @@ public sealed class DevModule(IDevControls dev, IChainReader chain) : IRpcModule
             .Add("evm_snapshot", _ => EthFormat.Quantity(dev.Snapshot()))
             .Add("evm_revert", p => JsonValue.Create(dev.Revert(p.GetQuantity(0))))
             // anvil answers the total offset of the clock as a JSON number (an i64), not a hex quantity.
-            .Add("evm_increaseTime", p => JsonValue.Create(dev.IncreaseTime(checked((long)EthModule.GetNumber(p, 0)))))
+            .Add("evm_increaseTime", p =>
+            {
+                ulong seconds = EthModule.GetNumber(p, 0);
+                return seconds <= MaxTimeIncreaseSeconds
+                    ? JsonValue.Create(dev.IncreaseTime((long)seconds))
+                    : throw RpcException.InvalidParams($"evm_increaseTime adds at most {MaxTimeIncreaseSeconds} seconds, asked for {seconds}");
+            })
             .Add("evm_setNextBlockTimestamp", p =>
             {
                 try
