@@ -1,5 +1,7 @@
 // anvil_dumpState / anvil_loadState / anvil_reset, eth_simulateV1 and eth_getTransactionBySenderAndNonce through
-// viem, side by side with anvil: the same calls on both nodes, and dumps carried from one node to the other.
+// viem, side by side with anvil: the same calls on both nodes, and dumps carried from one node to the other. Resets are
+// plain anvil_reset calls: anvil refuses viem's testClient.reset() shape ({forking: {blockNumber: null}}) when not
+// forking (this node takes it, see StateDumpTests).
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPublicClient, createTestClient, createWalletClient, http, parseEther, defineChain, encodeFunctionData, parseAbi } from 'viem';
@@ -62,7 +64,7 @@ describe('state dumps, reset, eth_simulateV1 beside anvil', { skip, timeout: 240
       const dump = await testClient.dumpState();
       assert.match(dump, /^0x1f8b/, 'a gzip stream, hex-encoded');
 
-      await testClient.reset();
+      await clientSet.node.rpc('anvil_reset', []);
       assert.equal(await publicClient.getBalance({ address: stranger }), 0n, `${clientSet.node.kind}: reset clears the edits`);
       assert.equal(await publicClient.getCode({ address: stranger }), undefined);
 
@@ -77,8 +79,8 @@ describe('state dumps, reset, eth_simulateV1 beside anvil', { skip, timeout: 240
   test("a dump from anvil loads here, and one from here loads into anvil", async () => {
     const [ours, theirs] = nodes;
     for (const [from, to] of [[theirs, ours], [ours, theirs]]) {
-      await to.testClient.reset();
-      await from.testClient.reset();
+      await to.node.rpc('anvil_reset', []);
+      await from.node.rpc('anvil_reset', []);
       await plantState(from);
       const expected = await plantedState(from);
       await to.testClient.loadState({ state: await from.testClient.dumpState() });
@@ -92,8 +94,8 @@ describe('state dumps, reset, eth_simulateV1 beside anvil', { skip, timeout: 240
 
   test('viem simulateBlocks / simulateCalls answer as anvil does', async () => {
     const answers = [];
-    for (const { testClient, publicClient } of nodes) {
-      await testClient.reset();
+    for (const { testClient, publicClient, node } of nodes) {
+      await node.rpc('anvil_reset', []);
       await testClient.setCode({ address: stranger, bytecode: reverter });
       const blocks = await publicClient.simulateBlocks({
         blocks: [
@@ -127,7 +129,7 @@ describe('state dumps, reset, eth_simulateV1 beside anvil', { skip, timeout: 240
   test('eth_getTransactionBySenderAndNonce answers the mined transaction on both nodes', async () => {
     const found = [];
     for (const { testClient, publicClient, wallet, node } of nodes) {
-      await testClient.reset();
+      await node.rpc('anvil_reset', []);
       const hash = await wallet.sendTransaction({ to: stranger, value: 1n, data: encodeFunctionData({ abi: parseAbi(['function f(uint256)']), args: [1n] }) });
       await publicClient.waitForTransactionReceipt({ hash });
       const tx = await node.rpc('eth_getTransactionBySenderAndNonce', [alice.address, '0x0']);
@@ -136,5 +138,24 @@ describe('state dumps, reset, eth_simulateV1 beside anvil', { skip, timeout: 240
       found.push({ from: tx.from.toLowerCase(), nonce: tx.nonce, to: tx.to, value: tx.value, input: tx.input, blockNumber: tx.blockNumber, transactionIndex: tx.transactionIndex });
     }
     assert.deepEqual(found[0], found[1]);
+  });
+
+  test('trace_transaction, 4byteTracer and prestateTracer answer as anvil does for a transfer', async () => {
+    const answers = [];
+    for (const { testClient, publicClient, wallet, node } of nodes) {
+      await node.rpc('anvil_reset', []);
+      const hash = await wallet.sendTransaction({ to: stranger, value: 3n, data: '0x12345678aabb' });
+      await publicClient.waitForTransactionReceipt({ hash });
+      const [trace] = await node.rpc('trace_transaction', [hash]);
+      const fourByte = await node.rpc('debug_traceTransaction', [hash, { tracer: '4byteTracer' }]);
+      const prestate = await node.rpc('debug_traceTransaction', [hash, { tracer: 'prestateTracer' }]);
+      answers.push({
+        type: trace.type, callType: trace.action.callType, from: trace.action.from, to: trace.action.to, value: trace.action.value,
+        input: trace.action.input, output: trace.result.output, subtraces: trace.subtraces, traceAddress: trace.traceAddress,
+        transactionPosition: trace.transactionPosition, fourByte,
+        senderBefore: prestate[alice.address.toLowerCase()]?.balance, strangerBefore: prestate[stranger]?.balance ?? null,
+      });
+    }
+    assert.deepEqual(answers[0], answers[1]);
   });
 });

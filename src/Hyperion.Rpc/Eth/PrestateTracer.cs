@@ -7,7 +7,7 @@ namespace Hyperion.Rpc.Eth;
 
 /// <summary>
 /// geth's prestateTracer: the accounts a transaction touched (sender, recipient, coinbase, every account an instruction
-/// reads or calls, created and self-destructed ones) and the storage slots it read or wrote, as they were before it —
+/// reads or calls, self-destructed ones, and created ones that existed before) and the storage slots it read or wrote, as they were before it —
 /// or, with diffMode, {pre, post} restricted to what changed (post holds only the changed fields, and no slot set to
 /// zero). The tracer records what is touched while the transaction runs; <see cref="Result"/> reads the values from the
 /// state before the transaction and (diff mode) after it.
@@ -28,6 +28,7 @@ public sealed class PrestateTracer(Address sender, Address? recipient, Address c
 
     private readonly SortedDictionary<Address, SortedSet<UInt256>> _touched = new() { [sender] = [], [coinbase] = [] };
     private readonly Stack<Address> _frames = new();
+    private readonly HashSet<Address> _created = [];
 
     /// <summary>Options of geth's tracerConfig.</summary>
     public bool DiffMode { get; init; }
@@ -65,6 +66,10 @@ public sealed class PrestateTracer(Address sender, Address? recipient, Address c
         Touch(from);
         Touch(to);
         _frames.Push(to);
+        if (type is CallFrameTypes.Create or CallFrameTypes.Create2)
+        {
+            _created.Add(to);
+        }
     }
 
     public void OnExit(long gasUsed, ReadOnlySpan<byte> output, string? error, bool reverted) => _frames.TryPop(out _);
@@ -84,9 +89,11 @@ public sealed class PrestateTracer(Address sender, Address? recipient, Address c
             var accounts = new JsonObject();
             foreach ((Address address, SortedSet<UInt256> slots) in _touched)
             {
-                if (before.TryGetAccount(address, out Account account))
+                // As geth and anvil: a touched account that does not exist shows as empty, unless the transaction created it.
+                bool exists = before.TryGetAccount(address, out Account account);
+                if (exists || !_created.Contains(address))
                 {
-                    accounts[address.ToString()] = AccountJson(before, address, account, slots);
+                    accounts[address.ToString()] = AccountJson(before, address, exists ? account : new Account(0, UInt256.Zero, Core.Crypto.Keccak256.EmptyTrieRoot, Core.Crypto.Keccak256.OfEmpty), slots);
                 }
             }
 

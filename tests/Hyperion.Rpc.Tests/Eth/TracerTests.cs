@@ -53,6 +53,8 @@ public sealed class TracerTests : IDisposable
         JsonElement call = _chain.Call("debug_traceCall", $$"""[{"from":"{{Alice}}","to":"{{Contract}}","data":"{{Word(7)}}"},"latest",{"tracer":"prestateTracer","tracerConfig":{"diffMode":true} }]""");
         Assert.Equal(Word(7), call.GetProperty("post").GetProperty(Contract.ToString()).GetProperty("storage").GetProperty(Word(0)).GetString());
         Assert.Equal(Word(5), call.GetProperty("pre").GetProperty(Contract.ToString()).GetProperty("storage").GetProperty(Word(0)).GetString());
+        JsonElement transfer = _chain.Call("debug_traceCall", $$"""[{"from":"{{Alice}}","to":"0x00000000000000000000000000000000000000aa","value":"0x1"},"latest",{"tracer":"prestateTracer"}]""");
+        Assert.Equal("""{"balance":"0x0"}""", transfer.GetProperty("0x00000000000000000000000000000000000000aa").GetRawText()); // touched, not existing: empty, as geth and anvil
         JsonElement noCode = _chain.Call("debug_traceCall", $$"""[{"from":"{{Alice}}","to":"{{Contract}}","data":"{{Word(7)}}"},"latest",{"tracer":"prestateTracer","tracerConfig":{"disableCode":true,"disableStorage":true} }]""");
         Assert.False(noCode.GetProperty(Contract.ToString()).TryGetProperty("code", out _));
         Assert.False(noCode.GetProperty(Contract.ToString()).TryGetProperty("storage", out _));
