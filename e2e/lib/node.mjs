@@ -17,7 +17,8 @@ export const devKeys = [
   '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d',
 ];
 
-async function freePort() {
+/** A TCP port nobody listens on now. */
+export async function freePort() {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();

@@ -3,7 +3,6 @@
 // `./hyperion devnet` runs the same pieces as one command; tests that kill, restart or swap a piece use this.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ethers } from 'ethers';
@@ -14,16 +13,7 @@ const hyperion = path.join(repoRoot, 'hyperion');
 /** The ten dev accounts of the test mnemonic (#0 deploys and owns SystemConfig, #8 the batcher, #9 the sequencer). */
 export const accounts = Array.from({ length: 10 }, (_, i) => ethers.HDNodeWallet.fromPhrase(mnemonic, undefined, `m/44'/60'/0'/0/${i}`));
 
-export async function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './node.mjs';
 
 export async function rpc(url, method, params = []) {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });

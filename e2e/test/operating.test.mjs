@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { startNode, repoRoot } from '../lib/node.mjs';
+import { freePort, startNode, repoRoot } from '../lib/node.mjs';
 
 const run = promisify(execFile);
 const hyperion = path.join(repoRoot, 'hyperion');
@@ -122,5 +122,24 @@ describe('operating the node', { skip, timeout: 600_000 }, () => {
   test('SIGINT stops the node cleanly', async () => {
     await node.stop('SIGINT');
     assert.match(node.output(), /info: Hyperion\.Dev\[\d+\] stopped at block \d+/);
+  });
+
+  test('SIGINT also stops a node a script started in the background (which inherits SIGINT ignored)', async () => {
+    const port = await freePort();
+    const script = `
+      "${hyperion}" dev --ephemeral --port ${port} > "${dir}/background.log" 2>&1 &
+      pid=$!
+      for i in $(seq 1 120); do
+        curl -s -m 1 -H 'content-type: application/json' --data '{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}' http://127.0.0.1:${port} > /dev/null && break
+        sleep 0.5
+      done
+      kill -INT $pid
+      for i in $(seq 1 40); do kill -0 $pid 2> /dev/null || break; sleep 0.5; done
+      if kill -0 $pid 2> /dev/null; then kill -TERM $pid; wait $pid; echo "still running after SIGINT"; exit 1; fi
+      wait $pid`;
+    const result = await new Promise((resolve) => execFile('bash', ['-c', script], { timeout: 120_000 }, (error, stdout) =>
+      resolve({ code: error ? error.code ?? 1 : 0, stdout })));
+    assert.equal(result.code, 0, `${result.stdout}\n${fs.readFileSync(path.join(dir, 'background.log'), 'utf8').slice(-2000)}`);
+    assert.match(fs.readFileSync(path.join(dir, 'background.log'), 'utf8'), /stopped at block \d+/);
   });
 });
