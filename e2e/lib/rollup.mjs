@@ -6,14 +6,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ethers } from 'ethers';
-import { binDir, mnemonic, repoRoot } from './node.mjs';
+import { binDir, freePort, mnemonic, repoRoot } from './node.mjs';
 
 const hyperion = path.join(repoRoot, 'hyperion');
 
 /** The ten dev accounts of the test mnemonic (#0 deploys and owns SystemConfig, #8 the batcher, #9 the sequencer). */
 export const accounts = Array.from({ length: 10 }, (_, i) => ethers.HDNodeWallet.fromPhrase(mnemonic, undefined, `m/44'/60'/0'/0/${i}`));
 
-export { freePort } from './node.mjs';
+export { freePort };
 
 export async function rpc(url, method, params = []) {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });

