@@ -5,81 +5,16 @@
 // HYPERION_ROLLUP_DEVNET=0 skips it (it takes a minute or two).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { ethers } from 'ethers';
-import { devKeys, repoRoot } from '../lib/node.mjs';
+import { devKeys } from '../lib/node.mjs';
+import { rpc, startDevnet, until } from '../lib/rollup.mjs';
 
 const skip = process.env.HYPERION_ROLLUP_DEVNET === '0' ? 'HYPERION_ROLLUP_DEVNET=0' : false;
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function rpc(url, method, params = []) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
-  const body = await res.json();
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result;
-}
-
-async function until(what, timeoutMs, probe) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value) return value;
-    } catch (e) { last = e; }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
-}
-
-async function startDevnet(mode) {
-  const [l1Port, l2Port, verifierPort] = [await freePort(), await freePort(), await freePort()];
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hyperion-devnet-e2e-'));
-  const child = spawn(path.join(repoRoot, 'hyperion'), ['devnet', '--data-dir', dataDir, '--l1-port', String(l1Port), '--l2-port', String(l2Port),
-    '--verifier-port', String(verifierPort), '--data-availability', mode], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (d) => { output += d; });
-  child.stderr.on('data', (d) => { output += d; });
-  let exitCode = null;
-  const exited = new Promise((resolve) => child.on('exit', (code) => { exitCode = code; resolve(code); }));
-  await until('the devnet to start', 600_000, async () => {
-    if (exitCode !== null) throw new Error(`devnet exited with ${exitCode}:\n${output.slice(-3000)}`);
-    return output.includes('Ctrl-C stops everything.');
-  });
-  const addresses = JSON.parse(fs.readFileSync(path.join(dataDir, 'addresses.json'), 'utf8'));
-  return {
-    l1: `http://127.0.0.1:${l1Port}`, l2: `http://127.0.0.1:${l2Port}`, verifier: `http://127.0.0.1:${verifierPort}`, addresses, dataDir,
-    output: () => output,
-    async stop() {
-      if (exitCode !== null) return exitCode;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-      const code = await exited;
-      clearTimeout(timer);
-      fs.rmSync(dataDir, { recursive: true, force: true });
-      return code;
-    },
-  };
-}
 
 for (const mode of ['calldata', 'blobs']) {
   describe(`./hyperion devnet --data-availability ${mode}`, { skip, timeout: 900_000 }, () => {
     let devnet;
-    before(async () => { devnet = await startDevnet(mode); });
+    before(async () => { devnet = await startDevnet(['--data-availability', mode]); });
     after(async () => { await devnet?.stop(); });
 
     test('an ETH deposit made on L1 appears on L2', async () => {
@@ -134,6 +69,8 @@ for (const mode of ['calldata', 'blobs']) {
       assert.equal(code, 0, devnet.output().slice(-2000));
       await assert.rejects(rpc(devnet.l1, 'eth_chainId'), 'anvil is stopped');
       await assert.rejects(rpc(devnet.l2, 'eth_chainId'), 'the sequencer is stopped');
+      await assert.rejects(rpc(devnet.verifier, 'eth_chainId'), 'the verifier is stopped');
+      await assert.rejects(rpc(devnet.challenger, 'challenger_status'), 'the challenger is stopped');
     });
   });
 }

@@ -138,8 +138,15 @@ internal static class NodeConfiguration
             return 1;
         }
 
-        return resolved.Parse.Invoke();
+        return resolved.Parse.Invoke(new InvocationConfiguration { ProcessTerminationTimeout = StopTimeout });
     }
+
+    /// <summary>
+    /// How long a command asked to stop (SIGTERM, Ctrl-C) has before System.CommandLine returns 130/143 without it, and
+    /// the process exits under it (its default is 2 s). The devnet needs the time to stop its children one by one (10 s
+    /// grace each), else they are left running; 90 s is systemd's default stop timeout.
+    /// </summary>
+    internal static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(90);
 
     private static HashSet<string> ConfigurableCommandNames(RootCommand root) =>
         root.Subcommands.Where(IsConfigurable).Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
