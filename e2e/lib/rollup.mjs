@@ -35,6 +35,47 @@ export async function until(what, timeoutMs, probe, intervalMs = 250) {
   throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
 }
 
+/**
+ * Starts `./hyperion devnet` (one process: anvil, deploy, sequencer, verifier, batcher, proposer, challenger) on free
+ * ports with `args` added, and resolves once it is up: { l1, l2, verifier, challenger (URLs), addresses,
+ * addressesFile, output(), stop() } (stop sends SIGTERM, resolves the exit code and removes the data directory).
+ */
+export async function startDevnet(args = []) {
+  const [l1Port, l2Port, verifierPort, challengerPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hyperion-devnet-e2e-'));
+  const child = spawn(hyperion, ['devnet', '--data-dir', dataDir, '--l1-port', String(l1Port), '--l2-port', String(l2Port),
+    '--verifier-port', String(verifierPort), '--challenger-port', String(challengerPort), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => { output += d; });
+  child.stderr.on('data', (d) => { output += d; });
+  let exitCode = null;
+  const exited = new Promise((resolve) => child.on('exit', (code) => { exitCode = code; resolve(code); }));
+  const stop = async () => {
+    if (exitCode !== null) return exitCode;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    const code = await exited;
+    clearTimeout(timer);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    return code;
+  };
+  try {
+    await until('the devnet to start', 600_000, async () => {
+      if (exitCode !== null) throw new Error(`devnet exited with ${exitCode}:\n${output.slice(-3000)}`);
+      return output.includes('Ctrl-C stops everything.');
+    }, 500);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  const addressesFile = path.join(dataDir, 'addresses.json');
+  return {
+    l1: `http://127.0.0.1:${l1Port}`, l2: `http://127.0.0.1:${l2Port}`, verifier: `http://127.0.0.1:${verifierPort}`,
+    challenger: `http://127.0.0.1:${challengerPort}`, addresses: JSON.parse(fs.readFileSync(addressesFile, 'utf8')), addressesFile,
+    output: () => output, stop,
+  };
+}
+
 /** A child process that can be stopped (any signal) and started again with the same arguments. */
 class Piece {
   constructor(name, command, args) {

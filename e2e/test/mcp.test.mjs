@@ -4,25 +4,19 @@
 import { before, after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 import fs from 'node:fs';
 import { ethers } from 'ethers';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { compileContracts } from '../lib/compile.mjs';
-import { startNode, devKeys } from '../lib/node.mjs';
+import { freePort, startNode, devKeys } from '../lib/node.mjs';
 import { lazaiSetup } from '../lib/lazai.mjs';
 import { makeTestModel, hyperionInfer, hyperion } from '../lib/model.mjs';
 
 const model = makeTestModel('hyperion-mcp-');
 const node = await startNode({ extraArgs: ['--model-dir', model.dir] });
 const skip = node.unavailable ? `node unavailable: ${node.unavailable}` : false;
-
-const freePort = () => new Promise((resolve) => {
-  const server = net.createServer();
-  server.listen(0, '127.0.0.1', () => { const { port } = server.address(); server.close(() => resolve(port)); });
-});
 
 /** The tool's JSON answer (the server returns one text block). */
 const json = (result) => {

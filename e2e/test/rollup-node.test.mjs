@@ -8,19 +8,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startNode, repoRoot, devKeys } from '../lib/node.mjs';
+import { freePort, rpc, until } from '../lib/rollup.mjs';
 
 const hyperion = path.join(repoRoot, 'hyperion');
-
-async function rpc(url, method, params = []) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
-  const body = await res.json();
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result;
-}
-
-function freePort() {
-  return 20000 + Math.floor(Math.random() * 20000);
-}
 
 function spawnRollup(kind, args) {
   const child = spawn(hyperion, [kind, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -38,21 +28,6 @@ function spawnRollup(kind, args) {
       clearTimeout(timer);
     },
   };
-}
-
-async function waitFor(what, check, timeoutMs = 120_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < deadline) {
-    try {
-      last = await check();
-      if (last) return last;
-    } catch (e) {
-      last = e.message;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${last})`);
 }
 
 test('hyperion sequencer and hyperion node derive the same L2 chain from anvil and serve optimism_*', { timeout: 600_000 }, async (t) => {
@@ -88,15 +63,14 @@ test('hyperion sequencer and hyperion node derive the same L2 chain from anvil a
     fs.writeFileSync(configPath, JSON.stringify(config));
 
     // A config whose genesis.l2.hash is not the genesis it describes is refused, naming the right hash.
-    const refused = spawnSync(hyperion, ['node', '--l1-rpc', l1.url, '--rollup-config', configPath, '--ephemeral', '--port', String(freePort())], { encoding: 'utf8', timeout: 300_000 });
+    const refused = spawnSync(hyperion, ['node', '--l1-rpc', l1.url, '--rollup-config', configPath, '--ephemeral', '--port', String(await freePort())], { encoding: 'utf8', timeout: 300_000 });
     assert.notEqual(refused.status, 0);
     const hash = /describes, (0x[0-9a-f]{64})/.exec(refused.stderr)?.[1];
     assert.ok(hash, refused.stderr);
     config.genesis.l2.hash = hash;
     fs.writeFileSync(configPath, JSON.stringify(config));
 
-    const seqPort = freePort();
-    const nodePort = seqPort + 1;
+    const [seqPort, nodePort] = [await freePort(), await freePort()];
     const sequencer = spawnRollup('sequencer', ['--l1-rpc', l1.url, '--rollup-config', configPath, '--sequencer-key', devKeys[1], '--data-dir', path.join(dir, 'seq'), '--port', String(seqPort)]);
     stops.push(sequencer.stop);
     const verifier = spawnRollup('node', ['--l1-rpc', l1.url, '--rollup-config', configPath, '--ephemeral', '--port', String(nodePort)]);
@@ -104,7 +78,7 @@ test('hyperion sequencer and hyperion node derive the same L2 chain from anvil a
     const seqUrl = `http://127.0.0.1:${seqPort}`;
     const nodeUrl = `http://127.0.0.1:${nodePort}`;
 
-    const status = await waitFor('the verifier to derive 5 safe blocks', async () => {
+    const status = await until('the verifier to derive 5 safe blocks', 120_000, async () => {
       const s = await rpc(nodeUrl, 'optimism_syncStatus');
       return s.safe_l2.number >= 5 ? s : null;
     });
@@ -113,7 +87,7 @@ test('hyperion sequencer and hyperion node derive the same L2 chain from anvil a
     assert.equal(await rpc(nodeUrl, 'eth_chainId'), '0x385');
 
     // The sequencer derives the same safe chain; its blocks and the verifier's agree up to the common safe head.
-    const common = await waitFor('the sequencer to derive the same safe head', async () => {
+    const common = await until('the sequencer to derive the same safe head', 120_000, async () => {
       const [a, b] = await Promise.all([rpc(seqUrl, 'optimism_syncStatus'), rpc(nodeUrl, 'optimism_syncStatus')]);
       const n = Math.min(a.safe_l2.number, b.safe_l2.number);
       return n >= 5 ? n : null;
@@ -128,7 +102,7 @@ test('hyperion sequencer and hyperion node derive the same L2 chain from anvil a
 
     const safe = await rpc(nodeUrl, 'eth_getBlockByNumber', ['safe', false]);
     assert.ok(Number(BigInt(safe.number)) >= 5);
-    await waitFor('a finalized L2 block', async () => Number(BigInt((await rpc(nodeUrl, 'eth_getBlockByNumber', ['finalized', false])).number)) > 0);
+    await until('a finalized L2 block', 120_000, async () => Number(BigInt((await rpc(nodeUrl, 'eth_getBlockByNumber', ['finalized', false])).number)) > 0);
   } finally {
     for (const stop of stops.reverse()) await stop();
     fs.rmSync(dir, { recursive: true, force: true });
