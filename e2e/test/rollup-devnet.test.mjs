@@ -2,12 +2,16 @@
 // verifier as processes. An ETH deposit made on L1 (ethers) appears on L2; the batcher's transactions reach the batch
 // inbox in the mode asked (calldata, or type-3 blob transactions); the verifier, which knows only the L1 URL and
 // rollup.json, reaches the sequencer's safe blocks with the same hashes and state roots; SIGTERM stops everything.
+// In blob mode the devnet also carries 1,000 mixed L2 transactions, all batched in blobs, and a fresh verifier started
+// beside it with only the L1 URL and rollup.json (reading the blobs from anvil) reaches the same blocks.
 // HYPERION_ROLLUP_DEVNET=0 skips it (it takes a minute or two).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { ethers } from 'ethers';
+import { compileContracts } from '../lib/compile.mjs';
 import { devKeys } from '../lib/node.mjs';
-import { rpc, startDevnet, until } from '../lib/rollup.mjs';
+import { accounts, answers, disagreements, freePort, rpc, sendMixedTransactions, spawnHyperion, startDevnet, until } from '../lib/rollup.mjs';
 
 const skip = process.env.HYPERION_ROLLUP_DEVNET === '0' ? 'HYPERION_ROLLUP_DEVNET=0' : false;
 
@@ -62,6 +66,40 @@ for (const mode of ['calldata', 'blobs']) {
       }
       const sequencerSafe = await rpc(devnet.l2, 'eth_getBlockByNumber', ['safe', false]);
       assert.ok(Number(sequencerSafe.number) >= 1, 'the sequencer has a safe head too');
+    });
+
+    if (mode === 'blobs') test('1,000 mixed L2 transactions batched in blobs: a fresh verifier with only the L1 URL and rollup.json reaches the same blocks up to the safe head', async () => {
+      const fromL1 = Number(await rpc(devnet.l1, 'eth_blockNumber'));
+      const last = await sendMixedTransactions(devnet.l2, accounts.slice(0, 8), compileContracts().contracts);
+      const target = await until(`the sequencer's safe head to pass block ${last}`, 300_000, async () => {
+        const status = await rpc(devnet.l2, 'optimism_syncStatus');
+        return status.safe_l2.number >= last ? status.safe_l2.number : null;
+      });
+      // Everything the batcher posted meanwhile went as blobs (type-3 transactions with versioned hashes, no calldata).
+      const toL1 = Number(await rpc(devnet.l1, 'eth_blockNumber'));
+      const inbox = devnet.addresses.BatchInbox.toLowerCase();
+      const posted = [];
+      for (let n = fromL1; n <= toL1; n++) {
+        const block = await rpc(devnet.l1, 'eth_getBlockByNumber', [`0x${n.toString(16)}`, true]);
+        posted.push(...block.transactions.filter((t) => t.to?.toLowerCase() === inbox));
+      }
+      assert.ok(posted.length > 0, 'the batcher posted');
+      assert.deepEqual(posted.filter((t) => Number(t.type) !== 3 || !(t.blobVersionedHashes?.length > 0) || t.input !== '0x'), [], 'every batcher transaction carries blobs only');
+
+      const port = await freePort();
+      const url = `http://127.0.0.1:${port}`;
+      const fresh = spawnHyperion('fresh-verifier', ['node', '--l1-rpc', devnet.l1, '--rollup-config', path.join(devnet.dataDir, 'rollup.json'), '--ephemeral', '--port', String(port)]);
+      try {
+        await answers(url, fresh);
+        const safe = await until('the fresh verifier to reach the sequencer\'s safe head', 300_000, async () => {
+          if (!fresh.running) throw new Error(`the fresh verifier exited:\n${fresh.tail()}`);
+          const status = await rpc(url, 'optimism_syncStatus');
+          return status.safe_l2.number >= target ? status.safe_l2.number : null;
+        });
+        assert.deepEqual(await disagreements(url, devnet.l2, safe), [], fresh.tail());
+      } finally {
+        await fresh.stop();
+      }
     });
 
     test('SIGTERM stops the devnet and its processes cleanly', async () => {
