@@ -93,12 +93,18 @@ public sealed class StateOverrides
             }
 
             return new AccountOverride(
-                e.TryGetProperty("balance", out JsonElement balance) && balance.ValueKind == JsonValueKind.String ? Quantity256(balance) : null,
-                e.TryGetProperty("nonce", out JsonElement nonce) && nonce.ValueKind == JsonValueKind.String ? EthJson.ParseQuantity(nonce.GetString()!) : null,
-                e.TryGetProperty("code", out JsonElement code) && code.ValueKind == JsonValueKind.String ? EthJson.ParseData(code.GetString()!) : null,
+                HexMember(e, "balance", address) is JsonElement balance ? Quantity256(balance) : null,
+                HexMember(e, "nonce", address) is JsonElement nonce ? EthJson.ParseQuantity(nonce.GetString()!) : null,
+                HexMember(e, "code", address) is JsonElement code ? EthJson.ParseData(code.GetString()!) : null,
                 hasState ? Slots(state) : hasDiff ? Slots(diff) : null,
                 hasState);
         }
+
+        /// <summary>A member that must be a hex string when present (absent or null: not overridden).</summary>
+        private static JsonElement? HexMember(JsonElement e, string name, Address address) =>
+            !e.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null ? null
+            : value.ValueKind == JsonValueKind.String ? value
+            : throw new FormatException($"account {address}: {name}: expected a hex string, got {value.GetRawText()}");
 
         private static UInt256 Quantity256(JsonElement e) =>
             e.GetString() is string s && s.StartsWith("0x", StringComparison.Ordinal) && UInt256.TryParse(s, out UInt256 v) ? v : throw new FormatException($"'{e}' is not a hex quantity");
