@@ -152,7 +152,7 @@ public sealed class NodeBuilder
             var history = new AccountHistoryModule(chain.Chain);
             var addresses = new AddressIndex(chain.Chain, _chain.DataDirectory);
             disposables.Add(addresses);
-            var modules = new List<IRpcModule> { eth, debug, new TraceModule(chain.Chain, debug), new SimulateModule(chain.Chain, eth), history, new OtterscanModule(chain.Chain, eth, debug, history, addresses), events };
+            var modules = new List<IRpcModule> { eth, debug, new TraceModule(chain.Chain, debug, eth), new SimulateModule(chain.Chain, eth), history, new OtterscanModule(chain.Chain, eth, debug, history, addresses), events };
             if (_devControls)
             {
                 modules.Add(new DevModule(chain.Dev, chain.Chain));

@@ -9,6 +9,7 @@ using Hyperion.Rollup.Node.Batcher;
 using Hyperion.Rollup.Node.Deploy;
 using Hyperion.Rollup.Node.Devnet;
 using Hyperion.Rollup.Node.L1;
+using Hyperion.Rpc;
 using Microsoft.Extensions.Logging;
 
 namespace Hyperion.Cli.Commands;
@@ -109,7 +110,7 @@ internal static class RollupCommands
         };
         command.SetAction(async (parse, cancellation) =>
         {
-            using ILoggerFactory loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
+            using ILoggerFactory loggers = NodeLogging.CreateFactory(LogLevel.Information);
             ILogger log = loggers.CreateLogger("batcher");
             try
             {
@@ -139,7 +140,7 @@ internal static class RollupCommands
                 Address sender = Secp256k1.AddressFromPrivateKey(key);
                 if (sender != config.GenesisSystemConfig.BatcherAddress)
                 {
-                    Console.Error.WriteLine($"hyperion batcher: warning: the batcher key's address {sender} is not the genesis batcher {config.GenesisSystemConfig.BatcherAddress}: unless SystemConfig was changed to it, derivation ignores these batches");
+                    log.LogWarning("the batcher key's address {Sender} is not the genesis batcher {Batcher}: unless SystemConfig was changed to it, derivation ignores these batches", sender, config.GenesisSystemConfig.BatcherAddress);
                 }
 
                 var l1 = new JsonRpcEndpoint(ParseUrl(parse.GetValue(l1Rpc)!, "--l1-rpc"));
@@ -147,7 +148,12 @@ internal static class RollupCommands
                 var tx = new TxManager(l1, config.L1ChainId, key, config.BatchInboxAddress, () => kzg.Value,
                     new TxManagerOptions { ResubmissionTimeout = TimeSpan.FromSeconds(resubmit) }, loggers.CreateLogger("batcher.tx"));
                 var submitter = new BatchSubmitter(config, new RollupNodeClient(new JsonRpcEndpoint(ParseUrl(parse.GetValue(l2Rpc)!, "--l2-rpc"))), tx, options, log);
-                Console.Error.WriteLine($"hyperion batcher: {sender} posting to {config.BatchInboxAddress} as {options.DataAvailability} ({options.Compression}, {options.BatchKind} batches)");
+                if (log.IsEnabled(LogLevel.Information))
+                {
+                    log.LogInformation("Hyperion batcher ({Version}): {Sender} posting to {Inbox} as {DataAvailability} ({Compression}, {BatchKind} batches)",
+                        RpcServer.ClientVersion, sender, config.BatchInboxAddress, options.DataAvailability, options.Compression, options.BatchKind);
+                }
+
                 await submitter.RunAsync(cancellation).ConfigureAwait(false);
                 return 0;
             }

@@ -117,17 +117,22 @@ internal static class RollupNodeCommands
         await using RpcServer server = await NodeLogging.StartServerAsync(node.Node, new RpcServerOptions { Host = settings.Host, Port = settings.Port, MaxConnectionsPerClient = settings.ConnectionsPerClient, LoggerFactory = loggers }, cancellation).ConfigureAwait(false);
         node.Run();
         RollupHeads heads = node.Engine.Heads;
-        Console.WriteLine(settings.SequencerKey is null ? "Hyperion rollup verifier" : "Hyperion rollup sequencer");
-        Console.WriteLine($"L2 chain ID:    {config.L2ChainId} (genesis {config.GenesisL2.Hash})");
-        Console.WriteLine($"L1:             {settings.L1Rpc} (chain {config.L1ChainId}; blobs from {settings.L1Beacon?.ToString() ?? "anvil"})");
-        if (settings.SequencerKey is byte[] key)
+        // The start-up banner, through the node's logger (timestamped, filtered by --log-level like every other line).
+        if (log.IsEnabled(LogLevel.Information))
         {
-            Console.WriteLine($"Sequencer:      {Secp256k1.AddressFromPrivateKey(key).ToChecksumString()}");
+            log.LogInformation("Hyperion rollup {Role} ({Version})", settings.SequencerKey is null ? "verifier" : "sequencer", RpcServer.ClientVersion);
+            log.LogInformation("L2 chain ID {ChainId} (genesis {Genesis})", config.L2ChainId, config.GenesisL2.Hash);
+            log.LogInformation("L1 {L1Rpc} (chain {L1ChainId}; blobs from {Beacon})", settings.L1Rpc, config.L1ChainId, settings.L1Beacon?.ToString() ?? "anvil");
+            if (settings.SequencerKey is byte[] key)
+            {
+                log.LogInformation("Sequencer {Address}", Secp256k1.AddressFromPrivateKey(key).ToChecksumString());
+            }
+
+            log.LogInformation("Data directory {Directory}", directory ?? "(ephemeral)");
+            log.LogInformation("Heads: unsafe {Unsafe}, safe {Safe}, finalized {Finalized}", heads.Unsafe.Number, heads.Safe.Number, heads.Finalized.Number);
+            log.LogInformation("Listening on {Host}:{Port} (HTTP and WebSocket; /metrics)", server.Address.Host, server.Address.Port);
         }
 
-        Console.WriteLine($"Data directory: {directory ?? "(ephemeral)"}");
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Heads:          unsafe {heads.Unsafe.Number}, safe {heads.Safe.Number}, finalized {heads.Finalized.Number}"));
-        Console.WriteLine($"Listening on {server.Address.Host}:{server.Address.Port} (HTTP and WebSocket; /metrics)");
         try
         {
             await Task.Delay(Timeout.Infinite, cancellation).ConfigureAwait(false);

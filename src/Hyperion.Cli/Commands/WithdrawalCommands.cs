@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text;
 using System.Text.Json.Nodes;
 using Hyperion.Core;
 using Hyperion.Core.Crypto;
@@ -38,8 +37,12 @@ internal static class WithdrawalCommands
                     PollInterval = services.Poll,
                 };
                 Address expected = await services.Oracle.ProposerAsync(stop).ConfigureAwait(false);
-                Warn("proposer", services.Transactions.Sender, expected, "PROPOSER");
-                Console.Error.WriteLine($"hyperion proposer: {services.Transactions.Sender} proposing to {services.Oracle.Address}");
+                Warn(log, services.Transactions.Sender, expected, "PROPOSER");
+                if (log.IsEnabled(LogLevel.Information))
+                {
+                    log.LogInformation("Hyperion proposer ({Version}): {Sender} proposing to {Oracle}", RpcServer.ClientVersion, services.Transactions.Sender, services.Oracle.Address);
+                }
+
                 await proposer.RunAsync(stop).ConfigureAwait(false);
             }, cancellation));
         return command;
@@ -62,20 +65,28 @@ internal static class WithdrawalCommands
                     PollInterval = services.Poll,
                 };
                 Address expected = await services.Oracle.ChallengerAsync(stop).ConfigureAwait(false);
-                Warn("challenger", services.Transactions.Sender, expected, "CHALLENGER");
+                Warn(log, services.Transactions.Sender, expected, "CHALLENGER");
                 RpcServer? server = null;
                 if (parse.GetValue(port) is int listen)
                 {
                     var registry = new RpcMethodRegistry();
                     RpcServer.AddBuiltIns(registry, services.ChainId);
                     registry.Add("challenger_status", _ => challenger.Status());
-                    server = await RpcServer.StartAsync(registry, new RpcServerOptions { Port = listen, Metrics = (stream, cancel) => stream.WriteAsync(Encoding.UTF8.GetBytes(Metrics(challenger.Status())), cancel).AsTask() }, stop).ConfigureAwait(false);
-                    Console.Error.WriteLine($"hyperion challenger: challenger_status and /metrics on {server.Address}");
+                    var metrics = new ChallengerMetrics(challenger.Status);
+                    server = await RpcServer.StartAsync(registry, new RpcServerOptions { Port = listen, Metrics = metrics.ExportAsync }, stop).ConfigureAwait(false);
+                    if (log.IsEnabled(LogLevel.Information))
+                    {
+                        log.LogInformation("challenger_status and /metrics on {Address}", server.Address);
+                    }
                 }
 
                 try
                 {
-                    Console.Error.WriteLine($"hyperion challenger: {services.Transactions.Sender} watching {services.Oracle.Address}");
+                    if (log.IsEnabled(LogLevel.Information))
+                    {
+                        log.LogInformation("Hyperion challenger ({Version}): {Sender} watching {Oracle}", RpcServer.ClientVersion, services.Transactions.Sender, services.Oracle.Address);
+                    }
+
                     await challenger.RunAsync(stop).ConfigureAwait(false);
                 }
                 finally
@@ -178,7 +189,7 @@ internal static class WithdrawalCommands
         string name, string l1Url, string l2Url, string oracleAddress, string keyHex, string keyOption, double pollSeconds,
         Func<Services, ILogger, ILoggerFactory, CancellationToken, Task> run, CancellationToken cancellation)
     {
-        using ILoggerFactory loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
+        using ILoggerFactory loggers = NodeLogging.CreateFactory(LogLevel.Information);
         try
         {
             if (!(pollSeconds > 0))
@@ -206,11 +217,11 @@ internal static class WithdrawalCommands
         }
     }
 
-    private static void Warn(string name, Address sender, Address expected, string role)
+    private static void Warn(ILogger log, Address sender, Address expected, string role)
     {
         if (sender != expected)
         {
-            Console.Error.WriteLine($"hyperion {name}: warning: the key's address {sender} is not the oracle's {role} {expected}; its transactions will be refused");
+            log.LogWarning("the key's address {Sender} is not the oracle's {Role} {Expected}; its transactions will be refused", sender, role, expected);
         }
     }
 
@@ -226,15 +237,33 @@ internal static class WithdrawalCommands
         string? portal = (json?["OptimismPortal"] ?? json?["optimismPortal"])?.GetValue<string>();
         return ParseAddress(portal ?? throw new FormatException($"{file.FullName} names no OptimismPortal"), "OptimismPortal in " + file.Name);
     }
+}
 
-    /// <summary>Prometheus text of what the challenger checked.</summary>
-    private static string Metrics(JsonObject status) => string.Create(CultureInfo.InvariantCulture,
-        $"""
-        # HELP hyperion_challenger_outputs_total Outputs the challenger checked, by verdict.
-        # TYPE hyperion_challenger_outputs_total counter
-        hyperion_challenger_outputs_total{"{"}verdict="correct"{"}"} {status["correct"]}
-        hyperion_challenger_outputs_total{"{"}verdict="deleted"{"}"} {status["deleted"]}
-        hyperion_challenger_outputs_total{"{"}verdict="wrong_past_window"{"}"} {status["wrongPastWindow"]}
+/// <summary>
+/// The challenger's /metrics through prometheus-net (as <see cref="NodeMetrics"/>): outputs checked by verdict, read
+/// from its status (<see cref="OutputChallenger.Status"/>) at each scrape, plus build_info and the runtime's and process's metrics.
+/// </summary>
+internal sealed class ChallengerMetrics
+{
+    private readonly Prometheus.CollectorRegistry _registry = Prometheus.Metrics.NewCustomRegistry();
 
-        """);
+    public ChallengerMetrics(Func<JsonObject> challengerStatus)
+    {
+        ArgumentNullException.ThrowIfNull(challengerStatus);
+        Prometheus.MetricFactory metrics = Prometheus.Metrics.WithCustomRegistry(_registry);
+        Prometheus.Counter outputs = metrics.CreateCounter("hyperion_challenger_outputs_total", "Outputs the challenger checked, by verdict.",
+            new Prometheus.CounterConfiguration { LabelNames = ["verdict"] });
+        metrics.CreateGauge("hyperion_build_info", "The client version (always 1).", new Prometheus.GaugeConfiguration { LabelNames = ["version", "dotnet"] })
+            .WithLabels(RpcServer.ClientVersion, Environment.Version.ToString()).Set(1);
+        _registry.AddBeforeCollectCallback(() =>
+        {
+            JsonObject status = challengerStatus();
+            outputs.WithLabels("correct").IncTo(status["correct"]!.GetValue<long>());
+            outputs.WithLabels("deleted").IncTo(status["deleted"]!.GetValue<long>());
+            outputs.WithLabels("wrong_past_window").IncTo(status["wrongPastWindow"]!.GetValue<long>());
+        });
+        Prometheus.DotNetStats.Register(_registry);
+    }
+
+    public Task ExportAsync(Stream destination, CancellationToken cancellationToken) => _registry.CollectAndExportAsTextAsync(destination, cancellationToken);
 }

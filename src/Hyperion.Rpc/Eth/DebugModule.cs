@@ -111,12 +111,15 @@ public sealed class DebugModule : IRpcModule
             ?? throw new RpcException($"required historical state unavailable: state of block {block.Number - 1} is not kept (oldest is {_chain.OldestState})");
 
     /// <summary>The state after <paramref name="block"/>'s first <paramref name="count"/> transactions (and its system calls), for the prestate tracer.</summary>
-    private IStateReader StateAfter(StoredBlock block, IStateReader parent, int count)
+    internal IStateReader StateAfter(StoredBlock block, IStateReader parent, int count) => new ChangeSetOverlay(parent, PrefixChanges(block, parent, count));
+
+    /// <summary>The changes <paramref name="block"/>'s first <paramref name="count"/> transactions (and its system calls) make to <paramref name="parent"/>.</summary>
+    internal StateChangeSet PrefixChanges(StoredBlock block, IStateReader parent, int count)
     {
         var prefix = new BlockInput(block.Header, [.. block.Block.Transactions.Take(count).Select((tx, i) => (tx, block.Senders[i]))]) { BlockHashes = _chain.Blocks };
         try
         {
-            return new ChangeSetOverlay(parent, _chain.Executor.Execute(prefix, parent, BlockExecutionMode.Import).Changes);
+            return _chain.Executor.Execute(prefix, parent, BlockExecutionMode.Import).Changes;
         }
         catch (InvalidBlockException e)
         {
@@ -125,7 +128,11 @@ public sealed class DebugModule : IRpcModule
     }
 
     /// <summary>The state after a traced call (diff mode of the prestate tracer): the call run again as a one-call simulated block.</summary>
-    private IStateReader CallStateAfter(BlockHeader parent, IStateReader before, Transaction tx, Address sender)
+    private IStateReader CallStateAfter(BlockHeader parent, IStateReader before, Transaction tx, Address sender) =>
+        new ChangeSetOverlay(before, CallChanges(parent, before, tx, sender));
+
+    /// <summary>The changes a call makes to <paramref name="before"/>, run as a one-call simulated block after <paramref name="parent"/>.</summary>
+    internal StateChangeSet CallChanges(BlockHeader parent, IStateReader before, Transaction tx, Address sender)
     {
         ulong? excessBlobGas = _chain.Executor.Spec.NextExcessBlobGas(parent, parent.Number + 1, parent.Timestamp + 1);
         var draft = new BlockHeader
@@ -141,7 +148,7 @@ public sealed class DebugModule : IRpcModule
             ParentBeaconBlockRoot = excessBlobGas is null ? null : Hash256.Zero,
         };
         BlockExecution execution = _chain.Executor.Simulate(new BlockInput(draft, []) { BlockHashes = _chain.Blocks }, before, 1, (_, _, _) => (tx, sender), null, out _);
-        return new ChangeSetOverlay(before, execution.Changes);
+        return execution.Changes;
     }
 
     /// <summary>The options of tracing <paramref name="block"/>'s transaction <paramref name="index"/>.</summary>

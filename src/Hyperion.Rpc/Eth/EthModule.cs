@@ -441,11 +441,13 @@ public sealed class EthModule : IRpcModule
     }
 
     /// <summary>Runs a call on the state after <paramref name="block"/> (see <see cref="Call"/>), traced when <paramref name="tracer"/> is given.</summary>
-    internal TransactionResult Execute(CallRequest request, StoredBlock block, ulong gas, IEvmTracer? tracer = null, AccessRecorder? accesses = null)
+    internal TransactionResult Execute(CallRequest request, StoredBlock block, ulong gas, IEvmTracer? tracer = null, AccessRecorder? accesses = null) =>
+        Execute(request, CallState(request, block), block.Header, gas, tracer, accesses);
+
+    /// <summary>Runs a call on <paramref name="state"/> in the environment of <paramref name="header"/>'s block.</summary>
+    internal TransactionResult Execute(CallRequest request, IStateReader state, BlockHeader header, ulong gas, IEvmTracer? tracer = null, AccessRecorder? accesses = null)
     {
-        IStateReader state = CallState(request, block);
         (Transaction tx, Address from) = CallTransaction(request, state, gas);
-        BlockHeader header = block.Header;
         // A call is bounded by the RPC gas cap, not by the block (IBlockExecutor.Call): geth and anvil give calls an
         // unlimited block gas pool, and GASLIMIT still reads the block's limit.
         Evm.BlockEnvironment environment = _chain.Executor.CallEnvironment(header, Store);

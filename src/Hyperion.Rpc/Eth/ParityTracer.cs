@@ -91,32 +91,46 @@ public sealed class ParityTracer : FrameTracer
             : new JsonObject { ["address"] = created, ["code"] = Hex.Encode(output), ["gasUsed"] = EthFormat.Quantity((ulong)gasUsed) };
     }
 
+    /// <summary>The traces as trace_call and trace_replay* give them: action, result or error, subtraces, traceAddress, type.</summary>
+    public IEnumerable<JsonObject> Frames()
+    {
+        foreach (JsonObject trace in _traces)
+        {
+            var frame = new JsonObject { ["action"] = trace["action"]!.DeepClone() };
+            if (trace["error"] is JsonNode error)
+            {
+                frame["error"] = error.DeepClone();
+            }
+            else
+            {
+                frame["result"] = trace["result"]?.DeepClone();
+            }
+
+            frame["subtraces"] = trace["subtraces"]!.DeepClone();
+            frame["traceAddress"] = trace["traceAddress"]!.DeepClone();
+            frame["type"] = trace["type"]!.DeepClone();
+            yield return frame;
+        }
+    }
+
     /// <summary>The traces, each with where it happened (block and transaction) added, in the order of the JSON of the reference clients.</summary>
     public IEnumerable<JsonObject> Traces(StoredBlock block, int transactionIndex)
     {
         ArgumentNullException.ThrowIfNull(block);
-        foreach (JsonObject trace in _traces)
+        foreach (JsonObject frame in Frames())
         {
             var placed = new JsonObject
             {
-                ["action"] = trace["action"]!.DeepClone(),
+                ["action"] = frame["action"]!.DeepClone(),
                 ["blockHash"] = block.Hash.ToString(),
                 ["blockNumber"] = block.Number,
             };
-            if (trace["error"] is JsonNode error)
-            {
-                placed["error"] = error.DeepClone();
-            }
-            else
-            {
-                placed["result"] = trace["result"]?.DeepClone();
-            }
-
-            placed["subtraces"] = trace["subtraces"]!.DeepClone();
-            placed["traceAddress"] = trace["traceAddress"]!.DeepClone();
+            placed[frame.ContainsKey("error") ? "error" : "result"] = (frame["error"] ?? frame["result"])?.DeepClone();
+            placed["subtraces"] = frame["subtraces"]!.DeepClone();
+            placed["traceAddress"] = frame["traceAddress"]!.DeepClone();
             placed["transactionHash"] = block.Block.Transactions[transactionIndex].Hash.ToString();
             placed["transactionPosition"] = transactionIndex;
-            placed["type"] = trace["type"]!.DeepClone();
+            placed["type"] = frame["type"]!.DeepClone();
             yield return placed;
         }
     }

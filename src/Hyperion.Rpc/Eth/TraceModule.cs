@@ -2,6 +2,10 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Hyperion.Chain;
 using Hyperion.Core;
+using Hyperion.Core.Transactions;
+using Hyperion.Execution.Transactions;
+using Hyperion.State;
+using Hyperion.State.World;
 
 namespace Hyperion.Rpc.Eth;
 
@@ -10,15 +14,20 @@ namespace Hyperion.Rpc.Eth;
 /// <see cref="ParityTracer"/> for mined transactions, re-executed from the state before their block (so only blocks
 /// whose parent state is kept can be traced). A proof-of-stake chain pays no block rewards, so there are no reward
 /// traces. trace_filter keeps the traces whose action's sender is in fromAddress (when given) and whose recipient (or
-/// created contract) is in toAddress (when given), then skips "after" and keeps "count".
+/// created contract) is in toAddress (when given), then skips "after" and keeps "count". trace_call, trace_callMany
+/// (each call on the state the ones before it left), trace_replayTransaction and trace_replayBlockTransactions answer
+/// {output, stateDiff, trace, vmTrace} for the trace types "trace" and "stateDiff" (<see cref="ParityStateDiff"/>);
+/// "vmTrace" is refused as invalid params. A call's state diff comes from running it again as a one-call block after
+/// the given one (as debug_traceCall's prestate diff does).
 /// </summary>
-public sealed class TraceModule(IChainReader chain, DebugModule debug) : IRpcModule
+public sealed class TraceModule(IChainReader chain, DebugModule debug, EthModule eth) : IRpcModule
 {
     /// <summary>Most blocks one trace_filter re-executes.</summary>
     public const ulong MaxFilterBlocks = 1_000;
 
     private readonly IChainReader _chain = chain ?? throw new ArgumentNullException(nameof(chain));
     private readonly DebugModule _debug = debug ?? throw new ArgumentNullException(nameof(debug));
+    private readonly EthModule _eth = eth ?? throw new ArgumentNullException(nameof(eth));
 
     public void Register(RpcMethodRegistry registry)
     {
@@ -36,8 +45,133 @@ public sealed class TraceModule(IChainReader chain, DebugModule debug) : IRpcMod
                 StoredBlock block = BlockTag.Resolve(_chain.Blocks, p, 0);
                 return new JsonArray([.. BlockTraces(block)]);
             })
-            .AddExecution("trace_filter", Filter);
+            .AddExecution("trace_filter", Filter)
+            .AddExecution("trace_call", p =>
+            {
+                CallRequest request = CallRequest.Parse(p, 0);
+                TraceTypes types = TraceTypes.Parse(p, 1);
+                StoredBlock block = BlockTag.Resolve(_chain.Blocks, p, 2);
+                return Call(request, types, block, _eth.CallState(request, block), out _);
+            })
+            .AddExecution("trace_callMany", CallMany)
+            .AddExecution("trace_replayTransaction", p =>
+            {
+                Hash256 hash = EthModule.GetHash(p, 0);
+                TraceTypes types = TraceTypes.Parse(p, 1);
+                return _chain.Blocks.TryFindTransaction(hash, out StoredBlock block, out int index)
+                    ? Replayed(block, index, types)
+                    : throw new RpcException($"transaction {hash} not found");
+            })
+            .AddExecution("trace_replayBlockTransactions", p =>
+            {
+                StoredBlock block = BlockTag.Resolve(_chain.Blocks, p, 0);
+                TraceTypes types = TraceTypes.Parse(p, 1);
+                var results = new JsonArray();
+                for (int i = 0; i < block.Block.Transactions.Length; i++)
+                {
+                    JsonObject replayed = Replayed(block, i, types);
+                    replayed["transactionHash"] = block.Block.Transactions[i].Hash.ToString();
+                    results.Add(replayed);
+                }
+
+                return results;
+            });
     }
+
+    /// <summary>The trace types a trace_call / trace_replay* asks for.</summary>
+    private sealed record TraceTypes(bool Trace, bool StateDiff)
+    {
+        public static TraceTypes Parse(RpcParams p, int index) => Parse(p[index], $"invalid argument {index}");
+
+        public static TraceTypes Parse(System.Text.Json.JsonElement e, string where)
+        {
+            if (e.ValueKind != JsonValueKind.Array)
+            {
+                throw RpcException.InvalidParams($"{where}: expected an array of trace types (\"trace\", \"stateDiff\")");
+            }
+
+            bool trace = false, stateDiff = false;
+            foreach (JsonElement type in e.EnumerateArray())
+            {
+                switch (type.ValueKind == JsonValueKind.String ? type.GetString() : null)
+                {
+                    case "trace": trace = true; break;
+                    case "stateDiff": stateDiff = true; break;
+                    case "vmTrace": throw RpcException.InvalidParams($"{where}: the trace type \"vmTrace\" is not supported by this node (\"trace\" and \"stateDiff\" are)");
+                    default: throw RpcException.InvalidParams($"{where}: unknown trace type {type.GetRawText()}");
+                }
+            }
+
+            return new TraceTypes(trace, stateDiff);
+        }
+    }
+
+    /// <summary>One call's {output, stateDiff, trace, vmTrace} on <paramref name="state"/>; <paramref name="after"/> is the state it leaves.</summary>
+    private JsonObject Call(CallRequest request, TraceTypes types, StoredBlock block, IStateReader state, out IStateReader after)
+    {
+        ulong gas = _eth.CallGas(request);
+        var tracer = new ParityTracer();
+        TransactionResult result = _eth.Execute(request, state, block.Header, gas, types.Trace ? tracer : null);
+        (Transaction tx, Address sender) = _eth.CallTransaction(request, state, gas);
+        StateChangeSet changes = _debug.CallChanges(block.Header, state, tx, sender);
+        after = new ChangeSetOverlay(state, changes);
+        return Replay(result, types, tracer, changes, state, after);
+    }
+
+    private JsonArray CallMany(RpcParams p)
+    {
+        JsonElement calls = p[0];
+        if (calls.ValueKind != JsonValueKind.Array)
+        {
+            throw RpcException.InvalidParams("invalid argument 0: expected an array of [call, traceTypes] pairs");
+        }
+
+        StoredBlock block = BlockTag.Resolve(_chain.Blocks, p, 1);
+        var parsed = new List<(CallRequest, TraceTypes)>();
+        foreach (JsonElement pair in calls.EnumerateArray())
+        {
+            string where = $"invalid argument 0[{parsed.Count}]";
+            if (pair.ValueKind != JsonValueKind.Array || pair.GetArrayLength() != 2)
+            {
+                throw RpcException.InvalidParams($"{where}: expected a [call, traceTypes] pair");
+            }
+
+            parsed.Add((CallRequest.Parse(pair[0], $"{where}[0]"), TraceTypes.Parse(pair[1], $"{where}[1]")));
+        }
+
+        var results = new JsonArray();
+        IStateReader state = _chain.StateAt(block.Number) ?? throw new RpcException($"state of block {block.Number} is not kept");
+        foreach ((CallRequest request, TraceTypes types) in parsed)
+        {
+            results.Add(Call(request, types, block, request.Overrides is null ? state : request.Overrides.Over(state), out state));
+        }
+
+        return results;
+    }
+
+    /// <summary>Mined transaction <paramref name="index"/> of <paramref name="block"/> re-executed: {output, stateDiff, trace, vmTrace}.</summary>
+    private JsonObject Replayed(StoredBlock block, int index, TraceTypes types)
+    {
+        IStateReader parent = _debug.ParentState(block);
+        var tracer = new ParityTracer();
+        TransactionResult result = _debug.Replay(block, parent, index, tracer);
+        if (!types.StateDiff)
+        {
+            return Replay(result, types, tracer, null, parent, parent);
+        }
+
+        IStateReader before = _debug.StateAfter(block, parent, index);
+        StateChangeSet changes = _debug.PrefixChanges(block, parent, index + 1);
+        return Replay(result, types, tracer, changes, before, new ChangeSetOverlay(parent, changes));
+    }
+
+    private static JsonObject Replay(TransactionResult result, TraceTypes types, ParityTracer tracer, StateChangeSet? changes, IStateReader before, IStateReader after) => new()
+    {
+        ["output"] = Hex.Encode(result.Output.Span),
+        ["stateDiff"] = types.StateDiff && changes is not null ? ParityStateDiff.Of(changes, before, after) : null,
+        ["trace"] = types.Trace ? new JsonArray([.. tracer.Frames()]) : new JsonArray(),
+        ["vmTrace"] = null,
+    };
 
     private IEnumerable<JsonObject> TransactionTraces(StoredBlock block, int index)
     {

@@ -71,7 +71,7 @@ internal sealed class DevChain : IDisposable
         Eth.Register(registry);
         var debug = new DebugModule(Local.Chain, Eth) { MaxTraceBytes = maxTraceBytes };
         debug.Register(registry);
-        new TraceModule(Local.Chain, debug).Register(registry);
+        new TraceModule(Local.Chain, debug, Eth).Register(registry);
         new SimulateModule(Local.Chain, Eth).Register(registry);
         var history = new AccountHistoryModule(Local.Chain);
         history.Register(registry);
