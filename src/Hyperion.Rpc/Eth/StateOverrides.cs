@@ -2,6 +2,7 @@ using System.Text.Json;
 using Hyperion.Core;
 using Hyperion.Core.Crypto;
 using Hyperion.State;
+using Hyperion.State.World;
 
 namespace Hyperion.Rpc.Eth;
 
@@ -55,6 +56,30 @@ public sealed class StateOverrides
 
     /// <summary>A view of <paramref name="state"/> with the overrides applied.</summary>
     public IStateReader Over(IStateReader state) => new OverriddenState(state, _accounts);
+
+    /// <summary>The overrides as changes to <paramref name="state"/> (for the state root of a state they are applied to).</summary>
+    public StateChangeSet ToChanges(IStateReader state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var accounts = new List<AccountChange>(_accounts.Count);
+        var code = new SortedDictionary<Hash256, byte[]>();
+        foreach ((Address address, AccountOverride o) in _accounts.OrderBy(entry => entry.Key))
+        {
+            Account account = state.TryGetAccount(address, out Account existing) ? existing : Account.Empty;
+            Hash256 codeHash = account.CodeHash;
+            if (o.Code is not null)
+            {
+                codeHash = Keccak256.Hash(o.Code);
+                code[codeHash] = o.Code;
+            }
+
+            accounts.Add(new AccountChange(
+                address, false, o.Nonce ?? account.Nonce, o.Balance ?? account.Balance, codeHash, o.ReplacesStorage,
+                o.Storage is null ? [] : [.. o.Storage.OrderBy(slot => slot.Key)]));
+        }
+
+        return new StateChangeSet(accounts, [.. code]);
+    }
 
     private sealed record AccountOverride(UInt256? Balance, ulong? Nonce, byte[]? Code, Dictionary<UInt256, UInt256>? Storage, bool ReplacesStorage)
     {
