@@ -132,14 +132,34 @@ public sealed class StoredBlock
     }
 
     /// <summary>Decodes the block of a record written by <see cref="Encode"/>; its receipts and senders are decoded on first use.</summary>
+    /// <exception cref="InvalidDataException">The record does not decode (its checksum matched: written so, not damaged on disk).</exception>
     internal static StoredBlock Decode(byte[] payload)
     {
-        int blockLength = BinaryPrimitives.ReadInt32BigEndian(payload);
-        Block block = Block.Decode(payload.AsMemory(4, blockLength));
-        return new StoredBlock(block, payload, 4 + blockLength);
+        try
+        {
+            int blockLength = BinaryPrimitives.ReadInt32BigEndian(payload);
+            Block block = Block.Decode(payload.AsMemory(4, blockLength));
+            return new StoredBlock(block, payload, 4 + blockLength);
+        }
+        catch (Exception e) when (e is ArgumentOutOfRangeException or Core.Rlp.RlpException)
+        {
+            throw new InvalidDataException($"stored block record of {payload.Length} bytes does not decode: {e.Message}", e);
+        }
     }
 
     private Details DecodeDetails()
+    {
+        try
+        {
+            return DecodeReceiptsAndSenders();
+        }
+        catch (Exception e) when (e is ArgumentOutOfRangeException or Core.Rlp.RlpException)
+        {
+            throw new InvalidDataException($"stored block {Block.Number}: its receipts do not decode: {e.Message}", e);
+        }
+    }
+
+    private Details DecodeReceiptsAndSenders()
     {
         ReadOnlySpan<byte> span = _record;
         int offset = _receiptsOffset;
@@ -285,7 +305,14 @@ public sealed class ChainStore : IBlockReader, IDisposable
                     current = [];
                 }
 
-                blocks.Add(StoredBlock.Decode(record));
+                try
+                {
+                    blocks.Add(StoredBlock.Decode(record));
+                }
+                catch (InvalidDataException e)
+                {
+                    throw new InvalidDataException($"{path}: block {blocks.Count}: {e.Message}", e);
+                }
             }
 
             edits.Add(current);

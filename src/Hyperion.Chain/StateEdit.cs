@@ -112,8 +112,9 @@ public sealed record StateEdit(Address Address)
 
             return new StateEdit(address) { Nonce = nonce, Balance = balance, Code = code, Storage = storage };
         }
-        catch (ArgumentOutOfRangeException)
+        catch (Exception e) when (e is ArgumentOutOfRangeException or IndexOutOfRangeException)
         {
+            // A slice past the end throws the first, a single byte read past the end (the flags) the second.
             throw new InvalidDataException("state edit: record too short");
         }
     }

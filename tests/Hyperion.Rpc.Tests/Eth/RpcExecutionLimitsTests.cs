@@ -33,20 +33,23 @@ public sealed class RpcExecutionLimitsTests
     public void An_endless_call_is_aborted_at_the_timeout_with_geths_message(string method)
     {
         using var chain = new DevChain(rpcGasCap: 0, limits: Limits(200));
+        // Gas far beyond what any machine runs in 200 ms (the block gas limit's 2.5M iterations can end in out-of-gas
+        // first on a fast machine), and a tracer whose result does not grow with the steps (the struct logger's would
+        // hit --rpc-trace-max-bytes first): so only the timeout can end the call, on a fast CI runner or a loaded one.
         string parameters = method switch
         {
             // These take no state override: the loop is a creation's init code.
-            "eth_createAccessList" or "debug_traceCall" => $$$"""[{"data":"{{{Loop}}}"},"latest"]""",
-            // Without gas the estimate starts at the block gas limit, which the loop exhausts quickly.
-            "eth_estimateGas" => $$$"""[{"to":"{{{Looper}}}","gas":"0x3fffffffffffffff"},"latest",{"{{{Looper}}}":{"code":"{{{Loop}}}"}}]""",
-            _ => LoopCall,
+            "eth_createAccessList" => $$$"""[{"data":"{{{Loop}}}","gas":"0x3fffffffffffffff"},"latest"]""",
+            "debug_traceCall" => $$$"""[{"data":"{{{Loop}}}","gas":"0x3fffffffffffffff"},"latest",{"tracer":"callTracer"}]""",
+            _ => $$$"""[{"to":"{{{Looper}}}","gas":"0x3fffffffffffffff"},"latest",{"{{{Looper}}}":{"code":"{{{Loop}}}"}}]""",
         };
 
         var watch = Stopwatch.StartNew();
         JsonElement error = Within(() => chain.Error(method, parameters));
-        Assert.Equal(RpcErrorCodes.Server, error.GetProperty("code").GetInt32());
-        Assert.Equal("execution aborted (timeout = 200ms)", error.GetProperty("message").GetString());
-        Assert.InRange(watch.Elapsed, TimeSpan.FromMilliseconds(150), TimeSpan.FromSeconds(10));
+        Assert.True(error.GetProperty("code").GetInt32() == RpcErrorCodes.Server && error.GetProperty("message").GetString() == "execution aborted (timeout = 200ms)", $"{method}: {error}");
+
+        // Aborted, not run to the end: the upper bound only allows for a loaded machine's scheduling.
+        Assert.InRange(watch.Elapsed, TimeSpan.FromMilliseconds(150), TimeSpan.FromSeconds(25));
 
         // The node goes on serving calls after the abort.
         Assert.Equal("0x", chain.Call("eth_call", $$$"""[{"to":"{{{Looper}}}"},"latest"]""").GetString());
