@@ -89,7 +89,9 @@ internal sealed class MultiVersionMemory
         _records = new PositionRecord?[positions];
 
         // Sized for a few locations per position: a concurrent dictionary that grows takes every one of its locks
-        // and rehashes, which was a tenth of a block's time when they started empty.
+        // and rehashes, which was a tenth of a block's time when they started empty. An explicit concurrency level
+        // also keeps the number of locks fixed (by default it grows with the table, and each growth takes them all),
+        // which matters for the slot keys of one contract that every transaction writes.
         int concurrency = System.Environment.ProcessorCount;
         int locations = Math.Max(positions, 1) * LocationsPerPosition;
         _versions = new ConcurrentDictionary<Location, Versions>(concurrency, locations);
@@ -258,7 +260,7 @@ internal sealed class MultiVersionMemory
         {
             if (write.Location.Kind == LocationKind.Slot)
             {
-                _slotKeys.GetOrAdd(write.Location.Address, static _ => new ConcurrentDictionary<UInt256, byte>()).TryAdd(write.Location.Key, 0);
+                _slotKeys.GetOrAdd(write.Location.Address, static _ => new ConcurrentDictionary<UInt256, byte>(System.Environment.ProcessorCount, 31)).TryAdd(write.Location.Key, 0);
             }
 
             Versions versions = _versions.GetOrAdd(write.Location, static _ => new Versions());
