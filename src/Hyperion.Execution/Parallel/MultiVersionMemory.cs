@@ -122,7 +122,7 @@ internal sealed class MultiVersionMemory
         int creditCount = 0;
         AccountValue value = default;
         bool found = false;
-        lock (versions)
+        lock (versions.Gate)
         {
             for (int i = versions.LastBelow(position); i >= 0; i--)
             {
@@ -264,7 +264,7 @@ internal sealed class MultiVersionMemory
             }
 
             Versions versions = _versions.GetOrAdd(write.Location, static _ => new Versions());
-            lock (versions)
+            lock (versions.Gate)
             {
                 versions.Set(position, new Entry { Incarnation = incarnation, IsCredit = write.IsCredit, Account = write.Account, Word = write.Word });
             }
@@ -287,7 +287,7 @@ internal sealed class MultiVersionMemory
                 if (!locations.Contains(location))
                 {
                     Versions versions = _versions[location];
-                    lock (versions)
+                    lock (versions.Gate)
                     {
                         versions.Remove(position);
                     }
@@ -308,7 +308,7 @@ internal sealed class MultiVersionMemory
         foreach (VersionedWrite write in record.Writes)
         {
             Versions versions = _versions[write.Location];
-            lock (versions)
+            lock (versions.Gate)
             {
                 versions.MarkEstimate(position);
             }
@@ -438,7 +438,7 @@ internal sealed class MultiVersionMemory
             return (-1, default);
         }
 
-        lock (versions)
+        lock (versions.Gate)
         {
             int i = versions.LastBelow(position);
             return i < 0 ? (-1, default) : (versions.PositionAt(i), versions.At(i));
@@ -454,9 +454,12 @@ internal sealed class MultiVersionMemory
         public UInt256 Word;
     }
 
-    /// <summary>The writes to one location, sorted by position. Guarded by locking the instance.</summary>
+    /// <summary>The writes to one location, sorted by position. Guarded by <see cref="Gate"/>.</summary>
     private sealed class Versions
     {
+        /// <summary>A <see cref="Lock"/> rather than the instance's monitor, whose enter took its slow path on every read.</summary>
+        public readonly Lock Gate = new();
+
         private int[] _positions = new int[2];
         private Entry[] _entries = new Entry[2];
         private int _count;
