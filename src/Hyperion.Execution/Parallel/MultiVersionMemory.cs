@@ -74,20 +74,34 @@ internal sealed class SequentialFallbackException(string reason) : Exception(rea
 internal sealed class MultiVersionMemory
 {
     private readonly IStateReader _parent;
-    private readonly ConcurrentDictionary<Location, Versions> _versions = new();
-    private readonly ConcurrentDictionary<Address, ConcurrentDictionary<UInt256, byte>> _slotKeys = new();
+    private readonly ConcurrentDictionary<Location, Versions> _versions;
+    private readonly ConcurrentDictionary<Address, ConcurrentDictionary<UInt256, byte>> _slotKeys;
     private readonly ConcurrentDictionary<Hash256, byte[]> _code = new();
 
     // The parent's accounts and slots as read, since validation reads them again (from a store, a read is not free).
-    private readonly ConcurrentDictionary<Address, AccountValue> _parentAccounts = new();
-    private readonly ConcurrentDictionary<(Address, UInt256), UInt256> _parentSlots = new();
+    private readonly ConcurrentDictionary<Address, AccountValue> _parentAccounts;
+    private readonly ConcurrentDictionary<(Address, UInt256), UInt256> _parentSlots;
     private readonly PositionRecord?[] _records;
 
     public MultiVersionMemory(IStateReader parent, int positions)
     {
         _parent = parent;
         _records = new PositionRecord?[positions];
+
+        // Sized for a few locations per position: a concurrent dictionary that grows takes every one of its locks
+        // and rehashes, which was a tenth of a block's time when they started empty. An explicit concurrency level
+        // also keeps the number of locks fixed (by default it grows with the table, and each growth takes them all),
+        // which matters for the slot keys of one contract that every transaction writes.
+        int concurrency = System.Environment.ProcessorCount;
+        int locations = Math.Max(positions, 1) * LocationsPerPosition;
+        _versions = new ConcurrentDictionary<Location, Versions>(concurrency, locations);
+        _slotKeys = new ConcurrentDictionary<Address, ConcurrentDictionary<UInt256, byte>>(concurrency, positions);
+        _parentAccounts = new ConcurrentDictionary<Address, AccountValue>(concurrency, locations);
+        _parentSlots = new ConcurrentDictionary<(Address, UInt256), UInt256>(concurrency, locations);
     }
+
+    /// <summary>The initial capacity of the location maps per position (a token transfer touches about four).</summary>
+    private const int LocationsPerPosition = 4;
 
     /// <summary>The parent state, under every position.</summary>
     public IStateReader Parent => _parent;
@@ -108,7 +122,7 @@ internal sealed class MultiVersionMemory
         int creditCount = 0;
         AccountValue value = default;
         bool found = false;
-        lock (versions)
+        lock (versions.Gate)
         {
             for (int i = versions.LastBelow(position); i >= 0; i--)
             {
@@ -182,7 +196,9 @@ internal sealed class MultiVersionMemory
 
         if (_slotKeys.TryGetValue(address, out ConcurrentDictionary<UInt256, byte>? keys))
         {
-            foreach (UInt256 key in keys.Keys)
+            // Enumerated without a snapshot (Keys would take every lock): a key added meanwhile is a write that
+            // validation sees.
+            foreach ((UInt256 key, _) in keys)
             {
                 (int slotPosition, _) = Latest(new Location(LocationKind.Slot, address, key), position);
                 if (slotPosition >= 0 && slotPosition >= wipePosition && !ReadSlot(address, key, position).IsZero)
@@ -199,12 +215,13 @@ internal sealed class MultiVersionMemory
     public byte[] Code(in Hash256 codeHash) => _code.TryGetValue(codeHash, out byte[]? code) ? code : _parent.GetCode(codeHash);
 
     /// <summary>True when every read in <paramref name="reads"/> still sees the same value at <paramref name="position"/>.</summary>
-    public bool Validate(int position, VersionedRead[] reads)
+    public bool Validate(int position, IReadOnlyList<VersionedRead> reads)
     {
         try
         {
-            foreach (VersionedRead read in reads)
+            for (int r = 0; r < reads.Count; r++)
             {
+                VersionedRead read = reads[r];
                 bool same = read.Kind switch
                 {
                     ReadKind.Account => ReadAccount(read.Address, position) == read.Account,
@@ -239,49 +256,47 @@ internal sealed class MultiVersionMemory
             _code.TryAdd(code.Key, code.Value);
         }
 
-        var locations = new HashSet<Location>(record.Writes.Length);
         foreach (VersionedWrite write in record.Writes)
         {
-            locations.Add(write.Location);
             if (write.Location.Kind == LocationKind.Slot)
             {
-                _slotKeys.GetOrAdd(write.Location.Address, static _ => new ConcurrentDictionary<UInt256, byte>()).TryAdd(write.Location.Key, 0);
+                _slotKeys.GetOrAdd(write.Location.Address, static _ => new ConcurrentDictionary<UInt256, byte>(System.Environment.ProcessorCount, 31)).TryAdd(write.Location.Key, 0);
             }
 
             Versions versions = _versions.GetOrAdd(write.Location, static _ => new Versions());
-            lock (versions)
+            lock (versions.Gate)
             {
                 versions.Set(position, new Entry { Incarnation = incarnation, IsCredit = write.IsCredit, Account = write.Account, Word = write.Word });
             }
         }
 
-        bool wroteNew = false;
+        bool wroteNew;
         PositionRecord? previous = Volatile.Read(ref _records[position]);
         if (previous is null)
         {
-            wroteNew = locations.Count > 0;
+            wroteNew = record.Writes.Length > 0;
         }
         else
         {
-            foreach (Location location in previous.Locations)
+            // A re-execution (the rare case, so its sets are built only here): the previous incarnation's locations
+            // that this one does not write are removed.
+            HashSet<Location> locations = record.Locations();
+            HashSet<Location> previousLocations = previous.Locations();
+            foreach (Location location in previousLocations)
             {
                 if (!locations.Contains(location))
                 {
                     Versions versions = _versions[location];
-                    lock (versions)
+                    lock (versions.Gate)
                     {
                         versions.Remove(position);
                     }
                 }
             }
 
-            foreach (Location location in locations)
-            {
-                wroteNew |= !previous.Locations.Contains(location);
-            }
+            wroteNew = !locations.IsSubsetOf(previousLocations);
         }
 
-        record.Locations = locations;
         Volatile.Write(ref _records[position], record);
         return wroteNew;
     }
@@ -290,10 +305,10 @@ internal sealed class MultiVersionMemory
     public void MarkEstimates(int position)
     {
         PositionRecord record = Volatile.Read(ref _records[position])!;
-        foreach (Location location in record.Locations)
+        foreach (VersionedWrite write in record.Writes)
         {
-            Versions versions = _versions[location];
-            lock (versions)
+            Versions versions = _versions[write.Location];
+            lock (versions.Gate)
             {
                 versions.MarkEstimate(position);
             }
@@ -312,13 +327,14 @@ internal sealed class MultiVersionMemory
     /// </summary>
     public StateChangeSet Changes(int end)
     {
-        var addresses = new SortedSet<Address>();
+        // Sorted once, duplicates skipped below (a sorted set of every position's addresses cost several times more).
+        var addresses = new List<Address>(end * LocationsPerPosition);
         var deployed = new Dictionary<Hash256, byte[]>();
         for (int position = 0; position < end; position++)
         {
             if (_records[position] is { } record)
             {
-                addresses.UnionWith(record.Changed);
+                addresses.AddRange(record.Changed);
                 foreach (KeyValuePair<Hash256, byte[]> deployment in record.Code)
                 {
                     deployed[deployment.Key] = deployment.Value;
@@ -326,10 +342,17 @@ internal sealed class MultiVersionMemory
             }
         }
 
+        addresses.Sort();
         var accounts = new List<AccountChange>(addresses.Count);
         var code = new SortedDictionary<Hash256, byte[]>();
-        foreach (Address address in addresses)
+        for (int a = 0; a < addresses.Count; a++)
         {
+            Address address = addresses[a];
+            if (a > 0 && address == addresses[a - 1])
+            {
+                continue;
+            }
+
             AccountValue account = ReadAccount(address, end);
             if (!account.Exists)
             {
@@ -341,7 +364,7 @@ internal sealed class MultiVersionMemory
             var storage = new List<KeyValuePair<UInt256, UInt256>>();
             if (_slotKeys.TryGetValue(address, out ConcurrentDictionary<UInt256, byte>? keys))
             {
-                foreach (UInt256 key in keys.Keys)
+                foreach ((UInt256 key, _) in keys)
                 {
                     (int slotPosition, Entry slot) = Latest(new Location(LocationKind.Slot, address, key), end);
                     if (slotPosition >= 0 && slotPosition >= wipePosition)
@@ -415,7 +438,7 @@ internal sealed class MultiVersionMemory
             return (-1, default);
         }
 
-        lock (versions)
+        lock (versions.Gate)
         {
             int i = versions.LastBelow(position);
             return i < 0 ? (-1, default) : (versions.PositionAt(i), versions.At(i));
@@ -431,9 +454,12 @@ internal sealed class MultiVersionMemory
         public UInt256 Word;
     }
 
-    /// <summary>The writes to one location, sorted by position. Guarded by locking the instance.</summary>
+    /// <summary>The writes to one location, sorted by position. Guarded by <see cref="Gate"/>.</summary>
     private sealed class Versions
     {
+        /// <summary>A <see cref="Lock"/> rather than the instance's monitor, whose enter took its slow path on every read.</summary>
+        public readonly Lock Gate = new();
+
         private int[] _positions = new int[2];
         private Entry[] _entries = new Entry[2];
         private int _count;
@@ -499,21 +525,30 @@ internal sealed class MultiVersionMemory
 /// <summary>What one incarnation at a position read, wrote and produced.</summary>
 internal sealed class PositionRecord
 {
-    public required VersionedRead[] Reads { get; init; }
+    public required IReadOnlyList<VersionedRead> Reads { get; init; }
 
     public required VersionedWrite[] Writes { get; init; }
 
     /// <summary>Code deployed, by hash.</summary>
     public required IReadOnlyList<KeyValuePair<Hash256, byte[]>> Code { get; init; }
 
-    /// <summary>Every address the incarnation changed (the sequential world state's dirty set), credited ones included.</summary>
-    public required IReadOnlyCollection<Address> Changed { get; init; }
+    /// <summary>Every address the incarnation changed (the sequential world state's dirty set), credited ones included; possibly more than once.</summary>
+    public required Address[] Changed { get; init; }
 
     /// <summary>The transaction's outcome: its result, or the exception it ended with (rethrown if it is final).</summary>
     public Transactions.TransactionResult? Result { get; init; }
 
     public System.Runtime.ExceptionServices.ExceptionDispatchInfo? Failure { get; init; }
 
-    /// <summary>The locations written (set by <see cref="MultiVersionMemory.Record"/>).</summary>
-    public HashSet<Location> Locations { get; set; } = [];
+    /// <summary>The distinct locations written.</summary>
+    public HashSet<Location> Locations()
+    {
+        var locations = new HashSet<Location>(Writes.Length);
+        foreach (VersionedWrite write in Writes)
+        {
+            locations.Add(write.Location);
+        }
+
+        return locations;
+    }
 }

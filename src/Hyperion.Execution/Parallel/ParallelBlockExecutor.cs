@@ -101,37 +101,48 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
     private static PositionRecord ToRecord(VersionedStateReader reader, WorldState state, IReadOnlyList<(Address Address, UInt256 Amount)> credits, TransactionResult? result)
     {
         StateChangeSet changes = state.CollectChanges();
-        var writes = new List<VersionedWrite>();
-        var changed = new HashSet<Address>();
+
+        // Arrays of the most there can be, trimmed once at the end: no list grows and is copied again.
+        int most = credits.Count;
         foreach (AccountChange change in changes.Accounts)
         {
-            changed.Add(change.Address);
+            most += 2 + change.Storage.Count;
+        }
+
+        var writes = new VersionedWrite[most];
+        var changed = new Address[changes.Accounts.Count + credits.Count];
+        int written = 0;
+        int changedCount = 0;
+        foreach (AccountChange change in changes.Accounts)
+        {
+            changed[changedCount++] = change.Address;
             AccountValue read = reader.AccountRead(change.Address);
             AccountValue now = change.Deleted ? AccountValue.Missing : new AccountValue(true, change.Nonce, change.Balance, change.CodeHash);
             if (now != read)
             {
-                writes.Add(VersionedWrite.OfAccount(change.Address, now));
+                writes[written++] = VersionedWrite.OfAccount(change.Address, now);
             }
 
             // A missing account has no storage to wipe (the memory keeps that so: deletions of existing accounts wipe).
             if (change.StorageCleared && read.Exists)
             {
-                writes.Add(VersionedWrite.Wipe(change.Address));
+                writes[written++] = VersionedWrite.Wipe(change.Address);
             }
 
             foreach (KeyValuePair<UInt256, UInt256> slot in change.Storage)
             {
-                writes.Add(VersionedWrite.OfSlot(change.Address, slot.Key, slot.Value));
+                writes[written++] = VersionedWrite.OfSlot(change.Address, slot.Key, slot.Value);
             }
         }
 
         foreach ((Address address, UInt256 amount) in credits)
         {
-            changed.Add(address);
-            writes.Add(VersionedWrite.Credit(address, amount));
+            changed[changedCount++] = address;
+            writes[written++] = VersionedWrite.Credit(address, amount);
         }
 
-        return new PositionRecord { Reads = reader.Reads, Writes = [.. writes], Code = changes.Code, Changed = changed, Result = result };
+        Array.Resize(ref writes, written);
+        return new PositionRecord { Reads = reader.Reads, Writes = writes, Code = changes.Code, Changed = changed, Result = result };
     }
 
     /// <summary>

@@ -10,20 +10,34 @@ namespace Hyperion.Execution.Parallel;
 /// </summary>
 internal sealed class VersionedStateReader(MultiVersionMemory memory, int position) : IStateReader
 {
-    private readonly List<VersionedRead> _reads = [];
-    private readonly Dictionary<Address, AccountValue> _accounts = [];
+    // Sized for a simple transaction's reads (sender, recipient, a few slots), so that it rarely grows.
+    private readonly List<VersionedRead> _reads = new(16);
 
-    /// <summary>Every read so far, in order.</summary>
-    public VersionedRead[] Reads => [.. _reads];
+    /// <summary>
+    /// Every read so far, in order: the list itself, not a copy (a reader serves one incarnation, whose record then
+    /// owns it; nothing reads through the reader after that).
+    /// </summary>
+    public IReadOnlyList<VersionedRead> Reads => _reads;
 
     /// <summary>The account as this position first read it.</summary>
-    public AccountValue AccountRead(in Address address) => _accounts[address];
+    /// <remarks>A linear search: a transaction reads few accounts, and a dictionary per incarnation costs more.</remarks>
+    public AccountValue AccountRead(in Address address)
+    {
+        foreach (VersionedRead read in _reads)
+        {
+            if (read.Kind == ReadKind.Account && read.Address == address)
+            {
+                return read.Account;
+            }
+        }
+
+        throw new InvalidOperationException($"the account {address} was not read at this position");
+    }
 
     public bool TryGetAccount(in Address address, out Account account)
     {
         AccountValue value = memory.ReadAccount(address, position);
         _reads.Add(new VersionedRead(ReadKind.Account, address, default, value, default, false));
-        _accounts.TryAdd(address, value);
 
         // The storage root is not known here; HasStorage below answers for it.
         account = new Account(value.Nonce, value.Balance, Keccak256.EmptyTrieRoot, value.CodeHash);
