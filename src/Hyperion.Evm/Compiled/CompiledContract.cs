@@ -34,3 +34,6 @@ internal sealed class CompiledContract
     /// <summary>Wall time to analyse, emit and JIT (statistics only, never consensus).</summary>
     public TimeSpan CompileTime { get; set; }
 }
+
+/// <summary>What compiling one piece of code took (see <see cref="EvmCompiler.Measure"/>).</summary>
+public readonly record struct CompileStatistics(int CodeBytes, int Blocks, int IlBytes, TimeSpan Time, long AllocatedBytes);

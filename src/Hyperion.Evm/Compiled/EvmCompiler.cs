@@ -28,7 +28,7 @@ namespace Hyperion.Evm.Compiled;
 /// </list>
 /// Every other instruction calls the interpreter's handler for the fork (PUSH/DUP/SWAP/POP with the operand baked in).
 /// </remarks>
-internal static class EvmCompiler
+public static class EvmCompiler
 {
     /// <summary>Largest code compiled (EIP-3860's init code limit): larger code stays interpreted.</summary>
     public const int MaxCodeSize = GasCost.MaxInitCodeSize;
@@ -56,14 +56,34 @@ internal static class EvmCompiler
     private static readonly MethodInfo AbortRequestedMethod = Helper(nameof(CompiledHelpers.AbortRequested));
     private static readonly MethodInfo ExitMethod = Helper(nameof(CompiledHelpers.Exit));
 
+    /// <summary>
+    /// The handler methods by entry point, so the IL can call a handler directly (which the JIT may inline) rather
+    /// than through its function pointer; a pointer not found here is called indirectly.
+    /// </summary>
+    private static readonly Dictionary<nint, MethodInfo> HandlersByEntryPoint = typeof(Instructions)
+        .GetMethods(BindingFlags.Static | BindingFlags.Public)
+        .Where(m => m.ReturnType == typeof(StepResult) && m.GetParameters() is [{ ParameterType: var p }] && p == ContextByRef)
+        .ToDictionary(m => m.MethodHandle.GetFunctionPointer(), m => m);
+
     /// <summary>One decoded instruction.</summary>
     private readonly record struct Instruction(int Pc, byte Op, UInt256 Immediate);
 
     /// <summary>Instructions [First, First+Count) starting at a leader; MinSp/MaxSp: the stack heights on entry for which none of them fails its stack check.</summary>
     private readonly record struct Block(int First, int Count, int MinSp, int MaxSp);
 
+    /// <summary>
+    /// Compiles <paramref name="code"/> for <paramref name="fork"/> and reports what it took (time, IL, blocks, bytes
+    /// allocated by this thread, which includes the JIT's managed allocations); null when it does not fit the budgets.
+    /// </summary>
+    public static CompileStatistics? Measure(ReadOnlySpan<byte> code, Fork fork)
+    {
+        long allocated = GC.GetAllocatedBytesForCurrentThread();
+        CompiledContract? compiled = TryCompile(code, JumpDestinations.Analyze(code), fork);
+        return compiled is null ? null : new CompileStatistics(code.Length, compiled.Blocks, compiled.IlBytes, compiled.CompileTime, GC.GetAllocatedBytesForCurrentThread() - allocated);
+    }
+
     /// <summary>Compiles <paramref name="code"/> for <paramref name="fork"/>, or null when it does not fit the budgets.</summary>
-    public static CompiledContract? TryCompile(ReadOnlySpan<byte> code, JumpDestinations jumps, Fork fork)
+    internal static CompiledContract? TryCompile(ReadOnlySpan<byte> code, JumpDestinations jumps, Fork fork)
     {
         if (code.Length > MaxCodeSize)
         {
@@ -430,9 +450,18 @@ internal static class EvmCompiler
                     il.Emit(OpCodes.Ldc_I4, ins.Pc + 1);
                     il.Emit(OpCodes.Stfld, PcField);
                     il.Emit(OpCodes.Ldarg_1);
-                    il.Emit(OpCodes.Ldc_I8, (long)table.Entries[op].Handler);
-                    il.Emit(OpCodes.Conv_I);
-                    il.EmitCalli(OpCodes.Calli, CallingConventions.Standard, typeof(StepResult), [ContextByRef], null);
+                    nint handler = (nint)table.Entries[op].Handler;
+                    if (HandlersByEntryPoint.TryGetValue(handler, out MethodInfo? method))
+                    {
+                        il.Emit(OpCodes.Call, method);
+                    }
+                    else
+                    {
+                        il.Emit(OpCodes.Ldc_I8, (long)handler);
+                        il.Emit(OpCodes.Conv_I);
+                        il.EmitCalli(OpCodes.Calli, CallingConventions.Standard, typeof(StepResult), [ContextByRef], null);
+                    }
+
                     il.Emit(OpCodes.Dup);
                     il.Emit(OpCodes.Brtrue, _exit);
                     il.Emit(OpCodes.Pop);

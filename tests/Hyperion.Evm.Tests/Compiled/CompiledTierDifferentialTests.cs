@@ -67,6 +67,44 @@ public sealed class CompiledTierDifferentialTests
         }
     }
 
+    [Fact]
+    public void HotCodeIsCompiledInTheBackgroundAndThenRunsCompiled()
+    {
+        // A loop summing 1..200, returning the sum; the PUSH32 makes the code (and so its cache entry) this test's own.
+        byte[] code = Convert.FromHexString(
+            "7f" + "15a1ce5c0de15a1ce5c0de15a1ce5c0de15a1ce5c0de15a1ce5c0de15a1ce5c0" + "50" +
+            "600060c8" + // sum=0, i=200
+            "5b" + // loop: [sum, i]
+            "80" + "91" + "01" + "90" + // sum += i
+            "6001" + "90" + "03" + // i -= 1
+            "80" + "6026" + "57" + // if i != 0 goto 0x26? (fixed below)
+            "50" + "6000" + "52" + "60206000f3");
+        int loop = Array.IndexOf(code, (byte)0x5b, 34);
+        code[Array.IndexOf(code, (byte)0x57, loop) - 1] = (byte)loop;
+        var harness = new VmHarness();
+        ExecutionResult interpreted = harness.Run(code, tier: VmTier.Interpreter);
+        Assert.True(interpreted.Success, interpreted.Error);
+        Assert.Equal(new UInt256(20_100), UInt256.FromBigEndian(interpreted.Output.Span));
+
+        CodeEntry entry = CodeCache.Shared.Get(Core.Crypto.Keccak256.Hash(code), code);
+        var clock = Stopwatch.StartNew();
+        while (entry.CompiledFor(Fork.Cancun) is null && clock.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            ExecutionResult r = harness.Run(code, tier: VmTier.Compiled);
+            Assert.Equal(interpreted.GasLeft, r.GasLeft);
+            Assert.True(r.Output.Span.SequenceEqual(interpreted.Output.Span));
+            if (entry.Calls >= MetisVm.HotCallThreshold)
+            {
+                Thread.Sleep(10);
+            }
+        }
+
+        Assert.NotNull(entry.CompiledFor(Fork.Cancun));
+        ExecutionResult compiled = harness.Run(code, tier: VmTier.Compiled);
+        Assert.Equal(interpreted.GasLeft, compiled.GasLeft);
+        Assert.True(compiled.Output.Span.SequenceEqual(interpreted.Output.Span));
+    }
+
     private static void AssertSameOutcome(byte[] code, byte[] callee, long gas, byte[] input, int index)
     {
         (ExecutionResult Result, string State) interpreted = RunOnce(code, callee, gas, input, VmTier.Interpreter);
