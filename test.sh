@@ -67,6 +67,17 @@ if [ -f e2e/package.json ]; then
   add_counts "${p:-0}" "${f:-1}" "${s:-0}"
 fi
 
+# Name what failed last, so that the tail of a CI log says which test to look at.
+if [ "$failed" -ne 0 ]; then
+  echo "==> failed tests"
+  for trx in "$results"/*.trx; do
+    [ -f "$trx" ] || continue
+    grep -o '<UnitTestResult [^>]*outcome="\(Failed\|Error\|Timeout\|Aborted\)"[^>]*>' "$trx" \
+      | grep -o 'testName="[^"]*"' | sed -E 's/^testName="(.*)"$/  xunit: \1/'
+  done
+  [ -f "$results/e2e.txt" ] && grep -E '^\s*✖ ' "$results/e2e.txt" | sort -u | sed -E 's/^\s*/  e2e: /' | head -40
+  [ -f "$results/consensus.txt" ] && grep -iE 'FAIL|ratchet' "$results/consensus.txt" | head -20 | sed -E 's/^/  consensus: /'
+fi
 [ "$failed" -eq 0 ] || status=1
 echo "$passed passed, $failed failed, $skipped skipped"
 exit $status

@@ -1,12 +1,14 @@
 // A rollup devnet made of its separate processes, each controllable on its own: anvil as L1 (Cancun, blobs, two-slot
 // epochs), `hyperion rollup deploy`, `hyperion sequencer`, `hyperion node` (the verifier) and `hyperion batcher`.
 // `./hyperion devnet` runs the same pieces as one command; tests that kill, restart or swap a piece use this.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { ethers } from 'ethers';
-import { binDir, freePort, mnemonic, repoRoot } from './node.mjs';
+import { batch, binDir, freePort, mnemonic, repoRoot } from './node.mjs';
 
 const hyperion = path.join(repoRoot, 'hyperion');
 
@@ -75,7 +77,13 @@ async function run(args) {
   return piece.log;
 }
 
-async function answers(url, piece, timeoutMs = 300_000) {
+/** Starts `hyperion ARGS` as a process that can be stopped (e.g. a verifier beside `./hyperion devnet`). */
+export function spawnHyperion(name, args) {
+  return new Piece(name, hyperion, args).start();
+}
+
+/** Waits until `piece` answers JSON-RPC on `url` (and fails at once if it exits). */
+export async function answers(url, piece, timeoutMs = 300_000) {
   await until(`${piece.name} on ${url}`, timeoutMs, async () => {
     if (!piece.running) throw new Error(`${piece.name} exited:\n${piece.tail()}`);
     return (await rpc(url, 'eth_chainId')) !== undefined;
@@ -184,4 +192,119 @@ export function frame(channelId, number, data, isLast) {
   new DataView(header.buffer).setUint16(16, number);
   new DataView(header.buffer).setUint32(18, ethers.getBytes(data).length);
   return ethers.concat([header, data, isLast ? '0x01' : '0x00']);
+}
+
+/**
+ * 1,000 L2 transactions of mixed kinds from eight senders (125 each): an ERC20 and a Registry deployed per sender,
+ * then plain transfers, ERC20 transfers, registrations, two kinds of reverting registration and more deployments.
+ * Checks that each succeeded or reverted as planned and paid an L1 data fee; returns the last block holding one.
+ * `contracts` is compileContracts().contracts.
+ */
+export async function sendMixedTransactions(url, senders, contracts, chainId = 901n) {
+  assert.equal(senders.length, 8);
+  const perSender = 125;
+  const l2 = new ethers.JsonRpcProvider(url, undefined, { staticNetwork: true, cacheTimeout: -1 });
+  const fee = { maxFeePerGas: ethers.parseUnits('20', 'gwei'), maxPriorityFeePerGas: 1000n, chainId, type: 2 };
+  const registry = contracts.Registry;
+  const registryIface = new ethers.Interface(registry.abi);
+  const tokenIface = new ethers.Interface(contracts.HyperionToken.abi);
+  const tokenDeploy = ethers.concat([contracts.HyperionToken.bytecode, ethers.AbiCoder.defaultAbiCoder().encode(['uint256'], [10n ** 24n])]);
+  const plans = await Promise.all(senders.map(async (wallet, s) => {
+    const start = await l2.getTransactionCount(wallet.address, 'pending');
+    const token = ethers.getCreateAddress({ from: wallet.address, nonce: start });
+    const reg = ethers.getCreateAddress({ from: wallet.address, nonce: start + 1 });
+    const txs = [
+      { data: tokenDeploy, gasLimit: 1_500_000, status: 1 },
+      { data: registry.bytecode, gasLimit: 1_000_000, status: 1 },
+    ];
+    for (let i = 2; i < perSender; i++) {
+      switch (i % 6) {
+        case 0: txs.push({ to: ethers.Wallet.createRandom().address, value: BigInt(i), gasLimit: 21_000, status: 1 }); break;
+        case 1: txs.push({ to: token, data: tokenIface.encodeFunctionData('transfer', [senders[(s + 1) % 8].address, BigInt(i)]), gasLimit: 80_000, status: 1 }); break;
+        case 2: txs.push({ to: reg, data: registryIface.encodeFunctionData('register', [`name-${s}-${i}`]), gasLimit: 150_000, status: 1 }); break;
+        case 3: txs.push({ to: reg, data: registryIface.encodeFunctionData('register', [`name-${s}-${i - 1}`]), gasLimit: 150_000, status: 0 }); break; // NameTaken
+        case 4: txs.push({ to: reg, data: registryIface.encodeFunctionData('register', ['']), gasLimit: 150_000, status: 0 }); break; // "empty name"
+        default: txs.push({ data: registry.bytecode, gasLimit: 1_000_000, status: 1 }); break;
+      }
+    }
+    return Promise.all(txs.map(async ({ status, ...tx }, k) => ({ raw: await wallet.signTransaction({ ...fee, ...tx, nonce: start + k }), status, nonce: start + k })));
+  }));
+  const hashes = await sendThrottled(url, senders.map((w) => w.address), plans);
+  const expected = plans.flatMap((plan, s) => plan.map(({ status }, k) => ({ hash: hashes[s][k], status })));
+  assert.equal(expected.length, 1000);
+  const last = await until('every transaction included', 180_000, async () => {
+    const receipts = await Promise.all(plans.map((plan) => l2.getTransactionReceipt(ethers.Transaction.from(plan[plan.length - 1].raw).hash)));
+    return receipts.every((r) => r) ? Math.max(...receipts.map((r) => r.blockNumber)) : null;
+  });
+  // In JSON-RPC batches, as a client would: a thousand parallel requests would exceed the node's connections per client.
+  const receipts = [];
+  for (let i = 0; i < expected.length; i += 250) {
+    receipts.push(...await batch(url, expected.slice(i, i + 250).map(({ hash }) => ['eth_getTransactionReceipt', [hash]])));
+  }
+  assert.deepEqual(receipts.map((r) => Number(r.status)), expected.map((e) => e.status), 'each transaction succeeded or reverted as planned');
+  assert.ok(receipts.every((r) => BigInt(r.l1Fee) > 0n), 'every L2 transaction paid an L1 data fee');
+  l2.destroy();
+  return last;
+}
+
+/** The size in bytes of the RLP item at the start of `bytes` (header and payload). */
+function rlpItemSize(bytes) {
+  const b = bytes[0];
+  const long = (n) => 1 + n + Number(ethers.toBigInt(bytes.subarray(1, 1 + n)));
+  if (b < 0x80) return 1;
+  if (b < 0xb8) return 1 + b - 0x80;
+  if (b < 0xc0) return long(b - 0xb7);
+  if (b < 0xf8) return 1 + b - 0xc0;
+  return long(b - 0xf7);
+}
+
+/**
+ * The singular batches ({ parentHash, timestamp }) in complete calldata channels (zlib) that `batcher` posted to
+ * `inbox` in L1 blocks from..to: [{ l1Block, channel, batches }], in L1 order. An independent reading of the
+ * batch format (derivation.md), to check what a batcher posted; channels that do not decode are left out.
+ */
+export async function postedChannels(l1, inbox, batcher, from, to) {
+  const frames = new Map(); // channel id → { l1Block, parts: Map(number → data), last }
+  const complete = [];
+  for (let n = from; n <= to; n++) {
+    const block = await rpc(l1, 'eth_getBlockByNumber', [`0x${n.toString(16)}`, true]);
+    for (const tx of block.transactions) {
+      if (tx.to?.toLowerCase() !== inbox.toLowerCase() || tx.from.toLowerCase() !== batcher.toLowerCase()) continue;
+      const data = ethers.getBytes(tx.input);
+      if (data[0] !== 0) continue;
+      for (let at = 1; at + 23 <= data.length;) {
+        const view = new DataView(data.buffer, data.byteOffset + at);
+        const id = ethers.hexlify(data.slice(at, at + 16));
+        const number = view.getUint16(16);
+        const length = view.getUint32(18);
+        if (at + 22 + length + 1 > data.length) break;
+        const channel = frames.get(id) ?? { parts: new Map(), last: -1 };
+        channel.parts.set(number, data.slice(at + 22, at + 22 + length));
+        if (data[at + 22 + length] === 1) channel.last = number;
+        frames.set(id, channel);
+        if (channel.last >= 0 && channel.parts.size === channel.last + 1) {
+          frames.delete(id);
+          const bytes = Buffer.concat(Array.from({ length: channel.last + 1 }, (_, i) => channel.parts.get(i)));
+          try {
+            const batches = [];
+            let rest = zlib.inflateSync(bytes);
+            while (rest.length > 0) {
+              const size = rlpItemSize(rest); // each batch is an RLP string: version 0 then the batch's RLP list
+              const batchBytes = ethers.getBytes(ethers.decodeRlp(rest.subarray(0, size)));
+              rest = rest.subarray(size);
+              if (batchBytes[0] === 0) {
+                const [parentHash, , , timestamp] = ethers.decodeRlp(batchBytes.slice(1));
+                batches.push({ parentHash, timestamp: Number(timestamp) });
+              }
+            }
+            complete.push({ l1Block: n, channel: id, batches });
+          } catch {
+            // not a channel of zlib-compressed batches (hostile data): derivation drops it too
+          }
+        }
+        at += 22 + length + 1;
+      }
+    }
+  }
+  return complete;
 }

@@ -144,6 +144,31 @@ describe('data-directory faults', { skip, timeout: 600_000 }, () => {
     await served();
   });
 
+  test('chain.log missing while the state is there: refuses to start a new chain over it; restoring the log starts', async () => {
+    await node.stop();
+    const log = path.join(faultDir, 'chain.log');
+    const saved = path.join(faultDir, 'chain.log.saved');
+    fs.renameSync(log, saved);
+    node = await startNode({ dataDir: faultDir, timeoutMs: 120_000 });
+    assert.ok(node.unavailable, 'the node started a new chain over the old state');
+    assert.match(node.unavailable, /block log chain\.log is missing \(or empty\) but the state store/);
+    assert.ok(!fs.existsSync(log) || fs.statSync(log).size === 0, 'a new block log was written');
+    fs.renameSync(saved, log);
+    await restart();
+    assert.ok(!node.unavailable, node.unavailable);
+    await served();
+  });
+
+  test('chain.log cut inside its last record: the torn tail is cut with a warning, every earlier block served', async () => {
+    await node.stop();
+    const log = path.join(faultDir, 'chain.log');
+    fs.appendFileSync(log, Buffer.from([0, 0, 1, 0, 0xde, 0xad])); // an append a crash interrupted: 256 bytes declared, 2 written
+    await restart();
+    assert.ok(!node.unavailable, node.unavailable);
+    assert.match(node.output(), /cut an incomplete last record of 6 bytes/);
+    await served();
+  });
+
   test('a flipped byte in chain.log: refuses to start naming the record; db repair cuts the log explicitly', async () => {
     await node.stop();
     const log = path.join(faultDir, 'chain.log');

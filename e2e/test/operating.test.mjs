@@ -4,6 +4,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -15,7 +16,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hyperion-operating-'));
 const config = path.join(dir, 'hyperion.toml');
 fs.writeFileSync(config, 'chain-id = 4242\naccounts = 3\nlog-level = "info"\n\n[dev]\nrpc-gas-cap = 1000000\n');
 // The environment beats the file; the flags startNode passes (--ephemeral, --port) beat both.
-const env = { HYPERION_ACCOUNTS: '2', HYPERION_LOG_LEVEL: 'debug', HYPERION_PORT: '1' };
+const env = { HYPERION_ACCOUNTS: '2', HYPERION_LOG_LEVEL: 'debug', HYPERION_PORT: '1', HYPERION_RPC_CONNECTIONS_PER_CLIENT: '4' };
 
 const node = process.env.E2E_NODE === 'anvil' ? { unavailable: 'hyperion only' } : await startNode({ extraArgs: ['--config', config], env });
 const skip = node.unavailable ? `node unavailable: ${node.unavailable}` : false;
@@ -100,6 +101,34 @@ describe('operating the node', { skip, timeout: 600_000 }, () => {
     assert.match(metrics, /^hyperion_gas_total [1-9]\d*$/m);
     assert.match(metrics, /^hyperion_build_info\{version="Hyperion\/v[\d.]+",dotnet="[\d.]+"\} 1$/m);
     assert.match(metrics, /^process_cpu_seconds_total /m);
+  });
+
+  test('HYPERION_RPC_CONNECTIONS_PER_CLIENT bounds the connections one address holds open', async () => {
+    const { port } = new URL(node.url);
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'net_version', params: [] });
+    const request = `POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    const exchange = (socket) => new Promise((resolve) => {
+      let answer = '';
+      socket.on('data', (d) => { answer += d; if (answer.includes('\r\n\r\n') && answer.includes('}')) resolve(answer); });
+      socket.on('close', () => resolve(answer));
+      socket.write(request);
+    });
+    const sockets = [];
+    try {
+      let refused = null;
+      // The test's own fetch may hold a keep-alive connection too, so the refusal comes at the 4th socket or earlier.
+      for (let i = 0; i < 5 && !refused; i++) {
+        const socket = net.connect(Number(port), '127.0.0.1');
+        sockets.push(socket);
+        const answer = await exchange(socket);
+        if (answer.startsWith('HTTP/1.1 429')) refused = { i, answer };
+        else assert.match(answer, /^HTTP\/1\.1 200/);
+      }
+      assert.ok(refused, 'five connections from one address were all served');
+      assert.match(refused.answer, /too many connections from this address \(limit 4\)/);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+    }
   });
 
   test('a bad file, a bad value and a port in use are one line each', async () => {

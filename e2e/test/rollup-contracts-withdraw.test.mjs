@@ -45,6 +45,15 @@ async function reverts(promise, name) {
     return true;
   });
 }
+const NOT_PROPOSED = 'L2OutputOracle: cannot get output for a block that has not been proposed';
+/** Asserts that `promise` reverts with Error(string) `message`. */
+async function revertsWith(promise, message) {
+  await assert.rejects(promise, (e) => {
+    assert.equal(e.revert?.name, 'Error', `expected Error(string), got ${e.revert?.name ?? e.shortMessage ?? e.message}`);
+    assert.equal(e.revert.args[0], message);
+    return true;
+  });
+}
 const errorInterfaces = ['OptimismPortal', 'L2OutputOracle', 'L1CrossDomainMessenger', 'L1StandardBridge'].map((n) => new ethers.Interface(contracts[n].abi));
 function errorsByData(data) {
   for (const iface of errorInterfaces) {
@@ -150,6 +159,9 @@ describe('rollup withdrawal contracts: output oracle and portal with real storag
   test('outputs are proposed only by the proposer, only for the next block, never ahead of L1 time', async () => {
     assert.equal(await oracle.nextBlockNumber(), SUBMISSION_INTERVAL);
     assert.equal(await oracle.latestBlockNumber(), 0n);
+    // No output covers a block yet: OP's revert strings, which viem's getWithdrawalStatus reads as 'waiting-to-prove'.
+    await revertsWith(oracle.getL2OutputIndexAfter(1n), NOT_PROPOSED);
+    await revertsWith(oracle.getL2OutputIndexAfter(0n), 'L2OutputOracle: cannot get output as no outputs have been proposed yet');
     const root = snapshots[0].outputRoot;
 
     // An L2 block whose time has not come on L1 cannot be proposed (1,000 s blocks: block 1 is 1,000 s after the start).
@@ -178,7 +190,8 @@ describe('rollup withdrawal contracts: output oracle and portal with real storag
     assert.equal(await oracle.nextBlockNumber(), 4n);
     assert.equal(await oracle.getL2OutputIndexAfter(1n), 0n);
     assert.equal((await oracle.getL2OutputAfter(2n)).outputRoot, root);
-    await reverts(oracle.getL2OutputIndexAfter(3n), 'BlockAfterLatestOutput');
+    await revertsWith(oracle.getL2OutputIndexAfter(3n), NOT_PROPOSED);
+    await revertsWith(oracle.getL2OutputAfter(3n), NOT_PROPOSED);
     await reverts(oracle.getL2Output(1n), 'NoSuchOutput');
 
   });

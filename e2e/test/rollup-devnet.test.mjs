@@ -2,49 +2,21 @@
 // verifier as processes. An ETH deposit made on L1 (ethers) appears on L2; the batcher's transactions reach the batch
 // inbox in the mode asked (calldata, or type-3 blob transactions); the verifier, which knows only the L1 URL and
 // rollup.json, reaches the sequencer's safe blocks with the same hashes and state roots; SIGTERM stops everything.
+// In blob mode the devnet also carries 1,000 mixed L2 transactions, all batched in blobs, and a fresh verifier started
+// beside it with only the L1 URL and rollup.json (reading the blobs from anvil) reaches the same blocks.
 // HYPERION_ROLLUP_DEVNET=0 skips it (it takes a minute or two).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ethers } from 'ethers';
+import { compileContracts } from '../lib/compile.mjs';
 import { devKeys, repoRoot } from '../lib/node.mjs';
+import { accounts, answers, disagreements, freePort, rpc, sendMixedTransactions, spawnHyperion, until } from '../lib/rollup.mjs';
 
 const skip = process.env.HYPERION_ROLLUP_DEVNET === '0' ? 'HYPERION_ROLLUP_DEVNET=0' : false;
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function rpc(url, method, params = []) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
-  const body = await res.json();
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result;
-}
-
-async function until(what, timeoutMs, probe) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value) return value;
-    } catch (e) { last = e; }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
-}
 
 async function startDevnet(mode) {
   const [l1Port, l2Port, verifierPort] = [await freePort(), await freePort(), await freePort()];
@@ -127,6 +99,40 @@ for (const mode of ['calldata', 'blobs']) {
       }
       const sequencerSafe = await rpc(devnet.l2, 'eth_getBlockByNumber', ['safe', false]);
       assert.ok(Number(sequencerSafe.number) >= 1, 'the sequencer has a safe head too');
+    });
+
+    if (mode === 'blobs') test('1,000 mixed L2 transactions batched in blobs: a fresh verifier with only the L1 URL and rollup.json reaches the same blocks up to the safe head', async () => {
+      const fromL1 = Number(await rpc(devnet.l1, 'eth_blockNumber'));
+      const last = await sendMixedTransactions(devnet.l2, accounts.slice(0, 8), compileContracts().contracts);
+      const target = await until(`the sequencer's safe head to pass block ${last}`, 300_000, async () => {
+        const status = await rpc(devnet.l2, 'optimism_syncStatus');
+        return status.safe_l2.number >= last ? status.safe_l2.number : null;
+      });
+      // Everything the batcher posted meanwhile went as blobs (type-3 transactions with versioned hashes, no calldata).
+      const toL1 = Number(await rpc(devnet.l1, 'eth_blockNumber'));
+      const inbox = devnet.addresses.BatchInbox.toLowerCase();
+      const posted = [];
+      for (let n = fromL1; n <= toL1; n++) {
+        const block = await rpc(devnet.l1, 'eth_getBlockByNumber', [`0x${n.toString(16)}`, true]);
+        posted.push(...block.transactions.filter((t) => t.to?.toLowerCase() === inbox));
+      }
+      assert.ok(posted.length > 0, 'the batcher posted');
+      assert.deepEqual(posted.filter((t) => Number(t.type) !== 3 || !(t.blobVersionedHashes?.length > 0) || t.input !== '0x'), [], 'every batcher transaction carries blobs only');
+
+      const port = await freePort();
+      const url = `http://127.0.0.1:${port}`;
+      const fresh = spawnHyperion('fresh-verifier', ['node', '--l1-rpc', devnet.l1, '--rollup-config', path.join(devnet.dataDir, 'rollup.json'), '--ephemeral', '--port', String(port)]);
+      try {
+        await answers(url, fresh);
+        const safe = await until('the fresh verifier to reach the sequencer\'s safe head', 300_000, async () => {
+          if (!fresh.running) throw new Error(`the fresh verifier exited:\n${fresh.tail()}`);
+          const status = await rpc(url, 'optimism_syncStatus');
+          return status.safe_l2.number >= target ? status.safe_l2.number : null;
+        });
+        assert.deepEqual(await disagreements(url, devnet.l2, safe), [], fresh.tail());
+      } finally {
+        await fresh.stop();
+      }
     });
 
     test('SIGTERM stops the devnet and its processes cleanly', async () => {

@@ -26,6 +26,9 @@ public sealed class BlockLog : IDisposable
 
     public string Path => _file.Name;
 
+    /// <summary>Bytes of an incomplete last record <see cref="Open"/> cut (0 when the log ended on a record boundary).</summary>
+    public long TornTailBytes { get; private init; }
+
     /// <summary>
     /// Opens (or creates) the log and returns every record. A torn tail (an incomplete last record: the declared
     /// length runs past the end of the file, as a crash during an unacknowledged append leaves it) is cut off.
@@ -45,14 +48,15 @@ public sealed class BlockLog : IDisposable
             }
 
             records = scan.Records;
-            if (scan.ValidLength < file.Length)
+            long tornTail = file.Length - scan.ValidLength;
+            if (tornTail > 0)
             {
                 file.SetLength(scan.ValidLength);
                 file.Flush(flushToDisk: true);
             }
 
             file.Seek(0, SeekOrigin.End);
-            return new BlockLog(file);
+            return new BlockLog(file) { TornTailBytes = tornTail };
         }
         catch
         {
@@ -136,14 +140,22 @@ public sealed class BlockLog : IDisposable
         {
             file.ReadExactly(header);
             uint size = BinaryPrimitives.ReadUInt32BigEndian(header);
-            if (validLength + HeaderSize + size + ChecksumSize > length)
-            {
-                break; // torn tail: the append that was writing it never returned
-            }
-
             if (size > MaxRecordSize)
             {
+                // Append never writes such a length, so no crash leaves one: the length field itself is damaged.
                 return new LogScan(records, count, validLength, $"its length field says {size} bytes, above the {MaxRecordSize}-byte limit");
+            }
+
+            if (validLength + HeaderSize + size + ChecksumSize > length)
+            {
+                // Torn tail (the append that was writing it never returned) — unless a damaged length field only makes
+                // it look like one: then a length one bit away frames a record whose checksum matches.
+                if (FindFlippedLength(file, validLength, size, length) is uint original)
+                {
+                    return new LogScan(records, count, validLength, $"its length field says {size} bytes where the record holds {original}: the field is damaged");
+                }
+
+                break;
             }
 
             var payload = new byte[size];
@@ -167,6 +179,36 @@ public sealed class BlockLog : IDisposable
         return new LogScan(records, count, validLength, null);
     }
 
+    /// <summary>
+    /// A length one bit away from <paramref name="size"/> that frames a complete record with a matching checksum at
+    /// <paramref name="offset"/>, or null (then the record really is torn).
+    /// </summary>
+    private static uint? FindFlippedLength(FileStream file, long offset, uint size, long length)
+    {
+        Span<byte> checksum = stackalloc byte[32];
+        Span<byte> stored = stackalloc byte[ChecksumSize];
+        for (int bit = 0; bit < 32; bit++)
+        {
+            uint candidate = size ^ (1u << bit);
+            if (candidate > MaxRecordSize || offset + HeaderSize + candidate + ChecksumSize > length)
+            {
+                continue;
+            }
+
+            var payload = new byte[candidate];
+            file.Seek(offset + HeaderSize, SeekOrigin.Begin);
+            file.ReadExactly(payload);
+            file.ReadExactly(stored);
+            Keccak256.Hash(payload, checksum);
+            if (checksum[..ChecksumSize].SequenceEqual(stored))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>How many records follow <paramref name="offset"/> going by their length fields (for the repair report).</summary>
     private static int CountRecordsFrom(FileStream file, long offset)
     {
@@ -177,7 +219,13 @@ public sealed class BlockLog : IDisposable
             file.Seek(offset, SeekOrigin.Begin);
             file.ReadExactly(header);
             count++;
-            offset += HeaderSize + (long)BinaryPrimitives.ReadUInt32BigEndian(header) + ChecksumSize;
+            uint size = BinaryPrimitives.ReadUInt32BigEndian(header);
+            if (offset + HeaderSize + (long)size + ChecksumSize > file.Length && FindFlippedLength(file, offset, size, file.Length) is uint original)
+            {
+                size = original; // the damaged length field Scan found: the records after it are still there
+            }
+
+            offset += HeaderSize + (long)size + ChecksumSize;
         }
 
         return count;

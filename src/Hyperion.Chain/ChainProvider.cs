@@ -57,6 +57,13 @@ public sealed class ChainProvider : IChainReader, IDisposable
         return state is not null && edits.Head == number ? edits.Over(state) : state;
     }
 
+    public Hash256 StateRootAfter(ulong number, IReadOnlyList<StateChangeSet> spans)
+    {
+        ArgumentNullException.ThrowIfNull(spans);
+        EditedState edits = _edits;
+        return _states.StateRootAfter(number, edits.Head == number && !edits.IsEmpty ? [edits.Merge(new StateChangeSet([], [])), .. spans] : spans);
+    }
+
     public IStateReader? StateBefore(ulong number)
     {
         IStateReader? parent = number == 0 ? null : _states.At(number - 1);

@@ -5,8 +5,12 @@ using Hyperion.Execution.Specs;
 
 namespace Hyperion.Chain;
 
-/// <summary>What opening a chain found: blocks re-executed because the state store did not have them, and why the store was rebuilt.</summary>
-public sealed record RecoveryReport(int ReplayedBlocks, string? StateRebuildReason);
+/// <summary>
+/// What opening a chain found: blocks re-executed because the state store did not have them, why the store was
+/// rebuilt, and where the time went: reading (and checking) the block log, opening the state store, and re-executing
+/// and indexing the blocks.
+/// </summary>
+public sealed record RecoveryReport(int ReplayedBlocks, string? StateRebuildReason, TimeSpan ReadLog, TimeSpan OpenState, TimeSpan Replay);
 
 /// <summary>
 /// Opens a chain, or creates it from its genesis: in memory, or from a data directory's block log and state store.
@@ -43,6 +47,7 @@ public static class ChainRecovery
         genesis.Spec.EnsureSupportedFrom(1, genesis.Timestamp); // a chain MetisVM cannot run to the end fails here, not in the producer
         Hash256 genesisRoot = genesis.BuildState().ComputeStateRoot();
         Block genesisBlock = new(genesis.BuildHeader(genesisRoot), new BlockBody([], [], []));
+        var phase = System.Diagnostics.Stopwatch.StartNew();
         ChainStore store;
         IReadOnlyList<StoredBlock> logged = [];
         IReadOnlyList<IReadOnlyList<StateEdit>> editsBefore = [[]];
@@ -54,8 +59,25 @@ public static class ChainRecovery
         {
             Directory.CreateDirectory(dataDirectory);
             CheckChainId(dataDirectory, genesis.ChainId);
-            store = ChainStore.Open(Path.Combine(dataDirectory, ChainFileName), genesisBlock, out logged, out editsBefore);
+            string logPath = Path.Combine(dataDirectory, ChainFileName);
+            if (stateStore.HoldsState && !(File.Exists(logPath) && new FileInfo(logPath).Length > 0))
+            {
+                // The state store is only written after the log, so the log was there: starting would begin a new chain over it.
+                throw new InvalidDataException(
+                    $"{dataDirectory}: the block log {ChainFileName} is missing (or empty) but the state store {stateStore.Location} holds a chain's state. " +
+                    $"The block log is the chain's record and the node will not start a new chain over that state: restore {ChainFileName} from a backup, " +
+                    $"or, to start afresh and lose that chain, delete {stateStore.Location} (or use another --data-dir).");
+            }
+
+            store = ChainStore.Open(logPath, genesisBlock, out logged, out editsBefore);
+            if (store.TornTailBytes > 0)
+            {
+                warning?.Invoke($"{logPath}: cut an incomplete last record of {store.TornTailBytes} bytes (an append a crash interrupted, never acknowledged); the chain ends at block {logged.Count}");
+            }
         }
+
+        TimeSpan readLog = phase.Elapsed;
+        phase.Restart();
 
         IChainState states;
         string? rebuildReason;
@@ -69,6 +91,8 @@ public static class ChainRecovery
             throw;
         }
 
+        TimeSpan openState = phase.Elapsed;
+        phase.Restart();
         if (rebuildReason is not null)
         {
             warning?.Invoke($"state store {stateStore.Location}: {rebuildReason}; rebuilding it from genesis");
@@ -102,7 +126,7 @@ public static class ChainRecovery
             throw;
         }
 
-        report = new RecoveryReport(replayed, rebuildReason);
+        report = new RecoveryReport(replayed, rebuildReason, readLog, openState, phase.Elapsed);
         return chain;
     }
 

@@ -323,6 +323,9 @@ public sealed class ChainStore : IBlockReader, IDisposable
         }
     }
 
+    /// <summary>Bytes of an incomplete last record cut when the log was opened (see <see cref="BlockLog.TornTailBytes"/>).</summary>
+    public long TornTailBytes => _log?.TornTailBytes ?? 0;
+
     public StoredBlock Genesis => _state.Blocks[0];
 
     public StoredBlock Head => _state.Blocks[^1];

@@ -2,6 +2,7 @@ using Hyperion.Core;
 using Hyperion.Core.Blocks;
 using Hyperion.Execution.Blocks;
 using Hyperion.State;
+using Hyperion.State.World;
 
 namespace Hyperion.Chain;
 
@@ -26,6 +27,12 @@ public interface IChainReader
     /// state after its parent with the dev chain's state edits made before the block applied; null when not kept.
     /// </summary>
     IStateReader? StateBefore(ulong number);
+
+    /// <summary>
+    /// The state root of <see cref="StateAt"/>(<paramref name="number"/>) with <paramref name="spans"/> applied in order,
+    /// computed without changing the chain (the roots of eth_simulateV1's blocks).
+    /// </summary>
+    Hash256 StateRootAfter(ulong number, IReadOnlyList<StateChangeSet> spans);
 
     /// <summary>The oldest block whose state can be read.</summary>
     ulong OldestState { get; }

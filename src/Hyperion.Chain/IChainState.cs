@@ -40,6 +40,12 @@ public interface IChainState : IDisposable
     /// <summary>The state root after block <paramref name="number"/> (within the window).</summary>
     Hash256 StateRoot(ulong number);
 
+    /// <summary>
+    /// The state root after block <paramref name="number"/> (within the window) with <paramref name="spans"/> applied in
+    /// order, computed without changing the state (for simulated blocks).
+    /// </summary>
+    Hash256 StateRootAfter(ulong number, IReadOnlyList<StateChangeSet> spans);
+
     /// <summary>Applies block <paramref name="number"/>'s changes (built on the latest state) and returns its state root.</summary>
     Hash256 Stage(ulong number, StateChangeSet changes);
 

@@ -14,6 +14,9 @@ public interface IStateStore
     /// <summary>Where the state is kept, for messages.</summary>
     string Location { get; }
 
+    /// <summary>Whether the store already holds a chain's state (a chain was started on it).</summary>
+    bool HoldsState { get; }
+
     /// <summary>
     /// Opens the state at its head, which is at or behind the block log's <paramref name="logged"/> blocks (those after
     /// genesis); the caller re-executes the blocks after that head. A store that cannot be trusted is rebuilt from
@@ -29,6 +32,8 @@ public interface IStateStore
 public sealed class InMemoryStateStore : IStateStore
 {
     public string Location => "(in memory)";
+
+    public bool HoldsState => false;
 
     public IChainState Open(Func<InMemoryStateReader> genesis, BlockHeader genesisHeader, IReadOnlyList<StoredBlock> logged, out string? rebuildReason)
     {
@@ -50,6 +55,8 @@ public sealed class MetisStateStore(string directory) : IStateStore
     public string Directory { get; } = directory;
 
     public string Location => Directory;
+
+    public bool HoldsState => File.Exists(Path.Combine(Directory, "data.mdb"));
 
     /// <summary>
     /// The block log is made durable before the state of a block is, so the store's head is at or behind the log's; a

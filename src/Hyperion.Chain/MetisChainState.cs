@@ -96,6 +96,9 @@ public sealed class MetisChainState : IChainState
         return root;
     }
 
+    public Hash256 StateRootAfter(ulong number, IReadOnlyList<StateChangeSet> spans) =>
+        _store.SpeculativeRoot(number, MetisBlockChanges.From(spans));
+
     public Hash256 Stage(ulong number, StateChangeSet changes)
     {
         // Prune before staging, so that a failing prune leaves nothing half-done.

@@ -144,6 +144,18 @@ public sealed class StateHistory : IChainState
         return (CopyAtOrNull(number) ?? throw new StateUnavailableException(number, Oldest, Head)).ComputeStateRoot();
     }
 
+    public Hash256 StateRootAfter(ulong number, IReadOnlyList<StateChangeSet> spans)
+    {
+        ArgumentNullException.ThrowIfNull(spans);
+        InMemoryStateReader copy = CopyAtOrNull(number) ?? throw new StateUnavailableException(number, Oldest, Head);
+        foreach (StateChangeSet span in spans)
+        {
+            copy.Apply(span);
+        }
+
+        return copy.ComputeStateRoot();
+    }
+
     /// <summary>Walks a copy of the state (taken under the read lock, walked outside it, so the writer waits only for the copy).</summary>
     public bool TryWalk(ulong number, Action<IStateEnumerator> walk)
     {

@@ -48,8 +48,8 @@ public sealed partial class MetisVm
         ArgumentNullException.ThrowIfNull(precompiles);
         Host = host;
         _precompiles = precompiles;
-        Tracer = tracer;
         _frameTracer = tracer as ICallFrameTracer;
+        Tracer = _frameTracer is { WatchesInstructions: false } ? null : tracer; // frames only: the fast loop
         Fork = host.Block.Fork;
         _instructions = InstructionTable.For(Fork);
     }

@@ -30,13 +30,27 @@ public sealed class MetisBlockChanges
     /// account is destroyed; an account whose storage was cleared (destroyed or re-created) is destroyed and then set,
     /// so its new storage starts a fresh incarnation.
     /// </summary>
-    public static MetisBlockChanges From(StateChangeSet changes)
+    public static MetisBlockChanges From(StateChangeSet changes) => From([changes]);
+
+    /// <summary>The net effect of several spans applied one after the other (e.g. simulated blocks stacked on a state).</summary>
+    public static MetisBlockChanges From(IEnumerable<StateChangeSet> spans)
+    {
+        ArgumentNullException.ThrowIfNull(spans);
+        var result = new MetisBlockChanges();
+        foreach (StateChangeSet changes in spans)
+        {
+            result.Add(changes);
+        }
+
+        return result;
+    }
+
+    private void Add(StateChangeSet changes)
     {
         ArgumentNullException.ThrowIfNull(changes);
-        var result = new MetisBlockChanges();
         foreach ((Hash256 codeHash, byte[] code) in changes.Code)
         {
-            result.AddCodeByHash(codeHash, code);
+            AddCodeByHash(codeHash, code);
         }
 
         foreach (Hyperion.State.World.AccountChange change in changes.Accounts)
@@ -44,21 +58,19 @@ public sealed class MetisBlockChanges
             Hash256 addressHash = Keccak256.Hash(change.Address.Bytes);
             if (change.Deleted || change.StorageCleared)
             {
-                result.DeleteAccountByHash(addressHash);
+                DeleteAccountByHash(addressHash);
                 if (change.Deleted)
                 {
                     continue;
                 }
             }
 
-            result.SetAccountByHash(addressHash, change.Nonce, change.Balance, change.CodeHash);
+            SetAccountByHash(addressHash, change.Nonce, change.Balance, change.CodeHash);
             foreach ((UInt256 key, UInt256 value) in change.Storage)
             {
-                result.SetStorageByHash(addressHash, SlotHash(key), value);
+                SetStorageByHash(addressHash, SlotHash(key), value);
             }
         }
-
-        return result;
     }
 
     /// <summary>Sets the account (creates it if absent). Its storage root is computed by the store.</summary>

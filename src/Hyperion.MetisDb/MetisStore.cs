@@ -270,6 +270,64 @@ public sealed class MetisStore : IDisposable
         return new Hash256(value.AsSpan());
     }
 
+    /// <summary>
+    /// The state root <paramref name="changes"/> would give over the state after <paramref name="block"/> (which must be
+    /// readable), computed without writing anything: the changed accounts' leaves and storage roots are rebuilt from the
+    /// flat tables plus the changes, and the account trie reuses the cached nodes of untouched paths when
+    /// <paramref name="block"/> is the head (else it is hashed from the flat table, which costs a scan of all accounts).
+    /// </summary>
+    public Hash256 SpeculativeRoot(ulong block, MetisBlockChanges changes)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        using LightningTransaction transaction = BeginReadAt(block);
+        using LightningCursor accountCursor = transaction.CreateCursor(_accounts);
+        using LightningCursor storageCursor = transaction.CreateCursor(_storage);
+        Span<byte> accountKey = stackalloc byte[MetisKeys.AccountKeyLength];
+        var overlay = new Dictionary<Hash256, byte[]?>(changes.Accounts.Count);
+        foreach ((Hash256 address, MetisBlockChanges.AccountChange change) in changes.Accounts)
+        {
+            MetisKeys.Account(accountKey, address, block);
+            Account previous = default;
+            ulong incarnation = 0;
+            bool existed = MetisVersionedScan.TrySeek(accountCursor, accountKey, out ReadOnlySpan<byte> record, out _)
+                && MetisAccountRecord.TryRead(record, out previous, out incarnation);
+            Account? next = change.Account ?? (change.Destroyed || !existed ? null : previous);
+            if (next is not { } account)
+            {
+                overlay[address] = null;
+                continue;
+            }
+
+            Hash256 storageRoot = existed && !change.Destroyed ? previous.StorageRoot : Keccak256.EmptyTrieRoot;
+            if (change.Storage.Count > 0)
+            {
+                List<MerkleLeaf> slots = existed && !change.Destroyed ? StorageLeaves(storageCursor, address, incarnation, block) : [];
+
+                var changedSlots = new List<KeyValuePair<Hash256, byte[]?>>(change.Storage.Count);
+                foreach ((Hash256 slot, UInt256 value) in change.Storage)
+                {
+                    byte[] trimmed = new byte[value.ByteLength];
+                    value.WriteBigEndianTrimmed(trimmed);
+                    changedSlots.Add(new(slot, value.IsZero ? null : MetisAccountRecord.EncodeSlotValue(trimmed)));
+                }
+
+                storageRoot = MerkleNode.Build(StateTrieHasher.WithOverlay(slots, changedSlots).ToArray(), 0).RootHash();
+            }
+
+            overlay[address] = AccountRlp.Encode(account with { StorageRoot = storageRoot });
+        }
+
+        StateTrieHasher hasher;
+        lock (_writeLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            bool cacheDescribesBlock = _staged is null && Volatile.Read(ref _head) == (long)block;
+            hasher = StateTrieHasher.Speculative(_trieCacheDepth, cacheDescribesBlock ? _trie : null, overlay);
+        }
+
+        return hasher.ComputeRoot(accountCursor, block);
+    }
+
     /// <summary>Commits a block's net changes as the world state collects them (see <see cref="MetisBlockChanges.From"/>).</summary>
     public Hash256 Commit(ulong block, StateChangeSet changes) => Commit(block, MetisBlockChanges.From(changes));
 
@@ -534,6 +592,14 @@ public sealed class MetisStore : IDisposable
 
     private static Hash256 StorageRoot(LightningCursor storageCursor, in Hash256 address, ulong incarnation, ulong version, out int slotCount)
     {
+        List<MerkleLeaf> leaves = StorageLeaves(storageCursor, address, incarnation, version);
+        slotCount = leaves.Count;
+        return MerkleNode.Build(leaves.ToArray(), 0).RootHash();
+    }
+
+    /// <summary>The storage-trie leaves of one account incarnation at <paramref name="version"/>, sorted.</summary>
+    private static List<MerkleLeaf> StorageLeaves(LightningCursor storageCursor, in Hash256 address, ulong incarnation, ulong version)
+    {
         Span<byte> prefix = stackalloc byte[MetisKeys.StoragePrefixLength];
         MetisKeys.StoragePrefix(prefix, address, incarnation);
         var leaves = new List<MerkleLeaf>();
@@ -544,8 +610,7 @@ public sealed class MetisStore : IDisposable
                 leaves.Add(new MerkleLeaf(key.Slice(MetisKeys.StoragePrefixLength, 32).ToArray(), MetisAccountRecord.EncodeSlotValue(value)));
             }
         });
-        slotCount = leaves.Count;
-        return MerkleNode.Build(leaves.ToArray(), 0).RootHash();
+        return leaves;
     }
 
     /// <summary>

@@ -26,6 +26,9 @@ internal sealed class StateTrieHasher
     // Empty for the account trie; addressHash ‖ incarnation for one account's storage trie.
     private readonly byte[] _keyPrefix;
     private readonly ConcurrentQueue<(int Depth, int Prefix)> _recomputed = new();
+    // For a speculative root only: account leaves (hashed address → account RLP, null when removed) that replace the
+    // flat table's, grouped by their depth-D prefix, so a root is computed over state that was never written.
+    private readonly Dictionary<int, List<KeyValuePair<Hash256, byte[]?>>>? _overlay;
 
     public StateTrieHasher(int cachedDepth) : this(cachedDepth, [])
     {
@@ -43,6 +46,48 @@ internal sealed class StateTrieHasher
         {
             _levels[depth] = new MerkleNode?[1 << (4 * depth)];
         }
+    }
+
+    /// <summary>
+    /// A throwaway hasher of the account trie with <paramref name="overlay"/> over the flat table: it starts from the
+    /// nodes <paramref name="cached"/> holds (which must describe the version it will be asked for; null: none) minus the
+    /// paths the overlay touches, and never persists anything. The caller holds the store's write lock while it copies.
+    /// </summary>
+    public static StateTrieHasher Speculative(int cachedDepth, StateTrieHasher? cached, IReadOnlyDictionary<Hash256, byte[]?> overlay)
+    {
+        ArgumentNullException.ThrowIfNull(overlay);
+        var grouped = new Dictionary<int, List<KeyValuePair<Hash256, byte[]?>>>();
+        foreach (KeyValuePair<Hash256, byte[]?> entry in overlay)
+        {
+            int prefix = MetisKeys.TopNibbles(entry.Key, cachedDepth);
+            if (!grouped.TryGetValue(prefix, out List<KeyValuePair<Hash256, byte[]?>>? group))
+            {
+                grouped[prefix] = group = [];
+            }
+
+            group.Add(entry);
+        }
+
+        var hasher = new StateTrieHasher(cachedDepth, [], grouped);
+        if (cached is not null)
+        {
+            for (int depth = 0; depth <= cachedDepth; depth++)
+            {
+                Array.Copy(cached._levels[depth], hasher._levels[depth], hasher._levels[depth].Length);
+            }
+        }
+
+        foreach (Hash256 key in overlay.Keys)
+        {
+            hasher.Invalidate(key);
+        }
+
+        return hasher;
+    }
+
+    private StateTrieHasher(int cachedDepth, byte[] storagePrefix, Dictionary<int, List<KeyValuePair<Hash256, byte[]?>>> overlay) : this(cachedDepth, storagePrefix)
+    {
+        _overlay = overlay;
     }
 
     public void Invalidate(in Hash256 key)
@@ -166,7 +211,7 @@ internal sealed class StateTrieHasher
         }
 
         _levels[depth][prefix] = node;
-        if (_keyPrefix.Length == 0)
+        if (_keyPrefix.Length == 0 && _overlay is null)
         {
             _recomputed.Enqueue((depth, prefix)); // only the account trie is persisted
         }
@@ -239,6 +284,39 @@ internal sealed class StateTrieHasher
                 leaves.Add(new MerkleLeaf(key.Slice(keyStart, 32).ToArray(), MetisAccountRecord.EncodeSlotValue(value)));
             }
         });
-        return leaves;
+        return _overlay is not null && _overlay.TryGetValue(prefix, out List<KeyValuePair<Hash256, byte[]?>>? changed) ? WithOverlay(leaves, changed) : leaves;
+    }
+
+    /// <summary>
+    /// <paramref name="leaves"/> with <paramref name="changed"/> (under the same prefix) replacing, adding or (null)
+    /// removing leaves; sorted by key.
+    /// </summary>
+    internal static List<MerkleLeaf> WithOverlay(List<MerkleLeaf> leaves, IEnumerable<KeyValuePair<Hash256, byte[]?>> changed)
+    {
+        var merged = new SortedDictionary<Hash256, byte[]>();
+        foreach (MerkleLeaf leaf in leaves)
+        {
+            merged[new Hash256(leaf.Key)] = leaf.Value;
+        }
+
+        foreach ((Hash256 key, byte[]? value) in changed)
+        {
+            if (value is null)
+            {
+                merged.Remove(key);
+            }
+            else
+            {
+                merged[key] = value;
+            }
+        }
+
+        var result = new List<MerkleLeaf>(merged.Count);
+        foreach ((Hash256 key, byte[] value) in merged)
+        {
+            result.Add(new MerkleLeaf(key.ToArray(), value));
+        }
+
+        return result;
     }
 }

@@ -150,7 +150,9 @@ public sealed class NodeBuilder
             disposables.Add(events);
             var debug = new DebugModule(chain.Chain, eth) { MaxTraceBytes = _maxTraceBytes };
             var history = new AccountHistoryModule(chain.Chain);
-            var modules = new List<IRpcModule> { eth, debug, new TraceModule(chain.Chain, debug), new SimulateModule(chain.Chain, eth), history, new OtterscanModule(chain.Chain, eth, debug, history), events };
+            var addresses = new AddressIndex(chain.Chain, _chain.DataDirectory);
+            disposables.Add(addresses);
+            var modules = new List<IRpcModule> { eth, debug, new TraceModule(chain.Chain, debug), new SimulateModule(chain.Chain, eth), history, new OtterscanModule(chain.Chain, eth, debug, history, addresses), events };
             if (_devControls)
             {
                 modules.Add(new DevModule(chain.Dev, chain.Chain));

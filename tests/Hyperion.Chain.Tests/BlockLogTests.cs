@@ -94,10 +94,42 @@ public sealed class BlockLogTests : IDisposable
 
         byte[] oversized = File.ReadAllBytes(path);
         oversized[^1] ^= 0x80;
-        oversized[11] = 0x7f; // the second record's length field: far beyond the file, as a torn append leaves it
+        oversized[11] = 0x7f; // the second record's length field: above the record limit, which no append writes
+        File.WriteAllBytes(path, oversized);
+        Assert.Contains("above the", Assert.Throws<BlockLogDamagedException>(() => BlockLog.Open(path, out _)).Message);
+
+        oversized[11] = 0;
+        oversized[13] = 0x01;
+        oversized[14] = 0x00; // 256 bytes declared, 7 written and no length a bit away fits them: a torn append
         File.WriteAllBytes(path, oversized);
         using BlockLog torn = BlockLog.Open(path, out List<byte[]> records);
         Assert.Single(records);
+        Assert.Equal(11, torn.TornTailBytes);
+    }
+
+    [Fact]
+    public void A_flipped_bit_in_a_length_field_that_points_past_the_end_is_damage_not_a_torn_tail()
+    {
+        string path = Path.Combine(_directory, "log");
+        using (BlockLog log = BlockLog.Open(path, out _))
+        {
+            for (byte i = 1; i <= 4; i++)
+            {
+                log.Append([i, i, i]);
+            }
+        }
+
+        // Before this was refused, the second record looked torn and the three blocks from it were cut.
+        byte[] bytes = File.ReadAllBytes(path);
+        bytes[11 + 2] ^= 0x04; // the second record's length: 3 -> 1027, past the end of the 44-byte file
+        File.WriteAllBytes(path, bytes);
+        BlockLogDamagedException error = Assert.Throws<BlockLogDamagedException>(() => BlockLog.Open(path, out _));
+        Assert.Equal(1, error.Record);
+        Assert.Contains("its length field says 1027 bytes where the record holds 3", error.Message);
+        Assert.Equal(bytes, File.ReadAllBytes(path));
+
+        BlockLogRepair repair = BlockLog.Repair(path);
+        Assert.Equal((1, 3), (repair.KeptRecords, repair.DroppedRecords)); // the report counts the records behind the damaged field
     }
 
     [Fact]

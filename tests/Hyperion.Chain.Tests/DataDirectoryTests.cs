@@ -66,4 +66,60 @@ public sealed class DataDirectoryTests : IDisposable
         Assert.Equal(0UL, restarted.Chain.Store.Head.Number);
         Assert.Contains(warnings, w => w.Contains("rebuilding it from genesis", StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_missing_or_empty_block_log_beside_a_state_store_refuses_to_start_a_new_chain_over_it(bool empty)
+    {
+        var options = new ChainOptions { DataDirectory = _directory };
+        using (LocalChain chain = LocalChain.Start(TestChain.Genesis(), options))
+        {
+            Transaction tx = TestChain.Transfer(0, Bob, 1, 0);
+            Assert.Null(chain.Pool.Add(tx));
+            TestChain.WaitForInclusion(chain, tx.Hash);
+        }
+
+        string log = Path.Combine(_directory, ChainRecovery.ChainFileName);
+        byte[] bytes = File.ReadAllBytes(log);
+        string state = Path.Combine(_directory, ChainRecovery.StateDirectoryName);
+        string[] stateFiles = [.. Directory.GetFiles(state).Order(StringComparer.Ordinal)];
+        if (empty)
+        {
+            File.WriteAllBytes(log, []);
+        }
+        else
+        {
+            File.Delete(log);
+        }
+
+        InvalidDataException error = Assert.Throws<InvalidDataException>(() => LocalChain.Start(TestChain.Genesis(), options));
+        Assert.Contains("the block log chain.log is missing (or empty) but the state store", error.Message);
+        Assert.Contains("restore chain.log from a backup", error.Message);
+        Assert.True(!File.Exists(log) || new FileInfo(log).Length == 0, "a new chain was written");
+        Assert.Equal(stateFiles, Directory.GetFiles(state).Order(StringComparer.Ordinal).ToArray()); // the state store is left as it was
+
+        File.WriteAllBytes(log, bytes);
+        using LocalChain restored = LocalChain.Start(TestChain.Genesis(), options);
+        Assert.True(restored.Chain.Store.Head.Number >= 1);
+    }
+
+    [Fact]
+    public void A_torn_tail_is_cut_with_a_warning_naming_the_bytes_and_the_head()
+    {
+        var options = new ChainOptions { DataDirectory = _directory };
+        ulong head;
+        using (LocalChain chain = LocalChain.Start(TestChain.Genesis(), options))
+        {
+            chain.Dev.Mine();
+            head = chain.Chain.Store.Head.Number;
+        }
+
+        string log = Path.Combine(_directory, ChainRecovery.ChainFileName);
+        File.AppendAllBytes(log, [0, 0, 1, 0, 0xde, 0xad, 0xbe, 0xef, 0x01]); // 256 bytes declared, 5 written
+        var warnings = new List<string>();
+        using LocalChain restarted = LocalChain.Start(TestChain.Genesis(), options with { Warning = warnings.Add });
+        Assert.Equal(head, restarted.Chain.Store.Head.Number);
+        Assert.Contains(warnings, w => w.Contains("cut an incomplete last record of 9 bytes", StringComparison.Ordinal) && w.Contains($"ends at block {head}", StringComparison.Ordinal));
+    }
 }

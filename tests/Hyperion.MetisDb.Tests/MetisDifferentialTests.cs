@@ -110,6 +110,42 @@ public class MetisDifferentialTests
         }, iter: 6);
 
     [Fact]
+    public void Speculative_roots_of_stacked_change_sets_equal_the_in_memory_root_and_write_nothing() =>
+        Gen.Int.Sample(seed =>
+        {
+            using var directory = new TempDirectory();
+            var random = new Random(seed);
+            var history = new List<InMemoryStateReader>();
+            var reference = new InMemoryStateReader();
+            using MetisStore store = MetisStore.Open(directory.Path, new MetisStoreOptions { Durable = false, TrieCacheDepth = 1 + (seed & 3) });
+            for (ulong block = 0; block < 8; block++)
+            {
+                StateChangeSet changes = RandomChangeSet(random, reference);
+                reference.Apply(changes);
+                store.Commit(block, changes);
+                history.Add(reference.Clone());
+            }
+
+            Hash256 headRoot = store.GetStateRoot(7);
+            foreach (ulong baseBlock in new ulong[] { 7, 3 }) // the head (cached trie nodes) and an older block (hashed from the flat table)
+            {
+                InMemoryStateReader speculative = history[(int)baseBlock].Clone();
+                var spans = new List<StateChangeSet>();
+                for (int i = 0; i < 3; i++)
+                {
+                    StateChangeSet span = RandomChangeSet(random, speculative);
+                    speculative.Apply(span);
+                    spans.Add(span);
+                    Assert.Equal(speculative.ComputeStateRoot(), store.SpeculativeRoot(baseBlock, MetisBlockChanges.From(spans)));
+                }
+            }
+
+            Assert.Equal(7UL, store.Head);
+            Assert.Equal(headRoot, store.Commit(8, new MetisBlockChanges())); // the cached trie is untouched
+            Assert.True(store.Verify().Ok);
+        }, iter: 6);
+
+    [Fact]
     public void WorldState_over_a_MetisDB_snapshot_matches_WorldState_over_the_in_memory_state()
     {
         // The same transactions run on two world states, one reading a MetisDB snapshot and one the in-memory state;

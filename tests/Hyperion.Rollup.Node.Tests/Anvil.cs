@@ -24,6 +24,10 @@ public sealed class Anvil : IAsyncDisposable
 
     private readonly Process _process;
 
+    // anvil checks a blob transaction's KZG proofs on its first send (loading the trusted setup): on a loaded 2-core
+    // machine that outlasts the RPC client's 20 s default (a process-wide setting of Nethereum's client).
+    static Anvil() => Nethereum.JsonRpc.Client.ClientBase.ConnectionTimeout = TimeSpan.FromSeconds(120);
+
     private Anvil(Process process, Uri url)
     {
         _process = process;

@@ -81,7 +81,7 @@ internal static class DevCommand
                     parse.GetValue(chainId), parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(dataDir), parse.GetValue(ephemeral),
                     parse.GetValue(blockTime), parse.GetValue(genesisFile), parse.GetValue(accounts), parse.GetValue(mnemonic)!,
                     parse.GetValue(logLevel)!, parse.GetValue(modelDir), parse.GetValue(modelThreads), parse.GetValue(rpcGasCap),
-                    CorsOrigins.Parse(parse.GetValue(cors)!),
+                    CorsOrigins.Parse(parse.GetValue(cors)!), rpcLimits.ConnectionsPerClient(parse),
                     builder => rpcLimits.From(parse)(builder).WithBlockExecutor((spec, precompiles) => ExecThreadsOption.Executor(threads, spec, precompiles, sequentialBelow: null)),
                     cancellation).ConfigureAwait(false);
             }
@@ -97,7 +97,7 @@ internal static class DevCommand
     private static async Task<int> RunAsync(
         ulong chainId, string host, int port, DirectoryInfo? dataDir, bool ephemeral, int? blockTimeMs, FileInfo? genesisFile,
         int accountCount, string mnemonic, string logLevel, DirectoryInfo? modelDir, int modelThreads, ulong rpcGasCap, IReadOnlyList<string> corsOrigins,
-        Func<NodeBuilder, NodeBuilder> withRpcLimits, CancellationToken cancellation)
+        int connectionsPerClient, Func<NodeBuilder, NodeBuilder> withRpcLimits, CancellationToken cancellation)
     {
         if (modelThreads is < 1 or > 64)
         {
@@ -140,13 +140,14 @@ internal static class DevCommand
         ChainStore store = node.Chain.Chain.Store;
         if (directory is not null)
         {
-            LogOpened(log, store.Head.Number, starting.Elapsed.TotalMilliseconds, node.Chain.Recovery.ReplayedBlocks, null);
+            RecoveryReport recovery = node.Chain.Recovery;
+            LogOpened(log, store.Head.Number, starting.Elapsed.TotalMilliseconds, recovery.ReadLog.TotalMilliseconds, recovery.OpenState.TotalMilliseconds, recovery.Replay.TotalMilliseconds, recovery.ReplayedBlocks, null);
         }
 
         var blockLog = new BlockLog(log, node.Methods);
         node.Chain.Chain.BlockAdded += blockLog.OnBlockAdded;
 
-        await using RpcServer server = await NodeLogging.StartServerAsync(node, new RpcServerOptions { Host = host, Port = port, CorsOrigins = corsOrigins, LoggerFactory = loggers }, cancellation).ConfigureAwait(false);
+        await using RpcServer server = await NodeLogging.StartServerAsync(node, new RpcServerOptions { Host = host, Port = port, CorsOrigins = corsOrigins, MaxConnectionsPerClient = connectionsPerClient, LoggerFactory = loggers }, cancellation).ConfigureAwait(false);
 
         PrintBanner(node, genesis, mnemonic, devAccounts, directory, store.Head.Number, server.Address);
         Console.WriteLine($"Models:         {models.Directory} ({models.Files.Count} HQM file(s); inference precompile {InferencePrecompile.DefaultAddress}, registry {ModelRegistry.DefaultAddress})");
@@ -171,9 +172,10 @@ internal static class DevCommand
     private static readonly Action<ILogger, string, Exception?> LogWarning =
         LoggerMessage.Define<string>(LogLevel.Warning, new EventId(1, "Warning"), "{Message}");
 
-    private static readonly Action<ILogger, ulong, double, int, Exception?> LogOpened =
-        LoggerMessage.Define<ulong, double, int>(LogLevel.Information, new EventId(2, "Opened"),
-            "opened the chain at block {Number} in {Milliseconds:0} ms (state in MetisDB, {Replayed} blocks re-executed)");
+    private static readonly Action<ILogger, ulong, double, double, double, double, int, Exception?> LogOpened =
+        LoggerMessage.Define<ulong, double, double, double, double, int>(LogLevel.Information, new EventId(2, "Opened"),
+            "opened the chain at block {Number} in {Milliseconds:0} ms (block log read and checked {ReadLogMs:0} ms, state store opened {OpenStateMs:0} ms, " +
+            "blocks indexed {ReplayMs:0} ms of which {Replayed} re-executed)");
 
     private static readonly Action<ILogger, ulong, Exception?> LogStopped =
         LoggerMessage.Define<ulong>(LogLevel.Information, new EventId(3, "Stopped"), "stopped at block {Number}");

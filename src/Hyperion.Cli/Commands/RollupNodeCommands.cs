@@ -62,7 +62,7 @@ internal static class RollupNodeCommands
                     name, ParseUrl(parse.GetValue(l1Rpc)!, "--l1-rpc"), parse.GetValue(l1Beacon) is string beacon ? ParseUrl(beacon, "--l1-beacon") : null,
                     parse.GetValue(rollupConfig)!, sequencer ? ParseKey(parse.GetValue(sequencerKey)!) : null, parse.GetValue(l1Confirmations),
                     parse.GetValue(dataDir), parse.GetValue(ephemeral), parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(trustedSetup),
-                    NodeLogging.Level(parse.GetValue(logLevel)!), rpcLimits.From(parse));
+                    NodeLogging.Level(parse.GetValue(logLevel)!), rpcLimits.From(parse), rpcLimits.ConnectionsPerClient(parse));
                 return await RunAsync(settings, cancellation).ConfigureAwait(false);
             }
             catch (Exception e) when (e is RollupConfigException or IOException or ArgumentException or FormatException or InvalidDataException or UnauthorizedAccessException)
@@ -114,7 +114,7 @@ internal static class RollupNodeCommands
             }
         };
 
-        await using RpcServer server = await NodeLogging.StartServerAsync(node.Node, new RpcServerOptions { Host = settings.Host, Port = settings.Port, LoggerFactory = loggers }, cancellation).ConfigureAwait(false);
+        await using RpcServer server = await NodeLogging.StartServerAsync(node.Node, new RpcServerOptions { Host = settings.Host, Port = settings.Port, MaxConnectionsPerClient = settings.ConnectionsPerClient, LoggerFactory = loggers }, cancellation).ConfigureAwait(false);
         node.Run();
         RollupHeads heads = node.Engine.Heads;
         Console.WriteLine(settings.SequencerKey is null ? "Hyperion rollup verifier" : "Hyperion rollup sequencer");
@@ -162,5 +162,5 @@ internal static class RollupNodeCommands
 
     private sealed record Settings(
         string Name, Uri L1Rpc, Uri? L1Beacon, FileInfo RollupConfig, byte[]? SequencerKey, ulong L1Confirmations, DirectoryInfo? DataDirectory,
-        bool Ephemeral, string Host, int Port, FileInfo? TrustedSetup, LogLevel LogLevel, Func<NodeBuilder, NodeBuilder> RpcLimits);
+        bool Ephemeral, string Host, int Port, FileInfo? TrustedSetup, LogLevel LogLevel, Func<NodeBuilder, NodeBuilder> RpcLimits, int ConnectionsPerClient);
 }

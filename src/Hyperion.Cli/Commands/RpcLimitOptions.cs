@@ -51,7 +51,26 @@ internal sealed class RpcLimitOptions
         DefaultValueFactory = _ => EventModule.DefaultMaxFiltersPerClient,
     };
 
-    public IEnumerable<Option> All => [_evmTimeout, _batchBudget, _concurrency, _logsMaxResults, _logsMaxRange, _traceMaxBytes, _filtersPerClient];
+    private readonly Option<int> _connectionsPerClient = new("--rpc-connections-per-client")
+    {
+        Description = "Connections (HTTP keep-alive and WebSocket) one remote address may hold open at once (0: no limit).",
+        DefaultValueFactory = _ => RpcServerOptions.DefaultMaxConnectionsPerClient,
+    };
+
+    /// <summary>Most connections one remote address may be given (a sanity bound on the option, far above any real need).</summary>
+    private const int MaxConnectionsPerClient = 65_536;
+
+    public IEnumerable<Option> All => [_evmTimeout, _batchBudget, _concurrency, _logsMaxResults, _logsMaxRange, _traceMaxBytes, _filtersPerClient, _connectionsPerClient];
+
+    /// <summary>The server's limit of connections per remote address (<see cref="RpcServerOptions.MaxConnectionsPerClient"/>).</summary>
+    /// <exception cref="ArgumentException">The value is out of range.</exception>
+    public int ConnectionsPerClient(ParseResult parse)
+    {
+        int connections = parse.GetValue(_connectionsPerClient);
+        return connections is >= 0 and <= MaxConnectionsPerClient
+            ? connections
+            : throw new ArgumentException($"--rpc-connections-per-client must be in 0..{MaxConnectionsPerClient} (0: no limit)");
+    }
 
     /// <summary>Applies the parsed values to <paramref name="builder"/>.</summary>
     /// <exception cref="ArgumentException">A value is out of range or not a duration.</exception>

@@ -18,6 +18,12 @@ public interface ICallFrameTracer : IEvmTracer
 
     /// <summary>The frame last entered ends; <paramref name="error"/> is null on success.</summary>
     void OnExit(long gasUsed, ReadOnlySpan<byte> output, string? error, bool reverted);
+
+    /// <summary>
+    /// False for a tracer that ignores <see cref="IEvmTracer.OnStep"/>, <see cref="IEvmTracer.OnStepCost"/> and
+    /// <see cref="IEvmTracer.OnFault"/>: the VM then runs its untraced interpreter loop and reports only frames.
+    /// </summary>
+    bool WatchesInstructions => true;
 }
 
 /// <summary>Frame type names as geth's tracers spell them.</summary>

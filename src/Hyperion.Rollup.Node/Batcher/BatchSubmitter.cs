@@ -23,6 +23,12 @@ public sealed record BatcherOptions
     public ulong MaxChannelDuration { get; init; } = 1;
 
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// At start, how many L1 blocks to wait for transactions this key sent before (a previous run's, still in L1's
+    /// pool) to be included before going on without them (one stuck for good must not stop the batcher).
+    /// </summary>
+    public ulong StartupPendingWait { get; init; } = 25;
 }
 
 /// <summary>What one posted channel was: its L2 blocks, the mode chosen, and the L1 transactions that carried it.</summary>
@@ -30,9 +36,12 @@ public sealed record PostedChannel(ChannelId Id, ulong FirstBlock, ulong LastBlo
 
 /// <summary>
 /// The batcher: follows the L2 node's unsafe head, fills channels with the blocks after what L1 already has (the safe
-/// head), and posts each channel to the batch inbox through the <see cref="TxManager"/>. It starts from the safe head,
-/// so a restart re-posts only what L1 does not yet make safe; an L2 reorg below what it holds, or posted data that L1
-/// never turned into safe blocks within a channel timeout (an L1 reorg dropped it), sends it back to the safe head.
+/// head), and posts each channel to the batch inbox through the <see cref="TxManager"/>. It starts from the safe head
+/// once that head accounts for everything L1 holds (op-batcher's wait for node sync): its own transactions from a
+/// previous run are included, and the L2 node's derivation has read L1 past the head of that moment. So a restart
+/// posts no block twice, even when the node restarted too and is re-deriving. An L2 reorg below what it holds, or
+/// posted data that L1 never turned into safe blocks within a channel timeout (an L1 reorg dropped it), sends it back
+/// to the safe head.
 /// </summary>
 public sealed class BatchSubmitter
 {
@@ -45,6 +54,12 @@ public sealed class BatchSubmitter
     private ulong _channelOpenedAtL1;
     private ulong? _next;
     private ulong? _lastSafe;
+
+    /// <summary>At start: the L1 block the L2 node must derive past before the batcher reads its safe head.</summary>
+    private ulong? _startAfterL1;
+
+    /// <summary>At start: the L1 head when this key's pending transactions were first seen.</summary>
+    private ulong? _pendingSeenAtL1;
 
     /// <summary>Channels posted whose blocks L1 has not made safe yet, oldest first.</summary>
     private readonly Queue<PostedChannel> _unsafePosted = new();
@@ -99,6 +114,11 @@ public sealed class BatchSubmitter
         ulong safe = status.Safe.Number;
         if (_next is null)
         {
+            if (!await SyncedToL1Async(status, cancellation).ConfigureAwait(false))
+            {
+                return null;
+            }
+
             if (_log.IsEnabled(LogLevel.Information))
             {
                 _log.LogInformation("batcher: starting after the L2 safe head {Safe}", safe);
@@ -242,6 +262,45 @@ public sealed class BatchSubmitter
         return headL1 > includedAt + _config.ChannelTimeoutBedrock
             ? $"blocks up to {oldest.LastBlock} were posted at L1 block {includedAt} but L1 has them safe only up to {safe}"
             : null;
+    }
+
+    /// <summary>
+    /// Whether the L2 node's safe head now covers every batch of this key on L1: none of its transactions is still in
+    /// L1's pool (or the wait for them has passed <see cref="BatcherOptions.StartupPendingWait"/> L1 blocks), and the
+    /// node's derivation has read past the L1 head of that moment. Without this a batcher restarted beside a node
+    /// that is still re-deriving (or before its last transaction landed) would post the same blocks again.
+    /// </summary>
+    private async Task<bool> SyncedToL1Async(L2SyncStatus status, CancellationToken cancellation)
+    {
+        if (_startAfterL1 is null)
+        {
+            ulong head = await _tx.L1HeadAsync(cancellation).ConfigureAwait(false);
+            ulong pending = await _tx.PendingCountAsync(cancellation).ConfigureAwait(false);
+            if (pending > 0)
+            {
+                _pendingSeenAtL1 ??= head;
+                if (head < _pendingSeenAtL1 + _options.StartupPendingWait)
+                {
+                    if (head == _pendingSeenAtL1 && _log.IsEnabled(LogLevel.Information))
+                    {
+                        _log.LogInformation("batcher: {Count} transaction(s) of {Sender} from before are in L1's pool; waiting for them before resuming", pending, _tx.Sender);
+                    }
+
+                    return false;
+                }
+
+                _log.LogWarning("batcher: {Count} transaction(s) of {Sender} still pending after {Blocks} L1 blocks; resuming without them", pending, _tx.Sender, _options.StartupPendingWait);
+            }
+
+            // Read after the pending count: every transaction of ours that L1 holds is in a block at or below it.
+            _startAfterL1 = await _tx.L1HeadAsync(cancellation).ConfigureAwait(false);
+            if (status.CurrentL1 <= _startAfterL1 && _log.IsEnabled(LogLevel.Information))
+            {
+                _log.LogInformation("batcher: waiting for the L2 node to derive L1 past block {Head} (it reads block {Current})", _startAfterL1, status.CurrentL1);
+            }
+        }
+
+        return status.CurrentL1 > _startAfterL1;
     }
 
     private void Reset(ulong safe)

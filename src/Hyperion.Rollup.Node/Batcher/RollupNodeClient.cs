@@ -10,8 +10,11 @@ namespace Hyperion.Rollup.Node.Batcher;
 /// <summary>An L2 block as the batcher reads it: its reference (with L1 origin and sequence number) and transactions.</summary>
 public sealed record L2Block(L2BlockRef Ref, IReadOnlyList<Transaction> Transactions);
 
-/// <summary>The L2 heads of <c>optimism_syncStatus</c> that the batcher follows.</summary>
-public sealed record L2SyncStatus(L2BlockRef Unsafe, L2BlockRef Safe, ulong HeadL1);
+/// <summary>
+/// The L2 heads of <c>optimism_syncStatus</c> that the batcher follows, the node's L1 head, and the L1 block its
+/// derivation is reading (<c>current_l1</c>: every L1 block before it has been derived).
+/// </summary>
+public sealed record L2SyncStatus(L2BlockRef Unsafe, L2BlockRef Safe, ulong HeadL1, ulong CurrentL1);
 
 /// <summary>
 /// The L2 node (sequencer) over JSON-RPC: <c>optimism_syncStatus</c> for its heads and
@@ -24,7 +27,8 @@ public sealed class RollupNodeClient(IJsonRpc l2)
     {
         JToken status = await l2.CallAsync("optimism_syncStatus", [], cancellation).ConfigureAwait(false)
             ?? throw new FormatException("optimism_syncStatus answered null");
-        return new L2SyncStatus(L2Ref(status, "unsafe_l2"), L2Ref(status, "safe_l2"), Number(status["head_l1"], "head_l1.number"));
+        return new L2SyncStatus(L2Ref(status, "unsafe_l2"), L2Ref(status, "safe_l2"), Number(status["head_l1"], "head_l1.number"),
+            Number(status["current_l1"], "current_l1.number"));
     }
 
     /// <summary>The block at <paramref name="number"/>, or null when the node has none.</summary>

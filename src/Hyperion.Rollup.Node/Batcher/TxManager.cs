@@ -185,6 +185,22 @@ public sealed class TxManager
         return (baseFee, blobBaseFee);
     }
 
+    /// <summary>How many of the sender's transactions L1's pool holds beyond its latest block (sent, not yet included).</summary>
+    public async Task<ulong> PendingCountAsync(CancellationToken cancellation)
+    {
+        ulong pending = await PendingNonceAsync(cancellation).ConfigureAwait(false);
+        ulong included = await NonceAsync("latest", cancellation).ConfigureAwait(false);
+        return pending > included ? pending - included : 0;
+    }
+
+    /// <summary>The number of L1's latest block.</summary>
+    public async Task<ulong> L1HeadAsync(CancellationToken cancellation)
+    {
+        JToken latest = await _l1.CallAsync("eth_getBlockByNumber", ["latest", false], cancellation).ConfigureAwait(false)
+            ?? throw new JsonRpcCallException("eth_getBlockByNumber", "L1 has no latest block");
+        return RpcObjects.Quantity(latest, "number");
+    }
+
     /// <summary>Whether L1's canonical chain still includes <paramref name="hash"/> (an L1 reorg may have dropped it).</summary>
     public async Task<bool> IsIncludedAsync(Hash256 hash, CancellationToken cancellation)
     {

@@ -216,8 +216,11 @@ public sealed class DebugModule : IRpcModule
     /// <summary>The traced transaction's result and gas limit, and (computed on demand) the state before and after it.</summary>
     private sealed record TraceContext(TransactionResult Result, ulong GasLimit, Func<(IStateReader Before, IStateReader After)> States);
 
+    /// <summary>A boolean option of the tracer options or tracerConfig (absent or null: false); another type is refused.</summary>
     private static bool Flag(JsonElement options, string name) =>
-        options.ValueKind == JsonValueKind.Object && options.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.True;
+        options.ValueKind != JsonValueKind.Object || !options.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null ? false
+        : value.ValueKind is JsonValueKind.True or JsonValueKind.False ? value.GetBoolean()
+        : throw RpcException.InvalidParams($"{name}: expected a boolean, got {value.GetRawText()}");
 
     /// <summary>geth's debug_traceCall takes state overrides in its options object (stateOverrides).</summary>
     private static StateOverrides? TraceCallOverrides(RpcParams p) =>

@@ -29,7 +29,8 @@ public sealed class DevModule(IDevControls dev, IChainReader chain) : IRpcModule
         registry
             .Add("evm_mine", p =>
             {
-                ulong? timestamp = p.Has(0) && p[0].ValueKind == JsonValueKind.String ? p.GetQuantity(0) : null;
+                // A timestamp as a hex quantity or (as Hardhat sends it) a JSON number; anything else is refused, not ignored.
+                ulong? timestamp = p.Has(0) ? EthModule.GetNumber(p, 0) : null;
                 dev.Mine(timestamp);
                 return "0x0";
             })

@@ -228,7 +228,11 @@ public sealed class EthModule : IRpcModule
 
     // ---- blocks and transactions
 
-    private static bool FullTransactions(RpcParams p) => p.Has(1) && p[1].ValueKind == JsonValueKind.True;
+    /// <summary>The "full transactions" flag of eth_getBlockBy*: a boolean (absent or null: false), as geth requires.</summary>
+    private static bool FullTransactions(RpcParams p) =>
+        !p.Has(1) ? false
+        : p[1].ValueKind is JsonValueKind.True or JsonValueKind.False ? p[1].GetBoolean()
+        : throw RpcException.InvalidParams($"invalid argument 1: expected a boolean (full transactions), got {p[1].GetRawText()}");
 
     private static StoredBlock? TryResolve(Func<StoredBlock?> resolve)
     {

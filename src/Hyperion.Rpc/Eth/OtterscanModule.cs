@@ -8,12 +8,13 @@ using Hyperion.State;
 namespace Hyperion.Rpc.Eth;
 
 /// <summary>
-/// Otterscan's ots_* methods (API level 8), so that Otterscan can be pointed at the node. The chain keeps no index of
-/// addresses, so searches scan blocks from the given one (time in proportion to a dev chain's size), and
-/// an address's transactions are those it sent, received or created at the top level (not internal calls); a contract
-/// created by another contract has no known creator. Block issuance is zero (proof of stake).
+/// Otterscan's ots_* methods (API level 8), so that Otterscan can be pointed at the node. Searches and contract
+/// creators come from the chain's <see cref="AddressIndex"/>: an address's transactions are those that touched it at the
+/// top level or in any internal frame (call, creation, self-destruct beneficiary), and a contract's creator is the
+/// account that ran its creation (a factory contract for CREATE/CREATE2 inside a transaction). Block issuance is zero
+/// (proof of stake).
 /// </summary>
-public sealed class OtterscanModule(IChainReader chain, EthModule eth, DebugModule debug, AccountHistoryModule history) : IRpcModule
+public sealed class OtterscanModule(IChainReader chain, EthModule eth, DebugModule debug, AccountHistoryModule history, AddressIndex index) : IRpcModule
 {
     /// <summary>Most transactions one search page returns.</summary>
     public const int MaxPageSize = 100;
@@ -22,6 +23,7 @@ public sealed class OtterscanModule(IChainReader chain, EthModule eth, DebugModu
     private readonly EthModule _eth = eth ?? throw new ArgumentNullException(nameof(eth));
     private readonly DebugModule _debug = debug ?? throw new ArgumentNullException(nameof(debug));
     private readonly AccountHistoryModule _history = history ?? throw new ArgumentNullException(nameof(history));
+    private readonly AddressIndex _index = index ?? throw new ArgumentNullException(nameof(index));
 
     public void Register(RpcMethodRegistry registry)
     {
@@ -71,20 +73,12 @@ public sealed class OtterscanModule(IChainReader chain, EthModule eth, DebugModu
 
     private JsonObject? ContractCreator(Address contract)
     {
-        IBlockReader blocks = _chain.Blocks;
-        for (ulong number = blocks.Head.Number; number > 0; number--)
+        if (_index.Creator(contract) is not { } creation || _chain.Blocks.GetByNumber(creation.Transaction.Block) is not { } block)
         {
-            StoredBlock block = blocks.GetByNumber(number)!;
-            for (int i = 0; i < block.Receipts.Count; i++)
-            {
-                if (block.ContractAddress(i) == contract)
-                {
-                    return new JsonObject { ["hash"] = block.Block.Transactions[i].Hash.ToString(), ["creator"] = block.Senders[i].ToString() };
-                }
-            }
+            return null;
         }
 
-        return null;
+        return new JsonObject { ["hash"] = block.Block.Transactions[creation.Transaction.Index].Hash.ToString(), ["creator"] = creation.Creator.ToString() };
     }
 
     private JsonObject BlockDetails(StoredBlock block)
@@ -136,76 +130,34 @@ public sealed class OtterscanModule(IChainReader chain, EthModule eth, DebugModu
     /// </summary>
     private JsonObject Search(Address address, ulong from, int pageSize, bool before)
     {
-        IBlockReader blocks = _chain.Blocks;
-        ulong head = blocks.Head.Number;
+        ulong head = _chain.Blocks.Head.Number;
+        bool fromEnd = before && (from == 0 || from > head);
         // Whole blocks, as Erigon's: a page may hold more than pageSize transactions to end on a block boundary.
-        var found = new List<(StoredBlock Block, int Index)>();
-        bool exhausted = true;
-        if (before)
+        List<TransactionPosition> found = _index.Search(address, fromEnd ? ulong.MaxValue : from, before, pageSize, out bool exhausted);
+        if (!before)
         {
-            for (ulong number = from == 0 || from > head ? head : from - 1; ; number--)
-            {
-                AddMatches(blocks.GetByNumber(number)!, address, found, newestFirst: true);
-                if (number == 0)
-                {
-                    break;
-                }
-
-                if (found.Count >= pageSize)
-                {
-                    exhausted = false;
-                    break;
-                }
-            }
-        }
-        else
-        {
-            for (ulong number = from + 1; number <= head; number++)
-            {
-                AddMatches(blocks.GetByNumber(number)!, address, found, newestFirst: false);
-                if (found.Count >= pageSize && number < head)
-                {
-                    exhausted = false;
-                    break;
-                }
-            }
-
             found.Reverse();
         }
 
         var txs = new JsonArray();
         var receipts = new JsonArray();
-        foreach ((StoredBlock block, int index) in found)
+        foreach (TransactionPosition position in found)
         {
-            txs.Add(EthFormat.Transaction(block.Block.Transactions[index], block.Senders[index], block, index));
-            JsonObject receipt = _eth.Receipt(block, index);
+            if (_chain.Blocks.GetByNumber(position.Block) is not { } block || position.Index >= block.Block.Transactions.Length)
+            {
+                continue; // the chain rewound since the search
+            }
+
+            txs.Add(EthFormat.Transaction(block.Block.Transactions[position.Index], block.Senders[position.Index], block, position.Index));
+            JsonObject receipt = _eth.Receipt(block, position.Index);
             receipt["timestamp"] = block.Header.Timestamp;
             receipts.Add(receipt);
         }
 
         // Pages are in newest-first order: "first page" holds the newest transactions, "last page" the oldest.
-        bool newestReached = before ? from == 0 || from > head : exhausted;
+        bool newestReached = before ? fromEnd : exhausted;
         bool oldestReached = before ? exhausted : from == 0;
         return new JsonObject { ["txs"] = txs, ["receipts"] = receipts, ["firstPage"] = newestReached, ["lastPage"] = oldestReached };
-    }
-
-    private static void AddMatches(StoredBlock block, Address address, List<(StoredBlock, int)> found, bool newestFirst)
-    {
-        var matches = new List<(StoredBlock, int)>();
-        for (int i = 0; i < block.Block.Transactions.Length; i++)
-        {
-            if (block.Senders[i] == address || block.Block.Transactions[i].To == address || block.ContractAddress(i) == address)
-            {
-                matches.Add((block, i));
-            }
-        }
-
-        if (newestFirst)
-        {
-            matches.Reverse();
-        }
-
-        found.AddRange(matches);
     }
 
     private static int PageNumber(RpcParams p, int index)

@@ -20,8 +20,9 @@ namespace Hyperion.Rpc.Eth;
 /// with its data, another EVM failure -32015; an invalid call fails the request with geth's -380xx codes. Without
 /// validation the base fee is zero (unless overridden) and each call takes its sender's current nonce; with it, fees
 /// and nonces are checked as in a block. traceTransfers adds, in execution order among the logs, an ERC-20 Transfer log
-/// from 0xeeee…eeee for each movement of ether. Differences from geth: the blocks' stateRoot is not computed (zero),
-/// and blobBaseFee and withdrawals overrides are refused.
+/// from 0xeeee…eeee for each movement of ether. Each block's stateRoot is the real root of the simulated state after it
+/// (computed over the base state without writing, see <see cref="IChainReader.StateRootAfter"/>). Differences from
+/// geth: blobBaseFee and withdrawals overrides are refused.
 /// </summary>
 public sealed class SimulateModule(IChainReader chain, EthModule eth) : IRpcModule
 {
@@ -68,10 +69,12 @@ public sealed class SimulateModule(IChainReader chain, EthModule eth) : IRpcModu
         ulong gasLeft = _eth.CallGas(new CallRequest()); // the RPC gas cap bounds the whole simulation, as geth's
         BlockHeader parent = baseBlock.Header;
         var results = new JsonArray();
+        var spans = new List<StateChangeSet>(); // every change since the base block: overrides and blocks, in order
         foreach (SimBlock block in WithGapsFilled(blocks, parent))
         {
             if (block.State is not null)
             {
+                spans.Add(block.State.ToChanges(state));
                 state = block.State.Over(state);
             }
 
@@ -90,7 +93,8 @@ public sealed class SimulateModule(IChainReader chain, EthModule eth) : IRpcModu
             }
 
             gasLeft -= Math.Min(gasLeft, execution.GasUsed);
-            StoredBlock simulated = BlockImporter.Complete(draft, execution, Hash256.Zero); // the state root is not computed: the simulated state is an overlay, not a trie
+            spans.Add(execution.Changes);
+            StoredBlock simulated = BlockImporter.Complete(draft, execution, _chain.StateRootAfter(baseBlock.Number, spans));
             JsonObject json = EthFormat.Block(simulated, fullTransactions);
             json["calls"] = CallResults(simulated, execution, transfers);
             results.Add(json);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Hyperion.Core;
 using Hyperion.Core.Crypto;
 using Hyperion.State;
+using Hyperion.State.World;
 
 namespace Hyperion.Rpc.Eth;
 
@@ -56,6 +57,30 @@ public sealed class StateOverrides
     /// <summary>A view of <paramref name="state"/> with the overrides applied.</summary>
     public IStateReader Over(IStateReader state) => new OverriddenState(state, _accounts);
 
+    /// <summary>The overrides as changes to <paramref name="state"/> (for the state root of a state they are applied to).</summary>
+    public StateChangeSet ToChanges(IStateReader state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var accounts = new List<AccountChange>(_accounts.Count);
+        var code = new SortedDictionary<Hash256, byte[]>();
+        foreach ((Address address, AccountOverride o) in _accounts.OrderBy(entry => entry.Key))
+        {
+            Account account = state.TryGetAccount(address, out Account existing) ? existing : Account.Empty;
+            Hash256 codeHash = account.CodeHash;
+            if (o.Code is not null)
+            {
+                codeHash = Keccak256.Hash(o.Code);
+                code[codeHash] = o.Code;
+            }
+
+            accounts.Add(new AccountChange(
+                address, false, o.Nonce ?? account.Nonce, o.Balance ?? account.Balance, codeHash, o.ReplacesStorage,
+                o.Storage is null ? [] : [.. o.Storage.OrderBy(slot => slot.Key)]));
+        }
+
+        return new StateChangeSet(accounts, [.. code]);
+    }
+
     private sealed record AccountOverride(UInt256? Balance, ulong? Nonce, byte[]? Code, Dictionary<UInt256, UInt256>? Storage, bool ReplacesStorage)
     {
         public static AccountOverride Parse(JsonElement e, Address address)
@@ -68,12 +93,18 @@ public sealed class StateOverrides
             }
 
             return new AccountOverride(
-                e.TryGetProperty("balance", out JsonElement balance) && balance.ValueKind == JsonValueKind.String ? Quantity256(balance) : null,
-                e.TryGetProperty("nonce", out JsonElement nonce) && nonce.ValueKind == JsonValueKind.String ? EthJson.ParseQuantity(nonce.GetString()!) : null,
-                e.TryGetProperty("code", out JsonElement code) && code.ValueKind == JsonValueKind.String ? EthJson.ParseData(code.GetString()!) : null,
+                HexMember(e, "balance", address) is JsonElement balance ? Quantity256(balance) : null,
+                HexMember(e, "nonce", address) is JsonElement nonce ? EthJson.ParseQuantity(nonce.GetString()!) : null,
+                HexMember(e, "code", address) is JsonElement code ? EthJson.ParseData(code.GetString()!) : null,
                 hasState ? Slots(state) : hasDiff ? Slots(diff) : null,
                 hasState);
         }
+
+        /// <summary>A member that must be a hex string when present (absent or null: not overridden).</summary>
+        private static JsonElement? HexMember(JsonElement e, string name, Address address) =>
+            !e.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null ? null
+            : value.ValueKind == JsonValueKind.String ? value
+            : throw new FormatException($"account {address}: {name}: expected a hex string, got {value.GetRawText()}");
 
         private static UInt256 Quantity256(JsonElement e) =>
             e.GetString() is string s && s.StartsWith("0x", StringComparison.Ordinal) && UInt256.TryParse(s, out UInt256 v) ? v : throw new FormatException($"'{e}' is not a hex quantity");

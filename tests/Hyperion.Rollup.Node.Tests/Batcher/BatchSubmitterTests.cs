@@ -76,6 +76,50 @@ public sealed class BatchSubmitterTests
     }
 
     [Fact]
+    public async Task A_restarted_batcher_resumes_only_once_its_last_transactions_landed_and_the_node_derived_them()
+    {
+        // Killed mid-batch: the channel of blocks 5..7 was sent and is still in L1's pool; the node restarted too and
+        // re-derives L1 from behind, its safe head still 4.
+        TestL2Chain l2 = TestL2Chain.Build(10);
+        l2.Safe = 4;
+        l2.CurrentL1 = 990;
+        var l1 = new FakeL1 { PendingNonce = 8 };
+        BatchSubmitter batcher = Submitter(l2, l1);
+        Assert.Null(await batcher.StepAsync(force: true, CancellationToken.None));
+
+        // The old transaction is included at L1 block 1001; until the node reads past it, the safe head (4) does not count it.
+        l1.PendingNonce = null;
+        l1.Nonce = 8;
+        l1.BlockNumber = 1001;
+        Assert.Null(await batcher.StepAsync(force: true, CancellationToken.None));
+        l2.CurrentL1 = 1001;
+        Assert.Null(await batcher.StepAsync(force: true, CancellationToken.None));
+        Assert.Empty(l1.Accepted);
+
+        // The node has derived L1 past block 1001: blocks 5..7 are safe, and the batcher posts 8 and 9, not 5..7 again.
+        l2.Safe = 7;
+        l2.CurrentL1 = 1002;
+        PostedChannel posted = (await batcher.StepAsync(force: true, CancellationToken.None))!;
+        Assert.Equal((8UL, 9UL), (posted.FirstBlock, posted.LastBlock));
+        Assert.Equal(8UL, l1.Accepted[0].Nonce);
+    }
+
+    [Fact]
+    public async Task A_transaction_stuck_in_L1s_pool_from_before_a_restart_stops_the_batcher_only_for_a_while()
+    {
+        TestL2Chain l2 = TestL2Chain.Build(6);
+        l2.Safe = 2;
+        var l1 = new FakeL1 { PendingNonce = 9 };
+        BatchSubmitter batcher = Submitter(l2, l1, new BatcherOptions { StartupPendingWait = 3 });
+        Assert.Null(await batcher.StepAsync(force: true, CancellationToken.None));
+        l1.BlockNumber += 2;
+        Assert.Null(await batcher.StepAsync(force: true, CancellationToken.None));
+        l1.BlockNumber += 1;
+        PostedChannel posted = (await batcher.StepAsync(force: true, CancellationToken.None))!;
+        Assert.Equal((3UL, 5UL), (posted.FirstBlock, posted.LastBlock));
+    }
+
+    [Fact]
     public async Task A_channel_waits_for_L1_to_move_on_unless_it_is_full()
     {
         TestL2Chain l2 = TestL2Chain.Build(4);

@@ -25,6 +25,9 @@ internal sealed class FakeL1 : IJsonRpc
 
     public ulong BlockNumber { get; set; } = 1000;
 
+    /// <summary>When set, the pending nonce (transactions of the sender in the pool that this fake did not see sent).</summary>
+    public ulong? PendingNonce { get; set; }
+
     /// <summary>Every transaction the pool accepted, in order.</summary>
     public List<Transaction> Accepted { get; } = [];
 
@@ -40,7 +43,7 @@ internal sealed class FakeL1 : IJsonRpc
     {
         JToken? result = method switch
         {
-            "eth_getTransactionCount" => EthJson.Quantity(Nonce),
+            "eth_getTransactionCount" => EthJson.Quantity((string?)parameters[1] == "pending" && PendingNonce is ulong pending ? pending : Nonce),
             "eth_getBlockByNumber" => new JObject { ["baseFeePerGas"] = BaseFee.ToHexString(), ["number"] = EthJson.Quantity(BlockNumber) },
             "eth_maxPriorityFeePerGas" => Tip.ToHexString(),
             "eth_blobBaseFee" => BlobBaseFee.ToHexString(),

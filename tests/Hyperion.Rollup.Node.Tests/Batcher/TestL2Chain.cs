@@ -46,6 +46,9 @@ internal sealed class TestL2Chain : IJsonRpc
 
     public ulong HeadL1 { get; set; } = 100;
 
+    /// <summary>The L1 block the node's derivation reads (by default past any head the fake L1 reaches: a synced node).</summary>
+    public ulong CurrentL1 { get; set; } = 1_000_000;
+
     /// <summary>Blocks 0..count-1 (block 0 the genesis, without transactions of its own).</summary>
     public static TestL2Chain Build(int count, int transfersPerBlock = 3)
     {
@@ -103,6 +106,7 @@ internal sealed class TestL2Chain : IJsonRpc
                 ["unsafe_l2"] = RefJson(Blocks[^1].Ref),
                 ["safe_l2"] = RefJson(Blocks[(int)Safe].Ref),
                 ["head_l1"] = new JObject { ["number"] = HeadL1, ["hash"] = HashOf("l1", HeadL1).ToString(), ["parentHash"] = HashOf("l1", HeadL1 - 1).ToString(), ["timestamp"] = 1 },
+                ["current_l1"] = new JObject { ["number"] = CurrentL1, ["hash"] = HashOf("l1", CurrentL1).ToString(), ["parentHash"] = HashOf("l1", CurrentL1 - 1).ToString(), ["timestamp"] = 1 },
             },
             "eth_getBlockByNumber" => BlockJson(Hyperion.Rpc.EthJson.ParseQuantity((string)parameters[0]!)),
             _ => throw new JsonRpcCallException(method, "Method not found", -32601),

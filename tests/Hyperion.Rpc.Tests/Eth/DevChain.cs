@@ -75,7 +75,8 @@ internal sealed class DevChain : IDisposable
         new SimulateModule(Local.Chain, Eth).Register(registry);
         var history = new AccountHistoryModule(Local.Chain);
         history.Register(registry);
-        new OtterscanModule(Local.Chain, Eth, debug, history).Register(registry);
+        Addresses = new AddressIndex(Local.Chain, dataDirectory);
+        new OtterscanModule(Local.Chain, Eth, debug, history, Addresses).Register(registry);
         _events = new EventModule(Local.Chain, Local.Pool) { LogLimits = logLimits ?? LogQueryLimits.Default, MaxFiltersPerClient = maxFiltersPerClient };
         _events.Register(registry);
         new DevModule(Local.Dev, Local.Chain).Register(registry);
@@ -92,6 +93,8 @@ internal sealed class DevChain : IDisposable
     public LocalChain Local { get; }
 
     public EthModule Eth { get; }
+
+    public AddressIndex Addresses { get; }
 
     /// <summary>Every registered method, in ordinal order.</summary>
     public IReadOnlyList<string> Methods { get; }
@@ -144,6 +147,7 @@ internal sealed class DevChain : IDisposable
 
     public void Dispose()
     {
+        Addresses.Dispose();
         _events.Dispose();
         Local.Dispose();
     }

@@ -33,7 +33,6 @@ contract L2OutputOracle is IOutputFinality {
     error L1BlockHashMismatch();
     error NoSuchOutput(uint256 index);
     error OutputFinalized(uint256 index);
-    error BlockAfterLatestOutput(uint256 l2BlockNumber, uint256 latest);
 
     /// @param startingTimestamp_ L2 time of block `startingBlockNumber_`; 0: this deployment's block time, which
     ///        is the L2 genesis time when this is the rollup's last L1 deployment (`hyperion rollup deploy`).
@@ -111,9 +110,13 @@ contract L2OutputOracle is IOutputFinality {
     }
 
     /// @notice The index of the first output at or after L2 block `l2BlockNumber` (the output that covers it).
+    /// @dev Reverts with OP's revert strings, not custom errors: wallets (viem's getWithdrawalStatus) recognise the
+    ///      first one as "waiting to prove". A block after the latest output is that case even before any output.
     function getL2OutputIndexAfter(uint256 l2BlockNumber) public view returns (uint256) {
-        uint256 latest = latestBlockNumber();
-        if (l2Outputs.length == 0 || l2BlockNumber > latest) revert BlockAfterLatestOutput(l2BlockNumber, latest);
+        require(
+            l2BlockNumber <= latestBlockNumber(), "L2OutputOracle: cannot get output for a block that has not been proposed"
+        );
+        require(l2Outputs.length > 0, "L2OutputOracle: cannot get output as no outputs have been proposed yet");
         uint256 low = 0;
         uint256 high = l2Outputs.length;
         while (low < high) {

@@ -1,11 +1,12 @@
 using Hyperion.Core;
-using Hyperion.Evm.Tracing;
 
-namespace Hyperion.Rpc.Eth;
+namespace Hyperion.Evm.Tracing;
 
-/// <summary>A tracer that only watches call frames (entries and exits), not instructions.</summary>
+/// <summary>A tracer that only watches call frames (entries and exits), not instructions (so the VM runs untraced between frames).</summary>
 public abstract class FrameTracer : ICallFrameTracer
 {
+    public bool WatchesInstructions => false;
+
     public void OnStep(int pc, byte opcode, long gas, long gasCost, long memorySize, ReadOnlySpan<UInt256> stack, int depth, long refund)
     {
     }
