@@ -67,7 +67,8 @@ run_suite() {
 }
 
 # Sequential execution is the baseline; every execution mode must pass the same cases: the state tests' transaction
-# through the parallel executor's multi-version state, and every block through Block-STM at 1, 2, 4 and 8 threads.
+# through the parallel executor's multi-version state, every block through Block-STM at 1, 2, 4 and 8 threads, and
+# both suites with every frame run by MetisVM's compiled tier.
 run_suite statetest "$fixtures/ethereum-tests/GeneralStateTests" --exec-threads 0
 run_suite blocktest "$fixtures/ethereum-tests/BlockchainTests" --exec-threads 0
 [ "$update" -eq 1 ] || {
@@ -75,6 +76,9 @@ run_suite blocktest "$fixtures/ethereum-tests/BlockchainTests" --exec-threads 0
   for threads in 1 2 4 8; do
     run_suite blocktest "$fixtures/ethereum-tests/BlockchainTests" --exec-threads "$threads"
   done
+  # The compiled tier must give the interpreter's results: every frame compiled (issue 15).
+  run_suite statetest "$fixtures/ethereum-tests/GeneralStateTests" --exec-threads 0 --vm compiled-always
+  run_suite blocktest "$fixtures/ethereum-tests/BlockchainTests" --exec-threads 0 --vm compiled-always
 }
 if [ "$update" -eq 1 ]; then
   printf '%s' "$new_baseline" > "$baseline_file"

@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Hyperion.Evm;
+using Hyperion.Evm.Compiled;
 using Hyperion.Execution.StateTests;
 
 namespace Hyperion.Benchmarks;
@@ -20,10 +21,14 @@ public class EvmBenchmarks
     [ParamsSource(nameof(Cases))]
     public string Case { get; set; } = "";
 
+    /// <summary>Interpreter, or every frame compiled (the contract compiled once, in setup).</summary>
+    [Params(VmTier.Interpreter, VmTier.CompiledAlways)]
+    public VmTier Tier { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
-        _case = EvmBenchmarkCase.Load(FixturesRoot(), Case);
+        _case = EvmBenchmarkCase.Load(FixturesRoot(), Case, Tier);
         ExecutionResult r = _case.Run();
         Console.WriteLine($"// {Case}: success={r.Success} gasUsed={_case.GasLimit - r.GasLeft}");
     }

@@ -7,6 +7,8 @@
 //          [--hyperion label=/path/to/checkout ...] [--anvil 0]
 //   --hyperion defaults to this checkout (label "hyperion"); give it more than once to compare builds in one run
 //   (e.g. --hyperion main=/tmp/main-checkout --hyperion branch=.). Each checkout's ./hyperion launcher is used.
+//   A ":TIER" suffix passes --vm TIER to that node, to compare the interpreter and the compiled tier in one run
+//   (e.g. --hyperion interpreter=.:interpreter --hyperion compiled=.:compiled-always).
 //   --warmup N untimed calls per benchmark and node first: with 1, Hyperion's interpreter loop may still run as .NET's
 //   quick (tier-0) JIT code; ~30 measures the steady state a long-running node reaches (anvil is compiled ahead).
 // The fixtures' transactions carry 1,000,000,000 gas (snailtracer needs ~166 M), above a normal block gas limit:
@@ -79,8 +81,9 @@ const nodes = [];
 const hyperions = options.hyperion.length ? options.hyperion : [`hyperion=${repoRoot}`];
 try {
   for (const spec of hyperions) {
-    const [label, root] = spec.includes('=') ? spec.split('=') : ['hyperion', spec];
-    const node = await startNode({ kind: 'hyperion', root: path.resolve(root), extraArgs: ['--rpc-gas-cap', '0', '--log-level', 'error'] });
+    const [label, target] = spec.includes('=') ? spec.split('=') : ['hyperion', spec];
+    const [root, tier] = target.split(':');
+    const node = await startNode({ kind: 'hyperion', root: path.resolve(root), extraArgs: ['--rpc-gas-cap', '0', '--log-level', 'error', ...(tier ? ['--vm', tier] : [])] });
     if (node.unavailable) throw new Error(node.unavailable);
     nodes.push({ label, ...node });
   }

@@ -1,5 +1,6 @@
 using Hyperion.Core;
 using Hyperion.Core.Crypto;
+using Hyperion.Evm.Compiled;
 using Hyperion.Evm.Interpreter;
 using Hyperion.Evm.Precompiles;
 using Hyperion.Evm.Tracing;
@@ -33,6 +34,12 @@ public sealed partial class MetisVm
 
     /// <summary>Stops the run when cancelled (see <see cref="EvmAbort"/>): checked at taken jumps and new frames.</summary>
     internal readonly CancellationToken Abort = EvmAbort.Current;
+
+    /// <summary>Whether frames run interpreted or compiled (<see cref="VmTiers.Default"/> unless set); a traced VM always interprets.</summary>
+    public VmTier Tier { get; init; } = VmTiers.Default;
+
+    /// <summary>Calls after which code counts as hot and is compiled in the background (<see cref="VmTier.Compiled"/>).</summary>
+    public const long HotCallThreshold = 32;
 
     /// <summary>MetisVM over <paramref name="host"/>.</summary>
     public MetisVm(IEvmHost host, PrecompileTable precompiles, IEvmTracer? tracer = null)
@@ -100,7 +107,9 @@ public sealed partial class MetisVm
             while (true)
             {
                 EvmFrame frame = _frames[_frameCount - 1];
-                StepResult end = Tracer is null ? Interpret<TracingOff>(frame) : Interpret<TracingOn>(frame);
+                StepResult end = Tracer is not null ? Interpret<TracingOn>(frame)
+                    : frame.Compiled is not null ? RunCompiled(frame)
+                    : Interpret<TracingOff>(frame);
                 if (end == StepResult.ChildFrame)
                 {
                     if (!TryStart(frame.Pending, out result))
@@ -206,8 +215,14 @@ public sealed partial class MetisVm
         }
 
         CodeEntry entry = CodeCache.Shared.Get(Host.GetCodeHash(m.CodeAddress), code);
-        entry.CountCall();
-        Push(m, entry.Code, entry.JumpDestinations, snapshot);
+        long calls = entry.CountCall();
+        CompiledContract? compiled = Tracer is not null ? null : Tier switch
+        {
+            VmTier.CompiledAlways => entry.CompileNow(Fork),
+            VmTier.Compiled when calls >= HotCallThreshold => entry.CompiledOrQueue(Fork),
+            _ => null,
+        };
+        Push(m, entry.Code, entry.JumpDestinations, snapshot, compiled);
         result = default;
         return true;
     }
@@ -273,13 +288,15 @@ public sealed partial class MetisVm
             return false;
         }
 
+        // Init code runs once: compiled only when every frame must be.
         CodeEntry initCode = CodeEntry.ForInitCode(m.Input);
-        Push(m with { Input = ReadOnlyMemory<byte>.Empty }, initCode.Code, initCode.JumpDestinations, snapshot);
+        CompiledContract? compiled = Tier == VmTier.CompiledAlways && Tracer is null ? initCode.CompileNow(Fork) : null;
+        Push(m with { Input = ReadOnlyMemory<byte>.Empty }, initCode.Code, initCode.JumpDestinations, snapshot, compiled);
         result = default;
         return true;
     }
 
-    private void Push(in Message m, ReadOnlyMemory<byte> code, JumpDestinations jumps, int snapshot)
+    private void Push(in Message m, ReadOnlyMemory<byte> code, JumpDestinations jumps, int snapshot, CompiledContract? compiled)
     {
         if (_frameCount == _frames.Length)
         {
@@ -288,7 +305,28 @@ public sealed partial class MetisVm
 
         EvmFrame frame = _frames[_frameCount] ??= new EvmFrame();
         frame.Start(m, code, jumps, snapshot);
+        frame.Compiled = compiled;
         _frameCount++;
+    }
+
+    /// <summary>
+    /// Runs the frame's compiled code from its saved registers; when the code hands the frame back (a block's stack
+    /// or gas check failed, so the frame is about to fail at an exact instruction), the interpreter finishes it.
+    /// </summary>
+    private StepResult RunCompiled(EvmFrame frame)
+    {
+        var c = new InstructionContext(this, frame);
+        StepResult result = frame.Compiled!.Run(ref c);
+        frame.Pc = c.Pc;
+        frame.Sp = c.Sp;
+        frame.Gas = c.Gas;
+        if (result != StepResult.Interpret)
+        {
+            return result;
+        }
+
+        frame.Compiled = null;
+        return Interpret<TracingOff>(frame);
     }
 
     /// <summary>The result of a frame whose interpreter stopped with <paramref name="end"/>: code deposit for a creation, revert on failure.</summary>

@@ -6,7 +6,7 @@ using Hyperion.Execution.BlockTests;
 namespace Hyperion.Cli.Commands;
 
 /// <summary>
-/// <c>hyperion blocktest PATH... [--fork NAME] [--run REGEX] [--json] [--exec-threads N]</c>: runs Ethereum BlockchainTests fixtures
+/// <c>hyperion blocktest PATH... [--fork NAME] [--run REGEX] [--json] [--exec-threads N] [--vm TIER]</c>: runs Ethereum BlockchainTests fixtures
 /// (files, or directories searched recursively for *.json) and reports failing tests and totals.
 /// </summary>
 internal static class BlockTestCommand
@@ -18,8 +18,13 @@ internal static class BlockTestCommand
         var run = new Option<string?>("--run") { Description = "Run only tests whose name matches this regular expression." };
         var json = new Option<bool>("--json") { Description = "Print every test as a JSON line, then a summary line." };
         var threads = ExecThreadsOption.Create("Every block goes through Block-STM, however small, so the tests check it.");
-        var command = new Command("blocktest", "Run Ethereum blockchain tests; exits non-zero when any test fails.") { paths, fork, run, json, threads };
-        command.SetAction(parse => Run(parse.GetValue(paths)!, parse.GetValue(fork), parse.GetValue(run), parse.GetValue(json), parse.GetValue(threads)));
+        var vm = VmOption.Create();
+        var command = new Command("blocktest", "Run Ethereum blockchain tests; exits non-zero when any test fails.") { paths, fork, run, json, threads, vm };
+        command.SetAction(parse =>
+        {
+            VmOption.Apply(parse.GetValue(vm));
+            return Run(parse.GetValue(paths)!, parse.GetValue(fork), parse.GetValue(run), parse.GetValue(json), parse.GetValue(threads));
+        });
         return command;
     }
 

@@ -46,11 +46,12 @@ internal static class DevCommand
         var rpcGasCap = new Option<ulong>("--rpc-gas-cap") { Description = "Most gas an eth_call or eth_estimateGas may use (0: no cap).", DefaultValueFactory = _ => EthModule.DefaultRpcGasCap };
 
         var execThreads = ExecThreadsOption.Create($"Blocks of fewer than {ParallelBlockExecutor.DefaultSequentialBelow} transactions run sequentially.", sequentialByDefault: true);
+        var vm = VmOption.Create();
         var rpcLimits = new RpcLimitOptions();
         var command = new Command("dev", "Start a development chain (JSON-RPC on 127.0.0.1:8545).")
         {
             chainId, port, host, dataDir, ephemeral, blockTime, genesisFile, accounts, mnemonic, logLevel, modelDir, modelThreads, rpcGasCap,
-            allowInsecureUnlock, cors, execThreads,
+            allowInsecureUnlock, cors, execThreads, vm,
         };
         foreach (Option option in rpcLimits.All)
         {
@@ -64,6 +65,8 @@ internal static class DevCommand
             {
                 return 1;
             }
+
+            VmOption.Apply(parse.GetValue(vm));
 
             string? refusal = RpcCaller.RefusalToListen(parse.GetValue(host)!, parse.GetValue(accounts) > 0, parse.GetValue(allowInsecureUnlock));
             if (refusal is not null)

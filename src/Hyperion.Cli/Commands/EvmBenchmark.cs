@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Hyperion.Evm;
+using Hyperion.Evm.Compiled;
 using Hyperion.Execution.StateTests;
 
 namespace Hyperion.Cli.Commands;
@@ -22,7 +23,8 @@ internal static partial class EvmBenchmark
         var filter = new Option<string?>("--filter") { Description = "Only cases whose name (e.g. main/snailtracer) contains this text." };
         var runs = new Option<int>("--runs") { Description = "Timed calls per case.", DefaultValueFactory = _ => 10 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed calls per case first (and at least one second of them).", DefaultValueFactory = _ => 3 };
-        var command = new Command("evm", "Time MetisVM on the ipsilon evm-benchmarks in process (median per call, Mgas/s).") { fixtures, filter, runs, warmup };
+        var vm = VmOption.Create();
+        var command = new Command("evm", "Time MetisVM on the ipsilon evm-benchmarks in process (median per call, Mgas/s).") { fixtures, filter, runs, warmup, vm };
         command.SetAction(parse =>
         {
             int timed = parse.GetValue(runs);
@@ -40,21 +42,28 @@ internal static partial class EvmBenchmark
                 return 1;
             }
 
-            return Run(root, parse.GetValue(filter), timed, untimed, Console.Out);
+            if (!VmTiers.TryParse(parse.GetValue(vm), out VmTier tier))
+            {
+                Console.Error.WriteLine($"hyperion bench evm: --vm must be one of {string.Join(", ", VmTiers.Names)}");
+                return 1;
+            }
+
+            return Run(root, parse.GetValue(filter), timed, untimed, tier, Console.Out);
         });
         return command;
     }
 
-    private static int Run(string fixturesRoot, string? filter, int runs, int warmup, TextWriter output)
+    private static int Run(string fixturesRoot, string? filter, int runs, int warmup, VmTier tier, TextWriter output)
     {
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# {Environment.ProcessorCount} cores; median of {runs} calls after at least {warmup} warm-up calls and 1 s"));
-        output.WriteLine("| case | gas used | median ms | min ms | median CPU ms | Mgas/s (CPU) |");
-        output.WriteLine("|---|---:|---:|---:|---:|---:|");
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# {Environment.ProcessorCount} cores; --vm {VmTiers.Names[(int)tier]}; median of {runs} calls after at least {warmup} warm-up calls and 1 s"));
+        output.WriteLine("| case | gas used | median ms | min ms | median CPU ms | Mgas/s (CPU) | compile ms | IL bytes | compile alloc KB |");
+        output.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         var times = new double[runs];
         var cpuTimes = new double[runs];
         foreach (string name in EvmBenchmarkCase.Names(fixturesRoot).Where(n => filter is null || n.Contains(filter, StringComparison.Ordinal)))
         {
-            EvmBenchmarkCase benchmark = EvmBenchmarkCase.Load(fixturesRoot, name);
+            EvmBenchmarkCase benchmark = EvmBenchmarkCase.Load(fixturesRoot, name, tier);
+            CompileStatistics? compile = benchmark.MeasureCompile();
             // Warm up for a number of calls and at least a second, so the JIT's tier-1 code is what gets timed.
             ExecutionResult first = benchmark.Run();
             long warmupStart = Stopwatch.GetTimestamp();
@@ -76,7 +85,8 @@ internal static partial class EvmBenchmark
             double cpuMedian = Median(cpuTimes);
             long gasUsed = benchmark.GasLimit - first.GasLeft;
             string status = first.Success ? "" : " (failed)";
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name}{status} | {gasUsed:N0} | {median:F3} | {times.Min():F3} | {cpuMedian:F3} | {gasUsed / cpuMedian / 1000:F0} |"));
+            string compileColumns = compile is { } c ? string.Create(CultureInfo.InvariantCulture, $"{c.Time.TotalMilliseconds:F1} | {c.IlBytes:N0} | {c.AllocatedBytes / 1024:N0}") : "too large | | ";
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name}{status} | {gasUsed:N0} | {median:F3} | {times.Min():F3} | {cpuMedian:F3} | {gasUsed / cpuMedian / 1000:F0} | {compileColumns} |"));
         }
 
         return 0;

@@ -6,7 +6,7 @@ using Hyperion.Execution.StateTests;
 namespace Hyperion.Cli.Commands;
 
 /// <summary>
-/// <c>hyperion statetest PATH... [--fork NAME] [--run REGEX] [--json] [--trace] [--exec-threads N]</c>: runs Ethereum GeneralStateTests
+/// <c>hyperion statetest PATH... [--fork NAME] [--run REGEX] [--json] [--trace] [--exec-threads N] [--vm TIER]</c>: runs Ethereum GeneralStateTests
 /// fixtures (files, or directories searched recursively for *.json) and reports failing cases and totals.
 /// </summary>
 internal static class StateTestCommand
@@ -19,8 +19,13 @@ internal static class StateTestCommand
         var json = new Option<bool>("--json") { Description = "Print every case as a JSON line, then a summary line." };
         var trace = new Option<bool>("--trace") { Description = "Write EIP-3155 traces of every transaction to stderr (runs sequentially)." };
         var threads = ExecThreadsOption.Create("A case's one transaction then runs through the parallel executor's multi-version state; --trace runs it directly.");
-        var command = new Command("statetest", "Run Ethereum state tests against MetisVM; exits non-zero when any case fails.") { paths, fork, run, json, trace, threads };
-        command.SetAction(parse => Run(parse.GetValue(paths)!, parse.GetValue(fork), parse.GetValue(run), parse.GetValue(json), parse.GetValue(trace), parse.GetValue(threads)));
+        var vm = VmOption.Create();
+        var command = new Command("statetest", "Run Ethereum state tests against MetisVM; exits non-zero when any case fails.") { paths, fork, run, json, trace, threads, vm };
+        command.SetAction(parse =>
+        {
+            VmOption.Apply(parse.GetValue(vm));
+            return Run(parse.GetValue(paths)!, parse.GetValue(fork), parse.GetValue(run), parse.GetValue(json), parse.GetValue(trace), parse.GetValue(threads));
+        });
         return command;
     }
 

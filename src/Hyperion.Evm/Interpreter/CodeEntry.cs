@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Hyperion.Core;
+using Hyperion.Evm.Compiled;
 
 namespace Hyperion.Evm.Interpreter;
 
@@ -10,7 +11,16 @@ namespace Hyperion.Evm.Interpreter;
 /// </summary>
 public sealed class CodeEntry
 {
+    private static readonly int ForkCount = Enum.GetValues<Fork>().Length;
+
     private long _calls;
+
+    private const int NotRequested = 0, Queued = 1, Done = 2;
+
+    // Per fork (the compiled code bakes in the fork's gas and handlers): the compiled code, and how far compiling it
+    // got (a null compiled code when Done means it did not fit the budgets).
+    private readonly CompiledContract?[] _compiled = new CompiledContract?[ForkCount];
+    private readonly int[] _compileState = new int[ForkCount];
 
     private CodeEntry(ReadOnlyMemory<byte> code)
     {
@@ -25,8 +35,42 @@ public sealed class CodeEntry
     /// <summary>How many frames have run this code (for deployed code: across every VM since the entry was cached).</summary>
     public long Calls => Interlocked.Read(ref _calls);
 
-    /// <summary>Counts one more frame running this code.</summary>
-    public void CountCall() => Interlocked.Increment(ref _calls);
+    /// <summary>Counts one more frame running this code; returns the new count.</summary>
+    public long CountCall() => Interlocked.Increment(ref _calls);
+
+    /// <summary>The code compiled for <paramref name="fork"/> if that is done (null while it is queued or when it did not fit).</summary>
+    internal CompiledContract? CompiledFor(Fork fork) => Volatile.Read(ref _compiled[(int)fork]);
+
+    /// <summary>The compiled code for <paramref name="fork"/>, compiling it on this thread the first time (null when it does not fit the budgets).</summary>
+    internal CompiledContract? CompileNow(Fork fork)
+    {
+        if (Volatile.Read(ref _compileState[(int)fork]) == Done)
+        {
+            return CompiledFor(fork);
+        }
+
+        CompiledContract? compiled = EvmCompiler.TryCompile(Code.Span, JumpDestinations, fork);
+        Interlocked.CompareExchange(ref _compiled[(int)fork], compiled, null);
+        Volatile.Write(ref _compileState[(int)fork], Done);
+        return CompiledFor(fork);
+    }
+
+    /// <summary>The compiled code for <paramref name="fork"/> if ready; otherwise asks the background compiler for it (once) and returns null.</summary>
+    internal CompiledContract? CompiledOrQueue(Fork fork)
+    {
+        if (CompiledFor(fork) is { } done)
+        {
+            return done;
+        }
+
+        if (Interlocked.CompareExchange(ref _compileState[(int)fork], Queued, NotRequested) == NotRequested && !BackgroundCompiler.TryQueue(this, fork))
+        {
+            // The queue is full: ask again on a later call.
+            Interlocked.CompareExchange(ref _compileState[(int)fork], NotRequested, Queued);
+        }
+
+        return null;
+    }
 
     /// <summary>An entry for init code, which runs once and has no hash worth computing: analysed per run, never cached.</summary>
     public static CodeEntry ForInitCode(ReadOnlyMemory<byte> initCode) => new(initCode);

@@ -55,6 +55,9 @@ internal sealed class EvmFrame : IDisposable
     public ReadOnlyMemory<byte> Code;
     public JumpDestinations Jumps = null!;
 
+    /// <summary>The code compiled, when the frame runs compiled (null: interpreted).</summary>
+    public Compiled.CompiledContract? Compiled;
+
     /// <summary>The journal snapshot taken when the frame started, reverted when it fails.</summary>
     public int Snapshot;
 
@@ -102,6 +105,7 @@ internal sealed class EvmFrame : IDisposable
         }
 
         Code = ReadOnlyMemory<byte>.Empty;
+        Compiled = null;
         ReturnData = ReadOnlyMemory<byte>.Empty;
         Output = ReadOnlyMemory<byte>.Empty;
         Message = default;

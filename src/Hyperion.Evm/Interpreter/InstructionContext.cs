@@ -24,6 +24,17 @@ internal ref struct InstructionContext
     /// <summary>While a handler runs: the offset just past its opcode (a PUSH reads its immediate from here).</summary>
     public int Pc;
 
+    /// <summary>A context with no frame and an out-of-range Pc, on which compiled code returns at once (to JIT it ahead of use).</summary>
+    public static InstructionContext ForWarmUp() => new(-1);
+
+    private InstructionContext(int pc)
+    {
+        Vm = null!;
+        Host = null!;
+        Frame = null!;
+        Pc = pc;
+    }
+
     public InstructionContext(MetisVm vm, EvmFrame frame)
     {
         Vm = vm;
@@ -89,4 +100,7 @@ internal enum StepResult : byte
     Aborted = EvmError.Aborted,
     Stop = 100,
     ChildFrame = 101,
+
+    /// <summary>Compiled code hands the frame to the interpreter at <c>Pc</c> (a stack or gas check failed there; see <see cref="Compiled.EvmCompiler"/>).</summary>
+    Interpret = 102,
 }

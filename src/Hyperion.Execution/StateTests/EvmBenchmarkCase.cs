@@ -1,5 +1,6 @@
 using Hyperion.Core;
 using Hyperion.Evm;
+using Hyperion.Evm.Compiled;
 using Hyperion.Evm.Precompiles;
 using Hyperion.Evm.Transactions;
 using Hyperion.State.World;
@@ -22,7 +23,7 @@ public sealed class EvmBenchmarkCase
     private readonly Address _to;
     private readonly byte[] _data;
 
-    private EvmBenchmarkCase(string name, StateTest test, int dataIndex)
+    private EvmBenchmarkCase(string name, StateTest test, int dataIndex, VmTier tier)
     {
         Name = name;
         var reader = new InMemoryStateReader();
@@ -61,8 +62,11 @@ public sealed class EvmBenchmarkCase
             _state.WarmAccount(p);
         }
 
-        _vm = new MetisVm(_state, block, new TransactionEnvironment { Origin = _sender, GasPrice = block.BaseFee }, precompiles);
+        _vm = new MetisVm(_state, block, new TransactionEnvironment { Origin = _sender, GasPrice = block.BaseFee }, precompiles) { Tier = tier };
     }
+
+    /// <summary>Compiles the called contract's code as the compiled tier would (statistics: time, IL, memory), or null when it does not fit.</summary>
+    public CompileStatistics? MeasureCompile() => EvmCompiler.Measure(_state.GetCode(_to), BenchmarkFork);
 
     /// <summary>"set/name", e.g. "main/snailtracer", with "#i" for call data i when the fixture has several ("main/sha1_divs#1").</summary>
     public string Name { get; }
@@ -113,7 +117,7 @@ public sealed class EvmBenchmarkCase
     }
 
     /// <summary>Loads case <paramref name="name"/> (as <see cref="Names"/> gives it) of the suite under <paramref name="fixturesRoot"/>.</summary>
-    public static EvmBenchmarkCase Load(string fixturesRoot, string name)
+    public static EvmBenchmarkCase Load(string fixturesRoot, string name, VmTier tier = VmTier.Interpreter)
     {
         int hash = name.IndexOf('#', StringComparison.Ordinal);
         string file = hash < 0 ? name : name[..hash];
@@ -124,7 +128,7 @@ public sealed class EvmBenchmarkCase
             throw new ArgumentException($"{file} has {test.Transaction.Data.Count} call data, not {dataIndex + 1}", nameof(name));
         }
 
-        return new EvmBenchmarkCase(name, test, dataIndex);
+        return new EvmBenchmarkCase(name, test, dataIndex, tier);
     }
 
     /// <summary>Runs the call once and reverts its state changes.</summary>

@@ -218,6 +218,20 @@ internal sealed class InMemoryWorldState : IWorldState
 
     public IReadOnlyList<Log> Logs => _logs;
 
+    /// <summary>Every account (nonce, balance, code hash), storage slot and log as sorted text, to compare two runs.</summary>
+    public string Describe()
+    {
+        var lines = new List<string>();
+        lines.AddRange(_accounts.Select(a => $"account {a.Key} nonce={a.Value.Nonce} balance={a.Value.Balance} code={Keccak256.Hash(a.Value.Code)}"));
+        lines.AddRange(_storage.Where(s => !s.Value.IsZero).Select(s => $"storage {s.Key.Item1} {s.Key.Item2}={s.Value}"));
+        lines.AddRange(_transient.Where(s => !s.Value.IsZero).Select(s => $"transient {s.Key.Item1} {s.Key.Item2}={s.Value}"));
+        lines.AddRange(_destructed.Select(a => $"destructed {a}"));
+        lines.Sort(StringComparer.Ordinal);
+        lines.AddRange(_logs.Select(l => $"log {l.Address} {string.Join(",", l.Topics)} {Convert.ToHexString(l.Data.Span)}"));
+        lines.Add($"refund {_refund}");
+        return string.Join("\n", lines);
+    }
+
     public long Refund => _refund;
 
     public void AddRefund(long amount)

@@ -1,4 +1,5 @@
 using Hyperion.Core;
+using Hyperion.Evm.Compiled;
 using Hyperion.Evm.Precompiles;
 using Hyperion.Evm.Tracing;
 
@@ -40,7 +41,7 @@ internal sealed class VmHarness
         State.SetAccount(Sender, UInt256.Parse("1000000000000000000"));
     }
 
-    public MetisVm NewVm(IEvmTracer? tracer = null)
+    public MetisVm NewVm(IEvmTracer? tracer = null, VmTier tier = VmTier.Interpreter)
     {
         PrecompileTable precompiles = PrecompileTable.ForFork(Fork);
         State.WarmAccount(Sender);
@@ -55,14 +56,14 @@ internal sealed class VmHarness
             State.WarmAccount(Coinbase);
         }
 
-        return new MetisVm(State, Block, Tx, precompiles, tracer);
+        return new MetisVm(State, Block, Tx, precompiles, tracer) { Tier = tier };
     }
 
     /// <summary>Deploys <paramref name="code"/> at <see cref="Contract"/> and calls it.</summary>
-    public ExecutionResult Run(byte[] code, long gas = 1_000_000, byte[]? input = null, UInt256 value = default, IEvmTracer? tracer = null)
+    public ExecutionResult Run(byte[] code, long gas = 1_000_000, byte[]? input = null, UInt256 value = default, IEvmTracer? tracer = null, VmTier tier = VmTier.Interpreter)
     {
         State.SetAccount(Contract, State.GetBalance(Contract), code, nonce: 1);
-        return NewVm(tracer).Call(Sender, Contract, value, input ?? [], gas);
+        return NewVm(tracer, tier).Call(Sender, Contract, value, input ?? [], gas);
     }
 
     /// <summary>Runs code that ends by returning one word and gives that word.</summary>
