@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using Hyperion.Core;
 
 namespace Hyperion.Evm.Interpreter;
@@ -96,18 +97,26 @@ internal static partial class Instructions
     /// <summary>A limb mask keeping its low <paramref name="bits"/> bits (all for 64 or more, none for 0 or fewer).</summary>
     private static ulong LowBitsMask(int bits) => bits >= 64 ? ulong.MaxValue : bits <= 0 ? 0 : (1UL << bits) - 1;
 
-    public static StepResult Dup(ref InstructionContext c)
+    public static StepResult Dup(ref InstructionContext c) => Dup(ref c, c.Code[c.Pc - 1] - (byte)Opcode.DUP1 + 1);
+
+    /// <summary>DUP<paramref name="n"/>, for a caller that already knows the opcode (the interpreter loop).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static StepResult Dup(ref InstructionContext c, int n)
     {
-        int n = c.Code[c.Pc - 1] - (byte)Opcode.DUP1 + 1;
         c.Stack[c.Sp] = c.Stack[c.Sp - n];
         c.Sp++;
         return StepResult.Continue;
     }
 
-    public static StepResult Swap(ref InstructionContext c)
+    public static StepResult Swap(ref InstructionContext c) => Swap(ref c, c.Code[c.Pc - 1] - (byte)Opcode.SWAP1 + 1);
+
+    /// <summary>SWAP<paramref name="n"/>, for a caller that already knows the opcode (the interpreter loop).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static StepResult Swap(ref InstructionContext c, int n)
     {
-        int other = c.Sp - 2 - (c.Code[c.Pc - 1] - (byte)Opcode.SWAP1);
-        (c.Stack[c.Sp - 1], c.Stack[other]) = (c.Stack[other], c.Stack[c.Sp - 1]);
+        ref UInt256 top = ref c.Stack[c.Sp - 1];
+        ref UInt256 other = ref c.Stack[c.Sp - 1 - n];
+        (top, other) = (other, top);
         return StepResult.Continue;
     }
 
