@@ -17,9 +17,6 @@ public sealed partial class MetisVm
     /// checks and static gas come from the fork's <see cref="InstructionTable"/>; the opcode's handler (a static
     /// method in <see cref="Instructions"/>, called through the fork's function-pointer table) charges dynamic gas and
     /// does the work. <typeparamref name="TTracing"/> is fixed per frame, so the untraced loop has no tracing code.
-    /// Optimized at its first call: the loop runs once per frame, so a node serving a few long calls (eth_call of a
-    /// hash benchmark) would otherwise run it for hundreds of calls as tier-0 or on-stack-replacement code, 2-6x slower
-    /// than the tier-1 code a benchmark harness that warms up for a second measures.
     /// </summary>
     private unsafe StepResult Interpret<TTracing>(EvmFrame frame)
         where TTracing : struct, ITracingFlag
