@@ -75,7 +75,8 @@ internal sealed class MultiVersionMemory
 {
     private readonly IStateReader _parent;
     private readonly ConcurrentDictionary<Location, Versions> _versions;
-    private readonly ConcurrentDictionary<Address, ConcurrentDictionary<UInt256, byte>> _slotKeys;
+    // Every slot written, per account, with its versions (also in _versions): what HasStorage and Changes enumerate.
+    private readonly ConcurrentDictionary<Address, ConcurrentDictionary<UInt256, Versions>> _slotKeys;
     private readonly ConcurrentDictionary<Hash256, byte[]> _code = new();
 
     // The parent's accounts and slots as read, since validation reads them again (from a store, a read is not free).
@@ -90,18 +91,22 @@ internal sealed class MultiVersionMemory
 
         // Sized for a few locations per position: a concurrent dictionary that grows takes every one of its locks
         // and rehashes, which was a tenth of a block's time when they started empty. An explicit concurrency level
-        // also keeps the number of locks fixed (by default it grows with the table, and each growth takes them all),
-        // which matters for the slot keys of one contract that every transaction writes.
-        int concurrency = System.Environment.ProcessorCount;
+        // also keeps the number of locks fixed (by default it grows with the table, and each growth takes them all).
+        // Many more locks than workers: every first touch of a location (an add) takes one, and with one lock per
+        // core two workers met on the same lock half the time, a Monitor slow path that was a quarter of a block.
+        int concurrency = Concurrency;
         int locations = Math.Max(positions, 1) * LocationsPerPosition;
         _versions = new ConcurrentDictionary<Location, Versions>(concurrency, locations);
-        _slotKeys = new ConcurrentDictionary<Address, ConcurrentDictionary<UInt256, byte>>(concurrency, positions);
+        _slotKeys = new ConcurrentDictionary<Address, ConcurrentDictionary<UInt256, Versions>>(concurrency, positions);
         _parentAccounts = new ConcurrentDictionary<Address, AccountValue>(concurrency, locations);
         _parentSlots = new ConcurrentDictionary<(Address, UInt256), UInt256>(concurrency, locations);
     }
 
     /// <summary>The initial capacity of the location maps per position (a token transfer touches about four).</summary>
     private const int LocationsPerPosition = 4;
+
+    /// <summary>Locks per concurrent map (a lock is a small object; contention on one costs a block far more).</summary>
+    private static readonly int Concurrency = Math.Max(64, System.Environment.ProcessorCount * 16);
 
     /// <summary>The parent state, under every position.</summary>
     public IStateReader Parent => _parent;
@@ -117,44 +122,35 @@ internal sealed class MultiVersionMemory
             return ParentAccount(address);
         }
 
-        // Walks down from the latest write below the position, through credits, to a full value (or the parent).
-        UInt256[]? credits = null;
-        int creditCount = 0;
-        AccountValue value = default;
-        bool found = false;
+        // Walks down from the latest write below the position, through credits, to a full value (or the parent),
+        // then applies the credits above it in order, in place: the coinbase of a block has one from nearly every
+        // transaction, and collecting them into an array first cost a block's end more than adding them up.
         lock (versions.Gate)
         {
-            for (int i = versions.LastBelow(position); i >= 0; i--)
+            int top = versions.LastBelow(position);
+            int start = top;
+            for (; start >= 0; start--)
             {
-                ref readonly Entry entry = ref versions.At(i);
+                ref readonly Entry entry = ref versions.At(start);
                 if (entry.Estimate)
                 {
-                    throw new ReadDependencyException(versions.PositionAt(i));
+                    throw new ReadDependencyException(versions.PositionAt(start));
                 }
 
                 if (!entry.IsCredit)
                 {
-                    value = entry.Account;
-                    found = true;
                     break;
                 }
-
-                credits ??= new UInt256[i + 1];
-                credits[creditCount++] = entry.Word;
             }
-        }
 
-        if (!found)
-        {
-            value = ParentAccount(address);
-        }
+            AccountValue value = start >= 0 ? versions.At(start).Account : ParentAccount(address);
+            for (int i = start + 1; i <= top; i++)
+            {
+                value = Credit(address, value, versions.At(i).Word);
+            }
 
-        for (int c = creditCount - 1; c >= 0; c--)
-        {
-            value = Credit(address, value, credits![c]);
+            return value;
         }
-
-        return value;
     }
 
     /// <summary>The slot's value as position <paramref name="position"/> sees it (zero after a wipe of the account's storage).</summary>
@@ -194,13 +190,13 @@ internal sealed class MultiVersionMemory
             return true;
         }
 
-        if (_slotKeys.TryGetValue(address, out ConcurrentDictionary<UInt256, byte>? keys))
+        if (_slotKeys.TryGetValue(address, out ConcurrentDictionary<UInt256, Versions>? keys))
         {
             // Enumerated without a snapshot (Keys would take every lock): a key added meanwhile is a write that
             // validation sees.
-            foreach ((UInt256 key, _) in keys)
+            foreach ((UInt256 key, Versions versions) in keys)
             {
-                (int slotPosition, _) = Latest(new Location(LocationKind.Slot, address, key), position);
+                (int slotPosition, _) = Latest(versions, position);
                 if (slotPosition >= 0 && slotPosition >= wipePosition && !ReadSlot(address, key, position).IsZero)
                 {
                     return true;
@@ -258,12 +254,12 @@ internal sealed class MultiVersionMemory
 
         foreach (VersionedWrite write in record.Writes)
         {
+            Versions versions = _versions.GetOrAdd(write.Location, static _ => new Versions());
             if (write.Location.Kind == LocationKind.Slot)
             {
-                _slotKeys.GetOrAdd(write.Location.Address, static _ => new ConcurrentDictionary<UInt256, byte>(System.Environment.ProcessorCount, 31)).TryAdd(write.Location.Key, 0);
+                _slotKeys.GetOrAdd(write.Location.Address, static _ => new ConcurrentDictionary<UInt256, Versions>(Concurrency, 31)).TryAdd(write.Location.Key, versions);
             }
 
-            Versions versions = _versions.GetOrAdd(write.Location, static _ => new Versions());
             lock (versions.Gate)
             {
                 versions.Set(position, new Entry { Incarnation = incarnation, IsCredit = write.IsCredit, Account = write.Account, Word = write.Word });
@@ -362,11 +358,11 @@ internal sealed class MultiVersionMemory
 
             (int wipePosition, _) = Latest(new Location(LocationKind.StorageWipe, address, default), end);
             var storage = new List<KeyValuePair<UInt256, UInt256>>();
-            if (_slotKeys.TryGetValue(address, out ConcurrentDictionary<UInt256, byte>? keys))
+            if (_slotKeys.TryGetValue(address, out ConcurrentDictionary<UInt256, Versions>? keys))
             {
-                foreach ((UInt256 key, _) in keys)
+                foreach ((UInt256 key, Versions versions) in keys)
                 {
-                    (int slotPosition, Entry slot) = Latest(new Location(LocationKind.Slot, address, key), end);
+                    (int slotPosition, Entry slot) = Latest(versions, end);
                     if (slotPosition >= 0 && slotPosition >= wipePosition)
                     {
                         storage.Add(new KeyValuePair<UInt256, UInt256>(key, slot.Word));
@@ -431,13 +427,11 @@ internal sealed class MultiVersionMemory
         return AccountValue.Missing;
     }
 
-    private (int Position, Entry Entry) Latest(in Location location, int position)
-    {
-        if (!_versions.TryGetValue(location, out Versions? versions))
-        {
-            return (-1, default);
-        }
+    private (int Position, Entry Entry) Latest(in Location location, int position) =>
+        _versions.TryGetValue(location, out Versions? versions) ? Latest(versions, position) : (-1, default);
 
+    private static (int Position, Entry Entry) Latest(Versions versions, int position)
+    {
         lock (versions.Gate)
         {
             int i = versions.LastBelow(position);
