@@ -56,17 +56,8 @@ public sealed class WorldState : IWorldState
     {
         _reader = reader ?? throw new ArgumentNullException(nameof(reader));
         _objects.Clear();
-        _journal.Clear();
         _dirty.Clear();
-        _warmAccounts.Clear();
-        _warmSlots.Clear();
-        _transient.Clear();
-        _originalStorage.Clear();
-        _touched.Clear();
-        _selfDestructed.Clear();
-        _createdInTransaction.Clear();
-        _logs.Clear();
-        _refund = 0;
+        ClearTransaction();
         AccessRecorder = null;
     }
 
@@ -335,6 +326,12 @@ public sealed class WorldState : IWorldState
             }
         }
 
+        ClearTransaction();
+    }
+
+    /// <summary>Empties the journal and the transaction substate.</summary>
+    private void ClearTransaction()
+    {
         _journal.Clear();
         _warmAccounts.Clear();
         _warmSlots.Clear();
