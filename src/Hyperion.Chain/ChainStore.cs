@@ -198,6 +198,9 @@ public sealed class StoredBlock
             }
         }
 
+        // Senders the record does not carry are recovered in parallel, then taken in order (the first invalid one fails).
+        Transaction[] unknown = [.. Block.Transactions.Where((_, i) => !known[i])];
+        SenderRecovery.Prefetch(unknown);
         for (int i = 0; i < senders.Length; i++)
         {
             if (known[i])

@@ -160,6 +160,7 @@ public static class BlockTestRunner
 
         TransactionRules rules = spec.TransactionRulesAt(header.Number, header.Timestamp);
         var senders = new Address[block.Transactions.Length];
+        SenderRecovery.Prefetch(block.Transactions);
         for (int i = 0; i < block.Transactions.Length; i++)
         {
             Transaction tx = block.Transactions[i];

@@ -14,11 +14,13 @@ namespace Hyperion.Execution.Parallel;
 /// <remarks>
 /// Credits follow the journal: a snapshot remembers how many there were, and reverting drops the later ones (and
 /// undoes the application of credits to an account read after the snapshot, which the next use applies again).
-/// One transaction only: the handler ends it with <see cref="FinishTransaction"/>, after which nothing may be used.
+/// One transaction only: the handler ends it with <see cref="FinishTransaction"/>, after which nothing may be used
+/// until <see cref="Reset"/> (with the inner world state reset too) starts the next one.
 /// </remarks>
 internal sealed class DeferredCreditState(WorldState inner) : IWorldState
 {
     private readonly List<(Address Address, UInt256 Amount)> _credits = [];
+    private readonly List<(Address Address, UInt256 Amount)> _pendingSums = [];
 
     // Accounts read into the inner state, with the inner journal length before their credits were applied.
     private readonly Dictionary<Address, int> _readAt = [];
@@ -139,10 +141,21 @@ internal sealed class DeferredCreditState(WorldState inner) : IWorldState
         _finished = true;
     }
 
-    /// <summary>The credits to accounts the transaction never read, summed per account, in first-credit order.</summary>
+    /// <summary>Empties this state for the next transaction on its inner world state (which the caller resets), keeping its collections' capacity.</summary>
+    public void Reset()
+    {
+        _credits.Clear();
+        _pendingSums.Clear();
+        _readAt.Clear();
+        _snapshots.Clear();
+        _finished = false;
+    }
+
+    /// <summary>The credits to accounts the transaction never read, summed per account, in first-credit order (valid until <see cref="Reset"/>).</summary>
     public IReadOnlyList<(Address Address, UInt256 Amount)> PendingCredits()
     {
-        var sums = new List<(Address Address, UInt256 Amount)>();
+        List<(Address Address, UInt256 Amount)> sums = _pendingSums;
+        sums.Clear();
         foreach ((Address address, UInt256 amount) in _credits)
         {
             if (_readAt.ContainsKey(address))

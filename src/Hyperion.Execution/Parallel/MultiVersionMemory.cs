@@ -75,12 +75,18 @@ internal sealed class MultiVersionMemory
 {
     private readonly IStateReader _parent;
     private readonly ConcurrentDictionary<Location, Versions> _versions;
-    private readonly ConcurrentDictionary<Address, ConcurrentDictionary<UInt256, byte>> _slotKeys;
+    // Every slot written, per account, with its versions (also in _versions): what HasStorage and Changes enumerate.
+    private readonly ConcurrentDictionary<Address, ConcurrentDictionary<UInt256, Versions>> _slotKeys;
     private readonly ConcurrentDictionary<Hash256, byte[]> _code = new();
 
-    // The parent's accounts and slots as read, since validation reads them again (from a store, a read is not free).
-    private readonly ConcurrentDictionary<Address, AccountValue> _parentAccounts;
-    private readonly ConcurrentDictionary<(Address, UInt256), UInt256> _parentSlots;
+    // The parent's accounts and slots as read, since validation reads them again (from a store, a read is not free):
+    // per thread, keyed by this memory's id, so that a first read takes no lock (a shared concurrent map took one on
+    // every first read, a Monitor slow path that was a tenth of a worker's time even with one worker). Each worker
+    // reads a parent location at most once; the values are the parent's, the same whichever thread reads them.
+    [ThreadStatic]
+    private static ParentCache? t_parentCache;
+    private static long s_nextId;
+    private readonly long _id = Interlocked.Increment(ref s_nextId);
     private readonly PositionRecord?[] _records;
 
     public MultiVersionMemory(IStateReader parent, int positions)
@@ -90,18 +96,20 @@ internal sealed class MultiVersionMemory
 
         // Sized for a few locations per position: a concurrent dictionary that grows takes every one of its locks
         // and rehashes, which was a tenth of a block's time when they started empty. An explicit concurrency level
-        // also keeps the number of locks fixed (by default it grows with the table, and each growth takes them all),
-        // which matters for the slot keys of one contract that every transaction writes.
-        int concurrency = System.Environment.ProcessorCount;
+        // also keeps the number of locks fixed (by default it grows with the table, and each growth takes them all).
+        // Many more locks than workers: every first touch of a location (an add) takes one, and with one lock per
+        // core two workers met on the same lock half the time, a Monitor slow path that was a quarter of a block.
+        int concurrency = Concurrency;
         int locations = Math.Max(positions, 1) * LocationsPerPosition;
         _versions = new ConcurrentDictionary<Location, Versions>(concurrency, locations);
-        _slotKeys = new ConcurrentDictionary<Address, ConcurrentDictionary<UInt256, byte>>(concurrency, positions);
-        _parentAccounts = new ConcurrentDictionary<Address, AccountValue>(concurrency, locations);
-        _parentSlots = new ConcurrentDictionary<(Address, UInt256), UInt256>(concurrency, locations);
+        _slotKeys = new ConcurrentDictionary<Address, ConcurrentDictionary<UInt256, Versions>>(concurrency, positions);
     }
 
     /// <summary>The initial capacity of the location maps per position (a token transfer touches about four).</summary>
     private const int LocationsPerPosition = 4;
+
+    /// <summary>Locks per concurrent map (a lock is a small object; contention on one costs a block far more).</summary>
+    private static readonly int Concurrency = Math.Max(64, System.Environment.ProcessorCount * 16);
 
     /// <summary>The parent state, under every position.</summary>
     public IStateReader Parent => _parent;
@@ -117,44 +125,35 @@ internal sealed class MultiVersionMemory
             return ParentAccount(address);
         }
 
-        // Walks down from the latest write below the position, through credits, to a full value (or the parent).
-        UInt256[]? credits = null;
-        int creditCount = 0;
-        AccountValue value = default;
-        bool found = false;
+        // Walks down from the latest write below the position, through credits, to a full value (or the parent),
+        // then applies the credits above it in order, in place: the coinbase of a block has one from nearly every
+        // transaction, and collecting them into an array first cost a block's end more than adding them up.
         lock (versions.Gate)
         {
-            for (int i = versions.LastBelow(position); i >= 0; i--)
+            int top = versions.LastBelow(position);
+            int start = top;
+            for (; start >= 0; start--)
             {
-                ref readonly Entry entry = ref versions.At(i);
+                ref readonly Entry entry = ref versions.At(start);
                 if (entry.Estimate)
                 {
-                    throw new ReadDependencyException(versions.PositionAt(i));
+                    throw new ReadDependencyException(versions.PositionAt(start));
                 }
 
                 if (!entry.IsCredit)
                 {
-                    value = entry.Account;
-                    found = true;
                     break;
                 }
-
-                credits ??= new UInt256[i + 1];
-                credits[creditCount++] = entry.Word;
             }
-        }
 
-        if (!found)
-        {
-            value = ParentAccount(address);
-        }
+            AccountValue value = start >= 0 ? versions.At(start).Account : ParentAccount(address);
+            for (int i = start + 1; i <= top; i++)
+            {
+                value = Credit(address, value, versions.At(i).Word);
+            }
 
-        for (int c = creditCount - 1; c >= 0; c--)
-        {
-            value = Credit(address, value, credits![c]);
+            return value;
         }
-
-        return value;
     }
 
     /// <summary>The slot's value as position <paramref name="position"/> sees it (zero after a wipe of the account's storage).</summary>
@@ -194,13 +193,13 @@ internal sealed class MultiVersionMemory
             return true;
         }
 
-        if (_slotKeys.TryGetValue(address, out ConcurrentDictionary<UInt256, byte>? keys))
+        if (_slotKeys.TryGetValue(address, out ConcurrentDictionary<UInt256, Versions>? keys))
         {
             // Enumerated without a snapshot (Keys would take every lock): a key added meanwhile is a write that
             // validation sees.
-            foreach ((UInt256 key, _) in keys)
+            foreach ((UInt256 key, Versions versions) in keys)
             {
-                (int slotPosition, _) = Latest(new Location(LocationKind.Slot, address, key), position);
+                (int slotPosition, _) = Latest(versions, position);
                 if (slotPosition >= 0 && slotPosition >= wipePosition && !ReadSlot(address, key, position).IsZero)
                 {
                     return true;
@@ -258,12 +257,12 @@ internal sealed class MultiVersionMemory
 
         foreach (VersionedWrite write in record.Writes)
         {
+            Versions versions = _versions.GetOrAdd(write.Location, static _ => new Versions());
             if (write.Location.Kind == LocationKind.Slot)
             {
-                _slotKeys.GetOrAdd(write.Location.Address, static _ => new ConcurrentDictionary<UInt256, byte>(System.Environment.ProcessorCount, 31)).TryAdd(write.Location.Key, 0);
+                _slotKeys.GetOrAdd(write.Location.Address, static _ => new ConcurrentDictionary<UInt256, Versions>(Concurrency, 31)).TryAdd(write.Location.Key, versions);
             }
 
-            Versions versions = _versions.GetOrAdd(write.Location, static _ => new Versions());
             lock (versions.Gate)
             {
                 versions.Set(position, new Entry { Incarnation = incarnation, IsCredit = write.IsCredit, Account = write.Account, Word = write.Word });
@@ -362,11 +361,11 @@ internal sealed class MultiVersionMemory
 
             (int wipePosition, _) = Latest(new Location(LocationKind.StorageWipe, address, default), end);
             var storage = new List<KeyValuePair<UInt256, UInt256>>();
-            if (_slotKeys.TryGetValue(address, out ConcurrentDictionary<UInt256, byte>? keys))
+            if (_slotKeys.TryGetValue(address, out ConcurrentDictionary<UInt256, Versions>? keys))
             {
-                foreach ((UInt256 key, _) in keys)
+                foreach ((UInt256 key, Versions versions) in keys)
                 {
-                    (int slotPosition, Entry slot) = Latest(new Location(LocationKind.Slot, address, key), end);
+                    (int slotPosition, Entry slot) = Latest(versions, end);
                     if (slotPosition >= 0 && slotPosition >= wipePosition)
                     {
                         storage.Add(new KeyValuePair<UInt256, UInt256>(key, slot.Word));
@@ -390,25 +389,27 @@ internal sealed class MultiVersionMemory
 
     private AccountValue ParentAccount(in Address address)
     {
-        if (_parentAccounts.TryGetValue(address, out AccountValue cached))
+        Dictionary<Address, AccountValue> accounts = ThreadParentCache().Accounts;
+        if (accounts.TryGetValue(address, out AccountValue cached))
         {
             return cached;
         }
 
         AccountValue value = _parent.TryGetAccount(address, out Account account) ? new AccountValue(true, account.Nonce, account.Balance, account.CodeHash) : AccountValue.Missing;
-        _parentAccounts.TryAdd(address, value);
+        accounts.Add(address, value);
         return value;
     }
 
     private UInt256 ParentSlot(in Address address, in UInt256 key)
     {
-        if (_parentSlots.TryGetValue((address, key), out UInt256 cached))
+        Dictionary<(Address, UInt256), UInt256> slots = ThreadParentCache().Slots;
+        if (slots.TryGetValue((address, key), out UInt256 cached))
         {
             return cached;
         }
 
         UInt256 value = _parent.GetStorage(address, key);
-        _parentSlots.TryAdd((address, key), value);
+        slots.Add((address, key), value);
         return value;
     }
 
@@ -431,17 +432,58 @@ internal sealed class MultiVersionMemory
         return AccountValue.Missing;
     }
 
-    private (int Position, Entry Entry) Latest(in Location location, int position)
-    {
-        if (!_versions.TryGetValue(location, out Versions? versions))
-        {
-            return (-1, default);
-        }
+    private (int Position, Entry Entry) Latest(in Location location, int position) =>
+        _versions.TryGetValue(location, out Versions? versions) ? Latest(versions, position) : (-1, default);
 
+    private static (int Position, Entry Entry) Latest(Versions versions, int position)
+    {
         lock (versions.Gate)
         {
             int i = versions.LastBelow(position);
             return i < 0 ? (-1, default) : (versions.PositionAt(i), versions.At(i));
+        }
+    }
+
+    /// <summary>This thread's cache of this memory's parent reads (emptied when the thread last served another memory).</summary>
+    private ParentCache ThreadParentCache()
+    {
+        ParentCache cache = t_parentCache ??= new ParentCache();
+        if (cache.Owner != _id)
+        {
+            cache.Reset(_id);
+        }
+
+        return cache;
+    }
+
+    /// <summary>One thread's parent reads for one memory; reused by the thread's next block, keeping a modest capacity.</summary>
+    private sealed class ParentCache
+    {
+        /// <summary>Entries whose capacity a cache keeps across blocks (a larger block's is trimmed back to it).</summary>
+        private const int KeptCapacity = 1 << 14;
+
+        public long Owner;
+
+        public readonly Dictionary<Address, AccountValue> Accounts = [];
+
+        public readonly Dictionary<(Address, UInt256), UInt256> Slots = [];
+
+        public void Reset(long owner)
+        {
+            Owner = owner;
+            bool trimAccounts = Accounts.Count > KeptCapacity;
+            bool trimSlots = Slots.Count > KeptCapacity;
+            Accounts.Clear();
+            Slots.Clear();
+            if (trimAccounts)
+            {
+                Accounts.TrimExcess(KeptCapacity);
+            }
+
+            if (trimSlots)
+            {
+                Slots.TrimExcess(KeptCapacity);
+            }
         }
     }
 

@@ -142,7 +142,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         }
 
         Array.Resize(ref writes, written);
-        return new PositionRecord { Reads = reader.Reads, Writes = writes, Code = changes.Code, Changed = changed, Result = result };
+        return new PositionRecord { Reads = reader.CopyReads(), Writes = writes, Code = changes.Code, Changed = changed, Result = result };
     }
 
     /// <summary>
@@ -308,11 +308,12 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         /// <summary>A worker: takes tasks from the scheduler until the block is done.</summary>
         private void Work()
         {
+            var scratch = new WorkerScratch(Memory);
             StmTask? task = null;
             var spin = default(SpinWait);
             while (!_scheduler.Done)
             {
-                task = task is { } current ? (current.IsValidation ? Validate(current) : Execute(current)) : _scheduler.NextTask();
+                task = task is { } current ? (current.IsValidation ? Validate(current) : Execute(current, scratch)) : _scheduler.NextTask();
                 if (task is null)
                 {
                     spin.SpinOnce();
@@ -324,12 +325,12 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             }
         }
 
-        private StmTask? Execute(StmTask task)
+        private StmTask? Execute(StmTask task, WorkerScratch scratch)
         {
             while (true)
             {
                 int position = task.Index + 1;
-                PositionRecord? record = RunIncarnation(task.Index, out int blocking);
+                PositionRecord? record = RunIncarnation(task.Index, scratch, out int blocking);
                 if (record is null)
                 {
                     if (_scheduler.AddDependency(task.Index, blocking - 1))
@@ -359,13 +360,14 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         }
 
         /// <summary>Runs transaction <paramref name="index"/> on its position's view; null when a read met an ESTIMATE (of <paramref name="blocking"/>).</summary>
-        private PositionRecord? RunIncarnation(int index, out int blocking)
+        private PositionRecord? RunIncarnation(int index, WorkerScratch scratch, out int blocking)
         {
             blocking = -1;
             (Transaction tx, Address sender) = _transactions[index];
-            var reader = new VersionedStateReader(Memory, index + 1);
-            var world = new WorldState(reader);
-            var state = new DeferredCreditState(world);
+            scratch.Reset(index + 1);
+            VersionedStateReader reader = scratch.Reader;
+            WorldState world = scratch.World;
+            DeferredCreditState state = scratch.State;
             try
             {
                 TransactionResult result = _processor.Execute(state, tx, sender);
@@ -381,8 +383,39 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                 // An incarnation may have read a mix of states no sequential run sees, and fail where the final one
                 // will not; its failure stands only if it is final (validated), and is then the block's, as it
                 // would have been sequentially.
-                return new PositionRecord { Reads = reader.Reads, Writes = [], Code = [], Changed = [], Failure = ExceptionDispatchInfo.Capture(e) };
+                return new PositionRecord { Reads = reader.CopyReads(), Writes = [], Code = [], Changed = [], Failure = ExceptionDispatchInfo.Capture(e) };
             }
+        }
+    }
+
+    /// <summary>
+    /// What one worker runs its incarnations on, reset for each rather than allocated: the reader, the journaled
+    /// world state (its dozen collections and journal keep the capacity they grew to) and the credit layer.
+    /// </summary>
+    private sealed class WorkerScratch
+    {
+        /// <summary>Journal entries allocated up front (a token transfer makes a few dozen).</summary>
+        private const int JournalCapacity = 64;
+
+        public WorkerScratch(MultiVersionMemory memory)
+        {
+            Reader = new VersionedStateReader(memory, 0);
+            World = new WorldState(Reader, JournalCapacity);
+            State = new DeferredCreditState(World);
+        }
+
+        public VersionedStateReader Reader { get; }
+
+        public WorldState World { get; }
+
+        public DeferredCreditState State { get; }
+
+        /// <summary>Ready for an incarnation at <paramref name="position"/>, as if all three were new.</summary>
+        public void Reset(int position)
+        {
+            Reader.Reset(position);
+            World.Reset(Reader);
+            State.Reset();
         }
     }
 }

@@ -326,22 +326,39 @@ public sealed class RollupEngine : IBlockProducer, IChainHeads, ISafeL2Chain
         ChainStore store = _chain.Store;
         IChainState states = _chain.States;
         StoredBlock parent = store.Head;
-        var forced = new List<(Transaction Transaction, Address Sender)>(attributes.Transactions.Count);
-        for (int i = 0; i < attributes.Transactions.Count; i++)
+        // Decoded up to the first that does not decode, their senders recovered in parallel, then checked in order:
+        // the first bad transaction by index is reported, whichever way it is bad.
+        var decoded = new List<Transaction>(attributes.Transactions.Count);
+        string? decodeError = null;
+        for (int i = 0; i < attributes.Transactions.Count && decodeError is null; i++)
         {
-            if (!Transaction.TryDecode(attributes.Transactions[i], out Transaction? tx, out string? error))
+            if (Transaction.TryDecode(attributes.Transactions[i], out Transaction? tx, out string? error))
             {
-                failure = $"transaction {i} does not decode: {error}";
-                return null;
+                decoded.Add(tx!);
             }
+            else
+            {
+                decodeError = $"transaction {i} does not decode: {error}";
+            }
+        }
 
-            if (!tx!.TryRecoverSender(out Address sender))
+        SenderRecovery.Prefetch(decoded);
+        var forced = new List<(Transaction Transaction, Address Sender)>(decoded.Count);
+        for (int i = 0; i < decoded.Count; i++)
+        {
+            if (!decoded[i].TryRecoverSender(out Address sender))
             {
                 failure = $"transaction {i} has an invalid signature";
                 return null;
             }
 
-            forced.Add((tx, sender));
+            forced.Add((decoded[i], sender));
+        }
+
+        if (decodeError is not null)
+        {
+            failure = decodeError;
+            return null;
         }
 
         BlockHeader draft = HeaderDraft(parent.Header, attributes);

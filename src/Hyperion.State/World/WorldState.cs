@@ -15,9 +15,9 @@ namespace Hyperion.State.World;
 /// </remarks>
 public sealed class WorldState : IWorldState
 {
-    private readonly IStateReader _reader;
+    private IStateReader _reader;
     private readonly Dictionary<Address, StateObject> _objects = [];
-    private readonly List<JournalEntry> _journal = [];
+    private readonly List<JournalEntry> _journal;
 
     // Block span: every address whose account or storage may differ from the reader.
     private readonly HashSet<Address> _dirty = [];
@@ -34,8 +34,31 @@ public sealed class WorldState : IWorldState
     private long _refund;
 
     public WorldState(IStateReader reader)
+        : this(reader, 0)
+    {
+    }
+
+    /// <param name="reader">The committed state under the overlay.</param>
+    /// <param name="journalCapacity">Journal entries to allocate up front (a reused world state keeps what it grew to).</param>
+    public WorldState(IStateReader reader, int journalCapacity)
     {
         _reader = reader ?? throw new ArgumentNullException(nameof(reader));
+        _journal = new List<JournalEntry>(journalCapacity);
+    }
+
+    /// <summary>
+    /// Makes this world state what <c>new WorldState(<paramref name="reader"/>)</c> would be, keeping the capacity its
+    /// collections grew to: a worker that runs many transactions one after another over different readers (the
+    /// parallel executor's incarnations) reuses one world state instead of allocating a dozen collections each time.
+    /// Nothing handed out before (change sets, logs) refers to its collections, so they stay valid.
+    /// </summary>
+    public void Reset(IStateReader reader)
+    {
+        _reader = reader ?? throw new ArgumentNullException(nameof(reader));
+        _objects.Clear();
+        _dirty.Clear();
+        ClearTransaction();
+        AccessRecorder = null;
     }
 
     // ---- accounts
@@ -303,6 +326,12 @@ public sealed class WorldState : IWorldState
             }
         }
 
+        ClearTransaction();
+    }
+
+    /// <summary>Empties the journal and the transaction substate.</summary>
+    private void ClearTransaction()
+    {
         _journal.Clear();
         _warmAccounts.Clear();
         _warmSlots.Clear();

@@ -157,6 +157,65 @@ public sealed class WorldStateTests
             Assert.Equal(Rebuilt(reread).ComputeStateRoot(), reader.ComputeStateRoot());
         }, iter: 300);
 
+    [Fact]
+    public void A_reset_world_state_behaves_as_a_fresh_one_over_the_new_reader() =>
+        Gen.Select(GenOp.Array[0, 40], Gen.Bool, GenOp.Array[0, 30], GenOp.Array[0, 30]).Sample((used, finished, first, second) =>
+        {
+            // The reused state ran anything over another reader, its last transaction finished or left open.
+            var reused = new WorldState(new InMemoryStateReader(), journalCapacity: 4);
+            reused.AccessRecorder = new AccessRecorder();
+            foreach (var op in used)
+            {
+                Apply(reused, op);
+            }
+
+            if (finished)
+            {
+                reused.FinishTransaction(deleteTouchedEmpty: true);
+            }
+
+            InMemoryStateReader reader = Pre();
+            reused.Reset(reader);
+            var fresh = new WorldState(reader);
+            Assert.Null(reused.AccessRecorder);
+            Assert.Equal(Fingerprint(fresh), Fingerprint(reused));
+            foreach (WorldState state in new[] { fresh, reused })
+            {
+                foreach (var op in first)
+                {
+                    Apply(state, op);
+                }
+            }
+
+            Assert.Equal(Fingerprint(fresh), Fingerprint(reused));
+            fresh.FinishTransaction(deleteTouchedEmpty: true);
+            reused.FinishTransaction(deleteTouchedEmpty: true);
+            foreach (WorldState state in new[] { fresh, reused })
+            {
+                foreach (var op in second)
+                {
+                    Apply(state, op);
+                }
+
+                state.FinishTransaction(deleteTouchedEmpty: false);
+            }
+
+            Assert.Equal(Fingerprint(fresh), Fingerprint(reused));
+            Assert.Equal(Describe(fresh.CollectChanges()), Describe(reused.CollectChanges()));
+        }, iter: 300);
+
+    private static string Describe(StateChangeSet changes)
+    {
+        var text = new StringBuilder();
+        foreach (AccountChange change in changes.Accounts)
+        {
+            text.Append($"{change.Address} {change.Deleted} {change.Nonce} {change.Balance} {change.CodeHash} {change.StorageCleared}:")
+                .AppendJoin(',', change.Storage.Select(s => $"{s.Key}={s.Value}")).Append('\n');
+        }
+
+        return text.AppendJoin(',', changes.Code.Select(c => $"{c.Key}={Convert.ToHexString(c.Value)}")).ToString();
+    }
+
     /// <summary>A fresh reader holding exactly what <paramref name="state"/> shows for the test addresses.</summary>
     private static InMemoryStateReader Rebuilt(WorldState state)
     {
