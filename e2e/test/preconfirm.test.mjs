@@ -98,4 +98,27 @@ describe('preconfirmations with --block-time 1000', { skip }, () => {
     assert.deepEqual(subBlocks.map((b) => ethers.keccak256(b.transactions[0])), hashes);
     provider.destroy();
   });
+
+  test('--no-preconfirm: the receipt waits for the block, and flashblocks are refused', async () => {
+    const plain = await startNode({ extraArgs: ['--block-time', '1000', '--no-preconfirm'] });
+    try {
+      const provider = new ethers.JsonRpcProvider(plain.url, undefined, { cacheTimeout: -1, staticNetwork: true });
+      const wallet = new ethers.Wallet(devKeys[0], provider);
+      const raw = await wallet.signTransaction(await wallet.populateTransaction({ to: wallet.address, value: 1n }));
+      const head = await nextBlock(provider);
+      const hash = await provider.send('eth_sendRawTransaction', [raw]);
+      assert.equal(await provider.send('eth_getTransactionReceipt', [hash]), null);
+      await nextBlock(provider);
+      assert.equal(Number((await provider.send('eth_getTransactionReceipt', [hash])).blockNumber), head + 1);
+      const socket = new WebSocket(plain.wsUrl);
+      await new Promise((resolve, reject) => { socket.once('open', resolve); socket.once('error', reject); });
+      const answer = new Promise((resolve) => socket.once('message', (data) => resolve(JSON.parse(data.toString()))));
+      socket.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_subscribe', params: ['flashblocks'] }));
+      assert.match((await answer).error.message, /does not preconfirm/);
+      socket.close();
+      provider.destroy();
+    } finally {
+      await plain.stop();
+    }
+  });
 });

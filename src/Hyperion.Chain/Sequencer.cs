@@ -294,14 +294,15 @@ public sealed class Sequencer : IBlockProducer, IPreconfirmations
 
     public IPreconfirmations? Preconfirmations => _options.Preconfirm ? this : null;
 
-    public PreconfirmedBlock? Current => _preconfirmed;
+    /// <summary>The published sub-block while it is on the head (a rewind withdraws it at once, not at the next round).</summary>
+    public PreconfirmedBlock? Current => _preconfirmed is { } current && current.Draft.ParentHash == Store.Head.Hash ? current : null;
 
     public event Action<PreconfirmedBlock>? Preconfirmed;
 
     public IStateReader? PendingState()
     {
         OpenBlock? open = _open;
-        if (open is null || _preconfirmed is null)
+        if (open is null || Current is null)
         {
             return null;
         }
@@ -373,6 +374,7 @@ public sealed class Sequencer : IBlockProducer, IPreconfirmations
 
     private Task OnSubmitted(PendingInclusion wait)
     {
+        bool preconfirm;
         lock (_waitLock)
         {
             if (!wait.BecamePending)
@@ -382,8 +384,17 @@ public sealed class Sequencer : IBlockProducer, IPreconfirmations
 
             // A round that starts from now on sees the transaction in the pool: it is included, dropped, or left over.
             wait.FirstRound = _roundsStarted + 1;
-            return wait.Done.Task;
+            preconfirm = wait.BecamePending && Preconfirming(_mode) && !_stop.IsCancellationRequested;
         }
+
+        if (preconfirm && !wait.Done.Task.IsCompleted)
+        {
+            // On the sender's thread: no hand-over to the sequencer's thread and back, so the answer follows the
+            // execution at once (the sequencer's thread would find nothing left to do).
+            Preconfirm();
+        }
+
+        return wait.Done.Task;
     }
 
     private void RemoveWait(PendingInclusion wait)

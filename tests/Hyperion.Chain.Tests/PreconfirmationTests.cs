@@ -124,6 +124,20 @@ public sealed class PreconfirmationTests
         Assert.Equal(new UInt256(12346), Balance(chain.Chain.LatestState, Bob));
     }
 
+    [Fact]
+    public void A_rewind_withdraws_the_preconfirmations_at_once()
+    {
+        using LocalChain chain = Start();
+        ulong snapshot = chain.Dev.Snapshot();
+        chain.Dev.Mine();
+        Transaction tx = TestChain.Transfer(0, Bob, 1, nonce: 0);
+        Assert.Null(chain.Pool.Add(tx));
+        WaitForPreconfirmation(chain, tx.Hash);
+        Assert.True(chain.Dev.Revert(snapshot));
+        Assert.Null(chain.Producer.Preconfirmations!.Current);
+        Assert.Null(chain.Producer.Preconfirmations.PendingState());
+    }
+
     /// <summary>
     /// Random transfers (three senders sending to each other with dependent nonces, some spending more than they will
     /// have, some with gas limits that leave the block full) arriving while the sequencer preconfirms, in rounds that
