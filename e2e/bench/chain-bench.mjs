@@ -4,6 +4,9 @@
 //   3. eth_call and eth_getBalance requests per second (C concurrent clients)
 // Usage: node e2e/bench/chain-bench.mjs [--txs 10000] [--senders 1000] [--seconds 5] [--concurrency 16] [--durable 1]
 //   --durable 1 also runs Hyperion with a data directory (fsynced block log, MetisDB state) beside the in-memory run.
+//   --preconfirm N instead measures only send → receipt for N transfers, one at a time (issue 14), on four nodes at
+//   once, interleaved: Hyperion with --block-time 1000 (receipts preconfirmed), Hyperion automine, anvil automine and
+//   anvil --block-time 1 (its receipts come with the block; --interval-samples of them, default 40, as each waits ~0.5 s).
 import { ethers } from 'ethers';
 import { compileContracts } from '../lib/compile.mjs';
 import fs from 'node:fs';
@@ -30,6 +33,66 @@ async function waitForReceipt(url, hash) {
     if (r) return r;
     await new Promise((res) => setTimeout(res, 1));
   }
+}
+
+/** Sends one transfer at a time from sender and times each send → receipt (receipts polled every millisecond), in ms. */
+function latencyProbe({ url, chainId, sender, nonce, recipient, maxFeePerGas, maxPriorityFeePerGas }) {
+  return async () => {
+    const raw = await sender.signTransaction({ type: 2, chainId, nonce: nonce++, to: recipient, value: 1n, gasLimit: 21000, maxFeePerGas, maxPriorityFeePerGas });
+    const t0 = performance.now();
+    const hash = await rpc(url, 'eth_sendRawTransaction', [raw]);
+    await waitForReceipt(url, hash);
+    return performance.now() - t0;
+  };
+}
+
+function percentiles(samples) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (p) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
+  return { p50: at(0.5), p99: at(0.99), samples: sorted.length };
+}
+
+/** --preconfirm N: send → receipt on four nodes, one transaction at a time, round-robin so all see the same load. */
+async function preconfirmLatency(count, intervalSamples) {
+  const configs = [
+    { name: 'hyperion --block-time 1000 (preconfirmed)', kind: 'hyperion', extraArgs: ['--block-time', '1000'], samples: count },
+    { name: 'hyperion automine', kind: 'hyperion', extraArgs: [], samples: count },
+    { name: 'anvil automine', kind: 'anvil', extraArgs: ['--accounts', '10'], samples: count },
+    { name: 'anvil --block-time 1', kind: 'anvil', extraArgs: ['--accounts', '10', '--block-time', '1'], samples: intervalSamples },
+  ];
+  const WARMUP = 20;
+  for (const c of configs) {
+    c.node = await startNode({ kind: c.kind, extraArgs: c.extraArgs });
+    if (c.node.unavailable) throw new Error(c.node.unavailable);
+    const provider = new ethers.JsonRpcProvider(c.node.url, undefined, { staticNetwork: true });
+    const sender = new ethers.Wallet(devKeys[0], provider);
+    const fees = await provider.getFeeData();
+    c.next = latencyProbe({ url: c.node.url, chainId: c.node.chainId, sender, nonce: await provider.getTransactionCount(sender.address, 'pending'),
+      recipient: ethers.Wallet.createRandom().address, maxFeePerGas: fees.maxFeePerGas * 4n, maxPriorityFeePerGas: fees.maxPriorityFeePerGas });
+    c.times = [];
+    provider.destroy();
+  }
+  for (let i = -WARMUP; i < count; i++) {
+    for (const c of configs) {
+      if (i >= c.samples) continue;
+      const ms = await c.next();
+      if (i >= 0) c.times.push(ms); // the first sends warm the JIT up, on every node alike
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  for (const c of configs) await c.node.stop();
+  const ours = percentiles(configs[0].times);
+  console.log(`load: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log('\n| node | samples | send→receipt p50 (ms) | p99 (ms) | p50 ratio node/preconfirmed |\n|---|---:|---:|---:|---:|');
+  for (const c of configs) {
+    const r = percentiles(c.times);
+    console.log(`| ${c.name} | ${r.samples} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${(r.p50 / ours.p50).toFixed(1)} |`);
+  }
+}
+
+if (args.preconfirm) {
+  await preconfirmLatency(Number(args.preconfirm), Number(args['interval-samples'] ?? 40));
+  process.exit(0);
 }
 
 async function runOn(kind) {
@@ -95,18 +158,12 @@ async function runOn(kind) {
 
   // 2. Latency at a light steady load (one transaction at a time, 20 ms apart).
   const latencies = [];
-  const sender = senders[0];
-  let senderNonce = perSender;
+  const next = latencyProbe({ url, chainId, sender: senders[0], nonce: perSender, recipient, maxFeePerGas, maxPriorityFeePerGas });
   for (let i = 0; i < 100; i++) {
-    const raw = await sender.signTransaction({ type: 2, chainId, nonce: senderNonce++, to: recipient, value: 1n, gasLimit: 21000, maxFeePerGas, maxPriorityFeePerGas });
-    const t0 = performance.now();
-    const hash = await rpc(url, 'eth_sendRawTransaction', [raw]);
-    await waitForReceipt(url, hash);
-    latencies.push(performance.now() - t0);
+    latencies.push(await next());
     await new Promise((r) => setTimeout(r, 20));
   }
-  latencies.sort((a, b) => a - b);
-  const latency = { p50: latencies[49], p99: latencies[98] };
+  const latency = percentiles(latencies);
 
   // 3. Read requests per second.
   const callData = iface.encodeFunctionData('balanceOf', [recipient]);

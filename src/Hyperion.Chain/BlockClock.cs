@@ -7,6 +7,9 @@ public interface IBlockClock
 {
     /// <summary>The next block's timestamp (after <paramref name="parent"/>'s); consumes a one-off override.</summary>
     ulong NextTimestamp(BlockHeader parent);
+
+    /// <summary>Changes whenever the clock is moved or given a timestamp (a block opened before that is built again).</summary>
+    long Version => 0;
 }
 
 /// <summary>
@@ -19,6 +22,9 @@ public sealed class DevClock : IBlockClock
     private readonly object _lock = new();
     private long _offsetSeconds;
     private ulong? _next;
+    private long _version;
+
+    public long Version => Interlocked.Read(ref _version);
 
     public ulong NextTimestamp(BlockHeader parent)
     {
@@ -46,6 +52,7 @@ public sealed class DevClock : IBlockClock
         lock (_lock)
         {
             _offsetSeconds += seconds;
+            Interlocked.Increment(ref _version);
             return _offsetSeconds;
         }
     }
@@ -56,6 +63,7 @@ public sealed class DevClock : IBlockClock
         lock (_lock)
         {
             _next = timestamp;
+            Interlocked.Increment(ref _version);
         }
     }
 }

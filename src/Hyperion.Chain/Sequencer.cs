@@ -5,6 +5,8 @@ using Hyperion.Core.Crypto;
 using Hyperion.Core.Transactions;
 using Hyperion.Execution.Blocks;
 using Hyperion.Execution.Specs;
+using Hyperion.State;
+using Hyperion.State.World;
 
 namespace Hyperion.Chain;
 
@@ -18,6 +20,12 @@ public sealed record SequencerOptions
     public Address Coinbase { get; init; }
 
     public int MaxTransactionsPerBlock { get; init; } = 20_000;
+
+    /// <summary>
+    /// With a block interval: execute each transaction as it arrives on the open block and serve its receipt at once
+    /// (<see cref="IPreconfirmations"/>); the block closes at the interval with exactly those transactions.
+    /// </summary>
+    public bool Preconfirm { get; init; } = true;
 }
 
 /// <summary>
@@ -58,6 +66,9 @@ public interface IBlockProducer : IDisposable
     /// follows at once is not missed); null when blocks are not mined on demand (the sender does not wait then).
     /// </summary>
     PendingInclusion? ExpectInclusion(in Hash256 hash);
+
+    /// <summary>The producer's preconfirmations of its open block; null for a producer that gives none.</summary>
+    IPreconfirmations? Preconfirmations => null;
 }
 
 /// <summary>
@@ -72,18 +83,25 @@ public sealed class BlockSettings(Address coinbase)
     private ulong? _gasLimit;
     private UInt256? _nextBaseFee;
     private Hash256? _nextPrevRandao;
+    private long _version;
+
+    /// <summary>Changes whenever a setting is set (a block opened before that is built again).</summary>
+    public long Version
+    {
+        get { lock (_lock) { return _version; } }
+    }
 
     public Address Coinbase
     {
         get { lock (_lock) { return _coinbase; } }
-        set { lock (_lock) { _coinbase = value; } }
+        set { lock (_lock) { _coinbase = value; _version++; } }
     }
 
     /// <summary>The gas limit of the blocks to come; null: the parent's.</summary>
     public ulong? GasLimit
     {
         get { lock (_lock) { return _gasLimit; } }
-        set { lock (_lock) { _gasLimit = value; } }
+        set { lock (_lock) { _gasLimit = value; _version++; } }
     }
 
     public void SetNextBaseFee(UInt256 baseFee)
@@ -91,6 +109,7 @@ public sealed class BlockSettings(Address coinbase)
         lock (_lock)
         {
             _nextBaseFee = baseFee;
+            _version++;
         }
     }
 
@@ -99,6 +118,7 @@ public sealed class BlockSettings(Address coinbase)
         lock (_lock)
         {
             _nextPrevRandao = prevRandao;
+            _version++;
         }
     }
 
@@ -127,8 +147,8 @@ public readonly record struct MiningMode(bool Automine, TimeSpan? Interval)
 
 /// <summary>
 /// One sender's wait for its transaction: <see cref="Submitted"/> after the pool accepted it gives a task that completes
-/// once the transaction is in a block that is durable and announced, or was dropped, or cannot be mined now (queued
-/// behind a nonce gap, or left over by a round of production). Dispose it when done (or when the pool refused).
+/// once the transaction is in a block that is durable and announced (or, with preconfirmations, preconfirmed), or was
+/// dropped, or cannot be mined now (queued behind a nonce gap, or left over by a round of production). Dispose it when done (or when the pool refused).
 /// </summary>
 public sealed class PendingInclusion : IDisposable
 {
@@ -162,7 +182,15 @@ public sealed class PendingInclusion : IDisposable
 /// The single sequencer: takes transactions from the pool and produces blocks on the chain — on demand (a block as
 /// soon as transactions are pending) or at a fixed interval. Blocks become visible only after they are durable.
 /// </summary>
-public sealed class Sequencer : IBlockProducer
+/// <remarks>
+/// Every block is built incrementally on an open block (<see cref="BlockBuilder"/>). At an interval, with
+/// <see cref="SequencerOptions.Preconfirm"/>, transactions are added as they arrive and each round is published as a
+/// preconfirmed sub-block; closing the block seals exactly what was added, so a preconfirmed receipt is the canonical
+/// one. The open block is built again (and its preconfirmations withdrawn) only when the chain moved under it: a
+/// rewind, a state edit, or a dev control that changes the next block's header (timestamp, coinbase, fees).
+/// Preconfirmations are not persisted: a crash loses them with the pool.
+/// </remarks>
+public sealed class Sequencer : IBlockProducer, IPreconfirmations
 {
     private readonly ChainProvider _chain;
     private readonly ITransactionPool _pool;
@@ -177,6 +205,28 @@ public sealed class Sequencer : IBlockProducer
     private long _roundsStarted;
     private readonly BlockSettings _settings;
     private MiningMode _mode;
+    private readonly object _openLock = new(); // the open block's state: adding a transaction vs reading the pending state
+    private volatile OpenBlock? _open;
+    private volatile PreconfirmedBlock? _preconfirmed;
+
+    /// <summary>
+    /// The block being built: its builder, what it was opened on (a block opened on another head, edits, clock or settings
+    /// is stale), the transactions tried in it, and how far it is published.
+    /// </summary>
+    private sealed class OpenBlock(BlockBuilder builder, Hash256 parent, EditedState edits, long clockVersion, long settingsVersion, IStateReader readState, Hash256? withdrawalsRoot)
+    {
+        public BlockBuilder Builder { get; } = builder;
+        public Hash256 Parent { get; } = parent;
+        public EditedState Edits { get; } = edits;
+        public long ClockVersion { get; } = clockVersion;
+        public long SettingsVersion { get; } = settingsVersion;
+        /// <summary>The parent state as RPC threads may read it (the builder executes on the writer's view).</summary>
+        public IStateReader ReadState { get; } = readState;
+        public Hash256? WithdrawalsRoot { get; } = withdrawalsRoot;
+        public HashSet<Hash256> Tried { get; } = [];
+        public int Published { get; set; }
+        public int NextIndex { get; set; }
+    }
 
     public Sequencer(ChainProvider chain, ITransactionPool pool, IBlockClock clock, SequencerOptions options)
     {
@@ -227,9 +277,9 @@ public sealed class Sequencer : IBlockProducer
             lock (_waitLock)
             {
                 _mode = value;
-                if (!value.Automine)
+                if (!value.Automine && !Preconfirming(value))
                 {
-                    CompleteAllWaits(); // no block is coming on demand: the senders return
+                    CompleteAllWaits(); // no block or preconfirmation is coming on demand: the senders return
                 }
             }
 
@@ -242,11 +292,38 @@ public sealed class Sequencer : IBlockProducer
 
     public bool AppliesStateEdits => true;
 
+    public IPreconfirmations? Preconfirmations => _options.Preconfirm ? this : null;
+
+    /// <summary>The published sub-block while it is on the head (a rewind withdraws it at once, not at the next round).</summary>
+    public PreconfirmedBlock? Current => _preconfirmed is { } current && current.Draft.ParentHash == Store.Head.Hash ? current : null;
+
+    public event Action<PreconfirmedBlock>? Preconfirmed;
+
+    public IStateReader? PendingState()
+    {
+        OpenBlock? open = _open;
+        if (open is null || Current is null)
+        {
+            return null;
+        }
+
+        StateChangeSet changes;
+        lock (_openLock)
+        {
+            changes = open.Builder.Changes();
+        }
+
+        return new ChangeSetOverlay(open.ReadState, changes);
+    }
+
+    /// <summary>Whether transactions are preconfirmed now: interval mining with preconfirmations on.</summary>
+    private bool Preconfirming(MiningMode mode) => _options.Preconfirm && mode.Interval is not null;
+
     public PendingInclusion? ExpectInclusion(in Hash256 hash)
     {
         lock (_waitLock)
         {
-            if (!_mode.Automine || _stop.IsCancellationRequested)
+            if (!(_mode.Automine || Preconfirming(_mode)) || _stop.IsCancellationRequested)
             {
                 return null;
             }
@@ -297,6 +374,7 @@ public sealed class Sequencer : IBlockProducer
 
     private Task OnSubmitted(PendingInclusion wait)
     {
+        bool preconfirm;
         lock (_waitLock)
         {
             if (!wait.BecamePending)
@@ -306,8 +384,17 @@ public sealed class Sequencer : IBlockProducer
 
             // A round that starts from now on sees the transaction in the pool: it is included, dropped, or left over.
             wait.FirstRound = _roundsStarted + 1;
-            return wait.Done.Task;
+            preconfirm = wait.BecamePending && Preconfirming(_mode) && !_stop.IsCancellationRequested;
         }
+
+        if (preconfirm && !wait.Done.Task.IsCompleted)
+        {
+            // On the sender's thread: no hand-over to the sequencer's thread and back, so the answer follows the
+            // execution at once (the sequencer's thread would find nothing left to do).
+            Preconfirm();
+        }
+
+        return wait.Done.Task;
     }
 
     private void RemoveWait(PendingInclusion wait)
@@ -368,6 +455,7 @@ public sealed class Sequencer : IBlockProducer
     {
         CancellationToken stop = _stop.Token;
         WaitHandle[] stopOrModeChange = [stop.WaitHandle, _modeChanged];
+        WaitHandle[] stopModeChangeOrWake = [stop.WaitHandle, _modeChanged, _wake.AvailableWaitHandle];
         while (!stop.IsCancellationRequested)
         {
             try
@@ -375,11 +463,7 @@ public sealed class Sequencer : IBlockProducer
                 MiningMode mode = Mode;
                 if (mode.Interval is TimeSpan interval)
                 {
-                    if (WaitHandle.WaitAny(stopOrModeChange, interval) == WaitHandle.WaitTimeout)
-                    {
-                        lock (_chain.WriteLock) { Produce(); }
-                    }
-
+                    ProduceAtInterval(interval, Preconfirming(mode) ? stopModeChangeOrWake : stopOrModeChange);
                     continue;
                 }
 
@@ -428,19 +512,164 @@ public sealed class Sequencer : IBlockProducer
         }
     }
 
+    /// <summary>
+    /// One interval: the block closes when it ends; until then, with preconfirmations, each wake from the pool
+    /// preconfirms what arrived. Returns early when the mode changes or the sequencer stops.
+    /// </summary>
+    private void ProduceAtInterval(TimeSpan interval, WaitHandle[] handles)
+    {
+        long deadline = Environment.TickCount64 + (long)interval.TotalMilliseconds;
+        while (true)
+        {
+            long remaining = deadline - Environment.TickCount64;
+            if (remaining <= 0)
+            {
+                lock (_chain.WriteLock) { Produce(); }
+                return;
+            }
+
+            int signalled = WaitHandle.WaitAny(handles, TimeSpan.FromMilliseconds(remaining));
+            if (signalled == WaitHandle.WaitTimeout)
+            {
+                continue;
+            }
+
+            if (signalled != 2)
+            {
+                return; // stopped, or the mode changed
+            }
+
+            while (_wake.Wait(0))
+            {
+            }
+
+            Preconfirm();
+        }
+    }
+
+    /// <summary>Executes what the pool has that the open block has not tried, and publishes it as a sub-block.</summary>
+    private void Preconfirm()
+    {
+        lock (_chain.WriteLock)
+        {
+            long round = BeginRound();
+            try
+            {
+                OpenBlock open = EnsureOpen();
+                AddPending(open);
+                Publish(open);
+            }
+            finally
+            {
+                EndRound(round);
+            }
+        }
+    }
+
+    /// <summary>The open block, opened now on the head (or built again when the chain moved under it); the caller holds the write lock.</summary>
+    private OpenBlock EnsureOpen()
+    {
+        StoredBlock parent = Store.Head;
+        EditedState edits = _chain.Edits;
+        if (_open is { } open && open.Parent == parent.Hash && SameEdits(open.Edits, edits)
+            && open.ClockVersion == _clock.Version && open.SettingsVersion == _settings.Version)
+        {
+            return open;
+        }
+
+        // Stale (or none): its preconfirmations are withdrawn; its transactions are still in the pool and are tried again.
+        _preconfirmed = null;
+        long clockVersion = _clock.Version;
+        long settingsVersion = _settings.Version;
+        BlockHeader draft = NextHeaderDraft(parent.Header);
+        IStateReader readState = _chain.StateAt(parent.Number) ?? throw new InvalidOperationException($"the state of the head {parent.Number} is missing");
+        BlockBuilder builder = _chain.Executor.Open(new BlockInput(draft, []) { BlockHashes = Store }, edits.Over(_chain.States.LatestForExecution));
+        Hash256? withdrawalsRoot = _chain.Executor.Spec.IsActive(Hardfork.Shanghai, draft.Number, draft.Timestamp) ? Keccak256.EmptyTrieRoot : null;
+        _open = open = new OpenBlock(builder, parent.Hash, edits, clockVersion, settingsVersion, readState, withdrawalsRoot);
+        return open;
+    }
+
+    private static bool SameEdits(EditedState a, EditedState b) => ReferenceEquals(a, b) || (a.IsEmpty && b.IsEmpty && a.Head == b.Head);
+
+    /// <summary>Adds, in the pool's order, the executable transactions the open block has not tried yet (one that did not fit waits for the next block).</summary>
+    private void AddPending(OpenBlock open)
+    {
+        BlockBuilder builder = open.Builder;
+        List<(Transaction, Address)> candidates = _pool.SelectForBlock(builder.Header.BaseFeePerGas ?? UInt256.Zero, _options.MaxTransactionsPerBlock);
+        foreach ((Transaction tx, Address sender) in candidates)
+        {
+            if (builder.Included.Count >= _options.MaxTransactionsPerBlock)
+            {
+                break;
+            }
+
+            if (open.Tried.Add(tx.Hash))
+            {
+                lock (_openLock)
+                {
+                    builder.Add(tx, sender);
+                }
+            }
+        }
+    }
+
+    /// <summary>Publishes what the open block included since the last sub-block; the senders waiting for those return.</summary>
+    private void Publish(OpenBlock open)
+    {
+        IReadOnlyList<ExecutedTransaction> included = open.Builder.Included;
+        int count = included.Count;
+        if (count == open.Published)
+        {
+            return;
+        }
+
+        var transactions = new ExecutedTransaction[count];
+        for (int i = 0; i < count; i++)
+        {
+            transactions[i] = included[i];
+        }
+
+        var subBlock = new PreconfirmedBlock(open.Builder.Header, open.NextIndex++, transactions, open.Published, open.WithdrawalsRoot, _preconfirmed);
+        open.Published = count;
+        _preconfirmed = subBlock;
+        CompleteWaits(transactions.Skip(subBlock.FirstNew).Select(t => t.Transaction.Hash));
+        Preconfirmed?.Invoke(subBlock);
+    }
+
+    /// <summary>Closes the open block (opening one if none) with it and whatever else is pending, and adds it to the chain.</summary>
     private StoredBlock Produce()
     {
         var stopwatch = Stopwatch.StartNew();
         IChainState states = _chain.States;
-        StoredBlock parent = Store.Head;
-        BlockHeader draft = NextHeaderDraft(parent.Header);
-        List<(Transaction, Address)> candidates = _pool.SelectForBlock(draft.BaseFeePerGas ?? UInt256.Zero, _options.MaxTransactionsPerBlock);
-        EditedState edits = _chain.Edits;
-        BlockExecution execution = _chain.Executor.Execute(new BlockInput(draft, candidates) { BlockHashes = Store }, edits.Over(states.LatestForExecution), BlockExecutionMode.Build);
-        StoredBlock block = BlockImporter.Seal(states, draft, execution, edits);
-        SkippedTransaction[] dropped = _chain.AddBuilt(block, execution, _pool, stopwatch.Elapsed);
+        OpenBlock open = EnsureOpen();
+        StoredBlock block;
+        BlockExecution execution;
+        SkippedTransaction[] dropped;
+        try
+        {
+            AddPending(open);
+            lock (_openLock)
+            {
+                execution = open.Builder.Close();
+            }
+
+            block = BlockImporter.Seal(states, open.Builder.Header, execution, open.Edits);
+            dropped = _chain.AddBuilt(block, execution, _pool, stopwatch.Elapsed);
+        }
+        finally
+        {
+            // Closed (or failed): the next round opens a new block; the pending view falls back to the new head.
+            _open = null;
+            _preconfirmed = null;
+        }
+
         // Announced: the senders waiting for these transactions return (a dropped one is logged by the node, as anvil does).
         CompleteWaits(block.Block.Transactions.Select(t => t.Hash).Concat(dropped.Select(d => d.Transaction.Hash)));
+        if (Preconfirming(Mode) && _pool.PendingCount > 0)
+        {
+            _wake.Release(); // what waited for this block (it did not fit) is preconfirmed on the next one now
+        }
+
         return block;
     }
 

@@ -146,7 +146,7 @@ public sealed class NodeBuilder
                 // Sending without the key is a dev-chain control: a chain built without them never impersonates.
                 IsImpersonated = _devControls ? address => chain.Dev.IsImpersonated(address) : null,
             };
-            var events = new EventModule(chain.Chain, chain.Pool) { LogLimits = _logLimits, MaxFiltersPerClient = _maxFiltersPerClient };
+            var events = new EventModule(chain.Chain, chain.Pool, chain.Producer.Preconfirmations) { LogLimits = _logLimits, MaxFiltersPerClient = _maxFiltersPerClient };
             disposables.Add(events);
             var debug = new DebugModule(chain.Chain, eth) { MaxTraceBytes = _maxTraceBytes };
             var history = new AccountHistoryModule(chain.Chain);

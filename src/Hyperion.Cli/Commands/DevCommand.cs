@@ -30,6 +30,10 @@ internal static class DevCommand
         var dataDir = new Option<DirectoryInfo?>("--data-dir") { Description = "Where the chain is kept (default: ~/.hyperion/dev); restarting with it continues the chain." };
         var ephemeral = new Option<bool>("--ephemeral") { Description = "Keep everything in memory; nothing is written." };
         var blockTime = new Option<int?>("--block-time") { Description = "Block interval in milliseconds (default: a block as soon as transactions are pending)." };
+        var noPreconfirm = new Option<bool>("--no-preconfirm")
+        {
+            Description = "With --block-time: do not execute transactions as they arrive (no preconfirmed receipts, pending block or flashblocks stream); the block is built at the interval.",
+        };
         var genesisFile = new Option<FileInfo?>("--genesis") { Description = "Genesis in geth's JSON format (default: the built-in dev genesis)." };
         var accounts = new Option<int>("--accounts") { Description = "Dev accounts to derive and fund.", DefaultValueFactory = _ => 10 };
         var mnemonic = new Option<string>("--mnemonic") { Description = "Mnemonic of the dev accounts.", DefaultValueFactory = _ => DevAccounts.DefaultMnemonic };
@@ -51,7 +55,7 @@ internal static class DevCommand
         var command = new Command("dev", "Start a development chain (JSON-RPC on 127.0.0.1:8545).")
         {
             chainId, port, host, dataDir, ephemeral, blockTime, genesisFile, accounts, mnemonic, logLevel, modelDir, modelThreads, rpcGasCap,
-            allowInsecureUnlock, cors, execThreads, vm,
+            allowInsecureUnlock, cors, execThreads, vm, noPreconfirm,
         };
         foreach (Option option in rpcLimits.All)
         {
@@ -79,7 +83,7 @@ internal static class DevCommand
             {
                 return await RunAsync(
                     parse.GetValue(chainId), parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(dataDir), parse.GetValue(ephemeral),
-                    parse.GetValue(blockTime), parse.GetValue(genesisFile), parse.GetValue(accounts), parse.GetValue(mnemonic)!,
+                    parse.GetValue(blockTime), !parse.GetValue(noPreconfirm), parse.GetValue(genesisFile), parse.GetValue(accounts), parse.GetValue(mnemonic)!,
                     parse.GetValue(logLevel)!, parse.GetValue(modelDir), parse.GetValue(modelThreads), parse.GetValue(rpcGasCap),
                     CorsOrigins.Parse(parse.GetValue(cors)!), rpcLimits.ConnectionsPerClient(parse),
                     builder => rpcLimits.From(parse)(builder).WithBlockExecutor((spec, precompiles) => ExecThreadsOption.Executor(threads, spec, precompiles, sequentialBelow: null)),
@@ -95,7 +99,7 @@ internal static class DevCommand
     }
 
     private static async Task<int> RunAsync(
-        ulong chainId, string host, int port, DirectoryInfo? dataDir, bool ephemeral, int? blockTimeMs, FileInfo? genesisFile,
+        ulong chainId, string host, int port, DirectoryInfo? dataDir, bool ephemeral, int? blockTimeMs, bool preconfirm, FileInfo? genesisFile,
         int accountCount, string mnemonic, string logLevel, DirectoryInfo? modelDir, int modelThreads, ulong rpcGasCap, IReadOnlyList<string> corsOrigins,
         int connectionsPerClient, Func<NodeBuilder, NodeBuilder> withRpcLimits, CancellationToken cancellation)
     {
@@ -130,7 +134,7 @@ internal static class DevCommand
             .WithChain(o => o with
             {
                 DataDirectory = directory,
-                Sequencer = new() { BlockTime = blockTimeMs is int ms ? TimeSpan.FromMilliseconds(ms) : null },
+                Sequencer = new() { BlockTime = blockTimeMs is int ms ? TimeSpan.FromMilliseconds(ms) : null, Preconfirm = preconfirm },
                 Warning = message => LogWarning(log, message, null),
                 Precompiles = ChainPrecompiles.Standard.With(InferencePrecompile.DefaultAddress, new InferencePrecompile(models)),
             })

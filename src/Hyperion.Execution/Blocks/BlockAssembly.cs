@@ -39,6 +39,12 @@ internal sealed class BlockAssembly
         _executed = new List<ExecutedTransaction>(block.Transactions.Count);
     }
 
+    public IReadOnlyList<ExecutedTransaction> Executed => _executed;
+
+    public IReadOnlyList<SkippedTransaction> Skipped => _skipped;
+
+    public ulong GasUsed => _gasUsed;
+
     /// <summary>
     /// True when <paramref name="tx"/> fits in the gas and blob gas the block has left; otherwise it is skipped (on
     /// import: the block is invalid) and false is returned.

@@ -41,6 +41,13 @@ public interface IBlockExecutor
     BlockExecution Execute(BlockInput block, IStateReader parentState, BlockExecutionMode mode);
 
     /// <summary>
+    /// Opens <paramref name="block"/> (its header; its transactions are ignored) on <paramref name="parentState"/> for
+    /// building one transaction at a time (the sequencer's preconfirmations); closing it gives what
+    /// <see cref="Execute"/> in build mode gives for the transactions added.
+    /// </summary>
+    BlockBuilder Open(BlockInput block, IStateReader parentState);
+
+    /// <summary>
     /// Re-executes <paramref name="block"/> up to its transaction <paramref name="index"/> (system calls included)
     /// and returns that transaction's result, traced by <paramref name="tracer"/> (debug_traceTransaction).
     /// </summary>
@@ -109,15 +116,16 @@ public sealed class BlockExecutor(ChainSpec spec, ChainPrecompiles? precompiles 
     {
         ArgumentNullException.ThrowIfNull(block);
         ArgumentNullException.ThrowIfNull(parentState);
-        BlockEnvironment environment = Environment(block.Header, block.BlockHashes);
-        var state = new WorldState(parentState);
-        PrecompileTable precompiles = Precompiles.For(environment.Fork);
-        var assembly = new BlockAssembly(this, block, environment, mode);
-        RunSystemCalls(state, block, environment, precompiles);
-        ExecuteTransactions(state, block, 0, Processor(environment, precompiles), assembly);
-        FinishBlock(state, block);
-        return assembly.Complete(state.CollectChanges());
+        var builder = new BlockBuilder(this, block, parentState, mode);
+        foreach ((Transaction tx, Address sender) in block.Transactions)
+        {
+            builder.Add(tx, sender);
+        }
+
+        return builder.Close();
     }
+
+    public BlockBuilder Open(BlockInput block, IStateReader parentState) => new(this, block, parentState, BlockExecutionMode.Build);
 
     /// <summary>Transactions <paramref name="from"/>… of <paramref name="block"/>, one after another on <paramref name="state"/>, into <paramref name="assembly"/>.</summary>
     internal static void ExecuteTransactions(IWorldState state, BlockInput block, int from, TransactionProcessor processor, BlockAssembly assembly)
@@ -125,22 +133,28 @@ public sealed class BlockExecutor(ChainSpec spec, ChainPrecompiles? precompiles 
         for (int i = from; i < block.Transactions.Count; i++)
         {
             (Transaction tx, Address sender) = block.Transactions[i];
-            if (!assembly.Fits(tx, sender))
-            {
-                continue;
-            }
+            ExecuteTransaction(state, tx, sender, processor, assembly);
+        }
+    }
 
-            int beforeTransaction = state.TakeSnapshot();
-            try
-            {
-                // Types the handler does not execute come back as a permanent TypeNotSupported rejection.
-                assembly.Add(tx, sender, processor.Execute(state, tx, sender));
-            }
-            catch (PrecompileUnavailableException e)
-            {
-                state.RevertToSnapshot(beforeTransaction);
-                assembly.Unavailable(tx, sender, e);
-            }
+    /// <summary>One transaction on <paramref name="state"/> into <paramref name="assembly"/>: skipped when it does not fit, otherwise executed and added.</summary>
+    internal static void ExecuteTransaction(IWorldState state, Transaction tx, Address sender, TransactionProcessor processor, BlockAssembly assembly)
+    {
+        if (!assembly.Fits(tx, sender))
+        {
+            return;
+        }
+
+        int beforeTransaction = state.TakeSnapshot();
+        try
+        {
+            // Types the handler does not execute come back as a permanent TypeNotSupported rejection.
+            assembly.Add(tx, sender, processor.Execute(state, tx, sender));
+        }
+        catch (PrecompileUnavailableException e)
+        {
+            state.RevertToSnapshot(beforeTransaction);
+            assembly.Unavailable(tx, sender, e);
         }
     }
 

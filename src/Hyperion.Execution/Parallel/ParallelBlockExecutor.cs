@@ -70,6 +70,9 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
     public BlockExecution Simulate(BlockInput block, IStateReader parentState, int calls, SimulatedCall nextCall, Func<int, IWorldState, IEvmTracer?>? tracer, out TransactionRejection? rejection) =>
         _sequential.Simulate(block, parentState, calls, nextCall, tracer, out rejection);
 
+    /// <summary>Incremental building runs one transaction at a time: the sequential executor's.</summary>
+    public BlockBuilder Open(BlockInput block, IStateReader parentState) => _sequential.Open(block, parentState);
+
     public TransactionResult Call(BlockEnvironment environment, IStateReader state, Transaction tx, Address sender, IEvmTracer? tracer = null, AccessRecorder? accesses = null) =>
         _sequential.Call(environment, state, tx, sender, tracer, accesses);
 

@@ -177,6 +177,22 @@ public static class EthFormat
     /// <param name="index">The transaction's index in the block.</param>
     /// <param name="blobBaseFee">The block's blob base fee (a blob transaction's blobGasPrice).</param>
     /// <param name="rollup">The chain's rollup parameters (their receipt fields are added), or null.</param>
+    /// <summary>The blob base fee of the block with <paramref name="header"/> under <paramref name="spec"/> (zero before Cancun).</summary>
+    public static UInt256 BlobBaseFee(ChainSpec spec, BlockHeader header)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(header);
+        return spec.BlobScheduleAt(header.Number, header.Timestamp) is { } blobs ? BlobGas.BaseFeePerBlobGas(header.ExcessBlobGas ?? 0, blobs) : UInt256.Zero;
+    }
+
+    /// <summary>eth_getTransactionReceipt's answer for <paramref name="block"/>'s transaction <paramref name="index"/> on a chain with <paramref name="spec"/>.</summary>
+    public static JsonObject Receipt(StoredBlock block, int index, ChainSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        ArgumentNullException.ThrowIfNull(spec);
+        return Receipt(block, index, BlobBaseFee(spec, block.Header), spec.Rollup);
+    }
+
     public static JsonObject Receipt(StoredBlock block, int index, UInt256 blobBaseFee, RollupParameters? rollup = null)
     {
         Transaction tx = block.Block.Transactions[index];

@@ -104,21 +104,20 @@ public sealed class EthModule : IRpcModule
                     ["nonce"] = EthFormat.Quantity(account.Nonce),
                 };
             })
-            .Add("eth_getBlockByNumber", p => BlockOrNull(() => BlockTag.Resolve(Store, p, 0), FullTransactions(p)))
+            .Add("eth_getBlockByNumber", p => BlockOrNull(() => Resolve(p, 0), FullTransactions(p)))
             .Add("eth_getBlockByHash", p => BlockOrNull(() => Store.GetByHash(GetHash(p, 0)), FullTransactions(p)))
-            .Add("eth_getBlockTransactionCountByNumber", p => CountOrNull(() => BlockTag.Resolve(Store, p, 0)))
+            .Add("eth_getBlockTransactionCountByNumber", p => CountOrNull(() => Resolve(p, 0)))
             .Add("eth_getBlockTransactionCountByHash", p => CountOrNull(() => Store.GetByHash(GetHash(p, 0))))
             .Add("eth_getUncleCountByBlockNumber", _ => "0x0")
             .Add("eth_getUncleCountByBlockHash", _ => "0x0")
             .Add("eth_getTransactionByHash", GetTransactionByHash)
-            .Add("eth_getTransactionByBlockNumberAndIndex", p => TransactionAt(TryResolve(() => BlockTag.Resolve(Store, p, 0)), p.GetQuantity(1)))
+            .Add("eth_getTransactionByBlockNumberAndIndex", p => TransactionAt(TryResolve(() => Resolve(p, 0)), p.GetQuantity(1)))
             .Add("eth_getTransactionByBlockHashAndIndex", p => TransactionAt(Store.GetByHash(GetHash(p, 0)), p.GetQuantity(1)))
-            .Add("eth_getTransactionReceipt", p =>
-                Store.TryFindTransaction(GetHash(p, 0), out StoredBlock block, out int index) ? EthFormat.Receipt(block, index, BlobBaseFee(block.Header), _chain.Executor.Spec.Rollup) : null)
+            .Add("eth_getTransactionReceipt", p => FindTransaction(GetHash(p, 0), out StoredBlock block, out int index) ? Receipt(block, index) : null)
             .Add("eth_getBlockReceipts", p =>
             {
-                StoredBlock? block = TryResolve(() => BlockTag.Resolve(Store, p, 0));
-                return block is null ? null : new JsonArray([.. Enumerable.Range(0, block.Receipts.Count).Select(i => (JsonNode)EthFormat.Receipt(block, i, BlobBaseFee(block.Header), _chain.Executor.Spec.Rollup))]);
+                StoredBlock? block = TryResolve(() => Resolve(p, 0));
+                return block is null ? null : new JsonArray([.. Enumerable.Range(0, block.Receipts.Count).Select(i => (JsonNode)Receipt(block, i))]);
             })
             .Add("eth_sendRawTransaction", (p, cancel) => SubmitRawAsync(p.GetData(0), cancel))
             .Add("eth_sendTransaction", (p, cancel) => SendTransactionAsync(CallRequest.Parse(p, 0), cancel))
@@ -126,9 +125,9 @@ public sealed class EthModule : IRpcModule
             .Add("eth_sign", p => PersonalSign(GetAddress(p, 0), p.GetData(1)))
             .Add("personal_sign", p => PersonalSign(GetAddress(p, 1), p.GetData(0)))
             .Add("eth_signTypedData_v4", SignTypedData)
-            .AddExecution("eth_call", p => Hex.Encode(Call(CallRequest.Parse(p, 0) with { Overrides = StateOverrides.Parse(p, 2) }, BlockTag.Resolve(Store, p, 1), out _).Span))
-            .AddExecution("eth_estimateGas", p => EthFormat.Quantity(EstimateGas(CallRequest.Parse(p, 0) with { Overrides = StateOverrides.Parse(p, 2) }, BlockTag.Resolve(Store, p, 1))))
-            .AddExecution("eth_createAccessList", p => CreateAccessList(CallRequest.Parse(p, 0), BlockTag.Resolve(Store, p, 1)))
+            .AddExecution("eth_call", p => Hex.Encode(Call(CallRequest.Parse(p, 0) with { Overrides = StateOverrides.Parse(p, 2) }, Resolve(p, 1), out _).Span))
+            .AddExecution("eth_estimateGas", p => EthFormat.Quantity(EstimateGas(CallRequest.Parse(p, 0) with { Overrides = StateOverrides.Parse(p, 2) }, Resolve(p, 1))))
+            .AddExecution("eth_createAccessList", p => CreateAccessList(CallRequest.Parse(p, 0), Resolve(p, 1)))
             .Add("eth_gasPrice", _ => EthFormat.Quantity(NextBaseFee() + DefaultPriorityFee))
             .Add("eth_maxPriorityFeePerGas", _ => EthFormat.Quantity(DefaultPriorityFee))
             .Add("eth_blobBaseFee", _ => EthFormat.Quantity(BlobBaseFee(Store.Head.Header)))
@@ -150,8 +149,48 @@ public sealed class EthModule : IRpcModule
 
     private IStateReader StateAt(RpcParams p, int index)
     {
-        StoredBlock block = BlockTag.Resolve(Store, p, index);
-        return _chain.StateAt(block.Number) ?? throw new RpcException($"missing trie node: state of block {block.Number} is not kept (oldest is {_chain.OldestState})");
+        StoredBlock block = Resolve(p, index);
+        return StateAfter(block) ?? throw new RpcException($"missing trie node: state of block {block.Number} is not kept (oldest is {_chain.OldestState})");
+    }
+
+    /// <summary>The state after <paramref name="block"/>: for the pending block, after its preconfirmed transactions.</summary>
+    private IStateReader? StateAfter(StoredBlock block)
+    {
+        ulong head = Store.Head.Number;
+        // The pending block may have closed since it was resolved: then the head's state is the state after it.
+        return block.Number > head ? Preconfirmations?.PendingState() ?? _chain.StateAt(head) : _chain.StateAt(block.Number);
+    }
+
+    /// <summary>The producer's preconfirmations, if it gives them.</summary>
+    private IPreconfirmations? Preconfirmations => Producer?.Preconfirmations;
+
+    /// <summary>
+    /// A block parameter, where <c>pending</c> names the sequencer's open block with its preconfirmed transactions (its
+    /// hash provisional: the state root is computed at closing) and the head when none is preconfirmed.
+    /// </summary>
+    private StoredBlock Resolve(RpcParams p, int index) =>
+        p.Has(index) && p[index].ValueKind == JsonValueKind.String && p[index].ValueEquals("pending") && Preconfirmations?.Current is { } pending
+            ? pending.Block
+            : BlockTag.Resolve(Store, p, index);
+
+    /// <summary>
+    /// A transaction in a canonical block or, failing that, preconfirmed in the pending block (looked for in the chain
+    /// again after, in case the pending block closed in between).
+    /// </summary>
+    private bool FindTransaction(in Hash256 hash, out StoredBlock block, out int index)
+    {
+        if (Store.TryFindTransaction(hash, out block, out index))
+        {
+            return true;
+        }
+
+        if (Preconfirmations?.Current is { } pending && pending.TryFind(hash, out index))
+        {
+            block = pending.Block;
+            return true;
+        }
+
+        return Store.TryFindTransaction(hash, out block, out index);
     }
 
     private Account Account(RpcParams p, int addressIndex, int blockIndex)
@@ -260,7 +299,7 @@ public sealed class EthModule : IRpcModule
     private JsonNode? GetTransactionByHash(RpcParams p)
     {
         Hash256 hash = GetHash(p, 0);
-        if (Store.TryFindTransaction(hash, out StoredBlock block, out int index))
+        if (FindTransaction(hash, out StoredBlock block, out int index))
         {
             return EthFormat.Transaction(block.Block.Transactions[index], block.Senders[index], block, index);
         }
@@ -418,12 +457,9 @@ public sealed class EthModule : IRpcModule
 
     /// <summary>The blob base fee of the block with <paramref name="header"/> (zero before Cancun).</summary>
     /// <summary>eth_getTransactionReceipt's answer for <paramref name="block"/>'s transaction <paramref name="index"/>.</summary>
-    internal JsonObject Receipt(StoredBlock block, int index) => EthFormat.Receipt(block, index, BlobBaseFee(block.Header), _chain.Executor.Spec.Rollup);
+    internal JsonObject Receipt(StoredBlock block, int index) => EthFormat.Receipt(block, index, _chain.Executor.Spec);
 
-    private UInt256 BlobBaseFee(BlockHeader header) =>
-        _chain.Executor.Spec.BlobScheduleAt(header.Number, header.Timestamp) is { } blobs
-            ? BlobGas.BaseFeePerBlobGas(header.ExcessBlobGas ?? 0, blobs)
-            : UInt256.Zero;
+    private UInt256 BlobBaseFee(BlockHeader header) => EthFormat.BlobBaseFee(_chain.Executor.Spec, header);
 
     /// <summary>
     /// Runs a call on the state after <paramref name="block"/> in the context of the next block, without fees (as
@@ -474,7 +510,7 @@ public sealed class EthModule : IRpcModule
     /// <summary>The state a call on <paramref name="block"/> runs on: the block's, with the request's overrides.</summary>
     internal IStateReader CallState(CallRequest request, StoredBlock block)
     {
-        IStateReader state = _chain.StateAt(block.Number) ?? throw new RpcException($"state of block {block.Number} is not kept");
+        IStateReader state = StateAfter(block) ?? throw new RpcException($"state of block {block.Number} is not kept");
         return request.Overrides is null ? state : request.Overrides.Over(state);
     }
 

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Hyperion.Chain;
 using Hyperion.Core;
+using Hyperion.Core.Blocks;
 using Hyperion.Core.Crypto;
 
 namespace Hyperion.Rpc.Eth;
@@ -10,7 +11,7 @@ namespace Hyperion.Rpc.Eth;
 /// <summary>
 /// Chain events for clients: polling filters (eth_newFilter, eth_newBlockFilter, eth_newPendingTransactionFilter,
 /// eth_getFilterChanges, eth_getFilterLogs, eth_uninstallFilter) and WebSocket subscriptions (eth_subscribe /
-/// eth_unsubscribe for newHeads, logs and newPendingTransactions).
+/// eth_unsubscribe for newHeads, logs, newPendingTransactions and, when the sequencer preconfirms, flashblocks).
 /// </summary>
 public sealed class EventModule : IRpcModule, IDisposable
 {
@@ -32,16 +33,23 @@ public sealed class EventModule : IRpcModule, IDisposable
     private readonly ITransactionPool _pool;
     private readonly ConcurrentDictionary<string, Filter> _filters = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Subscription> _subscriptions = new(StringComparer.Ordinal);
+    private readonly IPreconfirmations? _preconfirmations;
     private long _nextId;
 
-    public EventModule(IChainReader chain, ITransactionPool pool)
+    /// <param name="preconfirmations">The sequencer's preconfirmations, streamed to <c>flashblocks</c> subscribers; null: none.</param>
+    public EventModule(IChainReader chain, ITransactionPool pool, IPreconfirmations? preconfirmations = null)
     {
         ArgumentNullException.ThrowIfNull(chain);
         ArgumentNullException.ThrowIfNull(pool);
         _chain = chain;
         _pool = pool;
+        _preconfirmations = preconfirmations;
         _chain.BlockAdded += OnBlockAdded;
         _pool.TransactionPending += OnTransactionPending;
+        if (preconfirmations is not null)
+        {
+            preconfirmations.Preconfirmed += OnPreconfirmed;
+        }
     }
 
     public int SubscriptionCount => _subscriptions.Count;
@@ -76,6 +84,10 @@ public sealed class EventModule : IRpcModule, IDisposable
     {
         _chain.BlockAdded -= OnBlockAdded;
         _pool.TransactionPending -= OnTransactionPending;
+        if (_preconfirmations is not null)
+        {
+            _preconfirmations.Preconfirmed -= OnPreconfirmed;
+        }
     }
 
     private string NewId() => "0x" + Keccak256.Hash(Encoding.ASCII.GetBytes($"hyperion-{Interlocked.Increment(ref _nextId)}-{Environment.TickCount64}")).ToString()[2..34];
@@ -143,7 +155,9 @@ public sealed class EventModule : IRpcModule, IDisposable
         {
             "newHeads" or "newPendingTransactions" => null,
             "logs" => LogFilter.Parse(p, 1, _chain.Blocks),
-            _ => throw RpcException.InvalidParams($"unsupported subscription type '{kind}' (newHeads, logs, newPendingTransactions)"),
+            "flashblocks" when _preconfirmations is not null => null,
+            "flashblocks" => throw RpcException.InvalidParams("flashblocks: this node's sequencer does not preconfirm (started with --no-preconfirm)"),
+            _ => throw RpcException.InvalidParams($"unsupported subscription type '{kind}' (newHeads, logs, newPendingTransactions, flashblocks)"),
         };
         if (_subscriptions.Values.Count(s => s.Connection == connection) >= MaxSubscriptionsPerConnection)
         {
@@ -211,6 +225,59 @@ public sealed class EventModule : IRpcModule, IDisposable
                 subscription.Notify(JsonValue.Create(hash.ToString()));
             }
         }
+    }
+
+    private void OnPreconfirmed(PreconfirmedBlock subBlock)
+    {
+        JsonObject? message = null;
+        foreach (Subscription subscription in _subscriptions.Values)
+        {
+            if (subscription.Kind == "flashblocks")
+            {
+                message ??= FlashblockOf(subBlock, _chain.Executor.Spec);
+                subscription.Notify(message);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A flashblocks notification: the sub-block's index in its block, the block's number and parent, on index 0 the
+    /// block's fixed fields, then the transactions this sub-block added (raw) with their receipts, and the gas used so far.
+    /// </summary>
+    private static JsonObject FlashblockOf(PreconfirmedBlock subBlock, Execution.Specs.ChainSpec spec)
+    {
+        BlockHeader draft = subBlock.Draft;
+        var message = new JsonObject
+        {
+            ["index"] = EthFormat.Quantity((ulong)subBlock.Index),
+            ["blockNumber"] = EthFormat.Quantity(draft.Number),
+            ["parentHash"] = draft.ParentHash.ToString(),
+        };
+        if (subBlock.Index == 0)
+        {
+            message["base"] = new JsonObject
+            {
+                ["timestamp"] = EthFormat.Quantity(draft.Timestamp),
+                ["gasLimit"] = EthFormat.Quantity(draft.GasLimit),
+                ["baseFeePerGas"] = draft.BaseFeePerGas is { } baseFee ? EthFormat.Quantity(baseFee) : null,
+                ["feeRecipient"] = draft.Beneficiary.ToString(),
+                ["prevRandao"] = draft.MixHash.ToString(),
+            };
+        }
+
+        StoredBlock block = subBlock.Block;
+        var transactions = new JsonArray();
+        var receipts = new JsonArray();
+        for (int i = subBlock.FirstNew; i < subBlock.Transactions.Count; i++)
+        {
+            transactions.Add(Hex.Encode(subBlock.Transactions[i].Transaction.Envelope.Span));
+            receipts.Add(EthFormat.Receipt(block, i, spec));
+        }
+
+        message["transactions"] = transactions;
+        message["receipts"] = receipts;
+        message["gasUsed"] = EthFormat.Quantity(subBlock.GasUsed);
+        return message;
     }
 
     /// <summary>A newHeads notification: the block without its transactions.</summary>

@@ -47,9 +47,10 @@ internal sealed class DevChain : IDisposable
     /// <param name="maxTraceBytes">Bound on struct-log traces (default: the node's).</param>
     /// <param name="automine">Mine on demand, as the dev node without --block-time (default: a block an hour, so tests mine with evm_mine).</param>
     /// <param name="dataDirectory">Keep the chain there (block log and MetisDB state), to test a restart; default: in memory.</param>
+    /// <param name="preconfirm">Preconfirm transactions on the open block as they arrive (default: off, so a send changes nothing before evm_mine).</param>
     public DevChain(ulong rpcGasCap = EthModule.DefaultRpcGasCap, TxPoolOptions? pool = null, RpcExecutionLimits? limits = null,
         LogQueryLimits? logLimits = null, long maxTraceBytes = StructLogTracer.DefaultMaxBytes, int maxFiltersPerClient = EventModule.DefaultMaxFiltersPerClient,
-        bool automine = false, string? dataDirectory = null)
+        bool automine = false, string? dataDirectory = null, bool preconfirm = false)
     {
         var alloc = new SortedDictionary<Address, GenesisAccount>();
         foreach (DevAccount account in Accounts)
@@ -61,7 +62,7 @@ internal sealed class DevChain : IDisposable
         alloc[Proxy] = new GenesisAccount(UInt256.Zero, 1, ProxyCode);
         Local = LocalChain.Start(
             new Genesis { Spec = Hyperion.Execution.Specs.ChainSpec.Dev(ChainId), Alloc = alloc },
-            new ChainOptions { Sequencer = new() { BlockTime = automine ? null : TimeSpan.FromHours(1) }, Pool = pool ?? new TxPoolOptions(), DataDirectory = dataDirectory });
+            new ChainOptions { Sequencer = new() { BlockTime = automine ? null : TimeSpan.FromHours(1), Preconfirm = preconfirm }, Pool = pool ?? new TxPoolOptions(), DataDirectory = dataDirectory });
         var registry = new RpcMethodRegistry { ExecutionLimits = limits ?? new RpcExecutionLimits() };
         RpcServer.AddBuiltIns(registry, ChainId, RpcServer.DevClientVersion);
         Eth = new EthModule(Local.Chain, Local.Pool, Local.Proofs, Accounts)
@@ -77,7 +78,7 @@ internal sealed class DevChain : IDisposable
         history.Register(registry);
         Addresses = new AddressIndex(Local.Chain, dataDirectory);
         new OtterscanModule(Local.Chain, Eth, debug, history, Addresses).Register(registry);
-        _events = new EventModule(Local.Chain, Local.Pool) { LogLimits = logLimits ?? LogQueryLimits.Default, MaxFiltersPerClient = maxFiltersPerClient };
+        _events = new EventModule(Local.Chain, Local.Pool, Local.Producer.Preconfirmations) { LogLimits = logLimits ?? LogQueryLimits.Default, MaxFiltersPerClient = maxFiltersPerClient };
         _events.Register(registry);
         new DevModule(Local.Dev, Local.Chain).Register(registry);
         _dispatcher = new RpcDispatcher(registry, new RpcServerOptions(), NullLogger.Instance);

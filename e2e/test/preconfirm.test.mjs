@@ -1,0 +1,124 @@
+// Preconfirmations (issue 14): `hyperion dev --block-time 1000` executes a transaction as it arrives, so its receipt is
+// served well before the block closes; the closed block then holds it with the same receipt. The `flashblocks`
+// WebSocket subscription streams the preconfirmed sub-blocks. Hyperion only (anvil serves receipts at the block).
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ethers } from 'ethers';
+import WebSocket from 'ws';
+import { startNode, devKeys } from '../lib/node.mjs';
+
+const node = process.env.E2E_NODE === 'anvil' ? { unavailable: 'preconfirmations are Hyperion\'s' } : await startNode({ extraArgs: ['--block-time', '1000'] });
+const skip = node.unavailable ? `node unavailable: ${node.unavailable}` : false;
+
+/** Waits until a new block is announced, so the next send lands at the start of an interval (about 1 s before it closes). */
+async function nextBlock(provider) {
+  const start = await provider.getBlockNumber();
+  for (;;) {
+    const now = await provider.getBlockNumber();
+    if (now > start) return now;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('preconfirmations with --block-time 1000', { skip }, () => {
+  after(() => node.stop?.());
+
+  test('the receipt is served at once, before the block closes, and the block has the same receipt', async () => {
+    const provider = new ethers.JsonRpcProvider(node.url, undefined, { cacheTimeout: -1, staticNetwork: true });
+    const wallet = new ethers.Wallet(devKeys[0], provider);
+    const recipient = ethers.Wallet.createRandom().address;
+    // Signed first (the nonces, gas and fees filled in), so the sends follow each other closely.
+    const nonce = await provider.getTransactionCount(wallet.address, 'pending');
+    const template = await wallet.populateTransaction({ to: recipient, value: 1000n });
+    const raws = [];
+    for (let i = 0; i < 3; i++) raws.push(await wallet.signTransaction({ ...template, nonce: nonce + i, value: 1000n + BigInt(i) }));
+    const head = await nextBlock(provider);
+    const preconfirmed = [];
+    const started = performance.now();
+    for (const raw of raws) {
+      const hash = await provider.send('eth_sendRawTransaction', [raw]);
+      preconfirmed.push(await provider.send('eth_getTransactionReceipt', [hash]));
+    }
+    const elapsed = performance.now() - started;
+    assert.ok(preconfirmed.every((r) => r !== null), 'each receipt is there right after its send');
+    assert.ok(elapsed < 900, `three sends with their receipts took ${elapsed.toFixed(0)} ms`);
+    assert.deepEqual(preconfirmed.map((r) => Number(r.blockNumber)), [head + 1, head + 1, head + 1]);
+    assert.deepEqual(preconfirmed.map((r) => Number(r.transactionIndex)), [0, 1, 2]);
+    // Not canonical yet: latest is still the head, pending is the open block with these transactions and balance.
+    assert.equal(await provider.send('eth_getBlockByNumber', [ethers.toQuantity(head + 1), false]), null);
+    const pending = await provider.send('eth_getBlockByNumber', ['pending', false]);
+    assert.deepEqual(pending.transactions, preconfirmed.map((r) => r.transactionHash));
+    assert.equal(await provider.getBalance(recipient, 'pending'), 3003n);
+    assert.equal(await provider.getBalance(recipient, 'latest'), 0n);
+
+    // The block closes with them, in the same order, with the same receipts.
+    let block = null;
+    for (let tries = 0; block === null && tries < 1000; tries++) {
+      await new Promise((r) => setTimeout(r, 5));
+      block = await provider.send('eth_getBlockByNumber', [ethers.toQuantity(head + 1), false]);
+    }
+    assert.deepEqual(block.transactions, pending.transactions);
+    for (const before of preconfirmed) {
+      const after = await provider.send('eth_getTransactionReceipt', [before.transactionHash]);
+      assert.equal(after.blockHash, block.hash);
+      for (const field of ['status', 'gasUsed', 'cumulativeGasUsed', 'transactionIndex', 'effectiveGasPrice', 'logs', 'logsBloom', 'from', 'to']) {
+        assert.deepEqual(after[field], field === 'logs' ? before.logs.map((l) => ({ ...l, blockHash: block.hash })) : before[field], field);
+      }
+    }
+    provider.destroy();
+  });
+
+  test('the flashblocks subscription streams sub-blocks in order', async () => {
+    const provider = new ethers.JsonRpcProvider(node.url, undefined, { cacheTimeout: -1, staticNetwork: true });
+    const wallet = new ethers.Wallet(devKeys[1], provider);
+    const socket = new WebSocket(node.wsUrl);
+    await new Promise((resolve, reject) => { socket.once('open', resolve); socket.once('error', reject); });
+    const messages = [];
+    let subscription;
+    socket.on('message', (data) => {
+      const message = JSON.parse(data.toString());
+      if (message.id === 1) subscription = message.result;
+      else if (message.method === 'eth_subscription') messages.push(message.params);
+    });
+    socket.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_subscribe', params: ['flashblocks'] }));
+    while (!subscription) await new Promise((r) => setTimeout(r, 5));
+
+    const head = await nextBlock(provider);
+    const hashes = [];
+    for (let i = 0; i < 3; i++) {
+      hashes.push(await provider.send('eth_sendRawTransaction', [await wallet.signTransaction(await wallet.populateTransaction({ to: wallet.address, value: 1n }))]));
+    }
+    while (messages.length < 3) await new Promise((r) => setTimeout(r, 5));
+    socket.close();
+    const subBlocks = messages.map((m) => { assert.equal(m.subscription, subscription); return m.result; });
+    assert.deepEqual(subBlocks.map((b) => Number(b.index)), [0, 1, 2]);
+    assert.deepEqual(subBlocks.map((b) => Number(b.blockNumber)), [head + 1, head + 1, head + 1]);
+    assert.ok(subBlocks[0].base && !subBlocks[1].base);
+    assert.deepEqual(subBlocks.map((b) => b.receipts[0].transactionHash), hashes);
+    assert.deepEqual(subBlocks.map((b) => ethers.keccak256(b.transactions[0])), hashes);
+    provider.destroy();
+  });
+
+  test('--no-preconfirm: the receipt waits for the block, and flashblocks are refused', async () => {
+    const plain = await startNode({ extraArgs: ['--block-time', '1000', '--no-preconfirm'] });
+    try {
+      const provider = new ethers.JsonRpcProvider(plain.url, undefined, { cacheTimeout: -1, staticNetwork: true });
+      const wallet = new ethers.Wallet(devKeys[0], provider);
+      const raw = await wallet.signTransaction(await wallet.populateTransaction({ to: wallet.address, value: 1n }));
+      const head = await nextBlock(provider);
+      const hash = await provider.send('eth_sendRawTransaction', [raw]);
+      assert.equal(await provider.send('eth_getTransactionReceipt', [hash]), null);
+      await nextBlock(provider);
+      assert.equal(Number((await provider.send('eth_getTransactionReceipt', [hash])).blockNumber), head + 1);
+      const socket = new WebSocket(plain.wsUrl);
+      await new Promise((resolve, reject) => { socket.once('open', resolve); socket.once('error', reject); });
+      const answer = new Promise((resolve) => socket.once('message', (data) => resolve(JSON.parse(data.toString()))));
+      socket.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_subscribe', params: ['flashblocks'] }));
+      assert.match((await answer).error.message, /does not preconfirm/);
+      socket.close();
+      provider.destroy();
+    } finally {
+      await plain.stop();
+    }
+  });
+});
