@@ -200,6 +200,7 @@ describe('data-directory faults', { skip, timeout: 600_000 }, () => {
     await restart();
     assert.ok(!node.unavailable, node.unavailable);
     await assert.rejects(node.rpc('eth_getBlockByNumber', ['0x1', false]), /internal error/);
+    for (let i = 0; i < 50 && !/damaged at record 1/.test(node.output()); i++) await new Promise((r) => setTimeout(r, 100)); // the log is written asynchronously
     assert.match(node.output(), /damaged at record 1/);
     await node.stop();
     assert.deepEqual(fs.readFileSync(log), bytes, 'a block was dropped without the operator asking');
