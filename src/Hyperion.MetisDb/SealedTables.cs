@@ -31,7 +31,7 @@ public sealed class SealedTables : IDisposable
         ArgumentNullException.ThrowIfNull(names);
         System.IO.Directory.CreateDirectory(directory);
         MetisDataFile.CheckBeforeMapping(directory);
-        var environment = new LightningEnvironment(directory, new EnvironmentConfiguration { MapSize = 1L << 36, MaxDatabases = names.Count });
+        var environment = new LightningEnvironment(directory, new EnvironmentConfiguration { MapSize = 1L << 36, MaxDatabases = names.Count, MaxReaders = 512 });
         try
         {
             environment.Open(EnvironmentOpenFlags.NoThreadLocalStorage | EnvironmentOpenFlags.NoReadAhead | EnvironmentOpenFlags.NoSync);
