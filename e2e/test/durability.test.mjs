@@ -144,6 +144,25 @@ describe('data-directory faults', { skip, timeout: 600_000 }, () => {
     await served();
   });
 
+  test('chain-index missing: rebuilt from the log with a warning, every receipt served', async () => {
+    await node.stop();
+    fs.rmSync(path.join(faultDir, 'chain-index'), { recursive: true, force: true });
+    await restart();
+    assert.ok(!node.unavailable, node.unavailable);
+    assert.match(node.output(), /chain index .*it is missing; rebuilt it from the block log/);
+    await served();
+  });
+
+  test('chain-index data file truncated to half: rebuilt from the log, no signal, every receipt served', async () => {
+    await node.stop();
+    const mdb = path.join(faultDir, 'chain-index', 'data.mdb');
+    fs.truncateSync(mdb, Math.floor(fs.statSync(mdb).size / 2));
+    await restart();
+    assert.ok(!node.unavailable, node.unavailable);
+    assert.match(node.output(), /chain index .*damaged.*rebuilt it from the block log/);
+    await served();
+  });
+
   test('chain.log missing while the state is there: refuses to start a new chain over it; restoring the log starts', async () => {
     await node.stop();
     const log = path.join(faultDir, 'chain.log');
@@ -169,13 +188,25 @@ describe('data-directory faults', { skip, timeout: 600_000 }, () => {
     await served();
   });
 
-  test('a flipped byte in chain.log: refuses to start naming the record; db repair cuts the log explicitly', async () => {
+  test('a flipped byte in chain.log: reported when the block is read, a start that rebuilds the index refuses naming the record; db repair cuts the log explicitly', async () => {
     await node.stop();
     const log = path.join(faultDir, 'chain.log');
     const bytes = fs.readFileSync(log);
     const genesisRecord = 4 + bytes.readUInt32BE(0) + 4;
     bytes[genesisRecord + 40] ^= 0x04; // inside block 1
     fs.writeFileSync(log, bytes);
+    // The open reads the chain index's checkpoint and the log after it, not block 1: it starts, and reading block 1
+    // fails (an error to the client, the damage named in the node's log) rather than serving it.
+    await restart();
+    assert.ok(!node.unavailable, node.unavailable);
+    await assert.rejects(node.rpc('eth_getBlockByNumber', ['0x1', false]), /internal error/);
+    for (let i = 0; i < 50 && !/damaged at record 1/.test(node.output()); i++) await new Promise((r) => setTimeout(r, 100)); // the log is written asynchronously
+    assert.match(node.output(), /damaged at record 1/);
+    await node.stop();
+    assert.deepEqual(fs.readFileSync(log), bytes, 'a block was dropped without the operator asking');
+
+    // Without the index the open reads and checks the whole log: it refuses to start.
+    fs.rmSync(path.join(faultDir, 'chain-index'), { recursive: true, force: true });
     node = await startNode({ dataDir: faultDir, timeoutMs: 120_000 });
     assert.ok(node.unavailable, 'the node started on a damaged log');
     assert.match(node.unavailable, /damaged at record 1/);

@@ -130,7 +130,7 @@ public sealed class AddressIndex : IDisposable
     {
         lock (_lock)
         {
-            while (_hashes.Count > 0 && _chain.Blocks.GetByNumber((ulong)_hashes.Count)?.Hash != _hashes[^1])
+            while (_hashes.Count > 0 && _chain.Blocks.GetBlockHash((ulong)_hashes.Count) != _hashes[^1])
             {
                 DropFrom((ulong)_hashes.Count);
             }
@@ -341,7 +341,7 @@ public sealed class AddressIndex : IDisposable
         long offset = 0;
         while (TryRead(data.AsSpan((int)offset), out int length, out ulong number, out Hash256 hash, out BlockEntries? entries)
             && number == (ulong)_hashes.Count + 1
-            && _chain.Blocks.GetByNumber(number)?.Hash == hash)
+            && _chain.Blocks.GetBlockHash(number) == hash) // the hash alone: a persistent chain reads it from its index, not the block log
         {
             _offsets.Add(offset);
             Apply(number, hash, entries!);

@@ -27,7 +27,7 @@ public sealed class BlockLog : IDisposable
     public string Path => _file.Name;
 
     /// <summary>Bytes of an incomplete last record <see cref="Open"/> cut (0 when the log ended on a record boundary).</summary>
-    public long TornTailBytes { get; private init; }
+    public long TornTailBytes { get; private set; }
 
     /// <summary>
     /// Opens (or creates) the log and returns every record. A torn tail (an incomplete last record: the declared
@@ -37,32 +37,131 @@ public sealed class BlockLog : IDisposable
     /// cutting it would drop blocks that clients were given, so only <see cref="Repair"/> does that.</exception>
     public static BlockLog Open(string path, out List<byte[]> records)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1 << 16);
+        BlockLog log = Open(path, 0, 0, out List<(long Offset, byte[] Payload)> tail);
+        records = tail.ConvertAll(r => r.Payload);
+        return log;
+    }
+
+    /// <summary>
+    /// Opens (or creates) the log and returns the records from byte <paramref name="from"/> on (a record boundary the
+    /// caller knows; record <paramref name="firstRecord"/> starts there), checked as
+    /// <see cref="Open(string, out List{byte[]})"/> checks every record; a torn tail is cut the same way.
+    /// </summary>
+    /// <exception cref="BlockLogDamagedException">A record from there on fails its checksum.</exception>
+    public static BlockLog Open(string path, long from, int firstRecord, out List<(long Offset, byte[] Payload)> records)
+    {
+        BlockLog log = OpenUnread(path);
         try
         {
-            LogScan scan = Scan(file, keepRecords: true);
-            if (scan.Damage is not null)
-            {
-                throw new BlockLogDamagedException(path, scan.Records.Count, scan.ValidLength, scan.Damage, file.Length - scan.ValidLength);
-            }
-
-            records = scan.Records;
-            long tornTail = file.Length - scan.ValidLength;
-            if (tornTail > 0)
-            {
-                file.SetLength(scan.ValidLength);
-                file.Flush(flushToDisk: true);
-            }
-
-            file.Seek(0, SeekOrigin.End);
-            return new BlockLog(file) { TornTailBytes = tornTail };
+            records = log.ReadTail(from, firstRecord);
+            return log;
         }
         catch
         {
-            file.Dispose();
+            log.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Opens (or creates) the log without reading it: <see cref="ReadTail"/> must come before the first append.</summary>
+    public static BlockLog OpenUnread(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return new BlockLog(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1 << 16));
+    }
+
+    /// <summary>
+    /// The records from byte <paramref name="from"/> (a record boundary; record <paramref name="firstRecord"/> starts
+    /// there) to the end, each checked; a torn tail is cut (<see cref="TornTailBytes"/>).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="from"/> is past the end of the log.</exception>
+    /// <exception cref="BlockLogDamagedException">A record from there on fails its checksum.</exception>
+    public List<(long Offset, byte[] Payload)> ReadTail(long from, int firstRecord)
+    {
+        if (from < 0 || from > _file.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(from), $"{Path} has {_file.Length} bytes, fewer than {from}");
+        }
+
+        LogScan scan = Scan(_file, from, keepRecords: true);
+        if (scan.Damage is not null)
+        {
+            throw new BlockLogDamagedException(Path, firstRecord + scan.Count, scan.ValidLength, scan.Damage, _file.Length - scan.ValidLength);
+        }
+
+        long tornTail = _file.Length - scan.ValidLength;
+        if (tornTail > 0)
+        {
+            _file.SetLength(scan.ValidLength);
+            _file.Flush(flushToDisk: true);
+        }
+
+        _file.Seek(0, SeekOrigin.End);
+        TornTailBytes = tornTail;
+        return scan.Records;
+    }
+
+    /// <summary>Bytes in the log (the offset the next record is appended at).</summary>
+    public long Length => _file.Length;
+
+    /// <summary>
+    /// The payload of the record at <paramref name="offset"/>, checked against its checksum (safe to call while
+    /// another thread appends). <paramref name="record"/> names it in a damage report.
+    /// </summary>
+    /// <exception cref="BlockLogDamagedException">The record is damaged or does not lie inside the log.</exception>
+    public byte[] ReadAt(long offset, int record)
+    {
+        long length = _file.Length;
+        Span<byte> header = stackalloc byte[HeaderSize];
+        if (offset < 0 || offset + HeaderSize + ChecksumSize > length)
+        {
+            throw new BlockLogDamagedException(Path, record, offset, $"the record would start at byte {offset} of a {length}-byte log", length - offset);
+        }
+
+        RandomAccess.Read(_file.SafeFileHandle, header, offset);
+        uint size = BinaryPrimitives.ReadUInt32BigEndian(header);
+        if (size > MaxRecordSize || offset + HeaderSize + size + ChecksumSize > length)
+        {
+            throw new BlockLogDamagedException(Path, record, offset, $"its length field says {size} bytes, past the end of the log", length - offset);
+        }
+
+        var payload = new byte[size];
+        Span<byte> stored = stackalloc byte[ChecksumSize];
+        RandomAccess.Read(_file.SafeFileHandle, payload, offset + HeaderSize);
+        RandomAccess.Read(_file.SafeFileHandle, stored, offset + HeaderSize + size);
+        Span<byte> checksum = stackalloc byte[32];
+        Keccak256.Hash(payload, checksum);
+        if (!checksum[..ChecksumSize].SequenceEqual(stored))
+        {
+            throw new BlockLogDamagedException(Path, record, offset, "its checksum does not match its contents", length - offset);
+        }
+
+        return payload;
+    }
+
+    /// <summary>The checked payloads of the records from byte <paramref name="from"/> up to byte <paramref name="to"/>.</summary>
+    public List<byte[]> ReadRange(long from, long to, int firstRecord)
+    {
+        var records = new List<byte[]>();
+        while (from < to)
+        {
+            byte[] payload = ReadAt(from, firstRecord + records.Count);
+            records.Add(payload);
+            from += RecordSize(payload.Length);
+        }
+
+        return records;
+    }
+
+    /// <summary>Bytes a record of <paramref name="payloadLength"/> bytes takes in the log.</summary>
+    public static long RecordSize(int payloadLength) => HeaderSize + (long)payloadLength + ChecksumSize;
+
+    /// <summary>Cuts the log back to its first <paramref name="length"/> bytes (a record boundary).</summary>
+    public void TruncateTo(long length)
+    {
+        _file.SetLength(length);
+        _file.Flush(flushToDisk: true);
+        _file.Seek(0, SeekOrigin.End);
     }
 
     /// <summary>
@@ -73,7 +172,7 @@ public sealed class BlockLog : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None, 1 << 16);
-        LogScan scan = Scan(file, keepRecords: false);
+        LogScan scan = Scan(file, 0, keepRecords: false);
         long length = file.Length;
         int recordsAfter = scan.Damage is null ? 0 : CountRecordsFrom(file, scan.ValidLength);
         if (scan.ValidLength < length)
@@ -103,39 +202,21 @@ public sealed class BlockLog : IDisposable
         _file.Flush(flushToDisk: true);
     }
 
-    /// <summary>Cuts the log back to its first <paramref name="count"/> records (evm_revert on a persistent chain).</summary>
-    public void Truncate(int count)
-    {
-        _file.Seek(0, SeekOrigin.Begin);
-        long offset = 0;
-        var header = new byte[HeaderSize];
-        for (int i = 0; i < count; i++)
-        {
-            _file.Seek(offset, SeekOrigin.Begin);
-            _file.ReadExactly(header);
-            offset += HeaderSize + BinaryPrimitives.ReadUInt32BigEndian(header) + ChecksumSize;
-        }
-
-        _file.SetLength(offset);
-        _file.Flush(flushToDisk: true);
-        _file.Seek(0, SeekOrigin.End);
-    }
-
     public void Dispose() => _file.Dispose();
 
     /// <summary>The intact prefix of a log and what ends it: the end of the file, a torn tail, or damage.</summary>
-    private sealed record LogScan(List<byte[]> Records, int Count, long ValidLength, string? Damage);
+    private sealed record LogScan(List<(long Offset, byte[] Payload)> Records, int Count, long ValidLength, string? Damage);
 
-    private static LogScan Scan(FileStream file, bool keepRecords)
+    private static LogScan Scan(FileStream file, long start, bool keepRecords)
     {
-        var records = new List<byte[]>();
+        var records = new List<(long Offset, byte[] Payload)>();
         int count = 0;
-        long validLength = 0;
+        long validLength = start;
         long length = file.Length;
         var header = new byte[HeaderSize];
         Span<byte> checksum = stackalloc byte[32];
         Span<byte> stored = stackalloc byte[ChecksumSize];
-        file.Seek(0, SeekOrigin.Begin);
+        file.Seek(start, SeekOrigin.Begin);
         while (validLength + HeaderSize + ChecksumSize <= length)
         {
             file.ReadExactly(header);
@@ -169,7 +250,7 @@ public sealed class BlockLog : IDisposable
 
             if (keepRecords)
             {
-                records.Add(payload);
+                records.Add((validLength, payload));
             }
 
             count++;

@@ -10,7 +10,11 @@ namespace Hyperion.Chain;
 /// rebuilt, and where the time went: reading (and checking) the block log, opening the state store, and re-executing
 /// and indexing the blocks.
 /// </summary>
-public sealed record RecoveryReport(int ReplayedBlocks, string? StateRebuildReason, TimeSpan ReadLog, TimeSpan OpenState, TimeSpan Replay);
+public sealed record RecoveryReport(int ReplayedBlocks, string? StateRebuildReason, TimeSpan ReadLog, TimeSpan OpenState, TimeSpan Replay)
+{
+    /// <summary>Blocks read from the block log and indexed at open: those after the index's checkpoint, or all on a rebuild.</summary>
+    public int IndexedBlocks { get; init; }
+}
 
 /// <summary>
 /// Opens a chain, or creates it from its genesis: in memory, or from a data directory's block log and state store.
@@ -21,6 +25,9 @@ public static class ChainRecovery
 {
     /// <summary>The block log in a data directory.</summary>
     public const string ChainFileName = "chain.log";
+
+    /// <summary>Subdirectory of the data directory holding the block log's index (see <see cref="ChainStore"/>).</summary>
+    public const string IndexDirectoryName = "chain-index";
 
     /// <summary>Subdirectory of the data directory holding the MetisDB state store.</summary>
     public const string StateDirectoryName = "state";
@@ -49,8 +56,6 @@ public static class ChainRecovery
         Block genesisBlock = new(genesis.BuildHeader(genesisRoot), new BlockBody([], [], []));
         var phase = System.Diagnostics.Stopwatch.StartNew();
         ChainStore store;
-        IReadOnlyList<StoredBlock> logged = [];
-        IReadOnlyList<IReadOnlyList<StateEdit>> editsBefore = [[]];
         if (dataDirectory is null)
         {
             store = ChainStore.InMemory(genesisBlock);
@@ -69,10 +74,15 @@ public static class ChainRecovery
                     $"or, to start afresh and lose that chain, delete {stateStore.Location} (or use another --data-dir).");
             }
 
-            store = ChainStore.Open(logPath, genesisBlock, out logged, out editsBefore);
+            store = ChainStore.Open(logPath, genesisBlock);
             if (store.TornTailBytes > 0)
             {
-                warning?.Invoke($"{logPath}: cut an incomplete last record of {store.TornTailBytes} bytes (an append a crash interrupted, never acknowledged); the chain ends at block {logged.Count}");
+                warning?.Invoke($"{logPath}: cut an incomplete last record of {store.TornTailBytes} bytes (an append a crash interrupted, never acknowledged); the chain ends at block {store.Head.Number}");
+            }
+
+            if (store.IndexRebuildReason is not null)
+            {
+                warning?.Invoke($"chain index {Path.Combine(dataDirectory, IndexDirectoryName)}: {store.IndexRebuildReason}; rebuilt it from the block log ({store.IndexedAtOpen} blocks)");
             }
         }
 
@@ -83,7 +93,7 @@ public static class ChainRecovery
         string? rebuildReason;
         try
         {
-            states = stateStore.Open(genesis.BuildState, genesisBlock.Header, logged, out rebuildReason);
+            states = stateStore.Open(genesis.BuildState, genesisBlock.Header, store, out rebuildReason);
         }
         catch
         {
@@ -103,21 +113,13 @@ public static class ChainRecovery
         try
         {
             var importer = new BlockImporter(chain);
-            ulong stateHead = states.Head;
-            for (int i = 0; i < logged.Count; i++)
+            for (ulong number = states.Head + 1; number <= store.Head.Number; number++)
             {
-                StoredBlock block = logged[i];
-                if (block.Number > stateHead)
-                {
-                    importer.Import(block, editsBefore[i]);
-                    replayed++;
-                }
-
-                store.AppendReplayed(block, editsBefore[i]);
+                importer.Import(store.GetByNumber(number)!);
+                replayed++;
             }
 
             // Edits made after the last block: not in any block's state yet, so they are layered over the head again.
-            store.RestorePendingEdits(editsBefore[^1]);
             chain.ReloadEdits();
         }
         catch
@@ -126,7 +128,7 @@ public static class ChainRecovery
             throw;
         }
 
-        report = new RecoveryReport(replayed, rebuildReason, readLog, openState, phase.Elapsed);
+        report = new RecoveryReport(replayed, rebuildReason, readLog, openState, phase.Elapsed) { IndexedBlocks = dataDirectory is null ? 0 : store.IndexedAtOpen };
         return chain;
     }
 

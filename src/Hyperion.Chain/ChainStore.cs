@@ -218,60 +218,83 @@ public sealed class StoredBlock
 }
 
 /// <summary>
-/// Blocks, receipts and the transaction index of the canonical chain, in memory, backed by an optional
-/// <see cref="BlockLog"/> (absent for an ephemeral chain). Appends come from one writer; reads are lock-free
-/// snapshots of immutable lists.
+/// Blocks, receipts and the transaction index of the canonical chain. An ephemeral chain keeps them in memory; a
+/// persistent one keeps them in its <see cref="BlockLog"/>, read on demand through the persisted
+/// <see cref="ChainIndex"/> (the last <see cref="RecentBlocks"/> blocks stay decoded in memory), so opening it costs the
+/// same at any length. Appends come from one writer; reads are lock-free snapshots of immutable values.
 /// </summary>
 public sealed class ChainStore : IBlockReader, IDisposable
 {
+    /// <summary>Blocks below the head kept decoded by a persistent chain (BLOCKHASH's window, and what clients ask for most).</summary>
+    public const int RecentBlocks = 256;
+
     private readonly BlockLog? _log;
+    private readonly ChainIndex? _index;
     private readonly DataDirectoryLock? _directoryLock;
+    private readonly StoredBlock _genesis;
     private readonly object _writeLock = new();
     private volatile State _state;
+    private volatile Tip _tip;
 
-    /// <summary>Immutable (persistent) collections: an append costs O(log n) and readers never see a partial update.</summary>
-    /// <remarks>
-    /// <see cref="State.EditsBefore"/>[i] holds the state edits applied before block i's transactions (empty for
-    /// genesis), <see cref="State.PendingEdits"/> those made since the head; each edit is one record of the log.
-    /// </remarks>
+    /// <summary>
+    /// The chain of an ephemeral store. Immutable (persistent) collections: an append costs O(log n) and readers never
+    /// see a partial update. <see cref="State.EditsBefore"/>[i] holds the state edits applied before block i's
+    /// transactions (empty for genesis).
+    /// </summary>
     private sealed record State(
         ImmutableList<StoredBlock> Blocks,
         ImmutableDictionary<Hash256, ulong> NumbersByHash,
         ImmutableDictionary<Hash256, (ulong Number, int Index)> Transactions,
-        ImmutableList<ImmutableList<StateEdit>> EditsBefore,
-        ImmutableList<StateEdit> PendingEdits);
+        ImmutableList<ImmutableList<StateEdit>> EditsBefore);
+
+    /// <summary>
+    /// The head, the state edits made since it (each one record of the log when persistent) and, for a persistent
+    /// store, the recent blocks decoded (older ones are read from the log).
+    /// </summary>
+    private sealed record Tip(StoredBlock Head, ImmutableList<StateEdit> PendingEdits, ImmutableDictionary<ulong, StoredBlock> Recent);
 
     /// <summary>Block records start with the block's length; an edit record starts with this (negative) marker instead.</summary>
     private const int EditRecordMarker = -1;
 
-    private ChainStore(BlockLog? log, DataDirectoryLock? directoryLock, StoredBlock genesis)
+    private ChainStore(StoredBlock genesis)
+    {
+        _genesis = genesis;
+        _state = new State([genesis], ImmutableDictionary<Hash256, ulong>.Empty.Add(genesis.Hash, 0), ImmutableDictionary<Hash256, (ulong, int)>.Empty, [[]]);
+        _tip = new Tip(genesis, [], ImmutableDictionary<ulong, StoredBlock>.Empty);
+    }
+
+    private ChainStore(BlockLog log, ChainIndex index, DataDirectoryLock directoryLock, StoredBlock genesis, Tip tip)
     {
         _log = log;
+        _index = index;
         _directoryLock = directoryLock;
-        _state = new State([genesis], ImmutableDictionary<Hash256, ulong>.Empty.Add(genesis.Hash, 0), ImmutableDictionary<Hash256, (ulong, int)>.Empty, [[]], []);
+        _genesis = genesis;
+        _state = null!;
+        _tip = tip;
     }
 
     /// <summary>An in-memory chain starting at <paramref name="genesis"/>.</summary>
-    public static ChainStore InMemory(Block genesis) => new(null, null, new StoredBlock(genesis, [], []));
+    public static ChainStore InMemory(Block genesis) => new(new StoredBlock(genesis, [], []));
 
     /// <summary>
-    /// Opens the chain kept in <paramref name="path"/>, creating it with <paramref name="genesis"/> when new. Returns the
-    /// blocks after genesis for the caller to re-execute (state is rebuilt from blocks) and add with
-    /// <see cref="AppendReplayed"/>; the file is never rewritten, so a crash during the replay loses nothing. The
-    /// directory of <paramref name="path"/> is locked (<see cref="DataDirectoryLock"/>) until the store is disposed.
+    /// Opens the chain kept in <paramref name="path"/>, creating it with <paramref name="genesis"/> when new. Its index
+    /// (<see cref="ChainIndex"/>, beside the log) is brought up to the log: from its checkpoint on when it agrees with
+    /// the log, from the start when it is missing, damaged or disagrees (<see cref="IndexRebuildReason"/>). The log is
+    /// never rewritten. The directory of <paramref name="path"/> is locked (<see cref="DataDirectoryLock"/>) until the
+    /// store is disposed.
     /// </summary>
     /// <exception cref="IOException">Another process uses the directory.</exception>
-    /// <param name="editsBefore">The state edits recorded before each block after genesis ([0] before block 1) and,
-    /// last, those after the head (one more list than <paramref name="storedBlocks"/>); the caller applies them in the
-    /// replay and hands them back with <see cref="AppendReplayed"/> and <see cref="RestorePendingEdits"/>.</param>
-    /// <exception cref="BlockLogDamagedException">The log has a damaged record.</exception>
-    public static ChainStore Open(string path, Block genesis, out IReadOnlyList<StoredBlock> storedBlocks, out IReadOnlyList<IReadOnlyList<StateEdit>> editsBefore)
+    /// <exception cref="BlockLogDamagedException">A record the open reads is damaged.</exception>
+    /// <exception cref="InvalidDataException">The log holds another chain, or blocks that do not link.</exception>
+    public static ChainStore Open(string path, Block genesis)
     {
-        DataDirectoryLock directoryLock = DataDirectoryLock.Acquire(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(genesis);
+        string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        DataDirectoryLock directoryLock = DataDirectoryLock.Acquire(directory);
         try
         {
-            BlockLog log = BlockLog.Open(path, out List<byte[]> records);
-            return Open(log, directoryLock, path, records, genesis, out storedBlocks, out editsBefore);
+            return Open(path, Path.Combine(directory, ChainRecovery.IndexDirectoryName), directoryLock, genesis);
         }
         catch
         {
@@ -280,121 +303,320 @@ public sealed class ChainStore : IBlockReader, IDisposable
         }
     }
 
-    private static ChainStore Open(
-        BlockLog log, DataDirectoryLock directoryLock, string path, List<byte[]> records, Block genesis,
-        out IReadOnlyList<StoredBlock> storedBlocks, out IReadOnlyList<IReadOnlyList<StateEdit>> editsBefore)
+    private static ChainStore Open(string path, string indexDirectory, DataDirectoryLock directoryLock, Block genesis)
     {
+        string? rebuildReason = null;
+        ChainIndexCheckpoint? checkpoint = null;
+        ChainIndex index;
         try
         {
-            var blocks = new List<StoredBlock>(records.Count);
-            var edits = new List<IReadOnlyList<StateEdit>>();
-            var current = new List<StateEdit>();
-            foreach (byte[] record in records)
+            index = ChainIndex.Open(indexDirectory);
+        }
+        catch (InvalidDataException e)
+        {
+            rebuildReason = $"it is damaged ({e.Message})";
+            ChainIndex.Delete(indexDirectory);
+            index = ChainIndex.Open(indexDirectory);
+        }
+
+        try
+        {
+            checkpoint = index.ReadCheckpoint();
+            long logLength = File.Exists(path) ? new FileInfo(path).Length : 0;
+            if (checkpoint is null && logLength > 0)
+            {
+                rebuildReason ??= "it is missing";
+            }
+            else if (checkpoint is { } found && found.LogEnd > logLength)
+            {
+                rebuildReason = $"it covers {found.LogEnd} bytes of the block log (to block {found.Head}), which has {logLength}";
+            }
+        }
+        catch (InvalidDataException e)
+        {
+            rebuildReason = $"it is damaged ({e.Message})";
+        }
+
+        if (rebuildReason is not null)
+        {
+            index.Dispose();
+            ChainIndex.Delete(indexDirectory);
+            index = ChainIndex.Open(indexDirectory);
+            checkpoint = null;
+        }
+
+        BlockLog? log = null;
+        try
+        {
+            log = BlockLog.OpenUnread(path);
+            StoredBlock? head = null;
+            StoredBlock? first = null;
+            if (checkpoint is { } covered)
+            {
+                // The one record the open checks against the index: its head, which must be where the index says.
+                string? disagreement = CheckHead(index, log, covered, out head, out first);
+                if (disagreement is not null)
+                {
+                    rebuildReason = disagreement;
+                    index.Dispose();
+                    ChainIndex.Delete(indexDirectory);
+                    index = ChainIndex.Open(indexDirectory);
+                    checkpoint = null;
+                    head = null;
+                    first = null;
+                }
+            }
+
+            List<(long Offset, byte[] Payload)> tail = log.ReadTail(checkpoint?.LogEnd ?? 0, checkpoint is { } start ? (int)start.Head + 1 : 0);
+            var blocks = new List<(StoredBlock Block, BlockLogEntry Entry)>();
+            ImmutableList<StateEdit> pending = [];
+            foreach ((long offset, byte[] record) in tail)
             {
                 if (record.Length >= 4 && BinaryPrimitives.ReadInt32BigEndian(record) == EditRecordMarker)
                 {
-                    if (blocks.Count == 0)
+                    if (head is null && blocks.Count == 0)
                     {
                         throw new InvalidDataException($"{path}: a state edit precedes the genesis block");
                     }
 
-                    current.Add(StateEdit.Decode(record.AsSpan(4)));
+                    pending = pending.Add(StateEdit.Decode(record.AsSpan(4)));
                     continue;
                 }
 
-                if (blocks.Count > 0)
-                {
-                    edits.Add(current);
-                    current = [];
-                }
-
+                ulong number = blocks.Count > 0 ? blocks[^1].Block.Number + 1 : head is null ? 0 : head.Number + 1;
+                StoredBlock block;
                 try
                 {
-                    blocks.Add(StoredBlock.Decode(record));
+                    block = StoredBlock.Decode(record);
                 }
                 catch (InvalidDataException e)
                 {
-                    throw new InvalidDataException($"{path}: block {blocks.Count}: {e.Message}", e);
+                    throw new InvalidDataException($"{path}: block {number}: {e.Message}", e);
                 }
+
+                Hash256 parent = blocks.Count > 0 ? blocks[^1].Block.Hash : head?.Hash ?? Hash256.Zero;
+                if (number == 0)
+                {
+                    first = block;
+                }
+                else if (block.Number != number || block.Header.ParentHash != parent)
+                {
+                    throw new InvalidDataException($"{path}: block {number} does not extend block {number - 1}");
+                }
+
+                blocks.Add((block, new BlockLogEntry(offset, record.Length, block.Hash)));
+                pending = [];
             }
 
-            edits.Add(current);
-            if (blocks.Count == 0)
+            if (first is null)
             {
-                var first = new StoredBlock(genesis, [], []);
-                log.Append(first.Encode());
-                storedBlocks = [];
-                editsBefore = [[]];
-                return new ChainStore(log, directoryLock, first);
+                // A new chain (the log is empty: it has no record the checkpoint could cover).
+                first = new StoredBlock(genesis, [], []);
+                byte[] record = first.Encode();
+                log.Append(record);
+                blocks.Add((first, new BlockLogEntry(0, record.Length, first.Hash)));
             }
 
-            if (blocks[0].Hash != genesis.Hash)
+            if (first.Hash != genesis.Hash)
             {
                 throw new InvalidDataException(
-                    $"{path} holds a chain with genesis {blocks[0].Hash}, not {genesis.Hash} (different chain id, genesis or accounts): use another --data-dir");
+                    $"{path} holds a chain with genesis {first.Hash}, not {genesis.Hash} (different chain id, genesis or accounts): use another --data-dir");
             }
 
-            for (int i = 1; i < blocks.Count; i++)
+            index.Add(blocks);
+            head = blocks.Count > 0 ? blocks[^1].Block : head!;
+            ImmutableDictionary<ulong, StoredBlock> recent = ImmutableDictionary<ulong, StoredBlock>.Empty;
+            foreach ((StoredBlock block, _) in blocks.Skip(Math.Max(0, blocks.Count - RecentBlocks)))
             {
-                if (blocks[i].Number != (ulong)i || blocks[i].Header.ParentHash != blocks[i - 1].Hash)
-                {
-                    throw new InvalidDataException($"{path}: block {i} does not extend block {i - 1}");
-                }
+                recent = recent.SetItem(block.Number, block);
             }
 
-            storedBlocks = blocks.GetRange(1, blocks.Count - 1);
-            editsBefore = edits;
-            return new ChainStore(log, directoryLock, blocks[0]);
+            recent = recent.SetItem(head.Number, head);
+            return new ChainStore(log, index, directoryLock, first, new Tip(head, pending, recent))
+            {
+                IndexRebuildReason = rebuildReason,
+                IndexedAtOpen = blocks.Count,
+            };
         }
         catch
         {
-            log.Dispose();
+            log?.Dispose();
+            index.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Null when the record at the index's head is that block; otherwise how they disagree.</summary>
+    private static string? CheckHead(ChainIndex index, BlockLog log, ChainIndexCheckpoint checkpoint, out StoredBlock? head, out StoredBlock? genesis)
+    {
+        head = null;
+        genesis = null;
+        BlockLogEntry? entry;
+        BlockLogEntry? first;
+        try
+        {
+            entry = index.Get(checkpoint.Head);
+            first = index.Get(0);
+        }
+        catch (InvalidDataException e)
+        {
+            return $"it is damaged ({e.Message})";
+        }
+
+        if (entry is not { } found || first is not { } zero || found.Hash != checkpoint.HeadHash || found.End != checkpoint.LogEnd)
+        {
+            return $"its entry of block {checkpoint.Head} does not match its checkpoint";
+        }
+
+        StoredBlock block;
+        try
+        {
+            block = StoredBlock.Decode(log.ReadAt(found.Offset, (int)checkpoint.Head));
+            genesis = checkpoint.Head == 0 ? block : StoredBlock.Decode(log.ReadAt(zero.Offset, 0));
+        }
+        catch (Exception e) when (e is InvalidDataException or BlockLogDamagedException)
+        {
+            // Damage in the log itself is found (and refused) by the rebuild's full scan.
+            return $"the log holds no block record at byte {found.Offset}, where it says block {checkpoint.Head} is";
+        }
+
+        if (block.Number != checkpoint.Head || block.Hash != checkpoint.HeadHash)
+        {
+            return $"the log holds block {block.Number} {block.Hash} where it says block {checkpoint.Head} {checkpoint.HeadHash} is";
+        }
+
+        head = block;
+        return genesis.Hash == zero.Hash ? null : "its genesis entry does not match the log";
     }
 
     /// <summary>Bytes of an incomplete last record cut when the log was opened (see <see cref="BlockLog.TornTailBytes"/>).</summary>
     public long TornTailBytes => _log?.TornTailBytes ?? 0;
 
-    public StoredBlock Genesis => _state.Blocks[0];
+    /// <summary>Why opening rebuilt the index from the whole log (missing, damaged, or disagreeing with it); null when it did not.</summary>
+    public string? IndexRebuildReason { get; private init; }
 
-    public StoredBlock Head => _state.Blocks[^1];
+    /// <summary>Blocks opening read from the log and indexed: those after the index's checkpoint (all of them on a rebuild).</summary>
+    public int IndexedAtOpen { get; private init; }
+
+    public StoredBlock Genesis => _genesis;
+
+    public StoredBlock Head => _tip.Head;
 
     /// <summary>Who decides the safe and finalized blocks (a rollup engine); null: both are the head.</summary>
     public IChainHeads? Heads { get; set; }
 
     public StoredBlock? GetByNumber(ulong number)
     {
-        ImmutableList<StoredBlock> blocks = _state.Blocks;
-        return number < (ulong)blocks.Count ? blocks[(int)number] : null;
+        if (_index is null)
+        {
+            ImmutableList<StoredBlock> blocks = _state.Blocks;
+            return number < (ulong)blocks.Count ? blocks[(int)number] : null;
+        }
+
+        Tip tip = _tip;
+        if (number > tip.Head.Number)
+        {
+            return null;
+        }
+
+        return number == 0 ? _genesis : tip.Recent.TryGetValue(number, out StoredBlock? recent) ? recent : ReadBlock(number);
     }
 
     public StoredBlock? GetByHash(in Hash256 hash)
     {
-        State state = _state;
-        return state.NumbersByHash.TryGetValue(hash, out ulong number) ? state.Blocks[(int)number] : null;
+        if (_index is null)
+        {
+            State state = _state;
+            return state.NumbersByHash.TryGetValue(hash, out ulong number) ? state.Blocks[(int)number] : null;
+        }
+
+        if (_index.FindBlock(hash) is not ulong found || GetByNumber(found) is not { } block)
+        {
+            return null;
+        }
+
+        return block.Hash == hash ? block : throw IndexDisagrees($"it says block hash {hash} is block {found}, which is {block.Hash}");
     }
 
     /// <summary>The block and index of a mined transaction.</summary>
     public bool TryFindTransaction(in Hash256 hash, out StoredBlock block, out int index)
     {
-        State state = _state;
-        if (state.Transactions.TryGetValue(hash, out (ulong Number, int Index) location))
-        {
-            block = state.Blocks[(int)location.Number];
-            index = location.Index;
-            return true;
-        }
-
         block = null!;
         index = -1;
-        return false;
+        (ulong Number, int Index) location;
+        if (_index is null)
+        {
+            State state = _state;
+            if (!state.Transactions.TryGetValue(hash, out location))
+            {
+                return false;
+            }
+
+            block = state.Blocks[(int)location.Number];
+        }
+        else
+        {
+            if (_index.FindTransaction(hash) is not { } found || GetByNumber(found.Number) is not { } holder)
+            {
+                return false;
+            }
+
+            location = found;
+            if ((uint)location.Index >= (uint)holder.Block.Transactions.Length || holder.Block.Transactions[location.Index].Hash != hash)
+            {
+                throw IndexDisagrees($"it says transaction {hash} is number {location.Index} of block {location.Number}, which does not hold it there");
+            }
+
+            block = holder;
+        }
+
+        index = location.Index;
+        return true;
     }
 
-    public Hash256 GetBlockHash(ulong number) => GetByNumber(number)?.Hash ?? Hash256.Zero;
+    public Hash256 GetBlockHash(ulong number)
+    {
+        if (_index is not null && number <= _tip.Head.Number && !_tip.Recent.ContainsKey(number))
+        {
+            return _index.Get(number)?.Hash ?? throw IndexDisagrees($"it has no entry for block {number}");
+        }
+
+        return GetByNumber(number)?.Hash ?? Hash256.Zero;
+    }
+
+    /// <summary>Block <paramref name="number"/> (at or below the head) read back from the log through the index.</summary>
+    private StoredBlock? ReadBlock(ulong number)
+    {
+        if (_index!.Get(number) is not { } entry)
+        {
+            return number > _tip.Head.Number ? null : throw IndexDisagrees($"it has no entry for block {number}");
+        }
+
+        StoredBlock block;
+        try
+        {
+            block = StoredBlock.Decode(_log!.ReadAt(entry.Offset, (int)number));
+        }
+        catch (Exception) when (number > _tip.Head.Number)
+        {
+            return null; // cut by a TruncateAfter since the caller looked
+        }
+
+        if (block.Number != number || block.Hash != entry.Hash)
+        {
+            return number > _tip.Head.Number ? null
+                : throw IndexDisagrees($"it says block {number} {entry.Hash} is at byte {entry.Offset}, where the log holds block {block.Number} {block.Hash}");
+        }
+
+        return block;
+    }
+
+    private InvalidDataException IndexDisagrees(string what) =>
+        new($"the chain index {_index!.Directory} disagrees with the block log {_log!.Path}: {what}. " +
+            $"Stop the node and delete {_index.Directory}: the next start rebuilds it from the log.");
 
     /// <summary>Appends the next block; durable (when persistent) before it becomes visible.</summary>
-    public void Append(StoredBlock block) => Add(block, persist: true, beforeVisible: null);
+    public void Append(StoredBlock block) => Add(block, beforeVisible: null);
 
     /// <summary>
     /// Appends the next block and runs <paramref name="beforeVisible"/> once it is durable but before readers see it
@@ -404,39 +626,51 @@ public sealed class ChainStore : IBlockReader, IDisposable
     public void Append(StoredBlock block, Action beforeVisible)
     {
         ArgumentNullException.ThrowIfNull(beforeVisible);
-        Add(block, persist: true, beforeVisible);
-    }
-
-    /// <summary>Indexes a block read back from the log at startup (already durable), with the state edits logged before it.</summary>
-    public void AppendReplayed(StoredBlock block, IReadOnlyList<StateEdit> editsBefore)
-    {
-        ArgumentNullException.ThrowIfNull(editsBefore);
-        lock (_writeLock)
-        {
-            _state = _state with { PendingEdits = [.. editsBefore] };
-        }
-
-        Add(block, persist: false, beforeVisible: null);
-    }
-
-    /// <summary>The state edits logged after the head, read back at startup (already durable).</summary>
-    public void RestorePendingEdits(IReadOnlyList<StateEdit> edits)
-    {
-        ArgumentNullException.ThrowIfNull(edits);
-        lock (_writeLock)
-        {
-            _state = _state with { PendingEdits = [.. edits] };
-        }
+        Add(block, beforeVisible);
     }
 
     /// <summary>The state edits made since the head, in order; the next block applies them before its transactions.</summary>
-    public ImmutableList<StateEdit> PendingEdits => _state.PendingEdits;
+    public ImmutableList<StateEdit> PendingEdits => _tip.PendingEdits;
 
     /// <summary>The state edits applied before block <paramref name="number"/>'s transactions.</summary>
     public IReadOnlyList<StateEdit> EditsBefore(ulong number)
     {
-        State state = _state;
-        return number < (ulong)state.EditsBefore.Count ? state.EditsBefore[(int)number] : [];
+        if (_index is null)
+        {
+            State state = _state;
+            return number < (ulong)state.EditsBefore.Count ? state.EditsBefore[(int)number] : [];
+        }
+
+        if (number == 0 || number > _tip.Head.Number)
+        {
+            return [];
+        }
+
+        return ReadEdits(Entry(number - 1).End, Entry(number).Offset, number);
+    }
+
+    private BlockLogEntry Entry(ulong number) => _index!.Get(number) ?? throw IndexDisagrees($"it has no entry for block {number}");
+
+    /// <summary>The state edit records between two blocks' records (the edits are the records between them).</summary>
+    private ImmutableList<StateEdit> ReadEdits(long from, long to, ulong before)
+    {
+        if (from == to)
+        {
+            return [];
+        }
+
+        ImmutableList<StateEdit>.Builder edits = ImmutableList.CreateBuilder<StateEdit>();
+        foreach (byte[] record in _log!.ReadRange(from, to, (int)before))
+        {
+            if (record.Length < 4 || BinaryPrimitives.ReadInt32BigEndian(record) != EditRecordMarker)
+            {
+                throw IndexDisagrees($"the log holds a block record between blocks {before - 1} and {before}");
+            }
+
+            edits.Add(StateEdit.Decode(record.AsSpan(4)));
+        }
+
+        return edits.ToImmutable();
     }
 
     /// <summary>Records a state edit after the head; durable (when persistent) before it returns.</summary>
@@ -454,36 +688,35 @@ public sealed class ChainStore : IBlockReader, IDisposable
                 _log.Append(record);
             }
 
-            _state = _state with { PendingEdits = _state.PendingEdits.Add(edit) };
+            _tip = _tip with { PendingEdits = _tip.PendingEdits.Add(edit) };
         }
     }
 
-    /// <summary>How many log records hold the chain up to block <paramref name="number"/> and then <paramref name="pendingEdits"/> edits.</summary>
-    private static int RecordCount(State state, ulong number, int pendingEdits)
-    {
-        int count = pendingEdits;
-        for (int i = 0; i <= (int)number; i++)
-        {
-            count += 1 + state.EditsBefore[i].Count;
-        }
-
-        return count;
-    }
-
-    private void Add(StoredBlock block, bool persist, Action? beforeVisible)
+    private void Add(StoredBlock block, Action? beforeVisible)
     {
         ArgumentNullException.ThrowIfNull(block);
         lock (_writeLock)
         {
-            State state = _state;
-            if (block.Number != (ulong)state.Blocks.Count || block.Header.ParentHash != state.Blocks[^1].Hash)
+            Tip tip = _tip;
+            if (block.Number != tip.Head.Number + 1 || block.Header.ParentHash != tip.Head.Hash)
             {
-                throw new InvalidOperationException($"block {block.Number} does not extend the head {state.Blocks[^1].Number}");
+                throw new InvalidOperationException($"block {block.Number} does not extend the head {tip.Head.Number}");
             }
 
-            if (persist)
+            long start = _log?.Length ?? 0;
+            if (_log is not null)
             {
-                _log?.Append(block.Encode());
+                byte[] record = block.Encode();
+                _log.Append(record);
+                try
+                {
+                    _index!.Add([(block, new BlockLogEntry(start, record.Length, block.Hash))]);
+                }
+                catch
+                {
+                    _log.TruncateTo(start);
+                    throw;
+                }
             }
 
             if (beforeVisible is not null)
@@ -494,24 +727,35 @@ public sealed class ChainStore : IBlockReader, IDisposable
                 }
                 catch
                 {
-                    if (persist)
+                    if (_log is not null)
                     {
-                        _log?.Truncate(RecordCount(state, state.Blocks[^1].Number, state.PendingEdits.Count));
+                        _index!.Remove([block], new ChainIndexCheckpoint(tip.Head.Number, tip.Head.Hash, Entry(tip.Head.Number).End));
+                        _log.TruncateTo(start);
                     }
 
                     throw;
                 }
             }
 
-            ImmutableDictionary<Hash256, (ulong, int)>.Builder transactions = state.Transactions.ToBuilder();
-            for (int i = 0; i < block.Block.Transactions.Length; i++)
+            if (_index is null)
             {
-                transactions[block.Block.Transactions[i].Hash] = (block.Number, i);
-            }
+                State state = _state;
+                ImmutableDictionary<Hash256, (ulong, int)>.Builder transactions = state.Transactions.ToBuilder();
+                for (int i = 0; i < block.Block.Transactions.Length; i++)
+                {
+                    transactions[block.Block.Transactions[i].Hash] = (block.Number, i);
+                }
 
-            _state = new State(
-                state.Blocks.Add(block), state.NumbersByHash.SetItem(block.Hash, block.Number), transactions.ToImmutable(),
-                state.EditsBefore.Add(state.PendingEdits), []);
+                _state = new State(
+                    state.Blocks.Add(block), state.NumbersByHash.SetItem(block.Hash, block.Number), transactions.ToImmutable(),
+                    state.EditsBefore.Add(tip.PendingEdits));
+                _tip = new Tip(block, [], tip.Recent);
+            }
+            else
+            {
+                ImmutableDictionary<ulong, StoredBlock> recent = tip.Recent.SetItem(block.Number, block);
+                _tip = new Tip(block, [], block.Number >= RecentBlocks ? recent.Remove(block.Number - RecentBlocks) : recent);
+            }
         }
     }
 
@@ -523,37 +767,66 @@ public sealed class ChainStore : IBlockReader, IDisposable
     {
         lock (_writeLock)
         {
-            State state = _state;
-            if (number > state.Blocks[^1].Number)
+            Tip tip = _tip;
+            if (number > tip.Head.Number)
             {
-                throw new ArgumentOutOfRangeException(nameof(number), $"block {number} is after the head {state.Blocks[^1].Number}");
+                throw new ArgumentOutOfRangeException(nameof(number), $"block {number} is after the head {tip.Head.Number}");
             }
 
-            ImmutableList<StateEdit> editsAfter = number == state.Blocks[^1].Number ? state.PendingEdits : state.EditsBefore[(int)number + 1];
+            IReadOnlyList<StateEdit> editsAfter = number == tip.Head.Number ? tip.PendingEdits : EditsBefore(number + 1);
             if (pendingEdits < 0 || pendingEdits > editsAfter.Count)
             {
                 throw new ArgumentOutOfRangeException(nameof(pendingEdits), $"{pendingEdits} edits, but {editsAfter.Count} were made after block {number}");
             }
 
-            if (number == state.Blocks[^1].Number && pendingEdits == state.PendingEdits.Count)
+            if (number == tip.Head.Number && pendingEdits == tip.PendingEdits.Count)
             {
                 return;
             }
 
-            _log?.Truncate(RecordCount(state, number, pendingEdits));
-            ImmutableList<StoredBlock> blocks = state.Blocks.GetRange(0, (int)number + 1);
-            _state = new State(
-                blocks,
-                blocks.ToImmutableDictionary(b => b.Hash, b => b.Number),
-                blocks.SelectMany(b => b.Block.Transactions.Select((tx, i) => (tx.Hash, b.Number, i))).ToImmutableDictionary(t => t.Hash, t => (t.Number, t.i)),
-                state.EditsBefore.GetRange(0, (int)number + 1),
-                editsAfter.GetRange(0, pendingEdits));
+            ImmutableList<StateEdit> kept = [.. editsAfter.Take(pendingEdits)];
+            if (_index is null)
+            {
+                State state = _state;
+                ImmutableList<StoredBlock> blocks = state.Blocks.GetRange(0, (int)number + 1);
+                _state = new State(
+                    blocks,
+                    blocks.ToImmutableDictionary(b => b.Hash, b => b.Number),
+                    blocks.SelectMany(b => b.Block.Transactions.Select((tx, i) => (tx.Hash, b.Number, i))).ToImmutableDictionary(t => t.Hash, t => (t.Number, t.i)),
+                    state.EditsBefore.GetRange(0, (int)number + 1));
+                _tip = new Tip(blocks[^1], kept, tip.Recent);
+                return;
+            }
+
+            // The index first: a crash before the log is cut leaves an index behind the log, caught up at the next open.
+            StoredBlock keptHead = GetByNumber(number)!;
+            long end = Entry(number).End;
+            long cut = end;
+            foreach (byte[] record in _log!.ReadRange(end, end + LengthOfEdits(number, tip), (int)number + 1).Take(pendingEdits))
+            {
+                cut += BlockLog.RecordSize(record.Length);
+            }
+
+            List<StoredBlock> dropped = [];
+            for (ulong n = number + 1; n <= tip.Head.Number; n++)
+            {
+                dropped.Add(GetByNumber(n)!);
+            }
+
+            _tip = new Tip(keptHead, kept, tip.Recent.RemoveRange(dropped.Select(b => b.Number)));
+            _index.Remove(dropped, new ChainIndexCheckpoint(number, keptHead.Hash, end));
+            _log.TruncateTo(cut);
         }
     }
+
+    /// <summary>Bytes of the state edit records that follow block <paramref name="number"/>'s record.</summary>
+    private long LengthOfEdits(ulong number, Tip tip) =>
+        (number == tip.Head.Number ? _log!.Length : Entry(number + 1).Offset) - Entry(number).End;
 
     public void Dispose()
     {
         _log?.Dispose();
+        _index?.Dispose();
         _directoryLock?.Dispose();
     }
 }

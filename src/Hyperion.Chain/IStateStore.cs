@@ -18,11 +18,11 @@ public interface IStateStore
     bool HoldsState { get; }
 
     /// <summary>
-    /// Opens the state at its head, which is at or behind the block log's <paramref name="logged"/> blocks (those after
-    /// genesis); the caller re-executes the blocks after that head. A store that cannot be trusted is rebuilt from
+    /// Opens the state at its head, which is at or behind the head of <paramref name="blocks"/> (the block log); the
+    /// caller re-executes the blocks after that head. A store that cannot be trusted is rebuilt from
     /// <paramref name="genesis"/>, with the reason in <paramref name="rebuildReason"/>.
     /// </summary>
-    IChainState Open(Func<InMemoryStateReader> genesis, BlockHeader genesisHeader, IReadOnlyList<StoredBlock> logged, out string? rebuildReason);
+    IChainState Open(Func<InMemoryStateReader> genesis, BlockHeader genesisHeader, IBlockReader blocks, out string? rebuildReason);
 
     /// <summary>Disposes <paramref name="current"/> and returns the state at genesis (before re-executing kept blocks).</summary>
     IChainState Recreate(IChainState current, Func<InMemoryStateReader> genesis);
@@ -35,7 +35,7 @@ public sealed class InMemoryStateStore : IStateStore
 
     public bool HoldsState => false;
 
-    public IChainState Open(Func<InMemoryStateReader> genesis, BlockHeader genesisHeader, IReadOnlyList<StoredBlock> logged, out string? rebuildReason)
+    public IChainState Open(Func<InMemoryStateReader> genesis, BlockHeader genesisHeader, IBlockReader blocks, out string? rebuildReason)
     {
         rebuildReason = null;
         return new StateHistory(genesis);
@@ -63,11 +63,11 @@ public sealed class MetisStateStore(string directory) : IStateStore
     /// store ahead of the log, or whose root disagrees with the block header, cannot be trusted and is rebuilt from
     /// genesis rather than served.
     /// </summary>
-    public IChainState Open(Func<InMemoryStateReader> genesis, BlockHeader genesisHeader, IReadOnlyList<StoredBlock> logged, out string? rebuildReason)
+    public IChainState Open(Func<InMemoryStateReader> genesis, BlockHeader genesisHeader, IBlockReader blocks, out string? rebuildReason)
     {
         ArgumentNullException.ThrowIfNull(genesis);
         ArgumentNullException.ThrowIfNull(genesisHeader);
-        ArgumentNullException.ThrowIfNull(logged);
+        ArgumentNullException.ThrowIfNull(blocks);
         rebuildReason = null;
         MetisChainState state;
         try
@@ -83,14 +83,14 @@ public sealed class MetisStateStore(string directory) : IStateStore
 
         if (state.StoredHead is ulong head)
         {
-            ulong logHead = (ulong)logged.Count;
+            ulong logHead = blocks.Head.Number;
             if (head > logHead)
             {
                 rebuildReason = $"it holds block {head} but the block log ends at block {logHead}";
             }
             else
             {
-                Hash256 expected = head == 0 ? genesisHeader.StateRoot : logged[(int)head - 1].Header.StateRoot;
+                Hash256 expected = head == 0 ? genesisHeader.StateRoot : blocks.GetByNumber(head)!.Header.StateRoot;
                 Hash256 actual = state.StateRoot(head);
                 if (actual != expected)
                 {

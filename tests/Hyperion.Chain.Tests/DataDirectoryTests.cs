@@ -28,7 +28,7 @@ public sealed class DataDirectoryTests : IDisposable
     }
 
     [Fact]
-    public void A_flipped_bit_in_an_early_block_refuses_to_start_and_only_repair_cuts_the_log()
+    public void A_flipped_bit_in_an_early_block_is_reported_when_read_refused_by_a_rebuild_and_only_repair_cuts_the_log()
     {
         var options = new ChainOptions { DataDirectory = _directory };
         using (LocalChain chain = LocalChain.Start(TestChain.Genesis(), options))
@@ -52,6 +52,16 @@ public sealed class DataDirectoryTests : IDisposable
         bytes[genesisRecord + 40] ^= 0x04; // inside block 1
         File.WriteAllBytes(log, bytes);
 
+        // The open reads only the index's checkpoint and the log after it: the damaged block is reported when read.
+        using (LocalChain chain = LocalChain.Start(TestChain.Genesis(), options))
+        {
+            Assert.Equal(5UL, chain.Chain.Store.Head.Number);
+            Assert.Equal(1, Assert.Throws<BlockLogDamagedException>(() => chain.Chain.Store.GetByNumber(1)).Record);
+            Assert.NotNull(chain.Chain.Store.GetByNumber(2));
+        }
+
+        // Without the index, the open reads (and checks) the whole log: it refuses to start.
+        Directory.Delete(Path.Combine(_directory, ChainRecovery.IndexDirectoryName), recursive: true);
         BlockLogDamagedException error = Assert.Throws<BlockLogDamagedException>(() => LocalChain.Start(TestChain.Genesis(), options));
         Assert.Equal(1, error.Record);
         Assert.Equal(bytes, File.ReadAllBytes(log)); // no block dropped

@@ -146,6 +146,7 @@ internal static class DevCommand
         {
             RecoveryReport recovery = node.Chain.Recovery;
             LogOpened(log, store.Head.Number, starting.Elapsed.TotalMilliseconds, recovery.ReadLog.TotalMilliseconds, recovery.OpenState.TotalMilliseconds, recovery.Replay.TotalMilliseconds, recovery.ReplayedBlocks, null);
+            LogIndexed(log, recovery.IndexedBlocks, null);
         }
 
         var blockLog = new BlockLog(log, node.Methods);
@@ -180,6 +181,10 @@ internal static class DevCommand
         LoggerMessage.Define<ulong, double, double, double, double, int>(LogLevel.Information, new EventId(2, "Opened"),
             "opened the chain at block {Number} in {Milliseconds:0} ms (block log read and checked {ReadLogMs:0} ms, state store opened {OpenStateMs:0} ms, " +
             "blocks indexed {ReplayMs:0} ms of which {Replayed} re-executed)");
+
+    private static readonly Action<ILogger, int, Exception?> LogIndexed =
+        LoggerMessage.Define<int>(LogLevel.Information, new EventId(4, "Indexed"),
+            "read {Indexed} block(s) from the block log after the chain index's checkpoint (the rest is read on demand)");
 
     private static readonly Action<ILogger, ulong, Exception?> LogStopped =
         LoggerMessage.Define<ulong>(LogLevel.Information, new EventId(3, "Stopped"), "stopped at block {Number}");
