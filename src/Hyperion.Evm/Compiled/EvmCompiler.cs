@@ -54,10 +54,10 @@ public static class EvmCompiler
     /// <summary>The compile budgets; <see cref="Default"/> unless a test asks for others.</summary>
     /// <param name="RegionIlBytes">A region closes after the first block that takes its IL to this size.</param>
     /// <param name="MaxRegions">Regions per contract; blocks after the last are interpreted.</param>
-    /// <param name="MaxTime">Wall time after which no further region is compiled (its blocks are interpreted); the compiled tier gives the interpreter's results, so this never affects consensus.</param>
+    /// <param name="MaxTime">Wall time after which no further region is compiled (its blocks are interpreted): a backstop, as the other budgets already bound the JIT's work, set high enough that a loaded machine still compiles whole contracts; the compiled tier gives the interpreter's results, so this never affects consensus.</param>
     public readonly record struct Budgets(int RegionIlBytes, int MaxRegions, TimeSpan MaxTime)
     {
-        public static Budgets Default { get; } = new(RegionIlBytes: 16 * 1024, MaxRegions: 64, MaxTime: TimeSpan.FromSeconds(2));
+        public static Budgets Default { get; } = new(RegionIlBytes: 16 * 1024, MaxRegions: 64, MaxTime: TimeSpan.FromSeconds(5));
     }
 
     private static readonly FieldInfo PcField = typeof(InstructionContext).GetField(nameof(InstructionContext.Pc))!;
