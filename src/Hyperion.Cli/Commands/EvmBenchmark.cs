@@ -56,8 +56,8 @@ internal static partial class EvmBenchmark
     private static int Run(string fixturesRoot, string? filter, int runs, int warmup, VmTier tier, TextWriter output)
     {
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# {Environment.ProcessorCount} cores; --vm {VmTiers.Names[(int)tier]}; median of {runs} calls after at least {warmup} warm-up calls and 1 s"));
-        output.WriteLine("| case | gas used | median ms | min ms | median CPU ms | Mgas/s (CPU) | compile ms | IL bytes | compile alloc KB |");
-        output.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        output.WriteLine("| case | gas used | median ms | min ms | median CPU ms | Mgas/s (CPU) | compile ms | IL bytes | blocks | cold blocks | IL methods | blocks over budget | compile alloc KB |");
+        output.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         var times = new double[runs];
         var cpuTimes = new double[runs];
         foreach (string name in EvmBenchmarkCase.Names(fixturesRoot).Where(n => filter is null || n.Contains(filter, StringComparison.Ordinal)))
@@ -85,7 +85,7 @@ internal static partial class EvmBenchmark
             double cpuMedian = Median(cpuTimes);
             long gasUsed = benchmark.GasLimit - first.GasLeft;
             string status = first.Success ? "" : " (failed)";
-            string compileColumns = compile is { } c ? string.Create(CultureInfo.InvariantCulture, $"{c.Time.TotalMilliseconds:F1} | {c.IlBytes:N0} | {c.AllocatedBytes / 1024:N0}") : "too large | | ";
+            string compileColumns = compile is { } c ? string.Create(CultureInfo.InvariantCulture, $"{c.Time.TotalMilliseconds:F1} | {c.IlBytes:N0} | {c.Blocks} | {c.ColdBlocks} | {c.Regions} | {c.InterpretedBlocks} | {c.AllocatedBytes / 1024:N0}") : "too large | | | | | | ";
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name}{status} | {gasUsed:N0} | {median:F3} | {times.Min():F3} | {cpuMedian:F3} | {gasUsed / cpuMedian / 1000:F0} | {compileColumns} |"));
         }
 

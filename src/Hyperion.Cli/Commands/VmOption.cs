@@ -7,7 +7,7 @@ namespace Hyperion.Cli.Commands;
 internal static class VmOption
 {
     /// <summary>The tier a command uses when <c>--vm</c> is not given.</summary>
-    public const VmTier DefaultTier = VmTier.Interpreter;
+    public const VmTier DefaultTier = VmTier.Compiled;
 
     public static Option<string> Create()
     {

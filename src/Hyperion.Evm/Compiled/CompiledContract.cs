@@ -2,38 +2,86 @@ using Hyperion.Evm.Interpreter;
 
 namespace Hyperion.Evm.Compiled;
 
-/// <summary>The compiled code's entry point: runs the frame from <c>c.Pc</c> until it ends, asks for a child frame or falls back.</summary>
-internal delegate StepResult CompiledEntry(ref InstructionContext c);
+/// <summary>
+/// One compiled region's IL: runs the frame from the block at <c>c.Pc</c> (which must be one of the region's) until
+/// the frame ends, asks for a child frame, falls back to the interpreter (a <see cref="StepResult"/>), or leaves for a
+/// block of another region (<see cref="CompiledHelpers.Transfer"/>, with <c>c.Pc</c> at that block).
+/// </summary>
+internal delegate int CompiledRegion(ref InstructionContext c);
 
 /// <summary>
-/// One piece of code compiled for one fork by <see cref="EvmCompiler"/>: the delegate over its IL and the tables the
-/// IL reads (block index per code offset, PUSH constants too wide for an immediate).
+/// One piece of code compiled for one fork by <see cref="EvmCompiler"/>: its regions (one IL method each, a run of
+/// consecutive basic blocks under the IL budget), which region holds each block, and the tables the IL reads (block
+/// index per code offset, PUSH constants too wide for an immediate).
 /// </summary>
 internal sealed class CompiledContract
 {
     /// <summary>Block index starting at each offset (−1 where no block starts), one entry past the code's end.</summary>
     internal readonly int[] BlockAtPc;
 
-    /// <summary>PUSH immediates wider than 64 bits, indexed by the IL.</summary>
-    internal readonly Core.UInt256[] Constants;
+    /// <summary>The code offset where each block starts (the end of the code for the final, empty block).</summary>
+    internal readonly int[] BlockPc;
 
-    internal CompiledContract(int[] blockAtPc, Core.UInt256[] constants)
+    /// <summary>PUSH immediates wider than 64 bits, indexed by the IL (set once every region is emitted).</summary>
+    internal Core.UInt256[] Constants = [];
+
+    /// <summary>Region index per block; −1 for a block left to the interpreter (a compile budget ran out before it).</summary>
+    internal readonly int[] RegionOfBlock;
+
+    /// <summary>The regions' IL methods, filled in by the compiler as it goes.</summary>
+    internal readonly List<CompiledRegion> Regions = [];
+
+    /// <summary>The fork's instruction table, for the cold code the regions interpret (<see cref="CompiledHelpers.InterpretRange"/>).</summary>
+    internal readonly InstructionTable Table;
+
+    internal CompiledContract(int[] blockAtPc, int[] blockPc, InstructionTable table)
     {
+        Table = table;
         BlockAtPc = blockAtPc;
-        Constants = constants;
+        BlockPc = blockPc;
+        RegionOfBlock = new int[blockPc.Length];
+        Array.Fill(RegionOfBlock, -1);
     }
 
-    internal CompiledEntry Run { get; set; } = null!;
+    /// <summary>
+    /// Runs the frame from <c>c.Pc</c> region after region; returns what ends it or asks for a child frame, or
+    /// <see cref="StepResult.Interpret"/> with <c>c.Pc</c> where the interpreter must go on (a failed check, a block
+    /// in no region, an offset that is no block).
+    /// </summary>
+    internal StepResult Run(ref InstructionContext c)
+    {
+        while (true)
+        {
+            int block = (uint)c.Pc < (uint)BlockAtPc.Length ? BlockAtPc[c.Pc] : -1;
+            int region = block < 0 ? -1 : RegionOfBlock[block];
+            if (region < 0)
+            {
+                return StepResult.Interpret;
+            }
+
+            int result = Regions[region](ref c);
+            if (result != CompiledHelpers.Transfer)
+            {
+                return (StepResult)result;
+            }
+        }
+    }
 
     /// <summary>Number of basic blocks.</summary>
     public int Blocks { get; init; }
 
-    /// <summary>Bytes of IL emitted.</summary>
-    public int IlBytes { get; init; }
+    /// <summary>Bytes of IL emitted, all regions.</summary>
+    public int IlBytes { get; set; }
 
-    /// <summary>Wall time to analyse, emit and JIT (statistics only, never consensus).</summary>
+    /// <summary>Blocks in no cycle of the control flow, which the regions interpret (see <see cref="CompiledHelpers.InterpretRange"/>).</summary>
+    public int ColdBlocks { get; init; }
+
+    /// <summary>Blocks left to the interpreter because a compile budget ran out.</summary>
+    public int InterpretedBlocks { get; set; }
+
+    /// <summary>Wall time to analyse, emit and JIT (statistics and the compile-time budget only, never consensus).</summary>
     public TimeSpan CompileTime { get; set; }
 }
 
 /// <summary>What compiling one piece of code took (see <see cref="EvmCompiler.Measure"/>).</summary>
-public readonly record struct CompileStatistics(int CodeBytes, int Blocks, int IlBytes, TimeSpan Time, long AllocatedBytes);
+public readonly record struct CompileStatistics(int CodeBytes, int Blocks, int ColdBlocks, int Regions, int InterpretedBlocks, int IlBytes, TimeSpan Time, long AllocatedBytes);

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Hyperion.Core;
 using Hyperion.Evm.Interpreter;
 
@@ -15,6 +16,9 @@ internal static class CompiledHelpers
     internal const int Aborted = -2;
     internal const int NotTaken = -3;
     internal const int NotABlock = -4;
+
+    /// <summary>A region's result (never a <see cref="StepResult"/>): go on at the block at <c>c.Pc</c>, in another region.</summary>
+    internal const int Transfer = 1000;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void PushWord(ref InstructionContext c, ulong value) => c.Stack[c.Sp++] = new UInt256(value);
@@ -83,11 +87,57 @@ internal static class CompiledHelpers
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool AbortRequested(ref InstructionContext c) => c.Vm.Abort.IsCancellationRequested;
 
-    /// <summary>What the frame loop gets for a negative block code.</summary>
-    public static StepResult Exit(int code) => code switch
+    /// <summary>
+    /// Runs the instructions of cold code (blocks in no cycle of the control flow, so each runs at most once per frame
+    /// and compiling them buys nothing but instruction-cache misses) one by one with the fork's handlers, as the
+    /// interpreter would, while <c>c.Pc</c> stays in [<paramref name="startPc"/>, <paramref name="endPc"/>). Returns
+    /// <see cref="StepResult.Continue"/> when control leaves the range (always at a block start: a jump destination
+    /// or the block after it), a handler's other result, or <see cref="StepResult.Interpret"/> with <c>c.Pc</c> at an
+    /// instruction whose stack or gas check fails, so the interpreter reports that error exactly.
+    /// </summary>
+    public static unsafe int InterpretRange(CompiledContract compiled, ref InstructionContext c, int startPc, int endPc)
     {
-        InvalidJump => StepResult.InvalidJump,
-        Aborted => StepResult.Aborted,
-        _ => StepResult.Interpret,
-    };
+        ref InstructionEntry entries = ref MemoryMarshal.GetArrayDataReference(compiled.Table.Entries);
+        ReadOnlySpan<byte> code = c.Code;
+        uint length = (uint)(endPc - startPc);
+        while ((uint)(c.Pc - startPc) < length)
+        {
+            int pc = c.Pc;
+            ref InstructionEntry entry = ref Unsafe.Add(ref entries, code[pc]);
+            if ((uint)(c.Sp - entry.MinStack) > entry.StackRange || c.Gas < entry.StaticGas)
+            {
+                return (int)StepResult.Interpret;
+            }
+
+            c.Gas -= entry.StaticGas;
+            c.Pc = pc + 1;
+            StepResult result = entry.Handler(ref c);
+            if (result != StepResult.Continue)
+            {
+                return (int)result;
+            }
+        }
+
+        return (int)StepResult.Continue;
+    }
+
+    /// <summary>
+    /// What a region returns for a block code its switch does not hold: a negative one ends the frame (or hands it to
+    /// the interpreter), another region's block is a <see cref="Transfer"/> to its start.
+    /// </summary>
+    public static int Leave(CompiledContract compiled, ref InstructionContext c, int code)
+    {
+        switch (code)
+        {
+            case InvalidJump:
+                return (int)StepResult.InvalidJump;
+            case Aborted:
+                return (int)StepResult.Aborted;
+            case < 0:
+                return (int)StepResult.Interpret;
+            default:
+                c.Pc = compiled.BlockPc[code];
+                return Transfer;
+        }
+    }
 }

@@ -7,7 +7,10 @@ using Hyperion.Evm.Interpreter;
 namespace Hyperion.Evm.Compiled;
 
 /// <summary>
-/// Compiles EVM code for one fork to IL (a <see cref="DynamicMethod"/>), one basic block after another. The compiled
+/// Compiles EVM code for one fork to IL, one basic block after another, in regions: runs of consecutive blocks cut at
+/// an IL size budget, one <see cref="DynamicMethod"/> each, small enough for the JIT to optimize (it gives up on
+/// methods past 60 KB of IL or 2,000 basic blocks) and to compile quickly. A jump or fall-through into another
+/// region's block leaves the method with <c>Pc</c> at that block and the contract's loop enters the other one. The compiled
 /// code keeps the interpreter's state (stack in the frame's slots, <c>Sp</c>, <c>Gas</c>, <c>Pc</c> in the
 /// <see cref="InstructionContext"/>) exact at every point where anything can observe it, so it can hand a frame to
 /// the interpreter at any block or gas-segment start and resume after a child frame like the interpreter does.
@@ -27,6 +30,9 @@ namespace Hyperion.Evm.Compiled;
 /// <item>CALL*/CREATE* end their block: the frame loop runs the child and re-enters at the next block.</item>
 /// </list>
 /// Every other instruction calls the interpreter's handler for the fork (PUSH/DUP/SWAP/POP with the operand baked in).
+/// Budgets bound what hostile code can cost: code size, blocks, instructions per block, IL per region, regions per
+/// contract and compile time; blocks past a budget are left to the interpreter, which takes the frame over at the
+/// exact block start.
 /// </remarks>
 public static class EvmCompiler
 {
@@ -35,6 +41,24 @@ public static class EvmCompiler
 
     /// <summary>Most basic blocks compiled: each is a switch case and a JIT basic block; hostile code with more stays interpreted.</summary>
     public const int MaxBlocks = 8192;
+
+    /// <summary>Instructions per basic block at most: longer straight-line code is cut (the cut is a block start only reached by falling through), so no block's IL outgrows a region.</summary>
+    public const int MaxBlockInstructions = 128;
+
+    /// <summary>Consecutive cold instructions (see <see cref="ColdBlocks"/>) from which the region interprets them rather than compiling them.</summary>
+    public const int MinColdRun = 16;
+
+    /// <summary>The budgets <see cref="TryCompile(ReadOnlySpan{byte}, JumpDestinations, Fork)"/> uses: <see cref="Budgets.Default"/>; tests shrink them (any budget gives the same results, only less code compiled).</summary>
+    internal static Budgets CurrentBudgets { get; set; } = Budgets.Default;
+
+    /// <summary>The compile budgets; <see cref="Default"/> unless a test asks for others.</summary>
+    /// <param name="RegionIlBytes">A region closes after the first block that takes its IL to this size.</param>
+    /// <param name="MaxRegions">Regions per contract; blocks after the last are interpreted.</param>
+    /// <param name="MaxTime">Wall time after which no further region is compiled (its blocks are interpreted): a backstop, as the other budgets already bound the JIT's work, set high enough that a loaded machine still compiles whole contracts; the compiled tier gives the interpreter's results, so this never affects consensus.</param>
+    public readonly record struct Budgets(int RegionIlBytes, int MaxRegions, TimeSpan MaxTime)
+    {
+        public static Budgets Default { get; } = new(RegionIlBytes: 16 * 1024, MaxRegions: 64, MaxTime: TimeSpan.FromSeconds(5));
+    }
 
     private static readonly FieldInfo PcField = typeof(InstructionContext).GetField(nameof(InstructionContext.Pc))!;
     private static readonly FieldInfo SpField = typeof(InstructionContext).GetField(nameof(InstructionContext.Sp))!;
@@ -50,11 +74,12 @@ public static class EvmCompiler
     private static readonly MethodInfo DupMethod = Helper(nameof(CompiledHelpers.Dup));
     private static readonly MethodInfo SwapMethod = Helper(nameof(CompiledHelpers.Swap));
     private static readonly MethodInfo EntryBlockMethod = Helper(nameof(CompiledHelpers.EntryBlock));
+    private static readonly MethodInfo LeaveMethod = Helper(nameof(CompiledHelpers.Leave));
+    private static readonly MethodInfo InterpretRangeMethod = Helper(nameof(CompiledHelpers.InterpretRange));
     private static readonly MethodInfo PopJumpMethod = Helper(nameof(CompiledHelpers.PopJump));
     private static readonly MethodInfo PopJumpIMethod = Helper(nameof(CompiledHelpers.PopJumpI));
     private static readonly MethodInfo PopConditionMethod = Helper(nameof(CompiledHelpers.PopCondition));
     private static readonly MethodInfo AbortRequestedMethod = Helper(nameof(CompiledHelpers.AbortRequested));
-    private static readonly MethodInfo ExitMethod = Helper(nameof(CompiledHelpers.Exit));
 
     /// <summary>
     /// The handler methods by entry point, so the IL can call a handler directly (which the JIT may inline) rather
@@ -79,11 +104,15 @@ public static class EvmCompiler
     {
         long allocated = GC.GetAllocatedBytesForCurrentThread();
         CompiledContract? compiled = TryCompile(code, JumpDestinations.Analyze(code), fork);
-        return compiled is null ? null : new CompileStatistics(code.Length, compiled.Blocks, compiled.IlBytes, compiled.CompileTime, GC.GetAllocatedBytesForCurrentThread() - allocated);
+        return compiled is null ? null : new CompileStatistics(code.Length, compiled.Blocks, compiled.ColdBlocks, compiled.Regions.Count, compiled.InterpretedBlocks, compiled.IlBytes, compiled.CompileTime, GC.GetAllocatedBytesForCurrentThread() - allocated);
     }
 
     /// <summary>Compiles <paramref name="code"/> for <paramref name="fork"/>, or null when it does not fit the budgets.</summary>
-    internal static CompiledContract? TryCompile(ReadOnlySpan<byte> code, JumpDestinations jumps, Fork fork)
+    internal static CompiledContract? TryCompile(ReadOnlySpan<byte> code, JumpDestinations jumps, Fork fork) =>
+        TryCompile(code, jumps, fork, CurrentBudgets);
+
+    /// <summary>As <see cref="TryCompile(ReadOnlySpan{byte}, JumpDestinations, Fork)"/> with the given budgets.</summary>
+    internal static CompiledContract? TryCompile(ReadOnlySpan<byte> code, JumpDestinations jumps, Fork fork, Budgets budgets)
     {
         if (code.Length > MaxCodeSize)
         {
@@ -100,30 +129,49 @@ public static class EvmCompiler
         }
 
         var blockAtPc = new int[code.Length + 1];
+        var blockPc = new int[blocks.Count];
         Array.Fill(blockAtPc, -1);
         for (int b = 0; b < blocks.Count; b++)
         {
             int first = blocks[b].First;
-            blockAtPc[first < instructions.Count ? instructions[first].Pc : code.Length] = b;
+            blockPc[b] = first < instructions.Count ? instructions[first].Pc : code.Length;
+            blockAtPc[blockPc[b]] = b;
         }
 
+        bool[] interpreted = ColdBlocks(instructions, blocks, blockAtPc, jumps, infos);
         var constants = new List<UInt256>();
-        var method = new DynamicMethod("metisvm_compiled", typeof(StepResult), [typeof(CompiledContract), ContextByRef], typeof(EvmCompiler).Module, skipVisibility: true);
-        ILGenerator il = method.GetILGenerator();
-        new Emitter(il, instructions, blocks, blockAtPc, jumps, InstructionTable.For(fork), infos.ToArray(), constants).Emit();
-        var compiled = new CompiledContract(blockAtPc, [.. constants]) { Blocks = blocks.Count, IlBytes = il.ILOffset };
-        compiled.Run = (CompiledEntry)method.CreateDelegate(typeof(CompiledEntry), compiled);
-        WarmUp(compiled);
+        InstructionTable table = InstructionTable.For(fork);
+        var compiled = new CompiledContract(blockAtPc, blockPc, table) { Blocks = blocks.Count, ColdBlocks = interpreted.Count(x => x) };
+        OpcodeInfo[] infoArray = infos.ToArray();
+        int next = 0;
+        while (next < blocks.Count && compiled.Regions.Count < budgets.MaxRegions && Stopwatch.GetElapsedTime(started) < budgets.MaxTime)
+        {
+            var method = new DynamicMethod("metisvm_region", typeof(int), [typeof(CompiledContract), ContextByRef], typeof(EvmCompiler).Module, skipVisibility: true);
+            ILGenerator il = method.GetILGenerator();
+            int end = new Emitter(il, instructions, blocks, blockAtPc, blockPc, interpreted, jumps, table, infoArray, constants, next, budgets.RegionIlBytes).Emit();
+            compiled.IlBytes += il.ILOffset;
+            Array.Fill(compiled.RegionOfBlock, compiled.Regions.Count, next, end - next);
+            compiled.Regions.Add((CompiledRegion)method.CreateDelegate(typeof(CompiledRegion), compiled));
+            next = end;
+        }
+
+        compiled.InterpretedBlocks = blocks.Count - next;
+        compiled.Constants = [.. constants];
+        foreach (CompiledRegion region in compiled.Regions)
+        {
+            WarmUp(region);
+        }
+
         compiled.CompileTime = Stopwatch.GetElapsedTime(started);
         return compiled;
     }
 
-    /// <summary>Calls the code once with a program counter that is no block, so the JIT compiles it here (on the compiling thread) and it returns at once.</summary>
-    private static void WarmUp(CompiledContract compiled)
+    /// <summary>Calls a region once with a program counter that is no block, so the JIT compiles it here (on the compiling thread) and it returns at once.</summary>
+    private static void WarmUp(CompiledRegion region)
     {
         var c = InstructionContext.ForWarmUp();
-        StepResult result = compiled.Run(ref c);
-        Debug.Assert(result == StepResult.Interpret);
+        int result = region(ref c);
+        Debug.Assert(result == (int)StepResult.Interpret);
     }
 
     private static List<Instruction> Decode(ReadOnlySpan<byte> code)
@@ -195,7 +243,7 @@ public static class EvmCompiler
                 }
 
                 i++;
-                if (EndsBlock(ins.Op, info) || i == instructions.Count || IsLeader(instructions[i], jumps))
+                if (EndsBlock(ins.Op, info) || i == instructions.Count || IsLeader(instructions[i], jumps) || i - first == MaxBlockInstructions)
                 {
                     break;
                 }
@@ -209,63 +257,314 @@ public static class EvmCompiler
         return blocks;
     }
 
+    /// <summary>
+    /// The blocks the regions interpret rather than compile: those in runs of at least <see cref="MinColdRun"/>
+    /// instructions of consecutive blocks that lie on no cycle of the control-flow graph (fall-through, constant jumps,
+    /// and a jump with its destination on the stack to any JUMPDEST), so each runs at most once per frame; long
+    /// straight-line code compiled costs more in instruction-cache misses than interpreting it once.
+    /// </summary>
+    private static bool[] ColdBlocks(List<Instruction> instructions, List<Block> blocks, int[] blockAtPc, JumpDestinations jumps, ReadOnlySpan<OpcodeInfo> infos)
+    {
+        // Node blocks.Count stands for "any JUMPDEST": dynamic jumps lead to it, it leads to every JUMPDEST block.
+        int anyJumpDest = blocks.Count;
+        var successors = new List<int>[blocks.Count + 1];
+        successors[anyJumpDest] = [];
+        for (int b = 0; b < blocks.Count; b++)
+        {
+            var next = new List<int>(2);
+            successors[b] = next;
+            Block block = blocks[b];
+            if (block.Count == 0)
+            {
+                continue;
+            }
+
+            if (IsLeader(instructions[block.First], jumps))
+            {
+                successors[anyJumpDest].Add(b);
+            }
+
+            Instruction last = instructions[block.First + block.Count - 1];
+            Opcode op = (Opcode)last.Op;
+            if (op is Opcode.JUMP or Opcode.JUMPI)
+            {
+                Instruction before = instructions[block.First + block.Count - (block.Count >= 2 ? 2 : 1)];
+                if (block.Count >= 2 && IsPush(before.Op))
+                {
+                    if (before.Immediate.IsUInt64 && jumps.IsValid(before.Immediate.U0))
+                    {
+                        next.Add(blockAtPc[(int)before.Immediate.U0]);
+                    }
+                }
+                else
+                {
+                    next.Add(anyJumpDest);
+                }
+            }
+
+            bool fallsThrough = infos[last.Op].Defined && op is not (Opcode.STOP or Opcode.JUMP or Opcode.RETURN or Opcode.REVERT or Opcode.SELFDESTRUCT);
+            if (fallsThrough && b + 1 < blocks.Count)
+            {
+                next.Add(b + 1);
+            }
+        }
+
+        bool[] cyclic = Cyclic(successors);
+        var interpreted = new bool[blocks.Count];
+        int runStart = 0, runInstructions = 0;
+        for (int b = 0; b <= blocks.Count; b++)
+        {
+            // The final, empty block (end of code) always ends a run.
+            bool cold = b < blocks.Count - 1 && !cyclic[b];
+            if (cold)
+            {
+                runInstructions += blocks[b].Count;
+                continue;
+            }
+
+            if (runInstructions >= MinColdRun)
+            {
+                Array.Fill(interpreted, true, runStart, b - runStart);
+            }
+
+            runStart = b + 1;
+            runInstructions = 0;
+        }
+
+        return interpreted;
+    }
+
+    /// <summary>Which nodes lie on a cycle: Tarjan's strongly connected components, iteratively (no recursion on hostile code).</summary>
+    private static bool[] Cyclic(List<int>[] successors)
+    {
+        int n = successors.Length;
+        var index = new int[n];
+        var low = new int[n];
+        var onStack = new bool[n];
+        var cyclic = new bool[n];
+        Array.Fill(index, -1);
+        var component = new Stack<int>();
+        var calls = new Stack<(int Node, int Edge)>();
+        int counter = 0;
+        for (int root = 0; root < n; root++)
+        {
+            if (index[root] >= 0)
+            {
+                continue;
+            }
+
+            index[root] = low[root] = counter++;
+            component.Push(root);
+            onStack[root] = true;
+            calls.Push((root, 0));
+            while (calls.Count > 0)
+            {
+                (int v, int edge) = calls.Pop();
+                if (edge < successors[v].Count)
+                {
+                    calls.Push((v, edge + 1));
+                    int w = successors[v][edge];
+                    if (index[w] < 0)
+                    {
+                        index[w] = low[w] = counter++;
+                        component.Push(w);
+                        onStack[w] = true;
+                        calls.Push((w, 0));
+                    }
+                    else if (onStack[w])
+                    {
+                        low[v] = Math.Min(low[v], index[w]);
+                    }
+
+                    continue;
+                }
+
+                if (calls.Count > 0)
+                {
+                    int parent = calls.Peek().Node;
+                    low[parent] = Math.Min(low[parent], low[v]);
+                }
+
+                if (low[v] == index[v])
+                {
+                    int w, size = 0;
+                    var members = new List<int>();
+                    do
+                    {
+                        w = component.Pop();
+                        onStack[w] = false;
+                        members.Add(w);
+                        size++;
+                    }
+                    while (w != v);
+
+                    if (size > 1 || successors[v].Contains(v))
+                    {
+                        foreach (int m in members)
+                        {
+                            cyclic[m] = true;
+                        }
+                    }
+                }
+            }
+        }
+
+        return cyclic;
+    }
+
+    private static bool IsPush(byte op) => op >= (byte)Opcode.PUSH0 && op <= (byte)Opcode.PUSH32;
+
     private static bool IsLeader(in Instruction ins, JumpDestinations jumps) => ins.Op == (byte)Opcode.JUMPDEST && jumps.IsValid((ulong)ins.Pc);
 
+    /// <summary>
+    /// Emits one region: blocks from <paramref name="firstBlock"/> on until the IL reaches <paramref name="ilBudget"/>.
+    /// Labels are made per block on first use; a block referenced but not emitted here (another region's) gets a stub
+    /// at the end that leaves with <see cref="CompiledHelpers.Transfer"/>.
+    /// </summary>
     private sealed unsafe class Emitter(
         ILGenerator il,
         List<Instruction> instructions,
         List<Block> blocks,
         int[] blockAtPc,
+        int[] blockPc,
+        bool[] interpreted,
         JumpDestinations jumps,
         InstructionTable table,
         OpcodeInfo[] infos,
-        List<UInt256> constants)
+        List<UInt256> constants,
+        int firstBlock,
+        int ilBudget)
     {
         private readonly OpcodeInfo[] _infos = infos;
-        private readonly Label[] _blockLabels = new Label[blocks.Count];
+        private readonly Label?[] _blockLabels = new Label?[blocks.Count];
+        private readonly List<int> _referenced = [];
         private Label _exit;
         private Label _dispatch;
         private LocalBuilder _target = null!;
 
-        public void Emit()
+        /// <summary>Emits the region; returns the index of the first block after it.</summary>
+        public int Emit()
         {
-            for (int b = 0; b < blocks.Count; b++)
-            {
-                _blockLabels[b] = il.DefineLabel();
-            }
-
             _exit = il.DefineLabel();
             _dispatch = il.DefineLabel();
             _target = il.DeclareLocal(typeof(int));
 
             // Entry: the block at c.Pc.
-            il.Emit(OpCodes.Ldarg_0);
-            il.Emit(OpCodes.Ldarg_1);
-            il.Emit(OpCodes.Call, EntryBlockMethod);
-            il.Emit(OpCodes.Stloc, _target);
+            EmitDispatchAtPc();
 
-            // Dispatch: a switch over every block; negative codes leave (invalid jump, abort, not a block).
+            int b = firstBlock;
+            do
+            {
+                if (interpreted[b])
+                {
+                    // Compiled code does not keep Pc current, so each block's entry sets it for the interpreted run.
+                    Label run = il.DefineLabel();
+                    int end = b;
+                    while (end < blocks.Count && interpreted[end])
+                    {
+                        il.MarkLabel(LabelOf(end));
+                        il.Emit(OpCodes.Ldarg_1);
+                        il.Emit(OpCodes.Ldc_I4, blockPc[end]);
+                        il.Emit(OpCodes.Stfld, PcField);
+                        il.Emit(OpCodes.Br, run);
+                        end++;
+                    }
+
+                    il.MarkLabel(run);
+                    EmitInterpretedRun(blockPc[b], blockPc[end]);
+                    b = end;
+                    continue;
+                }
+
+                il.MarkLabel(LabelOf(b));
+                EmitBlock(b);
+                b++;
+            }
+            while (b < blocks.Count && il.ILOffset < ilBudget);
+
+            if (b < blocks.Count)
+            {
+                // The last block may fall through into the next region.
+                il.Emit(OpCodes.Br, LabelOf(b));
+            }
+
+            // Blocks of other regions jumped to from this one: leave for them.
+            foreach (int target in _referenced)
+            {
+                if (target < firstBlock || target >= b)
+                {
+                    il.MarkLabel(_blockLabels[target]!.Value);
+                    il.Emit(OpCodes.Ldarg_1);
+                    il.Emit(OpCodes.Ldc_I4, blockPc[target]);
+                    il.Emit(OpCodes.Stfld, PcField);
+                    il.Emit(OpCodes.Ldc_I4, CompiledHelpers.Transfer);
+                    il.Emit(OpCodes.Ret);
+                }
+            }
+
+            // Dispatch: a switch over this region's blocks; other codes leave (another region, invalid jump, abort, not a block).
+            var cases = new Label[b - firstBlock];
+            for (int i = 0; i < cases.Length; i++)
+            {
+                cases[i] = _blockLabels[firstBlock + i]!.Value;
+            }
+
             il.MarkLabel(_dispatch);
             il.Emit(OpCodes.Ldloc, _target);
-            il.Emit(OpCodes.Switch, _blockLabels);
+            il.Emit(OpCodes.Ldc_I4, firstBlock);
+            il.Emit(OpCodes.Sub);
+            il.Emit(OpCodes.Switch, cases);
+            il.Emit(OpCodes.Ldarg_0);
+            il.Emit(OpCodes.Ldarg_1);
             il.Emit(OpCodes.Ldloc, _target);
-            il.Emit(OpCodes.Call, ExitMethod);
+            il.Emit(OpCodes.Call, LeaveMethod);
             il.Emit(OpCodes.Ret);
-
-            for (int b = 0; b < blocks.Count; b++)
-            {
-                EmitBlock(b);
-            }
 
             // A handler's non-Continue result is on the IL stack.
             il.MarkLabel(_exit);
             il.Emit(OpCodes.Ret);
+            return b;
+        }
+
+        /// <summary>Cold blocks [startPc, endPc): interpreted one instruction after another, then on to the block where control went.</summary>
+        private void EmitInterpretedRun(int startPc, int endPc)
+        {
+            il.Emit(OpCodes.Ldarg_0);
+            il.Emit(OpCodes.Ldarg_1);
+            il.Emit(OpCodes.Ldc_I4, startPc);
+            il.Emit(OpCodes.Ldc_I4, endPc);
+            il.Emit(OpCodes.Call, InterpretRangeMethod);
+            il.Emit(OpCodes.Dup);
+            il.Emit(OpCodes.Brtrue, _exit);
+            il.Emit(OpCodes.Pop);
+            EmitDispatchAtPc();
+        }
+
+        /// <summary>Goes on at the block at <c>c.Pc</c>: through the switch, which leaves for a block of another region or an offset that is no block.</summary>
+        private void EmitDispatchAtPc()
+        {
+            il.Emit(OpCodes.Ldarg_0);
+            il.Emit(OpCodes.Ldarg_1);
+            il.Emit(OpCodes.Call, EntryBlockMethod);
+            il.Emit(OpCodes.Stloc, _target);
+            il.Emit(OpCodes.Br, _dispatch);
+        }
+
+        private Label LabelOf(int block)
+        {
+            if (_blockLabels[block] is not { } label)
+            {
+                label = il.DefineLabel();
+                _blockLabels[block] = label;
+                _referenced.Add(block);
+            }
+
+            return label;
         }
 
         private void EmitBlock(int b)
         {
             Block block = blocks[b];
-            il.MarkLabel(_blockLabels[b]);
             if (block.Count == 0)
             {
                 EmitReturn(StepResult.Stop);
@@ -362,7 +661,6 @@ public static class EvmCompiler
             il.Emit(OpCodes.Stfld, GasField);
         }
 
-        private static bool IsPush(byte op) => op >= (byte)Opcode.PUSH0 && op <= (byte)Opcode.PUSH32;
 
         /// <summary>A taken jump to a constant destination (its PUSH and pop elided): the block, or InvalidJump.</summary>
         private void EmitConstantJump(in UInt256 destination)
@@ -379,7 +677,7 @@ public static class EvmCompiler
             il.Emit(OpCodes.Brfalse, go);
             EmitReturn(StepResult.Aborted);
             il.MarkLabel(go);
-            il.Emit(OpCodes.Br, _blockLabels[blockAtPc[(int)destination.U0]]);
+            il.Emit(OpCodes.Br, LabelOf(blockAtPc[(int)destination.U0]));
         }
 
         private void EmitInstruction(in Instruction ins)

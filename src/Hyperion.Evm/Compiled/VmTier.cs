@@ -16,7 +16,7 @@ public enum VmTier
 /// <summary>Parsing and the process-wide default of <see cref="VmTier"/>.</summary>
 public static class VmTiers
 {
-    private static volatile int _default = (int)VmTier.Interpreter;
+    private static volatile int _default = (int)VmTier.Compiled;
 
     /// <summary>
     /// The tier of every <see cref="MetisVm"/> that is not given one: set once by the command line (<c>--vm</c>),

@@ -19,14 +19,86 @@ public sealed class CompiledTierDifferentialTests
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(25);
 
     [Fact]
-    public void CompiledTierMatchesTheInterpreterOnRandomAndMutatedCode()
+    public void CompiledTierMatchesTheInterpreterOnRandomAndMutatedCode() => Fuzz(Seed, MaxPrograms, Budget);
+
+    /// <summary>
+    /// The same fuzzing with tiny compile budgets: every few blocks a new region (jumps and fall-through between
+    /// regions), and past the region limit blocks left to the interpreter, so every hand-off is exercised.
+    /// </summary>
+    [Fact]
+    public void CompiledTierMatchesTheInterpreterAcrossRegionBoundariesAndBudgets()
     {
-        var random = new Random(Seed);
+        EvmCompiler.Budgets saved = EvmCompiler.CurrentBudgets;
+        try
+        {
+            EvmCompiler.CurrentBudgets = new EvmCompiler.Budgets(RegionIlBytes: 200, MaxRegions: 6, MaxTime: TimeSpan.FromSeconds(2));
+            Fuzz(Seed + 1, MaxPrograms / 2, Budget / 2);
+        }
+        finally
+        {
+            EvmCompiler.CurrentBudgets = saved;
+        }
+    }
+
+    [Fact]
+    public void CompileBudgetsBoundRegionsAndLeaveTheRestToTheInterpreter()
+    {
+        // A loop (hot) followed by long straight-line code (cold): 300 × (PUSH1 1, POP), then STOP.
+        var code = new List<byte>(Convert.FromHexString("600a" + "5b" + "6001900380600257" + "50"));
+        for (int i = 0; i < 300; i++)
+        {
+            code.AddRange([0x60, 0x01, 0x50]);
+        }
+
+        byte[] bytes = [.. code, 0x00];
+        JumpDestinations jumps = JumpDestinations.Analyze(bytes);
+        CompiledContract all = EvmCompiler.TryCompile(bytes, jumps, Fork.Cancun, EvmCompiler.Budgets.Default)!;
+        Assert.Single(all.Regions);
+        Assert.Equal(0, all.InterpretedBlocks);
+        // The straight-line tail (cut into blocks of MaxBlockInstructions) is cold and interpreted inside the region;
+        // the first block (too short to be worth it), the loop and the end of the code are compiled.
+        Assert.Equal(all.Blocks - 3, all.ColdBlocks);
+        Assert.True(all.ColdBlocks >= 600 / EvmCompiler.MaxBlockInstructions);
+
+        CompiledContract small = EvmCompiler.TryCompile(bytes, jumps, Fork.Cancun, new EvmCompiler.Budgets(RegionIlBytes: 1, MaxRegions: 2, MaxTime: TimeSpan.FromSeconds(2)))!;
+        Assert.Equal(2, small.Regions.Count);
+        Assert.True(small.InterpretedBlocks > 0);
+        Assert.True(small.IlBytes < all.IlBytes);
+
+        CompiledContract none = EvmCompiler.TryCompile(bytes, jumps, Fork.Cancun, new EvmCompiler.Budgets(RegionIlBytes: 1, MaxRegions: 64, MaxTime: TimeSpan.Zero))!;
+        Assert.Empty(none.Regions);
+        Assert.Equal(none.Blocks, none.InterpretedBlocks);
+
+        // Every budget runs the code to the interpreter's result.
+        foreach (EvmCompiler.Budgets budgets in new[] { EvmCompiler.Budgets.Default, new EvmCompiler.Budgets(1, 2, TimeSpan.FromSeconds(2)), new EvmCompiler.Budgets(1, 64, TimeSpan.Zero) })
+        {
+            EvmCompiler.Budgets saved = EvmCompiler.CurrentBudgets;
+            try
+            {
+                EvmCompiler.CurrentBudgets = budgets;
+                bool succeeded = false;
+                for (long gas = 0; gas < 3_000; gas += 97)
+                {
+                    succeeded |= AssertSameOutcome(bytes, [], gas, [], (int)gas);
+                }
+
+                Assert.True(succeeded);
+            }
+            finally
+            {
+                EvmCompiler.CurrentBudgets = saved;
+            }
+        }
+    }
+
+    private static void Fuzz(int seed, int maxPrograms, TimeSpan budget)
+    {
+        var random = new Random(seed);
         List<byte[]> corpus = ConsensusContracts();
         Assert.NotEmpty(corpus);
         var clock = Stopwatch.StartNew();
         int programs = 0, compiled = 0, succeeded = 0;
-        while (programs < MaxPrograms && clock.Elapsed < Budget)
+        while (programs < maxPrograms && clock.Elapsed < budget)
         {
             byte[] code = (programs % 3) switch
             {
@@ -56,7 +128,7 @@ public sealed class CompiledTierDifferentialTests
             programs++;
         }
 
-        Assert.True(programs >= 200, $"only {programs} programs ran within the budget");
+        Assert.True(programs >= 100, $"only {programs} programs ran within the budget");
         Assert.True(compiled >= programs * 9 / 10, $"{compiled} of {programs} programs compiled");
         // Only a run that succeeds shows its computed values (storage, output, gas left); failures all look alike.
         Assert.True(succeeded >= programs / 10, $"{succeeded} of {programs} programs succeeded");
