@@ -7,7 +7,7 @@ namespace Hyperion.Rpc;
 /// <summary>
 /// Bounds on the methods that run the EVM (eth_call, eth_estimateGas, eth_createAccessList, debug_trace*): each run
 /// is aborted after <see cref="EvmTimeout"/> (geth's --rpc.evmtimeout), at most <see cref="MaxConcurrentExecutions"/>
-/// run at once on threads of their own (so cheap methods are answered from the thread pool meanwhile), and one batch
+/// run at once on a fixed set of long-lived threads of their own (so cheap methods are answered from the thread pool meanwhile), and one batch
 /// may spend at most <see cref="BatchExecutionBudget"/> of EVM time in total.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "SemaphoreSlim holds no handle unless AvailableWaitHandle is read, which it never is; the limits live as long as the node.")]
@@ -22,6 +22,8 @@ public sealed class RpcExecutionLimits
 
     private readonly SemaphoreSlim _slots;
 
+    private readonly ExecutionThreads _workers;
+
     public RpcExecutionLimits(TimeSpan evmTimeout, int maxConcurrentExecutions, TimeSpan batchExecutionBudget)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(evmTimeout, TimeSpan.Zero);
@@ -31,6 +33,7 @@ public sealed class RpcExecutionLimits
         MaxConcurrentExecutions = maxConcurrentExecutions;
         BatchExecutionBudget = batchExecutionBudget;
         _slots = new SemaphoreSlim(maxConcurrentExecutions, maxConcurrentExecutions);
+        _workers = new ExecutionThreads(maxConcurrentExecutions);
     }
 
     public RpcExecutionLimits() : this(DefaultEvmTimeout, DefaultMaxConcurrentExecutions, DefaultBatchExecutionBudget) { }
@@ -50,7 +53,7 @@ public sealed class RpcExecutionLimits
     internal void BeginBatch() => CurrentBatch.Value = BatchExecutionBudget > TimeSpan.Zero ? new BatchBudget(BatchExecutionBudget) : null;
 
     /// <summary>
-    /// Runs <paramref name="work"/> (which runs the EVM) on a thread of its own once a slot is free, aborting its EVM
+    /// Runs <paramref name="work"/> (which runs the EVM) on one of the execution threads once a slot is free, aborting its EVM
     /// runs at the time limit (the smaller of <see cref="EvmTimeout"/> and what the batch has left).
     /// </summary>
     /// <exception cref="RpcException">The time limit or the batch's budget was reached.</exception>
@@ -84,7 +87,7 @@ public sealed class RpcExecutionLimits
                 timeout.CancelAfter(limit);
             }
 
-            return await Task.Factory.StartNew(() =>
+            return await _workers.Run(() =>
             {
                 try
                 {
@@ -102,7 +105,7 @@ public sealed class RpcExecutionLimits
                 {
                     throw batchBound ? batch!.Exhausted() : TimedOut(limit);
                 }
-            }, requestAborted, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+            }).ConfigureAwait(false);
         }
         finally
         {
@@ -131,5 +134,89 @@ public sealed class RpcExecutionLimits
 
         public RpcException Exhausted() =>
             new(RpcErrorCodes.LimitExceeded, $"batch execution budget exceeded: the batch's EVM calls may run {GoDuration(total)} in total (--rpc-batch-evm-budget)");
+    }
+
+    /// <summary>
+    /// The threads EVM methods run on: at most one per slot, kept while calls keep coming and ended after
+    /// <see cref="IdleTimeout"/> without one (so a node that is gone, or idle, holds none). A new thread per call (what
+    /// a LongRunning task is) cost more than a short eth_call itself; the thread pool is not used so that a slow call
+    /// never holds a thread the cheap methods need. The slots bound the work queued here to the thread count.
+    /// </summary>
+    private sealed class ExecutionThreads(int count)
+    {
+        private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(30);
+
+        private readonly System.Collections.Concurrent.BlockingCollection<WorkItem> _queue = [];
+        private int _live;
+
+        public Task<JsonNode?> Run(Func<JsonNode?> work)
+        {
+            var item = new WorkItem(work, ExecutionContext.Capture());
+            _queue.Add(item);
+            lock (_queue)
+            {
+                // Checked after adding: a thread that ends does so only with the queue empty (see Serve).
+                if (_live < count)
+                {
+                    _live++;
+                    new Thread(Serve) { IsBackground = true, Name = "rpc-evm" }.Start();
+                }
+            }
+
+            return item.Completion.Task;
+        }
+
+        private void Serve()
+        {
+            while (true)
+            {
+                if (_queue.TryTake(out WorkItem? item, IdleTimeout))
+                {
+                    item.Execute();
+                    continue;
+                }
+
+                lock (_queue)
+                {
+                    if (_queue.Count == 0)
+                    {
+                        _live--;
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    private sealed class WorkItem(Func<JsonNode?> work, ExecutionContext? context)
+    {
+        // Continuations (the rest of the request, up to its first wait for I/O) run on this thread, as they did on a
+        // task's: handing them to the pool costs a wake-up per call, which on a busy machine is the larger cost.
+        public TaskCompletionSource<JsonNode?> Completion { get; } = new();
+
+        public void Execute()
+        {
+            if (context is null)
+            {
+                Complete();
+            }
+            else
+            {
+                // The request's async-locals (logging scopes, tracing) flow to the run as they did to a task's.
+                ExecutionContext.Run(context, static state => ((WorkItem)state!).Complete(), this);
+            }
+        }
+
+        private void Complete()
+        {
+            try
+            {
+                Completion.SetResult(work());
+            }
+            catch (Exception ex)
+            {
+                Completion.SetException(ex);
+            }
+        }
     }
 }

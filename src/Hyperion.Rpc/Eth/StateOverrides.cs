@@ -69,7 +69,7 @@ public sealed class StateOverrides
             Hash256 codeHash = account.CodeHash;
             if (o.Code is not null)
             {
-                codeHash = Keccak256.Hash(o.Code);
+                codeHash = o.CodeHash!.Value;
                 code[codeHash] = o.Code;
             }
 
@@ -83,6 +83,9 @@ public sealed class StateOverrides
 
     private sealed record AccountOverride(UInt256? Balance, ulong? Nonce, byte[]? Code, Dictionary<UInt256, UInt256>? Storage, bool ReplacesStorage)
     {
+        /// <summary>The hash of <see cref="Code"/>, computed once: the call reads the account and its code many times.</summary>
+        public Hash256? CodeHash { get; } = Code is null ? null : Keccak256.Hash(Code);
+
         public static AccountOverride Parse(JsonElement e, Address address)
         {
             bool hasState = e.TryGetProperty("state", out JsonElement state) && state.ValueKind != JsonValueKind.Null;
@@ -150,7 +153,7 @@ public sealed class StateOverrides
             {
                 Balance = o.Balance ?? account.Balance,
                 Nonce = o.Nonce ?? account.Nonce,
-                CodeHash = o.Code is null ? account.CodeHash : Keccak256.Hash(o.Code),
+                CodeHash = o.CodeHash ?? account.CodeHash,
             };
             return true;
         }
@@ -177,7 +180,7 @@ public sealed class StateOverrides
         {
             foreach (AccountOverride o in accounts.Values)
             {
-                if (o.Code is not null && Keccak256.Hash(o.Code) == codeHash)
+                if (o.Code is not null && o.CodeHash == codeHash)
                 {
                     return o.Code;
                 }

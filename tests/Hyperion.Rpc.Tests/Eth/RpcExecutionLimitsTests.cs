@@ -96,6 +96,21 @@ public sealed class RpcExecutionLimitsTests
     }
 
     [Fact]
+    public void Calls_reuse_a_bounded_set_of_threads_instead_of_starting_one_each()
+    {
+        RpcExecutionLimits limits = Limits(1000, concurrency: 2);
+        var threads = new HashSet<Thread>();
+        for (int i = 0; i < 20; i++)
+        {
+            // Holding the Thread objects keeps a thread that ended from being mistaken for a new one's.
+            Within(() => limits.RunAsync(() => { lock (threads) { threads.Add(Thread.CurrentThread); } return null; }, CancellationToken.None).AsTask().GetAwaiter().GetResult());
+        }
+
+        Assert.InRange(threads.Count, 1, limits.MaxConcurrentExecutions);
+        Assert.DoesNotContain(threads, t => t.IsThreadPoolThread);
+    }
+
+    [Fact]
     public void A_batch_stops_running_the_evm_when_its_budget_is_spent()
     {
         using var chain = new DevChain(rpcGasCap: 0, limits: Limits(200, batchMs: 500));
