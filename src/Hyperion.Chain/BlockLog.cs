@@ -327,11 +327,32 @@ public sealed class BlockLogDamagedException : IOException
     {
         Record = record;
         Offset = offset;
+        Damage = damage;
     }
+
+    /// <summary>What is wrong with the record (without the advice of <see cref="Exception.Message"/>, which is for a start).</summary>
+    public string Damage { get; }
 
     /// <summary>Index of the first damaged record (the block number: record 0 is genesis).</summary>
     public int Record { get; }
 
     /// <summary>Byte offset of the damaged record in the log.</summary>
     public long Offset { get; }
+}
+
+/// <summary>
+/// A block below the head that cannot be read back from the block log (found when a client asks for it, since an open
+/// checks only the log's tail): the message names the block and the damage and says what to run; the node keeps
+/// serving the other blocks.
+/// </summary>
+public sealed class StoredBlockDamagedException : IOException
+{
+    public StoredBlockDamagedException(ulong block, string damage, Exception inner)
+        : base($"block {block} is damaged in {ChainRecovery.ChainFileName} ({damage}); the node serves the other blocks. " +
+               "Stop it and run `hyperion db verify` to see the damage, then `hyperion db repair` to cut the log before it, or restore a backup.", inner)
+    {
+        Block = block;
+    }
+
+    public ulong Block { get; }
 }
