@@ -172,16 +172,32 @@ public sealed class BlockLog : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None, 1 << 16);
-        LogScan scan = Scan(file, 0, keepRecords: false);
-        long length = file.Length;
-        int recordsAfter = scan.Damage is null ? 0 : CountRecordsFrom(file, scan.ValidLength);
-        if (scan.ValidLength < length)
+        BlockLogRepair repair = Examine(file);
+        if (repair.CutBytes > 0)
         {
-            file.SetLength(scan.ValidLength);
+            file.SetLength(file.Length - repair.CutBytes);
             file.Flush(flushToDisk: true);
         }
 
-        return new BlockLogRepair(scan.Count, scan.Damage, recordsAfter, length - scan.ValidLength);
+        return repair;
+    }
+
+    /// <summary>
+    /// Checks every record of the log (framing and checksum) without changing it (<c>hyperion db verify</c>): what
+    /// <see cref="Repair"/> would keep, find and cut.
+    /// </summary>
+    public static BlockLogRepair Check(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
+        return Examine(file);
+    }
+
+    private static BlockLogRepair Examine(FileStream file)
+    {
+        LogScan scan = Scan(file, 0, keepRecords: false);
+        int recordsAfter = scan.Damage is null ? 0 : CountRecordsFrom(file, scan.ValidLength);
+        return new BlockLogRepair(scan.Count, scan.Damage, recordsAfter, file.Length - scan.ValidLength);
     }
 
     /// <summary>Appends one record and returns once it is on disk.</summary>
