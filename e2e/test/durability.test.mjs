@@ -188,7 +188,7 @@ describe('data-directory faults', { skip, timeout: 600_000 }, () => {
     await served();
   });
 
-  test('a flipped byte in chain.log: reported when the block is read, a start that rebuilds the index refuses naming the record; db repair cuts the log explicitly', async () => {
+  test('a flipped byte in chain.log: reported to the client when the block is read and by db verify, a start that rebuilds the index refuses naming the record; db repair cuts the log explicitly', async () => {
     await node.stop();
     const log = path.join(faultDir, 'chain.log');
     const bytes = fs.readFileSync(log);
@@ -199,7 +199,7 @@ describe('data-directory faults', { skip, timeout: 600_000 }, () => {
     // fails (an error to the client, the damage named in the node's log) rather than serving it.
     await restart();
     assert.ok(!node.unavailable, node.unavailable);
-    await assert.rejects(node.rpc('eth_getBlockByNumber', ['0x1', false]), /internal error/);
+    await assert.rejects(node.rpc('eth_getBlockByNumber', ['0x1', false]), /block 1 is damaged in chain\.log \(record at byte \d+: its checksum does not match its contents\).*hyperion db verify.*hyperion db repair/);
     for (let i = 0; i < 50 && !/damaged at record 1/.test(node.output()); i++) await new Promise((r) => setTimeout(r, 100)); // the log is written asynchronously
     assert.match(node.output(), /damaged at record 1/);
     await node.stop();
@@ -211,6 +211,12 @@ describe('data-directory faults', { skip, timeout: 600_000 }, () => {
     assert.ok(node.unavailable, 'the node started on a damaged log');
     assert.match(node.unavailable, /damaged at record 1/);
     assert.deepEqual(fs.readFileSync(log), bytes, 'a block was dropped without the operator asking');
+
+    // db verify checks every record of the log and names the first damaged one (exit code 2), changing nothing.
+    const verify = spawnSync(path.join(repoRoot, 'hyperion'), ['db', 'verify', '--data-dir', faultDir], { encoding: 'utf8' });
+    assert.equal(verify.status, 2, verify.stdout + verify.stderr);
+    assert.match(verify.stdout, /chain\.log: record 1 \(block 1, byte offset \d+\) is damaged: its checksum does not match its contents; \d+ record\(s\) from there/);
+    assert.deepEqual(fs.readFileSync(log), bytes, 'db verify changed the log');
 
     const repair = spawnSync(path.join(repoRoot, 'hyperion'), ['db', 'repair', '--data-dir', faultDir], { encoding: 'utf8' });
     assert.equal(repair.status, 0, repair.stderr);

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using Hyperion.Core;
-using Hyperion.Core.Crypto;
+using Hyperion.MetisDb;
 using Hyperion.Evm.Tracing;
 using Hyperion.Execution.Blocks;
 using Hyperion.State;
@@ -21,50 +21,68 @@ public readonly record struct ContractCreation(TransactionPosition Transaction, 
 /// with a frames-only tracer (the VM runs its untraced loop between frames); a query first indexes the blocks the
 /// thread has not reached, so answers are never behind the head. A block whose state is no longer kept (one the index
 /// did not reach before it left the state window) is indexed from its transactions only (no internal frames).
-/// With a data directory the index is kept in <see cref="FileName"/> there (one checksummed record per block,
-/// appended), so a reopened chain does not re-execute its history; records that disagree with the block log (after a
-/// crash, a rewind or a reset) are dropped and those blocks indexed again.
+/// With a data directory the index is kept in LMDB tables (<see cref="DirectoryName"/>, <see cref="SealedTables"/>)
+/// and read on demand, so opening it takes the same time at any chain length: each block is indexed in one atomic
+/// batch that also moves a checkpoint (last block, its hash); blocks after the checkpoint are indexed again, blocks
+/// the chain no longer has (a crash, a rewind, a reset) are dropped, and damaged tables are rebuilt from the chain.
+/// Without a data directory the same tables live in a temporary directory deleted on dispose.
 /// </summary>
 public sealed class AddressIndex : IDisposable
 {
-    public const string FileName = "address-index";
+    public const string DirectoryName = "address-index";
 
-    private const int ChecksumLength = 8;
+    private const int Positions = 0; // address ‖ block (8) ‖ tx (4) → empty
+    private const int Creations = 1; // contract → block (8) ‖ tx (4) ‖ creator (20)
+    private const int Blocks = 2; // block (8) → the block's entries (to drop them)
+    private const int Meta = 3; // "checkpoint" → last block (8) ‖ its hash (32) ‖ untraced blocks (8)
+    private static readonly string[] TableNames = ["positions", "creations", "blocks", "meta"];
 
     private readonly IChainReader _chain;
+    private readonly Action<string>? _warning;
+    private readonly string _directory;
+    private readonly bool _temporary;
     private readonly object _lock = new();
-    private readonly Dictionary<Address, List<TransactionPosition>> _byAddress = [];
-    private readonly Dictionary<Address, ContractCreation> _creations = [];
-    private readonly List<Hash256> _hashes = []; // of blocks 1..Indexed
-    private readonly List<long> _offsets = []; // where each block's record starts in the file
-    private readonly FileStream? _file;
     private readonly SemaphoreSlim _added = new(0);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _worker;
+    private SealedTables _tables;
+    private ulong _indexed;
+    private Hash256 _indexedHash;
     private long _untraced;
 
-    public AddressIndex(IChainReader chain, string? dataDirectory)
+    public AddressIndex(IChainReader chain, string? dataDirectory, Action<string>? warning = null)
     {
         _chain = chain ?? throw new ArgumentNullException(nameof(chain));
-        if (dataDirectory is not null)
+        _warning = warning;
+        _temporary = dataDirectory is null;
+        _directory = dataDirectory is null
+            ? Path.Combine(Path.GetTempPath(), "hyperion-address-index-" + Guid.NewGuid().ToString("N"))
+            : Path.Combine(dataDirectory, DirectoryName);
+        if (File.Exists(_directory))
         {
-            _file = new FileStream(Path.Combine(dataDirectory, FileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            Load();
+            File.Delete(_directory);
+            _warning?.Invoke($"address index {_directory}: the file of an earlier version; indexing the chain again into LMDB tables");
         }
 
+        _tables = OpenTables();
         _chain.BlockAdded += OnBlockAdded;
         _worker = Task.Run(RunAsync);
         _added.Release(); // index what the chain already has
     }
 
+    private static ReadOnlySpan<byte> CheckpointKey => "checkpoint"u8;
+
     /// <summary>The last block indexed (0: none).</summary>
     public ulong Indexed
     {
-        get { lock (_lock) { return (ulong)_hashes.Count; } }
+        get { lock (_lock) { return _indexed; } }
     }
 
     /// <summary>Blocks indexed from their transactions only, because their state was no longer kept.</summary>
-    public long UntracedBlocks => Interlocked.Read(ref _untraced);
+    public long UntracedBlocks
+    {
+        get { lock (_lock) { return _untraced; } }
+    }
 
     /// <summary>
     /// Up to <paramref name="limit"/> transactions of <paramref name="address"/>, whole blocks at a time (a block's
@@ -73,44 +91,11 @@ public sealed class AddressIndex : IDisposable
     /// </summary>
     public List<TransactionPosition> Search(Address address, ulong block, bool before, int limit, out bool exhausted)
     {
-        CatchUp();
         lock (_lock)
         {
-            var found = new List<TransactionPosition>();
-            exhausted = true;
-            if (!_byAddress.TryGetValue(address, out List<TransactionPosition>? positions))
-            {
-                return found;
-            }
-
-            if (before)
-            {
-                int i = LowerBound(positions, block) - 1;
-                for (; i >= 0; i--)
-                {
-                    if (found.Count >= limit && positions[i].Block != found[^1].Block)
-                    {
-                        exhausted = false;
-                        break;
-                    }
-
-                    found.Add(positions[i]);
-                }
-            }
-            else
-            {
-                for (int i = LowerBound(positions, block + 1); i < positions.Count; i++)
-                {
-                    if (found.Count >= limit && positions[i].Block != found[^1].Block)
-                    {
-                        exhausted = false;
-                        break;
-                    }
-
-                    found.Add(positions[i]);
-                }
-            }
-
+            CatchUp();
+            (List<TransactionPosition> found, bool reachedEnd) = Read(() => Scan(address, block, before, limit));
+            exhausted = reachedEnd;
             return found;
         }
     }
@@ -118,10 +103,11 @@ public sealed class AddressIndex : IDisposable
     /// <summary>The creation of <paramref name="contract"/> (the latest, should it have been created again); null when none is known.</summary>
     public ContractCreation? Creator(Address contract)
     {
-        CatchUp();
         lock (_lock)
         {
-            return _creations.TryGetValue(contract, out ContractCreation creation) ? creation : null;
+            CatchUp();
+            byte[]? value = Read(() => _tables.Get(Creations, contract.Bytes));
+            return value is null ? null : ReadCreation(value);
         }
     }
 
@@ -130,14 +116,14 @@ public sealed class AddressIndex : IDisposable
     {
         lock (_lock)
         {
-            while (_hashes.Count > 0 && _chain.Blocks.GetBlockHash((ulong)_hashes.Count) != _hashes[^1])
+            try
             {
-                DropFrom((ulong)_hashes.Count);
+                CatchUpTables();
             }
-
-            while (_chain.Blocks.GetByNumber((ulong)_hashes.Count + 1) is { } next)
+            catch (InvalidDataException damaged)
             {
-                Add(next, Entries(next));
+                Rebuild(damaged.Message);
+                CatchUpTables();
             }
         }
     }
@@ -149,7 +135,11 @@ public sealed class AddressIndex : IDisposable
         try { _worker.Wait(); } catch (AggregateException) { } // the worker's failures are not the caller's
         _stop.Dispose();
         _added.Dispose();
-        _file?.Dispose();
+        _tables.Dispose();
+        if (_temporary)
+        {
+            SealedTables.Delete(_directory);
+        }
     }
 
     private void OnBlockAdded(BlockAddedEvent added) => _added.Release();
@@ -172,6 +162,110 @@ public sealed class AddressIndex : IDisposable
                 // A block that cannot be indexed now (e.g. the chain rewound under the worker) is retried by the next query or block.
             }
         }
+    }
+
+    /// <summary>Opens the tables and reads the checkpoint; damaged ones are deleted and created again (empty).</summary>
+    private SealedTables OpenTables()
+    {
+        try
+        {
+            SealedTables tables = SealedTables.Open(_directory, TableNames);
+            try
+            {
+                byte[]? checkpoint = tables.Get(Meta, CheckpointKey);
+                if (checkpoint is not null && checkpoint.Length != 8 + 32 + 8)
+                {
+                    throw new InvalidDataException($"{_directory}: its checkpoint has {checkpoint.Length} bytes");
+                }
+
+                (_indexed, _indexedHash, _untraced) = checkpoint is null ? (0UL, default(Hash256), 0L)
+                    : (BinaryPrimitives.ReadUInt64BigEndian(checkpoint), new Hash256(checkpoint.AsSpan(8, 32)), BinaryPrimitives.ReadInt64BigEndian(checkpoint.AsSpan(40)));
+                if (_indexed > 0 && _chain.Blocks.GetBlockHash(_indexed) != _indexedHash)
+                {
+                    _warning?.Invoke($"address index {_directory}: block {_indexed} is not the chain's (the chain was cut or reset); dropping the blocks the chain no longer has");
+                }
+
+                return tables;
+            }
+            catch
+            {
+                tables.Dispose();
+                throw;
+            }
+        }
+        catch (InvalidDataException damaged)
+        {
+            _warning?.Invoke($"address index: {damaged.Message}; rebuilding it from the chain");
+            SealedTables.Delete(_directory);
+            (_indexed, _indexedHash, _untraced) = (0, default, 0);
+            return SealedTables.Open(_directory, TableNames);
+        }
+    }
+
+    /// <summary>Deletes damaged tables and starts again from block 1.</summary>
+    private void Rebuild(string reason)
+    {
+        _warning?.Invoke($"address index: {reason}; rebuilding it from the chain");
+        _tables.Dispose();
+        SealedTables.Delete(_directory);
+        (_indexed, _indexedHash, _untraced) = (0, default, 0);
+        _tables = SealedTables.Open(_directory, TableNames);
+    }
+
+    /// <summary>Runs a read; on damage rebuilds the tables from the chain and runs it again.</summary>
+    private T Read<T>(Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (InvalidDataException damaged)
+        {
+            Rebuild(damaged.Message);
+            CatchUpTables();
+            return read();
+        }
+    }
+
+    private void CatchUpTables()
+    {
+        while (_indexed > 0 && _chain.Blocks.GetBlockHash(_indexed) != _indexedHash)
+        {
+            DropLast();
+        }
+
+        while (_chain.Blocks.GetByNumber(_indexed + 1) is { } next)
+        {
+            Add(next, Entries(next));
+        }
+    }
+
+    private (List<TransactionPosition> Found, bool Exhausted) Scan(Address address, ulong block, bool before, int limit)
+    {
+        var found = new List<TransactionPosition>();
+        bool exhausted = true;
+        Span<byte> from = stackalloc byte[20 + 8 + 4];
+        address.Bytes.CopyTo(from);
+        BinaryPrimitives.WriteUInt64BigEndian(from[20..], before ? block : block + 1);
+        byte[] prefix = address.Bytes.ToArray();
+        _tables.Scan(Positions, from, backward: before, (key, _) =>
+        {
+            if (key.Length != 20 + 8 + 4 || !key[..20].SequenceEqual(prefix))
+            {
+                return false;
+            }
+
+            var position = new TransactionPosition(BinaryPrimitives.ReadUInt64BigEndian(key[20..]), BinaryPrimitives.ReadInt32BigEndian(key[28..]));
+            if (found.Count >= limit && position.Block != found[^1].Block)
+            {
+                exhausted = false;
+                return false;
+            }
+
+            found.Add(position);
+            return true;
+        });
+        return (found, exhausted);
     }
 
     /// <summary>Per transaction, the addresses it touched, and the contracts it created with their creators.</summary>
@@ -220,97 +314,116 @@ public sealed class AddressIndex : IDisposable
         return new BlockEntries(touched, created, Traced: count == 0);
     }
 
+    /// <summary>Indexes <paramref name="block"/> (the one after the checkpoint) and moves the checkpoint to it, in one batch.</summary>
     private void Add(StoredBlock block, BlockEntries entries)
     {
-        if (_file is not null)
+        long untraced = _untraced + (entries.Traced ? 0 : 1);
+        using (SealedTables.Batch batch = _tables.Write())
         {
-            _offsets.Add(_file.Length);
-            _file.Seek(0, SeekOrigin.End);
-            byte[] record = Serialize(block.Number, block.Hash, entries);
-            _file.Write(record);
-            _file.Flush();
-        }
-
-        Apply(block.Number, block.Hash, entries);
-    }
-
-    private void Apply(ulong number, Hash256 hash, BlockEntries entries)
-    {
-        foreach ((int index, Address address) in entries.Touched)
-        {
-            if (!_byAddress.TryGetValue(address, out List<TransactionPosition>? positions))
+            Span<byte> key = stackalloc byte[20 + 8 + 4];
+            Span<byte> creation = stackalloc byte[8 + 4 + 20];
+            foreach ((int index, Address address) in entries.Touched)
             {
-                _byAddress[address] = positions = [];
+                PositionKey(key, address, block.Number, index);
+                batch.Put(Positions, key, []);
             }
 
-            positions.Add(new TransactionPosition(number, index));
-        }
-
-        foreach ((int index, Address contract, Address creator) in entries.Created)
-        {
-            _creations[contract] = new ContractCreation(new TransactionPosition(number, index), creator);
-        }
-
-        if (!entries.Traced)
-        {
-            Interlocked.Increment(ref _untraced);
-        }
-
-        _hashes.Add(hash);
-    }
-
-    /// <summary>Forgets blocks <paramref name="number"/> and after (the chain no longer has them).</summary>
-    private void DropFrom(ulong number)
-    {
-        foreach (List<TransactionPosition> positions in _byAddress.Values)
-        {
-            positions.RemoveAll(p => p.Block >= number);
-        }
-
-        foreach (Address contract in _creations.Where(c => c.Value.Transaction.Block >= number).Select(c => c.Key).ToList())
-        {
-            _creations.Remove(contract); // an earlier creation of the same address is forgotten too; rare enough (a rewind over a re-creation)
-        }
-
-        int keep = (int)(number - 1);
-        if (_file is not null)
-        {
-            _file.SetLength(_offsets[keep]);
-            _file.Flush();
-            _offsets.RemoveRange(keep, _offsets.Count - keep);
-        }
-
-        _hashes.RemoveRange(keep, _hashes.Count - keep);
-    }
-
-    private static int LowerBound(List<TransactionPosition> positions, ulong block)
-    {
-        int low = 0;
-        int high = positions.Count;
-        while (low < high)
-        {
-            int middle = (low + high) >>> 1;
-            if (positions[middle].Block < block)
+            foreach ((int index, Address contract, Address creator) in entries.Created)
             {
-                low = middle + 1;
+                BinaryPrimitives.WriteUInt64BigEndian(creation, block.Number);
+                BinaryPrimitives.WriteInt32BigEndian(creation[8..], index);
+                creator.Bytes.CopyTo(creation[12..]);
+                batch.Put(Creations, contract.Bytes, creation);
             }
-            else
+
+            batch.Put(Blocks, NumberKey(block.Number), Serialize(block.Number, block.Hash, entries));
+            PutCheckpoint(batch, block.Number, block.Hash, untraced);
+            batch.Commit();
+        }
+
+        (_indexed, _indexedHash, _untraced) = (block.Number, block.Hash, untraced);
+    }
+
+    /// <summary>Forgets the last block indexed (the chain no longer has it) and moves the checkpoint back, in one batch.</summary>
+    private void DropLast()
+    {
+        ulong number = _indexed;
+        byte[] value = _tables.Get(Blocks, NumberKey(number)) ?? throw new InvalidDataException($"{_directory}: no entry for block {number}, which its checkpoint covers");
+        if (!TryRead(value, out ulong stored, out _, out BlockEntries? entries) || stored != number)
+        {
+            throw new InvalidDataException($"{_directory}: the entry of block {number} is malformed");
+        }
+
+        Hash256 previousHash = default;
+        if (number > 1)
+        {
+            byte[] previous = _tables.Get(Blocks, NumberKey(number - 1)) ?? throw new InvalidDataException($"{_directory}: no entry for block {number - 1}, which its checkpoint covers");
+            if (!TryRead(previous, out _, out previousHash, out _))
             {
-                high = middle;
+                throw new InvalidDataException($"{_directory}: the entry of block {number - 1} is malformed");
             }
         }
 
-        return low;
+        long untraced = _untraced - (entries!.Traced ? 0 : 1);
+        using (SealedTables.Batch batch = _tables.Write())
+        {
+            Span<byte> key = stackalloc byte[20 + 8 + 4];
+            foreach ((int index, Address address) in entries.Touched)
+            {
+                PositionKey(key, address, number, index);
+                batch.Delete(Positions, key);
+            }
+
+            foreach ((_, Address contract, _) in entries.Created)
+            {
+                // An earlier creation of the same address is forgotten too; rare enough (a rewind over a re-creation).
+                if (_tables.Get(Creations, contract.Bytes) is { } creation && ReadCreation(creation).Transaction.Block == number)
+                {
+                    batch.Delete(Creations, contract.Bytes);
+                }
+            }
+
+            batch.Delete(Blocks, NumberKey(number));
+            PutCheckpoint(batch, number - 1, previousHash, untraced);
+            batch.Commit();
+        }
+
+        (_indexed, _indexedHash, _untraced) = (number - 1, previousHash, untraced);
     }
 
-    // Record: payload length (4) ‖ payload ‖ first 8 bytes of its Keccak-256. Payload: number (8) ‖ hash (32) ‖
-    // traced (1) ‖ touched count (4) ‖ (tx (4) ‖ address (20))* ‖ created count (4) ‖ (tx (4) ‖ contract (20) ‖ creator (20))*.
+    private static void PutCheckpoint(SealedTables.Batch batch, ulong number, Hash256 hash, long untraced)
+    {
+        Span<byte> value = stackalloc byte[8 + 32 + 8];
+        BinaryPrimitives.WriteUInt64BigEndian(value, number);
+        hash.CopyTo(value[8..]);
+        BinaryPrimitives.WriteInt64BigEndian(value[40..], untraced);
+        batch.Put(Meta, CheckpointKey, value);
+    }
+
+    private static byte[] NumberKey(ulong number)
+    {
+        var key = new byte[8];
+        BinaryPrimitives.WriteUInt64BigEndian(key, number);
+        return key;
+    }
+
+    private static void PositionKey(Span<byte> key, Address address, ulong block, int index)
+    {
+        address.Bytes.CopyTo(key);
+        BinaryPrimitives.WriteUInt64BigEndian(key[20..], block);
+        BinaryPrimitives.WriteInt32BigEndian(key[28..], index);
+    }
+
+    private ContractCreation ReadCreation(byte[] value) => value.Length == 8 + 4 + 20
+        ? new ContractCreation(new TransactionPosition(BinaryPrimitives.ReadUInt64BigEndian(value), BinaryPrimitives.ReadInt32BigEndian(value.AsSpan(8))), new Address(value.AsSpan(12, 20)))
+        : throw new InvalidDataException($"{_directory}: a creation entry has {value.Length} bytes");
+
+    // A block's entry: number (8) ‖ hash (32) ‖ traced (1) ‖ touched count (4) ‖ (tx (4) ‖ address (20))* ‖
+    // created count (4) ‖ (tx (4) ‖ contract (20) ‖ creator (20))*.
     private static byte[] Serialize(ulong number, Hash256 hash, BlockEntries entries)
     {
-        int payload = 8 + 32 + 1 + 4 + entries.Touched.Count * 24 + 4 + entries.Created.Count * 44;
-        var record = new byte[4 + payload + ChecksumLength];
+        var record = new byte[8 + 32 + 1 + 4 + entries.Touched.Count * 24 + 4 + entries.Created.Count * 44];
         var writer = new SpanWriter(record);
-        writer.Int32(payload);
         writer.UInt64(number);
         writer.Bytes(hash.Bytes);
         writer.Byte(entries.Traced ? (byte)1 : (byte)0);
@@ -329,51 +442,19 @@ public sealed class AddressIndex : IDisposable
             writer.Bytes(creator.Bytes);
         }
 
-        Keccak256.Hash(record.AsSpan(4, payload)).Bytes[..ChecksumLength].CopyTo(record.AsSpan(4 + payload));
         return record;
     }
 
-    /// <summary>Reads the file's records while they are whole, checked and agree with the block log; truncates the rest.</summary>
-    private void Load()
+    private static bool TryRead(ReadOnlySpan<byte> p, out ulong number, out Hash256 hash, out BlockEntries? entries)
     {
-        byte[] data = new byte[_file!.Length];
-        _file.ReadExactly(data);
-        long offset = 0;
-        while (TryRead(data.AsSpan((int)offset), out int length, out ulong number, out Hash256 hash, out BlockEntries? entries)
-            && number == (ulong)_hashes.Count + 1
-            && _chain.Blocks.GetBlockHash(number) == hash) // the hash alone: a persistent chain reads it from its index, not the block log
-        {
-            _offsets.Add(offset);
-            Apply(number, hash, entries!);
-            offset += length;
-        }
-
-        if (offset < data.Length)
-        {
-            _file.SetLength(offset);
-            _file.Flush();
-        }
-    }
-
-    private static bool TryRead(ReadOnlySpan<byte> data, out int length, out ulong number, out Hash256 hash, out BlockEntries? entries)
-    {
-        length = 0;
         number = 0;
         hash = default;
         entries = null;
-        if (data.Length < 4)
+        if (p.Length < 8 + 32 + 1 + 8)
         {
             return false;
         }
 
-        int payload = BinaryPrimitives.ReadInt32LittleEndian(data);
-        if (payload < 8 + 32 + 1 + 8 || payload > data.Length - 4 - ChecksumLength
-            || !Keccak256.Hash(data.Slice(4, payload)).Bytes[..ChecksumLength].SequenceEqual(data.Slice(4 + payload, ChecksumLength)))
-        {
-            return false;
-        }
-
-        ReadOnlySpan<byte> p = data.Slice(4, payload);
         number = BinaryPrimitives.ReadUInt64LittleEndian(p);
         hash = new Hash256(p.Slice(8, 32));
         bool traced = p[40] == 1;
@@ -405,7 +486,6 @@ public sealed class AddressIndex : IDisposable
         }
 
         entries = new BlockEntries(touched, created, traced);
-        length = 4 + payload + ChecksumLength;
         return true;
     }
 

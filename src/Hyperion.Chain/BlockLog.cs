@@ -172,16 +172,32 @@ public sealed class BlockLog : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None, 1 << 16);
-        LogScan scan = Scan(file, 0, keepRecords: false);
-        long length = file.Length;
-        int recordsAfter = scan.Damage is null ? 0 : CountRecordsFrom(file, scan.ValidLength);
-        if (scan.ValidLength < length)
+        BlockLogRepair repair = Examine(file);
+        if (repair.CutBytes > 0)
         {
-            file.SetLength(scan.ValidLength);
+            file.SetLength(file.Length - repair.CutBytes);
             file.Flush(flushToDisk: true);
         }
 
-        return new BlockLogRepair(scan.Count, scan.Damage, recordsAfter, length - scan.ValidLength);
+        return repair;
+    }
+
+    /// <summary>
+    /// Checks every record of the log (framing and checksum) without changing it (<c>hyperion db verify</c>): what
+    /// <see cref="Repair"/> would keep, find and cut.
+    /// </summary>
+    public static BlockLogRepair Check(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
+        return Examine(file);
+    }
+
+    private static BlockLogRepair Examine(FileStream file)
+    {
+        LogScan scan = Scan(file, 0, keepRecords: false);
+        int recordsAfter = scan.Damage is null ? 0 : CountRecordsFrom(file, scan.ValidLength);
+        return new BlockLogRepair(scan.Count, scan.Damage, recordsAfter, file.Length - scan.ValidLength);
     }
 
     /// <summary>Appends one record and returns once it is on disk.</summary>
@@ -327,11 +343,32 @@ public sealed class BlockLogDamagedException : IOException
     {
         Record = record;
         Offset = offset;
+        Damage = damage;
     }
+
+    /// <summary>What is wrong with the record (without the advice of <see cref="Exception.Message"/>, which is for a start).</summary>
+    public string Damage { get; }
 
     /// <summary>Index of the first damaged record (the block number: record 0 is genesis).</summary>
     public int Record { get; }
 
     /// <summary>Byte offset of the damaged record in the log.</summary>
     public long Offset { get; }
+}
+
+/// <summary>
+/// A block below the head that cannot be read back from the block log (found when a client asks for it, since an open
+/// checks only the log's tail): the message names the block and the damage and says what to run; the node keeps
+/// serving the other blocks.
+/// </summary>
+public sealed class StoredBlockDamagedException : IOException
+{
+    public StoredBlockDamagedException(ulong block, string damage, Exception inner)
+        : base($"block {block} is damaged in {ChainRecovery.ChainFileName} ({damage}); the node serves the other blocks. " +
+               "Stop it and run `hyperion db verify` to see the damage, then `hyperion db repair` to cut the log before it, or restore a backup.", inner)
+    {
+        Block = block;
+    }
+
+    public ulong Block { get; }
 }

@@ -601,6 +601,14 @@ public sealed class ChainStore : IBlockReader, IDisposable
         {
             return null; // cut by a TruncateAfter since the caller looked
         }
+        catch (BlockLogDamagedException e)
+        {
+            throw new StoredBlockDamagedException(number, $"record at byte {e.Offset}: {e.Damage}", e);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new StoredBlockDamagedException(number, e.Message, e);
+        }
 
         if (block.Number != number || block.Hash != entry.Hash)
         {

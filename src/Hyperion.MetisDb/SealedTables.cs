@@ -92,6 +92,50 @@ public sealed class SealedTables : IDisposable
         }
     }
 
+    /// <summary>Called per entry by <see cref="Scan"/>; returns whether to go on.</summary>
+    public delegate bool EntryVisitor(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value);
+
+    /// <summary>
+    /// Visits the entries of table <paramref name="table"/> in key order while <paramref name="visit"/> returns true:
+    /// forward from the first key at or after <paramref name="from"/>, or backward from the last key before it.
+    /// </summary>
+    /// <exception cref="InvalidDataException">An entry fails its checksum, or LMDB reports its pages damaged.</exception>
+    public void Scan(int table, ReadOnlySpan<byte> from, bool backward, EntryVisitor visit)
+    {
+        ArgumentNullException.ThrowIfNull(visit);
+        try
+        {
+            using LightningTransaction transaction = _environment.BeginTransaction(TransactionBeginFlags.ReadOnly);
+            using LightningCursor cursor = transaction.CreateCursor(_tables[table]);
+            MDBResultCode code = cursor.SetRange(from);
+            if (backward)
+            {
+                code = code == MDBResultCode.Success ? cursor.Previous().resultCode : cursor.Last().resultCode;
+            }
+
+            while (code == MDBResultCode.Success)
+            {
+                (code, MDBValue key, MDBValue value) = cursor.GetCurrent();
+                code.ThrowOnError();
+                if (!visit(key.AsSpan(), MetisEntrySeal.Open(key.AsSpan(), value.AsSpan())))
+                {
+                    return;
+                }
+
+                code = backward ? cursor.Previous().resultCode : cursor.Next().resultCode;
+            }
+
+            if (code != MDBResultCode.NotFound)
+            {
+                code.ThrowOnError();
+            }
+        }
+        catch (LightningException exception)
+        {
+            throw new InvalidDataException($"{Directory} is damaged: {exception.Message}", exception);
+        }
+    }
+
     /// <summary>A write batch: nothing of it is visible, or survives a crash, until <see cref="Batch.Commit"/>.</summary>
     public Batch Write() => new(_environment.BeginTransaction(), _tables);
 

@@ -150,7 +150,7 @@ public sealed class NodeBuilder
             disposables.Add(events);
             var debug = new DebugModule(chain.Chain, eth) { MaxTraceBytes = _maxTraceBytes };
             var history = new AccountHistoryModule(chain.Chain);
-            var addresses = new AddressIndex(chain.Chain, _chain.DataDirectory);
+            var addresses = new AddressIndex(chain.Chain, _chain.DataDirectory, _chain.Warning);
             disposables.Add(addresses);
             var modules = new List<IRpcModule> { eth, debug, new TraceModule(chain.Chain, debug, eth), new SimulateModule(chain.Chain, eth), history, new OtterscanModule(chain.Chain, eth, debug, history, addresses), events };
             if (_devControls)

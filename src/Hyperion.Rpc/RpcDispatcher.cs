@@ -232,6 +232,13 @@ public sealed partial class RpcDispatcher
             Completed(method, started, e.Code, e.Message);
             return isNotification ? null : RpcResponse.Error(id, e.Code, e.Message, e.ErrorData);
         }
+        catch (Hyperion.Chain.StoredBlockDamagedException e)
+        {
+            // Damage on disk, not a bug: the client is told which block and what to run (the operator reads the same in the log).
+            LogHandlerFailure(_logger, method, e);
+            Completed(method, started, RpcErrorCodes.Internal, e.Message);
+            return isNotification ? null : RpcResponse.Error(id, RpcErrorCodes.Internal, e.Message, null);
+        }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             LogHandlerFailure(_logger, method, e);

@@ -172,7 +172,7 @@ public sealed class BlockLogFuzzTests : IDisposable
                     _ = block.Receipts.Count + block.Senders.Count;
                 }
             }
-            catch (InvalidDataException)
+            catch (Exception e) when (e is InvalidDataException or StoredBlockDamagedException or BlockLogDamagedException)
             {
                 // A clear report: what the node prints as it refuses to start (or answers a client).
             }

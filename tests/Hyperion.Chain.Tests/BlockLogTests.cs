@@ -70,6 +70,8 @@ public sealed class BlockLogTests : IDisposable
         Assert.Contains("hyperion db repair", error.Message);
         Assert.Equal(bytes, File.ReadAllBytes(path)); // nothing dropped without the operator
 
+        Assert.Equal(new BlockLogRepair(1, "its checksum does not match its contents", 2, bytes.Length - 11), BlockLog.Check(path)); // what db verify reports
+        Assert.Equal(bytes, File.ReadAllBytes(path)); // a check changes nothing
         BlockLogRepair repair = BlockLog.Repair(path);
         Assert.Equal((1, 2, 22L), (repair.KeptRecords, repair.DroppedRecords, repair.CutBytes));
         Assert.NotNull(repair.Damage);

@@ -56,7 +56,10 @@ public sealed class DataDirectoryTests : IDisposable
         using (LocalChain chain = LocalChain.Start(TestChain.Genesis(), options))
         {
             Assert.Equal(5UL, chain.Chain.Store.Head.Number);
-            Assert.Equal(1, Assert.Throws<BlockLogDamagedException>(() => chain.Chain.Store.GetByNumber(1)).Record);
+            StoredBlockDamagedException damaged = Assert.Throws<StoredBlockDamagedException>(() => chain.Chain.Store.GetByNumber(1));
+            Assert.Equal(1UL, damaged.Block);
+            Assert.Equal(1, Assert.IsType<BlockLogDamagedException>(damaged.InnerException).Record);
+            Assert.StartsWith("block 1 is damaged in chain.log (record at byte ", damaged.Message, StringComparison.Ordinal);
             Assert.NotNull(chain.Chain.Store.GetByNumber(2));
         }
 

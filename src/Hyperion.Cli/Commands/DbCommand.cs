@@ -54,8 +54,8 @@ internal static class DbCommand
     private static Command Verify()
     {
         Option<DirectoryInfo> dataDir = DataDirOption();
-        var command = new Command("verify", "Recompute the state root and storage roots from the flat state and compare with the stored root.") { dataDir };
-        command.SetAction(parse => WithStore(parse.GetValue(dataDir)!, store =>
+        var command = new Command("verify", "Check every record of a dev chain's block log (chain.log), then recompute the state root and storage roots from the flat state and compare with the stored root.") { dataDir };
+        command.SetAction(parse => Math.Max(VerifyBlockLog(parse.GetValue(dataDir)!), WithStore(parse.GetValue(dataDir)!, store =>
         {
             if (store.Head is null)
             {
@@ -70,8 +70,42 @@ internal static class DbCommand
             Console.WriteLine($"storage root mismatches {result.StorageRootMismatches}");
             Console.WriteLine(result.Ok ? "OK" : "MISMATCH");
             return result.Ok ? 0 : 2;
-        }));
+        })));
         return command;
+    }
+
+    /// <summary>Checks every record of the data directory's chain.log (framing, checksum); 2 when one is damaged, 0 otherwise (or without a log).</summary>
+    private static int VerifyBlockLog(DirectoryInfo directory)
+    {
+        string log = Path.Combine(directory.FullName, Hyperion.Chain.ChainRecovery.ChainFileName);
+        if (!File.Exists(log))
+        {
+            return 0;
+        }
+
+        try
+        {
+            Hyperion.Chain.BlockLogRepair check = Hyperion.Chain.BlockLog.Check(log);
+            if (check.Damage is null)
+            {
+                Console.WriteLine(check.CutBytes == 0
+                    ? $"{log}: intact, {check.KeptRecords} records (blocks 0-{check.KeptRecords - 1}), every checksum matches"
+                    : $"{log}: intact, {check.KeptRecords} records; a torn tail of {check.CutBytes} bytes (an append a crash interrupted), cut at the next start");
+                return 0;
+            }
+
+            long offset = new FileInfo(log).Length - check.CutBytes;
+            Console.WriteLine($"{log}: record {check.KeptRecords} (block {check.KeptRecords}, byte offset {offset}) is damaged: {check.Damage}; " +
+                $"{check.DroppedRecords} record(s) from there. Restore a backup, or run `hyperion db repair --data-dir {directory.FullName}` " +
+                $"(drops block {check.KeptRecords} and every block after it)");
+            Console.WriteLine("DAMAGED");
+            return 2;
+        }
+        catch (IOException exception)
+        {
+            Console.Error.WriteLine($"hyperion db verify: {exception.Message}");
+            return 1;
+        }
     }
 
     private static Command Prune()

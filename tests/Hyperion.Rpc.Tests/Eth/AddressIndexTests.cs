@@ -8,7 +8,8 @@ namespace Hyperion.Rpc.Tests.Eth;
 /// <summary>
 /// The address index behind ots_searchTransactions* and ots_getContractCreator: internal frames count, contracts
 /// created by contracts have their factory as creator, a rewind drops what the chain no longer has, and the index kept
-/// in a data directory survives a restart (a torn tail is dropped and indexed again).
+/// in a data directory survives a restart; missing or behind it catches up from the chain, ahead of it drops what the
+/// chain no longer has, damaged or truncated (or an earlier version's file) it is rebuilt with a warning.
 /// </summary>
 public sealed class AddressIndexTests : IDisposable
 {
@@ -86,30 +87,183 @@ public sealed class AddressIndexTests : IDisposable
         Assert.Equal([other], Hashes(chain.Call("ots_searchTransactionsBefore", $"""["{Contract}","0x0","0xa"]""")));
     }
 
-    [Fact]
-    public void The_index_is_kept_in_the_data_directory_and_a_torn_tail_is_indexed_again()
+    /// <summary>Builds a two-block chain in the data directory (a factory deployed, then a proxied call) and returns the deployment's hash.</summary>
+    private string BuildTwoBlocks()
     {
-        string deploy;
-        string indexFile = Path.Combine(_directory, AddressIndex.FileName);
+        using var chain = new DevChain(dataDirectory: _directory);
+        string deploy = chain.SendAndMine($$"""{"from":"{{Alice}}","data":"{{FactoryInit}}"}""");
+        chain.SendAndMine($$"""{"from":"{{Alice}}","to":"{{Proxy}}","data":"{{Word(5)}}","gas":"0x30000"}""");
+        chain.Addresses.CatchUp();
+        Assert.Equal(2UL, chain.Addresses.Indexed);
+        return deploy;
+    }
+
+    /// <summary>Reopens the chain and checks the index answers as it did before (and covers both blocks); returns its warnings.</summary>
+    private string[] ReopenAndCheck(string deploy)
+    {
+        Address child = Hyperion.Evm.ContractAddress.From(Hyperion.Evm.ContractAddress.From(Alice, 0), 1);
+        using var reopened = new DevChain(dataDirectory: _directory);
+        Assert.Equal(deploy, reopened.Call("ots_getContractCreator", $"""["{child}"]""").GetProperty("hash").GetString());
+        Assert.Equal(2, Hashes(reopened.Call("ots_searchTransactionsBefore", $"""["{Alice}","0x0","0xa"]""")).Length);
+        Assert.Equal([deploy], Hashes(reopened.Call("ots_searchTransactionsAfter", $"""["{Alice}","0x0","0x1"]""")));
+        Assert.Equal(Alice.ToString(), reopened.Call("ots_getContractCreator", $"""["{Hyperion.Evm.ContractAddress.From(Alice, 0)}"]""").GetProperty("creator").GetString());
+        Assert.Equal(2UL, reopened.Addresses.Indexed);
+        return [.. reopened.Warnings];
+    }
+
+    private string IndexDirectory => Path.Combine(_directory, AddressIndex.DirectoryName);
+
+    private string IndexDataFile => Path.Combine(IndexDirectory, "data.mdb");
+
+    [Fact]
+    public void The_index_is_kept_in_the_data_directory_and_reopens_without_warnings()
+    {
+        string deploy = BuildTwoBlocks();
+        Assert.True(new FileInfo(IndexDataFile).Length > 0);
+        Assert.Empty(ReopenAndCheck(deploy));
+    }
+
+    [Fact]
+    public void A_missing_index_is_built_again_from_the_chain()
+    {
+        string deploy = BuildTwoBlocks();
+        Directory.Delete(IndexDirectory, recursive: true);
+        Assert.Empty(ReopenAndCheck(deploy));
+    }
+
+    [Fact]
+    public void An_index_behind_the_chain_catches_up()
+    {
+        string behind = Path.Combine(Path.GetTempPath(), "hyperion-addridx-behind-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            string deploy;
+            using (var chain = new DevChain(dataDirectory: _directory))
+            {
+                deploy = chain.SendAndMine($$"""{"from":"{{Alice}}","data":"{{FactoryInit}}"}""");
+                chain.Addresses.CatchUp();
+                Assert.Equal(1UL, chain.Addresses.Indexed);
+            }
+
+            CopyDirectory(IndexDirectory, behind); // the index as it was at block 1 (a crash lost its later batches)
+            using (var chain = new DevChain(dataDirectory: _directory))
+            {
+                chain.SendAndMine($$"""{"from":"{{Alice}}","to":"{{Proxy}}","data":"{{Word(5)}}","gas":"0x30000"}""");
+                chain.Addresses.CatchUp();
+            }
+
+            Directory.Delete(IndexDirectory, recursive: true);
+            CopyDirectory(behind, IndexDirectory);
+            Assert.Empty(ReopenAndCheck(deploy));
+        }
+        finally
+        {
+            Directory.Delete(behind, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void An_index_ahead_of_the_chain_drops_the_blocks_the_chain_no_longer_has()
+    {
+        BuildTwoBlocks();
+        string ahead = Path.Combine(Path.GetTempPath(), "hyperion-addridx-ahead-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            CopyDirectory(IndexDirectory, ahead); // indexes blocks 1-2 of a chain that is then replaced by a shorter one
+            Directory.Delete(_directory, recursive: true);
+            string other;
+            using (var chain = new DevChain(dataDirectory: _directory))
+            {
+                other = chain.SendAndMine($$"""{"from":"{{Bob}}","to":"{{Contract}}","data":"{{Word(6)}}"}""");
+            }
+
+            Directory.Delete(IndexDirectory, recursive: true);
+            CopyDirectory(ahead, IndexDirectory);
+            using var reopened = new DevChain(dataDirectory: _directory);
+            Assert.Equal([other], Hashes(reopened.Call("ots_searchTransactionsBefore", $"""["{Contract}","0x0","0xa"]""")));
+            Assert.Empty(Hashes(reopened.Call("ots_searchTransactionsBefore", $"""["{Alice}","0x0","0xa"]""")));
+            Address factory = Hyperion.Evm.ContractAddress.From(Alice, 0);
+            Assert.Equal(JsonValueKind.Null, reopened.Call("ots_getContractCreator", $"""["{factory}"]""").ValueKind);
+            Assert.Equal(1UL, reopened.Addresses.Indexed);
+            Assert.Contains(reopened.Warnings, w => w.Contains("not the chain's", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(ahead, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_damaged_checkpoint_is_found_at_open_and_the_index_rebuilt_with_a_warning()
+    {
+        string deploy = BuildTwoBlocks();
+        string head;
         using (var chain = new DevChain(dataDirectory: _directory))
         {
-            deploy = chain.SendAndMine($$"""{"from":"{{Alice}}","data":"{{FactoryInit}}"}""");
-            chain.SendAndMine($$"""{"from":"{{Alice}}","to":"{{Proxy}}","data":"{{Word(5)}}","gas":"0x30000"}""");
-            chain.Addresses.CatchUp();
-            Assert.Equal(2UL, chain.Addresses.Indexed);
+            head = chain.Call("eth_getBlockByNumber", """["0x2",false]""").GetProperty("hash").GetString()!;
         }
 
-        long length = new FileInfo(indexFile).Length;
-        Assert.True(length > 0);
-        File.AppendAllText(indexFile, "torn"); // a record cut short by a crash
-        Address child = Hyperion.Evm.ContractAddress.From(Hyperion.Evm.ContractAddress.From(Alice, 0), 1);
-        using (var reopened = new DevChain(dataDirectory: _directory))
+        Assert.True(FlipLastByteOf(Convert.FromHexString(head[2..])) > 0); // the checkpoint and block 2's entry name it
+        Assert.Contains(ReopenAndCheck(deploy), w => w.Contains("rebuilding it from the chain", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_damaged_entry_is_found_when_read_and_the_index_rebuilt_with_a_warning()
+    {
+        string deploy = BuildTwoBlocks();
+        // The factory's creation entry: block 1 ‖ transaction 0 ‖ creator Alice.
+        Assert.Equal(1, FlipLastByteOf([0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, .. Alice.Bytes]));
+        Assert.Contains(ReopenAndCheck(deploy), w => w.Contains("rebuilding it from the chain", StringComparison.Ordinal));
+    }
+
+    /// <summary>Flips the last byte of every occurrence of <paramref name="pattern"/> in the index's data file; returns how many.</summary>
+    private int FlipLastByteOf(byte[] pattern)
+    {
+        byte[] data = File.ReadAllBytes(IndexDataFile);
+        int flipped = 0;
+        for (int at = 0; at + pattern.Length <= data.Length; at++)
         {
-            Assert.Equal(deploy, reopened.Call("ots_getContractCreator", $"""["{child}"]""").GetProperty("hash").GetString());
-            Assert.Equal(2, Hashes(reopened.Call("ots_searchTransactionsBefore", $"""["{Alice}","0x0","0xa"]""")).Length);
-            Assert.Equal(2UL, reopened.Addresses.Indexed);
+            if (data.AsSpan(at, pattern.Length).SequenceEqual(pattern))
+            {
+                data[at + pattern.Length - 1] ^= 0xff;
+                flipped++;
+            }
         }
 
-        Assert.Equal(length, new FileInfo(indexFile).Length);
+        File.WriteAllBytes(IndexDataFile, data);
+        return flipped;
+    }
+
+    [Fact]
+    public void A_truncated_index_is_rebuilt_with_a_warning()
+    {
+        string deploy = BuildTwoBlocks();
+        using (var file = new FileStream(IndexDataFile, FileMode.Open))
+        {
+            file.SetLength(file.Length / 3);
+        }
+
+        string[] warnings = ReopenAndCheck(deploy);
+        Assert.Contains(warnings, w => w.Contains("rebuilding it from the chain", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_file_of_an_earlier_version_is_replaced_with_a_warning()
+    {
+        string deploy = BuildTwoBlocks();
+        Directory.Delete(IndexDirectory, recursive: true);
+        File.WriteAllText(IndexDirectory, "records of the earlier format");
+        string[] warnings = ReopenAndCheck(deploy);
+        Assert.Contains(warnings, w => w.Contains("earlier version", StringComparison.Ordinal));
+        Assert.True(Directory.Exists(IndexDirectory));
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (string file in Directory.GetFiles(from))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        }
     }
 }

@@ -76,7 +76,7 @@ internal sealed class DevChain : IDisposable
         new SimulateModule(Local.Chain, Eth).Register(registry);
         var history = new AccountHistoryModule(Local.Chain);
         history.Register(registry);
-        Addresses = new AddressIndex(Local.Chain, dataDirectory);
+        Addresses = new AddressIndex(Local.Chain, dataDirectory, Warnings.Enqueue);
         new OtterscanModule(Local.Chain, Eth, debug, history, Addresses).Register(registry);
         _events = new EventModule(Local.Chain, Local.Pool, Local.Producer.Preconfirmations) { LogLimits = logLimits ?? LogQueryLimits.Default, MaxFiltersPerClient = maxFiltersPerClient };
         _events.Register(registry);
@@ -96,6 +96,9 @@ internal sealed class DevChain : IDisposable
     public EthModule Eth { get; }
 
     public AddressIndex Addresses { get; }
+
+    /// <summary>The address index's warnings (a rebuilt or cut index).</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Warnings { get; } = new();
 
     /// <summary>Every registered method, in ordinal order.</summary>
     public IReadOnlyList<string> Methods { get; }
