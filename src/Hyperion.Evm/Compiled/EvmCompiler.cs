@@ -418,8 +418,8 @@ public static class EvmCompiler
 
     /// <summary>
     /// Emits one region: blocks from <paramref name="firstBlock"/> on until the IL reaches <paramref name="ilBudget"/>.
-    /// Labels are made per block on first use; a block referenced but not emitted here (another region's) gets a stub
-    /// at the end that leaves with <see cref="CompiledHelpers.Transfer"/>.
+    /// Labels are made per block on first use; a block referenced but not emitted here (another region's) gets an exit
+    /// label at the end of the method that leaves with <see cref="CompiledHelpers.Transfer"/>.
     /// </summary>
     private sealed unsafe class Emitter(
         ILGenerator il,
