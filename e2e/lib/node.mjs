@@ -90,3 +90,28 @@ export async function startNode({ extraArgs = [], env = {}, timeoutMs = 300_000,
   child.kill('SIGKILL');
   throw new Error(`${kind} did not answer on ${url} within ${timeoutMs} ms:\n${output}`);
 }
+
+/**
+ * Opens a WebSocket to `wsUrl` and subscribes (eth_subscribe) to `kind`: resolves { id, results (each notification's
+ * result as it comes), close() }, or rejects with the node's error message.
+ */
+export async function subscribe(wsUrl, kind) {
+  const { default: WebSocket } = await import('ws');
+  const socket = new WebSocket(wsUrl);
+  await new Promise((resolve, reject) => { socket.once('open', resolve); socket.once('error', reject); });
+  const results = [];
+  const answer = new Promise((resolve) => {
+    socket.on('message', (data) => {
+      const message = JSON.parse(data.toString());
+      if (message.id === 1) resolve(message);
+      else if (message.method === 'eth_subscription') results.push(message.params.result);
+    });
+  });
+  socket.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_subscribe', params: [kind] }));
+  const { result, error } = await answer;
+  if (error) {
+    socket.close();
+    throw new Error(error.message);
+  }
+  return { id: result, results, close: () => socket.close() };
+}

@@ -4,8 +4,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ethers } from 'ethers';
-import WebSocket from 'ws';
-import { startNode, devKeys } from '../lib/node.mjs';
+import { startNode, devKeys, subscribe } from '../lib/node.mjs';
 
 const node = process.env.E2E_NODE === 'anvil' ? { unavailable: 'preconfirmations are Hyperion\'s' } : await startNode({ extraArgs: ['--block-time', '1000'] });
 const skip = node.unavailable ? `node unavailable: ${node.unavailable}` : false;
@@ -71,26 +70,16 @@ describe('preconfirmations with --block-time 1000', { skip }, () => {
   test('the flashblocks subscription streams sub-blocks in order', async () => {
     const provider = new ethers.JsonRpcProvider(node.url, undefined, { cacheTimeout: -1, staticNetwork: true });
     const wallet = new ethers.Wallet(devKeys[1], provider);
-    const socket = new WebSocket(node.wsUrl);
-    await new Promise((resolve, reject) => { socket.once('open', resolve); socket.once('error', reject); });
-    const messages = [];
-    let subscription;
-    socket.on('message', (data) => {
-      const message = JSON.parse(data.toString());
-      if (message.id === 1) subscription = message.result;
-      else if (message.method === 'eth_subscription') messages.push(message.params);
-    });
-    socket.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_subscribe', params: ['flashblocks'] }));
-    while (!subscription) await new Promise((r) => setTimeout(r, 5));
+    const flashblocks = await subscribe(node.wsUrl, 'flashblocks');
 
     const head = await nextBlock(provider);
     const hashes = [];
     for (let i = 0; i < 3; i++) {
       hashes.push(await provider.send('eth_sendRawTransaction', [await wallet.signTransaction(await wallet.populateTransaction({ to: wallet.address, value: 1n }))]));
     }
-    while (messages.length < 3) await new Promise((r) => setTimeout(r, 5));
-    socket.close();
-    const subBlocks = messages.map((m) => { assert.equal(m.subscription, subscription); return m.result; });
+    while (flashblocks.results.length < 3) await new Promise((r) => setTimeout(r, 5));
+    flashblocks.close();
+    const subBlocks = flashblocks.results;
     assert.deepEqual(subBlocks.map((b) => Number(b.index)), [0, 1, 2]);
     assert.deepEqual(subBlocks.map((b) => Number(b.blockNumber)), [head + 1, head + 1, head + 1]);
     assert.ok(subBlocks[0].base && !subBlocks[1].base);
@@ -110,12 +99,7 @@ describe('preconfirmations with --block-time 1000', { skip }, () => {
       assert.equal(await provider.send('eth_getTransactionReceipt', [hash]), null);
       await nextBlock(provider);
       assert.equal(Number((await provider.send('eth_getTransactionReceipt', [hash])).blockNumber), head + 1);
-      const socket = new WebSocket(plain.wsUrl);
-      await new Promise((resolve, reject) => { socket.once('open', resolve); socket.once('error', reject); });
-      const answer = new Promise((resolve) => socket.once('message', (data) => resolve(JSON.parse(data.toString()))));
-      socket.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_subscribe', params: ['flashblocks'] }));
-      assert.match((await answer).error.message, /does not preconfirm/);
-      socket.close();
+      await assert.rejects(subscribe(plain.wsUrl, 'flashblocks'), /does not preconfirm/);
       provider.destroy();
     } finally {
       await plain.stop();

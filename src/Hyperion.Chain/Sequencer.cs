@@ -190,7 +190,7 @@ public sealed class PendingInclusion : IDisposable
 /// rewind, a state edit, or a dev control that changes the next block's header (timestamp, coinbase, fees).
 /// Preconfirmations are not persisted: a crash loses them with the pool.
 /// </remarks>
-public sealed class Sequencer : IBlockProducer, IPreconfirmations
+public sealed class Sequencer : IBlockProducer
 {
     private readonly ChainProvider _chain;
     private readonly ITransactionPool _pool;
@@ -205,28 +205,11 @@ public sealed class Sequencer : IBlockProducer, IPreconfirmations
     private long _roundsStarted;
     private readonly BlockSettings _settings;
     private MiningMode _mode;
-    private readonly object _openLock = new(); // the open block's state: adding a transaction vs reading the pending state
-    private volatile OpenBlock? _open;
-    private volatile PreconfirmedBlock? _preconfirmed;
+    private readonly PreconfirmationFeed _feed;
+    private OpenedOn? _openedOn; // what the feed's open block was opened on (under the write lock)
 
-    /// <summary>
-    /// The block being built: its builder, what it was opened on (a block opened on another head, edits, clock or settings
-    /// is stale), the transactions tried in it, and how far it is published.
-    /// </summary>
-    private sealed class OpenBlock(BlockBuilder builder, Hash256 parent, EditedState edits, long clockVersion, long settingsVersion, IStateReader readState, Hash256? withdrawalsRoot)
-    {
-        public BlockBuilder Builder { get; } = builder;
-        public Hash256 Parent { get; } = parent;
-        public EditedState Edits { get; } = edits;
-        public long ClockVersion { get; } = clockVersion;
-        public long SettingsVersion { get; } = settingsVersion;
-        /// <summary>The parent state as RPC threads may read it (the builder executes on the writer's view).</summary>
-        public IStateReader ReadState { get; } = readState;
-        public Hash256? WithdrawalsRoot { get; } = withdrawalsRoot;
-        public HashSet<Hash256> Tried { get; } = [];
-        public int Published { get; set; }
-        public int NextIndex { get; set; }
-    }
+    /// <summary>What the open block was opened on: a block opened on another head, edits, clock or settings is stale.</summary>
+    private sealed record OpenedOn(OpenBlock Block, Hash256 Parent, EditedState Edits, long ClockVersion, long SettingsVersion);
 
     public Sequencer(ChainProvider chain, ITransactionPool pool, IBlockClock clock, SequencerOptions options)
     {
@@ -240,6 +223,7 @@ public sealed class Sequencer : IBlockProducer, IPreconfirmations
         _options = options;
         _mode = options.BlockTime is TimeSpan interval ? MiningMode.Every(interval) : MiningMode.OnDemand;
         _settings = new BlockSettings(options.Coinbase);
+        _feed = new PreconfirmationFeed(chain.Store);
         _pool.TransactionPending += OnTransactionPending;
         _pool.TransactionDropped += dropped => CompleteWaits([dropped.Hash]);
         _producer = new Thread(ProduceLoop) { IsBackground = true, Name = "hyperion-sequencer" };
@@ -292,29 +276,7 @@ public sealed class Sequencer : IBlockProducer, IPreconfirmations
 
     public bool AppliesStateEdits => true;
 
-    public IPreconfirmations? Preconfirmations => _options.Preconfirm ? this : null;
-
-    /// <summary>The published sub-block while it is on the head (a rewind withdraws it at once, not at the next round).</summary>
-    public PreconfirmedBlock? Current => _preconfirmed is { } current && current.Draft.ParentHash == Store.Head.Hash ? current : null;
-
-    public event Action<PreconfirmedBlock>? Preconfirmed;
-
-    public IStateReader? PendingState()
-    {
-        OpenBlock? open = _open;
-        if (open is null || Current is null)
-        {
-            return null;
-        }
-
-        StateChangeSet changes;
-        lock (_openLock)
-        {
-            changes = open.Builder.Changes();
-        }
-
-        return new ChangeSetOverlay(open.ReadState, changes);
-    }
+    public IPreconfirmations? Preconfirmations => _options.Preconfirm ? _feed : null;
 
     /// <summary>Whether transactions are preconfirmed now: interval mining with preconfirmations on.</summary>
     private bool Preconfirming(MiningMode mode) => _options.Preconfirm && mode.Interval is not null;
@@ -555,9 +517,8 @@ public sealed class Sequencer : IBlockProducer, IPreconfirmations
             long round = BeginRound();
             try
             {
-                OpenBlock open = EnsureOpen();
-                AddPending(open);
-                Publish(open);
+                EnsureOpen().AddFromPool(_pool, _options.MaxTransactionsPerBlock);
+                Publish();
             }
             finally
             {
@@ -571,69 +532,33 @@ public sealed class Sequencer : IBlockProducer, IPreconfirmations
     {
         StoredBlock parent = Store.Head;
         EditedState edits = _chain.Edits;
-        if (_open is { } open && open.Parent == parent.Hash && SameEdits(open.Edits, edits)
-            && open.ClockVersion == _clock.Version && open.SettingsVersion == _settings.Version)
+        if (_openedOn is { } opened && ReferenceEquals(_feed.Open, opened.Block) && opened.Parent == parent.Hash && SameEdits(opened.Edits, edits)
+            && opened.ClockVersion == _clock.Version && opened.SettingsVersion == _settings.Version)
         {
-            return open;
+            return opened.Block;
         }
 
         // Stale (or none): its preconfirmations are withdrawn; its transactions are still in the pool and are tried again.
-        _preconfirmed = null;
+        _feed.End();
         long clockVersion = _clock.Version;
         long settingsVersion = _settings.Version;
         BlockHeader draft = NextHeaderDraft(parent.Header);
         IStateReader readState = _chain.StateAt(parent.Number) ?? throw new InvalidOperationException($"the state of the head {parent.Number} is missing");
-        BlockBuilder builder = _chain.Executor.Open(new BlockInput(draft, []) { BlockHashes = Store }, edits.Over(_chain.States.LatestForExecution));
-        Hash256? withdrawalsRoot = _chain.Executor.Spec.IsActive(Hardfork.Shanghai, draft.Number, draft.Timestamp) ? Keccak256.EmptyTrieRoot : null;
-        _open = open = new OpenBlock(builder, parent.Hash, edits, clockVersion, settingsVersion, readState, withdrawalsRoot);
+        var open = OpenBlock.Start(_chain.Executor, new BlockInput(draft, []) { BlockHashes = Store }, edits.Over(_chain.States.LatestForExecution), readState);
+        _openedOn = new OpenedOn(open, parent.Hash, edits, clockVersion, settingsVersion);
+        _feed.Begin(open);
         return open;
     }
 
     private static bool SameEdits(EditedState a, EditedState b) => ReferenceEquals(a, b) || (a.IsEmpty && b.IsEmpty && a.Head == b.Head);
 
-    /// <summary>Adds, in the pool's order, the executable transactions the open block has not tried yet (one that did not fit waits for the next block).</summary>
-    private void AddPending(OpenBlock open)
-    {
-        BlockBuilder builder = open.Builder;
-        List<(Transaction, Address)> candidates = _pool.SelectForBlock(builder.Header.BaseFeePerGas ?? UInt256.Zero, _options.MaxTransactionsPerBlock);
-        foreach ((Transaction tx, Address sender) in candidates)
-        {
-            if (builder.Included.Count >= _options.MaxTransactionsPerBlock)
-            {
-                break;
-            }
-
-            if (open.Tried.Add(tx.Hash))
-            {
-                lock (_openLock)
-                {
-                    builder.Add(tx, sender);
-                }
-            }
-        }
-    }
-
     /// <summary>Publishes what the open block included since the last sub-block; the senders waiting for those return.</summary>
-    private void Publish(OpenBlock open)
+    private void Publish()
     {
-        IReadOnlyList<ExecutedTransaction> included = open.Builder.Included;
-        int count = included.Count;
-        if (count == open.Published)
+        if (_feed.Publish() is { } subBlock)
         {
-            return;
+            CompleteWaits(subBlock.Transactions.Skip(subBlock.FirstNew).Select(t => t.Transaction.Hash));
         }
-
-        var transactions = new ExecutedTransaction[count];
-        for (int i = 0; i < count; i++)
-        {
-            transactions[i] = included[i];
-        }
-
-        var subBlock = new PreconfirmedBlock(open.Builder.Header, open.NextIndex++, transactions, open.Published, open.WithdrawalsRoot, _preconfirmed);
-        open.Published = count;
-        _preconfirmed = subBlock;
-        CompleteWaits(transactions.Skip(subBlock.FirstNew).Select(t => t.Transaction.Hash));
-        Preconfirmed?.Invoke(subBlock);
     }
 
     /// <summary>Closes the open block (opening one if none) with it and whatever else is pending, and adds it to the chain.</summary>
@@ -642,25 +567,22 @@ public sealed class Sequencer : IBlockProducer, IPreconfirmations
         var stopwatch = Stopwatch.StartNew();
         IChainState states = _chain.States;
         OpenBlock open = EnsureOpen();
+        EditedState edits = _openedOn!.Edits;
         StoredBlock block;
         BlockExecution execution;
         SkippedTransaction[] dropped;
         try
         {
-            AddPending(open);
-            lock (_openLock)
-            {
-                execution = open.Builder.Close();
-            }
-
-            block = BlockImporter.Seal(states, open.Builder.Header, execution, open.Edits);
+            open.AddFromPool(_pool, _options.MaxTransactionsPerBlock);
+            execution = open.Close();
+            block = BlockImporter.Seal(states, open.Header, execution, edits);
             dropped = _chain.AddBuilt(block, execution, _pool, stopwatch.Elapsed);
         }
         finally
         {
             // Closed (or failed): the next round opens a new block; the pending view falls back to the new head.
-            _open = null;
-            _preconfirmed = null;
+            _feed.End();
+            _openedOn = null;
         }
 
         // Announced: the senders waiting for these transactions return (a dropped one is logged by the node, as anvil does).

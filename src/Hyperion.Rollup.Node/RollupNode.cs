@@ -94,7 +94,7 @@ public sealed class RollupNode : IAsyncDisposable
             .WithChain(o => o with { DataDirectory = options.DataDirectory })
             .WithStateStore(stateStore)
             .WithBlockExecutor(options.Executor)
-            .WithBlockProducer((chain, pool, _) => engine = new RollupEngine(chain, pool, stateStore, config, options.DataDirectory, loggers.CreateLogger<RollupEngine>()))
+            .WithBlockProducer((chain, pool, _) => engine = new RollupEngine(chain, pool, stateStore, config, options.DataDirectory, loggers.CreateLogger<RollupEngine>(), preconfirm: options.Sequencer?.Preconfirm == true))
             .WithoutDevControls()
             .AddRpcModule(chain => new OptimismModule(engine!, status, chain.Proofs));
         builder = options.Configure?.Invoke(builder) ?? builder;

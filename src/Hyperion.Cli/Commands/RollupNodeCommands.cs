@@ -35,6 +35,10 @@ internal static class RollupNodeCommands
         var rollupConfig = new Option<FileInfo>("--rollup-config") { Description = "The rollup config (rollup.json).", Required = true };
         var sequencerKey = new Option<string>("--sequencer-key") { Description = "The sequencer's private key (hex).", Required = true };
         var l1Confirmations = new Option<ulong>("--l1-confirmations") { Description = "L1 blocks that must follow a block before the sequencer adopts it as an L1 origin.", DefaultValueFactory = _ => 0 };
+        var noPreconfirm = new Option<bool>("--no-preconfirm")
+        {
+            Description = "Do not execute transactions as they arrive (no preconfirmed receipts, pending block or flashblocks stream); each block is built at its time.",
+        };
         var dataDir = new Option<DirectoryInfo?>("--data-dir") { Description = $"Where the chain and its heads are kept (default: ~/.hyperion/{name}-<l2 chain id>)." };
         var ephemeral = new Option<bool>("--ephemeral") { Description = "Keep everything in memory; nothing is written." };
         var host = new Option<string>("--host") { Description = "Address to listen on.", DefaultValueFactory = _ => "127.0.0.1" };
@@ -47,6 +51,7 @@ internal static class RollupNodeCommands
         {
             command.Options.Add(sequencerKey);
             command.Options.Add(l1Confirmations);
+            command.Options.Add(noPreconfirm);
         }
 
         foreach (Option option in rpcLimits.All)
@@ -60,7 +65,7 @@ internal static class RollupNodeCommands
             {
                 var settings = new Settings(
                     name, ParseUrl(parse.GetValue(l1Rpc)!, "--l1-rpc"), parse.GetValue(l1Beacon) is string beacon ? ParseUrl(beacon, "--l1-beacon") : null,
-                    parse.GetValue(rollupConfig)!, sequencer ? ParseKey(parse.GetValue(sequencerKey)!) : null, parse.GetValue(l1Confirmations),
+                    parse.GetValue(rollupConfig)!, sequencer ? ParseKey(parse.GetValue(sequencerKey)!) : null, parse.GetValue(l1Confirmations), !parse.GetValue(noPreconfirm),
                     parse.GetValue(dataDir), parse.GetValue(ephemeral), parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(trustedSetup),
                     NodeLogging.Level(parse.GetValue(logLevel)!), rpcLimits.From(parse), rpcLimits.ConnectionsPerClient(parse));
                 return await RunAsync(settings, cancellation).ConfigureAwait(false);
@@ -99,7 +104,7 @@ internal static class RollupNodeCommands
             Genesis = RollupGenesis.Build(config),
             Executor = (spec, precompiles) => RollupExecution.CreateExecutor(spec, precompiles, config),
             DataDirectory = directory,
-            Sequencer = settings.SequencerKey is null ? null : new RollupSequencerOptions { L1ConfirmationDepth = settings.L1Confirmations },
+            Sequencer = settings.SequencerKey is null ? null : new RollupSequencerOptions { L1ConfirmationDepth = settings.L1Confirmations, Preconfirm = settings.Preconfirm },
             LoggerFactory = loggers,
             Configure = settings.RpcLimits,
         });
@@ -166,6 +171,6 @@ internal static class RollupNodeCommands
     }
 
     private sealed record Settings(
-        string Name, Uri L1Rpc, Uri? L1Beacon, FileInfo RollupConfig, byte[]? SequencerKey, ulong L1Confirmations, DirectoryInfo? DataDirectory,
+        string Name, Uri L1Rpc, Uri? L1Beacon, FileInfo RollupConfig, byte[]? SequencerKey, ulong L1Confirmations, bool Preconfirm, DirectoryInfo? DataDirectory,
         bool Ephemeral, string Host, int Port, FileInfo? TrustedSetup, LogLevel LogLevel, Func<NodeBuilder, NodeBuilder> RpcLimits, int ConnectionsPerClient);
 }

@@ -6,6 +6,7 @@ using Hyperion.Core.Transactions;
 using Hyperion.Execution.Blocks;
 using Hyperion.Execution.Specs;
 using Hyperion.Rollup.Config;
+using Hyperion.State;
 using Hyperion.Rollup.Derivation;
 using Microsoft.Extensions.Logging;
 
@@ -21,6 +22,9 @@ public readonly record struct RollupHeads(L2BlockRef Unsafe, L2BlockRef Safe, L2
 /// block at that height when it matches, reorganizing the unsafe chain when it does not), keeps the unsafe, safe and
 /// finalized heads (safe and finalized persisted in the data directory), and rewinds the chain on an L1 reorg.
 /// It is the node's block producer: blocks come only from the derivation and the sequencer, never from evm_mine.
+/// A sequencer's block is opened from its attributes (<see cref="OpenUnsafe"/>), takes pool transactions as they
+/// arrive (<see cref="PreconfirmPending"/>, each sub-block published as a preconfirmation when the engine preconfirms)
+/// and is sealed at its time (<see cref="SealUnsafe"/>) with exactly those transactions.
 /// </summary>
 /// <remarks>
 /// Every write holds the chain's <see cref="ChainProvider.WriteLock"/>. The derivation's cursor
@@ -38,9 +42,14 @@ public sealed class RollupEngine : IBlockProducer, IChainHeads, ISafeL2Chain
     private readonly RollupConfig _config;
     private readonly string? _dataDirectory;
     private readonly ILogger _logger;
+    private readonly PreconfirmationFeed _feed;
+    private readonly bool _preconfirm;
+    private readonly SemaphoreSlim _arrived = new(0);
+    private bool _openTakesPool; // whether the open block takes pool transactions (not past the sequencer drift)
     private volatile HeadPair _heads;
 
-    public RollupEngine(ChainProvider chain, ITransactionPool pool, IStateStore stateStore, RollupConfig config, string? dataDirectory, ILogger logger)
+    /// <param name="preconfirm">A sequencer's engine that publishes its open block's transactions as they are executed (<see cref="Preconfirmations"/>).</param>
+    public RollupEngine(ChainProvider chain, ITransactionPool pool, IStateStore stateStore, RollupConfig config, string? dataDirectory, ILogger logger, bool preconfirm = false)
     {
         _chain = chain ?? throw new ArgumentNullException(nameof(chain));
         _pool = pool ?? throw new ArgumentNullException(nameof(pool));
@@ -48,6 +57,9 @@ public sealed class RollupEngine : IBlockProducer, IChainHeads, ISafeL2Chain
         _config = config ?? throw new ArgumentNullException(nameof(config));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
         _dataDirectory = dataDirectory;
+        _preconfirm = preconfirm;
+        _feed = new PreconfirmationFeed(chain.Store);
+        pool.TransactionPending += _ => _arrived.Release();
         StoredBlock genesis = chain.Store.Genesis;
         if (genesis.Hash != config.GenesisL2.Hash || genesis.Number != config.GenesisL2.Number)
         {
@@ -118,23 +130,108 @@ public sealed class RollupEngine : IBlockProducer, IChainHeads, ISafeL2Chain
     }
 
     /// <summary>
-    /// Builds the next unsafe block on <paramref name="parent"/>, the chain's head, from <paramref name="attributes"/>
-    /// (the sequencer), with pool transactions after the attributes' when <paramref name="includePool"/>. Null with
-    /// the reason when an attributes transaction could not be included or the head moved meanwhile.
+    /// Opens the next unsafe block on <paramref name="parent"/>, the chain's head, from <paramref name="attributes"/>
+    /// (the sequencer): their transactions are executed at once (and published as the first sub-block when the engine
+    /// preconfirms); pool transactions follow as they arrive when <paramref name="includePool"/>. A block opened before
+    /// is dropped (its pool transactions stay in the pool). The reason when an attributes transaction cannot be
+    /// included or the head moved meanwhile; null when the block is open.
     /// </summary>
-    public StoredBlock? BuildUnsafe(L2BlockRef parent, PayloadAttributes attributes, bool includePool, out string? failure)
+    public string? OpenUnsafe(L2BlockRef parent, PayloadAttributes attributes, bool includePool)
     {
         ArgumentNullException.ThrowIfNull(attributes);
         lock (_chain.WriteLock)
         {
+            _feed.End();
             if (_chain.Store.Head.Hash != parent.Hash)
             {
-                failure = $"the chain's head moved from block {parent.Number} while the attributes were prepared";
+                return $"the chain's head moved from block {parent.Number} while the attributes were prepared";
+            }
+
+            if (Open(attributes, out string? failure) is not { } open)
+            {
+                return failure;
+            }
+
+            _feed.Begin(open);
+            _openTakesPool = includePool;
+            if (includePool)
+            {
+                open.AddFromPool(_pool, MaxPoolTransactionsPerBlock);
+            }
+
+            if (_preconfirm)
+            {
+                _feed.Publish();
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>Whether a block is open on <paramref name="parent"/> (and <paramref name="parent"/> is still the head).</summary>
+    public bool IsOpenOn(L2BlockRef parent)
+    {
+        lock (_chain.WriteLock)
+        {
+            return OpenOnHead() is { } open && open.Header.ParentHash == parent.Hash;
+        }
+    }
+
+    /// <summary>Executes on the open block the pool transactions it has not tried, and publishes them as a sub-block when the engine preconfirms.</summary>
+    public void PreconfirmPending()
+    {
+        lock (_chain.WriteLock)
+        {
+            if (OpenOnHead() is { } open && _openTakesPool)
+            {
+                open.AddFromPool(_pool, MaxPoolTransactionsPerBlock);
+                if (_preconfirm)
+                {
+                    _feed.Publish();
+                }
+            }
+        }
+    }
+
+    /// <summary>Waits until the pool has announced a transaction as executable since the last wait (the sequencer preconfirms it then).</summary>
+    public async Task WaitForTransactionsAsync(TimeSpan timeout, CancellationToken cancellation)
+    {
+        if (await _arrived.WaitAsync(timeout, cancellation).ConfigureAwait(false))
+        {
+            while (_arrived.Wait(0, CancellationToken.None))
+            {
+            }
+        }
+    }
+
+    /// <summary>
+    /// Seals the block open on <paramref name="parent"/> with the transactions added so far and what else the pool
+    /// has that fits, and adds it to the chain. Null with the reason when no block is open on the head.
+    /// </summary>
+    public StoredBlock? SealUnsafe(L2BlockRef parent, out string? failure)
+    {
+        lock (_chain.WriteLock)
+        {
+            if (OpenOnHead() is not { } open || open.Header.ParentHash != parent.Hash)
+            {
+                _feed.End();
+                failure = $"no block is open on the head {parent.Number}";
                 return null;
             }
 
-            return Build(attributes, includePool, out failure);
+            return Seal(open, _openTakesPool, out failure);
         }
+    }
+
+    /// <summary>The open block when it is on the chain's head (the caller holds the write lock); one the chain moved away from is dropped.</summary>
+    private OpenBlock? OpenOnHead()
+    {
+        if (_feed.Open is { } open && open.Header.ParentHash != _chain.Store.Head.Hash)
+        {
+            _feed.End();
+        }
+
+        return _feed.Open;
     }
 
     /// <summary>Cuts the unsafe chain after <paramref name="number"/> (the sequencer's L1 origin was reorganized away); never below the safe head.</summary>
@@ -258,9 +355,9 @@ public sealed class RollupEngine : IBlockProducer, IChainHeads, ISafeL2Chain
 
     public PendingInclusion? ExpectInclusion(in Hash256 hash) => null;
 
-    public void Dispose()
-    {
-    }
+    public IPreconfirmations? Preconfirmations => _preconfirm ? _feed : null;
+
+    public void Dispose() => _arrived.Dispose();
 
     /// <summary>Why <paramref name="block"/> is not the block <paramref name="attributes"/> build on <paramref name="parent"/>; null when it is (op-node's AttributesMatchBlock).</summary>
     public static string? Mismatch(StoredBlock block, PayloadAttributes attributes, L2BlockRef parent)
@@ -320,11 +417,20 @@ public sealed class RollupEngine : IBlockProducer, IChainHeads, ISafeL2Chain
         return null;
     }
 
+    /// <summary>Builds the block of <paramref name="attributes"/> on the head at once (the caller holds the write lock).</summary>
     private StoredBlock? Build(PayloadAttributes attributes, bool includePool, out string? failure)
     {
-        var stopwatch = Stopwatch.StartNew();
+        _feed.End(); // the chain changes under a block the sequencer had open
+        return Open(attributes, out failure) is { } open ? Seal(open, includePool, out failure) : null;
+    }
+
+    /// <summary>
+    /// Opens the block of <paramref name="attributes"/> on the head with their transactions executed (the caller holds
+    /// the write lock); null with the reason when one cannot be included.
+    /// </summary>
+    private OpenBlock? Open(PayloadAttributes attributes, out string? failure)
+    {
         ChainStore store = _chain.Store;
-        IChainState states = _chain.States;
         StoredBlock parent = store.Head;
         // Decoded up to the first that does not decode, their senders recovered in parallel, then checked in order:
         // the first bad transaction by index is reported, whichever way it is bad.
@@ -343,16 +449,14 @@ public sealed class RollupEngine : IBlockProducer, IChainHeads, ISafeL2Chain
         }
 
         SenderRecovery.Prefetch(decoded);
-        var forced = new List<(Transaction Transaction, Address Sender)>(decoded.Count);
+        var senders = new Address[decoded.Count];
         for (int i = 0; i < decoded.Count; i++)
         {
-            if (!decoded[i].TryRecoverSender(out Address sender))
+            if (!decoded[i].TryRecoverSender(out senders[i]))
             {
                 failure = $"transaction {i} has an invalid signature";
                 return null;
             }
-
-            forced.Add((decoded[i], sender));
         }
 
         if (decodeError is not null)
@@ -362,32 +466,51 @@ public sealed class RollupEngine : IBlockProducer, IChainHeads, ISafeL2Chain
         }
 
         BlockHeader draft = HeaderDraft(parent.Header, attributes);
-        List<(Transaction Transaction, Address Sender)> candidates = [.. forced];
-        if (includePool)
+        IStateReader readState = _chain.StateAt(parent.Number) ?? throw new InvalidOperationException($"the state of the head {parent.Number} is missing");
+        var open = OpenBlock.Start(_chain.Executor, new BlockInput(draft, []) { BlockHashes = store, Withdrawals = [] }, _chain.States.LatestForExecution, readState);
+        if (!attributes.HasWithdrawals && open.WithdrawalsRoot is not null)
         {
-            candidates.AddRange(_pool.SelectForBlock(draft.BaseFeePerGas ?? UInt256.Zero, MaxPoolTransactionsPerBlock));
-        }
-
-        var input = new BlockInput(draft, candidates) { BlockHashes = store, Withdrawals = [] };
-        BlockExecution execution = _chain.Executor.Execute(input, states.LatestForExecution, BlockExecutionMode.Build);
-        var forcedSet = new HashSet<Transaction>(forced.Select(f => f.Transaction), ReferenceEqualityComparer.Instance);
-        if (execution.Skipped.FirstOrDefault(s => forcedSet.Contains(s.Transaction)) is { } skipped)
-        {
-            failure = $"transaction {skipped.Transaction.Hash} cannot be included: {skipped.Reason}";
-            return null;
-        }
-
-        StoredBlock block = BlockImporter.Seal(states, draft, execution);
-        if (!attributes.HasWithdrawals && block.Block.Body.Withdrawals is not null)
-        {
-            states.Abort(block.Number);
             failure = "the chain spec has withdrawals (Shanghai) where the rollup has not reached Canyon";
             return null;
         }
 
-        _chain.AddBuilt(block, execution, _pool, stopwatch.Elapsed);
+        for (int i = 0; i < decoded.Count; i++)
+        {
+            int skipped = open.Builder.Skipped.Count;
+            if (!open.Add(decoded[i], senders[i]))
+            {
+                string reason = open.Builder.Skipped.Count > skipped ? open.Builder.Skipped[^1].Reason : "it is repeated in the block";
+                failure = $"transaction {decoded[i].Hash} cannot be included: {reason}";
+                return null;
+            }
+        }
+
         failure = null;
-        return block;
+        return open;
+    }
+
+    /// <summary>Closes <paramref name="open"/> (after what the pool has that fits, when <paramref name="includePool"/>), seals it and adds it to the chain.</summary>
+    private StoredBlock? Seal(OpenBlock open, bool includePool, out string? failure)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        IChainState states = _chain.States;
+        try
+        {
+            if (includePool)
+            {
+                open.AddFromPool(_pool, MaxPoolTransactionsPerBlock);
+            }
+
+            BlockExecution execution = open.Close();
+            StoredBlock block = BlockImporter.Seal(states, open.Header, execution);
+            _chain.AddBuilt(block, execution, _pool, stopwatch.Elapsed);
+            failure = null;
+            return block;
+        }
+        finally
+        {
+            _feed.End();
+        }
     }
 
     private BlockHeader HeaderDraft(BlockHeader parent, PayloadAttributes attributes)
@@ -433,6 +556,7 @@ public sealed class RollupEngine : IBlockProducer, IChainHeads, ISafeL2Chain
         }
 
         _logger.LogWarning("rewinding the L2 chain from block {Head} to {Number}", head, number);
+        _feed.End();
         store.TruncateAfter(number);
         _chain.ReplaceStates(_stateStore.Recreate(_chain.States, _chain.GenesisState));
         var importer = new BlockImporter(_chain);

@@ -16,13 +16,21 @@ public sealed record RollupSequencerOptions
 
     /// <summary>How long to wait after L1 could not be read.</summary>
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Open each block as soon as the previous one is sealed and execute pool transactions as they arrive, serving their
+    /// receipts and flashblocks before the block seals at its time; off: the block is built at its time.
+    /// </summary>
+    public bool Preconfirm { get; init; } = true;
 }
 
 /// <summary>
 /// The sequencer's driver (op-node's sequencer): at each L2 block time builds the next unsafe block. Its L1 origin is
 /// the parent's, or the next L1 block once that block's time is at or before the new L2 timestamp and it has the
 /// required confirmations; its first transactions are the L1 attributes deposit and, in a new epoch, the epoch's
-/// deposits; then pool transactions, except past the max sequencer drift where the block must stay empty.
+/// deposits; then pool transactions, except past the max sequencer drift where the block must stay empty. With
+/// <see cref="RollupSequencerOptions.Preconfirm"/> the block is opened (its attributes chosen and executed) as soon as
+/// its parent is sealed, takes pool transactions as they arrive until its time, and is sealed then.
 /// </summary>
 public sealed class RollupSequencer(RollupConfig config, L1Cache l1, RollupEngine engine, AttributesSource attributes, RollupSequencerOptions options, TimeProvider time, ILogger logger)
 {
@@ -34,15 +42,36 @@ public sealed class RollupSequencer(RollupConfig config, L1Cache l1, RollupEngin
             try
             {
                 L2BlockRef head = engine.Unsafe;
-                ulong timestamp = head.Time + config.BlockTime;
-                long wait = (long)timestamp - time.GetUtcNow().ToUnixTimeSeconds();
-                if (wait > 0)
+                TimeSpan wait = DateTimeOffset.FromUnixTimeSeconds((long)(head.Time + config.BlockTime)) - time.GetUtcNow();
+                string? problem;
+                if (options.Preconfirm)
                 {
-                    await Task.Delay(TimeSpan.FromSeconds(wait), time, cancellation).ConfigureAwait(false);
+                    if (!engine.IsOpenOn(head))
+                    {
+                        problem = await OpenNextAsync(head, cancellation).ConfigureAwait(false);
+                    }
+                    else if (wait > TimeSpan.Zero)
+                    {
+                        // Until the block's time: each transaction the pool announces is executed and preconfirmed.
+                        await engine.WaitForTransactionsAsync(wait < MaxWait ? wait : MaxWait, cancellation).ConfigureAwait(false);
+                        engine.PreconfirmPending();
+                        continue;
+                    }
+                    else
+                    {
+                        problem = engine.SealUnsafe(head, out string? failure) is null ? failure : null;
+                    }
+                }
+                else if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait < MaxWait ? wait : MaxWait, time, cancellation).ConfigureAwait(false);
                     continue;
                 }
+                else
+                {
+                    problem = await BuildNextAsync(head, cancellation).ConfigureAwait(false);
+                }
 
-                string? problem = await BuildNextAsync(head, cancellation).ConfigureAwait(false);
                 if (problem is not null && problem != lastProblem)
                 {
                     logger.LogWarning("sequencer: block {Number} not built: {Reason}", head.Number + 1, problem);
@@ -78,8 +107,23 @@ public sealed class RollupSequencer(RollupConfig config, L1Cache l1, RollupEngin
         }
     }
 
-    /// <summary>Builds the block after <paramref name="head"/>; the reason when it could not.</summary>
+    /// <summary>Longest single wait, so a clock that jumps (or a time far ahead) is noticed.</summary>
+    private static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(1);
+
+    /// <summary>Builds the block after <paramref name="head"/> at once; the reason when it could not.</summary>
     public async Task<string?> BuildNextAsync(L2BlockRef head, CancellationToken cancellation)
+    {
+        string? problem = await OpenNextAsync(head, cancellation).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        return engine.SealUnsafe(head, out string? failure) is null ? failure : null;
+    }
+
+    /// <summary>Opens the block after <paramref name="head"/> with its attributes executed; the reason when it could not.</summary>
+    public async Task<string?> OpenNextAsync(L2BlockRef head, CancellationToken cancellation)
     {
         ulong timestamp = head.Time + config.BlockTime;
         BlockHeader current = await l1.HeaderByHashAsync(head.L1Origin.Hash, cancellation).ConfigureAwait(false);
@@ -114,7 +158,7 @@ public sealed class RollupSequencer(RollupConfig config, L1Cache l1, RollupEngin
             return e.Message;
         }
 
-        return engine.BuildUnsafe(head, payload, includePool: !pastDrift, out string? failure) is null ? failure : null;
+        return engine.OpenUnsafe(head, payload, includePool: !pastDrift);
     }
 
     private async Task RewindToCanonicalOriginAsync(L2BlockRef head, CancellationToken cancellation)

@@ -1,0 +1,158 @@
+using Hyperion.Chain;
+using Hyperion.Core;
+using Hyperion.Core.Blocks;
+using Hyperion.Core.Transactions;
+using Hyperion.Rollup.Derivation;
+
+namespace Hyperion.Rollup.Node.Tests;
+
+/// <summary>
+/// The rollup sequencer's preconfirmations: the block is opened from its attributes (the L1 info deposit and the
+/// epoch's deposits first), pool transactions are executed and published as they arrive, and the sealed block has
+/// exactly those transactions with the same receipts, which a verifier derives from L1 unchanged.
+/// </summary>
+public sealed class SequencerPreconfirmationTests
+{
+    private static readonly Address Recipient = Address.Parse("0x00000000000000000000000000000000000000bb");
+    private const ulong Ether = 1_000_000_000_000_000_000UL;
+
+    [Fact]
+    public async Task Preconfirmed_receipts_are_the_sealed_blocks_deposits_first_and_a_verifier_derives_the_same_block()
+    {
+        await using var net = new RollupTestNet();
+        RollupNode sequencer = net.Start(sequencer: true);
+        RollupNode verifier = net.Start(sequencer: false);
+        IPreconfirmations preconfirmations = sequencer.Node.Chain.Producer.Preconfirmations!;
+        var subBlocks = new List<PreconfirmedBlock>();
+        preconfirmations.Preconfirmed += subBlocks.Add;
+
+        // L1 block 1 carries a deposit: the first L2 block of its epoch starts with the L1 info deposit and that deposit.
+        BlockHeader l1 = net.L1.Mine(null, [RollupTestNet.Deposit(Recipient, Ether)], null);
+        while (sequencer.Engine.Unsafe.Time + net.Config.BlockTime < l1.Timestamp)
+        {
+            await RollupTestNet.SequenceAsync(sequencer, 1);
+        }
+
+        L2BlockRef head = sequencer.Engine.Unsafe;
+        Assert.Null(await sequencer.Sequencer!.OpenNextAsync(head, CancellationToken.None));
+        PreconfirmedBlock opened = Assert.Single(subBlocks, s => s.Draft.Number == head.Number + 1);
+        Assert.Equal(0, opened.Index);
+        Assert.Equal(2, opened.Transactions.Count);
+        Assert.All(opened.Transactions, t => Assert.Equal(TransactionType.Deposit, t.Transaction.Type));
+
+        // Transactions arriving while the block is open are executed and served at once, before it seals.
+        for (ulong nonce = 0; nonce < 3; nonce++)
+        {
+            Assert.Null(sequencer.Node.Chain.Pool.Add(RollupTestNet.Transfer(nonce, Recipient, 1000 + nonce)));
+            sequencer.Engine.PreconfirmPending();
+        }
+
+        PreconfirmedBlock last = preconfirmations.Current!;
+        Assert.Equal(3, last.Index);
+        Assert.Equal(5, last.Transactions.Count);
+        Assert.Equal(4, last.FirstNew);
+        Assert.Equal(head.Number, sequencer.Node.Chain.Chain.Store.Head.Number); // not sealed yet
+        Assert.True(last.TryFind(last.Transactions[4].Transaction.Hash, out int found));
+        Assert.Equal(4, found);
+
+        StoredBlock sealedBlock = sequencer.Engine.SealUnsafe(head, out string? failure)!;
+        Assert.Null(failure);
+        Assert.Null(preconfirmations.Current);
+        Assert.Equal(last.Transactions.Select(t => t.Transaction.Hash), sealedBlock.Block.Transactions.Select(t => t.Hash));
+        Assert.Equal(last.Transactions.Select(t => t.Receipt.EncodeEnvelope()), sealedBlock.Receipts.Select(r => r.EncodeEnvelope()));
+        Assert.Equal(last.Block.Header.ReceiptsRoot, sealedBlock.Header.ReceiptsRoot);
+        Assert.Equal(last.Block.Header.TransactionsRoot, sealedBlock.Header.TransactionsRoot);
+
+        // The batcher posts the sequencer's blocks; the verifier derives the same chain.
+        ulong last2 = sequencer.Engine.Unsafe.Number;
+        (List<Transaction> txs, List<byte[]> blobs) = net.Channel(RollupTestNet.Batches(sequencer, 1, last2), BatchMode.Calldata, firstSequenceNumber: sequencer.Engine.RefAt(1)!.Value.SequenceNumber);
+        await net.MineL1Async(null, txs, blobs: blobs);
+        await RollupTestNet.DeriveAsync(verifier);
+        Assert.Equal(last2, verifier.Engine.Safe.Number);
+        StoredBlock derived = verifier.Node.Chain.Chain.Store.GetByNumber(sealedBlock.Number)!;
+        Assert.Equal(sealedBlock.Hash, derived.Hash);
+        Assert.Equal(sealedBlock.Receipts.Select(r => r.EncodeEnvelope()), derived.Receipts.Select(r => r.EncodeEnvelope()));
+    }
+
+    [Fact]
+    public async Task A_transaction_that_does_not_fit_the_gas_left_is_preconfirmed_in_the_next_block()
+    {
+        await using var net = new RollupTestNet();
+        RollupNode sequencer = net.Start(sequencer: true);
+        RollupNode verifier = net.Start(sequencer: false);
+        IPreconfirmations preconfirmations = sequencer.Node.Chain.Producer.Preconfirmations!;
+        await RollupTestNet.SequenceAsync(sequencer, 1);
+
+        L2BlockRef head = sequencer.Engine.Unsafe;
+        Assert.Null(await sequencer.Sequencer!.OpenNextAsync(head, CancellationToken.None));
+        // The first uses about 181,000 gas (10,000 bytes of calldata); the second asks for all but 150,000 of the block's
+        // gas: it does not fit after the L1 info deposit and the first, and fits a block with only its deposit.
+        Transaction first = Sign(0, 200_000, Enumerable.Repeat((byte)0xff, 10_000).ToArray());
+        Transaction second = Sign(1, net.Config.GenesisSystemConfig.GasLimit - 150_000, []);
+        Assert.Null(sequencer.Node.Chain.Pool.Add(first));
+        Assert.Null(sequencer.Node.Chain.Pool.Add(second));
+        sequencer.Engine.PreconfirmPending();
+        Assert.Equal([TransactionType.Deposit, TransactionType.DynamicFee], preconfirmations.Current!.Transactions.Select(t => t.Transaction.Type));
+        Assert.Equal(first.Hash, preconfirmations.Current.Transactions[1].Transaction.Hash);
+        Assert.False(preconfirmations.Current.TryFind(second.Hash, out _));
+
+        StoredBlock block = sequencer.Engine.SealUnsafe(head, out string? failure)!;
+        Assert.Null(failure);
+        Assert.Equal(2, block.Block.Transactions.Length);
+
+        // The next block opens with its deposit and takes the one left over.
+        L2BlockRef next = sequencer.Engine.Unsafe;
+        Assert.Null(await sequencer.Sequencer.OpenNextAsync(next, CancellationToken.None));
+        PreconfirmedBlock preconfirmed = preconfirmations.Current!;
+        Assert.Equal(block.Number + 1, preconfirmed.Draft.Number);
+        Assert.Equal(TransactionType.Deposit, preconfirmed.Transactions[0].Transaction.Type);
+        Assert.Equal(second.Hash, preconfirmed.Transactions[1].Transaction.Hash);
+        StoredBlock nextBlock = sequencer.Engine.SealUnsafe(next, out failure)!;
+        Assert.Null(failure);
+        Assert.Equal(preconfirmed.Transactions.Select(t => t.Receipt.EncodeEnvelope()), nextBlock.Receipts.Select(r => r.EncodeEnvelope()));
+
+        ulong last = sequencer.Engine.Unsafe.Number;
+        await net.MineL1Async(null, net.Channel(RollupTestNet.Batches(sequencer, 1, last), BatchMode.Calldata).Transactions);
+        await RollupTestNet.DeriveAsync(verifier);
+        Assert.Equal(last, verifier.Engine.Safe.Number);
+        Assert.Equal(nextBlock.Hash, verifier.Node.Chain.Chain.Store.GetByNumber(nextBlock.Number)!.Hash);
+    }
+
+    [Fact]
+    public async Task A_block_opened_before_another_block_landed_on_its_parent_is_withdrawn_and_not_sealed()
+    {
+        await using var net = new RollupTestNet();
+        RollupNode sequencer = net.Start(sequencer: true);
+        IPreconfirmations preconfirmations = sequencer.Node.Chain.Producer.Preconfirmations!;
+        L2BlockRef head = sequencer.Engine.Unsafe;
+        Assert.Null(await sequencer.Sequencer!.OpenNextAsync(head, CancellationToken.None));
+        Assert.NotNull(preconfirmations.Current);
+
+        // Another block lands on the head meanwhile (here: the sequencer builds one at once).
+        await RollupTestNet.SequenceAsync(sequencer, 1);
+        Assert.Null(sequencer.Engine.SealUnsafe(head, out string? failure));
+        Assert.Contains("no block is open", failure, StringComparison.Ordinal);
+        Assert.Equal(head.Number + 1, sequencer.Engine.Unsafe.Number);
+    }
+
+    [Fact]
+    public async Task A_verifier_preconfirms_nothing()
+    {
+        await using var net = new RollupTestNet();
+        RollupNode verifier = net.Start(sequencer: false);
+        Assert.Null(verifier.Node.Chain.Producer.Preconfirmations);
+    }
+
+    private static Transaction Sign(ulong nonce, ulong gas, byte[] data) => RollupTestNet.Sign(new Transaction
+    {
+        Type = TransactionType.DynamicFee,
+        ChainId = RollupTestNet.L2ChainId,
+        Nonce = nonce,
+        GasLimit = gas,
+        MaxFeePerGas = new UInt256(10_000_000_000),
+        MaxPriorityFeePerGas = UInt256.One,
+        To = Recipient,
+        Value = UInt256.One,
+        Data = data,
+    }, RollupTestNet.User);
+}
