@@ -59,7 +59,10 @@ public sealed class RollupEngine : IBlockProducer, IChainHeads, ISafeL2Chain
         _dataDirectory = dataDirectory;
         _preconfirm = preconfirm;
         _feed = new PreconfirmationFeed(chain.Store);
-        pool.TransactionPending += _ => _arrived.Release();
+        if (preconfirm)
+        {
+            pool.TransactionPending += _ => _arrived.Release(); // only a preconfirming sequencer waits for arrivals
+        }
         StoredBlock genesis = chain.Store.Genesis;
         if (genesis.Hash != config.GenesisL2.Hash || genesis.Number != config.GenesisL2.Number)
         {
