@@ -49,7 +49,7 @@ public readonly partial struct UInt256
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong MultiplyAdd(ulong x, ulong y, ulong addend, ulong carry, out ulong low)
     {
-        ulong high = Math.BigMul(x, y, out ulong lo);
+        ulong high = MultiplyWide(x, y, out ulong lo);
         lo += addend;
         high += lo < addend ? 1UL : 0UL;
         lo += carry;
@@ -63,7 +63,7 @@ public readonly partial struct UInt256
     {
         if (a.IsUInt64 && b.IsUInt64)
         {
-            ulong high = Math.BigMul(a.U0, b.U0, out ulong low);
+            ulong high = MultiplyWide(a.U0, b.U0, out ulong low);
             result = new UInt256(low, high);
             return;
         }
@@ -90,7 +90,7 @@ public readonly partial struct UInt256
     {
         if (a.IsUInt64 && b.IsUInt64)
         {
-            ulong high = Math.BigMul(a.U0, b.U0, out ulong low);
+            ulong high = MultiplyWide(a.U0, b.U0, out ulong low);
             result = new UInt256(low, high);
             return false;
         }
@@ -312,7 +312,7 @@ public readonly partial struct UInt256
         }
         if (a.IsUInt64 && b.IsUInt64 && m.IsUInt64)
         {
-            ulong high = Math.BigMul(a.U0, b.U0, out ulong low);
+            ulong high = MultiplyWide(a.U0, b.U0, out ulong low);
             ulong modulus = m.U0;
             // Reduce the high limb first so the 128-by-64 division cannot overflow.
             DivideRemainder128(0, high, modulus, out ulong highRemainder);

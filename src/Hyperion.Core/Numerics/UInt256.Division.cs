@@ -195,7 +195,7 @@ public readonly partial struct UInt256
         // Refine with the next limb: while estimate * vNext > (estimateRemainder : uThird), decrease.
         while (!remainderOverflowed)
         {
-            ulong productHigh = Math.BigMul(estimate, vNext, out ulong productLow);
+            ulong productHigh = MultiplyWide(estimate, vNext, out ulong productLow);
             if (productHigh < estimateRemainder || (productHigh == estimateRemainder && productLow <= uThird))
             {
                 break;

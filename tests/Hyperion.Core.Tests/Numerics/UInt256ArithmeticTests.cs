@@ -34,6 +34,13 @@ public class UInt256ArithmeticTests
     }, iter: Iterations);
 
     [Fact]
+    public void MultiplyWide_matches_BigInteger() => Gen.Select(Gen.ULong, Gen.ULong).Sample((x, y) =>
+    {
+        ulong high = LimbArithmetic.MultiplyWide(x, y, out ulong low);
+        Assert.Equal(new BigInteger(x) * y, (new BigInteger(high) << 64) | low);
+    }, iter: Iterations);
+
+    [Fact]
     public void Multiply_matches_BigInteger() => Pair.Sample((a, b) =>
     {
         bool overflow = UInt256.MultiplyOverflow(a, b, out UInt256 product);
