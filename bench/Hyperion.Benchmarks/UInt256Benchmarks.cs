@@ -20,6 +20,9 @@ public class UInt256Benchmarks
     private readonly UInt256[] _modulus = new UInt256[Count];
     private readonly UInt256[] _reducedA = new UInt256[Count];
     private readonly UInt256[] _reducedB = new UInt256[Count];
+    private readonly UInt256[] _bn254A = new UInt256[Count];
+    private readonly UInt256[] _bn254B = new UInt256[Count];
+    private static readonly UInt256 Bn254Prime = UInt256.Parse("0x30644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd47");
     private readonly BigInteger[] _bigA = new BigInteger[Count];
     private readonly BigInteger[] _bigB = new BigInteger[Count];
     private readonly BigInteger[] _bigModulus = new BigInteger[Count];
@@ -38,6 +41,8 @@ public class UInt256Benchmarks
             _modulus[i] = new UInt256(Limb(), Limb(), Limb(), Limb() | (1UL << 60));
             _reducedA[i] = _a[i] % _modulus[i];
             _reducedB[i] = _b[i] % _modulus[i];
+            _bn254A[i] = _a[i] % Bn254Prime;
+            _bn254B[i] = _b[i] % Bn254Prime;
             _bigA[i] = _a[i].ToBigInteger();
             _bigB[i] = _b[i].ToBigInteger();
             _bigModulus[i] = _modulus[i].ToBigInteger();
@@ -102,6 +107,19 @@ public class UInt256Benchmarks
         for (int i = 0; i < Count; i++)
         {
             UInt256.MulMod(_a[i], _b[i], _modulus[i], out UInt256 r);
+            UInt256.Xor(acc, r, out acc);
+        }
+        return acc;
+    }
+
+    /// <summary>Field multiplication modulo the bn254 prime with reduced operands (weierstrudel's MULMODs).</summary>
+    [Benchmark(OperationsPerInvoke = Count)]
+    public UInt256 MulModBn254()
+    {
+        UInt256 acc = default;
+        for (int i = 0; i < Count; i++)
+        {
+            UInt256.MulMod(_bn254A[i], _bn254B[i], Bn254Prime, out UInt256 r);
             UInt256.Xor(acc, r, out acc);
         }
         return acc;

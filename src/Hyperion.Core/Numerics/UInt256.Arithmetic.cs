@@ -49,7 +49,7 @@ public readonly partial struct UInt256
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong MultiplyAdd(ulong x, ulong y, ulong addend, ulong carry, out ulong low)
     {
-        ulong high = Math.BigMul(x, y, out ulong lo);
+        ulong high = MultiplyWide(x, y, out ulong lo);
         lo += addend;
         high += lo < addend ? 1UL : 0UL;
         lo += carry;
@@ -63,7 +63,7 @@ public readonly partial struct UInt256
     {
         if (a.IsUInt64 && b.IsUInt64)
         {
-            ulong high = Math.BigMul(a.U0, b.U0, out ulong low);
+            ulong high = MultiplyWide(a.U0, b.U0, out ulong low);
             result = new UInt256(low, high);
             return;
         }
@@ -90,7 +90,7 @@ public readonly partial struct UInt256
     {
         if (a.IsUInt64 && b.IsUInt64)
         {
-            ulong high = Math.BigMul(a.U0, b.U0, out ulong low);
+            ulong high = MultiplyWide(a.U0, b.U0, out ulong low);
             result = new UInt256(low, high);
             return false;
         }
@@ -103,23 +103,42 @@ public readonly partial struct UInt256
     /// <summary>The full 512-bit product into <paramref name="product"/>[0..7] (little-endian limbs).</summary>
     private static unsafe void MultiplyFull(in UInt256 a, in UInt256 b, ulong* product)
     {
+        // Unrolled schoolbook on locals (MULMOD's hot path): row i adds a.Ui * b into limbs i..i+4, and limb i is final
+        // once row i is in.
         ulong y0 = b.U0, y1 = b.U1, y2 = b.U2, y3 = b.U3;
 
-        // Row 0 writes product[0..4]; each later row i adds into product[i..i+3] and writes product[i+4].
         ulong x = a.U0;
-        ulong carry = MultiplyAdd(x, y0, 0, 0, out product[0]);
-        carry = MultiplyAdd(x, y1, 0, carry, out product[1]);
-        carry = MultiplyAdd(x, y2, 0, carry, out product[2]);
-        product[4] = MultiplyAdd(x, y3, 0, carry, out product[3]);
-        for (int i = 1; i < 4; i++)
-        {
-            x = i == 1 ? a.U1 : i == 2 ? a.U2 : a.U3;
-            ulong* row = product + i;
-            carry = MultiplyAdd(x, y0, row[0], 0, out row[0]);
-            carry = MultiplyAdd(x, y1, row[1], carry, out row[1]);
-            carry = MultiplyAdd(x, y2, row[2], carry, out row[2]);
-            row[4] = MultiplyAdd(x, y3, row[3], carry, out row[3]);
-        }
+        ulong carry = MultiplyAdd(x, y0, 0, 0, out ulong r0);
+        carry = MultiplyAdd(x, y1, 0, carry, out ulong r1);
+        carry = MultiplyAdd(x, y2, 0, carry, out ulong r2);
+        ulong r4 = MultiplyAdd(x, y3, 0, carry, out ulong r3);
+
+        x = a.U1;
+        carry = MultiplyAdd(x, y0, r1, 0, out r1);
+        carry = MultiplyAdd(x, y1, r2, carry, out r2);
+        carry = MultiplyAdd(x, y2, r3, carry, out r3);
+        ulong r5 = MultiplyAdd(x, y3, r4, carry, out r4);
+
+        x = a.U2;
+        carry = MultiplyAdd(x, y0, r2, 0, out r2);
+        carry = MultiplyAdd(x, y1, r3, carry, out r3);
+        carry = MultiplyAdd(x, y2, r4, carry, out r4);
+        ulong r6 = MultiplyAdd(x, y3, r5, carry, out r5);
+
+        x = a.U3;
+        carry = MultiplyAdd(x, y0, r3, 0, out r3);
+        carry = MultiplyAdd(x, y1, r4, carry, out r4);
+        carry = MultiplyAdd(x, y2, r5, carry, out r5);
+        ulong r7 = MultiplyAdd(x, y3, r6, carry, out r6);
+
+        product[0] = r0;
+        product[1] = r1;
+        product[2] = r2;
+        product[3] = r3;
+        product[4] = r4;
+        product[5] = r5;
+        product[6] = r6;
+        product[7] = r7;
     }
 
     // ---- division ----
@@ -293,7 +312,7 @@ public readonly partial struct UInt256
         }
         if (a.IsUInt64 && b.IsUInt64 && m.IsUInt64)
         {
-            ulong high = Math.BigMul(a.U0, b.U0, out ulong low);
+            ulong high = MultiplyWide(a.U0, b.U0, out ulong low);
             ulong modulus = m.U0;
             // Reduce the high limb first so the 128-by-64 division cannot overflow.
             DivideRemainder128(0, high, modulus, out ulong highRemainder);
@@ -303,6 +322,13 @@ public readonly partial struct UInt256
         }
         ulong* product = stackalloc ulong[9];
         MultiplyFull(in a, in b, product);
+        if (m.U3 != 0)
+        {
+            // A full-width modulus (modular arithmetic over a large prime field, e.g. bn254 in weierstrudel): the
+            // general division specialised to 8-by-4 limbs.
+            result = Reduce512By256(product, in m);
+            return;
+        }
         result = ReduceLimbs(product, 8, in m);
     }
 

@@ -64,37 +64,7 @@ public readonly partial struct UInt256
         {
             ulong* uj = u + j;
             ulong uTop = uj[n];
-            ulong uNext = uj[n - 1];
-            ulong estimate;
-            ulong estimateRemainder;
-            bool remainderOverflowed;
-            if (uTop >= vTop)
-            {
-                // The invariant u[j+n..] < v makes this uTop == vTop, where the estimate is capped at 2^64 - 1.
-                estimate = ulong.MaxValue;
-                estimateRemainder = uNext + vTop;
-                remainderOverflowed = estimateRemainder < uNext;
-            }
-            else
-            {
-                estimate = DivideRemainder128(uTop, uNext, vTop, out estimateRemainder);
-                remainderOverflowed = false;
-            }
-
-            // Refine with the next limb: while estimate * vNext > (estimateRemainder : u[j+n-2]), decrease.
-            ulong uThird = uj[n - 2];
-            while (!remainderOverflowed)
-            {
-                ulong productHigh = Math.BigMul(estimate, vNext, out ulong productLow);
-                if (productHigh < estimateRemainder || (productHigh == estimateRemainder && productLow <= uThird))
-                {
-                    break;
-                }
-
-                estimate--;
-                estimateRemainder += vTop;
-                remainderOverflowed = estimateRemainder < vTop;
-            }
+            ulong estimate = EstimateQuotientLimb(uTop, uj[n - 1], uj[n - 2], vTop, vNext);
 
             // u[j..j+n] -= estimate * v
             ulong carry = 0;
@@ -131,6 +101,112 @@ public readonly partial struct UInt256
         {
             remainder[i] = shift == 0 ? u[i] : (u[i] >> shift) | (u[i + 1] << (64 - shift));
         }
+    }
+
+    /// <summary>
+    /// The 8-limb number at <paramref name="u"/> (leading zero limbs allowed, one more limb of room; overwritten) modulo
+    /// the 4-limb <paramref name="modulus"/> (U3 ≠ 0): <see cref="DivideLimbs"/> for m = 8, n = 4 with the divisor in
+    /// registers, the limb loops unrolled and no quotient kept — MULMOD's reduction of a full 512-bit product.
+    /// </summary>
+    private static unsafe UInt256 Reduce512By256(ulong* u, in UInt256 modulus)
+    {
+        // Normalize (see DivideLimbs). (x >> 1) >> (63 - shift) is x >> (64 - shift) that is 0 for shift = 0, where a
+        // plain shift by 64 would be a shift by 0.
+        int shift = BitOperations.LeadingZeroCount(modulus.U3);
+        int back = 63 - shift;
+        ulong v3 = (modulus.U3 << shift) | ((modulus.U2 >> 1) >> back);
+        ulong v2 = (modulus.U2 << shift) | ((modulus.U1 >> 1) >> back);
+        ulong v1 = (modulus.U1 << shift) | ((modulus.U0 >> 1) >> back);
+        ulong v0 = modulus.U0 << shift;
+        u[8] = (u[7] >> 1) >> back;
+        u[7] = (u[7] << shift) | ((u[6] >> 1) >> back);
+        u[6] = (u[6] << shift) | ((u[5] >> 1) >> back);
+        u[5] = (u[5] << shift) | ((u[4] >> 1) >> back);
+        u[4] = (u[4] << shift) | ((u[3] >> 1) >> back);
+        u[3] = (u[3] << shift) | ((u[2] >> 1) >> back);
+        u[2] = (u[2] << shift) | ((u[1] >> 1) >> back);
+        u[1] = (u[1] << shift) | ((u[0] >> 1) >> back);
+        u[0] <<= shift;
+
+        for (int j = 4; j >= 0; j--)
+        {
+            ulong* uj = u + j;
+            ulong uTop = uj[4];
+            ulong uNext = uj[3];
+            ulong uThird = uj[2];
+            ulong estimate = EstimateQuotientLimb(uTop, uNext, uThird, v3, v2);
+
+            // u[j..j+4] -= estimate * v
+            ulong borrow = 0;
+            ulong carry = MultiplyAdd(estimate, v0, 0, 0, out ulong productLow0);
+            uj[0] = SubtractWithBorrow(uj[0], productLow0, ref borrow);
+            carry = MultiplyAdd(estimate, v1, 0, carry, out ulong productLow1);
+            uj[1] = SubtractWithBorrow(uj[1], productLow1, ref borrow);
+            carry = MultiplyAdd(estimate, v2, 0, carry, out ulong productLow2);
+            uj[2] = SubtractWithBorrow(uThird, productLow2, ref borrow);
+            carry = MultiplyAdd(estimate, v3, 0, carry, out ulong productLow3);
+            uj[3] = SubtractWithBorrow(uNext, productLow3, ref borrow);
+            uj[4] = SubtractWithBorrow(uTop, carry, ref borrow);
+
+            if (borrow != 0)
+            {
+                // The estimate was one too large (rare): add the divisor back.
+                ulong addCarry = 0;
+                uj[0] = AddWithCarry(uj[0], v0, ref addCarry);
+                uj[1] = AddWithCarry(uj[1], v1, ref addCarry);
+                uj[2] = AddWithCarry(uj[2], v2, ref addCarry);
+                uj[3] = AddWithCarry(uj[3], v3, ref addCarry);
+                uj[4] += addCarry;
+            }
+        }
+
+        // Denormalize (u[4] is 0 now: the remainder is below the divisor).
+        return new UInt256(
+            (u[0] >> shift) | ((u[1] << 1) << back),
+            (u[1] >> shift) | ((u[2] << 1) << back),
+            (u[2] >> shift) | ((u[3] << 1) << back),
+            (u[3] >> shift) | ((u[4] << 1) << back));
+    }
+
+    /// <summary>
+    /// Knuth D's quotient-limb estimate (step D3): (uTop : uNext) / vTop, capped at 2^64 − 1, then decreased while
+    /// estimate · vNext &gt; (remainder : uThird). With the divisor normalized (vTop's top bit set) and the window below
+    /// the divisor (uTop ≤ vTop) the result is the true quotient limb or one more.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong EstimateQuotientLimb(ulong uTop, ulong uNext, ulong uThird, ulong vTop, ulong vNext)
+    {
+        ulong estimate;
+        ulong estimateRemainder;
+        bool remainderOverflowed;
+        if (uTop >= vTop)
+        {
+            // The invariant u[j+n..] < v makes this uTop == vTop, where the estimate is capped at 2^64 - 1.
+            estimate = ulong.MaxValue;
+            estimateRemainder = uNext + vTop;
+            remainderOverflowed = estimateRemainder < uNext;
+        }
+        else
+        {
+            estimate = DivideRemainder128(uTop, uNext, vTop, out estimateRemainder);
+            remainderOverflowed = false;
+        }
+
+        // Refine with the next limb: while estimate * vNext > (estimateRemainder : uThird), decrease.
+        while (!remainderOverflowed)
+        {
+            ulong productHigh = MultiplyWide(estimate, vNext, out ulong productLow);
+            if (productHigh < estimateRemainder || (productHigh == estimateRemainder && productLow <= uThird))
+            {
+                break;
+            }
+
+            estimate--;
+            estimateRemainder += vTop;
+            remainderOverflowed = estimateRemainder < vTop;
+        }
+
+        return estimate;
     }
 
     /// <summary>Number of limbs up to the highest non-zero one (0 for zero).</summary>

@@ -34,6 +34,13 @@ public class UInt256ArithmeticTests
     }, iter: Iterations);
 
     [Fact]
+    public void MultiplyWide_matches_BigInteger() => Gen.Select(Gen.ULong, Gen.ULong).Sample((x, y) =>
+    {
+        ulong high = LimbArithmetic.MultiplyWide(x, y, out ulong low);
+        Assert.Equal(new BigInteger(x) * y, (new BigInteger(high) << 64) | low);
+    }, iter: Iterations);
+
+    [Fact]
     public void Multiply_matches_BigInteger() => Pair.Sample((a, b) =>
     {
         bool overflow = UInt256.MultiplyOverflow(a, b, out UInt256 product);
@@ -149,6 +156,32 @@ public class UInt256ArithmeticTests
         UInt256.MulMod(a, b, m, out UInt256 result);
         Assert.Equal(m.IsZero ? UInt256.Zero : FromBig(Big(a) * Big(b) % Big(m)), result);
     }, iter: Iterations);
+
+    /// <summary>
+    /// Four-limb moduli (MULMOD's 8-by-4-limb reduction): top limbs from 1 (normalization shift 63) to 2^64 − 1 (no
+    /// shift), against operands near the modulus and the maximum, where the quotient-digit estimate is capped at
+    /// 2^64 − 1 or is one too large and the divisor is added back.
+    /// </summary>
+    [Fact]
+    public void MulMod_with_a_four_limb_modulus_matches_BigInteger()
+    {
+        Gen<ulong> topLimb = Gen.Frequency(
+            (2, Gen.ULong[1, ulong.MaxValue]),
+            (2, Gen.OneOf(SpecialLimbs).Where(l => l != 0)),
+            (1, Gen.Int[0, 63].Select(bits => 1UL << bits)));
+        Gen<ulong> limb = Gen.Frequency((2, Gen.ULong), (1, Gen.OneOf(SpecialLimbs)));
+        Gen<UInt256> modulus = Gen.Select(limb, limb, limb, topLimb, (l0, l1, l2, l3) => new UInt256(l0, l1, l2, l3));
+        Gen<UInt256> near(UInt256 m) => Gen.Frequency(
+            (2, Value),
+            (1, Gen.Int[-3, 3].Select(d => FromBig(Big(m) + d))),
+            (1, Gen.ULong[0, 3].Select(d => UInt256.MaxValue - new UInt256(d))),
+            (1, Gen.Select(Value, Gen.Int[0, 255]).Select((v, s) => FromBig(Big(v) >> s))));
+        modulus.SelectMany(m => Gen.Select(near(m), near(m)).Select((a, b) => (a, b, m))).Sample((a, b, m) =>
+        {
+            UInt256.MulMod(a, b, m, out UInt256 result);
+            Assert.Equal(FromBig(Big(a) * Big(b) % Big(m)), result);
+        }, iter: 100_000);
+    }
 
     [Fact]
     public void Division_and_modular_operations_on_every_pair_of_boundary_values()
