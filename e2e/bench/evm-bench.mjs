@@ -18,12 +18,25 @@ import os from 'node:os';
 import path from 'node:path';
 import { startNode, repoRoot } from '../lib/node.mjs';
 
+// The usage is this file's opening comment: --help prints it; a bad option names itself and exits 2 (no stack trace).
+function usage() {
+  const text = fs.readFileSync(new URL(import.meta.url), 'utf8');
+  return text.slice(0, text.indexOf('\nimport ')).split('\n').map((line) => line.replace(/^\/\/ ?/, '')).join('\n');
+}
+
 function parseArgs(argv) {
   const options = { runs: 5, warmup: 1, sets: 'main,micro', only: '', anvil: '1', hyperion: [] };
   for (let i = 0; i < argv.length; i += 2) {
+    if (argv[i] === '--help' || argv[i] === '-h') {
+      console.log(usage());
+      process.exit(0);
+    }
     const name = argv[i].replace(/^--/, '');
     const value = argv[i + 1];
-    if (!(name in options) || value === undefined) throw new Error(`unknown or incomplete option ${argv[i]} (see the usage at the top of ${path.basename(process.argv[1])})`);
+    if (!(name in options) || value === undefined) {
+      console.error(`evm-bench: unknown or incomplete option ${argv[i]}\n\n${usage()}`);
+      process.exit(2);
+    }
     if (Array.isArray(options[name])) options[name].push(value); else options[name] = value;
   }
   return options;
