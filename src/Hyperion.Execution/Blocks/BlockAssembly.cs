@@ -27,6 +27,7 @@ internal sealed class BlockAssembly
     private readonly Bloom _bloom = new();
     private ulong _gasUsed;
     private ulong _blobGasUsed;
+    private (Hash256 Transactions, Hash256 Receipts, Hash256? Withdrawals)? _roots;
 
     public BlockAssembly(BlockExecutor executor, BlockInput block, BlockEnvironment environment, BlockExecutionMode mode)
     {
@@ -67,7 +68,8 @@ internal sealed class BlockAssembly
     }
 
     /// <summary>The result of a transaction that <see cref="Fits"/>: a receipt when valid, a skip (on import: the block is invalid) otherwise.</summary>
-    public void Add(Transaction tx, Address sender, TransactionResult result)
+    /// <param name="logsBloom">The bloom of <paramref name="result"/>'s logs when the caller computed it already (a parallel worker does).</param>
+    public void Add(Transaction tx, Address sender, TransactionResult result, Bloom? logsBloom = null)
     {
         ArgumentNullException.ThrowIfNull(result);
         if (!result.IsValid)
@@ -88,7 +90,7 @@ internal sealed class BlockAssembly
             Success = result.Success,
             CumulativeGasUsed = _gasUsed,
             Logs = result.Logs,
-            Bloom = Receipt.BloomOf(result.Logs),
+            Bloom = logsBloom ?? Receipt.BloomOf(result.Logs),
             DepositNonce = result.DepositNonce,
             DepositReceiptVersion = result.DepositReceiptVersion,
         };
@@ -114,10 +116,23 @@ internal sealed class BlockAssembly
     /// <summary>The block's execution, its state changes being <paramref name="changes"/>.</summary>
     public BlockExecution Complete(StateChangeSet changes)
     {
+        _roots ??= ComputeRoots();
+        (Hash256 transactionsRoot, Hash256 receiptsRoot, Hash256? withdrawalsRoot) = _roots.Value;
+        return new BlockExecution(_executed, _skipped, changes, _gasUsed, _blobGasUsed, _bloom, transactionsRoot, receiptsRoot, withdrawalsRoot);
+    }
+
+    /// <summary>
+    /// The transactions', receipts' and withdrawals' roots, once every transaction is added: computed ahead of
+    /// <see cref="Complete"/> by a caller that collects the state changes on another thread meanwhile.
+    /// </summary>
+    public void CompleteRoots() => _roots ??= ComputeRoots();
+
+    private (Hash256 Transactions, Hash256 Receipts, Hash256? Withdrawals) ComputeRoots()
+    {
         Hash256 transactionsRoot = TrieRoot.OfList([.. _executed.Select(e => e.Transaction.Envelope.ToArray())]);
         Hash256 receiptsRoot = TrieRoot.OfList([.. _executed.Select(e => e.Receipt.EncodeEnvelope())]);
         Hash256? withdrawalsRoot = _shanghai ? TrieRoot.OfList([.. _block.Withdrawals.Select(w => w.Encode())]) : null;
-        return new BlockExecution(_executed, _skipped, changes, _gasUsed, _blobGasUsed, _bloom, transactionsRoot, receiptsRoot, withdrawalsRoot);
+        return (transactionsRoot, receiptsRoot, withdrawalsRoot);
     }
 
     private void Skip(Transaction tx, Address sender, string reason, bool permanent)
