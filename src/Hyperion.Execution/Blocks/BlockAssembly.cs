@@ -27,7 +27,8 @@ internal sealed class BlockAssembly
     private readonly Bloom _bloom = new();
     private ulong _gasUsed;
     private ulong _blobGasUsed;
-    private (Hash256 Transactions, Hash256 Receipts, Hash256? Withdrawals)? _roots;
+    private Hash256? _transactionsRoot;
+    private Hash256? _receiptsRoot;
 
     public BlockAssembly(BlockExecutor executor, BlockInput block, BlockEnvironment environment, BlockExecutionMode mode)
     {
@@ -116,24 +117,20 @@ internal sealed class BlockAssembly
     /// <summary>The block's execution, its state changes being <paramref name="changes"/>.</summary>
     public BlockExecution Complete(StateChangeSet changes)
     {
-        _roots ??= ComputeRoots();
-        (Hash256 transactionsRoot, Hash256 receiptsRoot, Hash256? withdrawalsRoot) = _roots.Value;
-        return new BlockExecution(_executed, _skipped, changes, _gasUsed, _blobGasUsed, _bloom, transactionsRoot, receiptsRoot, withdrawalsRoot);
-    }
-
-    /// <summary>
-    /// The transactions', receipts' and withdrawals' roots, once every transaction is added: computed ahead of
-    /// <see cref="Complete"/> by a caller that collects the state changes on another thread meanwhile.
-    /// </summary>
-    public void CompleteRoots() => _roots ??= ComputeRoots();
-
-    private (Hash256 Transactions, Hash256 Receipts, Hash256? Withdrawals) ComputeRoots()
-    {
-        Hash256 transactionsRoot = TrieRoot.OfList([.. _executed.Select(e => e.Transaction.Envelope.ToArray())]);
-        Hash256 receiptsRoot = TrieRoot.OfList([.. _executed.Select(e => e.Receipt.EncodeEnvelope())]);
+        CompleteTransactionsRoot();
+        CompleteReceiptsRoot();
         Hash256? withdrawalsRoot = _shanghai ? TrieRoot.OfList([.. _block.Withdrawals.Select(w => w.Encode())]) : null;
-        return (transactionsRoot, receiptsRoot, withdrawalsRoot);
+        return new BlockExecution(_executed, _skipped, changes, _gasUsed, _blobGasUsed, _bloom, _transactionsRoot!.Value, _receiptsRoot!.Value, withdrawalsRoot);
     }
+
+    // The two roots can be computed ahead of Complete, once every transaction is added, each on its own thread (the
+    // parallel executor computes them beside the block's state changes): they read only what is added.
+
+    /// <summary>The transactions' root, for <see cref="Complete"/>.</summary>
+    public void CompleteTransactionsRoot() => _transactionsRoot ??= TrieRoot.OfList([.. _executed.Select(e => e.Transaction.Envelope.ToArray())]);
+
+    /// <summary>The receipts' root, for <see cref="Complete"/>.</summary>
+    public void CompleteReceiptsRoot() => _receiptsRoot ??= TrieRoot.OfList([.. _executed.Select(e => e.Receipt.EncodeEnvelope())]);
 
     private void Skip(Transaction tx, Address sender, string reason, bool permanent)
     {

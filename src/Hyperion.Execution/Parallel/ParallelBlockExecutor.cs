@@ -277,10 +277,19 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                 return assembly.Complete(Memory.Changes(end + 1));
             }
 
-            // The block's two serial ends, each a pure function of what is recorded, on two threads: the net state
-            // changes and the roots (the transactions' and receipts' tries) were together a third of a block.
-            Task<StateChangeSet> changes = Task.Factory.StartNew(() => Memory.Changes(end + 1), CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
-            assembly.CompleteRoots();
+            // The block's serial end, each part a pure function of what is recorded, on two threads: the net state
+            // changes and the transactions' root on one, the receipts' root (its leaves are the largest) on the
+            // other. Together they were a third of a block.
+            Task<StateChangeSet> changes = Task.Factory.StartNew(
+                () =>
+                {
+                    assembly.CompleteTransactionsRoot();
+                    return Memory.Changes(end + 1);
+                },
+                CancellationToken.None,
+                TaskCreationOptions.DenyChildAttach,
+                TaskScheduler.Default);
+            assembly.CompleteReceiptsRoot();
             return assembly.Complete(changes.GetAwaiter().GetResult());
         }
 
