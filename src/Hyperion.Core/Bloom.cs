@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Hyperion.Core.Crypto;
 
 namespace Hyperion.Core;
@@ -91,9 +92,13 @@ public sealed class Bloom : IEquatable<Bloom>
     public void Accumulate(Bloom other)
     {
         ArgumentNullException.ThrowIfNull(other);
-        for (int i = 0; i < Size; i++)
+
+        // A block ORs one receipt's bloom per transaction: word-wide, not byte by byte.
+        Span<ulong> bits = MemoryMarshal.Cast<byte, ulong>(_bits.AsSpan());
+        ReadOnlySpan<ulong> others = MemoryMarshal.Cast<byte, ulong>(other._bits.AsSpan());
+        for (int i = 0; i < bits.Length; i++)
         {
-            _bits[i] |= other._bits[i];
+            bits[i] |= others[i];
         }
     }
 

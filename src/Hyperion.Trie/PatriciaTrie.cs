@@ -33,12 +33,15 @@ public sealed class PatriciaTrie
 
         (byte[] Path, byte[] Value)[] sorted = [.. latest.Values.Where(e => e.Value.Length > 0)];
         Array.Sort(sorted, static (a, b) => a.Path.AsSpan().SequenceCompareTo(b.Path));
-        return new PatriciaTrie
-        {
-            _root = sorted.Length == 0 ? null : BuildSorted(sorted, 0),
-            Count = sorted.Length,
-        };
+        return FromSortedDistinct(sorted);
     }
+
+    /// <summary>A trie of entries already sorted by nibble path, with distinct paths and no empty value.</summary>
+    internal static PatriciaTrie FromSortedDistinct(ReadOnlySpan<(byte[] Path, byte[] Value)> sorted) => new()
+    {
+        _root = sorted.Length == 0 ? null : BuildSorted(sorted, 0),
+        Count = sorted.Length,
+    };
 
     /// <summary>Builds the subtree for <paramref name="sorted"/> entries that all share their first <paramref name="depth"/> nibbles.</summary>
     private static TrieNode BuildSorted(ReadOnlySpan<(byte[] Path, byte[] Value)> sorted, int depth)

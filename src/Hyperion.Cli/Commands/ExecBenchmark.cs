@@ -14,7 +14,8 @@ namespace Hyperion.Cli.Commands;
 /// <summary>
 /// <c>hyperion bench exec</c>: one block of transactions executed by the sequential executor and by the parallel
 /// one at 1 and N threads, interleaved round by round in one run, for independent ERC20 transfers, independent
-/// plain transfers and a fully dependent chain (every transaction increments the same counter slot).
+/// plain transfers, a Uniswap-V2-style swap mix (most swaps on a pair of their own, one in eight on one of two shared
+/// pairs) and a fully dependent chain (every transaction increments the same counter slot).
 /// </summary>
 internal static class ExecBenchmark
 {
@@ -31,6 +32,17 @@ internal static class ExecBenchmark
 
     // sstore(0, sload(0) + 1)
     private static readonly byte[] CounterCode = [0x5f, 0x54, 0x60, 0x01, 0x01, 0x5f, 0x55, 0x00];
+
+    // A constant-product pair: in = calldata[0]; reserves r0 (slot 0), r1 (slot 1); out = r1 * in / (r0 + in);
+    // r0 += in; r1 -= out; the caller's balance slot += out; LOG0 (as a pair's Swap event).
+    private static readonly byte[] PairCode =
+    [
+        0x5f, 0x35, 0x5f, 0x54, 0x81, 0x01, 0x80, 0x5f, 0x55, 0x60, 0x01, 0x54, 0x91, 0x82, 0x02, 0x04, 0x80, 0x33, 0x54,
+        0x01, 0x33, 0x55, 0x90, 0x03, 0x60, 0x01, 0x55, 0x5f, 0x5f, 0xa0, 0x00,
+    ];
+
+    /// <summary>Pairs every eighth swap shares (the rest swap on a pair of their own).</summary>
+    private const int SharedPairs = 2;
 
     public static Command CreateCommand()
     {
@@ -67,6 +79,7 @@ internal static class ExecBenchmark
         [
             Workload("erc20 independent", count, i => (Token, [.. Word(Holder(count + i)), .. Word(new UInt256(1))], 60_000)),
             Workload("raw transfers", count, i => (Holder(count + i), [], 21_000)),
+            Workload("swap mix", count, i => (SwapPair(i), Word(new UInt256(1_000_000_000_000_000UL)), 100_000), pairs: SharedPairs + count),
             Workload("dependent chain", count, _ => (Counter, [], 60_000)),
         ];
 
@@ -74,7 +87,13 @@ internal static class ExecBenchmark
         foreach ((string name, BlockInput block, InMemoryStateReader state) in workloads)
         {
             // The same results first (the benchmark times nothing else), then interleaved rounds.
-            Hash256 expected = executors[0].Executor.Execute(block, state, BlockExecutionMode.Import).ReceiptsRoot;
+            BlockExecution reference = executors[0].Executor.Execute(block, state, BlockExecutionMode.Import);
+            if (reference.Transactions.Count != count || reference.Transactions.Any(t => !t.Receipt.Success))
+            {
+                throw new InvalidOperationException($"{name}: not every transaction succeeded (the workload is broken)");
+            }
+
+            Hash256 expected = reference.ReceiptsRoot;
             foreach ((string executorName, IBlockExecutor executor) in executors)
             {
                 if (executor.Execute(block, state, BlockExecutionMode.Import).ReceiptsRoot != expected)
@@ -87,14 +106,20 @@ internal static class ExecBenchmark
 
             // Bytes allocated (every thread's) per block: unlike the times, not inflated by other load on the machine.
             long[] allocated = new long[executors.Length];
+
+            // And the process's CPU time per block: on a loaded machine the wall time counts the time the workers
+            // waited for a core, the CPU time only what they (and the runtime's own threads) ran.
+            double[] cpu = new double[executors.Length];
             for (int round = 0; round < rounds; round++)
             {
                 for (int e = 0; e < executors.Length; e++)
                 {
                     long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+                    TimeSpan cpuBefore = Environment.CpuUsage.TotalTime;
                     long start = Stopwatch.GetTimestamp();
                     executors[e].Executor.Execute(block, state, BlockExecutionMode.Import);
                     times[e].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                    cpu[e] += (Environment.CpuUsage.TotalTime - cpuBefore).TotalMilliseconds;
                     allocated[e] += GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
                 }
             }
@@ -105,15 +130,25 @@ internal static class ExecBenchmark
                 $"{name,-18} sequential {medians[0],8:0.0} ms  parallel×1 {medians[1],8:0.0} ms  parallel×{threads} {medians[2],8:0.0} ms  speedup ×{threads} vs sequential {medians[0] / medians[2]:0.00}, vs parallel×1 {medians[1] / medians[2]:0.00}"));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{"",-18} allocated KB/block: sequential {allocatedKb[0]}, parallel×1 {allocatedKb[1]}, parallel×{threads} {allocatedKb[2]}"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{"",-18} CPU ms/block (mean): sequential {cpu[0] / rounds:0.0}, parallel×1 {cpu[1] / rounds:0.0}, parallel×{threads} {cpu[2] / rounds:0.0}"));
         }
     }
 
-    /// <summary>A block of <paramref name="count"/> transactions from distinct funded senders, each built by <paramref name="call"/>.</summary>
-    private static (string, BlockInput, InMemoryStateReader) Workload(string name, int count, Func<int, (Address To, byte[] Data, ulong Gas)> call)
+    /// <summary>A block of <paramref name="count"/> transactions from distinct funded senders, each built by <paramref name="call"/>; <paramref name="pairs"/> swap pairs deployed.</summary>
+    private static (string, BlockInput, InMemoryStateReader) Workload(string name, int count, Func<int, (Address To, byte[] Data, ulong Gas)> call, int pairs = 0)
     {
         var state = new InMemoryStateReader();
         state.SetAccount(Token, 1, UInt256.Zero, TokenCode);
         state.SetAccount(Counter, 1, UInt256.Zero, CounterCode);
+        var reserve = new UInt256(1_000_000_000_000_000_000UL);
+        for (int pair = 0; pair < pairs; pair++)
+        {
+            state.SetAccount(Pair(pair), 1, UInt256.Zero, PairCode);
+            state.SetStorage(Pair(pair), UInt256.Zero, reserve);
+            state.SetStorage(Pair(pair), UInt256.One, reserve);
+        }
+
         var txs = new List<(Transaction, Address)>(count);
         for (int i = 0; i < count; i++)
         {
@@ -141,12 +176,23 @@ internal static class ExecBenchmark
             Beneficiary = new Address(Enumerable.Repeat((byte)0xcb, 20).ToArray()),
             Number = 1,
             Timestamp = 1000,
-            GasLimit = (ulong)count * 60_000,
+            GasLimit = (ulong)count * 100_000,
             BaseFeePerGas = new UInt256(7),
             ParentBeaconBlockRoot = Hash256.Zero,
             ExcessBlobGas = 0,
         };
         return (name, new BlockInput(header, txs), state);
+    }
+
+    /// <summary>The pair swap <paramref name="i"/> trades on: one of the shared pairs for every eighth, else its own.</summary>
+    private static Address SwapPair(int i) => i % 8 == 0 ? Pair(i / 8 % SharedPairs) : Pair(SharedPairs + i);
+
+    private static Address Pair(int i)
+    {
+        var bytes = new byte[20];
+        bytes[0] = 0xbb;
+        BitConverter.TryWriteBytes(bytes.AsSpan(16), i);
+        return new Address(bytes);
     }
 
     private static Address Holder(int i)

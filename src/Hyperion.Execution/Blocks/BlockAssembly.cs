@@ -27,6 +27,8 @@ internal sealed class BlockAssembly
     private readonly Bloom _bloom = new();
     private ulong _gasUsed;
     private ulong _blobGasUsed;
+    private Hash256? _transactionsRoot;
+    private Hash256? _receiptsRoot;
 
     public BlockAssembly(BlockExecutor executor, BlockInput block, BlockEnvironment environment, BlockExecutionMode mode)
     {
@@ -67,7 +69,8 @@ internal sealed class BlockAssembly
     }
 
     /// <summary>The result of a transaction that <see cref="Fits"/>: a receipt when valid, a skip (on import: the block is invalid) otherwise.</summary>
-    public void Add(Transaction tx, Address sender, TransactionResult result)
+    /// <param name="logsBloom">The bloom of <paramref name="result"/>'s logs when the caller computed it already (a parallel worker does).</param>
+    public void Add(Transaction tx, Address sender, TransactionResult result, Bloom? logsBloom = null)
     {
         ArgumentNullException.ThrowIfNull(result);
         if (!result.IsValid)
@@ -88,7 +91,7 @@ internal sealed class BlockAssembly
             Success = result.Success,
             CumulativeGasUsed = _gasUsed,
             Logs = result.Logs,
-            Bloom = Receipt.BloomOf(result.Logs),
+            Bloom = logsBloom ?? Receipt.BloomOf(result.Logs),
             DepositNonce = result.DepositNonce,
             DepositReceiptVersion = result.DepositReceiptVersion,
         };
@@ -114,11 +117,20 @@ internal sealed class BlockAssembly
     /// <summary>The block's execution, its state changes being <paramref name="changes"/>.</summary>
     public BlockExecution Complete(StateChangeSet changes)
     {
-        Hash256 transactionsRoot = TrieRoot.OfList([.. _executed.Select(e => e.Transaction.Envelope.ToArray())]);
-        Hash256 receiptsRoot = TrieRoot.OfList([.. _executed.Select(e => e.Receipt.EncodeEnvelope())]);
+        CompleteTransactionsRoot();
+        CompleteReceiptsRoot();
         Hash256? withdrawalsRoot = _shanghai ? TrieRoot.OfList([.. _block.Withdrawals.Select(w => w.Encode())]) : null;
-        return new BlockExecution(_executed, _skipped, changes, _gasUsed, _blobGasUsed, _bloom, transactionsRoot, receiptsRoot, withdrawalsRoot);
+        return new BlockExecution(_executed, _skipped, changes, _gasUsed, _blobGasUsed, _bloom, _transactionsRoot!.Value, _receiptsRoot!.Value, withdrawalsRoot);
     }
+
+    // The two roots can be computed ahead of Complete, once every transaction is added, each on its own thread (the
+    // parallel executor computes them beside the block's state changes): they read only what is added.
+
+    /// <summary>The transactions' root, for <see cref="Complete"/>.</summary>
+    public void CompleteTransactionsRoot() => _transactionsRoot ??= TrieRoot.OfList([.. _executed.Select(e => e.Transaction.Envelope.ToArray())]);
+
+    /// <summary>The receipts' root, for <see cref="Complete"/>.</summary>
+    public void CompleteReceiptsRoot() => _receiptsRoot ??= TrieRoot.OfList([.. _executed.Select(e => e.Receipt.EncodeEnvelope())]);
 
     private void Skip(Transaction tx, Address sender, string reason, bool permanent)
     {

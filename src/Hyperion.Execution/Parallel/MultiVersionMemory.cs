@@ -74,9 +74,9 @@ internal sealed class SequentialFallbackException(string reason) : Exception(rea
 internal sealed class MultiVersionMemory
 {
     private readonly IStateReader _parent;
-    private readonly ConcurrentDictionary<Location, Versions> _versions;
+    private readonly InsertOnlyMap<Location, Versions> _versions;
     // Every slot written, per account, with its versions (also in _versions): what HasStorage and Changes enumerate.
-    private readonly ConcurrentDictionary<Address, ConcurrentDictionary<UInt256, Versions>> _slotKeys;
+    private readonly InsertOnlyMap<Address, SlotChain> _slotKeys;
     private readonly ConcurrentDictionary<Hash256, byte[]> _code = new();
 
     // The parent's accounts and slots as read, since validation reads them again (from a store, a read is not free):
@@ -94,22 +94,15 @@ internal sealed class MultiVersionMemory
         _parent = parent;
         _records = new PositionRecord?[positions];
 
-        // Sized for a few locations per position: a concurrent dictionary that grows takes every one of its locks
-        // and rehashes, which was a tenth of a block's time when they started empty. An explicit concurrency level
-        // also keeps the number of locks fixed (by default it grows with the table, and each growth takes them all).
-        // Many more locks than workers: every first touch of a location (an add) takes one, and with one lock per
-        // core two workers met on the same lock half the time, a Monitor slow path that was a quarter of a block.
-        int concurrency = Concurrency;
+        // Sized for a few locations per position (lock-free maps of fixed buckets: a first touch of a location is
+        // one compare-and-swap, where a concurrent dictionary took a monitor whose slow path was a fifth of Record).
         int locations = Math.Max(positions, 1) * LocationsPerPosition;
-        _versions = new ConcurrentDictionary<Location, Versions>(concurrency, locations);
-        _slotKeys = new ConcurrentDictionary<Address, ConcurrentDictionary<UInt256, Versions>>(concurrency, positions);
+        _versions = new InsertOnlyMap<Location, Versions>(locations);
+        _slotKeys = new InsertOnlyMap<Address, SlotChain>(positions);
     }
 
-    /// <summary>The initial capacity of the location maps per position (a token transfer touches about four).</summary>
+    /// <summary>The expected locations per position (a token transfer touches about four).</summary>
     private const int LocationsPerPosition = 4;
-
-    /// <summary>Locks per concurrent map (a lock is a small object; contention on one costs a block far more).</summary>
-    private static readonly int Concurrency = Math.Max(64, System.Environment.ProcessorCount * 16);
 
     /// <summary>The parent state, under every position.</summary>
     public IStateReader Parent => _parent;
@@ -193,14 +186,13 @@ internal sealed class MultiVersionMemory
             return true;
         }
 
-        if (_slotKeys.TryGetValue(address, out ConcurrentDictionary<UInt256, Versions>? keys))
+        if (_slotKeys.TryGetValue(address, out SlotChain? keys))
         {
-            // Enumerated without a snapshot (Keys would take every lock): a key added meanwhile is a write that
-            // validation sees.
-            foreach ((UInt256 key, Versions versions) in keys)
+            // A key added meanwhile is a write that validation sees.
+            for (SlotNode? node = keys.Head; node is not null; node = node.Next)
             {
-                (int slotPosition, _) = Latest(versions, position);
-                if (slotPosition >= 0 && slotPosition >= wipePosition && !ReadSlot(address, key, position).IsZero)
+                (int slotPosition, _) = Latest(node.Versions, position);
+                if (slotPosition >= 0 && slotPosition >= wipePosition && !ReadSlot(address, node.Key, position).IsZero)
                 {
                     return true;
                 }
@@ -257,12 +249,7 @@ internal sealed class MultiVersionMemory
 
         foreach (VersionedWrite write in record.Writes)
         {
-            Versions versions = _versions.GetOrAdd(write.Location, static _ => new Versions());
-            if (write.Location.Kind == LocationKind.Slot)
-            {
-                _slotKeys.GetOrAdd(write.Location.Address, static _ => new ConcurrentDictionary<UInt256, Versions>(Concurrency, 31)).TryAdd(write.Location.Key, versions);
-            }
-
+            Versions versions = VersionsOf(write.Location);
             lock (versions.Gate)
             {
                 versions.Set(position, new Entry { Incarnation = incarnation, IsCredit = write.IsCredit, Account = write.Account, Word = write.Word });
@@ -285,7 +272,7 @@ internal sealed class MultiVersionMemory
             {
                 if (!locations.Contains(location))
                 {
-                    Versions versions = _versions[location];
+                    Versions versions = VersionsAt(location);
                     lock (versions.Gate)
                     {
                         versions.Remove(position);
@@ -306,7 +293,7 @@ internal sealed class MultiVersionMemory
         PositionRecord record = Volatile.Read(ref _records[position])!;
         foreach (VersionedWrite write in record.Writes)
         {
-            Versions versions = _versions[write.Location];
+            Versions versions = VersionsAt(write.Location);
             lock (versions.Gate)
             {
                 versions.MarkEstimate(position);
@@ -361,14 +348,14 @@ internal sealed class MultiVersionMemory
 
             (int wipePosition, _) = Latest(new Location(LocationKind.StorageWipe, address, default), end);
             var storage = new List<KeyValuePair<UInt256, UInt256>>();
-            if (_slotKeys.TryGetValue(address, out ConcurrentDictionary<UInt256, Versions>? keys))
+            if (_slotKeys.TryGetValue(address, out SlotChain? keys))
             {
-                foreach ((UInt256 key, Versions versions) in keys)
+                for (SlotNode? node = keys.Head; node is not null; node = node.Next)
                 {
-                    (int slotPosition, Entry slot) = Latest(versions, end);
+                    (int slotPosition, Entry slot) = Latest(node.Versions, end);
                     if (slotPosition >= 0 && slotPosition >= wipePosition)
                     {
-                        storage.Add(new KeyValuePair<UInt256, UInt256>(key, slot.Word));
+                        storage.Add(new KeyValuePair<UInt256, UInt256>(node.Key, slot.Word));
                     }
                 }
             }
@@ -386,6 +373,35 @@ internal sealed class MultiVersionMemory
     }
 
     // ---- internals
+
+    /// <summary>The versions of <paramref name="location"/>, added on its first write.</summary>
+    private Versions VersionsOf(in Location location)
+    {
+        if (_versions.TryGetValue(location, out Versions? versions))
+        {
+            return versions;
+        }
+
+        // A slot's versions join its account's chain before they are published: whoever finds them in the map can
+        // also enumerate them. A racing first write that loses leaves its (never written) versions in the chain,
+        // where an empty history counts as no write.
+        var created = new Versions();
+        if (location.Kind == LocationKind.Slot)
+        {
+            if (!_slotKeys.TryGetValue(location.Address, out SlotChain? chain))
+            {
+                chain = _slotKeys.GetOrAdd(location.Address, new SlotChain());
+            }
+
+            chain.Push(location.Key, created);
+        }
+
+        return _versions.GetOrAdd(location, created);
+    }
+
+    /// <summary>The versions of a location written before.</summary>
+    private Versions VersionsAt(in Location location) =>
+        _versions.TryGetValue(location, out Versions? versions) ? versions : throw new InvalidOperationException($"no versions of {location}");
 
     private AccountValue ParentAccount(in Address address)
     {
@@ -487,6 +503,38 @@ internal sealed class MultiVersionMemory
         }
     }
 
+    /// <summary>The slots written to one account, newest first; pushed without a lock.</summary>
+    private sealed class SlotChain
+    {
+        private SlotNode? _head;
+
+        public SlotNode? Head => Volatile.Read(ref _head);
+
+        public void Push(in UInt256 key, Versions versions)
+        {
+            var node = new SlotNode(key, versions);
+            SlotNode? head = Volatile.Read(ref _head);
+            while (true)
+            {
+                node.Next = head;
+                SlotNode? seen = Interlocked.CompareExchange(ref _head, node, head);
+                if (seen == head)
+                {
+                    return;
+                }
+
+                head = seen;
+            }
+        }
+    }
+
+    private sealed class SlotNode(UInt256 key, Versions versions)
+    {
+        public readonly UInt256 Key = key;
+        public readonly Versions Versions = versions;
+        public SlotNode? Next;
+    }
+
     private struct Entry
     {
         public int Incarnation;
@@ -581,6 +629,9 @@ internal sealed class PositionRecord
     public Transactions.TransactionResult? Result { get; init; }
 
     public System.Runtime.ExceptionServices.ExceptionDispatchInfo? Failure { get; init; }
+
+    /// <summary>The bloom of <see cref="Result"/>'s logs, computed by the worker that executed it.</summary>
+    public Bloom? LogsBloom { get; set; }
 
     /// <summary>The distinct locations written.</summary>
     public HashSet<Location> Locations()

@@ -1,0 +1,89 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Numerics;
+
+namespace Hyperion.Execution.Parallel;
+
+/// <summary>
+/// A concurrent map whose entries are only ever added, never replaced or removed: a lookup and an add take no lock
+/// (an add pushes a node onto its bucket's chain with one compare-and-swap). The multi-version memory adds a location
+/// on its first write and keeps it for the block; a <c>ConcurrentDictionary</c> took one of its monitors on every
+/// add, and that monitor's slow path was a large share of recording a transaction's writes, even with one worker.
+/// </summary>
+/// <remarks>
+/// The number of buckets is fixed at construction (sized for the block, so chains stay short); a map that gets far
+/// more entries than it was sized for still works, with longer chains.
+/// </remarks>
+internal sealed class InsertOnlyMap<TKey, TValue>
+    where TKey : IEquatable<TKey>
+    where TValue : class
+{
+    private readonly Node?[] _buckets;
+    private readonly int _shift;
+
+    /// <param name="capacity">The entries expected (the buckets are twice as many, a power of two).</param>
+    public InsertOnlyMap(int capacity)
+    {
+        int buckets = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(capacity, 8, 1 << 29) * 2);
+        _buckets = new Node?[buckets];
+        _shift = 32 - BitOperations.Log2((uint)buckets);
+    }
+
+    public bool TryGetValue(in TKey key, [MaybeNullWhen(false)] out TValue value)
+    {
+        int hash = key.GetHashCode();
+        for (Node? node = Volatile.Read(ref _buckets[Bucket(hash)]); node is not null; node = node.Next)
+        {
+            if (node.Hash == hash && node.Key.Equals(key))
+            {
+                value = node.Value;
+                return true;
+            }
+        }
+
+        value = null;
+        return false;
+    }
+
+    /// <summary>The value of <paramref name="key"/>: the one already there, or else <paramref name="value"/>, added.</summary>
+    public TValue GetOrAdd(in TKey key, TValue value)
+    {
+        int hash = key.GetHashCode();
+        ref Node? bucket = ref _buckets[Bucket(hash)];
+        Node? added = null;
+        Node? head = Volatile.Read(ref bucket);
+        Node? searchedTo = null;
+        while (true)
+        {
+            // Only the nodes pushed since the last look can hold the key now.
+            for (Node? node = head; node != searchedTo; node = node!.Next)
+            {
+                if (node!.Hash == hash && node.Key.Equals(key))
+                {
+                    return node.Value;
+                }
+            }
+
+            added ??= new Node(hash, key, value);
+            added.Next = head;
+            Node? seen = Interlocked.CompareExchange(ref bucket, added, head);
+            if (seen == head)
+            {
+                return value;
+            }
+
+            searchedTo = head;
+            head = seen;
+        }
+    }
+
+    // Fibonacci hashing: the high bits of the product, so keys whose hash codes differ only in high bits spread too.
+    private int Bucket(int hash) => (int)(((uint)hash * 2654435769u) >> _shift);
+
+    private sealed class Node(int hash, TKey key, TValue value)
+    {
+        public readonly int Hash = hash;
+        public readonly TKey Key = key;
+        public readonly TValue Value = value;
+        public Node? Next;
+    }
+}

@@ -1,0 +1,74 @@
+using Hyperion.Execution.Parallel;
+
+namespace Hyperion.Evm.Tests.Execution.Parallel;
+
+public class InsertOnlyMapTests
+{
+    private sealed class Box(int owner)
+    {
+        public int Owner { get; } = owner;
+    }
+
+    [Fact]
+    public void Far_more_keys_than_buckets_are_each_kept_once()
+    {
+        var map = new InsertOnlyMap<int, Box>(capacity: 4);
+        var boxes = new Box[1000];
+        for (int key = 0; key < boxes.Length; key++)
+        {
+            boxes[key] = map.GetOrAdd(key, new Box(key));
+        }
+
+        for (int key = 0; key < boxes.Length; key++)
+        {
+            Assert.Same(boxes[key], map.GetOrAdd(key, new Box(-1)));
+            Assert.True(map.TryGetValue(key, out Box? found));
+            Assert.Same(boxes[key], found);
+        }
+
+        Assert.False(map.TryGetValue(boxes.Length, out _));
+    }
+
+    [Fact]
+    public void Threads_adding_the_same_keys_at_once_all_get_the_one_value_that_won()
+    {
+        const int Threads = 4;
+        const int Keys = 20_000;
+        for (int round = 0; round < 5; round++)
+        {
+            // Few buckets, so that the threads' pushes meet on the same chains.
+            var map = new InsertOnlyMap<int, Box>(capacity: 64);
+            var got = new Box[Threads][];
+            using var start = new Barrier(Threads);
+            Thread[] threads = [.. Enumerable.Range(0, Threads).Select(thread => new Thread(() =>
+            {
+                var mine = new Box[Keys];
+                start.SignalAndWait();
+                for (int key = 0; key < Keys; key++)
+                {
+                    mine[key] = map.GetOrAdd(key, new Box(thread));
+                }
+
+                got[thread] = mine;
+            }))];
+            foreach (Thread thread in threads)
+            {
+                thread.Start();
+            }
+
+            foreach (Thread thread in threads)
+            {
+                thread.Join();
+            }
+
+            for (int key = 0; key < Keys; key++)
+            {
+                Assert.True(map.TryGetValue(key, out Box? winner));
+                for (int thread = 0; thread < Threads; thread++)
+                {
+                    Assert.Same(winner, got[thread][key]);
+                }
+            }
+        }
+    }
+}
