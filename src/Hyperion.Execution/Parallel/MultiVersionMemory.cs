@@ -89,20 +89,34 @@ internal sealed class MultiVersionMemory
     private readonly long _id = Interlocked.Increment(ref s_nextId);
     private readonly PositionRecord?[] _records;
 
-    public MultiVersionMemory(IStateReader parent, int positions)
+    /// <param name="parent">The parent state.</param>
+    /// <param name="positions">The block's positions (system calls, transactions, end of block).</param>
+    /// <param name="gasLimit">The block's gas limit: it bounds the distinct locations the block can touch.</param>
+    public MultiVersionMemory(IStateReader parent, int positions, ulong gasLimit = 0)
     {
         _parent = parent;
         _records = new PositionRecord?[positions];
 
         // Sized for a few locations per position (lock-free maps of fixed buckets: a first touch of a location is
         // one compare-and-swap, where a concurrent dictionary took a monitor whose slow path was a fifth of Record).
-        int locations = Math.Max(positions, 1) * LocationsPerPosition;
+        // The buckets never grow, so a few transactions that each touch thousands of cold slots must not meet a
+        // map sized for a few per transaction (chains of thousands, quadratic work): every distinct location costs
+        // at least a cold access (≥ 1,900 gas with an access list), so the gas limit bounds them; capped so that a
+        // test block with an effectively unlimited gas limit does not allocate megabytes of buckets.
+        int byGas = (int)Math.Min(gasLimit / MinimumGasPerLocation, MaximumLocationsByGas);
+        int locations = Math.Max(Math.Max(positions, 1) * LocationsPerPosition, byGas);
         _versions = new InsertOnlyMap<Location, Versions>(locations);
-        _slotKeys = new InsertOnlyMap<Address, SlotChain>(positions);
+        _slotKeys = new InsertOnlyMap<Address, SlotChain>(Math.Max(positions, byGas / LocationsPerPosition));
     }
 
     /// <summary>The expected locations per position (a token transfer touches about four).</summary>
     private const int LocationsPerPosition = 4;
+
+    /// <summary>The least gas a first touch of a location costs (an access-list slot key, EIP-2930).</summary>
+    private const ulong MinimumGasPerLocation = 1_900;
+
+    /// <summary>The cap on the gas-derived size (2^17 locations: 2 MB of buckets).</summary>
+    private const ulong MaximumLocationsByGas = 1 << 17;
 
     /// <summary>The parent state, under every position.</summary>
     public IStateReader Parent => _parent;

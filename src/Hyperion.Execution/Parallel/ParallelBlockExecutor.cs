@@ -206,7 +206,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             _processor = executor._sequential.Processor(environment, _precompiles);
 
             // Positions: 0 the system calls, 1…n the transactions, n + 1 the end of the block.
-            Memory = new MultiVersionMemory(parentState, transactions.Count + 2);
+            Memory = new MultiVersionMemory(parentState, transactions.Count + 2, environment.GasLimit);
             _scheduler = new BlockStmScheduler(transactions.Count);
         }
 
