@@ -49,7 +49,7 @@ internal static class DevCommand
         var allowInsecureUnlock = new Option<bool>("--allow-insecure-unlock") { Description = "Serve the unlocked dev accounts on a --host other machines can reach (refused otherwise)." };
         var rpcGasCap = new Option<ulong>("--rpc-gas-cap") { Description = "Most gas an eth_call or eth_estimateGas may use (0: no cap).", DefaultValueFactory = _ => EthModule.DefaultRpcGasCap };
 
-        var execThreads = ExecThreadsOption.Create($"Blocks of fewer than {ParallelBlockExecutor.DefaultSequentialBelow} transactions run sequentially.", sequentialByDefault: true);
+        var execThreads = ExecThreadsOption.Create($"Blocks of fewer than {ParallelBlockExecutor.DefaultSequentialBelow} transactions run sequentially, and each larger one on whichever of Block-STM and the sequential executor has been faster on recent blocks (timed; the results are the same).");
         var vm = VmOption.Create();
         var rpcLimits = new RpcLimitOptions();
         var command = new Command("dev", "Start a development chain (JSON-RPC on 127.0.0.1:8545).")
@@ -86,7 +86,7 @@ internal static class DevCommand
                     parse.GetValue(blockTime), !parse.GetValue(noPreconfirm), parse.GetValue(genesisFile), parse.GetValue(accounts), parse.GetValue(mnemonic)!,
                     parse.GetValue(logLevel)!, parse.GetValue(modelDir), parse.GetValue(modelThreads), parse.GetValue(rpcGasCap),
                     CorsOrigins.Parse(parse.GetValue(cors)!), rpcLimits.ConnectionsPerClient(parse),
-                    builder => rpcLimits.From(parse)(builder).WithBlockExecutor((spec, precompiles) => ExecThreadsOption.Executor(threads, spec, precompiles, sequentialBelow: null)),
+                    builder => rpcLimits.From(parse)(builder).WithBlockExecutor((spec, precompiles) => ExecThreadsOption.Executor(threads, spec, precompiles, sequentialBelow: null, measured: true)),
                     cancellation).ConfigureAwait(false);
             }
             catch (Exception e) when (e is GenesisFormatException or InvalidDataException or IOException or ArgumentException or FormatException or InvalidBlockException)

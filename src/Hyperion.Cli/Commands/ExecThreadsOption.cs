@@ -9,15 +9,10 @@ namespace Hyperion.Cli.Commands;
 internal static class ExecThreadsOption
 {
     /// <param name="detail">What the option means for the command.</param>
-    /// <param name="sequentialByDefault">
-    /// Default to 0 (sequential) instead of the number of cores: the node does, since Block-STM is proven to give the
-    /// sequential results but not yet faster (docs/benchmarks.md).
-    /// </param>
-    public static Option<int> Create(string detail, bool sequentialByDefault = false) => new("--exec-threads")
+    public static Option<int> Create(string detail) => new("--exec-threads")
     {
-        Description = $"Threads that execute a block's transactions with Block-STM (0: sequentially, one at a time). {detail}" +
-            (sequentialByDefault ? " Default: 0." : " Default: the number of cores."),
-        DefaultValueFactory = _ => sequentialByDefault ? 0 : Environment.ProcessorCount,
+        Description = $"Threads that execute a block's transactions with Block-STM (0: sequentially, one at a time). {detail} Default: the number of cores.",
+        DefaultValueFactory = _ => Environment.ProcessorCount,
     };
 
     /// <summary>Null (after printing why) when <paramref name="threads"/> is out of range.</summary>
@@ -34,8 +29,9 @@ internal static class ExecThreadsOption
 
     /// <summary>
     /// The executor for <paramref name="threads"/>: the sequential one for 0, else the parallel one (with
-    /// <paramref name="sequentialBelow"/>: blocks with fewer transactions run sequentially; null for its default).
+    /// <paramref name="sequentialBelow"/>: blocks with fewer transactions run sequentially; null for its default;
+    /// <paramref name="measured"/>: each block on whichever of the two has been faster lately).
     /// </summary>
-    public static IBlockExecutor Executor(int threads, ChainSpec spec, ChainPrecompiles? precompiles, int? sequentialBelow) =>
-        threads == 0 ? new BlockExecutor(spec, precompiles) : new ParallelBlockExecutor(spec, precompiles, threads: threads, sequentialBelow: sequentialBelow);
+    public static IBlockExecutor Executor(int threads, ChainSpec spec, ChainPrecompiles? precompiles, int? sequentialBelow, bool measured = false) =>
+        threads == 0 ? new BlockExecutor(spec, precompiles) : new ParallelBlockExecutor(spec, precompiles, threads: threads, sequentialBelow: sequentialBelow, measured: measured);
 }

@@ -38,10 +38,16 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
     private readonly BlockExecutor _sequential;
     private readonly int _threads;
     private readonly int _sequentialBelow;
+    private readonly MeasuredExecutorChoice? _choice;
 
     /// <param name="threads">Worker threads per block (0: one per core).</param>
     /// <param name="sequentialBelow">Blocks with fewer transactions run sequentially (default <see cref="DefaultSequentialBelow"/>; with one thread, every block).</param>
-    public ParallelBlockExecutor(ChainSpec spec, ChainPrecompiles? precompiles = null, TransactionHandler? handler = null, int threads = 0, int? sequentialBelow = null)
+    /// <param name="measured">
+    /// Run each block on whichever of Block-STM and the sequential executor has been faster on recent blocks (timed
+    /// per block; the results are the same either way): what a node wants. Off, every block of enough transactions
+    /// goes through Block-STM: what the tests of it want.
+    /// </param>
+    public ParallelBlockExecutor(ChainSpec spec, ChainPrecompiles? precompiles = null, TransactionHandler? handler = null, int threads = 0, int? sequentialBelow = null, bool measured = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(threads);
         if (sequentialBelow is < 0)
@@ -52,7 +58,11 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         _sequential = new BlockExecutor(spec, precompiles, handler);
         _threads = threads == 0 ? System.Environment.ProcessorCount : threads;
         _sequentialBelow = sequentialBelow ?? (_threads == 1 ? int.MaxValue : DefaultSequentialBelow);
+        _choice = measured ? new MeasuredExecutorChoice() : null;
     }
+
+    /// <summary>The measured costs (Stopwatch ticks per million gas, 0 until measured) when the choice is measured; else null.</summary>
+    public (long Sequential, long Parallel)? MeasuredCosts => _choice?.Costs;
 
     public ChainSpec Spec => _sequential.Spec;
 
@@ -85,6 +95,20 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             return _sequential.Execute(block, parentState, mode);
         }
 
+        if (_choice is null)
+        {
+            return ExecuteParallel(block, parentState, mode);
+        }
+
+        bool parallel = _choice.ChooseParallel();
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        BlockExecution execution = parallel ? ExecuteParallel(block, parentState, mode) : _sequential.Execute(block, parentState, mode);
+        _choice.Record(parallel, System.Diagnostics.Stopwatch.GetTimestamp() - started, execution.GasUsed);
+        return execution;
+    }
+
+    private BlockExecution ExecuteParallel(BlockInput block, IStateReader parentState, BlockExecutionMode mode)
+    {
         try
         {
             return new BlockRun(this, Environment(block.Header, block.BlockHashes), block.Transactions, parentState).Execute(block, mode);

@@ -37,4 +37,17 @@ public sealed class ParallelBlockTests
         Assert.Equal(sequential.Select(r => (r.Test, r.Status, r.Detail)), parallel.Select(r => (r.Test, r.Status, r.Detail)));
         Assert.All(parallel, r => Assert.True(r.Status == StateTestStatus.Passed, $"{r.Test}: {r.Detail}"));
     }
+
+    /// <summary>The node's executor: each block on whichever of the two executors measured faster (here the first
+    /// block of a chain on Block-STM, the second sequentially, then by time) — the results never depend on the pick.</summary>
+    [Theory]
+    [InlineData("ValidBlocks", "bcStateTests")]
+    [InlineData("InvalidBlocks", "bcInvalidHeaderTest")]
+    public void Blockchain_tests_pass_with_the_measured_choice(string kind, string directory)
+    {
+        string[] files = [.. Directory.GetFiles(Fixtures.EthereumTests("BlockchainTests", kind, directory), "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal)];
+        var results = files.SelectMany(file => BlockTestRunner.RunFile(file, executor: spec => new ParallelBlockExecutor(spec, threads: 2, sequentialBelow: 0, measured: true))).ToList();
+        Assert.NotEmpty(results);
+        Assert.All(results, r => Assert.True(r.Status == StateTestStatus.Passed, $"{r.Test}: {r.Detail}"));
+    }
 }
