@@ -592,25 +592,45 @@ public sealed class MetisStore : IDisposable
 
     private static Hash256 StorageRoot(LightningCursor storageCursor, in Hash256 address, ulong incarnation, ulong version, out int slotCount)
     {
-        List<MerkleLeaf> leaves = StorageLeaves(storageCursor, address, incarnation, version);
-        slotCount = leaves.Count;
-        return MerkleNode.Build(leaves.ToArray(), 0).RootHash();
+        MerkleLeafBuffer leaves = MerkleLeafBuffer.Rent();
+        try
+        {
+            CollectStorageLeaves(storageCursor, address, incarnation, version, leaves);
+            slotCount = leaves.Count;
+            return MerkleNode.Build(leaves, 0).RootHash();
+        }
+        finally
+        {
+            MerkleLeafBuffer.Return(leaves);
+        }
     }
 
     /// <summary>The storage-trie leaves of one account incarnation at <paramref name="version"/>, sorted.</summary>
     private static List<MerkleLeaf> StorageLeaves(LightningCursor storageCursor, in Hash256 address, ulong incarnation, ulong version)
     {
+        MerkleLeafBuffer leaves = MerkleLeafBuffer.Rent();
+        try
+        {
+            CollectStorageLeaves(storageCursor, address, incarnation, version, leaves);
+            return leaves.ToList();
+        }
+        finally
+        {
+            MerkleLeafBuffer.Return(leaves);
+        }
+    }
+
+    private static void CollectStorageLeaves(LightningCursor storageCursor, in Hash256 address, ulong incarnation, ulong version, MerkleLeafBuffer leaves)
+    {
         Span<byte> prefix = stackalloc byte[MetisKeys.StoragePrefixLength];
         MetisKeys.StoragePrefix(prefix, address, incarnation);
-        var leaves = new List<MerkleLeaf>();
         MetisVersionedScan.ForEachVisible(storageCursor, prefix, MetisKeys.StoragePrefixLength + 32, version, (key, value) =>
         {
             if (value.Length > 0)
             {
-                leaves.Add(new MerkleLeaf(key.Slice(MetisKeys.StoragePrefixLength, 32).ToArray(), MetisAccountRecord.EncodeSlotValue(value)));
+                leaves.EndAdd(MetisAccountRecord.WriteSlotValue(value, leaves.BeginAdd(key.Slice(MetisKeys.StoragePrefixLength, 32), MetisAccountRecord.MaxSlotValueLength)));
             }
         });
-        return leaves;
     }
 
     /// <summary>

@@ -38,6 +38,39 @@ public class MetisTrieTests
         Assert.True(checkedCases >= 5, $"only {checkedCases} cases");
     }
 
+    [Theory]
+    [InlineData(2, 1)]
+    [InlineData(200, 1)]
+    [InlineData(200, 40)]
+    [InlineData(3000, 3)]
+    public void Build_matches_the_patricia_trie_with_embedded_nodes_and_long_shared_paths(int count, int valueLength)
+    {
+        // Keys that share 29 bytes and small values make leaves and branches shorter than 32 bytes, which a parent
+        // embeds instead of hashing; the long shared prefix makes an extension above the first branch.
+        var random = new Random(count * 31 + valueLength);
+        var entries = new SortedDictionary<Hash256, byte[]>();
+        byte[] key = new byte[32];
+        random.NextBytes(key);
+        while (entries.Count < count)
+        {
+            random.NextBytes(key.AsSpan(29));
+            byte[] value = new byte[valueLength];
+            random.NextBytes(value);
+            value[0] |= 1; // a leaf value is never empty
+            entries[new Hash256(key)] = value;
+        }
+
+        var trie = new Hyperion.Trie.PatriciaTrie();
+        var leaves = new List<MerkleLeaf>();
+        foreach ((Hash256 leafKey, byte[] value) in entries)
+        {
+            trie.Set(leafKey.Bytes, value);
+            leaves.Add(new MerkleLeaf(leafKey.ToArray(), value));
+        }
+
+        Assert.Equal(trie.RootHash, MerkleNode.Build(leaves.ToArray(), 0).RootHash());
+    }
+
     private static byte[] Decode(string text) =>
         text.StartsWith("0x", StringComparison.Ordinal) ? Convert.FromHexString(text[2..]) : Encoding.UTF8.GetBytes(text);
 }
