@@ -554,6 +554,8 @@ public sealed class MetisStore : IDisposable
                 slots.Add((new MetisHotCache.SlotKey(address, incarnation, slot), value));
             }
 
+            // Through the cursor that the seek above left on the previous version, right after the new key: LMDB then
+            // finds the page without descending the tree again.
             MetisKeys.Account(accountKey, address, block);
             MetisHotCache.AccountEntry entry;
             if (next is { } account)
@@ -564,14 +566,14 @@ public sealed class MetisStore : IDisposable
                 account = account with { StorageRoot = storageRoot };
                 MetisAccountRecord.Write(record, account, incarnation);
                 int sealedLength = MetisEntrySeal.Seal(accountKey, record, sealedValue);
-                transaction.Put(_accounts, accountKey, sealedValue[..sealedLength]).ThrowOnError();
+                accountCursor.Put(accountKey, sealedValue[..sealedLength], CursorPutOptions.None).ThrowOnError();
                 entry = new MetisHotCache.AccountEntry(block, true, account, incarnation);
             }
             else
             {
                 MetisAccountRecord.WriteTombstone(record, incarnation);
                 int sealedLength = MetisEntrySeal.Seal(accountKey, record[..MetisAccountRecord.TombstoneLength], sealedValue);
-                transaction.Put(_accounts, accountKey, sealedValue[..sealedLength]).ThrowOnError();
+                accountCursor.Put(accountKey, sealedValue[..sealedLength], CursorPutOptions.None).ThrowOnError();
                 entry = new MetisHotCache.AccountEntry(block, false, default, incarnation);
             }
 
