@@ -162,7 +162,7 @@ internal sealed class MerkleNode
             payloadLength += child.Length == 32 ? 33 : child.Length;
         }
 
-        var rlp = new byte[Rlp.LengthOfList(payloadLength)];
+        Span<byte> rlp = stackalloc byte[MaxBranchLength];
         var writer = new RlpWriter(rlp);
         writer.WriteListHeader(payloadLength);
         for (int i = 0; i < 16; i++)
@@ -179,7 +179,8 @@ internal sealed class MerkleNode
         }
 
         writer.WriteRaw([Rlp.EmptyString]);
-        return BranchReference(rlp.Length < 32 ? rlp : Keccak256.Hash(rlp).ToArray());
+        Span<byte> reference = stackalloc byte[32];
+        return BranchReference(reference[..Finish(rlp[..writer.Position], reference)].ToArray());
     }
 
     /// <summary>Builds the node rooting sorted <paramref name="leaves"/> whose first <paramref name="depth"/> nibbles are shared.</summary>
