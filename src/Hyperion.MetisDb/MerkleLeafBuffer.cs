@@ -25,7 +25,16 @@ internal sealed class MerkleLeafBuffer
         return buffer;
     }
 
-    public static void Return(MerkleLeafBuffer buffer) => t_spare = buffer;
+    /// <summary>Keeps <paramref name="buffer"/> as this thread's spare, unless it grew past what a subtree needs (a huge storage trie).</summary>
+    public static void Return(MerkleLeafBuffer buffer)
+    {
+        if (buffer._valueEnds.Length <= MaxKeptLeaves)
+        {
+            t_spare = buffer;
+        }
+    }
+
+    private const int MaxKeptLeaves = 1 << 14;
 
     public void Clear()
     {

@@ -71,6 +71,30 @@ public class MetisTrieTests
         Assert.Equal(trie.RootHash, MerkleNode.Build(leaves.ToArray(), 0).RootHash());
     }
 
+    [Fact]
+    public void Leaf_buffer_is_reused_on_its_thread_unless_it_grew_huge()
+    {
+        MerkleLeafBuffer small = MerkleLeafBuffer.Rent();
+        small.Add(new byte[32], [1]);
+        MerkleLeafBuffer.Return(small);
+        MerkleLeafBuffer reused = MerkleLeafBuffer.Rent();
+        Assert.Same(small, reused);
+        Assert.Equal(0, reused.Count);
+
+        byte[] key = new byte[32];
+        for (int i = 0; i < 20_000; i++)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(key, i);
+            reused.Add(key, [1]);
+        }
+
+        Assert.Equal(19_999, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(reused.Key(19_999)));
+        MerkleLeafBuffer.Return(reused);
+        MerkleLeafBuffer next = MerkleLeafBuffer.Rent();
+        Assert.NotSame(reused, next); // the grown one was dropped, not kept for the thread's lifetime
+        MerkleLeafBuffer.Return(next);
+    }
+
     private static byte[] Decode(string text) =>
         text.StartsWith("0x", StringComparison.Ordinal) ? Convert.FromHexString(text[2..]) : Encoding.UTF8.GetBytes(text);
 }
