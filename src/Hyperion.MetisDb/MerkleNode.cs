@@ -1,3 +1,4 @@
+using System.Buffers;
 using Hyperion.Core;
 using Hyperion.Core.Crypto;
 using Hyperion.Core.Rlp;
@@ -116,25 +117,39 @@ internal sealed class MerkleNode
 
     private byte[] EncodeShortNode()
     {
-        Span<byte> compact = stackalloc byte[Hyperion.Trie.Nibbles.HexPrefixLength(Path.Length)];
-        Hyperion.Trie.Nibbles.WriteHexPrefix(Path, Kind == MerkleNodeKind.Leaf, compact);
-        // A leaf value is an RLP string; an extension child is a hash (string) or an embedded node (raw).
-        bool embedded = Kind == MerkleNodeKind.Extension && Payload.Length < 32;
-        int content = Rlp.LengthOfBytes(compact) + (embedded ? Payload.Length : Rlp.LengthOfBytes(Payload));
-        var rlp = new byte[Rlp.LengthOfList(content)];
-        var writer = new RlpWriter(rlp);
-        writer.WriteListHeader(content);
+        bool isLeaf = Kind == MerkleNodeKind.Leaf;
+        var rlp = new byte[ShortNodeLength(Path.Length, isLeaf, Payload)];
+        WriteShortNode(Path, isLeaf, Payload, rlp);
+        return rlp;
+    }
+
+    private static int ShortNodeLength(int pathNibbles, bool isLeaf, ReadOnlySpan<byte> payload)
+    {
+        int compact = Hyperion.Trie.Nibbles.HexPrefixLength(pathNibbles);
+        int content = (compact == 1 ? 1 : 1 + compact) + (!isLeaf && payload.Length < 32 ? payload.Length : Rlp.LengthOfBytes(payload));
+        return Rlp.LengthOfList(content);
+    }
+
+    /// <summary>
+    /// RLP of a leaf or extension over <paramref name="path"/> (nibbles). A leaf value is an RLP string; an extension
+    /// child is a hash (string) or an embedded node (raw).
+    /// </summary>
+    private static void WriteShortNode(ReadOnlySpan<byte> path, bool isLeaf, ReadOnlySpan<byte> payload, Span<byte> destination)
+    {
+        Span<byte> compact = stackalloc byte[Hyperion.Trie.Nibbles.HexPrefixLength(path.Length)];
+        Hyperion.Trie.Nibbles.WriteHexPrefix(path, isLeaf, compact);
+        bool embedded = !isLeaf && payload.Length < 32;
+        var writer = new RlpWriter(destination);
+        writer.WriteListHeader(Rlp.LengthOfBytes(compact) + (embedded ? payload.Length : Rlp.LengthOfBytes(payload)));
         writer.WriteBytes(compact);
         if (embedded)
         {
-            writer.WriteRaw(Payload);
+            writer.WriteRaw(payload);
         }
         else
         {
-            writer.WriteBytes(Payload);
+            writer.WriteBytes(payload);
         }
-
-        return rlp;
     }
 
     /// <summary>A branch over 16 child references (each already a hash, an embedded node, or the empty string).</summary>
@@ -147,7 +162,7 @@ internal sealed class MerkleNode
             payloadLength += child.Length == 32 ? 33 : child.Length;
         }
 
-        var rlp = new byte[Rlp.LengthOfList(payloadLength)];
+        Span<byte> rlp = stackalloc byte[MaxBranchLength];
         var writer = new RlpWriter(rlp);
         writer.WriteListHeader(payloadLength);
         for (int i = 0; i < 16; i++)
@@ -164,56 +179,162 @@ internal sealed class MerkleNode
         }
 
         writer.WriteRaw([Rlp.EmptyString]);
-        return BranchReference(rlp.Length < 32 ? rlp : Keccak256.Hash(rlp).ToArray());
+        Span<byte> reference = stackalloc byte[32];
+        return BranchReference(reference[..Finish(rlp[..writer.Position], reference)].ToArray());
     }
 
     /// <summary>Builds the node rooting sorted <paramref name="leaves"/> whose first <paramref name="depth"/> nibbles are shared.</summary>
     public static MerkleNode Build(ReadOnlySpan<MerkleLeaf> leaves, int depth)
     {
-        if (leaves.Length == 0)
+        MerkleLeafBuffer buffer = MerkleLeafBuffer.Rent();
+        try
+        {
+            foreach (MerkleLeaf leaf in leaves)
+            {
+                buffer.Add(leaf.Key, leaf.Value);
+            }
+
+            return Build(buffer, depth);
+        }
+        finally
+        {
+            MerkleLeafBuffer.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// As above, over a leaf buffer. Only the returned node is allocated: every node below it is encoded and hashed in
+    /// stack buffers, so rehashing a subtree costs no garbage per leaf.
+    /// </summary>
+    public static MerkleNode Build(MerkleLeafBuffer leaves, int depth)
+    {
+        if (leaves.Count == 0)
         {
             return Empty;
         }
 
-        if (leaves.Length == 1)
+        if (leaves.Count == 1)
         {
-            return Leaf(Nibbles(leaves[0].Key, depth, 64), leaves[0].Value);
+            return Leaf(Nibbles(leaves.Key(0), depth, 64), leaves.Value(0).ToArray());
         }
 
-        byte[] first = leaves[0].Key;
-        byte[] last = leaves[^1].Key;
+        int common = CommonNibbles(leaves, 0, leaves.Count, depth);
+        Span<byte> branch = stackalloc byte[32];
+        int length = WriteBranchReference(leaves, 0, leaves.Count, common, branch);
+        byte[] reference = branch[..length].ToArray();
+        return common == depth ? BranchReference(reference) : Extension(Nibbles(leaves.Key(0), depth, common), reference);
+    }
+
+    /// <summary>How many leading nibbles the keys of leaves [start, end) (at least two, sorted) share; at least <paramref name="depth"/>.</summary>
+    private static int CommonNibbles(MerkleLeafBuffer leaves, int start, int end, int depth)
+    {
+        ReadOnlySpan<byte> first = leaves.Key(start);
+        ReadOnlySpan<byte> last = leaves.Key(end - 1);
         int common = depth;
         while (common < 64 && Nibble(first, common) == Nibble(last, common))
         {
             common++;
         }
 
-        if (common == 64)
-        {
-            throw new InvalidOperationException("Duplicate key in trie leaves.");
-        }
-
-        byte[] branch = BuildBranch(leaves, common);
-        return common == depth ? BranchReference(branch) : Extension(Nibbles(first, depth, common), branch);
+        return common < 64 ? common : throw new InvalidOperationException("Duplicate key in trie leaves.");
     }
 
-    private static byte[] BuildBranch(ReadOnlySpan<MerkleLeaf> leaves, int depth)
+    /// <summary>Writes the reference of the node rooting leaves [start, end) below nibble <paramref name="depth"/>; returns its length (at most 32).</summary>
+    private static int WriteReference(MerkleLeafBuffer leaves, int start, int end, int depth, Span<byte> destination)
     {
-        var children = new byte[16][];
-        int start = 0;
-        for (int nibble = 0; nibble < 16; nibble++)
+        if (end - start == 1)
         {
-            int end = start;
-            while (end < leaves.Length && Nibble(leaves[end].Key, depth) == nibble)
-            {
-                end++;
-            }
-
-            children[nibble] = Build(leaves[start..end], depth + 1).Reference();
-            start = end;
+            return WriteShortNodeReference(leaves.Key(start), depth, 64, leaves.Value(start), isLeaf: true, destination);
         }
 
-        return Branch(children).Payload;
+        int common = CommonNibbles(leaves, start, end, depth);
+        if (common == depth)
+        {
+            return WriteBranchReference(leaves, start, end, depth, destination);
+        }
+
+        Span<byte> branch = stackalloc byte[32];
+        int length = WriteBranchReference(leaves, start, end, common, branch);
+        return WriteShortNodeReference(leaves.Key(start), depth, common, branch[..length], isLeaf: false, destination);
+    }
+
+    /// <summary>Header room, 16 children of at most 33 bytes, and the empty value slot.</summary>
+    private const int MaxBranchLength = 3 + 16 * 33 + 1;
+
+    private static int WriteBranchReference(MerkleLeafBuffer leaves, int start, int end, int depth, Span<byte> destination)
+    {
+        // The content is written after room for the longest header, which is then put right in front of it.
+        Span<byte> rlp = stackalloc byte[MaxBranchLength];
+        int position = 3;
+        for (int nibble = 0, next = start; nibble < 16; nibble++)
+        {
+            int from = next;
+            while (next < end && Nibble(leaves.Key(next), depth) == nibble)
+            {
+                next++;
+            }
+
+            if (next == from)
+            {
+                rlp[position++] = Rlp.EmptyString;
+                continue;
+            }
+
+            // A hash is written as a 32-byte string; an embedded node (shorter) as it is.
+            int length = WriteReference(leaves, from, next, depth + 1, rlp[(position + 1)..]);
+            if (length == 32)
+            {
+                rlp[position++] = Rlp.EmptyString + 32;
+            }
+            else
+            {
+                rlp[(position + 1)..(position + 1 + length)].CopyTo(rlp[position..]);
+            }
+
+            position += length;
+        }
+
+        rlp[position++] = Rlp.EmptyString;
+        int content = position - 3;
+        int header = Rlp.HeaderLength(content);
+        var writer = new RlpWriter(rlp[(3 - header)..]);
+        writer.WriteListHeader(content);
+        return Finish(rlp[(3 - header)..position], destination);
+    }
+
+    /// <summary>A leaf (value: an RLP string) or extension (child: a hash, or an embedded node) over key nibbles [from, to).</summary>
+    private static int WriteShortNodeReference(ReadOnlySpan<byte> key, int from, int to, ReadOnlySpan<byte> payload, bool isLeaf, Span<byte> destination)
+    {
+        Span<byte> path = stackalloc byte[64];
+        for (int i = from; i < to; i++)
+        {
+            path[i - from] = (byte)Nibble(key, i);
+        }
+
+        int length = ShortNodeLength(to - from, isLeaf, payload);
+        byte[]? rented = length > 256 ? ArrayPool<byte>.Shared.Rent(length) : null;
+        Span<byte> rlp = rented is null ? stackalloc byte[256] : rented;
+        WriteShortNode(path[..(to - from)], isLeaf, payload, rlp);
+        int written = Finish(rlp[..length], destination);
+        if (rented is not null)
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+
+        return written;
+    }
+
+    /// <summary>A node's reference from its RLP: the RLP itself when shorter than 32 bytes, else its Keccak hash.</summary>
+    private static int Finish(ReadOnlySpan<byte> rlp, Span<byte> destination)
+    {
+        if (rlp.Length < 32)
+        {
+            rlp.CopyTo(destination);
+            return rlp.Length;
+        }
+
+        Keccak256.Hash(rlp, destination);
+        return 32;
     }
 
     public static int Nibble(ReadOnlySpan<byte> key, int index) => (index & 1) == 0 ? key[index >> 1] >> 4 : key[index >> 1] & 0x0f;

@@ -57,4 +57,20 @@ internal static class MetisAccountRecord
 
     /// <summary>The storage-trie leaf of a slot: the RLP string of its big-endian value without leading zeros.</summary>
     public static byte[] EncodeSlotValue(ReadOnlySpan<byte> trimmedValue) => Rlp.EncodeBytes(trimmedValue);
+
+    /// <summary>The longest slot leaf: a 32-byte value with its string header.</summary>
+    public const int MaxSlotValueLength = 33;
+
+    /// <summary>As <see cref="EncodeSlotValue"/>, into <paramref name="destination"/>; returns the length written.</summary>
+    public static int WriteSlotValue(ReadOnlySpan<byte> trimmedValue, Span<byte> destination)
+    {
+        if (trimmedValue.Length > 32)
+        {
+            throw new InvalidDataException($"MetisDB: corrupt storage value ({trimmedValue.Length} bytes).");
+        }
+
+        var writer = new RlpWriter(destination);
+        writer.WriteBytes(trimmedValue);
+        return writer.Position;
+    }
 }

@@ -554,6 +554,8 @@ public sealed class MetisStore : IDisposable
                 slots.Add((new MetisHotCache.SlotKey(address, incarnation, slot), value));
             }
 
+            // Through the cursor that the seek above left on the previous version, right after the new key: LMDB then
+            // finds the page without descending the tree again.
             MetisKeys.Account(accountKey, address, block);
             MetisHotCache.AccountEntry entry;
             if (next is { } account)
@@ -564,14 +566,14 @@ public sealed class MetisStore : IDisposable
                 account = account with { StorageRoot = storageRoot };
                 MetisAccountRecord.Write(record, account, incarnation);
                 int sealedLength = MetisEntrySeal.Seal(accountKey, record, sealedValue);
-                transaction.Put(_accounts, accountKey, sealedValue[..sealedLength]).ThrowOnError();
+                accountCursor.Put(accountKey, sealedValue[..sealedLength], CursorPutOptions.None).ThrowOnError();
                 entry = new MetisHotCache.AccountEntry(block, true, account, incarnation);
             }
             else
             {
                 MetisAccountRecord.WriteTombstone(record, incarnation);
                 int sealedLength = MetisEntrySeal.Seal(accountKey, record[..MetisAccountRecord.TombstoneLength], sealedValue);
-                transaction.Put(_accounts, accountKey, sealedValue[..sealedLength]).ThrowOnError();
+                accountCursor.Put(accountKey, sealedValue[..sealedLength], CursorPutOptions.None).ThrowOnError();
                 entry = new MetisHotCache.AccountEntry(block, false, default, incarnation);
             }
 
@@ -592,25 +594,45 @@ public sealed class MetisStore : IDisposable
 
     private static Hash256 StorageRoot(LightningCursor storageCursor, in Hash256 address, ulong incarnation, ulong version, out int slotCount)
     {
-        List<MerkleLeaf> leaves = StorageLeaves(storageCursor, address, incarnation, version);
-        slotCount = leaves.Count;
-        return MerkleNode.Build(leaves.ToArray(), 0).RootHash();
+        MerkleLeafBuffer leaves = MerkleLeafBuffer.Rent();
+        try
+        {
+            CollectStorageLeaves(storageCursor, address, incarnation, version, leaves);
+            slotCount = leaves.Count;
+            return MerkleNode.Build(leaves, 0).RootHash();
+        }
+        finally
+        {
+            MerkleLeafBuffer.Return(leaves);
+        }
     }
 
     /// <summary>The storage-trie leaves of one account incarnation at <paramref name="version"/>, sorted.</summary>
     private static List<MerkleLeaf> StorageLeaves(LightningCursor storageCursor, in Hash256 address, ulong incarnation, ulong version)
     {
+        MerkleLeafBuffer leaves = MerkleLeafBuffer.Rent();
+        try
+        {
+            CollectStorageLeaves(storageCursor, address, incarnation, version, leaves);
+            return leaves.ToList();
+        }
+        finally
+        {
+            MerkleLeafBuffer.Return(leaves);
+        }
+    }
+
+    private static void CollectStorageLeaves(LightningCursor storageCursor, in Hash256 address, ulong incarnation, ulong version, MerkleLeafBuffer leaves)
+    {
         Span<byte> prefix = stackalloc byte[MetisKeys.StoragePrefixLength];
         MetisKeys.StoragePrefix(prefix, address, incarnation);
-        var leaves = new List<MerkleLeaf>();
         MetisVersionedScan.ForEachVisible(storageCursor, prefix, MetisKeys.StoragePrefixLength + 32, version, (key, value) =>
         {
             if (value.Length > 0)
             {
-                leaves.Add(new MerkleLeaf(key.Slice(MetisKeys.StoragePrefixLength, 32).ToArray(), MetisAccountRecord.EncodeSlotValue(value)));
+                leaves.EndAdd(MetisAccountRecord.WriteSlotValue(value, leaves.BeginAdd(key.Slice(MetisKeys.StoragePrefixLength, 32), MetisAccountRecord.MaxSlotValueLength)));
             }
         });
-        return leaves;
     }
 
     /// <summary>

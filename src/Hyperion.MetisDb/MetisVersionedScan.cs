@@ -52,15 +52,19 @@ internal static class MetisVersionedScan
     /// <summary>As above, with a prefix of <paramref name="prefixNibbles"/> nibbles (an odd count ends in a high nibble).</summary>
     public static void ForEachVisible(LightningCursor cursor, ReadOnlySpan<byte> prefix, int prefixNibbles, int logicalLength, ulong version, VisibleEntryHandler handler)
     {
-        byte[] current = new byte[logicalLength];
+        // A plain cursor loop (not Walk): trie rehashing scans thousands of subtrees per block, and this way a scan
+        // allocates nothing of its own.
+        Span<byte> current = stackalloc byte[MetisKeys.StorageKeyLength];
+        current = current[..logicalLength];
         bool haveCurrent = false;
-        int nibbles = prefixNibbles;
-        byte[] prefixBytes = prefix.ToArray();
-        Walk(cursor, prefix, (key, value) =>
+        MDBResultCode code = prefix.IsEmpty ? cursor.First().resultCode : cursor.SetRange(prefix);
+        while (code == MDBResultCode.Success)
         {
-            if (!StartsWithNibbles(key, prefixBytes, nibbles))
+            (MDBResultCode getCode, MDBValue entryKey, MDBValue entryValue) = cursor.GetCurrent();
+            ReadOnlySpan<byte> key = entryKey.AsSpan();
+            if (getCode != MDBResultCode.Success || !StartsWithNibbles(key, prefix, prefixNibbles))
             {
-                return false;
+                return;
             }
 
             ReadOnlySpan<byte> logical = key[..logicalLength];
@@ -68,11 +72,11 @@ internal static class MetisVersionedScan
             {
                 logical.CopyTo(current);
                 haveCurrent = true;
-                handler(key, MetisEntrySeal.Open(key, value));
+                handler(key, MetisEntrySeal.Open(key, entryValue.AsSpan()));
             }
 
-            return true;
-        });
+            code = cursor.Next().resultCode;
+        }
     }
 
     /// <summary>Visits raw entries (values as stored: sealed ones with their checksum) from the first key at or after <paramref name="from"/> (empty: from the start) until the visitor stops.</summary>

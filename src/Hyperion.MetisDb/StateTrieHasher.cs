@@ -197,7 +197,16 @@ internal sealed class StateTrieHasher
         MerkleNode node;
         if (depth == _cachedDepth)
         {
-            node = MerkleNode.Build(CollectLeaves(cursor, version, prefix).ToArray(), _cachedDepth);
+            MerkleLeafBuffer leaves = MerkleLeafBuffer.Rent();
+            try
+            {
+                CollectLeaves(cursor, version, prefix, leaves);
+                node = MerkleNode.Build(leaves, _cachedDepth);
+            }
+            finally
+            {
+                MerkleLeafBuffer.Return(leaves);
+            }
         }
         else
         {
@@ -252,12 +261,12 @@ internal sealed class StateTrieHasher
     }
 
     /// <summary>
-    /// Live leaves at <paramref name="version"/> whose trie key starts with the <see cref="_cachedDepth"/>-nibble
-    /// <paramref name="prefix"/>: accounts (value: the account RLP) or slots (value: the RLP of the stored bytes).
+    /// Fills <paramref name="leaves"/> with the live leaves at <paramref name="version"/> whose trie key starts with the
+    /// <see cref="_cachedDepth"/>-nibble <paramref name="prefix"/>: accounts (value: the account RLP) or slots (value:
+    /// the RLP of the stored bytes), with this hasher's overlay applied.
     /// </summary>
-    private List<MerkleLeaf> CollectLeaves(LightningCursor cursor, ulong version, int prefix)
+    private void CollectLeaves(LightningCursor cursor, ulong version, int prefix, MerkleLeafBuffer leaves)
     {
-        var leaves = new List<MerkleLeaf>();
         int depth = _cachedDepth;
         Span<byte> seek = stackalloc byte[_keyPrefix.Length + (depth + 1) / 2];
         _keyPrefix.CopyTo(seek);
@@ -269,22 +278,36 @@ internal sealed class StateTrieHasher
         }
 
         int keyStart = _keyPrefix.Length;
-        bool accounts = keyStart == 0;
-        MetisVersionedScan.ForEachVisible(cursor, seek, 2 * keyStart + depth, keyStart + 32, version, (key, value) =>
+        if (keyStart == 0)
         {
-            if (accounts)
+            MetisVersionedScan.ForEachVisible(cursor, seek, depth, 32, version, (key, value) =>
             {
                 if (MetisAccountRecord.TryRead(value, out Account account, out _))
                 {
-                    leaves.Add(new MerkleLeaf(key[..32].ToArray(), AccountRlp.Encode(account)));
+                    leaves.EndAdd(AccountRlp.Encode(account, leaves.BeginAdd(key[..32], AccountRlp.MaxLength)));
                 }
-            }
-            else if (value.Length > 0)
+            });
+        }
+        else
+        {
+            MetisVersionedScan.ForEachVisible(cursor, seek, 2 * keyStart + depth, keyStart + 32, version, (key, value) =>
             {
-                leaves.Add(new MerkleLeaf(key.Slice(keyStart, 32).ToArray(), MetisAccountRecord.EncodeSlotValue(value)));
+                if (value.Length > 0)
+                {
+                    leaves.EndAdd(MetisAccountRecord.WriteSlotValue(value, leaves.BeginAdd(key.Slice(keyStart, 32), MetisAccountRecord.MaxSlotValueLength)));
+                }
+            });
+        }
+
+        if (_overlay is not null && _overlay.TryGetValue(prefix, out List<KeyValuePair<Hash256, byte[]?>>? changed))
+        {
+            List<MerkleLeaf> merged = WithOverlay(leaves.ToList(), changed);
+            leaves.Clear();
+            foreach (MerkleLeaf leaf in merged)
+            {
+                leaves.Add(leaf.Key, leaf.Value);
             }
-        });
-        return _overlay is not null && _overlay.TryGetValue(prefix, out List<KeyValuePair<Hash256, byte[]?>>? changed) ? WithOverlay(leaves, changed) : leaves;
+        }
     }
 
     /// <summary>

@@ -142,7 +142,12 @@ internal static class DbBenchmark
         const int perBlock = 10_000;
         var commitTimes = new List<double>();
         var rootTimes = new List<double>();
+        var flatTimes = new List<double>();
+        var publishTimes = new List<double>();
+        var allocations = new List<double>();
         var plainTimes = new List<double>();
+        var cpuTimes = new List<double>();
+        var plainCpuTimes = new List<double>();
         for (int b = 0; b < blocks; b++, block++)
         {
             int[] touched = Enumerable.Range(0, perBlock).Select(_ => random.Next(accountCount)).Distinct().ToArray();
@@ -152,18 +157,31 @@ internal static class DbBenchmark
                 changes.SetAccountByHash(keys[i], block, Balance(i + (int)block), Keccak256.OfEmpty);
             }
 
+            long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+            TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             metis.Commit(block, changes);
-            commitTimes.Add(metis.LastCommit.Total.TotalSeconds / touched.Length * perBlock);
-            rootTimes.Add(metis.LastCommit.StateRoot.TotalSeconds);
+            cpuTimes.Add((Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds / touched.Length * perBlock);
+            allocations.Add(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore);
+            MetisCommitTimings timings = metis.LastCommit;
+            commitTimes.Add(timings.Total.TotalSeconds / touched.Length * perBlock);
+            rootTimes.Add(timings.StateRoot.TotalSeconds);
+            flatTimes.Add(timings.FlatWrite.TotalSeconds);
+            publishTimes.Add((timings.Total - timings.FlatWrite - timings.StateRoot).TotalSeconds);
+            cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var plainWatch = Stopwatch.StartNew();
             plain.Write(keys, touched, block, Balance);
             plainTimes.Add(plainWatch.Elapsed.TotalSeconds / touched.Length * perBlock);
+            plainCpuTimes.Add((Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds / touched.Length * perBlock);
         }
 
         Row(output, $"updates/s, blocks of {perBlock:N0} accounts (MetisDB: incl. state root), median of {blocks}", perBlock / Median(commitTimes), perBlock / Median(plainTimes), "N0");
         Row(output, $"commit latency per {perBlock:N0}-account block, median (ms)", Median(commitTimes) * 1000, Median(plainTimes) * 1000, "F1");
         output.WriteLine($"| commit latency per {perBlock:N0}-account block, max (ms) | {commitTimes.Max() * 1000:F1} | {plainTimes.Max() * 1000:F1} | |");
+        Row(output, $"CPU time per {perBlock:N0}-account block (all threads), median (ms)", Median(cpuTimes) * 1000, Median(plainCpuTimes) * 1000, "F1");
+        output.WriteLine($"| of which flat writes (versioned puts, one LMDB commit), median (ms) | {Median(flatTimes) * 1000:F1} | | |");
         output.WriteLine($"| of which state root, median (ms) | {Median(rootTimes) * 1000:F1} | | |");
+        output.WriteLine($"| of which publish (root, head; trie checkpoint every 64 blocks; one LMDB commit), median (ms) | {Median(publishTimes) * 1000:F1} | | |");
+        output.WriteLine($"| bytes allocated per {perBlock:N0}-account commit (all threads), median | {Median(allocations):N0} | | |");
 
         var bigRoots = new List<double>();
         var bigCommits = new List<double>();
