@@ -1030,7 +1030,7 @@ public static class EvmCompiler
             il.Emit(OpCodes.Ldfld, SpField);
             if (offset != 0)
             {
-                il.Emit(OpCodes.Ldc_I4, offset);
+                EmitInt(offset);
                 il.Emit(OpCodes.Add);
             }
 
@@ -1057,7 +1057,7 @@ public static class EvmCompiler
             }
             else
             {
-                il.Emit(OpCodes.Ldc_I4, checked((int)delta));
+                EmitInt(checked((int)delta));
             }
 
             il.Emit(OpCodes.Add);
@@ -1079,11 +1079,54 @@ public static class EvmCompiler
         /// <summary>A constant word as four immediates (the JIT folds them into what uses it).</summary>
         private void EmitConstant(in UInt256 value)
         {
-            il.Emit(OpCodes.Ldc_I8, (long)value.U0);
-            il.Emit(OpCodes.Ldc_I8, (long)value.U1);
-            il.Emit(OpCodes.Ldc_I8, (long)value.U2);
-            il.Emit(OpCodes.Ldc_I8, (long)value.U3);
+            EmitLimb(value.U0);
+            EmitLimb(value.U1);
+            EmitLimb(value.U2);
+            EmitLimb(value.U3);
             il.Emit(OpCodes.Newobj, WordConstructor);
+        }
+
+        /// <summary>An int in its shortest IL form (the region budget counts IL bytes).</summary>
+        private void EmitInt(int value)
+        {
+            switch (value)
+            {
+                case >= -1 and <= 8:
+                    il.Emit(value switch
+                    {
+                        -1 => OpCodes.Ldc_I4_M1,
+                        0 => OpCodes.Ldc_I4_0,
+                        1 => OpCodes.Ldc_I4_1,
+                        2 => OpCodes.Ldc_I4_2,
+                        3 => OpCodes.Ldc_I4_3,
+                        4 => OpCodes.Ldc_I4_4,
+                        5 => OpCodes.Ldc_I4_5,
+                        6 => OpCodes.Ldc_I4_6,
+                        7 => OpCodes.Ldc_I4_7,
+                        _ => OpCodes.Ldc_I4_8,
+                    });
+                    break;
+                case >= sbyte.MinValue and <= sbyte.MaxValue:
+                    il.Emit(OpCodes.Ldc_I4_S, (sbyte)value);
+                    break;
+                default:
+                    il.Emit(OpCodes.Ldc_I4, value);
+                    break;
+            }
+        }
+
+        /// <summary>A 64-bit limb in the shortest IL: most constants are small, so most limbs are an int widened.</summary>
+        private void EmitLimb(ulong limb)
+        {
+            if (limb <= int.MaxValue)
+            {
+                EmitInt((int)limb);
+                il.Emit(OpCodes.Conv_U8);
+            }
+            else
+            {
+                il.Emit(OpCodes.Ldc_I8, (long)limb);
+            }
         }
 
         /// <summary>Leaves with Pc at <paramref name="pc"/> for the interpreter to run on from there.</summary>
