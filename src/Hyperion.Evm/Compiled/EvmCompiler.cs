@@ -27,9 +27,11 @@ namespace Hyperion.Evm.Compiled;
 /// <item>Stack words within a block: PUSH, PC, DUP, SWAP, POP and the gas-free word operations (arithmetic,
 /// comparisons, bitwise, shifts; not EXP) work on a compile-time stack of pending words, constants or IL locals, above
 /// the frame's slots: operations on constants are folded, others computed into locals, DUP/SWAP of pending words
-/// cost nothing. The pending words are stored into the frame's slots (and <c>Sp</c> moved) before every handler call,
-/// jump and block end, and a gas segment only starts after a handler or at a block start, so wherever the interpreter
-/// could take over or anything could observe the stack, the frame is exactly the interpreter's.</item>
+/// cost nothing. MLOAD/MSTORE/MSTORE8 run the handlers' routines on pending words too (their only failure, out of
+/// gas, ends the frame with nothing left to observe). The pending words are stored into the frame's slots (and
+/// <c>Sp</c> moved) before every other handler call, jump and block end, and on the path where a gas segment's check
+/// fails, so wherever the interpreter takes over or anything can observe the stack, the frame is exactly the
+/// interpreter's.</item>
 /// <item>Jumps: a constant destination (a PUSHed word, also through DUP/SWAP) makes JUMP/JUMPI a direct branch (or
 /// InvalidJump when it is not a JUMPDEST), and a constant condition decides JUMPI at compile time; other jumps check
 /// the destination against the JUMPDEST analysis and branch through a switch over the blocks.</item>
@@ -105,6 +107,18 @@ public static class EvmCompiler
     /// with another handler for it) is never compiled this way.
     /// </summary>
     private static readonly Dictionary<MethodInfo, MethodInfo> WordOperations = BuildWordOperations();
+
+    /// <summary>
+    /// MLOAD, MSTORE, MSTORE8 by handler: the routine the handler calls on its operands (top of stack first; false when
+    /// the memory expansion runs out of gas), so the IL runs it on pending words without storing them. Their only
+    /// failure is out of gas, which ends the frame with no gas left, so the frame's stack need not be exact then.
+    /// </summary>
+    private static readonly Dictionary<MethodInfo, MethodInfo> MemoryOperations = new()
+    {
+        [typeof(Instructions).GetMethod(nameof(Instructions.MLoad))!] = typeof(Instructions).GetMethod(nameof(Instructions.LoadWord), BindingFlags.Static | BindingFlags.NonPublic)!,
+        [typeof(Instructions).GetMethod(nameof(Instructions.MStore))!] = typeof(Instructions).GetMethod(nameof(Instructions.StoreWord), BindingFlags.Static | BindingFlags.NonPublic)!,
+        [typeof(Instructions).GetMethod(nameof(Instructions.MStore8))!] = typeof(Instructions).GetMethod(nameof(Instructions.StoreByte), BindingFlags.Static | BindingFlags.NonPublic)!,
+    };
 
     private static Dictionary<MethodInfo, MethodInfo> BuildWordOperations()
     {
@@ -498,6 +512,7 @@ public static class EvmCompiler
         private readonly Label?[] _blockLabels = new Label?[blocks.Count];
         private readonly List<int> _referenced = [];
         private Label _exit;
+        private Label _outOfGas;
         private Label _dispatch;
         private LocalBuilder _target = null!;
 
@@ -520,6 +535,7 @@ public static class EvmCompiler
         public int Emit()
         {
             _exit = il.DefineLabel();
+            _outOfGas = il.DefineLabel();
             _dispatch = il.DefineLabel();
             _target = il.DeclareLocal(typeof(int));
 
@@ -593,6 +609,9 @@ public static class EvmCompiler
             il.Emit(OpCodes.Ldloc, _target);
             il.Emit(OpCodes.Call, LeaveMethod);
             il.Emit(OpCodes.Ret);
+
+            il.MarkLabel(_outOfGas);
+            EmitReturn(StepResult.OutOfGas);
 
             // A handler's non-Continue result is on the IL stack.
             il.MarkLabel(_exit);
@@ -702,13 +721,14 @@ public static class EvmCompiler
                 return;
             }
 
-            // A segment starts a block or follows a handler call, so nothing is pending: the interpreter can take over here.
-            Debug.Assert(_pending.Count == 0);
             Label enough = il.DefineLabel();
             il.Emit(OpCodes.Ldarg_1);
             il.Emit(OpCodes.Ldfld, GasField);
             il.Emit(OpCodes.Ldc_I8, gas);
             il.Emit(OpCodes.Bge, enough);
+
+            // The interpreter takes over here: with the words a memory operation left pending stored (on this path only).
+            EmitStores();
             EmitInterpretFrom(instructions[from].Pc);
             il.MarkLabel(enough);
             EmitAddToField(GasField, -gas);
@@ -746,6 +766,12 @@ public static class EvmCompiler
             if (method is not null && WordOperations.TryGetValue(method, out MethodInfo? operation))
             {
                 EmitWordOperation(operation, _infos[op].Pops);
+                return;
+            }
+
+            if (method is not null && MemoryOperations.TryGetValue(method, out MethodInfo? memoryOperation))
+            {
+                EmitMemoryOperation(memoryOperation, _infos[op].Pops, _infos[op].Pushes);
                 return;
             }
 
@@ -829,7 +855,40 @@ public static class EvmCompiler
             }
 
             LocalBuilder result = FreeWordLocal();
-            int fromSlots = 0;
+            EmitOperandAddresses(operands);
+            il.Emit(OpCodes.Ldloca, result);
+            il.Emit(OpCodes.Call, operation);
+            PopOperands(operands);
+            _pending.Add(StackWord.Of(result));
+        }
+
+        /// <summary>
+        /// MLOAD/MSTORE/MSTORE8 on their operands where they are (pending words need not be stored): the routine's
+        /// false is out of gas, which ends the frame.
+        /// </summary>
+        private void EmitMemoryOperation(MethodInfo operation, int operands, int pushes)
+        {
+            LocalBuilder? result = pushes == 1 ? FreeWordLocal() : null;
+            il.Emit(OpCodes.Ldarg_1);
+            EmitOperandAddresses(operands);
+            if (result is not null)
+            {
+                il.Emit(OpCodes.Ldloca, result);
+            }
+
+            il.Emit(OpCodes.Call, operation);
+            il.Emit(OpCodes.Brfalse, _outOfGas);
+            PopOperands(operands);
+            if (result is not null)
+            {
+                _pending.Add(StackWord.Of(result));
+            }
+        }
+
+        /// <summary>Pushes the addresses of the top <paramref name="operands"/> words, top first: pending words' locals (a constant through an operand local), then frame slots.</summary>
+        private void EmitOperandAddresses(int operands)
+        {
+            int count = _pending.Count;
             for (int i = 0; i < operands; i++)
             {
                 if (i < count)
@@ -849,16 +908,17 @@ public static class EvmCompiler
                 }
                 else
                 {
-                    fromSlots++;
-                    EmitSlotAddress(-fromSlots);
+                    EmitSlotAddress(count - 1 - i);
                 }
             }
+        }
 
-            il.Emit(OpCodes.Ldloca, result);
-            il.Emit(OpCodes.Call, operation);
-            AddToSp(-fromSlots);
-            _pending.RemoveRange(count - (operands - fromSlots), operands - fromSlots);
-            _pending.Add(StackWord.Of(result));
+        /// <summary>Drops the top <paramref name="operands"/> words once an operation has read them: pending ones at compile time, the rest by moving <c>Sp</c>.</summary>
+        private void PopOperands(int operands)
+        {
+            int fromPending = Math.Min(operands, _pending.Count);
+            AddToSp(-(operands - fromPending));
+            _pending.RemoveRange(_pending.Count - fromPending, fromPending);
         }
 
         /// <summary>DUPn: a pending word is shared (locals are never written while a pending word refers to them); a slot is read into a local.</summary>
@@ -989,11 +1049,13 @@ public static class EvmCompiler
         /// <summary>Stores the pending words into the frame's slots above <c>Sp</c> and moves <c>Sp</c> past them.</summary>
         private void StorePending()
         {
-            if (_pending.Count == 0)
-            {
-                return;
-            }
+            EmitStores();
+            _pending.Clear();
+        }
 
+        /// <summary>The IL of <see cref="StorePending"/>, leaving the compile-time stack as it is (for a path that leaves the block).</summary>
+        private void EmitStores()
+        {
             for (int i = 0; i < _pending.Count; i++)
             {
                 EmitSlotAddress(i);
@@ -1002,7 +1064,6 @@ public static class EvmCompiler
             }
 
             AddToSp(_pending.Count);
-            _pending.Clear();
         }
 
         /// <summary>A UInt256 local no pending word refers to.</summary>

@@ -423,12 +423,16 @@ public sealed class CompiledTierDifferentialTests
             }
             else if (pick < 82)
             {
-                // Side effects the interpreter must show exactly: a storage write, memory, a log, the gas left.
-                code.AddRange(random.Next(4) switch
+                // Side effects the interpreter must show exactly: a storage write, memory (also expanded past the gas
+                // left), a log, the gas left.
+                code.AddRange(random.Next(7) switch
                 {
                     0 => [(byte)Opcode.DUP1, (byte)Opcode.PUSH1, (byte)random.Next(8), (byte)Opcode.SSTORE],
                     1 => [(byte)Opcode.DUP1, (byte)Opcode.PUSH1, (byte)(32 * random.Next(4)), (byte)Opcode.MSTORE],
                     2 => [(byte)Opcode.DUP1, (byte)Opcode.PUSH1, 0, (byte)Opcode.MSTORE, (byte)Opcode.PUSH1, 32, (byte)Opcode.PUSH1, 0, (byte)Opcode.LOG0],
+                    3 => [(byte)Opcode.PUSH1, (byte)random.Next(100), (byte)Opcode.MLOAD],
+                    4 => [0x81, 0x81, (byte)Opcode.MSTORE8],
+                    5 => [0x62, (byte)random.Next(4), 0, 0, random.Next(2) == 0 ? (byte)Opcode.MLOAD : (byte)Opcode.MSIZE],
                     _ => [(byte)Opcode.GAS],
                 });
             }
