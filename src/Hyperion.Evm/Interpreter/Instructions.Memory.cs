@@ -51,40 +51,47 @@ internal static partial class Instructions
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool LoadWord(ref InstructionContext c, in UInt256 offset, out UInt256 word)
     {
-        EvmMemory memory = c.Frame.Memory;
-        if (!ChargeMemory(memory, ref c.Gas, in offset, 32))
-        {
-            word = default;
-            return false;
-        }
-
-        word = UInt256.FromBigEndian(memory.Slice((long)offset.U0, 32));
-        return true;
+        bool charged = ChargedSlice(ref c, in offset, 32, out Span<byte> source);
+        word = charged ? UInt256.FromBigEndian(source) : default;
+        return charged;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool StoreWord(ref InstructionContext c, in UInt256 offset, in UInt256 value)
     {
-        EvmMemory memory = c.Frame.Memory;
-        if (!ChargeMemory(memory, ref c.Gas, in offset, 32))
+        bool charged = ChargedSlice(ref c, in offset, 32, out Span<byte> target);
+        if (charged)
         {
-            return false;
+            value.WriteBigEndian(target);
         }
 
-        value.WriteBigEndian(memory.Slice((long)offset.U0, 32));
-        return true;
+        return charged;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool StoreByte(ref InstructionContext c, in UInt256 offset, in UInt256 value)
     {
-        EvmMemory memory = c.Frame.Memory;
-        if (!ChargeMemory(memory, ref c.Gas, in offset, 1))
+        bool charged = ChargedSlice(ref c, in offset, 1, out Span<byte> target);
+        if (charged)
         {
+            target[0] = (byte)value.U0;
+        }
+
+        return charged;
+    }
+
+    /// <summary>Charges the memory expansion to [offset, offset+size) and gives that memory; false (and nothing) when out of gas.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool ChargedSlice(ref InstructionContext c, in UInt256 offset, int size, out Span<byte> slice)
+    {
+        EvmMemory memory = c.Frame.Memory;
+        if (!ChargeMemory(memory, ref c.Gas, in offset, (ulong)size))
+        {
+            slice = default;
             return false;
         }
 
-        memory.Slice((long)offset.U0, 1)[0] = (byte)value.U0;
+        slice = memory.Slice((long)offset.U0, size);
         return true;
     }
 
