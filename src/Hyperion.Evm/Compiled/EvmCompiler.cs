@@ -221,7 +221,9 @@ public static class EvmCompiler
         int next = 0;
         while (next < blocks.Count && compiled.Regions.Count < budgets.MaxRegions && Stopwatch.GetElapsedTime(started) < budgets.MaxTime)
         {
-            var method = new DynamicMethod("metisvm_region", typeof(int), [typeof(CompiledContract), ContextByRef], typeof(EvmCompiler).Module, skipVisibility: true);
+            // Locals are not zeroed on entry: every one is written before it is read (a word operation's or load's
+            // result, an operand constant, a JUMPI condition), and zeroing a region's UInt256 locals costs each entry.
+            var method = new DynamicMethod("metisvm_region", typeof(int), [typeof(CompiledContract), ContextByRef], typeof(EvmCompiler).Module, skipVisibility: true) { InitLocals = false };
             ILGenerator il = method.GetILGenerator();
             int end = new Emitter(il, instructions, blocks, blockAtPc, blockPc, interpreted, jumps, table, infoArray, next, budgets.RegionIlBytes).Emit();
             compiled.IlBytes += il.ILOffset;
