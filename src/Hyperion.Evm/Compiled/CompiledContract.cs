@@ -12,7 +12,7 @@ internal delegate int CompiledRegion(ref InstructionContext c);
 /// <summary>
 /// One piece of code compiled for one fork by <see cref="EvmCompiler"/>: its regions (one IL method each, a run of
 /// consecutive basic blocks under the IL budget), which region holds each block, and the tables the IL reads (block
-/// index per code offset, PUSH constants too wide for an immediate).
+/// index per code offset).
 /// </summary>
 internal sealed class CompiledContract
 {
@@ -21,9 +21,6 @@ internal sealed class CompiledContract
 
     /// <summary>The code offset where each block starts (the end of the code for the final, empty block).</summary>
     internal readonly int[] BlockPc;
-
-    /// <summary>PUSH immediates wider than 64 bits, indexed by the IL (set once every region is emitted).</summary>
-    internal Core.UInt256[] Constants = [];
 
     /// <summary>Region index per block; −1 for a block left to the interpreter (a compile budget ran out before it).</summary>
     internal readonly int[] RegionOfBlock;

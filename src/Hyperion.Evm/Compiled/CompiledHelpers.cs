@@ -6,8 +6,8 @@ using Hyperion.Evm.Interpreter;
 namespace Hyperion.Evm.Compiled;
 
 /// <summary>
-/// Small operations the compiled IL calls (the JIT inlines them): stack shuffles with the operand baked in, and the
-/// jump checks. Stack bounds are proven by the block's stack check before any of them runs.
+/// Small operations the compiled IL calls (the JIT inlines them): stack shuffles with the operand baked in, word
+/// operations on locals, and the jump checks. Stack bounds are proven by the block's stack check before any of them runs.
 /// </summary>
 internal static class CompiledHelpers
 {
@@ -19,12 +19,6 @@ internal static class CompiledHelpers
 
     /// <summary>A region's result (never a <see cref="StepResult"/>): go on at the block at <c>c.Pc</c>, in another region.</summary>
     internal const int Transfer = 1000;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void PushWord(ref InstructionContext c, ulong value) => c.Stack[c.Sp++] = new UInt256(value);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void PushConstant(ref InstructionContext c, UInt256[] constants, int index) => c.Stack[c.Sp++] = constants[index];
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Pop(ref InstructionContext c) => c.Sp--;
@@ -42,6 +36,36 @@ internal static class CompiledHelpers
         int other = c.Sp - 1 - n;
         (c.Stack[c.Sp - 1], c.Stack[other]) = (c.Stack[other], c.Stack[c.Sp - 1]);
     }
+
+    // Word operations of the comparisons and shifts, in the shape of UInt256's arithmetic (operands top of stack
+    // first, the pushed word out) so the IL computes them on locals; the handlers' results exactly.
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Lt(in UInt256 a, in UInt256 b, out UInt256 result) => result = UInt256.LessThan(in a, in b) ? UInt256.One : UInt256.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Gt(in UInt256 a, in UInt256 b, out UInt256 result) => result = UInt256.GreaterThan(in a, in b) ? UInt256.One : UInt256.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void SLt(in UInt256 a, in UInt256 b, out UInt256 result) => result = UInt256.SignedLessThan(in a, in b) ? UInt256.One : UInt256.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void SGt(in UInt256 a, in UInt256 b, out UInt256 result) => result = UInt256.SignedGreaterThan(in a, in b) ? UInt256.One : UInt256.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Eq(in UInt256 a, in UInt256 b, out UInt256 result) => result = a.Equals(b) ? UInt256.One : UInt256.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void IsZero(in UInt256 a, out UInt256 result) => result = a.IsZero ? UInt256.One : UInt256.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Shl(in UInt256 shift, in UInt256 value, out UInt256 result) => UInt256.ShiftLeft(in value, Instructions.ShiftAmount(in shift), out result);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Shr(in UInt256 shift, in UInt256 value, out UInt256 result) => UInt256.ShiftRight(in value, Instructions.ShiftAmount(in shift), out result);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Sar(in UInt256 shift, in UInt256 value, out UInt256 result) => UInt256.ArithmeticShiftRight(in value, Instructions.ShiftAmount(in shift), out result);
 
     /// <summary>The block where a frame enters the compiled code (at its start or after a child frame), or <see cref="NotABlock"/>.</summary>
     public static int EntryBlock(CompiledContract compiled, ref InstructionContext c) =>

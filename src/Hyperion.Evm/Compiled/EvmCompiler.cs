@@ -24,12 +24,20 @@ namespace Hyperion.Evm.Compiled;
 /// storage, calls, GAS, EXP, …). A segment's static gas is checked and charged at its start, so such an instruction
 /// sees exactly the gas the interpreter would show it; when it does not fit, the interpreter runs from the segment's
 /// start and runs out at the same instruction.</item>
-/// <item>Jumps: a PUSH followed by JUMP/JUMPI becomes a direct branch (or InvalidJump when the constant is not a
-/// JUMPDEST); other jumps check the destination against the JUMPDEST analysis and branch through a switch over the
-/// blocks.</item>
+/// <item>Stack words within a block: PUSH, PC, DUP, SWAP, POP and the gas-free word operations (arithmetic,
+/// comparisons, bitwise, shifts; not EXP) work on a compile-time stack of pending words, constants or IL locals, above
+/// the frame's slots: operations on constants are folded, others computed into locals, DUP/SWAP of pending words
+/// cost nothing. MLOAD/MSTORE/MSTORE8 run the handlers' routines on pending words too (their only failure, out of
+/// gas, ends the frame with nothing left to observe). The pending words are stored into the frame's slots (and
+/// <c>Sp</c> moved) before every other handler call, jump and block end, and on the path where a gas segment's check
+/// fails, so wherever the interpreter takes over or anything can observe the stack, the frame is exactly the
+/// interpreter's.</item>
+/// <item>Jumps: a constant destination (a PUSHed word, also through DUP/SWAP) makes JUMP/JUMPI a direct branch (or
+/// InvalidJump when it is not a JUMPDEST), and a constant condition decides JUMPI at compile time; other jumps check
+/// the destination against the JUMPDEST analysis and branch through a switch over the blocks.</item>
 /// <item>CALL*/CREATE* end their block: the frame loop runs the child and re-enters at the next block.</item>
 /// </list>
-/// Every other instruction calls the interpreter's handler for the fork (PUSH/DUP/SWAP/POP with the operand baked in).
+/// Every other instruction calls the interpreter's handler for the fork on the frame's stack.
 /// Budgets bound what hostile code can cost: code size, blocks, instructions per block, IL per region, regions per
 /// contract and compile time; blocks past a budget are left to the interpreter, which takes the frame over at the
 /// exact block start.
@@ -54,8 +62,9 @@ public static class EvmCompiler
     /// <summary>The compile budgets; <see cref="Default"/> unless a test asks for others.</summary>
     /// <param name="RegionIlBytes">A region closes after the first block that takes its IL to this size.</param>
     /// <param name="MaxRegions">Regions per contract; blocks after the last are interpreted.</param>
+    /// <param name="ColdRunInstructions">Cold instructions in a run from which the region interprets them (<see cref="MinColdRun"/>; tests raise it to compile everything).</param>
     /// <param name="MaxTime">Wall time after which no further region is compiled (its blocks are interpreted): a backstop, as the other budgets already bound the JIT's work, set high enough that a loaded machine still compiles whole contracts; the compiled tier gives the interpreter's results, so this never affects consensus.</param>
-    public readonly record struct Budgets(int RegionIlBytes, int MaxRegions, TimeSpan MaxTime)
+    public readonly record struct Budgets(int RegionIlBytes, int MaxRegions, TimeSpan MaxTime, int ColdRunInstructions = MinColdRun)
     {
         public static Budgets Default { get; } = new(RegionIlBytes: 16 * 1024, MaxRegions: 64, MaxTime: TimeSpan.FromSeconds(5));
     }
@@ -63,13 +72,14 @@ public static class EvmCompiler
     private static readonly FieldInfo PcField = typeof(InstructionContext).GetField(nameof(InstructionContext.Pc))!;
     private static readonly FieldInfo SpField = typeof(InstructionContext).GetField(nameof(InstructionContext.Sp))!;
     private static readonly FieldInfo GasField = typeof(InstructionContext).GetField(nameof(InstructionContext.Gas))!;
-    private static readonly FieldInfo ConstantsField = typeof(CompiledContract).GetField(nameof(CompiledContract.Constants), BindingFlags.Instance | BindingFlags.NonPublic)!;
+    private static readonly FieldInfo StackField = typeof(InstructionContext).GetField(nameof(InstructionContext.Stack))!;
+    private static readonly MethodInfo StackSlotMethod = typeof(EvmStack).GetProperty("Item")!.GetMethod!;
+    private static readonly ConstructorInfo WordConstructor = typeof(UInt256).GetConstructor([typeof(ulong), typeof(ulong), typeof(ulong), typeof(ulong)])!;
+    private static readonly MethodInfo IsZeroMethod = typeof(UInt256).GetProperty(nameof(UInt256.IsZero))!.GetMethod!;
     private static readonly Type ContextByRef = typeof(InstructionContext).MakeByRefType();
 
     private static MethodInfo Helper(string name) => typeof(CompiledHelpers).GetMethod(name, BindingFlags.Static | BindingFlags.Public)!;
 
-    private static readonly MethodInfo PushWordMethod = Helper(nameof(CompiledHelpers.PushWord));
-    private static readonly MethodInfo PushConstantMethod = Helper(nameof(CompiledHelpers.PushConstant));
     private static readonly MethodInfo PopMethod = Helper(nameof(CompiledHelpers.Pop));
     private static readonly MethodInfo DupMethod = Helper(nameof(CompiledHelpers.Dup));
     private static readonly MethodInfo SwapMethod = Helper(nameof(CompiledHelpers.Swap));
@@ -89,6 +99,72 @@ public static class EvmCompiler
         .GetMethods(BindingFlags.Static | BindingFlags.Public)
         .Where(m => m.ReturnType == typeof(StepResult) && m.GetParameters() is [{ ParameterType: var p }] && p == ContextByRef)
         .ToDictionary(m => m.MethodHandle.GetFunctionPointer(), m => m);
+
+    /// <summary>
+    /// The word operations the IL computes on values in locals (or folds when every operand is a constant), by the
+    /// handler they stand for: each takes its operands top of stack first and writes the pushed word, exactly what the
+    /// handler computes (the same <see cref="UInt256"/> routines). Keyed by handler so a fork without the opcode (or
+    /// with another handler for it) is never compiled this way.
+    /// </summary>
+    private static readonly Dictionary<MethodInfo, MethodInfo> WordOperations = BuildWordOperations();
+
+    /// <summary>
+    /// MLOAD, MSTORE, MSTORE8 by handler: the routine the handler calls on its operands (top of stack first; false when
+    /// the memory expansion runs out of gas), so the IL runs it on pending words without storing them. Their only
+    /// failure is out of gas, which ends the frame with no gas left, so the frame's stack need not be exact then.
+    /// </summary>
+    private static readonly Dictionary<MethodInfo, MethodInfo> MemoryOperations = new()
+    {
+        [typeof(Instructions).GetMethod(nameof(Instructions.MLoad))!] = typeof(Instructions).GetMethod(nameof(Instructions.LoadWord), BindingFlags.Static | BindingFlags.NonPublic)!,
+        [typeof(Instructions).GetMethod(nameof(Instructions.MStore))!] = typeof(Instructions).GetMethod(nameof(Instructions.StoreWord), BindingFlags.Static | BindingFlags.NonPublic)!,
+        [typeof(Instructions).GetMethod(nameof(Instructions.MStore8))!] = typeof(Instructions).GetMethod(nameof(Instructions.StoreByte), BindingFlags.Static | BindingFlags.NonPublic)!,
+    };
+
+    private static Dictionary<MethodInfo, MethodInfo> BuildWordOperations()
+    {
+        Type word = typeof(UInt256).MakeByRefType();
+        MethodInfo Arithmetic(string name, int operands) => typeof(UInt256).GetMethod(name, BindingFlags.Static | BindingFlags.Public, [.. Enumerable.Repeat(word, operands + 1)])!;
+        MethodInfo Handler(string name) => typeof(Instructions).GetMethod(name, BindingFlags.Static | BindingFlags.Public)!;
+        var operations = new Dictionary<MethodInfo, MethodInfo>
+        {
+            [Handler(nameof(Instructions.Add))] = Arithmetic(nameof(UInt256.Add), 2),
+            [Handler(nameof(Instructions.Mul))] = Arithmetic(nameof(UInt256.Multiply), 2),
+            [Handler(nameof(Instructions.Sub))] = Arithmetic(nameof(UInt256.Subtract), 2),
+            [Handler(nameof(Instructions.Div))] = Arithmetic(nameof(UInt256.Divide), 2),
+            [Handler(nameof(Instructions.SDiv))] = Arithmetic(nameof(UInt256.SignedDivide), 2),
+            [Handler(nameof(Instructions.Mod))] = Arithmetic(nameof(UInt256.Mod), 2),
+            [Handler(nameof(Instructions.SMod))] = Arithmetic(nameof(UInt256.SignedMod), 2),
+            [Handler(nameof(Instructions.AddMod))] = Arithmetic(nameof(UInt256.AddMod), 3),
+            [Handler(nameof(Instructions.MulMod))] = Arithmetic(nameof(UInt256.MulMod), 3),
+            [Handler(nameof(Instructions.SignExtend))] = Arithmetic(nameof(UInt256.SignExtend), 2),
+            [Handler(nameof(Instructions.And))] = Arithmetic(nameof(UInt256.And), 2),
+            [Handler(nameof(Instructions.Or))] = Arithmetic(nameof(UInt256.Or), 2),
+            [Handler(nameof(Instructions.Xor))] = Arithmetic(nameof(UInt256.Xor), 2),
+            [Handler(nameof(Instructions.Not))] = Arithmetic(nameof(UInt256.Not), 1),
+            [Handler(nameof(Instructions.Byte))] = Arithmetic(nameof(UInt256.Byte), 2),
+            [Handler(nameof(Instructions.Lt))] = Helper(nameof(CompiledHelpers.Lt)),
+            [Handler(nameof(Instructions.Gt))] = Helper(nameof(CompiledHelpers.Gt)),
+            [Handler(nameof(Instructions.SLt))] = Helper(nameof(CompiledHelpers.SLt)),
+            [Handler(nameof(Instructions.SGt))] = Helper(nameof(CompiledHelpers.SGt)),
+            [Handler(nameof(Instructions.Eq))] = Helper(nameof(CompiledHelpers.Eq)),
+            [Handler(nameof(Instructions.IsZero))] = Helper(nameof(CompiledHelpers.IsZero)),
+            [Handler(nameof(Instructions.Shl))] = Helper(nameof(CompiledHelpers.Shl)),
+            [Handler(nameof(Instructions.Shr))] = Helper(nameof(CompiledHelpers.Shr)),
+            [Handler(nameof(Instructions.Sar))] = Helper(nameof(CompiledHelpers.Sar)),
+        };
+        Debug.Assert(operations.All(o => o.Key is not null && o.Value is not null));
+        return operations;
+    }
+
+    /// <summary>A word on the compile-time stack: a constant, or the value of a local.</summary>
+    private readonly record struct StackWord(UInt256 Constant, LocalBuilder? Local)
+    {
+        public bool IsConstant => Local is null;
+
+        public static StackWord Of(in UInt256 constant) => new(constant, null);
+
+        public static StackWord Of(LocalBuilder local) => new(default, local);
+    }
 
     /// <summary>One decoded instruction.</summary>
     private readonly record struct Instruction(int Pc, byte Op, UInt256 Immediate);
@@ -138,17 +214,18 @@ public static class EvmCompiler
             blockAtPc[blockPc[b]] = b;
         }
 
-        bool[] interpreted = ColdBlocks(instructions, blocks, blockAtPc, jumps, infos);
-        var constants = new List<UInt256>();
+        bool[] interpreted = ColdBlocks(instructions, blocks, blockAtPc, jumps, infos, budgets.ColdRunInstructions);
         InstructionTable table = InstructionTable.For(fork);
         var compiled = new CompiledContract(blockAtPc, blockPc, table) { Blocks = blocks.Count, ColdBlocks = interpreted.Count(x => x) };
         OpcodeInfo[] infoArray = infos.ToArray();
         int next = 0;
         while (next < blocks.Count && compiled.Regions.Count < budgets.MaxRegions && Stopwatch.GetElapsedTime(started) < budgets.MaxTime)
         {
-            var method = new DynamicMethod("metisvm_region", typeof(int), [typeof(CompiledContract), ContextByRef], typeof(EvmCompiler).Module, skipVisibility: true);
+            // Locals are not zeroed on entry: every one is written before it is read (a word operation's or load's
+            // result, an operand constant, a JUMPI condition), and zeroing a region's UInt256 locals costs each entry.
+            var method = new DynamicMethod("metisvm_region", typeof(int), [typeof(CompiledContract), ContextByRef], typeof(EvmCompiler).Module, skipVisibility: true) { InitLocals = false };
             ILGenerator il = method.GetILGenerator();
-            int end = new Emitter(il, instructions, blocks, blockAtPc, blockPc, interpreted, jumps, table, infoArray, constants, next, budgets.RegionIlBytes).Emit();
+            int end = new Emitter(il, instructions, blocks, blockAtPc, blockPc, interpreted, jumps, table, infoArray, next, budgets.RegionIlBytes).Emit();
             compiled.IlBytes += il.ILOffset;
             Array.Fill(compiled.RegionOfBlock, compiled.Regions.Count, next, end - next);
             compiled.Regions.Add((CompiledRegion)method.CreateDelegate(typeof(CompiledRegion), compiled));
@@ -156,7 +233,6 @@ public static class EvmCompiler
         }
 
         compiled.InterpretedBlocks = blocks.Count - next;
-        compiled.Constants = [.. constants];
         foreach (CompiledRegion region in compiled.Regions)
         {
             WarmUp(region);
@@ -263,7 +339,7 @@ public static class EvmCompiler
     /// and a jump with its destination on the stack to any JUMPDEST), so each runs at most once per frame; long
     /// straight-line code compiled costs more in instruction-cache misses than interpreting it once.
     /// </summary>
-    private static bool[] ColdBlocks(List<Instruction> instructions, List<Block> blocks, int[] blockAtPc, JumpDestinations jumps, ReadOnlySpan<OpcodeInfo> infos)
+    private static bool[] ColdBlocks(List<Instruction> instructions, List<Block> blocks, int[] blockAtPc, JumpDestinations jumps, ReadOnlySpan<OpcodeInfo> infos, int minColdRun)
     {
         // Node blocks.Count stands for "any JUMPDEST": dynamic jumps lead to it, it leads to every JUMPDEST block.
         int anyJumpDest = blocks.Count;
@@ -322,7 +398,7 @@ public static class EvmCompiler
                 continue;
             }
 
-            if (runInstructions >= MinColdRun)
+            if (runInstructions >= minColdRun)
             {
                 Array.Fill(interpreted, true, runStart, b - runStart);
             }
@@ -431,7 +507,6 @@ public static class EvmCompiler
         JumpDestinations jumps,
         InstructionTable table,
         OpcodeInfo[] infos,
-        List<UInt256> constants,
         int firstBlock,
         int ilBudget)
     {
@@ -439,13 +514,30 @@ public static class EvmCompiler
         private readonly Label?[] _blockLabels = new Label?[blocks.Count];
         private readonly List<int> _referenced = [];
         private Label _exit;
+        private Label _outOfGas;
         private Label _dispatch;
         private LocalBuilder _target = null!;
+
+        /// <summary>
+        /// The block's stack above the frame's slots as the IL knows it: words pushed and not yet stored, each a
+        /// constant or a local (bottom first). The slots hold <c>Sp</c> words below them. Stored (and <c>Sp</c> moved)
+        /// before anything that reads the frame's stack or may leave the block, so at every such point the frame is
+        /// exactly the interpreter's.
+        /// </summary>
+        private readonly List<StackWord> _pending = [];
+
+        /// <summary>UInt256 locals for pending words, reused once no pending word refers to them.</summary>
+        private readonly List<LocalBuilder> _wordLocals = [];
+
+        /// <summary>Per operand position: a constant operand's value while a word operation reads it.</summary>
+        private readonly LocalBuilder?[] _operandLocals = new LocalBuilder?[3];
+        private LocalBuilder? _condition;
 
         /// <summary>Emits the region; returns the index of the first block after it.</summary>
         public int Emit()
         {
             _exit = il.DefineLabel();
+            _outOfGas = il.DefineLabel();
             _dispatch = il.DefineLabel();
             _target = il.DeclareLocal(typeof(int));
 
@@ -519,6 +611,9 @@ public static class EvmCompiler
             il.Emit(OpCodes.Ldloc, _target);
             il.Emit(OpCodes.Call, LeaveMethod);
             il.Emit(OpCodes.Ret);
+
+            il.MarkLabel(_outOfGas);
+            EmitReturn(StepResult.OutOfGas);
 
             // A handler's non-Continue result is on the IL stack.
             il.MarkLabel(_exit);
@@ -603,29 +698,11 @@ public static class EvmCompiler
                 }
 
                 segmentStart = !IsGasFree(ins.Op);
-                bool fusedJump = IsPush(ins.Op) && i + 1 < end && instructions[i + 1].Op is (byte)Opcode.JUMP or (byte)Opcode.JUMPI;
-                if (fusedJump)
-                {
-                    Instruction jump = instructions[++i];
-                    if (jump.Op == (byte)Opcode.JUMP)
-                    {
-                        EmitConstantJump(ins.Immediate);
-                    }
-                    else
-                    {
-                        Label notTaken = il.DefineLabel();
-                        il.Emit(OpCodes.Ldarg_1);
-                        il.Emit(OpCodes.Call, PopConditionMethod);
-                        il.Emit(OpCodes.Brfalse, notTaken);
-                        EmitConstantJump(ins.Immediate);
-                        il.MarkLabel(notTaken);
-                    }
-
-                    continue;
-                }
-
                 EmitInstruction(ins);
             }
+
+            // Falling through into the next block (a leader, or a cut of a long block).
+            StorePending();
         }
 
         /// <summary>Checks and charges the static gas of the segment from instruction <paramref name="from"/> to the first that is not gas-free.</summary>
@@ -651,16 +728,13 @@ public static class EvmCompiler
             il.Emit(OpCodes.Ldfld, GasField);
             il.Emit(OpCodes.Ldc_I8, gas);
             il.Emit(OpCodes.Bge, enough);
+
+            // The interpreter takes over here: with the words a memory operation left pending stored (on this path only).
+            EmitStores();
             EmitInterpretFrom(instructions[from].Pc);
             il.MarkLabel(enough);
-            il.Emit(OpCodes.Ldarg_1);
-            il.Emit(OpCodes.Dup);
-            il.Emit(OpCodes.Ldfld, GasField);
-            il.Emit(OpCodes.Ldc_I8, gas);
-            il.Emit(OpCodes.Sub);
-            il.Emit(OpCodes.Stfld, GasField);
+            EmitAddToField(GasField, -gas);
         }
-
 
         /// <summary>A taken jump to a constant destination (its PUSH and pop elided): the block, or InvalidJump.</summary>
         private void EmitConstantJump(in UInt256 destination)
@@ -689,67 +763,60 @@ public static class EvmCompiler
                 return;
             }
 
+            nint handler = (nint)table.Entries[op].Handler;
+            HandlersByEntryPoint.TryGetValue(handler, out MethodInfo? method);
+            if (method is not null && WordOperations.TryGetValue(method, out MethodInfo? operation))
+            {
+                EmitWordOperation(operation, _infos[op].Pops);
+                return;
+            }
+
+            if (method is not null && MemoryOperations.TryGetValue(method, out MethodInfo? memoryOperation))
+            {
+                EmitMemoryOperation(memoryOperation, _infos[op].Pops, _infos[op].Pushes);
+                return;
+            }
+
             switch ((Opcode)op)
             {
                 case Opcode.JUMPDEST:
                     return;
+                case Opcode.PC:
+                    _pending.Add(StackWord.Of(new UInt256((ulong)ins.Pc)));
+                    return;
                 case Opcode.POP:
+                    if (_pending.Count > 0)
+                    {
+                        _pending.RemoveAt(_pending.Count - 1);
+                        return;
+                    }
+
                     il.Emit(OpCodes.Ldarg_1);
                     il.Emit(OpCodes.Call, PopMethod);
                     return;
                 case >= Opcode.PUSH0 and <= Opcode.PUSH32:
-                    il.Emit(OpCodes.Ldarg_1);
-                    if (ins.Immediate.IsUInt64)
-                    {
-                        il.Emit(OpCodes.Ldc_I8, (long)ins.Immediate.U0);
-                        il.Emit(OpCodes.Call, PushWordMethod);
-                    }
-                    else
-                    {
-                        il.Emit(OpCodes.Ldarg_0);
-                        il.Emit(OpCodes.Ldfld, ConstantsField);
-                        il.Emit(OpCodes.Ldc_I4, constants.Count);
-                        il.Emit(OpCodes.Call, PushConstantMethod);
-                        constants.Add(ins.Immediate);
-                    }
-
+                    _pending.Add(StackWord.Of(ins.Immediate));
                     return;
                 case >= Opcode.DUP1 and <= Opcode.DUP16:
-                    il.Emit(OpCodes.Ldarg_1);
-                    il.Emit(OpCodes.Ldc_I4, op - (byte)Opcode.DUP1 + 1);
-                    il.Emit(OpCodes.Call, DupMethod);
+                    EmitDup(op - (byte)Opcode.DUP1 + 1);
                     return;
                 case >= Opcode.SWAP1 and <= Opcode.SWAP16:
-                    il.Emit(OpCodes.Ldarg_1);
-                    il.Emit(OpCodes.Ldc_I4, op - (byte)Opcode.SWAP1 + 1);
-                    il.Emit(OpCodes.Call, SwapMethod);
+                    EmitSwap(op - (byte)Opcode.SWAP1 + 1);
                     return;
                 case Opcode.JUMP:
+                    EmitJump();
+                    return;
                 case Opcode.JUMPI:
-                    il.Emit(OpCodes.Ldarg_0);
-                    il.Emit(OpCodes.Ldarg_1);
-                    il.Emit(OpCodes.Call, op == (byte)Opcode.JUMP ? PopJumpMethod : PopJumpIMethod);
-                    il.Emit(OpCodes.Stloc, _target);
-                    if (op == (byte)Opcode.JUMP)
-                    {
-                        il.Emit(OpCodes.Br, _dispatch);
-                    }
-                    else
-                    {
-                        il.Emit(OpCodes.Ldloc, _target);
-                        il.Emit(OpCodes.Ldc_I4, CompiledHelpers.NotTaken);
-                        il.Emit(OpCodes.Bne_Un, _dispatch);
-                    }
-
+                    EmitJumpI();
                     return;
                 default:
-                    // The interpreter's handler for this fork, with Pc just past the opcode as it expects.
+                    // The interpreter's handler for this fork, on the frame's stack, with Pc just past the opcode as it expects.
+                    StorePending();
                     il.Emit(OpCodes.Ldarg_1);
                     il.Emit(OpCodes.Ldc_I4, ins.Pc + 1);
                     il.Emit(OpCodes.Stfld, PcField);
                     il.Emit(OpCodes.Ldarg_1);
-                    nint handler = (nint)table.Entries[op].Handler;
-                    if (HandlersByEntryPoint.TryGetValue(handler, out MethodInfo? method))
+                    if (method is not null)
                     {
                         il.Emit(OpCodes.Call, method);
                     }
@@ -764,6 +831,364 @@ public static class EvmCompiler
                     il.Emit(OpCodes.Brtrue, _exit);
                     il.Emit(OpCodes.Pop);
                     return;
+            }
+        }
+
+        /// <summary>
+        /// A word operation popping <paramref name="operands"/> words and pushing one: folded when every operand is a
+        /// pending constant, else computed into a local from pending words and the frame's top slots.
+        /// </summary>
+        private void EmitWordOperation(MethodInfo operation, int operands)
+        {
+            int count = _pending.Count;
+            if (count >= operands && Enumerable.Range(count - operands, operands).All(i => _pending[i].IsConstant))
+            {
+                // Compile time runs the very routine the IL would call.
+                object?[] arguments = new object?[operands + 1];
+                for (int i = 0; i < operands; i++)
+                {
+                    arguments[i] = _pending[count - 1 - i].Constant;
+                }
+
+                operation.Invoke(null, arguments);
+                _pending.RemoveRange(count - operands, operands);
+                _pending.Add(StackWord.Of((UInt256)arguments[operands]!));
+                return;
+            }
+
+            LocalBuilder result = FreeWordLocal();
+            EmitOperandAddresses(operands);
+            il.Emit(OpCodes.Ldloca, result);
+            il.Emit(OpCodes.Call, operation);
+            PopOperands(operands);
+            _pending.Add(StackWord.Of(result));
+        }
+
+        /// <summary>
+        /// MLOAD/MSTORE/MSTORE8 on their operands where they are (pending words need not be stored): the routine's
+        /// false is out of gas, which ends the frame.
+        /// </summary>
+        private void EmitMemoryOperation(MethodInfo operation, int operands, int pushes)
+        {
+            LocalBuilder? result = pushes == 1 ? FreeWordLocal() : null;
+            il.Emit(OpCodes.Ldarg_1);
+            EmitOperandAddresses(operands);
+            if (result is not null)
+            {
+                il.Emit(OpCodes.Ldloca, result);
+            }
+
+            il.Emit(OpCodes.Call, operation);
+            il.Emit(OpCodes.Brfalse, _outOfGas);
+            PopOperands(operands);
+            if (result is not null)
+            {
+                _pending.Add(StackWord.Of(result));
+            }
+        }
+
+        /// <summary>Pushes the addresses of the top <paramref name="operands"/> words, top first: pending words' locals (a constant through an operand local), then frame slots.</summary>
+        private void EmitOperandAddresses(int operands)
+        {
+            int count = _pending.Count;
+            for (int i = 0; i < operands; i++)
+            {
+                if (i < count)
+                {
+                    StackWord word = _pending[count - 1 - i];
+                    if (word.IsConstant)
+                    {
+                        LocalBuilder local = _operandLocals[i] ??= il.DeclareLocal(typeof(UInt256));
+                        EmitConstant(word.Constant);
+                        il.Emit(OpCodes.Stloc, local);
+                        il.Emit(OpCodes.Ldloca, local);
+                    }
+                    else
+                    {
+                        il.Emit(OpCodes.Ldloca, word.Local!);
+                    }
+                }
+                else
+                {
+                    EmitSlotAddress(count - 1 - i);
+                }
+            }
+        }
+
+        /// <summary>Drops the top <paramref name="operands"/> words once an operation has read them: pending ones at compile time, the rest by moving <c>Sp</c>.</summary>
+        private void PopOperands(int operands)
+        {
+            int fromPending = Math.Min(operands, _pending.Count);
+            AddToSp(-(operands - fromPending));
+            _pending.RemoveRange(_pending.Count - fromPending, fromPending);
+        }
+
+        /// <summary>DUPn: a pending word is shared (locals are never written while a pending word refers to them); a slot is read into a local.</summary>
+        private void EmitDup(int n)
+        {
+            int count = _pending.Count;
+            if (n <= count)
+            {
+                _pending.Add(_pending[count - n]);
+                return;
+            }
+
+            LocalBuilder local = FreeWordLocal();
+            EmitSlotAddress(-(n - count));
+            il.Emit(OpCodes.Ldobj, typeof(UInt256));
+            il.Emit(OpCodes.Stloc, local);
+            _pending.Add(StackWord.Of(local));
+        }
+
+        /// <summary>SWAPn: pending words swap at compile time; a pending top with a slot through a local; two slots in the frame.</summary>
+        private void EmitSwap(int n)
+        {
+            int count = _pending.Count;
+            if (count == 0)
+            {
+                il.Emit(OpCodes.Ldarg_1);
+                il.Emit(OpCodes.Ldc_I4, n);
+                il.Emit(OpCodes.Call, SwapMethod);
+                return;
+            }
+
+            if (n < count)
+            {
+                (_pending[count - 1], _pending[count - 1 - n]) = (_pending[count - 1 - n], _pending[count - 1]);
+                return;
+            }
+
+            int depth = n + 1 - count;
+            LocalBuilder local = FreeWordLocal();
+            EmitSlotAddress(-depth);
+            il.Emit(OpCodes.Ldobj, typeof(UInt256));
+            il.Emit(OpCodes.Stloc, local);
+            EmitSlotAddress(-depth);
+            EmitValue(_pending[count - 1]);
+            il.Emit(OpCodes.Stobj, typeof(UInt256));
+            _pending[count - 1] = StackWord.Of(local);
+        }
+
+        /// <summary>JUMP: a constant destination is a direct branch; another goes through the dispatch switch.</summary>
+        private void EmitJump()
+        {
+            if (_pending.Count > 0 && _pending[^1].IsConstant)
+            {
+                UInt256 destination = _pending[^1].Constant;
+                _pending.RemoveAt(_pending.Count - 1);
+                StorePending();
+                EmitConstantJump(destination);
+                return;
+            }
+
+            EmitPopJump(PopJumpMethod);
+            il.Emit(OpCodes.Br, _dispatch);
+        }
+
+        /// <summary>A jump with its destination in the frame: the helper pops it and sets the block code to dispatch on.</summary>
+        private void EmitPopJump(MethodInfo popJump)
+        {
+            StorePending();
+            il.Emit(OpCodes.Ldarg_0);
+            il.Emit(OpCodes.Ldarg_1);
+            il.Emit(OpCodes.Call, popJump);
+            il.Emit(OpCodes.Stloc, _target);
+        }
+
+        /// <summary>
+        /// JUMPI: with a constant destination a direct branch on the condition (decided at compile time when it is a
+        /// constant, read from its local or the frame's top slot otherwise); else through the dispatch switch.
+        /// </summary>
+        private void EmitJumpI()
+        {
+            int count = _pending.Count;
+            if (count == 0 || !_pending[^1].IsConstant)
+            {
+                EmitPopJump(PopJumpIMethod);
+                il.Emit(OpCodes.Ldloc, _target);
+                il.Emit(OpCodes.Ldc_I4, CompiledHelpers.NotTaken);
+                il.Emit(OpCodes.Bne_Un, _dispatch);
+                return;
+            }
+
+            UInt256 destination = _pending[^1].Constant;
+            Label notTaken = il.DefineLabel();
+            if (count == 1)
+            {
+                _pending.Clear();
+                il.Emit(OpCodes.Ldarg_1);
+                il.Emit(OpCodes.Call, PopConditionMethod);
+                il.Emit(OpCodes.Brfalse, notTaken);
+                EmitConstantJump(destination);
+                il.MarkLabel(notTaken);
+                return;
+            }
+
+            StackWord condition = _pending[count - 2];
+            _pending.RemoveRange(count - 2, 2);
+            if (condition.IsConstant)
+            {
+                StorePending();
+                if (!condition.Constant.IsZero)
+                {
+                    EmitConstantJump(destination);
+                }
+
+                return;
+            }
+
+            _condition ??= il.DeclareLocal(typeof(bool));
+            il.Emit(OpCodes.Ldloca, condition.Local!);
+            il.Emit(OpCodes.Call, IsZeroMethod);
+            il.Emit(OpCodes.Stloc, _condition);
+            StorePending();
+            il.Emit(OpCodes.Ldloc, _condition);
+            il.Emit(OpCodes.Brtrue, notTaken);
+            EmitConstantJump(destination);
+            il.MarkLabel(notTaken);
+        }
+
+        /// <summary>Stores the pending words into the frame's slots above <c>Sp</c> and moves <c>Sp</c> past them.</summary>
+        private void StorePending()
+        {
+            EmitStores();
+            _pending.Clear();
+        }
+
+        /// <summary>The IL of <see cref="StorePending"/>, leaving the compile-time stack as it is (for a path that leaves the block).</summary>
+        private void EmitStores()
+        {
+            for (int i = 0; i < _pending.Count; i++)
+            {
+                EmitSlotAddress(i);
+                EmitValue(_pending[i]);
+                il.Emit(OpCodes.Stobj, typeof(UInt256));
+            }
+
+            AddToSp(_pending.Count);
+        }
+
+        /// <summary>A UInt256 local no pending word refers to.</summary>
+        private LocalBuilder FreeWordLocal()
+        {
+            foreach (LocalBuilder local in _wordLocals)
+            {
+                if (!_pending.Exists(w => w.Local == local))
+                {
+                    return local;
+                }
+            }
+
+            LocalBuilder fresh = il.DeclareLocal(typeof(UInt256));
+            _wordLocals.Add(fresh);
+            return fresh;
+        }
+
+        /// <summary>Pushes the address of the frame's slot <c>Sp + offset</c>.</summary>
+        private void EmitSlotAddress(int offset)
+        {
+            il.Emit(OpCodes.Ldarg_1);
+            il.Emit(OpCodes.Ldflda, StackField);
+            il.Emit(OpCodes.Ldarg_1);
+            il.Emit(OpCodes.Ldfld, SpField);
+            if (offset != 0)
+            {
+                EmitInt(offset);
+                il.Emit(OpCodes.Add);
+            }
+
+            il.Emit(OpCodes.Call, StackSlotMethod);
+        }
+
+        private void AddToSp(int delta)
+        {
+            if (delta != 0)
+            {
+                EmitAddToField(SpField, delta);
+            }
+        }
+
+        /// <summary><c>c.field += delta</c> for the context's <c>Sp</c> (int) or <c>Gas</c> (long).</summary>
+        private void EmitAddToField(FieldInfo field, long delta)
+        {
+            il.Emit(OpCodes.Ldarg_1);
+            il.Emit(OpCodes.Dup);
+            il.Emit(OpCodes.Ldfld, field);
+            if (field.FieldType == typeof(long))
+            {
+                il.Emit(OpCodes.Ldc_I8, delta);
+            }
+            else
+            {
+                EmitInt(checked((int)delta));
+            }
+
+            il.Emit(OpCodes.Add);
+            il.Emit(OpCodes.Stfld, field);
+        }
+
+        private void EmitValue(in StackWord word)
+        {
+            if (word.IsConstant)
+            {
+                EmitConstant(word.Constant);
+            }
+            else
+            {
+                il.Emit(OpCodes.Ldloc, word.Local!);
+            }
+        }
+
+        /// <summary>A constant word as four immediates (the JIT folds them into what uses it).</summary>
+        private void EmitConstant(in UInt256 value)
+        {
+            EmitLimb(value.U0);
+            EmitLimb(value.U1);
+            EmitLimb(value.U2);
+            EmitLimb(value.U3);
+            il.Emit(OpCodes.Newobj, WordConstructor);
+        }
+
+        /// <summary>An int in its shortest IL form (the region budget counts IL bytes).</summary>
+        private void EmitInt(int value)
+        {
+            switch (value)
+            {
+                case >= -1 and <= 8:
+                    il.Emit(value switch
+                    {
+                        -1 => OpCodes.Ldc_I4_M1,
+                        0 => OpCodes.Ldc_I4_0,
+                        1 => OpCodes.Ldc_I4_1,
+                        2 => OpCodes.Ldc_I4_2,
+                        3 => OpCodes.Ldc_I4_3,
+                        4 => OpCodes.Ldc_I4_4,
+                        5 => OpCodes.Ldc_I4_5,
+                        6 => OpCodes.Ldc_I4_6,
+                        7 => OpCodes.Ldc_I4_7,
+                        _ => OpCodes.Ldc_I4_8,
+                    });
+                    break;
+                case >= sbyte.MinValue and <= sbyte.MaxValue:
+                    il.Emit(OpCodes.Ldc_I4_S, (sbyte)value);
+                    break;
+                default:
+                    il.Emit(OpCodes.Ldc_I4, value);
+                    break;
+            }
+        }
+
+        /// <summary>A 64-bit limb in the shortest IL: most constants are small, so most limbs are an int widened.</summary>
+        private void EmitLimb(ulong limb)
+        {
+            if (limb <= int.MaxValue)
+            {
+                EmitInt((int)limb);
+                il.Emit(OpCodes.Conv_U8);
+            }
+            else
+            {
+                il.Emit(OpCodes.Ldc_I8, (long)limb);
             }
         }
 

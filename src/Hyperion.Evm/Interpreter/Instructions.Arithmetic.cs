@@ -203,5 +203,5 @@ internal static partial class Instructions
     }
 
     /// <summary>A shift amount for UInt256's shifts: anything of 256 or more shifts everything out.</summary>
-    private static int ShiftAmount(in UInt256 shift) => shift.IsUInt64 && shift.U0 < 256 ? (int)shift.U0 : 256;
+    internal static int ShiftAmount(in UInt256 shift) => shift.IsUInt64 && shift.U0 < 256 ? (int)shift.U0 : 256;
 }

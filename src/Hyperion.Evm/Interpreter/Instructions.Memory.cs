@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Hyperion.Core;
 
 namespace Hyperion.Evm.Interpreter;
@@ -13,40 +14,85 @@ internal static partial class Instructions
     public static StepResult MLoad(ref InstructionContext c)
     {
         ref UInt256 offset = ref c.Stack[c.Sp - 1];
-        EvmMemory memory = c.Frame.Memory;
-        if (!ChargeMemory(memory, ref c.Gas, in offset, 32))
+        if (!LoadWord(ref c, in offset, out UInt256 word))
         {
             return StepResult.OutOfGas;
         }
 
-        offset = UInt256.FromBigEndian(memory.Slice((long)offset.U0, 32));
+        offset = word;
         return StepResult.Continue;
     }
 
     public static StepResult MStore(ref InstructionContext c)
     {
-        EvmMemory memory = c.Frame.Memory;
-        if (!ChargeMemory(memory, ref c.Gas, in c.Stack[c.Sp - 1], 32))
+        if (!StoreWord(ref c, in c.Stack[c.Sp - 1], in c.Stack[c.Sp - 2]))
         {
             return StepResult.OutOfGas;
         }
 
-        c.Stack[c.Sp - 2].WriteBigEndian(memory.Slice((long)c.Stack[c.Sp - 1].U0, 32));
         c.Sp -= 2;
         return StepResult.Continue;
     }
 
     public static StepResult MStore8(ref InstructionContext c)
     {
-        EvmMemory memory = c.Frame.Memory;
-        if (!ChargeMemory(memory, ref c.Gas, in c.Stack[c.Sp - 1], 1))
+        if (!StoreByte(ref c, in c.Stack[c.Sp - 1], in c.Stack[c.Sp - 2]))
         {
             return StepResult.OutOfGas;
         }
 
-        memory.Slice((long)c.Stack[c.Sp - 1].U0, 1)[0] = (byte)c.Stack[c.Sp - 2].U0;
         c.Sp -= 2;
         return StepResult.Continue;
+    }
+
+    // MLOAD, MSTORE and MSTORE8 on their operands (top of stack first) wherever those are: the handlers' frame slots,
+    // or the compiled tier's locals. False: out of gas for the memory expansion.
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool LoadWord(ref InstructionContext c, in UInt256 offset, out UInt256 word)
+    {
+        bool charged = ChargedSlice(ref c, in offset, 32, out Span<byte> source);
+        word = charged ? UInt256.FromBigEndian(source) : default;
+        return charged;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool StoreWord(ref InstructionContext c, in UInt256 offset, in UInt256 value)
+    {
+        bool charged = ChargedSlice(ref c, in offset, 32, out Span<byte> target);
+        if (charged)
+        {
+            value.WriteBigEndian(target);
+        }
+
+        return charged;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool StoreByte(ref InstructionContext c, in UInt256 offset, in UInt256 value)
+    {
+        bool charged = ChargedSlice(ref c, in offset, 1, out Span<byte> target);
+        if (charged)
+        {
+            target[0] = (byte)value.U0;
+        }
+
+        return charged;
+    }
+
+    /// <summary>Charges the memory expansion to [offset, offset+size) and gives that memory; false (and nothing) when out of gas.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool ChargedSlice(ref InstructionContext c, in UInt256 offset, int size, out Span<byte> slice)
+    {
+        EvmMemory memory = c.Frame.Memory;
+        if (!ChargeMemory(memory, ref c.Gas, in offset, (ulong)size))
+        {
+            slice = default;
+            return false;
+        }
+
+        slice = memory.Slice((long)offset.U0, size);
+        return true;
     }
 
     public static StepResult MCopy(ref InstructionContext c)

@@ -40,6 +40,78 @@ public sealed class CompiledTierDifferentialTests
         }
     }
 
+    /// <summary>
+    /// Straight-line code compiled rather than interpreted as cold, shaped for the compile-time stack: constants that
+    /// fold (PUSH PUSH op, PUSH1 0xe0 SHR, masks), deep DUP/SWAP over pending words and the frame's slots, word
+    /// operations between them, constant and computed JUMPI conditions, and side effects (SSTORE, MSTORE, LOG, GAS)
+    /// before a stack underflow or an out-of-gas later in the same block.
+    /// </summary>
+    [Fact]
+    public void CompiledBlocksMatchTheInterpreterOnFoldingShufflingAndMidBlockFailures()
+    {
+        EvmCompiler.Budgets saved = EvmCompiler.CurrentBudgets;
+        try
+        {
+            EvmCompiler.CurrentBudgets = EvmCompiler.Budgets.Default with { ColdRunInstructions = int.MaxValue };
+            var random = new Random(Seed + 2);
+            var clock = Stopwatch.StartNew();
+            int programs = 0, succeeded = 0, failed = 0;
+            while (programs < MaxPrograms && clock.Elapsed < Budget)
+            {
+                byte[] code = BlockShapes(random);
+                long gas = random.Next(4) == 0 ? random.Next(0, 400) : random.Next(400, 200_000);
+                byte[] input = new byte[random.Next(0, 70)];
+                random.NextBytes(input);
+                if (AssertSameOutcome(code, [], gas, input, programs))
+                {
+                    succeeded++;
+                }
+                else
+                {
+                    failed++;
+                }
+
+                programs++;
+            }
+
+            Assert.True(programs >= 100, $"only {programs} programs ran within the budget");
+            Assert.True(succeeded >= programs / 5 && failed >= programs / 10, $"{succeeded} succeeded and {failed} failed of {programs}");
+        }
+        finally
+        {
+            EvmCompiler.CurrentBudgets = saved;
+        }
+    }
+
+    [Fact]
+    public void ConstantOperandsAreFoldedAtCompileTime()
+    {
+        // x = (1 + 2) * 3 ... forty constant steps, then SSTORE; once with a constant start, once with CALLVALUE.
+        static byte[] Chain(byte start)
+        {
+            var code = new List<byte>(start == (byte)Opcode.CALLVALUE ? [start] : [(byte)Opcode.PUSH1, start]);
+            for (int i = 0; i < 40; i++)
+            {
+                code.AddRange([(byte)Opcode.PUSH1, (byte)(i + 2), i % 2 == 0 ? (byte)Opcode.ADD : (byte)Opcode.MUL]);
+            }
+
+            code.AddRange([(byte)Opcode.PUSH1, 0, (byte)Opcode.SSTORE, (byte)Opcode.STOP]);
+            return [.. code];
+        }
+
+        var budgets = EvmCompiler.Budgets.Default with { ColdRunInstructions = int.MaxValue };
+        byte[] folded = Chain(1), computed = Chain((byte)Opcode.CALLVALUE);
+        int foldedIl = EvmCompiler.TryCompile(folded, JumpDestinations.Analyze(folded), Fork.Cancun, budgets)!.IlBytes;
+        int computedIl = EvmCompiler.TryCompile(computed, JumpDestinations.Analyze(computed), Fork.Cancun, budgets)!.IlBytes;
+        // Folded, the chain is one constant stored; computed, every step is a call on locals.
+        Assert.True(foldedIl * 4 < computedIl, $"IL folded {foldedIl} bytes, computed {computedIl}");
+        for (long gas = 0; gas < 22_400; gas += gas < 200 ? 7 : 1_999)
+        {
+            AssertSameOutcome(folded, [], gas, [], (int)gas);
+            AssertSameOutcome(computed, [], gas, [], (int)gas);
+        }
+    }
+
     [Fact]
     public void CompileBudgetsBoundRegionsAndLeaveTheRestToTheInterpreter()
     {
@@ -274,6 +346,125 @@ public sealed class CompiledTierDifferentialTests
         }
 
         // Running off the end returns the memory, so that what the program computed there is compared too.
+        code.AddRange([(byte)Opcode.MSIZE, (byte)Opcode.PUSH1, 0, (byte)Opcode.RETURN]);
+        return [.. code];
+    }
+
+    /// <summary>Straight-line blocks for <see cref="CompiledBlocksMatchTheInterpreterOnFoldingShufflingAndMidBlockFailures"/>.</summary>
+    private static byte[] BlockShapes(Random random)
+    {
+        // Mostly 17 words first (constants and values only known at run time), sometimes fewer so deep DUP/SWAP underflow.
+        var code = new List<byte>();
+        int words = random.Next(4) == 0 ? random.Next(17) : 17;
+        for (int i = 0; i < words; i++)
+        {
+            switch (random.Next(4))
+            {
+                case 0:
+                    code.Add((byte)Opcode.CALLVALUE);
+                    break;
+                case 1:
+                    code.AddRange([(byte)Opcode.PUSH1, (byte)random.Next(0, 64), (byte)Opcode.CALLDATALOAD]);
+                    break;
+                default:
+                    code.AddRange([(byte)Opcode.PUSH1, (byte)random.Next(256)]);
+                    break;
+            }
+        }
+
+        ReadOnlySpan<byte> wordOps =
+        [
+            0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0b, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17,
+            0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d,
+        ];
+        int length = code.Count + random.Next(10, 160);
+        while (code.Count < length)
+        {
+            int pick = random.Next(100);
+            if (pick < 15)
+            {
+                // A constant operation: PUSH PUSH op, or a constant shift/mask of what is there.
+                if (random.Next(2) == 0)
+                {
+                    code.AddRange([(byte)Opcode.PUSH1, (byte)random.Next(256)]);
+                }
+
+                code.AddRange(random.Next(3) switch
+                {
+                    0 => [(byte)Opcode.PUSH1, 0xe0, (byte)Opcode.SHR],
+                    1 => [0x63, 0xff, 0xff, 0xff, 0xff, (byte)Opcode.AND],
+                    _ => [(byte)Opcode.PUSH1, (byte)random.Next(256), wordOps[random.Next(wordOps.Length)]],
+                });
+            }
+            else if (pick < 25)
+            {
+                int n = random.Next(1, 33);
+                code.Add((byte)((int)Opcode.PUSH1 + n - 1));
+                for (int i = 0; i < n; i++)
+                {
+                    code.Add((byte)(random.Next(3) == 0 ? 0xff : random.Next(256)));
+                }
+            }
+            else if (pick < 50)
+            {
+                code.Add((byte)random.Next((int)Opcode.DUP1, (int)Opcode.SWAP16 + 1));
+            }
+            else if (pick < 70)
+            {
+                code.Add(wordOps[random.Next(wordOps.Length)]);
+            }
+            else if (pick < 73)
+            {
+                code.Add((byte)Opcode.POP);
+            }
+            else if (pick < 75)
+            {
+                code.AddRange([(byte)Opcode.CALLVALUE, (byte)Opcode.PUSH1, (byte)random.Next(256)]);
+            }
+            else if (pick < 82)
+            {
+                // Side effects the interpreter must show exactly: a storage write, memory (also expanded past the gas
+                // left), a log, the gas left.
+                code.AddRange(random.Next(7) switch
+                {
+                    0 => [(byte)Opcode.DUP1, (byte)Opcode.PUSH1, (byte)random.Next(8), (byte)Opcode.SSTORE],
+                    1 => [(byte)Opcode.DUP1, (byte)Opcode.PUSH1, (byte)(32 * random.Next(4)), (byte)Opcode.MSTORE],
+                    2 => [(byte)Opcode.DUP1, (byte)Opcode.PUSH1, 0, (byte)Opcode.MSTORE, (byte)Opcode.PUSH1, 32, (byte)Opcode.PUSH1, 0, (byte)Opcode.LOG0],
+                    3 => [(byte)Opcode.PUSH1, (byte)random.Next(100), (byte)Opcode.MLOAD],
+                    4 => [0x81, 0x81, (byte)Opcode.MSTORE8],
+                    5 => [0x62, (byte)random.Next(4), 0, 0, random.Next(2) == 0 ? (byte)Opcode.MLOAD : (byte)Opcode.MSIZE],
+                    _ => [(byte)Opcode.GAS],
+                });
+            }
+            else if (pick < 90)
+            {
+                // A forward JUMPI over one instruction: constant, computed (ISZERO, LT) or slot condition.
+                code.AddRange(random.Next(4) switch
+                {
+                    0 => [(byte)Opcode.PUSH1, (byte)random.Next(2)],
+                    1 => [(byte)Opcode.DUP1, (byte)Opcode.ISZERO],
+                    2 => [0x81, 0x81, (byte)Opcode.LT],
+                    _ => [],
+                });
+                int over = code.Count + 5;
+                code.AddRange([0x61, (byte)(over >> 8), (byte)over, (byte)Opcode.JUMPI, random.Next(4) == 0 ? (byte)Opcode.INVALID : (byte)Opcode.POP, (byte)Opcode.JUMPDEST]);
+            }
+            else if (pick < 93)
+            {
+                // A jump to the next instruction with the destination computed (not a constant) or PUSHed twice.
+                int next = code.Count + (random.Next(2) == 0 ? 7 : 5);
+                code.AddRange(next == code.Count + 7
+                    ? [0x61, (byte)(next >> 8), (byte)next, (byte)Opcode.PUSH1, 0, (byte)Opcode.ADD, (byte)Opcode.JUMP, (byte)Opcode.JUMPDEST]
+                    : [0x61, (byte)(next >> 8), (byte)next, (byte)Opcode.DUP1, (byte)Opcode.JUMP, (byte)Opcode.JUMPDEST, (byte)Opcode.POP]);
+            }
+            else
+            {
+                code.Add((byte)Opcode.JUMPDEST);
+            }
+        }
+
+        // The stack's top words into storage, then memory returned: what the block computed becomes observable.
+        code.AddRange([(byte)Opcode.DUP1, (byte)Opcode.PUSH1, 8, (byte)Opcode.SSTORE, 0x81, (byte)Opcode.PUSH1, 9, (byte)Opcode.SSTORE]);
         code.AddRange([(byte)Opcode.MSIZE, (byte)Opcode.PUSH1, 0, (byte)Opcode.RETURN]);
         return [.. code];
     }
