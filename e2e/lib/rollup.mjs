@@ -136,7 +136,7 @@ export async function answers(url, piece, timeoutMs = 300_000) {
  * Starts anvil, deploys, and starts the sequencer, the verifier and the batcher. Options: l1BlockTime (s),
  * channelTimeout (L1 blocks), batcher: extra `hyperion batcher` arguments (e.g. ['--data-availability', 'blobs']).
  */
-export async function startRollup({ l1BlockTime = 1, channelTimeout = 50, batcher = [] } = {}) {
+export async function startRollup({ l1BlockTime = 1, channelTimeout = 50, batcher = [], sequencer = [] } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hyperion-rollup-e2e-'));
   const [l1Port, seqPort, verifierPort] = [await freePort(), await freePort(), await freePort()];
   const l1 = `http://127.0.0.1:${l1Port}`;
@@ -168,7 +168,7 @@ export async function startRollup({ l1BlockTime = 1, channelTimeout = 50, batche
     net.rollupConfig = path.join(dir, 'rollup.json');
     net.addresses = JSON.parse(fs.readFileSync(path.join(dir, 'addresses.json'), 'utf8'));
     net.sequencer = new Piece('sequencer', hyperion, ['sequencer', '--l1-rpc', l1, '--rollup-config', net.rollupConfig, '--sequencer-key', accounts[9].privateKey,
-      '--data-dir', path.join(dir, 'sequencer'), '--port', String(seqPort)]).start();
+      '--data-dir', path.join(dir, 'sequencer'), '--port', String(seqPort), ...sequencer]).start();
     pieces.push(net.sequencer);
     net.verifierNode = new Piece('verifier', hyperion, ['node', '--l1-rpc', l1, '--rollup-config', net.rollupConfig, '--data-dir', path.join(dir, 'verifier'),
       '--port', String(verifierPort)]).start();

@@ -15,7 +15,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 describe('rollup sequencer preconfirmations', { skip, timeout: 600_000 }, () => {
   let net;
-  before(async () => { net = await startRollup(); });
+  before(async () => { net = await startRollup({ sequencer: ['--preconfirm'] }); });
   after(async () => { await net?.stop(); });
 
   test('a receipt before the block seals, flashblocks with the deposit first, and the verifier\'s block has the same transaction and receipt', async () => {
