@@ -61,9 +61,6 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         _choice = measured ? new MeasuredExecutorChoice() : null;
     }
 
-    /// <summary>The measured costs (Stopwatch ticks per million gas, 0 until measured) when the choice is measured; else null.</summary>
-    public (long Sequential, long Parallel)? MeasuredCosts => _choice?.Costs;
-
     public ChainSpec Spec => _sequential.Spec;
 
     public ChainPrecompiles Precompiles => _sequential.Precompiles;
