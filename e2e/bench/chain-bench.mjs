@@ -7,14 +7,21 @@
 //   --preconfirm N instead measures only send → receipt for N transfers, one at a time (issue 14), on four nodes at
 //   once, interleaved: Hyperion with --block-time 1000 (receipts preconfirmed), Hyperion automine, anvil automine and
 //   anvil --block-time 1 (its receipts come with the block; --interval-samples of them, default 40, as each waits ~0.5 s).
+//   --reads-only 1 measures only 3. (no transaction phases) on every node in one run, interleaved over --rounds R
+//   (default 3; the median is reported): --hyperion label=/path/to/checkout (repeatable; default this checkout) and
+//   anvil. --clients P spreads the C concurrent requests over P worker threads (default 1), so that the client's own
+//   JSON and HTTP work runs on more than one core and is less of the limit; the same client measures every node.
 import { ethers } from 'ethers';
 import { compileContracts } from '../lib/compile.mjs';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startNode, devKeys, batch } from '../lib/node.mjs';
+import { Worker } from 'node:worker_threads';
 
-const args = Object.fromEntries(process.argv.slice(2).join(' ').split('--').filter(Boolean).map((a) => a.trim().split(/\s+/)));
+const argv = process.argv.slice(2).join(' ').split('--').filter(Boolean).map((a) => a.trim().split(/\s+/));
+const args = Object.fromEntries(argv);
+const hyperionCheckouts = argv.filter(([k]) => k === 'hyperion').map(([, v]) => v.split('='));
 const TXS = Number(args.txs ?? 10000);
 const SENDERS = Number(args.senders ?? 1000);
 const SECONDS = Number(args.seconds ?? 5);
@@ -88,6 +95,80 @@ async function preconfirmLatency(count, intervalSamples) {
     const r = percentiles(c.times);
     console.log(`| ${c.name} | ${r.samples} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${(r.p50 / ours.p50).toFixed(1)} |`);
   }
+}
+
+/** Requests per second of one method, from `clients` worker threads with `concurrency` requests in flight in all. */
+async function readsPerSecond(url, method, params, seconds, concurrency, clients) {
+  const code = `
+    const { parentPort, workerData: { url, body, seconds, inFlight } } = require('node:worker_threads');
+    (async () => {
+      let count = 0;
+      const deadline = performance.now() + seconds * 1000;
+      await Promise.all(Array.from({ length: inFlight }, async () => {
+        while (performance.now() < deadline) {
+          const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+          const reply = await res.json();
+          if (reply.error) throw new Error(reply.error.message);
+          count++;
+        }
+      }));
+      parentPort.postMessage(count);
+    })().catch((e) => { throw e; });`;
+  const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method, params });
+  const counts = await Promise.all(Array.from({ length: clients }, (_, i) => new Promise((resolve, reject) => {
+    const inFlight = Math.floor(concurrency / clients) + (i < concurrency % clients ? 1 : 0);
+    const worker = new Worker(code, { eval: true, workerData: { url, body, seconds, inFlight } });
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  })));
+  return counts.reduce((a, b) => a + b, 0) / seconds;
+}
+
+/** --reads-only: eth_call (ERC20 balanceOf) and eth_getBalance req/s on every node, interleaved round by round. */
+async function readsOnly() {
+  const rounds = Number(args.rounds ?? 3);
+  const clients = Number(args.clients ?? 1);
+  const checkouts = hyperionCheckouts.length > 0 ? hyperionCheckouts : [['hyperion', '.']];
+  const nodes = [...checkouts.map(([label, root]) => ({ label, kind: 'hyperion', root: path.resolve(root) })), { label: 'anvil', kind: 'anvil' }];
+  const { contracts } = compileContracts();
+  for (const n of nodes) {
+    n.node = await startNode({ kind: n.kind, root: n.root, extraArgs: n.kind === 'anvil' ? ['--accounts', '10'] : [] });
+    if (n.node.unavailable) throw new Error(`${n.label}: ${n.node.unavailable}`);
+    const provider = new ethers.JsonRpcProvider(n.node.url, undefined, { staticNetwork: true });
+    const owner = new ethers.Wallet(devKeys[0], provider);
+    const token = await new ethers.ContractFactory(contracts.HyperionToken.abi, contracts.HyperionToken.bytecode, owner).deploy(10n ** 30n);
+    await token.waitForDeployment();
+    const holder = owner.address;
+    n.reads = {
+      eth_call: [{ to: await token.getAddress(), data: token.interface.encodeFunctionData('balanceOf', [holder]) }, 'latest'],
+      eth_getBalance: [holder, 'latest'],
+    };
+    n.results = { eth_call: [], eth_getBalance: [] };
+    provider.destroy();
+  }
+  for (const n of nodes) {
+    for (const [method, params] of Object.entries(n.reads)) await readsPerSecond(n.node.url, method, params, 1, CONCURRENCY, clients); // JIT warm-up
+  }
+  for (let r = 0; r < rounds; r++) {
+    for (const method of ['eth_call', 'eth_getBalance']) {
+      for (const n of nodes) n.results[method].push(await readsPerSecond(n.node.url, method, n.reads[method], SECONDS, CONCURRENCY, clients));
+    }
+  }
+  for (const n of nodes) await n.node.stop();
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const anvil = nodes[nodes.length - 1];
+  console.log(`load: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; ${rounds} rounds of ${SECONDS} s, ${CONCURRENCY} requests in flight from ${clients} client thread(s)`);
+  console.log(`\n| method | ${nodes.map((n) => `${n.label} req/s`).join(' | ')} | ${nodes.slice(0, -1).map((n) => `${n.label}/anvil`).join(' | ')} |\n|---|${'---:|'.repeat(2 * nodes.length - 1)}`);
+  for (const method of ['eth_call', 'eth_getBalance']) {
+    const m = nodes.map((n) => median(n.results[method]));
+    console.log(`| ${method} | ${m.map((x) => x.toFixed(0)).join(' | ')} | ${m.slice(0, -1).map((x) => (x / m[m.length - 1]).toFixed(2)).join(' | ')} |`);
+  }
+  console.log(`\nall rounds: ${JSON.stringify(Object.fromEntries(nodes.map((n) => [n.label, n.results])))}`);
+}
+
+if (args['reads-only']) {
+  await readsOnly();
+  process.exit(0);
 }
 
 if (args.preconfirm) {

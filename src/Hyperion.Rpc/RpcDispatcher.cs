@@ -59,6 +59,17 @@ public sealed partial class RpcDispatcher
     /// <summary>Returns the UTF-8 response, or null when nothing must be sent (only notifications).</summary>
     public async ValueTask<byte[]?> DispatchAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
+        var output = new ArrayBufferWriter<byte>(256);
+        return await DispatchAsync(payload, output, cancellationToken).ConfigureAwait(false) ? output.WrittenSpan.ToArray() : null;
+    }
+
+    /// <summary>
+    /// Writes the UTF-8 response to <paramref name="output"/>; false when nothing must be sent (only notifications).
+    /// The payload is read in place: it must stay unchanged until this completes.
+    /// </summary>
+    public async ValueTask<bool> DispatchAsync(ReadOnlyMemory<byte> payload, IBufferWriter<byte> output, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(output);
         JsonDocument document;
         try
         {
@@ -66,7 +77,7 @@ public sealed partial class RpcDispatcher
         }
         catch (JsonException)
         {
-            return WriteSingle(w => WriteError(w, null, RpcErrorCodes.ParseError, "parse error", null));
+            return Write(output, RpcResponse.Error(null, RpcErrorCodes.ParseError, "parse error", null));
         }
 
         using (document)
@@ -75,19 +86,18 @@ public sealed partial class RpcDispatcher
             if (root.ValueKind != JsonValueKind.Array)
             {
                 var single = await HandleIsolatedAsync(root, cancellationToken).ConfigureAwait(false);
-                return single is null ? null : WriteSingle(single.Write);
+                return single is not null && Write(output, single);
             }
 
             int length = root.GetArrayLength();
             if (length == 0)
             {
-                return WriteSingle(w => WriteError(w, null, RpcErrorCodes.InvalidRequest, "empty batch", null));
+                return Write(output, RpcResponse.Error(null, RpcErrorCodes.InvalidRequest, "empty batch", null));
             }
 
             if (length > _options.MaxBatchSize)
             {
-                return WriteSingle(w => WriteError(w, null, RpcErrorCodes.InvalidRequest,
-                    $"batch too large: {length} > {_options.MaxBatchSize}", null));
+                return Write(output, RpcResponse.Error(null, RpcErrorCodes.InvalidRequest, $"batch too large: {length} > {_options.MaxBatchSize}", null));
             }
 
             _registry.ExecutionLimits.BeginBatch();
@@ -103,19 +113,19 @@ public sealed partial class RpcDispatcher
 
             if (responses.Count == 0)
             {
-                return null;
+                return false;
             }
 
-            return WriteSingle(w =>
+            Utf8JsonWriter writer = Writer(output);
+            writer.WriteStartArray();
+            foreach (var response in responses)
             {
-                w.WriteStartArray();
-                foreach (var response in responses)
-                {
-                    response.Write(w);
-                }
+                response.Write(writer);
+            }
 
-                w.WriteEndArray();
-            });
+            writer.WriteEndArray();
+            writer.Flush();
+            return true;
         }
     }
 
@@ -156,12 +166,15 @@ public sealed partial class RpcDispatcher
     [System.Text.RegularExpressions.GeneratedRegex(@"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")]
     private static partial System.Text.RegularExpressions.Regex LoneSurrogateEscape();
 
-    /// <summary>An id as the response echoes it: a string id with lone surrogates repaired (see above).</summary>
+    /// <summary>
+    /// An id as the response echoes it: a string id with lone surrogates repaired (see above). Responses are written
+    /// before the request's document is released, so an id without escapes is echoed from it as it is.
+    /// </summary>
     private static JsonElement EchoableId(JsonElement id)
     {
-        if (id.ValueKind != JsonValueKind.String)
+        if (id.ValueKind != JsonValueKind.String || !System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(id).Contains((byte)'\\'))
         {
-            return id.Clone();
+            return id;
         }
 
         string text = ReadStringReplacingLoneSurrogates(id);
@@ -190,8 +203,8 @@ public sealed partial class RpcDispatcher
             id = EchoableId(idElement);
         }
 
-        if (!request.TryGetProperty("jsonrpc", out var version) || version.ValueKind != JsonValueKind.String
-            || version.GetString() != "2.0")
+        if (!request.TryGetProperty("jsonrpc"u8, out var version) || version.ValueKind != JsonValueKind.String
+            || !version.ValueEquals("2.0"u8))
         {
             return RpcResponse.Error(id, RpcErrorCodes.InvalidRequest, "invalid request: jsonrpc must be \"2.0\"", null);
         }
@@ -271,19 +284,31 @@ public sealed partial class RpcDispatcher
     private static readonly Action<ILogger, string, Exception?> LogHandlerFailure =
         LoggerMessage.Define<string>(LogLevel.Error, new EventId(1, "RpcHandlerFailed"), "RPC handler {Method} failed");
 
-    private static byte[] WriteSingle(Action<Utf8JsonWriter> write)
+    /// <summary>A writer per thread, reset onto each response's output: responses are written without an await in between.</summary>
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    private static Utf8JsonWriter Writer(IBufferWriter<byte> output)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
+        if (t_writer is null)
         {
-            write(writer);
+            t_writer = new Utf8JsonWriter(output);
+        }
+        else
+        {
+            t_writer.Reset(output);
         }
 
-        return buffer.WrittenSpan.ToArray();
+        return t_writer;
     }
 
-    private static void WriteError(Utf8JsonWriter writer, JsonElement? id, int code, string message, string? data) =>
-        RpcResponse.Error(id, code, message, data).Write(writer);
+    private static bool Write(IBufferWriter<byte> output, RpcResponse response)
+    {
+        Utf8JsonWriter writer = Writer(output);
+        response.Write(writer);
+        writer.Flush();
+        return true;
+    }
 
     private sealed class RpcResponse
     {

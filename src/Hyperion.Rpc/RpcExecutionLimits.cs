@@ -7,8 +7,8 @@ namespace Hyperion.Rpc;
 /// <summary>
 /// Bounds on the methods that run the EVM (eth_call, eth_estimateGas, eth_createAccessList, debug_trace*): each run
 /// is aborted after <see cref="EvmTimeout"/> (geth's --rpc.evmtimeout), at most <see cref="MaxConcurrentExecutions"/>
-/// run at once on a fixed set of long-lived threads of their own (so cheap methods are answered from the thread pool meanwhile), and one batch
-/// may spend at most <see cref="BatchExecutionBudget"/> of EVM time in total.
+/// run at once, each on its request's thread (the thread pool keeps that many threads in reserve, so cheap methods are
+/// answered meanwhile), and one batch may spend at most <see cref="BatchExecutionBudget"/> of EVM time in total.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "SemaphoreSlim holds no handle unless AvailableWaitHandle is read, which it never is; the limits live as long as the node.")]
 public sealed class RpcExecutionLimits
@@ -22,8 +22,6 @@ public sealed class RpcExecutionLimits
 
     private readonly SemaphoreSlim _slots;
 
-    private readonly ExecutionThreads _workers;
-
     public RpcExecutionLimits(TimeSpan evmTimeout, int maxConcurrentExecutions, TimeSpan batchExecutionBudget)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(evmTimeout, TimeSpan.Zero);
@@ -33,7 +31,7 @@ public sealed class RpcExecutionLimits
         MaxConcurrentExecutions = maxConcurrentExecutions;
         BatchExecutionBudget = batchExecutionBudget;
         _slots = new SemaphoreSlim(maxConcurrentExecutions, maxConcurrentExecutions);
-        _workers = new ExecutionThreads(maxConcurrentExecutions);
+        ReserveThreads(maxConcurrentExecutions);
     }
 
     public RpcExecutionLimits() : this(DefaultEvmTimeout, DefaultMaxConcurrentExecutions, DefaultBatchExecutionBudget) { }
@@ -53,11 +51,14 @@ public sealed class RpcExecutionLimits
     internal void BeginBatch() => CurrentBatch.Value = BatchExecutionBudget > TimeSpan.Zero ? new BatchBudget(BatchExecutionBudget) : null;
 
     /// <summary>
-    /// Runs <paramref name="work"/> (which runs the EVM) on one of the execution threads once a slot is free, aborting its EVM
-    /// runs at the time limit (the smaller of <see cref="EvmTimeout"/> and what the batch has left).
+    /// Runs <paramref name="work"/> (which runs the EVM) on the calling thread once a slot is free, aborting its EVM
+    /// runs at the time limit (the smaller of <see cref="EvmTimeout"/> and what the batch has left). The request's
+    /// own thread, not a hand-off to a thread of the limits' own: the two wake-ups of a hand-off cost more than a
+    /// short eth_call itself on a busy machine; the slots bound how many pool threads it holds (see
+    /// <see cref="ReserveThreads"/>), and the interpreter's checks of <see cref="EvmAbort"/> stop it at the limit.
     /// </summary>
     /// <exception cref="RpcException">The time limit or the batch's budget was reached.</exception>
-    internal async ValueTask<JsonNode?> RunAsync(Func<JsonNode?> work, CancellationToken requestAborted)
+    internal ValueTask<JsonNode?> RunAsync(Func<JsonNode?> work, CancellationToken requestAborted)
     {
         BatchBudget? batch = CurrentBatch.Value;
         TimeSpan limit = EvmTimeout;
@@ -76,7 +77,20 @@ public sealed class RpcExecutionLimits
             }
         }
 
+        return _slots.Wait(0, CancellationToken.None)
+            ? new ValueTask<JsonNode?>(RunInSlot(work, limit, batch, batchBound, requestAborted))
+            : WaitForSlotAsync(work, limit, batch, batchBound, requestAborted);
+    }
+
+    private async ValueTask<JsonNode?> WaitForSlotAsync(Func<JsonNode?> work, TimeSpan limit, BatchBudget? batch, bool batchBound, CancellationToken requestAborted)
+    {
         await _slots.WaitAsync(requestAborted).ConfigureAwait(false);
+        return RunInSlot(work, limit, batch, batchBound, requestAborted);
+    }
+
+    /// <summary>Runs <paramref name="work"/> in the slot the caller holds, then releases it.</summary>
+    private JsonNode? RunInSlot(Func<JsonNode?> work, TimeSpan limit, BatchBudget? batch, bool batchBound, CancellationToken requestAborted)
+    {
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
@@ -87,25 +101,22 @@ public sealed class RpcExecutionLimits
                 timeout.CancelAfter(limit);
             }
 
-            return await _workers.Run(() =>
+            try
             {
-                try
+                JsonNode? result;
+                using (EvmAbort.Open(abort.Token))
                 {
-                    JsonNode? result;
-                    using (EvmAbort.Open(abort.Token))
-                    {
-                        result = work();
-                    }
+                    result = work();
+                }
 
-                    // A parent frame may end normally after an aborted child: the result is not the call's.
-                    abort.Token.ThrowIfCancellationRequested();
-                    return result;
-                }
-                catch (Exception) when (timeout.IsCancellationRequested)
-                {
-                    throw batchBound ? batch!.Exhausted() : TimedOut(limit);
-                }
-            }).ConfigureAwait(false);
+                // A parent frame may end normally after an aborted child: the result is not the call's.
+                abort.Token.ThrowIfCancellationRequested();
+                return result;
+            }
+            catch (Exception) when (timeout.IsCancellationRequested)
+            {
+                throw batchBound ? batch!.Exhausted() : TimedOut(limit);
+            }
         }
         finally
         {
@@ -113,6 +124,29 @@ public sealed class RpcExecutionLimits
             _slots.Release();
         }
     }
+
+    /// <summary>
+    /// Raises the thread pool's minimum by the most slots any limits hold: each slot may hold a pool thread for up to
+    /// the timeout, and without the reserve a pool whose threads are all held adds one only every half second or so
+    /// (its starvation rule), so cheap methods would wait behind EVM calls. Process-wide, so raised once, by the largest.
+    /// </summary>
+    private static void ReserveThreads(int slots)
+    {
+        lock (ReservedLock)
+        {
+            if (slots <= s_reservedThreads)
+            {
+                return;
+            }
+
+            ThreadPool.GetMinThreads(out int workers, out int completionPorts);
+            ThreadPool.SetMinThreads(workers + slots - s_reservedThreads, completionPorts);
+            s_reservedThreads = slots;
+        }
+    }
+
+    private static readonly Lock ReservedLock = new();
+    private static int s_reservedThreads;
 
     /// <summary>geth's words for the same limit.</summary>
     private static RpcException TimedOut(TimeSpan limit) => new($"execution aborted (timeout = {GoDuration(limit)})");
@@ -134,89 +168,5 @@ public sealed class RpcExecutionLimits
 
         public RpcException Exhausted() =>
             new(RpcErrorCodes.LimitExceeded, $"batch execution budget exceeded: the batch's EVM calls may run {GoDuration(total)} in total (--rpc-batch-evm-budget)");
-    }
-
-    /// <summary>
-    /// The threads EVM methods run on: at most one per slot, kept while calls keep coming and ended after
-    /// <see cref="IdleTimeout"/> without one (so a node that is gone, or idle, holds none). A new thread per call (what
-    /// a LongRunning task is) cost more than a short eth_call itself; the thread pool is not used so that a slow call
-    /// never holds a thread the cheap methods need. The slots bound the work queued here to the thread count.
-    /// </summary>
-    private sealed class ExecutionThreads(int count)
-    {
-        private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(30);
-
-        private readonly System.Collections.Concurrent.BlockingCollection<WorkItem> _queue = [];
-        private int _live;
-
-        public Task<JsonNode?> Run(Func<JsonNode?> work)
-        {
-            var item = new WorkItem(work, ExecutionContext.Capture());
-            _queue.Add(item);
-            lock (_queue)
-            {
-                // Checked after adding: a thread that ends does so only with the queue empty (see Serve).
-                if (_live < count)
-                {
-                    _live++;
-                    new Thread(Serve) { IsBackground = true, Name = "rpc-evm" }.Start();
-                }
-            }
-
-            return item.Completion.Task;
-        }
-
-        private void Serve()
-        {
-            while (true)
-            {
-                if (_queue.TryTake(out WorkItem? item, IdleTimeout))
-                {
-                    item.Execute();
-                    continue;
-                }
-
-                lock (_queue)
-                {
-                    if (_queue.Count == 0)
-                    {
-                        _live--;
-                        return;
-                    }
-                }
-            }
-        }
-    }
-
-    private sealed class WorkItem(Func<JsonNode?> work, ExecutionContext? context)
-    {
-        // Continuations (the rest of the request, up to its first wait for I/O) run on this thread, as they did on a
-        // task's: handing them to the pool costs a wake-up per call, which on a busy machine is the larger cost.
-        public TaskCompletionSource<JsonNode?> Completion { get; } = new();
-
-        public void Execute()
-        {
-            if (context is null)
-            {
-                Complete();
-            }
-            else
-            {
-                // The request's async-locals (logging scopes, tracing) flow to the run as they did to a task's.
-                ExecutionContext.Run(context, static state => ((WorkItem)state!).Complete(), this);
-            }
-        }
-
-        private void Complete()
-        {
-            try
-            {
-                Completion.SetResult(work());
-            }
-            catch (Exception ex)
-            {
-                Completion.SetException(ex);
-            }
-        }
     }
 }

@@ -72,7 +72,10 @@ public readonly struct RpcParams
     {
         try
         {
-            return EthJson.ParseData(GetString(index));
+            JsonElement element = this[index];
+            return element.ValueKind == JsonValueKind.String
+                ? EthJson.ParseData(element)
+                : throw RpcException.InvalidParams($"invalid argument {index}: expected string");
         }
         catch (FormatException e)
         {

@@ -129,10 +129,10 @@ public sealed class RpcServer : IAsyncDisposable
                 return;
             }
 
-            byte[] body;
+            using var body = new PooledBufferWriter((int)Math.Min(context.Request.ContentLength ?? 0, options.MaxRequestBodyBytes));
             try
             {
-                body = await ReadBodyAsync(context.Request, options.MaxRequestBodyBytes, context.RequestAborted).ConfigureAwait(false);
+                await ReadBodyAsync(context.Request, body, options.MaxRequestBodyBytes, context.RequestAborted).ConfigureAwait(false);
             }
             catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
             {
@@ -145,15 +145,16 @@ public sealed class RpcServer : IAsyncDisposable
             RpcCaller.Client = RpcCaller.HttpClient(context.Connection.RemoteIpAddress);
 
             long started = System.Diagnostics.Stopwatch.GetTimestamp();
-            var response = await dispatcher.DispatchAsync(body, context.RequestAborted).ConfigureAwait(false);
+            using var response = new PooledBufferWriter(256);
+            bool answered = await dispatcher.DispatchAsync(body.WrittenMemory, response, context.RequestAborted).ConfigureAwait(false);
             options.OnRequestCompleted?.Invoke(System.Diagnostics.Stopwatch.GetElapsedTime(started));
-            if (response is null)
+            if (!answered)
             {
                 context.Response.StatusCode = StatusCodes.Status200OK;
                 return;
             }
 
-            await WriteJsonAsync(context, response).ConfigureAwait(false);
+            await WriteJsonAsync(context, response.WrittenMemory).ConfigureAwait(false);
         });
 
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -245,19 +246,31 @@ public sealed class RpcServer : IAsyncDisposable
                mediaType.Equals("application/jsonrequest", StringComparison.OrdinalIgnoreCase);
     }
 
-    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
+    /// <summary>Reads the whole body into <paramref name="body"/> (sized by Content-Length when it is given).</summary>
+    private static async ValueTask ReadBodyAsync(HttpRequest request, PooledBufferWriter body, long limit, CancellationToken cancellationToken)
     {
         if (request.ContentLength > limit)
         {
             throw new BadHttpRequestException("request body too large", StatusCodes.Status413PayloadTooLarge);
         }
 
-        using var stream = new MemoryStream();
-        await request.Body.CopyToAsync(stream, cancellationToken).ConfigureAwait(false);
-        return stream.ToArray();
+        // Kestrel enforces the limit on a body without a Content-Length (MaxRequestBodySize) as it is read. With one,
+        // the buffer was rented for it and the read stops at its end (no read for the end of the stream, which would
+        // need room past it).
+        long? expected = request.ContentLength;
+        while (expected is null || body.WrittenCount < expected)
+        {
+            int read = await request.Body.ReadAsync(body.GetMemory(expected is null ? 4096 : 1), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                return;
+            }
+
+            body.Advance(read);
+        }
     }
 
-    private static Task WriteJsonAsync(HttpContext context, byte[] json)
+    private static Task WriteJsonAsync(HttpContext context, ReadOnlyMemory<byte> json)
     {
         context.Response.ContentType = "application/json";
         context.Response.ContentLength = json.Length;

@@ -96,8 +96,17 @@ public sealed record CallRequest
         : text.StartsWith("0x", StringComparison.OrdinalIgnoreCase) && Address.TryParse(text, out Address address) ? address
         : throw new FormatException($"{name}: '{text}' is not a 0x-prefixed 20-byte address");
 
-    private static byte[]? OptionalData(JsonElement e, string name) =>
-        OptionalString(e, name) is string text ? EthJson.ParseData(text) : null;
+    private static byte[]? OptionalData(JsonElement e, string name)
+    {
+        if (!e.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        return value.ValueKind == JsonValueKind.String
+            ? EthJson.ParseData(value)
+            : throw new FormatException($"{name}: expected a hex string, got {value.GetRawText()}");
+    }
 
     private static ulong? OptionalQuantity(JsonElement e, string name) =>
         OptionalString(e, name) is string text ? EthJson.ParseQuantity(text) : null;

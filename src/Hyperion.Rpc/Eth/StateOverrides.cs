@@ -84,7 +84,7 @@ public sealed class StateOverrides
     private sealed record AccountOverride(UInt256? Balance, ulong? Nonce, byte[]? Code, Dictionary<UInt256, UInt256>? Storage, bool ReplacesStorage)
     {
         /// <summary>The hash of <see cref="Code"/>, computed once: the call reads the account and its code many times.</summary>
-        public Hash256? CodeHash { get; } = Code is null ? null : Keccak256.Hash(Code);
+        public Hash256? CodeHash { get; } = Code is null ? null : OverrideCodeHashes.Of(Code);
 
         public static AccountOverride Parse(JsonElement e, Address address)
         {
@@ -98,7 +98,7 @@ public sealed class StateOverrides
             return new AccountOverride(
                 HexMember(e, "balance", address) is JsonElement balance ? Quantity256(balance) : null,
                 HexMember(e, "nonce", address) is JsonElement nonce ? EthJson.ParseQuantity(nonce.GetString()!) : null,
-                HexMember(e, "code", address) is JsonElement code ? EthJson.ParseData(code.GetString()!) : null,
+                HexMember(e, "code", address) is JsonElement code ? EthJson.ParseData(code) : null,
                 hasState ? Slots(state) : hasDiff ? Slots(diff) : null,
                 hasState);
         }
@@ -131,6 +131,61 @@ public sealed class StateOverrides
             }
 
             return slots;
+        }
+    }
+
+    /// <summary>
+    /// The hashes of override code seen lately: a client that installs the same code on every call (a benchmark, a
+    /// simulation loop) would otherwise pay Keccak over tens of kilobytes on each. Only code of a few kilobytes and up
+    /// (below that hashing is as cheap as the look-up), at most <see cref="MaxEntries"/> of at most
+    /// <see cref="MaxCodeBytes"/> each, so the cache stays under a few megabytes whatever clients send.
+    /// </summary>
+    private static class OverrideCodeHashes
+    {
+        private const int MinCodeBytes = 2 * 1024;
+        private const int MaxCodeBytes = 64 * 1024;
+        private const int MaxEntries = 64;
+
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<byte[], Hash256> Hashes = new(CodeContent.Instance);
+
+        public static Hash256 Of(byte[] code)
+        {
+            if (code.Length is < MinCodeBytes or > MaxCodeBytes)
+            {
+                return Keccak256.Hash(code);
+            }
+
+            if (Hashes.TryGetValue(code, out Hash256 hash))
+            {
+                return hash;
+            }
+
+            hash = Keccak256.Hash(code);
+            if (Hashes.Count >= MaxEntries)
+            {
+                Hashes.Clear();
+            }
+
+            Hashes[code] = hash;
+            return hash;
+        }
+
+        /// <summary>Equal when the bytes are; hashed on the length and the ends (equality compares them all).</summary>
+        private sealed class CodeContent : IEqualityComparer<byte[]>
+        {
+            public static readonly CodeContent Instance = new();
+
+            public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+            public int GetHashCode(byte[] code)
+            {
+                var hash = new HashCode();
+                hash.Add(code.Length);
+                int ends = Math.Min(code.Length, 256);
+                hash.AddBytes(code.AsSpan(0, ends));
+                hash.AddBytes(code.AsSpan(code.Length - ends));
+                return hash.ToHashCode();
+            }
         }
     }
 

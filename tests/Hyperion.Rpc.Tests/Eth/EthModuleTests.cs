@@ -244,6 +244,35 @@ public sealed class EthModuleTests : IDisposable
     }
 
     [Fact]
+    public void Large_override_codes_that_differ_only_in_the_middle_each_run_as_themselves()
+    {
+        // PUSH2 middle JUMP, STOP padding, then at the middle: JUMPDEST PUSH1 v PUSH1 0 MSTORE PUSH1 32 PUSH1 0 RETURN,
+        // and more padding: 4 KB codes, alike but for v (the override code hashes are cached by content).
+        static string Code(byte v)
+        {
+            var code = new byte[4096];
+            const int Middle = 2048;
+            byte[] prefix = [0x61, Middle >> 8, Middle & 0xff, 0x56];
+            prefix.CopyTo(code, 0);
+            byte[] body = [0x5b, 0x60, v, 0x60, 0x00, 0x52, 0x60, 0x20, 0x60, 0x00, 0xf3];
+            body.CopyTo(code, Middle);
+            return Hex.Encode(code);
+        }
+
+        foreach (byte v in new byte[] { 1, 2, 1, 3 })
+        {
+            string result = _chain.Call("eth_call", $$$"""[{"to":"{{{Contract}}}"},"latest",{"{{{Contract}}}":{"code":"{{{Code(v)}}}"}}]""").GetString()!;
+            Assert.Equal(Word(v), result);
+        }
+
+        // The same code in capitals, and with a JSON escape in it, decodes to the same bytes.
+        string upper = "0x" + Code(7)[2..].ToUpperInvariant();
+        Assert.Equal(Word(7), _chain.Call("eth_call", $$$"""[{"to":"{{{Contract}}}"},"latest",{"{{{Contract}}}":{"code":"{{{upper}}}"}}]""").GetString());
+        string escaped = @"0x" + Code(8)[2..];
+        Assert.Equal(Word(8), _chain.Call("eth_call", $$$"""[{"to":"{{{Contract}}}"},"latest",{"{{{Contract}}}":{"code":"{{{escaped}}}"}}]""").GetString());
+    }
+
+    [Fact]
     public void State_overrides_apply_to_calls_and_estimates()
     {
         Invoke(5); // slot 0 of the contract holds 5
