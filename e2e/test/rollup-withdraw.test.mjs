@@ -107,7 +107,10 @@ describe('./hyperion devnet: proposer, challenger, withdrawals and the bridges',
   before(async () => {
     devnet = await startDevnet(['--submission-interval', String(INTERVAL), '--finalization-period', String(WINDOW)]);
     l1 = new ethers.JsonRpcProvider(devnet.l1, undefined, { staticNetwork: true, pollingInterval: 250 });
-    l2 = new ethers.JsonRpcProvider(devnet.l2, undefined, { staticNetwork: true, pollingInterval: 250 });
+    // No request cache: ethers shares identical requests for 250 ms, and the sequencer preconfirms a send within
+    // milliseconds, so back-to-back sends would take the same cached eth_getTransactionCount(…, "pending") (anvil's
+    // automine alike; the node's answer counts the open block).
+    l2 = new ethers.JsonRpcProvider(devnet.l2, undefined, { staticNetwork: true, pollingInterval: 250, cacheTimeout: -1 });
     portal = new ethers.Contract(devnet.addresses.OptimismPortal, portalAbi, l1);
     oracle = new ethers.Contract(devnet.addresses.L2OutputOracle, oracleAbi, l1);
 

@@ -39,6 +39,7 @@ public sealed class OpenBlock
 {
     private readonly object _lock = new(); // adding a transaction vs an RPC thread reading the pending state
     private readonly HashSet<Hash256> _tried = [];
+    private readonly PreconfirmedTransactions _preconfirmed = new();
     private int _published;
     private int _nextIndex;
 
@@ -131,8 +132,8 @@ public sealed class OpenBlock
         }
     }
 
-    /// <summary>The next sub-block: everything included so far, of which what came since <paramref name="previous"/> is new; null when nothing is.</summary>
-    internal PreconfirmedBlock? NextSubBlock(PreconfirmedBlock? previous)
+    /// <summary>The next sub-block: everything included so far, of which what came since the last one is new; null when nothing is.</summary>
+    internal PreconfirmedBlock? NextSubBlock()
     {
         IReadOnlyList<ExecutedTransaction> included = Builder.Included;
         int count = included.Count;
@@ -141,13 +142,12 @@ public sealed class OpenBlock
             return null;
         }
 
-        var transactions = new ExecutedTransaction[count];
-        for (int i = 0; i < count; i++)
+        for (int i = _published; i < count; i++)
         {
-            transactions[i] = included[i];
+            _preconfirmed.Add(included[i]);
         }
 
-        var subBlock = new PreconfirmedBlock(Header, _nextIndex++, transactions, _published, WithdrawalsRoot, previous);
+        var subBlock = new PreconfirmedBlock(Header, _nextIndex++, _preconfirmed, count, _published, WithdrawalsRoot);
         _published = count;
         return subBlock;
     }
@@ -195,7 +195,7 @@ public sealed class PreconfirmationFeed(ChainStore store) : IPreconfirmations
     /// <summary>Publishes what the open block included since its last sub-block; the new sub-block, or null when nothing is new.</summary>
     public PreconfirmedBlock? Publish()
     {
-        if (_open?.NextSubBlock(_preconfirmed) is not { } subBlock)
+        if (_open?.NextSubBlock() is not { } subBlock)
         {
             return null;
         }
@@ -213,22 +213,17 @@ public sealed class PreconfirmationFeed(ChainStore store) : IPreconfirmations
 public sealed class PreconfirmedBlock
 {
     private readonly Hash256? _withdrawalsRoot;
-    private readonly Dictionary<Hash256, int> _indexes;
+    private readonly PreconfirmedTransactions _all;
     private StoredBlock? _block;
 
-    internal PreconfirmedBlock(BlockHeader draft, int index, ExecutedTransaction[] transactions, int firstNew, Hash256? withdrawalsRoot, PreconfirmedBlock? previous)
+    internal PreconfirmedBlock(BlockHeader draft, int index, PreconfirmedTransactions all, int count, int firstNew, Hash256? withdrawalsRoot)
     {
         Draft = draft;
         Index = index;
-        Transactions = transactions;
+        _all = all;
+        Transactions = new ArraySegment<ExecutedTransaction>(all.Items, 0, count);
         FirstNew = firstNew;
         _withdrawalsRoot = withdrawalsRoot;
-        // Each sub-block adds to the previous one's index (readers hold the old one; it is never changed after publishing).
-        _indexes = previous is null ? new Dictionary<Hash256, int>(transactions.Length) : new Dictionary<Hash256, int>(previous._indexes);
-        for (int i = firstNew; i < transactions.Length; i++)
-        {
-            _indexes[transactions[i].Transaction.Hash] = i;
-        }
     }
 
     /// <summary>The open block's header draft (number, parent, timestamp, fees); its roots and gas used come at closing.</summary>
@@ -247,7 +242,7 @@ public sealed class PreconfirmedBlock
     public ulong GasUsed => Transactions.Count == 0 ? 0 : Transactions[^1].Receipt.CumulativeGasUsed;
 
     /// <summary>The position of the preconfirmed transaction <paramref name="hash"/>, if it is one.</summary>
-    public bool TryFind(in Hash256 hash, out int index) => _indexes.TryGetValue(hash, out index);
+    public bool TryFind(in Hash256 hash, out int index) => _all.TryFind(hash, Transactions.Count, out index);
 
     /// <summary>
     /// The pending block: the draft completed with these transactions, their roots, bloom and gas, and a zero state
@@ -273,3 +268,89 @@ public sealed class PreconfirmedBlock
         return BlockImporter.Complete(Draft, execution, Hash256.Zero);
     }
 }
+
+/// <summary>
+/// The chain as a client reads it while a block is preconfirmed: the open block, as far as it is preconfirmed, is the
+/// head — <c>latest</c>, <c>pending</c>, its number and its provisional hash name it — so a client that got a
+/// preconfirmed receipt and then reads the head (ethers' and viem's <c>wait()</c>, then a call) sees the transaction.
+/// A block the sealed chain has is always preferred (the open block may have closed since this view was taken).
+/// </summary>
+public sealed class PreconfirmedChain(IBlockReader chain, PreconfirmedBlock open) : IBlockReader
+{
+    public StoredBlock Genesis => chain.Genesis;
+
+    public StoredBlock Head => chain.Head.Number >= open.Draft.Number ? chain.Head : open.Block;
+
+    public IChainHeads? Heads => chain.Heads;
+
+    public StoredBlock? GetByNumber(ulong number) => chain.GetByNumber(number) ?? (number == open.Draft.Number ? open.Block : null);
+
+    public StoredBlock? GetByHash(in Hash256 hash) => chain.GetByHash(hash) ?? (hash == open.Block.Hash ? open.Block : null);
+
+    public bool TryFindTransaction(in Hash256 hash, out StoredBlock block, out int index)
+    {
+        if (chain.TryFindTransaction(hash, out block, out index))
+        {
+            return true;
+        }
+
+        if (open.TryFind(hash, out index))
+        {
+            block = open.Block;
+            return true;
+        }
+
+        return chain.TryFindTransaction(hash, out block, out index); // the open block closed in between
+    }
+
+    public Hash256 GetBlockHash(ulong number) => chain.GetBlockHash(number);
+}
+
+/// <summary>
+/// The transactions preconfirmed in one block so far, shared by its sub-blocks: appended in place, and a sub-block
+/// reads only the prefix it was published with, so publishing one costs what it adds, not the whole block again.
+/// One writer (under the chain's write lock); readers on any thread.
+/// </summary>
+internal sealed class PreconfirmedTransactions
+{
+    private readonly Dictionary<Hash256, int> _indexes = [];
+    private ExecutedTransaction[] _items = new ExecutedTransaction[16];
+    private int _count;
+
+    /// <summary>The array the transactions are in now (a grown one leaves the old one intact for its readers).</summary>
+    public ExecutedTransaction[] Items => Volatile.Read(ref _items);
+
+    public void Add(ExecutedTransaction executed)
+    {
+        if (_count == _items.Length)
+        {
+            var grown = new ExecutedTransaction[_count * 2];
+            Array.Copy(_items, grown, _count);
+            Volatile.Write(ref _items, grown);
+        }
+
+        _items[_count] = executed;
+        lock (_indexes)
+        {
+            _indexes[executed.Transaction.Hash] = _count;
+        }
+
+        _count++;
+    }
+
+    /// <summary>The position of <paramref name="hash"/> among the first <paramref name="count"/> transactions, if it is one.</summary>
+    public bool TryFind(in Hash256 hash, int count, out int index)
+    {
+        lock (_indexes)
+        {
+            if (_indexes.TryGetValue(hash, out index) && index < count)
+            {
+                return true;
+            }
+        }
+
+        index = 0;
+        return false;
+    }
+}
+

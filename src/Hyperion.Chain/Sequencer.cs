@@ -200,9 +200,7 @@ public sealed class Sequencer : IBlockProducer
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _producer;
     private readonly AutoResetEvent _modeChanged = new(false);
-    private readonly object _waitLock = new();
-    private readonly Dictionary<Hash256, List<PendingInclusion>> _waits = [];
-    private long _roundsStarted;
+    private readonly InclusionWaits _waits;
     private readonly BlockSettings _settings;
     private MiningMode _mode;
     private readonly PreconfirmationFeed _feed;
@@ -224,8 +222,11 @@ public sealed class Sequencer : IBlockProducer
         _mode = options.BlockTime is TimeSpan interval ? MiningMode.Every(interval) : MiningMode.OnDemand;
         _settings = new BlockSettings(options.Coinbase);
         _feed = new PreconfirmationFeed(chain.Store);
-        _pool.TransactionPending += OnTransactionPending;
-        _pool.TransactionDropped += dropped => CompleteWaits([dropped.Hash]);
+        _waits = new InclusionWaits(pool,
+            waiting: () => (_mode.Automine || Preconfirming(_mode)) && !_stop.IsCancellationRequested,
+            preconfirming: () => Preconfirming(_mode) && !_stop.IsCancellationRequested,
+            preconfirm: Preconfirm);
+        _pool.TransactionPending += _ => _wake.Release();
         _producer = new Thread(ProduceLoop) { IsBackground = true, Name = "hyperion-sequencer" };
     }
 
@@ -245,7 +246,7 @@ public sealed class Sequencer : IBlockProducer
     {
         get
         {
-            lock (_waitLock)
+            lock (_waits.Lock)
             {
                 return _mode;
             }
@@ -258,12 +259,12 @@ public sealed class Sequencer : IBlockProducer
                 throw new ArgumentOutOfRangeException(nameof(value), "the mining interval must be positive and at most int.MaxValue ms");
             }
 
-            lock (_waitLock)
+            lock (_waits.Lock)
             {
                 _mode = value;
                 if (!value.Automine && !Preconfirming(value))
                 {
-                    CompleteAllWaits(); // no block or preconfirmation is coming on demand: the senders return
+                    _waits.CompleteAll(); // no block or preconfirmation is coming on demand: the senders return
                 }
             }
 
@@ -281,25 +282,7 @@ public sealed class Sequencer : IBlockProducer
     /// <summary>Whether transactions are preconfirmed now: interval mining with preconfirmations on.</summary>
     private bool Preconfirming(MiningMode mode) => _options.Preconfirm && mode.Interval is not null;
 
-    public PendingInclusion? ExpectInclusion(in Hash256 hash)
-    {
-        lock (_waitLock)
-        {
-            if (!(_mode.Automine || Preconfirming(_mode)) || _stop.IsCancellationRequested)
-            {
-                return null;
-            }
-
-            var wait = new PendingInclusion(hash, OnSubmitted, RemoveWait);
-            if (!_waits.TryGetValue(hash, out List<PendingInclusion>? list))
-            {
-                _waits[hash] = list = [];
-            }
-
-            list.Add(wait);
-            return wait;
-        }
-    }
+    public PendingInclusion? ExpectInclusion(in Hash256 hash) => _waits.Expect(hash);
 
     public void Dispose()
     {
@@ -312,104 +295,9 @@ public sealed class Sequencer : IBlockProducer
                 _producer.Join();
             }
 
-            lock (_waitLock)
-            {
-                CompleteAllWaits();
-            }
+            _waits.CompleteAll();
 
             _modeChanged.Dispose();
-        }
-    }
-
-    private void OnTransactionPending(Hash256 hash)
-    {
-        lock (_waitLock)
-        {
-            if (_waits.TryGetValue(hash, out List<PendingInclusion>? list))
-            {
-                list.ForEach(w => w.BecamePending = true);
-            }
-        }
-
-        _wake.Release();
-    }
-
-    private Task OnSubmitted(PendingInclusion wait)
-    {
-        bool preconfirm;
-        lock (_waitLock)
-        {
-            if (!wait.BecamePending)
-            {
-                wait.Done.TrySetResult(); // queued behind a nonce gap: it cannot be mined yet (anvil returns at once too)
-            }
-
-            // A round that starts from now on sees the transaction in the pool: it is included, dropped, or left over.
-            wait.FirstRound = _roundsStarted + 1;
-            preconfirm = wait.BecamePending && Preconfirming(_mode) && !_stop.IsCancellationRequested;
-        }
-
-        if (preconfirm && !wait.Done.Task.IsCompleted)
-        {
-            // On the sender's thread: no hand-over to the sequencer's thread and back, so the answer follows the
-            // execution at once (the sequencer's thread would find nothing left to do).
-            Preconfirm();
-        }
-
-        return wait.Done.Task;
-    }
-
-    private void RemoveWait(PendingInclusion wait)
-    {
-        lock (_waitLock)
-        {
-            if (_waits.TryGetValue(wait.Hash, out List<PendingInclusion>? list) && list.Remove(wait) && list.Count == 0)
-            {
-                _waits.Remove(wait.Hash);
-            }
-        }
-    }
-
-    private void CompleteWaits(IEnumerable<Hash256> hashes)
-    {
-        lock (_waitLock)
-        {
-            foreach (Hash256 hash in hashes)
-            {
-                if (_waits.TryGetValue(hash, out List<PendingInclusion>? list))
-                {
-                    list.ForEach(w => w.Done.TrySetResult());
-                }
-            }
-        }
-    }
-
-    /// <summary>Completes every wait (the caller holds <see cref="_waitLock"/>).</summary>
-    private void CompleteAllWaits()
-    {
-        foreach (List<PendingInclusion> list in _waits.Values)
-        {
-            list.ForEach(w => w.Done.TrySetResult());
-        }
-    }
-
-    private long BeginRound()
-    {
-        lock (_waitLock)
-        {
-            return ++_roundsStarted;
-        }
-    }
-
-    /// <summary>A round ended: what it saw in the pool and left there cannot be mined now (e.g. under the base fee); those senders return.</summary>
-    private void EndRound(long round)
-    {
-        lock (_waitLock)
-        {
-            foreach (List<PendingInclusion> list in _waits.Values)
-            {
-                list.Where(w => w.FirstRound <= round).ToList().ForEach(w => w.Done.TrySetResult());
-            }
         }
     }
 
@@ -449,7 +337,7 @@ public sealed class Sequencer : IBlockProducer
 
                 lock (_chain.WriteLock)
                 {
-                    long round = BeginRound();
+                    long round = _waits.BeginRound();
                     try
                     {
                         // Build until nothing executable is left (a full block leaves the rest for the next).
@@ -463,7 +351,7 @@ public sealed class Sequencer : IBlockProducer
                     }
                     finally
                     {
-                        EndRound(round);
+                        _waits.EndRound(round);
                     }
                 }
             }
@@ -514,7 +402,7 @@ public sealed class Sequencer : IBlockProducer
     {
         lock (_chain.WriteLock)
         {
-            long round = BeginRound();
+            long round = _waits.BeginRound();
             try
             {
                 EnsureOpen().AddFromPool(_pool, _options.MaxTransactionsPerBlock);
@@ -522,7 +410,7 @@ public sealed class Sequencer : IBlockProducer
             }
             finally
             {
-                EndRound(round);
+                _waits.EndRound(round);
             }
         }
     }
@@ -557,7 +445,7 @@ public sealed class Sequencer : IBlockProducer
     {
         if (_feed.Publish() is { } subBlock)
         {
-            CompleteWaits(subBlock.Transactions.Skip(subBlock.FirstNew).Select(t => t.Transaction.Hash));
+            _waits.Complete(subBlock.Transactions.Skip(subBlock.FirstNew).Select(t => t.Transaction.Hash));
         }
     }
 
@@ -586,7 +474,7 @@ public sealed class Sequencer : IBlockProducer
         }
 
         // Announced: the senders waiting for these transactions return (a dropped one is logged by the node, as anvil does).
-        CompleteWaits(block.Block.Transactions.Select(t => t.Hash).Concat(dropped.Select(d => d.Transaction.Hash)));
+        _waits.Complete(block.Block.Transactions.Select(t => t.Hash).Concat(dropped.Select(d => d.Transaction.Hash)));
         if (Preconfirming(Mode) && _pool.PendingCount > 0)
         {
             _wake.Release(); // what waited for this block (it did not fit) is preconfirmed on the next one now

@@ -1,8 +1,12 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Hyperion.Chain;
 using Hyperion.Core;
 using Hyperion.Core.Blocks;
 using Hyperion.Core.Transactions;
 using Hyperion.Rollup.Derivation;
+using Hyperion.Rpc;
 
 namespace Hyperion.Rollup.Node.Tests;
 
@@ -136,6 +140,66 @@ public sealed class SequencerPreconfirmationTests
     }
 
     [Fact]
+    public async Task While_a_block_is_open_it_is_latest_a_send_answers_once_preconfirmed_and_reads_see_it()
+    {
+        await using var net = new RollupTestNet();
+        RollupNode sequencer = net.Start(sequencer: true);
+        await RollupTestNet.SequenceAsync(sequencer, 1);
+        L2BlockRef head = sequencer.Engine.Unsafe;
+        string user = RollupTestNet.User.Address.ToString();
+        string recipient = Recipient.ToString();
+        Assert.Null(await sequencer.Sequencer!.OpenNextAsync(head, CancellationToken.None));
+
+        // The send answers once its transaction is preconfirmed: the receipt is there at once, in the open block.
+        Transaction tx = RollupTestNet.Transfer(0, Recipient, 1234);
+        Assert.Equal(tx.Hash.ToString(), (await CallAsync(sequencer, "eth_sendRawTransaction", Json(Hex.Encode(tx.Envelope.Span))))!.GetValue<string>());
+        JsonNode receipt = (await CallAsync(sequencer, "eth_getTransactionReceipt", Json(tx.Hash.ToString())))!;
+        string open = Quantity(head.Number + 1);
+        Assert.Equal(open, receipt["blockNumber"]!.GetValue<string>());
+        Assert.Equal(head.Number, sequencer.Node.Chain.Chain.Store.Head.Number); // not sealed
+
+        // The open block is the head: eth_blockNumber, latest, pending and its number name it (a receipt has one
+        // confirmation); reads at those tags see the transaction, reads at the sealed head do not.
+        Assert.Equal(open, (await CallAsync(sequencer, "eth_blockNumber"))!.GetValue<string>());
+        foreach (string tag in new[] { "\"latest\"", "\"pending\"", Json(open) })
+        {
+            JsonNode block = (await CallAsync(sequencer, "eth_getBlockByNumber", tag, "false"))!;
+            Assert.Equal(open, block["number"]!.GetValue<string>());
+            Assert.Contains(tx.Hash.ToString(), block["transactions"]!.AsArray().Select(t => t!.GetValue<string>()));
+            Assert.Equal(receipt["blockHash"]!.GetValue<string>(), block["hash"]!.GetValue<string>());
+            Assert.Equal(Hash256.Zero.ToString(), block["stateRoot"]!.GetValue<string>()); // provisional until it seals
+            Assert.Equal("0x4d2", (await CallAsync(sequencer, "eth_getBalance", Json(recipient), tag))!.GetValue<string>());
+            Assert.Equal("0x1", (await CallAsync(sequencer, "eth_getTransactionCount", Json(user), tag))!.GetValue<string>());
+        }
+
+        Assert.Equal("0x0", (await CallAsync(sequencer, "eth_getBalance", Json(recipient), Json(Quantity(head.Number))))!.GetValue<string>());
+        Assert.Equal("0x0", (await CallAsync(sequencer, "eth_getTransactionCount", Json(user), Json(Quantity(head.Number))))!.GetValue<string>());
+        Assert.Equal(open, (await CallAsync(sequencer, "eth_getBlockByHash", Json(receipt["blockHash"]!.GetValue<string>()), "false"))!["number"]!.GetValue<string>());
+        Assert.Equal("0x5208", (await CallAsync(sequencer, "eth_estimateGas", $"{{\"from\":\"{user}\",\"to\":\"{recipient}\",\"value\":\"0x1\"}}", "\"pending\""))!.GetValue<string>());
+
+        // Sealed: the same number, now with the canonical hash; the receipt is the same but for the block hash.
+        StoredBlock sealedBlock = sequencer.Engine.SealUnsafe(head, out string? failure)!;
+        Assert.Null(failure);
+        Assert.Equal(open, (await CallAsync(sequencer, "eth_blockNumber"))!.GetValue<string>());
+        JsonNode sealedReceipt = (await CallAsync(sequencer, "eth_getTransactionReceipt", Json(tx.Hash.ToString())))!;
+        Assert.Equal(sealedBlock.Hash.ToString(), sealedReceipt["blockHash"]!.GetValue<string>());
+        foreach (string field in new[] { "blockNumber", "transactionIndex", "status", "gasUsed", "cumulativeGasUsed", "effectiveGasPrice" })
+        {
+            Assert.Equal(receipt[field]!.GetValue<string>(), sealedReceipt[field]!.GetValue<string>());
+        }
+
+        // With no block open, a send waits for the next one to open and preconfirm it.
+        Transaction next = RollupTestNet.Transfer(1, Recipient, 1);
+        Task<JsonNode?> send = CallAsync(sequencer, "eth_sendRawTransaction", Json(Hex.Encode(next.Envelope.Span)));
+        await Task.Delay(50);
+        Assert.False(send.IsCompleted, "the send answers once its transaction is preconfirmed");
+        Assert.Null(await sequencer.Sequencer.OpenNextAsync(sequencer.Engine.Unsafe, CancellationToken.None));
+        await send.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(Quantity(head.Number + 2), (await CallAsync(sequencer, "eth_getTransactionReceipt", Json(next.Hash.ToString())))!["blockNumber"]!.GetValue<string>());
+        Assert.Equal("0x2", (await CallAsync(sequencer, "eth_getTransactionCount", Json(user), "\"latest\""))!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task A_verifier_preconfirms_nothing()
     {
         await using var net = new RollupTestNet();
@@ -155,4 +219,15 @@ public sealed class SequencerPreconfirmationTests
         Value = UInt256.One,
         Data = data,
     }, RollupTestNet.User);
+
+    private static string Quantity(ulong value) => "0x" + value.ToString("x", CultureInfo.InvariantCulture);
+
+    private static string Json(string value) => "\"" + value + "\"";
+
+    private static async Task<JsonNode?> CallAsync(RollupNode node, string method, params string[] parameters)
+    {
+        Assert.True(node.Node.Methods.TryGet(method, out RpcHandler handler), method);
+        using JsonDocument document = JsonDocument.Parse("[" + string.Join(",", parameters) + "]");
+        return await handler(new RpcParams(document.RootElement), CancellationToken.None);
+    }
 }

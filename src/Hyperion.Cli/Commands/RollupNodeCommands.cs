@@ -35,11 +35,9 @@ internal static class RollupNodeCommands
         var rollupConfig = new Option<FileInfo>("--rollup-config") { Description = "The rollup config (rollup.json).", Required = true };
         var sequencerKey = new Option<string>("--sequencer-key") { Description = "The sequencer's private key (hex).", Required = true };
         var l1Confirmations = new Option<ulong>("--l1-confirmations") { Description = "L1 blocks that must follow a block before the sequencer adopts it as an L1 origin.", DefaultValueFactory = _ => 0 };
-        // Off by default: a preconfirmed receipt comes before its block is `latest`, so a client that waits for a
-        // receipt and then reads `latest` (ethers' wait(), then a call or the next nonce) sees the state before it.
-        var preconfirm = new Option<bool>("--preconfirm")
+        var noPreconfirm = new Option<bool>("--no-preconfirm")
         {
-            Description = "Execute transactions as they arrive: preconfirmed receipts, the pending block and the flashblocks stream before the block seals at its time (clients must read the `pending` tag to see them).",
+            Description = "Do not execute transactions as they arrive (no preconfirmed receipts, open block as `latest`/`pending` or flashblocks stream); each block is built at its time.",
         };
         var dataDir = new Option<DirectoryInfo?>("--data-dir") { Description = $"Where the chain and its heads are kept (default: ~/.hyperion/{name}-<l2 chain id>)." };
         var ephemeral = new Option<bool>("--ephemeral") { Description = "Keep everything in memory; nothing is written." };
@@ -53,7 +51,7 @@ internal static class RollupNodeCommands
         {
             command.Options.Add(sequencerKey);
             command.Options.Add(l1Confirmations);
-            command.Options.Add(preconfirm);
+            command.Options.Add(noPreconfirm);
         }
 
         foreach (Option option in rpcLimits.All)
@@ -67,7 +65,7 @@ internal static class RollupNodeCommands
             {
                 var settings = new Settings(
                     name, ParseUrl(parse.GetValue(l1Rpc)!, "--l1-rpc"), parse.GetValue(l1Beacon) is string beacon ? ParseUrl(beacon, "--l1-beacon") : null,
-                    parse.GetValue(rollupConfig)!, sequencer ? ParseKey(parse.GetValue(sequencerKey)!) : null, parse.GetValue(l1Confirmations), parse.GetValue(preconfirm),
+                    parse.GetValue(rollupConfig)!, sequencer ? ParseKey(parse.GetValue(sequencerKey)!) : null, parse.GetValue(l1Confirmations), !parse.GetValue(noPreconfirm),
                     parse.GetValue(dataDir), parse.GetValue(ephemeral), parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(trustedSetup),
                     NodeLogging.Level(parse.GetValue(logLevel)!), rpcLimits.From(parse), rpcLimits.ConnectionsPerClient(parse));
                 return await RunAsync(settings, cancellation).ConfigureAwait(false);

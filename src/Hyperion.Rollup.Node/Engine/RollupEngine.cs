@@ -45,6 +45,8 @@ public sealed class RollupEngine : IBlockProducer, IChainHeads, ISafeL2Chain
     private readonly PreconfirmationFeed _feed;
     private readonly bool _preconfirm;
     private readonly SemaphoreSlim _arrived = new(0);
+    private readonly InclusionWaits _waits;
+    private volatile bool _stopped;
     private bool _openTakesPool; // whether the open block takes pool transactions (not past the sequencer drift)
     private volatile HeadPair _heads;
 
@@ -59,6 +61,8 @@ public sealed class RollupEngine : IBlockProducer, IChainHeads, ISafeL2Chain
         _dataDirectory = dataDirectory;
         _preconfirm = preconfirm;
         _feed = new PreconfirmationFeed(chain.Store);
+        // A preconfirming sequencer answers a send once the transaction is preconfirmed, as the dev chain does.
+        _waits = new InclusionWaits(pool, waiting: () => _preconfirm && !_stopped, preconfirming: () => _preconfirm && !_stopped, preconfirm: PreconfirmPending);
         if (preconfirm)
         {
             pool.TransactionPending += _ => _arrived.Release(); // only a preconfirming sequencer waits for arrivals
@@ -144,32 +148,50 @@ public sealed class RollupEngine : IBlockProducer, IChainHeads, ISafeL2Chain
         ArgumentNullException.ThrowIfNull(attributes);
         lock (_chain.WriteLock)
         {
-            _feed.End();
-            if (_chain.Store.Head.Hash != parent.Hash)
+            // A round: what the pool has is preconfirmed now or, when it cannot be (no pool transactions past the
+            // drift, or the block could not be opened), its senders return.
+            long round = _waits.BeginRound();
+            try
             {
-                return $"the chain's head moved from block {parent.Number} while the attributes were prepared";
-            }
+                _feed.End();
+                if (_chain.Store.Head.Hash != parent.Hash)
+                {
+                    return $"the chain's head moved from block {parent.Number} while the attributes were prepared";
+                }
 
-            if (Open(attributes, out string? failure) is not { } open)
+                if (Open(attributes, out string? failure) is not { } open)
+                {
+                    return failure;
+                }
+
+                _feed.Begin(open);
+                _openTakesPool = includePool;
+                if (includePool)
+                {
+                    open.AddFromPool(_pool, MaxPoolTransactionsPerBlock);
+                }
+
+                Publish();
+                return null;
+            }
+            finally
             {
-                return failure;
+                _waits.EndRound(round);
             }
-
-            _feed.Begin(open);
-            _openTakesPool = includePool;
-            if (includePool)
-            {
-                open.AddFromPool(_pool, MaxPoolTransactionsPerBlock);
-            }
-
-            if (_preconfirm)
-            {
-                _feed.Publish();
-            }
-
-            return null;
         }
     }
+
+    /// <summary>Publishes what the open block included since its last sub-block when the engine preconfirms; the senders waiting for those return.</summary>
+    private void Publish()
+    {
+        if (_preconfirm && _feed.Publish() is { } subBlock)
+        {
+            _waits.Complete(subBlock.Transactions.Skip(subBlock.FirstNew).Select(t => t.Transaction.Hash));
+        }
+    }
+
+    /// <summary>A block could not be opened (L1 could not be read, or its attributes failed): the senders waiting for a preconfirmation return.</summary>
+    public void ReleaseWaits() => _waits.EndRound(_waits.BeginRound());
 
     /// <summary>Whether a block is open on <paramref name="parent"/> (and <paramref name="parent"/> is still the head).</summary>
     public bool IsOpenOn(L2BlockRef parent)
@@ -185,12 +207,18 @@ public sealed class RollupEngine : IBlockProducer, IChainHeads, ISafeL2Chain
     {
         lock (_chain.WriteLock)
         {
+            // No open block: the sequencer opens the next one soon and takes what the pool has then (that round ends the waits).
             if (OpenOnHead() is { } open && _openTakesPool)
             {
-                open.AddFromPool(_pool, MaxPoolTransactionsPerBlock);
-                if (_preconfirm)
+                long round = _waits.BeginRound();
+                try
                 {
-                    _feed.Publish();
+                    open.AddFromPool(_pool, MaxPoolTransactionsPerBlock);
+                    Publish();
+                }
+                finally
+                {
+                    _waits.EndRound(round);
                 }
             }
         }
@@ -356,11 +384,20 @@ public sealed class RollupEngine : IBlockProducer, IChainHeads, ISafeL2Chain
         set => throw new InvalidOperationException("a rollup's block production follows its block time and L1; it has no mining mode");
     }
 
-    public PendingInclusion? ExpectInclusion(in Hash256 hash) => null;
+    public PendingInclusion? ExpectInclusion(in Hash256 hash) => _waits.Expect(hash);
 
     public IPreconfirmations? Preconfirmations => _preconfirm ? _feed : null;
 
-    public void Dispose() => _arrived.Dispose();
+    public void Dispose()
+    {
+        lock (_waits.Lock)
+        {
+            _stopped = true;
+        }
+
+        _waits.CompleteAll();
+        _arrived.Dispose();
+    }
 
     /// <summary>Why <paramref name="block"/> is not the block <paramref name="attributes"/> build on <paramref name="parent"/>; null when it is (op-node's AttributesMatchBlock).</summary>
     public static string? Mismatch(StoredBlock block, PayloadAttributes attributes, L2BlockRef parent)
@@ -506,7 +543,8 @@ public sealed class RollupEngine : IBlockProducer, IChainHeads, ISafeL2Chain
 
             BlockExecution execution = open.Close();
             StoredBlock block = BlockImporter.Seal(states, open.Header, execution);
-            _chain.AddBuilt(block, execution, _pool, stopwatch.Elapsed);
+            SkippedTransaction[] dropped = _chain.AddBuilt(block, execution, _pool, stopwatch.Elapsed);
+            _waits.Complete(block.Block.Transactions.Select(t => t.Hash).Concat(dropped.Select(d => d.Transaction.Hash)));
             failure = null;
             return block;
         }

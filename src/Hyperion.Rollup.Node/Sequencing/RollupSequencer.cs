@@ -80,6 +80,7 @@ public sealed class RollupSequencer(RollupConfig config, L1Cache l1, RollupEngin
                 lastProblem = problem;
                 if (problem is not null)
                 {
+                    engine.ReleaseWaits(); // no block to preconfirm on now: senders waiting for one return
                     await Task.Delay(options.RetryDelay, time, cancellation).ConfigureAwait(false);
                 }
             }
@@ -89,6 +90,7 @@ public sealed class RollupSequencer(RollupConfig config, L1Cache l1, RollupEngin
             }
             catch (L1SourceException e)
             {
+                engine.ReleaseWaits();
                 if (e.Message != lastProblem)
                 {
                     logger.LogWarning("sequencer: L1 could not be read, retrying: {Reason}", e.Message);

@@ -68,12 +68,18 @@ public sealed class EthModule : IRpcModule
 
     private IBlockReader Store => _chain.Blocks;
 
+    /// <summary>
+    /// The chain as reads see it: while the producer has a preconfirmed open block, that block is the head (<c>latest</c>,
+    /// <c>pending</c>, its number, its provisional hash; <see cref="PreconfirmedChain"/>); otherwise the sealed chain.
+    /// </summary>
+    private IBlockReader View => Preconfirmations?.Current is { } open ? new PreconfirmedChain(Store, open) : Store;
+
     public void Register(RpcMethodRegistry registry)
     {
         ArgumentNullException.ThrowIfNull(registry);
         registry
             .Add("eth_chainId", _ => EthFormat.Quantity(_chain.ChainId))
-            .Add("eth_blockNumber", _ => EthFormat.Quantity(Store.Head.Number))
+            .Add("eth_blockNumber", _ => EthFormat.Quantity(View.Head.Number))
             .Add("eth_syncing", _ => JsonValue.Create(false))
             .Add("eth_mining", _ => JsonValue.Create(true))
             .Add("eth_accounts", _ => new JsonArray([.. AccountList.Select(a => (JsonNode)JsonValue.Create(a.ToString()))]))
@@ -105,14 +111,14 @@ public sealed class EthModule : IRpcModule
                 };
             })
             .Add("eth_getBlockByNumber", p => BlockOrNull(() => Resolve(p, 0), FullTransactions(p)))
-            .Add("eth_getBlockByHash", p => BlockOrNull(() => Store.GetByHash(GetHash(p, 0)), FullTransactions(p)))
+            .Add("eth_getBlockByHash", p => BlockOrNull(() => View.GetByHash(GetHash(p, 0)), FullTransactions(p)))
             .Add("eth_getBlockTransactionCountByNumber", p => CountOrNull(() => Resolve(p, 0)))
-            .Add("eth_getBlockTransactionCountByHash", p => CountOrNull(() => Store.GetByHash(GetHash(p, 0))))
+            .Add("eth_getBlockTransactionCountByHash", p => CountOrNull(() => View.GetByHash(GetHash(p, 0))))
             .Add("eth_getUncleCountByBlockNumber", _ => "0x0")
             .Add("eth_getUncleCountByBlockHash", _ => "0x0")
             .Add("eth_getTransactionByHash", GetTransactionByHash)
             .Add("eth_getTransactionByBlockNumberAndIndex", p => TransactionAt(TryResolve(() => Resolve(p, 0)), p.GetQuantity(1)))
-            .Add("eth_getTransactionByBlockHashAndIndex", p => TransactionAt(Store.GetByHash(GetHash(p, 0)), p.GetQuantity(1)))
+            .Add("eth_getTransactionByBlockHashAndIndex", p => TransactionAt(View.GetByHash(GetHash(p, 0)), p.GetQuantity(1)))
             .Add("eth_getTransactionReceipt", p => FindTransaction(GetHash(p, 0), out StoredBlock block, out int index) ? Receipt(block, index) : null)
             .Add("eth_getBlockReceipts", p =>
             {
@@ -132,7 +138,11 @@ public sealed class EthModule : IRpcModule
             .Add("eth_maxPriorityFeePerGas", _ => EthFormat.Quantity(DefaultPriorityFee))
             .Add("eth_blobBaseFee", _ => EthFormat.Quantity(BlobBaseFee(Store.Head.Header)))
             .Add("eth_feeHistory", FeeHistory)
-            .Add("eth_getLogs", p => new JsonArray([.. LogFilter.Parse(p, 0, Store).Query(Store, LogLimits)]))
+            .Add("eth_getLogs", p =>
+            {
+                IBlockReader view = View;
+                return new JsonArray([.. LogFilter.Parse(p, 0, view).Query(view, LogLimits)]);
+            })
             .Add("txpool_status", _ =>
             {
                 var (pending, queued) = _pool.Content();
@@ -153,11 +163,11 @@ public sealed class EthModule : IRpcModule
         return StateAfter(block) ?? throw new RpcException($"missing trie node: state of block {block.Number} is not kept (oldest is {_chain.OldestState})");
     }
 
-    /// <summary>The state after <paramref name="block"/>: for the pending block, after its preconfirmed transactions.</summary>
+    /// <summary>The state after <paramref name="block"/>: for the preconfirmed open block, after its preconfirmed transactions.</summary>
     private IStateReader? StateAfter(StoredBlock block)
     {
         ulong head = Store.Head.Number;
-        // The pending block may have closed since it was resolved: then the head's state is the state after it.
+        // The open block may have closed since it was resolved: then the sealed block's state is the state after it.
         return block.Number > head ? Preconfirmations?.PendingState() ?? _chain.StateAt(head) : _chain.StateAt(block.Number);
     }
 
@@ -165,33 +175,14 @@ public sealed class EthModule : IRpcModule
     private IPreconfirmations? Preconfirmations => Producer?.Preconfirmations;
 
     /// <summary>
-    /// A block parameter, where <c>pending</c> names the sequencer's open block with its preconfirmed transactions (its
-    /// hash provisional: the state root is computed at closing) and the head when none is preconfirmed.
+    /// A block parameter on <see cref="View"/>: <c>latest</c> and <c>pending</c> name the producer's open block with its
+    /// preconfirmed transactions (its hash provisional: the state root is computed at closing) and the head when none
+    /// is preconfirmed.
     /// </summary>
-    private StoredBlock Resolve(RpcParams p, int index) =>
-        p.Has(index) && p[index].ValueKind == JsonValueKind.String && p[index].ValueEquals("pending") && Preconfirmations?.Current is { } pending
-            ? pending.Block
-            : BlockTag.Resolve(Store, p, index);
+    private StoredBlock Resolve(RpcParams p, int index) => BlockTag.Resolve(View, p, index);
 
-    /// <summary>
-    /// A transaction in a canonical block or, failing that, preconfirmed in the pending block (looked for in the chain
-    /// again after, in case the pending block closed in between).
-    /// </summary>
-    private bool FindTransaction(in Hash256 hash, out StoredBlock block, out int index)
-    {
-        if (Store.TryFindTransaction(hash, out block, out index))
-        {
-            return true;
-        }
-
-        if (Preconfirmations?.Current is { } pending && pending.TryFind(hash, out index))
-        {
-            block = pending.Block;
-            return true;
-        }
-
-        return Store.TryFindTransaction(hash, out block, out index);
-    }
+    /// <summary>A transaction in a canonical block or, failing that, preconfirmed in the open block.</summary>
+    private bool FindTransaction(in Hash256 hash, out StoredBlock block, out int index) => View.TryFindTransaction(hash, out block, out index);
 
     private Account Account(RpcParams p, int addressIndex, int blockIndex)
     {
@@ -404,7 +395,7 @@ public sealed class EthModule : IRpcModule
             GasPrice = legacy ? request.GasPrice ?? NextBaseFee() + DefaultPriorityFee : UInt256.Zero,
             MaxFeePerGas = legacy ? UInt256.Zero : maxFee,
             MaxPriorityFeePerGas = legacy ? UInt256.Zero : tip,
-            GasLimit = request.Gas ?? EstimateGas(request, Store.Head),
+            GasLimit = request.Gas ?? EstimateGas(request, View.Head),
             To = request.To,
             Value = request.Value,
             Data = request.Data,

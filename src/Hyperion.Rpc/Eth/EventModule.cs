@@ -156,7 +156,7 @@ public sealed class EventModule : IRpcModule, IDisposable
             "newHeads" or "newPendingTransactions" => null,
             "logs" => LogFilter.Parse(p, 1, _chain.Blocks),
             "flashblocks" when _preconfirmations is not null => null,
-            "flashblocks" => throw RpcException.InvalidParams("flashblocks: this node's sequencer does not preconfirm (dev: started with --no-preconfirm or without --block-time; sequencer: without --preconfirm)"),
+            "flashblocks" => throw RpcException.InvalidParams("flashblocks: this node's sequencer does not preconfirm (started with --no-preconfirm, or a dev chain without --block-time)"),
             _ => throw RpcException.InvalidParams($"unsupported subscription type '{kind}' (newHeads, logs, newPendingTransactions, flashblocks)"),
         };
         if (_subscriptions.Values.Count(s => s.Connection == connection) >= MaxSubscriptionsPerConnection)

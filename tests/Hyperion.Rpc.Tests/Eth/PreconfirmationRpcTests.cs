@@ -23,8 +23,10 @@ public sealed class PreconfirmationRpcTests
         string reverts = Send(chain, 1); // x == 1 reverts
         string stores7 = Send(chain, 7);
 
-        // Each send answered after its preconfirmation: the receipts are there, the head has not moved.
-        Assert.Equal(0UL, DevChain.Quantity(chain.Call("eth_blockNumber")));
+        // Each send answered after its preconfirmation: the receipts are there; nothing is sealed, but the open block
+        // is the head (eth_blockNumber, latest), so a receipt has one confirmation and a read after it sees it.
+        Assert.Equal(0UL, chain.Local.Chain.Store.Head.Number);
+        Assert.Equal(1UL, DevChain.Quantity(chain.Call("eth_blockNumber")));
         JsonElement[] preconfirmed = [.. new[] { stores, reverts, stores7 }.Select(h => chain.Call("eth_getTransactionReceipt", $"[\"{h}\"]"))];
         Assert.Equal(["0x1", "0x0", "0x1"], preconfirmed.Select(r => r.GetProperty("status").GetString()));
         Assert.Equal(["0x0", "0x1", "0x2"], preconfirmed.Select(r => r.GetProperty("transactionIndex").GetString()));
@@ -35,18 +37,24 @@ public sealed class PreconfirmationRpcTests
         Assert.Equal("0x1", pending.GetProperty("number").GetString());
         Assert.Equal([stores, reverts, stores7], pending.GetProperty("transactions").EnumerateArray().Select(t => t.GetString()));
         Assert.Equal(preconfirmed[2].GetProperty("cumulativeGasUsed").GetString(), pending.GetProperty("gasUsed").GetString());
-        Assert.Equal(0UL, DevChain.Quantity(chain.Call("eth_getBlockByNumber", "[\"latest\", false]").GetProperty("number")));
+        JsonElement latest = chain.Call("eth_getBlockByNumber", "[\"latest\", false]");
+        Assert.Equal(pending.GetProperty("hash").GetString(), latest.GetProperty("hash").GetString());
+        Assert.Equal(pending.GetProperty("hash").GetString(), chain.Call("eth_getBlockByNumber", "[\"0x1\", false]").GetProperty("hash").GetString());
 
-        // The pending state has the preconfirmed writes; latest does not.
-        string slot = $"[\"{DevChain.Contract}\", \"0x0\", \"pending\"]";
-        Assert.Equal(DevChain.Word(7), chain.Call("eth_getStorageAt", slot).GetString());
-        Assert.Equal(DevChain.Word(0), chain.Call("eth_getStorageAt", $"[\"{DevChain.Contract}\", \"0x0\", \"latest\"]").GetString());
-        Assert.Equal(3UL, DevChain.Quantity(chain.Call("eth_getTransactionCount", $"[\"{DevChain.Alice}\", \"pending\"]")));
-        Assert.True(DevChain.Quantity(chain.Call("eth_getBalance", $"[\"{DevChain.Alice}\", \"pending\"]")) < DevChain.Quantity(chain.Call("eth_getBalance", $"[\"{DevChain.Alice}\", \"latest\"]")));
+        // The state at pending and latest has the preconfirmed writes; the sealed head's (block 0) does not.
+        foreach (string tag in new[] { "pending", "latest" })
+        {
+            Assert.Equal(DevChain.Word(7), chain.Call("eth_getStorageAt", $"[\"{DevChain.Contract}\", \"0x0\", \"{tag}\"]").GetString());
+            Assert.Equal(3UL, DevChain.Quantity(chain.Call("eth_getTransactionCount", $"[\"{DevChain.Alice}\", \"{tag}\"]")));
+        }
+
+        Assert.Equal(DevChain.Word(0), chain.Call("eth_getStorageAt", $"[\"{DevChain.Contract}\", \"0x0\", \"0x0\"]").GetString());
+        Assert.Equal(0UL, DevChain.Quantity(chain.Call("eth_getTransactionCount", $"[\"{DevChain.Alice}\", \"0x0\"]")));
+        Assert.True(DevChain.Quantity(chain.Call("eth_getBalance", $"[\"{DevChain.Alice}\", \"pending\"]")) < DevChain.Quantity(chain.Call("eth_getBalance", $"[\"{DevChain.Alice}\", \"0x0\"]")));
         // A call at pending runs on the preconfirmed state, where slot 0 already holds 7: storing 7 again is the cheap no-op SSTORE.
         JsonElement pendingGas = chain.Call("eth_estimateGas", $"[{{\"from\":\"{DevChain.Alice}\",\"to\":\"{DevChain.Contract}\",\"data\":\"{DevChain.Word(7)}\"}}, \"pending\"]");
-        JsonElement latestGas = chain.Call("eth_estimateGas", $"[{{\"from\":\"{DevChain.Alice}\",\"to\":\"{DevChain.Contract}\",\"data\":\"{DevChain.Word(7)}\"}}, \"latest\"]");
-        Assert.True(DevChain.Quantity(pendingGas) < DevChain.Quantity(latestGas), "storing the value a slot already holds costs less");
+        JsonElement sealedGas = chain.Call("eth_estimateGas", $"[{{\"from\":\"{DevChain.Alice}\",\"to\":\"{DevChain.Contract}\",\"data\":\"{DevChain.Word(7)}\"}}, \"0x0\"]");
+        Assert.True(DevChain.Quantity(pendingGas) < DevChain.Quantity(sealedGas), "storing the value a slot already holds costs less");
 
         chain.Call("evm_mine");
         JsonElement block = chain.Call("eth_getBlockByNumber", "[\"latest\", false]");
