@@ -37,22 +37,24 @@ internal sealed class BlockStmScheduler
 
     public bool Done => _done;
 
+    /// <summary>Incarnations started and conflicts met so far in the block: the mark <see cref="MostlyConflictsSince"/> judges from.</summary>
+    public (int Incarnations, int Conflicts) Progress => (Volatile.Read(ref _incarnations), Volatile.Read(ref _conflicts));
+
     /// <summary>
-    /// True once at least <see cref="ConflictSample"/> incarnations started and a third or more of them met a
-    /// conflict: the block is mostly a dependency chain, where a second worker only executes transactions too early
-    /// and makes the first wait on their aborts (a fully dependent chain ran 1.7× slower on two workers than on one).
-    /// Helpers stop taking tasks then; what they leave, the remaining worker runs, so only the timing changes.
+    /// True once at least <see cref="ConflictSample"/> incarnations started since <paramref name="mark"/> and a third
+    /// or more of them met a conflict: the block is mostly a dependency chain, where a second worker only executes
+    /// transactions too early and makes the first wait on their aborts (a fully dependent chain ran 1.7× slower on
+    /// two workers than on one). Helpers stop taking tasks then; what they leave, the remaining worker runs, so only
+    /// the timing changes. Judged from when a helper joined: one that joins late (its thread waited for a core) must
+    /// not count the conflict-free incarnations the first worker ran alone.
     /// </summary>
-    public bool MostlyConflicts
+    public bool MostlyConflictsSince((int Incarnations, int Conflicts) mark)
     {
-        get
-        {
-            int incarnations = Volatile.Read(ref _incarnations);
-            return incarnations >= ConflictSample && Volatile.Read(ref _conflicts) * 3 >= incarnations;
-        }
+        int incarnations = Volatile.Read(ref _incarnations) - mark.Incarnations;
+        return incarnations >= ConflictSample && (Volatile.Read(ref _conflicts) - mark.Conflicts) * 3 >= incarnations;
     }
 
-    /// <summary>The incarnations seen before <see cref="MostlyConflicts"/> may judge.</summary>
+    /// <summary>The incarnations seen before <see cref="MostlyConflictsSince"/> may judge.</summary>
     private const int ConflictSample = 16;
 
     /// <summary>Stops every worker (a worker failed).</summary>

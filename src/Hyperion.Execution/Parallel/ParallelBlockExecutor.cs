@@ -363,11 +363,12 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         private void Work(bool helper)
         {
             var scratch = new WorkerScratch(Memory);
+            (int, int) joined = _scheduler.Progress;
             StmTask? task = null;
             var spin = default(SpinWait);
             while (!_scheduler.Done)
             {
-                if (task is null && helper && _scheduler.MostlyConflicts)
+                if (task is null && helper && _scheduler.MostlyConflictsSince(joined))
                 {
                     return;
                 }

@@ -9,7 +9,7 @@ public class BlockStmSchedulerTests
     /// Drives the scheduler as one worker would, aborting the first validation of every transaction in
     /// <paramref name="aborted"/>; the conflict verdict after each task.
     /// </summary>
-    private static List<bool> Drive(BlockStmScheduler scheduler, Func<int, bool> aborted)
+    private static List<bool> Drive(BlockStmScheduler scheduler, Func<int, bool> aborted, (int, int) mark = default)
     {
         var verdicts = new List<bool>();
         var abortedOnce = new HashSet<int>();
@@ -32,7 +32,7 @@ public class BlockStmSchedulerTests
                 task = scheduler.FinishExecution(current.Index, current.Incarnation, wroteNewLocation: true);
             }
 
-            verdicts.Add(scheduler.MostlyConflicts);
+            verdicts.Add(scheduler.MostlyConflictsSince(mark));
         }
 
         return verdicts;
@@ -46,7 +46,18 @@ public class BlockStmSchedulerTests
 
         Assert.False(verdicts[0]);               // too few incarnations to judge
         Assert.True(verdicts[^1]);               // two incarnations per transaction, one conflict each
-        Assert.True(scheduler.MostlyConflicts);
+        Assert.True(scheduler.MostlyConflictsSince(default));
+    }
+
+    [Fact]
+    public void Conflicts_are_judged_from_the_mark_not_diluted_by_the_conflict_free_work_before_it()
+    {
+        // 96 conflict-free transactions, then 32 that each abort once: 32 conflicts in the block's 160 incarnations
+        // (a fifth), but 32 in the 64 since a helper that joined after the 96th (half).
+        var scheduler = new BlockStmScheduler(128);
+        List<bool> sinceMark = Drive(scheduler, index => index >= 96, mark: (96, 0));
+        Assert.False(scheduler.MostlyConflictsSince(default));
+        Assert.True(sinceMark[^1]);
     }
 
     [Fact]
