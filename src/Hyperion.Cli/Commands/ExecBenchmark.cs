@@ -49,7 +49,8 @@ internal static class ExecBenchmark
         var txs = new Option<int>("--txs") { Description = "Transactions per block.", DefaultValueFactory = _ => 2000 };
         var rounds = new Option<int>("--rounds") { Description = "Rounds; each runs every executor once per workload.", DefaultValueFactory = _ => 15 };
         var threads = new Option<int>("--threads") { Description = "Threads of the parallel executor compared with one.", DefaultValueFactory = _ => 2 };
-        var command = new Command("exec", "Benchmark block execution: sequential vs Block-STM at 1 and N threads.") { txs, rounds, threads };
+        var workload = new Option<string?>("--workload") { Description = "Only the workloads with a word of their name starting with this (erc20, raw, swap, dependent); all by default." };
+        var command = new Command("exec", "Benchmark block execution: sequential vs Block-STM at 1 and N threads.") { txs, rounds, threads, workload };
         command.SetAction(parse =>
         {
             int count = parse.GetValue(txs);
@@ -61,13 +62,26 @@ internal static class ExecBenchmark
                 return 1;
             }
 
-            Run(count, roundCount, threadCount, Console.Out);
+            string? only = parse.GetValue(workload);
+            if (only is not null && !WorkloadNames.Any(name => Matches(name, only)))
+            {
+                Console.Error.WriteLine($"hyperion bench exec: --workload matches none of {string.Join(", ", WorkloadNames)}");
+                return 1;
+            }
+
+            Run(count, roundCount, threadCount, only, Console.Out);
             return 0;
         });
         return command;
     }
 
-    private static void Run(int count, int rounds, int threads, TextWriter output)
+    private static readonly string[] WorkloadNames = ["erc20 independent", "raw transfers", "swap mix", "dependent chain"];
+
+    /// <summary>Whether a word of <paramref name="name"/> starts with <paramref name="only"/> ("dependent" is not "erc20 independent").</summary>
+    private static bool Matches(string name, string only) =>
+        name.Split(' ').Any(word => word.StartsWith(only, StringComparison.OrdinalIgnoreCase));
+
+    private static void Run(int count, int rounds, int threads, string? only, TextWriter output)
     {
         (string Name, IBlockExecutor Executor)[] executors =
         [
@@ -75,13 +89,15 @@ internal static class ExecBenchmark
             ("parallel×1", new ParallelBlockExecutor(Spec, threads: 1, sequentialBelow: 0)),
             ($"parallel×{threads}", new ParallelBlockExecutor(Spec, threads: threads, sequentialBelow: 0)),
         ];
-        (string Name, BlockInput Block, InMemoryStateReader State)[] workloads =
+        (string Name, Func<(string, BlockInput, InMemoryStateReader)> Build)[] all =
         [
-            Workload("erc20 independent", count, i => (Token, [.. Word(Holder(count + i)), .. Word(new UInt256(1))], 60_000)),
-            Workload("raw transfers", count, i => (Holder(count + i), [], 21_000)),
-            Workload("swap mix", count, i => (SwapPair(i), Word(new UInt256(1_000_000_000_000_000UL)), 100_000), pairs: SharedPairs + count),
-            Workload("dependent chain", count, _ => (Counter, [], 60_000)),
+            (WorkloadNames[0], () => Workload(WorkloadNames[0], count, i => (Token, [.. Word(Holder(count + i)), .. Word(new UInt256(1))], 60_000))),
+            (WorkloadNames[1], () => Workload(WorkloadNames[1], count, i => (Holder(count + i), [], 21_000))),
+            (WorkloadNames[2], () => Workload(WorkloadNames[2], count, i => (SwapPair(i), Word(new UInt256(1_000_000_000_000_000UL)), 100_000), pairs: SharedPairs + count)),
+            (WorkloadNames[3], () => Workload(WorkloadNames[3], count, _ => (Counter, [], 60_000))),
         ];
+        (string Name, BlockInput Block, InMemoryStateReader State)[] workloads =
+            [.. all.Where(w => only is null || Matches(w.Name, only)).Select(w => w.Build())];
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{count} transactions per block, {rounds} rounds, {Environment.ProcessorCount} cores, load average {LoadAverage()}"));
         foreach ((string name, BlockInput block, InMemoryStateReader state) in workloads)

@@ -89,6 +89,11 @@ internal sealed class MultiVersionMemory
     private readonly long _id = Interlocked.Increment(ref s_nextId);
     private readonly PositionRecord?[] _records;
 
+    // Set (before the wipe is published) once any position writes a storage wipe: until then a slot read need not
+    // look one up. A read that misses a wipe recorded meanwhile is like any read of a write recorded after it, and
+    // validation (which runs after that write's recording) sees the flag.
+    private volatile bool _anyWipe;
+
     /// <param name="parent">The parent state.</param>
     /// <param name="positions">The block's positions (system calls, transactions, end of block).</param>
     /// <param name="gasLimit">The block's gas limit: it bounds the distinct locations the block can touch.</param>
@@ -168,7 +173,7 @@ internal sealed class MultiVersionMemory
     public UInt256 ReadSlot(in Address address, in UInt256 key, int position)
     {
         (int slotPosition, Entry slot) = Latest(new Location(LocationKind.Slot, address, key), position);
-        (int wipePosition, Entry wipe) = Latest(new Location(LocationKind.StorageWipe, address, default), position);
+        (int wipePosition, Entry wipe) = _anyWipe ? Latest(new Location(LocationKind.StorageWipe, address, default), position) : (-1, default);
         if (slotPosition < 0 && wipePosition < 0)
         {
             return ParentSlot(address, key);
@@ -263,6 +268,11 @@ internal sealed class MultiVersionMemory
 
         foreach (VersionedWrite write in record.Writes)
         {
+            if (write.Location.Kind == LocationKind.StorageWipe)
+            {
+                _anyWipe = true;
+            }
+
             Versions versions = VersionsOf(write.Location);
             lock (versions.Gate)
             {
@@ -564,8 +574,9 @@ internal sealed class MultiVersionMemory
         /// <summary>A <see cref="Lock"/> rather than the instance's monitor, whose enter took its slow path on every read.</summary>
         public readonly Lock Gate = new();
 
-        private int[] _positions = new int[2];
-        private Entry[] _entries = new Entry[2];
+        // One write to start with: most locations of a block (a sender's account, a holder's slot) get only one.
+        private int[] _positions = new int[1];
+        private Entry[] _entries = new Entry[1];
         private int _count;
 
         public int PositionAt(int index) => _positions[index];

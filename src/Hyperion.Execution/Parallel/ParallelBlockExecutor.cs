@@ -122,18 +122,26 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
     /// account whose fields it left as it read them is not written, so a contract whose storage every transaction
     /// changes is not a conflict), wipes of storage that existed, slots, code and credits.
     /// </summary>
-    private static PositionRecord ToRecord(VersionedStateReader reader, WorldState state, IReadOnlyList<(Address Address, UInt256 Amount)> credits, TransactionResult? result)
+    /// <param name="scratch">
+    /// A buffer of writes the caller keeps between calls (grown here when short): the writes are gathered in it and
+    /// the record gets an exact copy, where an array of the most there could be, trimmed, allocated both.
+    /// </param>
+    private static PositionRecord ToRecord(VersionedStateReader reader, WorldState state, IReadOnlyList<(Address Address, UInt256 Amount)> credits, TransactionResult? result, ref VersionedWrite[]? scratch)
     {
         StateChangeSet changes = state.CollectChanges();
 
-        // Arrays of the most there can be, trimmed once at the end: no list grows and is copied again.
         int most = credits.Count;
         foreach (AccountChange change in changes.Accounts)
         {
             most += 2 + change.Storage.Count;
         }
 
-        var writes = new VersionedWrite[most];
+        if (scratch is null || scratch.Length < most)
+        {
+            scratch = new VersionedWrite[Math.Max(most, 2 * (scratch?.Length ?? 0))];
+        }
+
+        VersionedWrite[] writes = scratch;
         var changed = new Address[changes.Accounts.Count + credits.Count];
         int written = 0;
         int changedCount = 0;
@@ -165,8 +173,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             writes[written++] = VersionedWrite.Credit(address, amount);
         }
 
-        Array.Resize(ref writes, written);
-        return new PositionRecord { Reads = reader.CopyReads(), Writes = writes, Code = changes.Code, Changed = changed, Result = result };
+        return new PositionRecord { Reads = reader.CopyReads(), Writes = writes.AsSpan(0, written).ToArray(), Code = changes.Code, Changed = changed, Result = result };
     }
 
     /// <summary>
@@ -243,7 +250,8 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                 _executor._sequential.RunSystemCalls(system, block, _environment, _precompiles);
             }
 
-            Memory.Record(0, 0, ToRecord(reader, system, [], null));
+            VersionedWrite[]? writes = null;
+            Memory.Record(0, 0, ToRecord(reader, system, [], null, ref writes));
         }
 
         public BlockExecution Execute(BlockInput block, BlockExecutionMode mode)
@@ -292,7 +300,8 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             }
 
             sequential.FinishBlock(tail, block);
-            Memory.Record(end, 0, ToRecord(tailReader, tail, [], null));
+            VersionedWrite[]? writes = null;
+            Memory.Record(end, 0, ToRecord(tailReader, tail, [], null, ref writes));
             if (_executor._threads == 1)
             {
                 return assembly.Complete(Memory.Changes(end + 1));
@@ -323,11 +332,11 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             }
 
             ExceptionDispatchInfo? failure = null;
-            void Worker()
+            void Worker(bool helper)
             {
                 try
                 {
-                    Work();
+                    Work(helper);
                 }
                 catch (Exception e)
                 {
@@ -339,22 +348,31 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             var others = new Task[workers - 1];
             for (int i = 0; i < others.Length; i++)
             {
-                others[i] = Task.Factory.StartNew(Worker, CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
+                others[i] = Task.Factory.StartNew(() => Worker(helper: true), CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
             }
 
-            Worker();
+            Worker(helper: false);
             Task.WaitAll(others);
             failure?.Throw();
         }
 
-        /// <summary>A worker: takes tasks from the scheduler until the block is done.</summary>
-        private void Work()
+        /// <summary>
+        /// A worker: takes tasks from the scheduler until the block is done; a helper (not the caller's thread) also
+        /// stops, between tasks, once the block proves to be mostly a dependency chain.
+        /// </summary>
+        private void Work(bool helper)
         {
             var scratch = new WorkerScratch(Memory);
+            (int, int) joined = _scheduler.Progress;
             StmTask? task = null;
             var spin = default(SpinWait);
             while (!_scheduler.Done)
             {
+                if (task is null && helper && _scheduler.MostlyConflictsSince(joined))
+                {
+                    return;
+                }
+
                 task = task is { } current ? (current.IsValidation ? Validate(current) : Execute(current, scratch)) : _scheduler.NextTask();
                 if (task is null)
                 {
@@ -413,7 +431,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             try
             {
                 TransactionResult result = _processor.Execute(state, tx, sender);
-                PositionRecord record = ToRecord(reader, world, state.PendingCredits(), result);
+                PositionRecord record = ToRecord(reader, world, state.PendingCredits(), result, ref scratch.Writes);
 
                 // The receipt's bloom (a hash per log address and topic) on the worker rather than at assembly.
                 record.LogsBloom = result.IsValid ? Receipt.BloomOf(result.Logs) : null;
@@ -455,6 +473,9 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         public WorldState World { get; }
 
         public DeferredCreditState State { get; }
+
+        /// <summary>Where <see cref="ToRecord"/> gathers an incarnation's writes.</summary>
+        public VersionedWrite[]? Writes;
 
         /// <summary>Ready for an incarnation at <paramref name="position"/>, as if all three were new.</summary>
         public void Reset(int position)

@@ -1,0 +1,73 @@
+using Hyperion.Execution.Parallel;
+using Xunit;
+
+namespace Hyperion.Evm.Tests.Execution.Parallel;
+
+public class BlockStmSchedulerTests
+{
+    /// <summary>
+    /// Drives the scheduler as one worker would, aborting the first validation of every transaction in
+    /// <paramref name="aborted"/>; the conflict verdict after each task.
+    /// </summary>
+    private static List<bool> Drive(BlockStmScheduler scheduler, Func<int, bool> aborted, (int, int) mark = default)
+    {
+        var verdicts = new List<bool>();
+        var abortedOnce = new HashSet<int>();
+        StmTask? task = null;
+        while (!scheduler.Done)
+        {
+            if (task is not { } current)
+            {
+                task = scheduler.NextTask();
+                continue;
+            }
+
+            if (current.IsValidation)
+            {
+                bool abort = aborted(current.Index) && abortedOnce.Add(current.Index) && scheduler.TryValidationAbort(current.Index, current.Incarnation);
+                task = scheduler.FinishValidation(current.Index, abort);
+            }
+            else
+            {
+                task = scheduler.FinishExecution(current.Index, current.Incarnation, wroteNewLocation: true);
+            }
+
+            verdicts.Add(scheduler.MostlyConflictsSince(mark));
+        }
+
+        return verdicts;
+    }
+
+    [Fact]
+    public void A_block_whose_every_transaction_aborts_once_is_judged_mostly_conflicts_after_the_sample()
+    {
+        var scheduler = new BlockStmScheduler(64);
+        List<bool> verdicts = Drive(scheduler, _ => true);
+
+        Assert.False(verdicts[0]);               // too few incarnations to judge
+        Assert.True(verdicts[^1]);               // two incarnations per transaction, one conflict each
+        Assert.True(scheduler.MostlyConflictsSince(default));
+    }
+
+    [Fact]
+    public void Conflicts_are_judged_from_the_mark_not_diluted_by_the_conflict_free_work_before_it()
+    {
+        // 96 conflict-free transactions, then 32 that each abort once: 32 conflicts in the block's 160 incarnations
+        // (a fifth), but 32 in the 64 since a helper that joined after the 96th (half).
+        var scheduler = new BlockStmScheduler(128);
+        List<bool> sinceMark = Drive(scheduler, index => index >= 96, mark: (96, 0));
+        Assert.False(scheduler.MostlyConflictsSince(default));
+        Assert.True(sinceMark[^1]);
+    }
+
+    [Fact]
+    public void A_block_with_few_conflicts_is_not()
+    {
+        var independent = new BlockStmScheduler(64);
+        Assert.DoesNotContain(true, Drive(independent, _ => false));
+
+        // One in eight aborted (a swap mix's shared pairs): well under a third.
+        var mixed = new BlockStmScheduler(64);
+        Assert.DoesNotContain(true, Drive(mixed, index => index % 8 == 0));
+    }
+}
