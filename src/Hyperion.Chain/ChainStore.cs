@@ -833,8 +833,14 @@ public sealed class ChainStore : IBlockReader, IDisposable
 
     public void Dispose()
     {
-        _log?.Dispose();
-        _index?.Dispose();
+        // Under the write lock: a block or edit still being appended by another thread finishes (or has not begun)
+        // before the log's file is closed, so a closing node never leaves a record half written behind its lock.
+        lock (_writeLock)
+        {
+            _log?.Dispose();
+            _index?.Dispose();
+        }
+
         _directoryLock?.Dispose();
     }
 }

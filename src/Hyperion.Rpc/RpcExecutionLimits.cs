@@ -126,25 +126,29 @@ public sealed class RpcExecutionLimits
     }
 
     /// <summary>
-    /// Raises the thread pool's minimum by the most slots any limits hold: each slot may hold a pool thread for up to
-    /// the timeout, and without the reserve a pool whose threads are all held adds one only every half second or so
-    /// (its starvation rule), so cheap methods would wait behind EVM calls. Process-wide, so raised once, by the largest.
+    /// Raises the thread pool's minimum by this instance's slots: each slot may hold a pool thread for up to the
+    /// timeout, and without the reserve a pool whose threads are all held adds one only every half second or so (its
+    /// starvation rule), so cheap methods would wait behind EVM calls. Process-wide and additive, because every
+    /// instance (several nodes in one process, as in tests) can hold its slots' threads at the same time; capped so a
+    /// process that creates many instances does not raise it without bound.
     /// </summary>
     private static void ReserveThreads(int slots)
     {
         lock (ReservedLock)
         {
-            if (slots <= s_reservedThreads)
+            int add = Math.Min(slots, MaxReservedThreads - s_reservedThreads);
+            if (add <= 0)
             {
                 return;
             }
 
             ThreadPool.GetMinThreads(out int workers, out int completionPorts);
-            ThreadPool.SetMinThreads(workers + slots - s_reservedThreads, completionPorts);
-            s_reservedThreads = slots;
+            ThreadPool.SetMinThreads(workers + add, completionPorts);
+            s_reservedThreads += add;
         }
     }
 
+    private const int MaxReservedThreads = 256;
     private static readonly Lock ReservedLock = new();
     private static int s_reservedThreads;
 

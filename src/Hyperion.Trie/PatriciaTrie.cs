@@ -80,6 +80,9 @@ public sealed class PatriciaTrie
         return common == 0 ? branch : new ExtensionNode(sorted[0].Path[depth..branchDepth], branch);
     }
 
+    /// <summary>An independent trie with the same entries, in O(1): the nodes are immutable and shared; each trie path-copies on change.</summary>
+    public PatriciaTrie Copy() => new() { _root = _root, Count = Count };
+
     /// <summary>The value stored under <paramref name="key"/>, or null if absent.</summary>
     public byte[]? Get(ReadOnlySpan<byte> key) => Walk(Nibbles.FromBytes(key), proof: null);
 

@@ -7,14 +7,21 @@ using Hyperion.Trie;
 namespace Hyperion.State.World;
 
 /// <summary>
-/// A complete state held in dictionaries (tests, fixtures, the dev chain's genesis): accounts, storage and code, with
-/// the state root computed by building the secure account and storage tries. Reads may run on several threads at once;
+/// A complete state held in dictionaries (tests, fixtures, the dev chain's in-memory state): accounts, storage and
+/// code, with the state root from the secure account and storage tries. Reads may run on several threads at once;
 /// <see cref="SetAccount"/>, <see cref="SetStorage"/> and <see cref="Apply"/> must not run concurrently with anything.
 /// </summary>
+/// <remarks>
+/// The tries are kept between root computations and only the accounts and slots written since are updated in them
+/// (their nodes cache their hashes), so a block's root costs what the block changed, not the size of the state.
+/// </remarks>
 public sealed class InMemoryStateReader : IStateReader, IStateEnumerator
 {
     private readonly Dictionary<Address, AccountEntry> _accounts = [];
     private readonly Dictionary<Hash256, byte[]> _code = [];
+    private readonly object _rootLock = new(); // concurrent readers may compute the root; the writer never runs beside them
+    private PatriciaTrie? _accountTrie; // the account trie as of the last root; null: build it from all accounts
+    private HashSet<Address> _changedAccounts = []; // written since _accountTrie was brought up to date
 
     public int AccountCount => _accounts.Count;
 
@@ -102,13 +109,27 @@ public sealed class InMemoryStateReader : IStateReader, IStateEnumerator
 
         foreach ((Address address, AccountEntry entry) in _accounts)
         {
-            var clone = new AccountEntry { Nonce = entry.Nonce, Balance = entry.Balance, CodeHash = entry.CodeHash, Root = entry.Root };
+            var clone = new AccountEntry { Nonce = entry.Nonce, Balance = entry.Balance, CodeHash = entry.CodeHash };
+            lock (entry)
+            {
+                // The trie's nodes are immutable: the copy shares them and diverges by path copying.
+                clone.Root = entry.Root;
+                clone.StorageTrie = entry.StorageTrie?.Copy();
+                clone.ChangedSlots = entry.ChangedSlots is null ? null : [.. entry.ChangedSlots];
+            }
+
             foreach ((UInt256 key, UInt256 value) in entry.Storage)
             {
                 clone.Storage.Add(key, value);
             }
 
             copy._accounts.Add(address, clone);
+        }
+
+        lock (_rootLock)
+        {
+            copy._accountTrie = _accountTrie?.Copy();
+            copy._changedAccounts = [.. _changedAccounts];
         }
 
         return copy;
@@ -128,6 +149,7 @@ public sealed class InMemoryStateReader : IStateReader, IStateEnumerator
         entry.Nonce = nonce;
         entry.Balance = balance;
         entry.CodeHash = codeHash;
+        _changedAccounts.Add(address);
     }
 
     /// <summary>Sets a slot of an existing account; zero deletes it.</summary>
@@ -139,6 +161,7 @@ public sealed class InMemoryStateReader : IStateReader, IStateEnumerator
         }
 
         WriteSlot(entry, key, value);
+        _changedAccounts.Add(address);
     }
 
     /// <summary>Applies a change set built on this state (see <see cref="StateChangeSet"/>).</summary>
@@ -152,6 +175,7 @@ public sealed class InMemoryStateReader : IStateReader, IStateEnumerator
 
         foreach (AccountChange change in changes.Accounts)
         {
+            _changedAccounts.Add(change.Address);
             if (change.Deleted)
             {
                 _accounts.Remove(change.Address);
@@ -163,6 +187,8 @@ public sealed class InMemoryStateReader : IStateReader, IStateEnumerator
             {
                 entry.Storage.Clear();
                 entry.Root = null;
+                entry.StorageTrie = null;
+                entry.ChangedSlots = null;
             }
 
             entry.Nonce = change.Nonce;
@@ -178,13 +204,37 @@ public sealed class InMemoryStateReader : IStateReader, IStateEnumerator
     /// <summary>The Merkle Patricia root of the state: the secure trie of RLP([nonce, balance, storageRoot, codeHash]).</summary>
     public Hash256 ComputeStateRoot()
     {
-        var leaves = new List<KeyValuePair<byte[], byte[]>>(_accounts.Count);
-        foreach ((Address address, AccountEntry entry) in _accounts)
+        lock (_rootLock)
         {
-            leaves.Add(new(Keccak256.Hash(address.Bytes).ToArray(), EncodeAccount(entry.Nonce, entry.Balance, StorageRoot(entry), entry.CodeHash)));
-        }
+            if (_accountTrie is null)
+            {
+                var leaves = new List<KeyValuePair<byte[], byte[]>>(_accounts.Count);
+                foreach ((Address address, AccountEntry entry) in _accounts)
+                {
+                    leaves.Add(new(Keccak256.Hash(address.Bytes).ToArray(), EncodeAccount(entry.Nonce, entry.Balance, StorageRoot(entry), entry.CodeHash)));
+                }
 
-        return PatriciaTrie.FromEntries(leaves).RootHash;
+                _accountTrie = PatriciaTrie.FromEntries(leaves);
+            }
+            else
+            {
+                foreach (Address address in _changedAccounts)
+                {
+                    Hash256 key = Keccak256.Hash(address.Bytes);
+                    if (_accounts.TryGetValue(address, out AccountEntry? entry))
+                    {
+                        _accountTrie.Set(key.Bytes, EncodeAccount(entry.Nonce, entry.Balance, StorageRoot(entry), entry.CodeHash));
+                    }
+                    else
+                    {
+                        _accountTrie.Delete(key.Bytes);
+                    }
+                }
+            }
+
+            _changedAccounts.Clear();
+            return _accountTrie.RootHash;
+        }
     }
 
     /// <summary>The account leaf of the state trie: RLP([nonce, balance, storageRoot, codeHash]).</summary>
@@ -198,19 +248,50 @@ public sealed class InMemoryStateReader : IStateReader, IStateEnumerator
             return root.Value;
         }
 
-        var leaves = new List<KeyValuePair<byte[], byte[]>>(entry.Storage.Count);
-        Span<byte> key = stackalloc byte[32];
-        Span<byte> value = stackalloc byte[32];
-        foreach ((UInt256 slot, UInt256 slotValue) in entry.Storage)
+        lock (entry)
         {
-            slot.WriteBigEndian(key);
-            slotValue.WriteBigEndian(value);
-            leaves.Add(new(Keccak256.Hash(key).ToArray(), Rlp.EncodeBytes(value[(32 - slotValue.ByteLength)..])));
-        }
+            if (entry.Root is { } computedMeanwhile)
+            {
+                return computedMeanwhile.Value;
+            }
 
-        Hash256 computed = PatriciaTrie.FromEntries(leaves).RootHash;
-        entry.Root = new StrongBox<Hash256>(computed); // a reference write, so concurrent readers never see a torn hash
-        return computed;
+            Span<byte> key = stackalloc byte[32];
+            Span<byte> value = stackalloc byte[32];
+            if (entry.StorageTrie is null)
+            {
+                var leaves = new List<KeyValuePair<byte[], byte[]>>(entry.Storage.Count);
+                foreach ((UInt256 slot, UInt256 slotValue) in entry.Storage)
+                {
+                    slot.WriteBigEndian(key);
+                    slotValue.WriteBigEndian(value);
+                    leaves.Add(new(Keccak256.Hash(key).ToArray(), Rlp.EncodeBytes(value[(32 - slotValue.ByteLength)..])));
+                }
+
+                entry.StorageTrie = PatriciaTrie.FromEntries(leaves);
+            }
+            else if (entry.ChangedSlots is { } changed)
+            {
+                foreach (UInt256 slot in changed)
+                {
+                    slot.WriteBigEndian(key);
+                    Hash256 path = Keccak256.Hash(key);
+                    if (entry.Storage.TryGetValue(slot, out UInt256 slotValue))
+                    {
+                        slotValue.WriteBigEndian(value);
+                        entry.StorageTrie.Set(path.Bytes, Rlp.EncodeBytes(value[(32 - slotValue.ByteLength)..]));
+                    }
+                    else
+                    {
+                        entry.StorageTrie.Delete(path.Bytes);
+                    }
+                }
+            }
+
+            entry.ChangedSlots = null;
+            Hash256 computed = entry.StorageTrie.RootHash;
+            entry.Root = new StrongBox<Hash256>(computed); // a reference write, so lock-free readers never see a torn hash
+            return computed;
+        }
     }
 
     private static void WriteSlot(AccountEntry entry, in UInt256 key, in UInt256 value)
@@ -225,6 +306,10 @@ public sealed class InMemoryStateReader : IStateReader, IStateEnumerator
         }
 
         entry.Root = null;
+        if (entry.StorageTrie is not null)
+        {
+            (entry.ChangedSlots ??= []).Add(key);
+        }
     }
 
     private AccountEntry GetOrAdd(in Address address)
@@ -247,5 +332,11 @@ public sealed class InMemoryStateReader : IStateReader, IStateEnumerator
 
         /// <summary>Cached storage root; null when the storage changed since it was computed.</summary>
         public StrongBox<Hash256>? Root;
+
+        /// <summary>The storage trie as of the last computed root; null: build it from all slots.</summary>
+        public PatriciaTrie? StorageTrie;
+
+        /// <summary>Slots written since <see cref="StorageTrie"/> was brought up to date.</summary>
+        public HashSet<UInt256>? ChangedSlots;
     }
 }
