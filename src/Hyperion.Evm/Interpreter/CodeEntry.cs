@@ -15,6 +15,9 @@ public sealed class CodeEntry
 
     private long _calls;
 
+    // Set when the cache hands the entry out again, cleared by the cache's sweep (second-chance eviction).
+    private int _used;
+
     private const int NotRequested = 0, Queued = 1, Done = 2;
 
     // Per fork (the compiled code bakes in the fork's gas and handlers): the compiled code, and how far compiling it
@@ -37,6 +40,18 @@ public sealed class CodeEntry
 
     /// <summary>Counts one more frame running this code; returns the new count.</summary>
     public long CountCall() => Interlocked.Increment(ref _calls);
+
+    /// <summary>Marks the entry as used since the cache's last sweep (written only when not already set: no shared-line traffic on hot code).</summary>
+    internal void MarkUsed()
+    {
+        if (Volatile.Read(ref _used) == 0)
+        {
+            Volatile.Write(ref _used, 1);
+        }
+    }
+
+    /// <summary>Clears the used mark; returns whether it was set.</summary>
+    internal bool ClearUsed() => Interlocked.Exchange(ref _used, 0) != 0;
 
     /// <summary>The code compiled for <paramref name="fork"/> if that is done (null while it is queued or when it did not fit).</summary>
     internal CompiledContract? CompiledFor(Fork fork) => Volatile.Read(ref _compiled[(int)fork]);
@@ -78,24 +93,107 @@ public sealed class CodeEntry
     internal static CodeEntry ForDeployedCode(byte[] code) => new(code);
 }
 
-/// <summary>Thread-safe map from code hash to <see cref="CodeEntry"/>, shared by every VM.</summary>
+/// <summary>
+/// Thread-safe map from code hash to <see cref="CodeEntry"/>, shared by every VM, bounded by the bytes of code it
+/// holds: past <see cref="CapacityBytes"/> a second-chance sweep drops entries not used since the last sweep until a
+/// quarter of the budget is free. Without a bound, every contract ever run (and its compiled code) would stay in
+/// memory for the life of the node. Dropping an entry only costs a re-analysis (and re-compilation once hot): a
+/// frame already running keeps its entry, and results do not depend on what is cached.
+/// </summary>
 public sealed class CodeCache
 {
+    /// <summary>Bytes charged per entry besides its code: the entry, the analysis bitmap and the dictionary slot.</summary>
+    internal const int EntryOverheadBytes = 256;
+
     private readonly ConcurrentDictionary<Hash256, CodeEntry> _byCodeHash = new();
+    private readonly Lock _sweepLock = new();
+    private long _bytes;
+
+    /// <param name="capacityBytes">Most bytes of code (plus <see cref="EntryOverheadBytes"/> per entry) kept.</param>
+    public CodeCache(long capacityBytes = DefaultCapacityBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacityBytes, EntryOverheadBytes);
+        CapacityBytes = capacityBytes;
+    }
+
+    /// <summary>256 MiB: ~10,000 contracts of the 24 KiB maximum, far more of the usual few KiB.</summary>
+    public const long DefaultCapacityBytes = 256L << 20;
 
     /// <summary>The cache every MetisVM uses.</summary>
     public static CodeCache Shared { get; } = new();
 
+    public long CapacityBytes { get; }
+
     public int Count => _byCodeHash.Count;
+
+    /// <summary>Bytes charged for the entries held now.</summary>
+    public long Bytes => Interlocked.Read(ref _bytes);
+
+    /// <summary>Entries dropped by sweeps so far.</summary>
+    public long Evictions { get; private set; }
 
     /// <summary>The entry for deployed <paramref name="code"/> whose hash is <paramref name="codeHash"/>, analysed on first use.</summary>
     public CodeEntry Get(in Hash256 codeHash, byte[] code)
     {
         if (_byCodeHash.TryGetValue(codeHash, out CodeEntry? cached))
         {
+            cached.MarkUsed();
             return cached;
         }
 
-        return _byCodeHash.GetOrAdd(codeHash, CodeEntry.ForDeployedCode(code));
+        CodeEntry created = CodeEntry.ForDeployedCode(code);
+        CodeEntry entry = _byCodeHash.GetOrAdd(codeHash, created);
+        if (ReferenceEquals(entry, created) && Interlocked.Add(ref _bytes, Charge(entry)) > CapacityBytes)
+        {
+            Sweep();
+        }
+
+        return entry;
+    }
+
+    private static long Charge(CodeEntry entry) => entry.Code.Length + EntryOverheadBytes;
+
+    /// <summary>
+    /// Drops entries not used since the previous sweep (clearing the mark of those that were) until the cache holds at
+    /// most three quarters of its budget. One thread sweeps at a time; the others go on without waiting.
+    /// </summary>
+    private void Sweep()
+    {
+        if (!_sweepLock.TryEnter())
+        {
+            return;
+        }
+
+        try
+        {
+            long target = CapacityBytes - CapacityBytes / 4;
+            // The first pass drops what was not used again since the last sweep and clears the others' marks; a second
+            // pass (everything was in use) drops in enumeration order, so the budget always holds.
+            for (int pass = 0; pass < 2 && Bytes > target; pass++)
+            {
+                foreach (KeyValuePair<Hash256, CodeEntry> pair in _byCodeHash)
+                {
+                    if (Bytes <= target)
+                    {
+                        break;
+                    }
+
+                    if (pair.Value.ClearUsed())
+                    {
+                        continue; // used since the last sweep: a second chance
+                    }
+
+                    if (_byCodeHash.TryRemove(pair))
+                    {
+                        Interlocked.Add(ref _bytes, -Charge(pair.Value));
+                        Evictions++;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            _sweepLock.Exit();
+        }
     }
 }

@@ -48,4 +48,40 @@ public class JumpDestinationsTests
         entry.CountCall();
         Assert.Equal(1, entry.Calls);
     }
+
+    [Fact]
+    public void CodeCacheStaysWithinItsBudgetAndKeepsWhatIsInUse()
+    {
+        const int codeSize = 1000;
+        const long capacity = 10 * (codeSize + CodeCache.EntryOverheadBytes);
+        var cache = new CodeCache(capacity);
+        byte[] hot = Code(0, codeSize);
+        Hash256 hotHash = Hyperion.Core.Crypto.Keccak256.Hash(hot);
+        CodeEntry hotEntry = cache.Get(hotHash, hot);
+        for (int i = 1; i <= 100; i++)
+        {
+            byte[] code = Code(i, codeSize);
+            cache.Get(Hyperion.Core.Crypto.Keccak256.Hash(code), code);
+            Assert.Same(hotEntry, cache.Get(hotHash, hot)); // used between every sweep: never dropped
+            Assert.True(cache.Bytes <= capacity, $"{cache.Bytes} bytes held, budget {capacity}");
+            Assert.Equal(cache.Count * (long)(codeSize + CodeCache.EntryOverheadBytes), cache.Bytes);
+        }
+
+        Assert.True(cache.Evictions >= 90, $"{cache.Evictions} evictions");
+        Assert.InRange(cache.Count, 2, 10);
+
+        // A dropped entry comes back analysed afresh, with the same code.
+        byte[] first = Code(1, codeSize);
+        CodeEntry again = cache.Get(Hyperion.Core.Crypto.Keccak256.Hash(first), first);
+        Assert.Equal(first, again.Code.ToArray());
+        Assert.True(again.JumpDestinations.IsValid(0));
+    }
+
+    private static byte[] Code(int seed, int size)
+    {
+        var code = new byte[size];
+        code[0] = 0x5b;
+        BitConverter.TryWriteBytes(code.AsSpan(1), seed);
+        return code;
+    }
 }
