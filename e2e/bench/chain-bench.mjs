@@ -7,9 +7,12 @@
 //   --preconfirm N instead measures only send → receipt for N transfers, one at a time (issue 14), on four nodes at
 //   once, interleaved: Hyperion with --block-time 1000 (receipts preconfirmed), Hyperion automine, anvil automine and
 //   anvil --block-time 1 (its receipts come with the block; --interval-samples of them, default 40, as each waits ~0.5 s).
+//   --hyperion label=/path/to/checkout (repeatable; default this checkout) runs each Hyperion configuration on every
+//   checkout, one right after the other (an A/B in the same run, e.g. --hyperion main=/work/main --hyperion new=.).
+//   --reads 0 skips 3. in the default mode. --url URL runs the default mode only on a node already running there (one
+//   started under a profiler, e.g. `dotnet-trace collect -- dotnet artifacts/bin/Hyperion.Cli/release/hyperion.dll dev`).
 //   --reads-only 1 measures only 3. (no transaction phases) on every node in one run, interleaved over --rounds R
-//   (default 3; the median is reported): --hyperion label=/path/to/checkout (repeatable; default this checkout) and
-//   anvil. --clients P spreads the C concurrent requests over P worker threads (default 1), so that the client's own
+//   (default 3; the median is reported). --clients P spreads the C concurrent requests over P worker threads (default 1), so that the client's own
 //   JSON and HTTP work runs on more than one core and is less of the limit; the same client measures every node.
 import { ethers } from 'ethers';
 import { compileContracts } from '../lib/compile.mjs';
@@ -26,6 +29,8 @@ const TXS = Number(args.txs ?? 10000);
 const SENDERS = Number(args.senders ?? 1000);
 const SECONDS = Number(args.seconds ?? 5);
 const CONCURRENCY = Number(args.concurrency ?? 16);
+const READS = args.reads === undefined || Number(args.reads) !== 0;
+const checkouts = (hyperionCheckouts.length > 0 ? hyperionCheckouts : [['hyperion', '.']]).map(([label, root]) => ({ label, root: path.resolve(root) }));
 
 async function rpc(url, method, params) {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
@@ -62,14 +67,16 @@ function percentiles(samples) {
 /** --preconfirm N: send → receipt on four nodes, one transaction at a time, round-robin so all see the same load. */
 async function preconfirmLatency(count, intervalSamples) {
   const configs = [
-    { name: 'hyperion --block-time 1000 (preconfirmed)', kind: 'hyperion', extraArgs: ['--block-time', '1000'], samples: count },
-    { name: 'hyperion automine', kind: 'hyperion', extraArgs: [], samples: count },
+    ...checkouts.flatMap(({ label, root }) => [
+      { name: `${label} --block-time 1000 (preconfirmed)`, kind: 'hyperion', root, extraArgs: ['--block-time', '1000'], samples: count },
+      { name: `${label} automine`, kind: 'hyperion', root, extraArgs: [], samples: count },
+    ]),
     { name: 'anvil automine', kind: 'anvil', extraArgs: ['--accounts', '10'], samples: count },
     { name: 'anvil --block-time 1', kind: 'anvil', extraArgs: ['--accounts', '10', '--block-time', '1'], samples: intervalSamples },
   ];
   const WARMUP = 20;
   for (const c of configs) {
-    c.node = await startNode({ kind: c.kind, extraArgs: c.extraArgs });
+    c.node = await startNode({ kind: c.kind, extraArgs: c.extraArgs, ...(c.root ? { root: c.root } : {}) });
     if (c.node.unavailable) throw new Error(c.node.unavailable);
     const provider = new ethers.JsonRpcProvider(c.node.url, undefined, { staticNetwork: true });
     const sender = new ethers.Wallet(devKeys[0], provider);
@@ -128,8 +135,7 @@ async function readsPerSecond(url, method, params, seconds, concurrency, clients
 async function readsOnly() {
   const rounds = Number(args.rounds ?? 3);
   const clients = Number(args.clients ?? 1);
-  const checkouts = hyperionCheckouts.length > 0 ? hyperionCheckouts : [['hyperion', '.']];
-  const nodes = [...checkouts.map(([label, root]) => ({ label, kind: 'hyperion', root: path.resolve(root) })), { label: 'anvil', kind: 'anvil' }];
+  const nodes = [...checkouts.map(({ label, root }) => ({ label, kind: 'hyperion', root })), { label: 'anvil', kind: 'anvil' }];
   const { contracts } = compileContracts();
   for (const n of nodes) {
     n.node = await startNode({ kind: n.kind, root: n.root, extraArgs: n.kind === 'anvil' ? ['--accounts', '10'] : [] });
@@ -176,10 +182,11 @@ if (args.preconfirm) {
   process.exit(0);
 }
 
-async function runOn(kind) {
-  if (kind === 'anvil') process.env.E2E_NODE = 'anvil'; else delete process.env.E2E_NODE;
-  const dataDir = kind === 'hyperion-durable' ? fs.mkdtempSync(path.join(os.tmpdir(), 'hyperion-bench-')) : undefined;
-  const node = await startNode({ dataDir, extraArgs: kind === 'anvil' ? ['--accounts', '10'] : [] });
+async function runOn({ kind, root, durable, url: runningAt }) {
+  const dataDir = durable ? fs.mkdtempSync(path.join(os.tmpdir(), 'hyperion-bench-')) : undefined;
+  const node = runningAt
+    ? { url: runningAt, chainId: BigInt(await rpc(runningAt, 'eth_chainId', [])), stop: async () => {} }
+    : await startNode({ kind, dataDir, extraArgs: kind === 'anvil' ? ['--accounts', '10'] : [], ...(root ? { root } : {}) });
   if (node.unavailable) throw new Error(node.unavailable);
   const url = node.url;
   const chainId = node.chainId;
@@ -247,6 +254,12 @@ async function runOn(kind) {
   const latency = percentiles(latencies);
 
   // 3. Read requests per second.
+  if (!READS) {
+    provider.destroy();
+    await node.stop();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    return { throughput, latency, reads: { ethCall: NaN, getBalance: NaN } };
+  }
   const callData = iface.encodeFunctionData('balanceOf', [recipient]);
   async function rps(method, params, seconds = SECONDS) {
     let count = 0;
@@ -269,12 +282,20 @@ async function runOn(kind) {
   return { throughput, latency, reads };
 }
 
-const kinds = ['hyperion', ...(args.durable ? ['hyperion-durable'] : []), 'anvil'];
+// Each configuration runs on every checkout one right after the other, so that they see the same load.
+const runs = args.url ? [{ name: 'node', url: args.url }] : [
+  ...checkouts.map(({ label, root }) => ({ name: label, kind: 'hyperion', root })),
+  ...(args.durable ? checkouts.map(({ label, root }) => ({ name: `${label}-durable`, kind: 'hyperion', root, durable: true })) : []),
+  { name: 'anvil', kind: 'anvil' },
+];
+const kinds = runs.map((r) => r.name);
 const results = {};
-for (const kind of kinds) {
-  results[kind] = await runOn(kind);
-  console.log(kind, JSON.stringify(results[kind]));
+for (const run of runs) {
+  results[run.name] = await runOn(run);
+  console.log(run.name, JSON.stringify(results[run.name]));
 }
+console.log(`load: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+if (args.url) process.exit(0);
 const a = results.anvil;
 const ours = kinds.filter((k) => k !== 'anvil');
 const ratio = (x, y) => (x / y).toFixed(2);

@@ -12,25 +12,26 @@ public sealed class InclusionWaits
 {
     private readonly Dictionary<Hash256, List<PendingInclusion>> _waits = [];
     private readonly Func<bool> _waiting;
-    private readonly Func<bool> _preconfirming;
-    private readonly Action _preconfirm;
+    private readonly Action<Task> _include;
     private long _roundsStarted;
 
     /// <param name="pool">The pool whose announcements (executable, dropped) the waits follow.</param>
-    /// <param name="waiting">Whether a send waits now (called under <see cref="Lock"/>).</param>
-    /// <param name="preconfirming">Whether a submitted transaction is preconfirmed at once (called under <see cref="Lock"/>).</param>
-    /// <param name="preconfirm">Preconfirms what the pool has, on the sender's thread: no hand-over to the producer's thread and back.</param>
-    public InclusionWaits(ITransactionPool pool, Func<bool> waiting, Func<bool> preconfirming, Action preconfirm)
+    /// <param name="waiting">Whether a send waits now, its transaction mined or preconfirmed by <paramref name="include"/> once submitted (called under <see cref="Lock"/>).</param>
+    /// <param name="include">
+    /// Mines or preconfirms what the pool has, on the sender's thread: no hand-over to the producer's thread and back.
+    /// Its argument is the sender's wait, done once the transaction is included: concurrent senders queue on the
+    /// producer's lock, and one whose transaction the one before included has nothing left to do (a group commit).
+    /// </param>
+    public InclusionWaits(ITransactionPool pool, Func<bool> waiting, Action<Task> include)
     {
         ArgumentNullException.ThrowIfNull(pool);
         _waiting = waiting ?? throw new ArgumentNullException(nameof(waiting));
-        _preconfirming = preconfirming ?? throw new ArgumentNullException(nameof(preconfirming));
-        _preconfirm = preconfirm ?? throw new ArgumentNullException(nameof(preconfirm));
+        _include = include ?? throw new ArgumentNullException(nameof(include));
         pool.TransactionPending += OnTransactionPending;
         pool.TransactionDropped += dropped => Complete([dropped.Hash]);
     }
 
-    /// <summary>Guards the waits; the producer changes what <c>waiting</c> and <c>preconfirming</c> read under it.</summary>
+    /// <summary>Guards the waits; the producer changes what <c>waiting</c> reads under it.</summary>
     public object Lock { get; } = new();
 
     /// <summary>Begins a wait for <paramref name="hash"/> (before it is submitted to the pool); null when sends do not wait now.</summary>
@@ -102,6 +103,19 @@ public sealed class InclusionWaits
         }
     }
 
+    /// <summary>
+    /// Whether the sender of <paramref name="hash"/> (just announced as executable) includes it itself once it is
+    /// submitted: the producer's own thread need not wake for it. One submitted before (queued then, executable now)
+    /// has no sender to include it.
+    /// </summary>
+    public bool SenderIncludes(in Hash256 hash)
+    {
+        lock (Lock)
+        {
+            return _waits.TryGetValue(hash, out List<PendingInclusion>? list) && list.Exists(w => w.FirstRound == long.MaxValue) && _waiting();
+        }
+    }
+
     private void OnTransactionPending(Hash256 hash)
     {
         lock (Lock)
@@ -115,7 +129,7 @@ public sealed class InclusionWaits
 
     private Task OnSubmitted(PendingInclusion wait)
     {
-        bool preconfirm;
+        bool include;
         lock (Lock)
         {
             if (!wait.BecamePending)
@@ -125,12 +139,12 @@ public sealed class InclusionWaits
 
             // A round that starts from now on sees the transaction in the pool: it is included, dropped, or left over.
             wait.FirstRound = _roundsStarted + 1;
-            preconfirm = wait.BecamePending && _preconfirming();
+            include = wait.BecamePending && _waiting();
         }
 
-        if (preconfirm && !wait.Done.Task.IsCompleted)
+        if (include && !wait.Done.Task.IsCompleted)
         {
-            _preconfirm(); // on the sender's thread: the answer follows the execution at once
+            _include(wait.Done.Task); // on the sender's thread: the answer follows the execution at once
         }
 
         return wait.Done.Task;

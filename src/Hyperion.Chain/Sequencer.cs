@@ -13,7 +13,11 @@ namespace Hyperion.Chain;
 /// <summary>How the single sequencer produces blocks.</summary>
 public sealed record SequencerOptions
 {
-    /// <summary>Fixed block interval; null: a block as soon as transactions are pending, coalescing those that arrive within a millisecond.</summary>
+    /// <summary>
+    /// Fixed block interval; null: a block as soon as transactions are pending — built by the sender of each one on its
+    /// own thread (those that arrive while a block is built go into the next one together), or by the sequencer's
+    /// thread for transactions that became executable otherwise (coalescing those that arrive within a millisecond).
+    /// </summary>
     public TimeSpan? BlockTime { get; init; }
 
     /// <summary>Receives the priority fees.</summary>
@@ -224,9 +228,14 @@ public sealed class Sequencer : IBlockProducer
         _feed = new PreconfirmationFeed(chain.Store);
         _waits = new InclusionWaits(pool,
             waiting: () => (_mode.Automine || Preconfirming(_mode)) && !_stop.IsCancellationRequested,
-            preconfirming: () => Preconfirming(_mode) && !_stop.IsCancellationRequested,
-            preconfirm: Preconfirm);
-        _pool.TransactionPending += _ => _wake.Release();
+            include: IncludeOnSendersThread);
+        _pool.TransactionPending += hash =>
+        {
+            if (!_waits.SenderIncludes(hash))
+            {
+                _wake.Release(); // a sender that waits mines or preconfirms its transaction itself: no wake
+            }
+        };
         _producer = new Thread(ProduceLoop) { IsBackground = true, Name = "hyperion-sequencer" };
     }
 
@@ -337,28 +346,60 @@ public sealed class Sequencer : IBlockProducer
 
                 lock (_chain.WriteLock)
                 {
-                    long round = _waits.BeginRound();
-                    try
-                    {
-                        // Build until nothing executable is left (a full block leaves the rest for the next).
-                        while (!stop.IsCancellationRequested && _pool.SelectForBlock(_chain.NextBaseFee(Store.Head.Header), 1).Count > 0)
-                        {
-                            if (Produce().Block.Transactions.Length == 0)
-                            {
-                                break; // only transactions the builder could not include yet
-                            }
-                        }
-                    }
-                    finally
-                    {
-                        _waits.EndRound(round);
-                    }
+                    ProduceWhilePending(stop);
                 }
             }
             catch (OperationCanceledException)
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>
+    /// A sender's transaction was submitted: it is mined (automine) or preconfirmed (interval) on the sender's thread.
+    /// Concurrent senders queue on the write lock; the first one in builds a block of everything pending, and those
+    /// whose transactions it included find <paramref name="done"/> completed (a group commit, not a wait for more).
+    /// </summary>
+    private void IncludeOnSendersThread(Task done)
+    {
+        lock (_chain.WriteLock)
+        {
+            if (done.IsCompleted)
+            {
+                return;
+            }
+
+            MiningMode mode = Mode;
+            if (Preconfirming(mode))
+            {
+                Preconfirm();
+            }
+            else if (mode.Automine)
+            {
+                ProduceWhilePending(_stop.Token);
+            }
+        }
+    }
+
+    /// <summary>One automine round: blocks until nothing executable is left (the caller holds the write lock).</summary>
+    private void ProduceWhilePending(CancellationToken stop)
+    {
+        long round = _waits.BeginRound();
+        try
+        {
+            // A full block leaves the rest for the next.
+            while (!stop.IsCancellationRequested && _pool.SelectForBlock(_chain.NextBaseFee(Store.Head.Header), 1).Count > 0)
+            {
+                if (Produce().Block.Transactions.Length == 0)
+                {
+                    break; // only transactions the builder could not include yet
+                }
+            }
+        }
+        finally
+        {
+            _waits.EndRound(round);
         }
     }
 

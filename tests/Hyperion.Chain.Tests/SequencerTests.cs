@@ -31,6 +31,44 @@ public sealed class SequencerTests : IDisposable
     }
 
     [Fact]
+    public void An_automine_send_is_mined_on_the_senders_thread_before_it_returns()
+    {
+        using LocalChain chain = LocalChain.Start(TestChain.Genesis(), new ChainOptions());
+        for (ulong nonce = 0; nonce < 3; nonce++)
+        {
+            Transaction tx = TestChain.Transfer(0, Bob, 1, nonce);
+            using PendingInclusion? inclusion = chain.Producer.ExpectInclusion(tx.Hash);
+            Assert.NotNull(inclusion);
+            Assert.Null(chain.Pool.Add(tx));
+
+            // No hand-over to the sequencer's thread: the block is built, durable and visible when Submitted returns.
+            Task done = inclusion.Submitted();
+            Assert.True(done.IsCompletedSuccessfully);
+            Assert.True(chain.Chain.Store.TryFindTransaction(tx.Hash, out StoredBlock block, out int index));
+            Assert.True(block.Receipts[index].Success);
+            Assert.Equal(nonce + 1, chain.Chain.Store.Head.Number); // one block per send: nothing else was pending
+        }
+    }
+
+    [Fact]
+    public void Concurrent_automine_sends_all_return_mined()
+    {
+        using LocalChain chain = LocalChain.Start(TestChain.Genesis(), new ChainOptions());
+        Transaction[] transfers = [.. Enumerable.Range(0, 3).SelectMany(sender => Enumerable.Range(0, 10).Select(n => TestChain.Transfer(sender, Bob, 1, (ulong)n)))];
+        Parallel.ForEach(Enumerable.Range(0, 3), new ParallelOptions { MaxDegreeOfParallelism = 3 }, sender =>
+        {
+            foreach (Transaction tx in transfers.Skip(sender * 10).Take(10))
+            {
+                using PendingInclusion inclusion = chain.Producer.ExpectInclusion(tx.Hash)!;
+                Assert.Null(chain.Pool.Add(tx));
+                Assert.True(inclusion.Submitted().Wait(TimeSpan.FromSeconds(30)));
+                Assert.True(chain.Chain.Store.TryFindTransaction(tx.Hash, out _, out _)); // answered only once mined
+            }
+        });
+        Assert.Equal(0, chain.Pool.Count);
+    }
+
+    [Fact]
     public void Restart_continues_the_chain_and_serves_what_was_mined()
     {
         var options = new ChainOptions { DataDirectory = _directory };

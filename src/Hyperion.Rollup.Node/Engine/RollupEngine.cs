@@ -62,7 +62,7 @@ public sealed class RollupEngine : IBlockProducer, IChainHeads, ISafeL2Chain
         _preconfirm = preconfirm;
         _feed = new PreconfirmationFeed(chain.Store);
         // A preconfirming sequencer answers a send once the transaction is preconfirmed, as the dev chain does.
-        _waits = new InclusionWaits(pool, waiting: () => _preconfirm && !_stopped, preconfirming: () => _preconfirm && !_stopped, preconfirm: PreconfirmPending);
+        _waits = new InclusionWaits(pool, waiting: () => _preconfirm && !_stopped, include: _ => PreconfirmPending());
         if (preconfirm)
         {
             pool.TransactionPending += _ => _arrived.Release(); // only a preconfirming sequencer waits for arrivals
