@@ -46,7 +46,7 @@ internal static class MetisEntrySeal
     public const string Remedy =
         "Restore the data directory from a backup, or delete the state directory to have the node rebuild the state from the block log.";
 
-    private static uint Checksum(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => ~Update(Update(~0u, key), value);
+    internal static uint Checksum(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => ~Update(Update(~0u, key), value);
 
     private static uint Update(uint crc, ReadOnlySpan<byte> data)
     {

@@ -12,7 +12,10 @@ public sealed class MetisStoreOptions
     /// <summary>Upper bound of the memory map (the file grows as needed; the map is only address space).</summary>
     public long MapSize { get; init; } = 1L << 40;
 
-    /// <summary>fsync at each commit. Without it a process crash still loses nothing; a power loss may.</summary>
+    /// <summary>
+    /// A commit is on disk when it returns: its record in the write-ahead log is fsynced (LMDB itself is synced every
+    /// checkpoint). Without it there is no log: a process crash still loses nothing, a power loss may.
+    /// </summary>
     public bool Durable { get; init; } = true;
 
     /// <summary>Entries in each hot-cache map (accounts, slots) before it is emptied; 0 disables the cache.</summary>
@@ -26,6 +29,9 @@ public sealed class MetisStoreOptions
     /// (worth it from a few million accounts on).
     /// </summary>
     public int TrieCacheDepth { get; init; } = 4;
+
+    /// <summary>The machine's boot the write-ahead log records (tests pretend a restart with another).</summary>
+    internal string BootId { get; init; } = MetisWriteAheadLog.CurrentBootId;
 }
 
 public readonly record struct MetisStats(
@@ -46,7 +52,10 @@ public readonly record struct MetisVerifyResult(ulong Head, Hash256 StoredRoot, 
 /// (LMDB read transactions are MVCC snapshots, and old versions stay until pruned).
 /// A block commits in two LMDB transactions: (1) the flat changes, tagged with the block and marked pending;
 /// (2) the state root, computed in parallel from (1), and the new head. A crash between them leaves a pending block
-/// that <see cref="Open"/> removes, so the store always reopens at its last complete block.
+/// that <see cref="Open"/> removes, so the store always reopens at its last complete block. Neither transaction is
+/// fsynced: a durable store appends the block's changes to a write-ahead log (<see cref="MetisWriteAheadLog"/>, one
+/// fsync) just before (2), syncs LMDB every <see cref="TrieCheckpointInterval"/> blocks and then empties the log, and
+/// <see cref="Open"/> replays the logged blocks after the head.
 /// </summary>
 public sealed class MetisStore : IDisposable
 {
@@ -61,8 +70,16 @@ public sealed class MetisStore : IDisposable
     private readonly StateTrieHasher _trie;
     private readonly int _trieCacheDepth;
     private readonly string _directory;
+    private readonly MetisWriteAheadLog _wal;
+    private readonly bool _durable;
+    /// <summary>The staged block's write-ahead log record, appended when it is published (reused between blocks).</summary>
+    private readonly System.Buffers.ArrayBufferWriter<byte> _walRecord = new();
+    /// <summary>Set while <see cref="Open"/> replays the log: the blocks are in it already.</summary>
+    private bool _replaying;
+    /// <summary>A log this long is emptied at the next publish (an LMDB sync) even between trie checkpoints.</summary>
+    private const long WalCheckpointBytes = 256L << 20;
     /// <summary>Blocks between trie-node checkpoints: persisting nodes every block would double the commit cost.</summary>
-    private const ulong TrieCheckpointInterval = 64;
+    public const ulong TrieCheckpointInterval = 64;
     private long _trieCheckpoint;  // block whose trie nodes are persisted, -1 if none
 
     /// <summary>Storage tries of at least this many slots get an in-memory node cache.</summary>
@@ -94,11 +111,9 @@ public sealed class MetisStore : IDisposable
             MaxDatabases = 8,
             MaxReaders = options.MaxReaders,
         });
-        EnvironmentOpenFlags flags = EnvironmentOpenFlags.NoThreadLocalStorage | EnvironmentOpenFlags.NoReadAhead;
-        if (!options.Durable)
-        {
-            flags |= EnvironmentOpenFlags.NoSync;
-        }
+        // No fsync per LMDB commit: the write-ahead log makes commits durable, and LMDB is synced at checkpoints.
+        EnvironmentOpenFlags flags = EnvironmentOpenFlags.NoThreadLocalStorage | EnvironmentOpenFlags.NoReadAhead | EnvironmentOpenFlags.NoSync;
+        _durable = options.Durable;
 
         try
         {
@@ -112,6 +127,28 @@ public sealed class MetisStore : IDisposable
 
         // Reader slots of a killed process would otherwise pin old pages until the slot is reused.
         _environment.CheckStaleReaders();
+        List<(ulong Block, byte[] Payload)> logged;
+        try
+        {
+            _wal = MetisWriteAheadLog.Open(directory, options.BootId, out logged);
+        }
+        catch
+        {
+            _environment.Dispose();
+            throw;
+        }
+
+        try
+        {
+            _wal.MarkDirty();
+        }
+        catch
+        {
+            _wal.Dispose();
+            _environment.Dispose();
+            throw;
+        }
+
         Cache = new MetisHotCache(options.HotCacheCapacity);
         _trieCacheDepth = options.TrieCacheDepth;
         _trie = new StateTrieHasher(_trieCacheDepth);
@@ -150,6 +187,7 @@ public sealed class MetisStore : IDisposable
 
         if (formatError is not null)
         {
+            _wal.Dispose();
             DisposeTables();
             throw new InvalidDataException(formatError);
         }
@@ -167,6 +205,7 @@ public sealed class MetisStore : IDisposable
                 catch (InvalidDataException)
                 {
                     read.Dispose();
+                    _wal.Dispose();
                     DisposeTables();
                     throw; // a damaged node: reported, not used for roots
                 }
@@ -175,6 +214,96 @@ public sealed class MetisStore : IDisposable
             }
             _head = TryReadMeta(read, MetisKeys.Head, out ulong head) ? (long)head : -1;
             _oldest = TryReadMeta(read, MetisKeys.Oldest, out ulong oldest) ? oldest : 0;
+        }
+
+        try
+        {
+            ReplayedBlocks = Replay(logged);
+        }
+        catch
+        {
+            _wal.Dispose();
+            DisposeTables();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Applies the logged blocks after the head (blocks at or below it are already in LMDB: replay is idempotent), then
+    /// syncs LMDB and empties the log. A record beyond the next block means the log and LMDB disagree.
+    /// </summary>
+    private int Replay(List<(ulong Block, byte[] Payload)> logged)
+    {
+        int replayed = 0;
+        _replaying = true;
+        try
+        {
+            foreach ((ulong block, byte[] payload) in logged)
+            {
+                long head = Volatile.Read(ref _head);
+                if (head >= 0 && block <= (ulong)head)
+                {
+                    continue;
+                }
+
+                if (head >= 0 && block != (ulong)head + 1)
+                {
+                    throw new InvalidDataException(
+                        $"MetisDB: the write-ahead log in {_directory} holds block {block} but the store's head is {head}. {MetisEntrySeal.Remedy}");
+                }
+
+                Stage(block, MetisWriteAheadLog.Decode(payload));
+                Publish(block);
+                replayed++;
+            }
+        }
+        finally
+        {
+            _replaying = false;
+        }
+
+        if (logged.Count > 0 || !_durable)
+        {
+            SyncCheckpoint();
+        }
+
+        return replayed;
+    }
+
+    /// <summary>Syncs LMDB to disk; everything logged is then in the synced file, so the log is emptied.</summary>
+    private void SyncCheckpoint()
+    {
+        _environment.Flush(force: true);
+        _wal.Reset();
+    }
+
+    /// <summary>
+    /// Syncs LMDB and empties the write-ahead log now (a commit does so every <see cref="TrieCheckpointInterval"/>
+    /// blocks, or when the log passes 256 MB; closing the store does too).
+    /// </summary>
+    public void Checkpoint()
+    {
+        lock (_writeLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            SyncCheckpoint();
+        }
+    }
+
+    /// <summary>Blocks the last <see cref="Open"/> re-applied from the write-ahead log (published, not yet synced in LMDB).</summary>
+    public int ReplayedBlocks { get; }
+
+    /// <summary>Test hook: <see cref="Publish"/> abandons the store (as a killed process would) right after the log append.</summary>
+    internal bool CrashAfterLogAppend { get; set; }
+
+    /// <summary>Closes the files without any of the cleanup of <see cref="Dispose"/>: what a killed process leaves.</summary>
+    internal void Abandon()
+    {
+        lock (_writeLock)
+        {
+            _disposed = true;
+            _wal.Dispose();
+            DisposeTables();
         }
     }
 
@@ -369,6 +498,12 @@ public sealed class MetisStore : IDisposable
             }
 
             long started = System.Diagnostics.Stopwatch.GetTimestamp();
+            _wal.MarkDirty();
+            if (_durable && !_replaying)
+            {
+                MetisWriteAheadLog.Encode(block, changes, _walRecord);
+            }
+
             List<(Hash256 Address, MetisHotCache.AccountEntry Entry)> written;
             List<(MetisHotCache.SlotKey, UInt256)> slots;
             try
@@ -412,6 +547,27 @@ public sealed class MetisStore : IDisposable
                 ? s
                 : throw new InvalidOperationException($"MetisDB: block {block} is not staged.");
             long head = Volatile.Read(ref _head);
+            long logStart = -1;
+            if (_durable && !_replaying)
+            {
+                try
+                {
+                    logStart = _wal.Append(_walRecord.WrittenSpan);
+                }
+                catch
+                {
+                    DiscardStaged();
+                    throw;
+                }
+
+                if (CrashAfterLogAppend)
+                {
+                    Abandon();
+                    throw new IOException("MetisDB: simulated crash after the write-ahead log append.");
+                }
+            }
+
+            bool checkpoint = head < 0 || block - (ulong)Math.Max(_trieCheckpoint, 0) >= TrieCheckpointInterval;
             try
             {
                 using LightningTransaction transaction = _environment.BeginTransaction();
@@ -425,7 +581,7 @@ public sealed class MetisStore : IDisposable
                 }
 
                 transaction.Delete(_meta, MetisKeys.Pending).ThrowOnError();
-                if (head < 0 || block - (ulong)Math.Max(_trieCheckpoint, 0) >= TrieCheckpointInterval)
+                if (checkpoint)
                 {
                     CheckpointTrie(transaction, block);
                 }
@@ -433,6 +589,11 @@ public sealed class MetisStore : IDisposable
             }
             catch
             {
+                if (logStart >= 0)
+                {
+                    _wal.Truncate(logStart); // the block is not applied: it must not come back at the next open
+                }
+
                 DiscardStaged();
                 throw;
             }
@@ -456,6 +617,11 @@ public sealed class MetisStore : IDisposable
                 }
 
                 Volatile.Write(ref _head, (long)block);
+            }
+
+            if (!_replaying && (checkpoint || _wal.Length > WalCheckpointBytes))
+            {
+                SyncCheckpoint();
             }
 
             LastCommit = new MetisCommitTimings(
@@ -806,6 +972,7 @@ public sealed class MetisStore : IDisposable
             }
 
             ulong boundary = (ulong)head + 1 - (ulong)keepBlocks;
+            _wal.MarkDirty();
             using LightningTransaction transaction = _environment.BeginTransaction();
             var deadAccounts = new List<byte[]>();
             var liveIncarnation = new Dictionary<Hash256, ulong>();
@@ -991,15 +1158,25 @@ public sealed class MetisStore : IDisposable
             }
 
             _disposed = true;
-            if (Volatile.Read(ref _head) is var head and >= 0 && head > _trieCheckpoint && _trie.HasRecomputed)
+            try
             {
-                // A clean shutdown leaves the trie checkpoint at the head, so reopening rehashes nothing.
-                using LightningTransaction transaction = _environment.BeginTransaction();
-                CheckpointTrie(transaction, (ulong)head);
-                transaction.Commit().ThrowOnError();
-            }
+                if (Volatile.Read(ref _head) is var head and >= 0 && head > _trieCheckpoint && _trie.HasRecomputed)
+                {
+                    // A clean shutdown leaves the trie checkpoint at the head, so reopening rehashes nothing.
+                    _wal.MarkDirty();
+                    using LightningTransaction transaction = _environment.BeginTransaction();
+                    CheckpointTrie(transaction, (ulong)head);
+                    transaction.Commit().ThrowOnError();
+                }
 
-            DisposeTables();
+                // And LMDB synced, with an empty log.
+                SyncCheckpoint();
+            }
+            finally
+            {
+                _wal.Dispose();
+                DisposeTables();
+            }
         }
     }
 

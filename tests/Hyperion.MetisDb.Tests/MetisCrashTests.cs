@@ -32,14 +32,27 @@ public class MetisCrashTests
             };
             start.ArgumentList.Add(writerPath);
             start.ArgumentList.Add(directory.Path);
+            long acknowledged;
             using (Process writer = Process.Start(start)!)
             {
-                // Wait for the first commit of this run, then kill at a random moment of the commit loop.
+                // Wait for the first commit of this run, then kill at a random moment of the commit loop. Every block the
+                // writer printed had returned from Commit (durable): the reopened store must hold it.
                 string? firstLine = writer.StandardOutput.ReadLine();
                 Assert.NotNull(firstLine);
+                long lastPrinted = long.Parse(firstLine);
+                var reader = new Thread(() =>
+                {
+                    while (writer.StandardOutput.ReadLine() is { } line)
+                    {
+                        Volatile.Write(ref lastPrinted, long.Parse(line));
+                    }
+                });
+                reader.Start();
                 Thread.Sleep(random.Next(0, 250));
                 writer.Kill(entireProcessTree: true);
                 writer.WaitForExit();
+                reader.Join();
+                acknowledged = Volatile.Read(ref lastPrinted);
                 killsAfterCommits++;
             }
 
@@ -47,6 +60,7 @@ public class MetisCrashTests
             killsBetweenPhases += store.RecoveredPendingBlock ? 1 : 0;
             ulong head = store.Head ?? throw new InvalidOperationException("a block was reported committed but the store is empty");
             Assert.True(head >= previousHead, $"head went back from {previousHead} to {head}");
+            Assert.True((long)head >= acknowledged, $"block {acknowledged} was acknowledged but the store reopened at {head}");
             previousHead = head;
             for (ulong block = (ulong)(replayed + 1); block <= head; block++)
             {

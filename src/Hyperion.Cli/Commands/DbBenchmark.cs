@@ -19,7 +19,7 @@ internal static class DbBenchmark
     public static Command CreateCommand(string name)
     {
         var accounts = new Option<int>("--accounts") { Description = "Accounts to load.", DefaultValueFactory = _ => 1_000_000 };
-        var durable = new Option<bool>("--durable") { Description = "fsync every commit (both stores).", DefaultValueFactory = _ => true };
+        var durable = new Option<bool>("--durable") { Description = "Durable commits: plain LMDB fsyncs each commit, MetisDB its write-ahead log (LMDB at checkpoints).", DefaultValueFactory = _ => true };
         var depth = new Option<int>("--trie-cache-depth") { Description = "Trie levels kept in memory (4, or 5 from a few million accounts).", DefaultValueFactory = _ => 4 };
         var command = new Command(name, "Benchmark MetisDB against plain LMDB on the same accounts, in a temporary directory.") { accounts, durable, depth };
         command.SetAction(parse =>
@@ -174,13 +174,21 @@ internal static class DbBenchmark
             plainCpuTimes.Add((Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds / touched.Length * perBlock);
         }
 
+        // MetisDB's commits fsync only its write-ahead log; LMDB is synced at checkpoints (every 64 blocks). One here,
+        // charged to these blocks as if a checkpoint came every 10 blocks, keeps the comparison honest.
+        var checkpointWatch = Stopwatch.StartNew();
+        metis.Checkpoint();
+        double checkpointSeconds = checkpointWatch.Elapsed.TotalSeconds;
         Row(output, $"updates/s, blocks of {perBlock:N0} accounts (MetisDB: incl. state root), median of {blocks}", perBlock / Median(commitTimes), perBlock / Median(plainTimes), "N0");
+        Row(output, $"updates/s over all {blocks} blocks, MetisDB incl. an LMDB checkpoint sync after them", blocks * perBlock / (commitTimes.Sum() + checkpointSeconds),
+            blocks * perBlock / plainTimes.Sum(), "N0");
+        output.WriteLine($"| LMDB checkpoint sync after the {blocks} blocks (in use: every {MetisStore.TrieCheckpointInterval} blocks) (ms) | {checkpointSeconds * 1000:F1} | | |");
         Row(output, $"commit latency per {perBlock:N0}-account block, median (ms)", Median(commitTimes) * 1000, Median(plainTimes) * 1000, "F1");
         output.WriteLine($"| commit latency per {perBlock:N0}-account block, max (ms) | {commitTimes.Max() * 1000:F1} | {plainTimes.Max() * 1000:F1} | |");
         Row(output, $"CPU time per {perBlock:N0}-account block (all threads), median (ms)", Median(cpuTimes) * 1000, Median(plainCpuTimes) * 1000, "F1");
-        output.WriteLine($"| of which flat writes (versioned puts, one LMDB commit), median (ms) | {Median(flatTimes) * 1000:F1} | | |");
+        output.WriteLine($"| of which flat writes (versioned puts, one LMDB commit, no fsync), median (ms) | {Median(flatTimes) * 1000:F1} | | |");
         output.WriteLine($"| of which state root, median (ms) | {Median(rootTimes) * 1000:F1} | | |");
-        output.WriteLine($"| of which publish (root, head; trie checkpoint every 64 blocks; one LMDB commit), median (ms) | {Median(publishTimes) * 1000:F1} | | |");
+        output.WriteLine($"| of which publish (write-ahead log append + fsync; root, head; one LMDB commit, no fsync), median (ms) | {Median(publishTimes) * 1000:F1} | | |");
         output.WriteLine($"| bytes allocated per {perBlock:N0}-account commit (all threads), median | {Median(allocations):N0} | | |");
 
         var bigRoots = new List<double>();

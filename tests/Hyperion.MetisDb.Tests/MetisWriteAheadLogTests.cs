@@ -1,0 +1,159 @@
+using Hyperion.Core;
+using Hyperion.Core.Crypto;
+
+namespace Hyperion.MetisDb.Tests;
+
+/// <summary>
+/// The write-ahead log that makes a commit durable without fsyncing LMDB: a crash after the log append replays the
+/// block, a torn or damaged last record is dropped (never half-applied), replaying is idempotent, and a store written
+/// without a sync in an earlier boot of the machine is refused.
+/// </summary>
+public class MetisWriteAheadLogTests
+{
+    private static readonly byte[] Code = [0x60, 0x01, 0x60, 0x02, 0x01];
+
+    /// <summary>Commits blocks 0..<paramref name="last"/> (block 1 also stores code), then crashes right after block last+1's log append.</summary>
+    private static MetisBlockChanges CommitThenCrashAfterAppend(string directory, MetisTestModel model, ulong last, out Hash256 rootBeforeCrash)
+    {
+        var random = new Random(11);
+        var addresses = new List<Hash256>();
+        MetisStore store = MetisStore.Open(directory);
+        for (ulong block = 0; block <= last; block++)
+        {
+            MetisBlockChanges changes = model.RandomBlock(random, 40, addresses);
+            if (block == 1)
+            {
+                changes.AddCode(Code);
+            }
+
+            store.Commit(block, changes);
+        }
+
+        rootBeforeCrash = model.StateRoot();
+        MetisBlockChanges next = model.RandomBlock(random, 40, addresses);
+        store.CrashAfterLogAppend = true;
+        Assert.Throws<IOException>(() => store.Commit(last + 1, next));
+        return next;
+    }
+
+    [Fact]
+    public void A_crash_between_the_log_append_and_the_LMDB_apply_replays_the_block_on_open()
+    {
+        using var directory = new TempDirectory();
+        var model = new MetisTestModel();
+        CommitThenCrashAfterAppend(directory.Path, model, 5, out _);
+
+        using MetisStore reopened = MetisStore.Open(directory.Path);
+        Assert.Equal(1, reopened.ReplayedBlocks);
+        Assert.True(reopened.RecoveredPendingBlock);
+        Assert.Equal(6UL, reopened.Head);
+        Assert.Equal(model.StateRoot(), reopened.GetStateRoot(6));
+        Assert.True(reopened.Verify().Ok);
+        using MetisSnapshot snapshot = reopened.OpenSnapshot();
+        Assert.Equal(Code, snapshot.GetCode(Keccak256.Hash(Code)));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_torn_or_damaged_last_record_is_dropped_and_the_store_reopens_at_the_block_before(bool torn)
+    {
+        using var directory = new TempDirectory();
+        var model = new MetisTestModel();
+        CommitThenCrashAfterAppend(directory.Path, model, 5, out Hash256 rootAtFive);
+        string log = Path.Combine(directory.Path, MetisWriteAheadLog.FileName);
+        long length = new FileInfo(log).Length;
+        using (var file = new FileStream(log, FileMode.Open, FileAccess.ReadWrite))
+        {
+            if (torn)
+            {
+                file.SetLength(length - 7);
+            }
+            else
+            {
+                file.Position = length - 40;
+                int b = file.ReadByte();
+                file.Position = length - 40;
+                file.WriteByte((byte)(b ^ 0x10));
+            }
+        }
+
+        using MetisStore reopened = MetisStore.Open(directory.Path);
+        Assert.Equal(0, reopened.ReplayedBlocks);
+        Assert.Equal(5UL, reopened.Head);
+        Assert.Equal(rootAtFive, reopened.GetStateRoot(5));
+        Assert.True(reopened.Verify().Ok);
+    }
+
+    [Fact]
+    public void Replaying_a_log_whose_blocks_are_already_applied_changes_nothing()
+    {
+        using var directory = new TempDirectory();
+        var model = new MetisTestModel();
+        CommitThenCrashAfterAppend(directory.Path, model, 5, out _);
+        string log = Path.Combine(directory.Path, MetisWriteAheadLog.FileName);
+        byte[] logBeforeReplay = File.ReadAllBytes(log);
+
+        MetisStore first = MetisStore.Open(directory.Path);
+        Assert.Equal(1, first.ReplayedBlocks);
+        Hash256 root = first.GetStateRoot(6);
+        // Killed after the replay: then the same log again, as if the replay's own checkpoint had not happened.
+        first.Abandon();
+        File.WriteAllBytes(log, logBeforeReplay);
+
+        using MetisStore second = MetisStore.Open(directory.Path);
+        Assert.Equal(0, second.ReplayedBlocks);
+        Assert.Equal(6UL, second.Head);
+        Assert.Equal(root, second.GetStateRoot(6));
+        Assert.Equal(model.StateRoot(), root);
+        Assert.True(second.Verify().Ok);
+    }
+
+    [Fact]
+    public void A_killed_writer_loses_no_published_block_and_the_log_holds_them_until_the_checkpoint()
+    {
+        using var directory = new TempDirectory();
+        var model = new MetisTestModel();
+        var random = new Random(5);
+        var addresses = new List<Hash256>();
+        MetisStore store = MetisStore.Open(directory.Path);
+        for (ulong block = 0; block <= 10; block++)
+        {
+            store.Commit(block, model.RandomBlock(random, 30, addresses));
+        }
+
+        store.Abandon();
+        Assert.True(new FileInfo(Path.Combine(directory.Path, MetisWriteAheadLog.FileName)).Length > 64, "blocks 1..10 are logged");
+        using MetisStore reopened = MetisStore.Open(directory.Path);
+        Assert.Equal(10UL, reopened.Head);
+        Assert.Equal(model.StateRoot(), reopened.GetStateRoot(10));
+        Assert.True(reopened.Verify().Ok);
+    }
+
+    [Fact]
+    public void A_store_written_without_a_sync_before_a_restart_of_the_machine_is_refused_but_a_cleanly_closed_one_opens()
+    {
+        using var directory = new TempDirectory();
+        var model = new MetisTestModel();
+        var random = new Random(9);
+        var addresses = new List<Hash256>();
+        MetisStore store = MetisStore.Open(directory.Path, new MetisStoreOptions { BootId = "boot-a" });
+        store.Commit(0, model.RandomBlock(random, 30, addresses));
+        store.Commit(1, model.RandomBlock(random, 30, addresses));
+        store.Abandon();
+
+        InvalidDataException refused = Assert.Throws<InvalidDataException>(() => MetisStore.Open(directory.Path, new MetisStoreOptions { BootId = "boot-b" }));
+        Assert.Contains("without a sync", refused.Message);
+        Assert.Contains("rebuild the state from the block log", refused.Message);
+
+        // The same boot (a killed process): fine; then closed cleanly, it opens in any later boot.
+        using (MetisStore sameBoot = MetisStore.Open(directory.Path, new MetisStoreOptions { BootId = "boot-a" }))
+        {
+            Assert.Equal(1UL, sameBoot.Head);
+        }
+
+        using MetisStore later = MetisStore.Open(directory.Path, new MetisStoreOptions { BootId = "boot-c" });
+        Assert.Equal(1UL, later.Head);
+        Assert.Equal(model.StateRoot(), later.GetStateRoot(1));
+    }
+}
