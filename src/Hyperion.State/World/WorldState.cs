@@ -382,8 +382,9 @@ public sealed class WorldState : IWorldState
 
     /// <summary>
     /// The same changes as <see cref="CollectChanges()"/>, handed to <paramref name="sink"/> one by one without
-    /// allocating and in no defined order (an account before its slots and code): for a caller that only sorts them
-    /// into its own structures, as the parallel executor does once per transaction.
+    /// allocating and in no defined order (an account before its slots and code; the same code once per account that
+    /// deployed it): for a caller that only sorts them into its own structures, as the parallel executor does once per
+    /// transaction.
     /// </summary>
     public void CollectChanges(IStateChangeSink sink)
     {
