@@ -34,6 +34,17 @@ public sealed class WorldStateTests
         return reader;
     }
 
+    /// <summary>Applies <paramref name="ops"/> and finishes the transaction.</summary>
+    private static void Transaction(WorldState state, IEnumerable<(int Op, int Address, int Key, ulong Value)> ops, bool deleteTouchedEmpty)
+    {
+        foreach (var op in ops)
+        {
+            Apply(state, op);
+        }
+
+        state.FinishTransaction(deleteTouchedEmpty);
+    }
+
     private static void Apply(WorldState state, (int Op, int Address, int Key, ulong Value) op)
     {
         Address a = Addresses[op.Address];
@@ -125,18 +136,8 @@ public sealed class WorldStateTests
         {
             InMemoryStateReader reader = Pre();
             var state = new WorldState(reader);
-            foreach (var op in first)
-            {
-                Apply(state, op);
-            }
-
-            state.FinishTransaction(deleteTouchedEmpty: true);
-            foreach (var op in second)
-            {
-                Apply(state, op);
-            }
-
-            state.FinishTransaction(deleteTouchedEmpty: true);
+            Transaction(state, first, deleteTouchedEmpty: true);
+            Transaction(state, second, deleteTouchedEmpty: true);
             StateChangeSet changes = state.CollectChanges();
             reader.Apply(changes);
 
@@ -162,18 +163,8 @@ public sealed class WorldStateTests
         Gen.Select(GenOp.Array[0, 40], GenOp.Array[0, 40]).Sample((first, second) =>
         {
             var state = new WorldState(Pre());
-            foreach (var op in first)
-            {
-                Apply(state, op);
-            }
-
-            state.FinishTransaction(deleteTouchedEmpty: true);
-            foreach (var op in second)
-            {
-                Apply(state, op);
-            }
-
-            state.FinishTransaction(deleteTouchedEmpty: false);
+            Transaction(state, first, deleteTouchedEmpty: true);
+            Transaction(state, second, deleteTouchedEmpty: false);
             var sink = new SortingSink();
             state.CollectChanges(sink);
             Assert.Equal(Describe(state.CollectChanges()), Describe(sink.Sorted()));
