@@ -225,13 +225,12 @@ internal sealed class MultiVersionMemory
     public byte[] Code(in Hash256 codeHash) => _code.TryGetValue(codeHash, out byte[]? code) ? code : _parent.GetCode(codeHash);
 
     /// <summary>True when every read in <paramref name="reads"/> still sees the same value at <paramref name="position"/>.</summary>
-    public bool Validate(int position, IReadOnlyList<VersionedRead> reads)
+    public bool Validate(int position, ReadOnlySpan<VersionedRead> reads)
     {
         try
         {
-            for (int r = 0; r < reads.Count; r++)
+            foreach (ref readonly VersionedRead read in reads)
             {
-                VersionedRead read = reads[r];
                 bool same = read.Kind switch
                 {
                     ReadKind.Account => ReadAccount(read.Address, position) == read.Account,
@@ -284,7 +283,7 @@ internal sealed class MultiVersionMemory
         PositionRecord? previous = Volatile.Read(ref _records[position]);
         if (previous is null)
         {
-            wroteNew = record.Writes.Length > 0;
+            wroteNew = record.Writes.Count > 0;
         }
         else
         {
@@ -344,7 +343,7 @@ internal sealed class MultiVersionMemory
         {
             if (_records[position] is { } record)
             {
-                addresses.AddRange(record.Changed);
+                addresses.AddRange(record.Changed.AsSpan());
                 foreach (KeyValuePair<Hash256, byte[]> deployment in record.Code)
                 {
                     deployed[deployment.Key] = deployment.Value;
@@ -640,15 +639,17 @@ internal sealed class MultiVersionMemory
 /// <summary>What one incarnation at a position read, wrote and produced.</summary>
 internal sealed class PositionRecord
 {
-    public required IReadOnlyList<VersionedRead> Reads { get; init; }
+    /// <summary>What the incarnation read, in a worker's arena (valid until the block ends).</summary>
+    public required ArraySegment<VersionedRead> Reads { get; init; }
 
-    public required VersionedWrite[] Writes { get; init; }
+    /// <summary>What it wrote, in a worker's arena (valid until the block ends).</summary>
+    public required ArraySegment<VersionedWrite> Writes { get; init; }
 
     /// <summary>Code deployed, by hash.</summary>
     public required IReadOnlyList<KeyValuePair<Hash256, byte[]>> Code { get; init; }
 
     /// <summary>Every address the incarnation changed (the sequential world state's dirty set), credited ones included; possibly more than once.</summary>
-    public required Address[] Changed { get; init; }
+    public required ArraySegment<Address> Changed { get; init; }
 
     /// <summary>The transaction's outcome: its result, or the exception it ended with (rethrown if it is final).</summary>
     public Transactions.TransactionResult? Result { get; init; }
@@ -661,7 +662,7 @@ internal sealed class PositionRecord
     /// <summary>The distinct locations written.</summary>
     public HashSet<Location> Locations()
     {
-        var locations = new HashSet<Location>(Writes.Length);
+        var locations = new HashSet<Location>(Writes.Count);
         foreach (VersionedWrite write in Writes)
         {
             locations.Add(write.Location);

@@ -118,65 +118,6 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
     }
 
     /// <summary>
-    /// What one incarnation at a position contributes to the multi-version memory: the accounts it changed (an
-    /// account whose fields it left as it read them is not written, so a contract whose storage every transaction
-    /// changes is not a conflict), wipes of storage that existed, slots, code and credits.
-    /// </summary>
-    /// <param name="scratch">
-    /// A buffer of writes the caller keeps between calls (grown here when short): the writes are gathered in it and
-    /// the record gets an exact copy, where an array of the most there could be, trimmed, allocated both.
-    /// </param>
-    private static PositionRecord ToRecord(VersionedStateReader reader, WorldState state, IReadOnlyList<(Address Address, UInt256 Amount)> credits, TransactionResult? result, ref VersionedWrite[]? scratch)
-    {
-        StateChangeSet changes = state.CollectChanges();
-
-        int most = credits.Count;
-        foreach (AccountChange change in changes.Accounts)
-        {
-            most += 2 + change.Storage.Count;
-        }
-
-        if (scratch is null || scratch.Length < most)
-        {
-            scratch = new VersionedWrite[Math.Max(most, 2 * (scratch?.Length ?? 0))];
-        }
-
-        VersionedWrite[] writes = scratch;
-        var changed = new Address[changes.Accounts.Count + credits.Count];
-        int written = 0;
-        int changedCount = 0;
-        foreach (AccountChange change in changes.Accounts)
-        {
-            changed[changedCount++] = change.Address;
-            AccountValue read = reader.AccountRead(change.Address);
-            AccountValue now = change.Deleted ? AccountValue.Missing : new AccountValue(true, change.Nonce, change.Balance, change.CodeHash);
-            if (now != read)
-            {
-                writes[written++] = VersionedWrite.OfAccount(change.Address, now);
-            }
-
-            // A missing account has no storage to wipe (the memory keeps that so: deletions of existing accounts wipe).
-            if (change.StorageCleared && read.Exists)
-            {
-                writes[written++] = VersionedWrite.Wipe(change.Address);
-            }
-
-            foreach (KeyValuePair<UInt256, UInt256> slot in change.Storage)
-            {
-                writes[written++] = VersionedWrite.OfSlot(change.Address, slot.Key, slot.Value);
-            }
-        }
-
-        foreach ((Address address, UInt256 amount) in credits)
-        {
-            changed[changedCount++] = address;
-            writes[written++] = VersionedWrite.Credit(address, amount);
-        }
-
-        return new PositionRecord { Reads = reader.CopyReads(), Writes = writes.AsSpan(0, written).ToArray(), Code = changes.Code, Changed = changed, Result = result };
-    }
-
-    /// <summary>
     /// Runs <paramref name="transactions"/> in parallel on <paramref name="parentState"/> in <paramref name="environment"/>,
     /// with nothing of a block around them (no system calls, gas limit, withdrawals or rewards): how a state test
     /// runs its transaction through this executor. The results are in order (a rejected transaction leaves the state
@@ -200,7 +141,9 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                 results[i] = record.Result!;
             }
 
-            return (results, run.Memory.Changes(transactions.Count + 1));
+            StateChangeSet changes = run.Memory.Changes(transactions.Count + 1);
+            run.ReturnBuffers();
+            return (results, changes);
         }
         catch (SequentialFallbackException)
         {
@@ -225,6 +168,11 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         private readonly TransactionProcessor _processor;
         private readonly BlockStmScheduler _scheduler;
 
+        // Every recorder of this block (one per worker, the system calls' and the tail's): their arenas hold the
+        // records' lists and go back to the pool once the block is complete.
+        private readonly List<IncarnationRecorder> _recorders = [];
+        private readonly Lock _recordersGate = new();
+
         public BlockRun(ParallelBlockExecutor executor, BlockEnvironment environment, IReadOnlyList<(Transaction Transaction, Address Sender)> transactions, IStateReader parentState)
         {
             _executor = executor;
@@ -243,15 +191,43 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         /// <summary>Position 0: the pre-block system calls of <paramref name="block"/> (none without a block).</summary>
         public void RecordSystemCalls(BlockInput? block)
         {
-            var reader = new VersionedStateReader(Memory, 0);
-            var system = new WorldState(reader);
+            IncarnationRecorder recorder = NewRecorder();
+            var system = new WorldState(recorder.Reader);
             if (block is not null)
             {
                 _executor._sequential.RunSystemCalls(system, block, _environment, _precompiles);
             }
 
-            VersionedWrite[]? writes = null;
-            Memory.Record(0, 0, ToRecord(reader, system, [], null, ref writes));
+            Memory.Record(0, 0, recorder.Record(system, [], null));
+        }
+
+        /// <summary>A recorder whose arenas <see cref="ReturnBuffers"/> returns.</summary>
+        private IncarnationRecorder NewRecorder()
+        {
+            var recorder = new IncarnationRecorder(Memory);
+            lock (_recordersGate)
+            {
+                _recorders.Add(recorder);
+            }
+
+            return recorder;
+        }
+
+        /// <summary>
+        /// Gives the records' arenas back to the pool: only once nothing reads the records any more (every worker
+        /// and the net changes are done). A block that ends in an exception leaves them to the garbage collector.
+        /// </summary>
+        public void ReturnBuffers()
+        {
+            lock (_recordersGate)
+            {
+                foreach (IncarnationRecorder recorder in _recorders)
+                {
+                    recorder.Return();
+                }
+
+                _recorders.Clear();
+            }
         }
 
         public BlockExecution Execute(BlockInput block, BlockExecutionMode mode)
@@ -292,19 +268,21 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             // The rest of the block runs sequentially on the prefix's state: the transactions after a skipped one,
             // then withdrawals and rewards. Its position replaces the skipped transaction's speculative writes.
             int end = prefix + 1;
-            var tailReader = new VersionedStateReader(Memory, end);
-            var tail = new WorldState(tailReader);
+            IncarnationRecorder tailRecorder = NewRecorder();
+            tailRecorder.Reader.Reset(end);
+            var tail = new WorldState(tailRecorder.Reader);
             if (prefix < count)
             {
                 BlockExecutor.ExecuteTransactions(tail, block, prefix + 1, _processor, assembly);
             }
 
             sequential.FinishBlock(tail, block);
-            VersionedWrite[]? writes = null;
-            Memory.Record(end, 0, ToRecord(tailReader, tail, [], null, ref writes));
+            Memory.Record(end, 0, tailRecorder.Record(tail, [], null));
             if (_executor._threads == 1)
             {
-                return assembly.Complete(Memory.Changes(end + 1));
+                StateChangeSet net = Memory.Changes(end + 1);
+                ReturnBuffers();
+                return assembly.Complete(net);
             }
 
             // The block's serial end, each part a pure function of what is recorded, on two threads: the net state
@@ -320,7 +298,9 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                 TaskCreationOptions.DenyChildAttach,
                 TaskScheduler.Default);
             assembly.CompleteReceiptsRoot();
-            return assembly.Complete(changes.GetAwaiter().GetResult());
+            StateChangeSet netChanges = changes.GetAwaiter().GetResult();
+            ReturnBuffers();
+            return assembly.Complete(netChanges);
         }
 
         public void RunWorkers()
@@ -362,7 +342,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         /// </summary>
         private void Work(bool helper)
         {
-            var scratch = new WorkerScratch(Memory);
+            var scratch = new WorkerScratch(NewRecorder());
             (int, int) joined = _scheduler.Progress;
             StmTask? task = null;
             var spin = default(SpinWait);
@@ -425,13 +405,12 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             blocking = -1;
             (Transaction tx, Address sender) = _transactions[index];
             scratch.Reset(index + 1);
-            VersionedStateReader reader = scratch.Reader;
-            WorldState world = scratch.World;
+            IncarnationRecorder recorder = scratch.Recorder;
             DeferredCreditState state = scratch.State;
             try
             {
                 TransactionResult result = _processor.Execute(state, tx, sender);
-                PositionRecord record = ToRecord(reader, world, state.PendingCredits(), result, ref scratch.Writes);
+                PositionRecord record = recorder.Record(scratch.World, state.PendingCredits(), result);
 
                 // The receipt's bloom (a hash per log address and topic) on the worker rather than at assembly.
                 record.LogsBloom = result.IsValid ? Receipt.BloomOf(result.Logs) : null;
@@ -447,7 +426,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                 // An incarnation may have read a mix of states no sequential run sees, and fail where the final one
                 // will not; its failure stands only if it is final (validated), and is then the block's, as it
                 // would have been sequentially.
-                return new PositionRecord { Reads = reader.CopyReads(), Writes = [], Code = [], Changed = [], Failure = ExceptionDispatchInfo.Capture(e) };
+                return recorder.Failed(ExceptionDispatchInfo.Capture(e));
             }
         }
     }
@@ -461,28 +440,114 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         /// <summary>Journal entries allocated up front (a token transfer makes a few dozen).</summary>
         private const int JournalCapacity = 64;
 
-        public WorkerScratch(MultiVersionMemory memory)
+        public WorkerScratch(IncarnationRecorder recorder)
         {
-            Reader = new VersionedStateReader(memory, 0);
-            World = new WorldState(Reader, JournalCapacity);
+            Recorder = recorder;
+            World = new WorldState(recorder.Reader, JournalCapacity);
             State = new DeferredCreditState(World);
         }
 
-        public VersionedStateReader Reader { get; }
+        /// <summary>The reader the world state loads through, and what turns an incarnation into its record.</summary>
+        public IncarnationRecorder Recorder { get; }
 
         public WorldState World { get; }
 
         public DeferredCreditState State { get; }
 
-        /// <summary>Where <see cref="ToRecord"/> gathers an incarnation's writes.</summary>
-        public VersionedWrite[]? Writes;
-
-        /// <summary>Ready for an incarnation at <paramref name="position"/>, as if all three were new.</summary>
+        /// <summary>Ready for an incarnation at <paramref name="position"/>, as if all were new.</summary>
         public void Reset(int position)
         {
-            Reader.Reset(position);
-            World.Reset(Reader);
+            Recorder.Reader.Reset(position);
+            World.Reset(Recorder.Reader);
             State.Reset();
         }
+    }
+
+    /// <summary>
+    /// Turns what one incarnation did into its position's record: the accounts it changed (an account whose fields it
+    /// left as it read them is not written, so a contract whose storage every transaction changes is not a conflict),
+    /// wipes of storage that existed, slots, code and credits. Its reads, writes and changed addresses go to arenas
+    /// of its own (one recorder per worker), which the record takes as they are: nothing is copied or allocated per
+    /// incarnation but the record itself.
+    /// </summary>
+    private sealed class IncarnationRecorder : IStateChangeSink
+    {
+        private readonly SegmentArena<VersionedRead> _reads = new();
+        private readonly SegmentArena<VersionedWrite> _writes = new();
+        private readonly SegmentArena<Address> _changed = new();
+        private readonly List<KeyValuePair<Hash256, byte[]>> _code = [];
+
+        public IncarnationRecorder(MultiVersionMemory memory)
+        {
+            Reader = new VersionedStateReader(memory, 0, _reads);
+        }
+
+        /// <summary>The reader an incarnation's world state loads through (reset for each incarnation).</summary>
+        public VersionedStateReader Reader { get; }
+
+        /// <summary>The record of an incarnation that ended on <paramref name="state"/> (its transaction finished) with <paramref name="credits"/>.</summary>
+        public PositionRecord Record(WorldState state, IReadOnlyList<(Address Address, UInt256 Amount)> credits, TransactionResult? result)
+        {
+            _code.Clear();
+            state.CollectChanges(this);
+            foreach ((Address address, UInt256 amount) in credits)
+            {
+                _changed.Add(address);
+                _writes.Add(VersionedWrite.Credit(address, amount));
+            }
+
+            return new PositionRecord
+            {
+                Reads = Reader.TakeReads(),
+                Writes = _writes.Take(),
+                Code = _code.Count == 0 ? [] : [.. _code],
+                Changed = _changed.Take(),
+                Result = result,
+            };
+        }
+
+        /// <summary>The record of an incarnation that ended in <paramref name="failure"/>: what it read, nothing written.</summary>
+        public PositionRecord Failed(ExceptionDispatchInfo failure)
+        {
+            _writes.Discard();
+            _changed.Discard();
+            return new PositionRecord
+            {
+                Reads = Reader.TakeReads(),
+                Writes = ArraySegment<VersionedWrite>.Empty,
+                Code = [],
+                Changed = ArraySegment<Address>.Empty,
+                Failure = failure,
+            };
+        }
+
+        /// <summary>Gives the arenas back to the pool (see <see cref="SegmentArena{T}.Return"/>).</summary>
+        public void Return()
+        {
+            _reads.Return();
+            _writes.Return();
+            _changed.Return();
+        }
+
+        void IStateChangeSink.Account(in Address address, bool deleted, ulong nonce, in UInt256 balance, in Hash256 codeHash, bool storageCleared)
+        {
+            _changed.Add(address);
+            AccountValue read = Reader.AccountRead(address);
+            AccountValue now = deleted ? AccountValue.Missing : new AccountValue(true, nonce, balance, codeHash);
+            if (now != read)
+            {
+                _writes.Add(VersionedWrite.OfAccount(address, now));
+            }
+
+            // A missing account has no storage to wipe (the memory keeps that so: deletions of existing accounts wipe).
+            if (storageCleared && read.Exists)
+            {
+                _writes.Add(VersionedWrite.Wipe(address));
+            }
+        }
+
+        void IStateChangeSink.Slot(in Address address, in UInt256 key, in UInt256 value) => _writes.Add(VersionedWrite.OfSlot(address, key, value));
+
+        void IStateChangeSink.Code(in Hash256 codeHash, byte[] code) => _code.Add(new KeyValuePair<Hash256, byte[]>(codeHash, code));
     }
 }

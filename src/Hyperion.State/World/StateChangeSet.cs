@@ -31,3 +31,16 @@ public sealed record AccountChange(
     Hash256 CodeHash,
     bool StorageCleared,
     IReadOnlyList<KeyValuePair<UInt256, UInt256>> Storage);
+
+/// <summary>Receives a world state's net changes one by one (<see cref="WorldState.CollectChanges(IStateChangeSink)"/>), with the meaning of <see cref="AccountChange"/>'s fields.</summary>
+public interface IStateChangeSink
+{
+    /// <summary>A changed account; its slots and code, if any, follow.</summary>
+    void Account(in Address address, bool deleted, ulong nonce, in UInt256 balance, in Hash256 codeHash, bool storageCleared);
+
+    /// <summary>A slot written to the account last given (a zero value deletes it).</summary>
+    void Slot(in Address address, in UInt256 key, in UInt256 value);
+
+    /// <summary>Code deployed to the account last given.</summary>
+    void Code(in Hash256 codeHash, byte[] code);
+}

@@ -33,6 +33,15 @@ public sealed class WorldState : IWorldState
     private readonly List<Log> _logs = [];
     private long _refund;
 
+    // The account objects of spans before the last Reset, reused (with their storage dictionaries' capacity) for the
+    // next span's accounts: a parallel executor's worker resets its world state for every incarnation, and loading
+    // the same few accounts into new objects was most of what an incarnation allocated beyond the sequential run.
+    private readonly Stack<StateObject> _spareObjects = new();
+
+    /// <summary>Account objects a reset world state keeps for reuse, and the most slots (written or cached) one may hold to be kept: clearing a large dictionary costs more than a new one.</summary>
+    private const int MaxSpareObjects = 256;
+    private const int MaxSpareStorage = 64;
+
     public WorldState(IStateReader reader)
         : this(reader, 0)
     {
@@ -55,6 +64,16 @@ public sealed class WorldState : IWorldState
     public void Reset(IStateReader reader)
     {
         _reader = reader ?? throw new ArgumentNullException(nameof(reader));
+
+        // Nothing else refers to these objects once the journal is cleared (a change set copies their storage).
+        foreach (StateObject account in _objects.Values)
+        {
+            if (_spareObjects.Count < MaxSpareObjects && account.Storage.Count <= MaxSpareStorage && (account.Committed?.Count ?? 0) <= MaxSpareStorage)
+            {
+                _spareObjects.Push(account);
+            }
+        }
+
         _objects.Clear();
         _dirty.Clear();
         ClearTransaction();
@@ -95,7 +114,7 @@ public sealed class WorldState : IWorldState
     public void CreateAccount(in Address address)
     {
         StateObject previous = Get(address);
-        var created = StateObject.Fresh();
+        StateObject created = NewObject().AsFresh();
         created.Balance = previous.Exists ? previous.Balance : UInt256.Zero;
         Replace(address, created);
         if (_createdInTransaction.Add(address))
@@ -380,7 +399,46 @@ public sealed class WorldState : IWorldState
         return new StateChangeSet(accounts, [.. code]);
     }
 
+    /// <summary>
+    /// The same changes as <see cref="CollectChanges()"/>, handed to <paramref name="sink"/> one by one without
+    /// allocating and in no defined order (an account before its slots and code; the same code once per account that
+    /// deployed it): for a caller that only sorts them into its own structures, as the parallel executor does once per
+    /// transaction.
+    /// </summary>
+    public void CollectChanges(IStateChangeSink sink)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        if (_journal.Count != 0)
+        {
+            throw new InvalidOperationException("a transaction is still open: call FinishTransaction before collecting changes");
+        }
+
+        foreach (Address address in _dirty)
+        {
+            StateObject account = _objects[address];
+            if (!account.Exists)
+            {
+                sink.Account(address, true, 0, UInt256.Zero, Keccak256.OfEmpty, true);
+                continue;
+            }
+
+            sink.Account(address, false, account.Nonce, account.Balance, account.CodeHash, account.StorageWiped);
+            foreach (KeyValuePair<UInt256, UInt256> slot in account.Storage)
+            {
+                sink.Slot(address, slot.Key, slot.Value);
+            }
+
+            if (account.CodeChanged && account.Code is { Length: > 0 } bytes)
+            {
+                sink.Code(account.CodeHash, bytes);
+            }
+        }
+    }
+
     // ---- internals
+
+    /// <summary>An object to initialise: a spare one from before the last <see cref="Reset"/>, or a new one.</summary>
+    private StateObject NewObject() => _spareObjects.TryPop(out StateObject? spare) ? spare : new StateObject();
 
     private StateObject Get(in Address address)
     {
@@ -389,7 +447,7 @@ public sealed class WorldState : IWorldState
             return account;
         }
 
-        account = _reader.TryGetAccount(address, out Account stored) ? StateObject.Loaded(stored) : StateObject.Missing();
+        account = _reader.TryGetAccount(address, out Account stored) ? NewObject().AsLoaded(stored) : NewObject().AsMissing();
         _objects.Add(address, account);
         return account;
     }
@@ -400,7 +458,7 @@ public sealed class WorldState : IWorldState
         StateObject account = Get(address);
         if (!account.Exists)
         {
-            account = StateObject.Fresh();
+            account = NewObject().AsFresh();
             Replace(address, account);
         }
 
@@ -417,7 +475,7 @@ public sealed class WorldState : IWorldState
 
     private void Delete(in Address address)
     {
-        _objects[address] = StateObject.Missing();
+        _objects[address] = NewObject().AsMissing();
         _dirty.Add(address);
     }
 
@@ -582,17 +640,50 @@ public sealed class WorldState : IWorldState
         /// <summary>Read cache of the reader's slot values.</summary>
         public Dictionary<UInt256, UInt256>? Committed;
 
-        public static StateObject Loaded(in Account account) => new()
+        /// <summary>The account as the reader holds it.</summary>
+        public StateObject AsLoaded(in Account account)
         {
-            Exists = true,
-            Nonce = account.Nonce,
-            Balance = account.Balance,
-            CodeHash = account.CodeHash,
-            CommittedStorageRoot = account.StorageRoot,
-        };
+            Clear();
+            Exists = true;
+            Nonce = account.Nonce;
+            Balance = account.Balance;
+            CodeHash = account.CodeHash;
+            CommittedStorageRoot = account.StorageRoot;
+            return this;
+        }
 
-        public static StateObject Fresh() => new() { Exists = true, StorageWiped = true, Code = [] };
+        /// <summary>A new account, with no storage.</summary>
+        public StateObject AsFresh()
+        {
+            Clear();
+            Exists = true;
+            StorageWiped = true;
+            Code = [];
+            return this;
+        }
 
-        public static StateObject Missing() => new() { StorageWiped = true, Code = [] };
+        /// <summary>An account that does not exist.</summary>
+        public StateObject AsMissing()
+        {
+            Clear();
+            StorageWiped = true;
+            Code = [];
+            return this;
+        }
+
+        /// <summary>Every field as a new object has it (a reused object's dictionaries keep their capacity).</summary>
+        private void Clear()
+        {
+            Exists = false;
+            Nonce = 0;
+            Balance = UInt256.Zero;
+            CodeHash = Keccak256.OfEmpty;
+            CommittedStorageRoot = Keccak256.EmptyTrieRoot;
+            Code = null;
+            CodeChanged = false;
+            StorageWiped = false;
+            Storage.Clear();
+            Committed?.Clear();
+        }
     }
 }

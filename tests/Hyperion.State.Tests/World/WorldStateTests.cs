@@ -34,6 +34,17 @@ public sealed class WorldStateTests
         return reader;
     }
 
+    /// <summary>Applies <paramref name="ops"/> and finishes the transaction.</summary>
+    private static void Transaction(WorldState state, IEnumerable<(int Op, int Address, int Key, ulong Value)> ops, bool deleteTouchedEmpty)
+    {
+        foreach (var op in ops)
+        {
+            Apply(state, op);
+        }
+
+        state.FinishTransaction(deleteTouchedEmpty);
+    }
+
     private static void Apply(WorldState state, (int Op, int Address, int Key, ulong Value) op)
     {
         Address a = Addresses[op.Address];
@@ -125,18 +136,8 @@ public sealed class WorldStateTests
         {
             InMemoryStateReader reader = Pre();
             var state = new WorldState(reader);
-            foreach (var op in first)
-            {
-                Apply(state, op);
-            }
-
-            state.FinishTransaction(deleteTouchedEmpty: true);
-            foreach (var op in second)
-            {
-                Apply(state, op);
-            }
-
-            state.FinishTransaction(deleteTouchedEmpty: true);
+            Transaction(state, first, deleteTouchedEmpty: true);
+            Transaction(state, second, deleteTouchedEmpty: true);
             StateChangeSet changes = state.CollectChanges();
             reader.Apply(changes);
 
@@ -156,6 +157,40 @@ public sealed class WorldStateTests
 
             Assert.Equal(Rebuilt(reread).ComputeStateRoot(), reader.ComputeStateRoot());
         }, iter: 300);
+
+    [Fact]
+    public void Changes_handed_to_a_sink_are_the_collected_changes_in_some_order() =>
+        Gen.Select(GenOp.Array[0, 40], GenOp.Array[0, 40]).Sample((first, second) =>
+        {
+            var state = new WorldState(Pre());
+            Transaction(state, first, deleteTouchedEmpty: true);
+            Transaction(state, second, deleteTouchedEmpty: false);
+            var sink = new SortingSink();
+            state.CollectChanges(sink);
+            Assert.Equal(Describe(state.CollectChanges()), Describe(sink.Sorted()));
+        }, iter: 300);
+
+    /// <summary>Gathers what a world state hands over into the change set's order: accounts by address, slots by key, code by hash (once per hash).</summary>
+    private sealed class SortingSink : IStateChangeSink
+    {
+        private readonly List<(Address Address, bool Deleted, ulong Nonce, UInt256 Balance, Hash256 CodeHash, bool Cleared, List<KeyValuePair<UInt256, UInt256>> Storage)> _accounts = [];
+        private readonly List<KeyValuePair<Hash256, byte[]>> _code = [];
+
+        public void Account(in Address address, bool deleted, ulong nonce, in UInt256 balance, in Hash256 codeHash, bool storageCleared) =>
+            _accounts.Add((address, deleted, nonce, balance, codeHash, storageCleared, []));
+
+        public void Slot(in Address address, in UInt256 key, in UInt256 value)
+        {
+            Assert.Equal(_accounts[^1].Address, address);
+            _accounts[^1].Storage.Add(new KeyValuePair<UInt256, UInt256>(key, value));
+        }
+
+        public void Code(in Hash256 codeHash, byte[] code) => _code.Add(new KeyValuePair<Hash256, byte[]>(codeHash, code));
+
+        public StateChangeSet Sorted() => new(
+            [.. _accounts.OrderBy(a => a.Address).Select(a => new AccountChange(a.Address, a.Deleted, a.Nonce, a.Balance, a.CodeHash, a.Cleared, [.. a.Storage.OrderBy(s => s.Key)]))],
+            [.. _code.DistinctBy(c => c.Key).OrderBy(c => c.Key)]);
+    }
 
     [Fact]
     public void A_reset_world_state_behaves_as_a_fresh_one_over_the_new_reader() =>

@@ -11,7 +11,7 @@ public class MultiVersionMemoryTests
     private static readonly UInt256 Key = new(7);
 
     private static PositionRecord Writing(params VersionedWrite[] writes) =>
-        new() { Reads = [], Writes = writes, Code = [], Changed = [Account] };
+        new() { Reads = ArraySegment<VersionedRead>.Empty, Writes = writes, Code = [], Changed = new[] { Account } };
 
     [Fact]
     public void A_wipe_hides_the_parent_slot_and_earlier_writes_from_later_positions_and_fails_their_validation()
