@@ -6,6 +6,7 @@ using Hyperion.Core;
 using Hyperion.Core.Blocks;
 using Hyperion.Core.Transactions;
 using Hyperion.Rollup.Derivation;
+using Hyperion.Rollup.Node.L1;
 using Hyperion.Rpc;
 
 namespace Hyperion.Rollup.Node.Tests;
@@ -197,6 +198,64 @@ public sealed class SequencerPreconfirmationTests
         await send.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(Quantity(head.Number + 2), (await CallAsync(sequencer, "eth_getTransactionReceipt", Json(next.Hash.ToString())))!["blockNumber"]!.GetValue<string>());
         Assert.Equal("0x2", (await CallAsync(sequencer, "eth_getTransactionCount", Json(user), "\"latest\""))!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task The_next_L1_origin_is_chosen_while_the_block_before_it_is_open_so_it_opens_after_the_seal_without_reading_L1()
+    {
+        await using var net = new RollupTestNet();
+        RollupNode sequencer = net.Start(sequencer: true);
+        RollupNode verifier = net.Start(sequencer: false);
+        IPreconfirmations preconfirmations = sequencer.Node.Chain.Producer.Preconfirmations!;
+
+        // L1 block 1 (with a deposit) is due as the origin of the block after the open one.
+        BlockHeader l1 = net.L1.Mine(null, [RollupTestNet.Deposit(Recipient, Ether)], null);
+        while (sequencer.Engine.Unsafe.Time + (2 * net.Config.BlockTime) < l1.Timestamp)
+        {
+            await RollupTestNet.SequenceAsync(sequencer, 1);
+        }
+
+        L2BlockRef head = sequencer.Engine.Unsafe;
+        Assert.Null(await sequencer.Sequencer!.OpenNextAsync(head, CancellationToken.None));
+        ulong openTime = head.Time + net.Config.BlockTime;
+        Assert.True(openTime < l1.Timestamp); // the open block keeps its parent's origin
+        await sequencer.Sequencer.PrepareNext(head.L1Origin, openTime, CancellationToken.None);
+        Assert.Null(sequencer.Node.Chain.Pool.Add(RollupTestNet.Transfer(0, Recipient, 1000)));
+        sequencer.Engine.PreconfirmPending();
+        Assert.NotNull(sequencer.Engine.SealUnsafe(head, out string? failure));
+        Assert.Null(failure);
+        L2BlockRef sealedHead = sequencer.Engine.Unsafe;
+        Assert.Equal(head.L1Origin, sealedHead.L1Origin);
+
+        // L1 cannot be read now: the next block opens all the same, on the prepared origin, its deposits first.
+        int reads = net.L1.Reads;
+        net.L1.FailingReads = 1_000;
+        Assert.Null(await sequencer.Sequencer.OpenNextAsync(sealedHead, CancellationToken.None));
+        Assert.Equal(reads, net.L1.Reads);
+        PreconfirmedBlock opened = preconfirmations.Current!;
+        Assert.Equal(2, opened.Transactions.Count);
+        Assert.All(opened.Transactions, t => Assert.Equal(TransactionType.Deposit, t.Transaction.Type));
+        Assert.Null(sequencer.Node.Chain.Pool.Add(RollupTestNet.Transfer(1, Recipient, 1001)));
+        sequencer.Engine.PreconfirmPending();
+        Assert.Equal(3, preconfirmations.Current!.Transactions.Count);
+        Assert.NotNull(sequencer.Engine.SealUnsafe(sealedHead, out failure));
+        L2BlockRef epochStart = sequencer.Engine.Unsafe;
+        Assert.Equal(new BlockId(l1.Hash, l1.Number), epochStart.L1Origin);
+
+        // A choice prepared for another parent is not taken: the block after it reads L1 (which fails here).
+        net.L1.FailingReads = 0;
+        await sequencer.Sequencer.PrepareNext(epochStart.L1Origin, epochStart.Time + 1, CancellationToken.None);
+        net.L1.FailingReads = 1_000;
+        await Assert.ThrowsAsync<L1SourceException>(() => sequencer.Sequencer.OpenNextAsync(epochStart, CancellationToken.None));
+        net.L1.FailingReads = 0;
+
+        // The batcher posts the sequencer's blocks; the verifier derives the same chain.
+        ulong last = epochStart.Number;
+        (List<Transaction> txs, List<byte[]> blobs) = net.Channel(RollupTestNet.Batches(sequencer, 1, last), BatchMode.Calldata, firstSequenceNumber: sequencer.Engine.RefAt(1)!.Value.SequenceNumber);
+        await net.MineL1Async(null, txs, blobs: blobs);
+        await RollupTestNet.DeriveAsync(verifier);
+        Assert.Equal(last, verifier.Engine.Safe.Number);
+        Assert.Equal(epochStart.Hash, verifier.Node.Chain.Chain.Store.GetByNumber(last)!.Hash);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Hyperion.Core;
 using Hyperion.Core.Blocks;
 using Hyperion.Rollup.Config;
 using Hyperion.Rollup.Derivation;
@@ -34,6 +35,8 @@ public sealed record RollupSequencerOptions
 /// </summary>
 public sealed class RollupSequencer(RollupConfig config, L1Cache l1, RollupEngine engine, AttributesSource attributes, RollupSequencerOptions options, TimeProvider time, ILogger logger)
 {
+    private PreparedOrigin? _prepared; // the next block's L1 origin, chosen while the block before it is open
+
     public async Task RunAsync(CancellationToken cancellation)
     {
         string? lastProblem = null;
@@ -48,7 +51,11 @@ public sealed class RollupSequencer(RollupConfig config, L1Cache l1, RollupEngin
                 {
                     if (!engine.IsOpenOn(head))
                     {
-                        problem = await OpenNextAsync(head, cancellation).ConfigureAwait(false);
+                        (problem, BlockHeader? origin) = await OpenNextAsync(head, TakePrepared(head), cancellation).ConfigureAwait(false);
+                        if (problem is null && origin is not null)
+                        {
+                            _ = PrepareNext(new BlockId(origin.Hash, origin.Number), head.Time + config.BlockTime, cancellation);
+                        }
                     }
                     else if (wait > TimeSpan.Zero)
                     {
@@ -125,27 +132,37 @@ public sealed class RollupSequencer(RollupConfig config, L1Cache l1, RollupEngin
     }
 
     /// <summary>Opens the block after <paramref name="head"/> with its attributes executed; the reason when it could not.</summary>
-    public async Task<string?> OpenNextAsync(L2BlockRef head, CancellationToken cancellation)
+    public async Task<string?> OpenNextAsync(L2BlockRef head, CancellationToken cancellation) =>
+        (await OpenNextAsync(head, TakePrepared(head), cancellation).ConfigureAwait(false)).Problem;
+
+    /// <summary>
+    /// Chooses, while a block is open, the L1 origin of the block after it (the open block's origin
+    /// <paramref name="origin"/>, its timestamp <paramref name="timestamp"/>) and reads that origin's receipts, so the
+    /// next block opens right after the seal without waiting for L1. The choice is taken by the next
+    /// <see cref="OpenNextAsync(L2BlockRef, CancellationToken)"/> on a head with that origin and time unless it would put
+    /// the block past the sequencer drift (an empty block whose validity depends on the L1 head: chosen afresh then).
+    /// L1 read at most one block time earlier only delays adopting an L1 block by a block: every choice follows the
+    /// same rules (the next origin only when its time is at or before the L2 time and it is confirmed; the parent hash
+    /// checked), so the batches stay valid and a verifier derives the same chain.
+    /// </summary>
+    public Task PrepareNext(BlockId origin, ulong timestamp, CancellationToken cancellation)
+    {
+        Task<OriginChoice> choice = ChooseOriginAsync(origin.Hash, timestamp + config.BlockTime, cancellation);
+        // A choice dropped unused (or taken after a failure, which the fresh read then reports) leaves no unobserved failure.
+        _ = choice.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        _prepared = new PreparedOrigin(origin.Hash, timestamp, choice);
+        return choice;
+    }
+
+    private async Task<(string? Problem, BlockHeader? Origin)> OpenNextAsync(L2BlockRef head, Task<OriginChoice>? prepared, CancellationToken cancellation)
     {
         ulong timestamp = head.Time + config.BlockTime;
-        BlockHeader current = await l1.HeaderByHashAsync(head.L1Origin.Hash, cancellation).ConfigureAwait(false);
-        BlockHeader? next = await l1.HeaderByNumberAsync(current.Number + 1, cancellation).ConfigureAwait(false);
-        if (next is not null && next.ParentHash != current.Hash)
+        OriginChoice choice = await UsableAsync(prepared, timestamp).ConfigureAwait(false)
+            ?? await ChooseOriginAsync(head.L1Origin.Hash, timestamp, cancellation).ConfigureAwait(false);
+        if (choice.Origin is not { } origin)
         {
             await RewindToCanonicalOriginAsync(head, cancellation).ConfigureAwait(false);
-            return $"L1 origin {current.Number} was reorganized away";
-        }
-
-        BlockHeader origin = current;
-        if (next is not null && next.Timestamp <= timestamp)
-        {
-            // Past the drift on the current origin the next one must be adopted, confirmed or not (op-node does the same).
-            bool mustAdvance = timestamp > current.Timestamp + config.MaxSequencerDriftAt(current.Timestamp);
-            BlockHeader? l1Head = mustAdvance ? null : await l1.Source.HeaderAsync(L1Head.Latest, cancellation).ConfigureAwait(false);
-            if (mustAdvance || (l1Head is not null && next.Number + options.L1ConfirmationDepth <= l1Head.Number))
-            {
-                origin = next;
-            }
+            return ($"L1 origin {head.L1Origin.Number} was reorganized away", null);
         }
 
         // Past the drift the block may carry no sequencer transactions (and must adopt the next origin when it can).
@@ -157,11 +174,73 @@ public sealed class RollupSequencer(RollupConfig config, L1Cache l1, RollupEngin
         }
         catch (InvalidOperationException e)
         {
-            return e.Message;
+            return (e.Message, null);
         }
 
-        return engine.OpenUnsafe(head, payload, includePool: !pastDrift);
+        return (engine.OpenUnsafe(head, payload, includePool: !pastDrift), origin);
     }
+
+    /// <summary>
+    /// The L1 origin of an L2 block at <paramref name="timestamp"/> whose parent has the origin <paramref name="current"/>:
+    /// that origin, or the next L1 block once that block's time is at or before <paramref name="timestamp"/> and it has
+    /// the required confirmations (past the drift, confirmed or not, as op-node does); a null origin when the current
+    /// one was reorganized away. The next origin's receipts (its deposits and config updates) are read here too.
+    /// </summary>
+    private async Task<OriginChoice> ChooseOriginAsync(Hash256 current, ulong timestamp, CancellationToken cancellation)
+    {
+        BlockHeader currentHeader = await l1.HeaderByHashAsync(current, cancellation).ConfigureAwait(false);
+        BlockHeader? next = await l1.HeaderByNumberAsync(currentHeader.Number + 1, cancellation).ConfigureAwait(false);
+        if (next is not null && next.ParentHash != currentHeader.Hash)
+        {
+            return new OriginChoice(null, timestamp);
+        }
+
+        BlockHeader origin = currentHeader;
+        if (next is not null && next.Timestamp <= timestamp)
+        {
+            bool mustAdvance = timestamp > currentHeader.Timestamp + config.MaxSequencerDriftAt(currentHeader.Timestamp);
+            BlockHeader? l1Head = mustAdvance ? null : await l1.Source.HeaderAsync(L1Head.Latest, cancellation).ConfigureAwait(false);
+            if (mustAdvance || (l1Head is not null && next.Number + options.L1ConfirmationDepth <= l1Head.Number))
+            {
+                origin = next;
+                await l1.ReceiptsAsync(next, cancellation).ConfigureAwait(false); // kept by the cache for the attributes
+            }
+        }
+
+        return new OriginChoice(origin, timestamp);
+    }
+
+    /// <summary>The prepared choice for the block after <paramref name="head"/>, if one was prepared for its origin and time.</summary>
+    private Task<OriginChoice>? TakePrepared(L2BlockRef head)
+    {
+        PreparedOrigin? prepared = Interlocked.Exchange(ref _prepared, null);
+        return prepared is not null && prepared.ParentOrigin == head.L1Origin.Hash && prepared.ParentTime == head.Time ? prepared.Choice : null;
+    }
+
+    /// <summary>The prepared choice when it was made, names an origin, and keeps the block within the drift; otherwise null (chosen afresh).</summary>
+    private async Task<OriginChoice?> UsableAsync(Task<OriginChoice>? prepared, ulong timestamp)
+    {
+        if (prepared is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            OriginChoice choice = await prepared.ConfigureAwait(false);
+            return choice.Origin is { } origin && choice.Timestamp == timestamp && timestamp <= origin.Timestamp + config.MaxSequencerDriftAt(origin.Timestamp) ? choice : null;
+        }
+        catch (Exception e) when (e is L1SourceException or OperationCanceledException)
+        {
+            return null; // read afresh: that read reports a lasting problem
+        }
+    }
+
+    /// <summary>The L1 origin chosen for an L2 block at <see cref="Timestamp"/>; null when the parent's origin was reorganized away.</summary>
+    private sealed record OriginChoice(BlockHeader? Origin, ulong Timestamp);
+
+    /// <summary>A choice prepared for the block after the one with L1 origin <see cref="ParentOrigin"/> and time <see cref="ParentTime"/>.</summary>
+    private sealed record PreparedOrigin(Hash256 ParentOrigin, ulong ParentTime, Task<OriginChoice> Choice);
 
     private async Task RewindToCanonicalOriginAsync(L2BlockRef head, CancellationToken cancellation)
     {
