@@ -131,20 +131,11 @@ public sealed class MetisStore : IDisposable
         try
         {
             _wal = MetisWriteAheadLog.Open(directory, options.BootId, out logged);
-        }
-        catch
-        {
-            _environment.Dispose();
-            throw;
-        }
-
-        try
-        {
             _wal.MarkDirty();
         }
         catch
         {
-            _wal.Dispose();
+            _wal?.Dispose();
             _environment.Dispose();
             throw;
         }

@@ -192,7 +192,7 @@ public sealed class RollupSequencer(RollupConfig config, L1Cache l1, RollupEngin
         BlockHeader? next = await l1.HeaderByNumberAsync(currentHeader.Number + 1, cancellation).ConfigureAwait(false);
         if (next is not null && next.ParentHash != currentHeader.Hash)
         {
-            return new OriginChoice(null, timestamp);
+            return new OriginChoice(null);
         }
 
         BlockHeader origin = currentHeader;
@@ -207,7 +207,7 @@ public sealed class RollupSequencer(RollupConfig config, L1Cache l1, RollupEngin
             }
         }
 
-        return new OriginChoice(origin, timestamp);
+        return new OriginChoice(origin);
     }
 
     /// <summary>The prepared choice for the block after <paramref name="head"/>, if one was prepared for its origin and time.</summary>
@@ -228,7 +228,7 @@ public sealed class RollupSequencer(RollupConfig config, L1Cache l1, RollupEngin
         try
         {
             OriginChoice choice = await prepared.ConfigureAwait(false);
-            return choice.Origin is { } origin && choice.Timestamp == timestamp && timestamp <= origin.Timestamp + config.MaxSequencerDriftAt(origin.Timestamp) ? choice : null;
+            return choice.Origin is { } origin && timestamp <= origin.Timestamp + config.MaxSequencerDriftAt(origin.Timestamp) ? choice : null;
         }
         catch (Exception e) when (e is L1SourceException or OperationCanceledException)
         {
@@ -236,8 +236,8 @@ public sealed class RollupSequencer(RollupConfig config, L1Cache l1, RollupEngin
         }
     }
 
-    /// <summary>The L1 origin chosen for an L2 block at <see cref="Timestamp"/>; null when the parent's origin was reorganized away.</summary>
-    private sealed record OriginChoice(BlockHeader? Origin, ulong Timestamp);
+    /// <summary>The L1 origin chosen for an L2 block; null when the parent's origin was reorganized away.</summary>
+    private sealed record OriginChoice(BlockHeader? Origin);
 
     /// <summary>A choice prepared for the block after the one with L1 origin <see cref="ParentOrigin"/> and time <see cref="ParentTime"/>.</summary>
     private sealed record PreparedOrigin(Hash256 ParentOrigin, ulong ParentTime, Task<OriginChoice> Choice);
