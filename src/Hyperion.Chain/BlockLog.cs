@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Hyperion.Core.Crypto;
+using Hyperion.Core.IO;
 
 namespace Hyperion.Chain;
 
@@ -67,7 +68,7 @@ public sealed class BlockLog : IDisposable
     public static BlockLog OpenUnread(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        return new BlockLog(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1 << 16));
+        return new BlockLog(DurableFiles.OpenOrCreate(path, FileShare.Read, 1 << 16));
     }
 
     /// <summary>

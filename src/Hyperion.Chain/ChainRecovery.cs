@@ -1,5 +1,6 @@
 using Hyperion.Core;
 using Hyperion.Core.Blocks;
+using Hyperion.Core.IO;
 using Hyperion.Execution.Blocks;
 using Hyperion.Execution.Specs;
 
@@ -151,8 +152,6 @@ public static class ChainRecovery
             return;
         }
 
-        string temporary = path + ".tmp";
-        File.WriteAllText(temporary, expected);
-        File.Move(temporary, path, overwrite: true);
+        DurableFiles.WriteAtomically(path, stream => stream.Write(System.Text.Encoding.ASCII.GetBytes(expected)));
     }
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 using Hyperion.Core;
+using Hyperion.Core.IO;
 using Hyperion.State;
 
 namespace Hyperion.MetisDb;
@@ -57,7 +58,7 @@ internal sealed class MetisWriteAheadLog : IDisposable
     {
         string path = Path.Combine(directory, FileName);
         records = [];
-        FileStream file = new(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 4096, FileOptions.None);
+        FileStream file = DurableFiles.OpenOrCreate(path, FileShare.None);
         try
         {
             if (file.Length < HeaderLength)

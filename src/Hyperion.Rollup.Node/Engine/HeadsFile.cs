@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Hyperion.Core;
+using Hyperion.Core.IO;
 
 namespace Hyperion.Rollup.Node.Engine;
 
@@ -16,15 +17,7 @@ internal static class HeadsFile
     public static void Write(string directory, BlockId safe, BlockId finalized)
     {
         var heads = new Stored(new StoredId(safe.Hash.ToString(), safe.Number), new StoredId(finalized.Hash.ToString(), finalized.Number));
-        string path = Path.Combine(directory, FileName);
-        string temporary = path + ".tmp";
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            JsonSerializer.Serialize(stream, heads);
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temporary, path, overwrite: true);
+        DurableFiles.WriteAtomically(Path.Combine(directory, FileName), stream => JsonSerializer.Serialize(stream, heads));
     }
 
     /// <summary>The stored heads; null when there is no file. A file that cannot be read is an error the caller reports.</summary>
