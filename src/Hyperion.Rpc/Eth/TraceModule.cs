@@ -48,9 +48,15 @@ public sealed class TraceModule(IChainReader chain, DebugModule debug, EthModule
             .AddExecution("trace_filter", Filter)
             .AddExecution("trace_call", p =>
             {
-                CallRequest request = CallRequest.Parse(p, 0);
+                // reth's parameters: (call, trace types, block, state overrides, block overrides).
+                CallRequest request = CallRequest.Parse(p, 0) with { Overrides = OptionalStateOverrides(p, 3) };
                 TraceTypes types = TraceTypes.Parse(p, 1);
                 StoredBlock block = BlockTag.Resolve(_chain.Blocks, p, 2);
+                if (p.Has(4) && p[4].ValueKind != JsonValueKind.Null)
+                {
+                    throw RpcException.InvalidParams("invalid argument 4: block overrides are not supported by trace_call (eth_simulateV1 takes them)");
+                }
+
                 return Call(request, types, block, _eth.CallState(request, block), out _);
             })
             .AddExecution("trace_callMany", CallMany)
@@ -77,6 +83,9 @@ public sealed class TraceModule(IChainReader chain, DebugModule debug, EthModule
                 return results;
             });
     }
+
+    private static StateOverrides? OptionalStateOverrides(RpcParams p, int index) =>
+        p.Has(index) && p[index].ValueKind != JsonValueKind.Null ? StateOverrides.Parse(p, index) : null;
 
     /// <summary>The trace types a trace_call / trace_replay* asks for.</summary>
     private sealed record TraceTypes(bool Trace, bool StateDiff)

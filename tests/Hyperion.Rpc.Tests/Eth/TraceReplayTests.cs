@@ -74,8 +74,30 @@ public sealed class TraceReplayTests : IDisposable
         Assert.Equal(2, many[1].GetProperty("trace").GetArrayLength());
     }
 
+    [Fact]
+    public void A_traced_call_runs_on_the_state_overrides()
+    {
+        // The stranger has no ETH; with a balance override it can send 0x64, and the diff starts from the override.
+        string call = $$"""{"from":"{{Stranger}}","to":"{{Alice}}","value":"0x64","gasPrice":"0x0"}""";
+        JsonElement error = _chain.Error("trace_call", "[" + call + """,["stateDiff"],"latest"]""");
+        Assert.Contains("insufficient", error.GetProperty("message").GetString(), StringComparison.OrdinalIgnoreCase);
+
+        JsonElement traced = _chain.Call("trace_call", $$$"""[{{{call}}},["stateDiff"],"latest",{"{{{Stranger}}}":{"balance":"0x1000"}}]""");
+        JsonElement balance = traced.GetProperty("stateDiff").GetProperty(Stranger.ToString()).GetProperty("balance").GetProperty("*");
+        Assert.Equal("0x1000", balance.GetProperty("from").GetString());
+        Assert.Equal("0xf9c", balance.GetProperty("to").GetString());
+        Assert.Equal("0x0", _chain.Call("eth_getBalance", $"""["{Stranger}","latest"]""").GetString());
+
+        // A null overrides argument is no overrides; block overrides are refused, not ignored.
+        Assert.Equal(error.GetProperty("message").GetString(), _chain.Error("trace_call", "[" + call + """,["stateDiff"],"latest",null]""").GetProperty("message").GetString());
+        JsonElement refused = _chain.Error("trace_call", $$"""[{{call}},["stateDiff"],"latest",null,{"number":"0x1"}]""");
+        Assert.Equal(-32602, refused.GetProperty("code").GetInt32());
+        Assert.Contains("block overrides", refused.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("trace_call", """[{"to":"0x000000000000000000000000000000000000c0de"},["vmTrace"],"latest"]""", "vmTrace")]
+    [InlineData("trace_call", """[{"to":"0x000000000000000000000000000000000000c0de"},["trace"],"latest",{"0x1":{}}]""", "argument 3")]
     [InlineData("trace_call", """[{"to":"0x000000000000000000000000000000000000c0de"},["stateDif"],"latest"]""", "unknown trace type")]
     [InlineData("trace_call", """[{"to":"0x000000000000000000000000000000000000c0de"},"trace","latest"]""", "argument 1")]
     [InlineData("trace_callMany", """[[{"to":"0x000000000000000000000000000000000000c0de"}],"latest"]""", "pair")]
