@@ -7,6 +7,8 @@
 //   --preconfirm N instead measures only send → receipt for N transfers, one at a time (issue 14), on four nodes at
 //   once, interleaved: Hyperion with --block-time 1000 (receipts preconfirmed), Hyperion automine, anvil automine and
 //   anvil --block-time 1 (its receipts come with the block; --interval-samples of them, default 40, as each waits ~0.5 s).
+//   --transport ws sends and polls over one WebSocket per node instead of an HTTP request per call (node's fetch costs
+//   ~1 ms a request here, which is most of a preconfirmed round trip).
 //   --hyperion label=/path/to/checkout (repeatable; default this checkout) runs each Hyperion configuration on every
 //   checkout, one right after the other (an A/B in the same run, e.g. --hyperion main=/work/main --hyperion new=.).
 //   --reads 0 skips 3. in the default mode. --url URL runs the default mode only on a node already running there (one
@@ -30,6 +32,8 @@ const SENDERS = Number(args.senders ?? 1000);
 const SECONDS = Number(args.seconds ?? 5);
 const CONCURRENCY = Number(args.concurrency ?? 16);
 const READS = args.reads === undefined || Number(args.reads) !== 0;
+const TRANSPORT = args.transport ?? 'http';
+if (TRANSPORT !== 'http' && TRANSPORT !== 'ws') throw new Error(`--transport ${TRANSPORT}: expected http or ws`);
 const checkouts = (hyperionCheckouts.length > 0 ? hyperionCheckouts : [['hyperion', '.']]).map(([label, root]) => ({ label, root: path.resolve(root) }));
 
 async function rpc(url, method, params) {
@@ -39,21 +43,52 @@ async function rpc(url, method, params) {
   return body.result;
 }
 
-async function waitForReceipt(url, hash) {
+/** `call` is a URL (one HTTP request per call) or a function (method, params) → result, e.g. a WebSocket client's. */
+async function waitForReceipt(call, hash) {
+  const request = typeof call === 'function' ? call : (m, p) => rpc(call, m, p);
   for (;;) {
-    const r = await rpc(url, 'eth_getTransactionReceipt', [hash]);
+    const r = await request('eth_getTransactionReceipt', [hash]);
     if (r) return r;
     await new Promise((res) => setTimeout(res, 1));
   }
 }
 
-/** Sends one transfer at a time from sender and times each send → receipt (receipts polled every millisecond), in ms. */
-function latencyProbe({ url, chainId, sender, nonce, recipient, maxFeePerGas, maxPriorityFeePerGas }) {
+/** A JSON-RPC client over one WebSocket: call(method, params) → result; close(). */
+async function webSocketClient(wsUrl) {
+  const { default: WebSocket } = await import('ws');
+  const socket = new WebSocket(wsUrl);
+  await new Promise((resolve, reject) => { socket.once('open', resolve); socket.once('error', reject); });
+  const waiting = new Map();
+  let nextId = 1;
+  socket.on('message', (data) => {
+    const message = JSON.parse(data.toString());
+    const entry = waiting.get(message.id);
+    if (!entry) return;
+    waiting.delete(message.id);
+    if (message.error) entry.reject(new Error(`${entry.method}: ${message.error.message}`));
+    else entry.resolve(message.result);
+  });
+  return {
+    call: (method, params) => new Promise((resolve, reject) => {
+      const id = nextId++;
+      waiting.set(id, { resolve, reject, method });
+      socket.send(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
+    }),
+    close: () => socket.close(),
+  };
+}
+
+/**
+ * Sends one transfer at a time from sender and times each send → receipt (receipts polled every millisecond), in ms.
+ * `call` as for waitForReceipt: HTTP by default, or a WebSocket client's call (--transport ws).
+ */
+function latencyProbe({ url, call, chainId, sender, nonce, recipient, maxFeePerGas, maxPriorityFeePerGas }) {
+  const request = call ?? ((m, p) => rpc(url, m, p));
   return async () => {
     const raw = await sender.signTransaction({ type: 2, chainId, nonce: nonce++, to: recipient, value: 1n, gasLimit: 21000, maxFeePerGas, maxPriorityFeePerGas });
     const t0 = performance.now();
-    const hash = await rpc(url, 'eth_sendRawTransaction', [raw]);
-    await waitForReceipt(url, hash);
+    const hash = await request('eth_sendRawTransaction', [raw]);
+    await waitForReceipt(request, hash);
     return performance.now() - t0;
   };
 }
@@ -81,7 +116,8 @@ async function preconfirmLatency(count, intervalSamples) {
     const provider = new ethers.JsonRpcProvider(c.node.url, undefined, { staticNetwork: true });
     const sender = new ethers.Wallet(devKeys[0], provider);
     const fees = await provider.getFeeData();
-    c.next = latencyProbe({ url: c.node.url, chainId: c.node.chainId, sender, nonce: await provider.getTransactionCount(sender.address, 'pending'),
+    if (TRANSPORT === 'ws') c.client = await webSocketClient(c.node.wsUrl);
+    c.next = latencyProbe({ url: c.node.url, call: c.client?.call, chainId: c.node.chainId, sender, nonce: await provider.getTransactionCount(sender.address, 'pending'),
       recipient: ethers.Wallet.createRandom().address, maxFeePerGas: fees.maxFeePerGas * 4n, maxPriorityFeePerGas: fees.maxPriorityFeePerGas });
     c.times = [];
     provider.destroy();
@@ -94,9 +130,12 @@ async function preconfirmLatency(count, intervalSamples) {
       await new Promise((r) => setTimeout(r, 20));
     }
   }
-  for (const c of configs) await c.node.stop();
+  for (const c of configs) {
+    c.client?.close();
+    await c.node.stop();
+  }
   const ours = percentiles(configs[0].times);
-  console.log(`load: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`load: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; transport: ${TRANSPORT}`);
   console.log('\n| node | samples | send→receipt p50 (ms) | p99 (ms) | p50 ratio node/preconfirmed |\n|---|---:|---:|---:|---:|');
   for (const c of configs) {
     const r = percentiles(c.times);
