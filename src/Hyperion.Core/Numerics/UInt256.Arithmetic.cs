@@ -324,9 +324,9 @@ public readonly partial struct UInt256
         MultiplyFull(in a, in b, product);
         if (m.U3 != 0)
         {
-            // A full-width modulus (modular arithmetic over a large prime field, e.g. bn254 in weierstrudel): the
-            // general division specialised to 8-by-4 limbs.
-            result = Reduce512By256(product, in m);
+            // A full-width modulus (modular arithmetic over a large prime field, e.g. bn254 in weierstrudel): Barrett
+            // with the modulus's cached reciprocal, or the general division specialised to 8-by-4 limbs.
+            result = Reduce512(product, in m);
             return;
         }
         result = ReduceLimbs(product, 8, in m);
