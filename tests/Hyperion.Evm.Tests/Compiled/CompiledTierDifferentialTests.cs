@@ -163,6 +163,39 @@ public sealed class CompiledTierDifferentialTests
         }
     }
 
+    [Fact]
+    public void ALoopAcrossRegionsTransfersByBlockIndexAndHandsOverAtTheExactBlock()
+    {
+        // n; mem[0] = B; A: JUMP to mem[0] (a dynamic jump); B: n -= 1, JUMPI A while n != 0 (a constant one); STOP.
+        static byte[] Loop(int n) => Convert.FromHexString($"60{n:x2}" + "600c600052" + "5b600051" + "56" + "5b600190038060" + "0757" + "00");
+        // A region per block: every iteration moves A → B by a dynamic jump and B → A by a constant one, each into another region.
+        byte[] probe = Loop(32);
+        Assert.Equal(5, EvmCompiler.TryCompile(probe, JumpDestinations.Analyze(probe), Fork.Cancun, new EvmCompiler.Budgets(1, 64, TimeSpan.FromSeconds(2)))!.Regions.Count);
+
+        // Every block compiled; B and after interpreted (the transfer into B hands the frame over); only STOP interpreted.
+        // A different n per budget: compiled code is cached per code hash.
+        foreach ((int maxRegions, int n) in new[] { (64, 33), (2, 34), (3, 35) })
+        {
+            byte[] code = Loop(n);
+            EvmCompiler.Budgets saved = EvmCompiler.CurrentBudgets;
+            try
+            {
+                EvmCompiler.CurrentBudgets = new EvmCompiler.Budgets(RegionIlBytes: 1, MaxRegions: maxRegions, MaxTime: TimeSpan.FromSeconds(2));
+                bool succeeded = false;
+                for (long gas = 0; gas < 2_400; gas += gas < 300 ? 1 : 13)
+                {
+                    succeeded |= AssertSameOutcome(code, [], gas, [], (int)gas);
+                }
+
+                Assert.True(succeeded);
+            }
+            finally
+            {
+                EvmCompiler.CurrentBudgets = saved;
+            }
+        }
+    }
+
     private static void Fuzz(int seed, int maxPrograms, TimeSpan budget)
     {
         var random = new Random(seed);
