@@ -3,11 +3,13 @@ using Hyperion.Evm.Interpreter;
 namespace Hyperion.Evm.Compiled;
 
 /// <summary>
-/// One compiled region's IL: runs the frame from the block at <c>c.Pc</c> (which must be one of the region's) until
-/// the frame ends, asks for a child frame, falls back to the interpreter (a <see cref="StepResult"/>), or leaves for a
-/// block of another region (<see cref="CompiledHelpers.Transfer"/>, with <c>c.Pc</c> at that block).
+/// One compiled region's IL: runs the frame from <paramref name="block"/> (one of the region's; <c>c.Pc</c> need not
+/// be kept at it) until the frame ends, asks for a child frame, falls back to the interpreter (a
+/// <see cref="StepResult"/>, with <c>c.Pc</c> where the interpreter goes on), or leaves for a block of another region
+/// (<see cref="CompiledHelpers.Transfer"/> plus that block's index, with <c>c.Pc</c> not set: the next region is
+/// entered by index).
 /// </summary>
-internal delegate int CompiledRegion(ref InstructionContext c);
+internal delegate int CompiledRegion(ref InstructionContext c, int block);
 
 /// <summary>
 /// One piece of code compiled for one fork by <see cref="EvmCompiler"/>: its regions (one IL method each, a run of
@@ -47,22 +49,39 @@ internal sealed class CompiledContract
     /// </summary>
     internal StepResult Run(ref InstructionContext c)
     {
+        int block = (uint)c.Pc < (uint)BlockAtPc.Length ? BlockAtPc[c.Pc] : -1;
+        if (block < 0)
+        {
+            return StepResult.Interpret;
+        }
+
+        // A transfer names the next block by index, so moving between regions costs no Pc store and no lookups by
+        // offset: the next region switches on the index it is given.
+        CompiledRegion[] regions = _regionArray;
         while (true)
         {
-            int block = (uint)c.Pc < (uint)BlockAtPc.Length ? BlockAtPc[c.Pc] : -1;
-            int region = block < 0 ? -1 : RegionOfBlock[block];
-            if (region < 0)
+            int region = RegionOfBlock[block];
+            if ((uint)region >= (uint)regions.Length)
             {
+                c.Pc = BlockPc[block];
                 return StepResult.Interpret;
             }
 
-            int result = Regions[region](ref c);
-            if (result != CompiledHelpers.Transfer)
+            int result = regions[region](ref c, block);
+            if (result < CompiledHelpers.Transfer)
             {
                 return (StepResult)result;
             }
+
+            block = result - CompiledHelpers.Transfer;
         }
     }
+
+    /// <summary>The regions as an array for <see cref="Run"/>, set once the compiler is done (<see cref="Seal"/>).</summary>
+    private CompiledRegion[] _regionArray = [];
+
+    /// <summary>Called by the compiler once every region is added: from then on <see cref="Run"/> enters them.</summary>
+    internal void Seal() => _regionArray = [.. Regions];
 
     /// <summary>Number of basic blocks.</summary>
     public int Blocks { get; init; }

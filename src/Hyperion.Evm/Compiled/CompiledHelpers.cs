@@ -17,8 +17,8 @@ internal static class CompiledHelpers
     internal const int NotTaken = -3;
     internal const int NotABlock = -4;
 
-    /// <summary>A region's result (never a <see cref="StepResult"/>): go on at the block at <c>c.Pc</c>, in another region.</summary>
-    internal const int Transfer = 1000;
+    /// <summary>A region's result at or above this (never a <see cref="StepResult"/>): go on at block <c>result − Transfer</c>, in another region.</summary>
+    internal const int Transfer = 1 << 20;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Pop(ref InstructionContext c) => c.Sp--;
@@ -67,7 +67,7 @@ internal static class CompiledHelpers
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Sar(in UInt256 shift, in UInt256 value, out UInt256 result) => UInt256.ArithmeticShiftRight(in value, Instructions.ShiftAmount(in shift), out result);
 
-    /// <summary>The block where a frame enters the compiled code (at its start or after a child frame), or <see cref="NotABlock"/>.</summary>
+    /// <summary>The block at <c>c.Pc</c>, where a cold run (<see cref="InterpretRange"/>) left off, or <see cref="NotABlock"/>.</summary>
     public static int EntryBlock(CompiledContract compiled, ref InstructionContext c) =>
         (uint)c.Pc < (uint)compiled.BlockAtPc.Length ? compiled.BlockAtPc[c.Pc] : NotABlock;
 
@@ -147,7 +147,7 @@ internal static class CompiledHelpers
 
     /// <summary>
     /// What a region returns for a block code its switch does not hold: a negative one ends the frame (or hands it to
-    /// the interpreter), another region's block is a <see cref="Transfer"/> to its start.
+    /// the interpreter), another region's block is a <see cref="Transfer"/> to it.
     /// </summary>
     public static int Leave(CompiledContract compiled, ref InstructionContext c, int code)
     {
@@ -160,8 +160,7 @@ internal static class CompiledHelpers
             case < 0:
                 return (int)StepResult.Interpret;
             default:
-                c.Pc = compiled.BlockPc[code];
-                return Transfer;
+                return Transfer + code;
         }
     }
 }

@@ -10,7 +10,7 @@ namespace Hyperion.Evm.Compiled;
 /// Compiles EVM code for one fork to IL, one basic block after another, in regions: runs of consecutive blocks cut at
 /// an IL size budget, one <see cref="DynamicMethod"/> each, small enough for the JIT to optimize (it gives up on
 /// methods past 60 KB of IL or 2,000 basic blocks) and to compile quickly. A jump or fall-through into another
-/// region's block leaves the method with <c>Pc</c> at that block and the contract's loop enters the other one. The compiled
+/// region's block leaves the method with that block's index and the contract's loop enters the other one there. The compiled
 /// code keeps the interpreter's state (stack in the frame's slots, <c>Sp</c>, <c>Gas</c>, <c>Pc</c> in the
 /// <see cref="InstructionContext"/>) exact at every point where anything can observe it, so it can hand a frame to
 /// the interpreter at any block or gas-segment start and resume after a child frame like the interpreter does.
@@ -223,7 +223,7 @@ public static class EvmCompiler
         {
             // Locals are not zeroed on entry: every one is written before it is read (a word operation's or load's
             // result, an operand constant, a JUMPI condition), and zeroing a region's UInt256 locals costs each entry.
-            var method = new DynamicMethod("metisvm_region", typeof(int), [typeof(CompiledContract), ContextByRef], typeof(EvmCompiler).Module, skipVisibility: true) { InitLocals = false };
+            var method = new DynamicMethod("metisvm_region", typeof(int), [typeof(CompiledContract), ContextByRef, typeof(int)], typeof(EvmCompiler).Module, skipVisibility: true) { InitLocals = false };
             ILGenerator il = method.GetILGenerator();
             int end = new Emitter(il, instructions, blocks, blockAtPc, blockPc, interpreted, jumps, table, infoArray, next, budgets.RegionIlBytes).Emit();
             compiled.IlBytes += il.ILOffset;
@@ -233,6 +233,7 @@ public static class EvmCompiler
         }
 
         compiled.InterpretedBlocks = blocks.Count - next;
+        compiled.Seal();
         foreach (CompiledRegion region in compiled.Regions)
         {
             WarmUp(region);
@@ -242,11 +243,11 @@ public static class EvmCompiler
         return compiled;
     }
 
-    /// <summary>Calls a region once with a program counter that is no block, so the JIT compiles it here (on the compiling thread) and it returns at once.</summary>
+    /// <summary>Calls a region once with a block code that is no block, so the JIT compiles it here (on the compiling thread) and it returns at once.</summary>
     private static void WarmUp(CompiledRegion region)
     {
         var c = InstructionContext.ForWarmUp();
-        int result = region(ref c);
+        int result = region(ref c, CompiledHelpers.NotABlock);
         Debug.Assert(result == (int)StepResult.Interpret);
     }
 
@@ -541,8 +542,10 @@ public static class EvmCompiler
             _dispatch = il.DefineLabel();
             _target = il.DeclareLocal(typeof(int));
 
-            // Entry: the block at c.Pc.
-            EmitDispatchAtPc();
+            // Entry: the block the caller names.
+            il.Emit(OpCodes.Ldarg_2);
+            il.Emit(OpCodes.Stloc, _target);
+            il.Emit(OpCodes.Br, _dispatch);
 
             int b = firstBlock;
             do
@@ -580,16 +583,13 @@ public static class EvmCompiler
                 il.Emit(OpCodes.Br, LabelOf(b));
             }
 
-            // Blocks of other regions jumped to from this one: leave for them.
+            // Blocks of other regions jumped to from this one: leave for them, by index.
             foreach (int target in _referenced)
             {
                 if (target < firstBlock || target >= b)
                 {
                     il.MarkLabel(_blockLabels[target]!.Value);
-                    il.Emit(OpCodes.Ldarg_1);
-                    il.Emit(OpCodes.Ldc_I4, blockPc[target]);
-                    il.Emit(OpCodes.Stfld, PcField);
-                    il.Emit(OpCodes.Ldc_I4, CompiledHelpers.Transfer);
+                    il.Emit(OpCodes.Ldc_I4, CompiledHelpers.Transfer + target);
                     il.Emit(OpCodes.Ret);
                 }
             }

@@ -141,17 +141,53 @@ public sealed class CompiledTierDifferentialTests
         Assert.Empty(none.Regions);
         Assert.Equal(none.Blocks, none.InterpretedBlocks);
 
-        // Every budget runs the code to the interpreter's result.
-        foreach (EvmCompiler.Budgets budgets in new[] { EvmCompiler.Budgets.Default, new EvmCompiler.Budgets(1, 2, TimeSpan.FromSeconds(2)), new EvmCompiler.Budgets(1, 64, TimeSpan.Zero) })
+        // Every budget runs the code to the interpreter's result. Compiled code is cached per code hash, so each budget
+        // gets its own code: an unreachable byte after the final STOP.
+        EvmCompiler.Budgets[] each = [EvmCompiler.Budgets.Default, new EvmCompiler.Budgets(1, 2, TimeSpan.FromSeconds(2)), new EvmCompiler.Budgets(1, 64, TimeSpan.Zero)];
+        for (int i = 0; i < each.Length; i++)
         {
+            byte[] variant = [.. bytes, (byte)i];
             EvmCompiler.Budgets saved = EvmCompiler.CurrentBudgets;
             try
             {
-                EvmCompiler.CurrentBudgets = budgets;
+                EvmCompiler.CurrentBudgets = each[i];
                 bool succeeded = false;
                 for (long gas = 0; gas < 3_000; gas += 97)
                 {
-                    succeeded |= AssertSameOutcome(bytes, [], gas, [], (int)gas);
+                    succeeded |= AssertSameOutcome(variant, [], gas, [], (int)gas);
+                }
+
+                Assert.True(succeeded);
+            }
+            finally
+            {
+                EvmCompiler.CurrentBudgets = saved;
+            }
+        }
+    }
+
+    [Fact]
+    public void ALoopAcrossRegionsTransfersByBlockIndexAndHandsOverAtTheExactBlock()
+    {
+        // n; mem[0] = B; A: JUMP to mem[0] (a dynamic jump); B: n -= 1, JUMPI A while n != 0 (a constant one); STOP.
+        static byte[] Loop(int n) => Convert.FromHexString($"60{n:x2}" + "600c600052" + "5b600051" + "56" + "5b600190038060" + "0757" + "00");
+        // A region per block: every iteration moves A → B by a dynamic jump and B → A by a constant one, each into another region.
+        byte[] probe = Loop(32);
+        Assert.Equal(5, EvmCompiler.TryCompile(probe, JumpDestinations.Analyze(probe), Fork.Cancun, new EvmCompiler.Budgets(1, 64, TimeSpan.FromSeconds(2)))!.Regions.Count);
+
+        // Every block compiled; B and after interpreted (the transfer into B hands the frame over); only STOP interpreted.
+        // A different n per budget: compiled code is cached per code hash.
+        foreach ((int maxRegions, int n) in new[] { (64, 33), (2, 34), (3, 35) })
+        {
+            byte[] code = Loop(n);
+            EvmCompiler.Budgets saved = EvmCompiler.CurrentBudgets;
+            try
+            {
+                EvmCompiler.CurrentBudgets = new EvmCompiler.Budgets(RegionIlBytes: 1, MaxRegions: maxRegions, MaxTime: TimeSpan.FromSeconds(2));
+                bool succeeded = false;
+                for (long gas = 0; gas < 2_400; gas += gas < 300 ? 1 : 13)
+                {
+                    succeeded |= AssertSameOutcome(code, [], gas, [], (int)gas);
                 }
 
                 Assert.True(succeeded);
