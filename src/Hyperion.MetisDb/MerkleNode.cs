@@ -204,9 +204,11 @@ internal sealed class MerkleNode
 
     /// <summary>
     /// As above, over a leaf buffer. Only the returned node is allocated: every node below it is encoded and hashed in
-    /// stack buffers, so rehashing a subtree costs no garbage per leaf.
+    /// stack buffers, so rehashing a subtree costs no garbage per leaf. With <paramref name="capture"/> (made by
+    /// <see cref="MerkleLeafReferences.For"/> from these leaves, at least two) each leaf node's hash and depth are kept
+    /// for <see cref="Build(MerkleLeafReferences, int)"/>.
     /// </summary>
-    public static MerkleNode Build(MerkleLeafBuffer leaves, int depth)
+    public static MerkleNode Build(MerkleLeafBuffer leaves, int depth, MerkleLeafReferences? capture = null)
     {
         if (leaves.Count == 0)
         {
@@ -218,6 +220,27 @@ internal sealed class MerkleNode
             return Leaf(Nibbles(leaves.Key(0), depth, 64), leaves.Value(0).ToArray());
         }
 
+        return BuildBranch(new BufferLeaves(leaves, capture), depth);
+    }
+
+    /// <summary>
+    /// The node rooting a subtree (at least two leaves) from its kept leaf hashes: only the branches and extensions
+    /// above the leaves are encoded and hashed.
+    /// </summary>
+    public static MerkleNode Build(MerkleLeafReferences leaves, int depth) => BuildBranch(new KeptLeaves(leaves), depth);
+
+    /// <summary>The hash of the leaf node over <paramref name="key"/>'s nibbles from <paramref name="depth"/> holding <paramref name="value"/> (longer than 32 bytes as RLP).</summary>
+    public static void WriteLeafHash(ReadOnlySpan<byte> key, int depth, ReadOnlySpan<byte> value, Span<byte> destination)
+    {
+        if (WriteShortNodeReference(key, depth, 64, value, isLeaf: true, destination) != 32)
+        {
+            throw new InvalidOperationException("MetisDB: an embedded leaf node cannot be kept by hash.");
+        }
+    }
+
+    private static MerkleNode BuildBranch<TLeaves>(TLeaves leaves, int depth)
+        where TLeaves : struct, ILeafSource
+    {
         int common = CommonNibbles(leaves, 0, leaves.Count, depth);
         Span<byte> branch = stackalloc byte[32];
         int length = WriteBranchReference(leaves, 0, leaves.Count, common, branch);
@@ -225,8 +248,59 @@ internal sealed class MerkleNode
         return common == depth ? BranchReference(reference) : Extension(Nibbles(leaves.Key(0), depth, common), reference);
     }
 
+    /// <summary>Sorted leaves as the subtree recursion sees them: keys, and the reference of one leaf's node at a depth.</summary>
+    private interface ILeafSource
+    {
+        int Count { get; }
+
+        ReadOnlySpan<byte> Key(int index);
+
+        int WriteLeafReference(int index, int depth, Span<byte> destination);
+    }
+
+    /// <summary>Leaves with their values: each leaf node is encoded and hashed (and its hash kept in <c>capture</c>, when given).</summary>
+    private readonly struct BufferLeaves(MerkleLeafBuffer leaves, MerkleLeafReferences? capture) : ILeafSource
+    {
+        public int Count => leaves.Count;
+
+        public ReadOnlySpan<byte> Key(int index) => leaves.Key(index);
+
+        public int WriteLeafReference(int index, int depth, Span<byte> destination)
+        {
+            if (capture is null)
+            {
+                return WriteShortNodeReference(leaves.Key(index), depth, 64, leaves.Value(index), isLeaf: true, destination);
+            }
+
+            WriteLeafHash(leaves.Key(index), depth, leaves.Value(index), destination);
+            destination[..32].CopyTo(capture.Hashes.AsSpan(32 * index));
+            capture.Depths[index] = (byte)depth;
+            return 32;
+        }
+    }
+
+    /// <summary>Leaves by their kept hashes (the key set, hence every leaf's depth, is the one they were captured for).</summary>
+    private readonly struct KeptLeaves(MerkleLeafReferences leaves) : ILeafSource
+    {
+        public int Count => leaves.Count;
+
+        public ReadOnlySpan<byte> Key(int index) => leaves.Key(index);
+
+        public int WriteLeafReference(int index, int depth, Span<byte> destination)
+        {
+            if (leaves.Depths[index] != depth)
+            {
+                throw new InvalidOperationException("MetisDB: a kept leaf hash belongs to another depth.");
+            }
+
+            leaves.Hashes.AsSpan(32 * index, 32).CopyTo(destination);
+            return 32;
+        }
+    }
+
     /// <summary>How many leading nibbles the keys of leaves [start, end) (at least two, sorted) share; at least <paramref name="depth"/>.</summary>
-    private static int CommonNibbles(MerkleLeafBuffer leaves, int start, int end, int depth)
+    private static int CommonNibbles<TLeaves>(TLeaves leaves, int start, int end, int depth)
+        where TLeaves : struct, ILeafSource
     {
         ReadOnlySpan<byte> first = leaves.Key(start);
         ReadOnlySpan<byte> last = leaves.Key(end - 1);
@@ -240,11 +314,12 @@ internal sealed class MerkleNode
     }
 
     /// <summary>Writes the reference of the node rooting leaves [start, end) below nibble <paramref name="depth"/>; returns its length (at most 32).</summary>
-    private static int WriteReference(MerkleLeafBuffer leaves, int start, int end, int depth, Span<byte> destination)
+    private static int WriteReference<TLeaves>(TLeaves leaves, int start, int end, int depth, Span<byte> destination)
+        where TLeaves : struct, ILeafSource
     {
         if (end - start == 1)
         {
-            return WriteShortNodeReference(leaves.Key(start), depth, 64, leaves.Value(start), isLeaf: true, destination);
+            return leaves.WriteLeafReference(start, depth, destination);
         }
 
         int common = CommonNibbles(leaves, start, end, depth);
@@ -261,7 +336,8 @@ internal sealed class MerkleNode
     /// <summary>Header room, 16 children of at most 33 bytes, and the empty value slot.</summary>
     private const int MaxBranchLength = 3 + 16 * 33 + 1;
 
-    private static int WriteBranchReference(MerkleLeafBuffer leaves, int start, int end, int depth, Span<byte> destination)
+    private static int WriteBranchReference<TLeaves>(TLeaves leaves, int start, int end, int depth, Span<byte> destination)
+        where TLeaves : struct, ILeafSource
     {
         // The content is written after room for the longest header, which is then put right in front of it.
         Span<byte> rlp = stackalloc byte[MaxBranchLength];

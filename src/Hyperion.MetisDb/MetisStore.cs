@@ -30,6 +30,13 @@ public sealed class MetisStoreOptions
     /// </summary>
     public int TrieCacheDepth { get; init; } = 4;
 
+    /// <summary>
+    /// How many account leaves below the cached depth keep their hash in memory (65 bytes each: key, hash, depth), so a
+    /// block rehashes one leaf per changed account instead of every leaf of each touched subtree. The default,
+    /// 4 million, holds 260 MB at most; beyond it the other subtrees are rehashed from a scan as before. 0 disables.
+    /// </summary>
+    public long KeptLeafHashes { get; init; } = 1L << 22;
+
     /// <summary>The machine's boot the write-ahead log records (tests pretend a restart with another).</summary>
     internal string BootId { get; init; } = MetisWriteAheadLog.CurrentBootId;
 }
@@ -142,7 +149,7 @@ public sealed class MetisStore : IDisposable
 
         Cache = new MetisHotCache(options.HotCacheCapacity);
         _trieCacheDepth = options.TrieCacheDepth;
-        _trie = new StateTrieHasher(_trieCacheDepth);
+        _trie = new StateTrieHasher(_trieCacheDepth, options.KeptLeafHashes);
         string? formatError;
         using (LightningTransaction transaction = _environment.BeginTransaction())
         {
@@ -510,9 +517,10 @@ public sealed class MetisStore : IDisposable
 
             try
             {
-                foreach ((Hash256 address, _) in written)
+                Span<byte> leaf = stackalloc byte[AccountRlp.MaxLength];
+                foreach ((Hash256 address, MetisHotCache.AccountEntry entry) in written)
                 {
-                    _trie.Invalidate(address);
+                    _trie.Update(address, entry.Exists ? leaf[..AccountRlp.Encode(entry.Account, leaf)] : []);
                 }
 
                 long flatWritten = System.Diagnostics.Stopwatch.GetTimestamp();

@@ -30,8 +30,37 @@ internal sealed class StateTrieHasher
     // flat table's, grouped by their depth-D prefix, so a root is computed over state that was never written.
     private readonly Dictionary<int, List<KeyValuePair<Hash256, byte[]?>>>? _overlay;
 
+    // The account trie of the store only: per depth-D subtree its leaves' hashes (null: not kept, rebuild by scan),
+    // within a bound of _leafBudget leaves; and the leaves changed since the last root, by top nibble, whose new
+    // hashes the root's parallel workers compute (values packed in _pendingValues).
+    private readonly MerkleLeafReferences?[]? _leafHashes;
+    private readonly long _leafBudget;
+    private long _keptLeaves;
+    private readonly List<PendingLeaf>[]? _pending;
+    private byte[] _pendingValues = [];
+    private int _pendingLength;
+
+    private readonly record struct PendingLeaf(MerkleLeafReferences Leaves, int Index, int ValueStart, int ValueLength);
+
     public StateTrieHasher(int cachedDepth) : this(cachedDepth, [])
     {
+    }
+
+    /// <summary>
+    /// The store's account-trie hasher: besides the nodes down to <paramref name="cachedDepth"/> it keeps the hash of
+    /// up to <paramref name="keptLeafHashes"/> leaves below them, so a block whose accounts already exist rehashes one
+    /// leaf per changed account (see <see cref="Update"/>).
+    /// </summary>
+    public StateTrieHasher(int cachedDepth, long keptLeafHashes) : this(cachedDepth, [])
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(keptLeafHashes);
+        _leafBudget = keptLeafHashes;
+        _leafHashes = new MerkleLeafReferences?[1 << (4 * cachedDepth)];
+        _pending = new List<PendingLeaf>[16];
+        for (int nibble = 0; nibble < 16; nibble++)
+        {
+            _pending[nibble] = [];
+        }
     }
 
     /// <summary>A hasher for the storage trie of one account incarnation (keys under <paramref name="storagePrefix"/>).</summary>
@@ -90,12 +119,58 @@ internal sealed class StateTrieHasher
         _overlay = overlay;
     }
 
+    /// <summary>Marks <paramref name="key"/>'s path for rehashing; its subtree is rebuilt from a scan of the flat table.</summary>
     public void Invalidate(in Hash256 key)
     {
         int prefix = MetisKeys.TopNibbles(key, _cachedDepth);
+        InvalidatePath(prefix);
+        DropLeafHashes(prefix);
+    }
+
+    /// <summary>
+    /// As <see cref="Invalidate"/> for an account whose leaf is now <paramref name="value"/> (its RLP; empty when the
+    /// account is removed): when the key already has a kept leaf hash, only that leaf is rehashed at the next root.
+    /// </summary>
+    public void Update(in Hash256 key, ReadOnlySpan<byte> value)
+    {
+        int prefix = MetisKeys.TopNibbles(key, _cachedDepth);
+        InvalidatePath(prefix);
+        if (_leafHashes?[prefix] is not { } leaves)
+        {
+            return;
+        }
+
+        int index = value.IsEmpty ? -1 : leaves.IndexOf(key.Bytes);
+        if (index < 0)
+        {
+            DropLeafHashes(prefix); // the key set changes: leaf depths may move
+            return;
+        }
+
+        if (_pendingLength + value.Length > _pendingValues.Length)
+        {
+            Array.Resize(ref _pendingValues, Math.Max(2 * _pendingValues.Length, _pendingLength + value.Length + 4096));
+        }
+
+        value.CopyTo(_pendingValues.AsSpan(_pendingLength));
+        _pending![prefix >> (4 * (_cachedDepth - 1))].Add(new PendingLeaf(leaves, index, _pendingLength, value.Length));
+        _pendingLength += value.Length;
+    }
+
+    private void InvalidatePath(int prefix)
+    {
         for (int depth = _cachedDepth; depth >= 0; depth--)
         {
             _levels[depth][prefix >> (4 * (_cachedDepth - depth))] = null;
+        }
+    }
+
+    private void DropLeafHashes(int prefix)
+    {
+        if (_leafHashes?[prefix] is { } leaves)
+        {
+            _leafHashes[prefix] = null;
+            Interlocked.Add(ref _keptLeaves, -leaves.Count);
         }
     }
 
@@ -107,6 +182,33 @@ internal sealed class StateTrieHasher
         }
 
         _recomputed.Clear();
+        if (_leafHashes is not null)
+        {
+            Array.Clear(_leafHashes);
+            _keptLeaves = 0;
+            ClearPending();
+        }
+    }
+
+    private void ClearPending()
+    {
+        foreach (List<PendingLeaf> pending in _pending!)
+        {
+            pending.Clear();
+        }
+
+        _pendingLength = 0;
+    }
+
+    /// <summary>Rehashes the changed leaves under top nibble <paramref name="nibble"/> into their kept hashes.</summary>
+    private void ApplyPending(int nibble)
+    {
+        foreach (PendingLeaf leaf in _pending![nibble])
+        {
+            MerkleNode.WriteLeafHash(
+                leaf.Leaves.Key(leaf.Index), leaf.Leaves.Depths[leaf.Index],
+                _pendingValues.AsSpan(leaf.ValueStart, leaf.ValueLength), leaf.Leaves.Hashes.AsSpan(32 * leaf.Index, 32));
+        }
     }
 
     public bool HasRecomputed => !_recomputed.IsEmpty;
@@ -167,6 +269,11 @@ internal sealed class StateTrieHasher
         var children = new MerkleNode[16];
         Parallel.For(0, 16, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, nibble =>
         {
+            if (_pending is not null)
+            {
+                ApplyPending(nibble);
+            }
+
             if (_levels[1][nibble] is { } node)
             {
                 children[nibble] = node;
@@ -178,6 +285,11 @@ internal sealed class StateTrieHasher
             children[nibble] = Compute(cursor, version, 1, nibble);
         });
 
+        if (_pending is not null)
+        {
+            ClearPending();
+        }
+
         MerkleNode root = Combine(children);
         _levels[0][0] = root;
         _recomputed.Enqueue((0, 0));
@@ -185,7 +297,20 @@ internal sealed class StateTrieHasher
     }
 
     /// <summary>Sequential root over one cursor (e.g. inside the write transaction that holds the changes).</summary>
-    public Hash256 ComputeRoot(LightningCursor cursor, ulong version) => Compute(cursor, version, 0, 0).RootHash();
+    public Hash256 ComputeRoot(LightningCursor cursor, ulong version)
+    {
+        if (_pending is not null)
+        {
+            for (int nibble = 0; nibble < 16; nibble++)
+            {
+                ApplyPending(nibble);
+            }
+
+            ClearPending();
+        }
+
+        return Compute(cursor, version, 0, 0).RootHash();
+    }
 
     private MerkleNode Compute(LightningCursor cursor, ulong version, int depth, int prefix)
     {
@@ -195,13 +320,31 @@ internal sealed class StateTrieHasher
         }
 
         MerkleNode node;
-        if (depth == _cachedDepth)
+        if (depth == _cachedDepth && _leafHashes?[prefix] is { } kept)
+        {
+            node = MerkleNode.Build(kept, _cachedDepth);
+        }
+        else if (depth == _cachedDepth)
         {
             MerkleLeafBuffer leaves = MerkleLeafBuffer.Rent();
             try
             {
                 CollectLeaves(cursor, version, prefix, leaves);
-                node = MerkleNode.Build(leaves, _cachedDepth);
+                MerkleLeafReferences? capture = null;
+                if (_leafHashes is not null && leaves.Count >= 2 && Interlocked.Add(ref _keptLeaves, leaves.Count) <= _leafBudget)
+                {
+                    capture = MerkleLeafReferences.For(leaves);
+                }
+                else if (_leafHashes is not null && leaves.Count >= 2)
+                {
+                    Interlocked.Add(ref _keptLeaves, -leaves.Count);
+                }
+
+                node = MerkleNode.Build(leaves, _cachedDepth, capture);
+                if (capture is not null)
+                {
+                    _leafHashes![prefix] = capture;
+                }
             }
             finally
             {
@@ -210,7 +353,7 @@ internal sealed class StateTrieHasher
         }
         else
         {
-            var children = new MerkleNode[16];
+            var children = new SixteenChildren();
             for (int nibble = 0; nibble < 16; nibble++)
             {
                 children[nibble] = Compute(cursor, version, depth + 1, (prefix << 4) | nibble);
@@ -228,7 +371,20 @@ internal sealed class StateTrieHasher
         return node;
     }
 
-    private static MerkleNode Combine(MerkleNode[] children)
+    /// <summary>A branch's 16 children on the stack (no array per rehashed branch).</summary>
+    [System.Runtime.CompilerServices.InlineArray(16)]
+    private struct SixteenChildren
+    {
+        private MerkleNode _first;
+    }
+
+    [System.Runtime.CompilerServices.InlineArray(16)]
+    private struct SixteenReferences
+    {
+        private byte[] _first;
+    }
+
+    private static MerkleNode Combine(ReadOnlySpan<MerkleNode> children)
     {
         int present = 0;
         int only = -1;
@@ -251,7 +407,7 @@ internal sealed class StateTrieHasher
             return children[only].Prepend((byte)only);
         }
 
-        var references = new byte[16][];
+        var references = new SixteenReferences();
         for (int nibble = 0; nibble < 16; nibble++)
         {
             references[nibble] = children[nibble].Reference();

@@ -109,6 +109,96 @@ public class MetisDifferentialTests
             Assert.True(store.Verify().Ok);
         }, iter: 6);
 
+    /// <summary>
+    /// A batch that also empties things: some accounts lose every slot (storage down to the empty root), some are
+    /// deleted, and some blocks delete every live account of a random half of the pool.
+    /// </summary>
+    private static StateChangeSet RandomEmptyingChangeSet(Random random, InMemoryStateReader current)
+    {
+        if (random.Next(4) != 0)
+        {
+            return RandomChangeSet(random, current);
+        }
+
+        var accounts = new List<AccountChange>();
+        bool deleteHalf = random.Next(3) == 0;
+        foreach (Address address in Pool)
+        {
+            if (!current.TryGetAccount(address, out Account account) || random.Next(2) == 0)
+            {
+                continue;
+            }
+
+            if (deleteHalf || random.Next(3) == 0)
+            {
+                accounts.Add(new AccountChange(address, true, 0, UInt256.Zero, Keccak256.OfEmpty, true, []));
+                continue;
+            }
+
+            var storage = Enumerable.Range(0, 24).Select(key => new KeyValuePair<UInt256, UInt256>((UInt256)key, UInt256.Zero)).ToList();
+            accounts.Add(new AccountChange(address, false, account.Nonce, account.Balance, account.CodeHash, false, storage));
+        }
+
+        return new StateChangeSet(accounts, []);
+    }
+
+    /// <summary>
+    /// The root kept by the leaf-hash cache (updates rehash only the changed leaves) against the reference trie over
+    /// random update and delete batches, with the store crashed after a log append (the block replayed on reopen) or
+    /// killed after a published block, and reopened, every few blocks; with the leaf-hash cache off, bounded, and on.
+    /// </summary>
+    [Fact]
+    public void Random_update_and_delete_batches_give_the_reference_root_across_crashes_and_replays() =>
+        Gen.Int.Sample(seed =>
+        {
+            using var directory = new TempDirectory();
+            var random = new Random(seed);
+            var reference = new InMemoryStateReader();
+            var options = new MetisStoreOptions
+            {
+                TrieCacheDepth = 1 + (seed & 3),
+                KeptLeafHashes = (seed >> 2 & 3) switch { 0 => 0, 1 => 40, _ => 1L << 22 },
+            };
+            MetisStore store = MetisStore.Open(directory.Path, options);
+            try
+            {
+                for (ulong block = 0; block < 40; block++)
+                {
+                    StateChangeSet changes = block == 0 ? RandomChangeSet(random, reference) : RandomEmptyingChangeSet(random, reference);
+                    reference.Apply(changes);
+                    int interruption = block > 0 && block % 7 == 0 ? random.Next(3) : 0;
+                    if (interruption == 1)
+                    {
+                        store.CrashAfterLogAppend = true;
+                        Assert.Throws<IOException>(() => store.Commit(block, changes));
+                    }
+                    else
+                    {
+                        Assert.Equal(reference.ComputeStateRoot(), store.Commit(block, changes));
+                        if (interruption == 2)
+                        {
+                            store.Abandon();
+                        }
+                    }
+
+                    if (interruption != 0)
+                    {
+                        store = MetisStore.Open(directory.Path, options);
+                        Assert.Equal(block, store.Head);
+                        Assert.Equal(reference.ComputeStateRoot(), store.GetStateRoot(block));
+                    }
+                }
+
+                using MetisSnapshot head = store.OpenSnapshot();
+                AssertSameReads(reference, head);
+                Assert.True(store.Verify().Ok);
+            }
+            finally
+            {
+                store.Dispose();
+            }
+        }, iter: 12);
+
     [Fact]
     public void Speculative_roots_of_stacked_change_sets_equal_the_in_memory_root_and_write_nothing() =>
         Gen.Int.Sample(seed =>
