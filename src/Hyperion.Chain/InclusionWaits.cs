@@ -144,7 +144,15 @@ public sealed class InclusionWaits
 
         if (include && !wait.Done.Task.IsCompleted)
         {
-            _include(wait.Done.Task); // on the sender's thread: the answer follows the execution at once
+            Task done = wait.Done.Task;
+            if (InclusionBatch.Current is { } batch)
+            {
+                batch.Defer(() => _include(done)); // the batch's other sends are admitted first, then all are included together
+            }
+            else
+            {
+                _include(done); // on the sender's thread: the answer follows the execution at once
+            }
         }
 
         return wait.Done.Task;

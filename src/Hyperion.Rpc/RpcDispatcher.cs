@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Hyperion.Chain;
 using Microsoft.Extensions.Logging;
 
 namespace Hyperion.Rpc;
@@ -101,17 +102,9 @@ public sealed partial class RpcDispatcher
             }
 
             _registry.ExecutionLimits.BeginBatch();
-            var responses = new List<RpcResponse>(length);
-            foreach (var entry in root.EnumerateArray())
-            {
-                var response = await HandleIsolatedAsync(entry, cancellationToken).ConfigureAwait(false);
-                if (response is not null)
-                {
-                    responses.Add(response);
-                }
-            }
-
-            if (responses.Count == 0)
+            var responses = new RpcResponse?[length];
+            await HandleBatchAsync(root, responses, cancellationToken).ConfigureAwait(false);
+            if (Array.TrueForAll(responses, r => r is null))
             {
                 return false;
             }
@@ -120,13 +113,62 @@ public sealed partial class RpcDispatcher
             writer.WriteStartArray();
             foreach (var response in responses)
             {
-                response.Write(writer);
+                response?.Write(writer);
             }
 
             writer.WriteEndArray();
             writer.Flush();
             return true;
         }
+    }
+
+    /// <summary>
+    /// A batch's entries in order, one response each (null for a notification). Consecutive transaction submissions
+    /// are admitted to the pool one after another and then included together (<see cref="InclusionBatch"/>): with
+    /// automine, a run of N sends becomes one block rather than N, and each send still answers once its transaction is
+    /// mined, with its own error if it has one. Any other entry first waits for the sends before it to be included, so
+    /// a read after them sees them as it would after separate requests (geth also runs a batch's entries in order;
+    /// anvil runs them concurrently, with no such promise).
+    /// </summary>
+    private async ValueTask HandleBatchAsync(JsonElement batch, RpcResponse?[] responses, CancellationToken cancellationToken)
+    {
+        var submissions = new Task<RpcResponse?>[responses.Length];
+        int index = 0;
+        int answered = 0;
+        using InclusionBatch inclusions = InclusionBatch.Begin();
+        foreach (var entry in batch.EnumerateArray())
+        {
+            if (entry.ValueKind == JsonValueKind.Object && entry.TryGetProperty("method"u8, out JsonElement method)
+                && method.ValueKind == JsonValueKind.String && _registry.IsSubmission(method))
+            {
+                submissions[index++] = HandleIsolatedAsync(entry, cancellationToken).AsTask(); // admitted now, included with the run
+                continue;
+            }
+
+            answered = await AnswerSubmissionsAsync(inclusions, submissions, responses, answered, index).ConfigureAwait(false);
+            responses[index++] = await HandleIsolatedAsync(entry, cancellationToken).ConfigureAwait(false);
+            answered = index;
+        }
+
+        await AnswerSubmissionsAsync(inclusions, submissions, responses, answered, index).ConfigureAwait(false);
+    }
+
+    /// <summary>Includes the run of submissions <paramref name="from"/>..<paramref name="to"/> and takes their answers; gives <paramref name="to"/>.</summary>
+    private static async ValueTask<int> AnswerSubmissionsAsync(InclusionBatch inclusions, Task<RpcResponse?>[] submissions,
+        RpcResponse?[] responses, int from, int to)
+    {
+        if (from == to)
+        {
+            return to;
+        }
+
+        inclusions.Include();
+        for (int i = from; i < to; i++)
+        {
+            responses[i] = await submissions[i].ConfigureAwait(false);
+        }
+
+        return to;
     }
 
     /// <summary>One request; whatever goes wrong with it is answered for it alone, never fails a batch or a connection.</summary>

@@ -10,6 +10,7 @@ public delegate ValueTask<JsonNode?> RpcHandler(RpcParams parameters, Cancellati
 public sealed class RpcMethodRegistry
 {
     private readonly Dictionary<string, RpcHandler> _handlers = new(StringComparer.Ordinal);
+    private readonly List<string> _submissions = [];
 
     public RpcMethodRegistry Add(string name, RpcHandler handler)
     {
@@ -38,6 +39,31 @@ public sealed class RpcMethodRegistry
     {
         ArgumentNullException.ThrowIfNull(handler);
         return Add(name, (p, cancellationToken) => ExecutionLimits.RunAsync(() => handler(p), cancellationToken));
+    }
+
+    /// <summary>
+    /// Registers a method that submits a transaction (and, when blocks are mined on demand, answers once it is
+    /// included): a batch admits its consecutive submissions to the pool together and includes them together.
+    /// </summary>
+    public RpcMethodRegistry AddSubmission(string name, RpcHandler handler)
+    {
+        Add(name, handler);
+        _submissions.Add(name);
+        return this;
+    }
+
+    /// <summary>Whether <paramref name="method"/> (a JSON string) names a method registered with <see cref="AddSubmission"/>.</summary>
+    public bool IsSubmission(JsonElement method)
+    {
+        foreach (string name in _submissions)
+        {
+            if (method.ValueEquals(name))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public bool TryGet(string name, out RpcHandler handler) => _handlers.TryGetValue(name, out handler!);

@@ -51,6 +51,37 @@ public sealed class SequencerTests : IDisposable
     }
 
     [Fact]
+    public void Automine_sends_of_an_inclusion_batch_are_mined_together_when_it_includes()
+    {
+        using LocalChain chain = LocalChain.Start(TestChain.Genesis(), new ChainOptions());
+        Transaction[] transfers = [.. Enumerable.Range(0, 20).Select(n => TestChain.Transfer(0, Bob, 1, (ulong)n))];
+        var inclusions = new List<PendingInclusion>();
+        var done = new List<Task>();
+        using (InclusionBatch batch = InclusionBatch.Begin())
+        {
+            foreach (Transaction tx in transfers)
+            {
+                PendingInclusion inclusion = chain.Producer.ExpectInclusion(tx.Hash)!;
+                inclusions.Add(inclusion);
+                Assert.Null(chain.Pool.Add(tx));
+                done.Add(inclusion.Submitted());
+            }
+
+            // Admitted, not mined: the batch includes them when it is told to.
+            Assert.All(done, d => Assert.False(d.IsCompleted));
+            Assert.Equal(0UL, chain.Chain.Store.Head.Number);
+            batch.Include();
+            Assert.All(done, d => Assert.True(d.IsCompletedSuccessfully));
+        }
+
+        inclusions.ForEach(i => i.Dispose());
+        StoredBlock head = chain.Chain.Store.Head;
+        Assert.Equal(1UL, head.Number); // one block for the batch, not one per send
+        Assert.Equal(transfers.Select(t => t.Hash), head.Block.Transactions.Select(t => t.Hash)); // in nonce order
+        Assert.All(head.Receipts, r => Assert.True(r.Success));
+    }
+
+    [Fact]
     public void Concurrent_automine_sends_all_return_mined()
     {
         using LocalChain chain = LocalChain.Start(TestChain.Genesis(), new ChainOptions());

@@ -125,8 +125,8 @@ public sealed class EthModule : IRpcModule
                 StoredBlock? block = TryResolve(() => Resolve(p, 0));
                 return block is null ? null : new JsonArray([.. Enumerable.Range(0, block.Receipts.Count).Select(i => (JsonNode)Receipt(block, i))]);
             })
-            .Add("eth_sendRawTransaction", (p, cancel) => SubmitRawAsync(p.GetData(0), cancel))
-            .Add("eth_sendTransaction", (p, cancel) => SendTransactionAsync(CallRequest.Parse(p, 0), cancel))
+            .AddSubmission("eth_sendRawTransaction", (p, cancel) => SubmitRawAsync(p.GetData(0), cancel))
+            .AddSubmission("eth_sendTransaction", (p, cancel) => SendTransactionAsync(CallRequest.Parse(p, 0), cancel))
             .Add("eth_signTransaction", p => Hex.Encode(SignForDevAccount(CallRequest.Parse(p, 0)).Envelope.Span))
             .Add("eth_sign", p => PersonalSign(GetAddress(p, 0), p.GetData(1)))
             .Add("personal_sign", p => PersonalSign(GetAddress(p, 1), p.GetData(0)))

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Hyperion.Core;
+using Hyperion.Core.Crypto;
 using static Hyperion.Rpc.Tests.Eth.DevChain;
 
 namespace Hyperion.Rpc.Tests.Eth;
@@ -43,6 +45,52 @@ public sealed class AutomineTests : IDisposable
             JsonElement[] receipts = await Task.WhenAll(Accounts.Select(a => Task.Run(() => Receipt(Transfer(a.Address.ToString(), Bob.ToString(), n)))));
             Assert.All(receipts, r => Assert.Equal("0x1", r.GetProperty("status").GetString()));
         }
+    }
+
+    private string SignedTransfer(ulong nonce) =>
+        _chain.Call("eth_signTransaction", $$"""[{"from":"{{Alice}}","to":"{{Bob}}","value":"0x1","gas":"0x5208","nonce":"0x{{nonce:x}}"}]""").GetString()!;
+
+    private static string SendRaw(int id, string raw) =>
+        $$"""{"jsonrpc":"2.0","id":{{id}},"method":"eth_sendRawTransaction","params":["{{raw}}"]}""";
+
+    [Fact]
+    public void A_batch_of_sends_is_mined_as_one_block_in_nonce_order_each_entry_answered()
+    {
+        string[] raws = [.. Enumerable.Range(0, 30).Select(n => SignedTransfer((ulong)n))];
+        // Entry 10 sends nonce 3 again: its own error, among good sends before and after it.
+        string[] entries = [.. raws.Take(10).Select((r, i) => SendRaw(i, r)), SendRaw(10, raws[3]), .. raws.Skip(10).Select((r, i) => SendRaw(11 + i, r))];
+        JsonElement[] responses = [.. _chain.Send("[" + string.Join(",", entries) + "]").EnumerateArray()];
+
+        Assert.Equal(31, responses.Length);
+        for (int i = 0; i < responses.Length; i++)
+        {
+            Assert.Equal(i, responses[i].GetProperty("id").GetInt32()); // one response per entry, in order
+        }
+
+        Assert.True(responses[10].TryGetProperty("error", out JsonElement error));
+        Assert.Equal("already known", error.GetProperty("message").GetString()); // admitted moments before, in the same batch
+        string[] hashes = [.. responses.Where((_, i) => i != 10).Select(r => r.GetProperty("result").GetString()!)];
+
+        // Each send answered once mined, all in one block (not one block each), in nonce order.
+        Assert.Equal(1UL, Quantity(_chain.Call("eth_blockNumber")));
+        JsonElement block = _chain.Call("eth_getBlockByNumber", "[\"0x1\",false]");
+        Assert.Equal(hashes, block.GetProperty("transactions").EnumerateArray().Select(t => t.GetString()!));
+        Assert.All(hashes, h => Assert.Equal("0x1", Receipt(h).GetProperty("status").GetString()));
+    }
+
+    [Fact]
+    public void A_read_in_a_batch_sees_the_sends_before_it_mined()
+    {
+        string first = SignedTransfer(0);
+        string second = SignedTransfer(1);
+        string firstHash = _chain.Call("eth_sendRawTransaction", "[\"" + first + "\"]").GetString()!;
+        string secondHash = Hex.Encode(Keccak256.Hash(Hex.Decode(second)).Bytes);
+        string batch = $$"""[{{SendRaw(0, second)}},{"jsonrpc":"2.0","id":1,"method":"eth_getTransactionReceipt","params":["{{secondHash}}"]},{"jsonrpc":"2.0","id":2,"method":"eth_blockNumber","params":[]}]""";
+        JsonElement[] responses = [.. _chain.Send(batch).EnumerateArray()];
+        Assert.Equal(secondHash, responses[0].GetProperty("result").GetString());
+        Assert.Equal("0x1", responses[1].GetProperty("result").GetProperty("status").GetString());
+        Assert.Equal("0x2", responses[2].GetProperty("result").GetString());
+        Assert.Equal("0x1", Receipt(firstHash).GetProperty("status").GetString());
     }
 
     [Fact]
