@@ -165,6 +165,18 @@ internal sealed class StateTrieHasher
         }
     }
 
+    /// <summary>Counts <paramref name="count"/> more kept leaf hashes if the budget has room (the root's workers race for it).</summary>
+    private bool TryReserveLeafHashes(int count)
+    {
+        if (Interlocked.Add(ref _keptLeaves, count) <= _leafBudget)
+        {
+            return true;
+        }
+
+        Interlocked.Add(ref _keptLeaves, -count);
+        return false;
+    }
+
     private void DropLeafHashes(int prefix)
     {
         if (_leafHashes?[prefix] is { } leaves)
@@ -330,15 +342,9 @@ internal sealed class StateTrieHasher
             try
             {
                 CollectLeaves(cursor, version, prefix, leaves);
-                MerkleLeafReferences? capture = null;
-                if (_leafHashes is not null && leaves.Count >= 2 && Interlocked.Add(ref _keptLeaves, leaves.Count) <= _leafBudget)
-                {
-                    capture = MerkleLeafReferences.For(leaves);
-                }
-                else if (_leafHashes is not null && leaves.Count >= 2)
-                {
-                    Interlocked.Add(ref _keptLeaves, -leaves.Count);
-                }
+                MerkleLeafReferences? capture = _leafHashes is not null && leaves.Count >= 2 && TryReserveLeafHashes(leaves.Count)
+                    ? MerkleLeafReferences.For(leaves)
+                    : null;
 
                 node = MerkleNode.Build(leaves, _cachedDepth, capture);
                 if (capture is not null)
