@@ -24,9 +24,29 @@ import path from 'node:path';
 import { startNode, devKeys, batch } from '../lib/node.mjs';
 import { Worker } from 'node:worker_threads';
 
-const argv = process.argv.slice(2).join(' ').split('--').filter(Boolean).map((a) => a.trim().split(/\s+/));
-const args = Object.fromEntries(argv);
-const hyperionCheckouts = argv.filter(([k]) => k === 'hyperion').map(([, v]) => v.split('='));
+// The usage is this file's opening comment: --help prints it; an unknown or incomplete option names itself and exits 2.
+function usage() {
+  const text = fs.readFileSync(new URL(import.meta.url), 'utf8');
+  return text.slice(0, text.indexOf('\nimport ')).split('\n').map((line) => line.replace(/^\/\/ ?/, '')).join('\n');
+}
+const knownOptions = new Set(['txs', 'senders', 'seconds', 'concurrency', 'durable', 'preconfirm', 'interval-samples',
+  'transport', 'hyperion', 'reads', 'url', 'reads-only', 'rounds', 'clients']);
+const args = {};
+const hyperionCheckouts = [];
+for (let i = 2; i < process.argv.length; i += 2) {
+  const flag = process.argv[i];
+  if (flag === '--help' || flag === '-h') { console.log(usage()); process.exit(0); }
+  const name = flag.replace(/^--/, '');
+  const value = process.argv[i + 1];
+  if (!flag.startsWith('--') || !knownOptions.has(name) || value === undefined || value.startsWith('--')) {
+    console.error(`chain-bench: unknown or incomplete option ${flag}\n\n${usage()}`);
+    process.exit(2);
+  }
+  if (name === 'hyperion') {
+    const at = value.indexOf('=');
+    hyperionCheckouts.push(at < 0 ? [value, value] : [value.slice(0, at), value.slice(at + 1)]);
+  } else args[name] = value;
+}
 const TXS = Number(args.txs ?? 10000);
 const SENDERS = Number(args.senders ?? 1000);
 const SECONDS = Number(args.seconds ?? 5);
@@ -324,7 +344,7 @@ async function runOn({ kind, root, durable, url: runningAt }) {
 // Each configuration runs on every checkout one right after the other, so that they see the same load.
 const runs = args.url ? [{ name: 'node', url: args.url }] : [
   ...checkouts.map(({ label, root }) => ({ name: label, kind: 'hyperion', root })),
-  ...(args.durable ? checkouts.map(({ label, root }) => ({ name: `${label}-durable`, kind: 'hyperion', root, durable: true })) : []),
+  ...(args.durable !== undefined && Number(args.durable) !== 0 ? checkouts.map(({ label, root }) => ({ name: `${label}-durable`, kind: 'hyperion', root, durable: true })) : []),
   { name: 'anvil', kind: 'anvil' },
 ];
 const kinds = runs.map((r) => r.name);
