@@ -283,7 +283,14 @@ internal sealed class StateTrieHasher
         finally
         {
             _preparation = null;
-            preparation.GetAwaiter().GetResult();
+            try
+            {
+                preparation.Wait(); // runs the worker here if the thread pool has not started it yet
+            }
+            catch (AggregateException failure) when (failure.InnerExceptions.Count == 1)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure.InnerExceptions[0]);
+            }
         }
 
         ClearPending();
