@@ -45,6 +45,25 @@ internal sealed class MerkleNode
 
     public static MerkleNode BranchReference(byte[] reference) => new(MerkleNodeKind.Branch, [], reference);
 
+    /// <summary>Whether this is the leaf of <paramref name="key"/> seen from nibble <paramref name="depth"/> (its path is the key's nibbles from there).</summary>
+    public bool IsLeafOf(ReadOnlySpan<byte> key, int depth)
+    {
+        if (Kind != MerkleNodeKind.Leaf || Path.Length != 2 * key.Length - depth)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < Path.Length; i++)
+        {
+            if (Path[i] != Nibble(key, depth + i))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>This node seen from one level up through a parent nibble (the parent had only this child).</summary>
     public MerkleNode Prepend(byte nibble)
     {

@@ -504,26 +504,24 @@ public sealed class MetisStore : IDisposable
 
             List<(Hash256 Address, MetisHotCache.AccountEntry Entry)> written;
             List<(MetisHotCache.SlotKey, UInt256)> slots;
+            // The root's leaf work overlaps the flat writes: they hand each finished top nibble to the trie hasher.
+            _trie.BeginUpdates(changes.Accounts.Count);
             try
             {
                 written = WriteFlatChanges(block, changes, out slots);
             }
             catch
             {
-                // The storage-trie caches may already describe the aborted writes.
+                // The trie and storage-trie caches may already describe the aborted writes.
+                _trie.Reset();
                 _storageTries.Clear();
                 throw;
             }
 
             try
             {
-                Span<byte> leaf = stackalloc byte[AccountRlp.MaxLength];
-                foreach ((Hash256 address, MetisHotCache.AccountEntry entry) in written)
-                {
-                    _trie.Update(address, entry.Exists ? leaf[..AccountRlp.Encode(entry.Account, leaf)] : []);
-                }
-
                 long flatWritten = System.Diagnostics.Stopwatch.GetTimestamp();
+                _trie.FinishUpdates();
                 Hash256 root = _trie.ComputeRoot(_environment, _accounts, block);
                 _staged = new Staged(block, root, written, slots, started, flatWritten, System.Diagnostics.Stopwatch.GetTimestamp());
                 return root;
@@ -688,8 +686,16 @@ public sealed class MetisStore : IDisposable
         Span<byte> record = stackalloc byte[MetisAccountRecord.Length];
         Span<byte> value32 = stackalloc byte[32];
         Span<byte> sealedValue = stackalloc byte[MetisAccountRecord.Length + MetisEntrySeal.Length];
+        Span<byte> leaf = stackalloc byte[AccountRlp.MaxLength];
+        int writingNibble = 0;
         foreach (Hash256 address in order)
         {
+            if (address.Bytes[0] >> 4 != writingNibble)
+            {
+                writingNibble = address.Bytes[0] >> 4;
+                _trie.MarkReady(writingNibble); // keys are sorted: the nibbles below this one are complete
+            }
+
             MetisBlockChanges.AccountChange change = changes.Accounts[address];
             MetisKeys.Account(accountKey, address, block - 1);
             bool hadRecord = MetisVersionedScan.TrySeek(accountCursor, accountKey, out ReadOnlySpan<byte> previousRecord, out ulong previousVersion)
@@ -744,7 +750,10 @@ public sealed class MetisStore : IDisposable
 
             LogChange(changeLog, MetisKeys.AccountTable, accountKey);
             written.Add((address, entry));
+            _trie.Update(address, entry.Exists ? leaf[..AccountRlp.Encode(entry.Account, leaf)] : []);
         }
+
+        _trie.MarkReady(16);
 
         Span<byte> logKey = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64BigEndian(logKey, block);

@@ -40,7 +40,14 @@ internal sealed class StateTrieHasher
     private byte[] _pendingValues = [];
     private int _pendingLength;
 
-    private readonly record struct PendingLeaf(MerkleLeafReferences Leaves, int Index, int ValueStart, int ValueLength);
+    private readonly record struct PendingLeaf(MerkleLeafReferences Leaves, int Prefix, int Index, int ValueStart, int ValueLength);
+
+    // A pipelined root (see BeginUpdates): top nibbles [0, _readyNibbles) have all their updates; _nextPrepared is the
+    // next nibble a preparing thread claims; _preparation is the worker that follows the flat writes.
+    private readonly object _readyLock = new();
+    private int _readyNibbles = 16;
+    private int _nextPrepared = 16;
+    private Task? _preparation;
 
     public StateTrieHasher(int cachedDepth) : this(cachedDepth, [])
     {
@@ -134,7 +141,19 @@ internal sealed class StateTrieHasher
     public void Update(in Hash256 key, ReadOnlySpan<byte> value)
     {
         int prefix = MetisKeys.TopNibbles(key, _cachedDepth);
+        // A subtree of this one leaf (no kept hashes: they need two) is the leaf node itself, rebuilt without a scan.
+        MerkleNode? single = _leafHashes is not null && !value.IsEmpty
+            && _levels[_cachedDepth][prefix] is { Kind: MerkleNodeKind.Leaf } node && node.IsLeafOf(key.Bytes, _cachedDepth)
+            ? node
+            : null;
         InvalidatePath(prefix);
+        if (single is not null)
+        {
+            _levels[_cachedDepth][prefix] = MerkleNode.Leaf(single.Path, value.ToArray());
+            _recomputed.Enqueue((_cachedDepth, prefix));
+            return;
+        }
+
         if (_leafHashes?[prefix] is not { } leaves)
         {
             return;
@@ -153,7 +172,7 @@ internal sealed class StateTrieHasher
         }
 
         value.CopyTo(_pendingValues.AsSpan(_pendingLength));
-        _pending![prefix >> (4 * (_cachedDepth - 1))].Add(new PendingLeaf(leaves, index, _pendingLength, value.Length));
+        _pending![prefix >> (4 * (_cachedDepth - 1))].Add(new PendingLeaf(leaves, prefix, index, _pendingLength, value.Length));
         _pendingLength += value.Length;
     }
 
@@ -188,6 +207,7 @@ internal sealed class StateTrieHasher
 
     public void Reset()
     {
+        AbandonUpdates();
         foreach (MerkleNode?[] level in _levels)
         {
             Array.Clear(level);
@@ -210,6 +230,108 @@ internal sealed class StateTrieHasher
         }
 
         _pendingLength = 0;
+    }
+
+    /// <summary>
+    /// Starts a pipelined root over the store's account trie: the caller then passes up to <paramref name="accounts"/>
+    /// <see cref="Update"/>s in key order, calling <see cref="MarkReady"/> as it leaves each top nibble, while a worker
+    /// rehashes the changed leaves of the nibbles already complete and rebuilds their touched subtrees that have kept
+    /// leaf hashes, and the branches above them that need no scan (no LMDB read: the flat writes need not be committed
+    /// yet). <see cref="FinishUpdates"/>, after the flat writes are committed, waits for it;
+    /// <see cref="ComputeRoot(LightningEnvironment, LightningDatabase, ulong)"/> then does the rest (the subtrees to scan,
+    /// the branches above them, the root). The worker only touches the paths under complete nibbles, and
+    /// <see cref="Update"/> only those under the nibble being written, so the two never share a node.
+    /// </summary>
+    public void BeginUpdates(int accounts)
+    {
+        if (_pending is null || _preparation is not null)
+        {
+            throw new InvalidOperationException("MetisDB: a pipelined root needs the account-trie hasher and none in progress.");
+        }
+
+        // Room for every value up front: the worker reads _pendingValues while Update appends to it.
+        int needed = _pendingLength + accounts * AccountRlp.MaxLength;
+        if (needed > _pendingValues.Length)
+        {
+            Array.Resize(ref _pendingValues, needed);
+        }
+
+        _readyNibbles = 0;
+        _nextPrepared = 0;
+        _preparation = Task.Run(PrepareReadyNibbles);
+    }
+
+    /// <summary>Every update under top nibbles below <paramref name="nibbles"/> has been made.</summary>
+    public void MarkReady(int nibbles)
+    {
+        lock (_readyLock)
+        {
+            _readyNibbles = Math.Max(_readyNibbles, nibbles);
+            Monitor.PulseAll(_readyLock);
+        }
+    }
+
+    /// <summary>Ends the updates of a pipelined root: prepares what is left on this thread and waits for the worker (rethrowing its failure).</summary>
+    public void FinishUpdates()
+    {
+        MarkReady(16);
+        Task preparation = _preparation ?? throw new InvalidOperationException("MetisDB: no pipelined root in progress.");
+        try
+        {
+            PrepareReadyNibbles();
+        }
+        finally
+        {
+            _preparation = null;
+            try
+            {
+                preparation.Wait(); // runs the worker here if the thread pool has not started it yet
+            }
+            catch (AggregateException failure) when (failure.InnerExceptions.Count == 1)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure.InnerExceptions[0]);
+            }
+        }
+
+        ClearPending();
+    }
+
+    /// <summary>Stops a pipelined root whose flat writes failed; the caller then <see cref="Reset"/>s the hasher.</summary>
+    public void AbandonUpdates()
+    {
+        if (_preparation is not { } preparation)
+        {
+            return;
+        }
+
+        _preparation = null;
+        Interlocked.Exchange(ref _nextPrepared, 16);
+        MarkReady(16);
+        try
+        {
+            preparation.Wait();
+        }
+        catch (AggregateException)
+        {
+            // The store is reset after this; the worker's own failure changes nothing.
+        }
+    }
+
+    private void PrepareReadyNibbles()
+    {
+        for (int nibble = Interlocked.Increment(ref _nextPrepared) - 1; nibble < 16; nibble = Interlocked.Increment(ref _nextPrepared) - 1)
+        {
+            lock (_readyLock)
+            {
+                while (_readyNibbles <= nibble)
+                {
+                    Monitor.Wait(_readyLock);
+                }
+            }
+
+            ApplyPending(nibble);
+            ComputeOrDefer(null, 0, 1, nibble);
+        }
     }
 
     /// <summary>Rehashes the changed leaves under top nibble <paramref name="nibble"/> into their kept hashes.</summary>
@@ -324,7 +446,14 @@ internal sealed class StateTrieHasher
         return Compute(cursor, version, 0, 0).RootHash();
     }
 
-    private MerkleNode Compute(LightningCursor cursor, ulong version, int depth, int prefix)
+    private MerkleNode Compute(LightningCursor cursor, ulong version, int depth, int prefix) =>
+        ComputeOrDefer(cursor, version, depth, prefix)!;
+
+    /// <summary>
+    /// The node at <paramref name="prefix"/>. Without a <paramref name="cursor"/> (the flat writes not yet committed) it
+    /// builds what needs no scan and returns null above a subtree that does; what it built stays cached.
+    /// </summary>
+    private MerkleNode? ComputeOrDefer(LightningCursor? cursor, ulong version, int depth, int prefix)
     {
         if (_levels[depth][prefix] is { } cached)
         {
@@ -338,6 +467,11 @@ internal sealed class StateTrieHasher
         }
         else if (depth == _cachedDepth)
         {
+            if (cursor is null)
+            {
+                return null;
+            }
+
             MerkleLeafBuffer leaves = MerkleLeafBuffer.Rent();
             try
             {
@@ -360,9 +494,18 @@ internal sealed class StateTrieHasher
         else
         {
             var children = new SixteenChildren();
+            bool deferred = false;
             for (int nibble = 0; nibble < 16; nibble++)
             {
-                children[nibble] = Compute(cursor, version, depth + 1, (prefix << 4) | nibble);
+                // Without a cursor the other children are still built (and cached), only this branch waits.
+                MerkleNode? child = ComputeOrDefer(cursor, version, depth + 1, (prefix << 4) | nibble);
+                deferred |= child is null;
+                children[nibble] = child!;
+            }
+
+            if (deferred)
+            {
+                return null;
             }
 
             node = Combine(children);

@@ -213,6 +213,54 @@ public class MetisStoreTests
         Assert.Equal(Keccak256.EmptyTrieRoot, store.Commit(0, new MetisBlockChanges()));
     }
 
+    [Theory]
+    [InlineData(1)] // 16 subtrees of many leaves: kept leaf hashes
+    [InlineData(4)] // mostly one-leaf subtrees: leaf nodes rebuilt without a scan
+    public void A_block_that_fails_after_most_of_its_flat_writes_leaves_no_trace_in_the_root(int trieCacheDepth)
+    {
+        using var directory = new TempDirectory();
+        var model = new MetisTestModel();
+        var random = new Random(11);
+        using MetisStore store = MetisStore.Open(directory.Path, new MetisStoreOptions { Durable = false, TrieCacheDepth = trieCacheDepth });
+        var keys = new List<Hash256>();
+        var genesis = new MetisBlockChanges();
+        for (int i = 0; i < 400; i++)
+        {
+            Hash256 key = MetisTestModel.RandomKey(random);
+            keys.Add(key);
+            genesis.SetAccountByHash(key, 1, (UInt256)(ulong)i, Keccak256.OfEmpty);
+        }
+
+        model.Apply(genesis);
+        Assert.Equal(model.StateRoot(), store.Commit(0, genesis));
+        Assert.Equal(model.StateRoot(), store.Commit(1, new MetisBlockChanges()));
+
+        // Block 2 changes the first half, then fails on its last key (storage of an account that does not exist): the
+        // changed leaves were already handed to the root's worker, which must not keep them.
+        var failing = new MetisBlockChanges();
+        foreach (Hash256 key in keys.GetRange(0, 200))
+        {
+            failing.SetAccountByHash(key, 2, 12345, Keccak256.OfEmpty);
+        }
+
+        byte[] last = new byte[32];
+        last.AsSpan().Fill(0xff);
+        failing.SetStorageByHash(new Hash256(last), MetisTestModel.Word(1), 1);
+        Assert.Throws<InvalidOperationException>(() => store.Stage(2, failing));
+        Assert.Null(store.StagedBlock);
+
+        // Block 2 again, changing only the other half.
+        var next = new MetisBlockChanges();
+        foreach (Hash256 key in keys.GetRange(200, 200))
+        {
+            next.SetAccountByHash(key, 3, 999, Keccak256.OfEmpty);
+        }
+
+        model.Apply(next);
+        Assert.Equal(model.StateRoot(), store.Commit(2, next));
+        Assert.True(store.Verify().Ok);
+    }
+
     [Fact]
     public void Prune_keeps_the_window_readable_and_drops_older_versions()
     {
