@@ -131,7 +131,7 @@ public sealed partial class RpcDispatcher
     /// mined, with its own error if it has one. Any other entry first waits for the sends before it to be included, so
     /// a read after them sees them as it would after separate requests (geth also runs a batch's entries in order;
     /// anvil runs them concurrently, with no such promise). Raw transactions are decoded first and their senders
-    /// recovered in parallel (<see cref="DecodeSubmissions"/>); admission keeps the batch's order.
+    /// recovered alongside their admission (<see cref="DecodeSubmissions"/>), which keeps the batch's order.
     /// </summary>
     private async ValueTask HandleBatchAsync(JsonElement batch, RpcResponse?[] responses, CancellationToken cancellationToken)
     {
@@ -161,8 +161,9 @@ public sealed partial class RpcDispatcher
     /// <summary>
     /// The batch's submissions that decode apart from their admission (<see cref="RpcMethodRegistry.TryGetDecoder"/>),
     /// by entry: each a <see cref="DecodedSubmission"/>, or the failure its handler would have thrown (thrown when its
-    /// entry's turn comes, so it is answered as before); null when there are none. Their senders are then recovered in
-    /// parallel (secp256k1, the costly part of admitting a transaction), cached on each transaction for the pool.
+    /// entry's turn comes, so it is answered as before); null when there are none. A helper thread then recovers their
+    /// senders from the last one backwards (secp256k1, the costly part of admitting a transaction) while the admissions
+    /// recover from the first, each sender cached on its transaction: neither waits for the other.
     /// </summary>
     private object?[]? DecodeSubmissions(JsonElement batch, int length)
     {
@@ -193,7 +194,7 @@ public sealed partial class RpcDispatcher
 
         if (transactions is not null)
         {
-            SenderRecovery.Prefetch(transactions);
+            SenderRecovery.RecoverAlongside(transactions);
         }
 
         return decoded;
