@@ -2,6 +2,7 @@
 //   1. N pre-signed ERC20 transfers from S senders, sent with eth_sendRawTransaction: time until all are mined → tx/s, Mgas/s
 //   2. send → receipt latency at a light steady load: p50 / p99
 //   3. eth_call and eth_getBalance requests per second (C concurrent clients)
+//   (1. also reports the bench client's own CPU seconds while it sends and waits: the part of the time that is not the node's.)
 // Usage: node e2e/bench/chain-bench.mjs [--txs 10000] [--senders 1000] [--seconds 5] [--concurrency 16] [--durable 1]
 //   --durable 1 also runs Hyperion with a data directory (fsynced block log, MetisDB state) beside the in-memory run.
 //   --preconfirm N instead measures only send → receipt for N transfers, one at a time (issue 14), on four nodes at
@@ -287,6 +288,7 @@ async function runOn({ kind, root, durable, url: runningAt }) {
   }
   const startBlock = BigInt(await rpc(url, 'eth_blockNumber', []));
   const started = performance.now();
+  const clientCpuBefore = process.cpuUsage(); // the client's own CPU (JSON, HTTP) while the node works: is the bench the limit?
   const lastHashes = [];
   for (let i = 0; i < signed.length; i += 200) {
     const hashes = await batch(url, signed.slice(i, i + 200).map((raw) => ['eth_sendRawTransaction', [raw]]));
@@ -301,7 +303,9 @@ async function runOn({ kind, root, durable, url: runningAt }) {
     mined += block.transactions.length; gas += BigInt(block.gasUsed);
   }
   const seconds = (performance.now() - started) / 1000;
-  const throughput = { txs: mined, seconds, txPerSecond: mined / seconds, mgasPerSecond: Number(gas) / 1e6 / seconds };
+  const clientCpu = process.cpuUsage(clientCpuBefore);
+  const clientCpuSeconds = (clientCpu.user + clientCpu.system) / 1e6;
+  const throughput = { txs: mined, seconds, txPerSecond: mined / seconds, mgasPerSecond: Number(gas) / 1e6 / seconds, clientCpuSeconds };
 
   // 2. Latency at a light steady load (one transaction at a time, 20 ms apart).
   const latencies = [];
@@ -362,6 +366,7 @@ const row = (name, get, digits, inverse = false) => console.log(`| ${name} | ${o
 console.log(`\n| metric | ${ours.join(' | ')} | anvil | ${ours.map((k) => `ratio ${k}/anvil`).join(' | ')} |\n|---|${'---:|'.repeat(2 * ours.length + 1)}`);
 row(`${TXS} ERC20 transfers, tx/s`, (r) => r.throughput.txPerSecond, 0);
 row('Mgas/s', (r) => r.throughput.mgasPerSecond, 1);
+row('bench client CPU during the transfers (s; ratio = anvil/ours)', (r) => r.throughput.clientCpuSeconds, 3, true);
 row('send→receipt p50 (ms; ratio = anvil/ours)', (r) => r.latency.p50, 1, true);
 row('send→receipt p99 (ms; ratio = anvil/ours)', (r) => r.latency.p99, 1, true);
 row('eth_call req/s', (r) => r.reads.ethCall, 0);

@@ -1,7 +1,9 @@
 using System.Buffers;
+using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Hyperion.Chain;
+using Hyperion.Core.Transactions;
 using Microsoft.Extensions.Logging;
 
 namespace Hyperion.Rpc;
@@ -86,7 +88,7 @@ public sealed partial class RpcDispatcher
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Array)
             {
-                var single = await HandleIsolatedAsync(root, cancellationToken).ConfigureAwait(false);
+                var single = await HandleIsolatedAsync(root, decoded: null, cancellationToken).ConfigureAwait(false);
                 return single is not null && Write(output, single);
             }
 
@@ -128,11 +130,13 @@ public sealed partial class RpcDispatcher
     /// automine, a run of N sends becomes one block rather than N, and each send still answers once its transaction is
     /// mined, with its own error if it has one. Any other entry first waits for the sends before it to be included, so
     /// a read after them sees them as it would after separate requests (geth also runs a batch's entries in order;
-    /// anvil runs them concurrently, with no such promise).
+    /// anvil runs them concurrently, with no such promise). Raw transactions are decoded first and their senders
+    /// recovered alongside their admission (<see cref="DecodeSubmissions"/>), which keeps the batch's order.
     /// </summary>
     private async ValueTask HandleBatchAsync(JsonElement batch, RpcResponse?[] responses, CancellationToken cancellationToken)
     {
         var submissions = new Task<RpcResponse?>[responses.Length];
+        object?[]? decoded = DecodeSubmissions(batch, responses.Length);
         int index = 0;
         int answered = 0;
         using InclusionBatch inclusions = InclusionBatch.Begin();
@@ -141,16 +145,59 @@ public sealed partial class RpcDispatcher
             if (entry.ValueKind == JsonValueKind.Object && entry.TryGetProperty("method"u8, out JsonElement method)
                 && method.ValueKind == JsonValueKind.String && _registry.IsSubmission(method))
             {
-                submissions[index++] = HandleIsolatedAsync(entry, cancellationToken).AsTask(); // admitted now, included with the run
+                submissions[index] = HandleIsolatedAsync(entry, decoded?[index], cancellationToken).AsTask(); // admitted now, included with the run
+                index++;
                 continue;
             }
 
             answered = await AnswerSubmissionsAsync(inclusions, submissions, responses, answered, index).ConfigureAwait(false);
-            responses[index++] = await HandleIsolatedAsync(entry, cancellationToken).ConfigureAwait(false);
+            responses[index++] = await HandleIsolatedAsync(entry, decoded: null, cancellationToken).ConfigureAwait(false);
             answered = index;
         }
 
         await AnswerSubmissionsAsync(inclusions, submissions, responses, answered, index).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The batch's submissions that decode apart from their admission (<see cref="RpcMethodRegistry.TryGetDecoder"/>),
+    /// by entry: each a <see cref="DecodedSubmission"/>, or the failure its handler would have thrown (thrown when its
+    /// entry's turn comes, so it is answered as before); null when there are none. A helper thread then recovers their
+    /// senders from the last one backwards (secp256k1, the costly part of admitting a transaction) while the admissions
+    /// recover from the first, each sender cached on its transaction: neither waits for the other.
+    /// </summary>
+    private object?[]? DecodeSubmissions(JsonElement batch, int length)
+    {
+        object?[]? decoded = null;
+        List<Transaction>? transactions = null;
+        int index = 0;
+        foreach (JsonElement entry in batch.EnumerateArray())
+        {
+            if (entry.ValueKind == JsonValueKind.Object && entry.TryGetProperty("method"u8, out JsonElement method)
+                && method.ValueKind == JsonValueKind.String && _registry.TryGetDecoder(method, out Func<RpcParams, DecodedSubmission> decode)
+                && entry.TryGetProperty("params"u8, out JsonElement parameters) && parameters.ValueKind == JsonValueKind.Array)
+            {
+                decoded ??= new object?[length];
+                try
+                {
+                    DecodedSubmission submission = decode(new RpcParams(parameters));
+                    decoded[index] = submission;
+                    (transactions ??= []).Add(submission.Transaction);
+                }
+                catch (Exception e)
+                {
+                    decoded[index] = ExceptionDispatchInfo.Capture(e);
+                }
+            }
+
+            index++;
+        }
+
+        if (transactions is not null)
+        {
+            SenderRecovery.RecoverAlongside(transactions);
+        }
+
+        return decoded;
     }
 
     /// <summary>Includes the run of submissions <paramref name="from"/>..<paramref name="to"/> and takes their answers; gives <paramref name="to"/>.</summary>
@@ -172,11 +219,11 @@ public sealed partial class RpcDispatcher
     }
 
     /// <summary>One request; whatever goes wrong with it is answered for it alone, never fails a batch or a connection.</summary>
-    private async ValueTask<RpcResponse?> HandleIsolatedAsync(JsonElement request, CancellationToken cancellationToken)
+    private async ValueTask<RpcResponse?> HandleIsolatedAsync(JsonElement request, object? decoded, CancellationToken cancellationToken)
     {
         try
         {
-            return await HandleAsync(request, cancellationToken).ConfigureAwait(false);
+            return await HandleAsync(request, decoded, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -224,7 +271,8 @@ public sealed partial class RpcDispatcher
         return document.RootElement.Clone();
     }
 
-    private async ValueTask<RpcResponse?> HandleAsync(JsonElement request, CancellationToken cancellationToken)
+    /// <param name="decoded">The request's submission decoded ahead (<see cref="DecodeSubmissions"/>), admitted instead of calling the handler; null: none.</param>
+    private async ValueTask<RpcResponse?> HandleAsync(JsonElement request, object? decoded, CancellationToken cancellationToken)
     {
         if (request.ValueKind != JsonValueKind.Object)
         {
@@ -278,7 +326,7 @@ public sealed partial class RpcDispatcher
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
-            var result = await handler(new RpcParams(paramsElement), cancellationToken).ConfigureAwait(false);
+            var result = await Run(handler, paramsElement, decoded, cancellationToken).ConfigureAwait(false);
             Completed(method, started, null, null);
             return isNotification ? null : RpcResponse.Success(id, result);
         }
@@ -300,6 +348,22 @@ public sealed partial class RpcDispatcher
             Completed(method, started, RpcErrorCodes.Internal, "internal error");
             return isNotification ? null : RpcResponse.Error(id, RpcErrorCodes.Internal, "internal error", null);
         }
+    }
+
+    /// <summary>Calls the handler, or admits the submission decoded ahead (throwing the failure its decoding met).</summary>
+    private static ValueTask<JsonNode?> Run(RpcHandler handler, JsonElement parameters, object? decoded, CancellationToken cancellationToken)
+    {
+        if (decoded is null)
+        {
+            return handler(new RpcParams(parameters), cancellationToken);
+        }
+
+        if (decoded is ExceptionDispatchInfo failure)
+        {
+            failure.Throw();
+        }
+
+        return ((DecodedSubmission)decoded).Admit(cancellationToken);
     }
 
     /// <summary>The debug line and the per-method metrics of one call (only registered methods: names clients make up are not labels).</summary>

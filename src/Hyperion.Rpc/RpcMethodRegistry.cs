@@ -1,16 +1,24 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Hyperion.Core.Transactions;
 
 namespace Hyperion.Rpc;
 
 /// <summary>Handler for one RPC method: receives the positional params, returns the JSON result (null → JSON null).</summary>
 public delegate ValueTask<JsonNode?> RpcHandler(RpcParams parameters, CancellationToken cancellationToken);
 
+/// <summary>
+/// A submission decoded from its params and not admitted yet: its transaction (whose sender may be recovered ahead,
+/// on any thread) and the step that admits it to the pool.
+/// </summary>
+public sealed record DecodedSubmission(Transaction Transaction, Func<CancellationToken, ValueTask<JsonNode?>> Admit);
+
 /// <summary>Methods by name. Registration happens at startup; lookups are concurrent reads afterwards.</summary>
 public sealed class RpcMethodRegistry
 {
     private readonly Dictionary<string, RpcHandler> _handlers = new(StringComparer.Ordinal);
     private readonly List<string> _submissions = [];
+    private readonly List<(string Name, Func<RpcParams, DecodedSubmission> Decode)> _decoders = [];
 
     public RpcMethodRegistry Add(string name, RpcHandler handler)
     {
@@ -52,7 +60,20 @@ public sealed class RpcMethodRegistry
         return this;
     }
 
-    /// <summary>Whether <paramref name="method"/> (a JSON string) names a method registered with <see cref="AddSubmission"/>.</summary>
+    /// <summary>
+    /// Registers a submission whose decoding (params → transaction, reading no pool or chain) is apart from its
+    /// admission: a batch decodes its submissions of this kind first and recovers their senders in parallel, then
+    /// admits them one after another as it would otherwise. A single request decodes and admits at once.
+    /// </summary>
+    public RpcMethodRegistry AddSubmission(string name, Func<RpcParams, DecodedSubmission> decode)
+    {
+        ArgumentNullException.ThrowIfNull(decode);
+        AddSubmission(name, (p, cancellationToken) => decode(p).Admit(cancellationToken));
+        _decoders.Add((name, decode));
+        return this;
+    }
+
+    /// <summary>Whether <paramref name="method"/> (a JSON string) names a method registered with <see cref="AddSubmission(string, RpcHandler)"/>.</summary>
     public bool IsSubmission(JsonElement method)
     {
         foreach (string name in _submissions)
@@ -63,6 +84,22 @@ public sealed class RpcMethodRegistry
             }
         }
 
+        return false;
+    }
+
+    /// <summary>The decoding step of <paramref name="method"/> (a JSON string) when it was registered with one.</summary>
+    public bool TryGetDecoder(JsonElement method, out Func<RpcParams, DecodedSubmission> decode)
+    {
+        foreach ((string name, Func<RpcParams, DecodedSubmission> decoder) in _decoders)
+        {
+            if (method.ValueEquals(name))
+            {
+                decode = decoder;
+                return true;
+            }
+        }
+
+        decode = null!;
         return false;
     }
 

@@ -27,4 +27,28 @@ public static class SenderRecovery
 
         Parallel.For(0, transactions.Count, new ParallelOptions { MaxDegreeOfParallelism = degree }, i => transactions[i].TryRecoverSender(out _));
     }
+
+    /// <summary>
+    /// Recovers the senders of <paramref name="transactions"/> on a thread-pool thread from the last one backwards,
+    /// alongside the caller's own pass in order from the first (which finds what the helper recovered cached), and
+    /// returns at once: the two meet in the middle and the helper stops at the first sender it finds recovered. Unlike
+    /// <see cref="Prefetch"/> the caller never waits for the helper, so a helper that gets no core (a loaded machine)
+    /// costs the caller nothing; with a free core the caller's pass recovers about half of them.
+    /// </summary>
+    public static void RecoverAlongside(IReadOnlyList<Transaction> transactions)
+    {
+        ArgumentNullException.ThrowIfNull(transactions);
+        if (transactions.Count < ParallelFrom || Environment.ProcessorCount < 2)
+        {
+            return;
+        }
+
+        ThreadPool.UnsafeQueueUserWorkItem(static list =>
+        {
+            for (int i = list.Count - 1; i >= 0 && !list[i].IsSenderRecovered; i--)
+            {
+                list[i].TryRecoverSender(out _);
+            }
+        }, transactions, preferLocal: false);
+    }
 }

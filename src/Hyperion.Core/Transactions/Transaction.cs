@@ -186,6 +186,9 @@ public sealed partial record Transaction
         return true;
     }
 
+    /// <summary>Whether <see cref="TryRecoverSender"/> has a sender cached (a failed recovery is not cached).</summary>
+    internal bool IsSenderRecovered => _sender is not null;
+
     /// <summary>A copy carrying the signature (r, s, recovery id), with v set as this type encodes it.</summary>
     public Transaction WithSignature(in UInt256 r, in UInt256 s, byte recoveryId)
     {

@@ -125,7 +125,7 @@ public sealed class EthModule : IRpcModule
                 StoredBlock? block = TryResolve(() => Resolve(p, 0));
                 return block is null ? null : new JsonArray([.. Enumerable.Range(0, block.Receipts.Count).Select(i => (JsonNode)Receipt(block, i))]);
             })
-            .AddSubmission("eth_sendRawTransaction", (p, cancel) => SubmitRawAsync(p.GetData(0), cancel))
+            .AddSubmission("eth_sendRawTransaction", p => DecodeRaw(p.GetData(0)))
             .AddSubmission("eth_sendTransaction", (p, cancel) => SendTransactionAsync(CallRequest.Parse(p, 0), cancel))
             .Add("eth_signTransaction", p => Hex.Encode(SignForDevAccount(CallRequest.Parse(p, 0)).Envelope.Span))
             .Add("eth_sign", p => PersonalSign(GetAddress(p, 0), p.GetData(1)))
@@ -300,8 +300,11 @@ public sealed class EthModule : IRpcModule
 
     // ---- submission
 
-    /// <summary>A raw transaction in network form (a blob transaction with its sidecar).</summary>
-    private ValueTask<JsonNode?> SubmitRawAsync(byte[] raw, CancellationToken cancel)
+    /// <summary>
+    /// A raw transaction in network form (a blob transaction with its sidecar), decoded: nothing here reads the pool
+    /// or the chain, so a batch decodes its raw transactions first and recovers their senders in parallel.
+    /// </summary>
+    private DecodedSubmission DecodeRaw(byte[] raw)
     {
         if (!Transaction.TryDecodeNetwork(raw, out Transaction? tx, out BlobSidecar? sidecar, out string? error))
         {
@@ -313,7 +316,7 @@ public sealed class EthModule : IRpcModule
             throw new RpcException("deposit transactions (type 0x7e) are derived from L1 and cannot be submitted");
         }
 
-        return SubmitAsync(tx, sidecar, cancel);
+        return new DecodedSubmission(tx, cancel => SubmitAsync(tx, sidecar, cancel));
     }
 
     /// <summary>

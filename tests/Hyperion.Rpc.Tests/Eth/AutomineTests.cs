@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Hyperion.Core;
 using Hyperion.Core.Crypto;
+using Hyperion.Core.Transactions;
 using static Hyperion.Rpc.Tests.Eth.DevChain;
 
 namespace Hyperion.Rpc.Tests.Eth;
@@ -50,8 +51,9 @@ public sealed class AutomineTests : IDisposable
     private string SignedTransfer(ulong nonce) =>
         _chain.Call("eth_signTransaction", $$"""[{"from":"{{Alice}}","to":"{{Bob}}","value":"0x1","gas":"0x5208","nonce":"0x{{nonce:x}}"}]""").GetString()!;
 
-    private static string SendRaw(int id, string raw) =>
-        $$"""{"jsonrpc":"2.0","id":{{id}},"method":"eth_sendRawTransaction","params":["{{raw}}"]}""";
+    /// <param name="quoted">Whether <paramref name="raw"/> is hex to put in a JSON string; false: a JSON value as it is.</param>
+    private static string SendRaw(int id, string raw, bool quoted = true) =>
+        $$"""{"jsonrpc":"2.0","id":{{id}},"method":"eth_sendRawTransaction","params":[{{(quoted ? $"\"{raw}\"" : raw)}}]}""";
 
     [Fact]
     public void A_batch_of_sends_is_mined_as_one_block_in_nonce_order_each_entry_answered()
@@ -76,6 +78,62 @@ public sealed class AutomineTests : IDisposable
         JsonElement block = _chain.Call("eth_getBlockByNumber", "[\"0x1\",false]");
         Assert.Equal(hashes, block.GetProperty("transactions").EnumerateArray().Select(t => t.GetString()!));
         Assert.All(hashes, h => Assert.Equal("0x1", Receipt(h).GetProperty("status").GetString()));
+    }
+
+    [Fact]
+    public void A_batch_whose_raw_transactions_are_decoded_ahead_answers_each_bad_entry_with_its_own_error_and_mines_the_rest_in_order()
+    {
+        // Enough sends that the batch recovers their senders in parallel (SenderRecovery.ParallelFrom) before admitting them in order.
+        string[] raws = [.. Enumerable.Range(0, 30).Select(n => SignedTransfer((ulong)n))];
+        Assert.True(Transaction.TryDecodeNetwork(Hex.Decode(SignedTransfer(30)), out Transaction? signed, out _, out _));
+        string badSignature = Hex.Encode(signed!.WithSignature(signed.R, UInt256.Zero, 0).Envelope.Span); // s = 0: no sender
+        // Params as JSON values: a bad signature, bad RLP, bad hex, not a string.
+        string[] bad = [$"\"{badSignature}\"", "\"0x01\"", "\"0xzz\"", "{\"to\":\"0x1\"}"];
+        (int Code, string Message)[] alone = [.. bad.Select(b => Failure(_chain.Send(SendRaw(0, b, quoted: false))))];
+        Assert.Equal("invalid sender", alone[0].Message);
+        Assert.StartsWith("rlp: ", alone[1].Message, StringComparison.Ordinal);
+
+        var entries = new List<string>();
+        var badAt = new Dictionary<int, int>(); // entry → which bad value
+        for (int i = 0; i < raws.Length; i++)
+        {
+            if (i % 7 == 3)
+            {
+                badAt[entries.Count] = badAt.Count;
+                entries.Add(SendRaw(entries.Count, bad[badAt.Count - 1], quoted: false));
+            }
+
+            entries.Add(SendRaw(entries.Count, raws[i]));
+        }
+
+        Assert.Equal(bad.Length, badAt.Count);
+        JsonElement[] responses = [.. _chain.Send("[" + string.Join(",", entries) + "]").EnumerateArray()];
+        Assert.Equal(entries.Count, responses.Length);
+        var hashes = new List<string>();
+        for (int i = 0; i < responses.Length; i++)
+        {
+            Assert.Equal(i, responses[i].GetProperty("id").GetInt32());
+            if (badAt.TryGetValue(i, out int which))
+            {
+                Assert.Equal(alone[which], Failure(responses[i])); // each bad entry answers as it does on its own
+            }
+            else
+            {
+                hashes.Add(responses[i].GetProperty("result").GetString()!);
+            }
+        }
+
+        // The good sends: each answered its own hash; all in one block, in the batch's (nonce) order.
+        Assert.Equal(raws.Select(r => Hex.Encode(Keccak256.Hash(Hex.Decode(r)).Bytes)), hashes);
+        Assert.Equal(1UL, Quantity(_chain.Call("eth_blockNumber")));
+        JsonElement block = _chain.Call("eth_getBlockByNumber", "[\"0x1\",false]");
+        Assert.Equal(hashes, block.GetProperty("transactions").EnumerateArray().Select(t => t.GetString()!));
+    }
+
+    private static (int Code, string Message) Failure(JsonElement response)
+    {
+        JsonElement error = response.GetProperty("error");
+        return (error.GetProperty("code").GetInt32(), error.GetProperty("message").GetString()!);
     }
 
     [Fact]
