@@ -15,8 +15,15 @@
 //   --reads 0 skips 3. in the default mode. --url URL runs the default mode only on a node already running there (one
 //   started under a profiler, e.g. `dotnet-trace collect -- dotnet artifacts/bin/Hyperion.Cli/release/hyperion.dll dev`).
 //   --reads-only 1 measures only 3. (no transaction phases) on every node in one run, interleaved over --rounds R
-//   (default 3; the median is reported). --clients P spreads the C concurrent requests over P worker threads (default 1), so that the client's own
-//   JSON and HTTP work runs on more than one core and is less of the limit; the same client measures every node.
+//   (default 3; the median is reported), after --warmup S seconds of each method on each node (default 10: the JIT's
+//   tiers settle); --methods eth_call,eth_getBalance (the default) picks the methods. --clients P spreads the C concurrent requests over P worker threads (default 1), so that the client's own
+//   JSON and HTTP work runs on more than one core and is less of the limit; the same client measures every node. It
+//   also reports each node's CPU per request (from /proc) and the client's. --url URL with --reads-only measures only
+//   the node running there (e.g. under dotnet-trace; --pid P for its CPU per request).
+//   --client fetch|http|raw: the HTTP client of every request, for every node alike: node's fetch (undici, the
+//   default), node:http over kept-alive connections, or raw HTTP/1.1 on one kept-alive socket per request in flight,
+//   whose own cost per request is about a tenth of fetch's (e2e/lib/http-rpc.mjs): with fetch the client, not the node,
+//   is the limit of --reads-only on a 2-core machine.
 import { ethers } from 'ethers';
 import { compileContracts } from '../lib/compile.mjs';
 import fs from 'node:fs';
@@ -24,6 +31,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { startNode, devKeys, batch } from '../lib/node.mjs';
 import { Worker } from 'node:worker_threads';
+import { rpcWith } from '../lib/http-rpc.mjs';
+
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  const source = fs.readFileSync(new URL(import.meta.url), 'utf8');
+  const lines = source.split('\n');
+  console.log(lines.slice(0, lines.findIndex((line) => !line.startsWith('//'))).map((line) => line.slice(3)).join('\n'));
+  process.exit(0);
+}
 
 // The usage is this file's opening comment: --help prints it; an unknown or incomplete option names itself and exits 2.
 function usage() {
@@ -55,13 +70,12 @@ const CONCURRENCY = Number(args.concurrency ?? 16);
 const READS = args.reads === undefined || Number(args.reads) !== 0;
 const TRANSPORT = args.transport ?? 'http';
 if (TRANSPORT !== 'http' && TRANSPORT !== 'ws') throw new Error(`--transport ${TRANSPORT}: expected http or ws`);
+const CLIENT = args.client ?? 'fetch';
+if (!['fetch', 'http', 'raw'].includes(CLIENT)) throw new Error(`--client ${CLIENT}: expected fetch, http or raw`);
 const checkouts = (hyperionCheckouts.length > 0 ? hyperionCheckouts : [['hyperion', '.']]).map(([label, root]) => ({ label, root: path.resolve(root) }));
 
-async function rpc(url, method, params) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
-  const body = await res.json();
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result;
+function rpc(url, method, params) {
+  return rpcWith(CLIENT, url, method, params);
 }
 
 /** `call` is a URL (one HTTP request per call) or a function (method, params) → result, e.g. a WebSocket client's. */
@@ -164,41 +178,54 @@ async function preconfirmLatency(count, intervalSamples) {
   }
 }
 
-/** Requests per second of one method, from `clients` worker threads with `concurrency` requests in flight in all. */
-async function readsPerSecond(url, method, params, seconds, concurrency, clients) {
-  const code = `
-    const { parentPort, workerData: { url, body, seconds, inFlight } } = require('node:worker_threads');
-    (async () => {
-      let count = 0;
-      const deadline = performance.now() + seconds * 1000;
-      await Promise.all(Array.from({ length: inFlight }, async () => {
-        while (performance.now() < deadline) {
-          const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-          const reply = await res.json();
-          if (reply.error) throw new Error(reply.error.message);
-          count++;
-        }
-      }));
-      parentPort.postMessage(count);
-    })().catch((e) => { throw e; });`;
+/** CPU seconds a process has used so far (user + system, from /proc; 0 where there is none). */
+function processCpuSeconds(pid) {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Requests per second of one method, from `clients` worker threads with `concurrency` requests in flight in all;
+ * also the CPU microseconds per request of the node (`pid`) and of this client process.
+ */
+async function readsPerSecond(url, method, params, seconds, concurrency, clients, pid) {
   const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method, params });
+  const nodeCpu = pid ? processCpuSeconds(pid) : 0;
+  const clientCpu = process.cpuUsage();
   const counts = await Promise.all(Array.from({ length: clients }, (_, i) => new Promise((resolve, reject) => {
     const inFlight = Math.floor(concurrency / clients) + (i < concurrency % clients ? 1 : 0);
-    const worker = new Worker(code, { eval: true, workerData: { url, body, seconds, inFlight } });
+    const worker = new Worker(new URL('./read-worker.mjs', import.meta.url), { workerData: { url, body, seconds, inFlight, client: CLIENT } });
     worker.once('message', resolve);
     worker.once('error', reject);
   })));
-  return counts.reduce((a, b) => a + b, 0) / seconds;
+  const requests = counts.reduce((a, b) => a + b, 0);
+  const clientUsed = process.cpuUsage(clientCpu);
+  return {
+    perSecond: requests / seconds,
+    nodeCpuMicros: pid ? ((processCpuSeconds(pid) - nodeCpu) * 1e6) / requests : NaN,
+    clientCpuMicros: (clientUsed.user + clientUsed.system) / requests,
+  };
 }
 
-/** --reads-only: eth_call (ERC20 balanceOf) and eth_getBalance req/s on every node, interleaved round by round. */
+/**
+ * --reads-only: eth_call (ERC20 balanceOf) and eth_getBalance req/s on every node, interleaved round by round, with
+ * each node's and the client's CPU per request. With --url, only on the node already running there (e.g. under a profiler).
+ */
 async function readsOnly() {
   const rounds = Number(args.rounds ?? 3);
   const clients = Number(args.clients ?? 1);
-  const nodes = [...checkouts.map(({ label, root }) => ({ label, kind: 'hyperion', root })), { label: 'anvil', kind: 'anvil' }];
+  const WARMUP_SECONDS = Number(args.warmup ?? 10);
+  const methods = (args.methods ?? 'eth_call,eth_getBalance').split(',');
+  const nodes = args.url
+    ? [{ label: 'url', kind: 'url', node: { url: args.url, pid: args.pid, stop: async () => {} } }]
+    : [...checkouts.map(({ label, root }) => ({ label, kind: 'hyperion', root })), { label: 'anvil', kind: 'anvil' }];
   const { contracts } = compileContracts();
   for (const n of nodes) {
-    n.node = await startNode({ kind: n.kind, root: n.root, extraArgs: n.kind === 'anvil' ? ['--accounts', '10'] : [] });
+    n.node ??= await startNode({ kind: n.kind, root: n.root, extraArgs: n.kind === 'anvil' ? ['--accounts', '10'] : [] });
     if (n.node.unavailable) throw new Error(`${n.label}: ${n.node.unavailable}`);
     const provider = new ethers.JsonRpcProvider(n.node.url, undefined, { staticNetwork: true });
     const owner = new ethers.Wallet(devKeys[0], provider);
@@ -213,23 +240,29 @@ async function readsOnly() {
     provider.destroy();
   }
   for (const n of nodes) {
-    for (const [method, params] of Object.entries(n.reads)) await readsPerSecond(n.node.url, method, params, 1, CONCURRENCY, clients); // JIT warm-up
+    for (const method of methods) await readsPerSecond(n.node.url, method, n.reads[method], WARMUP_SECONDS, CONCURRENCY, clients); // JIT warm-up
   }
   for (let r = 0; r < rounds; r++) {
-    for (const method of ['eth_call', 'eth_getBalance']) {
-      for (const n of nodes) n.results[method].push(await readsPerSecond(n.node.url, method, n.reads[method], SECONDS, CONCURRENCY, clients));
+    for (const method of methods) {
+      for (const n of nodes) n.results[method].push(await readsPerSecond(n.node.url, method, n.reads[method], SECONDS, CONCURRENCY, clients, n.node.pid));
     }
   }
   for (const n of nodes) await n.node.stop();
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const anvil = nodes[nodes.length - 1];
-  console.log(`load: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; ${rounds} rounds of ${SECONDS} s, ${CONCURRENCY} requests in flight from ${clients} client thread(s)`);
-  console.log(`\n| method | ${nodes.map((n) => `${n.label} req/s`).join(' | ')} | ${nodes.slice(0, -1).map((n) => `${n.label}/anvil`).join(' | ')} |\n|---|${'---:|'.repeat(2 * nodes.length - 1)}`);
-  for (const method of ['eth_call', 'eth_getBalance']) {
-    const m = nodes.map((n) => median(n.results[method]));
+  const last = nodes[nodes.length - 1];
+  console.log(`load: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; ${rounds} rounds of ${SECONDS} s, ${CONCURRENCY} requests in flight from ${clients} client thread(s), client ${CLIENT}`);
+  console.log(`\n| method | ${nodes.map((n) => `${n.label} req/s`).join(' | ')} | ${nodes.slice(0, -1).map((n) => `${n.label}/${last.label}`).join(' | ')} |\n|---|${'---:|'.repeat(2 * nodes.length - 1)}`);
+  for (const method of methods) {
+    const m = nodes.map((n) => median(n.results[method].map((x) => x.perSecond)));
     console.log(`| ${method} | ${m.map((x) => x.toFixed(0)).join(' | ')} | ${m.slice(0, -1).map((x) => (x / m[m.length - 1]).toFixed(2)).join(' | ')} |`);
   }
-  console.log(`\nall rounds: ${JSON.stringify(Object.fromEntries(nodes.map((n) => [n.label, n.results])))}`);
+  console.log(`\nCPU µs per request (medians), node / client:\n\n| method | ${nodes.map((n) => n.label).join(' | ')} |\n|---|${'---:|'.repeat(nodes.length)}`);
+  for (const method of methods) {
+    const cell = (n) => `${median(n.results[method].map((x) => x.nodeCpuMicros)).toFixed(0)} / ${median(n.results[method].map((x) => x.clientCpuMicros)).toFixed(0)}`;
+    console.log(`| ${method} | ${nodes.map(cell).join(' | ')} |`);
+  }
+  const rounded = (x) => ({ perSecond: Math.round(x.perSecond), nodeCpuMicros: Math.round(x.nodeCpuMicros), clientCpuMicros: Math.round(x.clientCpuMicros) });
+  console.log(`\nall rounds: ${JSON.stringify(Object.fromEntries(nodes.map((n) => [n.label, Object.fromEntries(Object.entries(n.results).map(([m, xs]) => [m, xs.map(rounded)]))])))}`);
 }
 
 if (args['reads-only']) {

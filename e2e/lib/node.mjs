@@ -82,7 +82,7 @@ export async function startNode({ extraArgs = [], env = {}, timeoutMs = 300_000,
         await done;
         clearTimeout(timer);
       };
-      return { url, wsUrl: `ws://127.0.0.1:${port}`, chainId, stop, kind, output: () => output, rpc: (m, p) => rpc(url, m, p) };
+      return { url, wsUrl: `ws://127.0.0.1:${port}`, chainId, stop, kind, pid: child.pid, output: () => output, rpc: (m, p) => rpc(url, m, p) };
     } catch {
       await new Promise((r) => setTimeout(r, 200));
     }

@@ -123,10 +123,26 @@ public readonly struct Address : IEquatable<Address>, IComparable<Address>
 
     private bool MatchesChecksum(ReadOnlySpan<char> digits)
     {
-        Span<char> expected = stackalloc char[Size * 2];
-        WriteChecksumDigits(expected);
-        return digits.SequenceEqual(expected);
+        // The checksum form costs a Keccak; clients send the same few addresses again and again (an RPC read names
+        // one in every request), so the forms last computed are kept, one per slot of a small table.
+        ChecksumForm?[] forms = s_checksumForms;
+        int slot = GetHashCode() & (forms.Length - 1);
+        ChecksumForm? form = forms[slot];
+        if (form is null || form.Address != this)
+        {
+            Span<char> expected = stackalloc char[Size * 2];
+            WriteChecksumDigits(expected);
+            form = new ChecksumForm(this, new string(expected));
+            forms[slot] = form;
+        }
+
+        return digits.SequenceEqual(form.Digits);
     }
+
+    /// <summary>An address and its EIP-55 digits (immutable: a slot is replaced whole, so readers on other threads see either form entirely).</summary>
+    private sealed record ChecksumForm(Address Address, string Digits);
+
+    private static readonly ChecksumForm?[] s_checksumForms = new ChecksumForm?[256];
 
     private static bool IsMixedCase(ReadOnlySpan<char> digits) =>
         digits.IndexOfAnyInRange('a', 'f') >= 0 && digits.IndexOfAnyInRange('A', 'F') >= 0;

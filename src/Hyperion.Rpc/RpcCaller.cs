@@ -10,9 +10,18 @@ namespace Hyperion.Rpc;
 /// </summary>
 public static class RpcCaller
 {
-    private static readonly AsyncLocal<string?> UntrustedOriginOfFlow = new();
-    private static readonly AsyncLocal<string?> ClientOfFlow = new();
+    // One async-local for both: setting an async-local copies the flow's execution context, once per request here.
+    private static readonly AsyncLocal<CallerOfFlow?> Flow = new();
     private static long s_webSocketCount;
+    private static HttpClientName? s_lastHttpClient;
+
+    private sealed record CallerOfFlow(string? UntrustedOrigin, string? Client);
+
+    private sealed record HttpClientName(IPAddress Address, string Name);
+
+    /// <summary>Sets both <see cref="UntrustedOrigin"/> and <see cref="Client"/> for the current flow (a request's start).</summary>
+    public static void Set(string? untrustedOrigin, string? client) =>
+        Flow.Value = untrustedOrigin is null && client is null ? null : new CallerOfFlow(untrustedOrigin, client);
 
     /// <summary>
     /// Who makes the current request, for per-client budgets (filters): "http:" and the remote address, or "ws:" and
@@ -20,12 +29,27 @@ public static class RpcCaller
     /// </summary>
     public static string? Client
     {
-        get => ClientOfFlow.Value;
-        set => ClientOfFlow.Value = value;
+        get => Flow.Value?.Client;
+        set => Set(UntrustedOrigin, value);
     }
 
-    /// <summary>The <see cref="Client"/> of an HTTP request.</summary>
-    public static string HttpClient(System.Net.IPAddress? remote) => "http:" + (remote?.ToString() ?? "unknown");
+    /// <summary>The <see cref="Client"/> of an HTTP request (the last one's name is reused: clients mostly come from one address).</summary>
+    public static string HttpClient(IPAddress? remote)
+    {
+        if (remote is null)
+        {
+            return "http:unknown";
+        }
+
+        if (s_lastHttpClient is { } last && last.Address.Equals(remote))
+        {
+            return last.Name;
+        }
+
+        var name = new HttpClientName(remote, "http:" + remote);
+        s_lastHttpClient = name;
+        return name.Name;
+    }
 
     /// <summary>A new <see cref="Client"/> for a WebSocket connection: each connection has a budget of its own.</summary>
     public static string NewWebSocketClient() => "ws:" + Interlocked.Increment(ref s_webSocketCount).ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -33,15 +57,16 @@ public static class RpcCaller
     /// <summary>The browser origin of the current request when <c>--cors</c> does not allow it; null for a trusted caller.</summary>
     public static string? UntrustedOrigin
     {
-        get => UntrustedOriginOfFlow.Value;
-        set => UntrustedOriginOfFlow.Value = value;
+        get => Flow.Value?.UntrustedOrigin;
+        set => Set(value, Client);
     }
 
     /// <summary>The untrusted origin of <paramref name="request"/> (see <see cref="Untrusted(string?, string?, IReadOnlyCollection{string})"/>).</summary>
     public static string? Untrusted(Microsoft.AspNetCore.Http.HttpRequest request, IReadOnlyCollection<string> corsOrigins)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return Untrusted(request.Headers.Origin, $"{request.Scheme}://{request.Host}", corsOrigins);
+        string? origin = request.Headers.Origin;
+        return string.IsNullOrEmpty(origin) ? null : Untrusted(origin, $"{request.Scheme}://{request.Host}", corsOrigins);
     }
 
     /// <summary>

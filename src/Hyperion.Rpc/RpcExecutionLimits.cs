@@ -92,13 +92,17 @@ public sealed class RpcExecutionLimits
     private JsonNode? RunInSlot(Func<JsonNode?> work, TimeSpan limit, BatchBudget? batch, bool batchBound, CancellationToken requestAborted)
     {
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        // One token for the EVM to watch, cancelled at the limit or when the client goes away; the thread's last one
+        // is reused when it was not cancelled (a source, its timer and a linked source each call cost more than a
+        // small call's EVM work).
+        CancellationTokenSource abort = t_abort ?? new CancellationTokenSource();
+        t_abort = null;
+        CancellationTokenRegistration clientGone = requestAborted.UnsafeRegister(static source => ((CancellationTokenSource)source!).Cancel(), abort);
         try
         {
-            using var timeout = new CancellationTokenSource();
-            using var abort = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, requestAborted);
             if (limit > TimeSpan.Zero)
             {
-                timeout.CancelAfter(limit);
+                abort.CancelAfter(limit);
             }
 
             try
@@ -113,17 +117,33 @@ public sealed class RpcExecutionLimits
                 abort.Token.ThrowIfCancellationRequested();
                 return result;
             }
-            catch (Exception) when (timeout.IsCancellationRequested)
+            catch (Exception) when (abort.IsCancellationRequested && !requestAborted.IsCancellationRequested)
             {
                 throw batchBound ? batch!.Exhausted() : TimedOut(limit);
             }
         }
         finally
         {
-            batch?.Spend(System.Diagnostics.Stopwatch.GetElapsedTime(started));
+            clientGone.Dispose();
+            TimeSpan elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            // Well before the limit its timer cannot be firing, so a reset source cannot be cancelled late by it.
+            if ((limit == TimeSpan.Zero || elapsed < limit / 2) && abort.TryReset())
+            {
+                t_abort = abort;
+            }
+            else
+            {
+                abort.Dispose();
+            }
+
+            batch?.Spend(elapsed);
             _slots.Release();
         }
     }
+
+    /// <summary>The abort source of this thread's last call, uncancelled and reset (see <see cref="RunInSlot"/>).</summary>
+    [ThreadStatic]
+    private static CancellationTokenSource? t_abort;
 
     /// <summary>
     /// Raises the thread pool's minimum by this instance's slots: each slot may hold a pool thread for up to the

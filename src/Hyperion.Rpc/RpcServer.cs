@@ -1,8 +1,11 @@
+using System.Buffers;
+using System.IO.Pipelines;
 using System.Net.WebSockets;
 using System.Text.Json.Nodes;
 using Hyperion.Core;
 using Hyperion.Core.Crypto;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -10,6 +13,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Net.Http.Headers;
 
 namespace Hyperion.Rpc;
 
@@ -63,12 +67,13 @@ public sealed class RpcServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         if (options.LoggerFactory is { } loggers)
         {
-            builder.Services.AddSingleton(loggers);
+            builder.Services.AddSingleton<ILoggerFactory>(new WithoutRequestDiagnostics(loggers));
         }
         else
         {
             builder.Logging.AddSimpleConsole();
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.Logging.AddFilter(WithoutRequestDiagnostics.Category, LogLevel.None);
         }
 
         builder.WebHost.ConfigureKestrel(k =>
@@ -81,18 +86,32 @@ public sealed class RpcServer : IAsyncDisposable
             }
         });
         builder.WebHost.UseUrls($"http://{options.Host}:{options.Port}");
-        builder.Services.AddCors();
+        CorsPolicy? cors = options.CorsOrigins.Count > 0 ? CorsPolicyOf(options.CorsOrigins) : null;
+        builder.Services.AddCors(o =>
+        {
+            if (cors is not null)
+            {
+                o.AddDefaultPolicy(cors);
+            }
+        });
         var app = builder.Build();
         var dispatcher = new RpcDispatcher(registry, options, options.LoggerFactory?.CreateLogger("Hyperion.Rpc") ?? app.Logger);
 
-        if (options.CorsOrigins.Count > 0)
+        // JSON-RPC over HTTP first, ahead of every other middleware and of routing: a POST to / is most of what the
+        // node serves, and it needs none of them. It applies the CORS policy itself (HttpRpc); the CORS middleware
+        // still answers the preflight OPTIONS and serves the other routes.
+        var http = new HttpRpc(dispatcher, options, cors, cors is null ? null : app.Services.GetRequiredService<ICorsService>());
+        app.Use(next => context => HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Value == "/"
+            ? http.ServeAsync(context)
+            : next(context));
+        if (cors is not null)
         {
             // Answers preflight OPTIONS itself and adds Access-Control-Allow-Origin to the answers (anvil's --cors default is "*").
-            app.UseCors(policy => (options.CorsOrigins.Contains("*") ? policy.AllowAnyOrigin() : policy.WithOrigins([.. options.CorsOrigins]))
-                .AllowAnyHeader().WithMethods("GET", "POST").SetPreflightMaxAge(TimeSpan.FromHours(1)));
+            app.UseCors();
         }
 
         app.UseWebSockets();
+        app.UseRouting(); // here, after the JSON-RPC POSTs, rather than first in the pipeline where WebApplication puts it otherwise
         app.MapGet("/health", () => Results.Text("ok"));
         if (options.Metrics is { } metrics)
         {
@@ -113,48 +132,9 @@ public sealed class RpcServer : IAsyncDisposable
             }
 
             // A browser sends its Origin on the upgrade and nothing stops a foreign page from connecting.
-            RpcCaller.UntrustedOrigin = RpcCaller.Untrusted(context.Request, options.CorsOrigins);
-            RpcCaller.Client = RpcCaller.NewWebSocketClient();
+            RpcCaller.Set(RpcCaller.Untrusted(context.Request, options.CorsOrigins), RpcCaller.NewWebSocketClient());
             using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
             await ServeWebSocketAsync(socket, dispatcher, options, context.RequestAborted).ConfigureAwait(false);
-        });
-        app.MapPost("/", async (HttpContext context) =>
-        {
-            if (!IsJsonContentType(context.Request.ContentType))
-            {
-                // A browser sends text/plain, form or multipart bodies cross-origin without a CORS preflight: only
-                // JSON (which needs one) may reach the methods.
-                context.Response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
-                await WriteJsonAsync(context, """{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"invalid content type, only application/json is supported"}}"""u8.ToArray()).ConfigureAwait(false);
-                return;
-            }
-
-            using var body = new PooledBufferWriter((int)Math.Min(context.Request.ContentLength ?? 0, options.MaxRequestBodyBytes));
-            try
-            {
-                await ReadBodyAsync(context.Request, body, options.MaxRequestBodyBytes, context.RequestAborted).ConfigureAwait(false);
-            }
-            catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-            {
-                context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-                await WriteJsonAsync(context, """{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"request body too large"}}"""u8.ToArray()).ConfigureAwait(false);
-                return;
-            }
-
-            RpcCaller.UntrustedOrigin = RpcCaller.Untrusted(context.Request, options.CorsOrigins);
-            RpcCaller.Client = RpcCaller.HttpClient(context.Connection.RemoteIpAddress);
-
-            long started = System.Diagnostics.Stopwatch.GetTimestamp();
-            using var response = new PooledBufferWriter(256);
-            bool answered = await dispatcher.DispatchAsync(body.WrittenMemory, response, context.RequestAborted).ConfigureAwait(false);
-            options.OnRequestCompleted?.Invoke(System.Diagnostics.Stopwatch.GetElapsedTime(started));
-            if (!answered)
-            {
-                context.Response.StatusCode = StatusCodes.Status200OK;
-                return;
-            }
-
-            await WriteJsonAsync(context, response.WrittenMemory).ConfigureAwait(false);
         });
 
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -246,35 +226,141 @@ public sealed class RpcServer : IAsyncDisposable
                mediaType.Equals("application/jsonrequest", StringComparison.OrdinalIgnoreCase);
     }
 
-    /// <summary>Reads the whole body into <paramref name="body"/> (sized by Content-Length when it is given).</summary>
-    private static async ValueTask ReadBodyAsync(HttpRequest request, PooledBufferWriter body, long limit, CancellationToken cancellationToken)
+    /// <summary>The --cors policy: any origin for "*", else the listed ones; GET and POST with any header; preflight answers cached for an hour.</summary>
+    private static CorsPolicy CorsPolicyOf(IReadOnlyList<string> origins)
     {
-        if (request.ContentLength > limit)
-        {
-            throw new BadHttpRequestException("request body too large", StatusCodes.Status413PayloadTooLarge);
-        }
+        var policy = new CorsPolicyBuilder();
+        (origins.Contains("*") ? policy.AllowAnyOrigin() : policy.WithOrigins([.. origins]))
+            .AllowAnyHeader().WithMethods("GET", "POST").SetPreflightMaxAge(TimeSpan.FromHours(1));
+        return policy.Build();
+    }
 
-        // Kestrel enforces the limit on a body without a Content-Length (MaxRequestBodySize) as it is read. With one,
-        // the buffer was rented for it and the read stops at its end (no read for the end of the stream, which would
-        // need room past it).
-        long? expected = request.ContentLength;
-        while (expected is null || body.WrittenCount < expected)
+    /// <summary>JSON-RPC by HTTP POST to /: a request (or a batch) in the body, its response in the answer's.</summary>
+    private sealed class HttpRpc(RpcDispatcher dispatcher, RpcServerOptions options, CorsPolicy? cors, ICorsService? corsService)
+    {
+        public async Task ServeAsync(HttpContext context)
         {
-            int read = await request.Body.ReadAsync(body.GetMemory(expected is null ? 4096 : 1), cancellationToken).ConfigureAwait(false);
-            if (read == 0)
+            HttpRequest request = context.Request;
+            if (cors is not null && request.Headers.ContainsKey(HeaderNames.Origin))
             {
+                // What the CORS middleware does for a request that is not a preflight: the headers that let the page read the answer.
+                corsService!.ApplyResult(corsService.EvaluatePolicy(context, cors), context.Response);
+            }
+
+            if (!IsJsonContentType(request.ContentType))
+            {
+                // A browser sends text/plain, form or multipart bodies cross-origin without a CORS preflight: only
+                // JSON (which needs one) may reach the methods.
+                context.Response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
+                await WriteJsonAsync(context, """{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"invalid content type, only application/json is supported"}}"""u8.ToArray()).ConfigureAwait(false);
                 return;
             }
 
-            body.Advance(read);
+            if (request.ContentLength > options.MaxRequestBodyBytes)
+            {
+                await BodyTooLargeAsync(context).ConfigureAwait(false);
+                return;
+            }
+
+            PipeReader reader = request.BodyReader;
+            ReadResult read;
+            try
+            {
+                read = await ReadBodyAsync(reader, request.ContentLength, context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            {
+                // Kestrel enforces the limit (MaxRequestBodySize) on a body without a Content-Length as it is read.
+                await BodyTooLargeAsync(context).ConfigureAwait(false);
+                return;
+            }
+
+            try
+            {
+                RpcCaller.Set(RpcCaller.Untrusted(request, options.CorsOrigins), RpcCaller.HttpClient(context.Connection.RemoteIpAddress));
+                using var response = new PooledBufferWriter(256);
+                long started = System.Diagnostics.Stopwatch.GetTimestamp();
+                bool answered;
+                if (read.Buffer.IsSingleSegment)
+                {
+                    // Parsed where Kestrel received it: the body is consumed only once the dispatch is done with it.
+                    answered = await dispatcher.DispatchAsync(read.Buffer.First, response, context.RequestAborted).ConfigureAwait(false);
+                }
+                else
+                {
+                    using var body = new PooledBufferWriter((int)read.Buffer.Length);
+                    int length = (int)read.Buffer.Length;
+                    read.Buffer.CopyTo(body.GetSpan(length));
+                    body.Advance(length);
+                    answered = await dispatcher.DispatchAsync(body.WrittenMemory, response, context.RequestAborted).ConfigureAwait(false);
+                }
+
+                options.OnRequestCompleted?.Invoke(System.Diagnostics.Stopwatch.GetElapsedTime(started));
+                if (!answered)
+                {
+                    context.Response.StatusCode = StatusCodes.Status200OK;
+                    return;
+                }
+
+                await WriteJsonAsync(context, response.WrittenMemory).ConfigureAwait(false);
+            }
+            finally
+            {
+                reader.AdvanceTo(read.Buffer.End);
+            }
+        }
+
+        private static Task BodyTooLargeAsync(HttpContext context)
+        {
+            context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+            return WriteJsonAsync(context, """{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"request body too large"}}"""u8.ToArray());
+        }
+
+        /// <summary>
+        /// Waits until the whole body is buffered (its Content-Length, or the end of a body without one) and consumes
+        /// none of it: the caller advances the reader past it once done with it.
+        /// </summary>
+        private static async ValueTask<ReadResult> ReadBodyAsync(PipeReader reader, long? contentLength, CancellationToken cancellationToken)
+        {
+            while (true)
+            {
+                ReadResult read = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                if (read.IsCompleted || read.IsCanceled || (contentLength is long length && read.Buffer.Length >= length))
+                {
+                    return read;
+                }
+
+                reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+            }
         }
     }
 
-    private static Task WriteJsonAsync(HttpContext context, ReadOnlyMemory<byte> json)
+    private static async Task WriteJsonAsync(HttpContext context, ReadOnlyMemory<byte> json)
     {
         context.Response.ContentType = "application/json";
         context.Response.ContentLength = json.Length;
-        return context.Response.Body.WriteAsync(json, context.RequestAborted).AsTask();
+        await context.Response.BodyWriter.WriteAsync(json, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The node's loggers without ASP.NET Core's request diagnostics (its "request starting/finished" lines): while
+    /// that logger is on at any level, the host opens a log scope and starts an <see cref="System.Diagnostics.Activity"/>
+    /// for every request, which is a large part of the server's own cost for a small request. Errors of the
+    /// application still reach the log through Kestrel's logger, and a failure to start is thrown to the caller.
+    /// </summary>
+    private sealed class WithoutRequestDiagnostics(ILoggerFactory loggers) : ILoggerFactory
+    {
+        public const string Category = "Microsoft.AspNetCore.Hosting.Diagnostics";
+
+        public ILogger CreateLogger(string categoryName) =>
+            categoryName == Category ? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance : loggers.CreateLogger(categoryName);
+
+        public void AddProvider(ILoggerProvider provider) => loggers.AddProvider(provider);
+
+        /// <summary>Nothing: the factory is the node's, which disposes of it.</summary>
+        public void Dispose()
+        {
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -63,6 +63,45 @@ public class Hash256Tests
         Assert.Equal(hash, upper);
     }
 
+    [Fact]
+    public void A_known_checksum_form_still_rejects_every_other_casing()
+    {
+        // The checksum forms parsed last are kept (a Keccak each): once the right form is known, a wrong casing of
+        // the same address, and of addresses sharing its slot in the table, must still fail.
+        const string good = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
+        Assert.True(Address.TryParse(good, out Address address));
+        for (int i = 2; i < good.Length; i++)
+        {
+            char c = good[i];
+            if (!char.IsLetter(c))
+            {
+                continue;
+            }
+
+            string flipped = good[..i] + (char.IsUpper(c) ? char.ToLowerInvariant(c) : char.ToUpperInvariant(c)) + good[(i + 1)..];
+            bool mixed = flipped[2..].Any(char.IsUpper) && flipped[2..].Any(char.IsLower);
+            Assert.Equal(!mixed, Address.TryParse(flipped, out _));
+        }
+
+        for (int n = 0; n < 2000; n++)
+        {
+            var other = new Address(Hyperion.Core.Crypto.Keccak256.Hash(BitConverter.GetBytes(n)).ToArray().AsSpan(0, Address.Size));
+            string form = other.ToChecksumString();
+            Assert.True(Address.TryParse(form, out Address parsed));
+            Assert.Equal(other, parsed);
+            int letter = form.IndexOfAny("abcdefABCDEF".ToCharArray(), 2);
+            string flipped = form[..letter] + (char)(form[letter] ^ 0x20) + form[(letter + 1)..];
+            if (flipped[2..].Any(char.IsUpper) && flipped[2..].Any(char.IsLower))
+            {
+                Assert.False(Address.TryParse(flipped, out _));
+            }
+        }
+
+        Assert.True(Address.TryParse(good, out Address again));
+        Assert.Equal(address, again);
+        Assert.False(Address.TryParse("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD", out _));
+    }
+
     [Theory]
     [InlineData("0x1234")]
     [InlineData("0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b42g")]

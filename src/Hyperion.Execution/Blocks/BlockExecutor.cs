@@ -108,9 +108,22 @@ public sealed class BlockExecutor(ChainSpec spec, ChainPrecompiles? precompiles 
     public BlockEnvironment CallEnvironment(BlockHeader parent, IBlockHashProvider? blockHashes)
     {
         ArgumentNullException.ThrowIfNull(parent);
+        // Calls come many to one head: the environment (and the processor for it) is made once per head.
+        if (_lastCallContext is { } last && ReferenceEquals(last.Parent, parent) && ReferenceEquals(last.BlockHashes, blockHashes))
+        {
+            return last.Environment;
+        }
+
         BlockEnvironment next = Environment(parent, blockHashes) with { Number = parent.Number + 1, Timestamp = parent.Timestamp + 1 };
-        return next with { Fork = Spec.ForkAt(next.Number, next.Timestamp), BaseFee = UInt256.Zero };
+        next = next with { Fork = Spec.ForkAt(next.Number, next.Timestamp), BaseFee = UInt256.Zero };
+        _lastCallContext = new CallContext(parent, blockHashes, next, Processor(next, Precompiles.For(next.Fork)));
+        return next;
     }
+
+    /// <summary>The call environment last made (headers and environments are immutable, so it can be shared by threads) and its processor.</summary>
+    private sealed record CallContext(BlockHeader Parent, IBlockHashProvider? BlockHashes, BlockEnvironment Environment, TransactionProcessor Processor);
+
+    private CallContext? _lastCallContext;
 
     public BlockExecution Execute(BlockInput block, IStateReader parentState, BlockExecutionMode mode)
     {
@@ -258,9 +271,37 @@ public sealed class BlockExecutor(ChainSpec spec, ChainPrecompiles? precompiles 
     {
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(state);
-        var world = new WorldState(state) { AccessRecorder = accesses };
-        return Processor(environment, Precompiles.For(environment.Fork)).Call(world, tx, sender, tracer);
+        TransactionProcessor processor = _lastCallContext is { } last && ReferenceEquals(last.Environment, environment)
+            ? last.Processor
+            : Processor(environment, Precompiles.For(environment.Fork));
+        if (tracer is not null)
+        {
+            // A tracer may read the world state after the call: it gets one of its own.
+            return processor.Call(new WorldState(state) { AccessRecorder = accesses }, tx, sender, tracer);
+        }
+
+        // A world state per thread, reset for each call: a new one (a dozen collections, the journal grown entry by
+        // entry) was most of what a small eth_call allocated. Taken off the thread while in use, so a call made
+        // within a call would get a new one.
+        WorldState world = t_callWorld ?? new WorldState(state);
+        t_callWorld = null;
+        world.Reset(state);
+        world.AccessRecorder = accesses;
+        try
+        {
+            return processor.Call(world, tx, sender);
+        }
+        finally
+        {
+            world.Reset(NoState); // holds on to no state, code or recorder between calls
+            t_callWorld = world;
+        }
     }
+
+    [ThreadStatic]
+    private static WorldState? t_callWorld;
+
+    private static readonly InMemoryStateReader NoState = new();
 
     internal TransactionProcessor Processor(BlockEnvironment environment, PrecompileTable precompiles) =>
         new(environment, Spec.BlobScheduleAt(environment.Number, environment.Timestamp), precompiles, _handler);

@@ -273,6 +273,24 @@ public sealed class EthModuleTests : IDisposable
     }
 
     [Fact]
+    public void A_call_sees_nothing_of_the_calls_before_it()
+    {
+        // Calls reuse one world state per thread (reset for each): what one call wrote, warmed or was given by an
+        // override must not be there for the next.
+        Invoke(5); // slot 0 of the contract holds 5
+        const string WriteThenRead = "0x602a60005560005460005260206000f3"; // slot 0 := 42, returns slot 0
+        const string ReadSlot0 = "0x60005460005260206000f3";
+        string slot0 = Word(0);
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal(Word(42), _chain.Call("eth_call", $$$"""[{"to":"{{{Contract}}}"},"latest",{"{{{Contract}}}":{"code":"{{{WriteThenRead}}}"}}]""").GetString());
+            Assert.Equal(Word(5), _chain.Call("eth_call", $$$"""[{"to":"{{{Contract}}}"},"latest",{"{{{Contract}}}":{"code":"{{{ReadSlot0}}}"}}]""").GetString());
+            Assert.Equal(Word(7), _chain.Call("eth_call", $$$$"""[{"to":"{{{{Contract}}}}"},"latest",{"{{{{Contract}}}}":{"code":"{{{{ReadSlot0}}}}","stateDiff":{"{{{{slot0}}}}":"{{{{Word(7)}}}}"}}}]""").GetString());
+            Assert.Equal(Word(5), _chain.Call("eth_call", $$$"""[{"to":"{{{Contract}}}"},"latest",{"{{{Contract}}}":{"code":"{{{ReadSlot0}}}"}}]""").GetString());
+        }
+    }
+
+    [Fact]
     public void State_overrides_apply_to_calls_and_estimates()
     {
         Invoke(5); // slot 0 of the contract holds 5
