@@ -33,20 +33,13 @@ import { startNode, devKeys, batch } from '../lib/node.mjs';
 import { Worker } from 'node:worker_threads';
 import { rpcWith } from '../lib/http-rpc.mjs';
 
-if (process.argv.includes('--help') || process.argv.includes('-h')) {
-  const source = fs.readFileSync(new URL(import.meta.url), 'utf8');
-  const lines = source.split('\n');
-  console.log(lines.slice(0, lines.findIndex((line) => !line.startsWith('//'))).map((line) => line.slice(3)).join('\n'));
-  process.exit(0);
-}
-
 // The usage is this file's opening comment: --help prints it; an unknown or incomplete option names itself and exits 2.
 function usage() {
   const text = fs.readFileSync(new URL(import.meta.url), 'utf8');
   return text.slice(0, text.indexOf('\nimport ')).split('\n').map((line) => line.replace(/^\/\/ ?/, '')).join('\n');
 }
 const knownOptions = new Set(['txs', 'senders', 'seconds', 'concurrency', 'durable', 'preconfirm', 'interval-samples',
-  'transport', 'hyperion', 'reads', 'url', 'reads-only', 'rounds', 'clients']);
+  'transport', 'hyperion', 'reads', 'url', 'pid', 'reads-only', 'rounds', 'warmup', 'methods', 'clients', 'client']);
 const args = {};
 const hyperionCheckouts = [];
 for (let i = 2; i < process.argv.length; i += 2) {
