@@ -81,6 +81,13 @@ public interface IEvmHost : IPrecompileContext
     /// <summary>EIP-2929: marks the slot warm; true when it was cold before.</summary>
     bool WarmStorage(in Address address, in UInt256 key);
 
+    /// <summary>SLOAD: <see cref="WarmStorage"/> (its result in <paramref name="wasCold"/>), then the slot's current value.</summary>
+    UInt256 LoadStorage(in Address address, in UInt256 key, out bool wasCold)
+    {
+        wasCold = WarmStorage(address, key);
+        return GetStorage(address, key);
+    }
+
     void AddLog(Log log);
 
     /// <summary>The refund counter (may go negative inside a frame).</summary>

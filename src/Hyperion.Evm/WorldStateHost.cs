@@ -66,6 +66,8 @@ public sealed class WorldStateHost : IEvmHost
 
     public bool WarmStorage(in Address address, in UInt256 key) => _state.WarmStorage(address, key);
 
+    public UInt256 LoadStorage(in Address address, in UInt256 key, out bool wasCold) => _state.LoadStorage(address, key, out wasCold);
+
     public void AddLog(Log log) => _state.AddLog(log);
 
     public long Refund => _state.Refund;

@@ -79,6 +79,16 @@ public interface IWorldState
     /// <summary>EIP-2929: marks the slot warm; true when it was cold before this call.</summary>
     bool WarmStorage(in Address address, in UInt256 key);
 
+    /// <summary>
+    /// SLOAD's two steps in one call: <see cref="WarmStorage"/> (its result in <paramref name="wasCold"/>), then the
+    /// slot's current value. An implementation may answer a repeated load from a cache.
+    /// </summary>
+    UInt256 LoadStorage(in Address address, in UInt256 key, out bool wasCold)
+    {
+        wasCold = WarmStorage(address, key);
+        return GetStorage(address, key);
+    }
+
     void AddLog(Log log);
 
     /// <summary>Logs emitted so far in the current transaction (reverted frames' logs are gone).</summary>

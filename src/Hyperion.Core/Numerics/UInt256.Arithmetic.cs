@@ -168,6 +168,18 @@ public readonly partial struct UInt256
             ShiftRight(in a, b.BitLength - 1, out result);
             return;
         }
+        if (b.IsUInt64)
+        {
+            // One-limb divisor (fixed-point scales): a hardware 128-by-64 DIV per significant dividend limb.
+            DivideBySmall(in a, b.U0, out result);
+            return;
+        }
+        if ((a.U2 | a.U3) == 0)
+        {
+            // Both below 2^128 and b ≥ 2^64, so the quotient fits in one limb.
+            result = new UInt256(DivideWide128(new UInt128(a.U1, a.U0), new UInt128(b.U1, b.U0), out _));
+            return;
+        }
         UInt256 quotient;
         DivideRemainder(in a, in b, &quotient, null);
         result = quotient;
@@ -197,6 +209,17 @@ public readonly partial struct UInt256
             // a mod 2^k keeps the low k bits.
             Subtract(in b, in One, out UInt256 lowBits);
             And(in a, in lowBits, out result);
+            return;
+        }
+        if (b.IsUInt64)
+        {
+            result = new UInt256(DivideBySmall(in a, b.U0, out _));
+            return;
+        }
+        if ((a.U2 | a.U3) == 0)
+        {
+            DivideWide128(new UInt128(a.U1, a.U0), new UInt128(b.U1, b.U0), out UInt128 wideRemainder);
+            result = new UInt256((ulong)wideRemainder, (ulong)(wideRemainder >> 64));
             return;
         }
         UInt256 remainder;

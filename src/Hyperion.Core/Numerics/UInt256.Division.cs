@@ -278,6 +278,58 @@ public readonly partial struct UInt256
         return new UInt256(r[0], r[1], r[2], r[3]);
     }
 
+    /// <summary>
+    /// value / divisor for a one-limb divisor (not zero); returns the remainder. Zero top limbs are skipped, so a
+    /// 128-bit dividend costs two hardware DIVs.
+    /// </summary>
+    private static ulong DivideBySmall(in UInt256 value, ulong divisor, out UInt256 quotient)
+    {
+        ulong rest = 0;
+        ulong q3 = 0;
+        ulong q2 = 0;
+        if (value.U3 != 0)
+        {
+            q3 = DivideRemainder128(0, value.U3, divisor, out rest);
+        }
+
+        if ((value.U3 | value.U2) != 0)
+        {
+            q2 = DivideRemainder128(rest, value.U2, divisor, out rest);
+        }
+
+        ulong q1 = DivideRemainder128(rest, value.U1, divisor, out rest);
+        ulong q0 = DivideRemainder128(rest, value.U0, divisor, out rest);
+        quotient = new UInt256(q0, q1, q2, q3);
+        return rest;
+    }
+
+    /// <summary>
+    /// a / b and a mod b for b ≥ 2^64, where the quotient fits in 64 bits (Hacker's Delight, 2nd ed., 9-5 "divDu",
+    /// one limb wider): the top limb of the normalized divisor into a / 2 by one hardware DIV, which cannot overflow as
+    /// a / 2 &lt; 2^127; scaled back, the estimate is the quotient or one too small, and one comparison corrects it.
+    /// </summary>
+    private static ulong DivideWide128(UInt128 a, UInt128 b, out UInt128 remainder)
+    {
+        int shift = BitOperations.LeadingZeroCount((ulong)(b >> 64));
+        ulong divisorTop = (ulong)((b << shift) >> 64);
+        UInt128 half = a >> 1;
+        ulong estimate = DivideRemainder128((ulong)(half >> 64), (ulong)half, divisorTop, out _);
+        ulong quotient = (ulong)(((UInt128)estimate << shift) >> 63);
+        if (quotient != 0)
+        {
+            quotient--;
+        }
+
+        remainder = a - quotient * b;
+        if (remainder >= b)
+        {
+            quotient++;
+            remainder -= b;
+        }
+
+        return quotient;
+    }
+
     /// <summary>(high : low) / divisor for high &lt; divisor (so the quotient fits in 64 bits).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong DivideRemainder128(ulong high, ulong low, ulong divisor, out ulong remainder)

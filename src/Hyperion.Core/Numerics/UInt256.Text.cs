@@ -161,15 +161,4 @@ public readonly partial struct UInt256
         }
         return new string(buffer[..position]);
     }
-
-    /// <summary>value / divisor for a one-limb divisor (not zero); returns the remainder.</summary>
-    private static ulong DivideBySmall(in UInt256 value, ulong divisor, out UInt256 quotient)
-    {
-        ulong q3 = DivideRemainder128(0, value.U3, divisor, out ulong rest);
-        ulong q2 = DivideRemainder128(rest, value.U2, divisor, out rest);
-        ulong q1 = DivideRemainder128(rest, value.U1, divisor, out rest);
-        ulong q0 = DivideRemainder128(rest, value.U0, divisor, out rest);
-        quotient = new UInt256(q0, q1, q2, q3);
-        return rest;
-    }
 }

@@ -122,15 +122,16 @@ internal static partial class Instructions
     public static StepResult SLoad(ref InstructionContext c)
     {
         ref UInt256 key = ref c.Stack[c.Sp - 1];
-        Address address = c.Frame.Message.Address;
-        long cost = c.Host.WarmStorage(address, key) ? GasCost.ColdSload : GasCost.WarmAccess;
+        // Warming before the gas check is harmless: running out of gas reverts the frame, which undoes the warming.
+        UInt256 value = c.Host.LoadStorage(c.Frame.Message.Address, key, out bool wasCold);
+        long cost = wasCold ? GasCost.ColdSload : GasCost.WarmAccess;
         if (c.Gas < cost)
         {
             return StepResult.OutOfGas;
         }
 
         c.Gas -= cost;
-        key = c.Host.GetStorage(address, key);
+        key = value;
         return StepResult.Continue;
     }
 
@@ -152,8 +153,8 @@ internal static partial class Instructions
         Address address = c.Frame.Message.Address;
         ref readonly UInt256 key = ref c.Stack[c.Sp - 1];
         ref readonly UInt256 newValue = ref c.Stack[c.Sp - 2];
-        long cost = host.WarmStorage(address, key) ? GasCost.ColdSload : 0;
-        UInt256 current = host.GetStorage(address, key);
+        UInt256 current = host.LoadStorage(address, key, out bool wasCold);
+        long cost = wasCold ? GasCost.ColdSload : 0;
         if (current == newValue)
         {
             cost += GasCost.WarmAccess;

@@ -62,6 +62,8 @@ internal sealed class DeferredCreditState(WorldState inner) : IWorldState
 
     public UInt256 GetStorage(in Address address, in UInt256 key) => Use(address).GetStorage(address, key);
 
+    public UInt256 LoadStorage(in Address address, in UInt256 key, out bool wasCold) => Use(address).LoadStorage(address, key, out wasCold);
+
     public UInt256 GetOriginalStorage(in Address address, in UInt256 key) => Use(address).GetOriginalStorage(address, key);
 
     public void SetStorage(in Address address, in UInt256 key, in UInt256 value) => Use(address).SetStorage(address, key, value);

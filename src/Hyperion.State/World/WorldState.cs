@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Hyperion.Core;
 using Hyperion.Core.Crypto;
 
@@ -41,6 +42,22 @@ public sealed class WorldState : IWorldState
     /// <summary>Account objects a reset world state keeps for reuse, and the most slots (written or cached) one may hold to be kept: clearing a large dictionary costs more than a new one.</summary>
     private const int MaxSpareObjects = 256;
     private const int MaxSpareStorage = 64;
+
+    // SLOAD's fast path: slots known warm in this transaction, with their current value, in a direct-mapped table
+    // indexed by a mix of address and key. A repeated SLOAD of a slot then costs an index and two compares instead of
+    // the warm-set insert, the account lookup and one or two storage-dictionary lookups (each hashing 20–52 bytes).
+    // An entry is valid while its epoch is the current one: SetStorage keeps a cached slot's value current, and every
+    // change the table does not follow slot by slot (a revert, an account replaced or deleted, the end of the
+    // transaction, an access recorder set) starts a new epoch. A hit or a miss never changes a result; colliding
+    // slots only evict each other, so chosen keys can make loads miss but not slow. The table starts small and doubles
+    // (up to MaxSlotCacheBits) when evictions outnumber its entries: snailtracer reads ~340 slots over and over.
+    private SlotCacheEntry[]? _slotCache;
+    private int _slotCacheEpoch = 1;
+    private int _slotCacheBits;
+    private int _slotCacheEvictions;
+    private const int MinSlotCacheBits = 6;
+    private const int MaxSlotCacheBits = 11;
+    private AccessRecorder? _accessRecorder;
 
     public WorldState(IStateReader reader)
         : this(reader, 0)
@@ -186,6 +203,51 @@ public sealed class WorldState : IWorldState
 
     public UInt256 GetStorage(in Address address, in UInt256 key) => ReadStorage(Get(address), address, key);
 
+    public UInt256 LoadStorage(in Address address, in UInt256 key, out bool wasCold)
+    {
+        SlotCacheEntry[]? cache = _slotCache;
+        if (cache is not null)
+        {
+            ref SlotCacheEntry cached = ref cache[SlotCacheIndex(address, key, _slotCacheBits)];
+            if (cached.Epoch == _slotCacheEpoch && cached.Key == key && cached.Address == address)
+            {
+                wasCold = false;
+                return cached.Value;
+            }
+        }
+
+        wasCold = WarmStorage(address, key);
+        UInt256 value = ReadStorage(Get(address), address, key);
+        if (_accessRecorder is null)
+        {
+            // With a recorder every load goes through WarmStorage, which records it.
+            CacheSlot(address, key, value);
+        }
+
+        return value;
+    }
+
+    private void CacheSlot(in Address address, in UInt256 key, in UInt256 value)
+    {
+        if (_slotCache is null)
+        {
+            _slotCacheBits = MinSlotCacheBits;
+            _slotCache = new SlotCacheEntry[1 << _slotCacheBits];
+        }
+
+        ref SlotCacheEntry entry = ref _slotCache[SlotCacheIndex(address, key, _slotCacheBits)];
+        if (entry.Epoch == _slotCacheEpoch && ++_slotCacheEvictions > _slotCache.Length && _slotCacheBits < MaxSlotCacheBits)
+        {
+            // Thrashing: a table twice the size, empty (the slots load into it again).
+            _slotCacheBits++;
+            _slotCache = new SlotCacheEntry[1 << _slotCacheBits];
+            _slotCacheEvictions = 0;
+            entry = ref _slotCache[SlotCacheIndex(address, key, _slotCacheBits)];
+        }
+
+        entry = new SlotCacheEntry(address, key, value, _slotCacheEpoch);
+    }
+
     public UInt256 GetOriginalStorage(in Address address, in UInt256 key) =>
         _originalStorage.TryGetValue((address, key), out UInt256 original) ? original : GetStorage(address, key);
 
@@ -202,6 +264,14 @@ public sealed class WorldState : IWorldState
         bool hadEntry = account.Storage.ContainsKey(key);
         _journal.Add(new JournalEntry(JournalKind.Storage, address) { Key = key, Value = current, Flag = hadEntry });
         account.Storage[key] = value;
+        if (_slotCache is { } cache)
+        {
+            ref SlotCacheEntry cached = ref cache[SlotCacheIndex(address, key, _slotCacheBits)];
+            if (cached.Epoch == _slotCacheEpoch && cached.Key == key && cached.Address == address)
+            {
+                cached = cached with { Value = value };
+            }
+        }
     }
 
     public bool HasStorage(in Address address)
@@ -243,11 +313,20 @@ public sealed class WorldState : IWorldState
     // ---- transaction substate
 
     /// <summary>When set, also receives every account and slot warmed from now on (see <see cref="World.AccessRecorder"/>).</summary>
-    public AccessRecorder? AccessRecorder { get; set; }
+    public AccessRecorder? AccessRecorder
+    {
+        get => _accessRecorder;
+        set
+        {
+            // Loads answered by the slot cache would skip the recorder.
+            _accessRecorder = value;
+            InvalidateSlotCache();
+        }
+    }
 
     public bool WarmAccount(in Address address)
     {
-        AccessRecorder?.RecordAccount(address);
+        _accessRecorder?.RecordAccount(address);
         if (!_warmAccounts.Add(address))
         {
             return false;
@@ -259,7 +338,7 @@ public sealed class WorldState : IWorldState
 
     public bool WarmStorage(in Address address, in UInt256 key)
     {
-        AccessRecorder?.RecordSlot(address, key);
+        _accessRecorder?.RecordSlot(address, key);
         if (!_warmSlots.Add((address, key)))
         {
             return false;
@@ -318,6 +397,12 @@ public sealed class WorldState : IWorldState
             throw new ArgumentOutOfRangeException(nameof(snapshot), snapshot, $"journal holds {_journal.Count} entries");
         }
 
+        if (snapshot == _journal.Count)
+        {
+            return;
+        }
+
+        InvalidateSlotCache();
         for (int i = _journal.Count - 1; i >= snapshot; i--)
         {
             Undo(_journal[i]);
@@ -351,6 +436,7 @@ public sealed class WorldState : IWorldState
     /// <summary>Empties the journal and the transaction substate.</summary>
     private void ClearTransaction()
     {
+        InvalidateSlotCache();
         _journal.Clear();
         _warmAccounts.Clear();
         _warmSlots.Clear();
@@ -469,15 +555,35 @@ public sealed class WorldState : IWorldState
     private void Replace(in Address address, StateObject replacement)
     {
         _journal.Add(new JournalEntry(JournalKind.Replace, address) { Previous = Get(address) });
+        InvalidateSlotCache();
         _objects[address] = replacement;
         _dirty.Add(address);
     }
 
     private void Delete(in Address address)
     {
+        InvalidateSlotCache();
         _objects[address] = NewObject().AsMissing();
         _dirty.Add(address);
     }
+
+    /// <summary>Empties the slot cache by starting a new epoch (clearing the table only when the counter wraps).</summary>
+    private void InvalidateSlotCache()
+    {
+        if (++_slotCacheEpoch == int.MaxValue)
+        {
+            if (_slotCache is { } cache)
+            {
+                Array.Clear(cache);
+            }
+
+            _slotCacheEpoch = 1;
+        }
+    }
+
+    /// <summary>Fibonacci hashing of the key's limbs and the address's last 8 bytes: small slot numbers and hashed keys spread alike.</summary>
+    private static int SlotCacheIndex(in Address address, in UInt256 key, int bits) =>
+        (int)(((key.U0 ^ key.U1 ^ key.U2 ^ key.U3 ^ MemoryMarshal.Read<ulong>(address.Bytes[12..])) * 0x9E37_79B9_7F4A_7C15UL) >> (64 - bits));
 
     private UInt256 ReadStorage(StateObject account, in Address address, in UInt256 key)
     {
@@ -612,6 +718,8 @@ public sealed class WorldState : IWorldState
         /// <summary>Replace: the previous <see cref="StateObject"/>; Code: a <see cref="CodeUndo"/>.</summary>
         public object? Previous { get; init; }
     }
+
+    private readonly record struct SlotCacheEntry(Address Address, UInt256 Key, UInt256 Value, int Epoch);
 
     private sealed record CodeUndo(Hash256 CodeHash, byte[]? Code, bool CodeChanged);
 

@@ -106,7 +106,54 @@ public class UInt256ArithmeticTests
     }
 
     [Fact]
-    public void SignedDivide_and_SignedMod_match_BigInteger() => Pair.Sample((a, b) =>
+    public void SignedDivide_and_SignedMod_match_BigInteger() => Pair.Sample(CheckSignedDivision, iter: Iterations);
+
+    /// <summary>
+    /// Magnitudes of 0..130 bits built from boundary limbs, as is or negated: the operands of the one-limb-divisor and
+    /// 128-bit fast paths of DIV/MOD, and of SDIV/SMOD on small negative values (fixed-point code).
+    /// </summary>
+    private static readonly Gen<UInt256> Narrow = Gen.Select(
+        Gen.Frequency((2, Gen.ULong), (2, Gen.OneOf(SpecialLimbs))),
+        Gen.Frequency((2, Gen.ULong), (2, Gen.OneOf(SpecialLimbs))),
+        Gen.Frequency((3, Gen.Int[0, 130]), (2, Gen.OneOf(1, 63, 64, 65, 127, 128, 129))),
+        Gen.Bool,
+        (low, high, bits, negate) =>
+        {
+            BigInteger magnitude = (new BigInteger(low) | (new BigInteger(high) << 64) | (BigInteger.One << 128)) & ((BigInteger.One << bits) - 1);
+            return FromBig(negate ? -magnitude : magnitude);
+        });
+
+    /// <summary>Narrow pairs, often with the divisor a shifted or nearby copy of the dividend (quotients near 1 and 2^64).</summary>
+    private static readonly Gen<(UInt256, UInt256)> NarrowPair = Gen.Frequency(
+        (4, Gen.Select(Narrow, Narrow)),
+        (2, Gen.Select(Narrow, Gen.Int[1, 70]).Select((a, shift) => (a, FromBig(Big(a) >> shift)))),
+        (1, Gen.Select(Narrow, Gen.Int[-2, 2]).Select((a, delta) => (a, FromBig(Big(a) + delta)))),
+        (1, Gen.Select(Narrow, Gen.OneOf(UInt256.One, UInt256.MaxValue, new UInt256(0, 0, 0, 0x8000_0000_0000_0000)))));
+
+    [Fact]
+    public void Division_of_narrow_operands_matches_BigInteger() => NarrowPair.Sample((a, b) =>
+    {
+        CheckDivision(a, b);
+        CheckSignedDivision(a, b);
+    }, iter: 50_000);
+
+    [Theory]
+    [InlineData("0xffffffffffffffffffffffffffffffff", "0x10000000000000000")]
+    [InlineData("0xffffffffffffffffffffffffffffffff", "0x1ffffffffffffffff")]
+    [InlineData("0xffffffffffffffffffffffffffffffff", "0xffffffffffffffffffffffffffffffff")]
+    [InlineData("0xfffffffffffffffffffffffffffffffe", "0xffffffffffffffffffffffffffffffff")]
+    [InlineData("0x80000000000000000000000000000000", "0x10000000000000001")]
+    [InlineData("0xffffffffffffffff0000000000000000", "0xffffffffffffffff")]
+    [InlineData("0xffffffffffffffffffffffffffffffff", "0xffffffffffffffff")]
+    [InlineData("0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff", "0xfffffffffffffffe")]
+    [InlineData("0x10000000000000000000000000000000000000000000000000", "0x3")]
+    public void Division_at_the_fast_path_limb_boundaries(string dividend, string divisor)
+    {
+        CheckDivision(UInt256.Parse(dividend), UInt256.Parse(divisor));
+        CheckSignedDivision(UInt256.Parse(dividend), UInt256.Parse(divisor));
+    }
+
+    private static void CheckSignedDivision(UInt256 a, UInt256 b)
     {
         UInt256.SignedDivide(a, b, out UInt256 quotient);
         UInt256.SignedMod(a, b, out UInt256 remainder);
@@ -117,9 +164,11 @@ public class UInt256ArithmeticTests
             return;
         }
         // BigInteger division truncates toward zero and its remainder takes the dividend's sign, as SDIV/SMOD.
-        Assert.Equal(FromBig(BigInteger.Divide(Signed(a), Signed(b))), quotient);
-        Assert.Equal(FromBig(BigInteger.Remainder(Signed(a), Signed(b))), remainder);
-    }, iter: Iterations);
+        if (FromBig(BigInteger.Divide(Signed(a), Signed(b))) != quotient || FromBig(BigInteger.Remainder(Signed(a), Signed(b))) != remainder)
+        {
+            Assert.Fail($"{a.ToHexString()} sdiv/smod {b.ToHexString()}: got {quotient.ToHexString()} rem {remainder.ToHexString()}");
+        }
+    }
 
     [Fact]
     public void SignedDivide_of_minimum_by_minus_one_wraps_to_minimum()

@@ -333,6 +333,117 @@ public sealed class WorldStateTests
         Assert.True(state.Exists(Addresses[0]));
     }
 
+    /// <summary>
+    /// Every operation plus SLOAD (<see cref="WorldState.LoadStorage"/>, answered from the slot cache when it can),
+    /// snapshots, reverts, the end of a transaction and an access recorder: the cached load must give what warming
+    /// and reading the slot give on a twin world state that never loads through the cache.
+    /// </summary>
+    [Fact]
+    public void Cached_storage_loads_match_warming_and_reading_the_slot() =>
+        Gen.Select(Gen.Int[0, 19], Gen.Int[0, Addresses.Length - 1], Gen.Int[0, Keys.Length - 1], Gen.ULong[0, 4]).Array[0, 80].Sample(ops =>
+        {
+            var cached = new WorldState(Pre());
+            var reference = new WorldState(Pre());
+            var snapshots = new Stack<(int Cached, int Reference)>();
+            foreach (var op in ops)
+            {
+                Address a = Addresses[op.Item2];
+                UInt256 k = Keys[op.Item3];
+                switch (op.Item1)
+                {
+                    case < 14:
+                        Apply(cached, (op.Item1, op.Item2, op.Item3, op.Item4));
+                        Apply(reference, (op.Item1, op.Item2, op.Item3, op.Item4));
+                        break;
+                    case 14 or 15:
+                        UInt256 value = cached.LoadStorage(a, k, out bool wasCold);
+                        bool referenceCold = reference.WarmStorage(a, k);
+                        Assert.Equal(reference.GetStorage(a, k), value);
+                        Assert.Equal(referenceCold, wasCold);
+                        break;
+                    case 16:
+                        snapshots.Push((cached.TakeSnapshot(), reference.TakeSnapshot()));
+                        break;
+                    case 17:
+                        if (snapshots.TryPop(out var snapshot))
+                        {
+                            cached.RevertToSnapshot(snapshot.Cached);
+                            reference.RevertToSnapshot(snapshot.Reference);
+                        }
+
+                        break;
+                    case 18:
+                        snapshots.Clear();
+                        cached.FinishTransaction(op.Item4 % 2 == 0);
+                        reference.FinishTransaction(op.Item4 % 2 == 0);
+                        break;
+                    default:
+                        // A slot the cache holds must still reach a recorder set later.
+                        var recorder = new AccessRecorder();
+                        cached.AccessRecorder = recorder;
+                        UInt256 recorded = cached.LoadStorage(a, k, out bool recordedCold);
+                        Assert.Equal(reference.WarmStorage(a, k), recordedCold);
+                        Assert.Equal(reference.GetStorage(a, k), recorded);
+                        Assert.Contains(k, recorder.SlotsOf(a));
+                        cached.AccessRecorder = null;
+                        break;
+                }
+            }
+
+            Assert.Equal(Fingerprint(reference), Fingerprint(cached));
+        }, iter: 3_000);
+
+    [Fact]
+    public void Loads_of_more_slots_than_the_cache_holds_stay_exact()
+    {
+        // Thousands of slots: entries evict each other and the table grows while loads and stores go on.
+        InMemoryStateReader reader = Pre();
+        Address a = Addresses[2];
+        for (ulong i = 0; i < 5000; i++)
+        {
+            reader.SetStorage(a, new UInt256(i * 0x1_0000_0001), new UInt256(i + 1));
+        }
+
+        var state = new WorldState(reader);
+        for (int pass = 0; pass < 3; pass++)
+        {
+            for (ulong i = 0; i < 5000; i++)
+            {
+                var key = new UInt256(i * 0x1_0000_0001);
+                ulong expected = pass == 2 && i % 7 == 0 ? i + 2 : i + 1;
+                Assert.Equal(new UInt256(expected), state.LoadStorage(a, key, out bool cold));
+                Assert.Equal(pass == 0, cold);
+                if (pass == 1 && i % 7 == 0)
+                {
+                    state.SetStorage(a, key, new UInt256(i + 2));
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void A_load_after_a_reverted_warming_is_cold_again()
+    {
+        var state = new WorldState(Pre());
+        Address a = Addresses[2];
+        Assert.Equal(new UInt256(9), state.LoadStorage(a, UInt256.One, out bool cold));
+        Assert.True(cold);
+        int snapshot = state.TakeSnapshot();
+        state.SetStorage(a, UInt256.One, new UInt256(10));
+        Assert.Equal(new UInt256(10), state.LoadStorage(a, UInt256.One, out cold));
+        Assert.False(cold);
+        Assert.Equal(new UInt256(3), state.LoadStorage(a, UInt256.MaxValue, out cold));
+        Assert.True(cold);
+        state.RevertToSnapshot(snapshot);
+        Assert.Equal(new UInt256(9), state.LoadStorage(a, UInt256.One, out cold));
+        Assert.False(cold);
+        Assert.Equal(new UInt256(3), state.LoadStorage(a, UInt256.MaxValue, out cold));
+        Assert.True(cold);
+        state.CreateAccount(a);
+        Assert.Equal(UInt256.Zero, state.LoadStorage(a, UInt256.One, out cold));
+        Assert.False(cold);
+    }
+
     [Fact]
     public void Original_storage_is_the_value_at_the_start_of_the_transaction()
     {
