@@ -13,12 +13,16 @@
 //   quick (tier-0) JIT code; ~30 measures the steady state a long-running node reaches (anvil is compiled ahead).
 //   --prewarm-seconds S (default 1): before timing anything, every benchmark runs on every node for S seconds (and at
 //   least --warmup calls), so the first benchmark does not meet a cold process.
+//   --client fetch|http|raw: the HTTP client of every call, for every node alike (e2e/lib/http-rpc.mjs): node's fetch
+//   (the default) costs ~1 ms or more of client time a request, most of a small row for both nodes; raw (HTTP/1.1 on
+//   one kept-alive socket per node) a tenth of that, so the rows show more of the nodes' own time.
 // The fixtures' transactions carry 1,000,000,000 gas (snailtracer needs ~166 M), above a normal block gas limit:
 // Hyperion runs with --rpc-gas-cap 0, anvil with --disable-block-gas-limit.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startNode, repoRoot } from '../lib/node.mjs';
+import { poster } from '../lib/http-rpc.mjs';
 
 // The usage is this file's opening comment: --help prints it; a bad option names itself and exits 2 (no stack trace).
 function usage() {
@@ -27,7 +31,7 @@ function usage() {
 }
 
 function parseArgs(argv) {
-  const options = { runs: 5, warmup: 1, 'prewarm-seconds': 1, sets: 'main,micro', only: '', anvil: '1', hyperion: [] };
+  const options = { runs: 5, warmup: 1, 'prewarm-seconds': 1, sets: 'main,micro', only: '', anvil: '1', client: 'fetch', hyperion: [] };
   for (let i = 0; i < argv.length; i += 2) {
     if (argv[i] === '--help' || argv[i] === '-h') {
       console.log(usage());
@@ -45,6 +49,10 @@ function parseArgs(argv) {
 }
 
 const options = parseArgs(process.argv.slice(2));
+if (!['fetch', 'http', 'raw'].includes(options.client)) {
+  console.error(`evm-bench: --client ${options.client}: expected fetch, http or raw`);
+  process.exit(2);
+}
 const runs = Number(options.runs);
 const warmup = Math.max(1, Number(options.warmup));
 const prewarmMs = Number(options['prewarm-seconds']) * 1000;
@@ -79,9 +87,10 @@ function loadBenchmarks() {
   return list;
 }
 
+const posters = new Map(); // url → the client's POST (a raw client keeps one connection per node)
 async function rpc(url, method, params) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
-  return res.json();
+  if (!posters.has(url)) posters.set(url, poster(options.client));
+  return JSON.parse(await posters.get(url)(url, JSON.stringify({ jsonrpc: '2.0', id: 1, method, params })));
 }
 
 async function timedCall(node, bench) {
