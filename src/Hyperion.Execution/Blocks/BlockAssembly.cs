@@ -127,7 +127,22 @@ internal sealed class BlockAssembly
     // parallel executor computes them beside the block's state changes): they read only what is added.
 
     /// <summary>The transactions' root, for <see cref="Complete"/>.</summary>
-    public void CompleteTransactionsRoot() => _transactionsRoot ??= TrieRoot.OfList([.. _executed.Select(e => e.Transaction.Envelope.ToArray())]);
+    public void CompleteTransactionsRoot() => _transactionsRoot ??= TransactionsRoot(_executed.Select(e => e.Transaction));
+
+    /// <summary>
+    /// The transactions' root as <paramref name="rootOfAll"/>, the root of all <paramref name="all"/> of the block's
+    /// transactions computed ahead, when every one of them was executed (then the two lists are the same).
+    /// </summary>
+    public void CompleteTransactionsRoot(Hash256 rootOfAll, int all)
+    {
+        if (_executed.Count == all)
+        {
+            _transactionsRoot ??= rootOfAll;
+        }
+    }
+
+    /// <summary>The root of the trie of <paramref name="transactions"/>' envelopes: a block's transactions' root.</summary>
+    public static Hash256 TransactionsRoot(IEnumerable<Transaction> transactions) => TrieRoot.OfList([.. transactions.Select(tx => tx.Envelope.ToArray())]);
 
     /// <summary>The receipts' root, for <see cref="Complete"/>.</summary>
     public void CompleteReceiptsRoot() => _receiptsRoot ??= TrieRoot.OfList([.. _executed.Select(e => e.Receipt.EncodeEnvelope())]);

@@ -140,7 +140,7 @@ internal sealed class MultiVersionMemory
         // Walks down from the latest write below the position, through credits, to a full value (or the parent),
         // then applies the credits above it in order, in place: the coinbase of a block has one from nearly every
         // transaction, and collecting them into an array first cost a block's end more than adding them up.
-        lock (versions.Gate)
+        using (versions.Enter())
         {
             int top = versions.LastBelow(position);
             int start = top;
@@ -273,9 +273,9 @@ internal sealed class MultiVersionMemory
             }
 
             Versions versions = VersionsOf(write.Location);
-            lock (versions.Gate)
+            using (versions.Enter())
             {
-                versions.Set(position, new Entry { Incarnation = incarnation, IsCredit = write.IsCredit, Account = write.Account, Word = write.Word });
+                versions.Set(position, new Entry(incarnation, write.IsCredit, write.IsCredit || write.Location.Kind == LocationKind.Slot ? AccountValue.Missing with { Balance = write.Word } : write.Account));
             }
         }
 
@@ -296,7 +296,7 @@ internal sealed class MultiVersionMemory
                 if (!locations.Contains(location))
                 {
                     Versions versions = VersionsAt(location);
-                    lock (versions.Gate)
+                    using (versions.Enter())
                     {
                         versions.Remove(position);
                     }
@@ -317,7 +317,7 @@ internal sealed class MultiVersionMemory
         foreach (VersionedWrite write in record.Writes)
         {
             Versions versions = VersionsAt(write.Location);
-            lock (versions.Gate)
+            using (versions.Enter())
             {
                 versions.MarkEstimate(position);
             }
@@ -336,36 +336,47 @@ internal sealed class MultiVersionMemory
     /// </summary>
     public StateChangeSet Changes(int end)
     {
-        // Sorted once, duplicates skipped below (a sorted set of every position's addresses cost several times more).
-        var addresses = new List<Address>(end * LocationsPerPosition);
-        var deployed = new Dictionary<Hash256, byte[]>();
+        ChangedAccounts changed = ChangedAccounts(end);
+        var part = new NetChangePart();
+        AccountChanges(changed, 0, changed.Count, end, part);
+        return Combine(changed, [part]);
+    }
+
+    /// <summary>
+    /// The distinct addresses positions below <paramref name="end"/> changed, sorted, and the code they deployed: the
+    /// first step of <see cref="Changes"/>, which <see cref="AccountChanges"/> then turns into net changes range by
+    /// range (on as many threads as the caller likes).
+    /// </summary>
+    public ChangedAccounts ChangedAccounts(int end)
+    {
+        // Sorted once, duplicates skipped (a sorted set of every position's addresses cost several times more).
+        var changed = new ChangedAccounts(end * LocationsPerPosition);
         for (int position = 0; position < end; position++)
         {
             if (_records[position] is { } record)
             {
-                addresses.AddRange(record.Changed.AsSpan());
-                foreach (KeyValuePair<Hash256, byte[]> deployment in record.Code)
-                {
-                    deployed[deployment.Key] = deployment.Value;
-                }
+                changed.Gather(record);
             }
         }
 
-        addresses.Sort();
-        var accounts = new List<AccountChange>(addresses.Count);
-        var code = new SortedDictionary<Hash256, byte[]>();
-        for (int a = 0; a < addresses.Count; a++)
-        {
-            Address address = addresses[a];
-            if (a > 0 && address == addresses[a - 1])
-            {
-                continue;
-            }
+        changed.SortDistinct();
+        return changed;
+    }
 
+    /// <summary>
+    /// The net changes at <paramref name="end"/> of the accounts <paramref name="changed"/> holds from index
+    /// <paramref name="from"/> up to <paramref name="to"/>, in address order, into <paramref name="part"/>. Reads only
+    /// what is recorded: ranges may run on different threads at once once no position is recorded any more.
+    /// </summary>
+    public void AccountChanges(ChangedAccounts changed, int from, int to, int end, NetChangePart part)
+    {
+        for (int a = from; a < to; a++)
+        {
+            Address address = changed[a];
             AccountValue account = ReadAccount(address, end);
             if (!account.Exists)
             {
-                accounts.Add(new AccountChange(address, true, 0, UInt256.Zero, Keccak256.OfEmpty, true, []));
+                part.Accounts.Add(new AccountChange(address, true, 0, UInt256.Zero, Keccak256.OfEmpty, true, []));
                 continue;
             }
 
@@ -385,10 +396,25 @@ internal sealed class MultiVersionMemory
 
             storage.Sort(static (a, b) => a.Key.CompareTo(b.Key));
             bool cleared = wipePosition >= 0 || !ParentAccount(address).Exists;
-            accounts.Add(new AccountChange(address, false, account.Nonce, account.Balance, account.CodeHash, cleared, storage));
-            if (deployed.TryGetValue(account.CodeHash, out byte[]? bytes))
+            part.Accounts.Add(new AccountChange(address, false, account.Nonce, account.Balance, account.CodeHash, cleared, storage));
+            if (changed.Deployed(account.CodeHash) is { } bytes)
             {
-                code[account.CodeHash] = bytes;
+                part.Code.Add(new KeyValuePair<Hash256, byte[]>(account.CodeHash, bytes));
+            }
+        }
+    }
+
+    /// <summary>The block's net changes from its ranges' <paramref name="parts"/>, in address order.</summary>
+    public static StateChangeSet Combine(ChangedAccounts changed, IReadOnlyList<NetChangePart> parts)
+    {
+        var accounts = new List<AccountChange>(changed.Count);
+        var code = new SortedDictionary<Hash256, byte[]>();
+        foreach (NetChangePart part in parts)
+        {
+            accounts.AddRange(part.Accounts);
+            foreach (KeyValuePair<Hash256, byte[]> deployment in part.Code)
+            {
+                code[deployment.Key] = deployment.Value;
             }
         }
 
@@ -476,7 +502,7 @@ internal sealed class MultiVersionMemory
 
     private static (int Position, Entry Entry) Latest(Versions versions, int position)
     {
-        lock (versions.Gate)
+        using (versions.Enter())
         {
             int i = versions.LastBelow(position);
             return i < 0 ? (-1, default) : (versions.PositionAt(i), versions.At(i));
@@ -558,25 +584,49 @@ internal sealed class MultiVersionMemory
         public SlotNode? Next;
     }
 
-    private struct Entry
+    /// <summary>
+    /// One version of a location. A slot's value and a credit's amount are kept in <see cref="Account"/>'s balance
+    /// (an entry holds one of an account, a slot or a credit): 88 bytes a version instead of 120 with a word of its own.
+    /// </summary>
+    private struct Entry(int incarnation, bool isCredit, AccountValue account)
     {
-        public int Incarnation;
+        public readonly int Incarnation = incarnation;
+        public readonly bool IsCredit = isCredit;
         public bool Estimate;
-        public bool IsCredit;
-        public AccountValue Account;
-        public UInt256 Word;
+        public readonly AccountValue Account = account;
+
+        /// <summary>A slot's value or a credit's amount.</summary>
+        public readonly UInt256 Word => Account.Balance;
     }
 
-    /// <summary>The writes to one location, sorted by position. Guarded by <see cref="Gate"/>.</summary>
+    /// <summary>The writes to one location, sorted by position. Guarded by <see cref="Enter"/>.</summary>
     private sealed class Versions
     {
-        /// <summary>A <see cref="Lock"/> rather than the instance's monitor, whose enter took its slow path on every read.</summary>
-        public readonly Lock Gate = new();
+        // A spin gate of its own rather than a Lock object per location (40 bytes each, thousands per block) or the
+        // instance's monitor (whose enter took its slow path on every read): every section it guards is a few
+        // array operations, so a waiter spins, then yields its core to a preempted holder.
+        private int _gate;
 
         // One write to start with: most locations of a block (a sender's account, a holder's slot) get only one.
         private int[] _positions = new int[1];
         private Entry[] _entries = new Entry[1];
         private int _count;
+
+        /// <summary>Takes the gate until the scope is disposed.</summary>
+        public GateScope Enter()
+        {
+            if (Interlocked.CompareExchange(ref _gate, 1, 0) != 0)
+            {
+                var spin = default(SpinWait);
+                do
+                {
+                    spin.SpinOnce();
+                }
+                while (Volatile.Read(ref _gate) != 0 || Interlocked.CompareExchange(ref _gate, 1, 0) != 0);
+            }
+
+            return new GateScope(this);
+        }
 
         public int PositionAt(int index) => _positions[index];
 
@@ -625,6 +675,16 @@ internal sealed class MultiVersionMemory
             _count--;
         }
 
+        /// <summary>Holds a location's gate: <c>using (versions.Enter()) { … }</c>.</summary>
+        public readonly ref struct GateScope
+        {
+            private readonly Versions _versions;
+
+            public GateScope(Versions versions) => _versions = versions;
+
+            public void Dispose() => Volatile.Write(ref _versions._gate, 0);
+        }
+
         public void MarkEstimate(int position)
         {
             int index = Array.BinarySearch(_positions, 0, _count, position);
@@ -634,6 +694,75 @@ internal sealed class MultiVersionMemory
             }
         }
     }
+}
+
+/// <summary>
+/// The distinct addresses some positions of a block changed, in address order, and the code they deployed: what the
+/// block's net changes are computed for (<see cref="MultiVersionMemory.ChangedAccounts"/>).
+/// </summary>
+internal sealed class ChangedAccounts(int capacity)
+{
+    private readonly List<Address> _addresses = new(capacity);
+    private readonly Dictionary<Hash256, byte[]> _deployed = [];
+
+    public int Count => _addresses.Count;
+
+    public Address this[int index] => _addresses[index];
+
+    /// <summary>Adds the addresses and code of a position's record (then <see cref="SortDistinct"/>).</summary>
+    public void Gather(PositionRecord record)
+    {
+        _addresses.AddRange(record.Changed.AsSpan());
+        foreach (KeyValuePair<Hash256, byte[]> deployment in record.Code)
+        {
+            _deployed[deployment.Key] = deployment.Value;
+        }
+    }
+
+    /// <summary>Adds the addresses and code of one more position's record to the sorted, distinct addresses.</summary>
+    public void Include(PositionRecord record)
+    {
+        foreach (Address address in record.Changed.AsSpan())
+        {
+            int index = _addresses.BinarySearch(address);
+            if (index < 0)
+            {
+                _addresses.Insert(~index, address);
+            }
+        }
+
+        foreach (KeyValuePair<Hash256, byte[]> deployment in record.Code)
+        {
+            _deployed[deployment.Key] = deployment.Value;
+        }
+    }
+
+    /// <summary>Sorts the addresses and drops repeats.</summary>
+    public void SortDistinct()
+    {
+        _addresses.Sort();
+        int kept = 0;
+        for (int i = 0; i < _addresses.Count; i++)
+        {
+            if (kept == 0 || _addresses[i] != _addresses[kept - 1])
+            {
+                _addresses[kept++] = _addresses[i];
+            }
+        }
+
+        _addresses.RemoveRange(kept, _addresses.Count - kept);
+    }
+
+    /// <summary>The code of <paramref name="codeHash"/> if a position deployed it.</summary>
+    public byte[]? Deployed(in Hash256 codeHash) => _deployed.TryGetValue(codeHash, out byte[]? code) ? code : null;
+}
+
+/// <summary>The net changes of one range of a block's changed accounts (<see cref="MultiVersionMemory.AccountChanges"/>).</summary>
+internal sealed class NetChangePart
+{
+    public List<AccountChange> Accounts { get; } = [];
+
+    public List<KeyValuePair<Hash256, byte[]>> Code { get; } = [];
 }
 
 /// <summary>What one incarnation at a position read, wrote and produced.</summary>

@@ -235,11 +235,20 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             BlockExecutor sequential = _executor._sequential;
             RecordSystemCalls(block);
             RunWorkers();
+            int count = _transactions.Count;
+
+            // With two or more threads, what the block's end needs of the workers' records alone is prepared on another
+            // thread while this one assembles the receipts and runs the tail: the changed addresses sorted (the
+            // records are final once the workers are done) and the root of all transactions.
+            Task<(ChangedAccounts Changed, Hash256 TransactionsRoot)>? prepared = _executor._threads == 1 ? null : Task.Factory.StartNew(
+                () => (Memory.ChangedAccounts(count + 1), BlockAssembly.TransactionsRoot(_transactions.Select(t => t.Transaction))),
+                CancellationToken.None,
+                TaskCreationOptions.DenyChildAttach,
+                TaskScheduler.Default);
 
             // In block order, as the sequential executor takes them; the first transaction that does not fit ends the
             // parallel prefix (on import that is an invalid block, thrown by the assembly).
             var assembly = new BlockAssembly(sequential, block, _environment, mode);
-            int count = _transactions.Count;
             int prefix = count;
             for (int i = 0; i < count; i++)
             {
@@ -277,31 +286,82 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             }
 
             sequential.FinishBlock(tail, block);
-            Memory.Record(end, 0, tailRecorder.Record(tail, [], null));
-            if (_executor._threads == 1)
+            PositionRecord tailRecord = tailRecorder.Record(tail, [], null);
+            Memory.Record(end, 0, tailRecord);
+            if (prepared is null)
             {
                 StateChangeSet net = Memory.Changes(end + 1);
                 ReturnBuffers();
                 return assembly.Complete(net);
             }
 
-            // The block's serial end, each part a pure function of what is recorded, on two threads: the net state
-            // changes and the transactions' root on one, the receipts' root (its leaves are the largest) on the
-            // other. Together they were a third of a block.
-            Task<StateChangeSet> changes = Task.Factory.StartNew(
-                () =>
-                {
-                    assembly.CompleteTransactionsRoot();
-                    return Memory.Changes(end + 1);
-                },
-                CancellationToken.None,
-                TaskCreationOptions.DenyChildAttach,
-                TaskScheduler.Default);
-            assembly.CompleteReceiptsRoot();
-            StateChangeSet netChanges = changes.GetAwaiter().GetResult();
+            (ChangedAccounts changed, Hash256 transactionsRoot) = prepared.GetAwaiter().GetResult();
+            assembly.CompleteTransactionsRoot(transactionsRoot, count);
+            if (end == count + 1)
+            {
+                changed.Include(tailRecord);
+            }
+            else
+            {
+                // A skipped transaction: the tail's position replaced its record, and the positions after it are not the block's.
+                changed = Memory.ChangedAccounts(end + 1);
+            }
+
+            StateChangeSet netChanges = CompleteInParallel(assembly, changed, end + 1);
             ReturnBuffers();
             return assembly.Complete(netChanges);
         }
+
+        /// <summary>
+        /// The block's serial end on every thread: the receipts' root and the net changes of <paramref name="changed"/>
+        /// at <paramref name="end"/> range by range, each a pure function of what is recorded (so the result does not
+        /// depend on which thread takes what); the threads take the next item until none is left. Together they were
+        /// a third of a one-worker block.
+        /// </summary>
+        private StateChangeSet CompleteInParallel(BlockAssembly assembly, ChangedAccounts changed, int end)
+        {
+            int ranges = Math.Min(NetChangeRanges, Math.Max(1, changed.Count / MinimumAccountsPerRange));
+            var parts = new NetChangePart[ranges];
+            int next = -1;
+            void TakeItems()
+            {
+                // Item 0, the receipts' root, is the largest: taken first.
+                int item;
+                while ((item = Interlocked.Increment(ref next)) <= ranges)
+                {
+                    if (item == 0)
+                    {
+                        assembly.CompleteReceiptsRoot();
+                        continue;
+                    }
+
+                    int range = item - 1;
+                    var part = new NetChangePart();
+                    Memory.AccountChanges(changed, (int)((long)changed.Count * range / ranges), (int)((long)changed.Count * (range + 1) / ranges), end, part);
+                    parts[range] = part;
+                }
+            }
+
+            var helpers = new Task[Math.Min(_executor._threads, ranges + 1) - 1];
+            for (int i = 0; i < helpers.Length; i++)
+            {
+                helpers[i] = Task.Factory.StartNew(TakeItems, CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
+            }
+
+            TakeItems();
+            foreach (Task helper in helpers)
+            {
+                helper.GetAwaiter().GetResult();
+            }
+
+            return MultiVersionMemory.Combine(changed, parts);
+        }
+
+        /// <summary>The ranges the block's net changes are split into, for the threads to share.</summary>
+        private const int NetChangeRanges = 16;
+
+        /// <summary>Accounts below which a range is not worth a hand-off.</summary>
+        private const int MinimumAccountsPerRange = 64;
 
         public void RunWorkers()
         {

@@ -261,4 +261,71 @@ public sealed class ParallelExecutorPropertyTests
             }
         }, iter: 300);
     }
+    /// <summary>
+    /// A block large enough that the parallel executor's serial end splits the net changes into ranges shared by its
+    /// threads (hundreds of changed accounts; the random blocks above change a few dozen): token transfers and value
+    /// transfers to distinct holders, one transaction with a wrong nonce when building (so the transactions' root is of fewer
+    /// than all), and with a tight gas limit when building (the tail replaces a skipped transaction's position).
+    /// </summary>
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    public void Large_blocks_come_out_as_sequentially(bool tightGas, bool wrongNonce)
+    {
+        InMemoryStateReader pre = PreState();
+        var txs = new List<(Transaction, Address)>();
+        for (int i = 0; i < 400; i++)
+        {
+            Address sender = Addr(0x8000 + i);
+            pre.SetAccount(sender, 0, new UInt256(1_000_000_000_000_000_000UL), []);
+            pre.SetStorage(Token, UInt256.FromBigEndian(Word(sender)), new UInt256(1000));
+            bool token = i % 2 == 0;
+            txs.Add((new Transaction
+            {
+                Type = TransactionType.DynamicFee,
+                ChainId = 1,
+                To = token ? Token : Addr(0xa000 + i),
+                Nonce = wrongNonce && i == 123 ? 1UL : 0UL,
+                GasLimit = token ? 100_000UL : 21_000UL,
+                Value = token ? UInt256.Zero : new UInt256((ulong)i + 1),
+                Data = token ? (byte[])[.. Word(Addr(0xb000 + i)), .. Word(new UInt256((ulong)i))] : Array.Empty<byte>(),
+                MaxFeePerGas = new UInt256(10),
+                MaxPriorityFeePerGas = new UInt256(2),
+            }, sender));
+        }
+
+        var block = new BlockInput(
+            new BlockHeader
+            {
+                ParentHash = Hash256.Zero,
+                Beneficiary = Fresh[0],
+                Number = 1,
+                Timestamp = 1000,
+                GasLimit = tightGas ? 5_000_000UL : 30_000_000UL,
+                BaseFeePerGas = new UInt256(7),
+                ParentBeaconBlockRoot = Hash256.Zero,
+                ExcessBlobGas = 0,
+                BlobGasUsed = 0,
+            },
+            txs) { Withdrawals = [new Withdrawal(0, 1, Fresh[1], 3)] };
+        var sequential = new BlockExecutor(Spec);
+        foreach (BlockExecutionMode mode in new[] { BlockExecutionMode.Build, BlockExecutionMode.Import })
+        {
+            string expected = Outcome(sequential, block, pre, mode);
+            if (tightGas || wrongNonce)
+            {
+                Assert.Contains(mode == BlockExecutionMode.Build ? "skipped" : "invalid block", expected, StringComparison.Ordinal);
+            }
+            else
+            {
+                Assert.DoesNotContain("invalid block", expected, StringComparison.Ordinal);
+            }
+
+            foreach (int threads in new[] { 1, 2, 4 })
+            {
+                Assert.Equal(expected, Outcome(new ParallelBlockExecutor(Spec, threads: threads, sequentialBelow: 0), block, pre, mode));
+            }
+        }
+    }
 }
