@@ -12,6 +12,9 @@
 //   ~1 ms a request here, which is most of a preconfirmed round trip).
 //   --hyperion label=/path/to/checkout (repeatable; default this checkout) runs each Hyperion configuration on every
 //   checkout, one right after the other (an A/B in the same run, e.g. --hyperion main=/work/main --hyperion new=.).
+//   --streams K sends the transfers of 1. as K concurrent streams of batches (default 1: one batch at a time, each
+//   answered once its block is durable), so that a batch arrives while the previous one's block is built and
+//   committed, and consecutive blocks follow one another (issue 14: the commit of one overlapped with the next).
 //   --reads 0 skips 3. in the default mode. --url URL runs the default mode only on a node already running there (one
 //   started under a profiler, e.g. `dotnet-trace collect -- dotnet artifacts/bin/Hyperion.Cli/release/hyperion.dll dev`).
 //   --reads-only 1 measures only 3. (no transaction phases) on every node in one run, interleaved over --rounds R
@@ -39,7 +42,7 @@ function usage() {
   return text.slice(0, text.indexOf('\nimport ')).split('\n').map((line) => line.replace(/^\/\/ ?/, '')).join('\n');
 }
 const knownOptions = new Set(['txs', 'senders', 'seconds', 'concurrency', 'durable', 'preconfirm', 'interval-samples',
-  'transport', 'hyperion', 'reads', 'url', 'pid', 'reads-only', 'rounds', 'warmup', 'methods', 'clients', 'client']);
+  'transport', 'hyperion', 'reads', 'streams', 'url', 'pid', 'reads-only', 'rounds', 'warmup', 'methods', 'clients', 'client']);
 const args = {};
 const hyperionCheckouts = [];
 for (let i = 2; i < process.argv.length; i += 2) {
@@ -58,6 +61,7 @@ for (let i = 2; i < process.argv.length; i += 2) {
 }
 const TXS = Number(args.txs ?? 10000);
 const SENDERS = Number(args.senders ?? 1000);
+const STREAMS = Number(args.streams ?? 1);
 const SECONDS = Number(args.seconds ?? 5);
 const CONCURRENCY = Number(args.concurrency ?? 16);
 const READS = args.reads === undefined || Number(args.reads) !== 0;
@@ -316,10 +320,18 @@ async function runOn({ kind, root, durable, url: runningAt }) {
   const started = performance.now();
   const clientCpuBefore = process.cpuUsage(); // the client's own CPU (JSON, HTTP) while the node works: is the bench the limit?
   const lastHashes = [];
-  for (let i = 0; i < signed.length; i += 200) {
-    const hashes = await batch(url, signed.slice(i, i + 200).map((raw) => ['eth_sendRawTransaction', [raw]]));
-    lastHashes.push(hashes[hashes.length - 1]);
-  }
+  const batches = [];
+  for (let i = 0; i < signed.length; i += 200) batches.push(signed.slice(i, i + 200));
+  let nextBatch = 0;
+  // Each stream takes the next batch when its last one is answered. With more than one, a batch of later nonces may be
+  // admitted before the one it follows: the pool queues it until the gap fills, and the count below waits for all.
+  await Promise.all(Array.from({ length: STREAMS }, async () => {
+    while (nextBatch < batches.length) {
+      const index = nextBatch++;
+      const hashes = await batch(url, batches[index].map((raw) => ['eth_sendRawTransaction', [raw]]));
+      lastHashes[index] = hashes[hashes.length - 1];
+    }
+  }));
   for (const h of lastHashes.slice(-SENDERS)) await waitForReceipt(url, h);
   // Every transaction of the run must be mined: count them block by block.
   let mined = 0; let gas = 0n;

@@ -1,6 +1,7 @@
 using Hyperion.Core;
 using Hyperion.Core.Blocks;
 using Hyperion.Execution.Blocks;
+using Hyperion.State.World;
 
 namespace Hyperion.Chain;
 
@@ -57,7 +58,16 @@ public sealed class BlockImporter(ChainProvider chain)
         ArgumentNullException.ThrowIfNull(draft);
         ArgumentNullException.ThrowIfNull(execution);
         ArgumentNullException.ThrowIfNull(edits);
-        return Complete(draft, execution, states.Stage(draft.Number, edits.Merge(execution.Changes)));
+        return Seal(states, draft, execution, edits.Merge(execution.Changes));
+    }
+
+    /// <summary>Stages <paramref name="changes"/> (the execution's, with any state edits before it merged in) and completes the header with the roots.</summary>
+    public static StoredBlock Seal(IChainState states, BlockHeader draft, BlockExecution execution, StateChangeSet changes)
+    {
+        ArgumentNullException.ThrowIfNull(states);
+        ArgumentNullException.ThrowIfNull(draft);
+        ArgumentNullException.ThrowIfNull(changes);
+        return Complete(draft, execution, states.Stage(draft.Number, changes));
     }
 
     /// <summary>The block a header draft and its execution make, with <paramref name="stateRoot"/> as its state root.</summary>

@@ -117,7 +117,8 @@ public sealed class ChainProvider : IChainReader, IDisposable
     }
 
     /// <summary>
-    /// Adds a block a producer built and sealed (the caller holds <see cref="WriteLock"/>): durable in the log, then its
+    /// Adds a block a producer built and sealed (the caller holds <see cref="WriteLock"/>, or runs it on a
+    /// <see cref="BlockCommitPipeline"/>'s thread for a producer that holds it): durable in the log, then its
     /// state published, then visible; the pool moves to the new head without what the block included or the executor
     /// found permanently invalid; subscribers are told. Returns those invalid transactions.
     /// </summary>

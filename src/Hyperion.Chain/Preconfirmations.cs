@@ -42,6 +42,7 @@ public sealed class OpenBlock
     private readonly PreconfirmedTransactions _preconfirmed = new();
     private int _published;
     private int _nextIndex;
+    private int _includedInParent;
 
     /// <param name="builder">The block opened on its parent.</param>
     /// <param name="readState">The parent state as RPC threads may read it (the builder executes on the writer's view).</param>
@@ -96,13 +97,28 @@ public sealed class OpenBlock
     }
 
     /// <summary>
+    /// Marks <paramref name="hashes"/>, the transactions of the parent block (sealed, its commit still in flight, so the
+    /// pool still holds them), as tried: the pool's selection passes over them.
+    /// </summary>
+    public void IncludedInParent(IReadOnlySet<Hash256> hashes)
+    {
+        ArgumentNullException.ThrowIfNull(hashes);
+        foreach (Hash256 hash in hashes)
+        {
+            _tried.Add(hash);
+        }
+
+        _includedInParent += hashes.Count;
+    }
+
+    /// <summary>
     /// Adds, in the pool's order, the executable transactions not tried in this block yet, up to
     /// <paramref name="maxTransactions"/> in the block (one that does not fit the gas left waits for the next block).
     /// </summary>
     public void AddFromPool(ITransactionPool pool, int maxTransactions)
     {
         ArgumentNullException.ThrowIfNull(pool);
-        List<(Transaction, Address)> candidates = pool.SelectForBlock(Header.BaseFeePerGas ?? UInt256.Zero, maxTransactions);
+        List<(Transaction, Address)> candidates = pool.SelectForBlock(Header.BaseFeePerGas ?? UInt256.Zero, maxTransactions + _includedInParent);
         foreach ((Transaction tx, Address sender) in candidates)
         {
             if (Builder.Included.Count >= maxTransactions)

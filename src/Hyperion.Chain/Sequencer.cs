@@ -208,6 +208,7 @@ public sealed class Sequencer : IBlockProducer
     private readonly BlockSettings _settings;
     private MiningMode _mode;
     private readonly PreconfirmationFeed _feed;
+    private readonly BlockCommitPipeline _commits;
     private OpenedOn? _openedOn; // what the feed's open block was opened on (under the write lock)
 
     /// <summary>What the open block was opened on: a block opened on another head, edits, clock or settings is stale.</summary>
@@ -226,6 +227,7 @@ public sealed class Sequencer : IBlockProducer
         _mode = options.BlockTime is TimeSpan interval ? MiningMode.Every(interval) : MiningMode.OnDemand;
         _settings = new BlockSettings(options.Coinbase);
         _feed = new PreconfirmationFeed(chain.Store);
+        _commits = new BlockCommitPipeline(chain);
         _waits = new InclusionWaits(pool,
             waiting: () => (_mode.Automine || Preconfirming(_mode)) && !_stop.IsCancellationRequested,
             include: IncludeOnSendersThread);
@@ -305,6 +307,10 @@ public sealed class Sequencer : IBlockProducer
             }
 
             _waits.CompleteAll();
+            lock (_chain.WriteLock)
+            {
+                _commits.Dispose();
+            }
 
             _modeChanged.Dispose();
         }
@@ -382,16 +388,20 @@ public sealed class Sequencer : IBlockProducer
         }
     }
 
-    /// <summary>One automine round: blocks until nothing executable is left (the caller holds the write lock).</summary>
+    /// <summary>
+    /// One automine round: blocks until nothing executable is left (the caller holds the write lock). Each block's
+    /// commit runs beside the next one's execution (<see cref="BlockCommitPipeline"/>); the last is settled before the
+    /// round ends, so the lock is never let go with a commit in flight.
+    /// </summary>
     private void ProduceWhilePending(CancellationToken stop)
     {
         long round = _waits.BeginRound();
         try
         {
             // A full block leaves the rest for the next.
-            while (!stop.IsCancellationRequested && _pool.SelectForBlock(_chain.NextBaseFee(Store.Head.Header), 1).Count > 0)
+            while (!stop.IsCancellationRequested && PendingBeyondParent())
             {
-                if (Produce().Block.Transactions.Length == 0)
+                if (ProduceOverlapped().Block.Transactions.Length == 0)
                 {
                     break; // only transactions the builder could not include yet
                 }
@@ -399,8 +409,23 @@ public sealed class Sequencer : IBlockProducer
         }
         finally
         {
-            _waits.EndRound(round);
+            try
+            {
+                _commits.Settle();
+            }
+            finally
+            {
+                _waits.EndRound(round);
+            }
         }
+    }
+
+    /// <summary>Whether the pool has an executable transaction that the block being committed (if any) does not include.</summary>
+    private bool PendingBeyondParent()
+    {
+        IReadOnlySet<Hash256> committing = _commits.CommittingTransactions;
+        List<(Transaction Transaction, Address Sender)> selected = _pool.SelectForBlock(_chain.NextBaseFee(_commits.Parent.Header), committing.Count + 1);
+        return selected.Exists(t => !committing.Contains(t.Transaction.Hash));
     }
 
     /// <summary>
@@ -459,8 +484,9 @@ public sealed class Sequencer : IBlockProducer
     /// <summary>The open block, opened now on the head (or built again when the chain moved under it); the caller holds the write lock.</summary>
     private OpenBlock EnsureOpen()
     {
-        StoredBlock parent = Store.Head;
-        EditedState edits = _chain.Edits;
+        StoredBlock parent = _commits.Parent;
+        // On a block still being committed, no state edit can follow it (edits wait for the write lock, which its producer holds).
+        EditedState edits = _commits.Committing ? EditedState.None(parent.Number) : _chain.Edits;
         if (_openedOn is { } opened && ReferenceEquals(_feed.Open, opened.Block) && opened.Parent == parent.Hash && SameEdits(opened.Edits, edits)
             && opened.ClockVersion == _clock.Version && opened.SettingsVersion == _settings.Version)
         {
@@ -472,8 +498,19 @@ public sealed class Sequencer : IBlockProducer
         long clockVersion = _clock.Version;
         long settingsVersion = _settings.Version;
         BlockHeader draft = NextHeaderDraft(parent.Header);
-        IStateReader readState = _chain.StateAt(parent.Number) ?? throw new InvalidOperationException($"the state of the head {parent.Number} is missing");
-        var open = OpenBlock.Start(_chain.Executor, new BlockInput(draft, []) { BlockHashes = Store }, edits.Over(_chain.States.LatestForExecution), readState);
+        OpenBlock open;
+        if (_commits.ParentState() is { } committing)
+        {
+            // Executed on the parent's post-state held in memory while its commit runs; its hash is known (it is sealed).
+            open = OpenBlock.Start(_chain.Executor, new BlockInput(draft, []) { BlockHashes = _commits.BlockHashes() }, committing, committing);
+            open.IncludedInParent(_commits.CommittingTransactions);
+        }
+        else
+        {
+            IStateReader readState = _chain.StateAt(parent.Number) ?? throw new InvalidOperationException($"the state of the head {parent.Number} is missing");
+            open = OpenBlock.Start(_chain.Executor, new BlockInput(draft, []) { BlockHashes = Store }, edits.Over(_chain.States.LatestForExecution), readState);
+        }
+
         _openedOn = new OpenedOn(open, parent.Hash, edits, clockVersion, settingsVersion);
         _feed.Begin(open);
         return open;
@@ -490,8 +527,20 @@ public sealed class Sequencer : IBlockProducer
         }
     }
 
-    /// <summary>Closes the open block (opening one if none) with it and whatever else is pending, and adds it to the chain.</summary>
+    /// <summary>Closes the open block (opening one if none) with it and whatever else is pending, and adds it to the chain: durable and visible when it returns.</summary>
     private StoredBlock Produce()
+    {
+        StoredBlock block = ProduceOverlapped();
+        _commits.Settle();
+        return block;
+    }
+
+    /// <summary>
+    /// Closes the open block with whatever else is pending and seals it once the previous block's commit is settled;
+    /// its own commit is left in flight (<see cref="BlockCommitPipeline"/>), to be settled by the caller before it lets
+    /// the write lock go.
+    /// </summary>
+    private StoredBlock ProduceOverlapped()
     {
         var stopwatch = Stopwatch.StartNew();
         IChainState states = _chain.States;
@@ -499,13 +548,16 @@ public sealed class Sequencer : IBlockProducer
         EditedState edits = _openedOn!.Edits;
         StoredBlock block;
         BlockExecution execution;
-        SkippedTransaction[] dropped;
+        StateChangeSet changes;
         try
         {
             open.AddFromPool(_pool, _options.MaxTransactionsPerBlock);
             execution = open.Close();
-            block = BlockImporter.Seal(states, open.Header, execution, edits);
-            dropped = _chain.AddBuilt(block, execution, _pool, stopwatch.Elapsed);
+
+            // The parent's commit ran beside this execution; this block's root builds on the parent's stored state.
+            _commits.Settle();
+            changes = edits.Merge(execution.Changes);
+            block = BlockImporter.Seal(states, open.Header, execution, changes);
         }
         finally
         {
@@ -514,13 +566,15 @@ public sealed class Sequencer : IBlockProducer
             _openedOn = null;
         }
 
-        // Announced: the senders waiting for these transactions return (a dropped one is logged by the node, as anvil does).
-        _waits.Complete(block.Block.Transactions.Select(t => t.Hash).Concat(dropped.Select(d => d.Transaction.Hash)));
-        if (Preconfirming(Mode) && _pool.PendingCount > 0)
+        _commits.Begin(block, changes, execution, _pool, stopwatch.Elapsed, dropped =>
         {
-            _wake.Release(); // what waited for this block (it did not fit) is preconfirmed on the next one now
-        }
-
+            // Durable and announced: the senders waiting for these transactions return (a dropped one is logged by the node, as anvil does).
+            _waits.Complete(block.Block.Transactions.Select(t => t.Hash).Concat(dropped.Select(d => d.Transaction.Hash)));
+            if (Preconfirming(Mode) && _pool.PendingCount > 0)
+            {
+                _wake.Release(); // what waited for this block (it did not fit) is preconfirmed on the next one now
+            }
+        });
         return block;
     }
 
