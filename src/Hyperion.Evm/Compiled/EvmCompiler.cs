@@ -125,6 +125,8 @@ public static class EvmCompiler
     private static readonly MethodInfo OrOperation = Arithmetic(nameof(UInt256.Or), 2);
     private static readonly MethodInfo XorOperation = Arithmetic(nameof(UInt256.Xor), 2);
     private static readonly MethodInfo NotOperation = Arithmetic(nameof(UInt256.Not), 1);
+    private static readonly MethodInfo ShlOperation = Helper(nameof(CompiledHelpers.Shl));
+    private static readonly MethodInfo ShrOperation = Helper(nameof(CompiledHelpers.Shr));
 
     private static Dictionary<MethodInfo, MethodInfo> BuildWordOperations()
     {
@@ -893,7 +895,7 @@ public static class EvmCompiler
         }
 
         /// <summary>
-        /// AND, OR, XOR, NOT, ADD, SUB written out on the limbs into <paramref name="result"/> (false for other
+        /// AND, OR, XOR, NOT, ADD, SUB, and SHL/SHR by a constant, written out on the limbs into <paramref name="result"/> (false for other
         /// operations): no call, so they cost no inlining (the JIT inlines nothing more into a method past ~512 locals,
         /// its own and its inlinees', which a region's calls reach early, leaving the rest real calls).
         /// </summary>
@@ -924,6 +926,12 @@ public static class EvmCompiler
                     il.Emit(OpCodes.Stfld, LimbFields[limb]);
                 }
 
+                return true;
+            }
+
+            if ((operation == ShlOperation || operation == ShrOperation) && _pending.Count > 0 && _pending[^1].IsConstant)
+            {
+                EmitConstantShift(operation == ShlOperation, _pending[^1].Constant, result);
                 return true;
             }
 
@@ -1002,6 +1010,46 @@ public static class EvmCompiler
         }
 
         private readonly LocalBuilder?[] _limbTemps = new LocalBuilder?[4];
+
+        /// <summary>
+        /// SHL/SHR by a constant (operand 0) of the word below it, as limb moves: result limb i is the value's limb
+        /// i ± q shifted by r and OR-ed with the neighbouring limb's bits that cross over (q, r: the shift's whole limbs
+        /// and remaining bits); limbs shifted in from outside the word are zero, and so is every limb for a shift of
+        /// 256 or more.
+        /// </summary>
+        private void EmitConstantShift(bool left, in UInt256 shift, LocalBuilder result)
+        {
+            int bits = shift.IsUInt64 && shift.U0 < 256 ? (int)shift.U0 : 256;
+            int q = bits / 64, r = bits % 64;
+            for (int limb = 0; limb < 4; limb++)
+            {
+                il.Emit(OpCodes.Ldloca, result);
+                int from = left ? limb - q : limb + q;
+                int neighbour = left ? from - 1 : from + 1;
+                if (bits == 256 || from < 0 || from > 3)
+                {
+                    EmitLimb(0);
+                }
+                else
+                {
+                    EmitOperandLimb(1, from);
+                    if (r != 0)
+                    {
+                        EmitInt(r);
+                        il.Emit(left ? OpCodes.Shl : OpCodes.Shr_Un);
+                        if (neighbour >= 0 && neighbour <= 3)
+                        {
+                            EmitOperandLimb(1, neighbour);
+                            EmitInt(64 - r);
+                            il.Emit(left ? OpCodes.Shr_Un : OpCodes.Shl);
+                            il.Emit(OpCodes.Or);
+                        }
+                    }
+                }
+
+                il.Emit(OpCodes.Stfld, LimbFields[limb]);
+            }
+        }
 
         /// <summary>Pushes limb <paramref name="limb"/> of operand <paramref name="operand"/> (0 the top of stack): a constant's immediate, a pending local's field or a frame slot's.</summary>
         private void EmitOperandLimb(int operand, int limb)

@@ -86,7 +86,7 @@ public sealed class CompiledTierDifferentialTests
     [Fact]
     public void LimbArithmeticMatchesTheInterpreterAtCarryBoundaries()
     {
-        // ADD, SUB, AND, OR, XOR, NOT are written out on limbs in IL: every pair of words around the limb boundaries
+        // ADD, SUB, AND, OR, XOR, NOT and constant shifts are written out on limbs in IL: every pair of words around the limb boundaries
         // (carries and borrows through one limb, several, all four and out of the word), with operands in locals
         // (DUP of a slot), constants and frame slots (a block start in between); each result stored.
         UInt256[] values =
@@ -114,6 +114,15 @@ public sealed class CompiledTierDifferentialTests
 
         code.AddRange([0x80, (byte)Opcode.NOT]);
         Store();
+        foreach (int shift in new[] { 0, 1, 7, 63, 64, 65, 127, 128, 129, 192, 200, 255, 256, 300 })
+        {
+            foreach (byte op in new[] { (byte)Opcode.SHL, (byte)Opcode.SHR })
+            {
+                code.AddRange([0x80, 0x61, (byte)(shift >> 8), (byte)shift, op]); // x shifted by a constant
+                Store();
+            }
+        }
+
         code.AddRange([0x81, 0x81, (byte)Opcode.SUB, (byte)Opcode.JUMPDEST, 0x81, (byte)Opcode.ADD]); // (x - y) + x, from the slots
         Store();
         code.AddRange([(byte)Opcode.SUB]); // x - y with both operands frame slots
