@@ -6,8 +6,10 @@ using Hyperion.Evm.Interpreter;
 namespace Hyperion.Evm.Compiled;
 
 /// <summary>
-/// Small operations the compiled IL calls (the JIT inlines them): stack shuffles with the operand baked in, word
-/// operations on locals, and the jump checks. Stack bounds are proven by the block's stack check before any of them runs.
+/// Small operations the compiled IL calls: the stack base, word operations on locals, and the jump checks. The JIT
+/// inlines calls into a region only until the method has about 512 locals (its own and its inlinees'), so the commonest
+/// work (slot addresses, constants, POP/SWAP, JUMPI conditions, ADD/SUB/AND/OR/XOR/NOT) is written out in IL instead
+/// (see <see cref="EvmCompiler"/>). Stack bounds are proven by the block's stack check before any of them runs.
 /// </summary>
 internal static class CompiledHelpers
 {
@@ -20,22 +22,8 @@ internal static class CompiledHelpers
     /// <summary>A region's result at or above this (never a <see cref="StepResult"/>): go on at block <c>result − Transfer</c>, in another region.</summary>
     internal const int Transfer = 1 << 20;
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Pop(ref InstructionContext c) => c.Sp--;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Dup(ref InstructionContext c, int n)
-    {
-        c.Stack[c.Sp] = c.Stack[c.Sp - n];
-        c.Sp++;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Swap(ref InstructionContext c, int n)
-    {
-        int other = c.Sp - 1 - n;
-        (c.Stack[c.Sp - 1], c.Stack[other]) = (c.Stack[other], c.Stack[c.Sp - 1]);
-    }
+    /// <summary>The address of the frame's stack slot 0, which a region reads once on entry and computes slot addresses from.</summary>
+    public static ref UInt256 StackBase(ref InstructionContext c) => ref c.Stack[0];
 
     // Word operations of the comparisons and shifts, in the shape of UInt256's arithmetic (operands top of stack
     // first, the pushed word out) so the IL computes them on locals; the handlers' results exactly.
@@ -103,11 +91,7 @@ internal static class CompiledHelpers
         return c.Vm.Abort.IsCancellationRequested ? Aborted : compiled.BlockAtPc[(int)destination.U0];
     }
 
-    /// <summary>The condition of a JUMPI whose destination was a constant (its PUSH not executed): pops it.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool PopCondition(ref InstructionContext c) => !c.Stack[--c.Sp].IsZero;
-
-    /// <summary>Checked at every taken jump, as the interpreter's JUMP/JUMPI do.</summary>
+    /// <summary>Checked at taken jumps back and dynamic jumps (enough to stop every loop; the interpreter checks at every taken jump).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool AbortRequested(ref InstructionContext c) => c.Vm.Abort.IsCancellationRequested;
 

@@ -72,23 +72,17 @@ public static class EvmCompiler
     private static readonly FieldInfo PcField = typeof(InstructionContext).GetField(nameof(InstructionContext.Pc))!;
     private static readonly FieldInfo SpField = typeof(InstructionContext).GetField(nameof(InstructionContext.Sp))!;
     private static readonly FieldInfo GasField = typeof(InstructionContext).GetField(nameof(InstructionContext.Gas))!;
-    private static readonly FieldInfo StackField = typeof(InstructionContext).GetField(nameof(InstructionContext.Stack))!;
-    private static readonly MethodInfo StackSlotMethod = typeof(EvmStack).GetProperty("Item")!.GetMethod!;
-    private static readonly ConstructorInfo WordConstructor = typeof(UInt256).GetConstructor([typeof(ulong), typeof(ulong), typeof(ulong), typeof(ulong)])!;
-    private static readonly MethodInfo IsZeroMethod = typeof(UInt256).GetProperty(nameof(UInt256.IsZero))!.GetMethod!;
+    private static readonly FieldInfo[] LimbFields = [.. new[] { nameof(UInt256.U0), nameof(UInt256.U1), nameof(UInt256.U2), nameof(UInt256.U3) }.Select(name => typeof(UInt256).GetField(name)!)];
     private static readonly Type ContextByRef = typeof(InstructionContext).MakeByRefType();
 
     private static MethodInfo Helper(string name) => typeof(CompiledHelpers).GetMethod(name, BindingFlags.Static | BindingFlags.Public)!;
 
-    private static readonly MethodInfo PopMethod = Helper(nameof(CompiledHelpers.Pop));
-    private static readonly MethodInfo DupMethod = Helper(nameof(CompiledHelpers.Dup));
-    private static readonly MethodInfo SwapMethod = Helper(nameof(CompiledHelpers.Swap));
+    private static readonly MethodInfo StackBaseMethod = Helper(nameof(CompiledHelpers.StackBase));
     private static readonly MethodInfo EntryBlockMethod = Helper(nameof(CompiledHelpers.EntryBlock));
     private static readonly MethodInfo LeaveMethod = Helper(nameof(CompiledHelpers.Leave));
     private static readonly MethodInfo InterpretRangeMethod = Helper(nameof(CompiledHelpers.InterpretRange));
     private static readonly MethodInfo PopJumpMethod = Helper(nameof(CompiledHelpers.PopJump));
     private static readonly MethodInfo PopJumpIMethod = Helper(nameof(CompiledHelpers.PopJumpI));
-    private static readonly MethodInfo PopConditionMethod = Helper(nameof(CompiledHelpers.PopCondition));
     private static readonly MethodInfo AbortRequestedMethod = Helper(nameof(CompiledHelpers.AbortRequested));
 
     /// <summary>
@@ -120,10 +114,22 @@ public static class EvmCompiler
         [typeof(Instructions).GetMethod(nameof(Instructions.MStore8))!] = typeof(Instructions).GetMethod(nameof(Instructions.StoreByte), BindingFlags.Static | BindingFlags.NonPublic)!,
     };
 
+    /// <summary>UInt256's routine <paramref name="name"/> on <paramref name="operands"/> words and a result, all by reference.</summary>
+    private static MethodInfo Arithmetic(string name, int operands) =>
+        typeof(UInt256).GetMethod(name, BindingFlags.Static | BindingFlags.Public, [.. Enumerable.Repeat(typeof(UInt256).MakeByRefType(), operands + 1)])!;
+
+    // The word operations the IL writes out on limbs (see Emitter.EmitLimbOperation) rather than calling.
+    private static readonly MethodInfo AddOperation = Arithmetic(nameof(UInt256.Add), 2);
+    private static readonly MethodInfo SubtractOperation = Arithmetic(nameof(UInt256.Subtract), 2);
+    private static readonly MethodInfo AndOperation = Arithmetic(nameof(UInt256.And), 2);
+    private static readonly MethodInfo OrOperation = Arithmetic(nameof(UInt256.Or), 2);
+    private static readonly MethodInfo XorOperation = Arithmetic(nameof(UInt256.Xor), 2);
+    private static readonly MethodInfo NotOperation = Arithmetic(nameof(UInt256.Not), 1);
+    private static readonly MethodInfo ShlOperation = Helper(nameof(CompiledHelpers.Shl));
+    private static readonly MethodInfo ShrOperation = Helper(nameof(CompiledHelpers.Shr));
+
     private static Dictionary<MethodInfo, MethodInfo> BuildWordOperations()
     {
-        Type word = typeof(UInt256).MakeByRefType();
-        MethodInfo Arithmetic(string name, int operands) => typeof(UInt256).GetMethod(name, BindingFlags.Static | BindingFlags.Public, [.. Enumerable.Repeat(word, operands + 1)])!;
         MethodInfo Handler(string name) => typeof(Instructions).GetMethod(name, BindingFlags.Static | BindingFlags.Public)!;
         var operations = new Dictionary<MethodInfo, MethodInfo>
         {
@@ -519,6 +525,12 @@ public static class EvmCompiler
         private Label _dispatch;
         private LocalBuilder _target = null!;
 
+        /// <summary>The address of the frame's stack slot 0, read once on entry: slot addresses are computed from it without calls.</summary>
+        private LocalBuilder _stackBase = null!;
+
+        /// <summary>The block being emitted: a constant jump to a later block needs no abort check (see <see cref="EmitConstantJump"/>).</summary>
+        private int _currentBlock;
+
         /// <summary>
         /// The block's stack above the frame's slots as the IL knows it: words pushed and not yet stored, each a
         /// constant or a local (bottom first). The slots hold <c>Sp</c> words below them. Stored (and <c>Sp</c> moved)
@@ -541,8 +553,12 @@ public static class EvmCompiler
             _outOfGas = il.DefineLabel();
             _dispatch = il.DefineLabel();
             _target = il.DeclareLocal(typeof(int));
+            _stackBase = il.DeclareLocal(typeof(UInt256).MakeByRefType());
 
             // Entry: the block the caller names.
+            il.Emit(OpCodes.Ldarg_1);
+            il.Emit(OpCodes.Call, StackBaseMethod);
+            il.Emit(OpCodes.Stloc, _stackBase);
             il.Emit(OpCodes.Ldarg_2);
             il.Emit(OpCodes.Stloc, _target);
             il.Emit(OpCodes.Br, _dispatch);
@@ -660,6 +676,7 @@ public static class EvmCompiler
         private void EmitBlock(int b)
         {
             Block block = blocks[b];
+            _currentBlock = b;
             if (block.Count == 0)
             {
                 EmitReturn(StepResult.Stop);
@@ -736,7 +753,12 @@ public static class EvmCompiler
             EmitAddToField(GasField, -gas);
         }
 
-        /// <summary>A taken jump to a constant destination (its PUSH and pop elided): the block, or InvalidJump.</summary>
+        /// <summary>
+        /// A taken jump to a constant destination (its PUSH and pop elided): the block, or InvalidJump. Only a jump
+        /// back (to this block or an earlier one) checks for an abort: every cycle of the control flow holds a backward
+        /// constant jump or a dynamic one (which checks), as fall-through and forward jumps only go to later blocks, so
+        /// a frame still stops at its next loop iteration, without a check on every forward jump.
+        /// </summary>
         private void EmitConstantJump(in UInt256 destination)
         {
             if (!destination.IsUInt64 || !jumps.IsValid(destination.U0))
@@ -745,13 +767,18 @@ public static class EvmCompiler
                 return;
             }
 
-            Label go = il.DefineLabel();
-            il.Emit(OpCodes.Ldarg_1);
-            il.Emit(OpCodes.Call, AbortRequestedMethod);
-            il.Emit(OpCodes.Brfalse, go);
-            EmitReturn(StepResult.Aborted);
-            il.MarkLabel(go);
-            il.Emit(OpCodes.Br, LabelOf(blockAtPc[(int)destination.U0]));
+            int target = blockAtPc[(int)destination.U0];
+            if (target <= _currentBlock)
+            {
+                Label go = il.DefineLabel();
+                il.Emit(OpCodes.Ldarg_1);
+                il.Emit(OpCodes.Call, AbortRequestedMethod);
+                il.Emit(OpCodes.Brfalse, go);
+                EmitReturn(StepResult.Aborted);
+                il.MarkLabel(go);
+            }
+
+            il.Emit(OpCodes.Br, LabelOf(target));
         }
 
         private void EmitInstruction(in Instruction ins)
@@ -791,8 +818,7 @@ public static class EvmCompiler
                         return;
                     }
 
-                    il.Emit(OpCodes.Ldarg_1);
-                    il.Emit(OpCodes.Call, PopMethod);
+                    AddToSp(-1);
                     return;
                 case >= Opcode.PUSH0 and <= Opcode.PUSH32:
                     _pending.Add(StackWord.Of(ins.Immediate));
@@ -857,11 +883,195 @@ public static class EvmCompiler
             }
 
             LocalBuilder result = FreeWordLocal();
-            EmitOperandAddresses(operands);
-            il.Emit(OpCodes.Ldloca, result);
-            il.Emit(OpCodes.Call, operation);
+            if (!EmitLimbOperation(operation, result))
+            {
+                EmitOperandAddresses(operands);
+                il.Emit(OpCodes.Ldloca, result);
+                il.Emit(OpCodes.Call, operation);
+            }
+
             PopOperands(operands);
             _pending.Add(StackWord.Of(result));
+        }
+
+        /// <summary>
+        /// AND, OR, XOR, NOT, ADD, SUB, and SHL/SHR by a constant, written out on the limbs into <paramref name="result"/> (false for other
+        /// operations): no call, so they cost no inlining (the JIT inlines nothing more into a method past ~512 locals,
+        /// its own and its inlinees', which a region's calls reach early, leaving the rest real calls).
+        /// </summary>
+        private bool EmitLimbOperation(MethodInfo operation, LocalBuilder result)
+        {
+            OpCode? bitwise = operation == AndOperation ? OpCodes.And : operation == OrOperation ? OpCodes.Or : operation == XorOperation ? OpCodes.Xor : null;
+            if (bitwise is { } op)
+            {
+                for (int limb = 0; limb < 4; limb++)
+                {
+                    il.Emit(OpCodes.Ldloca, result);
+                    EmitOperandLimb(0, limb);
+                    EmitOperandLimb(1, limb);
+                    il.Emit(op);
+                    il.Emit(OpCodes.Stfld, LimbFields[limb]);
+                }
+
+                return true;
+            }
+
+            if (operation == NotOperation)
+            {
+                for (int limb = 0; limb < 4; limb++)
+                {
+                    il.Emit(OpCodes.Ldloca, result);
+                    EmitOperandLimb(0, limb);
+                    il.Emit(OpCodes.Not);
+                    il.Emit(OpCodes.Stfld, LimbFields[limb]);
+                }
+
+                return true;
+            }
+
+            if ((operation == ShlOperation || operation == ShrOperation) && _pending.Count > 0 && _pending[^1].IsConstant)
+            {
+                EmitConstantShift(operation == ShlOperation, _pending[^1].Constant, result);
+                return true;
+            }
+
+            bool add = operation == AddOperation;
+            if (!add && operation != SubtractOperation)
+            {
+                return false;
+            }
+
+            // Limb i: t = a ± b with its carry (t < a) or borrow (a < b) c1, then u = t ± the carry in with its carry
+            // (u < t) or borrow (t < carry in) c2; the carry out is c1 | c2 (at most one is set). Operand 0 (the top of
+            // the stack) is a, for SUB the minuend.
+            LocalBuilder t = _limbTemps[0] ??= il.DeclareLocal(typeof(ulong));
+            LocalBuilder u = _limbTemps[1] ??= il.DeclareLocal(typeof(ulong));
+            LocalBuilder carry = _limbTemps[2] ??= il.DeclareLocal(typeof(ulong));
+            LocalBuilder c1 = _limbTemps[3] ??= il.DeclareLocal(typeof(ulong));
+            OpCode step = add ? OpCodes.Add : OpCodes.Sub;
+            for (int limb = 0; limb < 4; limb++)
+            {
+                bool last = limb == 3;
+                EmitOperandLimb(0, limb);
+                EmitOperandLimb(1, limb);
+                il.Emit(step);
+                il.Emit(OpCodes.Stloc, limb == 0 ? u : t);
+                if (!last)
+                {
+                    if (add)
+                    {
+                        il.Emit(OpCodes.Ldloc, limb == 0 ? u : t);
+                        EmitOperandLimb(0, limb);
+                    }
+                    else
+                    {
+                        EmitOperandLimb(0, limb);
+                        EmitOperandLimb(1, limb);
+                    }
+
+                    il.Emit(OpCodes.Clt_Un);
+                    il.Emit(OpCodes.Conv_U8);
+                    il.Emit(OpCodes.Stloc, limb == 0 ? carry : c1);
+                }
+
+                if (limb > 0)
+                {
+                    il.Emit(OpCodes.Ldloc, t);
+                    il.Emit(OpCodes.Ldloc, carry);
+                    il.Emit(step);
+                    il.Emit(OpCodes.Stloc, u);
+                    if (!last)
+                    {
+                        if (add)
+                        {
+                            il.Emit(OpCodes.Ldloc, u);
+                            il.Emit(OpCodes.Ldloc, t);
+                        }
+                        else
+                        {
+                            il.Emit(OpCodes.Ldloc, t);
+                            il.Emit(OpCodes.Ldloc, carry);
+                        }
+
+                        il.Emit(OpCodes.Clt_Un);
+                        il.Emit(OpCodes.Conv_U8);
+                        il.Emit(OpCodes.Ldloc, c1);
+                        il.Emit(OpCodes.Or);
+                        il.Emit(OpCodes.Stloc, carry);
+                    }
+                }
+
+                il.Emit(OpCodes.Ldloca, result);
+                il.Emit(OpCodes.Ldloc, u);
+                il.Emit(OpCodes.Stfld, LimbFields[limb]);
+            }
+
+            return true;
+        }
+
+        private readonly LocalBuilder?[] _limbTemps = new LocalBuilder?[4];
+
+        /// <summary>
+        /// SHL/SHR by a constant (operand 0) of the word below it, as limb moves: result limb i is the value's limb
+        /// i ± q shifted by r and OR-ed with the neighbouring limb's bits that cross over (q, r: the shift's whole limbs
+        /// and remaining bits); limbs shifted in from outside the word are zero, and so is every limb for a shift of
+        /// 256 or more.
+        /// </summary>
+        private void EmitConstantShift(bool left, in UInt256 shift, LocalBuilder result)
+        {
+            int bits = shift.IsUInt64 && shift.U0 < 256 ? (int)shift.U0 : 256;
+            int q = bits / 64, r = bits % 64;
+            for (int limb = 0; limb < 4; limb++)
+            {
+                il.Emit(OpCodes.Ldloca, result);
+                int from = left ? limb - q : limb + q;
+                int neighbour = left ? from - 1 : from + 1;
+                if (bits == 256 || from < 0 || from > 3)
+                {
+                    EmitLimb(0);
+                }
+                else
+                {
+                    EmitOperandLimb(1, from);
+                    if (r != 0)
+                    {
+                        EmitInt(r);
+                        il.Emit(left ? OpCodes.Shl : OpCodes.Shr_Un);
+                        if (neighbour >= 0 && neighbour <= 3)
+                        {
+                            EmitOperandLimb(1, neighbour);
+                            EmitInt(64 - r);
+                            il.Emit(left ? OpCodes.Shr_Un : OpCodes.Shl);
+                            il.Emit(OpCodes.Or);
+                        }
+                    }
+                }
+
+                il.Emit(OpCodes.Stfld, LimbFields[limb]);
+            }
+        }
+
+        /// <summary>Pushes limb <paramref name="limb"/> of operand <paramref name="operand"/> (0 the top of stack): a constant's immediate, a pending local's field or a frame slot's.</summary>
+        private void EmitOperandLimb(int operand, int limb)
+        {
+            int count = _pending.Count;
+            if (operand < count)
+            {
+                StackWord word = _pending[count - 1 - operand];
+                if (word.IsConstant)
+                {
+                    EmitLimb(limb switch { 0 => word.Constant.U0, 1 => word.Constant.U1, 2 => word.Constant.U2, _ => word.Constant.U3 });
+                    return;
+                }
+
+                il.Emit(OpCodes.Ldloca, word.Local!);
+            }
+            else
+            {
+                EmitSlotAddress(count - 1 - operand);
+            }
+
+            il.Emit(OpCodes.Ldfld, LimbFields[limb]);
         }
 
         /// <summary>
@@ -899,8 +1109,8 @@ public static class EvmCompiler
                     if (word.IsConstant)
                     {
                         LocalBuilder local = _operandLocals[i] ??= il.DeclareLocal(typeof(UInt256));
-                        EmitConstant(word.Constant);
-                        il.Emit(OpCodes.Stloc, local);
+                        il.Emit(OpCodes.Ldloca, local);
+                        EmitStoreConstant(word.Constant);
                         il.Emit(OpCodes.Ldloca, local);
                     }
                     else
@@ -946,9 +1156,18 @@ public static class EvmCompiler
             int count = _pending.Count;
             if (count == 0)
             {
-                il.Emit(OpCodes.Ldarg_1);
-                il.Emit(OpCodes.Ldc_I4, n);
-                il.Emit(OpCodes.Call, SwapMethod);
+                // Two slots: through a local, in the frame.
+                LocalBuilder top = FreeWordLocal();
+                EmitSlotAddress(-1);
+                il.Emit(OpCodes.Ldobj, typeof(UInt256));
+                il.Emit(OpCodes.Stloc, top);
+                EmitSlotAddress(-1);
+                EmitSlotAddress(-1 - n);
+                il.Emit(OpCodes.Ldobj, typeof(UInt256));
+                il.Emit(OpCodes.Stobj, typeof(UInt256));
+                EmitSlotAddress(-1 - n);
+                il.Emit(OpCodes.Ldloc, top);
+                il.Emit(OpCodes.Stobj, typeof(UInt256));
                 return;
             }
 
@@ -964,8 +1183,7 @@ public static class EvmCompiler
             il.Emit(OpCodes.Ldobj, typeof(UInt256));
             il.Emit(OpCodes.Stloc, local);
             EmitSlotAddress(-depth);
-            EmitValue(_pending[count - 1]);
-            il.Emit(OpCodes.Stobj, typeof(UInt256));
+            EmitStoreWord(_pending[count - 1]);
             _pending[count - 1] = StackWord.Of(local);
         }
 
@@ -1016,9 +1234,10 @@ public static class EvmCompiler
             if (count == 1)
             {
                 _pending.Clear();
-                il.Emit(OpCodes.Ldarg_1);
-                il.Emit(OpCodes.Call, PopConditionMethod);
-                il.Emit(OpCodes.Brfalse, notTaken);
+                AddToSp(-1);
+                EmitSlotAddress(0);
+                EmitIsZeroAtAddress();
+                il.Emit(OpCodes.Brtrue, notTaken);
                 EmitConstantJump(destination);
                 il.MarkLabel(notTaken);
                 return;
@@ -1039,7 +1258,7 @@ public static class EvmCompiler
 
             _condition ??= il.DeclareLocal(typeof(bool));
             il.Emit(OpCodes.Ldloca, condition.Local!);
-            il.Emit(OpCodes.Call, IsZeroMethod);
+            EmitIsZeroAtAddress();
             il.Emit(OpCodes.Stloc, _condition);
             StorePending();
             il.Emit(OpCodes.Ldloc, _condition);
@@ -1061,8 +1280,7 @@ public static class EvmCompiler
             for (int i = 0; i < _pending.Count; i++)
             {
                 EmitSlotAddress(i);
-                EmitValue(_pending[i]);
-                il.Emit(OpCodes.Stobj, typeof(UInt256));
+                EmitStoreWord(_pending[i]);
             }
 
             AddToSp(_pending.Count);
@@ -1084,11 +1302,14 @@ public static class EvmCompiler
             return fresh;
         }
 
-        /// <summary>Pushes the address of the frame's slot <c>Sp + offset</c>.</summary>
+        /// <summary>
+        /// Pushes the address of the frame's slot <c>Sp + offset</c>: the stack base plus 32 bytes a slot, in plain IL.
+        /// No call: the JIT stops inlining into a method once it has about 512 locals (its own and its inlinees'), which
+        /// a region reaches early, and a call per slot access left every one a real call.
+        /// </summary>
         private void EmitSlotAddress(int offset)
         {
-            il.Emit(OpCodes.Ldarg_1);
-            il.Emit(OpCodes.Ldflda, StackField);
+            il.Emit(OpCodes.Ldloc, _stackBase);
             il.Emit(OpCodes.Ldarg_1);
             il.Emit(OpCodes.Ldfld, SpField);
             if (offset != 0)
@@ -1097,8 +1318,33 @@ public static class EvmCompiler
                 il.Emit(OpCodes.Add);
             }
 
-            il.Emit(OpCodes.Call, StackSlotMethod);
+            il.Emit(OpCodes.Conv_I);
+            il.Emit(OpCodes.Ldc_I4_S, (sbyte)32);
+            il.Emit(OpCodes.Mul);
+            il.Emit(OpCodes.Add);
         }
+
+        /// <summary>Replaces the address of a word on the IL stack by whether the word is zero (the OR of its limbs is 0), with no call.</summary>
+        private void EmitIsZeroAtAddress()
+        {
+            LocalBuilder address = _addressTemp ??= il.DeclareLocal(typeof(UInt256).MakeByRefType());
+            il.Emit(OpCodes.Stloc, address);
+            for (int limb = 0; limb < 4; limb++)
+            {
+                il.Emit(OpCodes.Ldloc, address);
+                il.Emit(OpCodes.Ldfld, LimbFields[limb]);
+                if (limb > 0)
+                {
+                    il.Emit(OpCodes.Or);
+                }
+            }
+
+            il.Emit(OpCodes.Ldc_I4_0);
+            il.Emit(OpCodes.Conv_U8);
+            il.Emit(OpCodes.Ceq);
+        }
+
+        private LocalBuilder? _addressTemp;
 
         private void AddToSp(int delta)
         {
@@ -1127,26 +1373,37 @@ public static class EvmCompiler
             il.Emit(OpCodes.Stfld, field);
         }
 
-        private void EmitValue(in StackWord word)
+        /// <summary>Stores a word at the address on the IL stack (consumed).</summary>
+        private void EmitStoreWord(in StackWord word)
         {
             if (word.IsConstant)
             {
-                EmitConstant(word.Constant);
+                EmitStoreConstant(word.Constant);
             }
             else
             {
                 il.Emit(OpCodes.Ldloc, word.Local!);
+                il.Emit(OpCodes.Stobj, typeof(UInt256));
             }
         }
 
-        /// <summary>A constant word as four immediates (the JIT folds them into what uses it).</summary>
-        private void EmitConstant(in UInt256 value)
+        /// <summary>
+        /// Stores a constant word at the address on the IL stack (consumed), limb by limb as immediates: no constructor
+        /// call, which the JIT would not inline once the region's locals run past its inlining limit.
+        /// </summary>
+        private void EmitStoreConstant(in UInt256 value)
         {
-            EmitLimb(value.U0);
-            EmitLimb(value.U1);
-            EmitLimb(value.U2);
-            EmitLimb(value.U3);
-            il.Emit(OpCodes.Newobj, WordConstructor);
+            ulong[] limbs = [value.U0, value.U1, value.U2, value.U3];
+            for (int limb = 0; limb < 4; limb++)
+            {
+                if (limb < 3)
+                {
+                    il.Emit(OpCodes.Dup);
+                }
+
+                EmitLimb(limbs[limb]);
+                il.Emit(OpCodes.Stfld, LimbFields[limb]);
+            }
         }
 
         /// <summary>An int in its shortest IL form (the region budget counts IL bytes).</summary>

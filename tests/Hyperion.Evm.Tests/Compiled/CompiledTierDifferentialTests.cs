@@ -84,6 +84,75 @@ public sealed class CompiledTierDifferentialTests
     }
 
     [Fact]
+    public void LimbArithmeticMatchesTheInterpreterAtCarryBoundaries()
+    {
+        // ADD, SUB, AND, OR, XOR, NOT and constant shifts are written out on limbs in IL: every pair of words around the limb boundaries
+        // (carries and borrows through one limb, several, all four and out of the word), with operands in locals
+        // (DUP of a slot), constants and frame slots (a block start in between); each result stored.
+        UInt256[] values =
+        [
+            UInt256.Zero, UInt256.One, new(ulong.MaxValue), new(0, 1), new(ulong.MaxValue, ulong.MaxValue),
+            new(0, 0, 1), new(ulong.MaxValue, ulong.MaxValue, ulong.MaxValue), new(0, 0, 0, 1), UInt256.MaxValue,
+            new(ulong.MaxValue, 0, ulong.MaxValue, 0), new(1, ulong.MaxValue, 0, ulong.MaxValue), new(0x8000_0000_0000_0000, 0x7fff_ffff_ffff_ffff, 3, 0x8000_0000_0000_0000),
+        ];
+        byte[] constant = new byte[32];
+        new UInt256(ulong.MaxValue, 5, ulong.MaxValue, 0).WriteBigEndian(constant);
+        var code = new List<byte> { (byte)Opcode.PUSH1, 32, (byte)Opcode.CALLDATALOAD, (byte)Opcode.PUSH1, 0, (byte)Opcode.CALLDATALOAD, (byte)Opcode.JUMPDEST };
+        byte slot = 0;
+        void Store() => code.AddRange([(byte)Opcode.PUSH1, slot++, (byte)Opcode.SSTORE]);
+        foreach (byte op in new[] { (byte)Opcode.ADD, (byte)Opcode.SUB, (byte)Opcode.AND, (byte)Opcode.OR, (byte)Opcode.XOR })
+        {
+            code.AddRange([0x81, 0x81, op]); // x op y
+            Store();
+            code.AddRange([0x80, 0x82, op]); // y op x
+            Store();
+            code.AddRange([0x80, (byte)Opcode.PUSH32, .. constant, op]); // constant op x
+            Store();
+            code.AddRange([(byte)Opcode.PUSH32, .. constant, 0x81, op]); // x op constant
+            Store();
+        }
+
+        code.AddRange([0x80, (byte)Opcode.NOT]);
+        Store();
+        foreach (int shift in new[] { 0, 1, 7, 63, 64, 65, 127, 128, 129, 192, 200, 255, 256, 300 })
+        {
+            foreach (byte op in new[] { (byte)Opcode.SHL, (byte)Opcode.SHR })
+            {
+                code.AddRange([0x80, 0x61, (byte)(shift >> 8), (byte)shift, op]); // x shifted by a constant
+                Store();
+            }
+        }
+
+        code.AddRange([0x81, 0x81, (byte)Opcode.SUB, (byte)Opcode.JUMPDEST, 0x81, (byte)Opcode.ADD]); // (x - y) + x, from the slots
+        Store();
+        code.AddRange([(byte)Opcode.SUB]); // x - y with both operands frame slots
+        Store();
+        code.Add((byte)Opcode.STOP);
+        byte[] program = [.. code];
+        EvmCompiler.Budgets saved = EvmCompiler.CurrentBudgets;
+        try
+        {
+            // Compiled, not interpreted as cold straight-line code.
+            EvmCompiler.CurrentBudgets = EvmCompiler.Budgets.Default with { ColdRunInstructions = int.MaxValue };
+            int index = 0;
+            foreach (UInt256 x in values)
+            {
+                foreach (UInt256 y in values)
+                {
+                    byte[] input = new byte[64];
+                    x.WriteBigEndian(input.AsSpan(0, 32));
+                    y.WriteBigEndian(input.AsSpan(32, 32));
+                    Assert.True(AssertSameOutcome(program, [], 2_000_000, input, index++));
+                }
+            }
+        }
+        finally
+        {
+            EvmCompiler.CurrentBudgets = saved;
+        }
+    }
+
+    [Fact]
     public void ConstantOperandsAreFoldedAtCompileTime()
     {
         // x = (1 + 2) * 3 ... forty constant steps, then SSTORE; once with a constant start, once with CALLVALUE.
