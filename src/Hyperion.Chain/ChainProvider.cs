@@ -119,9 +119,10 @@ public sealed class ChainProvider : IChainReader, IDisposable
     /// <summary>
     /// Adds a block a producer built and sealed (the caller holds <see cref="WriteLock"/>): durable in the log, then its
     /// state published, then visible; the pool moves to the new head without what the block included or the executor
-    /// found permanently invalid; subscribers are told. Returns those invalid transactions.
+    /// found permanently invalid; subscribers are told (with <paramref name="addresses"/>, what the producer collected
+    /// as it executed the block). Returns those invalid transactions.
     /// </summary>
-    public SkippedTransaction[] AddBuilt(StoredBlock block, BlockExecution execution, ITransactionPool pool, TimeSpan buildTime)
+    public SkippedTransaction[] AddBuilt(StoredBlock block, BlockExecution execution, ITransactionPool pool, TimeSpan buildTime, BlockAddresses? addresses = null)
     {
         ArgumentNullException.ThrowIfNull(block);
         ArgumentNullException.ThrowIfNull(execution);
@@ -141,7 +142,7 @@ public sealed class ChainProvider : IChainReader, IDisposable
 
         SkippedTransaction[] dropped = [.. execution.Skipped.Where(s => s.Permanent)];
         pool.OnNewHead(states.Latest, this.NextBaseFee(block.Header), dropped.Select(s => s.Transaction.Hash));
-        OnBlockAdded(new BlockAddedEvent(block, buildTime) { Dropped = dropped });
+        OnBlockAdded(new BlockAddedEvent(block, buildTime) { Dropped = dropped, Addresses = addresses });
         return dropped;
     }
 

@@ -39,6 +39,9 @@ public sealed record SequencerOptions
 public sealed record BlockAddedEvent(StoredBlock Block, TimeSpan BuildTime)
 {
     public IReadOnlyList<SkippedTransaction> Dropped { get; init; } = [];
+
+    /// <summary>What the block's transactions touched, as its producer executed them; null when not collected (the address index executes the block again).</summary>
+    public BlockAddresses? Addresses { get; init; }
 }
 
 /// <summary>Builds blocks on a chain (the sequencer of a dev chain or a rollup; another producer for another chain type).</summary>
@@ -505,7 +508,7 @@ public sealed class Sequencer : IBlockProducer
             open.AddFromPool(_pool, _options.MaxTransactionsPerBlock);
             execution = open.Close();
             block = BlockImporter.Seal(states, open.Header, execution, edits);
-            dropped = _chain.AddBuilt(block, execution, _pool, stopwatch.Elapsed);
+            dropped = _chain.AddBuilt(block, execution, _pool, stopwatch.Elapsed, open.Addresses);
         }
         finally
         {
