@@ -2,9 +2,14 @@
 //   1. N pre-signed ERC20 transfers from S senders, sent with eth_sendRawTransaction: time until all are mined → tx/s, Mgas/s
 //   2. send → receipt latency at a light steady load: p50 / p99
 //   3. eth_call and eth_getBalance requests per second (C concurrent clients)
-//   (1. also reports the bench client's own CPU seconds while it sends and waits: the part of the time that is not the node's.)
+//   (1. also reports the bench client's own CPU seconds while it sends and waits: the part of the time that is not the
+//   node's; and the node's CPU per transfer from /proc, all its threads.)
 // Usage: node e2e/bench/chain-bench.mjs [--txs 10000] [--senders 1000] [--seconds 5] [--concurrency 16] [--durable 1]
 //   --durable 1 also runs Hyperion with a data directory (fsynced block log, MetisDB state) beside the in-memory run.
+//   --send batch|single: how 1. sends the transfers: JSON-RPC batches of 200, one after another or --streams at a time (batch,
+//   the default), or
+//   each as its own eth_sendRawTransaction request with --concurrency requests in flight (single; --client picks the
+//   HTTP client, e.g. raw).
 //   --preconfirm N instead measures only send → receipt for N transfers, one at a time (issue 14), on four nodes at
 //   once, interleaved: Hyperion with --block-time 1000 (receipts preconfirmed), Hyperion automine, anvil automine and
 //   anvil --block-time 1 (its receipts come with the block; --interval-samples of them, default 40, as each waits ~0.5 s).
@@ -34,7 +39,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startNode, devKeys, batch } from '../lib/node.mjs';
 import { Worker } from 'node:worker_threads';
-import { rpcWith } from '../lib/http-rpc.mjs';
+import { rpcWith, closeIdle } from '../lib/http-rpc.mjs';
 
 // The usage is this file's opening comment: --help prints it; an unknown or incomplete option names itself and exits 2.
 function usage() {
@@ -42,7 +47,8 @@ function usage() {
   return text.slice(0, text.indexOf('\nimport ')).split('\n').map((line) => line.replace(/^\/\/ ?/, '')).join('\n');
 }
 const knownOptions = new Set(['txs', 'senders', 'seconds', 'concurrency', 'durable', 'preconfirm', 'interval-samples',
-  'transport', 'hyperion', 'reads', 'streams', 'url', 'pid', 'reads-only', 'rounds', 'warmup', 'methods', 'clients', 'client']);
+  'transport', 'hyperion', 'reads', 'streams', 'url', 'pid', 'reads-only', 'rounds', 'warmup', 'methods', 'clients', 'client',
+  'send']);
 const args = {};
 const hyperionCheckouts = [];
 for (let i = 2; i < process.argv.length; i += 2) {
@@ -69,6 +75,8 @@ const TRANSPORT = args.transport ?? 'http';
 if (TRANSPORT !== 'http' && TRANSPORT !== 'ws') throw new Error(`--transport ${TRANSPORT}: expected http or ws`);
 const CLIENT = args.client ?? 'fetch';
 if (!['fetch', 'http', 'raw'].includes(CLIENT)) throw new Error(`--client ${CLIENT}: expected fetch, http or raw`);
+const SEND = args.send ?? 'batch';
+if (SEND !== 'batch' && SEND !== 'single') throw new Error(`--send ${SEND}: expected batch or single`);
 const checkouts = (hyperionCheckouts.length > 0 ? hyperionCheckouts : [['hyperion', '.']]).map(([label, root]) => ({ label, root: path.resolve(root) }));
 
 function rpc(url, method, params) {
@@ -275,7 +283,7 @@ if (args.preconfirm) {
 async function runOn({ kind, root, durable, url: runningAt }) {
   const dataDir = durable ? fs.mkdtempSync(path.join(os.tmpdir(), 'hyperion-bench-')) : undefined;
   const node = runningAt
-    ? { url: runningAt, chainId: BigInt(await rpc(runningAt, 'eth_chainId', [])), stop: async () => {} }
+    ? { url: runningAt, chainId: BigInt(await rpc(runningAt, 'eth_chainId', [])), pid: args.pid, stop: async () => {} }
     : await startNode({ kind, dataDir, extraArgs: kind === 'anvil' ? ['--accounts', '10'] : [], ...(root ? { root } : {}) });
   if (node.unavailable) throw new Error(node.unavailable);
   const url = node.url;
@@ -319,19 +327,33 @@ async function runOn({ kind, root, durable, url: runningAt }) {
   const startBlock = BigInt(await rpc(url, 'eth_blockNumber', []));
   const started = performance.now();
   const clientCpuBefore = process.cpuUsage(); // the client's own CPU (JSON, HTTP) while the node works: is the bench the limit?
+  const nodeCpuBefore = node.pid ? processCpuSeconds(node.pid) : NaN;
   const lastHashes = [];
-  const batches = [];
-  for (let i = 0; i < signed.length; i += 200) batches.push(signed.slice(i, i + 200));
-  let nextBatch = 0;
-  // Each stream takes the next batch when its last one is answered. With more than one, a batch of later nonces may be
-  // admitted before the one it follows: the pool queues it until the gap fills, and the count below waits for all.
-  await Promise.all(Array.from({ length: STREAMS }, async () => {
-    while (nextBatch < batches.length) {
-      const index = nextBatch++;
-      const hashes = await batch(url, batches[index].map((raw) => ['eth_sendRawTransaction', [raw]]));
-      lastHashes[index] = hashes[hashes.length - 1];
-    }
-  }));
+  if (SEND === 'batch') {
+    const batches = [];
+    for (let i = 0; i < signed.length; i += 200) batches.push(signed.slice(i, i + 200));
+    let nextBatch = 0;
+    // Each stream takes the next batch when its last one is answered. With more than one, a batch of later nonces may be
+    // admitted before the one it follows: the pool queues it until the gap fills, and the count below waits for all.
+    await Promise.all(Array.from({ length: STREAMS }, async () => {
+      while (nextBatch < batches.length) {
+        const index = nextBatch++;
+        const hashes = await batch(url, batches[index].map((raw) => ['eth_sendRawTransaction', [raw]]));
+        lastHashes[index] = hashes[hashes.length - 1];
+      }
+    }));
+  } else {
+    // --send single: every transfer its own request, CONCURRENCY in flight, taken in the signed order.
+    const hashes = new Array(signed.length);
+    let taken = 0;
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, signed.length) }, async () => {
+      while (taken < signed.length) {
+        const i = taken++;
+        hashes[i] = await rpc(url, 'eth_sendRawTransaction', [signed[i]]);
+      }
+    }));
+    lastHashes.push(...hashes);
+  }
   for (const h of lastHashes.slice(-SENDERS)) await waitForReceipt(url, h);
   // Every transaction of the run must be mined: count them block by block.
   let mined = 0; let gas = 0n;
@@ -343,7 +365,8 @@ async function runOn({ kind, root, durable, url: runningAt }) {
   const seconds = (performance.now() - started) / 1000;
   const clientCpu = process.cpuUsage(clientCpuBefore);
   const clientCpuSeconds = (clientCpu.user + clientCpu.system) / 1e6;
-  const throughput = { txs: mined, seconds, txPerSecond: mined / seconds, mgasPerSecond: Number(gas) / 1e6 / seconds, clientCpuSeconds };
+  const nodeCpuMicrosPerTx = ((processCpuSeconds(node.pid) - nodeCpuBefore) * 1e6) / mined; // NaN without a pid (--url without --pid)
+  const throughput = { txs: mined, seconds, txPerSecond: mined / seconds, mgasPerSecond: Number(gas) / 1e6 / seconds, clientCpuSeconds, nodeCpuMicrosPerTx };
 
   // 2. Latency at a light steady load (one transaction at a time, 20 ms apart).
   const latencies = [];
@@ -357,6 +380,7 @@ async function runOn({ kind, root, durable, url: runningAt }) {
   // 3. Read requests per second.
   if (!READS) {
     provider.destroy();
+    closeIdle();
     await node.stop();
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     return { throughput, latency, reads: { ethCall: NaN, getBalance: NaN } };
@@ -378,6 +402,7 @@ async function runOn({ kind, root, durable, url: runningAt }) {
     getBalance: await rps('eth_getBalance', [recipient, 'latest']),
   };
   provider.destroy();
+  closeIdle();
   await node.stop();
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   return { throughput, latency, reads };
@@ -405,6 +430,7 @@ console.log(`\n| metric | ${ours.join(' | ')} | anvil | ${ours.map((k) => `ratio
 row(`${TXS} ERC20 transfers, tx/s`, (r) => r.throughput.txPerSecond, 0);
 row('Mgas/s', (r) => r.throughput.mgasPerSecond, 1);
 row('bench client CPU during the transfers (s; ratio = anvil/ours)', (r) => r.throughput.clientCpuSeconds, 3, true);
+row('node CPU per transfer (µs, /proc; ratio = anvil/ours)', (r) => r.throughput.nodeCpuMicrosPerTx, 0, true);
 row('send→receipt p50 (ms; ratio = anvil/ours)', (r) => r.latency.p50, 1, true);
 row('send→receipt p99 (ms; ratio = anvil/ours)', (r) => r.latency.p99, 1, true);
 row('eth_call req/s', (r) => r.reads.ethCall, 0);

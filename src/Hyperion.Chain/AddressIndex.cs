@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using Hyperion.Core;
 using Hyperion.MetisDb;
-using Hyperion.Evm.Tracing;
 using Hyperion.Execution.Blocks;
 using Hyperion.State;
 
@@ -17,10 +16,12 @@ public readonly record struct ContractCreation(TransactionPosition Transaction, 
 /// Erigon's call-trace index, as Otterscan expects it: for each address the transactions that touched it as the
 /// sender, the recipient or the creation of the transaction, or as the caller, callee, created contract or
 /// self-destruct beneficiary of any internal frame (reverted frames included, as Erigon's); and for each contract its
-/// creator. Blocks are indexed off the block producer's path: each added block is re-executed on a background thread
-/// with a frames-only tracer (the VM runs its untraced loop between frames); a query first indexes the blocks the
-/// thread has not reached, so answers are never behind the head. A block whose state is no longer kept (one the index
-/// did not reach before it left the state window) is indexed from its transactions only (no internal frames).
+/// creator. Blocks are indexed off the block producer's path, on a background thread; a query first indexes the blocks
+/// the thread has not reached, so answers are never behind the head. A block this node built comes with what its
+/// frames touched, collected as the producer executed it (<see cref="BlockAddedEvent.Addresses"/>); any other (an
+/// imported block, a block of an earlier run) is executed again with the same frames-only collector (the VM runs its
+/// untraced loop between frames). A block whose state is no longer kept (one the index did not reach before it left
+/// the state window) is indexed from its transactions only (no internal frames).
 /// With a data directory the index is kept in LMDB tables (<see cref="DirectoryName"/>, <see cref="SealedTables"/>)
 /// and read on demand, so opening it takes the same time at any chain length: each block is indexed in one atomic
 /// batch that also moves a checkpoint (last block, its hash); blocks after the checkpoint are indexed again, blocks
@@ -41,14 +42,17 @@ public sealed class AddressIndex : IDisposable
     private readonly Action<string>? _warning;
     private readonly string _directory;
     private readonly bool _temporary;
+    private const int MaxBuiltWaiting = 4096; // blocks whose collected entries wait for the worker; more are executed again
+
     private readonly object _lock = new();
-    private readonly SemaphoreSlim _added = new(0);
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _worker;
+    private readonly Dictionary<ulong, (Hash256 Hash, BlockAddresses Addresses)> _built = []; // under its own lock: the producer adds, the worker takes
+    private readonly CoalescingWorker _worker;
     private SealedTables _tables;
     private ulong _indexed;
     private Hash256 _indexedHash;
     private long _untraced;
+    private long _executedAgain;
+    private ulong _announced; // the last block added (or the head at start): the worker indexes no further, so as not to execute again a block whose collected entries are on their way
 
     public AddressIndex(IChainReader chain, string? dataDirectory, Action<string>? warning = null)
     {
@@ -65,10 +69,14 @@ public sealed class AddressIndex : IDisposable
         }
 
         _tables = OpenTables();
+        _announced = _chain.Blocks.Head.Number;
         _chain.BlockAdded += OnBlockAdded;
-        _worker = Task.Run(RunAsync);
-        _added.Release(); // index what the chain already has
+        _worker = new CoalescingWorker("hyperion-address-index", CatchUpInBackground, CatchUpInterval);
+        _worker.Signal(); // index what the chain already has
     }
+
+    /// <summary>The least time between two background catch-ups: the blocks added meanwhile are indexed together, without a thread wake-up per block.</summary>
+    public static TimeSpan CatchUpInterval { get; } = TimeSpan.FromMilliseconds(10);
 
     private static ReadOnlySpan<byte> CheckpointKey => "checkpoint"u8;
 
@@ -82,6 +90,12 @@ public sealed class AddressIndex : IDisposable
     public long UntracedBlocks
     {
         get { lock (_lock) { return _untraced; } }
+    }
+
+    /// <summary>Blocks indexed since the index opened by executing them again (the others came with what their producer collected).</summary>
+    public long ExecutedAgain
+    {
+        get { lock (_lock) { return _executedAgain; } }
     }
 
     /// <summary>
@@ -112,18 +126,21 @@ public sealed class AddressIndex : IDisposable
     }
 
     /// <summary>Indexes the chain's blocks up to its head (after dropping those the chain no longer has).</summary>
-    public void CatchUp()
+    public void CatchUp() => CatchUp(ulong.MaxValue);
+
+    /// <summary>Indexes the chain's blocks up to its head or <paramref name="upTo"/>, whichever is lower.</summary>
+    private void CatchUp(ulong upTo)
     {
         lock (_lock)
         {
             try
             {
-                CatchUpTables();
+                CatchUpTables(upTo);
             }
             catch (InvalidDataException damaged)
             {
                 Rebuild(damaged.Message);
-                CatchUpTables();
+                CatchUpTables(upTo);
             }
         }
     }
@@ -131,10 +148,7 @@ public sealed class AddressIndex : IDisposable
     public void Dispose()
     {
         _chain.BlockAdded -= OnBlockAdded;
-        _stop.Cancel();
-        try { _worker.Wait(); } catch (AggregateException) { } // the worker's failures are not the caller's
-        _stop.Dispose();
-        _added.Dispose();
+        _worker.Dispose();
         _tables.Dispose();
         if (_temporary)
         {
@@ -142,25 +156,55 @@ public sealed class AddressIndex : IDisposable
         }
     }
 
-    private void OnBlockAdded(BlockAddedEvent added) => _added.Release();
-
-    private async Task RunAsync()
+    private void OnBlockAdded(BlockAddedEvent added)
     {
-        while (!_stop.IsCancellationRequested)
+        if (added.Addresses is { } addresses)
         {
-            try
+            lock (_built)
             {
-                await _added.WaitAsync(_stop.Token).ConfigureAwait(false);
-                CatchUp();
+                if (_built.Count < MaxBuiltWaiting)
+                {
+                    _built[added.Block.Number] = (added.Block.Hash, addresses);
+                }
             }
-            catch (OperationCanceledException)
+        }
+
+        Volatile.Write(ref _announced, added.Block.Number); // after its entries: the worker indexes it with them
+        _worker.Signal();
+    }
+
+    /// <summary>What the producer collected for <paramref name="block"/> as it executed it (taken: used once); null when nothing was.</summary>
+    private BlockEntries? TakeBuilt(StoredBlock block)
+    {
+        lock (_built)
+        {
+            if (!_built.Remove(block.Number, out (Hash256 Hash, BlockAddresses Addresses) built))
             {
-                return;
+                return null;
             }
-            catch (Exception e) when (e is InvalidOperationException or IOException or StateUnavailableException or InvalidBlockException)
+
+            if (_built.Count > 0)
             {
-                // A block that cannot be indexed now (e.g. the chain rewound under the worker) is retried by the next query or block.
+                // Entries for blocks below this one can no longer be used (a rewind replaced them, or they were indexed).
+                foreach (ulong stale in _built.Keys.Where(n => n < block.Number).ToList())
+                {
+                    _built.Remove(stale);
+                }
             }
+
+            return built.Hash == block.Hash ? new BlockEntries(built.Addresses.Touched, built.Addresses.Created, Traced: true) : null;
+        }
+    }
+
+    private void CatchUpInBackground()
+    {
+        try
+        {
+            CatchUp(Volatile.Read(ref _announced));
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or StateUnavailableException or InvalidBlockException)
+        {
+            // A block that cannot be indexed now (e.g. the chain rewound under the worker) is retried by the next query or block.
         }
     }
 
@@ -222,21 +266,21 @@ public sealed class AddressIndex : IDisposable
         catch (InvalidDataException damaged)
         {
             Rebuild(damaged.Message);
-            CatchUpTables();
+            CatchUpTables(ulong.MaxValue);
             return read();
         }
     }
 
-    private void CatchUpTables()
+    private void CatchUpTables(ulong upTo)
     {
         while (_indexed > 0 && _chain.Blocks.GetBlockHash(_indexed) != _indexedHash)
         {
             DropLast();
         }
 
-        while (_chain.Blocks.GetByNumber(_indexed + 1) is { } next)
+        while (_indexed < upTo && _chain.Blocks.GetByNumber(_indexed + 1) is { } next)
         {
-            Add(next, Entries(next));
+            Add(next, TakeBuilt(next) ?? Entries(next));
         }
     }
 
@@ -268,31 +312,32 @@ public sealed class AddressIndex : IDisposable
         return (found, exhausted);
     }
 
-    /// <summary>Per transaction, the addresses it touched, and the contracts it created with their creators.</summary>
+    /// <summary>Per transaction, the addresses it touched, and the contracts it created with their creators, from executing the block again.</summary>
     private BlockEntries Entries(StoredBlock block)
     {
         int count = block.Block.Transactions.Length;
-        var touched = new List<(int, Address)>();
-        var created = new List<(int, Address, Address)>();
         IStateReader? parent = count == 0 ? null : _chain.StateBefore(block.Number);
         if (parent is not null)
         {
-            var collectors = new FrameCollector[count];
+            var collector = new BlockAddressCollector();
             BlockExecution execution = _chain.Executor.Simulate(
                 new BlockInput(block.Header, []) { BlockHashes = _chain.Blocks }, parent, count,
                 (i, _, _) => (block.Block.Transactions[i], block.Senders[i]),
-                (i, _) => collectors[i] = new FrameCollector(),
+                (i, _) =>
+                {
+                    collector.Begin(i);
+                    return collector;
+                },
                 out _);
+            _executedAgain++;
             if (execution.Transactions.Count == count && execution.Skipped.Count == 0)
             {
-                for (int i = 0; i < count; i++)
-                {
-                    collectors[i].AddTo(i, touched, created);
-                }
-
-                return new BlockEntries(touched, created, Traced: true);
+                return new BlockEntries(collector.Addresses.Touched, collector.Addresses.Created, Traced: true);
             }
         }
+
+        var touched = new List<(int, Address)>();
+        var created = new List<(int, Address, Address)>();
 
         for (int i = 0; i < count; i++)
         {
@@ -514,52 +559,6 @@ public sealed class AddressIndex : IDisposable
         {
             value.CopyTo(_destination[_at..]);
             _at += value.Length;
-        }
-    }
-
-    /// <summary>
-    /// One transaction's frames: every frame's caller and callee (the self-destruct beneficiary for SELFDESTRUCT), and
-    /// the contracts created by frames that succeeded inside frames that all succeeded.
-    /// </summary>
-    private sealed class FrameCollector : FrameTracer
-    {
-        private readonly List<Address> _touched = [];
-        private readonly HashSet<Address> _seen = [];
-        private readonly Stack<(string Type, Address From, Address To, int Created)> _open = new();
-        private readonly List<(Address Contract, Address Creator)> _created = [];
-
-        public override void OnEnter(string type, Address from, Address to, in UInt256 value, ReadOnlySpan<byte> input, long gas, int depth)
-        {
-            Touch(from);
-            Touch(to);
-            _open.Push((type, from, to, _created.Count));
-        }
-
-        public override void OnExit(long gasUsed, ReadOnlySpan<byte> output, string? error, bool reverted)
-        {
-            (string type, Address from, Address to, int created) = _open.Pop();
-            if (error is not null)
-            {
-                _created.RemoveRange(created, _created.Count - created); // a failed frame created nothing
-            }
-            else if (type is CallFrameTypes.Create or CallFrameTypes.Create2)
-            {
-                _created.Add((to, from));
-            }
-        }
-
-        public void AddTo(int index, List<(int, Address)> touched, List<(int, Address, Address)> created)
-        {
-            touched.AddRange(_touched.Select(a => (index, a)));
-            created.AddRange(_created.Select(c => (index, c.Contract, c.Creator)));
-        }
-
-        private void Touch(Address address)
-        {
-            if (_seen.Add(address))
-            {
-                _touched.Add(address);
-            }
         }
     }
 }

@@ -76,9 +76,10 @@ public sealed class BlockCommitPipeline : IDisposable
     /// <summary>
     /// Starts making <paramref name="block"/> (sealed: its state staged as <paramref name="changes"/>) durable and visible
     /// on the pipeline's thread: <see cref="ChainProvider.AddBuilt"/>, then <paramref name="announced"/> with the
-    /// transactions the pool dropped. The previous commit must be settled.
+    /// transactions the pool dropped; <paramref name="addresses"/> is what the producer collected for the address index. The
+    /// previous commit must be settled.
     /// </summary>
-    public void Begin(StoredBlock block, StateChangeSet changes, BlockExecution execution, ITransactionPool pool, TimeSpan buildTime, Action<SkippedTransaction[]> announced)
+    public void Begin(StoredBlock block, StateChangeSet changes, BlockExecution execution, ITransactionPool pool, TimeSpan buildTime, BlockAddresses? addresses, Action<SkippedTransaction[]> announced)
     {
         ArgumentNullException.ThrowIfNull(block);
         ArgumentNullException.ThrowIfNull(changes);
@@ -91,7 +92,7 @@ public sealed class BlockCommitPipeline : IDisposable
             throw new InvalidOperationException($"block {_inFlight.Block.Number}'s commit is not settled");
         }
 
-        _inFlight = new InFlight(block, changes, () => announced(_chain.AddBuilt(block, execution, pool, buildTime)));
+        _inFlight = new InFlight(block, changes, () => announced(_chain.AddBuilt(block, execution, pool, buildTime, addresses)));
         if (_thread is null)
         {
             _thread = new Thread(CommitLoop) { IsBackground = true, Name = "hyperion-commit" };

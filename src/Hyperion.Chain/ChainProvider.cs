@@ -120,9 +120,10 @@ public sealed class ChainProvider : IChainReader, IDisposable
     /// Adds a block a producer built and sealed (the caller holds <see cref="WriteLock"/>, or runs it on a
     /// <see cref="BlockCommitPipeline"/>'s thread for a producer that holds it): durable in the log, then its
     /// state published, then visible; the pool moves to the new head without what the block included or the executor
-    /// found permanently invalid; subscribers are told. Returns those invalid transactions.
+    /// found permanently invalid; subscribers are told (with <paramref name="addresses"/>, what the producer collected
+    /// as it executed the block). Returns those invalid transactions.
     /// </summary>
-    public SkippedTransaction[] AddBuilt(StoredBlock block, BlockExecution execution, ITransactionPool pool, TimeSpan buildTime)
+    public SkippedTransaction[] AddBuilt(StoredBlock block, BlockExecution execution, ITransactionPool pool, TimeSpan buildTime, BlockAddresses? addresses = null)
     {
         ArgumentNullException.ThrowIfNull(block);
         ArgumentNullException.ThrowIfNull(execution);
@@ -142,7 +143,7 @@ public sealed class ChainProvider : IChainReader, IDisposable
 
         SkippedTransaction[] dropped = [.. execution.Skipped.Where(s => s.Permanent)];
         pool.OnNewHead(states.Latest, this.NextBaseFee(block.Header), dropped.Select(s => s.Transaction.Hash));
-        OnBlockAdded(new BlockAddedEvent(block, buildTime) { Dropped = dropped });
+        OnBlockAdded(new BlockAddedEvent(block, buildTime) { Dropped = dropped, Addresses = addresses });
         return dropped;
     }
 

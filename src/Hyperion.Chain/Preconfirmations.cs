@@ -40,6 +40,7 @@ public sealed class OpenBlock
     private readonly object _lock = new(); // adding a transaction vs an RPC thread reading the pending state
     private readonly HashSet<Hash256> _tried = [];
     private readonly PreconfirmedTransactions _preconfirmed = new();
+    private readonly BlockAddressCollector _addresses = new();
     private int _published;
     private int _nextIndex;
     private int _includedInParent;
@@ -79,6 +80,12 @@ public sealed class OpenBlock
     public Hash256? WithdrawalsRoot { get; }
 
     /// <summary>
+    /// The addresses the included transactions' frames touched and the contracts they created, collected as they
+    /// executed: the address index of the block once it is added (<see cref="BlockAddedEvent.Addresses"/>).
+    /// </summary>
+    public BlockAddresses Addresses => _addresses.Addresses;
+
+    /// <summary>
     /// Executes <paramref name="tx"/> on the block so far unless it was tried in this block before: true when it is
     /// included, false when it was skipped (the builder's last skipped says why) or tried before.
     /// </summary>
@@ -92,7 +99,14 @@ public sealed class OpenBlock
 
         lock (_lock)
         {
-            return Builder.Add(tx, sender);
+            _addresses.Begin(Builder.Included.Count);
+            if (Builder.Add(tx, sender, _addresses))
+            {
+                return true;
+            }
+
+            _addresses.Discard();
+            return false;
         }
     }
 

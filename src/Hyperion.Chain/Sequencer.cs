@@ -39,6 +39,9 @@ public sealed record SequencerOptions
 public sealed record BlockAddedEvent(StoredBlock Block, TimeSpan BuildTime)
 {
     public IReadOnlyList<SkippedTransaction> Dropped { get; init; } = [];
+
+    /// <summary>What the block's transactions touched, as its producer executed them; null when not collected (the address index executes the block again).</summary>
+    public BlockAddresses? Addresses { get; init; }
 }
 
 /// <summary>Builds blocks on a chain (the sequencer of a dev chain or a rollup; another producer for another chain type).</summary>
@@ -210,6 +213,8 @@ public sealed class Sequencer : IBlockProducer
     private readonly PreconfirmationFeed _feed;
     private readonly BlockCommitPipeline _commits;
     private OpenedOn? _openedOn; // what the feed's open block was opened on (under the write lock)
+    private int _includeRequests; // senders that asked for a round since the includer last looked
+    private int _including; // 1 while a sender's thread is the includer
 
     /// <summary>What the open block was opened on: a block opened on another head, edits, clock or settings is stale.</summary>
     private sealed record OpenedOn(OpenBlock Block, Hash256 Parent, EditedState Edits, long ClockVersion, long SettingsVersion);
@@ -364,26 +369,55 @@ public sealed class Sequencer : IBlockProducer
 
     /// <summary>
     /// A sender's transaction was submitted: it is mined (automine) or preconfirmed (interval) on the sender's thread.
-    /// Concurrent senders queue on the write lock; the first one in builds a block of everything pending, and those
-    /// whose transactions it included find <paramref name="done"/> completed (a group commit, not a wait for more).
+    /// One sender's thread at a time is the includer: it runs rounds, each a block (or sub-block) of everything
+    /// pending, until no sender asked for one since its last round began. A sender that finds an includer at work
+    /// leaves its transaction (already in the pool) to the includer's next round and returns at once, its wait done
+    /// when the block is announced: the senders that arrive while a block is built go into the next one together (a
+    /// group commit), and their threads are not held on the write lock meanwhile — on two cores, blocked request
+    /// threads left too few to admit the next sends, and concurrent single sends made blocks of about 1.5 transactions.
     /// </summary>
     private void IncludeOnSendersThread(Task done)
     {
-        lock (_chain.WriteLock)
+        if (done.IsCompleted)
         {
-            if (done.IsCompleted)
+            return;
+        }
+
+        Interlocked.Increment(ref _includeRequests);
+        while (Interlocked.CompareExchange(ref _including, 1, 0) == 0)
+        {
+            try
             {
-                return;
+                // A request counted before the exchange is seen by the round after it (its transaction is in the pool).
+                while (Interlocked.Exchange(ref _includeRequests, 0) > 0)
+                {
+                    lock (_chain.WriteLock)
+                    {
+                        MiningMode mode = Mode;
+                        if (Preconfirming(mode))
+                        {
+                            Preconfirm();
+                        }
+                        else if (mode.Automine)
+                        {
+                            ProduceWhilePending(_stop.Token);
+                        }
+                    }
+                }
+            }
+            catch
+            {
+                _wake.Release(); // the sequencer's thread takes over what other senders left to this round
+                throw;
+            }
+            finally
+            {
+                Volatile.Write(ref _including, 0);
             }
 
-            MiningMode mode = Mode;
-            if (Preconfirming(mode))
+            if (Volatile.Read(ref _includeRequests) == 0)
             {
-                Preconfirm();
-            }
-            else if (mode.Automine)
-            {
-                ProduceWhilePending(_stop.Token);
+                return; // otherwise a sender asked between the last exchange and the release: include again (unless another took over)
             }
         }
     }
@@ -549,10 +583,12 @@ public sealed class Sequencer : IBlockProducer
         StoredBlock block;
         BlockExecution execution;
         StateChangeSet changes;
+        BlockAddresses addresses;
         try
         {
             open.AddFromPool(_pool, _options.MaxTransactionsPerBlock);
             execution = open.Close();
+            addresses = open.Addresses;
 
             // The parent's commit ran beside this execution; this block's root builds on the parent's stored state.
             _commits.Settle();
@@ -566,7 +602,7 @@ public sealed class Sequencer : IBlockProducer
             _openedOn = null;
         }
 
-        _commits.Begin(block, changes, execution, _pool, stopwatch.Elapsed, dropped =>
+        _commits.Begin(block, changes, execution, _pool, stopwatch.Elapsed, addresses, dropped =>
         {
             // Durable and announced: the senders waiting for these transactions return (a dropped one is logged by the node, as anvil does).
             _waits.Complete(block.Block.Transactions.Select(t => t.Hash).Concat(dropped.Select(d => d.Transaction.Hash)));

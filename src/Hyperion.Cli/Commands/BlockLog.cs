@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Hyperion.Chain;
@@ -11,12 +12,53 @@ namespace Hyperion.Cli.Commands;
 /// The node's log of its chain: a line per block (info), a warning per transaction dropped from a block, and a
 /// warning per included transaction that failed, with its revert reason. Receipts do not keep return data, so the
 /// reason comes from replaying the failed transaction with the callTracer (debug_traceTransaction), off the
-/// sequencer's thread and only when warnings are logged.
+/// sequencer's thread and only when warnings are logged. The lines are written in block order by a background thread
+/// (<see cref="CoalescingWorker"/>) within milliseconds: formatting them and handing them to the console logger, whose
+/// thread each line wakes, cost the producer's thread more than the rest of a small block's bookkeeping.
 /// </summary>
-internal sealed partial class BlockLog(ILogger log, RpcMethodRegistry methods)
+internal sealed partial class BlockLog : IDisposable
 {
+    private readonly ILogger _log;
+    private readonly RpcMethodRegistry _methods;
+    private readonly ConcurrentQueue<BlockAddedEvent> _added = new();
+    private readonly CoalescingWorker _writer;
+
+    public BlockLog(ILogger log, RpcMethodRegistry methods)
+    {
+        _log = log;
+        _methods = methods;
+        _writer = new CoalescingWorker("hyperion-block-log", Write, TimeSpan.FromMilliseconds(10));
+    }
+
+    /// <summary>Queues the block's lines (the producer's thread, under the chain's write lock: nothing is formatted here).</summary>
     public void OnBlockAdded(BlockAddedEvent added)
     {
+        if (_log.IsEnabled(LogLevel.Warning)) // below that, none of its lines is written
+        {
+            _added.Enqueue(added);
+            _writer.Signal();
+        }
+    }
+
+    /// <summary>Stops the writer and writes what is left.</summary>
+    public void Dispose()
+    {
+        _writer.Dispose();
+        Write();
+    }
+
+    /// <summary>Writes the lines of the blocks queued so far, in order.</summary>
+    private void Write()
+    {
+        while (_added.TryDequeue(out BlockAddedEvent? added))
+        {
+            Write(added);
+        }
+    }
+
+    private void Write(BlockAddedEvent added)
+    {
+        ILogger log = _log;
         StoredBlock b = added.Block;
         LogBlock(log, b.Number, b.Block.Transactions.Length, b.Header.GasUsed, added.BuildTime.TotalMilliseconds, b.Hash.ToString());
         foreach (SkippedTransaction dropped in added.Dropped)
@@ -44,7 +86,7 @@ internal sealed partial class BlockLog(ILogger log, RpcMethodRegistry methods)
     /// <summary>"execution reverted: reason", the EVM's error (out of gas, invalid opcode …), or why it could not be found.</summary>
     internal async Task<string> WhyFailedAsync(string hash)
     {
-        if (!methods.TryGet("debug_traceTransaction", out RpcHandler trace))
+        if (!_methods.TryGet("debug_traceTransaction", out RpcHandler trace))
         {
             return "reason unknown (no debug_traceTransaction)";
         }

@@ -149,7 +149,7 @@ internal static class DevCommand
             LogIndexed(log, recovery.IndexedBlocks, null);
         }
 
-        var blockLog = new BlockLog(log, node.Methods);
+        using var blockLog = new BlockLog(log, node.Methods);
         node.Chain.Chain.BlockAdded += blockLog.OnBlockAdded;
 
         await using RpcServer server = await NodeLogging.StartServerAsync(node, new RpcServerOptions { Host = host, Port = port, CorsOrigins = corsOrigins, MaxConnectionsPerClient = connectionsPerClient, LoggerFactory = loggers }, cancellation).ConfigureAwait(false);
@@ -170,6 +170,8 @@ internal static class DevCommand
             // Ctrl-C or SIGTERM: stop the server, then the sequencer (blocks are already durable).
         }
 
+        node.Chain.Chain.BlockAdded -= blockLog.OnBlockAdded;
+        blockLog.Dispose(); // the last blocks' lines before the last line
         LogStopped(log, store.Head.Number, null);
         return 0;
     }

@@ -2,6 +2,7 @@ using Hyperion.Core;
 using Hyperion.Core.Transactions;
 using Hyperion.Evm;
 using Hyperion.Evm.Precompiles;
+using Hyperion.Evm.Tracing;
 using Hyperion.Execution.Transactions;
 using Hyperion.State;
 using Hyperion.State.World;
@@ -54,8 +55,9 @@ public sealed class BlockBuilder
     /// Executes <paramref name="tx"/> on the state so far: true when it is included (its receipt is the last of
     /// <see cref="Included"/>), false when it is skipped (the last of <see cref="Skipped"/> says why; on import the
     /// block is invalid instead). A transaction that does not fit the gas left is skipped and may fit the next block.
+    /// <paramref name="tracer"/>, when given, traces the transaction (a frames-only one keeps the VM's untraced loop).
     /// </summary>
-    public bool Add(Transaction tx, Address sender)
+    public bool Add(Transaction tx, Address sender, IEvmTracer? tracer = null)
     {
         ArgumentNullException.ThrowIfNull(tx);
         if (_closed is not null)
@@ -64,7 +66,7 @@ public sealed class BlockBuilder
         }
 
         int included = _assembly.Executed.Count;
-        BlockExecutor.ExecuteTransaction(_state, tx, sender, _processor, _assembly);
+        BlockExecutor.ExecuteTransaction(_state, tx, sender, _processor, _assembly, tracer);
         return _assembly.Executed.Count > included;
     }
 

@@ -151,7 +151,7 @@ public sealed class BlockExecutor(ChainSpec spec, ChainPrecompiles? precompiles 
     }
 
     /// <summary>One transaction on <paramref name="state"/> into <paramref name="assembly"/>: skipped when it does not fit, otherwise executed and added.</summary>
-    internal static void ExecuteTransaction(IWorldState state, Transaction tx, Address sender, TransactionProcessor processor, BlockAssembly assembly)
+    internal static void ExecuteTransaction(IWorldState state, Transaction tx, Address sender, TransactionProcessor processor, BlockAssembly assembly, IEvmTracer? tracer = null)
     {
         if (!assembly.Fits(tx, sender))
         {
@@ -162,7 +162,7 @@ public sealed class BlockExecutor(ChainSpec spec, ChainPrecompiles? precompiles 
         try
         {
             // Types the handler does not execute come back as a permanent TypeNotSupported rejection.
-            assembly.Add(tx, sender, processor.Execute(state, tx, sender));
+            assembly.Add(tx, sender, processor.Execute(state, tx, sender, tracer));
         }
         catch (PrecompileUnavailableException e)
         {

@@ -543,7 +543,7 @@ public sealed class RollupEngine : IBlockProducer, IChainHeads, ISafeL2Chain
 
             BlockExecution execution = open.Close();
             StoredBlock block = BlockImporter.Seal(states, open.Header, execution);
-            SkippedTransaction[] dropped = _chain.AddBuilt(block, execution, _pool, stopwatch.Elapsed);
+            SkippedTransaction[] dropped = _chain.AddBuilt(block, execution, _pool, stopwatch.Elapsed, open.Addresses);
             _waits.Complete(block.Block.Transactions.Select(t => t.Hash).Concat(dropped.Select(d => d.Transaction.Hash)));
             failure = null;
             return block;
