@@ -127,6 +127,13 @@ public static class EvmCompiler
     private static readonly MethodInfo NotOperation = Arithmetic(nameof(UInt256.Not), 1);
     private static readonly MethodInfo ShlOperation = Helper(nameof(CompiledHelpers.Shl));
     private static readonly MethodInfo ShrOperation = Helper(nameof(CompiledHelpers.Shr));
+    private static readonly MethodInfo SarOperation = Helper(nameof(CompiledHelpers.Sar));
+    private static readonly MethodInfo LtOperation = Helper(nameof(CompiledHelpers.Lt));
+    private static readonly MethodInfo GtOperation = Helper(nameof(CompiledHelpers.Gt));
+    private static readonly MethodInfo SLtOperation = Helper(nameof(CompiledHelpers.SLt));
+    private static readonly MethodInfo SGtOperation = Helper(nameof(CompiledHelpers.SGt));
+    private static readonly MethodInfo EqOperation = Helper(nameof(CompiledHelpers.Eq));
+    private static readonly MethodInfo IsZeroOperation = Helper(nameof(CompiledHelpers.IsZero));
 
     private static Dictionary<MethodInfo, MethodInfo> BuildWordOperations()
     {
@@ -162,10 +169,16 @@ public static class EvmCompiler
         return operations;
     }
 
-    /// <summary>A word on the compile-time stack: a constant, or the value of a local.</summary>
+    /// <summary>
+    /// A word on the compile-time stack: a constant, the value of a UInt256 local, or a flag: an int local holding 0 or
+    /// 1 (a comparison's result), which ISZERO and JUMPI test directly and which is widened to a word only where one is
+    /// stored or passed by address.
+    /// </summary>
     private readonly record struct StackWord(UInt256 Constant, LocalBuilder? Local)
     {
         public bool IsConstant => Local is null;
+
+        public bool IsFlag => Local is { } local && local.LocalType == typeof(int);
 
         public static StackWord Of(in UInt256 constant) => new(constant, null);
 
@@ -882,6 +895,13 @@ public static class EvmCompiler
                 return;
             }
 
+            if (EmitComparison(operation) is { } flag)
+            {
+                PopOperands(operands);
+                _pending.Add(StackWord.Of(flag));
+                return;
+            }
+
             LocalBuilder result = FreeWordLocal();
             if (!EmitLimbOperation(operation, result))
             {
@@ -929,9 +949,9 @@ public static class EvmCompiler
                 return true;
             }
 
-            if ((operation == ShlOperation || operation == ShrOperation) && _pending.Count > 0 && _pending[^1].IsConstant)
+            if ((operation == ShlOperation || operation == ShrOperation || operation == SarOperation) && _pending.Count > 0 && _pending[^1].IsConstant)
             {
-                EmitConstantShift(operation == ShlOperation, _pending[^1].Constant, result);
+                EmitConstantShift(operation == ShlOperation ? ShiftKind.Left : operation == ShrOperation ? ShiftKind.Right : ShiftKind.Arithmetic, _pending[^1].Constant, result);
                 return true;
             }
 
@@ -1012,34 +1032,167 @@ public static class EvmCompiler
         private readonly LocalBuilder?[] _limbTemps = new LocalBuilder?[4];
 
         /// <summary>
-        /// SHL/SHR by a constant (operand 0) of the word below it, as limb moves: result limb i is the value's limb
-        /// i ± q shifted by r and OR-ed with the neighbouring limb's bits that cross over (q, r: the shift's whole limbs
-        /// and remaining bits); limbs shifted in from outside the word are zero, and so is every limb for a shift of
-        /// 256 or more.
+        /// LT, GT, SLT, SGT, EQ and ISZERO written out on the limbs into a flag (null for other operations): no call and
+        /// no word written, and a JUMPI on the flag is one branch.
         /// </summary>
-        private void EmitConstantShift(bool left, in UInt256 shift, LocalBuilder result)
+        private LocalBuilder? EmitComparison(MethodInfo operation)
         {
+            if (operation == IsZeroOperation)
+            {
+                StackWord top = _pending.Count > 0 ? _pending[^1] : default;
+                if (top.IsFlag)
+                {
+                    il.Emit(OpCodes.Ldloc, top.Local!);
+                    il.Emit(OpCodes.Ldc_I4_0);
+                }
+                else
+                {
+                    for (int limb = 0; limb < 4; limb++)
+                    {
+                        EmitOperandLimb(0, limb);
+                        if (limb > 0)
+                        {
+                            il.Emit(OpCodes.Or);
+                        }
+                    }
+
+                    EmitLimb(0);
+                }
+
+                il.Emit(OpCodes.Ceq);
+                return StoreFlag();
+            }
+
+            if (operation == EqOperation)
+            {
+                // Equal when the XOR of every limb pair is zero.
+                for (int limb = 0; limb < 4; limb++)
+                {
+                    EmitOperandLimb(0, limb);
+                    EmitOperandLimb(1, limb);
+                    il.Emit(OpCodes.Xor);
+                    if (limb > 0)
+                    {
+                        il.Emit(OpCodes.Or);
+                    }
+                }
+
+                EmitLimb(0);
+                il.Emit(OpCodes.Ceq);
+                return StoreFlag();
+            }
+
+            bool swap = operation == GtOperation || operation == SGtOperation;
+            bool signed = operation == SLtOperation || operation == SGtOperation;
+            if (!swap && !signed && operation != LtOperation)
+            {
+                return null;
+            }
+
+            // a < b (a operand 0, the top of the stack; swapped for GT/SGT) from the lowest limb up: below_i =
+            // a_i < b_i | (a_i == b_i & below_(i-1)); for SLT/SGT the top limb compares signed, which orders words of
+            // different signs (negative first) and agrees with the unsigned order for equal signs.
+            int left = swap ? 1 : 0, right = swap ? 0 : 1;
+            EmitOperandLimb(left, 0);
+            EmitOperandLimb(right, 0);
+            il.Emit(OpCodes.Clt_Un);
+            for (int limb = 1; limb < 4; limb++)
+            {
+                EmitOperandLimb(left, limb);
+                EmitOperandLimb(right, limb);
+                il.Emit(OpCodes.Ceq);
+                il.Emit(OpCodes.And);
+                EmitOperandLimb(left, limb);
+                EmitOperandLimb(right, limb);
+                il.Emit(signed && limb == 3 ? OpCodes.Clt : OpCodes.Clt_Un);
+                il.Emit(OpCodes.Or);
+            }
+
+            return StoreFlag();
+        }
+
+        /// <summary>Stores the 0/1 on the IL stack into a flag local no pending word refers to.</summary>
+        private LocalBuilder StoreFlag()
+        {
+            LocalBuilder? flag = _flagLocals.Find(local => !_pending.Exists(w => w.Local == local));
+            if (flag is null)
+            {
+                flag = il.DeclareLocal(typeof(int));
+                _flagLocals.Add(flag);
+            }
+
+            il.Emit(OpCodes.Stloc, flag);
+            return flag;
+        }
+
+        /// <summary>Int locals for pending flags, reused once no pending word refers to them.</summary>
+        private readonly List<LocalBuilder> _flagLocals = [];
+
+        private enum ShiftKind
+        {
+            Left,
+            Right,
+            Arithmetic,
+        }
+
+        /// <summary>
+        /// SHL/SHR/SAR by a constant (operand 0) of the word below it, as limb moves: result limb i is the value's limb
+        /// i ± q shifted by r and OR-ed with the neighbouring limb's bits that cross over (q, r: the shift's whole limbs
+        /// and remaining bits). Limbs shifted in from outside the word are zero, for SAR the sign (all ones for a
+        /// negative value), and so is every limb for a shift of 256 or more.
+        /// </summary>
+        private void EmitConstantShift(ShiftKind kind, in UInt256 shift, LocalBuilder result)
+        {
+            bool left = kind == ShiftKind.Left;
+            LocalBuilder? sign = null;
+            if (kind == ShiftKind.Arithmetic)
+            {
+                // All ones when the value is negative, else zero: its top limb shifted right arithmetically by 63.
+                sign = _limbTemps[0] ??= il.DeclareLocal(typeof(ulong));
+                EmitOperandLimb(1, 3);
+                EmitInt(63);
+                il.Emit(OpCodes.Shr);
+                il.Emit(OpCodes.Stloc, sign);
+            }
+
+            // Limb j of the value, where j outside the word is shifted in: zero, or the sign for SAR.
+            void EmitSource(int j)
+            {
+                if (j >= 0 && j <= 3)
+                {
+                    EmitOperandLimb(1, j);
+                }
+                else if (sign is not null)
+                {
+                    il.Emit(OpCodes.Ldloc, sign);
+                }
+                else
+                {
+                    EmitLimb(0);
+                }
+            }
+
             int bits = shift.IsUInt64 && shift.U0 < 256 ? (int)shift.U0 : 256;
             int q = bits / 64, r = bits % 64;
             for (int limb = 0; limb < 4; limb++)
             {
                 il.Emit(OpCodes.Ldloca, result);
-                int from = left ? limb - q : limb + q;
+                int from = bits == 256 ? 4 : left ? limb - q : limb + q;
                 int neighbour = left ? from - 1 : from + 1;
-                if (bits == 256 || from < 0 || from > 3)
+                if (from < 0 || from > 3)
                 {
-                    EmitLimb(0);
+                    EmitSource(from);
                 }
                 else
                 {
-                    EmitOperandLimb(1, from);
+                    EmitSource(from);
                     if (r != 0)
                     {
                         EmitInt(r);
                         il.Emit(left ? OpCodes.Shl : OpCodes.Shr_Un);
-                        if (neighbour >= 0 && neighbour <= 3)
+                        if (neighbour >= 0 && (neighbour <= 3 || sign is not null))
                         {
-                            EmitOperandLimb(1, neighbour);
+                            EmitSource(neighbour);
                             EmitInt(64 - r);
                             il.Emit(left ? OpCodes.Shr_Un : OpCodes.Shl);
                             il.Emit(OpCodes.Or);
@@ -1061,6 +1214,21 @@ public static class EvmCompiler
                 if (word.IsConstant)
                 {
                     EmitLimb(limb switch { 0 => word.Constant.U0, 1 => word.Constant.U1, 2 => word.Constant.U2, _ => word.Constant.U3 });
+                    return;
+                }
+
+                if (word.IsFlag)
+                {
+                    if (limb == 0)
+                    {
+                        il.Emit(OpCodes.Ldloc, word.Local!);
+                        il.Emit(OpCodes.Conv_U8);
+                    }
+                    else
+                    {
+                        EmitLimb(0);
+                    }
+
                     return;
                 }
 
@@ -1106,11 +1274,11 @@ public static class EvmCompiler
                 if (i < count)
                 {
                     StackWord word = _pending[count - 1 - i];
-                    if (word.IsConstant)
+                    if (word.IsConstant || word.IsFlag)
                     {
                         LocalBuilder local = _operandLocals[i] ??= il.DeclareLocal(typeof(UInt256));
                         il.Emit(OpCodes.Ldloca, local);
-                        EmitStoreConstant(word.Constant);
+                        EmitStoreWord(word);
                         il.Emit(OpCodes.Ldloca, local);
                     }
                     else
@@ -1256,6 +1424,17 @@ public static class EvmCompiler
                 return;
             }
 
+            if (condition.IsFlag)
+            {
+                // A comparison's flag: one branch (storing the pending words writes no local).
+                StorePending();
+                il.Emit(OpCodes.Ldloc, condition.Local!);
+                il.Emit(OpCodes.Brfalse, notTaken);
+                EmitConstantJump(destination);
+                il.MarkLabel(notTaken);
+                return;
+            }
+
             _condition ??= il.DeclareLocal(typeof(bool));
             il.Emit(OpCodes.Ldloca, condition.Local!);
             EmitIsZeroAtAddress();
@@ -1379,6 +1558,29 @@ public static class EvmCompiler
             if (word.IsConstant)
             {
                 EmitStoreConstant(word.Constant);
+            }
+            else if (word.IsFlag)
+            {
+                // Limb 0 the flag, the others zero.
+                for (int limb = 0; limb < 4; limb++)
+                {
+                    if (limb < 3)
+                    {
+                        il.Emit(OpCodes.Dup);
+                    }
+
+                    if (limb == 0)
+                    {
+                        il.Emit(OpCodes.Ldloc, word.Local!);
+                        il.Emit(OpCodes.Conv_U8);
+                    }
+                    else
+                    {
+                        EmitLimb(0);
+                    }
+
+                    il.Emit(OpCodes.Stfld, LimbFields[limb]);
+                }
             }
             else
             {

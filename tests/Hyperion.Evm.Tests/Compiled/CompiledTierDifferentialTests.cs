@@ -86,7 +86,7 @@ public sealed class CompiledTierDifferentialTests
     [Fact]
     public void LimbArithmeticMatchesTheInterpreterAtCarryBoundaries()
     {
-        // ADD, SUB, AND, OR, XOR, NOT and constant shifts are written out on limbs in IL: every pair of words around the limb boundaries
+        // ADD, SUB, AND, OR, XOR, NOT and constant shifts (SAR of negative words too) are written out on limbs in IL: every pair of words around the limb boundaries
         // (carries and borrows through one limb, several, all four and out of the word), with operands in locals
         // (DUP of a slot), constants and frame slots (a block start in between); each result stored.
         UInt256[] values =
@@ -116,7 +116,7 @@ public sealed class CompiledTierDifferentialTests
         Store();
         foreach (int shift in new[] { 0, 1, 7, 63, 64, 65, 127, 128, 129, 192, 200, 255, 256, 300 })
         {
-            foreach (byte op in new[] { (byte)Opcode.SHL, (byte)Opcode.SHR })
+            foreach (byte op in new[] { (byte)Opcode.SHL, (byte)Opcode.SHR, (byte)Opcode.SAR })
             {
                 code.AddRange([0x80, 0x61, (byte)(shift >> 8), (byte)shift, op]); // x shifted by a constant
                 Store();
@@ -128,7 +128,78 @@ public sealed class CompiledTierDifferentialTests
         code.AddRange([(byte)Opcode.SUB]); // x - y with both operands frame slots
         Store();
         code.Add((byte)Opcode.STOP);
-        byte[] program = [.. code];
+        AssertSameOutcomeOnPairs([.. code], values, 2_000_000);
+    }
+
+    [Fact]
+    public void ComparisonFlagsMatchTheInterpreterAtSignAndLimbBoundaries()
+    {
+        // LT, GT, SLT, SGT, EQ and ISZERO are written out on limbs into 0/1 flags: every pair of words around the sign
+        // bit and the limb boundaries (equal high limbs, a lower limb deciding), with operands in locals, constants
+        // and frame slots; each flag stored (SSTORE: widened into a slot; MSTORE: passed by address), used as an
+        // operand (ADD on limbs, MUL by address), negated (ISZERO ISZERO) and branched on (JUMPI taken or not).
+        UInt256[] values =
+        [
+            UInt256.Zero, UInt256.One, new(2), UInt256.MaxValue, new(ulong.MaxValue - 1, ulong.MaxValue, ulong.MaxValue, ulong.MaxValue),
+            new(0, 0, 0, 0x8000_0000_0000_0000), new(1, 0, 0, 0x8000_0000_0000_0000), new(ulong.MaxValue, ulong.MaxValue, ulong.MaxValue, 0x7fff_ffff_ffff_ffff),
+            new(0, 1), new(ulong.MaxValue), new(5, 7, 9, 11), new(6, 7, 9, 11), new(5, 7, 10, 11), new(5, 8, 9, 11), new(5, 7, 9, 0xffff_0000_0000_0000),
+        ];
+        byte[] constant = new byte[32];
+        new UInt256(5, 7, 9, 11).WriteBigEndian(constant);
+        var code = new List<byte> { (byte)Opcode.PUSH1, 32, (byte)Opcode.CALLDATALOAD, (byte)Opcode.PUSH1, 0, (byte)Opcode.CALLDATALOAD, (byte)Opcode.JUMPDEST };
+        byte slot = 0;
+        void Store() => code.AddRange([(byte)Opcode.PUSH1, slot++, (byte)Opcode.SSTORE]);
+        void MemoryStore()
+        {
+            int offset = slot++ * 32;
+            code.AddRange([0x61, (byte)(offset >> 8), (byte)offset, (byte)Opcode.MSTORE]);
+        }
+
+        void Branch(params byte[] condition)
+        {
+            // marker 0xaa, condition, JUMPI to L; not taken: marker 0xbb; L: store the marker.
+            code.AddRange([(byte)Opcode.PUSH1, 0xaa, .. condition, 0x61, 0, 0]);
+            int destination = code.Count - 2;
+            code.AddRange([(byte)Opcode.JUMPI, (byte)Opcode.POP, (byte)Opcode.PUSH1, 0xbb]);
+            code[destination] = (byte)(code.Count >> 8);
+            code[destination + 1] = (byte)code.Count;
+            code.Add((byte)Opcode.JUMPDEST);
+            Store();
+        }
+
+        foreach (byte op in new[] { (byte)Opcode.LT, (byte)Opcode.GT, (byte)Opcode.SLT, (byte)Opcode.SGT, (byte)Opcode.EQ })
+        {
+            code.AddRange([0x81, 0x81, op]); // x op y
+            Store();
+            code.AddRange([0x80, 0x82, op]); // y op x
+            MemoryStore();
+            code.AddRange([0x80, (byte)Opcode.PUSH32, .. constant, op]); // constant op x
+            Store();
+            code.AddRange([(byte)Opcode.PUSH32, .. constant, 0x81, op]); // x op constant
+            Store();
+            code.AddRange([0x81, 0x81, op, (byte)Opcode.ISZERO, 0x80, (byte)Opcode.ISZERO, (byte)Opcode.ADD]); // !f + !!f
+            Store();
+            code.AddRange([0x81, 0x81, op, (byte)Opcode.PUSH1, 5, (byte)Opcode.MUL, 0x82, 0x82, op, 0x90, (byte)Opcode.SUB]); // 5f - f'
+            Store();
+            Branch(0x82, 0x82, op); // on x op y (one deeper: the marker)
+            Branch(0x81, 0x83, op, (byte)Opcode.ISZERO); // on !(y op x)
+        }
+
+        code.AddRange([0x80, (byte)Opcode.ISZERO]);
+        Store();
+        code.AddRange([0x80, (byte)Opcode.ISZERO, (byte)Opcode.ISZERO]);
+        MemoryStore();
+        code.AddRange([0x81, 0x81, (byte)Opcode.JUMPDEST, (byte)Opcode.SLT]); // both operands frame slots
+        Store();
+        code.AddRange([0x81, 0x81, (byte)Opcode.JUMPDEST, (byte)Opcode.EQ, (byte)Opcode.ISZERO]);
+        Store();
+        code.AddRange([(byte)Opcode.MSIZE, (byte)Opcode.PUSH1, 0, (byte)Opcode.RETURN]);
+        AssertSameOutcomeOnPairs([.. code], values, 5_000_000);
+    }
+
+    /// <summary>Runs <paramref name="program"/> compiled (not interpreted as cold) and interpreted on every pair of <paramref name="values"/> as its input (x, y); every run must succeed alike.</summary>
+    private static void AssertSameOutcomeOnPairs(byte[] program, UInt256[] values, long gas)
+    {
         EvmCompiler.Budgets saved = EvmCompiler.CurrentBudgets;
         try
         {
@@ -142,7 +213,7 @@ public sealed class CompiledTierDifferentialTests
                     byte[] input = new byte[64];
                     x.WriteBigEndian(input.AsSpan(0, 32));
                     y.WriteBigEndian(input.AsSpan(32, 32));
-                    Assert.True(AssertSameOutcome(program, [], 2_000_000, input, index++));
+                    Assert.True(AssertSameOutcome(program, [], gas, input, index++));
                 }
             }
         }
