@@ -13,8 +13,10 @@ public sealed class MetisStoreOptions
     public long MapSize { get; init; } = 1L << 40;
 
     /// <summary>
-    /// A commit is on disk when it returns: its record in the write-ahead log is fsynced (LMDB itself is synced every
-    /// checkpoint). Without it there is no log: a process crash still loses nothing, a power loss may.
+    /// A commit survives a killed process when it returns: its record is in the write-ahead log (LMDB itself is synced
+    /// every checkpoint). After an OS crash or power loss a store written since its last checkpoint refuses to open and
+    /// is rebuilt from the block log (the chain's fsynced record), with or without the log. Without it there is no log: a
+    /// process crash still loses nothing, a power loss may.
     /// </summary>
     public bool Durable { get; init; } = true;
 
@@ -60,8 +62,8 @@ public readonly record struct MetisVerifyResult(ulong Head, Hash256 StoredRoot, 
 /// A block commits in two LMDB transactions: (1) the flat changes, tagged with the block and marked pending;
 /// (2) the state root, computed in parallel from (1), and the new head. A crash between them leaves a pending block
 /// that <see cref="Open"/> removes, so the store always reopens at its last complete block. Neither transaction is
-/// fsynced: a durable store appends the block's changes to a write-ahead log (<see cref="MetisWriteAheadLog"/>, one
-/// fsync) just before (2), syncs LMDB every <see cref="TrieCheckpointInterval"/> blocks and then empties the log, and
+/// fsynced: a durable store appends the block's changes to a write-ahead log (<see cref="MetisWriteAheadLog"/>, read
+/// back only in the same boot, so not fsynced either) just before (2), syncs LMDB every <see cref="TrieCheckpointInterval"/> blocks and then empties the log, and
 /// <see cref="Open"/> replays the logged blocks after the head.
 /// </summary>
 public sealed class MetisStore : IDisposable
@@ -89,8 +91,12 @@ public sealed class MetisStore : IDisposable
     public const ulong TrieCheckpointInterval = 64;
     private long _trieCheckpoint;  // block whose trie nodes are persisted, -1 if none
 
-    /// <summary>Storage tries of at least this many slots get an in-memory node cache.</summary>
-    private const int LargeStorageSlots = 1024;
+    /// <summary>
+    /// Storage tries of at least this many slots get an in-memory node cache. Below it a changed storage trie is rehashed
+    /// from a scan of all its slots: with a token's few hundred holders that was about 40% of a small block's staging
+    /// (issue 14), while a cached trie of 64 slots costs a few kilobytes.
+    /// </summary>
+    private const int LargeStorageSlots = 64;
     private const int MaxCachedStorageTries = 256;
     private readonly Dictionary<(Hash256, ulong), StateTrieHasher> _storageTries = [];
     private long _head;  // -1 when empty; published with Volatile after the cache is updated
