@@ -72,6 +72,14 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
     /// <summary>Blocks whose workers stopped on a dependency chain, the rest of the block then run sequentially (for tests and diagnostics).</summary>
     internal long BlocksStoppedForSequential => Interlocked.Read(ref _stoppedForSequential);
 
+    /// <summary>
+    /// Whether a block whose workers stopped with less than half of it validated runs again, whole, on the sequential
+    /// executor (the default) rather than only its rest on the tail. The tail reads through the multi-version memory
+    /// and records what it does, and measured as slow per transaction as one Block-STM worker (~1.6–2× the
+    /// sequential executor); the bench's chains stopped with 1–9 % validated. Off for the tests of the tail.
+    /// </summary>
+    internal bool RedoShortPrefix { get; init; } = true;
+
     public BlockEnvironment Environment(BlockHeader header, IBlockHashProvider? blockHashes) => _sequential.Environment(header, blockHashes);
 
     public BlockEnvironment CallEnvironment(BlockHeader parent, IBlockHashProvider? blockHashes) => _sequential.CallEnvironment(parent, blockHashes);
@@ -112,7 +120,8 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
     {
         try
         {
-            return new BlockRun(this, Environment(block.Header, block.BlockHashes), block.Transactions, parentState).Execute(block, mode);
+            return new BlockRun(this, Environment(block.Header, block.BlockHashes), block.Transactions, parentState).Execute(block, mode)
+                ?? _sequential.Execute(block, parentState, mode);
         }
         catch (SequentialFallbackException)
         {
@@ -235,7 +244,8 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             }
         }
 
-        public BlockExecution Execute(BlockInput block, BlockExecutionMode mode)
+        /// <summary>The block's execution; null when the workers stopped early on a chain and the sequential executor should run it whole (<see cref="RedoShortPrefix"/>).</summary>
+        public BlockExecution? Execute(BlockInput block, BlockExecutionMode mode)
         {
             BlockExecutor sequential = _executor._sequential;
             RecordSystemCalls(block);
@@ -246,6 +256,11 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             {
                 executed = ValidatedPrefix();
                 Interlocked.Increment(ref _executor._stoppedForSequential);
+                if (_executor.RedoShortPrefix && executed * 2L < count)
+                {
+                    ReturnBuffers();
+                    return null;
+                }
             }
 
             // With two or more threads, what the block's end needs of the workers' records alone is prepared on another
