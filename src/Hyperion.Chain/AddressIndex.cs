@@ -14,8 +14,9 @@ public readonly record struct ContractCreation(TransactionPosition Transaction, 
 
 /// <summary>
 /// Erigon's call-trace index, as Otterscan expects it: for each address the transactions that touched it as the
-/// sender, the recipient or the creation of the transaction, or as the caller, callee, created contract or
-/// self-destruct beneficiary of any internal frame (reverted frames included, as Erigon's); and for each contract its
+/// sender, the recipient or the creation of the transaction, or as the caller, callee (for DELEGATECALL and CALLCODE:
+/// the account whose code runs, as Erigon indexes them), created contract or self-destruct beneficiary of any internal
+/// frame (reverted frames included, as Erigon's); and for each contract its
 /// creator. Blocks are indexed off the block producer's path, on a background thread; a query first indexes the blocks
 /// the thread has not reached, so answers are never behind the head. A block this node built comes with what its
 /// frames touched, collected as the producer executed it (<see cref="BlockAddedEvent.Addresses"/>); any other (an
@@ -79,6 +80,13 @@ public sealed class AddressIndex : IDisposable
     public static TimeSpan CatchUpInterval { get; } = TimeSpan.FromMilliseconds(10);
 
     private static ReadOnlySpan<byte> CheckpointKey => "checkpoint"u8;
+
+    // "format" → one byte, written with every checkpoint. Version 2: DELEGATECALL and CALLCODE frames index the
+    // account whose code runs (version 1, with no format key, indexed the calling account twice); tables of an earlier
+    // version are indexed again from the chain.
+    private static ReadOnlySpan<byte> FormatKey => "format"u8;
+
+    private const byte FormatVersion = 2;
 
     /// <summary>The last block indexed (0: none).</summary>
     public ulong Indexed
@@ -220,6 +228,11 @@ public sealed class AddressIndex : IDisposable
                 if (checkpoint is not null && checkpoint.Length != 8 + 32 + 8)
                 {
                     throw new InvalidDataException($"{_directory}: its checkpoint has {checkpoint.Length} bytes");
+                }
+
+                if (checkpoint is not null && tables.Get(Meta, FormatKey) is not [FormatVersion])
+                {
+                    throw new InvalidDataException($"{_directory}: written by an earlier version (without the code accounts of DELEGATECALL and CALLCODE frames)");
                 }
 
                 (_indexed, _indexedHash, _untraced) = checkpoint is null ? (0UL, default(Hash256), 0L)
@@ -443,6 +456,7 @@ public sealed class AddressIndex : IDisposable
         hash.CopyTo(value[8..]);
         BinaryPrimitives.WriteInt64BigEndian(value[40..], untraced);
         batch.Put(Meta, CheckpointKey, value);
+        batch.Put(Meta, FormatKey, [FormatVersion]);
     }
 
     private static byte[] NumberKey(ulong number)

@@ -5,7 +5,8 @@ namespace Hyperion.Chain;
 
 /// <summary>
 /// Per transaction of a block, what <see cref="AddressIndex"/> keeps: the addresses its frames touched (every frame's
-/// caller and callee, the beneficiary of a SELFDESTRUCT; reverted frames included, as Erigon's index), each once per
+/// from and to as <see cref="ICallFrameTracer.OnEnter"/> reports them — so a DELEGATECALL or CALLCODE library's
+/// account too —, the beneficiary of a SELFDESTRUCT; reverted frames included, as Erigon's index), each once per
 /// transaction in the order first touched; and the contracts created by frames that succeeded inside frames that all
 /// succeeded, with their creators. Transactions come in block order.
 /// </summary>

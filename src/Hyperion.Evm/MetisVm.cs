@@ -147,7 +147,16 @@ public sealed partial class MetisVm
     /// </summary>
     private bool TryStart(in Message m, out FrameResult result)
     {
-        _frameTracer?.OnEnter(CallFrameTypes.Of(m.Kind), m.Caller, m.Address, m.Value, m.Input.Span, m.Gas, m.Depth);
+        if (_frameTracer is { } frames)
+        {
+            // As geth reports frames: a DELEGATECALL or CALLCODE goes from the calling frame's account (a DELEGATECALL's
+            // message keeps the caller of that frame as its sender) to the account whose code runs, not to the account
+            // it runs on.
+            Address from = m.Kind == FrameKind.DelegateCall ? m.Address : m.Caller;
+            Address to = m.Kind is FrameKind.DelegateCall or FrameKind.CallCode ? m.CodeAddress : m.Address;
+            frames.OnEnter(CallFrameTypes.Of(m.Kind), from, to, m.Value, m.Input.Span, m.Gas, m.Depth);
+        }
+
         if (Abort.IsCancellationRequested)
         {
             result = FrameResult.Failed(EvmError.Aborted);

@@ -127,6 +127,7 @@ public sealed class AddressIndexTests
         Assert.Contains((0, Caller), first); // the self-destruct beneficiary (and the caller of every frame)
         Assert.Contains((0, Numbered(4)), first);
         Assert.Contains((0, Reverter), first);
+        Assert.Contains((0, DelegateTarget), first); // a DELEGATECALL's frame goes to the account whose code runs
         Assert.Contains((2, ContractAddress.From(Factory, 4)), first); // touched by the reverted transaction, created by none of its frames
         Assert.Equal(
             [(1, factoryChild, Factory), (1, ContractAddress.FromSalt(Factory, UInt256.One, []), Factory), (4, ContractAddress.From(deployed, 1), deployed), (4, deployed, TestChain.Accounts[1].Address)], // in the order the frames end

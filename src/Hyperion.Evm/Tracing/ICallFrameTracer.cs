@@ -10,9 +10,14 @@ namespace Hyperion.Evm.Tracing;
 public interface ICallFrameTracer : IEvmTracer
 {
     /// <summary>
-    /// A frame starts. <paramref name="type"/> is one of <see cref="CallFrameTypes"/>; <paramref name="to"/> is the
-    /// account whose code and storage the frame acts on (for SELFDESTRUCT: the beneficiary, with the balance moved as
-    /// <paramref name="value"/> and no gas). Precompile calls are frames like any other call.
+    /// A frame starts. <paramref name="type"/> is one of <see cref="CallFrameTypes"/>. As geth reports frames:
+    /// <paramref name="from"/> is the account of the frame that calls (the sender, for the transaction's frame) and
+    /// <paramref name="to"/> the account whose code runs — for CALL, STATICCALL and creations also the account whose
+    /// storage and balance the frame acts on; for DELEGATECALL and CALLCODE the code's account only, the frame acting on
+    /// <paramref name="from"/>'s. <paramref name="value"/> is what a CALL, CALLCODE or creation moves, and for a
+    /// DELEGATECALL the value of the frame it inherits (CALLVALUE). For SELFDESTRUCT: from the contract to the
+    /// beneficiary, with the balance moved as <paramref name="value"/> and no gas. Precompile calls are frames like any
+    /// other call.
     /// </summary>
     void OnEnter(string type, Address from, Address to, in UInt256 value, ReadOnlySpan<byte> input, long gas, int depth);
 

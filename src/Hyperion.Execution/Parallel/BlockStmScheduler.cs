@@ -19,6 +19,7 @@ internal sealed class BlockStmScheduler
     private int _decreaseCount;
     private int _activeTasks;
     private volatile bool _done;
+    private volatile bool _stoppedForSequential;
 
     // Incarnations started and conflicts met (a read that waited on an ESTIMATE, an aborted validation): what tells
     // a helper worker that the block is a chain its work only re-executes.
@@ -59,6 +60,29 @@ internal sealed class BlockStmScheduler
 
     /// <summary>Stops every worker (a worker failed).</summary>
     public void Halt() => _done = true;
+
+    /// <summary>
+    /// Stops every worker so that the rest of the block runs sequentially (it proved to be a dependency chain): what
+    /// is executed stays recorded, and the block keeps the longest prefix of it that validates (<see cref="IsExecuted"/>).
+    /// </summary>
+    public void StopForSequential()
+    {
+        _stoppedForSequential = true;
+        _done = true;
+    }
+
+    /// <summary>Whether <see cref="StopForSequential"/> ended the block's parallel execution.</summary>
+    public bool StoppedForSequential => _stoppedForSequential;
+
+    /// <summary>Whether the transaction's latest incarnation finished executing (not aborted, not running, not waiting to run).</summary>
+    public bool IsExecuted(int index)
+    {
+        TransactionState state = _states[index];
+        lock (state.Gate)
+        {
+            return state.Status == Status.Executed;
+        }
+    }
 
     /// <summary>The next task, or null when there is none right now.</summary>
     public StmTask? NextTask()

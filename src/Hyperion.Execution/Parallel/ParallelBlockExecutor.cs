@@ -39,6 +39,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
     private readonly int _threads;
     private readonly int _sequentialBelow;
     private readonly MeasuredExecutorChoice? _choice;
+    private long _stoppedForSequential;
 
     /// <param name="threads">Worker threads per block (0: one per core).</param>
     /// <param name="sequentialBelow">Blocks with fewer transactions run sequentially (default <see cref="DefaultSequentialBelow"/>; with one thread, every block).</param>
@@ -67,6 +68,17 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
 
     /// <summary>Worker threads per block.</summary>
     public int Threads => _threads;
+
+    /// <summary>Blocks whose workers stopped on a dependency chain, the rest of the block then run sequentially (for tests and diagnostics).</summary>
+    internal long BlocksStoppedForSequential => Interlocked.Read(ref _stoppedForSequential);
+
+    /// <summary>
+    /// Whether a block whose workers stopped with less than half of it validated runs again, whole, on the sequential
+    /// executor (the default) rather than only its rest on the tail. The tail reads through the multi-version memory
+    /// and records what it does, and measured as slow per transaction as one Block-STM worker (~1.6–2× the
+    /// sequential executor); the bench's chains stopped with 1–9 % validated. Off for the tests of the tail.
+    /// </summary>
+    internal bool RedoShortPrefix { get; init; } = true;
 
     public BlockEnvironment Environment(BlockHeader header, IBlockHashProvider? blockHashes) => _sequential.Environment(header, blockHashes);
 
@@ -108,7 +120,8 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
     {
         try
         {
-            return new BlockRun(this, Environment(block.Header, block.BlockHashes), block.Transactions, parentState).Execute(block, mode);
+            return new BlockRun(this, Environment(block.Header, block.BlockHashes), block.Transactions, parentState).Execute(block, mode)
+                ?? _sequential.Execute(block, parentState, mode);
         }
         catch (SequentialFallbackException)
         {
@@ -133,7 +146,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         {
             var run = new BlockRun(this, environment, transactions, parentState);
             run.RecordSystemCalls(null);
-            run.RunWorkers();
+            run.RunWorkers(mayStopForSequential: false);
             for (int i = 0; i < results.Length; i++)
             {
                 PositionRecord record = run.Memory.RecordAt(i + 1)!;
@@ -172,6 +185,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         // records' lists and go back to the pool once the block is complete.
         private readonly List<IncarnationRecorder> _recorders = [];
         private readonly Lock _recordersGate = new();
+        private bool _mayStopForSequential;
 
         public BlockRun(ParallelBlockExecutor executor, BlockEnvironment environment, IReadOnlyList<(Transaction Transaction, Address Sender)> transactions, IStateReader parentState)
         {
@@ -230,12 +244,24 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             }
         }
 
-        public BlockExecution Execute(BlockInput block, BlockExecutionMode mode)
+        /// <summary>The block's execution; null when the workers stopped early on a chain and the sequential executor should run it whole (<see cref="RedoShortPrefix"/>).</summary>
+        public BlockExecution? Execute(BlockInput block, BlockExecutionMode mode)
         {
             BlockExecutor sequential = _executor._sequential;
             RecordSystemCalls(block);
-            RunWorkers();
+            RunWorkers(mayStopForSequential: true);
             int count = _transactions.Count;
+            int executed = count;
+            if (_scheduler.StoppedForSequential)
+            {
+                executed = ValidatedPrefix();
+                Interlocked.Increment(ref _executor._stoppedForSequential);
+                if (_executor.RedoShortPrefix && executed * 2L < count)
+                {
+                    ReturnBuffers();
+                    return null;
+                }
+            }
 
             // With two or more threads, what the block's end needs of the workers' records alone is prepared on another
             // thread while this one assembles the receipts and runs the tail: the changed addresses sorted (the
@@ -248,14 +274,18 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
 
             // In block order, as the sequential executor takes them; the first transaction that does not fit ends the
             // parallel prefix (on import that is an invalid block, thrown by the assembly).
+            // Workers stopped for a dependency chain: the parallel prefix ends at the first transaction not validated,
+            // and the tail runs the rest from it.
             var assembly = new BlockAssembly(sequential, block, _environment, mode);
-            int prefix = count;
-            for (int i = 0; i < count; i++)
+            int prefix = executed;
+            int tailFrom = executed;
+            for (int i = 0; i < executed; i++)
             {
                 (Transaction tx, Address sender) = _transactions[i];
                 if (!assembly.Fits(tx, sender))
                 {
                     prefix = i;
+                    tailFrom = i + 1;
                     break;
                 }
 
@@ -274,15 +304,16 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                 }
             }
 
-            // The rest of the block runs sequentially on the prefix's state: the transactions after a skipped one,
-            // then withdrawals and rewards. Its position replaces the skipped transaction's speculative writes.
+            // The rest of the block runs sequentially on the prefix's state: the transactions after a skipped one (or
+            // from the first one not validated), then withdrawals and rewards. Its position replaces the speculative
+            // writes of the transaction at the prefix's end.
             int end = prefix + 1;
             IncarnationRecorder tailRecorder = NewRecorder();
             tailRecorder.Reader.Reset(end);
             var tail = new WorldState(tailRecorder.Reader);
-            if (prefix < count)
+            if (tailFrom < count)
             {
-                BlockExecutor.ExecuteTransactions(tail, block, prefix + 1, _processor, assembly);
+                BlockExecutor.ExecuteTransactions(tail, block, tailFrom, _processor, assembly);
             }
 
             sequential.FinishBlock(tail, block);
@@ -310,6 +341,24 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             StateChangeSet netChanges = CompleteInParallel(assembly, changed, end + 1);
             ReturnBuffers();
             return assembly.Complete(netChanges);
+        }
+
+        /// <summary>
+        /// After the workers stopped for a dependency chain: how many transactions from the block's start are final —
+        /// each executed (its latest incarnation recorded, none aborted or pending) and its reads still what the
+        /// transactions before it wrote. Validated in order, so each is checked against a prefix already final: the
+        /// prefix is what executing it sequentially gives, and no ESTIMATE lies below its end.
+        /// </summary>
+        private int ValidatedPrefix()
+        {
+            int prefix = 0;
+            while (prefix < _transactions.Count && _scheduler.IsExecuted(prefix)
+                && Memory.RecordAt(prefix + 1) is { Failure: null } record && Memory.Validate(prefix + 1, record.Reads))
+            {
+                prefix++;
+            }
+
+            return prefix;
         }
 
         /// <summary>
@@ -363,8 +412,13 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         /// <summary>Accounts below which a range is not worth a hand-off.</summary>
         private const int MinimumAccountsPerRange = 64;
 
-        public void RunWorkers()
+        /// <param name="mayStopForSequential">
+        /// Whether a helper that finds the block mostly a dependency chain may stop every worker, leaving the rest of
+        /// the block to the sequential tail (a block's run; not <see cref="ExecuteTransactions"/>, which has none).
+        /// </param>
+        public void RunWorkers(bool mayStopForSequential)
         {
+            _mayStopForSequential = mayStopForSequential;
             int workers = Math.Min(_executor._threads, _transactions.Count);
             if (workers == 0)
             {
@@ -408,9 +462,21 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             var spin = default(SpinWait);
             while (!_scheduler.Done)
             {
-                if (task is null && helper && _scheduler.MostlyConflictsSince(joined))
+                if (helper && _scheduler.MostlyConflictsSince(joined))
                 {
-                    return;
+                    // On a chain the one worker left would still pay for the multi-version memory (a chain ran ~2× the
+                    // sequential executor's time on one worker): the rest of the block runs sequentially instead, at
+                    // once (a task in hand is left: the prefix kept is only what validates).
+                    if (_mayStopForSequential)
+                    {
+                        _scheduler.StopForSequential();
+                        return;
+                    }
+
+                    if (task is null)
+                    {
+                        return;
+                    }
                 }
 
                 task = task is { } current ? (current.IsValidation ? Validate(current) : Execute(current, scratch)) : _scheduler.NextTask();

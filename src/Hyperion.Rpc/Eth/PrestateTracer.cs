@@ -65,7 +65,7 @@ public sealed class PrestateTracer(Address sender, Address? recipient, Address c
     {
         Touch(from);
         Touch(to);
-        _frames.Push(to);
+        _frames.Push(type is CallFrameTypes.DelegateCall or CallFrameTypes.CallCode ? from : to); // whose storage SLOAD/SSTORE reach
         if (type is CallFrameTypes.Create or CallFrameTypes.Create2)
         {
             _created.Add(to);

@@ -258,6 +258,21 @@ public sealed class AddressIndexTests : IDisposable
         Assert.True(Directory.Exists(IndexDirectory));
     }
 
+    [Fact]
+    public void Tables_of_the_format_without_the_code_accounts_of_delegate_frames_are_indexed_again_with_a_warning()
+    {
+        string deploy = BuildTwoBlocks();
+        using (var tables = Hyperion.MetisDb.SealedTables.Open(IndexDirectory, ["positions", "creations", "blocks", "meta"]))
+        {
+            using Hyperion.MetisDb.SealedTables.Batch batch = tables.Write();
+            batch.Delete(3, "format"u8); // as the earlier version left its meta table
+            batch.Commit();
+        }
+
+        Assert.Contains(ReopenAndCheck(deploy), w => w.Contains("earlier version (without the code accounts", StringComparison.Ordinal));
+        Assert.Empty(ReopenAndCheck(deploy)); // written in the current format this time
+    }
+
     private static void CopyDirectory(string from, string to)
     {
         Directory.CreateDirectory(to);
