@@ -80,6 +80,12 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
     /// </summary>
     internal bool RedoShortPrefix { get; init; } = true;
 
+    /// <summary>
+    /// For the tests of the stop: when positive, a worker stops the block for sequential once this many incarnations
+    /// started, whatever the conflicts (whether a helper judges a chain in time is a matter of thread timing).
+    /// </summary>
+    internal int StopAfterIncarnations { get; init; }
+
     public BlockEnvironment Environment(BlockHeader header, IBlockHashProvider? blockHashes) => _sequential.Environment(header, blockHashes);
 
     public BlockEnvironment CallEnvironment(BlockHeader parent, IBlockHashProvider? blockHashes) => _sequential.CallEnvironment(parent, blockHashes);
@@ -462,6 +468,12 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             var spin = default(SpinWait);
             while (!_scheduler.Done)
             {
+                if (_mayStopForSequential && _executor.StopAfterIncarnations > 0 && _scheduler.Progress.Incarnations >= _executor.StopAfterIncarnations)
+                {
+                    _scheduler.StopForSequential();
+                    return;
+                }
+
                 if (helper && _scheduler.MostlyConflictsSince(joined))
                 {
                     // On a chain the one worker left would still pay for the multi-version memory (a chain ran ~2× the

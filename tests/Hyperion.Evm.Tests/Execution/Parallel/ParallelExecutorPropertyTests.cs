@@ -266,8 +266,7 @@ public sealed class ParallelExecutorPropertyTests
     /// and stops the workers, the block keeps the validated prefix and runs the rest sequentially — with the same
     /// outcome, also when a transaction that does not fit the gas left is skipped (building) or makes the block
     /// invalid (importing); and so when a short validated prefix sends the whole block to the sequential executor.
-    /// Whether a helper joins in time depends on the threads and the machine, so each executor runs the block up to 100
-    /// times until it has stopped once (every run checked).
+    /// Whether a helper joins in time depends on the threads and the machine, so the stop is also forced early and late.
     /// </summary>
     [Theory]
     [InlineData(false, false)]
@@ -310,26 +309,31 @@ public sealed class ParallelExecutorPropertyTests
             },
             txs);
         var sequential = new BlockExecutor(Spec);
-        long stopped = 0;
         foreach (int threads in new[] { 2, 4, 8 })
         {
-            var executor = new ParallelBlockExecutor(Spec, threads: threads, sequentialBelow: 0) { RedoShortPrefix = redoShortPrefix };
-            for (int run = 0; run < 100 && executor.BlocksStoppedForSequential == 0; run++)
+            // 0: a helper judges the chain on its own (timing decides whether it does in time, so up to 100 runs and
+            // not asserted); 40 and 280: the stop forced early (short prefix) and late (most of the block validated),
+            // so both ends of the stop run every time.
+            foreach (int stopAfter in new[] { 0, 40, 280 })
             {
-                foreach (BlockExecutionMode mode in new[] { BlockExecutionMode.Build, BlockExecutionMode.Import })
+                var executor = new ParallelBlockExecutor(Spec, threads: threads, sequentialBelow: 0) { RedoShortPrefix = redoShortPrefix, StopAfterIncarnations = stopAfter };
+                int runs = stopAfter == 0 ? 100 : 3;
+                for (int run = 0; run < runs && (stopAfter > 0 || executor.BlocksStoppedForSequential == 0); run++)
                 {
-                    string expected = Outcome(sequential, block, pre, mode);
-                    Assert.Contains(!tightGas ? "" : mode == BlockExecutionMode.Build ? "skipped" : "invalid block", expected, StringComparison.Ordinal);
-                    Assert.Equal(expected, Outcome(executor, block, pre, mode));
+                    foreach (BlockExecutionMode mode in new[] { BlockExecutionMode.Build, BlockExecutionMode.Import })
+                    {
+                        string expected = Outcome(sequential, block, pre, mode);
+                        Assert.Contains(!tightGas ? "" : mode == BlockExecutionMode.Build ? "skipped" : "invalid block", expected, StringComparison.Ordinal);
+                        Assert.Equal(expected, Outcome(executor, block, pre, mode));
+                    }
+                }
+
+                if (stopAfter > 0)
+                {
+                    Assert.Equal(2L * runs, executor.BlocksStoppedForSequential);
                 }
             }
-
-            stopped += executor.BlocksStoppedForSequential;
         }
-
-        // Whether a helper stops the workers is a matter of timing (under a test run's load it often does not within
-        // 100 runs), so it is not asserted; the runs that stopped were compared above like the others.
-        Console.WriteLine($"blocks stopped for sequential: {stopped}");
     }
 
     /// <summary>
