@@ -174,20 +174,22 @@ public sealed class ParallelExecutorPropertyTests
             }, sender));
         }
 
-        var header = new BlockHeader
-        {
-            ParentHash = Hash256.Zero,
-            Beneficiary = Coinbases[block.Coinbase],
-            Number = 1,
-            Timestamp = 1000,
-            GasLimit = block.TightGas ? 400_000UL : 30_000_000UL,
-            BaseFeePerGas = new UInt256(7),
-            ParentBeaconBlockRoot = Hash256.Zero,
-            ExcessBlobGas = 0,
-            BlobGasUsed = 0,
-        };
-        return new BlockInput(header, txs) { Withdrawals = [new Withdrawal(0, 1, Fresh[1], 3)] };
+        return new BlockInput(Header(Coinbases[block.Coinbase], block.TightGas ? 400_000UL : 30_000_000UL), txs) { Withdrawals = [new Withdrawal(0, 1, Fresh[1], 3)] };
     }
+
+    /// <summary>Block 1 on a zero parent at base fee 7 (the transactions' fee caps are set against it).</summary>
+    private static BlockHeader Header(Address beneficiary, ulong gasLimit) => new()
+    {
+        ParentHash = Hash256.Zero,
+        Beneficiary = beneficiary,
+        Number = 1,
+        Timestamp = 1000,
+        GasLimit = gasLimit,
+        BaseFeePerGas = new UInt256(7),
+        ParentBeaconBlockRoot = Hash256.Zero,
+        ExcessBlobGas = 0,
+        BlobGasUsed = 0,
+    };
 
     private static byte[] Word(Address address)
     {
@@ -294,20 +296,8 @@ public sealed class ParallelExecutorPropertyTests
             }, sender));
         }
 
-        var block = new BlockInput(
-            new BlockHeader
-            {
-                ParentHash = Hash256.Zero,
-                Beneficiary = Fresh[0],
-                Number = 1,
-                Timestamp = 1000,
-                GasLimit = tightGas ? 7_500_000UL : 30_000_000UL, // tight: transaction 250 does not fit
-                BaseFeePerGas = new UInt256(7),
-                ParentBeaconBlockRoot = Hash256.Zero,
-                ExcessBlobGas = 0,
-                BlobGasUsed = 0,
-            },
-            txs);
+        // tight: transaction 250 does not fit
+        var block = new BlockInput(Header(Fresh[0], tightGas ? 7_500_000UL : 30_000_000UL), txs);
         var sequential = new BlockExecutor(Spec);
         foreach (int threads in new[] { 2, 4, 8 })
         {
@@ -370,20 +360,7 @@ public sealed class ParallelExecutorPropertyTests
             }, sender));
         }
 
-        var block = new BlockInput(
-            new BlockHeader
-            {
-                ParentHash = Hash256.Zero,
-                Beneficiary = Fresh[0],
-                Number = 1,
-                Timestamp = 1000,
-                GasLimit = tightGas ? 5_000_000UL : 30_000_000UL,
-                BaseFeePerGas = new UInt256(7),
-                ParentBeaconBlockRoot = Hash256.Zero,
-                ExcessBlobGas = 0,
-                BlobGasUsed = 0,
-            },
-            txs) { Withdrawals = [new Withdrawal(0, 1, Fresh[1], 3)] };
+        var block = new BlockInput(Header(Fresh[0], tightGas ? 5_000_000UL : 30_000_000UL), txs) { Withdrawals = [new Withdrawal(0, 1, Fresh[1], 3)] };
         var sequential = new BlockExecutor(Spec);
         foreach (BlockExecutionMode mode in new[] { BlockExecutionMode.Build, BlockExecutionMode.Import })
         {
