@@ -14,9 +14,9 @@ public sealed class MetisStoreOptions
 
     /// <summary>
     /// A commit survives a killed process when it returns: its record is in the write-ahead log (LMDB itself is synced
-    /// every checkpoint). After an OS crash or power loss a store written since its last checkpoint refuses to open and
-    /// is rebuilt from the block log (the chain's fsynced record), with or without the log. Without it there is no log: a
-    /// process crash still loses nothing, a power loss may.
+    /// every checkpoint). Off, blocks are not logged; a killed process still loses nothing LMDB committed. Either way,
+    /// after an OS crash or power loss a store written since its last checkpoint refuses to open (the log's header says
+    /// it is dirty) and is rebuilt from the block log, the chain's fsynced record.
     /// </summary>
     public bool Durable { get; init; } = true;
 

@@ -1204,6 +1204,20 @@ public static class EvmCompiler
             }
         }
 
+        /// <summary>Pushes limb <paramref name="limb"/> of a flag's word: the flag (0 or 1) for limb 0, zero above.</summary>
+        private void EmitFlagLimb(LocalBuilder flag, int limb)
+        {
+            if (limb == 0)
+            {
+                il.Emit(OpCodes.Ldloc, flag);
+                il.Emit(OpCodes.Conv_U8);
+            }
+            else
+            {
+                EmitLimb(0);
+            }
+        }
+
         /// <summary>Pushes limb <paramref name="limb"/> of operand <paramref name="operand"/> (0 the top of stack): a constant's immediate, a pending local's field or a frame slot's.</summary>
         private void EmitOperandLimb(int operand, int limb)
         {
@@ -1219,16 +1233,7 @@ public static class EvmCompiler
 
                 if (word.IsFlag)
                 {
-                    if (limb == 0)
-                    {
-                        il.Emit(OpCodes.Ldloc, word.Local!);
-                        il.Emit(OpCodes.Conv_U8);
-                    }
-                    else
-                    {
-                        EmitLimb(0);
-                    }
-
+                    EmitFlagLimb(word.Local!, limb);
                     return;
                 }
 
@@ -1569,16 +1574,7 @@ public static class EvmCompiler
                         il.Emit(OpCodes.Dup);
                     }
 
-                    if (limb == 0)
-                    {
-                        il.Emit(OpCodes.Ldloc, word.Local!);
-                        il.Emit(OpCodes.Conv_U8);
-                    }
-                    else
-                    {
-                        EmitLimb(0);
-                    }
-
+                    EmitFlagLimb(word.Local!, limb);
                     il.Emit(OpCodes.Stfld, LimbFields[limb]);
                 }
             }
