@@ -30,11 +30,15 @@ export async function freePort() {
   });
 }
 
+/** How long one JSON-RPC request may take before it fails (a hung peer fails the test instead of stalling it). */
+export const rpcTimeoutMs = 120_000;
+
 async function rpc(url, method, params = []) {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+    signal: AbortSignal.timeout(rpcTimeoutMs),
   });
   const body = await res.json();
   if (body.error) throw new Error(`${method}: ${body.error.message}`);
@@ -44,7 +48,7 @@ async function rpc(url, method, params = []) {
 /** Sends [method, params] pairs as one JSON-RPC batch; returns the results in order (throws on any error). */
 export async function batch(url, calls) {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(calls.map(([method, params], id) => ({ jsonrpc: '2.0', id, method, params }))) });
+    body: JSON.stringify(calls.map(([method, params], id) => ({ jsonrpc: '2.0', id, method, params }))), signal: AbortSignal.timeout(rpcTimeoutMs) });
   const body = await res.json();
   for (const r of body) if (r.error) throw new Error(r.error.message);
   return body.sort((a, b) => a.id - b.id).map((r) => r.result);

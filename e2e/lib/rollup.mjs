@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { ethers } from 'ethers';
-import { batch, binDir, freePort, mnemonic, repoRoot } from './node.mjs';
+import { batch, binDir, freePort, mnemonic, repoRoot, rpcTimeoutMs } from './node.mjs';
 
 const hyperion = path.join(repoRoot, 'hyperion');
 
@@ -17,8 +17,10 @@ export const accounts = Array.from({ length: 10 }, (_, i) => ethers.HDNodeWallet
 
 export { freePort };
 
+// A bound on every request, so that a probe in `until` cannot outlive its deadline on a peer that stopped answering.
 export async function rpc(url, method, params = []) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }), signal: AbortSignal.timeout(rpcTimeoutMs) });
   const body = await res.json();
   if (body.error) throw new Error(`${method}: ${body.error.message}`);
   return body.result;
