@@ -1,4 +1,9 @@
 using System.Buffers;
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Hyperion.Core;
 
 namespace Hyperion.Evm.Interpreter;
 
@@ -67,6 +72,44 @@ public sealed class EvmMemory : IDisposable
         _buffer.AsSpan((int)Size, (int)(newSize - Size)).Clear();
         Size = newSize;
     }
+
+    /// <summary>Whether [offset, offset+length) lies within <see cref="Size"/>: an access there expands nothing and costs no memory gas.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool IsExpanded(in UInt256 offset, ulong length)
+    {
+        // Overflow-free: Size - offset is taken only when offset < Size.
+        ulong size = (ulong)Size;
+        return (offset.U1 | offset.U2 | offset.U3) == 0 && offset.U0 < size && size - offset.U0 >= length;
+    }
+
+    /// <summary>The big-endian word at [offset, offset+32), which must already be within <see cref="Size"/> (MLOAD's hot path: no span, no bounds checks).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public UInt256 ReadWord(long offset)
+    {
+        Debug.Assert(offset >= 0 && offset + 32 <= Size);
+        ref byte at = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_buffer), (nint)offset);
+        return new UInt256(
+            BigEndianLimb(ref Unsafe.Add(ref at, 24)),
+            BigEndianLimb(ref Unsafe.Add(ref at, 16)),
+            BigEndianLimb(ref Unsafe.Add(ref at, 8)),
+            BigEndianLimb(ref at));
+    }
+
+    /// <summary>Writes <paramref name="word"/> big-endian at [offset, offset+32), which must already be within <see cref="Size"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteWord(long offset, in UInt256 word)
+    {
+        Debug.Assert(offset >= 0 && offset + 32 <= Size);
+        ref byte at = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_buffer), (nint)offset);
+        Unsafe.WriteUnaligned(ref at, BigEndian(word.U3));
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref at, 8), BigEndian(word.U2));
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref at, 16), BigEndian(word.U1));
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref at, 24), BigEndian(word.U0));
+    }
+
+    private static ulong BigEndianLimb(ref byte at) => BigEndian(Unsafe.ReadUnaligned<ulong>(ref at));
+
+    private static ulong BigEndian(ulong value) => BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(value) : value;
 
     /// <summary>The bytes [offset, offset+length), which must already be within <see cref="Size"/>.</summary>
     public Span<byte> Slice(long offset, long length) => _buffer.AsSpan((int)offset, (int)length);

@@ -46,53 +46,47 @@ internal static partial class Instructions
     }
 
     // MLOAD, MSTORE and MSTORE8 on their operands (top of stack first) wherever those are: the handlers' frame slots,
-    // or the compiled tier's locals. False: out of gas for the memory expansion.
+    // or the compiled tier's locals. False: out of gas for the memory expansion. Memory already expanded there (most
+    // accesses) costs no gas and is read or written directly; after a successful charge it is expanded.
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool LoadWord(ref InstructionContext c, in UInt256 offset, out UInt256 word)
     {
-        bool charged = ChargedSlice(ref c, in offset, 32, out Span<byte> source);
-        word = charged ? UInt256.FromBigEndian(source) : default;
-        return charged;
+        EvmMemory memory = c.Frame.Memory;
+        if (memory.IsExpanded(in offset, 32) || ChargeMemory(memory, ref c.Gas, in offset, 32UL))
+        {
+            word = memory.ReadWord((long)offset.U0);
+            return true;
+        }
+
+        word = default;
+        return false;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool StoreWord(ref InstructionContext c, in UInt256 offset, in UInt256 value)
     {
-        bool charged = ChargedSlice(ref c, in offset, 32, out Span<byte> target);
-        if (charged)
+        EvmMemory memory = c.Frame.Memory;
+        if (memory.IsExpanded(in offset, 32) || ChargeMemory(memory, ref c.Gas, in offset, 32UL))
         {
-            value.WriteBigEndian(target);
+            memory.WriteWord((long)offset.U0, in value);
+            return true;
         }
 
-        return charged;
+        return false;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool StoreByte(ref InstructionContext c, in UInt256 offset, in UInt256 value)
     {
-        bool charged = ChargedSlice(ref c, in offset, 1, out Span<byte> target);
-        if (charged)
-        {
-            target[0] = (byte)value.U0;
-        }
-
-        return charged;
-    }
-
-    /// <summary>Charges the memory expansion to [offset, offset+size) and gives that memory; false (and nothing) when out of gas.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool ChargedSlice(ref InstructionContext c, in UInt256 offset, int size, out Span<byte> slice)
-    {
         EvmMemory memory = c.Frame.Memory;
-        if (!ChargeMemory(memory, ref c.Gas, in offset, (ulong)size))
+        if (memory.IsExpanded(in offset, 1) || ChargeMemory(memory, ref c.Gas, in offset, 1UL))
         {
-            slice = default;
-            return false;
+            memory.Slice((long)offset.U0, 1)[0] = (byte)value.U0;
+            return true;
         }
 
-        slice = memory.Slice((long)offset.U0, size);
-        return true;
+        return false;
     }
 
     public static StepResult MCopy(ref InstructionContext c)
@@ -252,6 +246,8 @@ internal static partial class Instructions
         return true;
     }
 
+    // The expansion path of MLOAD/MSTORE/MSTORE8, out of line so their inlined hot path (memory already expanded) stays small.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static bool ChargeMemory(EvmMemory memory, ref long gas, in UInt256 offset, ulong size)
     {
         var sizeWord = new UInt256(size);

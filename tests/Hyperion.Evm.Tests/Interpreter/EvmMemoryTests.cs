@@ -1,3 +1,4 @@
+using Hyperion.Core;
 using Hyperion.Evm.Interpreter;
 
 namespace Hyperion.Evm.Tests.Interpreter;
@@ -28,5 +29,40 @@ public class EvmMemoryTests
         Assert.Equal(160, memory.Size);
         Assert.True(memory.Slice(32, 128).IndexOfAnyExcept((byte)0) < 0);
         Assert.Equal(0xff, memory.Slice(31, 1)[0]);
+    }
+
+    [Fact]
+    public void IsExpandedHoldsExactlyForRangesWithinSize()
+    {
+        using var memory = new EvmMemory();
+        Assert.False(memory.IsExpanded(0, 1));
+        memory.Expand(0, 64);
+        Assert.True(memory.IsExpanded(0, 32));
+        Assert.True(memory.IsExpanded(32, 32));
+        Assert.True(memory.IsExpanded(63, 1));
+        Assert.False(memory.IsExpanded(33, 32));
+        Assert.False(memory.IsExpanded(64, 1));
+        Assert.False(memory.IsExpanded(64, 0));
+        Assert.False(memory.IsExpanded(ulong.MaxValue, 32));
+        Assert.False(memory.IsExpanded(ulong.MaxValue - 15, 32));
+        Assert.False(memory.IsExpanded(new UInt256(0, 1), 1));
+        Assert.False(memory.IsExpanded(new UInt256(0, 0, 0, 1), 1));
+    }
+
+    [Fact]
+    public void WordsAreReadAndWrittenBigEndianAtAnyOffset()
+    {
+        using var memory = new EvmMemory();
+        memory.Expand(0, 96);
+        var word = new UInt256(0x1122334455667788, 0x99aabbccddeeff00, 0x0102030405060708, 0xf0e0d0c0b0a09080);
+        foreach (long offset in new long[] { 0, 1, 7, 31, 33, 64 })
+        {
+            memory.Slice(0, 96).Clear();
+            memory.WriteWord(offset, in word);
+            Assert.Equal(word.ToBigEndian(), memory.Slice(offset, 32).ToArray());
+            Assert.True(memory.Slice(0, (int)offset).IndexOfAnyExcept((byte)0) < 0);
+            Assert.True(memory.Slice(offset + 32, 96 - offset - 32).IndexOfAnyExcept((byte)0) < 0);
+            Assert.Equal(word, memory.ReadWord(offset));
+        }
     }
 }

@@ -1,4 +1,5 @@
 using Hyperion.Core;
+using Hyperion.Evm.Compiled;
 using Hyperion.Evm.Interpreter;
 
 namespace Hyperion.Evm.Tests.Vm;
@@ -29,6 +30,51 @@ public class GasTests
         // MSTORE8 at offset 32·1023 expands to 1024 words: 3·1024 + 1024²/512 = 5120.
         long used = GasUsed(new VmHarness(), new Bytecode().Push(1).Push(32 * 1023).Op(Opcode.MSTORE8));
         Assert.Equal(3 + 3 + 3 + 5120, used);
+    }
+
+    /// <summary>
+    /// MLOAD, MSTORE and MSTORE8 right at the end of the memory already expanded (32 bytes): an access that ends within
+    /// it costs nothing extra and leaves MSIZE alone, one byte past it expands by a word and pays for it, and an offset
+    /// of 2^64 or more runs out of gas; in both tiers, which share the routine's fast path for expanded memory.
+    /// </summary>
+    [Theory]
+    [InlineData(VmTier.Interpreter)]
+    [InlineData(VmTier.CompiledAlways)]
+    public void MemoryAccessAtTheExpandedBoundaryChargesExactly(VmTier tier)
+    {
+        static long MemoryCost(long words) => 3 * words + words * words / 512;
+
+        var cases = new (Opcode Op, UInt256 Offset, long Words)[]
+        {
+            (Opcode.MLOAD, 0, 1), (Opcode.MLOAD, 1, 2), (Opcode.MLOAD, 31, 2), (Opcode.MLOAD, 32, 2), (Opcode.MLOAD, 33, 3),
+            (Opcode.MSTORE, 0, 1), (Opcode.MSTORE, 1, 2), (Opcode.MSTORE, 32, 2),
+            (Opcode.MSTORE8, 31, 1), (Opcode.MSTORE8, 32, 2),
+        };
+        long baseline = 0;
+        foreach ((Opcode op, UInt256 offset, long words) in cases)
+        {
+            // MSTORE at 0 (32 bytes), the access, MSIZE returned.
+            var code = new Bytecode().Push(1).Push(0).Op(Opcode.MSTORE);
+            code = op == Opcode.MLOAD ? code.Push(offset).Op(Opcode.MLOAD).Op(Opcode.POP) : code.Push(7).Push(offset).Op(op);
+            ExecutionResult r = new VmHarness().Run(code.Op(Opcode.MSIZE).ReturnTop(), Gas, tier: tier);
+            Assert.True(r.Success, r.Error);
+            Assert.Equal(new UInt256((ulong)(32 * words)), UInt256.FromBigEndian(r.Output.Span));
+            long used = Gas - r.GasLeft;
+            if (offset.IsZero)
+            {
+                baseline = used;
+            }
+
+            // The MLOAD cases and the MSTORE cases each start with offset 0 (one word, no expansion); MSTORE8's static gas is MSTORE's.
+            Assert.Equal(baseline + MemoryCost(words) - MemoryCost(1), used);
+        }
+
+        foreach (UInt256 offset in new[] { new UInt256(0, 1, 0, 0), new UInt256(ulong.MaxValue), new UInt256(ulong.MaxValue - 31) })
+        {
+            ExecutionResult r = new VmHarness().Run(new Bytecode().Push(1).Push(0).Op(Opcode.MSTORE).Push(offset).Op(Opcode.MLOAD).Op(Opcode.STOP), Gas, tier: tier);
+            Assert.False(r.Success);
+            Assert.Equal(0, r.GasLeft);
+        }
     }
 
     [Fact]
