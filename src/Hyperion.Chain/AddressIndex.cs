@@ -24,8 +24,8 @@ public readonly record struct ContractCreation(TransactionPosition Transaction, 
 /// untraced loop between frames). A block whose state is no longer kept (one the index did not reach before it left
 /// the state window) is indexed from its transactions only (no internal frames).
 /// With a data directory the index is kept in LMDB tables (<see cref="DirectoryName"/>, <see cref="SealedTables"/>)
-/// and read on demand, so opening it takes the same time at any chain length: each block is indexed in one atomic
-/// batch that also moves a checkpoint (last block, its hash); blocks after the checkpoint are indexed again, blocks
+/// and read on demand, so opening it takes the same time at any chain length: the blocks of a catch-up are indexed in one
+/// atomic batch that also moves a checkpoint (last block, its hash); blocks after the checkpoint are indexed again, blocks
 /// the chain no longer has (a crash, a rewind, a reset) are dropped, and damaged tables are rebuilt from the chain.
 /// Without a data directory the same tables live in a temporary directory deleted on dispose.
 /// </summary>
@@ -291,11 +291,47 @@ public sealed class AddressIndex : IDisposable
             DropLast();
         }
 
-        while (_indexed < upTo && _chain.Blocks.GetByNumber(_indexed + 1) is { } next)
+        // The blocks caught up with are indexed in one batch (one LMDB commit, whose pages they share), up to
+        // MaxBlocksPerBatch; a failure while collecting a block's entries keeps the blocks before it (damaged tables
+        // keep nothing: they are rebuilt).
+        while (_indexed < upTo && _chain.Blocks.GetByNumber(_indexed + 1) is { } first)
         {
-            Add(next, TakeBuilt(next) ?? Entries(next));
+            using SealedTables.Batch batch = _tables.Write();
+            (ulong Number, Hash256 Hash, long Untraced) at = (_indexed, _indexedHash, _untraced);
+            try
+            {
+                for (StoredBlock? next = first; next is not null; next = at.Number < upTo && at.Number - _indexed < MaxBlocksPerBatch ? _chain.Blocks.GetByNumber(at.Number + 1) : null)
+                {
+                    BlockEntries entries = TakeBuilt(next) ?? Entries(next);
+                    Add(batch, next, entries);
+                    at = (next.Number, next.Hash, at.Untraced + (entries.Traced ? 0 : 1));
+                }
+            }
+            catch (Exception e) when (e is not InvalidDataException)
+            {
+                Commit(batch, at);
+                throw;
+            }
+
+            Commit(batch, at);
         }
     }
+
+    /// <summary>Moves the checkpoint to <paramref name="last"/> and commits the blocks <paramref name="batch"/> indexed up to it (none: nothing to commit).</summary>
+    private void Commit(SealedTables.Batch batch, (ulong Number, Hash256 Hash, long Untraced) last)
+    {
+        if (last.Number == _indexed)
+        {
+            return;
+        }
+
+        PutCheckpoint(batch, last.Number, last.Hash, last.Untraced);
+        batch.Commit();
+        (_indexed, _indexedHash, _untraced) = last;
+    }
+
+    /// <summary>The most blocks one catch-up batch indexes (a bound on one LMDB transaction's dirty pages).</summary>
+    private const int MaxBlocksPerBatch = 256;
 
     private (List<TransactionPosition> Found, bool Exhausted) Scan(Address address, ulong block, bool before, int limit)
     {
@@ -372,34 +408,26 @@ public sealed class AddressIndex : IDisposable
         return new BlockEntries(touched, created, Traced: count == 0);
     }
 
-    /// <summary>Indexes <paramref name="block"/> (the one after the checkpoint) and moves the checkpoint to it, in one batch.</summary>
-    private void Add(StoredBlock block, BlockEntries entries)
+    /// <summary>Writes <paramref name="block"/>'s entries into <paramref name="batch"/> (the caller moves the checkpoint).</summary>
+    private static void Add(SealedTables.Batch batch, StoredBlock block, BlockEntries entries)
     {
-        long untraced = _untraced + (entries.Traced ? 0 : 1);
-        using (SealedTables.Batch batch = _tables.Write())
+        Span<byte> key = stackalloc byte[20 + 8 + 4];
+        Span<byte> creation = stackalloc byte[8 + 4 + 20];
+        foreach ((int index, Address address) in entries.Touched)
         {
-            Span<byte> key = stackalloc byte[20 + 8 + 4];
-            Span<byte> creation = stackalloc byte[8 + 4 + 20];
-            foreach ((int index, Address address) in entries.Touched)
-            {
-                PositionKey(key, address, block.Number, index);
-                batch.Put(Positions, key, []);
-            }
-
-            foreach ((int index, Address contract, Address creator) in entries.Created)
-            {
-                BinaryPrimitives.WriteUInt64BigEndian(creation, block.Number);
-                BinaryPrimitives.WriteInt32BigEndian(creation[8..], index);
-                creator.Bytes.CopyTo(creation[12..]);
-                batch.Put(Creations, contract.Bytes, creation);
-            }
-
-            batch.Put(Blocks, NumberKey(block.Number), Serialize(block.Number, block.Hash, entries));
-            PutCheckpoint(batch, block.Number, block.Hash, untraced);
-            batch.Commit();
+            PositionKey(key, address, block.Number, index);
+            batch.Put(Positions, key, []);
         }
 
-        (_indexed, _indexedHash, _untraced) = (block.Number, block.Hash, untraced);
+        foreach ((int index, Address contract, Address creator) in entries.Created)
+        {
+            BinaryPrimitives.WriteUInt64BigEndian(creation, block.Number);
+            BinaryPrimitives.WriteInt32BigEndian(creation[8..], index);
+            creator.Bytes.CopyTo(creation[12..]);
+            batch.Put(Creations, contract.Bytes, creation);
+        }
+
+        batch.Put(Blocks, NumberKey(block.Number), Serialize(block.Number, block.Hash, entries));
     }
 
     /// <summary>Forgets the last block indexed (the chain no longer has it) and moves the checkpoint back, in one batch.</summary>

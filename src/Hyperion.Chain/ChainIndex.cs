@@ -17,9 +17,10 @@ internal readonly record struct ChainIndexCheckpoint(ulong Head, Hash256 HeadHas
 /// <summary>
 /// The persisted index of the block log (<see cref="ChainRecovery.IndexDirectoryName"/> in the data directory): block number → record
 /// offset, length and hash; block hash → number; transaction hash → (block, index); and a checkpoint (the last block it
-/// covers, that block's hash, the end of its record). It is derived from the log, which stays the chain's record: each
-/// appended block is indexed in one atomic batch that also moves the checkpoint, so a kill -9 leaves the index at a
-/// block it fully covers, and opening reads only the checkpoint and the log after it. Values carry checksums
+/// covers, that block's hash, the end of its record). It is derived from the log, which stays the chain's record: the
+/// appended blocks are indexed in atomic batches (<see cref="ChainStore.IndexBatchBlocks"/> at a time) that also move the
+/// checkpoint, so a kill -9 leaves the index at a block it fully covers, and opening reads only the checkpoint and the
+/// log after it. Values carry checksums
 /// (<see cref="SealedTables"/>); an index that is damaged, or disagrees with the log, is rebuilt from the log.
 /// </summary>
 internal sealed class ChainIndex : IDisposable

@@ -249,9 +249,27 @@ public sealed class ChainStore : IBlockReader, IDisposable
 
     /// <summary>
     /// The head, the state edits made since it (each one record of the log when persistent) and, for a persistent
-    /// store, the recent blocks decoded (older ones are read from the log).
+    /// store, the recent blocks decoded (older ones are read from the log) and the blocks appended since the index's
+    /// last batch (<see cref="Unindexed"/>, oldest first: all of them among the recent ones).
     /// </summary>
-    private sealed record Tip(StoredBlock Head, ImmutableList<StateEdit> PendingEdits, ImmutableDictionary<ulong, StoredBlock> Recent);
+    private sealed record Tip(StoredBlock Head, ImmutableList<StateEdit> PendingEdits, ImmutableDictionary<ulong, StoredBlock> Recent)
+    {
+        public ImmutableArray<(StoredBlock Block, BlockLogEntry Entry)> Unindexed { get; init; } = [];
+
+        public BlockLogEntry? UnindexedEntry(ulong number)
+        {
+            ulong first = Unindexed.IsEmpty ? 0 : Unindexed[0].Block.Number;
+            return !Unindexed.IsEmpty && number >= first && number - first < (ulong)Unindexed.Length ? Unindexed[(int)(number - first)].Entry : null;
+        }
+    }
+
+    /// <summary>
+    /// Blocks appended before the index is written in one batch (one LMDB commit for all of them, on the append that
+    /// finds this many waiting; also before a truncation and on dispose). The block log is fsynced per block and stays
+    /// the record: after a crash, opening indexes the log's blocks after the index's checkpoint, as it always did.
+    /// Far below <see cref="RecentBlocks"/>, so every block not yet indexed is also one kept decoded.
+    /// </summary>
+    public const int IndexBatchBlocks = 64;
 
     /// <summary>Block records start with the block's length; an edit record starts with this (negative) marker instead.</summary>
     private const int EditRecordMarker = -1;
@@ -530,6 +548,14 @@ public sealed class ChainStore : IBlockReader, IDisposable
             return state.NumbersByHash.TryGetValue(hash, out ulong number) ? state.Blocks[(int)number] : null;
         }
 
+        foreach ((StoredBlock unindexed, _) in _tip.Unindexed)
+        {
+            if (unindexed.Hash == hash)
+            {
+                return unindexed;
+            }
+        }
+
         if (_index.FindBlock(hash) is not ulong found || GetByNumber(found) is not { } block)
         {
             return null;
@@ -556,6 +582,11 @@ public sealed class ChainStore : IBlockReader, IDisposable
         }
         else
         {
+            if (FindUnindexedTransaction(hash, out block, out index))
+            {
+                return true;
+            }
+
             if (_index.FindTransaction(hash) is not { } found || GetByNumber(found.Number) is not { } holder)
             {
                 return false;
@@ -574,6 +605,27 @@ public sealed class ChainStore : IBlockReader, IDisposable
         return true;
     }
 
+    /// <summary>A transaction of a block the index does not have yet (newest block first: where a client looks first).</summary>
+    private bool FindUnindexedTransaction(in Hash256 hash, out StoredBlock block, out int index)
+    {
+        ImmutableArray<(StoredBlock Block, BlockLogEntry Entry)> unindexed = _tip.Unindexed;
+        for (int b = unindexed.Length - 1; b >= 0; b--)
+        {
+            Core.Transactions.Transaction[] transactions = unindexed[b].Block.Block.Transactions;
+            for (int i = 0; i < transactions.Length; i++)
+            {
+                if (transactions[i].Hash == hash)
+                {
+                    (block, index) = (unindexed[b].Block, i);
+                    return true;
+                }
+            }
+        }
+
+        (block, index) = (null!, -1);
+        return false;
+    }
+
     public Hash256 GetBlockHash(ulong number)
     {
         if (_index is not null && number <= _tip.Head.Number && !_tip.Recent.ContainsKey(number))
@@ -587,7 +639,7 @@ public sealed class ChainStore : IBlockReader, IDisposable
     /// <summary>Block <paramref name="number"/> (at or below the head) read back from the log through the index.</summary>
     private StoredBlock? ReadBlock(ulong number)
     {
-        if (_index!.Get(number) is not { } entry)
+        if ((_tip.UnindexedEntry(number) ?? _index!.Get(number)) is not { } entry)
         {
             return number > _tip.Head.Number ? null : throw IndexDisagrees($"it has no entry for block {number}");
         }
@@ -657,7 +709,20 @@ public sealed class ChainStore : IBlockReader, IDisposable
         return ReadEdits(Entry(number - 1).End, Entry(number).Offset, number);
     }
 
-    private BlockLogEntry Entry(ulong number) => _index!.Get(number) ?? throw IndexDisagrees($"it has no entry for block {number}");
+    private BlockLogEntry Entry(ulong number) => _tip.UnindexedEntry(number) ?? _index!.Get(number) ?? throw IndexDisagrees($"it has no entry for block {number}");
+
+    /// <summary>Writes the blocks appended since the last batch into the index, in one batch (the caller holds the write lock).</summary>
+    private void IndexAppended()
+    {
+        Tip tip = _tip;
+        if (tip.Unindexed.IsEmpty)
+        {
+            return;
+        }
+
+        _index!.Add(tip.Unindexed);
+        _tip = tip with { Unindexed = [] }; // after the commit: a reader finds each block in one or the other
+    }
 
     /// <summary>The state edit records between two blocks' records (the edits are the records between them).</summary>
     private ImmutableList<StateEdit> ReadEdits(long from, long to, ulong before)
@@ -711,20 +776,19 @@ public sealed class ChainStore : IBlockReader, IDisposable
                 throw new InvalidOperationException($"block {block.Number} does not extend the head {tip.Head.Number}");
             }
 
+            if (_log is not null && tip.Unindexed.Length >= IndexBatchBlocks)
+            {
+                IndexAppended(); // before this block's record: a failure leaves the chain as it was
+                tip = _tip;
+            }
+
             long start = _log?.Length ?? 0;
+            BlockLogEntry entry = default;
             if (_log is not null)
             {
                 byte[] record = block.Encode();
                 _log.Append(record);
-                try
-                {
-                    _index!.Add([(block, new BlockLogEntry(start, record.Length, block.Hash))]);
-                }
-                catch
-                {
-                    _log.TruncateTo(start);
-                    throw;
-                }
+                entry = new BlockLogEntry(start, record.Length, block.Hash);
             }
 
             if (beforeVisible is not null)
@@ -735,11 +799,7 @@ public sealed class ChainStore : IBlockReader, IDisposable
                 }
                 catch
                 {
-                    if (_log is not null)
-                    {
-                        _index!.Remove([block], new ChainIndexCheckpoint(tip.Head.Number, tip.Head.Hash, Entry(tip.Head.Number).End));
-                        _log.TruncateTo(start);
-                    }
+                    _log?.TruncateTo(start); // the index has not seen it
 
                     throw;
                 }
@@ -762,7 +822,7 @@ public sealed class ChainStore : IBlockReader, IDisposable
             else
             {
                 ImmutableDictionary<ulong, StoredBlock> recent = tip.Recent.SetItem(block.Number, block);
-                _tip = new Tip(block, [], block.Number >= RecentBlocks ? recent.Remove(block.Number - RecentBlocks) : recent);
+                _tip = new Tip(block, [], block.Number >= RecentBlocks ? recent.Remove(block.Number - RecentBlocks) : recent) { Unindexed = tip.Unindexed.Add((block, entry)) };
             }
         }
     }
@@ -807,6 +867,8 @@ public sealed class ChainStore : IBlockReader, IDisposable
             }
 
             // The index first: a crash before the log is cut leaves an index behind the log, caught up at the next open.
+            IndexAppended();
+            tip = _tip;
             StoredBlock keptHead = GetByNumber(number)!;
             long end = Entry(number).End;
             long cut = end;
@@ -837,6 +899,18 @@ public sealed class ChainStore : IBlockReader, IDisposable
         // before the log's file is closed, so a closing node never leaves a record half written behind its lock.
         lock (_writeLock)
         {
+            try
+            {
+                if (_index is not null)
+                {
+                    IndexAppended();
+                }
+            }
+            catch (InvalidDataException)
+            {
+                // The blocks stay in the log, the chain's record: the next open indexes them from it.
+            }
+
             _log?.Dispose();
             _index?.Dispose();
         }

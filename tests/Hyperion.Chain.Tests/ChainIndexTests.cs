@@ -144,6 +144,86 @@ public sealed class ChainIndexTests : IDisposable
         Assert.Empty(_warnings);
     }
 
+    /// <summary>
+    /// The index is written in batches of <see cref="ChainStore.IndexBatchBlocks"/> blocks: the blocks appended since
+    /// the last batch are served from memory, and a crash (the files copied while the chain runs: what a kill -9 leaves)
+    /// reopens with the index at its last batch, the log's blocks after it indexed at the open.
+    /// </summary>
+    [Fact]
+    public void Blocks_not_yet_indexed_are_served_and_a_crash_indexes_them_from_the_log()
+    {
+        int blocks = ChainStore.IndexBatchBlocks + 6;
+        string crashed = TestChain.TempDirectory();
+        _copies.Add(crashed);
+        Snapshot live;
+        using (LocalChain chain = LocalChain.Start(TestChain.Genesis(), Persistent))
+        {
+            for (int i = 0; i < blocks; i++)
+            {
+                if (i % 9 == 4)
+                {
+                    chain.Dev.EditState(new StateEdit(TestChain.Accounts[2].Address) { Balance = (ulong)i + 5 });
+                }
+
+                Assert.Null(chain.Pool.Add(TestChain.Transfer(0, Bob, 1, nonce: (ulong)i)));
+                chain.Dev.Mine();
+            }
+
+            live = Capture(chain.Chain.Store);
+            File.Copy(LogPath, Path.Combine(crashed, ChainRecovery.ChainFileName));
+            Directory.CreateDirectory(Path.Combine(crashed, ChainRecovery.IndexDirectoryName));
+            foreach (string file in Directory.GetFiles(IndexDirectory))
+            {
+                File.Copy(file, Path.Combine(crashed, ChainRecovery.IndexDirectoryName, Path.GetFileName(file)));
+            }
+        }
+
+        Assert.Equal((ulong)blocks, live.Head);
+        using (ChainStore reopened = ChainStore.Open(Path.Combine(crashed, ChainRecovery.ChainFileName), GenesisBlock()))
+        {
+            Assert.Null(reopened.IndexRebuildReason);
+            Assert.Equal(blocks - ChainStore.IndexBatchBlocks, reopened.IndexedAtOpen);
+            AssertSame(live, Capture(reopened));
+        }
+
+        // A clean stop writes the blocks not yet indexed: the next open reads none from the log.
+        AssertSame(live, Reopen(out RecoveryReport report));
+        Assert.Equal(0, report.IndexedBlocks);
+    }
+
+    /// <summary>A truncation among blocks not yet indexed (evm_revert to a recent snapshot), then more blocks: every lookup is the log's.</summary>
+    [Fact]
+    public void A_truncation_among_blocks_not_yet_indexed_drops_them_from_every_lookup()
+    {
+        Snapshot kept;
+        List<Hash256> dropped;
+        using (LocalChain chain = LocalChain.Start(TestChain.Genesis(), Persistent))
+        {
+            for (int i = 0; i < 5; i++)
+            {
+                Assert.Null(chain.Pool.Add(TestChain.Transfer(0, Bob, 1, nonce: (ulong)i)));
+                chain.Dev.Mine();
+            }
+
+            ChainStore store = chain.Chain.Store;
+            dropped = [.. Enumerable.Range(4, 2).SelectMany(n => store.GetByNumber((ulong)n)!.Block.Transactions.Select(t => t.Hash))];
+            Hash256 droppedBlock = store.GetByNumber(5)!.Hash;
+            lock (chain.Chain.WriteLock)
+            {
+                store.TruncateAfter(3);
+            }
+
+            Assert.Null(store.GetByHash(droppedBlock));
+            Assert.All(dropped, hash => Assert.False(store.TryFindTransaction(hash, out _, out _)));
+            kept = Capture(store);
+        }
+
+        using ChainStore reopened = ChainStore.Open(LogPath, GenesisBlock());
+        Assert.Equal(0, reopened.IndexedAtOpen);
+        AssertSame(kept, Capture(reopened));
+        Assert.All(dropped, hash => Assert.False(reopened.TryFindTransaction(hash, out _, out _)));
+    }
+
     [Fact]
     public void An_index_ahead_of_the_log_is_rebuilt()
     {
