@@ -910,9 +910,11 @@ public sealed class ChainStore : IBlockReader, IDisposable
             {
                 // The blocks stay in the log, the chain's record: the next open indexes them from it.
             }
-
-            _log?.Dispose();
-            _index?.Dispose();
+            finally
+            {
+                _log?.Dispose();
+                _index?.Dispose();
+            }
         }
 
         _directoryLock?.Dispose();
