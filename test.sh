@@ -16,7 +16,11 @@ mkdir -p artifacts && touch artifacts/.cli-build-stamp.new
 if ! dotnet build Hyperion.slnx -c Release -nologo -v q -tl:off "-clp:NoSummary;ErrorsOnly"; then
   echo "build failed"; echo "0 passed, 1 failed"; exit 1
 fi
-# The solution build includes the CLI: tell ./hyperion (used by the consensus and e2e suites) it is current.
+# The CLI as ./hyperion runs it (used by the consensus and e2e suites): published with ReadyToRun images; then tell
+# ./hyperion it is current.
+if ! bash scripts/publish-cli.sh; then
+  echo "publish of the CLI failed"; echo "0 passed, 1 failed"; exit 1
+fi
 mv artifacts/.cli-build-stamp.new artifacts/.cli-build-stamp
 
 # e2e's npm packages first: some xunit tests read files they ship (c-kzg's KZG trusted setup).

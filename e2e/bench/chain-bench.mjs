@@ -21,7 +21,7 @@
 //   answered once its block is durable), so that a batch arrives while the previous one's block is built and
 //   committed, and consecutive blocks follow one another (issue 14: the commit of one overlapped with the next).
 //   --reads 0 skips 3. in the default mode. --url URL runs the default mode only on a node already running there (one
-//   started under a profiler, e.g. `dotnet-trace collect -- dotnet artifacts/bin/Hyperion.Cli/release/hyperion.dll dev`).
+//   started under a profiler, e.g. `dotnet-trace collect -- dotnet artifacts/publish/Hyperion.Cli/release/hyperion.dll dev`).
 //   --reads-only 1 measures only 3. (no transaction phases) on every node in one run, interleaved over --rounds R
 //   (default 3; the median is reported), after --warmup S seconds of each method on each node (default 10: the JIT's
 //   tiers settle); --methods eth_call,eth_getBalance (the default) picks the methods. --clients P spreads the C concurrent requests over P worker threads (default 1), so that the client's own
