@@ -126,17 +126,28 @@ internal static class ExecBenchmark
             // And the process's CPU time per block: on a loaded machine the wall time counts the time the workers
             // waited for a core, the CPU time only what they (and the runtime's own threads) ran.
             double[] cpu = new double[executors.Length];
+
+            // And the garbage collections during its blocks (each stops every worker) and their pauses.
+            int[][] collections = [.. executors.Select(_ => new int[3])];
+            double[] pauses = new double[executors.Length];
             for (int round = 0; round < rounds; round++)
             {
                 for (int e = 0; e < executors.Length; e++)
                 {
                     long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
                     TimeSpan cpuBefore = Environment.CpuUsage.TotalTime;
+                    int[] collectionsBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
+                    TimeSpan pausedBefore = GC.GetTotalPauseDuration();
                     long start = Stopwatch.GetTimestamp();
                     executors[e].Executor.Execute(block, state, BlockExecutionMode.Import);
                     times[e].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
                     cpu[e] += (Environment.CpuUsage.TotalTime - cpuBefore).TotalMilliseconds;
                     allocated[e] += GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+                    pauses[e] += (GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds;
+                    for (int generation = 0; generation < 3; generation++)
+                    {
+                        collections[e][generation] += GC.CollectionCount(generation) - collectionsBefore[generation];
+                    }
                 }
             }
 
@@ -148,8 +159,13 @@ internal static class ExecBenchmark
                 $"{"",-18} allocated KB/block: sequential {allocatedKb[0]}, parallel×1 {allocatedKb[1]}, parallel×{threads} {allocatedKb[2]}"));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{"",-18} CPU ms/block (mean): sequential {cpu[0] / rounds:0.0}, parallel×1 {cpu[1] / rounds:0.0}, parallel×{threads} {cpu[2] / rounds:0.0}"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{"",-18} GCs per 100 blocks (gen0/1/2) and pause ms/block: {string.Join(", ", executors.Select((x, e) => $"{x.Name} {Per100(collections[e][0], rounds)}/{Per100(collections[e][1], rounds)}/{Per100(collections[e][2], rounds)} {pauses[e] / rounds:0.00}"))}"));
         }
     }
+
+    /// <summary>Collections per 100 blocks.</summary>
+    private static string Per100(int collections, int rounds) => (collections * 100.0 / rounds).ToString("0", CultureInfo.InvariantCulture);
 
     /// <summary>A block of <paramref name="count"/> transactions from distinct funded senders, each built by <paramref name="call"/>; <paramref name="pairs"/> swap pairs deployed.</summary>
     private static (string, BlockInput, InMemoryStateReader) Workload(string name, int count, Func<int, (Address To, byte[] Data, ulong Gas)> call, int pairs = 0)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 
@@ -11,21 +12,26 @@ namespace Hyperion.Execution.Parallel;
 /// </summary>
 /// <remarks>
 /// The number of buckets is fixed at construction (sized for the block, so chains stay short); a map that gets far
-/// more entries than it was sized for still works, with longer chains.
+/// more entries than it was sized for still works, with longer chains. The buckets are rented from the shared pool
+/// and go back with <see cref="Return"/>: a block's buckets are large objects (a megabyte for a 100M-gas block), and
+/// allocating them anew made every third block of a benchmark trigger a background gen-2 collection.
 /// </remarks>
 internal sealed class InsertOnlyMap<TKey, TValue>
     where TKey : IEquatable<TKey>
     where TValue : class
 {
-    private readonly Node?[] _buckets;
+    private Node?[] _buckets;
     private readonly int _shift;
 
     /// <param name="capacity">The entries expected (the buckets are twice as many, a power of two).</param>
     public InsertOnlyMap(int capacity)
     {
         int buckets = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(capacity, 8, 1 << 29) * 2);
-        _buckets = new Node?[buckets];
-        _shift = 32 - BitOperations.Log2((uint)buckets);
+
+        // The pool's arrays come in powers of two, but its contract is only "at least": the shift follows the length.
+        // Empty: only this class rents arrays of its private node type, and it returns them cleared.
+        _buckets = ArrayPool<Node?>.Shared.Rent(buckets);
+        _shift = 32 - BitOperations.Log2((uint)_buckets.Length);
     }
 
     public bool TryGetValue(in TKey key, [MaybeNullWhen(false)] out TValue value)
@@ -73,6 +79,20 @@ internal sealed class InsertOnlyMap<TKey, TValue>
 
             searchedTo = head;
             head = seen;
+        }
+    }
+
+    /// <summary>
+    /// Gives the buckets back to the pool, emptied: only once nothing uses the map any more (a lookup afterwards
+    /// fails). A map that is never returned is simply collected.
+    /// </summary>
+    public void Return()
+    {
+        Node?[] buckets = _buckets;
+        _buckets = [];
+        if (buckets.Length > 0)
+        {
+            ArrayPool<Node?>.Shared.Return(buckets, clearArray: true);
         }
     }
 

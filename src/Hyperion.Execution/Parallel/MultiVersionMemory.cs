@@ -421,6 +421,16 @@ internal sealed class MultiVersionMemory
         return new StateChangeSet(accounts, [.. code]);
     }
 
+    /// <summary>
+    /// Gives the maps' buckets back to the pool: only once nothing reads or writes this memory any more (the block's
+    /// workers and net changes are done). A memory never returned is simply collected.
+    /// </summary>
+    public void Return()
+    {
+        _versions.Return();
+        _slotKeys.Return();
+    }
+
     // ---- internals
 
     /// <summary>The versions of <paramref name="location"/>, added on its first write.</summary>

@@ -234,8 +234,9 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         }
 
         /// <summary>
-        /// Gives the records' arenas back to the pool: only once nothing reads the records any more (every worker
-        /// and the net changes are done). A block that ends in an exception leaves them to the garbage collector.
+        /// Gives the records' arenas and the memory's buckets back to the pool: only once nothing reads them any more
+        /// (every worker and the net changes are done). A block that ends in an exception leaves them to the garbage
+        /// collector.
         /// </summary>
         public void ReturnBuffers()
         {
@@ -248,6 +249,8 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
 
                 _recorders.Clear();
             }
+
+            Memory.Return();
         }
 
         /// <summary>The block's execution; null when the workers stopped early on a chain and the sequential executor should run it whole (<see cref="RedoShortPrefix"/>).</summary>

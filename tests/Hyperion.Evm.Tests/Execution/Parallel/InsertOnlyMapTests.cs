@@ -30,6 +30,26 @@ public class InsertOnlyMapTests
     }
 
     [Fact]
+    public void A_returned_maps_buckets_serve_the_next_map_empty()
+    {
+        // Large enough for the buckets to be large objects, as a block's are; the pool hands this thread's returned
+        // array to its next rent of that size, so a map that returned its buckets uncleared would leak entries here.
+        for (int round = 0; round < 3; round++)
+        {
+            var map = new InsertOnlyMap<int, Box>(capacity: 1 << 16);
+            Assert.False(map.TryGetValue(round - 1, out _));
+            Assert.False(map.TryGetValue(round, out _));
+            map.GetOrAdd(round, new Box(round));
+            Assert.True(map.TryGetValue(round, out Box? added));
+            Assert.Equal(round, added.Owner);
+            map.Return();
+
+            // A map used after its return fails loudly rather than reading buckets another map now owns.
+            Assert.Throws<IndexOutOfRangeException>(() => map.TryGetValue(round, out _));
+        }
+    }
+
+    [Fact]
     public void Threads_adding_the_same_keys_at_once_all_get_the_one_value_that_won()
     {
         const int Threads = 4;
