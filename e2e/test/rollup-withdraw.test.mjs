@@ -427,7 +427,9 @@ describe('./hyperion devnet: proposer, challenger, withdrawals and the bridges',
 
     await until('the challenger to delete the rogue output', 240_000, async () => (await oracle.nextOutputIndex()) <= index || (await oracle.getL2Output(index)).outputRoot !== forgedRoot, 1000);
     assert.ok((await l1Time()) <= proposedAt + WINDOW, 'deleted inside the window');
-    const challenger = await rpc(devnet.challenger, 'challenger_status');
+    // The challenger records the deletion once it has the receipt, which can come after the oracle shows it.
+    let challenger;
+    await until('the challenger to record the deletion', 60_000, async () => (challenger = await rpc(devnet.challenger, 'challenger_status')).deleted >= 1, 250);
     const deleted = challenger.checks.filter((c) => c.verdict === 'deleted');
     assert.equal(deleted.length, 1, JSON.stringify(challenger));
     assert.equal(deleted[0].proposed, forgedRoot);
