@@ -111,7 +111,8 @@ internal static class CompiledHelpers
         while ((uint)(c.Pc - startPc) < length)
         {
             int pc = c.Pc;
-            ref InstructionEntry entry = ref Unsafe.Add(ref entries, code[pc]);
+            byte op = code[pc];
+            ref InstructionEntry entry = ref Unsafe.Add(ref entries, op);
             if ((uint)(c.Sp - entry.MinStack) > entry.StackRange || c.Gas < entry.StaticGas)
             {
                 return (int)StepResult.Interpret;
@@ -119,7 +120,7 @@ internal static class CompiledHelpers
 
             c.Gas -= entry.StaticGas;
             c.Pc = pc + 1;
-            StepResult result = entry.Handler(ref c);
+            StepResult result = Instructions.Execute(ref c, op, ref entry);
             if (result != StepResult.Continue)
             {
                 return (int)result;
