@@ -54,7 +54,25 @@ public sealed partial class MetisVm
 
             c.Gas -= cost;
             c.Pc = pc + 1;
-            result = Instructions.Execute(ref c, op, ref entry);
+            // The commonest simple opcodes call their handler directly, so that the JIT inlines it into a jump-table
+            // case (no indirect call, and DUPn/SWAPn take n from the opcode byte already loaded); every other opcode
+            // goes through the table. A direct case is only reached for an opcode the fork defines (the check above
+            // fails for any other), and calls the same handler as the table's entry for it.
+            switch ((Opcode)op)
+            {
+                case Opcode.PUSH1: result = Instructions.Push1(ref c); break;
+                case > Opcode.PUSH1 and <= Opcode.PUSH32: result = Instructions.PushN(ref c); break;
+                case >= Opcode.DUP1 and <= Opcode.DUP16: result = Instructions.Dup(ref c, op - (byte)Opcode.DUP1 + 1); break;
+                case >= Opcode.SWAP1 and <= Opcode.SWAP16: result = Instructions.Swap(ref c, op - (byte)Opcode.SWAP1 + 1); break;
+                case Opcode.POP: result = Instructions.Pop(ref c); break;
+                case Opcode.JUMPDEST: result = Instructions.JumpDest(ref c); break;
+                case Opcode.JUMPI: result = Instructions.JumpI(ref c); break;
+                case Opcode.ADD: result = Instructions.Add(ref c); break;
+                case Opcode.SUB: result = Instructions.Sub(ref c); break;
+                case Opcode.AND: result = Instructions.And(ref c); break;
+                default: result = entry.Handler(ref c); break;
+            }
+
             if (result != StepResult.Continue)
             {
                 break;

@@ -111,8 +111,7 @@ internal static class CompiledHelpers
         while ((uint)(c.Pc - startPc) < length)
         {
             int pc = c.Pc;
-            byte op = code[pc];
-            ref InstructionEntry entry = ref Unsafe.Add(ref entries, op);
+            ref InstructionEntry entry = ref Unsafe.Add(ref entries, code[pc]);
             if ((uint)(c.Sp - entry.MinStack) > entry.StackRange || c.Gas < entry.StaticGas)
             {
                 return (int)StepResult.Interpret;
@@ -120,7 +119,7 @@ internal static class CompiledHelpers
 
             c.Gas -= entry.StaticGas;
             c.Pc = pc + 1;
-            StepResult result = Instructions.Execute(ref c, op, ref entry);
+            StepResult result = entry.Handler(ref c);
             if (result != StepResult.Continue)
             {
                 return (int)result;
