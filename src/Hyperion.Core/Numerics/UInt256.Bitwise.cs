@@ -122,19 +122,22 @@ public readonly partial struct UInt256
             result = value;
             return;
         }
+        // Limb by limb, branch-free within the sign's limb: limbs below it stay, limbs above it become the sign
+        // (all ones or zero), and in it the bits above the sign bit are replaced by the sign.
         int signBit = (int)byteIndex.U0 * 8 + 7;
-        ShiftLeft(in One, signBit + 1, out UInt256 limit);
-        Subtract(in limit, in One, out UInt256 lowMask);
-        bool negative = ((value.Limb(signBit >> 6) >> (signBit & 63)) & 1) != 0;
-        if (negative)
+        int limb = signBit >> 6;
+        int bit = signBit & 63;
+        ulong signLimb = value.Limb(limb);
+        ulong sign = (ulong)((long)(signLimb << (63 - bit)) >> 63);
+        ulong kept = ulong.MaxValue >> (63 - bit);
+        ulong extended = (signLimb & kept) | (sign & ~kept);
+        result = limb switch
         {
-            Not(in lowMask, out UInt256 highMask);
-            Or(in value, in highMask, out result);
-        }
-        else
-        {
-            And(in value, in lowMask, out result);
-        }
+            0 => new UInt256(extended, sign, sign, sign),
+            1 => new UInt256(value.U0, extended, sign, sign),
+            2 => new UInt256(value.U0, value.U1, extended, sign),
+            _ => new UInt256(value.U0, value.U1, value.U2, extended),
+        };
     }
 
     /// <summary>EVM BYTE(i, x): byte <paramref name="index"/> of the 32-byte big-endian form (0 = most significant); 0 when i ≥ 32.</summary>
