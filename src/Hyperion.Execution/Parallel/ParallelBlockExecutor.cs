@@ -10,6 +10,7 @@ using Hyperion.Execution.Specs;
 using Hyperion.Execution.Transactions;
 using Hyperion.State;
 using Hyperion.State.World;
+using Hyperion.Trie;
 
 namespace Hyperion.Execution.Parallel;
 
@@ -193,6 +194,12 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         private readonly Lock _recordersGate = new();
         private bool _mayStopForSequential;
 
+        // Whether a helper worker hashes the root of all the transactions (a block's run with helpers), which one took
+        // it (0 or 1), and the root; read after the workers are joined.
+        private bool _transactionsRootByHelper;
+        private int _transactionsRootTaken;
+        private Hash256? _transactionsRoot;
+
         public BlockRun(ParallelBlockExecutor executor, BlockEnvironment environment, IReadOnlyList<(Transaction Transaction, Address Sender)> transactions, IStateReader parentState)
         {
             _executor = executor;
@@ -258,6 +265,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         {
             BlockExecutor sequential = _executor._sequential;
             RecordSystemCalls(block);
+            _transactionsRootByHelper = true;
             RunWorkers(mayStopForSequential: true);
             int count = _transactions.Count;
             int executed = count;
@@ -274,9 +282,10 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
 
             // With two or more threads, what the block's end needs of the workers' records alone is prepared on another
             // thread while this one assembles the receipts and runs the tail: the changed addresses sorted (the
-            // records are final once the workers are done) and the root of all transactions.
+            // records are final once the workers are done) and the root of all transactions (the first helper worker
+            // hashed it already unless it had none).
             Task<(ChangedAccounts Changed, Hash256 TransactionsRoot)>? prepared = _executor._threads == 1 ? null : Task.Factory.StartNew(
-                () => (Memory.ChangedAccounts(count + 1), BlockAssembly.TransactionsRoot(_transactions.Select(t => t.Transaction))),
+                () => (Memory.ChangedAccounts(count + 1), _transactionsRoot ?? BlockAssembly.TransactionsRoot(_transactions.Select(t => t.Transaction))),
                 CancellationToken.None,
                 TaskCreationOptions.DenyChildAttach,
                 TaskScheduler.Default);
@@ -380,40 +389,66 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         {
             int ranges = Math.Min(NetChangeRanges, Math.Max(1, changed.Count / MinimumAccountsPerRange));
             var parts = new NetChangePart[ranges];
-            int next = -1;
-            void TakeItems()
+            int nextRange = -1;
+            int nextLeaves = -1;
+            ListTrie? receipts = null;
+            int leafChunks = 0;
+            void TakeRanges()
             {
-                // Item 0, the receipts' root, is the largest: taken first.
-                int item;
-                while ((item = Interlocked.Increment(ref next)) <= ranges)
+                int range;
+                while ((range = Interlocked.Increment(ref nextRange)) < ranges)
                 {
-                    if (item == 0)
-                    {
-                        assembly.CompleteReceiptsRoot();
-                        continue;
-                    }
-
-                    int range = item - 1;
                     var part = new NetChangePart();
                     Memory.AccountChanges(changed, (int)((long)changed.Count * range / ranges), (int)((long)changed.Count * (range + 1) / ranges), end, part);
                     parts[range] = part;
                 }
             }
 
+            void TakeLeaves(ListTrie trie)
+            {
+                int chunk;
+                while ((chunk = Interlocked.Increment(ref nextLeaves)) < leafChunks)
+                {
+                    trie.HashLeaves(chunk * ReceiptLeavesPerChunk, Math.Min(trie.LeafCount, (chunk + 1) * ReceiptLeavesPerChunk));
+                }
+            }
+
+            // The helpers start first (a pool thread takes a while to wake) with the net changes' ranges, while this
+            // thread encodes the receipts into their trie; then this thread hashes the trie's leaves in chunks, which
+            // a helper done with the ranges shares, and the ranges left. The root above the leaves is hashed last here.
             var helpers = new Task[Math.Min(_executor._threads, ranges + 1) - 1];
             for (int i = 0; i < helpers.Length; i++)
             {
-                helpers[i] = Task.Factory.StartNew(TakeItems, CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
+                helpers[i] = Task.Factory.StartNew(
+                    () =>
+                    {
+                        TakeRanges();
+                        if (Volatile.Read(ref receipts) is { } trie)
+                        {
+                            TakeLeaves(trie);
+                        }
+                    },
+                    CancellationToken.None,
+                    TaskCreationOptions.DenyChildAttach,
+                    TaskScheduler.Default);
             }
 
-            TakeItems();
+            ListTrie built = assembly.ReceiptsTrie();
+            leafChunks = (built.LeafCount + ReceiptLeavesPerChunk - 1) / ReceiptLeavesPerChunk;
+            Volatile.Write(ref receipts, built);
+            TakeLeaves(built);
+            TakeRanges();
             foreach (Task helper in helpers)
             {
                 helper.GetAwaiter().GetResult();
             }
 
+            assembly.CompleteReceiptsRoot(built);
             return MultiVersionMemory.Combine(changed, parts);
         }
+
+        /// <summary>Receipts whose leaves one thread hashes at a time in the block's end (~0.1 ms of Keccak).</summary>
+        private const int ReceiptLeavesPerChunk = 64;
 
         /// <summary>The ranges the block's net changes are split into, for the threads to share.</summary>
         private const int NetChangeRanges = 16;
@@ -439,6 +474,13 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             {
                 try
                 {
+                    if (helper && _transactionsRootByHelper && Interlocked.Exchange(ref _transactionsRootTaken, 1) == 0)
+                    {
+                        // The transactions' root does not depend on their execution: one helper hashes it first, beside
+                        // the caller's transactions, instead of in the block's serial end.
+                        _transactionsRoot = BlockAssembly.TransactionsRoot(_transactions.Select(t => t.Transaction));
+                    }
+
                     Work(helper);
                 }
                 catch (Exception e)
