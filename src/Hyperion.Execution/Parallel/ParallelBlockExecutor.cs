@@ -283,9 +283,13 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             // With two or more threads, what the block's end needs of the workers' records alone is prepared on another
             // thread while this one assembles the receipts and runs the tail: the changed addresses sorted (the
             // records are final once the workers are done) and the root of all transactions (the first helper worker
-            // hashed it already unless it had none).
+            // hashed it already unless it had none). Whichever thread comes to it first prepares it: this one, when the
+            // pool thread has not started by the time the tail is done.
+            (ChangedAccounts Changed, Hash256 TransactionsRoot) Prepare() =>
+                (Memory.ChangedAccounts(count + 1), _transactionsRoot ?? BlockAssembly.TransactionsRoot(_transactions.Select(t => t.Transaction)));
+            int preparing = 0;
             Task<(ChangedAccounts Changed, Hash256 TransactionsRoot)>? prepared = _executor._threads == 1 ? null : Task.Factory.StartNew(
-                () => (Memory.ChangedAccounts(count + 1), _transactionsRoot ?? BlockAssembly.TransactionsRoot(_transactions.Select(t => t.Transaction))),
+                () => Interlocked.Exchange(ref preparing, 1) == 0 ? Prepare() : default,
                 CancellationToken.None,
                 TaskCreationOptions.DenyChildAttach,
                 TaskScheduler.Default);
@@ -344,7 +348,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                 return assembly.Complete(net);
             }
 
-            (ChangedAccounts changed, Hash256 transactionsRoot) = prepared.GetAwaiter().GetResult();
+            (ChangedAccounts changed, Hash256 transactionsRoot) = Interlocked.Exchange(ref preparing, 1) == 0 ? Prepare() : prepared.GetAwaiter().GetResult();
             assembly.CompleteTransactionsRoot(transactionsRoot, count);
             if (end == count + 1)
             {
@@ -416,16 +420,34 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             // The helpers start first (a pool thread takes a while to wake) with the net changes' ranges, while this
             // thread encodes the receipts into their trie; then this thread hashes the trie's leaves in chunks, which
             // a helper done with the ranges shares, and the ranges left. The root above the leaves is hashed last here.
-            var helpers = new Task[Math.Min(_executor._threads, ranges + 1) - 1];
-            for (int i = 0; i < helpers.Length; i++)
+            // A helper not started when the items are all taken is not waited for.
+            var gate = new LateHelpers();
+            ExceptionDispatchInfo? failure = null;
+            for (int i = 0; i < _executor._threads - 1; i++)
             {
-                helpers[i] = Task.Factory.StartNew(
+                Task.Factory.StartNew(
                     () =>
                     {
-                        TakeRanges();
-                        if (Volatile.Read(ref receipts) is { } trie)
+                        if (!gate.TryEnter())
                         {
-                            TakeLeaves(trie);
+                            return;
+                        }
+
+                        try
+                        {
+                            TakeRanges();
+                            if (Volatile.Read(ref receipts) is { } trie)
+                            {
+                                TakeLeaves(trie);
+                            }
+                        }
+                        catch (Exception e)
+                        {
+                            Interlocked.CompareExchange(ref failure, ExceptionDispatchInfo.Capture(e), null);
+                        }
+                        finally
+                        {
+                            gate.Exit();
                         }
                     },
                     CancellationToken.None,
@@ -438,10 +460,8 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             Volatile.Write(ref receipts, built);
             TakeLeaves(built);
             TakeRanges();
-            foreach (Task helper in helpers)
-            {
-                helper.GetAwaiter().GetResult();
-            }
+            gate.CloseAndWait();
+            failure?.Throw();
 
             assembly.CompleteReceiptsRoot(built);
             return MultiVersionMemory.Combine(changed, parts);
@@ -490,14 +510,27 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                 }
             }
 
-            var others = new Task[workers - 1];
-            for (int i = 0; i < others.Length; i++)
+            // Helpers that have not started by the time the block is done are not waited for (the scheduler has no task
+            // left for them then).
+            var gate = new LateHelpers();
+            for (int i = 0; i < workers - 1; i++)
             {
-                others[i] = Task.Factory.StartNew(() => Worker(helper: true), CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
+                Task.Factory.StartNew(
+                    () =>
+                    {
+                        if (gate.TryEnter())
+                        {
+                            Worker(helper: true);
+                            gate.Exit();
+                        }
+                    },
+                    CancellationToken.None,
+                    TaskCreationOptions.DenyChildAttach,
+                    TaskScheduler.Default);
             }
 
             Worker(helper: false);
-            Task.WaitAll(others);
+            gate.CloseAndWait();
             failure?.Throw();
         }
 
