@@ -194,12 +194,6 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         private readonly Lock _recordersGate = new();
         private bool _mayStopForSequential;
 
-        // Whether a helper worker hashes the root of all the transactions (a block's run with helpers), which one took
-        // it (0 or 1), and the root; read after the workers are joined.
-        private bool _transactionsRootByHelper;
-        private int _transactionsRootTaken;
-        private Hash256? _transactionsRoot;
-
         public BlockRun(ParallelBlockExecutor executor, BlockEnvironment environment, IReadOnlyList<(Transaction Transaction, Address Sender)> transactions, IStateReader parentState)
         {
             _executor = executor;
@@ -265,7 +259,6 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         {
             BlockExecutor sequential = _executor._sequential;
             RecordSystemCalls(block);
-            _transactionsRootByHelper = true;
             RunWorkers(mayStopForSequential: true);
             int count = _transactions.Count;
             int executed = count;
@@ -282,11 +275,12 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
 
             // With two or more threads, what the block's end needs of the workers' records alone is prepared on another
             // thread while this one assembles the receipts and runs the tail: the changed addresses sorted (the
-            // records are final once the workers are done) and the root of all transactions (the first helper worker
-            // hashed it already unless it had none). Whichever thread comes to it first prepares it: this one, when the
-            // pool thread has not started by the time the tail is done.
+            // records are final once the workers are done) and the root of all transactions. Whichever thread comes to
+            // it first prepares it: this one, when the pool thread has not started by the time the tail is done.
+            // (Hashing the transactions' root on a helper worker before it took tasks made a dependency chain slower:
+            // the helper found the conflicts later, so less of the block went to the sequential executor.)
             (ChangedAccounts Changed, Hash256 TransactionsRoot) Prepare() =>
-                (Memory.ChangedAccounts(count + 1), _transactionsRoot ?? BlockAssembly.TransactionsRoot(_transactions.Select(t => t.Transaction)));
+                (Memory.ChangedAccounts(count + 1), BlockAssembly.TransactionsRoot(_transactions.Select(t => t.Transaction)));
             int preparing = 0;
             Task<(ChangedAccounts Changed, Hash256 TransactionsRoot)>? prepared = _executor._threads == 1 ? null : Task.Factory.StartNew(
                 () => Interlocked.Exchange(ref preparing, 1) == 0 ? Prepare() : default,
@@ -494,13 +488,6 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             {
                 try
                 {
-                    if (helper && _transactionsRootByHelper && Interlocked.Exchange(ref _transactionsRootTaken, 1) == 0)
-                    {
-                        // The transactions' root does not depend on their execution: one helper hashes it first, beside
-                        // the caller's transactions, instead of in the block's serial end.
-                        _transactionsRoot = BlockAssembly.TransactionsRoot(_transactions.Select(t => t.Transaction));
-                    }
-
                     Work(helper);
                 }
                 catch (Exception e)
