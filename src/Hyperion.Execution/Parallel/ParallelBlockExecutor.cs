@@ -417,7 +417,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             // A helper not started when the items are all taken is not waited for.
             var gate = new LateHelpers();
             ExceptionDispatchInfo? failure = null;
-            for (int i = 0; i < _executor._threads - 1; i++)
+            for (int i = 0; i < Math.Min(_executor._threads, ranges + 1) - 1; i++)
             {
                 Task.Factory.StartNew(
                     () =>
