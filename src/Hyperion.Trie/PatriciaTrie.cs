@@ -37,18 +37,26 @@ public sealed class PatriciaTrie
     }
 
     /// <summary>A trie of entries already sorted by nibble path, with distinct paths and no empty value.</summary>
-    internal static PatriciaTrie FromSortedDistinct(ReadOnlySpan<(byte[] Path, byte[] Value)> sorted) => new()
+    /// <param name="leaves">When not null (as long as <paramref name="sorted"/>): gets the leaves, in the entries' order.</param>
+    internal static PatriciaTrie FromSortedDistinct(ReadOnlySpan<(byte[] Path, byte[] Value)> sorted, TrieNode[]? leaves = null) => new()
     {
-        _root = sorted.Length == 0 ? null : BuildSorted(sorted, 0),
+        _root = sorted.Length == 0 ? null : BuildSorted(sorted, 0, leaves, 0),
         Count = sorted.Length,
     };
 
     /// <summary>Builds the subtree for <paramref name="sorted"/> entries that all share their first <paramref name="depth"/> nibbles.</summary>
-    private static TrieNode BuildSorted(ReadOnlySpan<(byte[] Path, byte[] Value)> sorted, int depth)
+    /// <param name="leaves">When not null: gets this subtree's leaves from <paramref name="first"/> on (the index of <paramref name="sorted"/>[0] in the whole).</param>
+    private static TrieNode BuildSorted(ReadOnlySpan<(byte[] Path, byte[] Value)> sorted, int depth, TrieNode[]? leaves, int first)
     {
         if (sorted.Length == 1)
         {
-            return new LeafNode(sorted[0].Path[depth..], sorted[0].Value);
+            var leaf = new LeafNode(sorted[0].Path[depth..], sorted[0].Value);
+            if (leaves is not null)
+            {
+                leaves[first] = leaf;
+            }
+
+            return leaf;
         }
 
         // Sorted order: the shared prefix of the whole range is the shared prefix of its first and last keys.
@@ -72,7 +80,7 @@ public sealed class PatriciaTrie
                 end++;
             }
 
-            children[nibble] = BuildSorted(sorted[start..end], branchDepth + 1);
+            children[nibble] = BuildSorted(sorted[start..end], branchDepth + 1, leaves, first + start);
             start = end;
         }
 

@@ -9,13 +9,22 @@ namespace Hyperion.Trie;
 public static class TrieRoot
 {
     /// <summary>Root of the trie mapping rlp(i) to <paramref name="encodedItems"/>[i].</summary>
-    public static Hash256 OfList(IReadOnlyList<byte[]> encodedItems)
+    public static Hash256 OfList(IReadOnlyList<byte[]> encodedItems) => new ListTrie(encodedItems).Root;
+}
+
+/// <summary>
+/// The trie mapping rlp(i) to the i-th of a list's encoded items, built but not yet hashed: its leaves (most of the
+/// hashing: one per item, each over the whole item) can be hashed in ranges on several threads at once
+/// (<see cref="HashLeaves"/>) before <see cref="Root"/> hashes the nodes above them on one.
+/// </summary>
+public sealed class ListTrie
+{
+    private readonly PatriciaTrie _trie;
+    private readonly TrieNode[] _leaves;
+
+    public ListTrie(IReadOnlyList<byte[]> encodedItems)
     {
         ArgumentNullException.ThrowIfNull(encodedItems);
-        if (encodedItems.Count == 0)
-        {
-            return Keccak256.EmptyTrieRoot;
-        }
 
         // The keys are distinct and their order is known, so the trie is built from them in order, with none of
         // FromEntries' de-duplication and sorting (which was a quarter of a block's receipts root): rlp(1)…rlp(127)
@@ -28,14 +37,40 @@ public static class TrieRoot
             Add(sorted, i, encodedItems[i]);
         }
 
-        Add(sorted, 0, encodedItems[0]);
+        if (encodedItems.Count > 0)
+        {
+            Add(sorted, 0, encodedItems[0]);
+        }
+
         for (int i = 128; i < encodedItems.Count; i++)
         {
             Add(sorted, i, encodedItems[i]);
         }
 
-        return PatriciaTrie.FromSortedDistinct(CollectionsMarshal.AsSpan(sorted)).RootHash;
+        _leaves = new TrieNode[sorted.Count];
+        _trie = PatriciaTrie.FromSortedDistinct(CollectionsMarshal.AsSpan(sorted), _leaves);
     }
+
+    /// <summary>The trie's leaves: one per non-empty item.</summary>
+    public int LeafCount => _leaves.Length;
+
+    /// <summary>
+    /// Hashes the leaves from <paramref name="from"/> up to <paramref name="to"/> (in key order). Threads may hash
+    /// disjoint ranges at once; <see cref="Root"/> is to be read after they are all done (a join orders their writes
+    /// before it). A leaf not hashed here is hashed by <see cref="Root"/>.
+    /// </summary>
+    public void HashLeaves(int from, int to)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(from);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(to, _leaves.Length);
+        for (int i = from; i < to; i++)
+        {
+            _ = _leaves[i]?.Reference; // null: a key that ends at a branch (none in a list) is the branch's value
+        }
+    }
+
+    /// <summary>The list's root.</summary>
+    public Hash256 Root => _trie.RootHash;
 
     private static void Add(List<(byte[] Path, byte[] Value)> sorted, int index, byte[] item)
     {

@@ -170,6 +170,28 @@ public class TriePropertyTests
     }
 
     [Fact]
+    public void ListTrieLeavesHashedInRangesOnSeveralThreadsGiveTheListRoot()
+    {
+        // Empty items are no entries; tiny items make embedded leaves, large ones hashed leaves.
+        Gen.Select(Gen.Frequency((1, Gen.Const(Array.Empty<byte>())), (8, Gen.Byte.Array[1, 200])).List[0, 400], Gen.Int[1, 40]).Sample((items, chunk) =>
+        {
+            var reference = new PatriciaTrie();
+            for (int i = 0; i < items.Count; i++)
+            {
+                reference.Set(Rlp.EncodeUInt64((ulong)i), items[i]);
+            }
+
+            var trie = new ListTrie(items);
+            Assert.Equal(items.Count(item => item.Length > 0), trie.LeafCount);
+            int chunks = (trie.LeafCount + chunk - 1) / chunk;
+            Parallel.For(0, chunks, c => trie.HashLeaves(c * chunk, Math.Min(trie.LeafCount, (c + 1) * chunk)));
+            Assert.Equal(reference.RootHash, trie.Root);
+            Assert.Equal(reference.RootHash, TrieRoot.OfList(items));
+        }, iter: 30);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ListTrie([[1], [2]]).HashLeaves(0, 3));
+    }
+
+    [Fact]
     public void SmallNodesAreEmbeddedNotHashed()
     {
         // Two tiny entries under a branch: children encode to < 32 bytes, so the proof is the root alone.

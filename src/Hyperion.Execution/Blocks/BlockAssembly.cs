@@ -145,7 +145,16 @@ internal sealed class BlockAssembly
     public static Hash256 TransactionsRoot(IEnumerable<Transaction> transactions) => TrieRoot.OfList([.. transactions.Select(tx => tx.Envelope.ToArray())]);
 
     /// <summary>The receipts' root, for <see cref="Complete"/>.</summary>
-    public void CompleteReceiptsRoot() => _receiptsRoot ??= TrieRoot.OfList([.. _executed.Select(e => e.Receipt.EncodeEnvelope())]);
+    public void CompleteReceiptsRoot() => _receiptsRoot ??= ReceiptsTrie().Root;
+
+    /// <summary>
+    /// The receipts' trie, once every transaction is added, not yet hashed: several threads may hash its leaves (most
+    /// of the root's time) before <see cref="CompleteReceiptsRoot(ListTrie)"/>.
+    /// </summary>
+    public ListTrie ReceiptsTrie() => new([.. _executed.Select(e => e.Receipt.EncodeEnvelope())]);
+
+    /// <summary>The receipts' root from <paramref name="receipts"/>, this assembly's <see cref="ReceiptsTrie"/>.</summary>
+    public void CompleteReceiptsRoot(ListTrie receipts) => _receiptsRoot ??= receipts.Root;
 
     private void Skip(Transaction tx, Address sender, string reason, bool permanent)
     {

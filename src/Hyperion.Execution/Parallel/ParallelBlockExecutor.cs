@@ -10,6 +10,7 @@ using Hyperion.Execution.Specs;
 using Hyperion.Execution.Transactions;
 using Hyperion.State;
 using Hyperion.State.World;
+using Hyperion.Trie;
 
 namespace Hyperion.Execution.Parallel;
 
@@ -274,9 +275,15 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
 
             // With two or more threads, what the block's end needs of the workers' records alone is prepared on another
             // thread while this one assembles the receipts and runs the tail: the changed addresses sorted (the
-            // records are final once the workers are done) and the root of all transactions.
+            // records are final once the workers are done) and the root of all transactions. Whichever thread comes to
+            // it first prepares it: this one, when the pool thread has not started by the time the tail is done.
+            // (Hashing the transactions' root on a helper worker before it took tasks made a dependency chain slower:
+            // the helper found the conflicts later, so less of the block went to the sequential executor.)
+            (ChangedAccounts Changed, Hash256 TransactionsRoot) Prepare() =>
+                (Memory.ChangedAccounts(count + 1), BlockAssembly.TransactionsRoot(_transactions.Select(t => t.Transaction)));
+            int preparing = 0;
             Task<(ChangedAccounts Changed, Hash256 TransactionsRoot)>? prepared = _executor._threads == 1 ? null : Task.Factory.StartNew(
-                () => (Memory.ChangedAccounts(count + 1), BlockAssembly.TransactionsRoot(_transactions.Select(t => t.Transaction))),
+                () => Interlocked.Exchange(ref preparing, 1) == 0 ? Prepare() : default,
                 CancellationToken.None,
                 TaskCreationOptions.DenyChildAttach,
                 TaskScheduler.Default);
@@ -335,7 +342,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                 return assembly.Complete(net);
             }
 
-            (ChangedAccounts changed, Hash256 transactionsRoot) = prepared.GetAwaiter().GetResult();
+            (ChangedAccounts changed, Hash256 transactionsRoot) = Interlocked.Exchange(ref preparing, 1) == 0 ? Prepare() : prepared.GetAwaiter().GetResult();
             assembly.CompleteTransactionsRoot(transactionsRoot, count);
             if (end == count + 1)
             {
@@ -380,40 +387,82 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         {
             int ranges = Math.Min(NetChangeRanges, Math.Max(1, changed.Count / MinimumAccountsPerRange));
             var parts = new NetChangePart[ranges];
-            int next = -1;
-            void TakeItems()
+            int nextRange = -1;
+            int nextLeaves = -1;
+            ListTrie? receipts = null;
+            int leafChunks = 0;
+            void TakeRanges()
             {
-                // Item 0, the receipts' root, is the largest: taken first.
-                int item;
-                while ((item = Interlocked.Increment(ref next)) <= ranges)
+                int range;
+                while ((range = Interlocked.Increment(ref nextRange)) < ranges)
                 {
-                    if (item == 0)
-                    {
-                        assembly.CompleteReceiptsRoot();
-                        continue;
-                    }
-
-                    int range = item - 1;
                     var part = new NetChangePart();
                     Memory.AccountChanges(changed, (int)((long)changed.Count * range / ranges), (int)((long)changed.Count * (range + 1) / ranges), end, part);
                     parts[range] = part;
                 }
             }
 
-            var helpers = new Task[Math.Min(_executor._threads, ranges + 1) - 1];
-            for (int i = 0; i < helpers.Length; i++)
+            void TakeLeaves(ListTrie trie)
             {
-                helpers[i] = Task.Factory.StartNew(TakeItems, CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
+                int chunk;
+                while ((chunk = Interlocked.Increment(ref nextLeaves)) < leafChunks)
+                {
+                    trie.HashLeaves(chunk * ReceiptLeavesPerChunk, Math.Min(trie.LeafCount, (chunk + 1) * ReceiptLeavesPerChunk));
+                }
             }
 
-            TakeItems();
-            foreach (Task helper in helpers)
+            // The helpers start first (a pool thread takes a while to wake) with the net changes' ranges, while this
+            // thread encodes the receipts into their trie; then this thread hashes the trie's leaves in chunks, which
+            // a helper done with the ranges shares, and the ranges left. The root above the leaves is hashed last here.
+            // A helper not started when the items are all taken is not waited for.
+            var gate = new LateHelpers();
+            ExceptionDispatchInfo? failure = null;
+            for (int i = 0; i < Math.Min(_executor._threads, ranges + 1) - 1; i++)
             {
-                helper.GetAwaiter().GetResult();
+                Task.Factory.StartNew(
+                    () =>
+                    {
+                        if (!gate.TryEnter())
+                        {
+                            return;
+                        }
+
+                        try
+                        {
+                            TakeRanges();
+                            if (Volatile.Read(ref receipts) is { } trie)
+                            {
+                                TakeLeaves(trie);
+                            }
+                        }
+                        catch (Exception e)
+                        {
+                            Interlocked.CompareExchange(ref failure, ExceptionDispatchInfo.Capture(e), null);
+                        }
+                        finally
+                        {
+                            gate.Exit();
+                        }
+                    },
+                    CancellationToken.None,
+                    TaskCreationOptions.DenyChildAttach,
+                    TaskScheduler.Default);
             }
 
+            ListTrie built = assembly.ReceiptsTrie();
+            leafChunks = (built.LeafCount + ReceiptLeavesPerChunk - 1) / ReceiptLeavesPerChunk;
+            Volatile.Write(ref receipts, built);
+            TakeLeaves(built);
+            TakeRanges();
+            gate.CloseAndWait();
+            failure?.Throw();
+
+            assembly.CompleteReceiptsRoot(built);
             return MultiVersionMemory.Combine(changed, parts);
         }
+
+        /// <summary>Receipts whose leaves one thread hashes at a time in the block's end (~0.1 ms of Keccak).</summary>
+        private const int ReceiptLeavesPerChunk = 64;
 
         /// <summary>The ranges the block's net changes are split into, for the threads to share.</summary>
         private const int NetChangeRanges = 16;
@@ -448,14 +497,27 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                 }
             }
 
-            var others = new Task[workers - 1];
-            for (int i = 0; i < others.Length; i++)
+            // Helpers that have not started by the time the block is done are not waited for (the scheduler has no task
+            // left for them then).
+            var gate = new LateHelpers();
+            for (int i = 0; i < workers - 1; i++)
             {
-                others[i] = Task.Factory.StartNew(() => Worker(helper: true), CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
+                Task.Factory.StartNew(
+                    () =>
+                    {
+                        if (gate.TryEnter())
+                        {
+                            Worker(helper: true);
+                            gate.Exit();
+                        }
+                    },
+                    CancellationToken.None,
+                    TaskCreationOptions.DenyChildAttach,
+                    TaskScheduler.Default);
             }
 
             Worker(helper: false);
-            Task.WaitAll(others);
+            gate.CloseAndWait();
             failure?.Throw();
         }
 
