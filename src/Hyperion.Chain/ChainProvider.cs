@@ -142,7 +142,7 @@ public sealed class ChainProvider : IChainReader, IDisposable
         }
 
         SkippedTransaction[] dropped = [.. execution.Skipped.Where(s => s.Permanent)];
-        pool.OnNewHead(states.Latest, this.NextBaseFee(block.Header), dropped.Select(s => s.Transaction.Hash));
+        pool.OnNewHead(states.Latest, this.NextBaseFee(block.Header), dropped.Select(s => s.Transaction.Hash), execution.Changes);
         OnBlockAdded(new BlockAddedEvent(block, buildTime) { Dropped = dropped, Addresses = addresses });
         return dropped;
     }

@@ -237,6 +237,18 @@ public sealed class ChainStore : IBlockReader, IDisposable
     private volatile Tip _tip;
 
     /// <summary>
+    /// Where each transaction of the blocks not yet indexed is (<see cref="Tip.Unindexed"/>), so that a look-up by hash
+    /// (a receipt poll for a transaction not mined yet) does not compare it with every transaction of up to
+    /// <see cref="IndexBatchBlocks"/> blocks. Written under the write lock: filled before a tip that has the block is
+    /// published, cleared (keeping its capacity) after the tip without them is; a reader checks a hit against its own
+    /// tip. Guarded by itself (readers run beside the writer).
+    /// </summary>
+    private readonly Dictionary<Hash256, (StoredBlock Block, int Index)> _unindexedTransactions = [];
+
+    /// <summary>Entries kept allocated across index batches (more are trimmed after a batch of larger blocks).</summary>
+    private const int UnindexedTransactionsKept = 16_384;
+
+    /// <summary>
     /// The chain of an ephemeral store. Immutable (persistent) collections: an append costs O(log n) and readers never
     /// see a partial update. <see cref="State.EditsBefore"/>[i] holds the state edits applied before block i's
     /// transactions (empty for genesis).
@@ -605,25 +617,35 @@ public sealed class ChainStore : IBlockReader, IDisposable
         return true;
     }
 
-    /// <summary>A transaction of a block the index does not have yet (newest block first: where a client looks first).</summary>
+    /// <summary>A transaction of a block the index does not have yet, as of one tip.</summary>
     private bool FindUnindexedTransaction(in Hash256 hash, out StoredBlock block, out int index)
     {
-        ImmutableArray<(StoredBlock Block, BlockLogEntry Entry)> unindexed = _tip.Unindexed;
-        for (int b = unindexed.Length - 1; b >= 0; b--)
+        Tip tip = _tip;
+        (block, index) = (null!, -1);
+        if (tip.Unindexed.IsEmpty)
         {
-            Core.Transactions.Transaction[] transactions = unindexed[b].Block.Block.Transactions;
-            for (int i = 0; i < transactions.Length; i++)
+            return false;
+        }
+
+        (StoredBlock Block, int Index) found;
+        lock (_unindexedTransactions)
+        {
+            if (!_unindexedTransactions.TryGetValue(hash, out found))
             {
-                if (transactions[i].Hash == hash)
-                {
-                    (block, index) = (unindexed[b].Block, i);
-                    return true;
-                }
+                return false;
             }
         }
 
-        (block, index) = (null!, -1);
-        return false;
+        // An entry of a block appended after this tip (not visible yet) is not found; one that was indexed since is in the index.
+        ulong first = tip.Unindexed[0].Block.Number;
+        ulong position = found.Block.Number - first;
+        if (found.Block.Number < first || position >= (ulong)tip.Unindexed.Length || !ReferenceEquals(tip.Unindexed[(int)position].Block, found.Block))
+        {
+            return false;
+        }
+
+        (block, index) = found;
+        return true;
     }
 
     public Hash256 GetBlockHash(ulong number)
@@ -722,6 +744,15 @@ public sealed class ChainStore : IBlockReader, IDisposable
 
         _index!.Add(tip.Unindexed);
         _tip = tip with { Unindexed = [] }; // after the commit: a reader finds each block in one or the other
+        lock (_unindexedTransactions)
+        {
+            int count = _unindexedTransactions.Count;
+            _unindexedTransactions.Clear();
+            if (count > UnindexedTransactionsKept)
+            {
+                _unindexedTransactions.TrimExcess(UnindexedTransactionsKept);
+            }
+        }
     }
 
     /// <summary>The state edit records between two blocks' records (the edits are the records between them).</summary>
@@ -821,6 +852,15 @@ public sealed class ChainStore : IBlockReader, IDisposable
             }
             else
             {
+                lock (_unindexedTransactions)
+                {
+                    Core.Transactions.Transaction[] transactions = block.Block.Transactions;
+                    for (int i = 0; i < transactions.Length; i++)
+                    {
+                        _unindexedTransactions[transactions[i].Hash] = (block, i);
+                    }
+                }
+
                 ImmutableDictionary<ulong, StoredBlock> recent = tip.Recent.SetItem(block.Number, block);
                 _tip = new Tip(block, [], block.Number >= RecentBlocks ? recent.Remove(block.Number - RecentBlocks) : recent) { Unindexed = tip.Unindexed.Add((block, entry)) };
             }

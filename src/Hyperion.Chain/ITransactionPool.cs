@@ -1,6 +1,7 @@
 using Hyperion.Core;
 using Hyperion.Core.Transactions;
 using Hyperion.State;
+using Hyperion.State.World;
 
 namespace Hyperion.Chain;
 
@@ -53,6 +54,20 @@ public interface ITransactionPool
 
     /// <summary>A block was added: drop what it included and <paramref name="invalid"/>, re-check the rest against the new head.</summary>
     void OnNewHead(IStateReader headState, in UInt256 baseFee, IEnumerable<Hash256> invalid);
+
+    /// <summary>
+    /// A block whose state changes are <paramref name="changes"/> was added on the pool's head: as
+    /// <see cref="OnNewHead(IStateReader, in UInt256, IEnumerable{Hash256})"/>; a pool may re-check only the changed accounts.
+    /// </summary>
+    void OnNewHead(IStateReader headState, in UInt256 baseFee, IEnumerable<Hash256> invalid, StateChangeSet changes) =>
+        OnNewHead(headState, baseFee, invalid);
+
+    /// <summary>
+    /// Whether <see cref="SelectForBlock"/> would give a transaction that is not in <paramref name="exclude"/> (a block
+    /// producer's question while the block with <paramref name="exclude"/> is committed).
+    /// </summary>
+    bool HasSelectableBeyond(in UInt256 baseFee, IReadOnlySet<Hash256> exclude) =>
+        SelectForBlock(baseFee, exclude.Count + 1).Exists(t => !exclude.Contains(t.Transaction.Hash));
 
     /// <summary>Drops everything (the chain was rewound).</summary>
     void Clear(IStateReader headState, in UInt256 baseFee);

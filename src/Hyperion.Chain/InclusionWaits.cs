@@ -98,7 +98,13 @@ public sealed class InclusionWaits
         {
             foreach (List<PendingInclusion> list in _waits.Values)
             {
-                list.Where(w => w.FirstRound <= round).ToList().ForEach(w => w.Done.TrySetResult());
+                foreach (PendingInclusion wait in list)
+                {
+                    if (wait.FirstRound <= round)
+                    {
+                        wait.Done.TrySetResult();
+                    }
+                }
             }
         }
     }

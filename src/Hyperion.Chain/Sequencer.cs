@@ -457,9 +457,7 @@ public sealed class Sequencer : IBlockProducer
     /// <summary>Whether the pool has an executable transaction that the block being committed (if any) does not include.</summary>
     private bool PendingBeyondParent()
     {
-        IReadOnlySet<Hash256> committing = _commits.CommittingTransactions;
-        List<(Transaction Transaction, Address Sender)> selected = _pool.SelectForBlock(_chain.NextBaseFee(_commits.Parent.Header), committing.Count + 1);
-        return selected.Exists(t => !committing.Contains(t.Transaction.Hash));
+        return _pool.HasSelectableBeyond(_chain.NextBaseFee(_commits.Parent.Header), _commits.CommittingTransactions);
     }
 
     /// <summary>

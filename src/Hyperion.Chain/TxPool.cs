@@ -2,6 +2,7 @@ using System.Numerics;
 using Hyperion.Core;
 using Hyperion.Core.Transactions;
 using Hyperion.State;
+using Hyperion.State.World;
 
 namespace Hyperion.Chain;
 
@@ -397,9 +398,23 @@ public sealed class TxPool : ITransactionPool
     /// <summary>
     /// After a block: switches to the new head state and fee, drops included and now-stale transactions and those the
     /// block builder found permanently invalid, promotes queued transactions that became executable and expires old
-    /// queued ones.
+    /// queued ones. Every sender's nonce is read again (after a state edit or a block whose changes are not known).
     /// </summary>
-    public void OnNewHead(IStateReader headState, in UInt256 baseFee, IEnumerable<Hash256> invalid)
+    public void OnNewHead(IStateReader headState, in UInt256 baseFee, IEnumerable<Hash256> invalid) =>
+        MoveToHead(headState, baseFee, invalid, changes: null);
+
+    /// <summary>
+    /// After a block whose state changes are <paramref name="changes"/> (the pool's state was current before it):
+    /// as <see cref="OnNewHead(IStateReader, in UInt256, IEnumerable{Hash256})"/>, but only the senders among the
+    /// changed accounts are read again — a nonce moves only with a change of its account.
+    /// </summary>
+    public void OnNewHead(IStateReader headState, in UInt256 baseFee, IEnumerable<Hash256> invalid, StateChangeSet changes)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        MoveToHead(headState, baseFee, invalid, changes);
+    }
+
+    private void MoveToHead(IStateReader headState, in UInt256 baseFee, IEnumerable<Hash256> invalid, StateChangeSet? changes)
     {
         ArgumentNullException.ThrowIfNull(headState);
         ArgumentNullException.ThrowIfNull(invalid);
@@ -418,38 +433,84 @@ public sealed class TxPool : ITransactionPool
                 }
             }
 
-            foreach (SenderTransactions senderTxs in _bySender.Values.ToArray())
+            if (changes is null)
             {
-                ulong nonce = _state.TryGetAccount(senderTxs.Sender, out Account account) ? account.Nonce : 0;
-                if (nonce == senderTxs.StateNonce)
+                foreach (SenderTransactions senderTxs in _bySender.Values.ToArray())
                 {
-                    continue;
+                    Rebase(senderTxs, now, nowPending);
                 }
-
-                Untrack(senderTxs);
-                int stale = 0;
-                while (stale < senderTxs.Transactions.Count && senderTxs.Transactions.Keys[stale] < nonce)
+            }
+            else
+            {
+                IReadOnlyList<AccountChange> accounts = changes.Accounts;
+                for (int i = 0; i < accounts.Count; i++)
                 {
-                    _byHash.Remove(senderTxs.Transactions.Values[stale].Transaction.Hash);
-                    stale++;
+                    if (_bySender.TryGetValue(accounts[i].Address, out SenderTransactions? senderTxs))
+                    {
+                        Rebase(senderTxs, now, nowPending);
+                    }
                 }
-
-                senderTxs.RemoveFirst(stale);
-                int executableBefore = senderTxs.ExecutableCount;
-                senderTxs.Rebase(nonce);
-                for (int i = executableBefore; i < senderTxs.ExecutableCount; i++)
-                {
-                    nowPending.Add(senderTxs.Transactions.Values[i].Transaction.Hash);
-                }
-
-                senderTxs.Heartbeat = now;
-                Track(senderTxs);
             }
 
             ExpireQueuedIfDue(now, dropped);
         }
 
         Announce(nowPending, dropped);
+    }
+
+    /// <summary>Moves a sender to its account nonce at the head: drops what it mined, and announces what became executable.</summary>
+    private void Rebase(SenderTransactions senderTxs, DateTimeOffset now, List<Hash256> nowPending)
+    {
+        ulong nonce = _state.TryGetAccount(senderTxs.Sender, out Account account) ? account.Nonce : 0;
+        if (nonce == senderTxs.StateNonce)
+        {
+            return;
+        }
+
+        Untrack(senderTxs);
+        int stale = 0;
+        while (stale < senderTxs.Transactions.Count && senderTxs.Transactions.Keys[stale] < nonce)
+        {
+            _byHash.Remove(senderTxs.Transactions.Values[stale].Transaction.Hash);
+            stale++;
+        }
+
+        senderTxs.RemoveFirst(stale);
+        int executableBefore = senderTxs.ExecutableCount;
+        senderTxs.Rebase(nonce);
+        for (int i = executableBefore; i < senderTxs.ExecutableCount; i++)
+        {
+            nowPending.Add(senderTxs.Transactions.Values[i].Transaction.Hash);
+        }
+
+        senderTxs.Heartbeat = now;
+        Track(senderTxs);
+    }
+
+    /// <summary>
+    /// Whether <see cref="SelectForBlock"/> would give a transaction not in <paramref name="exclude"/> (those of a block
+    /// being committed, still pooled until its commit moves the pool on): each sender's executable run up to the first
+    /// transaction under the base fee, looked at without sorting or allocating.
+    /// </summary>
+    public bool HasSelectableBeyond(in UInt256 baseFee, IReadOnlySet<Hash256> exclude)
+    {
+        ArgumentNullException.ThrowIfNull(exclude);
+        lock (_lock)
+        {
+            foreach (SenderTransactions senderTxs in _bySender.Values)
+            {
+                IList<PooledTransaction> transactions = senderTxs.Transactions.Values;
+                for (int i = 0; i < senderTxs.ExecutableCount && transactions[i].Transaction.FeeCap >= baseFee; i++)
+                {
+                    if (!exclude.Contains(transactions[i].Transaction.Hash))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
     }
 
     /// <summary>Empties the pool (evm_revert).</summary>

@@ -4,6 +4,7 @@ using Hyperion.Core;
 using Hyperion.Core.Transactions;
 using Hyperion.Core.Wallet;
 using Hyperion.State;
+using Hyperion.State.World;
 
 namespace Hyperion.Chain.Tests;
 
@@ -184,6 +185,88 @@ public sealed class TxPoolTests
         pool.OnNewHead(TestChain.CrowdState(), 1_000_000_000UL, []);
         Assert.Equal(0, pool.QueuedCount);
         Assert.Equal(2, pool.ExpiredCount);
+    }
+
+    [Fact]
+    public void A_head_with_its_changes_moves_the_pool_as_a_full_rescan_does()
+    {
+        // Four senders: 0 mined two, 1 mined one, 2 mined none, 3 mined its whole run and a nonce the pool never had.
+        DevAccount[] senders = [.. TestChain.Crowd.Take(4)];
+        TxPool rescanned = NewPool();
+        TxPool fromChanges = NewPool();
+        var announced = (Rescanned: new List<Hash256>(), FromChanges: new List<Hash256>());
+        foreach (DevAccount sender in senders)
+        {
+            foreach (ulong nonce in new ulong[] { 0, 1, 2, 4 })
+            {
+                Transaction tx = TestChain.Transfer(sender, Bob, 1, nonce);
+                Assert.Null(rescanned.Add(tx));
+                Assert.Null(fromChanges.Add(tx));
+            }
+        }
+
+        rescanned.TransactionPending += announced.Rescanned.Add;
+        fromChanges.TransactionPending += announced.FromChanges.Add;
+        var head = (InMemoryStateReader)TestChain.CrowdState();
+        ulong[] nonces = [2, 1, 0, 4];
+        for (int i = 0; i < senders.Length; i++)
+        {
+            head.SetAccount(senders[i].Address, nonces[i], TestChain.Ether * 100, []);
+        }
+
+        // The block changed senders 0, 1 and 3 (and an account that sends nothing); sender 2's account is as it was.
+        Address[] changed = [.. new[] { senders[0].Address, senders[1].Address, senders[3].Address, Bob }.Order()];
+        var changes = new StateChangeSet([.. changed.Select(a => new AccountChange(a, false, 0, UInt256.Zero, Hash256.Zero, false, []))], []);
+        rescanned.OnNewHead(head, 1_000_000_000UL, []);
+        fromChanges.OnNewHead(head, 1_000_000_000UL, [], changes);
+
+        Assert.Equal(Summary(rescanned), Summary(fromChanges));
+        Assert.Equal(announced.Rescanned.Order(), announced.FromChanges.Order());
+        Assert.Equal((7, 3), (fromChanges.PendingCount, fromChanges.QueuedCount)); // 0: {2}, 1: {1, 2}, 2: {0, 1, 2}, 3: {4} executable; 4 queued for 0..2
+        Assert.Single(announced.FromChanges); // sender 3's nonce 4, now executable
+        Assert.Equal(5UL, fromChanges.NextNonce(senders[3].Address));
+
+        static string Summary(TxPool pool)
+        {
+            var (pending, queued) = pool.Content();
+            return string.Join(";", pending.Select(p => $"{p.Key}:{string.Join(",", p.Value.Select(t => t.Transaction.Nonce))}")) + "|" +
+                   string.Join(";", queued.Select(q => $"{q.Key}:{string.Join(",", q.Value.Select(t => t.Transaction.Nonce))}"));
+        }
+    }
+
+    [Fact]
+    public void Selectable_beyond_a_committing_block_agrees_with_the_selection()
+    {
+        TxPool pool = NewPool();
+        DevAccount a = TestChain.Crowd[5];
+        DevAccount b = TestChain.Crowd[6];
+        Transaction a0 = TestChain.Transfer(a, Bob, 1, nonce: 0, maxFee: 10_000_000_000UL);
+        Transaction a1 = TestChain.Transfer(a, Bob, 1, nonce: 1, maxFee: 2_000_000_000UL);
+        Transaction b0 = TestChain.Transfer(b, Bob, 1, nonce: 0, maxFee: 10_000_000_000UL);
+        Transaction b2 = TestChain.Transfer(b, Bob, 1, nonce: 2, maxFee: 10_000_000_000UL); // queued: never selectable
+        foreach (Transaction tx in new[] { a0, a1, b0, b2 })
+        {
+            Assert.Null(pool.Add(tx));
+        }
+
+        HashSet<Hash256>[] excludes = [[], [a0.Hash], [a0.Hash, b0.Hash], [a0.Hash, a1.Hash, b0.Hash], [a1.Hash], [b0.Hash, b2.Hash]];
+        UInt256[] baseFees = [1_000_000_000UL, 3_000_000_000UL, 20_000_000_000UL];
+        var answers = new List<bool>();
+        foreach (UInt256 baseFee in baseFees)
+        {
+            foreach (HashSet<Hash256> exclude in excludes)
+            {
+                bool selection = pool.SelectForBlock(baseFee, exclude.Count + 1).Exists(t => !exclude.Contains(t.Transaction.Hash));
+                Assert.Equal(selection, pool.HasSelectableBeyond(baseFee, exclude));
+                answers.Add(selection);
+            }
+        }
+
+        // Both answers occur: a1 under a 3 gwei base fee is not selectable, nothing is under 20 gwei.
+        Assert.False(pool.HasSelectableBeyond(3_000_000_000UL, new HashSet<Hash256> { a0.Hash, b0.Hash }));
+        Assert.True(pool.HasSelectableBeyond(1_000_000_000UL, new HashSet<Hash256> { a0.Hash, b0.Hash }));
+        Assert.Contains(true, answers);
+        Assert.Contains(false, answers);
     }
 
     [Fact]
