@@ -262,6 +262,54 @@ public class FrameAndChannelTests
         Assert.True(added >= 1);
         Assert.True(channelOut.Compressed.Length <= 300);
     }
+
+    /// <summary>
+    /// The channel is compressed again only when a bound says it may pass its target: the batches it takes and the
+    /// bytes it makes are still those of an exact compression at every addition, for compressible and random batches.
+    /// </summary>
+    [Fact]
+    public void Channel_out_takes_the_batches_an_exact_check_of_every_addition_takes()
+    {
+        Gen<byte[]> batchGen = Gen.Select(Gen.Int[1, 600], Gen.Bool, Gen.Int).Select((length, random, seed) =>
+        {
+            byte[] tx = new byte[length];
+            if (random)
+            {
+                new Random(seed).NextBytes(tx);
+            }
+            else
+            {
+                // A transfer-like payload: mostly the same bytes with a few changing.
+                tx.AsSpan().Fill((byte)(seed & 0x0f));
+                BitConverter.TryWriteBytes(tx.AsSpan(0, Math.Min(4, length)), seed);
+            }
+
+            tx[0] = 2;
+            return new SingularBatch(Core.Hash256.Zero, 1, Core.Hash256.Zero, (ulong)length, [tx]).Encode();
+        });
+        Gen.Select(Gen.Bool.Select(b => b ? CompressionAlgorithm.Brotli : CompressionAlgorithm.Zlib), Gen.Int[100, 6_000], batchGen.List[1, 40])
+            .Sample((algorithm, target, batches) =>
+            {
+                var channelOut = new ChannelOut(Id, algorithm, RollupConfig.MaxRlpBytesPerChannelFjord, target);
+                var taken = new List<byte>();
+                int expected = 0;
+                foreach (byte[] batch in batches)
+                {
+                    byte[] item = Core.Rlp.Rlp.EncodeBytes(batch);
+                    if (expected > 0 && ChannelCompression.Compress([.. taken, .. item], algorithm).Length > target)
+                    {
+                        break;
+                    }
+
+                    taken.AddRange(item);
+                    expected++;
+                }
+
+                int added = batches.TakeWhile(b => channelOut.TryAddBatch(b)).Count();
+                Assert.Equal(expected, added);
+                Assert.Equal(ChannelCompression.Compress([.. taken], algorithm), channelOut.Compressed);
+            }, iter: 40);
+    }
 }
 
 public class ChannelOutBlobTests

@@ -41,6 +41,7 @@ public sealed class ChannelBuilder
     private readonly List<L2Block> _blocks = [];
     private readonly List<SingularBatch> _batches = [];
     private ChannelOut _out;
+    private CompressedSizeBound _spanSizeBound;
 
     /// <param name="targetCompressedSize">Compressed bytes the channel should not exceed (the first block is always taken).</param>
     /// <param name="l1Time">The L1 time the channel will be read at (selects MAX_RLP_BYTES_PER_CHANNEL).</param>
@@ -111,10 +112,20 @@ public sealed class ChannelBuilder
             // A span batch is re-encoded whole with every block added (its fields are columns, not appendable).
             SpanBatch span = SpanBatch.FromSingularBatches([.. _batches, batch], _blocks.Count > 0 ? _blocks[0].Ref.SequenceNumber : block.Ref.SequenceNumber);
             var candidate = new ChannelOut(Id, _compression, _maxRlpBytes, _targetSize);
-            if (!candidate.TryAddBatch(span.Encode(_config.GenesisL2Time, _config.BlockTime, _config.L2ChainId)) ||
-                (_blocks.Count > 0 && candidate.Compressed.Length > _targetSize))
+            if (!candidate.TryAddBatch(span.Encode(_config.GenesisL2Time, _config.BlockTime, _config.L2ChainId)))
             {
                 return false;
+            }
+
+            if (_blocks.Count > 0 && !_spanSizeBound.CertainlyFits(candidate.RlpLength, _targetSize))
+            {
+                int size = candidate.Compressed.Length;
+                if (size > _targetSize)
+                {
+                    return false;
+                }
+
+                _spanSizeBound.RecordExact(candidate.RlpLength, size);
             }
 
             _out = candidate;

@@ -13,6 +13,7 @@ public sealed class ChannelOut
 {
     private readonly List<byte[]> _items = [];
     private byte[]? _compressed;
+    private CompressedSizeBound _sizeBound;
 
     /// <param name="id">The channel id (should be random and never reused).</param>
     /// <param name="algorithm">Zlib, or brotli (Fjord).</param>
@@ -58,11 +59,17 @@ public sealed class ChannelOut
 
         _items.Add(item);
         _compressed = null;
-        if (TargetCompressedSize > 0 && BatchCount > 0 && Compressed.Length > TargetCompressedSize)
+        long length = RlpLength + item.Length;
+        if (TargetCompressedSize > 0 && BatchCount > 0 && !_sizeBound.CertainlyFits(length, TargetCompressedSize))
         {
-            _items.RemoveAt(_items.Count - 1);
-            _compressed = null;
-            return false;
+            if (Compressed.Length > TargetCompressedSize)
+            {
+                _items.RemoveAt(_items.Count - 1);
+                _compressed = null;
+                return false;
+            }
+
+            _sizeBound.RecordExact(length, Compressed.Length);
         }
 
         RlpLength += item.Length;

@@ -239,6 +239,39 @@ public sealed class BatchSubmitterTests
         Assert.Equal(21_000UL + (4 * 100_000), DataAvailabilityChoice.CalldataGas(new byte[100_000]));
     }
 
+    /// <summary>
+    /// A span channel is compressed again only when a bound says it may pass its target: it still takes the blocks an
+    /// exact compression of the re-encoded span batch at every addition takes.
+    /// </summary>
+    [Theory]
+    [InlineData(CompressionAlgorithm.Zlib, 900)]
+    [InlineData(CompressionAlgorithm.Zlib, 2_000)]
+    [InlineData(CompressionAlgorithm.Brotli, 700)]
+    [InlineData(CompressionAlgorithm.Brotli, 3_000)]
+    public void A_span_channel_takes_the_blocks_an_exact_check_of_every_addition_takes(CompressionAlgorithm compression, int target)
+    {
+        RollupConfig config = TestL2Chain.Config;
+        List<L2Block> blocks = TestL2Chain.Build(80, transfersPerBlock: 4).Blocks.Skip(1).ToList();
+        var channel = new ChannelBuilder(config, compression, BatchKind.Span, target, 0);
+        int taken = blocks.TakeWhile(channel.TryAdd).Count();
+
+        int expected = 1;
+        while (expected < blocks.Count)
+        {
+            SpanBatch span = SpanBatch.FromSingularBatches([.. blocks.Take(expected + 1).Select(ChannelBuilder.BatchOf)], blocks[0].Ref.SequenceNumber);
+            byte[] rlp = Hyperion.Core.Rlp.Rlp.EncodeBytes(span.Encode(config.GenesisL2Time, config.BlockTime, config.L2ChainId));
+            if (ChannelCompression.Compress(rlp, compression).Length > target)
+            {
+                break;
+            }
+
+            expected++;
+        }
+
+        Assert.InRange(expected, 2, blocks.Count - 1);
+        Assert.Equal(expected, taken);
+    }
+
     [Fact]
     public void Brotli_before_Fjord_and_span_batches_before_Delta_are_refused()
     {
