@@ -545,6 +545,18 @@ public static class EvmCompiler
         private int _currentBlock;
 
         /// <summary>
+        /// <c>Sp</c> as read at the block's start (or after a handler call), and the address of that slot: slot addresses
+        /// are this address plus a compile-time offset, so no instruction reads <c>c.Sp</c> from memory or writes it
+        /// back (each such store-and-reload was a few cycles on the block's dependency chain).
+        /// </summary>
+        private LocalBuilder _sp = null!;
+        private LocalBuilder _top = null!;
+
+        /// <summary>The frame's <c>Sp</c> is <c>_sp + _spDelta</c>; <c>c.Sp</c> holds <c>_sp + _spSynced</c> (stored where anything outside the IL can read it).</summary>
+        private int _spDelta;
+        private int _spSynced;
+
+        /// <summary>
         /// The block's stack above the frame's slots as the IL knows it: words pushed and not yet stored, each a
         /// constant or a local (bottom first). The slots hold <c>Sp</c> words below them. Stored (and <c>Sp</c> moved)
         /// before anything that reads the frame's stack or may leave the block, so at every such point the frame is
@@ -567,6 +579,8 @@ public static class EvmCompiler
             _dispatch = il.DefineLabel();
             _target = il.DeclareLocal(typeof(int));
             _stackBase = il.DeclareLocal(typeof(UInt256).MakeByRefType());
+            _sp = il.DeclareLocal(typeof(int));
+            _top = il.DeclareLocal(typeof(UInt256).MakeByRefType());
 
             // Entry: the block the caller names.
             il.Emit(OpCodes.Ldarg_1);
@@ -690,6 +704,7 @@ public static class EvmCompiler
         {
             Block block = blocks[b];
             _currentBlock = b;
+            _spDelta = _spSynced = 0;
             if (block.Count == 0)
             {
                 EmitReturn(StepResult.Stop);
@@ -703,12 +718,13 @@ public static class EvmCompiler
                 return;
             }
 
+            // Every way into a block (the switch, a branch, falling through) has c.Sp exact.
+            EmitLoadSp();
             if (block.MinSp > 0 || block.MaxSp < OpcodeTable.StackLimit)
             {
                 // (uint)(Sp - MinSp) <= MaxSp - MinSp covers both bounds.
                 Label stackOk = il.DefineLabel();
-                il.Emit(OpCodes.Ldarg_1);
-                il.Emit(OpCodes.Ldfld, SpField);
+                il.Emit(OpCodes.Ldloc, _sp);
                 il.Emit(OpCodes.Ldc_I4, block.MinSp);
                 il.Emit(OpCodes.Sub);
                 il.Emit(OpCodes.Ldc_I4, block.MaxSp - block.MinSp);
@@ -760,10 +776,10 @@ public static class EvmCompiler
             il.Emit(OpCodes.Bge, enough);
 
             // The interpreter takes over here: with the words a memory operation left pending stored (on this path only).
-            EmitStores();
-            EmitInterpretFrom(instructions[from].Pc);
+            EmitPendingWords();
+            EmitInterpretFrom(instructions[from].Pc, _pending.Count);
             il.MarkLabel(enough);
-            EmitAddToField(GasField, -gas);
+            EmitAddToGas(-gas);
         }
 
         /// <summary>
@@ -869,6 +885,9 @@ public static class EvmCompiler
                     il.Emit(OpCodes.Dup);
                     il.Emit(OpCodes.Brtrue, _exit);
                     il.Emit(OpCodes.Pop);
+
+                    // The handler may have moved Sp.
+                    EmitLoadSp();
                     return;
             }
         }
@@ -1410,6 +1429,7 @@ public static class EvmCompiler
                 AddToSp(-1);
                 EmitSlotAddress(0);
                 EmitIsZeroAtAddress();
+                EmitSyncSp();
                 il.Emit(OpCodes.Brtrue, notTaken);
                 EmitConstantJump(destination);
                 il.MarkLabel(notTaken);
@@ -1451,23 +1471,65 @@ public static class EvmCompiler
             il.MarkLabel(notTaken);
         }
 
-        /// <summary>Stores the pending words into the frame's slots above <c>Sp</c> and moves <c>Sp</c> past them.</summary>
+        /// <summary>
+        /// Stores the pending words into the frame's slots above <c>Sp</c>, moves <c>Sp</c> past them and stores it in
+        /// <c>c.Sp</c>: every caller is about to call out, jump or leave the block.
+        /// </summary>
         private void StorePending()
         {
-            EmitStores();
+            EmitPendingWords();
+            _spDelta += _pending.Count;
             _pending.Clear();
+            EmitSyncSp();
         }
 
-        /// <summary>The IL of <see cref="StorePending"/>, leaving the compile-time stack as it is (for a path that leaves the block).</summary>
-        private void EmitStores()
+        /// <summary>Stores the pending words into the frame's slots above <c>Sp</c>, leaving the compile-time stack as it is (alone: for a path that leaves the block).</summary>
+        private void EmitPendingWords()
         {
             for (int i = 0; i < _pending.Count; i++)
             {
                 EmitSlotAddress(i);
                 EmitStoreWord(_pending[i]);
             }
+        }
 
-            AddToSp(_pending.Count);
+        /// <summary>Reads <c>c.Sp</c> into <c>_sp</c> and the address of its slot into <c>_top</c>: at a block's start and after a handler call.</summary>
+        private void EmitLoadSp()
+        {
+            il.Emit(OpCodes.Ldarg_1);
+            il.Emit(OpCodes.Ldfld, SpField);
+            il.Emit(OpCodes.Stloc, _sp);
+            il.Emit(OpCodes.Ldloc, _stackBase);
+            il.Emit(OpCodes.Ldloc, _sp);
+            il.Emit(OpCodes.Conv_I);
+            il.Emit(OpCodes.Ldc_I4_S, (sbyte)32);
+            il.Emit(OpCodes.Mul);
+            il.Emit(OpCodes.Add);
+            il.Emit(OpCodes.Stloc, _top);
+            _spDelta = 0;
+            _spSynced = 0;
+        }
+
+        /// <summary>Stores the frame's <c>Sp</c> into <c>c.Sp</c> on the block's own path, when it moved since the last store.</summary>
+        private void EmitSyncSp()
+        {
+            EmitStoreSp(_spDelta);
+            _spSynced = _spDelta;
+        }
+
+        /// <summary><c>c.Sp = _sp + delta</c>, unless <c>c.Sp</c> already holds it.</summary>
+        private void EmitStoreSp(int delta)
+        {
+            if (delta == _spSynced)
+            {
+                return;
+            }
+
+            il.Emit(OpCodes.Ldarg_1);
+            il.Emit(OpCodes.Ldloc, _sp);
+            EmitInt(delta);
+            il.Emit(OpCodes.Add);
+            il.Emit(OpCodes.Stfld, SpField);
         }
 
         /// <summary>A UInt256 local no pending word refers to.</summary>
@@ -1487,25 +1549,20 @@ public static class EvmCompiler
         }
 
         /// <summary>
-        /// Pushes the address of the frame's slot <c>Sp + offset</c>: the stack base plus 32 bytes a slot, in plain IL.
+        /// Pushes the address of the frame's slot <c>Sp + offset</c>: the block's top slot address plus a compile-time byte offset, in plain IL.
         /// No call: the JIT stops inlining into a method once it has about 512 locals (its own and its inlinees'), which
         /// a region reaches early, and a call per slot access left every one a real call.
         /// </summary>
         private void EmitSlotAddress(int offset)
         {
-            il.Emit(OpCodes.Ldloc, _stackBase);
-            il.Emit(OpCodes.Ldarg_1);
-            il.Emit(OpCodes.Ldfld, SpField);
-            if (offset != 0)
+            il.Emit(OpCodes.Ldloc, _top);
+            int bytes = checked((_spDelta + offset) * 32);
+            if (bytes != 0)
             {
-                EmitInt(offset);
+                EmitInt(bytes);
+                il.Emit(OpCodes.Conv_I);
                 il.Emit(OpCodes.Add);
             }
-
-            il.Emit(OpCodes.Conv_I);
-            il.Emit(OpCodes.Ldc_I4_S, (sbyte)32);
-            il.Emit(OpCodes.Mul);
-            il.Emit(OpCodes.Add);
         }
 
         /// <summary>Replaces the address of a word on the IL stack by whether the word is zero (the OR of its limbs is 0), with no call.</summary>
@@ -1530,31 +1587,18 @@ public static class EvmCompiler
 
         private LocalBuilder? _addressTemp;
 
-        private void AddToSp(int delta)
-        {
-            if (delta != 0)
-            {
-                EmitAddToField(SpField, delta);
-            }
-        }
+        /// <summary>Moves the frame's <c>Sp</c> at compile time; <c>c.Sp</c> is stored only where something outside the IL can read it.</summary>
+        private void AddToSp(int delta) => _spDelta += delta;
 
-        /// <summary><c>c.field += delta</c> for the context's <c>Sp</c> (int) or <c>Gas</c> (long).</summary>
-        private void EmitAddToField(FieldInfo field, long delta)
+        /// <summary><c>c.Gas += delta</c>.</summary>
+        private void EmitAddToGas(long delta)
         {
             il.Emit(OpCodes.Ldarg_1);
             il.Emit(OpCodes.Dup);
-            il.Emit(OpCodes.Ldfld, field);
-            if (field.FieldType == typeof(long))
-            {
-                il.Emit(OpCodes.Ldc_I8, delta);
-            }
-            else
-            {
-                EmitInt(checked((int)delta));
-            }
-
+            il.Emit(OpCodes.Ldfld, GasField);
+            il.Emit(OpCodes.Ldc_I8, delta);
             il.Emit(OpCodes.Add);
-            il.Emit(OpCodes.Stfld, field);
+            il.Emit(OpCodes.Stfld, GasField);
         }
 
         /// <summary>Stores a word at the address on the IL stack (consumed).</summary>
@@ -1647,9 +1691,10 @@ public static class EvmCompiler
             }
         }
 
-        /// <summary>Leaves with Pc at <paramref name="pc"/> for the interpreter to run on from there.</summary>
-        private void EmitInterpretFrom(int pc)
+        /// <summary>Leaves with Pc at <paramref name="pc"/> for the interpreter to run on from there, and <c>Sp</c> exact: past <paramref name="pendingStored"/> pending words this path stored.</summary>
+        private void EmitInterpretFrom(int pc, int pendingStored = 0)
         {
+            EmitStoreSp(_spDelta + pendingStored);
             il.Emit(OpCodes.Ldarg_1);
             il.Emit(OpCodes.Ldc_I4, pc);
             il.Emit(OpCodes.Stfld, PcField);
