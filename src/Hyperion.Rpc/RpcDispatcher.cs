@@ -40,11 +40,32 @@ public sealed class RpcServerOptions
     /// carrying a browser Origin may use unlocked keys only when that origin is listed by name ("*" does not grant it).
     /// </summary>
     public IReadOnlyList<string> CorsOrigins { get; set; } = [];
+
+    /// <summary>
+    /// Whether the runtime completes socket operations on its event thread (<see cref="InlineSocketCompletionsVariable"/>
+    /// is "1" when the first socket is made; <c>hyperion dev</c> sets it): a request is then read, answered and
+    /// written on that thread when it is short (Kestrel's inline scheduling), without a wake-up of a pool worker.
+    /// </summary>
+    public static bool InlineSocketCompletions => Environment.GetEnvironmentVariable(InlineSocketCompletionsVariable) == "1";
+
+    /// <summary>The runtime's switch, read once per process by its socket engine (there is no runtimeconfig setting).</summary>
+    public const string InlineSocketCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
+    /// <summary>
+    /// Kestrel's inline scheduling: the request runs on the thread that received it, and its answer is written from
+    /// there. Useful only with <see cref="InlineSocketCompletions"/> (otherwise that thread is a pool worker, and at
+    /// saturation it was slower: docs/benchmarks.md, s22rpc); long methods hop to the pool (<see cref="ThreadPoolHop"/>).
+    /// </summary>
+    public bool InlineScheduling { get; set; } = InlineSocketCompletions;
 }
 
 /// <summary>
 /// Parses a JSON-RPC 2.0 payload (single or batch), runs the handlers and writes the response.
 /// Never throws for bad input: every failure becomes a well-formed error object.
+/// A request may arrive on the socket engine's own thread (inline socket completions with Kestrel's inline
+/// scheduling, <see cref="RpcServer"/>): methods marked <see cref="RpcMethodRegistry.RunInline"/> are answered there,
+/// every other method and every batch first moves to the thread pool (<see cref="ThreadPoolHop"/>), so a long call
+/// never holds up the other connections that thread serves.
 /// </summary>
 public sealed partial class RpcDispatcher
 {
@@ -103,6 +124,7 @@ public sealed partial class RpcDispatcher
                 return Write(output, RpcResponse.Error(null, RpcErrorCodes.InvalidRequest, $"batch too large: {length} > {_options.MaxBatchSize}", null));
             }
 
+            await ThreadPoolHop.FromSocketThread; // a batch's length is the client's: never on the socket engine's thread
             _registry.ExecutionLimits.BeginBatch();
             var responses = new RpcResponse?[length];
             await HandleBatchAsync(root, responses, cancellationToken).ConfigureAwait(false);
@@ -321,6 +343,11 @@ public sealed partial class RpcDispatcher
         {
             return isNotification ? null
                 : RpcResponse.Error(id, RpcErrorCodes.MethodNotFound, $"the method {method} does not exist/is not available", null);
+        }
+
+        if (!_registry.RunsInline(method))
+        {
+            await ThreadPoolHop.FromSocketThread;
         }
 
         long started = System.Diagnostics.Stopwatch.GetTimestamp();

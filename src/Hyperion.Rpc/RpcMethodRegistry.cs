@@ -19,6 +19,7 @@ public sealed class RpcMethodRegistry
     private readonly Dictionary<string, RpcHandler> _handlers = new(StringComparer.Ordinal);
     private readonly List<string> _submissions = [];
     private readonly List<(string Name, Func<RpcParams, DecodedSubmission> Decode)> _decoders = [];
+    private readonly HashSet<string> _inline = new(StringComparer.Ordinal);
 
     public RpcMethodRegistry Add(string name, RpcHandler handler)
     {
@@ -104,6 +105,29 @@ public sealed class RpcMethodRegistry
     }
 
     public bool TryGet(string name, out RpcHandler handler) => _handlers.TryGetValue(name, out handler!);
+
+    /// <summary>
+    /// Marks registered methods as short and bounded (a state or index look-up, no EVM, no wait, no unbounded
+    /// output): they may run on the thread that read the request, even the socket engine's (see
+    /// <see cref="RpcDispatcher"/>). Every other method is moved to the thread pool first when it arrives there.
+    /// </summary>
+    public RpcMethodRegistry RunInline(params ReadOnlySpan<string> names)
+    {
+        foreach (string name in names)
+        {
+            if (!_handlers.ContainsKey(name))
+            {
+                throw new InvalidOperationException($"RPC method '{name}' is not registered");
+            }
+
+            _inline.Add(name);
+        }
+
+        return this;
+    }
+
+    /// <summary>Whether <paramref name="name"/> was marked with <see cref="RunInline"/>.</summary>
+    public bool RunsInline(string name) => _inline.Contains(name);
 
     public IEnumerable<string> Names => _handlers.Keys;
 }

@@ -56,7 +56,8 @@ public sealed class RpcServer : IAsyncDisposable
                 }
 
                 return modules;
-            });
+            })
+            .RunInline("web3_clientVersion", "net_version", "net_listening", "net_peerCount");
     }
 
     public static async Task<RpcServer> StartAsync(RpcMethodRegistry registry, RpcServerOptions options, CancellationToken cancellationToken = default)
@@ -85,6 +86,11 @@ public sealed class RpcServer : IAsyncDisposable
                 k.ConfigureEndpointDefaults(listen => listen.Use(connections.Middleware));
             }
         });
+        if (options.InlineScheduling)
+        {
+            builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
+        }
+
         builder.WebHost.UseUrls($"http://{options.Host}:{options.Port}");
         CorsPolicy? cors = options.CorsOrigins.Count > 0 ? CorsPolicyOf(options.CorsOrigins) : null;
         builder.Services.AddCors(o =>
@@ -103,7 +109,7 @@ public sealed class RpcServer : IAsyncDisposable
         var http = new HttpRpc(dispatcher, options, cors, cors is null ? null : app.Services.GetRequiredService<ICorsService>());
         app.Use(next => context => HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Value == "/"
             ? http.ServeAsync(context)
-            : next(context));
+            : OffSocketThreadAsync(next, context));
         if (cors is not null)
         {
             // Answers preflight OPTIONS itself and adds Access-Control-Allow-Origin to the answers (anvil's --cors default is "*").
@@ -142,6 +148,16 @@ public sealed class RpcServer : IAsyncDisposable
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         server.Address = new Uri(addresses.First());
         return server;
+    }
+
+    /// <summary>
+    /// Every route but a JSON-RPC POST (the explorer's files, /metrics, a WebSocket's upgrade and CORS preflights) runs
+    /// on the thread pool: under inline scheduling only the dispatcher decides what may stay on the socket's thread.
+    /// </summary>
+    private static async Task OffSocketThreadAsync(RequestDelegate next, HttpContext context)
+    {
+        await ThreadPoolHop.FromSocketThread;
+        await next(context).ConfigureAwait(false);
     }
 
     /// <summary>One WebSocket client: requests are dispatched in order; responses and notifications share one writer.</summary>

@@ -72,6 +72,15 @@ internal static class DevCommand
 
             VmOption.Apply(parse.GetValue(vm));
 
+            // Before the first socket: the runtime's socket engine then runs completions on its event thread, where the
+            // server answers short reads without waking a pool worker (as anvil's tokio does); everything else hops to
+            // the pool (RpcDispatcher). A dev chain makes no outgoing connections whose continuations would run there.
+            // An explicit value in the environment (0 to switch it off) is kept.
+            if (Environment.GetEnvironmentVariable(RpcServerOptions.InlineSocketCompletionsVariable) is null)
+            {
+                Environment.SetEnvironmentVariable(RpcServerOptions.InlineSocketCompletionsVariable, "1");
+            }
+
             string? refusal = RpcCaller.RefusalToListen(parse.GetValue(host)!, parse.GetValue(accounts) > 0, parse.GetValue(allowInsecureUnlock));
             if (refusal is not null)
             {

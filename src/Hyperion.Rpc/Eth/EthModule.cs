@@ -152,7 +152,10 @@ public sealed class EthModule : IRpcModule
             {
                 var (pending, queued) = _pool.Content();
                 return new JsonObject { ["pending"] = PoolGroup(pending), ["queued"] = PoolGroup(queued) };
-            });
+            })
+            // One state or index look-up each, answered where the request was read (the rest hop to the pool).
+            .RunInline("eth_chainId", "eth_blockNumber", "eth_syncing", "eth_getBalance", "eth_getTransactionCount", "eth_getCode",
+                "eth_getStorageAt", "eth_getTransactionByHash", "eth_getTransactionReceipt", "eth_gasPrice", "eth_maxPriorityFeePerGas");
     }
 
     // ---- state

@@ -1,0 +1,59 @@
+// A long request must not hold up other clients' short ones. `hyperion dev` answers short reads on the socket engine's
+// own thread (inline socket completions and Kestrel's inline scheduling, as anvil's tokio does); every other method
+// moves to the thread pool first (RpcDispatcher, ThreadPoolHop). Without that move, an eth_call that runs the EVM for
+// seconds would run on the engine's thread and stall every connection that thread serves: here, infinite loops on six
+// connections (the engines take connections in turn, so each engine gets some) while four other, already open
+// connections ask for the block number.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startNode } from '../lib/node.mjs';
+import { rawConnection } from '../lib/http-rpc.mjs';
+
+const EVM_TIMEOUT_MS = 2000;
+const node = await startNode({ extraArgs: ['--rpc-gas-cap', '0', '--rpc-evm-timeout', `${EVM_TIMEOUT_MS}ms`] });
+const skip = node.unavailable ? `node unavailable: ${node.unavailable}` : node.kind === 'anvil' ? 'Hyperion only (its --rpc-evm-timeout)' : false;
+after(() => node.stop?.());
+
+const body = (method, params = []) => JSON.stringify({ jsonrpc: '2.0', id: 1, method, params });
+// JUMPDEST PUSH1 0 JUMP: loops until the gas (unbounded here) or the node's EVM time limit runs out.
+const loopForever = body('eth_call', [
+  { to: '0x00000000000000000000000000000000000c0de1', gas: '0xffffffffffffff' },
+  'latest',
+  { '0x00000000000000000000000000000000000c0de1': { code: '0x5b600056' } },
+]);
+
+test('short requests are answered while long eth_calls run on other connections', { skip, timeout: 60_000 }, async () => {
+  const quick = Array.from({ length: 4 }, () => rawConnection(node.url));
+  const slow = Array.from({ length: 6 }, () => rawConnection(node.url));
+  try {
+    for (const connection of quick) {
+      JSON.parse(await connection.post(body('eth_blockNumber'))); // open and served once before the long calls
+    }
+
+    const started = performance.now();
+    let firstLongAnswer = Infinity;
+    const longCalls = slow.map((connection) => connection.post(loopForever).then((text) => {
+      firstLongAnswer = Math.min(firstLongAnswer, performance.now());
+      return JSON.parse(text);
+    }));
+    await sleep(500); // the long calls are read and running
+
+    const quickAnswers = await Promise.all(quick.map(async (connection) => {
+      const answer = JSON.parse(await connection.post(body('eth_blockNumber')));
+      return { answer, at: performance.now() };
+    }));
+    const longAnswers = await Promise.all(longCalls);
+
+    for (const long of longAnswers) {
+      assert.ok(long.error, `the endless loop ends with an error (the EVM time limit): ${JSON.stringify(long)}`);
+    }
+    assert.ok(firstLongAnswer - started >= EVM_TIMEOUT_MS * 0.9, `the long calls ran for their time limit (first answered after ${Math.round(firstLongAnswer - started)} ms)`);
+    for (const { answer, at } of quickAnswers) {
+      assert.equal(answer.result, '0x0');
+      assert.ok(at < firstLongAnswer, `eth_blockNumber answered ${Math.round(at - firstLongAnswer)} ms after the first long call, not before it`);
+    }
+  } finally {
+    for (const connection of [...quick, ...slow]) connection.close();
+  }
+});
