@@ -300,9 +300,10 @@ public sealed class MetisStore : IDisposable
     }
 
     /// <summary>
-    /// Asks the background syncer to sync LMDB through <paramref name="block"/> (published: its LMDB commits have
-    /// returned, so a sync that starts now covers them). The commit path never waits for it (issue 14: 64 blocks of
-    /// pages were synced before every 64th block became visible, the data directory's p99 of single sends).
+    /// Asks the background syncer for a checkpoint: the trie nodes and a sync of LMDB through the head (at least
+    /// <paramref name="block"/>, published: its LMDB commits have returned, so a sync that starts after them covers
+    /// them). The commit path never waits for it (issue 14: the trie checkpoint and a sync of 64 blocks of pages ran
+    /// before every 64th block became visible, the data directory's p99 of single sends).
     /// </summary>
     private void RequestBackgroundSync(ulong block)
     {
@@ -317,8 +318,9 @@ public sealed class MetisStore : IDisposable
     }
 
     /// <summary>
-    /// Syncs LMDB when asked, then drops the write-ahead log's records of the blocks the sync covered (under the write
-    /// lock; records of later blocks stay, and the log stays dirty because LMDB was written after the sync began).
+    /// When asked, writes the trie checkpoint of the head (under the write lock, between blocks), syncs LMDB (without
+    /// the lock), then drops the write-ahead log's records of the blocks the sync covered (under the write lock; records
+    /// of later blocks stay, and the log stays dirty because LMDB was written after the sync began).
     /// A failed sync is not retried: after a failed fsync the kernel may have dropped the written pages, so a later
     /// sync that succeeds proves nothing. The store marks its log failed (so <see cref="Open"/> refuses it and the chain
     /// rebuilds the state from its block log) and refuses to stage further blocks, with the sync's error.
@@ -328,34 +330,67 @@ public sealed class MetisStore : IDisposable
         while (true)
         {
             _syncSignal.Wait();
+            if (Interlocked.Exchange(ref _syncRequested, -1) < 0)
+            {
+                continue;
+            }
+
             long block;
             Exception? failure = null;
-            lock (_syncLock)
+            lock (_writeLock)
             {
-                if (_stopSync)
+                if (_disposed || _stopSync)
                 {
                     return;
                 }
 
-                block = Interlocked.Exchange(ref _syncRequested, -1);
-                if (block < 0)
+                if (_staged is not null)
                 {
-                    continue;
+                    continue; // the trie describes the staged block, not the head: the next publish asks again
                 }
 
-                try
+                // The trie checkpoint (the nodes recomputed since the last one, and the head's change logs dropped) in
+                // its own LMDB transaction, so the sync below covers it.
+                block = Volatile.Read(ref _head);
+                if (block > _trieCheckpoint)
                 {
-                    BeforeBackgroundSync?.Invoke((ulong)block);
+                    try
+                    {
+                        _wal.MarkDirty();
+                        using LightningTransaction transaction = _environment.BeginTransaction();
+                        CheckpointTrie(transaction, (ulong)block);
+                        transaction.Commit().ThrowOnError();
+                    }
+                    catch (Exception exception)
+                    {
+                        failure = exception;
+                    }
+                }
+            }
+
+            if (failure is null)
+            {
+                lock (_syncLock)
+                {
                     if (_stopSync)
                     {
-                        return; // closed or abandoned meanwhile: the files may be gone
+                        return;
                     }
 
-                    _environment.Flush(force: true);
-                }
-                catch (Exception exception)
-                {
-                    failure = exception;
+                    try
+                    {
+                        BeforeBackgroundSync?.Invoke((ulong)block);
+                        if (_stopSync)
+                        {
+                            return; // closed or abandoned meanwhile: the files may be gone
+                        }
+
+                        _environment.Flush(force: true);
+                    }
+                    catch (Exception exception)
+                    {
+                        failure = exception;
+                    }
                 }
             }
 
@@ -369,7 +404,7 @@ public sealed class MetisStore : IDisposable
                 if (failure is not null)
                 {
                     _syncFailure = new IOException(
-                        $"MetisDB: the background sync of the LMDB file in {_directory} through block {block} failed ({failure.Message}); " +
+                        $"MetisDB: the background checkpoint of the LMDB file in {_directory} through block {block} failed ({failure.Message}); " +
                         $"the store takes no more blocks. {MetisEntrySeal.Remedy}", failure);
                     try
                     {
@@ -413,7 +448,7 @@ public sealed class MetisStore : IDisposable
     /// <summary>The newest block a background sync has covered (its log records dropped), -1 before the first.</summary>
     internal long SyncedThrough => Volatile.Read(ref _syncedThrough);
 
-    /// <summary>Test hook: runs on the syncer thread before each background sync (to hold it, or to fail it).</summary>
+    /// <summary>Test hook: runs on the syncer thread before each background sync, with the block it covers (to hold it, or to fail it).</summary>
     internal Action<ulong>? BeforeBackgroundSync { get; set; }
 
     /// <summary>
@@ -721,8 +756,9 @@ public sealed class MetisStore : IDisposable
                 }
 
                 transaction.Delete(_meta, MetisKeys.Pending).ThrowOnError();
-                if (checkpoint)
+                if (checkpoint && _replaying)
                 {
+                    // Otherwise the background syncer writes the trie checkpoint, after the block is visible.
                     CheckpointTrie(transaction, block);
                 }
                 transaction.Commit().ThrowOnError();

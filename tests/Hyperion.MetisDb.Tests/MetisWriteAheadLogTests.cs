@@ -120,6 +120,11 @@ public class MetisWriteAheadLogTests
         for (ulong block = 0; block <= 10; block++)
         {
             store.Commit(block, model.RandomBlock(random, 30, addresses));
+            if (block == 0)
+            {
+                // Block 0's checkpoint runs in the background at the head it finds; wait for it, so it covers block 0 only.
+                Assert.True(SpinWait.SpinUntil(() => store.SyncedThrough == 0, TimeSpan.FromSeconds(60)));
+            }
         }
 
         store.Abandon();
@@ -171,10 +176,9 @@ public class MetisWriteAheadLogTests
         var addresses = new List<Hash256>();
         MetisStore store = MetisStore.Open(directory.Path, new MetisStoreOptions { BootId = "boot-a" });
         ulong last = MetisStore.TrieCheckpointInterval + 2; // a checkpoint empties the log at block 64; two blocks follow it
-        for (ulong block = 0; block <= last; block++)
-        {
-            store.Commit(block, model.RandomBlock(random, 10, addresses));
-        }
+        CommitToFirstCheckpoint(store, model, random, addresses);
+        Assert.True(SpinWait.SpinUntil(() => store.SyncedThrough == (long)MetisStore.TrieCheckpointInterval, TimeSpan.FromSeconds(60)));
+        CommitBlocks(store, model, random, addresses, MetisStore.TrieCheckpointInterval + 1, last);
 
         store.Abandon();
         Assert.True(new FileInfo(Path.Combine(directory.Path, "wal.log")).Length > 64, "the blocks after the checkpoint are in the log");
@@ -196,6 +200,17 @@ public class MetisWriteAheadLogTests
     }
 
     /// <summary>
+    /// Commits blocks 0 to the first checkpoint block after it; block 0's background checkpoint is awaited first, so
+    /// the next one is due exactly at <see cref="MetisStore.TrieCheckpointInterval"/>.
+    /// </summary>
+    private static void CommitToFirstCheckpoint(MetisStore store, MetisTestModel model, Random random, List<Hash256> addresses)
+    {
+        CommitBlocks(store, model, random, addresses, 0, 0);
+        Assert.True(SpinWait.SpinUntil(() => store.SyncedThrough == 0, TimeSpan.FromSeconds(60)), "block 0's checkpoint finished");
+        CommitBlocks(store, model, random, addresses, 1, MetisStore.TrieCheckpointInterval);
+    }
+
+    /// <summary>
     /// Opens a store (boot "boot-a") whose background sync of the first checkpoint block waits for
     /// <paramref name="gate"/>, commits blocks 0 to that checkpoint, and returns once that sync has started.
     /// </summary>
@@ -212,7 +227,7 @@ public class MetisWriteAheadLogTests
                 gate.Wait();
             }
         };
-        CommitBlocks(store, model, random, addresses, 0, checkpoint);
+        CommitToFirstCheckpoint(store, model, random, addresses);
         Assert.True(reached.Wait(TimeSpan.FromSeconds(60)), "the checkpoint's sync started");
         return store;
     }
@@ -301,10 +316,10 @@ public class MetisWriteAheadLogTests
                 throw new IOException("simulated fsync failure: Input/output error");
             }
         };
-        CommitBlocks(store, model, random, addresses, 0, checkpoint);
+        CommitToFirstCheckpoint(store, model, random, addresses);
         Assert.True(SpinWait.SpinUntil(() => store.SyncFailure is not null, TimeSpan.FromSeconds(60)), "the failure is recorded");
         IOException stopped = Assert.Throws<IOException>(() => store.Commit(checkpoint + 1, model.RandomBlock(random, 10, addresses)));
-        Assert.Contains($"background sync of the LMDB file in {directory.Path} through block {checkpoint} failed", stopped.Message);
+        Assert.Contains($"background checkpoint of the LMDB file in {directory.Path} through block {checkpoint} failed", stopped.Message);
         Assert.Contains("Input/output error", stopped.Message);
         Assert.Equal(checkpoint, store.Head);
         Assert.Throws<IOException>(store.Checkpoint);
