@@ -460,7 +460,21 @@ public sealed class MetisStore : IDisposable
         lock (_writeLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            ThrowIfSyncFailed();
+            CheckpointTrieAtHead();
             SyncCheckpoint();
+        }
+    }
+
+    /// <summary>Writes the trie checkpoint of the head now, unless it is current (or a block is staged: the trie describes that).</summary>
+    private void CheckpointTrieAtHead()
+    {
+        if (_staged is null && Volatile.Read(ref _head) is var head and >= 0 && head > _trieCheckpoint && _trie.HasRecomputed)
+        {
+            _wal.MarkDirty();
+            using LightningTransaction transaction = _environment.BeginTransaction();
+            CheckpointTrie(transaction, (ulong)head);
+            transaction.Commit().ThrowOnError();
         }
     }
 
@@ -1353,14 +1367,8 @@ public sealed class MetisStore : IDisposable
                     return; // the log says failed: nothing more is written to a file that may have lost pages
                 }
 
-                if (Volatile.Read(ref _head) is var head and >= 0 && head > _trieCheckpoint && _trie.HasRecomputed)
-                {
-                    // A clean shutdown leaves the trie checkpoint at the head, so reopening rehashes nothing.
-                    _wal.MarkDirty();
-                    using LightningTransaction transaction = _environment.BeginTransaction();
-                    CheckpointTrie(transaction, (ulong)head);
-                    transaction.Commit().ThrowOnError();
-                }
+                // A clean shutdown leaves the trie checkpoint at the head, so reopening rehashes nothing.
+                CheckpointTrieAtHead();
 
                 // And LMDB synced, with an empty log.
                 SyncCheckpoint();
