@@ -63,8 +63,9 @@ public readonly record struct MetisVerifyResult(ulong Head, Hash256 StoredRoot, 
 /// (2) the state root, computed in parallel from (1), and the new head. A crash between them leaves a pending block
 /// that <see cref="Open"/> removes, so the store always reopens at its last complete block. Neither transaction is
 /// fsynced: a durable store appends the block's changes to a write-ahead log (<see cref="MetisWriteAheadLog"/>, read
-/// back only in the same boot, so not fsynced either) just before (2), syncs LMDB every <see cref="TrieCheckpointInterval"/> blocks and then empties the log, and
-/// <see cref="Open"/> replays the logged blocks after the head.
+/// back only in the same boot, so not fsynced either) just before (2); every <see cref="TrieCheckpointInterval"/> blocks a
+/// background thread syncs LMDB and then drops the log's records of the blocks the sync covered (the commit does not
+/// wait for it), and <see cref="Open"/> replays the logged blocks after the head.
 /// </summary>
 public sealed class MetisStore : IDisposable
 {
@@ -90,6 +91,16 @@ public sealed class MetisStore : IDisposable
     /// <summary>Blocks between trie-node checkpoints: persisting nodes every block would double the commit cost.</summary>
     public const ulong TrieCheckpointInterval = 64;
     private long _trieCheckpoint;  // block whose trie nodes are persisted, -1 if none
+
+    // The background sync (see BackgroundSyncLoop). Lock order: _writeLock, then _syncLock; the syncer never holds
+    // _syncLock while it waits for _writeLock.
+    private readonly Lock _syncLock = new();
+    private readonly SemaphoreSlim _syncSignal = new(0);
+    private Thread? _syncThread;
+    private long _syncRequested = -1; // the newest block a sync was asked for, -1 when none is waiting
+    private long _syncedThrough = -1; // the newest block a background sync covered
+    private volatile bool _stopSync;
+    private volatile Exception? _syncFailure;
 
     /// <summary>
     /// Storage tries of at least this many slots get an in-memory node cache. Below it a changed storage trie is rehashed
@@ -274,23 +285,196 @@ public sealed class MetisStore : IDisposable
         return replayed;
     }
 
-    /// <summary>Syncs LMDB to disk; everything logged is then in the synced file, so the log is emptied.</summary>
+    /// <summary>
+    /// Syncs LMDB to disk on the calling thread (the writer holds <see cref="_writeLock"/>); everything logged is then
+    /// in the synced file, so the log is emptied and marked clean.
+    /// </summary>
     private void SyncCheckpoint()
     {
-        _environment.Flush(force: true);
-        _wal.Reset();
+        ThrowIfSyncFailed();
+        lock (_syncLock)
+        {
+            _environment.Flush(force: true);
+            _wal.Reset();
+        }
     }
 
     /// <summary>
-    /// Syncs LMDB and empties the write-ahead log now (a commit does so every <see cref="TrieCheckpointInterval"/>
-    /// blocks, or when the log passes 256 MB; closing the store does too).
+    /// Asks the background syncer for a checkpoint: the trie nodes and a sync of LMDB through the head (at least
+    /// <paramref name="block"/>, published: its LMDB commits have returned, so a sync that starts after them covers
+    /// them). The commit path never waits for it (issue 14: the trie checkpoint and a sync of 64 blocks of pages ran
+    /// before every 64th block became visible, the data directory's p99 of single sends).
+    /// </summary>
+    private void RequestBackgroundSync(ulong block)
+    {
+        Volatile.Write(ref _syncRequested, (long)block);
+        if (_syncThread is null)
+        {
+            _syncThread = new Thread(BackgroundSyncLoop) { IsBackground = true, Name = "metisdb-sync" };
+            _syncThread.Start();
+        }
+
+        _syncSignal.Release();
+    }
+
+    /// <summary>
+    /// When asked, writes the trie checkpoint of the head (under the write lock, between blocks), syncs LMDB (without
+    /// the lock), then drops the write-ahead log's records of the blocks the sync covered (under the write lock; records
+    /// of later blocks stay, and the log stays dirty because LMDB was written after the sync began).
+    /// A failed sync is not retried: after a failed fsync the kernel may have dropped the written pages, so a later
+    /// sync that succeeds proves nothing. The store marks its log failed (so <see cref="Open"/> refuses it and the chain
+    /// rebuilds the state from its block log) and refuses to stage further blocks, with the sync's error.
+    /// </summary>
+    private void BackgroundSyncLoop()
+    {
+        while (true)
+        {
+            _syncSignal.Wait();
+            if (Interlocked.Exchange(ref _syncRequested, -1) < 0)
+            {
+                continue;
+            }
+
+            long block;
+            Exception? failure = null;
+            lock (_writeLock)
+            {
+                if (_disposed || _stopSync)
+                {
+                    return;
+                }
+
+                if (_staged is not null)
+                {
+                    continue; // the trie describes the staged block, not the head: the next publish asks again
+                }
+
+                // The trie checkpoint (the nodes recomputed since the last one, and the head's change logs dropped) in
+                // its own LMDB transaction, so the sync below covers it.
+                block = Volatile.Read(ref _head);
+                if (block > _trieCheckpoint)
+                {
+                    try
+                    {
+                        _wal.MarkDirty();
+                        using LightningTransaction transaction = _environment.BeginTransaction();
+                        CheckpointTrie(transaction, (ulong)block);
+                        transaction.Commit().ThrowOnError();
+                    }
+                    catch (Exception exception)
+                    {
+                        failure = exception;
+                    }
+                }
+            }
+
+            if (failure is null)
+            {
+                lock (_syncLock)
+                {
+                    if (_stopSync)
+                    {
+                        return;
+                    }
+
+                    try
+                    {
+                        BeforeBackgroundSync?.Invoke((ulong)block);
+                        if (_stopSync)
+                        {
+                            return; // closed or abandoned meanwhile: the files may be gone
+                        }
+
+                        _environment.Flush(force: true);
+                    }
+                    catch (Exception exception)
+                    {
+                        failure = exception;
+                    }
+                }
+            }
+
+            lock (_writeLock)
+            {
+                if (_disposed)
+                {
+                    return;
+                }
+
+                if (failure is not null)
+                {
+                    _syncFailure = new IOException(
+                        $"MetisDB: the background checkpoint of the LMDB file in {_directory} through block {block} failed ({failure.Message}); " +
+                        $"the store takes no more blocks. {MetisEntrySeal.Remedy}", failure);
+                    try
+                    {
+                        _wal.MarkFailed();
+                    }
+                    catch (IOException)
+                    {
+                        // Stopping the writer is what matters; a log that still says "dirty" is refused after a restart of the machine.
+                    }
+
+                    return;
+                }
+
+                _wal.DropThrough((ulong)block);
+                Volatile.Write(ref _syncedThrough, block);
+            }
+        }
+    }
+
+    /// <summary>Stops the background syncer and waits for a sync in flight (it must not outlive the files).</summary>
+    private void StopBackgroundSync()
+    {
+        _stopSync = true;
+        _syncSignal.Release();
+        lock (_syncLock)
+        {
+        }
+    }
+
+    private void ThrowIfSyncFailed()
+    {
+        if (_syncFailure is { } failure)
+        {
+            throw new IOException(failure.Message, failure);
+        }
+    }
+
+    /// <summary>The error of a failed background sync (the store then takes no more blocks), or null.</summary>
+    internal Exception? SyncFailure => _syncFailure;
+
+    /// <summary>The newest block a background sync has covered (its log records dropped), -1 before the first.</summary>
+    internal long SyncedThrough => Volatile.Read(ref _syncedThrough);
+
+    /// <summary>Test hook: runs on the syncer thread before each background sync, with the block it covers (to hold it, or to fail it).</summary>
+    internal Action<ulong>? BeforeBackgroundSync { get; set; }
+
+    /// <summary>
+    /// Syncs LMDB and empties the write-ahead log now, on the calling thread (closing the store does too; commits ask
+    /// the background syncer every <see cref="TrieCheckpointInterval"/> blocks, or when the log passes 256 MB).
     /// </summary>
     public void Checkpoint()
     {
         lock (_writeLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            ThrowIfSyncFailed();
+            CheckpointTrieAtHead();
             SyncCheckpoint();
+        }
+    }
+
+    /// <summary>Writes the trie checkpoint of the head now, unless it is current (or a block is staged: the trie describes that).</summary>
+    private void CheckpointTrieAtHead()
+    {
+        if (_staged is null && Volatile.Read(ref _head) is var head and >= 0 && head > _trieCheckpoint && _trie.HasRecomputed)
+        {
+            _wal.MarkDirty();
+            using LightningTransaction transaction = _environment.BeginTransaction();
+            CheckpointTrie(transaction, (ulong)head);
+            transaction.Commit().ThrowOnError();
         }
     }
 
@@ -306,6 +490,7 @@ public sealed class MetisStore : IDisposable
         lock (_writeLock)
         {
             _disposed = true;
+            StopBackgroundSync();
             _wal.Dispose();
             DisposeTables();
         }
@@ -490,6 +675,7 @@ public sealed class MetisStore : IDisposable
         lock (_writeLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            ThrowIfSyncFailed();
             if (_staged is not null)
             {
                 throw new InvalidOperationException($"MetisDB: block {_staged.Block} is staged and not yet published.");
@@ -584,8 +770,9 @@ public sealed class MetisStore : IDisposable
                 }
 
                 transaction.Delete(_meta, MetisKeys.Pending).ThrowOnError();
-                if (checkpoint)
+                if (checkpoint && _replaying)
                 {
+                    // Otherwise the background syncer writes the trie checkpoint, after the block is visible.
                     CheckpointTrie(transaction, block);
                 }
                 transaction.Commit().ThrowOnError();
@@ -624,7 +811,7 @@ public sealed class MetisStore : IDisposable
 
             if (!_replaying && (checkpoint || _wal.Length > WalCheckpointBytes))
             {
-                SyncCheckpoint();
+                RequestBackgroundSync(block);
             }
 
             LastCommit = new MetisCommitTimings(
@@ -1172,16 +1359,16 @@ public sealed class MetisStore : IDisposable
             }
 
             _disposed = true;
+            StopBackgroundSync();
             try
             {
-                if (Volatile.Read(ref _head) is var head and >= 0 && head > _trieCheckpoint && _trie.HasRecomputed)
+                if (_syncFailure is not null)
                 {
-                    // A clean shutdown leaves the trie checkpoint at the head, so reopening rehashes nothing.
-                    _wal.MarkDirty();
-                    using LightningTransaction transaction = _environment.BeginTransaction();
-                    CheckpointTrie(transaction, (ulong)head);
-                    transaction.Commit().ThrowOnError();
+                    return; // the log says failed: nothing more is written to a file that may have lost pages
                 }
+
+                // A clean shutdown leaves the trie checkpoint at the head, so reopening rehashes nothing.
+                CheckpointTrieAtHead();
 
                 // And LMDB synced, with an empty log.
                 SyncCheckpoint();

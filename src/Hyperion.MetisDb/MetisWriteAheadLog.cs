@@ -10,7 +10,8 @@ namespace Hyperion.MetisDb;
 /// <summary>
 /// MetisDB's write-ahead log (<c>wal.log</c> beside the LMDB file): one record per published block, the block's net
 /// changes, appended (written to the OS, not fsynced) before the block becomes the head. The LMDB file itself is written without per-block
-/// fsync and synced at checkpoints, after which the log is emptied; opening replays the records after the store's head.
+/// fsync and synced at checkpoints (in the background), after which the records of the blocks the sync covered are
+/// dropped; opening replays the records after the store's head.
 /// </summary>
 /// <remarks>
 /// A record is [payload length u32][CRC-32C of the payload u32][payload]; a short or mismatching last record is an
@@ -34,11 +35,15 @@ internal sealed class MetisWriteAheadLog : IDisposable
     private const int FrameLength = 8;
     private const uint Synced = 0;
     private const uint Dirty = 1;
+    /// <summary>A sync of LMDB failed: the file may have lost written pages, so it is never opened again.</summary>
+    private const uint Failed = 2;
 
     private readonly FileStream _file;
     private readonly string _path;
     private readonly string _bootId;
     private bool _dirty;
+    /// <summary>The block and end offset of each record in the file, in order (to drop the records a sync covered).</summary>
+    private readonly List<(ulong Block, long End)> _records = [];
 
     /// <summary>This boot of the machine (Linux: the kernel's boot id); empty when unknown, which never matches a header.</summary>
     public static readonly string CurrentBootId = ReadBootId();
@@ -83,6 +88,12 @@ internal sealed class MetisWriteAheadLog : IDisposable
 
             uint state = BinaryPrimitives.ReadUInt32LittleEndian(header[12..]);
             string bootId = Encoding.ASCII.GetString(header.Slice(16, BootIdLength)).TrimEnd('\0');
+            if (state == Failed)
+            {
+                throw new InvalidDataException(
+                    $"MetisDB: a sync of the LMDB file in {directory} failed while it was written, so the file may have lost pages. {MetisEntrySeal.Remedy}");
+            }
+
             if (state == Dirty && (bootId.Length == 0 || bootId != currentBootId))
             {
                 throw new InvalidDataException(
@@ -117,7 +128,15 @@ internal sealed class MetisWriteAheadLog : IDisposable
                 file.Flush(flushToDisk: true);
             }
 
-            return new MetisWriteAheadLog(path, file, currentBootId, state == Dirty);
+            var opened = new MetisWriteAheadLog(path, file, currentBootId, state == Dirty);
+            long end = HeaderLength;
+            foreach ((ulong block, byte[] payload) in records)
+            {
+                end += FrameLength + payload.Length;
+                opened._records.Add((block, end));
+            }
+
+            return opened;
         }
         catch
         {
@@ -152,6 +171,7 @@ internal sealed class MetisWriteAheadLog : IDisposable
             _file.Position = start;
             _file.Write(frame, 0, FrameLength + payload.Length);
             _file.Flush(flushToDisk: false);
+            _records.Add((BinaryPrimitives.ReadUInt64LittleEndian(payload), start + FrameLength + payload.Length));
         }
         finally
         {
@@ -166,6 +186,7 @@ internal sealed class MetisWriteAheadLog : IDisposable
     {
         _file.SetLength(length);
         _file.Flush(flushToDisk: true);
+        _records.RemoveAll(record => record.End > length);
     }
 
     /// <summary>Empties the log after LMDB was synced: nothing in it is needed any more, and LMDB is clean.</summary>
@@ -174,6 +195,49 @@ internal sealed class MetisWriteAheadLog : IDisposable
         _file.SetLength(HeaderLength);
         WriteHeader(Synced);
         _dirty = false;
+        _records.Clear();
+    }
+
+    /// <summary>
+    /// Drops the records of blocks up to <paramref name="block"/> after a sync of LMDB that covers them; later records
+    /// (blocks published while the sync ran) are kept, and the log stays dirty: LMDB was written after the sync began.
+    /// Not fsynced: like the records, the shortened log is only read back in this boot (see the remarks).
+    /// </summary>
+    public void DropThrough(ulong block)
+    {
+        int covered = 0;
+        while (covered < _records.Count && _records[covered].Block <= block)
+        {
+            covered++;
+        }
+
+        if (covered == 0)
+        {
+            return;
+        }
+
+        long keepFrom = _records[covered - 1].End;
+        byte[] rest = new byte[_file.Length - keepFrom];
+        _file.Position = keepFrom;
+        _file.ReadExactly(rest);
+        // Killed in between, the log loses records of blocks LMDB has applied in this boot (the writer holds the
+        // store's lock, so no block is between its append and its LMDB commit): nothing a reopen needs.
+        _file.SetLength(HeaderLength);
+        _file.Position = HeaderLength;
+        _file.Write(rest);
+        _file.Flush(flushToDisk: false);
+        _records.RemoveRange(0, covered);
+        for (int i = 0; i < _records.Count; i++)
+        {
+            _records[i] = (_records[i].Block, _records[i].End - (keepFrom - HeaderLength));
+        }
+    }
+
+    /// <summary>Records (durably) that a sync of LMDB failed: <see cref="Open"/> refuses the store from now on.</summary>
+    public void MarkFailed()
+    {
+        WriteHeader(Failed);
+        _dirty = true;
     }
 
     private void WriteHeader(uint state)

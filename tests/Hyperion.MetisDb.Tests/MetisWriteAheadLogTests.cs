@@ -120,6 +120,11 @@ public class MetisWriteAheadLogTests
         for (ulong block = 0; block <= 10; block++)
         {
             store.Commit(block, model.RandomBlock(random, 30, addresses));
+            if (block == 0)
+            {
+                // Block 0's checkpoint runs in the background at the head it finds; wait for it, so it covers block 0 only.
+                Assert.True(SpinWait.SpinUntil(() => store.SyncedThrough == 0, TimeSpan.FromSeconds(60)));
+            }
         }
 
         store.Abandon();
@@ -171,10 +176,9 @@ public class MetisWriteAheadLogTests
         var addresses = new List<Hash256>();
         MetisStore store = MetisStore.Open(directory.Path, new MetisStoreOptions { BootId = "boot-a" });
         ulong last = MetisStore.TrieCheckpointInterval + 2; // a checkpoint empties the log at block 64; two blocks follow it
-        for (ulong block = 0; block <= last; block++)
-        {
-            store.Commit(block, model.RandomBlock(random, 10, addresses));
-        }
+        CommitToFirstCheckpoint(store, model, random, addresses);
+        Assert.True(SpinWait.SpinUntil(() => store.SyncedThrough == (long)MetisStore.TrieCheckpointInterval, TimeSpan.FromSeconds(60)));
+        CommitBlocks(store, model, random, addresses, MetisStore.TrieCheckpointInterval + 1, last);
 
         store.Abandon();
         Assert.True(new FileInfo(Path.Combine(directory.Path, "wal.log")).Length > 64, "the blocks after the checkpoint are in the log");
@@ -184,5 +188,145 @@ public class MetisWriteAheadLogTests
         using MetisStore sameBoot = MetisStore.Open(directory.Path, new MetisStoreOptions { BootId = "boot-a" });
         Assert.Equal(last, sameBoot.Head);
         Assert.Equal(model.StateRoot(), sameBoot.GetStateRoot(last));
+    }
+
+    /// <summary>Commits blocks 0..<paramref name="last"/> of random changes (the model follows them).</summary>
+    private static void CommitBlocks(MetisStore store, MetisTestModel model, Random random, List<Hash256> addresses, ulong first, ulong last)
+    {
+        for (ulong block = first; block <= last; block++)
+        {
+            store.Commit(block, model.RandomBlock(random, 10, addresses));
+        }
+    }
+
+    /// <summary>
+    /// Commits blocks 0 to the first checkpoint block after it; block 0's background checkpoint is awaited first, so
+    /// the next one is due exactly at <see cref="MetisStore.TrieCheckpointInterval"/>.
+    /// </summary>
+    private static void CommitToFirstCheckpoint(MetisStore store, MetisTestModel model, Random random, List<Hash256> addresses)
+    {
+        CommitBlocks(store, model, random, addresses, 0, 0);
+        Assert.True(SpinWait.SpinUntil(() => store.SyncedThrough == 0, TimeSpan.FromSeconds(60)), "block 0's checkpoint finished");
+        CommitBlocks(store, model, random, addresses, 1, MetisStore.TrieCheckpointInterval);
+    }
+
+    /// <summary>
+    /// Opens a store (boot "boot-a") whose background sync of the first checkpoint block waits for
+    /// <paramref name="gate"/>, commits blocks 0 to that checkpoint, and returns once that sync has started.
+    /// </summary>
+    private static MetisStore CommitToCheckpointWithItsSyncHeld(string directory, MetisTestModel model, Random random, List<Hash256> addresses, ManualResetEventSlim gate)
+    {
+        ulong checkpoint = MetisStore.TrieCheckpointInterval;
+        using var reached = new ManualResetEventSlim();
+        MetisStore store = MetisStore.Open(directory, new MetisStoreOptions { BootId = "boot-a" });
+        store.BeforeBackgroundSync = block =>
+        {
+            if (block == checkpoint)
+            {
+                reached.Set();
+                gate.Wait();
+            }
+        };
+        CommitToFirstCheckpoint(store, model, random, addresses);
+        Assert.True(reached.Wait(TimeSpan.FromSeconds(60)), "the checkpoint's sync started");
+        return store;
+    }
+
+    /// <summary>
+    /// The every-64-blocks LMDB sync runs beside the commits (issue 14): blocks after the checkpoint commit while the
+    /// sync is held, and a crash before it finishes reopens (same boot) at the last block with the same root, while
+    /// another boot refuses the store (it was written without a sync).
+    /// </summary>
+    [Fact]
+    public async Task Blocks_commit_while_the_checkpoint_sync_is_held_and_a_crash_before_it_finishes_recovers_the_same_root()
+    {
+        using var directory = new TempDirectory();
+        var model = new MetisTestModel();
+        var random = new Random(31);
+        var addresses = new List<Hash256>();
+        ulong checkpoint = MetisStore.TrieCheckpointInterval;
+        using var gate = new ManualResetEventSlim();
+        // Disposing it after Abandon does nothing.
+        using MetisStore store = CommitToCheckpointWithItsSyncHeld(directory.Path, model, random, addresses, gate);
+        Task later = Task.Run(() => CommitBlocks(store, model, random, addresses, checkpoint + 1, checkpoint + 6));
+        await later.WaitAsync(TimeSpan.FromSeconds(60)); // blocks after the checkpoint commit while its sync is held
+        Assert.True(store.SyncedThrough < (long)checkpoint, "the held sync has not finished");
+
+        // Killed while the sync waits: it never runs.
+        Task abandoned = Task.Run(store.Abandon);
+        gate.Set();
+        await abandoned.WaitAsync(TimeSpan.FromSeconds(60));
+
+        InvalidDataException refused = Assert.Throws<InvalidDataException>(() => MetisStore.Open(directory.Path, new MetisStoreOptions { BootId = "boot-b" }));
+        Assert.Contains("without a sync", refused.Message);
+        using MetisStore reopened = MetisStore.Open(directory.Path, new MetisStoreOptions { BootId = "boot-a" });
+        Assert.Equal(checkpoint + 6, reopened.Head);
+        Assert.Equal(model.StateRoot(), reopened.GetStateRoot(checkpoint + 6));
+        Assert.True(reopened.Verify().Ok);
+    }
+
+    /// <summary>
+    /// A finished background sync drops the log records of the blocks it covered, keeps those published while it ran,
+    /// and leaves the log dirty (LMDB was written after the sync began), so another boot still refuses the store.
+    /// </summary>
+    [Fact]
+    public void A_finished_background_sync_drops_only_the_records_it_covered_and_leaves_the_log_dirty()
+    {
+        using var directory = new TempDirectory();
+        var model = new MetisTestModel();
+        var random = new Random(37);
+        var addresses = new List<Hash256>();
+        ulong checkpoint = MetisStore.TrieCheckpointInterval;
+        using var gate = new ManualResetEventSlim();
+        using MetisStore store = CommitToCheckpointWithItsSyncHeld(directory.Path, model, random, addresses, gate);
+        CommitBlocks(store, model, random, addresses, checkpoint + 1, checkpoint + 2);
+        gate.Set();
+        Assert.True(SpinWait.SpinUntil(() => store.SyncedThrough == (long)checkpoint, TimeSpan.FromSeconds(60)), "the sync finished");
+        store.Abandon();
+
+        using (MetisWriteAheadLog log = MetisWriteAheadLog.Open(directory.Path, "boot-a", out List<(ulong Block, byte[] Payload)> records))
+        {
+            Assert.Equal([checkpoint + 1, checkpoint + 2], records.Select(record => record.Block));
+        }
+
+        Assert.Throws<InvalidDataException>(() => MetisStore.Open(directory.Path, new MetisStoreOptions { BootId = "boot-b" }));
+        using MetisStore reopened = MetisStore.Open(directory.Path, new MetisStoreOptions { BootId = "boot-a" });
+        Assert.Equal(checkpoint + 2, reopened.Head);
+        Assert.Equal(model.StateRoot(), reopened.GetStateRoot(checkpoint + 2));
+        Assert.True(reopened.Verify().Ok);
+    }
+
+    /// <summary>
+    /// A failed background sync is not lost: the store takes no more blocks (with the sync's error), closing it does not
+    /// mark it clean, and reopening refuses it in any boot, so the chain rebuilds the state from its block log.
+    /// </summary>
+    [Fact]
+    public void A_failed_background_sync_stops_the_store_and_reopening_refuses_it()
+    {
+        using var directory = new TempDirectory();
+        var model = new MetisTestModel();
+        var random = new Random(41);
+        var addresses = new List<Hash256>();
+        ulong checkpoint = MetisStore.TrieCheckpointInterval;
+        using MetisStore store = MetisStore.Open(directory.Path, new MetisStoreOptions { BootId = "boot-a" });
+        store.BeforeBackgroundSync = block =>
+        {
+            if (block == checkpoint)
+            {
+                throw new IOException("simulated fsync failure: Input/output error");
+            }
+        };
+        CommitToFirstCheckpoint(store, model, random, addresses);
+        Assert.True(SpinWait.SpinUntil(() => store.SyncFailure is not null, TimeSpan.FromSeconds(60)), "the failure is recorded");
+        IOException stopped = Assert.Throws<IOException>(() => store.Commit(checkpoint + 1, model.RandomBlock(random, 10, addresses)));
+        Assert.Contains($"background checkpoint of the LMDB file in {directory.Path} through block {checkpoint} failed", stopped.Message);
+        Assert.Contains("Input/output error", stopped.Message);
+        Assert.Equal(checkpoint, store.Head);
+        Assert.Throws<IOException>(store.Checkpoint);
+        store.Dispose();
+
+        InvalidDataException refused = Assert.Throws<InvalidDataException>(() => MetisStore.Open(directory.Path, new MetisStoreOptions { BootId = "boot-a" }));
+        Assert.Contains("sync of the LMDB file", refused.Message);
+        Assert.Contains("rebuild the state from the block log", refused.Message);
     }
 }
