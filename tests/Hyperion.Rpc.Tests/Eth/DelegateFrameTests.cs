@@ -71,6 +71,7 @@ public sealed class DelegateFrameTests : IDisposable
         Assert.Equal("delegatecall", nested.GetProperty("callType").GetString());
         Assert.Equal(Wallet.ToString(), nested.GetProperty("from").GetString());
         Assert.Equal(Library.ToString(), nested.GetProperty("to").GetString());
+        Assert.Equal("0x7", nested.GetProperty("value").GetString()); // as OpenEthereum and reth: the value the frame inherits
         JsonElement callCode = traces[3].GetProperty("action");
         Assert.Equal("callcode", callCode.GetProperty("callType").GetString());
         Assert.Equal(Library.ToString(), callCode.GetProperty("to").GetString());
