@@ -356,10 +356,7 @@ public sealed class MetisStore : IDisposable
                 {
                     try
                     {
-                        _wal.MarkDirty();
-                        using LightningTransaction transaction = _environment.BeginTransaction();
-                        CheckpointTrie(transaction, (ulong)block);
-                        transaction.Commit().ThrowOnError();
+                        CommitTrieCheckpoint((ulong)block);
                     }
                     catch (Exception exception)
                     {
@@ -471,11 +468,17 @@ public sealed class MetisStore : IDisposable
     {
         if (_staged is null && Volatile.Read(ref _head) is var head and >= 0 && head > _trieCheckpoint && _trie.HasRecomputed)
         {
-            _wal.MarkDirty();
-            using LightningTransaction transaction = _environment.BeginTransaction();
-            CheckpointTrie(transaction, (ulong)head);
-            transaction.Commit().ThrowOnError();
+            CommitTrieCheckpoint((ulong)head);
         }
+    }
+
+    /// <summary>The trie checkpoint of <paramref name="block"/> in its own LMDB transaction (the log marked dirty first: LMDB changes).</summary>
+    private void CommitTrieCheckpoint(ulong block)
+    {
+        _wal.MarkDirty();
+        using LightningTransaction transaction = _environment.BeginTransaction();
+        CheckpointTrie(transaction, block);
+        transaction.Commit().ThrowOnError();
     }
 
     /// <summary>Blocks the last <see cref="Open"/> re-applied from the write-ahead log (published, not yet synced in LMDB).</summary>
