@@ -20,7 +20,7 @@ public sealed record ChainOptions
     /// <summary>Directory for the durable chain (block log, and the state in MetisDB under <c>state/</c>); null keeps everything in memory.</summary>
     public string? DataDirectory { get; init; }
 
-    /// <summary>Receives what the operator should know about: a state store rebuilt at start, transactions the pool dropped.</summary>
+    /// <summary>Receives what the operator should know about: a state store rebuilt at start, transactions the pool dropped, a block the sequencer could not make durable.</summary>
     public Action<string>? Warning { get; init; }
 
     /// <summary>The chain's precompiles (default: Ethereum's at each fork); the dev chain adds the inference precompile.</summary>
@@ -83,7 +83,7 @@ public sealed class LocalChain : IDisposable
             pool.TransactionDropped += dropped => options.Warning?.Invoke(
                 $"txpool: dropped transaction {dropped.Hash} (sender {dropped.Sender}, nonce {dropped.Nonce}), {dropped.Reason}");
             var clock = new DevClock();
-            producer = options.ProducerFactory?.Invoke(chain, pool, clock) ?? new Sequencer(chain, pool, clock, options.Sequencer);
+            producer = options.ProducerFactory?.Invoke(chain, pool, clock) ?? new Sequencer(chain, pool, clock, options.Sequencer, options.Warning);
             var local = new LocalChain(chain, pool, producer, new DevControls(chain, producer, pool, clock, stateStore), recovery);
             producer.Start();
             return local;

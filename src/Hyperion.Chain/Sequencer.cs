@@ -212,6 +212,7 @@ public sealed class Sequencer : IBlockProducer
     private MiningMode _mode;
     private readonly PreconfirmationFeed _feed;
     private readonly BlockCommitPipeline _commits;
+    private readonly Action<string>? _warning;
     private OpenedOn? _openedOn; // what the feed's open block was opened on (under the write lock)
     private int _includeRequests; // senders that asked for a round since the includer last looked
     private int _including; // 1 while a sender's thread is the includer
@@ -219,7 +220,8 @@ public sealed class Sequencer : IBlockProducer
     /// <summary>What the open block was opened on: a block opened on another head, edits, clock or settings is stale.</summary>
     private sealed record OpenedOn(OpenBlock Block, Hash256 Parent, EditedState Edits, long ClockVersion, long SettingsVersion);
 
-    public Sequencer(ChainProvider chain, ITransactionPool pool, IBlockClock clock, SequencerOptions options)
+    /// <param name="warning">Receives what the operator should know about: a block the sequencer's own thread could not build or make durable.</param>
+    public Sequencer(ChainProvider chain, ITransactionPool pool, IBlockClock clock, SequencerOptions options, Action<string>? warning = null)
     {
         ArgumentNullException.ThrowIfNull(chain);
         ArgumentNullException.ThrowIfNull(pool);
@@ -229,6 +231,7 @@ public sealed class Sequencer : IBlockProducer
         _pool = pool;
         _clock = clock;
         _options = options;
+        _warning = warning;
         _mode = options.BlockTime is TimeSpan interval ? MiningMode.Every(interval) : MiningMode.OnDemand;
         _settings = new BlockSettings(options.Coinbase);
         _feed = new PreconfirmationFeed(chain.Store);
@@ -326,6 +329,7 @@ public sealed class Sequencer : IBlockProducer
         CancellationToken stop = _stop.Token;
         WaitHandle[] stopOrModeChange = [stop.WaitHandle, _modeChanged];
         WaitHandle[] stopModeChangeOrWake = [stop.WaitHandle, _modeChanged, _wake.AvailableWaitHandle];
+        TimeSpan retryDelay = FirstRetryDelay;
         while (!stop.IsCancellationRequested)
         {
             try
@@ -334,6 +338,7 @@ public sealed class Sequencer : IBlockProducer
                 if (mode.Interval is TimeSpan interval)
                 {
                     ProduceAtInterval(interval, Preconfirming(mode) ? stopModeChangeOrWake : stopOrModeChange);
+                    retryDelay = FirstRetryDelay;
                     continue;
                 }
 
@@ -359,13 +364,32 @@ public sealed class Sequencer : IBlockProducer
                 {
                     ProduceWhilePending(stop);
                 }
+
+                retryDelay = FirstRetryDelay;
             }
             catch (OperationCanceledException)
             {
                 return;
             }
+            catch (Exception e)
+            {
+                // A block this thread could not build or make durable (a full disk, a failed store) was aborted: the
+                // chain stays at its parent and the transactions stay pending. Reported and retried after a pause
+                // (doubling up to half a minute while it keeps failing) rather than ending the process.
+                _warning?.Invoke($"sequencer: {e.Message}; trying again in {retryDelay.TotalSeconds:0} s");
+                if (stop.WaitHandle.WaitOne(retryDelay))
+                {
+                    return;
+                }
+
+                retryDelay = TimeSpan.FromTicks(Math.Min(retryDelay.Ticks * 2, MaxRetryDelay.Ticks));
+                _wake.Release();
+            }
         }
     }
+
+    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// A sender's transaction was submitted: it is mined (automine) or preconfirmed (interval) on the sender's thread.

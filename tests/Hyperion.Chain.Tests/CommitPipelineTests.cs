@@ -144,6 +144,36 @@ public sealed class CommitPipelineTests : IDisposable
         Assert.Equal(2UL, Nonce(reopened.Chain.LatestState));
     }
 
+    [Fact]
+    public void A_commit_that_fails_on_the_sequencers_own_thread_is_reported_and_retried_and_the_process_goes_on()
+    {
+        var warnings = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var options = new ChainOptions { DataDirectory = _directory, Warning = warnings.Enqueue };
+        Transaction first = TestChain.Transfer(0, Bob, 1, nonce: 0);
+        using var state = new GatedStateStore(ChainRecovery.DefaultStateStore(_directory));
+        using LocalChain chain = LocalChain.Start(TestChain.Genesis(), options with { StateStore = state });
+        state.Gated = 1;
+        state.FailAtOnce = true;
+        state.Failure = new IOException("No space left on device (simulated)");
+
+        // No sender waits for it: the sequencer's thread builds block 1, whose publish fails (an unhandled exception
+        // there would end the test host).
+        Assert.Null(chain.Pool.Add(first));
+        Assert.True(SpinWait.SpinUntil(() => warnings.Any(w => w.Contains("No space left on device")), TimeSpan.FromSeconds(30)));
+        string warning = warnings.First(w => w.Contains("No space left on device"));
+        Assert.StartsWith("sequencer: block 1 ", warning);
+        Assert.Contains("trying again in 1 s", warning);
+        Assert.Equal(0UL, chain.Chain.Store.Head.Number);
+        Assert.True(chain.Pool.TryGet(first.Hash, out _));
+
+        // The disk recovers: the retry, unprompted, mines the transaction that stayed pending.
+        state.Gated = null;
+        state.Failure = null;
+        StoredBlock mined = TestChain.WaitForInclusion(chain, first.Hash);
+        Assert.Equal(1UL, mined.Number);
+        Assert.Equal(1UL, Nonce(chain.Chain.LatestState));
+    }
+
     private static ulong Nonce(IStateReader state) => state.TryGetAccount(Alice, out Account account) ? account.Nonce : 0;
 
     /// <summary>
@@ -154,6 +184,7 @@ public sealed class CommitPipelineTests : IDisposable
     {
         public ulong? Gated;
         public Exception? Failure;
+        public volatile bool FailAtOnce; // fail without waiting for the next block's execution to read
         public Action<ulong>? OnStage;
         public int ReadsDuringCommit;
         public volatile bool Committing;
@@ -217,6 +248,11 @@ public sealed class CommitPipelineTests : IDisposable
                     {
                         if (gate.Failure is { } failure)
                         {
+                            if (gate.FailAtOnce)
+                            {
+                                throw failure;
+                            }
+
                             SpinWait.SpinUntil(() => Volatile.Read(ref gate.ReadsDuringCommit) > 0, TimeSpan.FromSeconds(30));
                             Thread.Sleep(20); // the next block's execution goes on reading
                             throw failure;
