@@ -50,7 +50,8 @@ internal static class ExecBenchmark
         var rounds = new Option<int>("--rounds") { Description = "Rounds; each runs every executor once per workload.", DefaultValueFactory = _ => 15 };
         var threads = new Option<int>("--threads") { Description = "Threads of the parallel executor compared with one.", DefaultValueFactory = _ => 2 };
         var workload = new Option<string?>("--workload") { Description = "Only the workloads with a word of their name starting with this (erc20, raw, swap, dependent); all by default." };
-        var command = new Command("exec", "Benchmark block execution: sequential vs Block-STM at 1 and N threads.") { txs, rounds, threads, workload };
+        var executor = new Option<string?>("--executor") { Description = "Only this executor, for profiling one at a time: sequential, parallel1 or parallelN (N = --threads); all three by default." };
+        var command = new Command("exec", "Benchmark block execution: sequential vs Block-STM at 1 and N threads.") { txs, rounds, threads, workload, executor };
         command.SetAction(parse =>
         {
             int count = parse.GetValue(txs);
@@ -69,7 +70,14 @@ internal static class ExecBenchmark
                 return 1;
             }
 
-            Run(count, roundCount, threadCount, only, Console.Out);
+            string? onlyExecutor = parse.GetValue(executor);
+            if (onlyExecutor is not null && !ExecutorNames.Contains(onlyExecutor))
+            {
+                Console.Error.WriteLine($"hyperion bench exec: --executor must be one of {string.Join(", ", ExecutorNames)}");
+                return 1;
+            }
+
+            Run(count, roundCount, threadCount, only, onlyExecutor, Console.Out);
             return 0;
         });
         return command;
@@ -77,11 +85,13 @@ internal static class ExecBenchmark
 
     private static readonly string[] WorkloadNames = ["erc20 independent", "raw transfers", "swap mix", "dependent chain"];
 
+    private static readonly string[] ExecutorNames = ["sequential", "parallel1", "parallelN"];
+
     /// <summary>Whether a word of <paramref name="name"/> starts with <paramref name="only"/> ("dependent" is not "erc20 independent").</summary>
     private static bool Matches(string name, string only) =>
         name.Split(' ').Any(word => word.StartsWith(only, StringComparison.OrdinalIgnoreCase));
 
-    private static void Run(int count, int rounds, int threads, string? only, TextWriter output)
+    private static void Run(int count, int rounds, int threads, string? only, string? onlyExecutor, TextWriter output)
     {
         (string Name, IBlockExecutor Executor)[] executors =
         [
@@ -136,6 +146,11 @@ internal static class ExecBenchmark
             {
                 for (int e = 0; e < executors.Length; e++)
                 {
+                    if (onlyExecutor is not null && ExecutorNames[e] != onlyExecutor)
+                    {
+                        continue;
+                    }
+
                     long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
                     TimeSpan cpuBefore = Environment.CpuUsage.TotalTime;
                     int[] collectionsBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
@@ -153,8 +168,16 @@ internal static class ExecBenchmark
                 }
             }
 
-            double[] medians = [.. times.Select(Median)];
             long[] allocatedKb = [.. allocated.Select(bytes => bytes / rounds / 1024)];
+            if (onlyExecutor is not null)
+            {
+                int e = Array.IndexOf(ExecutorNames, onlyExecutor);
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{name,-18} {executors[e].Name} {Median(times[e]),8:0.0} ms, CPU ms/block (mean; median) {cpu[e].Average():0.0}; {Median(cpu[e]):0.0}, allocated KB/block {allocatedKb[e]}, GCs per 100 blocks (gen0/1/2) {Per100(collections[e][0], rounds)}/{Per100(collections[e][1], rounds)}/{Per100(collections[e][2], rounds)}"));
+                continue;
+            }
+
+            double[] medians = [.. times.Select(Median)];
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{name,-18} sequential {medians[0],8:0.0} ms  parallel×1 {medians[1],8:0.0} ms  parallel×{threads} {medians[2],8:0.0} ms  speedup ×{threads} vs sequential {medians[0] / medians[2]:0.00}, vs parallel×1 {medians[1] / medians[2]:0.00}"));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -142,7 +142,10 @@ internal sealed class BlockAssembly
     }
 
     /// <summary>The root of the trie of <paramref name="transactions"/>' envelopes: a block's transactions' root.</summary>
-    public static Hash256 TransactionsRoot(IEnumerable<Transaction> transactions) => TrieRoot.OfList([.. transactions.Select(tx => tx.Envelope.ToArray())]);
+    public static Hash256 TransactionsRoot(IEnumerable<Transaction> transactions) => TransactionsTrie(transactions).Root;
+
+    /// <summary>The trie of <paramref name="transactions"/>' envelopes, not yet hashed (see <see cref="ListTrie.HashLeaves"/>).</summary>
+    public static ListTrie TransactionsTrie(IEnumerable<Transaction> transactions) => new([.. transactions.Select(tx => tx.Envelope.ToArray())]);
 
     /// <summary>The receipts' root, for <see cref="Complete"/>.</summary>
     public void CompleteReceiptsRoot() => _receiptsRoot ??= ReceiptsTrie().Root;

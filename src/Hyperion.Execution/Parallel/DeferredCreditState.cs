@@ -27,6 +27,11 @@ internal sealed class DeferredCreditState(WorldState inner) : IWorldState
     private readonly List<(int Inner, int Credits)> _snapshots = [];
     private bool _finished;
 
+    // The account last found in _readAt: a transaction's storage accesses come in runs on one account (a token
+    // transfer's SLOADs and SSTOREs), and the dictionary lookup on each was most of this layer's cost.
+    private Address _lastRead;
+    private bool _hasLastRead;
+
     public bool Exists(in Address address) => Use(address).Exists(address);
 
     public bool IsDead(in Address address) => Use(address).IsDead(address);
@@ -43,7 +48,7 @@ internal sealed class DeferredCreditState(WorldState inner) : IWorldState
 
     public void AddBalance(in Address address, in UInt256 amount)
     {
-        if (_finished || _readAt.ContainsKey(address))
+        if (_finished || (_hasLastRead && _lastRead == address) || _readAt.ContainsKey(address))
         {
             Use(address).AddBalance(address, amount);
             return;
@@ -126,6 +131,8 @@ internal sealed class DeferredCreditState(WorldState inner) : IWorldState
         {
             _readAt.Remove(address);
         }
+
+        _hasLastRead = false;
     }
 
     public void FinishTransaction(bool deleteTouchedEmpty)
@@ -151,6 +158,7 @@ internal sealed class DeferredCreditState(WorldState inner) : IWorldState
         _readAt.Clear();
         _snapshots.Clear();
         _finished = false;
+        _hasLastRead = false;
     }
 
     /// <summary>The credits to accounts the transaction never read, summed per account, in first-credit order (valid until <see cref="Reset"/>).</summary>
@@ -186,6 +194,11 @@ internal sealed class DeferredCreditState(WorldState inner) : IWorldState
     private WorldState Use(in Address address)
     {
         WorldState state = Open();
+        if (_hasLastRead && _lastRead == address)
+        {
+            return state;
+        }
+
         if (!_readAt.ContainsKey(address))
         {
             _readAt.Add(address, state.TakeSnapshot());
@@ -198,6 +211,8 @@ internal sealed class DeferredCreditState(WorldState inner) : IWorldState
             }
         }
 
+        _lastRead = address;
+        _hasLastRead = true;
         return state;
     }
 }

@@ -38,7 +38,11 @@ internal readonly record struct VersionedWrite(Location Location, bool IsCredit,
     public static VersionedWrite Wipe(in Address address) => new(new Location(LocationKind.StorageWipe, address, default), false, default, default);
 }
 
-/// <summary>A read of a transaction, with the value it saw, checked again by validation.</summary>
+/// <summary>
+/// A read of a transaction, with the value it saw, checked again by validation. <see cref="Flag"/> is the answer of a
+/// <see cref="ReadKind.HasStorage"/> read, and for an account or a slot whether the value was the parent's (no position
+/// below had written it).
+/// </summary>
 internal readonly record struct VersionedRead(ReadKind Kind, Address Address, UInt256 Key, AccountValue Account, UInt256 Word, bool Flag);
 
 internal enum ReadKind : byte
@@ -130,8 +134,12 @@ internal sealed class MultiVersionMemory
 
     /// <summary>The account at <paramref name="address"/> as position <paramref name="position"/> sees it.</summary>
     /// <exception cref="ReadDependencyException">An earlier write is an ESTIMATE.</exception>
-    public AccountValue ReadAccount(in Address address, int position)
+    public AccountValue ReadAccount(in Address address, int position) => ReadAccount(address, position, out _);
+
+    /// <summary>As <see cref="ReadAccount(in Address, int)"/>; <paramref name="fromParent"/> when no position below wrote or credited it.</summary>
+    public AccountValue ReadAccount(in Address address, int position, out bool fromParent)
     {
+        fromParent = true;
         if (!_versions.TryGetValue(new Location(LocationKind.Account, address, default), out Versions? versions))
         {
             return ParentAccount(address);
@@ -158,6 +166,7 @@ internal sealed class MultiVersionMemory
                 }
             }
 
+            fromParent = top < 0;
             AccountValue value = start >= 0 ? versions.At(start).Account : ParentAccount(address);
             for (int i = start + 1; i <= top; i++)
             {
@@ -170,11 +179,15 @@ internal sealed class MultiVersionMemory
 
     /// <summary>The slot's value as position <paramref name="position"/> sees it (zero after a wipe of the account's storage).</summary>
     /// <exception cref="ReadDependencyException">The latest write (or wipe) below the position is an ESTIMATE.</exception>
-    public UInt256 ReadSlot(in Address address, in UInt256 key, int position)
+    public UInt256 ReadSlot(in Address address, in UInt256 key, int position) => ReadSlot(address, key, position, out _);
+
+    /// <summary>As <see cref="ReadSlot(in Address, in UInt256, int)"/>; <paramref name="fromParent"/> when no position below wrote it or wiped the storage.</summary>
+    public UInt256 ReadSlot(in Address address, in UInt256 key, int position, out bool fromParent)
     {
         (int slotPosition, Entry slot) = Latest(new Location(LocationKind.Slot, address, key), position);
         (int wipePosition, Entry wipe) = _anyWipe ? Latest(new Location(LocationKind.StorageWipe, address, default), position) : (-1, default);
-        if (slotPosition < 0 && wipePosition < 0)
+        fromParent = slotPosition < 0 && wipePosition < 0;
+        if (fromParent)
         {
             return ParentSlot(address, key);
         }
@@ -231,10 +244,15 @@ internal sealed class MultiVersionMemory
         {
             foreach (ref readonly VersionedRead read in reads)
             {
+                // A read of the parent's value (the flag) is still valid while no position below writes the location:
+                // the parent does not change, so it need not be read again (a per-thread cache lookup per read).
                 bool same = read.Kind switch
                 {
-                    ReadKind.Account => ReadAccount(read.Address, position) == read.Account,
-                    ReadKind.Slot => ReadSlot(read.Address, read.Key, position) == read.Word,
+                    ReadKind.Account => (read.Flag && !WrittenBelow(new Location(LocationKind.Account, read.Address, default), position))
+                        || ReadAccount(read.Address, position) == read.Account,
+                    ReadKind.Slot => (read.Flag && !WrittenBelow(new Location(LocationKind.Slot, read.Address, read.Key), position)
+                            && !(_anyWipe && WrittenBelow(new Location(LocationKind.StorageWipe, read.Address, default), position)))
+                        || ReadSlot(read.Address, read.Key, position) == read.Word,
                     _ => HasStorage(read.Address, position) == read.Flag,
                 };
                 if (!same)
@@ -505,6 +523,20 @@ internal sealed class MultiVersionMemory
         }
 
         return AccountValue.Missing;
+    }
+
+    /// <summary>Whether some position below <paramref name="position"/> wrote <paramref name="location"/> (an ESTIMATE counts).</summary>
+    private bool WrittenBelow(in Location location, int position)
+    {
+        if (!_versions.TryGetValue(location, out Versions? versions))
+        {
+            return false;
+        }
+
+        using (versions.Enter())
+        {
+            return versions.LastBelow(position) >= 0;
+        }
     }
 
     private (int Position, Entry Entry) Latest(in Location location, int position) =>

@@ -275,14 +275,16 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
 
             // With two or more threads, what the block's end needs of the workers' records alone is prepared on another
             // thread while this one assembles the receipts and runs the tail: the changed addresses sorted (the
-            // records are final once the workers are done) and the root of all transactions. Whichever thread comes to
-            // it first prepares it: this one, when the pool thread has not started by the time the tail is done.
-            // (Hashing the transactions' root on a helper worker before it took tasks made a dependency chain slower:
-            // the helper found the conflicts later, so less of the block went to the sequential executor.)
-            (ChangedAccounts Changed, Hash256 TransactionsRoot) Prepare() =>
-                (Memory.ChangedAccounts(count + 1), BlockAssembly.TransactionsRoot(_transactions.Select(t => t.Transaction)));
+            // records are final once the workers are done) and the trie of all transactions, built but not hashed (its
+            // leaves are hashed in chunks by every thread in the block's end, with the receipts' leaves). Whichever
+            // thread comes to it first prepares it: this one, when the pool thread has not started by the time the
+            // tail is done. (Hashing the transactions' root on one thread here left the caller waiting for it, a
+            // millisecond of a 10 ms block; hashing it on a helper worker before it took tasks made a dependency chain
+            // slower: the helper found the conflicts later, so less of the block went to the sequential executor.)
+            (ChangedAccounts Changed, ListTrie Transactions) Prepare() =>
+                (Memory.ChangedAccounts(count + 1), BlockAssembly.TransactionsTrie(_transactions.Select(t => t.Transaction)));
             int preparing = 0;
-            Task<(ChangedAccounts Changed, Hash256 TransactionsRoot)>? prepared = _executor._threads == 1 ? null : Task.Factory.StartNew(
+            Task<(ChangedAccounts Changed, ListTrie Transactions)>? prepared = _executor._threads == 1 ? null : Task.Factory.StartNew(
                 () => Interlocked.Exchange(ref preparing, 1) == 0 ? Prepare() : default,
                 CancellationToken.None,
                 TaskCreationOptions.DenyChildAttach,
@@ -342,8 +344,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                 return assembly.Complete(net);
             }
 
-            (ChangedAccounts changed, Hash256 transactionsRoot) = Interlocked.Exchange(ref preparing, 1) == 0 ? Prepare() : prepared.GetAwaiter().GetResult();
-            assembly.CompleteTransactionsRoot(transactionsRoot, count);
+            (ChangedAccounts changed, ListTrie transactions) = Interlocked.Exchange(ref preparing, 1) == 0 ? Prepare() : prepared.GetAwaiter().GetResult();
             if (end == count + 1)
             {
                 changed.Include(tailRecord);
@@ -354,7 +355,8 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                 changed = Memory.ChangedAccounts(end + 1);
             }
 
-            StateChangeSet netChanges = CompleteInParallel(assembly, changed, end + 1);
+            // The trie of all transactions is the block's only when every one was executed (none skipped).
+            StateChangeSet netChanges = CompleteInParallel(assembly, changed, end + 1, assembly.Executed.Count == count ? transactions : null);
             ReturnBuffers();
             return assembly.Complete(netChanges);
         }
@@ -378,19 +380,19 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         }
 
         /// <summary>
-        /// The block's serial end on every thread: the receipts' root and the net changes of <paramref name="changed"/>
-        /// at <paramref name="end"/> range by range, each a pure function of what is recorded (so the result does not
-        /// depend on which thread takes what); the threads take the next item until none is left. Together they were
-        /// a third of a one-worker block.
+        /// The block's serial end on every thread: the receipts' root, the transactions' root (when
+        /// <paramref name="transactions"/>, the trie of all of them, is the block's) and the net changes of
+        /// <paramref name="changed"/> at <paramref name="end"/> range by range, each a pure function of what is recorded
+        /// (so the result does not depend on which thread takes what); the threads take the next item until none is
+        /// left. Together they were a third of a one-worker block.
         /// </summary>
-        private StateChangeSet CompleteInParallel(BlockAssembly assembly, ChangedAccounts changed, int end)
+        private StateChangeSet CompleteInParallel(BlockAssembly assembly, ChangedAccounts changed, int end, ListTrie? transactions)
         {
             int ranges = Math.Min(NetChangeRanges, Math.Max(1, changed.Count / MinimumAccountsPerRange));
             var parts = new NetChangePart[ranges];
             int nextRange = -1;
-            int nextLeaves = -1;
-            ListTrie? receipts = null;
-            int leafChunks = 0;
+            var transactionLeaves = new LeafChunks(transactions);
+            LeafChunks? receiptLeaves = null;
             void TakeRanges()
             {
                 int range;
@@ -402,19 +404,10 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                 }
             }
 
-            void TakeLeaves(ListTrie trie)
-            {
-                int chunk;
-                while ((chunk = Interlocked.Increment(ref nextLeaves)) < leafChunks)
-                {
-                    trie.HashLeaves(chunk * ReceiptLeavesPerChunk, Math.Min(trie.LeafCount, (chunk + 1) * ReceiptLeavesPerChunk));
-                }
-            }
-
             // The helpers start first (a pool thread takes a while to wake) with the net changes' ranges, while this
-            // thread encodes the receipts into their trie; then this thread hashes the trie's leaves in chunks, which
-            // a helper done with the ranges shares, and the ranges left. The root above the leaves is hashed last here.
-            // A helper not started when the items are all taken is not waited for.
+            // thread encodes the receipts into their trie; then every thread hashes the two tries' leaves in chunks
+            // (the transactions' first: they are ready from the start) and takes the ranges left. The roots above the
+            // leaves are hashed last here. A helper not started when the items are all taken is not waited for.
             var gate = new LateHelpers();
             ExceptionDispatchInfo? failure = null;
             for (int i = 0; i < Math.Min(_executor._threads, ranges + 1) - 1; i++)
@@ -430,10 +423,8 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                         try
                         {
                             TakeRanges();
-                            if (Volatile.Read(ref receipts) is { } trie)
-                            {
-                                TakeLeaves(trie);
-                            }
+                            transactionLeaves.Take();
+                            Volatile.Read(ref receiptLeaves)?.Take();
                         }
                         catch (Exception e)
                         {
@@ -449,20 +440,43 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                     TaskScheduler.Default);
             }
 
-            ListTrie built = assembly.ReceiptsTrie();
-            leafChunks = (built.LeafCount + ReceiptLeavesPerChunk - 1) / ReceiptLeavesPerChunk;
-            Volatile.Write(ref receipts, built);
-            TakeLeaves(built);
+            ListTrie receipts = assembly.ReceiptsTrie();
+            var receiptChunks = new LeafChunks(receipts);
+            Volatile.Write(ref receiptLeaves, receiptChunks);
+            receiptChunks.Take();
+            transactionLeaves.Take();
             TakeRanges();
             gate.CloseAndWait();
             failure?.Throw();
 
-            assembly.CompleteReceiptsRoot(built);
+            if (transactions is not null)
+            {
+                assembly.CompleteTransactionsRoot(transactions.Root, _transactions.Count);
+            }
+
+            assembly.CompleteReceiptsRoot(receipts);
             return MultiVersionMemory.Combine(changed, parts);
         }
 
-        /// <summary>Receipts whose leaves one thread hashes at a time in the block's end (~0.1 ms of Keccak).</summary>
-        private const int ReceiptLeavesPerChunk = 64;
+        /// <summary>A list trie's leaves, hashed in chunks by whichever threads take them (a trie of none: nothing to take).</summary>
+        private sealed class LeafChunks(ListTrie? trie)
+        {
+            private readonly int _chunks = trie is null ? 0 : (trie.LeafCount + LeavesPerChunk - 1) / LeavesPerChunk;
+            private int _next = -1;
+
+            /// <summary>Hashes chunks until none is left.</summary>
+            public void Take()
+            {
+                int chunk;
+                while ((chunk = Interlocked.Increment(ref _next)) < _chunks)
+                {
+                    trie!.HashLeaves(chunk * LeavesPerChunk, Math.Min(trie.LeafCount, (chunk + 1) * LeavesPerChunk));
+                }
+            }
+        }
+
+        /// <summary>Leaves (receipts or transactions) one thread hashes at a time in the block's end (~0.1 ms of Keccak).</summary>
+        private const int LeavesPerChunk = 64;
 
         /// <summary>The ranges the block's net changes are split into, for the threads to share.</summary>
         private const int NetChangeRanges = 16;
@@ -754,3 +768,4 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         void IStateChangeSink.Code(in Hash256 codeHash, byte[] code) => _code.Add(new KeyValuePair<Hash256, byte[]>(codeHash, code));
     }
 }
+

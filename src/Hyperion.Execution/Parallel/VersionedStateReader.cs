@@ -43,8 +43,8 @@ internal sealed class VersionedStateReader(MultiVersionMemory memory, int positi
 
     public bool TryGetAccount(in Address address, out Account account)
     {
-        AccountValue value = memory.ReadAccount(address, _position);
-        reads.Add(new VersionedRead(ReadKind.Account, address, default, value, default, false));
+        AccountValue value = memory.ReadAccount(address, _position, out bool fromParent);
+        reads.Add(new VersionedRead(ReadKind.Account, address, default, value, default, fromParent));
 
         // The storage root is not known here; HasStorage below answers for it.
         account = new Account(value.Nonce, value.Balance, Keccak256.EmptyTrieRoot, value.CodeHash);
@@ -53,8 +53,8 @@ internal sealed class VersionedStateReader(MultiVersionMemory memory, int positi
 
     public UInt256 GetStorage(in Address address, in UInt256 key)
     {
-        UInt256 value = memory.ReadSlot(address, key, _position);
-        reads.Add(new VersionedRead(ReadKind.Slot, address, key, default, value, false));
+        UInt256 value = memory.ReadSlot(address, key, _position, out bool fromParent);
+        reads.Add(new VersionedRead(ReadKind.Slot, address, key, default, value, fromParent));
         return value;
     }
 
