@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Collections.Concurrent;
 using Hyperion.Core;
 using Hyperion.State;
 using LightningDB;
@@ -25,7 +24,11 @@ internal sealed class StateTrieHasher
     private readonly MerkleNode?[][] _levels;
     // Empty for the account trie; addressHash ‖ incarnation for one account's storage trie.
     private readonly byte[] _keyPrefix;
-    private readonly ConcurrentQueue<(int Depth, int Prefix)> _recomputed = new();
+    // Per cached level, 1 where the node was recomputed since the last persist (the account trie only): a flag per
+    // node instead of a queue of (depth, prefix), so a block allocates nothing for it and a checkpoint writes each node
+    // once, in key order. Root workers mark distinct prefixes; a byte store never tears its neighbours.
+    private readonly byte[][]? _recomputed;
+    private bool _anyRecomputed;
     // For a speculative root only: account leaves (hashed address → account RLP, null when removed) that replace the
     // flat table's, grouped by their depth-D prefix, so a root is computed over state that was never written.
     private readonly Dictionary<int, List<KeyValuePair<Hash256, byte[]?>>>? _overlay;
@@ -82,6 +85,15 @@ internal sealed class StateTrieHasher
         {
             _levels[depth] = new MerkleNode?[1 << (4 * depth)];
         }
+
+        if (storagePrefix.Length == 0)
+        {
+            _recomputed = new byte[_cachedDepth + 1][];
+            for (int depth = 0; depth <= _cachedDepth; depth++)
+            {
+                _recomputed[depth] = new byte[1 << (4 * depth)];
+            }
+        }
     }
 
     /// <summary>
@@ -124,6 +136,17 @@ internal sealed class StateTrieHasher
     private StateTrieHasher(int cachedDepth, byte[] storagePrefix, Dictionary<int, List<KeyValuePair<Hash256, byte[]?>>> overlay) : this(cachedDepth, storagePrefix)
     {
         _overlay = overlay;
+        _recomputed = null; // a speculative root is never persisted
+    }
+
+    /// <summary>Notes that the node at (<paramref name="depth"/>, <paramref name="prefix"/>) changed (only the store's account trie is persisted).</summary>
+    private void MarkRecomputed(int depth, int prefix)
+    {
+        if (_recomputed is not null)
+        {
+            _recomputed[depth][prefix] = 1;
+            _anyRecomputed = true;
+        }
     }
 
     /// <summary>Marks <paramref name="key"/>'s path for rehashing; its subtree is rebuilt from a scan of the flat table.</summary>
@@ -150,7 +173,7 @@ internal sealed class StateTrieHasher
         if (single is not null)
         {
             _levels[_cachedDepth][prefix] = MerkleNode.Leaf(single.Path, value.ToArray());
-            _recomputed.Enqueue((_cachedDepth, prefix));
+            MarkRecomputed(_cachedDepth, prefix);
             return;
         }
 
@@ -213,7 +236,7 @@ internal sealed class StateTrieHasher
             Array.Clear(level);
         }
 
-        _recomputed.Clear();
+        ClearRecomputed();
         if (_leafHashes is not null)
         {
             Array.Clear(_leafHashes);
@@ -345,31 +368,69 @@ internal sealed class StateTrieHasher
         }
     }
 
-    public bool HasRecomputed => !_recomputed.IsEmpty;
+    public bool HasRecomputed => _anyRecomputed;
 
-    /// <summary>Writes the nodes recomputed since the last call, as they are now (the state being committed).</summary>
-    public void PersistRecomputed(LightningTransaction transaction, LightningDatabase nodes)
+    private void ClearRecomputed()
     {
-        Span<byte> key = stackalloc byte[NodeKeyLength];
-        var seen = new HashSet<(int, int)>();
-        while (_recomputed.TryDequeue(out (int Depth, int Prefix) entry))
+        if (_recomputed is not null)
         {
-            if (!seen.Add(entry))
+            foreach (byte[] level in _recomputed)
             {
-                continue;
+                Array.Clear(level);
             }
 
-            if (_levels[entry.Depth][entry.Prefix] is { } node)
-            {
-                key[0] = (byte)entry.Depth;
-                BinaryPrimitives.WriteInt32BigEndian(key[1..], entry.Prefix);
-                byte[] serialized = node.Serialize();
-                var sealedNode = new byte[serialized.Length + MetisEntrySeal.Length];
-                MetisEntrySeal.Seal(key, serialized, sealedNode);
-                transaction.Put(nodes, key, sealedNode).ThrowOnError();
-            }
+            _anyRecomputed = false;
         }
     }
+
+    /// <summary>
+    /// Writes the nodes recomputed since the last call, as they are now (the state being committed): each once, in key
+    /// order through one cursor (LMDB then finds the next key's page without a descent from the root), serialized and
+    /// sealed on the stack.
+    /// </summary>
+    public void PersistRecomputed(LightningTransaction transaction, LightningDatabase nodes)
+    {
+        if (_recomputed is null)
+        {
+            return;
+        }
+
+        Span<byte> key = stackalloc byte[NodeKeyLength];
+        Span<byte> sealedNode = stackalloc byte[MaxPersistedNodeLength];
+        using LightningCursor cursor = transaction.CreateCursor(nodes);
+        for (int depth = 0; depth <= _cachedDepth; depth++)
+        {
+            byte[] marks = _recomputed[depth];
+            for (int prefix = marks.AsSpan().IndexOf((byte)1); prefix >= 0; prefix = NextMark(marks, prefix + 1))
+            {
+                marks[prefix] = 0;
+                if (_levels[depth][prefix] is not { } node)
+                {
+                    continue;
+                }
+
+                key[0] = (byte)depth;
+                BinaryPrimitives.WriteInt32BigEndian(key[1..], prefix);
+                Span<byte> buffer = node.SerializedLength + MetisEntrySeal.Length <= sealedNode.Length
+                    ? sealedNode
+                    : new byte[node.SerializedLength + MetisEntrySeal.Length];
+                int length = node.Serialize(buffer);
+                length = MetisEntrySeal.Seal(key, buffer[..length], buffer);
+                cursor.Put(key, buffer[..length], CursorPutOptions.None).ThrowOnError();
+            }
+        }
+
+        _anyRecomputed = false;
+    }
+
+    private static int NextMark(byte[] marks, int from)
+    {
+        int next = from < marks.Length ? marks.AsSpan(from).IndexOf((byte)1) : -1;
+        return next < 0 ? -1 : from + next;
+    }
+
+    /// <summary>Room on the stack for a persisted node: kind, path length, 64 path nibbles, an account leaf's value, the seal.</summary>
+    private const int MaxPersistedNodeLength = 2 + 64 + AccountRlp.MaxLength + MetisEntrySeal.Length;
 
     /// <summary>Loads persisted nodes (written by <see cref="PersistRecomputed"/> for the head); returns how many.</summary>
     public int Load(LightningTransaction transaction, LightningDatabase nodes)
@@ -426,7 +487,7 @@ internal sealed class StateTrieHasher
 
         MerkleNode root = Combine(children);
         _levels[0][0] = root;
-        _recomputed.Enqueue((0, 0));
+        MarkRecomputed(0, 0);
         return root.RootHash();
     }
 
@@ -512,10 +573,7 @@ internal sealed class StateTrieHasher
         }
 
         _levels[depth][prefix] = node;
-        if (_keyPrefix.Length == 0 && _overlay is null)
-        {
-            _recomputed.Enqueue((depth, prefix)); // only the account trie is persisted
-        }
+        MarkRecomputed(depth, prefix);
 
         return node;
     }
