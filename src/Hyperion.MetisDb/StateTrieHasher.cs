@@ -34,16 +34,16 @@ internal sealed class StateTrieHasher
     private readonly Dictionary<int, List<KeyValuePair<Hash256, byte[]?>>>? _overlay;
 
     // The account trie of the store only: per depth-D subtree its leaves' hashes (null: not kept, rebuild by scan),
-    // within a bound of _leafBudget leaves; and the leaves changed since the last root, by top nibble, whose new
-    // hashes the root's parallel workers compute (values packed in _pendingValues).
+    // within a bound of _leafBudget leaves; and the leaves changed since the last root, by top nibble, which the root's
+    // parallel workers apply (values packed in _pendingValues).
     private readonly MerkleLeafReferences?[]? _leafHashes;
     private readonly long _leafBudget;
     private long _keptLeaves;
-    private readonly List<PendingLeaf>[]? _pending;
+    private readonly List<PendingUpdate>[]? _pending;
     private byte[] _pendingValues = [];
     private int _pendingLength;
 
-    private readonly record struct PendingLeaf(MerkleLeafReferences Leaves, int Prefix, int Index, int ValueStart, int ValueLength);
+    private readonly record struct PendingUpdate(Hash256 Key, int ValueStart, int ValueLength);
 
     // A pipelined root (see BeginUpdates): top nibbles [0, _readyNibbles) have all their updates; _nextPrepared is the
     // next nibble a preparing thread claims; _preparation is the worker that follows the flat writes.
@@ -66,7 +66,7 @@ internal sealed class StateTrieHasher
         ArgumentOutOfRangeException.ThrowIfNegative(keptLeafHashes);
         _leafBudget = keptLeafHashes;
         _leafHashes = new MerkleLeafReferences?[1 << (4 * cachedDepth)];
-        _pending = new List<PendingLeaf>[16];
+        _pending = new List<PendingUpdate>[16];
         for (int nibble = 0; nibble < 16; nibble++)
         {
             _pending[nibble] = [];
@@ -163,6 +163,28 @@ internal sealed class StateTrieHasher
     /// </summary>
     public void Update(in Hash256 key, ReadOnlySpan<byte> value)
     {
+        if (_pending is null)
+        {
+            InvalidatePath(MetisKeys.TopNibbles(key, _cachedDepth));
+            return;
+        }
+
+        // Only the root goes now (a root asked for before the updates are applied must not be the old one). The rest,
+        // the path, the kept leaf hash and the leaf's new hash, is the root workers' (ApplyPending): in a pipelined root
+        // it runs on the worker that follows the flat writes, not on the thread that writes them.
+        _levels[0][0] = null;
+        if (_pendingLength + value.Length > _pendingValues.Length)
+        {
+            Array.Resize(ref _pendingValues, Math.Max(2 * _pendingValues.Length, _pendingLength + value.Length + 4096));
+        }
+
+        value.CopyTo(_pendingValues.AsSpan(_pendingLength));
+        _pending[key.Bytes[0] >> 4].Add(new PendingUpdate(key, _pendingLength, value.Length));
+        _pendingLength += value.Length;
+    }
+
+    private void ApplyUpdate(in Hash256 key, ReadOnlySpan<byte> value)
+    {
         int prefix = MetisKeys.TopNibbles(key, _cachedDepth);
         // A subtree of this one leaf (no kept hashes: they need two) is the leaf node itself, rebuilt without a scan.
         MerkleNode? single = _leafHashes is not null && !value.IsEmpty
@@ -189,14 +211,7 @@ internal sealed class StateTrieHasher
             return;
         }
 
-        if (_pendingLength + value.Length > _pendingValues.Length)
-        {
-            Array.Resize(ref _pendingValues, Math.Max(2 * _pendingValues.Length, _pendingLength + value.Length + 4096));
-        }
-
-        value.CopyTo(_pendingValues.AsSpan(_pendingLength));
-        _pending![prefix >> (4 * (_cachedDepth - 1))].Add(new PendingLeaf(leaves, prefix, index, _pendingLength, value.Length));
-        _pendingLength += value.Length;
+        MerkleNode.WriteLeafHash(leaves.Key(index), leaves.Depths[index], value, leaves.Hashes.AsSpan(32 * index, 32));
     }
 
     private void InvalidatePath(int prefix)
@@ -247,7 +262,7 @@ internal sealed class StateTrieHasher
 
     private void ClearPending()
     {
-        foreach (List<PendingLeaf> pending in _pending!)
+        foreach (List<PendingUpdate> pending in _pending!)
         {
             pending.Clear();
         }
@@ -258,12 +273,13 @@ internal sealed class StateTrieHasher
     /// <summary>
     /// Starts a pipelined root over the store's account trie: the caller then passes up to <paramref name="accounts"/>
     /// <see cref="Update"/>s in key order, calling <see cref="MarkReady"/> as it leaves each top nibble, while a worker
-    /// rehashes the changed leaves of the nibbles already complete and rebuilds their touched subtrees that have kept
-    /// leaf hashes, and the branches above them that need no scan (no LMDB read: the flat writes need not be committed
-    /// yet). <see cref="FinishUpdates"/>, after the flat writes are committed, waits for it;
+    /// applies the updates of the nibbles already complete (paths invalidated, changed leaves rehashed) and rebuilds their
+    /// touched subtrees that have kept leaf hashes, and the branches above them that need no scan (no LMDB read: the flat
+    /// writes need not be committed yet). <see cref="FinishUpdates"/>, after the flat writes are committed, waits for it;
     /// <see cref="ComputeRoot(LightningEnvironment, LightningDatabase, ulong)"/> then does the rest (the subtrees to scan,
     /// the branches above them, the root). The worker only touches the paths under complete nibbles, and
-    /// <see cref="Update"/> only those under the nibble being written, so the two never share a node.
+    /// <see cref="Update"/> only the root's slot and the updates of the nibble being written, so the two never share a
+    /// node (both only clear the root's).
     /// </summary>
     public void BeginUpdates(int accounts)
     {
@@ -357,14 +373,12 @@ internal sealed class StateTrieHasher
         }
     }
 
-    /// <summary>Rehashes the changed leaves under top nibble <paramref name="nibble"/> into their kept hashes.</summary>
+    /// <summary>Applies the updates under top nibble <paramref name="nibble"/> (in the order they came): paths invalidated, changed leaves rehashed into their kept hashes.</summary>
     private void ApplyPending(int nibble)
     {
-        foreach (PendingLeaf leaf in _pending![nibble])
+        foreach (PendingUpdate update in _pending![nibble])
         {
-            MerkleNode.WriteLeafHash(
-                leaf.Leaves.Key(leaf.Index), leaf.Leaves.Depths[leaf.Index],
-                _pendingValues.AsSpan(leaf.ValueStart, leaf.ValueLength), leaf.Leaves.Hashes.AsSpan(32 * leaf.Index, 32));
+            ApplyUpdate(update.Key, _pendingValues.AsSpan(update.ValueStart, update.ValueLength));
         }
     }
 
