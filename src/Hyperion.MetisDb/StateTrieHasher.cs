@@ -74,7 +74,12 @@ internal sealed class StateTrieHasher
     }
 
     /// <summary>A hasher for the storage trie of one account incarnation (keys under <paramref name="storagePrefix"/>).</summary>
-    public StateTrieHasher(int cachedDepth, byte[] storagePrefix)
+    public StateTrieHasher(int cachedDepth, byte[] storagePrefix) : this(cachedDepth, storagePrefix, persisted: storagePrefix.Length == 0)
+    {
+    }
+
+    /// <summary>Only the account trie's nodes are persisted (<paramref name="persisted"/>: flag what is recomputed).</summary>
+    private StateTrieHasher(int cachedDepth, byte[] storagePrefix, bool persisted)
     {
         _keyPrefix = storagePrefix;
         ArgumentOutOfRangeException.ThrowIfLessThan(cachedDepth, 1);
@@ -86,7 +91,7 @@ internal sealed class StateTrieHasher
             _levels[depth] = new MerkleNode?[1 << (4 * depth)];
         }
 
-        if (storagePrefix.Length == 0)
+        if (persisted)
         {
             _recomputed = new byte[_cachedDepth + 1][];
             for (int depth = 0; depth <= _cachedDepth; depth++)
@@ -133,10 +138,10 @@ internal sealed class StateTrieHasher
         return hasher;
     }
 
-    private StateTrieHasher(int cachedDepth, byte[] storagePrefix, Dictionary<int, List<KeyValuePair<Hash256, byte[]?>>> overlay) : this(cachedDepth, storagePrefix)
+    private StateTrieHasher(int cachedDepth, byte[] storagePrefix, Dictionary<int, List<KeyValuePair<Hash256, byte[]?>>> overlay)
+        : this(cachedDepth, storagePrefix, persisted: false) // a speculative root is never persisted
     {
         _overlay = overlay;
-        _recomputed = null; // a speculative root is never persisted
     }
 
     /// <summary>Notes that the node at (<paramref name="depth"/>, <paramref name="prefix"/>) changed (only the store's account trie is persisted).</summary>
