@@ -82,15 +82,17 @@ internal sealed class MerkleNode
         }
     }
 
-    /// <summary>Persisted form: kind, path length, path nibbles, payload.</summary>
-    public byte[] Serialize()
+    /// <summary>The length of the persisted form.</summary>
+    public int SerializedLength => 2 + Path.Length + Payload.Length;
+
+    /// <summary>Persisted form: kind, path length, path nibbles, payload. Returns the length written.</summary>
+    public int Serialize(Span<byte> destination)
     {
-        var bytes = new byte[2 + Path.Length + Payload.Length];
-        bytes[0] = (byte)Kind;
-        bytes[1] = (byte)Path.Length;
-        Path.CopyTo(bytes, 2);
-        Payload.CopyTo(bytes, 2 + Path.Length);
-        return bytes;
+        destination[0] = (byte)Kind;
+        destination[1] = (byte)Path.Length;
+        Path.CopyTo(destination[2..]);
+        Payload.CopyTo(destination[(2 + Path.Length)..]);
+        return 2 + Path.Length + Payload.Length;
     }
 
     public static MerkleNode Deserialize(ReadOnlySpan<byte> bytes)
@@ -121,25 +123,27 @@ internal sealed class MerkleNode
             case MerkleNodeKind.Branch:
                 return Payload;
             default:
-                byte[] rlp = EncodeShortNode();
-                return rlp.Length < 32 ? rlp : Keccak256.Hash(rlp).ToArray();
+                // Encoded and hashed on the stack: only the reference itself is allocated.
+                Span<byte> reference = stackalloc byte[32];
+                return reference[..WriteShortNodeReference(Path, Payload, Kind == MerkleNodeKind.Leaf, reference)].ToArray();
         }
     }
 
     /// <summary>The trie root hash when this node is the root (the root is always hashed).</summary>
-    public Hash256 RootHash() => Kind switch
+    public Hash256 RootHash()
     {
-        MerkleNodeKind.Empty => Keccak256.EmptyTrieRoot,
-        MerkleNodeKind.Branch => Payload.Length == 32 ? new Hash256(Payload) : Keccak256.Hash(Payload),
-        _ => Keccak256.Hash(EncodeShortNode()),
-    };
-
-    private byte[] EncodeShortNode()
-    {
-        bool isLeaf = Kind == MerkleNodeKind.Leaf;
-        var rlp = new byte[ShortNodeLength(Path.Length, isLeaf, Payload)];
-        WriteShortNode(Path, isLeaf, Payload, rlp);
-        return rlp;
+        switch (Kind)
+        {
+            case MerkleNodeKind.Empty:
+                return Keccak256.EmptyTrieRoot;
+            case MerkleNodeKind.Branch:
+                return Payload.Length == 32 ? new Hash256(Payload) : Keccak256.Hash(Payload);
+            default:
+                bool isLeaf = Kind == MerkleNodeKind.Leaf;
+                byte[] rlp = new byte[ShortNodeLength(Path.Length, isLeaf, Payload)];
+                WriteShortNode(Path, isLeaf, Payload, rlp);
+                return Keccak256.Hash(rlp);
+        }
     }
 
     private static int ShortNodeLength(int pathNibbles, bool isLeaf, ReadOnlySpan<byte> payload)
@@ -406,10 +410,16 @@ internal sealed class MerkleNode
             path[i - from] = (byte)Nibble(key, i);
         }
 
-        int length = ShortNodeLength(to - from, isLeaf, payload);
+        return WriteShortNodeReference(path[..(to - from)], payload, isLeaf, destination);
+    }
+
+    /// <summary>As above over <paramref name="path"/> (nibbles).</summary>
+    private static int WriteShortNodeReference(ReadOnlySpan<byte> path, ReadOnlySpan<byte> payload, bool isLeaf, Span<byte> destination)
+    {
+        int length = ShortNodeLength(path.Length, isLeaf, payload);
         byte[]? rented = length > 256 ? ArrayPool<byte>.Shared.Rent(length) : null;
         Span<byte> rlp = rented is null ? stackalloc byte[256] : rented;
-        WriteShortNode(path[..(to - from)], isLeaf, payload, rlp);
+        WriteShortNode(path, isLeaf, payload, rlp);
         int written = Finish(rlp[..length], destination);
         if (rented is not null)
         {

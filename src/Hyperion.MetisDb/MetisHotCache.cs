@@ -109,7 +109,9 @@ internal sealed class MetisHotCache
             return;
         }
 
-        if (!map.TryAdd(key, entry))
+        // An entry the cache holds is replaced in place (the lock-free lookup first: TryAdd would take the bucket's lock
+        // just to find it there); a reader may add the key in between, hence the fallback.
+        if (map.ContainsKey(key) || !map.TryAdd(key, entry))
         {
             map[key] = entry;
             return;

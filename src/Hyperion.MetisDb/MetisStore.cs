@@ -804,6 +804,9 @@ public sealed class MetisStore : IDisposable
                     Cache.PutSlot(slot, new MetisHotCache.SlotEntry(block, value));
                 }
 
+                staged.Written.Clear(); // reused by the next block's flat writes
+                staged.Slots.Clear();
+
                 if (head < 0)
                 {
                     Volatile.Write(ref _oldest, block);
@@ -859,10 +862,20 @@ public sealed class MetisStore : IDisposable
     /// <summary>Makes LightningDB find a usable native LMDB (see <see cref="LmdbNativeLibrary"/>) for direct LMDB use.</summary>
     public static void EnsureNativeLibrary() => LmdbNativeLibrary.EnsureResolver();
 
+    // Buffers of the block being written, reused from block to block (one block is staged at a time): the accounts in
+    // key order with their changes, what the hot cache takes at publish, the change log.
+    private Hash256[] _orderKeys = [];
+    private MetisBlockChanges.AccountChange[] _orderChanges = [];
+    private readonly List<(Hash256, MetisHotCache.AccountEntry)> _written = [];
+    private readonly List<(MetisHotCache.SlotKey, UInt256)> _writtenSlots = [];
+    private readonly System.Buffers.ArrayBufferWriter<byte> _changeLog = new();
+
     private List<(Hash256, MetisHotCache.AccountEntry)> WriteFlatChanges(ulong block, MetisBlockChanges changes, out List<(MetisHotCache.SlotKey, UInt256)> slots)
     {
-        var written = new List<(Hash256, MetisHotCache.AccountEntry)>(changes.Accounts.Count);
-        slots = [];
+        List<(Hash256, MetisHotCache.AccountEntry)> written = _written;
+        written.Clear();
+        slots = _writtenSlots;
+        slots.Clear();
         using LightningTransaction transaction = _environment.BeginTransaction();
         WriteMeta(transaction, MetisKeys.Pending, block);
         Span<byte> codeKey = stackalloc byte[32];
@@ -872,9 +885,25 @@ public sealed class MetisStore : IDisposable
             transaction.Put(_code, codeKey, code).ThrowOnError();
         }
 
-        var order = new List<Hash256>(changes.Accounts.Keys);
-        order.Sort();
-        var changeLog = new System.Buffers.ArrayBufferWriter<byte>(1 + changes.Accounts.Count * (1 + MetisKeys.AccountKeyLength));
+        int accountCount = changes.Accounts.Count;
+        if (_orderKeys.Length < accountCount)
+        {
+            _orderKeys = new Hash256[accountCount];
+            _orderChanges = new MetisBlockChanges.AccountChange[accountCount];
+        }
+
+        Span<Hash256> orderKeys = _orderKeys.AsSpan(0, accountCount);
+        Span<MetisBlockChanges.AccountChange> orderChanges = _orderChanges.AsSpan(0, accountCount);
+        int ordered = 0;
+        foreach ((Hash256 address, MetisBlockChanges.AccountChange change) in changes.Accounts)
+        {
+            orderKeys[ordered] = address;
+            orderChanges[ordered++] = change;
+        }
+
+        orderKeys.Sort(orderChanges); // the changes ride along: no dictionary lookup per account below
+        System.Buffers.ArrayBufferWriter<byte> changeLog = _changeLog;
+        changeLog.ResetWrittenCount();
         using LightningCursor accountCursor = transaction.CreateCursor(_accounts);
         using LightningCursor storageCursor = transaction.CreateCursor(_storage);
         Span<byte> accountKey = stackalloc byte[MetisKeys.AccountKeyLength];
@@ -884,15 +913,16 @@ public sealed class MetisStore : IDisposable
         Span<byte> sealedValue = stackalloc byte[MetisAccountRecord.Length + MetisEntrySeal.Length];
         Span<byte> leaf = stackalloc byte[AccountRlp.MaxLength];
         int writingNibble = 0;
-        foreach (Hash256 address in order)
+        for (int position = 0; position < accountCount; position++)
         {
+            Hash256 address = orderKeys[position];
             if (address.Bytes[0] >> 4 != writingNibble)
             {
                 writingNibble = address.Bytes[0] >> 4;
                 _trie.MarkReady(writingNibble); // keys are sorted: the nibbles below this one are complete
             }
 
-            MetisBlockChanges.AccountChange change = changes.Accounts[address];
+            MetisBlockChanges.AccountChange change = orderChanges[position];
             MetisKeys.Account(accountKey, address, block - 1);
             bool hadRecord = MetisVersionedScan.TrySeek(accountCursor, accountKey, out ReadOnlySpan<byte> previousRecord, out ulong previousVersion)
                 && previousVersion < block;
@@ -950,6 +980,7 @@ public sealed class MetisStore : IDisposable
         }
 
         _trie.MarkReady(16);
+        orderChanges.Clear(); // the buffer must not keep this block's changes alive
 
         Span<byte> logKey = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64BigEndian(logKey, block);

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Collections.Concurrent;
 using Hyperion.Core;
 using Hyperion.State;
 using LightningDB;
@@ -25,22 +24,26 @@ internal sealed class StateTrieHasher
     private readonly MerkleNode?[][] _levels;
     // Empty for the account trie; addressHash ‖ incarnation for one account's storage trie.
     private readonly byte[] _keyPrefix;
-    private readonly ConcurrentQueue<(int Depth, int Prefix)> _recomputed = new();
+    // Per cached level, 1 where the node was recomputed since the last persist (the account trie only): a flag per
+    // node instead of a queue of (depth, prefix), so a block allocates nothing for it and a checkpoint writes each node
+    // once, in key order. Root workers mark distinct prefixes; a byte store never tears its neighbours.
+    private readonly byte[][]? _recomputed;
+    private bool _anyRecomputed;
     // For a speculative root only: account leaves (hashed address → account RLP, null when removed) that replace the
     // flat table's, grouped by their depth-D prefix, so a root is computed over state that was never written.
     private readonly Dictionary<int, List<KeyValuePair<Hash256, byte[]?>>>? _overlay;
 
     // The account trie of the store only: per depth-D subtree its leaves' hashes (null: not kept, rebuild by scan),
-    // within a bound of _leafBudget leaves; and the leaves changed since the last root, by top nibble, whose new
-    // hashes the root's parallel workers compute (values packed in _pendingValues).
+    // within a bound of _leafBudget leaves; and the leaves changed since the last root, by top nibble, which the root's
+    // parallel workers apply (values packed in _pendingValues).
     private readonly MerkleLeafReferences?[]? _leafHashes;
     private readonly long _leafBudget;
     private long _keptLeaves;
-    private readonly List<PendingLeaf>[]? _pending;
+    private readonly List<PendingUpdate>[]? _pending;
     private byte[] _pendingValues = [];
     private int _pendingLength;
 
-    private readonly record struct PendingLeaf(MerkleLeafReferences Leaves, int Prefix, int Index, int ValueStart, int ValueLength);
+    private readonly record struct PendingUpdate(Hash256 Key, int ValueStart, int ValueLength);
 
     // A pipelined root (see BeginUpdates): top nibbles [0, _readyNibbles) have all their updates; _nextPrepared is the
     // next nibble a preparing thread claims; _preparation is the worker that follows the flat writes.
@@ -63,7 +66,7 @@ internal sealed class StateTrieHasher
         ArgumentOutOfRangeException.ThrowIfNegative(keptLeafHashes);
         _leafBudget = keptLeafHashes;
         _leafHashes = new MerkleLeafReferences?[1 << (4 * cachedDepth)];
-        _pending = new List<PendingLeaf>[16];
+        _pending = new List<PendingUpdate>[16];
         for (int nibble = 0; nibble < 16; nibble++)
         {
             _pending[nibble] = [];
@@ -71,7 +74,12 @@ internal sealed class StateTrieHasher
     }
 
     /// <summary>A hasher for the storage trie of one account incarnation (keys under <paramref name="storagePrefix"/>).</summary>
-    public StateTrieHasher(int cachedDepth, byte[] storagePrefix)
+    public StateTrieHasher(int cachedDepth, byte[] storagePrefix) : this(cachedDepth, storagePrefix, persisted: storagePrefix.Length == 0)
+    {
+    }
+
+    /// <summary>Only the account trie's nodes are persisted (<paramref name="persisted"/>: flag what is recomputed).</summary>
+    private StateTrieHasher(int cachedDepth, byte[] storagePrefix, bool persisted)
     {
         _keyPrefix = storagePrefix;
         ArgumentOutOfRangeException.ThrowIfLessThan(cachedDepth, 1);
@@ -81,6 +89,15 @@ internal sealed class StateTrieHasher
         for (int depth = 0; depth <= _cachedDepth; depth++)
         {
             _levels[depth] = new MerkleNode?[1 << (4 * depth)];
+        }
+
+        if (persisted)
+        {
+            _recomputed = new byte[_cachedDepth + 1][];
+            for (int depth = 0; depth <= _cachedDepth; depth++)
+            {
+                _recomputed[depth] = new byte[1 << (4 * depth)];
+            }
         }
     }
 
@@ -121,9 +138,20 @@ internal sealed class StateTrieHasher
         return hasher;
     }
 
-    private StateTrieHasher(int cachedDepth, byte[] storagePrefix, Dictionary<int, List<KeyValuePair<Hash256, byte[]?>>> overlay) : this(cachedDepth, storagePrefix)
+    private StateTrieHasher(int cachedDepth, byte[] storagePrefix, Dictionary<int, List<KeyValuePair<Hash256, byte[]?>>> overlay)
+        : this(cachedDepth, storagePrefix, persisted: false) // a speculative root is never persisted
     {
         _overlay = overlay;
+    }
+
+    /// <summary>Notes that the node at (<paramref name="depth"/>, <paramref name="prefix"/>) changed (only the store's account trie is persisted).</summary>
+    private void MarkRecomputed(int depth, int prefix)
+    {
+        if (_recomputed is not null)
+        {
+            _recomputed[depth][prefix] = 1;
+            _anyRecomputed = true;
+        }
     }
 
     /// <summary>Marks <paramref name="key"/>'s path for rehashing; its subtree is rebuilt from a scan of the flat table.</summary>
@@ -140,6 +168,28 @@ internal sealed class StateTrieHasher
     /// </summary>
     public void Update(in Hash256 key, ReadOnlySpan<byte> value)
     {
+        if (_pending is null)
+        {
+            InvalidatePath(MetisKeys.TopNibbles(key, _cachedDepth));
+            return;
+        }
+
+        // Only the root goes now (a root asked for before the updates are applied must not be the old one). The rest,
+        // the path, the kept leaf hash and the leaf's new hash, is the root workers' (ApplyPending): in a pipelined root
+        // it runs on the worker that follows the flat writes, not on the thread that writes them.
+        _levels[0][0] = null;
+        if (_pendingLength + value.Length > _pendingValues.Length)
+        {
+            Array.Resize(ref _pendingValues, Math.Max(2 * _pendingValues.Length, _pendingLength + value.Length + 4096));
+        }
+
+        value.CopyTo(_pendingValues.AsSpan(_pendingLength));
+        _pending[key.Bytes[0] >> 4].Add(new PendingUpdate(key, _pendingLength, value.Length));
+        _pendingLength += value.Length;
+    }
+
+    private void ApplyUpdate(in Hash256 key, ReadOnlySpan<byte> value)
+    {
         int prefix = MetisKeys.TopNibbles(key, _cachedDepth);
         // A subtree of this one leaf (no kept hashes: they need two) is the leaf node itself, rebuilt without a scan.
         MerkleNode? single = _leafHashes is not null && !value.IsEmpty
@@ -150,7 +200,7 @@ internal sealed class StateTrieHasher
         if (single is not null)
         {
             _levels[_cachedDepth][prefix] = MerkleNode.Leaf(single.Path, value.ToArray());
-            _recomputed.Enqueue((_cachedDepth, prefix));
+            MarkRecomputed(_cachedDepth, prefix);
             return;
         }
 
@@ -166,14 +216,7 @@ internal sealed class StateTrieHasher
             return;
         }
 
-        if (_pendingLength + value.Length > _pendingValues.Length)
-        {
-            Array.Resize(ref _pendingValues, Math.Max(2 * _pendingValues.Length, _pendingLength + value.Length + 4096));
-        }
-
-        value.CopyTo(_pendingValues.AsSpan(_pendingLength));
-        _pending![prefix >> (4 * (_cachedDepth - 1))].Add(new PendingLeaf(leaves, prefix, index, _pendingLength, value.Length));
-        _pendingLength += value.Length;
+        MerkleNode.WriteLeafHash(leaves.Key(index), leaves.Depths[index], value, leaves.Hashes.AsSpan(32 * index, 32));
     }
 
     private void InvalidatePath(int prefix)
@@ -213,7 +256,7 @@ internal sealed class StateTrieHasher
             Array.Clear(level);
         }
 
-        _recomputed.Clear();
+        ClearRecomputed();
         if (_leafHashes is not null)
         {
             Array.Clear(_leafHashes);
@@ -224,7 +267,7 @@ internal sealed class StateTrieHasher
 
     private void ClearPending()
     {
-        foreach (List<PendingLeaf> pending in _pending!)
+        foreach (List<PendingUpdate> pending in _pending!)
         {
             pending.Clear();
         }
@@ -235,12 +278,13 @@ internal sealed class StateTrieHasher
     /// <summary>
     /// Starts a pipelined root over the store's account trie: the caller then passes up to <paramref name="accounts"/>
     /// <see cref="Update"/>s in key order, calling <see cref="MarkReady"/> as it leaves each top nibble, while a worker
-    /// rehashes the changed leaves of the nibbles already complete and rebuilds their touched subtrees that have kept
-    /// leaf hashes, and the branches above them that need no scan (no LMDB read: the flat writes need not be committed
-    /// yet). <see cref="FinishUpdates"/>, after the flat writes are committed, waits for it;
+    /// applies the updates of the nibbles already complete (paths invalidated, changed leaves rehashed) and rebuilds their
+    /// touched subtrees that have kept leaf hashes, and the branches above them that need no scan (no LMDB read: the flat
+    /// writes need not be committed yet). <see cref="FinishUpdates"/>, after the flat writes are committed, waits for it;
     /// <see cref="ComputeRoot(LightningEnvironment, LightningDatabase, ulong)"/> then does the rest (the subtrees to scan,
     /// the branches above them, the root). The worker only touches the paths under complete nibbles, and
-    /// <see cref="Update"/> only those under the nibble being written, so the two never share a node.
+    /// <see cref="Update"/> only the root's slot and the updates of the nibble being written, so the two never share a
+    /// node (both only clear the root's).
     /// </summary>
     public void BeginUpdates(int accounts)
     {
@@ -334,42 +378,78 @@ internal sealed class StateTrieHasher
         }
     }
 
-    /// <summary>Rehashes the changed leaves under top nibble <paramref name="nibble"/> into their kept hashes.</summary>
+    /// <summary>Applies the updates under top nibble <paramref name="nibble"/> (in the order they came): paths invalidated, changed leaves rehashed into their kept hashes.</summary>
     private void ApplyPending(int nibble)
     {
-        foreach (PendingLeaf leaf in _pending![nibble])
+        foreach (PendingUpdate update in _pending![nibble])
         {
-            MerkleNode.WriteLeafHash(
-                leaf.Leaves.Key(leaf.Index), leaf.Leaves.Depths[leaf.Index],
-                _pendingValues.AsSpan(leaf.ValueStart, leaf.ValueLength), leaf.Leaves.Hashes.AsSpan(32 * leaf.Index, 32));
+            ApplyUpdate(update.Key, _pendingValues.AsSpan(update.ValueStart, update.ValueLength));
         }
     }
 
-    public bool HasRecomputed => !_recomputed.IsEmpty;
+    public bool HasRecomputed => _anyRecomputed;
 
-    /// <summary>Writes the nodes recomputed since the last call, as they are now (the state being committed).</summary>
+    private void ClearRecomputed()
+    {
+        if (_recomputed is not null)
+        {
+            foreach (byte[] level in _recomputed)
+            {
+                Array.Clear(level);
+            }
+
+            _anyRecomputed = false;
+        }
+    }
+
+    /// <summary>
+    /// Writes the nodes recomputed since the last call, as they are now (the state being committed): each once, in key
+    /// order through one cursor (LMDB then finds the next key's page without a descent from the root), serialized and
+    /// sealed on the stack.
+    /// </summary>
     public void PersistRecomputed(LightningTransaction transaction, LightningDatabase nodes)
     {
-        Span<byte> key = stackalloc byte[NodeKeyLength];
-        var seen = new HashSet<(int, int)>();
-        while (_recomputed.TryDequeue(out (int Depth, int Prefix) entry))
+        if (_recomputed is null)
         {
-            if (!seen.Add(entry))
-            {
-                continue;
-            }
+            return;
+        }
 
-            if (_levels[entry.Depth][entry.Prefix] is { } node)
+        Span<byte> key = stackalloc byte[NodeKeyLength];
+        Span<byte> sealedNode = stackalloc byte[MaxPersistedNodeLength];
+        using LightningCursor cursor = transaction.CreateCursor(nodes);
+        for (int depth = 0; depth <= _cachedDepth; depth++)
+        {
+            byte[] marks = _recomputed[depth];
+            for (int prefix = marks.AsSpan().IndexOf((byte)1); prefix >= 0; prefix = NextMark(marks, prefix + 1))
             {
-                key[0] = (byte)entry.Depth;
-                BinaryPrimitives.WriteInt32BigEndian(key[1..], entry.Prefix);
-                byte[] serialized = node.Serialize();
-                var sealedNode = new byte[serialized.Length + MetisEntrySeal.Length];
-                MetisEntrySeal.Seal(key, serialized, sealedNode);
-                transaction.Put(nodes, key, sealedNode).ThrowOnError();
+                marks[prefix] = 0;
+                if (_levels[depth][prefix] is not { } node)
+                {
+                    continue;
+                }
+
+                key[0] = (byte)depth;
+                BinaryPrimitives.WriteInt32BigEndian(key[1..], prefix);
+                Span<byte> buffer = node.SerializedLength + MetisEntrySeal.Length <= sealedNode.Length
+                    ? sealedNode
+                    : new byte[node.SerializedLength + MetisEntrySeal.Length];
+                int length = node.Serialize(buffer);
+                length = MetisEntrySeal.Seal(key, buffer[..length], buffer);
+                cursor.Put(key, buffer[..length], CursorPutOptions.None).ThrowOnError();
             }
         }
+
+        _anyRecomputed = false;
     }
+
+    private static int NextMark(byte[] marks, int from)
+    {
+        int next = from < marks.Length ? marks.AsSpan(from).IndexOf((byte)1) : -1;
+        return next < 0 ? -1 : from + next;
+    }
+
+    /// <summary>Room on the stack for a persisted node: kind, path length, 64 path nibbles, an account leaf's value, the seal.</summary>
+    private const int MaxPersistedNodeLength = 2 + 64 + AccountRlp.MaxLength + MetisEntrySeal.Length;
 
     /// <summary>Loads persisted nodes (written by <see cref="PersistRecomputed"/> for the head); returns how many.</summary>
     public int Load(LightningTransaction transaction, LightningDatabase nodes)
@@ -426,7 +506,7 @@ internal sealed class StateTrieHasher
 
         MerkleNode root = Combine(children);
         _levels[0][0] = root;
-        _recomputed.Enqueue((0, 0));
+        MarkRecomputed(0, 0);
         return root.RootHash();
     }
 
@@ -512,10 +592,7 @@ internal sealed class StateTrieHasher
         }
 
         _levels[depth][prefix] = node;
-        if (_keyPrefix.Length == 0 && _overlay is null)
-        {
-            _recomputed.Enqueue((depth, prefix)); // only the account trie is persisted
-        }
+        MarkRecomputed(depth, prefix);
 
         return node;
     }
