@@ -6,14 +6,17 @@ namespace Hyperion.Core;
 /// <summary>Carry and borrow steps for multi-limb (64-bit word) integer arithmetic: UInt256 and the BLS12-381 field.</summary>
 public static class LimbArithmetic
 {
-    /// <summary>x + y + carry; <paramref name="carry"/> (0 or 1) becomes the carry out.</summary>
+    /// <summary>
+    /// x + y + carry; <paramref name="carry"/> becomes the carry out. Usually 0 or 1; any carry in gives the exact carry
+    /// out (0, 1 or 2): the two overflows are counted, not or-ed (a chain carrying a +1 on top of a carry needs that).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong AddWithCarry(ulong x, ulong y, ref ulong carry)
     {
         ulong sum = x + y;
         ulong carryOut = sum < x ? 1UL : 0UL;
         ulong total = sum + carry;
-        carry = carryOut | (total < sum ? 1UL : 0UL);
+        carry = carryOut + (total < sum ? 1UL : 0UL);
         return total;
     }
 

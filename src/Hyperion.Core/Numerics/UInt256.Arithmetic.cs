@@ -313,6 +313,17 @@ public readonly partial struct UInt256
             result = sum;
             return;
         }
+        if (m.U3 != 0)
+        {
+            // Unreduced operands (lazy reduction, as in weierstrudel) over the field whose reciprocal MULMOD cached: one
+            // division step. ADDMOD does not cache moduli of its own.
+            ref ModulusReciprocal cache = ref t_modulusReciprocal;
+            if (cache.Modulus.Equals(m))
+            {
+                result = ReduceSumByReciprocal(in sum, carry, in cache);
+                return;
+            }
+        }
         if (!carry)
         {
             Mod(in sum, in m, out result);
@@ -347,8 +358,8 @@ public readonly partial struct UInt256
         MultiplyFull(in a, in b, product);
         if (m.U3 != 0)
         {
-            // A full-width modulus (modular arithmetic over a large prime field, e.g. bn254 in weierstrudel): Barrett
-            // with the modulus's cached reciprocal, or the general division specialised to 8-by-4 limbs.
+            // A full-width modulus (modular arithmetic over a large prime field, e.g. bn254 in weierstrudel): division
+            // by the modulus's cached reciprocal, or the general division specialised to 8-by-4 limbs.
             result = Reduce512(product, in m);
             return;
         }

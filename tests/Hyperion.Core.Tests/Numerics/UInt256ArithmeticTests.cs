@@ -40,6 +40,15 @@ public class UInt256ArithmeticTests
         Assert.Equal(new BigInteger(x) * y, (new BigInteger(high) << 64) | low);
     }, iter: Iterations);
 
+    /// <summary>Any carry in, including 2 (a +1 riding on a carry), gives the exact carry out: 0, 1 or 2.</summary>
+    [Fact]
+    public void AddWithCarry_matches_BigInteger() => Gen.Select(Gen.OneOf(Gen.ULong, Gen.OneOf(SpecialLimbs)), Gen.OneOf(Gen.ULong, Gen.OneOf(SpecialLimbs)), Gen.ULong[0, 2]).Sample((x, y, carryIn) =>
+    {
+        ulong carry = carryIn;
+        ulong sum = LimbArithmetic.AddWithCarry(x, y, ref carry);
+        Assert.Equal(new BigInteger(x) + y + carryIn, (new BigInteger(carry) << 64) | sum);
+    }, iter: Iterations);
+
     [Fact]
     public void Multiply_matches_BigInteger() => Pair.Sample((a, b) =>
     {
