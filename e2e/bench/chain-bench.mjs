@@ -3,7 +3,8 @@
 //   2. send → receipt latency at a light steady load: p50 / p99
 //   3. eth_call and eth_getBalance requests per second (C concurrent clients)
 //   (1. also reports the bench client's own CPU seconds while it sends and waits: the part of the time that is not the
-//   node's; and the node's CPU per transfer from /proc, all its threads.)
+//   node's; the node's CPU per transfer from /proc, all its threads; and the bytes it allocated per transfer, from its
+//   /metrics.)
 // Usage: node e2e/bench/chain-bench.mjs [--txs 10000] [--senders 1000] [--seconds 5] [--concurrency 16] [--durable 1]
 //   --durable 1 also runs Hyperion with a data directory (fsynced block log, MetisDB state) beside the in-memory run.
 //   --send batch|single: how 1. sends the transfers: JSON-RPC batches of 200, one after another or --streams at a time (batch,
@@ -193,6 +194,18 @@ function processCpuSeconds(pid) {
   }
 }
 
+/** The node's managed bytes allocated so far (hyperion_allocated_bytes_total of its /metrics); NaN where there is none (anvil, an older build). */
+async function allocatedBytes(url) {
+  try {
+    const response = await fetch(new URL('/metrics', url));
+    if (!response.ok) return NaN;
+    const line = (await response.text()).split('\n').find((l) => l.startsWith('hyperion_allocated_bytes_total '));
+    return line ? Number(line.split(' ')[1]) : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
 /**
  * Requests per second of one method, from `clients` worker threads with `concurrency` requests in flight in all;
  * also the CPU microseconds per request of the node (`pid`) and of this client process.
@@ -325,6 +338,7 @@ async function runOn({ kind, root, durable, url: runningAt }) {
     }
   }
   const startBlock = BigInt(await rpc(url, 'eth_blockNumber', []));
+  const allocatedBefore = kind === 'anvil' ? NaN : await allocatedBytes(url);
   const started = performance.now();
   const clientCpuBefore = process.cpuUsage(); // the client's own CPU (JSON, HTTP) while the node works: is the bench the limit?
   const nodeCpuBefore = node.pid ? processCpuSeconds(node.pid) : NaN;
@@ -366,7 +380,8 @@ async function runOn({ kind, root, durable, url: runningAt }) {
   const clientCpu = process.cpuUsage(clientCpuBefore);
   const clientCpuSeconds = (clientCpu.user + clientCpu.system) / 1e6;
   const nodeCpuMicrosPerTx = ((processCpuSeconds(node.pid) - nodeCpuBefore) * 1e6) / mined; // NaN without a pid (--url without --pid)
-  const throughput = { txs: mined, seconds, txPerSecond: mined / seconds, mgasPerSecond: Number(gas) / 1e6 / seconds, clientCpuSeconds, nodeCpuMicrosPerTx };
+  const allocatedBytesPerTx = (kind === 'anvil' ? NaN : (await allocatedBytes(url)) - allocatedBefore) / mined; // the node's whole process, all threads
+  const throughput = { txs: mined, seconds, txPerSecond: mined / seconds, mgasPerSecond: Number(gas) / 1e6 / seconds, clientCpuSeconds, nodeCpuMicrosPerTx, allocatedBytesPerTx };
 
   // 2. Latency at a light steady load (one transaction at a time, 20 ms apart).
   const latencies = [];
@@ -431,6 +446,7 @@ row(`${TXS} ERC20 transfers, tx/s`, (r) => r.throughput.txPerSecond, 0);
 row('Mgas/s', (r) => r.throughput.mgasPerSecond, 1);
 row('bench client CPU during the transfers (s; ratio = anvil/ours)', (r) => r.throughput.clientCpuSeconds, 3, true);
 row('node CPU per transfer (µs, /proc; ratio = anvil/ours)', (r) => r.throughput.nodeCpuMicrosPerTx, 0, true);
+row('node bytes allocated per transfer (/metrics; ratio = anvil/ours)', (r) => r.throughput.allocatedBytesPerTx, 0, true);
 row('send→receipt p50 (ms; ratio = anvil/ours)', (r) => r.latency.p50, 1, true);
 row('send→receipt p99 (ms; ratio = anvil/ours)', (r) => r.latency.p99, 1, true);
 row('eth_call req/s', (r) => r.reads.ethCall, 0);

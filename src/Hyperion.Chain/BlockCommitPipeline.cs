@@ -36,13 +36,25 @@ public sealed class BlockCommitPipeline : IDisposable
 
         public StateChangeSet Changes { get; } = changes;
 
-        public HashSet<Hash256> Transactions { get; } = [.. block.Block.Transactions.Select(t => t.Hash)];
+        public HashSet<Hash256> Transactions { get; } = HashesOf(block.Block.Transactions);
 
         public Action Commit { get; } = commit;
 
         public ManualResetEventSlim Done { get; } = new(false);
 
         public Exception? Failure { get; set; }
+
+        /// <summary>The set sized once for the block (a set grown one hash at a time copies itself about log2(n) times).</summary>
+        private static HashSet<Hash256> HashesOf(Core.Transactions.Transaction[] transactions)
+        {
+            var hashes = new HashSet<Hash256>(transactions.Length);
+            foreach (Core.Transactions.Transaction tx in transactions)
+            {
+                hashes.Add(tx.Hash);
+            }
+
+            return hashes;
+        }
     }
 
     public BlockCommitPipeline(ChainProvider chain)

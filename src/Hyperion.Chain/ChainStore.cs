@@ -251,13 +251,20 @@ public sealed class ChainStore : IBlockReader, IDisposable
     /// <summary>
     /// The chain of an ephemeral store. Immutable (persistent) collections: an append costs O(log n) and readers never
     /// see a partial update. <see cref="State.EditsBefore"/>[i] holds the state edits applied before block i's
-    /// transactions (empty for genesis).
+    /// transactions (empty for genesis). Its transactions by hash are in <see cref="_ephemeralTransactions"/>.
     /// </summary>
     private sealed record State(
         ImmutableList<StoredBlock> Blocks,
         ImmutableDictionary<Hash256, ulong> NumbersByHash,
-        ImmutableDictionary<Hash256, (ulong Number, int Index)> Transactions,
         ImmutableList<ImmutableList<StateEdit>> EditsBefore);
+
+    /// <summary>
+    /// Where each transaction of an ephemeral store's chain is. A plain map, not a persistent one (whose O(log n) nodes
+    /// were garbage on every transaction's append): written under the write lock — an append's transactions before the
+    /// state that holds them is published, a truncation's removed after the shorter state is — and guarded by itself
+    /// (readers run beside the writer); a reader checks a hit against its own <see cref="State"/>.
+    /// </summary>
+    private readonly Dictionary<Hash256, (ulong Number, int Index)> _ephemeralTransactions = [];
 
     /// <summary>
     /// The head, the state edits made since it (each one record of the log when persistent) and, for a persistent
@@ -289,7 +296,7 @@ public sealed class ChainStore : IBlockReader, IDisposable
     private ChainStore(StoredBlock genesis)
     {
         _genesis = genesis;
-        _state = new State([genesis], ImmutableDictionary<Hash256, ulong>.Empty.Add(genesis.Hash, 0), ImmutableDictionary<Hash256, (ulong, int)>.Empty, [[]]);
+        _state = new State([genesis], ImmutableDictionary<Hash256, ulong>.Empty.Add(genesis.Hash, 0), [[]]);
         _tip = new Tip(genesis, [], ImmutableDictionary<ulong, StoredBlock>.Empty);
     }
 
@@ -585,7 +592,16 @@ public sealed class ChainStore : IBlockReader, IDisposable
         if (_index is null)
         {
             State state = _state;
-            if (!state.Transactions.TryGetValue(hash, out location))
+            bool found;
+            lock (_ephemeralTransactions)
+            {
+                found = _ephemeralTransactions.TryGetValue(hash, out location);
+            }
+
+            // Not in this reader's chain: appended after the state it read, or on blocks truncated since.
+            if (!found || location.Number >= (ulong)state.Blocks.Count
+                || state.Blocks[(int)location.Number].Block.Transactions is not { } transactions
+                || (uint)location.Index >= (uint)transactions.Length || transactions[location.Index].Hash != hash)
             {
                 return false;
             }
@@ -839,15 +855,16 @@ public sealed class ChainStore : IBlockReader, IDisposable
             if (_index is null)
             {
                 State state = _state;
-                ImmutableDictionary<Hash256, (ulong, int)>.Builder transactions = state.Transactions.ToBuilder();
-                for (int i = 0; i < block.Block.Transactions.Length; i++)
+                lock (_ephemeralTransactions)
                 {
-                    transactions[block.Block.Transactions[i].Hash] = (block.Number, i);
+                    Core.Transactions.Transaction[] transactions = block.Block.Transactions;
+                    for (int i = 0; i < transactions.Length; i++)
+                    {
+                        _ephemeralTransactions[transactions[i].Hash] = (block.Number, i);
+                    }
                 }
 
-                _state = new State(
-                    state.Blocks.Add(block), state.NumbersByHash.SetItem(block.Hash, block.Number), transactions.ToImmutable(),
-                    state.EditsBefore.Add(tip.PendingEdits));
+                _state = new State(state.Blocks.Add(block), state.NumbersByHash.SetItem(block.Hash, block.Number), state.EditsBefore.Add(tip.PendingEdits));
                 _tip = new Tip(block, [], tip.Recent);
             }
             else
@@ -897,12 +914,22 @@ public sealed class ChainStore : IBlockReader, IDisposable
             {
                 State state = _state;
                 ImmutableList<StoredBlock> blocks = state.Blocks.GetRange(0, (int)number + 1);
-                _state = new State(
-                    blocks,
-                    blocks.ToImmutableDictionary(b => b.Hash, b => b.Number),
-                    blocks.SelectMany(b => b.Block.Transactions.Select((tx, i) => (tx.Hash, b.Number, i))).ToImmutableDictionary(t => t.Hash, t => (t.Number, t.i)),
-                    state.EditsBefore.GetRange(0, (int)number + 1));
+                _state = new State(blocks, blocks.ToImmutableDictionary(b => b.Hash, b => b.Number), state.EditsBefore.GetRange(0, (int)number + 1));
                 _tip = new Tip(blocks[^1], kept, tip.Recent);
+                lock (_ephemeralTransactions)
+                {
+                    for (int n = (int)number + 1; n < state.Blocks.Count; n++)
+                    {
+                        foreach (Core.Transactions.Transaction tx in state.Blocks[n].Block.Transactions)
+                        {
+                            if (_ephemeralTransactions.TryGetValue(tx.Hash, out (ulong Number, int Index) at) && at.Number > number)
+                            {
+                                _ephemeralTransactions.Remove(tx.Hash);
+                            }
+                        }
+                    }
+                }
+
                 return;
             }
 

@@ -11,7 +11,8 @@ public sealed class InclusionBatch : IDisposable
 {
     private static readonly AsyncLocal<InclusionBatch?> s_current = new();
     private readonly InclusionBatch? _outer;
-    private readonly List<Action> _deferred = [];
+    /// <summary>The deferred inclusions: each the producer's include step and the send's wait it is given (no closure per send).</summary>
+    private readonly List<(Action<Task> Include, Task Done)> _deferred = [];
     private bool _disposed;
 
     private InclusionBatch(InclusionBatch? outer) => _outer = outer;
@@ -28,11 +29,11 @@ public sealed class InclusionBatch : IDisposable
     internal static InclusionBatch? Current => s_current.Value is { _disposed: false } batch ? batch : null;
 
     /// <summary>A send's inclusion, left for <see cref="Include"/>.</summary>
-    internal void Defer(Action include)
+    internal void Defer(Action<Task> include, Task done)
     {
         lock (_deferred)
         {
-            _deferred.Add(include);
+            _deferred.Add((include, done));
         }
     }
 
@@ -42,7 +43,7 @@ public sealed class InclusionBatch : IDisposable
     /// </summary>
     public void Include()
     {
-        Action[] deferred;
+        (Action<Task> Include, Task Done)[] deferred;
         lock (_deferred)
         {
             if (_deferred.Count == 0)
@@ -54,9 +55,9 @@ public sealed class InclusionBatch : IDisposable
             _deferred.Clear();
         }
 
-        foreach (Action include in deferred)
+        foreach ((Action<Task> include, Task done) in deferred)
         {
-            include();
+            include(done);
         }
     }
 

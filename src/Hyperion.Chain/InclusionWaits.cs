@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Hyperion.Core;
 
 namespace Hyperion.Chain;
@@ -10,7 +11,8 @@ namespace Hyperion.Chain;
 /// </summary>
 public sealed class InclusionWaits
 {
-    private readonly Dictionary<Hash256, List<PendingInclusion>> _waits = [];
+    /// <summary>The waits by transaction hash: the first one, the others (the same transaction sent again meanwhile) chained by <see cref="PendingInclusion.Next"/>.</summary>
+    private readonly Dictionary<Hash256, PendingInclusion> _waits = [];
     private readonly Func<bool> _waiting;
     private readonly Action<Task> _include;
     private long _roundsStarted;
@@ -44,13 +46,10 @@ public sealed class InclusionWaits
                 return null;
             }
 
-            var wait = new PendingInclusion(hash, OnSubmitted, Remove);
-            if (!_waits.TryGetValue(hash, out List<PendingInclusion>? list))
-            {
-                _waits[hash] = list = [];
-            }
-
-            list.Add(wait);
+            var wait = new PendingInclusion(hash, this);
+            ref PendingInclusion? first = ref CollectionsMarshal.GetValueRefOrAddDefault(_waits, hash, out _);
+            wait.Next = first;
+            first = wait;
             return wait;
         }
     }
@@ -62,9 +61,12 @@ public sealed class InclusionWaits
         {
             foreach (Hash256 hash in hashes)
             {
-                if (_waits.TryGetValue(hash, out List<PendingInclusion>? list))
+                if (_waits.TryGetValue(hash, out PendingInclusion? wait))
                 {
-                    list.ForEach(w => w.Done.TrySetResult());
+                    for (; wait is not null; wait = wait.Next)
+                    {
+                        wait.Done.TrySetResult();
+                    }
                 }
             }
         }
@@ -75,9 +77,12 @@ public sealed class InclusionWaits
     {
         lock (Lock)
         {
-            foreach (List<PendingInclusion> list in _waits.Values)
+            foreach (PendingInclusion first in _waits.Values)
             {
-                list.ForEach(w => w.Done.TrySetResult());
+                for (PendingInclusion? wait = first; wait is not null; wait = wait.Next)
+                {
+                    wait.Done.TrySetResult();
+                }
             }
         }
     }
@@ -96,9 +101,9 @@ public sealed class InclusionWaits
     {
         lock (Lock)
         {
-            foreach (List<PendingInclusion> list in _waits.Values)
+            foreach (PendingInclusion first in _waits.Values)
             {
-                foreach (PendingInclusion wait in list)
+                for (PendingInclusion? wait = first; wait is not null; wait = wait.Next)
                 {
                     if (wait.FirstRound <= round)
                     {
@@ -118,7 +123,20 @@ public sealed class InclusionWaits
     {
         lock (Lock)
         {
-            return _waits.TryGetValue(hash, out List<PendingInclusion>? list) && list.Exists(w => w.FirstRound == long.MaxValue) && _waiting();
+            if (!_waits.TryGetValue(hash, out PendingInclusion? wait))
+            {
+                return false;
+            }
+
+            for (; wait is not null; wait = wait.Next)
+            {
+                if (wait.FirstRound == long.MaxValue)
+                {
+                    return _waiting();
+                }
+            }
+
+            return false;
         }
     }
 
@@ -126,14 +144,17 @@ public sealed class InclusionWaits
     {
         lock (Lock)
         {
-            if (_waits.TryGetValue(hash, out List<PendingInclusion>? list))
+            if (_waits.TryGetValue(hash, out PendingInclusion? wait))
             {
-                list.ForEach(w => w.BecamePending = true);
+                for (; wait is not null; wait = wait.Next)
+                {
+                    wait.BecamePending = true;
+                }
             }
         }
     }
 
-    private Task OnSubmitted(PendingInclusion wait)
+    internal Task OnSubmitted(PendingInclusion wait)
     {
         bool include;
         lock (Lock)
@@ -153,7 +174,7 @@ public sealed class InclusionWaits
             Task done = wait.Done.Task;
             if (InclusionBatch.Current is { } batch)
             {
-                batch.Defer(() => _include(done)); // the batch's other sends are admitted first, then all are included together
+                batch.Defer(_include, done); // the batch's other sends are admitted first, then all are included together
             }
             else
             {
@@ -164,13 +185,36 @@ public sealed class InclusionWaits
         return wait.Done.Task;
     }
 
-    private void Remove(PendingInclusion wait)
+    internal void Remove(PendingInclusion wait)
     {
         lock (Lock)
         {
-            if (_waits.TryGetValue(wait.Hash, out List<PendingInclusion>? list) && list.Remove(wait) && list.Count == 0)
+            if (!_waits.TryGetValue(wait.Hash, out PendingInclusion? first))
             {
-                _waits.Remove(wait.Hash);
+                return;
+            }
+
+            if (first == wait)
+            {
+                if (wait.Next is null)
+                {
+                    _waits.Remove(wait.Hash);
+                }
+                else
+                {
+                    _waits[wait.Hash] = wait.Next;
+                }
+
+                return;
+            }
+
+            for (PendingInclusion previous = first; previous.Next is not null; previous = previous.Next)
+            {
+                if (previous.Next == wait)
+                {
+                    previous.Next = wait.Next;
+                    return;
+                }
             }
         }
     }

@@ -159,14 +159,12 @@ public readonly record struct MiningMode(bool Automine, TimeSpan? Interval)
 /// </summary>
 public sealed class PendingInclusion : IDisposable
 {
-    private readonly Action<PendingInclusion> _remove;
-    private readonly Func<PendingInclusion, Task> _submitted;
+    private readonly InclusionWaits _waits;
 
-    internal PendingInclusion(Hash256 hash, Func<PendingInclusion, Task> submitted, Action<PendingInclusion> remove)
+    internal PendingInclusion(Hash256 hash, InclusionWaits waits)
     {
         Hash = hash;
-        _submitted = submitted;
-        _remove = remove;
+        _waits = waits;
     }
 
     public Hash256 Hash { get; }
@@ -179,10 +177,13 @@ public sealed class PendingInclusion : IDisposable
     /// <summary>The first production round that started after the pool accepted the transaction.</summary>
     internal long FirstRound { get; set; } = long.MaxValue;
 
-    /// <summary>The pool accepted the transaction; completes when it is mined, dropped, or cannot be mined now.</summary>
-    public Task Submitted() => _submitted(this);
+    /// <summary>The next wait for the same transaction (sent again before this one ended); guarded by <see cref="InclusionWaits.Lock"/>.</summary>
+    internal PendingInclusion? Next { get; set; }
 
-    public void Dispose() => _remove(this);
+    /// <summary>The pool accepted the transaction; completes when it is mined, dropped, or cannot be mined now.</summary>
+    public Task Submitted() => _waits.OnSubmitted(this);
+
+    public void Dispose() => _waits.Remove(this);
 }
 
 /// <summary>

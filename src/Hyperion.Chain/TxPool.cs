@@ -227,17 +227,16 @@ public sealed class TxPool : ITransactionPool
             return "unexpected blob sidecar on a transaction that is not a blob transaction";
         }
 
-        var nowPending = new List<Hash256>();
-        var dropped = new List<DroppedTransaction>();
+        Announcements announcements = Announcements.Rent();
         string? error;
         lock (_lock)
         {
             DateTimeOffset now = _clock.GetUtcNow();
-            ExpireQueuedIfDue(now, dropped);
-            error = AddLocked(tx, sender, now, nowPending, dropped);
+            ExpireQueuedIfDue(now, announcements.Dropped);
+            error = AddLocked(tx, sender, now, announcements.NowPending, announcements.Dropped);
         }
 
-        Announce(nowPending, dropped);
+        Announce(announcements);
         return error;
     }
 
@@ -418,8 +417,9 @@ public sealed class TxPool : ITransactionPool
     {
         ArgumentNullException.ThrowIfNull(headState);
         ArgumentNullException.ThrowIfNull(invalid);
-        var nowPending = new List<Hash256>();
-        var dropped = new List<DroppedTransaction>();
+        Announcements announcements = Announcements.Rent();
+        List<Hash256> nowPending = announcements.NowPending;
+        List<DroppedTransaction> dropped = announcements.Dropped;
         lock (_lock)
         {
             DateTimeOffset now = _clock.GetUtcNow();
@@ -455,7 +455,7 @@ public sealed class TxPool : ITransactionPool
             ExpireQueuedIfDue(now, dropped);
         }
 
-        Announce(nowPending, dropped);
+        Announce(announcements);
     }
 
     /// <summary>Moves a sender to its account nonce at the head: drops what it mined, and announces what became executable.</summary>
@@ -707,16 +707,60 @@ public sealed class TxPool : ITransactionPool
         }
     }
 
-    private void Announce(List<Hash256> nowPending, List<DroppedTransaction> dropped)
+    /// <summary>Raises the events of what a change collected (outside the pool's lock), then returns the lists for reuse.</summary>
+    private void Announce(Announcements announcements)
     {
-        foreach (DroppedTransaction drop in dropped)
+        try
         {
-            TransactionDropped?.Invoke(drop);
+            foreach (DroppedTransaction drop in announcements.Dropped)
+            {
+                TransactionDropped?.Invoke(drop);
+            }
+
+            foreach (Hash256 hash in announcements.NowPending)
+            {
+                TransactionPending?.Invoke(hash);
+            }
+        }
+        finally
+        {
+            announcements.Return();
+        }
+    }
+
+    /// <summary>
+    /// What one admission or head change makes executable and drops, announced after the pool's lock is released. One
+    /// pair of lists per thread, reused: an admission is the hot path of every send. A handler that admits again from
+    /// an announcement (the thread's lists are out then) gets lists of its own.
+    /// </summary>
+    private sealed class Announcements
+    {
+        [ThreadStatic]
+        private static Announcements? t_free;
+
+        public List<Hash256> NowPending { get; } = [];
+
+        public List<DroppedTransaction> Dropped { get; } = [];
+
+        public static Announcements Rent()
+        {
+            Announcements? free = t_free;
+            t_free = null;
+            return free ?? new Announcements();
         }
 
-        foreach (Hash256 hash in nowPending)
+        /// <summary>Empties the lists (their capacity kept unless a large change grew them) and keeps them for the thread's next change.</summary>
+        public void Return()
         {
-            TransactionPending?.Invoke(hash);
+            const int KeptCapacity = 1024;
+            NowPending.Clear();
+            Dropped.Clear();
+            if (NowPending.Capacity > KeptCapacity || Dropped.Capacity > KeptCapacity)
+            {
+                return;
+            }
+
+            t_free = this;
         }
     }
 

@@ -47,6 +47,7 @@ public sealed class NodeMetrics : INodeMetrics
         Gauge queued = metrics.CreateGauge("hyperion_txpool_queued", "Queued (nonce-gapped) transactions in the pool.");
         Gauge evicted = metrics.CreateGauge("hyperion_txpool_evicted_total", "Admitted transactions evicted from the full pool for better-paying ones (a counter kept by the pool).");
         Gauge expired = metrics.CreateGauge("hyperion_txpool_expired_total", "Queued transactions dropped after the pool's lifetime (a counter kept by the pool).");
+        Gauge allocated = metrics.CreateGauge("hyperion_allocated_bytes_total", "Bytes allocated on the managed heap since start, all threads (GC.GetTotalAllocatedBytes; a counter kept by the runtime).");
         _registry.AddBeforeCollectCallback(() =>
         {
             head.Set(chain.Blocks.Head.Number);
@@ -55,6 +56,7 @@ public sealed class NodeMetrics : INodeMetrics
             queued.Set(pool.QueuedCount);
             evicted.Set(pool.EvictedCount);
             expired.Set(pool.ExpiredCount);
+            allocated.Set(GC.GetTotalAllocatedBytes(precise: true));
         });
         DotNetStats.Register(_registry);
         chain.BlockAdded += OnBlock;

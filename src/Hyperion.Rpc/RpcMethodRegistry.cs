@@ -9,9 +9,14 @@ public delegate ValueTask<JsonNode?> RpcHandler(RpcParams parameters, Cancellati
 
 /// <summary>
 /// A submission decoded from its params and not admitted yet: its transaction (whose sender may be recovered ahead,
-/// on any thread) and the step that admits it to the pool.
+/// on any thread), a blob transaction's sidecar, and the step that admits them to the pool — one delegate for every
+/// submission of a module, not a closure per transaction.
 /// </summary>
-public sealed record DecodedSubmission(Transaction Transaction, Func<CancellationToken, ValueTask<JsonNode?>> Admit);
+public sealed record DecodedSubmission(Transaction Transaction, BlobSidecar? Sidecar, Func<Transaction, BlobSidecar?, CancellationToken, ValueTask<JsonNode?>> Submit)
+{
+    /// <summary>Admits the transaction; completes as its method's answer does.</summary>
+    public ValueTask<JsonNode?> Admit(CancellationToken cancellationToken) => Submit(Transaction, Sidecar, cancellationToken);
+}
 
 /// <summary>Methods by name. Registration happens at startup; lookups are concurrent reads afterwards.</summary>
 public sealed class RpcMethodRegistry

@@ -72,12 +72,22 @@ public sealed class ListTrie
     /// <summary>The list's root.</summary>
     public Hash256 Root => _trie.RootHash;
 
+    /// <summary>
+    /// The nibble paths of the keys rlp(0)…rlp(<see cref="KeptKeyPaths"/> − 1), made once: every block's transactions
+    /// and receipts tries use the same keys, and the trie only reads a path (a leaf copies the part it keeps).
+    /// </summary>
+    private static readonly byte[][] KeyPaths = [.. Enumerable.Range(0, KeptKeyPaths).Select(KeyPath)];
+
+    private const int KeptKeyPaths = 1024;
+
+    private static byte[] KeyPath(int index) => Nibbles.FromBytes(Rlp.EncodeUInt64((ulong)index));
+
     private static void Add(List<(byte[] Path, byte[] Value)> sorted, int index, byte[] item)
     {
         // As FromEntries: an empty value is no entry.
         if (item.Length > 0)
         {
-            sorted.Add((Nibbles.FromBytes(Rlp.EncodeUInt64((ulong)index)), item));
+            sorted.Add((index < KeptKeyPaths ? KeyPaths[index] : KeyPath(index), item));
         }
     }
 }

@@ -81,6 +81,103 @@ public sealed class SequencerTests : IDisposable
         Assert.All(head.Receipts, r => Assert.True(r.Success));
     }
 
+    /// <summary>The same transaction sent by several senders at once: each has its own wait, and one that ends early (its send refused) leaves the others waiting.</summary>
+    [Fact]
+    public void Waits_for_one_transaction_end_apart_and_all_return_once_it_is_mined()
+    {
+        using LocalChain chain = LocalChain.Start(TestChain.Genesis(), new ChainOptions());
+        Transaction tx = TestChain.Transfer(0, Bob, 1, nonce: 0);
+        PendingInclusion first = chain.Producer.ExpectInclusion(tx.Hash)!;
+        PendingInclusion second = chain.Producer.ExpectInclusion(tx.Hash)!;
+        PendingInclusion third = chain.Producer.ExpectInclusion(tx.Hash)!;
+        PendingInclusion fourth = chain.Producer.ExpectInclusion(tx.Hash)!;
+        second.Dispose(); // one in the middle, then the last one waiting on the hash
+        fourth.Dispose();
+        using (InclusionBatch batch = InclusionBatch.Begin())
+        {
+            Assert.Null(chain.Pool.Add(tx));
+            Task firstDone = first.Submitted();
+            Task thirdDone = third.Submitted();
+            Assert.False(firstDone.IsCompleted);
+            Assert.False(thirdDone.IsCompleted);
+            batch.Include();
+            Assert.True(firstDone.IsCompletedSuccessfully);
+            Assert.True(thirdDone.IsCompletedSuccessfully);
+        }
+
+        first.Dispose();
+        third.Dispose();
+        Assert.True(chain.Chain.Store.TryFindTransaction(tx.Hash, out _, out _));
+
+        // Every wait has ended: a new one for the next transaction is not completed by the hash's old waits.
+        Transaction next = TestChain.Transfer(0, Bob, 1, nonce: 1);
+        using PendingInclusion nextWait = chain.Producer.ExpectInclusion(next.Hash)!;
+        Assert.Null(chain.Pool.Add(next));
+        Assert.True(nextWait.Submitted().IsCompletedSuccessfully);
+    }
+
+    /// <summary>
+    /// An in-memory chain finds a transaction by hash exactly where its current blocks hold it: after a revert (the
+    /// chain truncated) the dropped blocks' transactions are gone, and blocks mined after it are found at their place.
+    /// </summary>
+    [Fact]
+    public void An_in_memory_chain_finds_transactions_only_in_its_current_blocks_after_a_revert()
+    {
+        using LocalChain chain = LocalChain.Start(TestChain.Genesis(), new ChainOptions());
+        chain.Dev.SetAutomine(false);
+        var sent = new List<Hash256>();
+        void MineTransfer(UInt256 value, ulong nonce)
+        {
+            Transaction tx = TestChain.Transfer(0, Bob, value, nonce);
+            Assert.Null(chain.Pool.Add(tx));
+            sent.Add(tx.Hash);
+            chain.Dev.Mine();
+        }
+
+        MineTransfer(1, 0);
+        ulong snapshot = chain.Dev.Snapshot();
+        MineTransfer(2, 1);
+        MineTransfer(3, 2);
+        Assert.True(chain.Dev.Revert(snapshot));
+        foreach (Hash256 dropped in sent.Skip(1))
+        {
+            chain.Dev.DropTransaction(dropped); // whatever the revert left in the pool is not to be mined again
+        }
+
+        AssertFoundWhereTheChainHoldsThem(chain, sent);
+        MineTransfer(4, 1); // block 2 again, with another transaction
+        MineTransfer(5, 2);
+        MineTransfer(6, 3); // and a block the chain had not reached before
+        AssertFoundWhereTheChainHoldsThem(chain, sent);
+        Assert.False(chain.Chain.Store.TryFindTransaction(sent[1], out _, out _));
+        Assert.True(chain.Chain.Store.TryFindTransaction(sent[^1], out StoredBlock last, out _));
+        Assert.Equal(4UL, last.Number);
+    }
+
+    private static void AssertFoundWhereTheChainHoldsThem(LocalChain chain, IEnumerable<Hash256> hashes)
+    {
+        ChainStore store = chain.Chain.Store;
+        foreach (Hash256 hash in hashes)
+        {
+            (ulong Number, int Index)? held = null;
+            for (ulong n = 0; n <= store.Head.Number; n++)
+            {
+                int at = Array.FindIndex(store.GetByNumber(n)!.Block.Transactions, t => t.Hash == hash);
+                if (at >= 0)
+                {
+                    held = (n, at);
+                }
+            }
+
+            bool found = store.TryFindTransaction(hash, out StoredBlock block, out int index);
+            Assert.Equal(held is not null, found);
+            if (held is { } place)
+            {
+                Assert.Equal(place, (block.Number, index));
+            }
+        }
+    }
+
     [Fact]
     public void Concurrent_automine_sends_all_return_mined()
     {

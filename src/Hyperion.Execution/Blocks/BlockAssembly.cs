@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Hyperion.Core;
 using Hyperion.Core.Blocks;
 using Hyperion.Core.Transactions;
@@ -145,7 +146,19 @@ internal sealed class BlockAssembly
     public static Hash256 TransactionsRoot(IEnumerable<Transaction> transactions) => TransactionsTrie(transactions).Root;
 
     /// <summary>The trie of <paramref name="transactions"/>' envelopes, not yet hashed (see <see cref="ListTrie.HashLeaves"/>).</summary>
-    public static ListTrie TransactionsTrie(IEnumerable<Transaction> transactions) => new([.. transactions.Select(tx => tx.Envelope.ToArray())]);
+    public static ListTrie TransactionsTrie(IEnumerable<Transaction> transactions) => new([.. transactions.Select(EnvelopeArray)]);
+
+    /// <summary>
+    /// The envelope as an array for the trie, which only reads it: the decoded transaction's own array when the
+    /// envelope is all of it (a raw transaction as it came over RPC or from a block's body), else a copy.
+    /// </summary>
+    private static byte[] EnvelopeArray(Transaction tx)
+    {
+        ReadOnlyMemory<byte> envelope = tx.Envelope;
+        return MemoryMarshal.TryGetArray(envelope, out ArraySegment<byte> segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : envelope.ToArray();
+    }
 
     /// <summary>The receipts' root, for <see cref="Complete"/>.</summary>
     public void CompleteReceiptsRoot() => _receiptsRoot ??= ReceiptsTrie().Root;

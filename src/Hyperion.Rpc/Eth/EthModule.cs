@@ -33,6 +33,9 @@ public sealed class EthModule : IRpcModule
     private readonly IStateProofProvider _proofs;
     private readonly IReadOnlyDictionary<Address, DevAccount> _accounts;
 
+    /// <summary><see cref="SubmitAsync(Transaction, BlobSidecar?, CancellationToken)"/> as the one delegate every decoded raw transaction carries.</summary>
+    private readonly Func<Transaction, BlobSidecar?, CancellationToken, ValueTask<JsonNode?>> _submitRaw;
+
     public EthModule(IChainReader chain, ITransactionPool pool, IStateProofProvider proofs, IReadOnlyList<DevAccount> accounts)
     {
         ArgumentNullException.ThrowIfNull(chain);
@@ -44,6 +47,7 @@ public sealed class EthModule : IRpcModule
         _proofs = proofs;
         _accounts = accounts.ToDictionary(a => a.Address);
         AccountList = [.. accounts.Select(a => a.Address)];
+        _submitRaw = SubmitAsync;
     }
 
     public IReadOnlyList<Address> AccountList { get; }
@@ -319,7 +323,7 @@ public sealed class EthModule : IRpcModule
             throw new RpcException("deposit transactions (type 0x7e) are derived from L1 and cannot be submitted");
         }
 
-        return new DecodedSubmission(tx, cancel => SubmitAsync(tx, sidecar, cancel));
+        return new DecodedSubmission(tx, sidecar, _submitRaw);
     }
 
     /// <summary>
@@ -328,7 +332,7 @@ public sealed class EthModule : IRpcModule
     /// mined yet (queued behind a nonce gap).
     /// </summary>
     private ValueTask<JsonNode?> SubmitAsync(Transaction tx, BlobSidecar? sidecar, CancellationToken cancel) =>
-        SubmitAsync(tx, () => _pool.Add(tx, sidecar), cancel);
+        SubmitAsync(tx, sidecar, impersonated: null, cancel);
 
     /// <summary>
     /// eth_sendTransaction: signed with the dev key of <c>from</c>, or — when the node holds no key for it and the dev
@@ -341,16 +345,17 @@ public sealed class EthModule : IRpcModule
         {
             RpcCaller.EnsureMayUseUnlockedAccounts();
             Transaction tx = ImpersonationSignature.Apply(FillTransaction(request, from), from);
-            return SubmitAsync(tx, () => _pool.AddImpersonated(tx, from), cancel);
+            return SubmitAsync(tx, sidecar: null, impersonated: from, cancel);
         }
 
         return SubmitAsync(SignForDevAccount(request), sidecar: null, cancel);
     }
 
-    private async ValueTask<JsonNode?> SubmitAsync(Transaction tx, Func<string?> add, CancellationToken cancel)
+    /// <param name="impersonated">The sender of a transaction from an impersonated account (admitted unchecked, with no sidecar); null: recovered from the signature.</param>
+    private async ValueTask<JsonNode?> SubmitAsync(Transaction tx, BlobSidecar? sidecar, Address? impersonated, CancellationToken cancel)
     {
         using PendingInclusion? inclusion = Producer?.ExpectInclusion(tx.Hash);
-        string? error = add();
+        string? error = impersonated is Address from ? _pool.AddImpersonated(tx, from) : _pool.Add(tx, sidecar);
         if (error is not null)
         {
             throw new RpcException(error);
