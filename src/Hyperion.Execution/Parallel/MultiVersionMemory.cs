@@ -83,6 +83,14 @@ internal sealed class MultiVersionMemory
     private readonly InsertOnlyMap<Address, SlotChain> _slotKeys;
     private readonly ConcurrentDictionary<Hash256, byte[]> _code = new();
 
+    // The parent's accounts and slots as read, since validation reads them again (from a store, a read is not free):
+    // per thread, keyed by this memory's id, so that a first read takes no lock (a shared concurrent map took one on
+    // every first read, a Monitor slow path that was a tenth of a worker's time even with one worker). Each worker
+    // reads a parent location at most once; the values are the parent's, the same whichever thread reads them.
+    [ThreadStatic]
+    private static ParentCache? t_parentCache;
+    private static long s_nextId;
+    private readonly long _id = Interlocked.Increment(ref s_nextId);
     private readonly PositionRecord?[] _records;
 
     // Set (before the wipe is published) once any position writes a storage wipe: until then a slot read need not
@@ -132,10 +140,9 @@ internal sealed class MultiVersionMemory
     public AccountValue ReadAccount(in Address address, int position, out bool fromParent)
     {
         fromParent = true;
-        Versions versions = VersionsOf(new Location(LocationKind.Account, address, default));
-        if (versions.NeverWritten)
+        if (!_versions.TryGetValue(new Location(LocationKind.Account, address, default), out Versions? versions))
         {
-            return ParentAccount(versions, address);
+            return ParentAccount(address);
         }
 
         // Walks down from the latest write below the position, through credits, to a full value (or the parent),
@@ -160,7 +167,7 @@ internal sealed class MultiVersionMemory
             }
 
             fromParent = top < 0;
-            AccountValue value = start >= 0 ? versions.At(start).Account : ParentAccount(versions, address);
+            AccountValue value = start >= 0 ? versions.At(start).Account : ParentAccount(address);
             for (int i = start + 1; i <= top; i++)
             {
                 value = Credit(address, value, versions.At(i).Word);
@@ -177,13 +184,12 @@ internal sealed class MultiVersionMemory
     /// <summary>As <see cref="ReadSlot(in Address, in UInt256, int)"/>; <paramref name="fromParent"/> when no position below wrote it or wiped the storage.</summary>
     public UInt256 ReadSlot(in Address address, in UInt256 key, int position, out bool fromParent)
     {
-        Versions versions = VersionsOf(new Location(LocationKind.Slot, address, key));
-        (int slotPosition, Entry slot) = Latest(versions, position);
+        (int slotPosition, Entry slot) = Latest(new Location(LocationKind.Slot, address, key), position);
         (int wipePosition, Entry wipe) = _anyWipe ? Latest(new Location(LocationKind.StorageWipe, address, default), position) : (-1, default);
         fromParent = slotPosition < 0 && wipePosition < 0;
         if (fromParent)
         {
-            return ParentSlot(versions, address, key);
+            return ParentSlot(address, key);
         }
 
         // A slot written by the wiping transaction itself was written after the wipe.
@@ -287,14 +293,6 @@ internal sealed class MultiVersionMemory
             Versions versions = VersionsOf(write.Location);
             using (versions.Enter())
             {
-                // A slot joins its account's chain before its first write is set (and under the gate, so no other
-                // position's write to it is set first): whoever finds the write can also enumerate it.
-                if (write.Location.Kind == LocationKind.Slot && !versions.Chained)
-                {
-                    ChainOf(write.Location.Address).Push(write.Location.Key, versions);
-                    versions.Chained = true;
-                }
-
                 versions.Set(position, new Entry(incarnation, write.IsCredit, write.IsCredit || write.Location.Kind == LocationKind.Slot ? AccountValue.Missing with { Balance = write.Word } : write.Account));
             }
         }
@@ -415,7 +413,7 @@ internal sealed class MultiVersionMemory
             }
 
             storage.Sort(static (a, b) => a.Key.CompareTo(b.Key));
-            bool cleared = wipePosition >= 0 || !ParentAccount(VersionsOf(new Location(LocationKind.Account, address, default)), address).Exists;
+            bool cleared = wipePosition >= 0 || !ParentAccount(address).Exists;
             part.Accounts.Add(new AccountChange(address, false, account.Nonce, account.Balance, account.CodeHash, cleared, storage));
             if (changed.Deployed(account.CodeHash) is { } bytes)
             {
@@ -453,45 +451,58 @@ internal sealed class MultiVersionMemory
 
     // ---- internals
 
-    /// <summary>
-    /// The versions of <paramref name="location"/>, added on its first read or write: a location's versions also keep
-    /// its parent value once read, so that a read finds both with one lookup (a per-thread cache of the parent's
-    /// values was a second hash lookup on every read of a location no position below had written).
-    /// </summary>
-    private Versions VersionsOf(in Location location) =>
-        _versions.TryGetValue(location, out Versions? versions) ? versions : _versions.GetOrAdd(location, new Versions());
+    /// <summary>The versions of <paramref name="location"/>, added on its first write.</summary>
+    private Versions VersionsOf(in Location location)
+    {
+        if (_versions.TryGetValue(location, out Versions? versions))
+        {
+            return versions;
+        }
 
-    /// <summary>The chain of the slots written to <paramref name="address"/>, added on its first slot write.</summary>
-    private SlotChain ChainOf(in Address address) =>
-        _slotKeys.TryGetValue(address, out SlotChain? chain) ? chain : _slotKeys.GetOrAdd(address, new SlotChain());
+        // A slot's versions join its account's chain before they are published: whoever finds them in the map can
+        // also enumerate them. A racing first write that loses leaves its (never written) versions in the chain,
+        // where an empty history counts as no write.
+        var created = new Versions();
+        if (location.Kind == LocationKind.Slot)
+        {
+            if (!_slotKeys.TryGetValue(location.Address, out SlotChain? chain))
+            {
+                chain = _slotKeys.GetOrAdd(location.Address, new SlotChain());
+            }
+
+            chain.Push(location.Key, created);
+        }
+
+        return _versions.GetOrAdd(location, created);
+    }
 
     /// <summary>The versions of a location written before.</summary>
     private Versions VersionsAt(in Location location) =>
         _versions.TryGetValue(location, out Versions? versions) ? versions : throw new InvalidOperationException($"no versions of {location}");
 
-    /// <summary>The parent's account at <paramref name="address"/>, whose location's versions are <paramref name="versions"/>.</summary>
-    private AccountValue ParentAccount(Versions versions, in Address address)
+    private AccountValue ParentAccount(in Address address)
     {
-        if (versions.TryGetParent(out AccountValue known))
+        Dictionary<Address, AccountValue> accounts = ThreadParentCache().Accounts;
+        if (accounts.TryGetValue(address, out AccountValue cached))
         {
-            return known;
+            return cached;
         }
 
         AccountValue value = _parent.TryGetAccount(address, out Account account) ? new AccountValue(true, account.Nonce, account.Balance, account.CodeHash) : AccountValue.Missing;
-        versions.SetParent(value);
+        accounts.Add(address, value);
         return value;
     }
 
-    /// <summary>The parent's value of a slot, whose location's versions are <paramref name="versions"/>.</summary>
-    private UInt256 ParentSlot(Versions versions, in Address address, in UInt256 key)
+    private UInt256 ParentSlot(in Address address, in UInt256 key)
     {
-        if (versions.TryGetParent(out AccountValue known))
+        Dictionary<(Address, UInt256), UInt256> slots = ThreadParentCache().Slots;
+        if (slots.TryGetValue((address, key), out UInt256 cached))
         {
-            return known.Balance;
+            return cached;
         }
 
         UInt256 value = _parent.GetStorage(address, key);
-        versions.SetParent(AccountValue.Missing with { Balance = value });
+        slots.Add((address, key), value);
         return value;
     }
 
@@ -517,7 +528,7 @@ internal sealed class MultiVersionMemory
     /// <summary>Whether some position below <paramref name="position"/> wrote <paramref name="location"/> (an ESTIMATE counts).</summary>
     private bool WrittenBelow(in Location location, int position)
     {
-        if (!_versions.TryGetValue(location, out Versions? versions) || versions.NeverWritten)
+        if (!_versions.TryGetValue(location, out Versions? versions))
         {
             return false;
         }
@@ -533,15 +544,53 @@ internal sealed class MultiVersionMemory
 
     private static (int Position, Entry Entry) Latest(Versions versions, int position)
     {
-        if (versions.NeverWritten)
-        {
-            return (-1, default);
-        }
-
         using (versions.Enter())
         {
             int i = versions.LastBelow(position);
             return i < 0 ? (-1, default) : (versions.PositionAt(i), versions.At(i));
+        }
+    }
+
+    /// <summary>This thread's cache of this memory's parent reads (emptied when the thread last served another memory).</summary>
+    private ParentCache ThreadParentCache()
+    {
+        ParentCache cache = t_parentCache ??= new ParentCache();
+        if (cache.Owner != _id)
+        {
+            cache.Reset(_id);
+        }
+
+        return cache;
+    }
+
+    /// <summary>One thread's parent reads for one memory; reused by the thread's next block, keeping a modest capacity.</summary>
+    private sealed class ParentCache
+    {
+        /// <summary>Entries whose capacity a cache keeps across blocks (a larger block's is trimmed back to it).</summary>
+        private const int KeptCapacity = 1 << 14;
+
+        public long Owner;
+
+        public readonly Dictionary<Address, AccountValue> Accounts = [];
+
+        public readonly Dictionary<(Address, UInt256), UInt256> Slots = [];
+
+        public void Reset(long owner)
+        {
+            Owner = owner;
+            bool trimAccounts = Accounts.Count > KeptCapacity;
+            bool trimSlots = Slots.Count > KeptCapacity;
+            Accounts.Clear();
+            Slots.Clear();
+            if (trimAccounts)
+            {
+                Accounts.TrimExcess(KeptCapacity);
+            }
+
+            if (trimSlots)
+            {
+                Slots.TrimExcess(KeptCapacity);
+            }
         }
     }
 
@@ -600,50 +649,10 @@ internal sealed class MultiVersionMemory
         // array operations, so a waiter spins, then yields its core to a preempted holder.
         private int _gate;
 
-        // None until the first write (a location may only be read); then one: most locations of a block (a
-        // sender's account, a holder's slot) get only one write.
-        private int[] _positions = [];
-        private Entry[] _entries = [];
+        // One write to start with: most locations of a block (a sender's account, a holder's slot) get only one.
+        private int[] _positions = new int[1];
+        private Entry[] _entries = new Entry[1];
         private int _count;
-
-        // The parent's value (a slot's in the balance, as in an entry), once read: written once by the first reader to
-        // claim it, then only read. Not under the gate, which a read may already hold when it needs the parent.
-        private AccountValue _parentValue;
-        private int _parentState; // 0 unknown, 1 being written, 2 known
-
-        /// <summary>Whether the slot is in its account's chain (set under the gate, on the first write).</summary>
-        public bool Chained;
-
-        /// <summary>
-        /// True when no write is recorded: read without the gate, as a read that ran just before a concurrent first
-        /// write (which validation, running after that write's recording, catches).
-        /// </summary>
-        public bool NeverWritten => Volatile.Read(ref _count) == 0;
-
-        public bool TryGetParent(out AccountValue value)
-        {
-            if (Volatile.Read(ref _parentState) == ParentKnown)
-            {
-                value = _parentValue;
-                return true;
-            }
-
-            value = default;
-            return false;
-        }
-
-        /// <summary>Keeps the parent's value (the same whoever reads it first; a reader that loses the claim keeps its own copy).</summary>
-        public void SetParent(in AccountValue value)
-        {
-            if (Interlocked.CompareExchange(ref _parentState, ParentWriting, 0) == 0)
-            {
-                _parentValue = value;
-                Volatile.Write(ref _parentState, ParentKnown);
-            }
-        }
-
-        private const int ParentWriting = 1;
-        private const int ParentKnown = 2;
 
         /// <summary>Takes the gate until the scope is disposed.</summary>
         public GateScope Enter()
@@ -684,8 +693,8 @@ internal sealed class MultiVersionMemory
             index = ~index;
             if (_count == _positions.Length)
             {
-                Array.Resize(ref _positions, Math.Max(1, _count * 2));
-                Array.Resize(ref _entries, Math.Max(1, _count * 2));
+                Array.Resize(ref _positions, _count * 2);
+                Array.Resize(ref _entries, _count * 2);
             }
 
             Array.Copy(_positions, index, _positions, index + 1, _count - index);
