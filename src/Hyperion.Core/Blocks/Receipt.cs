@@ -32,16 +32,19 @@ public sealed class Receipt
     public ulong? DepositReceiptVersion { get; init; }
 
     /// <summary>The bloom of a list of logs: every log's address and topics.</summary>
-    public static Bloom BloomOf(IEnumerable<Log> logs)
+    public static Bloom BloomOf(IReadOnlyList<Log> logs)
     {
         ArgumentNullException.ThrowIfNull(logs);
         var bloom = new Bloom();
-        foreach (Log log in logs)
+        // Indexed, not foreach: an interface's enumerator is an allocation per receipt and per log.
+        for (int i = 0; i < logs.Count; i++)
         {
+            Log log = logs[i];
             bloom.Add(log.Address);
-            foreach (Hash256 topic in log.Topics)
+            IReadOnlyList<Hash256> topics = log.Topics;
+            for (int t = 0; t < topics.Count; t++)
             {
-                bloom.Add(topic);
+                bloom.Add(topics[t]);
             }
         }
 
