@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Hyperion.Core.Crypto;
@@ -154,7 +155,38 @@ public readonly struct Address : IEquatable<Address>, IComparable<Address>
     public override int GetHashCode() => HashCode.Combine(_u0, _u1, _u2);
 
     /// <summary>Lexicographic byte order.</summary>
-    public int CompareTo(Address other) => Bytes.SequenceCompareTo(other.Bytes);
+    /// <summary>
+    /// Byte-wise lexicographic order (as <c>Bytes.SequenceCompareTo</c>), compared as three big-endian words:
+    /// state changes are sorted by address on every block, so this is hot.
+    /// </summary>
+    public int CompareTo(Address other)
+    {
+        if (_u0 != other._u0)
+        {
+            return BigEndianWord(_u0) < BigEndianWord(other._u0) ? -1 : 1;
+        }
+
+        if (_u1 != other._u1)
+        {
+            return BigEndianWord(_u1) < BigEndianWord(other._u1) ? -1 : 1;
+        }
+
+        if (_u2 != other._u2)
+        {
+            return BigEndianWord(_u2) < BigEndianWord(other._u2) ? -1 : 1;
+        }
+
+        return 0;
+    }
+
+    /// <summary>A word read in memory order, as the number its bytes make in big-endian (first byte most significant).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong BigEndianWord(ulong memoryOrder) =>
+        BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(memoryOrder) : memoryOrder;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint BigEndianWord(uint memoryOrder) =>
+        BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(memoryOrder) : memoryOrder;
 
     public static bool operator ==(Address left, Address right) => left.Equals(right);
 

@@ -28,9 +28,21 @@ public sealed partial class MetisVm
     private readonly ICallFrameTracer? _frameTracer;
     private readonly InstructionTable _instructions;
 
-    // Frames by depth (index 0 is the transaction's), reused across the transaction's calls.
+    // Frames by depth (index 0 is the transaction's), reused across the transaction's calls; taken from the thread's
+    // spare set when a message starts and given back when it ends (see TakeFrames).
     private EvmFrame[] _frames = [];
     private int _frameCount;
+
+    /// <summary>
+    /// The frames this thread's last finished message ran in, released (a released frame is as a new one): a block's
+    /// transactions, each on a VM of its own, reuse one set per thread instead of a frame array, frames and memories
+    /// each. A message started while another runs on this thread (a VM inside a VM's host) finds none and makes its own.
+    /// </summary>
+    [ThreadStatic]
+    private static EvmFrame[]? t_spareFrames;
+
+    /// <summary>Spare frames kept per thread: depths beyond are rare, and their frames are garbage when they end.</summary>
+    private const int MaxSpareFrames = 64;
 
     /// <summary>Stops the run when cancelled (see <see cref="EvmAbort"/>): checked at taken jumps and new frames.</summary>
     internal readonly CancellationToken Abort = EvmAbort.Current;
@@ -96,6 +108,12 @@ public sealed partial class MetisVm
             throw new InvalidOperationException("MetisVm runs one message at a time");
         }
 
+        if (_frames.Length == 0 && t_spareFrames is { } spare)
+        {
+            t_spareFrames = null;
+            _frames = spare;
+        }
+
         try
         {
             FrameResult result;
@@ -137,6 +155,17 @@ public sealed partial class MetisVm
             while (_frameCount > 0)
             {
                 _frames[--_frameCount].Release();
+            }
+
+            if (t_spareFrames is null && _frames.Length != 0)
+            {
+                if (_frames.Length > MaxSpareFrames)
+                {
+                    Array.Resize(ref _frames, MaxSpareFrames);
+                }
+
+                t_spareFrames = _frames;
+                _frames = [];
             }
         }
     }

@@ -1,3 +1,4 @@
+using CsCheck;
 using Hyperion.Core.Crypto;
 
 namespace Hyperion.Core.Tests;
@@ -195,4 +196,34 @@ public class AddressTests
         Assert.Equal(a, Address.Parse("0x0000000000000000000000000000000000000001"));
         Assert.Throws<ArgumentException>(() => new Address(new byte[21]));
     }
+
+    // Pairs that share a prefix of 0..20 bytes, so that every word and every byte position decides some pairs
+    // (independent random addresses almost always differ in their first byte).
+    private static readonly Gen<(byte[] Left, byte[] Right)> SharedPrefixPairs =
+        Gen.Select(Gen.Byte.Array[Address.Size], Gen.Byte.Array[Address.Size], Gen.Int[0, Address.Size], Gen.Int[0, 2])
+            .Select(t =>
+            {
+                byte[] right = t.Item1.ToArray();
+                t.Item2.AsSpan(t.Item3).CopyTo(right.AsSpan(t.Item3));
+                if (t.Item3 < Address.Size && t.Item4 > 0)
+                {
+                    // Differ at the first differing byte only by one, in either direction.
+                    right[t.Item3] = (byte)(t.Item1[t.Item3] + (t.Item4 == 1 ? 1 : -1));
+                }
+
+                return (t.Item1, right);
+            });
+
+    [Fact]
+    public void CompareToIsTheByteWiseLexicographicOrder() =>
+        SharedPrefixPairs.Sample(pair =>
+        {
+            int expected = Math.Sign(pair.Left.AsSpan().SequenceCompareTo(pair.Right));
+            var left = new Address(pair.Left);
+            var right = new Address(pair.Right);
+            Assert.Equal(expected, Math.Sign(left.CompareTo(right)));
+            Assert.Equal(-expected, Math.Sign(right.CompareTo(left)));
+            Assert.Equal(expected < 0, left < right);
+            Assert.Equal(expected == 0, left == right);
+        }, iter: 20_000);
 }

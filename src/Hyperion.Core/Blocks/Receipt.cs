@@ -32,16 +32,19 @@ public sealed class Receipt
     public ulong? DepositReceiptVersion { get; init; }
 
     /// <summary>The bloom of a list of logs: every log's address and topics.</summary>
-    public static Bloom BloomOf(IEnumerable<Log> logs)
+    public static Bloom BloomOf(IReadOnlyList<Log> logs)
     {
         ArgumentNullException.ThrowIfNull(logs);
         var bloom = new Bloom();
-        foreach (Log log in logs)
+        // Indexed, not foreach: an interface's enumerator is an allocation per receipt and per log.
+        for (int i = 0; i < logs.Count; i++)
         {
+            Log log = logs[i];
             bloom.Add(log.Address);
-            foreach (Hash256 topic in log.Topics)
+            IReadOnlyList<Hash256> topics = log.Topics;
+            for (int t = 0; t < topics.Count; t++)
             {
-                bloom.Add(topic);
+                bloom.Add(topics[t]);
             }
         }
 
@@ -189,9 +192,9 @@ public sealed class Receipt
     private static int LogsContentLength(IReadOnlyList<Log> logs)
     {
         int total = 0;
-        foreach (Log log in logs)
+        for (int i = 0; i < logs.Count; i++)
         {
-            total += RlpCodec.LengthOfList(LogContentLength(log));
+            total += RlpCodec.LengthOfList(LogContentLength(logs[i]));
         }
 
         return total;
@@ -199,15 +202,18 @@ public sealed class Receipt
 
     private static void WriteLogs(ref RlpWriter writer, IReadOnlyList<Log> logs, int contentLength)
     {
+        // Indexed, not foreach: an interface's enumerator is an allocation per receipt and per log (receipts root).
         writer.WriteListHeader(contentLength);
-        foreach (Log log in logs)
+        for (int i = 0; i < logs.Count; i++)
         {
+            Log log = logs[i];
             writer.WriteListHeader(LogContentLength(log));
             writer.WriteAddress(log.Address);
-            writer.WriteListHeader(log.Topics.Count * (1 + Hash256.Size));
-            foreach (Hash256 topic in log.Topics)
+            IReadOnlyList<Hash256> topics = log.Topics;
+            writer.WriteListHeader(topics.Count * (1 + Hash256.Size));
+            for (int t = 0; t < topics.Count; t++)
             {
-                writer.WriteHash(topic);
+                writer.WriteHash(topics[t]);
             }
 
             writer.WriteBytes(log.Data.Span);

@@ -43,8 +43,9 @@ internal readonly record struct FrameResult(EvmError Error, long GasLeft, ReadOn
 
 /// <summary>
 /// One running frame of the explicit frame loop: its message, code, the interpreter's registers (saved here while a
-/// child frame runs), a pooled stack and memory, and where the child's result goes. Frames are reused; the stack
-/// array is rented while the frame is active and returned when it ends.
+/// child frame runs), a pooled stack and memory, and where the child's result goes. Frames are reused (across a
+/// transaction's calls and, per thread, across transactions); the stack array is rented while the frame is active and
+/// returned when it ends, and a released frame holds nothing of the message it ran.
 /// </summary>
 internal sealed class EvmFrame : IDisposable
 {
@@ -110,6 +111,13 @@ internal sealed class EvmFrame : IDisposable
         Output = ReadOnlyMemory<byte>.Empty;
         Message = default;
         Pending = default;
+        Jumps = null!;
+        Snapshot = 0;
+        Pc = 0;
+        Sp = 0;
+        Gas = 0;
+        ChildOutputOffset = 0;
+        ChildOutputSize = 0;
     }
 
     public void Dispose() => Release();

@@ -25,6 +25,9 @@ public sealed class BlockBuilder
     private readonly BlockAssembly _assembly;
     private BlockExecution? _closed;
 
+    /// <summary>The most accounts a block's world state is sized for up front (a larger block grows beyond).</summary>
+    private const int MaxAccountCapacity = 1 << 16;
+
     internal BlockBuilder(BlockExecutor executor, BlockInput block, IStateReader parentState, BlockExecutionMode mode)
     {
         ArgumentNullException.ThrowIfNull(block);
@@ -33,7 +36,8 @@ public sealed class BlockBuilder
         _block = block;
         BlockEnvironment environment = executor.Environment(block.Header, block.BlockHashes);
         PrecompileTable precompiles = executor.Precompiles.For(environment.Fork);
-        _state = new WorldState(parentState);
+        // About two accounts per transaction (sender and recipient), and the coinbase and system contracts.
+        _state = new WorldState(parentState, journalCapacity: 0, accountCapacity: Math.Min(2 * block.Transactions.Count + 8, MaxAccountCapacity));
         _assembly = new BlockAssembly(executor, block, environment, mode);
         executor.RunSystemCalls(_state, block, environment, precompiles);
         _processor = executor.Processor(environment, precompiles);

@@ -45,17 +45,22 @@ public sealed class TransactionProcessor
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(tx);
-        return _handler.Run(new TransactionContext
+        // One context per thread rather than one per transaction; a run inside a run on this thread (a handler or
+        // tracer executing another transaction) finds the slot empty and uses a new one.
+        TransactionContext context = t_spareContext ?? TransactionContext.Reusable();
+        t_spareContext = null;
+        context.Begin(_block, _blobs, state, tx, sender, _precompiles, tracer, blockGasAvailable, isCall);
+        try
         {
-            IsCall = isCall,
-            Block = _block,
-            Blobs = _blobs,
-            State = state,
-            Transaction = tx,
-            Sender = sender,
-            Precompiles = _precompiles,
-            Tracer = tracer,
-            BlockGasAvailable = blockGasAvailable,
-        });
+            return _handler.Run(context);
+        }
+        finally
+        {
+            context.End();
+            t_spareContext = context;
+        }
     }
+
+    [ThreadStatic]
+    private static TransactionContext? t_spareContext;
 }

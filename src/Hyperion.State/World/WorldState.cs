@@ -17,11 +17,11 @@ namespace Hyperion.State.World;
 public sealed class WorldState : IWorldState
 {
     private IStateReader _reader;
-    private readonly Dictionary<Address, StateObject> _objects = [];
+    private readonly Dictionary<Address, StateObject> _objects;
     private readonly List<JournalEntry> _journal;
 
     // Block span: every address whose account or storage may differ from the reader.
-    private readonly HashSet<Address> _dirty = [];
+    private readonly HashSet<Address> _dirty;
 
     // Transaction substate.
     private readonly HashSet<Address> _warmAccounts = [];
@@ -66,10 +66,17 @@ public sealed class WorldState : IWorldState
 
     /// <param name="reader">The committed state under the overlay.</param>
     /// <param name="journalCapacity">Journal entries to allocate up front (a reused world state keeps what it grew to).</param>
-    public WorldState(IStateReader reader, int journalCapacity)
+    /// <param name="accountCapacity">
+    /// Accounts the span is expected to hold (a block's: about two per transaction): its account tables are made that
+    /// large at once instead of growing through a dozen sizes, each garbage.
+    /// </param>
+    public WorldState(IStateReader reader, int journalCapacity, int accountCapacity = 0)
     {
         _reader = reader ?? throw new ArgumentNullException(nameof(reader));
+        ArgumentOutOfRangeException.ThrowIfNegative(accountCapacity);
         _journal = new List<JournalEntry>(journalCapacity);
+        _objects = new Dictionary<Address, StateObject>(accountCapacity);
+        _dirty = new HashSet<Address>(accountCapacity);
     }
 
     /// <summary>
@@ -473,8 +480,9 @@ public sealed class WorldState : IWorldState
                 continue;
             }
 
-            var storage = new List<KeyValuePair<UInt256, UInt256>>(account.Storage);
-            storage.Sort(static (a, b) => a.Key.CompareTo(b.Key));
+            // An array, and the shared empty one for an account without slots (most of a block's accounts).
+            KeyValuePair<UInt256, UInt256>[] storage = account.Storage.Count == 0 ? [] : [.. account.Storage];
+            Array.Sort(storage, static (a, b) => a.Key.CompareTo(b.Key));
             accounts.Add(new AccountChange(address, false, account.Nonce, account.Balance, account.CodeHash, account.StorageWiped, storage));
             if (account.CodeChanged && account.Code is { Length: > 0 } bytes)
             {
