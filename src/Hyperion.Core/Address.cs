@@ -154,7 +154,6 @@ public readonly struct Address : IEquatable<Address>, IComparable<Address>
 
     public override int GetHashCode() => HashCode.Combine(_u0, _u1, _u2);
 
-    /// <summary>Lexicographic byte order.</summary>
     /// <summary>
     /// Byte-wise lexicographic order (as <c>Bytes.SequenceCompareTo</c>), compared as three big-endian words:
     /// state changes are sorted by address on every block, so this is hot.
