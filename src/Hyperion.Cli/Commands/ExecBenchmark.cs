@@ -51,6 +51,7 @@ internal static class ExecBenchmark
         var threads = new Option<int>("--threads") { Description = "Threads of the parallel executor compared with one.", DefaultValueFactory = _ => 2 };
         var workload = new Option<string?>("--workload") { Description = "Only the workloads with a word of their name starting with this (erc20, raw, swap, dependent); all by default." };
         var executor = new Option<string?>("--executor") { Description = "Only this executor, for profiling one at a time: sequential, parallel1 or parallelN (N = --threads); all three by default." };
+        executor.AcceptOnlyFromAmong(ExecutorNames);
         var command = new Command("exec", "Benchmark block execution: sequential vs Block-STM at 1 and N threads.") { txs, rounds, threads, workload, executor };
         command.SetAction(parse =>
         {
@@ -71,12 +72,6 @@ internal static class ExecBenchmark
             }
 
             string? onlyExecutor = parse.GetValue(executor);
-            if (onlyExecutor is not null && !ExecutorNames.Contains(onlyExecutor))
-            {
-                Console.Error.WriteLine($"hyperion bench exec: --executor must be one of {string.Join(", ", ExecutorNames)}");
-                return 1;
-            }
-
             Run(count, roundCount, threadCount, only, onlyExecutor, Console.Out);
             return 0;
         });

@@ -768,4 +768,3 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         void IStateChangeSink.Code(in Hash256 codeHash, byte[] code) => _code.Add(new KeyValuePair<Hash256, byte[]>(codeHash, code));
     }
 }
-
