@@ -235,9 +235,9 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         }
 
         /// <summary>
-        /// Gives the records' arenas and the memory's buckets back to the pool: only once nothing reads them any more
-        /// (every worker and the net changes are done). A block that ends in an exception leaves them to the garbage
-        /// collector.
+        /// Gives the records' arenas, the memory's buckets and the scheduler's states back to the pool: only once nothing
+        /// reads them any more (every worker and the net changes are done). A block that ends in an exception leaves them
+        /// to the garbage collector.
         /// </summary>
         public void ReturnBuffers()
         {
@@ -252,6 +252,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             }
 
             Memory.Return();
+            _scheduler.Return();
         }
 
         /// <summary>The block's execution; null when the workers stopped early on a chain and the sequential executor should run it whole (<see cref="RedoShortPrefix"/>).</summary>
@@ -570,7 +571,8 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                     }
                 }
 
-                task = task is { } current ? (current.IsValidation ? Validate(current) : Execute(current, scratch)) : _scheduler.NextTask();
+                // A task done without a follow-up goes straight to the next one: a spin there cost every task a pause.
+                task = task is { } current ? (current.IsValidation ? Validate(current) : Execute(current, scratch)) ?? _scheduler.NextTask() : _scheduler.NextTask();
                 if (task is null)
                 {
                     spin.SpinOnce();

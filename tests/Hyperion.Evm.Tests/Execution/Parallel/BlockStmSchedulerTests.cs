@@ -70,4 +70,51 @@ public class BlockStmSchedulerTests
         var mixed = new BlockStmScheduler(64);
         Assert.DoesNotContain(true, Drive(mixed, index => index % 8 == 0));
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Workers_on_independent_transactions_validate_each_transaction_once(int workers)
+    {
+        // The workers in turn spend a step on their task or take the next (a validation takes one step, an execution
+        // two to eight: transactions of uneven cost), and a first incarnation writes new locations. A worker finds the
+        // others' transactions executing and later ones executed: a validation index that passed the former and
+        // validated the latter was sent back by each when it finished, and what it validated was validated again.
+        const int count = 64;
+        var scheduler = new BlockStmScheduler(count);
+        var held = new StmTask?[workers];
+        int[] stepsLeft = new int[workers];
+        var validated = new int[count];
+        for (int step = 0; !scheduler.Done && step < 100_000; step++)
+        {
+            int worker = step % workers;
+            if (held[worker] is not { } task)
+            {
+                held[worker] = scheduler.NextTask();
+                stepsLeft[worker] = held[worker] is { IsValidation: false } next ? 2 + (next.Index * 5 % 7) : 1;
+                continue;
+            }
+
+            if (--stepsLeft[worker] > 0)
+            {
+                continue;
+            }
+
+            if (task.IsValidation)
+            {
+                validated[task.Index]++;
+                held[worker] = scheduler.FinishValidation(task.Index, aborted: false);
+            }
+            else
+            {
+                held[worker] = scheduler.FinishExecution(task.Index, task.Incarnation, wroteNewLocation: true);
+            }
+
+            stepsLeft[worker] = 1;
+        }
+
+        Assert.True(scheduler.Done);
+        Assert.All(validated, times => Assert.Equal(1, times));
+    }
 }
