@@ -128,6 +128,7 @@ public static class EvmCompiler
     private static readonly MethodInfo MultiplyOperation = Arithmetic(nameof(UInt256.Multiply), 2);
     private static readonly MethodInfo DivideOperation = Arithmetic(nameof(UInt256.Divide), 2);
     private static readonly MethodInfo ModOperation = Arithmetic(nameof(UInt256.Mod), 2);
+    private static readonly MethodInfo AddModOperation = Arithmetic(nameof(UInt256.AddMod), 3);
     private static readonly MethodInfo ShlOperation = Helper(nameof(CompiledHelpers.Shl));
     private static readonly MethodInfo ShrOperation = Helper(nameof(CompiledHelpers.Shr));
     private static readonly MethodInfo SarOperation = Helper(nameof(CompiledHelpers.Sar));
@@ -917,7 +918,7 @@ public static class EvmCompiler
                 return;
             }
 
-            operation = ReduceByPowerOfTwo(operation);
+            operation = ReduceByPowerOfTwo(operation, ref operands);
             if (EmitComparison(operation) is { } flag)
             {
                 PopOperands(operands);
@@ -941,12 +942,26 @@ public static class EvmCompiler
         /// MUL by a constant 2^k, DIV and MOD by a constant divisor 2^k (compilers shift and mask this way: Solidity
         /// before SHL/SHR, hand-written hashes) as the shift or AND they equal, which the IL writes out on limbs: the
         /// pending operands are rewritten to the shift's (amount on top, value below) or the AND's (the mask 2^k − 1).
-        /// Exact for every value: x · 2^k mod 2^256 = x ≪ k, ⌊x / 2^k⌋ = x ≫ k, x mod 2^k = x AND (2^k − 1). Returns the
-        /// operation to emit: the reduced one, or <paramref name="operation"/> unchanged.
+        /// ADDMOD by a constant modulus 2^k (64-bit additions in blake2b) is the ADD written out into a local, then the
+        /// AND of it. Exact for every value: x · 2^k mod 2^256 = x ≪ k, ⌊x / 2^k⌋ = x ≫ k, x mod 2^k = x AND (2^k − 1),
+        /// and as 2^k divides 2^256, (a + b) mod 2^k = ((a + b) mod 2^256) AND (2^k − 1). Returns the operation to emit
+        /// (the reduced one, or <paramref name="operation"/> unchanged) and sets <paramref name="operands"/> to its count.
         /// </summary>
-        private MethodInfo ReduceByPowerOfTwo(MethodInfo operation)
+        private MethodInfo ReduceByPowerOfTwo(MethodInfo operation, ref int operands)
         {
             int count = _pending.Count;
+            if (operation == AddModOperation && count >= 3 && _pending[count - 3] is { IsConstant: true } modulus && UInt256.IsPowerOfTwo(modulus.Constant))
+            {
+                LocalBuilder sum = FreeWordLocal();
+                EmitLimbOperation(AddOperation, sum);
+                _pending.RemoveRange(count - 2, 2);
+                UInt256.Subtract(modulus.Constant, UInt256.One, out UInt256 modulusMask);
+                _pending[^1] = StackWord.Of(modulusMask);
+                _pending.Add(StackWord.Of(sum));
+                operands = 2;
+                return AndOperation;
+            }
+
             if (count < 2)
             {
                 // A constant operand of these is pending, and everything above it (the top) too.

@@ -135,7 +135,7 @@ public sealed class CompiledTierDifferentialTests
     public void PowerOfTwoFactorsAndDivisorsMatchTheInterpreter()
     {
         // MUL by a constant 2^k (either operand), DIV and MOD by a constant divisor 2^k are compiled as the shift or AND
-        // they equal: every k around the limb boundaries, on words around them, with the other operand a local, a flag
+        // they equal, ADDMOD by a constant modulus 2^k as ADD then AND: every k around the limb boundaries, on words around them, with the other operand a local, a flag
         // or a constant; next to them the cases that must not be reduced (a constant dividend, a factor 2^k + 1).
         UInt256[] values =
         [
@@ -169,6 +169,12 @@ public sealed class CompiledTierDifferentialTests
             code.AddRange([(byte)Opcode.PUSH32, .. power, 0x82, 0x82, (byte)Opcode.LT, (byte)Opcode.MUL]); // (x < y) · 2^k
             Store();
             code.AddRange([(byte)Opcode.PUSH32, .. power, 0x81, 0x83, (byte)Opcode.ADD, (byte)Opcode.DIV]); // (x + y) / 2^k
+            Store();
+            code.AddRange([(byte)Opcode.PUSH32, .. power, 0x82, 0x82, (byte)Opcode.ADDMOD]); // (x + y) mod 2^k, over the 257-bit sum
+            Store();
+            code.AddRange([(byte)Opcode.PUSH32, .. next, 0x82, 0x82, (byte)Opcode.ADDMOD]); // (x + y) mod (2^k + 1): not a mask
+            Store();
+            code.AddRange([0x80, (byte)Opcode.PUSH32, .. power, 0x83, (byte)Opcode.ADDMOD]); // (2^k + y) mod x: not a mask
             Store();
         }
 
