@@ -228,7 +228,7 @@ public readonly partial struct UInt256
     }
 
     /// <summary>True when exactly one bit is set.</summary>
-    private static bool IsPowerOfTwo(in UInt256 value) =>
+    public static bool IsPowerOfTwo(in UInt256 value) =>
         BitOperations.PopCount(value.U0) + BitOperations.PopCount(value.U1) + BitOperations.PopCount(value.U2) + BitOperations.PopCount(value.U3) == 1;
 
     /// <summary>Signed (two's complement) division truncating toward zero; x / 0 = 0 and -2^255 / -1 = -2^255 (EVM SDIV).</summary>

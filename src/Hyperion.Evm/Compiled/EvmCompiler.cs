@@ -125,6 +125,10 @@ public static class EvmCompiler
     private static readonly MethodInfo OrOperation = Arithmetic(nameof(UInt256.Or), 2);
     private static readonly MethodInfo XorOperation = Arithmetic(nameof(UInt256.Xor), 2);
     private static readonly MethodInfo NotOperation = Arithmetic(nameof(UInt256.Not), 1);
+    private static readonly MethodInfo MultiplyOperation = Arithmetic(nameof(UInt256.Multiply), 2);
+    private static readonly MethodInfo DivideOperation = Arithmetic(nameof(UInt256.Divide), 2);
+    private static readonly MethodInfo ModOperation = Arithmetic(nameof(UInt256.Mod), 2);
+    private static readonly MethodInfo AddModOperation = Arithmetic(nameof(UInt256.AddMod), 3);
     private static readonly MethodInfo ShlOperation = Helper(nameof(CompiledHelpers.Shl));
     private static readonly MethodInfo ShrOperation = Helper(nameof(CompiledHelpers.Shr));
     private static readonly MethodInfo SarOperation = Helper(nameof(CompiledHelpers.Sar));
@@ -914,6 +918,7 @@ public static class EvmCompiler
                 return;
             }
 
+            operation = ReduceByPowerOfTwo(operation, ref operands);
             if (EmitComparison(operation) is { } flag)
             {
                 PopOperands(operands);
@@ -931,6 +936,64 @@ public static class EvmCompiler
 
             PopOperands(operands);
             _pending.Add(StackWord.Of(result));
+        }
+
+        /// <summary>
+        /// MUL by a constant 2^k, DIV and MOD by a constant divisor 2^k (compilers shift and mask this way: Solidity
+        /// before SHL/SHR, hand-written hashes) as the shift or AND they equal, which the IL writes out on limbs: the
+        /// pending operands are rewritten to the shift's (amount on top, value below) or the AND's (the mask 2^k − 1).
+        /// ADDMOD by a constant modulus 2^k (64-bit additions in blake2b) is the ADD written out into a local, then the
+        /// AND of it. Exact for every value: x · 2^k mod 2^256 = x ≪ k, ⌊x / 2^k⌋ = x ≫ k, x mod 2^k = x AND (2^k − 1),
+        /// and as 2^k divides 2^256, (a + b) mod 2^k = ((a + b) mod 2^256) AND (2^k − 1). Returns the operation to emit
+        /// (the reduced one, or <paramref name="operation"/> unchanged) and sets <paramref name="operands"/> to its count.
+        /// </summary>
+        private MethodInfo ReduceByPowerOfTwo(MethodInfo operation, ref int operands)
+        {
+            int count = _pending.Count;
+            if (operation == AddModOperation && count >= 3 && _pending[count - 3] is { IsConstant: true } modulus && UInt256.IsPowerOfTwo(modulus.Constant))
+            {
+                LocalBuilder sum = FreeWordLocal();
+                EmitLimbOperation(AddOperation, sum);
+                _pending.RemoveRange(count - 2, 2);
+                UInt256.Subtract(modulus.Constant, UInt256.One, out UInt256 modulusMask);
+                _pending[^1] = StackWord.Of(modulusMask);
+                _pending.Add(StackWord.Of(sum));
+                operands = 2;
+                return AndOperation;
+            }
+
+            if (count < 2)
+            {
+                // A constant operand of these is pending, and everything above it (the top) too.
+                return operation;
+            }
+
+            StackWord top = _pending[count - 1], below = _pending[count - 2];
+            if (operation == MultiplyOperation && (top.IsConstant || below.IsConstant))
+            {
+                (StackWord factor, StackWord value) = top.IsConstant ? (top, below) : (below, top);
+                if (UInt256.IsPowerOfTwo(factor.Constant))
+                {
+                    _pending[count - 2] = value;
+                    _pending[count - 1] = StackWord.Of(new UInt256((ulong)(factor.Constant.BitLength - 1)));
+                    return ShlOperation;
+                }
+            }
+            else if ((operation == DivideOperation || operation == ModOperation) && below.IsConstant && UInt256.IsPowerOfTwo(below.Constant))
+            {
+                if (operation == DivideOperation)
+                {
+                    _pending[count - 2] = top;
+                    _pending[count - 1] = StackWord.Of(new UInt256((ulong)(below.Constant.BitLength - 1)));
+                    return ShrOperation;
+                }
+
+                UInt256.Subtract(below.Constant, UInt256.One, out UInt256 mask);
+                _pending[count - 2] = StackWord.Of(mask);
+                return AndOperation;
+            }
+
+            return operation;
         }
 
         /// <summary>

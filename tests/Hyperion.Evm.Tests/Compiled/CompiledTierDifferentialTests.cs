@@ -132,6 +132,57 @@ public sealed class CompiledTierDifferentialTests
     }
 
     [Fact]
+    public void PowerOfTwoFactorsAndDivisorsMatchTheInterpreter()
+    {
+        // MUL by a constant 2^k (either operand), DIV and MOD by a constant divisor 2^k are compiled as the shift or AND
+        // they equal, ADDMOD by a constant modulus 2^k as ADD then AND: every k around the limb boundaries, on words around them, with the other operand a local, a flag
+        // or a constant; next to them the cases that must not be reduced (a constant dividend, a factor 2^k + 1).
+        UInt256[] values =
+        [
+            UInt256.Zero, UInt256.One, new(3), new(ulong.MaxValue), new(0, 1), new(ulong.MaxValue, ulong.MaxValue, ulong.MaxValue),
+            new(0, 0, 0, 1), UInt256.MaxValue, new(0x8000_0000_0000_0000, 0x7fff_ffff_ffff_ffff, 3, 0x8000_0000_0000_0000),
+        ];
+        var code = new List<byte> { (byte)Opcode.PUSH1, 32, (byte)Opcode.CALLDATALOAD, (byte)Opcode.PUSH1, 0, (byte)Opcode.CALLDATALOAD, (byte)Opcode.JUMPDEST };
+        int slot = 0;
+        void Store() => code.AddRange([0x61, (byte)(slot >> 8), (byte)slot++, (byte)Opcode.SSTORE]);
+        foreach (int k in new[] { 0, 1, 7, 63, 64, 65, 127, 128, 191, 192, 255 })
+        {
+            byte[] power = new byte[32], next = new byte[32];
+            UInt256.ShiftLeft(UInt256.One, k, out UInt256 p);
+            p.WriteBigEndian(power);
+            UInt256.Add(p, UInt256.One, out UInt256 n);
+            n.WriteBigEndian(next);
+            code.AddRange([0x80, (byte)Opcode.PUSH32, .. power, (byte)Opcode.MUL]); // x · 2^k
+            Store();
+            code.AddRange([(byte)Opcode.PUSH32, .. power, 0x81, (byte)Opcode.MUL]); // 2^k · x
+            Store();
+            code.AddRange([(byte)Opcode.PUSH32, .. power, 0x81, (byte)Opcode.DIV]); // x / 2^k
+            Store();
+            code.AddRange([(byte)Opcode.PUSH32, .. power, 0x81, (byte)Opcode.MOD]); // x mod 2^k
+            Store();
+            code.AddRange([0x80, (byte)Opcode.PUSH32, .. power, (byte)Opcode.DIV]); // 2^k / x: not a shift
+            Store();
+            code.AddRange([0x80, (byte)Opcode.PUSH32, .. power, (byte)Opcode.MOD]); // 2^k mod x: not a mask
+            Store();
+            code.AddRange([0x80, (byte)Opcode.PUSH32, .. next, (byte)Opcode.MUL]); // x · (2^k + 1): not a shift
+            Store();
+            code.AddRange([(byte)Opcode.PUSH32, .. power, 0x82, 0x82, (byte)Opcode.LT, (byte)Opcode.MUL]); // (x < y) · 2^k
+            Store();
+            code.AddRange([(byte)Opcode.PUSH32, .. power, 0x81, 0x83, (byte)Opcode.ADD, (byte)Opcode.DIV]); // (x + y) / 2^k
+            Store();
+            code.AddRange([(byte)Opcode.PUSH32, .. power, 0x82, 0x82, (byte)Opcode.ADDMOD]); // (x + y) mod 2^k, over the 257-bit sum
+            Store();
+            code.AddRange([(byte)Opcode.PUSH32, .. next, 0x82, 0x82, (byte)Opcode.ADDMOD]); // (x + y) mod (2^k + 1): not a mask
+            Store();
+            code.AddRange([0x80, (byte)Opcode.PUSH32, .. power, 0x83, (byte)Opcode.ADDMOD]); // (2^k + y) mod x: not a mask
+            Store();
+        }
+
+        code.Add((byte)Opcode.STOP);
+        AssertSameOutcomeOnPairs([.. code], values, 30_000_000);
+    }
+
+    [Fact]
     public void ComparisonFlagsMatchTheInterpreterAtSignAndLimbBoundaries()
     {
         // LT, GT, SLT, SGT, EQ and ISZERO are written out on limbs into 0/1 flags: every pair of words around the sign
