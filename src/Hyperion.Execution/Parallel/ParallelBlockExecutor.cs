@@ -227,6 +227,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         private volatile bool _open;
         private volatile bool _workersDone;
         private volatile bool _dismissed;
+        private volatile bool _tailRunsTransactions;
         private volatile EndItems? _end;
         private ExceptionDispatchInfo? _workerFailure;
         private ExceptionDispatchInfo? _helperFailure;
@@ -326,7 +327,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                 var spin = default(SpinWait);
                 while (!_open && !_dismissed)
                 {
-                    spin.SpinOnce();
+                    spin.SpinOnce(NeverSleep);
                 }
 
                 if (_dismissed)
@@ -370,7 +371,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             var spin = default(SpinWait);
             while (!_workersDone && !_dismissed)
             {
-                spin.SpinOnce();
+                spin.SpinOnce(NeverSleep);
             }
 
             if (_dismissed)
@@ -387,7 +388,10 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             {
                 if (transactionLeaves is null || !transactionLeaves.TakeOne())
                 {
-                    spin.SpinOnce();
+                    // The caller's receipts' assembly is a fraction of a millisecond: a sleep (SpinWait's default from
+                    // its 20th turn, ≥ 1 ms) made the helper join the end's items milliseconds late. A tail that runs
+                    // transactions sequentially (after a skipped one) is long: then it may sleep.
+                    spin.SpinOnce(_tailRunsTransactions ? SleepAfterSpins : NeverSleep);
                 }
             }
 
@@ -436,7 +440,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             while ((prepared = _prepared) is null)
             {
                 Volatile.Read(ref _helperFailure)?.Throw();
-                spin.SpinOnce();
+                spin.SpinOnce(NeverSleep);
             }
 
             return prepared;
@@ -508,6 +512,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             var tail = new WorldState(tailRecorder.Reader);
             if (tailFrom < count)
             {
+                _tailRunsTransactions = true;
                 BlockExecutor.ExecuteTransactions(tail, block, tailFrom, _processor, assembly);
             }
 
@@ -574,7 +579,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             while (!items.Encodings.Done)
             {
                 Volatile.Read(ref _helperFailure)?.Throw();
-                spin.SpinOnce();
+                spin.SpinOnce(NeverSleep);
             }
 
             var receipts = new ListTrie(items.Encodings.Items);
@@ -716,6 +721,15 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                 return true;
             }
         }
+
+        /// <summary>
+        /// For <see cref="SpinWait.SpinOnce(int)"/>: yield, never sleep — the waits of the block's phases are for
+        /// another thread's fraction of a millisecond, which a sleep (≥ 1 ms) would overshoot.
+        /// </summary>
+        private const int NeverSleep = -1;
+
+        /// <summary>For <see cref="SpinWait.SpinOnce(int)"/>: its default, a millisecond's sleep from the 20th turn.</summary>
+        private const int SleepAfterSpins = 20;
 
         /// <summary>Leaves (receipts or transactions) one thread hashes at a time in the block's end (~0.1 ms of Keccak).</summary>
         private const int LeavesPerChunk = 64;
