@@ -225,7 +225,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         private readonly LateHelpers _ending = new();
         private bool _helpersStayForEnd;
         private volatile bool _open;
-        private volatile bool _workersDone;
+        private volatile bool _endOpen;
         private volatile bool _dismissed;
         private volatile bool _tailRunsTransactions;
         private volatile EndItems? _end;
@@ -363,13 +363,13 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         }
 
         /// <summary>
-        /// A helper's part of the block's end: the prepared step (once every worker is out: it reads their records) and
+        /// A helper's part of the block's end: the prepared step (once every worker is out and the block goes on to its end: it reads their records) and
         /// the transactions' leaves while the caller assembles the receipts, then the end's items once published.
         /// </summary>
         private void HelpEnd()
         {
             var spin = default(SpinWait);
-            while (!_workersDone && !_dismissed)
+            while (!_endOpen && !_dismissed)
             {
                 spin.SpinOnce(NeverSleep);
             }
@@ -456,12 +456,20 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             int executed = count;
             if (_scheduler.StoppedForSequential)
             {
+                // The helpers' prepared step would be of no use: the tail's position replaces a transaction's, so
+                // the changed accounts are gathered again, and the trie of all transactions is not the block's.
+                DismissHelpers();
                 executed = ValidatedPrefix();
                 Interlocked.Increment(ref _executor._stoppedForSequential);
                 if (_executor.RedoShortPrefix && executed * 2L < count)
                 {
                     return null;
                 }
+            }
+            else
+            {
+                // Every worker is out and the records are final: the helpers may prepare (they read the records).
+                _endOpen = true;
             }
 
             // With two or more threads, a helper prepares what the block's end needs of the workers' records alone
@@ -749,7 +757,6 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             _mayStopForSequential = mayStopForSequential;
             if (_transactions.Count == 0)
             {
-                _workersDone = true;
                 return;
             }
 
@@ -758,7 +765,6 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             _open = true;
             Worker(helper: false);
             _working.CloseAndWait();
-            _workersDone = true;
             _workerFailure?.Throw();
         }
 
