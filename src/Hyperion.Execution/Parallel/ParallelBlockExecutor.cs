@@ -219,8 +219,8 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         // (the memory, the system calls). Each waits for the workers to open, works, and in a block's run stays for the
         // block's end — the prepared step, then the end's items — instead of a pool thread being woken anew for each
         // (on a loaded machine a wake-up can wait milliseconds for a core). A helper that comes to a phase after the
-        // caller closed it skips it; the caller waits only for helpers inside a phase.
-        private readonly LateHelpers _present = new();
+        // caller closed it skips it; the caller waits only for helpers inside a phase (one waiting between phases reads
+        // nothing of the block but its flags, so a helper that lost its core there holds no one up).
         private readonly LateHelpers _working = new();
         private readonly LateHelpers _ending = new();
         private bool _helpersStayForEnd;
@@ -307,21 +307,17 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             }
         }
 
-        /// <summary>Sends the helpers still waiting for a phase away and waits for every helper inside the block to leave.</summary>
+        /// <summary>Sends the helpers still waiting for a phase away and waits for those inside one (they read the block's records) to leave it.</summary>
         public void DismissHelpers()
         {
             _dismissed = true;
-            _present.CloseAndWait();
+            _working.CloseAndWait();
+            _ending.CloseAndWait();
         }
 
         /// <summary>A helper thread's part of the block: the workers' phase, then (<see cref="_helpersStayForEnd"/>) the block's end.</summary>
         private void Help()
         {
-            if (!_present.TryEnter())
-            {
-                return;
-            }
-
             try
             {
                 var spin = default(SpinWait);
@@ -356,10 +352,6 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             {
                 Interlocked.CompareExchange(ref _helperFailure, ExceptionDispatchInfo.Capture(e), null);
             }
-            finally
-            {
-                _present.Exit();
-            }
         }
 
         /// <summary>
@@ -374,37 +366,34 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                 spin.SpinOnce(NeverSleep);
             }
 
-            if (_dismissed)
+            if (_dismissed || !_ending.TryEnter())
             {
                 return;
             }
 
-            // Until the caller publishes the end's items, the transactions' leaves (which do not depend on execution),
-            // a chunk at a time so as to turn to the receipts' encoding as soon as it is there.
-            LeafChunks? transactionLeaves = TryPrepare()?.TransactionLeaves;
-            spin.Reset();
-            EndItems? end;
-            while ((end = _end) is null && !_dismissed)
+            try
             {
-                if (transactionLeaves is null || !transactionLeaves.TakeOne())
+                // Until the caller publishes the end's items, the transactions' leaves (which do not depend on
+                // execution), a chunk at a time so as to turn to the receipts' encoding as soon as it is there.
+                LeafChunks? transactionLeaves = TryPrepare()?.TransactionLeaves;
+                spin.Reset();
+                EndItems? end;
+                while ((end = _end) is null && !_dismissed)
                 {
-                    // The caller's receipts' assembly is a fraction of a millisecond: a sleep (SpinWait's default from
-                    // its 20th turn, ≥ 1 ms) made the helper join the end's items milliseconds late. A tail that runs
-                    // transactions sequentially (after a skipped one) is long: then it may sleep.
-                    spin.SpinOnce(_tailRunsTransactions ? SleepAfterSpins : NeverSleep);
+                    if (transactionLeaves is null || !transactionLeaves.TakeOne())
+                    {
+                        // The caller's receipts' assembly is a fraction of a millisecond: a sleep (SpinWait's default
+                        // from its 20th turn, ≥ 1 ms) made the helper join the end's items milliseconds late. A tail
+                        // that runs transactions sequentially (after a skipped one) is long: then it may sleep.
+                        spin.SpinOnce(_tailRunsTransactions ? SleepAfterSpins : NeverSleep);
+                    }
                 }
-            }
 
-            if (end is not null && _ending.TryEnter())
+                end?.Take();
+            }
+            finally
             {
-                try
-                {
-                    end.Take();
-                }
-                finally
-                {
-                    _ending.Exit();
-                }
+                _ending.Exit();
             }
         }
 
