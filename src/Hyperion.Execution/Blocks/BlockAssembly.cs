@@ -169,6 +169,9 @@ internal sealed class BlockAssembly
     /// </summary>
     public ListTrie ReceiptsTrie() => new([.. _executed.Select(e => e.Receipt.EncodeEnvelope())]);
 
+    /// <summary>The <paramref name="index"/>-th receipt's envelope, its item in <see cref="ReceiptsTrie"/> (threads may encode different receipts at once).</summary>
+    public byte[] ReceiptEnvelope(int index) => _executed[index].Receipt.EncodeEnvelope();
+
     /// <summary>The receipts' root from <paramref name="receipts"/>, this assembly's <see cref="ReceiptsTrie"/>.</summary>
     public void CompleteReceiptsRoot(ListTrie receipts) => _receiptsRoot ??= receipts.Root;
 

@@ -127,8 +127,20 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
     {
         try
         {
-            return new BlockRun(this, Environment(block.Header, block.BlockHashes), block.Transactions, parentState).Execute(block, mode)
-                ?? _sequential.Execute(block, parentState, mode);
+            var run = new BlockRun(this, Environment(block.Header, block.BlockHashes), block.Transactions, parentState);
+            BlockExecution? execution;
+            run.StartHelpers(stayForEnd: true);
+            try
+            {
+                execution = run.Execute(block, mode);
+            }
+            finally
+            {
+                run.DismissHelpers();
+            }
+
+            run.ReturnBuffers();
+            return execution ?? _sequential.Execute(block, parentState, mode);
         }
         catch (SequentialFallbackException)
         {
@@ -152,8 +164,17 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         try
         {
             var run = new BlockRun(this, environment, transactions, parentState);
-            run.RecordSystemCalls(null);
-            run.RunWorkers(mayStopForSequential: false);
+            run.StartHelpers(stayForEnd: false);
+            try
+            {
+                run.RecordSystemCalls(null);
+                run.RunWorkers(mayStopForSequential: false);
+            }
+            finally
+            {
+                run.DismissHelpers();
+            }
+
             for (int i = 0; i < results.Length; i++)
             {
                 PositionRecord record = run.Memory.RecordAt(i + 1)!;
@@ -193,6 +214,27 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         private readonly List<IncarnationRecorder> _recorders = [];
         private readonly Lock _recordersGate = new();
         private bool _mayStopForSequential;
+
+        // The block's helper threads: pool threads started with the run, so that their wake-up overlaps its set-up
+        // (the memory, the system calls). Each waits for the workers to open, works, and in a block's run stays for the
+        // block's end — the prepared step, then the end's items — instead of a pool thread being woken anew for each
+        // (on a loaded machine a wake-up can wait milliseconds for a core). A helper that comes to a phase after the
+        // caller closed it skips it; the caller waits only for helpers inside a phase (one waiting between phases reads
+        // nothing of the block but its flags, so a helper that lost its core there holds no one up).
+        private readonly LateHelpers _working = new();
+        private readonly LateHelpers _ending = new();
+        private bool _helpersStayForEnd;
+        private volatile bool _open;
+        private volatile bool _endOpen;
+        private volatile bool _dismissed;
+        private volatile bool _tailRunsTransactions;
+        private volatile EndItems? _end;
+        private ExceptionDispatchInfo? _workerFailure;
+        private ExceptionDispatchInfo? _helperFailure;
+
+        // The prepared step (see Execute): claimed by whichever thread comes to it first, published when done.
+        private int _prepareClaimed;
+        private volatile PreparedEnd? _prepared;
 
         public BlockRun(ParallelBlockExecutor executor, BlockEnvironment environment, IReadOnlyList<(Transaction Transaction, Address Sender)> transactions, IStateReader parentState)
         {
@@ -255,6 +297,145 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             _scheduler.Return();
         }
 
+        /// <summary>Starts the block's helper threads (one fewer than its workers); <see cref="DismissHelpers"/> must follow.</summary>
+        /// <param name="stayForEnd">Whether they stay after the workers for the block's end (a block's run; not <see cref="ExecuteTransactions"/>).</param>
+        public void StartHelpers(bool stayForEnd)
+        {
+            _helpersStayForEnd = stayForEnd;
+            for (int i = 0; i < Math.Min(_executor._threads, _transactions.Count) - 1; i++)
+            {
+                Task.Factory.StartNew(Help, CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
+            }
+        }
+
+        /// <summary>Sends the helpers still waiting for a phase away and waits for those inside one (they read the block's records) to leave it.</summary>
+        public void DismissHelpers()
+        {
+            _dismissed = true;
+            _working.CloseAndWait();
+            _ending.CloseAndWait();
+        }
+
+        /// <summary>A helper thread's part of the block: the workers' phase, then (<see cref="_helpersStayForEnd"/>) the block's end.</summary>
+        private void Help()
+        {
+            try
+            {
+                var spin = default(SpinWait);
+                while (!_open && !_dismissed)
+                {
+                    spin.SpinOnce(NeverSleep);
+                }
+
+                if (_dismissed)
+                {
+                    return;
+                }
+
+                if (_working.TryEnter())
+                {
+                    try
+                    {
+                        Worker(helper: true);
+                    }
+                    finally
+                    {
+                        _working.Exit();
+                    }
+                }
+
+                if (_helpersStayForEnd)
+                {
+                    HelpEnd();
+                }
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref _helperFailure, ExceptionDispatchInfo.Capture(e), null);
+            }
+        }
+
+        /// <summary>
+        /// A helper's part of the block's end: the prepared step (once every worker is out and the block goes on to its end: it reads their records) and
+        /// the transactions' leaves while the caller assembles the receipts, then the end's items once published.
+        /// </summary>
+        private void HelpEnd()
+        {
+            var spin = default(SpinWait);
+            while (!_endOpen && !_dismissed)
+            {
+                spin.SpinOnce(NeverSleep);
+            }
+
+            if (_dismissed || !_ending.TryEnter())
+            {
+                return;
+            }
+
+            try
+            {
+                // Until the caller publishes the end's items, the transactions' leaves (which do not depend on
+                // execution), a chunk at a time so as to turn to the receipts' encoding as soon as it is there.
+                LeafChunks? transactionLeaves = TryPrepare()?.TransactionLeaves;
+                spin.Reset();
+                EndItems? end;
+                while ((end = _end) is null && !_dismissed)
+                {
+                    if (transactionLeaves is null || !transactionLeaves.TakeOne())
+                    {
+                        // The caller's receipts' assembly is a fraction of a millisecond: a sleep (SpinWait's default
+                        // from its 20th turn, ≥ 1 ms) made the helper join the end's items milliseconds late. A tail
+                        // that runs transactions sequentially (after a skipped one) is long: then it may sleep.
+                        spin.SpinOnce(_tailRunsTransactions ? SleepAfterSpins : NeverSleep);
+                    }
+                }
+
+                end?.Take();
+            }
+            finally
+            {
+                _ending.Exit();
+            }
+        }
+
+        /// <summary>
+        /// What the block's end needs of the workers' records alone, once they are done: the changed addresses sorted
+        /// and the trie of all transactions, built but not hashed (its leaves are hashed in chunks by every thread,
+        /// with the receipts' leaves). Null when another thread claimed it.
+        /// </summary>
+        private PreparedEnd? TryPrepare()
+        {
+            if (Interlocked.Exchange(ref _prepareClaimed, 1) != 0)
+            {
+                return null;
+            }
+
+            var prepared = new PreparedEnd(
+                Memory.ChangedAccounts(_transactions.Count + 1),
+                new LeafChunks(BlockAssembly.TransactionsTrie(_transactions.Select(t => t.Transaction))));
+            _prepared = prepared;
+            return prepared;
+        }
+
+        /// <summary>The prepared step: this thread's when no helper claimed it, else the helper's once it is done.</summary>
+        private PreparedEnd WaitPrepared()
+        {
+            if (TryPrepare() is { } mine)
+            {
+                return mine;
+            }
+
+            var spin = default(SpinWait);
+            PreparedEnd? prepared;
+            while ((prepared = _prepared) is null)
+            {
+                Volatile.Read(ref _helperFailure)?.Throw();
+                spin.SpinOnce(NeverSleep);
+            }
+
+            return prepared;
+        }
+
         /// <summary>The block's execution; null when the workers stopped early on a chain and the sequential executor should run it whole (<see cref="RedoShortPrefix"/>).</summary>
         public BlockExecution? Execute(BlockInput block, BlockExecutionMode mode)
         {
@@ -265,31 +446,28 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             int executed = count;
             if (_scheduler.StoppedForSequential)
             {
+                // The helpers' prepared step would be of no use: the tail's position replaces a transaction's, so
+                // the changed accounts are gathered again, and the trie of all transactions is not the block's.
+                DismissHelpers();
                 executed = ValidatedPrefix();
                 Interlocked.Increment(ref _executor._stoppedForSequential);
                 if (_executor.RedoShortPrefix && executed * 2L < count)
                 {
-                    ReturnBuffers();
                     return null;
                 }
             }
+            else
+            {
+                // Every worker is out and the records are final: the helpers may prepare (they read the records).
+                _endOpen = true;
+            }
 
-            // With two or more threads, what the block's end needs of the workers' records alone is prepared on another
-            // thread while this one assembles the receipts and runs the tail: the changed addresses sorted (the
-            // records are final once the workers are done) and the trie of all transactions, built but not hashed (its
-            // leaves are hashed in chunks by every thread in the block's end, with the receipts' leaves). Whichever
-            // thread comes to it first prepares it: this one, when the pool thread has not started by the time the
-            // tail is done. (Hashing the transactions' root on one thread here left the caller waiting for it, a
-            // millisecond of a 10 ms block; hashing it on a helper worker before it took tasks made a dependency chain
-            // slower: the helper found the conflicts later, so less of the block went to the sequential executor.)
-            (ChangedAccounts Changed, ListTrie Transactions) Prepare() =>
-                (Memory.ChangedAccounts(count + 1), BlockAssembly.TransactionsTrie(_transactions.Select(t => t.Transaction)));
-            int preparing = 0;
-            Task<(ChangedAccounts Changed, ListTrie Transactions)>? prepared = _executor._threads == 1 ? null : Task.Factory.StartNew(
-                () => Interlocked.Exchange(ref preparing, 1) == 0 ? Prepare() : default,
-                CancellationToken.None,
-                TaskCreationOptions.DenyChildAttach,
-                TaskScheduler.Default);
+            // With two or more threads, a helper prepares what the block's end needs of the workers' records alone
+            // (TryPrepare) while this thread assembles the receipts and runs the tail; this one prepares it itself
+            // when no helper has come to it by then. (Hashing the transactions' root on one thread here left the
+            // caller waiting for it, a millisecond of a 10 ms block; hashing it on a helper worker before it took
+            // tasks made a dependency chain slower: the helper found the conflicts later, so less of the block went
+            // to the sequential executor.)
 
             // In block order, as the sequential executor takes them; the first transaction that does not fit ends the
             // parallel prefix (on import that is an invalid block, thrown by the assembly).
@@ -332,20 +510,20 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             var tail = new WorldState(tailRecorder.Reader);
             if (tailFrom < count)
             {
+                _tailRunsTransactions = true;
                 BlockExecutor.ExecuteTransactions(tail, block, tailFrom, _processor, assembly);
             }
 
             sequential.FinishBlock(tail, block);
             PositionRecord tailRecord = tailRecorder.Record(tail, [], null);
             Memory.Record(end, 0, tailRecord);
-            if (prepared is null)
+            if (_executor._threads == 1)
             {
-                StateChangeSet net = Memory.Changes(end + 1);
-                ReturnBuffers();
-                return assembly.Complete(net);
+                return assembly.Complete(Memory.Changes(end + 1));
             }
 
-            (ChangedAccounts changed, ListTrie transactions) = Interlocked.Exchange(ref preparing, 1) == 0 ? Prepare() : prepared.GetAwaiter().GetResult();
+            PreparedEnd prepared = WaitPrepared();
+            ChangedAccounts changed = prepared.Changed;
             if (end == count + 1)
             {
                 changed.Include(tailRecord);
@@ -357,8 +535,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             }
 
             // The trie of all transactions is the block's only when every one was executed (none skipped).
-            StateChangeSet netChanges = CompleteInParallel(assembly, changed, end + 1, assembly.Executed.Count == count ? transactions : null);
-            ReturnBuffers();
+            StateChangeSet netChanges = CompleteInParallel(assembly, changed, end + 1, assembly.Executed.Count == count ? prepared.TransactionLeaves : null);
             return assembly.Complete(netChanges);
         }
 
@@ -381,82 +558,136 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         }
 
         /// <summary>
-        /// The block's serial end on every thread: the receipts' root, the transactions' root (when
-        /// <paramref name="transactions"/>, the trie of all of them, is the block's) and the net changes of
-        /// <paramref name="changed"/> at <paramref name="end"/> range by range, each a pure function of what is recorded
-        /// (so the result does not depend on which thread takes what); the threads take the next item until none is
-        /// left. Together they were a third of a one-worker block.
+        /// The block's serial end on every thread: the receipts' encoding and root, the transactions' root (when
+        /// <paramref name="transactions"/>, the leaves of the trie of all of them, are the block's) and the net changes
+        /// of <paramref name="changed"/> at <paramref name="end"/> range by range, each a pure function of what is
+        /// recorded (so the result does not depend on which thread takes what); the threads take the next item until
+        /// none is left. Together they were a third of a one-worker block.
         /// </summary>
-        private StateChangeSet CompleteInParallel(BlockAssembly assembly, ChangedAccounts changed, int end, ListTrie? transactions)
+        private StateChangeSet CompleteInParallel(BlockAssembly assembly, ChangedAccounts changed, int end, LeafChunks? transactions)
         {
-            int ranges = Math.Min(NetChangeRanges, Math.Max(1, changed.Count / MinimumAccountsPerRange));
-            var parts = new NetChangePart[ranges];
-            int nextRange = -1;
-            var transactionLeaves = new LeafChunks(transactions);
-            LeafChunks? receiptLeaves = null;
-            void TakeRanges()
+            var items = new EndItems(this, assembly, changed, end, transactions);
+
+            // The helpers waiting in HelpEnd take the receipts' encoding first (the receipts' trie is built from it on
+            // this thread), then the net changes' ranges while this one builds it, then the two tries' leaves. The
+            // roots above the leaves are hashed last here.
+            _end = items;
+            items.Encodings.Take();
+            var spin = default(SpinWait);
+            while (!items.Encodings.Done)
             {
-                int range;
-                while ((range = Interlocked.Increment(ref nextRange)) < ranges)
-                {
-                    var part = new NetChangePart();
-                    Memory.AccountChanges(changed, (int)((long)changed.Count * range / ranges), (int)((long)changed.Count * (range + 1) / ranges), end, part);
-                    parts[range] = part;
-                }
+                Volatile.Read(ref _helperFailure)?.Throw();
+                spin.SpinOnce(NeverSleep);
             }
 
-            // The helpers start first (a pool thread takes a while to wake) with the net changes' ranges, while this
-            // thread encodes the receipts into their trie; then every thread hashes the two tries' leaves in chunks
-            // (the transactions' first: they are ready from the start) and takes the ranges left. The roots above the
-            // leaves are hashed last here. A helper not started when the items are all taken is not waited for.
-            var gate = new LateHelpers();
-            ExceptionDispatchInfo? failure = null;
-            for (int i = 0; i < Math.Min(_executor._threads, ranges + 1) - 1; i++)
-            {
-                Task.Factory.StartNew(
-                    () =>
-                    {
-                        if (!gate.TryEnter())
-                        {
-                            return;
-                        }
-
-                        try
-                        {
-                            TakeRanges();
-                            transactionLeaves.Take();
-                            Volatile.Read(ref receiptLeaves)?.Take();
-                        }
-                        catch (Exception e)
-                        {
-                            Interlocked.CompareExchange(ref failure, ExceptionDispatchInfo.Capture(e), null);
-                        }
-                        finally
-                        {
-                            gate.Exit();
-                        }
-                    },
-                    CancellationToken.None,
-                    TaskCreationOptions.DenyChildAttach,
-                    TaskScheduler.Default);
-            }
-
-            ListTrie receipts = assembly.ReceiptsTrie();
-            var receiptChunks = new LeafChunks(receipts);
-            Volatile.Write(ref receiptLeaves, receiptChunks);
-            receiptChunks.Take();
-            transactionLeaves.Take();
-            TakeRanges();
-            gate.CloseAndWait();
-            failure?.Throw();
+            var receipts = new ListTrie(items.Encodings.Items);
+            var receiptLeaves = new LeafChunks(receipts);
+            items.ReceiptLeaves = receiptLeaves;
+            receiptLeaves.Take();
+            transactions?.Take();
+            items.TakeRanges();
+            _ending.CloseAndWait();
+            Volatile.Read(ref _helperFailure)?.Throw();
 
             if (transactions is not null)
             {
-                assembly.CompleteTransactionsRoot(transactions.Root, _transactions.Count);
+                assembly.CompleteTransactionsRoot(transactions.Trie!.Root, _transactions.Count);
             }
 
             assembly.CompleteReceiptsRoot(receipts);
-            return MultiVersionMemory.Combine(changed, parts);
+            return MultiVersionMemory.Combine(changed, items.Parts);
+        }
+
+        /// <summary>What <see cref="TryPrepare"/> makes.</summary>
+        private sealed record PreparedEnd(ChangedAccounts Changed, LeafChunks TransactionLeaves);
+
+        /// <summary>The block's end, as items for the threads to take.</summary>
+        private sealed class EndItems
+        {
+            private readonly BlockRun _run;
+            private readonly ChangedAccounts _changed;
+            private readonly int _end;
+            private readonly LeafChunks? _transactions;
+            private readonly int _ranges;
+            private int _nextRange = -1;
+            private volatile LeafChunks? _receiptLeaves;
+
+            public EndItems(BlockRun run, BlockAssembly assembly, ChangedAccounts changed, int end, LeafChunks? transactions)
+            {
+                _run = run;
+                _changed = changed;
+                _end = end;
+                _transactions = transactions;
+                _ranges = Math.Min(NetChangeRanges, Math.Max(1, changed.Count / MinimumAccountsPerRange));
+                Parts = new NetChangePart[_ranges];
+                Encodings = new ReceiptEncodings(assembly);
+            }
+
+            public ReceiptEncodings Encodings { get; }
+
+            public NetChangePart[] Parts { get; }
+
+            /// <summary>The receipts' trie's leaves, once the caller built it from <see cref="Encodings"/>.</summary>
+            public LeafChunks? ReceiptLeaves
+            {
+                set => _receiptLeaves = value;
+            }
+
+            /// <summary>A helper's turn: every item it can take.</summary>
+            public void Take()
+            {
+                Encodings.Take();
+                TakeRanges();
+                _transactions?.Take();
+                _receiptLeaves?.Take();
+            }
+
+            public void TakeRanges()
+            {
+                int range;
+                while ((range = Interlocked.Increment(ref _nextRange)) < _ranges)
+                {
+                    var part = new NetChangePart();
+                    _run.Memory.AccountChanges(_changed, (int)((long)_changed.Count * range / _ranges), (int)((long)_changed.Count * (range + 1) / _ranges), _end, part);
+                    Parts[range] = part;
+                }
+            }
+        }
+
+        /// <summary>The receipts' envelopes (the trie's items), encoded in chunks by whichever threads take them.</summary>
+        private sealed class ReceiptEncodings
+        {
+            private readonly BlockAssembly _assembly;
+            private readonly int _chunks;
+            private int _next = -1;
+            private int _done;
+
+            public ReceiptEncodings(BlockAssembly assembly)
+            {
+                _assembly = assembly;
+                Items = new byte[assembly.Executed.Count][];
+                _chunks = (Items.Length + LeavesPerChunk - 1) / LeavesPerChunk;
+            }
+
+            public byte[][] Items { get; }
+
+            /// <summary>Whether every chunk is encoded (then <see cref="Items"/> is complete: the counter's increments order the writes before it).</summary>
+            public bool Done => Volatile.Read(ref _done) == _chunks;
+
+            /// <summary>Encodes chunks until none is left to take.</summary>
+            public void Take()
+            {
+                int chunk;
+                while ((chunk = Interlocked.Increment(ref _next)) < _chunks)
+                {
+                    for (int i = chunk * LeavesPerChunk; i < Math.Min(Items.Length, (chunk + 1) * LeavesPerChunk); i++)
+                    {
+                        Items[i] = _assembly.ReceiptEnvelope(i);
+                    }
+
+                    Interlocked.Increment(ref _done);
+                }
+            }
         }
 
         /// <summary>A list trie's leaves, hashed in chunks by whichever threads take them (a trie of none: nothing to take).</summary>
@@ -465,16 +696,38 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             private readonly int _chunks = trie is null ? 0 : (trie.LeafCount + LeavesPerChunk - 1) / LeavesPerChunk;
             private int _next = -1;
 
+            public ListTrie? Trie => trie;
+
             /// <summary>Hashes chunks until none is left.</summary>
             public void Take()
             {
-                int chunk;
-                while ((chunk = Interlocked.Increment(ref _next)) < _chunks)
+                while (TakeOne())
                 {
-                    trie!.HashLeaves(chunk * LeavesPerChunk, Math.Min(trie.LeafCount, (chunk + 1) * LeavesPerChunk));
                 }
             }
+
+            /// <summary>Hashes one chunk; false when none was left.</summary>
+            public bool TakeOne()
+            {
+                int chunk = Interlocked.Increment(ref _next);
+                if (chunk >= _chunks)
+                {
+                    return false;
+                }
+
+                trie!.HashLeaves(chunk * LeavesPerChunk, Math.Min(trie.LeafCount, (chunk + 1) * LeavesPerChunk));
+                return true;
+            }
         }
+
+        /// <summary>
+        /// For <see cref="SpinWait.SpinOnce(int)"/>: yield, never sleep — the waits of the block's phases are for
+        /// another thread's fraction of a millisecond, which a sleep (≥ 1 ms) would overshoot.
+        /// </summary>
+        private const int NeverSleep = -1;
+
+        /// <summary>For <see cref="SpinWait.SpinOnce(int)"/>: its default, a millisecond's sleep from the 20th turn.</summary>
+        private const int SleepAfterSpins = 20;
 
         /// <summary>Leaves (receipts or transactions) one thread hashes at a time in the block's end (~0.1 ms of Keccak).</summary>
         private const int LeavesPerChunk = 64;
@@ -492,48 +745,30 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         public void RunWorkers(bool mayStopForSequential)
         {
             _mayStopForSequential = mayStopForSequential;
-            int workers = Math.Min(_executor._threads, _transactions.Count);
-            if (workers == 0)
+            if (_transactions.Count == 0)
             {
                 return;
             }
 
-            ExceptionDispatchInfo? failure = null;
-            void Worker(bool helper)
-            {
-                try
-                {
-                    Work(helper);
-                }
-                catch (Exception e)
-                {
-                    Interlocked.CompareExchange(ref failure, ExceptionDispatchInfo.Capture(e), null);
-                    _scheduler.Halt();
-                }
-            }
-
-            // Helpers that have not started by the time the block is done are not waited for (the scheduler has no task
-            // left for them then).
-            var gate = new LateHelpers();
-            for (int i = 0; i < workers - 1; i++)
-            {
-                Task.Factory.StartNew(
-                    () =>
-                    {
-                        if (gate.TryEnter())
-                        {
-                            Worker(helper: true);
-                            gate.Exit();
-                        }
-                    },
-                    CancellationToken.None,
-                    TaskCreationOptions.DenyChildAttach,
-                    TaskScheduler.Default);
-            }
-
+            // The helpers started with the run join now; one that has not started by the time the workers are done is
+            // not waited for (the scheduler has no task left for it then).
+            _open = true;
             Worker(helper: false);
-            gate.CloseAndWait();
-            failure?.Throw();
+            _working.CloseAndWait();
+            _workerFailure?.Throw();
+        }
+
+        private void Worker(bool helper)
+        {
+            try
+            {
+                Work(helper);
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref _workerFailure, ExceptionDispatchInfo.Capture(e), null);
+                _scheduler.Halt();
+            }
         }
 
         /// <summary>
