@@ -64,8 +64,9 @@ public sealed class RpcServerOptions
 /// Never throws for bad input: every failure becomes a well-formed error object.
 /// A request may arrive on the socket engine's own thread (inline socket completions with Kestrel's inline
 /// scheduling, <see cref="RpcServer"/>): methods marked <see cref="RpcMethodRegistry.RunInline"/> are answered there,
-/// every other method and every batch first moves to the thread pool (<see cref="ThreadPoolHop"/>), so a long call
-/// never holds up the other connections that thread serves.
+/// a method registered with <see cref="RpcMethodRegistry.AddExecutionTriedInline"/> (eth_call) is tried there for at
+/// most <see cref="RpcExecutionLimits.InlineBudget"/>, every other method and every batch first moves to the thread
+/// pool (<see cref="ThreadPoolHop"/>), so a long call never holds up the other connections that thread serves.
 /// </summary>
 public sealed partial class RpcDispatcher
 {

@@ -83,6 +83,58 @@ public sealed class DispatcherThreadTests
     }
 
     [Fact]
+    public async Task A_short_call_tried_inline_is_answered_on_the_arriving_thread()
+    {
+        var registry = new RpcMethodRegistry();
+        int ranOn = 0;
+        registry.AddExecutionTriedInline("test_call", _ =>
+        {
+            ranOn = Environment.CurrentManagedThreadId;
+            return JsonValue.Create(3);
+        }, _ => 0);
+        var dispatcher = new RpcDispatcher(registry, new RpcServerOptions(), NullLogger.Instance);
+
+        int arriving = 0;
+        ValueTask<byte[]?> single = default;
+        OnOwnThread(() =>
+        {
+            arriving = Environment.CurrentManagedThreadId;
+            single = dispatcher.DispatchAsync(Request("test_call"), CancellationToken.None);
+        });
+        Assert.True(single.IsCompleted);
+        Assert.Equal(arriving, ranOn);
+        Assert.Equal(3, JsonDocument.Parse((await single)!).RootElement.GetProperty("result").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_call_tried_inline_that_reaches_the_budget_is_run_again_in_full_on_the_pool_and_its_target_goes_there_next()
+    {
+        var registry = new RpcMethodRegistry { ExecutionLimits = new RpcExecutionLimits { InlineBudget = TimeSpan.FromMilliseconds(20) } };
+        var runs = new System.Collections.Concurrent.ConcurrentQueue<(bool OnPool, bool Aborted)>();
+        registry.AddExecutionTriedInline("test_call", _ =>
+        {
+            // As the EVM does: a long run watches the abort token and ends early when it is cancelled.
+            CancellationToken abort = Hyperion.Evm.EvmAbort.Current;
+            bool onPool = Thread.CurrentThread.IsThreadPoolThread;
+            bool aborted = !onPool && abort.WaitHandle.WaitOne(Stuck);
+            runs.Enqueue((onPool, aborted));
+            return JsonValue.Create(aborted ? -1 : 9);
+        }, _ => 42);
+        var dispatcher = new RpcDispatcher(registry, new RpcServerOptions(), NullLogger.Instance);
+
+        ValueTask<byte[]?> first = default;
+        OnOwnThread(() => first = dispatcher.DispatchAsync(Request("test_call"), CancellationToken.None));
+        Assert.Equal(9, JsonDocument.Parse((await first)!).RootElement.GetProperty("result").GetInt32());
+        Assert.Equal([(false, true), (true, false)], runs.ToArray());
+
+        runs.Clear();
+        ValueTask<byte[]?> second = default;
+        OnOwnThread(() => second = dispatcher.DispatchAsync(Request("test_call"), CancellationToken.None));
+        Assert.Equal(9, JsonDocument.Parse((await second)!).RootElement.GetProperty("result").GetInt32());
+        Assert.Equal([(true, false)], runs.ToArray());
+    }
+
+    [Fact]
     public void Only_registered_methods_can_be_marked_inline() =>
         Assert.Throws<InvalidOperationException>(() => new RpcMethodRegistry().RunInline("eth_nothing"));
 }
