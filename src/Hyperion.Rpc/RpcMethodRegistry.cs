@@ -61,9 +61,9 @@ public sealed class RpcMethodRegistry
     /// (two thread wake-ups, most of a short call's time: docs/benchmarks.md, s26call); a run that reaches the budget
     /// is abandoned and run again in full on the pool, as every call of the method runs without the trial. Calls to a
     /// target (<paramref name="target"/>: a hash of what the call runs, e.g. its address) that reached the budget lately
-    /// go to the pool at once for a quarter of a second: a long call pays the budget at most that often (≤ 1 % of its
-    /// time when it is called back to back), and a short one that reached it only by being descheduled on a busy
-    /// machine (the budget is wall-clock time) is not sent to the pool for long.
+    /// go to the pool at once, for a quarter of a second after a first overrun and twice as long after each further one
+    /// (up to 32 s): a long call pays the budget ever more rarely, and a short one that reached it only by being
+    /// descheduled on a busy machine (the budget is wall-clock time) is not sent to the pool for long.
     /// </summary>
     public RpcMethodRegistry AddExecutionTriedInline(string name, Func<RpcParams, JsonNode?> handler, Func<RpcParams, int> target)
     {
@@ -80,6 +80,10 @@ public sealed class RpcMethodRegistry
                     switch (ExecutionLimits.TryRunInline(() => handler(p), cancellationToken, out JsonNode? result))
                     {
                         case InlineRun.Finished:
+                            overruns.Finished(key);
+                            return ValueTask.FromResult(result);
+                        case InlineRun.FinishedLate:
+                            overruns.Note(key);
                             return ValueTask.FromResult(result);
                         case InlineRun.OverBudget:
                             overruns.Note(key);
@@ -102,15 +106,36 @@ public sealed class RpcMethodRegistry
         }
     }
 
-    /// <summary>Targets whose inline trial reached the budget in the last <see cref="ForgetAfterMs"/> (by hash, lossy: a collision only costs a hand-off).</summary>
+    /// <summary>
+    /// Targets whose inline trial reached the budget lately (by hash, lossy: a collision only costs a hand-off). A
+    /// target that reaches it again and again is tried ever more rarely: a quarter of a second after the first overrun,
+    /// twice as long after each further one, up to half a minute; a trial that finishes within half the budget makes it a short one again (one that finishes later counts as an overrun).
+    /// </summary>
     private sealed class InlineOverruns
     {
-        private const long ForgetAfterMs = 250;
+        private const long FirstWaitMs = 250;
+        private const int MostDoublings = 7; // 250 ms · 2^7 = 32 s
         private readonly long[] _until = new long[256];
+        private readonly int[] _doublings = new int[256];
 
         public bool Recent(int key) => Volatile.Read(ref _until[key & 255]) > Environment.TickCount64;
 
-        public void Note(int key) => Volatile.Write(ref _until[key & 255], Environment.TickCount64 + ForgetAfterMs);
+        public void Note(int key)
+        {
+            int slot = key & 255;
+            int doublings = Volatile.Read(ref _doublings[slot]);
+            Volatile.Write(ref _until[slot], Environment.TickCount64 + (FirstWaitMs << doublings));
+            Volatile.Write(ref _doublings[slot], Math.Min(doublings + 1, MostDoublings));
+        }
+
+        public void Finished(int key)
+        {
+            int slot = key & 255;
+            if (Volatile.Read(ref _doublings[slot]) != 0) // written only when set: no shared-line traffic on the hot path
+            {
+                Volatile.Write(ref _doublings[slot], 0);
+            }
+        }
     }
 
     /// <summary>
