@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 using Hyperion.Core;
 using Hyperion.Core.Crypto;
 using Hyperion.State;
@@ -91,7 +93,13 @@ internal sealed class MultiVersionMemory
     private static ParentCache? t_parentCache;
     private static long s_nextId;
     private readonly long _id = Interlocked.Increment(ref s_nextId);
+    // Position p's record at p * RecordStride: neighbouring positions, recorded by different workers, on lines of
+    // their own (eight references to a line were written by both workers). Rented: 64 KB a block at 1,000 positions.
     private readonly PositionRecord?[] _records;
+    private const int RecordStride = 8;
+
+    // The credits to the accounts most positions credit (the coinbase), one slot per position (see CreditColumn).
+    private readonly CreditColumn[] _columns;
 
     // Set (before the wipe is published) once any position writes a storage wipe: until then a slot read need not
     // look one up. A read that misses a wipe recorded meanwhile is like any read of a write recorded after it, and
@@ -101,10 +109,21 @@ internal sealed class MultiVersionMemory
     /// <param name="parent">The parent state.</param>
     /// <param name="positions">The block's positions (system calls, transactions, end of block).</param>
     /// <param name="gasLimit">The block's gas limit: it bounds the distinct locations the block can touch.</param>
-    public MultiVersionMemory(IStateReader parent, int positions, ulong gasLimit = 0)
+    /// <param name="creditedByMost">
+    /// Accounts that nearly every position credits (the block's coinbase, a rollup's fee vaults): their credits are kept
+    /// in a slot per position, which each incarnation writes without a lock, instead of in the account's versions,
+    /// whose gate and arrays every position would otherwise share. Only where credits are kept differs.
+    /// </param>
+    public MultiVersionMemory(IStateReader parent, int positions, ulong gasLimit = 0, IReadOnlyList<Address>? creditedByMost = null)
     {
         _parent = parent;
-        _records = new PositionRecord?[positions];
+        _records = ArrayPool<PositionRecord?>.Shared.Rent(Math.Max(positions, 1) * RecordStride);
+        Array.Clear(_records);
+        _columns = creditedByMost is null || creditedByMost.Count == 0 ? [] : new CreditColumn[creditedByMost.Count];
+        for (int i = 0; i < _columns.Length; i++)
+        {
+            _columns[i] = new CreditColumn(creditedByMost![i], positions);
+        }
 
         // Sized for a few locations per position (lock-free maps of fixed buckets: a first touch of a location is
         // one compare-and-swap, where a concurrent dictionary took a monitor whose slow path was a fifth of Record).
@@ -140,6 +159,11 @@ internal sealed class MultiVersionMemory
     public AccountValue ReadAccount(in Address address, int position, out bool fromParent)
     {
         fromParent = true;
+        if (_columns.Length > 0 && ColumnOf(address) is { } column)
+        {
+            return ReadColumnAccount(column, position, out fromParent);
+        }
+
         if (!_versions.TryGetValue(new Location(LocationKind.Account, address, default), out Versions? versions))
         {
             return ParentAccount(address);
@@ -290,6 +314,12 @@ internal sealed class MultiVersionMemory
                 _anyWipe = true;
             }
 
+            if (write.IsCredit && _columns.Length > 0 && ColumnOf(write.Location.Address) is { } column)
+            {
+                column.Set(position, write.Word);
+                continue;
+            }
+
             Versions versions = VersionsOf(write.Location);
             using (versions.Enter())
             {
@@ -298,7 +328,7 @@ internal sealed class MultiVersionMemory
         }
 
         bool wroteNew;
-        PositionRecord? previous = Volatile.Read(ref _records[position]);
+        PositionRecord? previous = Volatile.Read(ref _records[position * RecordStride]);
         if (previous is null)
         {
             wroteNew = record.Writes.Count > 0;
@@ -307,13 +337,23 @@ internal sealed class MultiVersionMemory
         {
             // A re-execution (the rare case, so its sets are built only here): the previous incarnation's locations
             // that this one does not write are removed.
+            // A credit kept in a column and a write of the same account are one location to validation, but kept
+            // apart: each is removed when this incarnation no longer has it.
             HashSet<Location> locations = record.Locations();
             HashSet<Location> previousLocations = previous.Locations();
-            foreach (Location location in previousLocations)
+            HashSet<Location> versioned = _columns.Length == 0 ? locations : VersionedLocations(record);
+            foreach (VersionedWrite write in previous.Writes)
             {
-                if (!locations.Contains(location))
+                if (write.IsCredit && _columns.Length > 0 && ColumnOf(write.Location.Address) is { } column)
                 {
-                    Versions versions = VersionsAt(location);
+                    if (!CreditsColumn(record, column))
+                    {
+                        column.Clear(position);
+                    }
+                }
+                else if (!versioned.Contains(write.Location))
+                {
+                    Versions versions = VersionsAt(write.Location);
                     using (versions.Enter())
                     {
                         versions.Remove(position);
@@ -324,16 +364,22 @@ internal sealed class MultiVersionMemory
             wroteNew = !locations.IsSubsetOf(previousLocations);
         }
 
-        Volatile.Write(ref _records[position], record);
+        Volatile.Write(ref _records[position * RecordStride], record);
         return wroteNew;
     }
 
     /// <summary>Turns the writes of the last incarnation at <paramref name="position"/> into ESTIMATE markers (it was aborted).</summary>
     public void MarkEstimates(int position)
     {
-        PositionRecord record = Volatile.Read(ref _records[position])!;
+        PositionRecord record = Volatile.Read(ref _records[position * RecordStride])!;
         foreach (VersionedWrite write in record.Writes)
         {
+            if (write.IsCredit && _columns.Length > 0 && ColumnOf(write.Location.Address) is { } column)
+            {
+                column.MarkEstimate(position);
+                continue;
+            }
+
             Versions versions = VersionsAt(write.Location);
             using (versions.Enter())
             {
@@ -343,7 +389,7 @@ internal sealed class MultiVersionMemory
     }
 
     /// <summary>What the last recorded incarnation at <paramref name="position"/> read, wrote and returned.</summary>
-    public PositionRecord? RecordAt(int position) => Volatile.Read(ref _records[position]);
+    public PositionRecord? RecordAt(int position) => Volatile.Read(ref _records[position * RecordStride]);
 
     // ---- the block's net changes
 
@@ -371,7 +417,7 @@ internal sealed class MultiVersionMemory
         var changed = new ChangedAccounts(end * LocationsPerPosition);
         for (int position = 0; position < end; position++)
         {
-            if (_records[position] is { } record)
+            if (_records[position * RecordStride] is { } record)
             {
                 changed.Gather(record);
             }
@@ -447,9 +493,117 @@ internal sealed class MultiVersionMemory
     {
         _versions.Return();
         _slotKeys.Return();
+        ArrayPool<PositionRecord?>.Shared.Return(_records, clearArray: true);
+        foreach (CreditColumn column in _columns)
+        {
+            column.Return();
+        }
     }
 
     // ---- internals
+
+    /// <summary>The credit column of <paramref name="address"/>; null when its credits are kept in its versions.</summary>
+    private CreditColumn? ColumnOf(in Address address)
+    {
+        foreach (CreditColumn column in _columns)
+        {
+            if (column.Address == address)
+            {
+                return column;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Whether <paramref name="record"/> credits <paramref name="column"/>'s account.</summary>
+    private static bool CreditsColumn(PositionRecord record, CreditColumn column)
+    {
+        foreach (VersionedWrite write in record.Writes)
+        {
+            if (write.IsCredit && write.Location.Address == column.Address)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The locations <paramref name="record"/> writes in versions (its credits kept in columns left out).</summary>
+    private HashSet<Location> VersionedLocations(PositionRecord record)
+    {
+        var locations = new HashSet<Location>(record.Writes.Count);
+        foreach (VersionedWrite write in record.Writes)
+        {
+            if (!(write.IsCredit && ColumnOf(write.Location.Address) is not null))
+            {
+                locations.Add(write.Location);
+            }
+        }
+
+        return locations;
+    }
+
+    /// <summary>
+    /// <see cref="ReadAccount(in Address, int, out bool)"/> of a column's account: its latest write below the position
+    /// (or the parent's value), then the credits in the column between that write and the position, in order. As
+    /// with credits in versions, an ESTIMATE among those credits (the highest first) or at that write is a dependency.
+    /// </summary>
+    private AccountValue ReadColumnAccount(CreditColumn column, int position, out bool fromParent)
+    {
+        int basePosition = -1;
+        Entry baseEntry = default;
+        if (_versions.TryGetValue(new Location(LocationKind.Account, column.Address, default), out Versions? versions))
+        {
+            using (versions.Enter())
+            {
+                int index = versions.LastBelow(position);
+                if (index >= 0)
+                {
+                    basePosition = versions.PositionAt(index);
+                    baseEntry = versions.At(index);
+                }
+            }
+        }
+
+        // The ESTIMATEs are looked for before any credit is applied, as in versions (a credit may throw the fallback).
+        int top = Math.Min(position, column.Positions) - 1;
+        bool anyCredit = false;
+        for (int p = top; p > basePosition; p--)
+        {
+            CreditState state = column.StateAt(p);
+            if (state == CreditState.Estimate)
+            {
+                throw new ReadDependencyException(p);
+            }
+
+            anyCredit |= state == CreditState.Credit;
+        }
+
+        if (basePosition >= 0 && baseEntry.Estimate)
+        {
+            throw new ReadDependencyException(basePosition);
+        }
+
+        fromParent = basePosition < 0 && !anyCredit;
+        AccountValue value = basePosition >= 0 ? baseEntry.Account : ParentAccount(column.Address);
+        if (!anyCredit)
+        {
+            return value;
+        }
+
+        for (int p = basePosition + 1; p <= top; p++)
+        {
+            // A slot changed since the scan above is a write validation sees; an ESTIMATE now is still a dependency.
+            if (column.TryRead(p, out UInt256 amount))
+            {
+                value = Credit(column.Address, value, amount);
+            }
+        }
+
+        return value;
+    }
 
     /// <summary>The versions of <paramref name="location"/>, added on its first write.</summary>
     private Versions VersionsOf(in Location location)
@@ -528,6 +682,11 @@ internal sealed class MultiVersionMemory
     /// <summary>Whether some position below <paramref name="position"/> wrote <paramref name="location"/> (an ESTIMATE counts).</summary>
     private bool WrittenBelow(in Location location, int position)
     {
+        if (location.Kind == LocationKind.Account && _columns.Length > 0 && ColumnOf(location.Address) is { } column && column.AnyBelow(position))
+        {
+            return true;
+        }
+
         if (!_versions.TryGetValue(location, out Versions? versions))
         {
             return false;
@@ -592,6 +751,110 @@ internal sealed class MultiVersionMemory
                 Slots.TrimExcess(KeptCapacity);
             }
         }
+    }
+
+    private enum CreditState : byte
+    {
+        None,
+        Credit,
+        Estimate,
+    }
+
+    /// <summary>
+    /// The credits of one account, one slot per position: position p's incarnation writes slot p alone, so no lock is
+    /// taken and no array shared by all positions grows; a read of the account adds them up. A slot is written by one
+    /// thread at a time (the incarnation that records it, or the validator that aborted it, before the next incarnation
+    /// starts), and read under a sequence count: odd while it changes, so a reader never sees half an amount.
+    /// </summary>
+    private sealed class CreditColumn
+    {
+        private readonly CreditSlot[] _slots;
+
+        public CreditColumn(Address address, int positions)
+        {
+            Address = address;
+            Positions = positions;
+            _slots = ArrayPool<CreditSlot>.Shared.Rent(Math.Max(positions, 1));
+            Array.Clear(_slots, 0, positions);
+        }
+
+        public Address Address { get; }
+
+        public int Positions { get; }
+
+        /// <summary>The slot's state (an ESTIMATE or a credit may be half written: <see cref="TryRead"/> reads the amount).</summary>
+        public CreditState StateAt(int position) => (CreditState)Volatile.Read(ref _slots[position].State);
+
+        /// <summary>Whether a position below <paramref name="position"/> has a credit or an ESTIMATE.</summary>
+        public bool AnyBelow(int position)
+        {
+            for (int p = Math.Min(position, Positions) - 1; p >= 0; p--)
+            {
+                if (StateAt(p) != CreditState.None)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>The credit at <paramref name="position"/>, whole; false when there is none.</summary>
+        /// <exception cref="ReadDependencyException">The slot is an ESTIMATE.</exception>
+        public bool TryRead(int position, out UInt256 amount)
+        {
+            ref CreditSlot slot = ref _slots[position];
+            if (Volatile.Read(ref slot.State) == (byte)CreditState.None)
+            {
+                amount = default;
+                return false;
+            }
+
+            var spin = default(SpinWait);
+            while (true)
+            {
+                int before = Volatile.Read(ref slot.Sequence);
+                if ((before & 1) == 0)
+                {
+                    var state = (CreditState)slot.State;
+                    amount = slot.Amount;
+                    Interlocked.MemoryBarrier();
+                    if (Volatile.Read(ref slot.Sequence) == before)
+                    {
+                        return state == CreditState.Estimate ? throw new ReadDependencyException(position) : state == CreditState.Credit;
+                    }
+                }
+
+                spin.SpinOnce(-1);
+            }
+        }
+
+        public void Set(int position, in UInt256 amount) => Write(position, CreditState.Credit, amount);
+
+        public void Clear(int position) => Write(position, CreditState.None, default);
+
+        public void MarkEstimate(int position) => Write(position, CreditState.Estimate, _slots[position].Amount);
+
+        /// <summary>Gives the slots back to the pool (see <see cref="MultiVersionMemory.Return"/>).</summary>
+        public void Return() => ArrayPool<CreditSlot>.Shared.Return(_slots);
+
+        private void Write(int position, CreditState state, in UInt256 amount)
+        {
+            ref CreditSlot slot = ref _slots[position];
+            Interlocked.Increment(ref slot.Sequence);
+            slot.Amount = amount;
+            Volatile.Write(ref slot.State, (byte)state);
+            Volatile.Write(ref slot.Sequence, slot.Sequence + 1);
+        }
+    }
+
+    /// <summary>One position's credit: a cache line's size, so that neighbours (written by different workers) share at most one line.</summary>
+    [StructLayout(LayoutKind.Sequential, Size = 64)]
+    private struct CreditSlot
+    {
+        public UInt256 Amount;
+        public int Sequence;
+        public byte State;
     }
 
     /// <summary>The slots written to one account, newest first; pushed without a lock.</summary>

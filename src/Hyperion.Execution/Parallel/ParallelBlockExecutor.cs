@@ -244,8 +244,9 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             _precompiles = executor.Precompiles.For(environment.Fork);
             _processor = executor._sequential.Processor(environment, _precompiles);
 
-            // Positions: 0 the system calls, 1…n the transactions, n + 1 the end of the block.
-            Memory = new MultiVersionMemory(parentState, transactions.Count + 2, environment.GasLimit);
+            // Positions: 0 the system calls, 1…n the transactions, n + 1 the end of the block. Every transaction pays
+            // the coinbase its fee: its credits are kept a slot per position.
+            Memory = new MultiVersionMemory(parentState, transactions.Count + 2, environment.GasLimit, [environment.Coinbase]);
             _scheduler = new BlockStmScheduler(transactions.Count);
         }
 

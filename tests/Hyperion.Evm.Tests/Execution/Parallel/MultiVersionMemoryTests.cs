@@ -79,4 +79,63 @@ public class MultiVersionMemoryTests
         Assert.False(slotFromParent);
         Assert.False(creditedFromParent);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Credits_kept_per_position_resolve_as_credits_in_versions_do(bool column)
+    {
+        // The same positions with the coinbase's credits in its versions and in a slot per position: every read,
+        // validation, re-execution and ESTIMATE must come out the same.
+        var coinbase = new Address(Enumerable.Repeat((byte)0xc0, 20).ToArray());
+        var parent = new InMemoryStateReader();
+        parent.SetAccount(coinbase, 0, new UInt256(100), []);
+        var memory = new MultiVersionMemory(parent, 7, 0, column ? [coinbase] : null);
+        AccountValue At(int balance) => new(true, 0, new UInt256((ulong)balance), Hyperion.Core.Crypto.Keccak256.OfEmpty);
+        PositionRecord Credit(int amount) => Writing(VersionedWrite.Credit(coinbase, new UInt256((ulong)amount)));
+        PositionRecord Write(int balance) => Writing(VersionedWrite.OfAccount(coinbase, At(balance)));
+        PositionRecord Other() => Writing(VersionedWrite.OfSlot(Account, Key, UInt256.One));
+
+        memory.Record(1, 0, Credit(5));
+        memory.Record(2, 0, Credit(7));
+        memory.Record(3, 0, Write(200));
+        memory.Record(4, 0, Credit(1));
+        Assert.Equal(At(100), memory.ReadAccount(coinbase, 1, out bool fromParent));
+        Assert.True(fromParent);
+        Assert.Equal(At(105), memory.ReadAccount(coinbase, 2, out fromParent));
+        Assert.False(fromParent);
+        AccountValue seen = memory.ReadAccount(coinbase, 3);
+        Assert.Equal(At(112), seen);
+        Assert.Equal(At(201), memory.ReadAccount(coinbase, 5));
+        VersionedRead[] reads = [new(ReadKind.Account, coinbase, default, seen, default, false)];
+        Assert.True(memory.Validate(3, reads));
+
+        // A re-executed incarnation replaces its credit; one that no longer credits takes it away.
+        Assert.False(memory.Record(2, 1, Credit(8)));
+        Assert.Equal(At(113), memory.ReadAccount(coinbase, 3));
+        Assert.False(memory.Validate(3, reads));
+        Assert.True(memory.Record(2, 2, Other()));
+        Assert.Equal(At(105), memory.ReadAccount(coinbase, 3));
+
+        // An aborted incarnation's credit is a dependency of the reads above it, up to the next write.
+        memory.MarkEstimates(1);
+        Assert.Equal(1, Assert.Throws<ReadDependencyException>(() => memory.ReadAccount(coinbase, 3)).Position);
+        Assert.Equal(At(201), memory.ReadAccount(coinbase, 5));
+        Assert.False(memory.Validate(3, [new(ReadKind.Account, coinbase, default, At(105), default, false)]));
+        memory.Record(1, 1, Credit(5));
+        Assert.True(memory.Validate(3, [new(ReadKind.Account, coinbase, default, At(105), default, false)]));
+
+        // A write turned into a credit, and a credit turned into a write, then into nothing.
+        memory.Record(3, 1, Credit(2));
+        Assert.Equal(At(108), memory.ReadAccount(coinbase, 5));
+        memory.Record(4, 1, Write(50));
+        Assert.Equal(At(50), memory.ReadAccount(coinbase, 5));
+        memory.Record(4, 2, Other());
+        Assert.Equal(At(107), memory.ReadAccount(coinbase, 5));
+        Assert.False(memory.Validate(5, [new(ReadKind.Account, coinbase, default, At(50), default, false)]));
+
+        memory.Record(5, 0, Credit(3));
+        Assert.Equal(At(110), memory.ReadAccount(coinbase, 6));
+        memory.Return();
+    }
 }
