@@ -61,12 +61,22 @@ public readonly partial struct UInt256
     /// <summary>Wrapping multiplication (low 256 bits of the product).</summary>
     public static void Multiply(in UInt256 a, in UInt256 b, out UInt256 result)
     {
-        if (a.IsUInt64 && b.IsUInt64)
+        // One test on a (the top of the stack in MUL) routes a factor below 2^128 — blake2b_huff's 2^64 + 1, which
+        // spreads a 64-bit lane for a rotation — to two rows; a wide a costs the one test main's 64-bit check cost.
+        // Testing b as well measured slower on weierstrudel (full-width operands: one more branch per MUL).
+        if ((a.U2 | a.U3) == 0)
         {
-            ulong high = MultiplyWide(a.U0, b.U0, out ulong low);
-            result = new UInt256(low, high);
+            if (a.U1 == 0 && b.IsUInt64)
+            {
+                ulong high = MultiplyWide(a.U0, b.U0, out ulong low);
+                result = new UInt256(low, high);
+                return;
+            }
+
+            MultiplyBy128(in b, a.U0, a.U1, out result);
             return;
         }
+
         // Schoolbook, skipping the partial products that land at or above 2^256.
         ulong carry = MultiplyAdd(a.U0, b.U0, 0, 0, out ulong r0);
         carry = MultiplyAdd(a.U0, b.U1, 0, carry, out ulong r1);
@@ -81,6 +91,21 @@ public readonly partial struct UInt256
         r3 += a.U2 * b.U1 + carry;
 
         r3 += a.U3 * b.U0;
+        result = new UInt256(r0, r1, r2, r3);
+    }
+
+    /// <summary>Wrapping multiplication of <paramref name="a"/> by y1 · 2^64 + y0: the schoolbook's rows for y0 and y1 only.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MultiplyBy128(in UInt256 a, ulong y0, ulong y1, out UInt256 result)
+    {
+        ulong carry = MultiplyAdd(a.U0, y0, 0, 0, out ulong r0);
+        carry = MultiplyAdd(a.U1, y0, 0, carry, out ulong r1);
+        carry = MultiplyAdd(a.U2, y0, 0, carry, out ulong r2);
+        ulong r3 = a.U3 * y0 + carry;
+
+        carry = MultiplyAdd(a.U0, y1, r1, 0, out r1);
+        carry = MultiplyAdd(a.U1, y1, r2, carry, out r2);
+        r3 += a.U2 * y1 + carry;
         result = new UInt256(r0, r1, r2, r3);
     }
 
