@@ -61,6 +61,35 @@ public class UInt256ArithmeticTests
         Assert.Equal(expected >= Modulus, overflow);
     }, iter: Iterations);
 
+    /// <summary>Every word whose four limbs are each one of <paramref name="limbs"/>.</summary>
+    private static List<UInt256> EveryCombinationOf(ulong[] limbs)
+    {
+        var values = new List<UInt256>();
+        foreach (ulong a in limbs)
+            foreach (ulong b in limbs)
+                foreach (ulong c in limbs)
+                    foreach (ulong d in limbs)
+                        values.Add(new UInt256(a, b, c, d));
+        return values;
+    }
+
+    [Fact]
+    public void Multiply_on_every_combination_of_boundary_limbs()
+    {
+        // Every pair of words built from these limbs: operands below 2^64, a first operand below 2^128
+        // and wider ones, carries through every limb; 2^64 + 1 times lane-packed words is blake2b_huff's rotation.
+        List<UInt256> values = EveryCombinationOf([0, 1, 0x8000_0000_0000_0001, ulong.MaxValue]);
+        values.Add(new UInt256(0xbb67ae8584caa73b, 0, 0x6a09e667f3bcc908, 0));
+        foreach (UInt256 a in values)
+        {
+            foreach (UInt256 b in values)
+            {
+                UInt256.Multiply(a, b, out UInt256 product);
+                Assert.Equal(FromBig(Mod(Big(a) * Big(b))), product);
+            }
+        }
+    }
+
     [Fact]
     public void Divide_and_Mod_match_BigInteger() => Pair.Sample((a, b) => CheckDivision(a, b), iter: Iterations);
 
@@ -68,13 +97,7 @@ public class UInt256ArithmeticTests
     public void Divide_and_Mod_on_every_combination_of_boundary_limbs()
     {
         // Every dividend and divisor built from these limbs: hits the q-hat overflow, refinement and add-back paths.
-        ulong[] limbs = [0, 1, 0x7FFF_FFFF_FFFF_FFFF, 0x8000_0000_0000_0000, ulong.MaxValue];
-        var values = new List<UInt256>();
-        foreach (ulong a in limbs)
-            foreach (ulong b in limbs)
-                foreach (ulong c in limbs)
-                    foreach (ulong d in limbs)
-                        values.Add(new UInt256(a, b, c, d));
+        List<UInt256> values = EveryCombinationOf([0, 1, 0x7FFF_FFFF_FFFF_FFFF, 0x8000_0000_0000_0000, ulong.MaxValue]);
         foreach (UInt256 dividend in values)
         {
             foreach (UInt256 divisor in values)
