@@ -159,7 +159,7 @@ internal sealed class MultiVersionMemory
     public AccountValue ReadAccount(in Address address, int position, out bool fromParent)
     {
         fromParent = true;
-        if (_columns.Length > 0 && ColumnOf(address) is { } column)
+        if (ColumnOf(address) is { } column)
         {
             return ReadColumnAccount(column, position, out fromParent);
         }
@@ -314,7 +314,7 @@ internal sealed class MultiVersionMemory
                 _anyWipe = true;
             }
 
-            if (write.IsCredit && _columns.Length > 0 && ColumnOf(write.Location.Address) is { } column)
+            if (write.IsCredit && ColumnOf(write.Location.Address) is { } column)
             {
                 column.Set(position, write.Word);
                 continue;
@@ -344,7 +344,7 @@ internal sealed class MultiVersionMemory
             HashSet<Location> versioned = _columns.Length == 0 ? locations : VersionedLocations(record);
             foreach (VersionedWrite write in previous.Writes)
             {
-                if (write.IsCredit && _columns.Length > 0 && ColumnOf(write.Location.Address) is { } column)
+                if (write.IsCredit && ColumnOf(write.Location.Address) is { } column)
                 {
                     if (!CreditsColumn(record, column))
                     {
@@ -374,7 +374,7 @@ internal sealed class MultiVersionMemory
         PositionRecord record = Volatile.Read(ref _records[position * RecordStride])!;
         foreach (VersionedWrite write in record.Writes)
         {
-            if (write.IsCredit && _columns.Length > 0 && ColumnOf(write.Location.Address) is { } column)
+            if (write.IsCredit && ColumnOf(write.Location.Address) is { } column)
             {
                 column.MarkEstimate(position);
                 continue;
@@ -682,7 +682,7 @@ internal sealed class MultiVersionMemory
     /// <summary>Whether some position below <paramref name="position"/> wrote <paramref name="location"/> (an ESTIMATE counts).</summary>
     private bool WrittenBelow(in Location location, int position)
     {
-        if (location.Kind == LocationKind.Account && _columns.Length > 0 && ColumnOf(location.Address) is { } column && column.AnyBelow(position))
+        if (location.Kind == LocationKind.Account && ColumnOf(location.Address) is { } column && column.AnyBelow(position))
         {
             return true;
         }
