@@ -92,6 +92,10 @@ public sealed class BatchSubmitter
             {
                 _log.LogWarning("batcher: {Reason}; retrying", e.Message);
             }
+            catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+            {
+                break; // stopped in the middle of a round: the next start reads from L1 what was included
+            }
 
             try
             {

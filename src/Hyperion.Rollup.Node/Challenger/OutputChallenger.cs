@@ -61,6 +61,10 @@ public sealed class OutputChallenger(L2OutputOracle oracle, RollupNodeClient ver
             {
                 _log.LogWarning("challenger: {Reason}; retrying", e.Message);
             }
+            catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+            {
+                break; // stopped in the middle of a round: what was sent is on L1 or not, and the next start reads which
+            }
 
             try
             {

@@ -36,6 +36,10 @@ public sealed class OutputProposer(L2OutputOracle oracle, RollupNodeClient node,
             {
                 _log.LogWarning("proposer: {Reason}; retrying", e.Message);
             }
+            catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+            {
+                break; // stopped in the middle of a round: what was sent is on L1 or not, and the next start reads which
+            }
 
             if (posted is not null)
             {

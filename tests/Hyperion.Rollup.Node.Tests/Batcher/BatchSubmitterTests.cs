@@ -134,6 +134,29 @@ public sealed class BatchSubmitterTests
     }
 
     [Fact]
+    public async Task Stopped_in_the_middle_of_a_send_the_loop_ends_without_an_error()
+    {
+        TestL2Chain l2 = TestL2Chain.Build(4);
+        var l1 = new FakeL1();
+        using var stop = new CancellationTokenSource();
+        stop.CancelAfter(TimeSpan.FromSeconds(60)); // a loop that never sends fails the assertion below instead of hanging
+        var batcher = new BatchSubmitter(
+            TestL2Chain.Config, new RollupNodeClient(l2),
+            new TxManager(new StopOnSend(l1, stop), 900, Anvil.DevKey, TestL2Chain.Config.BatchInboxAddress, () => throw new InvalidOperationException("no blobs here"),
+                new TxManagerOptions { PollInterval = TimeSpan.FromMilliseconds(5) }),
+            new BatcherOptions { MaxChannelDuration = 1, PollInterval = TimeSpan.FromMilliseconds(5) });
+        Task run = batcher.RunAsync(stop.Token);
+        while (!run.IsCompleted)
+        {
+            l2.HeadL1++; // L1 moves on: the open channel reaches its duration and is posted
+            await Task.Delay(10);
+        }
+
+        await run; // ends, and without an OperationCanceledException
+        Assert.Single(l1.Accepted);
+    }
+
+    [Fact]
     public async Task A_large_channel_is_cut_into_frames_one_per_calldata_transaction()
     {
         TestL2Chain l2 = TestL2Chain.Build(6, transfersPerBlock: 20);

@@ -82,7 +82,9 @@ public sealed class ProposerAndChallengerTests
         {
             PollInterval = TimeSpan.FromMilliseconds(5),
         }.RunAsync(stop.Token);
-        for (int i = 0; i < 400 && l1.LatestBlock < 10; i++)
+        // Bounded only so that a broken loop fails the test instead of hanging it: a loaded machine may take seconds.
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (l1.LatestBlock < 10 && waited.Elapsed < TimeSpan.FromSeconds(60))
         {
             await Task.Delay(10);
         }
@@ -165,5 +167,33 @@ public sealed class ProposerAndChallengerTests
         third.Now += third.Period + 5; // its window passed before the challenger looked
         Assert.Equal(OutputVerdict.WrongPastWindow, Assert.Single(await watching.StepAsync(CancellationToken.None)).Verdict);
         Assert.Single(third.Outputs);
+    }
+
+    [Fact]
+    public async Task Stopped_in_the_middle_of_a_send_the_loops_end_without_an_error()
+    {
+        FakeOracleL1 l1 = NewL1();
+        using var stop = new CancellationTokenSource();
+        stop.CancelAfter(TimeSpan.FromSeconds(60)); // a loop that never sends fails the assertion below instead of hanging
+        var stopping = new StopOnSend(l1, stop);
+        var node = new FakeRollupNode { Safe = 10 };
+        Task proposing = new OutputProposer(new L2OutputOracle(stopping, FakeOracleL1.OracleAddress), new RollupNodeClient(node), new OutputSource(node), Transactions(stopping, ProposerKey), stopping)
+        {
+            PollInterval = TimeSpan.FromMilliseconds(5),
+        }.RunAsync(stop.Token);
+        await proposing; // ends, and without an OperationCanceledException
+        Assert.Equal(2UL, l1.LatestBlock); // the transaction sent before the stop was included
+
+        using var stopChallenger = new CancellationTokenSource();
+        stopChallenger.CancelAfter(TimeSpan.FromSeconds(60)); // a loop that never sends fails the assertion below instead of hanging
+        var stoppingChallenger = new StopOnSend(l1, stopChallenger);
+        var rogue = new FakeRollupNode { Safe = 10, Fork = 1 };
+        Task challenging = new OutputChallenger(new L2OutputOracle(stoppingChallenger, FakeOracleL1.OracleAddress), new RollupNodeClient(rogue), new OutputSource(rogue),
+            Transactions(stoppingChallenger, ChallengerKey), stoppingChallenger)
+        {
+            PollInterval = TimeSpan.FromMilliseconds(5),
+        }.RunAsync(stopChallenger.Token);
+        await challenging;
+        Assert.Empty(l1.Outputs); // the deletion sent before the stop was included
     }
 }
