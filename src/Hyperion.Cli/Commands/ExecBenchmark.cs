@@ -4,9 +4,12 @@ using System.Globalization;
 using Hyperion.Core;
 using Hyperion.Core.Blocks;
 using Hyperion.Core.Transactions;
+using Hyperion.Evm;
 using Hyperion.Execution.Blocks;
 using Hyperion.Execution.Parallel;
 using Hyperion.Execution.Specs;
+using Hyperion.Execution.Transactions;
+using Hyperion.Rollup;
 using Hyperion.State.World;
 
 namespace Hyperion.Cli.Commands;
@@ -52,7 +55,13 @@ internal static class ExecBenchmark
         var workload = new Option<string?>("--workload") { Description = "Only the workloads with a word of their name starting with this (erc20, raw, swap, dependent); all by default." };
         var executor = new Option<string?>("--executor") { Description = "Only this executor, for profiling one at a time: sequential, parallel1 or parallelN (N = --threads); all three by default." };
         executor.AcceptOnlyFromAmong(ExecutorNames);
-        var command = new Command("exec", "Benchmark block execution: sequential vs Block-STM at 1 and N threads.") { txs, rounds, threads, workload, executor };
+        var feeVaults = new Option<string?>("--fee-vaults")
+        {
+            Description = "Every transaction also pays a rollup's BaseFeeVault (the base fee) and L1FeeVault (a wei per gas): listed, " +
+                "as the handler's fee recipients (Block-STM keeps their credits a slot per position); unlisted, their credits in the vaults' versions. None by default.",
+        };
+        feeVaults.AcceptOnlyFromAmong("listed", "unlisted");
+        var command = new Command("exec", "Benchmark block execution: sequential vs Block-STM at 1 and N threads.") { txs, rounds, threads, workload, executor, feeVaults };
         command.SetAction(parse =>
         {
             int count = parse.GetValue(txs);
@@ -72,7 +81,8 @@ internal static class ExecBenchmark
             }
 
             string? onlyExecutor = parse.GetValue(executor);
-            Run(count, roundCount, threadCount, only, onlyExecutor, Console.Out);
+            TransactionHandler? handler = parse.GetValue(feeVaults) is { } vaults ? new FeeVaultHandler(listed: vaults == "listed") : null;
+            Run(count, roundCount, threadCount, only, onlyExecutor, handler, Console.Out);
             return 0;
         });
         return command;
@@ -86,13 +96,31 @@ internal static class ExecBenchmark
     private static bool Matches(string name, string only) =>
         name.Split(' ').Any(word => word.StartsWith(only, StringComparison.OrdinalIgnoreCase));
 
-    private static void Run(int count, int rounds, int threads, string? only, string? onlyExecutor, TextWriter output)
+    /// <summary>
+    /// Ethereum's rules, and every transaction also credits a rollup's two fee vaults (the base fee to the
+    /// BaseFeeVault, a wei per gas to the L1FeeVault), listed as fee recipients or not: what Block-STM's credit
+    /// columns save a rollup block, measured without the rest of the rollup's rules.
+    /// </summary>
+    private sealed class FeeVaultHandler(bool listed) : TransactionHandler
+    {
+        public override IReadOnlyList<Address> FeeRecipients(BlockEnvironment environment) =>
+            listed ? [environment.Coinbase, Predeploys.BaseFeeVault, Predeploys.L1FeeVault] : base.FeeRecipients(environment);
+
+        protected override void Reward(TransactionContext context)
+        {
+            base.Reward(context);
+            context.State.AddBalance(Predeploys.BaseFeeVault, new UInt256((ulong)context.GasUsed) * context.Block.BaseFee);
+            context.State.AddBalance(Predeploys.L1FeeVault, new UInt256((ulong)context.GasUsed));
+        }
+    }
+
+    private static void Run(int count, int rounds, int threads, string? only, string? onlyExecutor, TransactionHandler? handler, TextWriter output)
     {
         (string Name, IBlockExecutor Executor)[] executors =
         [
-            ("sequential", new BlockExecutor(Spec)),
-            ("parallel×1", new ParallelBlockExecutor(Spec, threads: 1, sequentialBelow: 0)),
-            ($"parallel×{threads}", new ParallelBlockExecutor(Spec, threads: threads, sequentialBelow: 0)),
+            ("sequential", new BlockExecutor(Spec, handler: handler)),
+            ("parallel×1", new ParallelBlockExecutor(Spec, handler: handler, threads: 1, sequentialBelow: 0)),
+            ($"parallel×{threads}", new ParallelBlockExecutor(Spec, handler: handler, threads: threads, sequentialBelow: 0)),
         ];
         (string Name, Func<(string, BlockInput, InMemoryStateReader)> Build)[] all =
         [

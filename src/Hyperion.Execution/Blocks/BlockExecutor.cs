@@ -81,6 +81,9 @@ public sealed class BlockExecutor(ChainSpec spec, ChainPrecompiles? precompiles 
 
     private readonly TransactionHandler _handler = handler ?? TransactionHandler.Ethereum;
 
+    /// <summary>The transaction handler every transaction runs through.</summary>
+    internal TransactionHandler Handler => _handler;
+
     public ChainSpec Spec { get; } = spec ?? throw new ArgumentNullException(nameof(spec));
 
     public ChainPrecompiles Precompiles { get; } = precompiles ?? ChainPrecompiles.Standard;

@@ -98,7 +98,7 @@ internal sealed class MultiVersionMemory
     private readonly PositionRecord?[] _records;
     private const int RecordStride = 8;
 
-    // The credits to the accounts most positions credit (the coinbase), one slot per position (see CreditColumn).
+    // The credits to the accounts most positions credit (the coinbase, a rollup's fee vaults), one slot per position (see CreditColumn).
     private readonly CreditColumn[] _columns;
 
     // Set (before the wipe is published) once any position writes a storage wipe: until then a slot read need not
@@ -119,11 +119,24 @@ internal sealed class MultiVersionMemory
         _parent = parent;
         _records = ArrayPool<PositionRecord?>.Shared.Rent(Math.Max(positions, 1) * RecordStride);
         Array.Clear(_records);
-        _columns = creditedByMost is null || creditedByMost.Count == 0 ? [] : new CreditColumn[creditedByMost.Count];
-        for (int i = 0; i < _columns.Length; i++)
+        // One column per account: a chain may name the same account twice (a rollup whose coinbase is a fee vault).
+        CreditColumn[] columns = creditedByMost is null || creditedByMost.Count == 0 ? [] : new CreditColumn[creditedByMost.Count];
+        int distinct = 0;
+        for (int i = 0; i < columns.Length; i++)
         {
-            _columns[i] = new CreditColumn(creditedByMost![i], positions);
+            int same = 0;
+            while (same < distinct && columns[same].Address != creditedByMost![i])
+            {
+                same++;
+            }
+
+            if (same == distinct)
+            {
+                columns[distinct++] = new CreditColumn(creditedByMost![i], positions);
+            }
         }
+
+        _columns = distinct == columns.Length ? columns : columns[..distinct];
 
         // Sized for a few locations per position (lock-free maps of fixed buckets: a first touch of a location is
         // one compare-and-swap, where a concurrent dictionary took a monitor whose slow path was a fifth of Record).

@@ -245,8 +245,9 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             _processor = executor._sequential.Processor(environment, _precompiles);
 
             // Positions: 0 the system calls, 1…n the transactions, n + 1 the end of the block. Every transaction pays
-            // the coinbase its fee: its credits are kept a slot per position.
-            Memory = new MultiVersionMemory(parentState, transactions.Count + 2, environment.GasLimit, [environment.Coinbase]);
+            // the handler's fee recipients (the coinbase; a rollup's fee vaults too): their credits are kept a slot
+            // per position.
+            Memory = new MultiVersionMemory(parentState, transactions.Count + 2, environment.GasLimit, executor._sequential.Handler.FeeRecipients(environment));
             _scheduler = new BlockStmScheduler(transactions.Count);
         }
 

@@ -133,6 +133,18 @@ public class TransactionHandler
         context.State.AddBalance(block.Coinbase, new UInt256((ulong)context.GasUsed) * tipPerGas);
     }
 
+    /// <summary>
+    /// The accounts that nearly every transaction of a block in <paramref name="environment"/> credits: the
+    /// recipients of the fees <see cref="Reward"/> pays (Ethereum's: the coinbase). Block-STM keeps their credits a
+    /// slot per position rather than in one shared entry per account; a chain whose handler pays more accounts per
+    /// transaction lists them. Only where credits are kept depends on it, never a result.
+    /// </summary>
+    public virtual IReadOnlyList<Address> FeeRecipients(BlockEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        return [environment.Coinbase];
+    }
+
     /// <summary>Ends the transaction on the world state (EIP-158 deletes touched empty accounts) and builds its result.</summary>
     protected virtual TransactionResult Finish(TransactionContext context)
     {

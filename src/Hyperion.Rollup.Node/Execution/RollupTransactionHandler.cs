@@ -112,6 +112,13 @@ public sealed class RollupTransactionHandler(RollupConfig config) : TransactionH
         context.State.AddBalance(Predeploys.L1FeeVault, context.AdditionalCost);
     }
 
+    /// <summary>Every non-deposit transaction pays the coinbase, the BaseFeeVault and the L1FeeVault.</summary>
+    public override IReadOnlyList<Address> FeeRecipients(BlockEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        return [environment.Coinbase, Predeploys.BaseFeeVault, Predeploys.L1FeeVault];
+    }
+
     private TransactionResult RunDeposit(TransactionContext context)
     {
         Transaction tx = context.Transaction;

@@ -7,6 +7,7 @@ using Hyperion.Core.Transactions;
 using Hyperion.Core.Wallet;
 using Hyperion.Evm;
 using Hyperion.Execution.Blocks;
+using Hyperion.Execution.Parallel;
 using Hyperion.Execution.Specs;
 using Hyperion.Execution.Transactions;
 using Hyperion.Rollup.Config;
@@ -247,7 +248,34 @@ public class RollupBlockTests
         Assert.Contains("blob", result.Skipped.Single().Reason, StringComparison.Ordinal);
     }
 
-    private static Executed ExecuteBlock(bool fjord)
+    /// <summary>
+    /// Block-STM with the rollup's handler: every user transaction pays the coinbase and both fee vaults, whose credits
+    /// it keeps a slot per position (the handler's fee recipients); the block comes out as sequentially.
+    /// </summary>
+    [Theory]
+    [InlineData(false, 1)]
+    [InlineData(true, 2)]
+    [InlineData(true, 4)]
+    public void The_parallel_executor_with_the_rollup_handler_executes_as_sequentially(bool fjord, int threads)
+    {
+        Executed sequential = ExecuteBlock(fjord);
+        Executed parallel = ExecuteBlock(fjord, threads);
+        Assert.Equal(sequential.After.ComputeStateRoot(), parallel.After.ComputeStateRoot());
+        Assert.Equal(sequential.Result.ReceiptsRoot, parallel.Result.ReceiptsRoot);
+        Assert.Equal(sequential.Result.GasUsed, parallel.Result.GasUsed);
+        Assert.Equal(sequential.Result.Transactions.Count, parallel.Result.Transactions.Count);
+    }
+
+    [Fact]
+    public void The_rollup_handler_names_the_coinbase_and_both_fee_vaults_as_fee_recipients()
+    {
+        var handler = new RollupTransactionHandler(TestRollupConfig.Create(fjord: true));
+        Address coinbase = Predeploys.SequencerFeeVault;
+        var environment = new BlockEnvironment { Fork = Fork.Cancun, ChainId = 10, Coinbase = coinbase, Number = 1, Timestamp = 1, GasLimit = 30_000_000 };
+        Assert.Equal([coinbase, Predeploys.BaseFeeVault, Predeploys.L1FeeVault], handler.FeeRecipients(environment));
+    }
+
+    private static Executed ExecuteBlock(bool fjord, int parallelThreads = 0)
     {
         RollupConfig config = TestRollupConfig.Create(fjord) with
         {
@@ -258,6 +286,11 @@ public class RollupBlockTests
         };
         ChainSpec spec = RollupChainSpec.From(config);
         IBlockExecutor executor = RollupExecution.CreateExecutor(spec, null, config);
+        if (parallelThreads > 0)
+        {
+            executor = new ParallelBlockExecutor(spec, executor.Precompiles, new RollupTransactionHandler(config), parallelThreads, sequentialBelow: 0);
+        }
+
         Genesis genesis = RollupGenesis.Build(config);
         BlockHeader header = NextHeader(spec, genesis);
         Hash256 l1Block = Keccak256.Hash([7]);

@@ -7,6 +7,7 @@ using Hyperion.Core.Transactions;
 using Hyperion.Execution.Blocks;
 using Hyperion.Execution.Parallel;
 using Hyperion.Execution.Specs;
+using Hyperion.Execution.Transactions;
 using Hyperion.State.World;
 
 namespace Hyperion.Evm.Tests.Execution.Parallel;
@@ -246,23 +247,59 @@ public sealed class ParallelExecutorPropertyTests
         InMemoryStateReader pre = PreState();
         var sequential = new BlockExecutor(Spec);
         ParallelBlockExecutor[] parallel = [.. new[] { 1, 2, 4, 8 }.Select(threads => new ParallelBlockExecutor(Spec, threads: threads, sequentialBelow: 0))];
-        BlockGen.Sample(plan =>
+        BlockGen.Sample(plan => AssertSameOutcome(Build(plan), pre, sequential, parallel), iter: 300);
+    }
+
+    /// <summary>
+    /// A chain whose handler also pays every transaction's base fee to a vault it lists among its fee recipients
+    /// (as a rollup's BaseFeeVault): the vault's credits are kept a slot per position beside the coinbase's. The vault
+    /// is sometimes an account the transactions read and write explicitly (a sender, a recipient, the coinbase itself).
+    /// </summary>
+    [Fact]
+    public void Random_conflicting_blocks_paying_a_fee_vault_execute_in_parallel_as_sequentially()
+    {
+        InMemoryStateReader pre = PreState();
+        Address[] vaults = [Fresh[2], Senders[1], CoinbaseReader, EmptyWithStorage, Addr(0x4200)];
+        Gen.Select(BlockGen, Gen.Int[0, vaults.Length]).Sample((plan, vault) =>
         {
-            BlockInput block = Build(plan);
-            foreach (BlockExecutionMode mode in new[] { BlockExecutionMode.Build, BlockExecutionMode.Import })
+            // The last choice: the vault is the block's coinbase (a fee recipient named twice).
+            var handler = new FeeVaultHandler(vault == vaults.Length ? Coinbases[plan.Coinbase] : vaults[vault]);
+            var sequential = new BlockExecutor(Spec, handler: handler);
+            ParallelBlockExecutor[] parallel = [.. new[] { 1, 2, 4 }.Select(threads => new ParallelBlockExecutor(Spec, handler: handler, threads: threads, sequentialBelow: 0))];
+            AssertSameOutcome(Build(plan), pre, sequential, parallel);
+        }, iter: 150);
+    }
+
+    /// <summary>Ethereum's rules, and the base fee paid to <see cref="Vault"/> rather than burned.</summary>
+    private sealed class FeeVaultHandler(Address vault) : TransactionHandler
+    {
+        public Address Vault { get; } = vault;
+
+        public override IReadOnlyList<Address> FeeRecipients(BlockEnvironment environment) => [environment.Coinbase, Vault];
+
+        protected override void Reward(TransactionContext context)
+        {
+            base.Reward(context);
+            context.State.AddBalance(Vault, new UInt256((ulong)context.GasUsed) * context.Block.BaseFee);
+        }
+    }
+
+    private static void AssertSameOutcome(BlockInput block, InMemoryStateReader pre, BlockExecutor sequential, ParallelBlockExecutor[] parallel)
+    {
+        foreach (BlockExecutionMode mode in new[] { BlockExecutionMode.Build, BlockExecutionMode.Import })
+        {
+            string expected = Outcome(sequential, block, pre, mode);
+            foreach (ParallelBlockExecutor executor in parallel)
             {
-                string expected = Outcome(sequential, block, pre, mode);
-                foreach (ParallelBlockExecutor executor in parallel)
+                string actual = Outcome(executor, block, pre, mode);
+                if (actual != expected)
                 {
-                    string actual = Outcome(executor, block, pre, mode);
-                    if (actual != expected)
-                    {
-                        throw new InvalidOperationException($"{executor.Threads} threads, {mode}:\nexpected\n{expected}\nactual\n{actual}");
-                    }
+                    throw new InvalidOperationException($"{executor.Threads} threads, {mode}:\nexpected\n{expected}\nactual\n{actual}");
                 }
             }
-        }, iter: 300);
+        }
     }
+
     /// <summary>
     /// A fully dependent chain (every transaction increments the same slot): a helper worker finds it mostly conflicts
     /// and stops the workers, the block keeps the validated prefix and runs the rest sequentially — with the same
