@@ -345,7 +345,7 @@ public sealed partial class RpcDispatcher
                 : RpcResponse.Error(id, RpcErrorCodes.MethodNotFound, $"the method {method} does not exist/is not available", null);
         }
 
-        if (!_registry.RunsInline(method))
+        if (!_registry.RunsInline(method, paramsElement))
         {
             await ThreadPoolHop.FromSocketThread;
         }
