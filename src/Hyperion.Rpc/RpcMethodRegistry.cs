@@ -171,11 +171,14 @@ public sealed class RpcMethodRegistry
     /// <summary>
     /// Whether this request may run on the thread that read it: its method is marked <see cref="RunInline"/>, or it
     /// is a metered execution (<see cref="AddExecution(string, MeteredExecution, Func{object?})"/>) whose same params
-    /// ran short on the current state last time.
+    /// ran short on the current state last time, and it is the only request in progress (<paramref name="alone"/>).
+    /// One client's calls in turn then save the hop, while requests from many clients at once still run side by side
+    /// on the pool as the socket threads read the next ones (kept on the socket threads at 16 in flight, eth_call's
+    /// req/s fell 10–20 %: docs/benchmarks.md, s28rpc).
     /// </summary>
-    public bool RunsInline(string name, JsonElement parameters) =>
+    public bool RunsInline(string name, JsonElement parameters, bool alone) =>
         _inline.Contains(name)
-        || (_inlineWhenShort.TryGetValue(name, out ShortCallRecord? record) && record.RanShort(new RpcParams(parameters).RawUtf8));
+        || (alone && _inlineWhenShort.TryGetValue(name, out ShortCallRecord? record) && record.RanShort(new RpcParams(parameters).RawUtf8));
 
     public IEnumerable<string> Names => _handlers.Keys;
 }

@@ -121,6 +121,22 @@ public sealed class DispatcherThreadTests
         head = new object(); // a new block: the state may differ, so may the gas
         Assert.False(await RanOnArrivingThread(dispatcher, Call("""[{"to":"0x01"},"latest"]"""), () => ranOn));
         Assert.True(await RanOnArrivingThread(dispatcher, Call("""[{"to":"0x01"},"latest"]"""), () => ranOn));
+
+        // While another request is in progress, calls go to the pool to run side by side.
+        using var entered = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        registry.AddExecution("test_hold", _ =>
+        {
+            entered.Set();
+            release.Wait(Stuck);
+            return JsonValue.Create(0);
+        });
+        Task<byte[]?> holding = Task.Run(() => dispatcher.DispatchAsync(Request("test_hold"), CancellationToken.None).AsTask());
+        Assert.True(entered.Wait(Stuck));
+        Assert.False(await RanOnArrivingThread(dispatcher, Call("""[{"to":"0x01"},"latest"]"""), () => ranOn));
+        release.Set();
+        await holding;
+        Assert.True(await RanOnArrivingThread(dispatcher, Call("""[{"to":"0x01"},"latest"]"""), () => ranOn));
     }
 
     [Fact]
