@@ -94,6 +94,22 @@ public sealed partial class RpcDispatcher
     public async ValueTask<bool> DispatchAsync(ReadOnlyMemory<byte> payload, IBufferWriter<byte> output, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(output);
+        Interlocked.Increment(ref _requestsInProgress);
+        try
+        {
+            return await DispatchCountedAsync(payload, output, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _requestsInProgress);
+        }
+    }
+
+    /// <summary>Requests (a batch counts once) being dispatched now, on every connection.</summary>
+    private int _requestsInProgress;
+
+    private async ValueTask<bool> DispatchCountedAsync(ReadOnlyMemory<byte> payload, IBufferWriter<byte> output, CancellationToken cancellationToken)
+    {
         JsonDocument document;
         try
         {
@@ -345,7 +361,7 @@ public sealed partial class RpcDispatcher
                 : RpcResponse.Error(id, RpcErrorCodes.MethodNotFound, $"the method {method} does not exist/is not available", null);
         }
 
-        if (!_registry.RunsInline(method))
+        if (!_registry.RunsInline(method, paramsElement, alone: Volatile.Read(ref _requestsInProgress) == 1))
         {
             await ThreadPoolHop.FromSocketThread;
         }

@@ -7,6 +7,9 @@ namespace Hyperion.Rpc;
 /// <summary>Handler for one RPC method: receives the positional params, returns the JSON result (null → JSON null).</summary>
 public delegate ValueTask<JsonNode?> RpcHandler(RpcParams parameters, CancellationToken cancellationToken);
 
+/// <summary>A handler that runs the EVM and tells how much gas its call used (it throws when the call fails).</summary>
+public delegate JsonNode? MeteredExecution(RpcParams parameters, out ulong gasUsed);
+
 /// <summary>
 /// A submission decoded from its params and not admitted yet: its transaction (whose sender may be recovered ahead,
 /// on any thread), a blob transaction's sidecar, and the step that admits them to the pool — one delegate for every
@@ -25,6 +28,7 @@ public sealed class RpcMethodRegistry
     private readonly List<string> _submissions = [];
     private readonly List<(string Name, Func<RpcParams, DecodedSubmission> Decode)> _decoders = [];
     private readonly HashSet<string> _inline = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ShortCallRecord> _inlineWhenShort = new(StringComparer.Ordinal);
 
     public RpcMethodRegistry Add(string name, RpcHandler handler)
     {
@@ -53,6 +57,36 @@ public sealed class RpcMethodRegistry
     {
         ArgumentNullException.ThrowIfNull(handler);
         return Add(name, (p, cancellationToken) => ExecutionLimits.RunAsync(() => handler(p), cancellationToken));
+    }
+
+    /// <summary>
+    /// Registers a handler that runs the EVM under <see cref="ExecutionLimits"/> and reports its gas: a request made
+    /// again on an unchanged state after a run that used little gas is answered on the thread that read it, like a
+    /// method marked <see cref="RunInline"/> (<see cref="ShortCallRecord"/>); any other goes to the pool first.
+    /// </summary>
+    /// <param name="stateVersion">See <see cref="ShortCallRecord(Func{object?})"/>.</param>
+    public RpcMethodRegistry AddExecution(string name, MeteredExecution handler, Func<object?> stateVersion)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        var record = new ShortCallRecord(stateVersion);
+        Add(name, (p, cancellationToken) => ExecutionLimits.RunAsync(() =>
+        {
+            object? version = record.StateVersion();
+            ulong? used = null;
+            try
+            {
+                JsonNode? result = handler(p, out ulong gas);
+                used = gas;
+                return result;
+            }
+            finally
+            {
+                // An aborted run (time limit, client gone) may end early and cheap: it says nothing of the call.
+                record.Record(p.RawUtf8, version, Evm.EvmAbort.Current.IsCancellationRequested ? null : used);
+            }
+        }, cancellationToken));
+        _inlineWhenShort.Add(name, record);
+        return this;
     }
 
     /// <summary>
@@ -134,6 +168,18 @@ public sealed class RpcMethodRegistry
     /// <summary>Whether <paramref name="name"/> was marked with <see cref="RunInline"/>.</summary>
     public bool RunsInline(string name) => _inline.Contains(name);
 
+    /// <summary>
+    /// Whether this request may run on the thread that read it: its method is marked <see cref="RunInline"/>, or it
+    /// is a metered execution (<see cref="AddExecution(string, MeteredExecution, Func{object?})"/>) whose same params
+    /// ran short on the current state last time, and it is the only request in progress (<paramref name="alone"/>).
+    /// One client's calls in turn then save the hop, while requests from many clients at once still run side by side
+    /// on the pool as the socket threads read the next ones (kept on the socket threads at 16 in flight, eth_call's
+    /// req/s fell 10–20 %: docs/benchmarks.md, s28rpc).
+    /// </summary>
+    public bool RunsInline(string name, JsonElement parameters, bool alone) =>
+        _inline.Contains(name)
+        || (alone && _inlineWhenShort.TryGetValue(name, out ShortCallRecord? record) && record.RanShort(new RpcParams(parameters).RawUtf8));
+
     public IEnumerable<string> Names => _handlers.Keys;
 }
 
@@ -145,6 +191,10 @@ public readonly struct RpcParams
     public RpcParams(JsonElement array) => _array = array;
 
     public int Count => _array.ValueKind == JsonValueKind.Array ? _array.GetArrayLength() : 0;
+
+    /// <summary>The params array exactly as the request wrote it (empty when there is none).</summary>
+    public ReadOnlySpan<byte> RawUtf8 =>
+        _array.ValueKind == JsonValueKind.Array ? System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(_array) : [];
 
     public bool Has(int index) => index < Count && _array[index].ValueKind != JsonValueKind.Null;
 

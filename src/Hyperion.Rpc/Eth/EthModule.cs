@@ -135,7 +135,12 @@ public sealed class EthModule : IRpcModule
             .Add("eth_sign", p => PersonalSign(GetAddress(p, 0), p.GetData(1)))
             .Add("personal_sign", p => PersonalSign(GetAddress(p, 1), p.GetData(0)))
             .Add("eth_signTypedData_v4", SignTypedData)
-            .AddExecution("eth_call", p => Hex.Encode(Call(CallRequest.Parse(p, 0) with { Overrides = StateOverrides.Parse(p, 2) }, Resolve(p, 1), out _).Span))
+            .AddExecution("eth_call", (RpcParams p, out ulong gasUsed) =>
+            {
+                ReadOnlyMemory<byte> output = Call(CallRequest.Parse(p, 0) with { Overrides = StateOverrides.Parse(p, 2) }, Resolve(p, 1), out TransactionResult result);
+                gasUsed = (ulong)result.GasUsed;
+                return Hex.Encode(output.Span);
+            }, CallStateVersion)
             .AddExecution("eth_estimateGas", p => EthFormat.Quantity(EstimateGas(CallRequest.Parse(p, 0) with { Overrides = StateOverrides.Parse(p, 2) }, Resolve(p, 1))))
             .AddExecution("eth_createAccessList", p => CreateAccessList(CallRequest.Parse(p, 0), Resolve(p, 1)))
             .Add("eth_gasPrice", _ => EthFormat.Quantity(NextBaseFee() + DefaultPriorityFee))
@@ -177,6 +182,14 @@ public sealed class EthModule : IRpcModule
         // The open block may have closed since it was resolved: then the sealed block's state is the state after it.
         return block.Number > head ? Preconfirmations?.PendingState() ?? _chain.StateAt(head) : _chain.StateAt(block.Number);
     }
+
+    /// <summary>
+    /// What a repeated eth_call's gas is known for (<see cref="ShortCallRecord"/>): the head block, which every new
+    /// block replaces; null while the producer has an open preconfirmed block (its state changes without a new head).
+    /// State edits of a dev chain (anvil_setStorageAt and the like) do not change it: a call repeated across such an
+    /// edit may use another amount of gas, which moves it to or from the socket thread once, never changes its result.
+    /// </summary>
+    private object? CallStateVersion() => Preconfirmations?.Current is null ? Store.Head : null;
 
     /// <summary>The producer's preconfirmations, if it gives them.</summary>
     private IPreconfirmations? Preconfirmations => Producer?.Preconfirmations;

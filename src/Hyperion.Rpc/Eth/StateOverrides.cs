@@ -148,7 +148,7 @@ public sealed class StateOverrides
         private const int MaxCodeBytes = 64 * 1024;
         private const int MaxEntries = 64;
 
-        private static readonly System.Collections.Concurrent.ConcurrentDictionary<byte[], Hash256> Hashes = new(CodeContent.Instance);
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<byte[], Hash256> Hashes = new(ByteContent.Instance);
 
         public static Hash256 Of(byte[] code)
         {
@@ -170,24 +170,6 @@ public sealed class StateOverrides
 
             Hashes[code] = hash;
             return hash;
-        }
-
-        /// <summary>Equal when the bytes are; hashed on the length and the ends (equality compares them all).</summary>
-        private sealed class CodeContent : IEqualityComparer<byte[]>
-        {
-            public static readonly CodeContent Instance = new();
-
-            public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
-
-            public int GetHashCode(byte[] code)
-            {
-                var hash = new HashCode();
-                hash.Add(code.Length);
-                int ends = Math.Min(code.Length, 256);
-                hash.AddBytes(code.AsSpan(0, ends));
-                hash.AddBytes(code.AsSpan(code.Length - ends));
-                return hash.ToHashCode();
-            }
         }
     }
 
