@@ -80,6 +80,16 @@ public sealed class ChainProvider : IChainReader, IDisposable
     /// <summary>The latest state whatever the head is at each read, with the state edits made since the head.</summary>
     public IStateReader LatestState { get; }
 
+    public object LatestStateVersion
+    {
+        get
+        {
+            StoredBlock head = Store.Head;
+            EditedState edits = _edits;
+            return edits.Head == head.Number && !edits.IsEmpty ? edits : head;
+        }
+    }
+
     /// <summary>The state edits made since the head (anvil_setBalance and the like), over which the next block executes.</summary>
     public EditedState Edits
     {

@@ -40,6 +40,12 @@ public interface IChainReader
     /// <summary>The latest state, whatever the head is at the moment of each read.</summary>
     IStateReader LatestState { get; }
 
+    /// <summary>
+    /// An object replaced whenever the latest state changes: the head block, or the dev chain's state edits made since
+    /// it (each edit replaces them). For remembering, by reference, what was true of the latest state.
+    /// </summary>
+    object LatestStateVersion { get; }
+
     /// <summary>Raised after each block is durable and visible, on the producing thread.</summary>
     event Action<BlockAddedEvent>? BlockAdded;
 }

@@ -184,12 +184,11 @@ public sealed class EthModule : IRpcModule
     }
 
     /// <summary>
-    /// What a repeated eth_call's gas is known for (<see cref="ShortCallRecord"/>): the head block, which every new
-    /// block replaces; null while the producer has an open preconfirmed block (its state changes without a new head).
-    /// State edits of a dev chain (anvil_setStorageAt and the like) do not change it: a call repeated across such an
-    /// edit may use another amount of gas, which moves it to or from the socket thread once, never changes its result.
+    /// What a repeated eth_call's gas is known for (<see cref="ShortCallRecord"/>): the latest state's version (a new
+    /// block or a dev chain's state edit replaces it); null while the producer has an open preconfirmed block, whose
+    /// state changes without either.
     /// </summary>
-    private object? CallStateVersion() => Preconfirmations?.Current is null ? Store.Head : null;
+    private object? CallStateVersion() => Preconfirmations?.Current is null ? _chain.LatestStateVersion : null;
 
     /// <summary>The producer's preconfirmations, if it gives them.</summary>
     private IPreconfirmations? Preconfirmations => Producer?.Preconfirmations;

@@ -17,6 +17,25 @@ public sealed class DevModuleTests : IDisposable
     private static string Hex256(ulong value) => Word(value);
 
     [Fact]
+    public void The_latest_state_version_changes_with_each_state_edit_and_each_block()
+    {
+        // eth_call's record of short calls (ShortCallRecord) trusts a call's gas only on an unchanged version.
+        ChainProvider chain = _chain.Local.Chain;
+        object genesis = chain.LatestStateVersion;
+        Assert.Same(genesis, chain.LatestStateVersion);
+        _chain.Call("anvil_setBalance", $"""["{Stranger}","0x1"]""");
+        object edited = chain.LatestStateVersion;
+        Assert.NotSame(genesis, edited);
+        Assert.Same(edited, chain.LatestStateVersion);
+        _chain.Call("anvil_setStorageAt", $"""["{Contract}","0x0","{Hex256(3)}"]""");
+        object editedTwice = chain.LatestStateVersion;
+        Assert.NotSame(edited, editedTwice);
+        _chain.Call("evm_mine");
+        Assert.NotSame(editedTwice, chain.LatestStateVersion);
+        Assert.Same(chain.Store.Head, chain.LatestStateVersion);
+    }
+
+    [Fact]
     public void SetBalance_is_visible_at_once_without_a_block_and_the_next_block_commits_it()
     {
         Assert.Equal(JsonValueKind.Null, _chain.Call("anvil_setBalance", $"""["{Stranger}","0x1234"]""").ValueKind);
