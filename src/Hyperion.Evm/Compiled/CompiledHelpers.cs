@@ -69,6 +69,7 @@ internal static class CompiledHelpers
         }
 
         c.Sp--;
+        c.Pc = (int)destination.U0; // a block starting with a JUMPDEST run is entered where c.Pc is
         return c.Vm.Abort.IsCancellationRequested ? Aborted : compiled.BlockAtPc[(int)destination.U0];
     }
 
@@ -88,6 +89,7 @@ internal static class CompiledHelpers
         }
 
         c.Sp -= 2;
+        c.Pc = (int)destination.U0;
         return c.Vm.Abort.IsCancellationRequested ? Aborted : compiled.BlockAtPc[(int)destination.U0];
     }
 
