@@ -641,9 +641,7 @@ public static class EvmCompiler
                         il.MarkLabel(LabelOf(end));
                         if (!blocks[end].IsJumpDestRun)
                         {
-                            il.Emit(OpCodes.Ldarg_1);
-                            il.Emit(OpCodes.Ldc_I4, blockPc[end]);
-                            il.Emit(OpCodes.Stfld, PcField);
+                            EmitStorePc(blockPc[end]);
                         }
 
                         il.Emit(OpCodes.Br, run);
@@ -798,6 +796,7 @@ public static class EvmCompiler
             }
         }
 
+        /// <summary><c>c.Pc = pc</c>.</summary>
         private void EmitStorePc(int pc)
         {
             il.Emit(OpCodes.Ldarg_1);
