@@ -7,7 +7,8 @@ namespace Hyperion.Evm.Compiled;
 /// be kept at it) until the frame ends, asks for a child frame, falls back to the interpreter (a
 /// <see cref="StepResult"/>, with <c>c.Pc</c> where the interpreter goes on), or leaves for a block of another region
 /// (<see cref="CompiledHelpers.Transfer"/> plus that block's index, with <c>c.Pc</c> not set: the next region is
-/// entered by index).
+/// entered by index; but a block that starts with a JUMPDEST run is entered with <c>c.Pc</c> at the JUMPDEST where
+/// control enters it).
 /// </summary>
 internal delegate int CompiledRegion(ref InstructionContext c, int block);
 
@@ -63,7 +64,12 @@ internal sealed class CompiledContract
             int region = RegionOfBlock[block];
             if ((uint)region >= (uint)regions.Length)
             {
-                c.Pc = BlockPc[block];
+                // A block starting with a JUMPDEST run is entered with c.Pc at any of them: the interpreter goes on there.
+                if ((uint)c.Pc >= (uint)BlockAtPc.Length || BlockAtPc[c.Pc] != block)
+                {
+                    c.Pc = BlockPc[block];
+                }
+
                 return StepResult.Interpret;
             }
 

@@ -69,6 +69,7 @@ internal static class CompiledHelpers
         }
 
         c.Sp--;
+        c.Pc = (int)destination.U0; // a block starting with a JUMPDEST run is entered where c.Pc is
         return c.Vm.Abort.IsCancellationRequested ? Aborted : compiled.BlockAtPc[(int)destination.U0];
     }
 
@@ -88,6 +89,7 @@ internal static class CompiledHelpers
         }
 
         c.Sp -= 2;
+        c.Pc = (int)destination.U0;
         return c.Vm.Abort.IsCancellationRequested ? Aborted : compiled.BlockAtPc[(int)destination.U0];
     }
 
@@ -111,7 +113,8 @@ internal static class CompiledHelpers
         while ((uint)(c.Pc - startPc) < length)
         {
             int pc = c.Pc;
-            ref InstructionEntry entry = ref Unsafe.Add(ref entries, code[pc]);
+            byte op = code[pc];
+            ref InstructionEntry entry = ref Unsafe.Add(ref entries, op);
             if ((uint)(c.Sp - entry.MinStack) > entry.StackRange || c.Gas < entry.StaticGas)
             {
                 return (int)StepResult.Interpret;
@@ -119,7 +122,28 @@ internal static class CompiledHelpers
 
             c.Gas -= entry.StaticGas;
             c.Pc = pc + 1;
-            StepResult result = entry.Handler(ref c);
+
+            // As the interpreter's loop: the commonest opcodes of straight-line code call their handler directly (the
+            // JIT inlines the small ones; no indirect call, DUPn/SWAPn take n from the byte loaded), the others go
+            // through the table. Handlers do not depend on the fork, and the check above fails for an undefined opcode.
+            StepResult result = (Opcode)op switch
+            {
+                Opcode.PUSH1 => Instructions.Push1(ref c),
+                > Opcode.PUSH1 and <= Opcode.PUSH32 => Instructions.PushN(ref c),
+                >= Opcode.DUP1 and <= Opcode.DUP16 => Instructions.Dup(ref c, op - (byte)Opcode.DUP1 + 1),
+                >= Opcode.SWAP1 and <= Opcode.SWAP16 => Instructions.Swap(ref c, op - (byte)Opcode.SWAP1 + 1),
+                Opcode.POP => Instructions.Pop(ref c),
+                Opcode.JUMPDEST => Instructions.JumpDest(ref c),
+                Opcode.JUMP => Instructions.Jump(ref c),
+                Opcode.JUMPI => Instructions.JumpI(ref c),
+                Opcode.ADD => Instructions.Add(ref c),
+                Opcode.SUB => Instructions.Sub(ref c),
+                Opcode.AND => Instructions.And(ref c),
+                Opcode.MLOAD => Instructions.MLoad(ref c),
+                Opcode.MSTORE => Instructions.MStore(ref c),
+                Opcode.SIGNEXTEND => Instructions.SignExtend(ref c),
+                _ => entry.Handler(ref c),
+            };
             if (result != StepResult.Continue)
             {
                 return (int)result;

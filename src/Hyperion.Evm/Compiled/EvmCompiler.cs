@@ -192,8 +192,21 @@ public static class EvmCompiler
     /// <summary>One decoded instruction.</summary>
     private readonly record struct Instruction(int Pc, byte Op, UInt256 Immediate);
 
-    /// <summary>Instructions [First, First+Count) starting at a leader; MinSp/MaxSp: the stack heights on entry for which none of them fails its stack check.</summary>
-    private readonly record struct Block(int First, int Count, int MinSp, int MaxSp);
+    /// <summary>
+    /// Instructions [First, First+Count) starting at a leader; MinSp/MaxSp: the stack heights on entry for which none of
+    /// them fails its stack check. <paramref name="JumpDestRun"/>: the number of consecutive JUMPDESTs the block starts
+    /// with when it is more than one (else 0): each is a way in (see <see cref="IsJumpDestRun"/>).
+    /// </summary>
+    private readonly record struct Block(int First, int Count, int MinSp, int MaxSp, int JumpDestRun = 0)
+    {
+        /// <summary>
+        /// Whether the block starts with a run of JUMPDESTs, one block rather than one per JUMPDEST (which cost a gas
+        /// check and a block each): a jump may enter it at any of them, so every way in sets <c>c.Pc</c> to the
+        /// JUMPDEST it enters at, and the block charges the static gas of its first segment less the JUMPDESTs it
+        /// skipped (one byte and one gas each).
+        /// </summary>
+        public bool IsJumpDestRun => JumpDestRun > 1;
+    }
 
     /// <summary>
     /// Compiles <paramref name="code"/> for <paramref name="fork"/> and reports what it took (time, IL, blocks, bytes
@@ -235,6 +248,12 @@ public static class EvmCompiler
             int first = blocks[b].First;
             blockPc[b] = first < instructions.Count ? instructions[first].Pc : code.Length;
             blockAtPc[blockPc[b]] = b;
+
+            // Every JUMPDEST of a leading run is a way into its block.
+            for (int j = 1; j < blocks[b].JumpDestRun; j++)
+            {
+                blockAtPc[blockPc[b] + j] = b;
+            }
         }
 
         bool[] interpreted = ColdBlocks(instructions, blocks, blockAtPc, jumps, infos, budgets.ColdRunInstructions);
@@ -326,11 +345,16 @@ public static class EvmCompiler
     private static List<Block> SplitBlocks(List<Instruction> instructions, JumpDestinations jumps, ReadOnlySpan<OpcodeInfo> infos)
     {
         var blocks = new List<Block>();
+
+        // JUMPDESTs in a run share a block when each is one byte and one gas (every fork), so that a skipped one is
+        // one gas less to charge (see Block.IsJumpDestRun).
+        bool runs = infos[(byte)Opcode.JUMPDEST].StaticGas == 1;
         int i = 0;
         while (i < instructions.Count)
         {
             int first = i;
             int height = 0, minSp = 0, maxSp = OpcodeTable.StackLimit;
+            int run = 0;
             while (true)
             {
                 Instruction ins = instructions[i];
@@ -342,14 +366,21 @@ public static class EvmCompiler
                     height += info.Pushes - info.Pops;
                 }
 
+                if (run == i - first && IsLeader(ins, jumps))
+                {
+                    run++;
+                }
+
                 i++;
-                if (EndsBlock(ins.Op, info) || i == instructions.Count || IsLeader(instructions[i], jumps) || i - first == MaxBlockInstructions)
+                bool inRun = runs && run == i - first;
+                if (EndsBlock(ins.Op, info) || i == instructions.Count || (IsLeader(instructions[i], jumps) && !inRun)
+                    || i - first - (run > 1 ? run : 0) == MaxBlockInstructions)
                 {
                     break;
                 }
             }
 
-            blocks.Add(new Block(first, i - first, minSp, maxSp));
+            blocks.Add(new Block(first, i - first, minSp, maxSp, runs && run > 1 ? run : 0));
         }
 
         // The end of the code (STOP): where the last block falls through and a frame may resume after a final CALL.
@@ -575,6 +606,9 @@ public static class EvmCompiler
         private readonly LocalBuilder?[] _operandLocals = new LocalBuilder?[3];
         private LocalBuilder? _condition;
 
+        /// <summary>The gas a JUMPDEST run's block charges on entry (see <see cref="EmitChargeSegment"/>).</summary>
+        private LocalBuilder? _need;
+
         /// <summary>Emits the region; returns the index of the first block after it.</summary>
         public int Emit()
         {
@@ -605,9 +639,11 @@ public static class EvmCompiler
                     while (end < blocks.Count && interpreted[end])
                     {
                         il.MarkLabel(LabelOf(end));
-                        il.Emit(OpCodes.Ldarg_1);
-                        il.Emit(OpCodes.Ldc_I4, blockPc[end]);
-                        il.Emit(OpCodes.Stfld, PcField);
+                        if (!blocks[end].IsJumpDestRun)
+                        {
+                            EmitStorePc(blockPc[end]);
+                        }
+
                         il.Emit(OpCodes.Br, run);
                         end++;
                     }
@@ -715,7 +751,8 @@ public static class EvmCompiler
                 return;
             }
 
-            int startPc = instructions[block.First].Pc;
+            // A block entered at any JUMPDEST of its leading run has c.Pc at that JUMPDEST, where the interpreter goes on.
+            int? startPc = block.IsJumpDestRun ? null : instructions[block.First].Pc;
             if (block.MinSp > block.MaxSp)
             {
                 EmitInterpretFrom(startPc);
@@ -744,19 +781,35 @@ public static class EvmCompiler
                 Instruction ins = instructions[i];
                 if (segmentStart)
                 {
-                    EmitChargeSegment(i, end);
+                    EmitChargeSegment(i, end, block.IsJumpDestRun && i == block.First);
                 }
 
                 segmentStart = !IsGasFree(ins.Op);
                 EmitInstruction(ins);
             }
 
-            // Falling through into the next block (a leader, or a cut of a long block).
+            // Falling through into the next block (a leader, or a cut of a long block), at its first instruction.
             StorePending();
+            if (b + 1 < blocks.Count && blocks[b + 1].IsJumpDestRun)
+            {
+                EmitStorePc(blockPc[b + 1]);
+            }
         }
 
-        /// <summary>Checks and charges the static gas of the segment from instruction <paramref name="from"/> to the first that is not gas-free.</summary>
-        private void EmitChargeSegment(int from, int end)
+        /// <summary><c>c.Pc = pc</c>.</summary>
+        private void EmitStorePc(int pc)
+        {
+            il.Emit(OpCodes.Ldarg_1);
+            il.Emit(OpCodes.Ldc_I4, pc);
+            il.Emit(OpCodes.Stfld, PcField);
+        }
+
+        /// <summary>
+        /// Checks and charges the static gas of the segment from instruction <paramref name="from"/> to the first that is
+        /// not gas-free; <paramref name="fromEntry"/>: the segment starts with the block's JUMPDEST run and is entered at
+        /// <c>c.Pc</c>, so the JUMPDESTs before it (one gas each) are not charged, and the interpreter takes over there.
+        /// </summary>
+        private void EmitChargeSegment(int from, int end, bool fromEntry = false)
         {
             long gas = 0;
             for (int i = from; i < end; i++)
@@ -773,17 +826,47 @@ public static class EvmCompiler
                 return;
             }
 
+            if (fromEntry)
+            {
+                // gas − (c.Pc − start): the JUMPDESTs from the entry on, and the rest of the segment.
+                _need ??= il.DeclareLocal(typeof(long));
+                il.Emit(OpCodes.Ldc_I8, gas + instructions[from].Pc);
+                il.Emit(OpCodes.Ldarg_1);
+                il.Emit(OpCodes.Ldfld, PcField);
+                il.Emit(OpCodes.Conv_I8);
+                il.Emit(OpCodes.Sub);
+                il.Emit(OpCodes.Stloc, _need);
+            }
+
             Label enough = il.DefineLabel();
             il.Emit(OpCodes.Ldarg_1);
             il.Emit(OpCodes.Ldfld, GasField);
-            il.Emit(OpCodes.Ldc_I8, gas);
+            EmitSegmentGas(gas, fromEntry);
             il.Emit(OpCodes.Bge, enough);
 
-            // The interpreter takes over here: with the words a memory operation left pending stored (on this path only).
+            // The interpreter takes over here: with the words a memory operation left pending stored (on this path
+            // only), at the segment's start or where the block was entered.
             EmitPendingWords();
-            EmitInterpretFrom(instructions[from].Pc, _pending.Count);
+            EmitInterpretFrom(fromEntry ? null : instructions[from].Pc, _pending.Count);
             il.MarkLabel(enough);
-            EmitAddToGas(-gas);
+            il.Emit(OpCodes.Ldarg_1);
+            il.Emit(OpCodes.Dup);
+            il.Emit(OpCodes.Ldfld, GasField);
+            EmitSegmentGas(gas, fromEntry);
+            il.Emit(OpCodes.Sub);
+            il.Emit(OpCodes.Stfld, GasField);
+        }
+
+        private void EmitSegmentGas(long gas, bool fromEntry)
+        {
+            if (fromEntry)
+            {
+                il.Emit(OpCodes.Ldloc, _need!);
+            }
+            else
+            {
+                il.Emit(OpCodes.Ldc_I8, gas);
+            }
         }
 
         /// <summary>
@@ -801,6 +884,11 @@ public static class EvmCompiler
             }
 
             int target = blockAtPc[(int)destination.U0];
+            if (blocks[target].IsJumpDestRun)
+            {
+                EmitStorePc((int)destination.U0);
+            }
+
             if (target <= _currentBlock)
             {
                 Label go = il.DefineLabel();
@@ -1653,17 +1741,6 @@ public static class EvmCompiler
         /// <summary>Moves the frame's <c>Sp</c> at compile time; <c>c.Sp</c> is stored only where something outside the IL can read it.</summary>
         private void AddToSp(int delta) => _spDelta += delta;
 
-        /// <summary><c>c.Gas += delta</c>.</summary>
-        private void EmitAddToGas(long delta)
-        {
-            il.Emit(OpCodes.Ldarg_1);
-            il.Emit(OpCodes.Dup);
-            il.Emit(OpCodes.Ldfld, GasField);
-            il.Emit(OpCodes.Ldc_I8, delta);
-            il.Emit(OpCodes.Add);
-            il.Emit(OpCodes.Stfld, GasField);
-        }
-
         /// <summary>Stores a word at the address on the IL stack (consumed).</summary>
         private void EmitStoreWord(in StackWord word)
         {
@@ -1754,13 +1831,15 @@ public static class EvmCompiler
             }
         }
 
-        /// <summary>Leaves with Pc at <paramref name="pc"/> for the interpreter to run on from there, and <c>Sp</c> exact: past <paramref name="pendingStored"/> pending words this path stored.</summary>
-        private void EmitInterpretFrom(int pc, int pendingStored = 0)
+        /// <summary>Leaves with Pc at <paramref name="pc"/> (null: where <c>c.Pc</c> already is) for the interpreter to run on from there, and <c>Sp</c> exact: past <paramref name="pendingStored"/> pending words this path stored.</summary>
+        private void EmitInterpretFrom(int? pc, int pendingStored = 0)
         {
             EmitStoreSp(_spDelta + pendingStored);
-            il.Emit(OpCodes.Ldarg_1);
-            il.Emit(OpCodes.Ldc_I4, pc);
-            il.Emit(OpCodes.Stfld, PcField);
+            if (pc is { } at)
+            {
+                EmitStorePc(at);
+            }
+
             EmitReturn(StepResult.Interpret);
         }
 

@@ -390,6 +390,93 @@ public sealed class CompiledTierDifferentialTests
         }
     }
 
+    /// <summary>
+    /// Consecutive JUMPDESTs are one block that a jump may enter at any of them: by a dynamic jump, a constant jump,
+    /// falling through and a jump back in a loop; compiled, interpreted as cold code inside a region, a region per
+    /// block, and past the region budget (the interpreter takes over at the JUMPDEST entered). The JUMPDESTs from the
+    /// entry on are charged, one gas each, as GAS after the run (summed into the output) and the out-of-gas point show.
+    /// </summary>
+    [Fact]
+    public void AJumpDestRunIsEnteredAtEachOfItsJumpDestsWithTheInterpretersGas()
+    {
+        const int run = 6, runPc = 7;
+
+        // [n] L: entry (a dynamic jump to the input word, a constant jump, or falling through) RUN: JUMPDEST × run,
+        // mem[32] += GAS, then n -= 1 and back to L while n != 0 (or not: no loop), RETURN mem[32..64]; a tag byte.
+        static byte[] Program(int kind, int offset, bool loop, int tag)
+        {
+            var code = new List<byte> { 0x60, (byte)(loop ? 3 : 1), 0x5b };
+            code.AddRange(kind switch
+            {
+                0 => [0x60, 0x00, 0x35, 0x56],
+                1 => [0x60, (byte)(runPc + offset), 0x56, 0x00],
+                _ => [0x5f, 0x50, 0x5f, 0x50],
+            });
+            Assert.Equal(runPc, code.Count);
+            code.AddRange(Enumerable.Repeat((byte)0x5b, run));
+            code.AddRange([0x5a, 0x60, 0x20, 0x51, 0x01, 0x60, 0x20, 0x52]);
+            if (loop)
+            {
+                code.AddRange([0x60, 0x01, 0x90, 0x03, 0x80, 0x60, 0x02, 0x57]);
+            }
+
+            code.AddRange([0x60, 0x20, 0x60, 0x20, 0xf3, (byte)tag]);
+            return [.. code];
+        }
+
+        byte[] probe = Program(kind: 0, offset: 0, loop: true, tag: 0xff);
+        CompiledContract shape = EvmCompiler.TryCompile(probe, JumpDestinations.Analyze(probe), Fork.Cancun, EvmCompiler.Budgets.Default)!;
+        Assert.True(shape.Blocks <= 6, $"{shape.Blocks} blocks: the JUMPDEST run is not one block");
+
+        EvmCompiler.Budgets[] budgets =
+        [
+            EvmCompiler.Budgets.Default,
+            EvmCompiler.Budgets.Default with { ColdRunInstructions = 1 },
+            new(RegionIlBytes: 1, MaxRegions: 64, MaxTime: TimeSpan.FromSeconds(2)),
+            new(RegionIlBytes: 1, MaxRegions: 2, MaxTime: TimeSpan.FromSeconds(2)),
+            new(RegionIlBytes: 1, MaxRegions: 3, MaxTime: TimeSpan.FromSeconds(2)),
+        ];
+        EvmCompiler.Budgets saved = EvmCompiler.CurrentBudgets;
+        try
+        {
+            int succeeded = 0, failed = 0;
+            for (int b = 0; b < budgets.Length; b++)
+            {
+                EvmCompiler.CurrentBudgets = budgets[b];
+                for (int kind = 0; kind < 3; kind++)
+                {
+                    // Offset `run` is the GAS after the run: no JUMPDEST, an invalid jump.
+                    for (int offset = 0; offset <= (kind == 2 ? 0 : run); offset++)
+                    {
+                        foreach (bool loop in new[] { true, false })
+                        {
+                            byte[] code = Program(kind, offset, loop, tag: b);
+                            byte[] input = new byte[32];
+                            input[31] = (byte)(runPc + offset);
+                            for (long gas = 0; gas < 260; gas += gas < 200 ? 1 : 7)
+                            {
+                                if (AssertSameOutcome(code, [], gas, input, (int)gas))
+                                {
+                                    succeeded++;
+                                }
+                                else
+                                {
+                                    failed++;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+
+            Assert.True(succeeded > 100 && failed > 100, $"{succeeded} succeeded, {failed} failed");
+        }
+        finally
+        {
+            EvmCompiler.CurrentBudgets = saved;
+        }
+    }
+
     private static void Fuzz(int seed, int maxPrograms, TimeSpan budget)
     {
         var random = new Random(seed);
