@@ -60,8 +60,10 @@ internal static class CompiledHelpers
     /// each 64-bit lane of a word one limb up, the lane rotation of hand-written hashes (blake2b in Huff) — is the sum
     /// of the value shifted by those whole limbs: three limb additions instead of the schoolbook's ten limb products.
     /// Every other factor pays one test and goes to <see cref="UInt256.Multiply"/>, which MULMOD's reduction shares and
-    /// so keeps unchanged.
+    /// so keeps unchanged. Never inlined into a region: its UInt128 temporaries would spend the JIT's locals budget there
+    /// (see the class comment), leaving the region's other helpers calls; main called <see cref="UInt256.Multiply"/> too.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static void Multiply(in UInt256 a, in UInt256 b, out UInt256 result)
     {
         if (((a.U0 | a.U1 | a.U2 | a.U3) & ~1UL) == 0)
