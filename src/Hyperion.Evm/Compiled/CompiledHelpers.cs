@@ -55,6 +55,38 @@ internal static class CompiledHelpers
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Sar(in UInt256 shift, in UInt256 value, out UInt256 result) => UInt256.ArithmeticShiftRight(in value, Instructions.ShiftAmount(in shift), out result);
 
+    /// <summary>
+    /// MUL (factor <paramref name="a"/>, the top of the stack): a factor whose limbs are each 0 or 1 — 2^64 + 1 copies
+    /// each 64-bit lane of a word one limb up, the lane rotation of hand-written hashes (blake2b in Huff) — is the sum
+    /// of the value shifted by those whole limbs: three limb additions instead of the schoolbook's ten limb products.
+    /// Every other factor pays one test and goes to <see cref="UInt256.Multiply"/>, which MULMOD's reduction shares and
+    /// so keeps unchanged. Never inlined into a region: its UInt128 temporaries would spend the JIT's locals budget there
+    /// (see the class comment), leaving the region's other helpers calls; main called <see cref="UInt256.Multiply"/> too.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void Multiply(in UInt256 a, in UInt256 b, out UInt256 result)
+    {
+        if (((a.U0 | a.U1 | a.U2 | a.U3) & ~1UL) == 0)
+        {
+            MultiplyByLimbBits(in a, in b, out result);
+            return;
+        }
+
+        UInt256.Multiply(in a, in b, out result);
+    }
+
+    /// <summary>b · a for a whose limbs are each 0 or 1: Σ b · 2^(64 i) over a's one limbs, column by column with the carries.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MultiplyByLimbBits(in UInt256 a, in UInt256 b, out UInt256 result)
+    {
+        // All ones where a's limb is 1, so b's limb AND it is b's limb or 0.
+        ulong m0 = 0UL - a.U0, m1 = 0UL - a.U1, m2 = 0UL - a.U2, m3 = 0UL - a.U3;
+        UInt128 column1 = (UInt128)(b.U1 & m0) + (b.U0 & m1);
+        UInt128 column2 = (UInt128)(b.U2 & m0) + (b.U1 & m1) + (b.U0 & m2) + (ulong)(column1 >> 64);
+        ulong column3 = (b.U3 & m0) + (b.U2 & m1) + (b.U1 & m2) + (b.U0 & m3) + (ulong)(column2 >> 64);
+        result = new UInt256(b.U0 & m0, (ulong)column1, (ulong)column2, column3);
+    }
+
     /// <summary>The block at <c>c.Pc</c>, where a cold run (<see cref="InterpretRange"/>) left off, or <see cref="NotABlock"/>.</summary>
     public static int EntryBlock(CompiledContract compiled, ref InstructionContext c) =>
         (uint)c.Pc < (uint)compiled.BlockAtPc.Length ? compiled.BlockAtPc[c.Pc] : NotABlock;

@@ -125,7 +125,7 @@ public static class EvmCompiler
     private static readonly MethodInfo OrOperation = Arithmetic(nameof(UInt256.Or), 2);
     private static readonly MethodInfo XorOperation = Arithmetic(nameof(UInt256.Xor), 2);
     private static readonly MethodInfo NotOperation = Arithmetic(nameof(UInt256.Not), 1);
-    private static readonly MethodInfo MultiplyOperation = Arithmetic(nameof(UInt256.Multiply), 2);
+    private static readonly MethodInfo MultiplyOperation = Helper(nameof(CompiledHelpers.Multiply));
     private static readonly MethodInfo DivideOperation = Arithmetic(nameof(UInt256.Divide), 2);
     private static readonly MethodInfo ModOperation = Arithmetic(nameof(UInt256.Mod), 2);
     private static readonly MethodInfo AddModOperation = Arithmetic(nameof(UInt256.AddMod), 3);
@@ -145,7 +145,7 @@ public static class EvmCompiler
         var operations = new Dictionary<MethodInfo, MethodInfo>
         {
             [Handler(nameof(Instructions.Add))] = Arithmetic(nameof(UInt256.Add), 2),
-            [Handler(nameof(Instructions.Mul))] = Arithmetic(nameof(UInt256.Multiply), 2),
+            [Handler(nameof(Instructions.Mul))] = Helper(nameof(CompiledHelpers.Multiply)),
             [Handler(nameof(Instructions.Sub))] = Arithmetic(nameof(UInt256.Subtract), 2),
             [Handler(nameof(Instructions.Div))] = Arithmetic(nameof(UInt256.Divide), 2),
             [Handler(nameof(Instructions.SDiv))] = Arithmetic(nameof(UInt256.SignedDivide), 2),
@@ -1085,7 +1085,7 @@ public static class EvmCompiler
         }
 
         /// <summary>
-        /// AND, OR, XOR, NOT, ADD, SUB, and SHL/SHR by a constant, written out on the limbs into <paramref name="result"/> (false for other
+        /// AND, OR, XOR, NOT, ADD, SUB, and SHL/SHR/SAR (by a constant; by a computed amount below 64), written out on the limbs into <paramref name="result"/> (false for other
         /// operations): no call, so they cost no inlining (the JIT inlines nothing more into a method past ~512 locals,
         /// its own and its inlinees', which a region's calls reach early, leaving the rest real calls).
         /// </summary>
@@ -1122,6 +1122,12 @@ public static class EvmCompiler
             if ((operation == ShlOperation || operation == ShrOperation || operation == SarOperation) && _pending.Count > 0 && _pending[^1].IsConstant)
             {
                 EmitConstantShift(operation == ShlOperation ? ShiftKind.Left : operation == ShrOperation ? ShiftKind.Right : ShiftKind.Arithmetic, _pending[^1].Constant, result);
+                return true;
+            }
+
+            if (operation == ShlOperation || operation == ShrOperation || operation == SarOperation)
+            {
+                EmitComputedShift(operation == ShlOperation ? ShiftKind.Left : operation == ShrOperation ? ShiftKind.Right : ShiftKind.Arithmetic, operation, result);
                 return true;
             }
 
@@ -1373,6 +1379,71 @@ public static class EvmCompiler
                 il.Emit(OpCodes.Stfld, LimbFields[limb]);
             }
         }
+
+        /// <summary>
+        /// SHL/SHR/SAR by an amount known only at run time (operand 0) of the word below it: an amount below 64 (the
+        /// rotations of hand-written hashes) as a funnel shift of each limb with its neighbour written out on the limbs,
+        /// any other amount by the helper <paramref name="operation"/>. The neighbour's bits are moved by 1 and then by
+        /// 63 − r, so an amount of 0 moves none (a 64-bit shift by 64 would move none in .NET, all in the EVM).
+        /// </summary>
+        private void EmitComputedShift(ShiftKind kind, MethodInfo operation, LocalBuilder result)
+        {
+            Label general = il.DefineLabel(), done = il.DefineLabel();
+            EmitOperandLimb(0, 1);
+            EmitOperandLimb(0, 2);
+            il.Emit(OpCodes.Or);
+            EmitOperandLimb(0, 3);
+            il.Emit(OpCodes.Or);
+            il.Emit(OpCodes.Brtrue, general);
+            EmitOperandLimb(0, 0);
+            EmitLimb(64);
+            il.Emit(OpCodes.Bge_Un, general);
+
+            LocalBuilder amount = _shiftAmount ??= il.DeclareLocal(typeof(int));
+            LocalBuilder back = _shiftBack ??= il.DeclareLocal(typeof(int));
+            EmitOperandLimb(0, 0);
+            il.Emit(OpCodes.Conv_I4);
+            il.Emit(OpCodes.Stloc, amount);
+            EmitInt(63);
+            il.Emit(OpCodes.Ldloc, amount);
+            il.Emit(OpCodes.Sub);
+            il.Emit(OpCodes.Stloc, back);
+
+            bool left = kind == ShiftKind.Left;
+            for (int limb = 0; limb < 4; limb++)
+            {
+                il.Emit(OpCodes.Ldloca, result);
+                EmitOperandLimb(1, limb);
+                il.Emit(OpCodes.Ldloc, amount);
+                int neighbour = left ? limb - 1 : limb + 1;
+                if (neighbour < 0 || neighbour > 3)
+                {
+                    // The end limb: nothing crosses in (SHL's lowest, SHR's top); SAR's top takes the sign.
+                    il.Emit(left ? OpCodes.Shl : kind == ShiftKind.Arithmetic ? OpCodes.Shr : OpCodes.Shr_Un);
+                }
+                else
+                {
+                    il.Emit(left ? OpCodes.Shl : OpCodes.Shr_Un);
+                    EmitOperandLimb(1, neighbour);
+                    il.Emit(OpCodes.Ldc_I4_1);
+                    il.Emit(left ? OpCodes.Shr_Un : OpCodes.Shl);
+                    il.Emit(OpCodes.Ldloc, back);
+                    il.Emit(left ? OpCodes.Shr_Un : OpCodes.Shl);
+                    il.Emit(OpCodes.Or);
+                }
+
+                il.Emit(OpCodes.Stfld, LimbFields[limb]);
+            }
+
+            il.Emit(OpCodes.Br, done);
+            il.MarkLabel(general);
+            EmitOperandAddresses(2);
+            il.Emit(OpCodes.Ldloca, result);
+            il.Emit(OpCodes.Call, operation);
+            il.MarkLabel(done);
+        }
+
+        private LocalBuilder? _shiftAmount, _shiftBack;
 
         /// <summary>Pushes limb <paramref name="limb"/> of a flag's word: the flag (0 or 1) for limb 0, zero above.</summary>
         private void EmitFlagLimb(LocalBuilder flag, int limb)

@@ -183,6 +183,47 @@ public sealed class CompiledTierDifferentialTests
     }
 
     [Fact]
+    public void ComputedShiftsAndLimbBitFactorsMatchTheInterpreter()
+    {
+        // SHL/SHR/SAR by an amount known only at run time (below 64 written out on the limbs, the rest a call) and MUL
+        // by a factor whose limbs are each 0 or 1 (limb additions; blake2b's 2^64 + 1): every pair of words that are
+        // shift amounts around 0, 63/64 and 256, factors of 0/1 limbs, and values with carries through every limb
+        // (lane-packed, negative, all ones). Operands as locals, frame slots and constants, in both orders.
+        UInt256[] values =
+        [
+            UInt256.Zero, UInt256.One, new(2), new(31), new(63), new(64), new(65), new(255), new(256), new(0, 1),
+            new(1, 1), new(1, 0, 1), new(0, 1, 0, 1), new(1, 1, 1, 1), new(0, 0, 0, 1), new(1, 2), new(3, 1),
+            new(ulong.MaxValue), new(ulong.MaxValue, ulong.MaxValue, ulong.MaxValue), UInt256.MaxValue,
+            new(0xbb67ae8584caa73b, 0, 0x6a09e667f3bcc908, 0), new(0x8000_0000_0000_0000, 0x7fff_ffff_ffff_ffff, 3, 0x8000_0000_0000_0000),
+        ];
+        byte[] constant = new byte[32];
+        new UInt256(0x8000_0000_0000_0001, 5, ulong.MaxValue, 0xf000_0000_0000_0000).WriteBigEndian(constant);
+        var code = new List<byte> { (byte)Opcode.PUSH1, 32, (byte)Opcode.CALLDATALOAD, (byte)Opcode.PUSH1, 0, (byte)Opcode.CALLDATALOAD, (byte)Opcode.JUMPDEST };
+        byte slot = 0;
+        void Store() => code.AddRange([(byte)Opcode.PUSH1, slot++, (byte)Opcode.SSTORE]);
+        foreach (byte op in new[] { (byte)Opcode.MUL, (byte)Opcode.SHL, (byte)Opcode.SHR, (byte)Opcode.SAR })
+        {
+            code.AddRange([0x81, 0x81, op]); // x op y (x the factor or the amount)
+            Store();
+            code.AddRange([0x80, 0x82, op]); // y op x
+            Store();
+            code.AddRange([0x80, 0x82, (byte)Opcode.XOR, 0x81, op]); // x op (x ^ y): the value a local
+            Store();
+            code.AddRange([(byte)Opcode.PUSH32, .. constant, 0x81, op]); // x op constant
+            Store();
+            code.AddRange([0x81, 0x81, (byte)Opcode.JUMPDEST, op]); // x op y, both frame slots
+            Store();
+        }
+
+        // blake2b_huff's rotation: (x ^ y) · (2^64 + 1) >> amount AND the lane mask, factor and amount from deep slots.
+        code.AddRange([0x68, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0x82, 0x82, (byte)Opcode.XOR, 0x81, (byte)Opcode.MUL, 0x83, (byte)Opcode.SHR]);
+        code.AddRange([0x67, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, (byte)Opcode.AND, 0x90, (byte)Opcode.POP]);
+        Store();
+        code.Add((byte)Opcode.STOP);
+        AssertSameOutcomeOnPairs([.. code], values, 5_000_000);
+    }
+
+    [Fact]
     public void ComparisonFlagsMatchTheInterpreterAtSignAndLimbBoundaries()
     {
         // LT, GT, SLT, SGT, EQ and ISZERO are written out on limbs into 0/1 flags: every pair of words around the sign
