@@ -73,6 +73,9 @@ public sealed partial class RpcDispatcher
     private readonly RpcServerOptions _options;
     private readonly ILogger _logger;
 
+    /// <summary>Requests (a batch counts once) being dispatched now, on every connection.</summary>
+    private int _requestsInProgress;
+
     public RpcDispatcher(RpcMethodRegistry registry, RpcServerOptions options, ILogger logger)
     {
         _registry = registry;
@@ -104,9 +107,6 @@ public sealed partial class RpcDispatcher
             Interlocked.Decrement(ref _requestsInProgress);
         }
     }
-
-    /// <summary>Requests (a batch counts once) being dispatched now, on every connection.</summary>
-    private int _requestsInProgress;
 
     private async ValueTask<bool> DispatchCountedAsync(ReadOnlyMemory<byte> payload, IBufferWriter<byte> output, CancellationToken cancellationToken)
     {

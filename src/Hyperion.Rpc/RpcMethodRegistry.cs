@@ -165,9 +165,6 @@ public sealed class RpcMethodRegistry
         return this;
     }
 
-    /// <summary>Whether <paramref name="name"/> was marked with <see cref="RunInline"/>.</summary>
-    public bool RunsInline(string name) => _inline.Contains(name);
-
     /// <summary>
     /// Whether this request may run on the thread that read it: its method is marked <see cref="RunInline"/>, or it
     /// is a metered execution (<see cref="AddExecution(string, MeteredExecution, Func{object?})"/>) whose same params

@@ -959,9 +959,7 @@ public static class EvmCompiler
                 default:
                     // The interpreter's handler for this fork, on the frame's stack, with Pc just past the opcode as it expects.
                     StorePending();
-                    il.Emit(OpCodes.Ldarg_1);
-                    il.Emit(OpCodes.Ldc_I4, ins.Pc + 1);
-                    il.Emit(OpCodes.Stfld, PcField);
+                    EmitStorePc(ins.Pc + 1);
                     il.Emit(OpCodes.Ldarg_1);
                     if (method is not null)
                     {

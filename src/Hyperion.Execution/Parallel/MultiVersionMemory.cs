@@ -120,23 +120,7 @@ internal sealed class MultiVersionMemory
         _records = ArrayPool<PositionRecord?>.Shared.Rent(Math.Max(positions, 1) * RecordStride);
         Array.Clear(_records);
         // One column per account: a chain may name the same account twice (a rollup whose coinbase is a fee vault).
-        CreditColumn[] columns = creditedByMost is null || creditedByMost.Count == 0 ? [] : new CreditColumn[creditedByMost.Count];
-        int distinct = 0;
-        for (int i = 0; i < columns.Length; i++)
-        {
-            int same = 0;
-            while (same < distinct && columns[same].Address != creditedByMost![i])
-            {
-                same++;
-            }
-
-            if (same == distinct)
-            {
-                columns[distinct++] = new CreditColumn(creditedByMost![i], positions);
-            }
-        }
-
-        _columns = distinct == columns.Length ? columns : columns[..distinct];
+        _columns = creditedByMost is null ? [] : [.. creditedByMost.Distinct().Select(address => new CreditColumn(address, positions))];
 
         // Sized for a few locations per position (lock-free maps of fixed buckets: a first touch of a location is
         // one compare-and-swap, where a concurrent dictionary took a monitor whose slow path was a fifth of Record).
