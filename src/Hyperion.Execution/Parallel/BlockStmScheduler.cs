@@ -34,8 +34,8 @@ internal sealed class BlockStmScheduler
     private PaddedInt _decreaseCount;
     private PaddedInt _activeTasks;
 
-    // Incarnations started and conflicts met (a read that waited on an ESTIMATE, an aborted validation): what tells
-    // a helper worker that the block is a chain its work only re-executes.
+    // Incarnations started and conflicts met (a read that waited on an ESTIMATE, an aborted validation, an incarnation
+    // that read what a transaction too close before it wrote): what tells a worker that the block is a chain.
     private PaddedInt _incarnations;
     private PaddedInt _conflicts;
 
@@ -75,6 +75,13 @@ internal sealed class BlockStmScheduler
 
     /// <summary>The incarnations seen before <see cref="MostlyConflictsSince"/> may judge.</summary>
     private const int ConflictSample = 16;
+
+    /// <summary>
+    /// Counts an incarnation that read a value written by a transaction too close before it for the two to run at
+    /// once (see the caller) as a conflict: a worker running the block alone meets no ESTIMATE and no failed
+    /// validation even on a chain, and must still tell one (on a loaded machine the other workers may not get a core).
+    /// </summary>
+    public void CloseDependency() => Interlocked.Increment(ref _conflicts.Value);
 
     /// <summary>Stops every worker (a worker failed).</summary>
     public void Halt() => Volatile.Write(ref _flags.Done, true);

@@ -152,13 +152,16 @@ internal sealed class MultiVersionMemory
     /// <exception cref="ReadDependencyException">An earlier write is an ESTIMATE.</exception>
     public AccountValue ReadAccount(in Address address, int position) => ReadAccount(address, position, out _);
 
-    /// <summary>As <see cref="ReadAccount(in Address, int)"/>; <paramref name="fromParent"/> when no position below wrote or credited it.</summary>
-    public AccountValue ReadAccount(in Address address, int position, out bool fromParent)
+    /// <summary>
+    /// As <see cref="ReadAccount(in Address, int)"/>; <paramref name="writer"/> is the highest position below whose
+    /// write or credit the value includes, -1 when none did (the parent's value).
+    /// </summary>
+    public AccountValue ReadAccount(in Address address, int position, out int writer)
     {
-        fromParent = true;
+        writer = -1;
         if (ColumnOf(address) is { } column)
         {
-            return ReadColumnAccount(column, position, out fromParent);
+            return ReadColumnAccount(column, position, out writer);
         }
 
         if (!_versions.TryGetValue(new Location(LocationKind.Account, address, default), out Versions? versions))
@@ -187,7 +190,7 @@ internal sealed class MultiVersionMemory
                 }
             }
 
-            fromParent = top < 0;
+            writer = top < 0 ? -1 : versions.PositionAt(top);
             AccountValue value = start >= 0 ? versions.At(start).Account : ParentAccount(address);
             for (int i = start + 1; i <= top; i++)
             {
@@ -202,13 +205,16 @@ internal sealed class MultiVersionMemory
     /// <exception cref="ReadDependencyException">The latest write (or wipe) below the position is an ESTIMATE.</exception>
     public UInt256 ReadSlot(in Address address, in UInt256 key, int position) => ReadSlot(address, key, position, out _);
 
-    /// <summary>As <see cref="ReadSlot(in Address, in UInt256, int)"/>; <paramref name="fromParent"/> when no position below wrote it or wiped the storage.</summary>
-    public UInt256 ReadSlot(in Address address, in UInt256 key, int position, out bool fromParent)
+    /// <summary>
+    /// As <see cref="ReadSlot(in Address, in UInt256, int)"/>; <paramref name="writer"/> is the position below whose
+    /// write or wipe gives the value, -1 when none did (the parent's value).
+    /// </summary>
+    public UInt256 ReadSlot(in Address address, in UInt256 key, int position, out int writer)
     {
         (int slotPosition, Entry slot) = Latest(new Location(LocationKind.Slot, address, key), position);
         (int wipePosition, Entry wipe) = _anyWipe ? Latest(new Location(LocationKind.StorageWipe, address, default), position) : (-1, default);
-        fromParent = slotPosition < 0 && wipePosition < 0;
-        if (fromParent)
+        writer = Math.Max(slotPosition, wipePosition);
+        if (writer < 0)
         {
             return ParentSlot(address, key);
         }
@@ -543,11 +549,11 @@ internal sealed class MultiVersionMemory
     }
 
     /// <summary>
-    /// <see cref="ReadAccount(in Address, int, out bool)"/> of a column's account: its latest write below the position
+    /// <see cref="ReadAccount(in Address, int, out int)"/> of a column's account: its latest write below the position
     /// (or the parent's value), then the credits in the column between that write and the position, in order. As
     /// with credits in versions, an ESTIMATE among those credits (the highest first) or at that write is a dependency.
     /// </summary>
-    private AccountValue ReadColumnAccount(CreditColumn column, int position, out bool fromParent)
+    private AccountValue ReadColumnAccount(CreditColumn column, int position, out int writer)
     {
         int basePosition = -1;
         Entry baseEntry = default;
@@ -566,7 +572,7 @@ internal sealed class MultiVersionMemory
 
         // The ESTIMATEs are looked for before any credit is applied, as in versions (a credit may throw the fallback).
         int top = Math.Min(position, column.Positions) - 1;
-        bool anyCredit = false;
+        int highestCredit = -1;
         for (int p = top; p > basePosition; p--)
         {
             CreditState state = column.StateAt(p);
@@ -575,15 +581,20 @@ internal sealed class MultiVersionMemory
                 throw new ReadDependencyException(p);
             }
 
-            anyCredit |= state == CreditState.Credit;
+            if (state == CreditState.Credit && highestCredit < 0)
+            {
+                highestCredit = p;
+            }
         }
+
+        bool anyCredit = highestCredit >= 0;
 
         if (basePosition >= 0 && baseEntry.Estimate)
         {
             throw new ReadDependencyException(basePosition);
         }
 
-        fromParent = basePosition < 0 && !anyCredit;
+        writer = anyCredit ? highestCredit : basePosition;
         AccountValue value = basePosition >= 0 ? baseEntry.Account : ParentAccount(column.Address);
         if (!anyCredit)
         {

@@ -40,7 +40,9 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
     private readonly int _threads;
     private readonly int _sequentialBelow;
     private readonly MeasuredExecutorChoice? _choice;
+    private readonly ChainBackoff _chains = new();
     private long _stoppedForSequential;
+    private long _sequentialAfterChain;
 
     /// <param name="threads">Worker threads per block (0: one per core).</param>
     /// <param name="sequentialBelow">Blocks with fewer transactions run sequentially (default <see cref="DefaultSequentialBelow"/>; with one thread, every block).</param>
@@ -73,6 +75,15 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
     /// <summary>Blocks whose workers stopped on a dependency chain, the rest of the block then run sequentially (for tests and diagnostics).</summary>
     internal long BlocksStoppedForSequential => Interlocked.Read(ref _stoppedForSequential);
 
+    /// <summary>Blocks run sequentially, without trying Block-STM, because the blocks before them were chains (<see cref="ChainBackoff"/>; for tests and diagnostics).</summary>
+    internal long BlocksSequentialAfterChain => Interlocked.Read(ref _sequentialAfterChain);
+
+    /// <summary>
+    /// Whether the blocks after one Block-STM stopped as a dependency chain run sequentially (<see cref="ChainBackoff"/>;
+    /// the default). Off for the tests that run the same chain through Block-STM again and again.
+    /// </summary>
+    internal bool BackOffAfterChains { get; init; } = true;
+
     /// <summary>
     /// Whether a block whose workers stopped with less than half of it validated runs again, whole, on the sequential
     /// executor (the default) rather than only its rest on the tail. The tail reads through the multi-version memory
@@ -86,6 +97,12 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
     /// started, whatever the conflicts (whether a helper judges a chain in time is a matter of thread timing).
     /// </summary>
     internal int StopAfterIncarnations { get; init; }
+
+    /// <summary>
+    /// For tests: no helper thread is started, the caller's thread is the block's only worker (as when no helper gets a
+    /// core before the block is done), while the threads still set what counts as too close a dependency.
+    /// </summary>
+    internal bool WithoutHelpers { get; init; }
 
     public BlockEnvironment Environment(BlockHeader header, IBlockHashProvider? blockHashes) => _sequential.Environment(header, blockHashes);
 
@@ -111,20 +128,36 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             return _sequential.Execute(block, parentState, mode);
         }
 
-        if (_choice is null)
+        // The previous blocks' verdict first: it is the caller's own, so it holds however late the helpers get a core.
+        bool parallel = _choice?.ChooseParallel() ?? true;
+        if (parallel && BackOffAfterChains && !_chains.TryParallel())
         {
-            return ExecuteParallel(block, parentState, mode);
+            parallel = false;
+            Interlocked.Increment(ref _sequentialAfterChain);
         }
 
-        bool parallel = _choice.ChooseParallel();
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
-        BlockExecution execution = parallel ? ExecuteParallel(block, parentState, mode) : _sequential.Execute(block, parentState, mode);
-        _choice.Record(parallel, System.Diagnostics.Stopwatch.GetTimestamp() - started, execution.GasUsed);
+        BlockExecution execution;
+        if (parallel)
+        {
+            execution = ExecuteParallel(block, parentState, mode, out bool stoppedForChain);
+            if (BackOffAfterChains)
+            {
+                _chains.Record(stoppedForChain);
+            }
+        }
+        else
+        {
+            execution = _sequential.Execute(block, parentState, mode);
+        }
+
+        _choice?.Record(parallel, System.Diagnostics.Stopwatch.GetTimestamp() - started, execution.GasUsed);
         return execution;
     }
 
-    private BlockExecution ExecuteParallel(BlockInput block, IStateReader parentState, BlockExecutionMode mode)
+    private BlockExecution ExecuteParallel(BlockInput block, IStateReader parentState, BlockExecutionMode mode, out bool stoppedForChain)
     {
+        stoppedForChain = false;
         try
         {
             var run = new BlockRun(this, Environment(block.Header, block.BlockHashes), block.Transactions, parentState);
@@ -139,6 +172,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                 run.DismissHelpers();
             }
 
+            stoppedForChain = run.StoppedForSequential;
             run.ReturnBuffers();
             return execution ?? _sequential.Execute(block, parentState, mode);
         }
@@ -253,6 +287,9 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
 
         public MultiVersionMemory Memory { get; }
 
+        /// <summary>Whether the workers stopped on a dependency chain (the rest of the block ran sequentially).</summary>
+        public bool StoppedForSequential => _scheduler.StoppedForSequential;
+
         /// <summary>Position 0: the pre-block system calls of <paramref name="block"/> (none without a block).</summary>
         public void RecordSystemCalls(BlockInput? block)
         {
@@ -304,7 +341,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         public void StartHelpers(bool stayForEnd)
         {
             _helpersStayForEnd = stayForEnd;
-            for (int i = 0; i < Math.Min(_executor._threads, _transactions.Count) - 1; i++)
+            for (int i = 0; i < (_executor.WithoutHelpers ? 0 : Math.Min(_executor._threads, _transactions.Count) - 1); i++)
             {
                 Task.Factory.StartNew(Help, CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
             }
@@ -774,8 +811,9 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         }
 
         /// <summary>
-        /// A worker: takes tasks from the scheduler until the block is done; a helper (not the caller's thread) also
-        /// stops, between tasks, once the block proves to be mostly a dependency chain.
+        /// A worker: takes tasks from the scheduler until the block is done; between tasks it stops the block for
+        /// the sequential tail once the block proves to be mostly a dependency chain (a helper, where there is no
+        /// tail, only leaves).
         /// </summary>
         private void Work(bool helper)
         {
@@ -791,7 +829,9 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                     return;
                 }
 
-                if (helper && _scheduler.MostlyConflictsSince(joined))
+                // The caller judges too: under load a helper may not get a core before the block is done, and the
+                // caller alone still sees a chain by its close dependencies.
+                if ((helper || _mayStopForSequential) && _scheduler.MostlyConflictsSince(joined))
                 {
                     // On a chain the one worker left would still pay for the multi-version memory (a chain ran ~2× the
                     // sequential executor's time on one worker): the rest of the block runs sequentially instead, at
@@ -835,6 +875,14 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                     }
 
                     continue;
+                }
+
+                // A read of what a transaction fewer than a worker per position before it wrote: at this many
+                // workers the two could not have run at once, as on a chain.
+                int writer = scratch.Recorder.Reader.NearestWriter;
+                if (writer > 0 && position - writer < _executor._threads)
+                {
+                    _scheduler.CloseDependency();
                 }
 
                 bool wroteNewLocation = Memory.Record(position, task.Incarnation, record);

@@ -15,6 +15,7 @@ namespace Hyperion.Execution.Parallel;
 internal sealed class VersionedStateReader(MultiVersionMemory memory, int position, SegmentArena<VersionedRead> reads) : IStateReader
 {
     private int _position = position;
+    private int _nearestWriter = -1;
 
     /// <summary>Every read since <see cref="Reset"/>, in order; they stay valid until the block's arenas are returned.</summary>
     public ArraySegment<VersionedRead> TakeReads() => reads.Take();
@@ -23,8 +24,15 @@ internal sealed class VersionedStateReader(MultiVersionMemory memory, int positi
     public void Reset(int position)
     {
         _position = position;
+        _nearestWriter = -1;
         reads.Discard();
     }
+
+    /// <summary>
+    /// The highest position below whose write an account or slot read since <see cref="Reset"/> saw (-1: every read was
+    /// of the parent state): how close behind its writer this position runs, which tells a dependency chain.
+    /// </summary>
+    public int NearestWriter => _nearestWriter;
 
     /// <summary>The account as this position first read it.</summary>
     /// <remarks>A linear search: a transaction reads few accounts, and a dictionary per incarnation costs more.</remarks>
@@ -43,8 +51,9 @@ internal sealed class VersionedStateReader(MultiVersionMemory memory, int positi
 
     public bool TryGetAccount(in Address address, out Account account)
     {
-        AccountValue value = memory.ReadAccount(address, _position, out bool fromParent);
-        reads.Add(new VersionedRead(ReadKind.Account, address, default, value, default, fromParent));
+        AccountValue value = memory.ReadAccount(address, _position, out int writer);
+        _nearestWriter = Math.Max(_nearestWriter, writer);
+        reads.Add(new VersionedRead(ReadKind.Account, address, default, value, default, writer < 0));
 
         // The storage root is not known here; HasStorage below answers for it.
         account = new Account(value.Nonce, value.Balance, Keccak256.EmptyTrieRoot, value.CodeHash);
@@ -53,8 +62,9 @@ internal sealed class VersionedStateReader(MultiVersionMemory memory, int positi
 
     public UInt256 GetStorage(in Address address, in UInt256 key)
     {
-        UInt256 value = memory.ReadSlot(address, key, _position, out bool fromParent);
-        reads.Add(new VersionedRead(ReadKind.Slot, address, key, default, value, fromParent));
+        UInt256 value = memory.ReadSlot(address, key, _position, out int writer);
+        _nearestWriter = Math.Max(_nearestWriter, writer);
+        reads.Add(new VersionedRead(ReadKind.Slot, address, key, default, value, writer < 0));
         return value;
     }
 

@@ -51,13 +51,13 @@ public class MultiVersionMemoryTests
         var credited = new Address(Enumerable.Repeat((byte)0x43, 20).ToArray());
         var memory = new MultiVersionMemory(parent, 6);
 
-        UInt256 slot = memory.ReadSlot(Account, Key, 3, out bool slotFromParent);
-        AccountValue account = memory.ReadAccount(Account, 3, out bool accountFromParent);
+        UInt256 slot = memory.ReadSlot(Account, Key, 3, out int slotWriter);
+        AccountValue account = memory.ReadAccount(Account, 3, out int accountWriter);
         Assert.Equal(new UInt256(5), slot);
-        Assert.True(slotFromParent);
-        Assert.True(accountFromParent);
-        VersionedRead[] slotRead = [new(ReadKind.Slot, Account, Key, default, slot, slotFromParent)];
-        VersionedRead[] accountRead = [new(ReadKind.Account, Account, default, account, default, accountFromParent)];
+        Assert.Equal(-1, slotWriter);
+        Assert.Equal(-1, accountWriter);
+        VersionedRead[] slotRead = [new(ReadKind.Slot, Account, Key, default, slot, true)];
+        VersionedRead[] accountRead = [new(ReadKind.Account, Account, default, account, default, true)];
         Assert.True(memory.Validate(3, slotRead));
         Assert.True(memory.Validate(3, accountRead));
 
@@ -73,11 +73,13 @@ public class MultiVersionMemoryTests
         memory.Record(1, 0, Writing(VersionedWrite.OfAccount(Account, account with { Nonce = 2 }), VersionedWrite.Credit(credited, UInt256.One)));
         Assert.False(memory.Validate(3, accountRead));
 
-        // A value written or credited below is not the parent's.
-        memory.ReadSlot(Account, Key, 3, out slotFromParent);
-        memory.ReadAccount(credited, 3, out bool creditedFromParent);
-        Assert.False(slotFromParent);
-        Assert.False(creditedFromParent);
+        // A value written or credited below is not the parent's: its writer is the position that wrote it.
+        memory.ReadSlot(Account, Key, 3, out slotWriter);
+        memory.ReadAccount(credited, 3, out int creditedWriter);
+        memory.ReadAccount(Account, 5, out accountWriter);
+        Assert.Equal(2, slotWriter);
+        Assert.Equal(1, creditedWriter);
+        Assert.Equal(4, accountWriter);
     }
 
     [Theory]
@@ -100,10 +102,14 @@ public class MultiVersionMemoryTests
         memory.Record(2, 0, Credit(7));
         memory.Record(3, 0, Write(200));
         memory.Record(4, 0, Credit(1));
-        Assert.Equal(At(100), memory.ReadAccount(coinbase, 1, out bool fromParent));
-        Assert.True(fromParent);
-        Assert.Equal(At(105), memory.ReadAccount(coinbase, 2, out fromParent));
-        Assert.False(fromParent);
+        Assert.Equal(At(100), memory.ReadAccount(coinbase, 1, out int writer));
+        Assert.Equal(-1, writer);
+        Assert.Equal(At(105), memory.ReadAccount(coinbase, 2, out writer));
+        Assert.Equal(1, writer);
+        Assert.Equal(At(112), memory.ReadAccount(coinbase, 3, out writer));
+        Assert.Equal(2, writer);
+        Assert.Equal(At(201), memory.ReadAccount(coinbase, 6, out writer));
+        Assert.Equal(4, writer);
         AccountValue seen = memory.ReadAccount(coinbase, 3);
         Assert.Equal(At(112), seen);
         Assert.Equal(At(201), memory.ReadAccount(coinbase, 5));

@@ -246,7 +246,7 @@ public sealed class ParallelExecutorPropertyTests
     {
         InMemoryStateReader pre = PreState();
         var sequential = new BlockExecutor(Spec);
-        ParallelBlockExecutor[] parallel = [.. new[] { 1, 2, 4, 8 }.Select(threads => new ParallelBlockExecutor(Spec, threads: threads, sequentialBelow: 0))];
+        ParallelBlockExecutor[] parallel = [.. new[] { 1, 2, 4, 8 }.Select(threads => new ParallelBlockExecutor(Spec, threads: threads, sequentialBelow: 0) { BackOffAfterChains = false })];
         BlockGen.Sample(plan => AssertSameOutcome(Build(plan), pre, sequential, parallel), iter: 300);
     }
 
@@ -265,7 +265,7 @@ public sealed class ParallelExecutorPropertyTests
             // The last choice: the vault is the block's coinbase (a fee recipient named twice).
             var handler = new FeeVaultHandler(vault == vaults.Length ? Coinbases[plan.Coinbase] : vaults[vault]);
             var sequential = new BlockExecutor(Spec, handler: handler);
-            ParallelBlockExecutor[] parallel = [.. new[] { 1, 2, 4 }.Select(threads => new ParallelBlockExecutor(Spec, handler: handler, threads: threads, sequentialBelow: 0))];
+            ParallelBlockExecutor[] parallel = [.. new[] { 1, 2, 4 }.Select(threads => new ParallelBlockExecutor(Spec, handler: handler, threads: threads, sequentialBelow: 0) { BackOffAfterChains = false })];
             AssertSameOutcome(Build(plan), pre, sequential, parallel);
         }, iter: 150);
     }
@@ -315,26 +315,7 @@ public sealed class ParallelExecutorPropertyTests
     public void A_dependency_chain_stops_the_workers_and_ends_sequentially_as_sequentially(bool tightGas, bool redoShortPrefix)
     {
         InMemoryStateReader pre = PreState();
-        Address counter = Addr(0x5100);
-        pre.SetAccount(counter, 1, UInt256.Zero, [0x5f, 0x54, 0x60, 0x01, 0x01, 0x5f, 0x55, 0x00]); // sstore(0, sload(0) + 1)
-        var txs = new List<(Transaction, Address)>();
-        for (int i = 0; i < 300; i++)
-        {
-            Address sender = Addr(0x9000 + i);
-            pre.SetAccount(sender, 0, new UInt256(1_000_000_000_000_000_000UL), []);
-            txs.Add((new Transaction
-            {
-                Type = TransactionType.DynamicFee,
-                ChainId = 1,
-                To = counter,
-                GasLimit = i == 250 ? 1_000_000UL : 60_000UL,
-                MaxFeePerGas = new UInt256(10),
-                MaxPriorityFeePerGas = new UInt256(2),
-            }, sender));
-        }
-
-        // tight: transaction 250 does not fit
-        var block = new BlockInput(Header(Fresh[0], tightGas ? 7_500_000UL : 30_000_000UL), txs);
+        BlockInput block = ChainBlock(pre, tightGas);
         var sequential = new BlockExecutor(Spec);
         foreach (int threads in new[] { 2, 4, 8 })
         {
@@ -343,7 +324,7 @@ public sealed class ParallelExecutorPropertyTests
             // so both ends of the stop run every time.
             foreach (int stopAfter in new[] { 0, 40, 280 })
             {
-                var executor = new ParallelBlockExecutor(Spec, threads: threads, sequentialBelow: 0) { RedoShortPrefix = redoShortPrefix, StopAfterIncarnations = stopAfter };
+                var executor = new ParallelBlockExecutor(Spec, threads: threads, sequentialBelow: 0) { RedoShortPrefix = redoShortPrefix, StopAfterIncarnations = stopAfter, BackOffAfterChains = false };
                 int runs = stopAfter == 0 ? 100 : 3;
                 for (int run = 0; run < runs && (stopAfter > 0 || executor.BlocksStoppedForSequential == 0); run++)
                 {
@@ -361,6 +342,93 @@ public sealed class ParallelExecutorPropertyTests
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// 300 transactions from distinct senders that each increment the same slot (a fully dependent chain), or (not
+    /// <paramref name="chain"/>) each increment a slot of a counter of their own; when <paramref name="tightGas"/>,
+    /// transaction 250 (of a million gas) does not fit the block.
+    /// </summary>
+    private static BlockInput ChainBlock(InMemoryStateReader pre, bool tightGas, bool chain = true)
+    {
+        byte[] counterCode = [0x5f, 0x54, 0x60, 0x01, 0x01, 0x5f, 0x55, 0x00]; // sstore(0, sload(0) + 1)
+        Address shared = Addr(0x5100);
+        pre.SetAccount(shared, 1, UInt256.Zero, counterCode);
+        var txs = new List<(Transaction, Address)>();
+        for (int i = 0; i < 300; i++)
+        {
+            Address sender = Addr(0x9000 + i);
+            Address counter = chain ? shared : Addr(0xa000 + i);
+            pre.SetAccount(sender, 0, new UInt256(1_000_000_000_000_000_000UL), []);
+            pre.SetAccount(counter, 1, UInt256.Zero, counterCode);
+            txs.Add((new Transaction
+            {
+                Type = TransactionType.DynamicFee,
+                ChainId = 1,
+                To = counter,
+                GasLimit = i == 250 ? 1_000_000UL : 60_000UL,
+                MaxFeePerGas = new UInt256(10),
+                MaxPriorityFeePerGas = new UInt256(2),
+            }, sender));
+        }
+
+        return new BlockInput(Header(Fresh[0], tightGas ? 7_500_000UL : 30_000_000UL), txs);
+    }
+
+    /// <summary>
+    /// The caller's thread alone (no helper got a core) tells a chain by its close dependencies and stops Block-STM
+    /// for the sequential tail; on independent counters it does not. The threads set what is close: at one thread
+    /// nothing is, and the chain runs through Block-STM whole.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void The_caller_alone_stops_a_dependency_chain_for_sequential(bool redoShortPrefix)
+    {
+        var sequential = new BlockExecutor(Spec);
+        foreach ((bool chain, int threads, bool stops) in new[] { (true, 2, true), (true, 8, true), (false, 2, false), (true, 1, false) })
+        {
+            InMemoryStateReader pre = PreState();
+            BlockInput block = ChainBlock(pre, tightGas: false, chain);
+            var executor = new ParallelBlockExecutor(Spec, threads: threads, sequentialBelow: 0) { WithoutHelpers = true, BackOffAfterChains = false, RedoShortPrefix = redoShortPrefix };
+            foreach (BlockExecutionMode mode in new[] { BlockExecutionMode.Build, BlockExecutionMode.Import })
+            {
+                Assert.Equal(Outcome(sequential, block, pre, mode), Outcome(executor, block, pre, mode));
+            }
+
+            Assert.Equal(stops ? 2L : 0L, executor.BlocksStoppedForSequential);
+        }
+    }
+
+    /// <summary>
+    /// After a block Block-STM stopped as a chain the next block runs sequentially without trying Block-STM, after
+    /// two chains in a row the next two; a block Block-STM completes (independent work) returns every block after it
+    /// to Block-STM. The outcomes are the sequential executor's throughout.
+    /// </summary>
+    [Fact]
+    public void Blocks_after_a_chain_run_sequentially_until_Block_STM_completes_one()
+    {
+        var sequential = new BlockExecutor(Spec);
+        InMemoryStateReader pre = PreState();
+        BlockInput chain = ChainBlock(pre, tightGas: false);
+        BlockInput independent = ChainBlock(pre, tightGas: false, chain: false);
+        var executor = new ParallelBlockExecutor(Spec, threads: 2, sequentialBelow: 0) { WithoutHelpers = true };
+        var trace = new List<string>();
+        void Run(BlockInput block)
+        {
+            (long stopped, long skipped) = (executor.BlocksStoppedForSequential, executor.BlocksSequentialAfterChain);
+            Assert.Equal(Outcome(sequential, block, pre, BlockExecutionMode.Import), Outcome(executor, block, pre, BlockExecutionMode.Import));
+            trace.Add(executor.BlocksStoppedForSequential > stopped ? "stopped" : executor.BlocksSequentialAfterChain > skipped ? "sequential" : "parallel");
+        }
+
+        foreach (BlockInput block in new[] { chain, chain, chain, independent, independent, independent, independent, chain, independent, independent })
+        {
+            Run(block);
+        }
+
+        Assert.Equal(
+            ["stopped", "sequential", "stopped", "sequential", "sequential", "parallel", "parallel", "stopped", "sequential", "parallel"],
+            trace);
     }
 
     /// <summary>
