@@ -33,6 +33,8 @@
 //   default), node:http over kept-alive connections, or raw HTTP/1.1 on one kept-alive socket per request in flight,
 //   whose own cost per request is about a tenth of fetch's (e2e/lib/http-rpc.mjs): with fetch the client, not the node,
 //   is the limit of --reads-only on a 2-core machine.
+//   --leg-timeout S (default 600): a node's leg of the default mode (start, transfers, reads, stop) that takes longer is
+//   stopped: its node is killed, the leg is reported as timed out, the other legs still run, and the bench exits 1.
 import { ethers } from 'ethers';
 import { compileContracts } from '../lib/compile.mjs';
 import fs from 'node:fs';
@@ -49,7 +51,7 @@ function usage() {
 }
 const knownOptions = new Set(['txs', 'senders', 'seconds', 'concurrency', 'durable', 'preconfirm', 'interval-samples',
   'transport', 'hyperion', 'reads', 'streams', 'url', 'pid', 'reads-only', 'rounds', 'warmup', 'methods', 'clients', 'client',
-  'send']);
+  'send', 'leg-timeout']);
 const args = {};
 const hyperionCheckouts = [];
 for (let i = 2; i < process.argv.length; i += 2) {
@@ -78,6 +80,8 @@ const CLIENT = args.client ?? 'fetch';
 if (!['fetch', 'http', 'raw'].includes(CLIENT)) throw new Error(`--client ${CLIENT}: expected fetch, http or raw`);
 const SEND = args.send ?? 'batch';
 if (SEND !== 'batch' && SEND !== 'single') throw new Error(`--send ${SEND}: expected batch or single`);
+const LEG_TIMEOUT_SECONDS = Number(args['leg-timeout'] ?? 600);
+if (!(LEG_TIMEOUT_SECONDS > 0)) throw new Error(`--leg-timeout ${args['leg-timeout']}: expected a positive number of seconds`);
 const checkouts = (hyperionCheckouts.length > 0 ? hyperionCheckouts : [['hyperion', '.']]).map(([label, root]) => ({ label, root: path.resolve(root) }));
 
 function rpc(url, method, params) {
@@ -293,12 +297,16 @@ if (args.preconfirm) {
   process.exit(0);
 }
 
-async function runOn({ kind, root, durable, url: runningAt }) {
+/** `live`, when given, gets the node as soon as it answers (so that a leg that times out can kill it). */
+async function runOn({ kind, root, durable, url: runningAt }, live = {}) {
   const dataDir = durable ? fs.mkdtempSync(path.join(os.tmpdir(), 'hyperion-bench-')) : undefined;
+  live.dataDir = dataDir;
   const node = runningAt
     ? { url: runningAt, chainId: BigInt(await rpc(runningAt, 'eth_chainId', [])), pid: args.pid, stop: async () => {} }
-    : await startNode({ kind, dataDir, extraArgs: kind === 'anvil' ? ['--accounts', '10'] : [], ...(root ? { root } : {}) });
+    : await startNode({ kind, dataDir, extraArgs: kind === 'anvil' ? ['--accounts', '10'] : [], ...(root ? { root } : {}), onSpawn: (child) => { live.child = child; } });
   if (node.unavailable) throw new Error(node.unavailable);
+  live.node = node;
+  if (live.timedOut) { await node.stop('SIGKILL'); throw new Error('timed out before its node answered'); }
   const url = node.url;
   const chainId = node.chainId;
   const provider = new ethers.JsonRpcProvider(url, undefined, { pollingInterval: 20, cacheTimeout: -1 });
@@ -431,16 +439,48 @@ const runs = args.url ? [{ name: 'node', url: args.url }] : [
 ];
 const kinds = runs.map((r) => r.name);
 const results = {};
+
+/**
+ * One leg, given --leg-timeout seconds: the result, or null when it failed or timed out (then its node is killed; a leg
+ * that hung once — an anvil gone defunct — held the whole bench for 19 minutes).
+ */
+async function runLeg(run) {
+  const live = {};
+  let timer;
+  const leg = runOn(run, live);
+  const timeout = new Promise((resolve) => { timer = setTimeout(() => resolve('timeout'), LEG_TIMEOUT_SECONDS * 1000); });
+  try {
+    const outcome = await Promise.race([leg, timeout]);
+    if (outcome !== 'timeout') return outcome;
+    console.error(`chain-bench: ${run.name} timed out after ${LEG_TIMEOUT_SECONDS} s (--leg-timeout); its node is killed`);
+    live.timedOut = true;
+    leg.catch(() => {}); // what it still does fails once its node is gone (a node that answers only now is killed then)
+    // Not answering yet (e.g. its launcher still building): the process itself.
+    if (live.node) await live.node.stop('SIGKILL'); else live.child?.kill('SIGKILL');
+    if (live.dataDir) fs.rmSync(live.dataDir, { recursive: true, force: true });
+    return null;
+  } catch (e) {
+    console.error(`chain-bench: ${run.name} failed: ${e.stack ?? e}`);
+    await live.node?.stop('SIGKILL').catch(() => {});
+    return null;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 for (const run of runs) {
-  results[run.name] = await runOn(run);
-  console.log(run.name, JSON.stringify(results[run.name]));
+  results[run.name] = await runLeg(run);
+  console.log(run.name, results[run.name] ? JSON.stringify(results[run.name]) : 'FAILED');
 }
 console.log(`load: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-if (args.url) process.exit(0);
+const failed = kinds.filter((k) => !results[k]);
+const exitCode = failed.length === 0 ? 0 : 1;
+if (args.url) process.exit(exitCode);
 const a = results.anvil;
 const ours = kinds.filter((k) => k !== 'anvil');
-const ratio = (x, y) => (x / y).toFixed(2);
-const row = (name, get, digits, inverse = false) => console.log(`| ${name} | ${ours.map((k) => get(results[k]).toFixed(digits)).join(' | ')} | ${get(a).toFixed(digits)} | ${ours.map((k) => (inverse ? ratio(get(a), get(results[k])) : ratio(get(results[k]), get(a)))).join(' | ')} |`);
+const ratio = (x, y) => (x && y ? (x / y).toFixed(2) : 'n/a');
+const value = (r, get, digits) => (r ? get(r).toFixed(digits) : 'failed');
+const row = (name, get, digits, inverse = false) => console.log(`| ${name} | ${ours.map((k) => value(results[k], get, digits)).join(' | ')} | ${value(a, get, digits)} | ${ours.map((k) => (!results[k] || !a ? 'n/a' : inverse ? ratio(get(a), get(results[k])) : ratio(get(results[k]), get(a)))).join(' | ')} |`);
 console.log(`\n| metric | ${ours.join(' | ')} | anvil | ${ours.map((k) => `ratio ${k}/anvil`).join(' | ')} |\n|---|${'---:|'.repeat(2 * ours.length + 1)}`);
 row(`${TXS} ERC20 transfers, tx/s`, (r) => r.throughput.txPerSecond, 0);
 row('Mgas/s', (r) => r.throughput.mgasPerSecond, 1);
@@ -451,3 +491,5 @@ row('send→receipt p50 (ms; ratio = anvil/ours)', (r) => r.latency.p50, 1, true
 row('send→receipt p99 (ms; ratio = anvil/ours)', (r) => r.latency.p99, 1, true);
 row('eth_call req/s', (r) => r.reads.ethCall, 0);
 row('eth_getBalance req/s', (r) => r.reads.getBalance, 0);
+if (failed.length > 0) console.error(`chain-bench: failed or timed out: ${failed.join(', ')}`);
+process.exit(exitCode);

@@ -56,14 +56,16 @@ export async function batch(url, calls) {
 
 /**
  * Starts a node and resolves { url, wsUrl, chainId, stop, kind } once it answers eth_chainId, or
- * { unavailable: reason } when the node cannot start at all (so a suite can skip with that reason).
+ * { unavailable: reason } when the node cannot start at all (so a suite can skip with that reason). `onSpawn` gets the
+ * child process at once (a caller that gives up before the node answers can kill it).
  */
-export async function startNode({ extraArgs = [], env = {}, timeoutMs = 300_000, dataDir = null, kind = process.env.E2E_NODE === 'anvil' ? 'anvil' : 'hyperion', root = repoRoot } = {}) {
+export async function startNode({ extraArgs = [], env = {}, timeoutMs = 300_000, dataDir = null, kind = process.env.E2E_NODE === 'anvil' ? 'anvil' : 'hyperion', root = repoRoot, onSpawn } = {}) {
   const port = await freePort();
   const [cmd, args] = kind === 'anvil'
     ? [path.join(binDir, 'anvil'), ['--port', String(port), '--silent', ...extraArgs]]
     : [path.join(root, 'hyperion'), ['dev', ...(dataDir ? ['--data-dir', dataDir] : ['--ephemeral']), '--port', String(port), ...extraArgs]];
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  onSpawn?.(child);
   let output = '';
   child.stdout.on('data', (d) => { output += d; });
   child.stderr.on('data', (d) => { output += d; });
