@@ -63,6 +63,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         _threads = threads == 0 ? System.Environment.ProcessorCount : threads;
         _sequentialBelow = sequentialBelow ?? (_threads == 1 ? int.MaxValue : DefaultSequentialBelow);
         _choice = measured ? new MeasuredExecutorChoice() : null;
+        BackOffAfterChains = _sequentialBelow > 0;
     }
 
     public ChainSpec Spec => _sequential.Spec;
@@ -79,10 +80,11 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
     internal long BlocksSequentialAfterChain => Interlocked.Read(ref _sequentialAfterChain);
 
     /// <summary>
-    /// Whether the blocks after one Block-STM stopped as a dependency chain run sequentially (<see cref="ChainBackoff"/>;
-    /// the default). Off for the tests that run the same chain through Block-STM again and again.
+    /// Whether the blocks after one Block-STM stopped as a dependency chain run sequentially (<see cref="ChainBackoff"/>).
+    /// On by default, except for a caller that sends every block through Block-STM (sequentialBelow 0: the block
+    /// tests and the benchmark), which gets exactly that.
     /// </summary>
-    internal bool BackOffAfterChains { get; init; } = true;
+    internal bool BackOffAfterChains { get; init; }
 
     /// <summary>
     /// Whether a block whose workers stopped with less than half of it validated runs again, whole, on the sequential

@@ -246,7 +246,7 @@ public sealed class ParallelExecutorPropertyTests
     {
         InMemoryStateReader pre = PreState();
         var sequential = new BlockExecutor(Spec);
-        ParallelBlockExecutor[] parallel = [.. new[] { 1, 2, 4, 8 }.Select(threads => new ParallelBlockExecutor(Spec, threads: threads, sequentialBelow: 0) { BackOffAfterChains = false })];
+        ParallelBlockExecutor[] parallel = [.. new[] { 1, 2, 4, 8 }.Select(threads => new ParallelBlockExecutor(Spec, threads: threads, sequentialBelow: 0) )];
         BlockGen.Sample(plan => AssertSameOutcome(Build(plan), pre, sequential, parallel), iter: 300);
     }
 
@@ -265,7 +265,7 @@ public sealed class ParallelExecutorPropertyTests
             // The last choice: the vault is the block's coinbase (a fee recipient named twice).
             var handler = new FeeVaultHandler(vault == vaults.Length ? Coinbases[plan.Coinbase] : vaults[vault]);
             var sequential = new BlockExecutor(Spec, handler: handler);
-            ParallelBlockExecutor[] parallel = [.. new[] { 1, 2, 4 }.Select(threads => new ParallelBlockExecutor(Spec, handler: handler, threads: threads, sequentialBelow: 0) { BackOffAfterChains = false })];
+            ParallelBlockExecutor[] parallel = [.. new[] { 1, 2, 4 }.Select(threads => new ParallelBlockExecutor(Spec, handler: handler, threads: threads, sequentialBelow: 0) )];
             AssertSameOutcome(Build(plan), pre, sequential, parallel);
         }, iter: 150);
     }
@@ -324,7 +324,7 @@ public sealed class ParallelExecutorPropertyTests
             // so both ends of the stop run every time.
             foreach (int stopAfter in new[] { 0, 40, 280 })
             {
-                var executor = new ParallelBlockExecutor(Spec, threads: threads, sequentialBelow: 0) { RedoShortPrefix = redoShortPrefix, StopAfterIncarnations = stopAfter, BackOffAfterChains = false };
+                var executor = new ParallelBlockExecutor(Spec, threads: threads, sequentialBelow: 0) { RedoShortPrefix = redoShortPrefix, StopAfterIncarnations = stopAfter };
                 int runs = stopAfter == 0 ? 100 : 3;
                 for (int run = 0; run < runs && (stopAfter > 0 || executor.BlocksStoppedForSequential == 0); run++)
                 {
@@ -390,7 +390,7 @@ public sealed class ParallelExecutorPropertyTests
         {
             InMemoryStateReader pre = PreState();
             BlockInput block = ChainBlock(pre, tightGas: false, chain);
-            var executor = new ParallelBlockExecutor(Spec, threads: threads, sequentialBelow: 0) { WithoutHelpers = true, BackOffAfterChains = false, RedoShortPrefix = redoShortPrefix };
+            var executor = new ParallelBlockExecutor(Spec, threads: threads, sequentialBelow: 0) { WithoutHelpers = true, RedoShortPrefix = redoShortPrefix };
             foreach (BlockExecutionMode mode in new[] { BlockExecutionMode.Build, BlockExecutionMode.Import })
             {
                 Assert.Equal(Outcome(sequential, block, pre, mode), Outcome(executor, block, pre, mode));
@@ -412,7 +412,10 @@ public sealed class ParallelExecutorPropertyTests
         InMemoryStateReader pre = PreState();
         BlockInput chain = ChainBlock(pre, tightGas: false);
         BlockInput independent = ChainBlock(pre, tightGas: false, chain: false);
-        var executor = new ParallelBlockExecutor(Spec, threads: 2, sequentialBelow: 0) { WithoutHelpers = true };
+        // A caller that sends every block through Block-STM (the block tests, the benchmark) gets no backoff.
+        Assert.False(new ParallelBlockExecutor(Spec, threads: 2, sequentialBelow: 0).BackOffAfterChains);
+        Assert.True(new ParallelBlockExecutor(Spec, threads: 2).BackOffAfterChains);
+        var executor = new ParallelBlockExecutor(Spec, threads: 2, sequentialBelow: 0) { WithoutHelpers = true, BackOffAfterChains = true };
         var trace = new List<string>();
         void Run(BlockInput block)
         {
