@@ -518,6 +518,152 @@ public sealed class CompiledTierDifferentialTests
         }
     }
 
+    /// <summary>
+    /// Cold code (interpreted inside a region by <see cref="CompiledHelpers.InterpretRange"/>, whose own dispatch calls
+    /// the commonest opcodes' handlers directly and the rest through the table): every acyclic block made cold,
+    /// straight-line programs of those opcodes — every PUSH size (one cut off by the code's end), DUP1–16, SWAP1–16,
+    /// POP, JUMPDEST, ADD, SUB, AND, SIGNEXTEND, MLOAD/MSTORE on memory already expanded and expanding it, JUMP and
+    /// JUMPI forward, into PUSH data and to the input's destination — mixed with handler-run opcodes that read the
+    /// registers (GAS, PC, MSIZE, SSTORE, CALLDATALOAD), with gas swept so every out-of-gas point is compared.
+    /// </summary>
+    [Fact]
+    public void ColdCodeInterpretedInsideRegionsMatchesTheInterpreter()
+    {
+        EvmCompiler.Budgets saved = EvmCompiler.CurrentBudgets;
+        try
+        {
+            EvmCompiler.CurrentBudgets = EvmCompiler.Budgets.Default with { ColdRunInstructions = 1 };
+            var random = new Random(Seed + 3);
+            var clock = Stopwatch.StartNew();
+            int programs = 0, succeeded = 0, failed = 0;
+            while (programs < 400 && clock.Elapsed < Budget)
+            {
+                byte[] code = ColdStraightLine(random, programs);
+                CompiledContract compiled = EvmCompiler.TryCompile(code, JumpDestinations.Analyze(code), Fork.Cancun, EvmCompiler.CurrentBudgets)!;
+                Assert.True(compiled.ColdBlocks > 0, "no cold block");
+                byte[] input = new byte[32];
+                // The input's jump destination: a JUMPDEST byte (some inside PUSH data) or any offset.
+                int[] jumpDests = [.. Enumerable.Range(0, code.Length).Where(i => code[i] == (byte)Opcode.JUMPDEST)];
+                int destination = jumpDests.Length > 0 && random.Next(3) != 0 ? jumpDests[random.Next(jumpDests.Length)] : random.Next(code.Length + 2);
+                input[30] = (byte)(destination >> 8);
+                input[31] = (byte)destination;
+                long full = random.Next(3_000, 60_000);
+                foreach (long gas in new[] { full, random.Next(0, 400), random.Next(400, 3_000), random.Next(0, 3_000) })
+                {
+                    _ = AssertSameOutcome(code, [], gas, input, programs) ? succeeded++ : failed++;
+                }
+
+                programs++;
+            }
+
+            Assert.True(programs >= 50, $"only {programs} programs ran within the budget");
+            Assert.True(succeeded >= programs / 2 && failed >= programs / 4, $"{succeeded} succeeded, {failed} failed");
+        }
+        finally
+        {
+            EvmCompiler.CurrentBudgets = saved;
+        }
+    }
+
+    /// <summary>Straight-line code for <see cref="ColdCodeInterpretedInsideRegionsMatchesTheInterpreter"/>, its last byte <paramref name="tag"/>'s (compiled code is cached per code).</summary>
+    private static byte[] ColdStraightLine(Random random, int tag)
+    {
+        // Seventeen words first (mostly: fewer sometimes, so that deep DUP/SWAP underflow).
+        var code = new List<byte>();
+        int words = random.Next(5) == 0 ? random.Next(17) : 17;
+        for (int i = 0; i < words; i++)
+        {
+            code.AddRange([(byte)Opcode.PUSH1, (byte)random.Next(256)]);
+        }
+
+        int length = code.Count + random.Next(20, 160);
+        while (code.Count < length)
+        {
+            int pick = random.Next(100);
+            if (pick < 22)
+            {
+                AddPush(code, random);
+            }
+            else if (pick < 42)
+            {
+                code.Add((byte)random.Next((int)Opcode.DUP1, (int)Opcode.SWAP16 + 1));
+            }
+            else if (pick < 56)
+            {
+                code.Add(random.Next(5) switch { 0 => (byte)Opcode.ADD, 1 => (byte)Opcode.SUB, 2 => (byte)Opcode.AND, 3 => (byte)Opcode.POP, _ => (byte)Opcode.JUMPDEST });
+            }
+            else if (pick < 62)
+            {
+                // SIGNEXTEND by a byte index near the word's bytes (0–33) or by the stack's word.
+                if (random.Next(2) == 0)
+                {
+                    code.AddRange([(byte)Opcode.PUSH1, (byte)random.Next(34)]);
+                }
+
+                code.Add((byte)Opcode.SIGNEXTEND);
+            }
+            else if (pick < 74)
+            {
+                // MLOAD or MSTORE at an offset inside memory or past it (an expansion, charged), or at the stack's word.
+                if (random.Next(4) != 0)
+                {
+                    code.AddRange([(byte)Opcode.PUSH1, (byte)random.Next(0, 200)]);
+                }
+
+                code.Add(random.Next(2) == 0 ? (byte)Opcode.MLOAD : (byte)Opcode.MSTORE);
+            }
+            else if (pick < 82)
+            {
+                // A jump forward over a few bytes to its JUMPDEST, or one byte short (a JUMPDEST inside PUSH data, or
+                // a JUMPDEST before it), or to the input's offset; JUMPI on a zero or non-zero condition.
+                var skipped = new List<byte>();
+                for (int i = random.Next(1, 4); i > 0; i--)
+                {
+                    skipped.AddRange(random.Next(2) == 0 ? [(byte)Opcode.PUSH1, (byte)Opcode.JUMPDEST] : [(byte)Opcode.JUMPDEST]);
+                }
+
+                bool conditional = random.Next(2) == 0;
+                int target = code.Count + (conditional ? 2 : 0) + 4 + skipped.Count - (random.Next(4) == 0 ? 1 : 0);
+                if (conditional)
+                {
+                    code.AddRange([(byte)Opcode.PUSH1, (byte)random.Next(2)]);
+                }
+
+                code.AddRange(random.Next(4) == 0
+                    ? [(byte)Opcode.PUSH0, (byte)Opcode.CALLDATALOAD, (byte)Opcode.JUMPDEST]
+                    : [0x61, (byte)(target >> 8), (byte)target, (byte)Opcode.JUMPDEST]);
+                code[^1] = conditional ? (byte)Opcode.JUMPI : (byte)Opcode.JUMP;
+                code.AddRange(skipped);
+                code.Add((byte)Opcode.JUMPDEST);
+            }
+            else
+            {
+                // Handler-run opcodes that read or move the registers: the gas left, Pc, memory size, a stored value.
+                code.Add(random.Next(5) switch
+                {
+                    0 => (byte)Opcode.GAS,
+                    1 => (byte)Opcode.PC,
+                    2 => (byte)Opcode.MSIZE,
+                    3 => (byte)Opcode.MUL,
+                    _ => (byte)Opcode.SSTORE,
+                });
+            }
+        }
+
+        // The top words into memory and the memory returned, so computed values are compared; sometimes a PUSH cut off
+        // by the code's end instead (its zero-padded immediate left on the stack, then STOP).
+        if (random.Next(6) == 0)
+        {
+            code.AddRange([(byte)Opcode.GAS, (byte)Opcode.PUSH1, 0xe0, (byte)Opcode.MSTORE]);
+            code.AddRange([(byte)Opcode.PUSH32, 0x01, 0x02, (byte)tag]);
+            return [.. code];
+        }
+
+        code.AddRange([0x61, 0x01, 0x00, (byte)Opcode.MSTORE, 0x61, 0x01, 0x20, (byte)Opcode.MSTORE, (byte)Opcode.GAS, 0x61, 0x01, 0x40, (byte)Opcode.MSTORE]);
+        code.AddRange([(byte)Opcode.MSIZE, (byte)Opcode.PUSH1, 0, (byte)Opcode.RETURN, (byte)tag]);
+        return [.. code];
+    }
+
     private static void Fuzz(int seed, int maxPrograms, TimeSpan budget)
     {
         var random = new Random(seed);
@@ -705,6 +851,17 @@ public sealed class CompiledTierDifferentialTests
         return [.. code];
     }
 
+    /// <summary>A PUSH1–PUSH32 of random bytes, a third of them 0xff (so limbs carry and signs are set).</summary>
+    private static void AddPush(List<byte> code, Random random)
+    {
+        int n = random.Next(1, 33);
+        code.Add((byte)((int)Opcode.PUSH1 + n - 1));
+        for (int i = 0; i < n; i++)
+        {
+            code.Add((byte)(random.Next(3) == 0 ? 0xff : random.Next(256)));
+        }
+    }
+
     /// <summary>Straight-line blocks for <see cref="CompiledBlocksMatchTheInterpreterOnFoldingShufflingAndMidBlockFailures"/>.</summary>
     private static byte[] BlockShapes(Random random)
     {
@@ -753,12 +910,7 @@ public sealed class CompiledTierDifferentialTests
             }
             else if (pick < 25)
             {
-                int n = random.Next(1, 33);
-                code.Add((byte)((int)Opcode.PUSH1 + n - 1));
-                for (int i = 0; i < n; i++)
-                {
-                    code.Add((byte)(random.Next(3) == 0 ? 0xff : random.Next(256)));
-                }
+                AddPush(code, random);
             }
             else if (pick < 50)
             {
