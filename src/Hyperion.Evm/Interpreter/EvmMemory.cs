@@ -78,7 +78,9 @@ public sealed class EvmMemory : IDisposable
     /// <summary>
     /// Charges <paramref name="gas"/> for making [offset, offset+length) addressable and expands memory over it; false
     /// (nothing charged, nothing expanded) when the gas does not cover it. A zero length costs nothing at any offset.
+    /// Inlined into the memory instructions' out-of-line expansion path: one call per expansion, not two.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryExpand(ulong offset, ulong length, ref long gas)
     {
         if (length == 0)
