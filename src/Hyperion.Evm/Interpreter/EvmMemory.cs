@@ -56,26 +56,6 @@ public sealed class EvmMemory : IDisposable
     public long Size { get; private set; }
 
     /// <summary>
-    /// Gas to expand memory so that [offset, offset+length) is addressable; 0 when no expansion is needed or
-    /// <paramref name="length"/> is 0. Returns <see cref="long.MaxValue"/> for ranges no gas could pay for.
-    /// </summary>
-    public long ExpansionCost(ulong offset, ulong length)
-    {
-        if (length == 0)
-        {
-            return 0;
-        }
-
-        if (offset >= MaxPayableSize || length >= MaxPayableSize)
-        {
-            return long.MaxValue;
-        }
-
-        long end = (long)(offset + length);
-        return end <= Size ? 0 : GasCost.MemoryCost(GasCost.Words(end)) - _paidCost;
-    }
-
-    /// <summary>
     /// Charges <paramref name="gas"/> for making [offset, offset+length) addressable and expands memory over it; false
     /// (nothing charged, nothing expanded) when the gas does not cover it. A zero length costs nothing at any offset.
     /// Inlined into the memory instructions' out-of-line expansion path: one call per expansion, not two.
@@ -109,16 +89,6 @@ public sealed class EvmMemory : IDisposable
         gas -= newCost - _paidCost;
         Grow(words << 5, newCost);
         return true;
-    }
-
-    /// <summary>Grows memory to cover [offset, offset+length) without charging (the gas was checked by <see cref="ExpansionCost"/>).</summary>
-    public void Expand(long offset, long length)
-    {
-        long words = GasCost.Words(offset + length);
-        if (length != 0 && words << 5 > Size)
-        {
-            Grow(words << 5, GasCost.MemoryCost(words));
-        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
