@@ -8,69 +8,118 @@ using Hyperion.Core;
 namespace Hyperion.Evm.Interpreter;
 
 /// <summary>
-/// The byte-addressed memory of one call frame: a pooled buffer that grows in 32-byte words and is zero-filled as it
-/// grows. Gas for expansion is computed by <see cref="ExpansionCost"/> before the memory is touched, so the
-/// buffer never grows beyond what was paid for. Return the buffer with <see cref="Dispose"/>.
+/// The byte-addressed memory of one call frame: a pooled buffer that grows in 32-byte words and reads as zero where it
+/// was never written. Gas for expansion is charged by <see cref="TryExpand"/> before the memory is touched, so
+/// <see cref="Size"/> never grows beyond what was paid for. Return the buffer with <see cref="Dispose"/>.
 /// </summary>
+/// <remarks>
+/// Growth is cheap because most expansions (a struct appended word by word) write nothing: the bytes from
+/// <see cref="Size"/> to <c>_zeroedEnd</c> are kept zero ahead of use, cleared in chunks of up to 64 KB, and a frame object's
+/// memory (frames are reused) rents at its first expansion as much as its previous use reached, so a contract that
+/// grows its memory the same way on every call neither copies nor re-rents as it grows.
+/// </remarks>
 public sealed class EvmMemory : IDisposable
 {
     /// <summary>Memory sizes at or above this cannot be paid for with any 64-bit gas amount, so they fail as out of gas.</summary>
     public const ulong MaxPayableSize = 1UL << 32;
 
+    /// <summary>
+    /// The largest memory an array can hold (<see cref="Array.MaxLength"/> in whole words): an end beyond it fails as out
+    /// of gas. Reaching it costs about 8.8·10^12 gas, far above any block's limit, so this departs from the fee schedule
+    /// only for calls no chain could pay for.
+    /// </summary>
+    private const long MaxBufferSize = 0x7FFF_FFC0;
+
+    /// <summary>The most a previous use's size makes the next use rent up front (a larger memory grows by doubling again).</summary>
+    private const int MaxRememberedSize = 1 << 20;
+
+    /// <summary>
+    /// How far past the new size is zeroed ahead: as much as is zeroed already, at least <see cref="MinZeroedAhead"/>
+    /// (small memories clear once) and at most <see cref="MaxZeroedAhead"/> (a large one wastes little on zeros it
+    /// never uses), so a run of one-word expansions clears in a few large steps.
+    /// </summary>
+    private const int MinZeroedAhead = 1024;
+    private const int MaxZeroedAhead = 64 * 1024;
+
     private byte[] _buffer = [];
+
+    /// <summary>The bytes [Size, _zeroedEnd) of the buffer are zero, so growth up to there writes nothing.</summary>
+    private long _zeroedEnd;
+
+    /// <summary>The memory gas paid so far, for <see cref="Size"/>: an expansion computes the cost of its new size only.</summary>
+    private long _paidCost;
+
+    /// <summary>The size the previous use reached (capped at <see cref="MaxRememberedSize"/>): what the first expansion rents.</summary>
+    private int _previousSize;
 
     /// <summary>Current size in bytes (always a multiple of 32): what MSIZE returns.</summary>
     public long Size { get; private set; }
 
     /// <summary>
-    /// Gas to expand memory so that [offset, offset+length) is addressable; 0 when no expansion is needed or
-    /// <paramref name="length"/> is 0. Returns <see cref="long.MaxValue"/> for ranges no gas could pay for.
+    /// Charges <paramref name="gas"/> for making [offset, offset+length) addressable and expands memory over it; false
+    /// (nothing charged, nothing expanded) when the gas does not cover it. A zero length costs nothing at any offset.
+    /// Inlined into the memory instructions' out-of-line expansion path: one call per expansion, not two.
     /// </summary>
-    public long ExpansionCost(ulong offset, ulong length)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryExpand(ulong offset, ulong length, ref long gas)
     {
         if (length == 0)
         {
-            return 0;
+            return true;
         }
 
         if (offset >= MaxPayableSize || length >= MaxPayableSize)
         {
-            return long.MaxValue;
+            return false;
         }
 
         long end = (long)(offset + length);
         if (end <= Size)
         {
-            return 0;
+            return true;
         }
 
-        return GasCost.MemoryCost(GasCost.Words(end)) - GasCost.MemoryCost(Size >> 5);
+        long words = GasCost.Words(end);
+        long newCost = GasCost.MemoryCost(words);
+        if (newCost - _paidCost > gas || words << 5 > MaxBufferSize)
+        {
+            return false;
+        }
+
+        gas -= newCost - _paidCost;
+        Grow(words << 5, newCost);
+        return true;
     }
 
-    /// <summary>Grows memory to cover [offset, offset+length) (already paid for via <see cref="ExpansionCost"/>).</summary>
-    public void Expand(long offset, long length)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Grow(long newSize, long newCost)
     {
-        if (length == 0)
+        if (newSize > _zeroedEnd)
         {
-            return;
+            ZeroAhead(newSize);
         }
 
-        long newSize = GasCost.Words(offset + length) << 5;
-        if (newSize <= Size)
-        {
-            return;
-        }
+        Size = newSize;
+        _paidCost = newCost;
+    }
 
+    /// <summary>Makes [Size, newSize) zero and some beyond it: in the buffer, or in a larger one the contents move to.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ZeroAhead(long newSize)
+    {
         if (newSize > _buffer.Length)
         {
-            byte[] grown = ArrayPool<byte>.Shared.Rent((int)Math.Max(newSize, Math.Min(2L * _buffer.Length, (long)MaxPayableSize)));
+            long capacity = Math.Max(Math.Max(newSize, _previousSize), Math.Min(2L * _buffer.Length, MaxBufferSize));
+            byte[] grown = ArrayPool<byte>.Shared.Rent((int)capacity);
             _buffer.AsSpan(0, (int)Size).CopyTo(grown);
             ReturnBuffer();
             _buffer = grown;
+            _zeroedEnd = Size;
         }
 
-        _buffer.AsSpan((int)Size, (int)(newSize - Size)).Clear();
-        Size = newSize;
+        long zeroTo = Math.Min(_buffer.Length, newSize + Math.Clamp(_zeroedEnd, MinZeroedAhead, MaxZeroedAhead));
+        _buffer.AsSpan((int)_zeroedEnd, (int)(zeroTo - _zeroedEnd)).Clear();
+        _zeroedEnd = zeroTo;
     }
 
     /// <summary>Whether [offset, offset+length) lies within <see cref="Size"/>: an access there expands nothing and costs no memory gas.</summary>
@@ -122,9 +171,12 @@ public sealed class EvmMemory : IDisposable
 
     public void Dispose()
     {
+        _previousSize = (int)Math.Min(Size, MaxRememberedSize);
         ReturnBuffer();
         _buffer = [];
         Size = 0;
+        _zeroedEnd = 0;
+        _paidCost = 0;
     }
 
     private void ReturnBuffer()

@@ -223,36 +223,14 @@ internal static partial class Instructions
     /// Charges for expanding memory over [offset, offset+size) and expands it. A zero size costs nothing whatever the
     /// offset; a range that does not fit 32 bits cannot be paid for.
     /// </summary>
-    internal static bool ChargeMemory(EvmMemory memory, ref long gas, in UInt256 offset, in UInt256 size)
-    {
-        if (size.IsZero)
-        {
-            return true;
-        }
+    internal static bool ChargeMemory(EvmMemory memory, ref long gas, in UInt256 offset, in UInt256 size) =>
+        size.IsZero || (offset.IsUInt64 && size.IsUInt64 && memory.TryExpand(offset.U0, size.U0, ref gas));
 
-        if (!offset.IsUInt64 || !size.IsUInt64)
-        {
-            return false;
-        }
-
-        long cost = memory.ExpansionCost(offset.U0, size.U0);
-        if (cost > gas)
-        {
-            return false;
-        }
-
-        gas -= cost;
-        memory.Expand((long)offset.U0, (long)size.U0);
-        return true;
-    }
-
-    // The expansion path of MLOAD/MSTORE/MSTORE8, out of line so their inlined hot path (memory already expanded) stays small.
+    // The expansion path of MLOAD/MSTORE/MSTORE8 (a non-zero size), out of line so their inlined hot path (memory
+    // already expanded) stays small.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static bool ChargeMemory(EvmMemory memory, ref long gas, in UInt256 offset, ulong size)
-    {
-        var sizeWord = new UInt256(size);
-        return ChargeMemory(memory, ref gas, in offset, in sizeWord);
-    }
+    private static bool ChargeMemory(EvmMemory memory, ref long gas, in UInt256 offset, ulong size) =>
+        offset.IsUInt64 && memory.TryExpand(offset.U0, size, ref gas);
 
     /// <summary>Charges <paramref name="perWord"/> for each 32-byte word of <paramref name="size"/> (already bounded by memory charging).</summary>
     private static bool ChargeWords(ref long gas, long perWord, in UInt256 size)
