@@ -43,6 +43,9 @@ public sealed class EvmMemory : IDisposable
 
     private byte[] _buffer = [];
 
+    /// <summary>The buffer's length (for tests).</summary>
+    internal int Capacity => _buffer.Length;
+
     /// <summary>The bytes [Size, _zeroedEnd) of the buffer are zero, so growth up to there writes nothing.</summary>
     private long _zeroedEnd;
 
@@ -51,6 +54,19 @@ public sealed class EvmMemory : IDisposable
 
     /// <summary>The size the previous use reached (capped at <see cref="MaxRememberedSize"/>): what the first expansion rents.</summary>
     private int _previousSize;
+
+    /// <summary>
+    /// The most a thread's frames hold rented beyond their need on their previous use's account: without it a deep call
+    /// stack of frames that were each once large would make every cheap nested call rent a megabyte per frame.
+    /// </summary>
+    private const long MaxRentedAheadPerThread = 2 << 20;
+
+    /// <summary>What this thread's live frames hold rented beyond their need (frames run and end on one thread).</summary>
+    [ThreadStatic]
+    private static long t_rentedAhead;
+
+    /// <summary>This frame's part of <see cref="t_rentedAhead"/>, given back when its buffer is.</summary>
+    private long _rentedAhead;
 
     /// <summary>Current size in bytes (always a multiple of 32): what MSIZE returns.</summary>
     public long Size { get; private set; }
@@ -109,10 +125,24 @@ public sealed class EvmMemory : IDisposable
     {
         if (newSize > _buffer.Length)
         {
-            long capacity = Math.Max(Math.Max(newSize, _previousSize), Math.Min(2L * _buffer.Length, MaxBufferSize));
-            byte[] grown = ArrayPool<byte>.Shared.Rent((int)capacity);
-            _buffer.AsSpan(0, (int)Size).CopyTo(grown);
-            ReturnBuffer();
+            long capacity = Math.Max(newSize, Math.Min(2L * _buffer.Length, MaxBufferSize));
+            long ahead = _previousSize - capacity;
+            byte[] grown;
+            if (ahead > 0 && t_rentedAhead + ahead <= MaxRentedAheadPerThread)
+            {
+                grown = ArrayPool<byte>.Shared.Rent(_previousSize);
+                _buffer.AsSpan(0, (int)Size).CopyTo(grown);
+                ReturnBuffer();
+                t_rentedAhead += ahead;
+                _rentedAhead = ahead;
+            }
+            else
+            {
+                grown = ArrayPool<byte>.Shared.Rent((int)capacity);
+                _buffer.AsSpan(0, (int)Size).CopyTo(grown);
+                ReturnBuffer();
+            }
+
             _buffer = grown;
             _zeroedEnd = Size;
         }
@@ -185,5 +215,8 @@ public sealed class EvmMemory : IDisposable
         {
             ArrayPool<byte>.Shared.Return(_buffer);
         }
+
+        t_rentedAhead = Math.Max(0, t_rentedAhead - _rentedAhead);
+        _rentedAhead = 0;
     }
 }

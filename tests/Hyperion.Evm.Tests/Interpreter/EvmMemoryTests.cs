@@ -151,6 +151,56 @@ public class EvmMemoryTests
         }
     }
 
+    /// <summary>
+    /// Frames that were once a megabyte each, live at once (a nested call stack), each growing by one word: only the
+    /// first two rent their previous size (the thread's 2 MB budget for renting ahead), the rest what they need; once
+    /// they end, the budget is free again.
+    /// </summary>
+    [Fact]
+    public void FramesOnceLargeRentAheadOnlyWithinTheThreadsBudget()
+    {
+        Exception? failure = null;
+        // On a thread of its own, so that no other test's frames share the budget.
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                EvmMemory[] frames = [.. Enumerable.Range(0, 8).Select(_ => new EvmMemory())];
+                foreach (EvmMemory frame in frames)
+                {
+                    Charge(frame, 0, 1 << 20);
+                    frame.Dispose();
+                }
+
+                foreach (EvmMemory frame in frames)
+                {
+                    Assert.Equal(3, Charge(frame, 0, 32));
+                }
+
+                Assert.All(frames[..2], frame => Assert.True(frame.Capacity >= 1 << 20));
+                Assert.All(frames[2..], frame => Assert.True(frame.Capacity < 64 * 1024, $"capacity {frame.Capacity}"));
+                foreach (EvmMemory frame in frames.Reverse())
+                {
+                    frame.Dispose();
+                }
+
+                var again = new EvmMemory();
+                Charge(again, 0, 1 << 20);
+                again.Dispose();
+                Charge(again, 0, 32);
+                Assert.True(again.Capacity >= 1 << 20);
+                again.Dispose();
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+        });
+        thread.Start();
+        thread.Join();
+        Assert.Null(failure);
+    }
+
     [Theory]
     [InlineData(VmTier.Interpreter)]
     [InlineData(VmTier.CompiledAlways)]
