@@ -47,7 +47,7 @@ internal static class RollupNodeCommands
         var trustedSetup = new Option<FileInfo?>("--kzg-trusted-setup") { Description = "Ethereum's KZG trusted setup (default: the one c-kzg ships in e2e/node_modules)." };
         var logLevel = NodeLogging.CreateLevelOption();
         var execThreads = ExecThreadsOption.Create(
-            $"Runs the blocks derived from L1 (each executed whole); blocks of fewer than {ParallelBlockExecutor.DefaultSequentialBelow} transactions run sequentially, and each larger one on whichever of Block-STM and the sequential executor has been faster on recent blocks (timed; the results are the same)." +
+            $"Block-STM runs the blocks derived from L1, each executed whole; blocks of fewer than {ParallelBlockExecutor.DefaultSequentialBelow} transactions (and every block at 0 or 1) run one transaction at a time, and each larger one on whichever of Block-STM and the sequential executor has been faster on recent blocks (timed; the results are the same)." +
             (sequencer ? " The sequencer's own blocks execute one transaction at a time as they arrive (preconfirmations)." : ""));
         var rpcLimits = new RpcLimitOptions();
         var command = new Command(name, description) { l1Rpc, l1Beacon, rollupConfig, dataDir, ephemeral, host, port, trustedSetup, logLevel, execThreads };

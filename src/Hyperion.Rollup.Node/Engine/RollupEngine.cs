@@ -4,6 +4,7 @@ using Hyperion.Core;
 using Hyperion.Core.Blocks;
 using Hyperion.Core.Transactions;
 using Hyperion.Execution.Blocks;
+using Hyperion.Execution.Parallel;
 using Hyperion.Execution.Specs;
 using Hyperion.Rollup.Config;
 using Hyperion.State;
@@ -458,10 +459,12 @@ public sealed class RollupEngine : IBlockProducer, IChainHeads, ISafeL2Chain
     }
 
     /// <summary>
-    /// Builds the derived block of <paramref name="attributes"/> on the head (the caller holds the write lock): its
-    /// transaction list is fixed, so it is executed whole by the chain's executor (Block-STM when it is the parallel
-    /// one), as a block is imported. Null with the reason when a transaction cannot be included: the first one in
-    /// block order, with the reason the sequencer's open block would give (the batch is dropped, pre-Holocene).
+    /// Builds the derived block of <paramref name="attributes"/> on the head (the caller holds the write lock). Its
+    /// transaction list is fixed, so when the chain's executor may run it on Block-STM (the parallel one, and enough
+    /// transactions) it is executed whole, as a block is imported; otherwise it goes through the open block, which
+    /// also collects the address index's entries as it executes (a block executed whole is executed again for them,
+    /// in the background). Null with the reason when a transaction cannot be included: the first one in block order,
+    /// with the reason the open block gives (the batch is dropped, pre-Holocene).
     /// </summary>
     private StoredBlock? BuildDerived(PayloadAttributes attributes, out string? failure)
     {
@@ -472,10 +475,10 @@ public sealed class RollupEngine : IBlockProducer, IChainHeads, ISafeL2Chain
             return null;
         }
 
-        if (prepared.HasRepeated)
+        // A block executed whole does not check for a repeated transaction (a deposit has no nonce to stop it): the
+        // open block does, and fails at the repeat or at an earlier transaction that cannot be included.
+        if (prepared.HasRepeated || _chain.Executor is not ParallelBlockExecutor parallel || prepared.Transactions.Length < parallel.SequentialBelow)
         {
-            // A block executed whole does not check for a repeated transaction (a deposit has no nonce to stop it): the
-            // open block does, and fails at the repeat or at an earlier transaction that cannot be included.
             return Open(prepared, out failure) is { } open ? Seal(open, includePool: false, out failure) : null;
         }
 
