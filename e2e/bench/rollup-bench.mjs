@@ -1,9 +1,12 @@
 // The rollup devnet measured end to end (e2e/lib/rollup.mjs: anvil L1, sequencer, verifier, batcher as processes):
 //   1. time from sending an L2 transaction to its receipt on the sequencer (unsafe) and to the verifier's safe head;
 //   2. a load of ERC20 transfers, then a fresh verifier re-deriving the whole chain from L1: L2 blocks/s and Mgas/s
-//      re-derived, against the chain's own pace (one block per second) and the sequencer's gas rate under the load.
+//      re-derived, against the chain's own pace (one block per second) and the sequencer's gas rate under the load;
+//      once per --exec-threads value of --rederive (default "0,<cores>": sequential, then Block-STM on every core),
+//      --rounds times in turn (default 1); with --main-dll PATH (another tree's published hyperion.dll, e.g.
+//      /work/main's) also a verifier of that build (its own default executor) in each round, labelled "main".
 // The L1 cost per transaction of each batcher setting is `hyperion bench rollup batches` (computed from the bytes).
-//   node bench/rollup-bench.mjs [--transfers N] [--samples N] [-- <extra hyperion batcher args>]
+//   node bench/rollup-bench.mjs [--transfers N] [--samples N] [--rederive 0,2] [--rounds N] [--main-dll PATH] [-- <extra hyperion batcher args>]
 //   node bench/rollup-bench.mjs --preconfirm N [--warmup W]: only the sequencer's preconfirmed send → receipt, N
 //   transfers one at a time (each pre-signed; the receipt asked for as soon as the send answers, then every
 //   millisecond), after W untimed ones (default 200: the sequencer's JIT reaches its optimized code; with 20 the first
@@ -22,6 +25,9 @@ const option = (name, fallback) => {
   return i >= 0 && (dash < 0 || i < dash) ? Number(argv[i + 1]) : fallback;
 };
 const transfers = option('--transfers', 2000);
+const rederiveAt = argv.includes('--rederive') ? argv[argv.indexOf('--rederive') + 1].split(',').map(Number) : [0, os.cpus().length];
+const rounds = option('--rounds', 1);
+const mainDll = argv.includes('--main-dll') ? argv[argv.indexOf('--main-dll') + 1] : null;
 const samples = option('--samples', 9);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const hex = (n) => `0x${n.toString(16)}`;
@@ -117,27 +123,44 @@ try {
   for (let n = 1; n <= target; n++) chainGas += BigInt((await rpc(net.l2, 'eth_getBlockByNumber', [hex(n), false])).gasUsed);
 
   // 3. A fresh verifier re-derives blocks 1..target from L1 alone; timed from its first safe block to the target.
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const fresh = net.spawn('fresh-verifier', ['node', '--l1-rpc', net.l1, '--rollup-config', net.rollupConfig, '--ephemeral', '--port', String(port)]);
-  await net.answers(url, fresh);
-  const [startBlock, startTime] = await until('the fresh verifier\'s first safe block', 120_000, async () => {
-    const n = (await rpc(url, 'optimism_syncStatus')).safe_l2.number;
-    return n > 0 ? [n, performance.now()] : null;
-  }, 20);
-  await until('the fresh verifier to reach the target', 600_000, async () => (await rpc(url, 'optimism_syncStatus')).safe_l2.number >= target, 20);
-  const seconds = (performance.now() - startTime) / 1000;
-  let derivedGas = 0n;
-  for (let n = startBlock + 1; n <= target; n++) derivedGas += BigInt((await rpc(url, 'eth_getBlockByNumber', [hex(n), false])).gasUsed);
-  await fresh.stop();
+  const rederive = async (threads) => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const args = ['node', '--l1-rpc', net.l1, '--rollup-config', net.rollupConfig, '--ephemeral', '--port', String(port)];
+    const fresh = threads === 'main'
+      ? net.spawn('fresh-verifier-main', [mainDll, ...args], 'dotnet')
+      : net.spawn(`fresh-verifier-${threads}`, [...args, '--exec-threads', String(threads)]);
+    await net.answers(url, fresh);
+    const [startBlock, startTime] = await until('the fresh verifier\'s first safe block', 120_000, async () => {
+      const n = (await rpc(url, 'optimism_syncStatus')).safe_l2.number;
+      return n > 0 ? [n, performance.now()] : null;
+    }, 20);
+    await until('the fresh verifier to reach the target', 600_000, async () => (await rpc(url, 'optimism_syncStatus')).safe_l2.number >= target, 20);
+    const seconds = (performance.now() - startTime) / 1000;
+    let derivedGas = 0n;
+    for (let n = startBlock + 1; n <= target; n++) derivedGas += BigInt((await rpc(url, 'eth_getBlockByNumber', [hex(n), false])).gasUsed);
+    const head = await rpc(url, 'eth_getBlockByNumber', [hex(target), false]);
+    await fresh.stop();
+    return { threads, startBlock, seconds, derivedGas, hash: head.hash };
+  };
+  const runs = [];
+  const variants = mainDll ? ['main', ...rederiveAt] : rederiveAt;
+  for (let r = 0; r < rounds; r++) for (const threads of variants) runs.push(await rederive(threads));
+  if (new Set(runs.map((x) => x.hash)).size !== 1) throw new Error(`the fresh verifiers derived different blocks ${target}: ${runs.map((x) => `${x.threads}: ${x.hash}`).join(', ')}`);
 
   const ms = (x) => `${Math.round(x)} ms`;
   console.log(`batcher: ${batcherArgs.join(' ') || 'defaults (calldata, zlib, singular)'}; L1 block time 1 s, L2 block time 1 s`);
   console.log(`tx -> unsafe (sequencer receipt): median ${ms(median(toUnsafe))} of ${samples} [${toUnsafe.map(ms).join(', ')}]`);
   console.log(`tx -> safe (verifier safe head): median ${ms(median(toSafe))} of ${samples} [${toSafe.map(ms).join(', ')}]`);
   console.log(`load: ${hashes.flat().length} txs in L2 blocks ${firstBlock}..${lastBlock}: ${(Number(loadGas) / 1e6 / loadSeconds).toFixed(2)} Mgas/s at the chain's pace`);
-  console.log(`fresh verifier: blocks ${startBlock + 1}..${target} (${(Number(chainGas) / 1e6).toFixed(1)} Mgas in blocks 1..${target}) re-derived in ${seconds.toFixed(1)} s: `
-    + `${((target - startBlock) / seconds).toFixed(1)} blocks/s, ${(Number(derivedGas) / 1e6 / seconds).toFixed(2)} Mgas/s (the chain makes 1 block/s)`);
+  const byThreads = new Map(variants.map((t) => [t, runs.filter((x) => x.threads === t)]));
+  for (const [threads, xs] of byThreads) {
+    const x = xs.find((y) => y.seconds === median(xs.map((z) => z.seconds)));
+    console.log(`fresh verifier ${threads === 'main' ? `of ${mainDll}` : `--exec-threads ${threads}`}: blocks ${x.startBlock + 1}..${target} (${(Number(chainGas) / 1e6).toFixed(1)} Mgas in blocks 1..${target}) re-derived in `
+      + `median ${x.seconds.toFixed(1)} s of ${xs.length} [${xs.map((y) => y.seconds.toFixed(1)).join(', ')}]: `
+      + `${((target - x.startBlock) / x.seconds).toFixed(1)} blocks/s, ${(Number(x.derivedGas) / 1e6 / x.seconds).toFixed(2)} Mgas/s (the chain makes 1 block/s)`);
+  }
+  console.log(`load: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; the same block ${target} (${runs[0].hash}) from every verifier`);
 } finally {
   await net.stop();
 }

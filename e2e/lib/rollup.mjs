@@ -180,9 +180,9 @@ export async function startRollup({ l1BlockTime = 1, channelTimeout = 50, batche
     net.batcherArgs = (key) => ['batcher', '--l1-rpc', l1, '--l2-rpc', l2, '--rollup-config', net.rollupConfig, '--batcher-key', key, ...batcher];
     net.batcher = new Piece('batcher', hyperion, net.batcherArgs(accounts[8].privateKey)).start();
     pieces.push(net.batcher);
-    /** Starts another process of this devnet (e.g. a batcher with another key, a fresh verifier). */
-    net.spawn = (name, args) => {
-      const piece = new Piece(name, hyperion, args).start();
+    /** Starts another process of this devnet (e.g. a batcher with another key, a fresh verifier; `command`: another build's). */
+    net.spawn = (name, args, command = hyperion) => {
+      const piece = new Piece(name, command, args).start();
       pieces.push(piece);
       return piece;
     };

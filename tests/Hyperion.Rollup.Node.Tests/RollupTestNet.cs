@@ -96,7 +96,8 @@ internal sealed class RollupTestNet : IAsyncDisposable
     /// <summary>The wall clock the nodes' sequencers see (fixed unless a test moves it).</summary>
     public FixedClock Clock { get; } = new();
 
-    public RollupNode Start(bool sequencer, string? dataDirectory = null)
+    /// <param name="execThreads">0: the sequential executor; else Block-STM on that many threads for every block, however small (not measured).</param>
+    public RollupNode Start(bool sequencer, string? dataDirectory = null, int execThreads = 0)
     {
         RollupConfig config = Config;
         RollupNode node = RollupNode.Create(new RollupNodeOptions
@@ -104,7 +105,7 @@ internal sealed class RollupTestNet : IAsyncDisposable
             Config = config,
             L1 = L1,
             Genesis = Genesis,
-            Executor = (spec, precompiles) => RollupExecution.CreateExecutor(spec, precompiles, config),
+            Executor = (spec, precompiles) => RollupExecution.CreateExecutor(spec, precompiles, config, execThreads, sequentialBelow: 0, measured: false),
             DataDirectory = dataDirectory,
             Sequencer = sequencer ? new RollupSequencerOptions() : null,
             LoggerFactory = new ListLoggerFactory(Log),
@@ -216,17 +217,21 @@ internal sealed class RollupTestNet : IAsyncDisposable
     }
 
     /// <summary>A signed L2 transfer from <see cref="User"/>.</summary>
-    public static Transaction Transfer(ulong nonce, Address to, ulong wei) => Sign(new Transaction
+    public static Transaction Transfer(ulong nonce, Address to, ulong wei) => L2Transaction(User, nonce, to, wei, [], 21_000);
+
+    /// <summary>A signed EIP-1559 L2 transaction (10 gwei fee cap, a tip of 1 wei); a creation when <paramref name="to"/> is null.</summary>
+    public static Transaction L2Transaction(DevAccount from, ulong nonce, Address? to, ulong wei, byte[] data, ulong gas) => Sign(new Transaction
     {
         Type = TransactionType.DynamicFee,
         ChainId = L2ChainId,
         Nonce = nonce,
-        GasLimit = 21_000,
+        GasLimit = gas,
         MaxFeePerGas = new UInt256(10_000_000_000),
         MaxPriorityFeePerGas = UInt256.One,
         To = to,
         Value = new UInt256(wei),
-    }, User);
+        Data = data,
+    }, from);
 
     /// <summary>An L1 deposit log of the portal: <paramref name="wei"/> minted to <paramref name="to"/>.</summary>
     public static Log Deposit(Address to, ulong wei) =>

@@ -266,18 +266,7 @@ public sealed class SequencerPreconfirmationTests
         Assert.Null(verifier.Node.Chain.Producer.Preconfirmations);
     }
 
-    private static Transaction Sign(ulong nonce, ulong gas, byte[] data) => RollupTestNet.Sign(new Transaction
-    {
-        Type = TransactionType.DynamicFee,
-        ChainId = RollupTestNet.L2ChainId,
-        Nonce = nonce,
-        GasLimit = gas,
-        MaxFeePerGas = new UInt256(10_000_000_000),
-        MaxPriorityFeePerGas = UInt256.One,
-        To = Recipient,
-        Value = UInt256.One,
-        Data = data,
-    }, RollupTestNet.User);
+    private static Transaction Sign(ulong nonce, ulong gas, byte[] data) => RollupTestNet.L2Transaction(RollupTestNet.User, nonce, Recipient, 1, data, gas);
 
     private static string Quantity(ulong value) => "0x" + value.ToString("x", CultureInfo.InvariantCulture);
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.RegularExpressions;
 using Hyperion.Evm;
 using Hyperion.Execution.BlockTests;
+using Hyperion.Execution.Parallel;
 
 namespace Hyperion.Cli.Commands;
 
@@ -38,7 +39,7 @@ internal static class BlockTestCommand
         }
 
         var results = new IReadOnlyList<BlockTestResult>[files.Count];
-        Parallel.For(0, files.Count, i => results[i] = BlockTestRunner.RunFile(files[i], fork, filter, spec => ExecThreadsOption.Executor(threads, spec, null, sequentialBelow: 0)));
+        Parallel.For(0, files.Count, i => results[i] = BlockTestRunner.RunFile(files[i], fork, filter, spec => ExecutorThreads.Executor(threads, spec, null, sequentialBelow: 0)));
         return FixtureCommands.Report(
             results.SelectMany(r => r).Select(r => new FixtureCommands.Row(
                 r.Status,

@@ -95,7 +95,7 @@ internal static class DevCommand
                     parse.GetValue(blockTime), !parse.GetValue(noPreconfirm), parse.GetValue(genesisFile), parse.GetValue(accounts), parse.GetValue(mnemonic)!,
                     parse.GetValue(logLevel)!, parse.GetValue(modelDir), parse.GetValue(modelThreads), parse.GetValue(rpcGasCap),
                     CorsOrigins.Parse(parse.GetValue(cors)!), rpcLimits.ConnectionsPerClient(parse),
-                    builder => rpcLimits.From(parse)(builder).WithBlockExecutor((spec, precompiles) => ExecThreadsOption.Executor(threads, spec, precompiles, sequentialBelow: null, measured: true)),
+                    builder => rpcLimits.From(parse)(builder).WithBlockExecutor((spec, precompiles) => ExecutorThreads.Executor(threads, spec, precompiles, measured: true)),
                     cancellation).ConfigureAwait(false);
             }
             catch (Exception e) when (e is GenesisFormatException or InvalidDataException or IOException or ArgumentException or FormatException or InvalidBlockException)

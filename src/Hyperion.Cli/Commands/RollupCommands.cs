@@ -185,13 +185,19 @@ internal static class RollupCommands
         var submissionInterval = new Option<ulong>("--submission-interval") { Description = "L2 blocks between posted outputs.", DefaultValueFactory = _ => 4 };
         var finalizationPeriod = new Option<ulong>("--finalization-period") { Description = "Seconds of the challenge window.", DefaultValueFactory = _ => 60 };
         var challengerPort = new Option<int>("--challenger-port") { Description = "The challenger's status port (challenger_status, /metrics); 0: any free port.", DefaultValueFactory = _ => 0 };
+        var execThreads = ExecThreadsOption.Create("Passed to the sequencer and the verifier (hyperion node): Block-STM runs the blocks they derive from L1.");
         var command = new Command("devnet", "Run a rollup devnet: anvil as L1, the L1 contracts, and the sequencer, batcher and a verifier as processes. Ctrl-C stops it.")
         {
-            dataDir, l1Port, l2Port, verifierPort, l1BlockTime, blockTime, dataAvailability, compression, batchType, submissionInterval, finalizationPeriod, challengerPort,
+            dataDir, l1Port, l2Port, verifierPort, l1BlockTime, blockTime, dataAvailability, compression, batchType, submissionInterval, finalizationPeriod, challengerPort, execThreads,
         };
         command.SetAction(async (parse, cancellation) =>
         {
             DevnetOptions options;
+            if (!ExecThreadsOption.Validate("devnet", parse.GetValue(execThreads)))
+            {
+                return 1;
+            }
+
             try
             {
                 string anvil = TrustedSetupFile.FindInRepository(Path.Combine("e2e", "node_modules", ".bin", "anvil"))
@@ -209,6 +215,7 @@ internal static class RollupCommands
                     SubmissionInterval = parse.GetValue(submissionInterval) is ulong interval and > 0 ? interval : throw new FormatException("--submission-interval must be positive"),
                     FinalizationPeriodSeconds = parse.GetValue(finalizationPeriod),
                     ChallengerPort = parse.GetValue(challengerPort),
+                    ExecThreads = parse.GetValue(execThreads),
                 };
             }
             catch (Exception e) when (e is FormatException or IOException)

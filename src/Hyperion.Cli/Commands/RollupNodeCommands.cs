@@ -4,6 +4,7 @@ using Hyperion.Chain;
 using Hyperion.Cli.Configuration;
 using Hyperion.Core;
 using Hyperion.Core.Crypto;
+using Hyperion.Execution.Parallel;
 using Hyperion.Node;
 using Hyperion.Rollup.Config;
 using Hyperion.Rollup.Node;
@@ -45,8 +46,11 @@ internal static class RollupNodeCommands
         var port = new Option<int>("--port") { Description = "JSON-RPC port (HTTP and WebSocket).", DefaultValueFactory = _ => 8545 };
         var trustedSetup = new Option<FileInfo?>("--kzg-trusted-setup") { Description = "Ethereum's KZG trusted setup (default: the one c-kzg ships in e2e/node_modules)." };
         var logLevel = NodeLogging.CreateLevelOption();
+        var execThreads = ExecThreadsOption.Create(
+            $"Block-STM runs the blocks derived from L1, each executed whole; blocks of fewer than {ParallelBlockExecutor.DefaultSequentialBelow} transactions (and every block at 0 or 1) run one transaction at a time, and each larger one on whichever of Block-STM and the sequential executor has been faster on recent blocks (timed; the results are the same)." +
+            (sequencer ? " The sequencer's own blocks execute one transaction at a time as they arrive (preconfirmations)." : ""));
         var rpcLimits = new RpcLimitOptions();
-        var command = new Command(name, description) { l1Rpc, l1Beacon, rollupConfig, dataDir, ephemeral, host, port, trustedSetup, logLevel };
+        var command = new Command(name, description) { l1Rpc, l1Beacon, rollupConfig, dataDir, ephemeral, host, port, trustedSetup, logLevel, execThreads };
         if (sequencer)
         {
             command.Options.Add(sequencerKey);
@@ -61,13 +65,19 @@ internal static class RollupNodeCommands
 
         command.SetAction(async (parse, cancellation) =>
         {
+            int threads = parse.GetValue(execThreads);
+            if (!ExecThreadsOption.Validate(name, threads))
+            {
+                return 1;
+            }
+
             try
             {
                 var settings = new Settings(
                     name, ParseUrl(parse.GetValue(l1Rpc)!, "--l1-rpc"), parse.GetValue(l1Beacon) is string beacon ? ParseUrl(beacon, "--l1-beacon") : null,
                     parse.GetValue(rollupConfig)!, sequencer ? ParseKey(parse.GetValue(sequencerKey)!) : null, parse.GetValue(l1Confirmations), !parse.GetValue(noPreconfirm),
                     parse.GetValue(dataDir), parse.GetValue(ephemeral), parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(trustedSetup),
-                    NodeLogging.Level(parse.GetValue(logLevel)!), rpcLimits.From(parse), rpcLimits.ConnectionsPerClient(parse));
+                    NodeLogging.Level(parse.GetValue(logLevel)!), rpcLimits.From(parse), rpcLimits.ConnectionsPerClient(parse), threads);
                 return await RunAsync(settings, cancellation).ConfigureAwait(false);
             }
             catch (Exception e) when (e is RollupConfigException or IOException or ArgumentException or FormatException or InvalidDataException or UnauthorizedAccessException)
@@ -102,7 +112,7 @@ internal static class RollupNodeCommands
             Config = config,
             L1 = l1,
             Genesis = RollupGenesis.Build(config),
-            Executor = (spec, precompiles) => RollupExecution.CreateExecutor(spec, precompiles, config),
+            Executor = (spec, precompiles) => RollupExecution.CreateExecutor(spec, precompiles, config, settings.ExecThreads),
             DataDirectory = directory,
             Sequencer = settings.SequencerKey is null ? null : new RollupSequencerOptions { L1ConfirmationDepth = settings.L1Confirmations, Preconfirm = settings.Preconfirm },
             LoggerFactory = loggers,
@@ -134,6 +144,7 @@ internal static class RollupNodeCommands
             }
 
             log.LogInformation("Data directory {Directory}", directory ?? "(ephemeral)");
+            log.LogInformation("Execution: {Executor}", settings.ExecThreads == 0 ? "sequential" : $"Block-STM on {settings.ExecThreads} threads for derived blocks (or sequential when measured faster)");
             log.LogInformation("Heads: unsafe {Unsafe}, safe {Safe}, finalized {Finalized}", heads.Unsafe.Number, heads.Safe.Number, heads.Finalized.Number);
             log.LogInformation("Listening on {Host}:{Port} (HTTP and WebSocket; /metrics)", server.Address.Host, server.Address.Port);
         }
@@ -172,5 +183,5 @@ internal static class RollupNodeCommands
 
     private sealed record Settings(
         string Name, Uri L1Rpc, Uri? L1Beacon, FileInfo RollupConfig, byte[]? SequencerKey, ulong L1Confirmations, bool Preconfirm, DirectoryInfo? DataDirectory,
-        bool Ephemeral, string Host, int Port, FileInfo? TrustedSetup, LogLevel LogLevel, Func<NodeBuilder, NodeBuilder> RpcLimits, int ConnectionsPerClient);
+        bool Ephemeral, string Host, int Port, FileInfo? TrustedSetup, LogLevel LogLevel, Func<NodeBuilder, NodeBuilder> RpcLimits, int ConnectionsPerClient, int ExecThreads);
 }

@@ -73,6 +73,9 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
     /// <summary>Worker threads per block.</summary>
     public int Threads => _threads;
 
+    /// <summary>Blocks with fewer transactions run on the sequential executor, never on Block-STM.</summary>
+    public int SequentialBelow => _sequentialBelow;
+
     /// <summary>Blocks whose workers stopped on a dependency chain, the rest of the block then run sequentially (for tests and diagnostics).</summary>
     internal long BlocksStoppedForSequential => Interlocked.Read(ref _stoppedForSequential);
 

@@ -50,6 +50,9 @@ public sealed record DevnetOptions
 
     /// <summary>Where the challenger serves challenger_status and /metrics; 0: a free port (its log line names it).</summary>
     public int ChallengerPort { get; init; }
+
+    /// <summary>The sequencer's and the verifier's <c>--exec-threads</c> (Block-STM's threads for derived blocks; 0: sequential).</summary>
+    public int ExecThreads { get; init; } = Environment.ProcessorCount;
 }
 
 /// <summary>
@@ -105,9 +108,9 @@ public static class DevnetRunner
 
             children.Add(Hyperion(options, "sequencer", output,
                 "sequencer", "--l1-rpc", l1Url, "--rollup-config", rollupJson, "--sequencer-key", Key(SequencerAccount),
-                "--data-dir", Path.Combine(options.DataDirectory, "sequencer"), "--port", Text(options.L2Port)));
+                "--data-dir", Path.Combine(options.DataDirectory, "sequencer"), "--port", Text(options.L2Port), "--exec-threads", Text(options.ExecThreads)));
             children.Add(Hyperion(options, "verifier", output,
-                "node", "--l1-rpc", l1Url, "--rollup-config", rollupJson, "--data-dir", Path.Combine(options.DataDirectory, "verifier"), "--port", Text(options.VerifierPort)));
+                "node", "--l1-rpc", l1Url, "--rollup-config", rollupJson, "--data-dir", Path.Combine(options.DataDirectory, "verifier"), "--port", Text(options.VerifierPort), "--exec-threads", Text(options.ExecThreads)));
             await WaitForRpcAsync(new JsonRpcEndpoint(new Uri(l2Url)), children[1], cancellation).ConfigureAwait(false);
             var batcherArgs = new List<string>
             {

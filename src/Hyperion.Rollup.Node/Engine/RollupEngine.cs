@@ -4,6 +4,7 @@ using Hyperion.Core;
 using Hyperion.Core.Blocks;
 using Hyperion.Core.Transactions;
 using Hyperion.Execution.Blocks;
+using Hyperion.Execution.Parallel;
 using Hyperion.Execution.Specs;
 using Hyperion.Rollup.Config;
 using Hyperion.State;
@@ -159,7 +160,7 @@ public sealed class RollupEngine : IBlockProducer, IChainHeads, ISafeL2Chain
                     return $"the chain's head moved from block {parent.Number} while the attributes were prepared";
                 }
 
-                if (Open(attributes, out string? failure) is not { } open)
+                if (Prepare(attributes, out string? failure) is not { } prepared || Open(prepared, out failure) is not { } open)
                 {
                     return failure;
                 }
@@ -300,7 +301,7 @@ public sealed class RollupEngine : IBlockProducer, IChainHeads, ISafeL2Chain
                 RewindTo(parent.Number);
             }
 
-            StoredBlock? built = Build(attributes, includePool: false, out failure);
+            StoredBlock? built = BuildDerived(attributes, out failure);
             if (built is null)
             {
                 return false;
@@ -457,21 +458,78 @@ public sealed class RollupEngine : IBlockProducer, IChainHeads, ISafeL2Chain
         return null;
     }
 
-    /// <summary>Builds the block of <paramref name="attributes"/> on the head at once (the caller holds the write lock).</summary>
-    private StoredBlock? Build(PayloadAttributes attributes, bool includePool, out string? failure)
+    /// <summary>
+    /// Builds the derived block of <paramref name="attributes"/> on the head (the caller holds the write lock). Its
+    /// transaction list is fixed, so when the chain's executor may run it on Block-STM (the parallel one, and enough
+    /// transactions) it is executed whole, as a block is imported; otherwise it goes through the open block, which
+    /// also collects the address index's entries as it executes (a block executed whole is executed again for them,
+    /// in the background). Null with the reason when a transaction cannot be included: the first one in block order,
+    /// with the reason the open block gives (the batch is dropped, pre-Holocene).
+    /// </summary>
+    private StoredBlock? BuildDerived(PayloadAttributes attributes, out string? failure)
     {
         _feed.End(); // the chain changes under a block the sequencer had open
-        return Open(attributes, out failure) is { } open ? Seal(open, includePool, out failure) : null;
+        var stopwatch = Stopwatch.StartNew();
+        if (Prepare(attributes, out failure) is not { } prepared)
+        {
+            return null;
+        }
+
+        // A block executed whole does not check for a repeated transaction (a deposit has no nonce to stop it): the
+        // open block does, and fails at the repeat or at an earlier transaction that cannot be included.
+        if (prepared.HasRepeated || _chain.Executor is not ParallelBlockExecutor parallel || prepared.Transactions.Length < parallel.SequentialBelow)
+        {
+            return Open(prepared, out failure) is { } open ? Seal(open, includePool: false, out failure) : null;
+        }
+
+        BlockInput input = new(prepared.Draft, prepared.Transactions) { BlockHashes = _chain.Store, Withdrawals = [] };
+        BlockExecution execution = _chain.Executor.Execute(input, _chain.States.LatestForExecution, BlockExecutionMode.Build);
+        if (execution.Skipped.Count > 0)
+        {
+            // Skips are recorded in block order; everything before the first executed as in a block built one by one.
+            SkippedTransaction first = execution.Skipped[0];
+            failure = CannotInclude(first.Transaction, first.Reason);
+            return null;
+        }
+
+        StoredBlock block = BlockImporter.Seal(_chain.States, prepared.Draft, execution);
+        return Add(block, execution, stopwatch, addresses: null);
     }
 
     /// <summary>
-    /// Opens the block of <paramref name="attributes"/> on the head with their transactions executed (the caller holds
-    /// the write lock); null with the reason when one cannot be included.
+    /// Opens the block of <paramref name="prepared"/> attributes on the head with their transactions executed one by
+    /// one (the caller holds the write lock); null with the reason when one cannot be included.
     /// </summary>
-    private OpenBlock? Open(PayloadAttributes attributes, out string? failure)
+    private OpenBlock? Open(PreparedAttributes prepared, out string? failure)
     {
-        ChainStore store = _chain.Store;
-        StoredBlock parent = store.Head;
+        IStateReader readState = _chain.StateAt(prepared.Draft.Number - 1) ?? throw new InvalidOperationException($"the state of the head {prepared.Draft.Number - 1} is missing");
+        var open = OpenBlock.Start(_chain.Executor, new BlockInput(prepared.Draft, []) { BlockHashes = _chain.Store, Withdrawals = [] }, _chain.States.LatestForExecution, readState);
+        foreach ((Transaction tx, Address sender) in prepared.Transactions)
+        {
+            int skipped = open.Builder.Skipped.Count;
+            if (!open.Add(tx, sender))
+            {
+                failure = CannotInclude(tx, open.Builder.Skipped.Count > skipped ? open.Builder.Skipped[^1].Reason : "it is repeated in the block");
+                return null;
+            }
+        }
+
+        failure = null;
+        return open;
+    }
+
+    private static string CannotInclude(Transaction tx, string reason) => $"transaction {tx.Hash} cannot be included: {reason}";
+
+    /// <summary>Payload attributes ready to execute: the header draft on the head, the transactions with their senders, and whether one repeats an earlier one.</summary>
+    private sealed record PreparedAttributes(BlockHeader Draft, (Transaction Transaction, Address Sender)[] Transactions, bool HasRepeated);
+
+    /// <summary>
+    /// The attributes' transactions decoded and their senders recovered, and the header draft on the head; null with
+    /// the reason when a transaction does not decode or has an invalid signature, or the rollup has no withdrawals
+    /// where the chain spec has them.
+    /// </summary>
+    private PreparedAttributes? Prepare(PayloadAttributes attributes, out string? failure)
+    {
         // Decoded up to the first that does not decode, their senders recovered in parallel, then checked in order:
         // the first bad transaction by index is reported, whichever way it is bad.
         var decoded = new List<Transaction>(attributes.Transactions.Count);
@@ -489,14 +547,19 @@ public sealed class RollupEngine : IBlockProducer, IChainHeads, ISafeL2Chain
         }
 
         SenderRecovery.Prefetch(decoded);
-        var senders = new Address[decoded.Count];
+        var transactions = new (Transaction, Address)[decoded.Count];
+        var seen = new HashSet<Hash256>(decoded.Count);
+        bool repeated = false;
         for (int i = 0; i < decoded.Count; i++)
         {
-            if (!decoded[i].TryRecoverSender(out senders[i]))
+            if (!decoded[i].TryRecoverSender(out Address sender))
             {
                 failure = $"transaction {i} has an invalid signature";
                 return null;
             }
+
+            transactions[i] = (decoded[i], sender);
+            repeated |= !seen.Add(decoded[i].Hash);
         }
 
         if (decodeError is not null)
@@ -505,35 +568,22 @@ public sealed class RollupEngine : IBlockProducer, IChainHeads, ISafeL2Chain
             return null;
         }
 
-        BlockHeader draft = HeaderDraft(parent.Header, attributes);
-        IStateReader readState = _chain.StateAt(parent.Number) ?? throw new InvalidOperationException($"the state of the head {parent.Number} is missing");
-        var open = OpenBlock.Start(_chain.Executor, new BlockInput(draft, []) { BlockHashes = store, Withdrawals = [] }, _chain.States.LatestForExecution, readState);
-        if (!attributes.HasWithdrawals && open.WithdrawalsRoot is not null)
+        BlockHeader parent = _chain.Store.Head.Header;
+        BlockHeader draft = HeaderDraft(parent, attributes);
+        if (!attributes.HasWithdrawals && _chain.Executor.Spec.IsActive(Hardfork.Shanghai, draft.Number, draft.Timestamp))
         {
             failure = "the chain spec has withdrawals (Shanghai) where the rollup has not reached Canyon";
             return null;
         }
 
-        for (int i = 0; i < decoded.Count; i++)
-        {
-            int skipped = open.Builder.Skipped.Count;
-            if (!open.Add(decoded[i], senders[i]))
-            {
-                string reason = open.Builder.Skipped.Count > skipped ? open.Builder.Skipped[^1].Reason : "it is repeated in the block";
-                failure = $"transaction {decoded[i].Hash} cannot be included: {reason}";
-                return null;
-            }
-        }
-
         failure = null;
-        return open;
+        return new PreparedAttributes(draft, transactions, repeated);
     }
 
     /// <summary>Closes <paramref name="open"/> (after what the pool has that fits, when <paramref name="includePool"/>), seals it and adds it to the chain.</summary>
     private StoredBlock? Seal(OpenBlock open, bool includePool, out string? failure)
     {
         var stopwatch = Stopwatch.StartNew();
-        IChainState states = _chain.States;
         try
         {
             if (includePool)
@@ -542,16 +592,22 @@ public sealed class RollupEngine : IBlockProducer, IChainHeads, ISafeL2Chain
             }
 
             BlockExecution execution = open.Close();
-            StoredBlock block = BlockImporter.Seal(states, open.Header, execution);
-            SkippedTransaction[] dropped = _chain.AddBuilt(block, execution, _pool, stopwatch.Elapsed, open.Addresses);
-            _waits.Complete(block.Block.Transactions.Select(t => t.Hash).Concat(dropped.Select(d => d.Transaction.Hash)));
+            StoredBlock block = BlockImporter.Seal(_chain.States, open.Header, execution);
             failure = null;
-            return block;
+            return Add(block, execution, stopwatch, open.Addresses);
         }
         finally
         {
             _feed.End();
         }
+    }
+
+    /// <summary>Adds the sealed <paramref name="block"/> to the chain; the senders waiting for its transactions (and those it dropped) return.</summary>
+    private StoredBlock Add(StoredBlock block, BlockExecution execution, Stopwatch buildTime, BlockAddresses? addresses)
+    {
+        SkippedTransaction[] dropped = _chain.AddBuilt(block, execution, _pool, buildTime.Elapsed, addresses);
+        _waits.Complete(block.Block.Transactions.Select(t => t.Hash).Concat(dropped.Select(d => d.Transaction.Hash)));
+        return block;
     }
 
     private BlockHeader HeaderDraft(BlockHeader parent, PayloadAttributes attributes)
