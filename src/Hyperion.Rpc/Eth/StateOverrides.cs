@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Hyperion.Core;
 using Hyperion.Core.Crypto;
@@ -28,6 +29,15 @@ public sealed class StateOverrides
             throw RpcException.InvalidParams($"{where}: expected a state override object");
         }
 
+        // A client that sends the same override set on every call (a benchmark, a simulation loop: tens of kilobytes
+        // of code as hex) gets the set parsed the first time; the same text parses to the same set, and a set is never
+        // changed after parsing, so concurrent calls may share it.
+        ReadOnlySpan<byte> text = JsonMarshal.GetRawUtf8Value(e);
+        if (ParsedOverrideSets.TryGet(text, out StateOverrides? parsed))
+        {
+            return parsed;
+        }
+
         var overrides = new StateOverrides();
         try
         {
@@ -51,6 +61,7 @@ public sealed class StateOverrides
             throw RpcException.InvalidParams($"{where}: {ex.Message}");
         }
 
+        ParsedOverrideSets.Add(text, overrides);
         return overrides;
     }
 
@@ -170,6 +181,63 @@ public sealed class StateOverrides
 
             Hashes[code] = hash;
             return hash;
+        }
+    }
+
+    /// <summary>
+    /// Override sets parsed lately, keyed by their exact JSON text: a look-up hashes at most 512 bytes of it and compares
+    /// the whole text once (a few µs for the 41 KB sets of evm-bench's micro rows), where parsing one decodes and
+    /// allocates its code (~5 % of such a call's CPU, docs/benchmarks.md, s30rpc). Only texts of
+    /// <see cref="MinTextBytes"/> to <see cref="MaxTextBytes"/>; at most <see cref="MaxEntries"/> sets and
+    /// <see cref="MaxChargedBytes"/> charged (twice a text's length: the text kept as the key, and the set parsed from
+    /// it, which holds less than its text), so the cache stays under a few megabytes whatever clients send. Full, the
+    /// cache starts anew. Look-ups take no lock; additions (misses only) take one, so the charge stays exact.
+    /// </summary>
+    internal static class ParsedOverrideSets
+    {
+        internal const int MinTextBytes = 1024;
+        internal const int MaxTextBytes = 128 * 1024;
+        internal const int MaxEntries = 32;
+        internal const long MaxChargedBytes = 4L << 20;
+
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<byte[], StateOverrides> Sets = new(ByteContent.Instance);
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<byte[], StateOverrides>.AlternateLookup<ReadOnlySpan<byte>> ByText =
+            Sets.GetAlternateLookup<ReadOnlySpan<byte>>();
+
+        private static readonly Lock AddLock = new();
+        private static long _chargedBytes;
+
+        internal static int Count => Sets.Count;
+
+        internal static long ChargedBytes => Interlocked.Read(ref _chargedBytes);
+
+        public static bool TryGet(ReadOnlySpan<byte> text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out StateOverrides? overrides)
+        {
+            overrides = null;
+            return text.Length is >= MinTextBytes and <= MaxTextBytes && ByText.TryGetValue(text, out overrides);
+        }
+
+        public static void Add(ReadOnlySpan<byte> text, StateOverrides overrides)
+        {
+            if (text.Length is < MinTextBytes or > MaxTextBytes)
+            {
+                return;
+            }
+
+            long charge = 2L * text.Length;
+            lock (AddLock)
+            {
+                if (Sets.Count >= MaxEntries || _chargedBytes + charge > MaxChargedBytes)
+                {
+                    Sets.Clear();
+                    Interlocked.Exchange(ref _chargedBytes, 0);
+                }
+
+                if (ByText.TryAdd(text, overrides))
+                {
+                    Interlocked.Add(ref _chargedBytes, charge);
+                }
+            }
         }
     }
 

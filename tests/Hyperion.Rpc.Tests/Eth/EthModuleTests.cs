@@ -275,6 +275,84 @@ public sealed class EthModuleTests : IDisposable
     }
 
     [Fact]
+    public void Override_sets_one_byte_apart_each_run_as_themselves_when_repeated()
+    {
+        // Override sets past the parsed-set cache's floor are reused by their exact text: sets A, B (the same length,
+        // one hex digit apart, in the middle of the text, outside the 512 bytes the look-up hashes), then A again must
+        // each give their own result, whether the digit is in the code or in another account's balance.
+        const string Holder = "0x00000000000000000000000000000000000b0b00";
+        const string Filler = "0x0000000000000000000000000000000000f111e7";
+        string padding = Hex.Encode(new byte[600]);
+
+        // PUSH1 v PUSH1 0 MSTORE PUSH1 32 PUSH1 0 RETURN at the middle of 2,000 bytes (a jump over STOPs to it).
+        string ReturnsCode(byte v)
+        {
+            var code = new byte[2000];
+            const int Middle = 1000;
+            byte[] prefix = [0x61, Middle >> 8, Middle & 0xff, 0x56];
+            prefix.CopyTo(code, 0);
+            byte[] body = [0x5b, 0x60, v, 0x60, 0x00, 0x52, 0x60, 0x20, 0x60, 0x00, 0xf3];
+            body.CopyTo(code, Middle);
+            return Hex.Encode(code);
+        }
+
+        // BALANCE of Holder returned, then STOP padding.
+        var balanceCode = new byte[1000];
+        byte[] readsBalance = [0x73, .. Address.Parse(Holder).ToArray(), 0x31, 0x60, 0x00, 0x52, 0x60, 0x20, 0x60, 0x00, 0xf3];
+        readsBalance.CopyTo(balanceCode, 0);
+        string returnsBalance = Hex.Encode(balanceCode);
+
+        string CodeSet(byte v) => $$$"""{"{{{Contract}}}":{"code":"{{{ReturnsCode(v)}}}"},"{{{Filler}}}":{"code":"{{{padding}}}"}}""";
+        string BalanceSet(byte v) =>
+            $$$"""{"{{{Contract}}}":{"code":"{{{returnsBalance}}}"},"{{{Holder}}}":{"balance":"0x{{{v:x}}}"},"{{{Filler}}}":{"code":"{{{padding}}}"}}""";
+
+        for (int round = 0; round < 2; round++)
+        {
+            foreach (byte v in new byte[] { 1, 2, 1 })
+            {
+                Assert.Equal(CodeSet(1).Length, CodeSet(v).Length);
+                Assert.Equal(Word(v), _chain.Call("eth_call", $$"""[{"to":"{{Contract}}"},"latest",{{CodeSet(v)}}]""").GetString());
+            }
+
+            foreach (byte v in new byte[] { 5, 6, 5 })
+            {
+                Assert.Equal(BalanceSet(5).Length, BalanceSet(v).Length);
+                Assert.Equal(Word(v), _chain.Call("eth_call", $$"""[{"to":"{{Contract}}"},"latest",{{BalanceSet(v)}}]""").GetString());
+            }
+        }
+    }
+
+    [Fact]
+    public void The_parsed_override_set_cache_is_bounded_in_sets_and_bytes()
+    {
+        static StateOverrides Parse(string json)
+        {
+            using JsonDocument document = JsonDocument.Parse(json);
+            return StateOverrides.Parse(document.RootElement, "test");
+        }
+
+        string Set(int i, int codeBytes) =>
+            $$$"""{"{{{Contract}}}":{"code":"{{{Hex.Encode(new byte[codeBytes])}}}","nonce":"0x{{{i:x}}}"}}""";
+
+        // The same text is parsed once.
+        string repeated = Set(0, 1000);
+        Assert.Same(Parse(repeated), Parse(repeated));
+
+        // Texts below the floor or above the ceiling are not kept.
+        Assert.NotSame(Parse(Set(0, 100)), Parse(Set(0, 100)));
+        string huge = Set(0, StateOverrides.ParsedOverrideSets.MaxTextBytes / 2 + 1);
+        Assert.NotSame(Parse(huge), Parse(huge));
+
+        // Many distinct sets, small ones (the entry bound) then large ones (the byte bound): never more than either.
+        for (int i = 0; i < 3 * StateOverrides.ParsedOverrideSets.MaxEntries; i++)
+        {
+            Parse(Set(i, i < 2 * StateOverrides.ParsedOverrideSets.MaxEntries ? 600 : 60_000));
+            Assert.InRange(StateOverrides.ParsedOverrideSets.Count, 0, StateOverrides.ParsedOverrideSets.MaxEntries);
+            Assert.InRange(StateOverrides.ParsedOverrideSets.ChargedBytes, 0, StateOverrides.ParsedOverrideSets.MaxChargedBytes);
+        }
+    }
+
+    [Fact]
     public void A_call_sees_nothing_of_the_calls_before_it()
     {
         // Calls reuse one world state per thread (reset for each): what one call wrote, warmed or was given by an
