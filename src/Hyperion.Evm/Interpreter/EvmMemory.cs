@@ -127,20 +127,14 @@ public sealed class EvmMemory : IDisposable
         {
             long capacity = Math.Max(newSize, Math.Min(2L * _buffer.Length, MaxBufferSize));
             long ahead = _previousSize - capacity;
-            byte[] grown;
-            if (ahead > 0 && t_rentedAhead + ahead <= MaxRentedAheadPerThread)
+            bool rentAhead = ahead > 0 && t_rentedAhead + ahead <= MaxRentedAheadPerThread;
+            byte[] grown = ArrayPool<byte>.Shared.Rent(rentAhead ? _previousSize : (int)capacity);
+            _buffer.AsSpan(0, (int)Size).CopyTo(grown);
+            ReturnBuffer(); // gives back this frame's earlier part of the budget before it takes a new one
+            if (rentAhead)
             {
-                grown = ArrayPool<byte>.Shared.Rent(_previousSize);
-                _buffer.AsSpan(0, (int)Size).CopyTo(grown);
-                ReturnBuffer();
                 t_rentedAhead += ahead;
                 _rentedAhead = ahead;
-            }
-            else
-            {
-                grown = ArrayPool<byte>.Shared.Rent((int)capacity);
-                _buffer.AsSpan(0, (int)Size).CopyTo(grown);
-                ReturnBuffer();
             }
 
             _buffer = grown;
