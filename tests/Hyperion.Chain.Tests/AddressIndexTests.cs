@@ -2,6 +2,7 @@ using Hyperion.Core;
 using Hyperion.Core.Transactions;
 using Hyperion.Evm;
 using Hyperion.Evm.Tracing;
+using Hyperion.Execution.Blocks;
 
 namespace Hyperion.Chain.Tests;
 

@@ -1,9 +1,11 @@
+using System.Collections.Concurrent;
 using Hyperion.Chain;
 using Hyperion.Core;
 using Hyperion.Core.Blocks;
 using Hyperion.Core.Transactions;
 using Hyperion.Core.Wallet;
 using Hyperion.Evm;
+using Hyperion.Execution.Blocks;
 using Hyperion.Rollup.Derivation;
 
 namespace Hyperion.Rollup.Node.Tests;
@@ -44,34 +46,8 @@ public sealed class BlockStmDerivationTests
         RollupNode sequencer = net.Start(sequencer: true);
         RollupNode[] verifiers = [net.Start(sequencer: false), .. new[] { 1, 2, 4 }.Select(threads => net.Start(sequencer: false, execThreads: threads))];
 
-        // Deposits fund the senders; the user deploys the token.
-        await net.MineL1Async(sequencer, logs: [.. Senders.Select(s => RollupTestNet.Deposit(s.Address, Ether))]);
-        Address token = ContractAddress.From(RollupTestNet.User.Address, 0);
-        Add(sequencer, Sign(RollupTestNet.User, 0, null, 0, TokenInitCode, 200_000));
-        await net.MineL1Async(sequencer);
-
-        // One block: deposits of a new epoch, then the user's token transfers to every sender while each sender moves
-        // the token on (the first sender more than it has: a revert), pays the next sender and the common recipient
-        // (its own nonce chain).
-        ulong userNonce = 1;
-        foreach (DevAccount sender in Senders)
-        {
-            Add(sequencer, Sign(RollupTestNet.User, userNonce++, token, 0, TokenTransfer(sender.Address, 1000), 100_000));
-        }
-
-        for (int i = 0; i < Senders.Length; i++)
-        {
-            Add(sequencer, Sign(Senders[i], 0, Senders[(i + 1) % Senders.Length].Address, 1, [], 21_000));
-            Add(sequencer, Sign(Senders[i], 1, token, 0, TokenTransfer(Senders[(i + 2) % Senders.Length].Address, i == 0 ? 5000UL : 10UL), 100_000));
-            Add(sequencer, Sign(Senders[i], 2, Recipient, 2, [], 21_000));
-        }
-
-        await net.MineL1Async(sequencer, logs: [RollupTestNet.Deposit(Recipient, 5 * Ether), RollupTestNet.Deposit(Senders[0].Address, Ether)]);
-        await net.MineL1Async(sequencer);
+        StoredBlock busy = await SequenceBusyBlockAsync(net, sequencer);
         ulong head = sequencer.Engine.Unsafe.Number;
-        StoredBlock busy = Enumerable.Range(1, (int)head).Select(n => sequencer.Node.Chain.Chain.Store.GetByNumber((ulong)n)!).Single(b => b.Block.Transactions.Length > 20);
-        Assert.Equal(3, busy.Block.Transactions.Count(t => t.Type == TransactionType.Deposit)); // the L1 info and two deposits
-        Assert.Single(busy.Receipts, r => !r.Success); // the first sender's token transfer, more than it has
 
         // Everything before the busy block derives; its batch with a transaction that cannot be included is dropped.
         List<SingularBatch> batches = RollupTestNet.Batches(sequencer, 1, head);
@@ -109,6 +85,93 @@ public sealed class BlockStmDerivationTests
             {
                 Assert.Equal(sequencer.Node.Chain.Chain.Store.GetByNumber(n)!.Hash, verifier.Node.Chain.Chain.Store.GetByNumber(n)?.Hash);
             }
+        }
+    }
+
+    /// <summary>
+    /// The sequencer's chain up to a busy block: deposits fund the senders, the user deploys the token; then one block
+    /// of deposits of a new epoch, the user's token transfers to every sender while each sender moves the token on (the
+    /// first sender more than it has: a revert), pays the next sender and the common recipient (its own nonce chain).
+    /// </summary>
+    private static async Task<StoredBlock> SequenceBusyBlockAsync(RollupTestNet net, RollupNode sequencer)
+    {
+        // Deposits fund the senders; the user deploys the token.
+        await net.MineL1Async(sequencer, logs: [.. Senders.Select(s => RollupTestNet.Deposit(s.Address, Ether))]);
+        Address token = ContractAddress.From(RollupTestNet.User.Address, 0);
+        Add(sequencer, Sign(RollupTestNet.User, 0, null, 0, TokenInitCode, 200_000));
+        await net.MineL1Async(sequencer);
+
+        ulong userNonce = 1;
+        foreach (DevAccount sender in Senders)
+        {
+            Add(sequencer, Sign(RollupTestNet.User, userNonce++, token, 0, TokenTransfer(sender.Address, 1000), 100_000));
+        }
+
+        for (int i = 0; i < Senders.Length; i++)
+        {
+            Add(sequencer, Sign(Senders[i], 0, Senders[(i + 1) % Senders.Length].Address, 1, [], 21_000));
+            Add(sequencer, Sign(Senders[i], 1, token, 0, TokenTransfer(Senders[(i + 2) % Senders.Length].Address, i == 0 ? 5000UL : 10UL), 100_000));
+            Add(sequencer, Sign(Senders[i], 2, Recipient, 2, [], 21_000));
+        }
+
+        await net.MineL1Async(sequencer, logs: [RollupTestNet.Deposit(Recipient, 5 * Ether), RollupTestNet.Deposit(Senders[0].Address, Ether)]);
+        await net.MineL1Async(sequencer);
+        StoredBlock busy = Enumerable.Range(1, (int)sequencer.Engine.Unsafe.Number).Select(n => sequencer.Node.Chain.Chain.Store.GetByNumber((ulong)n)!).Single(b => b.Block.Transactions.Length > 20);
+        Assert.Equal(3, busy.Block.Transactions.Count(t => t.Type == TransactionType.Deposit)); // the L1 info and two deposits
+        Assert.Single(busy.Receipts, r => !r.Success); // the first sender's token transfer, more than it has
+
+        return busy;
+    }
+
+    /// <summary>
+    /// A verifier that executes derived blocks whole on Block-STM (2 threads, every block) collects, from each
+    /// transaction's committed incarnation, the address-index entries the sequencer's open block collected as it built
+    /// them — the same entries in the same order — so its address index executes no block again and answers as an
+    /// index built by executing every block again.
+    /// </summary>
+    [Fact]
+    public async Task A_verifier_on_Block_STM_collects_the_address_index_the_open_block_collects()
+    {
+        await using var net = new RollupTestNet();
+        RollupNode sequencer = net.Start(sequencer: true);
+        RollupNode verifier = net.Start(sequencer: false, execThreads: 2);
+        IChainReader chain = verifier.Node.Chain.Chain;
+        using var live = new AddressIndex(chain, dataDirectory: null);
+        var built = new ConcurrentDictionary<ulong, BlockAddresses?>();
+        var derived = new ConcurrentDictionary<ulong, BlockAddresses?>();
+        sequencer.Node.Chain.Chain.BlockAdded += added => built[added.Block.Number] = added.Addresses;
+        chain.BlockAdded += added => derived[added.Block.Number] = added.Addresses; // after the index's: a block here has reached it
+
+        await SequenceBusyBlockAsync(net, sequencer);
+        ulong head = sequencer.Engine.Unsafe.Number;
+        await net.MineL1Async(null, net.Channel(RollupTestNet.Batches(sequencer, 1, head), BatchMode.Calldata).Transactions);
+        await RollupTestNet.DeriveAsync(verifier);
+        Assert.Equal(head, verifier.Engine.Safe.Number);
+        for (int wait = 0; wait < 500 && (built.Count < (int)head || derived.Count < (int)head); wait++)
+        {
+            await Task.Delay(10); // the announcements may follow the blocks' commits
+        }
+
+        for (ulong n = 1; n <= head; n++)
+        {
+            BlockAddresses open = built[n]!;
+            BlockAddresses whole = derived[n]!;
+            Assert.NotEmpty(open.Touched);
+            Assert.Equal(open.Touched, whole.Touched);
+            Assert.Equal(open.Created, whole.Created);
+        }
+
+        Assert.Contains(built.Values, b => b!.Created.Count > 0); // the token's deployment
+        live.CatchUp();
+        Assert.Equal(0, live.ExecutedAgain);
+        using var again = new AddressIndex(chain, dataDirectory: null);
+        again.CatchUp();
+        Assert.Equal((long)head, again.ExecutedAgain);
+        IEnumerable<Address> addresses = built.Values.SelectMany(b => b!.Touched.Select(t => t.Address).Concat(b.Created.Select(c => c.Contract))).Distinct();
+        foreach (Address address in addresses)
+        {
+            Assert.Equal(again.Search(address, 0, before: false, 1000, out _), live.Search(address, 0, before: false, 1000, out _));
+            Assert.Equal(again.Creator(address), live.Creator(address));
         }
     }
 

@@ -144,7 +144,8 @@ internal static class RollupNodeCommands
             }
 
             log.LogInformation("Data directory {Directory}", directory ?? "(ephemeral)");
-            log.LogInformation("Execution: {Executor}", settings.ExecThreads == 0 ? "sequential" : $"Block-STM on {settings.ExecThreads} threads for derived blocks (or sequential when measured faster)");
+            // One thread runs every block sequentially (the parallel executor's default below, for any block size).
+            log.LogInformation("Execution: {Executor}", settings.ExecThreads < 2 ? "sequential" : $"Block-STM on {settings.ExecThreads} threads for derived blocks (or sequential when measured faster)");
             log.LogInformation("Heads: unsafe {Unsafe}, safe {Safe}, finalized {Finalized}", heads.Unsafe.Number, heads.Safe.Number, heads.Finalized.Number);
             log.LogInformation("Listening on {Host}:{Port} (HTTP and WebSocket; /metrics)", server.Address.Host, server.Address.Port);
         }

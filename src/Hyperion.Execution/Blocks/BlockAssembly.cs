@@ -40,7 +40,14 @@ internal sealed class BlockAssembly
         _shanghai = executor.Spec.IsActive(Specs.Hardfork.Shanghai, header.Number, header.Timestamp);
         _maxBlobGas = executor.Spec.BlobScheduleAt(header.Number, header.Timestamp)?.MaxBlobGasPerBlock ?? 0;
         _executed = new List<ExecutedTransaction>(block.Transactions.Count);
+        AddressCollector = block.CollectAddresses ? new BlockAddressCollector() : null;
     }
+
+    /// <summary>
+    /// When the block collects its address-index entries (<see cref="BlockInput.CollectAddresses"/>): the tracer of the
+    /// transactions executed one after another into this assembly (<see cref="BlockExecutor"/>'s), and the entries of all.
+    /// </summary>
+    public BlockAddressCollector? AddressCollector { get; }
 
     public IReadOnlyList<ExecutedTransaction> Executed => _executed;
 
@@ -71,9 +78,18 @@ internal sealed class BlockAssembly
 
     /// <summary>The result of a transaction that <see cref="Fits"/>: a receipt when valid, a skip (on import: the block is invalid) otherwise.</summary>
     /// <param name="logsBloom">The bloom of <paramref name="result"/>'s logs when the caller computed it already (a parallel worker does).</param>
-    public void Add(Transaction tx, Address sender, TransactionResult result, Bloom? logsBloom = null)
+    /// <param name="addresses">
+    /// When the block collects its address-index entries and <paramref name="result"/> came from an execution not
+    /// traced by <see cref="AddressCollector"/> (a Block-STM incarnation): that execution's entries, kept if it is included.
+    /// </param>
+    public void Add(Transaction tx, Address sender, TransactionResult result, Bloom? logsBloom = null, TransactionAddresses? addresses = null)
     {
         ArgumentNullException.ThrowIfNull(result);
+        if (addresses is not null && result.IsValid)
+        {
+            (AddressCollector ?? throw new InvalidOperationException("the block does not collect its addresses")).Addresses.Add(_executed.Count, addresses);
+        }
+
         if (!result.IsValid)
         {
             // A nonce gap, a fee below the current base fee or a short balance may resolve in a later block.
@@ -121,7 +137,10 @@ internal sealed class BlockAssembly
         CompleteTransactionsRoot();
         CompleteReceiptsRoot();
         Hash256? withdrawalsRoot = _shanghai ? TrieRoot.OfList([.. _block.Withdrawals.Select(w => w.Encode())]) : null;
-        return new BlockExecution(_executed, _skipped, changes, _gasUsed, _blobGasUsed, _bloom, _transactionsRoot!.Value, _receiptsRoot!.Value, withdrawalsRoot);
+        return new BlockExecution(_executed, _skipped, changes, _gasUsed, _blobGasUsed, _bloom, _transactionsRoot!.Value, _receiptsRoot!.Value, withdrawalsRoot)
+        {
+            Addresses = AddressCollector?.Addresses,
+        };
     }
 
     // The two roots can be computed ahead of Complete, once every transaction is added, each on its own thread (the

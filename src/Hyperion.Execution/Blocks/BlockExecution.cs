@@ -31,6 +31,13 @@ public sealed record BlockInput(BlockHeader Header, IReadOnlyList<(Transaction T
 
     public IBlockHashProvider? BlockHashes { get; init; }
 
+    /// <summary>
+    /// Whether executing the block whole also collects what its transactions' frames touched and created
+    /// (<see cref="BlockExecution.Addresses"/>, the Otterscan address index's entries), from the execution of each
+    /// transaction the block keeps, so the index need not execute the block again.
+    /// </summary>
+    public bool CollectAddresses { get; init; }
+
     /// <summary>The input of a stored or received block whose transactions' senders are <paramref name="senders"/>.</summary>
     public static BlockInput Of(Block block, IReadOnlyList<Address> senders, IBlockHashProvider? blockHashes)
     {
@@ -68,6 +75,9 @@ public sealed record BlockExecution(
     Hash256 ReceiptsRoot,
     Hash256? WithdrawalsRoot)
 {
+    /// <summary>The included transactions' address-index entries when the input asked for them (<see cref="BlockInput.CollectAddresses"/>); otherwise null.</summary>
+    public BlockAddresses? Addresses { get; init; }
+
     /// <summary>
     /// What the execution contradicts in an imported block's <paramref name="header"/> (gas used, blob gas used,
     /// receipts root, bloom); null when it matches. The state root is checked by whoever computes it.

@@ -153,12 +153,29 @@ public sealed class BlockExecutor(ChainSpec spec, ChainPrecompiles? precompiles 
         }
     }
 
-    /// <summary>One transaction on <paramref name="state"/> into <paramref name="assembly"/>: skipped when it does not fit, otherwise executed and added.</summary>
+    /// <summary>
+    /// One transaction on <paramref name="state"/> into <paramref name="assembly"/>: skipped when it does not fit,
+    /// otherwise executed and added; traced by <paramref name="tracer"/>, or when the block collects its addresses by
+    /// the assembly's collector (the entries of a transaction not included are discarded).
+    /// </summary>
     internal static void ExecuteTransaction(IWorldState state, Transaction tx, Address sender, TransactionProcessor processor, BlockAssembly assembly, IEvmTracer? tracer = null)
     {
         if (!assembly.Fits(tx, sender))
         {
             return;
+        }
+
+        int included = assembly.Executed.Count;
+        BlockAddressCollector? addresses = assembly.AddressCollector;
+        if (addresses is not null)
+        {
+            if (tracer is not null)
+            {
+                throw new InvalidOperationException("a block that collects its addresses takes no other tracer");
+            }
+
+            addresses.Begin(included);
+            tracer = addresses;
         }
 
         int beforeTransaction = state.TakeSnapshot();
@@ -171,6 +188,11 @@ public sealed class BlockExecutor(ChainSpec spec, ChainPrecompiles? precompiles 
         {
             state.RevertToSnapshot(beforeTransaction);
             assembly.Unavailable(tx, sender, e);
+        }
+
+        if (addresses is not null && assembly.Executed.Count == included)
+        {
+            addresses.Discard();
         }
     }
 

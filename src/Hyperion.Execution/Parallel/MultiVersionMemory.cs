@@ -1144,6 +1144,9 @@ internal sealed class PositionRecord
     /// <summary>The bloom of <see cref="Result"/>'s logs, computed by the worker that executed it.</summary>
     public Bloom? LogsBloom { get; set; }
 
+    /// <summary>What the incarnation's frames touched and created, when the block collects its address-index entries (<see cref="Blocks.BlockInput.CollectAddresses"/>).</summary>
+    public Blocks.TransactionAddresses? Addresses { get; set; }
+
     /// <summary>The distinct locations written.</summary>
     public HashSet<Location> Locations()
     {

@@ -165,7 +165,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         stoppedForChain = false;
         try
         {
-            var run = new BlockRun(this, Environment(block.Header, block.BlockHashes), block.Transactions, parentState);
+            var run = new BlockRun(this, Environment(block.Header, block.BlockHashes), block.Transactions, parentState, block.CollectAddresses);
             BlockExecution? execution;
             run.StartHelpers(stayForEnd: true);
             try
@@ -247,6 +247,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         private readonly PrecompileTable _precompiles;
         private readonly TransactionProcessor _processor;
         private readonly BlockStmScheduler _scheduler;
+        private readonly bool _collectAddresses;
 
         // Every recorder of this block (one per worker, the system calls' and the tail's): their arenas hold the
         // records' lists and go back to the pool once the block is complete.
@@ -275,9 +276,11 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         private int _prepareClaimed;
         private volatile PreparedEnd? _prepared;
 
-        public BlockRun(ParallelBlockExecutor executor, BlockEnvironment environment, IReadOnlyList<(Transaction Transaction, Address Sender)> transactions, IStateReader parentState)
+        /// <param name="collectAddresses">Whether each incarnation's record keeps its address-index entries (<see cref="BlockInput.CollectAddresses"/>).</param>
+        public BlockRun(ParallelBlockExecutor executor, BlockEnvironment environment, IReadOnlyList<(Transaction Transaction, Address Sender)> transactions, IStateReader parentState, bool collectAddresses = false)
         {
             _executor = executor;
+            _collectAddresses = collectAddresses;
             _transactions = transactions;
             _environment = environment;
             _precompiles = executor.Precompiles.For(environment.Fork);
@@ -541,7 +544,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                 }
                 else
                 {
-                    assembly.Add(tx, sender, record.Result!, record.LogsBloom);
+                    assembly.Add(tx, sender, record.Result!, record.LogsBloom, record.Addresses);
                 }
             }
 
@@ -822,7 +825,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         /// </summary>
         private void Work(bool helper)
         {
-            var scratch = new WorkerScratch(NewRecorder());
+            var scratch = new WorkerScratch(NewRecorder(), _collectAddresses);
             (int, int) joined = _scheduler.Progress;
             StmTask? task = null;
             var spin = default(SpinWait);
@@ -916,10 +919,15 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             scratch.Reset(index + 1);
             IncarnationRecorder recorder = scratch.Recorder;
             DeferredCreditState state = scratch.State;
+            BlockAddressCollector? addresses = scratch.Addresses;
+            addresses?.Begin(index);
             try
             {
-                TransactionResult result = _processor.Execute(state, tx, sender);
+                TransactionResult result = _processor.Execute(state, tx, sender, addresses);
                 PositionRecord record = recorder.Record(scratch.World, state.PendingCredits(), result);
+
+                // This incarnation's entries go with its record: the block keeps the committed incarnation's.
+                record.Addresses = addresses?.Take();
 
                 // The receipt's bloom (a hash per log address and topic) on the worker rather than at assembly.
                 record.LogsBloom = result.IsValid ? Receipt.BloomOf(result.Logs) : null;
@@ -927,6 +935,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             }
             catch (ReadDependencyException e)
             {
+                addresses?.Discard();
                 blocking = e.Position;
                 return null;
             }
@@ -935,6 +944,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                 // An incarnation may have read a mix of states no sequential run sees, and fail where the final one
                 // will not; its failure stands only if it is final (validated), and is then the block's, as it
                 // would have been sequentially.
+                addresses?.Discard();
                 return recorder.Failed(ExceptionDispatchInfo.Capture(e));
             }
         }
@@ -949,9 +959,10 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         /// <summary>Journal entries allocated up front (a token transfer makes a few dozen).</summary>
         private const int JournalCapacity = 64;
 
-        public WorkerScratch(IncarnationRecorder recorder)
+        public WorkerScratch(IncarnationRecorder recorder, bool collectAddresses)
         {
             Recorder = recorder;
+            Addresses = collectAddresses ? new BlockAddressCollector() : null;
             World = new WorldState(recorder.Reader, JournalCapacity);
             State = new DeferredCreditState(World);
         }
@@ -962,6 +973,9 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         public WorldState World { get; }
 
         public DeferredCreditState State { get; }
+
+        /// <summary>When the block collects its address-index entries: the tracer of each incarnation, whose entries go to its record.</summary>
+        public BlockAddressCollector? Addresses { get; }
 
         /// <summary>Ready for an incarnation at <paramref name="position"/>, as if all were new.</summary>
         public void Reset(int position)

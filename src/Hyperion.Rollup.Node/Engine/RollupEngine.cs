@@ -461,9 +461,10 @@ public sealed class RollupEngine : IBlockProducer, IChainHeads, ISafeL2Chain
     /// <summary>
     /// Builds the derived block of <paramref name="attributes"/> on the head (the caller holds the write lock). Its
     /// transaction list is fixed, so when the chain's executor may run it on Block-STM (the parallel one, and enough
-    /// transactions) it is executed whole, as a block is imported; otherwise it goes through the open block, which
-    /// also collects the address index's entries as it executes (a block executed whole is executed again for them,
-    /// in the background). Null with the reason when a transaction cannot be included: the first one in block order,
+    /// transactions) it is executed whole, as a block is imported; otherwise it goes through the open block. Either way
+    /// the address index's entries are collected as it executes (executed whole: from the execution of each
+    /// transaction the block keeps, Block-STM's committed incarnation), so the index does not execute it again.
+    /// Null with the reason when a transaction cannot be included: the first one in block order,
     /// with the reason the open block gives (the batch is dropped, pre-Holocene).
     /// </summary>
     private StoredBlock? BuildDerived(PayloadAttributes attributes, out string? failure)
@@ -482,7 +483,7 @@ public sealed class RollupEngine : IBlockProducer, IChainHeads, ISafeL2Chain
             return Open(prepared, out failure) is { } open ? Seal(open, includePool: false, out failure) : null;
         }
 
-        BlockInput input = new(prepared.Draft, prepared.Transactions) { BlockHashes = _chain.Store, Withdrawals = [] };
+        BlockInput input = new(prepared.Draft, prepared.Transactions) { BlockHashes = _chain.Store, Withdrawals = [], CollectAddresses = true };
         BlockExecution execution = _chain.Executor.Execute(input, _chain.States.LatestForExecution, BlockExecutionMode.Build);
         if (execution.Skipped.Count > 0)
         {
@@ -493,7 +494,7 @@ public sealed class RollupEngine : IBlockProducer, IChainHeads, ISafeL2Chain
         }
 
         StoredBlock block = BlockImporter.Seal(_chain.States, prepared.Draft, execution);
-        return Add(block, execution, stopwatch, addresses: null);
+        return Add(block, execution, stopwatch, execution.Addresses);
     }
 
     /// <summary>

@@ -206,13 +206,13 @@ public sealed class ParallelExecutorPropertyTests
         return word;
     }
 
-    /// <summary>Everything observable of executing <paramref name="block"/>, as text to compare.</summary>
+    /// <summary>Everything observable of executing <paramref name="block"/>, as text to compare (the address-index entries it collects last).</summary>
     private static string Outcome(IBlockExecutor executor, BlockInput block, InMemoryStateReader pre, BlockExecutionMode mode)
     {
         BlockExecution execution;
         try
         {
-            execution = executor.Execute(block, pre, mode);
+            execution = executor.Execute(block with { CollectAddresses = true }, pre, mode);
         }
         catch (InvalidBlockException e)
         {
@@ -238,7 +238,33 @@ public sealed class ParallelExecutorPropertyTests
             text.Append(CultureInfo.InvariantCulture, $"account {change.Address} deleted {change.Deleted} nonce {change.Nonce} balance {change.Balance} code {change.CodeHash}\n");
         }
 
-        return text.ToString();
+        return text.Append(AddressesHeading).Append(AddressesText(execution.Addresses!)).ToString();
+    }
+
+    private const string AddressesHeading = "addresses\n";
+
+    private static string AddressesText(BlockAddresses addresses) =>
+        string.Concat(addresses.Touched.Select(t => $"touched {t.Index} {t.Address}\n")) +
+        string.Concat(addresses.Created.Select(c => $"created {c.Index} {c.Contract} by {c.Creator}\n"));
+
+    /// <summary>
+    /// The address-index entries of building <paramref name="block"/> through the open block, one transaction at a
+    /// time traced as it is added (the sequencer's path, and the index's re-execution): what executing it whole must collect.
+    /// </summary>
+    private static string OpenBlockAddresses(BlockExecutor sequential, BlockInput block, InMemoryStateReader pre)
+    {
+        BlockBuilder builder = sequential.Open(block, pre);
+        var collector = new BlockAddressCollector();
+        foreach ((Transaction tx, Address sender) in block.Transactions)
+        {
+            collector.Begin(builder.Included.Count);
+            if (!builder.Add(tx, sender, collector))
+            {
+                collector.Discard();
+            }
+        }
+
+        return AddressesText(collector.Addresses);
     }
 
     [Fact]
@@ -289,6 +315,11 @@ public sealed class ParallelExecutorPropertyTests
         foreach (BlockExecutionMode mode in new[] { BlockExecutionMode.Build, BlockExecutionMode.Import })
         {
             string expected = Outcome(sequential, block, pre, mode);
+            if (mode == BlockExecutionMode.Build)
+            {
+                AssertOpenBlockAddresses(expected, sequential, block, pre);
+            }
+
             foreach (ParallelBlockExecutor executor in parallel)
             {
                 string actual = Outcome(executor, block, pre, mode);
@@ -297,6 +328,17 @@ public sealed class ParallelExecutorPropertyTests
                     throw new InvalidOperationException($"{executor.Threads} threads, {mode}:\nexpected\n{expected}\nactual\n{actual}");
                 }
             }
+        }
+    }
+
+    /// <summary>The sequential executor's whole-block entries (the end of <paramref name="outcome"/>) are the open block's, so the parallel executor's are checked against them.</summary>
+    private static void AssertOpenBlockAddresses(string outcome, BlockExecutor sequential, BlockInput block, InMemoryStateReader pre)
+    {
+        string reference = OpenBlockAddresses(sequential, block, pre);
+        int heading = outcome.IndexOf(AddressesHeading, StringComparison.Ordinal);
+        if (heading < 0 || outcome[(heading + AddressesHeading.Length)..] != reference)
+        {
+            throw new InvalidOperationException($"executed whole:\n{outcome}\nthrough the open block:\n{reference}");
         }
     }
 
@@ -332,6 +374,11 @@ public sealed class ParallelExecutorPropertyTests
                     {
                         string expected = Outcome(sequential, block, pre, mode);
                         Assert.Contains(!tightGas ? "" : mode == BlockExecutionMode.Build ? "skipped" : "invalid block", expected, StringComparison.Ordinal);
+                        if (mode == BlockExecutionMode.Build)
+                        {
+                            AssertOpenBlockAddresses(expected, sequential, block, pre);
+                        }
+
                         Assert.Equal(expected, Outcome(executor, block, pre, mode));
                     }
                 }
