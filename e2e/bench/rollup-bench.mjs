@@ -4,9 +4,10 @@
 //      re-derived, against the chain's own pace (one block per second) and the sequencer's gas rate under the load;
 //      once per --exec-threads value of --rederive (default "0,<cores>": sequential, then Block-STM on every core),
 //      --rounds times in turn (default 1); with --main-dll PATH (another tree's published hyperion.dll, e.g.
-//      /work/main's) also a verifier of that build (its own default executor) in each round, labelled "main".
+//      /work/main's) also a verifier of that build (its own default executor) in each round, labelled "main"; with
+//      --main-threads 0,2 as well, one of that build per value of its --exec-threads instead ("main@0", "main@2").
 // The L1 cost per transaction of each batcher setting is `hyperion bench rollup batches` (computed from the bytes).
-//   node bench/rollup-bench.mjs [--transfers N] [--samples N] [--rederive 0,2] [--rounds N] [--main-dll PATH] [-- <extra hyperion batcher args>]
+//   node bench/rollup-bench.mjs [--transfers N] [--samples N] [--rederive 0,2] [--rounds N] [--main-dll PATH [--main-threads 0,2]] [-- <extra hyperion batcher args>]
 //   node bench/rollup-bench.mjs --preconfirm N [--warmup W]: only the sequencer's preconfirmed send → receipt, N
 //   transfers one at a time (each pre-signed; the receipt asked for as soon as the send answers, then every
 //   millisecond), after W untimed ones (default 200: the sequencer's JIT reaches its optimized code; with 20 the first
@@ -28,6 +29,7 @@ const transfers = option('--transfers', 2000);
 const rederiveAt = argv.includes('--rederive') ? argv[argv.indexOf('--rederive') + 1].split(',').map(Number) : [0, os.cpus().length];
 const rounds = option('--rounds', 1);
 const mainDll = argv.includes('--main-dll') ? argv[argv.indexOf('--main-dll') + 1] : null;
+const mainThreads = argv.includes('--main-threads') ? argv[argv.indexOf('--main-threads') + 1].split(',').map(Number) : null;
 const samples = option('--samples', 9);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const hex = (n) => `0x${n.toString(16)}`;
@@ -127,9 +129,11 @@ try {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const args = ['node', '--l1-rpc', net.l1, '--rollup-config', net.rollupConfig, '--ephemeral', '--port', String(port)];
-    const fresh = threads === 'main'
-      ? net.spawn('fresh-verifier-main', [mainDll, ...args], 'dotnet')
-      : net.spawn(`fresh-verifier-${threads}`, [...args, '--exec-threads', String(threads)]);
+    const main = String(threads).startsWith('main');
+    const execThreads = main ? (threads.includes('@') ? ['--exec-threads', threads.split('@')[1]] : []) : ['--exec-threads', String(threads)];
+    const fresh = main
+      ? net.spawn(`fresh-verifier-${threads}`, [mainDll, ...args, ...execThreads], 'dotnet')
+      : net.spawn(`fresh-verifier-${threads}`, [...args, ...execThreads]);
     await net.answers(url, fresh);
     const [startBlock, startTime] = await until('the fresh verifier\'s first safe block', 120_000, async () => {
       const n = (await rpc(url, 'optimism_syncStatus')).safe_l2.number;
@@ -144,7 +148,7 @@ try {
     return { threads, startBlock, seconds, derivedGas, hash: head.hash };
   };
   const runs = [];
-  const variants = mainDll ? ['main', ...rederiveAt] : rederiveAt;
+  const variants = mainDll ? [...(mainThreads ? mainThreads.map((t) => `main@${t}`) : ['main']), ...rederiveAt] : rederiveAt;
   for (let r = 0; r < rounds; r++) for (const threads of variants) runs.push(await rederive(threads));
   if (new Set(runs.map((x) => x.hash)).size !== 1) throw new Error(`the fresh verifiers derived different blocks ${target}: ${runs.map((x) => `${x.threads}: ${x.hash}`).join(', ')}`);
 
@@ -156,7 +160,7 @@ try {
   const byThreads = new Map(variants.map((t) => [t, runs.filter((x) => x.threads === t)]));
   for (const [threads, xs] of byThreads) {
     const x = xs.find((y) => y.seconds === median(xs.map((z) => z.seconds)));
-    console.log(`fresh verifier ${threads === 'main' ? `of ${mainDll}` : `--exec-threads ${threads}`}: blocks ${x.startBlock + 1}..${target} (${(Number(chainGas) / 1e6).toFixed(1)} Mgas in blocks 1..${target}) re-derived in `
+    console.log(`fresh verifier ${String(threads).startsWith('main') ? `of ${mainDll}${threads.includes('@') ? ` --exec-threads ${threads.split('@')[1]}` : ''}` : `--exec-threads ${threads}`}: blocks ${x.startBlock + 1}..${target} (${(Number(chainGas) / 1e6).toFixed(1)} Mgas in blocks 1..${target}) re-derived in `
       + `median ${x.seconds.toFixed(1)} s of ${xs.length} [${xs.map((y) => y.seconds.toFixed(1)).join(', ')}]: `
       + `${((target - x.startBlock) / x.seconds).toFixed(1)} blocks/s, ${(Number(x.derivedGas) / 1e6 / x.seconds).toFixed(2)} Mgas/s (the chain makes 1 block/s)`);
   }
