@@ -865,11 +865,8 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             /// <summary>Hashes chunks until none is left.</summary>
             public void Take() => _chunks.Take();
 
-            /// <summary>Hashes one chunk; false when none was left.</summary>
+            /// <summary>Hashes one chunk; false when none was left. (Nothing to finish: the root hashes a leaf no thread hashed.)</summary>
             public bool TakeOne() => _chunks.TakeOne();
-
-            /// <summary>After <see cref="Take"/>: hashes the chunks other threads claimed and have not finished.</summary>
-            public void Finish() => _chunks.Finish();
         }
 
         /// <summary>
