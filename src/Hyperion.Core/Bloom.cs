@@ -41,15 +41,14 @@ public sealed class Bloom : IEquatable<Bloom>
     public void Add(in Hash256 topic) => Add(topic.Bytes);
 
     /// <summary>Adds arbitrary bytes (an address or a topic in their raw form).</summary>
-    public void Add(ReadOnlySpan<byte> data)
+    public void Add(ReadOnlySpan<byte> data) => Add(BloomBits.Of(data));
+
+    /// <summary>Adds the three bits of an address or topic hashed before.</summary>
+    public void Add(in BloomBits bits)
     {
-        Span<byte> hash = stackalloc byte[Hash256.Size];
-        Keccak256.Hash(data, hash);
-        for (int i = 0; i < 6; i += 2)
-        {
-            (int index, byte mask) = BitOf(hash, i);
-            _bits[index] |= mask;
-        }
+        _bits[bits.Index0] |= bits.Mask0;
+        _bits[bits.Index1] |= bits.Mask1;
+        _bits[bits.Index2] |= bits.Mask2;
     }
 
     public bool Contains(in Address address) => Contains(address.Bytes);
@@ -116,9 +115,49 @@ public sealed class Bloom : IEquatable<Bloom>
     public override string ToString() => Hex.Encode(_bits);
 
     /// <summary>Bit k (0..2047, counted from the least significant end of the big-endian 2048-bit number).</summary>
-    private static (int Index, byte Mask) BitOf(ReadOnlySpan<byte> hash, int pair)
+    internal static (int Index, byte Mask) BitOf(ReadOnlySpan<byte> hash, int pair)
     {
         int bit = ((hash[pair] << 8) | hash[pair + 1]) & 2047;
         return (Size - 1 - bit / 8, (byte)(1 << (bit % 8)));
+    }
+}
+
+/// <summary>
+/// The three bits one address or topic sets in a <see cref="Bloom"/>: its hash taken once, for a value that recurs (a
+/// token's address in every one of its logs) to be added without hashing it again.
+/// </summary>
+public readonly struct BloomBits
+{
+    private BloomBits(int index0, byte mask0, int index1, byte mask1, int index2, byte mask2)
+    {
+        Index0 = (ushort)index0;
+        Index1 = (ushort)index1;
+        Index2 = (ushort)index2;
+        Mask0 = mask0;
+        Mask1 = mask1;
+        Mask2 = mask2;
+    }
+
+    internal ushort Index0 { get; }
+
+    internal ushort Index1 { get; }
+
+    internal ushort Index2 { get; }
+
+    internal byte Mask0 { get; }
+
+    internal byte Mask1 { get; }
+
+    internal byte Mask2 { get; }
+
+    /// <summary>The bits of <paramref name="data"/> (an address or a topic in its raw form).</summary>
+    public static BloomBits Of(ReadOnlySpan<byte> data)
+    {
+        Span<byte> hash = stackalloc byte[Hash256.Size];
+        Keccak256.Hash(data, hash);
+        (int index0, byte mask0) = Bloom.BitOf(hash, 0);
+        (int index1, byte mask1) = Bloom.BitOf(hash, 2);
+        (int index2, byte mask2) = Bloom.BitOf(hash, 4);
+        return new BloomBits(index0, mask0, index1, mask1, index2, mask2);
     }
 }

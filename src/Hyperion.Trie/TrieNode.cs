@@ -22,10 +22,12 @@ internal abstract class TrieNode
     {
         get
         {
-            if (!_hashed)
+            // Two threads may hash a node at once (a block's end finishes the leaves a helper claimed and has not
+            // hashed): both write the same hash, and the flag is published after it.
+            if (!Volatile.Read(ref _hashed))
             {
                 _hash = Keccak256.Hash(Encoded);
-                _hashed = true;
+                Volatile.Write(ref _hashed, true);
             }
 
             return _hash;

@@ -1,3 +1,5 @@
+using Hyperion.Core.Blocks;
+
 namespace Hyperion.Core.Tests;
 
 public class BloomTests
@@ -45,5 +47,37 @@ public class BloomTests
         Assert.False(a.IsEmpty);
         Assert.Equal(a, new Bloom(a.Bytes));
         Assert.Throws<ArgumentException>(() => new Bloom(new byte[255]));
+    }
+
+    [Fact]
+    public void A_receipts_bloom_with_the_log_addresses_bits_kept_is_the_bloom_hashed_anew()
+    {
+        // Receipts of logs from a few contracts (one of them in most logs, as a token's transfers): the bits kept for an
+        // address met in an earlier receipt give the bloom hashing it again gives.
+        var random = new Random(5);
+        Address[] contracts = [.. Enumerable.Range(0, 3).Select(i => new Address(Enumerable.Repeat((byte)(0x40 + i), 20).ToArray()))];
+        var kept = new Dictionary<Address, BloomBits>();
+        for (int receipt = 0; receipt < 12; receipt++)
+        {
+            var logs = new List<Log>();
+            for (int l = 0; l < receipt % 4; l++)
+            {
+                var topic = new byte[32];
+                random.NextBytes(topic);
+                logs.Add(new Log(contracts[(receipt + l) % 3], [new Hash256(topic)], new byte[] { (byte)l }));
+            }
+
+            var expected = new Bloom();
+            foreach (Log log in logs)
+            {
+                expected.Add(log.Address);
+                expected.Add(log.Topics[0]);
+            }
+
+            Assert.Equal(expected, Receipt.BloomOf(logs, kept));
+            Assert.Equal(expected, Receipt.BloomOf(logs));
+        }
+
+        Assert.Equal(3, kept.Count);
     }
 }

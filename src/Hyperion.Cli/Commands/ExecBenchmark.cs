@@ -165,6 +165,9 @@ internal static class ExecBenchmark
             // And the garbage collections during its blocks (each stops every worker) and their pauses.
             int[][] collections = [.. executors.Select(_ => new int[3])];
             double[] pauses = new double[executors.Length];
+
+            // And what Block-STM's workers did: re-executions and failed validations are its conflicts.
+            BlockStmStatistics[] statistics = [.. executors.Select(x => (x.Executor as ParallelBlockExecutor)?.Statistics ?? default)];
             for (int round = 0; round < rounds; round++)
             {
                 for (int e = 0; e < executors.Length; e++)
@@ -192,11 +195,12 @@ internal static class ExecBenchmark
             }
 
             long[] allocatedKb = [.. allocated.Select(bytes => bytes / rounds / 1024)];
+            string[] conflicts = [.. executors.Select((x, e) => x.Executor is ParallelBlockExecutor parallel ? Conflicts(parallel.Statistics - statistics[e]) : "")];
             if (onlyExecutor is not null)
             {
                 int e = Array.IndexOf(ExecutorNames, onlyExecutor);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{name,-18} {executors[e].Name} {Median(times[e]),8:0.0} ms, CPU ms/block (mean; median) {cpu[e].Average():0.0}; {Median(cpu[e]):0.0}, allocated KB/block {allocatedKb[e]}, GCs per 100 blocks (gen0/1/2) {Per100(collections[e][0], rounds)}/{Per100(collections[e][1], rounds)}/{Per100(collections[e][2], rounds)}"));
+                    $"{name,-18} {executors[e].Name} {Median(times[e]),8:0.0} ms, CPU ms/block (mean; median) {cpu[e].Average():0.0}; {Median(cpu[e]):0.0}, allocated KB/block {allocatedKb[e]}, GCs per 100 blocks (gen0/1/2) {Per100(collections[e][0], rounds)}/{Per100(collections[e][1], rounds)}/{Per100(collections[e][2], rounds)}{(conflicts[e].Length > 0 ? $"; per block: {conflicts[e]}" : "")}"));
                 continue;
             }
 
@@ -209,7 +213,17 @@ internal static class ExecBenchmark
                 $"{"",-18} CPU ms/block (mean; median): sequential {cpu[0].Average():0.0}; {Median(cpu[0]):0.0}, parallel×1 {cpu[1].Average():0.0}; {Median(cpu[1]):0.0}, parallel×{threads} {cpu[2].Average():0.0}; {Median(cpu[2]):0.0}"));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{"",-18} GCs per 100 blocks (gen0/1/2) and pause ms/block: {string.Join(", ", executors.Select((x, e) => $"{x.Name} {Per100(collections[e][0], rounds)}/{Per100(collections[e][1], rounds)}/{Per100(collections[e][2], rounds)} {pauses[e] / rounds:0.00}"))}"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{"",-18} per block: parallel×1 {conflicts[1]}; parallel×{threads} {conflicts[2]}"));
         }
+    }
+
+    /// <summary>Block-STM's work per block: executions (re-executions included), ESTIMATE waits, validations, failed ones.</summary>
+    private static string Conflicts(BlockStmStatistics statistics)
+    {
+        long blocks = Math.Max(statistics.Blocks, 1);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"executions {(double)statistics.Incarnations / blocks:0.0}, ESTIMATE waits {(double)statistics.DependencyWaits / blocks:0.0}, validations {(double)statistics.Validations / blocks:0.0}, aborted {(double)statistics.AbortedValidations / blocks:0.0}");
     }
 
     /// <summary>Collections per 100 blocks.</summary>

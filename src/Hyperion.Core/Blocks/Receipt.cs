@@ -32,7 +32,13 @@ public sealed class Receipt
     public ulong? DepositReceiptVersion { get; init; }
 
     /// <summary>The bloom of a list of logs: every log's address and topics.</summary>
-    public static Bloom BloomOf(IReadOnlyList<Log> logs)
+    /// <param name="logs">The logs.</param>
+    /// <param name="addressBits">
+    /// The bits of the log addresses met before, kept by a caller that computes many receipts' blooms (a block's): the
+    /// same contract emits most of a block's logs (a token's transfers), and its address is then hashed once rather
+    /// than once per log. Added to here.
+    /// </param>
+    public static Bloom BloomOf(IReadOnlyList<Log> logs, Dictionary<Address, BloomBits>? addressBits = null)
     {
         ArgumentNullException.ThrowIfNull(logs);
         var bloom = new Bloom();
@@ -40,7 +46,21 @@ public sealed class Receipt
         for (int i = 0; i < logs.Count; i++)
         {
             Log log = logs[i];
-            bloom.Add(log.Address);
+            if (addressBits is null)
+            {
+                bloom.Add(log.Address);
+            }
+            else
+            {
+                if (!addressBits.TryGetValue(log.Address, out BloomBits bits))
+                {
+                    bits = BloomBits.Of(log.Address.Bytes);
+                    addressBits.Add(log.Address, bits);
+                }
+
+                bloom.Add(bits);
+            }
+
             IReadOnlyList<Hash256> topics = log.Topics;
             for (int t = 0; t < topics.Count; t++)
             {

@@ -35,11 +35,25 @@ public sealed class CodeEntry
 
     public JumpDestinations JumpDestinations { get; }
 
-    /// <summary>How many frames have run this code (for deployed code: across every VM since the entry was cached).</summary>
+    /// <summary>
+    /// How many frames have run this code (for deployed code: across every VM since the entry was cached), counted up
+    /// to <see cref="CallsCountedUpTo"/>.
+    /// </summary>
     public long Calls => Interlocked.Read(ref _calls);
 
-    /// <summary>Counts one more frame running this code; returns the new count.</summary>
-    public long CountCall() => Interlocked.Increment(ref _calls);
+    /// <summary>
+    /// Where the count of <see cref="Calls"/> stops: far above what decides anything (the compiled tier's threshold),
+    /// and past it a frame writes nothing to the shared entry. Parallel workers running the same contract (a token's
+    /// transfers) otherwise took the entry's cache line from each other's core on every frame.
+    /// </summary>
+    public const long CallsCountedUpTo = 1024;
+
+    /// <summary>Counts one more frame running this code (up to <see cref="CallsCountedUpTo"/>); returns the count.</summary>
+    public long CountCall()
+    {
+        long calls = Volatile.Read(ref _calls);
+        return calls >= CallsCountedUpTo ? calls : Interlocked.Increment(ref _calls);
+    }
 
     /// <summary>Marks the entry as used since the cache's last sweep (written only when not already set: no shared-line traffic on hot code).</summary>
     internal void MarkUsed()

@@ -26,6 +26,9 @@ internal sealed class BlockAssembly
     private readonly List<ExecutedTransaction> _executed;
     private readonly List<SkippedTransaction> _skipped = [];
     private readonly Bloom _bloom = new();
+
+    // The bloom bits of the block's log addresses (see Receipt.BloomOf): made at the first log.
+    private Dictionary<Address, BloomBits>? _logAddressBits;
     private ulong _gasUsed;
     private ulong _blobGasUsed;
     private Hash256? _transactionsRoot;
@@ -108,7 +111,7 @@ internal sealed class BlockAssembly
             Success = result.Success,
             CumulativeGasUsed = _gasUsed,
             Logs = result.Logs,
-            Bloom = logsBloom ?? Receipt.BloomOf(result.Logs),
+            Bloom = logsBloom ?? Receipt.BloomOf(result.Logs, result.Logs.Count == 0 ? null : _logAddressBits ??= []),
             DepositNonce = result.DepositNonce,
             DepositReceiptVersion = result.DepositReceiptVersion,
         };

@@ -27,6 +27,9 @@ internal sealed class LateHelpers
 
     public void Exit() => Interlocked.Decrement(ref _entered);
 
+    /// <summary>Whether the caller closed the gate (a helper waiting outside it for more work can stop).</summary>
+    public bool IsClosed => Volatile.Read(ref _closed) != 0;
+
     /// <summary>Closes the gate to helpers not yet started and waits for those that did to exit.</summary>
     public void CloseAndWait()
     {

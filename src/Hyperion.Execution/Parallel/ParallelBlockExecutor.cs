@@ -44,6 +44,13 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
     private long _stoppedForSequential;
     private long _sequentialAfterChain;
 
+    // What the workers of every block run through Block-STM did (Statistics): each worker counts its own, added here once at its end.
+    private long _incarnations;
+    private long _dependencyWaits;
+    private long _validations;
+    private long _abortedValidations;
+    private long _parallelBlocks;
+
     /// <param name="threads">Worker threads per block (0: one per core).</param>
     /// <param name="sequentialBelow">Blocks with fewer transactions run sequentially (default <see cref="DefaultSequentialBelow"/>; with one thread, every block).</param>
     /// <param name="measured">
@@ -81,6 +88,14 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
 
     /// <summary>Blocks run sequentially, without trying Block-STM, because the blocks before them were chains (<see cref="ChainBackoff"/>; for tests and diagnostics).</summary>
     internal long BlocksSequentialAfterChain => Interlocked.Read(ref _sequentialAfterChain);
+
+    /// <summary>What the workers of the blocks run through Block-STM so far did, summed over those blocks (for diagnostics and the benchmark).</summary>
+    public BlockStmStatistics Statistics => new(
+        Interlocked.Read(ref _parallelBlocks),
+        Interlocked.Read(ref _incarnations),
+        Interlocked.Read(ref _dependencyWaits),
+        Interlocked.Read(ref _validations),
+        Interlocked.Read(ref _abortedValidations));
 
     /// <summary>
     /// Whether the blocks after one Block-STM stopped as a dependency chain run sequentially (<see cref="ChainBackoff"/>).
@@ -166,6 +181,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         try
         {
             var run = new BlockRun(this, Environment(block.Header, block.BlockHashes), block.Transactions, parentState, block.CollectAddresses);
+            Interlocked.Increment(ref _parallelBlocks);
             BlockExecution? execution;
             run.StartHelpers(stayForEnd: true);
             try
@@ -403,9 +419,19 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         }
 
         /// <summary>
-        /// A helper's part of the block's end: the prepared step (once every worker is out and the block goes on to its end: it reads their records) and
-        /// the transactions' leaves while the caller assembles the receipts, then the end's items once published.
+        /// A helper's part of the block's end: the prepared step (once every worker is out and the block goes on to its
+        /// end: it reads their records) and the transactions' leaves while the caller assembles the receipts, then the
+        /// end's items once published, then the receipts' leaves once the caller built their trie.
         /// </summary>
+        /// <remarks>
+        /// The helper is inside the end (<see cref="_ending"/>, which the caller waits for) only while it reads the
+        /// workers' records (the prepared step, the net changes' ranges), whose buffers go back to the pool after the
+        /// block: the receipts' encodings and the tries' leaves are the caller's to finish if the helper has not (see
+        /// <see cref="ClaimedChunks"/>), and it waits for the caller's next publication outside. A helper that lost its
+        /// core while waiting or holding one of those held the caller's end until it got one back; and one that left
+        /// when it found nothing more to take (before the receipts' leaves were published: they were the largest item
+        /// of a token transfers' block, ~3 Keccak blocks a receipt with its log) left them all to the caller.
+        /// </remarks>
         private void HelpEnd()
         {
             var spin = default(SpinWait);
@@ -419,30 +445,48 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                 return;
             }
 
+            LeafChunks? transactionLeaves;
             try
             {
-                // Until the caller publishes the end's items, the transactions' leaves (which do not depend on
-                // execution), a chunk at a time so as to turn to the receipts' encoding as soon as it is there.
-                LeafChunks? transactionLeaves = TryPrepare()?.TransactionLeaves;
-                spin.Reset();
-                EndItems? end;
-                while ((end = _end) is null && !_dismissed)
-                {
-                    if (transactionLeaves is null || !transactionLeaves.TakeOne())
-                    {
-                        // The caller's receipts' assembly is a fraction of a millisecond: a sleep (SpinWait's default
-                        // from its 20th turn, ≥ 1 ms) made the helper join the end's items milliseconds late. A tail
-                        // that runs transactions sequentially (after a skipped one) is long: then it may sleep.
-                        spin.SpinOnce(_tailRunsTransactions ? SleepAfterSpins : NeverSleep);
-                    }
-                }
-
-                end?.Take();
+                transactionLeaves = TryPrepare()?.TransactionLeaves;
             }
             finally
             {
                 _ending.Exit();
             }
+
+            // Until the caller publishes the end's items, the transactions' leaves (which do not depend on execution),
+            // a chunk at a time so as to turn to the receipts' encoding as soon as it is there.
+            spin.Reset();
+            EndItems? end;
+            while ((end = _end) is null && !_dismissed && !_ending.IsClosed)
+            {
+                if (transactionLeaves is null || !transactionLeaves.TakeOne())
+                {
+                    // The caller's receipts' assembly is a fraction of a millisecond: a sleep (SpinWait's default
+                    // from its 20th turn, ≥ 1 ms) made the helper join the end's items milliseconds late. A tail
+                    // that runs transactions sequentially (after a skipped one) is long: then it may sleep.
+                    spin.SpinOnce(_tailRunsTransactions ? SleepAfterSpins : NeverSleep);
+                }
+            }
+
+            if (end is null)
+            {
+                return;
+            }
+
+            end.Take();
+
+            // The receipts' leaves: published once the caller built their trie from the encodings (while this thread
+            // took the net changes' ranges).
+            spin.Reset();
+            LeafChunks? receiptLeaves;
+            while ((receiptLeaves = end.ReceiptLeaves) is null && !_dismissed && !_ending.IsClosed)
+            {
+                spin.SpinOnce(NeverSleep);
+            }
+
+            receiptLeaves?.Take();
         }
 
         /// <summary>
@@ -618,15 +662,12 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             // The helpers waiting in HelpEnd take the receipts' encoding first (the receipts' trie is built from it on
             // this thread), then the net changes' ranges while this one builds it, then the two tries' leaves. The
             // roots above the leaves are hashed last here.
+            // Leaves a helper claimed and has not hashed are hashed by the roots (a lazy hash, the same whoever
+            // computes it); encodings it has not finished are done again by Finish. Only the ranges, which read the
+            // records, are waited for.
             _end = items;
             items.Encodings.Take();
-            var spin = default(SpinWait);
-            while (!items.Encodings.Done)
-            {
-                Volatile.Read(ref _helperFailure)?.Throw();
-                spin.SpinOnce(NeverSleep);
-            }
-
+            items.Encodings.Finish();
             var receipts = new ListTrie(items.Encodings.Items);
             var receiptLeaves = new LeafChunks(receipts);
             items.ReceiptLeaves = receiptLeaves;
@@ -677,14 +718,26 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             /// <summary>The receipts' trie's leaves, once the caller built it from <see cref="Encodings"/>.</summary>
             public LeafChunks? ReceiptLeaves
             {
+                get => _receiptLeaves;
                 set => _receiptLeaves = value;
             }
 
-            /// <summary>A helper's turn: every item it can take.</summary>
+            /// <summary>A helper's turn: every item it can take, inside the end only for the ranges (they read the records).</summary>
             public void Take()
             {
                 Encodings.Take();
-                TakeRanges();
+                if (_run._ending.TryEnter())
+                {
+                    try
+                    {
+                        TakeRanges();
+                    }
+                    finally
+                    {
+                        _run._ending.Exit();
+                    }
+                }
+
                 _transactions?.Take();
                 _receiptLeaves?.Take();
             }
@@ -705,47 +758,59 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         private sealed class ReceiptEncodings
         {
             private readonly BlockAssembly _assembly;
-            private readonly int _chunks;
-            private int _next = -1;
-            private int _done;
+            private readonly ClaimedChunks _chunks;
 
             public ReceiptEncodings(BlockAssembly assembly)
             {
                 _assembly = assembly;
                 Items = new byte[assembly.Executed.Count][];
-                _chunks = (Items.Length + LeavesPerChunk - 1) / LeavesPerChunk;
+                _chunks = new ClaimedChunks(Items.Length, Encode);
             }
 
+            /// <summary>The envelopes: complete once <see cref="Finish"/> returned.</summary>
             public byte[][] Items { get; }
 
-            /// <summary>Whether every chunk is encoded (then <see cref="Items"/> is complete: the counter's increments order the writes before it).</summary>
-            public bool Done => Volatile.Read(ref _done) == _chunks;
-
             /// <summary>Encodes chunks until none is left to take.</summary>
-            public void Take()
-            {
-                int chunk;
-                while ((chunk = Interlocked.Increment(ref _next)) < _chunks)
-                {
-                    for (int i = chunk * LeavesPerChunk; i < Math.Min(Items.Length, (chunk + 1) * LeavesPerChunk); i++)
-                    {
-                        Items[i] = _assembly.ReceiptEnvelope(i);
-                    }
+            public void Take() => _chunks.Take();
 
-                    Interlocked.Increment(ref _done);
+            /// <summary>After <see cref="Take"/>: encodes the chunks other threads claimed and have not finished (see <see cref="ClaimedChunks"/>).</summary>
+            public void Finish() => _chunks.Finish();
+
+            private void Encode(int from, int to)
+            {
+                for (int i = from; i < to; i++)
+                {
+                    Items[i] = _assembly.ReceiptEnvelope(i);
                 }
             }
         }
 
-        /// <summary>A list trie's leaves, hashed in chunks by whichever threads take them (a trie of none: nothing to take).</summary>
-        private sealed class LeafChunks(ListTrie? trie)
+        /// <summary>
+        /// Items split into chunks that threads claim one at a time, each a pure function of what the block recorded,
+        /// written where only the caller reads it once it is done. The caller does not wait for a chunk another thread
+        /// claimed: once none is left to claim it does the unfinished ones itself (<see cref="Finish"/>), so a helper
+        /// that lost its core while holding one (on a loaded machine, for milliseconds) does not hold the block's end.
+        /// Both write the same values (a chunk done twice costs its time, not its result).
+        /// </summary>
+        private sealed class ClaimedChunks
         {
-            private readonly int _chunks = trie is null ? 0 : (trie.LeafCount + LeavesPerChunk - 1) / LeavesPerChunk;
+            private readonly int _count;
+            private readonly int _chunks;
+            private readonly int[] _done;
+            private readonly Action<int, int> _work;
             private int _next = -1;
 
-            public ListTrie? Trie => trie;
+            /// <param name="count">The items.</param>
+            /// <param name="work">Does the items from the first index up to the second.</param>
+            public ClaimedChunks(int count, Action<int, int> work)
+            {
+                _count = count;
+                _chunks = (count + LeavesPerChunk - 1) / LeavesPerChunk;
+                _done = new int[_chunks];
+                _work = work;
+            }
 
-            /// <summary>Hashes chunks until none is left.</summary>
+            /// <summary>Does chunks until none is left to claim.</summary>
             public void Take()
             {
                 while (TakeOne())
@@ -753,7 +818,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                 }
             }
 
-            /// <summary>Hashes one chunk; false when none was left.</summary>
+            /// <summary>Does one chunk; false when none was left to claim.</summary>
             public bool TakeOne()
             {
                 int chunk = Interlocked.Increment(ref _next);
@@ -762,9 +827,49 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                     return false;
                 }
 
-                trie!.HashLeaves(chunk * LeavesPerChunk, Math.Min(trie.LeafCount, (chunk + 1) * LeavesPerChunk));
+                Do(chunk);
                 return true;
             }
+
+            /// <summary>After <see cref="Take"/>: does every chunk not done yet (claimed by a thread that has not finished it).</summary>
+            public void Finish()
+            {
+                for (int chunk = 0; chunk < _chunks; chunk++)
+                {
+                    if (Volatile.Read(ref _done[chunk]) == 0)
+                    {
+                        Do(chunk);
+                    }
+                }
+            }
+
+            private void Do(int chunk)
+            {
+                _work(chunk * LeavesPerChunk, Math.Min(_count, (chunk + 1) * LeavesPerChunk));
+
+                // Released after the chunk's writes: the caller that reads the flag set reads what they wrote.
+                Volatile.Write(ref _done[chunk], 1);
+            }
+        }
+
+        /// <summary>A list trie's leaves, hashed in chunks by whichever threads take them (a trie of none: nothing to take).</summary>
+        private sealed class LeafChunks
+        {
+            private readonly ClaimedChunks _chunks;
+
+            public LeafChunks(ListTrie? trie)
+            {
+                Trie = trie;
+                _chunks = new ClaimedChunks(trie?.LeafCount ?? 0, (from, to) => trie!.HashLeaves(from, to));
+            }
+
+            public ListTrie? Trie { get; }
+
+            /// <summary>Hashes chunks until none is left.</summary>
+            public void Take() => _chunks.Take();
+
+            /// <summary>Hashes one chunk; false when none was left. (Nothing to finish: the root hashes a leaf no thread hashed.)</summary>
+            public bool TakeOne() => _chunks.TakeOne();
         }
 
         /// <summary>
@@ -826,6 +931,18 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         private void Work(bool helper)
         {
             var scratch = new WorkerScratch(NewRecorder(), _collectAddresses);
+            try
+            {
+                Work(helper, scratch);
+            }
+            finally
+            {
+                scratch.AddCounts(_executor);
+            }
+        }
+
+        private void Work(bool helper, WorkerScratch scratch)
+        {
             (int, int) joined = _scheduler.Progress;
             StmTask? task = null;
             var spin = default(SpinWait);
@@ -857,7 +974,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                 }
 
                 // A task done without a follow-up goes straight to the next one: a spin there cost every task a pause.
-                task = task is { } current ? (current.IsValidation ? Validate(current) : Execute(current, scratch)) ?? _scheduler.NextTask() : _scheduler.NextTask();
+                task = task is { } current ? (current.IsValidation ? Validate(current, scratch) : Execute(current, scratch)) ?? _scheduler.NextTask() : _scheduler.NextTask();
                 if (task is null)
                 {
                     spin.SpinOnce();
@@ -875,8 +992,10 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             {
                 int position = task.Index + 1;
                 PositionRecord? record = RunIncarnation(task.Index, scratch, out int blocking);
+                scratch.Incarnations++;
                 if (record is null)
                 {
+                    scratch.DependencyWaits++;
                     if (_scheduler.AddDependency(task.Index, blocking - 1))
                     {
                         return null;
@@ -898,13 +1017,15 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             }
         }
 
-        private StmTask? Validate(StmTask task)
+        private StmTask? Validate(StmTask task, WorkerScratch scratch)
         {
             int position = task.Index + 1;
             bool valid = Memory.Validate(position, Memory.RecordAt(position)!.Reads);
             bool aborted = !valid && _scheduler.TryValidationAbort(task.Index, task.Incarnation);
+            scratch.Validations++;
             if (aborted)
             {
+                scratch.AbortedValidations++;
                 Memory.MarkEstimates(position);
             }
 
@@ -930,7 +1051,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                 record.Addresses = addresses?.Take();
 
                 // The receipt's bloom (a hash per log address and topic) on the worker rather than at assembly.
-                record.LogsBloom = result.IsValid ? Receipt.BloomOf(result.Logs) : null;
+                record.LogsBloom = result.IsValid ? Receipt.BloomOf(result.Logs, scratch.LogAddressBits) : null;
                 return record;
             }
             catch (ReadDependencyException e)
@@ -976,6 +1097,24 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
 
         /// <summary>When the block collects its address-index entries: the tracer of each incarnation, whose entries go to its record.</summary>
         public BlockAddressCollector? Addresses { get; }
+
+        // What this worker did in the block (see Statistics).
+        public long Incarnations;
+        public long DependencyWaits;
+        public long Validations;
+        public long AbortedValidations;
+
+        /// <summary>Adds this worker's counts to the executor's.</summary>
+        public void AddCounts(ParallelBlockExecutor executor)
+        {
+            Interlocked.Add(ref executor._incarnations, Incarnations);
+            Interlocked.Add(ref executor._dependencyWaits, DependencyWaits);
+            Interlocked.Add(ref executor._validations, Validations);
+            Interlocked.Add(ref executor._abortedValidations, AbortedValidations);
+        }
+
+        /// <summary>The bloom bits of the log addresses this worker met in the block (see <see cref="Receipt.BloomOf"/>).</summary>
+        public Dictionary<Address, BloomBits> LogAddressBits { get; } = [];
 
         /// <summary>Ready for an incarnation at <paramref name="position"/>, as if all were new.</summary>
         public void Reset(int position)
@@ -1073,4 +1212,19 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
 
         void IStateChangeSink.Code(in Hash256 codeHash, byte[] code) => _code.Add(new KeyValuePair<Hash256, byte[]>(codeHash, code));
     }
+}
+
+/// <summary>
+/// What Block-STM's workers did over a number of blocks: incarnations started (a transaction's first execution and
+/// every re-execution), those that stopped on another transaction's ESTIMATE, validations, and validations that found
+/// a read changed and aborted the incarnation.
+/// </summary>
+public readonly record struct BlockStmStatistics(long Blocks, long Incarnations, long DependencyWaits, long Validations, long AbortedValidations)
+{
+    public static BlockStmStatistics operator -(BlockStmStatistics after, BlockStmStatistics before) => new(
+        after.Blocks - before.Blocks,
+        after.Incarnations - before.Incarnations,
+        after.DependencyWaits - before.DependencyWaits,
+        after.Validations - before.Validations,
+        after.AbortedValidations - before.AbortedValidations);
 }

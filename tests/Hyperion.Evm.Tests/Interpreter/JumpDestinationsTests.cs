@@ -50,6 +50,23 @@ public class JumpDestinationsTests
     }
 
     [Fact]
+    public void A_code_entry_counts_calls_up_to_its_cap_and_no_further()
+    {
+        // Past the cap a frame writes nothing to the shared entry; the cap must stay above what the count decides.
+        Assert.True(CodeEntry.CallsCountedUpTo >= MetisVm.HotCallThreshold);
+        var cache = new CodeCache();
+        byte[] code = [0x5b, 0x00];
+        CodeEntry entry = cache.Get(Hyperion.Core.Crypto.Keccak256.Hash(code), code);
+        for (long i = 1; i <= CodeEntry.CallsCountedUpTo; i++)
+        {
+            Assert.Equal(i, entry.CountCall());
+        }
+
+        Assert.Equal(CodeEntry.CallsCountedUpTo, entry.CountCall());
+        Assert.Equal(CodeEntry.CallsCountedUpTo, entry.Calls);
+    }
+
+    [Fact]
     public void CodeCacheStaysWithinItsBudgetAndKeepsWhatIsInUse()
     {
         const int codeSize = 1000;

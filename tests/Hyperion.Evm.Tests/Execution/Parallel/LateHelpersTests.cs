@@ -10,6 +10,7 @@ public class LateHelpersTests
     {
         var gate = new LateHelpers();
         Assert.True(gate.TryEnter());
+        Assert.False(gate.IsClosed);
         Task closing = Task.Run(gate.CloseAndWait);
 
         // The entered helper has not exited: the caller must still be waiting (a wrong gate returns at once).
@@ -17,7 +18,8 @@ public class LateHelpersTests
         gate.Exit();
         await closing.WaitAsync(TimeSpan.FromSeconds(30));
 
-        // Closed: a helper that starts now does nothing, and is not waited for.
+        // Closed: a helper that starts now (or comes back for more) does nothing, and is not waited for.
+        Assert.True(gate.IsClosed);
         Assert.False(gate.TryEnter());
         gate.CloseAndWait();
     }
