@@ -142,6 +142,7 @@ internal static class CompiledHelpers
     /// <see cref="StepResult.Interpret"/> with <c>c.Pc</c> at the start of a segment whose check fails, so the
     /// interpreter runs it and reports that error exactly.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe int InterpretRange(CompiledContract compiled, ref InstructionContext c, int startPc, int endPc)
     {
         ref InstructionEntry entries = ref MemoryMarshal.GetArrayDataReference(compiled.Table.Entries);
