@@ -34,13 +34,6 @@ internal sealed class CompiledContract
     /// <summary>The fork's instruction table, for the cold code the regions interpret (<see cref="CompiledHelpers.InterpretRange"/>).</summary>
     internal readonly InstructionTable Table;
 
-    /// <summary>
-    /// The gas segments of the cold blocks by their first instruction's offset (<see cref="ColdSegment.Count"/> 0
-    /// elsewhere; empty when there is no cold code): <see cref="CompiledHelpers.InterpretRange"/> checks a block's stack
-    /// and a segment's static gas once, as the compiled blocks do, rather than per instruction.
-    /// </summary>
-    internal ColdSegment[] ColdSegments = [];
-
     internal CompiledContract(int[] blockAtPc, int[] blockPc, InstructionTable table)
     {
         Table = table;
@@ -110,23 +103,6 @@ internal sealed class CompiledContract
 
     /// <summary>Wall time to analyse, emit and JIT (statistics and the compile-time budget only, never consensus).</summary>
     public TimeSpan CompileTime { get; set; }
-}
-
-/// <summary>
-/// A gas segment of cold code (see <see cref="CompiledContract.ColdSegments"/>): <see cref="Count"/> instructions of
-/// which only the last may read or charge gas, so their static gas (<see cref="Gas"/>) is checked and charged before
-/// the first; a segment starting a block also checks the stack height range of the whole block
-/// (<c>(uint)(Sp − MinSp) &lt;= StackRange</c>; one that always fails for a block no height passes or an undefined
-/// opcode), so no instruction in it checks its own. Where a check fails the interpreter runs from the segment's start
-/// and reports the same error at the same instruction.
-/// </summary>
-internal readonly record struct ColdSegment(int Gas, ushort MinSp, ushort StackRange, int Count)
-{
-    /// <summary>A stack check every height passes (a segment that does not start its block).</summary>
-    public static (ushort MinSp, ushort StackRange) AnyHeight => (0, 2 * OpcodeTable.StackLimit);
-
-    /// <summary>A stack check no height passes.</summary>
-    public static (ushort MinSp, ushort StackRange) NoHeight => (2 * OpcodeTable.StackLimit, 0);
 }
 
 /// <summary>What compiling one piece of code took (see <see cref="EvmCompiler.Measure"/>).</summary>

@@ -259,7 +259,6 @@ public static class EvmCompiler
         bool[] interpreted = ColdBlocks(instructions, blocks, blockAtPc, jumps, infos, budgets.ColdRunInstructions);
         InstructionTable table = InstructionTable.For(fork);
         var compiled = new CompiledContract(blockAtPc, blockPc, table) { Blocks = blocks.Count, ColdBlocks = interpreted.Count(x => x) };
-        compiled.ColdSegments = ColdSegments(code.Length, instructions, blocks, interpreted, infos);
         OpcodeInfo[] infoArray = infos.ToArray();
         int next = 0;
         while (next < blocks.Count && compiled.Regions.Count < budgets.MaxRegions && Stopwatch.GetElapsedTime(started) < budgets.MaxTime)
@@ -464,67 +463,6 @@ public static class EvmCompiler
         }
 
         return interpreted;
-    }
-
-    /// <summary>
-    /// The gas segments of the cold blocks, by offset (see <see cref="ColdSegment"/>), cut as the compiled blocks cut
-    /// theirs (<see cref="Emitter"/>): after every instruction that is not gas-free. A leading JUMPDEST run's JUMPDESTs
-    /// are one segment each, since a jump may enter at any of them; the block's stack check goes with its first segment
-    /// after them (JUMPDESTs do not touch the stack). An undefined opcode (always a block's last instruction) is a
-    /// segment of its own that no stack height passes, so the interpreter reports it.
-    /// </summary>
-    private static ColdSegment[] ColdSegments(int codeLength, List<Instruction> instructions, List<Block> blocks, bool[] cold, ReadOnlySpan<OpcodeInfo> infos)
-    {
-        if (!cold.Contains(true))
-        {
-            return [];
-        }
-
-        var segments = new ColdSegment[codeLength];
-        for (int b = 0; b < blocks.Count; b++)
-        {
-            if (!cold[b])
-            {
-                continue;
-            }
-
-            Block block = blocks[b];
-            int i = block.First, end = block.First + block.Count;
-            (ushort MinSp, ushort StackRange) any = ColdSegment.AnyHeight;
-            for (; i < block.First + block.JumpDestRun; i++)
-            {
-                segments[instructions[i].Pc] = new ColdSegment(checked((int)infos[instructions[i].Op].StaticGas), any.MinSp, any.StackRange, 1);
-            }
-
-            (ushort MinSp, ushort StackRange) check = block.MinSp > block.MaxSp ? ColdSegment.NoHeight : ((ushort)block.MinSp, (ushort)(block.MaxSp - block.MinSp));
-            while (i < end)
-            {
-                int from = i;
-                long gas = 0;
-                if (!infos[instructions[i].Op].Defined)
-                {
-                    check = ColdSegment.NoHeight;
-                    i++;
-                }
-                else
-                {
-                    while (i < end && infos[instructions[i].Op].Defined)
-                    {
-                        byte op = instructions[i++].Op;
-                        gas += infos[op].StaticGas;
-                        if (!IsGasFree(op))
-                        {
-                            break;
-                        }
-                    }
-                }
-
-                segments[instructions[from].Pc] = new ColdSegment(checked((int)gas), check.MinSp, check.StackRange, i - from);
-                check = any;
-            }
-        }
-
-        return segments;
     }
 
     /// <summary>Which nodes lie on a cycle: Tarjan's strongly connected components, iteratively (no recursion on hostile code).</summary>
