@@ -126,11 +126,7 @@ public readonly partial struct UInt256
         // (all ones or zero), and in it the bits above the sign bit are replaced by the sign.
         int signBit = (int)byteIndex.U0 * 8 + 7;
         int limb = signBit >> 6;
-        int bit = signBit & 63;
-        ulong signLimb = value.Limb(limb);
-        ulong sign = (ulong)((long)(signLimb << (63 - bit)) >> 63);
-        ulong kept = ulong.MaxValue >> (63 - bit);
-        ulong extended = (signLimb & kept) | (sign & ~kept);
+        ulong extended = ExtendSign(value.Limb(limb), signBit & 63, out ulong sign);
         result = limb switch
         {
             0 => new UInt256(extended, sign, sign, sign),
@@ -138,6 +134,48 @@ public readonly partial struct UInt256
             2 => new UInt256(value.U0, value.U1, extended, sign),
             _ => new UInt256(value.U0, value.U1, value.U2, extended),
         };
+    }
+
+    /// <summary>
+    /// <see cref="SignExtend(in UInt256, in UInt256, out UInt256)"/> with the result written over
+    /// <paramref name="value"/> (which must not be <paramref name="byteIndex"/>): only the limbs from the sign's up are
+    /// written, each as one 8-byte store.
+    /// </summary>
+    public static void SignExtendInPlace(in UInt256 byteIndex, ref UInt256 value)
+    {
+        if (!byteIndex.IsUInt64 || byteIndex.U0 >= 31)
+        {
+            return;
+        }
+
+        int signBit = (int)byteIndex.U0 * 8 + 7;
+        int limb = signBit >> 6;
+        ref ulong limbs = ref Unsafe.AsRef(in value.U0);
+        Unsafe.Add(ref limbs, limb) = ExtendSign(Unsafe.Add(ref limbs, limb), signBit & 63, out ulong sign);
+        if (limb < 3)
+        {
+            Unsafe.Add(ref limbs, 3) = sign;
+            if (limb < 2)
+            {
+                Unsafe.Add(ref limbs, 2) = sign;
+                if (limb < 1)
+                {
+                    Unsafe.Add(ref limbs, 1) = sign;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The limb holding the sign bit (<paramref name="bit"/>, 0–63) with the bits above it replaced by the sign, and the
+    /// sign (all ones or zero) for the limbs above it. Branch-free.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong ExtendSign(ulong signLimb, int bit, out ulong sign)
+    {
+        sign = (ulong)((long)(signLimb << (63 - bit)) >> 63);
+        ulong kept = ulong.MaxValue >> (63 - bit);
+        return (signLimb & kept) | (sign & ~kept);
     }
 
     /// <summary>EVM BYTE(i, x): byte <paramref name="index"/> of the 32-byte big-endian form (0 = most significant); 0 when i ≥ 32.</summary>

@@ -103,8 +103,8 @@ internal static partial class Instructions
 
     public static StepResult SignExtend(ref InstructionContext c)
     {
-        UInt256.SignExtend(in c.Stack[c.Sp - 1], in c.Stack[c.Sp - 2], out UInt256 r);
-        c.Stack[c.Sp - 2] = r;
+        // In place: only the limbs from the sign's up change, and no 32-byte copy of a word just written as limbs.
+        UInt256.SignExtendInPlace(in c.Stack[c.Sp - 1], ref c.Stack[c.Sp - 2]);
         c.Sp--;
         return StepResult.Continue;
     }

@@ -63,6 +63,11 @@ public class UInt256BitwiseTests
             expected = low >= (BigInteger.One << (bits - 1)) ? Modulus - (BigInteger.One << bits) + low : low;
         }
         Assert.Equal(FromBig(expected), result);
+
+        // The interpreter's form, over the value's own limbs.
+        UInt256 inPlace = value;
+        UInt256.SignExtendInPlace(index, ref inPlace);
+        Assert.Equal(FromBig(expected), inPlace);
     }, iter: Iterations);
 
     [Fact]
