@@ -16,8 +16,7 @@ namespace Hyperion.Chain;
 /// </summary>
 /// <remarks>
 /// Nothing about N becomes visible before it is durable: <see cref="ChainProvider.AddBuilt"/> runs unchanged on this
-/// thread, or on the owner's when nothing follows N (log fsync, then state publish, then the block visible, then
-/// subscribers), and nothing about N+1 is
+/// thread (log fsync, then state publish, then the block visible, then subscribers), and nothing about N+1 is
 /// published before N's commit is settled. At most one commit is in flight, and only while the producer holds the
 /// chain's write lock: it settles before it lets the lock go, so every other writer (dev controls, rewinds, the
 /// rollup engine) finds the chain at rest exactly as before. One owner thread (the lock holder) calls every member.
@@ -41,27 +40,7 @@ public sealed class BlockCommitPipeline : IDisposable
 
         public Action Commit { get; } = commit;
 
-        /// <summary>Whether the commit was handed to the pipeline's thread (<see cref="Overlap"/>); otherwise <see cref="Settle"/> runs it.</summary>
-        public bool Handed { get; set; }
-
         public ManualResetEventSlim Done { get; } = new(false);
-
-        /// <summary>Runs the commit, keeping its failure for <see cref="Settle"/>; signals <see cref="Done"/>.</summary>
-        public void Run()
-        {
-            try
-            {
-                Commit();
-            }
-            catch (Exception e)
-            {
-                Failure = e;
-            }
-            finally
-            {
-                Done.Set();
-            }
-        }
 
         public Exception? Failure { get; set; }
 
@@ -107,13 +86,10 @@ public sealed class BlockCommitPipeline : IDisposable
     public IBlockHashProvider BlockHashes() => _inFlight is { } inFlight ? new WithInFlight(inFlight.Block, _chain.Store) : _chain.Store;
 
     /// <summary>
-    /// Takes <paramref name="block"/> (sealed: its state staged as <paramref name="changes"/>) to be made durable and
-    /// visible: <see cref="ChainProvider.AddBuilt"/>, then <paramref name="announced"/> with the transactions the pool
-    /// dropped; <paramref name="addresses"/> is what the producer collected for the address index. The previous commit
-    /// must be settled. A block of several transactions starts on the pipeline's thread at once; one of at most one
-    /// transaction starts there when the owner goes on to the next block (<see cref="Overlap"/>), or runs on the
-    /// owner's own thread when it settles first: a lone send in automine is committed on its sender's thread, without
-    /// waking the pipeline's thread and being woken by it.
+    /// Starts making <paramref name="block"/> (sealed: its state staged as <paramref name="changes"/>) durable and visible
+    /// on the pipeline's thread: <see cref="ChainProvider.AddBuilt"/>, then <paramref name="announced"/> with the
+    /// transactions the pool dropped; <paramref name="addresses"/> is what the producer collected for the address index. The
+    /// previous commit must be settled.
     /// </summary>
     public void Begin(StoredBlock block, StateChangeSet changes, BlockExecution execution, ITransactionPool pool, TimeSpan buildTime, BlockAddresses? addresses, Action<SkippedTransaction[]> announced)
     {
@@ -129,28 +105,6 @@ public sealed class BlockCommitPipeline : IDisposable
         }
 
         _inFlight = new InFlight(block, changes, () => announced(_chain.AddBuilt(block, execution, pool, buildTime, addresses)));
-        if (block.Block.Transactions.Length > 1)
-        {
-            // Several senders' transactions: handed at once, as their announcement is best made from the pipeline's
-            // thread. Committed on a request thread, the other senders' answers queued on that thread's own work queue
-            // behind its next round, and concurrent single sends made smaller blocks (1,150 vs 1,960 tx/s: s31rpc in
-            // docs/benchmarks.md).
-            Overlap();
-        }
-    }
-
-    /// <summary>
-    /// Starts the commit taken by <see cref="Begin"/>, if not started yet, on the pipeline's thread: it runs beside what
-    /// the owner does next (the next block's execution on its post-state).
-    /// </summary>
-    public void Overlap()
-    {
-        if (_inFlight is not { Handed: false } inFlight)
-        {
-            return;
-        }
-
-        inFlight.Handed = true;
         if (_thread is null)
         {
             _thread = new Thread(CommitLoop) { IsBackground = true, Name = "hyperion-commit" };
@@ -161,9 +115,8 @@ public sealed class BlockCommitPipeline : IDisposable
     }
 
     /// <summary>
-    /// Waits for the commit in flight, if any (runs it here when it was not handed to the pipeline's thread); throws
-    /// <see cref="BlockCommitFailedException"/> when it failed (the block was aborted: the chain stays at its parent, and
-    /// whatever was built on it must be discarded).
+    /// Waits for the commit in flight, if any; throws <see cref="BlockCommitFailedException"/> when it failed (the block
+    /// was aborted: the chain stays at its parent, and whatever was built on it must be discarded).
     /// </summary>
     public void Settle()
     {
@@ -172,16 +125,7 @@ public sealed class BlockCommitPipeline : IDisposable
             return;
         }
 
-        if (inFlight.Handed)
-        {
-            inFlight.Done.Wait();
-        }
-        else
-        {
-            inFlight.Handed = true;
-            inFlight.Run();
-        }
-
+        inFlight.Done.Wait();
         _inFlight = null;
         inFlight.Done.Dispose();
         if (inFlight.Failure is { } failure)
@@ -200,7 +144,19 @@ public sealed class BlockCommitPipeline : IDisposable
                 return;
             }
 
-            Volatile.Read(ref _inFlight)!.Run();
+            InFlight inFlight = Volatile.Read(ref _inFlight)!;
+            try
+            {
+                inFlight.Commit();
+            }
+            catch (Exception e)
+            {
+                inFlight.Failure = e;
+            }
+            finally
+            {
+                inFlight.Done.Set();
+            }
         }
     }
 

@@ -600,7 +600,6 @@ public sealed class Sequencer : IBlockProducer
     private StoredBlock ProduceOverlapped()
     {
         var stopwatch = Stopwatch.StartNew();
-        _commits.Overlap(); // the parent's commit, if in flight, runs beside this block's execution
         IChainState states = _chain.States;
         OpenBlock open = EnsureOpen();
         EditedState edits = _openedOn!.Edits;
