@@ -5,14 +5,18 @@ namespace Hyperion.Chain;
 /// signal wakes the thread only when it sleeps; after each run the thread waits <c>interval</c> and runs again if
 /// anything was signalled meanwhile, so a thread that signals often (the block producer, once per block) pays for a
 /// thread wake-up only after a quiet spell, not per signal: on a busy machine each wake-up could cost the signaller its
-/// core. The work of many signals is done in one run, at most <c>interval</c> after them.
+/// core. The work of many signals is done in one run, at most <c>interval</c> after them. The first signal after a quiet
+/// spell also waits <c>interval</c> before its run: a lone block's background work (its log line, its address index
+/// entries) then runs after what its sender does next (the answer, a receipt poll) instead of taking a core beside it.
 /// </summary>
 public sealed class CoalescingWorker : IDisposable
 {
     private readonly Action _work;
     private readonly TimeSpan _interval;
     private readonly Action<Exception>? _failed;
-    private readonly SemaphoreSlim _wake = new(0);
+    // Not a SemaphoreSlim: its Wait spins (~140 sched_yields, a millisecond of a core) before it sleeps, after every
+    // run, on a core the producer and the RPC threads need; this one sleeps at once.
+    private readonly AutoResetEvent _wake = new(false);
     private readonly Thread _thread;
     private int _pending; // 1: signalled since the last run started
     private int _sleeping; // 1: the thread waits for a signal, which must wake it
@@ -43,7 +47,7 @@ public sealed class CoalescingWorker : IDisposable
         Volatile.Write(ref _pending, 1);
         if (Interlocked.Exchange(ref _sleeping, 0) == 1)
         {
-            _wake.Release();
+            _wake.Set();
         }
     }
 
@@ -56,8 +60,8 @@ public sealed class CoalescingWorker : IDisposable
         }
 
         _stopping = true;
-        _wake.Release();
-        _thread.Join(); // the semaphore is left undisposed: a late Signal must not throw on the signaller's thread
+        _wake.Set();
+        _thread.Join(); // the event is left undisposed: a late Signal must not throw on the signaller's thread
     }
 
     private void Run()
@@ -77,7 +81,11 @@ public sealed class CoalescingWorker : IDisposable
                 continue; // signalled between the check above and now, by a signaller that saw the thread awake
             }
 
-            _wake.Wait(); // a signaller that saw the thread asleep released it (or Dispose did)
+            _wake.WaitOne(); // a signaller that saw the thread asleep set it (or Dispose did)
+            if (!_stopping)
+            {
+                Thread.Sleep(_interval); // off the path of what the signaller does next; later signals join this run
+            }
         }
     }
 

@@ -9,6 +9,9 @@ internal sealed class ByteContent : IEqualityComparer<byte[]>, IAlternateEqualit
 {
     public static readonly ByteContent Instance = new();
 
+    /// <summary>Bytes hashed at each end of a key.</summary>
+    private const int EndBytes = 256;
+
     public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
 
     public int GetHashCode(byte[] obj) => GetHashCode(obj.AsSpan());
@@ -19,9 +22,16 @@ internal sealed class ByteContent : IEqualityComparer<byte[]>, IAlternateEqualit
     {
         var hash = new HashCode();
         hash.Add(alternate.Length);
-        int ends = Math.Min(alternate.Length, 256);
-        hash.AddBytes(alternate[..ends]);
-        hash.AddBytes(alternate[^ends..]);
+        if (alternate.Length <= 2 * EndBytes)
+        {
+            hash.AddBytes(alternate); // the two ends would overlap: every byte once
+        }
+        else
+        {
+            hash.AddBytes(alternate[..EndBytes]);
+            hash.AddBytes(alternate[^EndBytes..]);
+        }
+
         return hash.ToHashCode();
     }
 

@@ -320,7 +320,7 @@ public sealed partial class RpcDispatcher
         // Ids: string, number or null; anything else makes the request invalid (answered with id null).
         JsonElement? id = null;
         bool isNotification = true;
-        if (request.TryGetProperty("id", out var idElement))
+        if (request.TryGetProperty("id"u8, out var idElement))
         {
             isNotification = false;
             if (idElement.ValueKind is not (JsonValueKind.String or JsonValueKind.Number or JsonValueKind.Null))
@@ -337,13 +337,13 @@ public sealed partial class RpcDispatcher
             return RpcResponse.Error(id, RpcErrorCodes.InvalidRequest, "invalid request: jsonrpc must be \"2.0\"", null);
         }
 
-        if (!request.TryGetProperty("method", out var methodElement) || methodElement.ValueKind != JsonValueKind.String)
+        if (!request.TryGetProperty("method"u8, out var methodElement) || methodElement.ValueKind != JsonValueKind.String)
         {
             return RpcResponse.Error(id, RpcErrorCodes.InvalidRequest, "invalid request: method must be a string", null);
         }
 
         var paramsElement = default(JsonElement);
-        if (request.TryGetProperty("params", out var p))
+        if (request.TryGetProperty("params"u8, out var p))
         {
             if (p.ValueKind is not (JsonValueKind.Array or JsonValueKind.Null))
             {
@@ -361,7 +361,7 @@ public sealed partial class RpcDispatcher
                 : RpcResponse.Error(id, RpcErrorCodes.MethodNotFound, $"the method {method} does not exist/is not available", null);
         }
 
-        if (!_registry.RunsInline(method, paramsElement, alone: Volatile.Read(ref _requestsInProgress) == 1))
+        if (!_registry.RunsInline(method, paramsElement, alone: Volatile.Read(ref _requestsInProgress) == 1, out object? ranShortOn))
         {
             await ThreadPoolHop.FromSocketThread;
         }
@@ -369,7 +369,7 @@ public sealed partial class RpcDispatcher
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
-            var result = await Run(handler, paramsElement, decoded, cancellationToken).ConfigureAwait(false);
+            var result = await Run(handler, new RpcParams(paramsElement, ranShortOn), decoded, cancellationToken).ConfigureAwait(false);
             Completed(method, started, null, null);
             return isNotification ? null : RpcResponse.Success(id, result);
         }
@@ -394,11 +394,11 @@ public sealed partial class RpcDispatcher
     }
 
     /// <summary>Calls the handler, or admits the submission decoded ahead (throwing the failure its decoding met).</summary>
-    private static ValueTask<JsonNode?> Run(RpcHandler handler, JsonElement parameters, object? decoded, CancellationToken cancellationToken)
+    private static ValueTask<JsonNode?> Run(RpcHandler handler, RpcParams parameters, object? decoded, CancellationToken cancellationToken)
     {
         if (decoded is null)
         {
-            return handler(new RpcParams(parameters), cancellationToken);
+            return handler(parameters, cancellationToken);
         }
 
         if (decoded is ExceptionDispatchInfo failure)

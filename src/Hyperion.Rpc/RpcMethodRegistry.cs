@@ -82,7 +82,7 @@ public sealed class RpcMethodRegistry
             finally
             {
                 // An aborted run (time limit, client gone) may end early and cheap: it says nothing of the call.
-                record.Record(p.RawUtf8, version, Evm.EvmAbort.Current.IsCancellationRequested ? null : used);
+                record.Record(p.RawUtf8, version, Evm.EvmAbort.Current.IsCancellationRequested ? null : used, p.RanShortOn);
             }
         }, cancellationToken));
         _inlineWhenShort.Add(name, record);
@@ -173,9 +173,16 @@ public sealed class RpcMethodRegistry
     /// on the pool as the socket threads read the next ones (kept on the socket threads at 16 in flight, eth_call's
     /// req/s fell 10–20 %: docs/benchmarks.md, s28rpc).
     /// </summary>
-    public bool RunsInline(string name, JsonElement parameters, bool alone) =>
-        _inline.Contains(name)
-        || (alone && _inlineWhenShort.TryGetValue(name, out ShortCallRecord? record) && record.RanShort(new RpcParams(parameters).RawUtf8));
+    /// <param name="ranShortOn">
+    /// The state version a metered execution's params were found short on (null: not found, or not looked up): pass
+    /// it to its handler in <see cref="RpcParams(JsonElement, object?)"/>, so that its run does not look them up again.
+    /// </param>
+    public bool RunsInline(string name, JsonElement parameters, bool alone, out object? ranShortOn)
+    {
+        ranShortOn = null;
+        return _inline.Contains(name)
+            || (alone && _inlineWhenShort.TryGetValue(name, out ShortCallRecord? record) && record.RanShort(new RpcParams(parameters).RawUtf8, out ranShortOn));
+    }
 
     public IEnumerable<string> Names => _handlers.Keys;
 }
@@ -186,6 +193,19 @@ public readonly struct RpcParams
     private readonly JsonElement _array;
 
     public RpcParams(JsonElement array) => _array = array;
+
+    /// <param name="ranShortOn">See <see cref="RanShortOn"/>.</param>
+    public RpcParams(JsonElement array, object? ranShortOn)
+    {
+        _array = array;
+        RanShortOn = ranShortOn;
+    }
+
+    /// <summary>
+    /// The state version on which the dispatcher found these params of a metered execution recorded as short
+    /// (<see cref="ShortCallRecord.RanShort"/>) before the run; null when it did not look or did not find them.
+    /// </summary>
+    public object? RanShortOn { get; }
 
     public int Count => _array.ValueKind == JsonValueKind.Array ? _array.GetArrayLength() : 0;
 

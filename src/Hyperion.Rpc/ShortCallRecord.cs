@@ -40,15 +40,32 @@ public sealed class ShortCallRecord
         _byContent = _entries.GetAlternateLookup<ReadOnlySpan<byte>>();
     }
 
-    /// <summary>Whether a request with these params used at most <see cref="MaxGas"/> when last made on the current state.</summary>
-    public bool RanShort(ReadOnlySpan<byte> parameters) =>
-        parameters.Length <= MaxParamsBytes && _byContent.TryGetValue(parameters, out object? version)
-        && _stateVersion() is { } current && ReferenceEquals(version, current);
-
-    /// <summary>What the run of a request with these params used, on <paramref name="version"/> (read before it ran); null: it failed.</summary>
-    public void Record(ReadOnlySpan<byte> parameters, object? version, ulong? gasUsed)
+    /// <summary>
+    /// Whether a request with these params used at most <see cref="MaxGas"/> when last made on the current state;
+    /// <paramref name="version"/> is that state's version when it did (null otherwise), for its run's <see cref="Record"/>.
+    /// </summary>
+    public bool RanShort(ReadOnlySpan<byte> parameters, out object? version)
     {
-        if (parameters.Length > MaxParamsBytes)
+        version = null;
+        if (parameters.Length <= MaxParamsBytes && _byContent.TryGetValue(parameters, out object? known)
+            && _stateVersion() is { } current && ReferenceEquals(known, current))
+        {
+            version = current;
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// What the run of a request with these params used, on <paramref name="version"/> (read before it ran); null: it
+    /// failed. <paramref name="foundOn"/> is the version <see cref="RanShort"/> found these params recorded on before
+    /// the run (null: not looked up): a short run on that same version changes nothing, and the params (up to
+    /// <see cref="MaxParamsBytes"/>) are not hashed and compared a second time.
+    /// </summary>
+    public void Record(ReadOnlySpan<byte> parameters, object? version, ulong? gasUsed, object? foundOn = null)
+    {
+        if (parameters.Length > MaxParamsBytes || (foundOn is not null && ReferenceEquals(foundOn, version) && gasUsed <= MaxGas))
         {
             return;
         }
