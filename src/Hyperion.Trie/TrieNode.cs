@@ -61,17 +61,29 @@ internal abstract class TrieNode
 
     protected abstract byte[] Encode();
 
-    /// <summary>Encodes a two-item node: hex-prefixed path and a second item written raw.</summary>
-    protected static byte[] EncodePathNode(byte[] path, bool isLeaf, ReadOnlySpan<byte> secondItemRaw)
+    /// <summary>
+    /// Encodes a two-item node: the hex-prefixed path, then a leaf's value as an RLP string or an extension's child
+    /// reference written raw. (The value is written straight into the node's encoding: encoding it apart first cost
+    /// a copy of every receipt and transaction in a block's tries.)
+    /// </summary>
+    protected static byte[] EncodePathNode(byte[] path, bool isLeaf, ReadOnlySpan<byte> valueOrReference)
     {
         Span<byte> prefixed = stackalloc byte[Nibbles.HexPrefixLength(path.Length)];
         Nibbles.WriteHexPrefix(path, isLeaf, prefixed);
-        int content = Rlp.LengthOfBytes(prefixed) + secondItemRaw.Length;
+        int content = Rlp.LengthOfBytes(prefixed) + (isLeaf ? Rlp.LengthOfBytes(valueOrReference) : valueOrReference.Length);
         var encoded = new byte[Rlp.LengthOfList(content)];
         var writer = new RlpWriter(encoded);
         writer.WriteListHeader(content);
         writer.WriteBytes(prefixed);
-        writer.WriteRaw(secondItemRaw);
+        if (isLeaf)
+        {
+            writer.WriteBytes(valueOrReference);
+        }
+        else
+        {
+            writer.WriteRaw(valueOrReference);
+        }
+
         return encoded;
     }
 }
@@ -82,7 +94,7 @@ internal sealed class LeafNode(byte[] path, byte[] value) : TrieNode
 
     public byte[] Value { get; } = value;
 
-    protected override byte[] Encode() => EncodePathNode(Path, isLeaf: true, Rlp.EncodeBytes(Value));
+    protected override byte[] Encode() => EncodePathNode(Path, isLeaf: true, Value);
 }
 
 internal sealed class ExtensionNode(byte[] path, TrieNode child) : TrieNode

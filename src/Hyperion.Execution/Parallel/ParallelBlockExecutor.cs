@@ -421,7 +421,8 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         /// <summary>
         /// A helper's part of the block's end: the prepared step (once every worker is out and the block goes on to its
         /// end: it reads their records) and the transactions' leaves while the caller assembles the receipts, then the
-        /// end's items once published, then the receipts' leaves once the caller built their trie.
+        /// end's items once published, then the receipts' leaves once the caller built their trie, then the
+        /// transactions' root while the caller hashes the receipts'.
         /// </summary>
         /// <remarks>
         /// The helper is inside the end (<see cref="_ending"/>, which the caller waits for) only while it reads the
@@ -487,6 +488,9 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             }
 
             receiptLeaves?.Take();
+
+            // The transactions' root while the caller hashes the receipts' (the nodes above the leaves, a tenth of the end).
+            end.TakeTransactionsRoot();
         }
 
         /// <summary>
@@ -660,8 +664,8 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             var items = new EndItems(this, assembly, changed, end, transactions);
 
             // The helpers waiting in HelpEnd take the receipts' encoding first (the receipts' trie is built from it on
-            // this thread), then the net changes' ranges while this one builds it, then the two tries' leaves. The
-            // roots above the leaves are hashed last here.
+            // this thread), then the net changes' ranges while this one builds it, then the two tries' leaves, then
+            // the transactions' root above its leaves while this one hashes the receipts'.
             // Leaves a helper claimed and has not hashed are hashed by the roots (a lazy hash, the same whoever
             // computes it); encodings it has not finished are done again by Finish. Only the ranges, which read the
             // records, are waited for.
@@ -677,12 +681,15 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             _ending.CloseAndWait();
             Volatile.Read(ref _helperFailure)?.Throw();
 
+            // The receipts' root first: a helper that is done with the leaves hashes the transactions' meanwhile (a
+            // root another thread is hashing is hashed here too, the same nodes to the same hashes, rather than waited for).
+            assembly.CompleteReceiptsRoot(receipts);
             if (transactions is not null)
             {
+                items.TakeTransactionsRoot();
                 assembly.CompleteTransactionsRoot(transactions.Trie!.Root, _transactions.Count);
             }
 
-            assembly.CompleteReceiptsRoot(receipts);
             return MultiVersionMemory.Combine(changed, items.Parts);
         }
 
@@ -698,6 +705,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             private readonly LeafChunks? _transactions;
             private readonly int _ranges;
             private int _nextRange = -1;
+            private int _transactionsRootClaimed;
             private volatile LeafChunks? _receiptLeaves;
 
             public EndItems(BlockRun run, BlockAssembly assembly, ChangedAccounts changed, int end, LeafChunks? transactions)
@@ -740,6 +748,15 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
 
                 _transactions?.Take();
                 _receiptLeaves?.Take();
+            }
+
+            /// <summary>Hashes the transactions' trie above its leaves, unless another thread claimed it (the root reads the hashes it left).</summary>
+            public void TakeTransactionsRoot()
+            {
+                if (_transactions is not null && Interlocked.Exchange(ref _transactionsRootClaimed, 1) == 0)
+                {
+                    _ = _transactions.Trie!.Root;
+                }
             }
 
             public void TakeRanges()
