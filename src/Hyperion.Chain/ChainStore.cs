@@ -233,6 +233,7 @@ public sealed class ChainStore : IBlockReader, IDisposable
     private readonly DataDirectoryLock? _directoryLock;
     private readonly StoredBlock _genesis;
     private readonly object _writeLock = new();
+    private bool _disposed;
     private volatile State _state;
     private volatile Tip _tip;
 
@@ -749,6 +750,31 @@ public sealed class ChainStore : IBlockReader, IDisposable
 
     private BlockLogEntry Entry(ulong number) => _tip.UnindexedEntry(number) ?? _index!.Get(number) ?? throw IndexDisagrees($"it has no entry for block {number}");
 
+    /// <summary>Blocks appended since the index's last batch (found in the recent blocks until the next batch).</summary>
+    public int UnindexedBlocks => _tip.Unindexed.Length;
+
+    /// <summary>
+    /// Writes the index batch once <see cref="IndexBatchBlocks"/> blocks wait for it — what the next block's append would
+    /// otherwise do before its record — so that a caller with time between blocks (the commit thread, after a block's
+    /// senders are answered) takes that LMDB commit off the next block's path. A failure is the next append's too: it
+    /// retries the batch and fails with it.
+    /// </summary>
+    public void IndexIfDue()
+    {
+        if (_index is null || _tip.Unindexed.Length < IndexBatchBlocks)
+        {
+            return;
+        }
+
+        lock (_writeLock)
+        {
+            if (!_disposed && _tip.Unindexed.Length >= IndexBatchBlocks)
+            {
+                IndexAppended();
+            }
+        }
+    }
+
     /// <summary>Writes the blocks appended since the last batch into the index, in one batch (the caller holds the write lock).</summary>
     private void IndexAppended()
     {
@@ -966,6 +992,12 @@ public sealed class ChainStore : IBlockReader, IDisposable
         // before the log's file is closed, so a closing node never leaves a record half written behind its lock.
         lock (_writeLock)
         {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
             try
             {
                 if (_index is not null)
