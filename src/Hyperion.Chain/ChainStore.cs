@@ -284,7 +284,8 @@ public sealed class ChainStore : IBlockReader, IDisposable
     }
 
     /// <summary>
-    /// Blocks appended before the index is written in one batch (one LMDB commit for all of them, on the append that
+    /// Blocks appended before the index is written in one batch (one LMDB commit for all of them: with the commit
+    /// pipeline, right after the block that fills it is answered (<see cref="IndexIfDue"/>); else on the append that
     /// finds this many waiting; also before a truncation and on dispose). The block log is fsynced per block and stays
     /// the record: after a crash, opening indexes the log's blocks after the index's checkpoint, as it always did.
     /// Far below <see cref="RecentBlocks"/>, so every block not yet indexed is also one kept decoded.
