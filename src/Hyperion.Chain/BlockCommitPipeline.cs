@@ -145,9 +145,11 @@ public sealed class BlockCommitPipeline : IDisposable
             }
 
             InFlight inFlight = Volatile.Read(ref _inFlight)!;
+            bool committed = false;
             try
             {
                 inFlight.Commit();
+                committed = true;
             }
             catch (Exception e)
             {
@@ -157,6 +159,29 @@ public sealed class BlockCommitPipeline : IDisposable
             {
                 inFlight.Done.Set();
             }
+
+            if (committed)
+            {
+                IndexBetweenBlocks();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The chain index's batch, due every <see cref="ChainStore.IndexBatchBlocks"/> blocks, written once the block's
+    /// senders are answered rather than first thing in the next block's commit (where single sends waited for it). A
+    /// failure is left to that next append, which retries the batch and fails with it.
+    /// </summary>
+    private void IndexBetweenBlocks()
+    {
+        try
+        {
+            _chain.Store.IndexIfDue();
+        }
+        catch (Exception)
+        {
+            // Any failure (LMDB's own exceptions included) is the next append's to report: the blocks stay unindexed,
+            // and readable from the recent blocks, until its own attempt.
         }
     }
 

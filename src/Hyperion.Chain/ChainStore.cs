@@ -233,6 +233,7 @@ public sealed class ChainStore : IBlockReader, IDisposable
     private readonly DataDirectoryLock? _directoryLock;
     private readonly StoredBlock _genesis;
     private readonly object _writeLock = new();
+    private bool _disposed;
     private volatile State _state;
     private volatile Tip _tip;
 
@@ -283,7 +284,8 @@ public sealed class ChainStore : IBlockReader, IDisposable
     }
 
     /// <summary>
-    /// Blocks appended before the index is written in one batch (one LMDB commit for all of them, on the append that
+    /// Blocks appended before the index is written in one batch (one LMDB commit for all of them: with the commit
+    /// pipeline, right after the block that fills it is answered (<see cref="IndexIfDue"/>); else on the append that
     /// finds this many waiting; also before a truncation and on dispose). The block log is fsynced per block and stays
     /// the record: after a crash, opening indexes the log's blocks after the index's checkpoint, as it always did.
     /// Far below <see cref="RecentBlocks"/>, so every block not yet indexed is also one kept decoded.
@@ -749,6 +751,31 @@ public sealed class ChainStore : IBlockReader, IDisposable
 
     private BlockLogEntry Entry(ulong number) => _tip.UnindexedEntry(number) ?? _index!.Get(number) ?? throw IndexDisagrees($"it has no entry for block {number}");
 
+    /// <summary>Blocks appended since the index's last batch (found in the recent blocks until the next batch).</summary>
+    public int UnindexedBlocks => _tip.Unindexed.Length;
+
+    /// <summary>
+    /// Writes the index batch once <see cref="IndexBatchBlocks"/> blocks wait for it — what the next block's append would
+    /// otherwise do before its record — so that a caller with time between blocks (the commit thread, after a block's
+    /// senders are answered) takes that LMDB commit off the next block's path. A failure is the next append's too: it
+    /// retries the batch and fails with it.
+    /// </summary>
+    public void IndexIfDue()
+    {
+        if (_index is null || _tip.Unindexed.Length < IndexBatchBlocks)
+        {
+            return;
+        }
+
+        lock (_writeLock)
+        {
+            if (!_disposed && _tip.Unindexed.Length >= IndexBatchBlocks)
+            {
+                IndexAppended();
+            }
+        }
+    }
+
     /// <summary>Writes the blocks appended since the last batch into the index, in one batch (the caller holds the write lock).</summary>
     private void IndexAppended()
     {
@@ -966,6 +993,12 @@ public sealed class ChainStore : IBlockReader, IDisposable
         // before the log's file is closed, so a closing node never leaves a record half written behind its lock.
         lock (_writeLock)
         {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
             try
             {
                 if (_index is not null)

@@ -302,8 +302,13 @@ internal sealed class StateTrieHasher
 
         _readyNibbles = 0;
         _nextPrepared = 0;
-        _preparation = Task.Run(PrepareReadyNibbles);
+        // A small block's flat writes take microseconds: a worker would mostly cost its wake-up (a thread hop on the
+        // path of every single send's block), so FinishUpdates prepares every nibble on the writer's thread instead.
+        _preparation = accounts < InlinePreparationAccounts ? Task.CompletedTask : Task.Run(PrepareReadyNibbles);
     }
+
+    /// <summary>Blocks changing fewer accounts than this prepare their root on the writer's thread, without the worker.</summary>
+    public const int InlinePreparationAccounts = 16;
 
     /// <summary>Every update under top nibbles below <paramref name="nibbles"/> has been made.</summary>
     public void MarkReady(int nibbles)

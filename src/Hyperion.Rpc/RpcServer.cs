@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
@@ -32,6 +33,9 @@ public sealed class RpcServer : IAsyncDisposable
     private readonly WebApplication _app;
 
     private RpcServer(WebApplication app) => _app = app;
+
+    /// <summary>The host's configuration (for tests: which sources it reads, and whether any reloads on change).</summary>
+    internal IConfiguration Configuration => _app.Configuration;
 
     /// <summary>Actual listening address (useful with port 0).</summary>
     public Uri Address { get; private set; } = null!;
@@ -60,11 +64,16 @@ public sealed class RpcServer : IAsyncDisposable
             .RunInline("web3_clientVersion", "net_version", "net_listening", "net_peerCount");
     }
 
+    /// <summary>The host setting that turns off appsettings.json's reload on change (and with it the file watcher).</summary>
+    internal const string NoConfigReload = "--hostBuilder:reloadConfigOnChange=false";
+
     public static async Task<RpcServer> StartAsync(RpcMethodRegistry registry, RpcServerOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(registry);
         ArgumentNullException.ThrowIfNull(options);
-        var builder = WebApplication.CreateSlimBuilder();
+        // No reload of appsettings.json on change: that watches the working directory recursively (inotify), so a node
+        // whose data directory lies under it woke its file-watcher thread ~10 times a block, beside each answer.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [NoConfigReload] });
         builder.Logging.ClearProviders();
         if (options.LoggerFactory is { } loggers)
         {

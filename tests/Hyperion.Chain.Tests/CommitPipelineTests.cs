@@ -174,6 +174,27 @@ public sealed class CommitPipelineTests : IDisposable
         Assert.Equal(1UL, Nonce(chain.Chain.LatestState));
     }
 
+    [Fact]
+    public void The_chain_index_batch_is_written_after_its_block_is_answered_not_on_the_next_blocks_path()
+    {
+        using LocalChain chain = LocalChain.Start(TestChain.Genesis(), new ChainOptions { DataDirectory = _directory });
+        for (ulong nonce = 0; nonce < ChainStore.IndexBatchBlocks; nonce++)
+        {
+            Transaction transfer = TestChain.Transfer(0, Bob, 1, nonce);
+            Assert.Null(chain.Pool.Add(transfer));
+            Assert.Equal(nonce + 1, TestChain.WaitForInclusion(chain, transfer.Hash).Number);
+        }
+
+        // The 64th block's commit thread writes the batch once its block is out: no 65th block has to come first.
+        Assert.True(SpinWait.SpinUntil(() => chain.Chain.Store.UnindexedBlocks == 0, TimeSpan.FromSeconds(30)), $"{chain.Chain.Store.UnindexedBlocks} blocks still wait for the index");
+
+        // The next block appends after the batch: it alone waits for the next one.
+        Transaction last = TestChain.Transfer(0, Bob, 1, ChainStore.IndexBatchBlocks);
+        Assert.Null(chain.Pool.Add(last));
+        Assert.Equal((ulong)ChainStore.IndexBatchBlocks + 1, TestChain.WaitForInclusion(chain, last.Hash).Number);
+        Assert.Equal(1, chain.Chain.Store.UnindexedBlocks);
+    }
+
     private static ulong Nonce(IStateReader state) => state.TryGetAccount(Alice, out Account account) ? account.Nonce : 0;
 
     /// <summary>
