@@ -299,15 +299,15 @@ public sealed class MetisStore : IDisposable
         }
     }
 
+    /// <summary>How long the background syncer lets the block that asked for it finish before it starts.</summary>
+    private static readonly TimeSpan BackgroundSyncDelay = TimeSpan.FromMilliseconds(5);
+
     /// <summary>
     /// Asks the background syncer for a checkpoint: the trie nodes and a sync of LMDB through the head (at least
     /// <paramref name="block"/>, published: its LMDB commits have returned, so a sync that starts after them covers
     /// them). The commit path never waits for it (issue 14: the trie checkpoint and a sync of 64 blocks of pages ran
     /// before every 64th block became visible, the data directory's p99 of single sends).
     /// </summary>
-    /// <summary>How long the background syncer lets the block that asked for it finish before it starts.</summary>
-    private static readonly TimeSpan BackgroundSyncDelay = TimeSpan.FromMilliseconds(5);
-
     private void RequestBackgroundSync(ulong block)
     {
         Volatile.Write(ref _syncRequested, (long)block);
