@@ -87,9 +87,6 @@ internal static class CompiledHelpers
         result = new UInt256(b.U0 & m0, (ulong)column1, (ulong)column2, column3);
     }
 
-    /// <summary>The opcode the cold-code loop reads two bytes for in place (<see cref="Instructions.Push2"/>); <see cref="Opcode"/> names only PUSH1 and PUSH32.</summary>
-    private const Opcode PUSH2 = Opcode.PUSH1 + 1;
-
     /// <summary>The block at <c>c.Pc</c>, where a cold run (<see cref="InterpretRange"/>) left off, or <see cref="NotABlock"/>.</summary>
     public static int EntryBlock(CompiledContract compiled, ref InstructionContext c) =>
         (uint)c.Pc < (uint)compiled.BlockAtPc.Length ? compiled.BlockAtPc[c.Pc] : NotABlock;
@@ -163,28 +160,31 @@ internal static class CompiledHelpers
             c.Gas -= entry.StaticGas;
             c.Pc = pc + 1;
 
-            // As the interpreter's loop: the commonest opcodes of straight-line code call their handler directly (the
-            // JIT inlines the small ones; no indirect call, DUPn/SWAPn take n from the byte loaded), the others go
-            // through the table. Handlers do not depend on the fork, and the check above fails for an undefined opcode.
-            StepResult result = (Opcode)op switch
+            // As the interpreter's loop, the commonest opcodes of straight-line code call their handler directly (inlined;
+            // DUPn/SWAPn take n from the byte loaded), the others go through the table; here the case comes from the entry
+            // already loaded, numbered densely, so the switch is one jump table. Handlers do not depend on the fork, and
+            // the check above fails for an undefined opcode.
+            StepResult result;
+            switch (entry.ColdCase)
             {
-                Opcode.PUSH1 => Instructions.Push1(ref c),
-                PUSH2 => Instructions.Push2(ref c),
-                > PUSH2 and <= Opcode.PUSH32 => Instructions.PushN(ref c),
-                >= Opcode.DUP1 and <= Opcode.DUP16 => Instructions.Dup(ref c, op - (byte)Opcode.DUP1 + 1),
-                >= Opcode.SWAP1 and <= Opcode.SWAP16 => Instructions.Swap(ref c, op - (byte)Opcode.SWAP1 + 1),
-                Opcode.POP => Instructions.Pop(ref c),
-                Opcode.JUMPDEST => Instructions.JumpDest(ref c),
-                Opcode.JUMP => Instructions.Jump(ref c),
-                Opcode.JUMPI => Instructions.JumpI(ref c),
-                Opcode.ADD => Instructions.Add(ref c),
-                Opcode.SUB => Instructions.Sub(ref c),
-                Opcode.AND => Instructions.And(ref c),
-                Opcode.MLOAD => Instructions.MLoad(ref c),
-                Opcode.MSTORE => Instructions.MStore(ref c),
-                Opcode.SIGNEXTEND => Instructions.SignExtend(ref c),
-                _ => entry.Handler(ref c),
-            };
+                case ColdCase.Push1: result = Instructions.Push1(ref c); break;
+                case ColdCase.Push2: result = Instructions.Push2(ref c); break;
+                case ColdCase.PushN: result = Instructions.PushN(ref c); break;
+                case ColdCase.Dup: result = Instructions.Dup(ref c, op - (byte)Opcode.DUP1 + 1); break;
+                case ColdCase.Swap: result = Instructions.Swap(ref c, op - (byte)Opcode.SWAP1 + 1); break;
+                case ColdCase.Pop: result = Instructions.Pop(ref c); break;
+                case ColdCase.JumpDest: result = Instructions.JumpDest(ref c); break;
+                case ColdCase.Jump: result = Instructions.Jump(ref c); break;
+                case ColdCase.JumpI: result = Instructions.JumpI(ref c); break;
+                case ColdCase.Add: result = Instructions.Add(ref c); break;
+                case ColdCase.Sub: result = Instructions.Sub(ref c); break;
+                case ColdCase.And: result = Instructions.And(ref c); break;
+                case ColdCase.MLoad: result = Instructions.MLoad(ref c); break;
+                case ColdCase.MStore: result = Instructions.MStore(ref c); break;
+                case ColdCase.SignExtend: result = Instructions.SignExtend(ref c); break;
+                default: result = entry.Handler(ref c); break;
+            }
+
             if (result != StepResult.Continue)
             {
                 return (int)result;
