@@ -17,6 +17,9 @@ internal unsafe struct InstructionEntry
 
     public bool Defined;
 
+    /// <summary>The cold-code loop's inlined case for this opcode (<see cref="ColdCase.Table"/>: call <see cref="Handler"/>); a byte in the padding, so the entry stays 32 bytes.</summary>
+    public ColdCase ColdCase;
+
     /// <summary>A static method of <see cref="Instructions"/>; <see cref="Instructions.Invalid"/> where the fork has no such opcode.</summary>
     public delegate*<ref InstructionContext, StepResult> Handler;
 }
@@ -49,6 +52,7 @@ internal sealed unsafe class InstructionTable
                         MaxStack = info.MaxStackBefore,
                         StackRange = checked((uint)(info.MaxStackBefore - info.Pops)),
                         Defined = true,
+                        ColdCase = ColdCaseOf((Opcode)op),
                         Handler = HandlerOf((byte)op),
                     }
                     : new InstructionEntry { MinStack = int.MaxValue, MaxStack = 0, Handler = &Instructions.Invalid };
@@ -59,6 +63,26 @@ internal sealed unsafe class InstructionTable
 
         return tables;
     }
+
+    private static ColdCase ColdCaseOf(Opcode op) => op switch
+    {
+        Opcode.PUSH1 => ColdCase.Push1,
+        Opcode.PUSH1 + 1 => ColdCase.Push2, // PUSH2 (Opcode names only PUSH1 and PUSH32): read in place
+        > Opcode.PUSH1 + 1 and <= Opcode.PUSH32 => ColdCase.PushN,
+        >= Opcode.DUP1 and <= Opcode.DUP16 => ColdCase.Dup,
+        >= Opcode.SWAP1 and <= Opcode.SWAP16 => ColdCase.Swap,
+        Opcode.POP => ColdCase.Pop,
+        Opcode.JUMPDEST => ColdCase.JumpDest,
+        Opcode.JUMP => ColdCase.Jump,
+        Opcode.JUMPI => ColdCase.JumpI,
+        Opcode.ADD => ColdCase.Add,
+        Opcode.SUB => ColdCase.Sub,
+        Opcode.AND => ColdCase.And,
+        Opcode.MLOAD => ColdCase.MLoad,
+        Opcode.MSTORE => ColdCase.MStore,
+        Opcode.SIGNEXTEND => ColdCase.SignExtend,
+        _ => ColdCase.Table,
+    };
 
     private static delegate*<ref InstructionContext, StepResult> HandlerOf(byte op) => (Opcode)op switch
     {
@@ -148,4 +172,28 @@ internal sealed unsafe class InstructionTable
         Opcode.SELFDESTRUCT => &Instructions.SelfDestruct,
         _ => throw new InvalidOperationException($"opcode 0x{op:x2} is defined but has no handler"),
     };
+}
+
+/// <summary>
+/// The opcodes the cold-code loop (<see cref="Compiled.CompiledHelpers.InterpretRange"/>) runs inline, numbered densely
+/// so that its switch is one jump table rather than a tree of compares on the opcode byte.
+/// </summary>
+internal enum ColdCase : byte
+{
+    Table,
+    Push1,
+    Push2,
+    PushN,
+    Dup,
+    Swap,
+    Pop,
+    JumpDest,
+    Jump,
+    JumpI,
+    Add,
+    Sub,
+    And,
+    MLoad,
+    MStore,
+    SignExtend,
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Hyperion.Core;
 
 namespace Hyperion.Evm.Interpreter;
@@ -14,6 +15,7 @@ internal static partial class Instructions
     /// <summary>Undefined opcodes (never reached: their table entry fails the loop's stack check, reported as invalid).</summary>
     public static StepResult Invalid(ref InstructionContext c) => StepResult.InvalidOpcode;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static StepResult Add(ref InstructionContext c)
     {
         UInt256.Add(in c.Stack[c.Sp - 1], in c.Stack[c.Sp - 2], out UInt256 r);
@@ -30,6 +32,7 @@ internal static partial class Instructions
         return StepResult.Continue;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static StepResult Sub(ref InstructionContext c)
     {
         UInt256.Subtract(in c.Stack[c.Sp - 1], in c.Stack[c.Sp - 2], out UInt256 r);
@@ -101,6 +104,7 @@ internal static partial class Instructions
         return StepResult.Continue;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static StepResult SignExtend(ref InstructionContext c)
     {
         // In place: only the limbs from the sign's up change, and no 32-byte copy of a word just written as limbs.
@@ -139,6 +143,7 @@ internal static partial class Instructions
         return StepResult.Continue;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static StepResult And(ref InstructionContext c)
     {
         UInt256.And(in c.Stack[c.Sp - 1], in c.Stack[c.Sp - 2], out UInt256 r);

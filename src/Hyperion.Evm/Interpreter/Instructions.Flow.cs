@@ -6,6 +6,7 @@ namespace Hyperion.Evm.Interpreter;
 
 internal static partial class Instructions
 {
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static StepResult Jump(ref InstructionContext c)
     {
         ref UInt256 destination = ref c.Stack[c.Sp - 1];
@@ -19,6 +20,7 @@ internal static partial class Instructions
         return c.Vm.Abort.IsCancellationRequested ? StepResult.Aborted : StepResult.Continue;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static StepResult JumpI(ref InstructionContext c)
     {
         if (!c.Stack[c.Sp - 2].IsZero)
@@ -48,6 +50,7 @@ internal static partial class Instructions
 
     public static StepResult Push0(ref InstructionContext c) => Push(ref c, UInt256.Zero);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static StepResult Push1(ref InstructionContext c)
     {
         int at = c.Pc;
@@ -136,9 +139,12 @@ internal static partial class Instructions
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static StepResult Swap(ref InstructionContext c, int n)
     {
+        // Limb by limb, as DUP: a 32-byte load of a word just written as four limbs waits for the stores to reach the cache.
         ref UInt256 top = ref c.Stack[c.Sp - 1];
         ref UInt256 other = ref c.Stack[c.Sp - 1 - n];
-        (top, other) = (other, top);
+        ulong t0 = top.U0, t1 = top.U1, t2 = top.U2, t3 = top.U3;
+        top = new UInt256(other.U0, other.U1, other.U2, other.U3);
+        other = new UInt256(t0, t1, t2, t3);
         return StepResult.Continue;
     }
 

@@ -5,12 +5,14 @@ namespace Hyperion.Evm.Interpreter;
 
 internal static partial class Instructions
 {
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static StepResult Pop(ref InstructionContext c)
     {
         c.Sp--;
         return StepResult.Continue;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static StepResult MLoad(ref InstructionContext c)
     {
         ref UInt256 offset = ref c.Stack[c.Sp - 1];
@@ -23,6 +25,7 @@ internal static partial class Instructions
         return StepResult.Continue;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static StepResult MStore(ref InstructionContext c)
     {
         if (!StoreWord(ref c, in c.Stack[c.Sp - 1], in c.Stack[c.Sp - 2]))
