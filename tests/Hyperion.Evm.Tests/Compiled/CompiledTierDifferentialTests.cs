@@ -215,6 +215,12 @@ public sealed class CompiledTierDifferentialTests
             Store();
         }
 
+        // MUL by a constant 2^64 + 1 on top (written out with no test): of a frame slot, and of a local.
+        code.AddRange([0x80, 0x68, 1, 0, 0, 0, 0, 0, 0, 0, 1, (byte)Opcode.MUL]);
+        Store();
+        code.AddRange([0x81, 0x81, (byte)Opcode.XOR, 0x68, 1, 0, 0, 0, 0, 0, 0, 0, 1, (byte)Opcode.MUL]);
+        Store();
+
         // blake2b_huff's rotation: (x ^ y) · (2^64 + 1) >> amount AND the lane mask, factor and amount from deep slots.
         code.AddRange([0x68, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0x82, 0x82, (byte)Opcode.XOR, 0x81, (byte)Opcode.MUL, 0x83, (byte)Opcode.SHR]);
         code.AddRange([0x67, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, (byte)Opcode.AND, 0x90, (byte)Opcode.POP]);
