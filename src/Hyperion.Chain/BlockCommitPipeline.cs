@@ -24,13 +24,20 @@ namespace Hyperion.Chain;
 public sealed class BlockCommitPipeline : IDisposable
 {
     private readonly ChainProvider _chain;
-    private readonly SemaphoreSlim _work = new(0);
+    /// <summary>
+    /// Whether the commit thread (waiting for its next block) and the producer (waiting for a commit) sleep without a spin. A
+    /// persistent chain's commit waits for an fsync, so a spin rarely catches it, and on a small machine a spinning
+    /// thread after each commit (~65 <c>sched_yield</c>s) took a core from the answer and the sender's receipt poll
+    /// (issue 14); in memory a commit is short and the spin saves a wake-up, which paid under concurrent sends.
+    /// </summary>
+    private readonly bool _sleepAtOnce;
+    private readonly ManualResetEventSlim _work;
     private Thread? _thread;
     private InFlight? _inFlight;
     private volatile bool _stopping;
 
     /// <summary>A sealed block being made durable, with the change set the next block executes over.</summary>
-    private sealed class InFlight(StoredBlock block, StateChangeSet changes, Action commit)
+    private sealed class InFlight(StoredBlock block, StateChangeSet changes, Action commit, ManualResetEventSlim done)
     {
         public StoredBlock Block { get; } = block;
 
@@ -40,7 +47,7 @@ public sealed class BlockCommitPipeline : IDisposable
 
         public Action Commit { get; } = commit;
 
-        public ManualResetEventSlim Done { get; } = new(false);
+        public ManualResetEventSlim Done { get; } = done;
 
         public Exception? Failure { get; set; }
 
@@ -61,7 +68,11 @@ public sealed class BlockCommitPipeline : IDisposable
     {
         ArgumentNullException.ThrowIfNull(chain);
         _chain = chain;
+        _sleepAtOnce = chain.Store.IsPersistent;
+        _work = NewEvent();
     }
+
+    private ManualResetEventSlim NewEvent() => _sleepAtOnce ? new ManualResetEventSlim(false, spinCount: 0) : new ManualResetEventSlim(false);
 
     /// <summary>Whether a sealed block's commit is in flight (the next block builds on it, not on the store's head).</summary>
     public bool Committing => _inFlight is not null;
@@ -104,14 +115,14 @@ public sealed class BlockCommitPipeline : IDisposable
             throw new InvalidOperationException($"block {_inFlight.Block.Number}'s commit is not settled");
         }
 
-        _inFlight = new InFlight(block, changes, () => announced(_chain.AddBuilt(block, execution, pool, buildTime, addresses)));
+        _inFlight = new InFlight(block, changes, () => announced(_chain.AddBuilt(block, execution, pool, buildTime, addresses)), NewEvent());
         if (_thread is null)
         {
             _thread = new Thread(CommitLoop) { IsBackground = true, Name = "hyperion-commit" };
             _thread.Start();
         }
 
-        _work.Release();
+        _work.Set();
     }
 
     /// <summary>
@@ -139,6 +150,7 @@ public sealed class BlockCommitPipeline : IDisposable
         while (true)
         {
             _work.Wait();
+            _work.Reset(); // before the commit: the next Begin (the only other Set) comes after its Done
             if (_stopping)
             {
                 return;
@@ -203,7 +215,7 @@ public sealed class BlockCommitPipeline : IDisposable
         }
 
         _stopping = true;
-        _work.Release();
+        _work.Set();
         _thread?.Join();
         _work.Dispose();
     }

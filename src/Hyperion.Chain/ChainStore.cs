@@ -528,6 +528,9 @@ public sealed class ChainStore : IBlockReader, IDisposable
         return genesis.Hash == zero.Hash ? null : "its genesis entry does not match the log";
     }
 
+    /// <summary>Whether the chain is kept in a block log (a data directory), each block fsynced before it is visible.</summary>
+    public bool IsPersistent => _log is not null;
+
     /// <summary>Bytes of an incomplete last record cut when the log was opened (see <see cref="BlockLog.TornTailBytes"/>).</summary>
     public long TornTailBytes => _log?.TornTailBytes ?? 0;
 

@@ -59,13 +59,18 @@ public readonly record struct MetisVerifyResult(ulong Head, Hash256 StoredRoot, 
 /// MetisDB: versioned flat state (accounts, storage, code) in LMDB with Ethereum state roots. One writer commits one
 /// block at a time; any number of <see cref="MetisSnapshot"/> readers see a consistent recent block without locks
 /// (LMDB read transactions are MVCC snapshots, and old versions stay until pruned).
-/// A block commits in two LMDB transactions: (1) the flat changes, tagged with the block and marked pending;
-/// (2) the state root, computed in parallel from (1), and the new head. A crash between them leaves a pending block
-/// that <see cref="Open"/> removes, so the store always reopens at its last complete block. Neither transaction is
-/// fsynced: a durable store appends the block's changes to a write-ahead log (<see cref="MetisWriteAheadLog"/>, read
-/// back only in the same boot, so not fsynced either) just before (2); every <see cref="TrieCheckpointInterval"/> blocks a
-/// background thread syncs LMDB and then drops the log's records of the blocks the sync covered (the commit does not
-/// wait for it), and <see cref="Open"/> replays the logged blocks after the head.
+/// A block commits in two steps: (1) <see cref="Stage"/>: the flat changes in one LMDB transaction, tagged with the
+/// block and marked pending, and the state root computed from them; (2) <see cref="Publish"/>: the block made the head
+/// in memory (snapshots and roots are served from there). Its head record in LMDB (the root, the head, the pending mark
+/// cleared) is written by the next block's transaction (1), or by a checkpoint or the close, whichever comes first — not
+/// on the commit's path (issue 14: a transaction of its own was ~0.45 ms of a lone send's answer). A crash before its
+/// head record is written leaves a pending block that <see cref="Open"/> removes, so LMDB always reopens at a complete
+/// block. No transaction is fsynced: a durable store appends the block's changes to a write-ahead log
+/// (<see cref="MetisWriteAheadLog"/>, read back only in the same boot, so not fsynced either) at (2), and
+/// <see cref="Open"/> replays the logged blocks after LMDB's head (the pending block removed above among them); every
+/// <see cref="TrieCheckpointInterval"/> blocks a background thread writes the head record, syncs LMDB and then drops
+/// the log's records of the blocks the sync covered (the commit does not wait for it). A store that is not durable
+/// writes the head record at (2) in a transaction of its own, as it has no log to replay the block from.
 /// </summary>
 public sealed class MetisStore : IDisposable
 {
@@ -111,6 +116,12 @@ public sealed class MetisStore : IDisposable
     private const int MaxCachedStorageTries = 256;
     private readonly Dictionary<(Hash256, ulong), StateTrieHasher> _storageTries = [];
     private long _head;  // -1 when empty; published with Volatile after the cache is updated
+
+    /// <summary>The published head whose head record is not yet in LMDB (see the class summary), null when it is.</summary>
+    private volatile HeadRecord? _unwrittenHead;
+
+    /// <summary>What LMDB's meta table says of a published block: its root, that it is the head (and, for the first, the oldest).</summary>
+    private sealed record HeadRecord(ulong Block, Hash256 Root, bool First);
     private ulong _oldest;
     private bool _disposed;
 
@@ -292,6 +303,7 @@ public sealed class MetisStore : IDisposable
     private void SyncCheckpoint()
     {
         ThrowIfSyncFailed();
+        WriteUnwrittenHead();
         lock (_syncLock)
         {
             _environment.Flush(force: true);
@@ -361,17 +373,22 @@ public sealed class MetisStore : IDisposable
 
                 // The trie checkpoint (the nodes recomputed since the last one, and the head's change logs dropped) in
                 // its own LMDB transaction, so the sync below covers it.
+                // The head record goes with it (or alone): the log's records that the sync lets go of must be in LMDB whole.
                 block = Volatile.Read(ref _head);
-                if (block > _trieCheckpoint)
+                try
                 {
-                    try
+                    if (block > _trieCheckpoint)
                     {
                         CommitTrieCheckpoint((ulong)block);
                     }
-                    catch (Exception exception)
+                    else
                     {
-                        failure = exception;
+                        WriteUnwrittenHead();
                     }
+                }
+                catch (Exception exception)
+                {
+                    failure = exception;
                 }
             }
 
@@ -482,13 +499,73 @@ public sealed class MetisStore : IDisposable
         }
     }
 
-    /// <summary>The trie checkpoint of <paramref name="block"/> in its own LMDB transaction (the log marked dirty first: LMDB changes).</summary>
+    /// <summary>
+    /// The trie checkpoint of <paramref name="block"/> (the head) in its own LMDB transaction, with the head's record when
+    /// it is not written yet (the log marked dirty first: LMDB changes).
+    /// </summary>
     private void CommitTrieCheckpoint(ulong block)
     {
         _wal.MarkDirty();
+        HeadRecord? unwritten = _unwrittenHead;
         using LightningTransaction transaction = _environment.BeginTransaction();
+        if (unwritten is not null)
+        {
+            WriteHeadRecord(transaction, unwritten, clearPending: true);
+        }
+
         CheckpointTrie(transaction, block);
         transaction.Commit().ThrowOnError();
+        ClearUnwrittenHead(unwritten);
+    }
+
+    /// <summary>Writes the head record of the published head in a transaction of its own, when it is not written yet.</summary>
+    private void WriteUnwrittenHead()
+    {
+        if (_unwrittenHead is not { } unwritten)
+        {
+            return;
+        }
+
+        _wal.MarkDirty();
+        using LightningTransaction transaction = _environment.BeginTransaction();
+        WriteHeadRecord(transaction, unwritten, clearPending: true);
+        transaction.Commit().ThrowOnError();
+        ClearUnwrittenHead(unwritten);
+    }
+
+    /// <summary>
+    /// The meta entries that make <paramref name="record"/>'s block LMDB's head: its root, the head, the oldest for the
+    /// first block; the pending mark is cleared, or left for the caller that marks the next block pending in the same
+    /// transaction.
+    /// </summary>
+    private void WriteHeadRecord(LightningTransaction transaction, HeadRecord record, bool clearPending)
+    {
+        Span<byte> key = stackalloc byte[9];
+        MetisKeys.BlockKey(key, MetisKeys.RootTag, record.Block);
+        transaction.Put(_meta, key, record.Root.Bytes).ThrowOnError();
+        WriteMeta(transaction, MetisKeys.Head, record.Block);
+        if (record.First)
+        {
+            WriteMeta(transaction, MetisKeys.Oldest, record.Block);
+        }
+
+        if (clearPending)
+        {
+            MDBResultCode cleared = transaction.Delete(_meta, MetisKeys.Pending);
+            if (cleared is not (MDBResultCode.Success or MDBResultCode.NotFound))
+            {
+                cleared.ThrowOnError();
+            }
+        }
+    }
+
+    /// <summary>After the commit of a transaction that wrote <paramref name="written"/>: LMDB's head is the published one.</summary>
+    private void ClearUnwrittenHead(HeadRecord? written)
+    {
+        if (written is not null && ReferenceEquals(_unwrittenHead, written))
+        {
+            _unwrittenHead = null;
+        }
     }
 
     /// <summary>Blocks the last <see cref="Open"/> re-applied from the write-ahead log (published, not yet synced in LMDB).</summary>
@@ -539,6 +616,16 @@ public sealed class MetisStore : IDisposable
     /// <summary>Last committed block, or null for an empty store.</summary>
     public ulong? Head => Volatile.Read(ref _head) is var head and >= 0 ? (ulong)head : null;
 
+    /// <summary>The head LMDB's own meta table records, which lags <see cref="Head"/> by a block until the next staging or checkpoint.</summary>
+    internal ulong? HeadRecordInLmdb
+    {
+        get
+        {
+            using LightningTransaction transaction = _environment.BeginTransaction(TransactionBeginFlags.ReadOnly);
+            return TryReadMeta(transaction, MetisKeys.Head, out ulong head) ? head : null;
+        }
+    }
+
     /// <summary>The block staged and not yet published or aborted, if any.</summary>
     public ulong? StagedBlock
     {
@@ -572,10 +659,14 @@ public sealed class MetisStore : IDisposable
     internal LightningTransaction BeginReadAt(ulong block)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        // The head from memory, read before the transaction begins: a block published by then has its flat writes
+        // committed, so the transaction sees them (LMDB's own head record may come with the next block).
+        long published = Volatile.Read(ref _head);
         LightningTransaction transaction = _environment.BeginTransaction(TransactionBeginFlags.ReadOnly);
-        // Check the window inside the transaction: a concurrent prune cannot remove what this snapshot can see.
-        bool known = TryReadMeta(transaction, MetisKeys.Head, out ulong head);
-        TryReadMeta(transaction, MetisKeys.Oldest, out ulong oldest);
+        // The window's start inside the transaction: a concurrent prune cannot remove what this snapshot can see.
+        ulong oldest = TryReadMeta(transaction, MetisKeys.Oldest, out ulong storedOldest) ? storedOldest : Volatile.Read(ref _oldest);
+        bool known = published >= 0;
+        ulong head = known ? (ulong)published : 0;
         if (!known || block > head || block < oldest)
         {
             transaction.Dispose();
@@ -589,6 +680,12 @@ public sealed class MetisStore : IDisposable
     /// <summary>The state root stored for <paramref name="block"/>.</summary>
     public Hash256 GetStateRoot(ulong block)
     {
+        // Set before the head moves to its block and cleared only once LMDB holds the root: one of the two has it.
+        if (_unwrittenHead is { } unwritten && unwritten.Block == block)
+        {
+            return unwritten.Root;
+        }
+
         using LightningTransaction transaction = _environment.BeginTransaction(TransactionBeginFlags.ReadOnly);
         Span<byte> key = stackalloc byte[9];
         MetisKeys.BlockKey(key, MetisKeys.RootTag, block);
@@ -739,7 +836,10 @@ public sealed class MetisStore : IDisposable
         }
     }
 
-    /// <summary>Completes the commit of the staged <paramref name="block"/>: its root and the new head, then the hot cache.</summary>
+    /// <summary>
+    /// Completes the commit of the staged <paramref name="block"/>: its write-ahead log record, the hot cache and the new
+    /// head in memory; LMDB's head record follows with the next block's staging (see the class summary).
+    /// </summary>
     public void Publish(ulong block)
     {
         lock (_writeLock)
@@ -749,12 +849,11 @@ public sealed class MetisStore : IDisposable
                 ? s
                 : throw new InvalidOperationException($"MetisDB: block {block} is not staged.");
             long head = Volatile.Read(ref _head);
-            long logStart = -1;
             if (_durable && !_replaying)
             {
                 try
                 {
-                    logStart = _wal.Append(_walRecord.WrittenSpan);
+                    _wal.Append(_walRecord.WrittenSpan);
                 }
                 catch
                 {
@@ -770,35 +869,32 @@ public sealed class MetisStore : IDisposable
             }
 
             bool checkpoint = head < 0 || block - (ulong)Math.Max(_trieCheckpoint, 0) >= TrieCheckpointInterval;
-            try
+            var record = new HeadRecord(block, staged.Root, head < 0);
+            if (!_durable || (checkpoint && _replaying))
             {
-                using LightningTransaction transaction = _environment.BeginTransaction();
-                Span<byte> key = stackalloc byte[9];
-                MetisKeys.BlockKey(key, MetisKeys.RootTag, block);
-                transaction.Put(_meta, key, staged.Root.Bytes).ThrowOnError();
-                WriteMeta(transaction, MetisKeys.Head, block);
-                if (head < 0)
+                // No log to replay the block from (or a replay's checkpoint, which describes this block): the head
+                // record now. Otherwise the background syncer writes the trie checkpoint, after the block is visible.
+                try
                 {
-                    WriteMeta(transaction, MetisKeys.Oldest, block);
-                }
+                    using LightningTransaction transaction = _environment.BeginTransaction();
+                    WriteHeadRecord(transaction, record, clearPending: true);
+                    if (checkpoint && _replaying)
+                    {
+                        CheckpointTrie(transaction, block);
+                    }
 
-                transaction.Delete(_meta, MetisKeys.Pending).ThrowOnError();
-                if (checkpoint && _replaying)
-                {
-                    // Otherwise the background syncer writes the trie checkpoint, after the block is visible.
-                    CheckpointTrie(transaction, block);
+                    transaction.Commit().ThrowOnError();
                 }
-                transaction.Commit().ThrowOnError();
+                catch
+                {
+                    DiscardStaged();
+                    throw;
+                }
             }
-            catch
+            else
             {
-                if (logStart >= 0)
-                {
-                    _wal.Truncate(logStart); // the block is not applied: it must not come back at the next open
-                }
-
-                DiscardStaged();
-                throw;
+                // Before the head moves: a reader that sees the new head finds its root here or in LMDB.
+                _unwrittenHead = record;
             }
 
             _staged = null;
@@ -857,6 +953,8 @@ public sealed class MetisStore : IDisposable
         _staged = null;
         _trie.Reset();
         _storageTries.Clear();
+        // The pending mark may still be the published head's (its head record not written): that block stays.
+        WriteUnwrittenHead();
         RollBackPendingBlock();
     }
 
@@ -887,6 +985,12 @@ public sealed class MetisStore : IDisposable
         slots = _writtenSlots;
         slots.Clear();
         using LightningTransaction transaction = _environment.BeginTransaction();
+        HeadRecord? previousHead = _unwrittenHead;
+        if (previousHead is not null)
+        {
+            WriteHeadRecord(transaction, previousHead, clearPending: false); // the pending mark moves to this block
+        }
+
         WriteMeta(transaction, MetisKeys.Pending, block);
         Span<byte> codeKey = stackalloc byte[32];
         foreach ((Hash256 codeHash, byte[] code) in changes.Code)
@@ -996,6 +1100,7 @@ public sealed class MetisStore : IDisposable
         BinaryPrimitives.WriteUInt64BigEndian(logKey, block);
         transaction.Put(_changes, logKey, changeLog.WrittenSpan).ThrowOnError();
         transaction.Commit().ThrowOnError();
+        ClearUnwrittenHead(previousHead);
         return written;
     }
 

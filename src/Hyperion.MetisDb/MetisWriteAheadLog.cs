@@ -155,11 +155,8 @@ internal sealed class MetisWriteAheadLog : IDisposable
         }
     }
 
-    /// <summary>
-    /// Appends one block's record (to the OS, without fsync: see the remarks); returns the log's length before it (to cut
-    /// it off again).
-    /// </summary>
-    public long Append(ReadOnlySpan<byte> payload)
+    /// <summary>Appends one block's record (to the OS, without fsync: see the remarks).</summary>
+    public void Append(ReadOnlySpan<byte> payload)
     {
         long start = _file.Length;
         byte[] frame = ArrayPool<byte>.Shared.Rent(FrameLength + payload.Length);
@@ -177,16 +174,6 @@ internal sealed class MetisWriteAheadLog : IDisposable
         {
             ArrayPool<byte>.Shared.Return(frame);
         }
-
-        return start;
-    }
-
-    /// <summary>Cuts the log back to <paramref name="length"/> (a record whose block was not applied after all).</summary>
-    public void Truncate(long length)
-    {
-        _file.SetLength(length);
-        _file.Flush(flushToDisk: true);
-        _records.RemoveAll(record => record.End > length);
     }
 
     /// <summary>Empties the log after LMDB was synced: nothing in it is needed any more, and LMDB is clean.</summary>

@@ -69,8 +69,11 @@ public sealed class RpcServer : IAsyncDisposable
             .RunInline("web3_clientVersion", "net_version", "net_listening", "net_peerCount");
     }
 
-    /// <summary>The host setting that turns off appsettings.json's reload on change (and with it the file watcher).</summary>
-    internal const string NoConfigReload = "--hostBuilder:reloadConfigOnChange=false";
+    /// <summary>
+    /// The host setting that turns off appsettings.json's reload on change (and with it the file watcher); every
+    /// ASP.NET host of the node (this server, <c>hyperion mcp --http</c>) starts with it.
+    /// </summary>
+    public const string NoConfigReload = "--hostBuilder:reloadConfigOnChange=false";
 
     public static async Task<RpcServer> StartAsync(RpcMethodRegistry registry, RpcServerOptions options, CancellationToken cancellationToken = default)
     {

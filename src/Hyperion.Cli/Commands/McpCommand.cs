@@ -57,9 +57,7 @@ internal static class McpCommand
             return 0;
         }
 
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders().AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
+        WebApplicationBuilder builder = CreateHttpHost(port);
         McpServerOptions options = ChainMcpTools.ServerOptions(chain);
         builder.Services.AddMcpServer(o =>
         {
@@ -72,6 +70,19 @@ internal static class McpCommand
         await Console.Error.WriteLineAsync($"hyperion mcp: Streamable HTTP on http://127.0.0.1:{port}/mcp for {rpcUrl}").ConfigureAwait(false);
         await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
         return 0;
+    }
+
+    /// <summary>
+    /// The Streamable HTTP host on 127.0.0.1:<paramref name="port"/>, logging to stderr. Its appsettings.json is not
+    /// reloaded on change: that would watch the working directory recursively (inotify), and a node's data directory
+    /// beside it would wake the watcher on every block (RpcServer's host is built the same way).
+    /// </summary>
+    internal static WebApplicationBuilder CreateHttpHost(int port)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [Rpc.RpcServer.NoConfigReload] });
+        builder.Logging.ClearProviders().AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
+        return builder;
     }
 
     private static BigInteger ParseWei(string text, string option) =>
