@@ -306,6 +306,10 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         private volatile bool _endOpen;
         private volatile bool _dismissed;
         private volatile bool _helpersAdmitted;
+
+        // Whether the workers stopped for sequential with too few incarnations for a validated prefix to be half the
+        // block (RedoShortPrefix): it is redone whole on the sequential executor, without waiting for the helpers first.
+        private bool _redoesWhole;
         private volatile bool _tailRunsTransactions;
         private volatile EndItems? _end;
         private ExceptionDispatchInfo? _workerFailure;
@@ -578,7 +582,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             if (_scheduler.StoppedForSequential)
             {
                 Interlocked.Increment(ref _executor._stoppedForSequential);
-                if (RedoesWhole)
+                if (_redoesWhole)
                 {
                     // No prefix can be half the block: the helpers are not waited for (see ExecuteParallel).
                     SendHelpersAway();
@@ -966,7 +970,9 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             // not started by the time the workers are done is not waited for (the scheduler has no task left for it then).
             _open = true;
             Worker(helper: false);
-            if (_scheduler.StoppedForSequential && RedoesWhole)
+            // Judged once (a helper may still start an incarnation after the stop): Execute acts on the same answer.
+            _redoesWhole = _scheduler.StoppedForSequential && _executor.RedoShortPrefix && _scheduler.Progress.Incarnations * 2L < _transactions.Count;
+            if (_redoesWhole)
             {
                 // Nothing the workers did is kept: a helper still in its last task is waited for after the redo.
                 return;
@@ -976,11 +982,6 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             _workerFailure?.Throw();
         }
 
-        /// <summary>
-        /// Whether a block stopped for sequential is redone whole on the sequential executor without looking for a
-        /// prefix: too few incarnations ran for one to be half of it (<see cref="RedoShortPrefix"/>).
-        /// </summary>
-        private bool RedoesWhole => _executor.RedoShortPrefix && _scheduler.Progress.Incarnations * 2L < _transactions.Count;
 
         private void Worker(bool helper)
         {
