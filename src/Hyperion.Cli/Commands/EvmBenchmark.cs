@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using Hyperion.Evm;
 using Hyperion.Evm.Compiled;
 using Hyperion.Execution.StateTests;
@@ -15,7 +14,7 @@ namespace Hyperion.Cli.Commands;
 /// <c>EvmBenchmarks</c> suite measures the same calls with more rigour. Besides wall time it reports the thread's CPU
 /// time per call (Linux), which time slicing on a loaded machine does not inflate.
 /// </summary>
-internal static partial class EvmBenchmark
+internal static class EvmBenchmark
 {
     public static Command CreateCommand()
     {
@@ -74,11 +73,11 @@ internal static partial class EvmBenchmark
 
             for (int i = 0; i < runs; i++)
             {
-                double cpuStart = ThreadCpuMilliseconds();
+                double cpuStart = ThreadCpuClock.Milliseconds();
                 long start = Stopwatch.GetTimestamp();
                 benchmark.Run();
                 times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-                cpuTimes[i] = ThreadCpuMilliseconds() - cpuStart;
+                cpuTimes[i] = ThreadCpuClock.Milliseconds() - cpuStart;
             }
 
             double median = Median(times);
@@ -98,23 +97,4 @@ internal static partial class EvmBenchmark
         int n = sorted.Length;
         return n % 2 == 1 ? sorted[n / 2] : (sorted[(n / 2) - 1] + sorted[n / 2]) / 2;
     }
-
-    /// <summary>CPU time of the calling thread in ms (CLOCK_THREAD_CPUTIME_ID); NaN where that clock is not available.</summary>
-    private static double ThreadCpuMilliseconds()
-    {
-        const int clockThreadCpuTime = 3;
-        return OperatingSystem.IsLinux() && ClockGetTime(clockThreadCpuTime, out TimeSpec now) == 0
-            ? (now.Seconds * 1e3) + (now.Nanoseconds / 1e6)
-            : double.NaN;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct TimeSpec
-    {
-        public long Seconds;
-        public long Nanoseconds;
-    }
-
-    [LibraryImport("libc", EntryPoint = "clock_gettime")]
-    private static partial int ClockGetTime(int clock, out TimeSpec time);
 }

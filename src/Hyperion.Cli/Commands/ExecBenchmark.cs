@@ -162,6 +162,10 @@ internal static class ExecBenchmark
             // the median leaves out.
             var cpu = executors.Select(_ => new List<double>()).ToArray();
 
+            // And the calling thread's own CPU time: what bounds a block's wall time when every helper has a core of its
+            // own (the helpers' CPU is in the process's column), and what the load inflates least.
+            var callerCpu = executors.Select(_ => new List<double>()).ToArray();
+
             // And the garbage collections during its blocks (each stops every worker) and their pauses.
             int[][] collections = [.. executors.Select(_ => new int[3])];
             double[] pauses = new double[executors.Length];
@@ -179,12 +183,14 @@ internal static class ExecBenchmark
 
                     long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
                     TimeSpan cpuBefore = Environment.CpuUsage.TotalTime;
+                    double callerCpuBefore = ThreadCpuClock.Milliseconds();
                     int[] collectionsBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
                     TimeSpan pausedBefore = GC.GetTotalPauseDuration();
                     long start = Stopwatch.GetTimestamp();
                     executors[e].Executor.Execute(block, state, BlockExecutionMode.Import);
                     times[e].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
                     cpu[e].Add((Environment.CpuUsage.TotalTime - cpuBefore).TotalMilliseconds);
+                    callerCpu[e].Add(ThreadCpuClock.Milliseconds() - callerCpuBefore);
                     allocated[e] += GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
                     pauses[e] += (GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds;
                     for (int generation = 0; generation < 3; generation++)
@@ -200,7 +206,7 @@ internal static class ExecBenchmark
             {
                 int e = Array.IndexOf(ExecutorNames, onlyExecutor);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{name,-18} {executors[e].Name} {Median(times[e]),8:0.0} ms, CPU ms/block (mean; median) {cpu[e].Average():0.0}; {Median(cpu[e]):0.0}, allocated KB/block {allocatedKb[e]}, GCs per 100 blocks (gen0/1/2) {Per100(collections[e][0], rounds)}/{Per100(collections[e][1], rounds)}/{Per100(collections[e][2], rounds)}{(conflicts[e].Length > 0 ? $"; per block: {conflicts[e]}" : "")}"));
+                    $"{name,-18} {executors[e].Name} {Median(times[e]),8:0.0} ms, CPU ms/block (mean; median) {cpu[e].Average():0.0}; {Median(cpu[e]):0.0}, caller thread's CPU ms/block (median) {Median(callerCpu[e]):0.00}, allocated KB/block {allocatedKb[e]}, GCs per 100 blocks (gen0/1/2) {Per100(collections[e][0], rounds)}/{Per100(collections[e][1], rounds)}/{Per100(collections[e][2], rounds)}{(conflicts[e].Length > 0 ? $"; per block: {conflicts[e]}" : "")}"));
                 continue;
             }
 
@@ -211,6 +217,8 @@ internal static class ExecBenchmark
                 $"{"",-18} allocated KB/block: sequential {allocatedKb[0]}, parallel×1 {allocatedKb[1]}, parallel×{threads} {allocatedKb[2]}"));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{"",-18} CPU ms/block (mean; median): sequential {cpu[0].Average():0.0}; {Median(cpu[0]):0.0}, parallel×1 {cpu[1].Average():0.0}; {Median(cpu[1]):0.0}, parallel×{threads} {cpu[2].Average():0.0}; {Median(cpu[2]):0.0}"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{"",-18} caller thread's CPU ms/block (median): sequential {Median(callerCpu[0]):0.00}, parallel×1 {Median(callerCpu[1]):0.00}, parallel×{threads} {Median(callerCpu[2]):0.00}"));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{"",-18} GCs per 100 blocks (gen0/1/2) and pause ms/block: {string.Join(", ", executors.Select((x, e) => $"{x.Name} {Per100(collections[e][0], rounds)}/{Per100(collections[e][1], rounds)}/{Per100(collections[e][2], rounds)} {pauses[e] / rounds:0.00}"))}"));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,

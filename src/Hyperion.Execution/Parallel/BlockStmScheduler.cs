@@ -27,16 +27,20 @@ internal sealed class BlockStmScheduler
     private readonly int _count;
     private int[] _states;
 
-    // The shared counters, each on a cache line of its own: every task changes two or three of them, and on one line
+    // The shared counters, each on a cache line of its own: every task changes one of the indices, and on one line
     // each change by one worker took the line away from the other worker's next change of a different one.
     private PaddedInt _executionIndex;
     private PaddedInt _validationIndex;
     private PaddedInt _decreaseCount;
-    private PaddedInt _activeTasks;
 
-    // Incarnations started and conflicts met (a read that waited on an ESTIMATE, an aborted validation, an incarnation
-    // that read what a transaction too close before it wrote): what tells a worker that the block is a chain.
-    private PaddedInt _incarnations;
+    // Per worker, on a line of its own that only that worker writes: whether it holds a task (the paper's count of
+    // active tasks, which every task incremented and decremented twice on a line both workers changed: a line taken
+    // from the other core four times a transaction) and the incarnations it started. Both are read by others only at
+    // the block's end (CheckDone) or when the conflicts make the block look like a chain.
+    private readonly WorkerSlot[] _workers;
+
+    // Conflicts met (a read that waited on an ESTIMATE, an aborted validation, an incarnation that read what a
+    // transaction too close before it wrote): with the incarnations, what tells a worker that the block is a chain.
     private PaddedInt _conflicts;
 
     // Read by every worker between tasks, written once: on a line no counter changes.
@@ -46,9 +50,13 @@ internal sealed class BlockStmScheduler
     private readonly Lock _dependencyGate = new();
     private List<int>?[]? _dependents;
 
-    public BlockStmScheduler(int count)
+    /// <param name="count">The block's transactions.</param>
+    /// <param name="workers">The workers that take tasks, numbered from 0 (each passes its number).</param>
+    public BlockStmScheduler(int count, int workers = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
         _count = count;
+        _workers = new WorkerSlot[workers];
         int length = Math.Max(count, 1) * StateStride;
         _states = System.Buffers.ArrayPool<int>.Shared.Rent(length);
         Array.Clear(_states, 0, length);
@@ -57,23 +65,47 @@ internal sealed class BlockStmScheduler
     public bool Done => Volatile.Read(ref _flags.Done);
 
     /// <summary>Incarnations started and conflicts met so far in the block: the mark <see cref="MostlyConflictsSince"/> judges from.</summary>
-    public (int Incarnations, int Conflicts) Progress => (Volatile.Read(ref _incarnations.Value), Volatile.Read(ref _conflicts.Value));
+    public (int Incarnations, int Conflicts) Progress => (Incarnations, Volatile.Read(ref _conflicts.Value));
 
-    /// <summary>
-    /// True once at least <see cref="ConflictSample"/> incarnations started since <paramref name="mark"/> and a third
-    /// or more of them met a conflict: the block is mostly a dependency chain, where a second worker only executes
-    /// transactions too early and makes the first wait on their aborts (a fully dependent chain ran 1.7× slower on
-    /// two workers than on one). Helpers stop taking tasks then; what they leave, the remaining worker runs, so only
-    /// the timing changes. Judged from when a helper joined: one that joins late (its thread waited for a core) must
-    /// not count the conflict-free incarnations the first worker ran alone.
-    /// </summary>
-    public bool MostlyConflictsSince((int Incarnations, int Conflicts) mark)
+    /// <summary>The incarnations every worker started.</summary>
+    private int Incarnations
     {
-        int incarnations = Volatile.Read(ref _incarnations.Value) - mark.Incarnations;
-        return incarnations >= ConflictSample && (Volatile.Read(ref _conflicts.Value) - mark.Conflicts) * 3 >= incarnations;
+        get
+        {
+            int incarnations = 0;
+            for (int worker = 0; worker < _workers.Length; worker++)
+            {
+                incarnations += Volatile.Read(ref _workers[worker].Incarnations);
+            }
+
+            return incarnations;
+        }
     }
 
-    /// <summary>The incarnations seen before <see cref="MostlyConflictsSince"/> may judge.</summary>
+    /// <summary>
+    /// True once a third or more of the incarnations started since <paramref name="mark"/> met a conflict, counting
+    /// at least <see cref="ConflictSample"/> of them (those not started yet as conflict-free): the block is mostly a
+    /// dependency chain, where a second worker only executes transactions too early and makes the first wait on their
+    /// aborts (a fully dependent chain ran 1.7× slower on two workers than on one). Helpers stop taking tasks then;
+    /// what they leave, the remaining worker runs, so only the timing changes. Judged from when a helper joined: one
+    /// that joins late (its thread waited for a core) must not count the conflict-free incarnations the first worker
+    /// ran alone.
+    /// </summary>
+    /// <remarks>
+    /// A third of at least the sample: a chain is judged as soon as it met a third of the sample's conflicts (6,
+    /// about as many incarnations on a chain) rather than once the sample's 16 incarnations ran, and a block judged
+    /// a chain now is one the sample would have judged a chain too once it reached the sample (its conflicts only grow). Each incarnation of a
+    /// chain before the stop is Block-STM's work that the sequential executor then does again.
+    /// </remarks>
+    public bool MostlyConflictsSince((int Incarnations, int Conflicts) mark)
+    {
+        // The conflicts first: below a third of the sample no count of incarnations makes a chain, and the workers'
+        // counts (lines the other workers write) need not be read between every two tasks of an independent block.
+        int conflicts = Volatile.Read(ref _conflicts.Value) - mark.Conflicts;
+        return conflicts * 3 >= ConflictSample && conflicts * 3 >= Incarnations - mark.Incarnations;
+    }
+
+    /// <summary>The incarnations a third of which must meet a conflict before <see cref="MostlyConflictsSince"/> judges a chain.</summary>
     private const int ConflictSample = 16;
 
     /// <summary>
@@ -127,22 +159,22 @@ internal sealed class BlockStmScheduler
     /// transfers, ~45 % more validations than transactions). Waiting validates each once, after everything below it
     /// was executed; the other worker executes ahead meanwhile.
     /// </remarks>
-    public StmTask? NextTask()
+    public StmTask? NextTask(int worker)
     {
         int validation = Volatile.Read(ref _validationIndex.Value);
-        if (validation < Math.Min(Volatile.Read(ref _executionIndex.Value), _count) && NextVersionToValidate(validation) is { } task)
+        if (validation < Math.Min(Volatile.Read(ref _executionIndex.Value), _count) && NextVersionToValidate(worker, validation) is { } task)
         {
             return task;
         }
 
-        return NextVersionToExecute();
+        return NextVersionToExecute(worker);
     }
 
     /// <summary>
     /// Suspends <paramref name="index"/> until <paramref name="blocking"/> finishes executing; false when it already
     /// has (the caller executes again at once).
     /// </summary>
-    public bool AddDependency(int index, int blocking)
+    public bool AddDependency(int worker, int index, int blocking)
     {
         lock (_dependencyGate)
         {
@@ -174,7 +206,7 @@ internal sealed class BlockStmScheduler
         }
 
         Interlocked.Increment(ref _conflicts.Value);
-        Interlocked.Decrement(ref _activeTasks.Value);
+        EndTask(worker);
         return true;
     }
 
@@ -182,7 +214,7 @@ internal sealed class BlockStmScheduler
     /// Marks the incarnation executed and resumes the transactions waiting on it; the validation of this incarnation
     /// when it is the caller's to do next.
     /// </summary>
-    public StmTask? FinishExecution(int index, int incarnation, bool wroteNewLocation)
+    public StmTask? FinishExecution(int worker, int index, int incarnation, bool wroteNewLocation)
     {
         int before = Change(index, static word => (word & ~(StatusMask | HasDependents)) | (int)Status.Executed);
         if ((before & HasDependents) != 0)
@@ -207,7 +239,7 @@ internal sealed class BlockStmScheduler
             DecreaseValidationIndex(index);
         }
 
-        Interlocked.Decrement(ref _activeTasks.Value);
+        EndTask(worker);
         return null;
     }
 
@@ -227,23 +259,23 @@ internal sealed class BlockStmScheduler
     }
 
     /// <summary>Ends a validation; after an abort, the re-execution when the caller should do it at once.</summary>
-    public StmTask? FinishValidation(int index, bool aborted)
+    public StmTask? FinishValidation(int worker, int index, bool aborted)
     {
         if (aborted)
         {
             SetReady(index);
             DecreaseValidationIndex(index + 1);
-            if (Volatile.Read(ref _executionIndex.Value) > index && TryIncarnate(index) is { } execution)
+            if (Volatile.Read(ref _executionIndex.Value) > index && TryIncarnate(worker, index) is { } execution)
             {
                 return execution;
             }
         }
 
-        Interlocked.Decrement(ref _activeTasks.Value);
+        EndTask(worker);
         return null;
     }
 
-    private StmTask? NextVersionToExecute()
+    private StmTask? NextVersionToExecute(int worker)
     {
         if (Volatile.Read(ref _executionIndex.Value) >= _count)
         {
@@ -251,19 +283,21 @@ internal sealed class BlockStmScheduler
             return null;
         }
 
-        Interlocked.Increment(ref _activeTasks.Value);
+        // Active before the index moves past the transaction (the increment's full fence publishes it first):
+        // CheckDone must not see the index past the end and no worker active while this one holds the task.
+        StartTask(worker);
         int index = Interlocked.Increment(ref _executionIndex.Value) - 1;
-        if (index < _count && TryIncarnate(index) is { } task)
+        if (index < _count && TryIncarnate(worker, index) is { } task)
         {
             return task;
         }
 
-        Interlocked.Decrement(ref _activeTasks.Value);
+        EndTask(worker);
         return null;
     }
 
     /// <summary>The validation of <paramref name="index"/> (the validation index) when it is executed and no other worker took it first.</summary>
-    private StmTask? NextVersionToValidate(int index)
+    private StmTask? NextVersionToValidate(int worker, int index)
     {
         int word = State(index);
         if (StatusOf(word) != Status.Executed)
@@ -272,18 +306,18 @@ internal sealed class BlockStmScheduler
         }
 
         // Active before the index moves past it, as for an execution: CheckDone must not see both at once.
-        Interlocked.Increment(ref _activeTasks.Value);
+        StartTask(worker);
         if (Interlocked.CompareExchange(ref _validationIndex.Value, index + 1, index) == index)
         {
             return new StmTask(true, index, word >> IncarnationShift);
         }
 
-        Interlocked.Decrement(ref _activeTasks.Value);
+        EndTask(worker);
         return null;
     }
 
     /// <summary>Ready → executing; the caller accounts for the active task either way.</summary>
-    private StmTask? TryIncarnate(int index)
+    private StmTask? TryIncarnate(int worker, int index)
     {
         ref int state = ref StateRef(index);
         int word = Volatile.Read(ref state);
@@ -292,7 +326,9 @@ internal sealed class BlockStmScheduler
             int seen = Interlocked.CompareExchange(ref state, (word & ~StatusMask) | (int)Status.Executing, word);
             if (seen == word)
             {
-                Interlocked.Increment(ref _incarnations.Value);
+                // Only this worker writes its count.
+                ref int incarnations = ref _workers[worker].Incarnations;
+                Volatile.Write(ref incarnations, incarnations + 1);
                 return new StmTask(false, index, word >> IncarnationShift);
             }
 
@@ -336,12 +372,31 @@ internal sealed class BlockStmScheduler
     {
         int observed = Volatile.Read(ref _decreaseCount.Value);
         if (Math.Min(Volatile.Read(ref _executionIndex.Value), Volatile.Read(ref _validationIndex.Value)) >= _count &&
-            Volatile.Read(ref _activeTasks.Value) == 0 &&
+            NoTaskActive() &&
             observed == Volatile.Read(ref _decreaseCount.Value))
         {
             Volatile.Write(ref _flags.Done, true);
         }
     }
+
+    private bool NoTaskActive()
+    {
+        for (int worker = 0; worker < _workers.Length; worker++)
+        {
+            if (Volatile.Read(ref _workers[worker].Active) != 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The worker holds a task (a worker holds at most one). Followed by an interlocked change of an index, which publishes it first.</summary>
+    private void StartTask(int worker) => Volatile.Write(ref _workers[worker].Active, 1);
+
+    /// <summary>The worker's task is done; released after what the task changed (an index lowered, a transaction's state).</summary>
+    private void EndTask(int worker) => Volatile.Write(ref _workers[worker].Active, 0);
 
     private ref int StateRef(int index) => ref _states[index * StateStride];
 
@@ -395,6 +450,19 @@ internal sealed class BlockStmScheduler
     {
         [System.Runtime.InteropServices.FieldOffset(64)]
         public int Value;
+    }
+
+    /// <summary>One worker's state, on a line of its own (the 64 bytes before it and the 56 after are padding).</summary>
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Explicit, Size = 128)]
+    private struct WorkerSlot
+    {
+        /// <summary>1 while the worker holds a task.</summary>
+        [System.Runtime.InteropServices.FieldOffset(64)]
+        public int Active;
+
+        /// <summary>The incarnations the worker started.</summary>
+        [System.Runtime.InteropServices.FieldOffset(68)]
+        public int Incarnations;
     }
 
     /// <summary>The flags every worker polls, on a line of their own.</summary>

@@ -30,10 +30,13 @@ internal sealed class LateHelpers
     /// <summary>Whether the caller closed the gate (a helper waiting outside it for more work can stop).</summary>
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
+    /// <summary>Closes the gate to helpers not yet started (those that did are waited for by <see cref="CloseAndWait"/>).</summary>
+    public void Close() => Interlocked.Exchange(ref _closed, 1);
+
     /// <summary>Closes the gate to helpers not yet started and waits for those that did to exit.</summary>
     public void CloseAndWait()
     {
-        Interlocked.Exchange(ref _closed, 1);
+        Close();
         var spin = default(SpinWait);
         while (Volatile.Read(ref _entered) != 0)
         {

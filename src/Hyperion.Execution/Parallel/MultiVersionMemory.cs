@@ -117,8 +117,8 @@ internal sealed class MultiVersionMemory
     public MultiVersionMemory(IStateReader parent, int positions, ulong gasLimit = 0, IReadOnlyList<Address>? creditedByMost = null)
     {
         _parent = parent;
+        // Empty: only this class rents arrays of records, and it returns them cleared (Return).
         _records = ArrayPool<PositionRecord?>.Shared.Rent(Math.Max(positions, 1) * RecordStride);
-        Array.Clear(_records);
         // One column per account: a chain may name the same account twice (a rollup whose coinbase is a fee vault).
         _columns = creditedByMost is null ? [] : [.. creditedByMost.Distinct().Select(address => new CreditColumn(address, positions))];
 
@@ -127,8 +127,12 @@ internal sealed class MultiVersionMemory
         // The buckets never grow, so a few transactions that each touch thousands of cold slots must not meet a
         // map sized for a few per transaction (chains of thousands, quadratic work): every distinct location costs
         // at least a cold access (≥ 1,900 gas with an access list), so the gas limit bounds them; capped so that a
-        // test block with an effectively unlimited gas limit does not allocate megabytes of buckets.
-        int byGas = (int)Math.Min(gasLimit / MinimumGasPerLocation, MaximumLocationsByGas);
+        // test block with an effectively unlimited gas limit does not allocate megabytes of buckets. That bound is
+        // the worst case, far above what blocks touch (a token transfer: ~50,000 gas for four locations), so the map
+        // holds it at a few entries per bucket (WorstCaseEntriesPerBucket) rather than at half an entry: at a 100M-gas
+        // block the buckets were 1 MB (and the slot keys' 256 KB), cleared on every block's return on the caller
+        // (a tenth of a millisecond) and spread over more than a core's L2 cache.
+        int byGas = (int)Math.Min(gasLimit / MinimumGasPerLocation, MaximumLocationsByGas) / (2 * WorstCaseEntriesPerBucket);
         int locations = Math.Max(Math.Max(positions, 1) * LocationsPerPosition, byGas);
         _versions = new InsertOnlyMap<Location, Versions>(locations);
         _slotKeys = new InsertOnlyMap<Address, SlotChain>(Math.Max(positions, byGas / LocationsPerPosition));
@@ -140,8 +144,14 @@ internal sealed class MultiVersionMemory
     /// <summary>The least gas a first touch of a location costs (an access-list slot key, EIP-2930).</summary>
     private const ulong MinimumGasPerLocation = 1_900;
 
-    /// <summary>The cap on the gas-derived size (2^17 locations: 2 MB of buckets).</summary>
+    /// <summary>The cap on the gas-derived bound (2^17 locations).</summary>
     private const ulong MaximumLocationsByGas = 1 << 17;
+
+    /// <summary>
+    /// Entries per bucket of the maps at the gas-derived worst case (a map is sized for the expected entries and gets
+    /// twice as many buckets): chains of a few nodes, where half a node per bucket took eight times the buckets to clear.
+    /// </summary>
+    private const int WorstCaseEntriesPerBucket = 4;
 
     /// <summary>The parent state, under every position.</summary>
     public IStateReader Parent => _parent;

@@ -113,6 +113,24 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
     internal bool RedoShortPrefix { get; init; } = true;
 
     /// <summary>
+    /// The caller's incarnations without a close dependency, net of those with one, after which helpers join the
+    /// workers. Until then the caller runs alone, so that on a dependency chain (every incarnation after the first
+    /// reads what the one before wrote) it judges the chain by its own close dependencies and stops for the
+    /// sequential executor before a helper took a task: a helper there only executed transactions too early (its
+    /// aborts and ESTIMATE waits), competed for the cores with the caller, and was waited for to leave its task.
+    /// On independent transactions the caller passes it with its second incarnation, before a helper woken with
+    /// the block usually gets a core.
+    /// </summary>
+    internal const int DefaultHelperProbe = 2;
+
+    /// <summary>
+    /// The caller's incarnations without a close dependency, net of those with one, before helpers join (default
+    /// <see cref="DefaultHelperProbe"/>); 0: at once (the property tests of small random blocks, so that helpers take part
+    /// from their first transaction).
+    /// </summary>
+    internal int HelperProbe { get; init; } = DefaultHelperProbe;
+
+    /// <summary>
     /// For the tests of the stop: when positive, a worker stops the block for sequential once this many incarnations
     /// started, whatever the conflicts (whether a helper judges a chain in time is a matter of thread timing).
     /// </summary>
@@ -182,11 +200,14 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         {
             var run = new BlockRun(this, Environment(block.Header, block.BlockHashes), block.Transactions, parentState, block.CollectAddresses);
             Interlocked.Increment(ref _parallelBlocks);
-            BlockExecution? execution;
+            BlockExecution execution;
             run.StartHelpers(stayForEnd: true);
             try
             {
-                execution = run.Execute(block, mode);
+                // A block redone whole on the sequential executor is redone before the helpers are waited for: one
+                // still in its last task (or without a core) holds the run's buffers, not the block. The parent state
+                // outlives both (they return before this does).
+                execution = run.Execute(block, mode) ?? _sequential.Execute(block, parentState, mode);
             }
             finally
             {
@@ -195,7 +216,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
 
             stoppedForChain = run.StoppedForSequential;
             run.ReturnBuffers();
-            return execution ?? _sequential.Execute(block, parentState, mode);
+            return execution;
         }
         catch (SequentialFallbackException)
         {
@@ -279,10 +300,16 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         // nothing of the block but its flags, so a helper that lost its core there holds no one up).
         private readonly LateHelpers _working = new();
         private readonly LateHelpers _ending = new();
+        private int _lastWorker;
         private bool _helpersStayForEnd;
         private volatile bool _open;
         private volatile bool _endOpen;
         private volatile bool _dismissed;
+        private volatile bool _helpersAdmitted;
+
+        // Whether the workers stopped for sequential with too few incarnations for a validated prefix to be half the
+        // block (RedoShortPrefix): it is redone whole on the sequential executor, without waiting for the helpers first.
+        private bool _redoesWhole;
         private volatile bool _tailRunsTransactions;
         private volatile EndItems? _end;
         private ExceptionDispatchInfo? _workerFailure;
@@ -306,7 +333,8 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             // the handler's fee recipients (the coinbase; a rollup's fee vaults too): their credits are kept a slot
             // per position.
             Memory = new MultiVersionMemory(parentState, transactions.Count + 2, environment.GasLimit, executor._sequential.Handler.FeeRecipients(environment));
-            _scheduler = new BlockStmScheduler(transactions.Count);
+            _scheduler = new BlockStmScheduler(transactions.Count, HelperCount + 1);
+            _helpersAdmitted = executor.HelperProbe <= 0;
         }
 
         public MultiVersionMemory Memory { get; }
@@ -365,18 +393,29 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         public void StartHelpers(bool stayForEnd)
         {
             _helpersStayForEnd = stayForEnd;
-            for (int i = 0; i < (_executor.WithoutHelpers ? 0 : Math.Min(_executor._threads, _transactions.Count) - 1); i++)
+            for (int i = 0; i < HelperCount; i++)
             {
                 Task.Factory.StartNew(Help, CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
             }
         }
 
+        /// <summary>The helper threads the block starts: one fewer than its workers, none for a block of one transaction.</summary>
+        private int HelperCount => _executor.WithoutHelpers ? 0 : Math.Max(0, Math.Min(_executor._threads, _transactions.Count) - 1);
+
         /// <summary>Sends the helpers still waiting for a phase away and waits for those inside one (they read the block's records) to leave it.</summary>
         public void DismissHelpers()
         {
-            _dismissed = true;
+            SendHelpersAway();
             _working.CloseAndWait();
             _ending.CloseAndWait();
+        }
+
+        /// <summary>Sends the helpers away without waiting for those inside a phase (<see cref="DismissHelpers"/> must still follow before the buffers go back).</summary>
+        private void SendHelpersAway()
+        {
+            _dismissed = true;
+            _working.Close();
+            _ending.Close();
         }
 
         /// <summary>A helper thread's part of the block: the workers' phase, then (<see cref="_helpersStayForEnd"/>) the block's end.</summary>
@@ -384,8 +423,9 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         {
             try
             {
+                // The workers open, and the caller's first incarnations admit helpers (see DefaultHelperProbe).
                 var spin = default(SpinWait);
-                while (!_open && !_dismissed)
+                while (!(_open && _helpersAdmitted) && !_dismissed && !_working.IsClosed)
                 {
                     spin.SpinOnce(NeverSleep);
                 }
@@ -541,11 +581,18 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             int executed = count;
             if (_scheduler.StoppedForSequential)
             {
+                Interlocked.Increment(ref _executor._stoppedForSequential);
+                if (_redoesWhole)
+                {
+                    // No prefix can be half the block: the helpers are not waited for (see ExecuteParallel).
+                    SendHelpersAway();
+                    return null;
+                }
+
                 // The helpers' prepared step would be of no use: the tail's position replaces a transaction's, so
                 // the changed accounts are gathered again, and the trie of all transactions is not the block's.
                 DismissHelpers();
                 executed = ValidatedPrefix();
-                Interlocked.Increment(ref _executor._stoppedForSequential);
                 if (_executor.RedoShortPrefix && executed * 2L < count)
                 {
                     return null;
@@ -919,13 +966,22 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                 return;
             }
 
-            // The helpers started with the run join now; one that has not started by the time the workers are done is
-            // not waited for (the scheduler has no task left for it then).
+            // The helpers started with the run join now (once the caller's first incarnations admit them); one that has
+            // not started by the time the workers are done is not waited for (the scheduler has no task left for it then).
             _open = true;
             Worker(helper: false);
+            // Judged once (a helper may still start an incarnation after the stop): Execute acts on the same answer.
+            _redoesWhole = _scheduler.StoppedForSequential && _executor.RedoShortPrefix && _scheduler.Progress.Incarnations * 2L < _transactions.Count;
+            if (_redoesWhole)
+            {
+                // Nothing the workers did is kept: a helper still in its last task is waited for after the redo.
+                return;
+            }
+
             _working.CloseAndWait();
             _workerFailure?.Throw();
         }
+
 
         private void Worker(bool helper)
         {
@@ -947,7 +1003,8 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         /// </summary>
         private void Work(bool helper)
         {
-            var scratch = new WorkerScratch(NewRecorder(), _collectAddresses);
+            // The caller is the scheduler's worker 0, each helper that works the next number.
+            var scratch = new WorkerScratch(NewRecorder(), _collectAddresses, helper ? Interlocked.Increment(ref _lastWorker) : 0);
             try
             {
                 Work(helper, scratch);
@@ -991,7 +1048,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                 }
 
                 // A task done without a follow-up goes straight to the next one: a spin there cost every task a pause.
-                task = task is { } current ? (current.IsValidation ? Validate(current, scratch) : Execute(current, scratch)) ?? _scheduler.NextTask() : _scheduler.NextTask();
+                task = task is { } current ? (current.IsValidation ? Validate(current, scratch) : Execute(current, scratch)) ?? _scheduler.NextTask(scratch.Worker) : _scheduler.NextTask(scratch.Worker);
                 if (task is null)
                 {
                     spin.SpinOnce();
@@ -1013,7 +1070,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                 if (record is null)
                 {
                     scratch.DependencyWaits++;
-                    if (_scheduler.AddDependency(task.Index, blocking - 1))
+                    if (_scheduler.AddDependency(scratch.Worker, task.Index, blocking - 1))
                     {
                         return null;
                     }
@@ -1024,13 +1081,19 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                 // A read of what a transaction fewer than a worker per position before it wrote: at this many
                 // workers the two could not have run at once, as on a chain.
                 int writer = scratch.Recorder.Reader.NearestWriter;
-                if (writer > 0 && position - writer < _executor._threads)
+                bool close = writer > 0 && position - writer < _executor._threads;
+                if (close)
                 {
                     _scheduler.CloseDependency();
                 }
 
+                if (!_helpersAdmitted && (scratch.Probe += close ? -1 : 1) >= _executor.HelperProbe)
+                {
+                    _helpersAdmitted = true;
+                }
+
                 bool wroteNewLocation = Memory.Record(position, task.Incarnation, record);
-                return _scheduler.FinishExecution(task.Index, task.Incarnation, wroteNewLocation);
+                return _scheduler.FinishExecution(scratch.Worker, task.Index, task.Incarnation, wroteNewLocation);
             }
         }
 
@@ -1046,7 +1109,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                 Memory.MarkEstimates(position);
             }
 
-            return _scheduler.FinishValidation(task.Index, aborted);
+            return _scheduler.FinishValidation(scratch.Worker, task.Index, aborted);
         }
 
         /// <summary>Runs transaction <paramref name="index"/> on its position's view; null when a read met an ESTIMATE (of <paramref name="blocking"/>).</summary>
@@ -1097,13 +1160,17 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         /// <summary>Journal entries allocated up front (a token transfer makes a few dozen).</summary>
         private const int JournalCapacity = 64;
 
-        public WorkerScratch(IncarnationRecorder recorder, bool collectAddresses)
+        public WorkerScratch(IncarnationRecorder recorder, bool collectAddresses, int worker)
         {
+            Worker = worker;
             Recorder = recorder;
             Addresses = collectAddresses ? new BlockAddressCollector() : null;
             World = new WorldState(recorder.Reader, JournalCapacity);
             State = new DeferredCreditState(World);
         }
+
+        /// <summary>The worker's number at the scheduler.</summary>
+        public int Worker { get; }
 
         /// <summary>The reader the world state loads through, and what turns an incarnation into its record.</summary>
         public IncarnationRecorder Recorder { get; }
@@ -1114,6 +1181,9 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
 
         /// <summary>When the block collects its address-index entries: the tracer of each incarnation, whose entries go to its record.</summary>
         public BlockAddressCollector? Addresses { get; }
+
+        /// <summary>The caller's incarnations without a close dependency net of those with one, until helpers are admitted (see DefaultHelperProbe).</summary>
+        public int Probe;
 
         // What this worker did in the block (see Statistics).
         public long Incarnations;

@@ -18,18 +18,18 @@ public class BlockStmSchedulerTests
         {
             if (task is not { } current)
             {
-                task = scheduler.NextTask();
+                task = scheduler.NextTask(0);
                 continue;
             }
 
             if (current.IsValidation)
             {
                 bool abort = aborted(current.Index) && abortedOnce.Add(current.Index) && scheduler.TryValidationAbort(current.Index, current.Incarnation);
-                task = scheduler.FinishValidation(current.Index, abort);
+                task = scheduler.FinishValidation(0, current.Index, abort);
             }
             else
             {
-                task = scheduler.FinishExecution(current.Index, current.Incarnation, wroteNewLocation: true);
+                task = scheduler.FinishExecution(0, current.Index, current.Incarnation, wroteNewLocation: true);
             }
 
             verdicts.Add(scheduler.MostlyConflictsSince(mark));
@@ -71,6 +71,28 @@ public class BlockStmSchedulerTests
         Assert.DoesNotContain(true, Drive(mixed, index => index % 8 == 0));
     }
 
+    [Fact]
+    public void The_block_is_not_done_while_another_worker_holds_a_task()
+    {
+        // Both indices past the end while worker 0 executes the last transaction: worker 1 finds nothing to take, and
+        // the block must not end under worker 0 (whose task may still abort and send the indices back).
+        var scheduler = new BlockStmScheduler(1, workers: 2);
+        StmTask execution = scheduler.NextTask(0)!.Value;
+        Assert.False(execution.IsValidation);
+        Assert.Null(scheduler.NextTask(1));
+        Assert.False(scheduler.Done);
+
+        Assert.Null(scheduler.FinishExecution(0, execution.Index, execution.Incarnation, wroteNewLocation: true));
+        StmTask validation = scheduler.NextTask(1)!.Value;
+        Assert.True(validation.IsValidation);
+        Assert.Null(scheduler.NextTask(0));
+        Assert.False(scheduler.Done);
+
+        Assert.Null(scheduler.FinishValidation(1, validation.Index, aborted: false));
+        Assert.Null(scheduler.NextTask(0));
+        Assert.True(scheduler.Done);
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
@@ -82,7 +104,7 @@ public class BlockStmSchedulerTests
         // others' transactions executing and later ones executed: a validation index that passed the former and
         // validated the latter was sent back by each when it finished, and what it validated was validated again.
         const int count = 64;
-        var scheduler = new BlockStmScheduler(count);
+        var scheduler = new BlockStmScheduler(count, workers);
         var held = new StmTask?[workers];
         int[] stepsLeft = new int[workers];
         var validated = new int[count];
@@ -91,7 +113,7 @@ public class BlockStmSchedulerTests
             int worker = step % workers;
             if (held[worker] is not { } task)
             {
-                held[worker] = scheduler.NextTask();
+                held[worker] = scheduler.NextTask(worker);
                 stepsLeft[worker] = held[worker] is { IsValidation: false } next ? 2 + (next.Index * 5 % 7) : 1;
                 continue;
             }
@@ -104,11 +126,11 @@ public class BlockStmSchedulerTests
             if (task.IsValidation)
             {
                 validated[task.Index]++;
-                held[worker] = scheduler.FinishValidation(task.Index, aborted: false);
+                held[worker] = scheduler.FinishValidation(worker, task.Index, aborted: false);
             }
             else
             {
-                held[worker] = scheduler.FinishExecution(task.Index, task.Incarnation, wroteNewLocation: true);
+                held[worker] = scheduler.FinishExecution(worker, task.Index, task.Incarnation, wroteNewLocation: true);
             }
 
             stepsLeft[worker] = 1;

@@ -272,7 +272,13 @@ public sealed class ParallelExecutorPropertyTests
     {
         InMemoryStateReader pre = PreState();
         var sequential = new BlockExecutor(Spec);
-        ParallelBlockExecutor[] parallel = [.. new[] { 1, 2, 4, 8 }.Select(threads => new ParallelBlockExecutor(Spec, threads: threads, sequentialBelow: 0) )];
+        // Helpers admitted at once (these blocks are of 1–24 transactions: a probe would leave most to the caller), and
+        // at 2 threads after the default probe.
+        ParallelBlockExecutor[] parallel =
+        [
+            .. new[] { 1, 2, 4, 8 }.Select(threads => new ParallelBlockExecutor(Spec, threads: threads, sequentialBelow: 0) { HelperProbe = 0 }),
+            new ParallelBlockExecutor(Spec, threads: 2, sequentialBelow: 0),
+        ];
         BlockGen.Sample(plan => AssertSameOutcome(Build(plan), pre, sequential, parallel), iter: 300);
     }
 
@@ -291,7 +297,7 @@ public sealed class ParallelExecutorPropertyTests
             // The last choice: the vault is the block's coinbase (a fee recipient named twice).
             var handler = new FeeVaultHandler(vault == vaults.Length ? Coinbases[plan.Coinbase] : vaults[vault]);
             var sequential = new BlockExecutor(Spec, handler: handler);
-            ParallelBlockExecutor[] parallel = [.. new[] { 1, 2, 4 }.Select(threads => new ParallelBlockExecutor(Spec, handler: handler, threads: threads, sequentialBelow: 0) )];
+            ParallelBlockExecutor[] parallel = [.. new[] { 1, 2, 4 }.Select(threads => new ParallelBlockExecutor(Spec, handler: handler, threads: threads, sequentialBelow: 0) { HelperProbe = 0 })];
             AssertSameOutcome(Build(plan), pre, sequential, parallel);
         }, iter: 150);
     }
