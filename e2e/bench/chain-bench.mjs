@@ -33,6 +33,8 @@
 //   default), node:http over kept-alive connections, or raw HTTP/1.1 on one kept-alive socket per request in flight,
 //   whose own cost per request is about a tenth of fetch's (e2e/lib/http-rpc.mjs): with fetch the client, not the node,
 //   is the limit of --reads-only on a 2-core machine.
+//   --sender-tag T derives the senders' keys with T (default none), so that a second run against the same --url node
+//   uses fresh senders (e.g. a warm-up run, then one under a profiler).
 //   --leg-timeout S (default 600): a node's leg of the default mode (start, transfers, reads, stop) that takes longer is
 //   stopped: its node is killed, the leg is reported as timed out, the other legs still run, and the bench exits 1.
 import { ethers } from 'ethers';
@@ -51,7 +53,7 @@ function usage() {
 }
 const knownOptions = new Set(['txs', 'senders', 'seconds', 'concurrency', 'durable', 'preconfirm', 'interval-samples',
   'transport', 'hyperion', 'reads', 'streams', 'url', 'pid', 'reads-only', 'rounds', 'warmup', 'methods', 'clients', 'client',
-  'send', 'leg-timeout']);
+  'send', 'leg-timeout', 'sender-tag']);
 const args = {};
 const hyperionCheckouts = [];
 for (let i = 2; i < process.argv.length; i += 2) {
@@ -71,6 +73,7 @@ for (let i = 2; i < process.argv.length; i += 2) {
 const TXS = Number(args.txs ?? 10000);
 const SENDERS = Number(args.senders ?? 1000);
 const STREAMS = Number(args.streams ?? 1);
+const SENDER_TAG = args['sender-tag'] ?? '';
 const SECONDS = Number(args.seconds ?? 5);
 const CONCURRENCY = Number(args.concurrency ?? 16);
 const READS = args.reads === undefined || Number(args.reads) !== 0;
@@ -321,7 +324,7 @@ async function runOn({ kind, root, durable, url: runningAt }, live = {}) {
   const maxPriorityFeePerGas = feeData.maxPriorityFeePerGas;
 
   // Setup: senders get ETH and tokens (pre-signed, sent in batches).
-  const senders = Array.from({ length: SENDERS }, (_, i) => new ethers.Wallet(ethers.keccak256(ethers.toUtf8Bytes(`bench-sender-${i}`))));
+  const senders = Array.from({ length: SENDERS }, (_, i) => new ethers.Wallet(ethers.keccak256(ethers.toUtf8Bytes(`bench-sender-${SENDER_TAG}${i}`))));
   let nonce = await provider.getTransactionCount(owner.address, 'pending');
   const setup = [];
   for (const s of senders) {
@@ -348,6 +351,7 @@ async function runOn({ kind, root, durable, url: runningAt }, live = {}) {
   const startBlock = BigInt(await rpc(url, 'eth_blockNumber', []));
   const allocatedBefore = kind === 'anvil' ? NaN : await allocatedBytes(url);
   const started = performance.now();
+  const monotonicStart = process.hrtime.bigint(); // CLOCK_MONOTONIC: lines up with `perf record -k CLOCK_MONOTONIC` samples
   const clientCpuBefore = process.cpuUsage(); // the client's own CPU (JSON, HTTP) while the node works: is the bench the limit?
   const nodeCpuBefore = node.pid ? processCpuSeconds(node.pid) : NaN;
   const lastHashes = [];
@@ -389,7 +393,8 @@ async function runOn({ kind, root, durable, url: runningAt }, live = {}) {
   const clientCpuSeconds = (clientCpu.user + clientCpu.system) / 1e6;
   const nodeCpuMicrosPerTx = ((processCpuSeconds(node.pid) - nodeCpuBefore) * 1e6) / mined; // NaN without a pid (--url without --pid)
   const allocatedBytesPerTx = (kind === 'anvil' ? NaN : (await allocatedBytes(url)) - allocatedBefore) / mined; // the node's whole process, all threads
-  const throughput = { txs: mined, seconds, txPerSecond: mined / seconds, mgasPerSecond: Number(gas) / 1e6 / seconds, clientCpuSeconds, nodeCpuMicrosPerTx, allocatedBytesPerTx };
+  const monotonicWindow = [Number(monotonicStart) / 1e9, Number(process.hrtime.bigint()) / 1e9]; // the transfers' window, for a profiler's samples
+  const throughput = { txs: mined, seconds, txPerSecond: mined / seconds, mgasPerSecond: Number(gas) / 1e6 / seconds, clientCpuSeconds, nodeCpuMicrosPerTx, allocatedBytesPerTx, monotonicWindow };
 
   // 2. Latency at a light steady load (one transaction at a time, 20 ms apart).
   const latencies = [];
