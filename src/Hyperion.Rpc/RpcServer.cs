@@ -97,6 +97,8 @@ public sealed class RpcServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+            // No "Server: Kestrel" line: 17 of a short read's ~180 response bytes, and nothing a client reads (anvil sends none).
+            k.AddServerHeader = false;
             if (options.MaxConnectionsPerClient > 0)
             {
                 var connections = new ConnectionsPerClient(options.MaxConnectionsPerClient);

@@ -46,6 +46,18 @@ public sealed class RpcServerTests : IAsyncLifetime
     private static int ErrorCode(JsonElement response) => response.GetProperty("error").GetProperty("code").GetInt32();
 
     [Fact]
+    public async Task An_answer_carries_its_type_and_length_and_no_server_line()
+    {
+        using var content = new StringContent("""{"jsonrpc":"2.0","id":1,"method":"net_version"}""", Encoding.UTF8, "application/json");
+        using var response = await _http.PostAsync("/", content);
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(Encoding.UTF8.GetByteCount(body), response.Content.Headers.ContentLength);
+        Assert.False(response.Headers.Contains("Server"), "the answer names its server");
+        Assert.True(response.Headers.Date.HasValue);
+    }
+
+    [Fact]
     public async Task Builtins_answer()
     {
         var version = await CallAsync("""{"jsonrpc":"2.0","id":1,"method":"web3_clientVersion"}""");
