@@ -16,8 +16,7 @@ namespace Hyperion.Chain;
 /// </summary>
 /// <remarks>
 /// Nothing about N becomes visible before it is durable: <see cref="ChainProvider.AddBuilt"/> runs unchanged on this
-/// thread, or on the owner's for a lone block of a persistent chain that nothing follows (log fsync, then state publish,
-/// then the block visible, then subscribers), and nothing about N+1 is
+/// thread (log fsync, then state publish, then the block visible, then subscribers), and nothing about N+1 is
 /// published before N's commit is settled. At most one commit is in flight, and only while the producer holds the
 /// chain's write lock: it settles before it lets the lock go, so every other writer (dev controls, rewinds, the
 /// rollup engine) finds the chain at rest exactly as before. One owner thread (the lock holder) calls every member.
@@ -32,15 +31,6 @@ public sealed class BlockCommitPipeline : IDisposable
     /// (issue 14); in memory a commit is short and the spin saves a wake-up, which paid under concurrent sends.
     /// </summary>
     private readonly bool _sleepAtOnce;
-    /// <summary>
-    /// Whether a block of one transaction waits for the owner's next move: handed to the commit thread when the owner
-    /// builds a next block (<see cref="Overlap"/>), run on the owner's own thread when it settles first. A persistent
-    /// chain's lone send then pays no wake-up of the commit thread and back (each a futex wake and a reschedule on a
-    /// busy 2-core machine) beside its fsync. Not in memory: there the commit thread's spin catches a short commit, and
-    /// committing on the request thread cost concurrent single sends 15–35 % of their tx/s (s31rpc in docs/benchmarks.md).
-    /// </summary>
-    private readonly bool _loneOnOwner;
-    private InFlight? _handed; // the commit given to the commit thread and not yet taken by it
     private readonly ManualResetEventSlim _work;
     private Thread? _thread;
     private InFlight? _inFlight;
@@ -56,28 +46,6 @@ public sealed class BlockCommitPipeline : IDisposable
         public HashSet<Hash256> Transactions { get; } = HashesOf(block.Block.Transactions);
 
         public Action Commit { get; } = commit;
-
-        /// <summary>Whether the commit was given to the commit thread; otherwise <see cref="Settle"/> runs it.</summary>
-        public bool Handed { get; set; }
-
-        /// <summary>Runs the commit, keeping its failure for <see cref="Settle"/>; signals <see cref="Done"/>. Whether it succeeded.</summary>
-        public bool Run()
-        {
-            try
-            {
-                Commit();
-                return true;
-            }
-            catch (Exception e)
-            {
-                Failure = e;
-                return false;
-            }
-            finally
-            {
-                Done.Set();
-            }
-        }
 
         public ManualResetEventSlim Done { get; } = done;
 
@@ -101,7 +69,6 @@ public sealed class BlockCommitPipeline : IDisposable
         ArgumentNullException.ThrowIfNull(chain);
         _chain = chain;
         _sleepAtOnce = chain.Store.IsPersistent;
-        _loneOnOwner = chain.Store.IsPersistent;
         _work = NewEvent();
     }
 
@@ -130,12 +97,10 @@ public sealed class BlockCommitPipeline : IDisposable
     public IBlockHashProvider BlockHashes() => _inFlight is { } inFlight ? new WithInFlight(inFlight.Block, _chain.Store) : _chain.Store;
 
     /// <summary>
-    /// Takes <paramref name="block"/> (sealed: its state staged as <paramref name="changes"/>) to be made durable and
-    /// visible: <see cref="ChainProvider.AddBuilt"/>, then <paramref name="announced"/> with the transactions the pool
-    /// dropped; <paramref name="addresses"/> is what the producer collected for the address index. The previous commit
-    /// must be settled. It starts on the pipeline's thread at once, except a persistent chain's block of at most one
-    /// transaction (<see cref="_loneOnOwner"/>): that one starts there when the owner goes on to a next block
-    /// (<see cref="Overlap"/>), or runs in <see cref="Settle"/> on the owner's thread.
+    /// Starts making <paramref name="block"/> (sealed: its state staged as <paramref name="changes"/>) durable and visible
+    /// on the pipeline's thread: <see cref="ChainProvider.AddBuilt"/>, then <paramref name="announced"/> with the
+    /// transactions the pool dropped; <paramref name="addresses"/> is what the producer collected for the address index. The
+    /// previous commit must be settled.
     /// </summary>
     public void Begin(StoredBlock block, StateChangeSet changes, BlockExecution execution, ITransactionPool pool, TimeSpan buildTime, BlockAddresses? addresses, Action<SkippedTransaction[]> announced)
     {
@@ -151,32 +116,6 @@ public sealed class BlockCommitPipeline : IDisposable
         }
 
         _inFlight = new InFlight(block, changes, () => announced(_chain.AddBuilt(block, execution, pool, buildTime, addresses)), NewEvent());
-        if (!_loneOnOwner || block.Block.Transactions.Length > 1)
-        {
-            // Several senders' transactions: their announcement is best made from the pipeline's thread (on a request
-            // thread, the other senders' answers queue on that thread's own work queue behind its next round).
-            Overlap();
-        }
-    }
-
-    /// <summary>
-    /// Starts the commit taken by <see cref="Begin"/>, if not started yet, on the pipeline's thread: it runs beside what
-    /// the owner does next (the next block's execution on its post-state).
-    /// </summary>
-    public void Overlap()
-    {
-        if (_inFlight is not { Handed: false } inFlight)
-        {
-            return;
-        }
-
-        inFlight.Handed = true;
-        Volatile.Write(ref _handed, inFlight);
-        Wake();
-    }
-
-    private void Wake()
-    {
         if (_thread is null)
         {
             _thread = new Thread(CommitLoop) { IsBackground = true, Name = "hyperion-commit" };
@@ -187,9 +126,8 @@ public sealed class BlockCommitPipeline : IDisposable
     }
 
     /// <summary>
-    /// Waits for the commit in flight, if any (runs it here when it was not handed to the pipeline's thread); throws
-    /// <see cref="BlockCommitFailedException"/> when it failed (the block was aborted: the chain stays at its parent, and
-    /// whatever was built on it must be discarded).
+    /// Waits for the commit in flight, if any; throws <see cref="BlockCommitFailedException"/> when it failed (the block
+    /// was aborted: the chain stays at its parent, and whatever was built on it must be discarded).
     /// </summary>
     public void Settle()
     {
@@ -198,19 +136,7 @@ public sealed class BlockCommitPipeline : IDisposable
             return;
         }
 
-        if (inFlight.Handed)
-        {
-            inFlight.Done.Wait();
-        }
-        else
-        {
-            inFlight.Handed = true;
-            if (inFlight.Run() && _chain.Store.IndexDue)
-            {
-                Wake(); // the chain index's batch: on the commit thread, after this sender's answer (as for a handed block)
-            }
-        }
-
+        inFlight.Done.Wait();
         _inFlight = null;
         inFlight.Done.Dispose();
         if (inFlight.Failure is { } failure)
@@ -224,15 +150,29 @@ public sealed class BlockCommitPipeline : IDisposable
         while (true)
         {
             _work.Wait();
-            _work.Reset(); // before taking the commit: a commit handed after this Reset sets it again
+            _work.Reset(); // before the commit: the next Begin (the only other Set) comes after its Done
             if (_stopping)
             {
                 return;
             }
 
-            // Null when woken only for the index batch (a lone block committed on its owner's thread).
-            InFlight? handed = Interlocked.Exchange(ref _handed, null);
-            if (handed is null || handed.Run())
+            InFlight inFlight = Volatile.Read(ref _inFlight)!;
+            bool committed = false;
+            try
+            {
+                inFlight.Commit();
+                committed = true;
+            }
+            catch (Exception e)
+            {
+                inFlight.Failure = e;
+            }
+            finally
+            {
+                inFlight.Done.Set();
+            }
+
+            if (committed)
             {
                 IndexBetweenBlocks();
             }

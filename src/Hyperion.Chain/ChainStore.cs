@@ -757,9 +757,6 @@ public sealed class ChainStore : IBlockReader, IDisposable
     /// <summary>Blocks appended since the index's last batch (found in the recent blocks until the next batch).</summary>
     public int UnindexedBlocks => _tip.Unindexed.Length;
 
-    /// <summary>Whether <see cref="IndexIfDue"/> would write the index batch now.</summary>
-    public bool IndexDue => _index is not null && _tip.Unindexed.Length >= IndexBatchBlocks;
-
     /// <summary>
     /// Writes the index batch once <see cref="IndexBatchBlocks"/> blocks wait for it — what the next block's append would
     /// otherwise do before its record — so that a caller with time between blocks (the commit thread, after a block's
@@ -768,7 +765,7 @@ public sealed class ChainStore : IBlockReader, IDisposable
     /// </summary>
     public void IndexIfDue()
     {
-        if (!IndexDue)
+        if (_index is null || _tip.Unindexed.Length < IndexBatchBlocks)
         {
             return;
         }

@@ -470,14 +470,6 @@ public sealed class Sequencer : IBlockProducer
         {
             try
             {
-                if (Volatile.Read(ref _includeRequests) > 0)
-                {
-                    // Other senders wait for a next round: the last block's commit goes to the pipeline's thread, as
-                    // its announcement then answers them from there (a lone block is committed here only when no one
-                    // else asked; committed here under concurrent sends, blocks came out smaller: s35lat).
-                    _commits.Overlap();
-                }
-
                 _commits.Settle();
             }
             finally
@@ -608,7 +600,6 @@ public sealed class Sequencer : IBlockProducer
     private StoredBlock ProduceOverlapped()
     {
         var stopwatch = Stopwatch.StartNew();
-        _commits.Overlap(); // the parent's commit, if not started yet, runs beside this block's execution
         IChainState states = _chain.States;
         OpenBlock open = EnsureOpen();
         EditedState edits = _openedOn!.Edits;

@@ -95,46 +95,6 @@ public sealed class CommitPipelineTests : IDisposable
     }
 
     [Fact]
-    public void A_lone_send_of_a_persistent_chain_is_committed_on_the_senders_own_thread_durable_before_it_returns()
-    {
-        using LocalChain chain = LocalChain.Start(TestChain.Genesis(), new ChainOptions { DataDirectory = _directory });
-        int committedOn = 0;
-        chain.Chain.BlockAdded += _ => committedOn = Environment.CurrentManagedThreadId;
-        Transaction transfer = TestChain.Transfer(0, Bob, 1, nonce: 0);
-
-        // The send's own thread mines the block; with nothing after it, its commit is not handed to the pipeline's
-        // thread (a wake-up of that thread and one back): it runs here, and the block is durable and announced when
-        // the send returns.
-        using PendingInclusion inclusion = chain.Producer.ExpectInclusion(transfer.Hash)!;
-        Assert.Null(chain.Pool.Add(transfer));
-        Task answered = inclusion.Submitted();
-
-        Assert.True(answered.IsCompletedSuccessfully);
-        Assert.Equal(Environment.CurrentManagedThreadId, committedOn);
-        Assert.True(chain.Chain.Store.TryFindTransaction(transfer.Hash, out StoredBlock block, out _));
-        Assert.Equal(1UL, block.Number);
-        Assert.Equal(1UL, Nonce(chain.Chain.LatestState));
-    }
-
-    [Fact]
-    public void A_lone_send_in_memory_is_committed_on_the_pipelines_thread()
-    {
-        using LocalChain chain = LocalChain.Start(TestChain.Genesis(), new ChainOptions());
-        int committedOn = 0;
-        chain.Chain.BlockAdded += _ => committedOn = Environment.CurrentManagedThreadId;
-        Transaction transfer = TestChain.Transfer(0, Bob, 1, nonce: 0);
-
-        using PendingInclusion inclusion = chain.Producer.ExpectInclusion(transfer.Hash)!;
-        Assert.Null(chain.Pool.Add(transfer));
-        Task answered = inclusion.Submitted();
-
-        Assert.True(answered.IsCompletedSuccessfully); // the sender's thread waited for the commit thread
-        Assert.NotEqual(0, committedOn);
-        Assert.NotEqual(Environment.CurrentManagedThreadId, committedOn);
-        Assert.Equal(1UL, Nonce(chain.Chain.LatestState));
-    }
-
-    [Fact]
     public void A_failed_commit_fails_the_block_built_on_it_and_neither_shows_then_the_chain_goes_on_and_restarts()
     {
         var options = new ChainOptions { DataDirectory = _directory };
