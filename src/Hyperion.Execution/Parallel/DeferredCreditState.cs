@@ -173,7 +173,13 @@ internal sealed class DeferredCreditState(WorldState inner) : IWorldState
                 continue;
             }
 
-            int index = sums.FindIndex(s => s.Address == address);
+            // A loop, not FindIndex: its lambda captured the address, a closure and a delegate per credit.
+            int index = sums.Count - 1;
+            while (index >= 0 && sums[index].Address != address)
+            {
+                index--;
+            }
+
             if (index < 0)
             {
                 sums.Add((address, amount));

@@ -414,7 +414,7 @@ internal sealed class MultiVersionMemory
     public StateChangeSet Changes(int end)
     {
         ChangedAccounts changed = ChangedAccounts(end);
-        var part = new NetChangePart();
+        var part = new NetChangePart(changed.Count);
         AccountChanges(changed, 0, changed.Count, end, part);
         return Combine(changed, [part]);
     }
@@ -427,7 +427,14 @@ internal sealed class MultiVersionMemory
     public ChangedAccounts ChangedAccounts(int end)
     {
         // Sorted once, duplicates skipped (a sorted set of every position's addresses cost several times more).
-        var changed = new ChangedAccounts(end * LocationsPerPosition);
+        // Sized for the addresses the records hold: a guess of a few per position was often twice as large.
+        int addresses = 0;
+        for (int position = 0; position < end; position++)
+        {
+            addresses += _records[position * RecordStride]?.Changed.Count ?? 0;
+        }
+
+        var changed = new ChangedAccounts(addresses);
         for (int position = 0; position < end; position++)
         {
             if (_records[position * RecordStride] is { } record)
@@ -458,8 +465,11 @@ internal sealed class MultiVersionMemory
             }
 
             (int wipePosition, _) = Latest(new Location(LocationKind.StorageWipe, address, default), end);
-            var storage = new List<KeyValuePair<UInt256, UInt256>>();
-            if (_slotKeys.TryGetValue(address, out SlotChain? keys))
+            // Sized for every slot written (an upper bound): grown from empty, a token's 2,000 slots left ~250 KB of
+            // smaller arrays behind per block.
+            SlotChain? keys = _slotKeys.TryGetValue(address, out SlotChain? chain) ? chain : null;
+            var storage = new List<KeyValuePair<UInt256, UInt256>>(keys?.Count() ?? 0);
+            if (keys is not null)
             {
                 for (SlotNode? node = keys.Head; node is not null; node = node.Next)
                 {
@@ -882,6 +892,18 @@ internal sealed class MultiVersionMemory
 
         public SlotNode? Head => Volatile.Read(ref _head);
 
+        /// <summary>The slots in the chain now.</summary>
+        public int Count()
+        {
+            int count = 0;
+            for (SlotNode? node = Head; node is not null; node = node.Next)
+            {
+                count++;
+            }
+
+            return count;
+        }
+
         public void Push(in UInt256 key, Versions versions)
         {
             var node = new SlotNode(key, versions);
@@ -1124,9 +1146,10 @@ internal sealed class ChangedAccounts(int capacity)
 }
 
 /// <summary>The net changes of one range of a block's changed accounts (<see cref="MultiVersionMemory.AccountChanges"/>).</summary>
-internal sealed class NetChangePart
+/// <param name="accounts">The accounts the range holds: one change each.</param>
+internal sealed class NetChangePart(int accounts)
 {
-    public List<AccountChange> Accounts { get; } = [];
+    public List<AccountChange> Accounts { get; } = new(accounts);
 
     public List<KeyValuePair<Hash256, byte[]>> Code { get; } = [];
 }

@@ -811,8 +811,9 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                 int range;
                 while ((range = Interlocked.Increment(ref _nextRange)) < _ranges)
                 {
-                    var part = new NetChangePart();
-                    _run.Memory.AccountChanges(_changed, (int)((long)_changed.Count * range / _ranges), (int)((long)_changed.Count * (range + 1) / _ranges), _end, part);
+                    int from = (int)((long)_changed.Count * range / _ranges), to = (int)((long)_changed.Count * (range + 1) / _ranges);
+                    var part = new NetChangePart(to - from);
+                    _run.Memory.AccountChanges(_changed, from, to, _end, part);
                     Parts[range] = part;
                 }
             }
@@ -1239,8 +1240,10 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         {
             _code.Clear();
             state.CollectChanges(this);
-            foreach ((Address address, UInt256 amount) in credits)
+            // Indexed, not foreach: an interface's enumerator is an allocation per incarnation.
+            for (int i = 0; i < credits.Count; i++)
             {
+                (Address address, UInt256 amount) = credits[i];
                 _changed.Add(address);
                 _writes.Add(VersionedWrite.Credit(address, amount));
             }

@@ -70,9 +70,11 @@ public class TransactionHandler
         IWorldState state = context.State;
         state.WarmAccount(context.Sender);
         state.WarmAccount(context.Transaction.To ?? context.CreatedAddress!.Value);
-        foreach (Address precompile in context.Precompiles.Addresses)
+        // Indexed, not foreach: an interface's enumerator is an allocation per transaction.
+        IReadOnlyList<Address> precompiles = context.Precompiles.Addresses;
+        for (int i = 0; i < precompiles.Count; i++)
         {
-            state.WarmAccount(precompile);
+            state.WarmAccount(precompiles[i]);
         }
 
         foreach (AccessListEntry item in context.Transaction.AccessList)
