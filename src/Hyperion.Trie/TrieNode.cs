@@ -1,3 +1,4 @@
+using System.Buffers;
 using Hyperion.Core;
 using Hyperion.Core.Crypto;
 using Hyperion.Core.Rlp;
@@ -26,7 +27,7 @@ internal abstract class TrieNode
             // hashed): both write the same hash, and the flag is published after it.
             if (!Volatile.Read(ref _hashed))
             {
-                _hash = Keccak256.Hash(Encoded);
+                _hash = HashEncoding();
                 Volatile.Write(ref _hashed, true);
             }
 
@@ -35,7 +36,13 @@ internal abstract class TrieNode
     }
 
     /// <summary>True if the parent embeds this node's encoding instead of its hash (encodings under 32 bytes).</summary>
-    public bool IsEmbedded => Encoded.Length < 32;
+    public bool IsEmbedded => EncodedLength < 32;
+
+    /// <summary>The length of <see cref="Encoded"/>.</summary>
+    protected virtual int EncodedLength => Encoded.Length;
+
+    /// <summary>The hash of <see cref="Encoded"/>.</summary>
+    protected virtual Hash256 HashEncoding() => Keccak256.Hash(Encoded);
 
     /// <summary>What a parent writes for this child: the raw encoding if embedded, else RLP of the 32-byte hash.</summary>
     public byte[] Reference
@@ -68,11 +75,22 @@ internal abstract class TrieNode
     /// </summary>
     protected static byte[] EncodePathNode(byte[] path, bool isLeaf, ReadOnlySpan<byte> valueOrReference)
     {
+        var encoded = new byte[PathNodeLength(path, isLeaf, valueOrReference)];
+        WritePathNode(path, isLeaf, valueOrReference, encoded);
+        return encoded;
+    }
+
+    /// <summary>The length of <see cref="EncodePathNode"/>'s encoding.</summary>
+    protected static int PathNodeLength(byte[] path, bool isLeaf, ReadOnlySpan<byte> valueOrReference) =>
+        Rlp.LengthOfList(PathNodeContentLength(path, isLeaf, valueOrReference));
+
+    /// <summary>Writes <see cref="EncodePathNode"/>'s encoding to <paramref name="destination"/> (<see cref="PathNodeLength"/> bytes).</summary>
+    protected static void WritePathNode(byte[] path, bool isLeaf, ReadOnlySpan<byte> valueOrReference, Span<byte> destination)
+    {
         Span<byte> prefixed = stackalloc byte[Nibbles.HexPrefixLength(path.Length)];
         Nibbles.WriteHexPrefix(path, isLeaf, prefixed);
-        int content = Rlp.LengthOfBytes(prefixed) + (isLeaf ? Rlp.LengthOfBytes(valueOrReference) : valueOrReference.Length);
-        var encoded = new byte[Rlp.LengthOfList(content)];
-        var writer = new RlpWriter(encoded);
+        int content = PathNodeContentLength(path, isLeaf, valueOrReference);
+        var writer = new RlpWriter(destination);
         writer.WriteListHeader(content);
         writer.WriteBytes(prefixed);
         if (isLeaf)
@@ -83,18 +101,131 @@ internal abstract class TrieNode
         {
             writer.WriteRaw(valueOrReference);
         }
+    }
 
-        return encoded;
+    private static int PathNodeContentLength(byte[] path, bool isLeaf, ReadOnlySpan<byte> valueOrReference)
+    {
+        int prefixed = Nibbles.HexPrefixLength(path.Length);
+        // The hex prefix is one byte (an RLP string of itself when below 0x80) or a string of a few.
+        int prefixLength = prefixed == 1 ? 1 : Rlp.HeaderLength(prefixed) + prefixed;
+        return prefixLength + (isLeaf ? Rlp.LengthOfBytes(valueOrReference) : valueOrReference.Length);
     }
 }
 
-internal sealed class LeafNode(byte[] path, byte[] value) : TrieNode
+/// <param name="keepsEncoding">
+/// False for a leaf whose encoding is only ever hashed (a block's transactions and receipts tries): its hash is taken
+/// from a pooled buffer and its encoding, a copy of the whole item, is not kept (it was a tenth of a token-transfer
+/// block's bytes, alive until the block's end). <see cref="TrieNode.Encoded"/> still encodes it on demand.
+/// </param>
+internal sealed class LeafNode(byte[] path, byte[] value, bool keepsEncoding = true) : TrieNode
 {
     public byte[] Path { get; } = path;
 
     public byte[] Value { get; } = value;
 
     protected override byte[] Encode() => EncodePathNode(Path, isLeaf: true, Value);
+
+    protected override int EncodedLength => keepsEncoding ? base.EncodedLength : PathNodeLength(Path, isLeaf: true, Value);
+
+    protected override Hash256 HashEncoding()
+    {
+        if (keepsEncoding)
+        {
+            return base.HashEncoding();
+        }
+
+        int length = PathNodeLength(Path, isLeaf: true, Value);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            WritePathNode(Path, isLeaf: true, Value, buffer);
+            return Keccak256.Hash(buffer.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}
+
+/// <summary>
+/// A list trie's leaf whose value, the <paramref name="index"/>-th of <paramref name="items"/>, it writes into its own
+/// encoding, which it hashes from a pooled buffer and does not keep (see <see cref="LeafNode"/>): no array of the item
+/// and none of the leaf live to the block's end (a receipt's were a sixth of a token-transfer block's bytes).
+/// </summary>
+internal sealed class ItemLeafNode(byte[] path, IListItems items, int index) : TrieNode
+{
+    private int _length = -1;
+
+    protected override byte[] Encode()
+    {
+        var encoded = new byte[EncodedLength];
+        Write(encoded);
+        return encoded;
+    }
+
+    protected override int EncodedLength
+    {
+        get
+        {
+            if (_length < 0)
+            {
+                int item = items.LengthOf(index);
+                _length = item == 1 ? PathNodeLength(path, isLeaf: true, OneByte()) : Rlp.LengthOfList(ContentLength(item));
+            }
+
+            return _length;
+        }
+    }
+
+    protected override Hash256 HashEncoding()
+    {
+        int length = EncodedLength;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            Write(buffer.AsSpan(0, length));
+            return Keccak256.Hash(buffer.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private void Write(Span<byte> destination)
+    {
+        int item = items.LengthOf(index);
+        if (item == 1)
+        {
+            // A single byte below 0x80 is its own encoding: the general path decides.
+            WritePathNode(path, isLeaf: true, OneByte(), destination);
+            return;
+        }
+
+        Span<byte> prefixed = stackalloc byte[Nibbles.HexPrefixLength(path.Length)];
+        Nibbles.WriteHexPrefix(path, isLeaf: true, prefixed);
+        var writer = new RlpWriter(destination);
+        writer.WriteListHeader(ContentLength(item));
+        writer.WriteBytes(prefixed);
+        writer.WriteBytesHeader(item);
+        items.Write(index, destination.Slice(writer.Position, item));
+    }
+
+    /// <summary>The leaf's list content for an item of <paramref name="item"/> bytes (not one).</summary>
+    private int ContentLength(int item)
+    {
+        // A leaf's one-byte hex prefix is below 0x80, its own encoding.
+        int prefixed = Nibbles.HexPrefixLength(path.Length);
+        return (prefixed == 1 ? 1 : Rlp.HeaderLength(prefixed) + prefixed) + Rlp.HeaderLength(item) + item;
+    }
+
+    private byte[] OneByte()
+    {
+        var value = new byte[1];
+        items.Write(index, value);
+        return value;
+    }
 }
 
 internal sealed class ExtensionNode(byte[] path, TrieNode child) : TrieNode

@@ -25,30 +25,49 @@ public sealed class ListTrie
     public ListTrie(IReadOnlyList<byte[]> encodedItems)
     {
         ArgumentNullException.ThrowIfNull(encodedItems);
+        List<(byte[] Path, byte[] Value)> sorted = SortedEntries(encodedItems.Count, i => encodedItems[i].Length > 0, i => encodedItems[i], out _);
+        _leaves = new TrieNode[sorted.Count];
+        _trie = PatriciaTrie.FromSortedDistinct(CollectionsMarshal.AsSpan(sorted), _leaves);
+    }
 
+    /// <summary>The trie of <paramref name="items"/>, whose leaves write them into their own encodings (see <see cref="IListItems"/>).</summary>
+    public ListTrie(IListItems items)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        List<(byte[] Path, byte[] Value)> sorted = SortedEntries(items.Count, i => items.LengthOf(i) > 0, _ => [], out List<int> indices);
+        _leaves = new TrieNode[sorted.Count];
+        _trie = PatriciaTrie.FromSortedDistinct(CollectionsMarshal.AsSpan(sorted), _leaves, (path, entry) => new ItemLeafNode(path, items, indices[entry]));
+    }
+
+    /// <summary>
+    /// The entries rlp(i) → <paramref name="itemOf"/>(i) in key order, of the items <paramref name="present"/> (as
+    /// FromEntries: an empty value is no entry), and the item index of each.
+    /// </summary>
+    private static List<(byte[] Path, byte[] Value)> SortedEntries(int count, Func<int, bool> present, Func<int, byte[]> itemOf, out List<int> indices)
+    {
         // The keys are distinct and their order is known, so the trie is built from them in order, with none of
         // FromEntries' de-duplication and sorting (which was a quarter of a block's receipts root): rlp(1)…rlp(127)
         // are the bytes 0x01…0x7f, rlp(0) is 0x80, and from 128 on rlp(i) is 0x80 + its length then i big-endian,
         // so longer keys sort after shorter ones and keys of one length sort as their indices.
-        var sorted = new List<(byte[] Path, byte[] Value)>(encodedItems.Count);
-        int belowLongKeys = Math.Min(encodedItems.Count, 128);
+        var sorted = new List<(byte[] Path, byte[] Value)>(count);
+        indices = new List<int>(count);
+        int belowLongKeys = Math.Min(count, 128);
         for (int i = 1; i < belowLongKeys; i++)
         {
-            Add(sorted, i, encodedItems[i]);
+            Add(sorted, indices, i, present, itemOf);
         }
 
-        if (encodedItems.Count > 0)
+        if (count > 0)
         {
-            Add(sorted, 0, encodedItems[0]);
+            Add(sorted, indices, 0, present, itemOf);
         }
 
-        for (int i = 128; i < encodedItems.Count; i++)
+        for (int i = 128; i < count; i++)
         {
-            Add(sorted, i, encodedItems[i]);
+            Add(sorted, indices, i, present, itemOf);
         }
 
-        _leaves = new TrieNode[sorted.Count];
-        _trie = PatriciaTrie.FromSortedDistinct(CollectionsMarshal.AsSpan(sorted), _leaves);
+        return sorted;
     }
 
     /// <summary>The trie's leaves: one per non-empty item.</summary>
@@ -82,12 +101,12 @@ public sealed class ListTrie
 
     private static byte[] KeyPath(int index) => Nibbles.FromBytes(Rlp.EncodeUInt64((ulong)index));
 
-    private static void Add(List<(byte[] Path, byte[] Value)> sorted, int index, byte[] item)
+    private static void Add(List<(byte[] Path, byte[] Value)> sorted, List<int> indices, int index, Func<int, bool> present, Func<int, byte[]> itemOf)
     {
-        // As FromEntries: an empty value is no entry.
-        if (item.Length > 0)
+        if (present(index))
         {
-            sorted.Add((index < KeptKeyPaths ? KeyPaths[index] : KeyPath(index), item));
+            sorted.Add((index < KeptKeyPaths ? KeyPaths[index] : KeyPath(index), itemOf(index)));
+            indices.Add(index);
         }
     }
 }

@@ -169,6 +169,38 @@ public class TriePropertyTests
         }, iter: 20);
     }
 
+    private sealed class ArrayItems(IReadOnlyList<byte[]> items) : IListItems
+    {
+        public int Count => items.Count;
+
+        public int LengthOf(int index) => items[index].Length;
+
+        public void Write(int index, Span<byte> destination)
+        {
+            Assert.Equal(items[index].Length, destination.Length);
+            items[index].CopyTo(destination);
+        }
+    }
+
+    [Fact]
+    public void A_list_trie_whose_leaves_write_their_items_has_the_root_of_the_items_encoded_apart()
+    {
+        // Empty items are no entries; one-byte items below 0x80 are their own encoding, above it a string of one;
+        // items from 56 bytes on have a long header; lists past 128 and 1,024 items have longer keys.
+        Gen<byte[]> item = Gen.Frequency((1, Gen.Const(Array.Empty<byte>())), (2, Gen.Byte.Array[1]), (8, Gen.Byte.Array[2, 300]));
+        Gen.Select(item.List[0, 300], Gen.Int[0, 1100], Gen.Int[1, 40]).Sample((items, padding, chunk) =>
+        {
+            // Padding with one-byte items reaches the long keys without making every sample large.
+            List<byte[]> all = [.. items, .. Enumerable.Range(0, padding).Select(i => new[] { (byte)i })];
+            var trie = new ListTrie(new ArrayItems(all));
+            Assert.Equal(all.Count(i => i.Length > 0), trie.LeafCount);
+            int chunks = (trie.LeafCount + chunk - 1) / chunk;
+            Parallel.For(0, chunks, c => trie.HashLeaves(c * chunk, Math.Min(trie.LeafCount, (c + 1) * chunk)));
+            Assert.Equal(TrieRoot.OfList(all), trie.Root);
+            Assert.Equal(TrieRoot.OfList(all), new ListTrie(new ArrayItems(all)).Root);
+        }, iter: 40);
+    }
+
     [Fact]
     public void ListTrieLeavesHashedInRangesOnSeveralThreadsGiveTheListRoot()
     {

@@ -89,11 +89,21 @@ public sealed class Receipt
     /// <summary>The typed envelope (<c>type || rlp</c>), or the bare RLP list for a legacy receipt; this is the receipts-trie value.</summary>
     public byte[] EncodeEnvelope()
     {
+        var result = new byte[EnvelopeLength];
+        WriteEnvelope(result);
+        return result;
+    }
+
+    /// <summary>The length of <see cref="EncodeEnvelope"/>'s envelope.</summary>
+    public int EnvelopeLength => (Type == TransactionType.Legacy ? 0 : 1) + RlpCodec.LengthOfList(ContentLength());
+
+    /// <summary>Writes the envelope (<see cref="EnvelopeLength"/> bytes) to <paramref name="destination"/>: a trie's leaf writes it in place.</summary>
+    public void WriteEnvelope(Span<byte> destination)
+    {
         int content = ContentLength();
         int prefix = Type == TransactionType.Legacy ? 0 : 1;
-        var result = new byte[prefix + RlpCodec.LengthOfList(content)];
-        result[0] = (byte)Type;
-        var writer = new RlpWriter(result.AsSpan(prefix));
+        destination[0] = (byte)Type;
+        var writer = new RlpWriter(destination[prefix..]);
         writer.WriteListHeader(content);
         if (PostState is Hash256 root)
         {
@@ -115,8 +125,6 @@ public sealed class Receipt
                 writer.WriteUInt64(version);
             }
         }
-
-        return result;
     }
 
     /// <summary>Decodes a receipt envelope (typed or legacy).</summary>

@@ -77,6 +77,12 @@ public ref struct RlpWriter
 
     public void WriteListHeader(int contentLength) => WriteHeader(0xc0, contentLength);
 
+    /// <summary>
+    /// The header of a string of <paramref name="length"/> bytes the caller writes after it (not for a single byte
+    /// below 0x80, which is its own encoding).
+    /// </summary>
+    public void WriteBytesHeader(int length) => WriteHeader(0x80, length);
+
     /// <summary>Copies already-encoded RLP verbatim.</summary>
     public void WriteRaw(scoped ReadOnlySpan<byte> encoded)
     {

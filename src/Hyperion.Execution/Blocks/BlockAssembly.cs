@@ -187,12 +187,10 @@ internal sealed class BlockAssembly
 
     /// <summary>
     /// The receipts' trie, once every transaction is added, not yet hashed: several threads may hash its leaves (most
-    /// of the root's time) before <see cref="CompleteReceiptsRoot(ListTrie)"/>.
+    /// of the root's time) before <see cref="CompleteReceiptsRoot(ListTrie)"/>. Its leaves write the receipts' envelopes
+    /// into their own encodings, hashed and not kept (an envelope and a leaf encoding per receipt lived to the block's end).
     /// </summary>
-    public ListTrie ReceiptsTrie() => new([.. _executed.Select(e => e.Receipt.EncodeEnvelope())]);
-
-    /// <summary>The <paramref name="index"/>-th receipt's envelope, its item in <see cref="ReceiptsTrie"/> (threads may encode different receipts at once).</summary>
-    public byte[] ReceiptEnvelope(int index) => _executed[index].Receipt.EncodeEnvelope();
+    public ListTrie ReceiptsTrie() => new(new ReceiptEnvelopes(_executed));
 
     /// <summary>The receipts' root from <paramref name="receipts"/>, this assembly's <see cref="ReceiptsTrie"/>.</summary>
     public void CompleteReceiptsRoot(ListTrie receipts) => _receiptsRoot ??= receipts.Root;
@@ -206,4 +204,14 @@ internal sealed class BlockAssembly
 
         _skipped.Add(new SkippedTransaction(tx, sender, reason, permanent));
     }
+}
+
+/// <summary>The receipts' envelopes as a list trie's items, written by its leaves (threads may write different ones at once).</summary>
+internal sealed class ReceiptEnvelopes(IReadOnlyList<ExecutedTransaction> executed) : IListItems
+{
+    public int Count => executed.Count;
+
+    public int LengthOf(int index) => executed[index].Receipt.EnvelopeLength;
+
+    public void Write(int index, Span<byte> destination) => executed[index].Receipt.WriteEnvelope(destination);
 }

@@ -14,18 +14,34 @@ namespace Hyperion.Execution.Parallel;
 /// The number of buckets is fixed at construction (sized for the block, so chains stay short); a map that gets far
 /// more entries than it was sized for still works, with longer chains. The buckets are rented from the shared pool
 /// and go back with <see cref="Return"/>: a block's buckets are large objects (a megabyte for a 100M-gas block), and
-/// allocating them anew made every third block of a benchmark trigger a background gen-2 collection.
+/// allocating them anew made every third block of a benchmark trigger a background gen-2 collection. A returned map
+/// can be opened again (<see cref="Reopen"/>): its nodes are then taken from those it used before (see
+/// <see cref="ObjectArena{T}"/>).
 /// </remarks>
 internal sealed class InsertOnlyMap<TKey, TValue>
     where TKey : IEquatable<TKey>
     where TValue : class
 {
-    private Node?[] _buckets;
-    private readonly int _shift;
+    private Node?[] _buckets = [];
+    private int _shift;
+    private readonly ObjectArena<Node> _nodes;
 
     /// <param name="capacity">The entries expected (the buckets are twice as many, a power of two).</param>
-    public InsertOnlyMap(int capacity)
+    /// <param name="pooledNodes">The most nodes kept for a <see cref="Reopen"/> after <see cref="Return"/>.</param>
+    public InsertOnlyMap(int capacity, int pooledNodes = 0)
     {
+        _nodes = new ObjectArena<Node>(pooledNodes);
+        Reopen(capacity);
+    }
+
+    /// <summary>Opens a returned map again, empty, for <paramref name="capacity"/> entries (see the constructor).</summary>
+    public void Reopen(int capacity)
+    {
+        if (_buckets.Length > 0)
+        {
+            throw new InvalidOperationException("the map is open");
+        }
+
         int buckets = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(capacity, 8, 1 << 29) * 2);
 
         // The pool's arrays come in powers of two, but its contract is only "at least": the shift follows the length.
@@ -69,7 +85,14 @@ internal sealed class InsertOnlyMap<TKey, TValue>
                 }
             }
 
-            added ??= new Node(hash, key, value);
+            if (added is null)
+            {
+                added = _nodes.Take();
+                added.Hash = hash;
+                added.Key = key;
+                added.Value = value;
+            }
+
             added.Next = head;
             Node? seen = Interlocked.CompareExchange(ref bucket, added, head);
             if (seen == head)
@@ -84,7 +107,7 @@ internal sealed class InsertOnlyMap<TKey, TValue>
 
     /// <summary>
     /// Gives the buckets back to the pool, emptied: only once nothing uses the map any more (a lookup afterwards
-    /// fails). A map that is never returned is simply collected.
+    /// fails). A map that is never returned is simply collected. Its nodes are kept for a <see cref="Reopen"/>.
     /// </summary>
     public void Return()
     {
@@ -94,16 +117,19 @@ internal sealed class InsertOnlyMap<TKey, TValue>
         {
             ArrayPool<Node?>.Shared.Return(buckets, clearArray: true);
         }
+
+        _nodes.Reset();
     }
 
     // Fibonacci hashing: the high bits of the product, so keys whose hash codes differ only in high bits spread too.
     private int Bucket(int hash) => (int)(((uint)hash * 2654435769u) >> _shift);
 
-    private sealed class Node(int hash, TKey key, TValue value)
+    // Fields set before the node is published (the compare-and-swap orders them), never after.
+    private sealed class Node
     {
-        public readonly int Hash = hash;
-        public readonly TKey Key = key;
-        public readonly TValue Value = value;
+        public int Hash;
+        public TKey Key = default!;
+        public TValue Value = default!;
         public Node? Next;
     }
 }

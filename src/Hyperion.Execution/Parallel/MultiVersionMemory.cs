@@ -80,6 +80,9 @@ internal sealed class SequentialFallbackException(string reason) : Exception(rea
 internal sealed class MultiVersionMemory
 {
     private readonly IStateReader _parent;
+    // The maps, versions and chains: a previous block's, cleared, when one was returned (see PooledObjects).
+    private readonly PooledObjects _pooled;
+    private int _returned;
     private readonly InsertOnlyMap<Location, Versions> _versions;
     // Every slot written, per account, with its versions (also in _versions): what HasStorage and Changes enumerate.
     private readonly InsertOnlyMap<Address, SlotChain> _slotKeys;
@@ -134,9 +137,13 @@ internal sealed class MultiVersionMemory
         // (a tenth of a millisecond) and spread over more than a core's L2 cache.
         int byGas = (int)Math.Min(gasLimit / MinimumGasPerLocation, MaximumLocationsByGas) / (2 * WorstCaseEntriesPerBucket);
         int locations = Math.Max(Math.Max(positions, 1) * LocationsPerPosition, byGas);
-        _versions = new InsertOnlyMap<Location, Versions>(locations);
-        _slotKeys = new InsertOnlyMap<Address, SlotChain>(Math.Max(positions, byGas / LocationsPerPosition));
+        _pooled = PooledObjects.Rent(locations, Math.Max(positions, byGas / LocationsPerPosition));
+        _versions = _pooled.Versions;
+        _slotKeys = _pooled.SlotKeys;
     }
+
+    /// <summary>The most locations whose objects are kept from one block for the next (~2.5 MB of versions and nodes).</summary>
+    private const int PooledLocations = 8192;
 
     /// <summary>The expected locations per position (a token transfer touches about four).</summary>
     private const int LocationsPerPosition = 4;
@@ -509,13 +516,19 @@ internal sealed class MultiVersionMemory
     }
 
     /// <summary>
-    /// Gives the maps' buckets back to the pool: only once nothing reads or writes this memory any more (the block's
-    /// workers and net changes are done). A memory never returned is simply collected.
+    /// Gives the maps' buckets back to the pool and keeps the maps' nodes, the versions and the slot chains for the next
+    /// block's memory: only once nothing reads or writes this memory any more (the block's workers and net changes are
+    /// done). A memory never returned is simply collected; a second return does nothing.
     /// </summary>
     public void Return()
     {
-        _versions.Return();
-        _slotKeys.Return();
+        // Once only: a second return would give the pooled set (and the records' array) to two later blocks at once.
+        if (Interlocked.Exchange(ref _returned, 1) != 0)
+        {
+            return;
+        }
+
+        _pooled.Return();
         ArrayPool<PositionRecord?>.Shared.Return(_records, clearArray: true);
         foreach (CreditColumn column in _columns)
         {
@@ -644,15 +657,15 @@ internal sealed class MultiVersionMemory
         // A slot's versions join its account's chain before they are published: whoever finds them in the map can
         // also enumerate them. A racing first write that loses leaves its (never written) versions in the chain,
         // where an empty history counts as no write.
-        var created = new Versions();
+        Versions created = _pooled.TakeVersions();
         if (location.Kind == LocationKind.Slot)
         {
             if (!_slotKeys.TryGetValue(location.Address, out SlotChain? chain))
             {
-                chain = _slotKeys.GetOrAdd(location.Address, new SlotChain());
+                chain = _slotKeys.GetOrAdd(location.Address, _pooled.TakeChain());
             }
 
-            chain.Push(location.Key, created);
+            chain.Push(_pooled.TakeSlotNode(location.Key, created));
         }
 
         return _versions.GetOrAdd(location, created);
@@ -904,9 +917,12 @@ internal sealed class MultiVersionMemory
             return count;
         }
 
-        public void Push(in UInt256 key, Versions versions)
+        /// <summary>Empties a chain taken from the pool.</summary>
+        public void Clear() => _head = null;
+
+        /// <summary>Pushes <paramref name="node"/>, whose key and versions are set.</summary>
+        public void Push(SlotNode node)
         {
-            var node = new SlotNode(key, versions);
             SlotNode? head = Volatile.Read(ref _head);
             while (true)
             {
@@ -922,11 +938,95 @@ internal sealed class MultiVersionMemory
         }
     }
 
-    private sealed class SlotNode(UInt256 key, Versions versions)
+    // Key and versions set before the node is pushed (the compare-and-swap publishes them), never after.
+    private sealed class SlotNode
     {
-        public readonly UInt256 Key = key;
-        public readonly Versions Versions = versions;
+        public UInt256 Key;
+        public Versions Versions = null!;
         public SlotNode? Next;
+    }
+
+    /// <summary>
+    /// A block's maps, versions and slot chains, kept from one block for the next: allocated anew they were a fifth of
+    /// a token-transfer block's bytes, all living to its end, so that every gen0 collection in a block promoted them
+    /// (see <see cref="ObjectArena{T}"/>). A memory rents a set and gives it back with <see cref="Return"/>; a set never
+    /// returned (a block that failed) is collected, and the next block makes a new one.
+    /// </summary>
+    private sealed class PooledObjects
+    {
+        // Blocks run one at a time on a node, but a node may validate and build at once: a few sets, not one.
+        private const int KeptSets = 2;
+        private static readonly Lock s_gate = new();
+        private static readonly Stack<PooledObjects> s_kept = new(KeptSets);
+
+        private readonly ObjectArena<Versions> _versions = new(PooledLocations);
+        private readonly ObjectArena<SlotNode> _slotNodes = new(PooledLocations);
+        private readonly ObjectArena<SlotChain> _chains = new(PooledLocations / LocationsPerPosition);
+
+        private PooledObjects(int locations, int accounts)
+        {
+            Versions = new InsertOnlyMap<Location, Versions>(locations, PooledLocations);
+            SlotKeys = new InsertOnlyMap<Address, SlotChain>(accounts, PooledLocations / LocationsPerPosition);
+        }
+
+        public InsertOnlyMap<Location, Versions> Versions { get; }
+
+        public InsertOnlyMap<Address, SlotChain> SlotKeys { get; }
+
+        /// <summary>A returned set opened for a block of <paramref name="locations"/>, or a new one.</summary>
+        public static PooledObjects Rent(int locations, int accounts)
+        {
+            lock (s_gate)
+            {
+                if (s_kept.TryPop(out PooledObjects? kept))
+                {
+                    kept.Versions.Reopen(locations);
+                    kept.SlotKeys.Reopen(accounts);
+                    return kept;
+                }
+            }
+
+            return new PooledObjects(locations, accounts);
+        }
+
+        public Versions TakeVersions()
+        {
+            Versions versions = _versions.Take();
+            versions.Clear();
+            return versions;
+        }
+
+        public SlotChain TakeChain()
+        {
+            SlotChain chain = _chains.Take();
+            chain.Clear();
+            return chain;
+        }
+
+        public SlotNode TakeSlotNode(in UInt256 key, Versions versions)
+        {
+            SlotNode node = _slotNodes.Take();
+            node.Key = key;
+            node.Versions = versions;
+            return node;
+        }
+
+        /// <summary>Empties the maps and keeps the set for the next block: only once nothing uses the memory any more.</summary>
+        public void Return()
+        {
+            Versions.Return();
+            SlotKeys.Return();
+            _versions.Reset();
+            _slotNodes.Reset();
+            _chains.Reset();
+            lock (s_gate)
+            {
+                if (s_kept.Count < KeptSets)
+                {
+                    s_kept.Push(this);
+                }
+            }
+        }
     }
 
     /// <summary>
@@ -960,6 +1060,17 @@ internal sealed class MultiVersionMemory
         private int[]? _positions;
         private Entry[]? _entries;
         private int _count;
+
+        /// <summary>Empties versions taken from the pool (as a new instance is).</summary>
+        public void Clear()
+        {
+            _gate = 0;
+            _firstPosition = 0;
+            _first = default;
+            _positions = null;
+            _entries = null;
+            _count = 0;
+        }
 
         /// <summary>Takes the gate until the scope is disposed.</summary>
         public GateScope Enter()

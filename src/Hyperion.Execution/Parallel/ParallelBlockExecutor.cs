@@ -467,7 +467,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         /// <remarks>
         /// The helper is inside the end (<see cref="_ending"/>, which the caller waits for) only while it reads the
         /// workers' records (the prepared step, the net changes' ranges), whose buffers go back to the pool after the
-        /// block: the receipts' encodings and the tries' leaves are the caller's to finish if the helper has not (see
+        /// block: the tries' leaves are the caller's to finish if the helper has not (see
         /// <see cref="ClaimedChunks"/>), and it waits for the caller's next publication outside. A helper that lost its
         /// core while waiting or holding one of those held the caller's end until it got one back; and one that left
         /// when it found nothing more to take (before the receipts' leaves were published: they were the largest item
@@ -497,7 +497,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             }
 
             // Until the caller publishes the end's items, the transactions' leaves (which do not depend on execution),
-            // a chunk at a time so as to turn to the receipts' encoding as soon as it is there.
+            // a chunk at a time so as to turn to the end's items as soon as they are there.
             spin.Reset();
             EndItems? end;
             while ((end = _end) is null && !_dismissed && !_ending.IsClosed)
@@ -518,8 +518,8 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
 
             end.Take();
 
-            // The receipts' leaves: published once the caller built their trie from the encodings (while this thread
-            // took the net changes' ranges).
+            // The receipts' leaves: published once the caller built their trie (while this thread took the net
+            // changes' ranges).
             spin.Reset();
             LeafChunks? receiptLeaves;
             while ((receiptLeaves = end.ReceiptLeaves) is null && !_dismissed && !_ending.IsClosed)
@@ -700,7 +700,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         }
 
         /// <summary>
-        /// The block's serial end on every thread: the receipts' encoding and root, the transactions' root (when
+        /// The block's serial end on every thread: the receipts' root (their leaves writing their envelopes), the transactions' root (when
         /// <paramref name="transactions"/>, the leaves of the trie of all of them, are the block's) and the net changes
         /// of <paramref name="changed"/> at <paramref name="end"/> range by range, each a pure function of what is
         /// recorded (so the result does not depend on which thread takes what); the threads take the next item until
@@ -708,18 +708,15 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         /// </summary>
         private StateChangeSet CompleteInParallel(BlockAssembly assembly, ChangedAccounts changed, int end, LeafChunks? transactions)
         {
-            var items = new EndItems(this, assembly, changed, end, transactions);
+            var items = new EndItems(this, changed, end, transactions);
 
-            // The helpers waiting in HelpEnd take the receipts' encoding first (the receipts' trie is built from it on
-            // this thread), then the net changes' ranges while this one builds it, then the two tries' leaves, then
-            // the transactions' root above its leaves while this one hashes the receipts'.
+            // The helpers waiting in HelpEnd take the net changes' ranges while this thread builds the receipts' trie,
+            // then the two tries' leaves (a receipt's leaf writes its envelope as it is hashed), then the transactions'
+            // root above its leaves while this one hashes the receipts'.
             // Leaves a helper claimed and has not hashed are hashed by the roots (a lazy hash, the same whoever
-            // computes it); encodings it has not finished are done again by Finish. Only the ranges, which read the
-            // records, are waited for.
+            // computes it). Only the ranges, which read the records, are waited for.
             _end = items;
-            items.Encodings.Take();
-            items.Encodings.Finish();
-            var receipts = new ListTrie(items.Encodings.Items);
+            ListTrie receipts = assembly.ReceiptsTrie();
             var receiptLeaves = new LeafChunks(receipts);
             items.ReceiptLeaves = receiptLeaves;
             receiptLeaves.Take();
@@ -755,7 +752,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             private int _transactionsRootClaimed;
             private volatile LeafChunks? _receiptLeaves;
 
-            public EndItems(BlockRun run, BlockAssembly assembly, ChangedAccounts changed, int end, LeafChunks? transactions)
+            public EndItems(BlockRun run, ChangedAccounts changed, int end, LeafChunks? transactions)
             {
                 _run = run;
                 _changed = changed;
@@ -763,14 +760,11 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                 _transactions = transactions;
                 _ranges = Math.Min(NetChangeRanges, Math.Max(1, changed.Count / MinimumAccountsPerRange));
                 Parts = new NetChangePart[_ranges];
-                Encodings = new ReceiptEncodings(assembly);
             }
-
-            public ReceiptEncodings Encodings { get; }
 
             public NetChangePart[] Parts { get; }
 
-            /// <summary>The receipts' trie's leaves, once the caller built it from <see cref="Encodings"/>.</summary>
+            /// <summary>The receipts' trie's leaves, once the caller built it (each leaf writes its receipt's envelope as it hashes it).</summary>
             public LeafChunks? ReceiptLeaves
             {
                 get => _receiptLeaves;
@@ -780,7 +774,6 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             /// <summary>A helper's turn: every item it can take, inside the end only for the ranges (they read the records).</summary>
             public void Take()
             {
-                Encodings.Take();
                 if (_run._ending.TryEnter())
                 {
                     try
@@ -815,37 +808,6 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                     var part = new NetChangePart(to - from);
                     _run.Memory.AccountChanges(_changed, from, to, _end, part);
                     Parts[range] = part;
-                }
-            }
-        }
-
-        /// <summary>The receipts' envelopes (the trie's items), encoded in chunks by whichever threads take them.</summary>
-        private sealed class ReceiptEncodings
-        {
-            private readonly BlockAssembly _assembly;
-            private readonly ClaimedChunks _chunks;
-
-            public ReceiptEncodings(BlockAssembly assembly)
-            {
-                _assembly = assembly;
-                Items = new byte[assembly.Executed.Count][];
-                _chunks = new ClaimedChunks(Items.Length, Encode);
-            }
-
-            /// <summary>The envelopes: complete once <see cref="Finish"/> returned.</summary>
-            public byte[][] Items { get; }
-
-            /// <summary>Encodes chunks until none is left to take.</summary>
-            public void Take() => _chunks.Take();
-
-            /// <summary>After <see cref="Take"/>: encodes the chunks other threads claimed and have not finished (see <see cref="ClaimedChunks"/>).</summary>
-            public void Finish() => _chunks.Finish();
-
-            private void Encode(int from, int to)
-            {
-                for (int i = from; i < to; i++)
-                {
-                    Items[i] = _assembly.ReceiptEnvelope(i);
                 }
             }
         }

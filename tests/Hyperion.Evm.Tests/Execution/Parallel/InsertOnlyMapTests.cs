@@ -50,6 +50,34 @@ public class InsertOnlyMapTests
     }
 
     [Fact]
+    public void A_reopened_map_is_empty_though_its_nodes_are_the_last_blocks()
+    {
+        var map = new InsertOnlyMap<int, Box>(capacity: 16, pooledNodes: 64);
+        for (int round = 0; round < 4; round++)
+        {
+            // More keys than pooled nodes in the first rounds: the pool grows to what a round took, up to its limit.
+            int keys = round < 2 ? 100 : 30;
+            for (int key = 0; key < keys; key++)
+            {
+                Assert.False(map.TryGetValue(key, out _));
+                Assert.Same(map.GetOrAdd(key, new Box(round)), map.GetOrAdd(key, new Box(-1)));
+            }
+
+            for (int key = 0; key < keys; key++)
+            {
+                Assert.True(map.TryGetValue(key, out Box? found));
+                Assert.Equal(round, found.Owner);
+            }
+
+            Assert.False(map.TryGetValue(keys, out _));
+            map.Return();
+            Assert.Throws<InvalidOperationException>(() => { map.Reopen(8); map.Reopen(8); });
+            map.Return();
+            map.Reopen(16);
+        }
+    }
+
+    [Fact]
     public void Threads_adding_the_same_keys_at_once_all_get_the_one_value_that_won()
     {
         const int Threads = 4;

@@ -43,6 +43,45 @@ public class MultiVersionMemoryTests
     }
 
     [Fact]
+    public void A_returned_memorys_versions_serve_the_next_blocks_memory_empty()
+    {
+        var parent = new InMemoryStateReader();
+        parent.SetAccount(Account, 1, UInt256.Zero, [0x00]);
+        parent.SetStorage(Account, Key, new UInt256(5));
+        var otherKey = new UInt256(8);
+        for (int block = 0; block < 3; block++)
+        {
+            // Two memories open at once (as a node validating while it builds), one returned twice: none may see
+            // another's writes, though each takes its versions, nodes and chains from what a returned one kept.
+            var memory = new MultiVersionMemory(parent, 5);
+            var beside = new MultiVersionMemory(parent, 5);
+            foreach (MultiVersionMemory fresh in new[] { memory, beside })
+            {
+                Assert.Equal(new UInt256(5), fresh.ReadSlot(Account, Key, 3, out int slotWriter));
+                Assert.Equal(-1, slotWriter);
+                Assert.Equal(UInt256.Zero, fresh.ReadSlot(Account, otherKey, 3));
+                Assert.Equal(1UL, fresh.ReadAccount(Account, 3, out int accountWriter).Nonce);
+                Assert.Equal(-1, accountWriter);
+            }
+
+            memory.Record(1, 0, Writing(VersionedWrite.OfSlot(Account, Key, new UInt256((ulong)(9 + block))), VersionedWrite.OfSlot(Account, otherKey, new UInt256(1)),
+                VersionedWrite.OfAccount(Account, new AccountValue(true, 7, UInt256.Zero, Hyperion.Core.Crypto.Keccak256.OfEmpty))));
+            memory.Record(2, 0, Writing(VersionedWrite.OfSlot(Account, Key, new UInt256((ulong)(20 + block)))));
+            Assert.Equal(new UInt256((ulong)(9 + block)), memory.ReadSlot(Account, Key, 2));
+            Assert.Equal(new UInt256((ulong)(20 + block)), memory.ReadSlot(Account, Key, 3));
+            Assert.Equal(new UInt256(5), beside.ReadSlot(Account, Key, 3));
+            AccountChange change = Assert.Single(memory.Changes(4).Accounts);
+            Assert.Equal(7UL, change.Nonce);
+            Assert.Equal(2, change.Storage.Count);
+            Assert.Empty(beside.Changes(4).Accounts);
+
+            memory.Return();
+            memory.Return();
+            beside.Return();
+        }
+    }
+
+    [Fact]
     public void A_read_of_the_parent_validates_until_a_position_below_writes_the_location()
     {
         var parent = new InMemoryStateReader();
