@@ -16,16 +16,40 @@ namespace Hyperion.Execution.Parallel;
 internal sealed class ObjectArena<T>(int maximum)
     where T : class, new()
 {
-    private T[] _pooled = [];
-    private int _taken;
+    /// <summary>
+    /// Objects a thread claims at once: its own run of neighbouring objects. Claimed one at a time, the workers took
+    /// alternate objects, so that one thread's writes shared cache lines with the other's (and every take was a
+    /// contended interlocked add): a ×2 ERC20 block's wall time rose by a fifth.
+    /// </summary>
+    private const int ClaimedAtOnce = 32;
 
-    /// <summary>Objects taken since the last <see cref="Reset"/> (including those allocated beyond the pool).</summary>
-    public int Taken => Volatile.Read(ref _taken);
+    // The calling thread's claimed run: of which arena, in which of its blocks, up to where.
+    [ThreadStatic]
+    private static ObjectArena<T>? t_arena;
+    [ThreadStatic]
+    private static int t_generation;
+    [ThreadStatic]
+    private static int t_next;
+    [ThreadStatic]
+    private static int t_end;
+
+    private T[] _pooled = [];
+    private int _claimed;
+    private int _generation;
 
     /// <summary>An object, pooled or new, as its previous taker left it; safe from any thread.</summary>
     public T Take()
     {
-        int index = Interlocked.Increment(ref _taken) - 1;
+        if (t_next == t_end || !ReferenceEquals(t_arena, this) || t_generation != _generation)
+        {
+            int end = Interlocked.Add(ref _claimed, ClaimedAtOnce);
+            t_arena = this;
+            t_generation = _generation;
+            t_next = end - ClaimedAtOnce;
+            t_end = end;
+        }
+
+        int index = t_next++;
         T[] pooled = _pooled;
         return (uint)index < (uint)pooled.Length ? pooled[index] : new T();
     }
@@ -36,7 +60,8 @@ internal sealed class ObjectArena<T>(int maximum)
     /// </summary>
     public void Reset()
     {
-        int wanted = Math.Min(_taken, maximum);
+        // A run a thread claimed and did not use up is counted too: a few tens of objects a thread.
+        int wanted = Math.Min(_claimed, maximum);
         if (wanted > _pooled.Length)
         {
             // The objects allocated beyond the pool are not known here (they are still the finished block's): new
@@ -49,6 +74,8 @@ internal sealed class ObjectArena<T>(int maximum)
             }
         }
 
-        _taken = 0;
+        _claimed = 0;
+        // The threads' claimed runs were this block's: their next take claims anew.
+        _generation++;
     }
 }
