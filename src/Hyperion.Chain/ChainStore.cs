@@ -99,21 +99,29 @@ public sealed class StoredBlock
     internal byte[] Encode()
     {
         byte[] block = Block.Encode();
-        byte[][] receipts = [.. Receipts.Select(r => r.EncodeEnvelope())];
+        IReadOnlyList<Receipt> receipts = Receipts;
+        int receiptBytes = 0;
+        for (int i = 0; i < receipts.Count; i++)
+        {
+            receiptBytes += 4 + receipts[i].EnvelopeLength;
+        }
+
         int[] impersonated = [.. Enumerable.Range(0, Senders.Count).Where(IsImpersonated)];
         int trailer = impersonated.Length == 0 ? 0 : 4 + (impersonated.Length * (4 + Address.Size));
-        var payload = new byte[4 + block.Length + 4 + receipts.Sum(r => 4 + r.Length) + trailer];
+        var payload = new byte[4 + block.Length + 4 + receiptBytes + trailer];
         Span<byte> span = payload;
         BinaryPrimitives.WriteInt32BigEndian(span, block.Length);
         block.CopyTo(span[4..]);
         int offset = 4 + block.Length;
-        BinaryPrimitives.WriteInt32BigEndian(span[offset..], receipts.Length);
+        BinaryPrimitives.WriteInt32BigEndian(span[offset..], receipts.Count);
         offset += 4;
-        foreach (byte[] receipt in receipts)
+        for (int i = 0; i < receipts.Count; i++)
         {
-            BinaryPrimitives.WriteInt32BigEndian(span[offset..], receipt.Length);
-            receipt.CopyTo(span[(offset + 4)..]);
-            offset += 4 + receipt.Length;
+            // Each envelope is written in place: an array apiece was a copy of every receipt per stored block.
+            int length = receipts[i].EnvelopeLength;
+            BinaryPrimitives.WriteInt32BigEndian(span[offset..], length);
+            receipts[i].WriteEnvelope(span.Slice(offset + 4, length));
+            offset += 4 + length;
         }
 
         if (impersonated.Length > 0)

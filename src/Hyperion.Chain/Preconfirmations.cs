@@ -6,7 +6,6 @@ using Hyperion.Execution.Blocks;
 using Hyperion.Execution.Specs;
 using Hyperion.State;
 using Hyperion.State.World;
-using Hyperion.Trie;
 
 namespace Hyperion.Chain;
 
@@ -292,8 +291,8 @@ public sealed class PreconfirmedBlock
 
         var execution = new BlockExecution(
             Transactions, [], new StateChangeSet([], []), GasUsed, blobGas, bloom,
-            TrieRoot.OfList([.. Transactions.Select(e => e.Transaction.Envelope.ToArray())]),
-            TrieRoot.OfList([.. Transactions.Select(e => e.Receipt.EncodeEnvelope())]),
+            BlockLists.TransactionsRoot(Transactions.Select(e => e.Transaction)),
+            BlockLists.ReceiptsRoot(Transactions),
             _withdrawalsRoot);
         return BlockImporter.Complete(Draft, execution, Hash256.Zero);
     }

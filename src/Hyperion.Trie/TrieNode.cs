@@ -12,7 +12,6 @@ namespace Hyperion.Trie;
 internal abstract class TrieNode
 {
     private byte[]? _encoded;
-    private byte[]? _reference;
     private Hash256 _hash;
     private bool _hashed;
 
@@ -44,27 +43,59 @@ internal abstract class TrieNode
     /// <summary>The hash of <see cref="Encoded"/>.</summary>
     protected virtual Hash256 HashEncoding() => Keccak256.Hash(Encoded);
 
-    /// <summary>What a parent writes for this child: the raw encoding if embedded, else RLP of the 32-byte hash.</summary>
-    public byte[] Reference
-    {
-        get
-        {
-            if (_reference is null)
-            {
-                if (IsEmbedded)
-                {
-                    _reference = Encoded;
-                }
-                else
-                {
-                    Hash256 hash = Hash;
-                    _reference = Rlp.EncodeBytes(hash.Bytes);
-                }
-            }
+    /// <summary>The length of what a parent writes for this child (<see cref="WriteReference"/>).</summary>
+    public int ReferenceLength => IsEmbedded ? EncodedLength : HashReferenceLength;
 
-            return _reference;
+    /// <summary>
+    /// Writes what a parent holds for this child: the raw encoding if embedded, else RLP of the 32-byte hash, written
+    /// from the kept hash (an array of the 33 bytes per node was a twentieth of a token-transfer block's bytes).
+    /// </summary>
+    public void WriteReference(ref RlpWriter writer)
+    {
+        if (IsEmbedded)
+        {
+            writer.WriteRaw(Encoded);
+        }
+        else
+        {
+            writer.WriteHash(Hash);
         }
     }
+
+    /// <summary>Hashes the node now unless a parent embeds it (threads may prepare a list trie's leaves ahead of its root).</summary>
+    public void HashUnlessEmbedded()
+    {
+        if (!IsEmbedded)
+        {
+            _ = Hash;
+        }
+    }
+
+    /// <summary>The RLP of a 32-byte hash: a parent's reference to a hashed child.</summary>
+    protected const int HashReferenceLength = 1 + Hash256.Size;
+
+    /// <summary>
+    /// The hash of an encoding that is written (<see cref="WriteEncoding"/>, <see cref="EncodedLength"/> bytes) into a
+    /// pooled buffer and not kept: for leaves whose encoding is only ever hashed.
+    /// </summary>
+    protected Hash256 HashOfUnkeptEncoding()
+    {
+        int length = EncodedLength;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            Span<byte> encoding = buffer.AsSpan(0, length);
+            WriteEncoding(encoding);
+            return Keccak256.Hash(encoding);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Writes the node's encoding (<see cref="EncodedLength"/> bytes); for nodes that use <see cref="HashOfUnkeptEncoding"/>.</summary>
+    protected virtual void WriteEncoding(Span<byte> destination) => Encoded.CopyTo(destination);
 
     protected abstract byte[] Encode();
 
@@ -127,25 +158,9 @@ internal sealed class LeafNode(byte[] path, byte[] value, bool keepsEncoding = t
 
     protected override int EncodedLength => keepsEncoding ? base.EncodedLength : PathNodeLength(Path, isLeaf: true, Value);
 
-    protected override Hash256 HashEncoding()
-    {
-        if (keepsEncoding)
-        {
-            return base.HashEncoding();
-        }
+    protected override Hash256 HashEncoding() => keepsEncoding ? base.HashEncoding() : HashOfUnkeptEncoding();
 
-        int length = PathNodeLength(Path, isLeaf: true, Value);
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
-        try
-        {
-            WritePathNode(Path, isLeaf: true, Value, buffer);
-            return Keccak256.Hash(buffer.AsSpan(0, length));
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
+    protected override void WriteEncoding(Span<byte> destination) => WritePathNode(Path, isLeaf: true, Value, destination);
 }
 
 /// <summary>
@@ -160,7 +175,7 @@ internal sealed class ItemLeafNode(byte[] path, IListItems items, int index) : T
     protected override byte[] Encode()
     {
         var encoded = new byte[EncodedLength];
-        Write(encoded);
+        WriteEncoding(encoded);
         return encoded;
     }
 
@@ -178,22 +193,9 @@ internal sealed class ItemLeafNode(byte[] path, IListItems items, int index) : T
         }
     }
 
-    protected override Hash256 HashEncoding()
-    {
-        int length = EncodedLength;
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
-        try
-        {
-            Write(buffer.AsSpan(0, length));
-            return Keccak256.Hash(buffer.AsSpan(0, length));
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
+    protected override Hash256 HashEncoding() => HashOfUnkeptEncoding();
 
-    private void Write(Span<byte> destination)
+    protected override void WriteEncoding(Span<byte> destination)
     {
         int item = items.LengthOf(index);
         if (item == 1)
@@ -234,7 +236,18 @@ internal sealed class ExtensionNode(byte[] path, TrieNode child) : TrieNode
 
     public TrieNode Child { get; } = child;
 
-    protected override byte[] Encode() => EncodePathNode(Path, isLeaf: false, Child.Reference);
+    protected override byte[] Encode()
+    {
+        if (Child.IsEmbedded)
+        {
+            return EncodePathNode(Path, isLeaf: false, Child.Encoded);
+        }
+
+        Span<byte> reference = stackalloc byte[HashReferenceLength];
+        var writer = new RlpWriter(reference);
+        writer.WriteHash(Child.Hash);
+        return EncodePathNode(Path, isLeaf: false, reference);
+    }
 }
 
 internal sealed class BranchNode : TrieNode
@@ -284,7 +297,7 @@ internal sealed class BranchNode : TrieNode
         int content = Rlp.LengthOfBytes(value);
         foreach (TrieNode? child in Children)
         {
-            content += child?.Reference.Length ?? 1;
+            content += child?.ReferenceLength ?? 1;
         }
 
         var encoded = new byte[Rlp.LengthOfList(content)];
@@ -298,7 +311,7 @@ internal sealed class BranchNode : TrieNode
             }
             else
             {
-                writer.WriteRaw(child.Reference);
+                child.WriteReference(ref writer);
             }
         }
 

@@ -84,7 +84,7 @@ public sealed class ListTrie
         ArgumentOutOfRangeException.ThrowIfGreaterThan(to, _leaves.Length);
         for (int i = from; i < to; i++)
         {
-            _ = _leaves[i]?.Reference; // null: a key that ends at a branch (none in a list) is the branch's value
+            _leaves[i]?.HashUnlessEmbedded(); // null: a key that ends at a branch (none in a list) is the branch's value
         }
     }
 

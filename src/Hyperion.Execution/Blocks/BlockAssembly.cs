@@ -150,7 +150,7 @@ internal sealed class BlockAssembly
     // parallel executor computes them beside the block's state changes): they read only what is added.
 
     /// <summary>The transactions' root, for <see cref="Complete"/>.</summary>
-    public void CompleteTransactionsRoot() => _transactionsRoot ??= TransactionsRoot(_executed.Select(e => e.Transaction));
+    public void CompleteTransactionsRoot() => _transactionsRoot ??= BlockLists.TransactionsRoot(_executed.Select(e => e.Transaction));
 
     /// <summary>
     /// The transactions' root as <paramref name="rootOfAll"/>, the root of all <paramref name="all"/> of the block's
@@ -164,6 +164,32 @@ internal sealed class BlockAssembly
         }
     }
 
+    /// <summary>The receipts' root, for <see cref="Complete"/>.</summary>
+    public void CompleteReceiptsRoot() => _receiptsRoot ??= ReceiptsTrie().Root;
+
+    /// <summary>
+    /// The receipts' trie (<see cref="BlockLists.ReceiptsTrie"/>), once every transaction is added, not yet hashed:
+    /// several threads may hash its leaves (most of the root's time) before <see cref="CompleteReceiptsRoot(ListTrie)"/>.
+    /// </summary>
+    public ListTrie ReceiptsTrie() => BlockLists.ReceiptsTrie(_executed);
+
+    /// <summary>The receipts' root from <paramref name="receipts"/>, this assembly's <see cref="ReceiptsTrie"/>.</summary>
+    public void CompleteReceiptsRoot(ListTrie receipts) => _receiptsRoot ??= receipts.Root;
+
+    private void Skip(Transaction tx, Address sender, string reason, bool permanent)
+    {
+        if (_strict)
+        {
+            throw new InvalidBlockException($"transaction {tx.Hash} cannot be included: {reason}");
+        }
+
+        _skipped.Add(new SkippedTransaction(tx, sender, reason, permanent));
+    }
+}
+
+/// <summary>The tries of a block's transactions and receipts, for its roots (a block being built, or a pending one).</summary>
+public static class BlockLists
+{
     /// <summary>The root of the trie of <paramref name="transactions"/>' envelopes: a block's transactions' root.</summary>
     public static Hash256 TransactionsRoot(IEnumerable<Transaction> transactions) => TransactionsTrie(transactions).Root;
 
@@ -182,28 +208,14 @@ internal sealed class BlockAssembly
             : envelope.ToArray();
     }
 
-    /// <summary>The receipts' root, for <see cref="Complete"/>.</summary>
-    public void CompleteReceiptsRoot() => _receiptsRoot ??= ReceiptsTrie().Root;
-
     /// <summary>
-    /// The receipts' trie, once every transaction is added, not yet hashed: several threads may hash its leaves (most
-    /// of the root's time) before <see cref="CompleteReceiptsRoot(ListTrie)"/>. Its leaves write the receipts' envelopes
-    /// into their own encodings, hashed and not kept (an envelope and a leaf encoding per receipt lived to the block's end).
+    /// The trie of <paramref name="executed"/>' receipts, not yet hashed: its leaves write the receipts' envelopes into
+    /// their own encodings, hashed and not kept (an envelope and a leaf encoding per receipt lived to the block's end).
     /// </summary>
-    public ListTrie ReceiptsTrie() => new(new ReceiptEnvelopes(_executed));
+    public static ListTrie ReceiptsTrie(IReadOnlyList<ExecutedTransaction> executed) => new(new ReceiptEnvelopes(executed));
 
-    /// <summary>The receipts' root from <paramref name="receipts"/>, this assembly's <see cref="ReceiptsTrie"/>.</summary>
-    public void CompleteReceiptsRoot(ListTrie receipts) => _receiptsRoot ??= receipts.Root;
-
-    private void Skip(Transaction tx, Address sender, string reason, bool permanent)
-    {
-        if (_strict)
-        {
-            throw new InvalidBlockException($"transaction {tx.Hash} cannot be included: {reason}");
-        }
-
-        _skipped.Add(new SkippedTransaction(tx, sender, reason, permanent));
-    }
+    /// <summary>The root of <paramref name="executed"/>' receipts (<see cref="ReceiptsTrie"/>).</summary>
+    public static Hash256 ReceiptsRoot(IReadOnlyList<ExecutedTransaction> executed) => ReceiptsTrie(executed).Root;
 }
 
 /// <summary>The receipts' envelopes as a list trie's items, written by its leaves (threads may write different ones at once).</summary>

@@ -408,6 +408,19 @@ internal sealed class MultiVersionMemory
         }
     }
 
+    /// <summary>
+    /// A record of one of this block's incarnations, its shell kept from a returned memory's block (a new one per
+    /// incarnation was a twentieth of a token-transfer block's bytes): valid until <see cref="Return"/>, any thread.
+    /// </summary>
+    public PositionRecord NewRecord(
+        ArraySegment<VersionedRead> reads,
+        ArraySegment<VersionedWrite> writes,
+        IReadOnlyList<KeyValuePair<Hash256, byte[]>> code,
+        ArraySegment<Address> changed,
+        Transactions.TransactionResult? result = null,
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo? failure = null) =>
+        _pooled.TakeRecord().Set(reads, writes, code, changed, result, failure);
+
     /// <summary>What the last recorded incarnation at <paramref name="position"/> read, wrote and returned.</summary>
     public PositionRecord? RecordAt(int position) => Volatile.Read(ref _records[position * RecordStride]);
 
@@ -962,6 +975,7 @@ internal sealed class MultiVersionMemory
         private readonly ObjectArena<Versions> _versions = new(PooledLocations);
         private readonly ObjectArena<SlotNode> _slotNodes = new(PooledLocations);
         private readonly ObjectArena<SlotChain> _chains = new(PooledLocations / LocationsPerPosition);
+        private readonly ObjectArena<PositionRecord> _records = new(PooledLocations / LocationsPerPosition);
 
         private PooledObjects(int locations, int accounts)
         {
@@ -1003,6 +1017,9 @@ internal sealed class MultiVersionMemory
             return chain;
         }
 
+        /// <summary>A record shell, its fields as the previous block left them (the taker sets them all).</summary>
+        public PositionRecord TakeRecord() => _records.Take();
+
         public SlotNode TakeSlotNode(in UInt256 key, Versions versions)
         {
             SlotNode node = _slotNodes.Take();
@@ -1019,6 +1036,7 @@ internal sealed class MultiVersionMemory
             _versions.Reset();
             _slotNodes.Reset();
             _chains.Reset();
+            _records.Reset();
             lock (s_gate)
             {
                 if (s_kept.Count < KeptSets)
@@ -1265,31 +1283,55 @@ internal sealed class NetChangePart(int accounts)
     public List<KeyValuePair<Hash256, byte[]>> Code { get; } = [];
 }
 
-/// <summary>What one incarnation at a position read, wrote and produced.</summary>
+/// <summary>
+/// What one incarnation at a position read, wrote and produced. A block's records are taken from the memory's pooled
+/// set (<see cref="MultiVersionMemory.NewRecord"/>), so a record is valid until the memory is returned: what outlives
+/// the block (<see cref="Result"/>, <see cref="LogsBloom"/>, <see cref="Addresses"/>) is read out of it before.
+/// </summary>
 internal sealed class PositionRecord
 {
     /// <summary>What the incarnation read, in a worker's arena (valid until the block ends).</summary>
-    public required ArraySegment<VersionedRead> Reads { get; init; }
+    public ArraySegment<VersionedRead> Reads { get; private set; }
 
     /// <summary>What it wrote, in a worker's arena (valid until the block ends).</summary>
-    public required ArraySegment<VersionedWrite> Writes { get; init; }
+    public ArraySegment<VersionedWrite> Writes { get; private set; }
 
     /// <summary>Code deployed, by hash.</summary>
-    public required IReadOnlyList<KeyValuePair<Hash256, byte[]>> Code { get; init; }
+    public IReadOnlyList<KeyValuePair<Hash256, byte[]>> Code { get; private set; } = [];
 
     /// <summary>Every address the incarnation changed (the sequential world state's dirty set), credited ones included; possibly more than once.</summary>
-    public required ArraySegment<Address> Changed { get; init; }
+    public ArraySegment<Address> Changed { get; private set; }
 
     /// <summary>The transaction's outcome: its result, or the exception it ended with (rethrown if it is final).</summary>
-    public Transactions.TransactionResult? Result { get; init; }
+    public Transactions.TransactionResult? Result { get; private set; }
 
-    public System.Runtime.ExceptionServices.ExceptionDispatchInfo? Failure { get; init; }
+    public System.Runtime.ExceptionServices.ExceptionDispatchInfo? Failure { get; private set; }
 
     /// <summary>The bloom of <see cref="Result"/>'s logs, computed by the worker that executed it.</summary>
     public Bloom? LogsBloom { get; set; }
 
     /// <summary>What the incarnation's frames touched and created, when the block collects its address-index entries (<see cref="Blocks.BlockInput.CollectAddresses"/>).</summary>
     public Blocks.TransactionAddresses? Addresses { get; set; }
+
+    /// <summary>Sets every field, as a new record has them (a pooled record comes back as its previous block left it).</summary>
+    public PositionRecord Set(
+        ArraySegment<VersionedRead> reads,
+        ArraySegment<VersionedWrite> writes,
+        IReadOnlyList<KeyValuePair<Hash256, byte[]>> code,
+        ArraySegment<Address> changed,
+        Transactions.TransactionResult? result,
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo? failure)
+    {
+        Reads = reads;
+        Writes = writes;
+        Code = code;
+        Changed = changed;
+        Result = result;
+        Failure = failure;
+        LogsBloom = null;
+        Addresses = null;
+        return this;
+    }
 
     /// <summary>The distinct locations written.</summary>
     public HashSet<Location> Locations()

@@ -547,7 +547,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
 
             var prepared = new PreparedEnd(
                 Memory.ChangedAccounts(_transactions.Count + 1),
-                new LeafChunks(BlockAssembly.TransactionsTrie(_transactions.Select(t => t.Transaction))));
+                new LeafChunks(BlockLists.TransactionsTrie(_transactions.Select(t => t.Transaction))));
             _prepared = prepared;
             return prepared;
         }
@@ -1188,9 +1188,11 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         private readonly SegmentArena<VersionedWrite> _writes = new();
         private readonly SegmentArena<Address> _changed = new();
         private readonly List<KeyValuePair<Hash256, byte[]>> _code = [];
+        private readonly MultiVersionMemory _memory;
 
         public IncarnationRecorder(MultiVersionMemory memory)
         {
+            _memory = memory;
             Reader = new VersionedStateReader(memory, 0, _reads);
         }
 
@@ -1210,14 +1212,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                 _writes.Add(VersionedWrite.Credit(address, amount));
             }
 
-            return new PositionRecord
-            {
-                Reads = Reader.TakeReads(),
-                Writes = _writes.Take(),
-                Code = _code.Count == 0 ? [] : [.. _code],
-                Changed = _changed.Take(),
-                Result = result,
-            };
+            return _memory.NewRecord(Reader.TakeReads(), _writes.Take(), _code.Count == 0 ? [] : [.. _code], _changed.Take(), result);
         }
 
         /// <summary>The record of an incarnation that ended in <paramref name="failure"/>: what it read, nothing written.</summary>
@@ -1225,14 +1220,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         {
             _writes.Discard();
             _changed.Discard();
-            return new PositionRecord
-            {
-                Reads = Reader.TakeReads(),
-                Writes = ArraySegment<VersionedWrite>.Empty,
-                Code = [],
-                Changed = ArraySegment<Address>.Empty,
-                Failure = failure,
-            };
+            return _memory.NewRecord(Reader.TakeReads(), ArraySegment<VersionedWrite>.Empty, [], ArraySegment<Address>.Empty, failure: failure);
         }
 
         /// <summary>Gives the arenas back to the pool (see <see cref="SegmentArena{T}.Return"/>).</summary>

@@ -11,7 +11,7 @@ public class MultiVersionMemoryTests
     private static readonly UInt256 Key = new(7);
 
     private static PositionRecord Writing(params VersionedWrite[] writes) =>
-        new() { Reads = ArraySegment<VersionedRead>.Empty, Writes = writes, Code = [], Changed = new[] { Account } };
+        new PositionRecord().Set(ArraySegment<VersionedRead>.Empty, writes, [], new[] { Account }, null, null);
 
     [Fact]
     public void A_wipe_hides_the_parent_slot_and_earlier_writes_from_later_positions_and_fails_their_validation()
@@ -79,6 +79,47 @@ public class MultiVersionMemoryTests
             memory.Return();
             beside.Return();
         }
+    }
+
+    [Fact]
+    public void A_returned_memorys_record_shells_serve_the_next_block_once_each_and_as_new()
+    {
+        var parent = new InMemoryStateReader();
+        var previousBlocks = new HashSet<PositionRecord>(ReferenceEqualityComparer.Instance);
+        bool reused = false;
+        // Several blocks: other test classes' memories, run beside this one, may take a returned set in between.
+        for (int block = 0; block < 6; block++)
+        {
+            // Two memories open at once, records taken on two threads each: no shell may be handed out twice.
+            var memory = new MultiVersionMemory(parent, 300);
+            var beside = new MultiVersionMemory(parent, 300);
+            var taken = new System.Collections.Concurrent.ConcurrentBag<PositionRecord>();
+            System.Threading.Tasks.Parallel.For(0, 4, new ParallelOptions { MaxDegreeOfParallelism = 2 }, part =>
+            {
+                MultiVersionMemory of = part % 2 == 0 ? memory : beside;
+                for (int i = 0; i < 100; i++)
+                {
+                    PositionRecord record = of.NewRecord(ArraySegment<VersionedRead>.Empty, ArraySegment<VersionedWrite>.Empty, [], ArraySegment<Address>.Empty);
+                    // A shell comes back as the previous block left it: the taker's record must be as new.
+                    Assert.Null(record.Result);
+                    Assert.Null(record.Failure);
+                    Assert.Null(record.LogsBloom);
+                    Assert.Null(record.Addresses);
+                    record.LogsBloom = new Bloom();
+                    taken.Add(record);
+                }
+            });
+
+            var distinct = new HashSet<PositionRecord>(taken, ReferenceEqualityComparer.Instance);
+            Assert.Equal(400, distinct.Count);
+            reused |= distinct.Overlaps(previousBlocks);
+            previousBlocks = distinct;
+            memory.Return();
+            memory.Return();
+            beside.Return();
+        }
+
+        Assert.True(reused); // the shells are kept from block to block
     }
 
     [Fact]
