@@ -116,6 +116,7 @@ public sealed class OpenBlock
     public void IncludedInParent(IReadOnlySet<Hash256> hashes)
     {
         ArgumentNullException.ThrowIfNull(hashes);
+        _tried.EnsureCapacity(_tried.Count + hashes.Count);
         foreach (Hash256 hash in hashes)
         {
             _tried.Add(hash);
@@ -132,6 +133,8 @@ public sealed class OpenBlock
     {
         ArgumentNullException.ThrowIfNull(pool);
         List<(Transaction, Address)> candidates = pool.SelectForBlock(Header.BaseFeePerGas ?? UInt256.Zero, maxTransactions + _includedInParent);
+        // Sized once for the candidates, not grown through every prime size on the way to a block's count.
+        _tried.EnsureCapacity(_tried.Count + candidates.Count);
         foreach ((Transaction tx, Address sender) in candidates)
         {
             if (Builder.Included.Count >= maxTransactions)

@@ -207,18 +207,29 @@ public sealed class StateHistory : IChainState
         {
             var accounts = new Dictionary<Address, Account?>(changes.Accounts.Count);
             var cleared = new HashSet<Address>();
-            var storage = new Dictionary<(Address, UInt256), UInt256>();
-            foreach (AccountChange change in changes.Accounts)
+            // Sized by the block's slots, not grown through every prime size; the slots indexed, not enumerated
+            // through the interface (an enumerator per account).
+            IReadOnlyList<AccountChange> changed = changes.Accounts;
+            int slots = 0;
+            for (int i = 0; i < changed.Count; i++)
             {
+                slots += changed[i].Storage.Count;
+            }
+
+            var storage = new Dictionary<(Address, UInt256), UInt256>(slots);
+            for (int i = 0; i < changed.Count; i++)
+            {
+                AccountChange change = changed[i];
                 accounts[change.Address] = after.TryGetAccount(change.Address, out Account account) ? account : null;
                 if (change.Deleted || change.StorageCleared)
                 {
                     cleared.Add(change.Address);
                 }
 
-                foreach ((UInt256 key, UInt256 value) in change.Storage)
+                IReadOnlyList<KeyValuePair<UInt256, UInt256>> slotsOf = change.Storage;
+                for (int s = 0; s < slotsOf.Count; s++)
                 {
-                    storage[(change.Address, key)] = value;
+                    storage[(change.Address, slotsOf[s].Key)] = slotsOf[s].Value;
                 }
             }
 

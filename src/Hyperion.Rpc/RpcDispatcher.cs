@@ -256,20 +256,6 @@ public sealed partial class RpcDispatcher
         return to;
     }
 
-    /// <summary>One request; whatever goes wrong with it is answered for it alone, never fails a batch or a connection.</summary>
-    private async ValueTask<RpcResponse?> HandleIsolatedAsync(JsonElement request, object? decoded, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await HandleAsync(request, decoded, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            LogHandlerFailure(_logger, "(request)", e);
-            return RpcResponse.Error(null, RpcErrorCodes.InvalidRequest, "invalid request", null);
-        }
-    }
-
     /// <summary>
     /// The text of a JSON string; a lone UTF-16 surrogate (<c>"\ud800"</c>, which has no UTF-8 form) becomes U+FFFD,
     /// as geth does, instead of failing the request.
@@ -309,87 +295,99 @@ public sealed partial class RpcDispatcher
         return document.RootElement.Clone();
     }
 
+    /// <summary>
+    /// One request; whatever goes wrong with it is answered for it alone, never fails a batch or a connection. (One
+    /// method, not a catching wrapper around the handling: each was a state machine per request that waits.)
+    /// </summary>
     /// <param name="decoded">The request's submission decoded ahead (<see cref="DecodeSubmissions"/>), admitted instead of calling the handler; null: none.</param>
-    private async ValueTask<RpcResponse?> HandleAsync(JsonElement request, object? decoded, CancellationToken cancellationToken)
+    private async ValueTask<RpcResponse?> HandleIsolatedAsync(JsonElement request, object? decoded, CancellationToken cancellationToken)
     {
-        if (request.ValueKind != JsonValueKind.Object)
-        {
-            return RpcResponse.Error(null, RpcErrorCodes.InvalidRequest, "invalid request", null);
-        }
-
-        // Ids: string, number or null; anything else makes the request invalid (answered with id null).
-        JsonElement? id = null;
-        bool isNotification = true;
-        if (request.TryGetProperty("id"u8, out var idElement))
-        {
-            isNotification = false;
-            if (idElement.ValueKind is not (JsonValueKind.String or JsonValueKind.Number or JsonValueKind.Null))
-            {
-                return RpcResponse.Error(null, RpcErrorCodes.InvalidRequest, "invalid request id", null);
-            }
-
-            id = EchoableId(idElement);
-        }
-
-        if (!request.TryGetProperty("jsonrpc"u8, out var version) || version.ValueKind != JsonValueKind.String
-            || !version.ValueEquals("2.0"u8))
-        {
-            return RpcResponse.Error(id, RpcErrorCodes.InvalidRequest, "invalid request: jsonrpc must be \"2.0\"", null);
-        }
-
-        if (!request.TryGetProperty("method"u8, out var methodElement) || methodElement.ValueKind != JsonValueKind.String)
-        {
-            return RpcResponse.Error(id, RpcErrorCodes.InvalidRequest, "invalid request: method must be a string", null);
-        }
-
-        var paramsElement = default(JsonElement);
-        if (request.TryGetProperty("params"u8, out var p))
-        {
-            if (p.ValueKind is not (JsonValueKind.Array or JsonValueKind.Null))
-            {
-                return isNotification ? null
-                    : RpcResponse.Error(id, RpcErrorCodes.InvalidParams, "invalid params: expected a positional array", null);
-            }
-
-            paramsElement = p;
-        }
-
-        string method = ReadStringReplacingLoneSurrogates(methodElement);
-        if (!_registry.TryGet(method, out var handler))
-        {
-            return isNotification ? null
-                : RpcResponse.Error(id, RpcErrorCodes.MethodNotFound, $"the method {method} does not exist/is not available", null);
-        }
-
-        if (!_registry.RunsInline(method, paramsElement, alone: Volatile.Read(ref _requestsInProgress) == 1, out object? ranShortOn))
-        {
-            await ThreadPoolHop.FromSocketThread;
-        }
-
-        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
-            var result = await Run(handler, new RpcParams(paramsElement, ranShortOn), decoded, cancellationToken).ConfigureAwait(false);
-            Completed(method, started, null, null);
-            return isNotification ? null : RpcResponse.Success(id, result);
-        }
-        catch (RpcException e)
-        {
-            Completed(method, started, e.Code, e.Message);
-            return isNotification ? null : RpcResponse.Error(id, e.Code, e.Message, e.ErrorData);
-        }
-        catch (Hyperion.Chain.StoredBlockDamagedException e)
-        {
-            // Damage on disk, not a bug: the client is told which block and what to run (the operator reads the same in the log).
-            LogHandlerFailure(_logger, method, e);
-            Completed(method, started, RpcErrorCodes.Internal, e.Message);
-            return isNotification ? null : RpcResponse.Error(id, RpcErrorCodes.Internal, e.Message, null);
+            if (request.ValueKind != JsonValueKind.Object)
+            {
+                return RpcResponse.Error(null, RpcErrorCodes.InvalidRequest, "invalid request", null);
+            }
+
+            // Ids: string, number or null; anything else makes the request invalid (answered with id null).
+            JsonElement? id = null;
+            bool isNotification = true;
+            if (request.TryGetProperty("id"u8, out var idElement))
+            {
+                isNotification = false;
+                if (idElement.ValueKind is not (JsonValueKind.String or JsonValueKind.Number or JsonValueKind.Null))
+                {
+                    return RpcResponse.Error(null, RpcErrorCodes.InvalidRequest, "invalid request id", null);
+                }
+
+                id = EchoableId(idElement);
+            }
+
+            if (!request.TryGetProperty("jsonrpc"u8, out var version) || version.ValueKind != JsonValueKind.String
+                || !version.ValueEquals("2.0"u8))
+            {
+                return RpcResponse.Error(id, RpcErrorCodes.InvalidRequest, "invalid request: jsonrpc must be \"2.0\"", null);
+            }
+
+            if (!request.TryGetProperty("method"u8, out var methodElement) || methodElement.ValueKind != JsonValueKind.String)
+            {
+                return RpcResponse.Error(id, RpcErrorCodes.InvalidRequest, "invalid request: method must be a string", null);
+            }
+
+            var paramsElement = default(JsonElement);
+            if (request.TryGetProperty("params"u8, out var p))
+            {
+                if (p.ValueKind is not (JsonValueKind.Array or JsonValueKind.Null))
+                {
+                    return isNotification ? null
+                        : RpcResponse.Error(id, RpcErrorCodes.InvalidParams, "invalid params: expected a positional array", null);
+                }
+
+                paramsElement = p;
+            }
+
+            string method = ReadStringReplacingLoneSurrogates(methodElement);
+            if (!_registry.TryGet(method, out var handler))
+            {
+                return isNotification ? null
+                    : RpcResponse.Error(id, RpcErrorCodes.MethodNotFound, $"the method {method} does not exist/is not available", null);
+            }
+
+            if (!_registry.RunsInline(method, paramsElement, alone: Volatile.Read(ref _requestsInProgress) == 1, out object? ranShortOn))
+            {
+                await ThreadPoolHop.FromSocketThread;
+            }
+
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
+            try
+            {
+                var result = await Run(handler, new RpcParams(paramsElement, ranShortOn), decoded, cancellationToken).ConfigureAwait(false);
+                Completed(method, started, null, null);
+                return isNotification ? null : RpcResponse.Success(id, result);
+            }
+            catch (RpcException e)
+            {
+                Completed(method, started, e.Code, e.Message);
+                return isNotification ? null : RpcResponse.Error(id, e.Code, e.Message, e.ErrorData);
+            }
+            catch (Hyperion.Chain.StoredBlockDamagedException e)
+            {
+                // Damage on disk, not a bug: the client is told which block and what to run (the operator reads the same in the log).
+                LogHandlerFailure(_logger, method, e);
+                Completed(method, started, RpcErrorCodes.Internal, e.Message);
+                return isNotification ? null : RpcResponse.Error(id, RpcErrorCodes.Internal, e.Message, null);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                LogHandlerFailure(_logger, method, e);
+                Completed(method, started, RpcErrorCodes.Internal, "internal error");
+                return isNotification ? null : RpcResponse.Error(id, RpcErrorCodes.Internal, "internal error", null);
+            }
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            LogHandlerFailure(_logger, method, e);
-            Completed(method, started, RpcErrorCodes.Internal, "internal error");
-            return isNotification ? null : RpcResponse.Error(id, RpcErrorCodes.Internal, "internal error", null);
+            LogHandlerFailure(_logger, "(request)", e);
+            return RpcResponse.Error(null, RpcErrorCodes.InvalidRequest, "invalid request", null);
         }
     }
 
