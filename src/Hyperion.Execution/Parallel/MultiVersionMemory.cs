@@ -1036,7 +1036,7 @@ internal sealed class MultiVersionMemory
             _versions.Reset();
             _slotNodes.Reset();
             _chains.Reset();
-            _records.Reset();
+            _records.Reset(static record => record.Release());
             lock (s_gate)
             {
                 if (s_kept.Count < KeptSets)
@@ -1332,6 +1332,9 @@ internal sealed class PositionRecord
         Addresses = null;
         return this;
     }
+
+    /// <summary>Lets go of everything the record holds (its block is done; the shell is kept for the next one).</summary>
+    public void Release() => Set(default, default, [], default, null, null);
 
     /// <summary>The distinct locations written.</summary>
     public HashSet<Location> Locations()

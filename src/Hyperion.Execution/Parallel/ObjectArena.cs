@@ -58,8 +58,21 @@ internal sealed class ObjectArena<T>(int maximum)
     /// Makes every object taken so far available again: only once nothing reads or writes them (the block is done),
     /// and from one thread.
     /// </summary>
-    public void Reset()
+    /// <param name="release">
+    /// Called on each object taken, to let go of what it points at: a kept object is old, and what it still held
+    /// would be kept alive by it into the next block and promoted (the block's results, for a record).
+    /// </param>
+    public void Reset(Action<T>? release = null)
     {
+        if (release is not null)
+        {
+            int taken = Math.Min(_claimed, _pooled.Length);
+            for (int i = 0; i < taken; i++)
+            {
+                release(_pooled[i]);
+            }
+        }
+
         // A run a thread claimed and did not use up is counted too: a few tens of objects a thread.
         int wanted = Math.Min(_claimed, maximum);
         if (wanted > _pooled.Length)

@@ -123,6 +123,33 @@ public class MultiVersionMemoryTests
     }
 
     [Fact]
+    public void An_arena_reset_lets_its_kept_records_go_of_what_they_held()
+    {
+        var arena = new ObjectArena<PositionRecord>(64);
+        for (int i = 0; i < 40; i++)
+        {
+            arena.Take(); // the first block's: beyond the empty pool, new ones
+        }
+
+        arena.Reset(static record => record.Release());
+        List<PositionRecord> taken = [.. Enumerable.Range(0, 40).Select(_ => arena.Take())];
+        Assert.Equal(40, taken.Distinct(ReferenceEqualityComparer.Instance).Count());
+        foreach (PositionRecord record in taken)
+        {
+            record.Set(ArraySegment<VersionedRead>.Empty, new VersionedWrite[1], [], new[] { Account }, null, null).LogsBloom = new Bloom();
+        }
+
+        // A kept shell is old: what it still held would live on with it into the next block and be promoted.
+        arena.Reset(static record => record.Release());
+        Assert.All(taken, record =>
+        {
+            Assert.Null(record.LogsBloom);
+            Assert.Null(record.Writes.Array);
+            Assert.Null(record.Changed.Array);
+        });
+    }
+
+    [Fact]
     public void A_read_of_the_parent_validates_until_a_position_below_writes_the_location()
     {
         var parent = new InMemoryStateReader();
