@@ -51,6 +51,12 @@ internal static class ExecBenchmark
     {
         var txs = new Option<int>("--txs") { Description = "Transactions per block.", DefaultValueFactory = _ => 2000 };
         var rounds = new Option<int>("--rounds") { Description = "Rounds; each runs every executor once per workload.", DefaultValueFactory = _ => 15 };
+        var warmup = new Option<int>("--warmup")
+        {
+            Description = "Untimed rounds per workload before the timed ones: a fresh process's tiered JIT otherwise compiles in the " +
+                "background through the first timed rounds, on a core a ×N block needs. 0 measures the cold process.",
+            DefaultValueFactory = _ => 60,
+        };
         var threads = new Option<int>("--threads") { Description = "Threads of the parallel executor compared with one.", DefaultValueFactory = _ => 2 };
         var workload = new Option<string?>("--workload") { Description = "Only the workloads with a word of their name starting with this (erc20, raw, swap, dependent); all by default." };
         var executor = new Option<string?>("--executor") { Description = "Only this executor, for profiling one at a time: sequential, parallel1 or parallelN (N = --threads); all three by default." };
@@ -61,15 +67,16 @@ internal static class ExecBenchmark
                 "as the handler's fee recipients (Block-STM keeps their credits a slot per position); unlisted, their credits in the vaults' versions. None by default.",
         };
         feeVaults.AcceptOnlyFromAmong("listed", "unlisted");
-        var command = new Command("exec", "Benchmark block execution: sequential vs Block-STM at 1 and N threads.") { txs, rounds, threads, workload, executor, feeVaults };
+        var command = new Command("exec", "Benchmark block execution: sequential vs Block-STM at 1 and N threads.") { txs, rounds, warmup, threads, workload, executor, feeVaults };
         command.SetAction(parse =>
         {
             int count = parse.GetValue(txs);
             int roundCount = parse.GetValue(rounds);
+            int warmupRounds = parse.GetValue(warmup);
             int threadCount = parse.GetValue(threads);
-            if (count is < 1 or > 100_000 || roundCount is < 1 or > 1000 || threadCount is < 1 or > 256)
+            if (count is < 1 or > 100_000 || roundCount is < 1 or > 1000 || warmupRounds is < 0 or > 1000 || threadCount is < 1 or > 256)
             {
-                Console.Error.WriteLine("hyperion bench exec: --txs must be in 1..100000, --rounds in 1..1000, --threads in 1..256");
+                Console.Error.WriteLine("hyperion bench exec: --txs must be in 1..100000, --rounds in 1..1000, --warmup in 0..1000, --threads in 1..256");
                 return 1;
             }
 
@@ -82,7 +89,7 @@ internal static class ExecBenchmark
 
             string? onlyExecutor = parse.GetValue(executor);
             TransactionHandler? handler = parse.GetValue(feeVaults) is { } vaults ? new FeeVaultHandler(listed: vaults == "listed") : null;
-            Run(count, roundCount, threadCount, only, onlyExecutor, handler, Console.Out);
+            Run(count, roundCount, warmupRounds, threadCount, only, onlyExecutor, handler, Console.Out);
             return 0;
         });
         return command;
@@ -114,7 +121,7 @@ internal static class ExecBenchmark
         }
     }
 
-    private static void Run(int count, int rounds, int threads, string? only, string? onlyExecutor, TransactionHandler? handler, TextWriter output)
+    internal static void Run(int count, int rounds, int warmupRounds, int threads, string? only, string? onlyExecutor, TransactionHandler? handler, TextWriter output)
     {
         (string Name, IBlockExecutor Executor)[] executors =
         [
@@ -132,10 +139,10 @@ internal static class ExecBenchmark
         (string Name, BlockInput Block, InMemoryStateReader State)[] workloads =
             [.. all.Where(w => only is null || Matches(w.Name, only)).Select(w => w.Build())];
 
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{count} transactions per block, {rounds} rounds, {Environment.ProcessorCount} cores, load average {LoadAverage()}"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{count} transactions per block, {rounds} rounds after {warmupRounds} untimed, {Environment.ProcessorCount} cores, load average {LoadAverage()}"));
         foreach ((string name, BlockInput block, InMemoryStateReader state) in workloads)
         {
-            // The same results first (the benchmark times nothing else), then interleaved rounds.
+            // The same results first (the benchmark times nothing else), then untimed warm-up rounds, then interleaved timed ones.
             BlockExecution reference = executors[0].Executor.Execute(block, state, BlockExecutionMode.Import);
             if (reference.Transactions.Count != count || reference.Transactions.Any(t => !t.Receipt.Success))
             {
@@ -151,6 +158,17 @@ internal static class ExecBenchmark
                 }
             }
 
+            for (int round = 0; round < warmupRounds; round++)
+            {
+                for (int e = 0; e < executors.Length; e++)
+                {
+                    if (onlyExecutor is null || ExecutorNames[e] == onlyExecutor)
+                    {
+                        executors[e].Executor.Execute(block, state, BlockExecutionMode.Import);
+                    }
+                }
+            }
+
             var times = executors.Select(_ => new List<double>()).ToArray();
 
             // Bytes allocated (every thread's) per block: unlike the times, not inflated by other load on the machine.
@@ -158,8 +176,8 @@ internal static class ExecBenchmark
 
             // And the process's CPU time per block: on a loaded machine the wall time counts the time the workers
             // waited for a core, the CPU time only what they (and the runtime's own threads) ran. Its mean includes
-            // the tiered JIT's background compilations of the first rounds (a quarter of a 51-round run's CPU), which
-            // the median leaves out.
+            // the tiered JIT's background compilations that outlast the warm-up (without one, a quarter of a 51-round
+            // run's CPU), which the median leaves out.
             var cpu = executors.Select(_ => new List<double>()).ToArray();
 
             // And the calling thread's own CPU time: what bounds a block's wall time when every helper has a core of its

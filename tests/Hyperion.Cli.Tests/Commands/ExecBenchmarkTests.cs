@@ -1,0 +1,28 @@
+using Hyperion.Cli.Commands;
+
+namespace Hyperion.Cli.Tests.Commands;
+
+public sealed class ExecBenchmarkTests
+{
+    [Fact]
+    public void Untimed_warm_up_rounds_run_before_the_timed_ones_and_are_named_in_the_header()
+    {
+        var output = new StringWriter();
+        ExecBenchmark.Run(count: 8, rounds: 2, warmupRounds: 3, threads: 2, only: "raw", onlyExecutor: null, handler: null, output);
+
+        string[] lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("8 transactions per block, 2 rounds after 3 untimed, ", lines[0]);
+        Assert.StartsWith("raw transfers", lines[1]);
+
+        // Block-STM's per-block counts are of the timed blocks only: eight transactions, each executed and validated once.
+        Assert.Contains("parallel×1 executions 8.0, ESTIMATE waits 0.0, validations 8.0", lines[^1]);
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("1001")]
+    public void A_warm_up_out_of_range_is_refused(string warmup)
+    {
+        Assert.Equal(1, ExecBenchmark.CreateCommand().Parse(["--txs", "8", "--rounds", "1", "--warmup", warmup]).Invoke());
+    }
+}
