@@ -18,7 +18,8 @@
 //   HTTP client, e.g. raw).
 //   --preconfirm N instead measures only send → receipt for N transfers, one at a time (issue 14), on four nodes at
 //   once, interleaved: Hyperion with --block-time 1000 (receipts preconfirmed), Hyperion automine, anvil automine and
-//   anvil --block-time 1 (its receipts come with the block; --interval-samples of them, default 40, as each waits ~0.5 s).
+//   anvil --block-time 1 (its receipts come with the block; --interval-samples of them, default 40, as each waits ~0.5 s),
+//   each after --latency-warmup untimed sends (20 on anvil --block-time 1).
 //   --transport ws sends and polls over one WebSocket per node instead of an HTTP request per call (node's fetch costs
 //   ~1 ms a request here, which is most of a preconfirmed round trip).
 //   --hyperion label=/path/to/checkout (repeatable; default this checkout) runs each Hyperion configuration on every
@@ -162,9 +163,9 @@ async function preconfirmLatency(count, intervalSamples) {
       { name: `${label} automine`, kind: 'hyperion', root, extraArgs: [], samples: count },
     ]),
     { name: 'anvil automine', kind: 'anvil', extraArgs: ['--accounts', '10'], samples: count },
-    { name: 'anvil --block-time 1', kind: 'anvil', extraArgs: ['--accounts', '10', '--block-time', '1'], samples: intervalSamples },
+    { name: 'anvil --block-time 1', kind: 'anvil', extraArgs: ['--accounts', '10', '--block-time', '1'], samples: intervalSamples, warmup: Math.min(20, LATENCY_WARMUP) },
   ];
-  const WARMUP = 20;
+  for (const c of configs) c.warmup ??= LATENCY_WARMUP; // untimed first sends: the JIT's tiers settle, on every node alike
   for (const c of configs) {
     c.node = await startNode({ kind: c.kind, extraArgs: c.extraArgs, ...(c.root ? { root: c.root } : {}) });
     if (c.node.unavailable) throw new Error(c.node.unavailable);
@@ -177,11 +178,11 @@ async function preconfirmLatency(count, intervalSamples) {
     c.times = [];
     provider.destroy();
   }
-  for (let i = -WARMUP; i < count; i++) {
+  for (let i = -Math.max(...configs.map((c) => c.warmup)); i < count; i++) {
     for (const c of configs) {
-      if (i >= c.samples) continue;
+      if (i < -c.warmup || i >= c.samples) continue;
       const ms = await c.next();
-      if (i >= 0) c.times.push(ms); // the first sends warm the JIT up, on every node alike
+      if (i >= 0) c.times.push(ms);
       await new Promise((r) => setTimeout(r, 20));
     }
   }
