@@ -1,6 +1,11 @@
 // Chain benchmarks against anvil in the same run (issue 4):
 //   1. N pre-signed ERC20 transfers from S senders, sent with eth_sendRawTransaction: time until all are mined → tx/s, Mgas/s
-//   2. send → receipt latency at a light steady load: p50 / p99
+//   2. send → receipt latency at a light load (one transfer at a time, 20 ms apart): p50 / p99 of 100 sends on the
+//      warmed node (after --latency-warmup untimed sends, default 300), and of the 100 sent right after 1. (cold: a
+//      fresh Hyperion's background JIT then still compiles 1.'s hot code, several ms of a core per send for the next
+//      few hundred sends on a 2-core machine), each with the node's CPU per send and its JIT thread's share (/proc:
+//      more than a few µs in the warmed row means the warm-up was too short at this load). The warm-up is the same for
+//      every node, anvil included; --latency-warmup 0 times the next 100 at once.
 //   3. eth_call and eth_getBalance requests per second (C concurrent clients)
 //   (1. also reports the bench client's own CPU seconds while it sends and waits: the part of the time that is not the
 //   node's; the node's CPU per transfer from /proc, all its threads; and the bytes it allocated per transfer, from its
@@ -13,7 +18,8 @@
 //   HTTP client, e.g. raw).
 //   --preconfirm N instead measures only send → receipt for N transfers, one at a time (issue 14), on four nodes at
 //   once, interleaved: Hyperion with --block-time 1000 (receipts preconfirmed), Hyperion automine, anvil automine and
-//   anvil --block-time 1 (its receipts come with the block; --interval-samples of them, default 40, as each waits ~0.5 s).
+//   anvil --block-time 1 (its receipts come with the block; --interval-samples of them, default 40, as each waits ~0.5 s),
+//   each after --latency-warmup untimed sends (20 on anvil --block-time 1).
 //   --transport ws sends and polls over one WebSocket per node instead of an HTTP request per call (node's fetch costs
 //   ~1 ms a request here, which is most of a preconfirmed round trip).
 //   --hyperion label=/path/to/checkout (repeatable; default this checkout) runs each Hyperion configuration on every
@@ -53,7 +59,7 @@ function usage() {
 }
 const knownOptions = new Set(['txs', 'senders', 'seconds', 'concurrency', 'durable', 'preconfirm', 'interval-samples',
   'transport', 'hyperion', 'reads', 'streams', 'url', 'pid', 'reads-only', 'rounds', 'warmup', 'methods', 'clients', 'client',
-  'send', 'leg-timeout', 'sender-tag']);
+  'send', 'leg-timeout', 'sender-tag', 'latency-warmup']);
 const args = {};
 const hyperionCheckouts = [];
 for (let i = 2; i < process.argv.length; i += 2) {
@@ -84,6 +90,8 @@ if (!['fetch', 'http', 'raw'].includes(CLIENT)) throw new Error(`--client ${CLIE
 const SEND = args.send ?? 'batch';
 if (SEND !== 'batch' && SEND !== 'single') throw new Error(`--send ${SEND}: expected batch or single`);
 const LEG_TIMEOUT_SECONDS = Number(args['leg-timeout'] ?? 600);
+const LATENCY_WARMUP = Number(args['latency-warmup'] ?? 300);
+if (!(LATENCY_WARMUP >= 0)) throw new Error(`--latency-warmup ${args['latency-warmup']}: expected a number of sends`);
 if (!(LEG_TIMEOUT_SECONDS > 0)) throw new Error(`--leg-timeout ${args['leg-timeout']}: expected a positive number of seconds`);
 const checkouts = (hyperionCheckouts.length > 0 ? hyperionCheckouts : [['hyperion', '.']]).map(([label, root]) => ({ label, root: path.resolve(root) }));
 
@@ -155,9 +163,9 @@ async function preconfirmLatency(count, intervalSamples) {
       { name: `${label} automine`, kind: 'hyperion', root, extraArgs: [], samples: count },
     ]),
     { name: 'anvil automine', kind: 'anvil', extraArgs: ['--accounts', '10'], samples: count },
-    { name: 'anvil --block-time 1', kind: 'anvil', extraArgs: ['--accounts', '10', '--block-time', '1'], samples: intervalSamples },
+    { name: 'anvil --block-time 1', kind: 'anvil', extraArgs: ['--accounts', '10', '--block-time', '1'], samples: intervalSamples, warmup: Math.min(20, LATENCY_WARMUP) },
   ];
-  const WARMUP = 20;
+  for (const c of configs) c.warmup ??= LATENCY_WARMUP; // untimed first sends: the JIT's tiers settle, on every node alike
   for (const c of configs) {
     c.node = await startNode({ kind: c.kind, extraArgs: c.extraArgs, ...(c.root ? { root: c.root } : {}) });
     if (c.node.unavailable) throw new Error(c.node.unavailable);
@@ -170,11 +178,11 @@ async function preconfirmLatency(count, intervalSamples) {
     c.times = [];
     provider.destroy();
   }
-  for (let i = -WARMUP; i < count; i++) {
+  for (let i = -Math.max(...configs.map((c) => c.warmup)); i < count; i++) {
     for (const c of configs) {
-      if (i >= c.samples) continue;
+      if (i < -c.warmup || i >= c.samples) continue;
       const ms = await c.next();
-      if (i >= 0) c.times.push(ms); // the first sends warm the JIT up, on every node alike
+      if (i >= 0) c.times.push(ms);
       await new Promise((r) => setTimeout(r, 20));
     }
   }
@@ -189,6 +197,31 @@ async function preconfirmLatency(count, intervalSamples) {
     const r = percentiles(c.times);
     console.log(`| ${c.name} | ${r.samples} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${(r.p50 / ours.p50).toFixed(1)} |`);
   }
+}
+
+/** Each live thread of a process: tid → { name, ns } (its time on a CPU, /proc/<pid>/task/<tid>/schedstat). */
+function threadCpu(pid) {
+  const threads = new Map();
+  let tids = [];
+  try { tids = fs.readdirSync(`/proc/${pid}/task`); } catch { return threads; }
+  for (const tid of tids) {
+    try {
+      const name = fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      const ns = Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      threads.set(tid, { name, ns });
+    } catch { /* the thread ended meanwhile */ }
+  }
+  return threads;
+}
+
+/** The name (/proc comm, 15 characters) of the .NET runtime's background JIT thread, "Tiered Compilation Worker". */
+const JIT_THREAD = '.NET Tiered Com';
+
+/** CPU ns per thread name between two threadCpu snapshots (a thread started between them counts from 0). */
+function threadCpuSince(before, after) {
+  const byName = new Map();
+  for (const [tid, { name, ns }] of after) byName.set(name, (byName.get(name) ?? 0) + ns - (before.get(tid)?.ns ?? 0));
+  return byName;
 }
 
 /** CPU seconds a process has used so far (user + system, from /proc; 0 where there is none). */
@@ -396,14 +429,28 @@ async function runOn({ kind, root, durable, url: runningAt }, live = {}) {
   const monotonicWindow = [Number(monotonicStart) / 1e9, Number(process.hrtime.bigint()) / 1e9]; // the transfers' window, for a profiler's samples
   const throughput = { txs: mined, seconds, txPerSecond: mined / seconds, mgasPerSecond: Number(gas) / 1e6 / seconds, clientCpuSeconds, nodeCpuMicrosPerTx, allocatedBytesPerTx, monotonicWindow };
 
-  // 2. Latency at a light steady load (one transaction at a time, 20 ms apart).
-  const latencies = [];
+  // 2. Latency at a light load (one transaction at a time, 20 ms apart): 100 sends right after the transfers (cold: a
+  // fresh Hyperion's JIT is still compiling the transfers' hot code in the background, several ms of a core per send
+  // for the next few hundred sends), then LATENCY_WARMUP untimed sends, then 100 on the warmed node — the same for
+  // every node, anvil included. Each with the node's CPU per send and its JIT thread's share (/proc, per thread).
   const next = latencyProbe({ url, chainId, sender: senders[0], nonce: perSender, recipient, maxFeePerGas, maxPriorityFeePerGas });
-  for (let i = 0; i < 100; i++) {
-    latencies.push(await next());
+  async function loneSend() {
+    const ms = await next();
     await new Promise((r) => setTimeout(r, 20));
+    return ms;
   }
-  const latency = percentiles(latencies);
+  async function timedLoneSends(count) {
+    const times = [];
+    const before = node.pid ? threadCpu(node.pid) : new Map();
+    for (let i = 0; i < count; i++) times.push(await loneSend());
+    const spent = node.pid ? threadCpuSince(before, threadCpu(node.pid)) : new Map();
+    const micros = (ns) => (node.pid ? ns / count / 1000 : NaN);
+    const nodeNs = [...spent.values()].reduce((a, b) => a + b, 0);
+    return { ...percentiles(times), nodeCpuMicros: micros(nodeNs), jitCpuMicros: micros(spent.get(JIT_THREAD) ?? 0) };
+  }
+  const cold = await timedLoneSends(100);
+  for (let i = 0; i < LATENCY_WARMUP; i++) await loneSend();
+  const latency = { ...(await timedLoneSends(100)), cold };
 
   // 3. Read requests per second.
   if (!READS) {
@@ -492,8 +539,14 @@ row('Mgas/s', (r) => r.throughput.mgasPerSecond, 1);
 row('bench client CPU during the transfers (s; ratio = anvil/ours)', (r) => r.throughput.clientCpuSeconds, 3, true);
 row('node CPU per transfer (µs, /proc; ratio = anvil/ours)', (r) => r.throughput.nodeCpuMicrosPerTx, 0, true);
 row('node bytes allocated per transfer (/metrics; ratio = anvil/ours)', (r) => r.throughput.allocatedBytesPerTx, 0, true);
-row('send→receipt p50 (ms; ratio = anvil/ours)', (r) => r.latency.p50, 1, true);
-row('send→receipt p99 (ms; ratio = anvil/ours)', (r) => r.latency.p99, 1, true);
+row('send→receipt p50 (ms, warmed; ratio = anvil/ours)', (r) => r.latency.p50, 1, true);
+row('send→receipt p99 (ms, warmed; ratio = anvil/ours)', (r) => r.latency.p99, 1, true);
+row('node CPU per lone send, warmed (µs, /proc; ratio = anvil/ours)', (r) => r.latency.nodeCpuMicros, 0, true);
+row('of it the JIT thread (µs, /proc)', (r) => r.latency.jitCpuMicros, 0);
+row('send→receipt p50 (ms, cold: right after the transfers; ratio = anvil/ours)', (r) => r.latency.cold.p50, 1, true);
+row('send→receipt p99 (ms, cold; ratio = anvil/ours)', (r) => r.latency.cold.p99, 1, true);
+row('node CPU per lone send, cold (µs, /proc; ratio = anvil/ours)', (r) => r.latency.cold.nodeCpuMicros, 0, true);
+row('of it the JIT thread, cold (µs, /proc)', (r) => r.latency.cold.jitCpuMicros, 0);
 row('eth_call req/s', (r) => r.reads.ethCall, 0);
 row('eth_getBalance req/s', (r) => r.reads.getBalance, 0);
 if (failed.length > 0) console.error(`chain-bench: failed or timed out: ${failed.join(', ')}`);

@@ -1,0 +1,85 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace Hyperion.Chain.Tests;
+
+/// <summary>
+/// <see cref="CoalescingWorker"/>: a lone signal's run comes an interval after it; the signals during a run are covered
+/// by one next run; a failing run is reported and the worker goes on.
+/// </summary>
+public sealed class CoalescingWorkerTests
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public void A_signal_is_run_once_an_interval_after_it_not_before()
+    {
+        using var runs = new BlockingCollection<long>();
+        using var worker = new CoalescingWorker("test-worker", () => runs.Add(Stopwatch.GetTimestamp()), Interval);
+        long signalled = Stopwatch.GetTimestamp();
+        worker.Signal();
+        Assert.True(runs.TryTake(out long ran, Patience));
+        Assert.True(Stopwatch.GetElapsedTime(signalled, ran) >= Interval, $"ran {Stopwatch.GetElapsedTime(signalled, ran).TotalMilliseconds} ms after the signal");
+        Assert.False(runs.TryTake(out _, Interval * 5)); // nothing signalled since: no second run
+    }
+
+    [Fact]
+    public void Signals_during_a_run_are_covered_by_one_next_run()
+    {
+        using var inRun = new ManualResetEventSlim(false);
+        using var release = new ManualResetEventSlim(false);
+        int queued = 0;
+        using var seen = new BlockingCollection<int>();
+        int runCount = 0;
+        using var worker = new CoalescingWorker("test-worker", () =>
+        {
+            if (Interlocked.Increment(ref runCount) == 1)
+            {
+                inRun.Set();
+                release.Wait();
+            }
+
+            seen.Add(Volatile.Read(ref queued));
+        }, Interval);
+        worker.Signal();
+        Assert.True(inRun.Wait(Patience));
+        for (int i = 0; i < 50; i++)
+        {
+            Interlocked.Increment(ref queued);
+            worker.Signal();
+        }
+
+        release.Set();
+        Assert.True(seen.TryTake(out _, Patience)); // the first run
+        Assert.True(seen.TryTake(out int second, Patience));
+        Assert.Equal(50, second); // the second run saw everything queued before the signals
+        Assert.False(seen.TryTake(out _, Interval * 5));
+        Assert.Equal(2, Volatile.Read(ref runCount));
+    }
+
+    [Fact]
+    public void A_failing_run_is_reported_and_the_worker_goes_on()
+    {
+        using var failures = new BlockingCollection<Exception>();
+        int runCount = 0;
+        using var worker = new CoalescingWorker("test-worker", () =>
+        {
+            if (Interlocked.Increment(ref runCount) == 1)
+            {
+                throw new InvalidOperationException("first");
+            }
+        }, Interval, failures.Add);
+        worker.Signal();
+        Assert.True(failures.TryTake(out Exception? failure, Patience));
+        Assert.Equal("first", failure!.Message);
+        worker.Signal();
+        DateTime deadline = DateTime.UtcNow + Patience;
+        while (Volatile.Read(ref runCount) < 2 && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(5);
+        }
+
+        Assert.Equal(2, Volatile.Read(ref runCount));
+    }
+}
