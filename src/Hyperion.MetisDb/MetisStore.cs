@@ -1552,7 +1552,8 @@ public sealed class MetisStore : IDisposable
                 DisposeTables();
                 if (_writeMap)
                 {
-                    // Still holding the log's exclusive lock: no other process has the file mapped.
+                    // Still holding the log's exclusive lock, so no other store is open on the file (one that maps it
+                    // only to find the lock taken reads its meta pages, which stay).
                     MetisDataFile.TrimToPagesInUse(_directory);
                 }
 
