@@ -35,6 +35,8 @@ internal static class DbBenchmark
             int cacheDepth = parse.GetValue(depth);
             int warmupBlocks = parse.GetValue(warmup);
             int timedBlocks = parse.GetValue(blocks);
+            // At most 40 blocks a series: below the store's 64-block checkpoint interval, so no background checkpoint
+            // falls inside one.
             if (count < 10_000 || cacheDepth is < 1 or > 6 || warmupBlocks is < 0 or > 40 || timedBlocks is < 1 or > 40)
             {
                 Console.Error.WriteLine("hyperion bench state: --accounts must be at least 10000, --trie-cache-depth between 1 and 6, --warmup-blocks between 0 and 40, --blocks between 1 and 40");
@@ -151,8 +153,10 @@ internal static class DbBenchmark
 
         // Blocks of 10,000 touched accounts, root included. Warm-up blocks first, untimed and the same on both sides: a
         // fresh process's tiered JIT compiles the commit path in the background (on one of the two cores) through its
-        // first blocks, so the timed blocks measure the steady state; the first warm-up blocks are reported apart as the
-        // cold figure. A checkpoint after the warm-up leaves the timed blocks' checkpoint to cover only their own work.
+        // first blocks, so the timed blocks measure compiled code; the first warm-up blocks are reported apart as the
+        // cold figure. Each warm-up block also adds a version per account to MetisDB's tables (plain LMDB overwrites), so
+        // the timed blocks run on larger tables than the cold ones: A/B code changes on the cold rows too. A checkpoint
+        // after the warm-up leaves the timed blocks' checkpoint to cover only their own work.
         const int perBlock = 10_000;
         const int coldBlocks = 10;
         var cold = new BlockTimes();
