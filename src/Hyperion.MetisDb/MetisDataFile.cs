@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace Hyperion.MetisDb;
 
@@ -8,7 +10,7 @@ namespace Hyperion.MetisDb;
 /// with SIGBUS. Layout (little-endian, 64-bit): page header (16 bytes), then MDB_meta — magic at +0, the page size
 /// (mm_dbs[FREE_DBI].md_pad) at +24, mm_last_pg at +120, mm_txnid at +128; two meta pages, at page 0 and page 1.
 /// </summary>
-internal static class MetisDataFile
+internal static partial class MetisDataFile
 {
     public const string FileName = "data.mdb";
 
@@ -32,12 +34,40 @@ internal static class MetisDataFile
 
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         long size = file.Length;
+        decimal required = BytesInUse(file, path);
+        if (size < required)
+        {
+            throw Damaged(path, $"it has {size} bytes but its meta page says {required} bytes of pages are in use — the file was truncated");
+        }
+    }
+
+    /// <summary>
+    /// Cuts a closed store's file back to its pages in use. Under <c>MDB_WRITEMAP</c> LMDB extends the file to the map's
+    /// size (a sparse terabyte) when it opens; cut back at close, the file's length is its data again, so copies, the
+    /// truncation check above and file sizes see the store, and the next open extends it again.
+    /// </summary>
+    public static void TrimToPagesInUse(string directory)
+    {
+        string path = Path.Combine(directory, FileName);
+        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+        decimal inUse = BytesInUse(file, path);
+        if (file.Length > inUse)
+        {
+            file.SetLength((long)inUse);
+        }
+    }
+
+    /// <summary>The bytes up to the end of the last page the newer meta page says is in use.</summary>
+    private static decimal BytesInUse(FileStream file, string path)
+    {
+        long size = file.Length;
         Span<byte> first = stackalloc byte[MetaLength];
         if (size < MetaLength)
         {
             throw Damaged(path, $"it has {size} bytes, fewer than its first meta page");
         }
 
+        file.Seek(0, SeekOrigin.Begin);
         file.ReadExactly(first);
         if (BinaryPrimitives.ReadUInt32LittleEndian(first[MagicOffset..]) != LmdbMagic)
         {
@@ -67,12 +97,39 @@ internal static class MetisDataFile
         }
 
         // Pages are numbered from 0; the newer meta page's last page must lie inside the file.
-        decimal required = ((decimal)lastPage + 1) * pageSize;
-        if (size < required)
+        return ((decimal)lastPage + 1) * pageSize;
+    }
+
+    /// <summary>
+    /// Allocates disk blocks for <paramref name="length"/> bytes of the file from <paramref name="offset"/> (Linux
+    /// <c>fallocate</c>, the file's length unchanged). Under <c>MDB_WRITEMAP</c> a page past the file's written end is a
+    /// hole until LMDB first writes it in the map, and a full disk then kills the process with SIGBUS; allocated ahead,
+    /// a full disk is this call's error, before the transaction writes anything.
+    /// </summary>
+    /// <exception cref="IOException">The blocks cannot be allocated (errno ENOSPC: the disk is full).</exception>
+    public static void Allocate(SafeFileHandle file, long offset, long length)
+    {
+        if (!OperatingSystem.IsLinux() || length <= 0)
         {
-            throw Damaged(path, $"it has {size} bytes but its meta page says {lastPage + 1} pages of {pageSize} bytes ({required} bytes) are in use — the file was truncated");
+            return;
+        }
+
+        if (Fallocate(file, 0, offset, length) != 0)
+        {
+            int error = Marshal.GetLastPInvokeError();
+            if (error is not (OperationNotSupported or NotSupported))
+            {
+                throw new IOException($"MetisDB: cannot allocate {length} bytes of {FileName} ahead of LMDB's writes (errno {error}{(error == NoSpace ? ": the disk is full" : "")})");
+            }
         }
     }
+
+    private const int NoSpace = 28; // ENOSPC
+    private const int OperationNotSupported = 95; // EOPNOTSUPP: a file system without fallocate
+    private const int NotSupported = 38; // ENOSYS
+
+    [LibraryImport("libc", EntryPoint = "fallocate", SetLastError = true)]
+    private static partial int Fallocate(SafeFileHandle file, int mode, long offset, long length);
 
     private static InvalidDataException Damaged(string path, string what) =>
         new($"MetisDB: cannot open the store in {Path.GetDirectoryName(path)}: {path} is damaged: {what}. Restore the data directory from a backup, or delete the state directory to have the node rebuild the state from the block log.");

@@ -26,6 +26,15 @@ public sealed class MetisStoreOptions
     public int MaxReaders { get; init; } = 512;
 
     /// <summary>
+    /// LMDB's <c>MDB_WRITEMAP</c>: a write transaction writes its pages in the shared map instead of copying them to
+    /// malloc'd pages and <c>pwrite</c>-ing them at commit (issue 14: the kernel's copy was ~10 % of a commit's CPU).
+    /// LMDB then sizes the open file to <see cref="MapSize"/> (sparse); the store allocates disk blocks ahead of the pages
+    /// it writes (a full disk is an error, not a SIGBUS) and cuts the file back to its pages in use when it closes.
+    /// Syncs, the write-ahead log and crash recovery are the same either way.
+    /// </summary>
+    public bool WriteMap { get; init; } = true;
+
+    /// <summary>
     /// Depth (in nibbles) down to which trie nodes stay in memory between blocks; below it a subtree of about
     /// accounts/16^depth accounts is rehashed when touched. 4 keeps ~70 thousand nodes; 5 keeps ~1.1 million
     /// (worth it from a few million accounts on).
@@ -87,6 +96,13 @@ public sealed class MetisStore : IDisposable
     private readonly string _directory;
     private readonly MetisWriteAheadLog _wal;
     private readonly bool _durable;
+    private readonly bool _writeMap;
+    /// <summary>WRITEMAP only: data.mdb, to allocate its blocks ahead of LMDB's writes (see <see cref="BeginWrite"/>).</summary>
+    private readonly Microsoft.Win32.SafeHandles.SafeFileHandle? _dataFile;
+    private long _allocatedBytes;
+    private readonly long _pageSize;
+    /// <summary>Disk allocated past the pages in use under WRITEMAP: at least this, or a quarter of the file.</summary>
+    private const long WriteMapHeadroom = 64L << 20;
     /// <summary>The staged block's write-ahead log record, appended when it is published (reused between blocks).</summary>
     private readonly System.Buffers.ArrayBufferWriter<byte> _walRecord = new();
     /// <summary>Set while <see cref="Open"/> replays the log: the blocks are in it already.</summary>
@@ -147,8 +163,10 @@ public sealed class MetisStore : IDisposable
             MaxReaders = options.MaxReaders,
         });
         // No fsync per LMDB commit: the write-ahead log makes commits durable, and LMDB is synced at checkpoints.
-        EnvironmentOpenFlags flags = EnvironmentOpenFlags.NoThreadLocalStorage | EnvironmentOpenFlags.NoReadAhead | EnvironmentOpenFlags.NoSync;
+        EnvironmentOpenFlags flags = EnvironmentOpenFlags.NoThreadLocalStorage | EnvironmentOpenFlags.NoReadAhead | EnvironmentOpenFlags.NoSync
+            | (options.WriteMap ? EnvironmentOpenFlags.WriteMap : EnvironmentOpenFlags.None);
         _durable = options.Durable;
+        _writeMap = options.WriteMap;
 
         try
         {
@@ -158,6 +176,12 @@ public sealed class MetisStore : IDisposable
         {
             _environment.Dispose();
             throw new InvalidDataException($"MetisDB: cannot open the store in {directory}: {exception.Message}", exception);
+        }
+
+        _pageSize = _environment.EnvironmentStats.PageSize;
+        if (_writeMap)
+        {
+            _dataFile = File.OpenHandle(System.IO.Path.Combine(directory, MetisDataFile.FileName), FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
         }
 
         // Reader slots of a killed process would otherwise pin old pages until the slot is reused.
@@ -171,6 +195,7 @@ public sealed class MetisStore : IDisposable
         catch
         {
             _wal?.Dispose();
+            _dataFile?.Dispose();
             _environment.Dispose();
             throw;
         }
@@ -179,7 +204,7 @@ public sealed class MetisStore : IDisposable
         _trieCacheDepth = options.TrieCacheDepth;
         _trie = new StateTrieHasher(_trieCacheDepth, options.KeptLeafHashes);
         string? formatError;
-        using (LightningTransaction transaction = _environment.BeginTransaction())
+        using (LightningTransaction transaction = BeginWrite())
         {
             var create = new DatabaseConfiguration { Flags = DatabaseOpenFlags.Create };
             _accounts = transaction.OpenDatabase("accounts", create);
@@ -507,7 +532,7 @@ public sealed class MetisStore : IDisposable
     {
         _wal.MarkDirty();
         HeadRecord? unwritten = _unwrittenHead;
-        using LightningTransaction transaction = _environment.BeginTransaction();
+        using LightningTransaction transaction = BeginWrite();
         if (unwritten is not null)
         {
             WriteHeadRecord(transaction, unwritten, clearPending: true);
@@ -527,7 +552,7 @@ public sealed class MetisStore : IDisposable
         }
 
         _wal.MarkDirty();
-        using LightningTransaction transaction = _environment.BeginTransaction();
+        using LightningTransaction transaction = BeginWrite();
         WriteHeadRecord(transaction, unwritten, clearPending: true);
         transaction.Commit().ThrowOnError();
         ClearUnwrittenHead(unwritten);
@@ -876,7 +901,7 @@ public sealed class MetisStore : IDisposable
                 // record now. Otherwise the background syncer writes the trie checkpoint, after the block is visible.
                 try
                 {
-                    using LightningTransaction transaction = _environment.BeginTransaction();
+                    using LightningTransaction transaction = BeginWrite();
                     WriteHeadRecord(transaction, record, clearPending: true);
                     if (checkpoint && _replaying)
                     {
@@ -984,7 +1009,7 @@ public sealed class MetisStore : IDisposable
         written.Clear();
         slots = _writtenSlots;
         slots.Clear();
-        using LightningTransaction transaction = _environment.BeginTransaction();
+        using LightningTransaction transaction = BeginWrite();
         HeadRecord? previousHead = _unwrittenHead;
         if (previousHead is not null)
         {
@@ -1266,7 +1291,7 @@ public sealed class MetisStore : IDisposable
     /// <summary>Removes the flat writes of a block whose commit did not finish (crash or failure between the two phases).</summary>
     private bool RollBackPendingBlock()
     {
-        using LightningTransaction transaction = _environment.BeginTransaction();
+        using LightningTransaction transaction = BeginWrite();
         if (!TryReadMeta(transaction, MetisKeys.Pending, out ulong pending))
         {
             return false;
@@ -1323,7 +1348,7 @@ public sealed class MetisStore : IDisposable
 
             ulong boundary = (ulong)head + 1 - (ulong)keepBlocks;
             _wal.MarkDirty();
-            using LightningTransaction transaction = _environment.BeginTransaction();
+            using LightningTransaction transaction = BeginWrite();
             var deadAccounts = new List<byte[]>();
             var liveIncarnation = new Dictionary<Hash256, ulong>();
             CollectPrunable(transaction, _accounts, 32, boundary, deadAccounts, (logical, value) =>
@@ -1428,7 +1453,7 @@ public sealed class MetisStore : IDisposable
         var file = new FileInfo(Path.Combine(_directory, "data.mdb"));
         long used = (_environment.Info.LastPageNumber + 1) * (long)_environment.EnvironmentStats.PageSize;
         return new MetisStats(Head, Oldest, transaction.GetEntriesCount(_accounts), transaction.GetEntriesCount(_storage),
-            transaction.GetEntriesCount(_code), file.Exists ? file.Length : 0, used);
+            transaction.GetEntriesCount(_code), !file.Exists ? 0 : _writeMap ? Math.Min(file.Length, Math.Max(used, _allocatedBytes)) : file.Length, used);
     }
 
     /// <summary>
@@ -1524,14 +1549,48 @@ public sealed class MetisStore : IDisposable
             }
             finally
             {
-                _wal.Dispose();
                 DisposeTables();
+                if (_writeMap)
+                {
+                    // Still holding the log's exclusive lock, so no other store is open on the file (one that maps it
+                    // only to find the lock taken reads its meta pages, which stay).
+                    MetisDataFile.TrimToPagesInUse(_directory);
+                }
+
+                _wal.Dispose();
             }
         }
     }
 
+    /// <summary>
+    /// A write transaction. Under WRITEMAP its new pages are written in the map, past the file's written end: the disk
+    /// blocks for them are allocated first (see <see cref="MetisDataFile.Allocate"/>), so a full disk fails here as an
+    /// <see cref="IOException"/> instead of a SIGBUS in the middle of LMDB. The headroom covers a transaction that grows
+    /// the file by up to a quarter of it (64 MB at least); a larger one can still meet a hole.
+    /// </summary>
+    private LightningTransaction BeginWrite()
+    {
+        if (_dataFile is not null)
+        {
+            long inUse = (_environment.Info.LastPageNumber + 1) * _pageSize;
+            long headroom = Math.Max(WriteMapHeadroom, inUse / 4);
+            if (inUse + headroom / 2 > _allocatedBytes)
+            {
+                long target = inUse + headroom;
+                MetisDataFile.Allocate(_dataFile, _allocatedBytes, target - _allocatedBytes);
+                _allocatedBytes = target;
+            }
+        }
+
+        return _environment.BeginTransaction();
+    }
+
+    /// <summary>Disk allocated ahead of LMDB's writes under WRITEMAP (0 without it).</summary>
+    internal long AllocatedBytes => _allocatedBytes;
+
     private void DisposeTables()
     {
+        _dataFile?.Dispose();
         _accounts.Dispose();
         _storage.Dispose();
         _code.Dispose();

@@ -4,14 +4,16 @@ namespace Hyperion.MetisDb.Tests;
 
 public sealed class MetisDataFileTests
 {
-    [Fact]
-    public void A_truncated_data_file_is_reported_before_it_is_mapped()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_truncated_data_file_is_reported_before_it_is_mapped(bool writeMap)
     {
         using var directory = new TempDirectory();
         var random = new Random(5);
         var model = new MetisTestModel();
         var addresses = new List<Core.Hash256>();
-        using (MetisStore store = MetisStore.Open(directory.Path, new MetisStoreOptions { Durable = false }))
+        using (MetisStore store = MetisStore.Open(directory.Path, new MetisStoreOptions { Durable = false, WriteMap = writeMap }))
         {
             for (ulong block = 0; block < 20; block++)
             {
@@ -20,7 +22,7 @@ public sealed class MetisDataFileTests
         }
 
         // An intact file reopens (no false alarm), repeatedly.
-        using (MetisStore reopened = MetisStore.Open(directory.Path))
+        using (MetisStore reopened = MetisStore.Open(directory.Path, new MetisStoreOptions { WriteMap = writeMap }))
         {
             Assert.Equal(19UL, reopened.Head);
         }
@@ -32,7 +34,7 @@ public sealed class MetisDataFileTests
             file.SetLength(length / 2);
         }
 
-        InvalidDataException error = Assert.Throws<InvalidDataException>(() => MetisStore.Open(directory.Path));
+        InvalidDataException error = Assert.Throws<InvalidDataException>(() => MetisStore.Open(directory.Path, new MetisStoreOptions { WriteMap = writeMap }));
         Assert.Contains("data.mdb is damaged", error.Message);
         Assert.Contains("truncated", error.Message);
 
@@ -41,7 +43,95 @@ public sealed class MetisDataFileTests
             file.SetLength(100);
         }
 
-        Assert.Contains("fewer than its first meta page", Assert.Throws<InvalidDataException>(() => MetisStore.Open(directory.Path)).Message);
+        Assert.Contains("fewer than its first meta page", Assert.Throws<InvalidDataException>(() => MetisStore.Open(directory.Path, new MetisStoreOptions { WriteMap = writeMap })).Message);
+    }
+}
+
+public sealed class MetisWriteMapTests
+{
+    private static long PagesInUseBytes(string directory)
+    {
+        using var environment = new LightningEnvironment(directory, new EnvironmentConfiguration { MaxDatabases = 8, MapSize = 1L << 30 });
+        environment.Open(EnvironmentOpenFlags.ReadOnly);
+        return (environment.Info.LastPageNumber + 1) * (long)environment.EnvironmentStats.PageSize;
+    }
+
+    private static long AllocatedOnDisk(string path)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("stat") { RedirectStandardOutput = true, UseShellExecute = false };
+        start.ArgumentList.Add("--format=%b");
+        start.ArgumentList.Add(path);
+        using System.Diagnostics.Process stat = System.Diagnostics.Process.Start(start)!;
+        string blocks = stat.StandardOutput.ReadToEnd();
+        stat.WaitForExit();
+        return long.Parse(blocks.Trim()) * 512;
+    }
+
+    [Fact]
+    public void A_write_map_store_allocates_ahead_of_its_pages_and_is_cut_back_to_them_when_closed()
+    {
+        using var directory = new TempDirectory();
+        var random = new Random(11);
+        var model = new MetisTestModel();
+        var addresses = new List<Core.Hash256>();
+        string path = Path.Combine(directory.Path, "data.mdb");
+        Core.Hash256 root;
+        using (MetisStore store = MetisStore.Open(directory.Path, new MetisStoreOptions { WriteMap = true, MapSize = 1L << 34 }))
+        {
+            for (ulong block = 0; block < 30; block++)
+            {
+                store.Commit(block, model.RandomBlock(random, 300, addresses));
+                MetisStats stats = store.GetStats();
+                // Every page LMDB has written (and the next transaction's headroom) has its disk blocks.
+                Assert.True(store.AllocatedBytes >= Math.Max(stats.BytesUsed, 64L << 20), $"block {block}: {store.AllocatedBytes} allocated, {stats.BytesUsed} in use");
+                Assert.Equal(Math.Max(stats.BytesUsed, store.AllocatedBytes), stats.BytesOnDisk);
+            }
+
+            // LMDB sized the open file to the map; the disk blocks are really there (stat's 512-byte blocks).
+            Assert.Equal(1L << 34, new FileInfo(path).Length);
+            if (OperatingSystem.IsLinux())
+            {
+                Assert.True(AllocatedOnDisk(path) >= store.AllocatedBytes, $"{AllocatedOnDisk(path)} bytes on disk, {store.AllocatedBytes} allocated");
+            }
+            root = store.GetStateRoot(29);
+            Assert.Equal(model.StateRoot(), root);
+        }
+
+        long closed = new FileInfo(path).Length;
+        Assert.Equal(PagesInUseBytes(directory.Path), closed);
+        Assert.True(closed < 1L << 30);
+
+        // Reopened, with and without the map written through, the store is the same.
+        foreach (bool writeMap in new[] { true, false, true })
+        {
+            using MetisStore reopened = MetisStore.Open(directory.Path, new MetisStoreOptions { WriteMap = writeMap, MapSize = 1L << 34 });
+            Assert.Equal(29UL, reopened.Head);
+            Assert.Equal(root, reopened.GetStateRoot(29));
+            Assert.True(reopened.Verify().Ok);
+        }
+    }
+
+    [Fact]
+    public void A_killed_write_map_store_is_left_at_the_map_size_and_replays_its_log()
+    {
+        using var directory = new TempDirectory();
+        var random = new Random(12);
+        var model = new MetisTestModel();
+        var addresses = new List<Core.Hash256>();
+        string path = Path.Combine(directory.Path, "data.mdb");
+        MetisStore store = MetisStore.Open(directory.Path, new MetisStoreOptions { WriteMap = true, MapSize = 1L << 34 });
+        for (ulong block = 0; block < 12; block++)
+        {
+            store.Commit(block, model.RandomBlock(random, 200, addresses));
+        }
+
+        store.Abandon();
+        Assert.Equal(1L << 34, new FileInfo(path).Length);
+        using MetisStore reopened = MetisStore.Open(directory.Path, new MetisStoreOptions { WriteMap = true, MapSize = 1L << 34 });
+        Assert.Equal(11UL, reopened.Head);
+        Assert.True(reopened.ReplayedBlocks > 0);
+        Assert.Equal(model.StateRoot(), reopened.GetStateRoot(11));
+        Assert.True(reopened.Verify().Ok);
     }
 }
 

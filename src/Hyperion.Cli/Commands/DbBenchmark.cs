@@ -21,29 +21,40 @@ internal static class DbBenchmark
         var accounts = new Option<int>("--accounts") { Description = "Accounts to load.", DefaultValueFactory = _ => 1_000_000 };
         var durable = new Option<bool>("--durable") { Description = "Durable commits: plain LMDB fsyncs each commit, MetisDB its write-ahead log (LMDB at checkpoints).", DefaultValueFactory = _ => true };
         var depth = new Option<int>("--trie-cache-depth") { Description = "Trie levels kept in memory (4, or 5 from a few million accounts).", DefaultValueFactory = _ => 4 };
-        var command = new Command(name, "Benchmark MetisDB against plain LMDB on the same accounts, in a temporary directory.") { accounts, durable, depth };
+        var warmup = new Option<int>("--warmup-blocks")
+        {
+            Description = "Untimed blocks of 10,000 accounts on both sides before the timed ones (the tiered JIT compiles the commit path meanwhile); the first 10 are reported apart as the cold figure.",
+            DefaultValueFactory = _ => 20,
+        };
+        var writeMap = new Option<bool>("--metis-writemap") { Description = "Open MetisDB's LMDB with MDB_WRITEMAP, its default (plain LMDB stays as it is: LMDB's defaults).", DefaultValueFactory = _ => new MetisStoreOptions().WriteMap };
+        var blocks = new Option<int>("--blocks") { Description = "Timed blocks of 10,000 accounts.", DefaultValueFactory = _ => 10 };
+        var command = new Command(name, "Benchmark MetisDB against plain LMDB on the same accounts, in a temporary directory.") { accounts, durable, depth, warmup, blocks, writeMap };
         command.SetAction(parse =>
         {
             int count = parse.GetValue(accounts);
             int cacheDepth = parse.GetValue(depth);
-            if (count < 10_000 || cacheDepth is < 1 or > 6)
+            int warmupBlocks = parse.GetValue(warmup);
+            int timedBlocks = parse.GetValue(blocks);
+            // At most 40 blocks a series: below the store's 64-block checkpoint interval, so no background checkpoint
+            // falls inside one.
+            if (count < 10_000 || cacheDepth is < 1 or > 6 || warmupBlocks is < 0 or > 40 || timedBlocks is < 1 or > 40)
             {
-                Console.Error.WriteLine("hyperion bench state: --accounts must be at least 10000 and --trie-cache-depth between 1 and 6");
+                Console.Error.WriteLine("hyperion bench state: --accounts must be at least 10000, --trie-cache-depth between 1 and 6, --warmup-blocks between 0 and 40, --blocks between 1 and 40");
                 return 1;
             }
 
-            return Run(count, parse.GetValue(durable), cacheDepth, Console.Out);
+            return Run(count, parse.GetValue(durable), cacheDepth, Console.Out, warmupBlocks, timedBlocks, parse.GetValue(writeMap));
         });
         return command;
     }
 
-    public static int Run(int accountCount, bool durable, int trieCacheDepth, TextWriter output)
+    public static int Run(int accountCount, bool durable, int trieCacheDepth, TextWriter output, int warmupBlocks = 20, int timedBlocks = 10, bool metisWriteMap = true)
     {
         MetisStore.EnsureNativeLibrary();
         DirectoryInfo root = Directory.CreateTempSubdirectory("metisdb-bench-");
         try
         {
-            return RunIn(root.FullName, accountCount, durable, trieCacheDepth, output);
+            return RunIn(root.FullName, accountCount, durable, trieCacheDepth, output, warmupBlocks, timedBlocks, metisWriteMap);
         }
         finally
         {
@@ -51,7 +62,7 @@ internal static class DbBenchmark
         }
     }
 
-    private static int RunIn(string root, int accountCount, bool durable, int trieCacheDepth, TextWriter output)
+    private static int RunIn(string root, int accountCount, bool durable, int trieCacheDepth, TextWriter output, int warmupBlocks, int timedBlocks, bool metisWriteMap)
     {
         var random = new Random(42);
         var addresses = new Address[accountCount];
@@ -64,9 +75,9 @@ internal static class DbBenchmark
             keys[i] = Keccak256.Hash(bytes);
         }
 
-        output.WriteLine($"# MetisDB vs plain LMDB, {accountCount:N0} accounts, durable commits: {durable}, trie cache depth: {trieCacheDepth}");
+        output.WriteLine($"# MetisDB vs plain LMDB, {accountCount:N0} accounts, durable commits: {durable}, trie cache depth: {trieCacheDepth}, untimed warm-up blocks: {warmupBlocks}, MetisDB MDB_WRITEMAP: {metisWriteMap}");
         output.WriteLine($"machine: {Machine()}");
-        using MetisStore metis = MetisStore.Open(Path.Combine(root, "metis"), new MetisStoreOptions { Durable = durable, TrieCacheDepth = trieCacheDepth });
+        using MetisStore metis = MetisStore.Open(Path.Combine(root, "metis"), new MetisStoreOptions { Durable = durable, TrieCacheDepth = trieCacheDepth, WriteMap = metisWriteMap });
         using var plain = new PlainLmdbTable(Path.Combine(root, "plain"), durable);
 
         // Load in blocks of 100,000 accounts.
@@ -140,59 +151,53 @@ internal static class DbBenchmark
         Row(output, "random account read, hot, by address (IStateReader, memoized hash) (ns)", metisHotAddress, plainHot, "F0");
         output.WriteLine($"| bytes allocated per hot read by address | {(double)hotAllocated / hotSet.Length:F1} | | |");
 
-        // Blocks of 10,000 touched accounts, root included.
-        const int blocks = 10;
+        // Blocks of 10,000 touched accounts, root included. Warm-up blocks first, untimed and the same on both sides: a
+        // fresh process's tiered JIT compiles the commit path in the background (on one of the two cores) through its
+        // first blocks, so the timed blocks measure compiled code; the first warm-up blocks are reported apart as the
+        // cold figure. Each warm-up block also adds a version per account to MetisDB's tables (plain LMDB overwrites), so
+        // the timed blocks run on larger tables than the cold ones: A/B code changes on the cold rows too. A checkpoint
+        // after the warm-up leaves the timed blocks' checkpoint to cover only their own work.
         const int perBlock = 10_000;
-        var commitTimes = new List<double>();
-        var rootTimes = new List<double>();
-        var flatTimes = new List<double>();
-        var publishTimes = new List<double>();
-        var allocations = new List<double>();
-        var plainTimes = new List<double>();
-        var cpuTimes = new List<double>();
-        var plainCpuTimes = new List<double>();
-        for (int b = 0; b < blocks; b++, block++)
+        const int coldBlocks = 10;
+        var cold = new BlockTimes();
+        for (int b = 0; b < warmupBlocks; b++, block++)
         {
-            int[] touched = Enumerable.Range(0, perBlock).Select(_ => random.Next(accountCount)).Distinct().ToArray();
-            var changes = new MetisBlockChanges();
-            foreach (int i in touched)
-            {
-                changes.SetAccountByHash(keys[i], block, Balance(i + (int)block), Keccak256.OfEmpty);
-            }
+            UpdateBlock(metis, plain, keys, random, accountCount, perBlock, block, b < coldBlocks ? cold : null);
+        }
 
-            long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
-            TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-            metis.Commit(block, changes);
-            cpuTimes.Add((Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds / touched.Length * perBlock);
-            allocations.Add(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore);
-            MetisCommitTimings timings = metis.LastCommit;
-            commitTimes.Add(timings.Total.TotalSeconds / touched.Length * perBlock);
-            rootTimes.Add(timings.StateRoot.TotalSeconds);
-            flatTimes.Add(timings.FlatWrite.TotalSeconds);
-            publishTimes.Add((timings.Total - timings.FlatWrite - timings.StateRoot).TotalSeconds);
-            cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-            var plainWatch = Stopwatch.StartNew();
-            plain.Write(keys, touched, block, Balance);
-            plainTimes.Add(plainWatch.Elapsed.TotalSeconds / touched.Length * perBlock);
-            plainCpuTimes.Add((Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds / touched.Length * perBlock);
+        if (warmupBlocks > 0)
+        {
+            metis.Checkpoint();
+        }
+
+        var timed = new BlockTimes();
+        for (int b = 0; b < timedBlocks; b++, block++)
+        {
+            UpdateBlock(metis, plain, keys, random, accountCount, perBlock, block, timed);
         }
 
         // MetisDB's commits fsync only its write-ahead log; LMDB is synced at checkpoints (every 64 blocks). One here,
-        // charged to these blocks as if a checkpoint came every 10 blocks, keeps the comparison honest.
+        // charged to these blocks as if a checkpoint came every few blocks, keeps the comparison honest.
         var checkpointWatch = Stopwatch.StartNew();
         metis.Checkpoint();
         double checkpointSeconds = checkpointWatch.Elapsed.TotalSeconds;
-        Row(output, $"updates/s, blocks of {perBlock:N0} accounts (MetisDB: incl. state root), median of {blocks}", perBlock / Median(commitTimes), perBlock / Median(plainTimes), "N0");
-        Row(output, $"updates/s over all {blocks} blocks, MetisDB incl. an LMDB checkpoint sync after them", blocks * perBlock / (commitTimes.Sum() + checkpointSeconds),
-            blocks * perBlock / plainTimes.Sum(), "N0");
+        int blocks = timedBlocks;
+        Row(output, $"updates/s, blocks of {perBlock:N0} accounts (MetisDB: incl. state root), median of {blocks} after {warmupBlocks} untimed", perBlock / Median(timed.Commit), perBlock / Median(timed.Plain), "N0");
+        Row(output, $"updates/s over all {blocks} blocks, MetisDB incl. an LMDB checkpoint sync after them", blocks * perBlock / (timed.Commit.Sum() + checkpointSeconds),
+            blocks * perBlock / timed.Plain.Sum(), "N0");
         output.WriteLine($"| LMDB checkpoint sync after the {blocks} blocks (in use: every {MetisStore.TrieCheckpointInterval} blocks) (ms) | {checkpointSeconds * 1000:F1} | | |");
-        Row(output, $"commit latency per {perBlock:N0}-account block, median (ms)", Median(commitTimes) * 1000, Median(plainTimes) * 1000, "F1");
-        output.WriteLine($"| commit latency per {perBlock:N0}-account block, max (ms) | {commitTimes.Max() * 1000:F1} | {plainTimes.Max() * 1000:F1} | |");
-        Row(output, $"CPU time per {perBlock:N0}-account block (all threads), median (ms)", Median(cpuTimes) * 1000, Median(plainCpuTimes) * 1000, "F1");
-        output.WriteLine($"| of which flat writes (versioned puts, one LMDB commit, no fsync), median (ms) | {Median(flatTimes) * 1000:F1} | | |");
-        output.WriteLine($"| of which state root, median (ms) | {Median(rootTimes) * 1000:F1} | | |");
-        output.WriteLine($"| of which publish (write-ahead log append + fsync; root, head; one LMDB commit, no fsync), median (ms) | {Median(publishTimes) * 1000:F1} | | |");
-        output.WriteLine($"| bytes allocated per {perBlock:N0}-account commit (all threads), median | {Median(allocations):N0} | | |");
+        Row(output, $"commit latency per {perBlock:N0}-account block, median (ms)", Median(timed.Commit) * 1000, Median(timed.Plain) * 1000, "F1");
+        output.WriteLine($"| commit latency per {perBlock:N0}-account block, max (ms) | {timed.Commit.Max() * 1000:F1} | {timed.Plain.Max() * 1000:F1} | |");
+        Row(output, $"CPU time per {perBlock:N0}-account block (all threads), median (ms)", Median(timed.Cpu) * 1000, Median(timed.PlainCpu) * 1000, "F1");
+        output.WriteLine($"| of which flat writes (versioned puts, one LMDB commit, no fsync), median (ms) | {Median(timed.Flat) * 1000:F1} | | |");
+        output.WriteLine($"| of which state root, median (ms) | {Median(timed.Root) * 1000:F1} | | |");
+        output.WriteLine($"| of which publish (write-ahead log append + fsync; root, head; one LMDB commit, no fsync), median (ms) | {Median(timed.Publish) * 1000:F1} | | |");
+        output.WriteLine($"| bytes allocated per {perBlock:N0}-account commit (all threads), median | {Median(timed.Allocated):N0} | | |");
+        if (cold.Commit.Count > 0)
+        {
+            Row(output, $"cold: updates/s, the process's first {cold.Commit.Count} blocks of {perBlock:N0} (tiered JIT still compiling), median", perBlock / Median(cold.Commit), perBlock / Median(cold.Plain), "N0");
+            Row(output, $"cold: CPU time per {perBlock:N0}-account block (all threads), median of the first {cold.Commit.Count} (ms)", Median(cold.Cpu) * 1000, Median(cold.PlainCpu) * 1000, "F1");
+        }
 
         var bigRoots = new List<double>();
         var bigCommits = new List<double>();
@@ -230,6 +235,56 @@ internal static class DbBenchmark
         output.WriteLine();
         output.WriteLine($"MetisDB verify at head {stats.Head}: {(metis.Verify().Ok ? "OK" : "MISMATCH")}");
         return 0;
+    }
+
+    /// <summary>Per-block figures of a series of 10,000-account blocks, scaled to 10,000 accounts where they are per block.</summary>
+    private sealed class BlockTimes
+    {
+        public List<double> Commit { get; } = [];
+        public List<double> Root { get; } = [];
+        public List<double> Flat { get; } = [];
+        public List<double> Publish { get; } = [];
+        public List<double> Allocated { get; } = [];
+        public List<double> Plain { get; } = [];
+        public List<double> Cpu { get; } = [];
+        public List<double> PlainCpu { get; } = [];
+    }
+
+    /// <summary>One block of random existing accounts, committed to MetisDB and then written to plain LMDB; timed into <paramref name="times"/> unless null.</summary>
+    private static void UpdateBlock(MetisStore metis, PlainLmdbTable plain, Hash256[] keys, Random random, int accountCount, int perBlock, ulong block, BlockTimes? times)
+    {
+        int[] touched = Enumerable.Range(0, perBlock).Select(_ => random.Next(accountCount)).Distinct().ToArray();
+        var changes = new MetisBlockChanges();
+        foreach (int i in touched)
+        {
+            changes.SetAccountByHash(keys[i], block, Balance(i + (int)block), Keccak256.OfEmpty);
+        }
+
+        double scale = (double)perBlock / touched.Length;
+        long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        metis.Commit(block, changes);
+        double cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds * scale;
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        MetisCommitTimings timings = metis.LastCommit;
+        cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var plainWatch = Stopwatch.StartNew();
+        plain.Write(keys, touched, block, Balance);
+        double plainSeconds = plainWatch.Elapsed.TotalSeconds * scale;
+        double plainCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds * scale;
+        if (times is null)
+        {
+            return;
+        }
+
+        times.Cpu.Add(cpu);
+        times.Allocated.Add(allocated);
+        times.Commit.Add(timings.Total.TotalSeconds * scale);
+        times.Root.Add(timings.StateRoot.TotalSeconds);
+        times.Flat.Add(timings.FlatWrite.TotalSeconds);
+        times.Publish.Add((timings.Total - timings.FlatWrite - timings.StateRoot).TotalSeconds);
+        times.Plain.Add(plainSeconds);
+        times.PlainCpu.Add(plainCpu);
     }
 
     private static double Median(List<double> values)
