@@ -26,7 +26,7 @@ internal static class DbBenchmark
             Description = "Untimed blocks of 10,000 accounts on both sides before the timed ones (the tiered JIT compiles the commit path meanwhile); the first 10 are reported apart as the cold figure.",
             DefaultValueFactory = _ => 20,
         };
-        var writeMap = new Option<bool>("--metis-writemap") { Description = "Open MetisDB's LMDB with MDB_WRITEMAP, its default (plain LMDB stays as it is: LMDB's defaults).", DefaultValueFactory = _ => new MetisStoreOptions().WriteMap };
+        var writeMap = new Option<bool>("--metis-writemap") { Description = "Open MetisDB's LMDB with MDB_WRITEMAP (off by default, as in a node; plain LMDB keeps LMDB's defaults either way).", DefaultValueFactory = _ => new MetisStoreOptions().WriteMap };
         var blocks = new Option<int>("--blocks") { Description = "Timed blocks of 10,000 accounts.", DefaultValueFactory = _ => 10 };
         var command = new Command(name, "Benchmark MetisDB against plain LMDB on the same accounts, in a temporary directory.") { accounts, durable, depth, warmup, blocks, writeMap };
         command.SetAction(parse =>
@@ -48,7 +48,7 @@ internal static class DbBenchmark
         return command;
     }
 
-    public static int Run(int accountCount, bool durable, int trieCacheDepth, TextWriter output, int warmupBlocks = 20, int timedBlocks = 10, bool metisWriteMap = true)
+    public static int Run(int accountCount, bool durable, int trieCacheDepth, TextWriter output, int warmupBlocks = 20, int timedBlocks = 10, bool metisWriteMap = false)
     {
         MetisStore.EnsureNativeLibrary();
         DirectoryInfo root = Directory.CreateTempSubdirectory("metisdb-bench-");
