@@ -238,15 +238,11 @@ internal sealed class ExtensionNode(byte[] path, TrieNode child) : TrieNode
 
     protected override byte[] Encode()
     {
-        if (Child.IsEmbedded)
-        {
-            return EncodePathNode(Path, isLeaf: false, Child.Encoded);
-        }
-
+        // An embedded child is shorter than a hash's reference, so either fits.
         Span<byte> reference = stackalloc byte[HashReferenceLength];
         var writer = new RlpWriter(reference);
-        writer.WriteHash(Child.Hash);
-        return EncodePathNode(Path, isLeaf: false, reference);
+        Child.WriteReference(ref writer);
+        return EncodePathNode(Path, isLeaf: false, reference[..writer.Position]);
     }
 }
 
