@@ -205,7 +205,7 @@ public sealed class MetisSnapshot : IStateReader, IStateEnumerator, IDisposable
             if (MetisVersionedScan.TrySeek(reader.Accounts, seek, out ReadOnlySpan<byte> record, out ulong version))
             {
                 bool exists = MetisAccountRecord.TryRead(record, out Account account, out ulong incarnation);
-                entry = new MetisHotCache.AccountEntry(version, exists, account, incarnation);
+                entry = MetisHotCache.AccountEntry.For(version, exists, account, incarnation);
             }
             else
             {

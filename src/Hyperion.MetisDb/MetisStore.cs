@@ -44,9 +44,10 @@ public sealed class MetisStoreOptions
     public int TrieCacheDepth { get; init; } = 4;
 
     /// <summary>
-    /// How many account leaves below the cached depth keep their hash in memory (65 bytes each: key, hash, depth), so a
-    /// block rehashes one leaf per changed account instead of every leaf of each touched subtree. The default,
-    /// 4 million, holds 260 MB at most; beyond it the other subtrees are rehashed from a scan as before. 0 disables.
+    /// How many account leaves below the cached depth keep their hash in memory (81 bytes each at most: key, hash, depth,
+    /// a share of the references of the branches right below each subtree's top), so a block rehashes one leaf per changed
+    /// account and the branches on its path instead of every leaf of each touched subtree. The default, 4 million, holds
+    /// 324 MB at most; beyond it the other subtrees are rehashed from a scan as before. 0 disables.
     /// </summary>
     public long KeptLeafHashes { get; init; } = 1L << 22;
 
@@ -57,7 +58,14 @@ public sealed class MetisStoreOptions
 public readonly record struct MetisStats(
     ulong? Head, ulong Oldest, long AccountVersions, long StorageVersions, long CodeEntries, long BytesOnDisk, long BytesUsed);
 
-public readonly record struct MetisCommitTimings(TimeSpan FlatWrite, TimeSpan StateRoot, TimeSpan Total);
+/// <summary>
+/// Where a commit's time went: <paramref name="StateRoot"/> is the wait for the root after the flat writes (the root's
+/// work overlaps them); <paramref name="RootWork"/> is the root's own work, its threads' busy time summed.
+/// </summary>
+public readonly record struct MetisCommitTimings(TimeSpan FlatWrite, TimeSpan StateRoot, TimeSpan Total, TimeSpan RootWork);
+
+/// <summary>Where a <see cref="MetisStore.Checkpoint"/>'s time went: the trie nodes' LMDB transaction, then the sync of the file.</summary>
+public readonly record struct MetisCheckpointTimings(TimeSpan TrieNodes, TimeSpan Sync);
 
 public readonly record struct MetisPruneResult(ulong Oldest, long AccountVersionsDeleted, long StorageVersionsDeleted);
 
@@ -512,10 +520,17 @@ public sealed class MetisStore : IDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             ThrowIfSyncFailed();
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
             CheckpointTrieAtHead();
+            long trieWritten = System.Diagnostics.Stopwatch.GetTimestamp();
             SyncCheckpoint();
+            LastCheckpoint = new MetisCheckpointTimings(
+                System.Diagnostics.Stopwatch.GetElapsedTime(started, trieWritten), System.Diagnostics.Stopwatch.GetElapsedTime(trieWritten));
         }
     }
+
+    /// <summary>Where the time of the last <see cref="Checkpoint"/> went.</summary>
+    public MetisCheckpointTimings LastCheckpoint { get; private set; }
 
     /// <summary>Writes the trie checkpoint of the head now, unless it is current (or a block is staged: the trie describes that).</summary>
     private void CheckpointTrieAtHead()
@@ -956,7 +971,8 @@ public sealed class MetisStore : IDisposable
             LastCommit = new MetisCommitTimings(
                 System.Diagnostics.Stopwatch.GetElapsedTime(staged.Started, staged.FlatWritten),
                 System.Diagnostics.Stopwatch.GetElapsedTime(staged.FlatWritten, staged.RootComputed),
-                System.Diagnostics.Stopwatch.GetElapsedTime(staged.Started));
+                System.Diagnostics.Stopwatch.GetElapsedTime(staged.Started),
+                _trie.TakeRootWork());
         }
     }
 
@@ -1105,14 +1121,14 @@ public sealed class MetisStore : IDisposable
                 MetisAccountRecord.Write(record, account, incarnation);
                 int sealedLength = MetisEntrySeal.Seal(accountKey, record, sealedValue);
                 accountCursor.Put(accountKey, sealedValue[..sealedLength], CursorPutOptions.None).ThrowOnError();
-                entry = new MetisHotCache.AccountEntry(block, true, account, incarnation);
+                entry = MetisHotCache.AccountEntry.For(block, true, account, incarnation);
             }
             else
             {
                 MetisAccountRecord.WriteTombstone(record, incarnation);
                 int sealedLength = MetisEntrySeal.Seal(accountKey, record[..MetisAccountRecord.TombstoneLength], sealedValue);
                 accountCursor.Put(accountKey, sealedValue[..sealedLength], CursorPutOptions.None).ThrowOnError();
-                entry = new MetisHotCache.AccountEntry(block, false, default, incarnation);
+                entry = MetisHotCache.AccountEntry.For(block, false, default, incarnation);
             }
 
             LogChange(changeLog, MetisKeys.AccountTable, accountKey);

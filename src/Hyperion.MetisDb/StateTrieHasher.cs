@@ -51,6 +51,8 @@ internal sealed class StateTrieHasher
     private int _readyNibbles = 16;
     private int _nextPrepared = 16;
     private Task? _preparation;
+    // Stopwatch ticks the root's threads spent on its work since the last TakeRootWork (they overlap the flat writes).
+    private long _rootWorkTicks;
 
     public StateTrieHasher(int cachedDepth) : this(cachedDepth, [])
     {
@@ -217,6 +219,7 @@ internal sealed class StateTrieHasher
         }
 
         MerkleNode.WriteLeafHash(leaves.Key(index), leaves.Depths[index], value, leaves.Hashes.AsSpan(32 * index, 32));
+        leaves.MarkChanged(index);
     }
 
     private void InvalidatePath(int prefix)
@@ -378,10 +381,15 @@ internal sealed class StateTrieHasher
                 }
             }
 
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
             ApplyPending(nibble);
             ComputeOrDefer(null, 0, 1, nibble);
+            Interlocked.Add(ref _rootWorkTicks, System.Diagnostics.Stopwatch.GetTimestamp() - started);
         }
     }
+
+    /// <summary>The root's work since the last call, its threads' busy time summed; resets it.</summary>
+    public TimeSpan TakeRootWork() => System.Diagnostics.Stopwatch.GetElapsedTime(0, Interlocked.Exchange(ref _rootWorkTicks, 0));
 
     /// <summary>Applies the updates under top nibble <paramref name="nibble"/> (in the order they came): paths invalidated, changed leaves rehashed into their kept hashes.</summary>
     private void ApplyPending(int nibble)
@@ -488,20 +496,28 @@ internal sealed class StateTrieHasher
         var children = new MerkleNode[16];
         Parallel.For(0, 16, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, nibble =>
         {
-            if (_pending is not null)
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
+            try
             {
-                ApplyPending(nibble);
-            }
+                if (_pending is not null)
+                {
+                    ApplyPending(nibble);
+                }
 
-            if (_levels[1][nibble] is { } node)
+                if (_levels[1][nibble] is { } node)
+                {
+                    children[nibble] = node;
+                    return;
+                }
+
+                using LightningTransaction transaction = environment.BeginTransaction(TransactionBeginFlags.ReadOnly);
+                using LightningCursor cursor = transaction.CreateCursor(accounts);
+                children[nibble] = Compute(cursor, version, 1, nibble);
+            }
+            finally
             {
-                children[nibble] = node;
-                return;
+                Interlocked.Add(ref _rootWorkTicks, System.Diagnostics.Stopwatch.GetTimestamp() - started);
             }
-
-            using LightningTransaction transaction = environment.BeginTransaction(TransactionBeginFlags.ReadOnly);
-            using LightningCursor cursor = transaction.CreateCursor(accounts);
-            children[nibble] = Compute(cursor, version, 1, nibble);
         });
 
         if (_pending is not null)
@@ -609,12 +625,6 @@ internal sealed class StateTrieHasher
         private MerkleNode _first;
     }
 
-    [System.Runtime.CompilerServices.InlineArray(16)]
-    private struct SixteenReferences
-    {
-        private byte[] _first;
-    }
-
     private static MerkleNode Combine(ReadOnlySpan<MerkleNode> children)
     {
         int present = 0;
@@ -638,13 +648,7 @@ internal sealed class StateTrieHasher
             return children[only].Prepend((byte)only);
         }
 
-        var references = new SixteenReferences();
-        for (int nibble = 0; nibble < 16; nibble++)
-        {
-            references[nibble] = children[nibble].Reference();
-        }
-
-        return MerkleNode.Branch(references);
+        return MerkleNode.Branch(children);
     }
 
     /// <summary>
