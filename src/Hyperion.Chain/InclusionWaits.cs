@@ -65,7 +65,7 @@ public sealed class InclusionWaits
                 {
                     for (; wait is not null; wait = wait.Next)
                     {
-                        wait.Done.TrySetResult();
+                        wait.TrySetResult();
                     }
                 }
             }
@@ -81,7 +81,7 @@ public sealed class InclusionWaits
             {
                 for (PendingInclusion? wait = first; wait is not null; wait = wait.Next)
                 {
-                    wait.Done.TrySetResult();
+                    wait.TrySetResult();
                 }
             }
         }
@@ -107,7 +107,7 @@ public sealed class InclusionWaits
                 {
                     if (wait.FirstRound <= round)
                     {
-                        wait.Done.TrySetResult();
+                        wait.TrySetResult();
                     }
                 }
             }
@@ -161,7 +161,7 @@ public sealed class InclusionWaits
         {
             if (!wait.BecamePending)
             {
-                wait.Done.TrySetResult(); // queued behind a nonce gap: it cannot be mined yet (anvil returns at once too)
+                wait.TrySetResult(); // queued behind a nonce gap: it cannot be mined yet (anvil returns at once too)
             }
 
             // A round that starts from now on sees the transaction in the pool: it is included, dropped, or left over.
@@ -169,9 +169,9 @@ public sealed class InclusionWaits
             include = wait.BecamePending && _waiting();
         }
 
-        if (include && !wait.Done.Task.IsCompleted)
+        if (include && !wait.Task.IsCompleted)
         {
-            Task done = wait.Done.Task;
+            Task done = wait.Task;
             if (InclusionBatch.Current is { } batch)
             {
                 batch.Defer(_include, done); // the batch's other sends are admitted first, then all are included together
@@ -182,7 +182,7 @@ public sealed class InclusionWaits
             }
         }
 
-        return wait.Done.Task;
+        return wait.Task;
     }
 
     internal void Remove(PendingInclusion wait)

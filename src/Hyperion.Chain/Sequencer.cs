@@ -157,19 +157,23 @@ public readonly record struct MiningMode(bool Automine, TimeSpan? Interval)
 /// once the transaction is in a block that is durable and announced (or, with preconfirmations, preconfirmed), or was
 /// dropped, or cannot be mined now (queued behind a nonce gap, or left over by a round of production). Dispose it when done (or when the pool refused).
 /// </summary>
-public sealed class PendingInclusion : IDisposable
+/// <remarks>
+/// The wait is its own task's source, and the sender's cancellation is registered on it directly: a send allocates one
+/// object for its wait, not a source, its task and a <c>WaitAsync</c> promise beside it.
+/// </remarks>
+public sealed class PendingInclusion : TaskCompletionSource, IDisposable
 {
     private readonly InclusionWaits _waits;
+    private CancellationTokenRegistration _cancellation;
 
     internal PendingInclusion(Hash256 hash, InclusionWaits waits)
+        : base(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         Hash = hash;
         _waits = waits;
     }
 
     public Hash256 Hash { get; }
-
-    internal TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>The pool announced the transaction as executable (not queued).</summary>
     internal bool BecamePending { get; set; }
@@ -180,10 +184,26 @@ public sealed class PendingInclusion : IDisposable
     /// <summary>The next wait for the same transaction (sent again before this one ended); guarded by <see cref="InclusionWaits.Lock"/>.</summary>
     internal PendingInclusion? Next { get; set; }
 
-    /// <summary>The pool accepted the transaction; completes when it is mined, dropped, or cannot be mined now.</summary>
-    public Task Submitted() => _waits.OnSubmitted(this);
+    /// <summary>
+    /// The pool accepted the transaction; completes when it is mined, dropped, or cannot be mined now, or is canceled
+    /// when <paramref name="cancel"/> is (the sender went away; the transaction stays in the pool).
+    /// </summary>
+    public Task Submitted(CancellationToken cancel = default)
+    {
+        Task done = _waits.OnSubmitted(this);
+        if (!done.IsCompleted && cancel.CanBeCanceled)
+        {
+            _cancellation = cancel.UnsafeRegister(static (wait, token) => ((PendingInclusion)wait!).TrySetCanceled(token), this);
+        }
 
-    public void Dispose() => _waits.Remove(this);
+        return done;
+    }
+
+    public void Dispose()
+    {
+        _cancellation.Dispose();
+        _waits.Remove(this);
+    }
 }
 
 /// <summary>
@@ -403,9 +423,9 @@ public sealed class Sequencer : IBlockProducer
     /// </summary>
     private void IncludeOnSendersThread(Task done)
     {
-        if (done.IsCompleted)
+        if (done.IsCompletedSuccessfully)
         {
-            return;
+            return; // included (or cannot be now); one whose sender went away (canceled) is still pending and included
         }
 
         Interlocked.Increment(ref _includeRequests);

@@ -11,11 +11,11 @@ public sealed class Bloom : IEquatable<Bloom>
 {
     public const int Size = 256;
 
-    private readonly byte[] _bits;
+    /// <summary>The bits in the object itself, not in an array beside it: a receipt's bloom is one allocation, not two.</summary>
+    private Bits256 _bits;
 
     public Bloom()
     {
-        _bits = new byte[Size];
     }
 
     /// <summary>Wraps a copy of a 256-byte bloom.</summary>
@@ -26,15 +26,15 @@ public sealed class Bloom : IEquatable<Bloom>
             throw new ArgumentException($"A bloom needs exactly {Size} bytes, got {bytes256.Length}.", nameof(bytes256));
         }
 
-        _bits = bytes256.ToArray();
+        bytes256.CopyTo(_bits);
     }
 
     /// <summary>The 256-byte form (as stored in headers and receipts).</summary>
     public ReadOnlySpan<byte> Bytes => _bits;
 
-    public bool IsEmpty => !_bits.AsSpan().ContainsAnyExcept((byte)0);
+    public bool IsEmpty => !Bytes.ContainsAnyExcept((byte)0);
 
-    public byte[] ToArray() => (byte[])_bits.Clone();
+    public byte[] ToArray() => Bytes.ToArray();
 
     public void Add(in Address address) => Add(address.Bytes);
 
@@ -93,26 +93,26 @@ public sealed class Bloom : IEquatable<Bloom>
         ArgumentNullException.ThrowIfNull(other);
 
         // A block ORs one receipt's bloom per transaction: word-wide, not byte by byte.
-        Span<ulong> bits = MemoryMarshal.Cast<byte, ulong>(_bits.AsSpan());
-        ReadOnlySpan<ulong> others = MemoryMarshal.Cast<byte, ulong>(other._bits.AsSpan());
+        Span<ulong> bits = MemoryMarshal.Cast<byte, ulong>((Span<byte>)_bits);
+        ReadOnlySpan<ulong> others = MemoryMarshal.Cast<byte, ulong>(other.Bytes);
         for (int i = 0; i < bits.Length; i++)
         {
             bits[i] |= others[i];
         }
     }
 
-    public bool Equals(Bloom? other) => other is not null && _bits.AsSpan().SequenceEqual(other._bits);
+    public bool Equals(Bloom? other) => other is not null && Bytes.SequenceEqual(other.Bytes);
 
     public override bool Equals(object? obj) => Equals(obj as Bloom);
 
     public override int GetHashCode()
     {
         var hash = new HashCode();
-        hash.AddBytes(_bits);
+        hash.AddBytes(Bytes);
         return hash.ToHashCode();
     }
 
-    public override string ToString() => Hex.Encode(_bits);
+    public override string ToString() => Hex.Encode(Bytes);
 
     /// <summary>Bit k (0..2047, counted from the least significant end of the big-endian 2048-bit number).</summary>
     internal static (int Index, byte Mask) BitOf(ReadOnlySpan<byte> hash, int pair)
@@ -120,6 +120,13 @@ public sealed class Bloom : IEquatable<Bloom>
         int bit = ((hash[pair] << 8) | hash[pair + 1]) & 2047;
         return (Size - 1 - bit / 8, (byte)(1 << (bit % 8)));
     }
+}
+
+/// <summary>A bloom's 256 bytes, inline in its object.</summary>
+[System.Runtime.CompilerServices.InlineArray(Bloom.Size)]
+internal struct Bits256
+{
+    private byte _element0;
 }
 
 /// <summary>

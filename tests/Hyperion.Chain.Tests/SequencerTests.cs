@@ -55,17 +55,11 @@ public sealed class SequencerTests : IDisposable
     {
         using LocalChain chain = LocalChain.Start(TestChain.Genesis(), new ChainOptions());
         Transaction[] transfers = [.. Enumerable.Range(0, 20).Select(n => TestChain.Transfer(0, Bob, 1, (ulong)n))];
-        var inclusions = new List<PendingInclusion>();
-        var done = new List<Task>();
+        List<PendingInclusion> inclusions;
+        List<Task> done;
         using (InclusionBatch batch = InclusionBatch.Begin())
         {
-            foreach (Transaction tx in transfers)
-            {
-                PendingInclusion inclusion = chain.Producer.ExpectInclusion(tx.Hash)!;
-                inclusions.Add(inclusion);
-                Assert.Null(chain.Pool.Add(tx));
-                done.Add(inclusion.Submitted());
-            }
+            (inclusions, done) = SendAll(chain, transfers, CancellationToken.None);
 
             // Admitted, not mined: the batch includes them when it is told to.
             Assert.All(done, d => Assert.False(d.IsCompleted));
@@ -79,6 +73,50 @@ public sealed class SequencerTests : IDisposable
         Assert.Equal(1UL, head.Number); // one block for the batch, not one per send
         Assert.Equal(transfers.Select(t => t.Hash), head.Block.Transactions.Select(t => t.Hash)); // in nonce order
         Assert.All(head.Receipts, r => Assert.True(r.Success));
+    }
+
+    /// <summary>
+    /// Batched sends whose client goes away (their token canceled) return canceled at once; their transactions, in the
+    /// pool, are still mined when the batch includes (no other send is left to include them).
+    /// </summary>
+    [Fact]
+    public void Canceled_batched_sends_return_at_once_and_their_transactions_are_still_mined_with_the_batch()
+    {
+        using LocalChain chain = LocalChain.Start(TestChain.Genesis(), new ChainOptions());
+        Transaction[] transfers = [.. Enumerable.Range(0, 3).Select(n => TestChain.Transfer(0, Bob, 1, (ulong)n))];
+        using var gone = new CancellationTokenSource();
+        List<PendingInclusion> inclusions;
+        List<Task> done;
+        using (InclusionBatch batch = InclusionBatch.Begin())
+        {
+            (inclusions, done) = SendAll(chain, transfers, gone.Token);
+
+            Assert.All(done, d => Assert.False(d.IsCompleted));
+            gone.Cancel();
+            Assert.All(done, d => Assert.True(d.IsCanceled));
+            batch.Include();
+        }
+
+        inclusions.ForEach(i => i.Dispose());
+        StoredBlock head = chain.Chain.Store.Head;
+        Assert.Equal(1UL, head.Number);
+        Assert.Equal(transfers.Select(t => t.Hash), head.Block.Transactions.Select(t => t.Hash));
+    }
+
+    /// <summary>Each transfer sent as the RPC sends it: a wait expected, the pool's admission, then the wait submitted.</summary>
+    private static (List<PendingInclusion> Inclusions, List<Task> Done) SendAll(LocalChain chain, Transaction[] transfers, CancellationToken cancel)
+    {
+        var inclusions = new List<PendingInclusion>();
+        var done = new List<Task>();
+        foreach (Transaction tx in transfers)
+        {
+            PendingInclusion inclusion = chain.Producer.ExpectInclusion(tx.Hash)!;
+            inclusions.Add(inclusion);
+            Assert.Null(chain.Pool.Add(tx));
+            done.Add(inclusion.Submitted(cancel));
+        }
+
+        return (inclusions, done);
     }
 
     /// <summary>The same transaction sent by several senders at once: each has its own wait, and one that ends early (its send refused) leaves the others waiting.</summary>

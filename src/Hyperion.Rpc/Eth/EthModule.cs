@@ -375,7 +375,7 @@ public sealed class EthModule : IRpcModule
 
         if (inclusion is not null)
         {
-            await inclusion.Submitted().WaitAsync(cancel).ConfigureAwait(false);
+            await inclusion.Submitted(cancel).ConfigureAwait(false);
         }
 
         return tx.Hash.ToString();
