@@ -96,6 +96,10 @@ internal sealed class ObjectArena<T>(int maximum)
 /// </summary>
 internal static class ObjectArenaRuns
 {
+    // Runs left unused at both ends of a thread's array: the arrays of two threads, neighbours in the heap once the
+    // collector has compacted them, then share no cache line (each take writes its run).
+    private const int Padding = 4;
+
     private static int s_kinds;
 
     [ThreadStatic]
@@ -108,18 +112,18 @@ internal static class ObjectArenaRuns
     public static ref Run Of(int kind)
     {
         Run[]? runs = t_runs;
-        if (runs is null || (uint)kind >= (uint)runs.Length)
+        if (runs is null || (uint)(Padding + kind) >= (uint)(runs.Length - Padding))
         {
             runs = Grow(kind);
         }
 
-        return ref runs[kind];
+        return ref runs[Padding + kind];
     }
 
     private static Run[] Grow(int kind)
     {
         Run[] runs = t_runs ?? [];
-        Array.Resize(ref runs, Math.Max(kind + 1, 8));
+        Array.Resize(ref runs, Padding + Math.Max(kind + 1, 8) + Padding);
         t_runs = runs;
         return runs;
     }
