@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Hyperion.Core;
 using Hyperion.State;
 using Hyperion.State.World;
@@ -205,9 +206,11 @@ internal sealed class DeferredCreditState(WorldState inner) : IWorldState
             return state;
         }
 
-        if (!_readAt.ContainsKey(address))
+        // One lookup for the check and the add.
+        ref int readAt = ref CollectionsMarshal.GetValueRefOrAddDefault(_readAt, address, out bool read);
+        if (!read)
         {
-            _readAt.Add(address, state.TakeSnapshot());
+            readAt = state.TakeSnapshot();
             foreach ((Address credited, UInt256 amount) in _credits)
             {
                 if (credited == address)

@@ -50,9 +50,14 @@ internal sealed class InsertOnlyMap<TKey, TValue>
         _shift = 32 - BitOperations.Log2((uint)_buckets.Length);
     }
 
-    public bool TryGetValue(in TKey key, [MaybeNullWhen(false)] out TValue value)
+    public bool TryGetValue(in TKey key, [MaybeNullWhen(false)] out TValue value) => TryGetValue(key, key.GetHashCode(), out value);
+
+    /// <summary>
+    /// As <see cref="TryGetValue(in TKey, out TValue)"/>, with the key's hash code already taken (a lookup that may be
+    /// followed by <see cref="GetOrAdd(in TKey, int, TValue)"/> hashes the key once for both).
+    /// </summary>
+    public bool TryGetValue(in TKey key, int hash, [MaybeNullWhen(false)] out TValue value)
     {
-        int hash = key.GetHashCode();
         for (Node? node = Volatile.Read(ref _buckets[Bucket(hash)]); node is not null; node = node.Next)
         {
             if (node.Hash == hash && node.Key.Equals(key))
@@ -67,9 +72,11 @@ internal sealed class InsertOnlyMap<TKey, TValue>
     }
 
     /// <summary>The value of <paramref name="key"/>: the one already there, or else <paramref name="value"/>, added.</summary>
-    public TValue GetOrAdd(in TKey key, TValue value)
+    public TValue GetOrAdd(in TKey key, TValue value) => GetOrAdd(key, key.GetHashCode(), value);
+
+    /// <summary>As <see cref="GetOrAdd(in TKey, TValue)"/>, with the key's hash code already taken (<paramref name="hash"/>: <c>key.GetHashCode()</c>).</summary>
+    public TValue GetOrAdd(in TKey key, int hash, TValue value)
     {
-        int hash = key.GetHashCode();
         ref Node? bucket = ref _buckets[Bucket(hash)];
         Node? added = null;
         Node? head = Volatile.Read(ref bucket);

@@ -322,12 +322,15 @@ internal sealed class MultiVersionMemory
     /// </summary>
     public bool Record(int position, int incarnation, PositionRecord record)
     {
-        foreach (KeyValuePair<Hash256, byte[]> code in record.Code)
+        // Indexed: an interface's enumerator per record, for code that is nearly always none.
+        IReadOnlyList<KeyValuePair<Hash256, byte[]>> deployed = record.Code;
+        for (int i = 0; i < deployed.Count; i++)
         {
-            _code.TryAdd(code.Key, code.Value);
+            _code.TryAdd(deployed[i].Key, deployed[i].Value);
         }
 
-        foreach (VersionedWrite write in record.Writes)
+        // By reference: a write is ~190 bytes, which a foreach copied out of the arena once per write.
+        foreach (ref readonly VersionedWrite write in record.Writes.AsSpan())
         {
             if (write.Location.Kind == LocationKind.StorageWipe)
             {
@@ -484,24 +487,9 @@ internal sealed class MultiVersionMemory
                 continue;
             }
 
-            (int wipePosition, _) = Latest(new Location(LocationKind.StorageWipe, address, default), end);
-            // Sized for every slot written (an upper bound): grown from empty, a token's 2,000 slots left ~250 KB of
-            // smaller arrays behind per block.
-            SlotChain? keys = _slotKeys.TryGetValue(address, out SlotChain? chain) ? chain : null;
-            var storage = new List<KeyValuePair<UInt256, UInt256>>(keys?.Count() ?? 0);
-            if (keys is not null)
-            {
-                for (SlotNode? node = keys.Head; node is not null; node = node.Next)
-                {
-                    (int slotPosition, Entry slot) = Latest(node.Versions, end);
-                    if (slotPosition >= 0 && slotPosition >= wipePosition)
-                    {
-                        storage.Add(new KeyValuePair<UInt256, UInt256>(node.Key, slot.Word));
-                    }
-                }
-            }
-
-            storage.Sort(static (a, b) => a.Key.CompareTo(b.Key));
+            // No wipe in the block (nearly every block): no lookup of one per account.
+            int wipePosition = _anyWipe ? Latest(new Location(LocationKind.StorageWipe, address, default), end).Position : -1;
+            IReadOnlyList<KeyValuePair<UInt256, UInt256>> storage = _slotKeys.TryGetValue(address, out SlotChain? keys) ? WrittenSlots(keys, wipePosition, end) : [];
             bool cleared = wipePosition >= 0 || !ParentAccount(address).Exists;
             part.Accounts.Add(new AccountChange(address, false, account.Nonce, account.Balance, account.CodeHash, cleared, storage));
             if (changed.Deployed(account.CodeHash) is { } bytes)
@@ -509,6 +497,40 @@ internal sealed class MultiVersionMemory
                 part.Code.Add(new KeyValuePair<Hash256, byte[]>(account.CodeHash, bytes));
             }
         }
+    }
+
+    /// <summary>
+    /// The slots of <paramref name="keys"/>' account written at a position from <paramref name="wipePosition"/> up to
+    /// <paramref name="end"/>, with their latest values, sorted by key; the shared empty array when none (an account
+    /// whose slots were all written by positions at or above the end).
+    /// </summary>
+    private static KeyValuePair<UInt256, UInt256>[] WrittenSlots(SlotChain keys, int wipePosition, int end)
+    {
+        // Sized for every slot written (an upper bound), trimmed once: grown from empty, a token's 2,000 slots left
+        // ~250 KB of smaller arrays behind per block.
+        var storage = new KeyValuePair<UInt256, UInt256>[keys.Count()];
+        int count = 0;
+        for (SlotNode? node = keys.Head; node is not null; node = node.Next)
+        {
+            (int slotPosition, Entry slot) = Latest(node.Versions, end);
+            if (slotPosition >= 0 && slotPosition >= wipePosition)
+            {
+                storage[count++] = new KeyValuePair<UInt256, UInt256>(node.Key, slot.Word);
+            }
+        }
+
+        if (count == 0)
+        {
+            return [];
+        }
+
+        if (count < storage.Length)
+        {
+            Array.Resize(ref storage, count);
+        }
+
+        Array.Sort(storage, static (a, b) => a.Key.CompareTo(b.Key));
+        return storage;
     }
 
     /// <summary>The block's net changes from its ranges' <paramref name="parts"/>, in address order.</summary>
@@ -662,7 +684,9 @@ internal sealed class MultiVersionMemory
     /// <summary>The versions of <paramref name="location"/>, added on its first write.</summary>
     private Versions VersionsOf(in Location location)
     {
-        if (_versions.TryGetValue(location, out Versions? versions))
+        // Hashed once for the lookup and, on a first write, the add.
+        int hash = location.GetHashCode();
+        if (_versions.TryGetValue(location, hash, out Versions? versions))
         {
             return versions;
         }
@@ -681,7 +705,7 @@ internal sealed class MultiVersionMemory
             chain.Push(_pooled.TakeSlotNode(location.Key, created));
         }
 
-        return _versions.GetOrAdd(location, created);
+        return _versions.GetOrAdd(location, hash, created);
     }
 
     /// <summary>The versions of a location written before.</summary>
@@ -690,28 +714,46 @@ internal sealed class MultiVersionMemory
 
     private AccountValue ParentAccount(in Address address)
     {
+        // One lookup for a hit and a miss alike (most parent reads are a first read of a sender or a holder's slot).
         Dictionary<Address, AccountValue> accounts = ThreadParentCache().Accounts;
-        if (accounts.TryGetValue(address, out AccountValue cached))
+        ref AccountValue cached = ref CollectionsMarshal.GetValueRefOrAddDefault(accounts, address, out bool found);
+        if (found)
         {
             return cached;
         }
 
-        AccountValue value = _parent.TryGetAccount(address, out Account account) ? new AccountValue(true, account.Nonce, account.Balance, account.CodeHash) : AccountValue.Missing;
-        accounts.Add(address, value);
-        return value;
+        try
+        {
+            cached = _parent.TryGetAccount(address, out Account account) ? new AccountValue(true, account.Nonce, account.Balance, account.CodeHash) : AccountValue.Missing;
+            return cached;
+        }
+        catch
+        {
+            // Not left cached as the default (a missing account) when the parent could not be read.
+            accounts.Remove(address);
+            throw;
+        }
     }
 
     private UInt256 ParentSlot(in Address address, in UInt256 key)
     {
         Dictionary<(Address, UInt256), UInt256> slots = ThreadParentCache().Slots;
-        if (slots.TryGetValue((address, key), out UInt256 cached))
+        ref UInt256 cached = ref CollectionsMarshal.GetValueRefOrAddDefault(slots, (address, key), out bool found);
+        if (found)
         {
             return cached;
         }
 
-        UInt256 value = _parent.GetStorage(address, key);
-        slots.Add((address, key), value);
-        return value;
+        try
+        {
+            cached = _parent.GetStorage(address, key);
+            return cached;
+        }
+        catch
+        {
+            slots.Remove((address, key));
+            throw;
+        }
     }
 
     /// <summary>A credit applied to <paramref name="account"/> as AddBalance and the end of the transaction apply it.</summary>
@@ -1219,8 +1261,12 @@ internal sealed class MultiVersionMemory
 /// </summary>
 internal sealed class ChangedAccounts(int capacity)
 {
+    private const int RecentlyGatheredSlots = 16;
+
     private readonly List<Address> _addresses = new(capacity);
     private readonly Dictionary<Hash256, byte[]> _deployed = [];
+    private readonly Address[] _recent = new Address[RecentlyGatheredSlots];
+    private readonly bool[] _recentFilled = new bool[RecentlyGatheredSlots];
 
     public int Count => _addresses.Count;
 
@@ -1229,7 +1275,23 @@ internal sealed class ChangedAccounts(int capacity)
     /// <summary>Adds the addresses and code of a position's record (then <see cref="SortDistinct"/>).</summary>
     public void Gather(PositionRecord record)
     {
-        _addresses.AddRange(record.Changed.AsSpan());
+        // Nearly every record names the accounts every transaction changes (the coinbase, a token contract) besides its
+        // own: an address already in its slot of a small direct-mapped table of those gathered is left out here rather
+        // than sorted with the rest (a token transfer block's sort was of three times the distinct addresses). Only a
+        // shortcut: SortDistinct drops whatever repeats get past it.
+        foreach (ref readonly Address address in record.Changed.AsSpan())
+        {
+            int slot = address.GetHashCode() & (RecentlyGatheredSlots - 1);
+            if (_recentFilled[slot] && _recent[slot] == address)
+            {
+                continue;
+            }
+
+            _recent[slot] = address;
+            _recentFilled[slot] = true;
+            _addresses.Add(address);
+        }
+
         foreach (KeyValuePair<Hash256, byte[]> deployment in record.Code)
         {
             _deployed[deployment.Key] = deployment.Value;

@@ -23,16 +23,12 @@ internal sealed class ObjectArena<T>(int maximum)
     /// </summary>
     private const int ClaimedAtOnce = 32;
 
-    // The calling thread's claimed run: of which arena, in which of its blocks, up to where.
-    [ThreadStatic]
-    private static ObjectArena<T>? t_arena;
-    [ThreadStatic]
-    private static int t_generation;
-    [ThreadStatic]
-    private static int t_next;
-    [ThreadStatic]
-    private static int t_end;
+    /// <summary>Which of the calling thread's runs (<see cref="ObjectArenaRuns"/>) is this type's: one per type of object.</summary>
+    private static readonly int s_kind = ObjectArenaRuns.NewKind();
 
+    // Read once from the generic static: in shared generic code a static (and above all a thread static: four of them
+    // per take before) is a lookup through the type's dictionary.
+    private readonly int _kind = s_kind;
     private T[] _pooled = [];
     private int _claimed;
     private int _generation;
@@ -40,16 +36,17 @@ internal sealed class ObjectArena<T>(int maximum)
     /// <summary>An object, pooled or new, as its previous taker left it; safe from any thread.</summary>
     public T Take()
     {
-        if (t_next == t_end || !ReferenceEquals(t_arena, this) || t_generation != _generation)
+        ref ObjectArenaRuns.Run run = ref ObjectArenaRuns.Of(_kind);
+        if (run.Next == run.End || !ReferenceEquals(run.Arena, this) || run.Generation != _generation)
         {
             int end = Interlocked.Add(ref _claimed, ClaimedAtOnce);
-            t_arena = this;
-            t_generation = _generation;
-            t_next = end - ClaimedAtOnce;
-            t_end = end;
+            run.Arena = this;
+            run.Generation = _generation;
+            run.Next = end - ClaimedAtOnce;
+            run.End = end;
         }
 
-        int index = t_next++;
+        int index = run.Next++;
         T[] pooled = _pooled;
         return (uint)index < (uint)pooled.Length ? pooled[index] : new T();
     }
@@ -90,5 +87,53 @@ internal sealed class ObjectArena<T>(int maximum)
         _claimed = 0;
         // The threads' claimed runs were this block's: their next take claims anew.
         _generation++;
+    }
+}
+
+/// <summary>
+/// Each thread's claimed runs of <see cref="ObjectArena{T}"/>s, one per type of object (a thread takes from the arenas
+/// of several types in turn, each in runs of its own): in a non-generic class, whose thread static the JIT reads inline.
+/// </summary>
+internal static class ObjectArenaRuns
+{
+    // Runs left unused at both ends of a thread's array: the arrays of two threads, neighbours in the heap once the
+    // collector has compacted them, then share no cache line (each take writes its run).
+    private const int Padding = 4;
+
+    private static int s_kinds;
+
+    [ThreadStatic]
+    private static Run[]? t_runs;
+
+    /// <summary>A run's index for one more type of object.</summary>
+    public static int NewKind() => Interlocked.Increment(ref s_kinds) - 1;
+
+    /// <summary>The calling thread's run of the type <paramref name="kind"/>.</summary>
+    public static ref Run Of(int kind)
+    {
+        Run[]? runs = t_runs;
+        if (runs is null || (uint)(Padding + kind) >= (uint)(runs.Length - Padding))
+        {
+            runs = Grow(kind);
+        }
+
+        return ref runs[Padding + kind];
+    }
+
+    private static Run[] Grow(int kind)
+    {
+        Run[] runs = t_runs ?? [];
+        Array.Resize(ref runs, Padding + Math.Max(kind + 1, 8) + Padding);
+        t_runs = runs;
+        return runs;
+    }
+
+    /// <summary>A thread's claimed run: of which arena, in which of its blocks, up to where.</summary>
+    public struct Run
+    {
+        public object? Arena;
+        public int Generation;
+        public int Next;
+        public int End;
     }
 }

@@ -14,6 +14,29 @@ public class MultiVersionMemoryTests
         new PositionRecord().Set(ArraySegment<VersionedRead>.Empty, writes, [], new[] { Account }, null, null);
 
     [Fact]
+    public void The_changed_accounts_are_every_address_the_records_name_once_in_order_the_zero_address_and_repeats_included()
+    {
+        // The zero address named by the first record only (where the gathering's table of recent addresses is still
+        // empty), addresses every record names (a coinbase, a contract), each record's own, and repeats of an address
+        // some records back: the block's changed accounts are all of them, sorted, each once.
+        Address Of(int i) => new(Enumerable.Range(0, 20).Select(b => (byte)(b == 0 ? i >> 8 : b == 19 ? i : 0x17 * b)).ToArray());
+        var coinbase = new Address(Enumerable.Repeat((byte)0xc0, 20).ToArray());
+        var contract = new Address(Enumerable.Repeat((byte)0x42, 20).ToArray());
+        var changed = new ChangedAccounts(0);
+        var expected = new SortedSet<Address> { coinbase, contract, Address.Zero };
+        for (int position = 0; position < 300; position++)
+        {
+            Address own = Of(position % 150);
+            expected.Add(own);
+            Address[] named = position == 0 ? [Address.Zero] : position % 3 == 0 ? [own, coinbase, contract] : [coinbase, own, contract, own];
+            changed.Gather(new PositionRecord().Set(ArraySegment<VersionedRead>.Empty, ArraySegment<VersionedWrite>.Empty, [], named, null, null));
+        }
+
+        changed.SortDistinct();
+        Assert.Equal(expected.ToArray(), Enumerable.Range(0, changed.Count).Select(i => changed[i]).ToArray());
+    }
+
+    [Fact]
     public void A_wipe_hides_the_parent_slot_and_earlier_writes_from_later_positions_and_fails_their_validation()
     {
         var parent = new InMemoryStateReader();
