@@ -53,7 +53,7 @@ internal sealed class VersionedStateReader(MultiVersionMemory memory, int positi
     {
         AccountValue value = memory.ReadAccount(address, _position, out int writer);
         _nearestWriter = Math.Max(_nearestWriter, writer);
-        reads.Add(new VersionedRead(ReadKind.Account, address, default, value, default, writer < 0));
+        reads.Add(VersionedRead.OfAccount(address, value, writer < 0));
 
         // The storage root is not known here; HasStorage below answers for it.
         account = new Account(value.Nonce, value.Balance, Keccak256.EmptyTrieRoot, value.CodeHash);
@@ -64,14 +64,14 @@ internal sealed class VersionedStateReader(MultiVersionMemory memory, int positi
     {
         UInt256 value = memory.ReadSlot(address, key, _position, out int writer);
         _nearestWriter = Math.Max(_nearestWriter, writer);
-        reads.Add(new VersionedRead(ReadKind.Slot, address, key, default, value, writer < 0));
+        reads.Add(VersionedRead.OfSlot(address, key, value, writer < 0));
         return value;
     }
 
     public bool HasStorage(in Address address, in Hash256 storageRoot)
     {
         bool value = memory.HasStorage(address, _position);
-        reads.Add(new VersionedRead(ReadKind.HasStorage, address, default, default, default, value));
+        reads.Add(VersionedRead.OfHasStorage(address, value));
         return value;
     }
 

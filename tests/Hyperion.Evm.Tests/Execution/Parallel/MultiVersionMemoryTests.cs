@@ -37,6 +37,35 @@ public class MultiVersionMemoryTests
     }
 
     [Fact]
+    public void A_read_and_a_write_keep_each_field_of_an_account_or_a_slot_in_96_bytes()
+    {
+        // The word shares the account's balance and a slot's key its code hash: each kind gives back what it was given,
+        // and a location other than a slot has no key (the write's code hash must not leak into it).
+        var codeHash = new Hash256(Enumerable.Range(1, 32).Select(b => (byte)b).ToArray());
+        var account = new AccountValue(true, 3, new UInt256(11), codeHash);
+        var key = new UInt256(ulong.MaxValue, 1, 2, 3);
+        var value = new UInt256(4, 5, 6, 7);
+
+        VersionedRead accountRead = VersionedRead.OfAccount(Account, account, true);
+        Assert.Equal((ReadKind.Account, Account, account, true), (accountRead.Kind, accountRead.Address, accountRead.Account, accountRead.Flag));
+        VersionedRead slotRead = VersionedRead.OfSlot(Account, key, value, false);
+        Assert.Equal((ReadKind.Slot, Account, key, value, false), (slotRead.Kind, slotRead.Address, slotRead.Key, slotRead.Word, slotRead.Flag));
+        VersionedRead hasStorage = VersionedRead.OfHasStorage(Account, true);
+        Assert.Equal((ReadKind.HasStorage, Account, true), (hasStorage.Kind, hasStorage.Address, hasStorage.Flag));
+
+        VersionedWrite accountWrite = VersionedWrite.OfAccount(Account, account);
+        Assert.Equal((new Location(LocationKind.Account, Account, default), false, account), (accountWrite.Location, accountWrite.IsCredit, accountWrite.Account));
+        VersionedWrite slotWrite = VersionedWrite.OfSlot(Account, key, value);
+        Assert.Equal((new Location(LocationKind.Slot, Account, key), false, value), (slotWrite.Location, slotWrite.IsCredit, slotWrite.Word));
+        VersionedWrite credit = VersionedWrite.Credit(Account, value);
+        Assert.Equal((new Location(LocationKind.Account, Account, default), true, value), (credit.Location, credit.IsCredit, credit.Word));
+        Assert.Equal(new Location(LocationKind.StorageWipe, Account, default), VersionedWrite.Wipe(Account).Location);
+
+        Assert.Equal(96, System.Runtime.CompilerServices.Unsafe.SizeOf<VersionedRead>());
+        Assert.Equal(96, System.Runtime.CompilerServices.Unsafe.SizeOf<VersionedWrite>());
+    }
+
+    [Fact]
     public void A_wipe_hides_the_parent_slot_and_earlier_writes_from_later_positions_and_fails_their_validation()
     {
         var parent = new InMemoryStateReader();
@@ -49,7 +78,7 @@ public class MultiVersionMemoryTests
         memory.Record(1, 0, Writing(VersionedWrite.OfSlot(Account, Key, new UInt256(9))));
         UInt256 seen = memory.ReadSlot(Account, Key, 3);
         Assert.Equal(new UInt256(9), seen);
-        VersionedRead[] reads = [new(ReadKind.Slot, Account, Key, default, seen, false)];
+        VersionedRead[] reads = [VersionedRead.OfSlot(Account, Key, seen, false)];
         Assert.True(memory.Validate(3, reads));
 
         // Position 2 wipes the storage: position 3 sees zero, and what it read before no longer validates.
@@ -186,8 +215,8 @@ public class MultiVersionMemoryTests
         Assert.Equal(new UInt256(5), slot);
         Assert.Equal(-1, slotWriter);
         Assert.Equal(-1, accountWriter);
-        VersionedRead[] slotRead = [new(ReadKind.Slot, Account, Key, default, slot, true)];
-        VersionedRead[] accountRead = [new(ReadKind.Account, Account, default, account, default, true)];
+        VersionedRead[] slotRead = [VersionedRead.OfSlot(Account, Key, slot, true)];
+        VersionedRead[] accountRead = [VersionedRead.OfAccount(Account, account, true)];
         Assert.True(memory.Validate(3, slotRead));
         Assert.True(memory.Validate(3, accountRead));
 
@@ -243,7 +272,7 @@ public class MultiVersionMemoryTests
         AccountValue seen = memory.ReadAccount(coinbase, 3);
         Assert.Equal(At(112), seen);
         Assert.Equal(At(201), memory.ReadAccount(coinbase, 5));
-        VersionedRead[] reads = [new(ReadKind.Account, coinbase, default, seen, default, false)];
+        VersionedRead[] reads = [VersionedRead.OfAccount(coinbase, seen, false)];
         Assert.True(memory.Validate(3, reads));
 
         // A re-executed incarnation replaces its credit; one that no longer credits takes it away.
@@ -257,9 +286,9 @@ public class MultiVersionMemoryTests
         memory.MarkEstimates(1);
         Assert.Equal(1, Assert.Throws<ReadDependencyException>(() => memory.ReadAccount(coinbase, 3)).Position);
         Assert.Equal(At(201), memory.ReadAccount(coinbase, 5));
-        Assert.False(memory.Validate(3, [new(ReadKind.Account, coinbase, default, At(105), default, false)]));
+        Assert.False(memory.Validate(3, [VersionedRead.OfAccount(coinbase, At(105), false)]));
         memory.Record(1, 1, Credit(5));
-        Assert.True(memory.Validate(3, [new(ReadKind.Account, coinbase, default, At(105), default, false)]));
+        Assert.True(memory.Validate(3, [VersionedRead.OfAccount(coinbase, At(105), false)]));
 
         // A write turned into a credit, and a credit turned into a write, then into nothing.
         memory.Record(3, 1, Credit(2));
@@ -268,7 +297,7 @@ public class MultiVersionMemoryTests
         Assert.Equal(At(50), memory.ReadAccount(coinbase, 5));
         memory.Record(4, 2, Other());
         Assert.Equal(At(107), memory.ReadAccount(coinbase, 5));
-        Assert.False(memory.Validate(5, [new(ReadKind.Account, coinbase, default, At(50), default, false)]));
+        Assert.False(memory.Validate(5, [VersionedRead.OfAccount(coinbase, At(50), false)]));
 
         memory.Record(5, 0, Credit(3));
         Assert.Equal(At(110), memory.ReadAccount(coinbase, 6));
