@@ -41,6 +41,14 @@
 //   is the limit of --reads-only on a 2-core machine.
 //   --sender-tag T derives the senders' keys with T (default none), so that a second run against the same --url node
 //   uses fresh senders (e.g. a warm-up run, then one under a profiler).
+//   --pace answered|mined: when a stream sends its next batch of 1. (and the setup its next): once the last is answered
+//   (answered, the default), or once the node's pool (txpool_status, pending + queued) holds at most (K − 1) batches, K
+//   = --streams (mined: every batch but the other streams' mined first). Hyperion answers a send only once its block is
+//   durable, so both are the same for it but for one txpool_status per batch; anvil answers once pooled, so with
+//   `answered` the client runs ahead of its mining (its pool grows by thousands at --txs 10000), with `mined` it does not.
+//   anvil's leg runs with --max-transactions above the run's transaction count (e2e/lib/node.mjs, anvilAutomineArgs):
+//   anvil 1.7.1's automine livelocks once 1,000 transactions are ready in its pool, which `answered` reaches at
+//   --txs 10000 (after 3,000–4,000 transfers here) and in --senders 1000's setup (2,000 transactions from one account).
 //   --leg-timeout S (default 600): a node's leg of the default mode (start, transfers, reads, stop) that takes longer is
 //   stopped: its node is killed, the leg is reported as timed out, the other legs still run, and the bench exits 1.
 import { ethers } from 'ethers';
@@ -48,7 +56,7 @@ import { compileContracts } from '../lib/compile.mjs';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startNode, devKeys, batch } from '../lib/node.mjs';
+import { startNode, devKeys, batch, anvilAutomineArgs } from '../lib/node.mjs';
 import { Worker } from 'node:worker_threads';
 import { rpcWith, closeIdle } from '../lib/http-rpc.mjs';
 
@@ -59,7 +67,7 @@ function usage() {
 }
 const knownOptions = new Set(['txs', 'senders', 'seconds', 'concurrency', 'durable', 'preconfirm', 'interval-samples',
   'transport', 'hyperion', 'reads', 'streams', 'url', 'pid', 'reads-only', 'rounds', 'warmup', 'methods', 'clients', 'client',
-  'send', 'leg-timeout', 'sender-tag', 'latency-warmup']);
+  'send', 'leg-timeout', 'sender-tag', 'latency-warmup', 'pace']);
 const args = {};
 const hyperionCheckouts = [];
 for (let i = 2; i < process.argv.length; i += 2) {
@@ -89,10 +97,13 @@ const CLIENT = args.client ?? 'fetch';
 if (!['fetch', 'http', 'raw'].includes(CLIENT)) throw new Error(`--client ${CLIENT}: expected fetch, http or raw`);
 const SEND = args.send ?? 'batch';
 if (SEND !== 'batch' && SEND !== 'single') throw new Error(`--send ${SEND}: expected batch or single`);
+const PACE = args.pace ?? 'answered';
+if (PACE !== 'answered' && PACE !== 'mined') throw new Error(`--pace ${PACE}: expected answered or mined`);
 const LEG_TIMEOUT_SECONDS = Number(args['leg-timeout'] ?? 600);
 const LATENCY_WARMUP = Number(args['latency-warmup'] ?? 300);
 if (!(LATENCY_WARMUP >= 0)) throw new Error(`--latency-warmup ${args['latency-warmup']}: expected a number of sends`);
 if (!(LEG_TIMEOUT_SECONDS > 0)) throw new Error(`--leg-timeout ${args['leg-timeout']}: expected a positive number of seconds`);
+const BATCH_SIZE = 200; // transfers per JSON-RPC batch of 1.
 const checkouts = (hyperionCheckouts.length > 0 ? hyperionCheckouts : [['hyperion', '.']]).map(([label, root]) => ({ label, root: path.resolve(root) }));
 
 function rpc(url, method, params) {
@@ -333,13 +344,22 @@ if (args.preconfirm) {
   process.exit(0);
 }
 
+/** Waits until the node's pool (txpool_status: pending + queued) holds at most `limit` transactions. */
+async function poolAtMost(url, limit) {
+  for (;;) {
+    const { pending, queued } = await rpc(url, 'txpool_status', []);
+    if (Number(pending) + Number(queued) <= limit) return;
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
 /** `live`, when given, gets the node as soon as it answers (so that a leg that times out can kill it). */
 async function runOn({ kind, root, durable, url: runningAt }, live = {}) {
   const dataDir = durable ? fs.mkdtempSync(path.join(os.tmpdir(), 'hyperion-bench-')) : undefined;
   live.dataDir = dataDir;
   const node = runningAt
     ? { url: runningAt, chainId: BigInt(await rpc(runningAt, 'eth_chainId', [])), pid: args.pid, stop: async () => {} }
-    : await startNode({ kind, dataDir, extraArgs: kind === 'anvil' ? ['--accounts', '10'] : [], ...(root ? { root } : {}), onSpawn: (child) => { live.child = child; } });
+    : await startNode({ kind, dataDir, extraArgs: kind === 'anvil' ? ['--accounts', '10', ...anvilAutomineArgs(2 * SENDERS + TXS)] : [], ...(root ? { root } : {}), onSpawn: (child) => { live.child = child; } });
   if (node.unavailable) throw new Error(node.unavailable);
   live.node = node;
   if (live.timedOut) { await node.stop('SIGKILL'); throw new Error('timed out before its node answered'); }
@@ -366,6 +386,7 @@ async function runOn({ kind, root, durable, url: runningAt }, live = {}) {
   }
   let lastSetup;
   for (let i = 0; i < setup.length; i += 100) {
+    if (PACE === 'mined') await poolAtMost(url, 0);
     const hashes = await batch(url, setup.slice(i, i + 100).map((raw) => ['eth_sendRawTransaction', [raw]]));
     lastSetup = hashes[hashes.length - 1];
   }
@@ -390,12 +411,14 @@ async function runOn({ kind, root, durable, url: runningAt }, live = {}) {
   const lastHashes = [];
   if (SEND === 'batch') {
     const batches = [];
-    for (let i = 0; i < signed.length; i += 200) batches.push(signed.slice(i, i + 200));
+    for (let i = 0; i < signed.length; i += BATCH_SIZE) batches.push(signed.slice(i, i + BATCH_SIZE));
     let nextBatch = 0;
     // Each stream takes the next batch when its last one is answered. With more than one, a batch of later nonces may be
     // admitted before the one it follows: the pool queues it until the gap fills, and the count below waits for all.
     await Promise.all(Array.from({ length: STREAMS }, async () => {
       while (nextBatch < batches.length) {
+        if (PACE === 'mined') await poolAtMost(url, (STREAMS - 1) * BATCH_SIZE);
+        if (nextBatch >= batches.length) break; // taken by another stream meanwhile
         const index = nextBatch++;
         const hashes = await batch(url, batches[index].map((raw) => ['eth_sendRawTransaction', [raw]]));
         lastHashes[index] = hashes[hashes.length - 1];

@@ -17,6 +17,20 @@ export const devKeys = [
   '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d',
 ];
 
+/**
+ * anvil's arguments for automine with up to `poolDepth` transactions in its pool at once (a bench that sends faster
+ * than anvil mines). anvil 1.7.1's automine livelocks once its pool holds --max-transactions (default 1,000) ready
+ * transactions: its miner then hands the block producer the same first 1,000 on every poll, also while a block is
+ * being mined, so its service loop never yields — one core spins, memory grows, the head stops and sends go
+ * unanswered (foundry #16027, after 1.7.1, stopped selecting while a block is in flight). A cap above the pool's depth avoids
+ * that, and changes no block's contents where 1,000 of the transactions do not fit in a block anyway: anvil skips a
+ * transaction whose gas limit passes the block's 30M, so at a gas limit of 30,000 or more (the benches' ERC20
+ * transfers: 60,000) the gas limit binds first.
+ */
+export function anvilAutomineArgs(poolDepth) {
+  return ['--max-transactions', String(Math.max(1000, poolDepth + 1))];
+}
+
 /** A TCP port nobody listens on now. */
 export async function freePort() {
   return new Promise((resolve, reject) => {
