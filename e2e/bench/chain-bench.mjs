@@ -408,6 +408,7 @@ async function runOn({ kind, root, durable, url: runningAt }, live = {}) {
   const monotonicStart = process.hrtime.bigint(); // CLOCK_MONOTONIC: lines up with `perf record -k CLOCK_MONOTONIC` samples
   const clientCpuBefore = process.cpuUsage(); // the client's own CPU (JSON, HTTP) while the node works: is the bench the limit?
   const nodeCpuBefore = node.pid ? processCpuSeconds(node.pid) : NaN;
+  const nodeThreadsBefore = node.pid ? threadCpu(node.pid) : new Map(); // ns per thread: /proc/<pid>/stat's 10 ms ticks are 10 µs per transfer at 1,000
   const lastHashes = [];
   if (SEND === 'batch') {
     const batches = [];
@@ -448,9 +449,12 @@ async function runOn({ kind, root, durable, url: runningAt }, live = {}) {
   const clientCpu = process.cpuUsage(clientCpuBefore);
   const clientCpuSeconds = (clientCpu.user + clientCpu.system) / 1e6;
   const nodeCpuMicrosPerTx = ((processCpuSeconds(node.pid) - nodeCpuBefore) * 1e6) / mined; // NaN without a pid (--url without --pid)
+  const nodeThreadsSpent = node.pid ? threadCpuSince(nodeThreadsBefore, threadCpu(node.pid)) : new Map();
+  const nodeThreadsMicrosPerTx = node.pid ? [...nodeThreadsSpent.values()].reduce((x, y) => x + y, 0) / 1000 / mined : NaN; // threads that ended meanwhile are not in it
+  const jitThreadMicrosPerTx = node.pid ? (nodeThreadsSpent.get(JIT_THREAD) ?? 0) / 1000 / mined : NaN;
   const allocatedBytesPerTx = (kind === 'anvil' ? NaN : (await allocatedBytes(url)) - allocatedBefore) / mined; // the node's whole process, all threads
   const monotonicWindow = [Number(monotonicStart) / 1e9, Number(process.hrtime.bigint()) / 1e9]; // the transfers' window, for a profiler's samples
-  const throughput = { txs: mined, seconds, txPerSecond: mined / seconds, mgasPerSecond: Number(gas) / 1e6 / seconds, clientCpuSeconds, nodeCpuMicrosPerTx, allocatedBytesPerTx, monotonicWindow };
+  const throughput = { txs: mined, seconds, txPerSecond: mined / seconds, mgasPerSecond: Number(gas) / 1e6 / seconds, clientCpuSeconds, nodeCpuMicrosPerTx, nodeThreadsMicrosPerTx, jitThreadMicrosPerTx, allocatedBytesPerTx, monotonicWindow };
 
   // 2. Latency at a light load (one transaction at a time, 20 ms apart): 100 sends right after the transfers (cold: a
   // fresh Hyperion's JIT is still compiling the transfers' hot code in the background, several ms of a core per send
@@ -561,6 +565,8 @@ row(`${TXS} ERC20 transfers, tx/s`, (r) => r.throughput.txPerSecond, 0);
 row('Mgas/s', (r) => r.throughput.mgasPerSecond, 1);
 row('bench client CPU during the transfers (s; ratio = anvil/ours)', (r) => r.throughput.clientCpuSeconds, 3, true);
 row('node CPU per transfer (µs, /proc; ratio = anvil/ours)', (r) => r.throughput.nodeCpuMicrosPerTx, 0, true);
+row('node CPU per transfer (µs, its threads\' schedstat, ns resolution; ratio = anvil/ours)', (r) => r.throughput.nodeThreadsMicrosPerTx, 1, true);
+row('of it the JIT thread (µs per transfer, schedstat)', (r) => r.throughput.jitThreadMicrosPerTx, 1);
 row('node bytes allocated per transfer (/metrics; ratio = anvil/ours)', (r) => r.throughput.allocatedBytesPerTx, 0, true);
 row('send→receipt p50 (ms, warmed; ratio = anvil/ours)', (r) => r.latency.p50, 1, true);
 row('send→receipt p99 (ms, warmed; ratio = anvil/ours)', (r) => r.latency.p99, 1, true);
