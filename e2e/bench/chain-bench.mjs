@@ -51,6 +51,16 @@
 //   --txs 10000 (after 3,000–4,000 transfers here) and in --senders 1000's setup (2,000 transactions from one account).
 //   --leg-timeout S (default 600): a node's leg of the default mode (start, transfers, reads, stop) that takes longer is
 //   stopped: its node is killed, the leg is reported as timed out, the other legs still run, and the bench exits 1.
+//   --rounds R (default mode: default 1) runs every leg R times, each on a freshly started node once the previous leg's
+//   node has exited, in the order --order gives: abba (the default: the listed order, then reversed, and so on), random
+//   (a shuffle per round from --seed N, printed; default a new seed) or listed (every round the same). The table is
+//   then each node's median over its rounds, and a second one gives every leg's tx/s and CPU per transfer in the
+//   order it ran. One leg of a fresh node at 1,000 transfers is a 0.1–0.15 s window, ±10 µs per transfer from leg to
+//   leg at a load of 1–2: compare medians of R >= 4 rounds. (The client's JIT is warmed before the first leg, and each
+//   leg signs its transfers before its setup: the first leg of a run used to come out 20–30 µs per transfer faster,
+//   docs/benchmarks.md, s40e2e.)
+//   --env label:NAME=VALUE (repeatable) sets an environment variable for the Hyperion node of --hyperion label only,
+//   e.g. a runtime knob A/B on one build: --hyperion base=. --hyperion nogc=. --env nogc:DOTNET_gcConcurrent=0.
 import { ethers } from 'ethers';
 import { compileContracts } from '../lib/compile.mjs';
 import fs from 'node:fs';
@@ -59,6 +69,7 @@ import path from 'node:path';
 import { startNode, devKeys, batch, anvilAutomineArgs } from '../lib/node.mjs';
 import { Worker } from 'node:worker_threads';
 import { rpcWith, closeIdle } from '../lib/http-rpc.mjs';
+import { legOrder, legOrders, median } from '../lib/bench-rounds.mjs';
 
 // The usage is this file's opening comment: --help prints it; an unknown or incomplete option names itself and exits 2.
 function usage() {
@@ -67,9 +78,10 @@ function usage() {
 }
 const knownOptions = new Set(['txs', 'senders', 'seconds', 'concurrency', 'durable', 'preconfirm', 'interval-samples',
   'transport', 'hyperion', 'reads', 'streams', 'url', 'pid', 'reads-only', 'rounds', 'warmup', 'methods', 'clients', 'client',
-  'send', 'leg-timeout', 'sender-tag', 'latency-warmup', 'pace']);
+  'send', 'leg-timeout', 'sender-tag', 'latency-warmup', 'pace', 'order', 'seed', 'env']);
 const args = {};
 const hyperionCheckouts = [];
+const hyperionEnv = []; // [label, NAME, VALUE] of each --env
 for (let i = 2; i < process.argv.length; i += 2) {
   const flag = process.argv[i];
   if (flag === '--help' || flag === '-h') { console.log(usage()); process.exit(0); }
@@ -82,6 +94,10 @@ for (let i = 2; i < process.argv.length; i += 2) {
   if (name === 'hyperion') {
     const at = value.indexOf('=');
     hyperionCheckouts.push(at < 0 ? [value, value] : [value.slice(0, at), value.slice(at + 1)]);
+  } else if (name === 'env') {
+    const match = /^([^:]+):([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(value);
+    if (!match) { console.error(`chain-bench: --env ${value}: expected label:NAME=VALUE`); process.exit(2); }
+    hyperionEnv.push(match.slice(1));
   } else args[name] = value;
 }
 const TXS = Number(args.txs ?? 10000);
@@ -104,7 +120,18 @@ const LATENCY_WARMUP = Number(args['latency-warmup'] ?? 300);
 if (!(LATENCY_WARMUP >= 0)) throw new Error(`--latency-warmup ${args['latency-warmup']}: expected a number of sends`);
 if (!(LEG_TIMEOUT_SECONDS > 0)) throw new Error(`--leg-timeout ${args['leg-timeout']}: expected a positive number of seconds`);
 const BATCH_SIZE = 200; // transfers per JSON-RPC batch of 1.
-const checkouts = (hyperionCheckouts.length > 0 ? hyperionCheckouts : [['hyperion', '.']]).map(([label, root]) => ({ label, root: path.resolve(root) }));
+const checkouts = (hyperionCheckouts.length > 0 ? hyperionCheckouts : [['hyperion', '.']]).map(([label, root]) => ({ label, root: path.resolve(root), env: {} }));
+for (const [label, name, value] of hyperionEnv) {
+  const checkout = checkouts.find((c) => c.label === label);
+  if (!checkout) { console.error(`chain-bench: --env ${label}:${name}: no --hyperion ${label}=…`); process.exit(2); }
+  checkout.env[name] = value;
+}
+if (new Set(checkouts.map((c) => c.label)).size !== checkouts.length) { console.error('chain-bench: two --hyperion with the same label'); process.exit(2); }
+const ROUNDS = Number(args.rounds ?? (args['reads-only'] ? 3 : 1));
+const ORDER = args.order ?? 'abba';
+if (!legOrders.includes(ORDER)) throw new Error(`--order ${ORDER}: expected one of ${legOrders.join(', ')}`);
+const SEED = args.seed !== undefined ? Number(args.seed) : Math.floor(Math.random() * 2 ** 31);
+if (!Number.isInteger(SEED)) throw new Error(`--seed ${args.seed}: expected a whole number`);
 
 function rpc(url, method, params) {
   return rpcWith(CLIENT, url, method, params);
@@ -169,16 +196,16 @@ function percentiles(samples) {
 /** --preconfirm N: send → receipt on four nodes, one transaction at a time, round-robin so all see the same load. */
 async function preconfirmLatency(count, intervalSamples) {
   const configs = [
-    ...checkouts.flatMap(({ label, root }) => [
-      { name: `${label} --block-time 1000 (preconfirmed)`, kind: 'hyperion', root, extraArgs: ['--block-time', '1000'], samples: count },
-      { name: `${label} automine`, kind: 'hyperion', root, extraArgs: [], samples: count },
+    ...checkouts.flatMap(({ label, root, env }) => [
+      { name: `${label} --block-time 1000 (preconfirmed)`, kind: 'hyperion', root, env, extraArgs: ['--block-time', '1000'], samples: count },
+      { name: `${label} automine`, kind: 'hyperion', root, env, extraArgs: [], samples: count },
     ]),
     { name: 'anvil automine', kind: 'anvil', extraArgs: ['--accounts', '10'], samples: count },
     { name: 'anvil --block-time 1', kind: 'anvil', extraArgs: ['--accounts', '10', '--block-time', '1'], samples: intervalSamples, warmup: Math.min(20, LATENCY_WARMUP) },
   ];
   for (const c of configs) c.warmup ??= LATENCY_WARMUP; // untimed first sends: the JIT's tiers settle, on every node alike
   for (const c of configs) {
-    c.node = await startNode({ kind: c.kind, extraArgs: c.extraArgs, ...(c.root ? { root: c.root } : {}) });
+    c.node = await startNode({ kind: c.kind, extraArgs: c.extraArgs, env: c.env, ...(c.root ? { root: c.root } : {}) });
     if (c.node.unavailable) throw new Error(c.node.unavailable);
     const provider = new ethers.JsonRpcProvider(c.node.url, undefined, { staticNetwork: true });
     const sender = new ethers.Wallet(devKeys[0], provider);
@@ -235,14 +262,23 @@ function threadCpuSince(before, after) {
   return byName;
 }
 
-/** CPU seconds a process has used so far (user + system, from /proc; 0 where there is none). */
-function processCpuSeconds(pid) {
+/**
+ * A process's counters so far from /proc/<pid>/stat: user and kernel CPU seconds (10 ms ticks), minor and major page
+ * faults (a major one read a file's page from disk); zeros where there is none.
+ */
+function processStat(pid) {
   try {
     const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+    return { userSeconds: Number(fields[11]) / 100, kernelSeconds: Number(fields[12]) / 100, minorFaults: Number(fields[7]), majorFaults: Number(fields[9]) };
   } catch {
-    return 0;
+    return { userSeconds: 0, kernelSeconds: 0, minorFaults: 0, majorFaults: 0 };
   }
+}
+
+/** CPU seconds a process has used so far (user + system, from /proc; 0 where there is none). */
+function processCpuSeconds(pid) {
+  const { userSeconds, kernelSeconds } = processStat(pid);
+  return userSeconds + kernelSeconds;
 }
 
 /** The node's managed bytes allocated so far (hyperion_allocated_bytes_total of its /metrics); NaN where there is none (anvil, an older build). */
@@ -285,16 +321,16 @@ async function readsPerSecond(url, method, params, seconds, concurrency, clients
  * each node's and the client's CPU per request. With --url, only on the node already running there (e.g. under a profiler).
  */
 async function readsOnly() {
-  const rounds = Number(args.rounds ?? 3);
+  const rounds = ROUNDS;
   const clients = Number(args.clients ?? 1);
   const WARMUP_SECONDS = Number(args.warmup ?? 10);
   const methods = (args.methods ?? 'eth_call,eth_getBalance').split(',');
   const nodes = args.url
     ? [{ label: 'url', kind: 'url', node: { url: args.url, pid: args.pid, stop: async () => {} } }]
-    : [...checkouts.map(({ label, root }) => ({ label, kind: 'hyperion', root })), { label: 'anvil', kind: 'anvil' }];
+    : [...checkouts.map(({ label, root, env }) => ({ label, kind: 'hyperion', root, env })), { label: 'anvil', kind: 'anvil' }];
   const { contracts } = compileContracts();
   for (const n of nodes) {
-    n.node ??= await startNode({ kind: n.kind, root: n.root, extraArgs: n.kind === 'anvil' ? ['--accounts', '10'] : [] });
+    n.node ??= await startNode({ kind: n.kind, root: n.root, env: n.env, extraArgs: n.kind === 'anvil' ? ['--accounts', '10'] : [] });
     if (n.node.unavailable) throw new Error(`${n.label}: ${n.node.unavailable}`);
     const provider = new ethers.JsonRpcProvider(n.node.url, undefined, { staticNetwork: true });
     const owner = new ethers.Wallet(devKeys[0], provider);
@@ -317,7 +353,6 @@ async function readsOnly() {
     }
   }
   for (const n of nodes) await n.node.stop();
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const last = nodes[nodes.length - 1];
   console.log(`load: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; ${rounds} rounds of ${SECONDS} s, ${CONCURRENCY} requests in flight from ${clients} client thread(s), client ${CLIENT}`);
   console.log(`\n| method | ${nodes.map((n) => `${n.label} req/s`).join(' | ')} | ${nodes.slice(0, -1).map((n) => `${n.label}/${last.label}`).join(' | ')} |\n|---|${'---:|'.repeat(2 * nodes.length - 1)}`);
@@ -354,12 +389,12 @@ async function poolAtMost(url, limit) {
 }
 
 /** `live`, when given, gets the node as soon as it answers (so that a leg that times out can kill it). */
-async function runOn({ kind, root, durable, url: runningAt }, live = {}) {
+async function runOn({ kind, root, env, durable, url: runningAt }, live = {}) {
   const dataDir = durable ? fs.mkdtempSync(path.join(os.tmpdir(), 'hyperion-bench-')) : undefined;
   live.dataDir = dataDir;
   const node = runningAt
     ? { url: runningAt, chainId: BigInt(await rpc(runningAt, 'eth_chainId', [])), pid: args.pid, stop: async () => {} }
-    : await startNode({ kind, dataDir, extraArgs: kind === 'anvil' ? ['--accounts', '10', ...anvilAutomineArgs(2 * SENDERS + TXS)] : [], ...(root ? { root } : {}), onSpawn: (child) => { live.child = child; } });
+    : await startNode({ kind, dataDir, env, extraArgs: kind === 'anvil' ? ['--accounts', '10', ...anvilAutomineArgs(2 * SENDERS + TXS)] : [], ...(root ? { root } : {}), onSpawn: (child) => { live.child = child; } });
   if (node.unavailable) throw new Error(node.unavailable);
   live.node = node;
   if (live.timedOut) { await node.stop('SIGKILL'); throw new Error('timed out before its node answered'); }
@@ -384,15 +419,10 @@ async function runOn({ kind, root, durable, url: runningAt }, live = {}) {
     setup.push(await owner.signTransaction({ type: 2, chainId, nonce: nonce++, to: s.address, value: 10n ** 17n, gasLimit: 21000, maxFeePerGas, maxPriorityFeePerGas }));
     setup.push(await owner.signTransaction({ type: 2, chainId, nonce: nonce++, to: tokenAddress, data: iface.encodeFunctionData('transfer', [s.address, 10n ** 20n]), gasLimit: 60000, maxFeePerGas, maxPriorityFeePerGas }));
   }
-  let lastSetup;
-  for (let i = 0; i < setup.length; i += 100) {
-    if (PACE === 'mined') await poolAtMost(url, 0);
-    const hashes = await batch(url, setup.slice(i, i + 100).map((raw) => ['eth_sendRawTransaction', [raw]]));
-    lastSetup = hashes[hashes.length - 1];
-  }
-  await waitForReceipt(url, lastSetup);
-
-  // 1. Throughput.
+  // 1.'s transfers are signed before the setup is sent, so that its timed window starts right after the setup's last
+  // receipt on every leg. Signed in between (0.6 s on a warm client, 1.3–1.7 s on a cold or busy one) they let a fresh
+  // node's background JIT tier up the setup's hot code before the window on some legs and not on others: 20–30 µs per
+  // transfer between the legs of one build (docs/benchmarks.md, s40e2e).
   const perSender = Math.ceil(TXS / SENDERS);
   const recipient = ethers.Wallet.createRandom().address;
   const signed = [];
@@ -402,13 +432,28 @@ async function runOn({ kind, root, durable, url: runningAt }, live = {}) {
       signed.push(await s.signTransaction({ type: 2, chainId, nonce: k, to: tokenAddress, data: iface.encodeFunctionData('transfer', [recipient, 1n]), gasLimit: 60000, maxFeePerGas, maxPriorityFeePerGas }));
     }
   }
+  let lastSetup;
+  for (let i = 0; i < setup.length; i += 100) {
+    if (PACE === 'mined') await poolAtMost(url, 0);
+    const hashes = await batch(url, setup.slice(i, i + 100).map((raw) => ['eth_sendRawTransaction', [raw]]));
+    lastSetup = hashes[hashes.length - 1];
+  }
+  await waitForReceipt(url, lastSetup);
+  const setupDone = performance.now();
+  const threadsAtSetupDone = node.pid ? threadCpu(node.pid) : new Map();
+
+  // 1. Throughput.
   const startBlock = BigInt(await rpc(url, 'eth_blockNumber', []));
   const allocatedBefore = kind === 'anvil' ? NaN : await allocatedBytes(url);
   const started = performance.now();
   const monotonicStart = process.hrtime.bigint(); // CLOCK_MONOTONIC: lines up with `perf record -k CLOCK_MONOTONIC` samples
   const clientCpuBefore = process.cpuUsage(); // the client's own CPU (JSON, HTTP) while the node works: is the bench the limit?
   const nodeCpuBefore = node.pid ? processCpuSeconds(node.pid) : NaN;
+  const nodeStatBefore = node.pid ? processStat(node.pid) : undefined;
   const nodeThreadsBefore = node.pid ? threadCpu(node.pid) : new Map(); // ns per thread: /proc/<pid>/stat's 10 ms ticks are 10 µs per transfer at 1,000
+  const gapSpent = threadCpuSince(threadsAtSetupDone, nodeThreadsBefore);
+  // From the setup's last receipt to the window: its length and the node's CPU in it (its background JIT's apart).
+  const gap = { seconds: (started - setupDone) / 1000, nodeCpuMs: [...gapSpent.values()].reduce((x, y) => x + y, 0) / 1e6, jitMs: (gapSpent.get(JIT_THREAD) ?? 0) / 1e6 };
   const lastHashes = [];
   if (SEND === 'batch') {
     const batches = [];
@@ -449,12 +494,19 @@ async function runOn({ kind, root, durable, url: runningAt }, live = {}) {
   const clientCpu = process.cpuUsage(clientCpuBefore);
   const clientCpuSeconds = (clientCpu.user + clientCpu.system) / 1e6;
   const nodeCpuMicrosPerTx = ((processCpuSeconds(node.pid) - nodeCpuBefore) * 1e6) / mined; // NaN without a pid (--url without --pid)
+  const nodeStatAfter = node.pid ? processStat(node.pid) : undefined;
+  const perTx = (counter, scale = 1) => (node.pid ? ((nodeStatAfter[counter] - nodeStatBefore[counter]) * scale) / mined : NaN);
+  // Where the node's CPU goes besides its own code: the kernel (10 ms ticks: 10 µs per transfer at 1,000, a median over
+  // rounds smooths it) and the page faults behind much of it (fresh GC heap, files mapped in).
+  const nodeKernelMicrosPerTx = perTx('kernelSeconds', 1e6);
+  const nodeMinorFaultsPerTx = perTx('minorFaults');
+  const nodeMajorFaults = node.pid ? nodeStatAfter.majorFaults - nodeStatBefore.majorFaults : NaN;
   const nodeThreadsSpent = node.pid ? threadCpuSince(nodeThreadsBefore, threadCpu(node.pid)) : new Map();
   const nodeThreadsMicrosPerTx = node.pid ? [...nodeThreadsSpent.values()].reduce((x, y) => x + y, 0) / 1000 / mined : NaN; // threads that ended meanwhile are not in it
   const jitThreadMicrosPerTx = node.pid ? (nodeThreadsSpent.get(JIT_THREAD) ?? 0) / 1000 / mined : NaN;
   const allocatedBytesPerTx = (kind === 'anvil' ? NaN : (await allocatedBytes(url)) - allocatedBefore) / mined; // the node's whole process, all threads
   const monotonicWindow = [Number(monotonicStart) / 1e9, Number(process.hrtime.bigint()) / 1e9]; // the transfers' window, for a profiler's samples
-  const throughput = { txs: mined, seconds, txPerSecond: mined / seconds, mgasPerSecond: Number(gas) / 1e6 / seconds, clientCpuSeconds, nodeCpuMicrosPerTx, nodeThreadsMicrosPerTx, jitThreadMicrosPerTx, allocatedBytesPerTx, monotonicWindow };
+  const throughput = { txs: mined, seconds, txPerSecond: mined / seconds, mgasPerSecond: Number(gas) / 1e6 / seconds, clientCpuSeconds, nodeCpuMicrosPerTx, nodeThreadsMicrosPerTx, jitThreadMicrosPerTx, nodeKernelMicrosPerTx, nodeMinorFaultsPerTx, nodeMajorFaults, allocatedBytesPerTx, monotonicWindow, gap };
 
   // 2. Latency at a light load (one transaction at a time, 20 ms apart): 100 sends right after the transfers (cold: a
   // fresh Hyperion's JIT is still compiling the transfers' hot code in the background, several ms of a core per send
@@ -510,14 +562,18 @@ async function runOn({ kind, root, durable, url: runningAt }, live = {}) {
   return { throughput, latency, reads };
 }
 
-// Each configuration runs on every checkout one right after the other, so that they see the same load.
+// Each configuration runs on every checkout, --rounds times, in --order (each leg on a node of its own, started once the
+// previous leg's node has exited), so that they see the same load and no configuration keeps one place in the order.
 const runs = args.url ? [{ name: 'node', url: args.url }] : [
-  ...checkouts.map(({ label, root }) => ({ name: label, kind: 'hyperion', root })),
-  ...(args.durable !== undefined && Number(args.durable) !== 0 ? checkouts.map(({ label, root }) => ({ name: `${label}-durable`, kind: 'hyperion', root, durable: true })) : []),
+  ...checkouts.map(({ label, root, env }) => ({ name: label, kind: 'hyperion', root, env })),
+  ...(args.durable !== undefined && Number(args.durable) !== 0 ? checkouts.map(({ label, root, env }) => ({ name: `${label}-durable`, kind: 'hyperion', root, env, durable: true })) : []),
   { name: 'anvil', kind: 'anvil' },
 ];
 const kinds = runs.map((r) => r.name);
-const results = {};
+if (args.url && ROUNDS !== 1) throw new Error('--rounds with --url: one run on the running node (its senders\' nonces are used up)');
+const rounds = legOrder(kinds, ROUNDS, ORDER, SEED);
+const results = Object.fromEntries(kinds.map((k) => [k, []])); // name → its legs' results in round order (null: failed)
+const legs = []; // { round, position, name, result } in the order they ran
 
 /**
  * One leg, given --leg-timeout seconds: the result, or null when it failed or timed out (then its node is killed; a leg
@@ -547,26 +603,52 @@ async function runLeg(run) {
   }
 }
 
-for (const run of runs) {
-  results[run.name] = await runLeg(run);
-  console.log(run.name, results[run.name] ? JSON.stringify(results[run.name]) : 'FAILED');
+/**
+ * The client's own JIT warm-up, untimed, before the first leg: signing a leg's transactions with cold JavaScript takes
+ * twice as long, which paces the first leg's setup slower than the others' — enough, on a fresh Hyperion, for its
+ * background JIT to tier up the setup's hot code before the timed transfers on that leg only (docs/benchmarks.md, s40e2e).
+ */
+async function warmClient() {
+  const wallet = new ethers.Wallet(ethers.keccak256(ethers.toUtf8Bytes('bench-client-warmup')));
+  const iface = new ethers.Interface(['function transfer(address to, uint256 amount)']);
+  for (let nonce = 0; nonce < Math.min(2 * SENDERS + TXS, 2000); nonce++) {
+    await wallet.signTransaction({ type: 2, chainId: 1n, nonce, to: wallet.address, data: iface.encodeFunctionData('transfer', [wallet.address, 1n]), gasLimit: 60000, maxFeePerGas: 10n ** 10n, maxPriorityFeePerGas: 1n });
+  }
+}
+if (!args.url) await warmClient();
+if (ROUNDS > 1) console.log(`${ROUNDS} rounds, order ${ORDER}${ORDER === 'random' ? ` (--seed ${SEED})` : ''}: ${rounds.map((r) => r.join(' ')).join(' | ')}`);
+for (const [round, names] of rounds.entries()) {
+  for (const [position, name] of names.entries()) {
+    const result = await runLeg(runs.find((r) => r.name === name));
+    results[name].push(result);
+    legs.push({ round, position, name, result });
+    console.log(`${ROUNDS > 1 ? `round ${round + 1}, leg ${position + 1}: ` : ''}${name}`, result ? JSON.stringify(result) : 'FAILED', `(load ${os.loadavg()[0].toFixed(2)})`);
+  }
 }
 console.log(`load: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-const failed = kinds.filter((k) => !results[k]);
+const failed = kinds.filter((k) => results[k].some((r) => !r));
 const exitCode = failed.length === 0 ? 0 : 1;
 if (args.url) process.exit(exitCode);
-const a = results.anvil;
 const ours = kinds.filter((k) => k !== 'anvil');
-const ratio = (x, y) => (x && y ? (x / y).toFixed(2) : 'n/a');
-const value = (r, get, digits) => (r ? get(r).toFixed(digits) : 'failed');
-const row = (name, get, digits, inverse = false) => console.log(`| ${name} | ${ours.map((k) => value(results[k], get, digits)).join(' | ')} | ${value(a, get, digits)} | ${ours.map((k) => (!results[k] || !a ? 'n/a' : inverse ? ratio(get(a), get(results[k])) : ratio(get(results[k]), get(a)))).join(' | ')} |`);
-console.log(`\n| metric | ${ours.join(' | ')} | anvil | ${ours.map((k) => `ratio ${k}/anvil`).join(' | ')} |\n|---|${'---:|'.repeat(2 * ours.length + 1)}`);
+/** A configuration's figure: the median over its legs that did not fail (NaN when all did). */
+const figure = (name, get) => median(results[name].filter(Boolean).map(get));
+const ratio = (x, y) => (x && y && !Number.isNaN(x) && !Number.isNaN(y) ? (x / y).toFixed(2) : 'n/a');
+const value = (name, get, digits) => (results[name].some(Boolean) ? figure(name, get).toFixed(digits) : 'failed');
+const row = (label, get, digits, inverse = false) => {
+  const anvil = figure('anvil', get);
+  const ratios = ours.map((k) => (inverse ? ratio(anvil, figure(k, get)) : ratio(figure(k, get), anvil)));
+  console.log(`| ${label} | ${ours.map((k) => value(k, get, digits)).join(' | ')} | ${value('anvil', get, digits)} | ${ratios.join(' | ')} |`);
+};
+console.log(`\n| metric${ROUNDS > 1 ? ` (median of ${ROUNDS} rounds)` : ''} | ${ours.join(' | ')} | anvil | ${ours.map((k) => `ratio ${k}/anvil`).join(' | ')} |\n|---|${'---:|'.repeat(2 * ours.length + 1)}`);
 row(`${TXS} ERC20 transfers, tx/s`, (r) => r.throughput.txPerSecond, 0);
 row('Mgas/s', (r) => r.throughput.mgasPerSecond, 1);
 row('bench client CPU during the transfers (s; ratio = anvil/ours)', (r) => r.throughput.clientCpuSeconds, 3, true);
 row('node CPU per transfer (µs, /proc; ratio = anvil/ours)', (r) => r.throughput.nodeCpuMicrosPerTx, 0, true);
 row('node CPU per transfer (µs, its threads\' schedstat, ns resolution; ratio = anvil/ours)', (r) => r.throughput.nodeThreadsMicrosPerTx, 1, true);
 row('of it the JIT thread (µs per transfer, schedstat)', (r) => r.throughput.jitThreadMicrosPerTx, 1);
+row('of it in the kernel (µs per transfer, /proc)', (r) => r.throughput.nodeKernelMicrosPerTx, 0);
+row('node minor page faults per transfer (/proc; ratio = anvil/ours)', (r) => r.throughput.nodeMinorFaultsPerTx, 2, true);
+row('node major page faults in the transfers (/proc)', (r) => r.throughput.nodeMajorFaults, 0);
 row('node bytes allocated per transfer (/metrics; ratio = anvil/ours)', (r) => r.throughput.allocatedBytesPerTx, 0, true);
 row('send→receipt p50 (ms, warmed; ratio = anvil/ours)', (r) => r.latency.p50, 1, true);
 row('send→receipt p99 (ms, warmed; ratio = anvil/ours)', (r) => r.latency.p99, 1, true);
@@ -576,7 +658,21 @@ row('send→receipt p50 (ms, cold: right after the transfers; ratio = anvil/ours
 row('send→receipt p99 (ms, cold; ratio = anvil/ours)', (r) => r.latency.cold.p99, 1, true);
 row('node CPU per lone send, cold (µs, /proc; ratio = anvil/ours)', (r) => r.latency.cold.nodeCpuMicros, 0, true);
 row('of it the JIT thread, cold (µs, /proc)', (r) => r.latency.cold.jitCpuMicros, 0);
-row('eth_call req/s', (r) => r.reads.ethCall, 0);
-row('eth_getBalance req/s', (r) => r.reads.getBalance, 0);
-if (failed.length > 0) console.error(`chain-bench: failed or timed out: ${failed.join(', ')}`);
+if (READS) {
+  row('eth_call req/s', (r) => r.reads.ethCall, 0);
+  row('eth_getBalance req/s', (r) => r.reads.getBalance, 0);
+}
+if (ROUNDS > 1) {
+  // Every leg in the order it ran: whether a node's figure follows its place in the round rather than the node.
+  console.log(`\ntx/s (node CPU µs per transfer, schedstat) of every leg, in the order it ran:\n\n| round | ${kinds.join(' | ')} |\n|---|${'---:|'.repeat(kinds.length)}`);
+  for (const [round, names] of rounds.entries()) {
+    const cell = (name) => {
+      const leg = legs.find((l) => l.round === round && l.name === name);
+      const t = leg.result?.throughput;
+      return `${leg.position + 1}. ${t ? `${t.txPerSecond.toFixed(0)} (${t.nodeThreadsMicrosPerTx.toFixed(1)})` : 'failed'}`;
+    };
+    console.log(`| ${round + 1}: ${names.join(' ')} | ${kinds.map(cell).join(' | ')} |`);
+  }
+}
+if (failed.length > 0) console.error(`chain-bench: failed or timed out (in at least one round): ${failed.join(', ')}`);
 process.exit(exitCode);
