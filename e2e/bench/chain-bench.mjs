@@ -55,10 +55,13 @@
 //   node has exited, in the order --order gives: abba (the default: the listed order, then reversed, and so on), random
 //   (a shuffle per round from --seed N, printed; default a new seed) or listed (every round the same). The table is
 //   then each node's median over its rounds, and a second one gives every leg's tx/s and CPU per transfer in the
-//   order it ran. One leg of a fresh node at 1,000 transfers is a 0.1–0.15 s window, ±10 µs per transfer from leg to
-//   leg at a load of 1–2: compare medians of R >= 4 rounds. (The client's JIT is warmed before the first leg, and each
-//   leg signs its transfers before its setup: the first leg of a run used to come out 20–30 µs per transfer faster,
-//   docs/benchmarks.md, s40e2e.)
+//   order it ran. One leg of a fresh node at 1,000 transfers is a 0.1–0.15 s window: compare medians of R >= 4 rounds.
+//   (The client's JIT is warmed before the first leg, and each leg signs its transfers before its setup: the first leg
+//   of a run used to come out 26–52 µs per transfer faster than the second, docs/benchmarks.md, s40e2e.)
+//   --settle-ms N (default 1000): after 1.'s setup every node idles N ms, and a fresh Hyperion until its background JIT
+//   has been idle for 100 ms, before the timed transfers: it promotes the setup's hot code then (0.5–0.7 s of its JIT
+//   thread) on every leg, not in the window or after it on some; 0 starts the window at once (the JIT thread's row
+//   shows what then runs in it).
 //   --env label:NAME=VALUE (repeatable) sets an environment variable for the Hyperion node of --hyperion label only,
 //   e.g. a runtime knob A/B on one build: --hyperion base=. --hyperion nogc=. --env nogc:DOTNET_gcConcurrent=0.
 import { ethers } from 'ethers';
@@ -78,7 +81,7 @@ function usage() {
 }
 const knownOptions = new Set(['txs', 'senders', 'seconds', 'concurrency', 'durable', 'preconfirm', 'interval-samples',
   'transport', 'hyperion', 'reads', 'streams', 'url', 'pid', 'reads-only', 'rounds', 'warmup', 'methods', 'clients', 'client',
-  'send', 'leg-timeout', 'sender-tag', 'latency-warmup', 'pace', 'order', 'seed', 'env']);
+  'send', 'leg-timeout', 'sender-tag', 'latency-warmup', 'pace', 'order', 'seed', 'env', 'settle-ms']);
 const args = {};
 const hyperionCheckouts = [];
 const hyperionEnv = []; // [label, NAME, VALUE] of each --env
@@ -117,6 +120,8 @@ const PACE = args.pace ?? 'answered';
 if (PACE !== 'answered' && PACE !== 'mined') throw new Error(`--pace ${PACE}: expected answered or mined`);
 const LEG_TIMEOUT_SECONDS = Number(args['leg-timeout'] ?? 600);
 const LATENCY_WARMUP = Number(args['latency-warmup'] ?? 300);
+const SETTLE_MS = Number(args['settle-ms'] ?? 1000);
+if (!(SETTLE_MS >= 0)) throw new Error(`--settle-ms ${args['settle-ms']}: expected a number of milliseconds`);
 if (!(LATENCY_WARMUP >= 0)) throw new Error(`--latency-warmup ${args['latency-warmup']}: expected a number of sends`);
 if (!(LEG_TIMEOUT_SECONDS > 0)) throw new Error(`--leg-timeout ${args['leg-timeout']}: expected a positive number of seconds`);
 const BATCH_SIZE = 200; // transfers per JSON-RPC batch of 1.
@@ -421,7 +426,7 @@ async function runOn({ kind, root, env, durable, url: runningAt }, live = {}) {
   }
   // 1.'s transfers are signed before the setup is sent, so that its timed window starts right after the setup's last
   // receipt on every leg. Signed in between (0.6 s on a warm client, 1.3–1.7 s on a cold or busy one) they let a fresh
-  // node's background JIT tier up the setup's hot code before the window on some legs and not on others: 20–30 µs per
+  // node's background JIT tier up the setup's hot code before the window on some legs and not on others: 26–52 µs per
   // transfer between the legs of one build (docs/benchmarks.md, s40e2e).
   const perSender = Math.ceil(TXS / SENDERS);
   const recipient = ethers.Wallet.createRandom().address;
@@ -441,6 +446,16 @@ async function runOn({ kind, root, env, durable, url: runningAt }, live = {}) {
   await waitForReceipt(url, lastSetup);
   const setupDone = performance.now();
   const threadsAtSetupDone = node.pid ? threadCpu(node.pid) : new Map();
+  // --settle-ms: every node idles that long after its setup, and a fresh Hyperion until its background JIT has been idle
+  // for 100 ms (at most 10 s more): it promotes the setup's hot code then (0.5–0.7 s of its thread), before the window
+  // on every leg instead of in it or after it on some (docs/benchmarks.md, s40e2e).
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
+  for (let jitBefore = -1, waited = 0; node.pid && waited < 10_000; waited += 100) {
+    const jitNow = [...threadCpu(node.pid).values()].filter((t) => t.name === JIT_THREAD).reduce((sum, t) => sum + t.ns, 0);
+    if (jitNow === jitBefore) break;
+    jitBefore = jitNow;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 
   // 1. Throughput.
   const startBlock = BigInt(await rpc(url, 'eth_blockNumber', []));
