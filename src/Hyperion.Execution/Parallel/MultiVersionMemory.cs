@@ -621,13 +621,10 @@ internal sealed class MultiVersionMemory
         int count = 0;
         for (SlotNode? node = keys.Head; node is not null; node = node.Next)
         {
-            // No gate: nothing is recorded any more (see AccountChanges), and a locked instruction per slot was
-            // most of the loop for a token's thousands of slots.
-            Versions versions = node.Versions;
-            int index = versions.LastBelow(end);
-            if (index >= 0 && versions.PositionAt(index) >= wipePosition)
+            (int slotPosition, Entry slot) = Latest(node.Versions, end);
+            if (slotPosition >= 0 && slotPosition >= wipePosition)
             {
-                storage[count++] = new KeyValuePair<UInt256, UInt256>(node.Key, versions.At(index).Word);
+                storage[count++] = new KeyValuePair<UInt256, UInt256>(node.Key, slot.Word);
             }
         }
 
