@@ -224,13 +224,13 @@ internal static class ExecBenchmark
             {
                 int e = Array.IndexOf(ExecutorNames, onlyExecutor);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{name,-18} {executors[e].Name} {Median(times[e]),8:0.0} ms, CPU ms/block (mean; median) {cpu[e].Average():0.0}; {Median(cpu[e]):0.0}, caller thread's CPU ms/block (median) {Median(callerCpu[e]):0.00}, allocated KB/block {allocatedKb[e]}, GCs per 100 blocks (gen0/1/2) {Per100(collections[e][0], rounds)}/{Per100(collections[e][1], rounds)}/{Per100(collections[e][2], rounds)}{(conflicts[e].Length > 0 ? $"; per block: {conflicts[e]}" : "")}"));
+                    $"{name,-18} {executors[e].Name} {Median(times[e]),8:0.00} ms, CPU ms/block (mean; median) {cpu[e].Average():0.0}; {Median(cpu[e]):0.0}, caller thread's CPU ms/block (median) {Median(callerCpu[e]):0.00}, allocated KB/block {allocatedKb[e]}, GCs per 100 blocks (gen0/1/2) {Per100(collections[e][0], rounds)}/{Per100(collections[e][1], rounds)}/{Per100(collections[e][2], rounds)}{(conflicts[e].Length > 0 ? $"; per block: {conflicts[e]}" : "")}"));
                 continue;
             }
 
             double[] medians = [.. times.Select(Median)];
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{name,-18} sequential {medians[0],8:0.0} ms  parallel×1 {medians[1],8:0.0} ms  parallel×{threads} {medians[2],8:0.0} ms  speedup ×{threads} vs sequential {medians[0] / medians[2]:0.00}, vs parallel×1 {medians[1] / medians[2]:0.00}"));
+                $"{name,-18} sequential {medians[0],8:0.00} ms  parallel×1 {medians[1],8:0.00} ms  parallel×{threads} {medians[2],8:0.00} ms  speedup ×{threads} vs sequential {medians[0] / medians[2]:0.00}, vs parallel×1 {medians[1] / medians[2]:0.00}"));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{"",-18} allocated KB/block: sequential {allocatedKb[0]}, parallel×1 {allocatedKb[1]}, parallel×{threads} {allocatedKb[2]}"));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -14,6 +14,9 @@ public sealed class ExecBenchmarkTests
         Assert.StartsWith("8 transactions per block, 2 rounds after 3 untimed, ", lines[0]);
         Assert.StartsWith("raw transfers", lines[1]);
 
+        // Wall medians to 0.01 ms: at ×2's ~2.7 ms per block a 0.1 ms step would be 4 %.
+        Assert.Matches(@"sequential +\d+\.\d\d ms  parallel×1 +\d+\.\d\d ms  parallel×2 +\d+\.\d\d ms", lines[1]);
+
         // Block-STM's per-block counts are of the timed blocks only: eight transactions, each executed and validated once.
         Assert.Contains("parallel×1 executions 8.0, ESTIMATE waits 0.0, validations 8.0", lines[^1]);
     }
