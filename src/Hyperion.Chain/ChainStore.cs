@@ -98,7 +98,45 @@ public sealed class StoredBlock
     /// </summary>
     internal byte[] Encode()
     {
-        byte[] block = Block.Encode();
+        int[] impersonated = ImpersonatedTransactions();
+        int blockLength = Block.EncodedLength;
+        var payload = new byte[RecordLength(blockLength, impersonated)];
+        WriteRecord(payload, blockLength, impersonated);
+        return payload;
+    }
+
+    /// <summary>
+    /// Appends the record (<see cref="Encode"/>'s bytes) to <paramref name="log"/>, written straight into its frame:
+    /// a record of a few hundred transfers is a large object, so an array per stored block was an allocation on the
+    /// large-object heap (cleared, and counted toward a full collection) for every block.
+    /// </summary>
+    /// <returns>The record's length.</returns>
+    internal int AppendTo(BlockLog log)
+    {
+        int[] impersonated = ImpersonatedTransactions();
+        int blockLength = Block.EncodedLength;
+        int length = RecordLength(blockLength, impersonated);
+        WriteRecord(log.BeginAppend(length), blockLength, impersonated);
+        log.CompleteAppend();
+        return length;
+    }
+
+    private int[] ImpersonatedTransactions()
+    {
+        List<int>? impersonated = null;
+        for (int i = 0; i < Senders.Count; i++)
+        {
+            if (IsImpersonated(i))
+            {
+                (impersonated ??= []).Add(i);
+            }
+        }
+
+        return impersonated is null ? [] : [.. impersonated];
+    }
+
+    private int RecordLength(int blockLength, int[] impersonated)
+    {
         IReadOnlyList<Receipt> receipts = Receipts;
         int receiptBytes = 0;
         for (int i = 0; i < receipts.Count; i++)
@@ -106,13 +144,16 @@ public sealed class StoredBlock
             receiptBytes += 4 + receipts[i].EnvelopeLength;
         }
 
-        int[] impersonated = [.. Enumerable.Range(0, Senders.Count).Where(IsImpersonated)];
         int trailer = impersonated.Length == 0 ? 0 : 4 + (impersonated.Length * (4 + Address.Size));
-        var payload = new byte[4 + block.Length + 4 + receiptBytes + trailer];
-        Span<byte> span = payload;
-        BinaryPrimitives.WriteInt32BigEndian(span, block.Length);
-        block.CopyTo(span[4..]);
-        int offset = 4 + block.Length;
+        return 4 + blockLength + 4 + receiptBytes + trailer;
+    }
+
+    private void WriteRecord(Span<byte> span, int blockLength, int[] impersonated)
+    {
+        BinaryPrimitives.WriteInt32BigEndian(span, blockLength);
+        Block.EncodeTo(span.Slice(4, blockLength));
+        int offset = 4 + blockLength;
+        IReadOnlyList<Receipt> receipts = Receipts;
         BinaryPrimitives.WriteInt32BigEndian(span[offset..], receipts.Count);
         offset += 4;
         for (int i = 0; i < receipts.Count; i++)
@@ -135,8 +176,6 @@ public sealed class StoredBlock
                 offset += 4 + Address.Size;
             }
         }
-
-        return payload;
     }
 
     /// <summary>Decodes the block of a record written by <see cref="Encode"/>; its receipts and senders are decoded on first use.</summary>
@@ -871,9 +910,7 @@ public sealed class ChainStore : IBlockReader, IDisposable
             BlockLogEntry entry = default;
             if (_log is not null)
             {
-                byte[] record = block.Encode();
-                _log.Append(record);
-                entry = new BlockLogEntry(start, record.Length, block.Hash);
+                entry = new BlockLogEntry(start, block.AppendTo(_log), block.Hash);
             }
 
             if (beforeVisible is not null)

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
-using System.Numerics;
 using Hyperion.Core;
+using Hyperion.Core.IO;
 
 namespace Hyperion.MetisDb;
 
@@ -46,23 +46,7 @@ internal static class MetisEntrySeal
     public const string Remedy =
         "Restore the data directory from a backup, or delete the state directory to have the node rebuild the state from the block log.";
 
-    internal static uint Checksum(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => ~Update(Update(~0u, key), value);
-
-    private static uint Update(uint crc, ReadOnlySpan<byte> data)
-    {
-        while (data.Length >= 8)
-        {
-            crc = BitOperations.Crc32C(crc, BinaryPrimitives.ReadUInt64LittleEndian(data));
-            data = data[8..];
-        }
-
-        foreach (byte b in data)
-        {
-            crc = BitOperations.Crc32C(crc, b);
-        }
-
-        return crc;
-    }
+    internal static uint Checksum(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => Crc32C.Compute(key, value);
 
     private static InvalidDataException Damaged(ReadOnlySpan<byte> key, string what)
     {

@@ -313,7 +313,7 @@ public sealed class MetisStore : IDisposable
                         $"MetisDB: the write-ahead log in {_directory} holds block {block} but the store's head is {head}. {MetisEntrySeal.Remedy}");
                 }
 
-                Stage(block, MetisWriteAheadLog.Decode(payload));
+                Stage(block, MetisWriteAheadLog.Decode(payload, _wal.RecordVersion));
                 Publish(block);
                 replayed++;
             }
@@ -895,7 +895,7 @@ public sealed class MetisStore : IDisposable
             {
                 try
                 {
-                    _wal.Append(_walRecord.WrittenSpan);
+                    _wal.Append(System.Runtime.InteropServices.MemoryMarshal.AsMemory(_walRecord.WrittenMemory).Span);
                 }
                 catch
                 {
@@ -1009,6 +1009,9 @@ public sealed class MetisStore : IDisposable
 
     /// <summary>Where the time of the last <see cref="Commit"/> went (flat write includes storage roots).</summary>
     public MetisCommitTimings LastCommit { get; private set; }
+
+    /// <summary>Bytes the last durable commit appended to the write-ahead log (its record with the frame).</summary>
+    public int LastLogRecordBytes => _walRecord.WrittenCount;
 
     /// <summary>Makes LightningDB find a usable native LMDB (see <see cref="LmdbNativeLibrary"/>) for direct LMDB use.</summary>
     public static void EnsureNativeLibrary() => LmdbNativeLibrary.EnsureResolver();

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 using Hyperion.Core;
+using Hyperion.Core.Crypto;
 using Hyperion.Core.IO;
 using Hyperion.State;
 
@@ -24,12 +25,18 @@ namespace Hyperion.MetisDb;
 /// that returned, so a record is not fsynced (issue 14: that was a second fsync per block beside the block log's,
 /// about a third of a small durable block's wall time). Only the header's switch to dirty is fsynced, before LMDB is
 /// written unsynced: that is what makes the refusal after an OS crash reliable.
+/// The header's version says how the records are encoded (see <see cref="Encode"/>): 2 writes balances, values,
+/// nonces and counts without their leading zeros and leaves out an empty code hash (~45 bytes for a transfer's sender
+/// instead of 109); a log of version 1 (a crash of an older build in this boot) is still replayed, then emptied, and
+/// the log goes on at version 2. An unknown version is refused with the store's remedy.
 /// </remarks>
 internal sealed class MetisWriteAheadLog : IDisposable
 {
     public const string FileName = "wal.log";
     private const ulong Magic = 0x4C4157534954454D; // "METISWAL" as the file's first eight bytes
-    private const uint Version = 1;
+    /// <summary>The record encoding this build writes (1: fixed-width fields; still read).</summary>
+    public const uint Version = 2;
+    private const uint FixedWidthVersion = 1;
     private const int HeaderLength = 64;
     private const int BootIdLength = 40;
     private const int FrameLength = 8;
@@ -44,6 +51,8 @@ internal sealed class MetisWriteAheadLog : IDisposable
     private bool _dirty;
     /// <summary>The block and end offset of each record in the file, in order (to drop the records a sync covered).</summary>
     private readonly List<(ulong Block, long End)> _records = [];
+    /// <summary>The encoding of the records in the file: an older version's until they are replayed and the log emptied.</summary>
+    private uint _recordVersion = Version;
 
     /// <summary>This boot of the machine (Linux: the kernel's boot id); empty when unknown, which never matches a header.</summary>
     public static readonly string CurrentBootId = ReadBootId();
@@ -58,6 +67,9 @@ internal sealed class MetisWriteAheadLog : IDisposable
 
     /// <summary>Bytes in the log (header and records).</summary>
     public long Length => _file.Length;
+
+    /// <summary>How the records <see cref="Open"/> returned are encoded (the argument of <see cref="Decode"/>).</summary>
+    public uint RecordVersion => _recordVersion;
 
     /// <summary>
     /// Opens (or creates) the log in <paramref name="directory"/> and reads its intact records. Throws
@@ -81,9 +93,16 @@ internal sealed class MetisWriteAheadLog : IDisposable
             byte[] content = new byte[file.Length];
             file.ReadExactly(content);
             ReadOnlySpan<byte> header = content.AsSpan(0, HeaderLength);
-            if (BinaryPrimitives.ReadUInt64LittleEndian(header) != Magic || BinaryPrimitives.ReadUInt32LittleEndian(header[8..]) != Version)
+            uint version = BinaryPrimitives.ReadUInt32LittleEndian(header[8..]);
+            if (BinaryPrimitives.ReadUInt64LittleEndian(header) != Magic)
             {
-                throw new InvalidDataException($"MetisDB: {path} is not a write-ahead log of this version. {MetisEntrySeal.Remedy}");
+                throw new InvalidDataException($"MetisDB: {path} is not a write-ahead log. {MetisEntrySeal.Remedy}");
+            }
+
+            if (version is not (Version or FixedWidthVersion))
+            {
+                throw new InvalidDataException(
+                    $"MetisDB: {path} is a write-ahead log of version {version}, which this build does not read (it reads {FixedWidthVersion} and {Version}). {MetisEntrySeal.Remedy}");
             }
 
             uint state = BinaryPrimitives.ReadUInt32LittleEndian(header[12..]);
@@ -112,7 +131,7 @@ internal sealed class MetisWriteAheadLog : IDisposable
                 }
 
                 ReadOnlySpan<byte> payload = content.AsSpan(offset + FrameLength, (int)length);
-                if (MetisEntrySeal.Checksum(payload, []) != checksum)
+                if (Crc32C.Compute(payload) != checksum)
                 {
                     break;
                 }
@@ -128,7 +147,14 @@ internal sealed class MetisWriteAheadLog : IDisposable
                 file.Flush(flushToDisk: true);
             }
 
-            var opened = new MetisWriteAheadLog(path, file, currentBootId, state == Dirty);
+            var opened = new MetisWriteAheadLog(path, file, currentBootId, state == Dirty) { _recordVersion = version };
+            if (version != Version && records.Count == 0)
+            {
+                // No record of the old encoding to replay: the header moves on now, before a record of this one follows it.
+                opened._recordVersion = Version;
+                opened.WriteHeader(state);
+            }
+
             long end = HeaderLength;
             foreach ((ulong block, byte[] payload) in records)
             {
@@ -155,31 +181,32 @@ internal sealed class MetisWriteAheadLog : IDisposable
         }
     }
 
-    /// <summary>Appends one block's record (to the OS, without fsync: see the remarks).</summary>
-    public void Append(ReadOnlySpan<byte> payload)
+    /// <summary>
+    /// Appends one block's record (to the OS, without fsync: see the remarks): <paramref name="frame"/> is what
+    /// <see cref="Encode"/> wrote, its first <see cref="FrameLength"/> bytes left for the length and checksum filled in here.
+    /// </summary>
+    public void Append(Span<byte> frame)
     {
+        if (_recordVersion != Version)
+        {
+            throw new InvalidOperationException($"MetisDB: {_path} still holds records of version {_recordVersion}; they are replayed and emptied before a block is logged.");
+        }
+
+        ReadOnlySpan<byte> payload = frame[FrameLength..];
         long start = _file.Length;
-        byte[] frame = ArrayPool<byte>.Shared.Rent(FrameLength + payload.Length);
-        try
-        {
-            BinaryPrimitives.WriteUInt32LittleEndian(frame, (uint)payload.Length);
-            BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(4), MetisEntrySeal.Checksum(payload, []));
-            payload.CopyTo(frame.AsSpan(FrameLength));
-            _file.Position = start;
-            _file.Write(frame, 0, FrameLength + payload.Length);
-            _file.Flush(flushToDisk: false);
-            _records.Add((BinaryPrimitives.ReadUInt64LittleEndian(payload), start + FrameLength + payload.Length));
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(frame);
-        }
+        BinaryPrimitives.WriteUInt32LittleEndian(frame, (uint)payload.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(frame[4..], Crc32C.Compute(payload));
+        _file.Position = start;
+        _file.Write(frame);
+        _file.Flush(flushToDisk: false);
+        _records.Add((BinaryPrimitives.ReadUInt64LittleEndian(payload), start + frame.Length));
     }
 
     /// <summary>Empties the log after LMDB was synced: nothing in it is needed any more, and LMDB is clean.</summary>
     public void Reset()
     {
         _file.SetLength(HeaderLength);
+        _recordVersion = Version;
         WriteHeader(Synced);
         _dirty = false;
         _records.Clear();
@@ -232,7 +259,7 @@ internal sealed class MetisWriteAheadLog : IDisposable
         Span<byte> header = stackalloc byte[HeaderLength];
         header.Clear();
         BinaryPrimitives.WriteUInt64LittleEndian(header, Magic);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[8..], Version);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[8..], _recordVersion);
         BinaryPrimitives.WriteUInt32LittleEndian(header[12..], state);
         Encoding.ASCII.GetBytes(_bootId.AsSpan(0, Math.Min(_bootId.Length, BootIdLength)), header.Slice(16, BootIdLength));
         _file.Position = 0;
@@ -260,60 +287,73 @@ internal sealed class MetisWriteAheadLog : IDisposable
 
     public void Dispose() => _file.Dispose();
 
-    // Record payload: [block u64][code count u32]([hash 32][length u32][code])*[account count u32]
-    // ([address hash 32][flags u8: 1 destroyed, 2 set]([nonce u64][balance 32][code hash 32])?[slot count u32]([slot 32][value 32])*)*
+    // Version 2 record payload: [block u64][code count varint]([hash 32][length varint][code])*[account count varint]
+    // ([address hash 32][flags u8: 1 destroyed, 2 set, 4 code hash follows]([nonce varint][balance word]([code hash 32])?)?
+    // [slot count varint]([slot 32][value word])*)*, a word being [length u8 0..32][its big-endian bytes without leading zeros].
+    // Version 1 (read only): the counts u32, nonce u64, balance and values 32 bytes, the code hash always.
 
-    /// <summary>Writes block <paramref name="block"/>'s changes as a record payload.</summary>
+    /// <summary>
+    /// Writes the frame of block <paramref name="block"/>'s record: <see cref="FrameLength"/> bytes that
+    /// <see cref="Append"/> fills, then the payload (version <see cref="Version"/>).
+    /// </summary>
     public static void Encode(ulong block, MetisBlockChanges changes, ArrayBufferWriter<byte> output)
     {
         output.ResetWrittenCount();
+        output.GetSpan(FrameLength)[..FrameLength].Clear();
+        output.Advance(FrameLength);
         WriteUInt64(output, block);
-        WriteUInt32(output, (uint)changes.Code.Count);
+        WriteVarint(output, (ulong)changes.Code.Count);
         foreach ((Hash256 hash, byte[] code) in changes.Code)
         {
             Write(output, hash.Bytes);
-            WriteUInt32(output, (uint)code.Length);
+            WriteVarint(output, (ulong)code.Length);
             Write(output, code);
         }
 
-        WriteUInt32(output, (uint)changes.Accounts.Count);
+        WriteVarint(output, (ulong)changes.Accounts.Count);
         foreach ((Hash256 address, MetisBlockChanges.AccountChange change) in changes.Accounts)
         {
             Write(output, address.Bytes);
+            bool hasCode = change.Account is { } withCode && withCode.CodeHash != Keccak256.OfEmpty;
             Span<byte> flags = output.GetSpan(1);
-            flags[0] = (byte)((change.Destroyed ? 1 : 0) | (change.Account is null ? 0 : 2));
+            flags[0] = (byte)((change.Destroyed ? 1 : 0) | (change.Account is null ? 0 : 2) | (hasCode ? 4 : 0));
             output.Advance(1);
             if (change.Account is { } account)
             {
-                WriteUInt64(output, account.Nonce);
-                account.Balance.WriteBigEndian(output.GetSpan(32)[..32]);
-                output.Advance(32);
-                Write(output, account.CodeHash.Bytes);
+                WriteVarint(output, account.Nonce);
+                WriteWord(output, account.Balance);
+                if (hasCode)
+                {
+                    Write(output, account.CodeHash.Bytes);
+                }
             }
 
-            WriteUInt32(output, (uint)change.Storage.Count);
+            WriteVarint(output, (ulong)change.Storage.Count);
             foreach ((Hash256 slot, UInt256 value) in change.Storage)
             {
                 Write(output, slot.Bytes);
-                value.WriteBigEndian(output.GetSpan(32)[..32]);
-                output.Advance(32);
+                WriteWord(output, value);
             }
         }
     }
 
-    /// <summary>The changes of a record payload (checksummed, so malformed content means a bug or tampering).</summary>
-    public static MetisBlockChanges Decode(ReadOnlySpan<byte> payload)
+    /// <summary>
+    /// The changes of a record payload of <paramref name="version"/> (<see cref="RecordVersion"/>; checksummed, so
+    /// malformed content means a bug or tampering).
+    /// </summary>
+    public static MetisBlockChanges Decode(ReadOnlySpan<byte> payload, uint version)
     {
+        bool fixedWidth = version == FixedWidthVersion;
         var reader = new SpanReader(payload);
         reader.ReadUInt64();
         var changes = new MetisBlockChanges();
-        for (uint codes = reader.ReadUInt32(); codes > 0; codes--)
+        for (ulong codes = reader.ReadCount(fixedWidth); codes > 0; codes--)
         {
             Hash256 hash = new(reader.Read(32));
-            changes.AddCodeByHash(hash, reader.Read((int)reader.ReadUInt32()).ToArray());
+            changes.AddCodeByHash(hash, reader.Read(checked((int)reader.ReadCount(fixedWidth))).ToArray());
         }
 
-        for (uint accounts = reader.ReadUInt32(); accounts > 0; accounts--)
+        for (ulong accounts = reader.ReadCount(fixedWidth); accounts > 0; accounts--)
         {
             Hash256 address = new(reader.Read(32));
             byte flags = reader.Read(1)[0];
@@ -324,15 +364,16 @@ internal sealed class MetisWriteAheadLog : IDisposable
 
             if ((flags & 2) != 0)
             {
-                ulong nonce = reader.ReadUInt64();
-                UInt256 balance = UInt256.FromBigEndian(reader.Read(32));
-                changes.SetAccountByHash(address, nonce, balance, new Hash256(reader.Read(32)));
+                ulong nonce = fixedWidth ? reader.ReadUInt64() : reader.ReadVarint();
+                UInt256 balance = reader.ReadWord(fixedWidth);
+                Hash256 codeHash = fixedWidth || (flags & 4) != 0 ? new Hash256(reader.Read(32)) : Keccak256.OfEmpty;
+                changes.SetAccountByHash(address, nonce, balance, codeHash);
             }
 
-            for (uint slots = reader.ReadUInt32(); slots > 0; slots--)
+            for (ulong slots = reader.ReadCount(fixedWidth); slots > 0; slots--)
             {
                 Hash256 slot = new(reader.Read(32));
-                changes.SetStorageByHash(address, slot, UInt256.FromBigEndian(reader.Read(32)));
+                changes.SetStorageByHash(address, slot, reader.ReadWord(fixedWidth));
             }
         }
 
@@ -344,16 +385,33 @@ internal sealed class MetisWriteAheadLog : IDisposable
         return changes;
     }
 
+    private static void WriteVarint(ArrayBufferWriter<byte> output, ulong value)
+    {
+        Span<byte> span = output.GetSpan(10);
+        int length = 0;
+        while (value >= 0x80)
+        {
+            span[length++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+
+        span[length++] = (byte)value;
+        output.Advance(length);
+    }
+
+    private static void WriteWord(ArrayBufferWriter<byte> output, in UInt256 value)
+    {
+        int length = value.ByteLength;
+        Span<byte> span = output.GetSpan(1 + length);
+        span[0] = (byte)length;
+        value.WriteBigEndianTrimmed(span.Slice(1, length));
+        output.Advance(1 + length);
+    }
+
     private static void Write(ArrayBufferWriter<byte> output, ReadOnlySpan<byte> bytes)
     {
         bytes.CopyTo(output.GetSpan(bytes.Length));
         output.Advance(bytes.Length);
-    }
-
-    private static void WriteUInt32(ArrayBufferWriter<byte> output, uint value)
-    {
-        BinaryPrimitives.WriteUInt32LittleEndian(output.GetSpan(4), value);
-        output.Advance(4);
     }
 
     private static void WriteUInt64(ArrayBufferWriter<byte> output, ulong value)
@@ -380,8 +438,35 @@ internal sealed class MetisWriteAheadLog : IDisposable
             return bytes;
         }
 
-        public uint ReadUInt32() => BinaryPrimitives.ReadUInt32LittleEndian(Read(4));
-
         public ulong ReadUInt64() => BinaryPrimitives.ReadUInt64LittleEndian(Read(8));
+
+        public ulong ReadCount(bool fixedWidth) => fixedWidth ? BinaryPrimitives.ReadUInt32LittleEndian(Read(4)) : ReadVarint();
+
+        public ulong ReadVarint()
+        {
+            ulong value = 0;
+            for (int shift = 0; shift < 64; shift += 7)
+            {
+                byte b = Read(1)[0];
+                value |= (ulong)(b & 0x7F) << shift;
+                if (b < 0x80)
+                {
+                    return value;
+                }
+            }
+
+            throw new InvalidDataException("MetisDB: a write-ahead log record has a number longer than 64 bits.");
+        }
+
+        public UInt256 ReadWord(bool fixedWidth)
+        {
+            int length = fixedWidth ? 32 : Read(1)[0];
+            if (length > 32)
+            {
+                throw new InvalidDataException($"MetisDB: a write-ahead log record has a {length}-byte word.");
+            }
+
+            return UInt256.FromBigEndian(Read(length));
+        }
     }
 }

@@ -209,18 +209,26 @@ public sealed class BlockLogFuzzTests : IDisposable
         File.Delete(path);
         var records = new List<byte[]>();
         var ends = new List<long>();
-        using (BlockLog log = BlockLog.Open(path, out _))
+        int count = random.Next(1, 13);
+        // A log an older build began (Keccak-256 records) and this one appended to (CRC-32C records), or either alone.
+        int legacy = random.Next(3) == 0 ? random.Next(count + 1) : 0;
+        long end = 0;
+        for (int i = 0; i < count; i++)
         {
-            int count = random.Next(1, 13);
-            long end = 0;
-            for (int i = 0; i < count; i++)
+            byte[] record = new byte[random.Next(8) == 0 ? random.Next(70_000, 140_000) : random.Next(0, 300)];
+            random.NextBytes(record);
+            records.Add(record);
+            end += 4 + record.Length + 4;
+            ends.Add(end);
+        }
+
+        File.WriteAllBytes(path, [.. records.Take(legacy).SelectMany(BlockLogTests.KeccakRecord)]);
+        using (BlockLog log = BlockLog.Open(path, out List<byte[]> opened))
+        {
+            Assert.Equal(legacy, opened.Count);
+            foreach (byte[] record in records.Skip(legacy))
             {
-                byte[] record = new byte[random.Next(8) == 0 ? random.Next(70_000, 140_000) : random.Next(0, 300)];
-                random.NextBytes(record);
                 log.Append(record);
-                records.Add(record);
-                end += 4 + record.Length + 4;
-                ends.Add(end);
             }
         }
 

@@ -1,3 +1,7 @@
+using System.Buffers.Binary;
+using Hyperion.Core.Crypto;
+using Hyperion.Core.IO;
+
 namespace Hyperion.Chain.Tests;
 
 public sealed class BlockLogTests : IDisposable
@@ -146,5 +150,92 @@ public sealed class BlockLogTests : IDisposable
         byte[] before = File.ReadAllBytes(path);
         Assert.Equal(new BlockLogRepair(1, null, 0, 0), BlockLog.Repair(path));
         Assert.Equal(before, File.ReadAllBytes(path));
+    }
+
+    /// <summary>A record as builds before the CRC-32C records wrote it: length (top bit clear) · payload · Keccak-256's first 4 bytes.</summary>
+    internal static byte[] KeccakRecord(byte[] payload)
+    {
+        var record = new byte[4 + payload.Length + 4];
+        BinaryPrimitives.WriteUInt32BigEndian(record, (uint)payload.Length);
+        payload.CopyTo(record, 4);
+        Keccak256.Hash(payload).Bytes[..4].CopyTo(record.AsSpan(4 + payload.Length));
+        return record;
+    }
+
+    [Fact]
+    public void Records_are_appended_with_a_CRC_32C_named_by_the_length_fields_top_bit()
+    {
+        string path = Path.Combine(_directory, "log");
+        byte[] payload = [5, 6, 7, 8, 9];
+        using (BlockLog log = BlockLog.Open(path, out _))
+        {
+            log.Append(payload);
+        }
+
+        byte[] bytes = File.ReadAllBytes(path);
+        Assert.Equal(0x8000_0005u, BinaryPrimitives.ReadUInt32BigEndian(bytes));
+        Assert.Equal(Crc32C.Compute(payload), BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(4 + payload.Length)));
+        Assert.Equal(BlockLog.RecordSize(payload.Length), bytes.Length);
+    }
+
+    [Fact]
+    public void A_log_of_Keccak_records_from_an_older_build_opens_and_goes_on_with_CRC_32C_records()
+    {
+        string path = Path.Combine(_directory, "log");
+        File.WriteAllBytes(path, [.. KeccakRecord([1, 2, 3]), .. KeccakRecord([]), .. KeccakRecord(new byte[70_000])]);
+        long legacyLength = new FileInfo(path).Length;
+        using (BlockLog log = BlockLog.Open(path, out List<byte[]> records))
+        {
+            Assert.Equal(3, records.Count);
+            Assert.Equal([1, 2, 3], records[0]);
+            Assert.Equal(0, log.TornTailBytes);
+            log.Append([4, 4]);
+            Assert.Equal([1, 2, 3], log.ReadAt(0, 0));
+            Assert.Equal([4, 4], log.ReadAt(legacyLength, 3));
+        }
+
+        using (BlockLog reopened = BlockLog.Open(path, out List<byte[]> all))
+        {
+            Assert.Equal(4, all.Count);
+            Assert.Equal(70_000, all[2].Length);
+            Assert.Equal([4, 4], all[3]);
+        }
+
+        Assert.Equal(new BlockLogRepair(4, null, 0, 0), BlockLog.Check(path));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_damaged_record_of_either_kind_or_a_flipped_checksum_kind_bit_is_damage(bool keccakRecords)
+    {
+        string path = Path.Combine(_directory, "log");
+        if (keccakRecords)
+        {
+            File.WriteAllBytes(path, [.. KeccakRecord([1, 1, 1]), .. KeccakRecord([2, 2, 2]), .. KeccakRecord([3, 3, 3])]);
+        }
+        else
+        {
+            using BlockLog log = BlockLog.Open(path, out _);
+            log.Append([1, 1, 1]);
+            log.Append([2, 2, 2]);
+            log.Append([3, 3, 3]);
+        }
+
+        byte[] intact = File.ReadAllBytes(path);
+        byte[] payloadFlip = intact.ToArray();
+        payloadFlip[11 + 5] ^= 0x01; // the second record's payload
+        byte[] checksumFlip = intact.ToArray();
+        checksumFlip[11 + 7 + 2] ^= 0x20; // the second record's checksum
+        byte[] kindFlip = intact.ToArray();
+        kindFlip[11] ^= 0x80; // the second record's checksum-kind bit: the other checksum, which its bytes are not
+        foreach (byte[] damaged in new[] { payloadFlip, checksumFlip, kindFlip })
+        {
+            File.WriteAllBytes(path, damaged);
+            BlockLogDamagedException error = Assert.Throws<BlockLogDamagedException>(() => BlockLog.Open(path, out _));
+            Assert.Equal(1, error.Record);
+            Assert.Contains("its checksum does not match its contents", error.Message);
+            Assert.Equal(damaged, File.ReadAllBytes(path));
+        }
     }
 }

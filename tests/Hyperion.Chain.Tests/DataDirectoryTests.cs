@@ -48,7 +48,7 @@ public sealed class DataDirectoryTests : IDisposable
 
         string log = Path.Combine(_directory, ChainRecovery.ChainFileName);
         byte[] bytes = File.ReadAllBytes(log);
-        int genesisRecord = 4 + (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes) + 4;
+        int genesisRecord = 4 + (int)(System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes) & 0x7FFF_FFFF) + 4; // the top bit marks a CRC-32C record
         bytes[genesisRecord + 40] ^= 0x04; // inside block 1
         File.WriteAllBytes(log, bytes);
 
@@ -134,5 +134,63 @@ public sealed class DataDirectoryTests : IDisposable
         using LocalChain restarted = LocalChain.Start(TestChain.Genesis(), options with { Warning = warnings.Add });
         Assert.Equal(head, restarted.Chain.Store.Head.Number);
         Assert.Contains(warnings, w => w.Contains("cut an incomplete last record of 9 bytes", StringComparison.Ordinal) && w.Contains($"ends at block {head}", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// A block log of Keccak-256 records (every build before the CRC-32C records) opens as it is, the chain goes on
+    /// appending CRC-32C records after them, and an open that checks the whole mixed log (no index) accepts it.
+    /// </summary>
+    [Fact]
+    public void A_block_log_an_older_build_wrote_opens_and_the_chain_goes_on_after_it()
+    {
+        var options = new ChainOptions { DataDirectory = _directory };
+        var sent = new List<Hash256>();
+        using (LocalChain chain = LocalChain.Start(TestChain.Genesis(), options))
+        {
+            for (ulong nonce = 0; nonce < 3; nonce++)
+            {
+                Transaction tx = TestChain.Transfer(0, Bob, 1, nonce);
+                Assert.Null(chain.Pool.Add(tx));
+                TestChain.WaitForInclusion(chain, tx.Hash);
+                sent.Add(tx.Hash);
+            }
+        }
+
+        string log = Path.Combine(_directory, ChainRecovery.ChainFileName);
+        List<byte[]> records;
+        using (BlockLog.Open(log, out records))
+        {
+        }
+
+        byte[] legacy = [.. records.SelectMany(BlockLogTests.KeccakRecord)];
+        File.WriteAllBytes(log, legacy);
+        ulong head;
+        using (LocalChain chain = LocalChain.Start(TestChain.Genesis(), options))
+        {
+            head = chain.Chain.Store.Head.Number;
+            Assert.True(head >= 3);
+            for (ulong nonce = 3; nonce < 5; nonce++)
+            {
+                Transaction tx = TestChain.Transfer(0, Bob, 1, nonce);
+                Assert.Null(chain.Pool.Add(tx));
+                TestChain.WaitForInclusion(chain, tx.Hash);
+                sent.Add(tx.Hash);
+            }
+
+            head = chain.Chain.Store.Head.Number;
+        }
+
+        Assert.Equal(legacy, File.ReadAllBytes(log)[..legacy.Length]); // the old records stay as they were
+        Directory.Delete(Path.Combine(_directory, ChainRecovery.IndexDirectoryName), recursive: true);
+        using LocalChain reopened = LocalChain.Start(TestChain.Genesis(), options);
+        Assert.Equal(head, reopened.Chain.Store.Head.Number);
+        for (ulong number = 1; number <= head; number++)
+        {
+            StoredBlock block = reopened.Chain.Store.GetByNumber(number)!;
+            Assert.Equal(block.Block.Transactions.Length, block.Receipts.Count);
+        }
+
+        HashSet<Hash256> stored = [.. Enumerable.Range(1, (int)head).SelectMany(n => reopened.Chain.Store.GetByNumber((ulong)n)!.Block.Transactions).Select(t => t.Hash)];
+        Assert.All(sent, hash => Assert.Contains(hash, stored));
     }
 }

@@ -1,5 +1,8 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using Hyperion.Core;
 using Hyperion.Core.Crypto;
+using Hyperion.Core.IO;
 
 namespace Hyperion.MetisDb.Tests;
 
@@ -327,6 +330,166 @@ public class MetisWriteAheadLogTests
 
         InvalidDataException refused = Assert.Throws<InvalidDataException>(() => MetisStore.Open(directory.Path, new MetisStoreOptions { BootId = "boot-a" }));
         Assert.Contains("sync of the LMDB file", refused.Message);
+        Assert.Contains("rebuild the state from the block log", refused.Message);
+    }
+
+    /// <summary>A record payload as builds before version 2 wrote it: fixed-width counts, nonce, balance, values and code hash.</summary>
+    private static byte[] FixedWidthPayload(ulong block, MetisBlockChanges changes)
+    {
+        var output = new List<byte>();
+        void Add(ReadOnlySpan<byte> bytes) => output.AddRange(bytes.ToArray());
+        void AddUInt32(int value) => Add(BitConverter.GetBytes((uint)value));
+        void AddWord(UInt256 value) => Add(value.ToBigEndian());
+        Add(BitConverter.GetBytes(block));
+        AddUInt32(changes.Code.Count);
+        foreach ((Hash256 hash, byte[] code) in changes.Code)
+        {
+            Add(hash.Bytes);
+            AddUInt32(code.Length);
+            Add(code);
+        }
+
+        AddUInt32(changes.Accounts.Count);
+        foreach ((Hash256 address, MetisBlockChanges.AccountChange change) in changes.Accounts)
+        {
+            Add(address.Bytes);
+            output.Add((byte)((change.Destroyed ? 1 : 0) | (change.Account is null ? 0 : 2)));
+            if (change.Account is { } account)
+            {
+                Add(BitConverter.GetBytes(account.Nonce));
+                AddWord(account.Balance);
+                Add(account.CodeHash.Bytes);
+            }
+
+            AddUInt32(change.Storage.Count);
+            foreach ((Hash256 slot, UInt256 value) in change.Storage)
+            {
+                Add(slot.Bytes);
+                AddWord(value);
+            }
+        }
+
+        return [.. output];
+    }
+
+    private static byte[] Framed(byte[] payload)
+    {
+        var frame = new byte[8 + payload.Length];
+        BinaryPrimitives.WriteUInt32LittleEndian(frame, (uint)payload.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(4), Crc32C.Compute(payload));
+        payload.CopyTo(frame, 8);
+        return frame;
+    }
+
+    private static uint HeaderVersion(string directory) =>
+        BinaryPrimitives.ReadUInt32LittleEndian(File.ReadAllBytes(Path.Combine(directory, MetisWriteAheadLog.FileName)).AsSpan(8));
+
+    private static void SetHeaderVersion(string directory, uint version)
+    {
+        using var file = new FileStream(Path.Combine(directory, MetisWriteAheadLog.FileName), FileMode.Open, FileAccess.Write);
+        file.Position = 8;
+        file.Write(BitConverter.GetBytes(version));
+    }
+
+    /// <summary>Every field of the compact encoding at its extremes comes back as written, and a transfer's sender costs under half of the fixed-width record.</summary>
+    [Fact]
+    public void A_record_keeps_every_field_at_its_extremes_and_a_senders_change_is_under_half_the_fixed_width_size()
+    {
+        var changes = new MetisBlockChanges();
+        Hash256 Address(int i) => Keccak256.Hash([(byte)i]);
+        Hash256 codeHash = Keccak256.Hash(Code);
+        changes.AddCode(Code);
+        changes.SetAccountByHash(Address(1), 0, UInt256.Zero, Keccak256.OfEmpty);
+        changes.SetAccountByHash(Address(2), ulong.MaxValue, UInt256.MaxValue, codeHash);
+        changes.DeleteAccountByHash(Address(3));
+        changes.SetAccountByHash(Address(3), 1, new UInt256(255), Keccak256.OfEmpty);
+        changes.DeleteAccountByHash(Address(4));
+        foreach (UInt256 value in new[] { UInt256.Zero, UInt256.One, new UInt256(0x80), UInt256.MaxValue })
+        {
+            changes.SetStorageByHash(Address(2), Keccak256.Hash(value.ToBigEndian()), value);
+        }
+
+        changes.SetStorageByHash(Address(5), Keccak256.Hash([5]), new UInt256(1UL << 63)); // storage without an account change
+        var output = new ArrayBufferWriter<byte>();
+        MetisWriteAheadLog.Encode(42, changes, output);
+        MetisBlockChanges decoded = MetisWriteAheadLog.Decode(output.WrittenSpan[8..], MetisWriteAheadLog.Version);
+        Assert.Equal(changes.Code.Keys.Order(), decoded.Code.Keys.Order());
+        Assert.Equal(Code, decoded.Code[codeHash]);
+        Assert.Equal(changes.Accounts.Keys.Order(), decoded.Accounts.Keys.Order());
+        foreach ((Hash256 address, MetisBlockChanges.AccountChange change) in changes.Accounts)
+        {
+            MetisBlockChanges.AccountChange back = decoded.Accounts[address];
+            Assert.Equal(change.Destroyed, back.Destroyed);
+            Assert.Equal(change.Account, back.Account);
+            Assert.Equal(change.Storage.OrderBy(s => s.Key), back.Storage.OrderBy(s => s.Key));
+        }
+
+        // The same changes in the old encoding still decode to the same (the replay of an older build's log).
+        MetisBlockChanges fromFixedWidth = MetisWriteAheadLog.Decode(FixedWidthPayload(42, changes), 1);
+        Assert.Equal(changes.Accounts.Keys.Order(), fromFixedWidth.Accounts.Keys.Order());
+        Assert.Equal(changes.Accounts[Address(2)].Account, fromFixedWidth.Accounts[Address(2)].Account);
+
+        var sender = new MetisBlockChanges();
+        sender.SetAccountByHash(Address(9), 37, UInt256.Parse("999000000000000000000"), Keccak256.OfEmpty);
+        MetisWriteAheadLog.Encode(7, sender, output);
+        int compact = output.WrittenCount - 8 - 8 - 1 - 1; // frame, block, the two counts
+        int fixedWidth = FixedWidthPayload(7, sender).Length - 8 - 4 - 4;
+        Assert.Equal(109, fixedWidth);
+        Assert.True(compact * 2 < fixedWidth, $"a sender's change is {compact} bytes");
+    }
+
+    /// <summary>
+    /// A crash of an older build leaves a version-1 log in this boot: it is replayed (the same root as without the
+    /// crash), then emptied, and the log goes on at version 2; a clean version-1 log moves on to version 2 at once.
+    /// </summary>
+    [Fact]
+    public void A_fixed_width_log_left_by_an_older_build_is_replayed_and_the_log_goes_on_at_the_new_version()
+    {
+        using var directory = new TempDirectory();
+        var model = new MetisTestModel();
+        MetisBlockChanges next = CommitThenCrashAfterAppend(directory.Path, model, 5, out _);
+        string log = Path.Combine(directory.Path, MetisWriteAheadLog.FileName);
+        byte[] bytes = File.ReadAllBytes(log);
+        File.WriteAllBytes(log, [.. bytes[..64], .. Framed(FixedWidthPayload(6, next))]);
+        SetHeaderVersion(directory.Path, 1);
+
+        MetisStore reopened = MetisStore.Open(directory.Path);
+        Assert.Equal(1, reopened.ReplayedBlocks);
+        Assert.Equal(6UL, reopened.Head);
+        Assert.Equal(model.StateRoot(), reopened.GetStateRoot(6));
+        Assert.True(reopened.Verify().Ok);
+        var random = new Random(3);
+        var addresses = new List<Hash256>(model.Accounts.Keys);
+        CommitBlocks(reopened, model, random, addresses, 7, 8); // logged at version 2 (an append to a version-1 log throws)
+        reopened.Abandon();
+        Assert.Equal(MetisWriteAheadLog.Version, HeaderVersion(directory.Path));
+
+        using (MetisStore again = MetisStore.Open(directory.Path))
+        {
+            Assert.Equal(8UL, again.Head);
+            Assert.Equal(model.StateRoot(), again.GetStateRoot(8));
+        }
+
+        SetHeaderVersion(directory.Path, 1); // closed cleanly: no records
+        MetisStore clean = MetisStore.Open(directory.Path);
+        Assert.Equal(8UL, clean.Head);
+        CommitBlocks(clean, model, random, addresses, 9, 9);
+        clean.Abandon();
+        Assert.Equal(MetisWriteAheadLog.Version, HeaderVersion(directory.Path));
+        using MetisStore last = MetisStore.Open(directory.Path);
+        Assert.Equal(1, last.ReplayedBlocks);
+        Assert.Equal(model.StateRoot(), last.GetStateRoot(9));
+    }
+
+    [Fact]
+    public void A_log_of_an_unknown_version_is_refused_naming_it()
+    {
+        using var directory = new TempDirectory();
+        var model = new MetisTestModel();
+        CommitThenCrashAfterAppend(directory.Path, model, 2, out _);
+        SetHeaderVersion(directory.Path, 9);
+        InvalidDataException refused = Assert.Throws<InvalidDataException>(() => MetisStore.Open(directory.Path));
+        Assert.Contains("version 9, which this build does not read", refused.Message);
         Assert.Contains("rebuild the state from the block log", refused.Message);
     }
 }

@@ -196,6 +196,7 @@ internal static class DbBenchmark
         output.WriteLine($"| state root work beside the flat writes (its threads' busy time summed), median (ms) | {Median(timed.RootWork) * 1000:F1} | | |");
         output.WriteLine($"| of which publish (write-ahead log append + fsync; root, head; one LMDB commit, no fsync), median (ms) | {Median(timed.Publish) * 1000:F1} | | |");
         output.WriteLine($"| bytes allocated per {perBlock:N0}-account commit (all threads), median | {Median(timed.Allocated):N0} | | |");
+        output.WriteLine($"| write-ahead log record per {perBlock:N0}-account block (bytes), median | {Median(timed.LogBytes):N0} | | |");
         if (cold.Commit.Count > 0)
         {
             Row(output, $"cold: updates/s, the process's first {cold.Commit.Count} blocks of {perBlock:N0} (tiered JIT still compiling), median", perBlock / Median(cold.Commit), perBlock / Median(cold.Plain), "N0");
@@ -252,6 +253,7 @@ internal static class DbBenchmark
         public List<double> Plain { get; } = [];
         public List<double> Cpu { get; } = [];
         public List<double> PlainCpu { get; } = [];
+        public List<double> LogBytes { get; } = [];
     }
 
     /// <summary>One block of random existing accounts, committed to MetisDB and then written to plain LMDB; timed into <paramref name="times"/> unless null.</summary>
@@ -290,6 +292,7 @@ internal static class DbBenchmark
         times.Publish.Add((timings.Total - timings.FlatWrite - timings.StateRoot).TotalSeconds);
         times.Plain.Add(plainSeconds);
         times.PlainCpu.Add(plainCpu);
+        times.LogBytes.Add(metis.LastLogRecordBytes * scale);
     }
 
     private static double Median(List<double> values)

@@ -117,13 +117,22 @@ public sealed class Block
 
     public byte[] Encode()
     {
+        var result = new byte[EncodedLength];
+        EncodeTo(result);
+        return result;
+    }
+
+    /// <summary>Bytes of <see cref="Encode"/>'s result.</summary>
+    public int EncodedLength => RlpCodec.LengthOfList(Header.EncodedLength + Body.ItemsLength);
+
+    /// <summary>Writes <see cref="Encode"/>'s bytes into <paramref name="destination"/> (at least <see cref="EncodedLength"/> long).</summary>
+    public void EncodeTo(Span<byte> destination)
+    {
         int content = Header.EncodedLength + Body.ItemsLength;
-        var result = new byte[RlpCodec.LengthOfList(content)];
-        var writer = new RlpWriter(result);
+        var writer = new RlpWriter(destination);
         writer.WriteListHeader(content);
         Header.WriteTo(ref writer);
         Body.WriteItems(ref writer);
-        return result;
     }
 
     /// <summary>
