@@ -470,7 +470,15 @@ public class MetisWriteAheadLogTests
             Assert.Equal(model.StateRoot(), again.GetStateRoot(8));
         }
 
-        SetHeaderVersion(directory.Path, 1); // closed cleanly: no records
+        // An older build that marked its log dirty and was killed before its first append: no records, and the header
+        // must move on before a version-2 record follows it (a dirty header is not rewritten by the next block).
+        SetHeaderVersion(directory.Path, 1);
+        using (var file = new FileStream(Path.Combine(directory.Path, MetisWriteAheadLog.FileName), FileMode.Open, FileAccess.Write))
+        {
+            file.Position = 12;
+            file.Write(BitConverter.GetBytes(1u)); // dirty
+        }
+
         MetisStore clean = MetisStore.Open(directory.Path);
         Assert.Equal(8UL, clean.Head);
         CommitBlocks(clean, model, random, addresses, 9, 9);
