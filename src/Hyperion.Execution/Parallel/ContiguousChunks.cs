@@ -37,7 +37,7 @@ namespace Hyperion.Execution.Parallel;
 internal sealed class ContiguousChunks
 {
     private readonly BlockExecutor _sequential;
-    private readonly BlockInput _block;
+    private readonly BlockInput? _block;
     private readonly BlockEnvironment _environment;
     private readonly PrecompileTable _precompiles;
     private readonly TransactionProcessor _processor;
@@ -52,12 +52,13 @@ internal sealed class ContiguousChunks
     private readonly Dictionary<Address, MergedAccount> _merged;
     private readonly Dictionary<Hash256, byte[]> _code;
     private readonly MergedReader _reader;
-    private readonly LeafChunks _transactionLeaves;
+    private readonly LeafChunks? _transactionLeaves;
     private int _nextChunk = -1;
     private volatile bool _closed;
     private volatile LeafChunks? _receiptLeaves;
 
-    private ContiguousChunks(BlockExecutor sequential, BlockInput block, IStateReader parent, BlockEnvironment environment, PrecompileTable precompiles, TransactionProcessor processor, Address[] feeRecipients, int threads, Scratch scratch)
+    /// <param name="block">The block (its system calls, withdrawals and rewards, its receipts' and transactions' tries), or null: <paramref name="transactions"/> alone (a state test's).</param>
+    private ContiguousChunks(BlockExecutor sequential, BlockInput? block, IReadOnlyList<(Transaction Transaction, Address Sender)> transactions, IStateReader parent, BlockEnvironment environment, PrecompileTable precompiles, TransactionProcessor processor, int threads, Scratch scratch)
     {
         _sequential = sequential;
         _block = block;
@@ -65,8 +66,8 @@ internal sealed class ContiguousChunks
         _environment = environment;
         _precompiles = precompiles;
         _processor = processor;
-        _feeRecipients = feeRecipients;
-        _transactions = block.Transactions;
+        _feeRecipients = [.. sequential.Handler.FeeRecipients(environment).Distinct()];
+        _transactions = transactions;
         _scratch = scratch;
         _merged = scratch.Merged;
         _code = scratch.Code;
@@ -77,10 +78,10 @@ internal sealed class ContiguousChunks
         for (int i = 0; i < chunks; i++)
         {
             _chunks[i] = scratch.Chunk(i);
-            _chunks[i].Begin(this, (int)((long)count * i / chunks), (int)((long)count * (i + 1) / chunks), block.CollectAddresses);
+            _chunks[i].Begin(this, (int)((long)count * i / chunks), (int)((long)count * (i + 1) / chunks), block?.CollectAddresses == true);
         }
 
-        _transactionLeaves = new LeafChunks(BlockLists.TransactionsTrie(_transactions.Select(t => t.Transaction)));
+        _transactionLeaves = block is null ? null : new LeafChunks(BlockLists.TransactionsTrie(_transactions.Select(t => t.Transaction)));
     }
 
     /// <summary>
@@ -140,13 +141,25 @@ internal sealed class ContiguousChunks
     /// <param name="scratch">Reused from the previous block (see <see cref="Scratch"/>); the caller gives each block its own at a time.</param>
     public static BlockExecution? TryImport(BlockExecutor sequential, BlockInput block, IStateReader parent, BlockEnvironment environment, PrecompileTable precompiles, TransactionProcessor processor, int threads, Scratch scratch, out bool conflicted)
     {
-        Address[] feeRecipients = [.. sequential.Handler.FeeRecipients(environment).Distinct()];
-        var run = new ContiguousChunks(sequential, block, parent, environment, precompiles, processor, feeRecipients, threads, scratch);
+        var run = new ContiguousChunks(sequential, block, block.Transactions, parent, environment, precompiles, processor, threads, scratch);
         try
         {
-            BlockExecution? execution = run.Import();
-            conflicted = run.Conflicted;
-            return execution;
+            conflicted = false;
+            if (!run.Start())
+            {
+                return null;
+            }
+
+            try
+            {
+                BlockExecution execution = run.ImportOnCaller();
+                conflicted = run.Conflicted;
+                return execution;
+            }
+            finally
+            {
+                run._closed = true;
+            }
         }
         finally
         {
@@ -154,18 +167,65 @@ internal sealed class ContiguousChunks
         }
     }
 
-    private BlockExecution? Import()
+    /// <summary>
+    /// <paramref name="transactions"/> alone (no block around them: a state test's), as executing them in order on
+    /// <paramref name="parent"/> gives them — a rejected one leaves the state as it was, one that throws throws as in
+    /// order —; null when this path cannot express them (see <see cref="TryImport"/>).
+    /// </summary>
+    public static (IReadOnlyList<TransactionResult> Results, StateChangeSet Changes)? TryExecuteTransactions(BlockExecutor sequential, IReadOnlyList<(Transaction Transaction, Address Sender)> transactions, IStateReader parent, BlockEnvironment environment, PrecompileTable precompiles, TransactionProcessor processor, int threads, Scratch scratch)
+    {
+        var run = new ContiguousChunks(sequential, null, transactions, parent, environment, precompiles, processor, threads, scratch);
+        try
+        {
+            if (!run.Start())
+            {
+                return null;
+            }
+
+            try
+            {
+                var merge = new MergeSink(run);
+                var results = new TransactionResult[transactions.Count];
+                int valid = run.MergeValidChunks(merge, chunk => chunk.Results.CopyTo(results, chunk.From));
+                WorldState tail = run.Tail(valid);
+                for (int i = valid < run._chunks.Length ? run._chunks[valid].From : transactions.Count; i < transactions.Count; i++)
+                {
+                    results[i] = processor.Execute(tail, transactions[i].Transaction, transactions[i].Sender);
+                }
+
+                tail.CollectChanges(merge);
+                return (results, run.Changes());
+            }
+            finally
+            {
+                run._closed = true;
+            }
+        }
+        finally
+        {
+            scratch.Clear();
+        }
+    }
+
+    /// <summary>
+    /// The system calls (a block's), then the chunks' helper threads; false when this path cannot express the block
+    /// (a fee recipient that exists empty: a zero credit deletes it, with its storage, mid-block).
+    /// </summary>
+    private bool Start()
     {
         // The pre-block system calls, sequentially: their changes are the chunks' pre-state.
-        var system = new WorldState(_parent);
-        _sequential.RunSystemCalls(system, _block, _environment, _precompiles);
-        var merge = new MergeSink(this);
-        system.CollectChanges(merge);
+        if (_block is not null)
+        {
+            var system = new WorldState(_parent);
+            _sequential.RunSystemCalls(system, _block, _environment, _precompiles);
+            system.CollectChanges(new MergeSink(this));
+        }
+
         foreach (Address recipient in _feeRecipients)
         {
             if (_reader.TryGetAccount(recipient, out Account account) && account.Nonce == 0 && account.Balance.IsZero && account.CodeHash == Keccak256.OfEmpty)
             {
-                return null;
+                return false;
             }
         }
 
@@ -174,57 +234,45 @@ internal sealed class ContiguousChunks
             Task.Factory.StartNew(Help, CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
         }
 
-        try
-        {
-            return ImportOnCaller(merge);
-        }
-        finally
-        {
-            _closed = true;
-        }
+        return true;
     }
 
-    private BlockExecution ImportOnCaller(MergeSink merge)
+    /// <summary>
+    /// Runs chunks on this thread until none is left to claim, waits for the helpers' (hashing the transactions'
+    /// leaves meanwhile), then in order validates each chunk against the valid ones before it, hands it to
+    /// <paramref name="eachValid"/> and merges its changes; returns how many were valid.
+    /// </summary>
+    private int MergeValidChunks(MergeSink merge, Action<Chunk> eachValid)
     {
         RunChunks();
-
-        // Every chunk claimed (by this thread or a helper): wait for the helpers' to finish, hashing the transactions' leaves meanwhile.
         var spin = default(SpinWait);
         foreach (Chunk chunk in _chunks)
         {
             while (!chunk.Done)
             {
-                if (!_transactionLeaves.TakeOne())
+                if (_transactionLeaves?.TakeOne() != true)
                 {
                     spin.SpinOnce(-1);
                 }
             }
         }
 
-        // In block order: each chunk validated against the valid ones before it, its transactions added, its changes merged.
-        var assembly = new BlockAssembly(_sequential, _block, _environment, BlockExecutionMode.Import);
         int valid = 0;
         while (valid < _chunks.Length && Valid(valid))
         {
             Chunk chunk = _chunks[valid];
-            for (int i = chunk.From; i < chunk.To; i++)
-            {
-                (Transaction tx, Address sender) = _transactions[i];
-                if (assembly.Fits(tx, sender))
-                {
-                    int at = i - chunk.From;
-                    assembly.Add(tx, sender, chunk.Results[at], chunk.Blooms[at], chunk.Addresses?[at]);
-                }
-            }
-
+            eachValid(chunk);
             chunk.MergeInto(merge);
             valid++;
         }
 
         Conflicted = valid < _chunks.Length;
+        return valid;
+    }
 
-        // The tail, sequentially on the merged state: the valid chunks' credits, the transactions from the first
-        // invalid chunk, then withdrawals and rewards.
+    /// <summary>The world state the rest runs on, sequentially on the merged state: with the first <paramref name="valid"/> chunks' credits applied.</summary>
+    private WorldState Tail(int valid)
+    {
         var tail = new WorldState(_reader);
         var credits = new List<(Address Address, UInt256 Amount)>();
         for (int k = 0; k < valid; k++)
@@ -246,7 +294,7 @@ internal sealed class ContiguousChunks
         if (credits.Count > 0)
         {
             // Each transaction's credit was a touch deleted at its end if empty (EIP-161, the only rule under which a
-            // credit stays unread): the sum does the same, the fee recipients not being empty accounts (TryImport).
+            // credit stays unread): the sum does the same, the fee recipients not being empty accounts (Start).
             foreach ((Address address, UInt256 amount) in credits)
             {
                 tail.AddBalance(address, amount);
@@ -255,12 +303,37 @@ internal sealed class ContiguousChunks
             tail.FinishTransaction(deleteTouchedEmpty: true);
         }
 
+        return tail;
+    }
+
+    private BlockExecution ImportOnCaller()
+    {
+        BlockInput block = _block!;
+        var merge = new MergeSink(this);
+
+        // In block order: each valid chunk's transactions added (the gas checks against the true prefix), its changes merged.
+        var assembly = new BlockAssembly(_sequential, block, _environment, BlockExecutionMode.Import);
+        int valid = MergeValidChunks(merge, chunk =>
+        {
+            for (int i = chunk.From; i < chunk.To; i++)
+            {
+                (Transaction tx, Address sender) = _transactions[i];
+                if (assembly.Fits(tx, sender))
+                {
+                    int at = i - chunk.From;
+                    assembly.Add(tx, sender, chunk.Results[at], chunk.Blooms[at], chunk.Addresses?[at]);
+                }
+            }
+        });
+
+        // The tail: the transactions from the first invalid chunk, then withdrawals and rewards.
+        WorldState tail = Tail(valid);
         if (valid < _chunks.Length)
         {
-            BlockExecutor.ExecuteTransactions(tail, _block, _chunks[valid].From, _processor, assembly);
+            BlockExecutor.ExecuteTransactions(tail, block, _chunks[valid].From, _processor, assembly);
         }
 
-        _sequential.FinishBlock(tail, _block);
+        _sequential.FinishBlock(tail, block);
         tail.CollectChanges(merge);
 
         // The receipts' leaves for the helpers while this thread sorts the changes.
@@ -269,7 +342,7 @@ internal sealed class ContiguousChunks
         _receiptLeaves = receiptLeaves;
         StateChangeSet changes = Changes();
         receiptLeaves.Take();
-        _transactionLeaves.Take();
+        _transactionLeaves!.Take();
         assembly.CompleteReceiptsRoot(receipts);
         if (assembly.Executed.Count == _transactions.Count)
         {
@@ -293,7 +366,7 @@ internal sealed class ContiguousChunks
     private void Help()
     {
         RunChunks();
-        _transactionLeaves.Take();
+        _transactionLeaves?.Take();
         var spin = default(SpinWait);
         LeafChunks? receipts;
         while ((receipts = _receiptLeaves) is null && !_closed)

@@ -298,7 +298,8 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
     /// <summary>
     /// Runs <paramref name="transactions"/> in parallel on <paramref name="parentState"/> in <paramref name="environment"/>,
     /// with nothing of a block around them (no system calls, gas limit, withdrawals or rewards): how a state test
-    /// runs its transaction through this executor. The results are in order (a rejected transaction leaves the state
+    /// runs its transaction through this executor (as contiguous chunks first unless <see cref="Chunks"/> is Never, then
+    /// through Block-STM). The results are in order (a rejected transaction leaves the state
     /// untouched); an exception of a transaction is thrown as executing them in order would throw it.
     /// </summary>
     public (IReadOnlyList<TransactionResult> Results, StateChangeSet Changes) ExecuteTransactions(BlockEnvironment environment, IStateReader parentState, IReadOnlyList<(Transaction Transaction, Address Sender)> transactions)
@@ -306,6 +307,23 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(parentState);
         ArgumentNullException.ThrowIfNull(transactions);
+        if (Chunks != ChunkUse.Never)
+        {
+            PrecompileTable precompiles = Precompiles.For(environment.Fork);
+            ContiguousChunks.Scratch scratch = Interlocked.Exchange(ref _chunkScratch, null) ?? new ContiguousChunks.Scratch();
+            try
+            {
+                if (ContiguousChunks.TryExecuteTransactions(_sequential, transactions, parentState, environment, precompiles, _sequential.Processor(environment, precompiles), _threads, scratch) is { } chunked)
+                {
+                    return chunked;
+                }
+            }
+            finally
+            {
+                Volatile.Write(ref _chunkScratch, scratch);
+            }
+        }
+
         var results = new TransactionResult[transactions.Count];
         try
         {
