@@ -52,9 +52,12 @@ internal sealed class ContiguousChunks
     private readonly Dictionary<Address, MergedAccount> _merged;
     private readonly Dictionary<Hash256, byte[]> _code;
     private readonly MergedReader _reader;
-    private readonly LeafChunks? _transactionLeaves;
+    private LeafChunks? _transactionLeaves;
     private int _nextChunk = -1;
     private volatile bool _closed;
+
+    // Set once the chunks' pre-state is ready (the system calls merged): the helpers, started before, wait for it.
+    private volatile bool _open;
     private volatile LeafChunks? _receiptLeaves;
 
     /// <param name="block">The block (its system calls, withdrawals and rewards, its receipts' and transactions' tries), or null: <paramref name="transactions"/> alone (a state test's).</param>
@@ -81,7 +84,6 @@ internal sealed class ContiguousChunks
             _chunks[i].Begin(this, (int)((long)count * i / chunks), (int)((long)count * (i + 1) / chunks), block?.CollectAddresses == true);
         }
 
-        _transactionLeaves = block is null ? null : new LeafChunks(BlockLists.TransactionsTrie(_transactions.Select(t => t.Transaction)));
     }
 
     /// <summary>
@@ -142,27 +144,22 @@ internal sealed class ContiguousChunks
     public static BlockExecution? TryImport(BlockExecutor sequential, BlockInput block, IStateReader parent, BlockEnvironment environment, PrecompileTable precompiles, TransactionProcessor processor, int threads, Scratch scratch, out bool conflicted)
     {
         var run = new ContiguousChunks(sequential, block, block.Transactions, parent, environment, precompiles, processor, threads, scratch);
+        conflicted = false;
         try
         {
-            conflicted = false;
             if (!run.Start())
             {
                 return null;
             }
 
-            try
-            {
-                BlockExecution execution = run.ImportOnCaller();
-                conflicted = run.Conflicted;
-                return execution;
-            }
-            finally
-            {
-                run._closed = true;
-            }
+            BlockExecution execution = run.ImportOnCaller();
+            conflicted = run.Conflicted;
+            return execution;
         }
         finally
         {
+            // The helpers still waiting leave (they take nothing more of this block).
+            run._closed = true;
             scratch.Clear();
         }
     }
@@ -182,37 +179,38 @@ internal sealed class ContiguousChunks
                 return null;
             }
 
-            try
+            var merge = new MergeSink(run);
+            var results = new TransactionResult[transactions.Count];
+            int valid = run.ValidChunks(chunk => chunk.Results.CopyTo(results, chunk.From));
+            run.Merge(valid, merge);
+            WorldState tail = run.Tail(valid);
+            for (int i = valid < run._chunks.Length ? run._chunks[valid].From : transactions.Count; i < transactions.Count; i++)
             {
-                var merge = new MergeSink(run);
-                var results = new TransactionResult[transactions.Count];
-                int valid = run.MergeValidChunks(merge, chunk => chunk.Results.CopyTo(results, chunk.From));
-                WorldState tail = run.Tail(valid);
-                for (int i = valid < run._chunks.Length ? run._chunks[valid].From : transactions.Count; i < transactions.Count; i++)
-                {
-                    results[i] = processor.Execute(tail, transactions[i].Transaction, transactions[i].Sender);
-                }
+                results[i] = processor.Execute(tail, transactions[i].Transaction, transactions[i].Sender);
+            }
 
-                tail.CollectChanges(merge);
-                return (results, run.Changes());
-            }
-            finally
-            {
-                run._closed = true;
-            }
+            tail.CollectChanges(merge);
+            return (results, run.Changes());
         }
         finally
         {
+            run._closed = true;
             scratch.Clear();
         }
     }
 
     /// <summary>
-    /// The system calls (a block's), then the chunks' helper threads; false when this path cannot express the block
-    /// (a fee recipient that exists empty: a zero credit deletes it, with its storage, mid-block).
+    /// Starts the chunks' helper threads first (their wake-up, a fraction of a millisecond, overlaps the set-up), then
+    /// the system calls (a block's); false when this path cannot express the block (a fee recipient that exists empty:
+    /// a zero credit deletes it, with its storage, mid-block).
     /// </summary>
     private bool Start()
     {
+        for (int i = 1; i < _chunks.Length; i++)
+        {
+            Task.Factory.StartNew(Help, CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
+        }
+
         // The pre-block system calls, sequentially: their changes are the chunks' pre-state.
         if (_block is not null)
         {
@@ -225,24 +223,33 @@ internal sealed class ContiguousChunks
         {
             if (_reader.TryGetAccount(recipient, out Account account) && account.Nonce == 0 && account.Balance.IsZero && account.CodeHash == Keccak256.OfEmpty)
             {
+                _closed = true;
                 return false;
             }
         }
 
-        for (int i = 1; i < _chunks.Length; i++)
+        _open = true;
+        return true;
+    }
+
+    /// <summary>The leaves of the trie of all the block's transactions (none without a block), made by whichever thread first needs them.</summary>
+    private LeafChunks? TransactionLeaves()
+    {
+        if (_block is null || _transactionLeaves is { } made)
         {
-            Task.Factory.StartNew(Help, CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
+            return _transactionLeaves;
         }
 
-        return true;
+        var leaves = new LeafChunks(BlockLists.TransactionsTrie(_transactions.Select(t => t.Transaction)));
+        return Interlocked.CompareExchange(ref _transactionLeaves, leaves, null) ?? leaves;
     }
 
     /// <summary>
     /// Runs chunks on this thread until none is left to claim, waits for the helpers' (hashing the transactions'
-    /// leaves meanwhile), then in order validates each chunk against the valid ones before it, hands it to
-    /// <paramref name="eachValid"/> and merges its changes; returns how many were valid.
+    /// leaves meanwhile), then in order validates each chunk against the valid ones before it and hands it to
+    /// <paramref name="eachValid"/>; returns how many were valid (whose changes <see cref="Merge"/> then merges).
     /// </summary>
-    private int MergeValidChunks(MergeSink merge, Action<Chunk> eachValid)
+    private int ValidChunks(Action<Chunk> eachValid)
     {
         RunChunks();
         var spin = default(SpinWait);
@@ -250,7 +257,7 @@ internal sealed class ContiguousChunks
         {
             while (!chunk.Done)
             {
-                if (_transactionLeaves?.TakeOne() != true)
+                if (TransactionLeaves()?.TakeOne() != true)
                 {
                     spin.SpinOnce(-1);
                 }
@@ -260,14 +267,21 @@ internal sealed class ContiguousChunks
         int valid = 0;
         while (valid < _chunks.Length && Valid(valid))
         {
-            Chunk chunk = _chunks[valid];
-            eachValid(chunk);
-            chunk.MergeInto(merge);
+            eachValid(_chunks[valid]);
             valid++;
         }
 
         Conflicted = valid < _chunks.Length;
         return valid;
+    }
+
+    /// <summary>Merges the first <paramref name="valid"/> chunks' changes, in order, into the block's.</summary>
+    private void Merge(int valid, MergeSink merge)
+    {
+        for (int k = 0; k < valid; k++)
+        {
+            _chunks[k].MergeInto(merge);
+        }
     }
 
     /// <summary>The world state the rest runs on, sequentially on the merged state: with the first <paramref name="valid"/> chunks' credits applied.</summary>
@@ -311,9 +325,9 @@ internal sealed class ContiguousChunks
         BlockInput block = _block!;
         var merge = new MergeSink(this);
 
-        // In block order: each valid chunk's transactions added (the gas checks against the true prefix), its changes merged.
+        // In block order: each valid chunk's transactions added (the gas checks against the true prefix).
         var assembly = new BlockAssembly(_sequential, block, _environment, BlockExecutionMode.Import);
-        int valid = MergeValidChunks(merge, chunk =>
+        int valid = ValidChunks(chunk =>
         {
             for (int i = chunk.From; i < chunk.To; i++)
             {
@@ -326,6 +340,15 @@ internal sealed class ContiguousChunks
             }
         });
 
+        // Every chunk valid: the receipts are final, their leaves for the helpers while this thread merges the changes.
+        ListTrie? receipts = null;
+        if (valid == _chunks.Length)
+        {
+            receipts = PublishReceipts(assembly);
+        }
+
+        Merge(valid, merge);
+
         // The tail: the transactions from the first invalid chunk, then withdrawals and rewards.
         WorldState tail = Tail(valid);
         if (valid < _chunks.Length)
@@ -335,21 +358,26 @@ internal sealed class ContiguousChunks
 
         _sequential.FinishBlock(tail, block);
         tail.CollectChanges(merge);
-
-        // The receipts' leaves for the helpers while this thread sorts the changes.
-        ListTrie receipts = assembly.ReceiptsTrie();
-        var receiptLeaves = new LeafChunks(receipts);
-        _receiptLeaves = receiptLeaves;
+        receipts ??= PublishReceipts(assembly);
         StateChangeSet changes = Changes();
-        receiptLeaves.Take();
-        _transactionLeaves!.Take();
+        _receiptLeaves!.Take();
+        LeafChunks transactions = TransactionLeaves()!;
+        transactions.Take();
         assembly.CompleteReceiptsRoot(receipts);
         if (assembly.Executed.Count == _transactions.Count)
         {
-            assembly.CompleteTransactionsRoot(_transactionLeaves.Trie!.Root, _transactions.Count);
+            assembly.CompleteTransactionsRoot(transactions.Trie!.Root, _transactions.Count);
         }
 
         return assembly.Complete(changes);
+    }
+
+    /// <summary>The receipts' trie, its leaves published for the helpers to hash.</summary>
+    private ListTrie PublishReceipts(BlockAssembly assembly)
+    {
+        ListTrie receipts = assembly.ReceiptsTrie();
+        _receiptLeaves = new LeafChunks(receipts);
+        return receipts;
     }
 
     /// <summary>Runs chunks until none is left to claim.</summary>
@@ -365,9 +393,20 @@ internal sealed class ContiguousChunks
     /// <summary>A helper thread: chunks, then the transactions' leaves, then the receipts' once the caller publishes them.</summary>
     private void Help()
     {
-        RunChunks();
-        _transactionLeaves?.Take();
         var spin = default(SpinWait);
+        while (!_open && !_closed)
+        {
+            spin.SpinOnce(-1);
+        }
+
+        if (_closed)
+        {
+            return;
+        }
+
+        RunChunks();
+        TransactionLeaves()?.Take();
+        spin.Reset();
         LeafChunks? receipts;
         while ((receipts = _receiptLeaves) is null && !_closed)
         {
