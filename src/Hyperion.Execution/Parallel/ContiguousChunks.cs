@@ -1,4 +1,5 @@
 using System.Runtime.ExceptionServices;
+using System.Runtime.InteropServices;
 using Hyperion.Core;
 using Hyperion.Core.Blocks;
 using Hyperion.Core.Crypto;
@@ -47,9 +48,9 @@ internal sealed class ContiguousChunks
     private readonly IStateReader _parent;
     private readonly Scratch _scratch;
 
-    // The block's changes so far (the system calls' while the chunks run; then the valid chunks', the tail's), and the
-    // code they deployed: the chunks' and the tail's reader reads through them.
-    private readonly Dictionary<Address, MergedAccount> _merged;
+    // The block's changes so far in ascending address order (the system calls' while the chunks run; then with the
+    // valid chunks', the tail's), and the code they deployed: the chunks' and the tail's reader reads through them.
+    private List<MergedChange> _merged;
     private readonly Dictionary<Hash256, byte[]> _code;
     private readonly MergedReader _reader;
     private LeafChunks? _transactionLeaves;
@@ -72,7 +73,7 @@ internal sealed class ContiguousChunks
         _feeRecipients = [.. sequential.Handler.FeeRecipients(environment).Distinct()];
         _transactions = transactions;
         _scratch = scratch;
-        _merged = scratch.Merged;
+        _merged = scratch.TakeList();
         _code = scratch.Code;
         _reader = new MergedReader(this);
         int count = _transactions.Count;
@@ -81,7 +82,7 @@ internal sealed class ContiguousChunks
         for (int i = 0; i < chunks; i++)
         {
             _chunks[i] = scratch.Chunk(i);
-            _chunks[i].Begin(this, (int)((long)count * i / chunks), (int)((long)count * (i + 1) / chunks), block?.CollectAddresses == true);
+            _chunks[i].Begin(this, (int)((long)count * i / chunks), (int)((long)count * (i + 1) / chunks), block?.CollectAddresses == true, recordReads: i > 0, recordWrites: i < chunks - 1);
         }
 
     }
@@ -93,11 +94,12 @@ internal sealed class ContiguousChunks
     internal sealed class Scratch
     {
         private readonly List<Chunk> _chunks = [];
-        private readonly Stack<MergedAccount> _spareAccounts = new();
-
-        public Dictionary<Address, MergedAccount> Merged { get; } = [];
+        private readonly Stack<List<MergedChange>> _lists = new();
 
         public Dictionary<Hash256, byte[]> Code { get; } = [];
+
+        /// <summary>A change list (the system calls' or the tail's) emptied.</summary>
+        public ChangeList Changes { get; } = new();
 
         public Chunk Chunk(int index)
         {
@@ -109,27 +111,22 @@ internal sealed class ContiguousChunks
             return _chunks[index];
         }
 
-        public MergedAccount NewAccount() => _spareAccounts.TryPop(out MergedAccount? account) ? account : new MergedAccount();
+        /// <summary>An empty list for merged changes (two are used in turn).</summary>
+        public List<MergedChange> TakeList()
+        {
+            List<MergedChange> list = _lists.TryPop(out List<MergedChange>? spare) ? spare : [];
+            list.Clear();
+            return list;
+        }
+
+        public void ReturnList(List<MergedChange> list) => _lists.Push(list);
 
         /// <summary>Empties it for the next block once nothing of this one refers to it (the change set copies what it keeps).</summary>
         public void Clear()
         {
-            foreach (MergedAccount account in Merged.Values)
-            {
-                if (account.Storage is not { Count: > MaxSpareStorage })
-                {
-                    account.Storage?.Clear();
-                    account.Code = null;
-                    _spareAccounts.Push(account);
-                }
-            }
-
-            Merged.Clear();
             Code.Clear();
+            Changes.Clear();
         }
-
-        /// <summary>The most slots a merged account may hold to be kept (clearing a large table costs more than a new one).</summary>
-        private const int MaxSpareStorage = 64;
     }
 
     /// <summary>Whether a chunk was invalid (the rest of the block then ran sequentially).</summary>
@@ -160,7 +157,7 @@ internal sealed class ContiguousChunks
         {
             // The helpers still waiting leave (they take nothing more of this block).
             run._closed = true;
-            scratch.Clear();
+            run.Return();
         }
     }
 
@@ -179,23 +176,22 @@ internal sealed class ContiguousChunks
                 return null;
             }
 
-            var merge = new MergeSink(run);
             var results = new TransactionResult[transactions.Count];
             int valid = run.ValidChunks(chunk => chunk.Results.CopyTo(results, chunk.From));
-            run.Merge(valid, merge);
+            run.Merge(valid);
             WorldState tail = run.Tail(valid);
             for (int i = valid < run._chunks.Length ? run._chunks[valid].From : transactions.Count; i < transactions.Count; i++)
             {
                 results[i] = processor.Execute(tail, transactions[i].Transaction, transactions[i].Sender);
             }
 
-            tail.CollectChanges(merge);
+            run.MergeCollected(tail);
             return (results, run.Changes());
         }
         finally
         {
             run._closed = true;
-            scratch.Clear();
+            run.Return();
         }
     }
 
@@ -216,7 +212,7 @@ internal sealed class ContiguousChunks
         {
             var system = new WorldState(_parent);
             _sequential.RunSystemCalls(system, _block, _environment, _precompiles);
-            system.CollectChanges(new MergeSink(this));
+            MergeCollected(system);
         }
 
         foreach (Address recipient in _feeRecipients)
@@ -275,13 +271,93 @@ internal sealed class ContiguousChunks
         return valid;
     }
 
-    /// <summary>Merges the first <paramref name="valid"/> chunks' changes, in order, into the block's.</summary>
-    private void Merge(int valid, MergeSink merge)
+    /// <summary>Merges the first <paramref name="valid"/> chunks' changes (each sorted by its thread), in order, into the block's.</summary>
+    private void Merge(int valid)
     {
         for (int k = 0; k < valid; k++)
         {
-            _chunks[k].MergeInto(merge);
+            MergeSorted(_chunks[k].Changes);
         }
+    }
+
+    /// <summary>Merges what <paramref name="state"/> (the system calls', the tail's, on the block's changes so far) changed into the block's.</summary>
+    private void MergeCollected(WorldState state)
+    {
+        ChangeList changes = _scratch.Changes;
+        changes.Clear();
+        state.CollectChanges(changes);
+        changes.Sort();
+        MergeSorted(changes);
+    }
+
+    /// <summary>
+    /// Merges <paramref name="later"/>, made on the block's changes so far, into them in one pass over both (ascending
+    /// addresses): its fields are current (the system calls' and the tail's world state read through the changes so
+    /// far; a valid chunk read every account it reports from a pre-state no chunk before it changed), a deletion or a
+    /// wipe drops the slots before, slots and code overwrite.
+    /// </summary>
+    private void MergeSorted(ChangeList later)
+    {
+        List<MergedChange> earlier = _merged;
+        List<MergedChange> merged = _scratch.TakeList();
+        merged.EnsureCapacity(earlier.Count + later.Accounts.Count);
+        int i = 0, j = 0;
+        while (i < earlier.Count || j < later.Accounts.Count)
+        {
+            int order = i == earlier.Count ? 1 : j == later.Accounts.Count ? -1 : earlier[i].Address.CompareTo(later.Accounts[j].Address);
+            if (order < 0)
+            {
+                merged.Add(earlier[i++]);
+                continue;
+            }
+
+            ChangedAccount change = later.Accounts[j++];
+            ReadOnlySpan<KeyValuePair<UInt256, UInt256>> slots = later.SlotsOf(change);
+            if (change.Code is { } code)
+            {
+                _code[change.CodeHash] = code;
+            }
+
+            if (order > 0 || change.Deleted || change.StorageCleared)
+            {
+                merged.Add(new MergedChange(change.Address, change.Deleted, change.Nonce, change.Balance, change.CodeHash, change.StorageCleared, slots.IsEmpty ? [] : slots.ToArray(), change.Code));
+                i += order == 0 ? 1 : 0;
+                continue;
+            }
+
+            MergedChange before = earlier[i++];
+            merged.Add(new MergedChange(
+                change.Address, false, change.Nonce, change.Balance, change.CodeHash, before.StorageCleared || before.Deleted,
+                MergeSlots(before.Deleted ? [] : before.Storage, slots), change.Code ?? (before.Deleted ? null : before.Code)));
+        }
+
+        _merged = merged;
+        _scratch.ReturnList(earlier);
+    }
+
+    /// <summary>Two ascending slot lists as one, <paramref name="later"/>'s value where both have a key.</summary>
+    private static KeyValuePair<UInt256, UInt256>[] MergeSlots(KeyValuePair<UInt256, UInt256>[] earlier, ReadOnlySpan<KeyValuePair<UInt256, UInt256>> later)
+    {
+        if (later.IsEmpty)
+        {
+            return earlier;
+        }
+
+        if (earlier.Length == 0)
+        {
+            return later.ToArray();
+        }
+
+        var merged = new List<KeyValuePair<UInt256, UInt256>>(earlier.Length + later.Length);
+        int i = 0, j = 0;
+        while (i < earlier.Length || j < later.Length)
+        {
+            int order = i == earlier.Length ? 1 : j == later.Length ? -1 : earlier[i].Key.CompareTo(later[j].Key);
+            merged.Add(order < 0 ? earlier[i++] : later[j++]);
+            i += order == 0 ? 1 : 0;
+        }
+
+        return [.. merged];
     }
 
     /// <summary>The world state the rest runs on, sequentially on the merged state: with the first <paramref name="valid"/> chunks' credits applied.</summary>
@@ -323,8 +399,6 @@ internal sealed class ContiguousChunks
     private BlockExecution ImportOnCaller()
     {
         BlockInput block = _block!;
-        var merge = new MergeSink(this);
-
         // In block order: each valid chunk's transactions added (the gas checks against the true prefix).
         var assembly = new BlockAssembly(_sequential, block, _environment, BlockExecutionMode.Import);
         int valid = ValidChunks(chunk =>
@@ -347,7 +421,7 @@ internal sealed class ContiguousChunks
             receipts = PublishReceipts(assembly);
         }
 
-        Merge(valid, merge);
+        Merge(valid);
 
         // The tail: the transactions from the first invalid chunk, then withdrawals and rewards.
         WorldState tail = Tail(valid);
@@ -357,7 +431,7 @@ internal sealed class ContiguousChunks
         }
 
         _sequential.FinishBlock(tail, block);
-        tail.CollectChanges(merge);
+        MergeCollected(tail);
         receipts ??= PublishReceipts(assembly);
         StateChangeSet changes = Changes();
         _receiptLeaves!.Take();
@@ -378,6 +452,13 @@ internal sealed class ContiguousChunks
         ListTrie receipts = assembly.ReceiptsTrie();
         _receiptLeaves = new LeafChunks(receipts);
         return receipts;
+    }
+
+    /// <summary>Gives what the next block can reuse back to the scratch (the change set keeps only the slots' arrays).</summary>
+    private void Return()
+    {
+        _scratch.ReturnList(_merged);
+        _scratch.Clear();
     }
 
     /// <summary>Runs chunks until none is left to claim.</summary>
@@ -459,131 +540,175 @@ internal sealed class ContiguousChunks
     /// <summary>The block's net changes, as the sequential executor's world state collects them: ascending addresses, each account's slots by key.</summary>
     private StateChangeSet Changes()
     {
-        Address[] addresses = [.. _merged.Keys];
-        Array.Sort(addresses);
-        var accounts = new List<AccountChange>(addresses.Length);
+        var accounts = new List<AccountChange>(_merged.Count);
         var code = new SortedDictionary<Hash256, byte[]>();
-        foreach (Address address in addresses)
+        foreach (MergedChange change in _merged)
         {
-            MergedAccount account = _merged[address];
-            if (account.Deleted)
+            accounts.Add(new AccountChange(change.Address, change.Deleted, change.Nonce, change.Balance, change.CodeHash, change.StorageCleared, change.Storage));
+            if (!change.Deleted && change.Code is { Length: > 0 } bytes)
             {
-                accounts.Add(new AccountChange(address, true, 0, UInt256.Zero, Keccak256.OfEmpty, true, []));
-                continue;
-            }
-
-            KeyValuePair<UInt256, UInt256>[] storage = account.Storage is not { Count: > 0 } slots ? [] : [.. slots];
-            Array.Sort(storage, static (a, b) => a.Key.CompareTo(b.Key));
-            accounts.Add(new AccountChange(address, false, account.Nonce, account.Balance, account.CodeHash, account.StorageCleared, storage));
-            if (account.Code is { Length: > 0 } bytes)
-            {
-                code[account.CodeHash] = bytes;
+                code[change.CodeHash] = bytes;
             }
         }
 
         return new StateChangeSet(accounts, [.. code]);
     }
 
-    /// <summary>One account of the block's changes so far (see <see cref="AccountChange"/>).</summary>
-    internal sealed class MergedAccount
-    {
-        public bool Deleted;
-        public ulong Nonce;
-        public UInt256 Balance;
-        public Hash256 CodeHash;
-        public bool StorageCleared;
-        public Dictionary<UInt256, UInt256>? Storage;
+    /// <summary>One account of the block's changes so far (see <see cref="AccountChange"/>; <paramref name="Code"/>: deployed to it in the block).</summary>
+    internal readonly record struct MergedChange(Address Address, bool Deleted, ulong Nonce, UInt256 Balance, Hash256 CodeHash, bool StorageCleared, KeyValuePair<UInt256, UInt256>[] Storage, byte[]? Code);
 
-        /// <summary>The code deployed to it in the block (its <see cref="CodeHash"/>'s), if any.</summary>
-        public byte[]? Code;
-    }
-
-    /// <summary>
-    /// Applies a world state's changes, collected on the block's changes so far, to them: its fields are current (the
-    /// system calls' and the tail's world state read through the changes so far; a valid chunk read every account it
-    /// reports from a pre-state no chunk before it changed), a wipe drops the slots before, slots and code overwrite.
-    /// </summary>
-    internal sealed class MergeSink(ContiguousChunks run) : IStateChangeSink
+    /// <summary>A world state's changes as it hands them out, then sorted: accounts by address, each one's slots by key.</summary>
+    internal sealed class ChangeList : IStateChangeSink
     {
-        private MergedAccount? _last;
+        private int _open = -1;
+
+        public List<ChangedAccount> Accounts { get; } = [];
+
+        public List<KeyValuePair<UInt256, UInt256>> Slots { get; } = [];
+
+        public ReadOnlySpan<KeyValuePair<UInt256, UInt256>> SlotsOf(in ChangedAccount account) =>
+            CollectionsMarshal.AsSpan(Slots)[account.SlotsFrom..account.SlotsTo];
+
+        public void Clear()
+        {
+            Accounts.Clear();
+            Slots.Clear();
+            _open = -1;
+        }
 
         public void Account(in Address address, bool deleted, ulong nonce, in UInt256 balance, in Hash256 codeHash, bool storageCleared)
         {
-            if (!run._merged.TryGetValue(address, out MergedAccount? account))
-            {
-                account = run._scratch.NewAccount();
-                account.StorageCleared = false;
-                run._merged.Add(address, account);
-            }
-
-            account.Deleted = deleted;
-            account.Nonce = nonce;
-            account.Balance = balance;
-            account.CodeHash = codeHash;
-            if (deleted || storageCleared)
-            {
-                account.StorageCleared = true;
-                account.Storage?.Clear();
-                account.Code = null;
-            }
-
-            _last = account;
+            Close();
+            _open = Accounts.Count;
+            Accounts.Add(new ChangedAccount(address, deleted, nonce, balance, codeHash, storageCleared, Slots.Count, Slots.Count, null));
         }
 
-        public void Slot(in Address address, in UInt256 key, in UInt256 value) => (_last!.Storage ??= [])[key] = value;
+        public void Slot(in Address address, in UInt256 key, in UInt256 value) => Slots.Add(new KeyValuePair<UInt256, UInt256>(key, value));
 
-        public void Code(in Hash256 codeHash, byte[] code)
+        public void Code(in Hash256 codeHash, byte[] code) => Accounts[_open] = Accounts[_open] with { Code = code };
+
+        /// <summary>Sorts what was collected (once every change is in).</summary>
+        public void Sort()
         {
-            _last!.Code = code;
-            run._code[codeHash] = code;
+            Close();
+            Span<KeyValuePair<UInt256, UInt256>> slots = CollectionsMarshal.AsSpan(Slots);
+            foreach (ChangedAccount account in Accounts)
+            {
+                if (account.SlotsTo - account.SlotsFrom > 1)
+                {
+                    slots[account.SlotsFrom..account.SlotsTo].Sort(static (a, b) => a.Key.CompareTo(b.Key));
+                }
+            }
+
+            CollectionsMarshal.AsSpan(Accounts).Sort(static (a, b) => a.Address.CompareTo(b.Address));
+        }
+
+        /// <summary>Ends the open account's slots.</summary>
+        private void Close()
+        {
+            if (_open >= 0 && Accounts[_open].SlotsTo != Slots.Count)
+            {
+                Accounts[_open] = Accounts[_open] with { SlotsTo = Slots.Count };
+            }
+
+            _open = -1;
         }
     }
 
     /// <summary>The parent state with the block's changes so far applied (read by several chunks at once only while nothing is merged).</summary>
     private sealed class MergedReader(ContiguousChunks run) : IStateReader
     {
+        /// <summary>The index of <paramref name="address"/>'s change, or -1.</summary>
+        private int Find(in Address address)
+        {
+            List<MergedChange> merged = run._merged;
+            int low = 0, high = merged.Count - 1;
+            while (low <= high)
+            {
+                int middle = (low + high) >>> 1;
+                int order = merged[middle].Address.CompareTo(address);
+                if (order == 0)
+                {
+                    return middle;
+                }
+
+                if (order < 0)
+                {
+                    low = middle + 1;
+                }
+                else
+                {
+                    high = middle - 1;
+                }
+            }
+
+            return -1;
+        }
+
         public bool TryGetAccount(in Address address, out Account account)
         {
-            if (run._merged.Count == 0 || !run._merged.TryGetValue(address, out MergedAccount? merged))
+            int index = Find(address);
+            if (index < 0)
             {
                 return run._parent.TryGetAccount(address, out account);
             }
 
-            if (merged.Deleted)
+            MergedChange change = run._merged[index];
+            if (change.Deleted)
             {
                 account = default;
                 return false;
             }
 
             // The parent's storage root unless wiped (only storage-emptiness queries read it: HasStorage below).
-            Hash256 storageRoot = !merged.StorageCleared && run._parent.TryGetAccount(address, out Account before) ? before.StorageRoot : Keccak256.EmptyTrieRoot;
-            account = new Account(merged.Nonce, merged.Balance, storageRoot, merged.CodeHash);
+            Hash256 storageRoot = !change.StorageCleared && run._parent.TryGetAccount(address, out Account before) ? before.StorageRoot : Keccak256.EmptyTrieRoot;
+            account = new Account(change.Nonce, change.Balance, storageRoot, change.CodeHash);
             return true;
         }
 
         public UInt256 GetStorage(in Address address, in UInt256 key)
         {
-            if (run._merged.Count == 0 || !run._merged.TryGetValue(address, out MergedAccount? merged))
+            int index = Find(address);
+            if (index < 0)
             {
                 return run._parent.GetStorage(address, key);
             }
 
-            if (merged.Storage is { } slots && slots.TryGetValue(key, out UInt256 value))
+            MergedChange change = run._merged[index];
+            KeyValuePair<UInt256, UInt256>[] storage = change.Storage;
+            int low = 0, high = storage.Length - 1;
+            while (low <= high)
             {
-                return value;
+                int middle = (low + high) >>> 1;
+                int order = storage[middle].Key.CompareTo(key);
+                if (order == 0)
+                {
+                    return storage[middle].Value;
+                }
+
+                if (order < 0)
+                {
+                    low = middle + 1;
+                }
+                else
+                {
+                    high = middle - 1;
+                }
             }
 
-            return merged.Deleted || merged.StorageCleared ? UInt256.Zero : run._parent.GetStorage(address, key);
+            return change.Deleted || change.StorageCleared ? UInt256.Zero : run._parent.GetStorage(address, key);
         }
 
         public bool HasStorage(in Address address, in Hash256 storageRoot)
         {
-            if (run._merged.Count == 0 || !run._merged.TryGetValue(address, out MergedAccount? merged))
+            int index = Find(address);
+            if (index < 0)
             {
                 return run._parent.HasStorage(address, storageRoot);
             }
 
-            return !merged.Deleted && !merged.StorageCleared && (merged.Storage?.Values.Any(v => !v.IsZero) == true || run._parent.HasStorage(address, storageRoot));
+            MergedChange change = run._merged[index];
+            return !change.Deleted && !change.StorageCleared && (change.Storage.Any(slot => !slot.Value.IsZero) || run._parent.HasStorage(address, storageRoot));
         }
 
         public byte[] GetCode(in Hash256 codeHash) => run._code.Count > 0 && run._code.TryGetValue(codeHash, out byte[]? code) ? code : run._parent.GetCode(codeHash);
@@ -615,11 +740,17 @@ internal sealed class ContiguousChunks
         public bool ReadFeeRecipient { get; private set; }
 
         private volatile bool _done;
+        private bool _recordReads;
+        private bool _recordWrites;
 
         /// <summary>Ready for transactions <paramref name="from"/> up to <paramref name="to"/> of <paramref name="block"/>'s run, its tables emptied (their capacity kept).</summary>
-        public void Begin(ContiguousChunks block, int from, int to, bool collectAddresses)
+        /// <param name="recordReads">Whether it records its reads (every chunk but the first, which no chunk precedes).</param>
+        /// <param name="recordWrites">Whether it records what its changes write (every chunk but the last, which no chunk follows).</param>
+        public void Begin(ContiguousChunks block, int from, int to, bool collectAddresses, bool recordReads, bool recordWrites)
         {
             _run = block;
+            _recordReads = recordReads;
+            _recordWrites = recordWrites;
             From = from;
             To = to;
             Results = new TransactionResult[to - from];
@@ -636,8 +767,7 @@ internal sealed class ContiguousChunks
             SlotWriteAccounts.Clear();
             Wiped.Clear();
             _credits.Clear();
-            _changes.Clear();
-            _slots.Clear();
+            Changes.Clear();
         }
 
         public bool Done => _done;
@@ -661,10 +791,10 @@ internal sealed class ContiguousChunks
         public IReadOnlyList<(Address Address, UInt256 Amount)> Credits => _credits;
 
         private readonly List<(Address Address, UInt256 Amount)> _credits = [];
-        private readonly List<ChangedAccount> _changes = [];
+        /// <summary>What the chunk changed, sorted (by its thread, once it ran).</summary>
+        public ChangeList Changes { get; } = new();
         private readonly Dictionary<Address, BloomBits> _logAddressBits = [];
         private Address[] _stateRecipients = [];
-        private readonly List<(UInt256 Key, UInt256 Value)> _slots = [];
 
         public void Run()
         {
@@ -723,6 +853,7 @@ internal sealed class ContiguousChunks
             }
 
             world.CollectChanges(this);
+            Changes.Sort();
         }
 
         private void AddCredit(in Address address, in UInt256 amount)
@@ -739,28 +870,15 @@ internal sealed class ContiguousChunks
             _credits.Add((address, amount));
         }
 
-        /// <summary>Replays this chunk's changes into <paramref name="merge"/>.</summary>
-        public void MergeInto(MergeSink merge)
-        {
-            foreach (ChangedAccount change in _changes)
-            {
-                merge.Account(change.Address, change.Deleted, change.Nonce, change.Balance, change.CodeHash, change.StorageCleared);
-                for (int s = change.SlotsFrom; s < change.SlotsTo; s++)
-                {
-                    merge.Slot(change.Address, _slots[s].Key, _slots[s].Value);
-                }
-
-                if (change.Code is not null)
-                {
-                    merge.Code(change.CodeHash, change.Code);
-                }
-            }
-        }
-
         bool IStateReader.TryGetAccount(in Address address, out Account account)
         {
             bool exists = _run._reader.TryGetAccount(address, out account);
-            AccountReads[address] = (exists, account);
+            if (_recordReads || _recordWrites)
+            {
+                // Its reads, and what its writes are compared with.
+                AccountReads[address] = (exists, account);
+            }
+
             foreach (Address recipient in _run._feeRecipients)
             {
                 if (recipient == address)
@@ -774,13 +892,21 @@ internal sealed class ContiguousChunks
 
         UInt256 IStateReader.GetStorage(in Address address, in UInt256 key)
         {
-            SlotReads.Add((address, key));
+            if (_recordReads)
+            {
+                SlotReads.Add((address, key));
+            }
+
             return _run._reader.GetStorage(address, key);
         }
 
         bool IStateReader.HasStorage(in Address address, in Hash256 storageRoot)
         {
-            StorageQueries.Add(address);
+            if (_recordReads)
+            {
+                StorageQueries.Add(address);
+            }
+
             return _run._reader.HasStorage(address, storageRoot);
         }
 
@@ -788,6 +914,12 @@ internal sealed class ContiguousChunks
 
         void IStateChangeSink.Account(in Address address, bool deleted, ulong nonce, in UInt256 balance, in Hash256 codeHash, bool storageCleared)
         {
+            Changes.Account(address, deleted, nonce, balance, codeHash, storageCleared);
+            if (!_recordWrites)
+            {
+                return;
+            }
+
             // Every account the world state reports it loaded from this reader first.
             (bool existed, Account read) = AccountReads.TryGetValue(address, out var r) ? r : (false, default);
             bool exists = !deleted;
@@ -802,19 +934,20 @@ internal sealed class ContiguousChunks
             {
                 Wiped.Add(address);
             }
-
-            _changes.Add(new ChangedAccount(address, deleted, nonce, balance, codeHash, storageCleared, _slots.Count, _slots.Count, null));
         }
 
         void IStateChangeSink.Slot(in Address address, in UInt256 key, in UInt256 value)
         {
-            SlotWrites.Add((address, key));
-            SlotWriteAccounts.Add(address);
-            _slots.Add((key, value));
-            _changes[^1] = _changes[^1] with { SlotsTo = _slots.Count };
+            if (_recordWrites)
+            {
+                SlotWrites.Add((address, key));
+                SlotWriteAccounts.Add(address);
+            }
+
+            Changes.Slot(address, key, value);
         }
 
-        void IStateChangeSink.Code(in Hash256 codeHash, byte[] code) => _changes[^1] = _changes[^1] with { Code = code };
+        void IStateChangeSink.Code(in Hash256 codeHash, byte[] code) => Changes.Code(codeHash, code);
     }
 
     /// <summary>An account a chunk changed, its slots being the chunk's from <c>SlotsFrom</c> up to <c>SlotsTo</c>.</summary>
