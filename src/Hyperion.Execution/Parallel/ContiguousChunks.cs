@@ -60,6 +60,7 @@ internal sealed class ContiguousChunks
     // Set once the chunks' pre-state is ready (the system calls merged): the helpers, started before, wait for it.
     private volatile bool _open;
     private volatile LeafChunks? _receiptLeaves;
+    private int _transactionsRootClaimed;
 
     /// <param name="block">The block (its system calls, withdrawals and rewards, its receipts' and transactions' tries), or null: <paramref name="transactions"/> alone (a state test's).</param>
     private ContiguousChunks(BlockExecutor sequential, BlockInput? block, IReadOnlyList<(Transaction Transaction, Address Sender)> transactions, IStateReader parent, BlockEnvironment environment, PrecompileTable precompiles, TransactionProcessor processor, int threads, Scratch scratch)
@@ -495,6 +496,12 @@ internal sealed class ContiguousChunks
         }
 
         receipts?.Take();
+
+        // The transactions' root above its leaves while the caller hashes the receipts' (a root both hash comes out the same).
+        if (receipts is not null && _block is not null && Interlocked.Exchange(ref _transactionsRootClaimed, 1) == 0)
+        {
+            _ = TransactionLeaves()!.Trie!.Root;
+        }
     }
 
     /// <summary>Whether chunk <paramref name="k"/> read nothing the chunks before it (all valid) wrote.</summary>
