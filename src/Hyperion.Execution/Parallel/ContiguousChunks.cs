@@ -1,4 +1,3 @@
-using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using Hyperion.Core;
 using Hyperion.Core.Blocks;
@@ -85,12 +84,11 @@ internal sealed class ContiguousChunks
             _chunks[i] = scratch.Chunk(i);
             _chunks[i].Begin(this, (int)((long)count * i / chunks), (int)((long)count * (i + 1) / chunks), block?.CollectAddresses == true, recordReads: i > 0, recordWrites: i < chunks - 1);
         }
-
     }
 
     /// <summary>
-    /// What a block's run allocates that the next one can reuse: each chunk's world state, read and write sets, the
-    /// merged changes' accounts and tables (their capacity kept). Not thread-safe: one block at a time takes it.
+    /// What a block's run allocates that the next one can reuse: each chunk's world state, read and write sets and
+    /// change list, the merged changes' lists (their capacity kept). Not thread-safe: one block at a time takes it.
     /// </summary>
     internal sealed class Scratch
     {
@@ -775,6 +773,9 @@ internal sealed class ContiguousChunks
             Wiped.Clear();
             _credits.Clear();
             Changes.Clear();
+
+            // A cache of the block's log addresses' bloom bits: emptied, so that it does not grow over a node's blocks.
+            _logAddressBits.Clear();
         }
 
         public bool Done => _done;
@@ -797,9 +798,10 @@ internal sealed class ContiguousChunks
 
         public IReadOnlyList<(Address Address, UInt256 Amount)> Credits => _credits;
 
-        private readonly List<(Address Address, UInt256 Amount)> _credits = [];
         /// <summary>What the chunk changed, sorted (by its thread, once it ran).</summary>
         public ChangeList Changes { get; } = new();
+
+        private readonly List<(Address Address, UInt256 Amount)> _credits = [];
         private readonly Dictionary<Address, BloomBits> _logAddressBits = [];
         private Address[] _stateRecipients = [];
 
