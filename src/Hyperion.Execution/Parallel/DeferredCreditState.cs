@@ -16,9 +16,13 @@ namespace Hyperion.Execution.Parallel;
 /// Credits follow the journal: a snapshot remembers how many there were, and reverting drops the later ones (and
 /// undoes the application of credits to an account read after the snapshot, which the next use applies again).
 /// One transaction only: the handler ends it with <see cref="FinishTransaction"/>, after which nothing may be used
-/// until <see cref="Reset"/> (with the inner world state reset too) starts the next one.
+/// until <see cref="Reset"/> starts the next one (on the inner world state reset too, or — a contiguous chunk — on
+/// the one the last transaction finished).
+/// <para>With <paramref name="deferOnly"/>, only credits to those accounts are kept (the fee recipients: a contiguous
+/// chunk's other accounts live in its own world state across its transactions); every other account goes straight
+/// to the inner state.</para>
 /// </remarks>
-internal sealed class DeferredCreditState(WorldState inner) : IWorldState
+internal sealed class DeferredCreditState(WorldState inner, Address[]? deferOnly = null) : IWorldState
 {
     private readonly List<(Address Address, UInt256 Amount)> _credits = [];
     private readonly List<(Address Address, UInt256 Amount)> _pendingSums = [];
@@ -49,6 +53,12 @@ internal sealed class DeferredCreditState(WorldState inner) : IWorldState
 
     public void AddBalance(in Address address, in UInt256 amount)
     {
+        if (!Deferred(address))
+        {
+            Open().AddBalance(address, amount);
+            return;
+        }
+
         if (_finished || (_hasLastRead && _lastRead == address) || _readAt.ContainsKey(address))
         {
             Use(address).AddBalance(address, amount);
@@ -194,6 +204,25 @@ internal sealed class DeferredCreditState(WorldState inner) : IWorldState
         return sums;
     }
 
+    /// <summary>Whether credits to <paramref name="address"/> are kept rather than applied (all, without <c>deferOnly</c>).</summary>
+    private bool Deferred(in Address address)
+    {
+        if (deferOnly is null)
+        {
+            return true;
+        }
+
+        foreach (Address deferred in deferOnly)
+        {
+            if (deferred == address)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private WorldState Open() =>
         _finished ? throw new InvalidOperationException("the parallel executor runs one transaction per state: it was finished") : inner;
 
@@ -201,7 +230,7 @@ internal sealed class DeferredCreditState(WorldState inner) : IWorldState
     private WorldState Use(in Address address)
     {
         WorldState state = Open();
-        if (_hasLastRead && _lastRead == address)
+        if (!Deferred(address) || (_hasLastRead && _lastRead == address))
         {
             return state;
         }

@@ -41,6 +41,13 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
     private readonly int _sequentialBelow;
     private readonly MeasuredExecutorChoice? _choice;
     private readonly ChainBackoff _chains = new();
+
+    // After a block whose contiguous chunks conflicted, the next ones go to Block-STM directly (1, 2, 4, up to 8 blocks):
+    // the same backoff as after a chain, for blocks alike in the same way (a shared pool, a hot contract).
+    private readonly ChainBackoff _chunkConflicts = new();
+    private ContiguousChunks.Scratch? _chunkScratch;
+    private long _chunkedBlocks;
+    private long _chunkedBlocksConflicted;
     private long _stoppedForSequential;
     private long _sequentialAfterChain;
 
@@ -85,6 +92,25 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
 
     /// <summary>Blocks whose workers stopped on a dependency chain, the rest of the block then run sequentially (for tests and diagnostics).</summary>
     internal long BlocksStoppedForSequential => Interlocked.Read(ref _stoppedForSequential);
+
+    /// <summary>When imported blocks run as <see cref="ContiguousChunks"/> before Block-STM.</summary>
+    internal enum ChunkUse
+    {
+        /// <summary>Every imported block tries them first, except the blocks after one whose chunks conflicted (see <c>_chunkConflicts</c>).</summary>
+        AfterBackoff,
+
+        /// <summary>Every imported block (tests of the chunks).</summary>
+        Always,
+
+        /// <summary>None: Block-STM only (tests of Block-STM).</summary>
+        Never,
+    }
+
+    /// <summary>Whether imported blocks try <see cref="ContiguousChunks"/> first (default: yes, with a backoff after conflicts).</summary>
+    internal ChunkUse Chunks { get; init; }
+
+    /// <summary>Blocks imported through contiguous chunks, and those of them where a chunk conflicted (the rest then ran sequentially).</summary>
+    public (long Blocks, long Conflicted) ChunkStatistics => (Interlocked.Read(ref _chunkedBlocks), Interlocked.Read(ref _chunkedBlocksConflicted));
 
     /// <summary>Blocks run sequentially, without trying Block-STM, because the blocks before them were chains (<see cref="ChainBackoff"/>; for tests and diagnostics).</summary>
     internal long BlocksSequentialAfterChain => Interlocked.Read(ref _sequentialAfterChain);
@@ -176,7 +202,11 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
 
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
         BlockExecution execution;
-        if (parallel)
+        if (parallel && TryContiguousChunks(block, parentState, mode) is { } chunked)
+        {
+            execution = chunked;
+        }
+        else if (parallel)
         {
             execution = ExecuteParallel(block, parentState, mode, out bool stoppedForChain);
             if (BackOffAfterChains)
@@ -190,6 +220,46 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         }
 
         _choice?.Record(parallel, System.Diagnostics.Stopwatch.GetTimestamp() - started, execution.GasUsed);
+        return execution;
+    }
+
+    /// <summary>
+    /// An imported block through <see cref="ContiguousChunks"/> (as <see cref="Chunks"/> says); null when it is not
+    /// tried, or cannot express the block, and Block-STM runs it.
+    /// </summary>
+    private BlockExecution? TryContiguousChunks(BlockInput block, IStateReader parentState, BlockExecutionMode mode)
+    {
+        if (mode != BlockExecutionMode.Import || Chunks == ChunkUse.Never || (Chunks == ChunkUse.AfterBackoff && !_chunkConflicts.TryParallel()))
+        {
+            return null;
+        }
+
+        BlockEnvironment environment = Environment(block.Header, block.BlockHashes);
+        PrecompileTable precompiles = Precompiles.For(environment.Fork);
+        // One block at a time takes the scratch; a block imported meanwhile makes its own.
+        ContiguousChunks.Scratch scratch = Interlocked.Exchange(ref _chunkScratch, null) ?? new ContiguousChunks.Scratch();
+        BlockExecution? execution;
+        bool conflicted;
+        try
+        {
+            execution = ContiguousChunks.TryImport(_sequential, block, parentState, environment, precompiles, _sequential.Processor(environment, precompiles), _threads, scratch, out conflicted);
+        }
+        finally
+        {
+            Volatile.Write(ref _chunkScratch, scratch);
+        }
+
+        if (execution is not null)
+        {
+            Interlocked.Increment(ref _chunkedBlocks);
+            if (conflicted)
+            {
+                Interlocked.Increment(ref _chunkedBlocksConflicted);
+            }
+
+            _chunkConflicts.Record(conflicted);
+        }
+
         return execution;
     }
 
@@ -228,7 +298,8 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
     /// <summary>
     /// Runs <paramref name="transactions"/> in parallel on <paramref name="parentState"/> in <paramref name="environment"/>,
     /// with nothing of a block around them (no system calls, gas limit, withdrawals or rewards): how a state test
-    /// runs its transaction through this executor. The results are in order (a rejected transaction leaves the state
+    /// runs its transaction through this executor (as contiguous chunks first unless <see cref="Chunks"/> is Never, then
+    /// through Block-STM). The results are in order (a rejected transaction leaves the state
     /// untouched); an exception of a transaction is thrown as executing them in order would throw it.
     /// </summary>
     public (IReadOnlyList<TransactionResult> Results, StateChangeSet Changes) ExecuteTransactions(BlockEnvironment environment, IStateReader parentState, IReadOnlyList<(Transaction Transaction, Address Sender)> transactions)
@@ -236,6 +307,23 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(parentState);
         ArgumentNullException.ThrowIfNull(transactions);
+        if (Chunks != ChunkUse.Never)
+        {
+            PrecompileTable precompiles = Precompiles.For(environment.Fork);
+            ContiguousChunks.Scratch scratch = Interlocked.Exchange(ref _chunkScratch, null) ?? new ContiguousChunks.Scratch();
+            try
+            {
+                if (ContiguousChunks.TryExecuteTransactions(_sequential, transactions, parentState, environment, precompiles, _sequential.Processor(environment, precompiles), _threads, scratch) is { } chunked)
+                {
+                    return chunked;
+                }
+            }
+            finally
+            {
+                Volatile.Write(ref _chunkScratch, scratch);
+            }
+        }
+
         var results = new TransactionResult[transactions.Count];
         try
         {
@@ -813,93 +901,6 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         }
 
         /// <summary>
-        /// Items split into chunks that threads claim one at a time, each a pure function of what the block recorded,
-        /// written where only the caller reads it once it is done. The caller does not wait for a chunk another thread
-        /// claimed: once none is left to claim it does the unfinished ones itself (<see cref="Finish"/>), so a helper
-        /// that lost its core while holding one (on a loaded machine, for milliseconds) does not hold the block's end.
-        /// Both write the same values (a chunk done twice costs its time, not its result).
-        /// </summary>
-        private sealed class ClaimedChunks
-        {
-            private readonly int _count;
-            private readonly int _chunks;
-            private readonly int[] _done;
-            private readonly Action<int, int> _work;
-            private int _next = -1;
-
-            /// <param name="count">The items.</param>
-            /// <param name="work">Does the items from the first index up to the second.</param>
-            public ClaimedChunks(int count, Action<int, int> work)
-            {
-                _count = count;
-                _chunks = (count + LeavesPerChunk - 1) / LeavesPerChunk;
-                _done = new int[_chunks];
-                _work = work;
-            }
-
-            /// <summary>Does chunks until none is left to claim.</summary>
-            public void Take()
-            {
-                while (TakeOne())
-                {
-                }
-            }
-
-            /// <summary>Does one chunk; false when none was left to claim.</summary>
-            public bool TakeOne()
-            {
-                int chunk = Interlocked.Increment(ref _next);
-                if (chunk >= _chunks)
-                {
-                    return false;
-                }
-
-                Do(chunk);
-                return true;
-            }
-
-            /// <summary>After <see cref="Take"/>: does every chunk not done yet (claimed by a thread that has not finished it).</summary>
-            public void Finish()
-            {
-                for (int chunk = 0; chunk < _chunks; chunk++)
-                {
-                    if (Volatile.Read(ref _done[chunk]) == 0)
-                    {
-                        Do(chunk);
-                    }
-                }
-            }
-
-            private void Do(int chunk)
-            {
-                _work(chunk * LeavesPerChunk, Math.Min(_count, (chunk + 1) * LeavesPerChunk));
-
-                // Released after the chunk's writes: the caller that reads the flag set reads what they wrote.
-                Volatile.Write(ref _done[chunk], 1);
-            }
-        }
-
-        /// <summary>A list trie's leaves, hashed in chunks by whichever threads take them (a trie of none: nothing to take).</summary>
-        private sealed class LeafChunks
-        {
-            private readonly ClaimedChunks _chunks;
-
-            public LeafChunks(ListTrie? trie)
-            {
-                Trie = trie;
-                _chunks = new ClaimedChunks(trie?.LeafCount ?? 0, (from, to) => trie!.HashLeaves(from, to));
-            }
-
-            public ListTrie? Trie { get; }
-
-            /// <summary>Hashes chunks until none is left.</summary>
-            public void Take() => _chunks.Take();
-
-            /// <summary>Hashes one chunk; false when none was left. (Nothing to finish: the root hashes a leaf no thread hashed.)</summary>
-            public bool TakeOne() => _chunks.TakeOne();
-        }
-
-        /// <summary>
         /// For <see cref="SpinWait.SpinOnce(int)"/>: yield, never sleep — the waits of the block's phases are for
         /// another thread's fraction of a millisecond, which a sleep (≥ 1 ms) would overshoot.
         /// </summary>
@@ -907,9 +908,6 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
 
         /// <summary>For <see cref="SpinWait.SpinOnce(int)"/>: its default, a millisecond's sleep from the 20th turn.</summary>
         private const int SleepAfterSpins = 20;
-
-        /// <summary>Leaves (receipts or transactions) one thread hashes at a time in the block's end (~0.1 ms of Keccak).</summary>
-        private const int LeavesPerChunk = 64;
 
         /// <summary>The ranges the block's net changes are split into, for the threads to share.</summary>
         private const int NetChangeRanges = 16;

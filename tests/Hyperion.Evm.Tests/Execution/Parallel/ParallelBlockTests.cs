@@ -5,7 +5,8 @@ using Hyperion.Execution.StateTests;
 namespace Hyperion.Evm.Tests.Execution.Parallel;
 
 /// <summary>
-/// Blockchain tests imported through the parallel executor (every block, however small) at 1, 2, 4 and 8 threads:
+/// Blockchain tests imported through the parallel executor (every block, however small; through Block-STM alone and
+/// through contiguous chunks first) at 1, 2, 4 and 8 threads:
 /// each must pass exactly as through the sequential executor. The whole suite runs in CI through
 /// <c>scripts/consensus-tests.sh</c>; this is a subset that covers transactions, fees, blobs, withdrawals and invalid blocks.
 /// </summary>
@@ -32,10 +33,14 @@ public sealed class ParallelBlockTests
     {
         string[] files = [.. Directory.GetFiles(Fixtures.EthereumTests("BlockchainTests", kind, directory), "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal)];
         var sequential = files.SelectMany(file => BlockTestRunner.RunFile(file)).ToList();
-        var parallel = files.SelectMany(file => BlockTestRunner.RunFile(file, executor: spec => new ParallelBlockExecutor(spec, threads: threads, sequentialBelow: 0))).ToList();
-        Assert.NotEmpty(parallel);
-        Assert.Equal(sequential.Select(r => (r.Test, r.Status, r.Detail)), parallel.Select(r => (r.Test, r.Status, r.Detail)));
-        Assert.All(parallel, r => Assert.True(r.Status == StateTestStatus.Passed, $"{r.Test}: {r.Detail}"));
+        // Every imported block through Block-STM alone, and through contiguous chunks first (Block-STM after a conflict's backoff never).
+        foreach (ParallelBlockExecutor.ChunkUse chunks in new[] { ParallelBlockExecutor.ChunkUse.Never, ParallelBlockExecutor.ChunkUse.Always })
+        {
+            var parallel = files.SelectMany(file => BlockTestRunner.RunFile(file, executor: spec => new ParallelBlockExecutor(spec, threads: threads, sequentialBelow: 0) { Chunks = chunks })).ToList();
+            Assert.NotEmpty(parallel);
+            Assert.Equal(sequential.Select(r => (r.Test, r.Status, r.Detail)), parallel.Select(r => (r.Test, r.Status, r.Detail)));
+            Assert.All(parallel, r => Assert.True(r.Status == StateTestStatus.Passed, $"{r.Test}: {r.Detail}"));
+        }
     }
 
     /// <summary>The node's executor: each block on whichever of the two executors measured faster (here the first

@@ -59,7 +59,7 @@ public sealed class ParallelExecutorPropertyTests
 
     private static readonly Address[] Coinbases = [Fresh[0], EmptyAccount, Senders[0], CoinbaseReader, Token, EmptyWithStorage];
 
-    private static Address Addr(int n)
+    internal static Address Addr(int n)
     {
         var bytes = new byte[20];
         bytes[18] = (byte)(n >> 8);
@@ -179,7 +179,7 @@ public sealed class ParallelExecutorPropertyTests
     }
 
     /// <summary>Block 1 on a zero parent at base fee 7 (the transactions' fee caps are set against it).</summary>
-    private static BlockHeader Header(Address beneficiary, ulong gasLimit) => new()
+    internal static BlockHeader Header(Address beneficiary, ulong gasLimit) => new()
     {
         ParentHash = Hash256.Zero,
         Beneficiary = beneficiary,
@@ -192,14 +192,14 @@ public sealed class ParallelExecutorPropertyTests
         BlobGasUsed = 0,
     };
 
-    private static byte[] Word(Address address)
+    internal static byte[] Word(Address address)
     {
         var word = new byte[32];
         address.Bytes.CopyTo(word.AsSpan(12));
         return word;
     }
 
-    private static byte[] Word(UInt256 value)
+    internal static byte[] Word(UInt256 value)
     {
         var word = new byte[32];
         value.WriteBigEndian(word);
@@ -207,7 +207,7 @@ public sealed class ParallelExecutorPropertyTests
     }
 
     /// <summary>Everything observable of executing <paramref name="block"/>, as text to compare (the address-index entries it collects last).</summary>
-    private static string Outcome(IBlockExecutor executor, BlockInput block, InMemoryStateReader pre, BlockExecutionMode mode)
+    internal static string Outcome(IBlockExecutor executor, BlockInput block, InMemoryStateReader pre, BlockExecutionMode mode)
     {
         BlockExecution execution;
         try
@@ -274,10 +274,12 @@ public sealed class ParallelExecutorPropertyTests
         var sequential = new BlockExecutor(Spec);
         // Helpers admitted at once (these blocks are of 1–24 transactions: a probe would leave most to the caller), and
         // at 2 threads after the default probe.
+        // Imported blocks through Block-STM alone, and through contiguous chunks first (a block's chunks conflict or not).
         ParallelBlockExecutor[] parallel =
         [
-            .. new[] { 1, 2, 4, 8 }.Select(threads => new ParallelBlockExecutor(Spec, threads: threads, sequentialBelow: 0) { HelperProbe = 0 }),
-            new ParallelBlockExecutor(Spec, threads: 2, sequentialBelow: 0),
+            .. new[] { 1, 2, 4, 8 }.Select(threads => new ParallelBlockExecutor(Spec, threads: threads, sequentialBelow: 0) { HelperProbe = 0, Chunks = ParallelBlockExecutor.ChunkUse.Never }),
+            new ParallelBlockExecutor(Spec, threads: 2, sequentialBelow: 0) { Chunks = ParallelBlockExecutor.ChunkUse.Never },
+            .. new[] { 1, 2, 4, 8 }.Select(threads => new ParallelBlockExecutor(Spec, threads: threads, sequentialBelow: 0) { Chunks = ParallelBlockExecutor.ChunkUse.Always }),
         ];
         BlockGen.Sample(plan => AssertSameOutcome(Build(plan), pre, sequential, parallel), iter: 300);
     }
@@ -297,7 +299,11 @@ public sealed class ParallelExecutorPropertyTests
             // The last choice: the vault is the block's coinbase (a fee recipient named twice).
             var handler = new FeeVaultHandler(vault == vaults.Length ? Coinbases[plan.Coinbase] : vaults[vault]);
             var sequential = new BlockExecutor(Spec, handler: handler);
-            ParallelBlockExecutor[] parallel = [.. new[] { 1, 2, 4 }.Select(threads => new ParallelBlockExecutor(Spec, handler: handler, threads: threads, sequentialBelow: 0) { HelperProbe = 0 })];
+            ParallelBlockExecutor[] parallel =
+            [
+                .. new[] { 1, 2, 4 }.Select(threads => new ParallelBlockExecutor(Spec, handler: handler, threads: threads, sequentialBelow: 0) { HelperProbe = 0, Chunks = ParallelBlockExecutor.ChunkUse.Never }),
+                .. new[] { 2, 4 }.Select(threads => new ParallelBlockExecutor(Spec, handler: handler, threads: threads, sequentialBelow: 0) { Chunks = ParallelBlockExecutor.ChunkUse.Always }),
+            ];
             AssertSameOutcome(Build(plan), pre, sequential, parallel);
         }, iter: 150);
     }
@@ -372,7 +378,7 @@ public sealed class ParallelExecutorPropertyTests
             // so both ends of the stop run every time.
             foreach (int stopAfter in new[] { 0, 40, 280 })
             {
-                var executor = new ParallelBlockExecutor(Spec, threads: threads, sequentialBelow: 0) { RedoShortPrefix = redoShortPrefix, StopAfterIncarnations = stopAfter };
+                var executor = new ParallelBlockExecutor(Spec, threads: threads, sequentialBelow: 0) { RedoShortPrefix = redoShortPrefix, StopAfterIncarnations = stopAfter, Chunks = ParallelBlockExecutor.ChunkUse.Never };
                 int runs = stopAfter == 0 ? 100 : 3;
                 for (int run = 0; run < runs && (stopAfter > 0 || executor.BlocksStoppedForSequential == 0); run++)
                 {
@@ -443,7 +449,7 @@ public sealed class ParallelExecutorPropertyTests
         {
             InMemoryStateReader pre = PreState();
             BlockInput block = ChainBlock(pre, tightGas: false, chain);
-            var executor = new ParallelBlockExecutor(Spec, threads: threads, sequentialBelow: 0) { WithoutHelpers = true, RedoShortPrefix = redoShortPrefix };
+            var executor = new ParallelBlockExecutor(Spec, threads: threads, sequentialBelow: 0) { WithoutHelpers = true, RedoShortPrefix = redoShortPrefix, Chunks = ParallelBlockExecutor.ChunkUse.Never };
             foreach (BlockExecutionMode mode in new[] { BlockExecutionMode.Build, BlockExecutionMode.Import })
             {
                 Assert.Equal(Outcome(sequential, block, pre, mode), Outcome(executor, block, pre, mode));
@@ -468,7 +474,7 @@ public sealed class ParallelExecutorPropertyTests
         // A caller that sends every block through Block-STM (the block tests, the benchmark) gets no backoff.
         Assert.False(new ParallelBlockExecutor(Spec, threads: 2, sequentialBelow: 0).BackOffAfterChains);
         Assert.True(new ParallelBlockExecutor(Spec, threads: 2).BackOffAfterChains);
-        var executor = new ParallelBlockExecutor(Spec, threads: 2, sequentialBelow: 0) { WithoutHelpers = true, BackOffAfterChains = true };
+        var executor = new ParallelBlockExecutor(Spec, threads: 2, sequentialBelow: 0) { WithoutHelpers = true, BackOffAfterChains = true, Chunks = ParallelBlockExecutor.ChunkUse.Never };
         var trace = new List<string>();
         void Run(BlockInput block)
         {
@@ -537,7 +543,10 @@ public sealed class ParallelExecutorPropertyTests
 
             foreach (int threads in new[] { 1, 2, 4 })
             {
-                Assert.Equal(expected, Outcome(new ParallelBlockExecutor(Spec, threads: threads, sequentialBelow: 0), block, pre, mode));
+                foreach (ParallelBlockExecutor.ChunkUse chunks in new[] { ParallelBlockExecutor.ChunkUse.Never, ParallelBlockExecutor.ChunkUse.Always })
+                {
+                    Assert.Equal(expected, Outcome(new ParallelBlockExecutor(Spec, threads: threads, sequentialBelow: 0) { Chunks = chunks }, block, pre, mode));
+                }
             }
         }
     }
