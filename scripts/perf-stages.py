@@ -7,7 +7,8 @@ Record (the node started with DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecu
   perf script -i node.perf.data -F comm,tid,time,ip,sym,dso > node.script.txt
 Then:
   scripts/perf-stages.py node.script.txt <transactions> [<from> <to>]
-with <from> <to> the bench's `monotonicWindow` (CLOCK_MONOTONIC seconds of the transfers) to count only their samples.
+with <from> <to> the bench's `monotonicWindow` (CLOCK_MONOTONIC seconds of the transfers) to count only their samples;
+PERF_HZ=<F> when recorded at another frequency than 1999.
 
 Each sample goes to the first stage (from the leaf outwards) whose keywords one of its frames holds; samples of the
 node's own named threads go to the thread. ReadyToRun code shows as "[unknown] (…dll)" frames, so a stage is known by
@@ -15,6 +16,7 @@ the nearest JIT'd frame around it. libsecp256k1 has no frame pointers: its sampl
 called from. Also says how much of the recovery ran beside another recovery (two threads in the same millisecond).
 """
 import collections
+import os
 import re
 import sys
 
@@ -75,7 +77,7 @@ def main():
     if len(sys.argv) not in (3, 5):
         sys.exit(__doc__)
     window = (float(sys.argv[3]), float(sys.argv[4])) if len(sys.argv) == 5 else None
-    transactions, hz = float(sys.argv[2]), 1999.0
+    transactions, hz = float(sys.argv[2]), float(os.environ.get('PERF_HZ', '1999'))  # perf record's -F
     samples = read_samples(sys.argv[1], window)
     us = 1e6 / hz / transactions
     stages, threads = collections.Counter(), collections.Counter()

@@ -57,7 +57,7 @@ public sealed class PatriciaTrie
     {
         if (sorted.Length == 1)
         {
-            TrieNode leaf = leafOf is not null ? leafOf(sorted[0].Path[depth..], first) : new LeafNode(sorted[0].Path[depth..], sorted[0].Value, keepsEncoding: leaves is null);
+            TrieNode leaf = leafOf is not null ? leafOf(sorted[0].Path[depth..], first) : new LeafNode(sorted[0].Path[depth..], sorted[0].Value);
             if (leaves is not null)
             {
                 leaves[first] = leaf;

@@ -143,12 +143,13 @@ internal abstract class TrieNode
     }
 }
 
-/// <param name="keepsEncoding">
-/// False for a leaf whose encoding is only ever hashed (a block's transactions and receipts tries): its hash is taken
-/// from a pooled buffer and its encoding, a copy of the whole item, is not kept (it was a tenth of a token-transfer
-/// block's bytes, alive until the block's end). <see cref="TrieNode.Encoded"/> still encodes it on demand.
-/// </param>
-internal sealed class LeafNode(byte[] path, byte[] value, bool keepsEncoding = true) : TrieNode
+/// <summary>
+/// A leaf, whose encoding is only ever hashed (and embedded by its parent when under 32 bytes): its hash is taken from
+/// a pooled buffer and its encoding, a copy of the whole value, is not kept (in a block's transactions and receipts
+/// tries it was a tenth of a token-transfer block's bytes; in the in-memory state's tries every changed account and
+/// slot made one, alive until a later block replaced the leaf). <see cref="TrieNode.Encoded"/> still encodes it on demand.
+/// </summary>
+internal sealed class LeafNode(byte[] path, byte[] value) : TrieNode
 {
     public byte[] Path { get; } = path;
 
@@ -156,9 +157,9 @@ internal sealed class LeafNode(byte[] path, byte[] value, bool keepsEncoding = t
 
     protected override byte[] Encode() => EncodePathNode(Path, isLeaf: true, Value);
 
-    protected override int EncodedLength => keepsEncoding ? base.EncodedLength : PathNodeLength(Path, isLeaf: true, Value);
+    protected override int EncodedLength => PathNodeLength(Path, isLeaf: true, Value);
 
-    protected override Hash256 HashEncoding() => keepsEncoding ? base.HashEncoding() : HashOfUnkeptEncoding();
+    protected override Hash256 HashEncoding() => HashOfUnkeptEncoding();
 
     protected override void WriteEncoding(Span<byte> destination) => WritePathNode(Path, isLeaf: true, Value, destination);
 }
@@ -287,18 +288,38 @@ internal sealed class BranchNode : TrieNode
 
     public BranchNode WithValue(byte[]? value) => new(Children, value);
 
+    // The encoding's length, taken from the children's references: a branch's encoding (up to 532 bytes) is only
+    // hashed on the root's path, so it is written into a pooled buffer and not kept (kept, it was the largest
+    // allocation of a state root: every branch on a changed path, alive until the next block replaced it).
+    private int _length = -1;
+
+    protected override int EncodedLength
+    {
+        get
+        {
+            if (_length < 0)
+            {
+                _length = Rlp.LengthOfList(ContentLength());
+            }
+
+            return _length;
+        }
+    }
+
+    protected override Hash256 HashEncoding() => HashOfUnkeptEncoding();
+
     protected override byte[] Encode()
     {
-        ReadOnlySpan<byte> value = Value ?? [];
-        int content = Rlp.LengthOfBytes(value);
-        foreach (TrieNode? child in Children)
-        {
-            content += child?.ReferenceLength ?? 1;
-        }
+        var encoded = new byte[EncodedLength];
+        WriteEncoding(encoded);
+        return encoded;
+    }
 
-        var encoded = new byte[Rlp.LengthOfList(content)];
-        var writer = new RlpWriter(encoded);
-        writer.WriteListHeader(content);
+    protected override void WriteEncoding(Span<byte> destination)
+    {
+        ReadOnlySpan<byte> value = Value ?? [];
+        var writer = new RlpWriter(destination);
+        writer.WriteListHeader(ContentLength());
         foreach (TrieNode? child in Children)
         {
             if (child is null)
@@ -312,6 +333,16 @@ internal sealed class BranchNode : TrieNode
         }
 
         writer.WriteBytes(value);
-        return encoded;
+    }
+
+    private int ContentLength()
+    {
+        int content = Rlp.LengthOfBytes(Value ?? []);
+        foreach (TrieNode? child in Children)
+        {
+            content += child?.ReferenceLength ?? 1;
+        }
+
+        return content;
     }
 }

@@ -80,4 +80,36 @@ public class BloomTests
 
         Assert.Equal(3, kept.Count);
     }
+
+    [Fact]
+    public void A_receipts_bloom_with_the_topics_bits_kept_is_the_bloom_hashed_anew_and_the_kept_topics_stop_at_the_cap()
+    {
+        // Token transfers: the same signature first, a sender among a few, then a recipient seen once (more distinct
+        // topics than are kept): the bits kept for a topic met before give the bloom hashing it again gives.
+        var random = new Random(7);
+        var signature = new Hash256(Enumerable.Repeat((byte)0xdd, 32).ToArray());
+        Hash256[] senders = [.. Enumerable.Range(0, 5).Select(i => new Hash256(Enumerable.Repeat((byte)(0x10 + i), 32).ToArray()))];
+        var token = new Address(Enumerable.Repeat((byte)0x40, 20).ToArray());
+        var addresses = new Dictionary<Address, BloomBits>();
+        var topics = new Dictionary<Hash256, BloomBits>();
+        for (int receipt = 0; receipt < 3 * Receipt.KeptTopicBits; receipt++)
+        {
+            var recipient = new byte[32];
+            random.NextBytes(recipient);
+            List<Log> logs = [new Log(token, [signature, senders[receipt % senders.Length], new Hash256(recipient)], new byte[] { 1 })];
+            var expected = new Bloom();
+            expected.Add(token);
+            foreach (Hash256 topic in logs[0].Topics)
+            {
+                expected.Add(topic);
+            }
+
+            Assert.Equal(expected, Receipt.BloomOf(logs, addresses, topics));
+            Assert.Equal(expected, Receipt.BloomOf(logs));
+        }
+
+        Assert.Equal(Receipt.KeptTopicBits, topics.Count);
+        Assert.True(topics.ContainsKey(signature));
+        Assert.All(senders, sender => Assert.True(topics.ContainsKey(sender)));
+    }
 }

@@ -35,6 +35,9 @@ public sealed class Receipt
     /// <summary>OP-stack deposit receipts (Canyon and later): 1.</summary>
     public ulong? DepositReceiptVersion { get; init; }
 
+    /// <summary>How many topics' bits <see cref="BloomOf"/> keeps in a caller's map.</summary>
+    public const int KeptTopicBits = 64;
+
     /// <summary>The bloom of a list of logs: every log's address and topics.</summary>
     /// <param name="logs">The logs.</param>
     /// <param name="addressBits">
@@ -42,7 +45,12 @@ public sealed class Receipt
     /// same contract emits most of a block's logs (a token's transfers), and its address is then hashed once rather
     /// than once per log. Added to here.
     /// </param>
-    public static Bloom BloomOf(IReadOnlyList<Log> logs, Dictionary<Address, BloomBits>? addressBits = null)
+    /// <param name="topicBits">
+    /// The same for topics (a token's Transfer signature is every one of its logs' first topic, its holders recur in the
+    /// others): each topic then hashed once per block, not once per log. Added to here, up to
+    /// <see cref="KeptTopicBits"/> topics (the first ones met; a block of distinct topics grows it no further).
+    /// </param>
+    public static Bloom BloomOf(IReadOnlyList<Log> logs, Dictionary<Address, BloomBits>? addressBits = null, Dictionary<Hash256, BloomBits>? topicBits = null)
     {
         ArgumentNullException.ThrowIfNull(logs);
         var bloom = new Bloom();
@@ -68,7 +76,24 @@ public sealed class Receipt
             IReadOnlyList<Hash256> topics = log.Topics;
             for (int t = 0; t < topics.Count; t++)
             {
-                bloom.Add(topics[t]);
+                if (topicBits is null)
+                {
+                    bloom.Add(topics[t]);
+                }
+                else
+                {
+                    Hash256 topic = topics[t];
+                    if (!topicBits.TryGetValue(topic, out BloomBits bits))
+                    {
+                        bits = BloomBits.Of(topic.Bytes);
+                        if (topicBits.Count < KeptTopicBits)
+                        {
+                            topicBits.Add(topic, bits);
+                        }
+                    }
+
+                    bloom.Add(bits);
+                }
             }
         }
 

@@ -27,8 +27,9 @@ internal sealed class BlockAssembly
     private readonly List<SkippedTransaction> _skipped = [];
     private readonly Bloom _bloom = new();
 
-    // The bloom bits of the block's log addresses (see Receipt.BloomOf): made at the first log.
+    // The bloom bits of the block's log addresses and topics (see Receipt.BloomOf): made at the first log.
     private Dictionary<Address, BloomBits>? _logAddressBits;
+    private Dictionary<Hash256, BloomBits>? _logTopicBits;
     private ulong _gasUsed;
     private ulong _blobGasUsed;
     private Hash256? _transactionsRoot;
@@ -111,7 +112,7 @@ internal sealed class BlockAssembly
             Success = result.Success,
             CumulativeGasUsed = _gasUsed,
             Logs = result.Logs,
-            Bloom = logsBloom ?? Receipt.BloomOf(result.Logs, result.Logs.Count == 0 ? null : _logAddressBits ??= []),
+            Bloom = logsBloom ?? (result.Logs.Count == 0 ? Receipt.BloomOf(result.Logs) : Receipt.BloomOf(result.Logs, _logAddressBits ??= [], _logTopicBits ??= [])),
             DepositNonce = result.DepositNonce,
             DepositReceiptVersion = result.DepositReceiptVersion,
         };
