@@ -190,6 +190,9 @@ internal static class ExecBenchmark
 
             // And what Block-STM's workers did: re-executions and failed validations are its conflicts.
             BlockStmStatistics[] statistics = [.. executors.Select(x => (x.Executor as ParallelBlockExecutor)?.Statistics ?? default)];
+
+            // And which blocks took the contiguous-chunk path (and conflicted there) rather than Block-STM.
+            (long Blocks, long Conflicted)[] chunked = [.. executors.Select(x => (x.Executor as ParallelBlockExecutor)?.ChunkStatistics ?? default)];
             for (int round = 0; round < rounds; round++)
             {
                 for (int e = 0; e < executors.Length; e++)
@@ -219,12 +222,12 @@ internal static class ExecBenchmark
             }
 
             long[] allocatedKb = [.. allocated.Select(bytes => bytes / rounds / 1024)];
-            string[] conflicts = [.. executors.Select((x, e) => x.Executor is ParallelBlockExecutor parallel ? Conflicts(parallel.Statistics - statistics[e]) : "")];
+            string[] conflicts = [.. executors.Select((x, e) => x.Executor is ParallelBlockExecutor parallel ? Conflicts(parallel.ChunkStatistics, chunked[e], parallel.Statistics - statistics[e]) : "")];
             if (onlyExecutor is not null)
             {
                 int e = Array.IndexOf(ExecutorNames, onlyExecutor);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{name,-18} {executors[e].Name} {Median(times[e]),8:0.00} ms, CPU ms/block (mean; median) {cpu[e].Average():0.0}; {Median(cpu[e]):0.0}, caller thread's CPU ms/block (median) {Median(callerCpu[e]):0.00}, allocated KB/block {allocatedKb[e]}, GCs per 100 blocks (gen0/1/2) {Per100(collections[e][0], rounds)}/{Per100(collections[e][1], rounds)}/{Per100(collections[e][2], rounds)}{(conflicts[e].Length > 0 ? $"; per block: {conflicts[e]}" : "")}"));
+                    $"{name,-18} {executors[e].Name} {Median(times[e]),8:0.00} ms, CPU ms/block (mean; median) {cpu[e].Average():0.0}; {Median(cpu[e]):0.0}, caller thread's CPU ms/block (median) {Median(callerCpu[e]):0.00}, allocated KB/block {allocatedKb[e]}, GCs per 100 blocks (gen0/1/2) {Per100(collections[e][0], rounds)}/{Per100(collections[e][1], rounds)}/{Per100(collections[e][2], rounds)}{(conflicts[e].Length > 0 ? $"; {conflicts[e]}" : "")}"));
                 continue;
             }
 
@@ -240,16 +243,21 @@ internal static class ExecBenchmark
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{"",-18} GCs per 100 blocks (gen0/1/2) and pause ms/block: {string.Join(", ", executors.Select((x, e) => $"{x.Name} {Per100(collections[e][0], rounds)}/{Per100(collections[e][1], rounds)}/{Per100(collections[e][2], rounds)} {pauses[e] / rounds:0.00}"))}"));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{"",-18} per block: parallel×1 {conflicts[1]}; parallel×{threads} {conflicts[2]}"));
+                $"{"",-18} parallel×1 {conflicts[1]}; parallel×{threads} {conflicts[2]}"));
         }
     }
 
-    /// <summary>Block-STM's work per block: executions (re-executions included), ESTIMATE waits, validations, failed ones.</summary>
-    private static string Conflicts(BlockStmStatistics statistics)
+    /// <summary>
+    /// The timed blocks run as contiguous chunks (and of them, those where a chunk conflicted), then Block-STM's work per
+    /// block it ran: executions (re-executions included), ESTIMATE waits, validations, failed ones.
+    /// </summary>
+    private static string Conflicts((long Blocks, long Conflicted) chunksAfter, (long Blocks, long Conflicted) chunksBefore, BlockStmStatistics statistics)
     {
-        long blocks = Math.Max(statistics.Blocks, 1);
-        return string.Create(CultureInfo.InvariantCulture,
-            $"executions {(double)statistics.Incarnations / blocks:0.0}, ESTIMATE waits {(double)statistics.DependencyWaits / blocks:0.0}, validations {(double)statistics.Validations / blocks:0.0}, aborted {(double)statistics.AbortedValidations / blocks:0.0}");
+        string chunks = string.Create(CultureInfo.InvariantCulture,
+            $"as chunks {chunksAfter.Blocks - chunksBefore.Blocks} blocks ({chunksAfter.Conflicted - chunksBefore.Conflicted} conflicted), Block-STM {statistics.Blocks} blocks");
+        long blocks = statistics.Blocks;
+        return blocks == 0 ? chunks : string.Create(CultureInfo.InvariantCulture,
+            $"{chunks}, per block: executions {(double)statistics.Incarnations / blocks:0.0}, ESTIMATE waits {(double)statistics.DependencyWaits / blocks:0.0}, validations {(double)statistics.Validations / blocks:0.0}, aborted {(double)statistics.AbortedValidations / blocks:0.0}");
     }
 
     /// <summary>Collections per 100 blocks.</summary>
