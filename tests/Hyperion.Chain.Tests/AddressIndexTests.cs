@@ -78,13 +78,16 @@ public sealed class AddressIndexTests
         Data = Convert.FromHexString(data),
     }, from);
 
-    [Fact]
-    public void The_index_from_the_producers_execution_is_the_index_from_executing_the_blocks_again()
+    public static TheoryData<AddressIndexStorage> Storages => [AddressIndexStorage.Lmdb, AddressIndexStorage.Memory];
+
+    [Theory]
+    [MemberData(nameof(Storages))]
+    public void The_index_from_the_producers_execution_is_the_index_from_executing_the_blocks_again(AddressIndexStorage storage)
     {
         using LocalChain chain = LocalChain.Start(WithContracts(), new ChainOptions { Sequencer = new() { BlockTime = TimeSpan.FromHours(1) } });
         var collected = new List<BlockAddresses>();
         chain.Chain.BlockAdded += added => collected.Add(added.Addresses!);
-        using var live = new AddressIndex(chain.Chain, dataDirectory: null);
+        using var live = new AddressIndex(chain.Chain, dataDirectory: null, storage);
 
         Transaction[][] blocks =
         [
@@ -113,7 +116,7 @@ public sealed class AddressIndexTests
         }
 
         live.CatchUp();
-        using var again = new AddressIndex(chain.Chain, dataDirectory: null);
+        using var again = new AddressIndex(chain.Chain, dataDirectory: null, storage);
         again.CatchUp();
         Assert.Equal(0, live.ExecutedAgain);
         Assert.Equal(2, again.ExecutedAgain); // the empty block needs no execution
@@ -143,6 +146,82 @@ public sealed class AddressIndexTests
             Assert.Equal(again.Search(address, 0, before: false, 1000, out _), live.Search(address, 0, before: false, 1000, out _));
             Assert.Equal(again.Creator(address), live.Creator(address));
         }
+    }
+
+    [Fact]
+    public void An_ephemeral_nodes_index_is_kept_in_memory_and_answers_as_the_lmdb_tables_do_on_every_page_and_after_a_rewind()
+    {
+        using LocalChain chain = LocalChain.Start(WithContracts(), new ChainOptions { Sequencer = new() { BlockTime = TimeSpan.FromHours(1) } });
+        using var memory = new AddressIndex(chain.Chain, dataDirectory: null);
+        using var lmdb = new AddressIndex(chain.Chain, dataDirectory: null, AddressIndexStorage.Lmdb);
+        var nonces = new ulong[3];
+        void Mine(params Transaction[] block)
+        {
+            foreach (Transaction tx in block)
+            {
+                Assert.Null(chain.Pool.Add(tx));
+            }
+
+            Assert.Equal(block.Length, chain.Dev.Mine().Block.Transactions.Length);
+        }
+
+        Transaction Send(int from, Address? to, string data = "") => Call(from, nonces[from]++, to, data);
+
+        // Blocks with several transactions of the same address (a page never splits one), a factory, an empty block.
+        Mine(Send(0, Bob), Send(0, Caller), Send(1, Bob), Send(2, to: null, FactoryInit));
+        Mine(Send(1, Target), Send(0, Factory), Send(0, Bob));
+        Mine();
+        memory.CatchUp();
+        lmdb.CatchUp();
+        ulong snapshot = chain.Dev.Snapshot();
+        ulong[] noncesAtSnapshot = [.. nonces];
+        Mine(Send(2, Bob), Send(1, Caller), Send(0, Bob));
+        Mine(Send(0, to: null, FactoryInit), Send(2, Factory)); // account 0's nonce 5: a transfer's after the rewind
+        memory.CatchUp();
+        lmdb.CatchUp();
+        Assert.Equal(5UL, memory.Indexed);
+        Assert.True(chain.Dev.Revert(snapshot)); // both drop blocks 4 and 5, the creations in them too
+        noncesAtSnapshot.CopyTo(nonces, 0);
+        Mine(Send(1, Bob), Send(0, Target), Send(1, Bob), Send(0, Bob));
+        Mine(Send(2, Caller));
+
+        Address[] addresses = [.. TestChain.Accounts.Select(a => a.Address), Bob, Caller, Target, Factory, Reverter, SelfDestructor, DelegateTarget, Numbered(4),
+            ContractAddress.From(TestChain.Accounts[2].Address, 0), ContractAddress.From(TestChain.Accounts[0].Address, 5), ContractAddress.From(Factory, 1), Numbered(0x4242)];
+        ulong head = chain.Chain.Blocks.Head.Number;
+        Assert.Equal(5UL, head);
+        foreach (Address address in addresses)
+        {
+            Assert.Equal(lmdb.Creator(address), memory.Creator(address));
+            foreach (bool before in (bool[])[true, false])
+            {
+                foreach (ulong block in (ulong[])[0, 1, 2, 3, 4, head, head + 1, ulong.MaxValue - 1, ulong.MaxValue])
+                {
+                    foreach (int limit in (int[])[1, 2, 3, 100])
+                    {
+                        List<TransactionPosition> expected = lmdb.Search(address, block, before, limit, out bool expectedExhausted);
+                        Assert.Equal(expected, memory.Search(address, block, before, limit, out bool exhausted));
+                        Assert.Equal(expectedExhausted, exhausted);
+                    }
+                }
+            }
+        }
+
+        // What the pages hold: Bob's newest block (4) has three of his transactions, all on a page of one.
+        Assert.Equal([new(4, 3), new(4, 2), new(4, 0)], memory.Search(Bob, ulong.MaxValue, before: true, 1, out bool more));
+        Assert.False(more);
+        Assert.Equal([new(1, 0), new(1, 2)], memory.Search(Bob, 0, before: false, 1, out _));
+        Assert.Equal([new(1, 0), new(1, 2), new(2, 2), new(4, 0), new(4, 2), new(4, 3)], memory.Search(Bob, 0, before: false, 100, out bool all));
+        Assert.True(all);
+        Assert.Equal(new ContractCreation(new(1, 3), TestChain.Accounts[2].Address), memory.Creator(ContractAddress.From(TestChain.Accounts[2].Address, 0)));
+        Assert.Null(memory.Creator(ContractAddress.From(TestChain.Accounts[0].Address, 5))); // deployed in a block the revert dropped
+        Assert.Equal(0, memory.UntracedBlocks);
+    }
+
+    [Fact]
+    public void An_index_in_memory_has_no_data_directory()
+    {
+        using LocalChain chain = LocalChain.Start(TestChain.Genesis(), new ChainOptions());
+        Assert.Throws<ArgumentException>(() => new AddressIndex(chain.Chain, Path.GetTempPath(), AddressIndexStorage.Memory));
     }
 
     [Fact]

@@ -9,7 +9,8 @@ namespace Hyperion.Rpc.Tests.Eth;
 /// The address index behind ots_searchTransactions* and ots_getContractCreator: internal frames count, contracts
 /// created by contracts have their factory as creator, a rewind drops what the chain no longer has, and the index kept
 /// in a data directory survives a restart; missing or behind it catches up from the chain, ahead of it drops what the
-/// chain no longer has, damaged or truncated (or an earlier version's file) it is rebuilt with a warning.
+/// chain no longer has, damaged or truncated (or an earlier version's file) it is rebuilt with a warning. The queries
+/// run against both stores (LMDB tables, and the memory of a node without a data directory).
 /// </summary>
 public sealed class AddressIndexTests : IDisposable
 {
@@ -26,12 +27,15 @@ public sealed class AddressIndexTests : IDisposable
         }
     }
 
+    public static TheoryData<AddressIndexStorage> Storages => [AddressIndexStorage.Lmdb, AddressIndexStorage.Memory];
+
     private static string[] Hashes(JsonElement page) => [.. page.GetProperty("txs").EnumerateArray().Select(t => t.GetProperty("hash").GetString()!)];
 
-    [Fact]
-    public void Searches_find_transactions_that_reach_an_address_through_internal_calls()
+    [Theory]
+    [MemberData(nameof(Storages))]
+    public void Searches_find_transactions_that_reach_an_address_through_internal_calls(AddressIndexStorage storage)
     {
-        using var chain = new DevChain();
+        using var chain = new DevChain(addressIndex: storage);
         string direct = chain.SendAndMine($$"""{"from":"{{Bob}}","to":"{{Contract}}","data":"{{Word(6)}}"}""");
         string proxied = chain.SendAndMine($$"""{"from":"{{Alice}}","to":"{{Proxy}}","data":"{{Word(5)}}","gas":"0x30000"}""");
         chain.SendAndMine($$"""{"from":"{{Alice}}","to":"{{Bob}}","value":"0x1"}""");
@@ -47,10 +51,11 @@ public sealed class AddressIndexTests : IDisposable
         Assert.Equal(0, chain.Addresses.UntracedBlocks);
     }
 
-    [Fact]
-    public void A_contract_created_by_a_contract_has_the_factory_as_creator()
+    [Theory]
+    [MemberData(nameof(Storages))]
+    public void A_contract_created_by_a_contract_has_the_factory_as_creator(AddressIndexStorage storage)
     {
-        using var chain = new DevChain();
+        using var chain = new DevChain(addressIndex: storage);
         string deploy = chain.SendAndMine($$"""{"from":"{{Alice}}","data":"{{FactoryInit}}"}""");
         Address factory = Address.Parse(chain.Call("eth_getTransactionReceipt", $"""["{deploy}"]""").GetProperty("contractAddress").GetString()!);
         Address child = Hyperion.Evm.ContractAddress.From(factory, 1);
@@ -62,10 +67,11 @@ public sealed class AddressIndexTests : IDisposable
         Assert.Equal([deploy], Hashes(chain.Call("ots_searchTransactionsBefore", $"""["{child}","0x0","0xa"]""")));
     }
 
-    [Fact]
-    public void A_creation_that_reverts_creates_nothing()
+    [Theory]
+    [MemberData(nameof(Storages))]
+    public void A_creation_that_reverts_creates_nothing(AddressIndexStorage storage)
     {
-        using var chain = new DevChain();
+        using var chain = new DevChain(addressIndex: storage);
         // The same factory, whose init code then reverts: its inner CREATE is undone with it.
         string reverted = chain.SendAndMine($$"""{"from":"{{Alice}}","data":"0x6000600060006000f05060006000fd","gas":"0x30000"}""");
         Assert.Equal("0x0", chain.Call("eth_getTransactionReceipt", $"""["{reverted}"]""").GetProperty("status").GetString());
@@ -75,10 +81,11 @@ public sealed class AddressIndexTests : IDisposable
         Assert.Equal([reverted], Hashes(chain.Call("ots_searchTransactionsBefore", $"""["{Hyperion.Evm.ContractAddress.From(factory, 1)}","0x0","0xa"]"""))); // touched all the same, as Erigon's index
     }
 
-    [Fact]
-    public void A_reverted_chain_drops_the_blocks_it_no_longer_has()
+    [Theory]
+    [MemberData(nameof(Storages))]
+    public void A_reverted_chain_drops_the_blocks_it_no_longer_has(AddressIndexStorage storage)
     {
-        using var chain = new DevChain();
+        using var chain = new DevChain(addressIndex: storage);
         string snapshot = chain.Call("evm_snapshot").GetString()!;
         chain.SendAndMine($$"""{"from":"{{Alice}}","to":"{{Proxy}}","data":"{{Word(5)}}","gas":"0x30000"}""");
         Assert.Single(Hashes(chain.Call("ots_searchTransactionsBefore", $"""["{Contract}","0x0","0xa"]""")));

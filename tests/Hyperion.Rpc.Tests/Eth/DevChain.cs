@@ -48,9 +48,10 @@ internal sealed class DevChain : IDisposable
     /// <param name="automine">Mine on demand, as the dev node without --block-time (default: a block an hour, so tests mine with evm_mine).</param>
     /// <param name="dataDirectory">Keep the chain there (block log and MetisDB state), to test a restart; default: in memory.</param>
     /// <param name="preconfirm">Preconfirm transactions on the open block as they arrive (default: off, so a send changes nothing before evm_mine).</param>
+    /// <param name="addressIndex">Where the address index is kept (default: as the node keeps it: LMDB tables in the data directory, memory without one).</param>
     public DevChain(ulong rpcGasCap = EthModule.DefaultRpcGasCap, TxPoolOptions? pool = null, RpcExecutionLimits? limits = null,
         LogQueryLimits? logLimits = null, long maxTraceBytes = StructLogTracer.DefaultMaxBytes, int maxFiltersPerClient = EventModule.DefaultMaxFiltersPerClient,
-        bool automine = false, string? dataDirectory = null, bool preconfirm = false)
+        bool automine = false, string? dataDirectory = null, bool preconfirm = false, AddressIndexStorage? addressIndex = null)
     {
         var alloc = new SortedDictionary<Address, GenesisAccount>();
         foreach (DevAccount account in Accounts)
@@ -76,7 +77,7 @@ internal sealed class DevChain : IDisposable
         new SimulateModule(Local.Chain, Eth).Register(registry);
         var history = new AccountHistoryModule(Local.Chain);
         history.Register(registry);
-        Addresses = new AddressIndex(Local.Chain, dataDirectory, Warnings.Enqueue);
+        Addresses = addressIndex is { } storage ? new AddressIndex(Local.Chain, dataDirectory, storage, Warnings.Enqueue) : new AddressIndex(Local.Chain, dataDirectory, Warnings.Enqueue);
         new OtterscanModule(Local.Chain, Eth, debug, history, Addresses).Register(registry);
         _events = new EventModule(Local.Chain, Local.Pool, Local.Producer.Preconfirmations) { LogLimits = logLimits ?? LogQueryLimits.Default, MaxFiltersPerClient = maxFiltersPerClient };
         _events.Register(registry);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Hyperion.Chain;
 using static Hyperion.Rpc.Tests.Eth.DevChain;
 
 namespace Hyperion.Rpc.Tests.Eth;
@@ -46,40 +47,42 @@ public sealed class OtterscanModuleTests : IDisposable
         Assert.Equal(2, operation.GetProperty("type").GetInt32());
     }
 
-    [Fact]
-    public void Block_details_transactions_and_searches()
+    [Theory]
+    [MemberData(nameof(AddressIndexTests.Storages), MemberType = typeof(AddressIndexTests))]
+    public void Block_details_transactions_and_searches(AddressIndexStorage storage)
     {
-        string first = ProxiedStore(5);
-        _chain.SendAndMine($$"""{"from":"{{Bob}}","to":"{{Contract}}","data":"{{Word(6)}}"}""");
-        string deploy = _chain.SendAndMine($$"""{"from":"{{Alice}}","data":"0x600160005360016000f3"}""");
+        using var chain = new DevChain(addressIndex: storage);
+        string first = chain.SendAndMine($$"""{"from":"{{Alice}}","to":"{{Proxy}}","data":"{{Word(5)}}","gas":"0x30000"}""");
+        chain.SendAndMine($$"""{"from":"{{Bob}}","to":"{{Contract}}","data":"{{Word(6)}}"}""");
+        string deploy = chain.SendAndMine($$"""{"from":"{{Alice}}","data":"0x600160005360016000f3"}""");
 
-        JsonElement details = _chain.Call("ots_getBlockDetails", """["0x1"]""");
+        JsonElement details = chain.Call("ots_getBlockDetails", """["0x1"]""");
         Assert.Equal(1, details.GetProperty("block").GetProperty("transactionCount").GetInt32());
         Assert.False(details.GetProperty("block").TryGetProperty("transactions", out _));
         Assert.Equal("0x0", details.GetProperty("issuance").GetProperty("issuance").GetString());
-        JsonElement receipt = _chain.Call("eth_getTransactionReceipt", $"""["{first}"]""");
+        JsonElement receipt = chain.Call("eth_getTransactionReceipt", $"""["{first}"]""");
         Assert.Equal(Quantity(receipt.GetProperty("gasUsed")) * Quantity(receipt.GetProperty("effectiveGasPrice")), Quantity(details.GetProperty("totalFees")));
         string blockHash = receipt.GetProperty("blockHash").GetString()!;
-        Assert.Equal(details.GetRawText(), _chain.Call("ots_getBlockDetailsByHash", $"""["{blockHash}"]""").GetRawText());
+        Assert.Equal(details.GetRawText(), chain.Call("ots_getBlockDetailsByHash", $"""["{blockHash}"]""").GetRawText());
 
-        JsonElement page = _chain.Call("ots_getBlockTransactions", """["0x1","0x0","0xa"]""");
+        JsonElement page = chain.Call("ots_getBlockTransactions", """["0x1","0x0","0xa"]""");
         Assert.Equal(first, page.GetProperty("fullblock").GetProperty("transactions")[0].GetProperty("hash").GetString());
         Assert.Equal(first, page.GetProperty("receipts")[0].GetProperty("transactionHash").GetString());
 
-        JsonElement before = _chain.Call("ots_searchTransactionsBefore", $"""["{Alice}","0x0","0xa"]""");
+        JsonElement before = chain.Call("ots_searchTransactionsBefore", $"""["{Alice}","0x0","0xa"]""");
         JsonElement[] txs = [.. before.GetProperty("txs").EnumerateArray()];
         Assert.Equal([deploy, first], txs.Select(t => t.GetProperty("hash").GetString()));
         Assert.True(before.GetProperty("firstPage").GetBoolean());
         Assert.True(before.GetProperty("lastPage").GetBoolean());
-        JsonElement after = _chain.Call("ots_searchTransactionsAfter", $"""["{Contract}","0x1","0x1"]""");
+        JsonElement after = chain.Call("ots_searchTransactionsAfter", $"""["{Contract}","0x1","0x1"]""");
         // After block 1 with a page of one: block 2's call (not block 3's deployment, which does not involve the contract).
         Assert.Equal("0x2", Assert.Single(after.GetProperty("txs").EnumerateArray()).GetProperty("blockNumber").GetString());
 
-        string created = _chain.Call("eth_getTransactionReceipt", $"""["{deploy}"]""").GetProperty("contractAddress").GetString()!;
-        JsonElement creator = _chain.Call("ots_getContractCreator", $"""["{created}"]""");
+        string created = chain.Call("eth_getTransactionReceipt", $"""["{deploy}"]""").GetProperty("contractAddress").GetString()!;
+        JsonElement creator = chain.Call("ots_getContractCreator", $"""["{created}"]""");
         Assert.Equal(deploy, creator.GetProperty("hash").GetString());
         Assert.Equal(Alice.ToString(), creator.GetProperty("creator").GetString());
-        Assert.Equal(JsonValueKind.Null, _chain.Call("ots_getContractCreator", $"""["{Bob}"]""").ValueKind);
+        Assert.Equal(JsonValueKind.Null, chain.Call("ots_getContractCreator", $"""["{Bob}"]""").ValueKind);
     }
 
     [Theory]
