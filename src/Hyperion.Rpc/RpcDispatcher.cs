@@ -23,14 +23,6 @@ public sealed class RpcServerOptions
     /// <summary>TCP connections (HTTP or WebSocket) one remote address may hold open at once; 0 for no limit.</summary>
     public int MaxConnectionsPerClient { get; set; } = DefaultMaxConnectionsPerClient;
 
-    /// <summary>
-    /// Requests the server sends itself before it serves (0: none), each with a body larger than one receive block:
-    /// their first calls compile Kestrel's multi-read body path (~60 methods, most of them instantiations over
-    /// <c>ReadResult</c>), which a fresh node otherwise compiles in a client's first large batch (docs/benchmarks.md,
-    /// s42idx). They reach no method and no metric.
-    /// </summary>
-    public int WarmUpRequests { get; set; }
-
     /// <summary>Called with the duration of every request (a batch counts once), for the latency histogram.</summary>
     public Action<TimeSpan>? OnRequestCompleted { get; set; }
 

@@ -42,9 +42,6 @@ public sealed class RpcServer : IAsyncDisposable
     /// <summary>The web host's services (tests).</summary>
     internal IServiceProvider Services => _app.Services;
 
-    /// <summary>Of <see cref="RpcServerOptions.WarmUpRequests"/>, those the server answered before it served (tests).</summary>
-    public int WarmUpRequestsAnswered { get; private set; }
-
     /// <summary>Actual listening address (useful with port 0).</summary>
     public Uri Address { get; private set; } = null!;
 
@@ -179,21 +176,8 @@ public sealed class RpcServer : IAsyncDisposable
         var server = new RpcServer(app);
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         server.Address = new Uri(addresses.First());
-        if (options.WarmUpRequests > 0 && ListensOnLoopback(options.Host))
-        {
-            server.WarmUpRequestsAnswered = await http.WarmUpAsync(new System.Net.IPEndPoint(WarmUpAddress(options.Host), server.Address.Port), options.WarmUpRequests, (int)Math.Min(LargeBlockMemoryPool.BlockBytes * 3 / 2, options.MaxRequestBodyBytes), cancellationToken).ConfigureAwait(false);
-        }
-
         return server;
     }
-
-    private static bool ListensOnLoopback(string host) => System.Net.IPAddress.TryParse(host, out System.Net.IPAddress? address)
-        ? System.Net.IPAddress.IsLoopback(address) || address.Equals(System.Net.IPAddress.Any) || address.Equals(System.Net.IPAddress.IPv6Any)
-        : host is "localhost" or "*" or "+";
-
-    /// <summary>Where the warm-up connects: the loopback address the server listens on, or 127.0.0.1 when it listens on every address (or on localhost).</summary>
-    private static System.Net.IPAddress WarmUpAddress(string host) =>
-        System.Net.IPAddress.TryParse(host, out System.Net.IPAddress? address) && System.Net.IPAddress.IsLoopback(address) ? address : System.Net.IPAddress.Loopback;
 
     /// <summary>
     /// Every route but a JSON-RPC POST (the explorer's files, /metrics, a WebSocket's upgrade and CORS preflights) runs
@@ -299,62 +283,6 @@ public sealed class RpcServer : IAsyncDisposable
     /// <summary>JSON-RPC by HTTP POST to /: a request (or a batch) in the body, its response in the answer's.</summary>
     private sealed class HttpRpc(RpcDispatcher dispatcher, RpcServerOptions options, CorsPolicy? cors, ICorsService? corsService)
     {
-        private int _warmUpPort; // the client port of the server's own warm-up connection while it runs (0: none)
-
-        /// <summary>
-        /// Sends <paramref name="requests"/> POSTs over one loopback connection to the server at <paramref name="server"/>,
-        /// each with a body of <paramref name="bodyBytes"/> (more than a receive block holds with the headers), read and
-        /// copied out of its segments as a client's large batch is; answered 204 without reaching the dispatcher.
-        /// Returns how many were answered so.
-        /// </summary>
-        public async Task<int> WarmUpAsync(System.Net.IPEndPoint server, int requests, int bodyBytes, CancellationToken cancellationToken)
-        {
-            byte[] body = new byte[bodyBytes];
-            body.AsSpan().Fill((byte)' ');
-            body[0] = (byte)'[';
-            body[^1] = (byte)']';
-            byte[] head = System.Text.Encoding.ASCII.GetBytes($"POST / HTTP/1.1\r\nHost: {server}\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\n\r\n");
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(5));
-            using var socket = new System.Net.Sockets.Socket(server.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                await socket.ConnectAsync(server, timeout.Token).ConfigureAwait(false);
-                Volatile.Write(ref _warmUpPort, ((System.Net.IPEndPoint)socket.LocalEndPoint!).Port);
-                var answer = new byte[1024];
-                int answered = 0;
-                for (int i = 0; i < requests; i++)
-                {
-                    await socket.SendAsync(head, timeout.Token).ConfigureAwait(false);
-                    // In two sends, so that the body also arrives in more than one read.
-                    await socket.SendAsync(body.AsMemory(0, body.Length / 2), timeout.Token).ConfigureAwait(false);
-                    await socket.SendAsync(body.AsMemory(body.Length / 2), timeout.Token).ConfigureAwait(false);
-                    int received = 0;
-                    while (answer.AsSpan(0, received).IndexOf("\r\n\r\n"u8) < 0)
-                    {
-                        int n = await socket.ReceiveAsync(answer.AsMemory(received), timeout.Token).ConfigureAwait(false);
-                        if (n == 0 || (received += n) == answer.Length)
-                        {
-                            return answered; // not the answer expected: the warm-up is only a warm-up
-                        }
-                    }
-
-                    answered += answer.AsSpan(0, received).StartsWith("HTTP/1.1 204"u8) ? 1 : 0;
-                }
-
-                return answered;
-            }
-            catch (Exception e) when (e is System.Net.Sockets.SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
-            {
-                // A warm-up that fails (a firewall, a server slow to answer) leaves the server as it would be without it.
-                return 0;
-            }
-            finally
-            {
-                Volatile.Write(ref _warmUpPort, 0);
-            }
-        }
-
         public async Task ServeAsync(HttpContext context)
         {
             HttpRequest request = context.Request;
@@ -394,29 +322,22 @@ public sealed class RpcServer : IAsyncDisposable
 
             try
             {
-                if (Volatile.Read(ref _warmUpPort) is int warmUp and not 0 && context.Connection.RemotePort == warmUp
-                    && context.Connection.RemoteIpAddress is { } from && System.Net.IPAddress.IsLoopback(from))
-                {
-                    using PooledBufferWriter? copied = CopyIfSegmented(read.Buffer);
-                    context.Response.StatusCode = StatusCodes.Status204NoContent;
-                    return;
-                }
-
                 RpcCaller.Set(RpcCaller.Untrusted(request, options.CorsOrigins), RpcCaller.HttpClient(context.Connection.RemoteIpAddress));
                 using var response = new PooledBufferWriter(256);
                 long started = System.Diagnostics.Stopwatch.GetTimestamp();
                 bool answered;
-                if (CopyIfSegmented(read.Buffer) is not { } body)
+                if (read.Buffer.IsSingleSegment)
                 {
                     // Parsed where Kestrel received it: the body is consumed only once the dispatch is done with it.
                     answered = await dispatcher.DispatchAsync(read.Buffer.First, response, context.RequestAborted).ConfigureAwait(false);
                 }
                 else
                 {
-                    using (body)
-                    {
-                        answered = await dispatcher.DispatchAsync(body.WrittenMemory, response, context.RequestAborted).ConfigureAwait(false);
-                    }
+                    using var body = new PooledBufferWriter((int)read.Buffer.Length);
+                    int length = (int)read.Buffer.Length;
+                    read.Buffer.CopyTo(body.GetSpan(length));
+                    body.Advance(length);
+                    answered = await dispatcher.DispatchAsync(body.WrittenMemory, response, context.RequestAborted).ConfigureAwait(false);
                 }
 
                 options.OnRequestCompleted?.Invoke(System.Diagnostics.Stopwatch.GetElapsedTime(started));
@@ -432,21 +353,6 @@ public sealed class RpcServer : IAsyncDisposable
             {
                 reader.AdvanceTo(read.Buffer.End);
             }
-        }
-
-        /// <summary>A body received in more than one segment, copied into one buffer; null for a body in one segment (read in place).</summary>
-        private static PooledBufferWriter? CopyIfSegmented(System.Buffers.ReadOnlySequence<byte> received)
-        {
-            if (received.IsSingleSegment)
-            {
-                return null;
-            }
-
-            int length = (int)received.Length;
-            var body = new PooledBufferWriter(length);
-            received.CopyTo(body.GetSpan(length));
-            body.Advance(length);
-            return body;
         }
 
         private static Task BodyTooLargeAsync(HttpContext context)

@@ -161,7 +161,7 @@ internal static class DevCommand
         using var blockLog = new BlockLog(log, node.Methods);
         node.Chain.Chain.BlockAdded += blockLog.OnBlockAdded;
 
-        await using RpcServer server = await NodeLogging.StartServerAsync(node, new RpcServerOptions { Host = host, Port = port, CorsOrigins = corsOrigins, MaxConnectionsPerClient = connectionsPerClient, LoggerFactory = loggers, WarmUpRequests = 2 }, cancellation).ConfigureAwait(false);
+        await using RpcServer server = await NodeLogging.StartServerAsync(node, new RpcServerOptions { Host = host, Port = port, CorsOrigins = corsOrigins, MaxConnectionsPerClient = connectionsPerClient, LoggerFactory = loggers }, cancellation).ConfigureAwait(false);
 
         PrintBanner(node, genesis, mnemonic, devAccounts, directory, store.Head.Number, server.Address);
         Console.WriteLine($"Models:         {models.Directory} ({models.Files.Count} HQM file(s); inference precompile {InferencePrecompile.DefaultAddress}, registry {ModelRegistry.DefaultAddress})");
