@@ -32,46 +32,12 @@ public sealed class ListTrie
 
     /// <summary>The trie of <paramref name="items"/>, whose leaves write them into their own encodings (see <see cref="IListItems"/>).</summary>
     public ListTrie(IListItems items)
-        : this(items ?? throw new ArgumentNullException(nameof(items)), items.Count, i => items.LengthOf(i) > 0)
     {
-    }
-
-    /// <summary>
-    /// The trie of the first <paramref name="count"/> of <paramref name="items"/>, every one of them present (non-empty),
-    /// made before they all are: an item is read only when its leaf is hashed, so the leaves of the first items can be
-    /// hashed while later ones are still being added (see <see cref="ItemsNeeded"/>).
-    /// </summary>
-    public ListTrie(IListItems items, int count)
-        : this(items ?? throw new ArgumentNullException(nameof(items)), count >= 0 ? count : throw new ArgumentOutOfRangeException(nameof(count)), present: null)
-    {
-    }
-
-    /// <param name="present">Whether an item is an entry; null: every one is, not read until hashed (then <see cref="ItemsNeeded"/> is kept).</param>
-    private ListTrie(IListItems items, int count, Func<int, bool>? present)
-    {
-        List<(byte[] Path, byte[] Value)> sorted = SortedEntries(count, present ?? (_ => true), _ => [], out List<int> indices);
+        ArgumentNullException.ThrowIfNull(items);
+        List<(byte[] Path, byte[] Value)> sorted = SortedEntries(items.Count, i => items.LengthOf(i) > 0, _ => [], out List<int> indices);
         _leaves = new TrieNode[sorted.Count];
         _trie = PatriciaTrie.FromSortedDistinct(CollectionsMarshal.AsSpan(sorted), _leaves, (path, entry) => new ItemLeafNode(path, items, indices[entry]));
-        if (present is null)
-        {
-            _itemsNeeded = new int[indices.Count];
-            int needed = 0;
-            for (int leaf = 0; leaf < indices.Count; leaf++)
-            {
-                needed = _itemsNeeded[leaf] = Math.Max(needed, indices[leaf] + 1);
-            }
-        }
     }
-
-    // For a trie made ahead of its items: how many leading items the leaves up to each one read.
-    private readonly int[]? _itemsNeeded;
-
-    /// <summary>
-    /// For a trie made ahead of its items (<see cref="ListTrie(IListItems, int)"/>): how many leading items must be
-    /// present before the leaves below <paramref name="leafEnd"/> (key order) can be hashed (keys rlp(1)…rlp(127) sort
-    /// before rlp(0)). Otherwise every item is present: 0.
-    /// </summary>
-    public int ItemsNeeded(int leafEnd) => _itemsNeeded is null || leafEnd == 0 ? 0 : _itemsNeeded[leafEnd - 1];
 
     /// <summary>
     /// The entries rlp(i) → <paramref name="itemOf"/>(i) in key order, of the items <paramref name="present"/> (as

@@ -201,49 +201,6 @@ public class TriePropertyTests
         }, iter: 40);
     }
 
-    /// <summary>Items added one at a time (a block's receipts as they are assembled): reading one not added yet fails.</summary>
-    private sealed class GrowingItems(IReadOnlyList<byte[]> items) : IListItems
-    {
-        public int Added { get; set; }
-
-        public int Count => Added;
-
-        public int LengthOf(int index) => index < Added ? items[index].Length : throw new InvalidOperationException($"item {index} read before it was added");
-
-        public void Write(int index, Span<byte> destination) => items[index].AsSpan(0, LengthOf(index)).CopyTo(destination);
-    }
-
-    [Fact]
-    public void A_list_trie_made_before_its_items_hashes_each_leaf_once_the_items_it_needs_are_added()
-    {
-        // Non-empty items (every one present); lists past 128 and 1,024 items have longer keys, and rlp(0) sorts after rlp(127).
-        Gen.Select(Gen.Byte.Array[1, 200].List[0, 300], Gen.Int[0, 1100], Gen.Int[1, 70]).Sample((items, padding, chunk) =>
-        {
-            List<byte[]> all = [.. items, .. Enumerable.Range(0, padding).Select(i => new[] { (byte)i, (byte)(i >> 8) })];
-            var growing = new GrowingItems(all);
-            var trie = new ListTrie(growing, all.Count);
-            Assert.Equal(all.Count, trie.LeafCount);
-            Assert.Equal(0, trie.ItemsNeeded(0));
-            int hashed = 0;
-            for (int added = 0; added <= all.Count; added++)
-            {
-                growing.Added = added;
-                while (hashed < trie.LeafCount && trie.ItemsNeeded(Math.Min(trie.LeafCount, hashed + chunk)) <= added)
-                {
-                    int end = Math.Min(trie.LeafCount, hashed + chunk);
-                    trie.HashLeaves(hashed, end);
-                    hashed = end;
-                }
-            }
-
-            // Every leaf was hashed by the time the last item was added; the leaves up to each end need the items below it and no more.
-            Assert.Equal(trie.LeafCount, hashed);
-            Assert.Equal(all.Count, trie.ItemsNeeded(trie.LeafCount));
-            Assert.True(all.Count < 2 || trie.ItemsNeeded(1) == 2);
-            Assert.Equal(TrieRoot.OfList(all), trie.Root);
-        }, iter: 40);
-    }
-
     [Fact]
     public void ListTrieLeavesHashedInRangesOnSeveralThreadsGiveTheListRoot()
     {

@@ -215,13 +215,6 @@ public static class BlockLists
     /// </summary>
     public static ListTrie ReceiptsTrie(IReadOnlyList<ExecutedTransaction> executed) => new(new ReceiptEnvelopes(executed));
 
-    /// <summary>
-    /// The trie of the receipts of <paramref name="count"/> transactions, made before they are executed (as
-    /// <see cref="ReceiptsTrie(IReadOnlyList{ExecutedTransaction})"/> once <paramref name="executed"/>, a list filled in
-    /// order, holds them all): a leaf reads its receipt only when hashed (see <see cref="ListTrie.ItemsNeeded"/>).
-    /// </summary>
-    public static ListTrie ReceiptsTrie(IReadOnlyList<ExecutedTransaction> executed, int count) => new(new ReceiptEnvelopes(executed), count);
-
     /// <summary>The root of <paramref name="executed"/>' receipts (<see cref="ReceiptsTrie"/>).</summary>
     public static Hash256 ReceiptsRoot(IReadOnlyList<ExecutedTransaction> executed) => ReceiptsTrie(executed).Root;
 }

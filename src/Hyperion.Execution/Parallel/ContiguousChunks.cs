@@ -58,10 +58,6 @@ internal sealed class ContiguousChunks
 
     // Set once the chunks' pre-state is ready (the system calls merged): the helpers, started before, wait for it.
     private volatile bool _open;
-
-    // The receipts' trie made ahead over the assembly's list (set before the chunks end): its leaves are hashed by
-    // the helpers as the caller adds the receipts (see ReceiptLeaves).
-    private volatile IReadOnlyList<ExecutedTransaction>? _executed;
     private volatile LeafChunks? _receiptLeaves;
     private int _transactionsRootClaimed;
 
@@ -244,25 +240,9 @@ internal sealed class ContiguousChunks
     }
 
     /// <summary>
-    /// The leaves of the trie of the block's receipts, made ahead (none without a block, nor before the caller's
-    /// assembly is set) by whichever thread first needs them: on import every transaction has a receipt or the block
-    /// is invalid, so its keys are known before any receipt is, and a leaf is hashed once its receipt is added.
-    /// </summary>
-    private LeafChunks? ReceiptLeaves()
-    {
-        if (_receiptLeaves is { } made || _executed is not { } executed)
-        {
-            return _receiptLeaves;
-        }
-
-        var leaves = new LeafChunks(BlockLists.ReceiptsTrie(executed, _transactions.Count));
-        return Interlocked.CompareExchange(ref _receiptLeaves, leaves, null) ?? leaves;
-    }
-
-    /// <summary>
-    /// Runs chunks on this thread until none is left to claim, waits for the helpers' (making the receipts' trie and
-    /// hashing the transactions' leaves meanwhile), then in order validates each chunk against the valid ones before
-    /// it and hands it to <paramref name="eachValid"/>; returns how many were valid (whose changes <see cref="Merge"/> then merges).
+    /// Runs chunks on this thread until none is left to claim, waits for the helpers' (hashing the transactions'
+    /// leaves meanwhile), then in order validates each chunk against the valid ones before it and hands it to
+    /// <paramref name="eachValid"/>; returns how many were valid (whose changes <see cref="Merge"/> then merges).
     /// </summary>
     private int ValidChunks(Action<Chunk> eachValid)
     {
@@ -272,11 +252,6 @@ internal sealed class ContiguousChunks
         {
             while (!chunk.Done)
             {
-                if (_receiptLeaves is null && ReceiptLeaves() is not null)
-                {
-                    continue;
-                }
-
                 if (TransactionLeaves()?.TakeOne() != true)
                 {
                     spin.SpinOnce(-1);
@@ -425,11 +400,8 @@ internal sealed class ContiguousChunks
         BlockInput block = _block!;
         // In block order: each valid chunk's transactions added (the gas checks against the true prefix).
         var assembly = new BlockAssembly(_sequential, block, _environment, BlockExecutionMode.Import);
-        _executed = assembly.Executed;
         int valid = ValidChunks(chunk =>
         {
-            // The receipts' leaves are hashed by the helpers as soon as their receipts are added (ReceiptLeaves).
-            LeafChunks? receiptLeaves = ReceiptLeaves();
             for (int i = chunk.From; i < chunk.To; i++)
             {
                 (Transaction tx, Address sender) = _transactions[i];
@@ -437,10 +409,16 @@ internal sealed class ContiguousChunks
                 {
                     int at = i - chunk.From;
                     assembly.Add(tx, sender, chunk.Results[at], chunk.Blooms[at], chunk.Addresses?[at]);
-                    receiptLeaves?.ItemsPresent(assembly.Executed.Count);
                 }
             }
         });
+
+        // Every chunk valid: the receipts are final, their leaves for the helpers while this thread merges the changes.
+        ListTrie? receipts = null;
+        if (valid == _chunks.Length)
+        {
+            receipts = PublishReceipts(assembly);
+        }
 
         Merge(valid);
 
@@ -453,20 +431,26 @@ internal sealed class ContiguousChunks
 
         _sequential.FinishBlock(tail, block);
         MergeCollected(tail);
-        LeafChunks receipts = ReceiptLeaves()!;
-        receipts.ItemsPresent(assembly.Executed.Count);
+        receipts ??= PublishReceipts(assembly);
         StateChangeSet changes = Changes();
-        receipts.Take();
+        _receiptLeaves!.Take();
         LeafChunks transactions = TransactionLeaves()!;
         transactions.Take();
+        assembly.CompleteReceiptsRoot(receipts);
         if (assembly.Executed.Count == _transactions.Count)
         {
-            // As on import they must be (else the block was invalid, thrown above): the tries made ahead are the block's.
-            assembly.CompleteReceiptsRoot(receipts.Trie!);
             assembly.CompleteTransactionsRoot(transactions.Trie!.Root, _transactions.Count);
         }
 
         return assembly.Complete(changes);
+    }
+
+    /// <summary>The receipts' trie, its leaves published for the helpers to hash.</summary>
+    private ListTrie PublishReceipts(BlockAssembly assembly)
+    {
+        ListTrie receipts = assembly.ReceiptsTrie();
+        _receiptLeaves = new LeafChunks(receipts);
+        return receipts;
     }
 
     /// <summary>Gives what the next block can reuse back to the scratch (the change set keeps only the slots' arrays).</summary>
@@ -486,10 +470,7 @@ internal sealed class ContiguousChunks
         }
     }
 
-    /// <summary>
-    /// A helper thread: chunks, then the transactions' leaves, then the receipts' as the caller adds them (the
-    /// transactions' root above its leaves while none is ready).
-    /// </summary>
+    /// <summary>A helper thread: chunks, then the transactions' leaves, then the receipts' once the caller publishes them.</summary>
     private void Help()
     {
         var spin = default(SpinWait);
@@ -504,46 +485,20 @@ internal sealed class ContiguousChunks
         }
 
         RunChunks();
-        if (_block is null)
-        {
-            return;
-        }
-
-        LeafChunks transactions = TransactionLeaves()!;
-        transactions.Take();
+        TransactionLeaves()?.Take();
         spin.Reset();
         LeafChunks? receipts;
-        while ((receipts = ReceiptLeaves()) is null && !_closed)
+        while ((receipts = _receiptLeaves) is null && !_closed)
         {
             spin.SpinOnce(-1);
         }
 
-        while (receipts is not null && !_closed)
+        receipts?.Take();
+
+        // The transactions' root above its leaves while the caller hashes the receipts' (a root both hash comes out the same).
+        if (receipts is not null && _block is not null && Interlocked.Exchange(ref _transactionsRootClaimed, 1) == 0)
         {
-            if (receipts.TakeOneReady(out bool left))
-            {
-                spin.Reset();
-                continue;
-            }
-
-            if (!left)
-            {
-                break;
-            }
-
-            // The transactions' root above its leaves while no receipt is ready (a root both hash comes out the same).
-            if (Interlocked.Exchange(ref _transactionsRootClaimed, 1) == 0)
-            {
-                _ = transactions.Trie!.Root;
-                continue;
-            }
-
-            spin.SpinOnce(-1);
-        }
-
-        if (!_closed && Interlocked.Exchange(ref _transactionsRootClaimed, 1) == 0)
-        {
-            _ = transactions.Trie!.Root;
+            _ = TransactionLeaves()!.Trie!.Root;
         }
     }
 
@@ -668,8 +623,32 @@ internal sealed class ContiguousChunks
     /// <summary>The parent state with the block's changes so far applied (read by several chunks at once only while nothing is merged).</summary>
     private sealed class MergedReader(ContiguousChunks run) : IStateReader
     {
-        /// <summary>The index of <paramref name="address"/>'s change, or negative.</summary>
-        private int Find(in Address address) => CollectionsMarshal.AsSpan(run._merged).BinarySearch(new ChangeOf(address));
+        /// <summary>The index of <paramref name="address"/>'s change, or -1.</summary>
+        private int Find(in Address address)
+        {
+            List<MergedChange> merged = run._merged;
+            int low = 0, high = merged.Count - 1;
+            while (low <= high)
+            {
+                int middle = (low + high) >>> 1;
+                int order = merged[middle].Address.CompareTo(address);
+                if (order == 0)
+                {
+                    return middle;
+                }
+
+                if (order < 0)
+                {
+                    low = middle + 1;
+                }
+                else
+                {
+                    high = middle - 1;
+                }
+            }
+
+            return -1;
+        }
 
         public bool TryGetAccount(in Address address, out Account account)
         {
@@ -701,10 +680,25 @@ internal sealed class ContiguousChunks
             }
 
             MergedChange change = run._merged[index];
-            int slot = change.Storage.AsSpan().BinarySearch(new SlotOf(key));
-            if (slot >= 0)
+            KeyValuePair<UInt256, UInt256>[] storage = change.Storage;
+            int low = 0, high = storage.Length - 1;
+            while (low <= high)
             {
-                return change.Storage[slot].Value;
+                int middle = (low + high) >>> 1;
+                int order = storage[middle].Key.CompareTo(key);
+                if (order == 0)
+                {
+                    return storage[middle].Value;
+                }
+
+                if (order < 0)
+                {
+                    low = middle + 1;
+                }
+                else
+                {
+                    high = middle - 1;
+                }
             }
 
             return change.Deleted || change.StorageCleared ? UInt256.Zero : run._parent.GetStorage(address, key);
@@ -720,18 +714,6 @@ internal sealed class ContiguousChunks
 
             MergedChange change = run._merged[index];
             return !change.Deleted && !change.StorageCleared && (change.Storage.Any(slot => !slot.Value.IsZero) || run._parent.HasStorage(address, storageRoot));
-        }
-
-        /// <summary>The binary search's key: a change by its address (the merged changes are in ascending order).</summary>
-        private readonly struct ChangeOf(Address address) : IComparable<MergedChange>
-        {
-            public int CompareTo(MergedChange other) => address.CompareTo(other.Address);
-        }
-
-        /// <summary>The binary search's key: a slot by its key (an account's slots are in ascending order).</summary>
-        private readonly struct SlotOf(UInt256 key) : IComparable<KeyValuePair<UInt256, UInt256>>
-        {
-            public int CompareTo(KeyValuePair<UInt256, UInt256> other) => key.CompareTo(other.Key);
         }
 
         public byte[] GetCode(in Hash256 codeHash) => run._code.Count > 0 && run._code.TryGetValue(codeHash, out byte[]? code) ? code : run._parent.GetCode(codeHash);

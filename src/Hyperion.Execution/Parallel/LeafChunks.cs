@@ -63,30 +63,6 @@ internal sealed class ClaimedChunks
         }
     }
 
-    /// <summary>
-    /// Does the next chunk if <paramref name="ready"/> says its items, from the first index up to the second, can be
-    /// done now; false when it cannot yet or none is left (<paramref name="left"/> says which).
-    /// </summary>
-    public bool TakeOneReady(Func<int, bool> ready, out bool left)
-    {
-        while (true)
-        {
-            int claimed = Volatile.Read(ref _next);
-            int chunk = claimed + 1;
-            left = chunk < _chunks;
-            if (!left || !ready(Math.Min(_count, (chunk + 1) * LeavesPerChunk)))
-            {
-                return false;
-            }
-
-            if (Interlocked.CompareExchange(ref _next, chunk, claimed) == claimed)
-            {
-                Do(chunk);
-                return true;
-            }
-        }
-    }
-
     private void Do(int chunk)
     {
         _work(chunk * LeavesPerChunk, Math.Min(_count, (chunk + 1) * LeavesPerChunk));
@@ -101,26 +77,11 @@ internal sealed class LeafChunks
 {
     private readonly ClaimedChunks _chunks;
 
-    private readonly Func<int, bool> _ready;
-
-    // The leading items present so far (a trie made ahead of its items: see ListTrie.ItemsNeeded).
-    private int _itemsPresent;
-
     public LeafChunks(ListTrie? trie)
     {
         Trie = trie;
         _chunks = new ClaimedChunks(trie?.LeafCount ?? 0, (from, to) => trie!.HashLeaves(from, to));
-        _ready = leafEnd => trie!.ItemsNeeded(leafEnd) <= Volatile.Read(ref _itemsPresent);
     }
-
-    /// <summary>
-    /// For a trie made ahead of its items: the first <paramref name="count"/> are present now (written before this
-    /// call, by the one thread that adds them), so their leaves may be hashed by <see cref="TakeOneReady"/>.
-    /// </summary>
-    public void ItemsPresent(int count) => Volatile.Write(ref _itemsPresent, count);
-
-    /// <summary>Hashes one chunk whose items are present; false when the next one's are not yet or none is left (<paramref name="left"/>).</summary>
-    public bool TakeOneReady(out bool left) => _chunks.TakeOneReady(_ready, out left);
 
     public ListTrie? Trie { get; }
 
