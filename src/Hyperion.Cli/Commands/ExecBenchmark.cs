@@ -61,13 +61,20 @@ internal static class ExecBenchmark
         var workload = new Option<string?>("--workload") { Description = "Only the workloads with a word of their name starting with this (erc20, raw, swap, dependent); all by default." };
         var executor = new Option<string?>("--executor") { Description = "Only this executor, for profiling one at a time: sequential, parallel1 or parallelN (N = --threads); all three by default." };
         executor.AcceptOnlyFromAmong(ExecutorNames);
+        var parallel1 = new Option<string>("--parallel1")
+        {
+            Description = "What parallel×1 runs: chunks (the imported-block path, one chunk: the default) or blockstm (Block-STM at one thread, " +
+                "as before contiguous chunks; ×N's Block-STM blocks then follow a Block-STM run of the same block, as they did then).",
+            DefaultValueFactory = _ => "chunks",
+        };
+        parallel1.AcceptOnlyFromAmong("chunks", "blockstm");
         var feeVaults = new Option<string?>("--fee-vaults")
         {
             Description = "Every transaction also pays a rollup's BaseFeeVault (the base fee) and L1FeeVault (a wei per gas): listed, " +
                 "as the handler's fee recipients (Block-STM keeps their credits a slot per position); unlisted, their credits in the vaults' versions. None by default.",
         };
         feeVaults.AcceptOnlyFromAmong("listed", "unlisted");
-        var command = new Command("exec", "Benchmark block execution: sequential vs Block-STM at 1 and N threads.") { txs, rounds, warmup, threads, workload, executor, feeVaults };
+        var command = new Command("exec", "Benchmark block execution: sequential vs Block-STM at 1 and N threads.") { txs, rounds, warmup, threads, workload, executor, parallel1, feeVaults };
         command.SetAction(parse =>
         {
             int count = parse.GetValue(txs);
@@ -89,7 +96,7 @@ internal static class ExecBenchmark
 
             string? onlyExecutor = parse.GetValue(executor);
             TransactionHandler? handler = parse.GetValue(feeVaults) is { } vaults ? new FeeVaultHandler(listed: vaults == "listed") : null;
-            Run(count, roundCount, warmupRounds, threadCount, only, onlyExecutor, handler, Console.Out);
+            Run(count, roundCount, warmupRounds, threadCount, only, onlyExecutor, handler, Console.Out, blockStmAtOne: parse.GetValue(parallel1) == "blockstm");
             return 0;
         });
         return command;
@@ -121,12 +128,16 @@ internal static class ExecBenchmark
         }
     }
 
-    internal static void Run(int count, int rounds, int warmupRounds, int threads, string? only, string? onlyExecutor, TransactionHandler? handler, TextWriter output)
+    /// <param name="blockStmAtOne">parallel×1 runs Block-STM (not the chunk path's one chunk).</param>
+    internal static void Run(int count, int rounds, int warmupRounds, int threads, string? only, string? onlyExecutor, TransactionHandler? handler, TextWriter output, bool blockStmAtOne = false)
     {
         (string Name, IBlockExecutor Executor)[] executors =
         [
             ("sequential", new BlockExecutor(Spec, handler: handler)),
-            ("parallel×1", new ParallelBlockExecutor(Spec, handler: handler, threads: 1, sequentialBelow: 0)),
+            ("parallel×1", new ParallelBlockExecutor(Spec, handler: handler, threads: 1, sequentialBelow: 0)
+            {
+                Chunks = blockStmAtOne ? ParallelBlockExecutor.ChunkUse.Never : ParallelBlockExecutor.ChunkUse.AfterBackoff,
+            }),
             ($"parallel×{threads}", new ParallelBlockExecutor(Spec, handler: handler, threads: threads, sequentialBelow: 0)),
         ];
         (string Name, Func<(string, BlockInput, InMemoryStateReader)> Build)[] all =
@@ -193,6 +204,7 @@ internal static class ExecBenchmark
 
             // And which blocks took the contiguous-chunk path (and conflicted there) rather than Block-STM.
             (long Blocks, long Conflicted)[] chunked = [.. executors.Select(x => (x.Executor as ParallelBlockExecutor)?.ChunkStatistics ?? default)];
+            long[] abandoned = [.. executors.Select(x => (x.Executor as ParallelBlockExecutor)?.ChunkTriesAbandoned ?? 0)];
             for (int round = 0; round < rounds; round++)
             {
                 for (int e = 0; e < executors.Length; e++)
@@ -222,7 +234,7 @@ internal static class ExecBenchmark
             }
 
             long[] allocatedKb = [.. allocated.Select(bytes => bytes / rounds / 1024)];
-            string[] conflicts = [.. executors.Select((x, e) => x.Executor is ParallelBlockExecutor parallel ? Conflicts(parallel.ChunkStatistics, chunked[e], parallel.Statistics - statistics[e]) : "")];
+            string[] conflicts = [.. executors.Select((x, e) => x.Executor is ParallelBlockExecutor parallel ? Conflicts(parallel.ChunkStatistics, chunked[e], parallel.ChunkTriesAbandoned - abandoned[e], parallel.Statistics - statistics[e]) : "")];
             if (onlyExecutor is not null)
             {
                 int e = Array.IndexOf(ExecutorNames, onlyExecutor);
@@ -248,13 +260,14 @@ internal static class ExecBenchmark
     }
 
     /// <summary>
-    /// The timed blocks run as contiguous chunks (and of them, those where a chunk conflicted), then Block-STM's work per
+    /// The timed blocks run as contiguous chunks (and of them, those where a chunk conflicted), the tries stopped early on
+    /// a location the last conflicted try conflicted on (Block-STM ran those blocks), then Block-STM's work per
     /// block it ran: executions (re-executions included), ESTIMATE waits, validations, failed ones.
     /// </summary>
-    private static string Conflicts((long Blocks, long Conflicted) chunksAfter, (long Blocks, long Conflicted) chunksBefore, BlockStmStatistics statistics)
+    private static string Conflicts((long Blocks, long Conflicted) chunksAfter, (long Blocks, long Conflicted) chunksBefore, long abandoned, BlockStmStatistics statistics)
     {
         string chunks = string.Create(CultureInfo.InvariantCulture,
-            $"as chunks {chunksAfter.Blocks - chunksBefore.Blocks} blocks ({chunksAfter.Conflicted - chunksBefore.Conflicted} conflicted), Block-STM {statistics.Blocks} blocks");
+            $"as chunks {chunksAfter.Blocks - chunksBefore.Blocks} blocks ({chunksAfter.Conflicted - chunksBefore.Conflicted} conflicted), tries stopped on a hot location {abandoned}, Block-STM {statistics.Blocks} blocks");
         long blocks = statistics.Blocks;
         return blocks == 0 ? chunks : string.Create(CultureInfo.InvariantCulture,
             $"{chunks}, per block: executions {(double)statistics.Incarnations / blocks:0.0}, ESTIMATE waits {(double)statistics.DependencyWaits / blocks:0.0}, validations {(double)statistics.Validations / blocks:0.0}, aborted {(double)statistics.AbortedValidations / blocks:0.0}");

@@ -48,6 +48,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
     private ContiguousChunks.Scratch? _chunkScratch;
     private long _chunkedBlocks;
     private long _chunkedBlocksConflicted;
+    private long _chunkTriesAbandoned;
     private long _stoppedForSequential;
     private long _sequentialAfterChain;
 
@@ -94,7 +95,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
     internal long BlocksStoppedForSequential => Interlocked.Read(ref _stoppedForSequential);
 
     /// <summary>When imported blocks run as <see cref="ContiguousChunks"/> before Block-STM.</summary>
-    internal enum ChunkUse
+    public enum ChunkUse
     {
         /// <summary>Every imported block tries them first, except the blocks after one whose chunks conflicted (see <c>_chunkConflicts</c>).</summary>
         AfterBackoff,
@@ -107,10 +108,13 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
     }
 
     /// <summary>Whether imported blocks try <see cref="ContiguousChunks"/> first (default: yes, with a backoff after conflicts).</summary>
-    internal ChunkUse Chunks { get; init; }
+    public ChunkUse Chunks { get; init; }
 
     /// <summary>Blocks imported through contiguous chunks, and those of them where a chunk conflicted (the rest then ran sequentially).</summary>
     public (long Blocks, long Conflicted) ChunkStatistics => (Interlocked.Read(ref _chunkedBlocks), Interlocked.Read(ref _chunkedBlocksConflicted));
+
+    /// <summary>Tries of contiguous chunks stopped early because a chunk read a location the last conflicted try conflicted on (those blocks then ran on Block-STM).</summary>
+    public long ChunkTriesAbandoned => Interlocked.Read(ref _chunkTriesAbandoned);
 
     /// <summary>Blocks run sequentially, without trying Block-STM, because the blocks before them were chains (<see cref="ChainBackoff"/>; for tests and diagnostics).</summary>
     internal long BlocksSequentialAfterChain => Interlocked.Read(ref _sequentialAfterChain);
@@ -240,13 +244,21 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         ContiguousChunks.Scratch scratch = Interlocked.Exchange(ref _chunkScratch, null) ?? new ContiguousChunks.Scratch();
         BlockExecution? execution;
         bool conflicted;
+        bool abandoned;
         try
         {
-            execution = ContiguousChunks.TryImport(_sequential, block, parentState, environment, precompiles, _sequential.Processor(environment, precompiles), _threads, scratch, out conflicted);
+            execution = ContiguousChunks.TryImport(_sequential, block, parentState, environment, precompiles, _sequential.Processor(environment, precompiles), _threads, scratch, out conflicted, out abandoned);
         }
         finally
         {
             Volatile.Write(ref _chunkScratch, scratch);
+        }
+
+        if (abandoned)
+        {
+            // Stopped on a location the last conflicted try conflicted on: as a conflict for the backoff (Block-STM runs it).
+            Interlocked.Increment(ref _chunkTriesAbandoned);
+            _chunkConflicts.Record(true);
         }
 
         if (execution is not null)

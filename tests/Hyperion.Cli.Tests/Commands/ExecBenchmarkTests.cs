@@ -19,8 +19,8 @@ public sealed class ExecBenchmarkTests
 
         // The counts are of the timed blocks only: independent transfers, so both took the contiguous-chunk path without
         // a conflict, and Block-STM ran none of them.
-        Assert.Contains("parallel×1 as chunks 2 blocks (0 conflicted), Block-STM 0 blocks", lines[^1]);
-        Assert.Contains("parallel×2 as chunks 2 blocks (0 conflicted), Block-STM 0 blocks", lines[^1]);
+        Assert.Contains("parallel×1 as chunks 2 blocks (0 conflicted), tries stopped on a hot location 0, Block-STM 0 blocks", lines[^1]);
+        Assert.Contains("parallel×2 as chunks 2 blocks (0 conflicted), tries stopped on a hot location 0, Block-STM 0 blocks", lines[^1]);
     }
 
     [Theory]
