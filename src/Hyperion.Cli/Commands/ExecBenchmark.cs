@@ -204,7 +204,6 @@ internal static class ExecBenchmark
 
             // And which blocks took the contiguous-chunk path (and conflicted there) rather than Block-STM.
             (long Blocks, long Conflicted)[] chunked = [.. executors.Select(x => (x.Executor as ParallelBlockExecutor)?.ChunkStatistics ?? default)];
-            long[] abandoned = [.. executors.Select(x => (x.Executor as ParallelBlockExecutor)?.ChunkTriesAbandoned ?? 0)];
             for (int round = 0; round < rounds; round++)
             {
                 for (int e = 0; e < executors.Length; e++)
@@ -234,7 +233,7 @@ internal static class ExecBenchmark
             }
 
             long[] allocatedKb = [.. allocated.Select(bytes => bytes / rounds / 1024)];
-            string[] conflicts = [.. executors.Select((x, e) => x.Executor is ParallelBlockExecutor parallel ? Conflicts(parallel.ChunkStatistics, chunked[e], parallel.ChunkTriesAbandoned - abandoned[e], parallel.Statistics - statistics[e]) : "")];
+            string[] conflicts = [.. executors.Select((x, e) => x.Executor is ParallelBlockExecutor parallel ? Conflicts(parallel.ChunkStatistics, chunked[e], parallel.Statistics - statistics[e]) : "")];
             if (onlyExecutor is not null)
             {
                 int e = Array.IndexOf(ExecutorNames, onlyExecutor);
@@ -260,14 +259,13 @@ internal static class ExecBenchmark
     }
 
     /// <summary>
-    /// The timed blocks run as contiguous chunks (and of them, those where a chunk conflicted), the tries stopped early on
-    /// a location the last conflicted try conflicted on (Block-STM ran those blocks), then Block-STM's work per
+    /// The timed blocks run as contiguous chunks (and of them, those where a chunk conflicted), then Block-STM's work per
     /// block it ran: executions (re-executions included), ESTIMATE waits, validations, failed ones.
     /// </summary>
-    private static string Conflicts((long Blocks, long Conflicted) chunksAfter, (long Blocks, long Conflicted) chunksBefore, long abandoned, BlockStmStatistics statistics)
+    private static string Conflicts((long Blocks, long Conflicted) chunksAfter, (long Blocks, long Conflicted) chunksBefore, BlockStmStatistics statistics)
     {
         string chunks = string.Create(CultureInfo.InvariantCulture,
-            $"as chunks {chunksAfter.Blocks - chunksBefore.Blocks} blocks ({chunksAfter.Conflicted - chunksBefore.Conflicted} conflicted), tries stopped on a hot location {abandoned}, Block-STM {statistics.Blocks} blocks");
+            $"as chunks {chunksAfter.Blocks - chunksBefore.Blocks} blocks ({chunksAfter.Conflicted - chunksBefore.Conflicted} conflicted), Block-STM {statistics.Blocks} blocks");
         long blocks = statistics.Blocks;
         return blocks == 0 ? chunks : string.Create(CultureInfo.InvariantCulture,
             $"{chunks}, per block: executions {(double)statistics.Incarnations / blocks:0.0}, ESTIMATE waits {(double)statistics.DependencyWaits / blocks:0.0}, validations {(double)statistics.Validations / blocks:0.0}, aborted {(double)statistics.AbortedValidations / blocks:0.0}");

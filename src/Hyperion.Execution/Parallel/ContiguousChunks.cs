@@ -59,11 +59,6 @@ internal sealed class ContiguousChunks
     // Set once the chunks' pre-state is ready (the system calls merged): the helpers, started before, wait for it.
     private volatile bool _open;
     private volatile LeafChunks? _receiptLeaves;
-
-    // Whether a chunk after the first stops the try as soon as it reads a location the last conflicted try's chunks
-    // conflicted on (Scratch.HotAccounts/HotSlots), and whether one did: the block then goes to Block-STM whole.
-    private readonly bool _predict;
-    private volatile bool _abandoned;
     private int _transactionsRootClaimed;
 
     /// <param name="block">The block (its system calls, withdrawals and rewards, its receipts' and transactions' tries), or null: <paramref name="transactions"/> alone (a state test's).</param>
@@ -81,7 +76,6 @@ internal sealed class ContiguousChunks
         _merged = scratch.TakeList();
         _code = scratch.Code;
         _reader = new MergedReader(this);
-        _predict = block is not null && scratch.PredictsConflicts;
         int count = _transactions.Count;
         int chunks = Math.Max(1, Math.Min(threads, count));
         _chunks = new Chunk[chunks];
@@ -126,32 +120,6 @@ internal sealed class ContiguousChunks
 
         public void ReturnList(List<MergedChange> list) => _lists.Push(list);
 
-        /// <summary>
-        /// The locations a chunk read that a chunk before it had written, in the last try whose chunks conflicted on
-        /// a location (empty after a try without a conflict): a shared pool or counter tends to be written again by the
-        /// next blocks' early transactions and read by their later ones. Only a hint: a try that stops on one goes to
-        /// Block-STM, which gives the same results.
-        /// </summary>
-        public HashSet<Address> HotAccounts { get; } = [];
-
-        /// <inheritdoc cref="HotAccounts"/>
-        public HashSet<(Address, UInt256)> HotSlots { get; } = [];
-
-        /// <summary>Tries stopped on a hot location since the last try run to its end.</summary>
-        public int AbandonedInARow { get; set; }
-
-        /// <summary>
-        /// The most tries in a row stopped on a hot location: the next one runs to its end (and learns the hot
-        /// locations again), so that a location no longer written by the early transactions stops no more tries.
-        /// </summary>
-        public const int MaxAbandonedInARow = 4;
-
-        /// <summary>Whether the next try stops at a read of a hot location.</summary>
-        public bool PredictsConflicts => (HotAccounts.Count > 0 || HotSlots.Count > 0) && AbandonedInARow < MaxAbandonedInARow;
-
-        /// <summary>The most hot locations kept (a block conflicting on many locations stops a try on its first anyway).</summary>
-        public const int MaxHotLocations = 64;
-
         /// <summary>Empties it for the next block once nothing of this one refers to it (the change set copies what it keeps).</summary>
         public void Clear()
         {
@@ -169,12 +137,10 @@ internal sealed class ContiguousChunks
     /// caller runs it otherwise).
     /// </summary>
     /// <param name="scratch">Reused from the previous block (see <see cref="Scratch"/>); the caller gives each block its own at a time.</param>
-    /// <param name="abandoned">Set when a chunk read a location the last conflicted try conflicted on (<see cref="Scratch.HotAccounts"/>): the try stopped there, null is returned, and the caller runs the block on Block-STM.</param>
-    public static BlockExecution? TryImport(BlockExecutor sequential, BlockInput block, IStateReader parent, BlockEnvironment environment, PrecompileTable precompiles, TransactionProcessor processor, int threads, Scratch scratch, out bool conflicted, out bool abandoned)
+    public static BlockExecution? TryImport(BlockExecutor sequential, BlockInput block, IStateReader parent, BlockEnvironment environment, PrecompileTable precompiles, TransactionProcessor processor, int threads, Scratch scratch, out bool conflicted)
     {
         var run = new ContiguousChunks(sequential, block, block.Transactions, parent, environment, precompiles, processor, threads, scratch);
         conflicted = false;
-        abandoned = false;
         try
         {
             if (!run.Start())
@@ -182,9 +148,8 @@ internal sealed class ContiguousChunks
                 return null;
             }
 
-            BlockExecution? execution = run.ImportOnCaller();
+            BlockExecution execution = run.ImportOnCaller();
             conflicted = run.Conflicted;
-            abandoned = execution is null;
             return execution;
         }
         finally
@@ -277,8 +242,7 @@ internal sealed class ContiguousChunks
     /// <summary>
     /// Runs chunks on this thread until none is left to claim, waits for the helpers' (hashing the transactions'
     /// leaves meanwhile), then in order validates each chunk against the valid ones before it and hands it to
-    /// <paramref name="eachValid"/>; returns how many were valid (whose changes <see cref="Merge"/> then merges), or -1
-    /// when a chunk stopped the try on a hot location (none is handed on).
+    /// <paramref name="eachValid"/>; returns how many were valid (whose changes <see cref="Merge"/> then merges).
     /// </summary>
     private int ValidChunks(Action<Chunk> eachValid)
     {
@@ -288,16 +252,11 @@ internal sealed class ContiguousChunks
         {
             while (!chunk.Done)
             {
-                if (_abandoned || TransactionLeaves()?.TakeOne() != true)
+                if (TransactionLeaves()?.TakeOne() != true)
                 {
                     spin.SpinOnce(-1);
                 }
             }
-        }
-
-        if (_abandoned)
-        {
-            return -1;
         }
 
         int valid = 0;
@@ -436,8 +395,7 @@ internal sealed class ContiguousChunks
         return tail;
     }
 
-    /// <summary>The block imported on this thread with the helpers' chunks; null when a chunk stopped the try on a hot location.</summary>
-    private BlockExecution? ImportOnCaller()
+    private BlockExecution ImportOnCaller()
     {
         BlockInput block = _block!;
         // In block order: each valid chunk's transactions added (the gas checks against the true prefix).
@@ -454,14 +412,6 @@ internal sealed class ContiguousChunks
                 }
             }
         });
-
-        if (valid < 0)
-        {
-            _scratch.AbandonedInARow++;
-            return null;
-        }
-
-        LearnHotLocations(valid);
 
         // Every chunk valid: the receipts are final, their leaves for the helpers while this thread merges the changes.
         ListTrie? receipts = null;
@@ -535,11 +485,6 @@ internal sealed class ContiguousChunks
         }
 
         RunChunks();
-        if (_abandoned)
-        {
-            return;
-        }
-
         TransactionLeaves()?.Take();
         spin.Reset();
         LeafChunks? receipts;
@@ -595,45 +540,6 @@ internal sealed class ContiguousChunks
         }
 
         return true;
-    }
-
-    /// <summary>
-    /// Keeps what chunk <paramref name="invalid"/> (the first invalid one, or none when it is the count) read that a chunk
-    /// before it wrote, as the next tries' hot locations (<see cref="Scratch.HotAccounts"/>); none after a try without
-    /// such a conflict.
-    /// </summary>
-    private void LearnHotLocations(int invalid)
-    {
-        HashSet<Address> accounts = _scratch.HotAccounts;
-        HashSet<(Address, UInt256)> slots = _scratch.HotSlots;
-        accounts.Clear();
-        slots.Clear();
-        _scratch.AbandonedInARow = 0;
-        if (invalid == _chunks.Length)
-        {
-            return;
-        }
-
-        Chunk chunk = _chunks[invalid];
-        for (int j = 0; j < invalid; j++)
-        {
-            Chunk before = _chunks[j];
-            foreach (Address address in chunk.AccountReads.Keys)
-            {
-                if (before.AccountWrites.Contains(address) && accounts.Count + slots.Count < Scratch.MaxHotLocations)
-                {
-                    accounts.Add(address);
-                }
-            }
-
-            foreach ((Address address, UInt256 key) in chunk.SlotReads)
-            {
-                if ((before.SlotWrites.Contains((address, key)) || before.Wiped.Contains(address)) && accounts.Count + slots.Count < Scratch.MaxHotLocations)
-                {
-                    slots.Add((address, key));
-                }
-            }
-        }
     }
 
     /// <summary>The block's net changes, as the sequential executor's world state collects them: ascending addresses, each account's slots by key.</summary>
@@ -935,13 +841,6 @@ internal sealed class ContiguousChunks
             var collector = Addresses is null ? null : new BlockAddressCollector();
             for (int i = From; i < To; i++)
             {
-                if (_run._abandoned)
-                {
-                    // Another chunk stopped the try: the block goes to Block-STM, nothing of this one is used.
-                    Failed = true;
-                    return;
-                }
-
                 (Transaction tx, Address sender) = _run._transactions[i];
                 state.Reset();
                 collector?.Begin(i);
@@ -982,11 +881,6 @@ internal sealed class ContiguousChunks
 
         bool IStateReader.TryGetAccount(in Address address, out Account account)
         {
-            if (_recordReads && _run._predict && _run._scratch.HotAccounts.Contains(address))
-            {
-                Abandon();
-            }
-
             bool exists = _run._reader.TryGetAccount(address, out account);
             if (_recordReads || _recordWrites)
             {
@@ -1009,11 +903,6 @@ internal sealed class ContiguousChunks
         {
             if (_recordReads)
             {
-                if (_run._predict && _run._scratch.HotSlots.Contains((address, key)))
-                {
-                    Abandon();
-                }
-
                 SlotReads.Add((address, key));
             }
 
@@ -1031,13 +920,6 @@ internal sealed class ContiguousChunks
         }
 
         byte[] IStateReader.GetCode(in Hash256 codeHash) => _run._reader.GetCode(codeHash);
-
-        /// <summary>Stops the try: this chunk read a hot location, so it would most likely be invalid and the rest run sequentially.</summary>
-        private void Abandon()
-        {
-            _run._abandoned = true;
-            throw new ChunkAbandonedException();
-        }
 
         void IStateChangeSink.Account(in Address address, bool deleted, ulong nonce, in UInt256 balance, in Hash256 codeHash, bool storageCleared)
         {
@@ -1076,9 +958,6 @@ internal sealed class ContiguousChunks
 
         void IStateChangeSink.Code(in Hash256 codeHash, byte[] code) => Changes.Code(codeHash, code);
     }
-
-    /// <summary>A chunk stopped its try at a read of a hot location (caught by <see cref="Chunk.Run"/>, which fails the chunk).</summary>
-    private sealed class ChunkAbandonedException() : Exception("a chunk read a location the last conflicted try conflicted on");
 
     /// <summary>An account a chunk changed, its slots being the chunk's from <c>SlotsFrom</c> up to <c>SlotsTo</c>.</summary>
     internal readonly record struct ChangedAccount(Address Address, bool Deleted, ulong Nonce, UInt256 Balance, Hash256 CodeHash, bool StorageCleared, int SlotsFrom, int SlotsTo, byte[]? Code);

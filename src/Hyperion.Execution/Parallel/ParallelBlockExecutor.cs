@@ -48,7 +48,6 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
     private ContiguousChunks.Scratch? _chunkScratch;
     private long _chunkedBlocks;
     private long _chunkedBlocksConflicted;
-    private long _chunkTriesAbandoned;
     private long _stoppedForSequential;
     private long _sequentialAfterChain;
 
@@ -112,9 +111,6 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
 
     /// <summary>Blocks imported through contiguous chunks, and those of them where a chunk conflicted (the rest then ran sequentially).</summary>
     public (long Blocks, long Conflicted) ChunkStatistics => (Interlocked.Read(ref _chunkedBlocks), Interlocked.Read(ref _chunkedBlocksConflicted));
-
-    /// <summary>Tries of contiguous chunks stopped early because a chunk read a location the last conflicted try conflicted on (those blocks then ran on Block-STM).</summary>
-    public long ChunkTriesAbandoned => Interlocked.Read(ref _chunkTriesAbandoned);
 
     /// <summary>Blocks run sequentially, without trying Block-STM, because the blocks before them were chains (<see cref="ChainBackoff"/>; for tests and diagnostics).</summary>
     internal long BlocksSequentialAfterChain => Interlocked.Read(ref _sequentialAfterChain);
@@ -244,21 +240,13 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         ContiguousChunks.Scratch scratch = Interlocked.Exchange(ref _chunkScratch, null) ?? new ContiguousChunks.Scratch();
         BlockExecution? execution;
         bool conflicted;
-        bool abandoned;
         try
         {
-            execution = ContiguousChunks.TryImport(_sequential, block, parentState, environment, precompiles, _sequential.Processor(environment, precompiles), _threads, scratch, out conflicted, out abandoned);
+            execution = ContiguousChunks.TryImport(_sequential, block, parentState, environment, precompiles, _sequential.Processor(environment, precompiles), _threads, scratch, out conflicted);
         }
         finally
         {
             Volatile.Write(ref _chunkScratch, scratch);
-        }
-
-        if (abandoned)
-        {
-            // Stopped on a location the last conflicted try conflicted on: as a conflict for the backoff (Block-STM runs it).
-            Interlocked.Increment(ref _chunkTriesAbandoned);
-            _chunkConflicts.Record(true);
         }
 
         if (execution is not null)

@@ -140,71 +140,6 @@ public sealed class ContiguousChunksTests
             var executor = new ParallelBlockExecutor(spec, threads: threads, sequentialBelow: 0) { Chunks = ParallelBlockExecutor.ChunkUse.Always };
             Assert.Equal(expected, Outcome(executor, block, pre, BlockExecutionMode.Import));
             Assert.Equal((1L, 1L), executor.ChunkStatistics);
-
-            // The same block again: its last chunk reads the location it conflicted on (the coinbase's read is no
-            // location the chunks wrote: that try runs to its end again), so the try stops there and Block-STM runs it.
-            Assert.Equal(expected, Outcome(executor, block, pre, BlockExecutionMode.Import));
-            bool stops = conflict != "coinbase balance";
-            Assert.True(executor.ChunkTriesAbandoned == (stops ? 1 : 0), $"{conflict} at {threads} threads: {executor.ChunkTriesAbandoned} tries stopped");
-            Assert.Equal(stops ? (1L, 1L) : (2L, 2L), executor.ChunkStatistics);
-            Assert.Equal(stops ? 1L : 0L, executor.Statistics.Blocks);
-        }
-    }
-
-    public static TheoryData<string> PlacesInTheChunk() => ["first", "middle", "last"];
-
-    /// <summary>
-    /// Transaction 0 writes slot 0, which the transaction at <paramref name="place"/> of chunk 1 reads (the rest are
-    /// transfers of senders of their own), at 2, 4 and 8 threads: the first block's chunk 1 conflicts and teaches the
-    /// slot; the next tries stop at its read and go to Block-STM (the same outcome as sequential), up to
-    /// <see cref="ContiguousChunks.Scratch.MaxAbandonedInARow"/> in a row, then a try runs to its end again. A block
-    /// that reads the slot without writing it first stops on it too (a hint, not a conflict): the same outcome.
-    /// </summary>
-    [Theory]
-    [MemberData(nameof(PlacesInTheChunk))]
-    public void A_try_reading_where_the_last_try_conflicted_stops_there_and_comes_out_as_sequentially(string place)
-    {
-        InMemoryStateReader pre = PreState();
-        foreach (int threads in new[] { 2, 4, 8 })
-        {
-            int first = Transactions / threads, last = (2 * Transactions / threads) - 1;
-            int reader = place switch { "first" => first, "middle" => (first + last + 1) / 2, _ => last };
-            var txs = new List<(Transaction, Address)> { (Tx(0, Slots, Word(new UInt256(42))), Sender(0)) };
-            for (int i = 1; i < Transactions; i++)
-            {
-                txs.Add(i == reader ? (Tx(0, Slots, []), Sender(i)) : (Tx(0, Addr(0x3000 + i), [], gas: 21_000, value: 1), Sender(i)));
-            }
-
-            var conflicting = new BlockInput(Header(Coinbase, 30_000_000UL), txs);
-            var readOnly = new BlockInput(Header(Coinbase, 30_000_000UL), [(Tx(0, Addr(0x3000), [], gas: 21_000, value: 1), Sender(0)), .. txs.Skip(1)]);
-            string expected = Outcome(new BlockExecutor(Cancun), conflicting, pre, BlockExecutionMode.Import);
-            string expectedReadOnly = Outcome(new BlockExecutor(Cancun), readOnly, pre, BlockExecutionMode.Import);
-            Assert.NotEqual(expected, expectedReadOnly);
-
-            var executor = new ParallelBlockExecutor(Cancun, threads: threads, sequentialBelow: 0) { Chunks = ParallelBlockExecutor.ChunkUse.Always };
-            Assert.Equal(expected, Outcome(executor, conflicting, pre, BlockExecutionMode.Import));
-            Assert.Equal((1L, 1L), executor.ChunkStatistics);
-            for (int i = 1; i <= ContiguousChunks.Scratch.MaxAbandonedInARow; i++)
-            {
-                Assert.Equal(expected, Outcome(executor, conflicting, pre, BlockExecutionMode.Import));
-                Assert.True(executor.ChunkTriesAbandoned == i, $"{place} ({reader}) at {threads} threads: {executor.ChunkTriesAbandoned} tries stopped after {i}");
-                Assert.Equal(i, executor.Statistics.Blocks);
-            }
-
-            // The next try runs to its end (and conflicts again). Then a block that only reads the slot: its tries stop
-            // on it too, as many in a row; the next runs to its end without a conflict, which forgets the slot.
-            Assert.Equal(expected, Outcome(executor, conflicting, pre, BlockExecutionMode.Import));
-            Assert.Equal((2L, 2L), executor.ChunkStatistics);
-            for (int i = 1; i <= ContiguousChunks.Scratch.MaxAbandonedInARow; i++)
-            {
-                Assert.Equal(expectedReadOnly, Outcome(executor, readOnly, pre, BlockExecutionMode.Import));
-            }
-
-            Assert.Equal(2 * ContiguousChunks.Scratch.MaxAbandonedInARow, executor.ChunkTriesAbandoned);
-            Assert.Equal(expectedReadOnly, Outcome(executor, readOnly, pre, BlockExecutionMode.Import));
-            Assert.Equal((3L, 2L), executor.ChunkStatistics);
-            Assert.Equal(expectedReadOnly, Outcome(executor, readOnly, pre, BlockExecutionMode.Import));
-            Assert.Equal((4L, 2L), executor.ChunkStatistics);
         }
     }
 
@@ -251,7 +186,7 @@ public sealed class ContiguousChunksTests
         }
     }
 
-    /// <summary>After a block whose chunks conflicted, the next one goes to Block-STM directly; then chunks again (1, 2, 4 … blocks).</summary>
+    /// <summary>After a block whose chunks conflicted, the next one goes to Block-STM directly; then chunks again.</summary>
     [Fact]
     public void Blocks_after_conflicting_chunks_go_to_Block_STM()
     {
@@ -264,19 +199,8 @@ public sealed class ContiguousChunksTests
             Assert.Equal(expected, Outcome(executor, conflicting, pre, BlockExecutionMode.Import));
         }
 
-        // Chunks (conflicted), Block-STM, chunks again: the third block had the chunks' second try, which stopped at its
-        // read of the slot the first conflicted on, so Block-STM ran that block too.
-        Assert.Equal((1L, 1L), executor.ChunkStatistics);
-        Assert.Equal(1L, executor.ChunkTriesAbandoned);
-        Assert.Equal(2L, executor.Statistics.Blocks);
-
-        // A stopped try counts as a conflict for the backoff: two blocks on Block-STM, then a try (stopped again).
-        for (int i = 0; i < 3; i++)
-        {
-            Assert.Equal(expected, Outcome(executor, conflicting, pre, BlockExecutionMode.Import));
-        }
-
-        Assert.Equal(2L, executor.ChunkTriesAbandoned);
-        Assert.Equal(5L, executor.Statistics.Blocks);
+        // Chunks (conflicted), Block-STM, chunks (conflicted): the third block had the chunks' second try.
+        Assert.Equal((2L, 2L), executor.ChunkStatistics);
+        Assert.Equal(1L, executor.Statistics.Blocks);
     }
 }
