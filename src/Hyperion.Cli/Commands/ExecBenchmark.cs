@@ -61,13 +61,20 @@ internal static class ExecBenchmark
         var workload = new Option<string?>("--workload") { Description = "Only the workloads with a word of their name starting with this (erc20, raw, swap, dependent); all by default." };
         var executor = new Option<string?>("--executor") { Description = "Only this executor, for profiling one at a time: sequential, parallel1 or parallelN (N = --threads); all three by default." };
         executor.AcceptOnlyFromAmong(ExecutorNames);
+        var parallel1 = new Option<string>("--parallel1")
+        {
+            Description = "What parallel×1 runs: chunks (the imported-block path, one chunk: the default) or blockstm (Block-STM at one thread, " +
+                "as before contiguous chunks; ×N's Block-STM blocks then follow a Block-STM run of the same block, as they did then).",
+            DefaultValueFactory = _ => "chunks",
+        };
+        parallel1.AcceptOnlyFromAmong("chunks", "blockstm");
         var feeVaults = new Option<string?>("--fee-vaults")
         {
             Description = "Every transaction also pays a rollup's BaseFeeVault (the base fee) and L1FeeVault (a wei per gas): listed, " +
                 "as the handler's fee recipients (Block-STM keeps their credits a slot per position); unlisted, their credits in the vaults' versions. None by default.",
         };
         feeVaults.AcceptOnlyFromAmong("listed", "unlisted");
-        var command = new Command("exec", "Benchmark block execution: sequential vs Block-STM at 1 and N threads.") { txs, rounds, warmup, threads, workload, executor, feeVaults };
+        var command = new Command("exec", "Benchmark block execution: sequential vs Block-STM at 1 and N threads.") { txs, rounds, warmup, threads, workload, executor, parallel1, feeVaults };
         command.SetAction(parse =>
         {
             int count = parse.GetValue(txs);
@@ -89,7 +96,7 @@ internal static class ExecBenchmark
 
             string? onlyExecutor = parse.GetValue(executor);
             TransactionHandler? handler = parse.GetValue(feeVaults) is { } vaults ? new FeeVaultHandler(listed: vaults == "listed") : null;
-            Run(count, roundCount, warmupRounds, threadCount, only, onlyExecutor, handler, Console.Out);
+            Run(count, roundCount, warmupRounds, threadCount, only, onlyExecutor, handler, Console.Out, blockStmAtOne: parse.GetValue(parallel1) == "blockstm");
             return 0;
         });
         return command;
@@ -121,12 +128,16 @@ internal static class ExecBenchmark
         }
     }
 
-    internal static void Run(int count, int rounds, int warmupRounds, int threads, string? only, string? onlyExecutor, TransactionHandler? handler, TextWriter output)
+    /// <param name="blockStmAtOne">parallel×1 runs Block-STM (not the chunk path's one chunk).</param>
+    internal static void Run(int count, int rounds, int warmupRounds, int threads, string? only, string? onlyExecutor, TransactionHandler? handler, TextWriter output, bool blockStmAtOne = false)
     {
         (string Name, IBlockExecutor Executor)[] executors =
         [
             ("sequential", new BlockExecutor(Spec, handler: handler)),
-            ("parallel×1", new ParallelBlockExecutor(Spec, handler: handler, threads: 1, sequentialBelow: 0)),
+            ("parallel×1", new ParallelBlockExecutor(Spec, handler: handler, threads: 1, sequentialBelow: 0)
+            {
+                Chunks = blockStmAtOne ? ParallelBlockExecutor.ChunkUse.Never : ParallelBlockExecutor.ChunkUse.AfterBackoff,
+            }),
             ($"parallel×{threads}", new ParallelBlockExecutor(Spec, handler: handler, threads: threads, sequentialBelow: 0)),
         ];
         (string Name, Func<(string, BlockInput, InMemoryStateReader)> Build)[] all =

@@ -94,7 +94,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
     internal long BlocksStoppedForSequential => Interlocked.Read(ref _stoppedForSequential);
 
     /// <summary>When imported blocks run as <see cref="ContiguousChunks"/> before Block-STM.</summary>
-    internal enum ChunkUse
+    public enum ChunkUse
     {
         /// <summary>Every imported block tries them first, except the blocks after one whose chunks conflicted (see <c>_chunkConflicts</c>).</summary>
         AfterBackoff,
@@ -107,7 +107,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
     }
 
     /// <summary>Whether imported blocks try <see cref="ContiguousChunks"/> first (default: yes, with a backoff after conflicts).</summary>
-    internal ChunkUse Chunks { get; init; }
+    public ChunkUse Chunks { get; init; }
 
     /// <summary>Blocks imported through contiguous chunks, and those of them where a chunk conflicted (the rest then ran sequentially).</summary>
     public (long Blocks, long Conflicted) ChunkStatistics => (Interlocked.Read(ref _chunkedBlocks), Interlocked.Read(ref _chunkedBlocksConflicted));

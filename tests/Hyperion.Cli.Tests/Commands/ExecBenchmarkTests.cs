@@ -23,6 +23,18 @@ public sealed class ExecBenchmarkTests
         Assert.Contains("parallel×2 as chunks 2 blocks (0 conflicted), Block-STM 0 blocks", lines[^1]);
     }
 
+    /// <summary>--parallel1 blockstm: parallel×1 on Block-STM (the order of runs before contiguous chunks), parallel×2 as by default.</summary>
+    [Fact]
+    public void Parallel1_on_Block_STM_runs_no_block_as_chunks()
+    {
+        var output = new StringWriter();
+        ExecBenchmark.Run(count: 8, rounds: 2, warmupRounds: 0, threads: 2, only: "raw", onlyExecutor: null, handler: null, output, blockStmAtOne: true);
+
+        string[] lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains("parallel×1 as chunks 0 blocks (0 conflicted), Block-STM 2 blocks", lines[^1]);
+        Assert.Contains("parallel×2 as chunks 2 blocks (0 conflicted), Block-STM 0 blocks", lines[^1]);
+    }
+
     [Theory]
     [InlineData("-1")]
     [InlineData("1001")]
