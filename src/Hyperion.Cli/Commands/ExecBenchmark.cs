@@ -74,7 +74,12 @@ internal static class ExecBenchmark
                 "as the handler's fee recipients (Block-STM keeps their credits a slot per position); unlisted, their credits in the vaults' versions. None by default.",
         };
         feeVaults.AcceptOnlyFromAmong("listed", "unlisted");
-        var command = new Command("exec", "Benchmark block execution: sequential vs Block-STM at 1 and N threads.") { txs, rounds, warmup, threads, workload, executor, parallel1, feeVaults };
+        var measured = new Option<bool>("--measured")
+        {
+            Description = "parallel×N as a node makes it (`--exec-threads N`): each block on whichever of it and the sequential executor has been faster " +
+                "lately, and blocks of few transactions sequential. Without it, every block goes through the parallel paths.",
+        };
+        var command = new Command("exec", "Benchmark block execution: sequential vs Block-STM at 1 and N threads.") { txs, rounds, warmup, threads, workload, executor, parallel1, feeVaults, measured };
         command.SetAction(parse =>
         {
             int count = parse.GetValue(txs);
@@ -96,7 +101,7 @@ internal static class ExecBenchmark
 
             string? onlyExecutor = parse.GetValue(executor);
             TransactionHandler? handler = parse.GetValue(feeVaults) is { } vaults ? new FeeVaultHandler(listed: vaults == "listed") : null;
-            Run(count, roundCount, warmupRounds, threadCount, only, onlyExecutor, handler, Console.Out, blockStmAtOne: parse.GetValue(parallel1) == "blockstm");
+            Run(count, roundCount, warmupRounds, threadCount, only, onlyExecutor, handler, Console.Out, blockStmAtOne: parse.GetValue(parallel1) == "blockstm", measured: parse.GetValue(measured));
             return 0;
         });
         return command;
@@ -129,7 +134,8 @@ internal static class ExecBenchmark
     }
 
     /// <param name="blockStmAtOne">parallel×1 runs Block-STM (not the chunk path's one chunk).</param>
-    internal static void Run(int count, int rounds, int warmupRounds, int threads, string? only, string? onlyExecutor, TransactionHandler? handler, TextWriter output, bool blockStmAtOne = false)
+    /// <param name="measured">parallel×N is a node's executor (<see cref="ExecutorThreads.Executor"/> with the measured choice).</param>
+    internal static void Run(int count, int rounds, int warmupRounds, int threads, string? only, string? onlyExecutor, TransactionHandler? handler, TextWriter output, bool blockStmAtOne = false, bool measured = false)
     {
         (string Name, IBlockExecutor Executor)[] executors =
         [
@@ -138,7 +144,9 @@ internal static class ExecBenchmark
             {
                 Chunks = blockStmAtOne ? ParallelBlockExecutor.ChunkUse.Never : ParallelBlockExecutor.ChunkUse.AfterBackoff,
             }),
-            ($"parallel×{threads}", new ParallelBlockExecutor(Spec, handler: handler, threads: threads, sequentialBelow: 0)),
+            ($"parallel×{threads}", measured
+                ? ExecutorThreads.Executor(threads, Spec, null, handler, measured: true)
+                : new ParallelBlockExecutor(Spec, handler: handler, threads: threads, sequentialBelow: 0)),
         ];
         (string Name, Func<(string, BlockInput, InMemoryStateReader)> Build)[] all =
         [
@@ -204,6 +212,9 @@ internal static class ExecBenchmark
 
             // And which blocks took the contiguous-chunk path (and conflicted there) rather than Block-STM.
             (long Blocks, long Conflicted)[] chunked = [.. executors.Select(x => (x.Executor as ParallelBlockExecutor)?.ChunkStatistics ?? default)];
+
+            // And the blocks a node's executor ran sequentially: because that had been faster, or after dependency chains.
+            (long ByChoice, long AfterChain)[] sequentialRuns = [.. executors.Select(x => x.Executor is ParallelBlockExecutor p ? (p.BlocksSequentialByChoice, p.BlocksSequentialAfterChain) : default)];
             for (int round = 0; round < rounds; round++)
             {
                 for (int e = 0; e < executors.Length; e++)
@@ -233,7 +244,7 @@ internal static class ExecBenchmark
             }
 
             long[] allocatedKb = [.. allocated.Select(bytes => bytes / rounds / 1024)];
-            string[] conflicts = [.. executors.Select((x, e) => x.Executor is ParallelBlockExecutor parallel ? Conflicts(parallel.ChunkStatistics, chunked[e], parallel.Statistics - statistics[e]) : "")];
+            string[] conflicts = [.. executors.Select((x, e) => x.Executor is ParallelBlockExecutor parallel ? Conflicts(parallel.ChunkStatistics, chunked[e], parallel.Statistics - statistics[e], (parallel.BlocksSequentialByChoice - sequentialRuns[e].ByChoice, parallel.BlocksSequentialAfterChain - sequentialRuns[e].AfterChain), measured && e == 2) : "")];
             if (onlyExecutor is not null)
             {
                 int e = Array.IndexOf(ExecutorNames, onlyExecutor);
@@ -260,12 +271,13 @@ internal static class ExecBenchmark
 
     /// <summary>
     /// The timed blocks run as contiguous chunks (and of them, those where a chunk conflicted), then Block-STM's work per
-    /// block it ran: executions (re-executions included), ESTIMATE waits, validations, failed ones.
+    /// block it ran: executions (re-executions included), ESTIMATE waits, validations, failed ones. For a node's
+    /// (measured) executor first the blocks it ran sequentially: by its choice, or after dependency chains.
     /// </summary>
-    private static string Conflicts((long Blocks, long Conflicted) chunksAfter, (long Blocks, long Conflicted) chunksBefore, BlockStmStatistics statistics)
+    private static string Conflicts((long Blocks, long Conflicted) chunksAfter, (long Blocks, long Conflicted) chunksBefore, BlockStmStatistics statistics, (long ByChoice, long AfterChain) sequential, bool measured)
     {
         string chunks = string.Create(CultureInfo.InvariantCulture,
-            $"as chunks {chunksAfter.Blocks - chunksBefore.Blocks} blocks ({chunksAfter.Conflicted - chunksBefore.Conflicted} conflicted), Block-STM {statistics.Blocks} blocks");
+            $"{(measured ? $"sequential {sequential.ByChoice} blocks by choice and {sequential.AfterChain} after chains, " : "")}as chunks {chunksAfter.Blocks - chunksBefore.Blocks} blocks ({chunksAfter.Conflicted - chunksBefore.Conflicted} conflicted), Block-STM {statistics.Blocks} blocks");
         long blocks = statistics.Blocks;
         return blocks == 0 ? chunks : string.Create(CultureInfo.InvariantCulture,
             $"{chunks}, per block: executions {(double)statistics.Incarnations / blocks:0.0}, ESTIMATE waits {(double)statistics.DependencyWaits / blocks:0.0}, validations {(double)statistics.Validations / blocks:0.0}, aborted {(double)statistics.AbortedValidations / blocks:0.0}");

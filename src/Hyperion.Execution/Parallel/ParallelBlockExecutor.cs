@@ -50,6 +50,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
     private long _chunkedBlocksConflicted;
     private long _stoppedForSequential;
     private long _sequentialAfterChain;
+    private long _sequentialByChoice;
 
     // What the workers of every block run through Block-STM did (Statistics): each worker counts its own, added here once at its end.
     private long _incarnations;
@@ -113,7 +114,10 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
     public (long Blocks, long Conflicted) ChunkStatistics => (Interlocked.Read(ref _chunkedBlocks), Interlocked.Read(ref _chunkedBlocksConflicted));
 
     /// <summary>Blocks run sequentially, without trying Block-STM, because the blocks before them were chains (<see cref="ChainBackoff"/>; for tests and diagnostics).</summary>
-    internal long BlocksSequentialAfterChain => Interlocked.Read(ref _sequentialAfterChain);
+    public long BlocksSequentialAfterChain => Interlocked.Read(ref _sequentialAfterChain);
+
+    /// <summary>Blocks the measured choice ran sequentially because the sequential executor had been faster lately (for diagnostics and the benchmark).</summary>
+    public long BlocksSequentialByChoice => Interlocked.Read(ref _sequentialByChoice);
 
     /// <summary>What the workers of the blocks run through Block-STM so far did, summed over those blocks (for diagnostics and the benchmark).</summary>
     public BlockStmStatistics Statistics => new(
@@ -194,6 +198,11 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
 
         // The previous blocks' verdict first: it is the caller's own, so it holds however late the helpers get a core.
         bool parallel = _choice?.ChooseParallel() ?? true;
+        if (!parallel)
+        {
+            Interlocked.Increment(ref _sequentialByChoice);
+        }
+
         if (parallel && BackOffAfterChains && !_chains.TryParallel())
         {
             parallel = false;
