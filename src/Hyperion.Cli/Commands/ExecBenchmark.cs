@@ -79,7 +79,13 @@ internal static class ExecBenchmark
             Description = "parallel×N as a node makes it (`--exec-threads N`): each block on whichever of it and the sequential executor has been faster " +
                 "lately, and blocks of few transactions sequential. Without it, every block goes through the parallel paths.",
         };
-        var command = new Command("exec", "Benchmark block execution: sequential vs Block-STM at 1 and N threads.") { txs, rounds, warmup, threads, workload, executor, parallel1, feeVaults, measured };
+        var alternate = new Option<int>("--alternate")
+        {
+            Description = "Blocks back to back, as a node importing a backlog runs them: in one process, segments of this many blocks on the sequential " +
+                "executor, then as many on parallel×N (with --measured a node's), alternating, so that both run in the same stretch of the host's time; " +
+                "--rounds and --warmup count blocks per executor. Prints each segment's median, the ratio per adjacent pair of segments and a host probe. 0 (default): off.",
+        };
+        var command = new Command("exec", "Benchmark block execution: sequential vs Block-STM at 1 and N threads.") { txs, rounds, warmup, threads, workload, executor, parallel1, feeVaults, measured, alternate };
         command.SetAction(parse =>
         {
             int count = parse.GetValue(txs);
@@ -100,8 +106,15 @@ internal static class ExecBenchmark
             }
 
             string? onlyExecutor = parse.GetValue(executor);
+            int alternateBlocks = parse.GetValue(alternate);
+            if (alternateBlocks is < 0 or > 1000 || (alternateBlocks > 0 && onlyExecutor is not null))
+            {
+                Console.Error.WriteLine("hyperion bench exec: --alternate must be in 0..1000 and runs sequential and parallelN, not with --executor");
+                return 1;
+            }
+
             TransactionHandler? handler = parse.GetValue(feeVaults) is { } vaults ? new FeeVaultHandler(listed: vaults == "listed") : null;
-            Run(count, roundCount, warmupRounds, threadCount, only, onlyExecutor, handler, Console.Out, blockStmAtOne: parse.GetValue(parallel1) == "blockstm", measured: parse.GetValue(measured));
+            Run(count, roundCount, warmupRounds, threadCount, only, onlyExecutor, handler, Console.Out, blockStmAtOne: parse.GetValue(parallel1) == "blockstm", measured: parse.GetValue(measured), alternate: alternateBlocks);
             return 0;
         });
         return command;
@@ -135,7 +148,8 @@ internal static class ExecBenchmark
 
     /// <param name="blockStmAtOne">parallel×1 runs Block-STM (not the chunk path's one chunk).</param>
     /// <param name="measured">parallel×N is a node's executor (<see cref="ExecutorThreads.Executor"/> with the measured choice).</param>
-    internal static void Run(int count, int rounds, int warmupRounds, int threads, string? only, string? onlyExecutor, TransactionHandler? handler, TextWriter output, bool blockStmAtOne = false, bool measured = false)
+    /// <param name="alternate">When positive, segments of this many blocks back to back, sequential and parallel×N alternating (<see cref="RunAlternating"/>).</param>
+    internal static void Run(int count, int rounds, int warmupRounds, int threads, string? only, string? onlyExecutor, TransactionHandler? handler, TextWriter output, bool blockStmAtOne = false, bool measured = false, int alternate = 0)
     {
         (string Name, IBlockExecutor Executor)[] executors =
         [
@@ -158,7 +172,10 @@ internal static class ExecBenchmark
         (string Name, BlockInput Block, InMemoryStateReader State)[] workloads =
             [.. all.Where(w => only is null || Matches(w.Name, only)).Select(w => w.Build())];
 
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{count} transactions per block, {rounds} rounds after {warmupRounds} untimed, {Environment.ProcessorCount} cores, load average {LoadAverage()}"));
+        int segments = Math.Max(1, rounds / Math.Max(alternate, 1));
+        output.WriteLine(alternate > 0
+            ? string.Create(CultureInfo.InvariantCulture, $"{count} transactions per block, segments of {alternate} blocks back to back alternating sequential and {executors[2].Name}{(measured ? " (measured)" : "")}, {segments} each after {warmupRounds} untimed blocks each, {Environment.ProcessorCount} cores, load average {LoadAverage()}")
+            : string.Create(CultureInfo.InvariantCulture, $"{count} transactions per block, {rounds} rounds after {warmupRounds} untimed, {Environment.ProcessorCount} cores, load average {LoadAverage()}"));
         foreach ((string name, BlockInput block, InMemoryStateReader state) in workloads)
         {
             // The same results first (the benchmark times nothing else), then untimed warm-up rounds, then interleaved timed ones.
@@ -175,6 +192,12 @@ internal static class ExecBenchmark
                 {
                     throw new InvalidOperationException($"{executorName} differs from sequential on {name}");
                 }
+            }
+
+            if (alternate > 0)
+            {
+                RunAlternating(name, block, state, executors[0], executors[2], alternate, segments, warmupRounds, measured, output);
+                continue;
             }
 
             for (int round = 0; round < warmupRounds; round++)
@@ -267,6 +290,102 @@ internal static class ExecBenchmark
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{"",-18} parallel×1 {conflicts[1]}; parallel×{threads} {conflicts[2]}"));
         }
+    }
+
+    /// <summary>
+    /// Blocks back to back as a node importing a backlog runs them, and both executors in the same stretch of the host's
+    /// time: <paramref name="segments"/> segments of <paramref name="blocksPerSegment"/> blocks on <paramref name="first"/>,
+    /// each followed by as many on <paramref name="second"/> (after <paramref name="warmupBlocks"/> untimed blocks each, in
+    /// segments alike). This host's vCPUs slow down by up to half for seconds at a time (s40slow), so separate processes,
+    /// or runs minutes apart, compare different host intervals; adjacent segments are a fraction of a second apart. Each
+    /// segment is printed with a host probe taken just before it and the steal time during it.
+    /// </summary>
+    private static void RunAlternating(string name, BlockInput block, InMemoryStateReader state, (string Name, IBlockExecutor Executor) first, (string Name, IBlockExecutor Executor) second, int blocksPerSegment, int segments, int warmupBlocks, bool measured, TextWriter output)
+    {
+        (string Name, IBlockExecutor Executor)[] pair = [first, second];
+        for (int warm = 0; warm < warmupBlocks; warm += blocksPerSegment)
+        {
+            foreach ((_, IBlockExecutor executor) in pair)
+            {
+                for (int b = warm; b < Math.Min(warm + blocksPerSegment, warmupBlocks); b++)
+                {
+                    executor.Execute(block, state, BlockExecutionMode.Import);
+                }
+            }
+        }
+
+        var parallel = second.Executor as ParallelBlockExecutor;
+        (long Blocks, long Conflicted) chunkedBefore = parallel?.ChunkStatistics ?? default;
+        BlockStmStatistics statisticsBefore = parallel?.Statistics ?? default;
+        (long ByChoice, long AfterChain) sequentialBefore = parallel is null ? default : (parallel.BlocksSequentialByChoice, parallel.BlocksSequentialAfterChain);
+
+        using var probe = new HostProbe();
+        var segmentMedians = new List<double>(2 * segments);
+        var firstBlocks = new[] { new List<double>(), new List<double>() };
+        var probeAlone = new List<double>(2 * segments);
+        var probeBothOverAlone = new List<double>(2 * segments);
+        (long stealAtStart, long jiffiesAtStart) = HostProbe.StealJiffies();
+        var times = new List<double>(blocksPerSegment);
+        var cpu = new List<double>(blocksPerSegment);
+        var callerCpu = new List<double>(blocksPerSegment);
+        for (int s = 0; s < 2 * segments; s++)
+        {
+            (string executorName, IBlockExecutor executor) = pair[s % 2];
+            (double alone, double both) = probe.Measure();
+            probeAlone.Add(alone);
+            probeBothOverAlone.Add(both / alone);
+            long stealBefore = HostProbe.StealJiffies().Steal;
+            int gen0Before = GC.CollectionCount(0);
+            times.Clear();
+            cpu.Clear();
+            callerCpu.Clear();
+            for (int b = 0; b < blocksPerSegment; b++)
+            {
+                TimeSpan cpuBefore = Environment.CpuUsage.TotalTime;
+                double callerCpuBefore = ThreadCpuClock.Milliseconds();
+                long start = Stopwatch.GetTimestamp();
+                executor.Execute(block, state, BlockExecutionMode.Import);
+                times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                callerCpu.Add(ThreadCpuClock.Milliseconds() - callerCpuBefore);
+                cpu.Add((Environment.CpuUsage.TotalTime - cpuBefore).TotalMilliseconds);
+            }
+
+            segmentMedians.Add(Median(times));
+            firstBlocks[s % 2].Add(times[0]);
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{"",-18} segment {(s / 2) + 1,3} {executorName,-12} {segmentMedians[^1],8:0.00} ms, first block {times[0]:0.00} ms, CPU ms/block {Median(cpu):0.00} (caller {Median(callerCpu):0.00}), gen0 GCs {GC.CollectionCount(0) - gen0Before}; probe before it: 1 thread {alone:0.000} ms, 2 threads {both:0.000} ms; steal {HostProbe.StealJiffies().Steal - stealBefore} jiffies"));
+        }
+
+        (long stealAtEnd, long jiffiesAtEnd) = HostProbe.StealJiffies();
+        List<double> firstMedians = [.. segmentMedians.Where((_, s) => s % 2 == 0)];
+        List<double> secondMedians = [.. segmentMedians.Where((_, s) => s % 2 == 1)];
+        List<double> ratios = AdjacentRatios(segmentMedians);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{name,-18} alternating {blocksPerSegment}: {first.Name} {Median(firstMedians):0.00} ms [{firstMedians.Min():0.00}–{firstMedians.Max():0.00}], {second.Name} {Median(secondMedians):0.00} ms [{secondMedians.Min():0.00}–{secondMedians.Max():0.00}] (segments' medians); {first.Name} ÷ {second.Name} over {ratios.Count} adjacent pairs of segments: median {Median(ratios):0.00} [{ratios.Min():0.00}–{ratios.Max():0.00}]"));
+        long jiffies = jiffiesAtEnd - jiffiesAtStart;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{"",-18} first block of a segment (median): {first.Name} {Median(firstBlocks[0]):0.00} ms, {second.Name} {Median(firstBlocks[1]):0.00} ms; host probe 1 thread {Median(probeAlone):0.000} ms [{probeAlone.Min():0.000}–{probeAlone.Max():0.000}], 2 threads ÷ 1 thread {Median(probeBothOverAlone):0.00} [{probeBothOverAlone.Min():0.00}–{probeBothOverAlone.Max():0.00}]; steal {stealAtEnd - stealAtStart} of {jiffies} jiffies ({(jiffies > 0 ? 100.0 * (stealAtEnd - stealAtStart) / jiffies : 0):0.0} %)"));
+        if (parallel is not null)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{"",-18} {second.Name} {Conflicts(parallel.ChunkStatistics, chunkedBefore, parallel.Statistics - statisticsBefore, (parallel.BlocksSequentialByChoice - sequentialBefore.ByChoice, parallel.BlocksSequentialAfterChain - sequentialBefore.AfterChain), measured)}"));
+        }
+    }
+
+    /// <summary>
+    /// The first executor's segment median over the second's, for every adjacent pair of segments of an alternating run
+    /// (even positions the first executor's): each pair is a fraction of a second of the host's time.
+    /// </summary>
+    internal static List<double> AdjacentRatios(IReadOnlyList<double> segmentMedians)
+    {
+        var ratios = new List<double>(Math.Max(segmentMedians.Count - 1, 0));
+        for (int s = 0; s + 1 < segmentMedians.Count; s++)
+        {
+            (double firstExecutor, double secondExecutor) = s % 2 == 0 ? (segmentMedians[s], segmentMedians[s + 1]) : (segmentMedians[s + 1], segmentMedians[s]);
+            ratios.Add(firstExecutor / secondExecutor);
+        }
+
+        return ratios;
     }
 
     /// <summary>
