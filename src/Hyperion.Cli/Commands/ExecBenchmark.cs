@@ -322,6 +322,10 @@ internal static class ExecBenchmark
         using var probe = new HostProbe();
         var segmentMedians = new List<double>(2 * segments);
         var firstBlocks = new[] { new List<double>(), new List<double>() };
+
+        // A node's executor's blocks (but each segment's first) by the path it took, and by whether the block before took
+        // the other: [sequential path, parallel path][same path before, other path before].
+        List<double>[][] byPath = [[[], []], [[], []]];
         var probeAlone = new List<double>(2 * segments);
         var probeBothOverAlone = new List<double>(2 * segments);
         (long stealAtStart, long jiffiesAtStart) = HostProbe.StealJiffies();
@@ -339,8 +343,10 @@ internal static class ExecBenchmark
             times.Clear();
             cpu.Clear();
             callerCpu.Clear();
+            bool? previousSequential = null;
             for (int b = 0; b < blocksPerSegment; b++)
             {
+                long sequentialRunsBefore = SequentialRuns(parallel);
                 TimeSpan cpuBefore = Environment.CpuUsage.TotalTime;
                 double callerCpuBefore = ThreadCpuClock.Milliseconds();
                 long start = Stopwatch.GetTimestamp();
@@ -348,6 +354,16 @@ internal static class ExecBenchmark
                 times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
                 callerCpu.Add(ThreadCpuClock.Milliseconds() - callerCpuBefore);
                 cpu.Add((Environment.CpuUsage.TotalTime - cpuBefore).TotalMilliseconds);
+                if (measured && s % 2 == 1)
+                {
+                    bool sequential = SequentialRuns(parallel) != sequentialRunsBefore;
+                    if (previousSequential is { } before)
+                    {
+                        byPath[sequential ? 0 : 1][before == sequential ? 0 : 1].Add(times[^1]);
+                    }
+
+                    previousSequential = sequential;
+                }
             }
 
             segmentMedians.Add(Median(times));
@@ -365,12 +381,24 @@ internal static class ExecBenchmark
         long jiffies = jiffiesAtEnd - jiffiesAtStart;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{"",-18} first block of a segment (median): {first.Name} {Median(firstBlocks[0]):0.00} ms, {second.Name} {Median(firstBlocks[1]):0.00} ms; host probe 1 thread {Median(probeAlone):0.000} ms [{probeAlone.Min():0.000}–{probeAlone.Max():0.000}], 2 threads ÷ 1 thread {Median(probeBothOverAlone):0.00} [{probeBothOverAlone.Min():0.00}–{probeBothOverAlone.Max():0.00}]; steal {stealAtEnd - stealAtStart} of {jiffies} jiffies ({(jiffies > 0 ? 100.0 * (stealAtEnd - stealAtStart) / jiffies : 0):0.0} %)"));
+        if (measured)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{"",-18} {second.Name}'s blocks but each segment's first, by path (median ms, blocks): sequential after sequential {MedianOrNaN(byPath[0][0]):0.00} ({byPath[0][0].Count}), after parallel {MedianOrNaN(byPath[0][1]):0.00} ({byPath[0][1].Count}); parallel after parallel {MedianOrNaN(byPath[1][0]):0.00} ({byPath[1][0].Count}), after sequential {MedianOrNaN(byPath[1][1]):0.00} ({byPath[1][1].Count})"));
+        }
+
         if (parallel is not null)
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{"",-18} {second.Name} {Conflicts(parallel.ChunkStatistics, chunkedBefore, parallel.Statistics - statisticsBefore, (parallel.BlocksSequentialByChoice - sequentialBefore.ByChoice, parallel.BlocksSequentialAfterChain - sequentialBefore.AfterChain), measured)}"));
         }
     }
+
+    /// <summary>Blocks a node's executor ran on the sequential executor so far (by its choice or after chains).</summary>
+    private static long SequentialRuns(ParallelBlockExecutor? executor) =>
+        executor is null ? 0 : executor.BlocksSequentialByChoice + executor.BlocksSequentialAfterChain;
+
+    private static double MedianOrNaN(List<double> values) => values.Count == 0 ? double.NaN : Median(values);
 
     /// <summary>
     /// The first executor's segment median over the second's, for every adjacent pair of segments of an alternating run

@@ -92,6 +92,12 @@ public sealed class ExecBenchmarkTests
         string[] lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Contains("alternating sequential and parallel×2 (measured), 2 each after 0 untimed", lines[0]);
         Assert.Matches(@"parallel×2 sequential \d+ blocks by choice and \d+ after chains, as chunks \d+ blocks", lines[^1]);
+
+        // Its blocks by path: 2 segments of 2, each segment's first left out, so 2 blocks in all.
+        System.Text.RegularExpressions.Match paths = System.Text.RegularExpressions.Regex.Match(
+            lines[^2], @"by path \(median ms, blocks\): sequential after sequential \S+ \((\d+)\), after parallel \S+ \((\d+)\); parallel after parallel \S+ \((\d+)\), after sequential \S+ \((\d+)\)$");
+        Assert.True(paths.Success, lines[^2]);
+        Assert.Equal(2, Enumerable.Range(1, 4).Sum(g => int.Parse(paths.Groups[g].Value, System.Globalization.CultureInfo.InvariantCulture)));
     }
 
     /// <summary>Each adjacent pair's ratio is the first executor's segment over the second's, whichever came first.</summary>
