@@ -46,12 +46,8 @@ internal sealed class MeasuredExecutorChoice
         long cost = (long)UInt128.Clamp(scaled, 1, long.MaxValue / 2);
         lock (_lock)
         {
-            // The slower executor's average is a block in ExploreEvery old: its newest block replaces it. Weighted in by a
-            // quarter, one slow block there (a collection, a slow moment of the host) kept the choice away for several
-            // explorations — ~80 blocks on the slower path — while the other side's average moves every block.
             ref long average = ref parallel ? ref _parallelCost : ref _sequentialCost;
-            long other = parallel ? _sequentialCost : _parallelCost;
-            average = average == 0 || average > other ? cost : average - average / 4 + cost / 4;
+            average = average == 0 ? cost : average - average / 4 + cost / 4;
         }
     }
 

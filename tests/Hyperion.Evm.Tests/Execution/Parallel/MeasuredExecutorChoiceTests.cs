@@ -49,37 +49,6 @@ public class MeasuredExecutorChoiceTests
         Assert.True(choice.ChooseParallel() || choice.ChooseParallel());
     }
 
-    /// <summary>
-    /// The slower executor is measured one block in sixteen, so its newest block replaces its average: one slow block
-    /// there (a collection, a slow moment of the host) must not keep the choice away from it for several explorations.
-    /// </summary>
-    [Fact]
-    public void One_fast_exploration_of_the_slower_executor_switches_to_it()
-    {
-        var choice = new MeasuredExecutorChoice();
-        Assert.True(choice.ChooseParallel());
-        choice.Record(parallel: true, elapsedTicks: 10_000, gasUsed: 1_000); // an outlier
-        Assert.False(choice.ChooseParallel());
-        choice.Record(parallel: false, elapsedTicks: 2_000, gasUsed: 1_000);
-
-        int blocks = 0;
-        bool explored = false;
-        while (!explored)
-        {
-            explored = choice.ChooseParallel();
-            choice.Record(explored, explored ? 1_000 : 2_000, 1_000);
-            blocks++;
-        }
-
-        Assert.Equal(MeasuredExecutorChoice.ExploreEvery - 2, blocks);
-        Assert.Equal((2_000_000L, 1_000_000L), choice.Costs);
-        Assert.True(choice.ChooseParallel());
-
-        // And the preferred executor's own slow block moves its average by a quarter only.
-        choice.Record(parallel: true, elapsedTicks: 1_800, gasUsed: 1_000);
-        Assert.Equal((2_000_000L, 1_200_000L), choice.Costs);
-    }
-
     [Fact]
     public void Cost_is_per_gas_and_survives_extreme_inputs()
     {
