@@ -36,10 +36,6 @@ public class KeccakPermutationBenchmarks
 
     [Benchmark(Baseline = true)]
     public void Scalar() => KeccakPermutation.PermuteScalar(_state);
-
-    /// <summary>Throws (the case fails) on a CPU without AVX-512F.</summary>
-    [Benchmark]
-    public void Avx512() => KeccakPermutation.PermuteAvx512(_state);
 }
 
 /// <summary>RLP decode of a 100-item list of 32-byte strings, and the trie root of 1,000 index-keyed items.</summary>

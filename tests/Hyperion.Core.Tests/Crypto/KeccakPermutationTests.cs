@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Runtime.Intrinsics.X86;
 using System.Security.Cryptography;
 using System.Text;
 using CsCheck;
@@ -15,23 +14,16 @@ public class KeccakPermutationTests
 {
     public delegate void Permutation(Span<ulong> state);
 
-    /// <summary>The paths this machine can run: scalar always, AVX-512 only where the CPU has it.</summary>
+    /// <summary>The paths this machine can run.</summary>
     public static TheoryData<string> Paths() => new(PathNames());
 
-    private static string[] PathNames() => Avx512F.IsSupported ? ["scalar", "avx512"] : ["scalar"];
+    private static string[] PathNames() => ["scalar"];
 
     private static Permutation PathNamed(string path) => path switch
     {
         "scalar" => KeccakPermutation.PermuteScalar,
-        "avx512" => KeccakPermutation.PermuteAvx512,
         _ => throw new ArgumentOutOfRangeException(nameof(path)),
     };
-
-    [Fact]
-    public void DefaultPathIsTheFastestTheCpuHas()
-    {
-        Assert.Equal(Avx512F.IsSupported, KeccakPermutation.UsesAvx512);
-    }
 
     [Theory]
     [MemberData(nameof(Paths))]
@@ -65,7 +57,7 @@ public class KeccakPermutationTests
     [MemberData(nameof(Paths))]
     public void PathLeavesLanesBeyond25Alone(string path)
     {
-        // The vector path loads and stores 8-lane rows; nothing past lane 24 may be read into the result or written.
+        // Nothing past lane 24 may be read into the result or written.
         ulong[] buffer = new ulong[32];
         for (int i = 0; i < buffer.Length; i++)
         {
