@@ -29,6 +29,15 @@ public class KeccakBenchmarks
     }
 }
 
+/// <summary>One Keccak-f[1600] permutation on each path, forced.</summary>
+public class KeccakPermutationBenchmarks
+{
+    private readonly ulong[] _state = new ulong[25];
+
+    [Benchmark(Baseline = true)]
+    public void Scalar() => KeccakPermutation.PermuteScalar(_state);
+}
+
 /// <summary>RLP decode of a 100-item list of 32-byte strings, and the trie root of 1,000 index-keyed items.</summary>
 [MemoryDiagnoser]
 public class RlpAndTrieBenchmarks

@@ -54,12 +54,22 @@ public static class Keccak256
             data = data[rate..];
         }
 
-        Span<byte> last = stackalloc byte[rate];
-        data.CopyTo(last);
-        last[data.Length..].Clear();
-        last[data.Length] ^= domain;
-        last[rate - 1] ^= 0x80;
-        KeccakPermutation.AbsorbBlock(state, last);
+        // The last partial block goes into the state lane by lane, padding included, with no block buffer to clear and copy.
+        int fullLanes = data.Length >> 3;
+        for (int i = 0; i < fullLanes; i++)
+        {
+            state[i] ^= BinaryPrimitives.ReadUInt64LittleEndian(data.Slice(i * 8, 8));
+        }
+
+        ulong lastLane = domain; // ends at byte (length mod 8), above the message's tail bytes
+        for (int i = data.Length - 1; i >= fullLanes * 8; i--)
+        {
+            lastLane = (lastLane << 8) | data[i];
+        }
+
+        state[fullLanes] ^= lastLane;
+        state[rate / 8 - 1] ^= 0x80UL << 56;
+        KeccakPermutation.Permute(state);
         Squeeze(state, destination32);
     }
 
