@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using Hyperion.Core;
 using Hyperion.Core.Crypto;
 using Hyperion.Core.Rlp;
@@ -68,6 +69,80 @@ internal abstract class TrieNode
         if (!IsEmbedded)
         {
             _ = Hash;
+        }
+    }
+
+    /// <summary>Nodes hashed by one <see cref="Keccak256Batch"/> call at the most (8 lanes' worth of refills).</summary>
+    private const int NodesPerBatch = 64;
+
+    /// <summary>Bytes of encodings one batch writes at the most; a longer encoding is hashed on its own.</summary>
+    private const int BytesPerBatch = 32 * 1024;
+
+    /// <summary>
+    /// Hashes every one of <paramref name="nodes"/> (null: none) that is neither hashed yet nor embedded by its parent,
+    /// their encodings written side by side into a pooled buffer and hashed together (<see cref="Keccak256Batch"/>:
+    /// several at once in vector lanes). As <see cref="HashUnlessEmbedded"/> on each, which threads may do at once.
+    /// </summary>
+    [SkipLocalsInit]
+    public static void HashUnlessEmbedded(ReadOnlySpan<TrieNode?> nodes)
+    {
+        Span<int> batch = stackalloc int[NodesPerBatch];
+        Span<int> lengths = stackalloc int[NodesPerBatch];
+        Span<Hash256> hashes = stackalloc Hash256[NodesPerBatch];
+        int start = 0;
+        while (start < nodes.Length)
+        {
+            // The next nodes to hash, up to a batch's count or bytes.
+            int count = 0;
+            int bytes = 0;
+            for (; start < nodes.Length && count < NodesPerBatch; start++)
+            {
+                TrieNode? node = nodes[start];
+                if (node is null || Volatile.Read(ref node._hashed) || node.IsEmbedded)
+                {
+                    continue;
+                }
+
+                int length = node.EncodedLength;
+                if (count > 0 && bytes + length > BytesPerBatch)
+                {
+                    break;
+                }
+
+                batch[count] = start;
+                lengths[count] = length;
+                bytes += length;
+                count++;
+            }
+
+            if (count == 0)
+            {
+                return;
+            }
+
+            byte[] buffer = ArrayPool<byte>.Shared.Rent(bytes);
+            try
+            {
+                int offset = 0;
+                for (int i = 0; i < count; i++)
+                {
+                    nodes[batch[i]]!.WriteEncoding(buffer.AsSpan(offset, lengths[i]));
+                    offset += lengths[i];
+                }
+
+                Keccak256Batch.Hash(buffer.AsSpan(0, bytes), lengths[..count], hashes);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            for (int i = 0; i < count; i++)
+            {
+                TrieNode node = nodes[batch[i]]!;
+                node._hash = hashes[i];
+                Volatile.Write(ref node._hashed, true);
+            }
         }
     }
 
