@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Security.Cryptography;
 using CsCheck;
 using Hyperion.Core.Crypto;
@@ -77,6 +80,51 @@ public class Keccak256BatchTests
         {
             Assert.Equal(Keccak256.Hash(messages[i]), hashes[i]);
             Assert.Equal(Keccak256.Hash(messages[i]), Hash(path, [messages[i]], Keccak256.KeccakDomain)[0]);
+        }
+    }
+
+    /// <summary>Each lane of the lane-parallel permutation equals the single permutation of that lane's state (different states per lane).</summary>
+    [Fact]
+    public void Lane_permutation_equals_the_single_permutation_on_every_lane()
+    {
+        var random = new Random(1600);
+        if (KeccakLanes512.IsSupported)
+        {
+            AssertLanesPermuteAsOne<Vector512<ulong>, KeccakLanes512>(random);
+        }
+
+        if (KeccakLanes256Avx512.IsSupported)
+        {
+            AssertLanesPermuteAsOne<Vector256<ulong>, KeccakLanes256Avx512>(random);
+        }
+
+        if (KeccakLanes256.IsSupported)
+        {
+            AssertLanesPermuteAsOne<Vector256<ulong>, KeccakLanes256>(random);
+        }
+    }
+
+    private static void AssertLanesPermuteAsOne<TVector, TOps>(Random random)
+        where TVector : unmanaged
+        where TOps : struct, IKeccakLaneOps<TVector>
+    {
+        int width = Unsafe.SizeOf<TVector>() / sizeof(ulong);
+        ulong[] lanes = new ulong[25 * width];
+        for (int i = 0; i < lanes.Length; i++)
+        {
+            lanes[i] = (ulong)random.NextInt64() ^ ((ulong)random.Next() << 63);
+        }
+
+        ulong[][] expected = [.. Enumerable.Range(0, width).Select(j => Enumerable.Range(0, 25).Select(w => lanes[(w * width) + j]).ToArray())];
+        foreach (ulong[] one in expected)
+        {
+            KeccakPermutation.Permute(one);
+        }
+
+        KeccakLanes.Permute<TVector, TOps>(MemoryMarshal.Cast<ulong, TVector>(lanes.AsSpan()));
+        for (int j = 0; j < width; j++)
+        {
+            Assert.Equal(expected[j], Enumerable.Range(0, 25).Select(w => lanes[(w * width) + j]).ToArray());
         }
     }
 
