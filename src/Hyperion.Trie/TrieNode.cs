@@ -35,6 +35,9 @@ internal abstract class TrieNode
         }
     }
 
+    /// <summary>True once <see cref="Hash"/> is computed.</summary>
+    public bool IsHashed => Volatile.Read(ref _hashed);
+
     /// <summary>True if the parent embeds this node's encoding instead of its hash (encodings under 32 bytes).</summary>
     public bool IsEmbedded => EncodedLength < 32;
 
@@ -98,7 +101,7 @@ internal abstract class TrieNode
             for (; start < nodes.Length && count < NodesPerBatch; start++)
             {
                 TrieNode? node = nodes[start];
-                if (node is null || Volatile.Read(ref node._hashed) || node.IsEmbedded)
+                if (node is null || node.IsHashed || node.IsEmbedded)
                 {
                     continue;
                 }

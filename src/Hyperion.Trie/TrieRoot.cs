@@ -88,12 +88,13 @@ public sealed class ListTrie
         TrieNode.HashUnlessEmbedded(_leaves.AsSpan(from, to - from));
     }
 
-    /// <summary>The list's root: the leaves no thread hashed are hashed together first, then the nodes above them.</summary>
+    /// <summary>The list's root: the leaves no thread hashed are hashed together first, then the nodes above them depth by depth.</summary>
     public Hash256 Root
     {
         get
         {
             HashLeaves(0, _leaves.Length);
+            _trie.HashInnerNodesByDepth();
             return _trie.RootHash;
         }
     }
