@@ -156,7 +156,7 @@ public static class Keccak256Batch
                 if (message[lane] >= 0)
                 {
                     busy = true;
-                    remaining[lane] = AbsorbBlock(state, width, lane, messages.Slice(offset[lane], remaining[lane]), domain);
+                    remaining[lane] = AbsorbBlock(ref state[lane], width, messages.Slice(offset[lane], remaining[lane]), domain);
                     offset[lane] += Rate;
                 }
             }
@@ -208,17 +208,21 @@ public static class Keccak256Batch
 
     /// <summary>
     /// XORs the next block of <paramref name="rest"/> (the lane's message from its first byte not yet absorbed) into
-    /// lane <paramref name="lane"/>: a full block if there is one, else the rest padded (domain byte after it, 0x80 in
-    /// the block's last byte). Returns the bytes left after it, −1 after the padded block.
+    /// the lane whose first word is <paramref name="lane"/> (its word w at w × <paramref name="width"/> from it): a
+    /// full block if there is one, else the rest padded (domain byte after it, 0x80 in the block's last byte). Returns
+    /// the bytes left after it, −1 after the padded block.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int AbsorbBlock(Span<ulong> state, int width, int lane, ReadOnlySpan<byte> rest, byte domain)
+    private static int AbsorbBlock(ref ulong lane, int width, ReadOnlySpan<byte> rest, byte domain)
     {
+        // Unchecked word reads and writes: the reads stay below the block's length, checked here, and the writes below
+        // 25 words of the lane (the caller's state holds 25 × width).
+        ref byte source = ref MemoryMarshal.GetReference(rest);
         if (rest.Length >= Rate)
         {
             for (int word = 0; word < RateWords; word++)
             {
-                state[(word * width) + lane] ^= BinaryPrimitives.ReadUInt64LittleEndian(rest[(word * sizeof(ulong))..]);
+                Unsafe.Add(ref lane, word * width) ^= ReadWord(ref source, word);
             }
 
             return rest.Length - Rate;
@@ -227,7 +231,7 @@ public static class Keccak256Batch
         int whole = rest.Length / sizeof(ulong);
         for (int word = 0; word < whole; word++)
         {
-            state[(word * width) + lane] ^= BinaryPrimitives.ReadUInt64LittleEndian(rest[(word * sizeof(ulong))..]);
+            Unsafe.Add(ref lane, word * width) ^= ReadWord(ref source, word);
         }
 
         // The bytes after the last whole word, then the domain byte, in one word (a message of 135 bytes mod 136 has
@@ -239,8 +243,15 @@ public static class Keccak256Batch
             last |= (ulong)rest[(whole * sizeof(ulong)) + i] << (8 * i);
         }
 
-        state[(whole * width) + lane] ^= last;
-        state[((RateWords - 1) * width) + lane] ^= 0x80UL << 56;
+        Unsafe.Add(ref lane, whole * width) ^= last;
+        Unsafe.Add(ref lane, (RateWords - 1) * width) ^= 0x80UL << 56;
         return -1;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong ReadWord(ref byte source, int word)
+    {
+        ulong value = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref source, word * sizeof(ulong)));
+        return BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value);
     }
 }

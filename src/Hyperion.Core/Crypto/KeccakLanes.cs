@@ -98,7 +98,10 @@ internal readonly struct KeccakLanes256 : IKeccakLaneOps<Vector256<ulong>>
 /// </summary>
 internal static class KeccakLanes
 {
+    // Optimized at its first call: ReadyToRun cannot hold it (AVX-512, Vector512), and its unoptimized tiers call
+    // every lane operation (a profile of `bench exec` had more of the Keccak in them than in the optimized code).
     [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Permute<TVector, TOps>(Span<TVector> state)
         where TVector : unmanaged
         where TOps : struct, IKeccakLaneOps<TVector>
