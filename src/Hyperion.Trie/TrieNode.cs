@@ -66,15 +66,6 @@ internal abstract class TrieNode
         }
     }
 
-    /// <summary>Hashes the node now unless a parent embeds it (threads may prepare a list trie's leaves ahead of its root).</summary>
-    public void HashUnlessEmbedded()
-    {
-        if (!IsEmbedded)
-        {
-            _ = Hash;
-        }
-    }
-
     /// <summary>Nodes hashed by one <see cref="Keccak256Batch"/> call at the most (8 lanes' worth of refills).</summary>
     private const int NodesPerBatch = 64;
 
@@ -82,9 +73,10 @@ internal abstract class TrieNode
     private const int BytesPerBatch = 32 * 1024;
 
     /// <summary>
-    /// Hashes every one of <paramref name="nodes"/> (null: none) that is neither hashed yet nor embedded by its parent,
-    /// their encodings written side by side into a pooled buffer and hashed together (<see cref="Keccak256Batch"/>:
-    /// several at once in vector lanes). As <see cref="HashUnlessEmbedded"/> on each, which threads may do at once.
+    /// Hashes now every one of <paramref name="nodes"/> (null: none) that is neither hashed yet nor embedded by its
+    /// parent, their encodings written side by side into a pooled buffer and hashed together (<see cref="Keccak256Batch"/>:
+    /// several at once in vector lanes). Threads may do it at once (a list trie's leaves, in ranges, ahead of its
+    /// root): a node two hash gets the same hash from both, published after it (see <see cref="Hash"/>).
     /// </summary>
     [SkipLocalsInit]
     public static void HashUnlessEmbedded(ReadOnlySpan<TrieNode?> nodes)
