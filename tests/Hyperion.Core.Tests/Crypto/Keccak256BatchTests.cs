@@ -139,6 +139,7 @@ public class Keccak256BatchTests
         Assert.Equal("0x4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45", hashes[1].ToString());
         Assert.Equal("0x4d741b6f1eb29cb2a9b9911c82f56fa8d73b04959d3d9d222895df6c0b28aa15", hashes[2].ToString());
         Assert.Equal(Keccak256Batch.Path.Scalar, Keccak256Batch.Best(1));
+        Assert.True(Keccak256Batch.IsSupported(Keccak256Batch.Best(3)));
         Assert.True(Keccak256Batch.IsSupported(Keccak256Batch.Best(8)));
     }
 
