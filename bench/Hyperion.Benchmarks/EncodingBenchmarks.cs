@@ -29,13 +29,50 @@ public class KeccakBenchmarks
     }
 }
 
-/// <summary>One Keccak-f[1600] permutation on each path, forced.</summary>
+/// <summary>One Keccak-f[1600] permutation, the scalar path forced.</summary>
 public class KeccakPermutationBenchmarks
 {
     private readonly ulong[] _state = new ulong[25];
 
     [Benchmark(Baseline = true)]
     public void Scalar() => KeccakPermutation.PermuteScalar(_state);
+}
+
+/// <summary>
+/// Keccak-256 of 64 independent messages (a leaf chunk of a block's end), ns per message: one at a time (Scalar) or in
+/// vector lanes (<see cref="Keccak256Batch"/>), messages of ~110 bytes (a receipt without logs, one permutation each)
+/// or ~300 (an ERC20 transfer's receipt, three).
+/// </summary>
+[MemoryDiagnoser]
+public class Keccak256BatchBenchmarks
+{
+    private const int Messages = 64;
+
+    private byte[] _messages = [];
+    private int[] _lengths = [];
+    private readonly Hyperion.Core.Hash256[] _hashes = new Hyperion.Core.Hash256[Messages];
+    private Keccak256Batch.Path _path;
+
+    [Params(110, 300)]
+    public int Length { get; set; }
+
+    [Params(nameof(Keccak256Batch.Path.Scalar), nameof(Keccak256Batch.Path.Lanes256), nameof(Keccak256Batch.Path.Lanes256Avx512), nameof(Keccak256Batch.Path.Lanes512))]
+    public string Path { get; set; } = "";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new Random(3);
+        _path = Enum.Parse<Keccak256Batch.Path>(Path);
+
+        // Lengths ±8 % around the nominal one (the same number of permutations for each), as a block's leaves vary.
+        _lengths = [.. Enumerable.Range(0, Messages).Select(_ => Length + random.Next(-Length / 12, Length / 12 + 1))];
+        _messages = new byte[_lengths.Sum()];
+        random.NextBytes(_messages);
+    }
+
+    [Benchmark(OperationsPerInvoke = Messages)]
+    public void Hash() => Keccak256Batch.Hash(_messages, _lengths, _hashes, Keccak256.KeccakDomain, _path);
 }
 
 /// <summary>RLP decode of a 100-item list of 32-byte strings, and the trie root of 1,000 index-keyed items.</summary>

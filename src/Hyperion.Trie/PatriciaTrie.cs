@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Hyperion.Core;
 using Hyperion.Core.Crypto;
 
@@ -16,6 +17,58 @@ public sealed class PatriciaTrie
     public int Count { get; private set; }
 
     public Hash256 RootHash => _root?.Hash ?? Keccak256.EmptyTrieRoot;
+
+    /// <summary>
+    /// Hashes the nodes above the leaves that are not hashed yet, deepest first, the nodes of a depth together
+    /// (<see cref="TrieNode.HashUnlessEmbedded(ReadOnlySpan{TrieNode})"/>: several per permutation) — a depth's nodes
+    /// are each other's neither children nor parents. For a trie whose leaves are hashed (a list's, whose leaves are
+    /// hashed in ranges first); <see cref="RootHash"/> then reads the root's hash.
+    /// </summary>
+    internal void HashInnerNodesByDepth()
+    {
+        if (_root is null || _root.IsHashed)
+        {
+            return;
+        }
+
+        var byDepth = new List<List<TrieNode>>();
+        CollectUnhashedInnerNodes(_root, 0, byDepth);
+        for (int depth = byDepth.Count - 1; depth >= 0; depth--)
+        {
+            TrieNode.HashUnlessEmbedded(CollectionsMarshal.AsSpan(byDepth[depth]));
+        }
+    }
+
+    private static void CollectUnhashedInnerNodes(TrieNode node, int depth, List<List<TrieNode>> byDepth)
+    {
+        switch (node)
+        {
+            case BranchNode branch:
+                foreach (TrieNode? child in branch.Children)
+                {
+                    if (child is not null && !child.IsHashed)
+                    {
+                        CollectUnhashedInnerNodes(child, depth + 1, byDepth);
+                    }
+                }
+
+                break;
+            case ExtensionNode extension when !extension.Child.IsHashed:
+                CollectUnhashedInnerNodes(extension.Child, depth + 1, byDepth);
+                break;
+            case ExtensionNode:
+                break;
+            default:
+                return; // a leaf: hashed already, or embedded in its parent
+        }
+
+        while (byDepth.Count <= depth)
+        {
+            byDepth.Add([]);
+        }
+
+        byDepth[depth].Add(node);
+    }
 
     /// <summary>
     /// Builds a trie in one pass: entries are sorted by key and every node is created exactly once

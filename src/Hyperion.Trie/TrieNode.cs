@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using Hyperion.Core;
 using Hyperion.Core.Crypto;
 using Hyperion.Core.Rlp;
@@ -34,6 +35,9 @@ internal abstract class TrieNode
         }
     }
 
+    /// <summary>True once <see cref="Hash"/> is computed.</summary>
+    public bool IsHashed => Volatile.Read(ref _hashed);
+
     /// <summary>True if the parent embeds this node's encoding instead of its hash (encodings under 32 bytes).</summary>
     public bool IsEmbedded => EncodedLength < 32;
 
@@ -62,12 +66,78 @@ internal abstract class TrieNode
         }
     }
 
-    /// <summary>Hashes the node now unless a parent embeds it (threads may prepare a list trie's leaves ahead of its root).</summary>
-    public void HashUnlessEmbedded()
+    /// <summary>Nodes hashed by one <see cref="Keccak256Batch"/> call at the most (8 lanes' worth of refills).</summary>
+    private const int NodesPerBatch = 64;
+
+    /// <summary>Bytes of encodings one batch writes at the most; a longer encoding is hashed on its own.</summary>
+    private const int BytesPerBatch = 32 * 1024;
+
+    /// <summary>
+    /// Hashes now every one of <paramref name="nodes"/> (null: none) that is neither hashed yet nor embedded by its
+    /// parent, their encodings written side by side into a pooled buffer and hashed together (<see cref="Keccak256Batch"/>:
+    /// several at once in vector lanes). Threads may do it at once (a list trie's leaves, in ranges, ahead of its
+    /// root): a node two hash gets the same hash from both, published after it (see <see cref="Hash"/>).
+    /// </summary>
+    [SkipLocalsInit]
+    public static void HashUnlessEmbedded(ReadOnlySpan<TrieNode?> nodes)
     {
-        if (!IsEmbedded)
+        Span<int> batch = stackalloc int[NodesPerBatch];
+        Span<int> lengths = stackalloc int[NodesPerBatch];
+        Span<Hash256> hashes = stackalloc Hash256[NodesPerBatch];
+        int start = 0;
+        while (start < nodes.Length)
         {
-            _ = Hash;
+            // The next nodes to hash, up to a batch's count or bytes.
+            int count = 0;
+            int bytes = 0;
+            for (; start < nodes.Length && count < NodesPerBatch; start++)
+            {
+                TrieNode? node = nodes[start];
+                if (node is null || node.IsHashed || node.IsEmbedded)
+                {
+                    continue;
+                }
+
+                int length = node.EncodedLength;
+                if (count > 0 && bytes + length > BytesPerBatch)
+                {
+                    break;
+                }
+
+                batch[count] = start;
+                lengths[count] = length;
+                bytes += length;
+                count++;
+            }
+
+            if (count == 0)
+            {
+                return;
+            }
+
+            byte[] buffer = ArrayPool<byte>.Shared.Rent(bytes);
+            try
+            {
+                int offset = 0;
+                for (int i = 0; i < count; i++)
+                {
+                    nodes[batch[i]]!.WriteEncoding(buffer.AsSpan(offset, lengths[i]));
+                    offset += lengths[i];
+                }
+
+                Keccak256Batch.Hash(buffer.AsSpan(0, bytes), lengths[..count], hashes);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            for (int i = 0; i < count; i++)
+            {
+                TrieNode node = nodes[batch[i]]!;
+                node._hash = hashes[i];
+                Volatile.Write(ref node._hashed, true);
+            }
         }
     }
 

@@ -82,14 +82,22 @@ public sealed class ListTrie
     {
         ArgumentOutOfRangeException.ThrowIfNegative(from);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(to, _leaves.Length);
-        for (int i = from; i < to; i++)
-        {
-            _leaves[i]?.HashUnlessEmbedded(); // null: a key that ends at a branch (none in a list) is the branch's value
-        }
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(from, to);
+
+        // Together: several leaves per permutation (null: a key that ends at a branch, none in a list, is its value).
+        TrieNode.HashUnlessEmbedded(_leaves.AsSpan(from, to - from));
     }
 
-    /// <summary>The list's root.</summary>
-    public Hash256 Root => _trie.RootHash;
+    /// <summary>The list's root: the leaves no thread hashed are hashed together first, then the nodes above them depth by depth.</summary>
+    public Hash256 Root
+    {
+        get
+        {
+            HashLeaves(0, _leaves.Length);
+            _trie.HashInnerNodesByDepth();
+            return _trie.RootHash;
+        }
+    }
 
     /// <summary>
     /// The nibble paths of the keys rlp(0)…rlp(<see cref="KeptKeyPaths"/> − 1), made once: every block's transactions

@@ -224,6 +224,28 @@ public class TriePropertyTests
     }
 
     [Fact]
+    public void A_block_sized_list_trie_hashed_in_batches_has_the_root_of_its_leaves_hashed_one_by_one()
+    {
+        // A block's receipts (~110 bytes without logs, ~280–450 with) and transactions, leaves hashed in batches of
+        // vector lanes; an item past a batch's bytes (32 KiB) is hashed alone; tiny items make embedded leaves.
+        Gen<byte[]> item = Gen.Frequency((1, Gen.Byte.Array[1, 20]), (8, Gen.Byte.Array[100, 120]), (8, Gen.Byte.Array[280, 450]), (1, Gen.Byte.Array[33_000, 40_000]));
+        Gen.Select(item.List[900, 1100], Gen.Int[1, 130]).Sample((items, chunk) =>
+        {
+            var reference = new PatriciaTrie();
+            for (int i = 0; i < items.Count; i++)
+            {
+                reference.Set(Rlp.EncodeUInt64((ulong)i), items[i]);
+            }
+
+            Assert.Equal(reference.RootHash, new ListTrie(items).Root);
+            var trie = new ListTrie(new ArrayItems(items));
+            int chunks = (trie.LeafCount + chunk - 1) / chunk;
+            Parallel.For(0, chunks, c => trie.HashLeaves(c * chunk, Math.Min(trie.LeafCount, (c + 1) * chunk)));
+            Assert.Equal(reference.RootHash, trie.Root);
+        }, iter: 8);
+    }
+
+    [Fact]
     public void SmallNodesAreEmbeddedNotHashed()
     {
         // Two tiny entries under a branch: children encode to < 32 bytes, so the proof is the root alone.

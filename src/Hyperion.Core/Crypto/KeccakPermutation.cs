@@ -11,7 +11,7 @@ internal static class KeccakPermutation
     /// <summary>Rate in bytes of Keccak-256 (1600 - 2*256 bits).</summary>
     public const int Rate256 = 136;
 
-    private static ReadOnlySpan<ulong> RoundConstants =>
+    internal static ReadOnlySpan<ulong> RoundConstants =>
     [
         0x0000000000000001UL,
         0x0000000000008082UL,
