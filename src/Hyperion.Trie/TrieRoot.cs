@@ -32,11 +32,27 @@ public sealed class ListTrie
 
     /// <summary>The trie of <paramref name="items"/>, whose leaves write them into their own encodings (see <see cref="IListItems"/>).</summary>
     public ListTrie(IListItems items)
+        : this(items, items?.Count ?? throw new ArgumentNullException(nameof(items)), i => items.LengthOf(i) > 0)
     {
-        ArgumentNullException.ThrowIfNull(items);
-        List<(byte[] Path, byte[] Value)> sorted = SortedEntries(items.Count, i => items.LengthOf(i) > 0, _ => [], out List<int> indices);
+    }
+
+    private ListTrie(IListItems items, int count, Func<int, bool> present)
+    {
+        List<(byte[] Path, byte[] Value)> sorted = SortedEntries(count, present, _ => [], out List<int> indices);
         _leaves = new TrieNode[sorted.Count];
         _trie = PatriciaTrie.FromSortedDistinct(CollectionsMarshal.AsSpan(sorted), _leaves, (path, entry) => new ItemLeafNode(path, items, indices[entry]));
+    }
+
+    /// <summary>
+    /// The trie of <paramref name="count"/> items of <paramref name="items"/>, every one of them non-empty, made before
+    /// they exist (its shape depends on their number alone): an item is read only when its leaf is hashed, so each must
+    /// be there, and stay as it is, before <see cref="HashLeaves"/> or <see cref="Root"/> reaches its leaf.
+    /// </summary>
+    public static ListTrie Ahead(IListItems items, int count)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        return new ListTrie(items, count, _ => true);
     }
 
     /// <summary>

@@ -202,6 +202,23 @@ public class TriePropertyTests
     }
 
     [Fact]
+    public void A_list_trie_made_before_its_items_has_the_root_of_the_items_added_afterwards()
+    {
+        // The shape is made from the count alone; the items (none empty) come later, as a block's receipts do.
+        Gen.Select(Gen.Byte.Array[1, 300].List[0, 300], Gen.Int[0, 1100], Gen.Int[1, 130]).Sample((items, padding, chunk) =>
+        {
+            List<byte[]> all = [.. items, .. Enumerable.Range(0, padding).Select(i => new[] { (byte)i, (byte)(i >> 8) })];
+            var later = new List<byte[]>();
+            var trie = ListTrie.Ahead(new ArrayItems(later), all.Count);
+            later.AddRange(all);
+            Assert.Equal(all.Count, trie.LeafCount);
+            int chunks = (trie.LeafCount + chunk - 1) / chunk;
+            Parallel.For(0, chunks, c => trie.HashLeaves(c * chunk, Math.Min(trie.LeafCount, (c + 1) * chunk)));
+            Assert.Equal(TrieRoot.OfList(all), trie.Root);
+        }, iter: 30);
+    }
+
+    [Fact]
     public void ListTrieLeavesHashedInRangesOnSeveralThreadsGiveTheListRoot()
     {
         // Empty items are no entries; tiny items make embedded leaves, large ones hashed leaves.

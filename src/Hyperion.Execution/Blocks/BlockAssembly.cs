@@ -174,7 +174,13 @@ internal sealed class BlockAssembly
     /// </summary>
     public ListTrie ReceiptsTrie() => BlockLists.ReceiptsTrie(_executed);
 
-    /// <summary>The receipts' root from <paramref name="receipts"/>, this assembly's <see cref="ReceiptsTrie"/>.</summary>
+    /// <summary>
+    /// The receipts' trie made before the receipts (<see cref="ListTrie.Ahead"/>), for a block whose <paramref name="count"/>
+    /// transactions will all be added (an import's, or it is invalid): its leaves read them once hashed.
+    /// </summary>
+    public ListTrie ReceiptsTrieAhead(int count) => ListTrie.Ahead(new ReceiptEnvelopes(_executed), count);
+
+    /// <summary>The receipts' root from <paramref name="receipts"/>, this assembly's <see cref="ReceiptsTrie"/> (or <see cref="ReceiptsTrieAhead"/> with every transaction added).</summary>
     public void CompleteReceiptsRoot(ListTrie receipts) => _receiptsRoot ??= receipts.Root;
 
     private void Skip(Transaction tx, Address sender, string reason, bool permanent)

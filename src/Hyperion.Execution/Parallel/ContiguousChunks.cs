@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Hyperion.Core;
 using Hyperion.Core.Blocks;
@@ -79,10 +80,16 @@ internal sealed class ContiguousChunks
         int count = _transactions.Count;
         int chunks = Math.Max(1, Math.Min(threads, count));
         _chunks = new Chunk[chunks];
+
+        // The caller's chunk (the first) takes the share the last blocks' timing gave it, the helpers' the rest evenly.
+        int first = chunks == 1 ? count : (int)(((long)count * scratch.FirstChunkShare(chunks)) >> Scratch.ShareBits);
+        first = Math.Clamp(first, 1, count - (chunks - 1));
         for (int i = 0; i < chunks; i++)
         {
+            int from = i == 0 ? 0 : first + (int)((long)(count - first) * (i - 1) / (chunks - 1));
+            int to = i == 0 ? first : first + (int)((long)(count - first) * i / (chunks - 1));
             _chunks[i] = scratch.Chunk(i);
-            _chunks[i].Begin(this, (int)((long)count * i / chunks), (int)((long)count * (i + 1) / chunks), block?.CollectAddresses == true, recordReads: i > 0, recordWrites: i < chunks - 1);
+            _chunks[i].Begin(this, from, to, block?.CollectAddresses == true, recordReads: i > 0, recordWrites: i < chunks - 1);
         }
     }
 
@@ -119,6 +126,48 @@ internal sealed class ContiguousChunks
         }
 
         public void ReturnList(List<MergedChange> list) => _lists.Push(list);
+
+        /// <summary>Shares of a block's transactions are in units of 2^-ShareBits.</summary>
+        public const int ShareBits = 16;
+
+        private int _firstChunkShare;
+        private int _firstChunkShareOf;
+
+        /// <summary>
+        /// The share of a block's transactions the first chunk (the caller's) takes among <paramref name="chunks"/>:
+        /// an even split until blocks have been timed. The caller also starts the helpers and makes the receipts' trie,
+        /// and a helper starts later and records its reads, so an even split leaves the caller waiting.
+        /// </summary>
+        public int FirstChunkShare(int chunks)
+        {
+            if (_firstChunkShareOf != chunks)
+            {
+                _firstChunkShareOf = chunks;
+                _firstChunkShare = (1 << ShareBits) / chunks;
+            }
+
+            return _firstChunkShare;
+        }
+
+        /// <summary>
+        /// Moves the first chunk's share by half of what would have made the caller's part of the last block (its chunk
+        /// and what it did before waiting) end with the helpers' last chunk: <paramref name="callerWaited"/> ticks
+        /// (negative: the helpers had ended that long before), at <paramref name="ticksPerTransaction"/> on the caller.
+        /// Which thread runs which transactions changes no result (see <see cref="ContiguousChunks"/>), only when the block ends.
+        /// </summary>
+        public void Rebalance(int chunks, int count, long callerWaited, long ticksPerTransaction)
+        {
+            if (_firstChunkShareOf != chunks || count == 0 || ticksPerTransaction <= 0)
+            {
+                return;
+            }
+
+            // Moving d transactions to the first chunk ends the caller's part d·t later and each of the others' d·t/(chunks−1) sooner.
+            long moved = callerWaited * (chunks - 1) / (ticksPerTransaction * chunks);
+            long step = (moved << ShareBits) / count / 2;
+            int even = (1 << ShareBits) / chunks;
+            _firstChunkShare = (int)Math.Clamp(_firstChunkShare + step, even / 2, Math.Min(2 * even, (1 << ShareBits) * 3 / 4));
+        }
 
         /// <summary>Empties it for the next block once nothing of this one refers to it (the change set copies what it keeps).</summary>
         public void Clear()
@@ -244,9 +293,12 @@ internal sealed class ContiguousChunks
     /// leaves meanwhile), then in order validates each chunk against the valid ones before it and hands it to
     /// <paramref name="eachValid"/>; returns how many were valid (whose changes <see cref="Merge"/> then merges).
     /// </summary>
-    private int ValidChunks(Action<Chunk> eachValid)
+    /// <param name="beforeWait">Done on this thread once it has no chunk left to run, before it waits for the helpers'.</param>
+    private int ValidChunks(Action<Chunk> eachValid, Action? beforeWait = null)
     {
-        RunChunks();
+        RunChunks(onCaller: true);
+        beforeWait?.Invoke();
+        long ready = Stopwatch.GetTimestamp();
         var spin = default(SpinWait);
         foreach (Chunk chunk in _chunks)
         {
@@ -259,6 +311,8 @@ internal sealed class ContiguousChunks
             }
         }
 
+        Rebalance(ready);
+
         int valid = 0;
         while (valid < _chunks.Length && Valid(valid))
         {
@@ -268,6 +322,32 @@ internal sealed class ContiguousChunks
 
         Conflicted = valid < _chunks.Length;
         return valid;
+    }
+
+    /// <summary>
+    /// After the chunks of a block whose first chunk ran on the caller and every other on a helper: the split of the
+    /// next block moved towards ending both at once (<paramref name="ready"/>: when the caller had done its part).
+    /// </summary>
+    private void Rebalance(long ready)
+    {
+        Chunk first = _chunks[0];
+        if (_block is null || _chunks.Length < 2 || !first.RanOnCaller || first.To == first.From)
+        {
+            return;
+        }
+
+        long helpersEnded = long.MinValue;
+        for (int k = 1; k < _chunks.Length; k++)
+        {
+            if (_chunks[k].RanOnCaller)
+            {
+                return;
+            }
+
+            helpersEnded = Math.Max(helpersEnded, _chunks[k].EndedAt);
+        }
+
+        _scratch.Rebalance(_chunks.Length, _transactions.Count, helpersEnded - ready, (first.EndedAt - first.StartedAt) / (first.To - first.From));
     }
 
     /// <summary>Merges the first <paramref name="valid"/> chunks' changes (each sorted by its thread), in order, into the block's.</summary>
@@ -400,6 +480,9 @@ internal sealed class ContiguousChunks
         BlockInput block = _block!;
         // In block order: each valid chunk's transactions added (the gas checks against the true prefix).
         var assembly = new BlockAssembly(_sequential, block, _environment, BlockExecutionMode.Import);
+
+        // The receipts' trie is made while the caller would wait for the helpers: an import adds every transaction or fails.
+        ListTrie? receiptsAhead = null;
         int valid = ValidChunks(chunk =>
         {
             for (int i = chunk.From; i < chunk.To; i++)
@@ -411,13 +494,13 @@ internal sealed class ContiguousChunks
                     assembly.Add(tx, sender, chunk.Results[at], chunk.Blooms[at], chunk.Addresses?[at]);
                 }
             }
-        });
+        }, () => receiptsAhead = assembly.ReceiptsTrieAhead(_transactions.Count));
 
         // Every chunk valid: the receipts are final, their leaves for the helpers while this thread merges the changes.
         ListTrie? receipts = null;
         if (valid == _chunks.Length)
         {
-            receipts = PublishReceipts(assembly);
+            receipts = PublishReceipts(assembly, receiptsAhead);
         }
 
         Merge(valid);
@@ -431,7 +514,7 @@ internal sealed class ContiguousChunks
 
         _sequential.FinishBlock(tail, block);
         MergeCollected(tail);
-        receipts ??= PublishReceipts(assembly);
+        receipts ??= PublishReceipts(assembly, receiptsAhead);
         StateChangeSet changes = Changes();
         _receiptLeaves!.Take();
         LeafChunks transactions = TransactionLeaves()!;
@@ -445,10 +528,10 @@ internal sealed class ContiguousChunks
         return assembly.Complete(changes);
     }
 
-    /// <summary>The receipts' trie, its leaves published for the helpers to hash.</summary>
-    private ListTrie PublishReceipts(BlockAssembly assembly)
+    /// <summary>The receipts' trie (<paramref name="ahead"/> when every transaction was added), its leaves published for the helpers to hash.</summary>
+    private ListTrie PublishReceipts(BlockAssembly assembly, ListTrie? ahead)
     {
-        ListTrie receipts = assembly.ReceiptsTrie();
+        ListTrie receipts = ahead is not null && assembly.Executed.Count == _transactions.Count ? ahead : assembly.ReceiptsTrie();
         _receiptLeaves = new LeafChunks(receipts);
         return receipts;
     }
@@ -461,12 +544,12 @@ internal sealed class ContiguousChunks
     }
 
     /// <summary>Runs chunks until none is left to claim.</summary>
-    private void RunChunks()
+    private void RunChunks(bool onCaller)
     {
         int next;
         while ((next = Interlocked.Increment(ref _nextChunk)) < _chunks.Length)
         {
-            _chunks[next].Run();
+            _chunks[next].Run(onCaller);
         }
     }
 
@@ -484,7 +567,7 @@ internal sealed class ContiguousChunks
             return;
         }
 
-        RunChunks();
+        RunChunks(onCaller: false);
         TransactionLeaves()?.Take();
         spin.Reset();
         LeafChunks? receipts;
@@ -780,6 +863,14 @@ internal sealed class ContiguousChunks
 
         public bool Done => _done;
 
+        /// <summary>Whether the block's caller ran it (else a helper).</summary>
+        public bool RanOnCaller { get; private set; }
+
+        /// <summary>When it started and ended running (<see cref="Stopwatch"/> ticks): how the next block is split.</summary>
+        public long StartedAt { get; private set; }
+
+        public long EndedAt { get; private set; }
+
         // First reads from the pre-state (the world state caches what it read).
         public Dictionary<Address, (bool Exists, Account Account)> AccountReads { get; } = [];
 
@@ -805,8 +896,10 @@ internal sealed class ContiguousChunks
         private readonly Dictionary<Address, BloomBits> _logAddressBits = [];
         private Address[] _stateRecipients = [];
 
-        public void Run()
+        public void Run(bool onCaller)
         {
+            RanOnCaller = onCaller;
+            StartedAt = Stopwatch.GetTimestamp();
             try
             {
                 RunTransactions();
@@ -817,6 +910,7 @@ internal sealed class ContiguousChunks
             }
             finally
             {
+                EndedAt = Stopwatch.GetTimestamp();
                 _done = true;
             }
         }
