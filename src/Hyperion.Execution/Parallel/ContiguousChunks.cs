@@ -82,8 +82,7 @@ internal sealed class ContiguousChunks
         _chunks = new Chunk[chunks];
 
         // The caller's chunk (the first) takes the share the last blocks' timing gave it, the helpers' the rest evenly.
-        int first = chunks == 1 ? count : (int)(((long)count * scratch.FirstChunkShare(chunks)) >> Scratch.ShareBits);
-        first = Math.Clamp(first, 1, count - (chunks - 1));
+        int first = chunks == 1 ? count : Math.Clamp((int)(((long)count * scratch.FirstChunkShare(chunks)) >> Scratch.ShareBits), 1, count - (chunks - 1));
         for (int i = 0; i < chunks; i++)
         {
             int from = i == 0 ? 0 : first + (int)((long)(count - first) * (i - 1) / (chunks - 1));
