@@ -1,6 +1,7 @@
 using Hyperion.Core;
 using Hyperion.Core.Blocks;
 using Hyperion.Core.Transactions;
+using Hyperion.Evm.Precompiles;
 using Hyperion.Execution.Blocks;
 using Hyperion.Execution.Parallel;
 using Hyperion.Execution.Specs;
@@ -183,6 +184,74 @@ public sealed class ContiguousChunksTests
         {
             var executor = new ParallelBlockExecutor(Cancun, threads: threads, sequentialBelow: 0) { Chunks = ParallelBlockExecutor.ChunkUse.Always };
             Assert.Equal(expected, Outcome(executor, block, pre, BlockExecutionMode.Import));
+        }
+    }
+
+    /// <summary>
+    /// The split follows the caller's wait: a caller that waited gets a larger first chunk, one the helpers waited for a
+    /// smaller one, within bounds; an even split for another number of chunks.
+    /// </summary>
+    [Fact]
+    public void The_first_chunks_share_moves_towards_ending_with_the_helpers_within_bounds()
+    {
+        var scratch = new ContiguousChunks.Scratch();
+        const int even = (1 << ContiguousChunks.Scratch.ShareBits) / 2;
+        Assert.Equal(even, scratch.FirstChunkShare(2));
+
+        // 100 ticks of waiting at 1 tick a transaction: 50 transactions would even it out; half of that is taken.
+        scratch.Rebalance(2, 1000, callerWaited: 100, ticksPerTransaction: 1);
+        Assert.Equal(even + ((25 << ContiguousChunks.Scratch.ShareBits) / 1000), scratch.FirstChunkShare(2));
+        scratch.Rebalance(2, 1000, callerWaited: -100, ticksPerTransaction: 1);
+        Assert.Equal(even, scratch.FirstChunkShare(2), tolerance: 1);
+
+        for (int i = 0; i < 100; i++)
+        {
+            scratch.Rebalance(2, 1000, callerWaited: 1_000_000, ticksPerTransaction: 1);
+        }
+
+        Assert.Equal((1 << ContiguousChunks.Scratch.ShareBits) * 3 / 4, scratch.FirstChunkShare(2));
+        for (int i = 0; i < 100; i++)
+        {
+            scratch.Rebalance(2, 1000, callerWaited: -1_000_000, ticksPerTransaction: 1);
+        }
+
+        Assert.Equal(even / 2, scratch.FirstChunkShare(2));
+        Assert.Equal((1 << ContiguousChunks.Scratch.ShareBits) / 4, scratch.FirstChunkShare(4));
+    }
+
+    /// <summary>Blocks split far from evenly (the first chunk's share at its bounds) come out as sequentially, conflicted or not.</summary>
+    [Theory]
+    [InlineData(2, 1_000_000)]
+    [InlineData(2, -1_000_000)]
+    [InlineData(4, 1_000_000)]
+    [InlineData(4, -1_000_000)]
+    public void Blocks_split_unevenly_come_out_as_sequentially(int threads, long callerWaited)
+    {
+        foreach (string conflict in ConflictNames)
+        {
+            (ChainSpec spec, BlockInput block) = Case(conflict);
+            InMemoryStateReader pre = PreState();
+            string expected = Outcome(new BlockExecutor(spec), block, pre, BlockExecutionMode.Import);
+            var scratch = new ContiguousChunks.Scratch();
+            scratch.FirstChunkShare(threads);
+            for (int i = 0; i < 100; i++)
+            {
+                scratch.Rebalance(threads, block.Transactions.Count, callerWaited, ticksPerTransaction: 1);
+            }
+
+            var sequential = new BlockExecutor(spec);
+            bool conflicted = false;
+            string outcome = Outcome(
+                input =>
+                {
+                    BlockEnvironment environment = sequential.Environment(input.Header, input.BlockHashes);
+                    PrecompileTable precompiles = sequential.Precompiles.For(environment.Fork);
+                    return ContiguousChunks.TryImport(sequential, input, pre, environment, precompiles, sequential.Processor(environment, precompiles), threads, scratch, out conflicted)!;
+                },
+                block,
+                pre);
+            Assert.Equal(expected, outcome);
+            Assert.True(conflicted, conflict);
         }
     }
 

@@ -207,12 +207,16 @@ public sealed class ParallelExecutorPropertyTests
     }
 
     /// <summary>Everything observable of executing <paramref name="block"/>, as text to compare (the address-index entries it collects last).</summary>
-    internal static string Outcome(IBlockExecutor executor, BlockInput block, InMemoryStateReader pre, BlockExecutionMode mode)
+    internal static string Outcome(IBlockExecutor executor, BlockInput block, InMemoryStateReader pre, BlockExecutionMode mode) =>
+        Outcome(input => executor.Execute(input, pre, mode), block, pre);
+
+    /// <summary>As the executor's <see cref="Outcome(IBlockExecutor, BlockInput, InMemoryStateReader, BlockExecutionMode)"/>, <paramref name="execute"/> executing the block on <paramref name="pre"/>.</summary>
+    internal static string Outcome(Func<BlockInput, BlockExecution> execute, BlockInput block, InMemoryStateReader pre)
     {
         BlockExecution execution;
         try
         {
-            execution = executor.Execute(block with { CollectAddresses = true }, pre, mode);
+            execution = execute(block with { CollectAddresses = true });
         }
         catch (InvalidBlockException e)
         {
