@@ -62,11 +62,6 @@ internal sealed class ContiguousChunks
     private volatile LeafChunks? _receiptLeaves;
     private int _transactionsRootClaimed;
 
-    // Each chunk's judgement (Valid) in this block: not begun, under way, valid or invalid. Per block, not per chunk:
-    // the chunks are the scratch's, reused by the next block, and a helper late from this one must not judge those.
-    private const int Unjudged = 0, Judging = 1, JudgedValid = 2, JudgedInvalid = 3;
-    private readonly int[] _verdicts;
-
     /// <param name="block">The block (its system calls, withdrawals and rewards, its receipts' and transactions' tries), or null: <paramref name="transactions"/> alone (a state test's).</param>
     private ContiguousChunks(BlockExecutor sequential, BlockInput? block, IReadOnlyList<(Transaction Transaction, Address Sender)> transactions, IStateReader parent, BlockEnvironment environment, PrecompileTable precompiles, TransactionProcessor processor, int threads, Scratch scratch)
     {
@@ -85,7 +80,6 @@ internal sealed class ContiguousChunks
         int count = _transactions.Count;
         int chunks = Math.Max(1, Math.Min(threads, count));
         _chunks = new Chunk[chunks];
-        _verdicts = new int[chunks];
 
         // The caller's chunk (the first) takes the share the last blocks' timing gave it, the helpers' the rest evenly.
         int first = chunks == 1 ? count : Math.Clamp((int)(((long)count * scratch.FirstChunkShare(chunks)) >> Scratch.ShareBits), 1, count - (chunks - 1));
@@ -210,7 +204,6 @@ internal sealed class ContiguousChunks
         {
             // The helpers still waiting leave (they take nothing more of this block).
             run._closed = true;
-            run.SettleJudgements();
             run.Return();
         }
     }
@@ -245,7 +238,6 @@ internal sealed class ContiguousChunks
         finally
         {
             run._closed = true;
-            run.SettleJudgements();
             run.Return();
         }
     }
@@ -607,59 +599,20 @@ internal sealed class ContiguousChunks
     /// </summary>
     private bool Judged(int k)
     {
-        if (ClaimJudgement(k))
+        Chunk chunk = _chunks[k];
+        if (chunk.ClaimJudgement())
         {
-            return JudgeClaimed(k);
+            return chunk.Judge(Valid(k));
         }
 
         var spin = default(SpinWait);
         int verdict;
-        while ((verdict = Volatile.Read(ref _verdicts[k])) == Judging)
+        while ((verdict = chunk.Verdict) == Chunk.Judging)
         {
             spin.SpinOnce(-1);
         }
 
-        return verdict == JudgedValid;
-    }
-
-    /// <summary>True for the one thread that is to judge chunk <paramref name="k"/>.</summary>
-    private bool ClaimJudgement(int k) => Interlocked.CompareExchange(ref _verdicts[k], Judging, Unjudged) == Unjudged;
-
-    /// <summary>Judges chunk <paramref name="k"/>, claimed by this thread, and publishes the verdict (after the reads it made; invalid if it threw).</summary>
-    private bool JudgeClaimed(int k)
-    {
-        bool valid = false;
-        try
-        {
-            valid = Valid(k);
-        }
-        finally
-        {
-            Volatile.Write(ref _verdicts[k], valid ? JudgedValid : JudgedInvalid);
-        }
-
-        return valid;
-    }
-
-    /// <summary>
-    /// At the block's end, before its chunks go back to the scratch: no helper begins a judgement any more (each not
-    /// begun is claimed here), and one under way is waited for (it reads the chunks' sets).
-    /// </summary>
-    private void SettleJudgements()
-    {
-        var spin = default(SpinWait);
-        for (int k = 0; k < _verdicts.Length; k++)
-        {
-            if (ClaimJudgement(k))
-            {
-                continue;
-            }
-
-            while (Volatile.Read(ref _verdicts[k]) == Judging)
-            {
-                spin.SpinOnce(-1);
-            }
-        }
+        return verdict == Chunk.Valid;
     }
 
     /// <summary>A helper's judgement of chunk <paramref name="k"/>, which it ran, once the chunks before it are done (the transactions' leaves hashed meanwhile).</summary>
@@ -682,9 +635,9 @@ internal sealed class ContiguousChunks
             }
         }
 
-        if (ClaimJudgement(k))
+        if (_chunks[k].ClaimJudgement())
         {
-            JudgeClaimed(k);
+            _chunks[k].Judge(Valid(k));
         }
     }
 
@@ -950,6 +903,7 @@ internal sealed class ContiguousChunks
             Failed = false;
             ReadFeeRecipient = false;
             _done = false;
+            _verdict = Unjudged;
             AccountReads.Clear();
             SlotReads.Clear();
             StorageQueries.Clear();
@@ -965,6 +919,23 @@ internal sealed class ContiguousChunks
         }
 
         public bool Done => _done;
+
+        public const int Unjudged = 0, Judging = 1, Valid = 2, Invalid = 3;
+
+        private int _verdict;
+
+        /// <summary>Whether its judgement (see <see cref="ContiguousChunks.Valid"/>) is <see cref="Valid"/>, <see cref="Invalid"/>, under way or not begun.</summary>
+        public int Verdict => Volatile.Read(ref _verdict);
+
+        /// <summary>True for the one thread that is to judge it.</summary>
+        public bool ClaimJudgement() => Interlocked.CompareExchange(ref _verdict, Judging, Unjudged) == Unjudged;
+
+        /// <summary>Publishes the claiming thread's verdict (after the reads it made).</summary>
+        public bool Judge(bool valid)
+        {
+            Volatile.Write(ref _verdict, valid ? Valid : Invalid);
+            return valid;
+        }
 
         /// <summary>Whether the block's caller ran it (else a helper).</summary>
         public bool RanOnCaller { get; private set; }
