@@ -313,7 +313,7 @@ internal sealed class ContiguousChunks
         Rebalance(ready);
 
         int valid = 0;
-        while (valid < _chunks.Length && Judged(valid))
+        while (valid < _chunks.Length && Valid(valid))
         {
             eachValid(_chunks[valid]);
             valid++;
@@ -542,17 +542,14 @@ internal sealed class ContiguousChunks
         _scratch.Clear();
     }
 
-    /// <summary>Runs chunks until none is left to claim; returns the last it ran (−1: none).</summary>
-    private int RunChunks(bool onCaller)
+    /// <summary>Runs chunks until none is left to claim.</summary>
+    private void RunChunks(bool onCaller)
     {
-        int next, last = -1;
+        int next;
         while ((next = Interlocked.Increment(ref _nextChunk)) < _chunks.Length)
         {
             _chunks[next].Run(onCaller);
-            last = next;
         }
-
-        return last;
     }
 
     /// <summary>A helper thread: chunks, then the transactions' leaves, then the receipts' once the caller publishes them.</summary>
@@ -569,12 +566,7 @@ internal sealed class ContiguousChunks
             return;
         }
 
-        int ran = RunChunks(onCaller: false);
-        if (ran > 0)
-        {
-            JudgeWhenReady(ran);
-        }
-
+        RunChunks(onCaller: false);
         TransactionLeaves()?.Take();
         spin.Reset();
         LeafChunks? receipts;
@@ -589,55 +581,6 @@ internal sealed class ContiguousChunks
         if (receipts is not null && _block is not null && Interlocked.Exchange(ref _transactionsRootClaimed, 1) == 0)
         {
             _ = TransactionLeaves()!.Trie!.Root;
-        }
-    }
-
-    /// <summary>
-    /// <see cref="Valid"/> for chunk <paramref name="k"/> once every chunk up to it is done: the helper that ran it
-    /// judges it while the caller adds the chunks before it to the block; whichever thread claims it first judges it,
-    /// the other waits for the verdict (the chunks' sets are reused by the next block, so no thread may still be reading them when the block ends).
-    /// </summary>
-    private bool Judged(int k)
-    {
-        Chunk chunk = _chunks[k];
-        if (chunk.ClaimJudgement())
-        {
-            return chunk.Judge(Valid(k));
-        }
-
-        var spin = default(SpinWait);
-        int verdict;
-        while ((verdict = chunk.Verdict) == Chunk.Judging)
-        {
-            spin.SpinOnce(-1);
-        }
-
-        return verdict == Chunk.Valid;
-    }
-
-    /// <summary>A helper's judgement of chunk <paramref name="k"/>, which it ran, once the chunks before it are done (the transactions' leaves hashed meanwhile).</summary>
-    private void JudgeWhenReady(int k)
-    {
-        var spin = default(SpinWait);
-        for (int j = 0; j < k; j++)
-        {
-            while (!_chunks[j].Done)
-            {
-                if (_closed)
-                {
-                    return;
-                }
-
-                if (TransactionLeaves()?.TakeOne() != true)
-                {
-                    spin.SpinOnce(-1);
-                }
-            }
-        }
-
-        if (_chunks[k].ClaimJudgement())
-        {
-            _chunks[k].Judge(Valid(k));
         }
     }
 
@@ -903,7 +846,6 @@ internal sealed class ContiguousChunks
             Failed = false;
             ReadFeeRecipient = false;
             _done = false;
-            _verdict = Unjudged;
             AccountReads.Clear();
             SlotReads.Clear();
             StorageQueries.Clear();
@@ -919,23 +861,6 @@ internal sealed class ContiguousChunks
         }
 
         public bool Done => _done;
-
-        public const int Unjudged = 0, Judging = 1, Valid = 2, Invalid = 3;
-
-        private int _verdict;
-
-        /// <summary>Whether its judgement (see <see cref="ContiguousChunks.Valid"/>) is <see cref="Valid"/>, <see cref="Invalid"/>, under way or not begun.</summary>
-        public int Verdict => Volatile.Read(ref _verdict);
-
-        /// <summary>True for the one thread that is to judge it.</summary>
-        public bool ClaimJudgement() => Interlocked.CompareExchange(ref _verdict, Judging, Unjudged) == Unjudged;
-
-        /// <summary>Publishes the claiming thread's verdict (after the reads it made).</summary>
-        public bool Judge(bool valid)
-        {
-            Volatile.Write(ref _verdict, valid ? Valid : Invalid);
-            return valid;
-        }
 
         /// <summary>Whether the block's caller ran it (else a helper).</summary>
         public bool RanOnCaller { get; private set; }
