@@ -134,8 +134,8 @@ internal sealed class ContiguousChunks
 
         /// <summary>
         /// The share of a block's transactions the first chunk (the caller's) takes among <paramref name="chunks"/>:
-        /// an even split until blocks have been timed. The caller also starts the helpers and makes the receipts' trie,
-        /// and a helper starts later and records its reads, so an even split leaves the caller waiting.
+        /// an even split until blocks have been timed. The caller also makes the receipts' trie, but a helper starts
+        /// later and records its reads: the split that ends both together is measured (<see cref="Rebalance"/>), not assumed.
         /// </summary>
         public int FirstChunkShare(int chunks)
         {
