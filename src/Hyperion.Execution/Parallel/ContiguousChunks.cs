@@ -58,9 +58,6 @@ internal sealed class ContiguousChunks
 
     // Set once the chunks' pre-state is ready (the system calls merged): the helpers, started before, wait for it.
     private volatile bool _open;
-
-    // The CPU the caller ran on when it started the helpers, which they keep off (CoreAffinity).
-    private int _callerCpu = -1;
     private volatile LeafChunks? _receiptLeaves;
     private int _transactionsRootClaimed;
 
@@ -204,7 +201,6 @@ internal sealed class ContiguousChunks
     /// </summary>
     private bool Start()
     {
-        _callerCpu = CoreAffinity.CurrentCpu();
         for (int i = 1; i < _chunks.Length; i++)
         {
             Task.Factory.StartNew(Help, CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
@@ -477,8 +473,6 @@ internal sealed class ContiguousChunks
     /// <summary>A helper thread: chunks, then the transactions' leaves, then the receipts' once the caller publishes them.</summary>
     private void Help()
     {
-        // Off the caller's core while it helps (see CoreAffinity), its allowed cores given back after.
-        using CoreAffinity.Scope offCaller = CoreAffinity.Avoid(_callerCpu, stackalloc byte[CoreAffinity.SetBytes]);
         var spin = default(SpinWait);
         while (!_open && !_closed)
         {

@@ -398,9 +398,6 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         private readonly LateHelpers _working = new();
         private readonly LateHelpers _ending = new();
         private int _lastWorker;
-
-        // The CPU the caller ran on when it started the helpers, which they keep off (CoreAffinity).
-        private int _callerCpu = -1;
         private bool _helpersStayForEnd;
         private volatile bool _open;
         private volatile bool _endOpen;
@@ -496,7 +493,6 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         public void StartHelpers(bool stayForEnd)
         {
             _helpersStayForEnd = stayForEnd;
-            _callerCpu = CoreAffinity.CurrentCpu();
             for (int i = 0; i < HelperCount; i++)
             {
                 Task.Factory.StartNew(Help, CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
@@ -525,8 +521,6 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         /// <summary>A helper thread's part of the block: the workers' phase, then (<see cref="_helpersStayForEnd"/>) the block's end.</summary>
         private void Help()
         {
-            // Off the caller's core while it helps (see CoreAffinity), its allowed cores given back after.
-            using CoreAffinity.Scope offCaller = CoreAffinity.Avoid(_callerCpu, stackalloc byte[CoreAffinity.SetBytes]);
             try
             {
                 // The workers open, and the caller's first incarnations admit helpers (see DefaultHelperProbe).
