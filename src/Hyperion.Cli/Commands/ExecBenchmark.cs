@@ -340,6 +340,10 @@ internal static class ExecBenchmark
             probeBothOverAlone.Add(both / alone);
             long stealBefore = HostProbe.StealJiffies().Steal;
             int gen0Before = GC.CollectionCount(0);
+            int gen1Before = GC.CollectionCount(1);
+            TimeSpan pausedBefore = GC.GetTotalPauseDuration();
+            TimeSpan jitBefore = System.Runtime.JitInfo.GetCompilationTime();
+            long jittedBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
             times.Clear();
             cpu.Clear();
             callerCpu.Clear();
@@ -369,7 +373,7 @@ internal static class ExecBenchmark
             segmentMedians.Add(Median(times));
             firstBlocks[s % 2].Add(times[0]);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{"",-18} segment {(s / 2) + 1,3} {executorName,-12} {segmentMedians[^1],8:0.00} ms, first block {times[0]:0.00} ms, CPU ms/block {Median(cpu):0.00} (caller {Median(callerCpu):0.00}), gen0 GCs {GC.CollectionCount(0) - gen0Before}; probe before it: 1 thread {alone:0.000} ms, 2 threads {both:0.000} ms; steal {HostProbe.StealJiffies().Steal - stealBefore} jiffies"));
+                $"{"",-18} segment {(s / 2) + 1,3} {executorName,-12} {segmentMedians[^1],8:0.00} ms, first block {times[0]:0.00} ms, CPU ms/block {Median(cpu):0.00} (caller {Median(callerCpu):0.00}), gen0 GCs {GC.CollectionCount(0) - gen0Before} (gen1 {GC.CollectionCount(1) - gen1Before}, paused {(GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds:0.00} ms), JIT {System.Runtime.JitInfo.GetCompiledMethodCount() - jittedBefore} methods in {(System.Runtime.JitInfo.GetCompilationTime() - jitBefore).TotalMilliseconds:0.0} ms; probe before it: 1 thread {alone:0.000} ms, 2 threads {both:0.000} ms; steal {HostProbe.StealJiffies().Steal - stealBefore} jiffies"));
         }
 
         (long stealAtEnd, long jiffiesAtEnd) = HostProbe.StealJiffies();

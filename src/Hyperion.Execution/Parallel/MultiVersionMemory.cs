@@ -586,6 +586,7 @@ internal sealed class MultiVersionMemory
     /// </summary>
     public void AccountChanges(ChangedAccounts changed, int from, int to, int end, NetChangePart part)
     {
+        ParentCache cache = ThreadParentCache();
         for (int a = from; a < to; a++)
         {
             Address address = changed[a];
@@ -599,7 +600,7 @@ internal sealed class MultiVersionMemory
             // No wipe in the block (nearly every block): no lookup of one per account.
             int wipePosition = _anyWipe ? Latest(new Location(LocationKind.StorageWipe, address, default), end).Position : -1;
             IReadOnlyList<KeyValuePair<UInt256, UInt256>> storage = _slotKeys.TryGetValue(address, out SlotChain? keys) ? WrittenSlots(keys, wipePosition, end) : [];
-            bool cleared = wipePosition >= 0 || !ParentAccount(address).Exists;
+            bool cleared = wipePosition >= 0 || !ParentExists(address, cache);
             part.Accounts.Add(new AccountChange(address, false, account.Nonce, account.Balance, account.CodeHash, cleared, storage));
             if (changed.Deployed(account.CodeHash) is { } bytes)
             {
@@ -843,6 +844,14 @@ internal sealed class MultiVersionMemory
             throw;
         }
     }
+
+    /// <summary>
+    /// Whether the account exists in the parent state: this thread's cached read, else the parent's, not cached (the
+    /// block's end asks once per changed account, half of them read only by the other thread: their inserts grew this
+    /// thread's cache for nothing).
+    /// </summary>
+    private bool ParentExists(in Address address, ParentCache cache) =>
+        cache.Accounts.TryGetValue(address, out AccountValue cached) ? cached.Exists : _parent.TryGetAccount(address, out _);
 
     private UInt256 ParentSlot(in Address address, in UInt256 key)
     {

@@ -409,6 +409,9 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         private bool _redoesWhole;
         private volatile bool _tailRunsTransactions;
         private volatile EndItems? _end;
+
+        // The receipts' leaves, published as soon as the caller built their trie (before the end's items: see Execute).
+        private volatile LeafChunks? _receiptLeaves;
         private ExceptionDispatchInfo? _workerFailure;
         private ExceptionDispatchInfo? _helperFailure;
 
@@ -557,9 +560,9 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
 
         /// <summary>
         /// A helper's part of the block's end: the prepared step (once every worker is out and the block goes on to its
-        /// end: it reads their records) and the transactions' leaves while the caller assembles the receipts, then the
-        /// end's items once published, then the receipts' leaves once the caller built their trie, then the
-        /// transactions' root while the caller hashes the receipts'.
+        /// end: it reads their records), then the transactions' leaves and the receipts' (once the caller built their
+        /// trie) until the end's items are published, then those items, then the transactions' root while the caller
+        /// hashes the receipts'.
         /// </summary>
         /// <remarks>
         /// The helper is inside the end (<see cref="_ending"/>, which the caller waits for) only while it reads the
@@ -593,13 +596,13 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                 _ending.Exit();
             }
 
-            // Until the caller publishes the end's items, the transactions' leaves (which do not depend on execution),
-            // a chunk at a time so as to turn to the end's items as soon as they are there.
+            // Until the caller publishes the end's items, the transactions' leaves (which do not depend on execution)
+            // and the receipts' once published, a chunk at a time so as to turn to the end's items as soon as they are there.
             spin.Reset();
             EndItems? end;
             while ((end = _end) is null && !_dismissed && !_ending.IsClosed)
             {
-                if (transactionLeaves is null || !transactionLeaves.TakeOne())
+                if ((transactionLeaves is null || !transactionLeaves.TakeOne()) && (_receiptLeaves is not { } receiptsEarly || !receiptsEarly.TakeOne()))
                 {
                     // The caller's receipts' assembly is a fraction of a millisecond: a sleep (SpinWait's default
                     // from its 20th turn, ≥ 1 ms) made the helper join the end's items milliseconds late. A tail
@@ -614,17 +617,6 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             }
 
             end.Take();
-
-            // The receipts' leaves: published once the caller built their trie (while this thread took the net
-            // changes' ranges).
-            spin.Reset();
-            LeafChunks? receiptLeaves;
-            while ((receiptLeaves = end.ReceiptLeaves) is null && !_dismissed && !_ending.IsClosed)
-            {
-                spin.SpinOnce(NeverSleep);
-            }
-
-            receiptLeaves?.Take();
 
             // The transactions' root while the caller hashes the receipts' (the nodes above the leaves, a tenth of the end).
             end.TakeTransactionsRoot();
@@ -649,8 +641,11 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             return prepared;
         }
 
-        /// <summary>The prepared step: this thread's when no helper claimed it, else the helper's once it is done.</summary>
-        private PreparedEnd WaitPrepared()
+        /// <summary>
+        /// The prepared step: this thread's when no helper claimed it, else the helper's once it is done, this thread
+        /// hashing <paramref name="meanwhile"/>'s leaves until then.
+        /// </summary>
+        private PreparedEnd WaitPrepared(LeafChunks meanwhile)
         {
             if (TryPrepare() is { } mine)
             {
@@ -662,7 +657,10 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             while ((prepared = _prepared) is null)
             {
                 Volatile.Read(ref _helperFailure)?.Throw();
-                spin.SpinOnce(NeverSleep);
+                if (!meanwhile.TakeOne())
+                {
+                    spin.SpinOnce(NeverSleep);
+                }
             }
 
             return prepared;
@@ -761,7 +759,13 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                 return assembly.Complete(Memory.Changes(end + 1));
             }
 
-            PreparedEnd prepared = WaitPrepared();
+            // The receipts' trie needs only the assembly: built now, and its leaves hashed while a helper prepares (the
+            // caller spun there for 0.16 ms of its 1.8 ms end on the swap mix); published, so that the helper takes
+            // them too.
+            ListTrie receipts = assembly.ReceiptsTrie();
+            var receiptLeaves = new LeafChunks(receipts);
+            _receiptLeaves = receiptLeaves;
+            PreparedEnd prepared = WaitPrepared(receiptLeaves);
             ChangedAccounts changed = prepared.Changed;
             if (end == count + 1)
             {
@@ -774,7 +778,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             }
 
             // The trie of all transactions is the block's only when every one was executed (none skipped).
-            StateChangeSet netChanges = CompleteInParallel(assembly, changed, end + 1, assembly.Executed.Count == count ? prepared.TransactionLeaves : null);
+            StateChangeSet netChanges = CompleteInParallel(assembly, receipts, receiptLeaves, changed, end + 1, assembly.Executed.Count == count ? prepared.TransactionLeaves : null);
             return assembly.Complete(netChanges);
         }
 
@@ -797,28 +801,26 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         }
 
         /// <summary>
-        /// The block's serial end on every thread: the receipts' root (their leaves writing their envelopes), the transactions' root (when
+        /// The block's serial end on every thread: the receipts' root (of <paramref name="receipts"/>, their leaves
+        /// <paramref name="receiptLeaves"/> writing their envelopes), the transactions' root (when
         /// <paramref name="transactions"/>, the leaves of the trie of all of them, are the block's) and the net changes
         /// of <paramref name="changed"/> at <paramref name="end"/> range by range, each a pure function of what is
         /// recorded (so the result does not depend on which thread takes what); the threads take the next item until
         /// none is left. Together they were a third of a one-worker block.
         /// </summary>
-        private StateChangeSet CompleteInParallel(BlockAssembly assembly, ChangedAccounts changed, int end, LeafChunks? transactions)
+        private StateChangeSet CompleteInParallel(BlockAssembly assembly, ListTrie receipts, LeafChunks receiptLeaves, ChangedAccounts changed, int end, LeafChunks? transactions)
         {
-            var items = new EndItems(this, changed, end, transactions);
+            var items = new EndItems(this, changed, end, transactions, receiptLeaves);
 
-            // The helpers waiting in HelpEnd take the net changes' ranges while this thread builds the receipts' trie,
-            // then the two tries' leaves (a receipt's leaf writes its envelope as it is hashed), then the transactions'
-            // root above its leaves while this one hashes the receipts'.
-            // Leaves a helper claimed and has not hashed are hashed by the roots (a lazy hash, the same whoever
-            // computes it). Only the ranges, which read the records, are waited for.
+            // The helpers waiting in HelpEnd take the net changes' ranges, then the two tries' leaves (a receipt's leaf
+            // writes its envelope as it is hashed), then the transactions' root above its leaves while this one hashes
+            // the receipts'. This thread takes the ranges first too (the larger items: the leaves, smaller, even out
+            // the threads' ends). Leaves a helper claimed and has not hashed are hashed by the roots (a lazy hash, the
+            // same whoever computes it). Only the ranges, which read the records, are waited for.
             _end = items;
-            ListTrie receipts = assembly.ReceiptsTrie();
-            var receiptLeaves = new LeafChunks(receipts);
-            items.ReceiptLeaves = receiptLeaves;
+            items.TakeRanges();
             receiptLeaves.Take();
             transactions?.Take();
-            items.TakeRanges();
             _ending.CloseAndWait();
             Volatile.Read(ref _helperFailure)?.Throw();
 
@@ -846,27 +848,21 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             private readonly LeafChunks? _transactions;
             private readonly int _ranges;
             private int _nextRange = -1;
+            private readonly LeafChunks _receiptLeaves;
             private int _transactionsRootClaimed;
-            private volatile LeafChunks? _receiptLeaves;
 
-            public EndItems(BlockRun run, ChangedAccounts changed, int end, LeafChunks? transactions)
+            public EndItems(BlockRun run, ChangedAccounts changed, int end, LeafChunks? transactions, LeafChunks receiptLeaves)
             {
                 _run = run;
                 _changed = changed;
                 _end = end;
                 _transactions = transactions;
+                _receiptLeaves = receiptLeaves;
                 _ranges = Math.Min(NetChangeRanges, Math.Max(1, changed.Count / MinimumAccountsPerRange));
                 Parts = new NetChangePart[_ranges];
             }
 
             public NetChangePart[] Parts { get; }
-
-            /// <summary>The receipts' trie's leaves, once the caller built it (each leaf writes its receipt's envelope as it hashes it).</summary>
-            public LeafChunks? ReceiptLeaves
-            {
-                get => _receiptLeaves;
-                set => _receiptLeaves = value;
-            }
 
             /// <summary>A helper's turn: every item it can take, inside the end only for the ranges (they read the records).</summary>
             public void Take()
@@ -884,7 +880,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                 }
 
                 _transactions?.Take();
-                _receiptLeaves?.Take();
+                _receiptLeaves.Take();
             }
 
             /// <summary>Hashes the transactions' trie above its leaves, unless another thread claimed it (the root reads the hashes it left).</summary>

@@ -73,7 +73,7 @@ public sealed class ExecBenchmarkTests
         string[] executors = ["sequential", "parallel×2", "sequential", "parallel×2"];
         for (int s = 0; s < 4; s++)
         {
-            Assert.Matches($@"^ +segment +{(s / 2) + 1} {executors[s]} +\d+\.\d\d ms, first block \d+\.\d\d ms, CPU ms/block \d+\.\d\d \(caller \d+\.\d\d\), gen0 GCs \d+; probe before it: 1 thread \d+\.\d{{3}} ms, 2 threads \d+\.\d{{3}} ms; steal \d+ jiffies$", lines[1 + s]);
+            Assert.Matches($@"^ +segment +{(s / 2) + 1} {executors[s]} +\d+\.\d\d ms, first block \d+\.\d\d ms, CPU ms/block \d+\.\d\d \(caller \d+\.\d\d\), gen0 GCs \d+ \(gen1 \d+, paused \d+\.\d\d ms\), JIT \d+ methods in \d+\.\d ms; probe before it: 1 thread \d+\.\d{{3}} ms, 2 threads \d+\.\d{{3}} ms; steal \d+ jiffies$", lines[1 + s]);
         }
 
         Assert.Matches(@"^raw transfers +alternating 3: sequential \d+\.\d\d ms \[\d+\.\d\d–\d+\.\d\d\], parallel×2 \d+\.\d\d ms \[\d+\.\d\d–\d+\.\d\d\] \(segments' medians\); sequential ÷ parallel×2 over 3 adjacent pairs of segments: median \d+\.\d\d \[\d+\.\d\d–\d+\.\d\d\]$", lines[5]);
