@@ -13,7 +13,8 @@ namespace Hyperion.Execution.Parallel;
 /// (the second lowest of four), which one slow block (a collection, a moment of the host's) does not move.</para>
 /// <para>The other side is explored in a burst: a cold block, then up to <see cref="ExploreWarmBlocks"/> warm ones,
 /// cut short when a block shows it is clearly slower. It is preferred when its warm blocks beat the preferred side by
-/// more than a small margin. How often it is explored follows what the last exploration found: after a switch every
+/// more than a small margin, and the switch is undone as soon as the new side's own window is worse than the figure
+/// the side it left still holds (an exploration's two blocks may be a moment of the host's). How often it is explored follows what the last exploration found: after a switch every
 /// <see cref="MinExploreInterval"/> blocks, doubling while the preferred side stays ahead (×4 when the other side was
 /// clearly slower) up to <see cref="MaxExploreInterval"/>; sooner (after
 /// <see cref="MinExploreInterval"/>) when the preferred side's own figure moved by a quarter, a change of workload or
@@ -65,6 +66,9 @@ internal sealed class MeasuredExecutorChoice
 
     // Blocks chosen on the preferred side since it last measured a warm one.
     private int _unmeasuredChoices;
+
+    // The last decision switched on an exploration's blocks: checked once the new side has a full window.
+    private bool _checkSwitch;
 
     /// <summary>Whether the next block should run on the parallel paths.</summary>
     public bool ChooseParallel()
@@ -151,6 +155,7 @@ internal sealed class MeasuredExecutorChoice
                     if (++_warmSinceDecision == Window)
                     {
                         _reference = Side(parallel).Figure;
+                        CheckSwitch();
                     }
                 }
             }
@@ -184,12 +189,28 @@ internal sealed class MeasuredExecutorChoice
         if (other.Count > 0 && other.Figure < preferredFigure - (preferredFigure / 32))
         {
             Switch();
+            _checkSwitch = true;
             return;
         }
 
         bool clearlySlower = other.Count > 0 && other.Figure >= preferredFigure + (preferredFigure / 8);
         _interval = Math.Min((clearlySlower ? 4 : 2) * _interval, MaxExploreInterval);
         Restart();
+    }
+
+    // A switch made on an exploration's few blocks is checked once the new side has a full window: the side left
+    // still holds its last warm blocks, and when they beat the new side's, the exploration was a moment of the host's.
+    private void CheckSwitch()
+    {
+        CostWindow left = Side(!_preferParallel);
+        bool mistaken = _checkSwitch && left.Count >= FigureBlocks && left.Figure < _reference - (_reference / 32);
+        _checkSwitch = false;
+        if (mistaken)
+        {
+            _preferParallel = !_preferParallel;
+            _interval = 2 * MinExploreInterval;
+            Restart();
+        }
     }
 
     private void Switch()

@@ -137,6 +137,20 @@ public class MeasuredExecutorChoiceTests
     }
 
     [Fact]
+    public void A_switch_on_an_exploration_the_next_blocks_belie_is_undone_at_once()
+    {
+        // The swap mix, sequential preferred; the next exploration's two warm Block-STM blocks come out fast (a moment of
+        // the host's): the choice switches, and goes back once Block-STM has a window of its own.
+        int fast = 0;
+        var blocks = new ScriptedBlocks((_, parallel, warm) => parallel ? (warm ? (fast-- > 0 ? 400 : 600) : 690) : (warm ? 480 : 500));
+        blocks.Run(150);
+        fast = 2;
+        int parallelBlocks = blocks.Run(MeasuredExecutorChoice.MaxExploreInterval + 40);
+        Assert.True(fast < 0, "the exploration ran");
+        Assert.True(parallelBlocks <= 12, $"{parallelBlocks} blocks parallel");
+    }
+
+    [Fact]
     public void Cost_is_per_gas_and_survives_extreme_inputs()
     {
         var choice = new MeasuredExecutorChoice();
