@@ -43,8 +43,9 @@ public sealed class ParallelBlockTests
         }
     }
 
-    /// <summary>The node's executor: each block on whichever of the two executors measured faster (here the first
-    /// block of a chain on Block-STM, the second sequentially, then by time) — the results never depend on the pick.</summary>
+    /// <summary>The node's executor: each block on whichever of the two executors measured faster (here a chain's first
+    /// three blocks on the parallel paths, the next one or two sequentially to measure that side, then by time) — the
+    /// results never depend on the pick.</summary>
     [Theory]
     [InlineData("ValidBlocks", "bcStateTests")]
     [InlineData("InvalidBlocks", "bcInvalidHeaderTest")]
