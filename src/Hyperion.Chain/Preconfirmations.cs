@@ -288,7 +288,10 @@ public sealed class PreconfirmedBlock
         ulong blobGas = 0;
         foreach (ExecutedTransaction executed in Transactions)
         {
-            bloom.Accumulate(executed.Receipt.Bloom);
+            if (executed.Receipt.Logs.Count > 0)
+            {
+                bloom.Accumulate(executed.Receipt.Bloom); // a receipt without logs has no bloom object to make
+            }
             blobGas += executed.Result.BlobGasUsed;
         }
 

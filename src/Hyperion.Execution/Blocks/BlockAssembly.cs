@@ -106,17 +106,22 @@ internal sealed class BlockAssembly
 
         _gasUsed += (ulong)result.GasUsed;
         _blobGasUsed += result.BlobGasUsed;
+        // No bloom object for a receipt without logs (most plain transfers): it is all zeros, made only if read.
+        Bloom? bloom = result.Logs.Count == 0 ? null : logsBloom ?? Receipt.BloomOf(result.Logs, _logAddressBits ??= [], _logTopicBits ??= []);
         var receipt = new Receipt
         {
             Type = tx.Type,
             Success = result.Success,
             CumulativeGasUsed = _gasUsed,
             Logs = result.Logs,
-            Bloom = logsBloom ?? (result.Logs.Count == 0 ? Receipt.BloomOf(result.Logs) : Receipt.BloomOf(result.Logs, _logAddressBits ??= [], _logTopicBits ??= [])),
+            Bloom = bloom!,
             DepositNonce = result.DepositNonce,
             DepositReceiptVersion = result.DepositReceiptVersion,
         };
-        _bloom.Accumulate(receipt.Bloom);
+        if (bloom is not null)
+        {
+            _bloom.Accumulate(bloom);
+        }
         _executed.Add(new ExecutedTransaction(tx, sender, receipt, (ulong)result.GasUsed, result.CreatedAddress, result));
     }
 

@@ -941,7 +941,7 @@ internal sealed class ContiguousChunks
                 TransactionResult result = _run._processor.Execute(state, tx, sender, collector);
                 int at = i - From;
                 Results[at] = result;
-                Blooms[at] = result.IsValid ? Receipt.BloomOf(result.Logs, _logAddressBits) : null;
+                Blooms[at] = result.IsValid && result.Logs.Count > 0 ? Receipt.BloomOf(result.Logs, _logAddressBits) : null;
                 if (collector is not null)
                 {
                     Addresses![at] = collector.Take();

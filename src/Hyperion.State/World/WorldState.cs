@@ -37,11 +37,23 @@ public sealed class WorldState : IWorldState
     // The account objects of spans before the last Reset, reused (with their storage dictionaries' capacity) for the
     // next span's accounts: a parallel executor's worker resets its world state for every incarnation, and loading
     // the same few accounts into new objects was most of what an incarnation allocated beyond the sequential run.
+    // A contiguous chunk's world state runs a few hundred transactions per span, each sender an account of its own:
+    // kept up to a 1,000-transfer block's accounts (an account object and its empty dictionary were a quarter of what a
+    // ×2 block of plain transfers allocated).
     private readonly Stack<StateObject> _spareObjects = new();
 
-    /// <summary>Account objects a reset world state keeps for reuse, and the most slots (written or cached) one may hold to be kept: clearing a large dictionary costs more than a new one.</summary>
-    private const int MaxSpareObjects = 256;
+    // And the objects whose storage outgrew MaxSpareStorage (a token's balances: ~1,000 slots written and as many read
+    // per chunk), kept for the same address in the next span: a hot contract's dictionaries grown again from empty
+    // each block were a third of what a ×2 ERC20 block allocated. Clearing one costs what filling it did, not its capacity.
+    private readonly Dictionary<Address, StateObject> _spareLargeObjects = [];
+
+    /// <summary>Account objects a reset world state keeps for reuse, and the most slots (written or cached) one may hold to be kept among them.</summary>
+    private const int MaxSpareObjects = 4096;
     private const int MaxSpareStorage = 64;
+
+    /// <summary>Objects with more slots kept by address, and the most slots one of them may hold.</summary>
+    private const int MaxSpareLargeObjects = 4;
+    private const int MaxSpareLargeStorage = 1 << 16;
 
     // SLOAD's fast path: slots known warm in this transaction, with their current value, in a direct-mapped table
     // indexed by a mix of address and key. A repeated SLOAD of a slot then costs an index and two compares instead of
@@ -89,12 +101,22 @@ public sealed class WorldState : IWorldState
     {
         _reader = reader ?? throw new ArgumentNullException(nameof(reader));
 
-        // Nothing else refers to these objects once the journal is cleared (a change set copies their storage).
-        foreach (StateObject account in _objects.Values)
+        // Nothing else refers to these objects once the journal is cleared (a change set copies their storage). A large
+        // object not reused by the span just ended is dropped (its address has gone cold).
+        _spareLargeObjects.Clear();
+        foreach ((Address address, StateObject account) in _objects)
         {
-            if (_spareObjects.Count < MaxSpareObjects && account.Storage.Count <= MaxSpareStorage && (account.Committed?.Count ?? 0) <= MaxSpareStorage)
+            int slots = Math.Max(account.Storage?.Count ?? 0, account.Committed?.Count ?? 0);
+            if (slots <= MaxSpareStorage)
             {
-                _spareObjects.Push(account);
+                if (_spareObjects.Count < MaxSpareObjects)
+                {
+                    _spareObjects.Push(account);
+                }
+            }
+            else if (slots <= MaxSpareLargeStorage && _spareLargeObjects.Count < MaxSpareLargeObjects)
+            {
+                _spareLargeObjects.Add(address, account);
             }
         }
 
@@ -268,9 +290,10 @@ public sealed class WorldState : IWorldState
             _journal.Add(new JournalEntry(JournalKind.OriginalRecorded, address) { Key = key });
         }
 
-        bool hadEntry = account.Storage.ContainsKey(key);
+        Dictionary<UInt256, UInt256> written = account.Storage ??= [];
+        bool hadEntry = written.ContainsKey(key);
         _journal.Add(new JournalEntry(JournalKind.Storage, address) { Key = key, Value = current, Flag = hadEntry });
-        account.Storage[key] = value;
+        written[key] = value;
         if (_slotCache is { } cache)
         {
             ref SlotCacheEntry cached = ref cache[SlotCacheIndex(address, key, _slotCacheBits)];
@@ -296,11 +319,14 @@ public sealed class WorldState : IWorldState
             return true;
         }
 
-        foreach (UInt256 value in account.Storage.Values)
+        if (account.Storage is { } written)
         {
-            if (!value.IsZero)
+            foreach (UInt256 value in written.Values)
             {
-                return true;
+                if (!value.IsZero)
+                {
+                    return true;
+                }
             }
         }
 
@@ -481,7 +507,7 @@ public sealed class WorldState : IWorldState
             }
 
             // An array, and the shared empty one for an account without slots (most of a block's accounts).
-            KeyValuePair<UInt256, UInt256>[] storage = account.Storage.Count == 0 ? [] : [.. account.Storage];
+            KeyValuePair<UInt256, UInt256>[] storage = account.Storage is not { Count: > 0 } written ? [] : [.. written];
             Array.Sort(storage, static (a, b) => a.Key.CompareTo(b.Key));
             accounts.Add(new AccountChange(address, false, account.Nonce, account.Balance, account.CodeHash, account.StorageWiped, storage));
             if (account.CodeChanged && account.Code is { Length: > 0 } bytes)
@@ -517,9 +543,12 @@ public sealed class WorldState : IWorldState
             }
 
             sink.Account(address, false, account.Nonce, account.Balance, account.CodeHash, account.StorageWiped);
-            foreach (KeyValuePair<UInt256, UInt256> slot in account.Storage)
+            if (account.Storage is { } written)
             {
-                sink.Slot(address, slot.Key, slot.Value);
+                foreach (KeyValuePair<UInt256, UInt256> slot in written)
+                {
+                    sink.Slot(address, slot.Key, slot.Value);
+                }
             }
 
             if (account.CodeChanged && account.Code is { Length: > 0 } bytes)
@@ -541,7 +570,15 @@ public sealed class WorldState : IWorldState
             return account;
         }
 
-        account = _reader.TryGetAccount(address, out Account stored) ? NewObject().AsLoaded(stored) : NewObject().AsMissing();
+        if (_reader.TryGetAccount(address, out Account stored))
+        {
+            account = (_spareLargeObjects.Count > 0 && _spareLargeObjects.Remove(address, out StateObject? large) ? large : NewObject()).AsLoaded(stored);
+        }
+        else
+        {
+            account = NewObject().AsMissing();
+        }
+
         _objects.Add(address, account);
         return account;
     }
@@ -595,7 +632,7 @@ public sealed class WorldState : IWorldState
 
     private UInt256 ReadStorage(StateObject account, in Address address, in UInt256 key)
     {
-        if (account.Storage.TryGetValue(key, out UInt256 value))
+        if (account.Storage is { } written && written.TryGetValue(key, out UInt256 value))
         {
             return value;
         }
@@ -643,11 +680,11 @@ public sealed class WorldState : IWorldState
                 StateObject account = _objects[entry.Address];
                 if (entry.Flag)
                 {
-                    account.Storage[entry.Key] = entry.Value;
+                    account.Storage![entry.Key] = entry.Value; // made by the SetStorage this undoes
                 }
                 else
                 {
-                    account.Storage.Remove(entry.Key);
+                    account.Storage!.Remove(entry.Key);
                 }
 
                 break;
@@ -750,8 +787,8 @@ public sealed class WorldState : IWorldState
         /// <summary>True when the reader's storage for this address is unreachable (new, re-created or deleted account).</summary>
         public bool StorageWiped;
 
-        /// <summary>Slots written during the span (current values).</summary>
-        public readonly Dictionary<UInt256, UInt256> Storage = [];
+        /// <summary>Slots written during the span (current values); made by the first write (most accounts have none).</summary>
+        public Dictionary<UInt256, UInt256>? Storage;
 
         /// <summary>Read cache of the reader's slot values.</summary>
         public Dictionary<UInt256, UInt256>? Committed;
@@ -798,7 +835,7 @@ public sealed class WorldState : IWorldState
             Code = null;
             CodeChanged = false;
             StorageWiped = false;
-            Storage.Clear();
+            Storage?.Clear();
             Committed?.Clear();
         }
     }

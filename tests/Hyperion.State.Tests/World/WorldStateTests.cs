@@ -239,6 +239,39 @@ public sealed class WorldStateTests
             Assert.Equal(Describe(fresh.CollectChanges()), Describe(reused.CollectChanges()));
         }, iter: 300);
 
+    /// <summary>
+    /// An account with more slots than a spare object may hold (a token's) is kept for its address across a reset: the
+    /// next spans, over other readers, see those readers' slots and none of the spans' before.
+    /// </summary>
+    [Fact]
+    public void An_account_with_many_slots_kept_across_resets_reads_each_new_readers_storage()
+    {
+        Address token = Addresses[2];
+        var first = new InMemoryStateReader();
+        first.SetAccount(token, 1, UInt256.Zero, [0x00]);
+        var state = new WorldState(first);
+        for (int span = 0; span < 3; span++)
+        {
+            for (ulong k = 0; k < 200; k++)
+            {
+                state.GetStorage(token, new UInt256(1_000 + k));
+                state.SetStorage(token, new UInt256(k), new UInt256(k + 2));
+            }
+
+            state.FinishTransaction(deleteTouchedEmpty: false);
+            InMemoryStateReader next = Pre(); // the token's slot 1 is 9 there, every other written slot 0
+            state.Reset(next);
+            var fresh = new WorldState(next);
+            Assert.Equal(Fingerprint(fresh), Fingerprint(state));
+            for (ulong k = 0; k < 200; k++)
+            {
+                Assert.Equal(k == 1 ? new UInt256(9) : UInt256.Zero, state.GetStorage(token, new UInt256(k)));
+            }
+
+            Assert.Equal(Describe(fresh.CollectChanges()), Describe(state.CollectChanges()));
+        }
+    }
+
     private static string Describe(StateChangeSet changes)
     {
         var text = new StringBuilder();
