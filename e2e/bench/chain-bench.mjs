@@ -5,7 +5,8 @@
 //      fresh Hyperion's background JIT then still compiles 1.'s hot code, several ms of a core per send for the next
 //      few hundred sends on a 2-core machine), each with the node's CPU per send and its JIT thread's share (/proc:
 //      more than a few µs in the warmed row means the warm-up was too short at this load). The warm-up is the same for
-//      every node, anvil included; --latency-warmup 0 times the next 100 at once.
+//      every node, anvil included; --latency-warmup 0 times the next 100 at once. Then the node's peak resident memory
+//      so far (VmHWM: a fresh Hyperion's heap grows by about its GC's gen0 budget before the first collection).
 //   3. eth_call and eth_getBalance requests per second (C concurrent clients)
 //   (1. also reports the bench client's own CPU seconds while it sends and waits: the part of the time that is not the
 //   node's; the node's CPU per transfer from /proc, all its threads; and the bytes it allocated per transfer, from its
@@ -280,6 +281,16 @@ function processStat(pid) {
   }
 }
 
+/** A process's peak resident memory so far in MB (/proc/<pid>/status VmHWM); NaN where there is none. */
+function peakRssMegabytes(pid) {
+  try {
+    const line = fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
+    return line ? Number(line.split(/\s+/)[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
 /** CPU seconds a process has used so far (user + system, from /proc; 0 where there is none). */
 function processCpuSeconds(pid) {
   const { userSeconds, kernelSeconds } = processStat(pid);
@@ -547,12 +558,14 @@ async function runOn({ kind, root, env, durable, url: runningAt }, live = {}) {
   const latency = { ...(await timedLoneSends(100)), cold };
 
   // 3. Read requests per second.
+  // The node's memory: its peak over the leg so far (the GC's gen0 budget is most of what a fresh node's peak adds).
+  const peakRssMb = node.pid ? peakRssMegabytes(node.pid) : NaN;
   if (!READS) {
     provider.destroy();
     closeIdle();
     await node.stop();
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-    return { throughput, latency, reads: { ethCall: NaN, getBalance: NaN } };
+    return { throughput, latency, peakRssMb, reads: { ethCall: NaN, getBalance: NaN } };
   }
   const callData = iface.encodeFunctionData('balanceOf', [recipient]);
   async function rps(method, params, seconds = SECONDS) {
@@ -574,7 +587,7 @@ async function runOn({ kind, root, env, durable, url: runningAt }, live = {}) {
   closeIdle();
   await node.stop();
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-  return { throughput, latency, reads };
+  return { throughput, latency, peakRssMb, reads };
 }
 
 // Each configuration runs on every checkout, --rounds times, in --order (each leg on a node of its own, started once the
@@ -682,6 +695,7 @@ row('of it in the kernel (µs per transfer, /proc)', (r) => r.throughput.nodeKer
 row('node minor page faults per transfer (/proc; ratio = anvil/ours)', (r) => r.throughput.nodeMinorFaultsPerTx, 2, true);
 row('node major page faults in the transfers (/proc)', (r) => r.throughput.nodeMajorFaults, 0);
 row('node bytes allocated per transfer (/metrics; ratio = anvil/ours)', (r) => r.throughput.allocatedBytesPerTx, 0, true);
+row('node peak RSS after the latency sends (MB, VmHWM; ratio = anvil/ours)', (r) => r.peakRssMb, 1, true);
 row('send→receipt p50 (ms, warmed; ratio = anvil/ours)', (r) => r.latency.p50, 1, true);
 row('send→receipt p99 (ms, warmed; ratio = anvil/ours)', (r) => r.latency.p99, 1, true);
 row('node CPU per lone send, warmed (µs, /proc; ratio = anvil/ours)', (r) => r.latency.nodeCpuMicros, 0, true);

@@ -174,8 +174,8 @@ internal static class ExecBenchmark
 
         int segments = Math.Max(1, rounds / Math.Max(alternate, 1));
         output.WriteLine(alternate > 0
-            ? string.Create(CultureInfo.InvariantCulture, $"{count} transactions per block, segments of {alternate} blocks back to back alternating sequential and {executors[2].Name}{(measured ? " (measured)" : "")}, {segments} each after {warmupRounds} untimed blocks each, {Environment.ProcessorCount} cores, load average {LoadAverage()}")
-            : string.Create(CultureInfo.InvariantCulture, $"{count} transactions per block, {rounds} rounds after {warmupRounds} untimed, {Environment.ProcessorCount} cores, load average {LoadAverage()}"));
+            ? string.Create(CultureInfo.InvariantCulture, $"{count} transactions per block, segments of {alternate} blocks back to back alternating sequential and {executors[2].Name}{(measured ? " (measured)" : "")}, {segments} each after {warmupRounds} untimed blocks each, {Environment.ProcessorCount} cores, load average {LoadAverage()}, {Gen0Budget()}")
+            : string.Create(CultureInfo.InvariantCulture, $"{count} transactions per block, {rounds} rounds after {warmupRounds} untimed, {Environment.ProcessorCount} cores, load average {LoadAverage()}, {Gen0Budget()}"));
         foreach ((string name, BlockInput block, InMemoryStateReader state) in workloads)
         {
             // The same results first (the benchmark times nothing else), then untimed warm-up rounds, then interleaved timed ones.
@@ -286,7 +286,7 @@ internal static class ExecBenchmark
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{"",-18} caller thread's CPU ms/block (median): sequential {Median(callerCpu[0]):0.00}, parallel×1 {Median(callerCpu[1]):0.00}, parallel×{threads} {Median(callerCpu[2]):0.00}"));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{"",-18} GCs per 100 blocks (gen0/1/2) and pause ms/block: {string.Join(", ", executors.Select((x, e) => $"{x.Name} {Per100(collections[e][0], rounds)}/{Per100(collections[e][1], rounds)}/{Per100(collections[e][2], rounds)} {pauses[e] / rounds:0.00}"))}"));
+                $"{"",-18} GCs per 100 blocks (gen0/1/2) and pause ms/block: {string.Join(", ", executors.Select((x, e) => $"{x.Name} {Per100(collections[e][0], rounds)}/{Per100(collections[e][1], rounds)}/{Per100(collections[e][2], rounds)} {pauses[e] / rounds:0.00}"))}; gen0 at the last collection {Gen0AtLastCollection()}"));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{"",-18} parallel×1 {conflicts[1]}; parallel×{threads} {conflicts[2]}"));
         }
@@ -523,6 +523,33 @@ internal static class ExecBenchmark
     {
         double[] sorted = [.. values.Order()];
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    /// <summary>
+    /// The gen0 budget the process runs with: the runtime reads <c>GCgen0size</c> only from the environment (the
+    /// <c>./hyperion</c> launcher sets it; docs/benchmarks.md, s45gc), so a run started without the launcher has the
+    /// runtime's default, and the GC figures differ with it.
+    /// </summary>
+    private static string Gen0Budget()
+    {
+        string? value = Environment.GetEnvironmentVariable("DOTNET_GCgen0size") ?? Environment.GetEnvironmentVariable("COMPlus_GCgen0size");
+        if (value is null)
+        {
+            return "GC gen0 budget the runtime's default (no DOTNET_GCgen0size)";
+        }
+
+        // The runtime parses its GC settings as hexadecimal, with or without the 0x.
+        string digits = value.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? value[2..] : value;
+        return ulong.TryParse(digits, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong bytes)
+            ? string.Create(CultureInfo.InvariantCulture, $"GC gen0 budget DOTNET_GCgen0size={value} ({bytes / (1024.0 * 1024):0.#} MB)")
+            : $"GC gen0 budget DOTNET_GCgen0size={value} (not hexadecimal: the runtime's default)";
+    }
+
+    /// <summary>What gen0 held when the last gen0 or gen1 collection started: about the budget the runtime is using.</summary>
+    private static string Gen0AtLastCollection()
+    {
+        GCMemoryInfo last = GC.GetGCMemoryInfo(GCKind.Ephemeral);
+        return last.Index == 0 ? "none" : string.Create(CultureInfo.InvariantCulture, $"{last.GenerationInfo[0].SizeBeforeBytes / (1024.0 * 1024):0.0} MB");
     }
 
     private static string LoadAverage() =>
