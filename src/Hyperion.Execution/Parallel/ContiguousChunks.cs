@@ -426,16 +426,25 @@ internal sealed class ContiguousChunks
             return later.ToArray();
         }
 
-        var merged = new List<KeyValuePair<UInt256, UInt256>>(earlier.Length + later.Length);
-        int i = 0, j = 0;
-        while (i < earlier.Length || j < later.Length)
+        // Counted first, then written into an array of that size: a list and its copy were twice a token's slots a block.
+        int count = 0;
+        for (int i = 0, j = 0; i < earlier.Length || j < later.Length; count++)
         {
             int order = i == earlier.Length ? 1 : j == later.Length ? -1 : earlier[i].Key.CompareTo(later[j].Key);
-            merged.Add(order < 0 ? earlier[i++] : later[j++]);
-            i += order == 0 ? 1 : 0;
+            i += order <= 0 ? 1 : 0;
+            j += order >= 0 ? 1 : 0;
         }
 
-        return [.. merged];
+        var merged = new KeyValuePair<UInt256, UInt256>[count];
+        for (int i = 0, j = 0, k = 0; k < count; k++)
+        {
+            int order = i == earlier.Length ? 1 : j == later.Length ? -1 : earlier[i].Key.CompareTo(later[j].Key);
+            merged[k] = order < 0 ? earlier[i] : later[j];
+            i += order <= 0 ? 1 : 0;
+            j += order >= 0 ? 1 : 0;
+        }
+
+        return merged;
     }
 
     /// <summary>The world state the rest runs on, sequentially on the merged state: with the first <paramref name="valid"/> chunks' credits applied.</summary>
