@@ -6,7 +6,7 @@
 //      few hundred sends on a 2-core machine), each with the node's CPU per send and its JIT thread's share (/proc:
 //      more than a few µs in the warmed row means the warm-up was too short at this load). The warm-up is the same for
 //      every node, anvil included; --latency-warmup 0 times the next 100 at once. Then the node's peak resident memory
-//      so far (VmHWM: a fresh Hyperion's heap grows by about its GC's gen0 budget before the first collection).
+//      so far (VmHWM; a runtime knob such as DOTNET_GCgen0size moves it, docs/benchmarks.md, s45gc).
 //   3. eth_call and eth_getBalance requests per second (C concurrent clients)
 //   (1. also reports the bench client's own CPU seconds while it sends and waits: the part of the time that is not the
 //   node's; the node's CPU per transfer from /proc, all its threads; and the bytes it allocated per transfer, from its
@@ -558,7 +558,7 @@ async function runOn({ kind, root, env, durable, url: runningAt }, live = {}) {
   const latency = { ...(await timedLoneSends(100)), cold };
 
   // 3. Read requests per second.
-  // The node's memory: its peak over the leg so far (the GC's gen0 budget is most of what a fresh node's peak adds).
+  // The node's memory: its peak over the leg so far.
   const peakRssMb = node.pid ? peakRssMegabytes(node.pid) : NaN;
   if (!READS) {
     provider.destroy();

@@ -6,7 +6,6 @@
 //          --chains /tmp/chain-{n}-{build} --sizes 100,3000,20000 [--rounds 9]
 import { spawn } from 'node:child_process';
 import os from 'node:os';
-import { launcherEnvironment } from '../lib/node.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).join(' ').split('--').filter(Boolean).map((a) => a.trim().split(/\s+/)));
 const builds = String(args.builds).split(',').map((b) => b.split('='));
@@ -19,8 +18,7 @@ let port = 18645;
 async function restart(build, dll, n) {
   const p = port++;
   const started = performance.now();
-  const child = spawn('dotnet', [dll, 'dev', '--data-dir', args.chains.replace('{n}', n).replace('{build}', build), '--port', String(p)],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...launcherEnvironment(), ...process.env } }); // ./hyperion's settings, e.g. the gen0 budget a replay runs with
+  const child = spawn('dotnet', [dll, 'dev', '--data-dir', args.chains.replace('{n}', n).replace('{build}', build), '--port', String(p)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   let exited = null;
   child.stdout.on('data', (d) => { output += d; });

@@ -3,7 +3,6 @@
 //   E2E_NODE=anvil   : anvil from npm, to check the tests themselves against a reference node
 //   startNode({ kind: 'anvil' }) : anvil beside the node under test (to compare the two in one run)
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,17 +29,6 @@ export const devKeys = [
  */
 export function anvilAutomineArgs(poolDepth) {
   return ['--max-transactions', String(Math.max(1000, poolDepth + 1))];
-}
-
-/**
- * The runtime settings the `./hyperion` launcher of `root` exports for every command (its unindented
- * `export NAME="${NAME:-VALUE}"` lines, e.g. the GC's gen0 budget), for a harness that starts a build's hyperion.dll
- * with dotnet itself: the same conditions as a node started by the launcher. Spread the caller's environment over it,
- * as the launcher lets the environment win.
- */
-export function launcherEnvironment(root = repoRoot) {
-  const text = fs.readFileSync(path.join(root, 'hyperion'), 'utf8');
-  return Object.fromEntries([...text.matchAll(/^export (\w+)="\$\{\1:-([^}]*)\}"$/gm)].map(([, name, value]) => [name, value]));
 }
 
 /** A TCP port nobody listens on now. */

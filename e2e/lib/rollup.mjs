@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { ethers } from 'ethers';
-import { batch, binDir, freePort, launcherEnvironment, mnemonic, repoRoot, rpcTimeoutMs } from './node.mjs';
+import { batch, binDir, freePort, mnemonic, repoRoot, rpcTimeoutMs } from './node.mjs';
 
 const hyperion = path.join(repoRoot, 'hyperion');
 
@@ -83,18 +83,16 @@ export async function startDevnet(args = []) {
 
 /** A child process that can be stopped (any signal) and started again with the same arguments. */
 class Piece {
-  /** `env`: variables under the caller's environment (another build's dll run by dotnet gets the launcher's settings). */
-  constructor(name, command, args, env = {}) {
+  constructor(name, command, args) {
     this.name = name;
     this.command = command;
     this.args = args;
-    this.env = env;
     this.log = '';
   }
 
   start() {
     this.log += `--- ${this.name} started\n`;
-    const child = spawn(this.command, this.args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...this.env, ...process.env } });
+    const child = spawn(this.command, this.args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.on('data', (d) => { this.log += d; });
     child.stderr.on('data', (d) => { this.log += d; });
     this.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
@@ -184,7 +182,7 @@ export async function startRollup({ l1BlockTime = 1, channelTimeout = 50, batche
     pieces.push(net.batcher);
     /** Starts another process of this devnet (e.g. a batcher with another key, a fresh verifier; `command`: another build's). */
     net.spawn = (name, args, command = hyperion) => {
-      const piece = new Piece(name, command, args, command === hyperion ? {} : launcherEnvironment()).start();
+      const piece = new Piece(name, command, args).start();
       pieces.push(piece);
       return piece;
     };

@@ -526,9 +526,8 @@ internal static class ExecBenchmark
     }
 
     /// <summary>
-    /// The gen0 budget the process runs with: the runtime reads <c>GCgen0size</c> only from the environment (the
-    /// <c>./hyperion</c> launcher sets it; docs/benchmarks.md, s45gc), so a run started without the launcher has the
-    /// runtime's default, and the GC figures differ with it.
+    /// The gen0 budget the process runs with, which the GC figures depend on: the runtime reads <c>GCgen0size</c> only
+    /// from the environment (not from runtimeconfig.json), so a run's header says whether one was set (docs/benchmarks.md, s45gc).
     /// </summary>
     private static string Gen0Budget()
     {
