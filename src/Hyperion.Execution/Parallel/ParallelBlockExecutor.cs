@@ -276,8 +276,9 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
 
     /// <summary>
     /// Whether the first <see cref="ChainProbeTransactions"/> transactions of <paramref name="block"/>, run through
-    /// Block-STM on this thread alone (after the system calls), are judged a dependency chain on the smaller sample.
-    /// Nothing of the probe is kept: it only chooses the executor, whose results are the same either way. On the
+    /// Block-STM on this thread alone, are judged a dependency chain on the smaller sample. Nothing of the probe is
+    /// kept: it only chooses the executor, whose results are the same either way; so it runs without the block's
+    /// system calls (their writes, at position 0, never count as a close dependency). On the
     /// bench's chain it stops after 3 incarnations, where a whole block's Block-STM try paid the memory and scheduler
     /// of every position, a helper's wake-up and 7 incarnations before the sequential redo.
     /// </summary>
@@ -292,7 +293,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         try
         {
             var run = new BlockRun(this, Environment(block.Header, block.BlockHashes), first, parentState, probe: true);
-            run.RecordSystemCalls(block);
+            run.RecordSystemCalls(null);
             run.RunWorkers(mayStopForSequential: true);
             bool chain = run.StoppedForSequential;
             run.ReturnBuffers();
