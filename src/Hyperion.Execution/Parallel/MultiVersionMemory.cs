@@ -639,19 +639,8 @@ internal sealed class MultiVersionMemory
             Array.Resize(ref storage, count);
         }
 
-        // By a struct comparer (compared inline, not through a delegate per comparison); one slot needs no sort.
-        if (count > 1)
-        {
-            storage.AsSpan().Sort(default(SlotKeyOrder));
-        }
-
+        Array.Sort(storage, static (a, b) => a.Key.CompareTo(b.Key));
         return storage;
-    }
-
-    /// <summary>Slots by key, for <see cref="WrittenSlots"/>' sort.</summary>
-    private readonly struct SlotKeyOrder : IComparer<KeyValuePair<UInt256, UInt256>>
-    {
-        public int Compare(KeyValuePair<UInt256, UInt256> x, KeyValuePair<UInt256, UInt256> y) => UInt256.Compare(x.Key, y.Key);
     }
 
     /// <summary>The block's net changes from its ranges' <paramref name="parts"/>, in address order.</summary>

@@ -95,21 +95,6 @@ public class MultiVersionMemoryTests
     }
 
     [Fact]
-    public void Net_changes_list_an_accounts_written_slots_by_key()
-    {
-        var parent = new InMemoryStateReader();
-        parent.SetAccount(Account, 1, UInt256.Zero, [0x00]);
-        var memory = new MultiVersionMemory(parent, 4);
-        ulong[] keys = [9, 3, 7, 1, 5, 2];
-        memory.Record(1, 0, Writing([.. keys.Take(3).Select(k => VersionedWrite.OfSlot(Account, new UInt256(k), new UInt256(k * 10)))]));
-        memory.Record(2, 0, Writing([.. keys.Skip(3).Select(k => VersionedWrite.OfSlot(Account, new UInt256(k), new UInt256(k * 10)))]));
-        AccountChange change = Assert.Single(memory.Changes(3).Accounts);
-        Assert.Equal([1UL, 2, 3, 5, 7, 9], change.Storage.Select(slot => (ulong)slot.Key));
-        Assert.All(change.Storage, slot => Assert.Equal(slot.Key * new UInt256(10), slot.Value));
-        memory.Return();
-    }
-
-    [Fact]
     public void A_returned_memorys_versions_serve_the_next_blocks_memory_empty()
     {
         var parent = new InMemoryStateReader();
