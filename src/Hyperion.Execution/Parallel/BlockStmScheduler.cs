@@ -52,10 +52,13 @@ internal sealed class BlockStmScheduler
 
     /// <param name="count">The block's transactions.</param>
     /// <param name="workers">The workers that take tasks, numbered from 0 (each passes its number).</param>
-    public BlockStmScheduler(int count, int workers = 1)
+    /// <param name="conflictSample">The incarnations a third of which must meet a conflict before <see cref="MostlyConflictsSince"/> judges a chain.</param>
+    public BlockStmScheduler(int count, int workers = 1, int conflictSample = DefaultConflictSample)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(conflictSample, 1);
         _count = count;
+        _conflictSample = conflictSample;
         _workers = new WorkerSlot[workers];
         int length = Math.Max(count, 1) * StateStride;
         _states = System.Buffers.ArrayPool<int>.Shared.Rent(length);
@@ -84,7 +87,7 @@ internal sealed class BlockStmScheduler
 
     /// <summary>
     /// True once a third or more of the incarnations started since <paramref name="mark"/> met a conflict, counting
-    /// at least <see cref="ConflictSample"/> of them (those not started yet as conflict-free): the block is mostly a
+    /// at least the conflict sample of them (those not started yet as conflict-free): the block is mostly a
     /// dependency chain, where a second worker only executes transactions too early and makes the first wait on their
     /// aborts (a fully dependent chain ran 1.7× slower on two workers than on one). Helpers stop taking tasks then;
     /// what they leave, the remaining worker runs, so only the timing changes. Judged from when a helper joined: one
@@ -102,11 +105,13 @@ internal sealed class BlockStmScheduler
         // The conflicts first: below a third of the sample no count of incarnations makes a chain, and the workers'
         // counts (lines the other workers write) need not be read between every two tasks of an independent block.
         int conflicts = Volatile.Read(ref _conflicts.Value) - mark.Conflicts;
-        return conflicts * 3 >= ConflictSample && conflicts * 3 >= Incarnations - mark.Incarnations;
+        return conflicts * 3 >= _conflictSample && conflicts * 3 >= Incarnations - mark.Incarnations;
     }
 
-    /// <summary>The incarnations a third of which must meet a conflict before <see cref="MostlyConflictsSince"/> judges a chain.</summary>
-    private const int ConflictSample = 16;
+    /// <summary>The incarnations a third of which must meet a conflict before <see cref="MostlyConflictsSince"/> judges a chain, by default.</summary>
+    public const int DefaultConflictSample = 16;
+
+    private readonly int _conflictSample;
 
     /// <summary>
     /// Counts an incarnation that read a value written by a transaction too close before it for the two to run at

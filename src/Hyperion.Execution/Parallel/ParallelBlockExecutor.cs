@@ -46,6 +46,10 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
     // the same backoff as after a chain, for blocks alike in the same way (a shared pool, a hot contract).
     private readonly ChainBackoff _chunkConflicts = new();
     private ContiguousChunks.Scratch? _chunkScratch;
+
+    // Whether the last block tried in parallel was judged a dependency chain: the next one is probed first
+    // (ProbeIsChain), consecutive blocks tending to be alike.
+    private volatile bool _lastStoppedForChain;
     private long _chunkedBlocks;
     private long _chunkedBlocksConflicted;
     private long _stoppedForSequential;
@@ -161,6 +165,22 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
     internal int HelperProbe { get; init; } = DefaultHelperProbe;
 
     /// <summary>
+    /// The conflict sample (see <see cref="BlockStmScheduler.MostlyConflictsSince"/>) of the probe of a block after a
+    /// chain: a third of it (2 close dependencies in 3 incarnations) judges a chain, where the default sample lets a
+    /// chain run 7 incarnations through Block-STM before the sequential executor redoes them.
+    /// </summary>
+    internal const int ConflictSampleAfterChain = 6;
+
+    /// <summary>The transactions a block after a chain is probed on (<see cref="ProbeIsChain"/>); a block of no more runs as usual.</summary>
+    internal const int ChainProbeTransactions = 8;
+
+    /// <summary>
+    /// Whether a block after one judged a dependency chain is first probed on its first transactions and, judged a
+    /// chain again, run sequentially (the default). Off for the tests that force the stop of a whole block's run.
+    /// </summary>
+    internal bool ProbeAfterChain { get; init; } = true;
+
+    /// <summary>
     /// For the tests of the stop: when positive, a worker stops the block for sequential once this many incarnations
     /// started, whatever the conflicts (whether a helper judges a chain in time is a matter of thread timing).
     /// </summary>
@@ -211,17 +231,21 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
 
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
         BlockExecution execution;
-        if (parallel && TryContiguousChunks(block, parentState, mode) is { } chunked)
+        if (parallel && _lastStoppedForChain && ProbeAfterChain && block.Transactions.Count > ChainProbeTransactions && ProbeIsChain(block, parentState))
+        {
+            // A chain again, judged on its first transactions: the sequential executor runs it, as Block-STM's stop
+            // would have ended it, without Block-STM's set-up for the whole block.
+            execution = _sequential.Execute(block, parentState, mode);
+            RecordChain(stoppedForChain: true);
+        }
+        else if (parallel && TryContiguousChunks(block, parentState, mode) is { } chunked)
         {
             execution = chunked;
         }
         else if (parallel)
         {
             execution = ExecuteParallel(block, parentState, mode, out bool stoppedForChain);
-            if (BackOffAfterChains)
-            {
-                _chains.Record(stoppedForChain);
-            }
+            RecordChain(stoppedForChain);
         }
         else
         {
@@ -230,6 +254,63 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
 
         _choice?.Record(parallel, System.Diagnostics.Stopwatch.GetTimestamp() - started, execution.GasUsed);
         return execution;
+    }
+
+    /// <summary>How a block tried on Block-STM (or probed) ended, for the backoffs and the next block's probe.</summary>
+    private void RecordChain(bool stoppedForChain)
+    {
+        _lastStoppedForChain = stoppedForChain;
+        if (BackOffAfterChains)
+        {
+            _chains.Record(stoppedForChain);
+        }
+
+        // A chain's chunks conflict too, and a conflicted try runs the rest of the block after a helper's whole chunk
+        // (on the bench's chain about two sequential blocks): while blocks keep being chains, the chunks' backoff
+        // stays at its longest.
+        if (stoppedForChain && Chunks == ChunkUse.AfterBackoff)
+        {
+            _chunkConflicts.Record(true);
+        }
+    }
+
+    /// <summary>
+    /// Whether the first <see cref="ChainProbeTransactions"/> transactions of <paramref name="block"/>, run through
+    /// Block-STM on this thread alone, are judged a dependency chain on the smaller sample. Nothing of the probe is
+    /// kept: it only chooses the executor, whose results are the same either way; so it runs without the block's
+    /// system calls (their writes, at position 0, never count as a close dependency). On the
+    /// bench's chain it stops after 3 incarnations, where a whole block's Block-STM try paid the memory and scheduler
+    /// of every position, a helper's wake-up and 7 incarnations before the sequential redo.
+    /// </summary>
+    private bool ProbeIsChain(BlockInput block, IStateReader parentState)
+    {
+        var first = new (Transaction Transaction, Address Sender)[ChainProbeTransactions];
+        for (int i = 0; i < first.Length; i++)
+        {
+            first[i] = block.Transactions[i];
+        }
+
+        try
+        {
+            var run = new BlockRun(this, Environment(block.Header, block.BlockHashes), first, parentState, probe: true);
+            run.RecordSystemCalls(null);
+            run.RunWorkers(mayStopForSequential: true);
+            bool chain = run.StoppedForSequential;
+            run.ReturnBuffers();
+            if (chain)
+            {
+                // The probe stands for the block's Block-STM run (stopped), in the counts as in the backoffs.
+                Interlocked.Increment(ref _parallelBlocks);
+                Interlocked.Increment(ref _stoppedForSequential);
+            }
+
+            return chain;
+        }
+        catch (SequentialFallbackException)
+        {
+            // The block's own run decides what to do with it.
+            return false;
+        }
     }
 
     /// <summary>
@@ -267,6 +348,11 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             }
 
             _chunkConflicts.Record(conflicted);
+            if (!conflicted)
+            {
+                // Independent: no chain to probe the next block for.
+                _lastStoppedForChain = false;
+            }
         }
 
         return execution;
@@ -399,6 +485,9 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         private readonly LateHelpers _ending = new();
         private int _lastWorker;
         private bool _helpersStayForEnd;
+
+        // A probe of a block's first transactions (see the constructor): no helpers, the smaller conflict sample.
+        private readonly bool _probe;
         private volatile bool _open;
         private volatile bool _endOpen;
         private volatile bool _dismissed;
@@ -420,9 +509,14 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         private volatile PreparedEnd? _prepared;
 
         /// <param name="collectAddresses">Whether each incarnation's record keeps its address-index entries (<see cref="BlockInput.CollectAddresses"/>).</param>
-        public BlockRun(ParallelBlockExecutor executor, BlockEnvironment environment, IReadOnlyList<(Transaction Transaction, Address Sender)> transactions, IStateReader parentState, bool collectAddresses = false)
+        /// <param name="probe">
+        /// A run of a block's first transactions that only judges whether they are a chain (<see cref="ProbeIsChain"/>):
+        /// on the caller alone (no helper to wake), judged on the smaller sample (<see cref="ConflictSampleAfterChain"/>).
+        /// </param>
+        public BlockRun(ParallelBlockExecutor executor, BlockEnvironment environment, IReadOnlyList<(Transaction Transaction, Address Sender)> transactions, IStateReader parentState, bool collectAddresses = false, bool probe = false)
         {
             _executor = executor;
+            _probe = probe;
             _collectAddresses = collectAddresses;
             _transactions = transactions;
             _environment = environment;
@@ -432,12 +526,25 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             // Positions: 0 the system calls, 1…n the transactions, n + 1 the end of the block. Every transaction pays
             // the handler's fee recipients (the coinbase; a rollup's fee vaults too): their credits are kept a slot
             // per position.
-            Memory = new MultiVersionMemory(parentState, transactions.Count + 2, environment.GasLimit, executor._sequential.Handler.FeeRecipients(environment));
-            _scheduler = new BlockStmScheduler(transactions.Count, HelperCount + 1);
+            // A probe's memory is sized for its own transactions' gas: the block's would clear buckets for the whole block.
+            Memory = new MultiVersionMemory(parentState, transactions.Count + 2, probe ? GasOf(transactions) : environment.GasLimit, executor._sequential.Handler.FeeRecipients(environment));
+            _scheduler = new BlockStmScheduler(transactions.Count, HelperCount + 1, probe ? ConflictSampleAfterChain : BlockStmScheduler.DefaultConflictSample);
             _helpersAdmitted = executor.HelperProbe <= 0;
         }
 
         public MultiVersionMemory Memory { get; }
+
+        /// <summary>What <paramref name="transactions"/> may spend at most: a bound on the locations they touch, as the block's gas limit is on the block's.</summary>
+        private static ulong GasOf(IReadOnlyList<(Transaction Transaction, Address Sender)> transactions)
+        {
+            ulong gas = 0;
+            for (int i = 0; i < transactions.Count; i++)
+            {
+                gas = ulong.Min(gas + ulong.Min(transactions[i].Transaction.GasLimit, long.MaxValue), long.MaxValue);
+            }
+
+            return gas;
+        }
 
         /// <summary>Whether the workers stopped on a dependency chain (the rest of the block ran sequentially).</summary>
         public bool StoppedForSequential => _scheduler.StoppedForSequential;
@@ -500,7 +607,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         }
 
         /// <summary>The helper threads the block starts: one fewer than its workers, none for a block of one transaction.</summary>
-        private int HelperCount => _executor.WithoutHelpers ? 0 : Math.Max(0, Math.Min(_executor._threads, _transactions.Count) - 1);
+        private int HelperCount => _executor.WithoutHelpers || _probe ? 0 : Math.Max(0, Math.Min(_executor._threads, _transactions.Count) - 1);
 
         /// <summary>Sends the helpers still waiting for a phase away and waits for those inside one (they read the block's records) to leave it.</summary>
         public void DismissHelpers()

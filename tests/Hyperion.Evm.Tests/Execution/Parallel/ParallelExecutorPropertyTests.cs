@@ -382,7 +382,8 @@ public sealed class ParallelExecutorPropertyTests
             // so both ends of the stop run every time.
             foreach (int stopAfter in new[] { 0, 40, 280 })
             {
-                var executor = new ParallelBlockExecutor(Spec, threads: threads, sequentialBelow: 0) { RedoShortPrefix = redoShortPrefix, StopAfterIncarnations = stopAfter, Chunks = ParallelBlockExecutor.ChunkUse.Never };
+                // Every run through Block-STM whole (no probe of the blocks after the first chain), so that the stop's both ends run every time.
+                var executor = new ParallelBlockExecutor(Spec, threads: threads, sequentialBelow: 0) { RedoShortPrefix = redoShortPrefix, StopAfterIncarnations = stopAfter, Chunks = ParallelBlockExecutor.ChunkUse.Never, ProbeAfterChain = false };
                 int runs = stopAfter == 0 ? 100 : 3;
                 for (int run = 0; run < runs && (stopAfter > 0 || executor.BlocksStoppedForSequential == 0); run++)
                 {
@@ -495,6 +496,77 @@ public sealed class ParallelExecutorPropertyTests
         Assert.Equal(
             ["stopped", "sequential", "stopped", "sequential", "sequential", "parallel", "parallel", "stopped", "sequential", "parallel"],
             trace);
+    }
+
+    /// <summary>
+    /// A block after one judged a chain is first probed on its first transactions (the caller alone, the smaller
+    /// sample): a chain is then judged after 3 incarnations instead of 7 and runs sequentially; an independent block
+    /// after it passes the probe (8 incarnations) and completes on Block-STM. Outcomes are the sequential executor's
+    /// throughout, in both modes.
+    /// </summary>
+    [Fact]
+    public void A_chain_after_a_chain_stops_sooner_and_independent_work_after_it_still_runs_parallel()
+    {
+        var sequential = new BlockExecutor(Spec);
+        InMemoryStateReader pre = PreState();
+        BlockInput chain = ChainBlock(pre, tightGas: false);
+        BlockInput independent = ChainBlock(pre, tightGas: false, chain: false);
+        foreach (bool withoutHelpers in new[] { true, false })
+        {
+            var executor = new ParallelBlockExecutor(Spec, threads: 2, sequentialBelow: 0) { WithoutHelpers = withoutHelpers, Chunks = ParallelBlockExecutor.ChunkUse.Never };
+            var trace = new List<string>();
+            BlockExecutionMode[] modes = [BlockExecutionMode.Import, BlockExecutionMode.Build];
+            BlockInput[] blocks = [chain, chain, chain, independent, chain, chain];
+            for (int b = 0; b < blocks.Length; b++)
+            {
+                BlockExecutionMode mode = modes[b % 2];
+                (long stopped, long incarnations, long parallelBlocks) = (executor.BlocksStoppedForSequential, executor.Statistics.Incarnations, executor.Statistics.Blocks);
+                Assert.Equal(Outcome(sequential, blocks[b], pre, mode), Outcome(executor, blocks[b], pre, mode));
+                Assert.Equal(1L, executor.Statistics.Blocks - parallelBlocks);
+                trace.Add(executor.BlocksStoppedForSequential > stopped ? $"stopped after {executor.Statistics.Incarnations - incarnations}" : "completed");
+            }
+
+            if (withoutHelpers)
+            {
+                Assert.Equal(["stopped after 7", "stopped after 3", "stopped after 3", "completed", "stopped after 7", "stopped after 3"], trace);
+            }
+            else
+            {
+                // A helper may take tasks of a whole block's run (timing): only the probes' counts are certain.
+                Assert.Equal(["stopped", "stopped after 3", "stopped after 3", "completed", "stopped", "stopped after 3"], trace.Select(t => t.StartsWith("stopped after 3", StringComparison.Ordinal) ? t : t.Split(' ')[0]));
+            }
+        }
+    }
+
+    /// <summary>
+    /// While Block-STM keeps stopping blocks as chains the contiguous chunks are not tried again (their try of a
+    /// chain runs a helper's whole chunk before the rest); after independent blocks complete on Block-STM, the chunks'
+    /// backoff runs out and they are tried again. Outcomes are the sequential executor's throughout.
+    /// </summary>
+    [Fact]
+    public void Chains_stopped_by_Block_STM_keep_the_chunks_backed_off()
+    {
+        var sequential = new BlockExecutor(Spec);
+        InMemoryStateReader pre = PreState();
+        BlockInput chain = ChainBlock(pre, tightGas: false);
+        BlockInput independent = ChainBlock(pre, tightGas: false, chain: false);
+        var executor = new ParallelBlockExecutor(Spec, threads: 2, sequentialBelow: 0) { WithoutHelpers = true };
+        foreach (BlockInput block in Enumerable.Repeat(chain, 12))
+        {
+            Assert.Equal(Outcome(sequential, block, pre, BlockExecutionMode.Import), Outcome(executor, block, pre, BlockExecutionMode.Import));
+        }
+
+        // The first block's chunks conflicted; every later one went to Block-STM and stopped.
+        Assert.Equal((1L, 1L), executor.ChunkStatistics);
+        Assert.Equal(11L, executor.BlocksStoppedForSequential);
+        foreach (BlockInput block in Enumerable.Repeat(independent, ChainBackoff.MaxSkipped + 1))
+        {
+            Assert.Equal(Outcome(sequential, block, pre, BlockExecutionMode.Import), Outcome(executor, block, pre, BlockExecutionMode.Import));
+        }
+
+        // The longest backoff on Block-STM, then the chunks again (valid).
+        Assert.Equal((2L, 1L), executor.ChunkStatistics);
+        Assert.Equal(11L, executor.BlocksStoppedForSequential);
     }
 
     /// <summary>
