@@ -288,37 +288,61 @@ internal sealed class ContiguousChunks
     }
 
     /// <summary>
-    /// Runs chunks on this thread until none is left to claim, waits for the helpers' (hashing the transactions'
-    /// leaves meanwhile), then in order validates each chunk against the valid ones before it and hands it to
-    /// <paramref name="eachValid"/>; returns how many were valid (whose changes <see cref="Merge"/> then merges).
+    /// Runs chunks on this thread until none is left to claim, then takes the chunks in order as each is done (hashing
+    /// the transactions' leaves while it waits for one): validates it against the valid ones before it and hands it to
+    /// <paramref name="eachValid"/> — its own chunks while the helpers still run theirs —; returns how many were valid
+    /// (whose changes <see cref="Merge"/> then merges) once every chunk is done.
     /// </summary>
-    /// <param name="beforeWait">Done on this thread once it has no chunk left to run, before it waits for the helpers'.</param>
+    /// <param name="beforeWait">Done on this thread once it has no chunk left to run, before it takes the chunks.</param>
     private int ValidChunks(Action<Chunk> eachValid, Action? beforeWait = null)
     {
         RunChunks(onCaller: true);
         beforeWait?.Invoke();
-        long ready = Stopwatch.GetTimestamp();
+        long ready = 0;
+        int valid = 0;
         var spin = default(SpinWait);
-        foreach (Chunk chunk in _chunks)
+        try
         {
-            while (!chunk.Done)
+            while (valid < _chunks.Length)
             {
-                if (TransactionLeaves()?.TakeOne() != true)
+                Chunk chunk = _chunks[valid];
+
+                // The caller's part ends at the first chunk it did not run (every chunk it ran is done; Done published RanOnCaller).
+                if (ready == 0 && !(chunk.Done && chunk.RanOnCaller))
+                {
+                    ready = Stopwatch.GetTimestamp();
+                }
+
+                while (!chunk.Done)
+                {
+                    if (TransactionLeaves()?.TakeOne() != true)
+                    {
+                        spin.SpinOnce(-1);
+                    }
+                }
+
+                if (!Valid(valid))
+                {
+                    break;
+                }
+
+                eachValid(chunk);
+                valid++;
+            }
+        }
+        finally
+        {
+            // Nothing merges, and no block reuses the chunks, while a helper still runs one (every chunk was claimed).
+            foreach (Chunk chunk in _chunks)
+            {
+                while (!chunk.Done)
                 {
                     spin.SpinOnce(-1);
                 }
             }
         }
 
-        Rebalance(ready);
-
-        int valid = 0;
-        while (valid < _chunks.Length && Valid(valid))
-        {
-            eachValid(_chunks[valid]);
-            valid++;
-        }
-
+        Rebalance(ready == 0 ? Stopwatch.GetTimestamp() : ready);
         Conflicted = valid < _chunks.Length;
         return valid;
     }
@@ -482,6 +506,7 @@ internal sealed class ContiguousChunks
 
         // The receipts' trie is made while the caller would wait for the helpers: an import adds every transaction or fails.
         ListTrie? receiptsAhead = null;
+        int receiptLeavesHashed = 0;
         int valid = ValidChunks(chunk =>
         {
             for (int i = chunk.From; i < chunk.To; i++)
@@ -493,13 +518,26 @@ internal sealed class ContiguousChunks
                     assembly.Add(tx, sender, chunk.Results[at], chunk.Blooms[at], chunk.Addresses?[at]);
                 }
             }
+
+            // While the next chunk runs (the caller's wait): the leaves of the receipts so far, final once added.
+            int next = Array.IndexOf(_chunks, chunk) + 1;
+            if (receiptsAhead is not null && next < _chunks.Length)
+            {
+                int leaves = receiptsAhead.LeavesBefore(assembly.Executed.Count);
+                while (receiptLeavesHashed < leaves && !_chunks[next].Done)
+                {
+                    int to = Math.Min(leaves, receiptLeavesHashed + ClaimedChunks.LeavesPerChunk);
+                    receiptsAhead.HashLeaves(receiptLeavesHashed, to);
+                    receiptLeavesHashed = to;
+                }
+            }
         }, () => receiptsAhead = assembly.ReceiptsTrieAhead(_transactions.Count));
 
         // Every chunk valid: the receipts are final, their leaves for the helpers while this thread merges the changes.
         ListTrie? receipts = null;
         if (valid == _chunks.Length)
         {
-            receipts = PublishReceipts(assembly, receiptsAhead);
+            receipts = PublishReceipts(assembly, receiptsAhead, receiptLeavesHashed);
         }
 
         Merge(valid);
@@ -513,7 +551,7 @@ internal sealed class ContiguousChunks
 
         _sequential.FinishBlock(tail, block);
         MergeCollected(tail);
-        receipts ??= PublishReceipts(assembly, receiptsAhead);
+        receipts ??= PublishReceipts(assembly, receiptsAhead, receiptLeavesHashed);
         StateChangeSet changes = Changes();
         _receiptLeaves!.Take();
         LeafChunks transactions = TransactionLeaves()!;
@@ -527,11 +565,15 @@ internal sealed class ContiguousChunks
         return assembly.Complete(changes);
     }
 
-    /// <summary>The receipts' trie (<paramref name="ahead"/> when every transaction was added), its leaves published for the helpers to hash.</summary>
-    private ListTrie PublishReceipts(BlockAssembly assembly, ListTrie? ahead)
+    /// <summary>
+    /// The receipts' trie (<paramref name="ahead"/> when every transaction was added), its leaves published for the
+    /// helpers to hash (from <paramref name="aheadHashed"/> on when it is <paramref name="ahead"/>: those before were).
+    /// </summary>
+    private ListTrie PublishReceipts(BlockAssembly assembly, ListTrie? ahead, int aheadHashed)
     {
-        ListTrie receipts = ahead is not null && assembly.Executed.Count == _transactions.Count ? ahead : assembly.ReceiptsTrie();
-        _receiptLeaves = new LeafChunks(receipts);
+        bool all = ahead is not null && assembly.Executed.Count == _transactions.Count;
+        ListTrie receipts = all ? ahead! : assembly.ReceiptsTrie();
+        _receiptLeaves = new LeafChunks(receipts, all ? aheadHashed : 0);
         return receipts;
     }
 
