@@ -65,30 +65,42 @@ internal sealed class ContiguousChunks
     /// <param name="block">The block (its system calls, withdrawals and rewards, its receipts' and transactions' tries), or null: <paramref name="transactions"/> alone (a state test's).</param>
     private ContiguousChunks(BlockExecutor sequential, BlockInput? block, IReadOnlyList<(Transaction Transaction, Address Sender)> transactions, IStateReader parent, BlockEnvironment environment, PrecompileTable precompiles, TransactionProcessor processor, int threads, Scratch scratch)
     {
-        _sequential = sequential;
-        _block = block;
-        _parent = parent;
-        _environment = environment;
-        _precompiles = precompiles;
-        _processor = processor;
-        _feeRecipients = [.. sequential.Handler.FeeRecipients(environment).Distinct()];
-        _transactions = transactions;
-        _scratch = scratch;
-        _merged = scratch.TakeList();
-        _code = scratch.Code;
-        _reader = new MergedReader(this);
-        int count = _transactions.Count;
+        // The helpers first: their wake-up overlaps the chunks' set-up (tables emptied) and the system calls (Start).
+        int count = transactions.Count;
         int chunks = Math.Max(1, Math.Min(threads, count));
-        _chunks = new Chunk[chunks];
-
-        // The caller's chunk (the first) takes the share the last blocks' timing gave it, the helpers' the rest evenly.
-        int first = chunks == 1 ? count : Math.Clamp((int)(((long)count * scratch.FirstChunkShare(chunks)) >> Scratch.ShareBits), 1, count - (chunks - 1));
-        for (int i = 0; i < chunks; i++)
+        _scratch = scratch;
+        scratch.StartHelpers(this, chunks - 1);
+        try
         {
-            int from = i == 0 ? 0 : first + (int)((long)(count - first) * (i - 1) / (chunks - 1));
-            int to = i == 0 ? first : first + (int)((long)(count - first) * i / (chunks - 1));
-            _chunks[i] = scratch.Chunk(i);
-            _chunks[i].Begin(this, from, to, block?.CollectAddresses == true, recordReads: i > 0, recordWrites: i < chunks - 1);
+            _sequential = sequential;
+            _block = block;
+            _parent = parent;
+            _environment = environment;
+            _precompiles = precompiles;
+            _processor = processor;
+            _feeRecipients = [.. sequential.Handler.FeeRecipients(environment).Distinct()];
+            _transactions = transactions;
+            _merged = scratch.TakeList();
+            _code = scratch.Code;
+            _reader = new MergedReader(this);
+            _chunks = new Chunk[chunks];
+
+            // The caller's chunk (the first) takes the share the last blocks' timing gave it, the helpers' the rest evenly.
+            int first = chunks == 1 ? count : Math.Clamp((int)(((long)count * scratch.FirstChunkShare(chunks)) >> Scratch.ShareBits), 1, count - (chunks - 1));
+            for (int i = 0; i < chunks; i++)
+            {
+                int from = i == 0 ? 0 : first + (int)((long)(count - first) * (i - 1) / (chunks - 1));
+                int to = i == 0 ? first : first + (int)((long)(count - first) * i / (chunks - 1));
+                _chunks[i] = scratch.Chunk(i);
+                _chunks[i].Begin(this, from, to, block?.CollectAddresses == true, recordReads: i > 0, recordWrites: i < chunks - 1);
+            }
+        }
+        catch
+        {
+            // The helpers started wait for the run to open: it never will.
+            _closed = true;
+            scratch.EndHandoff(this);
+            throw;
         }
     }
 
@@ -125,6 +137,102 @@ internal sealed class ContiguousChunks
         }
 
         public void ReturnList(List<MergedChange> list) => _lists.Push(list);
+
+        // Helpers that ended a block and wait a little for the next (see NextRun): how many are not yet claimed by a
+        // block, and the block the claimed ones join (as many as it claimed, whichever of the waiting ones take it).
+        private int _waitingHelpers;
+        private int _handoffsLeft;
+        private ContiguousChunks? _handoff;
+
+        /// <summary>
+        /// How long a helper that ended a block waits for the next before it leaves (a pool thread's wake-up costs a
+        /// ×2 block ~0.2 ms; blocks of a backlog, a node catching up or importing a batch, come back to back). Bounded:
+        /// an idle node's helpers spin this long after its last block, then sleep.
+        /// </summary>
+        private readonly long _helperWaitTicks;
+
+        /// <param name="helperWait">How long a helper waits for the next block (default 0.3 ms; longer in tests that must see it join).</param>
+        public Scratch(TimeSpan? helperWait = null) =>
+            _helperWaitTicks = (long)((helperWait ?? TimeSpan.FromMicroseconds(300)).TotalSeconds * Stopwatch.Frequency);
+
+        /// <summary>Helpers waiting after a block for the next, not yet claimed by one.</summary>
+        public int WaitingHelpers => Volatile.Read(ref _waitingHelpers);
+
+        /// <summary>How many times a helper waiting after a block joined the next one (instead of one started on the pool).</summary>
+        public long HelpersHandedOff => Interlocked.Read(ref _helpersHandedOff);
+
+        private long _helpersHandedOff;
+
+        /// <summary>
+        /// Starts <paramref name="run"/>'s <paramref name="helpers"/> helpers: those still waiting after the last block
+        /// join it at once (<see cref="NextRun"/>), the others are started on the thread pool. Which thread runs which
+        /// chunk changes no result (a helper that never comes leaves its chunks to the caller).
+        /// </summary>
+        public void StartHelpers(ContiguousChunks run, int helpers)
+        {
+            int claimed = 0;
+            int waiting;
+            while (claimed < helpers && (waiting = Volatile.Read(ref _waitingHelpers)) > 0)
+            {
+                if (Interlocked.CompareExchange(ref _waitingHelpers, waiting - 1, waiting) == waiting)
+                {
+                    claimed++;
+                }
+            }
+
+            if (claimed > 0)
+            {
+                // The block first, then the claims on it (a helper takes a claim, then reads the block).
+                Volatile.Write(ref _handoff, run);
+                Interlocked.Add(ref _handoffsLeft, claimed);
+                Interlocked.Add(ref _helpersHandedOff, claimed);
+            }
+
+            for (int i = claimed; i < helpers; i++)
+            {
+                Task.Factory.StartNew(run.HelpAndStay, CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
+            }
+        }
+
+        /// <summary>The block <paramref name="run"/> ended: a helper claimed for it that has not joined yet finds none to join.</summary>
+        public void EndHandoff(ContiguousChunks run) => Interlocked.CompareExchange(ref _handoff, null, run);
+
+        /// <summary>
+        /// On a helper that ended its block: the next block that claims it within the helpers' wait, or null.
+        /// A helper past its wait leaves unless a block claimed it meanwhile (then it takes that block).
+        /// </summary>
+        public ContiguousChunks? NextRun()
+        {
+            Interlocked.Increment(ref _waitingHelpers);
+            long deadline = Stopwatch.GetTimestamp() + _helperWaitTicks;
+            while (true)
+            {
+                int left = Volatile.Read(ref _handoffsLeft);
+                if (left > 0 && Interlocked.CompareExchange(ref _handoffsLeft, left - 1, left) == left)
+                {
+                    if (Volatile.Read(ref _handoff) is { } run)
+                    {
+                        return run;
+                    }
+
+                    // That block ended before this helper joined it: it waits for the next one as before.
+                    Interlocked.Increment(ref _waitingHelpers);
+                    continue;
+                }
+
+                if (Stopwatch.GetTimestamp() > deadline)
+                {
+                    // Leaves by taking itself off the waiting count; at zero every waiting helper was claimed, this one too.
+                    int waiting = Volatile.Read(ref _waitingHelpers);
+                    if (waiting > 0 && Interlocked.CompareExchange(ref _waitingHelpers, waiting - 1, waiting) == waiting)
+                    {
+                        return null;
+                    }
+                }
+
+                Thread.SpinWait(20);
+            }
+        }
 
         /// <summary>Shares of a block's transactions are in units of 2^-ShareBits.</summary>
         public const int ShareBits = 16;
@@ -243,17 +351,12 @@ internal sealed class ContiguousChunks
     }
 
     /// <summary>
-    /// Starts the chunks' helper threads first (their wake-up, a fraction of a millisecond, overlaps the set-up), then
-    /// the system calls (a block's); false when this path cannot express the block (a fee recipient that exists empty:
-    /// a zero credit deletes it, with its storage, mid-block).
+    /// The system calls (a block's), the helpers being on their way (started by the constructor: their wake-up, a
+    /// fraction of a millisecond, overlaps the set-up); false when this path cannot express the block (a fee recipient
+    /// that exists empty: a zero credit deletes it, with its storage, mid-block).
     /// </summary>
     private bool Start()
     {
-        for (int i = 1; i < _chunks.Length; i++)
-        {
-            Task.Factory.StartNew(Help, CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
-        }
-
         // The pre-block system calls, sequentially: their changes are the chunks' pre-state.
         if (_block is not null)
         {
@@ -580,6 +683,7 @@ internal sealed class ContiguousChunks
     /// <summary>Gives what the next block can reuse back to the scratch (the change set keeps only the slots' arrays).</summary>
     private void Return()
     {
+        _scratch.EndHandoff(this);
         _scratch.ReturnList(_merged);
         _scratch.Clear();
     }
@@ -594,7 +698,22 @@ internal sealed class ContiguousChunks
         }
     }
 
-    /// <summary>A helper thread: chunks, then the transactions' leaves, then the receipts' once the caller publishes them.</summary>
+    /// <summary>
+    /// A helper thread: this block's part (<see cref="Help"/>), then, for as long as <see cref="Scratch.StartHelpers"/>
+    /// hands it a block before it gives up (blocks of a backlog come back to back), that block's.
+    /// </summary>
+    private void HelpAndStay()
+    {
+        ContiguousChunks? run = this;
+        Scratch scratch = _scratch;
+        while (run is not null)
+        {
+            run.Help();
+            run = scratch.NextRun();
+        }
+    }
+
+    /// <summary>A helper's part of a block: chunks, then the transactions' leaves, then the receipts' once the caller publishes them.</summary>
     private void Help()
     {
         var spin = default(SpinWait);
