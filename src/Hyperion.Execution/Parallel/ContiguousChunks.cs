@@ -106,7 +106,8 @@ internal sealed class ContiguousChunks
 
     /// <summary>
     /// What a block's run allocates that the next one can reuse: each chunk's world state, read and write sets and
-    /// change list, the merged changes' lists (their capacity kept). Not thread-safe: one block at a time takes it.
+    /// change list, the merged changes' lists (their capacity kept); and the helpers waiting after a block for the
+    /// next. Not thread-safe but for that hand-off: one block at a time takes it.
     /// </summary>
     internal sealed class Scratch
     {
