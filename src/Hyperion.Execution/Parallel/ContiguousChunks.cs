@@ -54,7 +54,8 @@ internal sealed class ContiguousChunks
     private readonly Dictionary<Hash256, byte[]> _code;
     private readonly MergedReader _reader;
     private LeafChunks? _transactionLeaves;
-    private int _nextChunk = -1;
+    // The last chunk claimed: the first is the caller's own (sized by the split), the helpers claim from the second.
+    private int _nextChunk;
     private volatile bool _closed;
 
     // Set once the chunks' pre-state is ready (the system calls merged): the helpers, started before, wait for it.
@@ -689,9 +690,15 @@ internal sealed class ContiguousChunks
         _scratch.Clear();
     }
 
-    /// <summary>Runs chunks until none is left to claim.</summary>
+    /// <summary>Runs chunks until none is left to claim: on the caller its own first, then any a helper did not claim.</summary>
     private void RunChunks(bool onCaller)
     {
+        if (onCaller)
+        {
+            // A helper waiting when the run opens would otherwise take the first chunk before the caller, the split meant for the caller.
+            _chunks[0].Run(onCaller: true);
+        }
+
         int next;
         while ((next = Interlocked.Increment(ref _nextChunk)) < _chunks.Length)
         {
