@@ -90,6 +90,18 @@ public sealed class ListTrie
     public int LeafCount => _leaves.Length;
 
     /// <summary>
+    /// In a trie of every item (<see cref="Ahead"/>'s): how many leaves, from the first in key order, are those of items
+    /// before item <paramref name="items"/> — the leaves <see cref="HashLeaves"/> may hash once those items exist.
+    /// Item 0's key, rlp(0) = 0x80, sorts after rlp(1)…rlp(127), so below 128 items it is the one left out.
+    /// </summary>
+    public int LeavesBefore(int items)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(items);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(items, _leaves.Length);
+        return items >= 128 || items == _leaves.Length ? items : Math.Max(0, items - 1);
+    }
+
+    /// <summary>
     /// Hashes the leaves from <paramref name="from"/> up to <paramref name="to"/> (in key order). Threads may hash
     /// disjoint ranges at once; <see cref="Root"/> is to be read after they are all done (a join orders their writes
     /// before it). A leaf not hashed here is hashed by <see cref="Root"/>.

@@ -219,6 +219,32 @@ public class TriePropertyTests
     }
 
     [Fact]
+    public void A_list_trie_made_before_its_items_hashes_the_leaves_of_a_prefix_before_the_rest_exist()
+    {
+        // As a block's receipts: the first chunk's are added (and their leaves hashed) while the later ones are not there yet.
+        Gen.Select(Gen.Byte.Array[1, 300].List[0, 200], Gen.Int[0, 400], Gen.Int[0, 100]).Sample((items, padding, prefixPercent) =>
+        {
+            List<byte[]> all = [.. items, .. Enumerable.Range(0, padding).Select(i => new[] { (byte)i, (byte)(i >> 8) })];
+            var later = new List<byte[]>();
+            var trie = ListTrie.Ahead(new ArrayItems(later), all.Count);
+            int prefix = all.Count * prefixPercent / 100;
+            later.AddRange(all.Take(prefix));
+
+            // A leaf of an item not added yet would read past the list and throw.
+            int leaves = trie.LeavesBefore(prefix);
+            Assert.True(leaves >= prefix - 1 && leaves <= prefix);
+            trie.HashLeaves(0, leaves);
+            later.AddRange(all.Skip(prefix));
+            trie.HashLeaves(leaves, trie.LeafCount);
+            Assert.Equal(TrieRoot.OfList(all), trie.Root);
+        }, iter: 60);
+        Assert.Equal(0, ListTrie.Ahead(new ArrayItems([]), 5).LeavesBefore(1));
+        Assert.Equal(5, ListTrie.Ahead(new ArrayItems([]), 5).LeavesBefore(5));
+        Assert.Equal(128, ListTrie.Ahead(new ArrayItems([]), 200).LeavesBefore(128));
+        Assert.Equal(126, ListTrie.Ahead(new ArrayItems([]), 200).LeavesBefore(127));
+    }
+
+    [Fact]
     public void ListTrieLeavesHashedInRangesOnSeveralThreadsGiveTheListRoot()
     {
         // Empty items are no entries; tiny items make embedded leaves, large ones hashed leaves.

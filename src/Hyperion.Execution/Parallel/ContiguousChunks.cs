@@ -54,7 +54,8 @@ internal sealed class ContiguousChunks
     private readonly Dictionary<Hash256, byte[]> _code;
     private readonly MergedReader _reader;
     private LeafChunks? _transactionLeaves;
-    private int _nextChunk = -1;
+    // The last chunk claimed: the first is the caller's own (sized by the split), the helpers claim from the second.
+    private int _nextChunk;
     private volatile bool _closed;
 
     // Set once the chunks' pre-state is ready (the system calls merged): the helpers, started before, wait for it.
@@ -65,36 +66,49 @@ internal sealed class ContiguousChunks
     /// <param name="block">The block (its system calls, withdrawals and rewards, its receipts' and transactions' tries), or null: <paramref name="transactions"/> alone (a state test's).</param>
     private ContiguousChunks(BlockExecutor sequential, BlockInput? block, IReadOnlyList<(Transaction Transaction, Address Sender)> transactions, IStateReader parent, BlockEnvironment environment, PrecompileTable precompiles, TransactionProcessor processor, int threads, Scratch scratch)
     {
-        _sequential = sequential;
-        _block = block;
-        _parent = parent;
-        _environment = environment;
-        _precompiles = precompiles;
-        _processor = processor;
-        _feeRecipients = [.. sequential.Handler.FeeRecipients(environment).Distinct()];
-        _transactions = transactions;
-        _scratch = scratch;
-        _merged = scratch.TakeList();
-        _code = scratch.Code;
-        _reader = new MergedReader(this);
-        int count = _transactions.Count;
+        // The helpers first: their wake-up overlaps the chunks' set-up (tables emptied) and the system calls (Start).
+        int count = transactions.Count;
         int chunks = Math.Max(1, Math.Min(threads, count));
-        _chunks = new Chunk[chunks];
-
-        // The caller's chunk (the first) takes the share the last blocks' timing gave it, the helpers' the rest evenly.
-        int first = chunks == 1 ? count : Math.Clamp((int)(((long)count * scratch.FirstChunkShare(chunks)) >> Scratch.ShareBits), 1, count - (chunks - 1));
-        for (int i = 0; i < chunks; i++)
+        _scratch = scratch;
+        scratch.StartHelpers(this, chunks - 1);
+        try
         {
-            int from = i == 0 ? 0 : first + (int)((long)(count - first) * (i - 1) / (chunks - 1));
-            int to = i == 0 ? first : first + (int)((long)(count - first) * i / (chunks - 1));
-            _chunks[i] = scratch.Chunk(i);
-            _chunks[i].Begin(this, from, to, block?.CollectAddresses == true, recordReads: i > 0, recordWrites: i < chunks - 1);
+            _sequential = sequential;
+            _block = block;
+            _parent = parent;
+            _environment = environment;
+            _precompiles = precompiles;
+            _processor = processor;
+            _feeRecipients = [.. sequential.Handler.FeeRecipients(environment).Distinct()];
+            _transactions = transactions;
+            _merged = scratch.TakeList();
+            _code = scratch.Code;
+            _reader = new MergedReader(this);
+            _chunks = new Chunk[chunks];
+
+            // The caller's chunk (the first) takes the share the last blocks' timing gave it, the helpers' the rest evenly.
+            int first = chunks == 1 ? count : Math.Clamp((int)(((long)count * scratch.FirstChunkShare(chunks)) >> Scratch.ShareBits), 1, count - (chunks - 1));
+            for (int i = 0; i < chunks; i++)
+            {
+                int from = i == 0 ? 0 : first + (int)((long)(count - first) * (i - 1) / (chunks - 1));
+                int to = i == 0 ? first : first + (int)((long)(count - first) * i / (chunks - 1));
+                _chunks[i] = scratch.Chunk(i);
+                _chunks[i].Begin(this, from, to, block?.CollectAddresses == true, recordReads: i > 0, recordWrites: i < chunks - 1);
+            }
+        }
+        catch
+        {
+            // The helpers started wait for the run to open: it never will.
+            _closed = true;
+            scratch.EndHandoff(this);
+            throw;
         }
     }
 
     /// <summary>
     /// What a block's run allocates that the next one can reuse: each chunk's world state, read and write sets and
-    /// change list, the merged changes' lists (their capacity kept). Not thread-safe: one block at a time takes it.
+    /// change list, the merged changes' lists (their capacity kept); and the helpers waiting after a block for the
+    /// next. Not thread-safe but for that hand-off: one block at a time takes it.
     /// </summary>
     internal sealed class Scratch
     {
@@ -125,6 +139,102 @@ internal sealed class ContiguousChunks
         }
 
         public void ReturnList(List<MergedChange> list) => _lists.Push(list);
+
+        // Helpers that ended a block and wait a little for the next (see NextRun): how many are not yet claimed by a
+        // block, and the block the claimed ones join (as many as it claimed, whichever of the waiting ones take it).
+        private int _waitingHelpers;
+        private int _handoffsLeft;
+        private ContiguousChunks? _handoff;
+
+        /// <summary>
+        /// How long a helper that ended a block waits for the next before it leaves (a pool thread's wake-up costs a
+        /// ×2 block ~0.2 ms; blocks of a backlog, a node catching up or importing a batch, come back to back). Bounded:
+        /// an idle node's helpers spin this long after its last block, then sleep.
+        /// </summary>
+        private readonly long _helperWaitTicks;
+
+        /// <param name="helperWait">How long a helper waits for the next block (default 0.3 ms; longer in tests that must see it join).</param>
+        public Scratch(TimeSpan? helperWait = null) =>
+            _helperWaitTicks = (long)((helperWait ?? TimeSpan.FromMicroseconds(300)).TotalSeconds * Stopwatch.Frequency);
+
+        /// <summary>Helpers waiting after a block for the next, not yet claimed by one.</summary>
+        public int WaitingHelpers => Volatile.Read(ref _waitingHelpers);
+
+        /// <summary>How many times a helper waiting after a block joined the next one (instead of one started on the pool).</summary>
+        public long HelpersHandedOff => Interlocked.Read(ref _helpersHandedOff);
+
+        private long _helpersHandedOff;
+
+        /// <summary>
+        /// Starts <paramref name="run"/>'s <paramref name="helpers"/> helpers: those still waiting after the last block
+        /// join it at once (<see cref="NextRun"/>), the others are started on the thread pool. Which thread runs which
+        /// chunk changes no result (a helper that never comes leaves its chunks to the caller).
+        /// </summary>
+        public void StartHelpers(ContiguousChunks run, int helpers)
+        {
+            int claimed = 0;
+            int waiting;
+            while (claimed < helpers && (waiting = Volatile.Read(ref _waitingHelpers)) > 0)
+            {
+                if (Interlocked.CompareExchange(ref _waitingHelpers, waiting - 1, waiting) == waiting)
+                {
+                    claimed++;
+                }
+            }
+
+            if (claimed > 0)
+            {
+                // The block first, then the claims on it (a helper takes a claim, then reads the block).
+                Volatile.Write(ref _handoff, run);
+                Interlocked.Add(ref _handoffsLeft, claimed);
+                Interlocked.Add(ref _helpersHandedOff, claimed);
+            }
+
+            for (int i = claimed; i < helpers; i++)
+            {
+                Task.Factory.StartNew(run.HelpAndStay, CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
+            }
+        }
+
+        /// <summary>The block <paramref name="run"/> ended: a helper claimed for it that has not joined yet finds none to join.</summary>
+        public void EndHandoff(ContiguousChunks run) => Interlocked.CompareExchange(ref _handoff, null, run);
+
+        /// <summary>
+        /// On a helper that ended its block: the next block that claims it within the helpers' wait, or null.
+        /// A helper past its wait leaves unless a block claimed it meanwhile (then it takes that block).
+        /// </summary>
+        public ContiguousChunks? NextRun()
+        {
+            Interlocked.Increment(ref _waitingHelpers);
+            long deadline = Stopwatch.GetTimestamp() + _helperWaitTicks;
+            while (true)
+            {
+                int left = Volatile.Read(ref _handoffsLeft);
+                if (left > 0 && Interlocked.CompareExchange(ref _handoffsLeft, left - 1, left) == left)
+                {
+                    if (Volatile.Read(ref _handoff) is { } run)
+                    {
+                        return run;
+                    }
+
+                    // That block ended before this helper joined it: it waits for the next one as before.
+                    Interlocked.Increment(ref _waitingHelpers);
+                    continue;
+                }
+
+                if (Stopwatch.GetTimestamp() > deadline)
+                {
+                    // Leaves by taking itself off the waiting count; at zero every waiting helper was claimed, this one too.
+                    int waiting = Volatile.Read(ref _waitingHelpers);
+                    if (waiting > 0 && Interlocked.CompareExchange(ref _waitingHelpers, waiting - 1, waiting) == waiting)
+                    {
+                        return null;
+                    }
+                }
+
+                Thread.SpinWait(20);
+            }
+        }
 
         /// <summary>Shares of a block's transactions are in units of 2^-ShareBits.</summary>
         public const int ShareBits = 16;
@@ -243,17 +353,12 @@ internal sealed class ContiguousChunks
     }
 
     /// <summary>
-    /// Starts the chunks' helper threads first (their wake-up, a fraction of a millisecond, overlaps the set-up), then
-    /// the system calls (a block's); false when this path cannot express the block (a fee recipient that exists empty:
-    /// a zero credit deletes it, with its storage, mid-block).
+    /// The system calls (a block's), the helpers being on their way (started by the constructor: their wake-up, a
+    /// fraction of a millisecond, overlaps the set-up); false when this path cannot express the block (a fee recipient
+    /// that exists empty: a zero credit deletes it, with its storage, mid-block).
     /// </summary>
     private bool Start()
     {
-        for (int i = 1; i < _chunks.Length; i++)
-        {
-            Task.Factory.StartNew(Help, CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
-        }
-
         // The pre-block system calls, sequentially: their changes are the chunks' pre-state.
         if (_block is not null)
         {
@@ -288,37 +393,61 @@ internal sealed class ContiguousChunks
     }
 
     /// <summary>
-    /// Runs chunks on this thread until none is left to claim, waits for the helpers' (hashing the transactions'
-    /// leaves meanwhile), then in order validates each chunk against the valid ones before it and hands it to
-    /// <paramref name="eachValid"/>; returns how many were valid (whose changes <see cref="Merge"/> then merges).
+    /// Runs chunks on this thread until none is left to claim, then takes the chunks in order as each is done (hashing
+    /// the transactions' leaves while it waits for one): validates it against the valid ones before it and hands it to
+    /// <paramref name="eachValid"/> — its own chunks while the helpers still run theirs —; returns how many were valid
+    /// (whose changes <see cref="Merge"/> then merges) once every chunk is done.
     /// </summary>
-    /// <param name="beforeWait">Done on this thread once it has no chunk left to run, before it waits for the helpers'.</param>
+    /// <param name="beforeWait">Done on this thread once it has no chunk left to run, before it takes the chunks.</param>
     private int ValidChunks(Action<Chunk> eachValid, Action? beforeWait = null)
     {
         RunChunks(onCaller: true);
         beforeWait?.Invoke();
-        long ready = Stopwatch.GetTimestamp();
+        long ready = 0;
+        int valid = 0;
         var spin = default(SpinWait);
-        foreach (Chunk chunk in _chunks)
+        try
         {
-            while (!chunk.Done)
+            while (valid < _chunks.Length)
             {
-                if (TransactionLeaves()?.TakeOne() != true)
+                Chunk chunk = _chunks[valid];
+
+                // The caller's part ends at the first chunk it did not run (every chunk it ran is done; Done published RanOnCaller).
+                if (ready == 0 && !(chunk.Done && chunk.RanOnCaller))
+                {
+                    ready = Stopwatch.GetTimestamp();
+                }
+
+                while (!chunk.Done)
+                {
+                    if (TransactionLeaves()?.TakeOne() != true)
+                    {
+                        spin.SpinOnce(-1);
+                    }
+                }
+
+                if (!Valid(valid))
+                {
+                    break;
+                }
+
+                eachValid(chunk);
+                valid++;
+            }
+        }
+        finally
+        {
+            // Nothing merges, and no block reuses the chunks, while a helper still runs one (every chunk was claimed).
+            foreach (Chunk chunk in _chunks)
+            {
+                while (!chunk.Done)
                 {
                     spin.SpinOnce(-1);
                 }
             }
         }
 
-        Rebalance(ready);
-
-        int valid = 0;
-        while (valid < _chunks.Length && Valid(valid))
-        {
-            eachValid(_chunks[valid]);
-            valid++;
-        }
-
+        Rebalance(ready == 0 ? Stopwatch.GetTimestamp() : ready);
         Conflicted = valid < _chunks.Length;
         return valid;
     }
@@ -491,6 +620,7 @@ internal sealed class ContiguousChunks
 
         // The receipts' trie is made while the caller would wait for the helpers: an import adds every transaction or fails.
         ListTrie? receiptsAhead = null;
+        int receiptLeavesHashed = 0;
         int valid = ValidChunks(chunk =>
         {
             for (int i = chunk.From; i < chunk.To; i++)
@@ -502,13 +632,26 @@ internal sealed class ContiguousChunks
                     assembly.Add(tx, sender, chunk.Results[at], chunk.Blooms[at], chunk.Addresses?[at]);
                 }
             }
+
+            // While the next chunk runs (the caller's wait): the leaves of the receipts so far, final once added.
+            int next = Array.IndexOf(_chunks, chunk) + 1;
+            if (receiptsAhead is not null && next < _chunks.Length)
+            {
+                int leaves = receiptsAhead.LeavesBefore(assembly.Executed.Count);
+                while (receiptLeavesHashed < leaves && !_chunks[next].Done)
+                {
+                    int to = Math.Min(leaves, receiptLeavesHashed + ClaimedChunks.LeavesPerChunk);
+                    receiptsAhead.HashLeaves(receiptLeavesHashed, to);
+                    receiptLeavesHashed = to;
+                }
+            }
         }, () => receiptsAhead = assembly.ReceiptsTrieAhead(_transactions.Count));
 
         // Every chunk valid: the receipts are final, their leaves for the helpers while this thread merges the changes.
         ListTrie? receipts = null;
         if (valid == _chunks.Length)
         {
-            receipts = PublishReceipts(assembly, receiptsAhead);
+            receipts = PublishReceipts(assembly, receiptsAhead, receiptLeavesHashed);
         }
 
         Merge(valid);
@@ -522,7 +665,7 @@ internal sealed class ContiguousChunks
 
         _sequential.FinishBlock(tail, block);
         MergeCollected(tail);
-        receipts ??= PublishReceipts(assembly, receiptsAhead);
+        receipts ??= PublishReceipts(assembly, receiptsAhead, receiptLeavesHashed);
         StateChangeSet changes = Changes();
         _receiptLeaves!.Take();
         LeafChunks transactions = TransactionLeaves()!;
@@ -536,24 +679,35 @@ internal sealed class ContiguousChunks
         return assembly.Complete(changes);
     }
 
-    /// <summary>The receipts' trie (<paramref name="ahead"/> when every transaction was added), its leaves published for the helpers to hash.</summary>
-    private ListTrie PublishReceipts(BlockAssembly assembly, ListTrie? ahead)
+    /// <summary>
+    /// The receipts' trie (<paramref name="ahead"/> when every transaction was added), its leaves published for the
+    /// helpers to hash (from <paramref name="aheadHashed"/> on when it is <paramref name="ahead"/>: those before were).
+    /// </summary>
+    private ListTrie PublishReceipts(BlockAssembly assembly, ListTrie? ahead, int aheadHashed)
     {
-        ListTrie receipts = ahead is not null && assembly.Executed.Count == _transactions.Count ? ahead : assembly.ReceiptsTrie();
-        _receiptLeaves = new LeafChunks(receipts);
+        bool all = ahead is not null && assembly.Executed.Count == _transactions.Count;
+        ListTrie receipts = all ? ahead! : assembly.ReceiptsTrie();
+        _receiptLeaves = new LeafChunks(receipts, all ? aheadHashed : 0);
         return receipts;
     }
 
     /// <summary>Gives what the next block can reuse back to the scratch (the change set keeps only the slots' arrays).</summary>
     private void Return()
     {
+        _scratch.EndHandoff(this);
         _scratch.ReturnList(_merged);
         _scratch.Clear();
     }
 
-    /// <summary>Runs chunks until none is left to claim.</summary>
+    /// <summary>Runs chunks until none is left to claim: on the caller its own first, then any a helper did not claim.</summary>
     private void RunChunks(bool onCaller)
     {
+        if (onCaller)
+        {
+            // A helper waiting when the run opens would otherwise take the first chunk before the caller, the split meant for the caller.
+            _chunks[0].Run(onCaller: true);
+        }
+
         int next;
         while ((next = Interlocked.Increment(ref _nextChunk)) < _chunks.Length)
         {
@@ -561,7 +715,22 @@ internal sealed class ContiguousChunks
         }
     }
 
-    /// <summary>A helper thread: chunks, then the transactions' leaves, then the receipts' once the caller publishes them.</summary>
+    /// <summary>
+    /// A helper thread: this block's part (<see cref="Help"/>), then, for as long as <see cref="Scratch.StartHelpers"/>
+    /// hands it a block before it gives up (blocks of a backlog come back to back), that block's.
+    /// </summary>
+    private void HelpAndStay()
+    {
+        ContiguousChunks? run = this;
+        Scratch scratch = _scratch;
+        while (run is not null)
+        {
+            run.Help();
+            run = scratch.NextRun();
+        }
+    }
+
+    /// <summary>A helper's part of a block: chunks, then the transactions' leaves, then the receipts' once the caller publishes them.</summary>
     private void Help()
     {
         var spin = default(SpinWait);

@@ -16,8 +16,9 @@ internal sealed class ClaimedChunks
     /// <see cref="Hyperion.Core.Crypto.Keccak256Batch"/> (the trie hashes up to 64 leaves per call, 8 lanes refilled
     /// as their leaves finish: lanes idle only in a call's last few permutations).
     /// </summary>
-    private const int LeavesPerChunk = 64;
+    internal const int LeavesPerChunk = 64;
 
+    private readonly int _from;
     private readonly int _count;
     private readonly int _chunks;
     private readonly int[] _done;
@@ -26,10 +27,12 @@ internal sealed class ClaimedChunks
 
     /// <param name="count">The items.</param>
     /// <param name="work">Does the items from the first index up to the second.</param>
-    public ClaimedChunks(int count, Action<int, int> work)
+    /// <param name="from">The first item to do (those before it were done already).</param>
+    public ClaimedChunks(int count, Action<int, int> work, int from = 0)
     {
+        _from = from;
         _count = count;
-        _chunks = (count + LeavesPerChunk - 1) / LeavesPerChunk;
+        _chunks = (count - from + LeavesPerChunk - 1) / LeavesPerChunk;
         _done = new int[_chunks];
         _work = work;
     }
@@ -69,7 +72,7 @@ internal sealed class ClaimedChunks
 
     private void Do(int chunk)
     {
-        _work(chunk * LeavesPerChunk, Math.Min(_count, (chunk + 1) * LeavesPerChunk));
+        _work(_from + chunk * LeavesPerChunk, Math.Min(_count, _from + (chunk + 1) * LeavesPerChunk));
 
         // Released after the chunk's writes: the caller that reads the flag set reads what they wrote.
         Volatile.Write(ref _done[chunk], 1);
@@ -81,10 +84,11 @@ internal sealed class LeafChunks
 {
     private readonly ClaimedChunks _chunks;
 
-    public LeafChunks(ListTrie? trie)
+    /// <param name="fromLeaf">The first leaf to take (those before it were hashed already).</param>
+    public LeafChunks(ListTrie? trie, int fromLeaf = 0)
     {
         Trie = trie;
-        _chunks = new ClaimedChunks(trie?.LeafCount ?? 0, (from, to) => trie!.HashLeaves(from, to));
+        _chunks = new ClaimedChunks(trie?.LeafCount ?? 0, (from, to) => trie!.HashLeaves(from, to), fromLeaf);
     }
 
     public ListTrie? Trie { get; }
