@@ -453,13 +453,14 @@ internal sealed class ContiguousChunks
     }
 
     /// <summary>
-    /// After the chunks of a block whose first chunk ran on the caller and every other on a helper: the split of the
-    /// next block moved towards ending both at once (<paramref name="ready"/>: when the caller had done its part).
+    /// After the chunks of a block whose every chunk but the first (always the caller's, <see cref="RunChunks"/>) ran on
+    /// a helper: the split of the next block moved towards ending both at once (<paramref name="ready"/>: when the
+    /// caller had done its part).
     /// </summary>
     private void Rebalance(long ready)
     {
         Chunk first = _chunks[0];
-        if (_block is null || _chunks.Length < 2 || !first.RanOnCaller || first.To == first.From)
+        if (_block is null || _chunks.Length < 2 || first.To == first.From)
         {
             return;
         }
