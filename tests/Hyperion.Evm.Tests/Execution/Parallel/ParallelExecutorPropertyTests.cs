@@ -575,6 +575,74 @@ public sealed class ParallelExecutorPropertyTests
     /// transfers to distinct holders, one transaction with a wrong nonce when building (so the transactions' root is of fewer
     /// than all), and with a tight gas limit when building (the tail replaces a skipped transaction's position).
     /// </summary>
+    // A constant-product pair (as `bench exec`'s swap mix): in = calldata[0]; reserves r0 (slot 0), r1 (slot 1);
+    // out = r1 * in / (r0 + in); r0 += in; r1 -= out; the caller's slot += out; LOG0.
+    private static readonly byte[] PairCode =
+    [
+        0x5f, 0x35, 0x5f, 0x54, 0x81, 0x01, 0x80, 0x5f, 0x55, 0x60, 0x01, 0x54, 0x91, 0x82, 0x02, 0x04, 0x80, 0x33, 0x54,
+        0x01, 0x33, 0x55, 0x90, 0x03, 0x60, 0x01, 0x55, 0x5f, 0x5f, 0xa0, 0x00,
+    ];
+
+    /// <summary>
+    /// A swap mix: every <paramref name="sharedEvery"/>th swap on one of two shared pairs (each reads the reserves the
+    /// one before on its pair wrote: a conflict at every thread count, and a chunk's read of what an earlier chunk
+    /// wrote), the rest on a pair of their own. Every pair also holds a slot no swap touches, so a net change that
+    /// took a pair whose storage alone changed for a new account (its storage cleared) loses it from the root.
+    /// </summary>
+    [Theory]
+    [InlineData(8, 200)]
+    [InlineData(2, 64)]
+    [InlineData(1, 40)]
+    public void A_swap_mix_on_shared_pairs_comes_out_as_sequentially(int sharedEvery, int count)
+    {
+        InMemoryStateReader pre = PreState();
+        Address[] pairs = [.. Enumerable.Range(0, count + 2).Select(i => Addr(0x9000 + i))];
+        foreach (Address pair in pairs)
+        {
+            pre.SetAccount(pair, 1, UInt256.Zero, PairCode);
+            pre.SetStorage(pair, UInt256.Zero, new UInt256(1_000_000_000_000_000_000UL));
+            pre.SetStorage(pair, UInt256.One, new UInt256(2_000_000_000_000_000_000UL));
+            pre.SetStorage(pair, new UInt256(7), new UInt256(99));
+        }
+
+        var txs = new List<(Transaction, Address)>();
+        for (int i = 0; i < count; i++)
+        {
+            Address sender = Addr(0xc000 + i);
+            pre.SetAccount(sender, 0, new UInt256(1_000_000_000_000_000_000UL), []);
+            txs.Add((new Transaction
+            {
+                Type = TransactionType.DynamicFee,
+                ChainId = 1,
+                To = i % sharedEvery == 0 ? pairs[i / sharedEvery % 2] : pairs[2 + i],
+                GasLimit = 100_000UL,
+                Data = Word(new UInt256(1_000_000_000_000_000UL + (ulong)i)),
+                MaxFeePerGas = new UInt256(10),
+                MaxPriorityFeePerGas = new UInt256(2),
+            }, sender));
+        }
+
+        var block = new BlockInput(Header(Fresh[0], 30_000_000UL), txs);
+        var sequential = new BlockExecutor(Spec);
+        string expected = Outcome(sequential, block, pre, BlockExecutionMode.Import);
+        Assert.DoesNotContain("invalid block", expected, StringComparison.Ordinal);
+        Assert.DoesNotContain("ok False", expected, StringComparison.Ordinal);
+        foreach (int threads in new[] { 1, 2, 4 })
+        {
+            foreach (ParallelBlockExecutor.ChunkUse chunks in new[] { ParallelBlockExecutor.ChunkUse.Never, ParallelBlockExecutor.ChunkUse.Always })
+            {
+                foreach (int helperProbe in new[] { 0, ParallelBlockExecutor.DefaultHelperProbe })
+                {
+                    var parallel = new ParallelBlockExecutor(Spec, threads: threads, sequentialBelow: 0) { Chunks = chunks, HelperProbe = helperProbe };
+                    foreach (BlockExecutionMode mode in new[] { BlockExecutionMode.Build, BlockExecutionMode.Import })
+                    {
+                        Assert.Equal(Outcome(sequential, block, pre, mode), Outcome(parallel, block, pre, mode));
+                    }
+                }
+            }
+        }
+    }
+
     [Theory]
     [InlineData(false, false)]
     [InlineData(false, true)]
