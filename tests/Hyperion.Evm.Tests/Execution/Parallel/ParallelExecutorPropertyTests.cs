@@ -587,7 +587,8 @@ public sealed class ParallelExecutorPropertyTests
     /// A swap mix: every <paramref name="sharedEvery"/>th swap on one of two shared pairs (each reads the reserves the
     /// one before on its pair wrote: a conflict at every thread count, and a chunk's read of what an earlier chunk
     /// wrote), the rest on a pair of their own. Every pair also holds a slot no swap touches, so a net change that
-    /// took a pair whose storage alone changed for a new account (its storage cleared) loses it from the root.
+    /// took a pair for a new account (its storage cleared) loses it from the root: a pair whose storage alone changed,
+    /// and one a swap also paid a wei (its account written).
     /// </summary>
     [Theory]
     [InlineData(8, 200)]
@@ -616,6 +617,7 @@ public sealed class ParallelExecutorPropertyTests
                 ChainId = 1,
                 To = i % sharedEvery == 0 ? pairs[i / sharedEvery % 2] : pairs[2 + i],
                 GasLimit = 100_000UL,
+                Value = i % 3 == 0 ? UInt256.One : UInt256.Zero,
                 Data = Word(new UInt256(1_000_000_000_000_000UL + (ulong)i)),
                 MaxFeePerGas = new UInt256(10),
                 MaxPriorityFeePerGas = new UInt256(2),
