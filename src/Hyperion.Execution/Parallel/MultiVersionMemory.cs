@@ -290,14 +290,11 @@ internal sealed class MultiVersionMemory
             return ReadColumnAccount(column, position, out writer);
         }
 
-        return _versions.TryGetValue(new Location(LocationKind.Account, address, default), out Versions? versions)
-            ? ReadAccount(versions, address, position, out writer)
-            : ParentAccount(address);
-    }
+        if (!_versions.TryGetValue(new Location(LocationKind.Account, address, default), out Versions? versions))
+        {
+            return ParentAccount(address);
+        }
 
-    /// <summary>As <see cref="ReadAccount(in Address, int, out int)"/>, for an account kept in <paramref name="versions"/>.</summary>
-    private AccountValue ReadAccount(Versions versions, in Address address, int position, out int writer)
-    {
         // Walks down from the latest write below the position, through credits, to a full value (or the parent),
         // then applies the credits above it in order, in place: the coinbase of a block has one from nearly every
         // transaction, and collecting them into an array first cost a block's end more than adding them up.
@@ -593,27 +590,7 @@ internal sealed class MultiVersionMemory
         for (int a = from; a < to; a++)
         {
             Address address = changed[a];
-
-            // An account no position wrote (a contract whose storage alone changed: half a swap block's accounts) is
-            // the parent's: one read of it answers both its fields and whether it existed, where reading it (inserted
-            // into this thread's cache) and then asking for its existence took two lookups.
-            bool written = true;
-            AccountValue account;
-            Versions? versions = null;
-            if (ColumnOf(address) is { } column)
-            {
-                account = ReadColumnAccount(column, end, out _);
-            }
-            else if (_versions.TryGetValue(new Location(LocationKind.Account, address, default), out versions))
-            {
-                account = ReadAccount(versions, address, end, out _);
-            }
-            else
-            {
-                written = false;
-                account = ParentAccountUncached(address, cache);
-            }
-
+            AccountValue account = ReadAccount(address, end);
             if (!account.Exists)
             {
                 part.Accounts.Add(new AccountChange(address, true, 0, UInt256.Zero, Keccak256.OfEmpty, true, []));
@@ -623,7 +600,7 @@ internal sealed class MultiVersionMemory
             // No wipe in the block (nearly every block): no lookup of one per account.
             int wipePosition = _anyWipe ? Latest(new Location(LocationKind.StorageWipe, address, default), end).Position : -1;
             IReadOnlyList<KeyValuePair<UInt256, UInt256>> storage = _slotKeys.TryGetValue(address, out SlotChain? keys) ? WrittenSlots(keys, wipePosition, end) : [];
-            bool cleared = wipePosition >= 0 || (written && !ParentExists(address, versions, cache));
+            bool cleared = wipePosition >= 0 || !ParentExists(address, cache);
             part.Accounts.Add(new AccountChange(address, false, account.Nonce, account.Balance, account.CodeHash, cleared, storage));
             if (changed.Deployed(account.CodeHash) is { } bytes)
             {
@@ -857,7 +834,7 @@ internal sealed class MultiVersionMemory
 
         try
         {
-            cached = ReadParent(address);
+            cached = _parent.TryGetAccount(address, out Account account) ? new AccountValue(true, account.Nonce, account.Balance, account.CodeHash) : AccountValue.Missing;
             return cached;
         }
         catch
@@ -868,14 +845,6 @@ internal sealed class MultiVersionMemory
         }
     }
 
-    /// <summary>The account in the parent state: this thread's cached read, else the parent's, not cached (see <see cref="ParentExists"/>).</summary>
-    private AccountValue ParentAccountUncached(in Address address, ParentCache cache) =>
-        cache.Accounts.TryGetValue(address, out AccountValue cached) ? cached : ReadParent(address);
-
-    /// <summary>The account as the parent state has it.</summary>
-    private AccountValue ReadParent(in Address address) =>
-        _parent.TryGetAccount(address, out Account account) ? new AccountValue(true, account.Nonce, account.Balance, account.CodeHash) : AccountValue.Missing;
-
     /// <summary>
     /// Whether the account exists in the parent state: this thread's cached read, else the parent's, not cached (the
     /// block's end asks once per changed account, half of them read only by the other thread: their inserts grew this
@@ -883,43 +852,6 @@ internal sealed class MultiVersionMemory
     /// </summary>
     private bool ParentExists(in Address address, ParentCache cache) =>
         cache.Accounts.TryGetValue(address, out AccountValue cached) ? cached.Exists : _parent.TryGetAccount(address, out _);
-
-    /// <summary>
-    /// As <see cref="ParentExists(in Address, ParentCache)"/>, at the block's end for an account kept in
-    /// <paramref name="versions"/> (null: a credit column's): first from the record of the lowest position that wrote
-    /// it, when that incarnation read the account with no write below it (<see cref="VersionedRead.Flag"/>): such a read
-    /// is the parent's value itself, validated or not. A sender's first write follows its own read of it, so the lookup
-    /// is left for blind credits and the like.
-    /// </summary>
-    private bool ParentExists(in Address address, Versions? versions, ParentCache cache)
-    {
-        if (versions is not null)
-        {
-            int lowest;
-            using (versions.Enter())
-            {
-                lowest = versions.Count > 0 ? versions.PositionAt(0) : -1;
-            }
-
-            if (lowest >= 0 && RecordAt(lowest) is { } record)
-            {
-                foreach (ref readonly VersionedRead read in record.Reads.AsSpan())
-                {
-                    if (read.Kind == ReadKind.Account && read.Address == address)
-                    {
-                        if (read.Flag)
-                        {
-                            return read.Account.Exists;
-                        }
-
-                        break;
-                    }
-                }
-            }
-        }
-
-        return ParentExists(address, cache);
-    }
 
     private UInt256 ParentSlot(in Address address, in UInt256 key)
     {
@@ -1333,9 +1265,6 @@ internal sealed class MultiVersionMemory
 
             return new GateScope(this);
         }
-
-        /// <summary>The writes kept.</summary>
-        public int Count => _count;
 
         public int PositionAt(int index) => _positions is null ? _firstPosition : _positions[index];
 
