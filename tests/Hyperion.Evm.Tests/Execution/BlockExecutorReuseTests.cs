@@ -3,6 +3,7 @@ using Hyperion.Core.Transactions;
 using Hyperion.Execution.Blocks;
 using Hyperion.Execution.Specs;
 using Hyperion.State.World;
+using static Hyperion.Evm.Tests.Execution.Parallel.ContiguousChunksTests;
 using static Hyperion.Evm.Tests.Execution.Parallel.ParallelExecutorPropertyTests;
 
 namespace Hyperion.Evm.Tests.Execution;
@@ -47,19 +48,6 @@ public sealed class BlockExecutorReuseTests
         return pre;
     }
 
-    private static Transaction Tx(Address to, byte[] data, ulong gas, ulong value = 0) => new()
-    {
-        Type = TransactionType.DynamicFee,
-        ChainId = 1,
-        Nonce = 0,
-        To = to,
-        Data = data,
-        GasLimit = gas,
-        Value = new UInt256(value),
-        MaxFeePerGas = new UInt256(10),
-        MaxPriorityFeePerGas = new UInt256(2),
-    };
-
     private static BlockExecution BuildIncrementally(BlockExecutor executor, BlockInput block, InMemoryStateReader pre)
     {
         BlockBuilder builder = executor.Open(block, pre);
@@ -82,10 +70,10 @@ public sealed class BlockExecutorReuseTests
         {
             InMemoryStateReader pre = Parent(withSlots: round % 2 == 0);
             var block = new BlockInput(Header(Coinbase, 30_000_000), [
-                (Tx(ManySlots, [], 100_000), Sender(0)),
-                (Tx(ManySlots, Word(new UInt256((ulong)round + 1)), 3_000_000), Sender(1)),
-                (Tx(Addr(0x3000 + round), [], 21_000, value: 1), Sender(2)),
-                (Tx(ManySlots, [], 100_000), Sender(3)),
+                (Tx(0, ManySlots, [], 100_000), Sender(0)),
+                (Tx(0, ManySlots, Word(new UInt256((ulong)round + 1)), 3_000_000), Sender(1)),
+                (Tx(0, Addr(0x3000 + round), [], 21_000, value: 1), Sender(2)),
+                (Tx(0, ManySlots, [], 100_000), Sender(3)),
             ]);
             string expected = Outcome(new BlockExecutor(spec), block, pre, BlockExecutionMode.Build);
             BlockExecution? execution = null;
