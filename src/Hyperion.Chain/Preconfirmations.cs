@@ -133,8 +133,12 @@ public sealed class OpenBlock
     {
         ArgumentNullException.ThrowIfNull(pool);
         List<(Transaction, Address)> candidates = pool.SelectForBlock(Header.BaseFeePerGas ?? UInt256.Zero, maxTransactions + _includedInParent);
-        // Sized once for the candidates, not grown through every prime size on the way to a block's count.
+        // Sized once for the candidates, not grown through every prime size on the way to a block's count; the address
+        // index's entries for two addresses a transaction (its sender and the account it calls) of as many as the block's
+        // gas can include, not doubled up to them.
         _tried.EnsureCapacity(_tried.Count + candidates.Count);
+        int includable = (int)Math.Min((ulong)candidates.Count, Header.GasLimit / 21_000);
+        _addresses.Addresses.Touched.EnsureCapacity(_addresses.Addresses.Touched.Count + 2 * includable);
         foreach ((Transaction tx, Address sender) in candidates)
         {
             if (Builder.Included.Count >= maxTransactions)

@@ -825,12 +825,26 @@ public sealed class TxPool : ITransactionPool
                 return;
             }
 
-            // Rebuilt rather than removed one by one from the front (quadratic for a long run).
-            KeyValuePair<ulong, PooledTransaction>[] rest = [.. Transactions.Skip(count)];
-            Transactions.Clear();
-            foreach ((ulong nonce, PooledTransaction pooled) in rest)
+            // All of them (a sender whose pooled run was mined whole: the common case) cleared; otherwise rebuilt rather
+            // than removed one by one from the front (quadratic for a long run), by index (no enumerator to box).
+            int total = Transactions.Count;
+            if (count >= total)
             {
-                Transactions.Add(nonce, pooled);
+                Transactions.Clear();
+            }
+            else
+            {
+                var rest = new (ulong Nonce, PooledTransaction Pooled)[total - count];
+                for (int i = 0; i < rest.Length; i++)
+                {
+                    rest[i] = (Transactions.Keys[count + i], Transactions.Values[count + i]);
+                }
+
+                Transactions.Clear();
+                foreach ((ulong nonce, PooledTransaction pooled) in rest)
+                {
+                    Transactions.Add(nonce, pooled);
+                }
             }
 
             ExecutableCount = Math.Max(0, ExecutableCount - count);

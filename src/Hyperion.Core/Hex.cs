@@ -72,10 +72,10 @@ public static class Hex
             return string.Empty;
         }
 
-        // Build in a stack (or, for large inputs, heap) char buffer and copy once into the string.
-        Span<char> chars = length <= 512 ? stackalloc char[length] : new char[length];
-        WriteDigits(bytes, chars, prefix);
-        return new string(chars);
+        // Written straight into the string: no char buffer to copy from (a heap one above 512 chars was garbage per call).
+        return withPrefix
+            ? string.Create(length, bytes, static (chars, b) => WriteDigits(b, chars, 2))
+            : string.Create(length, bytes, static (chars, b) => WriteDigits(b, chars, 0));
     }
 
     /// <summary>Writes lowercase hex (no prefix) into <paramref name="destination"/>, which must hold 2 chars per byte.</summary>

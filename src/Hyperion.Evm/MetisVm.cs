@@ -73,6 +73,37 @@ public sealed partial class MetisVm
     }
 
     /// <summary>
+    /// A VM for <paramref name="tx"/> on <paramref name="state"/>: this thread's last one when that ran on the same state,
+    /// block and precompiles, with the same tracer watching frames only (the address index's collector) or none, under
+    /// the same abort token and tier, and is not running (its host is pointed at <paramref name="tx"/>); otherwise a new
+    /// one. A block's transactions on one world state then share a VM and its host instead of making both per
+    /// transaction. Whatever a VM keeps between messages is released when its message ends.
+    /// </summary>
+    public static MetisVm ForTransaction(IWorldState state, BlockEnvironment block, TransactionEnvironment tx, PrecompileTable precompiles, IEvmTracer? tracer = null)
+    {
+        ArgumentNullException.ThrowIfNull(tx);
+        bool framesOnly = tracer is null or ICallFrameTracer { WatchesInstructions: false };
+        if (framesOnly && t_lastVm is { _frameCount: 0, Host: WorldStateHost host } last
+            && ReferenceEquals(host.State, state) && ReferenceEquals(host.Block, block) && ReferenceEquals(last._precompiles, precompiles)
+            && ReferenceEquals(last._frameTracer, tracer) && last.Tier == VmTiers.Default && last.Abort == EvmAbort.Current)
+        {
+            host.Next(tx);
+            return last;
+        }
+
+        var vm = new MetisVm(state, block, tx, precompiles, tracer);
+        if (framesOnly)
+        {
+            t_lastVm = vm;
+        }
+
+        return vm;
+    }
+
+    [ThreadStatic]
+    private static MetisVm? t_lastVm;
+
+    /// <summary>
     /// Top-level message call: value transfer caller→to (touching <paramref name="to"/>), then the precompile or the
     /// code at <paramref name="to"/>; every state change is reverted when it fails.
     /// </summary>

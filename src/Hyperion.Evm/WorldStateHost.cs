@@ -20,7 +20,13 @@ public sealed class WorldStateHost : IEvmHost
 
     public BlockEnvironment Block { get; }
 
-    public TransactionEnvironment Transaction { get; }
+    public TransactionEnvironment Transaction { get; private set; }
+
+    /// <summary>The world state this host executes on.</summary>
+    internal IWorldState State => _state;
+
+    /// <summary>Points this host at the next transaction on the same state and block (a VM kept for the block's next transaction).</summary>
+    internal void Next(TransactionEnvironment transaction) => Transaction = transaction;
 
     public Hash256 GetBlockHash(ulong number)
     {

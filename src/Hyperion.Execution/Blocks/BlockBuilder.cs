@@ -37,7 +37,7 @@ public sealed class BlockBuilder
         BlockEnvironment environment = executor.Environment(block.Header, block.BlockHashes);
         PrecompileTable precompiles = executor.Precompiles.For(environment.Fork);
         // About two accounts per transaction (sender and recipient), and the coinbase and system contracts.
-        _state = new WorldState(parentState, journalCapacity: 0, accountCapacity: Math.Min(2 * block.Transactions.Count + 8, MaxAccountCapacity));
+        _state = executor.TakeBlockState(parentState, accountCapacity: Math.Min(2 * block.Transactions.Count + 8, MaxAccountCapacity));
         _assembly = new BlockAssembly(executor, block, environment, mode);
         executor.RunSystemCalls(_state, block, environment, precompiles);
         _processor = executor.Processor(environment, precompiles);
@@ -84,6 +84,8 @@ public sealed class BlockBuilder
         {
             _executor.FinishBlock(_state, _block);
             _closed = _assembly.Complete(_state.CollectChanges());
+            // Nothing reads the world state once the block is closed (Changes gives the closed block's): the next block's takes it.
+            _executor.ReturnBlockState(_state);
         }
 
         return _closed;

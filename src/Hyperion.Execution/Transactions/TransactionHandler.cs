@@ -103,7 +103,7 @@ public class TransactionHandler
             GasPrice = context.EffectiveGasPrice,
             BlobHashes = tx.BlobVersionedHashes,
         };
-        var vm = new MetisVm(context.State, context.Block, environment, context.Precompiles, context.Tracer);
+        MetisVm vm = MetisVm.ForTransaction(context.State, context.Block, environment, context.Precompiles, context.Tracer);
         long executionGas = (long)tx.GasLimit - context.IntrinsicGas;
         return tx.IsCreate
             ? vm.Create(context.Sender, context.CreatedAddress!.Value, tx.Value, tx.Data, executionGas)

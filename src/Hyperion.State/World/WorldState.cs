@@ -102,8 +102,13 @@ public sealed class WorldState : IWorldState
         _reader = reader ?? throw new ArgumentNullException(nameof(reader));
 
         // Nothing else refers to these objects once the journal is cleared (a change set copies their storage). A large
-        // object not reused by the span just ended is dropped (its address has gone cold).
-        _spareLargeObjects.Clear();
+        // object not reused by the span just ended is dropped (its address has gone cold); a span that loaded nothing
+        // (a reset that only lets go of the last reader, then the next span's) keeps them for the next.
+        if (_objects.Count != 0)
+        {
+            _spareLargeObjects.Clear();
+        }
+
         foreach ((Address address, StateObject account) in _objects)
         {
             int slots = Math.Max(account.Storage?.Count ?? 0, account.Committed?.Count ?? 0);

@@ -70,7 +70,7 @@ public sealed class ContiguousChunksTests
         return pre;
     }
 
-    private static Transaction Tx(ulong nonce, Address? to, byte[] data, ulong gas = 200_000, ulong value = 0) => new()
+    internal static Transaction Tx(ulong nonce, Address? to, byte[] data, ulong gas = 200_000, ulong value = 0) => new()
     {
         Type = TransactionType.DynamicFee,
         ChainId = 1,
