@@ -62,6 +62,7 @@ internal sealed class ContiguousChunks
     private volatile bool _open;
     private volatile LeafChunks? _receiptLeaves;
     private int _transactionsRootClaimed;
+    private readonly ChunkProbe.Stamps? _probe;
 
     /// <param name="block">The block (its system calls, withdrawals and rewards, its receipts' and transactions' tries), or null: <paramref name="transactions"/> alone (a state test's).</param>
     private ContiguousChunks(BlockExecutor sequential, BlockInput? block, IReadOnlyList<(Transaction Transaction, Address Sender)> transactions, IStateReader parent, BlockEnvironment environment, PrecompileTable precompiles, TransactionProcessor processor, int threads, Scratch scratch)
@@ -70,6 +71,12 @@ internal sealed class ContiguousChunks
         int count = transactions.Count;
         int chunks = Math.Max(1, Math.Min(threads, count));
         _scratch = scratch;
+        if (ChunkProbe.On && block is not null)
+        {
+            _probe = scratch.Probe;
+            _probe.Begin();
+        }
+
         scratch.StartHelpers(this, chunks - 1);
         try
         {
@@ -116,6 +123,8 @@ internal sealed class ContiguousChunks
         private readonly Stack<List<MergedChange>> _lists = new();
 
         public Dictionary<Hash256, byte[]> Code { get; } = [];
+
+        public ChunkProbe.Stamps Probe { get; } = new();
 
         /// <summary>A change list (the system calls' or the tail's) emptied.</summary>
         public ChangeList Changes { get; } = new();
@@ -308,6 +317,17 @@ internal sealed class ContiguousChunks
 
             BlockExecution execution = run.ImportOnCaller();
             conflicted = run.Conflicted;
+            if (run._probe is { } probe)
+            {
+                probe.Set(ChunkProbe.CallerChunkEnds, run._chunks[0].EndedAt);
+                if (run._chunks.Length > 1)
+                {
+                    probe.Set(ChunkProbe.HelperChunkStarts, run._chunks[1].StartedAt);
+                    probe.Set(ChunkProbe.HelperChunkEnds, run._chunks[1].EndedAt);
+                }
+
+                ChunkProbe.End(probe, run._chunks.Length, run._chunks[0].To);
+            }
             return execution;
         }
         finally
@@ -431,6 +451,11 @@ internal sealed class ContiguousChunks
                     break;
                 }
 
+                if (valid == 1)
+                {
+                    _probe?.Mark(ChunkProbe.Valid1);
+                }
+
                 eachValid(chunk);
                 valid++;
             }
@@ -447,6 +472,8 @@ internal sealed class ContiguousChunks
             }
         }
 
+        _probe?.Set(ChunkProbe.CallerWaits, ready);
+        _probe?.Mark(ChunkProbe.Assembled);
         Rebalance(ready == 0 ? Stopwatch.GetTimestamp() : ready);
         Conflicted = valid < _chunks.Length;
         return valid;
@@ -653,9 +680,11 @@ internal sealed class ContiguousChunks
         if (valid == _chunks.Length)
         {
             receipts = PublishReceipts(assembly, receiptsAhead, receiptLeavesHashed);
+            _probe?.Mark(ChunkProbe.ReceiptsPublished);
         }
 
         Merge(valid);
+        _probe?.Mark(ChunkProbe.Merged);
 
         // The tail: the transactions from the first invalid chunk, then withdrawals and rewards.
         WorldState tail = Tail(valid);
@@ -665,19 +694,26 @@ internal sealed class ContiguousChunks
         }
 
         _sequential.FinishBlock(tail, block);
+        _probe?.Mark(ChunkProbe.Tail);
         MergeCollected(tail);
+        _probe?.Mark(ChunkProbe.TailMerged);
         receipts ??= PublishReceipts(assembly, receiptsAhead, receiptLeavesHashed);
         StateChangeSet changes = Changes();
+        _probe?.Mark(ChunkProbe.ChangeSet);
         _receiptLeaves!.Take();
+        _probe?.Mark(ChunkProbe.ReceiptLeavesTaken);
         LeafChunks transactions = TransactionLeaves()!;
         transactions.Take();
+        _probe?.Mark(ChunkProbe.TxLeavesTaken);
         assembly.CompleteReceiptsRoot(receipts);
         if (assembly.Executed.Count == _transactions.Count)
         {
             assembly.CompleteTransactionsRoot(transactions.Trie!.Root, _transactions.Count);
         }
 
-        return assembly.Complete(changes);
+        BlockExecution done = assembly.Complete(changes);
+        _probe?.Mark(ChunkProbe.Complete);
+        return done;
     }
 
     /// <summary>
@@ -734,6 +770,7 @@ internal sealed class ContiguousChunks
     /// <summary>A helper's part of a block: chunks, then the transactions' leaves, then the receipts' once the caller publishes them.</summary>
     private void Help()
     {
+        _probe?.Mark(ChunkProbe.HelperEnters);
         var spin = default(SpinWait);
         while (!_open && !_closed)
         {
@@ -747,6 +784,7 @@ internal sealed class ContiguousChunks
 
         RunChunks(onCaller: false);
         TransactionLeaves()?.Take();
+        _probe?.Mark(ChunkProbe.HelperTxLeaves);
         spin.Reset();
         LeafChunks? receipts;
         while ((receipts = _receiptLeaves) is null && !_closed)
@@ -754,7 +792,9 @@ internal sealed class ContiguousChunks
             spin.SpinOnce(-1);
         }
 
+        _probe?.Mark(ChunkProbe.HelperSawReceipts);
         receipts?.Take();
+        _probe?.Mark(ChunkProbe.HelperReceiptLeaves);
 
         // The transactions' root above its leaves while the caller hashes the receipts' (a root both hash comes out the same).
         if (receipts is not null && _block is not null && Interlocked.Exchange(ref _transactionsRootClaimed, 1) == 0)
