@@ -824,14 +824,12 @@ internal sealed class ContiguousChunks
                 }
             }
 
-            // While the next chunk runs (the caller's wait): the first chunk's changes merged and the transactions' trie
-            // made (not to be stopped: in the wait loop it held the caller ~0.1 ms past the helper's chunk), then the
-            // leaves of the receipts so far, final once added, until that chunk is done.
+            // While the next chunk runs (the caller's wait): the first chunk's changes merged, then the leaves of the
+            // receipts so far, final once added.
             int next = Array.IndexOf(_chunks, chunk) + 1;
             if (next == 1 && _chunks.Length > 1)
             {
                 MergeFirstAhead();
-                TransactionLeaves();
             }
 
             if (receiptsAhead is not null && next < _chunks.Length)
