@@ -63,6 +63,15 @@ internal sealed class ContiguousChunks
     private volatile LeafChunks? _receiptLeaves;
     private int _transactionsRootClaimed;
 
+    // The first chunk's changes merged into the system calls' in the caller's wait (the chunks still read _merged, so
+    // a list of its own until they are done), and the second's merged into those by the helper that ran it, while the
+    // caller validates and assembles that chunk (used only if it is valid; see HelperMerge).
+    private volatile List<MergedChange>? _mergedAhead;
+    private List<MergedChange>? _helperMergeInto;
+    private int _helperMerge;
+    private const int HelperMergeOpen = 0, HelperMergeClaimed = 1, HelperMergeDone = 2, HelperMergeClosed = -1;
+    private readonly ChunkProbe.Stamps? _probe;
+
     /// <param name="block">The block (its system calls, withdrawals and rewards, its receipts' and transactions' tries), or null: <paramref name="transactions"/> alone (a state test's).</param>
     private ContiguousChunks(BlockExecutor sequential, BlockInput? block, IReadOnlyList<(Transaction Transaction, Address Sender)> transactions, IStateReader parent, BlockEnvironment environment, PrecompileTable precompiles, TransactionProcessor processor, int threads, Scratch scratch)
     {
@@ -70,6 +79,12 @@ internal sealed class ContiguousChunks
         int count = transactions.Count;
         int chunks = Math.Max(1, Math.Min(threads, count));
         _scratch = scratch;
+        if (ChunkProbe.On && block is not null)
+        {
+            _probe = scratch.Probe;
+            _probe.Begin();
+        }
+
         scratch.StartHelpers(this, chunks - 1);
         try
         {
@@ -116,6 +131,8 @@ internal sealed class ContiguousChunks
         private readonly Stack<List<MergedChange>> _lists = new();
 
         public Dictionary<Hash256, byte[]> Code { get; } = [];
+
+        public ChunkProbe.Stamps Probe { get; } = new();
 
         /// <summary>A change list (the system calls' or the tail's) emptied.</summary>
         public ChangeList Changes { get; } = new();
@@ -308,6 +325,17 @@ internal sealed class ContiguousChunks
 
             BlockExecution execution = run.ImportOnCaller();
             conflicted = run.Conflicted;
+            if (run._probe is { } probe)
+            {
+                probe.Set(ChunkProbe.CallerChunkEnds, run._chunks[0].EndedAt);
+                if (run._chunks.Length > 1)
+                {
+                    probe.Set(ChunkProbe.HelperChunkStarts, run._chunks[1].StartedAt);
+                    probe.Set(ChunkProbe.HelperChunkEnds, run._chunks[1].EndedAt);
+                }
+
+                ChunkProbe.End(probe, run._chunks.Length, run._chunks[0].To);
+            }
             return execution;
         }
         finally
@@ -342,8 +370,7 @@ internal sealed class ContiguousChunks
                 results[i] = processor.Execute(tail, transactions[i].Transaction, transactions[i].Sender);
             }
 
-            run.MergeCollected(tail);
-            return (results, run.Changes());
+            return (results, run.Changes(tail));
         }
         finally
         {
@@ -426,9 +453,19 @@ internal sealed class ContiguousChunks
                     }
                 }
 
+                if (valid == 1)
+                {
+                    _probe?.Mark(ChunkProbe.CallerSeesChunk1);
+                }
+
                 if (!Valid(valid))
                 {
                     break;
+                }
+
+                if (valid == 1)
+                {
+                    _probe?.Mark(ChunkProbe.Valid1);
                 }
 
                 eachValid(chunk);
@@ -447,6 +484,8 @@ internal sealed class ContiguousChunks
             }
         }
 
+        _probe?.Set(ChunkProbe.CallerWaits, ready);
+        _probe?.Mark(ChunkProbe.Assembled);
         Rebalance(ready == 0 ? Stopwatch.GetTimestamp() : ready);
         Conflicted = valid < _chunks.Length;
         return valid;
@@ -479,23 +518,145 @@ internal sealed class ContiguousChunks
         _scratch.Rebalance(_chunks.Length, _transactions.Count, helpersEnded - ready, (first.EndedAt - first.StartedAt) / (first.To - first.From));
     }
 
-    /// <summary>Merges the first <paramref name="valid"/> chunks' changes (each sorted by its thread), in order, into the block's.</summary>
+    /// <summary>
+    /// Merges the first <paramref name="valid"/> chunks' changes (each sorted by its thread), in order, into the block's:
+    /// those the caller merged in its wait and the helper after its chunk taken as they are (every chunk is done).
+    /// </summary>
     private void Merge(int valid)
     {
-        for (int k = 0; k < valid; k++)
+        int k = 0;
+        if (_mergedAhead is { } ahead)
+        {
+            // Made only once the first chunk was valid (valid ≥ 1).
+            _mergedAhead = null;
+            _scratch.ReturnList(_merged);
+            _merged = ahead;
+            KeepCode(_chunks[0].Changes);
+            k = 1;
+            if (TakeHelperMerge() is { } helperMerged)
+            {
+                if (valid >= 2)
+                {
+                    _scratch.ReturnList(_merged);
+                    _merged = helperMerged;
+                    KeepCode(_chunks[1].Changes);
+                    k = 2;
+                    _probe?.Mark(ChunkProbe.HelperMergeTaken);
+                }
+                else
+                {
+                    _scratch.ReturnList(helperMerged);
+                }
+            }
+        }
+
+        for (; k < valid; k++)
         {
             MergeSorted(_chunks[k].Changes);
         }
     }
 
+    /// <summary>
+    /// In the caller's wait, the first chunk (valid, done) merged into the system calls' changes, kept aside while the
+    /// other chunks still read those; with two chunks, a list for the helper to merge the second chunk's into it.
+    /// </summary>
+    private void MergeFirstAhead()
+    {
+        List<MergedChange> ahead = _scratch.TakeList();
+        ChangeList first = _chunks[0].Changes;
+        ahead.EnsureCapacity(_merged.Count + first.Accounts.Count);
+        MergeInto(_merged, first, new MergedList(ahead));
+        if (_chunks.Length == 2)
+        {
+            List<MergedChange> into = _scratch.TakeList();
+            into.EnsureCapacity(ahead.Count + _chunks[1].To - _chunks[1].From);
+            _helperMergeInto = into;
+        }
+
+        // Published after the helper's list: a helper that sees it finds that list.
+        _mergedAhead = ahead;
+    }
+
+    /// <summary>
+    /// On the helper that ran the second (last) of two chunks: its changes merged into the first chunk's merged ahead,
+    /// if the caller made those already and has not closed the merge; the caller takes the result if the chunk is valid.
+    /// Which thread merges changes no result (the same pass over the same lists).
+    /// </summary>
+    private void HelperMerge()
+    {
+        if (_mergedAhead is not { } ahead || Interlocked.CompareExchange(ref _helperMerge, HelperMergeClaimed, HelperMergeOpen) != HelperMergeOpen)
+        {
+            return;
+        }
+
+        try
+        {
+            MergeInto(ahead, _chunks[1].Changes, new MergedList(_helperMergeInto!));
+        }
+        catch
+        {
+            // The caller merges itself (as without the helper) and takes the list back.
+            _helperMergeInto!.Clear();
+            Volatile.Write(ref _helperMerge, HelperMergeClosed);
+            return;
+        }
+
+        _probe?.Mark(ChunkProbe.HelperMerged);
+        Volatile.Write(ref _helperMerge, HelperMergeDone);
+    }
+
+    /// <summary>
+    /// On the caller once every chunk is done: the helper's merge of the second chunk (waited for if under way), or null
+    /// (none was made: the merge is closed to the helper); the helper's list goes back to the scratch either way.
+    /// </summary>
+    private List<MergedChange>? TakeHelperMerge()
+    {
+        List<MergedChange>? into = _helperMergeInto;
+        if (into is null)
+        {
+            return null;
+        }
+
+        _helperMergeInto = null;
+        var spin = default(SpinWait);
+        int state;
+        while ((state = Interlocked.CompareExchange(ref _helperMerge, HelperMergeClosed, HelperMergeOpen)) == HelperMergeClaimed)
+        {
+            spin.SpinOnce(-1);
+        }
+
+        if (state == HelperMergeDone)
+        {
+            return into;
+        }
+
+        _scratch.ReturnList(into);
+        return null;
+    }
+
+    /// <summary>The code <paramref name="changes"/> deployed, for the readers after the merge (the tail's).</summary>
+    private void KeepCode(ChangeList changes)
+    {
+        foreach (ChangedAccount change in changes.Accounts)
+        {
+            if (change.Code is { } code)
+            {
+                _code[change.CodeHash] = code;
+            }
+        }
+    }
+
     /// <summary>Merges what <paramref name="state"/> (the system calls', the tail's, on the block's changes so far) changed into the block's.</summary>
-    private void MergeCollected(WorldState state)
+    private void MergeCollected(WorldState state) => MergeSorted(Collected(state));
+
+    /// <summary>What <paramref name="state"/> changed, sorted (in the scratch's list).</summary>
+    private ChangeList Collected(WorldState state)
     {
         ChangeList changes = _scratch.Changes;
         changes.Clear();
         state.CollectChanges(changes);
         changes.Sort();
-        MergeSorted(changes);
+        return changes;
     }
 
     /// <summary>
@@ -509,38 +670,67 @@ internal sealed class ContiguousChunks
         List<MergedChange> earlier = _merged;
         List<MergedChange> merged = _scratch.TakeList();
         merged.EnsureCapacity(earlier.Count + later.Accounts.Count);
+        KeepCode(later);
+        MergeInto(earlier, later, new MergedList(merged));
+        _merged = merged;
+        _scratch.ReturnList(earlier);
+    }
+
+    /// <summary>
+    /// The pass of <see cref="MergeSorted"/>: <paramref name="earlier"/> and <paramref name="later"/> merged into
+    /// <paramref name="into"/> (the code deployed is not kept for the readers: <see cref="KeepCode"/>).
+    /// </summary>
+    private static void MergeInto<TInto>(List<MergedChange> earlier, ChangeList later, TInto into)
+        where TInto : struct, IMergedChanges
+    {
         int i = 0, j = 0;
         while (i < earlier.Count || j < later.Accounts.Count)
         {
             int order = i == earlier.Count ? 1 : j == later.Accounts.Count ? -1 : earlier[i].Address.CompareTo(later.Accounts[j].Address);
             if (order < 0)
             {
-                merged.Add(earlier[i++]);
+                into.Add(earlier[i++]);
                 continue;
             }
 
             ChangedAccount change = later.Accounts[j++];
             ReadOnlySpan<KeyValuePair<UInt256, UInt256>> slots = later.SlotsOf(change);
-            if (change.Code is { } code)
-            {
-                _code[change.CodeHash] = code;
-            }
-
             if (order > 0 || change.Deleted || change.StorageCleared)
             {
-                merged.Add(new MergedChange(change.Address, change.Deleted, change.Nonce, change.Balance, change.CodeHash, change.StorageCleared, slots.IsEmpty ? [] : slots.ToArray(), change.Code));
+                into.Add(new MergedChange(change.Address, change.Deleted, change.Nonce, change.Balance, change.CodeHash, change.StorageCleared, slots.IsEmpty ? [] : slots.ToArray(), change.Code));
                 i += order == 0 ? 1 : 0;
                 continue;
             }
 
             MergedChange before = earlier[i++];
-            merged.Add(new MergedChange(
+            into.Add(new MergedChange(
                 change.Address, false, change.Nonce, change.Balance, change.CodeHash, before.StorageCleared || before.Deleted,
                 MergeSlots(before.Deleted ? [] : before.Storage, slots), change.Code ?? (before.Deleted ? null : before.Code)));
         }
+    }
 
-        _merged = merged;
-        _scratch.ReturnList(earlier);
+    /// <summary>Where a merge pass writes: the block's changes so far, or its change set (the last pass).</summary>
+    private interface IMergedChanges
+    {
+        void Add(in MergedChange change);
+    }
+
+    private readonly struct MergedList(List<MergedChange> list) : IMergedChanges
+    {
+        public void Add(in MergedChange change) => list.Add(change);
+    }
+
+    /// <summary>The block's net changes as the sequential executor's world state collects them (ascending addresses, each account's slots by key) and the code they deployed.</summary>
+    private readonly struct ChangeSetAccounts(List<AccountChange> accounts, SortedDictionary<Hash256, byte[]> code) : IMergedChanges
+    {
+        public void Add(in MergedChange change)
+        {
+            accounts.Add(new AccountChange(change.Address, change.Deleted, change.Nonce, change.Balance, change.CodeHash, change.StorageCleared, change.Storage));
+            if (!change.Deleted && change.Code is { Length: > 0 } bytes)
+            {
+                code[change.CodeHash] = bytes;
+            }
+        }
     }
 
     /// <summary>Two ascending slot lists as one, <paramref name="later"/>'s value where both have a key.</summary>
@@ -634,8 +824,14 @@ internal sealed class ContiguousChunks
                 }
             }
 
-            // While the next chunk runs (the caller's wait): the leaves of the receipts so far, final once added.
+            // While the next chunk runs (the caller's wait): the first chunk's changes merged, then the leaves of the
+            // receipts so far, final once added.
             int next = Array.IndexOf(_chunks, chunk) + 1;
+            if (next == 1 && _chunks.Length > 1)
+            {
+                MergeFirstAhead();
+            }
+
             if (receiptsAhead is not null && next < _chunks.Length)
             {
                 int leaves = receiptsAhead.LeavesBefore(assembly.Executed.Count);
@@ -653,9 +849,11 @@ internal sealed class ContiguousChunks
         if (valid == _chunks.Length)
         {
             receipts = PublishReceipts(assembly, receiptsAhead, receiptLeavesHashed);
+            _probe?.Mark(ChunkProbe.ReceiptsPublished);
         }
 
         Merge(valid);
+        _probe?.Mark(ChunkProbe.Merged);
 
         // The tail: the transactions from the first invalid chunk, then withdrawals and rewards.
         WorldState tail = Tail(valid);
@@ -665,19 +863,25 @@ internal sealed class ContiguousChunks
         }
 
         _sequential.FinishBlock(tail, block);
-        MergeCollected(tail);
+        _probe?.Mark(ChunkProbe.Tail);
         receipts ??= PublishReceipts(assembly, receiptsAhead, receiptLeavesHashed);
-        StateChangeSet changes = Changes();
+        _probe?.Mark(ChunkProbe.TailMerged);
+        StateChangeSet changes = Changes(tail);
+        _probe?.Mark(ChunkProbe.ChangeSet);
         _receiptLeaves!.Take();
+        _probe?.Mark(ChunkProbe.ReceiptLeavesTaken);
         LeafChunks transactions = TransactionLeaves()!;
         transactions.Take();
+        _probe?.Mark(ChunkProbe.TxLeavesTaken);
         assembly.CompleteReceiptsRoot(receipts);
         if (assembly.Executed.Count == _transactions.Count)
         {
             assembly.CompleteTransactionsRoot(transactions.Trie!.Root, _transactions.Count);
         }
 
-        return assembly.Complete(changes);
+        BlockExecution done = assembly.Complete(changes);
+        _probe?.Mark(ChunkProbe.Complete);
+        return done;
     }
 
     /// <summary>
@@ -696,13 +900,27 @@ internal sealed class ContiguousChunks
     private void Return()
     {
         _scratch.EndHandoff(this);
+
+        // The block failed before its merge: the helper's merge (waited for: it reads the list made ahead), then that list.
+        if (TakeHelperMerge() is { } helperMerged)
+        {
+            _scratch.ReturnList(helperMerged);
+        }
+
+        if (_mergedAhead is { } ahead)
+        {
+            _mergedAhead = null;
+            _scratch.ReturnList(ahead);
+        }
+
         _scratch.ReturnList(_merged);
         _scratch.Clear();
     }
 
-    /// <summary>Runs chunks until none is left to claim: on the caller its own first, then any a helper did not claim.</summary>
-    private void RunChunks(bool onCaller)
+    /// <summary>Runs chunks until none is left to claim: on the caller its own first, then any a helper did not claim; whether it ran any.</summary>
+    private bool RunChunks(bool onCaller)
     {
+        bool ran = onCaller;
         if (onCaller)
         {
             // A helper waiting when the run opens would otherwise take the first chunk before the caller, the split meant for the caller.
@@ -713,7 +931,10 @@ internal sealed class ContiguousChunks
         while ((next = Interlocked.Increment(ref _nextChunk)) < _chunks.Length)
         {
             _chunks[next].Run(onCaller);
+            ran = true;
         }
+
+        return ran;
     }
 
     /// <summary>
@@ -734,6 +955,7 @@ internal sealed class ContiguousChunks
     /// <summary>A helper's part of a block: chunks, then the transactions' leaves, then the receipts' once the caller publishes them.</summary>
     private void Help()
     {
+        _probe?.Mark(ChunkProbe.HelperEnters);
         var spin = default(SpinWait);
         while (!_open && !_closed)
         {
@@ -745,8 +967,14 @@ internal sealed class ContiguousChunks
             return;
         }
 
-        RunChunks(onCaller: false);
+        if (RunChunks(onCaller: false) && _chunks.Length == 2)
+        {
+            // The caller validates and assembles this chunk meanwhile; it takes the merge if the chunk is valid.
+            HelperMerge();
+        }
+
         TransactionLeaves()?.Take();
+        _probe?.Mark(ChunkProbe.HelperTxLeaves);
         spin.Reset();
         LeafChunks? receipts;
         while ((receipts = _receiptLeaves) is null && !_closed)
@@ -754,7 +982,9 @@ internal sealed class ContiguousChunks
             spin.SpinOnce(-1);
         }
 
+        _probe?.Mark(ChunkProbe.HelperSawReceipts);
         receipts?.Take();
+        _probe?.Mark(ChunkProbe.HelperReceiptLeaves);
 
         // The transactions' root above its leaves while the caller hashes the receipts' (a root both hash comes out the same).
         if (receipts is not null && _block is not null && Interlocked.Exchange(ref _transactionsRootClaimed, 1) == 0)
@@ -803,20 +1033,16 @@ internal sealed class ContiguousChunks
         return true;
     }
 
-    /// <summary>The block's net changes, as the sequential executor's world state collects them: ascending addresses, each account's slots by key.</summary>
-    private StateChangeSet Changes()
+    /// <summary>
+    /// The block's net changes, as the sequential executor's world state collects them (ascending addresses, each
+    /// account's slots by key): the changes so far and what <paramref name="tail"/> changed on them, in one pass.
+    /// </summary>
+    private StateChangeSet Changes(WorldState tail)
     {
-        var accounts = new List<AccountChange>(_merged.Count);
+        ChangeList last = Collected(tail);
+        var accounts = new List<AccountChange>(_merged.Count + last.Accounts.Count);
         var code = new SortedDictionary<Hash256, byte[]>();
-        foreach (MergedChange change in _merged)
-        {
-            accounts.Add(new AccountChange(change.Address, change.Deleted, change.Nonce, change.Balance, change.CodeHash, change.StorageCleared, change.Storage));
-            if (!change.Deleted && change.Code is { Length: > 0 } bytes)
-            {
-                code[change.CodeHash] = bytes;
-            }
-        }
-
+        MergeInto(_merged, last, new ChangeSetAccounts(accounts, code));
         return new StateChangeSet(accounts, [.. code]);
     }
 
