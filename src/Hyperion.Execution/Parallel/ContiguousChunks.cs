@@ -70,7 +70,6 @@ internal sealed class ContiguousChunks
     private List<MergedChange>? _helperMergeInto;
     private int _helperMerge;
     private const int HelperMergeOpen = 0, HelperMergeClaimed = 1, HelperMergeDone = 2, HelperMergeClosed = -1;
-    private readonly ChunkProbe.Stamps? _probe;
 
     /// <param name="block">The block (its system calls, withdrawals and rewards, its receipts' and transactions' tries), or null: <paramref name="transactions"/> alone (a state test's).</param>
     private ContiguousChunks(BlockExecutor sequential, BlockInput? block, IReadOnlyList<(Transaction Transaction, Address Sender)> transactions, IStateReader parent, BlockEnvironment environment, PrecompileTable precompiles, TransactionProcessor processor, int threads, Scratch scratch)
@@ -79,12 +78,6 @@ internal sealed class ContiguousChunks
         int count = transactions.Count;
         int chunks = Math.Max(1, Math.Min(threads, count));
         _scratch = scratch;
-        if (ChunkProbe.On && block is not null)
-        {
-            _probe = scratch.Probe;
-            _probe.Begin();
-        }
-
         scratch.StartHelpers(this, chunks - 1);
         try
         {
@@ -131,8 +124,6 @@ internal sealed class ContiguousChunks
         private readonly Stack<List<MergedChange>> _lists = new();
 
         public Dictionary<Hash256, byte[]> Code { get; } = [];
-
-        public ChunkProbe.Stamps Probe { get; } = new();
 
         /// <summary>A change list (the system calls' or the tail's) emptied.</summary>
         public ChangeList Changes { get; } = new();
@@ -325,17 +316,6 @@ internal sealed class ContiguousChunks
 
             BlockExecution execution = run.ImportOnCaller();
             conflicted = run.Conflicted;
-            if (run._probe is { } probe)
-            {
-                probe.Set(ChunkProbe.CallerChunkEnds, run._chunks[0].EndedAt);
-                if (run._chunks.Length > 1)
-                {
-                    probe.Set(ChunkProbe.HelperChunkStarts, run._chunks[1].StartedAt);
-                    probe.Set(ChunkProbe.HelperChunkEnds, run._chunks[1].EndedAt);
-                }
-
-                ChunkProbe.End(probe, run._chunks.Length, run._chunks[0].To);
-            }
             return execution;
         }
         finally
@@ -453,19 +433,9 @@ internal sealed class ContiguousChunks
                     }
                 }
 
-                if (valid == 1)
-                {
-                    _probe?.Mark(ChunkProbe.CallerSeesChunk1);
-                }
-
                 if (!Valid(valid))
                 {
                     break;
-                }
-
-                if (valid == 1)
-                {
-                    _probe?.Mark(ChunkProbe.Valid1);
                 }
 
                 eachValid(chunk);
@@ -484,8 +454,6 @@ internal sealed class ContiguousChunks
             }
         }
 
-        _probe?.Set(ChunkProbe.CallerWaits, ready);
-        _probe?.Mark(ChunkProbe.Assembled);
         Rebalance(ready == 0 ? Stopwatch.GetTimestamp() : ready);
         Conflicted = valid < _chunks.Length;
         return valid;
@@ -541,7 +509,6 @@ internal sealed class ContiguousChunks
                     _merged = helperMerged;
                     KeepCode(_chunks[1].Changes);
                     k = 2;
-                    _probe?.Mark(ChunkProbe.HelperMergeTaken);
                 }
                 else
                 {
@@ -601,7 +568,6 @@ internal sealed class ContiguousChunks
             return;
         }
 
-        _probe?.Mark(ChunkProbe.HelperMerged);
         Volatile.Write(ref _helperMerge, HelperMergeDone);
     }
 
@@ -849,11 +815,9 @@ internal sealed class ContiguousChunks
         if (valid == _chunks.Length)
         {
             receipts = PublishReceipts(assembly, receiptsAhead, receiptLeavesHashed);
-            _probe?.Mark(ChunkProbe.ReceiptsPublished);
         }
 
         Merge(valid);
-        _probe?.Mark(ChunkProbe.Merged);
 
         // The tail: the transactions from the first invalid chunk, then withdrawals and rewards.
         WorldState tail = Tail(valid);
@@ -863,25 +827,18 @@ internal sealed class ContiguousChunks
         }
 
         _sequential.FinishBlock(tail, block);
-        _probe?.Mark(ChunkProbe.Tail);
         receipts ??= PublishReceipts(assembly, receiptsAhead, receiptLeavesHashed);
-        _probe?.Mark(ChunkProbe.TailMerged);
         StateChangeSet changes = Changes(tail);
-        _probe?.Mark(ChunkProbe.ChangeSet);
         _receiptLeaves!.Take();
-        _probe?.Mark(ChunkProbe.ReceiptLeavesTaken);
         LeafChunks transactions = TransactionLeaves()!;
         transactions.Take();
-        _probe?.Mark(ChunkProbe.TxLeavesTaken);
         assembly.CompleteReceiptsRoot(receipts);
         if (assembly.Executed.Count == _transactions.Count)
         {
             assembly.CompleteTransactionsRoot(transactions.Trie!.Root, _transactions.Count);
         }
 
-        BlockExecution done = assembly.Complete(changes);
-        _probe?.Mark(ChunkProbe.Complete);
-        return done;
+        return assembly.Complete(changes);
     }
 
     /// <summary>
@@ -955,7 +912,6 @@ internal sealed class ContiguousChunks
     /// <summary>A helper's part of a block: chunks, then the transactions' leaves, then the receipts' once the caller publishes them.</summary>
     private void Help()
     {
-        _probe?.Mark(ChunkProbe.HelperEnters);
         var spin = default(SpinWait);
         while (!_open && !_closed)
         {
@@ -974,7 +930,6 @@ internal sealed class ContiguousChunks
         }
 
         TransactionLeaves()?.Take();
-        _probe?.Mark(ChunkProbe.HelperTxLeaves);
         spin.Reset();
         LeafChunks? receipts;
         while ((receipts = _receiptLeaves) is null && !_closed)
@@ -982,9 +937,7 @@ internal sealed class ContiguousChunks
             spin.SpinOnce(-1);
         }
 
-        _probe?.Mark(ChunkProbe.HelperSawReceipts);
         receipts?.Take();
-        _probe?.Mark(ChunkProbe.HelperReceiptLeaves);
 
         // The transactions' root above its leaves while the caller hashes the receipts' (a root both hash comes out the same).
         if (receipts is not null && _block is not null && Interlocked.Exchange(ref _transactionsRootClaimed, 1) == 0)
