@@ -17,7 +17,8 @@ namespace Hyperion.Evm;
 /// <remarks>
 /// Nested calls do not recurse on the C# stack: a CALL or CREATE instruction leaves the interpreter with the child's
 /// message, the frame loop (<see cref="Execute"/>) pushes the child frame, and when a frame ends the loop pops it and
-/// resumes its parent with the result. One instance per transaction; not thread-safe.
+/// resumes its parent with the result. One instance runs one message at a time (a block's transactions on one
+/// thread may share one, see <see cref="ForTransaction"/>); not thread-safe.
 /// </remarks>
 public sealed partial class MetisVm
 {
