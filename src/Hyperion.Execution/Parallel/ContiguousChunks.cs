@@ -1188,7 +1188,7 @@ internal sealed class ContiguousChunks
         private bool _recordReads;
         private bool _recordWrites;
 
-        /// <summary>Ready for transactions <paramref name="from"/> up to <paramref name="to"/> of <paramref name="block"/>'s run; its tables are emptied by <see cref="Run"/>.</summary>
+        /// <summary>Ready for transactions <paramref name="from"/> up to <paramref name="to"/> of <paramref name="block"/>'s run, its tables emptied (their capacity kept).</summary>
         /// <param name="recordReads">Whether it records its reads (every chunk but the first, which no chunk precedes).</param>
         /// <param name="recordWrites">Whether it records what its changes write (every chunk but the last, which no chunk follows).</param>
         public void Begin(ContiguousChunks block, int from, int to, bool collectAddresses, bool recordReads, bool recordWrites)
@@ -1204,15 +1204,6 @@ internal sealed class ContiguousChunks
             Failed = false;
             ReadFeeRecipient = false;
             _done = false;
-        }
-
-        /// <summary>
-        /// The tables emptied, their capacity kept. On the thread that runs the chunk, not in <see cref="Begin"/>: a
-        /// clear costs a table's capacity (a helper's read sets hold thousands of entries), which on the caller delayed
-        /// the run's opening and so both chunks. Every chunk runs before anything reads its tables.
-        /// </summary>
-        private void EmptyTables()
-        {
             AccountReads.Clear();
             SlotReads.Clear();
             StorageQueries.Clear();
@@ -1268,7 +1259,6 @@ internal sealed class ContiguousChunks
             StartedAt = Stopwatch.GetTimestamp();
             try
             {
-                EmptyTables();
                 RunTransactions();
             }
             catch (Exception e) when (e is not OutOfMemoryException)
