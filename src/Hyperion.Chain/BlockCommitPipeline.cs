@@ -37,31 +37,31 @@ public sealed class BlockCommitPipeline : IDisposable
     private volatile bool _stopping;
 
     /// <summary>A sealed block being made durable, with the change set the next block executes over.</summary>
-    private sealed class InFlight(StoredBlock block, StateChangeSet changes, HashSet<Hash256> transactions, Action commit, ManualResetEventSlim done)
+    private sealed class InFlight(StoredBlock block, StateChangeSet changes, Action commit, ManualResetEventSlim done)
     {
         public StoredBlock Block { get; } = block;
 
         public StateChangeSet Changes { get; } = changes;
 
-        public HashSet<Hash256> Transactions { get; } = transactions;
+        public HashSet<Hash256> Transactions { get; } = HashesOf(block.Block.Transactions);
 
         public Action Commit { get; } = commit;
 
         public ManualResetEventSlim Done { get; } = done;
 
         public Exception? Failure { get; set; }
-    }
 
-    /// <summary>The set sized once for the block (a set grown one hash at a time copies itself about log2(n) times).</summary>
-    private static HashSet<Hash256> HashesOf(Core.Transactions.Transaction[] transactions)
-    {
-        var hashes = new HashSet<Hash256>(transactions.Length);
-        foreach (Core.Transactions.Transaction tx in transactions)
+        /// <summary>The set sized once for the block (a set grown one hash at a time copies itself about log2(n) times).</summary>
+        private static HashSet<Hash256> HashesOf(Core.Transactions.Transaction[] transactions)
         {
-            hashes.Add(tx.Hash);
-        }
+            var hashes = new HashSet<Hash256>(transactions.Length);
+            foreach (Core.Transactions.Transaction tx in transactions)
+            {
+                hashes.Add(tx.Hash);
+            }
 
-        return hashes;
+            return hashes;
+        }
     }
 
     public BlockCommitPipeline(ChainProvider chain)
@@ -97,60 +97,32 @@ public sealed class BlockCommitPipeline : IDisposable
     public IBlockHashProvider BlockHashes() => _inFlight is { } inFlight ? new WithInFlight(inFlight.Block, _chain.Store) : _chain.Store;
 
     /// <summary>
-    /// Makes <paramref name="block"/> (sealed: its state staged as <paramref name="changes"/>) durable and visible —
-    /// <see cref="ChainProvider.AddBuilt"/>, then <paramref name="announced"/> with the transactions the pool dropped;
-    /// <paramref name="addresses"/> is what the producer collected for the address index — on the pipeline's thread when
-    /// <paramref name="overlapWith"/> says a next block is there to execute meanwhile (given the block's transactions, which
-    /// the pool still holds: whether it has executable ones beyond them), else on the caller's thread before this returns
-    /// (a failure thrown as <see cref="Settle"/> throws it). The previous commit must be settled.
+    /// Starts making <paramref name="block"/> (sealed: its state staged as <paramref name="changes"/>) durable and visible
+    /// on the pipeline's thread: <see cref="ChainProvider.AddBuilt"/>, then <paramref name="announced"/> with the
+    /// transactions the pool dropped; <paramref name="addresses"/> is what the producer collected for the address index. The
+    /// previous commit must be settled.
     /// </summary>
-    /// <remarks>
-    /// A commit with nothing to overlap is waited for at once, so handing it to the pipeline's thread only added two
-    /// thread wake-ups a block (that thread's and the waiter's) and their spins: with concurrent single sends, whose
-    /// blocks are a few transactions each, ~10 µs of CPU a transaction (issue 14, docs/benchmarks.md, s47single).
-    /// </remarks>
-    /// <returns>Whether the commit was left in flight (to be settled by the caller before it lets the write lock go).</returns>
-    public bool Commit(StoredBlock block, StateChangeSet changes, BlockExecution execution, ITransactionPool pool, TimeSpan buildTime, BlockAddresses? addresses,
-        Action<SkippedTransaction[]> announced, Func<IReadOnlySet<Hash256>, bool> overlapWith)
+    public void Begin(StoredBlock block, StateChangeSet changes, BlockExecution execution, ITransactionPool pool, TimeSpan buildTime, BlockAddresses? addresses, Action<SkippedTransaction[]> announced)
     {
         ArgumentNullException.ThrowIfNull(block);
         ArgumentNullException.ThrowIfNull(changes);
         ArgumentNullException.ThrowIfNull(execution);
         ArgumentNullException.ThrowIfNull(pool);
         ArgumentNullException.ThrowIfNull(announced);
-        ArgumentNullException.ThrowIfNull(overlapWith);
         ObjectDisposedException.ThrowIf(_stopping, this);
         if (_inFlight is not null)
         {
             throw new InvalidOperationException($"block {_inFlight.Block.Number}'s commit is not settled");
         }
 
-        HashSet<Hash256> transactions = HashesOf(block.Block.Transactions);
-        if (overlapWith(transactions))
+        _inFlight = new InFlight(block, changes, () => announced(_chain.AddBuilt(block, execution, pool, buildTime, addresses)), NewEvent());
+        if (_thread is null)
         {
-            // On the pipeline's thread, while the caller executes the next block on this one's post-state.
-            _inFlight = new InFlight(block, changes, transactions, () => announced(_chain.AddBuilt(block, execution, pool, buildTime, addresses)), NewEvent());
-            if (_thread is null)
-            {
-                _thread = new Thread(CommitLoop) { IsBackground = true, Name = "hyperion-commit" };
-                _thread.Start();
-            }
-
-            _work.Set();
-            return true;
+            _thread = new Thread(CommitLoop) { IsBackground = true, Name = "hyperion-commit" };
+            _thread.Start();
         }
 
-        try
-        {
-            announced(_chain.AddBuilt(block, execution, pool, buildTime, addresses));
-        }
-        catch (Exception e)
-        {
-            throw new BlockCommitFailedException(block, e); // as Settle reports a failed commit of the pipeline's thread
-        }
-
-        IndexBetweenBlocks();
-        return false;
+        _work.Set();
     }
 
     /// <summary>

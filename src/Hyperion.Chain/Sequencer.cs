@@ -471,10 +471,9 @@ public sealed class Sequencer : IBlockProducer
     }
 
     /// <summary>
-    /// One automine round: blocks until nothing executable is left (the caller holds the write lock). A block's commit
-    /// runs beside the next one's execution (<see cref="BlockCommitPipeline"/>) when the pool has a next one, else on
-    /// this thread at once; the last in flight is settled before the round ends, so the lock is never let go with a
-    /// commit in flight.
+    /// One automine round: blocks until nothing executable is left (the caller holds the write lock). Each block's
+    /// commit runs beside the next one's execution (<see cref="BlockCommitPipeline"/>); the last is settled before the
+    /// round ends, so the lock is never let go with a commit in flight.
     /// </summary>
     private void ProduceWhilePending(CancellationToken stop)
     {
@@ -484,7 +483,7 @@ public sealed class Sequencer : IBlockProducer
             // A full block leaves the rest for the next.
             while (!stop.IsCancellationRequested && PendingBeyondParent())
             {
-                if (ProduceOverlapped(overlapWhenPending: true).Block.Transactions.Length == 0)
+                if (ProduceOverlapped().Block.Transactions.Length == 0)
                 {
                     break; // only transactions the builder could not include yet
                 }
@@ -609,15 +608,19 @@ public sealed class Sequencer : IBlockProducer
     }
 
     /// <summary>Closes the open block (opening one if none) with it and whatever else is pending, and adds it to the chain: durable and visible when it returns.</summary>
-    private StoredBlock Produce() => ProduceOverlapped(overlapWhenPending: false);
+    private StoredBlock Produce()
+    {
+        StoredBlock block = ProduceOverlapped();
+        _commits.Settle();
+        return block;
+    }
 
     /// <summary>
     /// Closes the open block with whatever else is pending and seals it once the previous block's commit is settled;
-    /// with <paramref name="overlapWhenPending"/>, when the pool holds executable transactions beyond it (the round's next
-    /// block), its own commit is left in flight (<see cref="BlockCommitPipeline"/>), to be settled by the caller before
-    /// it lets the write lock go; otherwise it is durable and announced when this returns.
+    /// its own commit is left in flight (<see cref="BlockCommitPipeline"/>), to be settled by the caller before it lets
+    /// the write lock go.
     /// </summary>
-    private StoredBlock ProduceOverlapped(bool overlapWhenPending)
+    private StoredBlock ProduceOverlapped()
     {
         var stopwatch = Stopwatch.StartNew();
         IChainState states = _chain.States;
@@ -645,8 +648,7 @@ public sealed class Sequencer : IBlockProducer
             _openedOn = null;
         }
 
-        // Left in flight only when the round has a next block to execute meanwhile; otherwise committed here at once.
-        _commits.Commit(block, changes, execution, _pool, stopwatch.Elapsed, addresses, dropped =>
+        _commits.Begin(block, changes, execution, _pool, stopwatch.Elapsed, addresses, dropped =>
         {
             // Durable and announced: the senders waiting for these transactions return (a dropped one is logged by the node, as anvil does).
             _waits.Complete(block.Block.Transactions.Select(t => t.Hash).Concat(dropped.Select(d => d.Transaction.Hash)));
@@ -654,7 +656,7 @@ public sealed class Sequencer : IBlockProducer
             {
                 _wake.Release(); // what waited for this block (it did not fit) is preconfirmed on the next one now
             }
-        }, overlapWith: transactions => overlapWhenPending && _pool.HasSelectableBeyond(_chain.NextBaseFee(block.Header), transactions));
+        });
         return block;
     }
 

@@ -195,34 +195,6 @@ public sealed class CommitPipelineTests : IDisposable
         Assert.Equal(1, chain.Chain.Store.UnindexedBlocks);
     }
 
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void A_block_with_nothing_pending_after_it_is_committed_on_its_senders_thread_before_the_send_returns(bool dataDirectory)
-    {
-        using LocalChain chain = LocalChain.Start(TestChain.Genesis(), dataDirectory ? new ChainOptions { DataDirectory = _directory } : new ChainOptions());
-        var addedOn = new List<(ulong Block, int Thread)>();
-        chain.Chain.BlockAdded += e => { lock (addedOn) { addedOn.Add((e.Block.Number, Environment.CurrentManagedThreadId)); } };
-        for (ulong nonce = 0; nonce < 3; nonce++)
-        {
-            // A single send: its sender's thread is the includer and, with nothing else pending, commits the block itself
-            // (no hand-off to the pipeline's thread and no wait for it); the answer means the block is in the chain.
-            Transaction transfer = TestChain.Transfer(0, Bob, 1, nonce);
-            using PendingInclusion inclusion = chain.Producer.ExpectInclusion(transfer.Hash)!;
-            Assert.Null(chain.Pool.Add(transfer));
-            Task answered = inclusion.Submitted();
-            Assert.True(answered.IsCompletedSuccessfully);
-            Assert.True(chain.Chain.Store.TryFindTransaction(transfer.Hash, out StoredBlock block, out _));
-            Assert.Equal(nonce + 1, block.Number);
-            Assert.Equal(nonce + 1, chain.Chain.Store.Head.Number);
-            Assert.Equal(nonce + 1, Nonce(chain.Chain.LatestState));
-            lock (addedOn)
-            {
-                Assert.Equal((nonce + 1, Environment.CurrentManagedThreadId), addedOn[^1]);
-            }
-        }
-    }
-
     private static ulong Nonce(IStateReader state) => state.TryGetAccount(Alice, out Account account) ? account.Nonce : 0;
 
     /// <summary>
