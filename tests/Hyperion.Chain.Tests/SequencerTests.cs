@@ -51,6 +51,73 @@ public sealed class SequencerTests : IDisposable
     }
 
     [Fact]
+    public void A_send_whose_transaction_arrives_while_another_send_is_admitted_is_mined_with_it_by_the_last_one()
+    {
+        using LocalChain chain = LocalChain.Start(TestChain.Genesis(), new ChainOptions());
+        Transaction first = TestChain.Transfer(0, Bob, 1, nonce: 0);
+        Transaction second = TestChain.Transfer(2, Bob, 1, nonce: 0);
+        using PendingInclusion firstWait = chain.Producer.ExpectInclusion(first.Hash)!;
+        using PendingInclusion secondWait = chain.Producer.ExpectInclusion(second.Hash)!; // being admitted meanwhile
+
+        // The first is left to the second's sender: no block yet, and its sender is not answered.
+        Assert.Null(chain.Pool.Add(first));
+        Task firstDone = firstWait.Submitted();
+        Assert.False(firstDone.IsCompleted);
+        Assert.Equal(0UL, chain.Chain.Store.Head.Number);
+
+        // The second's sender, the last one being admitted, includes both in one block before it returns.
+        Assert.Null(chain.Pool.Add(second));
+        Assert.True(secondWait.Submitted().IsCompletedSuccessfully);
+        Assert.True(firstDone.IsCompletedSuccessfully);
+        Assert.Equal(1UL, chain.Chain.Store.Head.Number);
+        Assert.Equal(new[] { first.Hash, second.Hash }.Order(), chain.Chain.Store.Head.Block.Transactions.Select(t => t.Hash).Order());
+    }
+
+    [Fact]
+    public void A_send_left_to_one_whose_admission_fails_is_mined_by_that_sender_when_it_ends()
+    {
+        using LocalChain chain = LocalChain.Start(TestChain.Genesis(), new ChainOptions());
+        Transaction first = TestChain.Transfer(0, Bob, 1, nonce: 0);
+        Transaction refused = TestChain.Transfer(2, Bob, 1, nonce: 0, chainId: TestChain.ChainId + 1); // another chain's: refused
+        using PendingInclusion firstWait = chain.Producer.ExpectInclusion(first.Hash)!;
+        PendingInclusion refusedWait = chain.Producer.ExpectInclusion(refused.Hash)!;
+        Assert.Null(chain.Pool.Add(first));
+        Task firstDone = firstWait.Submitted();
+        Assert.False(firstDone.IsCompleted);
+
+        // The pool refuses the other: its wait ends without a submission, and its sender mines what was left to it.
+        Assert.NotNull(chain.Pool.Add(refused));
+        refusedWait.Dispose();
+        Assert.True(firstDone.IsCompletedSuccessfully);
+        Assert.True(chain.Chain.Store.TryFindTransaction(first.Hash, out StoredBlock block, out _));
+        Assert.Equal(1UL, block.Number);
+    }
+
+    [Fact]
+    public void Sends_left_to_a_sender_being_admitted_are_mined_once_too_many_wait()
+    {
+        using LocalChain chain = LocalChain.Start(TestChain.Genesis(), new ChainOptions());
+        Transaction never = TestChain.Transfer(2, Bob, 1, nonce: 0);
+        using PendingInclusion neverSubmitted = chain.Producer.ExpectInclusion(never.Hash)!; // an admission that does not end
+        var waits = new List<PendingInclusion>();
+        var done = new List<Task>();
+        Transaction[] transfers = [.. Enumerable.Range(0, InclusionWaits.MaxLeftToAdmitting + 1).Select(n => TestChain.Transfer(0, Bob, 1, (ulong)n))];
+        foreach (Transaction tx in transfers)
+        {
+            PendingInclusion wait = chain.Producer.ExpectInclusion(tx.Hash)!;
+            waits.Add(wait);
+            Assert.Null(chain.Pool.Add(tx));
+            done.Add(wait.Submitted());
+        }
+
+        // The first ones were left to the sender still being admitted; the one past the bound mined them all at once.
+        Assert.All(done, d => Assert.True(d.IsCompletedSuccessfully));
+        Assert.Equal(1UL, chain.Chain.Store.Head.Number);
+        Assert.Equal(transfers.Select(t => t.Hash), chain.Chain.Store.Head.Block.Transactions.Select(t => t.Hash));
+        waits.ForEach(w => w.Dispose());
+    }
+
+    [Fact]
     public void Automine_sends_of_an_inclusion_batch_are_mined_together_when_it_includes()
     {
         using LocalChain chain = LocalChain.Start(TestChain.Genesis(), new ChainOptions());
