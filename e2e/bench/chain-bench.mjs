@@ -510,11 +510,11 @@ async function runOn({ kind, root, env, durable, url: runningAt }, live = {}) {
   }
   for (const h of lastHashes.slice(-SENDERS)) await waitForReceipt(url, h);
   // Every transaction of the run must be mined: count them block by block.
-  let mined = 0; let gas = 0n;
+  let mined = 0; let gas = 0n; let blocks = 0;
   for (let n = startBlock + 1n; mined < signed.length; n++) {
     let block = await rpc(url, 'eth_getBlockByNumber', [ethers.toQuantity(n), false]);
     while (!block) { await new Promise((r) => setTimeout(r, 2)); block = await rpc(url, 'eth_getBlockByNumber', [ethers.toQuantity(n), false]); }
-    mined += block.transactions.length; gas += BigInt(block.gasUsed);
+    mined += block.transactions.length; gas += BigInt(block.gasUsed); blocks++;
   }
   const seconds = (performance.now() - started) / 1000;
   const clientCpu = process.cpuUsage(clientCpuBefore);
@@ -532,7 +532,9 @@ async function runOn({ kind, root, env, durable, url: runningAt }, live = {}) {
   const jitThreadMicrosPerTx = node.pid ? (nodeThreadsSpent.get(JIT_THREAD) ?? 0) / 1000 / mined : NaN;
   const allocatedBytesPerTx = (kind === 'anvil' ? NaN : (await allocatedBytes(url)) - allocatedBefore) / mined; // the node's whole process, all threads
   const monotonicWindow = [Number(monotonicStart) / 1e9, Number(process.hrtime.bigint()) / 1e9]; // the transfers' window, for a profiler's samples
-  const throughput = { txs: mined, seconds, txPerSecond: mined / seconds, mgasPerSecond: Number(gas) / 1e6 / seconds, clientCpuSeconds, nodeCpuMicrosPerTx, nodeThreadsMicrosPerTx, jitThreadMicrosPerTx, nodeKernelMicrosPerTx, nodeMinorFaultsPerTx, nodeMajorFaults, allocatedBytesPerTx, monotonicWindow, gap };
+  // Transfers per block: with single sends a block holds what arrived while the one before was built (a block's fixed
+  // cost is shared by fewer transfers when it is smaller: docs/benchmarks.md, s47single).
+  const throughput = { txs: mined, seconds, txPerSecond: mined / seconds, mgasPerSecond: Number(gas) / 1e6 / seconds, txPerBlock: mined / blocks, clientCpuSeconds, nodeCpuMicrosPerTx, nodeThreadsMicrosPerTx, jitThreadMicrosPerTx, nodeKernelMicrosPerTx, nodeMinorFaultsPerTx, nodeMajorFaults, allocatedBytesPerTx, monotonicWindow, gap };
 
   // 2. Latency at a light load (one transaction at a time, 20 ms apart): 100 sends right after the transfers (cold: a
   // fresh Hyperion's JIT is still compiling the transfers' hot code in the background, several ms of a core per send
@@ -687,6 +689,7 @@ const row = (label, get, digits, inverse = false) => {
 console.log(`\n| metric${ROUNDS > 1 ? ` (median of ${ROUNDS} rounds)` : ''} | ${ours.join(' | ')} | anvil | ${ours.map((k) => `ratio ${k}/anvil`).join(' | ')} |\n|---|${'---:|'.repeat(2 * ours.length + 1)}`);
 row(`${TXS} ERC20 transfers, tx/s`, (r) => r.throughput.txPerSecond, 0);
 row('Mgas/s', (r) => r.throughput.mgasPerSecond, 1);
+row('transfers per block', (r) => r.throughput.txPerBlock, 1);
 row('bench client CPU during the transfers (s; ratio = anvil/ours)', (r) => r.throughput.clientCpuSeconds, 3, true);
 row('node CPU per transfer (µs, /proc; ratio = anvil/ours)', (r) => r.throughput.nodeCpuMicrosPerTx, 0, true);
 row('node CPU per transfer (µs, its threads\' schedstat, ns resolution; ratio = anvil/ours)', (r) => r.throughput.nodeThreadsMicrosPerTx, 1, true);
