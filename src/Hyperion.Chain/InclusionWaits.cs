@@ -57,8 +57,9 @@ public sealed class InclusionWaits
                 return null;
             }
 
-            var wait = new PendingInclusion(hash, this);
-            _admitting++;
+            // A batch's sends are included together when the batch says (InclusionBatch): nothing is left to them.
+            var wait = new PendingInclusion(hash, this) { Admitting = InclusionBatch.Current is null };
+            _admitting += wait.Admitting ? 1 : 0;
             ref PendingInclusion? first = ref CollectionsMarshal.GetValueRefOrAddDefault(_waits, hash, out _);
             wait.Next = first;
             first = wait;
@@ -172,7 +173,8 @@ public sealed class InclusionWaits
     /// concurrent sends includes them all in one block, where each used to include what was admitted by then (blocks of
     /// a few transactions, each paying a block's fixed cost: ~300 µs of CPU; issue 14, docs/benchmarks.md, s47single).
     /// A lone send has nobody to leave it to and is included at once, as before; a sender whose admission ends without
-    /// a submission (refused, failed) includes what was left to it (<see cref="Remove"/>).
+    /// a submission (refused, failed) includes what was left to it (<see cref="Remove"/>). A batch's sends neither leave
+    /// theirs nor are left others' (the batch includes its own when it says: <see cref="InclusionBatch"/>).
     /// </remarks>
     internal Task OnSubmitted(PendingInclusion wait)
     {
@@ -180,9 +182,10 @@ public sealed class InclusionWaits
         bool onBehalf = false;
         lock (Lock)
         {
-            if (wait.FirstRound == long.MaxValue && !wait.Removed)
+            if (wait.Admitting)
             {
-                _admitting--; // admitted: submitted once
+                wait.Admitting = false;
+                _admitting--;
             }
 
             if (!wait.BecamePending)
@@ -204,9 +207,9 @@ public sealed class InclusionWaits
                 include = onBehalf = _waiting(); // others left theirs to this sender, whose own needs no inclusion
             }
 
-            if (include)
+            if (include && InclusionBatch.Current is null)
             {
-                _leftToAdmitting = 0; // the inclusion asked for below includes what is pending, theirs with it
+                _leftToAdmitting = 0; // the inclusion asked for below includes what is pending, theirs with it (a batch's comes later)
             }
         }
 
@@ -240,17 +243,16 @@ public sealed class InclusionWaits
         lock (Lock)
         {
             bool include = false;
-            if (wait.FirstRound == long.MaxValue && !wait.Removed)
+            if (wait.Admitting)
             {
-                _admitting--; // never submitted
+                wait.Admitting = false; // ended without a submission
+                _admitting--;
                 if (_admitting == 0 && _leftToAdmitting > 0)
                 {
                     _leftToAdmitting = 0;
                     include = _waiting();
                 }
             }
-
-            wait.Removed = true;
             if (!_waits.TryGetValue(wait.Hash, out PendingInclusion? first))
             {
                 return include;
