@@ -57,9 +57,8 @@ public sealed class InclusionWaits
                 return null;
             }
 
-            // A batch's sends are included together when the batch says (InclusionBatch): nothing is left to them.
-            var wait = new PendingInclusion(hash, this) { Admitting = InclusionBatch.Current is null };
-            _admitting += wait.Admitting ? 1 : 0;
+            var wait = new PendingInclusion(hash, this);
+            _admitting++;
             ref PendingInclusion? first = ref CollectionsMarshal.GetValueRefOrAddDefault(_waits, hash, out _);
             wait.Next = first;
             first = wait;
@@ -173,8 +172,7 @@ public sealed class InclusionWaits
     /// concurrent sends includes them all in one block, where each used to include what was admitted by then (blocks of
     /// a few transactions, each paying a block's fixed cost: ~300 µs of CPU; issue 14, docs/benchmarks.md, s47single).
     /// A lone send has nobody to leave it to and is included at once, as before; a sender whose admission ends without
-    /// a submission (refused, failed) includes what was left to it (<see cref="Remove"/>). A batch's sends neither leave
-    /// theirs nor are left others' (the batch includes its own when it says: <see cref="InclusionBatch"/>).
+    /// a submission (refused, failed) includes what was left to it (<see cref="Remove"/>).
     /// </remarks>
     internal Task OnSubmitted(PendingInclusion wait)
     {
@@ -182,10 +180,9 @@ public sealed class InclusionWaits
         bool onBehalf = false;
         lock (Lock)
         {
-            if (wait.Admitting)
+            if (wait.FirstRound == long.MaxValue && !wait.Removed)
             {
-                wait.Admitting = false;
-                _admitting--;
+                _admitting--; // admitted: submitted once
             }
 
             if (!wait.BecamePending)
@@ -207,9 +204,9 @@ public sealed class InclusionWaits
                 include = onBehalf = _waiting(); // others left theirs to this sender, whose own needs no inclusion
             }
 
-            if (include && InclusionBatch.Current is null)
+            if (include)
             {
-                _leftToAdmitting = 0; // the inclusion asked for below includes what is pending, theirs with it (a batch's comes later)
+                _leftToAdmitting = 0; // the inclusion asked for below includes what is pending, theirs with it
             }
         }
 
@@ -243,16 +240,17 @@ public sealed class InclusionWaits
         lock (Lock)
         {
             bool include = false;
-            if (wait.Admitting)
+            if (wait.FirstRound == long.MaxValue && !wait.Removed)
             {
-                wait.Admitting = false; // ended without a submission
-                _admitting--;
+                _admitting--; // never submitted
                 if (_admitting == 0 && _leftToAdmitting > 0)
                 {
                     _leftToAdmitting = 0;
                     include = _waiting();
                 }
             }
+
+            wait.Removed = true;
             if (!_waits.TryGetValue(wait.Hash, out PendingInclusion? first))
             {
                 return include;

@@ -181,11 +181,8 @@ public sealed class PendingInclusion : TaskCompletionSource, IDisposable
     /// <summary>The first production round that started after the pool accepted the transaction.</summary>
     internal long FirstRound { get; set; } = long.MaxValue;
 
-    /// <summary>
-    /// A single send (not in a batch) being admitted: begun, its transaction not submitted yet, and not ended; guarded by
-    /// <see cref="InclusionWaits.Lock"/>.
-    /// </summary>
-    internal bool Admitting { get; set; }
+    /// <summary>Ended (<see cref="Dispose"/>); guarded by <see cref="InclusionWaits.Lock"/>.</summary>
+    internal bool Removed { get; set; }
 
     /// <summary>The next wait for the same transaction (sent again before this one ended); guarded by <see cref="InclusionWaits.Lock"/>.</summary>
     internal PendingInclusion? Next { get; set; }

@@ -94,36 +94,6 @@ public sealed class SequencerTests : IDisposable
     }
 
     [Fact]
-    public async Task A_single_send_is_not_left_to_a_batchs_send_being_admitted()
-    {
-        using LocalChain chain = LocalChain.Start(TestChain.Genesis(), new ChainOptions());
-        Transaction inBatch = TestChain.Transfer(2, Bob, 1, nonce: 0);
-        Transaction single = TestChain.Transfer(0, Bob, 1, nonce: 0);
-        using var expected = new ManualResetEventSlim(false);
-        using var proceed = new ManualResetEventSlim(false);
-        Task batchSend = Task.Run(() =>
-        {
-            using InclusionBatch batch = InclusionBatch.Begin();
-            using PendingInclusion wait = chain.Producer.ExpectInclusion(inBatch.Hash)!; // being admitted in a batch
-            expected.Set();
-            proceed.Wait();
-            Assert.Null(chain.Pool.Add(inBatch));
-            _ = wait.Submitted();
-            batch.Include();
-        });
-        Assert.True(expected.Wait(TimeSpan.FromSeconds(30)));
-
-        // The batch includes its own sends when it says: the single send is mined at once, not left to wait for it.
-        using PendingInclusion singleWait = chain.Producer.ExpectInclusion(single.Hash)!;
-        Assert.Null(chain.Pool.Add(single));
-        Assert.True(singleWait.Submitted().IsCompletedSuccessfully);
-        Assert.True(chain.Chain.Store.TryFindTransaction(single.Hash, out _, out _));
-        proceed.Set();
-        await batchSend;
-        Assert.True(chain.Chain.Store.TryFindTransaction(inBatch.Hash, out _, out _));
-    }
-
-    [Fact]
     public void Sends_left_to_a_sender_being_admitted_are_mined_once_too_many_wait()
     {
         using LocalChain chain = LocalChain.Start(TestChain.Genesis(), new ChainOptions());
