@@ -23,7 +23,7 @@ public sealed class InclusionWaits
     /// The most submitted transactions left to senders still being admitted before one is included anyway: a steady
     /// stream of sends (always one being admitted) still gets blocks.
     /// </summary>
-    public const int MaxLeftToAdmitting = 64;
+    internal const int MaxLeftToAdmitting = 64;
 
     /// <summary>A task that never completes: an inclusion asked for on behalf of others, not for a wait of one's own.</summary>
     private static readonly Task OnBehalf = new TaskCompletionSource().Task;
