@@ -16,17 +16,6 @@ public sealed class InclusionWaits
     private readonly Func<bool> _waiting;
     private readonly Action<Task> _include;
     private long _roundsStarted;
-    private int _admitting; // waits begun whose transaction is not submitted yet (or that ended without it): senders being admitted
-    private int _leftToAdmitting; // transactions submitted since the last inclusion asked for, left to a sender still being admitted
-
-    /// <summary>
-    /// The most submitted transactions left to senders still being admitted before one is included anyway: a steady
-    /// stream of sends (always one being admitted) still gets blocks.
-    /// </summary>
-    internal const int MaxLeftToAdmitting = 64;
-
-    /// <summary>A task that never completes: an inclusion asked for on behalf of others, not for a wait of one's own.</summary>
-    private static readonly Task OnBehalf = new TaskCompletionSource().Task;
 
     /// <param name="pool">The pool whose announcements (executable, dropped) the waits follow.</param>
     /// <param name="waiting">Whether a send waits now, its transaction mined or preconfirmed by <paramref name="include"/> once submitted (called under <see cref="Lock"/>).</param>
@@ -58,7 +47,6 @@ public sealed class InclusionWaits
             }
 
             var wait = new PendingInclusion(hash, this);
-            _admitting++;
             ref PendingInclusion? first = ref CollectionsMarshal.GetValueRefOrAddDefault(_waits, hash, out _);
             wait.Next = first;
             first = wait;
@@ -166,25 +154,11 @@ public sealed class InclusionWaits
         }
     }
 
-    /// <remarks>
-    /// A single send (not in a batch) whose transaction could be included at once leaves it to another sender still
-    /// being admitted (its pool admission, mostly sender recovery, ~50 µs), if there is one: the last of a burst of
-    /// concurrent sends includes them all in one block, where each used to include what was admitted by then (blocks of
-    /// a few transactions, each paying a block's fixed cost: ~300 µs of CPU; issue 14, docs/benchmarks.md, s47single).
-    /// A lone send has nobody to leave it to and is included at once, as before; a sender whose admission ends without
-    /// a submission (refused, failed) includes what was left to it (<see cref="Remove"/>).
-    /// </remarks>
     internal Task OnSubmitted(PendingInclusion wait)
     {
         bool include;
-        bool onBehalf = false;
         lock (Lock)
         {
-            if (wait.FirstRound == long.MaxValue && !wait.Removed)
-            {
-                _admitting--; // admitted: submitted once
-            }
-
             if (!wait.BecamePending)
             {
                 wait.TrySetResult(); // queued behind a nonce gap: it cannot be mined yet (anvil returns at once too)
@@ -192,27 +166,12 @@ public sealed class InclusionWaits
 
             // A round that starts from now on sees the transaction in the pool: it is included, dropped, or left over.
             wait.FirstRound = _roundsStarted + 1;
-            include = wait.BecamePending && _waiting() && !wait.Task.IsCompleted;
-            if (include && _admitting > 0 && _leftToAdmitting < MaxLeftToAdmitting && InclusionBatch.Current is null)
-            {
-                _leftToAdmitting++;
-                return wait.Task; // the last sender being admitted now includes it with its own
-            }
-
-            if (!include && _admitting == 0 && _leftToAdmitting > 0)
-            {
-                include = onBehalf = _waiting(); // others left theirs to this sender, whose own needs no inclusion
-            }
-
-            if (include)
-            {
-                _leftToAdmitting = 0; // the inclusion asked for below includes what is pending, theirs with it
-            }
+            include = wait.BecamePending && _waiting();
         }
 
-        if (include)
+        if (include && !wait.Task.IsCompleted)
         {
-            Task done = onBehalf ? OnBehalf : wait.Task;
+            Task done = wait.Task;
             if (InclusionBatch.Current is { } batch)
             {
                 batch.Defer(_include, done); // the batch's other sends are admitted first, then all are included together
@@ -228,32 +187,11 @@ public sealed class InclusionWaits
 
     internal void Remove(PendingInclusion wait)
     {
-        if (RemoveLocked(wait))
-        {
-            _include(OnBehalf); // this sender's admission ended without a submission: it includes what others left to it
-        }
-    }
-
-    /// <summary>Ends <paramref name="wait"/>; whether the caller must include what other senders left to it.</summary>
-    private bool RemoveLocked(PendingInclusion wait)
-    {
         lock (Lock)
         {
-            bool include = false;
-            if (wait.FirstRound == long.MaxValue && !wait.Removed)
-            {
-                _admitting--; // never submitted
-                if (_admitting == 0 && _leftToAdmitting > 0)
-                {
-                    _leftToAdmitting = 0;
-                    include = _waiting();
-                }
-            }
-
-            wait.Removed = true;
             if (!_waits.TryGetValue(wait.Hash, out PendingInclusion? first))
             {
-                return include;
+                return;
             }
 
             if (first == wait)
@@ -267,7 +205,7 @@ public sealed class InclusionWaits
                     _waits[wait.Hash] = wait.Next;
                 }
 
-                return include;
+                return;
             }
 
             for (PendingInclusion previous = first; previous.Next is not null; previous = previous.Next)
@@ -275,11 +213,9 @@ public sealed class InclusionWaits
                 if (previous.Next == wait)
                 {
                     previous.Next = wait.Next;
-                    return include;
+                    return;
                 }
             }
-
-            return include;
         }
     }
 }

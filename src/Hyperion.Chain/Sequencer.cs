@@ -181,9 +181,6 @@ public sealed class PendingInclusion : TaskCompletionSource, IDisposable
     /// <summary>The first production round that started after the pool accepted the transaction.</summary>
     internal long FirstRound { get; set; } = long.MaxValue;
 
-    /// <summary>Ended (<see cref="Dispose"/>); guarded by <see cref="InclusionWaits.Lock"/>.</summary>
-    internal bool Removed { get; set; }
-
     /// <summary>The next wait for the same transaction (sent again before this one ended); guarded by <see cref="InclusionWaits.Lock"/>.</summary>
     internal PendingInclusion? Next { get; set; }
 
