@@ -62,6 +62,7 @@ internal sealed class ContiguousChunks
     private volatile bool _open;
     private volatile LeafChunks? _receiptLeaves;
     private int _transactionsRootClaimed;
+    private readonly ChunkProbe.Stamps? _probe;
 
     // The first chunk's changes merged into the system calls' in the caller's wait (the chunks still read _merged, so
     // a list of its own until they are done), and the second's merged into those by the helper that ran it, while the
@@ -78,6 +79,12 @@ internal sealed class ContiguousChunks
         int count = transactions.Count;
         int chunks = Math.Max(1, Math.Min(threads, count));
         _scratch = scratch;
+        if (ChunkProbe.On && block is not null)
+        {
+            _probe = scratch.Probe;
+            _probe.Begin();
+        }
+
         scratch.StartHelpers(this, chunks - 1);
         try
         {
@@ -124,6 +131,8 @@ internal sealed class ContiguousChunks
         private readonly Stack<List<MergedChange>> _lists = new();
 
         public Dictionary<Hash256, byte[]> Code { get; } = [];
+
+        public ChunkProbe.Stamps Probe { get; } = new();
 
         /// <summary>A change list (the system calls' or the tail's) emptied.</summary>
         public ChangeList Changes { get; } = new();
@@ -316,6 +325,17 @@ internal sealed class ContiguousChunks
 
             BlockExecution execution = run.ImportOnCaller();
             conflicted = run.Conflicted;
+            if (run._probe is { } probe)
+            {
+                probe.Set(ChunkProbe.CallerChunkEnds, run._chunks[0].EndedAt);
+                if (run._chunks.Length > 1)
+                {
+                    probe.Set(ChunkProbe.HelperChunkStarts, run._chunks[1].StartedAt);
+                    probe.Set(ChunkProbe.HelperChunkEnds, run._chunks[1].EndedAt);
+                }
+
+                ChunkProbe.End(probe, run._chunks.Length, run._chunks[0].To);
+            }
             return execution;
         }
         finally
@@ -438,6 +458,11 @@ internal sealed class ContiguousChunks
                     break;
                 }
 
+                if (valid == 1)
+                {
+                    _probe?.Mark(ChunkProbe.Valid1);
+                }
+
                 eachValid(chunk);
                 valid++;
             }
@@ -454,6 +479,8 @@ internal sealed class ContiguousChunks
             }
         }
 
+        _probe?.Set(ChunkProbe.CallerWaits, ready);
+        _probe?.Mark(ChunkProbe.Assembled);
         Rebalance(ready == 0 ? Stopwatch.GetTimestamp() : ready);
         Conflicted = valid < _chunks.Length;
         return valid;
@@ -815,9 +842,11 @@ internal sealed class ContiguousChunks
         if (valid == _chunks.Length)
         {
             receipts = PublishReceipts(assembly, receiptsAhead, receiptLeavesHashed);
+            _probe?.Mark(ChunkProbe.ReceiptsPublished);
         }
 
         Merge(valid);
+        _probe?.Mark(ChunkProbe.Merged);
 
         // The tail: the transactions from the first invalid chunk, then withdrawals and rewards.
         WorldState tail = Tail(valid);
@@ -827,18 +856,24 @@ internal sealed class ContiguousChunks
         }
 
         _sequential.FinishBlock(tail, block);
+        _probe?.Mark(ChunkProbe.Tail);
         receipts ??= PublishReceipts(assembly, receiptsAhead, receiptLeavesHashed);
         StateChangeSet changes = Changes(tail);
+        _probe?.Mark(ChunkProbe.ChangeSet);
         _receiptLeaves!.Take();
+        _probe?.Mark(ChunkProbe.ReceiptLeavesTaken);
         LeafChunks transactions = TransactionLeaves()!;
         transactions.Take();
+        _probe?.Mark(ChunkProbe.TxLeavesTaken);
         assembly.CompleteReceiptsRoot(receipts);
         if (assembly.Executed.Count == _transactions.Count)
         {
             assembly.CompleteTransactionsRoot(transactions.Trie!.Root, _transactions.Count);
         }
 
-        return assembly.Complete(changes);
+        BlockExecution done = assembly.Complete(changes);
+        _probe?.Mark(ChunkProbe.Complete);
+        return done;
     }
 
     /// <summary>
@@ -912,6 +947,7 @@ internal sealed class ContiguousChunks
     /// <summary>A helper's part of a block: chunks, then the transactions' leaves, then the receipts' once the caller publishes them.</summary>
     private void Help()
     {
+        _probe?.Mark(ChunkProbe.HelperEnters);
         var spin = default(SpinWait);
         while (!_open && !_closed)
         {
@@ -930,6 +966,7 @@ internal sealed class ContiguousChunks
         }
 
         TransactionLeaves()?.Take();
+        _probe?.Mark(ChunkProbe.HelperTxLeaves);
         spin.Reset();
         LeafChunks? receipts;
         while ((receipts = _receiptLeaves) is null && !_closed)
@@ -937,7 +974,9 @@ internal sealed class ContiguousChunks
             spin.SpinOnce(-1);
         }
 
+        _probe?.Mark(ChunkProbe.HelperSawReceipts);
         receipts?.Take();
+        _probe?.Mark(ChunkProbe.HelperReceiptLeaves);
 
         // The transactions' root above its leaves while the caller hashes the receipts' (a root both hash comes out the same).
         if (receipts is not null && _block is not null && Interlocked.Exchange(ref _transactionsRootClaimed, 1) == 0)

@@ -1,0 +1,103 @@
+using System.Diagnostics;
+
+namespace Hyperion.Execution.Parallel;
+
+// TEMPORARY measurement probe (branch s46raw): per-phase stamps of a two-chunk block, from TryImport's start.
+// HYPERION_CHUNK_PROBE=<blocks to skip>; printed to stderr at exit. Not for merging.
+internal static class ChunkProbe
+{
+    public static readonly bool On = Environment.GetEnvironmentVariable("HYPERION_CHUNK_PROBE") is not null;
+    private static readonly int Skip = int.TryParse(Environment.GetEnvironmentVariable("HYPERION_CHUNK_PROBE"), out int s) ? s : 0;
+
+    public static readonly string[] Names =
+    [
+        "helper enters", "helper's chunk starts", "caller's chunk ends", "caller starts waiting", "helper's chunk ends",
+        "chunk 1 valid", "chunk 1 assembled", "receipts published", "merged", "tail + FinishBlock", "tail merged",
+        "change set", "receipts' leaves taken", "tx leaves taken", "complete", "block end",
+        "helper: tx leaves done", "helper: receipts published seen", "helper: receipts' leaves done",
+    ];
+
+    public const int HelperEnters = 0, HelperChunkStarts = 1, CallerChunkEnds = 2, CallerWaits = 3, HelperChunkEnds = 4,
+        Valid1 = 5, Assembled = 6, ReceiptsPublished = 7, Merged = 8, Tail = 9, TailMerged = 10, ChangeSet = 11,
+        ReceiptLeavesTaken = 12, TxLeavesTaken = 13, Complete = 14, BlockEnd = 15, HelperTxLeaves = 16, HelperSawReceipts = 17,
+        HelperReceiptLeaves = 18, Count = 19;
+
+    private static readonly double[] Sums = new double[Count];
+    private static readonly int[] Counts = new int[Count];
+    private static int _blocks, _seen, _gcBlocks, _callerTx;
+    private static double _gcPauseMs;
+
+    static ChunkProbe()
+    {
+        if (On)
+        {
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => Print();
+        }
+    }
+
+    public sealed class Stamps
+    {
+        public readonly long[] At = new long[Count];
+        public long Start;
+        public int Gen0;
+        public TimeSpan Pause;
+
+        public void Begin()
+        {
+            Array.Clear(At);
+            Start = Stopwatch.GetTimestamp();
+            Gen0 = GC.CollectionCount(0);
+            Pause = GC.GetTotalPauseDuration();
+        }
+
+        public void Mark(int phase) => At[phase] = Stopwatch.GetTimestamp();
+
+        public void Set(int phase, long ticks) => At[phase] = ticks;
+    }
+
+    public static void End(Stamps stamps, int chunks, int callerTx)
+    {
+        if (chunks != 2)
+        {
+            return;
+        }
+
+        stamps.Mark(BlockEnd);
+        lock (Sums)
+        {
+            if (++_seen <= Skip)
+            {
+                return;
+            }
+
+            _blocks++;
+            _callerTx += callerTx;
+            if (GC.CollectionCount(0) != stamps.Gen0)
+            {
+                _gcBlocks++;
+            }
+
+            _gcPauseMs += (GC.GetTotalPauseDuration() - stamps.Pause).TotalMilliseconds;
+            for (int i = 0; i < Count; i++)
+            {
+                if (stamps.At[i] != 0)
+                {
+                    Sums[i] += (stamps.At[i] - stamps.Start) * 1000.0 / Stopwatch.Frequency;
+                    Counts[i]++;
+                }
+            }
+        }
+    }
+
+    private static void Print()
+    {
+        lock (Sums)
+        {
+            Console.Error.WriteLine($"chunk probe: {_blocks} two-chunk blocks after {Skip}; caller's tx {(double)_callerTx / Math.Max(1, _blocks):F0}; blocks with a gen0 {_gcBlocks}; GC pause ms/block {_gcPauseMs / Math.Max(1, _blocks):F3}");
+            for (int i = 0; i < Count; i++)
+            {
+                Console.Error.WriteLine($"  {Names[i],-34} {(Counts[i] == 0 ? double.NaN : Sums[i] / Counts[i]),7:F3} ms  (n={Counts[i]})");
+            }
+        }
+    }
+}
