@@ -453,6 +453,11 @@ internal sealed class ContiguousChunks
                     }
                 }
 
+                if (valid == 1)
+                {
+                    _probe?.Mark(ChunkProbe.CallerSeesChunk1);
+                }
+
                 if (!Valid(valid))
                 {
                     break;
