@@ -541,6 +541,7 @@ internal sealed class ContiguousChunks
                     _merged = helperMerged;
                     KeepCode(_chunks[1].Changes);
                     k = 2;
+                    _probe?.Mark(ChunkProbe.HelperMergeTaken);
                 }
                 else
                 {
@@ -600,6 +601,7 @@ internal sealed class ContiguousChunks
             return;
         }
 
+        _probe?.Mark(ChunkProbe.HelperMerged);
         Volatile.Write(ref _helperMerge, HelperMergeDone);
     }
 
