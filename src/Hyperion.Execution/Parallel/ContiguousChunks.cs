@@ -63,6 +63,7 @@ internal sealed class ContiguousChunks
     private volatile LeafChunks? _receiptLeaves;
     private int _transactionsRootClaimed;
     private readonly ChunkProbe.Stamps? _probe;
+    private readonly int _callerThread = Environment.CurrentManagedThreadId;
 
     // The first chunk's changes merged into the system calls' in the caller's wait (the chunks still read _merged, so
     // a list of its own until they are done), and the second's merged into those by the helper that ran it, while the
@@ -328,6 +329,7 @@ internal sealed class ContiguousChunks
             if (run._probe is { } probe)
             {
                 probe.Set(ChunkProbe.CallerChunkEnds, run._chunks[0].EndedAt);
+                probe.Set(ChunkProbe.CallerChunkStarts, run._chunks[0].StartedAt);
                 if (run._chunks.Length > 1)
                 {
                     probe.Set(ChunkProbe.HelperChunkStarts, run._chunks[1].StartedAt);
@@ -403,6 +405,7 @@ internal sealed class ContiguousChunks
             }
         }
 
+        _probe?.Mark(ChunkProbe.Open);
         _open = true;
         return true;
     }
@@ -416,7 +419,13 @@ internal sealed class ContiguousChunks
         }
 
         var leaves = new LeafChunks(BlockLists.TransactionsTrie(_transactions.Select(t => t.Transaction)));
-        return Interlocked.CompareExchange(ref _transactionLeaves, leaves, null) ?? leaves;
+        LeafChunks kept = Interlocked.CompareExchange(ref _transactionLeaves, leaves, null) ?? leaves;
+        if (_probe is { } probe && kept == leaves)
+        {
+            probe.Mark(Environment.CurrentManagedThreadId == _callerThread ? ChunkProbe.CallerMadeTxTrie : ChunkProbe.HelperMadeTxTrie);
+        }
+
+        return kept;
     }
 
     /// <summary>
