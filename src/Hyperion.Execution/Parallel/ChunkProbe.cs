@@ -26,6 +26,20 @@ internal static class ChunkProbe
 
     private static readonly double[] Sums = new double[Count];
     private static readonly int[] Counts = new int[Count];
+    private static readonly List<double>[] Values = [.. Enumerable.Range(0, Count).Select(_ => new List<double>())];
+    private static readonly List<double>[] Gaps = [[], [], [], []];
+    private static readonly string[] GapNames = ["helper's chunk start - helper enters", "caller sees chunk 1 - helper's chunk ends", "block end - helper's chunk ends", "caller's chunk ends - helper's ends"];
+
+    private static double Median(List<double> values)
+    {
+        if (values.Count == 0)
+        {
+            return double.NaN;
+        }
+
+        values.Sort();
+        return values[values.Count / 2];
+    }
     private static int _blocks, _seen, _gcBlocks, _callerTx;
     private static double _gcPauseMs;
 
@@ -84,9 +98,28 @@ internal static class ChunkProbe
             {
                 if (stamps.At[i] != 0)
                 {
-                    Sums[i] += (stamps.At[i] - stamps.Start) * 1000.0 / Stopwatch.Frequency;
+                    double ms = (stamps.At[i] - stamps.Start) * 1000.0 / Stopwatch.Frequency;
+                    Sums[i] += ms;
                     Counts[i]++;
+                    Values[i].Add(ms);
                 }
+            }
+
+            // Per-block gaps (medians printed): the helper's start after it entered, the caller's notice after the helper's chunk.
+            if (stamps.At[HelperEnters] != 0 && stamps.At[HelperChunkStarts] != 0)
+            {
+                Gaps[0].Add((stamps.At[HelperChunkStarts] - stamps.At[HelperEnters]) * 1000.0 / Stopwatch.Frequency);
+            }
+
+            if (stamps.At[CallerSeesChunk1] != 0 && stamps.At[HelperChunkEnds] != 0)
+            {
+                Gaps[1].Add((stamps.At[CallerSeesChunk1] - stamps.At[HelperChunkEnds]) * 1000.0 / Stopwatch.Frequency);
+            }
+
+            if (stamps.At[HelperChunkEnds] != 0)
+            {
+                Gaps[2].Add((stamps.At[BlockEnd] - stamps.At[HelperChunkEnds]) * 1000.0 / Stopwatch.Frequency);
+                Gaps[3].Add((stamps.At[CallerChunkEnds] - stamps.At[HelperChunkEnds]) * 1000.0 / Stopwatch.Frequency);
             }
         }
     }
@@ -98,7 +131,12 @@ internal static class ChunkProbe
             Console.Error.WriteLine($"chunk probe: {_blocks} two-chunk blocks after {Skip}; caller's tx {(double)_callerTx / Math.Max(1, _blocks):F0}; blocks with a gen0 {_gcBlocks}; GC pause ms/block {_gcPauseMs / Math.Max(1, _blocks):F3}");
             for (int i = 0; i < Count; i++)
             {
-                Console.Error.WriteLine($"  {Names[i],-34} {(Counts[i] == 0 ? double.NaN : Sums[i] / Counts[i]),7:F3} ms  (n={Counts[i]})");
+                Console.Error.WriteLine($"  {Names[i],-34} {(Counts[i] == 0 ? double.NaN : Sums[i] / Counts[i]),7:F3} ms  median {Median(Values[i]),7:F3}  (n={Counts[i]})");
+            }
+
+            for (int i = 0; i < Gaps.Length; i++)
+            {
+                Console.Error.WriteLine($"  gap: {GapNames[i],-44} median {Median(Gaps[i]),7:F3} ms  (n={Gaps[i].Count})");
             }
         }
     }
