@@ -53,7 +53,7 @@ internal sealed class ContiguousChunks
     private List<MergedChange> _merged;
     private readonly Dictionary<Hash256, byte[]> _code;
     private readonly MergedReader _reader;
-    private LeafChunks? _transactionLeaves;
+    private volatile LeafChunks? _transactionLeaves;
     // The last chunk claimed: the first is the caller's own (sized by the split), the helpers claim from the second.
     private int _nextChunk;
     private volatile bool _closed;
@@ -410,7 +410,11 @@ internal sealed class ContiguousChunks
         return true;
     }
 
-    /// <summary>The leaves of the trie of all the block's transactions (none without a block), made by whichever thread first needs them.</summary>
+    /// <summary>
+    /// The leaves of the trie of all the block's transactions (none without a block), made on the caller: once its own
+    /// chunk ran, before it waits for the helpers' (counted in its part of the block, which the split balances), else at
+    /// the end. A helper takes them only once made: making them is not interruptible, and made twice is done twice.
+    /// </summary>
     private LeafChunks? TransactionLeaves()
     {
         if (_block is null || _transactionLeaves is { } made)
@@ -419,13 +423,9 @@ internal sealed class ContiguousChunks
         }
 
         var leaves = new LeafChunks(BlockLists.TransactionsTrie(_transactions.Select(t => t.Transaction)));
-        LeafChunks kept = Interlocked.CompareExchange(ref _transactionLeaves, leaves, null) ?? leaves;
-        if (_probe is { } probe && kept == leaves)
-        {
-            probe.Mark(Environment.CurrentManagedThreadId == _callerThread ? ChunkProbe.CallerMadeTxTrie : ChunkProbe.HelperMadeTxTrie);
-        }
-
-        return kept;
+        _transactionLeaves = leaves;
+        _probe?.Mark(Environment.CurrentManagedThreadId == _callerThread ? ChunkProbe.CallerMadeTxTrie : ChunkProbe.HelperMadeTxTrie);
+        return leaves;
     }
 
     /// <summary>
@@ -456,7 +456,7 @@ internal sealed class ContiguousChunks
 
                 while (!chunk.Done)
                 {
-                    if (TransactionLeaves()?.TakeOne() != true)
+                    if (_transactionLeaves?.TakeOne() != true)
                     {
                         spin.SpinOnce(-1);
                     }
@@ -851,7 +851,11 @@ internal sealed class ContiguousChunks
                     receiptLeavesHashed = to;
                 }
             }
-        }, () => receiptsAhead = assembly.ReceiptsTrieAhead(_transactions.Count));
+        }, () =>
+        {
+            receiptsAhead = assembly.ReceiptsTrieAhead(_transactions.Count);
+            TransactionLeaves();
+        });
 
         // Every chunk valid: the receipts are final, their leaves for the helpers while this thread merges the changes.
         ListTrie? receipts = null;
@@ -981,7 +985,8 @@ internal sealed class ContiguousChunks
             HelperMerge();
         }
 
-        TransactionLeaves()?.Take();
+        // Only if the caller made them (see TransactionLeaves).
+        _transactionLeaves?.Take();
         _probe?.Mark(ChunkProbe.HelperTxLeaves);
         spin.Reset();
         LeafChunks? receipts;
@@ -995,9 +1000,9 @@ internal sealed class ContiguousChunks
         _probe?.Mark(ChunkProbe.HelperReceiptLeaves);
 
         // The transactions' root above its leaves while the caller hashes the receipts' (a root both hash comes out the same).
-        if (receipts is not null && _block is not null && Interlocked.Exchange(ref _transactionsRootClaimed, 1) == 0)
+        if (receipts is not null && _transactionLeaves is { } transactions && Interlocked.Exchange(ref _transactionsRootClaimed, 1) == 0)
         {
-            _ = TransactionLeaves()!.Trie!.Root;
+            _ = transactions.Trie!.Root;
         }
     }
 
