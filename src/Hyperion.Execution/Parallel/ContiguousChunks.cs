@@ -589,13 +589,24 @@ internal sealed class ContiguousChunks
     /// <summary>
     /// On the helper that ran the second (last) of two chunks: its changes merged into the first chunk's merged ahead,
     /// if the caller made those already and has not closed the merge; the caller takes the result if the chunk is valid.
-    /// Which thread merges changes no result (the same pass over the same lists).
+    /// Which thread merges changes no result (the same pass over the same lists). False while the caller has not made
+    /// its list yet (the helper may try again), true once it merged or the merge is not its to do.
     /// </summary>
-    private void HelperMerge()
+    private bool HelperMerge()
     {
-        if (_mergedAhead is not { } ahead || Interlocked.CompareExchange(ref _helperMerge, HelperMergeClaimed, HelperMergeOpen) != HelperMergeOpen)
+        if (Volatile.Read(ref _helperMerge) != HelperMergeOpen)
         {
-            return;
+            return true;
+        }
+
+        if (_mergedAhead is not { } ahead)
+        {
+            return false;
+        }
+
+        if (Interlocked.CompareExchange(ref _helperMerge, HelperMergeClaimed, HelperMergeOpen) != HelperMergeOpen)
+        {
+            return true;
         }
 
         try
@@ -607,11 +618,12 @@ internal sealed class ContiguousChunks
             // The caller merges itself (as without the helper) and takes the list back.
             _helperMergeInto!.Clear();
             Volatile.Write(ref _helperMerge, HelperMergeClosed);
-            return;
+            return true;
         }
 
         _probe?.Mark(ChunkProbe.HelperMerged);
         Volatile.Write(ref _helperMerge, HelperMergeDone);
+        return true;
     }
 
     /// <summary>
@@ -979,19 +991,21 @@ internal sealed class ContiguousChunks
             return;
         }
 
-        if (RunChunks(onCaller: false) && _chunks.Length == 2)
+        // The second of two chunks: the caller validates and assembles it meanwhile, and takes its merge if it is valid.
+        // A caller still on its own chunk makes the list to merge into later: tried again between the transactions'
+        // leaves (taken only if the caller made them, see TransactionLeaves) and in the wait for the receipts'.
+        bool merged = !(RunChunks(onCaller: false) && _chunks.Length == 2);
+        while (!(merged = merged || HelperMerge()) && _transactionLeaves?.TakeOne() == true)
         {
-            // The caller validates and assembles this chunk meanwhile; it takes the merge if the chunk is valid.
-            HelperMerge();
         }
 
-        // Only if the caller made them (see TransactionLeaves).
         _transactionLeaves?.Take();
         _probe?.Mark(ChunkProbe.HelperTxLeaves);
         spin.Reset();
         LeafChunks? receipts;
         while ((receipts = _receiptLeaves) is null && !_closed)
         {
+            merged = merged || HelperMerge();
             spin.SpinOnce(-1);
         }
 
