@@ -15,14 +15,14 @@ internal static class ChunkProbe
         "chunk 1 valid", "chunk 1 assembled", "receipts published", "merged", "tail + FinishBlock", "tail merged",
         "change set", "receipts' leaves taken", "tx leaves taken", "complete", "block end",
         "helper: tx leaves done", "helper: receipts published seen", "helper: receipts' leaves done", "caller sees chunk 1 done", "helper's merge taken (n = blocks)", "helper: merge done",
-        "run opens", "caller's chunk starts", "tx trie made (by the helper: n)", "caller: tx trie made",
+        "run opens", "caller's chunk starts", "tx trie made (by the helper: n)", "caller: tx trie made", "caller: helper's merge waited (n)",
     ];
 
     public const int HelperEnters = 0, HelperChunkStarts = 1, CallerChunkEnds = 2, CallerWaits = 3, HelperChunkEnds = 4,
         Valid1 = 5, Assembled = 6, ReceiptsPublished = 7, Merged = 8, Tail = 9, TailMerged = 10, ChangeSet = 11,
         ReceiptLeavesTaken = 12, TxLeavesTaken = 13, Complete = 14, BlockEnd = 15, HelperTxLeaves = 16, HelperSawReceipts = 17,
         HelperReceiptLeaves = 18, CallerSeesChunk1 = 19, HelperMergeTaken = 20, HelperMerged = 21,
-        Open = 22, CallerChunkStarts = 23, HelperMadeTxTrie = 24, CallerMadeTxTrie = 25, Count = 26;
+        Open = 22, CallerChunkStarts = 23, HelperMadeTxTrie = 24, CallerMadeTxTrie = 25, CallerWaitedHelperMerge = 26, Count = 27;
 
     private static readonly double[] Sums = new double[Count];
     private static readonly int[] Counts = new int[Count];
