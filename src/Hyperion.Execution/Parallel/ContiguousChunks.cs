@@ -656,7 +656,12 @@ internal sealed class ContiguousChunks
         int state;
         while ((state = Interlocked.CompareExchange(ref _helperMerge, HelperMergeClosed, HelperMergeOpen)) == HelperMergeClaimed)
         {
-            spin.SpinOnce(-1);
+            // The receipts' leaves meanwhile, once published (the helper's merge makes the change set's accounts too).
+            _probe?.Mark(ChunkProbe.CallerWaitedHelperMerge);
+            if (_receiptLeaves?.TakeOne() != true)
+            {
+                spin.SpinOnce(-1);
+            }
         }
 
         if (state == HelperMergeDone)
