@@ -62,8 +62,6 @@ internal sealed class ContiguousChunks
     private volatile bool _open;
     private volatile LeafChunks? _receiptLeaves;
     private int _transactionsRootClaimed;
-    private readonly ChunkProbe.Stamps? _probe;
-    private readonly int _callerThread = Environment.CurrentManagedThreadId;
 
     // The first chunk's changes merged into the system calls' in the caller's wait (the chunks still read _merged, so
     // a list of its own until they are done), and the second's merged into those by the helper that ran it, while the
@@ -84,12 +82,6 @@ internal sealed class ContiguousChunks
         int count = transactions.Count;
         int chunks = Math.Max(1, Math.Min(threads, count));
         _scratch = scratch;
-        if (ChunkProbe.On && block is not null)
-        {
-            _probe = scratch.Probe;
-            _probe.Begin();
-        }
-
         scratch.StartHelpers(this, chunks - 1);
         try
         {
@@ -136,8 +128,6 @@ internal sealed class ContiguousChunks
         private readonly Stack<List<MergedChange>> _lists = new();
 
         public Dictionary<Hash256, byte[]> Code { get; } = [];
-
-        public ChunkProbe.Stamps Probe { get; } = new();
 
         /// <summary>A change list (the system calls' or the tail's) emptied.</summary>
         public ChangeList Changes { get; } = new();
@@ -334,18 +324,6 @@ internal sealed class ContiguousChunks
 
             BlockExecution execution = run.ImportOnCaller();
             conflicted = run.Conflicted;
-            if (run._probe is { } probe)
-            {
-                probe.Set(ChunkProbe.CallerChunkEnds, run._chunks[0].EndedAt);
-                probe.Set(ChunkProbe.CallerChunkStarts, run._chunks[0].StartedAt);
-                if (run._chunks.Length > 1)
-                {
-                    probe.Set(ChunkProbe.HelperChunkStarts, run._chunks[1].StartedAt);
-                    probe.Set(ChunkProbe.HelperChunkEnds, run._chunks[1].EndedAt);
-                }
-
-                ChunkProbe.End(probe, run._chunks.Length, run._chunks[0].To);
-            }
             return execution;
         }
         finally
@@ -413,7 +391,6 @@ internal sealed class ContiguousChunks
             }
         }
 
-        _probe?.Mark(ChunkProbe.Open);
         _open = true;
         return true;
     }
@@ -432,7 +409,6 @@ internal sealed class ContiguousChunks
 
         var leaves = new LeafChunks(BlockLists.TransactionsTrie(_transactions.Select(t => t.Transaction)));
         _transactionLeaves = leaves;
-        _probe?.Mark(Environment.CurrentManagedThreadId == _callerThread ? ChunkProbe.CallerMadeTxTrie : ChunkProbe.HelperMadeTxTrie);
         return leaves;
     }
 
@@ -470,19 +446,9 @@ internal sealed class ContiguousChunks
                     }
                 }
 
-                if (valid == 1)
-                {
-                    _probe?.Mark(ChunkProbe.CallerSeesChunk1);
-                }
-
                 if (!Valid(valid))
                 {
                     break;
-                }
-
-                if (valid == 1)
-                {
-                    _probe?.Mark(ChunkProbe.Valid1);
                 }
 
                 eachValid(chunk);
@@ -501,8 +467,6 @@ internal sealed class ContiguousChunks
             }
         }
 
-        _probe?.Set(ChunkProbe.CallerWaits, ready);
-        _probe?.Mark(ChunkProbe.Assembled);
         Rebalance(ready == 0 ? Stopwatch.GetTimestamp() : ready);
         Conflicted = valid < _chunks.Length;
         return valid;
@@ -559,7 +523,6 @@ internal sealed class ContiguousChunks
                     KeepCode(_chunks[1].Changes);
                     _mergedAccounts = _scratch.MergedAccounts;
                     k = 2;
-                    _probe?.Mark(ChunkProbe.HelperMergeTaken);
                 }
                 else
                 {
@@ -634,7 +597,6 @@ internal sealed class ContiguousChunks
             return true;
         }
 
-        _probe?.Mark(ChunkProbe.HelperMerged);
         Volatile.Write(ref _helperMerge, HelperMergeDone);
         return true;
     }
@@ -657,7 +619,6 @@ internal sealed class ContiguousChunks
         while ((state = Interlocked.CompareExchange(ref _helperMerge, HelperMergeClosed, HelperMergeOpen)) == HelperMergeClaimed)
         {
             // The receipts' leaves meanwhile, once published (the helper's merge makes the change set's accounts too).
-            _probe?.Mark(ChunkProbe.CallerWaitedHelperMerge);
             if (_receiptLeaves?.TakeOne() != true)
             {
                 spin.SpinOnce(-1);
@@ -929,11 +890,9 @@ internal sealed class ContiguousChunks
         if (valid == _chunks.Length)
         {
             receipts = PublishReceipts(assembly, receiptsAhead, receiptLeavesHashed);
-            _probe?.Mark(ChunkProbe.ReceiptsPublished);
         }
 
         Merge(valid);
-        _probe?.Mark(ChunkProbe.Merged);
 
         // The tail: the transactions from the first invalid chunk, then withdrawals and rewards.
         WorldState tail = Tail(valid);
@@ -943,24 +902,18 @@ internal sealed class ContiguousChunks
         }
 
         _sequential.FinishBlock(tail, block);
-        _probe?.Mark(ChunkProbe.Tail);
         receipts ??= PublishReceipts(assembly, receiptsAhead, receiptLeavesHashed);
         StateChangeSet changes = Changes(tail);
-        _probe?.Mark(ChunkProbe.ChangeSet);
         _receiptLeaves!.Take();
-        _probe?.Mark(ChunkProbe.ReceiptLeavesTaken);
         LeafChunks transactions = TransactionLeaves()!;
         transactions.Take();
-        _probe?.Mark(ChunkProbe.TxLeavesTaken);
         assembly.CompleteReceiptsRoot(receipts);
         if (assembly.Executed.Count == _transactions.Count)
         {
             assembly.CompleteTransactionsRoot(transactions.Trie!.Root, _transactions.Count);
         }
 
-        BlockExecution done = assembly.Complete(changes);
-        _probe?.Mark(ChunkProbe.Complete);
-        return done;
+        return assembly.Complete(changes);
     }
 
     /// <summary>
@@ -1034,7 +987,6 @@ internal sealed class ContiguousChunks
     /// <summary>A helper's part of a block: chunks, then the transactions' leaves, then the receipts' once the caller publishes them.</summary>
     private void Help()
     {
-        _probe?.Mark(ChunkProbe.HelperEnters);
         var spin = default(SpinWait);
         while (!_open && !_closed)
         {
@@ -1055,7 +1007,6 @@ internal sealed class ContiguousChunks
         }
 
         _transactionLeaves?.Take();
-        _probe?.Mark(ChunkProbe.HelperTxLeaves);
         spin.Reset();
         LeafChunks? receipts;
         while ((receipts = _receiptLeaves) is null && !_closed)
@@ -1064,9 +1015,7 @@ internal sealed class ContiguousChunks
             spin.SpinOnce(-1);
         }
 
-        _probe?.Mark(ChunkProbe.HelperSawReceipts);
         receipts?.Take();
-        _probe?.Mark(ChunkProbe.HelperReceiptLeaves);
 
         // The transactions' root above its leaves while the caller hashes the receipts' (a root both hash comes out the same).
         if (receipts is not null && _transactionLeaves is { } transactions && Interlocked.Exchange(ref _transactionsRootClaimed, 1) == 0)
