@@ -68,12 +68,12 @@ internal sealed class ContiguousChunks
     // caller validates and assembles that chunk (used only if it is valid; see HelperMerge).
     private volatile List<MergedChange>? _mergedAhead;
     private List<MergedChange>? _helperMergeInto;
-    private int _helperMerge;
-    private const int HelperMergeOpen = 0, HelperMergeClaimed = 1, HelperMergeDone = 2, HelperMergeClosed = -1;
 
     // The change set's account for each of the block's changes so far, when the helper's merge made _merged: made in
     // that merge, off the caller's path (the change set then makes new ones only for what the tail changed).
     private List<AccountChange>? _mergedAccounts;
+    private int _helperMerge;
+    private const int HelperMergeOpen = 0, HelperMergeClaimed = 1, HelperMergeDone = 2, HelperMergeClosed = -1;
 
     /// <param name="block">The block (its system calls, withdrawals and rewards, its receipts' and transactions' tries), or null: <paramref name="transactions"/> alone (a state test's).</param>
     private ContiguousChunks(BlockExecutor sequential, BlockInput? block, IReadOnlyList<(Transaction Transaction, Address Sender)> transactions, IStateReader parent, BlockEnvironment environment, PrecompileTable precompiles, TransactionProcessor processor, int threads, Scratch scratch)
