@@ -618,11 +618,7 @@ internal sealed class ContiguousChunks
         int state;
         while ((state = Interlocked.CompareExchange(ref _helperMerge, HelperMergeClosed, HelperMergeOpen)) == HelperMergeClaimed)
         {
-            // The receipts' leaves meanwhile, once published (the helper's merge makes the change set's accounts too).
-            if (_receiptLeaves?.TakeOne() != true)
-            {
-                spin.SpinOnce(-1);
-            }
+            spin.SpinOnce(-1);
         }
 
         if (state == HelperMergeDone)
