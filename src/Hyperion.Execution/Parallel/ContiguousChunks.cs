@@ -68,10 +68,6 @@ internal sealed class ContiguousChunks
     // caller validates and assembles that chunk (used only if it is valid; see HelperMerge).
     private volatile List<MergedChange>? _mergedAhead;
     private List<MergedChange>? _helperMergeInto;
-
-    // The change set's account for each of the block's changes so far, when the helper's merge made _merged: made in
-    // that merge, off the caller's path (the change set then makes new ones only for what the tail changed).
-    private List<AccountChange>? _mergedAccounts;
     private int _helperMerge;
     private const int HelperMergeOpen = 0, HelperMergeClaimed = 1, HelperMergeDone = 2, HelperMergeClosed = -1;
 
@@ -141,9 +137,6 @@ internal sealed class ContiguousChunks
 
             return _chunks[index];
         }
-
-        /// <summary>The change set's accounts the helper's merge makes (see <see cref="HelperMerge"/>), emptied after each block.</summary>
-        public List<AccountChange> MergedAccounts { get; } = [];
 
         /// <summary>An empty list for merged changes (two are used in turn).</summary>
         public List<MergedChange> TakeList()
@@ -298,7 +291,6 @@ internal sealed class ContiguousChunks
         {
             Code.Clear();
             Changes.Clear();
-            MergedAccounts.Clear();
         }
     }
 
@@ -521,7 +513,6 @@ internal sealed class ContiguousChunks
                     _scratch.ReturnList(_merged);
                     _merged = helperMerged;
                     KeepCode(_chunks[1].Changes);
-                    _mergedAccounts = _scratch.MergedAccounts;
                     k = 2;
                 }
                 else
@@ -551,7 +542,6 @@ internal sealed class ContiguousChunks
         {
             List<MergedChange> into = _scratch.TakeList();
             into.EnsureCapacity(ahead.Count + _chunks[1].To - _chunks[1].From);
-            _scratch.MergedAccounts.EnsureCapacity(into.Capacity);
             _helperMergeInto = into;
         }
 
@@ -561,9 +551,7 @@ internal sealed class ContiguousChunks
 
     /// <summary>
     /// On the helper that ran the second (last) of two chunks: its changes merged into the first chunk's merged ahead,
-    /// if the caller made those already and has not closed the merge, with each entry's account for the change set
-    /// (allocated here, off the caller's path: the change set reuses those the tail leaves as they are); the caller
-    /// takes the result if the chunk is valid.
+    /// if the caller made those already and has not closed the merge; the caller takes the result if the chunk is valid.
     /// Which thread merges changes no result (the same pass over the same lists). False while the caller has not made
     /// its list yet (the helper may try again), true once it merged or the merge is not its to do.
     /// </summary>
@@ -586,13 +574,12 @@ internal sealed class ContiguousChunks
 
         try
         {
-            MergeInto(ahead, _chunks[1].Changes, new MergedListAndAccounts(_helperMergeInto!, _scratch.MergedAccounts));
+            MergeInto(ahead, _chunks[1].Changes, new MergedList(_helperMergeInto!));
         }
         catch
         {
             // The caller merges itself (as without the helper) and takes the list back.
             _helperMergeInto!.Clear();
-            _scratch.MergedAccounts.Clear();
             Volatile.Write(ref _helperMerge, HelperMergeClosed);
             return true;
         }
@@ -669,7 +656,6 @@ internal sealed class ContiguousChunks
         KeepCode(later);
         MergeInto(earlier, later, new MergedList(merged));
         _merged = merged;
-        _mergedAccounts = null;
         _scratch.ReturnList(earlier);
     }
 
@@ -686,7 +672,7 @@ internal sealed class ContiguousChunks
             int order = i == earlier.Count ? 1 : j == later.Accounts.Count ? -1 : earlier[i].Address.CompareTo(later.Accounts[j].Address);
             if (order < 0)
             {
-                into.AddEarlier(earlier, i++);
+                into.Add(earlier[i++]);
                 continue;
             }
 
@@ -710,55 +696,19 @@ internal sealed class ContiguousChunks
     private interface IMergedChanges
     {
         void Add(in MergedChange change);
-
-        /// <summary>The earlier changes' entry <paramref name="index"/>, which the later ones leave as it is.</summary>
-        void AddEarlier(List<MergedChange> earlier, int index);
     }
 
     private readonly struct MergedList(List<MergedChange> list) : IMergedChanges
     {
         public void Add(in MergedChange change) => list.Add(change);
-
-        public void AddEarlier(List<MergedChange> earlier, int index) => list.Add(earlier[index]);
     }
 
-    /// <summary>The block's changes so far, each with its change set's account (made by the helper, see <see cref="HelperMerge"/>).</summary>
-    private readonly struct MergedListAndAccounts(List<MergedChange> list, List<AccountChange> accounts) : IMergedChanges
+    /// <summary>The block's net changes as the sequential executor's world state collects them (ascending addresses, each account's slots by key) and the code they deployed.</summary>
+    private readonly struct ChangeSetAccounts(List<AccountChange> accounts, SortedDictionary<Hash256, byte[]> code) : IMergedChanges
     {
         public void Add(in MergedChange change)
         {
-            list.Add(change);
-            accounts.Add(ChangeSetAccounts.Of(change));
-        }
-
-        public void AddEarlier(List<MergedChange> earlier, int index) => Add(CollectionsMarshal.AsSpan(earlier)[index]);
-    }
-
-    /// <summary>
-    /// The block's net changes as the sequential executor's world state collects them (ascending addresses, each
-    /// account's slots by key) and the code they deployed; <paramref name="made"/>: the earlier changes' accounts, if
-    /// made already (index by index).
-    /// </summary>
-    private readonly struct ChangeSetAccounts(List<AccountChange> accounts, SortedDictionary<Hash256, byte[]> code, List<AccountChange>? made) : IMergedChanges
-    {
-        public static AccountChange Of(in MergedChange change) =>
-            new(change.Address, change.Deleted, change.Nonce, change.Balance, change.CodeHash, change.StorageCleared, change.Storage);
-
-        public void Add(in MergedChange change)
-        {
-            accounts.Add(Of(change));
-            AddCode(change);
-        }
-
-        public void AddEarlier(List<MergedChange> earlier, int index)
-        {
-            ref readonly MergedChange change = ref CollectionsMarshal.AsSpan(earlier)[index];
-            accounts.Add(made is null ? Of(change) : made[index]);
-            AddCode(change);
-        }
-
-        private void AddCode(in MergedChange change)
-        {
+            accounts.Add(new AccountChange(change.Address, change.Deleted, change.Nonce, change.Balance, change.CodeHash, change.StorageCleared, change.Storage));
             if (!change.Deleted && change.Code is { Length: > 0 } bytes)
             {
                 code[change.CodeHash] = bytes;
@@ -1069,7 +1019,7 @@ internal sealed class ContiguousChunks
         ChangeList last = Collected(tail);
         var accounts = new List<AccountChange>(_merged.Count + last.Accounts.Count);
         var code = new SortedDictionary<Hash256, byte[]>();
-        MergeInto(_merged, last, new ChangeSetAccounts(accounts, code, _mergedAccounts));
+        MergeInto(_merged, last, new ChangeSetAccounts(accounts, code));
         return new StateChangeSet(accounts, [.. code]);
     }
 
