@@ -552,24 +552,13 @@ internal sealed class ContiguousChunks
     /// <summary>
     /// On the helper that ran the second (last) of two chunks: its changes merged into the first chunk's merged ahead,
     /// if the caller made those already and has not closed the merge; the caller takes the result if the chunk is valid.
-    /// Which thread merges changes no result (the same pass over the same lists). False while the caller has not made
-    /// its list yet (the helper may try again), true once it merged or the merge is not its to do.
+    /// Which thread merges changes no result (the same pass over the same lists).
     /// </summary>
-    private bool HelperMerge()
+    private void HelperMerge()
     {
-        if (Volatile.Read(ref _helperMerge) != HelperMergeOpen)
+        if (_mergedAhead is not { } ahead || Interlocked.CompareExchange(ref _helperMerge, HelperMergeClaimed, HelperMergeOpen) != HelperMergeOpen)
         {
-            return true;
-        }
-
-        if (_mergedAhead is not { } ahead)
-        {
-            return false;
-        }
-
-        if (Interlocked.CompareExchange(ref _helperMerge, HelperMergeClaimed, HelperMergeOpen) != HelperMergeOpen)
-        {
-            return true;
+            return;
         }
 
         try
@@ -581,11 +570,10 @@ internal sealed class ContiguousChunks
             // The caller merges itself (as without the helper) and takes the list back.
             _helperMergeInto!.Clear();
             Volatile.Write(ref _helperMerge, HelperMergeClosed);
-            return true;
+            return;
         }
 
         Volatile.Write(ref _helperMerge, HelperMergeDone);
-        return true;
     }
 
     /// <summary>
@@ -944,20 +932,18 @@ internal sealed class ContiguousChunks
             return;
         }
 
-        // The second of two chunks: the caller validates and assembles it meanwhile, and takes its merge if it is valid.
-        // A caller still on its own chunk makes the list to merge into later: tried again between the transactions'
-        // leaves (taken only if the caller made them, see TransactionLeaves) and in the wait for the receipts'.
-        bool merged = !(RunChunks(onCaller: false) && _chunks.Length == 2);
-        while (!(merged = merged || HelperMerge()) && _transactionLeaves?.TakeOne() == true)
+        if (RunChunks(onCaller: false) && _chunks.Length == 2)
         {
+            // The caller validates and assembles this chunk meanwhile; it takes the merge if the chunk is valid.
+            HelperMerge();
         }
 
+        // Only if the caller made them (see TransactionLeaves).
         _transactionLeaves?.Take();
         spin.Reset();
         LeafChunks? receipts;
         while ((receipts = _receiptLeaves) is null && !_closed)
         {
-            merged = merged || HelperMerge();
             spin.SpinOnce(-1);
         }
 
