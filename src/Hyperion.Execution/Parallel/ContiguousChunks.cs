@@ -53,7 +53,7 @@ internal sealed class ContiguousChunks
     private List<MergedChange> _merged;
     private readonly Dictionary<Hash256, byte[]> _code;
     private readonly MergedReader _reader;
-    private volatile LeafChunks? _transactionLeaves;
+    private LeafChunks? _transactionLeaves;
     // The last chunk claimed: the first is the caller's own (sized by the split), the helpers claim from the second.
     private int _nextChunk;
     private volatile bool _closed;
@@ -387,11 +387,7 @@ internal sealed class ContiguousChunks
         return true;
     }
 
-    /// <summary>
-    /// The leaves of the trie of all the block's transactions (none without a block), made on the caller: once its own
-    /// chunk ran, before it waits for the helpers' (counted in its part of the block, which the split balances), else at
-    /// the end. A helper takes them only once made: making them is not interruptible, and made twice is done twice.
-    /// </summary>
+    /// <summary>The leaves of the trie of all the block's transactions (none without a block), made by whichever thread first needs them.</summary>
     private LeafChunks? TransactionLeaves()
     {
         if (_block is null || _transactionLeaves is { } made)
@@ -400,8 +396,7 @@ internal sealed class ContiguousChunks
         }
 
         var leaves = new LeafChunks(BlockLists.TransactionsTrie(_transactions.Select(t => t.Transaction)));
-        _transactionLeaves = leaves;
-        return leaves;
+        return Interlocked.CompareExchange(ref _transactionLeaves, leaves, null) ?? leaves;
     }
 
     /// <summary>
@@ -432,7 +427,7 @@ internal sealed class ContiguousChunks
 
                 while (!chunk.Done)
                 {
-                    if (_transactionLeaves?.TakeOne() != true)
+                    if (TransactionLeaves()?.TakeOne() != true)
                     {
                         spin.SpinOnce(-1);
                     }
@@ -813,11 +808,7 @@ internal sealed class ContiguousChunks
                     receiptLeavesHashed = to;
                 }
             }
-        }, () =>
-        {
-            receiptsAhead = assembly.ReceiptsTrieAhead(_transactions.Count);
-            TransactionLeaves();
-        });
+        }, () => receiptsAhead = assembly.ReceiptsTrieAhead(_transactions.Count));
 
         // Every chunk valid: the receipts are final, their leaves for the helpers while this thread merges the changes.
         ListTrie? receipts = null;
@@ -938,8 +929,7 @@ internal sealed class ContiguousChunks
             HelperMerge();
         }
 
-        // Only if the caller made them (see TransactionLeaves).
-        _transactionLeaves?.Take();
+        TransactionLeaves()?.Take();
         spin.Reset();
         LeafChunks? receipts;
         while ((receipts = _receiptLeaves) is null && !_closed)
@@ -950,9 +940,9 @@ internal sealed class ContiguousChunks
         receipts?.Take();
 
         // The transactions' root above its leaves while the caller hashes the receipts' (a root both hash comes out the same).
-        if (receipts is not null && _transactionLeaves is { } transactions && Interlocked.Exchange(ref _transactionsRootClaimed, 1) == 0)
+        if (receipts is not null && _block is not null && Interlocked.Exchange(ref _transactionsRootClaimed, 1) == 0)
         {
-            _ = transactions.Trie!.Root;
+            _ = TransactionLeaves()!.Trie!.Root;
         }
     }
 
