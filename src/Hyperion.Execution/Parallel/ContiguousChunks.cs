@@ -903,6 +903,8 @@ internal sealed class ContiguousChunks
             MergeFirstAhead();
         }
 
+        // An import adds every transaction or fails: the receipts' trie is made before them (used either way).
+        ListTrie receiptsAhead = assembly.ReceiptsTrieAhead(_transactions.Count);
         long ready = Stopwatch.GetTimestamp();
         var spin = default(SpinWait);
         foreach (Chunk chunk in _chunks)
@@ -918,7 +920,6 @@ internal sealed class ContiguousChunks
 
         Rebalance(ready);
         Conflicted = !PartsIndependent(named: null);
-        ListTrie? receipts = null;
         WorldState tail;
         if (!Conflicted)
         {
@@ -946,7 +947,6 @@ internal sealed class ContiguousChunks
                 }
             }
 
-            receipts = PublishReceipts(assembly, null, 0);
             Merge(_chunks.Length);
             tail = Tail(_chunks.Length);
         }
@@ -964,8 +964,7 @@ internal sealed class ContiguousChunks
         }
 
         _sequential.FinishBlock(tail, block);
-        receipts ??= PublishReceipts(assembly, null, 0);
-        return Complete(assembly, tail, receipts);
+        return Complete(assembly, tail, PublishReceipts(assembly, receiptsAhead, 0));
     }
 
     /// <summary>The block's end once its transactions are in <paramref name="assembly"/> and <paramref name="tail"/> finished it: its changes and the two tries' roots.</summary>
