@@ -143,6 +143,33 @@ public sealed class HotLaneTests
     }
 
     /// <summary>
+    /// Blocks a laned run finds independent but that are invalid: a transaction of another part with a nonce too high,
+    /// one whose gas limit fits its part's gas but not the whole prefix's. The block fails with the sequential
+    /// executor's message (the results are added in block order, the gas checked against the true prefix).
+    /// </summary>
+    [Theory]
+    [InlineData("nonce")]
+    [InlineData("gas")]
+    public void An_invalid_block_run_laned_fails_as_sequentially(string invalid)
+    {
+        const ulong gasLimit = 1_000_000;
+        BlockInput block = Block(
+            (0, Tx(0, Hot, Word(new UInt256(42)))),
+            (1, Tx(0, Hot, [])),
+            (14, invalid == "nonce" ? Tx(1, Addr(0x3100), [], gas: 21_000, value: 1) : Tx(0, Addr(0x3100), [], gas: gasLimit, value: 1)));
+        block = block with { Header = Header(Coinbase, gasLimit) };
+        InMemoryStateReader pre = PreState();
+        string expected = Outcome(new BlockExecutor(Cancun), block, pre, BlockExecutionMode.Import);
+        Assert.StartsWith("invalid block", expected, StringComparison.Ordinal);
+        foreach (int threads in new[] { 2, 4 })
+        {
+            var executor = new ParallelBlockExecutor(Cancun, threads: threads, sequentialBelow: 0) { Chunks = ParallelBlockExecutor.ChunkUse.Always };
+            executor.HotContracts.Learn(Hot);
+            Assert.Equal(expected, Outcome(executor, block, pre, BlockExecutionMode.Import));
+        }
+    }
+
+    /// <summary>
     /// A swap mix on shared pairs, block after block on one executor (as a node imports): the first block's chunks
     /// conflict on the shared pairs, which are learned, and the next blocks run laned past the chunks' backoff, each as
     /// sequentially; the pairs a block's transactions go to, when most of them, are not laned.
