@@ -954,7 +954,7 @@ internal sealed class ContiguousChunks
         {
             if (_hot is not null)
             {
-                List<Address> named = [];
+                HashSet<Address> named = [];
                 PartsIndependent(named);
                 LearnContracts(named);
             }
@@ -1112,7 +1112,7 @@ internal sealed class ContiguousChunks
     /// Whether <paramref name="reader"/> read from the pre-state anything <paramref name="writer"/> wrote; with
     /// <paramref name="named"/>, every such location's address is added to it (rather than stopping at the first).
     /// </summary>
-    private static bool ReadsWritten(Chunk reader, Chunk writer, List<Address>? named)
+    private static bool ReadsWritten(Chunk reader, Chunk writer, HashSet<Address>? named)
     {
         bool conflict = false;
         foreach (Address address in reader.AccountReads.Keys)
@@ -1143,7 +1143,7 @@ internal sealed class ContiguousChunks
     }
 
     /// <summary>A conflict on <paramref name="address"/>: whether to stop (nothing to name), else it is named.</summary>
-    private static bool Conflict(List<Address>? named, in Address address, ref bool conflict)
+    private static bool Conflict(HashSet<Address>? named, in Address address, ref bool conflict)
     {
         conflict = true;
         if (named is null)
@@ -1151,11 +1151,7 @@ internal sealed class ContiguousChunks
             return true;
         }
 
-        if (!named.Contains(address))
-        {
-            named.Add(address);
-        }
-
+        named.Add(address);
         return false;
     }
 
@@ -1164,7 +1160,7 @@ internal sealed class ContiguousChunks
     /// wrote, no two wrote one account (every account a part's changes report counts as written, a slot written
     /// marks its account: so this covers two parts writing one slot). With <paramref name="named"/>, see <see cref="ReadsWritten"/>.
     /// </summary>
-    private bool PartsIndependent(List<Address>? named)
+    private bool PartsIndependent(HashSet<Address>? named)
     {
         bool independent = true;
         foreach (Chunk part in _chunks)
@@ -1219,7 +1215,7 @@ internal sealed class ContiguousChunks
             return;
         }
 
-        List<Address> named = [];
+        HashSet<Address> named = [];
         for (int j = 0; j < k; j++)
         {
             ReadsWritten(chunk, _chunks[j], named);
@@ -1228,8 +1224,8 @@ internal sealed class ContiguousChunks
         LearnContracts(named);
     }
 
-    /// <summary>The contracts among <paramref name="named"/> (holding code on the pre-state) learned as hot, the first few.</summary>
-    private void LearnContracts(List<Address> named)
+    /// <summary>The contracts among <paramref name="named"/> (holding code on the pre-state) learned as hot, the first few (in the order named).</summary>
+    private void LearnContracts(HashSet<Address> named)
     {
         int learned = 0;
         foreach (Address address in named)
