@@ -234,7 +234,7 @@ internal static class ExecBenchmark
             BlockStmStatistics[] statistics = [.. executors.Select(x => (x.Executor as ParallelBlockExecutor)?.Statistics ?? default)];
 
             // And which blocks took the contiguous-chunk path (and conflicted there) rather than Block-STM.
-            (long Blocks, long Conflicted)[] chunked = [.. executors.Select(x => (x.Executor as ParallelBlockExecutor)?.ChunkStatistics ?? default)];
+            ChunkPaths[] chunked = [.. executors.Select(x => ChunkPaths.Of(x.Executor as ParallelBlockExecutor))];
 
             // And the blocks a node's executor ran sequentially: because that had been faster, or after dependency chains.
             (long ByChoice, long AfterChain)[] sequentialRuns = [.. executors.Select(x => x.Executor is ParallelBlockExecutor p ? (p.BlocksSequentialByChoice, p.BlocksSequentialAfterChain) : default)];
@@ -267,7 +267,7 @@ internal static class ExecBenchmark
             }
 
             long[] allocatedKb = [.. allocated.Select(bytes => bytes / rounds / 1024)];
-            string[] conflicts = [.. executors.Select((x, e) => x.Executor is ParallelBlockExecutor parallel ? Conflicts(parallel.ChunkStatistics, chunked[e], parallel.Statistics - statistics[e], (parallel.BlocksSequentialByChoice - sequentialRuns[e].ByChoice, parallel.BlocksSequentialAfterChain - sequentialRuns[e].AfterChain), measured && e == 2) : "")];
+            string[] conflicts = [.. executors.Select((x, e) => x.Executor is ParallelBlockExecutor parallel ? Conflicts(ChunkPaths.Of(parallel), chunked[e], parallel.Statistics - statistics[e], (parallel.BlocksSequentialByChoice - sequentialRuns[e].ByChoice, parallel.BlocksSequentialAfterChain - sequentialRuns[e].AfterChain), measured && e == 2) : "")];
             if (onlyExecutor is not null)
             {
                 int e = Array.IndexOf(ExecutorNames, onlyExecutor);
@@ -315,7 +315,7 @@ internal static class ExecBenchmark
         }
 
         var parallel = second.Executor as ParallelBlockExecutor;
-        (long Blocks, long Conflicted) chunkedBefore = parallel?.ChunkStatistics ?? default;
+        ChunkPaths chunkedBefore = ChunkPaths.Of(parallel);
         BlockStmStatistics statisticsBefore = parallel?.Statistics ?? default;
         (long ByChoice, long AfterChain) sequentialBefore = parallel is null ? default : (parallel.BlocksSequentialByChoice, parallel.BlocksSequentialAfterChain);
 
@@ -394,7 +394,7 @@ internal static class ExecBenchmark
         if (parallel is not null)
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{"",-18} {second.Name} {Conflicts(parallel.ChunkStatistics, chunkedBefore, parallel.Statistics - statisticsBefore, (parallel.BlocksSequentialByChoice - sequentialBefore.ByChoice, parallel.BlocksSequentialAfterChain - sequentialBefore.AfterChain), measured)}"));
+                $"{"",-18} {second.Name} {Conflicts(ChunkPaths.Of(parallel), chunkedBefore, parallel.Statistics - statisticsBefore, (parallel.BlocksSequentialByChoice - sequentialBefore.ByChoice, parallel.BlocksSequentialAfterChain - sequentialBefore.AfterChain), measured)}"));
         }
     }
 
@@ -421,17 +421,25 @@ internal static class ExecBenchmark
     }
 
     /// <summary>
-    /// The timed blocks run as contiguous chunks (and of them, those where a chunk conflicted), then Block-STM's work per
+    /// The timed blocks run as contiguous chunks (and of them, those where a chunk conflicted), laned (when any; those whose parts conflicted), then Block-STM's work per
     /// block it ran: executions (re-executions included), ESTIMATE waits, validations, failed ones. For a node's
     /// (measured) executor first the blocks it ran sequentially: by its choice, or after dependency chains.
     /// </summary>
-    private static string Conflicts((long Blocks, long Conflicted) chunksAfter, (long Blocks, long Conflicted) chunksBefore, BlockStmStatistics statistics, (long ByChoice, long AfterChain) sequential, bool measured)
+    private static string Conflicts(ChunkPaths chunksAfter, ChunkPaths chunksBefore, BlockStmStatistics statistics, (long ByChoice, long AfterChain) sequential, bool measured)
     {
+        long laned = chunksAfter.Laned - chunksBefore.Laned;
         string chunks = string.Create(CultureInfo.InvariantCulture,
-            $"{(measured ? $"sequential {sequential.ByChoice} blocks by choice and {sequential.AfterChain} after chains, " : "")}as chunks {chunksAfter.Blocks - chunksBefore.Blocks} blocks ({chunksAfter.Conflicted - chunksBefore.Conflicted} conflicted), Block-STM {statistics.Blocks} blocks");
+            $"{(measured ? $"sequential {sequential.ByChoice} blocks by choice and {sequential.AfterChain} after chains, " : "")}as chunks {chunksAfter.Blocks - chunksBefore.Blocks} blocks ({chunksAfter.Conflicted - chunksBefore.Conflicted} conflicted), {(laned > 0 ? $"laned {laned} blocks ({chunksAfter.LanedConflicted - chunksBefore.LanedConflicted} conflicted), " : "")}Block-STM {statistics.Blocks} blocks");
         long blocks = statistics.Blocks;
         return blocks == 0 ? chunks : string.Create(CultureInfo.InvariantCulture,
             $"{chunks}, per block: executions {(double)statistics.Incarnations / blocks:0.0}, ESTIMATE waits {(double)statistics.DependencyWaits / blocks:0.0}, validations {(double)statistics.Validations / blocks:0.0}, aborted {(double)statistics.AbortedValidations / blocks:0.0}");
+    }
+
+    /// <summary>The blocks an executor imported as contiguous chunks and laned (each with those that conflicted) so far.</summary>
+    private readonly record struct ChunkPaths(long Blocks, long Conflicted, long Laned, long LanedConflicted)
+    {
+        public static ChunkPaths Of(ParallelBlockExecutor? executor) => executor is null ? default : new(
+            executor.ChunkStatistics.Blocks, executor.ChunkStatistics.Conflicted, executor.LaneStatistics.Blocks, executor.LaneStatistics.Conflicted);
     }
 
     /// <summary>Collections per 100 blocks.</summary>

@@ -48,6 +48,13 @@ internal sealed class ContiguousChunks
     private readonly IStateReader _parent;
     private readonly Scratch _scratch;
 
+    // A laned run's transaction at each position (the chunks being ranges of positions): the lane's and some others
+    // first, in block order, then the rest in block order; null for contiguous chunks (position = index).
+    private readonly int[]? _order;
+
+    // Where the contracts a conflict names are learned (null: nowhere).
+    private readonly HotContracts? _hot;
+
     // The block's changes so far in ascending address order (the system calls' while the chunks run; then with the
     // valid chunks', the tail's), and the code they deployed: the chunks' and the tail's reader reads through them.
     private List<MergedChange> _merged;
@@ -72,7 +79,8 @@ internal sealed class ContiguousChunks
     private const int HelperMergeOpen = 0, HelperMergeClaimed = 1, HelperMergeDone = 2, HelperMergeClosed = -1;
 
     /// <param name="block">The block (its system calls, withdrawals and rewards, its receipts' and transactions' tries), or null: <paramref name="transactions"/> alone (a state test's).</param>
-    private ContiguousChunks(BlockExecutor sequential, BlockInput? block, IReadOnlyList<(Transaction Transaction, Address Sender)> transactions, IStateReader parent, BlockEnvironment environment, PrecompileTable precompiles, TransactionProcessor processor, int threads, Scratch scratch)
+    /// <param name="lane">The transactions that go into the first part, with some others (a laned run), or null (contiguous chunks); <paramref name="laned"/> of them, at most an even share.</param>
+    private ContiguousChunks(BlockExecutor sequential, BlockInput? block, IReadOnlyList<(Transaction Transaction, Address Sender)> transactions, IStateReader parent, BlockEnvironment environment, PrecompileTable precompiles, TransactionProcessor processor, int threads, Scratch scratch, bool[]? lane = null, int laned = 0, HotContracts? hot = null)
     {
         // The helpers first: their wake-up overlaps the chunks' set-up (tables emptied) and the system calls (Start).
         int count = transactions.Count;
@@ -93,15 +101,38 @@ internal sealed class ContiguousChunks
             _code = scratch.Code;
             _reader = new MergedReader(this);
             _chunks = new Chunk[chunks];
+            _hot = hot;
 
             // The caller's chunk (the first) takes the share the last blocks' timing gave it, the helpers' the rest evenly.
             int first = chunks == 1 ? count : Math.Clamp((int)(((long)count * scratch.FirstChunkShare(chunks)) >> Scratch.ShareBits), 1, count - (chunks - 1));
+            if (lane is not null && chunks > 1 && laned <= count - (chunks - 1))
+            {
+                // The lane (at most an even share) and the first others fill the caller's part, the rest the helpers'.
+                first = Math.Max(first, laned);
+                _order = scratch.Order(count);
+                int lanePart = 0, rest = first, others = 0;
+                for (int i = 0; i < count; i++)
+                {
+                    if (lane[i] || others++ < first - laned)
+                    {
+                        _order[lanePart++] = i;
+                    }
+                    else
+                    {
+                        _order[rest++] = i;
+                    }
+                }
+            }
+
             for (int i = 0; i < chunks; i++)
             {
                 int from = i == 0 ? 0 : first + (int)((long)(count - first) * (i - 1) / (chunks - 1));
                 int to = i == 0 ? first : first + (int)((long)(count - first) * i / (chunks - 1));
                 _chunks[i] = scratch.Chunk(i);
-                _chunks[i].Begin(this, from, to, block?.CollectAddresses == true, recordReads: i > 0, recordWrites: i < chunks - 1);
+
+                // Contiguous chunks: a chunk is checked against those before it. Laned parts interleave in block order:
+                // each against every other, on every location it wrote at any point (see Chunk's sink).
+                _chunks[i].Begin(this, from, to, block?.CollectAddresses == true, recordReads: i > 0 || _order is not null, recordWrites: i < chunks - 1 || _order is not null);
             }
         }
         catch
@@ -137,6 +168,15 @@ internal sealed class ContiguousChunks
 
             return _chunks[index];
         }
+
+        private int[] _order = [];
+        private int[] _positions = [];
+
+        /// <summary>A laned run's order of <paramref name="count"/> transactions (see <c>_order</c>; its contents stale).</summary>
+        public int[] Order(int count) => _order.Length >= count ? _order : _order = new int[count];
+
+        /// <summary>Each of <paramref name="count"/> transactions' position in a laned run's order (its contents stale).</summary>
+        public int[] Positions(int count) => _positions.Length >= count ? _positions : _positions = new int[count];
 
         /// <summary>An empty list for merged changes (two are used in turn).</summary>
         public List<MergedChange> TakeList()
@@ -294,18 +334,30 @@ internal sealed class ContiguousChunks
         }
     }
 
-    /// <summary>Whether a chunk was invalid (the rest of the block then ran sequentially).</summary>
+    /// <summary>Whether a chunk was invalid (the rest of the block then ran sequentially), or a laned run's parts were not independent (the whole block then ran sequentially).</summary>
     public bool Conflicted { get; private set; }
+
+    /// <summary>Whether the block ran laned (its parts subsequences of the block, see <see cref="TryImport"/>).</summary>
+    public bool Laned => _order is not null;
 
     /// <summary>
     /// The block imported through contiguous chunks on <paramref name="threads"/> threads; null when this path cannot
     /// express it (a fee recipient that exists empty: a zero credit deletes it, with its storage, mid-block — the
     /// caller runs it otherwise).
     /// </summary>
+    /// <remarks>
+    /// With a <paramref name="lane"/> (<see cref="HotContracts.Lane"/>) the run is laned: the first part (the caller's)
+    /// is the lane's transactions and the first others, in block order, the other parts split the rest, in block order.
+    /// It is valid when no part read from the pre-state anything another part wrote at any point, and no two parts
+    /// wrote one account (a slot written marks its account written): then every transaction saw what the block in
+    /// order shows it, and the parts' changes are disjoint, merged in any order. Otherwise the whole block runs
+    /// sequentially on the system calls' state (as the tail of a contiguous try whose first chunk conflicted).
+    /// </remarks>
     /// <param name="scratch">Reused from the previous block (see <see cref="Scratch"/>); the caller gives each block its own at a time.</param>
-    public static BlockExecution? TryImport(BlockExecutor sequential, BlockInput block, IStateReader parent, BlockEnvironment environment, PrecompileTable precompiles, TransactionProcessor processor, int threads, Scratch scratch, out bool conflicted)
+    /// <param name="hot">Learns the contracts a conflict names (the addresses of the locations that failed validation, if they hold code).</param>
+    public static BlockExecution? TryImport(BlockExecutor sequential, BlockInput block, IStateReader parent, BlockEnvironment environment, PrecompileTable precompiles, TransactionProcessor processor, int threads, Scratch scratch, out bool conflicted, bool[]? lane = null, int laned = 0, HotContracts? hot = null)
     {
-        var run = new ContiguousChunks(sequential, block, block.Transactions, parent, environment, precompiles, processor, threads, scratch);
+        var run = new ContiguousChunks(sequential, block, block.Transactions, parent, environment, precompiles, processor, threads, scratch, lane, laned, hot);
         conflicted = false;
         try
         {
@@ -314,7 +366,7 @@ internal sealed class ContiguousChunks
                 return null;
             }
 
-            BlockExecution execution = run.ImportOnCaller();
+            BlockExecution execution = run.Laned ? run.ImportLanedOnCaller() : run.ImportOnCaller();
             conflicted = run.Conflicted;
             return execution;
         }
@@ -826,8 +878,98 @@ internal sealed class ContiguousChunks
             BlockExecutor.ExecuteTransactions(tail, block, _chunks[valid].From, _processor, assembly);
         }
 
+        if (valid < _chunks.Length)
+        {
+            NameConflicts(valid);
+        }
+
         _sequential.FinishBlock(tail, block);
         receipts ??= PublishReceipts(assembly, receiptsAhead, receiptLeavesHashed);
+        return Complete(assembly, tail, receipts);
+    }
+
+    /// <summary>
+    /// A laned run (see <see cref="TryImport"/>): every part run (the caller's first, its changes merged ahead in its
+    /// wait), then checked against every other; valid, the results added in block order and the changes merged,
+    /// else the whole block run sequentially on the system calls' state.
+    /// </summary>
+    private BlockExecution ImportLanedOnCaller()
+    {
+        BlockInput block = _block!;
+        var assembly = new BlockAssembly(_sequential, block, _environment, BlockExecutionMode.Import);
+        RunChunks(onCaller: true);
+        if (!_chunks[0].Failed)
+        {
+            MergeFirstAhead();
+        }
+
+        // An import adds every transaction or fails: the receipts' trie is made before them (used either way).
+        ListTrie receiptsAhead = assembly.ReceiptsTrieAhead(_transactions.Count);
+        long ready = Stopwatch.GetTimestamp();
+        var spin = default(SpinWait);
+        foreach (Chunk chunk in _chunks)
+        {
+            while (!chunk.Done)
+            {
+                if (TransactionLeaves()?.TakeOne() != true)
+                {
+                    spin.SpinOnce(-1);
+                }
+            }
+        }
+
+        Rebalance(ready);
+        Conflicted = !PartsIndependent(named: null);
+        WorldState tail;
+        if (!Conflicted)
+        {
+            int[] positions = _scratch.Positions(_transactions.Count);
+            for (int p = 0; p < _transactions.Count; p++)
+            {
+                positions[_order![p]] = p;
+            }
+
+            for (int i = 0; i < _transactions.Count; i++)
+            {
+                (Transaction tx, Address sender) = _transactions[i];
+                if (assembly.Fits(tx, sender))
+                {
+                    int p = positions[i];
+                    int k = 0;
+                    while (p >= _chunks[k].To)
+                    {
+                        k++;
+                    }
+
+                    Chunk chunk = _chunks[k];
+                    int at = p - chunk.From;
+                    assembly.Add(tx, sender, chunk.Results[at], chunk.Blooms[at], chunk.Addresses?[at]);
+                }
+            }
+
+            Merge(_chunks.Length);
+            tail = Tail(_chunks.Length);
+        }
+        else
+        {
+            if (_hot is not null)
+            {
+                HashSet<Address> named = [];
+                PartsIndependent(named);
+                LearnContracts(named);
+            }
+
+            tail = Tail(0);
+            BlockExecutor.ExecuteTransactions(tail, block, 0, _processor, assembly);
+        }
+
+        _sequential.FinishBlock(tail, block);
+        return Complete(assembly, tail, PublishReceipts(assembly, receiptsAhead, 0));
+    }
+
+    /// <summary>The block's end once its transactions are in <paramref name="assembly"/> and <paramref name="tail"/> finished it: its changes and the two tries' roots.</summary>
+    private BlockExecution Complete(BlockAssembly assembly, WorldState tail, ListTrie receipts)
+    {
         StateChangeSet changes = Changes(tail);
         _receiptLeaves!.Take();
         LeafChunks transactions = TransactionLeaves()!;
@@ -957,33 +1099,143 @@ internal sealed class ContiguousChunks
 
         for (int j = 0; j < k; j++)
         {
-            Chunk before = _chunks[j];
-            foreach (Address address in chunk.AccountReads.Keys)
+            if (ReadsWritten(chunk, _chunks[j], named: null))
             {
-                if (before.AccountWrites.Contains(address))
-                {
-                    return false;
-                }
-            }
-
-            foreach ((Address address, UInt256 key) in chunk.SlotReads)
-            {
-                if (before.SlotWrites.Contains((address, key)) || before.Wiped.Contains(address))
-                {
-                    return false;
-                }
-            }
-
-            foreach (Address address in chunk.StorageQueries)
-            {
-                if (before.SlotWriteAccounts.Contains(address) || before.Wiped.Contains(address))
-                {
-                    return false;
-                }
+                return false;
             }
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="reader"/> read from the pre-state anything <paramref name="writer"/> wrote; with
+    /// <paramref name="named"/>, every such location's address is added to it (rather than stopping at the first).
+    /// </summary>
+    private static bool ReadsWritten(Chunk reader, Chunk writer, HashSet<Address>? named)
+    {
+        bool conflict = false;
+        foreach (Address address in reader.AccountReads.Keys)
+        {
+            if (writer.AccountWrites.Contains(address) && Conflict(named, address, ref conflict))
+            {
+                return true;
+            }
+        }
+
+        foreach ((Address address, UInt256 key) in reader.SlotReads)
+        {
+            if ((writer.SlotWrites.Contains((address, key)) || writer.Wiped.Contains(address)) && Conflict(named, address, ref conflict))
+            {
+                return true;
+            }
+        }
+
+        foreach (Address address in reader.StorageQueries)
+        {
+            if ((writer.SlotWriteAccounts.Contains(address) || writer.Wiped.Contains(address)) && Conflict(named, address, ref conflict))
+            {
+                return true;
+            }
+        }
+
+        return conflict;
+    }
+
+    /// <summary>A conflict on <paramref name="address"/>: whether to stop (nothing to name), else it is named.</summary>
+    private static bool Conflict(HashSet<Address>? named, in Address address, ref bool conflict)
+    {
+        conflict = true;
+        if (named is null)
+        {
+            return true;
+        }
+
+        named.Add(address);
+        return false;
+    }
+
+    /// <summary>
+    /// Whether a laned run's parts are independent: none failed or read a fee recipient, none read what another
+    /// wrote, no two wrote one account (every account a part's changes report counts as written, a slot written
+    /// marks its account: so this covers two parts writing one slot). With <paramref name="named"/>, see <see cref="ReadsWritten"/>.
+    /// </summary>
+    private bool PartsIndependent(HashSet<Address>? named)
+    {
+        bool independent = true;
+        foreach (Chunk part in _chunks)
+        {
+            if (part.Failed || part.ReadFeeRecipient)
+            {
+                return false;
+            }
+        }
+
+        for (int a = 0; a < _chunks.Length; a++)
+        {
+            for (int b = 0; b < _chunks.Length; b++)
+            {
+                if (a != b && ReadsWritten(_chunks[a], _chunks[b], named))
+                {
+                    independent = false;
+                    if (named is null)
+                    {
+                        return false;
+                    }
+                }
+
+                if (a < b)
+                {
+                    foreach (Address address in _chunks[a].AccountWrites)
+                    {
+                        if (_chunks[b].AccountWrites.Contains(address))
+                        {
+                            bool conflict = false;
+                            if (Conflict(named, address, ref conflict))
+                            {
+                                return false;
+                            }
+
+                            independent = false;
+                        }
+                    }
+                }
+            }
+        }
+
+        return independent;
+    }
+
+    /// <summary>The conflict of contiguous chunk <paramref name="k"/> (invalid, not for a failure or a fee recipient's read) named to the hot contracts.</summary>
+    private void NameConflicts(int k)
+    {
+        Chunk chunk = _chunks[k];
+        if (_hot is null || chunk.Failed || chunk.ReadFeeRecipient)
+        {
+            return;
+        }
+
+        HashSet<Address> named = [];
+        for (int j = 0; j < k; j++)
+        {
+            ReadsWritten(chunk, _chunks[j], named);
+        }
+
+        LearnContracts(named);
+    }
+
+    /// <summary>The contracts among <paramref name="named"/> (holding code on the pre-state) learned as hot, the first few (in the order named).</summary>
+    private void LearnContracts(HashSet<Address> named)
+    {
+        int learned = 0;
+        foreach (Address address in named)
+        {
+            if (learned < HotContracts.Capacity && _parent.TryGetAccount(address, out Account account) && account.CodeHash != Keccak256.OfEmpty)
+            {
+                _hot!.Learn(address);
+                learned++;
+            }
+        }
     }
 
     /// <summary>
@@ -1290,11 +1542,13 @@ internal sealed class ContiguousChunks
                 ? _state
                 : _state = new DeferredCreditState(world, _stateRecipients = _run._feeRecipients);
             var collector = Addresses is null ? null : new BlockAddressCollector();
+            int[]? order = _run._order;
             for (int i = From; i < To; i++)
             {
-                (Transaction tx, Address sender) = _run._transactions[i];
+                int index = order is null ? i : order[i];
+                (Transaction tx, Address sender) = _run._transactions[index];
                 state.Reset();
-                collector?.Begin(i);
+                collector?.Begin(index);
                 // A throw (stale state, or an invalid block) fails the chunk (Run): the tail runs it again as the sequential executor does.
                 TransactionResult result = _run._processor.Execute(state, tx, sender, collector);
                 int at = i - From;
@@ -1385,7 +1639,10 @@ internal sealed class ContiguousChunks
             bool exists = !deleted;
             bool changed = exists != existed || (exists && (nonce != read.Nonce || balance != read.Balance || codeHash != read.CodeHash));
             bool wiped = existed && (deleted || storageCleared);
-            if (changed || wiped)
+
+            // A laned part's transactions interleave with the other parts' in block order: a change undone later in
+            // the part (a balance paid in and out) was there for those between, so every account reported counts.
+            if (changed || wiped || _run._order is not null)
             {
                 AccountWrites.Add(address);
             }

@@ -47,6 +47,13 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
     private readonly ChainBackoff _chunkConflicts = new();
     private ContiguousChunks.Scratch? _chunkScratch;
 
+    // The contracts recent chunk tries conflicted on: a block with transactions to them runs laned (ContiguousChunks),
+    // past the backoff above (those conflicts caused it), under a backoff of its own after a laned run that conflicted.
+    private readonly HotContracts _hotContracts = new();
+    private readonly ChainBackoff _laneConflicts = new();
+    private long _lanedBlocks;
+    private long _lanedBlocksConflicted;
+
     // Whether the last block tried in parallel was judged a dependency chain: the next one is probed first
     // (ProbeIsChain), consecutive blocks tending to be alike.
     private volatile bool _lastStoppedForChain;
@@ -116,6 +123,12 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
 
     /// <summary>Blocks imported through contiguous chunks, and those of them where a chunk conflicted (the rest then ran sequentially).</summary>
     public (long Blocks, long Conflicted) ChunkStatistics => (Interlocked.Read(ref _chunkedBlocks), Interlocked.Read(ref _chunkedBlocksConflicted));
+
+    /// <summary>Blocks imported laned (see <see cref="ContiguousChunks.TryImport"/>), and those of them whose parts were not independent (the block then ran sequentially).</summary>
+    public (long Blocks, long Conflicted) LaneStatistics => (Interlocked.Read(ref _lanedBlocks), Interlocked.Read(ref _lanedBlocksConflicted));
+
+    /// <summary>The contracts whose transactions are laned (for tests and diagnostics).</summary>
+    internal HotContracts HotContracts => _hotContracts;
 
     /// <summary>Blocks run sequentially, without trying Block-STM, because the blocks before them were chains (<see cref="ChainBackoff"/>; for tests and diagnostics).</summary>
     public long BlocksSequentialAfterChain => Interlocked.Read(ref _sequentialAfterChain);
@@ -319,7 +332,13 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
     /// </summary>
     private BlockExecution? TryContiguousChunks(BlockInput block, IStateReader parentState, BlockExecutionMode mode)
     {
-        if (mode != BlockExecutionMode.Import || Chunks == ChunkUse.Never || (Chunks == ChunkUse.AfterBackoff && !_chunkConflicts.TryParallel()))
+        if (mode != BlockExecutionMode.Import || Chunks == ChunkUse.Never)
+        {
+            return null;
+        }
+
+        bool[]? lane = _hotContracts.Lane(block.Transactions, Math.Min(_threads, block.Transactions.Count), out int laned);
+        if (Chunks == ChunkUse.AfterBackoff && !(lane is null ? _chunkConflicts : _laneConflicts).TryParallel())
         {
             return null;
         }
@@ -332,7 +351,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
         bool conflicted;
         try
         {
-            execution = ContiguousChunks.TryImport(_sequential, block, parentState, environment, precompiles, _sequential.Processor(environment, precompiles), _threads, scratch, out conflicted);
+            execution = ContiguousChunks.TryImport(_sequential, block, parentState, environment, precompiles, _sequential.Processor(environment, precompiles), _threads, scratch, out conflicted, lane, laned, _hotContracts);
         }
         finally
         {
@@ -341,13 +360,13 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
 
         if (execution is not null)
         {
-            Interlocked.Increment(ref _chunkedBlocks);
+            Interlocked.Increment(ref lane is null ? ref _chunkedBlocks : ref _lanedBlocks);
             if (conflicted)
             {
-                Interlocked.Increment(ref _chunkedBlocksConflicted);
+                Interlocked.Increment(ref lane is null ? ref _chunkedBlocksConflicted : ref _lanedBlocksConflicted);
             }
 
-            _chunkConflicts.Record(conflicted);
+            (lane is null ? _chunkConflicts : _laneConflicts).Record(conflicted);
             if (!conflicted)
             {
                 // Independent: no chain to probe the next block for.

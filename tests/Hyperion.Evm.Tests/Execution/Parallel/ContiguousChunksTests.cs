@@ -21,16 +21,16 @@ public sealed class ContiguousChunksTests
     private const int Transactions = 16;
 
     // Calldata empty: sstore(1, sload(0)); else sstore(0, calldataload(0)).
-    private static readonly byte[] SlotCode = [0x36, 0x60, 0x0a, 0x57, 0x5f, 0x54, 0x60, 0x01, 0x55, 0x00, 0x5b, 0x5f, 0x35, 0x5f, 0x55, 0x00];
+    internal static readonly byte[] SlotCode = [0x36, 0x60, 0x0a, 0x57, 0x5f, 0x54, 0x60, 0x01, 0x55, 0x00, 0x5b, 0x5f, 0x35, 0x5f, 0x55, 0x00];
 
     // sstore(a, balance(a)) for the address a in calldata.
-    private static readonly byte[] BalanceReaderCode = [0x5f, 0x35, 0x80, 0x31, 0x90, 0x55, 0x00];
+    internal static readonly byte[] BalanceReaderCode = [0x5f, 0x35, 0x80, 0x31, 0x90, 0x55, 0x00];
 
     // sstore(a, extcodehash(a)) for the address a in calldata.
     private static readonly byte[] CodeHashReaderCode = [0x5f, 0x35, 0x80, 0x3f, 0x90, 0x55, 0x00];
 
     // sstore(caller, create2(callvalue, calldata, salt 0)).
-    private static readonly byte[] FactoryCode = [0x36, 0x5f, 0x5f, 0x37, 0x5f, 0x36, 0x5f, 0x34, 0xf5, 0x33, 0x55, 0x00];
+    internal static readonly byte[] FactoryCode = [0x36, 0x5f, 0x5f, 0x37, 0x5f, 0x36, 0x5f, 0x34, 0xf5, 0x33, 0x55, 0x00];
 
     // Calldata empty: selfdestruct(caller); else sstore(0, sload(0) + 1).
     private static readonly byte[] KillableCode = [0x36, 0x60, 0x06, 0x57, 0x33, 0xff, 0x5b, 0x5f, 0x54, 0x60, 0x01, 0x01, 0x5f, 0x55, 0x00];
@@ -309,11 +309,17 @@ public sealed class ContiguousChunksTests
         Assert.True(scratch.HelpersHandedOff > 0, "no helper joined a block after the one it helped");
     }
 
-    /// <summary>After a block whose chunks conflicted, the next one goes to Block-STM directly; then chunks again.</summary>
-    [Fact]
-    public void Blocks_after_conflicting_chunks_go_to_Block_STM()
+    /// <summary>
+    /// After a block whose chunks conflicted on an account without code (nothing to lane), the next one goes to Block-STM
+    /// directly, then chunks again; after one whose chunks conflicted on a contract's slot, the next ones send its two
+    /// transactions into one part (laned), past the chunks' backoff.
+    /// </summary>
+    [Theory]
+    [InlineData("nonce", 2, 0, 1)]
+    [InlineData("slot", 1, 2, 0)]
+    public void Blocks_after_conflicting_chunks_go_to_Block_STM_or_run_laned(string conflict, long chunked, long laned, long blockStm)
     {
-        (ChainSpec spec, BlockInput conflicting) = Case("slot");
+        (ChainSpec spec, BlockInput conflicting) = Case(conflict);
         InMemoryStateReader pre = PreState();
         var executor = new ParallelBlockExecutor(spec, threads: 2, sequentialBelow: 0);
         string expected = Outcome(new BlockExecutor(spec), conflicting, pre, BlockExecutionMode.Import);
@@ -322,8 +328,10 @@ public sealed class ContiguousChunksTests
             Assert.Equal(expected, Outcome(executor, conflicting, pre, BlockExecutionMode.Import));
         }
 
-        // Chunks (conflicted), Block-STM, chunks (conflicted): the third block had the chunks' second try.
-        Assert.Equal((2L, 2L), executor.ChunkStatistics);
-        Assert.Equal(1L, executor.Statistics.Blocks);
+        // Every chunk try conflicted; no laned run did.
+        Assert.Equal((chunked, chunked), executor.ChunkStatistics);
+        Assert.Equal((laned, 0L), executor.LaneStatistics);
+        Assert.Equal(blockStm, executor.Statistics.Blocks);
+        Assert.Equal(laned > 0 ? [Slots] : [], executor.HotContracts.Addresses);
     }
 }

@@ -575,26 +575,12 @@ public sealed class ParallelExecutorPropertyTests
     /// transfers to distinct holders, one transaction with a wrong nonce when building (so the transactions' root is of fewer
     /// than all), and with a tight gas limit when building (the tail replaces a skipped transaction's position).
     /// </summary>
-    // A constant-product pair (as `bench exec`'s swap mix): in = calldata[0]; reserves r0 (slot 0), r1 (slot 1);
-    // out = r1 * in / (r0 + in); r0 += in; r1 -= out; the caller's slot += out; LOG0.
-    private static readonly byte[] PairCode =
-    [
-        0x5f, 0x35, 0x5f, 0x54, 0x81, 0x01, 0x80, 0x5f, 0x55, 0x60, 0x01, 0x54, 0x91, 0x82, 0x02, 0x04, 0x80, 0x33, 0x54,
-        0x01, 0x33, 0x55, 0x90, 0x03, 0x60, 0x01, 0x55, 0x5f, 0x5f, 0xa0, 0x00,
-    ];
-
     /// <summary>
-    /// A swap mix: every <paramref name="sharedEvery"/>th swap on one of two shared pairs (each reads the reserves the
-    /// one before on its pair wrote: a conflict at every thread count, and a chunk's read of what an earlier chunk
-    /// wrote), the rest on a pair of their own. Every pair also holds a slot no swap touches, so a net change that
-    /// took a pair for a new account (its storage cleared) loses it from the root: a pair whose storage alone changed,
-    /// and one a swap also paid a wei (its account written).
+    /// <paramref name="count"/> swaps from senders of their own: every <paramref name="sharedEvery"/>th on one of the two
+    /// shared pairs (the first two), the rest on a pair of their own; every third pays its pair a wei. Each pair also
+    /// holds a slot no swap touches.
     /// </summary>
-    [Theory]
-    [InlineData(8, 200)]
-    [InlineData(2, 64)]
-    [InlineData(1, 40)]
-    public void A_swap_mix_on_shared_pairs_comes_out_as_sequentially(int sharedEvery, int count)
+    internal static (InMemoryStateReader Pre, Address[] Pairs, List<(Transaction, Address)> Transactions) SwapMix(int sharedEvery, int count)
     {
         InMemoryStateReader pre = PreState();
         Address[] pairs = [.. Enumerable.Range(0, count + 2).Select(i => Addr(0x9000 + i))];
@@ -624,6 +610,31 @@ public sealed class ParallelExecutorPropertyTests
             }, sender));
         }
 
+        return (pre, pairs, txs);
+    }
+
+    // A constant-product pair (as `bench exec`'s swap mix): in = calldata[0]; reserves r0 (slot 0), r1 (slot 1);
+    // out = r1 * in / (r0 + in); r0 += in; r1 -= out; the caller's slot += out; LOG0.
+    private static readonly byte[] PairCode =
+    [
+        0x5f, 0x35, 0x5f, 0x54, 0x81, 0x01, 0x80, 0x5f, 0x55, 0x60, 0x01, 0x54, 0x91, 0x82, 0x02, 0x04, 0x80, 0x33, 0x54,
+        0x01, 0x33, 0x55, 0x90, 0x03, 0x60, 0x01, 0x55, 0x5f, 0x5f, 0xa0, 0x00,
+    ];
+
+    /// <summary>
+    /// A swap mix: every <paramref name="sharedEvery"/>th swap on one of two shared pairs (each reads the reserves the
+    /// one before on its pair wrote: a conflict at every thread count, and a chunk's read of what an earlier chunk
+    /// wrote), the rest on a pair of their own. Every pair also holds a slot no swap touches, so a net change that
+    /// took a pair for a new account (its storage cleared) loses it from the root: a pair whose storage alone changed,
+    /// and one a swap also paid a wei (its account written).
+    /// </summary>
+    [Theory]
+    [InlineData(8, 200)]
+    [InlineData(2, 64)]
+    [InlineData(1, 40)]
+    public void A_swap_mix_on_shared_pairs_comes_out_as_sequentially(int sharedEvery, int count)
+    {
+        (InMemoryStateReader pre, _, List<(Transaction, Address)> txs) = SwapMix(sharedEvery, count);
         var block = new BlockInput(Header(Fresh[0], 30_000_000UL), txs);
         var sequential = new BlockExecutor(Spec);
         string expected = Outcome(sequential, block, pre, BlockExecutionMode.Import);
