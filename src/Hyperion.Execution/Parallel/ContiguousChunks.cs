@@ -1190,12 +1190,12 @@ internal sealed class ContiguousChunks
                     {
                         if (_chunks[b].AccountWrites.Contains(address))
                         {
-                            bool conflict = false;
-                            if (Conflict(named, address, ref conflict))
+                            if (named is null)
                             {
                                 return false;
                             }
 
+                            named.Add(address);
                             independent = false;
                         }
                     }
