@@ -74,7 +74,8 @@ public sealed class BlockCommitPipeline : IDisposable
     {
         ArgumentNullException.ThrowIfNull(chain);
         _chain = chain;
-        _sleepAtOnce = chain.Store.IsPersistent;
+        // Measurement only (s48single): HYPERION_COMMIT_WAIT_SPIN=0 makes an in-memory chain's producer sleep at once too.
+        _sleepAtOnce = chain.Store.IsPersistent || Environment.GetEnvironmentVariable("HYPERION_COMMIT_WAIT_SPIN") == "0";
         _work = new ManualResetEventSlim(false, spinCount: 0);
     }
 
