@@ -74,8 +74,7 @@ public sealed class BlockCommitPipeline : IDisposable
     {
         ArgumentNullException.ThrowIfNull(chain);
         _chain = chain;
-        // Measurement only (s48single): HYPERION_COMMIT_WAIT_SPIN=0 makes an in-memory chain's producer sleep at once too.
-        _sleepAtOnce = chain.Store.IsPersistent || Environment.GetEnvironmentVariable("HYPERION_COMMIT_WAIT_SPIN") == "0";
+        _sleepAtOnce = chain.Store.IsPersistent;
         _work = new ManualResetEventSlim(false, spinCount: 0);
     }
 
