@@ -1,5 +1,6 @@
 using Hyperion.Core;
 using Hyperion.Core.Blocks;
+using Hyperion.Core.Transactions;
 using Hyperion.Execution.Blocks;
 using Hyperion.State.World;
 
@@ -96,7 +97,20 @@ public sealed class BlockImporter(ChainProvider chain)
             ExcessBlobGas = draft.ExcessBlobGas,
             ParentBeaconBlockRoot = draft.ParentBeaconBlockRoot,
         };
-        var block = new Block(header, new BlockBody([.. execution.Transactions.Select(t => t.Transaction)], [], execution.WithdrawalsRoot is null ? null : []));
-        return new StoredBlock(block, [.. execution.Transactions.Select(t => t.Receipt)], [.. execution.Transactions.Select(t => t.Sender)]);
+        // The three lists in one pass over the executed transactions (three LINQ projections made an iterator and a delegate call each).
+        IReadOnlyList<ExecutedTransaction> executed = execution.Transactions;
+        var transactions = new Transaction[executed.Count];
+        var receipts = new Receipt[executed.Count];
+        var senders = new Address[executed.Count];
+        for (int i = 0; i < executed.Count; i++)
+        {
+            ExecutedTransaction tx = executed[i];
+            transactions[i] = tx.Transaction;
+            receipts[i] = tx.Receipt;
+            senders[i] = tx.Sender;
+        }
+
+        var block = new Block(header, new BlockBody(transactions, [], execution.WithdrawalsRoot is null ? null : []));
+        return new StoredBlock(block, receipts, senders);
     }
 }

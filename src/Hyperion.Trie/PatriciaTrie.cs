@@ -16,30 +16,44 @@ public sealed class PatriciaTrie
     /// <summary>Number of entries.</summary>
     public int Count { get; private set; }
 
-    public Hash256 RootHash => _root?.Hash ?? Keccak256.EmptyTrieRoot;
-
     /// <summary>
-    /// Hashes the nodes above the leaves that are not hashed yet, deepest first, the nodes of a depth together
-    /// (<see cref="TrieNode.HashUnlessEmbedded(ReadOnlySpan{TrieNode})"/>: several per permutation) — a depth's nodes
-    /// are each other's neither children nor parents. For a trie whose leaves are hashed (a list's, whose leaves are
-    /// hashed in ranges first); <see cref="RootHash"/> then reads the root's hash.
+    /// The root's hash. The nodes not hashed yet (a batch of updates' changed paths, or a trie just built) are hashed
+    /// first depth by depth, deepest first, a depth's nodes together (<see cref="TrieNode.HashUnlessEmbedded(ReadOnlySpan{TrieNode})"/>:
+    /// several per permutation in vector lanes) — a depth's nodes are each other's neither children nor parents. One at
+    /// a time from the root down, a block's state tries (its changed slots' and accounts' leaves and the branches above
+    /// them) were hashed a node per permutation (issue 14: a block's fixed cost).
     /// </summary>
-    internal void HashInnerNodesByDepth()
+    public Hash256 RootHash
     {
-        if (_root is null || _root.IsHashed)
+        get
+        {
+            if (_root is null)
+            {
+                return Keccak256.EmptyTrieRoot;
+            }
+
+            HashUnhashedNodesByDepth(_root);
+            return _root.Hash;
+        }
+    }
+
+    private static void HashUnhashedNodesByDepth(TrieNode root)
+    {
+        if (root.IsHashed)
         {
             return;
         }
 
         var byDepth = new List<List<TrieNode>>();
-        CollectUnhashedInnerNodes(_root, 0, byDepth);
+        CollectUnhashedNodes(root, 0, byDepth);
         for (int depth = byDepth.Count - 1; depth >= 0; depth--)
         {
             TrieNode.HashUnlessEmbedded(CollectionsMarshal.AsSpan(byDepth[depth]));
         }
     }
 
-    private static void CollectUnhashedInnerNodes(TrieNode node, int depth, List<List<TrieNode>> byDepth)
+    /// <summary>Adds <paramref name="node"/> (not hashed) and its descendants not hashed to <paramref name="byDepth"/> (an embedded one too: hashing skips it).</summary>
+    private static void CollectUnhashedNodes(TrieNode node, int depth, List<List<TrieNode>> byDepth)
     {
         switch (node)
         {
@@ -48,18 +62,14 @@ public sealed class PatriciaTrie
                 {
                     if (child is not null && !child.IsHashed)
                     {
-                        CollectUnhashedInnerNodes(child, depth + 1, byDepth);
+                        CollectUnhashedNodes(child, depth + 1, byDepth);
                     }
                 }
 
                 break;
             case ExtensionNode extension when !extension.Child.IsHashed:
-                CollectUnhashedInnerNodes(extension.Child, depth + 1, byDepth);
+                CollectUnhashedNodes(extension.Child, depth + 1, byDepth);
                 break;
-            case ExtensionNode:
-                break;
-            default:
-                return; // a leaf: hashed already, or embedded in its parent
         }
 
         while (byDepth.Count <= depth)

@@ -122,8 +122,7 @@ public sealed class ListTrie
         get
         {
             HashLeaves(0, _leaves.Length);
-            _trie.HashInnerNodesByDepth();
-            return _trie.RootHash;
+            return _trie.RootHash; // the nodes above the leaves depth by depth
         }
     }
 

@@ -358,7 +358,7 @@ public sealed class BlockExecutor(ChainSpec spec, ChainPrecompiles? precompiles 
     /// <summary>
     /// The pre-block system calls: EIP-4788 stores the parent beacon block root (Cancun), EIP-2935 the parent block
     /// hash (Prague). Each runs outside the block's gas, from the system address; a contract without code is skipped,
-    /// as both EIPs say.
+    /// as both EIPs say. EIP-4788's canonical contract is done natively (<see cref="SystemContracts.TryStoreBeaconRoot"/>).
     /// </summary>
     internal void RunSystemCalls(IWorldState state, BlockInput block, BlockEnvironment environment, PrecompileTable precompiles)
     {
@@ -367,7 +367,10 @@ public sealed class BlockExecutor(ChainSpec spec, ChainPrecompiles? precompiles 
         {
             Hash256 beaconRoot = header.ParentBeaconBlockRoot
                 ?? throw new InvalidBlockException($"block {header.Number} is a Cancun block without a parent beacon block root");
-            SystemCall(state, environment, precompiles, SystemContracts.BeaconRootsAddress, beaconRoot.ToArray());
+            if (!SystemContracts.TryStoreBeaconRoot(state, header.Timestamp, beaconRoot))
+            {
+                SystemCall(state, environment, precompiles, SystemContracts.BeaconRootsAddress, beaconRoot.ToArray());
+            }
         }
 
         if (Spec.IsActive(Hardfork.Prague, header.Number, header.Timestamp))
@@ -376,7 +379,8 @@ public sealed class BlockExecutor(ChainSpec spec, ChainPrecompiles? precompiles 
         }
     }
 
-    private static void SystemCall(IWorldState state, BlockEnvironment environment, PrecompileTable precompiles, Address contract, byte[] input)
+    /// <summary>A system call in the EVM: <paramref name="input"/> to <paramref name="contract"/> from the system address, then the end of its transaction; nothing when the contract has no code.</summary>
+    internal static void SystemCall(IWorldState state, BlockEnvironment environment, PrecompileTable precompiles, Address contract, byte[] input)
     {
         if (state.GetCode(contract).Length == 0)
         {
