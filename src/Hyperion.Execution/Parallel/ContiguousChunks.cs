@@ -156,8 +156,8 @@ internal sealed class ContiguousChunks
 
         public Dictionary<Hash256, byte[]> Code { get; } = [];
 
-        /// <summary>A change list (the system calls' or the tail's, in turn: the merge copies its slots) emptied.</summary>
-        public ChangeList Changes { get; } = new(slotsKept: false);
+        /// <summary>A change list (the system calls' or the tail's) emptied.</summary>
+        public ChangeList Changes { get; } = new();
 
         public Chunk Chunk(int index)
         {
@@ -712,10 +712,10 @@ internal sealed class ContiguousChunks
             }
 
             ChangedAccount change = later.Accounts[j++];
-            Slots slots = later.SlotsOf(change);
+            ReadOnlySpan<KeyValuePair<UInt256, UInt256>> slots = later.SlotsOf(change);
             if (order > 0 || change.Deleted || change.StorageCleared)
             {
-                into.Add(new MergedChange(change.Address, change.Deleted, change.Nonce, change.Balance, change.CodeHash, change.StorageCleared, slots, change.Code));
+                into.Add(new MergedChange(change.Address, change.Deleted, change.Nonce, change.Balance, change.CodeHash, change.StorageCleared, slots.IsEmpty ? [] : slots.ToArray(), change.Code));
                 i += order == 0 ? 1 : 0;
                 continue;
             }
@@ -723,24 +723,8 @@ internal sealed class ContiguousChunks
             MergedChange before = earlier[i++];
             into.Add(new MergedChange(
                 change.Address, false, change.Nonce, change.Balance, change.CodeHash, before.StorageCleared || before.Deleted,
-                MergeSlots(before.Deleted ? Slots.None : before.Storage, slots), change.Code ?? (before.Deleted ? null : before.Code)));
+                MergeSlots(before.Deleted ? [] : before.Storage, slots), change.Code ?? (before.Deleted ? null : before.Code)));
         }
-    }
-
-    /// <summary>
-    /// An account's merged slots in ascending key order: an array of the merge's own, or the slots of a chunk's change
-    /// list (<see cref="Borrowed"/>: valid until the next block's chunks begin, so copied into the change set). A
-    /// chunk's slots merged without a copy: the first chunk's token balances were copied in the caller's wait, then
-    /// merged with the second chunk's into another array, a twentieth of a ×2 ERC20 block's bytes.
-    /// </summary>
-    internal readonly record struct Slots(ArraySegment<KeyValuePair<UInt256, UInt256>> Items, bool Borrowed)
-    {
-        public static Slots None => new(ArraySegment<KeyValuePair<UInt256, UInt256>>.Empty, Borrowed: false);
-
-        public ReadOnlySpan<KeyValuePair<UInt256, UInt256>> Span => Items;
-
-        /// <summary>The slots in an array of their own (the change set keeps it).</summary>
-        public KeyValuePair<UInt256, UInt256>[] Owned() => Items.Count == 0 ? [] : Borrowed ? Items.ToArray() : Items.Array!;
     }
 
     /// <summary>Where a merge pass writes: the block's changes so far, or its change set (the last pass).</summary>
@@ -759,7 +743,7 @@ internal sealed class ContiguousChunks
     {
         public void Add(in MergedChange change)
         {
-            accounts.Add(new AccountChange(change.Address, change.Deleted, change.Nonce, change.Balance, change.CodeHash, change.StorageCleared, change.Storage.Owned()));
+            accounts.Add(new AccountChange(change.Address, change.Deleted, change.Nonce, change.Balance, change.CodeHash, change.StorageCleared, change.Storage));
             if (!change.Deleted && change.Code is { Length: > 0 } bytes)
             {
                 code[change.CodeHash] = bytes;
@@ -767,20 +751,18 @@ internal sealed class ContiguousChunks
         }
     }
 
-    /// <summary>Two ascending slot lists as one, <paramref name="laterSlots"/>' value where both have a key.</summary>
-    private static Slots MergeSlots(Slots earlierSlots, Slots laterSlots)
+    /// <summary>Two ascending slot lists as one, <paramref name="later"/>'s value where both have a key.</summary>
+    private static KeyValuePair<UInt256, UInt256>[] MergeSlots(KeyValuePair<UInt256, UInt256>[] earlier, ReadOnlySpan<KeyValuePair<UInt256, UInt256>> later)
     {
-        if (laterSlots.Items.Count == 0)
+        if (later.IsEmpty)
         {
-            return earlierSlots;
+            return earlier;
         }
 
-        if (earlierSlots.Items.Count == 0)
+        if (earlier.Length == 0)
         {
-            return laterSlots;
+            return later.ToArray();
         }
-
-        ReadOnlySpan<KeyValuePair<UInt256, UInt256>> earlier = earlierSlots.Span, later = laterSlots.Span;
 
         // Counted first, then written into an array of that size: a list and its copy were twice a token's slots a block.
         int count = 0;
@@ -800,7 +782,7 @@ internal sealed class ContiguousChunks
             j += order >= 0 ? 1 : 0;
         }
 
-        return new Slots(merged, Borrowed: false);
+        return merged;
     }
 
     /// <summary>The world state the rest runs on, sequentially on the merged state: with the first <paramref name="valid"/> chunks' credits applied.</summary>
@@ -1270,29 +1252,24 @@ internal sealed class ContiguousChunks
     }
 
     /// <summary>One account of the block's changes so far (see <see cref="AccountChange"/>; <paramref name="Code"/>: deployed to it in the block).</summary>
-    internal readonly record struct MergedChange(Address Address, bool Deleted, ulong Nonce, UInt256 Balance, Hash256 CodeHash, bool StorageCleared, Slots Storage, byte[]? Code);
+    internal readonly record struct MergedChange(Address Address, bool Deleted, ulong Nonce, UInt256 Balance, Hash256 CodeHash, bool StorageCleared, KeyValuePair<UInt256, UInt256>[] Storage, byte[]? Code);
 
     /// <summary>A world state's changes as it hands them out, then sorted: accounts by address, each one's slots by key.</summary>
-    /// <param name="slotsKept">Whether its slots stay as they are until the block's change set is made (a chunk's): merges then refer to them rather than copy them.</param>
-    internal sealed class ChangeList(bool slotsKept) : IStateChangeSink
+    internal sealed class ChangeList : IStateChangeSink
     {
         private int _open = -1;
-        private KeyValuePair<UInt256, UInt256>[] _slots = [];
-        private int _slotCount;
 
         public List<ChangedAccount> Accounts { get; } = [];
 
-        /// <summary>The slots of <paramref name="account"/> as a merge takes them: this list's (kept) or a copy.</summary>
-        public Slots SlotsOf(in ChangedAccount account)
-        {
-            var slots = new ArraySegment<KeyValuePair<UInt256, UInt256>>(_slots, account.SlotsFrom, account.SlotsTo - account.SlotsFrom);
-            return slots.Count == 0 ? Slots.None : slotsKept ? new Slots(slots, Borrowed: true) : new Slots(slots.ToArray(), Borrowed: false);
-        }
+        public List<KeyValuePair<UInt256, UInt256>> Slots { get; } = [];
+
+        public ReadOnlySpan<KeyValuePair<UInt256, UInt256>> SlotsOf(in ChangedAccount account) =>
+            CollectionsMarshal.AsSpan(Slots)[account.SlotsFrom..account.SlotsTo];
 
         public void Clear()
         {
             Accounts.Clear();
-            _slotCount = 0;
+            Slots.Clear();
             _open = -1;
         }
 
@@ -1300,18 +1277,10 @@ internal sealed class ContiguousChunks
         {
             Close();
             _open = Accounts.Count;
-            Accounts.Add(new ChangedAccount(address, deleted, nonce, balance, codeHash, storageCleared, _slotCount, _slotCount, null));
+            Accounts.Add(new ChangedAccount(address, deleted, nonce, balance, codeHash, storageCleared, Slots.Count, Slots.Count, null));
         }
 
-        public void Slot(in Address address, in UInt256 key, in UInt256 value)
-        {
-            if (_slotCount == _slots.Length)
-            {
-                Array.Resize(ref _slots, Math.Max(16, 2 * _slots.Length));
-            }
-
-            _slots[_slotCount++] = new KeyValuePair<UInt256, UInt256>(key, value);
-        }
+        public void Slot(in Address address, in UInt256 key, in UInt256 value) => Slots.Add(new KeyValuePair<UInt256, UInt256>(key, value));
 
         public void Code(in Hash256 codeHash, byte[] code) => Accounts[_open] = Accounts[_open] with { Code = code };
 
@@ -1319,7 +1288,7 @@ internal sealed class ContiguousChunks
         public void Sort()
         {
             Close();
-            Span<KeyValuePair<UInt256, UInt256>> slots = _slots.AsSpan(0, _slotCount);
+            Span<KeyValuePair<UInt256, UInt256>> slots = CollectionsMarshal.AsSpan(Slots);
             foreach (ChangedAccount account in Accounts)
             {
                 if (account.SlotsTo - account.SlotsFrom > 1)
@@ -1334,9 +1303,9 @@ internal sealed class ContiguousChunks
         /// <summary>Ends the open account's slots.</summary>
         private void Close()
         {
-            if (_open >= 0 && Accounts[_open].SlotsTo != _slotCount)
+            if (_open >= 0 && Accounts[_open].SlotsTo != Slots.Count)
             {
-                Accounts[_open] = Accounts[_open] with { SlotsTo = _slotCount };
+                Accounts[_open] = Accounts[_open] with { SlotsTo = Slots.Count };
             }
 
             _open = -1;
@@ -1403,7 +1372,7 @@ internal sealed class ContiguousChunks
             }
 
             MergedChange change = run._merged[index];
-            ReadOnlySpan<KeyValuePair<UInt256, UInt256>> storage = change.Storage.Span;
+            KeyValuePair<UInt256, UInt256>[] storage = change.Storage;
             int low = 0, high = storage.Length - 1;
             while (low <= high)
             {
@@ -1436,7 +1405,7 @@ internal sealed class ContiguousChunks
             }
 
             MergedChange change = run._merged[index];
-            return !change.Deleted && !change.StorageCleared && (change.Storage.Items.Any(slot => !slot.Value.IsZero) || run._parent.HasStorage(address, storageRoot));
+            return !change.Deleted && !change.StorageCleared && (change.Storage.Any(slot => !slot.Value.IsZero) || run._parent.HasStorage(address, storageRoot));
         }
 
         public byte[] GetCode(in Hash256 codeHash) => run._code.Count > 0 && run._code.TryGetValue(codeHash, out byte[]? code) ? code : run._parent.GetCode(codeHash);
@@ -1529,8 +1498,8 @@ internal sealed class ContiguousChunks
 
         public IReadOnlyList<(Address Address, UInt256 Amount)> Credits => _credits;
 
-        /// <summary>What the chunk changed, sorted (by its thread, once it ran); its slots stay until the next block's <see cref="Begin"/>.</summary>
-        public ChangeList Changes { get; } = new(slotsKept: true);
+        /// <summary>What the chunk changed, sorted (by its thread, once it ran).</summary>
+        public ChangeList Changes { get; } = new();
 
         private readonly List<(Address Address, UInt256 Amount)> _credits = [];
         private readonly Dictionary<Address, BloomBits> _logAddressBits = [];

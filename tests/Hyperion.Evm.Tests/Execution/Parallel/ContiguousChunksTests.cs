@@ -310,52 +310,6 @@ public sealed class ContiguousChunksTests
     }
 
     /// <summary>
-    /// A block's change set keeps its slots after the next blocks ran on the same scratch: the merges refer to the chunks'
-    /// slots rather than copy them (a contract's slots written in one chunk, another's in every chunk), the change set
-    /// copies what it keeps. Two blocks in turn, writing other slots and values; every change set read at the end.
-    /// </summary>
-    [Theory]
-    [InlineData(2)]
-    [InlineData(4)]
-    public void Change_sets_keep_their_slots_after_the_next_blocks_reuse_the_chunks(int threads)
-    {
-        InMemoryStateReader pre = PreState();
-        for (int i = 0; i < 2 * Transactions; i++)
-        {
-            pre.SetAccount(Addr(0x5000 + i), 0, new UInt256((ulong)(7 + i)), []);
-        }
-
-        // The first transaction writes the slot contract's slot 0 (in the first chunk alone), the others the balance reader's.
-        BlockInput Stores(int first)
-        {
-            var txs = new List<(Transaction, Address)> { (Tx(0, Slots, Word(new UInt256((ulong)(42 + first)))), Sender(0)) };
-            txs.AddRange(Enumerable.Range(1, Transactions - 1).Select(i => (Tx(0, BalanceReader, Word(Addr(0x5000 + first + i))), Sender(i))));
-            return new BlockInput(Header(Coinbase, 30_000_000UL), txs) { CollectAddresses = true };
-        }
-
-        BlockInput[] blocks = [Stores(0), Stores(Transactions)];
-        var sequential = new BlockExecutor(Cancun);
-        string[] expected = [.. blocks.Select(b => Outcome(sequential, b, pre, BlockExecutionMode.Import))];
-        var scratch = new ContiguousChunks.Scratch();
-        var executions = new List<BlockExecution>();
-        for (int round = 0; round < 2; round++)
-        {
-            foreach (BlockInput block in blocks)
-            {
-                BlockEnvironment environment = sequential.Environment(block.Header, block.BlockHashes);
-                PrecompileTable precompiles = sequential.Precompiles.For(environment.Fork);
-                executions.Add(ContiguousChunks.TryImport(sequential, block, pre, environment, precompiles, sequential.Processor(environment, precompiles), threads, scratch, out bool conflicted)!);
-                Assert.False(conflicted);
-            }
-        }
-
-        for (int e = 0; e < executions.Count; e++)
-        {
-            Assert.Equal(expected[e % 2], Outcome(_ => executions[e], blocks[e % 2], pre));
-        }
-    }
-
-    /// <summary>
     /// After a block whose chunks conflicted on an account without code (nothing to lane), the next one goes to Block-STM
     /// directly, then chunks again; after one whose chunks conflicted on a contract's slot, the next ones send its two
     /// transactions into one part (laned), past the chunks' backoff.
