@@ -34,14 +34,23 @@ public sealed record BlockEnvironment
     public IBlockHashProvider? BlockHashes { get; init; }
 }
 
-/// <summary>The transaction-level values the EVM reads (ORIGIN, GASPRICE, BLOBHASH).</summary>
-public sealed record TransactionEnvironment
+/// <summary>
+/// The transaction-level values the EVM reads (ORIGIN, GASPRICE, BLOBHASH). A value, not an object: one is made per
+/// transaction (an object each was a twelfth of what a block of plain transfers allocated).
+/// </summary>
+public readonly record struct TransactionEnvironment
 {
+    private readonly IReadOnlyList<Hash256>? _blobHashes;
+
     public required Address Origin { get; init; }
 
     /// <summary>The effective gas price the sender pays per gas.</summary>
     public required UInt256 GasPrice { get; init; }
 
     /// <summary>EIP-4844 versioned hashes; empty for other transactions.</summary>
-    public IReadOnlyList<Hash256> BlobHashes { get; init; } = [];
+    public IReadOnlyList<Hash256> BlobHashes
+    {
+        get => _blobHashes ?? [];
+        init => _blobHashes = value;
+    }
 }

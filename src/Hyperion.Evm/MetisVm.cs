@@ -82,7 +82,6 @@ public sealed partial class MetisVm
     /// </summary>
     public static MetisVm ForTransaction(IWorldState state, BlockEnvironment block, TransactionEnvironment tx, PrecompileTable precompiles, IEvmTracer? tracer = null)
     {
-        ArgumentNullException.ThrowIfNull(tx);
         bool framesOnly = tracer is null or ICallFrameTracer { WatchesInstructions: false };
         if (framesOnly && t_lastVm is { _frameCount: 0, Host: WorldStateHost host } last
             && ReferenceEquals(host.State, state) && ReferenceEquals(host.Block, block) && ReferenceEquals(last._precompiles, precompiles)

@@ -12,7 +12,6 @@ public sealed class WorldStateHost : IEvmHost
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(block);
-        ArgumentNullException.ThrowIfNull(transaction);
         _state = state;
         Block = block;
         Transaction = transaction;

@@ -635,7 +635,6 @@ internal sealed class ContiguousChunks
             return null;
         }
 
-        _helperMergeInto = null;
         var spin = default(SpinWait);
         int state;
         while ((state = Interlocked.CompareExchange(ref _helperMerge, HelperMergeClosed, HelperMergeOpen)) == HelperMergeClaimed)
@@ -643,6 +642,9 @@ internal sealed class ContiguousChunks
             spin.SpinOnce(-1);
         }
 
+        // Only once the merge is closed or done: a helper that claimed it between this thread's read and its close reads
+        // the list after its claim (cleared before, the helper threw on it with the merge claimed, and this loop never ended).
+        _helperMergeInto = null;
         if (state == HelperMergeDone)
         {
             return into;

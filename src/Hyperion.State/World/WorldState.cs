@@ -111,13 +111,10 @@ public sealed class WorldState : IWorldState
 
         foreach ((Address address, StateObject account) in _objects)
         {
-            int slots = Math.Max(account.Storage?.Count ?? 0, account.Committed?.Count ?? 0);
+            int slots = account.StorageSize;
             if (slots <= MaxSpareStorage)
             {
-                if (_spareObjects.Count < MaxSpareObjects)
-                {
-                    _spareObjects.Push(account);
-                }
+                Spare(account);
             }
             else if (slots <= MaxSpareLargeStorage && _spareLargeObjects.Count < MaxSpareLargeObjects)
             {
@@ -475,6 +472,18 @@ public sealed class WorldState : IWorldState
     private void ClearTransaction()
     {
         InvalidateSlotCache();
+
+        // The objects an account's creation replaced (a new recipient's placeholder for a missing account, above all):
+        // only the journal referred to them, so the next accounts reuse them (one per new recipient was an eighth of a
+        // block of plain transfers' bytes, spans reusing their objects or not).
+        foreach (ref readonly JournalEntry entry in CollectionsMarshal.AsSpan(_journal))
+        {
+            if (entry.Kind == JournalKind.Replace)
+            {
+                Spare((StateObject)entry.Previous!);
+            }
+        }
+
         _journal.Clear();
         _warmAccounts.Clear();
         _warmSlots.Clear();
@@ -565,8 +574,17 @@ public sealed class WorldState : IWorldState
 
     // ---- internals
 
-    /// <summary>An object to initialise: a spare one from before the last <see cref="Reset"/>, or a new one.</summary>
+    /// <summary>An object to initialise: a spare one (see <see cref="Spare"/>), or a new one.</summary>
     private StateObject NewObject() => _spareObjects.TryPop(out StateObject? spare) ? spare : new StateObject();
+
+    /// <summary>Keeps <paramref name="account"/>, which nothing refers to any more, for <see cref="NewObject"/> if its storage is small and there is room.</summary>
+    private void Spare(StateObject account)
+    {
+        if (account.StorageSize <= MaxSpareStorage && _spareObjects.Count < MaxSpareObjects)
+        {
+            _spareObjects.Push(account);
+        }
+    }
 
     private StateObject Get(in Address address)
     {
@@ -797,6 +815,9 @@ public sealed class WorldState : IWorldState
 
         /// <summary>Read cache of the reader's slot values.</summary>
         public Dictionary<UInt256, UInt256>? Committed;
+
+        /// <summary>The slots it holds, written or cached (what keeping it for reuse keeps).</summary>
+        public int StorageSize => Math.Max(Storage?.Count ?? 0, Committed?.Count ?? 0);
 
         /// <summary>The account as the reader holds it.</summary>
         public StateObject AsLoaded(in Account account)

@@ -280,6 +280,68 @@ public sealed class WorldStateTests
         }
     }
 
+    /// <summary>
+    /// Transfers to new recipients, one per transaction, as a block of plain transfers makes them: each recipient's
+    /// placeholder for the missing account is replaced by a created one and reused for the next transaction's accounts
+    /// (as is the object of an account re-created over its storage): every recipient keeps its own balance, a missing
+    /// account read later stays missing, a created account sees no storage, and the changes are a fresh state's.
+    /// </summary>
+    [Fact]
+    public void Objects_replaced_by_created_accounts_are_reused_without_changing_any_account()
+    {
+        InMemoryStateReader reader = Pre();
+        Address[] recipients = [.. Enumerable.Range(0, 40).Select(i => Addr((byte)(100 + i)))];
+        var state = new WorldState(reader);
+        for (int i = 0; i < recipients.Length; i++)
+        {
+            Assert.False(state.Exists(Addr((byte)(200 + i)))); // a missing account only read: a placeholder kept
+            int snapshot = state.TakeSnapshot();
+            state.AddBalance(recipients[i], new UInt256((ulong)i + 1));
+            if (i % 5 == 4)
+            {
+                state.RevertToSnapshot(snapshot); // a failed transfer: the recipient stays missing
+            }
+
+            if (i == 10)
+            {
+                state.GetStorage(Addresses[2], UInt256.One); // its slot read, then the account re-created: its object replaced
+                state.CreateAccount(Addresses[2]);
+            }
+
+            state.FinishTransaction(deleteTouchedEmpty: true);
+        }
+
+        for (int i = 0; i < recipients.Length; i++)
+        {
+            Assert.Equal(i % 5 != 4, state.Exists(recipients[i]));
+            Assert.Equal(i % 5 == 4 ? UInt256.Zero : new UInt256((ulong)i + 1), state.GetBalance(recipients[i]));
+            Assert.False(state.Exists(Addr((byte)(200 + i))));
+            Assert.Equal(UInt256.Zero, state.GetStorage(recipients[i], UInt256.One));
+        }
+
+        Assert.Equal(UInt256.Zero, state.GetStorage(Addresses[2], UInt256.One));
+        // The same in one transaction: nothing replaced is reused before its end.
+        StateChangeSet changes = state.CollectChanges();
+        var replayed = new WorldState(Pre());
+        for (int i = 0; i < recipients.Length; i++)
+        {
+            int snapshot = replayed.TakeSnapshot();
+            replayed.AddBalance(recipients[i], new UInt256((ulong)i + 1));
+            if (i % 5 == 4)
+            {
+                replayed.RevertToSnapshot(snapshot);
+            }
+
+            if (i == 10)
+            {
+                replayed.CreateAccount(Addresses[2]);
+            }
+        }
+
+        replayed.FinishTransaction(deleteTouchedEmpty: true);
+        Assert.Equal(Describe(replayed.CollectChanges()), Describe(changes));
+    }
+
     private static string Describe(StateChangeSet changes)
     {
         var text = new StringBuilder();
