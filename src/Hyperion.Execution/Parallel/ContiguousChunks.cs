@@ -87,18 +87,6 @@ internal sealed class ContiguousChunks
     // for them until then.
     private volatile bool _secondClosed;
 
-    // PROBE (measurement build only): counts per process, printed at exit when HYPERION_CHUNK_PROBE is set.
-    private static long _probeBlocks, _probeOffered, _probeHelperRan, _probeHelperWaited, _probeClaimed, _probeAdded, _probeSpoilt, _probeHelperMerged;
-
-    static ContiguousChunks()
-    {
-        if (Environment.GetEnvironmentVariable("HYPERION_CHUNK_PROBE") is not null)
-        {
-            AppDomain.CurrentDomain.ProcessExit += (_, _) => Console.Error.WriteLine(
-                $"probe: two-chunk imports {_probeBlocks}, offered {_probeOffered}, helper ran the second {_probeHelperRan}, waited for the offer {_probeHelperWaited}, claimed {_probeClaimed}, added {_probeAdded}, trie not used {_probeSpoilt}, helper's merge taken {_probeHelperMerged}");
-        }
-    }
-
     /// <param name="block">The block (its system calls, withdrawals and rewards, its receipts' and transactions' tries), or null: <paramref name="transactions"/> alone (a state test's).</param>
     /// <param name="lane">The transactions that go into the first part, with some others (a laned run), or null (contiguous chunks); <paramref name="laned"/> of them, at most an even share.</param>
     private ContiguousChunks(BlockExecutor sequential, BlockInput? block, IReadOnlyList<(Transaction Transaction, Address Sender)> transactions, IStateReader parent, BlockEnvironment environment, PrecompileTable precompiles, TransactionProcessor processor, int threads, Scratch scratch, bool[]? lane = null, int laned = 0, HotContracts? hot = null)
@@ -588,7 +576,6 @@ internal sealed class ContiguousChunks
             {
                 if (valid >= 2)
                 {
-                    Interlocked.Increment(ref _probeHelperMerged);
                     _scratch.ReturnList(_merged);
                     _merged = helperMerged;
                     KeepCode(_chunks[1].Changes);
@@ -876,7 +863,6 @@ internal sealed class ContiguousChunks
                 _secondReceiptLeaves = second.Leaves;
                 if (made is not null)
                 {
-                    Interlocked.Increment(ref _probeAdded);
                     _scratch.CountSecondReceiptsAdded();
                 }
             }
@@ -901,7 +887,6 @@ internal sealed class ContiguousChunks
                 if (secondAhead is not null)
                 {
                     _secondReceipts = new SecondReceipts(receiptsAhead!, secondAhead, assembly.GasUsed, _transactions.Count);
-                    Interlocked.Increment(ref _probeOffered);
                 }
             }
 
@@ -927,11 +912,6 @@ internal sealed class ContiguousChunks
         // make them all): the trie made ahead may have hashed leaves of them, and is not used.
         secondClaimed |= TakeSecondReceipts() is not null;
         bool aheadSpoilt = secondClaimed && _secondReceiptLeaves is null;
-        Interlocked.Increment(ref _probeBlocks);
-        if (aheadSpoilt)
-        {
-            Interlocked.Increment(ref _probeSpoilt);
-        }
 
         // Every chunk valid: the receipts are final, their leaves for the helpers while this thread merges the changes.
         ListTrie? receipts = null;
@@ -1107,7 +1087,6 @@ internal sealed class ContiguousChunks
             return null;
         }
 
-        Interlocked.Increment(ref _probeClaimed);
         try
         {
             Chunk chunk = _chunks[1];
@@ -1244,12 +1223,6 @@ internal sealed class ContiguousChunks
             // Until the caller offers this chunk's receipts (and the list to merge into), once it has assembled the
             // first chunk, this thread hashes the transactions' leaves: it has nothing else to do before them.
             spin.Reset();
-            Interlocked.Increment(ref _probeHelperRan);
-            if (_secondReceipts is null && !_secondClosed && !_closed)
-            {
-                Interlocked.Increment(ref _probeHelperWaited);
-            }
-
             while (_secondReceipts is null && !_secondClosed && !_closed)
             {
                 if (TransactionLeaves()?.TakeOne() != true)
