@@ -877,17 +877,17 @@ internal sealed class ContiguousChunks
                 }
             }
 
-            // While the next chunk runs (the caller's wait): the first chunk's changes merged, the second chunk's
-            // receipts offered to its helper (after the merge's list: the helper takes both), then the leaves of the
-            // receipts so far, final once added.
+            // While the next chunk runs (the caller's wait): the second chunk's receipts offered to its helper, the
+            // first chunk's changes merged, then the leaves of the receipts so far, final once added.
             int next = index + 1;
             if (next == 1 && _chunks.Length > 1)
             {
-                MergeFirstAhead();
                 if (secondAhead is not null)
                 {
                     _secondReceipts = new SecondReceipts(receiptsAhead!, secondAhead, assembly.GasUsed, _transactions.Count);
                 }
+
+                MergeFirstAhead();
             }
 
             if (receiptsAhead is not null && next < _chunks.Length)
@@ -1220,15 +1220,12 @@ internal sealed class ContiguousChunks
 
         if (RunChunks(onCaller: false) && _chunks.Length == 2)
         {
-            // Until the caller offers this chunk's receipts (and the list to merge into), once it has assembled the
-            // first chunk, this thread hashes the transactions' leaves: it has nothing else to do before them.
+            // The first chunk ended before this one: the caller is assembling it, then offers this one's receipts (and
+            // the list to merge into) — a short wait. Else it is still running: the caller makes them, as the merge.
             spin.Reset();
-            while (_secondReceipts is null && !_secondClosed && !_closed)
+            while (_secondReceipts is null && !_secondClosed && _chunks[0].Done && !_closed)
             {
-                if (TransactionLeaves()?.TakeOne() != true)
-                {
-                    spin.SpinOnce(-1);
-                }
+                spin.SpinOnce(-1);
             }
 
             // The caller validates and assembles this chunk meanwhile; it adds these receipts (first: it may wait for
