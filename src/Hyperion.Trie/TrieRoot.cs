@@ -102,28 +102,6 @@ public sealed class ListTrie
     }
 
     /// <summary>
-    /// In a trie of <paramref name="count"/> items, every one present (<see cref="Ahead"/>'s): the leaves of items
-    /// <paramref name="from"/> up to <paramref name="to"/>, when they are one range of leaves in key order (false when
-    /// they are not: item 0's leaf, after rlp(1)…rlp(127)'s, falls between them).
-    /// </summary>
-    public static bool LeavesOfItems(int count, int from, int to, out int fromLeaf, out int toLeaf)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(from);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(from, to);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(to, count);
-
-        // Leaves in key order: items 1…m−1, item 0, items 128…count−1 (m = min(count, 128)).
-        int belowLongKeys = Math.Min(count, 128);
-        (fromLeaf, toLeaf) = from == to ? (0, 0)
-            : from >= 128 ? (from, to)
-            : from >= 1 ? (to <= belowLongKeys ? (from - 1, to - 1) : (-1, -1))
-            : to >= belowLongKeys ? (0, to)
-            : to == 1 ? (belowLongKeys - 1, belowLongKeys)
-            : (-1, -1);
-        return toLeaf >= 0;
-    }
-
-    /// <summary>
     /// Hashes the leaves from <paramref name="from"/> up to <paramref name="to"/> (in key order). Threads may hash
     /// disjoint ranges at once; <see cref="Root"/> is to be read after they are all done (a join orders their writes
     /// before it). A leaf not hashed here is hashed by <see cref="Root"/>.

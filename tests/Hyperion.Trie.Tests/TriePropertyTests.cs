@@ -245,41 +245,6 @@ public class TriePropertyTests
     }
 
     [Fact]
-    public void The_leaves_of_a_range_of_items_are_the_keys_in_order_when_they_are_one_range()
-    {
-        foreach (int count in Enumerable.Range(0, 136).Concat([200, 256, 300]))
-        {
-            // Each item's leaf: its key's place among all the keys in byte order.
-            int[] byKey = [.. Enumerable.Range(0, count).OrderBy(i => Rlp.EncodeUInt64((ulong)i), Comparer<byte[]>.Create((a, b) => a.AsSpan().SequenceCompareTo(b)))];
-            int[] leafOf = new int[count];
-            for (int leaf = 0; leaf < count; leaf++)
-            {
-                leafOf[byKey[leaf]] = leaf;
-            }
-
-            for (int from = 0; from <= count; from++)
-            {
-                for (int to = from; to <= count; to++)
-                {
-                    bool one = ListTrie.LeavesOfItems(count, from, to, out int fromLeaf, out int toLeaf);
-                    if (from == to)
-                    {
-                        Assert.True(one && fromLeaf == toLeaf);
-                        continue;
-                    }
-
-                    int low = leafOf.AsSpan(from, to - from).ToArray().Min(), high = leafOf.AsSpan(from, to - from).ToArray().Max();
-                    Assert.Equal(high - low + 1 == to - from, one);
-                    if (one)
-                    {
-                        Assert.Equal((low, high + 1), (fromLeaf, toLeaf));
-                    }
-                }
-            }
-        }
-    }
-
-    [Fact]
     public void ListTrieLeavesHashedInRangesOnSeveralThreadsGiveTheListRoot()
     {
         // Empty items are no entries; tiny items make embedded leaves, large ones hashed leaves.

@@ -86,11 +86,7 @@ internal sealed class BlockAssembly
     /// When the block collects its address-index entries and <paramref name="result"/> came from an execution not
     /// traced by <see cref="AddressCollector"/> (a Block-STM incarnation): that execution's entries, kept if it is included.
     /// </param>
-    /// <param name="receiptAhead">
-    /// The receipt made before it was added (<see cref="ReceiptOf"/> of this transaction, its result and bloom, and the
-    /// cumulative gas it is added at), its leaf possibly hashed already (<see cref="ReceiptsTrieAhead(int, Receipt[])"/>): it is the receipt.
-    /// </param>
-    public void Add(Transaction tx, Address sender, TransactionResult result, Bloom? logsBloom = null, TransactionAddresses? addresses = null, Receipt? receiptAhead = null)
+    public void Add(Transaction tx, Address sender, TransactionResult result, Bloom? logsBloom = null, TransactionAddresses? addresses = null)
     {
         ArgumentNullException.ThrowIfNull(result);
         if (addresses is not null && result.IsValid)
@@ -112,34 +108,22 @@ internal sealed class BlockAssembly
         _blobGasUsed += result.BlobGasUsed;
         // No bloom object for a receipt without logs (most plain transfers): it is all zeros, made only if read.
         Bloom? bloom = result.Logs.Count == 0 ? null : logsBloom ?? Receipt.BloomOf(result.Logs, _logAddressBits ??= [], _logTopicBits ??= []);
-        if (receiptAhead is not null && receiptAhead.CumulativeGasUsed != _gasUsed)
+        var receipt = new Receipt
         {
-            // Its leaf may be in the root already: a receipt made at other gas is a bug of the caller's, not a block's fault.
-            throw new InvalidOperationException($"receipt of transaction {tx.Hash} made ahead at cumulative gas {receiptAhead.CumulativeGasUsed}, added at {_gasUsed}");
-        }
-
-        Receipt receipt = receiptAhead ?? ReceiptOf(tx, result, _gasUsed, bloom);
+            Type = tx.Type,
+            Success = result.Success,
+            CumulativeGasUsed = _gasUsed,
+            Logs = result.Logs,
+            Bloom = bloom!,
+            DepositNonce = result.DepositNonce,
+            DepositReceiptVersion = result.DepositReceiptVersion,
+        };
         if (bloom is not null)
         {
             _bloom.Accumulate(bloom);
         }
         _executed.Add(new ExecutedTransaction(tx, sender, receipt, (ulong)result.GasUsed, result.CreatedAddress, result));
     }
-
-    /// <summary>
-    /// The receipt of <paramref name="tx"/>, valid with <paramref name="result"/>, added when the block's gas used is
-    /// <paramref name="cumulativeGasUsed"/> with it; <paramref name="logsBloom"/> its logs' bloom (null without logs).
-    /// </summary>
-    public static Receipt ReceiptOf(Transaction tx, TransactionResult result, ulong cumulativeGasUsed, Bloom? logsBloom) => new()
-    {
-        Type = tx.Type,
-        Success = result.Success,
-        CumulativeGasUsed = cumulativeGasUsed,
-        Logs = result.Logs,
-        Bloom = logsBloom!,
-        DepositNonce = result.DepositNonce,
-        DepositReceiptVersion = result.DepositReceiptVersion,
-    };
 
     /// <summary>
     /// A transaction that needs a precompile this node cannot run (its effects already undone): the node never
@@ -201,13 +185,6 @@ internal sealed class BlockAssembly
     /// </summary>
     public ListTrie ReceiptsTrieAhead(int count) => ListTrie.Ahead(new ReceiptEnvelopes(_executed), count);
 
-    /// <summary>
-    /// <see cref="ReceiptsTrieAhead(int)"/> whose last <paramref name="madeAhead"/>.Length items are the receipts
-    /// written there, if any (made before they are added, see <see cref="Add"/>): a leaf of one may be hashed once it is
-    /// written, and the trie is used only if every one written is the receipt added.
-    /// </summary>
-    public ListTrie ReceiptsTrieAhead(int count, Receipt[] madeAhead) => ListTrie.Ahead(new ReceiptEnvelopes(_executed, madeAhead, count - madeAhead.Length), count);
-
     /// <summary>The receipts' root from <paramref name="receipts"/>, this assembly's <see cref="ReceiptsTrie"/> (or <see cref="ReceiptsTrieAhead"/> with every transaction added).</summary>
     public void CompleteReceiptsRoot(ListTrie receipts) => _receiptsRoot ??= receipts.Root;
 
@@ -253,18 +230,12 @@ public static class BlockLists
     public static Hash256 ReceiptsRoot(IReadOnlyList<ExecutedTransaction> executed) => ReceiptsTrie(executed).Root;
 }
 
-/// <summary>
-/// The receipts' envelopes as a list trie's items, written by its leaves (threads may write different ones at once):
-/// the executed transactions', but from <paramref name="madeFrom"/> on the receipts in <paramref name="madeAhead"/>.
-/// </summary>
-internal sealed class ReceiptEnvelopes(IReadOnlyList<ExecutedTransaction> executed, Receipt[]? madeAhead = null, int madeFrom = int.MaxValue) : IListItems
+/// <summary>The receipts' envelopes as a list trie's items, written by its leaves (threads may write different ones at once).</summary>
+internal sealed class ReceiptEnvelopes(IReadOnlyList<ExecutedTransaction> executed) : IListItems
 {
     public int Count => executed.Count;
 
-    public int LengthOf(int index) => ReceiptAt(index).EnvelopeLength;
+    public int LengthOf(int index) => executed[index].Receipt.EnvelopeLength;
 
-    public void Write(int index, Span<byte> destination) => ReceiptAt(index).WriteEnvelope(destination);
-
-    // One made ahead is the one added (else the trie is not used); one not made ahead is read once added.
-    private Receipt ReceiptAt(int index) => index >= madeFrom && madeAhead![index - madeFrom] is { } made ? made : executed[index].Receipt;
+    public void Write(int index, Span<byte> destination) => executed[index].Receipt.WriteEnvelope(destination);
 }

@@ -78,15 +78,6 @@ internal sealed class ContiguousChunks
     private int _helperMerge;
     private const int HelperMergeOpen = 0, HelperMergeClaimed = 1, HelperMergeDone = 2, HelperMergeClosed = -1;
 
-    // The second (last) of two chunks' receipts, offered to its helper once the first chunk is assembled (see
-    // SecondReceipts), and their leaves once the caller added them (the caller hashes its share of them at the end).
-    private volatile SecondReceipts? _secondReceipts;
-    private LeafChunks? _secondReceiptLeaves;
-
-    // Set once they will not be offered (or no longer taken): a helper that ended its chunk after the first one waits
-    // for them until then.
-    private volatile bool _secondClosed;
-
     /// <param name="block">The block (its system calls, withdrawals and rewards, its receipts' and transactions' tries), or null: <paramref name="transactions"/> alone (a state test's).</param>
     /// <param name="lane">The transactions that go into the first part, with some others (a laned run), or null (contiguous chunks); <paramref name="laned"/> of them, at most an even share.</param>
     private ContiguousChunks(BlockExecutor sequential, BlockInput? block, IReadOnlyList<(Transaction Transaction, Address Sender)> transactions, IStateReader parent, BlockEnvironment environment, PrecompileTable precompiles, TransactionProcessor processor, int threads, Scratch scratch, bool[]? lane = null, int laned = 0, HotContracts? hot = null)
@@ -143,9 +134,6 @@ internal sealed class ContiguousChunks
                 // each against every other, on every location it wrote at any point (see Chunk's sink).
                 _chunks[i].Begin(this, from, to, block?.CollectAddresses == true, recordReads: i > 0 || _order is not null, recordWrites: i < chunks - 1 || _order is not null);
             }
-
-            // Only an import's two contiguous chunks may offer the second's receipts to its helper (ImportOnCaller).
-            _secondClosed = block is null || chunks != 2 || _order is not null;
         }
         catch
         {
@@ -224,13 +212,6 @@ internal sealed class ContiguousChunks
         public long HelpersHandedOff => Interlocked.Read(ref _helpersHandedOff);
 
         private long _helpersHandedOff;
-
-        /// <summary>How many blocks added the receipts of their second chunk as its helper made them (<see cref="SecondReceipts"/>).</summary>
-        public long SecondReceiptsAdded => Interlocked.Read(ref _secondReceiptsAdded);
-
-        private long _secondReceiptsAdded;
-
-        public void CountSecondReceiptsAdded() => Interlocked.Increment(ref _secondReceiptsAdded);
 
         /// <summary>
         /// Starts <paramref name="run"/>'s <paramref name="helpers"/> helpers: those still waiting after the last block
@@ -846,47 +827,26 @@ internal sealed class ContiguousChunks
         // In block order: each valid chunk's transactions added (the gas checks against the true prefix).
         var assembly = new BlockAssembly(_sequential, block, _environment, BlockExecutionMode.Import);
 
-        // The receipts' trie is made while the caller would wait for the helpers: an import adds every transaction or
-        // fails. With two chunks the second's receipts may be made (and their leaves hashed) by its helper.
+        // The receipts' trie is made while the caller would wait for the helpers: an import adds every transaction or fails.
         ListTrie? receiptsAhead = null;
-        Receipt[]? secondAhead = null;
         int receiptLeavesHashed = 0;
-        bool secondClaimed = false;
         int valid = ValidChunks(chunk =>
         {
-            int index = Array.IndexOf(_chunks, chunk);
-            Receipt[]? made = null;
-            if (index == 1 && TakeSecondReceipts() is { } second)
-            {
-                secondClaimed = true;
-                made = second.Leaves is not null ? second.Receipts : null;
-                _secondReceiptLeaves = second.Leaves;
-                if (made is not null)
-                {
-                    _scratch.CountSecondReceiptsAdded();
-                }
-            }
-
             for (int i = chunk.From; i < chunk.To; i++)
             {
                 (Transaction tx, Address sender) = _transactions[i];
                 if (assembly.Fits(tx, sender))
                 {
                     int at = i - chunk.From;
-                    assembly.Add(tx, sender, chunk.Results[at], chunk.Blooms[at], chunk.Addresses?[at], made?[at]);
+                    assembly.Add(tx, sender, chunk.Results[at], chunk.Blooms[at], chunk.Addresses?[at]);
                 }
             }
 
-            // While the next chunk runs (the caller's wait): the second chunk's receipts offered to its helper, the
-            // first chunk's changes merged, then the leaves of the receipts so far, final once added.
-            int next = index + 1;
+            // While the next chunk runs (the caller's wait): the first chunk's changes merged, then the leaves of the
+            // receipts so far, final once added.
+            int next = Array.IndexOf(_chunks, chunk) + 1;
             if (next == 1 && _chunks.Length > 1)
             {
-                if (secondAhead is not null)
-                {
-                    _secondReceipts = new SecondReceipts(receiptsAhead!, secondAhead, assembly.GasUsed, _transactions.Count);
-                }
-
                 MergeFirstAhead();
             }
 
@@ -900,24 +860,13 @@ internal sealed class ContiguousChunks
                     receiptLeavesHashed = to;
                 }
             }
-        }, () =>
-        {
-            Chunk last = _chunks[^1];
-            secondAhead = _chunks.Length == 2 && ListTrie.LeavesOfItems(_transactions.Count, last.From, last.To, out _, out _) ? new Receipt[last.To - last.From] : null;
-            _secondClosed |= secondAhead is null;
-            receiptsAhead = secondAhead is null ? assembly.ReceiptsTrieAhead(_transactions.Count) : assembly.ReceiptsTrieAhead(_transactions.Count, secondAhead);
-        });
-
-        // The second chunk's receipts written by its helper and not added (the chunk invalid, or the helper could not
-        // make them all): the trie made ahead may have hashed leaves of them, and is not used.
-        secondClaimed |= TakeSecondReceipts() is not null;
-        bool aheadSpoilt = secondClaimed && _secondReceiptLeaves is null;
+        }, () => receiptsAhead = assembly.ReceiptsTrieAhead(_transactions.Count));
 
         // Every chunk valid: the receipts are final, their leaves for the helpers while this thread merges the changes.
         ListTrie? receipts = null;
         if (valid == _chunks.Length)
         {
-            receipts = PublishReceipts(assembly, aheadSpoilt ? null : receiptsAhead, receiptLeavesHashed);
+            receipts = PublishReceipts(assembly, receiptsAhead, receiptLeavesHashed);
         }
 
         Merge(valid);
@@ -935,7 +884,7 @@ internal sealed class ContiguousChunks
         }
 
         _sequential.FinishBlock(tail, block);
-        receipts ??= PublishReceipts(assembly, aheadSpoilt ? null : receiptsAhead, receiptLeavesHashed);
+        receipts ??= PublishReceipts(assembly, receiptsAhead, receiptLeavesHashed);
         return Complete(assembly, tail, receipts);
     }
 
@@ -1023,7 +972,6 @@ internal sealed class ContiguousChunks
     {
         StateChangeSet changes = Changes(tail);
         _receiptLeaves!.Take();
-        _secondReceiptLeaves?.Take();
         LeafChunks transactions = TransactionLeaves()!;
         transactions.Take();
         assembly.CompleteReceiptsRoot(receipts);
@@ -1037,121 +985,20 @@ internal sealed class ContiguousChunks
 
     /// <summary>
     /// The receipts' trie (<paramref name="ahead"/> when every transaction was added), its leaves published for the
-    /// helpers to hash (from <paramref name="aheadHashed"/> on when it is <paramref name="ahead"/>: those before were;
-    /// up to the second chunk's, when their own threads take those: <see cref="SecondReceipts"/>).
+    /// helpers to hash (from <paramref name="aheadHashed"/> on when it is <paramref name="ahead"/>: those before were).
     /// </summary>
     private ListTrie PublishReceipts(BlockAssembly assembly, ListTrie? ahead, int aheadHashed)
     {
         bool all = ahead is not null && assembly.Executed.Count == _transactions.Count;
         ListTrie receipts = all ? ahead! : assembly.ReceiptsTrie();
-        _receiptLeaves = new LeafChunks(receipts, all ? aheadHashed : 0, all && _secondReceiptLeaves is not null ? _secondReceiptLeaves.From : -1);
+        _receiptLeaves = new LeafChunks(receipts, all ? aheadHashed : 0);
         return receipts;
-    }
-
-    /// <summary>
-    /// The second (last) of two chunks' receipts, made by the helper that ran it right after it, at the cumulative gas
-    /// the first chunk left (the caller offers them once it has assembled that chunk), and their leaves then hashed by
-    /// that helper while the caller validates and assembles the chunk: if it is valid, the caller adds these receipts
-    /// (the ones it would make: an import adds every transaction or fails), else the trie made ahead is not used.
-    /// Which thread makes them changes no result.
-    /// </summary>
-    private sealed class SecondReceipts(ListTrie trie, Receipt[] receipts, ulong gasBefore, int count)
-    {
-        public const int Open = 0, Claimed = 1, Done = 2, Closed = -1;
-
-        /// <summary>Open until the helper claims it or the caller closes it; done once the helper is through (made or not).</summary>
-        public int State;
-
-        public ListTrie Trie { get; } = trie;
-
-        /// <summary>The receipts of the chunk's transactions, written by the helper (that made them all if <see cref="Leaves"/>).</summary>
-        public Receipt[] Receipts { get; } = receipts;
-
-        public ulong GasBefore { get; } = gasBefore;
-
-        /// <summary>The block's transactions (the trie's items).</summary>
-        public int Count { get; } = count;
-
-        /// <summary>Their leaves (one range of the trie's), once every receipt is made; null otherwise.</summary>
-        public LeafChunks? Leaves { get; set; }
-    }
-
-    /// <summary>
-    /// On the helper that ran the second of two chunks: its receipts made if the caller offered them and has not closed
-    /// them (none if a transaction was not valid: the block is then invalid or its chunk is); their leaves, or null.
-    /// </summary>
-    private LeafChunks? MakeSecondReceipts()
-    {
-        if (_secondReceipts is not { } second || Interlocked.CompareExchange(ref second.State, SecondReceipts.Claimed, SecondReceipts.Open) != SecondReceipts.Open)
-        {
-            return null;
-        }
-
-        try
-        {
-            Chunk chunk = _chunks[1];
-            TransactionResult[] results = chunk.Results;
-            bool made = !chunk.Failed;
-            for (int at = 0; made && at < results.Length; at++)
-            {
-                made = results[at].IsValid;
-            }
-
-            if (made)
-            {
-                ulong gas = second.GasBefore;
-                for (int at = 0; at < results.Length; at++)
-                {
-                    TransactionResult result = results[at];
-                    gas += (ulong)result.GasUsed;
-                    second.Receipts[at] = BlockAssembly.ReceiptOf(_transactions[chunk.From + at].Transaction, result, gas, result.Logs.Count == 0 ? null : chunk.Blooms[at]);
-                }
-
-                ListTrie.LeavesOfItems(second.Count, chunk.From, chunk.To, out int fromLeaf, out int toLeaf);
-                second.Leaves = new LeafChunks(second.Trie, fromLeaf, toLeaf);
-            }
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            // Not made: the caller adds its own (and does not use the trie, in which some may have been written).
-            second.Leaves = null;
-        }
-
-        Volatile.Write(ref second.State, SecondReceipts.Done);
-        return second.Leaves;
-    }
-
-    /// <summary>
-    /// On the caller: the second chunk's receipts offered to its helper, closed to it now; if the helper claimed them
-    /// they are returned once it is through (waited for: it reads the chunk, which goes back to the scratch), else null.
-    /// </summary>
-    private SecondReceipts? TakeSecondReceipts()
-    {
-        _secondClosed = true;
-        if (_secondReceipts is not { } second)
-        {
-            return null;
-        }
-
-        _secondReceipts = null;
-        var spin = default(SpinWait);
-        int state;
-        while ((state = Interlocked.CompareExchange(ref second.State, SecondReceipts.Closed, SecondReceipts.Open)) == SecondReceipts.Claimed)
-        {
-            spin.SpinOnce(-1);
-        }
-
-        return state == SecondReceipts.Done ? second : null;
     }
 
     /// <summary>Gives what the next block can reuse back to the scratch (the change set keeps only the slots' arrays).</summary>
     private void Return()
     {
         _scratch.EndHandoff(this);
-
-        // The block failed before the second chunk's receipts were taken: they are closed (waited for if under way:
-        // their helper reads the chunk).
-        TakeSecondReceipts();
 
         // The block failed before its merge: the helper's merge (waited for: it reads the list made ahead), then that list.
         if (TakeHelperMerge() is { } helperMerged)
@@ -1220,19 +1067,8 @@ internal sealed class ContiguousChunks
 
         if (RunChunks(onCaller: false) && _chunks.Length == 2)
         {
-            // The first chunk ended before this one: the caller is assembling it, then offers this one's receipts (and
-            // the list to merge into) — a short wait. Else it is still running: the caller makes them, as the merge.
-            spin.Reset();
-            while (_secondReceipts is null && !_secondClosed && _chunks[0].Done && !_closed)
-            {
-                spin.SpinOnce(-1);
-            }
-
-            // The caller validates and assembles this chunk meanwhile; it adds these receipts (first: it may wait for
-            // them) and takes the merge if the chunk is valid.
-            LeafChunks? receiptLeaves = MakeSecondReceipts();
+            // The caller validates and assembles this chunk meanwhile; it takes the merge if the chunk is valid.
             HelperMerge();
-            receiptLeaves?.Take();
         }
 
         TransactionLeaves()?.Take();

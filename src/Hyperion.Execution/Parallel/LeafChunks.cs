@@ -32,7 +32,7 @@ internal sealed class ClaimedChunks
     {
         _from = from;
         _count = count;
-        _chunks = Math.Max(0, count - from + LeavesPerChunk - 1) / LeavesPerChunk;
+        _chunks = (count - from + LeavesPerChunk - 1) / LeavesPerChunk;
         _done = new int[_chunks];
         _work = work;
     }
@@ -85,18 +85,13 @@ internal sealed class LeafChunks
     private readonly ClaimedChunks _chunks;
 
     /// <param name="fromLeaf">The first leaf to take (those before it were hashed already).</param>
-    /// <param name="toLeaf">The leaf after the last to take (-1: the trie's last; those after it are others' to take).</param>
-    public LeafChunks(ListTrie? trie, int fromLeaf = 0, int toLeaf = -1)
+    public LeafChunks(ListTrie? trie, int fromLeaf = 0)
     {
         Trie = trie;
-        From = fromLeaf;
-        _chunks = new ClaimedChunks(toLeaf >= 0 ? toLeaf : trie?.LeafCount ?? 0, (from, to) => trie!.HashLeaves(from, to), fromLeaf);
+        _chunks = new ClaimedChunks(trie?.LeafCount ?? 0, (from, to) => trie!.HashLeaves(from, to), fromLeaf);
     }
 
     public ListTrie? Trie { get; }
-
-    /// <summary>The first leaf it takes.</summary>
-    public int From { get; }
 
     /// <summary>Hashes chunks until none is left.</summary>
     public void Take() => _chunks.Take();

@@ -256,60 +256,6 @@ public sealed class ContiguousChunksTests
     }
 
     /// <summary>
-    /// Blocks of independent transactions, half of them with a log, back to back on one scratch: when the second chunk's
-    /// helper ends after the caller assembled the first, it makes that chunk's receipts and hashes their leaves, and the
-    /// caller adds them — every block comes out as sequentially, with them or without. 16 transactions: the second
-    /// chunk's leaves come before item 0's in key order; 600: they are the items' own places (the second chunk from 150 on).
-    /// </summary>
-    [Theory]
-    [InlineData(16)]
-    [InlineData(600)]
-    public void Blocks_whose_second_chunks_receipts_its_helper_made_come_out_as_sequentially(int count)
-    {
-        Address logger = Addr(0x1700);
-        InMemoryStateReader pre = PreState();
-        pre.SetAccount(logger, 1, UInt256.Zero, [0x5f, 0x5f, 0xa0, 0x00]);
-        var txs = new List<(Transaction, Address)>();
-        for (int i = 0; i < count; i++)
-        {
-            Address sender = Addr(0x4000 + i);
-            pre.SetAccount(sender, 0, new UInt256(1_000_000_000_000_000_000UL), []);
-            txs.Add(i % 2 == 0 ? (Tx(0, Addr(0x5000 + i), [], gas: 21_000, value: 1), sender) : (Tx(0, logger, []), sender));
-        }
-
-        var block = new BlockInput(Header(Coinbase, 30_000_000UL), txs);
-        string expected = Outcome(new BlockExecutor(Cancun), block, pre, BlockExecutionMode.Import);
-        var scratch = new ContiguousChunks.Scratch(TimeSpan.FromMilliseconds(500));
-        var sequential = new BlockExecutor(Cancun);
-
-        // The caller's chunk at its smallest share first: it has assembled it before the helper ends.
-        scratch.FirstChunkShare(2);
-        for (int i = 0; i < 100; i++)
-        {
-            scratch.Rebalance(2, count, callerWaited: -1_000_000, ticksPerTransaction: 1);
-        }
-
-        int b = 0;
-        for (; b < 500 && scratch.SecondReceiptsAdded < 3; b++)
-        {
-            // Mostly the helper of the block before waits now (see the test above): it takes the second chunk.
-            SpinWait.SpinUntil(() => scratch.WaitingHelpers > 0, TimeSpan.FromSeconds(1));
-            string outcome = Outcome(
-                input =>
-                {
-                    BlockEnvironment environment = sequential.Environment(input.Header, input.BlockHashes);
-                    PrecompileTable precompiles = sequential.Precompiles.For(environment.Fork);
-                    return ContiguousChunks.TryImport(sequential, input, pre, environment, precompiles, sequential.Processor(environment, precompiles), 2, scratch, out _)!;
-                },
-                block,
-                pre);
-            Assert.Equal(expected, outcome);
-        }
-
-        Assert.True(scratch.SecondReceiptsAdded > 0, $"no block of {b} added the receipts its second chunk's helper made");
-    }
-
-    /// <summary>
     /// Blocks back to back on one scratch, as a backlog is imported: the helpers waiting after a block join the next
     /// (claimed, not started on the pool) — through conflicts, an invalid block thrown while a helper ran its chunk,
     /// and independent blocks — and every block comes out as sequentially.
