@@ -82,8 +82,12 @@ public sealed class BlockBuilder
     {
         if (_closed is null)
         {
+            Parallel.PhaseProbe.Mark(Parallel.PhaseProbe.Finish);
             _executor.FinishBlock(_state, _block);
-            _closed = _assembly.Complete(_state.CollectChanges());
+            Parallel.PhaseProbe.Mark(Parallel.PhaseProbe.ChangeSet);
+            StateChangeSet changes = _state.CollectChanges();
+            _closed = _assembly.Complete(changes);
+            Parallel.PhaseProbe.Mark(Parallel.PhaseProbe.Return);
             // Nothing reads the world state once the block is closed (Changes gives the closed block's): the next block's takes it.
             _executor.ReturnBlockState(_state);
         }
