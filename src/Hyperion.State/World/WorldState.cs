@@ -502,11 +502,7 @@ public sealed class WorldState : IWorldState
     /// </summary>
     public StateChangeSet CollectChanges()
     {
-        if (_journal.Count != 0)
-        {
-            throw new InvalidOperationException("a transaction is still open: call FinishTransaction before collecting changes");
-        }
-
+        ThrowIfTransactionOpen();
         Address[] addresses = [.. _dirty];
         Array.Sort(addresses);
         var accounts = new List<AccountChange>(addresses.Length);
@@ -542,33 +538,69 @@ public sealed class WorldState : IWorldState
     public void CollectChanges(IStateChangeSink sink)
     {
         ArgumentNullException.ThrowIfNull(sink);
+        ThrowIfTransactionOpen();
+        foreach (Address address in _dirty)
+        {
+            HandOut(sink, address);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="CollectChanges(IStateChangeSink)"/> with the accounts in ascending address order (each one's slots
+    /// still in no defined order): a sink that keeps them by address then need not sort its records of every field,
+    /// only the addresses here (a contiguous chunk's ~1,000 accounts a block).
+    /// </summary>
+    public void CollectChangesByAddress(IStateChangeSink sink)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        ThrowIfTransactionOpen();
+        int count = _dirty.Count;
+        if (_addressOrder.Length < count)
+        {
+            _addressOrder = new Address[Math.Max(count, 2 * _addressOrder.Length)];
+        }
+
+        _dirty.CopyTo(_addressOrder);
+        Array.Sort(_addressOrder, 0, count);
+        for (int i = 0; i < count; i++)
+        {
+            HandOut(sink, _addressOrder[i]);
+        }
+    }
+
+    // The dirty addresses sorted for CollectChangesByAddress (kept: a reused world state sorts as many every block).
+    private Address[] _addressOrder = [];
+
+    private void ThrowIfTransactionOpen()
+    {
         if (_journal.Count != 0)
         {
             throw new InvalidOperationException("a transaction is still open: call FinishTransaction before collecting changes");
         }
+    }
 
-        foreach (Address address in _dirty)
+    /// <summary>The change of dirty <paramref name="address"/> to <paramref name="sink"/>: the account, then its slots and code.</summary>
+    private void HandOut(IStateChangeSink sink, in Address address)
+    {
+        StateObject account = _objects[address];
+        if (!account.Exists)
         {
-            StateObject account = _objects[address];
-            if (!account.Exists)
-            {
-                sink.Account(address, true, 0, UInt256.Zero, Keccak256.OfEmpty, true);
-                continue;
-            }
+            sink.Account(address, true, 0, UInt256.Zero, Keccak256.OfEmpty, true);
+            return;
+        }
 
-            sink.Account(address, false, account.Nonce, account.Balance, account.CodeHash, account.StorageWiped);
-            if (account.Storage is { } written)
+        sink.Account(address, false, account.Nonce, account.Balance, account.CodeHash, account.StorageWiped);
+        if (account.Storage is { } written)
+        {
+            foreach (KeyValuePair<UInt256, UInt256> slot in written)
             {
-                foreach (KeyValuePair<UInt256, UInt256> slot in written)
-                {
-                    sink.Slot(address, slot.Key, slot.Value);
-                }
+                sink.Slot(address, slot.Key, slot.Value);
             }
+        }
 
-            if (account.CodeChanged && account.Code is { Length: > 0 } bytes)
-            {
-                sink.Code(account.CodeHash, bytes);
-            }
+        if (account.CodeChanged && account.Code is { Length: > 0 } bytes)
+        {
+            sink.Code(account.CodeHash, bytes);
         }
     }
 
