@@ -170,9 +170,30 @@ public sealed class WorldStateTests
             Assert.Equal(Describe(state.CollectChanges()), Describe(sink.Sorted()));
         }, iter: 300);
 
+    [Fact]
+    public void Changes_handed_out_by_address_come_in_ascending_address_order() =>
+        Gen.Select(GenOp.Array[0, 40], GenOp.Array[0, 40], GenOp.Array[0, 20]).Sample((first, second, third) =>
+        {
+            // Twice on one world state, the second time with more accounts changed: the kept order buffer grown and reused.
+            var state = new WorldState(Pre());
+            Transaction(state, first, deleteTouchedEmpty: true);
+            Transaction(state, second, deleteTouchedEmpty: false);
+            for (int round = 0; round < 2; round++)
+            {
+                var sink = new SortingSink();
+                state.CollectChangesByAddress(sink);
+                Assert.True(sink.InAddressOrder);
+                Assert.Equal(Describe(state.CollectChanges()), Describe(sink.Sorted()));
+                Transaction(state, third, deleteTouchedEmpty: true);
+            }
+        }, iter: 300);
+
     /// <summary>Gathers what a world state hands over into the change set's order: accounts by address, slots by key, code by hash (once per hash).</summary>
     private sealed class SortingSink : IStateChangeSink
     {
+        /// <summary>Whether the accounts came in strictly ascending address order.</summary>
+        public bool InAddressOrder => _accounts.Zip(_accounts.Skip(1)).All(p => p.First.Address.CompareTo(p.Second.Address) < 0);
+
         private readonly List<(Address Address, bool Deleted, ulong Nonce, UInt256 Balance, Hash256 CodeHash, bool Cleared, List<KeyValuePair<UInt256, UInt256>> Storage)> _accounts = [];
         private readonly List<KeyValuePair<Hash256, byte[]>> _code = [];
 
