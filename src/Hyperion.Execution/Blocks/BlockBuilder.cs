@@ -82,12 +82,8 @@ public sealed class BlockBuilder
     {
         if (_closed is null)
         {
-            Parallel.PhaseProbe.Mark(Parallel.PhaseProbe.Finish);
             _executor.FinishBlock(_state, _block);
-            Parallel.PhaseProbe.Mark(Parallel.PhaseProbe.ChangeSet);
-            StateChangeSet changes = _state.CollectChanges();
-            _closed = _assembly.Complete(changes);
-            Parallel.PhaseProbe.Mark(Parallel.PhaseProbe.Return);
+            _closed = _assembly.Complete(_state.CollectChanges());
             // Nothing reads the world state once the block is closed (Changes gives the closed block's): the next block's takes it.
             _executor.ReturnBlockState(_state);
         }
