@@ -326,6 +326,16 @@ internal sealed class ContiguousChunks
             _firstChunkShare = (int)Math.Clamp(_firstChunkShare + step, even / 2, Math.Min(2 * even, (1 << ShareBits) * 3 / 4));
         }
 
+        /// <summary>
+        /// Test seams around the helper's merge (null outside tests): on the helper once it has claimed the merge, before
+        /// it reads the list to merge into; on the caller before it closes the merge. A test holds the one until the
+        /// other arrives, the interleaving of a helper preempted right after its claim.
+        /// </summary>
+        internal Action? AfterHelperClaimsMerge { get; set; }
+
+        /// <inheritdoc cref="AfterHelperClaimsMerge"/>
+        internal Action? BeforeCallerClosesMerge { get; set; }
+
         /// <summary>Empties it for the next block once nothing of this one refers to it (the change set copies what it keeps).</summary>
         public void Clear()
         {
@@ -608,6 +618,7 @@ internal sealed class ContiguousChunks
             return;
         }
 
+        _scratch.AfterHelperClaimsMerge?.Invoke();
         try
         {
             MergeInto(ahead, _chunks[1].Changes, new MergedList(_helperMergeInto!));
@@ -635,6 +646,7 @@ internal sealed class ContiguousChunks
             return null;
         }
 
+        _scratch.BeforeCallerClosesMerge?.Invoke();
         var spin = default(SpinWait);
         int state;
         while ((state = Interlocked.CompareExchange(ref _helperMerge, HelperMergeClosed, HelperMergeOpen)) == HelperMergeClaimed)

@@ -310,6 +310,74 @@ public sealed class ContiguousChunksTests
     }
 
     /// <summary>
+    /// The helper that ran the second chunk claims its merge and is held there until the caller is about to close the
+    /// merge (a helper preempted right after its claim): it must still find the list to merge into, and the block come
+    /// out as sequentially. When the caller let go of that list before closing the merge, the helper threw with the
+    /// merge claimed and the caller waited for it forever (s48gc): that order makes this test time out.
+    /// </summary>
+    [Fact]
+    public async Task A_helper_held_after_claiming_its_merge_until_the_caller_closes_it_still_merges()
+    {
+        InMemoryStateReader pre = PreState();
+        var txs = new List<(Transaction, Address)>();
+        for (int i = 0; i < Transactions; i++)
+        {
+            txs.Add((Tx(0, Addr(0x3000 + i), [], gas: 21_000, value: 1), Sender(i)));
+        }
+
+        var block = new BlockInput(Header(Coinbase, 30_000_000UL), txs);
+        string expected = Outcome(new BlockExecutor(Cancun), block, pre, BlockExecutionMode.Import);
+
+        // Helpers kept waiting between blocks join the next at once: the helper runs the second chunk, which then ends
+        // after the caller merged the first (the helper's merge is open to it).
+        var scratch = new ContiguousChunks.Scratch(TimeSpan.FromMilliseconds(500));
+        var claimed = new ManualResetEventSlim();
+        var release = new ManualResetEventSlim();
+        int held = 0;
+        scratch.AfterHelperClaimsMerge = () =>
+        {
+            claimed.Set();
+            release.Wait(TimeSpan.FromSeconds(5));
+        };
+        scratch.BeforeCallerClosesMerge = () =>
+        {
+            // The helper claims right after its chunk, mostly before this thread gets here; a helper that did not run the
+            // second chunk, or found the merge not yet open, never claims.
+            if (claimed.Wait(TimeSpan.FromMilliseconds(100)))
+            {
+                held++;
+            }
+
+            release.Set();
+        };
+
+        var sequential = new BlockExecutor(Cancun);
+        var blocks = Task.Factory.StartNew(() =>
+        {
+            for (int b = 0; b < 40 && held < 5; b++)
+            {
+                claimed.Reset();
+                release.Reset();
+                SpinWait.SpinUntil(() => scratch.WaitingHelpers > 0, TimeSpan.FromSeconds(1));
+                string outcome = Outcome(
+                    input =>
+                    {
+                        BlockEnvironment environment = sequential.Environment(input.Header, input.BlockHashes);
+                        PrecompileTable precompiles = sequential.Precompiles.For(environment.Fork);
+                        return ContiguousChunks.TryImport(sequential, input, pre, environment, precompiles, sequential.Processor(environment, precompiles), 2, scratch, out _)!;
+                    },
+                    block,
+                    pre);
+                Assert.Equal(expected, outcome);
+            }
+        }, TaskCreationOptions.LongRunning);
+
+        Assert.True(await Task.WhenAny(blocks, Task.Delay(TimeSpan.FromSeconds(8))) == blocks, "the caller still waits for the helper's merge");
+        await blocks;
+        Assert.True(held > 0, "no helper was held after claiming its merge");
+    }
+
+    /// <summary>
     /// After a block whose chunks conflicted on an account without code (nothing to lane), the next one goes to Block-STM
     /// directly, then chunks again; after one whose chunks conflicted on a contract's slot, the next ones send its two
     /// transactions into one part (laned), past the chunks' backoff.
