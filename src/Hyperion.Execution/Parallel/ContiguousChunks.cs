@@ -1314,7 +1314,7 @@ internal sealed class ContiguousChunks
                 ref readonly ChangedAccount account = ref accounts[i];
                 if (account.SlotsTo - account.SlotsFrom > 1)
                 {
-                    slots[account.SlotsFrom..account.SlotsTo].Sort(static (a, b) => a.Key.CompareTo(b.Key));
+                    slots[account.SlotsFrom..account.SlotsTo].Sort(SlotOrder.ByKey);
                 }
 
                 ascending &= i == 0 || accounts[i - 1].Address.CompareTo(account.Address) < 0;

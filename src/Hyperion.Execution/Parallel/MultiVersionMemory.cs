@@ -639,7 +639,7 @@ internal sealed class MultiVersionMemory
             Array.Resize(ref storage, count);
         }
 
-        Array.Sort(storage, static (a, b) => a.Key.CompareTo(b.Key));
+        Array.Sort(storage, SlotOrder.ByKey);
         return storage;
     }
 

@@ -89,7 +89,7 @@ public sealed class InMemoryStateReader : IStateReader, IStateEnumerator
         {
             AccountEntry entry = _accounts[address];
             List<KeyValuePair<UInt256, UInt256>> storage = [.. entry.Storage];
-            storage.Sort(static (a, b) => a.Key.CompareTo(b.Key));
+            storage.Sort(SlotOrder.ByKey);
             changes.Add(new AccountChange(address, Deleted: false, entry.Nonce, entry.Balance, entry.CodeHash, StorageCleared: false, storage));
         }
 

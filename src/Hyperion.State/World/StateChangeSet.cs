@@ -22,6 +22,18 @@ public sealed class StateChangeSet(IReadOnlyList<AccountChange> accounts, IReadO
     public IReadOnlyList<KeyValuePair<Hash256, byte[]>> Code { get; } = code ?? throw new ArgumentNullException(nameof(code));
 }
 
+/// <summary>The order of an account's slots in a change set: by key.</summary>
+public static class SlotOrder
+{
+    /// <summary>
+    /// The one comparison every sort of (key, value) slots uses. One delegate for all: the runtime's profile-guided
+    /// sort (a single instantiation for every caller) inlines the comparison it saw most, and with a lambda per sort
+    /// site the one it did not pick ran through an indirect call — a token's ~1,000–2,000 slots a block cost the
+    /// sequential change set or the chunks' sorts 0.15–0.3 ms more, whichever lost in that process.
+    /// </summary>
+    public static readonly Comparison<KeyValuePair<UInt256, UInt256>> ByKey = static (a, b) => a.Key.CompareTo(b.Key);
+}
+
 /// <summary>The new state of one account; see <see cref="StateChangeSet"/> for how to apply it.</summary>
 public sealed record AccountChange(
     Address Address,

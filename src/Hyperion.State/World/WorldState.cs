@@ -518,7 +518,7 @@ public sealed class WorldState : IWorldState
 
             // An array, and the shared empty one for an account without slots (most of a block's accounts).
             KeyValuePair<UInt256, UInt256>[] storage = account.Storage is not { Count: > 0 } written ? [] : [.. written];
-            Array.Sort(storage, static (a, b) => a.Key.CompareTo(b.Key));
+            Array.Sort(storage, SlotOrder.ByKey);
             accounts.Add(new AccountChange(address, false, account.Nonce, account.Balance, account.CodeHash, account.StorageWiped, storage));
             if (account.CodeChanged && account.Code is { Length: > 0 } bytes)
             {
