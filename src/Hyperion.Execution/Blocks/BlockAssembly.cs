@@ -86,9 +86,8 @@ internal sealed class BlockAssembly
     /// When the block collects its address-index entries and <paramref name="result"/> came from an execution not
     /// traced by <see cref="AddressCollector"/> (a Block-STM incarnation): that execution's entries, kept if it is included.
     /// </param>
-    public void Add(Transaction tx, Address sender, TransactionResult result, Bloom? logsBloom = null, TransactionAddresses? addresses = null)
+    public void Add(Transaction tx, Address sender, in TransactionResult result, Bloom? logsBloom = null, TransactionAddresses? addresses = null)
     {
-        ArgumentNullException.ThrowIfNull(result);
         if (addresses is not null && result.IsValid)
         {
             (AddressCollector ?? throw new InvalidOperationException("the block does not collect its addresses")).Addresses.Add(_executed.Count, addresses);
@@ -122,7 +121,7 @@ internal sealed class BlockAssembly
         {
             _bloom.Accumulate(bloom);
         }
-        _executed.Add(new ExecutedTransaction(tx, sender, receipt, (ulong)result.GasUsed, result.CreatedAddress, result));
+        _executed.Add(new ExecutedTransaction(tx, sender, receipt, result));
     }
 
     /// <summary>
