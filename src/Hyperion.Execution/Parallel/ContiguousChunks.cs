@@ -447,7 +447,7 @@ internal sealed class ContiguousChunks
             return _transactionLeaves;
         }
 
-        var leaves = new LeafChunks(BlockLists.TransactionsTrie(_transactions.Select(t => t.Transaction)));
+        var leaves = new LeafChunks(BlockLists.TransactionsTrie(_transactions));
         return Interlocked.CompareExchange(ref _transactionLeaves, leaves, null) ?? leaves;
     }
 

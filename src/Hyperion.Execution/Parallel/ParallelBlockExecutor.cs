@@ -762,7 +762,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
 
             var prepared = new PreparedEnd(
                 Memory.ChangedAccounts(_transactions.Count + 1),
-                new LeafChunks(BlockLists.TransactionsTrie(_transactions.Select(t => t.Transaction))));
+                new LeafChunks(BlockLists.TransactionsTrie(_transactions)));
             _prepared = prepared;
             return prepared;
         }
