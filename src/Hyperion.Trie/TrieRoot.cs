@@ -139,7 +139,8 @@ public sealed class ListTrie
 
     /// <summary>
     /// The nibble paths of the keys rlp(0)…rlp(<see cref="KeptKeyPaths"/> − 1), made once: every block's transactions
-    /// and receipts tries use the same keys, and the trie only reads a path (a leaf copies the part it keeps).
+    /// and receipts tries use the same keys, and the trie only reads a path (an item's leaf reads its part in place,
+    /// a <see cref="LeafNode"/> copies the part it keeps).
     /// </summary>
     private static readonly byte[][] KeyPaths = [.. Enumerable.Range(0, KeptKeyPaths).Select(KeyPath)];
 
