@@ -301,7 +301,7 @@ public sealed class PreconfirmedBlock
 
         var execution = new BlockExecution(
             Transactions, [], new StateChangeSet([], []), GasUsed, blobGas, bloom,
-            BlockLists.TransactionsRoot(Transactions.Select(e => e.Transaction)),
+            BlockLists.TransactionsRoot(Transactions),
             BlockLists.ReceiptsRoot(Transactions),
             _withdrawalsRoot);
         return BlockImporter.Complete(Draft, execution, Hash256.Zero);

@@ -174,7 +174,7 @@ internal abstract class TrieNode
     /// reference written raw. (The value is written straight into the node's encoding: encoding it apart first cost
     /// a copy of every receipt and transaction in a block's tries.)
     /// </summary>
-    protected static byte[] EncodePathNode(byte[] path, bool isLeaf, ReadOnlySpan<byte> valueOrReference)
+    protected static byte[] EncodePathNode(ReadOnlySpan<byte> path, bool isLeaf, ReadOnlySpan<byte> valueOrReference)
     {
         var encoded = new byte[PathNodeLength(path, isLeaf, valueOrReference)];
         WritePathNode(path, isLeaf, valueOrReference, encoded);
@@ -182,11 +182,11 @@ internal abstract class TrieNode
     }
 
     /// <summary>The length of <see cref="EncodePathNode"/>'s encoding.</summary>
-    protected static int PathNodeLength(byte[] path, bool isLeaf, ReadOnlySpan<byte> valueOrReference) =>
+    protected static int PathNodeLength(ReadOnlySpan<byte> path, bool isLeaf, ReadOnlySpan<byte> valueOrReference) =>
         Rlp.LengthOfList(PathNodeContentLength(path, isLeaf, valueOrReference));
 
     /// <summary>Writes <see cref="EncodePathNode"/>'s encoding to <paramref name="destination"/> (<see cref="PathNodeLength"/> bytes).</summary>
-    protected static void WritePathNode(byte[] path, bool isLeaf, ReadOnlySpan<byte> valueOrReference, Span<byte> destination)
+    protected static void WritePathNode(ReadOnlySpan<byte> path, bool isLeaf, ReadOnlySpan<byte> valueOrReference, Span<byte> destination)
     {
         Span<byte> prefixed = stackalloc byte[Nibbles.HexPrefixLength(path.Length)];
         Nibbles.WriteHexPrefix(path, isLeaf, prefixed);
@@ -204,7 +204,7 @@ internal abstract class TrieNode
         }
     }
 
-    private static int PathNodeContentLength(byte[] path, bool isLeaf, ReadOnlySpan<byte> valueOrReference)
+    private static int PathNodeContentLength(ReadOnlySpan<byte> path, bool isLeaf, ReadOnlySpan<byte> valueOrReference)
     {
         int prefixed = Nibbles.HexPrefixLength(path.Length);
         // The hex prefix is one byte (an RLP string of itself when below 0x80) or a string of a few.
@@ -237,11 +237,15 @@ internal sealed class LeafNode(byte[] path, byte[] value) : TrieNode
 /// <summary>
 /// A list trie's leaf whose value, the <paramref name="index"/>-th of <paramref name="items"/>, it writes into its own
 /// encoding, which it hashes from a pooled buffer and does not keep (see <see cref="LeafNode"/>): no array of the item
-/// and none of the leaf live to the block's end (a receipt's were a sixth of a token-transfer block's bytes).
+/// and none of the leaf live to the block's end (a receipt's were a sixth of a token-transfer block's bytes). Its path
+/// is the nibbles of <paramref name="key"/> from <paramref name="pathStart"/> on, read in place: the keys are shared by
+/// every list trie, and a copy of each leaf's part was an array per transaction and per receipt a block.
 /// </summary>
-internal sealed class ItemLeafNode(byte[] path, IListItems items, int index) : TrieNode
+internal sealed class ItemLeafNode(byte[] key, int pathStart, IListItems items, int index) : TrieNode
 {
     private int _length = -1;
+
+    private ReadOnlySpan<byte> Path => key.AsSpan(pathStart);
 
     protected override byte[] Encode()
     {
@@ -257,7 +261,7 @@ internal sealed class ItemLeafNode(byte[] path, IListItems items, int index) : T
             if (_length < 0)
             {
                 int item = items.LengthOf(index);
-                _length = item == 1 ? PathNodeLength(path, isLeaf: true, OneByte()) : Rlp.LengthOfList(ContentLength(item));
+                _length = item == 1 ? PathNodeLength(Path, isLeaf: true, OneByte()) : Rlp.LengthOfList(ContentLength(item));
             }
 
             return _length;
@@ -272,12 +276,12 @@ internal sealed class ItemLeafNode(byte[] path, IListItems items, int index) : T
         if (item == 1)
         {
             // A single byte below 0x80 is its own encoding: the general path decides.
-            WritePathNode(path, isLeaf: true, OneByte(), destination);
+            WritePathNode(Path, isLeaf: true, OneByte(), destination);
             return;
         }
 
-        Span<byte> prefixed = stackalloc byte[Nibbles.HexPrefixLength(path.Length)];
-        Nibbles.WriteHexPrefix(path, isLeaf: true, prefixed);
+        Span<byte> prefixed = stackalloc byte[Nibbles.HexPrefixLength(Path.Length)];
+        Nibbles.WriteHexPrefix(Path, isLeaf: true, prefixed);
         var writer = new RlpWriter(destination);
         writer.WriteListHeader(ContentLength(item));
         writer.WriteBytes(prefixed);
@@ -289,7 +293,7 @@ internal sealed class ItemLeafNode(byte[] path, IListItems items, int index) : T
     private int ContentLength(int item)
     {
         // A leaf's one-byte hex prefix is below 0x80, its own encoding.
-        int prefixed = Nibbles.HexPrefixLength(path.Length);
+        int prefixed = Nibbles.HexPrefixLength(Path.Length);
         return (prefixed == 1 ? 1 : Rlp.HeaderLength(prefixed) + prefixed) + Rlp.HeaderLength(item) + item;
     }
 

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using System.Buffers;
 using Hyperion.Core;
 using Hyperion.Core.Crypto;
 using Hyperion.Core.Rlp;
@@ -25,9 +25,10 @@ public sealed class ListTrie
     public ListTrie(IReadOnlyList<byte[]> encodedItems)
     {
         ArgumentNullException.ThrowIfNull(encodedItems);
-        List<(byte[] Path, byte[] Value)> sorted = SortedEntries(encodedItems.Count, i => encodedItems[i].Length > 0, i => encodedItems[i], out _);
-        _leaves = new TrieNode[sorted.Count];
-        _trie = PatriciaTrie.FromSortedDistinct(CollectionsMarshal.AsSpan(sorted), _leaves);
+        (byte[] Path, byte[] Value)[] sorted = SortedEntries(encodedItems.Count, i => encodedItems[i].Length > 0, i => encodedItems[i], out int[] indices, out int entries);
+        _leaves = new TrieNode[entries];
+        _trie = PatriciaTrie.FromSortedDistinct(sorted.AsSpan(0, entries), _leaves);
+        Return(sorted, indices);
     }
 
     /// <summary>The trie of <paramref name="items"/>, whose leaves write them into their own encodings (see <see cref="IListItems"/>).</summary>
@@ -38,9 +39,10 @@ public sealed class ListTrie
 
     private ListTrie(IListItems items, int count, Func<int, bool> present)
     {
-        List<(byte[] Path, byte[] Value)> sorted = SortedEntries(count, present, _ => [], out List<int> indices);
-        _leaves = new TrieNode[sorted.Count];
-        _trie = PatriciaTrie.FromSortedDistinct(CollectionsMarshal.AsSpan(sorted), _leaves, (path, entry) => new ItemLeafNode(path, items, indices[entry]));
+        (byte[] Path, byte[] Value)[] sorted = SortedEntries(count, present, _ => [], out int[] indices, out int entries);
+        _leaves = new TrieNode[entries];
+        _trie = PatriciaTrie.FromSortedDistinct(sorted.AsSpan(0, entries), _leaves, (key, pathStart, entry) => new ItemLeafNode(key, pathStart, items, indices[entry]));
+        Return(sorted, indices);
     }
 
     /// <summary>
@@ -57,33 +59,42 @@ public sealed class ListTrie
 
     /// <summary>
     /// The entries rlp(i) → <paramref name="itemOf"/>(i) in key order, of the items <paramref name="present"/> (as
-    /// FromEntries: an empty value is no entry), and the item index of each.
+    /// FromEntries: an empty value is no entry), and the item index of each: the first <paramref name="entries"/> of
+    /// two pooled arrays, which only the trie's construction reads (then <see cref="Return"/>: two arrays as long as the
+    /// list, a transaction and a receipt trie's each a block, were garbage as soon as the trie was made).
     /// </summary>
-    private static List<(byte[] Path, byte[] Value)> SortedEntries(int count, Func<int, bool> present, Func<int, byte[]> itemOf, out List<int> indices)
+    private static (byte[] Path, byte[] Value)[] SortedEntries(int count, Func<int, bool> present, Func<int, byte[]> itemOf, out int[] indices, out int entries)
     {
         // The keys are distinct and their order is known, so the trie is built from them in order, with none of
         // FromEntries' de-duplication and sorting (which was a quarter of a block's receipts root): rlp(1)…rlp(127)
         // are the bytes 0x01…0x7f, rlp(0) is 0x80, and from 128 on rlp(i) is 0x80 + its length then i big-endian,
         // so longer keys sort after shorter ones and keys of one length sort as their indices.
-        var sorted = new List<(byte[] Path, byte[] Value)>(count);
-        indices = new List<int>(count);
+        (byte[] Path, byte[] Value)[] sorted = ArrayPool<(byte[] Path, byte[] Value)>.Shared.Rent(Math.Max(count, 1));
+        indices = ArrayPool<int>.Shared.Rent(Math.Max(count, 1));
+        entries = 0;
         int belowLongKeys = Math.Min(count, 128);
         for (int i = 1; i < belowLongKeys; i++)
         {
-            Add(sorted, indices, i, present, itemOf);
+            Add(sorted, indices, ref entries, i, present, itemOf);
         }
 
         if (count > 0)
         {
-            Add(sorted, indices, 0, present, itemOf);
+            Add(sorted, indices, ref entries, 0, present, itemOf);
         }
 
         for (int i = 128; i < count; i++)
         {
-            Add(sorted, indices, i, present, itemOf);
+            Add(sorted, indices, ref entries, i, present, itemOf);
         }
 
         return sorted;
+    }
+
+    private static void Return((byte[] Path, byte[] Value)[] sorted, int[] indices)
+    {
+        ArrayPool<(byte[] Path, byte[] Value)>.Shared.Return(sorted, clearArray: true); // no item kept alive by the pool
+        ArrayPool<int>.Shared.Return(indices);
     }
 
     /// <summary>The trie's leaves: one per non-empty item.</summary>
@@ -128,7 +139,8 @@ public sealed class ListTrie
 
     /// <summary>
     /// The nibble paths of the keys rlp(0)…rlp(<see cref="KeptKeyPaths"/> − 1), made once: every block's transactions
-    /// and receipts tries use the same keys, and the trie only reads a path (a leaf copies the part it keeps).
+    /// and receipts tries use the same keys, and the trie only reads a path (an item's leaf reads its part in place,
+    /// a <see cref="LeafNode"/> copies the part it keeps).
     /// </summary>
     private static readonly byte[][] KeyPaths = [.. Enumerable.Range(0, KeptKeyPaths).Select(KeyPath)];
 
@@ -136,12 +148,13 @@ public sealed class ListTrie
 
     private static byte[] KeyPath(int index) => Nibbles.FromBytes(Rlp.EncodeUInt64((ulong)index));
 
-    private static void Add(List<(byte[] Path, byte[] Value)> sorted, List<int> indices, int index, Func<int, bool> present, Func<int, byte[]> itemOf)
+    private static void Add((byte[] Path, byte[] Value)[] sorted, int[] indices, ref int entries, int index, Func<int, bool> present, Func<int, byte[]> itemOf)
     {
         if (present(index))
         {
-            sorted.Add((index < KeptKeyPaths ? KeyPaths[index] : KeyPath(index), itemOf(index)));
-            indices.Add(index);
+            sorted[entries] = (index < KeptKeyPaths ? KeyPaths[index] : KeyPath(index), itemOf(index));
+            indices[entries] = index;
+            entries++;
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Hyperion.Core;
 using Hyperion.Core.Blocks;
 using Hyperion.Core.Transactions;
@@ -86,9 +85,8 @@ internal sealed class BlockAssembly
     /// When the block collects its address-index entries and <paramref name="result"/> came from an execution not
     /// traced by <see cref="AddressCollector"/> (a Block-STM incarnation): that execution's entries, kept if it is included.
     /// </param>
-    public void Add(Transaction tx, Address sender, TransactionResult result, Bloom? logsBloom = null, TransactionAddresses? addresses = null)
+    public void Add(Transaction tx, Address sender, in TransactionResult result, Bloom? logsBloom = null, TransactionAddresses? addresses = null)
     {
-        ArgumentNullException.ThrowIfNull(result);
         if (addresses is not null && result.IsValid)
         {
             (AddressCollector ?? throw new InvalidOperationException("the block does not collect its addresses")).Addresses.Add(_executed.Count, addresses);
@@ -122,7 +120,7 @@ internal sealed class BlockAssembly
         {
             _bloom.Accumulate(bloom);
         }
-        _executed.Add(new ExecutedTransaction(tx, sender, receipt, (ulong)result.GasUsed, result.CreatedAddress, result));
+        _executed.Add(new ExecutedTransaction(tx, sender, receipt, result));
     }
 
     /// <summary>
@@ -156,7 +154,7 @@ internal sealed class BlockAssembly
     // parallel executor computes them beside the block's state changes): they read only what is added.
 
     /// <summary>The transactions' root, for <see cref="Complete"/>.</summary>
-    public void CompleteTransactionsRoot() => _transactionsRoot ??= BlockLists.TransactionsRoot(_executed.Select(e => e.Transaction));
+    public void CompleteTransactionsRoot() => _transactionsRoot ??= BlockLists.TransactionsRoot(_executed);
 
     /// <summary>
     /// The transactions' root as <paramref name="rootOfAll"/>, the root of all <paramref name="all"/> of the block's
@@ -202,22 +200,18 @@ internal sealed class BlockAssembly
 /// <summary>The tries of a block's transactions and receipts, for its roots (a block being built, or a pending one).</summary>
 public static class BlockLists
 {
-    /// <summary>The root of the trie of <paramref name="transactions"/>' envelopes: a block's transactions' root.</summary>
-    public static Hash256 TransactionsRoot(IEnumerable<Transaction> transactions) => TransactionsTrie(transactions).Root;
+    /// <summary>The root of the trie of <paramref name="executed"/>' transactions' envelopes: a block's transactions' root.</summary>
+    public static Hash256 TransactionsRoot(IReadOnlyList<ExecutedTransaction> executed)
+    {
+        ArgumentNullException.ThrowIfNull(executed);
+        return new ListTrie(new TransactionEnvelopes(executed.Count, i => executed[i].Transaction)).Root;
+    }
 
     /// <summary>The trie of <paramref name="transactions"/>' envelopes, not yet hashed (see <see cref="ListTrie.HashLeaves"/>).</summary>
-    public static ListTrie TransactionsTrie(IEnumerable<Transaction> transactions) => new([.. transactions.Select(EnvelopeArray)]);
-
-    /// <summary>
-    /// The envelope as an array for the trie, which only reads it: the decoded transaction's own array when the
-    /// envelope is all of it (a raw transaction as it came over RPC or from a block's body), else a copy.
-    /// </summary>
-    private static byte[] EnvelopeArray(Transaction tx)
+    public static ListTrie TransactionsTrie(IReadOnlyList<(Transaction Transaction, Address Sender)> transactions)
     {
-        ReadOnlyMemory<byte> envelope = tx.Envelope;
-        return MemoryMarshal.TryGetArray(envelope, out ArraySegment<byte> segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
-            ? segment.Array
-            : envelope.ToArray();
+        ArgumentNullException.ThrowIfNull(transactions);
+        return new ListTrie(new TransactionEnvelopes(transactions.Count, i => transactions[i].Transaction));
     }
 
     /// <summary>
@@ -238,4 +232,17 @@ internal sealed class ReceiptEnvelopes(IReadOnlyList<ExecutedTransaction> execut
     public int LengthOf(int index) => executed[index].Receipt.EnvelopeLength;
 
     public void Write(int index, Span<byte> destination) => executed[index].Receipt.WriteEnvelope(destination);
+}
+
+/// <summary>
+/// Transactions' envelopes as a list trie's items, written by its leaves from the decoded transactions' own bytes (an
+/// array of the envelopes, and a copy of each not held whole in one, was made per block before).
+/// </summary>
+internal sealed class TransactionEnvelopes(int count, Func<int, Transaction> transactionAt) : IListItems
+{
+    public int Count => count;
+
+    public int LengthOf(int index) => transactionAt(index).Envelope.Length;
+
+    public void Write(int index, Span<byte> destination) => transactionAt(index).Envelope.Span.CopyTo(destination);
 }

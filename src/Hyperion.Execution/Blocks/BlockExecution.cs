@@ -57,8 +57,15 @@ public sealed record BlockInput(BlockHeader Header, IReadOnlyList<(Transaction T
     }
 }
 
-/// <summary>What one executed transaction contributes to its block.</summary>
-public sealed record ExecutedTransaction(Transaction Transaction, Address Sender, Receipt Receipt, ulong GasUsed, Address? ContractAddress, TransactionResult Result);
+/// <summary>What one executed transaction contributes to its block: its receipt and its execution's result (held inline).</summary>
+public sealed record ExecutedTransaction(Transaction Transaction, Address Sender, Receipt Receipt, TransactionResult Result)
+{
+    /// <summary>The gas it used (its receipt's cumulative gas less the one before it).</summary>
+    public ulong GasUsed => (ulong)Result.GasUsed;
+
+    /// <summary>The contract a successful creation made.</summary>
+    public Address? ContractAddress => Result.CreatedAddress;
+}
 
 /// <summary>A transaction the executor left out of the block, with the reason (geth's wording where it has one).</summary>
 public sealed record SkippedTransaction(Transaction Transaction, Address Sender, string Reason, bool Permanent);

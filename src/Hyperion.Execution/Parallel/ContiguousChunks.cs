@@ -404,7 +404,7 @@ internal sealed class ContiguousChunks
             }
 
             var results = new TransactionResult[transactions.Count];
-            int valid = run.ValidChunks(chunk => chunk.Results.CopyTo(results, chunk.From));
+            int valid = run.ValidChunks(chunk => Array.Copy(chunk.Results, 0, results, chunk.From, chunk.To - chunk.From));
             run.Merge(valid);
             WorldState tail = run.Tail(valid);
             for (int i = valid < run._chunks.Length ? run._chunks[valid].From : transactions.Count; i < transactions.Count; i++)
@@ -457,7 +457,7 @@ internal sealed class ContiguousChunks
             return _transactionLeaves;
         }
 
-        var leaves = new LeafChunks(BlockLists.TransactionsTrie(_transactions.Select(t => t.Transaction)));
+        var leaves = new LeafChunks(BlockLists.TransactionsTrie(_transactions));
         return Interlocked.CompareExchange(ref _transactionLeaves, leaves, null) ?? leaves;
     }
 
@@ -1451,8 +1451,14 @@ internal sealed class ContiguousChunks
 
         public int To { get; private set; }
 
+        /// <summary>
+        /// The results of its transactions, from index 0 (<see cref="To"/> − <see cref="From"/> of them; the arrays are
+        /// the chunk's own, kept from block to block and grown when a chunk is longer: the results are values, 96 bytes
+        /// each, and a 1,000-transaction chunk's array would be a large object a block).
+        /// </summary>
         public TransactionResult[] Results { get; private set; } = [];
 
+        /// <summary>The blooms of the results' logs (null: none), as <see cref="Results"/>.</summary>
         public Bloom?[] Blooms { get; private set; } = [];
 
         public TransactionAddresses?[]? Addresses { get; private set; }
@@ -1479,8 +1485,14 @@ internal sealed class ContiguousChunks
             _recordWrites = recordWrites;
             From = from;
             To = to;
-            Results = new TransactionResult[to - from];
-            Blooms = new Bloom?[to - from];
+            // Every entry up to To - From is written before it is read (a chunk that does not run them all fails); those
+            // after are the last longer block's, never read.
+            if (Results.Length < to - from)
+            {
+                Results = new TransactionResult[to - from];
+                Blooms = new Bloom?[to - from];
+            }
+
             Addresses = collectAddresses ? new TransactionAddresses?[to - from] : null;
             Failed = false;
             ReadFeeRecipient = false;

@@ -457,7 +457,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
             {
                 PositionRecord record = run.Memory.RecordAt(i + 1)!;
                 record.Failure?.Throw();
-                results[i] = record.Result!;
+                results[i] = record.Result!.Value;
             }
 
             StateChangeSet changes = run.Memory.Changes(transactions.Count + 1);
@@ -762,7 +762,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
 
             var prepared = new PreparedEnd(
                 Memory.ChangedAccounts(_transactions.Count + 1),
-                new LeafChunks(BlockLists.TransactionsTrie(_transactions.Select(t => t.Transaction))));
+                new LeafChunks(BlockLists.TransactionsTrie(_transactions)));
             _prepared = prepared;
             return prepared;
         }
@@ -860,7 +860,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                 }
                 else
                 {
-                    assembly.Add(tx, sender, record.Result!, record.LogsBloom, record.Addresses);
+                    assembly.Add(tx, sender, record.Result!.Value, record.LogsBloom, record.Addresses);
                 }
             }
 

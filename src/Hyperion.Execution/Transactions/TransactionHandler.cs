@@ -34,9 +34,9 @@ public class TransactionHandler
     {
         ArgumentNullException.ThrowIfNull(context);
         TransactionResult? rejection = ValidateAgainstBlock(context) ?? ValidateAgainstAccount(context);
-        if (rejection is not null)
+        if (rejection is { } rejected)
         {
-            return rejection;
+            return rejected;
         }
 
         PreExecute(context);

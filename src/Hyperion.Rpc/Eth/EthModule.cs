@@ -583,17 +583,17 @@ public sealed class EthModule : IRpcModule
         while (low + 1 < high)
         {
             ulong mid = low + ((high - low) / 2);
-            TransactionResult attempt;
+            bool succeeded;
             try
             {
-                attempt = Execute(request, block, mid);
+                succeeded = Execute(request, block, mid).Success;
             }
             catch (RpcException)
             {
-                attempt = null!; // below intrinsic gas
+                succeeded = false; // below intrinsic gas
             }
 
-            if (attempt is { Success: true })
+            if (succeeded)
             {
                 high = mid;
             }
