@@ -12,17 +12,44 @@ public enum BlockCpuPhase
     /// <summary>The includer: the pre-block system calls (EIP-4788, EIP-2935), inside <see cref="Open"/>.</summary>
     SystemCalls,
 
+    /// <summary>The includer: the block's world state taken (reset over the parent's), inside <see cref="Open"/>.</summary>
+    OpenState,
+
     /// <summary>The includer: the pool's selection and the transactions' execution.</summary>
     Transactions,
 
     /// <summary>The includer: the block closed (its end, change set, transactions' and receipts' roots).</summary>
     Close,
 
+    /// <summary>The includer: the block's end (withdrawals, rewards, the EIP-161 clean-up), inside <see cref="Close"/>.</summary>
+    CloseFinish,
+
+    /// <summary>The includer: the world state's change set collected, inside <see cref="Close"/>.</summary>
+    CloseChanges,
+
+    /// <summary>The includer: the transactions', receipts' and withdrawals' roots, inside <see cref="Close"/>.</summary>
+    CloseListRoots,
+
+    /// <summary>The includer: the world state reset for the next block, inside <see cref="Close"/>.</summary>
+    CloseReturnState,
+
     /// <summary>The includer: the wait for the parent's commit (its CPU: a spin, a futex).</summary>
     ParentCommitWait,
 
     /// <summary>The includer: the change set merged with state edits and staged, the state root computed.</summary>
     StateRoot,
+
+    /// <summary>The includer: the change set applied to the latest in-memory state, inside <see cref="StateRoot"/>.</summary>
+    StateApply,
+
+    /// <summary>The includer: the block's history layer captured, inside <see cref="StateRoot"/>.</summary>
+    StateCapture,
+
+    /// <summary>The includer: the oldest layer folded into the window's base state, inside <see cref="StateRoot"/>.</summary>
+    StateBaseApply,
+
+    /// <summary>The includer: the tries hashed (storage roots, then the account trie), inside <see cref="StateRoot"/>.</summary>
+    StateHash,
 
     /// <summary>The includer: the header and the block's lists assembled.</summary>
     Assemble,
