@@ -104,6 +104,7 @@ public static class BlockCpuProbe
     private static readonly long[,] Sums = new long[Buckets.Length, Phases];
     private static readonly long[] Blocks = new long[Buckets.Length];
     private static readonly long[] Transactions = new long[Buckets.Length];
+    private static readonly List<long[]>[] Samples = [.. Buckets.Select(_ => new List<long[]>())];
 
     /// <summary>The current block's phases timed on this thread so far (ns).</summary>
     [ThreadStatic]
@@ -167,16 +168,22 @@ public static class BlockCpuProbe
             {
                 Sums[bucket, p] += sample[p];
             }
+
+            Samples[bucket].Add(sample);
         }
     }
 
-    /// <summary>The report: per block size, the blocks, their mean transactions and each phase's mean µs a block.</summary>
+    /// <summary>
+    /// The report: per block size, the blocks, their mean transactions and each phase's mean and median µs a block (a
+    /// fresh node's first blocks run code the JIT has not optimized yet, and a collection lands on one block's thread:
+    /// the medians are the steady cost).
+    /// </summary>
     public static string Report()
     {
         var text = new StringBuilder();
         lock (Lock)
         {
-            text.Append("block CPU probe (µs of thread CPU a block, mean)");
+            text.Append("block CPU probe (µs of thread CPU a block, mean / median)");
             foreach ((int min, int max) in Buckets)
             {
                 text.Append(CultureInfo.InvariantCulture, $"\t{(min == max ? $"{min} tx" : max == int.MaxValue ? $"{min}+ tx" : $"{min}-{max} tx")}");
@@ -199,12 +206,24 @@ public static class BlockCpuProbe
                 text.Append(CultureInfo.InvariantCulture, $"\n{phase}");
                 for (int b = 0; b < Buckets.Length; b++)
                 {
-                    text.Append(CultureInfo.InvariantCulture, $"\t{(Blocks[b] == 0 ? 0 : (decimal)Sums[b, (int)phase] / Blocks[b] / 1000):0.0}");
+                    text.Append(CultureInfo.InvariantCulture, $"\t{(Blocks[b] == 0 ? 0 : (decimal)Sums[b, (int)phase] / Blocks[b] / 1000):0.0} / {MedianMicroseconds(Samples[b], (int)phase):0.0}");
                 }
             }
         }
 
         return text.Append('\n').ToString();
+    }
+
+    private static decimal MedianMicroseconds(List<long[]> samples, int phase)
+    {
+        if (samples.Count == 0)
+        {
+            return 0;
+        }
+
+        long[] values = [.. samples.Select(sample => sample[phase])];
+        Array.Sort(values);
+        return values[values.Length / 2] / 1000m;
     }
 
     private static void WriteReport()
