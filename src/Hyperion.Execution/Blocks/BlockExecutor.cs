@@ -369,7 +369,7 @@ public sealed class BlockExecutor(ChainSpec spec, ChainPrecompiles? precompiles 
         {
             Hash256 beaconRoot = header.ParentBeaconBlockRoot
                 ?? throw new InvalidBlockException($"block {header.Number} is a Cancun block without a parent beacon block root");
-            if (ForceEvmBeaconRoots || !SystemContracts.TryStoreBeaconRoot(state, header.Timestamp, beaconRoot))
+            if (!SystemContracts.TryStoreBeaconRoot(state, header.Timestamp, beaconRoot))
             {
                 SystemCall(state, environment, precompiles, SystemContracts.BeaconRootsAddress, beaconRoot.ToArray());
             }
@@ -382,9 +382,6 @@ public sealed class BlockExecutor(ChainSpec spec, ChainPrecompiles? precompiles 
 
         BlockCpuProbe.Stop(BlockCpuPhase.SystemCalls, cpu);
     }
-
-    // Measurement only (s49single): the EVM's path for the canonical EIP-4788 contract as well.
-    private static readonly bool ForceEvmBeaconRoots = System.Environment.GetEnvironmentVariable("HYPERION_BEACON_ROOTS_EVM") == "1";
 
     /// <summary>A system call in the EVM: <paramref name="input"/> to <paramref name="contract"/> from the system address, then the end of its transaction; nothing when the contract has no code.</summary>
     internal static void SystemCall(IWorldState state, BlockEnvironment environment, PrecompileTable precompiles, Address contract, byte[] input)
