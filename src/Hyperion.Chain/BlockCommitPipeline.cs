@@ -1,4 +1,5 @@
 using Hyperion.Core;
+using Hyperion.Core.Diagnostics;
 using Hyperion.Evm;
 using Hyperion.Execution.Blocks;
 using Hyperion.State;
@@ -46,6 +47,9 @@ public sealed class BlockCommitPipeline : IDisposable
     private sealed class InFlight(StoredBlock block, StateChangeSet changes, Action commit, ManualResetEventSlim done)
     {
         public StoredBlock Block { get; } = block;
+
+        /// <summary>The includer's phases of this block (<see cref="BlockCpuProbe"/>), to which the commit's are added; null when the probe is off.</summary>
+        public long[]? CpuSample { get; set; }
 
         public StateChangeSet Changes { get; } = changes;
 
@@ -121,7 +125,10 @@ public sealed class BlockCommitPipeline : IDisposable
             throw new InvalidOperationException($"block {_inFlight.Block.Number}'s commit is not settled");
         }
 
-        _inFlight = new InFlight(block, changes, () => announced(_chain.AddBuilt(block, execution, pool, buildTime, addresses)), NewEvent());
+        long cpu = BlockCpuProbe.Start();
+        _inFlight = new InFlight(block, changes, () => Announce(announced, _chain.AddBuilt(block, execution, pool, buildTime, addresses)), NewEvent());
+        BlockCpuProbe.Stop(BlockCpuPhase.HandOff, cpu);
+        _inFlight.CpuSample = BlockCpuProbe.TakeThreadSample();
         if (_thread is null)
         {
             _thread = new Thread(CommitLoop) { IsBackground = true, Name = "hyperion-commit" };
@@ -129,6 +136,13 @@ public sealed class BlockCommitPipeline : IDisposable
         }
 
         _work.Set();
+    }
+
+    private static void Announce(Action<SkippedTransaction[]> announced, SkippedTransaction[] dropped)
+    {
+        long cpu = BlockCpuProbe.Start();
+        announced(dropped);
+        BlockCpuProbe.Stop(BlockCpuPhase.Announce, cpu);
     }
 
     /// <summary>
@@ -163,6 +177,10 @@ public sealed class BlockCommitPipeline : IDisposable
             }
 
             InFlight inFlight = Volatile.Read(ref _inFlight)!;
+            // Read before the commit is done: the includer may take the next block's place in _inFlight at once after.
+            long[]? cpuSample = inFlight.CpuSample;
+            int transactions = inFlight.Block.Block.Transactions.Length;
+            long cpu = BlockCpuProbe.Start();
             bool committed = false;
             try
             {
@@ -180,8 +198,13 @@ public sealed class BlockCommitPipeline : IDisposable
 
             if (committed)
             {
+                long index = BlockCpuProbe.Start();
                 IndexBetweenBlocks();
+                BlockCpuProbe.Stop(BlockCpuPhase.IndexBetween, index);
             }
+
+            BlockCpuProbe.Stop(BlockCpuPhase.CommitBlock, cpu);
+            BlockCpuProbe.Record(cpuSample, transactions);
         }
     }
 

@@ -1,5 +1,6 @@
 using Hyperion.Core;
 using Hyperion.Core.Blocks;
+using Hyperion.Core.Diagnostics;
 using Hyperion.Core.Transactions;
 using Hyperion.Execution.Blocks;
 using Hyperion.State.World;
@@ -68,7 +69,13 @@ public sealed class BlockImporter(ChainProvider chain)
         ArgumentNullException.ThrowIfNull(states);
         ArgumentNullException.ThrowIfNull(draft);
         ArgumentNullException.ThrowIfNull(changes);
-        return Complete(draft, execution, states.Stage(draft.Number, changes));
+        long cpu = BlockCpuProbe.Start();
+        Hash256 stateRoot = states.Stage(draft.Number, changes);
+        BlockCpuProbe.Stop(BlockCpuPhase.StateRoot, cpu);
+        cpu = BlockCpuProbe.Start();
+        StoredBlock block = Complete(draft, execution, stateRoot);
+        BlockCpuProbe.Stop(BlockCpuPhase.Assemble, cpu);
+        return block;
     }
 
     /// <summary>The block a header draft and its execution make, with <paramref name="stateRoot"/> as its state root.</summary>

@@ -1,4 +1,5 @@
 using Hyperion.Core;
+using Hyperion.Core.Diagnostics;
 using Hyperion.Execution.Blocks;
 using Hyperion.State;
 using Hyperion.State.World;
@@ -143,7 +144,14 @@ public sealed class ChainProvider : IChainReader, IDisposable
         {
             // The log is durable before the state is published (the state store never gets ahead of the log), and the
             // state is published before the block is visible (a reader that finds the block finds its state).
-            Store.Append(block, () => states.Publish(block.Number));
+            long append = BlockCpuProbe.Start();
+            Store.Append(block, () =>
+            {
+                long publish = BlockCpuProbe.Start();
+                states.Publish(block.Number);
+                BlockCpuProbe.Stop(BlockCpuPhase.Publish, publish);
+            });
+            BlockCpuProbe.Stop(BlockCpuPhase.Append, append);
         }
         catch
         {
@@ -151,9 +159,13 @@ public sealed class ChainProvider : IChainReader, IDisposable
             throw;
         }
 
+        long cpu = BlockCpuProbe.Start();
         SkippedTransaction[] dropped = [.. execution.Skipped.Where(s => s.Permanent)];
         pool.OnNewHead(states.Latest, this.NextBaseFee(block.Header), dropped.Select(s => s.Transaction.Hash), execution.Changes);
+        BlockCpuProbe.Stop(BlockCpuPhase.PoolMove, cpu);
+        cpu = BlockCpuProbe.Start();
         OnBlockAdded(new BlockAddedEvent(block, buildTime) { Dropped = dropped, Addresses = addresses });
+        BlockCpuProbe.Stop(BlockCpuPhase.Subscribers, cpu);
         return dropped;
     }
 

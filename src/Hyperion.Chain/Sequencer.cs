@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Hyperion.Core;
 using Hyperion.Core.Blocks;
 using Hyperion.Core.Crypto;
+using Hyperion.Core.Diagnostics;
 using Hyperion.Core.Transactions;
 using Hyperion.Execution.Blocks;
 using Hyperion.Execution.Specs;
@@ -620,8 +621,11 @@ public sealed class Sequencer : IBlockProducer
     private StoredBlock ProduceOverlapped()
     {
         var stopwatch = Stopwatch.StartNew();
+        long cpuBlock = BlockCpuProbe.Start();
         IChainState states = _chain.States;
+        long cpu = cpuBlock;
         OpenBlock open = EnsureOpen();
+        BlockCpuProbe.Stop(BlockCpuPhase.Open, cpu);
         EditedState edits = _openedOn!.Edits;
         StoredBlock block;
         BlockExecution execution;
@@ -629,12 +633,18 @@ public sealed class Sequencer : IBlockProducer
         BlockAddresses addresses;
         try
         {
+            cpu = BlockCpuProbe.Start();
             open.AddFromPool(_pool, _options.MaxTransactionsPerBlock);
+            BlockCpuProbe.Stop(BlockCpuPhase.Transactions, cpu);
+            cpu = BlockCpuProbe.Start();
             execution = open.Close();
+            BlockCpuProbe.Stop(BlockCpuPhase.Close, cpu);
             addresses = open.Addresses;
 
             // The parent's commit ran beside this execution; this block's root builds on the parent's stored state.
+            cpu = BlockCpuProbe.Start();
             _commits.Settle();
+            BlockCpuProbe.Stop(BlockCpuPhase.ParentCommitWait, cpu);
             changes = edits.Merge(execution.Changes);
             block = BlockImporter.Seal(states, open.Header, execution, changes);
         }
@@ -645,6 +655,7 @@ public sealed class Sequencer : IBlockProducer
             _openedOn = null;
         }
 
+        BlockCpuProbe.Stop(BlockCpuPhase.IncluderBlock, cpuBlock); // the hand-off is timed by the pipeline, which takes the sample
         _commits.Begin(block, changes, execution, _pool, stopwatch.Elapsed, addresses, dropped =>
         {
             // Durable and announced: the senders waiting for these transactions return (a dropped one is logged by the node, as anvil does).

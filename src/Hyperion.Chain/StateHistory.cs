@@ -1,4 +1,5 @@
 using Hyperion.Core;
+using Hyperion.Core.Diagnostics;
 using Hyperion.State;
 using Hyperion.State.World;
 
@@ -92,19 +93,29 @@ public sealed class StateHistory : IChainState
         _lock.EnterWriteLock();
         try
         {
+            long cpu = BlockCpuProbe.Start();
             _latest.Apply(changes);
+            BlockCpuProbe.Stop(BlockCpuPhase.StateApply, cpu);
+            cpu = BlockCpuProbe.Start();
             _layers.Add(BlockStateLayer.Capture(changes, _latest));
+            BlockCpuProbe.Stop(BlockCpuPhase.StateCapture, cpu);
             _head = number;
+            cpu = BlockCpuProbe.Start();
             while (_layers.Count > Window)
             {
                 _base.Apply(_layers[0].Changes);
                 _layers.RemoveAt(0);
                 _baseNumber++;
             }
+
+            BlockCpuProbe.Stop(BlockCpuPhase.StateBaseApply, cpu);
         }
         finally { _lock.ExitWriteLock(); }
 
-        return ComputeLatestRoot();
+        long hash = BlockCpuProbe.Start();
+        Hash256 root = ComputeLatestRoot();
+        BlockCpuProbe.Stop(BlockCpuPhase.StateHash, hash);
+        return root;
     }
 
     /// <summary>Nothing to do: a staged block is already the head.</summary>

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using Hyperion.Core.Diagnostics;
 using Hyperion.Evm;
 using Hyperion.Evm.Compiled;
 using Hyperion.Execution.StateTests;

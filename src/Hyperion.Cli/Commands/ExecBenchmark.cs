@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Hyperion.Core;
 using Hyperion.Core.Blocks;
+using Hyperion.Core.Diagnostics;
 using Hyperion.Core.Transactions;
 using Hyperion.Evm;
 using Hyperion.Execution.Blocks;

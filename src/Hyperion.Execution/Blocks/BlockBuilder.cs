@@ -1,4 +1,5 @@
 using Hyperion.Core;
+using Hyperion.Core.Diagnostics;
 using Hyperion.Core.Transactions;
 using Hyperion.Evm;
 using Hyperion.Evm.Precompiles;
@@ -37,7 +38,9 @@ public sealed class BlockBuilder
         BlockEnvironment environment = executor.Environment(block.Header, block.BlockHashes);
         PrecompileTable precompiles = executor.Precompiles.For(environment.Fork);
         // About two accounts per transaction (sender and recipient), and the coinbase and system contracts.
+        long cpu = BlockCpuProbe.Start();
         _state = executor.TakeBlockState(parentState, accountCapacity: Math.Min(2 * block.Transactions.Count + 8, MaxAccountCapacity));
+        BlockCpuProbe.Stop(BlockCpuPhase.OpenState, cpu);
         _assembly = new BlockAssembly(executor, block, environment, mode);
         executor.RunSystemCalls(_state, block, environment, precompiles);
         _processor = executor.Processor(environment, precompiles);
@@ -82,10 +85,19 @@ public sealed class BlockBuilder
     {
         if (_closed is null)
         {
+            long cpu = BlockCpuProbe.Start();
             _executor.FinishBlock(_state, _block);
-            _closed = _assembly.Complete(_state.CollectChanges());
+            BlockCpuProbe.Stop(BlockCpuPhase.CloseFinish, cpu);
+            cpu = BlockCpuProbe.Start();
+            StateChangeSet changes = _state.CollectChanges();
+            BlockCpuProbe.Stop(BlockCpuPhase.CloseChanges, cpu);
+            cpu = BlockCpuProbe.Start();
+            _closed = _assembly.Complete(changes);
+            BlockCpuProbe.Stop(BlockCpuPhase.CloseListRoots, cpu);
             // Nothing reads the world state once the block is closed (Changes gives the closed block's): the next block's takes it.
+            cpu = BlockCpuProbe.Start();
             _executor.ReturnBlockState(_state);
+            BlockCpuProbe.Stop(BlockCpuPhase.CloseReturnState, cpu);
         }
 
         return _closed;

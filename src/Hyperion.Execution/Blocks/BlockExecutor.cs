@@ -1,5 +1,6 @@
 using Hyperion.Core;
 using Hyperion.Core.Blocks;
+using Hyperion.Core.Diagnostics;
 using Hyperion.Core.Transactions;
 using Hyperion.Evm;
 using Hyperion.Evm.Precompiles;
@@ -362,6 +363,7 @@ public sealed class BlockExecutor(ChainSpec spec, ChainPrecompiles? precompiles 
     /// </summary>
     internal void RunSystemCalls(IWorldState state, BlockInput block, BlockEnvironment environment, PrecompileTable precompiles)
     {
+        long cpu = BlockCpuProbe.Start();
         BlockHeader header = block.Header;
         if (Spec.IsActive(Hardfork.Cancun, header.Number, header.Timestamp))
         {
@@ -377,6 +379,8 @@ public sealed class BlockExecutor(ChainSpec spec, ChainPrecompiles? precompiles 
         {
             SystemCall(state, environment, precompiles, SystemContracts.HistoryStorageAddress, header.ParentHash.ToArray());
         }
+
+        BlockCpuProbe.Stop(BlockCpuPhase.SystemCalls, cpu);
     }
 
     /// <summary>A system call in the EVM: <paramref name="input"/> to <paramref name="contract"/> from the system address, then the end of its transaction; nothing when the contract has no code.</summary>

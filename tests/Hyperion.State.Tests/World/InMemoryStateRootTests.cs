@@ -96,6 +96,37 @@ public sealed class InMemoryStateRootTests
         Assert.Equal(RootFromScratch(state), state.ComputeStateRoot());
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(31)]
+    [InlineData(32)]
+    [InlineData(33)]
+    [InlineData(75)]
+    public void A_block_changing_many_slots_of_one_account_hashes_their_paths_in_batches(int changedSlots)
+    {
+        // The changed slots' paths are hashed together, 32 a batch: every slot, across the batches' edges, lands at its own path.
+        var state = new InMemoryStateReader();
+        state.SetAccount(Addresses[0], 0, new UInt256(5), [0x60, 0x00]);
+        for (int slot = 0; slot < 100; slot++)
+        {
+            state.SetStorage(Addresses[0], new UInt256((ulong)slot), new UInt256((ulong)slot + 1));
+        }
+
+        Hash256 before = state.ComputeStateRoot();
+        var storage = new List<KeyValuePair<UInt256, UInt256>>();
+        for (int i = 0; i < changedSlots; i++)
+        {
+            // Every third a deletion, the rest new values of existing slots and new slots past the first hundred.
+            ulong slot = (ulong)(i * 3 % 130);
+            storage.Add(new(new UInt256(slot), i % 3 == 0 ? UInt256.Zero : new UInt256(1_000 + (ulong)i)));
+        }
+
+        state.Apply(new StateChangeSet([new AccountChange(Addresses[0], Deleted: false, 1, new UInt256(5), Keccak256.Hash([0x60, 0x00]), StorageCleared: false, [.. storage.DistinctBy(e => e.Key).OrderBy(e => e.Key)])], []));
+        Hash256 after = state.ComputeStateRoot();
+        Assert.NotEqual(before, after);
+        Assert.Equal(RootFromScratch(state), after);
+    }
+
     [Fact]
     public void Set_account_and_storage_after_a_root_are_in_the_next_root()
     {
