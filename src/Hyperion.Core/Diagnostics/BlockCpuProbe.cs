@@ -101,7 +101,6 @@ public static class BlockCpuProbe
     public static readonly bool Enabled = Environment.GetEnvironmentVariable(Variable) is { Length: > 0 };
 
     private static readonly object Lock = new();
-    private static readonly long[,] Sums = new long[Buckets.Length, Phases];
     private static readonly long[] Blocks = new long[Buckets.Length];
     private static readonly long[] Transactions = new long[Buckets.Length];
     private static readonly List<long[]>[] Samples = [.. Buckets.Select(_ => new List<long[]>())];
@@ -164,11 +163,6 @@ public static class BlockCpuProbe
         {
             Blocks[bucket]++;
             Transactions[bucket] += transactions;
-            for (int p = 0; p < Phases; p++)
-            {
-                Sums[bucket, p] += sample[p];
-            }
-
             Samples[bucket].Add(sample);
         }
     }
@@ -206,13 +200,16 @@ public static class BlockCpuProbe
                 text.Append(CultureInfo.InvariantCulture, $"\n{phase}");
                 for (int b = 0; b < Buckets.Length; b++)
                 {
-                    text.Append(CultureInfo.InvariantCulture, $"\t{(Blocks[b] == 0 ? 0 : (decimal)Sums[b, (int)phase] / Blocks[b] / 1000):0.0} / {MedianMicroseconds(Samples[b], (int)phase):0.0}");
+                    text.Append(CultureInfo.InvariantCulture, $"\t{MeanMicroseconds(Samples[b], (int)phase):0.0} / {MedianMicroseconds(Samples[b], (int)phase):0.0}");
                 }
             }
         }
 
         return text.Append('\n').ToString();
     }
+
+    private static decimal MeanMicroseconds(List<long[]> samples, int phase) =>
+        samples.Count == 0 ? 0 : (decimal)samples.Sum(sample => sample[phase]) / samples.Count / 1000;
 
     private static decimal MedianMicroseconds(List<long[]> samples, int phase)
     {
