@@ -100,34 +100,18 @@ public sealed class PatriciaTrie
     }
 
     /// <summary>A trie of entries already sorted by nibble path, with distinct paths and no empty value.</summary>
-    /// <param name="leaves">
-    /// When not null (as long as <paramref name="sorted"/>): gets the leaves, in the entries' order; they are then a
-    /// list's, only hashed, and keep no encoding (see <see cref="LeafNode"/>).
-    /// </param>
-    /// <param name="leafOf">
-    /// When not null: makes the leaf of the entry at an index of <paramref name="sorted"/> (the third argument) from its
-    /// key's path (the first) and the nibble its remaining path starts at (the second), so that the leaf may read it in
-    /// place; the entries' values are then not read: no key may end at a branch.
-    /// </param>
-    internal static PatriciaTrie FromSortedDistinct(ReadOnlySpan<(byte[] Path, byte[] Value)> sorted, TrieNode[]? leaves = null, Func<byte[], int, int, TrieNode>? leafOf = null) => new()
+    internal static PatriciaTrie FromSortedDistinct(ReadOnlySpan<(byte[] Path, byte[] Value)> sorted) => new()
     {
-        _root = sorted.Length == 0 ? null : BuildSorted(sorted, 0, leaves, 0, leafOf),
+        _root = sorted.Length == 0 ? null : BuildSorted(sorted, 0),
         Count = sorted.Length,
     };
 
     /// <summary>Builds the subtree for <paramref name="sorted"/> entries that all share their first <paramref name="depth"/> nibbles.</summary>
-    /// <param name="leaves">When not null: gets this subtree's leaves from <paramref name="first"/> on (the index of <paramref name="sorted"/>[0] in the whole).</param>
-    private static TrieNode BuildSorted(ReadOnlySpan<(byte[] Path, byte[] Value)> sorted, int depth, TrieNode[]? leaves, int first, Func<byte[], int, int, TrieNode>? leafOf)
+    private static TrieNode BuildSorted(ReadOnlySpan<(byte[] Path, byte[] Value)> sorted, int depth)
     {
         if (sorted.Length == 1)
         {
-            TrieNode leaf = leafOf is not null ? leafOf(sorted[0].Path, depth, first) : new LeafNode(sorted[0].Path[depth..], sorted[0].Value);
-            if (leaves is not null)
-            {
-                leaves[first] = leaf;
-            }
-
-            return leaf;
+            return new LeafNode(sorted[0].Path[depth..], sorted[0].Value);
         }
 
         // Sorted order: the shared prefix of the whole range is the shared prefix of its first and last keys.
@@ -151,7 +135,7 @@ public sealed class PatriciaTrie
                 end++;
             }
 
-            children[nibble] = BuildSorted(sorted[start..end], branchDepth + 1, leaves, first + start, leafOf);
+            children[nibble] = BuildSorted(sorted[start..end], branchDepth + 1);
             start = end;
         }
 

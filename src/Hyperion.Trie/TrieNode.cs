@@ -75,8 +75,7 @@ internal abstract class TrieNode
     /// <summary>
     /// Hashes now every one of <paramref name="nodes"/> (null: none) that is neither hashed yet nor embedded by its
     /// parent, their encodings written side by side into a pooled buffer and hashed together (<see cref="Keccak256Batch"/>:
-    /// several at once in vector lanes). Threads may do it at once (a list trie's leaves, in ranges, ahead of its
-    /// root): a node two hash gets the same hash from both, published after it (see <see cref="Hash"/>).
+    /// several at once in vector lanes); a node two threads hash gets the same hash from both, published after it (see <see cref="Hash"/>).
     /// </summary>
     [SkipLocalsInit]
     public static void HashUnlessEmbedded(ReadOnlySpan<TrieNode?> nodes)
@@ -232,77 +231,6 @@ internal sealed class LeafNode(byte[] path, byte[] value) : TrieNode
     protected override Hash256 HashEncoding() => HashOfUnkeptEncoding();
 
     protected override void WriteEncoding(Span<byte> destination) => WritePathNode(Path, isLeaf: true, Value, destination);
-}
-
-/// <summary>
-/// A list trie's leaf whose value, the <paramref name="index"/>-th of <paramref name="items"/>, it writes into its own
-/// encoding, which it hashes from a pooled buffer and does not keep (see <see cref="LeafNode"/>): no array of the item
-/// and none of the leaf live to the block's end (a receipt's were a sixth of a token-transfer block's bytes). Its path
-/// is the nibbles of <paramref name="key"/> from <paramref name="pathStart"/> on, read in place: the keys are shared by
-/// every list trie, and a copy of each leaf's part was an array per transaction and per receipt a block.
-/// </summary>
-internal sealed class ItemLeafNode(byte[] key, int pathStart, IListItems items, int index) : TrieNode
-{
-    private int _length = -1;
-
-    private ReadOnlySpan<byte> Path => key.AsSpan(pathStart);
-
-    protected override byte[] Encode()
-    {
-        var encoded = new byte[EncodedLength];
-        WriteEncoding(encoded);
-        return encoded;
-    }
-
-    protected override int EncodedLength
-    {
-        get
-        {
-            if (_length < 0)
-            {
-                int item = items.LengthOf(index);
-                _length = item == 1 ? PathNodeLength(Path, isLeaf: true, OneByte()) : Rlp.LengthOfList(ContentLength(item));
-            }
-
-            return _length;
-        }
-    }
-
-    protected override Hash256 HashEncoding() => HashOfUnkeptEncoding();
-
-    protected override void WriteEncoding(Span<byte> destination)
-    {
-        int item = items.LengthOf(index);
-        if (item == 1)
-        {
-            // A single byte below 0x80 is its own encoding: the general path decides.
-            WritePathNode(Path, isLeaf: true, OneByte(), destination);
-            return;
-        }
-
-        Span<byte> prefixed = stackalloc byte[Nibbles.HexPrefixLength(Path.Length)];
-        Nibbles.WriteHexPrefix(Path, isLeaf: true, prefixed);
-        var writer = new RlpWriter(destination);
-        writer.WriteListHeader(ContentLength(item));
-        writer.WriteBytes(prefixed);
-        writer.WriteBytesHeader(item);
-        items.Write(index, destination.Slice(writer.Position, item));
-    }
-
-    /// <summary>The leaf's list content for an item of <paramref name="item"/> bytes (not one).</summary>
-    private int ContentLength(int item)
-    {
-        // A leaf's one-byte hex prefix is below 0x80, its own encoding.
-        int prefixed = Nibbles.HexPrefixLength(Path.Length);
-        return (prefixed == 1 ? 1 : Rlp.HeaderLength(prefixed) + prefixed) + Rlp.HeaderLength(item) + item;
-    }
-
-    private byte[] OneByte()
-    {
-        var value = new byte[1];
-        items.Write(index, value);
-        return value;
-    }
 }
 
 internal sealed class ExtensionNode(byte[] path, TrieNode child) : TrieNode

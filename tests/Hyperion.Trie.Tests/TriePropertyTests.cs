@@ -288,6 +288,58 @@ public class TriePropertyTests
         }, iter: 8);
     }
 
+    /// <summary>
+    /// The list trie's shape comes from its count alone (rlp(1…127), rlp(0), then rlp(128…) with longer keys): every
+    /// count where a key length, a branch or an extension starts or fills, with items short enough that leaves,
+    /// branches and extensions are embedded in their parents (one-byte items, below 0x80 their own encoding) and long
+    /// enough to be hashed, against the general trie made by <see cref="PatriciaTrie.Set"/> and hashed one node at a time.
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(15)]
+    [InlineData(16)]
+    [InlineData(17)]
+    [InlineData(127)]
+    [InlineData(128)]
+    [InlineData(129)]
+    [InlineData(130)]
+    [InlineData(144)]
+    [InlineData(255)]
+    [InlineData(256)]
+    [InlineData(257)]
+    [InlineData(1000)]
+    [InlineData(1024)]
+    [InlineData(4097)]
+    [InlineData(5000)]
+    [InlineData(65_537)]
+    public void A_list_trie_of_any_count_has_the_root_of_the_general_trie(int count)
+    {
+        Gen<byte[]> tiny = Gen.Frequency((1, Gen.Byte[0, 0x7f].Array[1]), (1, Gen.Byte[0x80, 0xff].Array[1]), (1, Gen.Byte.Array[2, 4]));
+        Gen<byte[]> mixed = Gen.Frequency((2, Gen.Byte.Array[1]), (2, Gen.Byte.Array[2, 31]), (4, Gen.Byte.Array[32, 300]));
+        int samples = count > 5000 ? 1 : count > 1000 ? 3 : 10;
+        foreach (Gen<byte[]> item in new[] { tiny, mixed })
+        {
+            item.Array[count].Sample(items =>
+            {
+                var reference = new PatriciaTrie();
+                for (int i = 0; i < items.Length; i++)
+                {
+                    reference.Set(Rlp.EncodeUInt64((ulong)i), items[i]);
+                }
+
+                Assert.Equal(reference.RootHash, TrieRoot.OfList(items));
+                var later = new List<byte[]>();
+                var ahead = ListTrie.Ahead(new ArrayItems(later), count);
+                later.AddRange(items);
+                Assert.Equal(reference.RootHash, ahead.Root);
+                Assert.Equal(reference.RootHash, ahead.Root);
+            }, iter: samples);
+        }
+    }
+
     [Fact]
     public void SmallNodesAreEmbeddedNotHashed()
     {
