@@ -1,5 +1,7 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Hyperion.Core;
 using Hyperion.Core.Crypto;
 using Hyperion.Core.Rlp;
@@ -20,13 +22,15 @@ public static class TrieRoot
 /// </summary>
 /// <remarks>
 /// No node objects: a leaf is an index into the trie's arrays (its item, the nibble its path starts at, its encoding's
-/// length and hash), and the ~n/14 branches and extensions above are structs whose children are leaf or node indices.
+/// length and hash), and the ~n/14 branches and extensions above are structs whose children are leaf or node indices;
+/// the arrays are pooled and go back to the pool once the root is known and no thread hashes leaves any more.
 /// A leaf's encoding (its path's hex prefix and the item, which the leaf writes in place) is only ever hashed, from a
 /// pooled buffer, or written into its parent's when under 32 bytes. The nodes above the leaves are hashed height by
 /// height, all of a height at once in vector lanes (<see cref="Keccak256Batch"/>): a node's children are of lower
 /// heights. (A leaf and a branch were objects, a 16-slot array each branch, and the branches were hashed depth by
 /// depth: two thirds of a sequential block's end were its two list roots, issue 14.)
 /// </remarks>
+[SkipLocalsInit]
 public sealed class ListTrie
 {
     /// <summary>A branch's child slot without a child.</summary>
@@ -41,13 +45,14 @@ public sealed class ListTrie
     /// <summary>An encoding shorter than this is embedded in its parent's instead of hashed (the root's is hashed anyway).</summary>
     private const int HashedLength = Hash256.Size;
 
-    /// <summary>The nibbles of rlp(i) for an int i: at most a length byte and four bytes.</summary>
-    private const int MaxKeyNibbles = 10;
-
     private readonly IListItems _items;
+
+    private readonly int _leafCount;
 
     /// <summary>Leaf → its item, in key order (null: every item has a leaf, in <see cref="ItemOfLeaf"/>'s order).</summary>
     private readonly int[]? _itemOfLeaf;
+
+    // The pooled arrays, longer than used: the first LeafCount of the leaves', _innerCount of the nodes'.
 
     /// <summary>Leaf → the nibble of its key its path starts at (its parent branch's depth + 1; 0 for a lone leaf).</summary>
     private readonly byte[] _leafPathStart;
@@ -60,12 +65,20 @@ public sealed class ListTrie
     /// <summary>The branches and extensions above the leaves, each after its children.</summary>
     private readonly InnerNode[] _inner;
 
+    private int _innerCount;
+
     /// <summary>Every branch's sixteen child slots, <see cref="InnerNode.Children"/> onwards: a leaf's index, ~ a node's, or <see cref="NoChild"/>.</summary>
     private readonly int[] _children;
 
     private readonly int _root;
 
     private readonly int _height;
+
+    /// <summary>
+    /// Holders of the pooled arrays: the trie until its root is known, and each thread inside <see cref="HashLeaves"/>;
+    /// the last to let go returns them (0: returned, and a late <see cref="HashLeaves"/> does nothing).
+    /// </summary>
+    private int _holders = 1;
 
     private Hash256? _rootHash;
 
@@ -85,18 +98,18 @@ public sealed class ListTrie
     {
         _items = items;
         _itemOfLeaf = itemOfLeaf;
-        int leaves = itemOfLeaf?.Length ?? count;
-        _leafPathStart = new byte[leaves];
-        _leafLength = new int[leaves];
-        _leafHash = new Hash256[leaves];
+        int leaves = _leafCount = itemOfLeaf?.Length ?? count;
+        _leafPathStart = ArrayPool<byte>.Shared.Rent(leaves);
+        _leafLength = ArrayPool<int>.Shared.Rent(leaves);
+        Array.Clear(_leafLength, 0, leaves);
+        _leafHash = ArrayPool<Hash256>.Shared.Rent(leaves);
 
-        // A branch per ~14 keys at the most: from 16 keys on, the first 128's branches under the root are full but for
-        // the first (rlp(1…15)), and the later keys' are full but for the last of a length.
-        var inner = new List<InnerNode>(leaves / 8 + 4);
-        var children = new List<int>((leaves / 8 + 4) * BranchNode.Width);
-        _root = leaves == 0 ? NoChild : Build(0, leaves, 0, inner, children, out _height);
-        _inner = [.. inner];
-        _children = [.. children];
+        // n leaves have n − 1 branches at the most (each joins two subtrees or more), and an extension above each at the most.
+        int branches = Math.Max(leaves - 1, 0);
+        _inner = ArrayPool<InnerNode>.Shared.Rent(2 * branches);
+        _children = ArrayPool<int>.Shared.Rent(BranchNode.Width * branches);
+        int slots = 0;
+        _root = leaves == 0 ? NoChild : Build(0, leaves, 0, ref slots, out _height);
     }
 
     /// <summary>
@@ -112,7 +125,7 @@ public sealed class ListTrie
     }
 
     /// <summary>The trie's leaves: one per non-empty item.</summary>
-    public int LeafCount => _leafLength.Length;
+    public int LeafCount => _leafCount;
 
     /// <summary>
     /// In a trie of every item (<see cref="Ahead"/>'s): how many leaves, from the first in key order, are those of items
@@ -130,15 +143,60 @@ public sealed class ListTrie
     /// Hashes the leaves from <paramref name="from"/> up to <paramref name="to"/> (in key order), several per call of
     /// <see cref="Keccak256Batch"/>. Threads may hash disjoint ranges at once, and <see cref="Root"/> hashes a leaf no
     /// thread has finished: a leaf two threads hash gets the same hash and length from both, the length published after
-    /// the hash. <see cref="Root"/> is to be read after the threads' ranges are done or abandoned.
+    /// the hash. Once the root is known, it does nothing.
     /// </summary>
-    [SkipLocalsInit]
     public void HashLeaves(int from, int to)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(from);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(to, LeafCount);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(from, to);
+        if (!TryHold())
+        {
+            return;
+        }
 
+        try
+        {
+            HashLeavesHeld(from, to);
+        }
+        finally
+        {
+            LetGo();
+        }
+    }
+
+    /// <summary>Takes a hold on the pooled arrays; false once they are returned.</summary>
+    private bool TryHold()
+    {
+        int holders = Volatile.Read(ref _holders);
+        while (holders > 0)
+        {
+            int seen = Interlocked.CompareExchange(ref _holders, holders + 1, holders);
+            if (seen == holders)
+            {
+                return true;
+            }
+
+            holders = seen;
+        }
+
+        return false;
+    }
+
+    private void LetGo()
+    {
+        if (Interlocked.Decrement(ref _holders) == 0)
+        {
+            ArrayPool<byte>.Shared.Return(_leafPathStart);
+            ArrayPool<int>.Shared.Return(_leafLength);
+            ArrayPool<Hash256>.Shared.Return(_leafHash);
+            ArrayPool<InnerNode>.Shared.Return(_inner);
+            ArrayPool<int>.Shared.Return(_children);
+        }
+    }
+
+    private void HashLeavesHeld(int from, int to)
+    {
         Span<int> batch = stackalloc int[NodesPerBatch];
         Span<int> lengths = stackalloc int[NodesPerBatch];
         int leaf = from;
@@ -177,7 +235,6 @@ public sealed class ListTrie
     }
 
     /// <summary>The list's root: the leaves no thread hashed are hashed first, then the nodes above them height by height.</summary>
-    [SkipLocalsInit]
     public Hash256 Root
     {
         get
@@ -192,7 +249,7 @@ public sealed class ListTrie
                 return (_rootHash = Keccak256.EmptyTrieRoot).Value;
             }
 
-            HashLeaves(0, LeafCount);
+            HashLeavesHeld(0, LeafCount);
             Span<int> batch = stackalloc int[NodesPerBatch];
             Span<int> lengths = stackalloc int[NodesPerBatch];
             for (int height = 1; height <= _height; height++)
@@ -200,7 +257,7 @@ public sealed class ListTrie
                 // A height's nodes are each other's neither parents nor children: hashed together.
                 int count = 0;
                 int bytes = 0;
-                for (int node = 0; node < _inner.Length; node++)
+                for (int node = 0; node < _innerCount; node++)
                 {
                     ref InnerNode inner = ref _inner[node];
                     if (inner.Height != height)
@@ -237,12 +294,14 @@ public sealed class ListTrie
                 HashBatch(lone, [_leafLength[_root]], _leafLength[_root]);
             }
 
-            return (_rootHash = HashOf(_root)).Value;
+            _rootHash = HashOf(_root);
+            LetGo(); // the trie's own hold: helpers still in HashLeaves return the arrays when they leave
+            return _rootHash.Value;
         }
     }
 
     /// <summary>Builds the subtree of the leaves from <paramref name="first"/> up to <paramref name="end"/>, whose keys share their first <paramref name="depth"/> nibbles: its root's reference.</summary>
-    private int Build(int first, int end, int depth, List<InnerNode> inner, List<int> children, out int height)
+    private int Build(int first, int end, int depth, ref int slots, out int height)
     {
         if (end - first == 1)
         {
@@ -254,45 +313,47 @@ public sealed class ListTrie
         // Key order: the range's shared prefix is its first and last keys'; the keys are prefix-free (a key of one
         // length has a first byte of its own), so none ends at the branch.
         int firstItem = ItemOfLeaf(first);
-        int lastItem = ItemOfLeaf(end - 1);
+        ulong firstKey = Key(firstItem, out int firstNibbles);
+        ulong lastKey = Key(ItemOfLeaf(end - 1), out int lastNibbles);
         int branchDepth = depth;
-        while (KeyNibble(firstItem, branchDepth) == KeyNibble(lastItem, branchDepth))
+        while (Nibble(firstKey, firstNibbles, branchDepth) == Nibble(lastKey, lastNibbles, branchDepth))
         {
             branchDepth++;
         }
 
-        int slots = children.Count;
-        for (int slot = 0; slot < BranchNode.Width; slot++)
-        {
-            children.Add(NoChild);
-        }
-
+        int branchSlots = slots;
+        slots += BranchNode.Width;
+        _children.AsSpan(branchSlots, BranchNode.Width).Fill(NoChild);
         height = 0;
         int start = first;
         while (start < end)
         {
-            int nibble = KeyNibble(ItemOfLeaf(start), branchDepth);
+            int nibble = LeafNibble(start, branchDepth);
             int stop = start + 1;
-            while (stop < end && KeyNibble(ItemOfLeaf(stop), branchDepth) == nibble)
+            while (stop < end && LeafNibble(stop, branchDepth) == nibble)
             {
                 stop++;
             }
 
-            children[slots + nibble] = Build(start, stop, branchDepth + 1, inner, children, out int childHeight);
+            _children[branchSlots + nibble] = Build(start, stop, branchDepth + 1, ref slots, out int childHeight);
             height = Math.Max(height, childHeight + 1);
             start = stop;
         }
 
-        inner.Add(new InnerNode { Children = slots, Height = height });
-        int branch = ~(inner.Count - 1);
+        int branch = AddInner(new InnerNode { Children = branchSlots, Height = height });
         if (branchDepth == depth)
         {
             return branch;
         }
 
         height++;
-        inner.Add(new InnerNode { Children = -1, Child = branch, PathItem = firstItem, PathStart = (byte)depth, PathEnd = (byte)branchDepth, Height = height });
-        return ~(inner.Count - 1);
+        return AddInner(new InnerNode { Children = -1, Child = branch, PathItem = firstItem, PathStart = (byte)depth, PathEnd = (byte)branchDepth, Height = height });
+    }
+
+    private int AddInner(InnerNode node)
+    {
+        _inner[_innerCount] = node;
+        return ~_innerCount++;
     }
 
     /// <summary>The item of leaf <paramref name="leaf"/>: keys rlp(1)…rlp(127) (the bytes 0x01…0x7f), rlp(0) (0x80), then rlp(128…) (0x81 + one byte, 0x82 + two, …: longer keys sort later, keys of a length as their indices).</summary>
@@ -350,43 +411,39 @@ public sealed class ListTrie
         }
     }
 
-    /// <summary>The nibble at <paramref name="position"/> of rlp(<paramref name="item"/>), or 16 past its end.</summary>
-    private static int KeyNibble(int item, int position)
+    /// <summary>
+    /// rlp(<paramref name="item"/>) as its <paramref name="nibbles"/> nibbles, the first the highest: one byte below
+    /// 128 (rlp(0) = 0x80), else 0x80 + the length, then the big-endian bytes.
+    /// </summary>
+    private static ulong Key(int item, out int nibbles)
     {
-        int keyByte = position >> 1;
-        int length = KeyLength(item);
-        if (keyByte >= length)
+        if (item < 128)
         {
-            return 16;
+            nibbles = 2;
+            return item == 0 ? 0x80UL : (ulong)item;
         }
 
-        int value = keyByte == 0 ? FirstKeyByte(item) : (item >> (8 * (length - 1 - keyByte))) & 0xff;
-        return (position & 1) == 0 ? value >> 4 : value & 0xf;
+        int length = Rlp.ByteLength((ulong)item);
+        nibbles = 2 * (length + 1);
+        return ((ulong)(0x80 + length) << (8 * length)) | (uint)item;
     }
 
-    /// <summary>The bytes of rlp(<paramref name="item"/>): one below 128, else a length byte and the big-endian bytes.</summary>
-    private static int KeyLength(int item) => item < 128 ? 1 : 1 + Rlp.ByteLength((ulong)item);
+    /// <summary>The nibble at <paramref name="position"/> of a key (<see cref="Key"/>), or 16 past its end.</summary>
+    private static int Nibble(ulong key, int nibbles, int position) =>
+        position < nibbles ? (int)(key >> (4 * (nibbles - 1 - position))) & 0xf : 16;
 
-    private static int FirstKeyByte(int item) => item == 0 ? 0x80 : item < 128 ? item : 0x80 + KeyLength(item) - 1;
-
-    /// <summary>Writes rlp(<paramref name="item"/>)'s nibbles from <paramref name="from"/> on: the count written.</summary>
-    private static int KeyNibbles(int item, int from, Span<byte> destination)
+    private int LeafNibble(int leaf, int position)
     {
-        int end = 2 * KeyLength(item);
-        for (int position = from; position < end; position++)
-        {
-            destination[position - from] = (byte)KeyNibble(item, position);
-        }
-
-        return end - from;
+        ulong key = Key(ItemOfLeaf(leaf), out int nibbles);
+        return Nibble(key, nibbles, position);
     }
 
     /// <summary>A leaf's encoding, [hex-prefix(path), item]: its length, reading the item's length (and a one-byte item).</summary>
     private int LeafLength(int leaf)
     {
         int item = ItemOfLeaf(leaf);
-        int pathLength = 2 * KeyLength(item) - _leafPathStart[leaf];
-        return Rlp.LengthOfList(HexPrefixStringLength(pathLength) + ItemStringLength(item));
+        Key(item, out int nibbles);
+        return Rlp.LengthOfList(HexPrefixStringLength(nibbles - _leafPathStart[leaf]) + ItemStringLength(item, _items.LengthOf(item)));
     }
 
     /// <summary>The RLP string of a path's hex prefix: one byte (below 0x80: its own encoding) or a short string.</summary>
@@ -396,11 +453,8 @@ public sealed class ListTrie
         return prefixed == 1 ? 1 : 1 + prefixed;
     }
 
-    private int ItemStringLength(int item)
-    {
-        int length = _items.LengthOf(item);
-        return length == 1 && OneByte(item) < 0x80 ? 1 : Rlp.HeaderLength(length) + length;
-    }
+    /// <summary>The RLP string of an item of <paramref name="length"/> bytes (a single byte below 0x80 is its own).</summary>
+    private int ItemStringLength(int item, int length) => length == 1 && OneByte(item) < 0x80 ? 1 : Rlp.HeaderLength(length) + length;
 
     private byte OneByte(int item)
     {
@@ -409,19 +463,30 @@ public sealed class ListTrie
         return value[0];
     }
 
-    [SkipLocalsInit]
+    /// <summary>
+    /// Writes the RLP string of the hex prefix of a key's (<see cref="Key"/>) nibbles from <paramref name="from"/> to
+    /// <paramref name="to"/>: the flag nibble (2 a leaf, +1 an odd length), a zero nibble when even, then the path, as
+    /// one big-endian number of <see cref="Nibbles.HexPrefixLength"/> bytes (a key has ten nibbles at the most).
+    /// </summary>
+    private static void WriteHexPrefixString(ulong key, int nibbles, int from, int to, bool isLeaf, ref RlpWriter writer)
+    {
+        int length = to - from;
+        ulong path = (key >> (4 * (nibbles - to))) & ((1UL << (4 * length)) - 1);
+        ulong flag = (isLeaf ? 2UL : 0UL) + (ulong)(length & 1);
+        ulong prefixed = (length & 1) == 1 ? (flag << (4 * length)) | path : (flag << (4 * length + 4)) | path;
+        ulong bigEndian = BinaryPrimitives.ReverseEndianness(prefixed);
+        writer.WriteBytes(MemoryMarshal.AsBytes(new ReadOnlySpan<ulong>(in bigEndian))[^Nibbles.HexPrefixLength(length)..]);
+    }
+
     private void WriteLeaf(int leaf, Span<byte> destination)
     {
         int item = ItemOfLeaf(leaf);
-        Span<byte> path = stackalloc byte[MaxKeyNibbles];
-        path = path[..KeyNibbles(item, _leafPathStart[leaf], path)];
-        Span<byte> prefixed = stackalloc byte[Nibbles.HexPrefixLength(path.Length)];
-        Nibbles.WriteHexPrefix(path, isLeaf: true, prefixed);
+        ulong key = Key(item, out int nibbles);
+        int pathStart = _leafPathStart[leaf];
         int length = _items.LengthOf(item);
-        int content = HexPrefixStringLength(path.Length) + ItemStringLength(item);
         var writer = new RlpWriter(destination);
-        writer.WriteListHeader(content);
-        writer.WriteBytes(prefixed);
+        writer.WriteListHeader(HexPrefixStringLength(nibbles - pathStart) + ItemStringLength(item, length));
+        WriteHexPrefixString(key, nibbles, pathStart, nibbles, isLeaf: true, ref writer);
         if (length == 1)
         {
             // A single byte below 0x80 is its own encoding: the writer decides.
@@ -451,19 +516,14 @@ public sealed class ListTrie
         return content;
     }
 
-    [SkipLocalsInit]
     private void WriteInner(in InnerNode node, Span<byte> destination)
     {
         var writer = new RlpWriter(destination);
         if (node.Children < 0)
         {
-            Span<byte> path = stackalloc byte[MaxKeyNibbles];
-            KeyNibbles(node.PathItem, node.PathStart, path);
-            path = path[..(node.PathEnd - node.PathStart)];
-            Span<byte> prefixed = stackalloc byte[Nibbles.HexPrefixLength(path.Length)];
-            Nibbles.WriteHexPrefix(path, isLeaf: false, prefixed);
-            writer.WriteListHeader(HexPrefixStringLength(path.Length) + ReferenceLength(node.Child));
-            writer.WriteBytes(prefixed);
+            ulong key = Key(node.PathItem, out int nibbles);
+            writer.WriteListHeader(HexPrefixStringLength(node.PathEnd - node.PathStart) + ReferenceLength(node.Child));
+            WriteHexPrefixString(key, nibbles, node.PathStart, node.PathEnd, isLeaf: false, ref writer);
             WriteReference(node.Child, ref writer);
             return;
         }
@@ -494,13 +554,12 @@ public sealed class ListTrie
         return length < HashedLength ? length : 1 + Hash256.Size;
     }
 
-    [SkipLocalsInit]
     private void WriteReference(int node, ref RlpWriter writer)
     {
         int length = EncodingLength(node);
         if (length >= HashedLength)
         {
-            writer.WriteHash(HashOf(node));
+            writer.WriteHash(in HashOf(node));
             return;
         }
 
@@ -521,13 +580,12 @@ public sealed class ListTrie
         }
     }
 
-    private Hash256 HashOf(int node) => node >= 0 ? _leafHash[node] : _inner[~node].Hash;
+    private ref readonly Hash256 HashOf(int node) => ref node >= 0 ? ref _leafHash[node] : ref _inner[~node].Hash;
 
     /// <summary>
     /// Hashes <paramref name="nodes"/> (leaves or ~nodes), their encodings (<paramref name="lengths"/>, <paramref name="bytes"/>
     /// in all) written side by side into a pooled buffer, and keeps each hash; a leaf's length is published after its hash.
     /// </summary>
-    [SkipLocalsInit]
     private void HashBatch(ReadOnlySpan<int> nodes, ReadOnlySpan<int> lengths, int bytes)
     {
         if (nodes.IsEmpty)
