@@ -341,6 +341,84 @@ public class TriePropertyTests
     }
 
     [Fact]
+    public void A_list_trie_whose_leaves_threads_still_hash_as_its_root_is_read_has_the_same_root_and_leaves_the_pool_sound()
+    {
+        // A block's end reads the root without waiting for helpers inside HashLeaves: the pooled arrays go back when the
+        // last of them leaves, a later HashLeaves does nothing, and tries made after (renting the same arrays) are right.
+        Gen.Select(Gen.Byte.Array[1, 300].List[1, 700], Gen.Int[1, 70]).Sample((items, chunk) =>
+        {
+            var reference = new PatriciaTrie();
+            for (int i = 0; i < items.Count; i++)
+            {
+                reference.Set(Rlp.EncodeUInt64((ulong)i), items[i]);
+            }
+
+            var trie = new ListTrie(new ArrayItems(items));
+            int chunks = (trie.LeafCount + chunk - 1) / chunk;
+            using var started = new CountdownEvent(2);
+            Task[] helpers = [.. Enumerable.Range(0, 2).Select(h => Task.Run(() =>
+            {
+                started.Signal();
+                for (int c = 0; c < chunks; c++)
+                {
+                    int from = (h == 0 ? c : chunks - 1 - c) * chunk;
+                    trie.HashLeaves(from, Math.Min(trie.LeafCount, from + chunk));
+                }
+            }))];
+            started.Wait();
+            Assert.Equal(reference.RootHash, trie.Root);
+            Task.WaitAll(helpers);
+            trie.HashLeaves(0, trie.LeafCount);
+            Assert.Equal(reference.RootHash, trie.Root);
+            Assert.Equal(reference.RootHash, new ListTrie(new ArrayItems(items)).Root);
+            Assert.Equal(reference.RootHash, TrieRoot.OfList(items));
+        }, iter: 60);
+    }
+
+    [Fact]
+    public async Task A_helper_still_writing_a_leaf_after_the_root_is_read_writes_into_no_other_trie()
+    {
+        // A helper stalled inside HashLeaves (its thread lost its core) while the caller reads the root and makes the
+        // next block's trie: the pooled arrays stay the stalled trie's until the helper leaves, so its late writes land
+        // in no array the next trie rents.
+        byte[][] first = [.. Enumerable.Range(0, 200).Select(i => Enumerable.Repeat((byte)i, 100).ToArray())];
+        byte[][] second = [.. Enumerable.Range(0, 200).Select(i => Enumerable.Repeat((byte)(i + 1), 100).ToArray())];
+        using var inside = new ManualResetEventSlim();
+        using var resume = new ManualResetEventSlim();
+        var stalled = new ListTrie(new StallingItems(first, inside, resume));
+        var helper = Task.Run(() => stalled.HashLeaves(0, 64));
+        Assert.True(inside.Wait(TimeSpan.FromSeconds(10)));
+        Assert.Equal(TrieRoot.OfList(first), stalled.Root);
+
+        var later = new List<byte[]>();
+        var next = ListTrie.Ahead(new ArrayItems(later), second.Length);
+        resume.Set();
+        await helper;
+        later.AddRange(second);
+        Assert.Equal(TrieRoot.OfList(second), next.Root);
+    }
+
+    /// <summary>Items whose first write (a helper's) waits, once inside, until it is let go.</summary>
+    private sealed class StallingItems(byte[][] items, ManualResetEventSlim inside, ManualResetEventSlim resume) : IListItems
+    {
+        private int _stalled;
+
+        public int Count => items.Length;
+
+        public int LengthOf(int index) => items[index].Length;
+
+        public void Write(int index, Span<byte> destination)
+        {
+            items[index].CopyTo(destination);
+            if (Interlocked.Exchange(ref _stalled, 1) == 0)
+            {
+                inside.Set();
+                resume.Wait();
+            }
+        }
+    }
+
+    [Fact]
     public void SmallNodesAreEmbeddedNotHashed()
     {
         // Two tiny entries under a branch: children encode to < 32 bytes, so the proof is the root alone.
