@@ -66,12 +66,6 @@ internal abstract class TrieNode
         }
     }
 
-    /// <summary>Nodes hashed by one <see cref="Keccak256Batch"/> call at the most (8 lanes' worth of refills).</summary>
-    private const int NodesPerBatch = 64;
-
-    /// <summary>Bytes of encodings one batch writes at the most; a longer encoding is hashed on its own.</summary>
-    private const int BytesPerBatch = 32 * 1024;
-
     /// <summary>
     /// Hashes now every one of <paramref name="nodes"/> (null: none) that is neither hashed yet nor embedded by its
     /// parent, their encodings written side by side into a pooled buffer and hashed together (<see cref="Keccak256Batch"/>:
@@ -80,16 +74,14 @@ internal abstract class TrieNode
     [SkipLocalsInit]
     public static void HashUnlessEmbedded(ReadOnlySpan<TrieNode?> nodes)
     {
-        Span<int> batch = stackalloc int[NodesPerBatch];
-        Span<int> lengths = stackalloc int[NodesPerBatch];
-        Span<Hash256> hashes = stackalloc Hash256[NodesPerBatch];
+        var batch = new EncodingBatch(stackalloc int[EncodingBatch.MaxCount], stackalloc int[EncodingBatch.MaxCount]);
+        Span<Hash256> hashes = stackalloc Hash256[EncodingBatch.MaxCount];
         int start = 0;
         while (start < nodes.Length)
         {
             // The next nodes to hash, up to a batch's count or bytes.
-            int count = 0;
-            int bytes = 0;
-            for (; start < nodes.Length && count < NodesPerBatch; start++)
+            batch.Clear();
+            for (; start < nodes.Length; start++)
             {
                 TrieNode? node = nodes[start];
                 if (node is null || node.IsHashed || node.IsEmbedded)
@@ -97,34 +89,31 @@ internal abstract class TrieNode
                     continue;
                 }
 
-                int length = node.EncodedLength;
-                if (count > 0 && bytes + length > BytesPerBatch)
+                if (!batch.TryAdd(start, node.EncodedLength))
                 {
                     break;
                 }
-
-                batch[count] = start;
-                lengths[count] = length;
-                bytes += length;
-                count++;
             }
 
+            int count = batch.Count;
             if (count == 0)
             {
                 return;
             }
 
-            byte[] buffer = ArrayPool<byte>.Shared.Rent(bytes);
+            ReadOnlySpan<int> members = batch.Members;
+            ReadOnlySpan<int> lengths = batch.Lengths;
+            byte[] buffer = ArrayPool<byte>.Shared.Rent(batch.Bytes);
             try
             {
                 int offset = 0;
                 for (int i = 0; i < count; i++)
                 {
-                    nodes[batch[i]]!.WriteEncoding(buffer.AsSpan(offset, lengths[i]));
+                    nodes[members[i]]!.WriteEncoding(buffer.AsSpan(offset, lengths[i]));
                     offset += lengths[i];
                 }
 
-                Keccak256Batch.Hash(buffer.AsSpan(0, bytes), lengths[..count], hashes);
+                Keccak256Batch.Hash(buffer.AsSpan(0, batch.Bytes), lengths, hashes);
             }
             finally
             {
@@ -133,7 +122,7 @@ internal abstract class TrieNode
 
             for (int i = 0; i < count; i++)
             {
-                TrieNode node = nodes[batch[i]]!;
+                TrieNode node = nodes[members[i]]!;
                 node._hash = hashes[i];
                 Volatile.Write(ref node._hashed, true);
             }

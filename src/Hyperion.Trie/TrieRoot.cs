@@ -36,12 +36,6 @@ public sealed class ListTrie
     /// <summary>A branch's child slot without a child.</summary>
     private const int NoChild = int.MinValue;
 
-    /// <summary>Nodes hashed by one <see cref="Keccak256Batch"/> call at the most (8 lanes' worth of refills).</summary>
-    private const int NodesPerBatch = 64;
-
-    /// <summary>Bytes of encodings one batch writes at the most; a longer encoding is hashed alone.</summary>
-    private const int BytesPerBatch = 32 * 1024;
-
     /// <summary>An encoding shorter than this is embedded in its parent's instead of hashed (the root's is hashed anyway).</summary>
     private const int HashedLength = Hash256.Size;
 
@@ -197,15 +191,13 @@ public sealed class ListTrie
 
     private void HashLeavesHeld(int from, int to)
     {
-        Span<int> batch = stackalloc int[NodesPerBatch];
-        Span<int> lengths = stackalloc int[NodesPerBatch];
+        var batch = new EncodingBatch(stackalloc int[EncodingBatch.MaxCount], stackalloc int[EncodingBatch.MaxCount]);
         int leaf = from;
         while (leaf < to)
         {
             // The next leaves to hash, up to a batch's count or bytes; an embedded one is only measured.
-            int count = 0;
-            int bytes = 0;
-            for (; leaf < to && count < NodesPerBatch; leaf++)
+            batch.Clear();
+            for (; leaf < to; leaf++)
             {
                 if (Volatile.Read(ref _leafLength[leaf]) != 0)
                 {
@@ -216,21 +208,14 @@ public sealed class ListTrie
                 if (length < HashedLength)
                 {
                     Volatile.Write(ref _leafLength[leaf], length);
-                    continue;
                 }
-
-                if (count > 0 && bytes + length > BytesPerBatch)
+                else if (!batch.TryAdd(leaf, length))
                 {
                     break;
                 }
-
-                batch[count] = leaf;
-                lengths[count] = length;
-                bytes += length;
-                count++;
             }
 
-            HashBatch(batch[..count], lengths[..count], bytes);
+            HashBatch(ref batch);
         }
     }
 
@@ -250,13 +235,11 @@ public sealed class ListTrie
             }
 
             HashLeavesHeld(0, LeafCount);
-            Span<int> batch = stackalloc int[NodesPerBatch];
-            Span<int> lengths = stackalloc int[NodesPerBatch];
+            var batch = new EncodingBatch(stackalloc int[EncodingBatch.MaxCount], stackalloc int[EncodingBatch.MaxCount]);
             for (int height = 1; height <= _height; height++)
             {
                 // A height's nodes are each other's neither parents nor children: hashed together.
-                int count = 0;
-                int bytes = 0;
+                batch.Clear();
                 for (int node = 0; node < _innerCount; node++)
                 {
                     ref InnerNode inner = ref _inner[node];
@@ -266,32 +249,24 @@ public sealed class ListTrie
                     }
 
                     int length = inner.Length = InnerLength(in inner);
-                    if (length < HashedLength && ~node != _root)
+                    if (length >= HashedLength || ~node == _root)
                     {
-                        continue;
+                        while (!batch.TryAdd(~node, length))
+                        {
+                            HashBatch(ref batch);
+                        }
                     }
-
-                    if (count == NodesPerBatch || (count > 0 && bytes + length > BytesPerBatch))
-                    {
-                        HashBatch(batch[..count], lengths[..count], bytes);
-                        count = 0;
-                        bytes = 0;
-                    }
-
-                    batch[count] = ~node;
-                    lengths[count] = length;
-                    bytes += length;
-                    count++;
                 }
 
-                HashBatch(batch[..count], lengths[..count], bytes);
+                HashBatch(ref batch);
             }
 
             if (_root >= 0 && _leafLength[_root] < HashedLength)
             {
                 // A lone leaf under 32 bytes: the root is its encoding's hash all the same.
-                Span<int> lone = [_root];
-                HashBatch(lone, [_leafLength[_root]], _leafLength[_root]);
+                var lone = new EncodingBatch(stackalloc int[1], stackalloc int[1]);
+                lone.TryAdd(_root, _leafLength[_root]);
+                HashBatch(ref lone);
             }
 
             _rootHash = HashOf(_root);
@@ -583,19 +558,21 @@ public sealed class ListTrie
     private ref readonly Hash256 HashOf(int node) => ref node >= 0 ? ref _leafHash[node] : ref _inner[~node].Hash;
 
     /// <summary>
-    /// Hashes <paramref name="nodes"/> (leaves or ~nodes), their encodings (<paramref name="lengths"/>, <paramref name="bytes"/>
-    /// in all) written side by side into a pooled buffer, and keeps each hash; a leaf's length is published after its hash.
+    /// Hashes the <paramref name="batch"/>'s members (leaves or ~nodes), their encodings written side by side into a
+    /// pooled buffer, keeps each hash (a leaf's length published after its hash) and empties the batch.
     /// </summary>
-    private void HashBatch(ReadOnlySpan<int> nodes, ReadOnlySpan<int> lengths, int bytes)
+    private void HashBatch(ref EncodingBatch batch)
     {
-        if (nodes.IsEmpty)
+        if (batch.Count == 0)
         {
             return;
         }
 
-        Span<Hash256> hashes = stackalloc Hash256[NodesPerBatch];
+        ReadOnlySpan<int> nodes = batch.Members;
+        ReadOnlySpan<int> lengths = batch.Lengths;
+        Span<Hash256> hashes = stackalloc Hash256[EncodingBatch.MaxCount];
         hashes = hashes[..nodes.Length];
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(bytes);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(batch.Bytes);
         try
         {
             int offset = 0;
@@ -605,7 +582,7 @@ public sealed class ListTrie
                 offset += lengths[i];
             }
 
-            Keccak256Batch.Hash(buffer.AsSpan(0, bytes), lengths, hashes);
+            Keccak256Batch.Hash(buffer.AsSpan(0, batch.Bytes), lengths, hashes);
         }
         finally
         {
@@ -625,6 +602,8 @@ public sealed class ListTrie
                 _inner[~node].Hash = hashes[i];
             }
         }
+
+        batch.Clear();
     }
 
     /// <summary>A branch (<see cref="Children"/>: its slots' start) or an extension (<see cref="Children"/> −1: its path is rlp(<see cref="PathItem"/>)'s nibbles <see cref="PathStart"/>…<see cref="PathEnd"/>).</summary>
