@@ -39,13 +39,15 @@ public sealed class AddressIndex : IDisposable
 
     private readonly object _lock = new();
     private readonly Dictionary<ulong, (Hash256 Hash, BlockAddresses Addresses)> _built = []; // under its own lock: the producer adds, the worker takes
-    private readonly CoalescingWorker _worker;
+    private readonly CoalescingWorker? _ownWorker; // when no shared one was given
+    private readonly CoalescingWorker.Lane _worker;
     private long _executedAgain;
     private ulong _announced; // the last block added (or the head at start): the worker indexes no further, so as not to execute again a block whose collected entries are on their way
 
     /// <summary>An index kept in <paramref name="dataDirectory"/>'s LMDB tables, or in memory without a data directory.</summary>
-    public AddressIndex(IChainReader chain, string? dataDirectory, Action<string>? warning = null)
-        : this(chain, dataDirectory, dataDirectory is null ? AddressIndexStorage.Memory : AddressIndexStorage.Lmdb, warning)
+    /// <param name="background">The thread that indexes added blocks, shared with the chain's other subscribers (null: one of its own).</param>
+    public AddressIndex(IChainReader chain, string? dataDirectory, Action<string>? warning = null, CoalescingWorker? background = null)
+        : this(chain, dataDirectory, dataDirectory is null ? AddressIndexStorage.Memory : AddressIndexStorage.Lmdb, warning, background)
     {
     }
 
@@ -53,7 +55,8 @@ public sealed class AddressIndex : IDisposable
     /// An index kept as <paramref name="storage"/> says: LMDB tables in <paramref name="dataDirectory"/> (none: in a
     /// temporary directory deleted on dispose), or memory (with no data directory).
     /// </summary>
-    public AddressIndex(IChainReader chain, string? dataDirectory, AddressIndexStorage storage, Action<string>? warning = null)
+    /// <param name="background">The thread that indexes added blocks, shared with the chain's other subscribers (null: one of its own).</param>
+    public AddressIndex(IChainReader chain, string? dataDirectory, AddressIndexStorage storage, Action<string>? warning = null, CoalescingWorker? background = null)
     {
         _chain = chain ?? throw new ArgumentNullException(nameof(chain));
         _warning = warning;
@@ -75,7 +78,13 @@ public sealed class AddressIndex : IDisposable
 
         _announced = _chain.Blocks.Head.Number;
         _chain.BlockAdded += OnBlockAdded;
-        _worker = new CoalescingWorker("hyperion-address-index", CatchUpInBackground, CatchUpInterval);
+        if (background is null)
+        {
+            _ownWorker = new CoalescingWorker("hyperion-address-index", CatchUpInterval);
+            background = _ownWorker;
+        }
+
+        _worker = background.Join(CatchUpInBackground);
         _worker.Signal(); // index what the chain already has
     }
 
@@ -150,6 +159,7 @@ public sealed class AddressIndex : IDisposable
     {
         _chain.BlockAdded -= OnBlockAdded;
         _worker.Dispose();
+        _ownWorker?.Dispose();
         _store.Dispose();
     }
 

@@ -297,22 +297,65 @@ public sealed class ChainStore : IBlockReader, IDisposable
     private const int UnindexedTransactionsKept = 16_384;
 
     /// <summary>
-    /// The chain of an ephemeral store. Immutable (persistent) collections: an append costs O(log n) and readers never
-    /// see a partial update. <see cref="State.EditsBefore"/>[i] holds the state edits applied before block i's
-    /// transactions (empty for genesis). Its transactions by hash are in <see cref="_ephemeralTransactions"/>.
+    /// The chain of an ephemeral store: block i and the state edits applied before its transactions (empty for
+    /// genesis) are entry i of an array that successive states share. A state's entries [0, <see cref="Count"/>) are
+    /// never written again: an append (under the write lock, on the latest state) writes the entry after them — which
+    /// no published state has — and publishes a state one longer; a full array is copied into one twice its size; a
+    /// truncation copies what it keeps into an array of its own, so the next append cannot overwrite a block an older
+    /// state still holds. (Persistent immutable lists and a map by hash cost ~20 µs of the commit thread a block.) Its
+    /// blocks and transactions by hash are in <see cref="_ephemeralBlocks"/> and <see cref="_ephemeralTransactions"/>.
     /// </summary>
-    private sealed record State(
-        ImmutableList<StoredBlock> Blocks,
-        ImmutableDictionary<Hash256, ulong> NumbersByHash,
-        ImmutableList<ImmutableList<StateEdit>> EditsBefore);
+    private sealed class State
+    {
+        private readonly (StoredBlock Block, ImmutableList<StateEdit> EditsBefore)[] _entries;
+
+        private State((StoredBlock, ImmutableList<StateEdit>)[] entries, int count)
+        {
+            _entries = entries;
+            Count = count;
+        }
+
+        public int Count { get; }
+
+        public static State Of(StoredBlock genesis) => new([(genesis, [])], 1);
+
+        public StoredBlock Block(int number) => _entries[number].Block;
+
+        public ImmutableList<StateEdit> EditsBefore(int number) => _entries[number].EditsBefore;
+
+        /// <summary>This state with <paramref name="block"/> after it (this must be the latest state: see the class).</summary>
+        public State Append(StoredBlock block, ImmutableList<StateEdit> editsBefore)
+        {
+            (StoredBlock, ImmutableList<StateEdit>)[] entries = _entries;
+            if (Count == entries.Length)
+            {
+                Array.Resize(ref entries, entries.Length * 2);
+            }
+
+            entries[Count] = (block, editsBefore);
+            return new State(entries, Count + 1);
+        }
+
+        /// <summary>The first <paramref name="count"/> blocks, in an array of their own.</summary>
+        public State Truncate(int count)
+        {
+            var entries = new (StoredBlock, ImmutableList<StateEdit>)[Math.Max(count * 2, 16)];
+            Array.Copy(_entries, entries, count);
+            return new State(entries, count);
+        }
+    }
 
     /// <summary>
-    /// Where each transaction of an ephemeral store's chain is. A plain map, not a persistent one (whose O(log n) nodes
-    /// were garbage on every transaction's append): written under the write lock — an append's transactions before the
-    /// state that holds them is published, a truncation's removed after the shorter state is — and guarded by itself
-    /// (readers run beside the writer); a reader checks a hit against its own <see cref="State"/>.
+    /// Where each transaction of an ephemeral store's chain is, and each block by hash. Plain maps, not persistent ones
+    /// (whose O(log n) nodes were garbage on every append): written under the write lock — an append's entries before
+    /// the state that holds them is published, a truncation's removed after the shorter state is — and guarded by
+    /// <see cref="_ephemeralTransactions"/> (readers run beside the writer); a reader checks a hit against its own
+    /// <see cref="State"/>.
     /// </summary>
     private readonly Dictionary<Hash256, (ulong Number, int Index)> _ephemeralTransactions = [];
+
+    /// <inheritdoc cref="_ephemeralTransactions"/>
+    private readonly Dictionary<Hash256, ulong> _ephemeralBlocks = [];
 
     /// <summary>
     /// The head, the state edits made since it (each one record of the log when persistent) and, for a persistent
@@ -345,7 +388,8 @@ public sealed class ChainStore : IBlockReader, IDisposable
     private ChainStore(StoredBlock genesis)
     {
         _genesis = genesis;
-        _state = new State([genesis], ImmutableDictionary<Hash256, ulong>.Empty.Add(genesis.Hash, 0), [[]]);
+        _state = State.Of(genesis);
+        _ephemeralBlocks.Add(genesis.Hash, 0);
         _tip = new Tip(genesis, [], ImmutableDictionary<ulong, StoredBlock>.Empty);
     }
 
@@ -598,8 +642,8 @@ public sealed class ChainStore : IBlockReader, IDisposable
     {
         if (_index is null)
         {
-            ImmutableList<StoredBlock> blocks = _state.Blocks;
-            return number < (ulong)blocks.Count ? blocks[(int)number] : null;
+            State state = _state;
+            return number < (ulong)state.Count ? state.Block((int)number) : null;
         }
 
         Tip tip = _tip;
@@ -616,7 +660,15 @@ public sealed class ChainStore : IBlockReader, IDisposable
         if (_index is null)
         {
             State state = _state;
-            return state.NumbersByHash.TryGetValue(hash, out ulong number) ? state.Blocks[(int)number] : null;
+            bool known;
+            ulong number;
+            lock (_ephemeralTransactions)
+            {
+                known = _ephemeralBlocks.TryGetValue(hash, out number);
+            }
+
+            // Not in this reader's chain: appended after the state it read, or truncated since.
+            return known && number < (ulong)state.Count && state.Block((int)number) is { } held && held.Hash == hash ? held : null;
         }
 
         foreach ((StoredBlock unindexed, _) in _tip.Unindexed)
@@ -651,14 +703,14 @@ public sealed class ChainStore : IBlockReader, IDisposable
             }
 
             // Not in this reader's chain: appended after the state it read, or on blocks truncated since.
-            if (!found || location.Number >= (ulong)state.Blocks.Count
-                || state.Blocks[(int)location.Number].Block.Transactions is not { } transactions
+            if (!found || location.Number >= (ulong)state.Count
+                || state.Block((int)location.Number).Block.Transactions is not { } transactions
                 || (uint)location.Index >= (uint)transactions.Length || transactions[location.Index].Hash != hash)
             {
                 return false;
             }
 
-            block = state.Blocks[(int)location.Number];
+            block = state.Block((int)location.Number);
         }
         else
         {
@@ -788,7 +840,7 @@ public sealed class ChainStore : IBlockReader, IDisposable
         if (_index is null)
         {
             State state = _state;
-            return number < (ulong)state.EditsBefore.Count ? state.EditsBefore[(int)number] : [];
+            return number < (ulong)state.Count ? state.EditsBefore((int)number) : [];
         }
 
         if (number == 0 || number > _tip.Head.Number)
@@ -937,9 +989,11 @@ public sealed class ChainStore : IBlockReader, IDisposable
                     {
                         _ephemeralTransactions[transactions[i].Hash] = (block.Number, i);
                     }
+
+                    _ephemeralBlocks[block.Hash] = block.Number;
                 }
 
-                _state = new State(state.Blocks.Add(block), state.NumbersByHash.SetItem(block.Hash, block.Number), state.EditsBefore.Add(tip.PendingEdits));
+                _state = state.Append(block, tip.PendingEdits);
                 _tip = new Tip(block, [], tip.Recent);
             }
             else
@@ -988,14 +1042,20 @@ public sealed class ChainStore : IBlockReader, IDisposable
             if (_index is null)
             {
                 State state = _state;
-                ImmutableList<StoredBlock> blocks = state.Blocks.GetRange(0, (int)number + 1);
-                _state = new State(blocks, blocks.ToImmutableDictionary(b => b.Hash, b => b.Number), state.EditsBefore.GetRange(0, (int)number + 1));
-                _tip = new Tip(blocks[^1], kept, tip.Recent);
+                State shorter = state.Truncate((int)number + 1);
+                _state = shorter;
+                _tip = new Tip(shorter.Block((int)number), kept, tip.Recent);
                 lock (_ephemeralTransactions)
                 {
-                    for (int n = (int)number + 1; n < state.Blocks.Count; n++)
+                    for (int n = (int)number + 1; n < state.Count; n++)
                     {
-                        foreach (Core.Transactions.Transaction tx in state.Blocks[n].Block.Transactions)
+                        StoredBlock truncated = state.Block(n);
+                        if (_ephemeralBlocks.TryGetValue(truncated.Hash, out ulong numbered) && numbered > number)
+                        {
+                            _ephemeralBlocks.Remove(truncated.Hash);
+                        }
+
+                        foreach (Core.Transactions.Transaction tx in truncated.Block.Transactions)
                         {
                             if (_ephemeralTransactions.TryGetValue(tx.Hash, out (ulong Number, int Index) at) && at.Number > number)
                             {

@@ -9,8 +9,9 @@ public sealed class HyperionNode : IDisposable
 {
     private readonly IReadOnlyList<IDisposable> _disposables;
 
-    internal HyperionNode(Genesis genesis, LocalChain chain, RpcMethodRegistry methods, EthModule eth, INodeMetrics? metrics, IReadOnlyList<IDisposable> disposables)
+    internal HyperionNode(Genesis genesis, LocalChain chain, RpcMethodRegistry methods, EthModule eth, INodeMetrics? metrics, CoalescingWorker background, IReadOnlyList<IDisposable> disposables)
     {
+        Background = background;
         Genesis = genesis;
         Chain = chain;
         Methods = methods;
@@ -28,6 +29,12 @@ public sealed class HyperionNode : IDisposable
     public EthModule Eth { get; }
 
     public INodeMetrics? Metrics { get; }
+
+    /// <summary>
+    /// The thread that does what the chain's subscribers leave for after a block (the address index's entries; the
+    /// CLI's block log joins it), so that a block wakes one thread, not one per subscriber.
+    /// </summary>
+    public CoalescingWorker Background { get; }
 
     /// <summary>Serves the node's methods over HTTP and WebSocket (and the metrics on /metrics).</summary>
     public Task<RpcServer> StartRpcAsync(RpcServerOptions options, CancellationToken cancellationToken = default)

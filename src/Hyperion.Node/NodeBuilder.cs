@@ -150,7 +150,9 @@ public sealed class NodeBuilder
             disposables.Add(events);
             var debug = new DebugModule(chain.Chain, eth) { MaxTraceBytes = _maxTraceBytes };
             var history = new AccountHistoryModule(chain.Chain);
-            var addresses = new AddressIndex(chain.Chain, _chain.DataDirectory, _chain.Warning);
+            var background = new CoalescingWorker("hyperion-background", AddressIndex.CatchUpInterval);
+            disposables.Add(background);
+            var addresses = new AddressIndex(chain.Chain, _chain.DataDirectory, _chain.Warning, background);
             disposables.Add(addresses);
             var modules = new List<IRpcModule> { eth, debug, new TraceModule(chain.Chain, debug, eth), new SimulateModule(chain.Chain, eth), history, new OtterscanModule(chain.Chain, eth, debug, history, addresses), events };
             if (_devControls)
@@ -164,7 +166,7 @@ public sealed class NodeBuilder
                 module.Register(registry);
             }
 
-            return new HyperionNode(_genesis, chain, registry, eth, _metrics(chain), disposables);
+            return new HyperionNode(_genesis, chain, registry, eth, _metrics(chain), background, disposables);
         }
         catch
         {

@@ -224,6 +224,75 @@ public sealed class ChainIndexTests : IDisposable
         Assert.All(dropped, hash => Assert.False(reopened.TryFindTransaction(hash, out _, out _)));
     }
 
+    /// <summary>
+    /// An ephemeral chain past its entries' first array (16), truncated (its arrays copied), then extended again: every
+    /// lookup finds the blocks of the chain it has, none of the dropped ones, and the edits before each block.
+    /// </summary>
+    [Fact]
+    public void An_ephemeral_chain_truncated_and_extended_answers_every_lookup_from_the_chain_it_has()
+    {
+        using LocalChain chain = LocalChain.Start(TestChain.Genesis(), Ephemeral);
+        ChainStore store = chain.Chain.Store;
+        ulong snapshot = 0;
+        for (int i = 0; i < 20; i++)
+        {
+            if (i % 7 == 3)
+            {
+                chain.Dev.EditState(new StateEdit(TestChain.Accounts[2].Address) { Balance = (ulong)i + 5 });
+            }
+
+            if (i == 12)
+            {
+                snapshot = chain.Dev.Snapshot(); // at block 12, its edits since none
+            }
+
+            Assert.Null(chain.Pool.Add(TestChain.Transfer(0, Bob, 1, nonce: (ulong)i)));
+            chain.Dev.Mine();
+        }
+
+        StoredBlock[] before = [.. Enumerable.Range(0, 21).Select(n => store.GetByNumber((ulong)n)!)];
+        int[] editsBefore = [.. Enumerable.Range(0, 21).Select(n => store.EditsBefore((ulong)n).Count)];
+        Assert.Equal(3, editsBefore.Sum());
+        Assert.True(chain.Dev.Revert(snapshot));
+
+        Assert.Equal(12UL, store.Head.Number);
+        Assert.All(before[13..], dropped =>
+        {
+            Assert.Null(store.GetByNumber(dropped.Number));
+            Assert.Null(store.GetByHash(dropped.Hash));
+            Assert.False(store.TryFindTransaction(dropped.Block.Transactions[0].Hash, out _, out _));
+        });
+        for (int n = 0; n <= 12; n++)
+        {
+            Assert.Same(before[n], store.GetByNumber((ulong)n));
+            Assert.Same(before[n], store.GetByHash(before[n].Hash));
+            Assert.Equal(editsBefore[n], store.EditsBefore((ulong)n).Count);
+            if (n > 0)
+            {
+                Assert.True(store.TryFindTransaction(before[n].Block.Transactions[0].Hash, out StoredBlock holder, out int index));
+                Assert.Same(before[n], holder);
+                Assert.Equal(0, index);
+            }
+        }
+
+        // Blocks after the truncation (into its own array, past its first size) are found by number and hash, and the
+        // dropped ones stay dropped.
+        for (int i = 12; i < 30; i++)
+        {
+            Assert.Null(chain.Pool.Add(TestChain.Transfer(0, Bob, 2, nonce: (ulong)i)));
+            StoredBlock block = chain.Dev.Mine();
+            Assert.Same(block, store.GetByNumber(block.Number));
+            Assert.Same(block, store.GetByHash(block.Hash));
+            Assert.True(store.TryFindTransaction(block.Block.Transactions[0].Hash, out StoredBlock holder, out _));
+            Assert.Same(block, holder);
+            Assert.Empty(store.EditsBefore(block.Number));
+        }
+
+        Assert.Equal(30UL, store.Head.Number);
+        Assert.All(before[..13], kept => Assert.Same(kept, store.GetByHash(kept.Hash)));
+        Assert.All(before[13..], dropped => Assert.Null(store.GetByHash(dropped.Hash)));
+    }
+
     [Fact]
     public void An_index_ahead_of_the_log_is_rebuilt()
     {

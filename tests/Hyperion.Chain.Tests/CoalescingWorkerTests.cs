@@ -5,7 +5,8 @@ namespace Hyperion.Chain.Tests;
 
 /// <summary>
 /// <see cref="CoalescingWorker"/>: a lone signal's run comes an interval after it; the signals during a run are covered
-/// by one next run; a failing run is reported and the worker goes on.
+/// by one next run; a failing run is reported and the worker goes on; works joined to one thread run on it, each only
+/// when its own lane was signalled, and not once its lane is disposed.
 /// </summary>
 public sealed class CoalescingWorkerTests
 {
@@ -24,10 +25,7 @@ public sealed class CoalescingWorkerTests
         Assert.True(runs.TryTake(out _, Patience));
         Assert.False(runs.TryTake(out _, TimeSpan.FromMilliseconds(500))); // nothing signalled since: no second run
 
-        long signalled = Stopwatch.GetTimestamp();
-        worker.Signal();
-        Assert.True(runs.TryTake(out long ran, Patience));
-        Assert.True(Stopwatch.GetElapsedTime(signalled, ran) >= Interval, $"ran {Stopwatch.GetElapsedTime(signalled, ran).TotalMilliseconds} ms after the signal");
+        SignalAndAssertRunAnIntervalAfter(worker, runs);
         Assert.False(runs.TryTake(out _, Interval * 5)); // nothing signalled since: no second run
     }
 
@@ -88,5 +86,77 @@ public sealed class CoalescingWorkerTests
         }
 
         Assert.Equal(2, Volatile.Read(ref runCount));
+    }
+
+    [Fact]
+    public void Lanes_run_on_the_one_thread_each_only_when_signalled_and_not_once_disposed()
+    {
+        using var runs = new BlockingCollection<(string Lane, int Thread)>();
+        using var worker = new CoalescingWorker("test-worker", Interval);
+        CoalescingWorker.Lane first = worker.Join(() => runs.Add(("first", Environment.CurrentManagedThreadId)));
+        using CoalescingWorker.Lane second = worker.Join(() => runs.Add(("second", Environment.CurrentManagedThreadId)));
+
+        second.Signal();
+        Assert.True(runs.TryTake(out (string Lane, int Thread) ran, Patience));
+        Assert.Equal("second", ran.Lane);
+        Assert.False(runs.TryTake(out _, Interval * 5)); // the first lane was not signalled: not run
+
+        first.Signal();
+        second.Signal();
+        Assert.True(runs.TryTake(out (string Lane, int Thread) a, Patience));
+        Assert.True(runs.TryTake(out (string Lane, int Thread) b, Patience));
+        Assert.Equal(("first", "second"), (a.Lane, b.Lane)); // in the order joined, in one run
+        Assert.Equal(ran.Thread, a.Thread);
+        Assert.Equal(ran.Thread, b.Thread);
+
+        first.Dispose();
+        first.Signal();
+        second.Signal();
+        Assert.True(runs.TryTake(out (string Lane, int Thread) after, Patience));
+        Assert.Equal("second", after.Lane);
+        Assert.False(runs.TryTake(out _, Interval * 5)); // the disposed lane's signal ran nothing
+    }
+
+    [Fact]
+    public void Disposing_a_lane_waits_for_its_run_under_way()
+    {
+        using var inRun = new ManualResetEventSlim(false);
+        int finished = 0;
+        using var worker = new CoalescingWorker("test-worker", Interval);
+        CoalescingWorker.Lane lane = worker.Join(() =>
+        {
+            inRun.Set();
+            Thread.Sleep(200);
+            Volatile.Write(ref finished, 1);
+        });
+        lane.Signal();
+        Assert.True(inRun.Wait(Patience));
+        lane.Dispose();
+        Assert.Equal(1, Volatile.Read(ref finished));
+    }
+
+    [Fact]
+    public void A_signal_while_the_thread_still_looks_for_more_is_run_an_interval_after_it()
+    {
+        using var runs = new BlockingCollection<long>();
+        using var worker = new CoalescingWorker("test-worker", () => runs.Add(Stopwatch.GetTimestamp()), Interval);
+        worker.Signal();
+        Assert.True(runs.TryTake(out _, Patience));
+        for (int i = 0; i < 3; i++)
+        {
+            // Within the quiet polls after the last run: the thread is awake and the signal wakes nothing.
+            Thread.Sleep(Interval * (CoalescingWorker.QuietPolls / 2));
+            SignalAndAssertRunAnIntervalAfter(worker, runs);
+        }
+
+        Assert.False(runs.TryTake(out _, Interval * (CoalescingWorker.QuietPolls + 3))); // nothing signalled since: no run, then it sleeps
+    }
+
+    private static void SignalAndAssertRunAnIntervalAfter(CoalescingWorker worker, BlockingCollection<long> runs)
+    {
+        long signalled = Stopwatch.GetTimestamp();
+        worker.Signal();
+        Assert.True(runs.TryTake(out long ran, Patience));
+        Assert.True(Stopwatch.GetElapsedTime(signalled, ran) >= Interval, $"ran {Stopwatch.GetElapsedTime(signalled, ran).TotalMilliseconds} ms after the signal");
     }
 }

@@ -13,21 +13,23 @@ namespace Hyperion.Cli.Commands;
 /// warning per included transaction that failed, with its revert reason. Receipts do not keep return data, so the
 /// reason comes from replaying the failed transaction with the callTracer (debug_traceTransaction), off the
 /// sequencer's thread and only when warnings are logged. The lines are written in block order by a background thread
-/// (<see cref="CoalescingWorker"/>) within milliseconds: formatting them and handing them to the console logger, whose
-/// thread each line wakes, cost the producer's thread more than the rest of a small block's bookkeeping.
+/// (a lane of the node's <see cref="CoalescingWorker"/>, which the address index shares: one wake-up a block for both)
+/// within milliseconds: formatting them and handing them to the console logger, whose thread each line wakes, cost the
+/// producer's thread more than the rest of a small block's bookkeeping.
 /// </summary>
 internal sealed partial class BlockLog : IDisposable
 {
     private readonly ILogger _log;
     private readonly RpcMethodRegistry _methods;
     private readonly ConcurrentQueue<BlockAddedEvent> _added = new();
-    private readonly CoalescingWorker _writer;
+    private readonly CoalescingWorker.Lane _writer;
 
-    public BlockLog(ILogger log, RpcMethodRegistry methods)
+    /// <param name="background">The thread that writes the lines (the node's <see cref="Hyperion.Node.HyperionNode.Background"/>).</param>
+    public BlockLog(ILogger log, RpcMethodRegistry methods, CoalescingWorker background)
     {
         _log = log;
         _methods = methods;
-        _writer = new CoalescingWorker("hyperion-block-log", Write, TimeSpan.FromMilliseconds(10));
+        _writer = background.Join(Write);
     }
 
     /// <summary>Queues the block's lines (the producer's thread, under the chain's write lock: nothing is formatted here).</summary>
@@ -40,7 +42,7 @@ internal sealed partial class BlockLog : IDisposable
         }
     }
 
-    /// <summary>Stops the writer and writes what is left.</summary>
+    /// <summary>Takes the writer off the thread (after a run under way) and writes what is left.</summary>
     public void Dispose()
     {
         _writer.Dispose();

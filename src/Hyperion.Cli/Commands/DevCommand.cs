@@ -158,7 +158,7 @@ internal static class DevCommand
             LogIndexed(log, recovery.IndexedBlocks, null);
         }
 
-        using var blockLog = new BlockLog(log, node.Methods);
+        using var blockLog = new BlockLog(log, node.Methods, node.Background);
         node.Chain.Chain.BlockAdded += blockLog.OnBlockAdded;
 
         await using RpcServer server = await NodeLogging.StartServerAsync(node, new RpcServerOptions { Host = host, Port = port, CorsOrigins = corsOrigins, MaxConnectionsPerClient = connectionsPerClient, LoggerFactory = loggers }, cancellation).ConfigureAwait(false);
