@@ -25,7 +25,10 @@ public sealed class CoalescingWorkerTests
         Assert.True(runs.TryTake(out _, Patience));
         Assert.False(runs.TryTake(out _, TimeSpan.FromMilliseconds(500))); // nothing signalled since: no second run
 
-        SignalAndAssertRunAnIntervalAfter(worker, runs);
+        long signalled = Stopwatch.GetTimestamp();
+        worker.Signal();
+        Assert.True(runs.TryTake(out long ran, Patience));
+        Assert.True(Stopwatch.GetElapsedTime(signalled, ran) >= Interval, $"ran {Stopwatch.GetElapsedTime(signalled, ran).TotalMilliseconds} ms after the signal");
         Assert.False(runs.TryTake(out _, Interval * 5)); // nothing signalled since: no second run
     }
 
@@ -146,17 +149,12 @@ public sealed class CoalescingWorkerTests
         {
             // Within the quiet polls after the last run: the thread is awake and the signal wakes nothing.
             Thread.Sleep(Interval * (CoalescingWorker.QuietPolls / 2));
-            SignalAndAssertRunAnIntervalAfter(worker, runs);
+            long signalled = Stopwatch.GetTimestamp();
+            worker.Signal();
+            Assert.True(runs.TryTake(out long ran, Patience));
+            Assert.True(Stopwatch.GetElapsedTime(signalled, ran) >= Interval, $"ran {Stopwatch.GetElapsedTime(signalled, ran).TotalMilliseconds} ms after the signal");
         }
 
         Assert.False(runs.TryTake(out _, Interval * (CoalescingWorker.QuietPolls + 3))); // nothing signalled since: no run, then it sleeps
-    }
-
-    private static void SignalAndAssertRunAnIntervalAfter(CoalescingWorker worker, BlockingCollection<long> runs)
-    {
-        long signalled = Stopwatch.GetTimestamp();
-        worker.Signal();
-        Assert.True(runs.TryTake(out long ran, Patience));
-        Assert.True(Stopwatch.GetElapsedTime(signalled, ran) >= Interval, $"ran {Stopwatch.GetElapsedTime(signalled, ran).TotalMilliseconds} ms after the signal");
     }
 }
