@@ -8,9 +8,6 @@ namespace Hyperion.Chain;
 /// core. The work of many signals is done in one run, at most <c>interval</c> after them. The first signal after a quiet
 /// spell also waits <c>interval</c> before its run: a lone block's background work (its log line, its address index
 /// entries) then runs after what its sender does next (the answer, a receipt poll) instead of taking a core beside it.
-/// After a run the thread keeps looking for signals every <c>interval</c> for <see cref="QuietPolls"/> more intervals
-/// before it sleeps until woken: blocks that come at a client's pace (one transaction, its receipt, the next) then
-/// signal a thread that is awake and cost no wake-up (the signaller's ~15 µs, on the answer's path).
 /// One thread can serve several works (<see cref="Join"/>, each a <see cref="Lane"/> signalled on its own): a block's
 /// subscribers that share it wake one thread, not one each (a wake-up costs the signaller ~15 µs of CPU here).
 /// </summary>
@@ -27,9 +24,6 @@ public sealed class CoalescingWorker : IDisposable
     private int _pending; // 1: signalled since the last run started
     private int _sleeping; // 1: the thread waits for a signal, which must wake it
     private volatile bool _stopping;
-
-    /// <summary>Intervals without a signal after which the thread sleeps until woken (each costs the thread a timer wake-up, a few µs).</summary>
-    public const int QuietPolls = 5;
 
     /// <param name="name">The thread's name.</param>
     /// <param name="work">Does what the signals since its last run asked for.</param>
@@ -111,21 +105,10 @@ public sealed class CoalescingWorker : IDisposable
 
     private void Run()
     {
-        int quiet = 0; // intervals since the last run without a signal
         while (!_stopping)
         {
-            if (Volatile.Read(ref _pending) == 1)
+            if (Interlocked.Exchange(ref _pending, 0) == 1)
             {
-                if (quiet > 0)
-                {
-                    // The first signal after a quiet interval waits one more, as after a wake-up: a lone block's work
-                    // runs after what its sender does next.
-                    quiet = 0;
-                    Thread.Sleep(_interval);
-                    continue;
-                }
-
-                Interlocked.Exchange(ref _pending, 0);
                 foreach (Lane lane in Volatile.Read(ref _lanes))
                 {
                     lane.RunIfSignalled();
@@ -134,15 +117,6 @@ public sealed class CoalescingWorker : IDisposable
                 Thread.Sleep(_interval); // what is signalled meanwhile waits for the next run, without a wake-up
                 continue;
             }
-
-            if (quiet < QuietPolls)
-            {
-                quiet++;
-                Thread.Sleep(_interval); // awake: a signal now costs its signaller no wake-up
-                continue;
-            }
-
-            quiet = 0;
 
             Interlocked.Exchange(ref _sleeping, 1);
             if (Volatile.Read(ref _pending) == 1 && Interlocked.Exchange(ref _sleeping, 0) == 1)

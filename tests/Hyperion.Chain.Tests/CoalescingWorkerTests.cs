@@ -137,24 +137,4 @@ public sealed class CoalescingWorkerTests
         lane.Dispose();
         Assert.Equal(1, Volatile.Read(ref finished));
     }
-
-    [Fact]
-    public void A_signal_while_the_thread_still_looks_for_more_is_run_an_interval_after_it()
-    {
-        using var runs = new BlockingCollection<long>();
-        using var worker = new CoalescingWorker("test-worker", () => runs.Add(Stopwatch.GetTimestamp()), Interval);
-        worker.Signal();
-        Assert.True(runs.TryTake(out _, Patience));
-        for (int i = 0; i < 3; i++)
-        {
-            // Within the quiet polls after the last run: the thread is awake and the signal wakes nothing.
-            Thread.Sleep(Interval * (CoalescingWorker.QuietPolls / 2));
-            long signalled = Stopwatch.GetTimestamp();
-            worker.Signal();
-            Assert.True(runs.TryTake(out long ran, Patience));
-            Assert.True(Stopwatch.GetElapsedTime(signalled, ran) >= Interval, $"ran {Stopwatch.GetElapsedTime(signalled, ran).TotalMilliseconds} ms after the signal");
-        }
-
-        Assert.False(runs.TryTake(out _, Interval * (CoalescingWorker.QuietPolls + 3))); // nothing signalled since: no run, then it sleeps
-    }
 }
