@@ -134,8 +134,9 @@ internal sealed class ContiguousChunks
                 _chunks[i] = scratch.Chunk(i);
 
                 // Contiguous chunks: a chunk is checked against those before it. Laned parts interleave in block order:
-                // each against every other, on every location it wrote at any point (see Chunk's sink).
-                _chunks[i].Begin(this, from, to, block?.CollectAddresses == true, recordReads: i > 0 || _order is not null, recordWrites: i < chunks - 1 || _order is not null);
+                // each against every other, on every location it wrote at any point (see ReadsWritten). What a chunk
+                // wrote is its sorted change list, made either way.
+                _chunks[i].Begin(this, from, to, block?.CollectAddresses == true, recordReads: i > 0 || _order is not null);
             }
         }
         catch
@@ -895,6 +896,11 @@ internal sealed class ContiguousChunks
         {
             receipts = PublishReceipts(assembly, receiptsAhead, receiptLeavesHashed);
         }
+        else
+        {
+            // Before the merge: the conflict is judged on the pre-state the chunks read (see ReadsWritten).
+            NameConflicts(valid);
+        }
 
         PhaseProbe.Mark(PhaseProbe.Merge);
         Merge(valid);
@@ -905,11 +911,6 @@ internal sealed class ContiguousChunks
         if (valid < _chunks.Length)
         {
             BlockExecutor.ExecuteTransactions(tail, block, _chunks[valid].From, _processor, assembly);
-        }
-
-        if (valid < _chunks.Length)
-        {
-            NameConflicts(valid);
         }
 
         _sequential.FinishBlock(tail, block);
@@ -1167,34 +1168,71 @@ internal sealed class ContiguousChunks
     /// Whether <paramref name="reader"/> read from the pre-state anything <paramref name="writer"/> wrote; with
     /// <paramref name="named"/>, every such location's address is added to it (rather than stopping at the first).
     /// </summary>
-    private static bool ReadsWritten(Chunk reader, Chunk writer, HashSet<Address>? named)
+    /// <remarks>
+    /// What the writer wrote is its change list (ascending addresses, each account's slots by key), looked up in the
+    /// reader's read tables: an account counts as written when its fields changed, it was created or deleted, or its
+    /// storage was wiped (a laned part's: every account it reports, see below); a slot when it was written or its
+    /// account's storage wiped; a storage-emptiness query's account when any of its slots was written or it was wiped.
+    /// Both chunks read the one pre-state (nothing merges while chunks run), so what the reader read of an account is
+    /// what the writer's world state loaded it from: whether the writer changed it is judged against that.
+    /// </remarks>
+    private bool ReadsWritten(Chunk reader, Chunk writer, HashSet<Address>? named)
     {
         bool conflict = false;
-        foreach (Address address in reader.AccountReads.Keys)
+        ChangeList writes = writer.Changes;
+        foreach (ref readonly ChangedAccount change in CollectionsMarshal.AsSpan(writes.Accounts))
         {
-            if (writer.AccountWrites.Contains(address) && Conflict(named, address, ref conflict))
+            bool readAccount = reader.AccountReads.TryGetValue(change.Address, out (bool Exists, Account Account) read);
+            bool clearsStorage = change.Deleted || change.StorageCleared;
+
+            // A laned part's transactions interleave with the other parts' in block order: a change undone later in
+            // the part (a balance paid in and out) was there for those between, so every account reported counts.
+            if (readAccount && (_order is not null || Changed(change, read.Exists, read.Account) || (read.Exists && clearsStorage)) && Conflict(named, change.Address, ref conflict))
             {
                 return true;
             }
-        }
 
-        foreach ((Address address, UInt256 key) in reader.SlotReads)
-        {
-            if ((writer.SlotWrites.Contains((address, key)) || writer.Wiped.Contains(address)) && Conflict(named, address, ref conflict))
+            ReadOnlySpan<KeyValuePair<UInt256, UInt256>> slots = writes.SlotsOf(change);
+            foreach (ref readonly KeyValuePair<UInt256, UInt256> slot in slots)
+            {
+                if (reader.SlotReads.Contains((change.Address, slot.Key)) && Conflict(named, change.Address, ref conflict))
+                {
+                    return true;
+                }
+            }
+
+            // A wipe of an account that existed (the reader's read of it judged above; else the pre-state's, rare).
+            bool wiped = clearsStorage && (readAccount ? read.Exists : _reader.TryGetAccount(change.Address, out _));
+            if ((wiped || !slots.IsEmpty) && reader.StorageQueries.Contains(change.Address) && Conflict(named, change.Address, ref conflict))
             {
                 return true;
             }
-        }
 
-        foreach (Address address in reader.StorageQueries)
-        {
-            if ((writer.SlotWriteAccounts.Contains(address) || writer.Wiped.Contains(address)) && Conflict(named, address, ref conflict))
+            if (wiped && !readAccount && ReadsSlotOf(reader, change.Address) && Conflict(named, change.Address, ref conflict))
             {
                 return true;
             }
         }
 
         return conflict;
+    }
+
+    /// <summary>Whether an account's change (as it ends the chunk) differs from what the chunk read of it: created, deleted, or a field other than its storage.</summary>
+    private static bool Changed(in ChangedAccount change, bool existed, in Account read) =>
+        change.Deleted == existed || (existed && (change.Nonce != read.Nonce || change.Balance != read.Balance || change.CodeHash != read.CodeHash));
+
+    /// <summary>Whether <paramref name="reader"/> read any slot of <paramref name="address"/> (only for a wipe: a scan of its slot reads).</summary>
+    private static bool ReadsSlotOf(Chunk reader, in Address address)
+    {
+        foreach ((Address slotAddress, UInt256 _) in reader.SlotReads)
+        {
+            if (slotAddress == address)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>A conflict on <paramref name="address"/>: whether to stop (nothing to name), else it is named.</summary>
@@ -1239,26 +1277,41 @@ internal sealed class ContiguousChunks
                     }
                 }
 
-                if (a < b)
+                if (a < b && WroteOneAccount(_chunks[a].Changes, _chunks[b].Changes, named))
                 {
-                    foreach (Address address in _chunks[a].AccountWrites)
+                    independent = false;
+                    if (named is null)
                     {
-                        if (_chunks[b].AccountWrites.Contains(address))
-                        {
-                            if (named is null)
-                            {
-                                return false;
-                            }
-
-                            named.Add(address);
-                            independent = false;
-                        }
+                        return false;
                     }
                 }
             }
         }
 
         return independent;
+    }
+
+    /// <summary>
+    /// Whether two laned parts' changes report one account (both lists in ascending address order: one pass over both);
+    /// with <paramref name="named"/>, every such address is added to it.
+    /// </summary>
+    private static bool WroteOneAccount(ChangeList first, ChangeList second, HashSet<Address>? named)
+    {
+        bool conflict = false;
+        List<ChangedAccount> a = first.Accounts, b = second.Accounts;
+        for (int i = 0, j = 0; i < a.Count && j < b.Count;)
+        {
+            int order = a[i].Address.CompareTo(b[j].Address);
+            if (order == 0 && Conflict(named, a[i].Address, ref conflict))
+            {
+                return true;
+            }
+
+            i += order <= 0 ? 1 : 0;
+            j += order >= 0 ? 1 : 0;
+        }
+
+        return conflict;
     }
 
     /// <summary>The conflict of contiguous chunk <paramref name="k"/> (invalid, not for a failure or a fee recipient's read) named to the hot contracts.</summary>
@@ -1480,9 +1533,10 @@ internal sealed class ContiguousChunks
 
     /// <summary>
     /// One chunk: its transactions run in order on a world state of its own over the pre-state, whose first reads of
-    /// each location it records (this reader is the world state's); then its changes, and what they write.
+    /// each location it records (this reader is the world state's); then its changes, sorted (what a later chunk's
+    /// reads are checked against).
     /// </summary>
-    internal sealed class Chunk : IStateReader, IStateChangeSink
+    internal sealed class Chunk : IStateReader
     {
         private ContiguousChunks _run = null!;
         private WorldState? _world;
@@ -1511,19 +1565,16 @@ internal sealed class ContiguousChunks
 
         private volatile bool _done;
         private bool _recordReads;
-        private bool _recordWrites;
 
         /// <summary>
         /// Ready for transactions <paramref name="from"/> up to <paramref name="to"/> of <paramref name="block"/>'s run; its
         /// tables are emptied by the thread that runs it (<see cref="Run"/>).
         /// </summary>
         /// <param name="recordReads">Whether it records its reads (every chunk but the first, which no chunk precedes).</param>
-        /// <param name="recordWrites">Whether it records what its changes write (every chunk but the last, which no chunk follows).</param>
-        public void Begin(ContiguousChunks block, int from, int to, bool collectAddresses, bool recordReads, bool recordWrites)
+        public void Begin(ContiguousChunks block, int from, int to, bool collectAddresses, bool recordReads)
         {
             _run = block;
             _recordReads = recordReads;
-            _recordWrites = recordWrites;
             From = from;
             To = to;
             // Every entry up to To - From is written before it is read (a chunk that does not run them all fails); those
@@ -1550,10 +1601,6 @@ internal sealed class ContiguousChunks
             AccountReads.Clear();
             SlotReads.Clear();
             StorageQueries.Clear();
-            AccountWrites.Clear();
-            SlotWrites.Clear();
-            SlotWriteAccounts.Clear();
-            Wiped.Clear();
             _credits.Clear();
             Changes.Clear();
 
@@ -1577,15 +1624,6 @@ internal sealed class ContiguousChunks
         public HashSet<(Address, UInt256)> SlotReads { get; } = [];
 
         public HashSet<Address> StorageQueries { get; } = [];
-
-        // What the chunk's changes write.
-        public HashSet<Address> AccountWrites { get; } = [];
-
-        public HashSet<(Address, UInt256)> SlotWrites { get; } = [];
-
-        public HashSet<Address> SlotWriteAccounts { get; } = [];
-
-        public HashSet<Address> Wiped { get; } = [];
 
         public IReadOnlyList<(Address Address, UInt256 Amount)> Credits => _credits;
 
@@ -1661,7 +1699,7 @@ internal sealed class ContiguousChunks
             }
 
             PhaseProbe.Mark(PhaseProbe.ChunkChanges);
-            world.CollectChangesByAddress(this);
+            world.CollectChangesByAddress(Changes);
             PhaseProbe.Mark(PhaseProbe.ChunkSort);
             Changes.Sort();
         }
@@ -1683,9 +1721,8 @@ internal sealed class ContiguousChunks
         bool IStateReader.TryGetAccount(in Address address, out Account account)
         {
             bool exists = _run._reader.TryGetAccount(address, out account);
-            if (_recordReads || _recordWrites)
+            if (_recordReads)
             {
-                // Its reads, and what its writes are compared with.
                 AccountReads[address] = (exists, account);
             }
 
@@ -1721,46 +1758,6 @@ internal sealed class ContiguousChunks
         }
 
         byte[] IStateReader.GetCode(in Hash256 codeHash) => _run._reader.GetCode(codeHash);
-
-        void IStateChangeSink.Account(in Address address, bool deleted, ulong nonce, in UInt256 balance, in Hash256 codeHash, bool storageCleared)
-        {
-            Changes.Account(address, deleted, nonce, balance, codeHash, storageCleared);
-            if (!_recordWrites)
-            {
-                return;
-            }
-
-            // Every account the world state reports it loaded from this reader first.
-            (bool existed, Account read) = AccountReads.TryGetValue(address, out var r) ? r : (false, default);
-            bool exists = !deleted;
-            bool changed = exists != existed || (exists && (nonce != read.Nonce || balance != read.Balance || codeHash != read.CodeHash));
-            bool wiped = existed && (deleted || storageCleared);
-
-            // A laned part's transactions interleave with the other parts' in block order: a change undone later in
-            // the part (a balance paid in and out) was there for those between, so every account reported counts.
-            if (changed || wiped || _run._order is not null)
-            {
-                AccountWrites.Add(address);
-            }
-
-            if (wiped)
-            {
-                Wiped.Add(address);
-            }
-        }
-
-        void IStateChangeSink.Slot(in Address address, in UInt256 key, in UInt256 value)
-        {
-            if (_recordWrites)
-            {
-                SlotWrites.Add((address, key));
-                SlotWriteAccounts.Add(address);
-            }
-
-            Changes.Slot(address, key, value);
-        }
-
-        void IStateChangeSink.Code(in Hash256 codeHash, byte[] code) => Changes.Code(codeHash, code);
     }
 
     /// <summary>An account a chunk changed, its slots being the chunk's from <c>SlotsFrom</c> up to <c>SlotsTo</c>.</summary>
