@@ -1050,21 +1050,20 @@ internal sealed class ContiguousChunks
         _scratch.Clear();
     }
 
-    /// <summary>Runs chunks until none is left to claim: on the caller its own first, then any a helper did not claim; whether it ran any.</summary>
-    private bool RunChunks(bool onCaller)
+    /// <summary>Runs chunks until none is left to claim: on the caller its own first, then any a helper did not claim; the last it ran, or null.</summary>
+    private Chunk? RunChunks(bool onCaller)
     {
-        bool ran = onCaller;
+        Chunk? ran = null;
         if (onCaller)
         {
             // A helper waiting when the run opens would otherwise take the first chunk before the caller, the split meant for the caller.
-            _chunks[0].Run(onCaller: true);
+            (ran = _chunks[0]).Run(onCaller: true);
         }
 
         int next;
         while ((next = Interlocked.Increment(ref _nextChunk)) < _chunks.Length)
         {
-            _chunks[next].Run(onCaller);
-            ran = true;
+            (ran = _chunks[next]).Run(onCaller);
         }
 
         return ran;
@@ -1116,7 +1115,8 @@ internal sealed class ContiguousChunks
             return;
         }
 
-        if (RunChunks(onCaller: false) && _chunks.Length == 2)
+        Chunk? ran = RunChunks(onCaller: false);
+        if (ran is not null && _chunks.Length == 2)
         {
             // The caller validates and assembles this chunk meanwhile; it takes the merge if the chunk is valid.
             PhaseProbe.Mark(PhaseProbe.HelperMerge);
@@ -1125,6 +1125,14 @@ internal sealed class ContiguousChunks
 
         PhaseProbe.Mark(PhaseProbe.TxLeavesWait);
         TransactionLeaves()?.Take();
+        if (_receiptLeaves is null)
+        {
+            // While the caller validates and assembles: the world state of its chunk emptied for that chunk's next run
+            // (the block reads the chunk's change list, never its world state; see Chunk.ResetWorldAhead).
+            PhaseProbe.Mark(PhaseProbe.WorldAhead);
+            ran?.ResetWorldAhead();
+        }
+
         PhaseProbe.Mark(PhaseProbe.IdleEnd);
         spin.Reset();
         LeafChunks? receipts;
@@ -1142,6 +1150,9 @@ internal sealed class ContiguousChunks
         {
             _ = TransactionLeaves()!.Trie!.Root;
         }
+
+        // Receipts published before it could (then hashed first): it waits for the next block now.
+        ran?.ResetWorldAhead();
     }
 
     /// <summary>Whether chunk <paramref name="k"/> read nothing the chunks before it (all valid) wrote.</summary>
@@ -1566,6 +1577,11 @@ internal sealed class ContiguousChunks
         private volatile bool _done;
         private bool _recordReads;
 
+        // Its world state between runs: emptied ahead by the helper that ran it, in its idle at the block's end, or by
+        // the next run at its start (whichever comes first; a run waits for a reset under way).
+        private int _worldState;
+        private const int WorldReset = 0, WorldUsed = 1, WorldResetting = 2, WorldRunning = 3;
+
         /// <summary>
         /// Ready for transactions <paramref name="from"/> up to <paramref name="to"/> of <paramref name="block"/>'s run; its
         /// tables are emptied by the thread that runs it (<see cref="Run"/>).
@@ -1661,11 +1677,15 @@ internal sealed class ContiguousChunks
             if (_world is null)
             {
                 world = _world = new WorldState(this, 64, 2 * (To - From) + 8);
+                _worldState = WorldRunning;
             }
             else
             {
                 world = _world;
-                world.Reset(this);
+                if (TakeWorld() != WorldReset)
+                {
+                    world.Reset(this);
+                }
             }
 
             PhaseProbe.Mark(PhaseProbe.Txs);
@@ -1700,8 +1720,38 @@ internal sealed class ContiguousChunks
 
             PhaseProbe.Mark(PhaseProbe.ChunkChanges);
             world.CollectChangesByAddress(Changes);
+            Volatile.Write(ref _worldState, WorldUsed);
             PhaseProbe.Mark(PhaseProbe.ChunkSort);
             Changes.Sort();
+        }
+
+        /// <summary>The world state taken for a run, waiting out a reset ahead under way: its state before (reset ahead, used, or a failed run left it).</summary>
+        private int TakeWorld()
+        {
+            var spin = default(SpinWait);
+            while (true)
+            {
+                int state = Volatile.Read(ref _worldState);
+                if (state != WorldResetting && Interlocked.CompareExchange(ref _worldState, WorldRunning, state) == state)
+                {
+                    return state;
+                }
+
+                spin.SpinOnce(-1);
+            }
+        }
+
+        /// <summary>
+        /// Empties the world state of a run that collected its changes (the block reads its change list, never its world
+        /// state) for the next run, unless a run has taken it since; any thread may, at most one at a time.
+        /// </summary>
+        public void ResetWorldAhead()
+        {
+            if (_world is { } world && Interlocked.CompareExchange(ref _worldState, WorldResetting, WorldUsed) == WorldUsed)
+            {
+                world.Reset(this);
+                Volatile.Write(ref _worldState, WorldReset);
+            }
         }
 
         private void AddCredit(in Address address, in UInt256 amount)

@@ -13,7 +13,7 @@ internal static class PhaseProbe
     public const int Setup = 0, Txs = 1, ChunkChanges = 2, Finish = 3, ChangeSet = 4, TxRoot = 5, ReceiptsRoot = 6, CompleteRest = 7,
         Return = 8, Assemble = 9, MergeAhead = 10, TrieAhead = 11, RLeavesWait = 12, TxLeavesWait = 13, Idle = 14, Validate = 15,
         Merge = 16, HelperMerge = 17, Publish = 18, RLeavesEnd = 19, TxLeavesEnd = 20, Roots = 21, NotEntered = 22, SystemCalls = 23,
-        ChunkBegin = 24, ChunkReset = 25, ChunkSort = 26, WaitOpen = 27, IdleEnd = 28, Other = 29, Count = 30;
+        ChunkBegin = 24, ChunkReset = 25, ChunkSort = 26, WaitOpen = 27, IdleEnd = 28, WorldAhead = 29, Other = 30, Count = 31;
 
     public static readonly string[] Names =
     [
@@ -21,7 +21,7 @@ internal static class PhaseProbe
         "receipts root", "complete rest", "return", "assemble", "merge first ahead", "receipts trie ahead", "receipts' leaves in wait",
         "tx leaves in wait / helper", "idle (spin)", "validate", "merge (+ take helper's)", "helper merge", "publish receipts",
         "receipts' leaves at end", "tx leaves at end", "roots above leaves", "helper: not entered", "system calls (+merge)",
-        "chunks begin (tables cleared)", "chunk: tables emptied+world reset", "chunk: sort", "helper: entered, run not open", "helper: idle before receipts", "other",
+        "chunks begin (tables cleared)", "chunk: tables emptied+world reset", "chunk: sort", "helper: entered, run not open", "helper: idle before receipts", "helper: world reset ahead", "other",
     ];
 
     public const int Sequential = 0, X1 = 1, Caller = 2, Helper = 3, Kinds = 4;
