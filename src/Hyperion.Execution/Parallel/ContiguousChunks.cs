@@ -340,6 +340,16 @@ internal sealed class ContiguousChunks
         /// <inheritdoc cref="AfterHelperClaimsMerge"/>
         internal Action? BeforeCallerClosesMerge { get; set; }
 
+        /// <summary>
+        /// Test seams (null outside tests): on the helper after its chunk, before it looks for the merge, and on the
+        /// caller once the first chunk is merged ahead (the merge open to the helper). A test holds the one until the
+        /// other arrives: a helper whose chunk ends first (it starts with its world state emptied ahead) then claims.
+        /// </summary>
+        internal Action? BeforeHelperMerges { get; set; }
+
+        /// <inheritdoc cref="BeforeHelperMerges"/>
+        internal Action? AfterCallerMergesAhead { get; set; }
+
         /// <summary>Empties it for the next block once nothing of this one refers to it (the change set copies what it keeps).</summary>
         public void Clear()
         {
@@ -615,6 +625,7 @@ internal sealed class ContiguousChunks
 
         // Published after the helper's list: a helper that sees it finds that list.
         _mergedAhead = ahead;
+        _scratch.AfterCallerMergesAhead?.Invoke();
     }
 
     /// <summary>
@@ -624,6 +635,7 @@ internal sealed class ContiguousChunks
     /// </summary>
     private void HelperMerge()
     {
+        _scratch.BeforeHelperMerges?.Invoke();
         if (_mergedAhead is not { } ahead || Interlocked.CompareExchange(ref _helperMerge, HelperMergeClaimed, HelperMergeOpen) != HelperMergeOpen)
         {
             return;
