@@ -1099,12 +1099,10 @@ internal sealed class ContiguousChunks
         }
 
         TransactionLeaves()?.Take();
-        if (_receiptLeaves is null)
-        {
-            // While the caller validates and assembles: the world state of its chunk emptied for that chunk's next run
-            // (the block reads the chunk's change list, never its world state; see Chunk.ResetWorldAhead).
-            ran?.ResetWorldAhead();
-        }
+
+        // While the caller validates and assembles: the chunks' world states emptied for their next runs, its own first,
+        // until the receipts are published (the block reads a chunk's change list, never its world state).
+        ResetWorldsAhead(ran, untilPublished: true);
 
         spin.Reset();
         LeafChunks? receipts;
@@ -1121,8 +1119,31 @@ internal sealed class ContiguousChunks
             _ = TransactionLeaves()!.Trie!.Root;
         }
 
-        // Receipts published before it could (then hashed first): it waits for the next block now.
-        ran?.ResetWorldAhead();
+        // Those the receipts' publication left (hashed first): it waits for the next block now.
+        ResetWorldsAhead(ran, untilPublished: false);
+    }
+
+    /// <summary>
+    /// The chunks' world states emptied ahead of their next runs (<see cref="Chunk.ResetWorldAhead"/>: those run and not
+    /// taken since), <paramref name="own"/>'s first; with <paramref name="untilPublished"/>, none once the receipts are.
+    /// </summary>
+    private void ResetWorldsAhead(Chunk? own, bool untilPublished)
+    {
+        if (untilPublished && _receiptLeaves is not null)
+        {
+            return;
+        }
+
+        own?.ResetWorldAhead();
+        foreach (Chunk chunk in _chunks)
+        {
+            if (untilPublished && _receiptLeaves is not null)
+            {
+                return;
+            }
+
+            chunk.ResetWorldAhead();
+        }
     }
 
     /// <summary>Whether chunk <paramref name="k"/> read nothing the chunks before it (all valid) wrote.</summary>
