@@ -131,8 +131,9 @@ internal sealed class ContiguousChunks
                 _chunks[i] = scratch.Chunk(i);
 
                 // Contiguous chunks: a chunk is checked against those before it. Laned parts interleave in block order:
-                // each against every other, on every location it wrote at any point (see Chunk's sink).
-                _chunks[i].Begin(this, from, to, block?.CollectAddresses == true, recordReads: i > 0 || _order is not null, recordWrites: i < chunks - 1 || _order is not null);
+                // each against every other, on every location it wrote at any point (see ReadsWritten). What a chunk
+                // wrote is its sorted change list, made either way.
+                _chunks[i].Begin(this, from, to, block?.CollectAddresses == true, recordReads: i > 0 || _order is not null);
             }
         }
         catch
@@ -335,6 +336,16 @@ internal sealed class ContiguousChunks
 
         /// <inheritdoc cref="AfterHelperClaimsMerge"/>
         internal Action? BeforeCallerClosesMerge { get; set; }
+
+        /// <summary>
+        /// Test seams (null outside tests): on the helper after its chunk, before it looks for the merge, and on the
+        /// caller once the first chunk is merged ahead (the merge open to the helper). A test holds the one until the
+        /// other arrives: a helper whose chunk ends first (it starts with its world state emptied ahead) then claims.
+        /// </summary>
+        internal Action? BeforeHelperMerges { get; set; }
+
+        /// <inheritdoc cref="BeforeHelperMerges"/>
+        internal Action? AfterCallerMergesAhead { get; set; }
 
         /// <summary>Empties it for the next block once nothing of this one refers to it (the change set copies what it keeps).</summary>
         public void Clear()
@@ -604,6 +615,7 @@ internal sealed class ContiguousChunks
 
         // Published after the helper's list: a helper that sees it finds that list.
         _mergedAhead = ahead;
+        _scratch.AfterCallerMergesAhead?.Invoke();
     }
 
     /// <summary>
@@ -613,6 +625,7 @@ internal sealed class ContiguousChunks
     /// </summary>
     private void HelperMerge()
     {
+        _scratch.BeforeHelperMerges?.Invoke();
         if (_mergedAhead is not { } ahead || Interlocked.CompareExchange(ref _helperMerge, HelperMergeClaimed, HelperMergeOpen) != HelperMergeOpen)
         {
             return;
@@ -882,6 +895,11 @@ internal sealed class ContiguousChunks
         {
             receipts = PublishReceipts(assembly, receiptsAhead, receiptLeavesHashed);
         }
+        else
+        {
+            // Before the merge: the conflict is judged on the pre-state the chunks read (see ReadsWritten).
+            NameConflicts(valid);
+        }
 
         Merge(valid);
 
@@ -890,11 +908,6 @@ internal sealed class ContiguousChunks
         if (valid < _chunks.Length)
         {
             BlockExecutor.ExecuteTransactions(tail, block, _chunks[valid].From, _processor, assembly);
-        }
-
-        if (valid < _chunks.Length)
-        {
-            NameConflicts(valid);
         }
 
         _sequential.FinishBlock(tail, block);
@@ -1030,21 +1043,20 @@ internal sealed class ContiguousChunks
         _scratch.Clear();
     }
 
-    /// <summary>Runs chunks until none is left to claim: on the caller its own first, then any a helper did not claim; whether it ran any.</summary>
-    private bool RunChunks(bool onCaller)
+    /// <summary>Runs chunks until none is left to claim: on the caller its own first, then any a helper did not claim; the last it ran, or null.</summary>
+    private Chunk? RunChunks(bool onCaller)
     {
-        bool ran = onCaller;
+        Chunk? ran = null;
         if (onCaller)
         {
             // A helper waiting when the run opens would otherwise take the first chunk before the caller, the split meant for the caller.
-            _chunks[0].Run(onCaller: true);
+            (ran = _chunks[0]).Run(onCaller: true);
         }
 
         int next;
         while ((next = Interlocked.Increment(ref _nextChunk)) < _chunks.Length)
         {
-            _chunks[next].Run(onCaller);
-            ran = true;
+            (ran = _chunks[next]).Run(onCaller);
         }
 
         return ran;
@@ -1079,13 +1091,19 @@ internal sealed class ContiguousChunks
             return;
         }
 
-        if (RunChunks(onCaller: false) && _chunks.Length == 2)
+        Chunk? ran = RunChunks(onCaller: false);
+        if (ran is not null && _chunks.Length == 2)
         {
             // The caller validates and assembles this chunk meanwhile; it takes the merge if the chunk is valid.
             HelperMerge();
         }
 
         TransactionLeaves()?.Take();
+
+        // While the caller validates and assembles: the chunks' world states emptied for their next runs, its own first,
+        // until the receipts are published (the block reads a chunk's change list, never its world state).
+        ResetWorldsAhead(ran, untilPublished: true);
+
         spin.Reset();
         LeafChunks? receipts;
         while ((receipts = _receiptLeaves) is null && !_closed)
@@ -1099,6 +1117,32 @@ internal sealed class ContiguousChunks
         if (receipts is not null && _block is not null && Interlocked.Exchange(ref _transactionsRootClaimed, 1) == 0)
         {
             _ = TransactionLeaves()!.Trie!.Root;
+        }
+
+        // Those the receipts' publication left (hashed first): it waits for the next block now.
+        ResetWorldsAhead(ran, untilPublished: false);
+    }
+
+    /// <summary>
+    /// The chunks' world states emptied ahead of their next runs (<see cref="Chunk.ResetWorldAhead"/>: those run and not
+    /// taken since), <paramref name="own"/>'s first; with <paramref name="untilPublished"/>, none once the receipts are.
+    /// </summary>
+    private void ResetWorldsAhead(Chunk? own, bool untilPublished)
+    {
+        if (untilPublished && _receiptLeaves is not null)
+        {
+            return;
+        }
+
+        own?.ResetWorldAhead();
+        foreach (Chunk chunk in _chunks)
+        {
+            if (untilPublished && _receiptLeaves is not null)
+            {
+                return;
+            }
+
+            chunk.ResetWorldAhead();
         }
     }
 
@@ -1126,34 +1170,71 @@ internal sealed class ContiguousChunks
     /// Whether <paramref name="reader"/> read from the pre-state anything <paramref name="writer"/> wrote; with
     /// <paramref name="named"/>, every such location's address is added to it (rather than stopping at the first).
     /// </summary>
-    private static bool ReadsWritten(Chunk reader, Chunk writer, HashSet<Address>? named)
+    /// <remarks>
+    /// What the writer wrote is its change list (ascending addresses, each account's slots by key), looked up in the
+    /// reader's read tables: an account counts as written when its fields changed, it was created or deleted, or its
+    /// storage was wiped (a laned part's: every account it reports, see below); a slot when it was written or its
+    /// account's storage wiped; a storage-emptiness query's account when any of its slots was written or it was wiped.
+    /// Both chunks read the one pre-state (nothing merges while chunks run), so what the reader read of an account is
+    /// what the writer's world state loaded it from: whether the writer changed it is judged against that.
+    /// </remarks>
+    private bool ReadsWritten(Chunk reader, Chunk writer, HashSet<Address>? named)
     {
         bool conflict = false;
-        foreach (Address address in reader.AccountReads.Keys)
+        ChangeList writes = writer.Changes;
+        foreach (ref readonly ChangedAccount change in CollectionsMarshal.AsSpan(writes.Accounts))
         {
-            if (writer.AccountWrites.Contains(address) && Conflict(named, address, ref conflict))
+            bool readAccount = reader.AccountReads.TryGetValue(change.Address, out (bool Exists, Account Account) read);
+            bool clearsStorage = change.Deleted || change.StorageCleared;
+
+            // A laned part's transactions interleave with the other parts' in block order: a change undone later in
+            // the part (a balance paid in and out) was there for those between, so every account reported counts.
+            if (readAccount && (_order is not null || Changed(change, read.Exists, read.Account) || (read.Exists && clearsStorage)) && Conflict(named, change.Address, ref conflict))
             {
                 return true;
             }
-        }
 
-        foreach ((Address address, UInt256 key) in reader.SlotReads)
-        {
-            if ((writer.SlotWrites.Contains((address, key)) || writer.Wiped.Contains(address)) && Conflict(named, address, ref conflict))
+            ReadOnlySpan<KeyValuePair<UInt256, UInt256>> slots = writes.SlotsOf(change);
+            foreach (ref readonly KeyValuePair<UInt256, UInt256> slot in slots)
+            {
+                if (reader.SlotReads.Contains((change.Address, slot.Key)) && Conflict(named, change.Address, ref conflict))
+                {
+                    return true;
+                }
+            }
+
+            // A wipe of an account that existed (the reader's read of it judged above; else the pre-state's, rare).
+            bool wiped = clearsStorage && (readAccount ? read.Exists : _reader.TryGetAccount(change.Address, out _));
+            if ((wiped || !slots.IsEmpty) && reader.StorageQueries.Contains(change.Address) && Conflict(named, change.Address, ref conflict))
             {
                 return true;
             }
-        }
 
-        foreach (Address address in reader.StorageQueries)
-        {
-            if ((writer.SlotWriteAccounts.Contains(address) || writer.Wiped.Contains(address)) && Conflict(named, address, ref conflict))
+            if (wiped && !readAccount && ReadsSlotOf(reader, change.Address) && Conflict(named, change.Address, ref conflict))
             {
                 return true;
             }
         }
 
         return conflict;
+    }
+
+    /// <summary>Whether an account's change (as it ends the chunk) differs from what the chunk read of it: created, deleted, or a field other than its storage.</summary>
+    private static bool Changed(in ChangedAccount change, bool existed, in Account read) =>
+        change.Deleted == existed || (existed && (change.Nonce != read.Nonce || change.Balance != read.Balance || change.CodeHash != read.CodeHash));
+
+    /// <summary>Whether <paramref name="reader"/> read any slot of <paramref name="address"/> (only for a wipe: a scan of its slot reads).</summary>
+    private static bool ReadsSlotOf(Chunk reader, in Address address)
+    {
+        foreach ((Address slotAddress, UInt256 _) in reader.SlotReads)
+        {
+            if (slotAddress == address)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>A conflict on <paramref name="address"/>: whether to stop (nothing to name), else it is named.</summary>
@@ -1198,26 +1279,41 @@ internal sealed class ContiguousChunks
                     }
                 }
 
-                if (a < b)
+                if (a < b && WroteOneAccount(_chunks[a].Changes, _chunks[b].Changes, named))
                 {
-                    foreach (Address address in _chunks[a].AccountWrites)
+                    independent = false;
+                    if (named is null)
                     {
-                        if (_chunks[b].AccountWrites.Contains(address))
-                        {
-                            if (named is null)
-                            {
-                                return false;
-                            }
-
-                            named.Add(address);
-                            independent = false;
-                        }
+                        return false;
                     }
                 }
             }
         }
 
         return independent;
+    }
+
+    /// <summary>
+    /// Whether two laned parts' changes report one account (both lists in ascending address order: one pass over both);
+    /// with <paramref name="named"/>, every such address is added to it.
+    /// </summary>
+    private static bool WroteOneAccount(ChangeList first, ChangeList second, HashSet<Address>? named)
+    {
+        bool conflict = false;
+        List<ChangedAccount> a = first.Accounts, b = second.Accounts;
+        for (int i = 0, j = 0; i < a.Count && j < b.Count;)
+        {
+            int order = a[i].Address.CompareTo(b[j].Address);
+            if (order == 0 && Conflict(named, a[i].Address, ref conflict))
+            {
+                return true;
+            }
+
+            i += order <= 0 ? 1 : 0;
+            j += order >= 0 ? 1 : 0;
+        }
+
+        return conflict;
     }
 
     /// <summary>The conflict of contiguous chunk <paramref name="k"/> (invalid, not for a failure or a fee recipient's read) named to the hot contracts.</summary>
@@ -1439,9 +1535,10 @@ internal sealed class ContiguousChunks
 
     /// <summary>
     /// One chunk: its transactions run in order on a world state of its own over the pre-state, whose first reads of
-    /// each location it records (this reader is the world state's); then its changes, and what they write.
+    /// each location it records (this reader is the world state's); then its changes, sorted (what a later chunk's
+    /// reads are checked against).
     /// </summary>
-    internal sealed class Chunk : IStateReader, IStateChangeSink
+    internal sealed class Chunk : IStateReader
     {
         private ContiguousChunks _run = null!;
         private WorldState? _world;
@@ -1470,19 +1567,21 @@ internal sealed class ContiguousChunks
 
         private volatile bool _done;
         private bool _recordReads;
-        private bool _recordWrites;
+
+        // Its world state between runs: emptied ahead by the helper that ran it, in its idle at the block's end, or by
+        // the next run at its start (whichever comes first; a run waits for a reset under way).
+        private int _worldState;
+        private const int WorldReset = 0, WorldUsed = 1, WorldResetting = 2, WorldRunning = 3;
 
         /// <summary>
         /// Ready for transactions <paramref name="from"/> up to <paramref name="to"/> of <paramref name="block"/>'s run; its
         /// tables are emptied by the thread that runs it (<see cref="Run"/>).
         /// </summary>
         /// <param name="recordReads">Whether it records its reads (every chunk but the first, which no chunk precedes).</param>
-        /// <param name="recordWrites">Whether it records what its changes write (every chunk but the last, which no chunk follows).</param>
-        public void Begin(ContiguousChunks block, int from, int to, bool collectAddresses, bool recordReads, bool recordWrites)
+        public void Begin(ContiguousChunks block, int from, int to, bool collectAddresses, bool recordReads)
         {
             _run = block;
             _recordReads = recordReads;
-            _recordWrites = recordWrites;
             From = from;
             To = to;
             // Every entry up to To - From is written before it is read (a chunk that does not run them all fails); those
@@ -1509,10 +1608,6 @@ internal sealed class ContiguousChunks
             AccountReads.Clear();
             SlotReads.Clear();
             StorageQueries.Clear();
-            AccountWrites.Clear();
-            SlotWrites.Clear();
-            SlotWriteAccounts.Clear();
-            Wiped.Clear();
             _credits.Clear();
             Changes.Clear();
 
@@ -1536,15 +1631,6 @@ internal sealed class ContiguousChunks
         public HashSet<(Address, UInt256)> SlotReads { get; } = [];
 
         public HashSet<Address> StorageQueries { get; } = [];
-
-        // What the chunk's changes write.
-        public HashSet<Address> AccountWrites { get; } = [];
-
-        public HashSet<(Address, UInt256)> SlotWrites { get; } = [];
-
-        public HashSet<Address> SlotWriteAccounts { get; } = [];
-
-        public HashSet<Address> Wiped { get; } = [];
 
         public IReadOnlyList<(Address Address, UInt256 Amount)> Credits => _credits;
 
@@ -1581,11 +1667,15 @@ internal sealed class ContiguousChunks
             if (_world is null)
             {
                 world = _world = new WorldState(this, 64, 2 * (To - From) + 8);
+                _worldState = WorldRunning;
             }
             else
             {
                 world = _world;
-                world.Reset(this);
+                if (TakeWorld() != WorldReset)
+                {
+                    world.Reset(this);
+                }
             }
 
             // The fee recipients are the block's (the handler's for its environment): a new credit layer when they differ.
@@ -1617,8 +1707,38 @@ internal sealed class ContiguousChunks
                 }
             }
 
-            world.CollectChangesByAddress(this);
+            world.CollectChangesByAddress(Changes);
+            Volatile.Write(ref _worldState, WorldUsed);
             Changes.Sort();
+        }
+
+        /// <summary>The world state taken for a run, waiting out a reset ahead under way: its state before (reset ahead, used, or a failed run left it).</summary>
+        private int TakeWorld()
+        {
+            var spin = default(SpinWait);
+            while (true)
+            {
+                int state = Volatile.Read(ref _worldState);
+                if (state != WorldResetting && Interlocked.CompareExchange(ref _worldState, WorldRunning, state) == state)
+                {
+                    return state;
+                }
+
+                spin.SpinOnce(-1);
+            }
+        }
+
+        /// <summary>
+        /// Empties the world state of a run that collected its changes (the block reads its change list, never its world
+        /// state) for the next run, unless a run has taken it since; any thread may, at most one at a time.
+        /// </summary>
+        public void ResetWorldAhead()
+        {
+            if (_world is { } world && Interlocked.CompareExchange(ref _worldState, WorldResetting, WorldUsed) == WorldUsed)
+            {
+                world.Reset(this);
+                Volatile.Write(ref _worldState, WorldReset);
+            }
         }
 
         private void AddCredit(in Address address, in UInt256 amount)
@@ -1638,9 +1758,8 @@ internal sealed class ContiguousChunks
         bool IStateReader.TryGetAccount(in Address address, out Account account)
         {
             bool exists = _run._reader.TryGetAccount(address, out account);
-            if (_recordReads || _recordWrites)
+            if (_recordReads)
             {
-                // Its reads, and what its writes are compared with.
                 AccountReads[address] = (exists, account);
             }
 
@@ -1676,46 +1795,6 @@ internal sealed class ContiguousChunks
         }
 
         byte[] IStateReader.GetCode(in Hash256 codeHash) => _run._reader.GetCode(codeHash);
-
-        void IStateChangeSink.Account(in Address address, bool deleted, ulong nonce, in UInt256 balance, in Hash256 codeHash, bool storageCleared)
-        {
-            Changes.Account(address, deleted, nonce, balance, codeHash, storageCleared);
-            if (!_recordWrites)
-            {
-                return;
-            }
-
-            // Every account the world state reports it loaded from this reader first.
-            (bool existed, Account read) = AccountReads.TryGetValue(address, out var r) ? r : (false, default);
-            bool exists = !deleted;
-            bool changed = exists != existed || (exists && (nonce != read.Nonce || balance != read.Balance || codeHash != read.CodeHash));
-            bool wiped = existed && (deleted || storageCleared);
-
-            // A laned part's transactions interleave with the other parts' in block order: a change undone later in
-            // the part (a balance paid in and out) was there for those between, so every account reported counts.
-            if (changed || wiped || _run._order is not null)
-            {
-                AccountWrites.Add(address);
-            }
-
-            if (wiped)
-            {
-                Wiped.Add(address);
-            }
-        }
-
-        void IStateChangeSink.Slot(in Address address, in UInt256 key, in UInt256 value)
-        {
-            if (_recordWrites)
-            {
-                SlotWrites.Add((address, key));
-                SlotWriteAccounts.Add(address);
-            }
-
-            Changes.Slot(address, key, value);
-        }
-
-        void IStateChangeSink.Code(in Hash256 codeHash, byte[] code) => Changes.Code(codeHash, code);
     }
 
     /// <summary>An account a chunk changed, its slots being the chunk's from <c>SlotsFrom</c> up to <c>SlotsTo</c>.</summary>

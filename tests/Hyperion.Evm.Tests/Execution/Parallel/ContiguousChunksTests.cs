@@ -328,11 +328,20 @@ public sealed class ContiguousChunksTests
         var block = new BlockInput(Header(Coinbase, 30_000_000UL), txs);
         string expected = Outcome(new BlockExecutor(Cancun), block, pre, BlockExecutionMode.Import);
 
-        // Helpers kept waiting between blocks join the next at once: the helper runs the second chunk, which then ends
-        // after the caller merged the first (the helper's merge is open to it).
+        // Helpers kept waiting between blocks join the next at once: the helper runs the second chunk and waits after it
+        // until the caller has merged the first (the helper's merge then open to it; a helper that starts its chunk with
+        // its world state emptied ahead mostly ends first and would not find it), the caller until the helper claimed.
         var scratch = new ContiguousChunks.Scratch(TimeSpan.FromMilliseconds(500));
+        var mergedAhead = new ManualResetEventSlim();
         var claimed = new ManualResetEventSlim();
         var release = new ManualResetEventSlim();
+        scratch.BeforeHelperMerges = () => mergedAhead.Wait(TimeSpan.FromMilliseconds(100));
+        scratch.AfterCallerMergesAhead = () =>
+        {
+            // Briefly: in a block whose second chunk the caller ran itself (its helper late) no claim comes.
+            mergedAhead.Set();
+            claimed.Wait(TimeSpan.FromMilliseconds(10));
+        };
         int held = 0;
         scratch.AfterHelperClaimsMerge = () =>
         {
@@ -358,6 +367,7 @@ public sealed class ContiguousChunksTests
             {
                 claimed.Reset();
                 release.Reset();
+                mergedAhead.Reset();
                 SpinWait.SpinUntil(() => scratch.WaitingHelpers > 0, TimeSpan.FromSeconds(1));
                 string outcome = Outcome(
                     input =>
