@@ -36,46 +36,41 @@ public sealed record TransactionRejection(TransactionRejectionReason Reason, str
 /// <remarks>
 /// A value, held inline by whoever keeps it (a block's <c>ExecutedTransaction</c>, a Block-STM record, a chunk's
 /// results): an object per transaction beside its receipt and its executed transaction was a tenth of a transfer
-/// block's bytes. Its optional fields are kept as values and flags rather than nullable fields, so it copies small.
+/// block's bytes. What only a rejection, a creation or a deposit has (the rejection, the new contract's address, the
+/// deposit receipt's fields) is in an object of its own made for those alone: inline, their 44 bytes were a third of
+/// every other executed transaction (one per transaction a block makes and a node keeps).
 /// </remarks>
 public readonly struct TransactionResult
 {
     private readonly IReadOnlyList<Log>? _logs;
-    private readonly Address _createdAddress;
-    private readonly ulong _depositNonce;
-    private readonly ulong _depositReceiptVersion;
-    private readonly Fields _fields;
+    private readonly RareFields? _rare;
+    private readonly bool _success;
 
-    [Flags]
-    private enum Fields : byte
+    private sealed class RareFields(TransactionRejection? rejection, Address? createdAddress, ulong? depositNonce, ulong? depositReceiptVersion)
     {
-        None = 0,
-        Success = 1,
-        CreatedAddress = 2,
-        DepositNonce = 4,
-        DepositReceiptVersion = 8,
+        public readonly TransactionRejection? Rejection = rejection;
+        public readonly Address? CreatedAddress = createdAddress;
+        public readonly ulong? DepositNonce = depositNonce;
+        public readonly ulong? DepositReceiptVersion = depositReceiptVersion;
     }
 
-    private TransactionResult(TransactionRejection? rejection, Fields fields, long gasUsed, ulong blobGasUsed, IReadOnlyList<Log>? logs, Address createdAddress, ReadOnlyMemory<byte> output, string? error, ulong depositNonce, ulong depositReceiptVersion)
+    private TransactionResult(bool success, long gasUsed, ulong blobGasUsed, IReadOnlyList<Log>? logs, RareFields? rare, ReadOnlyMemory<byte> output, string? error)
     {
-        Rejection = rejection;
-        _fields = fields;
+        _success = success;
         GasUsed = gasUsed;
         BlobGasUsed = blobGasUsed;
         _logs = logs;
-        _createdAddress = createdAddress;
+        _rare = rare;
         Output = output;
         Error = error;
-        _depositNonce = depositNonce;
-        _depositReceiptVersion = depositReceiptVersion;
     }
 
-    public TransactionRejection? Rejection { get; }
+    public TransactionRejection? Rejection => _rare?.Rejection;
 
     public bool IsValid => Rejection is null;
 
     /// <summary>The call or creation finished without REVERT or an exceptional halt.</summary>
-    public bool Success => (_fields & Fields.Success) != 0;
+    public bool Success => _success;
 
     /// <summary>Gas charged to the sender after the refund (the receipt's gas used).</summary>
     public long GasUsed { get; }
@@ -87,7 +82,7 @@ public readonly struct TransactionResult
     public IReadOnlyList<Log> Logs => _logs ?? [];
 
     /// <summary>The new contract's address for a successful creation.</summary>
-    public Address? CreatedAddress => (_fields & Fields.CreatedAddress) != 0 ? _createdAddress : null;
+    public Address? CreatedAddress => _rare?.CreatedAddress;
 
     /// <summary>Return data, or revert data when reverted.</summary>
     public ReadOnlyMemory<byte> Output { get; }
@@ -96,20 +91,18 @@ public readonly struct TransactionResult
     public string? Error { get; }
 
     /// <summary>OP-stack deposits (Regolith on): the sender's nonce before the deposit, kept in the receipt.</summary>
-    public ulong? DepositNonce => (_fields & Fields.DepositNonce) != 0 ? _depositNonce : null;
+    public ulong? DepositNonce => _rare?.DepositNonce;
 
     /// <summary>OP-stack deposits (Canyon on): the deposit receipt version (1), kept in the receipt.</summary>
-    public ulong? DepositReceiptVersion => (_fields & Fields.DepositReceiptVersion) != 0 ? _depositReceiptVersion : null;
+    public ulong? DepositReceiptVersion => _rare?.DepositReceiptVersion;
 
     /// <summary>This result with the deposit receipt fields a rollup's receipts carry.</summary>
     public TransactionResult WithDepositReceipt(ulong nonce, ulong? receiptVersion) =>
-        new(Rejection, (_fields & ~Fields.DepositReceiptVersion) | Fields.DepositNonce | (receiptVersion is null ? Fields.None : Fields.DepositReceiptVersion),
-            GasUsed, BlobGasUsed, Logs, _createdAddress, Output, Error, nonce, receiptVersion ?? 0);
+        new(_success, GasUsed, BlobGasUsed, _logs, new RareFields(Rejection, CreatedAddress, nonce, receiptVersion), Output, Error);
 
     public static TransactionResult Rejected(TransactionRejectionReason reason, string message) =>
-        new(new TransactionRejection(reason, message), Fields.None, 0, 0, null, default, default, null, 0, 0);
+        new(false, 0, 0, null, new RareFields(new TransactionRejection(reason, message), null, null, null), default, null);
 
     public static TransactionResult Executed(bool success, long gasUsed, ulong blobGasUsed, IReadOnlyList<Log> logs, Address? createdAddress, ReadOnlyMemory<byte> output, string? error) =>
-        new(null, (success ? Fields.Success : Fields.None) | (createdAddress is null ? Fields.None : Fields.CreatedAddress),
-            gasUsed, blobGasUsed, logs, createdAddress ?? default, output, error, 0, 0);
+        new(success, gasUsed, blobGasUsed, logs, createdAddress is null ? null : new RareFields(null, createdAddress, null, null), output, error);
 }
