@@ -294,7 +294,7 @@ public sealed class PreconfirmedBlock
         {
             if (executed.Receipt.Logs.Count > 0)
             {
-                bloom.Accumulate(executed.Receipt.Bloom); // a receipt without logs has no bloom object to make
+                bloom.Accumulate(executed.Receipt.LogsBloom); // no bloom object made for a receipt
             }
             blobGas += executed.Result.BlobGasUsed;
         }

@@ -87,18 +87,14 @@ public sealed class Bloom : IEquatable<Bloom>
         return true;
     }
 
+    /// <summary>ORs a receipt's <paramref name="logs"/> bloom into this one (a block's bloom).</summary>
+    public void Accumulate(in LogsBloom logs) => logs.AddTo(_bits);
+
     /// <summary>ORs <paramref name="other"/> into this bloom (block bloom = OR of receipt blooms).</summary>
     public void Accumulate(Bloom other)
     {
         ArgumentNullException.ThrowIfNull(other);
-
-        // A block ORs one receipt's bloom per transaction: word-wide, not byte by byte.
-        Span<ulong> bits = MemoryMarshal.Cast<byte, ulong>((Span<byte>)_bits);
-        ReadOnlySpan<ulong> others = MemoryMarshal.Cast<byte, ulong>(other.Bytes);
-        for (int i = 0; i < bits.Length; i++)
-        {
-            bits[i] |= others[i];
-        }
+        new LogsBloom(other).AddTo(_bits); // word-wide, not byte by byte
     }
 
     public bool Equals(Bloom? other) => other is not null && Bytes.SequenceEqual(other.Bytes);
@@ -119,6 +115,97 @@ public sealed class Bloom : IEquatable<Bloom>
     {
         int bit = ((hash[pair] << 8) | hash[pair + 1]) & 2047;
         return (Size - 1 - bit / 8, (byte)(1 << (bit % 8)));
+    }
+}
+
+/// <summary>
+/// A receipt's logs bloom as the bits its logs set when they are few, else the whole <see cref="Bloom"/>: a token
+/// transfer's log (an address and three topics) sets at most 12 of the 2,048 bits, kept as 24 bytes instead of a
+/// 256-byte bloom for every receipt (a quarter of what a block of 1,000 token transfers allocated). The 256 bytes are
+/// written where the receipt is encoded, and a <see cref="Bloom"/> is made only when one is read.
+/// </summary>
+public readonly struct LogsBloom
+{
+    /// <summary>The most bits kept one by one (2 bytes each, below the 256 of a whole bloom); more make a whole bloom.</summary>
+    public const int MaxBits = 96;
+
+    // Null: no bits (no logs); ushort[]: each bit as its byte's index << 8 | its mask; Bloom: the whole bloom.
+    private readonly object? _value;
+
+    private LogsBloom(object? value) => _value = value;
+
+    /// <summary>A whole bloom (null: none, all zeros).</summary>
+    public LogsBloom(Bloom? bloom) => _value = bloom;
+
+    /// <summary>True when no bit is set this way (a receipt without logs).</summary>
+    public bool IsNone => _value is null;
+
+    /// <summary>The whole bloom when this holds one, else null.</summary>
+    public Bloom? Whole => _value as Bloom;
+
+    /// <summary>The bloom of <paramref name="bits"/> (each address's and topic's), one by one when there are at most <see cref="MaxBits"/>.</summary>
+    public static LogsBloom Of(ReadOnlySpan<BloomBits> bits)
+    {
+        if (bits.IsEmpty)
+        {
+            return default;
+        }
+
+        if (3 * bits.Length > MaxBits)
+        {
+            var whole = new Bloom();
+            foreach (BloomBits value in bits)
+            {
+                whole.Add(value);
+            }
+
+            return new LogsBloom(whole);
+        }
+
+        var each = new ushort[3 * bits.Length];
+        for (int i = 0; i < bits.Length; i++)
+        {
+            BloomBits value = bits[i];
+            each[3 * i] = (ushort)((value.Index0 << 8) | value.Mask0);
+            each[(3 * i) + 1] = (ushort)((value.Index1 << 8) | value.Mask1);
+            each[(3 * i) + 2] = (ushort)((value.Index2 << 8) | value.Mask2);
+        }
+
+        return new LogsBloom(each);
+    }
+
+    /// <summary>ORs these bits into a bloom's 256 bytes.</summary>
+    public void AddTo(Span<byte> bloom256)
+    {
+        if (_value is ushort[] each)
+        {
+            foreach (ushort bit in each)
+            {
+                bloom256[bit >> 8] |= (byte)bit;
+            }
+        }
+        else if (_value is Bloom whole)
+        {
+            Span<ulong> words = MemoryMarshal.Cast<byte, ulong>(bloom256);
+            ReadOnlySpan<ulong> others = MemoryMarshal.Cast<byte, ulong>(whole.Bytes);
+            for (int i = 0; i < words.Length; i++)
+            {
+                words[i] |= others[i];
+            }
+        }
+    }
+
+    /// <summary>A bloom of these bits (this one's own when it holds a whole one).</summary>
+    public Bloom ToBloom()
+    {
+        if (_value is Bloom whole)
+        {
+            return whole;
+        }
+
+        var made = new Bloom();
+        made.Accumulate(this);
+        return made;
     }
 }
 

@@ -31,17 +31,31 @@ public sealed class Receipt
 
     public ulong CumulativeGasUsed { get; init; }
 
-    // Made on first read when not set: an initializer's empty bloom (a 256-byte array and its object) was ~7 % of what a
-    // 1,000-transfer block allocated, all garbage. An executed receipt without logs sets none either (null): its bloom
-    // is all zeros, and one per plain transfer was ~12 % of what a ×2 block of them allocated. Encoding reads no object.
-    private Bloom? _bloom;
+    // The logs' bits, or none: a receipt without logs sets none (its bloom is all zeros; one per plain transfer was ~12 %
+    // of what a ×2 block of them allocated), and an executed one with a few logs keeps their bits, not 256 bytes (see
+    // LogsBloom). Encoding writes the bloom's bytes from them; a Bloom object is made only when one is read.
+    private LogsBloom _logsBloom;
 
-    /// <summary>The logs' bloom; set to null (a receipt without logs) it is made, all zeros, when first read.</summary>
-    public Bloom Bloom { get => _bloom ??= new(); init => _bloom = value; }
+    /// <summary>The logs' bloom; made (and kept) on first read when set as <see cref="LogsBloom"/> or to null (all zeros).</summary>
+    public Bloom Bloom
+    {
+        get
+        {
+            if (_logsBloom.Whole is Bloom whole)
+            {
+                return whole;
+            }
 
-    private static readonly byte[] ZeroBloom = new byte[Bloom.Size];
+            Bloom made = _logsBloom.ToBloom();
+            _logsBloom = new LogsBloom(made);
+            return made;
+        }
 
-    private ReadOnlySpan<byte> BloomBytes => _bloom is null ? ZeroBloom : _bloom.Bytes;
+        init => _logsBloom = new LogsBloom(value);
+    }
+
+    /// <summary>The logs' bloom as its bits (an executed receipt's, see <see cref="LogsBloomOf"/>) or the whole bloom.</summary>
+    public LogsBloom LogsBloom { get => _logsBloom; init => _logsBloom = value; }
 
     public IReadOnlyList<Log> Logs { get; init; } = [];
 
@@ -108,46 +122,86 @@ public sealed class Receipt
         for (int i = 0; i < logs.Count; i++)
         {
             Log log = logs[i];
-            if (addressBits is null)
-            {
-                bloom.Add(log.Address);
-            }
-            else
-            {
-                if (!addressBits.TryGetValue(log.Address, out BloomBits bits))
-                {
-                    bits = BloomBits.Of(log.Address.Bytes);
-                    addressBits.Add(log.Address, bits);
-                }
-
-                bloom.Add(bits);
-            }
-
+            bloom.Add(AddressBits(log.Address, addressBits));
             IReadOnlyList<Hash256> topics = log.Topics;
             for (int t = 0; t < topics.Count; t++)
             {
-                if (topicBits is null)
-                {
-                    bloom.Add(topics[t]);
-                }
-                else
-                {
-                    Hash256 topic = topics[t];
-                    if (!topicBits.TryGetValue(topic, out BloomBits bits))
-                    {
-                        bits = BloomBits.Of(topic.Bytes);
-                        if (topicBits.Count < KeptTopicBits)
-                        {
-                            topicBits.Add(topic, bits);
-                        }
-                    }
-
-                    bloom.Add(bits);
-                }
+                bloom.Add(TopicBits(topics[t], topicBits));
             }
         }
 
         return bloom;
+    }
+
+    /// <summary>
+    /// <see cref="BloomOf"/> as a receipt keeps it (<see cref="LogsBloom"/>): the bits one by one when the logs set at
+    /// most <see cref="LogsBloom.MaxBits"/>, else the whole bloom.
+    /// </summary>
+    public static LogsBloom LogsBloomOf(IReadOnlyList<Log> logs, Dictionary<Address, BloomBits>? addressBits = null, Dictionary<Hash256, BloomBits>? topicBits = null)
+    {
+        ArgumentNullException.ThrowIfNull(logs);
+        int values = 0;
+        for (int i = 0; i < logs.Count; i++)
+        {
+            values += 1 + logs[i].Topics.Count;
+        }
+
+        if (3 * values > LogsBloom.MaxBits)
+        {
+            return new LogsBloom(BloomOf(logs, addressBits, topicBits));
+        }
+
+        Span<BloomBits> bits = stackalloc BloomBits[values];
+        int next = 0;
+        for (int i = 0; i < logs.Count; i++)
+        {
+            Log log = logs[i];
+            bits[next++] = AddressBits(log.Address, addressBits);
+            IReadOnlyList<Hash256> topics = log.Topics;
+            for (int t = 0; t < topics.Count; t++)
+            {
+                bits[next++] = TopicBits(topics[t], topicBits);
+            }
+        }
+
+        return LogsBloom.Of(bits);
+    }
+
+    /// <summary>A log address's bloom bits, from (and added to) <paramref name="kept"/> when given.</summary>
+    private static BloomBits AddressBits(in Address address, Dictionary<Address, BloomBits>? kept)
+    {
+        if (kept is null)
+        {
+            return BloomBits.Of(address.Bytes);
+        }
+
+        if (!kept.TryGetValue(address, out BloomBits bits))
+        {
+            bits = BloomBits.Of(address.Bytes);
+            kept.Add(address, bits);
+        }
+
+        return bits;
+    }
+
+    /// <summary>A topic's bloom bits, from (and added to, up to <see cref="KeptTopicBits"/>) <paramref name="kept"/> when given.</summary>
+    private static BloomBits TopicBits(in Hash256 topic, Dictionary<Hash256, BloomBits>? kept)
+    {
+        if (kept is null)
+        {
+            return BloomBits.Of(topic.Bytes);
+        }
+
+        if (!kept.TryGetValue(topic, out BloomBits bits))
+        {
+            bits = BloomBits.Of(topic.Bytes);
+            if (kept.Count < KeptTopicBits)
+            {
+                kept.Add(topic, bits);
+            }
+        }
+
+        return bits;
     }
 
     /// <summary>rlp(logs) as a list of [address, [topics], data]; its keccak is the state tests' "logs" hash.</summary>
@@ -190,7 +244,10 @@ public sealed class Receipt
         }
 
         writer.WriteUInt64(CumulativeGasUsed);
-        writer.WriteBytes(BloomBytes);
+        Span<byte> bloom = stackalloc byte[Bloom.Size];
+        bloom.Clear();
+        _logsBloom.AddTo(bloom);
+        writer.WriteBytes(bloom);
         WriteLogs(ref writer, Logs, LogsContentLength(Logs));
         if (DepositNonce is ulong nonce)
         {
@@ -277,10 +334,12 @@ public sealed class Receipt
         };
     }
 
+    private static readonly int BloomLength = RlpCodec.LengthOfBytes(new byte[Bloom.Size]);
+
     private int ContentLength()
     {
         int length = (PostState is null ? 1 : 1 + Hash256.Size) + RlpCodec.LengthOf(CumulativeGasUsed) +
-            RlpCodec.LengthOfBytes(BloomBytes) + RlpCodec.LengthOfList(LogsContentLength(Logs));
+            BloomLength + RlpCodec.LengthOfList(LogsContentLength(Logs));
         if (DepositNonce is ulong nonce)
         {
             length += RlpCodec.LengthOf(nonce);

@@ -85,7 +85,7 @@ internal sealed class BlockAssembly
     /// When the block collects its address-index entries and <paramref name="result"/> came from an execution not
     /// traced by <see cref="AddressCollector"/> (a Block-STM incarnation): that execution's entries, kept if it is included.
     /// </param>
-    public void Add(Transaction tx, Address sender, in TransactionResult result, Bloom? logsBloom = null, TransactionAddresses? addresses = null)
+    public void Add(Transaction tx, Address sender, in TransactionResult result, LogsBloom? logsBloom = null, TransactionAddresses? addresses = null)
     {
         if (addresses is not null && result.IsValid)
         {
@@ -104,22 +104,19 @@ internal sealed class BlockAssembly
 
         _gasUsed += (ulong)result.GasUsed;
         _blobGasUsed += result.BlobGasUsed;
-        // No bloom object for a receipt without logs (most plain transfers): it is all zeros, made only if read.
-        Bloom? bloom = result.Logs.Count == 0 ? null : logsBloom ?? Receipt.BloomOf(result.Logs, _logAddressBits ??= [], _logTopicBits ??= []);
+        // No bloom for a receipt without logs (most plain transfers): it is all zeros, made only if read.
+        LogsBloom bloom = result.Logs.Count == 0 ? default : logsBloom ?? Receipt.LogsBloomOf(result.Logs, _logAddressBits ??= [], _logTopicBits ??= []);
         var receipt = new Receipt
         {
             Type = tx.Type,
             Success = result.Success,
             CumulativeGasUsed = _gasUsed,
             Logs = result.Logs,
-            Bloom = bloom!,
+            LogsBloom = bloom,
             DepositNonce = result.DepositNonce,
             DepositReceiptVersion = result.DepositReceiptVersion,
         };
-        if (bloom is not null)
-        {
-            _bloom.Accumulate(bloom);
-        }
+        _bloom.Accumulate(bloom);
         _executed.Add(new ExecutedTransaction(tx, sender, receipt, result));
     }
 

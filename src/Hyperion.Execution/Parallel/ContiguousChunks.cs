@@ -1556,7 +1556,7 @@ internal sealed class ContiguousChunks
         public TransactionResult[] Results { get; private set; } = [];
 
         /// <summary>The blooms of the results' logs (null: none), as <see cref="Results"/>.</summary>
-        public Bloom?[] Blooms { get; private set; } = [];
+        public LogsBloom[] Blooms { get; private set; } = [];
 
         public TransactionAddresses?[]? Addresses { get; private set; }
 
@@ -1589,7 +1589,7 @@ internal sealed class ContiguousChunks
             if (Results.Length < to - from)
             {
                 Results = new TransactionResult[to - from];
-                Blooms = new Bloom?[to - from];
+                Blooms = new LogsBloom[to - from];
             }
 
             Addresses = collectAddresses ? new TransactionAddresses?[to - from] : null;
@@ -1694,7 +1694,7 @@ internal sealed class ContiguousChunks
                 TransactionResult result = _run._processor.Execute(state, tx, sender, collector);
                 int at = i - From;
                 Results[at] = result;
-                Blooms[at] = result.IsValid && result.Logs.Count > 0 ? Receipt.BloomOf(result.Logs, _logAddressBits) : null;
+                Blooms[at] = result.IsValid && result.Logs.Count > 0 ? Receipt.LogsBloomOf(result.Logs, _logAddressBits) : default;
                 if (collector is not null)
                 {
                     Addresses![at] = collector.Take();

@@ -1488,7 +1488,7 @@ internal sealed class PositionRecord
     public System.Runtime.ExceptionServices.ExceptionDispatchInfo? Failure { get; private set; }
 
     /// <summary>The bloom of <see cref="Result"/>'s logs, computed by the worker that executed it.</summary>
-    public Bloom? LogsBloom { get; set; }
+    public LogsBloom? LogsBloom { get; set; }
 
     /// <summary>What the incarnation's frames touched and created, when the block collects its address-index entries (<see cref="Blocks.BlockInput.CollectAddresses"/>).</summary>
     public Blocks.TransactionAddresses? Addresses { get; set; }

@@ -1223,7 +1223,7 @@ public sealed class ParallelBlockExecutor : IBlockExecutor
                 record.Addresses = addresses?.Take();
 
                 // The receipt's bloom (a hash per log address and topic) on the worker rather than at assembly.
-                record.LogsBloom = result.IsValid && result.Logs.Count > 0 ? Receipt.BloomOf(result.Logs, scratch.LogAddressBits) : null;
+                record.LogsBloom = result.IsValid && result.Logs.Count > 0 ? Receipt.LogsBloomOf(result.Logs, scratch.LogAddressBits) : null;
                 return record;
             }
             catch (ReadDependencyException e)

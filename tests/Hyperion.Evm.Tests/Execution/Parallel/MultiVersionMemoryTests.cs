@@ -157,7 +157,7 @@ public class MultiVersionMemoryTests
                     Assert.Null(record.Failure);
                     Assert.Null(record.LogsBloom);
                     Assert.Null(record.Addresses);
-                    record.LogsBloom = new Bloom();
+                    record.LogsBloom = new LogsBloom(new Bloom());
                     taken.Add(record);
                 }
             });
@@ -188,7 +188,7 @@ public class MultiVersionMemoryTests
         Assert.Equal(40, taken.Distinct(ReferenceEqualityComparer.Instance).Count());
         foreach (PositionRecord record in taken)
         {
-            record.Set(ArraySegment<VersionedRead>.Empty, new VersionedWrite[1], [], new[] { Account }, null, null).LogsBloom = new Bloom();
+            record.Set(ArraySegment<VersionedRead>.Empty, new VersionedWrite[1], [], new[] { Account }, null, null).LogsBloom = new LogsBloom(new Bloom());
         }
 
         // A kept shell is old: what it still held would live on with it into the next block and be promoted.
