@@ -112,4 +112,55 @@ public class BloomTests
         Assert.True(topics.ContainsKey(signature));
         Assert.All(senders, sender => Assert.True(topics.ContainsKey(sender)));
     }
+
+    [Fact]
+    public void A_receipts_kept_bloom_bits_encode_read_and_accumulate_as_its_whole_bloom()
+    {
+        // Receipts of 0 to 12 logs of 0 to 4 topics: the bits kept one by one (up to LogsBloom.MaxBits) and the whole
+        // bloom beyond give the same bloom when read, the same envelope (decoded back, the same bloom) and the same
+        // block bloom as the receipt given its whole bloom.
+        var random = new Random(13);
+        var blockOfWhole = new Bloom();
+        var blockOfKept = new Bloom();
+        bool kept = false, whole = false;
+        for (int count = 0; count <= 12; count++)
+        {
+            for (int topicCount = 0; topicCount <= 4; topicCount++)
+            {
+                var logs = new List<Log>();
+                for (int l = 0; l < count; l++)
+                {
+                    var address = new byte[20];
+                    random.NextBytes(address);
+                    Hash256[] topics = [.. Enumerable.Range(0, (topicCount + l) % 5).Select(_ =>
+                    {
+                        var topic = new byte[32];
+                        random.NextBytes(topic);
+                        return new Hash256(topic);
+                    })];
+                    logs.Add(new Log(new Address(address), topics, new byte[] { (byte)l }));
+                }
+
+                Bloom expected = Receipt.BloomOf(logs);
+                LogsBloom bits = Receipt.LogsBloomOf(logs, [], []);
+                kept |= !bits.IsNone && bits.Whole is null;
+                whole |= bits.Whole is not null;
+                Assert.Equal(count == 0, bits.IsNone);
+                var withWhole = new Receipt { Type = Hyperion.Core.Transactions.TransactionType.DynamicFee, Success = true, CumulativeGasUsed = 21_000, Logs = logs, Bloom = expected };
+                var withBits = new Receipt { Type = Hyperion.Core.Transactions.TransactionType.DynamicFee, Success = true, CumulativeGasUsed = 21_000, Logs = logs, LogsBloom = bits };
+                byte[] envelope = withBits.EncodeEnvelope();
+                Assert.Equal(withWhole.EncodeEnvelope(), envelope);
+                Assert.Equal(expected, Receipt.DecodeEnvelope(envelope).Bloom);
+                blockOfWhole.Accumulate(expected);
+                blockOfKept.Accumulate(withBits.LogsBloom);
+                Assert.Equal(expected, withBits.Bloom);
+                Assert.Same(withBits.Bloom, withBits.Bloom); // made once
+                Assert.Equal(envelope, withBits.EncodeEnvelope()); // and encoded the same once made
+            }
+        }
+
+        Assert.True(kept && whole); // both forms were met
+        Assert.Equal(blockOfWhole, blockOfKept);
+        Assert.False(blockOfKept.IsEmpty);
+    }
 }
