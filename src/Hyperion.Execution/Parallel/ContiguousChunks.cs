@@ -70,6 +70,10 @@ internal sealed class ContiguousChunks
     private volatile LeafChunks? _receiptLeaves;
     private int _transactionsRootClaimed;
 
+    // This run's number among all (from 0): whose read tables a chunk holds (see Chunk.EmptyReadsAhead).
+    private readonly long _number = Interlocked.Increment(ref s_runs);
+    private static long s_runs = -1;
+
     // The first chunk's changes merged into the system calls' in the caller's wait (the chunks still read _merged, so
     // a list of its own until they are done), and the second's merged into those by the helper that ran it, while the
     // caller validates and assembles that chunk (used only if it is valid; see HelperMerge).
@@ -1121,6 +1125,12 @@ internal sealed class ContiguousChunks
 
         // Those the receipts' publication left (hashed first): it waits for the next block now.
         ResetWorldsAhead(ran, untilPublished: false);
+
+        // The read tables too, now that nothing reads them (validation ends before the receipts are published).
+        foreach (Chunk chunk in _chunks)
+        {
+            chunk.EmptyReadsAhead(_number);
+        }
     }
 
     /// <summary>
@@ -1603,20 +1613,66 @@ internal sealed class ContiguousChunks
         /// <summary>
         /// Empties the tables (their capacity kept) on the thread about to run the chunk: clearing a dictionary costs its
         /// capacity (a raw-transfer chunk's ~1,000 accounts read, as many written), which the caller paid for every chunk
-        /// before the helpers could start theirs. Nothing reads them before the chunk is done.
+        /// before the helpers could start theirs. Nothing reads them before the chunk is done. The read tables only
+        /// unless a helper emptied them ahead (<see cref="EmptyReadsAhead"/>).
         /// </summary>
         private void Empty()
         {
-            AccountReads.Clear();
-            SlotReads.Clear();
-            StorageQueries.Clear();
-            ReadFilter.Clear();
+            if (TakeReads() != ReadsEmpty)
+            {
+                EmptyReads();
+            }
+
             ReadFilter.Size(To - From);
             _credits.Clear();
             Changes.Clear();
 
             // A cache of the block's log addresses' bloom bits: emptied, so that it does not grow over a node's blocks.
             _logAddressBits.Clear();
+        }
+
+        private void EmptyReads()
+        {
+            AccountReads.Clear();
+            SlotReads.Clear();
+            StorageQueries.Clear();
+            ReadFilter.Clear();
+        }
+
+        // Its read tables between runs: emptied ahead by a helper of the block that filled them once that block's receipts
+        // are published (validation, the last to read them, is done), or by the next run at its start. Filled: the
+        // number of the block's run that filled them (a late helper of an earlier block must not empty a later one's).
+        private long _reads = ReadsRunning;
+        private const long ReadsEmpty = -1, ReadsEmptying = -2, ReadsRunning = -3;
+
+        /// <summary>The read tables taken for a run, waiting out an emptying ahead under way: their state before.</summary>
+        private long TakeReads()
+        {
+            var spin = default(SpinWait);
+            while (true)
+            {
+                long state = Volatile.Read(ref _reads);
+                if (state != ReadsEmptying && Interlocked.CompareExchange(ref _reads, ReadsRunning, state) == state)
+                {
+                    return state;
+                }
+
+                spin.SpinOnce(-1);
+            }
+        }
+
+        /// <summary>
+        /// Empties the read tables if block run <paramref name="filledBy"/> filled them and no run has taken them since:
+        /// only once nothing of that block reads them (its receipts published or it closed; validation and the
+        /// conflicts' names come before).
+        /// </summary>
+        public void EmptyReadsAhead(long filledBy)
+        {
+            if (Interlocked.CompareExchange(ref _reads, ReadsEmptying, filledBy) == filledBy)
+            {
+                EmptyReads();
+                Volatile.Write(ref _reads, ReadsEmpty);
+            }
         }
 
         public bool Done => _done;
@@ -1664,6 +1720,7 @@ internal sealed class ContiguousChunks
             finally
             {
                 EndedAt = Stopwatch.GetTimestamp();
+                Volatile.Write(ref _reads, _run._number);
                 _done = true;
             }
         }
