@@ -141,11 +141,8 @@ internal sealed class BlockAssembly
     /// <summary>The block's execution, its state changes being <paramref name="changes"/>.</summary>
     public BlockExecution Complete(StateChangeSet changes)
     {
-        Parallel.PhaseProbe.Mark(Parallel.PhaseProbe.TxRoot);
         CompleteTransactionsRoot();
-        Parallel.PhaseProbe.Mark(Parallel.PhaseProbe.ReceiptsRoot);
         CompleteReceiptsRoot();
-        Parallel.PhaseProbe.Mark(Parallel.PhaseProbe.CompleteRest);
         Hash256? withdrawalsRoot = _shanghai ? TrieRoot.OfList([.. _block.Withdrawals.Select(w => w.Encode())]) : null;
         return new BlockExecution(_executed, _skipped, changes, _gasUsed, _blobGasUsed, _bloom, _transactionsRoot!.Value, _receiptsRoot!.Value, withdrawalsRoot)
         {

@@ -85,10 +85,8 @@ public sealed class BlockBuilder
     {
         if (_closed is null)
         {
-            Parallel.PhaseProbe.Mark(Parallel.PhaseProbe.Finish);
             long cpu = BlockCpuProbe.Start();
             _executor.FinishBlock(_state, _block);
-            Parallel.PhaseProbe.Mark(Parallel.PhaseProbe.ChangeSet);
             BlockCpuProbe.Stop(BlockCpuPhase.CloseFinish, cpu);
             cpu = BlockCpuProbe.Start();
             StateChangeSet changes = _state.CollectChanges();
@@ -96,7 +94,6 @@ public sealed class BlockBuilder
             cpu = BlockCpuProbe.Start();
             _closed = _assembly.Complete(changes);
             BlockCpuProbe.Stop(BlockCpuPhase.CloseListRoots, cpu);
-            Parallel.PhaseProbe.Mark(Parallel.PhaseProbe.Return);
             // Nothing reads the world state once the block is closed (Changes gives the closed block's): the next block's takes it.
             cpu = BlockCpuProbe.Start();
             _executor.ReturnBlockState(_state);

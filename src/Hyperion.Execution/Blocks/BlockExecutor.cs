@@ -133,17 +133,13 @@ public sealed class BlockExecutor(ChainSpec spec, ChainPrecompiles? precompiles 
     {
         ArgumentNullException.ThrowIfNull(block);
         ArgumentNullException.ThrowIfNull(parentState);
-        Parallel.PhaseProbe.Begin(Parallel.PhaseProbe.Setup);
         var builder = new BlockBuilder(this, block, parentState, mode);
-        Parallel.PhaseProbe.Mark(Parallel.PhaseProbe.Txs);
         foreach ((Transaction tx, Address sender) in block.Transactions)
         {
             builder.Add(tx, sender);
         }
 
-        BlockExecution closed = builder.Close();
-        Parallel.PhaseProbe.End(Parallel.PhaseProbe.Sequential);
-        return closed;
+        return builder.Close();
     }
 
     public BlockBuilder Open(BlockInput block, IStateReader parentState) => new(this, block, parentState, BlockExecutionMode.Build);

@@ -69,7 +69,6 @@ internal sealed class ContiguousChunks
     private volatile bool _open;
     private volatile LeafChunks? _receiptLeaves;
     private int _transactionsRootClaimed;
-    private readonly long _probeStart;
 
     // This run's number among all (from 0): whose read tables a chunk holds (see Chunk.EmptyReadsAhead).
     private readonly long _number = Interlocked.Increment(ref s_runs);
@@ -91,7 +90,6 @@ internal sealed class ContiguousChunks
         int count = transactions.Count;
         int chunks = Math.Max(1, Math.Min(threads, count));
         _scratch = scratch;
-        _probeStart = block is null ? 0 : PhaseProbe.Begin(PhaseProbe.Setup);
         scratch.StartHelpers(this, chunks - 1);
         try
         {
@@ -130,7 +128,6 @@ internal sealed class ContiguousChunks
                 }
             }
 
-            PhaseProbe.Mark(PhaseProbe.ChunkBegin);
             for (int i = 0; i < chunks; i++)
             {
                 int from = i == 0 ? 0 : first + (int)((long)(count - first) * (i - 1) / (chunks - 1));
@@ -402,9 +399,7 @@ internal sealed class ContiguousChunks
         {
             // The helpers still waiting leave (they take nothing more of this block).
             run._closed = true;
-            PhaseProbe.Mark(PhaseProbe.Return);
             run.Return();
-            PhaseProbe.End(run._chunks.Length == 1 ? PhaseProbe.X1 : PhaseProbe.Caller);
         }
     }
 
@@ -449,7 +444,6 @@ internal sealed class ContiguousChunks
     private bool Start()
     {
         // The pre-block system calls, sequentially: their changes are the chunks' pre-state.
-        PhaseProbe.Mark(PhaseProbe.SystemCalls);
         if (_block is not null)
         {
             var system = new WorldState(_parent);
@@ -510,21 +504,17 @@ internal sealed class ContiguousChunks
 
                 while (!chunk.Done)
                 {
-                    PhaseProbe.Mark(PhaseProbe.TxLeavesWait);
                     if (TransactionLeaves()?.TakeOne() != true)
                     {
-                        PhaseProbe.Mark(PhaseProbe.Idle);
                         spin.SpinOnce(-1);
                     }
                 }
 
-                PhaseProbe.Mark(PhaseProbe.Validate);
                 if (!Valid(valid))
                 {
                     break;
                 }
 
-                PhaseProbe.Mark(PhaseProbe.Assemble);
                 eachValid(chunk);
                 valid++;
             }
@@ -888,13 +878,11 @@ internal sealed class ContiguousChunks
             int next = Array.IndexOf(_chunks, chunk) + 1;
             if (next == 1 && _chunks.Length > 1)
             {
-                PhaseProbe.Mark(PhaseProbe.MergeAhead);
                 MergeFirstAhead();
             }
 
             if (receiptsAhead is not null && next < _chunks.Length)
             {
-                PhaseProbe.Mark(PhaseProbe.RLeavesWait);
                 int leaves = receiptsAhead.LeavesBefore(assembly.Executed.Count);
                 while (receiptLeavesHashed < leaves && !_chunks[next].Done)
                 {
@@ -903,11 +891,10 @@ internal sealed class ContiguousChunks
                     receiptLeavesHashed = to;
                 }
             }
-        }, () => { PhaseProbe.Mark(PhaseProbe.TrieAhead); receiptsAhead = assembly.ReceiptsTrieAhead(_transactions.Count); });
+        }, () => receiptsAhead = assembly.ReceiptsTrieAhead(_transactions.Count));
 
         // Every chunk valid: the receipts are final, their leaves for the helpers while this thread merges the changes.
         ListTrie? receipts = null;
-        PhaseProbe.Mark(PhaseProbe.Publish);
         if (valid == _chunks.Length)
         {
             receipts = PublishReceipts(assembly, receiptsAhead, receiptLeavesHashed);
@@ -918,11 +905,9 @@ internal sealed class ContiguousChunks
             NameConflicts(valid);
         }
 
-        PhaseProbe.Mark(PhaseProbe.Merge);
         Merge(valid);
 
         // The tail: the transactions from the first invalid chunk, then withdrawals and rewards.
-        PhaseProbe.Mark(PhaseProbe.Finish);
         WorldState tail = Tail(valid);
         if (valid < _chunks.Length)
         {
@@ -1016,14 +1001,10 @@ internal sealed class ContiguousChunks
     /// <summary>The block's end once its transactions are in <paramref name="assembly"/> and <paramref name="tail"/> finished it: its changes and the two tries' roots.</summary>
     private BlockExecution Complete(BlockAssembly assembly, WorldState tail, ListTrie receipts)
     {
-        PhaseProbe.Mark(PhaseProbe.ChangeSet);
         StateChangeSet changes = Changes(tail);
-        PhaseProbe.Mark(PhaseProbe.RLeavesEnd);
         _receiptLeaves!.Take();
-        PhaseProbe.Mark(PhaseProbe.TxLeavesEnd);
         LeafChunks transactions = TransactionLeaves()!;
         transactions.Take();
-        PhaseProbe.Mark(PhaseProbe.Roots);
         assembly.CompleteReceiptsRoot(receipts);
         if (assembly.Executed.Count == _transactions.Count)
         {
@@ -1103,23 +1084,6 @@ internal sealed class ContiguousChunks
     /// <summary>A helper's part of a block: chunks, then the transactions' leaves, then the receipts' once the caller publishes them.</summary>
     private void Help()
     {
-        if (_block is not null)
-        {
-            PhaseProbe.Begin(PhaseProbe.WaitOpen, _probeStart);
-        }
-
-        try
-        {
-            HelpProbed();
-        }
-        finally
-        {
-            PhaseProbe.End(PhaseProbe.Helper);
-        }
-    }
-
-    private void HelpProbed()
-    {
         var spin = default(SpinWait);
         while (!_open && !_closed)
         {
@@ -1135,18 +1099,14 @@ internal sealed class ContiguousChunks
         if (ran is not null && _chunks.Length == 2)
         {
             // The caller validates and assembles this chunk meanwhile; it takes the merge if the chunk is valid.
-            PhaseProbe.Mark(PhaseProbe.HelperMerge);
             HelperMerge();
         }
 
-        PhaseProbe.Mark(PhaseProbe.TxLeavesWait);
         TransactionLeaves()?.Take();
 
         // While the caller validates and assembles: the chunks' world states emptied for their next runs, its own first,
         // until the receipts are published (the block reads a chunk's change list, never its world state).
-        PhaseProbe.Mark(PhaseProbe.ResetAhead);
         ResetWorldsAhead(ran, untilPublished: true);
-        PhaseProbe.Mark(PhaseProbe.IdleEnd);
 
         spin.Reset();
         LeafChunks? receipts;
@@ -1155,17 +1115,14 @@ internal sealed class ContiguousChunks
             spin.SpinOnce(-1);
         }
 
-        PhaseProbe.Mark(PhaseProbe.RLeavesEnd);
         receipts?.Take();
 
         // The transactions' root above its leaves while the caller hashes the receipts' (a root both hash comes out the same).
-        PhaseProbe.Mark(PhaseProbe.Roots);
         if (receipts is not null && _block is not null && Interlocked.Exchange(ref _transactionsRootClaimed, 1) == 0)
         {
             _ = TransactionLeaves()!.Trie!.Root;
         }
 
-        PhaseProbe.Mark(PhaseProbe.AfterRoots);
         // Those the receipts' publication left (hashed first): it waits for the next block now.
         ResetWorldsAhead(ran, untilPublished: false);
 
@@ -1753,7 +1710,6 @@ internal sealed class ContiguousChunks
             StartedAt = Stopwatch.GetTimestamp();
             try
             {
-                PhaseProbe.Mark(PhaseProbe.ChunkReset);
                 Empty();
                 RunTransactions();
             }
@@ -1786,7 +1742,6 @@ internal sealed class ContiguousChunks
                 }
             }
 
-            PhaseProbe.Mark(PhaseProbe.Txs);
             // The fee recipients are the block's (the handler's for its environment): a new credit layer when they differ.
             DeferredCreditState state = _state is not null && _stateRecipients.AsSpan().SequenceEqual(_run._feeRecipients)
                 ? _state
@@ -1816,10 +1771,8 @@ internal sealed class ContiguousChunks
                 }
             }
 
-            PhaseProbe.Mark(PhaseProbe.ChunkChanges);
             world.CollectChangesByAddress(Changes);
             Volatile.Write(ref _worldState, WorldUsed);
-            PhaseProbe.Mark(PhaseProbe.ChunkSort);
             Changes.Sort();
         }
 
