@@ -686,6 +686,12 @@ internal sealed class ContiguousChunks
     /// <summary>The code <paramref name="changes"/> deployed, for the readers after the merge (the tail's).</summary>
     private void KeepCode(ChangeList changes)
     {
+        // Most blocks deploy nothing: no pass over ~1,000 records (the helper's chunk's from the other core's cache).
+        if (!changes.DeployedCode)
+        {
+            return;
+        }
+
         foreach (ChangedAccount change in changes.Accounts)
         {
             if (change.Code is { } code)
@@ -1388,11 +1394,15 @@ internal sealed class ContiguousChunks
         public ReadOnlySpan<KeyValuePair<UInt256, UInt256>> SlotsOf(in ChangedAccount account) =>
             CollectionsMarshal.AsSpan(Slots)[account.SlotsFrom..account.SlotsTo];
 
+        /// <summary>Whether any account's change carries code (deployed in the chunk).</summary>
+        public bool DeployedCode { get; private set; }
+
         public void Clear()
         {
             Accounts.Clear();
             Slots.Clear();
             _open = -1;
+            DeployedCode = false;
         }
 
         public void Account(in Address address, bool deleted, ulong nonce, in UInt256 balance, in Hash256 codeHash, bool storageCleared)
@@ -1404,7 +1414,11 @@ internal sealed class ContiguousChunks
 
         public void Slot(in Address address, in UInt256 key, in UInt256 value) => Slots.Add(new KeyValuePair<UInt256, UInt256>(key, value));
 
-        public void Code(in Hash256 codeHash, byte[] code) => Accounts[_open] = Accounts[_open] with { Code = code };
+        public void Code(in Hash256 codeHash, byte[] code)
+        {
+            Accounts[_open] = Accounts[_open] with { Code = code };
+            DeployedCode = true;
+        }
 
         /// <summary>
         /// Sorts what was collected (once every change is in): each account's slots, and the accounts unless they came in
