@@ -1596,8 +1596,8 @@ internal sealed class ContiguousChunks
 
         // Its world state between runs: emptied ahead by the helper that ran it, in its idle at the block's end, or by
         // the next run at its start (whichever comes first; a run waits for a reset under way).
-        private int _worldState;
-        private const int WorldReset = 0, WorldUsed = 1, WorldResetting = 2, WorldRunning = 3;
+        private long _worldState;
+        private const long WorldReset = 0, WorldUsed = 1, WorldResetting = 2, WorldRunning = 3;
 
         /// <summary>
         /// Ready for transactions <paramref name="from"/> up to <paramref name="to"/> of <paramref name="block"/>'s run; its
@@ -1660,15 +1660,18 @@ internal sealed class ContiguousChunks
         private const long ReadsEmpty = -1, ReadsEmptying = -2, ReadsRunning = -3;
 
         /// <summary>The read tables taken for a run, waiting out an emptying ahead under way: their state before.</summary>
-        private long TakeReads()
+        private long TakeReads() => Take(ref _reads, ReadsEmptying, ReadsRunning);
+
+        /// <summary><paramref name="state"/> set to <paramref name="running"/> once it is not <paramref name="busy"/> (emptied ahead by another thread): its value before.</summary>
+        private static long Take(ref long state, long busy, long running)
         {
             var spin = default(SpinWait);
             while (true)
             {
-                long state = Volatile.Read(ref _reads);
-                if (state != ReadsEmptying && Interlocked.CompareExchange(ref _reads, ReadsRunning, state) == state)
+                long before = Volatile.Read(ref state);
+                if (before != busy && Interlocked.CompareExchange(ref state, running, before) == before)
                 {
-                    return state;
+                    return before;
                 }
 
                 spin.SpinOnce(-1);
@@ -1791,20 +1794,7 @@ internal sealed class ContiguousChunks
         }
 
         /// <summary>The world state taken for a run, waiting out a reset ahead under way: its state before (reset ahead, used, or a failed run left it).</summary>
-        private int TakeWorld()
-        {
-            var spin = default(SpinWait);
-            while (true)
-            {
-                int state = Volatile.Read(ref _worldState);
-                if (state != WorldResetting && Interlocked.CompareExchange(ref _worldState, WorldRunning, state) == state)
-                {
-                    return state;
-                }
-
-                spin.SpinOnce(-1);
-            }
-        }
+        private long TakeWorld() => Take(ref _worldState, WorldResetting, WorldRunning);
 
         /// <summary>
         /// Empties the world state of a run that collected its changes (the block reads its change list, never its world
