@@ -70,6 +70,10 @@ internal sealed class ContiguousChunks
     private volatile LeafChunks? _receiptLeaves;
     private int _transactionsRootClaimed;
 
+    // This run's number among all (from 0): whose read tables a chunk holds (see Chunk.EmptyReadsAhead).
+    private readonly long _number = Interlocked.Increment(ref s_runs);
+    private static long s_runs = -1;
+
     // The first chunk's changes merged into the system calls' in the caller's wait (the chunks still read _merged, so
     // a list of its own until they are done), and the second's merged into those by the helper that ran it, while the
     // caller validates and assembles that chunk (used only if it is valid; see HelperMerge).
@@ -682,6 +686,12 @@ internal sealed class ContiguousChunks
     /// <summary>The code <paramref name="changes"/> deployed, for the readers after the merge (the tail's).</summary>
     private void KeepCode(ChangeList changes)
     {
+        // Most blocks deploy nothing: no pass over ~1,000 records (the helper's chunk's from the other core's cache).
+        if (!changes.DeployedCode)
+        {
+            return;
+        }
+
         foreach (ChangedAccount change in changes.Accounts)
         {
             if (change.Code is { } code)
@@ -1121,6 +1131,12 @@ internal sealed class ContiguousChunks
 
         // Those the receipts' publication left (hashed first): it waits for the next block now.
         ResetWorldsAhead(ran, untilPublished: false);
+
+        // The read tables too, now that nothing reads them (validation ends before the receipts are published).
+        foreach (Chunk chunk in _chunks)
+        {
+            chunk.EmptyReadsAhead(_number);
+        }
     }
 
     /// <summary>
@@ -1184,7 +1200,9 @@ internal sealed class ContiguousChunks
         ChangeList writes = writer.Changes;
         foreach (ref readonly ChangedAccount change in CollectionsMarshal.AsSpan(writes.Accounts))
         {
-            bool readAccount = reader.AccountReads.TryGetValue(change.Address, out (bool Exists, Account Account) read);
+            // The reader's filter first: its tables were filled on another thread's core, a lookup each dearer than its bit.
+            (bool Exists, Account Account) read = default;
+            bool readAccount = reader.ReadFilter.MayHoldAccount(change.Address) && reader.AccountReads.TryGetValue(change.Address, out read);
             bool clearsStorage = change.Deleted || change.StorageCleared;
 
             // A laned part's transactions interleave with the other parts' in block order: a change undone later in
@@ -1197,7 +1215,7 @@ internal sealed class ContiguousChunks
             ReadOnlySpan<KeyValuePair<UInt256, UInt256>> slots = writes.SlotsOf(change);
             foreach (ref readonly KeyValuePair<UInt256, UInt256> slot in slots)
             {
-                if (reader.SlotReads.Contains((change.Address, slot.Key)) && Conflict(named, change.Address, ref conflict))
+                if (reader.ReadFilter.MayHoldSlot(change.Address, slot.Key) && reader.SlotReads.Contains((change.Address, slot.Key)) && Conflict(named, change.Address, ref conflict))
                 {
                     return true;
                 }
@@ -1376,11 +1394,15 @@ internal sealed class ContiguousChunks
         public ReadOnlySpan<KeyValuePair<UInt256, UInt256>> SlotsOf(in ChangedAccount account) =>
             CollectionsMarshal.AsSpan(Slots)[account.SlotsFrom..account.SlotsTo];
 
+        /// <summary>Whether any account's change carries code (deployed in the chunk).</summary>
+        public bool DeployedCode { get; private set; }
+
         public void Clear()
         {
             Accounts.Clear();
             Slots.Clear();
             _open = -1;
+            DeployedCode = false;
         }
 
         public void Account(in Address address, bool deleted, ulong nonce, in UInt256 balance, in Hash256 codeHash, bool storageCleared)
@@ -1392,7 +1414,11 @@ internal sealed class ContiguousChunks
 
         public void Slot(in Address address, in UInt256 key, in UInt256 value) => Slots.Add(new KeyValuePair<UInt256, UInt256>(key, value));
 
-        public void Code(in Hash256 codeHash, byte[] code) => Accounts[_open] = Accounts[_open] with { Code = code };
+        public void Code(in Hash256 codeHash, byte[] code)
+        {
+            Accounts[_open] = Accounts[_open] with { Code = code };
+            DeployedCode = true;
+        }
 
         /// <summary>
         /// Sorts what was collected (once every change is in): each account's slots, and the accounts unless they came in
@@ -1570,8 +1596,8 @@ internal sealed class ContiguousChunks
 
         // Its world state between runs: emptied ahead by the helper that ran it, in its idle at the block's end, or by
         // the next run at its start (whichever comes first; a run waits for a reset under way).
-        private int _worldState;
-        private const int WorldReset = 0, WorldUsed = 1, WorldResetting = 2, WorldRunning = 3;
+        private long _worldState;
+        private const long WorldReset = 0, WorldUsed = 1, WorldResetting = 2, WorldRunning = 3;
 
         /// <summary>
         /// Ready for transactions <paramref name="from"/> up to <paramref name="to"/> of <paramref name="block"/>'s run; its
@@ -1601,18 +1627,69 @@ internal sealed class ContiguousChunks
         /// <summary>
         /// Empties the tables (their capacity kept) on the thread about to run the chunk: clearing a dictionary costs its
         /// capacity (a raw-transfer chunk's ~1,000 accounts read, as many written), which the caller paid for every chunk
-        /// before the helpers could start theirs. Nothing reads them before the chunk is done.
+        /// before the helpers could start theirs. Nothing reads them before the chunk is done. The read tables only
+        /// unless a helper emptied them ahead (<see cref="EmptyReadsAhead"/>).
         /// </summary>
         private void Empty()
         {
-            AccountReads.Clear();
-            SlotReads.Clear();
-            StorageQueries.Clear();
+            if (TakeReads() != ReadsEmpty)
+            {
+                EmptyReads();
+            }
+
+            ReadFilter.Size(To - From);
             _credits.Clear();
             Changes.Clear();
 
             // A cache of the block's log addresses' bloom bits: emptied, so that it does not grow over a node's blocks.
             _logAddressBits.Clear();
+        }
+
+        private void EmptyReads()
+        {
+            AccountReads.Clear();
+            SlotReads.Clear();
+            StorageQueries.Clear();
+            ReadFilter.Clear();
+        }
+
+        // Its read tables between runs: emptied ahead by a helper of the block that filled them once that block's receipts
+        // are published (validation, the last to read them, is done), or by the next run at its start. Filled: the
+        // number of the block's run that filled them (a late helper of an earlier block must not empty a later one's).
+        private long _reads = ReadsRunning;
+        private const long ReadsEmpty = -1, ReadsEmptying = -2, ReadsRunning = -3;
+
+        /// <summary>The read tables taken for a run, waiting out an emptying ahead under way: their state before.</summary>
+        private long TakeReads() => Take(ref _reads, ReadsEmptying, ReadsRunning);
+
+        /// <summary><paramref name="state"/> set to <paramref name="running"/> once it is not <paramref name="busy"/> (emptied ahead by another thread): its value before.</summary>
+        private static long Take(ref long state, long busy, long running)
+        {
+            var spin = default(SpinWait);
+            while (true)
+            {
+                long before = Volatile.Read(ref state);
+                if (before != busy && Interlocked.CompareExchange(ref state, running, before) == before)
+                {
+                    return before;
+                }
+
+                spin.SpinOnce(-1);
+            }
+        }
+
+        /// <summary>
+        /// Empties the read tables if block run <paramref name="filledBy"/> filled them and no run has taken them since:
+        /// only once nothing of that block reads them (its receipts published or it closed; validation and the
+        /// conflicts' names come before).
+        /// </summary>
+        public void EmptyReadsAhead(long filledBy)
+        {
+            if (Interlocked.CompareExchange(ref _reads, ReadsEmptying, filledBy) == filledBy)
+            {
+                EmptyReads();
+                Volatile.Write(ref _reads, ReadsEmpty);
+            }
         }
 
         public bool Done => _done;
@@ -1631,6 +1708,9 @@ internal sealed class ContiguousChunks
         public HashSet<(Address, UInt256)> SlotReads { get; } = [];
 
         public HashSet<Address> StorageQueries { get; } = [];
+
+        /// <summary>The accounts and slots in <see cref="AccountReads"/> and <see cref="SlotReads"/>, as bits (see <see cref="Parallel.ReadFilter"/>).</summary>
+        public ReadFilter ReadFilter { get; } = new();
 
         public IReadOnlyList<(Address Address, UInt256 Amount)> Credits => _credits;
 
@@ -1657,6 +1737,7 @@ internal sealed class ContiguousChunks
             finally
             {
                 EndedAt = Stopwatch.GetTimestamp();
+                Volatile.Write(ref _reads, _run._number);
                 _done = true;
             }
         }
@@ -1713,20 +1794,7 @@ internal sealed class ContiguousChunks
         }
 
         /// <summary>The world state taken for a run, waiting out a reset ahead under way: its state before (reset ahead, used, or a failed run left it).</summary>
-        private int TakeWorld()
-        {
-            var spin = default(SpinWait);
-            while (true)
-            {
-                int state = Volatile.Read(ref _worldState);
-                if (state != WorldResetting && Interlocked.CompareExchange(ref _worldState, WorldRunning, state) == state)
-                {
-                    return state;
-                }
-
-                spin.SpinOnce(-1);
-            }
-        }
+        private long TakeWorld() => Take(ref _worldState, WorldResetting, WorldRunning);
 
         /// <summary>
         /// Empties the world state of a run that collected its changes (the block reads its change list, never its world
@@ -1761,6 +1829,7 @@ internal sealed class ContiguousChunks
             if (_recordReads)
             {
                 AccountReads[address] = (exists, account);
+                ReadFilter.AddAccount(address);
             }
 
             foreach (Address recipient in _run._feeRecipients)
@@ -1779,6 +1848,7 @@ internal sealed class ContiguousChunks
             if (_recordReads)
             {
                 SlotReads.Add((address, key));
+                ReadFilter.AddSlot(address, key);
             }
 
             return _run._reader.GetStorage(address, key);
