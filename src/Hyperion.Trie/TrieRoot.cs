@@ -219,60 +219,71 @@ public sealed class ListTrie
         }
     }
 
+    /// <summary>
+    /// Serializes <see cref="Root"/>: a block's caller and its helper may both ask for it; one hashes, the other waits for
+    /// that root. Two hashing at once would both let go of the trie's own hold, returning the arrays to the pool while the
+    /// other still wrote into them.
+    /// </summary>
+    private readonly Lock _rootLock = new();
+
     /// <summary>The list's root: the leaves no thread hashed are hashed first, then the nodes above them height by height.</summary>
     public Hash256 Root
     {
         get
         {
-            if (_rootHash is { } known)
+            lock (_rootLock)
             {
-                return known;
+                return _rootHash ??= HashRoot();
             }
+        }
+    }
 
-            if (_root == NoChild)
-            {
-                return (_rootHash = Keccak256.EmptyTrieRoot).Value;
-            }
+    /// <summary>The root, hashed once (under <see cref="_rootLock"/>); then lets go of the trie's own hold on the arrays.</summary>
+    private Hash256 HashRoot()
+    {
+        if (_root == NoChild)
+        {
+            return Keccak256.EmptyTrieRoot;
+        }
 
-            HashLeavesHeld(0, LeafCount);
-            var batch = new EncodingBatch(stackalloc int[EncodingBatch.MaxCount], stackalloc int[EncodingBatch.MaxCount]);
-            for (int height = 1; height <= _height; height++)
+        HashLeavesHeld(0, LeafCount);
+        var batch = new EncodingBatch(stackalloc int[EncodingBatch.MaxCount], stackalloc int[EncodingBatch.MaxCount]);
+        for (int height = 1; height <= _height; height++)
+        {
+            // A height's nodes are each other's neither parents nor children: hashed together.
+            batch.Clear();
+            for (int node = 0; node < _innerCount; node++)
             {
-                // A height's nodes are each other's neither parents nor children: hashed together.
-                batch.Clear();
-                for (int node = 0; node < _innerCount; node++)
+                ref InnerNode inner = ref _inner[node];
+                if (inner.Height != height)
                 {
-                    ref InnerNode inner = ref _inner[node];
-                    if (inner.Height != height)
-                    {
-                        continue;
-                    }
-
-                    int length = inner.Length = InnerLength(in inner);
-                    if (length >= HashedLength || ~node == _root)
-                    {
-                        while (!batch.TryAdd(~node, length))
-                        {
-                            HashBatch(ref batch);
-                        }
-                    }
+                    continue;
                 }
 
-                HashBatch(ref batch);
+                int length = inner.Length = InnerLength(in inner);
+                if (length >= HashedLength || ~node == _root)
+                {
+                    while (!batch.TryAdd(~node, length))
+                    {
+                        HashBatch(ref batch);
+                    }
+                }
             }
 
-            if (_root >= 0 && _leafLength[_root] < HashedLength)
-            {
-                // A lone leaf under 32 bytes: the root is its encoding's hash all the same.
-                var lone = new EncodingBatch(stackalloc int[1], stackalloc int[1]);
-                lone.TryAdd(_root, _leafLength[_root]);
-                HashBatch(ref lone);
-            }
-
-            _rootHash = HashOf(_root);
-            LetGo(); // the trie's own hold: helpers still in HashLeaves return the arrays when they leave
-            return _rootHash.Value;
+            HashBatch(ref batch);
         }
+
+        if (_root >= 0 && _leafLength[_root] < HashedLength)
+        {
+            // A lone leaf under 32 bytes: the root is its encoding's hash all the same.
+            var lone = new EncodingBatch(stackalloc int[1], stackalloc int[1]);
+            lone.TryAdd(_root, _leafLength[_root]);
+            HashBatch(ref lone);
+        }
+
+        Hash256 root = HashOf(_root);
+        LetGo(); // the trie's own hold: helpers still in HashLeaves return the arrays when they leave
+        return root;
     }
 
     /// <summary>Builds the subtree of the leaves from <paramref name="first"/> up to <paramref name="end"/>, whose keys share their first <paramref name="depth"/> nibbles: its root's reference.</summary>

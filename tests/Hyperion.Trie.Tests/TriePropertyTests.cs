@@ -399,6 +399,40 @@ public class TriePropertyTests
     }
 
     /// <summary>Items whose first write (a helper's) waits, once inside, until it is let go.</summary>
+    [Fact]
+    public async Task Two_threads_reading_a_list_tries_root_at_once_hash_it_once_and_leave_the_pool_sound()
+    {
+        // A block's caller and its helper may both read the transactions' root: the first stalls inside its leaves
+        // (its thread lost its core) while the second asks. Had the second hashed it too, it would have returned the
+        // arrays to the pool under the first, and a trie made next on its thread would rent them while the first still
+        // writes (s51wake saw IndexOutOfRangeException in the helper's root): it waits for the first's root instead.
+        byte[][] first = [.. Enumerable.Range(0, 300).Select(i => Enumerable.Repeat((byte)i, 90).ToArray())];
+        byte[][] second = [.. Enumerable.Range(0, 300).Select(i => Enumerable.Repeat((byte)(i + 7), 90).ToArray())];
+        using var inside = new ManualResetEventSlim();
+        using var resume = new ManualResetEventSlim();
+        var stalled = new ListTrie(new StallingItems(first, inside, resume));
+        var firstReader = Task.Run(() => stalled.Root);
+        Assert.True(inside.Wait(TimeSpan.FromSeconds(10)));
+
+        var later = new List<byte[]>();
+        ListTrie? next = null;
+        var secondReader = Task.Run(() =>
+        {
+            Hash256 root = stalled.Root;
+            next = ListTrie.Ahead(new ArrayItems(later), second.Length);
+            return root;
+        });
+
+        // The second reader must not get the root while the first is stalled hashing it.
+        Assert.NotSame(secondReader, await Task.WhenAny(secondReader, Task.Delay(TimeSpan.FromMilliseconds(300))));
+        resume.Set();
+        Hash256 expected = TrieRoot.OfList(first);
+        Assert.Equal(expected, await firstReader);
+        Assert.Equal(expected, await secondReader);
+        later.AddRange(second);
+        Assert.Equal(TrieRoot.OfList(second), next!.Root);
+    }
+
     private sealed class StallingItems(byte[][] items, ManualResetEventSlim inside, ManualResetEventSlim resume) : IListItems
     {
         private int _stalled;

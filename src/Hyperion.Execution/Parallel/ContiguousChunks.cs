@@ -1123,7 +1123,7 @@ internal sealed class ContiguousChunks
 
         receipts?.Take();
 
-        // The transactions' root above its leaves while the caller hashes the receipts' (a root both hash comes out the same).
+        // The transactions' root above its leaves while the caller hashes the receipts' (hashed once: a caller asking meanwhile waits for it).
         if (receipts is not null && _block is not null && Interlocked.Exchange(ref _transactionsRootClaimed, 1) == 0)
         {
             _ = TransactionLeaves()!.Trie!.Root;
